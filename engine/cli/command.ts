@@ -1,0 +1,54 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { CliIo } from './io.js';
+
+/**
+ * One subcommand. `options` is a node:util parseArgs option table, so every command parses
+ * the same way and `--help` is generated from the same data.
+ */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Usage line(s) after `engine `, e.g. `validate <file>... [--json]`. */
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Help text for each option, by option name. */
+  optionHelp?: Record<string, string>;
+  allowPositionals: boolean;
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/** Thrown for usage errors; the kernel prints it and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Read a string option, or undefined. Pure. */
+export function str(args: ParsedArgs, key: string): string | undefined {
+  const v = args.values[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Read a repeatable string option as a list. Pure. */
+export function list(args: ParsedArgs, key: string): string[] {
+  const v = args.values[key];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+/** Read a boolean flag. Pure. */
+export function flag(args: ParsedArgs, key: string): boolean {
+  return args.values[key] === true;
+}
+
+/** Read an integer option; throws UsageError when it is not one. Pure. */
+export function int(args: ParsedArgs, key: string): number | undefined {
+  const v = str(args, key);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${key} takes a whole number, got "${v}"`);
+  return Number(v);
+}

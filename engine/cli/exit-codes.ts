@@ -1,0 +1,12 @@
+/** Exit codes of every command (contract §2). Pure constants. */
+export const EXIT = {
+  ok: 0,
+  stopped: 1,
+  invalid: 2,
+  governance: 3,
+  doctor: 4,
+  internal: 70,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { EXIT } from './exit-codes.js';
+import { processIo, type CliIo } from './io.js';
+import { UsageError, type Command } from './command.js';
+import { commands } from './commands/index.js';
+import { engineVersion } from '../version.js';
+
+/**
+ * The CLI kernel: argv → command → exit code. Expected failures are exit codes chosen by the
+ * commands; anything thrown that is not a UsageError is a bug (exit 70, "please report").
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(renderOverview());
+    return name === undefined ? EXIT.invalid : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${engineVersion}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`engine: error E_USAGE unknown command "${name}"${suggest(name)}\n`);
+    io.stderr(`run "engine --help" for the list of commands\n`);
+    return EXIT.invalid;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(renderHelp(command));
+    return EXIT.ok;
+  }
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: command.allowPositionals,
+      strict: true,
+    });
+    return await command.run(parsed as Parameters<Command['run']>[0], io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`engine ${command.name}: error E_USAGE ${(error as Error).message}\n`);
+      io.stderr(`usage: engine ${command.usage}\n`);
+      return EXIT.invalid;
+    }
+    return reportBug(error, io);
+  }
+}
+
+/** Entry point of bin/engine.js. */
+export async function runCli(argv: string[]): Promise<number> {
+  return main(argv, processIo());
+}
+
+/** Exit 70 with where to look; a stack trace only goes to stderr for a bug, never for bad input. */
+export function reportBug(error: unknown, io: CliIo): number {
+  const err = error instanceof Error ? error : new Error(String(error));
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n`);
+  if (err.stack) io.stderr(`${err.stack}\n`);
+  return EXIT.internal;
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function renderOverview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `engine ${engineVersion} — runs coding-agent workers through governed pipelines`,
+    '',
+    'usage: engine <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run "engine <command> --help" for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+/** Help for one command, generated from its option table. Pure. */
+export function renderHelp(command: Command): string {
+  const opts = Object.entries(command.options).map(([key, o]) => {
+    const short = o.short ? `-${o.short}, ` : '    ';
+    const arg = o.type === 'string' ? ` <${key === 'set' ? 'KEY=VALUE' : 'value'}>` : '';
+    const rep = o.multiple ? ' (repeatable)' : '';
+    return `  ${short}--${key}${arg}${rep}${command.optionHelp?.[key] ? `\n        ${command.optionHelp[key]}` : ''}`;
+  });
+  return [`usage: engine ${command.usage}`, '', command.summary, '', 'options:', ...opts, '  -h, --help', ''].join('\n');
+}
+
+function suggest(name: string): string {
+  const near = commands.map((c) => c.name).find((n) => n.startsWith(name.slice(0, 3)));
+  return near ? ` (did you mean "${near}"?)` : '';
+}
