@@ -1,0 +1,205 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Runs a child in its own process group so that everything it starts can be ended together,
+ * with a wall-clock limit and an idle limit (no output). Timeouts end the whole group:
+ * SIGTERM, then SIGKILL after a grace period. A child that exits leaves no group member
+ * behind either: the group is swept after exit. Impure (processes and timers).
+ */
+export interface SpawnGroupOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Text written to stdin, then closed; null closes stdin at once. */
+  stdin?: string | null;
+  /** Wall-clock limit; 0 or undefined for none. */
+  timeoutMs?: number;
+  /** Limit on silence (no stdout or stderr bytes); 0 or undefined for none. */
+  idleTimeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL. */
+  graceMs?: number;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Called once the child has a pid (its pgid is the same number). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface SpawnGroupResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  idleTimedOut: boolean;
+  /** The process could not be started at all (ENOENT, EACCES); message in `error`. */
+  error: string | null;
+  durationMs: number;
+  pid: number | null;
+}
+
+export interface SpawnedGroup {
+  pid: number | null;
+  done: Promise<SpawnGroupResult>;
+  /** End the whole group now (TERM, grace, KILL). */
+  kill(): void;
+}
+
+const DEFAULT_GRACE_MS = 2000;
+
+export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
+  const started = performance.now();
+  const grace = options.graceMs ?? DEFAULT_GRACE_MS;
+  const child = spawn(bin, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const pid = child.pid ?? null;
+  let timedOut = false;
+  let idleTimedOut = false;
+  let killing = false;
+  let spawnError: string | null = null;
+  const timers: NodeJS.Timeout[] = [];
+
+  const terminate = (): void => {
+    if (killing || pid === null) return;
+    killing = true;
+    signalGroup(pid, 'SIGTERM');
+    timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), grace).unref());
+  };
+
+  let idleTimer: NodeJS.Timeout | undefined;
+  const armIdle = (): void => {
+    if (!options.idleTimeoutMs) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idleTimedOut = true;
+      terminate();
+    }, options.idleTimeoutMs);
+  };
+
+  if (pid !== null) options.onSpawn?.(pid);
+  if (options.timeoutMs) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        terminate();
+      }, options.timeoutMs),
+    );
+  }
+  armIdle();
+
+  child.stdout.on('data', (chunk: Buffer) => {
+    armIdle();
+    options.onStdout?.(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    armIdle();
+    options.onStderr?.(chunk);
+  });
+  child.stdin.on('error', () => {
+    /* a child that exits without reading stdin closes the pipe: not an error of ours */
+  });
+  if (options.stdin != null) child.stdin.end(options.stdin);
+  else child.stdin.end();
+
+  const done = new Promise<SpawnGroupResult>((resolve) => {
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    // A grandchild that keeps our pipes open would hold 'close' back forever: once the
+    // child itself has exited, nothing of its group may stay.
+    child.on('exit', () => {
+      if (pid !== null) signalGroup(pid, 'SIGKILL');
+    });
+    child.on('close', (exitCode, signal) => {
+      for (const t of timers) clearTimeout(t);
+      if (idleTimer) clearTimeout(idleTimer);
+      // Whatever the child left running in its group goes with it, before we report.
+      const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), waitGroupGone(pid, 5000));
+      void swept.then(() => resolve({
+        exitCode,
+        signal,
+        timedOut,
+        idleTimedOut,
+        error: spawnError,
+        durationMs: Math.round(performance.now() - started),
+        pid,
+      }));
+    });
+  });
+
+  return { pid, done, kill: terminate };
+}
+
+/** Send a signal to a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True while any process of the group is alive. On Linux a zombie (dead, not yet reaped by
+ * its new parent) does not count: it runs nothing and holds nothing.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  return listGroupMembers(pgid).length > 0;
+}
+
+/** Live (non-zombie) pids whose process group is `pgid`, read from /proc. Linux only. */
+export function listGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command name: state ppid pgrp ...
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] !== 'Z' && Number(rest[2]) === pgid) members.push(Number(name));
+  }
+  return members;
+}
+
+/** Wait until no live member of the group is left, up to `limitMs`. */
+export async function waitGroupGone(pgid: number, limitMs: number): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/**
+ * End a group left behind (e.g. by an engine that died): TERM, wait up to `graceMs` for it
+ * to go, then KILL. Resolves once no member is left or KILL was sent.
+ */
+export async function endGroup(pgid: number, graceMs = DEFAULT_GRACE_MS): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 2000);
+}

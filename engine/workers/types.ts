@@ -1,0 +1,122 @@
+/**
+ * The worker plugin API and the shapes that cross between a worker call and the runtime.
+ * Built-in workers (codex, claude, command, replay) and a user's own module all implement
+ * `WorkerPlugin` through `defineWorker`. Types only; no I/O.
+ */
+import type { WorkerSpec } from '../generated/pipeline.js';
+
+export type Phase = 'explore' | 'plan' | 'implement' | 'review' | 'repair' | 'probe';
+/** Phases whose answer carries a markers block validated against schemas/markers/<phase>. */
+export type MarkersPhase = 'explore' | 'plan' | 'implement' | 'review';
+
+/** One normalized event of a worker's stream (events.jsonl), whatever the CLI's dialect. */
+export type NormalizedEvent =
+  | { kind: 'message'; text: string; role?: 'assistant' | 'user'; final?: boolean; id?: string }
+  | { kind: 'tool_call'; name: string; input: unknown; id?: string }
+  | { kind: 'tool_result'; id?: string; output: string; is_error?: boolean }
+  | { kind: 'command'; command: string; exit_code: number | null; output?: string; status?: string }
+  | { kind: 'file_change'; changes: { path: string; kind: string }[] }
+  | { kind: 'usage'; input_tokens: number; output_tokens: number; cached_input_tokens?: number }
+  | { kind: 'warning'; message: string }
+  | { kind: 'error'; message: string; fatal?: boolean }
+  | { kind: 'unknown'; type: string; raw: unknown };
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+}
+
+/** How the child ended, as the process runner saw it. */
+export interface ProcessExit {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  idleTimedOut: boolean;
+  /** The process could not be started. */
+  spawnError: string | null;
+}
+
+/**
+ * ok: a terminal success event (and, where the CLI's exit code is reliable, exit 0);
+ * failed: a terminal failure, an error result, a non-zero exit, an invocation error;
+ * incomplete: no terminal event (killed, cut short, timed out).
+ */
+export type OutcomeClass = 'ok' | 'failed' | 'incomplete';
+
+export interface ParsedOutcome {
+  outcome: OutcomeClass;
+  /** The final answer only: never reasoning, echoed prompts, tool output or sub-agent text. */
+  finalText: string;
+  /** Session/thread id for resuming (claude session_id, codex thread_id). */
+  sessionId: string | null;
+  /** Which output format was recognised (e.g. codex-exec-json, codex-legacy, claude-stream-json). */
+  dialect: string;
+  usage: Usage | null;
+  costUsd: number | null;
+  /** Event types the parser did not know, with counts. */
+  unknownEventTypes: Record<string, number>;
+  /** Why the call failed (terminal event's message, invocation error text). */
+  error: string | null;
+  /** Native structured output when the CLI returned one. */
+  structuredOutput?: unknown;
+}
+
+/** A line-at-a-time parser of one call's stdout. */
+export interface StreamParser {
+  /** One line of stdout, decoded whole, without its `\n` and one trailing `\r`. */
+  line(text: string): NormalizedEvent[];
+  /** The stream ended; `stderr` is the captured stderr text (capped). */
+  end(exit: ProcessExit, stderr: string): ParsedOutcome;
+}
+
+/** What a plugin needs to know to build one invocation. */
+export interface WorkerCallContext {
+  /** The worker's name in the pipeline (`workers.<name>`). */
+  workerName: string;
+  spec: WorkerSpec;
+  /** Where the worker runs: the run's worktree. */
+  cwd: string;
+  /** Private CLI home for this worker, kept with the run (`homes/<worker>/`). */
+  homeDir: string;
+  prompt: string;
+  phase: Phase;
+  /** The worker must not change files (explore, plan, review). */
+  readOnly: boolean;
+  /** Path of the markers JSON schema when native structured output is on, else null. */
+  outputSchemaPath: string | null;
+  /** Session to continue (repair prompts), or null for a fresh session. */
+  resumeSessionId: string | null;
+  /** The environment the engine was started with (the plugin decides what to pass on). */
+  baseEnv: NodeJS.ProcessEnv;
+  /** The engine package root (for locating pinned CLIs in node_modules/.bin). */
+  packageRoot: string;
+}
+
+export interface WorkerInvocation {
+  bin: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** 'closed': stdin closed at once; 'prompt': the prompt is written to stdin, then closed. */
+  stdin: 'closed' | 'prompt';
+}
+
+export interface WorkerPlugin {
+  name: string;
+  /** The worker protocol version this plugin speaks (contract §4). */
+  contract: 1;
+  /** The CLI's version, e.g. `0.169.0`; null when it cannot be told. */
+  detectVersion(ctx: { bin: string; env: NodeJS.ProcessEnv }): Promise<string | null>;
+  /** Resolve the binary to run for this spec (spec.bin, the pinned CLI, PATH). */
+  resolveBin(spec: WorkerSpec, packageRoot: string): string;
+  /** Write what the CLI needs before a call (private home, config). May be called many times. */
+  prepare?(ctx: WorkerCallContext): Promise<void>;
+  invoke(ctx: WorkerCallContext): WorkerInvocation;
+  createParser(ctx: WorkerCallContext): StreamParser;
+}
+
+/** Identity helper that gives a user's plugin module its types. Pure. */
+export function defineWorker(plugin: WorkerPlugin): WorkerPlugin {
+  return plugin;
+}
