@@ -1,0 +1,65 @@
+/* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
+
+/**
+ * An Engine task: the goal of a run and, for suites, the outcome it must end with. Golden tasks live in tasks/golden/, hostile ones in tasks/hostile/. See docs/config.md.
+ */
+export interface EngineTask {
+  /**
+   * Schema location, for editors.
+   */
+  $schema?: string;
+  /**
+   * Version of the file format; always engine/v1.
+   */
+  apiVersion: 'engine/v1';
+  /**
+   * The kind of file; always Task here.
+   */
+  kind: 'Task';
+  /**
+   * A short name shown in progress, summaries and suite reports.
+   */
+  name?: string;
+  /**
+   * What this task exercises (for people; never sent to a worker).
+   */
+  description?: string;
+  /**
+   * What the workers are asked to achieve, in free text; it may be ambiguous on purpose.
+   */
+  goal: string;
+  /**
+   * greenfield: starts from an empty or new repo; incremental: changes an existing one. Decides explore.mode auto. Named task_kind because `kind` is the file's kind (Task). Default: detected from the repo.
+   */
+  task_kind?: 'greenfield' | 'incremental';
+  /**
+   * Repo-relative globs that narrow the policy's governance.allowed_roots for this task (a path must match both).
+   *
+   * Items: A repo-relative glob.
+   */
+  allowed_roots?: string[];
+  /**
+   * Repo-relative paths or globs this task is expected to create or own; changes elsewhere count as unexpected files.
+   *
+   * Items: A repo-relative path or glob.
+   */
+  owns?: string[];
+  /**
+   * A scenario file (kind: Scenario) for offline runs with the scripted model, relative to this task file.
+   */
+  scenario?: string;
+  /**
+   * For suites: how the run must end — completed, or the stop reason a hostile task must end with. Default: completed.
+   */
+  expect?:
+    | 'completed'
+    | 'framework_fix_needed'
+    | 'governance_violation'
+    | 'verification_failed'
+    | 'review_rejected'
+    | 'parse_failed'
+    | 'worker_failed'
+    | 'budget_exhausted'
+    | 'doctor_blocked'
+    | 'interrupted';
+}
