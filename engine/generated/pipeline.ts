@@ -1,6 +1,10 @@
 /* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
 
 /**
+ * One step of the pipeline.
+ */
+export type Step = Step1 & Step1;
+/**
  * Where to go for every outcome not named in `on`.
  */
 export type Target =
@@ -245,10 +249,7 @@ export interface WorkerSpec {
    */
   options?: {};
 }
-/**
- * One step of the pipeline.
- */
-export interface Step {
+export interface Step1 {
   /**
    * Unique id; shown in the timeline and in worker prompt headers (engine-step).
    */

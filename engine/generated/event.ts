@@ -1,0 +1,1127 @@
+/* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
+
+/**
+ * One line of timeline.jsonl. The runtime writes these and the KPI code reads them through the same types.
+ */
+export type TimelineEvent =
+  | EventRunStarted
+  | EventRunResumed
+  | EventRunFinished
+  | EventStepStarted
+  | EventStepSkipped
+  | EventStepFinished
+  | EventStepStopped
+  | EventWorkerStarted
+  | EventWorkerFinished
+  | EventParseFailed
+  | EventPlanAccepted
+  | EventMilestoneStarted
+  | EventMilestoneFinished
+  | EventVerifySelected
+  | EventVerifyFinished
+  | EventCommandFinished
+  | EventDecisionMade
+  | EventReviewSkipped
+  | EventCheckpointCreated
+  | EventCheckpointSkipped
+  | EventBudgetExhausted
+  | EventWarning;
+
+export interface EventRunStarted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'run.started';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Version of the event schema.
+   */
+  schema_version: number;
+  /**
+   * The run's id.
+   */
+  run_id: string;
+  /**
+   * Version of the engine that wrote the run.
+   */
+  engine_version: string;
+  /**
+   * The compiled pipeline.
+   */
+  pipeline: {
+    /**
+     * Pipeline file, as given.
+     */
+    path: string;
+    /**
+     * Hash of the compiled pipeline.
+     */
+    hash: string;
+    /**
+     * Pipeline name.
+     */
+    name: string;
+  };
+  /**
+   * Hash of the merged policy.
+   */
+  policy_hash: string;
+  /**
+   * The task's goal.
+   */
+  goal: string;
+  /**
+   * greenfield or incremental.
+   */
+  task_kind: 'greenfield' | 'incremental';
+  /**
+   * The run's branch.
+   */
+  branch: string;
+  /**
+   * The run's worktree (absolute).
+   */
+  worktree: string;
+  /**
+   * Commit the branch starts from; null for an orphan branch.
+   */
+  base_sha: string | null;
+  /**
+   * The run's seed.
+   */
+  seed: number;
+  /**
+   * The user's tree had uncommitted changes, which are not part of the run.
+   */
+  dirty_user_tree?: boolean;
+}
+export interface EventRunResumed {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'run.resumed';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Last event seq before this resume.
+   */
+  from_seq: number;
+  /**
+   * The last checkpoint commit on the run's branch (or null).
+   */
+  checkpoint: string | null;
+  /**
+   * Tree the worktree was restored to before repeating the step, or null when nothing was restored.
+   */
+  restored_tree: string | null;
+  /**
+   * The step repeated because it was interrupted, or null.
+   */
+  repeated_step: string | null;
+  /**
+   * --force was given (counted as a human intervention).
+   */
+  forced: boolean;
+  /**
+   * Files changed by hand since the last persisted state (with --force).
+   *
+   * Items: Repo-relative path.
+   */
+  hand_edits: string[];
+  /**
+   * Hash of the merged policy now.
+   */
+  policy_hash: string;
+  /**
+   * The policy differs from the run's last one.
+   */
+  policy_changed: boolean;
+  /**
+   * Tick budget from now on.
+   */
+  max_ticks: number;
+  /**
+   * Time budget from now on (minutes).
+   */
+  time_min: number;
+  /**
+   * Process group of a worker left by the previous engine, ended before resuming.
+   */
+  killed_pgid: number | null;
+}
+export interface EventRunFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'run.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * completed or stopped.
+   */
+  status: 'completed' | 'stopped';
+  /**
+   * Why the run ended.
+   */
+  stop_reason: string;
+  /**
+   * The engine's exit code.
+   */
+  exit_code: number;
+  /**
+   * What triggered the stop.
+   */
+  detail: string;
+  kpis: Kpis;
+}
+/**
+ * The run's KPIs, computed from the timeline.
+ */
+export interface Kpis {
+  /**
+   * Milestones planned.
+   */
+  milestones: number;
+  /**
+   * Milestones checkpointed or finished.
+   */
+  milestones_done: number;
+  milestone_s: Stat;
+  calls_per_milestone: Stat;
+  /**
+   * Verification wall time per tier.
+   */
+  verify_s: {
+    [k: string]: Stat;
+  };
+  /**
+   * Worker calls in the run (repairs included).
+   */
+  worker_calls: number;
+  /**
+   * Calls whose markers block was missing or invalid.
+   */
+  parse_failures: number;
+  /**
+   * Parse failures per 100 worker calls.
+   */
+  parse_failures_per_100: number | null;
+  /**
+   * Milestones with any verify, parse or review retry.
+   */
+  retried_milestones: number;
+  /**
+   * Retried milestones / milestones started.
+   */
+  retry_rate: number | null;
+  /**
+   * Resumes with --force and hand edits detected at resume.
+   */
+  human_interventions: number;
+  /**
+   * Governance violations.
+   */
+  governance_violations: number;
+  /**
+   * Files changed over all checkpoints.
+   */
+  diff_files: number;
+  /**
+   * Lines added + removed over all checkpoints.
+   */
+  diff_loc: number;
+  /**
+   * Review skip reasons with counts.
+   */
+  review_skips: {
+    [k: string]: number;
+  };
+  /**
+   * Cost the workers reported, or null when none did.
+   */
+  cost_usd: number | null;
+  /**
+   * Wall time of the run's steps (all sessions).
+   */
+  total_s: number;
+  /**
+   * Tokens the workers reported.
+   */
+  tokens: {
+    /**
+     * Input tokens.
+     */
+    input: number;
+    /**
+     * Output tokens.
+     */
+    output: number;
+  };
+}
+/**
+ * A distribution.
+ */
+export interface Stat {
+  /**
+   * Median, or null with no data.
+   */
+  median: number | null;
+  /**
+   * 90th percentile (nearest rank), or null with no data.
+   */
+  p90: number | null;
+  /**
+   * How many values.
+   */
+  count: number;
+}
+export interface EventStepStarted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'step.started';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The step's type.
+   */
+  kind: string;
+}
+export interface EventStepSkipped {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'step.skipped';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The `when` guard that was false.
+   */
+  guard: string;
+  /**
+   * Why the guard was false.
+   */
+  reason: string;
+}
+export interface EventStepFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'step.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The step's type.
+   */
+  kind: string;
+  /**
+   * The step's outcome.
+   */
+  outcome: string;
+  /**
+   * Where the machine goes next (a step id or stop.<reason>).
+   */
+  next: string;
+  /**
+   * How long the step took.
+   */
+  duration_ms: number;
+  /**
+   * What the step adds to the run's context (replayed on resume).
+   */
+  patch: {};
+  /**
+   * Git tree of the worktree after the step.
+   */
+  tree: string | null;
+}
+export interface EventStepStopped {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'step.stopped';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The step's type.
+   */
+  kind: string;
+  /**
+   * Why the run stops at this step.
+   */
+  stop_reason: string;
+  /**
+   * What happened.
+   */
+  detail: string;
+  /**
+   * How long the step took.
+   */
+  duration_ms: number;
+}
+export interface EventWorkerStarted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'worker.started';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Worker name in the pipeline.
+   */
+  worker: string;
+  /**
+   * Plugin (codex, claude, command, replay, module path).
+   */
+  plugin: string;
+  /**
+   * Prompt phase (explore, plan, implement, review, repair).
+   */
+  phase: string;
+  /**
+   * Call directory, relative to the run directory.
+   */
+  call: string;
+}
+export interface EventWorkerFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'worker.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Worker name.
+   */
+  worker: string;
+  /**
+   * Call directory.
+   */
+  call: string;
+  /**
+   * ok, failed, timed_out or incomplete.
+   */
+  outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
+  /**
+   * The CLI's exit code.
+   */
+  exit_code: number | null;
+  /**
+   * The call hit its wall or idle limit.
+   */
+  timed_out: boolean;
+  /**
+   * Wall time of the call.
+   */
+  duration_ms: number;
+  /**
+   * Tokens the worker reported for the call.
+   */
+  usage: {
+    /**
+     * Input tokens.
+     */
+    input_tokens?: number;
+    /**
+     * Output tokens.
+     */
+    output_tokens?: number;
+    /**
+     * Cached input tokens.
+     */
+    cached_input_tokens?: number;
+  } | null;
+  /**
+   * Cost the worker reported.
+   */
+  cost_usd: number | null;
+  /**
+   * A valid markers block was found.
+   */
+  markers_ok: boolean;
+  /**
+   * Why the call failed.
+   */
+  error: string | null;
+}
+export interface EventParseFailed {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'parse.failed';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Call directory.
+   */
+  call: string;
+  /**
+   * What was wrong with the markers block.
+   */
+  error: string;
+  /**
+   * Repair prompts still allowed.
+   */
+  retries_left: number;
+}
+export interface EventPlanAccepted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'plan.accepted';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The planned milestones.
+   *
+   * Items: One milestone.
+   */
+  milestones: {
+    /**
+     * Milestone id.
+     */
+    id: string;
+    /**
+     * Milestone goal.
+     */
+    goal: string;
+    /**
+     * Files it is expected to touch.
+     *
+     * Items: Repo-relative path.
+     */
+    files_expected: string[];
+  }[];
+}
+export interface EventMilestoneStarted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'milestone.started';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Milestone id from the plan.
+   */
+  id: string;
+  /**
+   * Milestone goal.
+   */
+  goal: string;
+}
+export interface EventMilestoneFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'milestone.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Milestone id.
+   */
+  id: string;
+  /**
+   * Wall time from milestone.started.
+   */
+  duration_ms: number;
+  /**
+   * Worker calls in the milestone.
+   */
+  worker_calls: number;
+}
+export interface EventVerifySelected {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'verify.selected';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The tier that will run.
+   */
+  tier: string;
+  /**
+   * Why this tier.
+   */
+  reason: string;
+}
+export interface EventVerifyFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'verify.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The tier that ran.
+   */
+  tier: string;
+  /**
+   * Every command exited 0.
+   */
+  pass: boolean;
+  /**
+   * The tier was skipped (tier1 past its limit).
+   */
+  skipped: boolean;
+  /**
+   * Wall time of the tier.
+   */
+  duration_ms: number;
+  /**
+   * Log file, relative to the run directory.
+   */
+  log: string;
+  /**
+   * Each command's result.
+   *
+   * Items: One command.
+   */
+  commands: {
+    /**
+     * The command.
+     */
+    command: string;
+    /**
+     * Its exit code.
+     */
+    exit_code: number | null;
+    /**
+     * It hit the tier's limit.
+     */
+    timed_out: boolean;
+    /**
+     * Its wall time.
+     */
+    duration_ms: number;
+  }[];
+}
+export interface EventCommandFinished {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'command.finished';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The command step's command.
+   */
+  command: string;
+  /**
+   * Its exit code.
+   */
+  exit_code: number | null;
+  /**
+   * It hit its limit.
+   */
+  timed_out: boolean;
+  /**
+   * Its wall time.
+   */
+  duration_ms: number;
+  /**
+   * Log file, relative to the run directory.
+   */
+  log: string;
+}
+export interface EventDecisionMade {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'decision.made';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The guard of the branch taken, or null for else.
+   */
+  guard: string | null;
+  /**
+   * Where the run goes.
+   */
+  target: string;
+  /**
+   * Why.
+   */
+  reason: string;
+}
+export interface EventReviewSkipped {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'review.skipped';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Why the reviewer was not called (every auto-approve guardrail held).
+   */
+  review_skipped_reason: string;
+}
+export interface EventCheckpointCreated {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'checkpoint.created';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The checkpoint commit.
+   */
+  sha: string;
+  /**
+   * Its tree.
+   */
+  tree: string;
+  /**
+   * Files changed in the milestone.
+   */
+  files: number;
+  /**
+   * Lines added.
+   */
+  added: number;
+  /**
+   * Lines removed.
+   */
+  removed: number;
+}
+export interface EventCheckpointSkipped {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'checkpoint.skipped';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Why no commit was made (nothing changed).
+   */
+  reason: string;
+}
+export interface EventBudgetExhausted {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'budget.exhausted';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Which budget: max_ticks, time_min, worker_calls_per_milestone, cost_usd.
+   */
+  budget: string;
+  /**
+   * How much was used.
+   */
+  used: number;
+  /**
+   * The limit.
+   */
+  limit: number;
+}
+export interface EventWarning {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'warning';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * What the engine noticed.
+   */
+  message: string;
+}

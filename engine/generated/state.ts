@@ -1,0 +1,355 @@
+/* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
+
+/**
+ * state.json of a run: everything needed to resume it, rewritten atomically after every transition.
+ */
+export interface RunState {
+  /**
+   * Version of this record's format.
+   */
+  schema_version: number;
+  /**
+   * Engine version that last wrote the record.
+   */
+  engine_version: string;
+  /**
+   * The run's id.
+   */
+  run_id: string;
+  /**
+   * running, completed or stopped.
+   */
+  status: 'running' | 'completed' | 'stopped';
+  /**
+   * Why the run stopped (contract §7), null while running.
+   */
+  stop_reason: string | null;
+  /**
+   * What triggered the stop.
+   */
+  stop_detail: string | null;
+  /**
+   * The target repo (absolute).
+   */
+  repo: string;
+  /**
+   * The run's branch.
+   */
+  branch: string;
+  /**
+   * The run's worktree (absolute).
+   */
+  worktree: string;
+  /**
+   * Commit the branch started from; null for an orphan branch.
+   */
+  base_sha: string | null;
+  /**
+   * The branch's head at the last persisted state (the last checkpoint), or null before the first on an orphan branch.
+   */
+  head_sha: string | null;
+  /**
+   * Git tree of the worktree at the last persisted state; resume restores it before repeating a step.
+   */
+  worktree_tree: string | null;
+  /**
+   * The pipeline.
+   */
+  pipeline: {
+    /**
+     * Pipeline file as given.
+     */
+    path: string;
+    /**
+     * Hash of the compiled pipeline.
+     */
+    hash: string;
+    /**
+     * Its name.
+     */
+    name: string;
+  };
+  /**
+   * The merged policy.
+   */
+  policy: {
+    /**
+     * Its hash.
+     */
+    hash: string;
+    /**
+     * Policy files given with --policy.
+     *
+     * Items: Path.
+     */
+    files: string[];
+    /**
+     * --set flags given.
+     *
+     * Items: KEY=VALUE.
+     */
+    sets: string[];
+  };
+  /**
+   * The task.
+   */
+  task: {
+    /**
+     * The goal.
+     */
+    goal: string;
+    /**
+     * greenfield or incremental.
+     */
+    kind: 'greenfield' | 'incremental';
+    /**
+     * Task file, or null for --goal.
+     */
+    file: string | null;
+    /**
+     * Scenario file for offline runs, or null.
+     */
+    scenario: string | null;
+  };
+  /**
+   * The run's seed.
+   */
+  seed: number;
+  /**
+   * Milestones from the plan.
+   *
+   * Items: One milestone.
+   */
+  milestones: {
+    /**
+     * Id.
+     */
+    id: string;
+    /**
+     * Goal.
+     */
+    goal: string;
+    /**
+     * Files expected.
+     *
+     * Items: Path.
+     */
+    files_expected: string[];
+    /**
+     * Checks.
+     *
+     * Items: Check.
+     */
+    done_checks: string[];
+    /**
+     * low, medium, high.
+     */
+    risk_level: string;
+  }[];
+  /**
+   * Where the machine is.
+   */
+  position: {
+    /**
+     * Current step id, or null when the machine is done.
+     */
+    step: string | null;
+    /**
+     * 1-based milestone, or null before the first.
+     */
+    milestone: number | null;
+    /**
+     * Attempt of the current step in this milestone.
+     */
+    attempt: number | null;
+  };
+  /**
+   * Counters of the run across sessions.
+   */
+  counters: {
+    /**
+     * Work steps executed.
+     */
+    ticks: number;
+    /**
+     * Worker calls.
+     */
+    worker_calls: number;
+    /**
+     * Worker calls in the current milestone.
+     */
+    milestone_worker_calls: number;
+    /**
+     * Parse failures.
+     */
+    parse_failures: number;
+    /**
+     * Forced resumes and hand edits.
+     */
+    human_interventions: number;
+    /**
+     * Active time over all sessions.
+     */
+    elapsed_ms: number;
+    /**
+     * Engine sessions that drove the run (1 + resumes).
+     */
+    sessions: number;
+    /**
+     * Reported cost so far.
+     */
+    cost_usd: number;
+  };
+  /**
+   * Budgets in force.
+   */
+  budgets: {
+    /**
+     * Ticks allowed in total.
+     */
+    max_ticks: number;
+    /**
+     * Active minutes allowed in total.
+     */
+    time_min: number;
+  };
+  kpis: Kpis;
+  /**
+   * The worker or command process running now, so a resume can end it after a crash.
+   */
+  inflight: null | {
+    /**
+     * Its pid.
+     */
+    pid: number;
+    /**
+     * Its process group.
+     */
+    pgid: number;
+    /**
+     * The step.
+     */
+    step: string;
+    /**
+     * Its call directory, if a worker.
+     */
+    call: string | null;
+  };
+  /**
+   * seq of the last timeline event when this record was written.
+   */
+  last_seq: number;
+  /**
+   * The persisted xstate snapshot.
+   */
+  machine: {};
+  /**
+   * When the run started.
+   */
+  created_at: string;
+  /**
+   * When this record was written.
+   */
+  updated_at: string;
+}
+/**
+ * The run's KPIs, computed from the timeline.
+ */
+export interface Kpis {
+  /**
+   * Milestones planned.
+   */
+  milestones: number;
+  /**
+   * Milestones checkpointed or finished.
+   */
+  milestones_done: number;
+  milestone_s: Stat;
+  calls_per_milestone: Stat;
+  /**
+   * Verification wall time per tier.
+   */
+  verify_s: {
+    [k: string]: Stat;
+  };
+  /**
+   * Worker calls in the run (repairs included).
+   */
+  worker_calls: number;
+  /**
+   * Calls whose markers block was missing or invalid.
+   */
+  parse_failures: number;
+  /**
+   * Parse failures per 100 worker calls.
+   */
+  parse_failures_per_100: number | null;
+  /**
+   * Milestones with any verify, parse or review retry.
+   */
+  retried_milestones: number;
+  /**
+   * Retried milestones / milestones started.
+   */
+  retry_rate: number | null;
+  /**
+   * Resumes with --force and hand edits detected at resume.
+   */
+  human_interventions: number;
+  /**
+   * Governance violations.
+   */
+  governance_violations: number;
+  /**
+   * Files changed over all checkpoints.
+   */
+  diff_files: number;
+  /**
+   * Lines added + removed over all checkpoints.
+   */
+  diff_loc: number;
+  /**
+   * Review skip reasons with counts.
+   */
+  review_skips: {
+    [k: string]: number;
+  };
+  /**
+   * Cost the workers reported, or null when none did.
+   */
+  cost_usd: number | null;
+  /**
+   * Wall time of the run's steps (all sessions).
+   */
+  total_s: number;
+  /**
+   * Tokens the workers reported.
+   */
+  tokens: {
+    /**
+     * Input tokens.
+     */
+    input: number;
+    /**
+     * Output tokens.
+     */
+    output: number;
+  };
+}
+/**
+ * A distribution.
+ */
+export interface Stat {
+  /**
+   * Median, or null with no data.
+   */
+  median: number | null;
+  /**
+   * 90th percentile (nearest rank), or null with no data.
+   */
+  p90: number | null;
+  /**
+   * How many values.
+   */
+  count: number;
+}

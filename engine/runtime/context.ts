@@ -1,0 +1,50 @@
+import type { StopReason } from './stop-reasons.js';
+
+/** A milestone as the plan gave it. */
+export interface PlannedMilestone {
+  id: string;
+  goal: string;
+  files_expected: string[];
+  done_checks: string[];
+  risk_level: string;
+}
+
+export interface VerifyFacts {
+  tier: string;
+  pass: boolean;
+  log: string;
+  output_tail: string;
+}
+
+/**
+ * The machine's context: what steps learn and later steps and guards read. It lives in the
+ * xstate snapshot persisted in state.json. Steps never mutate it: they return a patch that a
+ * `step.done` event carries and the machine assigns (and a resume can replay).
+ */
+export interface RunContext {
+  milestones: PlannedMilestone[];
+  /** 1-based index of the current milestone; 0 before the first. */
+  milestone: number;
+  /** Runs of each step in the current milestone (reset when the milestone advances). */
+  attempts: Record<string, number>;
+  explore: { info_needs: string[]; assumptions: string[]; files_expected: string[] } | null;
+  implement: { status: string; summary: string; files_changed: string[]; needs: string | null } | null;
+  verify: VerifyFacts | null;
+  review: { verdict: string; changes: string[] } | null;
+  /** Change of the current milestone so far against the last checkpoint. */
+  changes: { files: number; loc: number; paths: string[]; new_paths: string[] } | null;
+  stop: { reason: StopReason; step: string; outcome: string } | null;
+}
+
+export type ContextPatch = Partial<Omit<RunContext, 'stop'>>;
+
+export function initialContext(): RunContext {
+  return { milestones: [], milestone: 0, attempts: {}, explore: null, implement: null, verify: null, review: null, changes: null, stop: null };
+}
+
+/** The event every step ends with. */
+export interface StepDoneEvent {
+  type: 'step.done';
+  outcome: string;
+  patch: ContextPatch;
+}

@@ -1,0 +1,75 @@
+import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import type { TimelineEvent } from '../generated/event.js';
+import { createFaultHook, parseFaults } from './fault.js';
+
+/** An event before the writer numbers it. */
+export type NewEvent = DistributiveOmit<TimelineEvent, 'seq' | 'ts'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Appends events to timeline.jsonl: numbered 1..n without gaps (continuing after the last
+ * line already there), one JSON object per line, fsynced before `append` returns. Several
+ * events given to one `append` land in one write, so a crash keeps all or none of them.
+ */
+export class TimelineWriter {
+  private seq: number;
+  private readonly fd: number;
+  private readonly fault: (type: string) => void;
+
+  constructor(
+    private readonly file: string,
+    private readonly now: () => Date,
+    private readonly onEvent?: (e: TimelineEvent) => void,
+  ) {
+    this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
+    this.fd = openSync(file, 'a');
+    this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  append(...events: NewEvent[]): TimelineEvent[] {
+    const ts = this.now().toISOString();
+    const numbered = events.map((e) => ({ seq: ++this.seq, ts, ...e }) as TimelineEvent);
+    writeSync(this.fd, numbered.map((e) => JSON.stringify(e) + '\n').join(''));
+    fsyncSync(this.fd);
+    for (const e of numbered) this.onEvent?.(e);
+    for (const e of numbered) this.fault(e.type);
+    return numbered;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * Read a timeline. A last line cut short by a crash (no newline, not JSON) is ignored: it was
+ * never acknowledged. Impure (reads a file).
+ */
+export function readTimeline(file: string): TimelineEvent[] {
+  if (!existsSync(file)) return [];
+  return parseTimeline(readFileSync(file, 'utf8'));
+}
+
+/** Parse timeline text. Pure. */
+export function parseTimeline(text: string): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as TimelineEvent);
+    } catch (error) {
+      if (i === lines.length - 1) return; // a torn final line
+      throw new Error(`timeline line ${i + 1} is not JSON: ${(error as Error).message}`);
+    }
+  });
+  return out;
+}
+
+function lastSeq(events: TimelineEvent[]): number {
+  return events.length ? events[events.length - 1]!.seq : 0;
+}
