@@ -1,0 +1,51 @@
+import type { Diagnostic } from './diagnostics.js';
+import { hasErrors } from './diagnostics.js';
+import { didYouMean } from './did-you-mean.js';
+import { isKind, KINDS, type Kind } from './kinds.js';
+import type { ParsedSource } from './parse-source.js';
+import { runRules, toPointer, type Rule } from './rule-context.js';
+import { diagnoseSchemaErrors, sortByPosition } from './schema-check.js';
+import type { Validator } from './validators.js';
+
+/** The kind a parsed file declares, or a diagnostic saying why there is none. Pure. */
+export function detectKind(source: ParsedSource, expectKind?: Kind): { kind: Kind | null; diagnostics: Diagnostic[] } {
+  const data = source.data;
+  const declared = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>)['kind'] : undefined;
+  const at = (path: string[]) => ({ file: source.file, ...source.locate(path), pointer: toPointer(path) });
+  if (isKind(declared)) {
+    if (expectKind && declared !== expectKind) {
+      return { kind: null, diagnostics: [{ code: 'E_KIND', severity: 'error', message: `expected a ${expectKind} file, got kind \`${declared}\``, ...at(['kind']) }] };
+    }
+    return { kind: declared, diagnostics: [] };
+  }
+  const allowed = KINDS.map((k) => `\`${k}\``).join(', ');
+  if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+    const got = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    const message = `a config file is a mapping with \`apiVersion\` and \`kind\` (one of ${allowed}), got ${got}`;
+    return { kind: null, diagnostics: [{ code: 'E_KIND', severity: 'error', message, ...at([]) }] };
+  }
+  const message =
+    declared === undefined
+      ? `missing \`kind\`: a config file declares one of ${allowed}`
+      : `unknown kind ${JSON.stringify(declared)}: expected one of ${allowed}`;
+  const hint =
+    declared === 'greenfield' || declared === 'incremental'
+      ? `\`kind\` is the file's kind (\`kind: Task\`); write \`task_kind: ${declared}\``
+      : typeof declared === 'string'
+        ? didYouMean(declared, KINDS)
+        : expectKind
+          ? `add \`kind: ${expectKind}\``
+          : undefined;
+  const d: Diagnostic = { code: 'E_KIND', severity: 'error', message, ...at(declared === undefined ? [] : ['kind']), ...(hint ? { hint } : {}) };
+  return { kind: null, diagnostics: [d] };
+}
+
+/**
+ * Stages 2 and 3 on a parsed file of a known kind: the schema, then (only when the schema
+ * holds, so rules can trust the shape) the kind's rules. Pure.
+ */
+export function checkDocument<T>(source: ParsedSource, validator: Validator, rules: readonly Rule<T>[]): Diagnostic[] {
+  const schemaDiagnostics = diagnoseSchemaErrors(validator.validate(source.data), validator.schema, source);
+  if (hasErrors(schemaDiagnostics)) return schemaDiagnostics;
+  return sortByPosition(runRules(rules, source.file, source.data as T, (p) => source.locate(p)));
+}

@@ -1,0 +1,15 @@
+/**
+ * The configuration layer: YAML files with positions, checked in three named stages
+ * (parse, schema, rules), and the layered policy with provenance. What the runtime and the
+ * CLI import.
+ */
+export type { Diagnostic, Severity } from './diagnostics.js';
+export { formatDiagnostic, hasErrors } from './diagnostics.js';
+export type { DocPath, Rule, RuleContext } from './rule-context.js';
+export { KINDS, isKind, type Kind } from './kinds.js';
+export { parseSource, type ParsedSource, type Position } from './parse-source.js';
+export { detectKind, checkDocument } from './check-document.js';
+export { loadConfigFile, checkText, type LoadedFile, type LoadOptions } from './load-file.js';
+export { loadPipeline, loadTask, type Loaded } from './load-typed.js';
+export { loadValidator, type Validator } from './validators.js';
+export { listSchemaNames, schemaFile, readSchemaText } from './schema-files.js';

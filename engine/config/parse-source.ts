@@ -1,0 +1,128 @@
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import type { DocPath } from './rule-context.js';
+
+/** A 1-based line and column (in characters, not UTF-16 units). */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** Stage 1 of loading: the YAML document with positions, and its syntax errors. */
+export interface ParsedSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  /** Plain data of the document; null when it has syntax errors or is empty. */
+  data: unknown;
+  diagnostics: Diagnostic[];
+  /** Position of the value at `path`, falling back to its key, then to the nearest existing parent. */
+  locate(path: DocPath): Position;
+  /** Position of the key of the last segment of `path` (for unknown keys), else `locate(path)`. */
+  locateKey(path: DocPath): Position;
+}
+
+/**
+ * Parse YAML text (stage 1). Every syntax error becomes an E_YAML diagnostic at its
+ * position, in document order. Pure.
+ */
+export function parseSource(text: string, file: string): ParsedSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number): Position => toPosition(text, lineCounter, offset);
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<number>();
+  for (const e of doc.errors) {
+    // The parser often reports one mistake twice at one offset; one problem, one diagnostic.
+    if (seen.has(e.pos[0])) continue;
+    seen.add(e.pos[0]);
+    const { line, col } = position(e.pos[0]);
+    diagnostics.push({ code: 'E_YAML', severity: 'error', message: yamlMessage(e.message, e.code), file, line, col });
+  }
+  const data = diagnostics.length > 0 ? null : (doc.toJS({ maxAliasCount: 1000 }) as unknown);
+  const walk = (path: DocPath) => walkPath(doc, path);
+  return {
+    file,
+    text,
+    doc,
+    data: data ?? null,
+    diagnostics,
+    locate(path) {
+      const { node, pair, depth } = walk(path);
+      if (depth === path.length) {
+        const keyAt = (pair?.key as Node | undefined)?.range?.[0];
+        // `key:` with nothing after it: point at the key, not at the empty spot after the colon.
+        const empty = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+        const at = (empty ? keyAt : undefined) ?? node?.range?.[0] ?? keyAt;
+        if (at !== undefined) return position(at);
+      }
+      return position(nodeStart(node, pair, doc));
+    },
+    locateKey(path) {
+      if (path.length === 0) return this.locate(path);
+      const { pair, depth } = walk(path);
+      const keyStart = depth === path.length ? (pair?.key as Node | undefined)?.range?.[0] : undefined;
+      return keyStart !== undefined ? position(keyStart) : this.locate(path);
+    },
+  };
+}
+
+interface Walked {
+  /** The deepest node reached. */
+  node: Node | null;
+  /** The map pair that led to it, when it is a map value. */
+  pair: Pair | null;
+  /** How many segments of the path were found. */
+  depth: number;
+}
+
+/** Follow a path through maps and sequences (aliases resolved). Pure. */
+function walkPath(doc: Document.Parsed, path: DocPath): Walked {
+  let node = resolve(doc, doc.contents as Node | null);
+  let pair: Pair | null = null;
+  let depth = 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const found = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      if (!found) break;
+      pair = found;
+      node = resolve(doc, (found.value as Node | null) ?? null);
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)] as Node | undefined;
+      if (item === undefined || !/^\d+$/.test(String(segment))) break;
+      pair = null;
+      node = resolve(doc, item);
+    } else {
+      break;
+    }
+    depth++;
+  }
+  return { node, pair, depth };
+}
+
+function resolve(doc: Document.Parsed, node: Node | null): Node | null {
+  return node && isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? node) : node;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' ? key : undefined;
+}
+
+function nodeStart(node: Node | null, pair: Pair | null, doc: Document.Parsed): number {
+  return node?.range?.[0] ?? (pair?.key as Node | undefined)?.range?.[0] ?? (doc.contents as Node | null)?.range?.[0] ?? 0;
+}
+
+/** Offset → 1-based line and column counted in characters (code points). Pure. */
+function toPosition(text: string, lineCounter: LineCounter, offset: number): Position {
+  const { line } = lineCounter.linePos(offset);
+  const lineStart = lineCounter.lineStarts[line - 1] ?? 0;
+  return { line, col: [...text.slice(lineStart, offset)].length + 1 };
+}
+
+/** The yaml library's message without its trailing "at line …" part. Pure. */
+function yamlMessage(message: string, code: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'a config file holds one YAML document; remove the second `---` and what follows [MULTIPLE_DOCS]';
+  const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+  return `${text || 'invalid YAML'} [${code}]`;
+}

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Kind } from './kinds.js';
+import type { Rule } from './rule-context.js';
+import { taskRules } from './task-rules.js';
+
+/**
+ * The stage-3 rules of a kind. Pipeline rules belong to the compiler (engine/compile/check.ts)
+ * and are loaded only for pipelines; rules that need facts from disk get them here, as data,
+ * so the rules themselves stay pure. Impure: may check files next to `file`.
+ */
+export async function rulesFor(kind: Kind, file: string, data: unknown): Promise<Rule<never>[]> {
+  switch (kind) {
+    case 'Pipeline': {
+      const { pipelineRules } = await import('../compile/check.js');
+      return pipelineRules() as Rule<never>[];
+    }
+    case 'Task': {
+      const scenario = (data as { scenario?: unknown } | null)?.scenario;
+      const resolved = typeof scenario === 'string' ? path.resolve(path.dirname(file), scenario) : undefined;
+      return taskRules({ scenarioExists: resolved === undefined || existsSync(resolved), scenarioPath: resolved }) as Rule<never>[];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,165 @@
+import type { Diagnostic } from './diagnostics.js';
+import type { DocPath } from './rule-context.js';
+import { toPointer } from './rule-context.js';
+import { describeValue, displayPath, listOf, typeOf, valueAt } from './describe.js';
+import { didYouMean, keyHint } from './did-you-mean.js';
+import type { Position } from './parse-source.js';
+
+/** The fields of an ajv error this module reads (ajv's ErrorObject, without importing ajv). */
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  propertyName?: string;
+}
+
+/** What stage 2 needs of a parsed file. */
+export interface Located {
+  file: string;
+  data: unknown;
+  locate(path: DocPath): Position;
+  locateKey(path: DocPath): Position;
+}
+
+/**
+ * Stage 2 of loading: turn a validator's errors into one diagnostic per problem, placed at
+ * the offending node (an unknown key at the key itself), in document order. oneOf/anyOf
+ * noise is folded: when the value has the type of some branch, only that branch's errors
+ * are kept; when it matches no branch's type, one "must be X or Y" remains. Pure.
+ */
+export function diagnoseSchemaErrors(errors: readonly SchemaError[], schema: object, source: Located): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of foldAlternatives(errors)) {
+    const d = toDiagnostic(e, schema, source);
+    // An alias repeats a node under a second path: same node, same problem, one diagnostic.
+    const key = `${d.code}@${d.line}:${d.col}:${e.keyword}:${JSON.stringify(e.params)}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return sortByPosition(out);
+}
+
+/** Diagnostics sorted by line then column, stable for ties. Pure. */
+export function sortByPosition(ds: Diagnostic[]): Diagnostic[] {
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => a.d.line - b.d.line || a.d.col - b.d.col || a.i - b.i)
+    .map((x) => x.d);
+}
+
+/** Split an ajv instancePath into segments (array indexes as numbers). Pure. */
+export function splitPointer(pointer: string, data?: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const out: (string | number)[] = [];
+  let v = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = Array.isArray(v) && /^\d+$/.test(seg) ? Number(seg) : seg;
+    out.push(index);
+    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[index] : undefined;
+  }
+  return out;
+}
+
+function foldAlternatives(errors: readonly SchemaError[]): SchemaError[] {
+  const out: SchemaError[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue; // "must match then schema": the then-errors say what is wrong
+    if (e.keyword === 'propertyNames') {
+      // ajv reports the failing rule for the name first (with propertyName), then this summary.
+      const inner = out.at(-1);
+      if (inner && inner.propertyName === e.params['propertyName'] && inner.instancePath === e.instancePath) {
+        out.pop();
+        out.push({ ...inner, keyword: `propertyNames/${inner.keyword}` });
+        continue;
+      }
+    }
+    if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') {
+      out.push(e);
+      continue;
+    }
+    const branch: SchemaError[] = [];
+    while (out.length > 0 && within(out.at(-1)!.instancePath, e.instancePath)) branch.unshift(out.pop()!);
+    const mismatch = branch.filter((b) => b.instancePath === e.instancePath && b.keyword === 'type');
+    const rest = branch.filter((b) => !mismatch.includes(b));
+    if (rest.length > 0) out.push(...rest);
+    else if (mismatch.length > 0) {
+      const types = [...new Set(mismatch.flatMap((m) => typesOf(m.params['type'])))];
+      out.push({ ...e, keyword: 'type', params: { type: types } });
+    } else out.push(e);
+  }
+  return out;
+}
+
+function toDiagnostic(e: SchemaError, schema: object, source: Located): Diagnostic {
+  const path = splitPointer(e.instancePath, source.data);
+  const value = valueAt(source.data, path);
+  const where = displayPath(path);
+  const make = (code: string, at: DocPath, message: string, hint?: string, byKey = false): Diagnostic => {
+    const { line, col } = byKey ? source.locateKey(at) : source.locate(at);
+    return { code, severity: 'error', message, file: source.file, line, col, pointer: toPointer(at), ...(hint ? { hint } : {}) };
+  };
+  const p = e.params;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(p['additionalProperty']);
+      const allowed = Object.keys(schemaAt(schema, parentOf(e.schemaPath))?.['properties'] ?? {}).filter((k) => k !== '$schema');
+      const inside = path.length ? ` in \`${where}\`` : '';
+      return make('E_UNKNOWN_KEY', [...path, key], `unknown key \`${key}\`${inside}`, keyHint(key, allowed), true);
+    }
+    case 'propertyNames/enum': {
+      const key = String(e.propertyName);
+      const allowed = (p['allowedValues'] as unknown[]).map(String);
+      const inside = path.length ? ` in \`${where}\`` : '';
+      return make('E_UNKNOWN_KEY', [...path, key], `unknown key \`${key}\`${inside}`, keyHint(key, allowed), true);
+    }
+    case 'required':
+      return make('E_SCHEMA', path, `${path.length ? `\`${where}\` is missing` : 'missing'} required key \`${String(p['missingProperty'])}\``);
+    case 'type':
+      return make('E_SCHEMA', path, `\`${where}\` must be ${typesOf(p['type']).join(' or ')}, got ${describeValue(value)}`);
+    case 'enum': {
+      const allowed = p['allowedValues'] as unknown[];
+      const hint = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
+      return make('E_SCHEMA', path, `\`${where}\` must be one of ${listOf(allowed)}, got ${describeValue(value)}`, hint);
+    }
+    case 'const':
+      return make('E_SCHEMA', path, `\`${where}\` must be ${listOf([p['allowedValue']])}, got ${describeValue(value)}`);
+    default: {
+      if (e.keyword.startsWith('propertyNames/')) {
+        const key = String(e.propertyName);
+        return make('E_SCHEMA', [...path, key], `key \`${key}\` in \`${where}\` ${e.message ?? 'is not allowed'}`, undefined, true);
+      }
+      const got = typeOf(value) === 'string' || typeOf(value) === 'integer' || typeOf(value) === 'number' ? `, got ${describeValue(value)}` : '';
+      return make('E_SCHEMA', path, `\`${where}\` ${e.message ?? `fails ${e.keyword}`}${got}`);
+    }
+  }
+}
+
+function within(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+function typesOf(t: unknown): string[] {
+  if (Array.isArray(t)) return t.map(String);
+  return String(t).split(',');
+}
+
+function parentOf(schemaPath: string): string {
+  return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
+}
+
+/** Resolve a `#/a/b` schema path inside the root schema. */
+function schemaAt(schema: object, ref: string): Record<string, Record<string, unknown>> | undefined {
+  let v: unknown = schema;
+  for (const raw of ref.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    const seg = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v as Record<string, Record<string, unknown>> | undefined;
+}

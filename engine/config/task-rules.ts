@@ -1,0 +1,30 @@
+import type { EngineTask } from '../generated/task.js';
+import type { Rule, RuleContext } from './rule-context.js';
+
+/** Facts from disk the task rules need, gathered by the caller. */
+export interface TaskFacts {
+  scenarioExists: boolean;
+  /** The scenario path resolved against the task file's directory. */
+  scenarioPath?: string;
+}
+
+/** Stage-3 rules of a task file (beyond its schema). Pure. */
+export function taskRules(facts: TaskFacts): Rule<EngineTask>[] {
+  return [(ctx) => checkScenarioExists(ctx, facts), checkRootsAreRelative];
+}
+
+function checkScenarioExists(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {
+  if (ctx.data.scenario === undefined || facts.scenarioExists) return;
+  ctx.report('E_FILE', ['scenario'], `scenario file \`${ctx.data.scenario}\` not found (looked at ${facts.scenarioPath ?? ctx.data.scenario})`, 'the path is relative to the task file');
+}
+
+/** allowed_roots and owns are repo-relative: an absolute path or one leaving the repo never matches. */
+function checkRootsAreRelative(ctx: RuleContext<EngineTask>): void {
+  for (const key of ['allowed_roots', 'owns'] as const) {
+    (ctx.data[key] ?? []).forEach((glob, i) => {
+      if (glob.startsWith('/') || glob.split('/').includes('..')) {
+        ctx.report('E_SCHEMA', [key, i], `\`${key}[${i}]\` must be repo-relative, got ${JSON.stringify(glob)}`, 'drop the leading / or ..');
+      }
+    });
+  }
+}

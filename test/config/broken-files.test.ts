@@ -1,0 +1,98 @@
+import t from 'tap';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from '../../engine/config/index.js';
+
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/config/broken');
+
+/** Every broken fixture and the exact diagnostics it must produce, as CODE@line:col in order. */
+const cases: Record<string, string[]> = {
+  'empty.yaml': ['E_KIND@1:1'],
+  'kind-missing.yaml': ['E_KIND@1:1'],
+  'kind-not-a-map.yaml': ['E_KIND@1:1'],
+  'kind-unknown.yaml': ['E_KIND@2:7'],
+  'pipeline-anchor-alias.pipeline.yaml': ['E_UNKNOWN_KEY@6:5'],
+  'pipeline-bad-worker-name.pipeline.yaml': ['E_SCHEMA@4:3', 'E_SCHEMA@5:10', 'E_SCHEMA@7:8'],
+  'pipeline-missing-required.pipeline.yaml': ['E_SCHEMA@1:1', 'E_SCHEMA@1:1', 'E_SCHEMA@1:1'],
+  'pipeline-step-errors.pipeline.yaml': ['E_UNKNOWN_KEY@6:5', 'E_SCHEMA@12:12', 'E_SCHEMA@14:9', 'E_UNKNOWN_KEY@18:7', 'E_SCHEMA@19:13'],
+  'pipeline-unknown-worker.pipeline.yaml': ['E_UNKNOWN_WORKER@10:13'],
+  'pipeline-wrong-kind.pipeline.yaml': ['E_SCHEMA@3:10', 'E_SCHEMA@4:8', 'E_SCHEMA@8:10', 'E_SCHEMA@9:32', 'E_SCHEMA@9:54'],
+  'policy-bad-enum.policy.yaml': ['E_SCHEMA@4:9'],
+  'policy-many.policy.yaml': ['E_SCHEMA@2:13', 'E_SCHEMA@5:15', 'E_UNKNOWN_KEY@8:5', 'E_SCHEMA@11:17', 'E_SCHEMA@12:17', 'E_SCHEMA@14:13', 'E_SCHEMA@16:11', 'E_UNKNOWN_KEY@17:1'],
+  'policy-null-section.policy.yaml': ['E_SCHEMA@3:1', 'E_SCHEMA@5:11'],
+  'policy-risk-trigger.policy.yaml': ['E_SCHEMA@7:13', 'E_SCHEMA@8:7', 'E_SCHEMA@10:14'],
+  'policy-top-typo.policy.yaml': ['E_UNKNOWN_KEY@3:1', 'E_UNKNOWN_KEY@5:1'],
+  'policy-typo-key.policy.yaml': ['E_UNKNOWN_KEY@4:3'],
+  'policy-wrong-type.policy.yaml': ['E_SCHEMA@4:14'],
+  'task-bad-values.task.yaml': ['E_SCHEMA@3:7', 'E_SCHEMA@4:12', 'E_SCHEMA@5:9', 'E_SCHEMA@6:7'],
+  'task-kind-collision.task.yaml': ['E_KIND@2:7'],
+  'task-missing-goal.task.yaml': ['E_SCHEMA@1:1'],
+  'task-missing-scenario.task.yaml': ['E_FILE@4:11', 'E_SCHEMA@5:17', 'E_SCHEMA@5:38'],
+  'task-typo-allowed-roots.task.yaml': ['E_UNKNOWN_KEY@4:1'],
+  'task-unicode-columns.task.yaml': ['E_SCHEMA@4:11'],
+  'yaml-bad-indent.pipeline.yaml': ['E_YAML@6:1'],
+  'yaml-duplicate-key.policy.yaml': ['E_YAML@6:3'],
+  'yaml-tab-indent.task.yaml': ['E_YAML@5:1'],
+  'yaml-two-documents.task.yaml': ['E_YAML@4:1'],
+  'yaml-two-errors.policy.yaml': ['E_YAML@5:3', 'E_YAML@8:1'],
+  'yaml-unclosed-flow.policy.yaml': ['E_YAML@5:1'],
+};
+
+t.test('every fixture in broken/ has an expectation, and there are at least 25', async (t) => {
+  t.same(readdirSync(dir).sort(), Object.keys(cases).sort());
+  t.ok(Object.keys(cases).length >= 25);
+});
+
+for (const [name, expected] of Object.entries(cases)) {
+  t.test(name, async (t) => {
+    const loaded = await loadConfigFile(path.join(dir, name));
+    t.same(
+      loaded.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`),
+      expected,
+    );
+    t.equal(loaded.data, null, 'a file with errors has no data');
+    for (const d of loaded.diagnostics) {
+      t.equal(d.file, path.join(dir, name));
+      t.equal(d.severity, 'error');
+      t.notMatch(d.message, /\n|at .*\.js:\d+/, 'one line, no stack');
+    }
+  });
+}
+
+t.test('hints name the key a typo was meant to be', async (t) => {
+  const hintOf = async (name: string) => (await loadConfigFile(path.join(dir, name))).diagnostics.map((d) => d.hint);
+  t.same(await hintOf('task-typo-allowed-roots.task.yaml'), ['did you mean `allowed_roots`?']);
+  t.same(await hintOf('policy-typo-key.policy.yaml'), ['did you mean `allowed_roots`?']);
+  t.same(await hintOf('policy-top-typo.policy.yaml'), ['did you mean `budgets`?', 'did you mean `kpi_targets`?']);
+  t.same((await hintOf('pipeline-step-errors.pipeline.yaml'))[3], 'did you mean `pass`?');
+  t.same(await hintOf('kind-unknown.yaml'), ['did you mean `Pipeline`?']);
+});
+
+t.test('messages name the path, the expectation and what was found', async (t) => {
+  const messages = async (name: string) => (await loadConfigFile(path.join(dir, name))).diagnostics.map((d) => d.message);
+  t.same(await messages('policy-wrong-type.policy.yaml'), ['`budgets.max_ticks` must be integer, got string "ten"']);
+  t.same(await messages('policy-bad-enum.policy.yaml'), ['`explore.mode` must be one of `auto`, `on` or `off`, got string "sometimes"']);
+  t.same((await messages('pipeline-step-errors.pipeline.yaml'))[4], '`steps[1].on.fail` must be string or object, got integer 5');
+  t.same(await messages('task-missing-goal.task.yaml'), ['missing required key `goal`']);
+});
+
+t.test('an unreadable file is E_FILE without a position', async (t) => {
+  const loaded = await loadConfigFile(path.join(dir, 'no-such-file.yaml'));
+  t.same(loaded.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_FILE@0:0']);
+  const asDir = await loadConfigFile(dir);
+  t.same(asDir.diagnostics.map((d) => d.code), ['E_FILE']);
+});
+
+t.test('expectKind refuses a file of another kind', async (t) => {
+  const loaded = await loadConfigFile(path.join(dir, '../../../../policies/default.policy.yaml'), { expectKind: 'Pipeline' });
+  t.same(loaded.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_KIND@5:7']);
+});
+
+t.test('the shipped default files are valid', async (t) => {
+  for (const f of ['pipelines/default.pipeline.yaml', 'policies/default.policy.yaml']) {
+    const loaded = await loadConfigFile(path.resolve(dir, '../../../..', f));
+    t.same(loaded.diagnostics, [], f);
+    t.ok(loaded.data, f);
+  }
+});
