@@ -1,0 +1,5 @@
+/** Running a verification tier's commands. */
+export { runVerification } from './run-verification.js';
+export type { RunVerificationOptions, VerificationResult, CommandResult, VerifyTier } from './run-verification.js';
+export { createTail } from './output-tail.js';
+export type { Tail } from './output-tail.js';

@@ -1,0 +1,166 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { spawnGroup } from '../proc/spawn-group.js';
+import { createTail } from './output-tail.js';
+
+export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
+
+export interface RunVerificationOptions {
+  tier: VerifyTier;
+  /** Shell command lines, run in order through `sh -c`. */
+  commands: readonly string[];
+  /** Directory the commands run in (the worktree joined with `verification.cwd`). */
+  cwd: string;
+  /** Per-command limit in seconds (the tier's `timeout_s`); 0 for none. */
+  timeoutS: number;
+  /** The `verify/NNNN-<tier>.log` file; it appears only once complete. */
+  logPath: string;
+  env: NodeJS.ProcessEnv;
+  /** Called with each command's pid (= its process group id) once it runs. */
+  onSpawn?: (pid: number) => void;
+  /** Aborting ends the running command's group; the tier then fails (or is skipped for tier1). */
+  signal?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL when a command is ended. */
+  graceMs?: number;
+}
+
+export interface CommandResult {
+  command: string;
+  /** null when the command was ended by a signal or could not start. */
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The last ~4 KB of stdout and stderr as they arrived (for repair prompts). */
+  outputTail: string;
+  /** Why it could not start, when it could not. */
+  error: string | null;
+}
+
+export interface VerificationResult {
+  tier: VerifyTier;
+  /** Every command ran and exited 0 (an empty list passes). */
+  pass: boolean;
+  /** tier1 went past its limit: not run to the end, not a failure; recorded. */
+  skipped: boolean;
+  /** One word for the timeline: pass, fail or skipped. */
+  outcome: 'pass' | 'fail' | 'skipped';
+  /** `no commands` for an empty list, the skip or abort reason, else null. */
+  note: string | null;
+  /** Commands run, in order; the run stops at the first that does not pass. */
+  results: CommandResult[];
+}
+
+const TAIL_BYTES = 4096;
+
+/**
+ * Runs a tier's commands one after another, each through `sh -c` in its own process group
+ * with the per-command limit; stops at the first failure (later commands often depend on
+ * earlier ones, and the repair prompt needs the first failure). tier1 past its limit is
+ * skipped, any other tier past its limit fails. The log is written to a temp file beside
+ * `logPath`, fsynced and renamed at the end, so a crash never leaves a log that looks
+ * complete. Impure (processes, filesystem).
+ */
+export async function runVerification(options: RunVerificationOptions): Promise<VerificationResult> {
+  mkdirSync(path.dirname(options.logPath), { recursive: true });
+  const tempPath = `${options.logPath}.partial-${process.pid}`;
+  const fd = openSync(tempPath, 'w');
+  const write = (text: string | Buffer): void => {
+    writeSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
+  };
+  const results: CommandResult[] = [];
+  let note: string | null = null;
+  let skipped = false;
+  let failed = false;
+  try {
+    write(`# engine verification ${options.tier} in ${options.cwd} (limit ${options.timeoutS || 'none'} s per command)\n`);
+    if (options.commands.length === 0) {
+      note = 'no commands';
+      write('# no commands\n');
+    }
+    for (const command of options.commands) {
+      if (options.signal?.aborted) {
+        note = 'aborted';
+        failed = true;
+        break;
+      }
+      write(`$ ${command}\n`);
+      const result = await runCommand(command, options, write);
+      results.push(result);
+      write(`\n${describeEnd(result, options.timeoutS)}\n`);
+      if (result.exitCode === 0 && !result.timedOut) continue;
+      if (options.signal?.aborted) {
+        note = 'aborted';
+        failed = true;
+      } else if (result.timedOut && options.tier === 'tier1') {
+        skipped = true;
+        note = `skipped: ${command} went past the tier1 limit of ${options.timeoutS} s`;
+      } else {
+        failed = true;
+      }
+      break;
+    }
+    const outcome = skipped ? 'skipped' : failed ? 'fail' : 'pass';
+    write(`# ${options.tier} ${outcome}${note ? ` (${note})` : ''}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tempPath, options.logPath);
+    return { tier: options.tier, pass: outcome === 'pass', skipped, outcome, note, results };
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+    rmSync(tempPath, { force: true });
+    throw error;
+  }
+}
+
+async function runCommand(
+  command: string,
+  options: RunVerificationOptions,
+  write: (chunk: Buffer) => void,
+): Promise<CommandResult> {
+  const tail = createTail(TAIL_BYTES);
+  const onOutput = (chunk: Buffer): void => {
+    write(chunk);
+    tail.push(chunk);
+  };
+  const group = spawnGroup('sh', ['-c', command], {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: null,
+    timeoutMs: options.timeoutS > 0 ? options.timeoutS * 1000 : 0,
+    graceMs: options.graceMs,
+    onStdout: onOutput,
+    onStderr: onOutput,
+    onSpawn: options.onSpawn,
+  });
+  const abort = (): void => group.kill();
+  options.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const r = await group.done;
+    if (r.error) onOutput(Buffer.from(`engine: could not start: ${r.error}\n`));
+    return {
+      command,
+      exitCode: r.error ? null : r.exitCode,
+      timedOut: r.timedOut,
+      durationMs: r.durationMs,
+      outputTail: tail.text(),
+      error: r.error,
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+}
+
+function describeEnd(r: CommandResult, timeoutS: number): string {
+  const how = r.timedOut
+    ? `timed out after ${timeoutS} s`
+    : r.error
+      ? `could not start: ${r.error}`
+      : r.exitCode === null
+        ? 'ended by a signal'
+        : `exit ${r.exitCode}`;
+  return `# [${how}; duration ${r.durationMs} ms] ${r.command}`;
+}
