@@ -11,8 +11,17 @@ export type MarkersPhase = 'explore' | 'plan' | 'implement' | 'review';
 
 /** One normalized event of a worker's stream (events.jsonl), whatever the CLI's dialect. */
 export type NormalizedEvent =
-  | { kind: 'message'; text: string; role?: 'assistant' | 'user'; final?: boolean; id?: string }
-  | { kind: 'tool_call'; name: string; input: unknown; id?: string }
+  | {
+      kind: 'message';
+      text: string;
+      role?: 'assistant' | 'user';
+      final?: boolean;
+      id?: string;
+      /** Set on a sub-agent's message (claude `parent_tool_use_id`): never the final answer. */
+      parent?: string;
+    }
+  | { kind: 'reasoning'; text: string; id?: string }
+  | { kind: 'tool_call'; name: string; input: unknown; id?: string; parent?: string }
   | { kind: 'tool_result'; id?: string; output: string; is_error?: boolean }
   | { kind: 'command'; command: string; exit_code: number | null; output?: string; status?: string }
   | { kind: 'file_change'; changes: { path: string; kind: string }[] }
@@ -35,6 +44,8 @@ export interface ProcessExit {
   idleTimedOut: boolean;
   /** The process could not be started. */
   spawnError: string | null;
+  /** It printed its terminal event but did not exit, so the engine ended it after a grace period. */
+  reapedAfterTerminal?: boolean;
 }
 
 /**
@@ -60,6 +71,10 @@ export interface ParsedOutcome {
   error: string | null;
   /** Native structured output when the CLI returned one. */
   structuredOutput?: unknown;
+  /** Notes that do not change the outcome (non-fatal errors, unfinished items, denials). */
+  warnings?: string[];
+  /** Events only known at the end (whole-document formats such as claude `json`), in order. */
+  events?: NormalizedEvent[];
 }
 
 /** A line-at-a-time parser of one call's stdout. */
@@ -68,6 +83,11 @@ export interface StreamParser {
   line(text: string): NormalizedEvent[];
   /** The stream ended; `stderr` is the captured stderr text (capped). */
   end(exit: ProcessExit, stderr: string): ParsedOutcome;
+  /**
+   * True once the terminal event was seen (codex turn.completed/turn.failed, claude result):
+   * the runner then gives the process a grace period to exit before ending it.
+   */
+  sawTerminal?(): boolean;
 }
 
 /** What a plugin needs to know to build one invocation. */

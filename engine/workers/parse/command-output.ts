@@ -1,0 +1,95 @@
+/**
+ * Parsers for the `command` worker's stdout (`output: text|json|jsonl`). The outcome is ok
+ * iff the process exited 0; the stream has no terminal event of its own. Pure.
+ *
+ * - text: the whole stdout is the answer.
+ * - json: stdout is one JSON value: a string is the answer; an object with a string `text` or
+ *   `result` is that answer (`session_id` is kept); any other object or array is native
+ *   structured output (the markers themselves).
+ * - jsonl: one normalized event per line (`{kind: "message", text}`, `{kind: "usage", …}`, …,
+ *   the events.jsonl format); the answer is the last top-level assistant message.
+ */
+import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
+import { NON_JSON, UnknownCounter, addUsage, clip, isObject, num, parseJsonObject, str } from './common.js';
+
+export type CommandOutput = 'text' | 'json' | 'jsonl';
+const KNOWN_KINDS = new Set(['message', 'reasoning', 'tool_call', 'tool_result', 'command', 'file_change', 'usage', 'warning', 'error']);
+
+export function createCommandParser(output: CommandOutput): StreamParser {
+  const unknown = new UnknownCounter();
+  const lines: string[] = [];
+  let answer: string | null = null;
+  let usage: Usage | null = null;
+  let sessionId: string | null = null;
+  let fatal: string | null = null;
+  const warnings: string[] = [];
+
+  const finish = (exit: ProcessExit, stderr: string, text: string, extra: Partial<ParsedOutcome>): ParsedOutcome => {
+    const ok = exit.exitCode === 0 && !exit.spawnError && !exit.timedOut && !exit.idleTimedOut;
+    const why = exit.spawnError
+      ? `could not start the worker: ${exit.spawnError}`
+      : exit.timedOut || exit.idleTimedOut
+        ? 'timed out'
+        : `exit code ${exit.exitCode ?? `null (signal ${exit.signal})`}`;
+    const stderrTail = stderr.trim() ? `: ${clip(stderr.trim().split('\n').slice(-10).join('\n'))}` : '';
+    return {
+      outcome: ok && !fatal ? 'ok' : exit.timedOut || exit.idleTimedOut ? 'incomplete' : 'failed',
+      finalText: text,
+      sessionId,
+      dialect: `command-${output}`,
+      usage,
+      costUsd: null,
+      unknownEventTypes: { ...unknown.counts },
+      error: ok ? fatal : `${why}${stderrTail}`,
+      warnings,
+      ...extra,
+    };
+  };
+
+  if (output === 'jsonl') {
+    return {
+      line(text) {
+        if (text.trim() === '') return [];
+        const obj = parseJsonObject(text);
+        if (!obj) return [unknown.note(NON_JSON, clip(text, 500))];
+        const kind = str(obj.kind);
+        if (!kind || !KNOWN_KINDS.has(kind)) return [unknown.note(kind ?? 'untyped', obj)];
+        if (kind === 'message' && typeof obj.text === 'string' && obj.role !== 'user' && !obj.parent) answer = obj.text;
+        if (kind === 'usage') usage = addUsage(usage, { input_tokens: num(obj.input_tokens), output_tokens: num(obj.output_tokens), cached_input_tokens: num(obj.cached_input_tokens) });
+        if (kind === 'warning' && typeof obj.message === 'string') warnings.push(obj.message);
+        if (kind === 'error' && obj.fatal === true) fatal = str(obj.message) ?? 'error';
+        if (typeof obj.session_id === 'string') sessionId = obj.session_id;
+        return [obj as unknown as NormalizedEvent];
+      },
+      end: (exit, stderr) => finish(exit, stderr, answer ?? '', {}),
+    };
+  }
+
+  return {
+    line(text) {
+      lines.push(text);
+      return [];
+    },
+    end(exit, stderr) {
+      const body = lines.join('\n');
+      if (output === 'text') {
+        return finish(exit, stderr, body.replace(/\n+$/, ''), { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] });
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(body);
+      } catch {
+        const events = body.trim() ? [unknown.note(NON_JSON, clip(body, 500))] : [];
+        return finish(exit, stderr, body, { events });
+      }
+      if (typeof value === 'string') return finish(exit, stderr, value, { events: [{ kind: 'message', role: 'assistant', text: value }] });
+      if (isObject(value)) {
+        sessionId = str(value.session_id);
+        const text = str(value.text) ?? str(value.result);
+        if (text !== null) return finish(exit, stderr, text, { events: [{ kind: 'message', role: 'assistant', text }] });
+      }
+      const text = JSON.stringify(value, null, 2);
+      return finish(exit, stderr, text, { structuredOutput: value, events: [{ kind: 'message', role: 'assistant', text }] });
+    },
+  };
+}

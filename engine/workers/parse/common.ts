@@ -1,0 +1,100 @@
+/**
+ * Helpers shared by the stream parsers. Pure.
+ */
+import type { NormalizedEvent, OutcomeClass, ProcessExit, Usage } from '../types.js';
+
+export type JsonObject = Record<string, unknown>;
+
+/** The line as a JSON object, or null for noise (non-JSON, or JSON that is not an object). */
+export function parseJsonObject(line: string): JsonObject | null {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(trimmed);
+    return isObject(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Counts event types a parser did not know, and turns a line into an `unknown` event. */
+export class UnknownCounter {
+  readonly counts: Record<string, number> = {};
+  note(type: string, raw: unknown): NormalizedEvent {
+    this.counts[type] = (this.counts[type] ?? 0) + 1;
+    return { kind: 'unknown', type, raw };
+  }
+}
+
+/** A noise line is kept (shortened) and counted under `non_json_line`. */
+export const NON_JSON = 'non_json_line';
+export function clip(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
+}
+
+export function addUsage(a: Usage | null, b: Usage): Usage {
+  if (!a) return { ...b };
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+  };
+}
+
+export function usageEvent(u: Usage): NormalizedEvent {
+  return { kind: 'usage', input_tokens: u.input_tokens, output_tokens: u.output_tokens, cached_input_tokens: u.cached_input_tokens };
+}
+
+/**
+ * The outcome of a stream that ended without its terminal event. A process that printed no
+ * events, wrote text on stderr and exited non-zero was never really started by its CLI
+ * (usage error, "requires --verbose", untrusted dir): a failure carrying the stderr text.
+ * Anything else that stops short is `incomplete`.
+ */
+export function decideWithoutTerminal(
+  exit: ProcessExit,
+  stderr: string,
+  eventCount: number,
+  lastError: string | null,
+): { outcome: OutcomeClass; error: string } {
+  if (exit.spawnError) return { outcome: 'failed', error: `could not start the worker: ${exit.spawnError}` };
+  const stderrText = stderr.trim();
+  const killed = exit.timedOut || exit.idleTimedOut || exit.signal !== null;
+  if (!killed && exit.exitCode !== 0 && exit.exitCode !== null && eventCount === 0 && stderrText) {
+    return { outcome: 'failed', error: clip(lastLines(stderrText, 20)) };
+  }
+  const how = exit.idleTimedOut
+    ? 'idle timeout'
+    : exit.timedOut
+      ? 'wall-clock timeout'
+      : exit.signal
+        ? `signal ${exit.signal}`
+        : `exit code ${exit.exitCode}`;
+  const detail = lastError ?? (stderrText ? lastLines(stderrText, 5) : null);
+  return { outcome: 'incomplete', error: clip(`no terminal event (${how})${detail ? `: ${detail}` : ''}`) };
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  return lines.slice(Math.max(0, lines.length - n)).join('\n');
+}
+
+/** How the exit of a process that did print its terminal event bears on the outcome. */
+export function exitProblem(exit: ProcessExit): string | null {
+  if (exit.reapedAfterTerminal) return null;
+  if (exit.spawnError) return `could not start the worker: ${exit.spawnError}`;
+  if (exit.exitCode !== null && exit.exitCode !== 0) return `exit code ${exit.exitCode}`;
+  return null;
+}
