@@ -13,3 +13,10 @@ export { loadConfigFile, checkText, type LoadedFile, type LoadOptions } from './
 export { loadPipeline, loadTask, type Loaded } from './load-typed.js';
 export { loadValidator, type Validator } from './validators.js';
 export { listSchemaNames, schemaFile, readSchemaText } from './schema-files.js';
+export { resolvePolicy, defaultPolicyFile, type ResolvePolicyOptions, type ResolvedPolicyResult } from './policy/resolve-policy.js';
+export type { ResolvedPolicy, Provenance, PolicyLayerInfo } from './policy/resolved-policy.js';
+export { ALWAYS_PROTECTED } from './policy/resolved-policy.js';
+export { parseSet, isDiagnostic, type SetAssignment } from './policy/parse-set.js';
+export { mergeLayers, leavesOf, type MergeLayer } from './policy/merge-layers.js';
+export { hashPolicy, canonicalJson } from './policy/hash-policy.js';
+export { explainPolicy, renderExplain, describeOrigin, type ExplainedValue } from './policy/explain-policy.js';

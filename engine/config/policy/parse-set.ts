@@ -1,0 +1,42 @@
+import { isCollection, parseDocument } from 'yaml';
+import type { Diagnostic } from '../diagnostics.js';
+
+/** A parsed `--set key.path=value`. */
+export interface SetAssignment {
+  /** The dotted key path split into keys. */
+  path: string[];
+  value: unknown;
+  /** The flag as given, for messages and provenance. */
+  text: string;
+}
+
+/**
+ * Parse one `--set KEY=VALUE`: KEY a dotted path of policy keys, VALUE a YAML scalar or flow
+ * collection (`40`, `true`, `null`, `'["src/**"]'`, `{commands: [make]}`). Anything else that
+ * YAML would read as a block collection is taken as a plain string. Pure.
+ */
+export function parseSet(text: string): SetAssignment | Diagnostic {
+  const eq = text.indexOf('=');
+  const key = eq < 0 ? text : text.slice(0, eq);
+  if (eq < 0 || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+    return problem('E_USAGE', `--set takes KEY=VALUE with KEY a dotted policy key (budgets.max_ticks=40), got ${JSON.stringify(text)}`);
+  }
+  const raw = text.slice(eq + 1);
+  const doc = parseDocument(raw, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    return problem('E_YAML', `--set ${key}: the value is not valid YAML: ${first.message.replace(/ at line[\s\S]*$/, '')}`);
+  }
+  const contents = doc.contents;
+  const block = isCollection(contents) && !contents.flow;
+  return { path: key.split('.'), value: block ? raw : doc.toJS(), text };
+}
+
+/** True when parseSet returned a diagnostic. Pure. */
+export function isDiagnostic(x: SetAssignment | Diagnostic): x is Diagnostic {
+  return (x as Diagnostic).code !== undefined;
+}
+
+function problem(code: string, message: string): Diagnostic {
+  return { code, severity: 'error', message, file: '--set', line: 0, col: 0 };
+}
