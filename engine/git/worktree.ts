@@ -44,7 +44,15 @@ export async function createRunWorktree(options: CreateRunWorktreeOptions): Prom
   await mkdir(path.dirname(worktree), { recursive: true });
 
   if (baseSha !== null) {
-    await retryOnLock(() => runGit(root, ['worktree', 'add', '--quiet', '-b', branch, worktree, baseSha]));
+    // The ref first, create-only (a concurrent run taking the same name fails here), then the
+    // worktree on it; a worktree that cannot be added takes its new branch with it.
+    await retryOnLock(() => runGit(root, ['update-ref', '-m', 'engine: run branch', `refs/heads/${branch}`, baseSha, '']));
+    try {
+      await retryOnLock(() => runGit(root, ['worktree', 'add', '--quiet', worktree, branch]));
+    } catch (error) {
+      await runGit(root, ['update-ref', '-d', `refs/heads/${branch}`, baseSha], { okCodes: [1, 128] });
+      throw error;
+    }
   } else {
     await addOrphanWorktree(root, worktree, branch);
   }

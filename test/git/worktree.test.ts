@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { createRunWorktree, removeRunWorktree, mergeHint, headSha, findRepoRoot } from '../../engine/git/index.js';
 import { fingerprintCheckout, git, makeRepo, tempDir, writeFiles } from './fixtures/repo.js';
@@ -103,4 +103,24 @@ t.test('removeRunWorktree removes the worktree and the branch', async (t) => {
   t.notOk(existsSync(r.worktree));
   t.equal(git(repo, 'branch', '--list', 'engine/gone'), '');
   t.notMatch(git(repo, 'worktree', 'list'), /gone/);
+});
+
+t.test('a repo whose path has spaces and unicode', async (t) => {
+  const parent = tempDir(t);
+  const repo = path.join(parent, 'my repö dir');
+  mkdirSync(repo);
+  git(repo, 'init', '-q');
+  writeFiles(repo, { 'f ü.txt': 'f\n' });
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'c');
+  const r = await createRunWorktree({ repo, runId: 'sp' });
+  t.equal(readFileSync(path.join(r.worktree, 'f ü.txt'), 'utf8'), 'f\n');
+  t.equal(r.dirtyUserTree, false);
+});
+
+t.test('a worktree that cannot be added leaves no branch behind', async (t) => {
+  const repo = makeRepo(t);
+  writeFiles(repo, { '.engine/worktrees/busy/occupied.txt': 'x\n' });
+  await t.rejects(createRunWorktree({ repo, runId: 'busy' }), /already exists/);
+  t.equal(git(repo, 'branch', '--list', 'engine/busy'), '');
 });
