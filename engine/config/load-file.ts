@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { hasErrors } from './diagnostics.js';
 import { checkDocument, detectKind } from './check-document.js';
@@ -20,6 +21,8 @@ export interface LoadedFile {
 export interface LoadOptions {
   /** Refuse a file of another kind (E_KIND). */
   expectKind?: Kind;
+  /** Resolve a relative `file` against this directory (diagnostics still name `file` as given). */
+  cwd?: string;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface LoadOptions {
 export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(path.resolve(options.cwd ?? '.', file), 'utf8');
   } catch (error) {
     return unreadable(file, error);
   }
@@ -48,7 +51,7 @@ export async function checkText(text: string, file: string, options: LoadOptions
     const d: Diagnostic = { code: 'E_KIND', severity: 'error', message: `this engine has no schema for kind \`${detected.kind}\``, file, ...source.locate(['kind']) };
     return result(source, detected.kind, [d]);
   }
-  const rules = (await rulesFor(detected.kind, file, source.data)) as Rule<unknown>[];
+  const rules = (await rulesFor(detected.kind, path.resolve(options.cwd ?? '.', file), source.data)) as Rule<unknown>[];
   return result(source, detected.kind, checkDocument(source, validator, rules));
 }
 

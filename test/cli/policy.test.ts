@@ -1,0 +1,55 @@
+import t from 'tap';
+import { parse } from 'yaml';
+import { main } from '../../engine/cli/main.js';
+import { memoryIo } from '../../engine/cli/io.js';
+
+const repoFiles = {
+  '.engine': { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: 40\n  time_min: 30\n' },
+};
+
+t.test('--explain: a key set by the repo file then by --set shows the --set value and source', async (t) => {
+  const cwd = t.testdir(repoFiles);
+  const io = memoryIo({ cwd });
+  t.equal(await main(['policy', '--set', 'budgets.max_ticks=7', '--explain'], io), 0);
+  const lines = io.out.join('').split('\n');
+  t.match(lines.find((l) => l.startsWith('budgets.max_ticks ')), /^budgets\.max_ticks = 7 +# --set budgets\.max_ticks=7$/);
+  t.match(lines.find((l) => l.startsWith('budgets.time_min ')), /^budgets\.time_min = 30 +# \.engine\/policy\.yaml:5:13$/);
+  t.match(lines.find((l) => l.startsWith('budgets.review_rounds ')), /^budgets\.review_rounds = 2 +# .*policies\/default\.policy\.yaml:\d+:\d+$/);
+  t.equal(io.err.join(''), '');
+});
+
+t.test('without flags: the effective policy as YAML with its hash', async (t) => {
+  const cwd = t.testdir(repoFiles);
+  const io = memoryIo({ cwd });
+  t.equal(await main(['policy'], io), 0);
+  const text = io.out.join('');
+  t.match(text, /^# effective policy sha256:[0-9a-f]{64}\n# layers: built-in defaults < \.engine\/policy\.yaml\n/);
+  const policy = parse(text) as { budgets: { max_ticks: number }; governance: { protected: string[] } };
+  t.equal(policy.budgets.max_ticks, 40);
+  t.same(policy.governance.protected, ['.git/**', '.engine/**']);
+});
+
+t.test('--repo names another directory; --policy files layer in order', async (t) => {
+  const cwd = t.testdir({ repo: repoFiles, 'a.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets: {max_ticks: 50}\n' });
+  const io = memoryIo({ cwd });
+  t.equal(await main(['policy', '--repo', 'repo', '--policy', 'a.yaml', '--json'], io), 0);
+  const doc = JSON.parse(io.out.join('')) as { policy: { budgets: { max_ticks: number; time_min: number } }; hash: string; layers: { source: string }[]; provenance: Record<string, { source: string; file?: string; line?: number }> };
+  t.equal(doc.policy.budgets.max_ticks, 50);
+  t.equal(doc.policy.budgets.time_min, 30);
+  t.same(doc.layers.map((l) => l.source), ['default', 'repo', '--policy']);
+  t.same(doc.provenance['budgets.max_ticks'], { source: '--policy', file: 'a.yaml', line: 3, col: 22 });
+  t.match(doc.hash, /^sha256:/);
+});
+
+t.test('errors: exit 2, diagnostics on stderr (or in the JSON document)', async (t) => {
+  const cwd = t.testdir(repoFiles);
+  const io = memoryIo({ cwd });
+  t.equal(await main(['policy', '--set', 'budgets.max_tick=1'], io), 2);
+  t.equal(io.out.join(''), '');
+  t.match(io.err.join(''), /^--set: error E_UNKNOWN_KEY --set budgets\.max_tick=1: unknown key `max_tick` in `budgets` \(did you mean `max_ticks`\?\)\n$/);
+  const json = memoryIo({ cwd });
+  t.equal(await main(['policy', '--json', '--policy', 'missing.yaml'], json), 2);
+  const doc = JSON.parse(json.out.join('')) as { policy: unknown; diagnostics: { code: string }[] };
+  t.equal(doc.policy, null);
+  t.same(doc.diagnostics.map((d) => d.code), ['E_FILE']);
+});
