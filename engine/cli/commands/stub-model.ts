@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type { Command } from '../command.js';
+import { int, str, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { formatDiagnostic } from '../../config/diagnostics.js';
+
+/**
+ * `engine stub-model --scenario FILE [--port N] [--log FILE]`: serve a scenario to the real
+ * claude and codex CLIs on loopback until SIGINT/SIGTERM. The origin goes to stdout (one
+ * line, so scripts can read it); one line per exchange goes to stderr. Stopping it by signal
+ * is its normal end: exit 0.
+ */
+export const stubModelCommand: Command = {
+  name: 'stub-model',
+  summary: 'Serve a scenario as a scripted model (Anthropic Messages + OpenAI Responses) on loopback',
+  usage: 'stub-model --scenario FILE [--port N] [--log FILE]',
+  options: { scenario: { type: 'string' }, port: { type: 'string' }, log: { type: 'string' } },
+  optionHelp: {
+    scenario: 'the scenario file (kind: Scenario) whose replies to serve',
+    port: 'port on 127.0.0.1 (default: a free one)',
+    log: 'append every exchange to this JSONL file',
+  },
+  allowPositionals: false,
+  async run(args, io) {
+    const file = str(args, 'scenario');
+    if (!file) throw new UsageError('--scenario FILE is required');
+    const port = int(args, 'port');
+    if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError(`--port must be 0..65535, got ${port}`);
+    const logFile = str(args, 'log');
+    const { loadScenario, ScenarioError, startStubModel, describeHeaders } = await import('../../stub/index.js');
+    let scenario;
+    try {
+      scenario = await loadScenario(path.resolve(io.cwd, file));
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      for (const d of error.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+      return EXIT.invalid;
+    }
+    const stub = await startStubModel({
+      scenario,
+      scenarioFile: file,
+      ...(port !== undefined ? { port } : {}),
+      ...(logFile ? { logFile: path.resolve(io.cwd, logFile) } : {}),
+      log: (e) => io.stderr(`${e.seq} ${e.method} ${e.path} ${e.status} ${e.route.kind}${e.headers ? ` (${describeHeaders(e.headers)}, turn ${(e.turnIndex ?? 0) + 1})` : ''}\n`),
+    });
+    io.stdout(`${stub.origin}\n`);
+    io.stderr(`engine stub-model: serving ${file} (${scenario.name}) on ${stub.origin}; stop with Ctrl-C\n`);
+    await waitForSignal();
+    await stub.close();
+    return EXIT.ok;
+  },
+};
+
+/** Resolves on the first SIGINT or SIGTERM. Impure: process signal handlers. */
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
