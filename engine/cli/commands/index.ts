@@ -1,8 +1,12 @@
 import type { Command } from '../command.js';
+import { validateCommand } from './validate.js';
+import { policyCommand } from './policy.js';
+import { initCommand } from './init.js';
+import { schemaCommand } from './schema.js';
 import { stubModelCommand } from './stub-model.js';
 
 /**
  * Every subcommand, in the order `engine --help` lists them. Each lives in its own file;
  * adding a command is adding a file and a line here.
  */
-export const commands: Command[] = [stubModelCommand];
+export const commands: Command[] = [validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand];
