@@ -1,7 +1,9 @@
 import type { Command } from '../command.js';
 import { flag, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { printDiagnostics, printJson } from './print-diagnostics.js';
+import type { CliIo } from '../io.js';
+import type { Diagnostic } from '../../config/diagnostics.js';
+import { formatDiagnostic } from '../../config/diagnostics.js';
 
 /** `engine validate <file>...`: parse, schema and rule checks of config files of any kind. */
 export const validateCommand: Command = {
@@ -32,3 +34,13 @@ export const validateCommand: Command = {
     return files.every((f) => f.valid) ? EXIT.ok : EXIT.invalid;
   },
 };
+
+/** Diagnostics to stderr, one line each (`path:line:col: error CODE message (hint)`). */
+export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+}
+
+/** One JSON document on stdout. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
