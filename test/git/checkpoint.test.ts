@@ -110,3 +110,24 @@ t.test('normalizeMessage', async (t) => {
   t.equal(normalizeMessage('a  \r\nb\n\n'), 'a\nb\n');
   t.equal(normalizeMessage('   '), 'engine checkpoint\n');
 });
+
+t.test('two runs checkpoint at once, each on its own branch', async (t) => {
+  const repo = makeRepo(t);
+  const custom = tempDir(t);
+  const [a, b] = await Promise.all([
+    createRunWorktree({ repo, runId: 'pa' }),
+    createRunWorktree({ repo, runId: 'pb', branch: 'engine/custom-pb', worktreesDir: custom }),
+  ]);
+  t.equal(b!.worktree, path.join(custom, 'pb'));
+  t.equal(b!.branch, 'engine/custom-pb');
+  writeFiles(a!.worktree, { 'a.txt': 'from a\n' });
+  writeFiles(b!.worktree, { 'b.txt': 'from b\n' });
+  const [ca, cb] = await Promise.all([
+    createCheckpoint({ worktree: a!.worktree, message: 'a', author, date }),
+    createCheckpoint({ worktree: b!.worktree, message: 'b', author, date }),
+  ]);
+  t.equal(git(repo, 'rev-parse', 'engine/pa'), ca!.sha);
+  t.equal(git(repo, 'rev-parse', 'engine/custom-pb'), cb!.sha);
+  t.equal(git(repo, 'ls-tree', '--name-only', ca!.sha), 'README.md\na.txt');
+  t.equal(git(repo, 'ls-tree', '--name-only', cb!.sha), 'README.md\nb.txt');
+});
