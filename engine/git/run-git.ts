@@ -23,6 +23,7 @@ export interface GitResult {
   exitCode: number;
 }
 
+/** A git command that failed: its arguments, exit code and stderr, for callers that branch on them. */
 export class GitError extends Error {
   constructor(
     message: string,

@@ -2,6 +2,7 @@ import t from 'tap';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureGitRepo, parseGitAuthor, resolveGitIdentity, commitEnv, DEFAULT_IDENTITY } from '../../engine/git/index.js';
+import { GitError, isLockContention, retryOnLock } from '../../engine/git/run-git.js';
 import { git, makeRepo, tempDir } from './fixtures/repo.js';
 
 t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', async (t) => {
@@ -45,4 +46,23 @@ t.test('commitEnv sets author and committer to one identity and date', async (t)
     GIT_COMMITTER_EMAIL: 'e@x',
     GIT_COMMITTER_DATE: '@1500 +0000',
   });
+});
+
+t.test('lock contention is told apart from other git failures', async (t) => {
+  const lock = new GitError('x', ['add'], 128, "fatal: Unable to create '/r/.git/index.lock': File exists.");
+  const ref = new GitError('x', ['update-ref'], 128, "fatal: cannot lock ref 'refs/heads/engine/a': ...");
+  const other = new GitError('x', ['add'], 128, 'fatal: pathspec did not match any files');
+  t.ok(isLockContention(lock));
+  t.ok(isLockContention(ref));
+  t.notOk(isLockContention(other));
+  t.notOk(isLockContention(new Error('index.lock')));
+  let calls = 0;
+  const value = await retryOnLock(async () => {
+    calls += 1;
+    if (calls < 3) throw lock;
+    return 'done';
+  });
+  t.equal(value, 'done');
+  t.equal(calls, 3);
+  await t.rejects(retryOnLock(async () => { throw other; }), /x/);
 });
