@@ -32,7 +32,7 @@ export interface RunContext {
   verify: VerifyFacts | null;
   review: { verdict: string; changes: string[] } | null;
   /** Change of the current milestone so far against the last checkpoint. */
-  changes: { files: number; loc: number; paths: string[]; new_paths: string[] } | null;
+  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[] } | null;
   stop: { reason: StopReason; step: string; outcome: string } | null;
 }
 

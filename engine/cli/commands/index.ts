@@ -4,9 +4,11 @@ import { policyCommand } from './policy.js';
 import { initCommand } from './init.js';
 import { schemaCommand } from './schema.js';
 import { stubModelCommand } from './stub-model.js';
+import { runCommand } from './run.js';
+import { resumeCommand } from './resume.js';
 
 /**
  * Every subcommand, in the order `engine --help` lists them. Each lives in its own file;
  * adding a command is adding a file and a line here.
  */
-export const commands: Command[] = [validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand];
+export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand];

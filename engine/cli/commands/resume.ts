@@ -1,0 +1,63 @@
+import type { Command } from '../command.js';
+import { flag, int, list, str, UsageError } from '../command.js';
+import { num, positive } from './run.js';
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'Continue a run from its last persisted state after any stop or crash.',
+  usage: 'resume <run-id|run-dir> [--repo DIR] [--store DIR] [--policy FILE]... [--set KEY=VALUE]... [--max-ticks N] [--time MINUTES] [--force] [--json] [--no-progress]',
+  allowPositionals: true,
+  options: {
+    repo: { type: 'string' },
+    store: { type: 'string' },
+    policy: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    'max-ticks': { type: 'string' },
+    time: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+  },
+  optionHelp: {
+    repo: 'the target repo whose .engine/runs holds the run (default: the current directory)',
+    store: 'the run store, if the run was started with --store',
+    policy: 'replace the run\'s policy files (recorded with their hash)',
+    set: 'override one more policy key',
+    'max-ticks': 'allow this many more steps',
+    time: 'allow this many more minutes',
+    force: 'accept hand edits (discarded) or a changed environment; counted as a human intervention',
+    json: 'stdout: the timeline events as JSON lines',
+    'no-progress': 'no progress display on stderr',
+  },
+  async run(args, io) {
+    const [run, ...extra] = args.positionals;
+    if (!run) throw new UsageError('missing the run id or run directory');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    // The runtime loads only when a run is asked for: other commands start faster without it.
+    const { resumeRun } = await import('../../runtime/resume-run.js');
+    const { runEnvFrom } = await import('../../runtime/clock.js');
+    const { createRunOutput, interruptSignal } = await import('./run-output.js');
+    const out = createRunOutput(io, flag(args, 'json'), flag(args, 'no-progress'));
+    const interrupt = interruptSignal();
+    try {
+      const result = await resumeRun({
+        run,
+        repo: str(args, 'repo'),
+        storeDir: str(args, 'store'),
+        policyFiles: list(args, 'policy'),
+        sets: list(args, 'set'),
+        maxTicks: positive(int(args, 'max-ticks'), 'max-ticks'),
+        timeMin: positive(num(str(args, 'time')), 'time'),
+        force: flag(args, 'force'),
+        cwd: io.cwd,
+        env: runEnvFrom(io.env),
+        processEnv: io.env,
+        signal: interrupt.signal,
+        onEvent: out.onEvent,
+      });
+      return result.kind === 'rejected' ? out.rejected(result.diagnostics, result.exitCode) : out.finished(result);
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};

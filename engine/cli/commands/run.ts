@@ -1,0 +1,89 @@
+import type { Command } from '../command.js';
+import { flag, int, list, str, UsageError } from '../command.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Run a pipeline against a repo: explore, plan, implement, verify, review, checkpoint.',
+  usage:
+    'run <pipeline.yaml> [--repo DIR] (--task FILE | --goal TEXT) [--policy FILE]... [--set KEY=VALUE]... [--store DIR] [--run-id ID] [--seed N] [--scenario FILE] [--max-ticks N] [--time MINUTES] [--json] [--no-progress]',
+  allowPositionals: true,
+  options: {
+    repo: { type: 'string' },
+    task: { type: 'string' },
+    goal: { type: 'string' },
+    policy: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    store: { type: 'string' },
+    'run-id': { type: 'string' },
+    seed: { type: 'string' },
+    scenario: { type: 'string' },
+    'max-ticks': { type: 'string' },
+    time: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+  },
+  optionHelp: {
+    repo: 'the target git repo (default: the current directory)',
+    task: 'a task file (kind: Task) with the goal',
+    goal: 'the goal as text',
+    policy: 'a policy file layered over the repo policy',
+    set: 'override one policy key by its dotted path',
+    store: 'where the run records go (default <repo>/.engine/runs)',
+    'run-id': 'the run id (default: time-sortable, random suffix)',
+    seed: 'seed recorded with the run (default 0)',
+    scenario: 'serve claude/codex workers from a scripted model on loopback',
+    'max-ticks': 'stop (resumably) after this many steps',
+    time: 'stop (resumably) after this many minutes',
+    json: 'stdout: the timeline events as JSON lines',
+    'no-progress': 'no progress display on stderr',
+  },
+  async run(args, io) {
+    const [pipelineFile, ...extra] = args.positionals;
+    if (!pipelineFile) throw new UsageError('missing the pipeline file');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (str(args, 'task') && str(args, 'goal')) throw new UsageError('give --task or --goal, not both');
+    // The runtime loads only when a run is asked for: other commands start faster without it.
+    const { startRun } = await import('../../runtime/start-run.js');
+    const { runEnvFrom } = await import('../../runtime/clock.js');
+    const { createRunOutput, interruptSignal } = await import('./run-output.js');
+    const out = createRunOutput(io, flag(args, 'json'), flag(args, 'no-progress'));
+    const interrupt = interruptSignal();
+    try {
+      const result = await startRun({
+        pipelineFile,
+        repo: str(args, 'repo') ?? '.',
+        goal: str(args, 'goal'),
+        taskFile: str(args, 'task'),
+        policyFiles: list(args, 'policy'),
+        sets: list(args, 'set'),
+        storeDir: str(args, 'store'),
+        runId: str(args, 'run-id'),
+        seed: int(args, 'seed') ?? 0,
+        scenarioFile: str(args, 'scenario'),
+        maxTicks: positive(int(args, 'max-ticks'), 'max-ticks'),
+        timeMin: positive(num(str(args, 'time')), 'time'),
+        cwd: io.cwd,
+        env: runEnvFrom(io.env),
+        processEnv: io.env,
+        signal: interrupt.signal,
+        onEvent: out.onEvent,
+      });
+      return result.kind === 'rejected' ? out.rejected(result.diagnostics, result.exitCode) : out.finished(result);
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};
+
+/** A positive number option, or undefined. Throws a usage error otherwise. */
+export function positive(n: number | undefined, name: string): number | undefined {
+  if (n !== undefined && !(n > 0)) throw new UsageError(`--${name} must be greater than 0`);
+  return n;
+}
+
+/** Parse a decimal option. */
+export function num(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`expected a number, got "${v}"`);
+  return Number(v);
+}

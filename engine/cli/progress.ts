@@ -1,0 +1,85 @@
+import type { TimelineEvent } from '../generated/event.js';
+import type { CliIo } from './io.js';
+
+/**
+ * Progress of a run on stderr from its timeline events: on a TTY one live line (phase,
+ * milestone n/N, worker, elapsed) redrawn in place; otherwise plain lines, no escape codes.
+ * With --json nothing here: stdout carries the events. Impure (writes stderr, a timer).
+ */
+export function createProgress(io: CliIo, live: boolean): { onEvent: (e: TimelineEvent) => void; stop: () => void } {
+  const started = Date.now();
+  let milestones = 0;
+  let current = '';
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = (): string => {
+    const s = Math.round((Date.now() - started) / 1000);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const draw = (): void => {
+    if (live && current) io.stderr(`\r\x1b[2K${current} ${dim(io, elapsed())}`);
+  };
+  if (live) timer = setInterval(draw, 500).unref();
+
+  const line = (text: string): void => {
+    if (live) io.stderr(`\r\x1b[2K${text}\n`);
+    else io.stderr(`${text}\n`);
+    draw();
+  };
+
+  const where = (e: TimelineEvent): string => (e.milestone ? `[${e.milestone}/${milestones || '?'}] ` : '');
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'run.started':
+          line(`run ${e.run_id} on ${e.branch} — ${e.pipeline.name}`);
+          break;
+        case 'plan.accepted':
+          milestones = e.milestones.length;
+          line(`plan: ${milestones} milestones (${e.milestones.map((m) => m.id).join(', ')})`);
+          break;
+        case 'step.started':
+          current = `${where(e)}${e.step} (${e.kind})${e.attempt && e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`;
+          if (!live && e.kind !== 'advance' && e.kind !== 'decide') line(`${where(e)}${e.step}…`);
+          else draw();
+          break;
+        case 'worker.started':
+          current = `${where(e)}${e.step}: ${e.worker} (${e.plugin}, ${e.phase})`;
+          draw();
+          break;
+        case 'worker.finished':
+          line(`${where(e)}${e.step}: ${e.worker} ${e.outcome}${e.markers_ok ? '' : ', no valid markers'} in ${(e.duration_ms / 1000).toFixed(1)}s`);
+          break;
+        case 'parse.failed':
+          line(`${where(e)}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`);
+          break;
+        case 'verify.finished':
+          line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${e.commands.length} commands)`);
+          break;
+        case 'review.skipped':
+          line(`${where(e)}review skipped: ${e.review_skipped_reason}`);
+          break;
+        case 'checkpoint.created':
+          line(`${where(e)}checkpoint ${e.sha.slice(0, 10)} (${e.files} files, +${e.added} -${e.removed})`);
+          break;
+        case 'checkpoint.skipped':
+          line(`${where(e)}no checkpoint: ${e.reason}`);
+          break;
+        case 'run.resumed':
+          line(`resumed at ${e.step ?? 'end'}${e.repeated_step ? ` (repeating ${e.repeated_step})` : ''}`);
+          break;
+        case 'run.finished':
+          current = '';
+          line(`run ${e.status}: ${e.stop_reason}${e.status === 'completed' ? '' : ` — ${e.detail}`}`);
+          break;
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      if (live) io.stderr('\r\x1b[2K');
+    },
+  };
+}
+
+function dim(io: CliIo, text: string): string {
+  return io.color ? `\x1b[2m${text}\x1b[0m` : text;
+}

@@ -1,0 +1,56 @@
+import type { Kpis } from '../generated/state.js';
+
+export interface KpiTargets {
+  milestone_median_s: number;
+  milestone_p90_s: number;
+  calls_median: number;
+  calls_p90: number;
+  tier0_median_s: number;
+  tier0_p90_s: number;
+  tier1_max_s: number;
+  parse_failures_per_100: number;
+  retry_rate: number;
+  human_interventions: number;
+  governance_violations: number;
+}
+
+export interface KpiRow {
+  name: string;
+  value: number | null;
+  target: number;
+  /** null when there is no value to judge. */
+  ok: boolean | null;
+}
+
+/** Each KPI that has a target, with its value and whether it holds (≤ target). Pure. */
+export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
+  const row = (name: string, value: number | null | undefined, target: number): KpiRow => ({
+    name,
+    value: value ?? null,
+    target,
+    ok: value === null || value === undefined ? null : value <= target,
+  });
+  return [
+    row('milestone time median (s)', k.milestone_s.median, t.milestone_median_s),
+    row('milestone time p90 (s)', k.milestone_s.p90, t.milestone_p90_s),
+    row('worker calls per milestone median', k.calls_per_milestone.median, t.calls_median),
+    row('worker calls per milestone p90', k.calls_per_milestone.p90, t.calls_p90),
+    row('tier0 median (s)', k.verify_s.tier0?.median, t.tier0_median_s),
+    row('tier0 p90 (s)', k.verify_s.tier0?.p90, t.tier0_p90_s),
+    row('tier1 max (s)', k.verify_s.tier1?.p90, t.tier1_max_s),
+    row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100),
+    row('retry rate', k.retry_rate, t.retry_rate),
+    row('human interventions', k.human_interventions, t.human_interventions),
+    row('governance violations', k.governance_violations, t.governance_violations),
+  ];
+}
+
+/** The KPI table as Markdown. Pure. */
+export function renderKpiTable(rows: readonly KpiRow[]): string {
+  const lines = ['| KPI | value | target | |', '| --- | ---: | ---: | --- |'];
+  for (const r of rows) {
+    const mark = r.ok === null ? '–' : r.ok ? 'ok' : 'over';
+    lines.push(`| ${r.name} | ${r.value ?? '–'} | ≤ ${r.target} | ${mark} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,56 @@
+import { rmSync } from 'node:fs';
+import type { Runtime } from './types.js';
+import type { LoopEnd } from './loop.js';
+import { exitCodeFor } from './stop-reasons.js';
+import { computeKpis } from '../kpi/compute.js';
+import { renderMemo, renderSummary } from './summary.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { KpiTargets } from '../kpi/targets.js';
+
+export interface RunOutcome {
+  runId: string;
+  runDir: string;
+  status: 'completed' | 'stopped';
+  stopReason: LoopEnd['reason'];
+  exitCode: number;
+  detail: string;
+}
+
+/**
+ * Close a session: record the stop in state.json, append `run.finished` with the KPIs, write
+ * summary.md and (for every stop but completed) memo.md. Impure (writes the run store).
+ */
+export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
+  const completed = end.reason === 'completed';
+  const exitCode = exitCodeFor(end.reason);
+  rt.state.status = completed ? 'completed' : 'stopped';
+  rt.state.stop_reason = end.reason;
+  rt.state.stop_detail = end.detail;
+  rt.state.inflight = null;
+  rt.append({
+    type: 'run.finished',
+    step: null,
+    milestone: null,
+    attempt: null,
+    status: rt.state.status,
+    stop_reason: end.reason,
+    exit_code: exitCode,
+    detail: end.detail,
+    kpis: computeKpis(rt.events),
+  });
+  rt.persist();
+  writeSummaries(rt);
+  if (completed) rmSync(rt.paths.memo, { force: true });
+  rt.timeline.close();
+  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail };
+}
+
+/** Rewrite summary.md (and memo.md when stopped). Impure. */
+export function writeSummaries(rt: Runtime): void {
+  const targets = rt.policy.kpi_targets as unknown as KpiTargets;
+  writeFileAtomic(rt.paths.summary, renderSummary(rt.state, rt.events, targets));
+  if (rt.state.status === 'stopped') {
+    const storeFlag = rt.paths.dir.endsWith(`/.engine/runs/${rt.state.run_id}`) ? '' : ` --store ${JSON.stringify(rt.paths.dir.slice(0, -rt.state.run_id.length - 1))}`;
+    writeFileAtomic(rt.paths.memo, renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`));
+  }
+}

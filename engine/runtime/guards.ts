@@ -1,0 +1,73 @@
+import picomatch from 'picomatch';
+import type { RunContext } from './context.js';
+import type { GuardName } from './guard-names.js';
+import type { RunPolicy } from './types.js';
+
+export interface GuardEnv {
+  policy: RunPolicy;
+  taskKind: 'greenfield' | 'incremental';
+}
+
+export interface GuardVerdict {
+  ok: boolean;
+  /** Why, in words that go into the timeline (e.g. `review_skipped_reason`). */
+  reason: string;
+}
+
+/** Files whose change is a configuration change: never auto-approved. */
+const CONFIG_FILES = ['package.json', '**/package.json', 'tsconfig*.json', '**/tsconfig*.json', '.github/**', '.engine/**', '**/*.config.{js,cjs,mjs,ts}'];
+const TEST_FILES = ['**/*.test.*', '**/*.spec.*', '**/test/**', '**/tests/**', 'test/**', 'tests/**', '**/__tests__/**'];
+
+/** Decide a guard on the run's context, with the reason. Pure. */
+export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): GuardVerdict {
+  switch (name as GuardName) {
+    case 'always':
+      return { ok: true, reason: 'always' };
+    case 'never':
+      return { ok: false, reason: 'never' };
+    case 'greenfield':
+      return { ok: env.taskKind === 'greenfield', reason: `task is ${env.taskKind}` };
+    case 'incremental':
+      return { ok: env.taskKind === 'incremental', reason: `task is ${env.taskKind}` };
+    case 'explore_enabled': {
+      const mode = env.policy.explore.mode;
+      if (mode === 'on' || mode === 'off') return { ok: mode === 'on', reason: `explore.mode is ${mode}` };
+      return { ok: env.taskKind === 'greenfield', reason: `explore.mode is auto and the task is ${env.taskKind}` };
+    }
+    case 'has_changes':
+      return { ok: (ctx.changes?.files ?? 0) > 0, reason: `${ctx.changes?.files ?? 0} files changed` };
+    case 'no_changes':
+      return { ok: (ctx.changes?.files ?? 0) === 0, reason: `${ctx.changes?.files ?? 0} files changed` };
+    case 'auto_approve':
+      return explainAutoApprove(ctx, env.policy);
+  }
+  return { ok: false, reason: `unknown guard ${name}` };
+}
+
+/**
+ * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
+ * green, a small diff, no risk trigger, no new file the plan did not expect, no config change
+ * and no test file removed. The first guardrail that fails is the reason. Pure.
+ */
+export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVerdict {
+  const a = policy.auto_approve;
+  const no = (reason: string): GuardVerdict => ({ ok: false, reason });
+  if (!a.enabled) return no('auto_approve.enabled is false');
+  if (!ctx.verify?.pass) return no('verification is not green');
+  const c = ctx.changes;
+  if (!c) return no('the change is unknown');
+  if (c.files > a.max_files) return no(`${c.files} files changed (max ${a.max_files})`);
+  if (c.loc > a.max_loc) return no(`${c.loc} lines changed (max ${a.max_loc})`);
+  for (const trigger of policy.verification.risk_triggers) {
+    const hit = c.paths.find((p) => picomatch(trigger.paths, { dot: true })(p));
+    if (hit) return no(`risk trigger ${trigger.name} fired on ${hit}`);
+  }
+  const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];
+  const unexpected = c.new_paths.find((p) => !expected.includes(p));
+  if (unexpected) return no(`new file ${unexpected} was not in the plan`);
+  const config = c.paths.find((p) => picomatch(CONFIG_FILES, { dot: true })(p));
+  if (config) return no(`configuration changed: ${config}`);
+  const removedTest = (c.deleted_paths ?? []).find((p) => picomatch(TEST_FILES, { dot: true })(p));
+  if (removedTest) return no(`test file removed: ${removedTest}`);
+  return { ok: true, reason: `verification green, ${c.files} files and ${c.loc} lines (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
+}

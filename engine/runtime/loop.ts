@@ -1,0 +1,119 @@
+import type { IrStep } from '../compile/ir.js';
+import { snapshotTree } from '../git/snapshot.js';
+import { headSha } from '../git/repo.js';
+import type { RunContext, StepDoneEvent } from './context.js';
+import { explainGuard } from './guards.js';
+import type { StopReason } from './stop-reasons.js';
+import { stepFields, type Runtime, type StepExecutor, type StepResult } from './types.js';
+import { runVerifyStep } from './steps/verify.js';
+import { runCommandStep } from './steps/command.js';
+import { runCheckpointStep } from './steps/checkpoint.js';
+import { runAdvanceStep } from './steps/advance.js';
+import { runDecideStep } from './steps/decide.js';
+import { runWorkerStep } from './steps/worker.js';
+
+const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
+  worker: runWorkerStep,
+  verify: runVerifyStep,
+  command: runCommandStep,
+  checkpoint: runCheckpointStep,
+  advance: runAdvanceStep,
+  decide: runDecideStep,
+};
+
+/** Steps that do work (count as ticks); advance and decide only route. */
+export function isWorkStep(step: IrStep): boolean {
+  return step.type !== 'advance' && step.type !== 'decide';
+}
+
+export interface LoopEnd {
+  reason: StopReason;
+  detail: string;
+}
+
+/**
+ * Drive the machine until it stops: for the current step, check budgets, run the step, then
+ * append its closing events with `step.finished` in one durable write, move the machine, and
+ * persist state.json. A crash at any point leaves either the state before the step (the step
+ * is repeated on resume) or a `step.finished` in the timeline that resume replays.
+ */
+export async function driveRun(rt: Runtime): Promise<LoopEnd> {
+  for (;;) {
+    const snap = rt.actor.getSnapshot();
+    const ctx = snap.context as RunContext;
+    if (snap.status === 'done') {
+      const stop = ctx.stop!;
+      return { reason: stop.reason, detail: `step ${stop.step} ended with ${stop.outcome || 'its else branch'}` };
+    }
+    const step = rt.ir.steps.find((s) => s.id === snap.value)!;
+    const fields = stepFields(step.id, ctx);
+
+    if (rt.signal.aborted) return { reason: 'interrupted', detail: 'the engine received a signal to stop' };
+    if (isWorkStep(step)) {
+      const budget = checkBudgets(rt);
+      if (budget) {
+        rt.append({ type: 'budget.exhausted', ...fields, ...budget });
+        return { reason: 'budget_exhausted', detail: `${budget.budget}: used ${budget.used} of ${budget.limit}` };
+      }
+    }
+
+    if (step.when) {
+      const v = explainGuard(step.when, ctx, { policy: rt.policy, taskKind: rt.task.kind });
+      if (!v.ok) {
+        rt.append({ type: 'step.skipped', ...fields, guard: step.when, reason: v.reason });
+        advanceMachine(rt, { type: 'step.done', outcome: 'skipped', patch: {} });
+        rt.persist();
+        continue;
+      }
+    }
+
+    rt.append({ type: 'step.started', ...fields, kind: step.type });
+    const elapsed = rt.env.timer();
+    if (isWorkStep(step)) rt.state.counters.ticks++;
+    let result: StepResult;
+    try {
+      result = await EXECUTORS[step.type](step, rt, ctx);
+    } finally {
+      rt.state.counters.elapsed_ms = rt.elapsedBeforeMs + rt.sessionElapsed();
+    }
+    const durationMs = elapsed();
+
+    if ('stop' in result) {
+      rt.append(...(result.events ?? []), { type: 'step.stopped', ...fields, kind: step.type, stop_reason: result.stop, detail: result.detail, duration_ms: durationMs });
+      return { reason: result.stop, detail: result.detail };
+    }
+
+    const tree = step.type === 'worker' && step.readOnly ? rt.state.worktree_tree : await snapshotTree(rt.state.worktree);
+    advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
+    const next = String(rt.actor.getSnapshot().value);
+    rt.append(...(result.events ?? []), {
+      type: 'step.finished',
+      ...fields,
+      kind: step.type,
+      outcome: result.outcome,
+      next,
+      duration_ms: durationMs,
+      patch: result.patch as Record<string, unknown>,
+      tree,
+    });
+    rt.state.worktree_tree = tree;
+    rt.state.head_sha = await headSha(rt.state.worktree);
+    rt.persist();
+  }
+}
+
+/** Send a step.done event to the machine. */
+export function advanceMachine(rt: Runtime, event: StepDoneEvent): void {
+  rt.actor.send(event);
+}
+
+/** The first budget that is spent, or null. Pure apart from reading the clock. */
+function checkBudgets(rt: Runtime): { budget: string; used: number; limit: number } | null {
+  const b = rt.state.budgets;
+  if (rt.state.counters.ticks >= b.max_ticks) return { budget: 'max_ticks', used: rt.state.counters.ticks, limit: b.max_ticks };
+  const elapsedMin = (rt.elapsedBeforeMs + rt.sessionElapsed()) / 60000;
+  if (elapsedMin >= b.time_min) return { budget: 'time_min', used: Math.round(elapsedMin * 100) / 100, limit: b.time_min };
+  const cost = rt.policy.budgets.cost_usd;
+  if (cost !== null && rt.state.counters.cost_usd > cost) return { budget: 'cost_usd', used: rt.state.counters.cost_usd, limit: cost };
+  return null;
+}

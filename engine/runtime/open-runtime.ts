@@ -1,0 +1,95 @@
+import { createActor } from 'xstate';
+import type { RunState } from '../generated/state.js';
+import type { TimelineEvent } from '../generated/event.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { buildMachine } from '../compile/machine.js';
+import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
+import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { computeKpis } from '../kpi/compute.js';
+import { explainGuard } from './guards.js';
+import type { RunContext } from './context.js';
+import type { RunPaths } from './run-dir.js';
+import type { RunEnv } from './clock.js';
+import type { Runtime, RunPolicy, TaskInfo } from './types.js';
+import { engineVersion } from '../version.js';
+
+export interface OpenRuntimeOptions {
+  ir: CompiledPipeline;
+  pipelineDir: string;
+  policy: RunPolicy;
+  task: TaskInfo;
+  repo: string;
+  paths: RunPaths;
+  state: RunState;
+  env: RunEnv;
+  childEnv: NodeJS.ProcessEnv;
+  modelEndpoint: string | null;
+  signal: AbortSignal;
+  /** Every event as it is appended (progress display, --json output). */
+  onEvent?: (e: TimelineEvent) => void;
+}
+
+/**
+ * Wire a run's machine, actor, timeline and state record together. The actor starts from the
+ * persisted snapshot in state.machine when there is one (resume), from the start step
+ * otherwise. Impure (opens the timeline).
+ */
+export function openRuntime(o: OpenRuntimeOptions): Runtime {
+  const bound = (b: number | string): number => (typeof b === 'number' ? b : Number(valueAtPath(o.policy, b)));
+  const guard = (name: string, ctx: RunContext): boolean => explainGuard(name, ctx, { policy: o.policy, taskKind: o.task.kind }).ok;
+  const machine = buildMachine(o.ir, bound, guard);
+  const hasSnapshot = o.state.machine && Object.keys(o.state.machine).length > 0;
+  const actor = createActor(machine, hasSnapshot ? { snapshot: o.state.machine as never } : {});
+  actor.start();
+  const events = readTimeline(o.paths.timeline);
+  const timeline = new TimelineWriter(o.paths.timeline, () => o.env.now(), (e) => {
+    events.push(e);
+    o.onEvent?.(e);
+  });
+
+  const rt: Runtime = {
+    ir: o.ir,
+    pipelineDir: o.pipelineDir,
+    policy: o.policy,
+    task: o.task,
+    repo: o.repo,
+    paths: o.paths,
+    state: o.state,
+    events,
+    timeline,
+    machine,
+    actor,
+    env: o.env,
+    childEnv: o.childEnv,
+    modelEndpoint: o.modelEndpoint,
+    signal: o.signal,
+    sessionElapsed: o.env.timer(),
+    elapsedBeforeMs: o.state.counters.elapsed_ms,
+    append: (...e: NewEvent[]) => timeline.append(...e),
+    persist: () => persistState(rt),
+  };
+  return rt;
+}
+
+/** Refresh state.json from the actor and counters and write it atomically. Impure. */
+export function persistState(rt: Runtime): void {
+  const snap = rt.actor.getSnapshot();
+  const ctx = snap.context as RunContext;
+  const s = rt.state;
+  s.engine_version = engineVersion;
+  s.milestones = ctx.milestones.length ? ctx.milestones : s.milestones;
+  const step = snap.status === 'done' ? null : String(snap.value);
+  s.position = { step, milestone: ctx.milestone > 0 ? ctx.milestone : null, attempt: step ? (ctx.attempts[step] ?? null) : null };
+  s.counters.worker_calls = rt.events.filter((e) => e.type === 'worker.finished').length;
+  s.counters.parse_failures = rt.events.filter((e) => e.type === 'parse.failed').length;
+  s.kpis = computeKpis(rt.events);
+  s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
+  s.last_seq = rt.timeline.lastSeq;
+  s.updated_at = rt.env.now().toISOString();
+  writeFileAtomic(rt.paths.state, toRecordJson(s));
+}
+
+/** The value at a dotted key path of an object, or undefined. Pure. */
+export function valueAtPath(obj: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}

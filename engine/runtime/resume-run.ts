@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { hasErrors } from '../config/diagnostics.js';
+import { loadPipeline } from '../config/index.js';
+import { resolvePolicy } from '../config/policy/resolve-policy.js';
+import { compilePipeline } from '../compile/compile.js';
+import type { RunState } from '../generated/state.js';
+import type { TimelineEvent } from '../generated/event.js';
+import { readTimeline } from '../store/timeline.js';
+import { endGroup, groupAlive } from '../proc/spawn-group.js';
+import { headSha } from '../git/repo.js';
+import { snapshotTree } from '../git/snapshot.js';
+import { listChangedFilesBetween } from './tree-diff.js';
+import type { RunEnv } from './clock.js';
+import { defaultStoreDir, runPaths } from './run-dir.js';
+import { openRuntime } from './open-runtime.js';
+import { advanceMachine, driveRun } from './loop.js';
+import { finishRun, type RunOutcome } from './finish-run.js';
+import { fingerprint } from './start-run.js';
+import { restoreWorktreeState } from './restore-tree.js';
+import { startScenarioModel } from './scenario-model.js';
+import { acquireRunLock } from './run-lock.js';
+import type { RunPolicy } from './types.js';
+import type { ContextPatch } from './context.js';
+import { exitCodeFor, type StopReason } from './stop-reasons.js';
+
+export interface ResumeRunOptions {
+  run: string;
+  repo?: string;
+  storeDir?: string;
+  policyFiles: string[];
+  sets: string[];
+  maxTicks?: number;
+  timeMin?: number;
+  force: boolean;
+  cwd: string;
+  env: RunEnv;
+  processEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  onEvent?: (e: TimelineEvent) => void;
+}
+
+export type ResumeResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
+
+/**
+ * `engine resume`: continue a run from its last persisted state after any stop or crash.
+ * Ends a worker group the dead engine left, replays a step whose `step.finished` reached the
+ * timeline but not state.json, refuses hand edits and a changed fingerprint unless --force,
+ * restores the worktree to the last persisted state before repeating an interrupted step,
+ * and records all of it in `run.resumed`. Impure.
+ */
+export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
+  const refuse = (message: string, file = 'engine resume'): ResumeResult => ({
+    kind: 'rejected',
+    exitCode: 2,
+    diagnostics: [{ code: 'E_RESUME', severity: 'error', message, file, line: 0, col: 0 }],
+  });
+  const dir = locateRun(o);
+  if (!dir) return refuse(`no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
+  const paths = runPaths(dir);
+  const state = JSON.parse(readFileSync(paths.state, 'utf8')) as RunState;
+  if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
+  const lock = acquireRunLock(paths.lock);
+  try {
+    const events = readTimeline(paths.timeline);
+    const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
+    if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
+      return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
+    }
+    if (finished && finished.type === 'run.finished' && finished.status === 'completed') {
+      return refuse(`run ${state.run_id} already completed; nothing to resume`);
+    }
+
+    const pipelineFile = path.resolve(o.cwd, state.pipeline.path);
+    const pipeline = await loadPipeline(existsSync(pipelineFile) ? pipelineFile : path.resolve(state.repo, state.pipeline.path));
+    if (!pipeline.data || hasErrors(pipeline.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: pipeline.diagnostics };
+    const ir = compilePipeline(pipeline.data);
+    const policyFiles = o.policyFiles.length ? o.policyFiles : state.policy.files;
+    const sets = [...state.policy.sets, ...o.sets];
+    const policy = await resolvePolicy({ repo: state.repo, files: policyFiles, sets, cwd: o.cwd });
+    if (!policy.policy || hasErrors(policy.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: policy.diagnostics };
+
+    const scenario = state.task.scenario;
+    const model = scenario ? await startScenarioModel(scenario, dir) : null;
+    try {
+      const oldPrint = JSON.parse(readFileSync(paths.env, 'utf8')) as Record<string, unknown>;
+      const newPrint = await fingerprint(ir, model?.origin ?? null, o.processEnv, pipelineFile);
+      const changed = fingerprintChanges(oldPrint, newPrint);
+      if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
+
+      // 1. A worker group the dead engine left running goes first.
+      let killedPgid: number | null = null;
+      if (state.inflight && groupAlive(state.inflight.pgid)) {
+        await endGroup(state.inflight.pgid);
+        killedPgid = state.inflight.pgid;
+      }
+      state.inflight = null;
+
+      const tail = events.filter((e) => e.seq > state.last_seq);
+      const rp = policy.policy as RunPolicy;
+      state.budgets = {
+        max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, rp.budgets.max_ticks),
+        time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, rp.budgets.time_min),
+      };
+      const rt = openRuntime({
+        ir,
+        pipelineDir: path.dirname(pipelineFile),
+        policy: rp,
+        task: { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: null },
+        repo: state.repo,
+        paths,
+        state,
+        env: o.env,
+        childEnv: { ...o.processEnv },
+        modelEndpoint: model?.origin ?? null,
+        signal: o.signal,
+        onEvent: o.onEvent,
+      });
+
+      // 2. A step that finished durably but whose state was not yet written is replayed.
+      const done = tail.find((e) => e.type === 'step.finished' && e.step === state.position.step);
+      let repeated: string | null = null;
+      let restored: string | null = null;
+      let handEdits: string[] = [];
+      if (done && done.type === 'step.finished') {
+        advanceMachine(rt, { type: 'step.done', outcome: done.outcome, patch: done.patch as ContextPatch });
+        rt.state.worktree_tree = done.tree;
+        rt.state.head_sha = await headSha(state.worktree);
+      } else {
+        // 3. Otherwise the worktree goes back to the last persisted state; a change nobody
+        // recorded (no step was running) is a hand edit.
+        const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped');
+        const interrupted = lastStepEvent?.type === 'step.started';
+        const current = await snapshotTree(state.worktree);
+        if (!interrupted && state.worktree_tree && current !== state.worktree_tree) {
+          handEdits = await listChangedFilesBetween(state.worktree, state.worktree_tree, current);
+          if (!o.force) return refuse(`the worktree was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.worktree);
+        }
+        if (interrupted) repeated = state.position.step;
+        if (current !== state.worktree_tree || (await headSha(state.worktree)) !== state.head_sha) {
+          await restoreWorktreeState(state.worktree, state.head_sha, state.worktree_tree);
+          restored = state.worktree_tree;
+        }
+      }
+      if (o.force) rt.state.counters.human_interventions++;
+      if (handEdits.length) rt.state.counters.human_interventions++;
+      rt.state.counters.sessions++;
+      rt.state.status = 'running';
+      rt.state.stop_reason = null;
+      rt.state.stop_detail = null;
+      const checkpoint = [...rt.events].reverse().find((e) => e.type === 'checkpoint.created');
+      rt.append({
+        type: 'run.resumed',
+        step: rt.state.position.step,
+        milestone: rt.state.position.milestone,
+        attempt: rt.state.position.attempt,
+        from_seq: events.length ? events[events.length - 1]!.seq : 0,
+        checkpoint: checkpoint && checkpoint.type === 'checkpoint.created' ? checkpoint.sha : null,
+        restored_tree: restored,
+        repeated_step: repeated,
+        forced: o.force,
+        hand_edits: handEdits,
+        policy_hash: policy.hash,
+        policy_changed: policy.hash !== state.policy.hash,
+        max_ticks: rt.state.budgets.max_ticks,
+        time_min: Math.round(rt.state.budgets.time_min * 1000) / 1000,
+        killed_pgid: killedPgid,
+      });
+      rt.state.policy = { hash: policy.hash, files: policyFiles, sets };
+      rt.persist();
+      const end = await driveRun(rt);
+      return { kind: 'finished', ...finishRun(rt, end) };
+    } finally {
+      await model?.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+function repeatable(state: RunState): boolean {
+  return state.position.step !== null;
+}
+
+function locateRun(o: ResumeRunOptions): string | null {
+  const direct = path.resolve(o.cwd, o.run);
+  if (existsSync(path.join(direct, 'state.json'))) return direct;
+  const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(path.resolve(o.cwd, o.repo ?? '.'));
+  const dir = path.join(store, o.run);
+  return existsSync(path.join(dir, 'state.json')) ? dir : null;
+}
+
+/** Fingerprint keys whose values differ. Pure. */
+export function fingerprintChanges(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = ['os', 'node', 'engine_version', 'contract_version', 'pipeline_hash', 'workers'];
+  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+export { exitCodeFor, type StopReason };

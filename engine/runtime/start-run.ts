@@ -1,0 +1,217 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { hasErrors } from '../config/diagnostics.js';
+import { loadPipeline, loadTask } from '../config/index.js';
+import { resolvePolicy } from '../config/policy/resolve-policy.js';
+import { compilePipeline } from '../compile/compile.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { createRunWorktree } from '../git/worktree.js';
+import { findRepoRoot, headSha } from '../git/repo.js';
+import { runGit } from '../git/run-git.js';
+import type { RunState } from '../generated/state.js';
+import type { TimelineEvent } from '../generated/event.js';
+import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { computeKpis } from '../kpi/compute.js';
+import { engineVersion, contractVersion, schemaVersion } from '../version.js';
+import { createRunId, type RunEnv } from './clock.js';
+import { defaultStoreDir, runPaths } from './run-dir.js';
+import { openRuntime } from './open-runtime.js';
+import { driveRun } from './loop.js';
+import { finishRun, type RunOutcome } from './finish-run.js';
+import { detectWorkerVersions } from './steps/call-worker.js';
+import { startScenarioModel } from './scenario-model.js';
+import type { RunPolicy, TaskInfo } from './types.js';
+import { acquireRunLock } from './run-lock.js';
+
+export interface StartRunOptions {
+  pipelineFile: string;
+  repo: string;
+  goal?: string;
+  taskFile?: string;
+  policyFiles: string[];
+  sets: string[];
+  storeDir?: string;
+  runId?: string;
+  seed: number;
+  scenarioFile?: string;
+  maxTicks?: number;
+  timeMin?: number;
+  cwd: string;
+  env: RunEnv;
+  processEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  onEvent?: (e: TimelineEvent) => void;
+}
+
+export type StartResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
+
+/**
+ * `engine run`: check every input, create the run's worktree and records, drive the machine
+ * to a stop. Bad input is rejected with diagnostics before anything is created. Impure.
+ */
+export async function startRun(o: StartRunOptions): Promise<StartResult> {
+  const reject = (diagnostics: Diagnostic[]): StartResult => ({ kind: 'rejected', diagnostics, exitCode: 2 });
+  const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE', severity: 'error', message, file, line: 0, col: 0 });
+
+  const pipelineFile = path.resolve(o.cwd, o.pipelineFile);
+  const pipeline = await loadPipeline(pipelineFile);
+  if (!pipeline.data || hasErrors(pipeline.diagnostics)) return reject(pipeline.diagnostics);
+  const ir = compilePipeline(pipeline.data);
+
+  let repo: string;
+  try {
+    repo = await findRepoRoot(path.resolve(o.cwd, o.repo));
+  } catch {
+    return reject([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
+  }
+
+  const task = await readTask(o, repo);
+  if ('diagnostics' in task) return reject(task.diagnostics);
+
+  const policy = await resolvePolicy({ repo, files: o.policyFiles, sets: o.sets, cwd: o.cwd });
+  if (!policy.policy || hasErrors(policy.diagnostics)) return reject(policy.diagnostics);
+  const rp = policy.policy as RunPolicy;
+  if (task.info.allowedRoots) rp.governance.allowed_roots = task.info.allowedRoots;
+
+  const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
+  const runId = o.runId ?? createRunId(o.env);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return reject([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
+  const paths = runPaths(path.join(storeDir, runId));
+  if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
+  mkdirSync(paths.dir, { recursive: true });
+  const lock = acquireRunLock(paths.lock);
+
+  const scenario = o.scenarioFile ?? task.info.scenario;
+  const model = scenario ? await startScenarioModel(path.resolve(o.cwd, scenario), paths.dir) : null;
+  try {
+    const wt = await createRunWorktree({ repo, runId });
+    const now = o.env.now().toISOString();
+    const state = initialState({ runId, repo, wt, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
+    const childEnv = { ...o.processEnv };
+    const rt = openRuntime({
+      ir,
+      pipelineDir: path.dirname(pipelineFile),
+      policy: rp,
+      task: task.info,
+      repo,
+      paths,
+      state,
+      env: o.env,
+      childEnv,
+      modelEndpoint: model?.origin ?? null,
+      signal: o.signal,
+      onEvent: o.onEvent,
+    });
+    writeFileAtomic(paths.env, toRecordJson(await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile)));
+    rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
+    rt.append({
+      type: 'run.started',
+      step: null,
+      milestone: null,
+      attempt: null,
+      schema_version: schemaVersion,
+      run_id: runId,
+      engine_version: engineVersion,
+      pipeline: { path: o.pipelineFile, hash: ir.hash, name: ir.name },
+      policy_hash: policy.hash,
+      goal: task.info.goal,
+      task_kind: task.info.kind,
+      branch: wt.branch,
+      worktree: wt.worktree,
+      base_sha: wt.baseSha,
+      seed: o.seed,
+      dirty_user_tree: wt.dirtyUserTree,
+    });
+    rt.persist();
+    const end = await driveRun(rt);
+    return { kind: 'finished', ...finishRun(rt, end) };
+  } finally {
+    await model?.close();
+    lock.release();
+  }
+}
+
+async function readTask(o: StartRunOptions, repo: string): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
+  const guessKind = async (): Promise<'greenfield' | 'incremental'> => {
+    const head = await headSha(repo);
+    const entries = readdirSync(repo).filter((n) => n !== '.git' && n !== '.engine');
+    return head === null || entries.length === 0 ? 'greenfield' : 'incremental';
+  };
+  if (o.taskFile) {
+    const file = path.resolve(o.cwd, o.taskFile);
+    const t = await loadTask(file);
+    if (!t.data || hasErrors(t.diagnostics)) return { diagnostics: t.diagnostics };
+    return {
+      info: {
+        goal: t.data.goal,
+        kind: t.data.task_kind ?? (await guessKind()),
+        file: o.taskFile,
+        scenario: t.data.scenario ? path.resolve(path.dirname(file), t.data.scenario) : null,
+        allowedRoots: t.data.allowed_roots ?? null,
+      },
+    };
+  }
+  if (!o.goal?.trim()) return { diagnostics: [{ code: 'E_USAGE', severity: 'error', message: 'give the work to do with --task FILE or --goal TEXT', file: 'engine run', line: 0, col: 0 }] };
+  return { info: { goal: o.goal, kind: await guessKind(), file: null, scenario: null, allowedRoots: null } };
+}
+
+interface InitialStateInput {
+  runId: string;
+  repo: string;
+  wt: { worktree: string; branch: string; baseSha: string | null };
+  ir: CompiledPipeline;
+  pipelineFile: string;
+  policyHash: string;
+  o: StartRunOptions;
+  task: TaskInfo;
+  policy: RunPolicy;
+  now: string;
+}
+
+function initialState(i: InitialStateInput): RunState {
+  return {
+    schema_version: schemaVersion,
+    engine_version: engineVersion,
+    run_id: i.runId,
+    status: 'running',
+    stop_reason: null,
+    stop_detail: null,
+    repo: i.repo,
+    branch: i.wt.branch,
+    worktree: i.wt.worktree,
+    base_sha: i.wt.baseSha,
+    head_sha: i.wt.baseSha,
+    worktree_tree: null,
+    pipeline: { path: i.pipelineFile, hash: i.ir.hash, name: i.ir.name },
+    policy: { hash: i.policyHash, files: i.o.policyFiles, sets: i.o.sets },
+    task: { goal: i.task.goal, kind: i.task.kind, file: i.task.file, scenario: i.task.scenario },
+    seed: i.o.seed,
+    milestones: [],
+    position: { step: i.ir.start, milestone: null, attempt: null },
+    counters: { ticks: 0, worker_calls: 0, milestone_worker_calls: 0, parse_failures: 0, human_interventions: 0, elapsed_ms: 0, sessions: 1, cost_usd: 0 },
+    budgets: { max_ticks: i.o.maxTicks ?? i.policy.budgets.max_ticks, time_min: i.o.timeMin ?? i.policy.budgets.time_min },
+    kpis: computeKpis([]),
+    inflight: null,
+    last_seq: 0,
+    machine: {},
+    created_at: i.now,
+    updated_at: i.now,
+  };
+}
+
+/** env.json: what resume compares before continuing a run. Impure (runs `--version`). */
+export async function fingerprint(ir: CompiledPipeline, endpoint: string | null, env: NodeJS.ProcessEnv, pipelineFile: string) {
+  return {
+    schema_version: schemaVersion,
+    os: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    engine_version: engineVersion,
+    contract_version: contractVersion,
+    pipeline_hash: ir.hash,
+    pipeline_file: pipelineFile,
+    workers: await detectWorkerVersions(ir, path.dirname(pipelineFile), env),
+    model_endpoint: endpoint ? 'scripted' : null,
+  };
+}

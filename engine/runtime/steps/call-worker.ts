@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { CompiledPipeline, IrStep, WorkerPhase } from '../../compile/ir.js';
+import type { WorkerSpec } from '../../generated/pipeline.js';
+import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
+import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
+import { renderPrompt } from '../../workers/render-prompt.js';
+import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
+import type { Phase, WorkerPlugin } from '../../workers/types.js';
+import { packageRoot } from '../../paths.js';
+import { gitText } from '../../git/run-git.js';
+import type { RunContext } from '../context.js';
+import { stepFields, type Runtime } from '../types.js';
+import { recordInflight } from './inflight.js';
+
+export interface WorkerCallOutcome {
+  outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
+  markers: Record<string, unknown> | null;
+  markersError: string | null;
+  sessionId: string | null;
+  error: string | null;
+  /** The call directory relative to the run directory. */
+  callRel: string;
+}
+
+export interface CallRequest {
+  /** The phase being repaired, for a repair prompt; null for the step's own prompt. */
+  repairOf: WorkerPhase | null;
+  sessionId: string | null;
+  previousError: string;
+}
+
+/**
+ * One worker call of a step, recorded in the timeline (worker.started, worker.finished) and
+ * in its call directory. The worker's process group is in state.json while it runs. Impure.
+ */
+export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<WorkerCallOutcome> {
+  const fields = stepFields(step.id, ctx);
+  const name = step.worker!;
+  const spec = effectiveSpec(rt.ir.workers[name]!, rt.modelEndpoint);
+  const plugin = await resolveWorkerPlugin(spec, rt.pipelineDir);
+  const stepPhase = step.phase as WorkerPhase;
+  const phase: Phase = req.repairOf ? 'repair' : stepPhase;
+  const callDir = allocateCallDir(rt.paths.calls, step.id, name);
+  const callRel = path.relative(rt.paths.dir, callDir);
+  const homeDir = path.join(rt.paths.homes, name);
+  mkdirSync(homeDir, { recursive: true });
+  const prompt = renderPrompt({
+    template: req.repairOf ? 'repair' : (step.template ?? stepPhase),
+    overrideDir: path.join(rt.repo, '.engine', 'templates'),
+    headers: {
+      phase,
+      step: step.id,
+      milestone: ctx.milestone > 0 ? ctx.milestone : null,
+      attempt: ctx.attempts[step.id] ?? 1,
+      repairOf: req.repairOf,
+    },
+    vars: await promptVars(rt, step, ctx, req),
+  });
+
+  rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
+  rt.state.counters.milestone_worker_calls++;
+  const result = await runWorkerCall({
+    plugin,
+    callDir,
+    markersPhase: stepPhase,
+    ctx: {
+      workerName: name,
+      spec,
+      cwd: rt.state.worktree,
+      homeDir,
+      prompt,
+      phase,
+      readOnly: step.readOnly,
+      outputSchemaPath: spec.structured_output ? markersSchemaPath(stepPhase) : null,
+      resumeSessionId: req.sessionId,
+      baseEnv: rt.childEnv,
+      packageRoot,
+    },
+    rawCapBytes: rt.policy.transcripts.raw_cap_bytes,
+    redact: rt.policy.transcripts.redact,
+    timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
+    idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
+    onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: callRel }),
+    signal: rt.signal,
+  });
+  recordInflight(rt, null);
+  const durationMs = rt.env.duration(result.meta.duration_ms);
+  if (result.costUsd !== null) rt.state.counters.cost_usd += result.costUsd;
+  const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
+  rt.append({
+    type: 'worker.finished',
+    ...fields,
+    worker: name,
+    call: callRel,
+    outcome: result.outcome,
+    exit_code: result.meta.exit_code,
+    timed_out: result.meta.timed_out || result.meta.idle_timed_out,
+    duration_ms: durationMs,
+    usage: result.usage,
+    cost_usd: result.costUsd,
+    markers_ok: result.markers !== null,
+    error,
+  });
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, error, callRel };
+}
+
+/** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */
+export function effectiveSpec(spec: WorkerSpec, endpoint: string | null): WorkerSpec {
+  if (endpoint && (spec.use === 'claude' || spec.use === 'codex')) return { ...spec, model_endpoint: endpoint };
+  return spec;
+}
+
+async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<Record<string, unknown>> {
+  const m = ctx.milestones[ctx.milestone - 1];
+  const attempt = ctx.attempts[step.id] ?? 1;
+  const files = (await gitText(rt.state.worktree, ['ls-files', '--cached', '--others', '--exclude-standard']).catch(() => ''))
+    .split('\n')
+    .filter(Boolean);
+  return {
+    goal: rt.task.goal,
+    task_kind: rt.task.kind,
+    step: step.id,
+    phase: step.phase,
+    attempt,
+    milestone: m ? { index: ctx.milestone, count: ctx.milestones.length, ...m } : null,
+    milestones: ctx.milestones,
+    explore: ctx.explore,
+    failure: attempt > 1 && ctx.verify && !ctx.verify.pass ? { tier: ctx.verify.tier, output: ctx.verify.output_tail.slice(-4000) } : null,
+    review_changes: attempt > 1 && ctx.review?.verdict === 'request_changes' ? ctx.review.changes : null,
+    previous_error: req.repairOf ? req.previousError : null,
+    markers_schema: readMarkersSchema(step.phase as WorkerPhase),
+    files: files.slice(0, 200),
+    files_truncated: files.length > 200,
+  };
+}
+
+/** Each worker's plugin and CLI version, for env.json. Impure (runs `--version`). */
+export async function detectWorkerVersions(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv): Promise<Record<string, { plugin: string; bin: string | null; version: string | null }>> {
+  const out: Record<string, { plugin: string; bin: string | null; version: string | null }> = {};
+  for (const name of Object.keys(ir.workers).sort()) {
+    const spec = ir.workers[name]!;
+    let plugin: WorkerPlugin;
+    try {
+      plugin = await resolveWorkerPlugin(spec, pipelineDir);
+    } catch {
+      out[name] = { plugin: spec.use, bin: null, version: null };
+      continue;
+    }
+    const bin = plugin.resolveBin(spec, packageRoot);
+    out[name] = { plugin: spec.use, bin: path.basename(bin), version: await plugin.detectVersion({ bin, env }).catch(() => null) };
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { openSync, writeSync, closeSync, fsyncSync, renameSync, mkdirSync } from 'node:fs';
+import { spawnGroup } from '../../proc/spawn-group.js';
+import type { IrStep } from '../../compile/ir.js';
+import type { RunContext } from '../context.js';
+import { stepFields, type Runtime, type StepResult } from '../types.js';
+import { recordInflight } from './inflight.js';
+import { measureChanges } from './measure-changes.js';
+
+const DEFAULT_TIMEOUT_S = 600;
+
+/** Run a command step's shell command in the worktree. Outcome pass (exit 0) or fail. Impure. */
+export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
+  const fields = stepFields(step.id, ctx);
+  const n = rt.events.filter((e) => e.type === 'command.finished').length + 1;
+  const logRel = path.join('verify', `${String(n).padStart(4, '0')}-command-${step.id}.log`);
+  const logPath = path.join(rt.paths.dir, logRel);
+  mkdirSync(path.dirname(logPath), { recursive: true });
+  const tmp = `${logPath}.partial`;
+  const fd = openSync(tmp, 'w');
+  writeSync(fd, `$ ${step.run}\n`);
+  const group = spawnGroup('sh', ['-c', step.run!], {
+    cwd: rt.state.worktree,
+    env: rt.childEnv,
+    timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
+    onStdout: (c) => writeSync(fd, c),
+    onStderr: (c) => writeSync(fd, c),
+    onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
+  });
+  const abort = () => group.kill();
+  rt.signal.addEventListener('abort', abort, { once: true });
+  const r = await group.done;
+  rt.signal.removeEventListener('abort', abort);
+  recordInflight(rt, null);
+  writeSync(fd, `\n# exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timed out)' : ''}${r.error ? ` (${r.error})` : ''} after ${r.durationMs} ms\n`);
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, logPath);
+  const pass = r.exitCode === 0;
+  return {
+    outcome: pass ? 'pass' : 'fail',
+    patch: { changes: await measureChanges(rt.state.worktree) },
+    events: [{ type: 'command.finished', ...fields, command: step.run!, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs), log: logRel }],
+  };
+}

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { IrStep, WorkerPhase } from '../../compile/ir.js';
+import type { NewEvent } from '../../store/timeline.js';
+import type { ContextPatch, PlannedMilestone, RunContext } from '../context.js';
+import { stepFields, type Runtime, type StepResult } from '../types.js';
+import { callWorker, type WorkerCallOutcome } from './call-worker.js';
+import { measureChanges } from './measure-changes.js';
+
+/**
+ * Call a step's worker in its phase; on a missing or invalid markers block send repair
+ * prompts in the same session until `budgets.parse_retries` is spent (→ parse_failed).
+ * A worker that fails is a worker failure (→ worker_failed), never a parse failure. The
+ * outcome is read from the markers: implement's status, review's verdict, `ok` otherwise.
+ */
+export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
+  const fields = stepFields(step.id, ctx);
+  const phase = step.phase as WorkerPhase;
+  const events: NewEvent[] = [];
+  let repairOf: WorkerPhase | null = null;
+  let sessionId: string | null = null;
+  let lastError = '';
+  for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
+    const limit = rt.policy.budgets.worker_calls_per_milestone;
+    if (ctx.milestone > 0 && rt.state.counters.milestone_worker_calls >= limit) {
+      rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: rt.state.counters.milestone_worker_calls, limit });
+      return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
+    }
+    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, previousError: lastError });
+    if (call.outcome !== 'ok') {
+      return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
+    }
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events);
+    lastError = call.markersError ?? 'no markers block';
+    sessionId = call.sessionId;
+    repairOf = phase;
+    const retriesLeft = rt.policy.budgets.parse_retries - round;
+    rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
+  }
+  return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
+}
+
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[]): Promise<StepResult> {
+  const fields = stepFields(step.id, ctx);
+  const patch: ContextPatch = {};
+  let outcome = 'ok';
+  switch (phase) {
+    case 'explore':
+      patch.explore = markers as NonNullable<RunContext['explore']>;
+      break;
+    case 'plan': {
+      const milestones = (markers.milestones as PlannedMilestone[]).map((m) => ({
+        id: m.id,
+        goal: m.goal,
+        files_expected: m.files_expected.map(normalizePath),
+        done_checks: m.done_checks,
+        risk_level: m.risk_level,
+      }));
+      patch.milestones = milestones;
+      events.push({ type: 'plan.accepted', ...fields, milestones: milestones.map((m) => ({ id: m.id, goal: m.goal, files_expected: m.files_expected })) });
+      rt.state.milestones = milestones;
+      break;
+    }
+    case 'implement':
+      outcome = String(markers.status);
+      patch.implement = { status: outcome, summary: String(markers.summary), files_changed: markers.files_changed as string[], needs: (markers.needs as string | null) ?? null };
+      break;
+    case 'review':
+      outcome = String(markers.verdict);
+      patch.review = { verdict: outcome, changes: markers.changes as string[] };
+      break;
+  }
+  if (!step.readOnly) patch.changes = await measureChanges(rt.state.worktree);
+  return { outcome, patch, events };
+}
+
+/** Repo-relative, forward slashes, no leading `./`. Pure. */
+export function normalizePath(p: string): string {
+  return path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/^\/+/, '');
+}

@@ -1,0 +1,75 @@
+import type { RunState } from '../generated/state.js';
+import type { TimelineEvent } from '../generated/event.js';
+import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
+
+/** summary.md: what the run did, where it stands, the KPI table. Pure. */
+export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets): string {
+  const k = state.kpis;
+  const checkpoints = events.filter((e) => e.type === 'checkpoint.created');
+  const lines = [
+    `# Run ${state.run_id}`,
+    '',
+    `- status: **${state.status}**${state.stop_reason ? ` (${state.stop_reason})` : ''}`,
+    `- goal: ${oneLine(state.task.goal)}`,
+    `- pipeline: ${state.pipeline.name} (${state.pipeline.path}, ${state.pipeline.hash.slice(0, 19)})`,
+    `- branch: \`${state.branch}\` in \`${state.worktree}\``,
+    `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
+    '',
+    '## Milestones',
+    '',
+    ...state.milestones.map((m, i) => {
+      const cp = checkpoints.find((e) => e.milestone === i + 1);
+      const mark = cp && cp.type === 'checkpoint.created' ? `checkpoint ${cp.sha.slice(0, 10)}` : i + 1 <= k.milestones_done ? 'done, no change' : 'not done';
+      return `${i + 1}. **${m.id}** — ${oneLine(m.goal)} (${mark})`;
+    }),
+    ...(state.milestones.length ? [] : ['(no plan yet)']),
+    '',
+    '## KPIs',
+    '',
+    renderKpiTable(kpiRows(k, targets)),
+  ];
+  if (state.status === 'completed' && checkpoints.length) {
+    lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
+  } else if (state.status === 'stopped') {
+    lines.push('## Next', '', `See memo.md. Continue with: \`engine resume ${state.run_id}\``, '');
+  }
+  return lines.join('\n');
+}
+
+/** memo.md for every stop but completed: reason, trigger, files, what was attempted, next command. Pure. */
+export function renderMemo(state: RunState, events: readonly TimelineEvent[], resumeCommand: string): string {
+  const stop = [...events].reverse().find((e) => e.type === 'step.stopped' || e.type === 'run.finished');
+  const attempted = events
+    .filter((e) => e.type === 'step.finished' || e.type === 'step.stopped')
+    .slice(-8)
+    .map((e) => `- ${e.step} (milestone ${e.milestone ?? '-'}, attempt ${e.attempt ?? '-'}): ${e.type === 'step.finished' ? e.outcome : `stopped, ${e.stop_reason}`}`);
+  const lastCall = [...events].reverse().find((e) => e.type === 'worker.finished');
+  const lastVerify = [...events].reverse().find((e) => e.type === 'verify.finished');
+  const files = [...events].reverse().find((e) => e.type === 'checkpoint.created');
+  return [
+    `# Run ${state.run_id} stopped: ${state.stop_reason}`,
+    '',
+    `- trigger: ${state.stop_detail ?? 'unknown'}`,
+    `- at step: ${state.position.step ?? '-'} (milestone ${state.position.milestone ?? '-'}, attempt ${state.position.attempt ?? '-'})`,
+    ...(lastCall && lastCall.type === 'worker.finished' ? [`- last worker call: ${lastCall.call} (${lastCall.outcome}${lastCall.error ? `: ${oneLine(lastCall.error)}` : ''})`] : []),
+    ...(lastVerify && lastVerify.type === 'verify.finished' ? [`- last verification: ${lastVerify.tier} ${lastVerify.pass ? 'passed' : 'failed'}, log ${lastVerify.log}`] : []),
+    ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
+    ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
+    '',
+    '## What was attempted (latest steps)',
+    '',
+    ...attempted,
+    '',
+    '## Next',
+    '',
+    '```',
+    resumeCommand,
+    '```',
+    '',
+  ].join('\n');
+}
+
+function oneLine(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 200 ? t.slice(0, 197) + '…' : t;
+}

@@ -1,0 +1,8 @@
+import { runGit } from '../git/run-git.js';
+import { parseNameStatus } from '../git/changes.js';
+
+/** Repo-relative paths that differ between two trees, sorted. Impure (git). */
+export async function listChangedFilesBetween(worktree: string, from: string, to: string): Promise<string[]> {
+  const { stdout } = await runGit(worktree, ['diff-tree', '-r', '-z', '--name-status', '--no-renames', from, to]);
+  return parseNameStatus(stdout).map((f) => f.path).sort();
+}

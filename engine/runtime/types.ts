@@ -1,0 +1,65 @@
+import type { AnyActorRef, AnyStateMachine } from 'xstate';
+import type { ResolvedPolicy } from '../config/policy/resolved-policy.js';
+import type { RunState } from '../generated/state.js';
+import type { TimelineEvent } from '../generated/event.js';
+import type { CompiledPipeline, IrStep } from '../compile/ir.js';
+import type { TimelineWriter, NewEvent } from '../store/timeline.js';
+import type { RunPaths } from './run-dir.js';
+import type { RunEnv } from './clock.js';
+import type { RunContext, ContextPatch } from './context.js';
+import type { StopReason } from './stop-reasons.js';
+
+/** The merged policy with every key present (defaults filled by the built-in layer). */
+export type RunPolicy = ResolvedPolicy;
+
+export interface TaskInfo {
+  goal: string;
+  kind: 'greenfield' | 'incremental';
+  file: string | null;
+  scenario: string | null;
+  allowedRoots: string[] | null;
+}
+
+/** Everything a step needs while the run is driven. Built by start/resume, used by the loop. */
+export interface Runtime {
+  ir: CompiledPipeline;
+  pipelineDir: string;
+  policy: RunPolicy;
+  task: TaskInfo;
+  repo: string;
+  paths: RunPaths;
+  state: RunState;
+  events: TimelineEvent[];
+  timeline: TimelineWriter;
+  machine: AnyStateMachine;
+  actor: AnyActorRef;
+  env: RunEnv;
+  /** Environment for child processes (the engine's own, less nothing: redaction is on disk). */
+  childEnv: NodeJS.ProcessEnv;
+  /** Endpoint of the scripted model for this run, if any. */
+  modelEndpoint: string | null;
+  signal: AbortSignal;
+  /** Ms this session has been driving the run (for the time budget), on the run's clock. */
+  sessionElapsed: () => number;
+  /** Elapsed ms counted before this session. */
+  elapsedBeforeMs: number;
+  /** Write state.json now (atomically). */
+  persist(): void;
+  append(...events: NewEvent[]): TimelineEvent[];
+}
+
+/** What a step returns: an outcome with a patch and the events that close it, or a stop. */
+export type StepResult =
+  | { outcome: string; patch: ContextPatch; events?: NewEvent[] }
+  | { stop: StopReason; detail: string; events?: NewEvent[] };
+
+export type StepExecutor = (step: IrStep, rt: Runtime, ctx: RunContext) => Promise<StepResult>;
+
+/** Fields every event of the current step carries. */
+export function stepFields(step: string | null, ctx: RunContext): { step: string | null; milestone: number | null; attempt: number | null } {
+  return {
+    step,
+    milestone: ctx.milestone > 0 ? ctx.milestone : null,
+    attempt: step ? (ctx.attempts[step] ?? 1) : null,
+  };
+}

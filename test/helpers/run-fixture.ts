@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify, parse } from 'yaml';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const engineBin = path.join(root, 'bin', 'engine.js');
+const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.mjs');
+
+export interface AgentScript {
+  plan: { id: string; goal: string; files_expected: string[] }[];
+  implement: Record<string, Record<string, string>>;
+  review?: string;
+  garbage?: Record<string, number>;
+  hang?: Record<string, number>;
+}
+
+export const twoMilestones: AgentScript = {
+  plan: [
+    { id: 'm1', goal: 'write a', files_expected: ['src/a.txt'] },
+    { id: 'm2', goal: 'write b', files_expected: ['src/b.txt'] },
+  ],
+  implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b.txt': 'beta\n' } },
+};
+
+/** A temp dir with a git repo (one commit), a pipeline of fake command workers and a script. */
+export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<string, any>) => void; policy?: Record<string, unknown> } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-'));
+  const repo = path.join(dir, 'repo');
+  mkdirSync(repo);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test');
+  git('config', 'user.email', 'test@example.com');
+  writeFileSync(path.join(repo, 'README.md'), '# target\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  const scriptFile = path.join(dir, 'agent.json');
+  writeFileSync(scriptFile, JSON.stringify(opts.script ?? twoMilestones));
+  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
+  const worker = { use: 'command', bin: process.execPath, args: [agent], env: { AGENT_SCRIPT: scriptFile }, idle_timeout_s: 20, timeout_s: 60 };
+  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
+  opts.pipeline?.(pipeline);
+  const pipelineFile = path.join(dir, 'test.pipeline.yaml');
+  writeFileSync(pipelineFile, stringify(pipeline));
+  const policyFile = path.join(dir, 'test.policy.yaml');
+  writeFileSync(
+    policyFile,
+    stringify({
+      apiVersion: 'engine/v1',
+      kind: 'Policy',
+      auto_approve: { enabled: false },
+      explore: { mode: 'off' },
+      verification: { tiers: { tier0: { commands: ['test -f README.md'] }, tier2: { commands: ['test -f src/a.txt'] } } },
+      ...opts.policy,
+    }),
+  );
+  return { dir, repo, pipelineFile, policyFile, scriptFile, git };
+}
+
+/** Run the engine CLI for real (a child process). */
+export function engine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const r = spawnSync(process.execPath, [engineBin, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function readJsonl(file: string): any[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
