@@ -1,0 +1,64 @@
+/**
+ * File writing for call directories: atomic whole files (temp + rename) and a buffered
+ * append-only writer for streams (stdout.log, events.jsonl). Impure.
+ */
+import { closeSync, openSync, renameSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import path from 'node:path';
+
+/** Writes a final file so that a reader sees the old content or the new, never a part. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** An append-only file written through a buffer with synchronous flushes: bounded memory. */
+export class BufferedFileWriter {
+  private readonly fd: number;
+  private readonly buf: Buffer;
+  private used = 0;
+  written = 0;
+
+  constructor(file: string, size = 256 * 1024) {
+    this.fd = openSync(file, 'w');
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  write(data: Buffer | string): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.written += bytes.length;
+    if (bytes.length >= this.buf.length) {
+      this.flush();
+      writeSync(this.fd, bytes);
+      return;
+    }
+    if (this.used + bytes.length > this.buf.length) this.flush();
+    bytes.copy(this.buf, this.used);
+    this.used += bytes.length;
+  }
+
+  flush(): void {
+    if (this.used > 0) writeSync(this.fd, this.buf, 0, this.used);
+    this.used = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/** A file written in one go, not atomically (side files of over-long lines). */
+export function writeFilePlain(file: string, data: Buffer): void {
+  writeFileSync(file, data);
+}
