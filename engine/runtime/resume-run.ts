@@ -8,6 +8,7 @@ import { compilePipeline } from '../compile/compile.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { readTimeline } from '../store/timeline.js';
+import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { endGroup, groupAlive } from '../proc/spawn-group.js';
 import { headSha } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -68,8 +69,9 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
     if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
       return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
     }
-    if (finished && finished.type === 'run.finished' && finished.status === 'completed') {
-      return refuse(`run ${state.run_id} already completed; nothing to resume`);
+    if (finished && finished.type === 'run.finished') {
+      // The run ended but the engine died before state.json said so: record the end it reached.
+      return { kind: 'finished', ...recordFinished(paths, state, events, finished) };
     }
 
     const pipelineFile = path.resolve(o.cwd, state.pipeline.path);
@@ -177,6 +179,17 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   } finally {
     lock.release();
   }
+}
+
+function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, events: TimelineEvent[], e: Extract<TimelineEvent, { type: 'run.finished' }>): RunOutcome {
+  state.status = e.status;
+  state.stop_reason = e.stop_reason;
+  state.stop_detail = e.detail;
+  state.kpis = e.kpis;
+  state.inflight = null;
+  state.last_seq = events[events.length - 1]!.seq;
+  writeFileAtomic(paths.state, toRecordJson(state));
+  return { runId: state.run_id, runDir: paths.dir, status: e.status, stopReason: e.stop_reason as StopReason, exitCode: e.exit_code, detail: e.detail };
 }
 
 function repeatable(state: RunState): boolean {

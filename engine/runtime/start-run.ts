@@ -106,6 +106,8 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     });
     writeFileAtomic(paths.env, toRecordJson(await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile)));
     rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
+    // state.json exists before the first event, so a crash at any point leaves a resumable run.
+    rt.persist();
     rt.append({
       type: 'run.started',
       step: null,

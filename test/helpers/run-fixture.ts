@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,11 +26,17 @@ export const twoMilestones: AgentScript = {
 };
 
 /** A temp dir with a git repo (one commit), a pipeline of fake command workers and a script. */
-export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<string, any>) => void; policy?: Record<string, unknown> } = {}) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-'));
+export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<string, any>) => void; policy?: Record<string, unknown>; fixedPath?: string } = {}) {
+  // A fixed path (emptied first) lets two runs see byte-identical absolute paths.
+  const dir = opts.fixedPath ? path.join(os.tmpdir(), `engine-fixed-${opts.fixedPath}-${process.pid}`) : mkdtempSync(path.join(os.tmpdir(), 'engine-run-'));
+  if (opts.fixedPath) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+  }
   const repo = path.join(dir, 'repo');
   mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  const fixedDates = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...fixedDates } }).trim();
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'Test');
   git('config', 'user.email', 'test@example.com');
