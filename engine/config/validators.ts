@@ -1,3 +1,9 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
 import type { SchemaError } from './schema-check.js';
 import { listSchemaNames, readSchemaText } from './schema-files.js';
 
@@ -9,37 +15,36 @@ export interface Validator {
   validate(data: unknown): SchemaError[];
 }
 
+type ValidateFn = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+
+const require = createRequire(import.meta.url);
+const AJV_OPTIONS = { allErrors: true, strict: false, code: { source: true } } as const;
 const cache = new Map<string, Promise<Validator | null>>();
 
 /**
  * The validator of a schema by name (`pipeline`, `policy`, `markers/plan`), or null when the
- * engine ships no such schema. Compiled once per process; ajv is loaded only when needed, so
- * commands that never validate do not pay for it. Impure: reads schema files.
+ * engine ships no such schema. Compiling a schema with ajv costs more than the rest of a
+ * `validate` run, so the compiled code is kept on disk (ajv standalone code, keyed by the
+ * schema text and the ajv version) and later processes load it without loading ajv at all.
+ * Impure: reads schema files, reads and writes the compile cache.
  */
 export function loadValidator(name: string): Promise<Validator | null> {
   let v = cache.get(name);
   if (!v) {
-    v = compileValidator(name);
+    v = buildValidator(name);
     cache.set(name, v);
   }
   return v;
 }
 
-async function compileValidator(name: string): Promise<Validator | null> {
+async function buildValidator(name: string): Promise<Validator | null> {
   const text = await readSchemaText(name);
   if (text === null) return null;
   const schema = JSON.parse(text) as Record<string, unknown>;
-  const ajv = await getAjv();
-  // Other schemas are added lazily so a $ref across files (by $id) resolves.
-  let validate;
-  try {
-    validate = ajv.compile(schema);
-  } catch (error) {
-    if ((error as { missingRef?: string }).missingRef === undefined) throw error;
-    if (typeof schema['$id'] === 'string') ajv.removeSchema(schema['$id']);
-    await addAllSchemas(ajv, name);
-    validate = ajv.compile(schema);
-  }
+  const external = /"\$ref"\s*:\s*"(?!#)/.test(text);
+  const related = external ? await allSchemaTexts(name) : [];
+  const key = createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
+  const validate = loadCached(key) ?? (await compileAndCache(schema, related, key));
   return {
     name,
     schema,
@@ -49,20 +54,65 @@ async function compileValidator(name: string): Promise<Validator | null> {
   };
 }
 
-type AjvInstance = import('ajv').Ajv;
-let ajvInstance: Promise<AjvInstance> | undefined;
-
-function getAjv(): Promise<AjvInstance> {
-  ajvInstance ??= import('ajv').then(({ Ajv }) => new Ajv({ allErrors: true, strict: false, useDefaults: false }));
-  return ajvInstance;
+function loadCached(key: string): ValidateFn | null {
+  for (const dir of cacheDirs()) {
+    try {
+      return require(path.join(dir, `${key}.cjs`)) as ValidateFn;
+    } catch {
+      /* not cached there */
+    }
+  }
+  return null;
 }
 
-async function addAllSchemas(ajv: AjvInstance, except: string): Promise<void> {
+async function compileAndCache(schema: Record<string, unknown>, related: string[], key: string): Promise<ValidateFn> {
+  const [{ Ajv }, standalone] = await Promise.all([import('ajv'), import('ajv/dist/standalone/index.js')]);
+  const standaloneCode = (standalone as unknown as { default: (ajv: unknown, fn: unknown) => string }).default;
+  const ajv = new Ajv(AJV_OPTIONS);
+  for (const text of related) {
+    const other = JSON.parse(text) as { $id?: string };
+    if (other.$id && other.$id !== schema['$id'] && !ajv.getSchema(other.$id)) ajv.addSchema(other);
+  }
+  const validate = ajv.compile(schema) as ValidateFn;
+  // The runtime helpers the code requires are pinned to absolute paths so the cached file
+  // loads from any cache directory.
+  const code = standaloneCode(ajv, validate).replace(/require\("([^"]+)"\)/g, (_: string, spec: string) => `require(${JSON.stringify(require.resolve(spec))})`);
+  for (const dir of cacheDirs()) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const tmp = path.join(dir, `${key}.${process.pid}.tmp`);
+      writeFileSync(tmp, code);
+      renameSync(tmp, path.join(dir, `${key}.cjs`));
+      break;
+    } catch {
+      /* try the next place; without any, every process compiles */
+    }
+  }
+  return validate;
+}
+
+/** Where compiled validators are kept: the package's node_modules/.cache, else the temp dir. */
+function cacheDirs(): string[] {
+  const own = process.env['ENGINE_CACHE_DIR'];
+  return [
+    ...(own ? [own] : []),
+    path.join(packageRoot, 'node_modules', '.cache', 'engine', 'validators'),
+    path.join(os.tmpdir(), `engine-validators-${os.userInfo().uid}`),
+  ];
+}
+
+let version: string | undefined;
+function ajvVersion(): string {
+  version ??= (JSON.parse(readFileSync(require.resolve('ajv/package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}
+
+async function allSchemaTexts(except: string): Promise<string[]> {
+  const out: string[] = [];
   for (const other of await listSchemaNames()) {
     if (other === except) continue;
-    const text = await readSchemaText(other);
-    if (text === null) continue;
-    const schema = JSON.parse(text) as { $id?: string };
-    if (schema.$id && !ajv.getSchema(schema.$id)) ajv.addSchema(schema);
+    const t = await readSchemaText(other);
+    if (t !== null) out.push(t);
   }
+  return out;
 }
