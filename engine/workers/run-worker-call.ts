@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { engineVersion, schemaVersion } from '../version.js';
-import type { MarkersPhase, NormalizedEvent, ProcessExit, Usage, WorkerCallContext, WorkerPlugin } from './types.js';
+import type { MarkersPhase, NormalizedEvent, ProcessExit, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
 import { createTranscriptSink, DEFAULT_CAP_BYTES } from './transcript-sink.js';
 import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, redactText } from './redact.js';
 import { BufferedFileWriter, writeFileAtomic, writeJsonAtomic } from './write-files.js';
@@ -103,8 +103,14 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
   const cap = options.rawCapBytes ?? DEFAULT_CAP_BYTES;
   const markersPhase = options.markersPhase !== undefined ? options.markersPhase : isMarkersPhase(ctx.phase) ? ctx.phase : null;
 
-  await plugin.prepare?.(ctx);
-  const inv = plugin.invoke(ctx);
+  let inv: WorkerInvocation;
+  try {
+    await plugin.prepare?.(ctx);
+    inv = plugin.invoke(ctx);
+  } catch (e) {
+    // A plugin that cannot build its command line (no bin, bad options): a failed call.
+    inv = invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
+  }
   const secrets = collectSecrets(options.redact ?? DEFAULT_REDACT, [ctx.baseEnv, inv.env, ctx.spec.env]);
   const scrub = (s: string): string => redactText(s, secrets);
   writeFileAtomic(path.join(callDir, 'prompt.md'), scrub(ctx.prompt));
@@ -290,4 +296,15 @@ export function allocateCallDir(callsDir: string, step: string, workerName: stri
   const dir = path.join(callsDir, `${String(highest + 1).padStart(4, '0')}-${safe(step)}-${safe(workerName)}`);
   mkdirSync(dir);
   return dir;
+}
+
+/** A real process that reports the error on stderr and exits 2: recorded like any failure. */
+function invalidInvocation(ctx: WorkerCallContext, message: string): WorkerInvocation {
+  return {
+    bin: process.execPath,
+    args: ['-e', 'process.stderr.write(process.argv[1] + "\\n"); process.exit(2)', message],
+    env: { PATH: ctx.baseEnv.PATH ?? '' },
+    cwd: ctx.cwd,
+    stdin: 'closed',
+  };
 }

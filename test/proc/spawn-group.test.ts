@@ -2,6 +2,10 @@ import t from 'tap';
 import { spawnGroup, groupAlive } from '../../engine/proc/spawn-group.js';
 
 const node = process.execPath;
+// Children start as plain node: the test runner's loader options would slow their start
+// past the short idle limit below.
+const childEnv = { ...process.env };
+delete childEnv.NODE_OPTIONS;
 
 t.test('captures output and exit code', async (t) => {
   const out: Buffer[] = [];
@@ -39,8 +43,8 @@ t.test('idle timeout ends the child and its own child', async (t) => {
   let text = '';
   const g = spawnGroup(node, ['-e', script], {
     cwd: process.cwd(),
-    env: process.env,
-    idleTimeoutMs: 300,
+    env: childEnv,
+    idleTimeoutMs: 1500,
     graceMs: 200,
     onStdout: (c) => (text += c.toString()),
   });

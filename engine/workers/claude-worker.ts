@@ -1,0 +1,59 @@
+/**
+ * The `claude` worker: `claude -p --output-format stream-json --verbose`, permission mode
+ * acceptEdits (plan when the step is read-only), Bash allowed when it may change files, no
+ * MCP servers, resume by session id. With a `model_endpoint`: ANTHROPIC_BASE_URL, a dummy
+ * key and a private CLAUDE_CONFIG_DIR (the run's `homes/<worker>/`), so `~/.claude` is never
+ * read or changed; `isolate_home` alone gives the private dir with the user's own key.
+ */
+import { readFileSync } from 'node:fs';
+import { defineWorker, type WorkerCallContext } from './types.js';
+import { createClaudeStreamParser } from './parse/claude-stream-json.js';
+import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
+import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+
+export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
+
+export const claudeWorker = defineWorker({
+  name: 'claude',
+  contract: 1,
+  detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
+  resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'claude'),
+  invoke(ctx) {
+    const { spec } = ctx;
+    const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], []);
+    // The prompt comes right after -p: later variadic options cannot swallow it.
+    const args = ['-p', ...promptArgs, '--output-format', 'stream-json', '--verbose'];
+    args.push('--permission-mode', ctx.readOnly ? 'plan' : 'acceptEdits');
+    if (!ctx.readOnly) args.push('--allowedTools', 'Bash');
+    if (spec.model) args.push('--model', spec.model);
+    if (ctx.outputSchemaPath) args.push('--json-schema', compactSchema(ctx.outputSchemaPath));
+    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
+    args.push('--strict-mcp-config', '--mcp-config', '{"mcpServers":{}}');
+    args.push(...(spec.args ?? []));
+    return { bin: this.resolveBin(spec, ctx.packageRoot), args, env: claudeEnv(ctx), cwd: ctx.cwd, stdin };
+  },
+  createParser: () => createClaudeStreamParser(),
+});
+
+/** The worker's environment. Pure. */
+export function claudeEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...ctx.baseEnv, ...(ctx.spec.env ?? {}) };
+  // Set when the engine itself runs inside Claude Code; the child would refuse or nest.
+  delete env.CLAUDECODE;
+  delete env.CLAUDE_CODE_ENTRYPOINT;
+  if (ctx.spec.model_endpoint || ctx.spec.isolate_home) env.CLAUDE_CONFIG_DIR = ctx.homeDir;
+  if (ctx.spec.model_endpoint) {
+    env.ANTHROPIC_BASE_URL = endpointOrigin(ctx.spec.model_endpoint);
+    env.ANTHROPIC_API_KEY = DUMMY_ANTHROPIC_KEY;
+    delete env.ANTHROPIC_AUTH_TOKEN;
+    env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
+  }
+  return env;
+}
+
+function compactSchema(file: string): string {
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete schema.$schema;
+  delete schema.$id;
+  return JSON.stringify(schema);
+}

@@ -1,0 +1,86 @@
+/**
+ * The `codex` worker: `codex exec --json` with the sandbox chosen by the step (read-only or
+ * workspace-write), stdin closed, resume through `exec resume <thread_id>`. With a
+ * `model_endpoint`, a private CODEX_HOME (the run's `homes/<worker>/`) holds a config.toml
+ * whose provider points at the endpoint, and a dummy key: nothing of `~/.codex` is used.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defineWorker, type WorkerCallContext } from './types.js';
+import { createCodexParser } from './parse/codex-exec-json.js';
+import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
+import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+
+export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
+const PROVIDER = 'engine';
+
+export const codexWorker = defineWorker({
+  name: 'codex',
+  contract: 1,
+  detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
+  resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'codex'),
+  async prepare(ctx) {
+    if (!usesPrivateHome(ctx)) return;
+    mkdirSync(ctx.homeDir, { recursive: true });
+    writeFileSync(path.join(ctx.homeDir, 'config.toml'), renderCodexConfig(ctx));
+    if (ctx.outputSchemaPath) writeFileSync(strictSchemaPath(ctx), strictSchemaText(ctx.outputSchemaPath));
+  },
+  invoke(ctx) {
+    const { spec } = ctx;
+    const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], ['-']);
+    const common = ['--json', '--skip-git-repo-check'];
+    if (spec.model) common.push('-m', spec.model);
+    if (ctx.outputSchemaPath) common.push('--output-schema', usesPrivateHome(ctx) ? strictSchemaPath(ctx) : ctx.outputSchemaPath);
+    const sandbox = ['--sandbox', ctx.readOnly ? 'read-only' : 'workspace-write', '-C', ctx.cwd];
+    const args = ctx.resumeSessionId
+      ? ['exec', ...sandbox, 'resume', ...common, ...(spec.args ?? []), ctx.resumeSessionId, ...promptArgs]
+      : ['exec', ...sandbox, ...common, ...(spec.args ?? []), ...promptArgs];
+    return { bin: this.resolveBin(spec, ctx.packageRoot), args, env: codexEnv(ctx), cwd: ctx.cwd, stdin };
+  },
+  createParser: () => createCodexParser(),
+});
+
+function usesPrivateHome(ctx: WorkerCallContext): boolean {
+  return Boolean(ctx.spec.model_endpoint || ctx.spec.isolate_home);
+}
+
+/** The worker's environment: the engine's, the spec's, and the private home when used. Pure. */
+export function codexEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...ctx.baseEnv, ...(ctx.spec.env ?? {}) };
+  if (usesPrivateHome(ctx)) env.CODEX_HOME = ctx.homeDir;
+  if (ctx.spec.model_endpoint) {
+    env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
+    delete env.OPENAI_BASE_URL;
+  }
+  return env;
+}
+
+/** config.toml of a private CODEX_HOME. Pure. */
+export function renderCodexConfig(ctx: WorkerCallContext): string {
+  const lines: string[] = ['# Written by the engine for this run; the user\'s ~/.codex is not used.'];
+  if (ctx.spec.model) lines.push(`model = ${JSON.stringify(ctx.spec.model)}`);
+  if (ctx.spec.model_endpoint) {
+    lines.push(
+      `model_provider = "${PROVIDER}"`,
+      '',
+      `[model_providers.${PROVIDER}]`,
+      `name = "${PROVIDER}"`,
+      `base_url = ${JSON.stringify(`${endpointOrigin(ctx.spec.model_endpoint)}/v1`)}`,
+      'env_key = "OPENAI_API_KEY"',
+      'wire_api = "responses"',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function strictSchemaPath(ctx: WorkerCallContext): string {
+  return path.join(ctx.homeDir, `output-schema-${path.basename(ctx.outputSchemaPath ?? 'schema.json')}`);
+}
+
+/** The markers schema without the meta keywords the Responses API does not take. Pure. */
+export function strictSchemaText(schemaPath: string): string {
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+  delete schema.$schema;
+  delete schema.$id;
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

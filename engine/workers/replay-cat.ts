@@ -1,0 +1,34 @@
+/**
+ * The process the replay worker runs: prints a recorded call's stdout.log (with over-long
+ * lines put back from their side files) and stderr.log, and exits with the recorded exit
+ * code. Usage: node replay-cat.js <call-dir>. Only node builtins: it runs from dist/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const REFERENCE = /^\[engine: line \d+ \(\d+ bytes, sha256 [0-9a-f]{64}\) moved to (stdout\.line-\d+\.txt)\]$/;
+
+export function replayCall(dir: string, out: (b: Buffer | string) => void, err: (b: Buffer | string) => void): number {
+  const stdout = readFileSync(path.join(dir, 'stdout.log'));
+  let start = 0;
+  while (start < stdout.length) {
+    let nl = stdout.indexOf(0x0a, start);
+    const end = nl === -1 ? stdout.length : nl;
+    const line = stdout.subarray(start, end);
+    const ref = line.length < 200 ? REFERENCE.exec(line.toString('utf8')) : null;
+    out(ref ? readFileSync(path.join(dir, ref[1]!)) : line);
+    if (nl !== -1) out('\n');
+    else nl = stdout.length;
+    start = nl + 1;
+  }
+  const stderrFile = path.join(dir, 'stderr.log');
+  if (existsSync(stderrFile)) err(readFileSync(stderrFile));
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { exit_code?: number | null };
+  return typeof meta.exit_code === 'number' ? meta.exit_code : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const code = replayCall(process.argv[2] ?? '.', (b) => process.stdout.write(b), (b) => process.stderr.write(b));
+  process.stdout.end(() => process.exit(code));
+}

@@ -1,0 +1,108 @@
+/**
+ * The `replay` worker: serves the calls recorded in an earlier run (`from_run`, a run dir).
+ * A call is matched on the header block of its prompt.md (phase, milestone, attempt, then
+ * step) — the headers make transcripts self-describing. It runs a real small process that
+ * prints the recorded stdout and stderr and exits with the recorded code, and reads it with
+ * the parser of the recorded dialect. When several recorded calls match (repeated repairs),
+ * they are served in order; the count is kept in the worker's home, so a resume continues.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineWorker, type WorkerCallContext } from './types.js';
+import { parseHeaders } from './prompt-headers.js';
+import { createParserForDialect } from './parse/registry.js';
+import { createCodexParser } from './parse/codex-exec-json.js';
+
+interface RecordedCall {
+  dir: string;
+  dialect: string;
+  sameStep: boolean;
+}
+
+export const replayWorker = defineWorker({
+  name: 'replay',
+  contract: 1,
+  async detectVersion() {
+    return null;
+  },
+  resolveBin: () => process.execPath,
+  invoke(ctx) {
+    const found = findRecordedCall(ctx);
+    const env = { ...ctx.baseEnv };
+    delete env.NODE_OPTIONS;
+    if ('error' in found) {
+      const script = 'process.stderr.write(process.argv[1] + "\\n"); process.exit(2)';
+      return { bin: process.execPath, args: ['-e', script, found.error], env, cwd: ctx.cwd, stdin: 'closed' };
+    }
+    const cat = locateReplayCat(ctx.packageRoot);
+    if (!cat) {
+      const script = 'process.stderr.write(process.argv[1] + "\\n"); process.exit(2)';
+      return { bin: process.execPath, args: ['-e', script, 'replay: dist/engine/workers/replay-cat.js not found; run `npm run build`'], env, cwd: ctx.cwd, stdin: 'closed' };
+    }
+    return { bin: process.execPath, args: [cat, found.call.dir], env, cwd: ctx.cwd, stdin: 'closed' };
+  },
+  createParser(ctx) {
+    const found = findRecordedCall(ctx);
+    return ('call' in found ? createParserForDialect(found.call.dialect) : null) ?? createCodexParser();
+  },
+  async prepare(ctx) {
+    // Choose the call once per invocation and count it as served.
+    const found = findRecordedCall(ctx, true);
+    if ('call' in found) chosen.set(ctx, found);
+  },
+});
+
+const chosen = new WeakMap<WorkerCallContext, { call: RecordedCall }>();
+
+function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: RecordedCall } | { error: string } {
+  const done = chosen.get(ctx);
+  if (done) return done;
+  const runDir = ctx.spec.from_run;
+  if (!runDir) return { error: 'replay: the worker needs `from_run` (a run directory)' };
+  const callsDir = path.join(runDir, 'calls');
+  if (!existsSync(callsDir)) return { error: `replay: no calls/ in ${runDir}` };
+  const want = parseHeaders(ctx.prompt);
+  if (!want) return { error: 'replay: the prompt has no engine header block' };
+  const key = ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => want[k] ?? '').join('|');
+  const candidates: RecordedCall[] = [];
+  for (const name of readdirSync(callsDir).sort()) {
+    const dir = path.join(callsDir, name);
+    const promptFile = path.join(dir, 'prompt.md');
+    const metaFile = path.join(dir, 'meta.json');
+    if (!existsSync(promptFile) || !existsSync(metaFile)) continue;
+    const got = parseHeaders(readFileSync(promptFile, 'utf8'));
+    if (!got || ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => got[k] ?? '').join('|') !== key) continue;
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { dialect?: string };
+    candidates.push({ dir, dialect: meta.dialect ?? 'codex-exec-json', sameStep: got.step === want.step });
+  }
+  const sameStep = candidates.filter((c) => c.sameStep);
+  const pool = sameStep.length ? sameStep : candidates;
+  if (!pool.length) return { error: `replay: no recorded call in ${runDir} for phase=${want.phase} milestone=${want.milestone} attempt=${want.attempt}${want['repair-of'] ? ` repair-of=${want['repair-of']}` : ''}` };
+  const counts = readServed(ctx.homeDir);
+  const n = counts[key] ?? 0;
+  const call = pool[Math.min(n, pool.length - 1)]!;
+  if (serve) {
+    counts[key] = n + 1;
+    mkdirSync(ctx.homeDir, { recursive: true });
+    writeFileSync(path.join(ctx.homeDir, 'replay-served.json'), `${JSON.stringify(counts, null, 2)}\n`);
+  }
+  return { call };
+}
+
+function readServed(home: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(path.join(home, 'replay-served.json'), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+/** replay-cat.js next to this module (running from dist/), else in the package's dist/. */
+export function locateReplayCat(packageRoot: string): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.join(here, 'replay-cat.js'), path.join(packageRoot, 'dist', 'engine', 'workers', 'replay-cat.js')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}

@@ -1,0 +1,64 @@
+import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderPrompt, type PromptVars } from '../../engine/workers/render-prompt.js';
+import { parseHeaders } from '../../engine/workers/prompt-headers.js';
+import { readMarkersSchema } from '../../engine/workers/extract-markers.js';
+import { makeTempDir } from '../fixtures/workers/make-ctx.js';
+
+const base: PromptVars = {
+  goal: 'Add a --json flag',
+  task_kind: 'incremental',
+  step: 'implement',
+  phase: 'implement',
+  attempt: 1,
+  milestone: { index: 2, count: 3, id: 'm2', goal: 'Print JSON', files_expected: ['src/cli.ts'], done_checks: ['npm test'], risk_level: 'low' },
+  milestones: [],
+  explore: null,
+  failure: null,
+  review_changes: null,
+  previous_error: null,
+  markers_schema: readMarkersSchema('implement'),
+  files: ['src/cli.ts', 'package.json'],
+  files_truncated: false,
+};
+
+t.test('every built-in template renders with its headers first and the markers shape', async (t) => {
+  for (const phase of ['explore', 'plan', 'implement', 'review'] as const) {
+    const text = renderPrompt({ template: phase, vars: { ...base, phase, markers_schema: readMarkersSchema(phase) }, headers: { phase, step: phase, milestone: phase === 'implement' || phase === 'review' ? 2 : null, attempt: 1 } });
+    t.match(text, new RegExp(`^engine-phase: ${phase}\nengine-contract: 1\nengine-step: ${phase}\nengine-milestone: (2|-)\nengine-attempt: 1\n\n`), `${phase} headers`);
+    t.match(text, /BEGIN_MARKERS\n\{.*\}\nEND_MARKERS/, `${phase} shows the block`);
+    t.ok(text.includes(readMarkersSchema(phase).trim().slice(0, 40)), `${phase} carries its schema`);
+    t.notOk(/\{\{/.test(text), `${phase} left no mustache`);
+  }
+  const repair = renderPrompt({ template: 'repair', vars: { ...base, previous_error: 'no markers block' }, headers: { phase: 'repair', step: 'implement', milestone: 2, attempt: 1, repairOf: 'implement' } });
+  t.match(repair, /engine-repair-of: implement\n/);
+  t.match(repair, /no markers block/);
+  t.same(parseHeaders(repair), { phase: 'repair', contract: '1', step: 'implement', milestone: '2', attempt: '1', 'repair-of': 'implement' });
+});
+
+t.test('failure output and review changes appear only on retries', async (t) => {
+  const first = renderPrompt({ template: 'implement', vars: base, headers: { phase: 'implement', step: 'implement', milestone: 2, attempt: 1 } });
+  t.notMatch(first, /Verification/);
+  t.match(first, /Milestone 2 of 3 \(m2\): Print JSON/);
+  const retry = renderPrompt({ template: 'implement', vars: { ...base, attempt: 2, failure: { tier: 'tier0', output: 'FAIL test/cli.test.ts' }, review_changes: ['rename the flag'] }, headers: { phase: 'implement', step: 'implement', milestone: 2, attempt: 2 } });
+  t.match(retry, /FAIL test\/cli\.test\.ts/);
+  t.match(retry, /- rename the flag/);
+});
+
+t.test('a repo override wins but cannot drop the headers; strict mode rejects unknown variables', async (t) => {
+  const dir = makeTempDir();
+  const over = path.join(dir, '.engine', 'templates');
+  mkdirSync(over, { recursive: true });
+  writeFileSync(path.join(over, 'review.md'), 'Custom review of {{goal}}.');
+  const text = renderPrompt({ template: 'review', vars: base, headers: { phase: 'review', step: 'rev', milestone: null, attempt: 3 }, overrideDir: over });
+  t.equal(text, 'engine-phase: review\nengine-contract: 1\nengine-step: rev\nengine-milestone: -\nengine-attempt: 3\n\nCustom review of Add a --json flag.\n');
+  writeFileSync(path.join(over, 'plan.md'), 'Uses {{nonexistent_var}}');
+  t.throws(() => renderPrompt({ template: 'plan', vars: base, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 }, overrideDir: over }), /nonexistent_var/);
+  t.throws(() => renderPrompt({ template: 'nope', vars: base, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 } }), /no prompt template "nope"/);
+});
+
+t.test('missing optional vars default instead of failing strict mode', async (t) => {
+  const text = renderPrompt({ template: 'plan', vars: { goal: 'g', markers_schema: '{}' }, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 } });
+  t.match(text, /The repository is empty/);
+});
