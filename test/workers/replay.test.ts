@@ -1,0 +1,63 @@
+import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { runWorkerCall, allocateCallDir } from '../../engine/workers/run-worker-call.js';
+import { commandWorker } from '../../engine/workers/command-worker.js';
+import { replayWorker, locateReplayCat } from '../../engine/workers/replay-worker.js';
+import { defineWorker } from '../../engine/workers/types.js';
+import { createCodexParser } from '../../engine/workers/parse/codex-exec-json.js';
+import { formatHeaders } from '../../engine/workers/prompt-headers.js';
+import { packageRoot } from '../../engine/paths.js';
+import { fakeWorker, makeCtx, makeTempDir } from '../fixtures/workers/make-ctx.js';
+
+// replay runs dist/engine/workers/replay-cat.js; build that one file when dist lacks it.
+if (!locateReplayCat(packageRoot)) {
+  const src = readFileSync(path.join(packageRoot, 'engine', 'workers', 'replay-cat.ts'), 'utf8');
+  const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  mkdirSync(path.join(packageRoot, 'dist', 'engine', 'workers'), { recursive: true });
+  writeFileSync(path.join(packageRoot, 'dist', 'engine', 'workers', 'replay-cat.js'), out);
+}
+
+const prompt = (phase: 'implement' | 'repair' | 'review', attempt: number, repairOf?: string) =>
+  `${formatHeaders({ phase, step: phase === 'review' ? 'review' : 'implement', milestone: 1, attempt, repairOf })}\n\nbody`;
+
+t.test('a recorded run is served back call by call with the original dialect', async (t) => {
+  const run = makeTempDir();
+  const calls = path.join(run, 'calls');
+  // Record: a codex-dialect call with an over-long line, and a command call that failed.
+  const codexLike = defineWorker({
+    ...commandWorker,
+    name: 'codex',
+    invoke: (ctx) => ({ bin: process.execPath, args: ['-e', `
+      const l = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+      l({type:'thread.started',thread_id:'th-1'});
+      l({type:'item.completed',item:{id:'big',type:'reasoning',text:'z'.repeat(1200000)}});
+      l({type:'item.completed',item:{id:'a',type:'agent_message',text:'BEGIN_MARKERS\\n{"status":"done","summary":"s","files_changed":[],"commands_run":[],"needs":null}\\nEND_MARKERS'}});
+      l({type:'turn.completed',usage:{input_tokens:9,cached_input_tokens:0,output_tokens:1}});`], env: { PATH: process.env.PATH }, cwd: ctx.cwd, stdin: 'closed' }),
+    createParser: () => createCodexParser(),
+  });
+  const rec1 = await runWorkerCall({ plugin: codexLike, ctx: makeCtx({ use: 'codex' }, { prompt: prompt('implement', 1) }), callDir: allocateCallDir(calls, 'implement', 'coder') });
+  t.equal(rec1.outcome, 'ok');
+  t.equal(rec1.meta.long_lines.length, 1);
+  const rec2 = await runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ use: 'command', bin: process.execPath, args: [fakeWorker('exit-code.mjs'), '3'] }, { prompt: prompt('review', 1), phase: 'review' }), callDir: allocateCallDir(calls, 'review', 'rev') });
+  t.equal(rec2.outcome, 'failed');
+
+  const home = makeTempDir();
+  const replayed = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: home }), callDir: path.join(makeTempDir(), 'r1') });
+  t.equal(replayed.outcome, 'ok');
+  t.equal(replayed.meta.dialect, 'codex-exec-json', 'parsed with the recorded dialect');
+  t.equal(replayed.sessionId, 'th-1');
+  t.same(replayed.markers, rec1.markers);
+  t.equal(readFileSync(path.join(replayed.callDir, 'stdout.log'), 'utf8'), readFileSync(path.join(rec1.callDir, 'stdout.log'), 'utf8'), 'the over-long line was put back and moved aside again');
+
+  const failed = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('review', 1), phase: 'review', homeDir: home }), callDir: path.join(makeTempDir(), 'r2') });
+  t.equal(failed.outcome, 'failed');
+  t.equal(failed.meta.exit_code, 3, 'recorded exit code');
+  t.match(failed.meta.error, /something went wrong/);
+
+  const missing = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 2), homeDir: home }), callDir: path.join(makeTempDir(), 'r3') });
+  t.equal(missing.outcome, 'failed');
+  t.match(missing.meta.error, /no recorded call .* phase=implement milestone=1 attempt=2/);
+  t.ok(existsSync(path.join(home, 'replay-served.json')), 'served calls are counted in the home');
+});
