@@ -74,6 +74,13 @@ export function createStreamRedactor(secrets: readonly Secret[]): StreamRedactor
           }
         }
         if (best === -1) break;
+        // A longer secret may start here and go on in the next chunk: wait for it.
+        const tail = data.length - best;
+        if (secrets.some((x) => x.value.length > tail && data.compare(x.value, 0, tail, best, data.length) === 0)) {
+          parts.push(data.subarray(from, best));
+          pending = Buffer.from(data.subarray(best));
+          return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        }
         parts.push(data.subarray(from, best), marks[which]!);
         from = best + secrets[which]!.value.length;
       }

@@ -11,6 +11,7 @@ import { createLineSplitter, decodeLine, type RawLine } from './split-lines.js';
 import { createStreamRedactor, type Secret } from './redact.js';
 import { BufferedFileWriter, writeFilePlain } from './write-files.js';
 
+const NEWLINE = Buffer.from('\n');
 export const DEFAULT_LONG_LINE_BYTES = 1024 * 1024;
 export const DEFAULT_CAP_BYTES = 5 * 1024 * 1024;
 
@@ -93,7 +94,7 @@ export function createTranscriptSink(options: TranscriptSinkOptions): Transcript
       keep(Buffer.from(`${longLineReference(line.index, line.length, sha256, fits ? name : null)}${nl}`));
     } else {
       keep(line.bytes);
-      if (nl) keep(Buffer.from(nl));
+      if (line.newline) keep(NEWLINE);
     }
     for (const e of options.parser.line(decodeLine(line.bytes))) emit(e);
     options.onLine?.();

@@ -35,6 +35,16 @@ export class BufferedFileWriter {
   }
 
   write(data: Buffer | string): void {
+    if (typeof data === 'string') {
+      // Encode straight into the buffer when it fits: no per-line allocation.
+      const room = this.buf.length - this.used;
+      if (data.length * 3 <= room) {
+        const n = this.buf.write(data, this.used, 'utf8');
+        this.used += n;
+        this.written += n;
+        return;
+      }
+    }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.written += bytes.length;
     if (bytes.length >= this.buf.length) {
