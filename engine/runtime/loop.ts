@@ -83,7 +83,7 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       return { reason: result.stop, detail: result.detail };
     }
 
-    const tree = step.type === 'worker' && step.readOnly ? rt.state.worktree_tree : await snapshotTree(rt.state.worktree);
+    const tree = result.tree ?? (step.type === 'worker' && step.readOnly ? rt.state.worktree_tree : await snapshotTree(rt.state.worktree));
     advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
     const next = String(rt.actor.getSnapshot().value);
     rt.append(...(result.events ?? []), {

@@ -9,6 +9,8 @@ import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { readTimeline } from '../store/timeline.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { renderMemo, renderSummary } from './summary.js';
+import type { KpiTargets } from '../kpi/targets.js';
 import { endGroup, groupAlive } from '../proc/spawn-group.js';
 import { headSha } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -69,10 +71,6 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
     if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
       return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
     }
-    if (finished && finished.type === 'run.finished') {
-      // The run ended but the engine died before state.json said so: record the end it reached.
-      return { kind: 'finished', ...recordFinished(paths, state, events, finished) };
-    }
 
     const pipelineFile = path.resolve(o.cwd, state.pipeline.path);
     const pipeline = await loadPipeline(existsSync(pipelineFile) ? pipelineFile : path.resolve(state.repo, state.pipeline.path));
@@ -82,6 +80,11 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
     const sets = [...state.policy.sets, ...o.sets];
     const policy = await resolvePolicy({ repo: state.repo, files: policyFiles, sets, cwd: o.cwd });
     if (!policy.policy || hasErrors(policy.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: policy.diagnostics };
+
+    if (finished && finished.type === 'run.finished') {
+      // The run ended but the engine died before state.json said so: record the end it reached.
+      return { kind: 'finished', ...recordFinished(paths, state, events, finished, policy.policy as RunPolicy) };
+    }
 
     const scenario = state.task.scenario;
     const model = scenario ? await startScenarioModel(scenario, dir) : null;
@@ -97,6 +100,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         await endGroup(state.inflight.pgid);
         killedPgid = state.inflight.pgid;
       }
+      closeInterruptedCalls(paths.dir, events, state.inflight);
       state.inflight = null;
 
       const tail = events.filter((e) => e.seq > state.last_seq);
@@ -181,7 +185,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   }
 }
 
-function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, events: TimelineEvent[], e: Extract<TimelineEvent, { type: 'run.finished' }>): RunOutcome {
+function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, events: TimelineEvent[], e: Extract<TimelineEvent, { type: 'run.finished' }>, policy: RunPolicy): RunOutcome {
   state.status = e.status;
   state.stop_reason = e.stop_reason;
   state.stop_detail = e.detail;
@@ -189,7 +193,24 @@ function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, eve
   state.inflight = null;
   state.last_seq = events[events.length - 1]!.seq;
   writeFileAtomic(paths.state, toRecordJson(state));
+  writeFileAtomic(paths.summary, renderSummary(state, events, policy.kpi_targets as unknown as KpiTargets));
+  if (e.status === 'stopped') writeFileAtomic(paths.memo, renderMemo(state, events, `engine resume ${state.run_id} --repo ${JSON.stringify(state.repo)}`));
   return { runId: state.run_id, runDir: paths.dir, status: e.status, stopReason: e.stop_reason as StopReason, exitCode: e.exit_code, detail: e.detail };
+}
+
+/**
+ * A call the dead engine never finished keeps what it captured; its meta.json says it was
+ * interrupted, so every call directory is self-describing. Impure (writes meta.json).
+ */
+function closeInterruptedCalls(runDir: string, events: TimelineEvent[], inflight: RunState['inflight']): void {
+  const finished = new Set(events.filter((e) => e.type === 'worker.finished').map((e) => (e as { call: string }).call));
+  for (const e of events) {
+    if (e.type !== 'worker.started' || finished.has(e.call)) continue;
+    const meta = path.join(runDir, e.call, 'meta.json');
+    if (existsSync(meta)) continue;
+    const pid = inflight && inflight.call === e.call ? inflight.pid : null;
+    writeFileAtomic(meta, toRecordJson({ schema_version: 1, worker: e.worker, plugin: e.plugin, phase: e.phase, pid, outcome: 'incomplete', error: 'the engine stopped during this call; it was repeated on resume' }));
+  }
 }
 
 function repeatable(state: RunState): boolean {

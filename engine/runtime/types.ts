@@ -50,7 +50,7 @@ export interface Runtime {
 
 /** What a step returns: an outcome with a patch and the events that close it, or a stop. */
 export type StepResult =
-  | { outcome: string; patch: ContextPatch; events?: NewEvent[] }
+  | { outcome: string; patch: ContextPatch; events?: NewEvent[]; /** The worktree's tree after the step, when the step took it. */ tree?: string }
   | { stop: StopReason; detail: string; events?: NewEvent[] };
 
 export type StepExecutor = (step: IrStep, rt: Runtime, ctx: RunContext) => Promise<StepResult>;

@@ -32,6 +32,7 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
   return {
     outcome: 'ok',
     patch: { changes: null },
+    tree: cp.tree,
     events: [{ type: 'checkpoint.created', ...fields, sha: cp.sha, tree: cp.tree, files: stats.files, added: stats.added, removed: stats.removed }],
   };
 }

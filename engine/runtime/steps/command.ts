@@ -37,9 +37,11 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   closeSync(fd);
   renameSync(tmp, logPath);
   const pass = r.exitCode === 0;
+  const measured = await measureChanges(rt.state.worktree);
   return {
     outcome: pass ? 'pass' : 'fail',
-    patch: { changes: await measureChanges(rt.state.worktree) },
+    tree: measured.tree,
+    patch: { changes: measured.changes },
     events: [{ type: 'command.finished', ...fields, command: step.run!, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs), log: logRel }],
   };
 }

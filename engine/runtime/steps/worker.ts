@@ -69,8 +69,10 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
       patch.review = { verdict: outcome, changes: markers.changes as string[] };
       break;
   }
-  if (!step.readOnly) patch.changes = await measureChanges(rt.state.worktree);
-  return { outcome, patch, events };
+  if (step.readOnly) return { outcome, patch, events };
+  const measured = await measureChanges(rt.state.worktree);
+  patch.changes = measured.changes;
+  return { outcome, patch, events, tree: measured.tree };
 }
 
 /** Repo-relative, forward slashes, no leading `./`. Pure. */

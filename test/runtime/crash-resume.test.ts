@@ -1,0 +1,90 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engine, engineBin, readJsonl } from '../helpers/run-fixture.js';
+import { groupAlive } from '../../engine/proc/spawn-group.js';
+
+/**
+ * For every event of a happy-path run, kill the engine (SIGKILL, through the fault hook) right
+ * after that event is durable, resume, and check that the run completes with nothing lost.
+ */
+
+interface Child {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+function runEngine(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [engineBin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (queue.length) await fn(queue.shift()!);
+  }));
+}
+
+// The reference run tells which events there are, in order.
+const ref = makeFixture();
+const refRun = engine(['run', ref.pipelineFile, '--repo', ref.repo, '--goal', 'g', '--policy', ref.policyFile, '--run-id', 'ref', '--no-progress'], { cwd: ref.dir });
+const refEvents = readJsonl(path.join(ref.repo, '.engine', 'runs', 'ref', 'timeline.jsonl'));
+const points: { type: string; n: number }[] = [];
+const seen = new Map<string, number>();
+for (const e of refEvents) {
+  const n = (seen.get(e.type) ?? 0) + 1;
+  seen.set(e.type, n);
+  points.push({ type: e.type, n });
+}
+
+t.equal(refRun.code, 0, 'the reference run completes');
+
+t.test('kill after every event, then resume', async (t) => {
+  await pool(points, 2, async ({ type, n }) => {
+    const label = `kill@${type}#${n}`;
+    const f = makeFixture();
+    const args = ['--repo', f.repo, '--no-progress'];
+    const killed = await runEngine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], f.dir, { ENGINE_FAULT: label });
+    t.equal(killed.signal, 'SIGKILL', `${label}: the engine died where told`);
+    const runDir = path.join(f.repo, '.engine', 'runs', 'k');
+    const before = readJsonl(path.join(runDir, 'timeline.jsonl'));
+    // The kill comes right after the write that held the event; events closing a step share
+    // that write (and its timestamp) with step.finished.
+    const hit = before.filter((e) => e.type === type)[n - 1];
+    t.ok(hit, `${label}: the event is durable`);
+    t.same(before.slice(before.indexOf(hit)).map((e) => e.ts), before.slice(before.indexOf(hit)).map(() => hit.ts), `${label}: nothing after the event but its own write`);
+
+    const resumed = await runEngine(['resume', 'k', ...args], f.dir);
+    t.equal(resumed.code, 0, `${label}: resume completes\n${resumed.stderr}`);
+    const after = readJsonl(path.join(runDir, 'timeline.jsonl'));
+    t.same(after.slice(0, before.length), before, `${label}: nothing recorded before the crash is lost or changed`);
+    t.same(after.map((e) => e.seq), after.map((_, i) => i + 1), `${label}: seq continuous`);
+    t.equal(after.at(-1).type, 'run.finished', `${label}: ends with run.finished`);
+    t.equal(after.at(-1).stop_reason, 'completed', `${label}: completed`);
+    t.equal(f.git('rev-list', '--count', 'main..engine/k'), '2', `${label}: exactly 2 checkpoint commits`);
+    t.equal(f.git('show', 'engine/k:src/a.txt'), 'alpha', `${label}: milestone 1's work is in the branch`);
+    t.equal(f.git('show', 'engine/k:src/b.txt'), 'beta', `${label}: milestone 2's work is in the branch`);
+    if (type !== 'run.finished') {
+      const r = after.find((e) => e.type === 'run.resumed');
+      t.ok(r, `${label}: run.resumed recorded`);
+      const lastCp = before.filter((e) => e.type === 'checkpoint.created').at(-1);
+      t.equal(r?.checkpoint ?? null, lastCp?.sha ?? null, `${label}: run.resumed names the last checkpoint`);
+    }
+    const checkpoints = after.filter((e) => e.type === 'checkpoint.created').map((e) => e.milestone);
+    t.same([...new Set(checkpoints)], [1, 2], `${label}: each milestone checkpointed`);
+    const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
+    t.equal(state.status, 'completed');
+    t.equal(state.inflight, null);
+    for (const e of after.filter((x) => x.type === 'worker.started')) {
+      const meta = JSON.parse(readFileSync(path.join(runDir, e.call, 'meta.json'), 'utf8').toString() || '{}');
+      if (meta.pid) t.notOk(groupAlive(meta.pid), `${label}: no worker process of ${e.call} is left`);
+    }
+  });
+});
