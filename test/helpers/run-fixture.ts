@@ -66,11 +66,22 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
   return { dir, repo, pipelineFile, policyFile, scriptFile, git };
 }
 
+/**
+ * The environment for engine processes started by tests: tap's coverage hooks (NODE_OPTIONS)
+ * are left out, since they would load into every engine and worker child and slow each one.
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
+  return env;
+}
+
 /** Run the engine CLI for real (a child process). */
 export function engine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
   const r = spawnSync(process.execPath, [engineBin, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: childEnv(opts.env),
     encoding: 'utf8',
     timeout: 300_000,
   });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, readJsonl } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, readJsonl, childEnv } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 
 /**
@@ -18,7 +18,7 @@ interface Child {
 
 function runEngine(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [engineBin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code, signal) => resolve({ code, signal, stderr }));

@@ -153,7 +153,7 @@ t.test('two runs on one repo at once each get their own worktree and branch', as
   const { engineBin } = await import('../helpers/run-fixture.js');
   const start = (id: string) =>
     new Promise<number | null>((resolve) => {
-      const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore' });
+      const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
       p.on('close', resolve);
     });
   const [a, b] = await Promise.all([start('p1'), start('p2')]);
