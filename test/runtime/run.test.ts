@@ -150,7 +150,7 @@ t.test('a pipeline with an unbounded retry loop is rejected before anything runs
 t.test('two runs on one repo at once each get their own worktree and branch', async (t) => {
   const f = makeFixture();
   const { spawn } = await import('node:child_process');
-  const { engineBin } = await import('../helpers/run-fixture.js');
+  const { engineBin, childEnv } = await import('../helpers/run-fixture.js');
   const start = (id: string) =>
     new Promise<number | null>((resolve) => {
       const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
