@@ -30,9 +30,3 @@ export function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
-
-/** ` (did you mean "x"?)`-style hint text, or undefined. Pure. */
-export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
-  const c = closest(name, candidates);
-  return c && c !== name ? `did you mean "${c}"?` : undefined;
-}

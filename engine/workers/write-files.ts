@@ -2,21 +2,11 @@
  * File writing for call directories: atomic whole files (temp + rename) and a buffered
  * append-only writer for streams (stdout.log, events.jsonl). Impure.
  */
-import { closeSync, openSync, renameSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+// Final files of a call directory are written like every run record (temp, fsync, rename).
+import { writeFileAtomic } from '../store/atomic.js';
 
-/** Writes a final file so that a reader sees the old content or the new, never a part. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);

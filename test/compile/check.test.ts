@@ -45,7 +45,7 @@ t.test('hints name the likely intended value', async (t) => {
   const p = base();
   p.steps[1]!.worker = 'planer';
   const [d] = runRules(pipelineRules(), 'p.yaml', p, () => ({ line: 3, col: 5 }));
-  t.equal(d!.hint, 'did you mean "planner"?');
+  t.equal(d!.hint, 'did you mean `planner`?');
   t.equal(d!.line, 3);
   t.equal(toPointer(['a/b', 'c~d']), '/a~1b/c~0d');
 });

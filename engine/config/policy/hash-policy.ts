@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hashOf } from '../../util/canonical-json.js';
 import { policyBody } from './merge-layers.js';
+
+export { canonicalJson } from '../../util/canonical-json.js';
 
 /**
  * A stable hash of an effective policy: sha256 of its canonical JSON (keys sorted, the
@@ -7,18 +9,5 @@ import { policyBody } from './merge-layers.js';
  * the same values give the same hash. Pure.
  */
 export function hashPolicy(policy: Record<string, unknown>): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(policyBody(policy))).digest('hex')}`;
-}
-
-/** JSON with object keys sorted at every level. Pure. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return hashOf(policyBody(policy));
 }
