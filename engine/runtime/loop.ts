@@ -3,6 +3,7 @@ import { snapshotTree } from '../git/snapshot.js';
 import { headSha } from '../git/repo.js';
 import type { RunContext, StepDoneEvent } from './context.js';
 import { explainGuard } from './guards.js';
+import { deriveCounters } from './counters.js';
 import type { StopReason } from './stop-reasons.js';
 import { stepFields, type Runtime, type StepExecutor, type StepResult } from './types.js';
 import { runVerifyStep } from './steps/verify.js';
@@ -69,7 +70,6 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
 
     rt.append({ type: 'step.started', ...fields, kind: step.type });
     const elapsed = rt.env.timer();
-    if (isWorkStep(step)) rt.state.counters.ticks++;
     let result: StepResult;
     try {
       result = await EXECUTORS[step.type](step, rt, ctx);
@@ -110,10 +110,11 @@ export function advanceMachine(rt: Runtime, event: StepDoneEvent): void {
 /** The first budget that is spent, or null. Pure apart from reading the clock. */
 function checkBudgets(rt: Runtime): { budget: string; used: number; limit: number } | null {
   const b = rt.state.budgets;
-  if (rt.state.counters.ticks >= b.max_ticks) return { budget: 'max_ticks', used: rt.state.counters.ticks, limit: b.max_ticks };
+  const { ticks, cost_usd: spent } = deriveCounters(rt.events, 0);
+  if (ticks >= b.max_ticks) return { budget: 'max_ticks', used: ticks, limit: b.max_ticks };
   const elapsedMin = (rt.elapsedBeforeMs + rt.sessionElapsed()) / 60000;
   if (elapsedMin >= b.time_min) return { budget: 'time_min', used: Math.round(elapsedMin * 100) / 100, limit: b.time_min };
   const cost = rt.policy.budgets.cost_usd;
-  if (cost !== null && rt.state.counters.cost_usd > cost) return { budget: 'cost_usd', used: rt.state.counters.cost_usd, limit: cost };
+  if (cost !== null && spent > cost) return { budget: 'cost_usd', used: spent, limit: cost };
   return null;
 }

@@ -7,11 +7,14 @@ import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.j
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
+import { deriveCounters } from './counters.js';
 import type { RunContext } from './context.js';
 import type { RunPaths } from './run-dir.js';
 import type { RunEnv } from './clock.js';
 import type { Runtime, RunPolicy, TaskInfo } from './types.js';
 import { engineVersion } from '../version.js';
+import { redactDeep, runSecrets } from './run-secrets.js';
+import { redactText } from '../workers/redact.js';
 
 export interface OpenRuntimeOptions {
   ir: CompiledPipeline;
@@ -42,10 +45,16 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   const actor = createActor(machine, hasSnapshot ? { snapshot: o.state.machine as never } : {});
   actor.start();
   const events = readTimeline(o.paths.timeline);
-  const timeline = new TimelineWriter(o.paths.timeline, () => o.env.now(), (e) => {
-    events.push(e);
-    o.onEvent?.(e);
-  });
+  const secrets = runSecrets(o.policy.transcripts.redact, o.childEnv, o.ir);
+  const timeline = new TimelineWriter(
+    o.paths.timeline,
+    () => o.env.now(),
+    (e) => {
+      events.push(e);
+      o.onEvent?.(e);
+    },
+    (e) => redactDeep(e, secrets),
+  );
 
   const rt: Runtime = {
     ir: o.ir,
@@ -63,6 +72,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
     signal: o.signal,
+    secrets,
+    scrub: (text: string) => redactText(text, secrets),
     sessionElapsed: o.env.timer(),
     elapsedBeforeMs: o.state.counters.elapsed_ms,
     append: (...e: NewEvent[]) => timeline.append(...e),
@@ -80,13 +91,12 @@ export function persistState(rt: Runtime): void {
   s.milestones = ctx.milestones.length ? ctx.milestones : s.milestones;
   const step = snap.status === 'done' ? null : String(snap.value);
   s.position = { step, milestone: ctx.milestone > 0 ? ctx.milestone : null, attempt: step ? (ctx.attempts[step] ?? null) : null };
-  s.counters.worker_calls = rt.events.filter((e) => e.type === 'worker.finished').length;
-  s.counters.parse_failures = rt.events.filter((e) => e.type === 'parse.failed').length;
+  Object.assign(s.counters, deriveCounters(rt.events, ctx.milestone));
   s.kpis = computeKpis(rt.events);
   s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
   s.last_seq = rt.timeline.lastSeq;
   s.updated_at = rt.env.now().toISOString();
-  writeFileAtomic(rt.paths.state, toRecordJson(s));
+  writeFileAtomic(rt.paths.state, toRecordJson(redactDeep(s, rt.secrets)));
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

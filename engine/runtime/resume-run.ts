@@ -149,8 +149,6 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
           restored = state.worktree_tree;
         }
       }
-      if (o.force) rt.state.counters.human_interventions++;
-      if (handEdits.length) rt.state.counters.human_interventions++;
       rt.state.counters.sessions++;
       rt.state.status = 'running';
       rt.state.stop_reason = null;

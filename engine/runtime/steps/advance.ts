@@ -25,7 +25,6 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const next = ctx.milestone + 1;
   if (next > ctx.milestones.length) return { outcome: 'done', patch: {}, events };
   const m = ctx.milestones[next - 1]!;
-  rt.state.counters.milestone_worker_calls = 0;
   events.push({ type: 'milestone.started', step: step.id, milestone: next, attempt: null, id: m.id, goal: m.goal });
   return {
     outcome: 'more',

@@ -59,7 +59,6 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   });
 
   rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
-  rt.state.counters.milestone_worker_calls++;
   const result = await runWorkerCall({
     plugin,
     callDir,
@@ -86,7 +85,6 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   });
   recordInflight(rt, null);
   const durationMs = rt.env.duration(result.meta.duration_ms);
-  if (result.costUsd !== null) rt.state.counters.cost_usd += result.costUsd;
   const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
   rt.append({
     type: 'worker.finished',

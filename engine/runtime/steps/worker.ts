@@ -5,6 +5,7 @@ import type { ContextPatch, PlannedMilestone, RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
+import { deriveCounters } from '../counters.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -21,8 +22,9 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let lastError = '';
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
-    if (ctx.milestone > 0 && rt.state.counters.milestone_worker_calls >= limit) {
-      rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: rt.state.counters.milestone_worker_calls, limit });
+    const calls = deriveCounters(rt.events, ctx.milestone).milestone_worker_calls;
+    if (ctx.milestone > 0 && calls >= limit) {
+      rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: calls, limit });
       return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
     }
     const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, previousError: lastError });
