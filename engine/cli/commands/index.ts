@@ -6,9 +6,10 @@ import { schemaCommand } from './schema.js';
 import { stubModelCommand } from './stub-model.js';
 import { runCommand } from './run.js';
 import { resumeCommand } from './resume.js';
+import { demoCommand } from './demo.js';
 
 /**
  * Every subcommand, in the order `engine --help` lists them. Each lives in its own file;
  * adding a command is adding a file and a line here.
  */
-export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand];
+export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand, demoCommand];

@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from '../command.js';
+import { flag, str, UsageError } from '../command.js';
+import type { CliIo } from '../io.js';
+import { packageRoot } from '../../paths.js';
+
+/** The task the demo runs: a vague goal in an empty repo, scripted end to end. */
+export const DEMO_TASK = 'tasks/golden/ambiguous-bootstrap.task.yaml';
+export const DEMO_PIPELINE = 'pipelines/default.pipeline.yaml';
+
+/**
+ * `engine demo [--dir DIR] [--json] [--no-progress]`: the default pipeline on a scratch git
+ * repo, with the real claude and codex CLIs pointed at the scripted model of the demo task.
+ * Everything it writes (repo, worktree, run records, the CLIs' private homes) is under the
+ * scratch dir; the user's own files and CLI logins are not touched. Output and exit code are
+ * those of `engine run`, plus where the scratch repo and the branch are.
+ */
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run the default pipeline offline on a scratch repo: real claude and codex CLIs, scripted model',
+  usage: 'demo [--dir DIR] [--json] [--no-progress]',
+  allowPositionals: false,
+  options: {
+    dir: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+  },
+  optionHelp: {
+    dir: 'the scratch repo to create (must not exist or be empty; default: a new temp dir)',
+    json: 'stdout: the timeline events as JSON lines',
+    'no-progress': 'no progress display on stderr',
+  },
+  async run(args, io) {
+    const json = flag(args, 'json');
+    const dir = scratchDir(str(args, 'dir'), io.cwd);
+    const { ensureGitRepo } = await import('../../git/repo.js');
+    const { startRun } = await import('../../runtime/start-run.js');
+    const { runEnvFrom } = await import('../../runtime/clock.js');
+    const { createRunOutput, interruptSignal } = await import('./run-output.js');
+    const { root } = await ensureGitRepo(dir);
+    const taskFile = path.join(packageRoot, DEMO_TASK);
+    const taskPolicy = taskFile.replace(/\.task\.yaml$/, '.policy.yaml');
+    if (!json) io.stderr(`demo: scratch repo ${root}\n`);
+    const out = createRunOutput(io, json, flag(args, 'no-progress'));
+    const interrupt = interruptSignal();
+    try {
+      const result = await startRun({
+        pipelineFile: path.join(packageRoot, DEMO_PIPELINE),
+        repo: root,
+        taskFile,
+        policyFiles: existsSync(taskPolicy) ? [taskPolicy] : [],
+        sets: [],
+        seed: 0,
+        cwd: io.cwd,
+        env: runEnvFrom(io.env),
+        processEnv: io.env,
+        signal: interrupt.signal,
+        onEvent: out.onEvent,
+      });
+      if (result.kind === 'rejected') return out.rejected(result.diagnostics, result.exitCode);
+      const code = out.finished(result);
+      if (!json) printWhere(io, root, result.runId);
+      return code;
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};
+
+/** The scratch dir: `--dir` when it does not exist or is empty, else a new temp dir. Impure. */
+function scratchDir(given: string | undefined, cwd: string): string {
+  if (given === undefined) return mkdtempSync(path.join(os.tmpdir(), 'engine-demo-'));
+  const dir = path.resolve(cwd, given);
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new UsageError(`--dir ${given} is not empty; the demo creates its scratch repo in a new or empty directory`);
+  }
+  return dir;
+}
+
+function printWhere(io: CliIo, repo: string, runId: string): void {
+  const branch = `engine/${runId}`;
+  io.stdout(
+    [
+      '',
+      `scratch repo: ${repo} (nothing outside it was written)`,
+      `branch:       ${branch} — see it with: git -C ${repo} log --stat ${branch}`,
+      `worktree:     ${path.join(repo, '.engine', 'worktrees', runId)}`,
+      '',
+    ].join('\n'),
+  );
+}
