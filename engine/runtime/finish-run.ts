@@ -48,9 +48,9 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
 /** Rewrite summary.md (and memo.md when stopped). Impure. */
 export function writeSummaries(rt: Runtime): void {
   const targets = rt.policy.kpi_targets as unknown as KpiTargets;
-  writeFileAtomic(rt.paths.summary, renderSummary(rt.state, rt.events, targets));
+  writeFileAtomic(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets)));
   if (rt.state.status === 'stopped') {
     const storeFlag = rt.paths.dir.endsWith(`/.engine/runs/${rt.state.run_id}`) ? '' : ` --store ${JSON.stringify(rt.paths.dir.slice(0, -rt.state.run_id.length - 1))}`;
-    writeFileAtomic(rt.paths.memo, renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`));
+    writeFileAtomic(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`)));
   }
 }

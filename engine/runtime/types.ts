@@ -8,6 +8,7 @@ import type { RunPaths } from './run-dir.js';
 import type { RunEnv } from './clock.js';
 import type { RunContext, ContextPatch } from './context.js';
 import type { StopReason } from './stop-reasons.js';
+import type { Secret } from '../workers/redact.js';
 
 /** The merged policy with every key present (defaults filled by the built-in layer). */
 export type RunPolicy = ResolvedPolicy;
@@ -39,6 +40,10 @@ export interface Runtime {
   /** Endpoint of the scripted model for this run, if any. */
   modelEndpoint: string | null;
   signal: AbortSignal;
+  /** Values that never reach the run directory (see run-secrets.ts). */
+  secrets: Secret[];
+  /** Text with every secret replaced by its redaction mark. Pure. */
+  scrub(text: string): string;
   /** Ms this session has been driving the run (for the time budget), on the run's clock. */
   sessionElapsed: () => number;
   /** Elapsed ms counted before this session. */

@@ -20,6 +20,8 @@ export class TimelineWriter {
     private readonly file: string,
     private readonly now: () => Date,
     private readonly onEvent?: (e: TimelineEvent) => void,
+    /** Applied to each numbered event before it is written (secret redaction). */
+    private readonly sanitize: (e: TimelineEvent) => TimelineEvent = (e) => e,
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     this.fd = openSync(file, 'a');
@@ -32,7 +34,7 @@ export class TimelineWriter {
 
   append(...events: NewEvent[]): TimelineEvent[] {
     const ts = this.now().toISOString();
-    const numbered = events.map((e) => ({ seq: ++this.seq, ts, ...e }) as TimelineEvent);
+    const numbered = events.map((e) => this.sanitize({ seq: ++this.seq, ts, ...e } as TimelineEvent));
     writeSync(this.fd, numbered.map((e) => JSON.stringify(e) + '\n').join(''));
     fsyncSync(this.fd);
     for (const e of numbered) this.onEvent?.(e);

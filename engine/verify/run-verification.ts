@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { createTail } from './output-tail.js';
+import { createStreamRedactor, type Secret } from '../workers/redact.js';
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
 
@@ -22,6 +23,8 @@ export interface RunVerificationOptions {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when a command is ended. */
   graceMs?: number;
+  /** Values replaced by their redaction mark in the log and the output tail. */
+  secrets?: readonly Secret[];
 }
 
 export interface CommandResult {
@@ -122,10 +125,14 @@ async function runCommand(
   write: (chunk: Buffer) => void,
 ): Promise<CommandResult> {
   const tail = createTail(TAIL_BYTES);
-  const onOutput = (chunk: Buffer): void => {
+  // stdout and stderr share the log; one redactor over the merged stream keeps it in order.
+  const redactor = createStreamRedactor(options.secrets ?? []);
+  const emit = (chunk: Buffer): void => {
+    if (!chunk.length) return;
     write(chunk);
     tail.push(chunk);
   };
+  const onOutput = (chunk: Buffer): void => emit(redactor.push(chunk));
   const group = spawnGroup('sh', ['-c', command], {
     cwd: options.cwd,
     env: options.env,
@@ -141,6 +148,7 @@ async function runCommand(
   try {
     const r = await group.done;
     if (r.error) onOutput(Buffer.from(`engine: could not start: ${r.error}\n`));
+    emit(redactor.flush());
     return {
       command,
       exitCode: r.error ? null : r.exitCode,

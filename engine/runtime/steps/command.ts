@@ -6,6 +6,7 @@ import type { RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { measureChanges } from './measure-changes.js';
+import { createStreamRedactor } from '../../workers/redact.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
@@ -18,13 +19,17 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   mkdirSync(path.dirname(logPath), { recursive: true });
   const tmp = `${logPath}.partial`;
   const fd = openSync(tmp, 'w');
-  writeSync(fd, `$ ${step.run}\n`);
+  writeSync(fd, rt.scrub(`$ ${step.run}\n`));
+  const redactor = createStreamRedactor(rt.secrets);
+  const write = (c: Buffer) => {
+    if (c.length) writeSync(fd, c);
+  };
   const group = spawnGroup('sh', ['-c', step.run!], {
     cwd: rt.state.worktree,
     env: rt.childEnv,
     timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
-    onStdout: (c) => writeSync(fd, c),
-    onStderr: (c) => writeSync(fd, c),
+    onStdout: (c) => write(redactor.push(c)),
+    onStderr: (c) => write(redactor.push(c)),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
   });
   const abort = () => group.kill();
@@ -32,6 +37,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const r = await group.done;
   rt.signal.removeEventListener('abort', abort);
   recordInflight(rt, null);
+  write(redactor.flush());
   writeSync(fd, `\n# exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timed out)' : ''}${r.error ? ` (${r.error})` : ''} after ${r.durationMs} ms\n`);
   fsyncSync(fd);
   closeSync(fd);

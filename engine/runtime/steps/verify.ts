@@ -44,6 +44,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
     env: rt.childEnv,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     signal: rt.signal,
+    secrets: rt.secrets,
   });
   recordInflight(rt, null);
   const durationMs = result.results.reduce((s, r) => s + rt.env.duration(r.durationMs), 0);
