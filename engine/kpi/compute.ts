@@ -69,8 +69,8 @@ export function computeKpis(events: readonly TimelineEvent[]): Kpis {
         diffLoc += e.added + e.removed;
         break;
       case 'run.resumed':
-        if (e.forced) interventions++;
-        if (e.hand_edits.length) interventions++;
+        // A forced resume over hand edits is one intervention, not two.
+        if (e.forced || e.hand_edits.length) interventions++;
         break;
       default:
         if ((e as { type: string }).type === 'governance.violation') governance++;

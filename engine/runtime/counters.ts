@@ -32,7 +32,8 @@ export function deriveCounters(events: readonly TimelineEvent[], milestone: numb
         c.parse_failures++;
         break;
       case 'run.resumed':
-        c.human_interventions += (e.forced ? 1 : 0) + (e.hand_edits.length ? 1 : 0);
+        // A forced resume over hand edits is one intervention, not two.
+        if (e.forced || e.hand_edits.length) c.human_interventions++;
         break;
     }
   }

@@ -18,6 +18,6 @@ t.test('counters come from what the timeline says ran', async (t) => {
     ev(9, { type: 'worker.finished', cost_usd: null }),
     ev(10, { type: 'run.resumed', forced: true, hand_edits: ['a'] }),
   ];
-  t.same(deriveCounters(events, 1), { ticks: 2, worker_calls: 2, milestone_worker_calls: 2, parse_failures: 1, human_interventions: 2, cost_usd: 0.25 });
+  t.same(deriveCounters(events, 1), { ticks: 2, worker_calls: 2, milestone_worker_calls: 2, parse_failures: 1, human_interventions: 1, cost_usd: 0.25 });
   t.equal(deriveCounters(events, 2).milestone_worker_calls, 0, 'a new milestone starts at zero calls');
 });
