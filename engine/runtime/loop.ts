@@ -78,6 +78,14 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
     }
     const durationMs = elapsed();
 
+    // A signal ends the step's child, which then looks like a failed worker or a red
+    // verification: neither is true. The step did not finish; resume repeats it.
+    if (rt.signal.aborted) {
+      const detail = `the engine received a signal to stop during step ${step.id}; resume repeats it`;
+      rt.append({ type: 'step.stopped', ...fields, kind: step.type, stop_reason: 'interrupted', detail, duration_ms: durationMs });
+      return { reason: 'interrupted', detail };
+    }
+
     if ('stop' in result) {
       rt.append(...(result.events ?? []), { type: 'step.stopped', ...fields, kind: step.type, stop_reason: result.stop, detail: result.detail, duration_ms: durationMs });
       return { reason: result.stop, detail: result.detail };
