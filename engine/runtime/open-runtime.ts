@@ -71,6 +71,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     env: o.env,
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
+    cliVersions: {},
     signal: o.signal,
     secrets,
     scrub: (text: string) => redactText(text, secrets),

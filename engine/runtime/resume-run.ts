@@ -20,7 +20,7 @@ import { defaultStoreDir, runPaths } from './run-dir.js';
 import { openRuntime } from './open-runtime.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
-import { fingerprint } from './start-run.js';
+import { fingerprint, versionsOf } from './start-run.js';
 import { restoreWorktreeState } from './restore-tree.js';
 import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock } from './run-lock.js';
@@ -123,6 +123,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         signal: o.signal,
         onEvent: o.onEvent,
       });
+      rt.cliVersions = versionsOf(newPrint);
 
       // 2. A step that finished durably but whose state was not yet written is replayed.
       const done = tail.find((e) => e.type === 'step.finished' && e.step === state.position.step);

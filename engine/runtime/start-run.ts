@@ -104,7 +104,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       signal: o.signal,
       onEvent: o.onEvent,
     });
-    writeFileAtomic(paths.env, toRecordJson(await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile)));
+    const print = await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile);
+    rt.cliVersions = versionsOf(print);
+    writeFileAtomic(paths.env, toRecordJson(print));
     rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
@@ -201,6 +203,11 @@ function initialState(i: InitialStateInput): RunState {
     created_at: i.now,
     updated_at: i.now,
   };
+}
+
+/** Each worker's CLI version from a fingerprint. Pure. */
+export function versionsOf(print: Awaited<ReturnType<typeof fingerprint>>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(print.workers).map(([name, w]) => [name, w.version]));
 }
 
 /** env.json: what resume compares before continuing a run. Impure (runs `--version`). */

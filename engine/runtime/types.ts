@@ -37,6 +37,8 @@ export interface Runtime {
   env: RunEnv;
   /** Environment for child processes (the engine's own, less nothing: redaction is on disk). */
   childEnv: NodeJS.ProcessEnv;
+  /** Each worker's CLI version as env.json recorded it (asked once per session, not per call). */
+  cliVersions: Record<string, string | null>;
   /** Endpoint of the scripted model for this run, if any. */
   modelEndpoint: string | null;
   signal: AbortSignal;

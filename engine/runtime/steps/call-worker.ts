@@ -76,6 +76,8 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       baseEnv: rt.childEnv,
       packageRoot,
     },
+    // Asked once when the run (or resume) started: `claude --version` alone takes ~0.6 s.
+    ...(name in rt.cliVersions ? { cliVersion: rt.cliVersions[name] } : {}),
     rawCapBytes: rt.policy.transcripts.raw_cap_bytes,
     redact: rt.policy.transcripts.redact,
     timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
