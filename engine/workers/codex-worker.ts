@@ -37,7 +37,7 @@ export const codexWorker = defineWorker({
       : ['exec', ...sandbox, ...common, ...(spec.args ?? []), ...promptArgs];
     return { bin: this.resolveBin(spec, ctx.packageRoot), args, env: codexEnv(ctx), cwd: ctx.cwd, stdin };
   },
-  createParser: () => createCodexParser(),
+  createParser: (ctx) => createCodexParser(ctx.usageBaseline ?? null),
 });
 
 function usesPrivateHome(ctx: WorkerCallContext): boolean {

@@ -107,6 +107,8 @@ export interface WorkerCallContext {
   outputSchemaPath: string | null;
   /** Session to continue (repair prompts), or null for a fresh session. */
   resumeSessionId: string | null;
+  /** Usage the resumed session reported before this call (CLIs that report thread totals subtract it). */
+  usageBaseline?: Usage | null;
   /** The environment the engine was started with (the plugin decides what to pass on). */
   baseEnv: NodeJS.ProcessEnv;
   /** The engine package root (for locating pinned CLIs in node_modules/.bin). */

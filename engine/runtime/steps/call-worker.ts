@@ -6,7 +6,7 @@ import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js
 import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
 import { renderPrompt } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
-import type { Phase, WorkerPlugin } from '../../workers/types.js';
+import type { Phase, Usage, WorkerPlugin } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
 import { gitText } from '../../git/run-git.js';
 import type { RunContext } from '../context.js';
@@ -18,6 +18,7 @@ export interface WorkerCallOutcome {
   markers: Record<string, unknown> | null;
   markersError: string | null;
   sessionId: string | null;
+  usage: Usage | null;
   error: string | null;
   /** The call directory relative to the run directory. */
   callRel: string;
@@ -27,6 +28,8 @@ export interface CallRequest {
   /** The phase being repaired, for a repair prompt; null for the step's own prompt. */
   repairOf: WorkerPhase | null;
   sessionId: string | null;
+  /** Tokens the session used in earlier calls of this step (null for a fresh session). */
+  sessionUsage: Usage | null;
   previousError: string;
 }
 
@@ -73,6 +76,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       readOnly: step.readOnly,
       outputSchemaPath: spec.structured_output ? markersSchemaPath(stepPhase) : null,
       resumeSessionId: req.sessionId,
+      usageBaseline: req.sessionUsage,
       baseEnv: rt.childEnv,
       packageRoot,
     },
@@ -102,7 +106,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     markers_ok: result.markers !== null,
     error,
   });
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, error, callRel };
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel };
 }
 
 /** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */

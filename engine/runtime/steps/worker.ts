@@ -5,6 +5,7 @@ import type { ContextPatch, PlannedMilestone, RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
+import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 
 /**
@@ -19,6 +20,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const events: NewEvent[] = [];
   let repairOf: WorkerPhase | null = null;
   let sessionId: string | null = null;
+  let sessionUsage: Usage | null = null;
   let lastError = '';
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
@@ -27,12 +29,13 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
       rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: calls, limit });
       return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
     }
-    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, previousError: lastError });
+    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError });
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
     if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events);
     lastError = call.markersError ?? 'no markers block';
+    sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
     repairOf = phase;
     const retriesLeft = rt.policy.budgets.parse_retries - round;
@@ -75,6 +78,12 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
   const measured = await measureChanges(rt.state.worktree);
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
+}
+
+/** Sum of two usages (null counts as nothing). Pure. */
+function addUsage(a: Usage | null, b: Usage | null): Usage | null {
+  if (!a || !b) return a ?? b;
+  return { input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens, cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens };
 }
 
 /** Repo-relative, forward slashes, no leading `./`. Pure. */

@@ -28,7 +28,11 @@ export type CodexDialect = 'codex-exec-json' | 'codex-exec-json-experimental' | 
 const ITEM_EVENTS = new Set(['item.started', 'item.updated', 'item.completed']);
 const QUIET_TYPES = new Set(['turn.started']);
 
-export function createCodexParser(): StreamParser {
+/**
+ * `baseline`: the thread's cumulative usage before this call, for a resumed thread (codex
+ * reports usage summed over the whole thread), so the call records only its own tokens.
+ */
+export function createCodexParser(baseline: Usage | null = null): StreamParser {
   const unknown = new UnknownCounter();
   const warnings: string[] = [];
   let dialect: CodexDialect | null = null;
@@ -39,7 +43,7 @@ export function createCodexParser(): StreamParser {
   let failure: string | null = null;
   let lastError: string | null = null;
   let usageTotal: Usage | null = null;
-  let usageSeen: Usage | null = null;
+  let usageSeen: Usage | null = baseline;
   let eventCount = 0;
   let legacyHeaderLines = 0;
   const openItems = new Map<string, string>();
@@ -77,7 +81,12 @@ export function createCodexParser(): StreamParser {
       cached_input_tokens: Math.max(0, cumulative.cached_input_tokens - prev.cached_input_tokens),
     };
     usageSeen = cumulative;
-    usageTotal = cumulative;
+    const base = baseline ?? { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0 };
+    usageTotal = {
+      input_tokens: Math.max(0, cumulative.input_tokens - base.input_tokens),
+      output_tokens: Math.max(0, cumulative.output_tokens - base.output_tokens),
+      cached_input_tokens: Math.max(0, cumulative.cached_input_tokens - base.cached_input_tokens),
+    };
     return [usageEvent(delta)];
   };
 
