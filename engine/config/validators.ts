@@ -43,8 +43,7 @@ async function buildValidator(name: string): Promise<Validator | null> {
   const schema = JSON.parse(text) as Record<string, unknown>;
   const external = /"\$ref"\s*:\s*"(?!#)/.test(text);
   const related = external ? await allSchemaTexts(name) : [];
-  const key = createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
-  const validate = loadCached(key) ?? (await compileAndCache(schema, related, key));
+  const validate = compileSchema(schema, text, related);
   return {
     name,
     schema,
@@ -52,6 +51,16 @@ async function buildValidator(name: string): Promise<Validator | null> {
       return validate(data) ? [] : ((validate.errors ?? []) as SchemaError[]);
     },
   };
+}
+
+/**
+ * The validate function of a schema (its text, and the texts of schemas it refers to), from
+ * the on-disk cache or compiled now and cached. Synchronous, for callers such as the markers
+ * check that validate inside a stream; ajv is loaded only on a cache miss. Impure.
+ */
+export function compileSchema(schema: Record<string, unknown>, text: string, related: readonly string[] = []): ValidateFn {
+  const key = createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
+  return loadCached(key) ?? compileAndCache(schema, related, key);
 }
 
 function loadCached(key: string): ValidateFn | null {
@@ -65,9 +74,9 @@ function loadCached(key: string): ValidateFn | null {
   return null;
 }
 
-async function compileAndCache(schema: Record<string, unknown>, related: string[], key: string): Promise<ValidateFn> {
-  const [{ Ajv }, standalone] = await Promise.all([import('ajv'), import('ajv/dist/standalone/index.js')]);
-  const standaloneCode = (standalone as unknown as { default: (ajv: unknown, fn: unknown) => string }).default;
+function compileAndCache(schema: Record<string, unknown>, related: readonly string[], key: string): ValidateFn {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const standaloneCode = (require('ajv/dist/standalone/index.js') as { default: (ajv: unknown, fn: unknown) => string }).default;
   const ajv = new Ajv(AJV_OPTIONS);
   for (const text of related) {
     const other = JSON.parse(text) as { $id?: string };

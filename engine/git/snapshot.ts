@@ -9,8 +9,7 @@ import { gitText, runGit } from './run-git.js';
  * Writes blob and tree objects (harmless, shared object store). Impure.
  */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const gitDir = resolveGitPath(worktree, await gitText(worktree, ['rev-parse', '--git-dir']));
-  const realIndex = resolveGitPath(worktree, await gitText(worktree, ['rev-parse', '--git-path', 'index']));
+  const { gitDir, realIndex } = await gitPathsOf(worktree);
   const tempIndex = `${gitDir}/engine-snapshot-${process.pid}-${randomBytes(4).toString('hex')}.index`;
   // Starting from a copy of the real index lets git reuse its file stat cache.
   await copyFile(realIndex, tempIndex).catch(() => undefined);
@@ -22,4 +21,20 @@ export async function snapshotTree(worktree: string): Promise<string> {
     await rm(tempIndex, { force: true });
     await rm(`${tempIndex}.lock`, { force: true });
   }
+}
+
+const pathsCache = new Map<string, Promise<{ gitDir: string; realIndex: string }>>();
+
+/** The git dir and index file of a worktree; they never move, so each is asked once. */
+function gitPathsOf(worktree: string): Promise<{ gitDir: string; realIndex: string }> {
+  let p = pathsCache.get(worktree);
+  if (!p) {
+    p = (async () => ({
+      gitDir: resolveGitPath(worktree, await gitText(worktree, ['rev-parse', '--git-dir'])),
+      realIndex: resolveGitPath(worktree, await gitText(worktree, ['rev-parse', '--git-path', 'index'])),
+    }))();
+    p.catch(() => pathsCache.delete(worktree));
+    pathsCache.set(worktree, p);
+  }
+  return p;
 }

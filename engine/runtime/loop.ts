@@ -105,7 +105,9 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       tree,
     });
     rt.state.worktree_tree = tree;
-    rt.state.head_sha = await headSha(rt.state.worktree);
+    // Routing and read-only steps cannot move the branch; anything else might (a worker or a
+    // command may commit in the worktree), so its head is read again.
+    if (isWorkStep(step) && !(step.type === 'worker' && step.readOnly)) rt.state.head_sha = await headSha(rt.state.worktree);
     rt.persist();
   }
 }

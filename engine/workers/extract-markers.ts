@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
 import type { MarkersPhase } from './types.js';
 
@@ -107,11 +108,12 @@ export function isMarkersPhase(value: string): value is MarkersPhase {
 }
 
 const validators = new Map<MarkersPhase, ValidateFunction>();
+/** The compiled schema of a phase, through the engine's validator cache (ajv only on a miss). */
 function validatorFor(phase: MarkersPhase): ValidateFunction {
   let v = validators.get(phase);
   if (!v) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    v = ajv.compile(JSON.parse(readMarkersSchema(phase)) as object);
+    const text = readMarkersSchema(phase);
+    v = compileSchema(JSON.parse(text) as Record<string, unknown>, text) as unknown as ValidateFunction;
     validators.set(phase, v);
   }
   return v;
