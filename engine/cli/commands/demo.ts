@@ -37,16 +37,13 @@ export const demoCommand: Command = {
     const dir = scratchDir(str(args, 'dir'), io.cwd);
     const { ensureGitRepo } = await import('../../git/repo.js');
     const { startRun } = await import('../../runtime/start-run.js');
-    const { runEnvFrom } = await import('../../runtime/clock.js');
-    const { createRunOutput, interruptSignal } = await import('./run-output.js');
+    const { launchRun } = await import('./run-output.js');
     const { root } = await ensureGitRepo(dir);
     const taskFile = path.join(packageRoot, DEMO_TASK);
     const taskPolicy = taskFile.replace(/\.task\.yaml$/, '.policy.yaml');
     if (!json) io.stderr(`demo: scratch repo ${root}\n`);
-    const out = createRunOutput(io, json, flag(args, 'no-progress'));
-    const interrupt = interruptSignal();
-    try {
-      const result = await startRun({
+    const { code, outcome } = await launchRun(io, { json, noProgress: flag(args, 'no-progress') }, (ctx) =>
+      startRun({
         pipelineFile: path.join(packageRoot, DEMO_PIPELINE),
         repo: root,
         taskFile,
@@ -54,18 +51,12 @@ export const demoCommand: Command = {
         sets: [],
         seed: 0,
         cwd: io.cwd,
-        env: runEnvFrom(io.env),
         processEnv: io.env,
-        signal: interrupt.signal,
-        onEvent: out.onEvent,
-      });
-      if (result.kind === 'rejected') return out.rejected(result.diagnostics, result.exitCode);
-      const code = out.finished(result);
-      if (!json) printWhere(io, root, result.runId);
-      return code;
-    } finally {
-      interrupt.dispose();
-    }
+        ...ctx,
+      }),
+    );
+    if (outcome && !json) printWhere(io, root, outcome.runId);
+    return code;
   },
 };
 

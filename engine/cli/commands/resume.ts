@@ -35,12 +35,9 @@ export const resumeCommand: Command = {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { resumeRun } = await import('../../runtime/resume-run.js');
-    const { runEnvFrom } = await import('../../runtime/clock.js');
-    const { createRunOutput, interruptSignal } = await import('./run-output.js');
-    const out = createRunOutput(io, flag(args, 'json'), flag(args, 'no-progress'));
-    const interrupt = interruptSignal();
-    try {
-      const result = await resumeRun({
+    const { launchRun } = await import('./run-output.js');
+    const { code } = await launchRun(io, { json: flag(args, 'json'), noProgress: flag(args, 'no-progress') }, (ctx) =>
+      resumeRun({
         run,
         repo: str(args, 'repo'),
         storeDir: str(args, 'store'),
@@ -50,14 +47,10 @@ export const resumeCommand: Command = {
         timeMin: positive(num(str(args, 'time')), 'time'),
         force: flag(args, 'force'),
         cwd: io.cwd,
-        env: runEnvFrom(io.env),
         processEnv: io.env,
-        signal: interrupt.signal,
-        onEvent: out.onEvent,
-      });
-      return result.kind === 'rejected' ? out.rejected(result.diagnostics, result.exitCode) : out.finished(result);
-    } finally {
-      interrupt.dispose();
-    }
+        ...ctx,
+      }),
+    );
+    return code;
   },
 };

@@ -7,6 +7,7 @@ import { createProgress } from '../progress.js';
 import type { RunOutcome } from '../../runtime/finish-run.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -56,4 +57,34 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
       process.off('SIGTERM', onSignal);
     },
   };
+}
+
+/** What a run-driving command hands to the runtime besides its own options. */
+export interface LaunchContext {
+  env: RunEnv;
+  signal: AbortSignal;
+  onEvent: (e: TimelineEvent) => void;
+}
+
+type Launched = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
+
+/**
+ * Drive a run for `run`, `resume` and `demo` alike: output per --json/--no-progress, SIGINT
+ * and SIGTERM turned into a resumable stop, the result printed and its exit code returned
+ * (with the outcome, for callers that print more). Impure.
+ */
+export async function launchRun(
+  io: CliIo,
+  options: { json: boolean; noProgress: boolean },
+  launch: (ctx: LaunchContext) => Promise<Launched>,
+): Promise<{ code: number; outcome: RunOutcome | null }> {
+  const out = createRunOutput(io, options.json, options.noProgress);
+  const interrupt = interruptSignal();
+  try {
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
+    if (result.kind === 'rejected') return { code: out.rejected(result.diagnostics, result.exitCode), outcome: null };
+    return { code: out.finished(result), outcome: result };
+  } finally {
+    interrupt.dispose();
+  }
 }

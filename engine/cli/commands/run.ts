@@ -44,12 +44,9 @@ export const runCommand: Command = {
     if (str(args, 'task') && str(args, 'goal')) throw new UsageError('give --task or --goal, not both');
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { startRun } = await import('../../runtime/start-run.js');
-    const { runEnvFrom } = await import('../../runtime/clock.js');
-    const { createRunOutput, interruptSignal } = await import('./run-output.js');
-    const out = createRunOutput(io, flag(args, 'json'), flag(args, 'no-progress'));
-    const interrupt = interruptSignal();
-    try {
-      const result = await startRun({
+    const { launchRun } = await import('./run-output.js');
+    const { code } = await launchRun(io, { json: flag(args, 'json'), noProgress: flag(args, 'no-progress') }, (ctx) =>
+      startRun({
         pipelineFile,
         repo: str(args, 'repo') ?? '.',
         goal: str(args, 'goal'),
@@ -63,15 +60,11 @@ export const runCommand: Command = {
         maxTicks: positive(int(args, 'max-ticks'), 'max-ticks'),
         timeMin: positive(num(str(args, 'time')), 'time'),
         cwd: io.cwd,
-        env: runEnvFrom(io.env),
         processEnv: io.env,
-        signal: interrupt.signal,
-        onEvent: out.onEvent,
-      });
-      return result.kind === 'rejected' ? out.rejected(result.diagnostics, result.exitCode) : out.finished(result);
-    } finally {
-      interrupt.dispose();
-    }
+        ...ctx,
+      }),
+    );
+    return code;
   },
 };
 
