@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EXIT } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
@@ -43,7 +46,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`usage: engine ${command.usage}\n`);
       return EXIT.invalid;
     }
-    return reportBug(error, io);
+    return reportBug(error, io, argv);
   }
 }
 
@@ -52,11 +55,22 @@ export async function runCli(argv: string[]): Promise<number> {
   return main(argv, processIo());
 }
 
-/** Exit 70 with where to look; a stack trace only goes to stderr for a bug, never for bad input. */
-export function reportBug(error: unknown, io: CliIo): number {
+/**
+ * Exit 70 with where to look: the stack goes to a log file (never for bad input, which is a
+ * diagnostic), and stderr names it.
+ */
+export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = []): number {
   const err = error instanceof Error ? error : new Error(String(error));
-  io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n`);
-  if (err.stack) io.stderr(`${err.stack}\n`);
+  const log = path.join(os.tmpdir(), `engine-internal-error-${Date.now()}-${process.pid}.log`);
+  const body = [`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', err.stack ?? err.message, ''].join('\n');
+  let where = `the log is ${log}`;
+  try {
+    writeFileSync(log, body);
+  } catch {
+    where = 'no log could be written; the stack follows';
+    io.stderr(body);
+  }
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n${where}\n`);
   return EXIT.internal;
 }
 
