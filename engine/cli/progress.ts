@@ -32,6 +32,7 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
       switch (e.type) {
         case 'run.started':
           line(`run ${e.run_id} on ${e.branch} — ${e.pipeline.name}`);
+          if (e.dirty_user_tree) line('note: your uncommitted changes are not part of this run (it starts from HEAD)');
           break;
         case 'plan.accepted':
           milestones = e.milestones.length;

@@ -188,3 +188,15 @@ t.test('garbage then valid markers after a repair prompt: the run goes on', asyn
   t.equal(state.kpis.parse_failures, 1);
   t.equal(state.kpis.retried_milestones, 1);
 });
+
+t.test('uncommitted changes in the user tree are left out of the run, and the run says so', async (t) => {
+  const f = makeFixture();
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path.join(f.repo, 'README.md'), '# edited by hand, not committed\n');
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'd1'], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /your uncommitted changes are not part of this run/);
+  t.match(r.stdout, /uncommitted changes when the run started; they are not part of the run/);
+  t.equal(f.git('show', 'engine/d1:README.md'), '# target', 'the run started from HEAD');
+  t.equal(readFileSync(path.join(f.repo, 'README.md'), 'utf8'), '# edited by hand, not committed\n', 'the user edit is untouched');
+});
