@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync, truncateSync } from 'node:fs';
 import type { TimelineEvent } from '../generated/event.js';
 import { createFaultHook, parseFaults } from './fault.js';
 
@@ -24,6 +24,7 @@ export class TimelineWriter {
     private readonly sanitize: (e: TimelineEvent) => TimelineEvent = (e) => e,
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
+    dropTornTail(file);
     this.fd = openSync(file, 'a');
     this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
   }
@@ -70,6 +71,17 @@ export function parseTimeline(text: string): TimelineEvent[] {
     }
   });
   return out;
+}
+
+/**
+ * A line a crash cut short (no final newline) was never acknowledged: cut it off so the next
+ * event starts on a line of its own. Impure.
+ */
+function dropTornTail(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file);
+  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+  truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }
 
 function lastSeq(events: TimelineEvent[]): number {
