@@ -166,17 +166,38 @@ export function listGroupMembers(pgid: number): number[] {
   }
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the parenthesised command name: state ppid pgrp ...
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] !== 'Z' && Number(rest[2]) === pgid) members.push(Number(name));
+    const stat = readProcStat(Number(name));
+    if (stat && stat.state !== 'Z' && stat.pgrp === pgid) members.push(Number(name));
   }
   return members;
+}
+
+/**
+ * True while a process runs. A zombie (dead, not yet reaped by its new parent) does not count:
+ * it runs nothing and holds nothing. Linux reads /proc; elsewhere a signal-0 probe decides.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  const stat = readProcStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+/** State and process group of a pid from /proc/<pid>/stat, or null when it is gone. */
+function readProcStat(pid: number): { state: string; pgrp: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the parenthesised command name: state ppid pgrp ...
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0]!, pgrp: Number(rest[2]) };
 }
 
 /** Wait until no live member of the group is left, up to `limitMs`. */

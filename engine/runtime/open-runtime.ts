@@ -1,7 +1,5 @@
 import { createActor } from 'xstate';
-import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import type { CompiledPipeline } from '../compile/ir.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
@@ -9,28 +7,16 @@ import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
 import type { RunContext } from './context.js';
-import type { RunPaths } from './run-dir.js';
-import type { RunEnv } from './clock.js';
-import type { Runtime, RunPolicy, TaskInfo } from './types.js';
+import type { Runtime } from './types.js';
 import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 
-export interface OpenRuntimeOptions {
-  ir: CompiledPipeline;
-  pipelineDir: string;
-  policy: RunPolicy;
-  task: TaskInfo;
-  repo: string;
-  paths: RunPaths;
-  state: RunState;
-  env: RunEnv;
-  childEnv: NodeJS.ProcessEnv;
-  modelEndpoint: string | null;
-  signal: AbortSignal;
+/** What start and resume know before the runtime exists: the Runtime's own inputs. */
+export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
   /** Every event as it is appended (progress display, --json output). */
   onEvent?: (e: TimelineEvent) => void;
-}
+};
 
 /**
  * Wire a run's machine, actor, timeline and state record together. The actor starts from the

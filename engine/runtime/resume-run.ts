@@ -26,7 +26,7 @@ import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunPolicy } from './types.js';
 import type { ContextPatch } from './context.js';
-import { exitCodeFor, type StopReason } from './stop-reasons.js';
+import type { StopReason } from './stop-reasons.js';
 
 export interface ResumeRunOptions {
   run: string;
@@ -230,4 +230,3 @@ export function fingerprintChanges(a: Record<string, unknown>, b: Record<string,
   return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
-export { exitCodeFor, type StopReason };

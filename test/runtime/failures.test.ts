@@ -3,26 +3,13 @@ import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFixture, engine, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { processAlive } from '../../engine/proc/spawn-group.js';
 
 const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/workers');
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
 const run = (f: ReturnType<typeof makeFixture>, id: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []) =>
   engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env });
 
-/** A process that runs (a zombie nobody reaped yet does not: it holds nothing). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
 
 /** Every file under dir, recursively. */
 function walk(dir: string): string[] {
@@ -52,8 +39,8 @@ t.test('a worker that hangs with a child of its own is ended at the idle limit: 
   t.equal(meta.idle_timed_out, true, 'it was the idle limit');
   const childPid = Number(/child (\d+)/.exec(readFileSync(path.join(dir, call.call, 'stdout.log'), 'utf8'))![1]);
   t.ok(meta.pid > 0 && childPid > 0, 'both pids known');
-  t.notOk(alive(meta.pid), 'the worker is gone');
-  t.notOk(alive(childPid), "the worker's own child is gone");
+  t.notOk(processAlive(meta.pid), 'the worker is gone');
+  t.notOk(processAlive(childPid), "the worker's own child is gone");
   const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
   t.equal(state.stop_reason, 'worker_failed');
   t.equal(state.inflight, null);

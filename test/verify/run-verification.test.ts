@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { runVerification, createTail } from '../../engine/verify/index.js';
-import { groupAlive } from '../../engine/proc/spawn-group.js';
+import { groupAlive, processAlive } from '../../engine/proc/spawn-group.js';
 
 function workDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-verify-'));
@@ -11,15 +11,6 @@ function workDir(t: { teardown(fn: () => void): void }): string {
   return dir;
 }
 
-/** Alive and not a zombie (a reparented child may wait for a reaper that never comes). */
-function isLive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const base = (dir: string) => ({ cwd: dir, env: process.env, logPath: path.join(dir, 'store', 'verify', '0001-tier0.log') });
 
@@ -79,7 +70,7 @@ t.test('past the limit: the command and its own child are ended, the tier fails'
   t.notOk(groupAlive(pids[0]!), 'no process of the group is left');
   const child = Number(/child (\d+)/.exec(r.results[0]!.outputTail)?.[1]);
   t.ok(child > 0);
-  t.notOk(isLive(child), 'the sleeping child is gone');
+  t.notOk(processAlive(child), 'the sleeping child is gone');
   t.match(readFileSync(opts.logPath, 'utf8'), /timed out after 1 s/);
 });
 

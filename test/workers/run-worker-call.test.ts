@@ -6,7 +6,7 @@ import { commandWorker } from '../../engine/workers/command-worker.js';
 import { createCodexParser } from '../../engine/workers/parse/codex-exec-json.js';
 import { createClaudeStreamParser } from '../../engine/workers/parse/claude-stream-json.js';
 import { defineWorker, type StreamParser, type WorkerPlugin } from '../../engine/workers/types.js';
-import { groupAlive } from '../../engine/proc/spawn-group.js';
+import { groupAlive, processAlive } from '../../engine/proc/spawn-group.js';
 import { fakeWorker, makeCtx, makeTempDir } from '../fixtures/workers/make-ctx.js';
 
 const node = process.execPath;
@@ -56,7 +56,7 @@ t.test('an idle worker and its own child are both ended; the call is timed_out',
   const childPid = Number(/child (\d+)/.exec(log)?.[1]);
   t.ok(childPid > 0, `the child was started: ${log}`);
   t.notOk(groupAlive(r.meta.pid!), 'no process of the group is left');
-  t.notOk(isLive(childPid), 'the child is gone (or a zombie awaiting its reaper)');
+  t.notOk(processAlive(childPid), 'the child is gone (or a zombie awaiting its reaper)');
   t.notOk(existsSync(path.join(r.callDir, 'markers.json')));
 });
 
@@ -154,11 +154,3 @@ t.test('an abort ends the call as incomplete', async (t) => {
   t.notOk(groupAlive(r.meta.pid!));
 });
 
-function isLive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
