@@ -44,12 +44,16 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
 /**
  * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
  * after the current child is ended. Impure (process signal handlers).
+ *
+ * The handlers stay registered until disposed (`on`, not `once`): a library that re-raises a
+ * signal when it sees itself as the last listener (signal-exit, under execa) would otherwise
+ * kill the engine whenever it was loaded after this was set up.
  */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
