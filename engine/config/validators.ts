@@ -20,6 +20,8 @@ type ValidateFn = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 const require = createRequire(import.meta.url);
 const AJV_OPTIONS = { allErrors: true, strict: false, code: { source: true } } as const;
 const cache = new Map<string, Promise<Validator | null>>();
+/** Validators compiled at build time into the CLI bundle, by cache key. */
+const precompiled = new Map<string, () => ValidateFn>();
 
 /**
  * The validator of a schema by name (`pipeline`, `policy`, `markers/plan`), or null when the
@@ -38,11 +40,9 @@ export function loadValidator(name: string): Promise<Validator | null> {
 }
 
 async function buildValidator(name: string): Promise<Validator | null> {
-  const text = await readSchemaText(name);
-  if (text === null) return null;
-  const schema = JSON.parse(text) as Record<string, unknown>;
-  const external = /"\$ref"\s*:\s*"(?!#)/.test(text);
-  const related = external ? await allSchemaTexts(name) : [];
+  const source = await readShippedSchema(name);
+  if (source === null) return null;
+  const { schema, text, related } = source;
   const validate = compileSchema(schema, text, related);
   return {
     name,
@@ -59,8 +59,47 @@ async function buildValidator(name: string): Promise<Validator | null> {
  * check that validate inside a stream; ajv is loaded only on a cache miss. Impure.
  */
 export function compileSchema(schema: Record<string, unknown>, text: string, related: readonly string[] = []): ValidateFn {
-  const key = createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
-  return loadCached(key) ?? compileAndCache(schema, related, key);
+  const key = cacheKey(text, related);
+  return precompiled.get(key)?.() ?? loadCached(key) ?? compileAndCache(schema, related, key);
+}
+
+/**
+ * Adds validators compiled at build time (see `precompileShippedValidators`); the CLI bundle
+ * registers them before any command runs, so a fresh install never compiles a shipped schema.
+ * A schema changed since the build has another key and is compiled as usual.
+ */
+export function registerPrecompiled(table: Record<string, () => ValidateFn>): void {
+  for (const [key, load] of Object.entries(table)) {
+    let fn: ValidateFn | undefined;
+    precompiled.set(key, () => (fn ??= load()));
+  }
+}
+
+/**
+ * Shipped schemas (by name) as ajv standalone code (CommonJS) with their cache keys, for the
+ * build to put in the CLI bundle. The code requires ajv's runtime helpers by package path, so
+ * the bundler can take them in. Impure: reads the schemas, loads ajv.
+ */
+export async function precompileShippedValidators(names: readonly string[]): Promise<{ name: string; key: string; code: string }[]> {
+  const out: { name: string; key: string; code: string }[] = [];
+  for (const name of names) {
+    const source = await readShippedSchema(name);
+    if (source === null) continue;
+    out.push({ name, key: cacheKey(source.text, source.related), code: compileStandalone(source.schema, source.related).code });
+  }
+  return out;
+}
+
+function cacheKey(text: string, related: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
+}
+
+/** A shipped schema, and the texts of the others when it refers to them. */
+async function readShippedSchema(name: string): Promise<{ schema: Record<string, unknown>; text: string; related: string[] } | null> {
+  const text = await readSchemaText(name);
+  if (text === null) return null;
+  const external = /"\$ref"\s*:\s*"(?!#)/.test(text);
+  return { schema: JSON.parse(text) as Record<string, unknown>, text, related: external ? await allSchemaTexts(name) : [] };
 }
 
 function loadCached(key: string): ValidateFn | null {
@@ -74,7 +113,8 @@ function loadCached(key: string): ValidateFn | null {
   return null;
 }
 
-function compileAndCache(schema: Record<string, unknown>, related: readonly string[], key: string): ValidateFn {
+/** A schema compiled by ajv, and as standalone code (CommonJS; it requires ajv's runtime helpers). */
+function compileStandalone(schema: Record<string, unknown>, related: readonly string[]): { validate: ValidateFn; code: string } {
   const { Ajv } = require('ajv') as typeof import('ajv');
   const standaloneCode = (require('ajv/dist/standalone/index.js') as { default: (ajv: unknown, fn: unknown) => string }).default;
   const ajv = new Ajv(AJV_OPTIONS);
@@ -83,9 +123,14 @@ function compileAndCache(schema: Record<string, unknown>, related: readonly stri
     if (other.$id && other.$id !== schema['$id'] && !ajv.getSchema(other.$id)) ajv.addSchema(other);
   }
   const validate = ajv.compile(schema) as ValidateFn;
+  return { validate, code: standaloneCode(ajv, validate) };
+}
+
+function compileAndCache(schema: Record<string, unknown>, related: readonly string[], key: string): ValidateFn {
   // The runtime helpers the code requires are pinned to absolute paths so the cached file
   // loads from any cache directory.
-  const code = standaloneCode(ajv, validate).replace(/require\("([^"]+)"\)/g, (_: string, spec: string) => `require(${JSON.stringify(require.resolve(spec))})`);
+  const { validate, code: portable } = compileStandalone(schema, related);
+  const code = portable.replace(/require\("([^"]+)"\)/g, (_: string, spec: string) => `require(${JSON.stringify(require.resolve(spec))})`);
   for (const dir of cacheDirs()) {
     try {
       mkdirSync(dir, { recursive: true });

@@ -1,0 +1,113 @@
+import t from 'tap';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childEnv } from '../helpers/run-fixture.js';
+
+// bin/engine.js starts the bundled CLI (dist/engine.cjs) through a V8 code cache, falls back
+// to the ES modules in dist/, and the bundle carries the shipped schemas' validators. Each
+// test works on a copy of the built package so the real dist/ is never touched.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cacheName = `${process.version}-${process.arch}.bin`;
+
+/** A copy of the built package; node_modules links every package but the validator cache. */
+function copyPackage(t: { teardown(fn: () => void): void }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-launcher-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
+  cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+  rmSync(path.join(dir, 'dist', 'code-cache'), { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'node_modules'));
+  for (const name of readdirSync(path.join(root, 'node_modules'))) {
+    if (name !== '.cache') symlinkSync(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
+  }
+  const validatorCache = path.join(dir, 'validator-cache');
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp);
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) => {
+    const r = spawnSync(process.execPath, [...nodeFlags, path.join(dir, 'bin', 'engine.js'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: childEnv({ ENGINE_CACHE_DIR: validatorCache, TMPDIR: tmp, ...env }),
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  return { dir, run, cacheDir: path.join(dir, 'dist', 'code-cache') };
+}
+
+type Run = ReturnType<typeof copyPackage>['run'];
+
+const compiledValidators = (dir: string) => (existsSync(path.join(dir, 'validator-cache')) ? readdirSync(path.join(dir, 'validator-cache')) : []);
+
+t.test('the build makes the bundle, its vendor files and a code cache for this Node', async (t) => {
+  t.ok(existsSync(path.join(root, 'dist', 'engine.cjs')), 'dist/engine.cjs');
+  for (const name of ['execa', 'xstate', 'handlebars', 'picomatch']) t.ok(existsSync(path.join(root, 'dist', 'vendor', `${name}.cjs`)), `dist/vendor/${name}.cjs`);
+  t.ok(statSync(path.join(root, 'dist', 'code-cache', cacheName)).size > 0, `dist/code-cache/${cacheName}`);
+});
+
+t.test('a first run writes the code cache; later runs use it and leave it alone', async (t) => {
+  const { run, cacheDir } = copyPackage(t);
+  const first = run(['validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml']);
+  t.equal(first.code, 0, first.err);
+  t.match(first.out, /ok pipelines\/default.pipeline.yaml \(Pipeline\)\nok policies\/default.policy.yaml \(Policy\)/);
+  const cache = readFileSync(path.join(cacheDir, cacheName));
+  t.ok(cache.length > 0, 'cache written');
+  t.same(readdirSync(cacheDir), [cacheName], 'no temp file left behind');
+  const second = run(['validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml']);
+  t.same(second, first, 'same result with the cache');
+  t.ok(readFileSync(path.join(cacheDir, cacheName)).equals(cache), 'cache not rewritten');
+});
+
+t.test('a corrupt code cache is rejected by V8 and the command still runs', async (t) => {
+  const { run, cacheDir } = copyPackage(t);
+  mkdirSync(cacheDir);
+  writeFileSync(path.join(cacheDir, cacheName), 'not a code cache');
+  const r = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /ok pipelines\/default.pipeline.yaml/);
+});
+
+t.test('the bundle, the bundle as a module (--enable-source-maps) and the ES modules answer alike', async (t) => {
+  const { dir, run } = copyPackage(t);
+  const broken = path.join(dir, 'broken.pipeline.yaml');
+  writeFileSync(broken, 'apiVersion: engine/v1\nkind: Pipeline\nname: x\nstepz: []\n');
+  const ways: [string, (args: string[]) => ReturnType<Run>][] = [
+    ['ES modules', (args) => run(args, { ENGINE_NO_BUNDLE: '1' })],
+    ['--enable-source-maps', (args) => run(args, {}, ['--enable-source-maps'])],
+  ];
+  for (const args of [['--help'], ['validate', '--help'], ['validate', broken], ['policy', '--json'], ['nope']]) {
+    const bundled = run(args);
+    for (const [way, other] of ways) t.same(other(args), bundled, `engine ${args.join(' ')}: ${way}`);
+  }
+  const bad = run(['validate', broken]);
+  t.equal(bad.code, 2);
+  t.match(bad.err, /broken.pipeline.yaml:4:1: error E_UNKNOWN_KEY/);
+});
+
+t.test('without the bundle (a plain tsc build) the ES modules run', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t);
+  rmSync(path.join(dir, 'dist', 'engine.cjs'));
+  const r = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /ok pipelines\/default.pipeline.yaml/);
+  t.notOk(existsSync(cacheDir), 'no code cache without a bundle');
+});
+
+t.test('the shipped schemas are validated without compiling them; a changed schema is compiled', async (t) => {
+  const { dir, run } = copyPackage(t);
+  const r = run(['validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.same(compiledValidators(dir), [], 'no validator compiled: the bundle carries them');
+
+  // A schema edited after the build has another cache key: it is compiled, and it rules.
+  const schemaFile = path.join(dir, 'schemas', 'pipeline.schema.json');
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+  schema.properties.name.maxLength = 3;
+  writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
+  const edited = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(edited.code, 2, 'the edited schema rejects the long name');
+  t.match(edited.err, /default.pipeline.yaml:\d+:\d+: error E_SCHEMA .*name.* must NOT have more than 3 characters/);
+  t.equal(compiledValidators(dir).length, 1, 'the edited schema was compiled and cached');
+});
