@@ -1,0 +1,105 @@
+import picomatch from 'picomatch';
+
+/** What a worker may change, from the merged policy, the task and the step. */
+export interface GovernanceRules {
+  /** Repo-relative globs a worker may change (policy `governance.allowed_roots`). */
+  allowedRoots: readonly string[];
+  /** The task's own roots, which narrow the policy's (a path must match both); null: none. */
+  taskRoots: readonly string[] | null;
+  /** Never writable (policy `governance.protected`, `.git/**` and `.engine/**` included). */
+  protected: readonly string[];
+  /** Dependency files (a pattern without a slash matches the file name in any directory). */
+  lockfiles: readonly string[];
+  allowDeps: boolean;
+  /** The engine's own files, when the target repo is the engine's own repo. */
+  frameworkPaths: readonly string[];
+  ownRepo: boolean;
+  /** The step may change nothing (explore, and any step marked read-only). */
+  readOnly: boolean;
+}
+
+export type ViolationRule = 'read_only' | 'protected' | 'framework_path' | 'dependency_file' | 'outside_allowed_roots' | 'run_store';
+
+export interface Violation {
+  /** Repo-relative path (for `run_store`, the record's path in the run directory). */
+  path: string;
+  rule: ViolationRule;
+  /** The pattern that matched (protected, framework, lockfile), or null. */
+  pattern: string | null;
+}
+
+/**
+ * The violations among the paths a worker call changed, one per path (the first rule that
+ * applies, in the order read-only, protected, framework path, dependency file, outside the
+ * allowed roots), sorted by path. Pure.
+ */
+export function checkChanges(paths: readonly string[], rules: GovernanceRules): Violation[] {
+  const protectedBy = firstMatch(rules.protected);
+  const frameworkBy = firstMatch(rules.frameworkPaths);
+  const lockfileBy = firstMatch(rules.lockfiles, { basename: true });
+  const inRoots = anyMatch(rules.allowedRoots);
+  const inTaskRoots = rules.taskRoots ? anyMatch(rules.taskRoots) : () => true;
+  const out: Violation[] = [];
+  for (const p of [...new Set(paths)].sort()) {
+    if (rules.readOnly) {
+      out.push({ path: p, rule: 'read_only', pattern: null });
+      continue;
+    }
+    const prot = protectedBy(p);
+    if (prot !== null) {
+      out.push({ path: p, rule: 'protected', pattern: prot });
+      continue;
+    }
+    const fw = rules.ownRepo ? frameworkBy(p) : null;
+    if (fw !== null) {
+      out.push({ path: p, rule: 'framework_path', pattern: fw });
+      continue;
+    }
+    const lock = rules.allowDeps ? null : lockfileBy(p);
+    if (lock !== null) {
+      out.push({ path: p, rule: 'dependency_file', pattern: lock });
+      continue;
+    }
+    if (!inRoots(p) || !inTaskRoots(p)) out.push({ path: p, rule: 'outside_allowed_roots', pattern: null });
+  }
+  return out;
+}
+
+/**
+ * How a run stops for these violations: framework paths alone mean the engine itself needs a
+ * fix (`framework_fix_needed`); anything else is a `governance_violation`. Pure.
+ */
+export function stopFor(violations: readonly Violation[]): 'framework_fix_needed' | 'governance_violation' {
+  return violations.every((v) => v.rule === 'framework_path') ? 'framework_fix_needed' : 'governance_violation';
+}
+
+/** One line per violation, for the memo and the stop detail. Pure. */
+export function describeViolation(v: Violation): string {
+  switch (v.rule) {
+    case 'read_only':
+      return `${v.path}: changed by a read-only step`;
+    case 'protected':
+      return `${v.path}: protected (${v.pattern})`;
+    case 'framework_path':
+      return `${v.path}: a file of the engine itself (${v.pattern}); the engine needs a framework fix`;
+    case 'dependency_file':
+      return `${v.path}: a dependency file (${v.pattern}) and governance.allow_deps is false`;
+    case 'outside_allowed_roots':
+      return `${v.path}: outside the allowed roots`;
+    case 'run_store':
+      return `${v.path}: a record of the engine in the run store`;
+  }
+}
+
+const OPTIONS = { dot: true } as const;
+
+function firstMatch(patterns: readonly string[], extra: picomatch.PicomatchOptions = {}): (p: string) => string | null {
+  const matchers = patterns.map((pattern) => [pattern, picomatch(pattern, { ...OPTIONS, ...extra })] as const);
+  return (p) => matchers.find(([, m]) => m(p))?.[0] ?? null;
+}
+
+function anyMatch(patterns: readonly string[]): (p: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const m = picomatch([...patterns], OPTIONS);
+  return (p) => m(p);
+}

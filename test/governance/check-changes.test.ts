@@ -1,0 +1,82 @@
+import t from 'tap';
+import { checkChanges, describeViolation, stopFor, type GovernanceRules } from '../../engine/governance/check-changes.js';
+
+const rules = (over: Partial<GovernanceRules> = {}): GovernanceRules => ({
+  allowedRoots: ['**'],
+  taskRoots: null,
+  protected: ['.git/**', '.engine/**'],
+  lockfiles: ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'npm-shrinkwrap.json'],
+  allowDeps: false,
+  frameworkPaths: ['engine/**', 'templates/**', 'package.json'],
+  ownRepo: false,
+  readOnly: false,
+  ...over,
+});
+
+t.test('ordinary changes inside the default roots pass', async (t) => {
+  t.same(checkChanges(['src/a.ts', 'README.md', '.github/workflows/ci.yml', 'engine/x.ts'], rules()), []);
+});
+
+t.test('a read-only step may change nothing', async (t) => {
+  t.same(checkChanges(['src/a.ts', 'notes.md'], rules({ readOnly: true })), [
+    { path: 'notes.md', rule: 'read_only', pattern: null },
+    { path: 'src/a.ts', rule: 'read_only', pattern: null },
+  ]);
+});
+
+t.test('protected paths, the fixed ones and the policy\'s own, name their pattern', async (t) => {
+  const r = rules({ protected: ['.git/**', '.engine/**', 'secrets/**', '*.pem'] });
+  t.same(checkChanges(['.engine/runs/x/state.json', 'secrets/key.txt', 'server.pem', 'src/ok.ts'], r), [
+    { path: '.engine/runs/x/state.json', rule: 'protected', pattern: '.engine/**' },
+    { path: 'secrets/key.txt', rule: 'protected', pattern: 'secrets/**' },
+    { path: 'server.pem', rule: 'protected', pattern: '*.pem' },
+  ]);
+});
+
+t.test('allowed roots: a path must match one; task roots narrow them further', async (t) => {
+  const r = rules({ allowedRoots: ['src/**', 'test/**'] });
+  t.same(checkChanges(['src/a.ts', 'test/a.test.ts', 'docs/x.md'], r), [{ path: 'docs/x.md', rule: 'outside_allowed_roots', pattern: null }]);
+  const narrowed = rules({ allowedRoots: ['src/**', 'test/**'], taskRoots: ['src/auth/**', 'docs/**'] });
+  t.same(
+    checkChanges(['src/auth/login.ts', 'src/other.ts', 'docs/x.md'], narrowed).map((v) => v.path),
+    ['docs/x.md', 'src/other.ts'],
+    'docs/ is in the task roots but not the policy roots; src/other.ts is in the policy roots but not the task roots',
+  );
+  t.same(checkChanges(['a'], rules({ allowedRoots: [] })), [{ path: 'a', rule: 'outside_allowed_roots', pattern: null }], 'no roots: nothing is writable');
+});
+
+t.test('dependency files anywhere in the tree, unless allow_deps', async (t) => {
+  const paths = ['package-lock.json', 'packages/web/yarn.lock', 'src/package-lock.json.md'];
+  t.same(checkChanges(paths, rules()), [
+    { path: 'package-lock.json', rule: 'dependency_file', pattern: 'package-lock.json' },
+    { path: 'packages/web/yarn.lock', rule: 'dependency_file', pattern: 'yarn.lock' },
+  ]);
+  t.same(checkChanges(paths, rules({ allowDeps: true })), []);
+});
+
+t.test('framework paths count only when the target is the engine\'s own repo', async (t) => {
+  const paths = ['engine/runtime/loop.ts', 'package.json', 'src/a.ts'];
+  t.same(checkChanges(paths, rules()), []);
+  const own = checkChanges(paths, rules({ ownRepo: true }));
+  t.same(own, [
+    { path: 'engine/runtime/loop.ts', rule: 'framework_path', pattern: 'engine/**' },
+    { path: 'package.json', rule: 'framework_path', pattern: 'package.json' },
+  ]);
+  t.equal(stopFor(own), 'framework_fix_needed');
+});
+
+t.test('the first rule that applies wins, one violation per path, duplicates folded', async (t) => {
+  const r = rules({ allowedRoots: ['src/**'], protected: ['.git/**', '.engine/**', 'package-lock.json'] });
+  t.same(checkChanges(['package-lock.json', 'package-lock.json'], r), [{ path: 'package-lock.json', rule: 'protected', pattern: 'package-lock.json' }]);
+});
+
+t.test('stop reason and descriptions', async (t) => {
+  t.equal(stopFor([{ path: 'a', rule: 'framework_path', pattern: 'engine/**' }, { path: 'b', rule: 'outside_allowed_roots', pattern: null }]), 'governance_violation');
+  t.equal(stopFor([{ path: 'a', rule: 'read_only', pattern: null }]), 'governance_violation');
+  t.match(describeViolation({ path: 'x/y', rule: 'outside_allowed_roots', pattern: null }), /^x\/y: outside the allowed roots$/);
+  t.match(describeViolation({ path: 'k.pem', rule: 'protected', pattern: '*.pem' }), /protected \(\*\.pem\)/);
+  t.match(describeViolation({ path: 'yarn.lock', rule: 'dependency_file', pattern: 'yarn.lock' }), /allow_deps is false/);
+  t.match(describeViolation({ path: 'state.json', rule: 'run_store', pattern: null }), /run store/);
+  t.match(describeViolation({ path: 'n', rule: 'read_only', pattern: null }), /read-only/);
+  t.match(describeViolation({ path: 'engine/a', rule: 'framework_path', pattern: 'engine/**' }), /framework fix/);
+});
