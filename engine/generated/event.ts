@@ -25,6 +25,7 @@ export type TimelineEvent =
   | EventCheckpointCreated
   | EventCheckpointSkipped
   | EventBudgetExhausted
+  | EventGovernanceViolation
   | EventWarning;
 
 export interface EventRunStarted {
@@ -1094,6 +1095,91 @@ export interface EventBudgetExhausted {
    * The limit.
    */
   limit: number;
+}
+export interface EventGovernanceViolation {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'governance.violation';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The worker call whose change broke the rules (calls/NNNN-<step>-<worker>).
+   */
+  call: string;
+  /**
+   * One entry per offending path, sorted by path.
+   *
+   * @minItems 1
+   */
+  violations: [
+    {
+      /**
+       * Repo-relative path; for run_store, the record's path in the run directory.
+       */
+      path: string;
+      /**
+       * The rule the change broke.
+       */
+      rule:
+        | 'read_only'
+        | 'protected'
+        | 'framework_path'
+        | 'dependency_file'
+        | 'outside_allowed_roots'
+        | 'run_store';
+      /**
+       * The glob that matched (protected, framework path, dependency file), or null.
+       */
+      pattern: string | null;
+    },
+    ...{
+      /**
+       * Repo-relative path; for run_store, the record's path in the run directory.
+       */
+      path: string;
+      /**
+       * The rule the change broke.
+       */
+      rule:
+        | 'read_only'
+        | 'protected'
+        | 'framework_path'
+        | 'dependency_file'
+        | 'outside_allowed_roots'
+        | 'run_store';
+      /**
+       * The glob that matched (protected, framework path, dependency file), or null.
+       */
+      pattern: string | null;
+    }[]
+  ];
+  /**
+   * The rolled-back change of the worktree as a binary git patch in the run directory (attempted.patch), or null when the worktree was not changed.
+   */
+  patch: string | null;
+  /**
+   * How the run stops: framework_fix_needed when only framework paths were touched.
+   */
+  stop_reason: 'governance_violation' | 'framework_fix_needed';
 }
 export interface EventWarning {
   /**

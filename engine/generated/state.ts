@@ -110,6 +110,10 @@ export interface RunState {
      * Scenario file for offline runs, or null.
      */
     scenario: string | null;
+    /**
+     * The task's allowed_roots, which narrow governance.allowed_roots for every worker call, or null.
+     */
+    allowed_roots: string[] | null;
   };
   /**
    * The run's seed.

@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { fileRecord } from '../store/run-records.js';
 import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
@@ -65,7 +67,18 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     elapsedBeforeMs: o.state.counters.elapsed_ms,
     append: (...e: NewEvent[]) => timeline.append(...e),
     persist: () => persistState(rt),
+    records: [],
+    stateText: null,
   };
+  rt.records.push(
+    { file: o.paths.timeline, name: 'timeline.jsonl', expected: () => timeline.text, restore: () => timeline.restore() },
+    fileRecord(o.paths.state, 'state.json', () => rt.stateText),
+  );
+  // On resume env.json is there already: it is owned as found (start-run adds it once written).
+  if (existsSync(o.paths.env)) {
+    const env = readFileSync(o.paths.env, 'utf8');
+    rt.records.push(fileRecord(o.paths.env, 'env.json', () => env));
+  }
   return rt;
 }
 
@@ -83,7 +96,8 @@ export function persistState(rt: Runtime): void {
   s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
   s.last_seq = rt.timeline.lastSeq;
   s.updated_at = rt.env.now().toISOString();
-  writeFileAtomic(rt.paths.state, toRecordJson(redactDeep(s, rt.secrets)));
+  rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
+  writeFileAtomic(rt.paths.state, rt.stateText);
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

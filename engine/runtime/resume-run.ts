@@ -113,7 +113,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         ir,
         pipelineDir: path.dirname(pipelineFile),
         policy: rp,
-        task: { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: null },
+        task: { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null },
         repo: state.repo,
         paths,
         state,

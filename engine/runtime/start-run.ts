@@ -24,6 +24,7 @@ import { detectWorkerVersions } from './steps/call-worker.js';
 import { startScenarioModel } from './scenario-model.js';
 import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from './run-lock.js';
+import { fileRecord } from '../store/run-records.js';
 
 export interface StartRunOptions {
   pipelineFile: string;
@@ -73,7 +74,6 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const policy = await resolvePolicy({ repo, files: o.policyFiles, sets: o.sets, cwd: o.cwd });
   if (!policy.policy || hasErrors(policy.diagnostics)) return reject(policy.diagnostics);
   const rp = policy.policy as RunPolicy;
-  if (task.info.allowedRoots) rp.governance.allowed_roots = task.info.allowedRoots;
 
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
@@ -106,7 +106,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     });
     const print = await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile);
     rt.cliVersions = versionsOf(print);
-    writeFileAtomic(paths.env, toRecordJson(print));
+    const envText = toRecordJson(print);
+    writeFileAtomic(paths.env, envText);
+    rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
     rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
@@ -190,7 +192,7 @@ function initialState(i: InitialStateInput): RunState {
     worktree_tree: null,
     pipeline: { path: i.pipelineFile, hash: i.ir.hash, name: i.ir.name },
     policy: { hash: i.policyHash, files: i.o.policyFiles, sets: i.o.sets },
-    task: { goal: i.task.goal, kind: i.task.kind, file: i.task.file, scenario: i.task.scenario },
+    task: { goal: i.task.goal, kind: i.task.kind, file: i.task.file, scenario: i.task.scenario, allowed_roots: i.task.allowedRoots },
     seed: i.o.seed,
     milestones: [],
     position: { step: i.ir.start, milestone: null, attempt: null },

@@ -1,4 +1,5 @@
 import type { RunState } from '../generated/state.js';
+import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 
@@ -47,6 +48,22 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
   const lastCall = [...events].reverse().find((e) => e.type === 'worker.finished');
   const lastVerify = [...events].reverse().find((e) => e.type === 'verify.finished');
   const files = [...events].reverse().find((e) => e.type === 'checkpoint.created');
+  const breach = state.stop_reason === 'governance_violation' || state.stop_reason === 'framework_fix_needed' ? [...events].reverse().find((e) => e.type === 'governance.violation') : undefined;
+  const governance =
+    breach && breach.type === 'governance.violation'
+      ? [
+          '## Governance',
+          '',
+          `Worker call ${breach.call} changed what it must not:`,
+          '',
+          ...breach.violations.map((v) => `- ${describeViolation(v)}`),
+          '',
+          breach.patch
+            ? `The change was rolled back and kept in ${breach.patch} (run directory); \`git apply\` it in a checkout to look at it.`
+            : 'The worktree was not changed; the run store records were written back.',
+          '',
+        ]
+      : [];
   return [
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
@@ -57,6 +74,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
     ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
     '',
+    ...governance,
     '## What was attempted (latest steps)',
     '',
     ...attempted,

@@ -9,6 +9,7 @@ import type { RunEnv } from './clock.js';
 import type { RunContext, ContextPatch } from './context.js';
 import type { StopReason } from './stop-reasons.js';
 import type { Secret } from '../workers/redact.js';
+import type { RunRecord } from '../store/run-records.js';
 
 /** The merged policy with every key present (defaults filled by the built-in layer). */
 export type RunPolicy = ResolvedPolicy;
@@ -52,6 +53,10 @@ export interface Runtime {
   elapsedBeforeMs: number;
   /** Write state.json now (atomically). */
   persist(): void;
+  /** The engine's records in the run store, checked after every worker call. */
+  records: RunRecord[];
+  /** state.json as last written by `persist`, or null before the first write. */
+  stateText: string | null;
   append(...events: NewEvent[]): TimelineEvent[];
 }
 

@@ -1,5 +1,6 @@
 import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync, truncateSync } from 'node:fs';
 import type { TimelineEvent } from '../generated/event.js';
+import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
 
 /** An event before the writer numbers it. */
@@ -13,7 +14,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
  */
 export class TimelineWriter {
   private seq: number;
-  private readonly fd: number;
+  private fd: number;
+  /** Everything the file holds, as this writer found and wrote it. */
+  private written: string;
   private readonly fault: (type: string) => void;
 
   constructor(
@@ -25,6 +28,7 @@ export class TimelineWriter {
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     dropTornTail(file);
+    this.written = existsSync(file) ? readFileSync(file, 'utf8') : '';
     this.fd = openSync(file, 'a');
     this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
   }
@@ -36,11 +40,25 @@ export class TimelineWriter {
   append(...events: NewEvent[]): TimelineEvent[] {
     const ts = this.now().toISOString();
     const numbered = events.map((e) => this.sanitize({ seq: ++this.seq, ts, ...e } as TimelineEvent));
-    writeSync(this.fd, numbered.map((e) => JSON.stringify(e) + '\n').join(''));
+    const chunk = numbered.map((e) => JSON.stringify(e) + '\n').join('');
+    writeSync(this.fd, chunk);
     fsyncSync(this.fd);
+    this.written += chunk;
     for (const e of numbered) this.onEvent?.(e);
     for (const e of numbered) this.fault(e.type);
     return numbered;
+  }
+
+  /** The file's content as the engine wrote it (to check that nobody else changed it). */
+  get text(): string {
+    return this.written;
+  }
+
+  /** Put back what the engine wrote, replacing whatever the file holds now, and append there. */
+  restore(): void {
+    writeFileAtomic(this.file, this.written);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'a');
   }
 
   close(): void {

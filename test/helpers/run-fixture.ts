@@ -15,6 +15,12 @@ export interface AgentScript {
   review?: string;
   garbage?: Record<string, number>;
   hang?: Record<string, number>;
+  /** Files written by the call with this `phase#milestone#attempt` key, in any phase. */
+  writes?: Record<string, Record<string, string>>;
+  /** Text appended to files by the call with this key. */
+  appends?: Record<string, Record<string, string>>;
+  /** Calls that commit in their worktree on their own. */
+  commit?: Record<string, number>;
 }
 
 export const twoMilestones: AgentScript = {

@@ -7,12 +7,15 @@ import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
+import { governCall } from '../govern-call.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
  * prompts in the same session until `budgets.parse_retries` is spent (→ parse_failed).
- * A worker that fails is a worker failure (→ worker_failed), never a parse failure. The
- * outcome is read from the markers: implement's status, review's verdict, `ok` otherwise.
+ * A worker that fails is a worker failure (→ worker_failed), never a parse failure. After
+ * every call the change is checked against governance (govern-call.ts), which may stop the
+ * run. The outcome is read from the markers: implement's status, review's verdict, `ok`
+ * otherwise.
  */
 export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
@@ -30,6 +33,11 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
       return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
     }
     const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError });
+    // Whatever the call's outcome: a failed worker may have written where it must not too.
+    if (!rt.signal.aborted) {
+      const breach = await governCall(rt, step, ctx, call.callRel);
+      if (breach) return { ...breach, events };
+    }
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }

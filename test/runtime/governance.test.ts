@@ -1,0 +1,140 @@
+import t from 'tap';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { makeFixture, engine, readJsonl, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
+
+// Governance after every worker call: a change where the worker must not write is rolled back
+// (kept in attempted.patch), recorded as governance.violation, and the run stops with exit 3.
+const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
+const ajv = new Ajv.default({ allErrors: true, strict: false });
+ajv.addSchema(schema('state'), 'state.schema.json');
+const validateEvent = ajv.compile(schema('event'));
+
+const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+const worktree = (repo: string, id: string) => path.join(repo, '.engine', 'worktrees', id);
+
+function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript; policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
+  const f = makeFixture({ script: opts.script, policy: opts.policy });
+  const goal = opts.task ? ['--task', writeTask(f.dir, opts.task)] : ['--goal', 'g'];
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, ...goal, '--policy', f.policyFile, '--run-id', opts.id, '--no-progress', ...(opts.extra ?? [])], { cwd: f.dir });
+  const dir = runDir(f.repo, opts.id);
+  const events = readJsonl(path.join(dir, 'timeline.jsonl'));
+  for (const e of events) t.ok(validateEvent(e), `${e.type} matches the event schema: ${JSON.stringify(validateEvent.errors)}`);
+  return { f, r, dir, events, violation: events.find((e) => e.type === 'governance.violation'), last: events.at(-1) };
+}
+
+function writeTask(dir: string, task: Record<string, unknown>): string {
+  const file = path.join(dir, 'g.task.yaml');
+  writeFileSync(file, JSON.stringify({ apiVersion: 'engine/v1', kind: 'Task', ...task }));
+  return file;
+}
+
+t.test('a change outside the allowed roots: rolled back whole, kept in attempted.patch, exit 3', async (t) => {
+  const script = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n', 'docs/notes.md': 'not allowed\n' } } };
+  const { f, r, dir, violation, last, events } = runWith(t, { script, policy: { governance: { allowed_roots: ['src/**'] } }, id: 'roots' });
+  t.equal(r.code, 3, r.stderr);
+  t.equal(last.type, 'run.finished');
+  t.equal(last.stop_reason, 'governance_violation');
+  t.same(violation.violations, [{ path: 'docs/notes.md', rule: 'outside_allowed_roots', pattern: null }]);
+  t.equal(violation.step, 'implement');
+  t.equal(violation.milestone, 1);
+  t.equal(violation.patch, 'attempted.patch');
+  t.equal(violation.stop_reason, 'governance_violation');
+  t.match(violation.call, /^calls\/\d{4}-implement-/);
+
+  const wt = worktree(f.repo, 'roots');
+  t.notOk(existsSync(path.join(wt, 'docs', 'notes.md')), 'the offending file is gone');
+  t.notOk(existsSync(path.join(wt, 'src', 'a.txt')), 'the whole change of the step is rolled back');
+  const patch = readFileSync(path.join(dir, 'attempted.patch'), 'utf8');
+  t.match(patch, /diff --git a\/docs\/notes.md b\/docs\/notes.md/);
+  t.match(patch, /\+not allowed/);
+  t.match(patch, /\+alpha/);
+  // Nothing is lost: the patch applies to the checkout the step started from.
+  f.git('apply', '--check', path.join(dir, 'attempted.patch'));
+
+  const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
+  t.match(memo, /stopped: governance_violation/);
+  t.match(memo, /## Governance/);
+  t.match(memo, /docs\/notes.md: outside the allowed roots/);
+  t.match(memo, /attempted.patch/);
+  const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+  t.equal(state.stop_reason, 'governance_violation');
+  t.equal(state.kpis.governance_violations, 1);
+  t.notOk(events.some((e) => e.type === 'checkpoint.created'), 'nothing was checkpointed');
+  t.match(r.stderr + r.stdout, /governance_violation/);
+});
+
+t.test('a read-only step (explore) may write nothing', async (t) => {
+  const script = { ...twoMilestones, writes: { 'explore#-#1': { 'scratch.txt': 'thinking out loud\n' } } };
+  const { f, r, violation, last } = runWith(t, { script, policy: { explore: { mode: 'on' } }, id: 'ro' });
+  t.equal(r.code, 3, r.stderr);
+  t.equal(last.stop_reason, 'governance_violation');
+  t.equal(violation.step, 'explore');
+  t.same(violation.violations, [{ path: 'scratch.txt', rule: 'read_only', pattern: null }]);
+  t.notOk(existsSync(path.join(worktree(f.repo, 'ro'), 'scratch.txt')));
+});
+
+t.test('protected paths and dependency files; allow_deps lets lockfiles through', async (t) => {
+  const script = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n', 'secrets/key.txt': 'k\n', 'package-lock.json': '{}\n' } } };
+  const { r, violation } = runWith(t, { script, policy: { governance: { protected: ['secrets/**'] } }, id: 'prot' });
+  t.equal(r.code, 3, r.stderr);
+  t.same(violation.violations, [
+    { path: 'package-lock.json', rule: 'dependency_file', pattern: 'package-lock.json' },
+    { path: 'secrets/key.txt', rule: 'protected', pattern: 'secrets/**' },
+  ]);
+
+  const deps = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n', 'package-lock.json': '{}\n' }, '2': { 'src/b.txt': 'beta\n' } } };
+  const allowed = runWith(t, { script: deps, policy: { governance: { allow_deps: true } }, id: 'deps' });
+  t.equal(allowed.r.code, 0, allowed.r.stderr);
+  t.equal(allowed.violation, undefined);
+
+  // A stop for governance is resumable: the step is repeated, here under a widened policy.
+  const stopped = runWith(t, { script: deps, id: 'deps2' });
+  t.equal(stopped.r.code, 3, stopped.r.stderr);
+  t.equal(stopped.violation.violations[0].rule, 'dependency_file');
+  const resumed = engine(['resume', 'deps2', '--repo', stopped.f.repo, '--no-progress', '--set', 'governance.allow_deps=true'], { cwd: stopped.f.dir });
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.equal(stopped.f.git('show', 'engine/deps2:package-lock.json'), '{}');
+});
+
+t.test("the task's allowed_roots narrow the policy's, and a resumed run keeps them", async (t) => {
+  const script = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b.txt': 'beta\n' } } };
+  const { f, r, violation } = runWith(t, { script, id: 'task', task: { goal: 'g', allowed_roots: ['src/a.txt'] }, extra: ['--max-ticks', '3'] });
+  t.equal(r.code, 1, 'the first session ends on its tick budget');
+  t.equal(violation, undefined);
+  const resumed = engine(['resume', 'task', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(resumed.code, 3, resumed.stderr);
+  const events = readJsonl(path.join(runDir(f.repo, 'task'), 'timeline.jsonl'));
+  const v = events.find((e) => e.type === 'governance.violation');
+  t.same(v.violations, [{ path: 'src/b.txt', rule: 'outside_allowed_roots', pattern: null }], 'milestone 2 writes outside the task roots');
+  t.equal(v.milestone, 2);
+});
+
+t.test('the run store: a worker that rewrites the engine records is undone and stopped', async (t) => {
+  const id = 'store';
+  const script = {
+    ...twoMilestones,
+    appends: { 'implement#1#1': { [`../../runs/${id}/timeline.jsonl`]: '{"seq": 999, "type": "run.finished", "stop_reason": "completed"}\n' } },
+    writes: { 'implement#1#1': { [`../../runs/${id}/env.json`]: '{}' } },
+  };
+  const { r, dir, violation, events } = runWith(t, { script, id });
+  t.equal(r.code, 3, r.stderr);
+  t.same(violation.violations, [
+    { path: 'timeline.jsonl', rule: 'run_store', pattern: null },
+    { path: 'env.json', rule: 'run_store', pattern: null },
+  ]);
+  t.same(events.map((e) => e.seq), events.map((_, i) => i + 1), 'the forged line is gone and seq runs 1..n');
+  t.equal(events.at(-1).stop_reason, 'governance_violation');
+  t.not(readFileSync(path.join(dir, 'env.json'), 'utf8'), '{}', 'env.json written back');
+  t.match(readFileSync(path.join(dir, 'env.json'), 'utf8'), /engine_version/);
+  t.equal(violation.patch, 'attempted.patch', 'the milestone change itself is kept too');
+});
+
+t.test('a worker that commits on its own moves the branch back', async (t) => {
+  const script = { ...twoMilestones, commit: { 'implement#1#1': 1 } };
+  const { f, r, violation } = runWith(t, { script, id: 'commit' });
+  t.equal(r.code, 3, r.stderr);
+  t.same(violation.violations, [{ path: '.git/HEAD', rule: 'protected', pattern: '.git/**' }]);
+  t.equal(f.git('rev-parse', 'engine/commit'), f.git('rev-parse', 'main'), 'the branch is back where the run started');
+});
