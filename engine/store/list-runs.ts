@@ -1,0 +1,30 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunState } from '../generated/state.js';
+
+/** A run found in a run store: its directory and its state.json. */
+export interface StoredRun {
+  dir: string;
+  state: RunState;
+}
+
+/**
+ * Every run in a store directory (each subdirectory with a readable state.json), oldest
+ * first by `created_at`, then by id. A directory without a readable state.json (a run that
+ * died before writing it, or anything else) is left out. Impure (reads the store).
+ */
+export function listRuns(storeDir: string): StoredRun[] {
+  if (!existsSync(storeDir)) return [];
+  const runs: StoredRun[] = [];
+  for (const entry of readdirSync(storeDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(storeDir, entry.name);
+    try {
+      const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
+      if (typeof state.run_id === 'string' && typeof state.created_at === 'string') runs.push({ dir, state });
+    } catch {
+      /* not a run, or not yet one */
+    }
+  }
+  return runs.sort((a, b) => a.state.created_at.localeCompare(b.state.created_at) || a.state.run_id.localeCompare(b.state.run_id));
+}
