@@ -1,36 +1,16 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
-import { runVerification, type VerifyTier } from '../../verify/index.js';
+import { runVerification } from '../../verify/index.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
-import { stepFields, type Runtime, type StepResult, type RunPolicy } from '../types.js';
+import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
-
-const ORDER: VerifyTier[] = ['tier0_fast', 'tier0', 'tier1', 'tier2'];
-
-/**
- * Which tier a verify step runs, and why. A fixed tier runs as written, raised by a risk
- * trigger that names a higher tier; `auto` runs tier0 (tier0_fast selection from run
- * history is not enabled yet, so auto never picks it). Pure.
- */
-export function selectTier(stepTier: IrStep['tier'], changedPaths: readonly string[], policy: RunPolicy): { tier: VerifyTier; reason: string } {
-  let tier: VerifyTier = stepTier === 'auto' || stepTier === undefined ? 'tier0' : stepTier;
-  let reason = stepTier === 'auto' ? 'auto: tier0 (tier0_fast needs run history, not tracked yet)' : `step asks for ${tier}`;
-  for (const trigger of policy.verification.risk_triggers) {
-    const wanted = trigger.tier as VerifyTier;
-    const hit = changedPaths.find((p) => picomatch(trigger.paths, { dot: true })(p));
-    if (hit && ORDER.indexOf(wanted) > ORDER.indexOf(tier)) {
-      tier = wanted;
-      reason = `risk trigger ${trigger.name} fired on ${hit}: ${wanted}`;
-    }
-  }
-  return { tier, reason };
-}
+import { selectTier, type PastRun } from '../select-tier.js';
+import { listRuns } from '../../store/list-runs.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
-  const { tier, reason } = selectTier(step.tier, ctx.changes?.paths ?? [], rt.policy);
+  const { tier, reason } = selectTier(step.tier, ctx.changes, rt.policy, step.tier === 'auto' ? pastRuns(rt) : []);
   rt.append({ type: 'verify.selected', ...fields, tier, reason });
   const tierPolicy = rt.policy.verification.tiers[tier];
   const n = rt.events.filter((e) => e.type === 'verify.finished').length + 1;
@@ -66,4 +46,14 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
       },
     ],
   };
+}
+
+/**
+ * The finished runs on this repo before this one, oldest first, from the run store this run
+ * lives in (runs still going, or left running by a crash, do not count). Impure.
+ */
+function pastRuns(rt: Runtime): PastRun[] {
+  return listRuns(path.dirname(rt.paths.dir))
+    .filter((r) => r.state.run_id !== rt.state.run_id && r.state.status !== 'running' && path.resolve(r.state.repo) === path.resolve(rt.repo))
+    .map((r) => ({ run_id: r.state.run_id, stop_reason: r.state.stop_reason }));
 }
