@@ -1126,7 +1126,7 @@ export interface EventGovernanceViolation {
    */
   call: string;
   /**
-   * One entry per offending path, sorted by path.
+   * One entry per offending path: a commit of the worker's own first (.git/HEAD), then the worktree's paths sorted, then the run store's records.
    *
    * @minItems 1
    */
