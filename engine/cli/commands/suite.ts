@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from '../command.js';
+import { flag, int, str, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { formatDiagnostic } from '../../config/diagnostics.js';
+import { packageRoot } from '../../paths.js';
+import { engineVersion, schemaVersion } from '../../version.js';
+
+/**
+ * `engine suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]`: every task (a
+ * golden one must complete, a hostile one must end with the stop reason it declares in
+ * `expect`) run N times, each in a scratch repo of its own, with the task's
+ * `<name>.policy.yaml` when there is one. With repeats, planned paths, test outcomes and
+ * checkpoint trees must be identical. Exit 0 when every task is as declared, 1 otherwise.
+ */
+export const suiteCommand: Command = {
+  name: 'suite',
+  summary: 'Run golden and hostile tasks, each in a scratch repo, and check each ends as declared',
+  usage: 'suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]',
+  allowPositionals: true,
+  options: {
+    repeat: { type: 'string' },
+    pipeline: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  optionHelp: {
+    repeat: 'run each task N times (default 1); repeats must agree on planned paths, test outcomes and checkpoint trees',
+    pipeline: 'the pipeline to run (default: the shipped pipelines/default.pipeline.yaml)',
+    json: 'print one JSON document {tasks, passed, failed} on stdout',
+  },
+  async run(args, io) {
+    if (args.positionals.length === 0) throw new UsageError('name at least one task file or directory of tasks');
+    const repeat = int(args, 'repeat') ?? 1;
+    if (repeat < 1) throw new UsageError(`--repeat must be at least 1, got ${repeat}`);
+    const json = flag(args, 'json');
+    const pipelineFile = path.resolve(io.cwd, str(args, 'pipeline') ?? path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'));
+    const { loadSuiteTasks, runSuite } = await import('../../suite/run-suite.js');
+    const { renderRunLine, renderSuite } = await import('../../suite/render-suite.js');
+    const { interruptSignal } = await import('./run-output.js');
+
+    const { tasks, diagnostics } = await loadSuiteTasks(args.positionals, io.cwd);
+    if (diagnostics.some((d) => d.severity === 'error')) {
+      if (json) io.stdout(`${JSON.stringify({ schema_version: schemaVersion, engine_version: engineVersion, tasks: [], diagnostics }, null, 2)}\n`);
+      else for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+      return EXIT.invalid;
+    }
+    const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
+    if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}, scratch repos under ${base}\n`);
+    const interrupt = interruptSignal();
+    try {
+      const { results, interrupted } = await runSuite({
+        tasks,
+        repeat,
+        pipelineFile,
+        base,
+        cwd: io.cwd,
+        processEnv: io.env,
+        signal: interrupt.signal,
+        onRun: (task, run, index, total) => {
+          if (!json) io.stderr(`${renderRunLine(task.name, task.expect, run, index, total)}\n`);
+        },
+      });
+      const passed = results.filter((r) => r.ok).length;
+      if (json) {
+        io.stdout(`${JSON.stringify({ schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, passed, failed: results.length - passed }, null, 2)}\n`);
+      } else {
+        io.stdout(renderSuite(results, repeat, base));
+      }
+      if (interrupted) return EXIT.interrupted;
+      return passed === tasks.length ? EXIT.ok : EXIT.stopped;
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};

@@ -1,0 +1,63 @@
+import type { TimelineEvent } from '../generated/event.js';
+
+/** One run of a suite task, as the suite records it. */
+export interface SuiteRun {
+  repeat: number;
+  run_id: string | null;
+  repo: string;
+  run_dir: string | null;
+  /** The stop reason, `rejected` when the engine refused the task, or `interrupted`. */
+  ended: string;
+  exit_code: number;
+  detail: string;
+  ok: boolean;
+}
+
+/** What must be identical across repeats of one task and seed (contract §8, determinism). */
+export interface RepeatFacts {
+  planned_paths: string[][];
+  test_outcomes: { tier: string; pass: boolean; exit_codes: (number | null)[] }[];
+  checkpoint_trees: string[];
+}
+
+export interface Determinism {
+  /** Repeats compared (runs that produced a timeline). */
+  compared: number;
+  planned_paths: boolean;
+  test_outcomes: boolean;
+  checkpoint_trees: boolean;
+  /** For each facet that differs: the first repeat that differs from repeat 1. */
+  differences: string[];
+}
+
+/** The facts of one run's timeline that repeats must share. Pure. */
+export function factsOf(events: readonly TimelineEvent[]): RepeatFacts {
+  const facts: RepeatFacts = { planned_paths: [], test_outcomes: [], checkpoint_trees: [] };
+  for (const e of events) {
+    if (e.type === 'plan.accepted') facts.planned_paths = e.milestones.map((m) => [...m.files_expected].sort());
+    if (e.type === 'verify.finished') facts.test_outcomes.push({ tier: e.tier, pass: e.pass, exit_codes: e.commands.map((c) => c.exit_code) });
+    if (e.type === 'checkpoint.created') facts.checkpoint_trees.push(e.tree);
+  }
+  return facts;
+}
+
+/** Whether repeats agree, facet by facet, each compared with the first. Pure. */
+export function compareRepeats(all: readonly RepeatFacts[]): Determinism {
+  const facets = ['planned_paths', 'test_outcomes', 'checkpoint_trees'] as const;
+  const result: Determinism = { compared: all.length, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] };
+  const [first, ...rest] = all;
+  if (!first) return result;
+  for (const facet of facets) {
+    const at = rest.findIndex((f) => JSON.stringify(f[facet]) !== JSON.stringify(first[facet]));
+    if (at >= 0) {
+      result[facet] = false;
+      result.differences.push(`${facet.replace('_', ' ')}: repeat ${at + 2} differs from repeat 1`);
+    }
+  }
+  return result;
+}
+
+/** A run is as declared when it ended the way the task expects. Pure. */
+export function judgeRun(ended: string, expect: string): boolean {
+  return ended === expect;
+}

@@ -1,0 +1,27 @@
+import type { SuiteRun } from './judge-suite.js';
+import type { SuiteTaskResult } from './run-suite.js';
+
+/** One progress line for a finished run. Pure. */
+export function renderRunLine(task: string, expect: string, run: SuiteRun, index: number, total: number): string {
+  const mark = run.ok ? 'ok' : 'FAILED';
+  const id = run.run_id ? ` — run ${run.run_id}` : '';
+  const why = run.ok ? '' : `: ${run.detail}`;
+  return `[${index}/${total}] ${task} #${run.repeat}: ${run.ended} (expected ${expect}) ${mark}${id}${why}`;
+}
+
+/** The suite's report: each task's verdict, determinism with repeats, the count line. Pure. */
+export function renderSuite(results: readonly SuiteTaskResult[], repeat: number, base: string): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const endings = [...new Set(r.runs.map((run) => run.ended))].join(', ');
+    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.task}: expected ${r.expect}, ended ${endings || 'not run'} (${r.runs.filter((run) => run.ok).length}/${repeat} as declared)`);
+    if (repeat > 1) {
+      const d = r.determinism;
+      lines.push(d.differences.length === 0 ? `     repeats identical: planned paths, test outcomes, checkpoint trees (${d.compared} compared)` : `     repeats differ: ${d.differences.join('; ')}`);
+    }
+    for (const run of r.runs.filter((x) => !x.ok)) lines.push(`     #${run.repeat} ${run.repo}: ${run.detail}`);
+  }
+  const passed = results.filter((r) => r.ok).length;
+  lines.push('', `scratch repos: ${base}`, `${passed} passed, ${results.length - passed} failed`, '');
+  return lines.join('\n');
+}

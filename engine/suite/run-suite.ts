@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { hasErrors } from '../config/diagnostics.js';
+import { loadTask } from '../config/load-typed.js';
+import { ensureGitRepo } from '../git/repo.js';
+import { runEnvFrom } from '../runtime/clock.js';
+import { startRun } from '../runtime/start-run.js';
+import { readTimeline } from '../store/timeline.js';
+import { compareRepeats, factsOf, judgeRun, type Determinism, type RepeatFacts, type SuiteRun } from './judge-suite.js';
+
+/** A task of a suite, checked before anything runs. */
+export interface SuiteTask {
+  file: string;
+  name: string;
+  expect: string;
+  kind: 'greenfield' | 'incremental' | null;
+  /** `<name>.policy.yaml` next to the task file, when there is one. */
+  policyFile: string | null;
+}
+
+export interface SuiteTaskResult {
+  task: string;
+  file: string;
+  expect: string;
+  runs: SuiteRun[];
+  determinism: Determinism;
+  ok: boolean;
+}
+
+/**
+ * The task files named by the arguments: files as given, directories searched for
+ * `*.task.yaml` (recursively, sorted). Every task is loaded and validated first; one bad task
+ * rejects the suite before anything runs. Impure (reads files).
+ */
+export async function loadSuiteTasks(args: readonly string[], cwd: string): Promise<{ tasks: SuiteTask[]; diagnostics: Diagnostic[] }> {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const arg of args) {
+    const full = path.resolve(cwd, arg);
+    if (existsSync(full) && statSync(full).isDirectory()) {
+      const found = findTaskFiles(full);
+      if (found.length === 0) diagnostics.push({ code: 'E_USAGE', severity: 'error', message: `no *.task.yaml under ${arg}`, file: arg, line: 0, col: 0 });
+      files.push(...found);
+    } else files.push(full);
+  }
+  const tasks: SuiteTask[] = [];
+  for (const file of [...new Set(files)]) {
+    const loaded = await loadTask(file);
+    diagnostics.push(...loaded.diagnostics);
+    if (!loaded.data || hasErrors(loaded.diagnostics)) continue;
+    const policyFile = file.replace(/\.task\.yaml$/, '.policy.yaml');
+    tasks.push({
+      file,
+      name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
+      expect: loaded.data.expect ?? 'completed',
+      kind: loaded.data.task_kind ?? null,
+      policyFile: policyFile !== file && existsSync(policyFile) ? policyFile : null,
+    });
+  }
+  return { tasks, diagnostics };
+}
+
+function findTaskFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? findTaskFiles(path.join(dir, e.name)) : e.name.endsWith('.task.yaml') ? [path.join(dir, e.name)] : []));
+}
+
+export interface RunSuiteOptions {
+  tasks: readonly SuiteTask[];
+  repeat: number;
+  pipelineFile: string;
+  /** Where the scratch repos go: <base>/<task>-<repeat>. */
+  base: string;
+  cwd: string;
+  processEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Called after each run. */
+  onRun?: (task: SuiteTask, run: SuiteRun, index: number, total: number) => void;
+}
+
+/**
+ * Run every task `repeat` times, one after another, each in a scratch repo of its own, and
+ * judge each task: every run ended as the task expects and, with repeats, the planned paths,
+ * test outcomes and checkpoint trees are identical. Stops early on a signal. Impure.
+ */
+export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTaskResult[]; interrupted: boolean }> {
+  const results: SuiteTaskResult[] = [];
+  const total = o.tasks.length * o.repeat;
+  let index = 0;
+  for (const [taskIndex, task] of o.tasks.entries()) {
+    const runs: SuiteRun[] = [];
+    const facts: RepeatFacts[] = [];
+    for (let repeat = 1; repeat <= o.repeat; repeat++) {
+      if (o.signal.aborted) break;
+      const dir = path.join(o.base, `${String(taskIndex + 1).padStart(2, '0')}-${task.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-r${repeat}`);
+      const { run, timeline } = await runOnce(o, task, repeat, dir);
+      runs.push(run);
+      if (timeline) facts.push(factsOf(timeline));
+      o.onRun?.(task, run, ++index, total);
+    }
+    const determinism = compareRepeats(facts);
+    const ok = runs.length === o.repeat && runs.every((r) => r.ok) && determinism.differences.length === 0;
+    results.push({ task: task.name, file: task.file, expect: task.expect, runs, determinism, ok });
+    if (o.signal.aborted) return { results, interrupted: true };
+  }
+  return { results, interrupted: false };
+}
+
+async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
+  const repo = await prepareRepo(dir, task);
+  const result = await startRun({
+    pipelineFile: o.pipelineFile,
+    repo,
+    taskFile: task.file,
+    policyFiles: task.policyFile ? [task.policyFile] : [],
+    sets: [],
+    seed: 0,
+    cwd: o.cwd,
+    processEnv: o.processEnv,
+    env: runEnvFrom(o.processEnv),
+    signal: o.signal,
+  });
+  if (result.kind === 'rejected') {
+    const detail = result.diagnostics.map((d) => d.message).join('; ');
+    return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ok: false }, timeline: null };
+  }
+  const ended = result.stopReason;
+  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, ended, exit_code: result.exitCode, detail: result.detail, ok: judgeRun(ended, task.expect) };
+  return { run, timeline: readTimeline(path.join(result.runDir, 'timeline.jsonl')) };
+}
+
+/**
+ * A new scratch repo for one run: empty for a greenfield task (or one that does not say),
+ * with one commit (a README, fixed author and dates so repeats start from the same commit)
+ * for an incremental one. Impure.
+ */
+async function prepareRepo(dir: string, task: SuiteTask): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const { root: repo } = await ensureGitRepo(dir);
+  if (task.kind !== 'incremental') return repo;
+  writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
+  const env = { ...process.env, GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, env, stdio: 'ignore' });
+  git('add', 'README.md');
+  git('commit', '-q', '--no-verify', '-m', 'suite: starting point');
+  return repo;
+}
