@@ -20,6 +20,8 @@ export interface WorkerFacts {
   pluginError: string | null;
   /** What the plugin would run (spec.bin, the pinned CLI, a name on PATH). */
   bin: string | null;
+  /** `bin` is the worker's own `bin` setting (not the pinned CLI or a PATH name). */
+  binFromSpec: boolean;
   binError: string | null;
   /** The file `bin` resolves to, or null when there is none. */
   binPath: string | null;
@@ -33,7 +35,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
   const out: WorkerFacts[] = [];
   for (const name of Object.keys(ir.workers).sort()) {
     const spec = ir.workers[name]!;
-    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
+    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
     out.push(facts);
     let plugin: WorkerPlugin;
     try {
@@ -79,7 +81,9 @@ export function judgeWorker(f: WorkerFacts): Finding {
       id,
       'block',
       `${who}: bin ${f.bin} not found${f.bin.includes('/') ? '' : ' on PATH'}`,
-      builtinCli
+      builtinCli && f.binFromSpec
+        ? `fix workers.${f.name}.bin (nothing runnable at ${f.bin}), or remove it to use the engine's pinned ${f.use} CLI`
+        : builtinCli
         ? `install the engine's pinned ${f.use} CLI (npm install in the engine package) or set workers.${f.name}.bin to the path of a ${f.use} CLI`
         : `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`,
     );
