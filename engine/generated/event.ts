@@ -6,6 +6,7 @@
 export type TimelineEvent =
   | EventRunStarted
   | EventRunResumed
+  | EventDoctorBlocked
   | EventRunFinished
   | EventStepStarted
   | EventStepSkipped
@@ -186,6 +187,53 @@ export interface EventRunResumed {
    * Process group of a worker left by the previous engine, ended before resuming.
    */
   killed_pgid: number | null;
+}
+export interface EventDoctorBlocked {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'doctor.blocked';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The blocking findings of the run preflight (the checks of `engine doctor`), in order.
+   */
+  findings: {
+    /**
+     * The check id (docs/doctor.md), e.g. worker.planner or git.
+     */
+    id: string;
+    /**
+     * Always block: only blocking findings stop a run.
+     */
+    status: 'block';
+    /**
+     * What the check found.
+     */
+    message: string;
+    /**
+     * What to do about it, or null.
+     */
+    hint: string | null;
+  }[];
 }
 export interface EventRunFinished {
   /**

@@ -25,6 +25,11 @@ import { startScenarioModel } from './scenario-model.js';
 import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from './run-lock.js';
 import { fileRecord } from '../store/run-records.js';
+import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
+import { fingerprintWorkers } from '../doctor/check-workers.js';
+import type { Finding } from '../doctor/types.js';
+import { EXIT } from '../cli/exit-codes.js';
+import type { LoopEnd } from './loop.js';
 
 export interface StartRunOptions {
   pipelineFile: string;
@@ -60,6 +65,10 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const pipeline = await loadPipeline(pipelineFile);
   if (!pipeline.data || hasErrors(pipeline.diagnostics)) return reject(pipeline.diagnostics);
   const ir = compilePipeline(pipeline.data);
+
+  // Preflight (the doctor's checks): without git no run can even be recorded.
+  const hostBlock = await preflightHost(o.processEnv);
+  if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
 
   let repo: string;
   try {
@@ -104,7 +113,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       signal: o.signal,
       onEvent: o.onEvent,
     });
-    const print = await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile);
+    // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
+    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo);
+    const print = await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile, fingerprintWorkers(preflight.facts));
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
     writeFileAtomic(paths.env, envText);
@@ -131,12 +142,18 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       dirty_user_tree: wt.dirtyUserTree,
     });
     rt.persist();
-    const end = await driveRun(rt);
+    const end = preflight.blocking.length ? recordDoctorBlock(rt, preflight.blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
   } finally {
     await model?.close();
     lock.release();
   }
+}
+
+/** A blocking preflight finding stops the run before its first step: `doctor.blocked`, then the stop. Impure. */
+function recordDoctorBlock(rt: ReturnType<typeof openRuntime>, blocking: Finding[]): LoopEnd {
+  rt.append({ type: 'doctor.blocked', step: null, milestone: null, attempt: null, findings: blocking.map((f) => ({ id: f.id, status: 'block' as const, message: f.message, hint: f.hint })) });
+  return { reason: 'doctor_blocked', detail: describeBlock(blocking) };
 }
 
 async function readTask(o: StartRunOptions, repo: string): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
@@ -213,7 +230,7 @@ export function versionsOf(print: Awaited<ReturnType<typeof fingerprint>>): Reco
 }
 
 /** env.json: what resume compares before continuing a run. Impure (runs `--version`). */
-export async function fingerprint(ir: CompiledPipeline, endpoint: string | null, env: NodeJS.ProcessEnv, pipelineFile: string) {
+export async function fingerprint(ir: CompiledPipeline, endpoint: string | null, env: NodeJS.ProcessEnv, pipelineFile: string, workers?: Awaited<ReturnType<typeof detectWorkerVersions>>) {
   return {
     schema_version: schemaVersion,
     os: `${os.platform()} ${os.release()} ${os.arch()}`,
@@ -222,7 +239,7 @@ export async function fingerprint(ir: CompiledPipeline, endpoint: string | null,
     contract_version: contractVersion,
     pipeline_hash: ir.hash,
     pipeline_file: pipelineFile,
-    workers: await detectWorkerVersions(ir, path.dirname(pipelineFile), env),
+    workers: workers ?? (await detectWorkerVersions(ir, path.dirname(pipelineFile), env)),
     model_endpoint: endpoint ? 'scripted' : null,
   };
 }

@@ -32,6 +32,8 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
   ];
   if (state.status === 'completed' && checkpoints.length) {
     lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
+  } else if (state.stop_reason === 'doctor_blocked') {
+    lines.push('## Next', '', `See memo.md: run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`, '');
   } else if (state.status === 'stopped') {
     lines.push('## Next', '', `See memo.md. Continue with: \`engine resume ${state.run_id}\``, '');
   }
@@ -64,6 +66,20 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
           '',
         ]
       : [];
+  const blocked = [...events].reverse().find((e) => e.type === 'doctor.blocked');
+  const doctor =
+    blocked && blocked.type === 'doctor.blocked'
+      ? [
+          '## Doctor findings',
+          '',
+          'The run stopped before its first step: the preflight (the checks of `engine doctor`) found',
+          '',
+          ...blocked.findings.map((f) => `- ${f.id}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`),
+          '',
+          `Run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`,
+          '',
+        ]
+      : [];
   return [
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
@@ -75,17 +91,23 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
     '',
     ...governance,
+    ...doctor,
     '## What was attempted (latest steps)',
     '',
-    ...attempted,
+    ...(attempted.length ? attempted : ['- nothing: the run stopped before its first step']),
     '',
     '## Next',
     '',
     '```',
-    resumeCommand,
+    blocked ? doctorCommand(state) : resumeCommand,
     '```',
     '',
   ].join('\n');
+}
+
+/** The doctor command for a run's pipeline and repo. Pure. */
+function doctorCommand(state: RunState): string {
+  return `engine doctor ${JSON.stringify(state.pipeline.path)} --repo ${JSON.stringify(state.repo)}`;
 }
 
 function oneLine(text: string): string {

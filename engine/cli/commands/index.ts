@@ -8,9 +8,10 @@ import { runCommand } from './run.js';
 import { resumeCommand } from './resume.js';
 import { demoCommand } from './demo.js';
 import { suiteCommand } from './suite.js';
+import { doctorCommand } from './doctor.js';
 
 /**
  * Every subcommand, in the order `engine --help` lists them. Each lives in its own file;
  * adding a command is adding a file and a line here.
  */
-export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand, demoCommand, suiteCommand];
+export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, doctorCommand, suiteCommand, initCommand, schemaCommand, stubModelCommand, demoCommand];

@@ -1,0 +1,34 @@
+import type { Command } from '../command.js';
+import { flag, str, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { printDiagnostics, printJson } from './validate.js';
+
+/** `engine doctor`: is this machine, repo and pipeline ready for a run? */
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'Check node, git, the repo, the pipeline, the policy and every worker CLI before a run',
+  usage: 'doctor [<pipeline.yaml>] [--repo DIR] [--live] [--json]',
+  options: { repo: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } },
+  optionHelp: {
+    repo: 'the target repo (default: the current directory); its .engine/pipeline.yaml is the default pipeline',
+    live: 'also make one probe call per distinct worker and check that it answers with the markers block only',
+    json: 'print one JSON document {verdict, exit_code, repo, pipeline, live, checks, workers, probe_dir} on stdout',
+  },
+  allowPositionals: true,
+  async run(args, io) {
+    const [pipelineFile, ...extra] = args.positionals;
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { runDoctor } = await import('../../doctor/run-doctor.js');
+    const { doctorExitCode, doctorJson, renderDoctorText } = await import('../../doctor/verdict.js');
+    const json = flag(args, 'json');
+    const result = await runDoctor({ pipelineFile, repo: str(args, 'repo') ?? '.', live: flag(args, 'live'), cwd: io.cwd, env: io.env });
+    if (result.kind === 'invalid') {
+      if (json) printJson(io, { verdict: 'invalid', exit_code: EXIT.invalid, checks: [], diagnostics: result.diagnostics });
+      else printDiagnostics(io, result.diagnostics);
+      return EXIT.invalid;
+    }
+    if (json) printJson(io, doctorJson(result.report));
+    else io.stdout(renderDoctorText(result.report));
+    return doctorExitCode(result.report.checks, result.report.diagnostics);
+  },
+};

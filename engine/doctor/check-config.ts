@@ -1,0 +1,54 @@
+/**
+ * The pipeline loads and compiles; the repo's merged policy resolves. Their diagnostics
+ * are the details of a blocking finding. Impure (reads files).
+ */
+import path from 'node:path';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../config/diagnostics.js';
+import { loadPipeline } from '../config/load-typed.js';
+import { resolvePolicy } from '../config/policy/resolve-policy.js';
+import type { ResolvedPolicy } from '../config/policy/resolved-policy.js';
+import { compilePipeline } from '../compile/compile.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { finding, type Finding } from './types.js';
+
+export interface PipelineCheck {
+  finding: Finding;
+  ir: CompiledPipeline | null;
+  diagnostics: Diagnostic[];
+}
+
+/** `pipeline`: schema, rules and compilation. `shown` is the path as the user sees it. */
+export async function checkPipeline(file: string, shown: string): Promise<PipelineCheck> {
+  const loaded = await loadPipeline(file);
+  const diagnostics = loaded.diagnostics.map((d) => ({ ...d, file: shown }));
+  if (!loaded.data || hasErrors(loaded.diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    return {
+      ir: null,
+      diagnostics,
+      finding: finding('pipeline', 'block', `${shown} does not load: ${errors} error${errors === 1 ? '' : 's'}`, `fix the file (\`engine validate ${shown}\` shows the same diagnostics)`, diagnostics.map(formatDiagnostic)),
+    };
+  }
+  const ir = compilePipeline(loaded.data);
+  const warnings = diagnostics.map(formatDiagnostic);
+  return {
+    ir,
+    diagnostics,
+    finding: finding('pipeline', warnings.length ? 'warn' : 'ok', `${shown} compiles: pipeline ${ir.name}, ${ir.steps.length} steps, ${Object.keys(ir.workers).length} workers (${ir.hash.slice(0, 19)})`, warnings.length ? 'see the warnings below' : null, warnings),
+  };
+}
+
+/** `policy`: built-in defaults < the repo's .engine/policy.yaml, merged and validated. */
+export async function checkPolicy(repo: string, cwd: string): Promise<{ finding: Finding; policy: ResolvedPolicy | null; diagnostics: Diagnostic[] }> {
+  const result = await resolvePolicy({ repo, files: [], sets: [], cwd });
+  const lines = result.diagnostics.map(formatDiagnostic);
+  if (!result.policy || hasErrors(result.diagnostics)) {
+    return {
+      policy: null,
+      diagnostics: result.diagnostics,
+      finding: finding('policy', 'block', 'the merged policy does not resolve', `fix ${path.join('.engine', 'policy.yaml')} (\`engine policy --repo ${repo}\` shows the same diagnostics)`, lines),
+    };
+  }
+  const layers = [...new Set(result.layers.map((l) => (l.source === 'default' ? 'defaults' : (l.file ?? l.source))))].join(' < ');
+  return { policy: result.policy, diagnostics: result.diagnostics, finding: finding('policy', 'ok', `policy ${result.hash.slice(0, 19)} (${layers})`, null, lines) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Every worker of a pipeline: its plugin resolves, its bin is there and tells its version,
+ * and that version prints an output dialect the parsers know. Gathering is impure (imports
+ * a plugin module, file checks, `<bin> --version`); judging is pure. `engine run` uses the
+ * same facts for its preflight and for env.json, so `--version` runs once per run.
+ */
+import path from 'node:path';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { packageRoot } from '../paths.js';
+import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import type { WorkerPlugin } from '../workers/types.js';
+import { findProgram } from './find-program.js';
+import { judgeCliVersion } from './known-clis.js';
+import { finding, type Finding } from './types.js';
+
+export interface WorkerFacts {
+  name: string;
+  /** The worker's `use`: a built-in plugin name or a module path. */
+  use: string;
+  pluginError: string | null;
+  /** What the plugin would run (spec.bin, the pinned CLI, a name on PATH). */
+  bin: string | null;
+  /** `bin` is the worker's own `bin` setting (not the pinned CLI or a PATH name). */
+  binFromSpec: boolean;
+  binError: string | null;
+  /** The file `bin` resolves to, or null when there is none. */
+  binPath: string | null;
+  version: string | null;
+  /** `output` of a command worker (its dialect is `command-<output>`). */
+  output: string | null;
+}
+
+/** Facts about each worker, in name order. Impure. */
+export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string): Promise<WorkerFacts[]> {
+  const out: WorkerFacts[] = [];
+  for (const name of Object.keys(ir.workers).sort()) {
+    const spec = ir.workers[name]!;
+    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
+    out.push(facts);
+    let plugin: WorkerPlugin;
+    try {
+      plugin = await resolveWorkerPlugin(spec, pipelineDir);
+    } catch (e) {
+      facts.pluginError = (e as Error).message;
+      continue;
+    }
+    try {
+      facts.bin = plugin.resolveBin(spec, packageRoot);
+    } catch (e) {
+      facts.binError = (e as Error).message;
+      continue;
+    }
+    facts.binPath = findProgram(facts.bin, { cwd, env });
+    // An arbitrary command may do something else with --version: its plugin never asks.
+    if (facts.binPath && spec.use !== 'command') facts.version = await plugin.detectVersion({ bin: facts.bin, env }).catch(() => null);
+  }
+  return out;
+}
+
+/** The `workers` of env.json: plugin, bin's file name, version. Pure. */
+export function fingerprintWorkers(facts: readonly WorkerFacts[]): Record<string, { plugin: string; bin: string | null; version: string | null }> {
+  return Object.fromEntries(facts.map((f) => [f.name, { plugin: f.use, bin: f.bin === null ? null : path.basename(f.bin), version: f.version }]));
+}
+
+/** The output dialect a worker's version implies, when one can be told. Pure. */
+export function dialectOf(f: WorkerFacts): string | null {
+  if (f.use === 'command') return `command-${f.output ?? 'text'}`;
+  if ((f.use === 'claude' || f.use === 'codex') && f.version) return judgeCliVersion(f.use, f.version).dialect;
+  return null;
+}
+
+/** One finding per worker (`worker.<name>`): the first problem, or what it is. Pure. */
+export function judgeWorker(f: WorkerFacts): Finding {
+  const id = `worker.${f.name}`;
+  const who = `worker ${f.name} (${f.use})`;
+  if (f.pluginError) return finding(id, 'block', `${who}: ${f.pluginError}`, 'use a built-in plugin (codex, claude, command, replay) or a module path whose default export comes from defineWorker');
+  if (f.binError || f.bin === null) return finding(id, 'block', `${who}: ${f.binError ?? 'no bin'}`, `set workers.${f.name}.bin to the program to run`);
+  if (!f.binPath) {
+    const builtinCli = f.use === 'claude' || f.use === 'codex';
+    return finding(
+      id,
+      'block',
+      `${who}: bin ${f.bin} not found${f.bin.includes('/') ? '' : ' on PATH'}`,
+      builtinCli && f.binFromSpec
+        ? `fix workers.${f.name}.bin (nothing runnable at ${f.bin}), or remove it to use the engine's pinned ${f.use} CLI`
+        : builtinCli
+        ? `install the engine's pinned ${f.use} CLI (npm install in the engine package) or set workers.${f.name}.bin to the path of a ${f.use} CLI`
+        : `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`,
+    );
+  }
+  if (f.use === 'claude' || f.use === 'codex') {
+    if (!f.version) return finding(id, 'block', `${who}: \`${f.bin} --version\` did not print a version`, `check that ${f.binPath} is the ${f.use} CLI and that \`${f.bin} --version\` runs`);
+    const j = judgeCliVersion(f.use, f.version);
+    return finding(id, j.status, `${who}: ${j.message} at ${f.binPath}`, j.hint);
+  }
+  if (f.use === 'command') return finding(id, 'ok', `${who}: ${f.binPath}, output ${f.output ?? 'text'} (dialect ${dialectOf(f)})`);
+  if (f.use === 'replay') return finding(id, 'ok', `${who}: serves the calls recorded in an earlier run with their own dialects`);
+  return finding(id, 'ok', `${who}: plugin module with its own parser, ${f.binPath}${f.version ? ` ${f.version}` : ''}`);
+}

@@ -1,0 +1,27 @@
+/**
+ * The checks `engine run` makes before its first step, with the doctor's own functions:
+ * git present (before anything is created), and each worker's plugin, bin and CLI version
+ * (once the run exists, so the stop is recorded like any other). Only blocking findings
+ * matter here; `engine doctor` shows the rest. Impure where the checks are.
+ */
+import type { CompiledPipeline } from '../compile/ir.js';
+import { checkGit } from './check-host.js';
+import { gatherWorkerFacts, judgeWorker, type WorkerFacts } from './check-workers.js';
+import type { Finding } from './types.js';
+import { blockingFindings } from './verdict.js';
+
+/** git on PATH: without it no run can start. Blocking findings only. */
+export async function preflightHost(env: NodeJS.ProcessEnv): Promise<Finding[]> {
+  return blockingFindings([await checkGit(env)]);
+}
+
+/** Each worker's facts (reused for env.json) and the blocking findings about them. */
+export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ facts: WorkerFacts[]; blocking: Finding[] }> {
+  const facts = await gatherWorkerFacts(ir, pipelineDir, env, cwd);
+  return { facts, blocking: blockingFindings(facts.map(judgeWorker)) };
+}
+
+/** The stop detail of a blocked run: each finding on one line. Pure. */
+export function describeBlock(blocking: readonly Finding[]): string {
+  return `${blocking.map((f) => `${f.id}: ${f.message}`).join('; ')}; run \`engine doctor\` for details`;
+}

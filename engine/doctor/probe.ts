@@ -1,0 +1,117 @@
+/**
+ * `engine doctor --live`: one probe call per distinct worker through its real adapter
+ * (phase `probe`), checking that the call succeeds and that its final answer is the markers
+ * block and nothing else. Transcripts go to the doctor's own directory, never into a run.
+ * The prompt and the judgement are pure; the call is impure.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkerSpec } from '../generated/pipeline.js';
+import { packageRoot } from '../paths.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { formatHeaders } from '../workers/prompt-headers.js';
+import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { runWorkerCall, type CallResult } from '../workers/run-worker-call.js';
+import { checkMarkerOnly, clip } from './marker-only.js';
+import { finding, type Finding } from './types.js';
+
+/** The probe's answer, exactly. */
+export const PROBE_MARKERS = { ok: true } as const;
+
+/** The probe prompt: the header block and a request for the markers block only. Pure. */
+export function renderProbePrompt(): string {
+  return [
+    formatHeaders({ phase: 'probe', step: 'probe', milestone: null, attempt: 1 }),
+    '',
+    'This is a protocol check by `engine doctor`. Do not use any tool and do not change any file.',
+    'Answer with exactly these three lines and nothing else: no greeting, no explanation, no summary.',
+    '',
+    'BEGIN_MARKERS',
+    JSON.stringify(PROBE_MARKERS),
+    'END_MARKERS',
+    '',
+  ].join('\n');
+}
+
+/** Workers with the same spec are probed once: the groups, first name first. Pure. */
+export function distinctWorkers(workers: Record<string, WorkerSpec>, names: readonly string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const key = canonicalJson(workers[name]);
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  return [...groups.values()];
+}
+
+/** What a probe call's result says about the worker (`probe.<name>`). Pure. */
+export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcome' | 'text' | 'callDir'> & { meta: Pick<CallResult['meta'], 'error' | 'dialect' | 'unknown_event_types'> }): Finding {
+  const id = `probe.${names[0]}`;
+  const who = `worker ${names.join(', ')}`;
+  const where = `the transcript is in ${r.callDir}`;
+  if (r.outcome !== 'ok') {
+    return finding(id, 'block', `${who}: the probe call failed (${r.outcome}${r.meta.error ? `: ${clip(r.meta.error)}` : ''})`, `${where}; check the CLI's login, model and model_endpoint, then run \`engine doctor --live\` again`);
+  }
+  const answer = checkMarkerOnly(r.text);
+  if (!answer.ok) {
+    return finding(
+      id,
+      'block',
+      `${who}: marker-only compliance failed: ${answer.error} (dialect ${r.meta.dialect}): worker contract drift`,
+      `the final answer must be only the BEGIN_MARKERS … END_MARKERS block; the CLI or model changed how it answers: ${where}`,
+      answer.excerpt ? [`answer: "${answer.excerpt}"`] : [],
+    );
+  }
+  if (answer.value.ok !== true || Object.keys(answer.value).length !== 1) {
+    return finding(id, 'block', `${who}: the probe asked for ${JSON.stringify(PROBE_MARKERS)} and got ${clip(JSON.stringify(answer.value))}`, `the worker does not follow the prompt's markers: ${where}`);
+  }
+  const unknown = Object.keys(r.meta.unknown_event_types);
+  if (unknown.length) {
+    return finding(id, 'warn', `${who}: marker-only answer, but the output has event types the parser does not know (${unknown.join(', ')}; dialect ${r.meta.dialect})`, `the CLI's output format is moving: ${where}`);
+  }
+  return finding(id, 'ok', `${who}: probe answered with the markers block only (dialect ${r.meta.dialect})`);
+}
+
+export interface ProbeInput {
+  names: string[];
+  spec: WorkerSpec;
+  pipelineDir: string;
+  version: string | null;
+  /** The doctor's directory for this invocation: calls/ and homes/ go there. */
+  dir: string;
+  index: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One probe call through the worker's plugin, judged. Impure (a process, files). */
+export async function probeWorker(p: ProbeInput): Promise<Finding> {
+  const name = p.names[0]!;
+  const plugin = await resolveWorkerPlugin(p.spec, p.pipelineDir);
+  const callDir = path.join(p.dir, 'calls', `${String(p.index).padStart(4, '0')}-probe-${name}`);
+  const homeDir = path.join(p.dir, 'homes', name);
+  const work = path.join(p.dir, 'work');
+  mkdirSync(homeDir, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  const result = await runWorkerCall({
+    plugin,
+    callDir,
+    markersPhase: null,
+    ctx: {
+      workerName: name,
+      spec: p.spec,
+      // An empty directory: the probe needs no files and must not touch the repo.
+      cwd: work,
+      homeDir,
+      prompt: renderProbePrompt(),
+      phase: 'probe',
+      readOnly: true,
+      outputSchemaPath: null,
+      resumeSessionId: null,
+      baseEnv: p.env,
+      packageRoot,
+    },
+    cliVersion: p.version,
+    timeoutMs: (p.spec.timeout_s ?? 300) * 1000,
+    idleTimeoutMs: (p.spec.idle_timeout_s ?? 120) * 1000,
+  });
+  return judgeProbe(p.names, result);
+}

@@ -1,0 +1,89 @@
+/**
+ * `engine doctor`: every check in order, then (with `live`) one probe per distinct worker.
+ * Returns data; the CLI prints it. Impure (runs git and the workers' CLIs, reads files).
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { packageRoot } from '../paths.js';
+import { checkGit, checkNode } from './check-host.js';
+import { checkRepo } from './check-repo.js';
+import { checkPipeline, checkPolicy } from './check-config.js';
+import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
+import { checkVerification } from './check-verification.js';
+import { distinctWorkers, probeWorker } from './probe.js';
+import type { DoctorReport, Finding } from './types.js';
+
+export interface DoctorOptions {
+  /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
+  pipelineFile?: string;
+  repo: string;
+  live: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export type DoctorResult = { kind: 'report'; report: DoctorReport } | { kind: 'invalid'; diagnostics: Diagnostic[] };
+
+export const shippedPipeline = path.join(packageRoot, 'pipelines', 'default.pipeline.yaml');
+
+export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
+  const dir = path.resolve(o.cwd, o.repo);
+  if (!isDir(dir)) return invalid(o.repo, `--repo ${o.repo}: no such directory`);
+  const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : defaultPipeline(dir);
+  const shown = o.pipelineFile ?? (pipelineFile === shippedPipeline ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
+  if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
+
+  const checks: Finding[] = [checkNode(process.versions.node), await checkGit(o.env)];
+  const repo = await checkRepo(dir, null);
+  checks.push(...repo.findings);
+  const root = repo.root ?? dir;
+  const pipeline = await checkPipeline(pipelineFile, shown);
+  checks.push(pipeline.finding);
+  const policy = await checkPolicy(root, o.cwd);
+  checks.push(policy.finding);
+
+  const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
+  if (pipeline.ir) {
+    const facts = await gatherWorkerFacts(pipeline.ir, path.dirname(pipelineFile), o.env, root);
+    const judged = facts.map(judgeWorker);
+    checks.push(...judged);
+    for (const f of facts) report.workers[f.name] = { plugin: f.use, bin: f.binPath ?? f.bin, version: f.version, dialect: dialectOf(f) };
+    if (policy.policy) checks.push(...checkVerification(policy.policy.verification, root, o.env));
+    if (o.live) {
+      // Only workers that passed their static check are worth a call.
+      const ready = facts.filter((f, i) => judged[i]!.status !== 'block' && f.use !== 'replay').map((f) => f.name);
+      const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
+      const probes: Finding[] = [];
+      for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {
+        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env }));
+      }
+      checks.push(...probes);
+      // Transcripts are kept only when they explain a finding.
+      if (probes.every((p) => p.status === 'ok')) rmSync(probeDir, { recursive: true, force: true });
+      else report.probe_dir = probeDir;
+    }
+  } else if (policy.policy) {
+    checks.push(...checkVerification(policy.policy.verification, root, o.env));
+  }
+  return { kind: 'report', report };
+}
+
+/** `<repo>/.engine/pipeline.yaml` when the repo has one, else the shipped default. */
+export function defaultPipeline(repo: string): string {
+  const own = path.join(repo, '.engine', 'pipeline.yaml');
+  return existsSync(own) ? own : shippedPipeline;
+}
+
+function invalid(file: string, message: string): DoctorResult {
+  return { kind: 'invalid', diagnostics: [{ code: 'E_FILE', severity: 'error', message, file, line: 0, col: 0 }] };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The doctor's verdict and its two renderings (text, JSON). Pure.
+ */
+import { EXIT } from '../cli/exit-codes.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { CheckStatus, DoctorReport, Finding } from './types.js';
+
+export type Verdict = CheckStatus;
+
+/** block when any check blocks, else warn when any warns, else ok. Pure. */
+export function verdictOf(checks: readonly Finding[]): Verdict {
+  if (checks.some((c) => c.status === 'block')) return 'block';
+  if (checks.some((c) => c.status === 'warn')) return 'warn';
+  return 'ok';
+}
+
+/**
+ * 2 when the pipeline or policy has errors (invalid input, as for every command), else 4
+ * when anything blocks; warnings do not change the exit code. Pure.
+ */
+export function doctorExitCode(checks: readonly Finding[], diagnostics: readonly Diagnostic[] = []): number {
+  if (diagnostics.some((d) => d.severity === 'error')) return EXIT.invalid;
+  return verdictOf(checks) === 'block' ? EXIT.doctor : EXIT.ok;
+}
+
+/** The checks that block, in order. Pure. */
+export function blockingFindings(checks: readonly Finding[]): Finding[] {
+  return checks.filter((c) => c.status === 'block');
+}
+
+/**
+ * One line per check (`block  worker.planner  message (hint: …)`), each detail indented
+ * under its check, then the verdict line. Pure.
+ */
+export function renderDoctorText(report: DoctorReport): string {
+  const width = Math.max(0, ...report.checks.map((c) => c.id.length));
+  const lines: string[] = [];
+  for (const c of report.checks) {
+    const hint = c.status !== 'ok' && c.hint ? ` (hint: ${c.hint})` : '';
+    lines.push(`${c.status.padEnd(5)}  ${c.id.padEnd(width)}  ${c.message}${hint}`);
+    for (const d of c.details ?? []) lines.push(`${' '.repeat(7 + width + 2)}${d}`);
+  }
+  lines.push(renderVerdictLine(report.checks));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The last line of the text output. Pure. */
+export function renderVerdictLine(checks: readonly Finding[]): string {
+  const blocks = blockingFindings(checks);
+  const warns = checks.filter((c) => c.status === 'warn');
+  if (blocks.length) {
+    return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'} (${blocks.map((c) => c.id).join(', ')}); a run would stop doctor_blocked until ${blocks.length === 1 ? 'it is' : 'they are'} fixed`;
+  }
+  if (warns.length) return `doctor: ok with ${warns.length} warning${warns.length === 1 ? '' : 's'} (${warns.map((c) => c.id).join(', ')}); nothing blocks a run`;
+  return `doctor: ok (${checks.length} checks)`;
+}
+
+/** The `--json` document. Pure. */
+export function doctorJson(report: DoctorReport): Record<string, unknown> {
+  return {
+    verdict: verdictOf(report.checks),
+    exit_code: doctorExitCode(report.checks, report.diagnostics),
+    repo: report.repo,
+    pipeline: report.pipeline,
+    live: report.live,
+    checks: report.checks.map((c) => ({ id: c.id, status: c.status, message: c.message, hint: c.hint, details: c.details ?? [] })),
+    workers: report.workers,
+    diagnostics: report.diagnostics,
+    probe_dir: report.probe_dir,
+  };
+}

@@ -1,0 +1,69 @@
+import t from 'tap';
+import { compareVersions, judgeCliVersion } from '../../engine/doctor/known-clis.js';
+import { checkNode } from '../../engine/doctor/check-host.js';
+import { programsOf } from '../../engine/doctor/check-verification.js';
+import { dialectOf, fingerprintWorkers, judgeWorker, type WorkerFacts } from '../../engine/doctor/check-workers.js';
+
+t.test('compareVersions', async (t) => {
+  t.equal(compareVersions('0.169.0', '0.44.0'), 1);
+  t.equal(compareVersions('0.44.0', '0.44.0'), 0);
+  t.equal(compareVersions('1.0.0-beta.1', '1.0.0'), -1);
+  t.equal(compareVersions('2.1.197', '3.0.0'), -1);
+});
+
+t.test('a CLI version maps to the dialect its output has, or to drift', async (t) => {
+  const cases: [cli: 'codex' | 'claude', version: string, status: string, dialect: string | null][] = [
+    ['codex', '0.169.0', 'ok', 'codex-exec-json'],
+    ['codex', '0.50.0', 'ok', 'codex-exec-json'],
+    ['codex', '0.42.1', 'ok', 'codex-exec-json-experimental'],
+    ['codex', '0.30.0', 'ok', 'codex-legacy'],
+    ['codex', '0.200.0', 'warn', 'codex-exec-json'],
+    ['codex', '1.0.0', 'block', null],
+    ['claude', '2.1.197', 'ok', 'claude-stream-json'],
+    ['claude', '1.0.30', 'ok', 'claude-stream-json'],
+    ['claude', '2.5.0', 'warn', 'claude-stream-json'],
+    ['claude', '3.0.0', 'block', null],
+    ['claude', '0.2.9', 'block', null],
+  ];
+  for (const [cli, version, status, dialect] of cases) t.match(judgeCliVersion(cli, version), { status, dialect }, `${cli} ${version}`);
+  const drift = judgeCliVersion('claude', '3.0.0');
+  t.match(drift.message, /outside the versions whose output the engine can parse \(1\.0\.0 to below 3\.0\.0: claude-stream-json\)/, 'names the known versions');
+  t.match(drift.hint, /@anthropic-ai\/claude-code@2\.1\.197/, 'says which version to pin');
+  t.match(judgeCliVersion('codex', '0.200.0').hint, /engine doctor --live/);
+});
+
+t.test('node 20 or later', async (t) => {
+  t.equal(checkNode('20.0.0').status, 'ok');
+  t.equal(checkNode('v22.3.1').status, 'ok');
+  t.match(checkNode('18.19.0'), { status: 'block', message: /older than the engine needs/ });
+});
+
+t.test('the programs a verification command starts', async (t) => {
+  const cases: [string, string[]][] = [
+    ['npm test', ['npm']],
+    ['CI=1 npx tap && node check.js', ['npx', 'node']],
+    ['test -f README.md', []],
+    ['echo "a && b"; true', []],
+    ['make lint 2>&1 | tee out.log', ['make', 'tee']],
+    ['./scripts/verify.sh --fast', ['./scripts/verify.sh']],
+    ['$RUNNER go', []],
+    ['cd sub && cargo test || exit 3', ['cargo']],
+  ];
+  for (const [command, programs] of cases) t.same(programsOf(command), programs, command);
+});
+
+const base: WorkerFacts = { name: 'planner', use: 'claude', pluginError: null, bin: '/p/claude', binFromSpec: false, binError: null, binPath: '/p/claude', version: '2.1.197', output: null };
+
+t.test('judging a worker from its facts', async (t) => {
+  t.match(judgeWorker(base), { id: 'worker.planner', status: 'ok', message: /claude 2\.1\.197, dialect claude-stream-json \(verified\) at \/p\/claude/ });
+  t.match(judgeWorker({ ...base, pluginError: 'unknown worker plugin "clod"' }), { status: 'block', message: /unknown worker plugin "clod"/ });
+  t.match(judgeWorker({ ...base, bin: '/x/claude', binFromSpec: true, binPath: null, version: null }), { status: 'block', message: 'worker planner (claude): bin /x/claude not found', hint: /fix workers\.planner\.bin/ });
+  t.match(judgeWorker({ ...base, bin: 'claude', binPath: null, version: null }), { status: 'block', message: /bin claude not found on PATH/, hint: /pinned claude CLI/ });
+  t.match(judgeWorker({ ...base, version: null }), { status: 'block', message: /did not print a version/ });
+  t.match(judgeWorker({ ...base, version: '3.1.0' }), { status: 'block', message: /contract drift/ });
+  const cmd: WorkerFacts = { ...base, name: 'fake', use: 'command', bin: 'node', binPath: '/usr/bin/node', version: null, output: 'jsonl' };
+  t.match(judgeWorker(cmd), { status: 'ok', message: /dialect command-jsonl/ });
+  t.equal(dialectOf(cmd), 'command-jsonl');
+  t.match(judgeWorker({ ...cmd, binError: 'a command worker needs `bin`', bin: null }), { status: 'block', hint: /workers\.fake\.bin/ });
+  t.same(fingerprintWorkers([base, cmd]), { planner: { plugin: 'claude', bin: 'claude', version: '2.1.197' }, fake: { plugin: 'command', bin: 'node', version: null } });
+});

@@ -1,0 +1,56 @@
+import t from 'tap';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
+import { loadValidator } from '../../engine/config/validators.js';
+
+// `engine run` makes the doctor's fast checks before its first step; a blocking finding stops
+// the run doctor_blocked (exit 4), recorded like any other stop.
+
+t.test('a worker whose bin is missing stops the run doctor_blocked before any call', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex', bin: path.join('/nonexistent', 'codex') }) });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'blocked', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 4, r.stdout + r.stderr);
+  const runDir = path.join(f.repo, '.engine', 'runs', 'blocked');
+
+  const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
+  t.match(state, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: /worker\.implementer: .*\/nonexistent\/codex not found; run `engine doctor` for details/ });
+  t.equal(state.counters.worker_calls, 0, 'no worker was called');
+
+  const events = readJsonl(path.join(runDir, 'timeline.jsonl'));
+  t.same(events.map((e) => e.type), ['run.started', 'doctor.blocked', 'run.finished']);
+  t.same(events.map((e) => e.seq), [1, 2, 3]);
+  t.match(events[1].findings, [{ id: 'worker.implementer', status: 'block', message: /bin \/nonexistent\/codex not found/, hint: /workers\.implementer\.bin/ }]);
+  t.match(events[2], { status: 'stopped', stop_reason: 'doctor_blocked', exit_code: 4 });
+  const validator = await loadValidator('event');
+  for (const e of events) t.same(validator!.validate(e), [], `${e.type} matches schemas/event.schema.json`);
+
+  const memo = readFileSync(path.join(runDir, 'memo.md'), 'utf8');
+  t.match(memo, /# Run blocked stopped: doctor_blocked/);
+  t.match(memo, /## Doctor findings\n\n.*\n\n- worker\.implementer: worker implementer \(codex\): bin \/nonexistent\/codex not found — fix workers\.implementer\.bin/);
+  t.match(memo, /Run `engine doctor ".*test\.pipeline\.yaml" --repo ".*repo"` for details/);
+  const env = JSON.parse(readFileSync(path.join(runDir, 'env.json'), 'utf8'));
+  t.same(env.workers.implementer, { plugin: 'codex', bin: 'codex', version: null }, 'env.json records what was found');
+  t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /run `engine doctor .*` for details/);
+});
+
+t.test('--json: the blocked run still ends with run.finished', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.planner = { use: 'command', bin: './no-such-agent' }) });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--json'], { cwd: f.dir });
+  t.equal(r.code, 4, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines[0].type, 'run.started');
+  t.match(lines[1], { type: 'doctor.blocked', findings: [{ id: 'worker.planner', message: /\.\/no-such-agent not found/ }] });
+  t.match(lines.at(-1), { type: 'run.finished', stop_reason: 'doctor_blocked', exit_code: 4 });
+});
+
+t.test('without git on PATH the run is refused with exit 4 and nothing is created', async (t) => {
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--json'], { cwd: f.dir, env: { PATH: path.join(f.dir, 'empty-path') } });
+  t.equal(r.code, 4, r.stderr);
+  t.match(JSON.parse(r.stdout), { type: 'run.rejected', exit_code: 4, diagnostics: [{ code: 'E_DOCTOR', message: /^git: git is not installed/ }] });
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs')), 'no run store');
+});

@@ -1,0 +1,50 @@
+import t from 'tap';
+import { blockingFindings, doctorExitCode, doctorJson, renderDoctorText, renderVerdictLine, verdictOf } from '../../engine/doctor/verdict.js';
+import { finding, type DoctorReport, type Finding } from '../../engine/doctor/types.js';
+
+const ok = finding('node', 'ok', 'node 22.1.0');
+const warn = finding('verify.tier0', 'warn', 'tier0 has no commands', 'set commands');
+const block = finding('worker.planner', 'block', 'bin /x/claude not found', 'fix workers.planner.bin', ['detail one']);
+
+function report(checks: Finding[]): DoctorReport {
+  return { repo: '/r', pipeline: '/r/p.yaml', live: false, checks, workers: {}, diagnostics: [], probe_dir: null };
+}
+
+t.test('the verdict and exit code follow the worst status', async (t) => {
+  t.equal(verdictOf([ok]), 'ok');
+  t.equal(verdictOf([ok, warn]), 'warn');
+  t.equal(verdictOf([warn, block, ok]), 'block');
+  t.equal(verdictOf([]), 'ok');
+  t.equal(doctorExitCode([ok, warn]), 0, 'warnings do not block');
+  t.equal(doctorExitCode([ok, block]), 4);
+  t.equal(doctorExitCode([ok, block], [{ code: 'E_SCHEMA', severity: 'error', message: 'm', file: 'f', line: 1, col: 1 }]), 2, 'a config file with errors is invalid input');
+  t.equal(doctorExitCode([ok], [{ code: 'W', severity: 'warning', message: 'm', file: 'f', line: 1, col: 1 }]), 0, 'warnings in a file do not block');
+  t.same(blockingFindings([ok, block, warn]), [block]);
+});
+
+t.test('text: one line per check, details indented, hints only where something is wrong, a verdict', async (t) => {
+  const text = renderDoctorText(report([ok, warn, block]));
+  const lines = text.trimEnd().split('\n');
+  t.equal(lines.length, 5);
+  t.match(lines[0], /^ok {5}node {12}node 22\.1\.0$/);
+  t.match(lines[1], /^warn {3}verify\.tier0 +tier0 has no commands \(hint: set commands\)$/);
+  t.match(lines[2], /^block {2}worker\.planner +bin \/x\/claude not found \(hint: fix workers\.planner\.bin\)$/);
+  t.match(lines[3], /^ {10,}detail one$/);
+  t.match(lines[4], /^doctor: blocked by 1 check \(worker\.planner\)/);
+  t.notMatch(renderDoctorText(report([finding('git', 'ok', 'git 2.39', 'never shown')])), /never shown/);
+});
+
+t.test('the verdict line', async (t) => {
+  t.equal(renderVerdictLine([ok, ok]), 'doctor: ok (2 checks)');
+  t.match(renderVerdictLine([ok, warn]), /^doctor: ok with 1 warning \(verify\.tier0\); nothing blocks a run$/);
+  t.match(renderVerdictLine([block, { ...block, id: 'git' }]), /^doctor: blocked by 2 checks \(worker\.planner, git\)/);
+});
+
+t.test('the JSON document', async (t) => {
+  const doc = doctorJson(report([ok, block]));
+  t.match(doc, { verdict: 'block', exit_code: 4, repo: '/r', pipeline: '/r/p.yaml', live: false, probe_dir: null, diagnostics: [] });
+  t.same(doc.checks, [
+    { id: 'node', status: 'ok', message: 'node 22.1.0', hint: null, details: [] },
+    { id: 'worker.planner', status: 'block', message: 'bin /x/claude not found', hint: 'fix workers.planner.bin', details: ['detail one'] },
+  ]);
+});
