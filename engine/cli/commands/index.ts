@@ -7,9 +7,10 @@ import { stubModelCommand } from './stub-model.js';
 import { runCommand } from './run.js';
 import { resumeCommand } from './resume.js';
 import { demoCommand } from './demo.js';
+import { reportCommand } from './report.js';
 
 /**
  * Every subcommand, in the order `engine --help` lists them. Each lives in its own file;
  * adding a command is adding a file and a line here.
  */
-export const commands: Command[] = [runCommand, resumeCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand, demoCommand];
+export const commands: Command[] = [runCommand, resumeCommand, reportCommand, validateCommand, policyCommand, initCommand, schemaCommand, stubModelCommand, demoCommand];
