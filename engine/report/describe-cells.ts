@@ -47,6 +47,12 @@ export function showMilestoneStatus(m: MilestoneReport): string {
   return m.status === 'not_started' ? 'not started' : m.status;
 }
 
+/** `no`, `yes`, or `yes (1 parse failure)`: whether the milestone counts toward the retry rate. Pure. */
+export function showRetried(m: MilestoneReport): string {
+  if (!m.retried) return 'no';
+  return m.parse_failures ? `yes (${m.parse_failures} parse failure${m.parse_failures === 1 ? '' : 's'})` : 'yes';
+}
+
 /** `skipped (small_green)` or `–`. Pure. */
 export function showReview(m: MilestoneReport): string {
   return m.review_skipped_reason ? `skipped (${m.review_skipped_reason})` : '–';

@@ -11,6 +11,7 @@ import {
   showMilestoneStatus,
   showNumber,
   showReview,
+  showRetried,
   showStatus,
   showVerify,
 } from './describe-cells.js';
@@ -80,9 +81,9 @@ function renderRunDetails(r: RunReport, open: boolean): string {
   const notes = r.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`);
   const milestones = r.milestones.length
     ? table(
-        ['#', 'id', 'status', 'time (s)', 'calls', 'attempts', 'verification', 'review', 'checkpoint', 'over target', 'goal'],
+        ['#', 'id', 'status', 'time (s)', 'calls', 'attempts', 'retried', 'verification', 'review', 'checkpoint', 'over target', 'goal'],
         r.milestones.map((m) =>
-          row([String(m.index), m.id || '?', showMilestoneStatus(m), showNumber(m.duration_s), String(m.worker_calls), String(m.attempts), showVerify(m.verify), showReview(m), showCheckpoint(m), m.over.join(', ') || '–', m.goal]),
+          row([String(m.index), m.id || '?', showMilestoneStatus(m), showNumber(m.duration_s), String(m.worker_calls), String(m.attempts), showRetried(m), showVerify(m.verify), showReview(m), showCheckpoint(m), m.over.join(', ') || '–', m.goal]),
         ),
       )
     : `<p>${r.kpis ? 'No plan yet.' : 'No timeline: nothing to show.'}</p>`;

@@ -10,6 +10,7 @@ import {
   showMilestoneStatus,
   showNumber,
   showReview,
+  showRetried,
   showStatus,
   showVerify,
   kpiTitle,
@@ -53,7 +54,7 @@ function renderRunLines(runs: readonly RunReport[]): string[] {
 
 function renderMilestones(run: RunReport): string[] {
   if (!run.milestones.length) return [`Milestones of run ${run.run_id}: none planned yet`];
-  const header = ['#', 'id', 'status', 'time (s)', 'calls', 'attempts', 'verification', 'review', 'checkpoint', 'over target', 'goal'];
+  const header = ['#', 'id', 'status', 'time (s)', 'calls', 'attempts', 'retried', 'verification', 'review', 'checkpoint', 'over target', 'goal'];
   const rows = run.milestones.map((m) => [
     String(m.index),
     m.id || '?',
@@ -61,6 +62,7 @@ function renderMilestones(run: RunReport): string[] {
     showNumber(m.duration_s),
     String(m.worker_calls),
     String(m.attempts),
+    showRetried(m),
     showVerify(m.verify),
     showReview(m),
     showCheckpoint(m),

@@ -13,7 +13,7 @@ const events = () =>
       { id: 'm2', goal: 'write b' },
     ])
     .milestone(1, { id: 'm1', ms: 2000, calls: 2, cost: 0.25, verify: [{ tier: 'tier0', ms: 300 }], checkpoint: { files: 1, added: 4, removed: 0 } })
-    .milestone(2, { id: 'm2', calls: 1 })
+    .milestone(2, { id: 'm2', calls: 1, parseFailures: 1 })
     .step(2500).events;
 
 const run = (run_id: string, extra: Partial<ReportRunInput> = {}): ReportRunInput => ({
@@ -39,27 +39,27 @@ t.test('text, one run: the run line, its milestones, its KPIs with marks', async
       '  r1   stopped (budget_exhausted)  1/2         2.5       3      $0.25  write two files',
       '',
       'Milestones of run r1',
-      '  #  id  status   time (s)  calls  attempts  verification      review  checkpoint                  over target  goal',
-      '  1  m1  done     2         2      1         tier0 pass 0.3 s  –       1111111111 (1 file, +4 -0)  –            write a',
-      '  2  m2  started  –         1      1         –                 –       –                           –            write b',
+      '  #  id  status   time (s)  calls  attempts  retried                verification      review  checkpoint                  over target  goal',
+      '  1  m1  done     2         2      1         no                     tier0 pass 0.3 s  –       1111111111 (1 file, +4 -0)  –            write a',
+      '  2  m2  started  –         1      1         yes (1 parse failure)  –                 –       –                           –            write b',
       '',
       'KPIs of run r1',
-      '  KPI                                value  target',
-      '  milestone time median (s)          2      ≤ 180   ok',
-      '  milestone time p90 (s)             2      ≤ 360   ok',
-      '  worker calls per milestone median  1.5    ≤ 2     ok',
-      '  worker calls per milestone p90     2      ≤ 4     ok',
-      '  tier0 median (s)                   0.3    ≤ 30    ok',
-      '  tier0 p90 (s)                      0.3    ≤ 60    ok',
-      '  tier1 max (s)                      –      ≤ 120   –',
-      '  parse failures per 100 calls       0      ≤ 1     ok',
-      '  retry rate                         0      ≤ 0.2   ok',
-      '  human interventions                0      ≤ 0     ok',
-      '  governance violations              0      ≤ 0     ok',
-      '  bootstrap run total (s)            –      ≤ 1500  –',
+      '  KPI                                value   target',
+      '  milestone time median (s)          2       ≤ 180   ok',
+      '  milestone time p90 (s)             2       ≤ 360   ok',
+      '  worker calls per milestone median  1.5     ≤ 2     ok',
+      '  worker calls per milestone p90     2       ≤ 4     ok',
+      '  tier0 median (s)                   0.3     ≤ 30    ok',
+      '  tier0 p90 (s)                      0.3     ≤ 60    ok',
+      '  tier1 max (s)                      –       ≤ 120   –',
+      '  parse failures per 100 calls       33.333  ≤ 1     over',
+      '  retry rate                         0.5     ≤ 0.2   over',
+      '  human interventions                0       ≤ 0     ok',
+      '  governance violations              0       ≤ 0     ok',
+      '  bootstrap run total (s)            –       ≤ 1500  –',
       '',
       '  milestones done: 1 of 2 planned',
-      '  worker calls: 3 (0 parse failures)',
+      '  worker calls: 3 (1 parse failure)',
       '  verification time (s): tier0 median 0.3, p90 0.3, max 0.3 (n=1)',
       '  diff: 1 file, 4 lines added or removed',
       '  review skips: none',
@@ -78,7 +78,7 @@ t.test('text, several runs: one line each, no milestone table, pooled KPIs', asy
   t.match(text, /\n {2}r3 +stopped \(budget_exhausted\) +\? +– +– +– +write two files\n/);
   t.notMatch(text, /Milestones of run/);
   t.match(text, /\nKPIs across 2 runs \(milestones pooled; 1 without a timeline left out\)\n/);
-  t.match(text, /\n {2}worker calls: 6 \(0 parse failures\)\n/);
+  t.match(text, /\n {2}worker calls: 6 \(2 parse failures\)\n/);
 });
 
 t.test('text: no timeline at all, no KPI table', async (t) => {
