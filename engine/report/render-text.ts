@@ -21,9 +21,15 @@ import { formatTable } from './format-table.js';
 /**
  * The report as text for a terminal: one line per run; the milestones when one run is
  * reported; the KPIs across the runs against their targets, then those without a target.
- * Notes about damaged runs are not here (the command prints them to stderr). Pure.
+ * Notes about damaged runs are not here (the command prints them to stderr). Control
+ * characters from a run's records (a goal with terminal escapes) are shown as U+FFFD, so
+ * nothing a worker or user wrote can drive the terminal. Pure.
  */
 export function renderText(report: Report): string {
+  return renderLines(report).replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
+function renderLines(report: Report): string {
   const { runs, across } = report;
   const lines = [`${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.store}`, '', ...renderRunLines(runs), ''];
   const single = runs.length === 1 ? runs[0]! : null;

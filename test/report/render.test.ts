@@ -87,6 +87,13 @@ t.test('text: no timeline at all, no KPI table', async (t) => {
   t.notMatch(text, /KPIs of run/);
 });
 
+t.test('text: control characters from a record cannot reach the terminal', async (t) => {
+  const text = renderText(buildReport({ store: '/s', runs: [run('r\u001b]0;x\u0007', { goal: 'clear \u001b[2J screen' })], targets }));
+  t.notMatch(text, /[\u001b\u0007]/);
+  t.match(text, 'clear \ufffd[2J screen');
+  t.match(text, 'r\ufffd]0;x\ufffd');
+});
+
 t.test('HTML: a goal or id with markup is escaped, never live', async (t) => {
   const goal = '<script>alert("x")</script> & <b onload=\'y\'>';
   const html = renderHtml(buildReport({ store: '/s<i>', runs: [run('r1', { goal })], targets }));
