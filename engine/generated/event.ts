@@ -375,6 +375,10 @@ export interface Stat {
    */
   p90: number | null;
   /**
+   * Largest value, or null with no data. Absent in records written before the engine computed it.
+   */
+  max?: number | null;
+  /**
    * How many values.
    */
   count: number;

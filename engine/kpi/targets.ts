@@ -3,6 +3,8 @@ import type { Kpis } from '../generated/state.js';
 export interface KpiTargets {
   milestone_median_s: number;
   milestone_p90_s: number;
+  /** End-to-end time of a greenfield (bootstrap) run; judged by `bootstrapRow`. */
+  bootstrap_total_s: number;
   calls_median: number;
   calls_p90: number;
   tier0_median_s: number;
@@ -24,12 +26,6 @@ export interface KpiRow {
 
 /** Each KPI that has a target, with its value and whether it holds (≤ target). Pure. */
 export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
-  const row = (name: string, value: number | null | undefined, target: number): KpiRow => ({
-    name,
-    value: value ?? null,
-    target,
-    ok: value === null || value === undefined ? null : value <= target,
-  });
   return [
     row('milestone time median (s)', k.milestone_s.median, t.milestone_median_s),
     row('milestone time p90 (s)', k.milestone_s.p90, t.milestone_p90_s),
@@ -37,12 +33,22 @@ export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
     row('worker calls per milestone p90', k.calls_per_milestone.p90, t.calls_p90),
     row('tier0 median (s)', k.verify_s.tier0?.median, t.tier0_median_s),
     row('tier0 p90 (s)', k.verify_s.tier0?.p90, t.tier0_p90_s),
-    row('tier1 max (s)', k.verify_s.tier1?.p90, t.tier1_max_s),
+    row('tier1 max (s)', k.verify_s.tier1?.max, t.tier1_max_s),
     row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100),
     row('retry rate', k.retry_rate, t.retry_rate),
     row('human interventions', k.human_interventions, t.human_interventions),
     row('governance violations', k.governance_violations, t.governance_violations),
   ];
+}
+
+/**
+ * The bootstrap target: the longest total step time of the completed greenfield runs given
+ * (`total_s` of each), against `bootstrap_total_s`. A run that stopped has no end-to-end
+ * time, so it is not judged here. Pure.
+ */
+export function bootstrapRow(completedGreenfieldTotals: readonly number[], t: KpiTargets): KpiRow {
+  const value = completedGreenfieldTotals.length ? Math.max(...completedGreenfieldTotals) : null;
+  return row('bootstrap run total (s)', value, t.bootstrap_total_s);
 }
 
 /** The KPI table as Markdown. Pure. */
@@ -53,4 +59,8 @@ export function renderKpiTable(rows: readonly KpiRow[]): string {
     lines.push(`| ${r.name} | ${r.value ?? '–'} | ≤ ${r.target} | ${mark} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+function row(name: string, value: number | null | undefined, target: number): KpiRow {
+  return { name, value: value ?? null, target, ok: value === null || value === undefined ? null : value <= target };
 }

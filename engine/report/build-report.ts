@@ -1,0 +1,108 @@
+import type { TimelineEvent } from '../generated/event.js';
+import type { Kpis } from '../generated/state.js';
+import { computeKpis, computePooledKpis } from '../kpi/compute.js';
+import { describeMilestones, describeRunVerification, type MilestoneRecord, type MilestoneVerify } from '../kpi/describe-milestones.js';
+import { bootstrapRow, kpiRows, type KpiRow, type KpiTargets } from '../kpi/targets.js';
+
+/** A run as the report needs it: a few fields of its state.json and its timeline. */
+export interface ReportRunInput {
+  run_id: string;
+  status: string;
+  stop_reason: string | null;
+  goal: string;
+  task_kind: string | null;
+  created_at: string;
+  /** The timeline events that could be read; null when there is no timeline at all. */
+  events: readonly TimelineEvent[] | null;
+  /** What the reader had to leave out, for the user (torn or invalid lines, a missing file). */
+  notes: string[];
+}
+
+export interface ReportInput {
+  store: string;
+  runs: readonly ReportRunInput[];
+  targets: KpiTargets;
+}
+
+/** One milestone with the per-milestone targets it exceeds (`milestone_p90_s`, `calls_p90`, …). */
+export interface MilestoneReport extends MilestoneRecord {
+  over: string[];
+}
+
+export interface RunReport {
+  run_id: string;
+  status: string;
+  stop_reason: string | null;
+  goal: string;
+  task_kind: string | null;
+  created_at: string;
+  /** From the timeline; null when the run has none. */
+  kpis: Kpis | null;
+  rows: KpiRow[];
+  milestones: MilestoneReport[];
+  /** Verification that belongs to no milestone (the run-end tier2). */
+  run_verify: MilestoneVerify[];
+  notes: string[];
+}
+
+export interface Report {
+  store: string;
+  runs: RunReport[];
+  across: {
+    /** The runs whose timelines are pooled (every selected run that has one). */
+    run_ids: string[];
+    /** Null (and no rows) when no selected run has a timeline. */
+    kpis: Kpis | null;
+    rows: KpiRow[];
+  };
+}
+
+/**
+ * The report of the selected runs: per run its KPIs and milestones, across them the KPIs of
+ * the pooled samples, each against the targets. Reads nothing, prints nothing. Pure.
+ */
+export function buildReport(input: ReportInput): Report {
+  const { targets } = input;
+  const runs = input.runs.map((r) => buildRun(r, targets));
+  const withTimeline = input.runs.filter((r) => r.events !== null);
+  const run_ids = withTimeline.map((r) => r.run_id);
+  if (!withTimeline.length) return { store: input.store, runs, across: { run_ids, kpis: null, rows: [] } };
+  const kpis = computePooledKpis(withTimeline.map((r) => r.events!));
+  const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);
+  return { store: input.store, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)] } };
+}
+
+function buildRun(r: ReportRunInput, targets: KpiTargets): RunReport {
+  const base = { run_id: r.run_id, status: r.status, stop_reason: r.stop_reason, goal: r.goal, task_kind: r.task_kind, created_at: r.created_at };
+  if (r.events === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes: r.notes };
+  const kpis = computeKpis(r.events);
+  const bootstrap = isBootstrap(base) ? [kpis.total_s] : [];
+  return {
+    ...base,
+    kpis,
+    rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrap, targets)],
+    milestones: describeMilestones(r.events).map((m) => ({ ...m, over: overTargets(m, targets) })),
+    run_verify: describeRunVerification(r.events),
+    notes: r.notes,
+  };
+}
+
+/**
+ * The targets one milestone exceeds on its own: its time over the p90 target, its calls
+ * over the calls p90 target, a tier0 run over the tier0 p90 target, a tier1 run over the
+ * tier1 maximum. Pure.
+ */
+export function overTargets(m: MilestoneRecord, t: KpiTargets): string[] {
+  const over: string[] = [];
+  if (m.duration_s !== null && m.duration_s > t.milestone_p90_s) over.push('milestone_p90_s');
+  if (m.worker_calls > t.calls_p90) over.push('calls_p90');
+  const ran = (tier: string) => m.verify.filter((v) => v.tier === tier && !v.skipped).map((v) => v.duration_s);
+  if (ran('tier0').some((s) => s > t.tier0_p90_s)) over.push('tier0_p90_s');
+  if (ran('tier1').some((s) => s > t.tier1_max_s)) over.push('tier1_max_s');
+  return over;
+}
+
+/** A completed greenfield run is a bootstrap: its total time is judged against bootstrap_total_s. */
+function isBootstrap(r: { status: string; task_kind: string | null }): boolean {
+  return r.status === 'completed' && r.task_kind === 'greenfield';
+}

@@ -1,0 +1,48 @@
+import t from 'tap';
+import { statOf } from '../../engine/kpi/stats.js';
+import { bootstrapRow, kpiRows, renderKpiTable } from '../../engine/kpi/targets.js';
+import { computeKpis } from '../../engine/kpi/compute.js';
+import { targets } from './helpers/targets.js';
+
+t.test('statOf: median, nearest-rank p90, max, count', async (t) => {
+  const cases: [number[], ReturnType<typeof statOf>][] = [
+    [[], { median: null, p90: null, max: null, count: 0 }],
+    [[5], { median: 5, p90: 5, max: 5, count: 1 }],
+    [[3, 1], { median: 2, p90: 3, max: 3, count: 2 }],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100], { median: 6, p90: 10, max: 100, count: 11 }],
+    [[0.0004, 0.0006], { median: 0.001, p90: 0.001, max: 0.001, count: 2 }],
+  ];
+  for (const [values, want] of cases) t.strictSame(statOf(values), want, JSON.stringify(values));
+});
+
+t.test('tier1 max is the largest tier1 time, not its p90', async (t) => {
+  const k = computeKpis([]);
+  // Eleven runs: the nearest-rank p90 is the 10th value (10 s), the maximum 200 s.
+  k.verify_s.tier1 = statOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 200]);
+  const row = kpiRows(k, targets).find((r) => r.name === 'tier1 max (s)');
+  t.strictSame(row, { name: 'tier1 max (s)', value: 200, target: 120, ok: false });
+});
+
+t.test('a record written before max existed shows no tier1 max rather than a wrong one', async (t) => {
+  const k = computeKpis([]);
+  k.verify_s.tier1 = { median: 3, p90: 4, count: 2 };
+  t.strictSame(kpiRows(k, targets).find((r) => r.name === 'tier1 max (s)'), { name: 'tier1 max (s)', value: null, target: 120, ok: null });
+});
+
+t.test('rows judge ≤ target; no value, no judgement', async (t) => {
+  const k = computeKpis([]);
+  k.milestone_s = statOf([100, 400]);
+  const rows = kpiRows(k, targets);
+  t.strictSame(rows.slice(0, 2).map((r) => [r.value, r.ok]), [
+    [250, false],
+    [400, false],
+  ]);
+  t.strictSame(rows.find((r) => r.name === 'retry rate'), { name: 'retry rate', value: null, target: 0.2, ok: null });
+  t.strictSame(rows.find((r) => r.name === 'governance violations'), { name: 'governance violations', value: 0, target: 0, ok: true });
+  t.match(renderKpiTable(rows), /\| milestone time median \(s\) \| 250 \| ≤ 180 \| over \|\n/);
+});
+
+t.test('bootstrap: the longest completed greenfield run against bootstrap_total_s', async (t) => {
+  t.strictSame(bootstrapRow([900, 1600], targets), { name: 'bootstrap run total (s)', value: 1600, target: 1500, ok: false });
+  t.strictSame(bootstrapRow([], targets), { name: 'bootstrap run total (s)', value: null, target: 1500, ok: null });
+});
