@@ -12,6 +12,7 @@ import { runCheckpointStep } from './steps/checkpoint.js';
 import { runAdvanceStep } from './steps/advance.js';
 import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
+import { governChange } from './govern-call.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -86,6 +87,13 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       return { reason: 'interrupted', detail };
     }
 
+    // Verification and command steps run code the worker wrote: what it changed is governed
+    // like a worker call.
+    if (!('stop' in result) && (step.type === 'verify' || step.type === 'command')) {
+      const breach = await governChange(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`);
+      if (breach) result = { stop: breach.stop, detail: breach.detail, events: [...(result.events ?? []), breach.event] };
+    }
+
     if ('stop' in result) {
       rt.append(...(result.events ?? []), { type: 'step.stopped', ...fields, kind: step.type, stop_reason: result.stop, detail: result.detail, duration_ms: durationMs });
       return { reason: result.stop, detail: result.detail };
@@ -110,6 +118,12 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
     if (isWorkStep(step) && !(step.type === 'worker' && step.readOnly)) rt.state.head_sha = await headSha(rt.state.worktree);
     rt.persist();
   }
+}
+
+/** The log a verification or command step wrote (run-directory relative), if any. Pure. */
+function logOf(events: StepResult['events']): string | null {
+  for (const e of events ?? []) if ((e.type === 'verify.finished' || e.type === 'command.finished') && e.log) return e.log;
+  return null;
 }
 
 /** Send a step.done event to the machine. */

@@ -68,6 +68,9 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   try {
     const events = readTimeline(paths.timeline);
     const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
+    if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
+      return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
+    }
     if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
       return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
     }
@@ -137,14 +140,18 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
       } else {
         // 3. Otherwise the worktree goes back to the last persisted state; a change nobody
         // recorded (no step was running) is a hand edit.
-        const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped');
-        const interrupted = lastStepEvent?.type === 'step.started';
+        const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped' || e.type === 'step.stopped');
+        // A governance stop left the worktree as persisted (rolled back, or a checkpoint that
+        // committed nothing): a difference now is a hand edit. Any other stop inside a step
+        // may have left the step's own partial change, which is put back without asking.
+        const governed = lastStepEvent?.type === 'step.stopped' && (lastStepEvent.stop_reason === 'governance_violation' || lastStepEvent.stop_reason === 'framework_fix_needed');
+        const interrupted = lastStepEvent?.type === 'step.started' || (lastStepEvent?.type === 'step.stopped' && !governed);
         const current = await snapshotTree(state.worktree);
         if (!interrupted && state.worktree_tree && current !== state.worktree_tree) {
           handEdits = await listChangedFilesBetween(state.worktree, state.worktree_tree, current);
           if (!o.force) return refuse(`the worktree was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.worktree);
         }
-        if (interrupted) repeated = state.position.step;
+        if (interrupted || governed) repeated = state.position.step;
         if (current !== state.worktree_tree || (await headSha(state.worktree)) !== state.head_sha) {
           await restoreWorktreeState(state.worktree, state.head_sha, state.worktree_tree);
           restored = state.worktree_tree;

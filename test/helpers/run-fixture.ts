@@ -21,6 +21,8 @@ export interface AgentScript {
   appends?: Record<string, Record<string, string>>;
   /** Calls that commit in their worktree on their own. */
   commit?: Record<string, number>;
+  /** Calls that send a signal to the engine that started them. */
+  signal_parent?: Record<string, string>;
 }
 
 export const twoMilestones: AgentScript = {

@@ -138,3 +138,55 @@ t.test('a worker that commits on its own moves the branch back', async (t) => {
   t.same(violation.violations, [{ path: '.git/HEAD', rule: 'protected', pattern: '.git/**' }]);
   t.equal(f.git('rev-parse', 'engine/commit'), f.git('rev-parse', 'main'), 'the branch is back where the run started');
 });
+
+t.test('code the worker wrote and verification runs is governed too: a protected write is caught', async (t) => {
+  const script = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n', 'src/check.sh': 'mkdir -p secrets && echo pwned > secrets/key.txt\n' } } };
+  const policy = { governance: { protected: ['secrets/**'] }, verification: { tiers: { tier0: { commands: ['sh src/check.sh'] } } } };
+  const { f, r, violation, events } = runWith(t, { script, policy, id: 'verify' });
+  t.equal(r.code, 3, r.stderr);
+  t.equal(violation.step, 'verify');
+  t.match(violation.call, /^verify\/\d{4}-tier0\.log$/, 'the source is the verification log');
+  t.same(violation.violations, [{ path: 'secrets/key.txt', rule: 'protected', pattern: 'secrets/**' }]);
+  t.notOk(existsSync(path.join(worktree(f.repo, 'verify'), 'secrets', 'key.txt')), 'rolled back');
+  t.ok(existsSync(path.join(worktree(f.repo, 'verify'), 'src', 'check.sh')), "the worker's own allowed change stays: only the verification's is undone");
+  t.notOk(events.some((e) => e.type === 'checkpoint.created'), 'nothing was committed');
+});
+
+t.test('attempted.patch keeps the bytes as they were, in any encoding', async (t) => {
+  const latin1 = Buffer.from('caf\xe9 cr\xe8me\n', 'latin1');
+  const script = { ...twoMilestones, writes: { 'implement#1#1': { 'docs/menu.txt': `base64:${latin1.toString('base64')}` } } };
+  const { f, r, dir } = runWith(t, { script, policy: { governance: { allowed_roots: ['src/**'] } }, id: 'bytes' });
+  t.equal(r.code, 3, r.stderr);
+  f.git('apply', path.join(dir, 'attempted.patch'));
+  t.ok(readFileSync(path.join(f.repo, 'docs', 'menu.txt')).equals(latin1), 'the applied patch gives back the exact bytes');
+});
+
+t.test('a worker that forges a record and then signals the engine: the record is still put back', async (t) => {
+  const id = 'sig';
+  const script = {
+    ...twoMilestones,
+    appends: { 'implement#1#1': { [`../../runs/${id}/timeline.jsonl`]: '{"seq": 999, "type": "forged"}\n' } },
+    signal_parent: { 'implement#1#1': 'SIGTERM' },
+  };
+  const { r, events, last } = runWith(t, { script, id });
+  t.equal(r.code, 130, r.stderr);
+  t.equal(last.stop_reason, 'interrupted');
+  t.notOk(events.some((e) => e.type === 'forged'), 'the forged line is gone');
+  t.same(events.map((e) => e.seq), events.map((_, i) => i + 1));
+});
+
+t.test('after a governance stop the worktree is as persisted: an edit made since is a hand edit', async (t) => {
+  const deps = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n', 'package-lock.json': '{}\n' }, '2': { 'src/b.txt': 'beta\n' } } };
+  const { f, r } = runWith(t, { script: deps, id: 'hand' });
+  t.equal(r.code, 3, r.stderr);
+  const wt = worktree(f.repo, 'hand');
+  writeFileSync(path.join(wt, 'manual.txt'), 'mine\n');
+  const refused = engine(['resume', 'hand', '--repo', f.repo, '--no-progress', '--set', 'governance.allow_deps=true'], { cwd: f.dir });
+  t.equal(refused.code, 2, 'refused, not silently discarded');
+  t.match(refused.stderr, /changed by hand since the run stopped: manual\.txt/);
+  t.ok(existsSync(path.join(wt, 'manual.txt')), 'the edit is still there');
+  const forced = engine(['resume', 'hand', '--repo', f.repo, '--no-progress', '--set', 'governance.allow_deps=true', '--force'], { cwd: f.dir });
+  t.equal(forced.code, 0, forced.stderr);
+  const resumed = readJsonl(path.join(runDir(f.repo, 'hand'), 'timeline.jsonl')).find((e) => e.type === 'run.resumed');
+  t.match(resumed, { forced: true, hand_edits: ['manual.txt'], repeated_step: 'implement' });
+});

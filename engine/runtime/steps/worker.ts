@@ -7,7 +7,7 @@ import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
-import { governCall } from '../govern-call.js';
+import { governChange } from '../govern-call.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -34,10 +34,10 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     }
     const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError });
     // Whatever the call's outcome: a failed worker may have written where it must not too.
-    if (!rt.signal.aborted) {
-      const breach = await governCall(rt, step, ctx, call.callRel);
-      if (breach) return { ...breach, events };
-    }
+    // Interrupted (possibly by the worker itself), the records are still checked; the tree
+    // is put back by resume anyway.
+    const breach = await governChange(rt, step, ctx, call.callRel, { tree: !rt.signal.aborted });
+    if (breach) return { stop: breach.stop, detail: breach.detail, events: [...events, breach.event] };
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
