@@ -53,7 +53,7 @@ export function fastGate(changes: RunContext['changes'], policy: RunPolicy, hist
   if (files > g.max_files) return { ok: false, why: `${files} files changed, more than tier0_fast.max_files ${g.max_files}` };
   if (loc > g.max_loc) return { ok: false, why: `${loc} lines changed, more than tier0_fast.max_loc ${g.max_loc}` };
   if (riskFired) return { ok: false, why: 'a risk trigger fired' };
-  const recent = history.slice(-need);
+  const recent = need === 0 ? [] : history.slice(-need);
   if (recent.length < need) return { ok: false, why: `${history.length} finished run(s) on this repo, tier0_fast.require_green_runs is ${need}` };
   const red = recent.find((r) => r.stop_reason !== 'completed');
   if (red) return { ok: false, why: `run ${red.run_id} ended ${red.stop_reason ?? 'without a stop reason'}; the last ${need} must have completed` };

@@ -35,6 +35,11 @@ t.test('each gate that fails keeps tier0 and is named', async (t) => {
   }
   t.equal(selectTier('auto', changes(1, 1), policy(), [{ run_id: 'old', stop_reason: 'parse_failed' }, ...green(3)]).tier, 'tier0_fast', 'only the last N count');
   t.equal(selectTier('auto', changes(1, 1), policy((p) => (p.tier0_fast.require_green_runs = 0)), []).tier, 'tier0_fast', 'require_green_runs 0 needs no history');
+  t.equal(
+    selectTier('auto', changes(1, 1), policy((p) => (p.tier0_fast.require_green_runs = 0)), [{ run_id: 'red', stop_reason: 'verification_failed' }]).tier,
+    'tier0_fast',
+    'and ignores a red history',
+  );
 });
 
 t.test('risk triggers keep tier0_fast out and raise the tier they name', async (t) => {
