@@ -96,4 +96,8 @@ t.test('bad input: no task, a bad task file, an empty directory, a bad --repeat 
   const missing = engine(['suite', 'nope.task.yaml'], { cwd: dir });
   t.equal(missing.code, 2);
   t.match(missing.stderr, /nope.task.yaml/);
+  const pipeline = engine(['suite', hostile, '--pipeline', 'nope.pipeline.yaml'], { cwd: dir });
+  t.equal(pipeline.code, 2, 'an unreadable pipeline is invalid input');
+  t.match(pipeline.stderr, /nope.pipeline.yaml.*E_FILE/);
+  t.notMatch(pipeline.stderr, /scratch repos under/, 'nothing ran');
 });

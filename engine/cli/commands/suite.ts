@@ -40,7 +40,12 @@ export const suiteCommand: Command = {
     const { renderRunLine, renderSuite } = await import('../../suite/render-suite.js');
     const { interruptSignal } = await import('./run-output.js');
 
-    const { tasks, diagnostics } = await loadSuiteTasks(args.positionals, io.cwd);
+    const { loadPipeline } = await import('../../config/load-typed.js');
+    const pipeline = await loadPipeline(pipelineFile);
+    const loadedTasks = await loadSuiteTasks(args.positionals, io.cwd);
+    const { tasks } = loadedTasks;
+    // Every input is checked before a scratch repo is made: the pipeline, then each task.
+    const diagnostics = [...pipeline.diagnostics, ...loadedTasks.diagnostics];
     if (diagnostics.some((d) => d.severity === 'error')) {
       if (json) io.stdout(`${JSON.stringify({ schema_version: schemaVersion, engine_version: engineVersion, tasks: [], diagnostics }, null, 2)}\n`);
       else for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
