@@ -44,15 +44,29 @@ export function renderDoctorText(report: DoctorReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The last line of the text output. Pure. */
+/** The last line of the text output: what blocks, and what it would do to a run. Pure. */
 export function renderVerdictLine(checks: readonly Finding[]): string {
   const blocks = blockingFindings(checks);
   const warns = checks.filter((c) => c.status === 'warn');
   if (blocks.length) {
-    return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'} (${blocks.map((c) => c.id).join(', ')}); a run would stop doctor_blocked until ${blocks.length === 1 ? 'it is' : 'they are'} fixed`;
+    const effects = new Map<string, string[]>();
+    for (const c of blocks) effects.set(runEffect(c.id), [...(effects.get(runEffect(c.id)) ?? []), c.id]);
+    const said = [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ');
+    return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'}; ${said}`;
   }
   if (warns.length) return `doctor: ok with ${warns.length} warning${warns.length === 1 ? '' : 's'} (${warns.map((c) => c.id).join(', ')}); nothing blocks a run`;
   return `doctor: ok (${checks.length} checks)`;
+}
+
+/**
+ * What a blocking check does to `engine run`: the run preflight stops the run for git and the
+ * workers; bad config and a directory that is no repo are refused as input; anything else
+ * (verification programs, the store, a probe) makes the run fail when it gets there. Pure.
+ */
+function runEffect(id: string): string {
+  if (id === 'git' || id.startsWith('worker.')) return 'a run would stop doctor_blocked (exit 4)';
+  if (id === 'repo' || id === 'pipeline' || id === 'policy') return 'a run would be refused (exit 2)';
+  return 'a run would fail when it gets there';
 }
 
 /** The `--json` document. Pure. */

@@ -53,7 +53,7 @@ t.test('a worker whose bin does not exist blocks, naming the worker and the bin'
   t.equal(r.code, 4, r.stdout + r.stderr);
   t.match(r.stdout, /^block +worker\.reviewer +worker reviewer \(claude\): bin \/nonexistent\/bin\/claude not found \(hint: fix workers\.reviewer\.bin/m);
   t.equal(statusOf(r.stdout, 'worker.planner'), 'ok', 'the other workers are still checked');
-  t.match(r.stdout, /doctor: blocked by 1 check \(worker\.reviewer\)/);
+  t.match(r.stdout, /doctor: blocked by 1 check; a run would stop doctor_blocked \(exit 4\) \(worker\.reviewer\)/);
 });
 
 t.test('a verification command whose program is missing blocks', async (t) => {

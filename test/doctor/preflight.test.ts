@@ -33,6 +33,10 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   const env = JSON.parse(readFileSync(path.join(runDir, 'env.json'), 'utf8'));
   t.same(env.workers.implementer, { plugin: 'codex', bin: 'codex', version: null }, 'env.json records what was found');
   t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /run `engine doctor .*` for details/);
+
+  const resumed = engine(['resume', 'blocked', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(resumed.code, 2, 'a blocked run never started: resume refuses it');
+  t.match(resumed.stderr, /E_RESUME run blocked stopped doctor_blocked before its first step; fix what `engine doctor` reports and start a new run/);
 });
 
 t.test('--json: the blocked run still ends with run.finished', async (t) => {

@@ -30,14 +30,18 @@ t.test('text: one line per check, details indented, hints only where something i
   t.match(lines[1], /^warn {3}verify\.tier0 +tier0 has no commands \(hint: set commands\)$/);
   t.match(lines[2], /^block {2}worker\.planner +bin \/x\/claude not found \(hint: fix workers\.planner\.bin\)$/);
   t.match(lines[3], /^ {10,}detail one$/);
-  t.match(lines[4], /^doctor: blocked by 1 check \(worker\.planner\)/);
+  t.equal(lines[4], "doctor: blocked by 1 check; a run would stop doctor_blocked (exit 4) (worker.planner)");
   t.notMatch(renderDoctorText(report([finding('git', 'ok', 'git 2.39', 'never shown')])), /never shown/);
 });
 
 t.test('the verdict line', async (t) => {
   t.equal(renderVerdictLine([ok, ok]), 'doctor: ok (2 checks)');
   t.match(renderVerdictLine([ok, warn]), /^doctor: ok with 1 warning \(verify\.tier0\); nothing blocks a run$/);
-  t.match(renderVerdictLine([block, { ...block, id: 'git' }]), /^doctor: blocked by 2 checks \(worker\.planner, git\)/);
+  t.equal(renderVerdictLine([block, { ...block, id: 'git' }]), 'doctor: blocked by 2 checks; a run would stop doctor_blocked (exit 4) (worker.planner, git)');
+  t.equal(
+    renderVerdictLine([{ ...block, id: 'repo' }, { ...block, id: 'verify.tier0' }, { ...block, id: 'worker.x' }]),
+    'doctor: blocked by 3 checks; a run would be refused (exit 2) (repo); a run would fail when it gets there (verify.tier0); a run would stop doctor_blocked (exit 4) (worker.x)',
+  );
 });
 
 t.test('the JSON document', async (t) => {
