@@ -1,4 +1,5 @@
 import type { KpiRow } from '../kpi/targets.js';
+import { printable } from '../util/printable.js';
 import type { Report, RunReport } from './build-report.js';
 import {
   describeOtherKpis,
@@ -26,7 +27,7 @@ import { formatTable } from './format-table.js';
  * nothing a worker or user wrote can drive the terminal. Pure.
  */
 export function renderText(report: Report): string {
-  return renderLines(report).replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+  return printable(renderLines(report));
 }
 
 function renderLines(report: Report): string {

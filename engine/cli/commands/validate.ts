@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Diagnostic } from '../../config/diagnostics.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
+import { printable } from '../../util/printable.js';
 
 /** `engine validate <file>...`: parse, schema and rule checks of config files of any kind. */
 export const validateCommand: Command = {
@@ -37,7 +38,7 @@ export const validateCommand: Command = {
 
 /** Diagnostics to stderr, one line each (`path:line:col: error CODE message (hint)`). */
 export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) io.stderr(`${printable(formatDiagnostic(d))}\n`);
 }
 
 /** One JSON document on stdout. */
