@@ -5,10 +5,10 @@
 // V8 code cache kept next to it, one per Node version and architecture, so what a `validate`
 // runs is not parsed again. Under --enable-source-maps the bundle is required as a module
 // instead (Node applies source maps to modules only), so stack traces name engine/*.ts.
-// Without the bundle (a plain `tsc` build) or with ENGINE_NO_BUNDLE=1, the ES modules in
-// dist/ run instead.
+// Without a current bundle (a plain `tsc` build, or one newer than the bundle) or with
+// ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead.
 'use strict';
-const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -18,10 +18,22 @@ const bundle = path.join(dist, 'engine.cjs');
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 async function start() {
-  const useBundle = !process.env.ENGINE_NO_BUNDLE && dynamicImport && existsSync(bundle);
+  const useBundle = !process.env.ENGINE_NO_BUNDLE && dynamicImport && bundleIsCurrent();
   const cli = !useBundle ? await import('../dist/engine/cli/main.js') : askedForSourceMaps() ? require(bundle) : loadBundle();
   process.exitCode = await cli.runCli(process.argv.slice(2));
   if (cli.afterRun) cli.afterRun();
+}
+
+/**
+ * The bundle exists and is not older than the modules it was made from: a bare `tsc` over an
+ * earlier full build updates dist/engine/ only, and then the modules are what is current.
+ */
+function bundleIsCurrent() {
+  try {
+    return statSync(bundle).mtimeMs >= statSync(path.join(dist, 'engine', 'cli', 'main.js')).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 /** --enable-source-maps given (NODE_V8_COVERAGE also turns source maps on; it is not asking). */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ const cacheName = `${process.version}-${process.arch}.bin`;
 function copyPackage(t: { teardown(fn: () => void): void }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-launcher-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
+  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true, preserveTimestamps: true });
   cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
   rmSync(path.join(dir, 'dist', 'code-cache'), { recursive: true, force: true });
   mkdirSync(path.join(dir, 'node_modules'));
@@ -93,6 +93,15 @@ t.test('without the bundle (a plain tsc build) the ES modules run', async (t) =>
   t.equal(r.code, 0, r.err);
   t.match(r.out, /ok pipelines\/default.pipeline.yaml/);
   t.notOk(existsSync(cacheDir), 'no code cache without a bundle');
+});
+
+t.test('a bundle older than the modules (a bare tsc since) is not used', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t);
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(path.join(dir, 'dist', 'engine', 'cli', 'main.js'), later, later);
+  const r = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.notOk(existsSync(cacheDir), 'the modules ran: no code cache was written for the stale bundle');
 });
 
 t.test('the shipped schemas are validated without compiling them; a changed schema is compiled', async (t) => {
