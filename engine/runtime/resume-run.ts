@@ -21,6 +21,7 @@ import { openRuntime } from './open-runtime.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, versionsOf } from './start-run.js';
+import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { restoreWorktreeState } from './restore-tree.js';
 import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock } from './run-lock.js';
@@ -93,7 +94,8 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
     const model = scenario ? await startScenarioModel(scenario, dir) : null;
     try {
       const oldPrint = JSON.parse(readFileSync(paths.env, 'utf8')) as Record<string, unknown>;
-      const newPrint = await fingerprint(ir, model?.origin ?? null, o.processEnv, pipelineFile);
+      const workers = fingerprintWorkers(await gatherWorkerFacts(ir, path.dirname(pipelineFile), o.processEnv, state.repo));
+      const newPrint = fingerprint(ir, model?.origin ?? null, pipelineFile, workers);
       const changed = fingerprintChanges(oldPrint, newPrint);
       if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
 

@@ -20,13 +20,12 @@ import { defaultStoreDir, runPaths } from './run-dir.js';
 import { openRuntime } from './open-runtime.js';
 import { driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
-import { detectWorkerVersions } from './steps/call-worker.js';
 import { startScenarioModel } from './scenario-model.js';
 import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from './run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
-import { fingerprintWorkers } from '../doctor/check-workers.js';
+import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { LoopEnd } from './loop.js';
@@ -115,7 +114,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     });
     // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
     const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo);
-    const print = await fingerprint(ir, rt.modelEndpoint, o.processEnv, pipelineFile, fingerprintWorkers(preflight.facts));
+    const print = fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts));
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
     writeFileAtomic(paths.env, envText);
@@ -225,12 +224,16 @@ function initialState(i: InitialStateInput): RunState {
 }
 
 /** Each worker's CLI version from a fingerprint. Pure. */
-export function versionsOf(print: Awaited<ReturnType<typeof fingerprint>>): Record<string, string | null> {
+export function versionsOf(print: ReturnType<typeof fingerprint>): Record<string, string | null> {
   return Object.fromEntries(Object.entries(print.workers).map(([name, w]) => [name, w.version]));
 }
 
-/** env.json: what resume compares before continuing a run. Impure (runs `--version`). */
-export async function fingerprint(ir: CompiledPipeline, endpoint: string | null, env: NodeJS.ProcessEnv, pipelineFile: string, workers?: Awaited<ReturnType<typeof detectWorkerVersions>>) {
+/**
+ * env.json: what resume compares before continuing a run. The workers' facts are the
+ * doctor's (`gatherWorkerFacts`), gathered by the caller: start shares them with its
+ * preflight, resume gathers them the same way. Impure only through the caller's facts.
+ */
+export function fingerprint(ir: CompiledPipeline, endpoint: string | null, pipelineFile: string, workers: ReturnType<typeof fingerprintWorkers>) {
   return {
     schema_version: schemaVersion,
     os: `${os.platform()} ${os.release()} ${os.arch()}`,
@@ -239,7 +242,7 @@ export async function fingerprint(ir: CompiledPipeline, endpoint: string | null,
     contract_version: contractVersion,
     pipeline_hash: ir.hash,
     pipeline_file: pipelineFile,
-    workers: workers ?? (await detectWorkerVersions(ir, path.dirname(pipelineFile), env)),
+    workers,
     model_endpoint: endpoint ? 'scripted' : null,
   };
 }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { CompiledPipeline, IrStep, WorkerPhase } from '../../compile/ir.js';
+import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
 import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
 import { renderPrompt } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
-import type { Phase, Usage, WorkerPlugin } from '../../workers/types.js';
+import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
 import { gitText } from '../../git/run-git.js';
 import type { RunContext } from '../context.js';
@@ -139,20 +139,3 @@ async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallR
   };
 }
 
-/** Each worker's plugin and CLI version, for env.json. Impure (runs `--version`). */
-export async function detectWorkerVersions(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv): Promise<Record<string, { plugin: string; bin: string | null; version: string | null }>> {
-  const out: Record<string, { plugin: string; bin: string | null; version: string | null }> = {};
-  for (const name of Object.keys(ir.workers).sort()) {
-    const spec = ir.workers[name]!;
-    let plugin: WorkerPlugin;
-    try {
-      plugin = await resolveWorkerPlugin(spec, pipelineDir);
-    } catch {
-      out[name] = { plugin: spec.use, bin: null, version: null };
-      continue;
-    }
-    const bin = plugin.resolveBin(spec, packageRoot);
-    out[name] = { plugin: spec.use, bin: path.basename(bin), version: await plugin.detectVersion({ bin, env }).catch(() => null) };
-  }
-  return out;
-}
