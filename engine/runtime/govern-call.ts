@@ -2,7 +2,6 @@ import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import type { IrStep } from '../compile/ir.js';
-import { parseNameStatus } from '../git/changes.js';
 import { EMPTY_TREE, headSha } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -11,6 +10,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from './context.js';
 import { restoreWorktreeState } from './restore-tree.js';
+import { listChangedFilesBetween } from './tree-diff.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 
@@ -52,7 +52,8 @@ export async function governChange(
   const tree = checkTree ? await snapshotTree(worktree) : baseTree;
   const violations: Violation[] = [];
   if (checkTree) {
-    const changed = tree === baseTree ? [] : await changedPaths(worktree, baseTree, tree);
+    // Without rename detection a rename is a deletion and an addition: both paths are checked.
+    const changed = tree === baseTree ? [] : await listChangedFilesBetween(worktree, baseTree, tree);
     violations.push(...checkChanges(changed, governanceRules(rt, step)));
     // A commit made in the worktree by anything but the engine moves the run's branch, which
     // only the engine's checkpoints do.
@@ -86,12 +87,6 @@ export function governanceRules(rt: Runtime, step: IrStep): GovernanceRules {
     ownRepo: samePath(rt.repo, packageRoot),
     readOnly: step.readOnly,
   };
-}
-
-/** Paths that differ between two trees, both sides of a rename. */
-async function changedPaths(worktree: string, from: string, to: string): Promise<string[]> {
-  const { stdout } = await runGit(worktree, ['diff-tree', '-r', '-z', '--name-status', '-M', from, to]);
-  return parseNameStatus(stdout).flatMap((f) => (f.from ? [f.from, f.path] : [f.path]));
 }
 
 /**

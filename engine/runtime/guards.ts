@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { firedRiskTriggers } from './select-tier.js';
 import type { RunContext } from './context.js';
 import type { GuardName } from './guard-names.js';
 import type { RunPolicy } from './types.js';
@@ -58,10 +59,8 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (!c) return no('the change is unknown');
   if (c.files > a.max_files) return no(`${c.files} files changed (max ${a.max_files})`);
   if (c.loc > a.max_loc) return no(`${c.loc} lines changed (max ${a.max_loc})`);
-  for (const trigger of policy.verification.risk_triggers) {
-    const hit = c.paths.find((p) => picomatch(trigger.paths, { dot: true })(p));
-    if (hit) return no(`risk trigger ${trigger.name} fired on ${hit}`);
-  }
+  const [fired] = firedRiskTriggers(c.paths, policy);
+  if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];
   const unexpected = c.new_paths.find((p) => !expected.includes(p));
   if (unexpected) return no(`new file ${unexpected} was not in the plan`);

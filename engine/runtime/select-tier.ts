@@ -20,8 +20,7 @@ export interface PastRun {
  * A risk trigger that names a higher tier raises either. Pure.
  */
 export function selectTier(stepTier: IrStep['tier'], changes: RunContext['changes'], policy: RunPolicy, history: readonly PastRun[]): { tier: VerifyTier; reason: string } {
-  const paths = changes?.paths ?? [];
-  const fired = policy.verification.risk_triggers.map((t) => ({ trigger: t, hit: paths.find((p) => picomatch(t.paths, { dot: true })(p)) })).filter((f) => f.hit !== undefined);
+  const fired = firedRiskTriggers(changes?.paths ?? [], policy);
   let tier: VerifyTier;
   let reason: string;
   if (stepTier === 'auto' || stepTier === undefined) {
@@ -40,6 +39,20 @@ export function selectTier(stepTier: IrStep['tier'], changes: RunContext['change
     }
   }
   return { tier, reason };
+}
+
+/**
+ * The risk triggers that fire on these paths, in policy order, each with the first path it
+ * matched. Verification tiers and the auto-approve guardrail read the same list. Pure.
+ */
+export function firedRiskTriggers(paths: readonly string[], policy: RunPolicy): { trigger: RunPolicy['verification']['risk_triggers'][number]; hit: string }[] {
+  const fired: { trigger: RunPolicy['verification']['risk_triggers'][number]; hit: string }[] = [];
+  for (const trigger of policy.verification.risk_triggers) {
+    const matches = picomatch(trigger.paths, { dot: true });
+    const hit = paths.find((p) => matches(p));
+    if (hit !== undefined) fired.push({ trigger, hit });
+  }
+  return fired;
 }
 
 /** Whether tier0_fast may stand in for tier0, with the first gate that fails or why all hold. Pure. */
