@@ -29,20 +29,14 @@ export interface MilestoneReport extends MilestoneRecord {
   over: string[];
 }
 
-export interface RunReport {
-  run_id: string;
-  status: string;
-  stop_reason: string | null;
-  goal: string;
-  task_kind: string | null;
-  created_at: string;
+/** A run's input fields as read (but its events), with what the report derives from them. */
+export interface RunReport extends Omit<ReportRunInput, 'events'> {
   /** From the timeline; null when the run has none. */
   kpis: Kpis | null;
   rows: KpiRow[];
   milestones: MilestoneReport[];
   /** Verification that belongs to no milestone (the run-end tier2). */
   run_verify: MilestoneVerify[];
-  notes: string[];
 }
 
 export interface Report {
@@ -73,17 +67,17 @@ export function buildReport(input: ReportInput): Report {
 }
 
 function buildRun(r: ReportRunInput, targets: KpiTargets): RunReport {
-  const base = { run_id: r.run_id, status: r.status, stop_reason: r.stop_reason, goal: r.goal, task_kind: r.task_kind, created_at: r.created_at };
-  if (r.events === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes: r.notes };
-  const kpis = computeKpis(r.events);
+  const { events, notes, ...base } = r;
+  if (events === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes };
+  const kpis = computeKpis(events);
   const bootstrap = isBootstrap(base) ? [kpis.total_s] : [];
   return {
     ...base,
     kpis,
     rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrap, targets)],
-    milestones: describeMilestones(r.events).map((m) => ({ ...m, over: overTargets(m, targets) })),
-    run_verify: describeRunVerification(r.events),
-    notes: r.notes,
+    milestones: describeMilestones(events).map((m) => ({ ...m, over: overTargets(m, targets) })),
+    run_verify: describeRunVerification(events),
+    notes,
   };
 }
 

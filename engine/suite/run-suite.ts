@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
 import { loadTask } from '../config/load-typed.js';
 import { ensureGitRepo } from '../git/repo.js';
+import { runGit } from '../git/run-git.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
@@ -142,9 +142,9 @@ async function prepareRepo(dir: string, task: SuiteTask): Promise<string> {
   const { root: repo } = await ensureGitRepo(dir);
   if (task.kind !== 'incremental') return repo;
   writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
-  const env = { ...process.env, GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, env, stdio: 'ignore' });
-  git('add', 'README.md');
-  git('commit', '-q', '--no-verify', '-m', 'suite: starting point');
+  const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+  const identity = ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false'];
+  await runGit(repo, ['add', 'README.md']);
+  await runGit(repo, [...identity, 'commit', '-q', '--no-verify', '-m', 'suite: starting point'], { env });
   return repo;
 }

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, int, str, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { formatDiagnostic } from '../../config/diagnostics.js';
 import { packageRoot } from '../../paths.js';
 import { engineVersion, schemaVersion } from '../../version.js';
+import { printDiagnostics, printJson } from './validate.js';
 
 /**
  * `engine suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]`: every task (a
@@ -47,8 +47,8 @@ export const suiteCommand: Command = {
     // Every input is checked before a scratch repo is made: the pipeline, then each task.
     const diagnostics = [...pipeline.diagnostics, ...loadedTasks.diagnostics];
     if (diagnostics.some((d) => d.severity === 'error')) {
-      if (json) io.stdout(`${JSON.stringify({ schema_version: schemaVersion, engine_version: engineVersion, tasks: [], diagnostics }, null, 2)}\n`);
-      else for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+      if (json) printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, tasks: [], diagnostics });
+      else printDiagnostics(io, diagnostics);
       return EXIT.invalid;
     }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
@@ -69,7 +69,7 @@ export const suiteCommand: Command = {
       });
       const passed = results.filter((r) => r.ok).length;
       if (json) {
-        io.stdout(`${JSON.stringify({ schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, passed, failed: results.length - passed }, null, 2)}\n`);
+        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, passed, failed: results.length - passed });
       } else {
         io.stdout(renderSuite(results, repeat, base));
       }
