@@ -1,39 +1,50 @@
 /**
- * The target repo: a git working tree, `.engine/` kept out of git, a writable run store.
- * Impure (runs git, checks the file system); creates nothing.
+ * The target repo: a git working tree, a writable run store, and where the run's workspace
+ * will be (outside the repo). Impure (runs git, checks the file system); creates nothing.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
-import { findRepoRoot, headSha } from '../git/repo.js';
-import { runGit } from '../git/run-git.js';
+import { headSha, locateRepo } from '../git/repo.js';
+import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
 import { finding, type Finding } from './types.js';
 
 /**
- * `repo`, `repo.exclude` and `store`. When `dir` is not a git working tree only `repo` is
+ * `repo`, `store` and `workspaces`. When `dir` is not a git working tree only `repo` is
  * returned (a block: `engine run` refuses such a directory). Resolves with the repo root.
  */
-export async function checkRepo(dir: string, storeDir: string | null): Promise<{ root: string | null; findings: Finding[] }> {
+export async function checkRepo(dir: string, storeDir: string | null, env: NodeJS.ProcessEnv = process.env): Promise<{ root: string | null; findings: Finding[] }> {
   let root: string;
+  let repo;
   try {
-    root = await findRepoRoot(dir);
+    repo = await locateRepo(dir);
+    root = repo.top;
   } catch (e) {
     return {
       root: null,
       findings: [finding('repo', 'block', `${(e as Error).message.split(';')[0]}: \`engine run\` refuses it`, `run \`git init\` in ${dir} (a run in a repo without commits starts an orphan branch), or pass the repo with --repo`)],
     };
   }
-  const head = await headSha(root);
+  const head = await headSha(repo);
   const findings = [finding('repo', 'ok', head ? `git repo ${root} (HEAD ${head.slice(0, 12)})` : `git repo ${root}, no commits yet: a run starts an orphan branch from an empty tree`)];
-  findings.push(await checkExcluded(root));
   findings.push(checkStoreWritable(storeDir ?? path.join(root, '.engine', 'runs')));
+  findings.push(checkWorkspaces(repoWorkspacesDir(workspacesRoot(env), root)));
   return { root, findings };
 }
 
-/** `.engine/` ignored by git (info/exclude or a .gitignore). A warning: every run adds it. */
-async function checkExcluded(root: string): Promise<Finding> {
-  const { exitCode } = await runGit(root, ['check-ignore', '-q', '.engine/'], { okCodes: [1] });
-  if (exitCode === 0) return finding('repo.exclude', 'ok', '.engine/ is excluded from git');
-  return finding('repo.exclude', 'warn', '.engine/ is not excluded from git yet, so run records would show as untracked files', '`engine run` adds /.engine/ to .git/info/exclude before its first step; `engine init` does it now');
+/** Where this repo's workspaces go (outside the repo), writable by this user. Pure but for fs checks. */
+export function checkWorkspaces(dir: string): Finding {
+  let at = dir;
+  while (!existsSync(at)) {
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  try {
+    accessSync(at, constants.W_OK);
+  } catch {
+    return finding('workspaces', 'block', `runs cannot create their workspaces in ${dir} (${at} refuses writes)`, 'set ENGINE_HOME (or XDG_STATE_HOME) to a writable directory, or pass `engine run --workspaces DIR`');
+  }
+  return finding('workspaces', 'ok', `workspaces go to ${dir}, outside the repository`);
 }
 
 /** The run store (or its nearest existing parent) writable by this user. Pure but for fs checks. */

@@ -100,9 +100,13 @@ export interface EventRunStarted {
    */
   branch: string;
   /**
-   * The run's worktree (absolute).
+   * The run's workspace (absolute), outside the user's repository.
    */
-  worktree: string;
+  workspace: string;
+  /**
+   * Git-ignored paths of the user's checkout the workspace sees through links (read-only to workers).
+   */
+  shared?: string[];
   /**
    * Commit the branch starts from; null for an orphan branch.
    */
@@ -150,7 +154,7 @@ export interface EventRunResumed {
    */
   checkpoint: string | null;
   /**
-   * Tree the worktree was restored to before repeating the step, or null when nothing was restored.
+   * Tree the workspace was restored to before repeating the step, or null when nothing was restored.
    */
   restored_tree: string | null;
   /**
@@ -493,7 +497,7 @@ export interface EventStepFinished {
    */
   patch: {};
   /**
-   * Git tree of the worktree after the step.
+   * Git tree of the workspace after the step.
    */
   tree: string | null;
 }
@@ -1178,18 +1182,18 @@ export interface EventGovernanceViolation {
    */
   call: string;
   /**
-   * One entry per offending path: a commit of the worker's own first (.git/HEAD), then the worktree's paths sorted, then the run store's records.
+   * One entry per offending path: the workspace's paths sorted, then the link, gitlink and path-name findings, then changes outside the workspace (the user's repo, shared paths, the engine's install and git dir), then the run store's records.
    *
    * @minItems 1
    */
   violations: [
     {
       /**
-       * Repo-relative path; for run_store, the record's path in the run directory.
+       * Repo-relative path; for run_store, the record's path in the run directory; for user_repo, engine_git and engine_install, the path inside that directory; for shared_path, the repo-relative path in the user's checkout.
        */
       path: string;
       /**
-       * The rule the change broke.
+       * The rule the change broke: symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed).
        */
       rule:
         | 'read_only'
@@ -1197,7 +1201,14 @@ export interface EventGovernanceViolation {
         | 'framework_path'
         | 'dependency_file'
         | 'outside_allowed_roots'
-        | 'run_store';
+        | 'run_store'
+        | 'symlink_escape'
+        | 'gitlink'
+        | 'control_characters'
+        | 'user_repo'
+        | 'engine_install'
+        | 'engine_git'
+        | 'shared_path';
       /**
        * The glob that matched (protected, framework path, dependency file), or null.
        */
@@ -1205,11 +1216,11 @@ export interface EventGovernanceViolation {
     },
     ...{
       /**
-       * Repo-relative path; for run_store, the record's path in the run directory.
+       * Repo-relative path; for run_store, the record's path in the run directory; for user_repo, engine_git and engine_install, the path inside that directory; for shared_path, the repo-relative path in the user's checkout.
        */
       path: string;
       /**
-       * The rule the change broke.
+       * The rule the change broke: symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed).
        */
       rule:
         | 'read_only'
@@ -1217,7 +1228,14 @@ export interface EventGovernanceViolation {
         | 'framework_path'
         | 'dependency_file'
         | 'outside_allowed_roots'
-        | 'run_store';
+        | 'run_store'
+        | 'symlink_escape'
+        | 'gitlink'
+        | 'control_characters'
+        | 'user_repo'
+        | 'engine_install'
+        | 'engine_git'
+        | 'shared_path';
       /**
        * The glob that matched (protected, framework path, dependency file), or null.
        */
@@ -1225,7 +1243,7 @@ export interface EventGovernanceViolation {
     }[]
   ];
   /**
-   * The rolled-back change of the worktree as a binary git patch in the run directory (attempted.patch), or null when the worktree was not changed.
+   * The rolled-back change of the workspace as a binary git patch in the run directory (attempted.patch), or null when the worktree was not changed.
    */
   patch: string | null;
   /**

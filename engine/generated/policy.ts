@@ -250,6 +250,15 @@ export interface EnginePolicy {
     mode?: 'auto' | 'on' | 'off';
   };
   /**
+   * The run's workspace, a clone of the base commit outside the repository (contract section 5).
+   */
+  workspace?: {
+    /**
+     * Globs of git-ignored paths of the user's checkout (installed dependencies, build output) that the workspace sees, read-only to workers: linked into the workspace and, under the OS sandbox, on a read-only filesystem; without it, a change through them stops the run. null: node_modules when the repository has a package.json; [] shares nothing.
+     */
+    share?: string[] | null;
+  };
+  /**
    * Checkpoint commits.
    */
   git?: {

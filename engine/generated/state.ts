@@ -33,25 +33,29 @@ export interface RunState {
    */
   repo: string;
   /**
-   * The run's branch.
+   * The run's branch in the user's repository (refs/heads/engine/<run-id>), moved only by the engine's checkpoints.
    */
   branch: string;
   /**
-   * The run's worktree (absolute).
+   * The run's workspace (absolute): the workers' working directory, outside the user's repository; the engine's own git dir for it is this path plus `.git`.
    */
-  worktree: string;
+  workspace: string;
+  /**
+   * Repo-relative git-ignored paths of the user's checkout that the workspace sees through links (workspace.share), read-only to workers.
+   */
+  shared: string[];
   /**
    * Commit the branch started from; null for an orphan branch.
    */
   base_sha: string | null;
   /**
-   * The branch's head at the last persisted state (the last checkpoint), or null before the first on an orphan branch.
+   * The run branch's commit at the last persisted state (the last checkpoint, or the base), or null before the first checkpoint on an orphan branch. Kept by the engine; the workspace's own git HEAD is never read.
    */
   head_sha: string | null;
   /**
-   * Git tree of the worktree at the last persisted state; resume restores it before repeating a step.
+   * Git tree of the workspace at the last persisted state; resume restores it before repeating a step.
    */
-  worktree_tree: string | null;
+  workspace_tree: string | null;
   /**
    * The pipeline.
    */

@@ -1,6 +1,5 @@
-import { EMPTY_TREE, headSha } from './repo.js';
-import { runGit } from './run-git.js';
-import { snapshotTree } from './snapshot.js';
+import { EMPTY_TREE } from './repo.js';
+import { runGit, type GitTarget } from './run-git.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
 
@@ -18,38 +17,75 @@ export interface DiffStats {
   removed: number;
 }
 
-/**
- * Files that differ between HEAD (the last checkpoint, or nothing on an unborn branch) and
- * the worktree as it is now, untracked files included, ignored ones not; renames detected by
- * content. Sorted by path. The worktree's index is left as it was. Impure (git).
- */
-export async function listChangedFiles(worktree: string): Promise<ChangedFile[]> {
-  const base = (await headSha(worktree)) ?? EMPTY_TREE;
-  const tree = await snapshotTree(worktree);
-  const { stdout } = await runGit(worktree, ['diff-tree', '-r', '-z', '--name-status', '-M', base, tree]);
-  return parseNameStatus(stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/** One path that differs between two trees, with what it is now (mode and object id). */
+export interface TreeEntryChange {
+  path: string;
+  status: 'added' | 'modified' | 'deleted' | 'type_changed';
+  /** The new mode as git writes it: 100644, 100755, 120000 (symlink), 160000 (gitlink), or 000000 when deleted. */
+  mode: string;
+  /** The new object id (for a symlink, the blob holding its target). */
+  sha: string;
 }
 
 /**
- * Size of the change from `baseRef` (null: from nothing) to the worktree as it is now:
- * files touched, lines added and removed, untracked files' lines included; a binary file
- * counts as a file with no lines. Impure (git).
+ * Every path that differs between trees `from` (null: empty) and `to`, with its new mode and
+ * object, renames as a deletion and an addition (both paths are governed), sorted. One git
+ * process. Impure.
  */
-export async function diffStats(worktree: string, baseRef: string | null): Promise<DiffStats> {
-  const tree = await snapshotTree(worktree);
-  const base = baseRef ?? EMPTY_TREE;
-  const { stdout } = await runGit(worktree, ['diff-tree', '-r', '-z', '--numstat', '--no-renames', base, tree]);
-  return parseNumstat(stdout);
+export async function diffTreeEntries(target: GitTarget, from: string | null, to: string): Promise<TreeEntryChange[]> {
+  if ((from ?? EMPTY_TREE) === to) return [];
+  const { stdout } = await runGit(target, ['diff-tree', '-r', '-z', '--raw', '--no-renames', '--no-abbrev', from ?? EMPTY_TREE, to]);
+  return parseRaw(stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
- * Files that differ from commit `sha` (null: from an empty tree) in the worktree now,
- * untracked included — resume's "changed by hand" check. Sorted. Impure (git).
+ * The change from tree `from` (null: empty) to `to` as the milestone sees it: files with
+ * renames detected by content, and lines added and removed (a binary file counts as a file
+ * with no lines). Impure (git).
  */
-export async function listHandEdits(worktree: string, sha: string | null): Promise<string[]> {
-  const tree = await snapshotTree(worktree);
-  const { stdout } = await runGit(worktree, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', sha ?? EMPTY_TREE, tree]);
-  return stdout.split('\0').filter((p) => p !== '').sort();
+export async function measureTrees(target: GitTarget, from: string | null, to: string): Promise<{ files: ChangedFile[]; stats: DiffStats }> {
+  const base = from ?? EMPTY_TREE;
+  if (base === to) return { files: [], stats: { files: 0, added: 0, removed: 0 } };
+  const [names, nums] = await Promise.all([
+    runGit(target, ['diff-tree', '-r', '-z', '--name-status', '-M', base, to]),
+    runGit(target, ['diff-tree', '-r', '-z', '--numstat', '--no-renames', base, to]),
+  ]);
+  return { files: parseNameStatus(names.stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), stats: parseNumstat(nums.stdout) };
+}
+
+/** Blob contents by id (symlink targets), read in one `cat-file --batch`. Impure. */
+export async function readBlobs(target: GitTarget, shas: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (shas.length === 0) return out;
+  const unique = [...new Set(shas)];
+  const { stdout } = await runGit(target, ['cat-file', '--batch'], { input: unique.map((s) => `${s}\n`).join('') });
+  let at = 0;
+  for (const sha of unique) {
+    const nl = stdout.indexOf('\n', at);
+    const header = stdout.slice(at, nl).split(' ');
+    const size = Number(header[2] ?? 0);
+    // Targets are short ASCII in practice; a byte-exact read is not needed to judge them.
+    const body = stdout.slice(nl + 1, nl + 1 + size);
+    out.set(sha, body);
+    at = nl + 1 + size + 1;
+  }
+  return out;
+}
+
+/** Parses `diff-tree -r -z --raw --no-renames` output. Pure. */
+export function parseRaw(out: string): TreeEntryChange[] {
+  const fields = out.split('\0');
+  const changes: TreeEntryChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const meta = fields[i]!;
+    const p = fields[i + 1]!;
+    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(meta);
+    if (!m) continue;
+    const code = m[5]!;
+    const status = code === 'A' ? 'added' : code === 'D' ? 'deleted' : code === 'T' ? 'type_changed' : 'modified';
+    changes.push({ path: p, status, mode: m[2]!, sha: m[4]! });
+  }
+  return changes;
 }
 
 /** Parses `diff-tree -z --name-status` output. Pure. */

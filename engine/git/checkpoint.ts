@@ -1,52 +1,70 @@
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
-import { headSha } from './repo.js';
-import { gitText, retryOnLock, runGit } from './run-git.js';
+import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
+import { workspaceTarget, type Workspace } from './workspace.js';
 
-export interface CreateCheckpointOptions {
-  worktree: string;
-  /** Commit message; carries the run id and milestone (the caller writes it). */
-  message: string;
+export interface CommitCheckpointOptions {
+  ws: Workspace;
+  /** The tree the gate checked: exactly this is committed, never a fresh look at the files. */
+  tree: string;
+  /** The run branch's current commit (the last checkpoint or the base); null on an unborn branch. */
+  parent: string | null;
+  /** Message fields; each is made a single line (see renderCheckpointMessage). */
+  message: CheckpointMessage;
   /** Author and committer both. */
   author: GitIdentity;
   /** Author and committer date both (whole seconds, UTC). */
   date: Date;
 }
 
-export interface Checkpoint {
-  sha: string;
-  tree: string;
+export interface CheckpointMessage {
+  title: string;
+  runId: string;
+  milestone: string;
+  step: string;
 }
 
 /**
- * Commits everything in the worktree (tracked, changed, deleted and untracked files; ignored
- * ones excepted) on the run's branch, or resolves null when nothing differs from HEAD. Made
- * with plumbing (`add`, `write-tree`, `commit-tree`, `update-ref`) under `core.hooksPath` =
- * an empty dir and no signing, so no hook or filter a worker wrote runs; the same tree,
- * parent, message, identity and date give the same commit id. On an unborn branch the
- * commit is the branch's root. Impure (git).
+ * Commits `tree` on the run's branch: `commit-tree` in the engine's git dir (no hook, no
+ * signing; the same inputs give the same commit id), then the new objects are copied into the
+ * user's repository and `refs/heads/engine/<run-id>` is moved from `parent` by compare-and-
+ * swap — a branch that moved meanwhile fails the update rather than being overwritten.
+ * Resolves with the commit id. Impure (git).
  */
-export async function createCheckpoint(options: CreateCheckpointOptions): Promise<Checkpoint | null> {
-  const { worktree } = options;
-  return retryOnLock(async () => {
-    const parent = await headSha(worktree);
-    await runGit(worktree, ['add', '--all']);
-    const tree = await gitText(worktree, ['write-tree']);
-    if (parent !== null && tree === (await gitText(worktree, ['rev-parse', `${parent}^{tree}`]))) return null;
-    if (parent === null && (await gitText(worktree, ['ls-files', '--cached', '-z'])) === '') return null;
-    const args = ['commit-tree', '--no-gpg-sign', tree, ...(parent ? ['-p', parent] : []), '-F', '-'];
-    const sha = await gitText(worktree, args, {
-      env: commitEnv(options.author, options.date),
-      input: normalizeMessage(options.message),
-    });
-    // The old value guards against a concurrent move of the branch: it must be where we read it.
-    await runGit(worktree, ['update-ref', '-m', `engine: checkpoint`, 'HEAD', sha, parent ?? '']);
-    return { sha, tree };
-  });
+export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<string> {
+  const engineGit = workspaceTarget(o.ws);
+  const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
+  const sha = await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) });
+  const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
+  const user = { gitDir: o.ws.repo.gitDir };
+  await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
+  await retryOnLock(() => runGit(user, ['update-ref', '-m', 'engine: checkpoint', `refs/heads/${o.ws.branch}`, sha, o.parent ?? '']));
+  return sha;
 }
 
-/** A commit message with exactly one trailing newline and no trailing blanks on lines. Pure. */
-export function normalizeMessage(message: string): string {
-  const body = message.replace(/\r\n?/g, '\n').split('\n').map((l) => l.replace(/\s+$/, '')).join('\n').trim();
-  return `${body || 'engine checkpoint'}\n`;
+/**
+ * The checkpoint message: a title line and `Engine-*` trailers, each field folded to one
+ * line without control characters, so nothing a planner wrote (a milestone id with newlines,
+ * say) can add a line — no `Signed-off-by:` or other trailer can be injected. Pure.
+ */
+export function renderCheckpointMessage(m: CheckpointMessage): string {
+  const title = cap(oneLine(m.title), 72) || 'engine checkpoint';
+  return [
+    `engine: ${title}`,
+    '',
+    `Engine-Run: ${oneLine(m.runId)}`,
+    `Engine-Milestone: ${cap(oneLine(m.milestone), 200) || '-'}`,
+    `Engine-Step: ${cap(oneLine(m.step), 200)}`,
+    '',
+  ].join('\n');
+}
+
+/** Text folded to one line: control characters and line breaks become spaces, runs collapse. Pure. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function cap(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,3 +1,4 @@
+import type { RepoRef } from './repo.js';
 import { runGit } from './run-git.js';
 
 export interface GitIdentity {
@@ -10,14 +11,21 @@ export const DEFAULT_IDENTITY: GitIdentity = Object.freeze({ name: 'Engine', ema
 
 /**
  * The checkpoint identity: policy `git.author` ("Name <email>") wins; else the user's git
- * configuration for that repo (user.name and user.email, both needed); else
- * `Engine <engine@localhost>`. Throws on a malformed policy value. Impure (reads git config).
+ * configuration for that repo (user.name and user.email, both needed; global config
+ * included); else `Engine <engine@localhost>`. Read once per run session. Throws on a
+ * malformed policy value. Impure (reads git config).
  */
-export async function resolveGitIdentity(repo: string, policyAuthor: string | null): Promise<GitIdentity> {
+export async function resolveGitIdentity(repo: RepoRef, policyAuthor: string | null): Promise<GitIdentity> {
   if (policyAuthor !== null && policyAuthor.trim() !== '') return parseGitAuthor(policyAuthor);
-  const name = await readConfig(repo, 'user.name');
-  const email = await readConfig(repo, 'user.email');
-  if (name && email) return { name, email };
+  const { stdout } = await runGit({ gitDir: repo.gitDir }, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1], userConfig: true });
+  const values = new Map<string, string>();
+  for (const record of stdout.split('\0')) {
+    const nl = record.indexOf('\n');
+    if (nl > 0) values.set(record.slice(0, nl), record.slice(nl + 1).trim());
+  }
+  const name = values.get('user.name');
+  const email = values.get('user.email');
+  if (name && email && !/[<>\n]/.test(name + email)) return { name, email };
   return { ...DEFAULT_IDENTITY };
 }
 
@@ -47,11 +55,4 @@ export function commitEnv(identity: GitIdentity, date: Date): Record<string, str
     GIT_COMMITTER_EMAIL: identity.email,
     GIT_COMMITTER_DATE: stamp,
   };
-}
-
-async function readConfig(repo: string, key: string): Promise<string | null> {
-  // Exit 1 is "not set"; a path that is not a repo still reads the global config.
-  const { stdout, exitCode } = await runGit(repo, ['config', '--get', key], { okCodes: [1, 128] });
-  const value = stdout.trim();
-  return exitCode === 0 && value !== '' ? value : null;
 }

@@ -1,44 +1,59 @@
-import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { GitError, gitText, runGit } from './run-git.js';
+import { discoverRepo, gitText, runGit, type GitTarget } from './run-git.js';
 
 /** The id of git's empty tree, the base for diffs in a repo without commits. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /**
- * The top directory of the working tree that contains `dir` (a main checkout or a linked
- * worktree). Throws a clear error when `dir` is not inside a git working tree (including a
- * bare repository). Impure (runs git).
+ * The user's repository as the engine names it in every command: its top directory, the git
+ * dir of that checkout (HEAD and index live there) and the common dir (objects, refs, config,
+ * hooks; the same as gitDir except in a linked worktree). All absolute and real.
  */
-export async function findRepoRoot(dir: string): Promise<string> {
-  let top: string;
-  try {
-    top = await gitText(dir, ['rev-parse', '--show-toplevel']);
-  } catch (error) {
-    const why = error instanceof GitError ? error.stderr.split('\n').pop() : String(error);
-    throw new Error(`${dir} is not a git repository (${why}); run \`git init\` there or pass another --repo`);
-  }
-  if (top === '') throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
-  return realpath(top);
+export interface RepoRef {
+  top: string;
+  gitDir: string;
+  commonDir: string;
 }
 
-/** The commit HEAD points at, or null on an unborn branch (no commit yet). Impure. */
-export async function headSha(worktree: string): Promise<string | null> {
-  const { stdout, exitCode } = await runGit(worktree, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [1] });
+/**
+ * Locates the repository containing `dir` (the one discovery the engine does, from the
+ * directory the user named). Throws a clear error when `dir` is not inside a git working
+ * tree (including a bare repository). Impure (runs git once).
+ */
+export async function locateRepo(dir: string): Promise<RepoRef> {
+  const { stdout, exitCode } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']);
+  const [top, gitDir, common] = stdout.split('\n');
+  if (exitCode !== 0 || !gitDir) {
+    throw new Error(`${dir} is not a git repository; run \`git init\` there or pass another --repo`);
+  }
+  if (!top) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
+  const realTop = await realpath(top);
+  const realGitDir = await realpath(gitDir);
+  const commonDir = await realpath(path.resolve(top, common!));
+  return { top: realTop, gitDir: realGitDir, commonDir };
+}
+
+/** The top directory of the working tree containing `dir`. Impure. */
+export async function findRepoRoot(dir: string): Promise<string> {
+  return (await locateRepo(dir)).top;
+}
+
+/** How the engine addresses the user's repository in a command. Pure. */
+export function repoTarget(repo: RepoRef): GitTarget {
+  return { gitDir: repo.gitDir, workTree: repo.top };
+}
+
+/** The commit the user's HEAD points at, or null on an unborn branch (no commit yet). Impure. */
+export async function headSha(repo: RepoRef): Promise<string | null> {
+  const { stdout, exitCode } = await runGit({ gitDir: repo.gitDir }, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [1, 128] });
   return exitCode === 0 ? stdout.trim() : null;
 }
 
 /** The tree id of a commit (what determinism checks compare across repeats). Impure. */
-export async function treeHash(repo: string, sha: string): Promise<string> {
-  return gitText(repo, ['rev-parse', '--verify', `${sha}^{tree}`]);
-}
-
-/**
- * Resolves a path git prints relative to `cwd` (e.g. from `--git-path`) into an absolute
- * one. Pure.
- */
-export function resolveGitPath(cwd: string, printed: string): string {
-  return path.resolve(cwd, printed);
+export async function treeHash(target: GitTarget, sha: string): Promise<string> {
+  return gitText(target, ['rev-parse', '--verify', `${sha}^{tree}`]);
 }
 
 /**
@@ -48,16 +63,30 @@ export function resolveGitPath(cwd: string, printed: string): string {
  * adopted. Resolves with whether a repository was created. Impure.
  */
 export async function ensureGitRepo(dir: string): Promise<{ created: boolean; root: string }> {
-  await mkdir(dir, { recursive: true });
-  const real = await realpath(dir);
-  const { stdout, exitCode } = await runGit(real, ['rev-parse', '--show-toplevel'], { okCodes: [128] });
-  if (exitCode === 0 && stdout.trim() !== '' && (await realpath(stdout.trim())) === real) {
-    return { created: false, root: real };
+  mkdirSync(dir, { recursive: true });
+  const real = realpathSync(dir);
+  if (existsSync(path.join(real, '.git'))) {
+    const found = await locateRepo(real).catch(() => null);
+    if (found && found.top === real) return { created: false, root: real };
   }
-  const entries = await readdir(real);
+  const entries = readdirSync(real);
   if (entries.length > 0) {
     throw new Error(`${dir} is not empty and not the top of a git repository; refusing to run \`git init\` in it`);
   }
-  await runGit(real, ['-c', 'init.defaultBranch=main', 'init', '--quiet']);
+  const gitDir = path.join(real, '.git');
+  await runGit({ gitDir, workTree: real }, ['-c', 'init.defaultBranch=main', 'init', '--quiet']);
   return { created: true, root: real };
+}
+
+/**
+ * A minimal git dir written by hand (no `git init`, no templates, no hooks, no config): HEAD
+ * on `head`, an object store borrowing `alternates` read-only, `info/exclude` with `exclude`.
+ * Impure (writes files).
+ */
+export function writeGitDir(gitDir: string, o: { head: string; alternates: string[]; exclude: string[]; config?: string }): void {
+  for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) mkdirSync(path.join(gitDir, d), { recursive: true });
+  writeFileSync(path.join(gitDir, 'HEAD'), `ref: ${o.head}\n`);
+  writeFileSync(path.join(gitDir, 'objects', 'info', 'alternates'), o.alternates.map((a) => `${a}\n`).join(''));
+  writeFileSync(path.join(gitDir, 'info', 'exclude'), o.exclude.map((e) => `${e}\n`).join(''));
+  if (o.config !== undefined) writeFileSync(path.join(gitDir, 'config'), o.config);
 }

@@ -1,19 +1,15 @@
+import { EMPTY_TREE } from './repo.js';
 import { runGit } from './run-git.js';
+import { workspaceTarget, type Workspace } from './workspace.js';
 
 /**
- * Puts the worktree back to commit `sha`: branch, index and files as committed, and every
- * untracked file or directory the worker left removed (ignored files, such as installed
- * dependencies, stay). With null, back to the unborn state: no branch commit, empty index,
- * no untracked files. Impure (git, filesystem).
+ * Puts the workspace's files back to `tree` (null: empty): files of the tree as recorded,
+ * every other file the worker left removed, nested repositories included; ignored files (the
+ * shared links among them) stay. The worker's own `.git` is not touched. Impure (git).
  */
-export async function restoreWorktree(worktree: string, sha: string | null): Promise<void> {
-  if (sha !== null) {
-    await runGit(worktree, ['reset', '--hard', '--quiet', sha]);
-  } else {
-    // Drop the branch's commits (HEAD stays a symbolic ref to the now unborn branch).
-    await runGit(worktree, ['update-ref', '-d', 'HEAD'], { okCodes: [1] });
-    await runGit(worktree, ['read-tree', '--empty']);
-  }
+export async function restoreWorkspace(ws: Workspace, tree: string | null): Promise<void> {
+  const target = workspaceTarget(ws);
+  await runGit(target, ['read-tree', '--reset', '-u', tree ?? EMPTY_TREE]);
   // -ff also removes nested repositories a worker may have created.
-  await runGit(worktree, ['clean', '-ffd', '--quiet']);
+  await runGit(target, ['clean', '-ffdq']);
 }

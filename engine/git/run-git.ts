@@ -4,18 +4,35 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 /**
- * The one way this module runs git: argv only (no shell), a scrubbed environment, settings
- * that keep anything from the repo (hooks, fsmonitor, signing) from running, and failures
- * turned into errors that name the command and carry git's own message.
+ * The one module that runs git. Every command names its git dir (and work tree, where it has
+ * one) explicitly: git never discovers a repository by walking up from a directory, so a
+ * workspace whose `.git` a worker removed or replaced cannot lead the engine into another
+ * repository. Settings that could run a command someone planted are off: hooks, fsmonitor,
+ * system and global config (and so every filter, textconv, diff or merge driver they might
+ * define), the user's global attributes and excludes, signing, replace objects. Argv only (no
+ * shell), a scrubbed environment, and failures turned into errors that carry git's message.
  */
+
+/** Which repository a command works on: its git dir, and the work tree when it needs one. */
+export interface GitTarget {
+  gitDir: string;
+  workTree?: string | null;
+}
 
 export interface GitOptions {
   /** Extra environment (identity, dates, GIT_INDEX_FILE); wins over the scrubbed base. */
   env?: Record<string, string>;
-  /** Text for stdin. */
-  input?: string;
+  /** Text or bytes for stdin. */
+  input?: string | Buffer;
   /** Non-zero exit codes that are answers, not failures (e.g. 1 for `rev-parse --verify -q`). */
   okCodes?: readonly number[];
+  /** Return stdout as bytes (pack streams). */
+  binary?: boolean;
+  /**
+   * Read the user's global config too (only for reading their identity: `git config --get`
+   * executes nothing). Every other command runs with system and global config off.
+   */
+  userConfig?: boolean;
 }
 
 export interface GitResult {
@@ -36,37 +53,65 @@ export class GitError extends Error {
   }
 }
 
+/** How many git processes this engine process started (benchmarks read it). */
+export const gitStats = { processes: 0 };
+
 /**
- * Runs `git -C cwd <safety flags> ...args` and resolves with its stdout (not trimmed: `-z`
- * output needs every byte). Rejects with a GitError unless the exit code is 0 or in okCodes.
- * Impure (runs a process).
+ * Runs `git --git-dir=… [--work-tree=…] <hardening> ...args` in the work tree (or the git
+ * dir) and resolves with its stdout (not trimmed: `-z` output needs every byte). Rejects with
+ * a GitError unless the exit code is 0 or in okCodes. Impure (runs a process).
  */
-export async function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
-  const argv = ['-C', cwd, ...safetyFlags(), ...args];
+export async function runGit(target: GitTarget, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
+  return spawnGit(target.workTree ?? target.gitDir, [...location, ...hardening(), ...args], args, options);
+}
+
+/** Same as runGit, resolving with trimmed stdout. Impure. */
+export async function gitText(target: GitTarget, args: readonly string[], options: GitOptions = {}): Promise<string> {
+  return (await runGit(target, args, options)).stdout.trim();
+}
+
+/** runGit for binary stdout (a pack stream). Impure. */
+export async function gitBytes(target: GitTarget, args: readonly string[], options: GitOptions = {}): Promise<Buffer> {
+  const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
+  const result = await spawnGit(target.workTree ?? target.gitDir, [...location, ...hardening(), ...args], args, { ...options, binary: true });
+  return result.bytes!;
+}
+
+/**
+ * The one place git discovers a repository: from the directory the user named with `--repo`
+ * (or the current directory), as any git tool does. It answers where the repository is; from
+ * then on every command names it explicitly. Impure.
+ */
+export async function discoverRepo(dir: string, args: readonly string[]): Promise<GitResult> {
+  return spawnGit(dir, ['-C', dir, ...hardening(), ...args], args, { okCodes: [128] });
+}
+
+async function spawnGit(cwd: string, argv: string[], args: readonly string[], options: GitOptions): Promise<GitResult & { bytes?: Buffer }> {
+  gitStats.processes++;
   const result = await execa('git', argv, {
-    env: { ...scrubbedEnv(), ...options.env },
+    cwd,
+    env: { ...scrubbedEnv(options.userConfig === true), ...options.env },
     extendEnv: false,
     input: options.input ?? '',
     reject: false,
     stripFinalNewline: false,
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
+    encoding: options.binary ? 'buffer' : 'utf8',
+    maxBuffer: 1024 * 1024 * 1024,
   });
   const exitCode = result.exitCode ?? -1;
-  if (exitCode === 0 || options.okCodes?.includes(exitCode)) return { stdout: result.stdout, exitCode };
-  const stderr = String(result.stderr ?? '').trim();
+  const stdoutText = options.binary ? '' : String(result.stdout);
+  if (exitCode === 0 || options.okCodes?.includes(exitCode)) {
+    return options.binary ? { stdout: '', exitCode, bytes: Buffer.from(result.stdout as unknown as Uint8Array) } : { stdout: stdoutText, exitCode };
+  }
+  const stderr = Buffer.isBuffer(result.stderr) || result.stderr instanceof Uint8Array ? Buffer.from(result.stderr).toString('utf8').trim() : String(result.stderr ?? '').trim();
   const reason = stderr || result.shortMessage || `exit ${exitCode}`;
   throw new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, result.exitCode, stderr);
 }
 
-/** Same as runGit, resolving with trimmed stdout. Impure. */
-export async function gitText(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
-  return (await runGit(cwd, args, options)).stdout.trim();
-}
-
 /**
- * Retries `attempt` while git reports lock contention (another git holding index.lock, a
- * ref lock or a worktree being added next door). Impure (waits).
+ * Retries `attempt` while git reports lock contention (another git holding index.lock or a
+ * ref lock next door). Impure (waits).
  */
 export async function retryOnLock<T>(attempt: () => Promise<T>, tries = 12): Promise<T> {
   for (let i = 1; ; i++) {
@@ -82,9 +127,7 @@ export async function retryOnLock<T>(attempt: () => Promise<T>, tries = 12): Pro
 /** True when a git failure is lock contention that a retry may cure. Pure. */
 export function isLockContention(error: unknown): boolean {
   if (!(error instanceof GitError)) return false;
-  return /\.lock'?:? File exists|Unable to create '.*\.lock'|cannot lock ref|could not lock|unable to lock|is locked/i.test(
-    error.stderr,
-  );
+  return /\.lock'?:? File exists|Unable to create '.*\.lock'|could not lock|unable to lock|is locked/i.test(error.stderr);
 }
 
 /**
@@ -92,45 +135,60 @@ export function isLockContention(error: unknown): boolean {
  * repo's, or one a worker wrote — runs during engine git commands. Impure (creates it once).
  */
 export function emptyHooksDir(): string {
-  if (!hooksDir) {
-    // A fresh private directory: nobody else can have put a hook in it.
-    hooksDir = mkdtempSync(path.join(os.tmpdir(), 'engine-no-hooks-'));
-  }
+  if (!hooksDir) hooksDir = mkdtempSync(path.join(os.tmpdir(), 'engine-no-hooks-'));
   return hooksDir;
 }
 
 let hooksDir: string | null = null;
 
-// Command-line `-c` beats every config file, so a repo (or a worker) setting hooksPath,
-// fsmonitor or signing cannot reach us; nothing is written to anyone's config.
-function safetyFlags(): string[] {
+// Command-line `-c` beats every config file, so no repository config (the user's, or one a
+// worker reached) can turn these back on; nothing is written to anyone's config.
+function hardening(): string[] {
   return [
     '-c', `core.hooksPath=${emptyHooksDir()}`,
     '-c', 'core.fsmonitor=false',
+    '-c', 'core.untrackedCache=false',
+    '-c', 'core.splitIndex=false',
+    '-c', `core.attributesFile=${os.devNull}`,
+    '-c', `core.excludesFile=${os.devNull}`,
+    '-c', 'core.symlinks=true',
+    '-c', 'core.quotepath=false',
+    '-c', 'core.autocrlf=false',
+    '-c', 'core.safecrlf=false',
     '-c', 'commit.gpgsign=false',
     '-c', 'tag.gpgsign=false',
-    '-c', 'core.quotepath=false',
     '-c', 'advice.detachedHead=false',
+    '-c', 'advice.addEmbeddedRepo=false',
     '-c', 'gc.auto=0',
     '-c', 'maintenance.auto=false',
+    '-c', 'diff.external=',
+    '-c', 'protocol.allow=never',
   ];
 }
 
-// Variables that would point git at another repository, index or config than the one we
-// name with -C (the engine may itself be started from a git hook or alias).
-const LOCATION_VARS = [
+// Variables that would point git at another repository, index, object store or config than
+// the one the command names (the engine may itself be started from a git hook or alias).
+const LOCATION_VARS = new Set([
   'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT',
+  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT',
+  'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM',
   'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_DATE', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL',
-  'GIT_COMMITTER_DATE', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER',
-];
+  'GIT_COMMITTER_DATE', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'GIT_SSH',
+  'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_REPLACE_REF_BASE', 'GIT_ATTR_SOURCE',
+]);
 
-function scrubbedEnv(): Record<string, string> {
+function scrubbedEnv(userConfig: boolean): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || LOCATION_VARS.includes(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k)) continue;
+    if (v === undefined || LOCATION_VARS.has(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k) || /^GIT_TRACE/.test(k)) continue;
     env[k] = v;
   }
+  if (!userConfig) {
+    env.GIT_CONFIG_NOSYSTEM = '1';
+    env.GIT_CONFIG_GLOBAL = os.devNull;
+    env.GIT_ATTR_NOSYSTEM = '1';
+  }
+  env.GIT_NO_REPLACE_OBJECTS = '1';
   env.LC_ALL = 'C';
   env.LANGUAGE = 'C';
   env.GIT_TERMINAL_PROMPT = '0';

@@ -18,7 +18,20 @@ export interface GovernanceRules {
   readOnly: boolean;
 }
 
-export type ViolationRule = 'read_only' | 'protected' | 'framework_path' | 'dependency_file' | 'outside_allowed_roots' | 'run_store';
+export type ViolationRule =
+  | 'read_only'
+  | 'protected'
+  | 'framework_path'
+  | 'dependency_file'
+  | 'outside_allowed_roots'
+  | 'run_store'
+  | 'symlink_escape'
+  | 'gitlink'
+  | 'control_characters'
+  | 'user_repo'
+  | 'engine_install'
+  | 'engine_git'
+  | 'shared_path';
 
 export interface Violation {
   /** Repo-relative path (for `run_store`, the record's path in the run directory). */
@@ -66,11 +79,12 @@ export function checkChanges(paths: readonly string[], rules: GovernanceRules): 
 }
 
 /**
- * How a run stops for these violations: framework paths alone mean the engine itself needs a
- * fix (`framework_fix_needed`); anything else is a `governance_violation`. Pure.
+ * How a run stops for these violations: framework paths or the engine's own install alone
+ * mean the engine itself needs a fix (`framework_fix_needed`); anything else is a
+ * `governance_violation`. Pure.
  */
 export function stopFor(violations: readonly Violation[]): 'framework_fix_needed' | 'governance_violation' {
-  return violations.every((v) => v.rule === 'framework_path') ? 'framework_fix_needed' : 'governance_violation';
+  return violations.every((v) => v.rule === 'framework_path' || v.rule === 'engine_install') ? 'framework_fix_needed' : 'governance_violation';
 }
 
 /** One line per violation, for the memo and the stop detail. Pure. */
@@ -88,6 +102,20 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: outside the allowed roots`;
     case 'run_store':
       return `${v.path}: a record of the engine in the run store`;
+    case 'symlink_escape':
+      return `${v.path}: a symlink that is absolute or leaves the workspace${v.pattern !== null ? ` (-> ${v.pattern})` : ''}`;
+    case 'gitlink':
+      return `${v.path}: a nested git repository (gitlink)`;
+    case 'control_characters':
+      return `${JSON.stringify(v.path)}: control characters in a path`;
+    case 'user_repo':
+      return `${v.path}: changed in the user's repository (only the engine's checkpoint may write there)`;
+    case 'engine_install':
+      return `${v.path}: a file of the engine's own install changed; the engine needs a framework fix`;
+    case 'engine_git':
+      return `${v.path}: the engine's own git dir of the workspace changed`;
+    case 'shared_path':
+      return `${v.path}: a shared path of the user's checkout (read-only to workers) changed`;
   }
 }
 

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { removeWorkspace } from '../git/workspace.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
 import { exitCodeFor } from './stop-reasons.js';
@@ -40,7 +41,12 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   });
   rt.persist();
   writeSummaries(rt);
-  if (completed) rmSync(rt.paths.memo, { force: true });
+  if (completed) {
+    rmSync(rt.paths.memo, { force: true });
+    // The branch holds the result: the workspace and the CLIs' private homes are not needed.
+    removeWorkspace(rt.ws.dir);
+    rmSync(rt.paths.homes, { recursive: true, force: true });
+  }
   rt.timeline.close();
   return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail };
 }

@@ -1,16 +1,19 @@
 import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
+import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
-import { EMPTY_TREE, headSha } from '../git/repo.js';
+import { diffTreeEntries, readBlobs } from '../git/changes.js';
+import { EMPTY_TREE } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
+import { restoreWorkspace } from '../git/restore.js';
+import { workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from './context.js';
-import { restoreWorktreeState } from './restore-tree.js';
-import { listChangedFilesBetween } from './tree-diff.js';
+import { outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 
@@ -19,59 +22,67 @@ export interface GovernanceStop {
   detail: string;
   /** The `governance.violation` event, for the caller to append with the step's stop. */
   event: NewEvent;
+  /** The workspace tree that was checked (null when the tree was not looked at). */
+  tree: string | null;
 }
 
-/** Where a check starts from: the tree and branch head the worktree goes back to. */
-export interface GovernBase {
-  tree: string | null;
-  head: string | null;
+export interface GovernOptions {
+  /** The tree the check starts from and a rollback returns to; default: the last recorded one. */
+  base?: string | null;
+  /** The tree to check: a tree id already taken, true to snapshot the workspace now, false to look at records only. */
+  tree?: string | boolean;
+  /** Put the workspace back to `base` on a breach (default true; a checkpoint leaves it). */
+  rollback?: boolean;
 }
+
+export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & GovernanceStop);
 
 /**
- * After anything that ran code in the worktree — a worker call, a verification or command
- * step (they run code the worker wrote) — and before a checkpoint commits: what changed since
- * `base` (by default where the step started), checked against the rules (read-only steps,
- * protected paths, framework paths, dependency files, allowed roots), and the engine's
- * records in the run store checked against what the engine wrote. On any violation the
- * worktree goes back to `base` (the change kept in attempted.patch), the records are written
- * back, and the caller stops the run with the returned event. With `tree: false` (the engine
- * was interrupted) only the records are checked; with `rollback: false` (a checkpoint) the
- * worktree is left as it is. Null when nothing broke the rules. Impure.
+ * After anything that ran code — a worker call, a verification or command step (they run
+ * code the worker wrote) — and at each checkpoint: what changed in the workspace since `base`
+ * (by default where the step started) is checked against the rules (read-only steps,
+ * protected paths, framework paths, dependency files, allowed roots; links that leave the
+ * workspace, gitlinks, control characters), everything outside the workspace that no step may
+ * change (the user's repository, shared paths, the engine's install and git dir) against the
+ * session's baseline, and the engine's records in the run store against what the engine
+ * wrote. On any violation the workspace goes back to `base` (the change kept in
+ * attempted.patch) — nothing outside it is ever touched — the records are written back, and
+ * the caller stops the run with the returned event. Impure.
  */
-export async function governChange(
-  rt: Runtime,
-  step: IrStep,
-  ctx: RunContext,
-  source: string,
-  opts: { base?: GovernBase; tree?: boolean; rollback?: boolean } = {},
-): Promise<GovernanceStop | null> {
-  const worktree = rt.state.worktree;
-  const base = opts.base ?? { tree: rt.state.worktree_tree, head: rt.state.head_sha };
-  const baseTree = base.tree ?? EMPTY_TREE;
-  const checkTree = opts.tree ?? true;
-  const tree = checkTree ? await snapshotTree(worktree) : baseTree;
+export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
+  const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
+  const baseTree = base ?? EMPTY_TREE;
+  const lookAtTree = opts.tree ?? true;
+  const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
   const violations: Violation[] = [];
-  if (checkTree) {
-    // Without rename detection a rename is a deletion and an addition: both paths are checked.
-    const changed = tree === baseTree ? [] : await listChangedFilesBetween(worktree, baseTree, tree);
-    violations.push(...checkChanges(changed, governanceRules(rt, step)));
-    // A commit made in the worktree by anything but the engine moves the run's branch, which
-    // only the engine's checkpoints do.
-    if ((await headSha(worktree)) !== base.head) violations.unshift({ path: '.git/HEAD', rule: 'protected', pattern: '.git/**' });
+  if (tree !== null && tree !== baseTree) {
+    const target = workspaceTarget(rt.ws);
+    const entries = await diffTreeEntries(target, baseTree, tree);
+    violations.push(...checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
+    const links = linkObjects(entries);
+    const seen = new Set(violations.map((v) => v.path));
+    for (const v of checkEntries(entries, await readBlobs(target, links))) if (!seen.has(v.path) || v.rule !== 'outside_allowed_roots') violations.push(v);
   }
+  violations.push(...outsideChanges(rt.outside));
   const tampered = tamperedRecords(rt.records);
   for (const r of tampered) violations.push({ path: r.name, rule: 'run_store', pattern: null });
-  if (violations.length === 0) return null;
+  if (violations.length === 0) return { ok: true, tree };
 
-  const rollback = checkTree && (opts.rollback ?? true);
+  const rollback = tree !== null && (opts.rollback ?? true);
   const patch = !rollback || tree === baseTree ? null : await keepAttempt(rt, baseTree, tree);
-  if (rollback) await restoreWorktreeState(worktree, base.head, base.tree);
+  if (rollback) await restoreWorkspace(rt.ws, base);
   for (const r of tampered) r.restore();
   const stop = stopFor(violations);
   const event: NewEvent = { type: 'governance.violation', ...stepFields(step.id, ctx), call: source, violations: violations as [Violation, ...Violation[]], patch, stop_reason: stop };
   const lines = violations.map(describeViolation);
-  const kept = patch ? `; the change was rolled back and kept in ${patch}` : rollback ? '' : '; nothing was committed, the worktree keeps the change';
-  return { stop, event, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
+  const kept = patch ? `; the change was rolled back and kept in ${patch}` : rollback ? '' : '; nothing was committed, the workspace keeps the change';
+  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
+}
+
+/** governStep for callers that only need the stop: null when nothing broke the rules. Impure. */
+export async function governChange(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernanceStop | null> {
+  const r = await governStep(rt, step, ctx, source, opts);
+  return r.ok ? null : r;
 }
 
 /** The rules for a worker call of this step. */
@@ -98,7 +109,7 @@ async function keepAttempt(rt: Runtime, from: string, to: string): Promise<strin
   for (let n = 2; existsSync(path.join(rt.paths.dir, name)); n++) name = `attempted-${n}.patch`;
   const tmp = path.join(rt.paths.dir, `.${name}.${process.pid}.git`);
   try {
-    await runGit(rt.state.worktree, ['diff', '--binary', '--no-color', '--no-ext-diff', `--output=${tmp}`, from, to]);
+    await runGit(workspaceTarget(rt.ws), ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', `--output=${tmp}`, from, to]);
     // Secrets never reach the run directory, not even in a patch (such lines will not apply).
     // latin1 maps each byte to one character and back, so scrubbing keeps every other byte.
     const bytes = readFileSync(tmp);

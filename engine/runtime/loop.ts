@@ -1,6 +1,5 @@
 import type { IrStep } from '../compile/ir.js';
 import { snapshotTree } from '../git/snapshot.js';
-import { headSha } from '../git/repo.js';
 import type { RunContext, StepDoneEvent } from './context.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
@@ -12,7 +11,7 @@ import { runCheckpointStep } from './steps/checkpoint.js';
 import { runAdvanceStep } from './steps/advance.js';
 import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
-import { governChange } from './govern-call.js';
+import { governStep } from './govern-call.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -89,9 +88,11 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
 
     // Verification and command steps run code the worker wrote: what it changed is governed
     // like a worker call.
+    // The snapshot the check takes is the step's recorded tree: one snapshot per step.
     if (!('stop' in result) && (step.type === 'verify' || step.type === 'command')) {
-      const breach = await governChange(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`);
-      if (breach) result = { stop: breach.stop, detail: breach.detail, events: [...(result.events ?? []), breach.event] };
+      const g = await governStep(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`, { tree: result.tree ?? true });
+      if (!g.ok) result = { stop: g.stop, detail: g.detail, events: [...(result.events ?? []), g.event] };
+      else if (g.tree !== null) result = { ...result, tree: g.tree };
     }
 
     if ('stop' in result) {
@@ -99,7 +100,8 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       return { reason: result.stop, detail: result.detail };
     }
 
-    const tree = result.tree ?? (step.type === 'worker' && step.readOnly ? rt.state.worktree_tree : await snapshotTree(rt.state.worktree));
+    const unchanged = !isWorkStep(step) || (step.type === 'worker' && step.readOnly);
+    const tree = result.tree ?? (unchanged ? rt.state.workspace_tree : await snapshotTree(rt.ws));
     advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
     const next = String(rt.actor.getSnapshot().value);
     rt.append(...(result.events ?? []), {
@@ -112,10 +114,12 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       patch: result.patch as Record<string, unknown>,
       tree,
     });
-    rt.state.worktree_tree = tree;
-    // Routing and read-only steps cannot move the branch; anything else might (a worker or a
-    // command may commit in the worktree), so its head is read again.
-    if (isWorkStep(step) && !(step.type === 'worker' && step.readOnly)) rt.state.head_sha = await headSha(rt.state.worktree);
+    rt.state.workspace_tree = tree;
+    // Only a checkpoint moves the run branch; the workspace's own git HEAD is never read.
+    if (result.head) {
+      rt.state.head_sha = result.head.sha;
+      rt.headTree = result.head.tree;
+    }
     rt.persist();
   }
 }

@@ -13,9 +13,11 @@ import type { Runtime } from './types.js';
 import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
+import { outsideTrees, watchOutside } from './watch-outside.js';
+import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
-export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
+export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
   /** Every event as it is appended (progress display, --json output). */
   onEvent?: (e: TimelineEvent) => void;
 };
@@ -50,6 +52,11 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     policy: o.policy,
     task: o.task,
     repo: o.repo,
+    ws: o.ws,
+    headTree: o.headTree,
+    identity: o.identity,
+    // The baseline is taken here, when the session begins: what changed before is not a step's doing.
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, true)),
     paths: o.paths,
     state: o.state,
     events,

@@ -12,8 +12,11 @@ import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
 import type { KpiTargets } from '../kpi/targets.js';
 import { endGroup, groupAlive } from '../proc/spawn-group.js';
-import { headSha } from '../git/repo.js';
+import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
+import { restoreWorkspace } from '../git/restore.js';
+import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
+import { resolveGitIdentity } from '../git/identity.js';
 import { listChangedFilesBetween } from './tree-diff.js';
 import type { RunEnv } from './clock.js';
 import { defaultStoreDir, runPaths } from './run-dir.js';
@@ -22,7 +25,6 @@ import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, versionsOf } from './start-run.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
-import { restoreWorktreeState } from './restore-tree.js';
 import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunPolicy } from './types.js';
@@ -51,7 +53,7 @@ export type ResumeResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCo
  * `engine resume`: continue a run from its last persisted state after any stop or crash.
  * Ends a worker group the dead engine left, replays a step whose `step.finished` reached the
  * timeline but not state.json, refuses hand edits and a changed fingerprint unless --force,
- * restores the worktree to the last persisted state before repeating an interrupted step,
+ * restores the workspace to the last persisted state before repeating an interrupted step,
  * and records all of it in `run.resumed`. Impure.
  */
 export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
@@ -110,6 +112,17 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
 
       const tail = events.filter((e) => e.seq > state.last_seq);
       const rp = policy.policy as RunPolicy;
+      if (!existsSync(state.workspace)) return refuse(`the run's workspace ${state.workspace} is gone (removed by \`engine clean\` or by hand); start a new run`);
+      const ws = await reopenWorkspace({ dir: state.workspace, repoTop: state.repo, branch: state.branch, shared: state.shared ?? [] });
+      // The engine's git dir is the engine's: whatever anybody put there, it starts clean.
+      resetEngineGitDir(ws);
+      const target = workspaceTarget(ws);
+      let identity;
+      try {
+        identity = await resolveGitIdentity(ws.repo, rp.git.author);
+      } catch (error) {
+        return refuse((error as Error).message, 'git.author');
+      }
       state.budgets = {
         max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, rp.budgets.max_ticks),
         time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, rp.budgets.time_min),
@@ -120,6 +133,9 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         policy: rp,
         task: { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null },
         repo: state.repo,
+        ws,
+        headTree: state.head_sha === null ? null : await treeHash(target, state.head_sha),
+        identity,
         paths,
         state,
         env: o.env,
@@ -137,26 +153,31 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
       let handEdits: string[] = [];
       if (done && done.type === 'step.finished') {
         advanceMachine(rt, { type: 'step.done', outcome: done.outcome, patch: done.patch as ContextPatch });
-        rt.state.worktree_tree = done.tree;
-        rt.state.head_sha = await headSha(state.worktree);
+        rt.state.workspace_tree = done.tree;
+        // A checkpoint that reached the timeline moved the branch: its commit is the head now.
+        const cp = tail.find((e) => e.type === 'checkpoint.created' && e.step === done.step);
+        if (cp && cp.type === 'checkpoint.created') {
+          rt.state.head_sha = cp.sha;
+          rt.headTree = cp.tree;
+        }
       } else {
-        // 3. Otherwise the worktree goes back to the last persisted state; a change nobody
+        // 3. Otherwise the workspace goes back to the last persisted state; a change nobody
         // recorded (no step was running) is a hand edit.
         const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped' || e.type === 'step.stopped');
-        // A governance stop left the worktree as persisted (rolled back, or a checkpoint that
+        // A governance stop left the workspace as persisted (rolled back, or a checkpoint that
         // committed nothing): a difference now is a hand edit. Any other stop inside a step
         // may have left the step's own partial change, which is put back without asking.
         const governed = lastStepEvent?.type === 'step.stopped' && (lastStepEvent.stop_reason === 'governance_violation' || lastStepEvent.stop_reason === 'framework_fix_needed');
         const interrupted = lastStepEvent?.type === 'step.started' || (lastStepEvent?.type === 'step.stopped' && !governed);
-        const current = await snapshotTree(state.worktree);
-        if (!interrupted && state.worktree_tree && current !== state.worktree_tree) {
-          handEdits = await listChangedFilesBetween(state.worktree, state.worktree_tree, current);
-          if (!o.force) return refuse(`the worktree was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.worktree);
+        const current = await snapshotTree(ws);
+        if (!interrupted && state.workspace_tree && current !== state.workspace_tree) {
+          handEdits = await listChangedFilesBetween(target, state.workspace_tree, current);
+          if (!o.force) return refuse(`the workspace was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.workspace);
         }
         if (interrupted || governed) repeated = state.position.step;
-        if (current !== state.worktree_tree || (await headSha(state.worktree)) !== state.head_sha) {
-          await restoreWorktreeState(state.worktree, state.head_sha, state.worktree_tree);
-          restored = state.worktree_tree;
+        if (current !== state.workspace_tree) {
+          await restoreWorkspace(ws, state.workspace_tree);
+          restored = state.workspace_tree;
         }
       }
       rt.state.counters.sessions++;

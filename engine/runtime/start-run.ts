@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type { Diagnostic } from '../config/diagnostics.js';
@@ -7,9 +7,10 @@ import { loadPipeline, loadTask } from '../config/index.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { compilePipeline } from '../compile/compile.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createRunWorktree } from '../git/worktree.js';
-import { findRepoRoot, headSha } from '../git/repo.js';
-import { runGit } from '../git/run-git.js';
+import { createWorkspace, removeWorkspace, workspacesRoot, workspaceTarget, type Workspace } from '../git/workspace.js';
+import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
+import { gitText } from '../git/run-git.js';
+import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
@@ -38,6 +39,8 @@ export interface StartRunOptions {
   policyFiles: string[];
   sets: string[];
   storeDir?: string;
+  /** Where workspaces live (`--workspaces DIR`); default from ENGINE_HOME / XDG_STATE_HOME. */
+  workspacesDir?: string;
   runId?: string;
   seed: number;
   scenarioFile?: string;
@@ -53,7 +56,7 @@ export interface StartRunOptions {
 export type StartResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
 
 /**
- * `engine run`: check every input, create the run's worktree and records, drive the machine
+ * `engine run`: check every input, create the run's workspace and records, drive the machine
  * to a stop. Bad input is rejected with diagnostics before anything is created. Impure.
  */
 export async function startRun(o: StartRunOptions): Promise<StartResult> {
@@ -69,19 +72,26 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const hostBlock = await preflightHost(o.processEnv);
   if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
 
-  let repo: string;
+  let repoRef: RepoRef;
   try {
-    repo = await findRepoRoot(path.resolve(o.cwd, o.repo));
+    repoRef = await locateRepo(path.resolve(o.cwd, o.repo));
   } catch {
     return reject([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
   }
+  const repo = repoRef.top;
 
-  const task = await readTask(o, repo);
+  const task = await readTask(o, repoRef);
   if ('diagnostics' in task) return reject(task.diagnostics);
 
   const policy = await resolvePolicy({ repo, files: o.policyFiles, sets: o.sets, cwd: o.cwd });
   if (!policy.policy || hasErrors(policy.diagnostics)) return reject(policy.diagnostics);
   const rp = policy.policy as RunPolicy;
+  let identity: GitIdentity;
+  try {
+    identity = await resolveGitIdentity(repoRef, rp.git.author);
+  } catch (error) {
+    return reject([usage('git.author', (error as Error).message)]);
+  }
 
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
@@ -89,14 +99,19 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const paths = runPaths(path.join(storeDir, runId));
   if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
+  ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
 
   const scenario = o.scenarioFile ?? task.info.scenario;
   const model = scenario ? await startScenarioModel(path.resolve(o.cwd, scenario), paths.dir) : null;
+  let ws: Workspace | null = null;
   try {
-    const wt = await createRunWorktree({ repo, runId });
+    const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });
+    ws = made.ws;
+    const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
     const now = o.env.now().toISOString();
-    const state = initialState({ runId, repo, wt, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
+    const state = initialState({ runId, repo, ws, baseSha: made.baseSha, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
+    state.workspace_tree = baseTree;
     const childEnv = { ...o.processEnv };
     const rt = openRuntime({
       ir,
@@ -104,6 +119,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       policy: rp,
       task: task.info,
       repo,
+      ws,
+      headTree: made.baseSha === null ? null : baseTree,
+      identity,
       paths,
       state,
       env: o.env,
@@ -119,7 +137,6 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     const envText = toRecordJson(print);
     writeFileAtomic(paths.env, envText);
     rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
-    rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
     rt.append({
@@ -134,19 +151,40 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       policy_hash: policy.hash,
       goal: task.info.goal,
       task_kind: task.info.kind,
-      branch: wt.branch,
-      worktree: wt.worktree,
-      base_sha: wt.baseSha,
+      branch: ws.branch,
+      workspace: ws.dir,
+      shared: ws.shared,
+      base_sha: made.baseSha,
       seed: o.seed,
-      dirty_user_tree: wt.dirtyUserTree,
+      dirty_user_tree: made.dirtyUserTree,
     });
     rt.persist();
     const end = preflight.blocking.length ? recordDoctorBlock(rt, preflight.blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
+  } catch (error) {
+    // A run that failed before its first record leaves no half-made workspace behind.
+    if (ws && !existsSync(paths.state)) removeWorkspace(ws.dir);
+    throw error;
   } finally {
     await model?.close();
     lock.release();
   }
+}
+
+/** The share globs of a run: the policy's, or node_modules for a repo with a package.json. Pure apart from one stat. */
+export function shareGlobs(policy: RunPolicy, repo: string): string[] {
+  const share = policy.workspace.share;
+  if (share !== null) return [...share];
+  return existsSync(path.join(repo, 'package.json')) ? ['node_modules'] : [];
+}
+
+/**
+ * The run store ignores itself (`.gitignore` with `*`), so runs never show up in the user's
+ * `git status`, whether or not the repo was set up with `engine init`. Impure.
+ */
+function ignoreStore(storeDir: string): void {
+  const file = path.join(storeDir, '.gitignore');
+  if (!existsSync(file)) writeFileSync(file, '# Written by the engine: the run store is never committed.\n*\n');
 }
 
 /** A blocking preflight finding stops the run before its first step: `doctor.blocked`, then the stop. Impure. */
@@ -155,10 +193,10 @@ function recordDoctorBlock(rt: ReturnType<typeof openRuntime>, blocking: Finding
   return { reason: 'doctor_blocked', detail: describeBlock(blocking) };
 }
 
-async function readTask(o: StartRunOptions, repo: string): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
+async function readTask(o: StartRunOptions, repo: RepoRef): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
   const guessKind = async (): Promise<'greenfield' | 'incremental'> => {
     const head = await headSha(repo);
-    const entries = readdirSync(repo).filter((n) => n !== '.git' && n !== '.engine');
+    const entries = readdirSync(repo.top).filter((n) => n !== '.git' && n !== '.engine');
     return head === null || entries.length === 0 ? 'greenfield' : 'incremental';
   };
   if (o.taskFile) {
@@ -182,7 +220,8 @@ async function readTask(o: StartRunOptions, repo: string): Promise<{ info: TaskI
 interface InitialStateInput {
   runId: string;
   repo: string;
-  wt: { worktree: string; branch: string; baseSha: string | null };
+  ws: Workspace;
+  baseSha: string | null;
   ir: CompiledPipeline;
   pipelineFile: string;
   policyHash: string;
@@ -201,11 +240,12 @@ function initialState(i: InitialStateInput): RunState {
     stop_reason: null,
     stop_detail: null,
     repo: i.repo,
-    branch: i.wt.branch,
-    worktree: i.wt.worktree,
-    base_sha: i.wt.baseSha,
-    head_sha: i.wt.baseSha,
-    worktree_tree: null,
+    branch: i.ws.branch,
+    workspace: i.ws.dir,
+    shared: i.ws.shared,
+    base_sha: i.baseSha,
+    head_sha: i.baseSha,
+    workspace_tree: null,
     pipeline: { path: i.pipelineFile, hash: i.ir.hash, name: i.ir.name },
     policy: { hash: i.policyHash, files: i.o.policyFiles, sets: i.o.sets },
     task: { goal: i.task.goal, kind: i.task.kind, file: i.task.file, scenario: i.task.scenario, allowed_roots: i.task.allowedRoots },

@@ -10,6 +10,9 @@ import type { RunContext, ContextPatch } from './context.js';
 import type { StopReason } from './stop-reasons.js';
 import type { Secret } from '../workers/redact.js';
 import type { RunRecord } from '../store/run-records.js';
+import type { Workspace } from '../git/workspace.js';
+import type { GitIdentity } from '../git/identity.js';
+import type { Fingerprints, WatchedTree } from '../governance/watch-files.js';
 
 /** The merged policy with every key present (defaults filled by the built-in layer). */
 export type RunPolicy = ResolvedPolicy;
@@ -29,6 +32,14 @@ export interface Runtime {
   policy: RunPolicy;
   task: TaskInfo;
   repo: string;
+  /** The run's workspace, outside the user's repo, and the engine's own git dir for it. */
+  ws: Workspace;
+  /** Tree of the run branch's commit (the last checkpoint or the base); null before the first on an unborn branch. */
+  headTree: string | null;
+  /** Checkpoint identity, read once per session. */
+  identity: GitIdentity;
+  /** What outside the workspace no step may change, and its fingerprints when the session began. */
+  outside: { trees: WatchedTree[]; baseline: Fingerprints };
   paths: RunPaths;
   state: RunState;
   events: TimelineEvent[];
@@ -62,7 +73,15 @@ export interface Runtime {
 
 /** What a step returns: an outcome with a patch and the events that close it, or a stop. */
 export type StepResult =
-  | { outcome: string; patch: ContextPatch; events?: NewEvent[]; /** The worktree's tree after the step, when the step took it. */ tree?: string }
+  | {
+      outcome: string;
+      patch: ContextPatch;
+      events?: NewEvent[];
+      /** The workspace's tree after the step, when the step took it. */
+      tree?: string;
+      /** The run branch's new commit and its tree (a checkpoint). */
+      head?: { sha: string; tree: string };
+    }
   | { stop: StopReason; detail: string; events?: NewEvent[] };
 
 export type StepExecutor = (step: IrStep, rt: Runtime, ctx: RunContext) => Promise<StepResult>;

@@ -144,7 +144,8 @@ async function prepareRepo(dir: string, task: SuiteTask): Promise<string> {
   writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
   const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
   const identity = ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false'];
-  await runGit(repo, ['add', 'README.md']);
-  await runGit(repo, [...identity, 'commit', '-q', '--no-verify', '-m', 'suite: starting point'], { env });
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  await runGit(target, ['add', 'README.md']);
+  await runGit(target, [...identity, 'commit', '-q', '--no-verify', '-m', 'suite: starting point'], { env });
   return repo;
 }

@@ -79,10 +79,18 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
  * are left out, since they would load into every engine and worker child and slow each one.
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ENGINE_HOME: process.env.ENGINE_HOME ?? testEngineHome(), ...extra };
   delete env.NODE_OPTIONS;
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
   return env;
+}
+
+let engineHome: string | null = null;
+
+/** One ENGINE_HOME per test process (workspaces go there), so tests never touch ~/.local/state. */
+export function testEngineHome(): string {
+  engineHome ??= mkdtempSync(path.join(os.tmpdir(), 'engine-home-'));
+  return engineHome;
 }
 
 /** Run the engine CLI for real (a child process). */

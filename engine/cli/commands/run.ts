@@ -5,7 +5,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Run a pipeline against a repo: explore, plan, implement, verify, review, checkpoint.',
   usage:
-    'run <pipeline.yaml> [--repo DIR] (--task FILE | --goal TEXT) [--policy FILE]... [--set KEY=VALUE]... [--store DIR] [--run-id ID] [--seed N] [--scenario FILE] [--max-ticks N] [--time MINUTES] [--json] [--no-progress]',
+    'run <pipeline.yaml> [--repo DIR] (--task FILE | --goal TEXT) [--policy FILE]... [--set KEY=VALUE]... [--store DIR] [--workspaces DIR] [--run-id ID] [--seed N] [--scenario FILE] [--max-ticks N] [--time MINUTES] [--json] [--no-progress]',
   allowPositionals: true,
   options: {
     repo: { type: 'string' },
@@ -14,6 +14,7 @@ export const runCommand: Command = {
     policy: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
     store: { type: 'string' },
+    workspaces: { type: 'string' },
     'run-id': { type: 'string' },
     seed: { type: 'string' },
     scenario: { type: 'string' },
@@ -29,6 +30,7 @@ export const runCommand: Command = {
     policy: 'a policy file layered over the repo policy',
     set: 'override one policy key by its dotted path',
     store: 'where the run records go (default <repo>/.engine/runs)',
+    workspaces: 'where run workspaces go (default $ENGINE_HOME/workspaces or ~/.local/state/engine/workspaces)',
     'run-id': 'the run id (default: time-sortable, random suffix)',
     seed: 'seed recorded with the run (default 0)',
     scenario: 'serve claude/codex workers from a scripted model on loopback',
@@ -54,6 +56,7 @@ export const runCommand: Command = {
         policyFiles: list(args, 'policy'),
         sets: list(args, 'set'),
         storeDir: str(args, 'store'),
+        workspacesDir: str(args, 'workspaces'),
         runId: str(args, 'run-id'),
         seed: int(args, 'seed') ?? 0,
         scenarioFile: str(args, 'scenario'),

@@ -8,7 +8,8 @@ import { renderPrompt } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
-import { gitText } from '../../git/run-git.js';
+import { runGit } from '../../git/run-git.js';
+import { workspaceTarget } from '../../git/workspace.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime } from '../types.js';
 import { recordInflight } from './inflight.js';
@@ -69,7 +70,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     ctx: {
       workerName: name,
       spec,
-      cwd: rt.state.worktree,
+      cwd: rt.state.workspace,
       homeDir,
       prompt,
       phase,
@@ -118,9 +119,9 @@ export function effectiveSpec(spec: WorkerSpec, endpoint: string | null): Worker
 async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<Record<string, unknown>> {
   const m = ctx.milestones[ctx.milestone - 1];
   const attempt = ctx.attempts[step.id] ?? 1;
-  const files = (await gitText(rt.state.worktree, ['ls-files', '--cached', '--others', '--exclude-standard']).catch(() => ''))
-    .split('\n')
-    .filter(Boolean);
+  // The files as the workspace was recorded when the step began (what the worker starts from).
+  const tree = rt.state.workspace_tree;
+  const files = tree ? (await runGit(workspaceTarget(rt.ws), ['ls-tree', '-r', '-z', '--name-only', tree])).stdout.split('\0').filter(Boolean) : [];
   return {
     goal: rt.task.goal,
     task_kind: rt.task.kind,

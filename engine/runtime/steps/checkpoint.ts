@@ -1,51 +1,49 @@
-import { createCheckpoint } from '../../git/checkpoint.js';
-import { resolveGitIdentity } from '../../git/identity.js';
-import { diffStats } from '../../git/changes.js';
-import { headSha, treeHash } from '../../git/repo.js';
-import { governChange } from '../govern-call.js';
+import { commitCheckpoint } from '../../git/checkpoint.js';
+import { measureTrees } from '../../git/changes.js';
+import { snapshotTree } from '../../git/snapshot.js';
+import { workspaceTarget } from '../../git/workspace.js';
+import { governStep } from '../govern-call.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 
 /**
- * Commit the milestone's change on the run's branch (hooks off, no signing, the run's clock
- * for dates), or record that nothing changed. The whole change since the last checkpoint is
- * governed first: this is the one gate of what enters the branch, whatever path a change
- * took to the worktree. A breach commits nothing and leaves the worktree as it is, so resume
- * repeats the checkpoint (under a widened policy, say) with the same change. Impure (git).
+ * Commit the milestone's change on the run's branch, or record that nothing changed. What is
+ * committed is exactly the tree the gate checks here: the workspace as the last step recorded
+ * it (what verification and review saw), never a fresh look at the files, so a process a
+ * worker left behind cannot slip a file in between the check and the commit. The whole
+ * change since the last checkpoint is governed first; a breach commits nothing and leaves the
+ * workspace as it is, so resume repeats the checkpoint (under a widened policy, say) with the
+ * same change. Impure (git).
  */
 export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
-  const worktree = rt.state.worktree;
-  const head = await headSha(worktree);
-  const base = { head, tree: head === null ? null : await treeHash(worktree, head) };
-  const breach = await governChange(rt, step, ctx, `the change of milestone ${ctx.milestone || '-'} since the last checkpoint`, { base, rollback: false });
-  if (breach) return { stop: breach.stop, detail: breach.detail, events: [breach.event] };
-  const stats = await diffStats(worktree, head);
-  const m = ctx.milestones[ctx.milestone - 1];
-  const title = m ? `milestone ${ctx.milestone} ${m.id}: ${m.goal}` : `step ${step.id}`;
-  const message = [
-    `engine: ${firstLine(title)}`,
-    '',
-    `Engine-Run: ${rt.state.run_id}`,
-    `Engine-Milestone: ${ctx.milestone || '-'}${m ? ` ${m.id}` : ''}`,
-    `Engine-Step: ${step.id}`,
-  ].join('\n');
-  const identity = await resolveGitIdentity(rt.repo, rt.policy.git.author);
-  const date = new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000);
-  const cp = await createCheckpoint({ worktree, message, author: identity, date });
-  if (!cp) {
-    return { outcome: 'ok', patch: { changes: null }, events: [{ type: 'checkpoint.skipped', ...fields, reason: 'nothing changed since the last checkpoint' }] };
+  const tree = rt.state.workspace_tree ?? (await snapshotTree(rt.ws));
+  const g = await governStep(rt, step, ctx, `the change of milestone ${ctx.milestone || '-'} since the last checkpoint`, { base: rt.headTree, tree, rollback: false });
+  if (!g.ok) return { stop: g.stop, detail: g.detail, events: [g.event] };
+  const { stats } = await measureTrees(workspaceTarget(rt.ws), rt.headTree, tree);
+  if (stats.files === 0) {
+    return { outcome: 'ok', patch: { changes: null }, tree, events: [{ type: 'checkpoint.skipped', ...fields, reason: 'nothing changed since the last checkpoint' }] };
   }
+  const m = ctx.milestones[ctx.milestone - 1];
+  const sha = await commitCheckpoint({
+    ws: rt.ws,
+    tree,
+    parent: rt.state.head_sha,
+    message: {
+      title: m ? `milestone ${ctx.milestone} ${m.id}: ${m.goal}` : `step ${step.id}`,
+      runId: rt.state.run_id,
+      milestone: `${ctx.milestone || '-'}${m ? ` ${m.id}` : ''}`,
+      step: step.id,
+    },
+    author: rt.identity,
+    date: new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000),
+  });
   return {
     outcome: 'ok',
     patch: { changes: null },
-    tree: cp.tree,
-    events: [{ type: 'checkpoint.created', ...fields, sha: cp.sha, tree: cp.tree, files: stats.files, added: stats.added, removed: stats.removed }],
+    tree,
+    head: { sha, tree },
+    events: [{ type: 'checkpoint.created', ...fields, sha, tree, files: stats.files, added: stats.added, removed: stats.removed }],
   };
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0]!.trim();
-  return line.length > 72 ? line.slice(0, 71) + '…' : line;
 }

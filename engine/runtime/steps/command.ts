@@ -25,7 +25,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
     if (c.length) writeSync(fd, c);
   };
   const group = spawnGroup('sh', ['-c', step.run!], {
-    cwd: rt.state.worktree,
+    cwd: rt.state.workspace,
     env: rt.childEnv,
     timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
     onStdout: (c) => write(redactor.push(c)),
@@ -43,7 +43,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   closeSync(fd);
   renameSync(tmp, logPath);
   const pass = r.exitCode === 0;
-  const measured = await measureChanges(rt.state.worktree);
+  const measured = await measureChanges(rt, null);
   return {
     outcome: pass ? 'pass' : 'fail',
     tree: measured.tree,

@@ -18,7 +18,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const result = await runVerification({
     tier,
     commands: tierPolicy.commands,
-    cwd: path.resolve(rt.state.worktree, rt.policy.verification.cwd),
+    cwd: path.resolve(rt.state.workspace, rt.policy.verification.cwd),
     timeoutS: tierPolicy.timeout_s,
     logPath: path.join(rt.paths.dir, logRel),
     env: rt.childEnv,

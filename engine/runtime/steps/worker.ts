@@ -7,7 +7,7 @@ import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
-import { governChange } from '../govern-call.js';
+import { governStep } from '../govern-call.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -25,6 +25,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let sessionId: string | null = null;
   let sessionUsage: Usage | null = null;
   let lastError = '';
+  let tree: string | null = null;
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
     const calls = deriveCounters(rt.events, ctx.milestone).milestone_worker_calls;
@@ -36,12 +37,13 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // Whatever the call's outcome: a failed worker may have written where it must not too.
     // Interrupted (possibly by the worker itself), the records are still checked; the tree
     // is put back by resume anyway.
-    const breach = await governChange(rt, step, ctx, call.callRel, { tree: !rt.signal.aborted });
-    if (breach) return { stop: breach.stop, detail: breach.detail, events: [...events, breach.event] };
+    const g = await governStep(rt, step, ctx, call.callRel, { tree: !rt.signal.aborted });
+    if (!g.ok) return { stop: g.stop, detail: g.detail, events: [...events, g.event] };
+    tree = g.tree;
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
@@ -52,7 +54,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[]): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -83,7 +85,7 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
       break;
   }
   if (step.readOnly) return { outcome, patch, events };
-  const measured = await measureChanges(rt.state.worktree);
+  const measured = await measureChanges(rt, tree);
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
 }

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { headSha, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
+import { runGit, type GitTarget } from './run-git.js';
+
+/**
+ * A run's workspace (contract §5): a directory outside the user's repository where the
+ * workers work, with a `.git` of its own that the worker may use freely (it borrows the
+ * user's objects read-only and nothing in it is ever read by the engine), and beside it the
+ * engine's own git dir (`<dir>.git`), through which the engine reads the workspace's files.
+ */
+export interface Workspace {
+  /** The workers' working directory. */
+  dir: string;
+  /** The engine's git dir for this workspace: outside `dir`, never handed to a worker. */
+  gitDir: string;
+  repo: RepoRef;
+  /** `engine/<run-id>`: the only ref the engine writes in the user's repo. */
+  branch: string;
+  /** Repo-relative git-ignored paths of the user's checkout the workspace sees through links. */
+  shared: string[];
+}
+
+/** How the engine addresses a workspace in git commands. Pure. */
+export function workspaceTarget(ws: Workspace): GitTarget {
+  return { gitDir: ws.gitDir, workTree: ws.dir };
+}
+
+/**
+ * The directory all workspaces live under: `--workspaces DIR`, else `$ENGINE_HOME/workspaces`,
+ * else `${XDG_STATE_HOME:-~/.local/state}/engine/workspaces`. Pure.
+ */
+export function workspacesRoot(env: NodeJS.ProcessEnv, override?: string | null): string {
+  if (override) return path.resolve(override);
+  if (env.ENGINE_HOME) return path.resolve(env.ENGINE_HOME, 'workspaces');
+  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
+  return path.join(state, 'engine', 'workspaces');
+}
+
+/** `<root>/<repo-name>-<hash8>`: one folder per user repository. Pure. */
+export function repoWorkspacesDir(root: string, repoTop: string): string {
+  const hash = createHash('sha256').update(repoTop).digest('hex').slice(0, 8);
+  return path.join(root, `${path.basename(repoTop).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo'}-${hash}`);
+}
+
+/** The engine's git dir of a workspace directory. Pure. */
+export function engineGitDirOf(dir: string): string {
+  return `${dir}.git`;
+}
+
+/** The handle of an existing workspace, from what state.json recorded. Pure. */
+export function openWorkspace(o: { dir: string; repo: RepoRef; branch: string; shared: string[] }): Workspace {
+  return { dir: o.dir, gitDir: engineGitDirOf(o.dir), repo: o.repo, branch: o.branch, shared: [...o.shared] };
+}
+
+export interface CreateWorkspaceOptions {
+  repo: RepoRef;
+  runId: string;
+  /** The directory workspaces live under (see workspacesRoot). */
+  root: string;
+  /** Globs of git-ignored paths of the user's checkout to show in the workspace. */
+  share: readonly string[];
+}
+
+export interface CreatedWorkspace {
+  ws: Workspace;
+  /** The commit the run starts from; null in a repository without commits. */
+  baseSha: string | null;
+  /** The user's tree had uncommitted or untracked changes; they are not part of the run. */
+  dirtyUserTree: boolean;
+}
+
+/**
+ * Creates the run's workspace from the user's HEAD (detached included; an unborn branch
+ * gives an empty workspace) and the run branch `engine/<run-id>` at that commit, create-only.
+ * Writes nothing else into the user's repository. Throws when the branch or the workspace
+ * already exists. Impure (git, filesystem).
+ */
+export async function createWorkspace(o: CreateWorkspaceOptions): Promise<CreatedWorkspace> {
+  const branch = `engine/${o.runId}`;
+  const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
+  const gitDir = engineGitDirOf(dir);
+  if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
+  const user = repoTarget(o.repo);
+  const baseSha = await headSha(o.repo);
+  const [status, ignored] = await Promise.all([
+    runGit(user, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none']),
+    o.share.length ? runGit(user, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']) : Promise.resolve({ stdout: '' }),
+  ]);
+  const shared = matchShared(ignored.stdout.split('\0'), o.share);
+  const exclude = shared.map((p) => `/${p}`);
+  const alternates = [path.join(o.repo.commonDir, 'objects')];
+
+  mkdirSync(dir, { recursive: true });
+  const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared };
+  resetEngineGitDir(ws);
+  if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);
+  // The worker's own .git: the same start, its own refs and index; nothing the engine reads.
+  const own = path.join(dir, '.git');
+  writeGitDir(own, { head: `refs/heads/${branch}`, alternates, exclude, config: '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n' });
+  if (baseSha !== null) {
+    mkdirSync(path.join(own, 'refs', 'heads', 'engine'), { recursive: true });
+    writeFileSync(path.join(own, 'refs', 'heads', branch), `${baseSha}\n`);
+    copyFileSync(path.join(gitDir, 'index'), path.join(own, 'index'));
+  }
+  for (const p of shared) linkShared(o.repo.top, dir, p);
+  // The branch last, create-only: a concurrent run taking the same name fails here.
+  if (baseSha !== null) await runGit(user, ['update-ref', '-m', 'engine: run branch', `refs/heads/${branch}`, baseSha, '']);
+  else if ((await runGit(user, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okCodes: [1] })).exitCode === 0) {
+    throw new Error(`branch ${branch} already exists in ${o.repo.top}`);
+  }
+  return { ws, baseSha, dirtyUserTree: status.stdout.length > 0 };
+}
+
+/** The ignored paths of the user's checkout that match the share globs, sorted. Pure. */
+export function matchShared(ignored: readonly string[], globs: readonly string[]): string[] {
+  if (globs.length === 0) return [];
+  const match = picomatch([...globs], { dot: true });
+  const out = new Set<string>();
+  for (const raw of ignored) {
+    const p = raw.replace(/\/+$/, '');
+    if (p === '' || p.split('/').some((s) => s === '.git' || s === '.engine' || s === '..')) continue;
+    if (match(p)) out.add(p);
+  }
+  return [...out].sort();
+}
+
+function linkShared(repoTop: string, dir: string, rel: string): void {
+  const at = path.join(dir, rel);
+  mkdirSync(path.dirname(at), { recursive: true });
+  symlinkSync(path.join(repoTop, rel), at);
+}
+
+/**
+ * Removes a workspace and the engine's git dir beside it, whatever the worker left there
+ * (read-only directories included); a workspace already gone is not an error. The run
+ * branch stays in the user's repo. Impure.
+ */
+export function removeWorkspace(dir: string): void {
+  for (const d of [dir, engineGitDirOf(dir)]) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      makeWritable(d);
+      rmSync(d, { recursive: true, force: true });
+    }
+  }
+}
+
+function makeWritable(d: string): void {
+  try {
+    const st = lstatSync(d);
+    if (!st.isDirectory()) return;
+    chmodSync(d, 0o700);
+    for (const name of readdirSync(d)) makeWritable(path.join(d, name));
+  } catch {
+    // Gone already, or not ours to change: rmSync reports what is left.
+  }
+}
+
+/**
+ * Puts the engine's git dir of a workspace back to what the engine writes — HEAD, object
+ * alternates, excludes — and removes anything else that could change how git reads the
+ * workspace (a config, attributes, hooks, grafts, a commondir). Its objects and index stay.
+ * Impure.
+ */
+export function resetEngineGitDir(ws: Workspace): void {
+  for (const extra of ['config', 'commondir', 'hooks', 'info', 'shallow', 'objects/info', 'refs/replace']) rmSync(path.join(ws.gitDir, extra), { recursive: true, force: true });
+  writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
+}
+
+/** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */
+export async function reopenWorkspace(o: { dir: string; repoTop: string; branch: string; shared: string[] }): Promise<Workspace> {
+  return openWorkspace({ dir: o.dir, repo: await locateRepo(o.repoTop), branch: o.branch, shared: o.shared });
+}
+
+/** The command the summary shows for taking a run's work into the user's branch. Pure. */
+export function mergeHint(branch: string): string {
+  return `git merge ${branch}`;
+}

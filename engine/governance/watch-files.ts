@@ -1,0 +1,87 @@
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Violation, ViolationRule } from './check-changes.js';
+import { digestIndexEntries } from './index-entries.js';
+
+/**
+ * Files outside the workspace that no step may change — the user's repository (HEAD, refs,
+ * config, hooks, info, index), the engine's own install, the engine's git dir of the
+ * workspace, the shared ignored paths of the user's checkout — each fingerprinted by what
+ * `lstat` says (type, mode, size, mtime, inode), the user's index by the entries it stages.
+ * A baseline is taken when a session starts driving the run; after every step the current
+ * fingerprints are compared with it. Impure (reads the filesystem).
+ */
+export interface WatchedTree {
+  rule: Extract<ViolationRule, 'user_repo' | 'engine_install' | 'engine_git' | 'shared_path'>;
+  /** Absolute directory the paths are relative to. */
+  root: string;
+  /** Relative files or directories (walked) under root. */
+  paths: readonly string[];
+  /** Relative paths (and everything under them) left out. */
+  skip?: readonly string[];
+  /** Relative paths of git index files, compared by their staged entries. */
+  indexes?: readonly string[];
+  /** How violation paths are shown (default: relative to root). */
+  label?: (rel: string) => string;
+}
+
+export type Fingerprints = Map<string, string>;
+
+/** Fingerprints of every file of every watched tree, keyed `<rule>\0<root>\0<rel>`. Impure. */
+export function fingerprintTrees(trees: readonly WatchedTree[]): Fingerprints {
+  const out: Fingerprints = new Map();
+  for (const t of trees) {
+    const skip = new Set(t.skip ?? []);
+    const indexes = new Set(t.indexes ?? []);
+    for (const rel of t.paths) walk(t, rel, skip, indexes, out);
+  }
+  return out;
+}
+
+/** The violations between a baseline and now: one per changed, added or removed file. Pure. */
+export function compareFingerprints(trees: readonly WatchedTree[], before: Fingerprints, after: Fingerprints): Violation[] {
+  const byKey = new Map(trees.map((t) => [`${t.rule}\0${t.root}`, t] as const));
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  for (const [key, value] of after) {
+    seen.add(key);
+    if (before.get(key) !== value) out.push(violationOf(key, byKey));
+  }
+  for (const key of before.keys()) if (!seen.has(key)) out.push(violationOf(key, byKey));
+  return out.sort((a, b) => (a.rule + a.path < b.rule + b.path ? -1 : 1));
+}
+
+function violationOf(key: string, byKey: Map<string, WatchedTree>): Violation {
+  const [rule, root, rel] = key.split('\0') as [WatchedTree['rule'], string, string];
+  const tree = byKey.get(`${rule}\0${root}`);
+  return { path: tree?.label ? tree.label(rel) : rel, rule, pattern: null };
+}
+
+function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, out: Fingerprints): void {
+  if (skip.has(rel)) return;
+  const abs = path.join(t.root, rel);
+  let st;
+  try {
+    st = lstatSync(abs, { bigint: true });
+  } catch {
+    return;
+  }
+  const key = `${t.rule}\0${t.root}\0${rel}`;
+  if (indexes.has(rel) && st.isFile()) {
+    out.set(key, `index:${digestIndexEntries(readFileSync(abs))}`);
+    return;
+  }
+  // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.
+  if (!st.isDirectory()) {
+    out.set(key, `${st.mode}:${st.size}:${st.mtimeNs}:${st.ino}`);
+    return;
+  }
+  out.set(key, `dir:${st.mode}`);
+  let names: string[];
+  try {
+    names = readdirSync(abs);
+  } catch {
+    return;
+  }
+  for (const name of names.sort()) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, out);
+}

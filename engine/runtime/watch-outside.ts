@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Workspace } from '../git/workspace.js';
+import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedTree } from '../governance/watch-files.js';
+import type { Violation } from '../governance/check-changes.js';
+
+/**
+ * What lies outside the workspace and must not change while a step runs: the user's
+ * repository (HEAD and index of the checkout; config, refs other than `engine/*`, packed
+ * refs, hooks, info and object alternates of the common dir), the engine's git dir of the
+ * workspace (everything but its index and objects, which the engine itself writes), the
+ * engine's own install, and — when `walkShared` — the shared ignored paths of the user's
+ * checkout (under the OS sandbox they are read-only mounts and need no walk). Pure.
+ */
+export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean): WatchedTree[] {
+  const shared = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects/info', 'commondir'];
+  const sameDir = ws.repo.gitDir === ws.repo.commonDir;
+  const trees: WatchedTree[] = [
+    {
+      rule: 'user_repo',
+      root: ws.repo.gitDir,
+      paths: ['HEAD', 'index', ...(sameDir ? shared : [])],
+      skip: ['refs/heads/engine'],
+      indexes: ['index'],
+      label: (rel) => `${ws.repo.gitDir}/${rel}`,
+    },
+  ];
+  if (!sameDir) trees.push({ rule: 'user_repo', root: ws.repo.commonDir, paths: shared, skip: ['refs/heads/engine'], label: (rel) => `${ws.repo.commonDir}/${rel}` });
+  trees.push({ rule: 'engine_git', root: ws.gitDir, paths: ['HEAD', 'config', 'info', 'hooks', 'objects/info', 'commondir', 'refs'], label: (rel) => `${ws.gitDir}/${rel}` });
+  const install = ['bin', 'dist', 'engine', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
+  trees.push({ rule: 'engine_install', root: installRoot, paths: install, skip: ['dist/code-cache'], label: (rel) => path.join(installRoot, rel) });
+  if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
+  return trees;
+}
+
+/** The watched trees with their fingerprints now: the baseline of a session. Impure. */
+export function watchOutside(trees: WatchedTree[]): { trees: WatchedTree[]; baseline: Fingerprints } {
+  return { trees, baseline: fingerprintTrees(trees) };
+}
+
+/** What changed outside the workspace since the baseline. Impure (reads the filesystem). */
+export function outsideChanges(watch: { trees: WatchedTree[]; baseline: Fingerprints }): Violation[] {
+  return compareFingerprints(watch.trees, watch.baseline, fingerprintTrees(watch.trees));
+}
