@@ -33,3 +33,13 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** True when a live engine process holds the run's lock (it is being driven now). Impure. */
+export function runLockHeld(file: string): boolean {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Boolean(pid) && isAlive(pid);
+  } catch {
+    return false;
+  }
+}

@@ -104,6 +104,11 @@ export function engine(args: string[], opts: { cwd: string; env?: NodeJS.Process
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The workspace of a run (from its state.json in the repo's default run store). */
+export function workspaceOf(repo: string, runId: string): string {
+  return JSON.parse(readFileSync(path.join(repo, '.engine', 'runs', runId, 'state.json'), 'utf8')).workspace;
+}
+
 export function readJsonl(file: string): any[] {
   return readFileSync(file, 'utf8')
     .split('\n')

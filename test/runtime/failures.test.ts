@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixture, engine, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engine, readJsonl, twoMilestones, workspaceOf } from '../helpers/run-fixture.js';
 import { processAlive } from '../../engine/proc/spawn-group.js';
 
 const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/workers');
@@ -103,7 +103,7 @@ t.test('a secret in the environment reaches no file of the run directory', async
   const dir = runDir(f.repo, 'sec');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
   t.equal(events.at(-1).stop_reason, 'verification_failed');
-  t.equal(readFileSync(path.join(f.repo, '.engine', 'worktrees', 'sec', 'leak.txt'), 'utf8').trim(), secret, 'the worker did write it');
+  t.equal(readFileSync(path.join(workspaceOf(f.repo, 'sec'), 'leak.txt'), 'utf8').trim(), secret, 'the worker did write it');
   const files = walk(dir);
   t.ok(files.some((p) => p.includes(`${path.sep}verify${path.sep}`) && p.includes('-tier0')), 'verification logs are there');
   t.ok(files.some((p) => p.includes('-command-show')), 'command step logs are there');

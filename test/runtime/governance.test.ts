@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { makeFixture, engine, readJsonl, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
+import { makeFixture, engine, readJsonl, twoMilestones, workspaceOf, type AgentScript } from '../helpers/run-fixture.js';
 
 // Governance after every worker call: a change where the worker must not write is rolled back
 // (kept in attempted.patch), recorded as governance.violation, and the run stops with exit 3.
@@ -12,7 +12,7 @@ ajv.addSchema(schema('state'), 'state.schema.json');
 const validateEvent = ajv.compile(schema('event'));
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
-const worktree = (repo: string, id: string) => path.join(repo, '.engine', 'worktrees', id);
+const worktree = (repo: string, id: string) => workspaceOf(repo, id);
 
 function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript; policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
   const f = makeFixture({ script: opts.script, policy: opts.policy });
@@ -131,12 +131,16 @@ t.test('the run store: a worker that rewrites the engine records is undone and s
   t.equal(violation.patch, 'attempted.patch', 'the milestone change itself is kept too');
 });
 
-t.test('a worker that commits on its own moves the branch back', async (t) => {
+t.test("a worker's own commit in its workspace is inert: its files are governed like any change, the branch moves only by checkpoints", async (t) => {
   const script = { ...twoMilestones, commit: { 'implement#1#1': 1 } };
-  const { f, r, violation } = runWith(t, { script, id: 'commit' });
-  t.equal(r.code, 3, r.stderr);
-  t.same(violation.violations, [{ path: '.git/HEAD', rule: 'protected', pattern: '.git/**' }]);
-  t.equal(f.git('rev-parse', 'engine/commit'), f.git('rev-parse', 'main'), 'the branch is back where the run started');
+  const { f, r, violation, events } = runWith(t, { script, id: 'commit' });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(violation, undefined, 'no violation: the workspace .git is the worker\'s to use');
+  const checkpoints = events.filter((e) => e.type === 'checkpoint.created');
+  t.equal(checkpoints.length, 2);
+  t.equal(f.git('rev-parse', 'engine/commit'), checkpoints[1].sha, "the branch is the engine's last checkpoint");
+  t.match(f.git('log', '--format=%s', 'engine/commit'), /^engine: milestone 2 m2: write b\nengine: milestone 1 m1: write a\ninitial$/, "no commit of the worker's reaches the user's repo");
+  t.equal(f.git('rev-parse', 'main'), f.git('rev-parse', 'engine/commit~2'), "the user's main is where it was");
 });
 
 t.test('code the worker wrote and verification runs is governed too: a protected write is caught', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, readJsonl } from '../helpers/run-fixture.js';
+import { makeFixture, engine, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
 const start = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) =>
@@ -9,10 +9,10 @@ const start = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = 
 const resume = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) => engine(['resume', id, '--repo', f.repo, '--no-progress', ...extra], { cwd: f.dir });
 const state = (f: ReturnType<typeof makeFixture>, id: string) => JSON.parse(readFileSync(path.join(runDir(f.repo, id), 'state.json'), 'utf8'));
 
-t.test('a hand edit in the worktree of a stopped run: refused, then --force discards it', async (t) => {
+t.test('a hand edit in the workspace of a stopped run: refused, then --force discards it', async (t) => {
   const f = makeFixture();
   t.equal(start(f, 'h1', ['--max-ticks', '2']).code, 1);
-  const wt = path.join(f.repo, '.engine', 'worktrees', 'h1');
+  const wt = workspaceOf(f.repo, 'h1');
   writeFileSync(path.join(wt, 'README.md'), '# edited by hand\n');
   writeFileSync(path.join(wt, 'notes.txt'), 'mine\n');
   const timelineBefore = readFileSync(path.join(runDir(f.repo, 'h1'), 'timeline.jsonl'), 'utf8');

@@ -147,7 +147,7 @@ t.test('a pipeline with an unbounded retry loop is rejected before anything runs
   t.equal(doc.diagnostics[0].code, 'E_UNBOUNDED_LOOP');
 });
 
-t.test('two runs on one repo at once each get their own worktree and branch', async (t) => {
+t.test('two runs on one repo at once each get their own workspace and branch', async (t) => {
   const f = makeFixture();
   const { spawn } = await import('node:child_process');
   const { engineBin, childEnv } = await import('../helpers/run-fixture.js');

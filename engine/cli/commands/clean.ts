@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { Command } from '../command.js';
+import { flag, str, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { printDiagnostics, printJson } from './validate.js';
+
+/** `engine clean`: remove the workspaces and private homes of finished runs (contract §5). */
+export const cleanCommand: Command = {
+  name: 'clean',
+  summary: 'Remove the workspaces and private CLI homes of finished runs of a repo, and orphaned workspaces',
+  allowPositionals: false,
+  usage: 'clean [--repo DIR] [--store DIR] [--workspaces DIR] [--all] [--older-than DAYS] [--dry-run] [--json]',
+  options: {
+    repo: { type: 'string' },
+    store: { type: 'string' },
+    workspaces: { type: 'string' },
+    all: { type: 'boolean' },
+    'older-than': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  optionHelp: {
+    repo: 'the repo whose runs are cleaned (default: the current directory)',
+    store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
+    workspaces: 'where workspaces are, if runs were started with --workspaces',
+    all: 'also stopped (resumable) runs: they can no longer be resumed',
+    'older-than': 'only runs not written for this many days',
+    'dry-run': 'say what would be removed, remove nothing',
+    json: 'print one JSON document {repo, workspaces, runs, freed_bytes, diagnostics}',
+  },
+  async run(args, io) {
+    const olderText = str(args, 'older-than');
+    if (olderText !== undefined && !/^\d+(\.\d+)?$/.test(olderText)) throw new UsageError(`--older-than takes a number of days, got "${olderText}"`);
+    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns }] = await Promise.all([
+      import('../../git/repo.js'),
+      import('../../git/workspace.js'),
+      import('../../runtime/run-dir.js'),
+      import('../../store/clean-runs.js'),
+    ]);
+    const json = flag(args, 'json');
+    const repoArg = str(args, 'repo') ?? '.';
+    let top: string;
+    try {
+      top = (await locateRepo(path.resolve(io.cwd, repoArg))).top;
+    } catch (error) {
+      const diagnostics = [{ code: 'E_USAGE', severity: 'error' as const, message: (error as Error).message, file: repoArg, line: 0, col: 0 }];
+      if (json) printJson(io, { repo: repoArg, workspaces: null, runs: [], freed_bytes: 0, diagnostics });
+      else printDiagnostics(io, diagnostics);
+      return EXIT.invalid;
+    }
+    const wsOption = str(args, 'workspaces');
+    const reposDir = repoWorkspacesDir(workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null), top);
+    const storeOption = str(args, 'store');
+    const store = storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top);
+    const dryRun = flag(args, 'dry-run');
+    const runs = cleanRuns(reposDir, store, { all: flag(args, 'all'), olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun });
+    const freed = runs.filter((r) => r.removed).reduce((n, r) => n + r.bytes, 0);
+    if (json) {
+      printJson(io, { repo: top, workspaces: reposDir, dry_run: dryRun, runs, freed_bytes: freed, diagnostics: [] });
+      return EXIT.ok;
+    }
+    const verb = dryRun ? 'would remove' : 'removed';
+    for (const r of runs) io.stdout(`${r.removed ? verb.padEnd(12) : 'kept'.padEnd(12)} ${r.run_id}  ${formatBytes(r.bytes).padStart(9)}  ${r.reason}\n`);
+    const n = runs.filter((r) => r.removed).length;
+    io.stdout(`${dryRun ? 'Would free' : 'Freed'} ${formatBytes(freed)} from ${n} workspace${n === 1 ? '' : 's'} in ${reposDir}\n`);
+    return EXIT.ok;
+  },
+};
+
+/** 1536 → "1.5 KiB". Pure. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,96 @@
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { removeWorkspace } from '../git/workspace.js';
+import type { RunState } from '../generated/state.js';
+import { runLockHeld } from '../runtime/run-lock.js';
+import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
+
+export interface CleanedRun {
+  run_id: string;
+  workspace: string;
+  status: CleanCandidate['status'];
+  removed: boolean;
+  reason: string;
+  /** Bytes of the workspace, its git dir and the run's homes. */
+  bytes: number;
+}
+
+/**
+ * `engine clean`: the workspaces of a repo (`reposDir`, one folder per repo under the
+ * workspaces root) matched with their runs in `storeDir`, decided by planClean, and — unless
+ * `dryRun` — removed with the engine's git dir beside each and the run's private CLI homes.
+ * Impure.
+ */
+export function cleanRuns(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
+  const choices = planClean(findCandidates(reposDir, storeDir), o);
+  return choices.map((c) => {
+    const homes = path.join(storeDir, c.candidate.runId, 'homes');
+    const bytes = sizeOf(c.candidate.workspace) + sizeOf(`${c.candidate.workspace}.git`) + sizeOf(homes);
+    if (c.remove && !o.dryRun) {
+      removeWorkspace(c.candidate.workspace);
+      rmSync(homes, { recursive: true, force: true });
+    }
+    return report(c, bytes);
+  });
+}
+
+function report(c: CleanChoice, bytes: number): CleanedRun {
+  return { run_id: c.candidate.runId, workspace: c.candidate.workspace, status: c.candidate.status, removed: c.remove, reason: c.reason, bytes };
+}
+
+function findCandidates(reposDir: string, storeDir: string): CleanCandidate[] {
+  if (!existsSync(reposDir)) return [];
+  const ids = new Set<string>();
+  for (const name of readdirSync(reposDir)) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
+  return [...ids].sort().map((runId) => {
+    const workspace = path.join(reposDir, runId);
+    const runDir = path.join(storeDir, runId);
+    let state: RunState | null = null;
+    try {
+      state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as RunState;
+    } catch {
+      state = null;
+    }
+    const mine = state !== null && path.resolve(state.workspace) === path.resolve(workspace);
+    const updated = mine && state ? Date.parse(state.updated_at) : mtimeOf(workspace);
+    return {
+      runId,
+      workspace,
+      status: mine && state ? state.status : null,
+      locked: runLockHeld(path.join(runDir, 'run.lock')),
+      updatedMs: Number.isFinite(updated) ? updated : 0,
+    };
+  });
+}
+
+function mtimeOf(p: string): number {
+  try {
+    return lstatSync(p).mtimeMs;
+  } catch {
+    try {
+      return lstatSync(`${p}.git`).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** Bytes of the files under a path (not following links). Impure. */
+export function sizeOf(p: string): number {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(p);
+  } catch {
+    return 0;
+  }
+  for (const name of names) total += sizeOf(path.join(p, name));
+  return total;
+}

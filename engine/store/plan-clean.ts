@@ -1,0 +1,40 @@
+/**
+ * What `engine clean` removes: decided from what each workspace's run says of itself. Pure.
+ */
+export interface CleanCandidate {
+  runId: string;
+  workspace: string;
+  /** The run's state, or null when no run record exists for the workspace (an orphan). */
+  status: 'running' | 'completed' | 'stopped' | null;
+  /** A live engine drives the run now. */
+  locked: boolean;
+  /** When the run was last written (or the workspace last changed, for an orphan), ms since epoch. */
+  updatedMs: number;
+}
+
+export interface CleanChoice {
+  candidate: CleanCandidate;
+  remove: boolean;
+  /** Why it is removed or kept, in words. */
+  reason: string;
+}
+
+export interface CleanOptions {
+  /** Also remove stopped runs' workspaces (they can no longer be resumed). */
+  all: boolean;
+  /** Only runs not written for this many days; null: any age. */
+  olderThanDays: number | null;
+  nowMs: number;
+}
+
+export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions): CleanChoice[] {
+  return candidates.map((c) => {
+    const old = o.olderThanDays === null || o.nowMs - c.updatedMs >= o.olderThanDays * 86_400_000;
+    if (c.locked) return { candidate: c, remove: false, reason: 'being driven by a live engine' };
+    if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
+    if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };
+    if (c.status === 'completed') return { candidate: c, remove: true, reason: 'completed: its branch holds the result' };
+    if (o.all) return { candidate: c, remove: true, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run (--all): it can no longer be resumed` };
+    return { candidate: c, remove: false, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run: kept for \`engine resume\` (--all removes it)` };
+  });
+}
