@@ -20,6 +20,7 @@ export type TimelineEvent =
   | EventMilestoneFinished
   | EventVerifySelected
   | EventVerifyFinished
+  | EventWorkspaceSetup
   | EventCommandFinished
   | EventDecisionMade
   | EventReviewSkipped
@@ -923,6 +924,71 @@ export interface EventVerifyFinished {
      */
     duration_ms: number;
   }[];
+}
+export interface EventWorkspaceSetup {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type: the policy's workspace.setup commands ran once in a new workspace, before the first step.
+   */
+  type: 'workspace.setup';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * Every command exited 0 and no tracked file changed.
+   */
+  pass: boolean;
+  /**
+   * Wall time of the set-up (a KPI: verify_s.setup).
+   */
+  duration_ms: number;
+  /**
+   * Log file, relative to the run directory.
+   */
+  log: string;
+  /**
+   * Each command's result.
+   *
+   * Items: One command.
+   */
+  commands: {
+    /**
+     * The command.
+     */
+    command: string;
+    /**
+     * Its exit code.
+     */
+    exit_code: number | null;
+    /**
+     * It hit the limit (verification.tiers.tier2.timeout_s).
+     */
+    timed_out: boolean;
+    /**
+     * Its wall time.
+     */
+    duration_ms: number;
+  }[];
+  /**
+   * Tracked or unignored paths the set-up changed; any makes it fail (a set-up may only add ignored files such as dependencies or build output).
+   */
+  changed: string[];
 }
 export interface EventCommandFinished {
   /**

@@ -257,6 +257,10 @@ export interface EnginePolicy {
      * Globs of git-ignored paths of the user's checkout (installed dependencies, build output) that the workspace sees, read-only to workers: linked into the workspace and, under the OS sandbox, on a read-only filesystem; without it, a change through them stops the run. null: node_modules when the repository has a package.json; [] shares nothing.
      */
     share?: string[] | null;
+    /**
+     * Shell commands run once in each new workspace before the first step (e.g. `npm ci --prefer-offline`), under the same sandbox and environment as verification, each limited by verification.tiers.tier2.timeout_s. Recorded as workspace.setup with duration and log; a failure, or a change to a tracked file, stops the run. With set-up commands, workspace.share: null shares nothing.
+     */
+    setup?: string[];
   };
   /**
    * Checkpoint commits.
@@ -319,5 +323,9 @@ export interface EnginePolicy {
      * Governance violations.
      */
     governance_violations?: number;
+    /**
+     * Longest workspace set-up (workspace.setup) a run may take, in seconds; report marks a run over it.
+     */
+    workspace_setup_s?: number;
   };
 }

@@ -90,6 +90,10 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
       case 'verify.finished':
         if (!e.skipped) verifyMs.set(e.tier, [...(verifyMs.get(e.tier) ?? []), e.duration_ms]);
         break;
+      case 'workspace.setup':
+        // The set-up's own time, a KPI beside the tiers (verify_s.setup).
+        verifyMs.set('setup', [...(verifyMs.get('setup') ?? []), e.duration_ms]);
+        break;
       case 'review.skipped':
         reviewSkips[e.review_skipped_reason] = (reviewSkips[e.review_skipped_reason] ?? 0) + 1;
         break;

@@ -10,6 +10,7 @@ export interface KpiTargets {
   tier0_median_s: number;
   tier0_p90_s: number;
   tier1_max_s: number;
+  workspace_setup_s?: number;
   parse_failures_per_100: number;
   retry_rate: number;
   human_interventions: number;
@@ -34,6 +35,8 @@ export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
     row('tier0 median (s)', k.verify_s.tier0?.median, t.tier0_median_s),
     row('tier0 p90 (s)', k.verify_s.tier0?.p90, t.tier0_p90_s),
     row('tier1 max (s)', k.verify_s.tier1?.max, t.tier1_max_s),
+    // Only runs with a workspace set-up have this row.
+    ...(k.verify_s.setup ? [row('workspace set-up max (s)', k.verify_s.setup.max, t.workspace_setup_s ?? 300)] : []),
     row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100),
     row('retry rate', k.retry_rate, t.retry_rate),
     row('human interventions', k.human_interventions, t.human_interventions),

@@ -12,6 +12,7 @@ import { runAdvanceStep } from './steps/advance.js';
 import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
 import { governStep } from './govern-call.js';
+import { setUpWorkspace } from './setup-workspace.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -39,6 +40,8 @@ export interface LoopEnd {
  * is repeated on resume) or a `step.finished` in the timeline that resume replays.
  */
 export async function driveRun(rt: Runtime): Promise<LoopEnd> {
+  const setup = await setUpWorkspace(rt);
+  if (setup) return setup;
   for (;;) {
     const snap = rt.actor.getSnapshot();
     const ctx = snap.context as RunContext;

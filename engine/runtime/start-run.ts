@@ -171,10 +171,12 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   }
 }
 
-/** The share globs of a run: the policy's, or node_modules for a repo with a package.json. Pure apart from one stat. */
+/** The share globs of a run: the policy's, or node_modules for a repo with a package.json and no set-up. Pure apart from one stat. */
 export function shareGlobs(policy: RunPolicy, repo: string): string[] {
   const share = policy.workspace.share;
   if (share !== null) return [...share];
+  // A set-up installs what the workspace needs itself: linking the checkout's copy would clash.
+  if (policy.workspace.setup.length > 0) return [];
   return existsSync(path.join(repo, 'package.json')) ? ['node_modules'] : [];
 }
 

@@ -27,7 +27,7 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   ];
   if (!sameDir) trees.push({ rule: 'user_repo', root: ws.repo.commonDir, paths: shared, skip: ['refs/heads/engine'], label: (rel) => `${ws.repo.commonDir}/${rel}` });
   trees.push({ rule: 'engine_git', root: ws.gitDir, paths: ['HEAD', 'config', 'info', 'hooks', 'objects/info', 'commondir', 'refs'], label: (rel) => `${ws.gitDir}/${rel}` });
-  const install = ['bin', 'dist', 'engine', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
+  const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
   trees.push({ rule: 'engine_install', root: installRoot, paths: install, skip: ['dist/code-cache'], label: (rel) => path.join(installRoot, rel) });
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
   return trees;

@@ -5,9 +5,11 @@ import { createTail } from './output-tail.js';
 import { createStreamRedactor, type Secret } from '../workers/redact.js';
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
+/** What a log of run-verification is for: a tier, or the workspace set-up. */
+export type VerifyRun = VerifyTier | 'setup';
 
 export interface RunVerificationOptions {
-  tier: VerifyTier;
+  tier: VerifyRun;
   /** Shell command lines, run in order through `sh -c`. */
   commands: readonly string[];
   /** Directory the commands run in (the worktree joined with `verification.cwd`). */
@@ -40,7 +42,7 @@ export interface CommandResult {
 }
 
 export interface VerificationResult {
-  tier: VerifyTier;
+  tier: VerifyRun;
   /** Every command ran and exited 0 (an empty list passes). */
   pass: boolean;
   /** tier1 went past its limit: not run to the end, not a failure; recorded. */
