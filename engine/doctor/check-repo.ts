@@ -2,7 +2,7 @@
  * The target repo: a git working tree, a writable run store, and where the run's workspace
  * will be (outside the repo). Impure (runs git, checks the file system); creates nothing.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { headSha, locateRepo } from '../git/repo.js';
 import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
@@ -26,9 +26,27 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
   }
   const head = await headSha(repo);
   const findings = [finding('repo', 'ok', head ? `git repo ${root} (HEAD ${head.slice(0, 12)})` : `git repo ${root}, no commits yet: a run starts an orphan branch from an empty tree`)];
-  findings.push(checkStoreWritable(storeDir ?? path.join(root, '.engine', 'runs')));
-  findings.push(checkWorkspaces(repoWorkspacesDir(workspacesRoot(env), root)));
+  const store = storeDir ?? path.join(root, '.engine', 'runs');
+  findings.push(checkStoreWritable(store));
+  const wsDir = repoWorkspacesDir(workspacesRoot(env), root);
+  findings.push(checkWorkspaces(wsDir));
+  const orphans = findOrphans(wsDir, store);
+  if (orphans.length) findings.push(finding('workspaces.orphans', 'warn', `${orphans.length} workspace${orphans.length === 1 ? '' : 's'} in ${wsDir} belong${orphans.length === 1 ? 's' : ''} to no run of ${store}, or to a completed one: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ', …' : ''}`, '`engine clean` removes them (`--dry-run` shows what it would free)'));
   return { root, findings };
+}
+
+/** Run ids of workspaces with no run record in the store, or whose run completed (its workspace should be gone). Impure. */
+export function findOrphans(wsDir: string, store: string): string[] {
+  if (!existsSync(wsDir)) return [];
+  const ids = new Set(readdirSync(wsDir).map((n) => (n.endsWith('.git') ? n.slice(0, -4) : n)));
+  return [...ids].sort().filter((id) => {
+    try {
+      const state = JSON.parse(readFileSync(path.join(store, id, 'state.json'), 'utf8')) as { status?: string; workspace?: string };
+      return state.status === 'completed' || path.resolve(state.workspace ?? '') !== path.join(wsDir, id);
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** Where this repo's workspaces go (outside the repo), writable by this user. Pure but for fs checks. */

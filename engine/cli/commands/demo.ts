@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
@@ -13,8 +13,8 @@ export const DEMO_PIPELINE = 'pipelines/default.pipeline.yaml';
 /**
  * `engine demo [--dir DIR] [--json] [--no-progress]`: the default pipeline on a scratch git
  * repo, with the real claude and codex CLIs pointed at the scripted model of the demo task.
- * Everything it writes (repo, worktree, run records, the CLIs' private homes) is under the
- * scratch dir; the user's own files and CLI logins are not touched. Output and exit code are
+ * Without `--dir` everything it writes (repo, workspace, run records, the CLIs' private homes)
+ * is under one new temp dir; the user's own files and CLI logins are not touched. Output and exit code are
  * those of `engine run`, plus where the scratch repo and the branch are.
  */
 export const demoCommand: Command = {
@@ -34,7 +34,10 @@ export const demoCommand: Command = {
   },
   async run(args, io) {
     const json = flag(args, 'json');
-    const dir = scratchDir(str(args, 'dir'), io.cwd);
+    const given = str(args, 'dir');
+    const dir = scratchDir(given, io.cwd);
+    // Without --dir the workspace goes beside the scratch repo, under the same temp dir.
+    const workspacesDir = given === undefined ? path.join(path.dirname(dir), 'workspaces') : undefined;
     const { ensureGitRepo } = await import('../../git/repo.js');
     const { startRun } = await import('../../runtime/start-run.js');
     const { launchRun } = await import('./run-output.js');
@@ -50,19 +53,20 @@ export const demoCommand: Command = {
         policyFiles: existsSync(taskPolicy) ? [taskPolicy] : [],
         sets: [],
         seed: 0,
+        workspacesDir,
         cwd: io.cwd,
         processEnv: io.env,
         ...ctx,
       }),
     );
-    if (outcome && !json) printWhere(io, root, outcome.runId);
+    if (outcome && !json) printWhere(io, root, outcome.runId, workspaceOf(outcome.runDir));
     return code;
   },
 };
 
 /** The scratch dir: `--dir` when it does not exist or is empty, else a new temp dir. Impure. */
 function scratchDir(given: string | undefined, cwd: string): string {
-  if (given === undefined) return mkdtempSync(path.join(os.tmpdir(), 'engine-demo-'));
+  if (given === undefined) return path.join(mkdtempSync(path.join(os.tmpdir(), 'engine-demo-')), 'repo');
   const dir = path.resolve(cwd, given);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UsageError(`--dir ${given} is not empty; the demo creates its scratch repo in a new or empty directory`);
@@ -70,15 +74,24 @@ function scratchDir(given: string | undefined, cwd: string): string {
   return dir;
 }
 
-function printWhere(io: CliIo, repo: string, runId: string): void {
+function printWhere(io: CliIo, repo: string, runId: string, workspace: string | null): void {
   const branch = `engine/${runId}`;
   io.stdout(
     [
       '',
-      `scratch repo: ${repo} (nothing outside it was written)`,
+      `scratch repo: ${repo}`,
       `branch:       ${branch} — see it with: git -C ${repo} log --stat ${branch}`,
-      `worktree:     ${path.join(repo, '.engine', 'worktrees', runId)}`,
+      ...(workspace ? [`workspace:    ${workspace}${existsSync(workspace) ? '' : ' (removed: the run completed, its branch holds the result)'}`] : []),
       '',
     ].join('\n'),
   );
+}
+
+/** The run's workspace as its state.json records it, or null. Impure. */
+function workspaceOf(runDir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { workspace?: string }).workspace ?? null;
+  } catch {
+    return null;
+  }
 }
