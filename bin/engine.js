@@ -19,6 +19,12 @@ const bundle = path.join(dist, 'engine.cjs');
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 async function start() {
+  if (process.platform === 'win32') {
+    // Workers run as POSIX process groups (started detached, ended by group with signals).
+    process.stderr.write('engine: Windows is not supported: the engine needs POSIX processes and signals to run and stop workers; use WSL or a Linux or macOS machine\n');
+    process.exitCode = 4;
+    return;
+  }
   const useBundle = !process.env.ENGINE_NO_BUNDLE && dynamicImport && bundleIsCurrent();
   const cli = !useBundle ? await import('../dist/engine/cli/main.js') : askedForSourceMaps() ? require(bundle) : loadBundle();
   process.exitCode = await cli.runCli(process.argv.slice(2));
