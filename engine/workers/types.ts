@@ -113,6 +113,8 @@ export interface WorkerCallContext {
   baseEnv: NodeJS.ProcessEnv;
   /** The engine package root (for locating pinned CLIs in node_modules/.bin). */
   packageRoot: string;
+  /** Dirs whose node_modules/.bin (walking up) come before the engine's own: the target repo, the engine's cwd. */
+  projectDirs?: readonly string[];
 }
 
 export interface WorkerInvocation {
@@ -130,8 +132,11 @@ export interface WorkerPlugin {
   contract: 1;
   /** The CLI's version, e.g. `0.169.0`; null when it cannot be told. */
   detectVersion(ctx: { bin: string; env: NodeJS.ProcessEnv }): Promise<string | null>;
-  /** Resolve the binary to run for this spec (spec.bin, the pinned CLI, PATH). */
-  resolveBin(spec: WorkerSpec, packageRoot: string): string;
+  /**
+   * Resolve the binary to run for this spec: spec.bin, then the CLI in the project's
+   * node_modules/.bin (`projectDirs`, walking up), the engine package's own, then PATH.
+   */
+  resolveBin(spec: WorkerSpec, packageRoot: string, projectDirs?: readonly string[]): string;
   /** Write what the CLI needs before a call (private home, config). May be called many times. */
   prepare?(ctx: WorkerCallContext): Promise<void>;
   invoke(ctx: WorkerCallContext): WorkerInvocation;
