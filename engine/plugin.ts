@@ -6,6 +6,7 @@
  */
 export { defineWorker } from './workers/types.js';
 export type {
+  Env,
   MarkersPhase,
   NormalizedEvent,
   OutcomeClass,
