@@ -69,6 +69,17 @@ for cli in engine codex claude; do
   if [ -x "$app/node_modules/.bin/$cli" ]; then ok "node_modules/.bin/$cli installed"; else fail "node_modules/.bin/$cli installed"; fi
 done
 
+bundle_current() {
+  node -e "
+    const { readFileSync } = require('node:fs');
+    const dist = 'node_modules/@engine/engine/dist/';
+    const info = require('node:crypto').createHash('sha256').update(readFileSync(dist + '.tsbuildinfo')).digest('hex');
+    if (readFileSync(dist + 'engine.cjs.stamp', 'utf8').trim() !== info) { console.error('stamp does not match the build info'); process.exit(1); }
+    if (!require('node:fs').readdirSync(dist + 'code-cache').includes(process.version + '-' + process.arch + '.bin')) { console.error('no code cache for this Node'); process.exit(1); }
+  "
+}
+step "the installed launcher runs the bundle (its stamp matches; a code cache for this Node)" bundle_current
+
 # --- set up, check, demo ----------------------------------------------------------------
 step "npx engine init" npx --no-install engine init
 step "npx engine validate .engine/pipeline.yaml .engine/policy.yaml" npx --no-install engine validate .engine/pipeline.yaml .engine/policy.yaml
