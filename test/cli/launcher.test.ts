@@ -179,3 +179,14 @@ t.test('the shipped schemas are validated without compiling them; a changed sche
   t.match(edited.err, /default.pipeline.yaml:\d+:\d+: error E_SCHEMA .*name.* must NOT have more than 3 characters/);
   t.equal(compiledValidators(dir).length, 1, 'the edited schema was compiled and cached');
 });
+
+t.test('on Windows the launcher stops at once with a clear message (exit 4)', async (t) => {
+  const { dir, run } = copyPackage(t);
+  // A real process whose platform reads win32, as Node on Windows would report it.
+  const preload = path.join(dir, 'as-windows.cjs');
+  writeFileSync(preload, "Object.defineProperty(process, 'platform', { value: 'win32' });\n");
+  const r = run(['validate', 'pipelines/default.pipeline.yaml'], {}, ['--require', preload]);
+  t.equal(r.code, 4);
+  t.equal(r.out, '');
+  t.equal(r.err, 'engine: Windows is not supported: the engine needs POSIX processes and signals to run and stop workers; use WSL or a Linux or macOS machine\n');
+});
