@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binSearchDirs, resolveCliBin } from '../../engine/workers/resolve-bin.js';
@@ -70,4 +70,22 @@ t.test("engine doctor finds the repo's own CLI before the engine's pinned one", 
   f.git('init', '-q', other);
   const fromSub = engine(['doctor', f.pipelineFile, '--repo', other, '--json'], { cwd: path.join(project, 'src') });
   t.same(JSON.parse(fromSub.stdout).workers.implementer.bin, mine, "the current project's CLI when the repo has none");
+});
+
+t.test("engine run calls the repo's own CLI, the one the preflight found", async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex', env: { OPENAI_API_KEY: 'test-key' }, idle_timeout_s: 20, timeout_s: 60 }) });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const calls = path.join(f.dir, 'calls.log');
+  const bin = path.join(f.repo, 'node_modules', '.bin');
+  mkdirSync(bin, { recursive: true });
+  // Says its version; for a call, notes its first argument and fails like a CLI without a model.
+  writeFileSync(path.join(bin, 'codex'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "codex-cli 0.169.0"; exit 0; fi\necho "$1" >> ${JSON.stringify(calls)}\necho '{"type":"turn.failed","error":{"message":"no model here"}}'\nexit 1\n`);
+  chmodSync(path.join(bin, 'codex'), 0o755);
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'own', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 1, r.stdout + r.stderr);
+  t.match(readFileSync(calls, 'utf8'), /^exec\n/, "the repo's codex ran the implement call");
+  const dir = path.join(f.repo, '.engine', 'runs', 'own');
+  t.same(JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8')).workers.implementer, { plugin: 'codex', bin: 'codex', version: '0.169.0' });
+  const call = readdirSync(path.join(dir, 'calls')).find((c) => c.includes('implement'))!;
+  t.equal(JSON.parse(readFileSync(path.join(dir, 'calls', call, 'meta.json'), 'utf8')).bin, path.join(bin, 'codex'));
 });
