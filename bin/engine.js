@@ -5,10 +5,11 @@
 // V8 code cache kept next to it, one per Node version and architecture, so what a `validate`
 // runs is not parsed again. Under --enable-source-maps the bundle is required as a module
 // instead (Node applies source maps to modules only), so stack traces name engine/*.ts.
-// Without a current bundle (a plain `tsc` build, or one newer than the bundle) or with
-// ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead.
+// Without a current bundle (a plain `tsc` build, or a `tsc` since the bundle was made) or
+// with ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead. Current is decided by content,
+// never by mtimes (an install gives every file a new one): see bundleIsCurrent.
 'use strict';
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -18,6 +19,12 @@ const bundle = path.join(dist, 'engine.cjs');
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 async function start() {
+  if (process.platform === 'win32') {
+    // Workers run as POSIX process groups (started detached, ended by group with signals).
+    process.stderr.write('engine: Windows is not supported: the engine needs POSIX processes and signals to run and stop workers; use WSL or a Linux or macOS machine\n');
+    process.exitCode = 4;
+    return;
+  }
   const useBundle = !process.env.ENGINE_NO_BUNDLE && dynamicImport && bundleIsCurrent();
   const cli = !useBundle ? await import('../dist/engine/cli/main.js') : askedForSourceMaps() ? require(bundle) : loadBundle();
   process.exitCode = await cli.runCli(process.argv.slice(2));
@@ -25,12 +32,17 @@ async function start() {
 }
 
 /**
- * The bundle exists and is not older than the modules it was made from: a bare `tsc` over an
- * earlier full build updates dist/engine/ only, and then the modules are what is current.
+ * The bundle exists and was made from the modules now in dist/engine/: the build wrote the
+ * sha256 of tsc's build info (dist/.tsbuildinfo, rewritten by every tsc that emits) next to
+ * the bundle. A bare `tsc` over an earlier full build changes the build info, and then the
+ * modules are what is current. Copies and installs keep both files as they are.
  */
 function bundleIsCurrent() {
+  if (!existsSync(bundle)) return false;
   try {
-    return statSync(bundle).mtimeMs >= statSync(path.join(dist, 'engine', 'cli', 'main.js')).mtimeMs;
+    const stamp = readFileSync(`${bundle}.stamp`, 'utf8').trim();
+    const info = readFileSync(path.join(dist, '.tsbuildinfo'));
+    return stamp === require('node:crypto').createHash('sha256').update(info).digest('hex');
   } catch {
     return false;
   }

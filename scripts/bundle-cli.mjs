@@ -2,6 +2,8 @@
 // Run by `npm run build` after tsc. Makes what bin/engine.js starts:
 // - dist/engine.cjs: the compiled CLI in one CommonJS file, with the shipped schemas'
 //   validators compiled in (a fresh install never runs ajv for them);
+// - dist/engine.cjs.stamp: the sha256 of tsc's build info the bundle was made from;
+// - dist/import-module.cjs: the one dynamic import (plugins), outside the bundle;
 // - dist/vendor/*.cjs: one file per runtime library only a run needs (execa, xstate,
 //   handlebars, picomatch), loaded when a module that uses it is first loaded, so `validate`
 //   and `--help` neither read nor compile them;
@@ -10,6 +12,7 @@
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +55,8 @@ const vendorAsFiles = {
   name: 'vendor-files',
   setup(b) {
     b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+    // A plugin's import() must run in a file Node loads itself (see engine/workers/import-module.ts).
+    b.onResolve({ filter: /[\\/]import-module\.js$/ }, () => ({ path: './import-module.cjs', external: true }));
   },
 };
 // A linked source map, chained through tsc's: stack traces and the coverage of the CLI's
@@ -59,9 +64,14 @@ const vendorAsFiles = {
 await build({ ...common, sourcemap: 'linked', stdin: { contents: entry, resolveDir: dist, sourcefile: 'bundle-entry.cjs', loader: 'js' }, outfile: path.join(dist, 'engine.cjs'), plugins: [vendorAsFiles] });
 rmSync(tableFile); // the source map carries its text
 ownSourcesOnly(path.join(dist, 'engine.cjs.map'));
+await build({ ...common, entryPoints: [path.join(dist, 'engine', 'workers', 'import-module.js')], outfile: path.join(dist, 'import-module.cjs') });
 for (const name of VENDOR) {
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${name}.cjs`) });
 }
+
+// What the bundle was made from: the launcher runs the bundle only while tsc's build info
+// (rewritten by every tsc that emits) is still this one; an install's new mtimes do not count.
+writeFileSync(path.join(dist, 'engine.cjs.stamp'), `${createHash('sha256').update(readFileSync(path.join(dist, '.tsbuildinfo'))).digest('hex')}\n`);
 
 rmSync(path.join(dist, 'code-cache'), { recursive: true, force: true });
 const train = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 'validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml'], {

@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { packageRoot } from '../paths.js';
 import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { projectDirsOf } from '../workers/resolve-bin.js';
 import type { WorkerPlugin } from '../workers/types.js';
 import { findProgram } from './find-program.js';
-import { judgeCliVersion } from './known-clis.js';
+import { judgeCliVersion, KNOWN_CLIS } from './known-clis.js';
 import { finding, type Finding } from './types.js';
 
 export interface WorkerFacts {
@@ -18,7 +19,7 @@ export interface WorkerFacts {
   /** The worker's `use`: a built-in plugin name or a module path. */
   use: string;
   pluginError: string | null;
-  /** What the plugin would run (spec.bin, the pinned CLI, a name on PATH). */
+  /** What the plugin would run (spec.bin, a CLI in a node_modules/.bin, a name on PATH). */
   bin: string | null;
   /** `bin` is the worker's own `bin` setting (not the pinned CLI or a PATH name). */
   binFromSpec: boolean;
@@ -45,7 +46,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
       continue;
     }
     try {
-      facts.bin = plugin.resolveBin(spec, packageRoot);
+      facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(cwd));
     } catch (e) {
       facts.binError = (e as Error).message;
       continue;
@@ -80,11 +81,13 @@ export function judgeWorker(f: WorkerFacts): Finding {
     return finding(
       id,
       'block',
-      `${who}: bin ${f.bin} not found${f.bin.includes('/') ? '' : ' on PATH'}`,
+      builtinCli && !f.binFromSpec
+        ? `${who}: the ${f.use} CLI is not installed (looked in node_modules/.bin of the repo, of the current directory and of the engine package, and on PATH)`
+        : `${who}: bin ${f.bin} not found${f.bin.includes('/') ? '' : ' on PATH'}`,
       builtinCli && f.binFromSpec
-        ? `fix workers.${f.name}.bin (nothing runnable at ${f.bin}), or remove it to use the engine's pinned ${f.use} CLI`
+        ? `fix workers.${f.name}.bin (nothing runnable at ${f.bin}), or remove it to use the ${f.use} CLI installed in your project`
         : builtinCli
-        ? `install the engine's pinned ${f.use} CLI (npm install in the engine package) or set workers.${f.name}.bin to the path of a ${f.use} CLI`
+        ? installHint(f.use as 'codex' | 'claude', f.name)
         : `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`,
     );
   }
@@ -96,4 +99,11 @@ export function judgeWorker(f: WorkerFacts): Finding {
   if (f.use === 'command') return finding(id, 'ok', `${who}: ${f.binPath}, output ${f.output ?? 'text'} (dialect ${dialectOf(f)})`);
   if (f.use === 'replay') return finding(id, 'ok', `${who}: serves the calls recorded in an earlier run with their own dialects`);
   return finding(id, 'ok', `${who}: plugin module with its own parser, ${f.binPath}${f.version ? ` ${f.version}` : ''}`);
+}
+
+/** The exact command that installs the verified CLI in the user's project (or globally). Pure. */
+export function installHint(cli: 'codex' | 'claude', worker: string): string {
+  const known = KNOWN_CLIS[cli];
+  const pkg = `${known.pkg}@${known.verified[known.verified.length - 1]}`;
+  return `run \`npm i -D ${pkg}\` in your project (or \`npm i -g ${pkg}\`), or set workers.${worker}.bin to the path of a ${cli} CLI`;
 }

@@ -51,7 +51,7 @@ export function judgeCliVersion(cli: 'codex' | 'claude', version: string): Versi
   const known = KNOWN_CLIS[cli];
   const newest = known.verified[known.verified.length - 1]!;
   const range = known.ranges.find((r) => compareVersions(version, r.from) >= 0 && (r.below === null || compareVersions(version, r.below) < 0));
-  const pin = `pin the verified version (npm install ${known.pkg}@${newest}) or set the worker's \`bin\` to a CLI of a known version`;
+  const pin = `pin the verified version (\`npm i -D ${known.pkg}@${newest}\` in your project) or set the worker's \`bin\` to a CLI of a known version`;
   if (!range) {
     return {
       status: 'block',

@@ -6,6 +6,7 @@
  */
 import type { CompiledPipeline } from '../compile/ir.js';
 import { checkGit } from './check-host.js';
+import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { gatherWorkerFacts, judgeWorker, type WorkerFacts } from './check-workers.js';
 import type { Finding } from './types.js';
 import { blockingFindings } from './verdict.js';
@@ -15,10 +16,14 @@ export async function preflightHost(env: NodeJS.ProcessEnv): Promise<Finding[]> 
   return blockingFindings([await checkGit(env)]);
 }
 
-/** Each worker's facts (reused for env.json) and the blocking findings about them. */
-export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ facts: WorkerFacts[]; blocking: Finding[] }> {
+/**
+ * Each worker's facts (reused for env.json) and the blocking findings about them, the CLIs'
+ * logins included (none needed when `scripted`: the run serves them from the scripted model).
+ */
+export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string, o: { scripted?: boolean } = {}): Promise<{ facts: WorkerFacts[]; blocking: Finding[] }> {
   const facts = await gatherWorkerFacts(ir, pipelineDir, env, cwd);
-  return { facts, blocking: blockingFindings(facts.map(judgeWorker)) };
+  const logins = gatherLoginFacts(ir.workers, env, { scripted: o.scripted }).map((f) => judgeLogin(f, 'block'));
+  return { facts, blocking: blockingFindings([...facts.map(judgeWorker), ...logins]) };
 }
 
 /** The stop detail of a blocked run: each finding on one line. Pure. */

@@ -11,6 +11,7 @@ import { packageRoot } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { formatHeaders } from '../workers/prompt-headers.js';
 import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { projectDirsOf } from '../workers/resolve-bin.js';
 import { runWorkerCall, type CallResult } from '../workers/run-worker-call.js';
 import { checkMarkerOnly, clip } from './marker-only.js';
 import { finding, type Finding } from './types.js';
@@ -49,7 +50,13 @@ export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcom
   const who = `worker ${names.join(', ')}`;
   const where = `the transcript is in ${r.callDir}`;
   if (r.outcome !== 'ok') {
-    return finding(id, 'block', `${who}: the probe call failed (${r.outcome}${r.meta.error ? `: ${clip(r.meta.error)}` : ''})`, `${where}; check the CLI's login, model and model_endpoint, then run \`engine doctor --live\` again`);
+    const cause = probeFailureCause(r.outcome, r.meta.error);
+    return finding(
+      id,
+      'block',
+      `${who}: the probe call failed${cause ? `: ${cause}` : ''} (${r.outcome}${r.meta.error ? `: ${clip(r.meta.error)}` : ''})`,
+      `${where}; check the CLI's login, model and model_endpoint, then run \`engine doctor --live\` again`,
+    );
   }
   const answer = checkMarkerOnly(r.text);
   if (!answer.ok) {
@@ -80,7 +87,12 @@ export interface ProbeInput {
   dir: string;
   index: number;
   env: NodeJS.ProcessEnv;
+  /** The target repo: its node_modules/.bin is searched for the CLI, as in a run. */
+  repo: string;
 }
+
+/** A probe asks for three lines: past this (or a silence as long) the answer is not coming. */
+export const PROBE_LIMIT_MS = 30_000;
 
 /** One probe call through the worker's plugin, judged. Impure (a process, files). */
 export async function probeWorker(p: ProbeInput): Promise<Finding> {
@@ -108,10 +120,25 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
       resumeSessionId: null,
       baseEnv: p.env,
       packageRoot,
+      projectDirs: projectDirsOf(p.repo),
     },
     cliVersion: p.version,
-    timeoutMs: (p.spec.timeout_s ?? 300) * 1000,
-    idleTimeoutMs: (p.spec.idle_timeout_s ?? 120) * 1000,
+    // Bounded: without network a CLI retries for minutes before it gives up.
+    timeoutMs: Math.min((p.spec.timeout_s ?? 300) * 1000, PROBE_LIMIT_MS),
+    idleTimeoutMs: Math.min((p.spec.idle_timeout_s ?? 120) * 1000, PROBE_LIMIT_MS),
   });
   return judgeProbe(p.names, result);
+}
+
+/**
+ * What a failed probe most likely means, in plain words, from its outcome and error text:
+ * `not logged in`, `no network`, or (no answer within the limit) either. Null when the text
+ * says neither. Pure.
+ */
+export function probeFailureCause(outcome: string, error: string | null | undefined): string | null {
+  const text = error ?? '';
+  if (/not logged in|please run .*login|\/login|invalid api key|invalid x-api-key|unauthori[sz]ed|\b401\b|authentication|no api key|missing.*api key/i.test(text)) return 'not logged in';
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ENETUNREACH|EHOSTUNREACH|fetch failed|network|connection (error|refused|reset)|stream disconnected|error sending request|dns|timed out connecting|reconnecting/i.test(text)) return 'no network';
+  if (outcome === 'incomplete') return `no answer within ${PROBE_LIMIT_MS / 1000} s: no network or not logged in`;
+  return null;
 }

@@ -12,6 +12,7 @@ import { checkRepo } from './check-repo.js';
 import { checkPipeline, checkPolicy } from './check-config.js';
 import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
+import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
 
@@ -49,6 +50,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
     const facts = await gatherWorkerFacts(pipeline.ir, path.dirname(pipelineFile), o.env, root);
     const judged = facts.map(judgeWorker);
     checks.push(...judged);
+    // Offline: a missing login warns here; `engine run` stops on it before its first call.
+    checks.push(...gatherLoginFacts(pipeline.ir.workers, o.env).map((f) => judgeLogin(f, 'warn')));
     for (const f of facts) report.workers[f.name] = { plugin: f.use, bin: f.binPath ?? f.bin, version: f.version, dialect: dialectOf(f) };
     if (policy.policy) checks.push(...checkVerification(policy.policy.verification, root, o.env));
     if (o.live) {
@@ -57,7 +60,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
       const probes: Finding[] = [];
       for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {
-        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env }));
+        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, repo: root }));
       }
       checks.push(...probes);
       // Transcripts are kept only when they explain a finding.

@@ -131,7 +131,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       onEvent: o.onEvent,
     });
     // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
-    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo);
+    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model) });
     const print = fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts));
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);

@@ -17,7 +17,7 @@ export const claudeWorker = defineWorker({
   name: 'claude',
   contract: 1,
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
-  resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'claude'),
+  resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'claude', projectDirs),
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], []);
@@ -30,7 +30,7 @@ export const claudeWorker = defineWorker({
     if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
     args.push('--strict-mcp-config', '--mcp-config', '{"mcpServers":{}}');
     args.push(...(spec.args ?? []));
-    return { bin: this.resolveBin(spec, ctx.packageRoot), args, env: claudeEnv(ctx), cwd: ctx.cwd, stdin };
+    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env: claudeEnv(ctx), cwd: ctx.cwd, stdin };
   },
   createParser: () => createClaudeStreamParser(),
 });

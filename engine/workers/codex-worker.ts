@@ -18,7 +18,7 @@ export const codexWorker = defineWorker({
   name: 'codex',
   contract: 1,
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
-  resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'codex'),
+  resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
     if (!usesPrivateHome(ctx)) return;
     mkdirSync(ctx.homeDir, { recursive: true });
@@ -35,7 +35,7 @@ export const codexWorker = defineWorker({
     const args = ctx.resumeSessionId
       ? ['exec', ...sandbox, 'resume', ...common, ...(spec.args ?? []), ctx.resumeSessionId, ...promptArgs]
       : ['exec', ...sandbox, ...common, ...(spec.args ?? []), ...promptArgs];
-    return { bin: this.resolveBin(spec, ctx.packageRoot), args, env: codexEnv(ctx), cwd: ctx.cwd, stdin };
+    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env: codexEnv(ctx), cwd: ctx.cwd, stdin };
   },
   createParser: (ctx) => createCodexParser(ctx.usageBaseline ?? null),
 });

@@ -10,6 +10,7 @@ import { codexWorker } from './codex-worker.js';
 import { claudeWorker } from './claude-worker.js';
 import { commandWorker } from './command-worker.js';
 import { replayWorker } from './replay-worker.js';
+import { importModule } from './import-module.js';
 
 export const BUILTIN_WORKERS: Readonly<Record<string, WorkerPlugin>> = {
   codex: codexWorker,
@@ -45,7 +46,7 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   if (!existsSync(file)) throw new WorkerPluginError('E_PLUGIN_MISSING', `worker plugin module not found: ${file} (from "${use}")`);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
   } catch (e) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${(e as Error).message}`);
   }

@@ -6,11 +6,41 @@ import path from 'node:path';
 import type { WorkerSpec } from '../generated/pipeline.js';
 import { spawnGroup } from '../proc/spawn-group.js';
 
-/** spec.bin, else the engine package's pinned CLI in node_modules/.bin, else the name on PATH. */
-export function resolveCliBin(spec: WorkerSpec, packageRoot: string, cli: string): string {
+/**
+ * spec.bin; else the CLI in `node_modules/.bin` of each project dir (the target repo, then the
+ * directory the engine was started in), walking up from each as Node resolves packages; else
+ * the engine package's own (walking up from it too: an installed engine shares its project's
+ * node_modules/.bin); else the bare name, found on PATH. Impure (file checks).
+ */
+export function resolveCliBin(spec: WorkerSpec, packageRoot: string, cli: string, projectDirs: readonly string[] = []): string {
   if (spec.bin) return spec.bin;
-  const pinned = path.join(packageRoot, 'node_modules', '.bin', cli);
-  return existsSync(pinned) ? pinned : cli;
+  for (const dir of binSearchDirs(projectDirs, packageRoot)) {
+    const file = path.join(dir, cli);
+    if (existsSync(file)) return file;
+  }
+  return cli;
+}
+
+/** Every `node_modules/.bin` searched, in order, without repeats. Pure. */
+export function binSearchDirs(projectDirs: readonly string[], packageRoot: string): string[] {
+  const out: string[] = [];
+  for (const start of [...projectDirs, packageRoot]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      // node_modules/.bin of a directory that is itself a node_modules is never a project's.
+      if (path.basename(dir) !== 'node_modules') {
+        const bin = path.join(dir, 'node_modules', '.bin');
+        if (!out.includes(bin)) out.push(bin);
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return out;
+}
+
+/** The project dirs of a run or a doctor: the target repo and the engine's cwd. Impure (cwd). */
+export function projectDirsOf(repo: string): string[] {
+  const cwd = process.cwd();
+  return path.resolve(repo) === path.resolve(cwd) ? [repo] : [repo, cwd];
 }
 
 /** The first semver in a `--version` output (`codex-cli 0.169.0`, `2.1.197 (Claude Code)`). Pure. */

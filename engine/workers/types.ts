@@ -5,6 +5,12 @@
  */
 import type { WorkerSpec } from '../generated/pipeline.js';
 
+/**
+ * An environment, as `process.env` holds it. Its own type (not NodeJS.ProcessEnv) so a
+ * plugin's types compile without @types/node.
+ */
+export type Env = { [name: string]: string | undefined };
+
 export type Phase = 'explore' | 'plan' | 'implement' | 'review' | 'repair' | 'probe';
 /** Phases whose answer carries a markers block validated against schemas/markers/<phase>. */
 export type MarkersPhase = 'explore' | 'plan' | 'implement' | 'review';
@@ -110,15 +116,17 @@ export interface WorkerCallContext {
   /** Usage the resumed session reported before this call (CLIs that report thread totals subtract it). */
   usageBaseline?: Usage | null;
   /** The environment the engine was started with (the plugin decides what to pass on). */
-  baseEnv: NodeJS.ProcessEnv;
+  baseEnv: Env;
   /** The engine package root (for locating pinned CLIs in node_modules/.bin). */
   packageRoot: string;
+  /** Dirs whose node_modules/.bin (walking up) come before the engine's own: the target repo, the engine's cwd. */
+  projectDirs?: readonly string[];
 }
 
 export interface WorkerInvocation {
   bin: string;
   args: string[];
-  env: NodeJS.ProcessEnv;
+  env: Env;
   cwd: string;
   /** 'closed': stdin closed at once; 'prompt': the prompt is written to stdin, then closed. */
   stdin: 'closed' | 'prompt';
@@ -129,9 +137,12 @@ export interface WorkerPlugin {
   /** The worker protocol version this plugin speaks (contract §4). */
   contract: 1;
   /** The CLI's version, e.g. `0.169.0`; null when it cannot be told. */
-  detectVersion(ctx: { bin: string; env: NodeJS.ProcessEnv }): Promise<string | null>;
-  /** Resolve the binary to run for this spec (spec.bin, the pinned CLI, PATH). */
-  resolveBin(spec: WorkerSpec, packageRoot: string): string;
+  detectVersion(ctx: { bin: string; env: Env }): Promise<string | null>;
+  /**
+   * Resolve the binary to run for this spec: spec.bin, then the CLI in the project's
+   * node_modules/.bin (`projectDirs`, walking up), the engine package's own, then PATH.
+   */
+  resolveBin(spec: WorkerSpec, packageRoot: string, projectDirs?: readonly string[]): string;
   /** Write what the CLI needs before a call (private home, config). May be called many times. */
   prepare?(ctx: WorkerCallContext): Promise<void>;
   invoke(ctx: WorkerCallContext): WorkerInvocation;

@@ -13,10 +13,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cacheName = `${process.version}-${process.arch}.bin`;
 
 /** A copy of the built package; node_modules links every package but the validator cache. */
-function copyPackage(t: { teardown(fn: () => void): void }) {
+function copyPackage(t: { teardown(fn: () => void): void }, o: { preserveTimestamps?: boolean } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-launcher-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true, preserveTimestamps: true });
+  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true, preserveTimestamps: o.preserveTimestamps ?? true });
   cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
   rmSync(path.join(dir, 'dist', 'code-cache'), { recursive: true, force: true });
   mkdirSync(path.join(dir, 'node_modules'));
@@ -95,13 +95,72 @@ t.test('without the bundle (a plain tsc build) the ES modules run', async (t) =>
   t.notOk(existsSync(cacheDir), 'no code cache without a bundle');
 });
 
-t.test('a bundle older than the modules (a bare tsc since) is not used', async (t) => {
-  const { dir, run, cacheDir } = copyPackage(t);
+t.test('a copy made the way npm installs (every file a new mtime) runs the bundle', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t, { preserveTimestamps: false });
+  // npm writes files in no set order: the modules may well be newer than the bundle.
   const later = new Date(Date.now() + 60_000);
   utimesSync(path.join(dir, 'dist', 'engine', 'cli', 'main.js'), later, later);
+  const earlier = new Date(Date.now() - 3_600_000);
+  utimesSync(path.join(dir, 'dist', 'engine.cjs'), earlier, earlier);
+  const r = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.same(readdirSync(cacheDir), [cacheName], 'the bundle ran: it wrote its code cache');
+});
+
+t.test('after a bare tsc since the build (other build info) the modules run, whatever the mtimes', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t);
+  const info = path.join(dir, 'dist', '.tsbuildinfo');
+  writeFileSync(info, `${readFileSync(info, 'utf8')} `);
+  const earlier = new Date(Date.now() - 3_600_000);
+  utimesSync(info, earlier, earlier);
+  utimesSync(path.join(dir, 'dist', 'engine', 'cli', 'main.js'), earlier, earlier);
   const r = run(['validate', 'pipelines/default.pipeline.yaml']);
   t.equal(r.code, 0, r.err);
   t.notOk(existsSync(cacheDir), 'the modules ran: no code cache was written for the stale bundle');
+});
+
+t.test('a missing or garbled stamp runs the modules', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t);
+  writeFileSync(path.join(dir, 'dist', 'engine.cjs.stamp'), 'not a hash\n');
+  const r = run(['validate', 'pipelines/default.pipeline.yaml']);
+  t.equal(r.code, 0, r.err);
+  t.notOk(existsSync(cacheDir), 'no code cache: the bundle was not used');
+  rmSync(path.join(dir, 'dist', 'engine.cjs.stamp'));
+  t.equal(run(['validate', 'pipelines/default.pipeline.yaml']).code, 0);
+  t.notOk(existsSync(cacheDir), 'still the modules');
+});
+
+t.test('a user plugin module loads under the bundle restored from its code cache', async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t, { preserveTimestamps: false });
+  const repo = path.join(dir, 'repo');
+  mkdirSync(repo);
+  spawnSync('git', ['init', '-q', repo]);
+  // A plain ES module plugin whose CLI is `node` itself.
+  writeFileSync(
+    path.join(repo, 'my-worker.mjs'),
+    [
+      'export default {',
+      "  name: 'mine', contract: 1,",
+      "  detectVersion: async () => '1.2.3',",
+      '  resolveBin: () => process.execPath,',
+      "  invoke: (ctx) => ({ bin: process.execPath, args: ['-e', ''], env: ctx.baseEnv, cwd: ctx.cwd, stdin: 'closed' }),",
+      "  createParser: () => ({ line: () => [], end: () => ({ outcome: 'ok', finalText: '', sessionId: null, dialect: 'mine', usage: null, costUsd: null, unknownEventTypes: {}, error: null }) }),",
+      '};',
+      '',
+    ].join('\n'),
+  );
+  const pipeline = readFileSync(path.join(dir, 'pipelines', 'default.pipeline.yaml'), 'utf8').replace(/use: (codex|claude)\b/g, 'use: ./my-worker.mjs');
+  writeFileSync(path.join(repo, 'p.yaml'), pipeline);
+  const doctor = () => run(['doctor', path.join(repo, 'p.yaml'), '--repo', repo, '--json']);
+  const first = doctor();
+  t.ok(existsSync(path.join(cacheDir, cacheName)), 'the bundle ran and wrote its code cache');
+  const second = doctor();
+  for (const [when, r] of [['without', first], ['with', second]] as const) {
+    const report = JSON.parse(r.out) as { checks: { id: string; status: string; message: string }[] };
+    const workers = report.checks.filter((c) => c.id.startsWith('worker.'));
+    t.ok(workers.length > 0, `${when} the code cache: workers were checked`);
+    for (const c of workers) t.match(c, { status: 'ok', message: /plugin module with its own parser, .* 1\.2\.3$/ }, `${when} the code cache: ${c.id}`);
+  }
 });
 
 t.test('the shipped schemas are validated without compiling them; a changed schema is compiled', async (t) => {
@@ -119,4 +178,15 @@ t.test('the shipped schemas are validated without compiling them; a changed sche
   t.equal(edited.code, 2, 'the edited schema rejects the long name');
   t.match(edited.err, /default.pipeline.yaml:\d+:\d+: error E_SCHEMA .*name.* must NOT have more than 3 characters/);
   t.equal(compiledValidators(dir).length, 1, 'the edited schema was compiled and cached');
+});
+
+t.test('on Windows the launcher stops at once with a clear message (exit 4)', async (t) => {
+  const { dir, run } = copyPackage(t);
+  // A real process whose platform reads win32, as Node on Windows would report it.
+  const preload = path.join(dir, 'as-windows.cjs');
+  writeFileSync(preload, "Object.defineProperty(process, 'platform', { value: 'win32' });\n");
+  const r = run(['validate', 'pipelines/default.pipeline.yaml'], {}, ['--require', preload]);
+  t.equal(r.code, 4);
+  t.equal(r.out, '');
+  t.equal(r.err, 'engine: Windows is not supported: the engine needs POSIX processes and signals to run and stop workers; use WSL or a Linux or macOS machine\n');
 });

@@ -58,7 +58,12 @@ t.test('judging a worker from its facts', async (t) => {
   t.match(judgeWorker(base), { id: 'worker.planner', status: 'ok', message: /claude 2\.1\.197, dialect claude-stream-json \(verified\) at \/p\/claude/ });
   t.match(judgeWorker({ ...base, pluginError: 'unknown worker plugin "clod"' }), { status: 'block', message: /unknown worker plugin "clod"/ });
   t.match(judgeWorker({ ...base, bin: '/x/claude', binFromSpec: true, binPath: null, version: null }), { status: 'block', message: 'worker planner (claude): bin /x/claude not found', hint: /fix workers\.planner\.bin/ });
-  t.match(judgeWorker({ ...base, bin: 'claude', binPath: null, version: null }), { status: 'block', message: /bin claude not found on PATH/, hint: /pinned claude CLI/ });
+  t.match(judgeWorker({ ...base, bin: 'claude', binPath: null, version: null }), {
+    status: 'block',
+    message: 'worker planner (claude): the claude CLI is not installed (looked in node_modules/.bin of the repo, of the current directory and of the engine package, and on PATH)',
+    hint: 'run `npm i -D @anthropic-ai/claude-code@2.1.197` in your project (or `npm i -g @anthropic-ai/claude-code@2.1.197`), or set workers.planner.bin to the path of a claude CLI',
+  });
+  t.match(judgeWorker({ ...base, use: 'codex', bin: 'codex', binPath: null, version: null }), { hint: /^run `npm i -D @openai\/codex@0\.169\.0` in your project \(or `npm i -g @openai\/codex@0\.169\.0`\)/ });
   t.match(judgeWorker({ ...base, version: null }), { status: 'block', message: /did not print a version/ });
   t.match(judgeWorker({ ...base, version: '3.1.0' }), { status: 'block', message: /contract drift/ });
   const cmd: WorkerFacts = { ...base, name: 'fake', use: 'command', bin: 'node', binPath: '/usr/bin/node', version: null, output: 'jsonl' };

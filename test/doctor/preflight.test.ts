@@ -10,7 +10,8 @@ import { loadValidator } from '../../engine/config/validators.js';
 t.test('a worker whose bin is missing stops the run doctor_blocked before any call', async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex', bin: path.join('/nonexistent', 'codex') }) });
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'blocked', '--no-progress'], { cwd: f.dir });
+  // A key in the environment: the login is not what this test is about (test/doctor/login.test.ts).
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'blocked', '--no-progress'], { cwd: f.dir, env: { OPENAI_API_KEY: 'test-key' } });
   t.equal(r.code, 4, r.stdout + r.stderr);
   const runDir = path.join(f.repo, '.engine', 'runs', 'blocked');
 

@@ -53,7 +53,8 @@ t.test('a claude result with is_error and exit 0 is a worker failure, never a pa
       const bin = path.join(path.dirname(p.workers.planner.env.AGENT_SCRIPT), 'fake-claude');
       writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(workers, 'claude-is-error.mjs'))} "$@"\n`);
       chmodSync(bin, 0o755);
-      p.workers.implementer = { use: 'claude', bin, idle_timeout_s: 20, timeout_s: 60 };
+      // A key, so the offline login check lets the run reach the fake CLI.
+      p.workers.implementer = { use: 'claude', bin, env: { ANTHROPIC_API_KEY: 'test-key' }, idle_timeout_s: 20, timeout_s: 60 };
     },
   });
   const r = run(f, 'iserr');

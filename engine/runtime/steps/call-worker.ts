@@ -13,6 +13,7 @@ import { workspaceTarget } from '../../git/workspace.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime } from '../types.js';
 import { recordInflight } from './inflight.js';
+import { projectDirsOf } from '../../workers/resolve-bin.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -80,6 +81,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       usageBaseline: req.sessionUsage,
       baseEnv: rt.childEnv,
       packageRoot,
+      projectDirs: projectDirsOf(rt.repo),
     },
     // Asked once when the run (or resume) started: `claude --version` alone takes ~0.6 s.
     ...(name in rt.cliVersions ? { cliVersion: rt.cliVersions[name] } : {}),
