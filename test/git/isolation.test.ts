@@ -226,3 +226,15 @@ t.test('a nested repository the worker created with a commit is a gitlink to gov
   await restoreWorkspace(ws, git(repo, 'rev-parse', `${baseSha}^{tree}`));
   t.notOk(existsSync(path.join(ws.dir, 'with-commit')), 'restore removes it');
 });
+
+t.test('snapshotTree does not fail on a nested repository without a commit (git init in a subdirectory)', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'nest0');
+  git(ws.dir, 'init', '-q', 'fresh');
+  writeFiles(ws.dir, { 'fresh/x.txt': 'x\n', 'b.txt': 'b\n' });
+  // A worker (or a scaffolding tool it runs) may `git init` a subdirectory; the snapshot must
+  // still be taken so the change can be governed and rolled back, not end the run with an
+  // engine error.
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+});
