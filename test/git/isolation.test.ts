@@ -238,3 +238,16 @@ t.test('snapshotTree does not fail on a nested repository without a commit (git 
   const tree = await snapshotTree(ws).catch((e: Error) => e);
   t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
 });
+
+t.test("a config planted in the engine's git dir (the workspace's sibling <dir>.git) is not read by snapshotTree", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'sib');
+  const log = path.join(tempDir(t), 'ran.log');
+  const evil = plantCommand(tempDir(t), 'evil', log);
+  // Without the OS sandbox the worker can write here: the path is its own cwd plus `.git`.
+  t.equal(ws.gitDir, `${ws.dir}.git`);
+  writeFileSync(path.join(ws.gitDir, 'config'), `[filter "evil"]\n\tclean = ${evil} clean\n`);
+  writeFiles(ws.dir, { '.gitattributes': '* filter=evil\n', 'b.txt': 'b\n' });
+  await snapshotTree(ws).catch(() => null);
+  t.equal(readLog(log), '', 'the planted clean filter did not run');
+});
