@@ -96,6 +96,30 @@ t.test('diffTreeEntries: modes of files, executables, symlinks, gitlinks and del
   t.same(await diffTreeEntries(target, null, base), (await diffTreeEntries(target, null, base)).sort((a, b) => (a.path < b.path ? -1 : 1)), 'from null, sorted');
 });
 
+t.test('readBlobs reads several link targets exactly, non-ASCII ones too', async (t) => {
+  const repo = makeRepo(t, { 'docs/dokumentü.md': 'd\n', 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  const { ws } = await makeWorkspace(t, repo, 'blobs');
+  const target = workspaceTarget(ws);
+  const base = git(repo, 'rev-parse', 'HEAD^{tree}');
+  symlinkSync('docs/dokumentü.md', path.join(ws.dir, 'ü-link'));
+  symlinkSync('a.txt', path.join(ws.dir, 'a-link'));
+  symlinkSync('../b.txt', path.join(ws.dir, 'docs', 'b-link'));
+  symlinkSync('日本語/ファイル.txt', path.join(ws.dir, 'jp-link'));
+  symlinkSync('/etc/passwd', path.join(ws.dir, 'z-abs'));
+  const entries = await diffTreeEntries(target, base, await snapshotTree(ws));
+  const targets = await readBlobs(target, linkObjects(entries));
+  const byPath = Object.fromEntries(entries.map((e) => [e.path, targets.get(e.sha)]));
+  t.same(byPath, {
+    'a-link': 'a.txt',
+    'docs/b-link': '../b.txt',
+    'jp-link': '日本語/ファイル.txt',
+    'z-abs': '/etc/passwd',
+    'ü-link': 'docs/dokumentü.md',
+  });
+  t.same(checkEntries(entries, targets), [{ path: 'z-abs', rule: 'symlink_escape', pattern: '/etc/passwd' }], 'only the absolute link is a violation');
+  t.same(await readBlobs(target, []), new Map());
+});
+
 t.test('parsers', async (t) => {
   t.same(parseNameStatus('M\0a b\0R087\0old\0new\0C100\0x\0y\0D\0gone\0A\0add\0T\0link\0'), [
     { path: 'a b', status: 'modified' },
