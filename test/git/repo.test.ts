@@ -15,6 +15,31 @@ t.test('locateRepo: from the top, real paths, gitDir equal to commonDir', async 
   t.same(await locateRepo(link), expected, 'through a symlink: the real paths');
 });
 
+t.test('locateRepo from a subdirectory (engine run from src/, or --repo src) finds the same repo', async (t) => {
+  // git prints --git-common-dir relative to the directory it ran in, not to the top.
+  const repo = makeRepo(t, { 'sub/deep/f.txt': 'f\n' });
+  const real = realpathSync(repo);
+  const expected = { top: real, gitDir: path.join(real, '.git'), commonDir: path.join(real, '.git') };
+  t.same(await locateRepo(path.join(repo, 'sub', 'deep')).catch((e: Error) => e.message), expected, 'two levels down');
+  t.same(await locateRepo(path.join(repo, 'sub')).catch((e: Error) => e.message), expected, 'one level down');
+  t.equal(await findRepoRoot(path.join(repo, 'sub')).catch((e: Error) => e.message), real);
+  // Worse than an error: with a repository one level above (a dotfiles repo in $HOME, say),
+  // the common dir silently becomes that other repository's.
+  const outer = makeRepo(t, { 'outer.txt': 'o\n' });
+  const inner = path.join(outer, 'proj');
+  mkdirSync(inner);
+  git(inner, 'init', '-q');
+  mkdirSync(path.join(inner, 'src'));
+  const ref = await locateRepo(path.join(inner, 'src'));
+  t.equal(ref.commonDir, path.join(realpathSync(inner), '.git'), 'the common dir is the inner repo, not the outer one');
+  // And in a linked worktree.
+  const linked = path.join(tempDir(t), 'linked');
+  git(repo, 'worktree', 'add', '-q', '-b', 'feature', linked);
+  mkdirSync(path.join(linked, 'inner'));
+  const lref = await locateRepo(path.join(linked, 'inner')).catch((e: Error) => e.message);
+  t.same(lref, { top: realpathSync(linked), gitDir: realpathSync(git(linked, 'rev-parse', '--absolute-git-dir')), commonDir: path.join(real, '.git') });
+});
+
 t.test('locateRepo in a linked worktree: its own git dir, the main common dir', async (t) => {
   const main = makeRepo(t);
   const linked = path.join(tempDir(t), 'linked wt');
