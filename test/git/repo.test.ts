@@ -59,6 +59,13 @@ t.test('locateRepo refuses a plain directory', async (t) => {
   await t.rejects(locateRepo(tempDir(t)), /is not a git repository/);
 });
 
+t.test('locateRepo names a bare repository as bare', async (t) => {
+  const bare = tempDir(t);
+  git(bare, 'init', '-q', '--bare');
+  // The message should say what is wrong (no working tree), not advise `git init` in a repository.
+  await t.rejects(locateRepo(bare), /bare git repository/);
+});
+
 t.test('headSha: a commit, an unborn branch, a detached HEAD; treeHash', async (t) => {
   const empty = makeEmptyRepo(t);
   t.equal(await headSha(await locateRepo(empty)), null);
