@@ -1,0 +1,111 @@
+import t from 'tap';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TreeEntryChange } from '../../engine/git/changes.js';
+import { checkEntries, escapes, linkObjects } from '../../engine/governance/check-entries.js';
+
+let n = 0;
+const sha = (): string => (++n).toString(16).padStart(40, '0');
+
+/** Tree entries for links (path → target) and plain files, with the target map checkEntries reads. */
+function entries(links: Record<string, string>, extra: TreeEntryChange[] = []): { list: TreeEntryChange[]; targets: Map<string, string> } {
+  const targets = new Map<string, string>();
+  const list: TreeEntryChange[] = [];
+  for (const [p, target] of Object.entries(links)) {
+    const id = sha();
+    targets.set(id, target);
+    list.push({ path: p, status: 'added', mode: '120000', sha: id });
+  }
+  return { list: [...list, ...extra], targets };
+}
+
+const file = (p: string, over: Partial<TreeEntryChange> = {}): TreeEntryChange => ({ path: p, status: 'added', mode: '100644', sha: sha(), ...over });
+
+t.test('links that stay inside the workspace pass', async (t) => {
+  const ok = {
+    'a-link': 'a.txt',
+    'dir/up': '../a.txt',
+    'dir/sub/up2': '../../a.txt',
+    'dir/self': '.',
+    'dir/dot-slash': './x/y',
+    'dir/norm': 'x/../../b.txt',
+    'root-dot': '.',
+    'dir/dotdotname': '..foo',
+    'dir/gitish': '.gitignore',
+    'dir/gitkeep': 'x/.github/workflows',
+  };
+  const { list, targets } = entries(ok);
+  t.same(checkEntries(list, targets), []);
+  for (const [at, target] of Object.entries(ok)) t.notOk(escapes(at, target), `${at} -> ${target}`);
+});
+
+t.test('absolute links, links that leave by .., and links into .git are escapes', async (t) => {
+  const bad: Record<string, string> = {
+    'abs': '/etc/passwd',
+    'abs-root': '/',
+    'up': '..',
+    'up-file': '../outside.txt',
+    'dir/up2': '../../outside.txt',
+    'dir/norm': 'x/../../../y',
+    'dir/trail': '../..',
+    'dir/trail-slash': '../../',
+    'to-git': '.git',
+    'to-git-config': '.git/config',
+    'dir/to-git': '../.git/hooks/pre-commit',
+    'nested-git': 'sub/.git/config',
+    'win-drive': 'C:/Windows',
+    'win-drive-rel': 'c:foo',
+    'backslash': '..\\..\\x',
+    'empty': '',
+  };
+  const { list, targets } = entries(bad);
+  const got = checkEntries(list, targets);
+  t.same(got.map((v) => v.path).sort(), Object.keys(bad).sort());
+  for (const v of got) {
+    t.equal(v.rule, 'symlink_escape');
+    t.equal(v.pattern, JSON.stringify(targets.get(list.find((e) => e.path === v.path)!.sha)).slice(1, -1), `${v.path}: the target is named`);
+  }
+});
+
+t.test('a link whose target is unknown is an escape with no pattern', async (t) => {
+  t.same(checkEntries([{ path: 'l', status: 'added', mode: '120000', sha: sha() }], new Map()), [{ path: 'l', rule: 'symlink_escape', pattern: null }]);
+});
+
+t.test('a type change to a link is checked like an added link', async (t) => {
+  const { list, targets } = entries({ 'was-file': '/etc/shadow' });
+  list[0]!.status = 'type_changed';
+  t.same(checkEntries(list, targets), [{ path: 'was-file', rule: 'symlink_escape', pattern: '/etc/shadow' }]);
+});
+
+t.test('gitlinks are violations, deleted entries of any kind are ignored', async (t) => {
+  const list: TreeEntryChange[] = [
+    file('vendor/lib', { mode: '160000' }),
+    file('modified-sub', { mode: '160000', status: 'modified' }),
+    file('gone-sub', { mode: '000000', status: 'deleted' }),
+    file('gone-link', { mode: '000000', status: 'deleted' }),
+    file('gone\nbad', { mode: '000000', status: 'deleted' }),
+    file('ok.txt'),
+    file('run.sh', { mode: '100755' }),
+  ];
+  t.same(checkEntries(list, new Map()), [
+    { path: 'vendor/lib', rule: 'gitlink', pattern: null },
+    { path: 'modified-sub', rule: 'gitlink', pattern: null },
+  ]);
+  t.same(linkObjects([...list, { path: 'l', status: 'added', mode: '120000', sha: 'f'.repeat(40) }, { path: 'd', status: 'deleted', mode: '000000', sha: '0'.repeat(40) }]), ['f'.repeat(40)]);
+});
+
+t.test('control characters in a path (any entry kind), and in a link target', async (t) => {
+  const paths = ['new\nline.txt', 'tab\there', 'cr\r.txt', 'esc\u001b[31m.txt', 'bell\u0007', 'del\u007f', 'nul-ish\u0001'];
+  const list = [...paths.map((p) => file(p)), file('sub\nlink', { mode: '160000' })];
+  t.same(
+    checkEntries(list, new Map()),
+    [...paths, 'sub\nlink'].map((p) => ({ path: p, rule: 'control_characters', pattern: null })),
+    'one violation per path, control characters first',
+  );
+  const { list: links, targets } = entries({ 'l1': 'a\nb', 'l2': 'x\u001b]0;title\u0007', 'l3': 'ok\ttab' });
+  const got = checkEntries(links, targets);
+  t.same(got.map((v) => [v.path, v.rule]), [['l1', 'symlink_escape'], ['l2', 'symlink_escape'], ['l3', 'symlink_escape']]);
+  for (const v of got) t.notMatch(v.pattern!, /[\u0000-\u001f\u007f]/, `${v.path}: the pattern is printable`);
+  t.equal(got[0]!.pattern, 'a\\nb');
+});
