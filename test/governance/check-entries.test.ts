@@ -109,3 +109,10 @@ t.test('control characters in a path (any entry kind), and in a link target', as
   for (const v of got) t.notMatch(v.pattern!, /[\u0000-\u001f\u007f]/, `${v.path}: the pattern is printable`);
   t.equal(got[0]!.pattern, 'a\\nb');
 });
+
+t.test('C1 control characters (U+0080-U+009F: CSI, NEL) in a path are control characters too', async (t) => {
+  // U+009B is CSI for terminals that honour 8-bit controls; U+0085 is a line break. The
+  // checkpoint message treats this range as control characters; paths should too.
+  const list = [file('csi\u009b2J.txt'), file('nel\u0085.txt')];
+  t.same(checkEntries(list, new Map()).map((v) => [v.path, v.rule]), [['csi\u009b2J.txt', 'control_characters'], ['nel\u0085.txt', 'control_characters']]);
+});
