@@ -116,3 +116,21 @@ t.test('C1 control characters (U+0080-U+009F: CSI, NEL) in a path are control ch
   const list = [file('csi\u009b2J.txt'), file('nel\u0085.txt')];
   t.same(checkEntries(list, new Map()).map((v) => [v.path, v.rule]), [['csi\u009b2J.txt', 'control_characters'], ['nel\u0085.txt', 'control_characters']]);
 });
+
+t.test('a link that escapes through another link of the change (b -> ../.., a -> b/../x) is an escape', async (t) => {
+  // Each target is inside by itself, lexically: d1/d2/b -> ../.. is the root, and
+  // d1/d2/a -> b/../x is d1/d2/x. But the filesystem resolves b first, so a is <root>/../x.
+  const links = { 'd1/d2/b': '../..', 'd1/d2/a': 'b/../x' };
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'engine-links-')));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const ws = path.join(root, 'ws');
+  mkdirSync(path.join(ws, 'd1', 'd2'), { recursive: true });
+  for (const [at, target] of Object.entries(links)) symlinkSync(target, path.join(ws, at));
+  mkdirSync(path.join(root, 'x'));
+  // (the kernel's resolution; Node's JS realpath folds `..` in link targets lexically)
+  t.equal(realpathSync.native(path.join(ws, 'd1/d2/a')), path.join(root, 'x'), 'control: the link resolves outside the workspace');
+  writeFileSync(path.join(ws, 'd1/d2/a/written-through.txt'), 'x');
+  t.ok(existsSync(path.join(root, 'x', 'written-through.txt')), 'control: a write through it lands outside');
+  const { list, targets } = entries(links);
+  t.same(checkEntries(list, targets).map((v) => v.path), ['d1/d2/a'], 'the escaping link is reported');
+});
