@@ -161,3 +161,20 @@ t.test('garbage gives a raw digest, never a throw', async (t) => {
   }
   t.ok(entriesEnd > 0);
 });
+
+t.test('marking an entry assume-unchanged or skip-worktree, or intent-to-add in place of a staged empty file, changes the digest', async (t) => {
+  // These flags decide what the user's next `git status` shows and `git commit -a` records: a
+  // step that sets one has changed the user's index though no object id moved.
+  const repo = makeRepo(t, { ...files, 'empty.txt': '' });
+  const d0 = digestOf(repo);
+  git(repo, 'update-index', '--assume-unchanged', 'a.txt');
+  t.not(digestOf(repo), d0, 'assume-unchanged');
+  git(repo, 'update-index', '--no-assume-unchanged', 'a.txt');
+  t.equal(digestOf(repo), d0, 'control: cleared again');
+  git(repo, 'update-index', '--skip-worktree', 'a.txt');
+  t.not(digestOf(repo), d0, 'skip-worktree');
+  git(repo, 'update-index', '--no-skip-worktree', 'a.txt');
+  git(repo, 'rm', '-q', '--cached', 'empty.txt');
+  git(repo, 'add', '-N', 'empty.txt');
+  t.not(digestOf(repo), d0, 'intent-to-add is not a staged empty file');
+});
