@@ -20,9 +20,9 @@ function userGitState(repo: string, branch: string): Map<string, string> {
   return files;
 }
 
-function sameExceptNewObjects(t: { same: (a: unknown, b: unknown, m?: string) => unknown }, before: Map<string, string>, after: Map<string, string>, what: string): void {
-  const changed = changedKeys(before, after).filter((k) => !(k.startsWith('objects/') && !before.has(k)));
-  t.same(changed, [], what);
+/** What changed between two userGitState maps, other than objects that are new. */
+function changedExceptNewObjects(before: Map<string, string>, after: Map<string, string>): string[] {
+  return changedKeys(before, after).filter((k) => !(k.startsWith('objects/') && !before.has(k)));
 }
 
 async function fullCycle(ws: Workspace, files: Record<string, string>, parent: string | null): Promise<string> {
@@ -50,7 +50,7 @@ t.test("the user's HEAD, index, config, hooks and other refs are byte-identical 
   const { ws, baseSha } = await makeWorkspace(t, repo, 'cyc');
   const sha = await fullCycle(ws, { 'c.txt': 'c\n' }, baseSha);
   t.equal(git(repo, 'rev-parse', 'engine/cyc'), sha);
-  sameExceptNewObjects(t, before, userGitState(repo, 'engine/cyc'), 'nothing but new objects and refs/heads/engine/cyc');
+  t.same(changedExceptNewObjects(before, userGitState(repo, 'engine/cyc')), [], 'nothing but new objects and refs/heads/engine/cyc');
   t.same(changedKeys(tree, snapshotFiles(repo, (rel) => rel === '.git')), [], 'the working tree is untouched');
   t.equal(git(repo, 'cat-file', '-t', sha), 'commit', 'the objects are in the user repo');
   t.equal(git(repo, 'show', `${sha}:c.txt`), 'c');
@@ -83,7 +83,7 @@ t.test("the worker's .git works for status, log, commit and branch, and none of 
   t.equal(git(repo, 'show', `${sha}:a.txt`), 'worker');
   t.throws(() => git(repo, 'rev-parse', '--verify', '-q', 'side'), 'the worker branch is not in the user repo');
   t.throws(() => git(repo, 'cat-file', '-e', workerCommit), 'nor its commit');
-  sameExceptNewObjects(t, userBefore, userGitState(repo, 'engine/own'), 'user repo as it was');
+  t.same(changedExceptNewObjects(userBefore, userGitState(repo, 'engine/own')), [], 'user repo as it was');
 });
 
 t.test("a planted filter, hooks, fsmonitor and hooksPath in the worker's .git run nothing the engine does", async (t) => {
@@ -145,7 +145,7 @@ t.test('with the worker .git removed, or replaced by a file or a link to the use
     t.notOk(existsSync(path.join(ws.dir, 'junk.txt')), `${kind}: restore works`);
     t.equal(git(repo, 'rev-parse', `engine/${runId}`), sha);
     t.equal(git(repo, 'rev-parse', 'HEAD'), baseSha, `${kind}: user HEAD unchanged`);
-    sameExceptNewObjects(t, before, userGitState(repo, `engine/${runId}`), `${kind}: user git dir unchanged`);
+    t.same(changedExceptNewObjects(before, userGitState(repo, `engine/${runId}`)), [], `${kind}: user git dir unchanged`);
     t.same(changedKeys(files, snapshotFiles(repo, (rel) => rel === '.git')), [], `${kind}: user files unchanged`);
   }
 });
