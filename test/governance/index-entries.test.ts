@@ -199,3 +199,16 @@ t.test("a SHA-256 repository's index: the digest is stable across a refresh and 
   git(s, 'add', 'a.txt');
   t.not(digestOf(s), d0, 'a staged change does');
 });
+
+t.test('with a split index (core.splitIndex), removing an entry changes the digest', async (t) => {
+  // A split index keeps most entries in .git/sharedindex.<id> and records removals in the
+  // `link` extension; the digest reads only the entries of .git/index itself.
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 200; i++) many[`f${i}.txt`] = `${i}\n`;
+  const repo = makeRepo(t, many);
+  git(repo, 'update-index', '--split-index');
+  const d0 = digestOf(repo);
+  git(repo, 'rm', '-q', '--cached', 'f5.txt');
+  t.equal(git(repo, 'ls-files').split('\n').length, 199, 'control: the entry is gone from the index');
+  t.not(digestOf(repo), d0);
+});
