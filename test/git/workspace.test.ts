@@ -256,3 +256,15 @@ t.test('resetEngineGitDir removes a planted config, attributes, hooks, commondir
   t.equal(engineGit(ws, 'cat-file', 'blob', `${tree}:b.txt`), 'b', 'content stored unfiltered');
   t.equal(await headSha(ws.repo), git(repo, 'rev-parse', 'HEAD'));
 });
+
+t.test('a workspace whose branch is taken leaves no directory behind', async (t) => {
+  // The branch is created last (create-only); when that fails the workspace and the engine
+  // git dir made before it stay, and the caller has no handle to remove them.
+  const repo = makeRepo(t);
+  const root = tempDir(t, 'engine-ws-');
+  git(repo, 'branch', 'engine/busy');
+  await t.rejects(createWorkspace({ repo: await locateRepo(repo), runId: 'busy', root, share: [] }));
+  const dir = path.join(repoWorkspacesDir(root, realpathSync(repo)), 'busy');
+  t.notOk(existsSync(dir), 'no workspace left');
+  t.notOk(existsSync(engineGitDirOf(dir)), 'no engine git dir left');
+});
