@@ -1,56 +1,55 @@
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createCheckpoint, createRunWorktree, headSha, treeHash, normalizeMessage } from '../../engine/git/index.js';
-import { git, makeRepo, tempDir, writeFiles } from './fixtures/repo.js';
+import { commitCheckpoint, oneLine, renderCheckpointMessage, snapshotTree, treeHash, type CheckpointMessage } from '../../engine/git/index.js';
+import { git, makeEmptyRepo, makeRepo, makeWorkspace, plantCommand, readLog, tempDir, testEnv, writeFiles } from './fixtures/repo.js';
 
 const author = { name: 'Engine', email: 'engine@localhost' };
 const date = new Date('2024-05-01T12:00:00Z');
+const message: CheckpointMessage = { title: 'milestone 1 m1: write a', runId: 'run-1', milestone: '1 m1', step: 'checkpoint' };
 
-t.test('commits every change on the run branch with the given identity and date', async (t) => {
+t.test('commits the given tree on the run branch with the identity and date, objects in the user repo', async (t) => {
   const repo = makeRepo(t, { 'keep.txt': 'k\n', 'edit.txt': 'old\n', 'drop.txt': 'd\n' });
   const userHead = git(repo, 'rev-parse', 'HEAD');
-  const run = await createRunWorktree({ repo, runId: 'cp1' });
-  writeFiles(run.worktree, { 'edit.txt': 'new\n', 'sub dir/nëw file.txt': 'n\n' });
-  rmSync(path.join(run.worktree, 'drop.txt'));
-  const cp = await createCheckpoint({ worktree: run.worktree, message: 'engine run cp1 milestone 1', author, date });
-  t.ok(cp);
-  t.equal(await headSha(run.worktree), cp!.sha);
-  t.equal(git(repo, 'rev-parse', 'engine/cp1'), cp!.sha);
-  t.equal(await treeHash(repo, cp!.sha), cp!.tree);
-  t.equal(git(repo, 'rev-parse', `${cp!.sha}^`), userHead, 'parent is the base');
-  t.equal(git(repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%at|%ct|%s', cp!.sha), `Engine <engine@localhost>|Engine <engine@localhost>|${date.getTime() / 1000}|${date.getTime() / 1000}|engine run cp1 milestone 1`);
-  t.same(git(repo, 'ls-tree', '-r', '-z', '--name-only', cp!.sha).split('\0').filter(Boolean), ['edit.txt', 'keep.txt', 'sub dir/nëw file.txt']);
-  t.equal(git(run.worktree, 'status', '--porcelain'), '', 'worktree clean after the checkpoint');
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'cp1');
+  writeFiles(ws.dir, { 'edit.txt': 'new\n', 'sub dir/nëw file.txt': 'n\n' });
+  rmSync(path.join(ws.dir, 'drop.txt'));
+  const tree = await snapshotTree(ws);
+  const sha = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date });
+  t.equal(git(repo, 'rev-parse', 'engine/cp1'), sha);
+  t.equal(await treeHash({ gitDir: path.join(repo, '.git') }, sha), tree);
+  t.equal(git(repo, 'rev-parse', `${sha}^`), userHead, 'parent is the base');
+  const secs = date.getTime() / 1000;
+  t.equal(git(repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%at|%ct|%s', sha), `Engine <engine@localhost>|Engine <engine@localhost>|${secs}|${secs}|engine: milestone 1 m1: write a`);
+  t.same(git(repo, 'ls-tree', '-r', '-z', '--name-only', sha).split('\0').filter(Boolean), ['edit.txt', 'keep.txt', 'sub dir/nëw file.txt']);
   t.equal(git(repo, 'rev-parse', 'HEAD'), userHead, 'user HEAD unchanged');
+  git(repo, 'fsck', '--connectivity-only', '--no-dangling');
+  t.match(git(repo, 'reflog', 'show', '--format=%gs', 'engine/cp1'), /engine: checkpoint/);
 });
 
-t.test('null when nothing changed', async (t) => {
-  const repo = makeRepo(t);
-  const run = await createRunWorktree({ repo, runId: 'cp2' });
-  t.equal(await createCheckpoint({ worktree: run.worktree, message: 'm', author, date }), null);
-  writeFiles(run.worktree, { 'README.md': 'hello\n' }); // same content rewritten
-  t.equal(await createCheckpoint({ worktree: run.worktree, message: 'm', author, date }), null);
-  t.equal(await headSha(run.worktree), run.baseSha);
-  const empty = tempDir(t);
-  git(empty, 'init', '-q');
-  const orphan = await createRunWorktree({ repo: empty, runId: 'cp2o' });
-  t.equal(await createCheckpoint({ worktree: orphan.worktree, message: 'm', author, date }), null);
-  t.equal(await headSha(orphan.worktree), null);
+t.test('commits exactly the tree it is given, not what is in the workspace by then', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'exact');
+  writeFiles(ws.dir, { 'checked.txt': 'checked\n' });
+  const tree = await snapshotTree(ws);
+  writeFiles(ws.dir, { 'slipped-in.txt': 'late\n', 'checked.txt': 'rewritten\n' });
+  const sha = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date });
+  t.same(git(repo, 'ls-tree', '--name-only', sha).split('\n'), ['a.txt', 'checked.txt']);
+  t.equal(git(repo, 'show', `${sha}:checked.txt`), 'checked');
 });
 
-t.test('the first checkpoint on an orphan branch is its root commit', async (t) => {
-  const repo = tempDir(t);
-  git(repo, 'init', '-q');
-  const run = await createRunWorktree({ repo, runId: 'root' });
-  writeFiles(run.worktree, { 'src/index.js': 'console.log(1)\n' });
-  const cp = await createCheckpoint({ worktree: run.worktree, message: 'm1', author, date });
-  t.ok(cp);
-  t.equal(git(repo, 'rev-list', '--parents', 'engine/root'), cp!.sha, 'one commit, no parent');
-  writeFiles(run.worktree, { 'src/index.js': 'console.log(2)\n' });
-  const cp2 = await createCheckpoint({ worktree: run.worktree, message: 'm2', author, date });
-  t.equal(git(repo, 'rev-parse', `${cp2!.sha}^`), cp!.sha);
+t.test('the first checkpoint in an unborn repo is a root commit; the user branch stays unborn', async (t) => {
+  const repo = makeEmptyRepo(t);
+  const { ws } = await makeWorkspace(t, repo, 'root');
+  writeFiles(ws.dir, { 'src/index.js': 'console.log(1)\n' });
+  const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: null, message, author, date });
+  t.equal(git(repo, 'rev-list', '--parents', 'engine/root'), sha, 'one commit, no parent');
+  writeFiles(ws.dir, { 'src/index.js': 'console.log(2)\n' });
+  const sha2 = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: sha, message, author, date });
+  t.equal(git(repo, 'rev-parse', `${sha2}^`), sha);
   t.throws(() => git(repo, 'rev-parse', '--verify', '-q', 'HEAD'), 'the user branch is still unborn');
+  t.equal(git(repo, 'symbolic-ref', 'HEAD'), 'refs/heads/main');
 });
 
 t.test('same inputs, same date, same identity: same commit id in two separate repos', async (t) => {
@@ -58,76 +57,181 @@ t.test('same inputs, same date, same identity: same commit id in two separate re
   const rootShas: string[] = [];
   for (const n of [1, 2]) {
     const repo = makeRepo(t, { 'a.txt': 'a\n' });
-    const run = await createRunWorktree({ repo, runId: `det-${n}` });
-    writeFiles(run.worktree, { 'b.txt': 'b\n', 'a.txt': 'a2\n' });
-    shas.push((await createCheckpoint({ worktree: run.worktree, message: 'engine run X milestone 1', author, date }))!.sha);
-    const empty = tempDir(t);
-    git(empty, 'init', '-q');
-    const orphan = await createRunWorktree({ repo: empty, runId: `deto-${n}` });
-    writeFiles(orphan.worktree, { 'x.txt': 'x\n' });
-    rootShas.push((await createCheckpoint({ worktree: orphan.worktree, message: 'root', author, date }))!.sha);
+    const { ws, baseSha } = await makeWorkspace(t, repo, `det-${n}`);
+    writeFiles(ws.dir, { 'b.txt': 'b\n', 'a.txt': 'a2\n' });
+    shas.push(await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message, author, date }));
+    const empty = makeEmptyRepo(t);
+    const o = await makeWorkspace(t, empty, `deto-${n}`);
+    writeFiles(o.ws.dir, { 'x.txt': 'x\n' });
+    rootShas.push(await commitCheckpoint({ ws: o.ws, tree: await snapshotTree(o.ws), parent: null, message, author, date }));
   }
   t.equal(shas[0], shas[1]);
   t.equal(rootShas[0], rootShas[1]);
   t.not(shas[0], rootShas[0]);
+  // Any input that differs gives another id.
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'det-3');
+  writeFiles(ws.dir, { 'b.txt': 'b\n', 'a.txt': 'a2\n' });
+  const tree = await snapshotTree(ws);
+  t.equal(await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date }), shas[0]);
+  t.not(await commitCheckpoint({ ws, tree, parent: shas[0]!, message, author, date: new Date(date.getTime() + 1000) }), shas[0]);
 });
 
-t.test('no hook runs: repo hooks, a worker-written hooks dir named by core.hooksPath', async (t) => {
+t.test('compare-and-swap: a run branch that moved meanwhile is not overwritten', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'cas');
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  const tree = await snapshotTree(ws);
+  const first = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date });
+  // Someone moves the branch.
+  writeFiles(repo, { 'other.txt': 'o\n' });
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'other');
+  const moved = git(repo, 'rev-parse', 'HEAD');
+  git(repo, 'update-ref', 'refs/heads/engine/cas', moved);
+  writeFiles(ws.dir, { 'c.txt': 'c\n' });
+  await t.rejects(commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: first, message, author, date }), /engine\/cas/);
+  t.equal(git(repo, 'rev-parse', 'engine/cas'), moved, 'the moved branch is kept');
+  // On an unborn repo the first checkpoint requires the branch to be absent.
+  const empty = makeEmptyRepo(t);
+  const o = await makeWorkspace(t, empty, 'cas0');
+  writeFiles(o.ws.dir, { 'x.txt': 'x\n' });
+  const otree = await snapshotTree(o.ws);
+  const squatter = await commitCheckpoint({ ws: o.ws, tree: otree, parent: null, message: { ...message, title: 'squatter' }, author, date });
+  await t.rejects(commitCheckpoint({ ws: o.ws, tree: otree, parent: null, message, author, date }), /engine\/cas0/);
+  t.equal(git(empty, 'rev-parse', 'engine/cas0'), squatter);
+});
+
+t.test('two checkpoints racing from the same parent: exactly one moves the branch', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'race');
+  writeFiles(ws.dir, { 'one.txt': '1\n' });
+  const t1 = await snapshotTree(ws);
+  writeFiles(ws.dir, { 'two.txt': '2\n' });
+  const t2 = await snapshotTree(ws);
+  const results = await Promise.allSettled([
+    commitCheckpoint({ ws, tree: t1, parent: baseSha, message, author, date }),
+    commitCheckpoint({ ws, tree: t2, parent: baseSha, message, author, date }),
+  ]);
+  const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<string>[];
+  t.equal(won.length, 1, results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join(' / '));
+  t.equal(git(repo, 'rev-parse', 'engine/race'), won[0]?.value);
+  t.equal(git(repo, 'rev-parse', 'engine/race^'), baseSha);
+});
+
+t.test('no hook runs: the user repo hooks and a hooksPath in their config', async (t) => {
   const repo = makeRepo(t);
-  const marker = path.join(tempDir(t), 'hook-ran');
-  const hook = `#!/bin/sh\necho "$0" >> '${marker}'\nexit 1\n`;
-  const installHooks = (dir: string): void => {
-    mkdirSync(dir, { recursive: true });
-    for (const name of ['pre-commit', 'post-commit', 'commit-msg', 'prepare-commit-msg', 'reference-transaction', 'post-checkout', 'post-index-change']) {
-      writeFileSync(path.join(dir, name), hook);
-      chmodSync(path.join(dir, name), 0o755);
-    }
-  };
-  installHooks(path.join(repo, '.git', 'hooks'));
-  const run = await createRunWorktree({ repo, runId: 'hooks' });
-  // A worker writes a hooks dir in the worktree and the repo config points at it.
-  installHooks(path.join(run.worktree, '.githooks'));
-  git(repo, 'config', 'core.hooksPath', path.join(run.worktree, '.githooks'));
-  writeFiles(run.worktree, { 'work.txt': 'w\n' });
-  const cp = await createCheckpoint({ worktree: run.worktree, message: 'm', author, date });
-  t.ok(cp, 'committed despite hooks that would refuse');
-  t.notOk(existsSync(marker), existsSync(marker) ? readFileSync(marker, 'utf8') : 'no hook ran');
-  t.equal(git(repo, 'config', 'core.hooksPath'), path.join(run.worktree, '.githooks'), 'user config left as it was');
+  const log = path.join(tempDir(t), 'hook.log');
+  const hooks = ['pre-commit', 'post-commit', 'commit-msg', 'prepare-commit-msg', 'reference-transaction', 'post-checkout', 'post-index-change', 'pre-auto-gc', 'post-rewrite'];
+  for (const h of hooks) plantCommand(path.join(repo, '.git', 'hooks'), h, log);
+  const other = tempDir(t);
+  for (const h of hooks) plantCommand(other, h, log);
+  git(repo, 'config', 'core.hooksPath', other);
+  // Control: the hooks are live for the user's own git.
+  git(repo, 'update-ref', 'refs/heads/probe', 'HEAD');
+  t.match(readLog(log), /reference-transaction/);
+  rmSync(log);
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'hooks');
+  writeFiles(ws.dir, { 'work.txt': 'w\n' });
+  const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message, author, date });
+  t.equal(git(repo, 'rev-parse', 'engine/hooks'), sha);
+  t.equal(readLog(log), '', 'no hook ran');
+  t.equal(git(repo, 'config', 'core.hooksPath'), other, 'user config left as it was');
 });
 
-t.test('commit signing configured in the repo is not used', async (t) => {
+t.test('commit signing configured in the user repo is not used', async (t) => {
   const repo = makeRepo(t);
   git(repo, 'config', 'commit.gpgsign', 'true');
   git(repo, 'config', 'gpg.program', '/nonexistent/gpg');
-  const run = await createRunWorktree({ repo, runId: 'sign' });
-  writeFiles(run.worktree, { 'f.txt': 'f\n' });
-  const cp = await createCheckpoint({ worktree: run.worktree, message: 'm', author, date });
-  t.ok(cp);
-  t.notMatch(git(repo, 'cat-file', 'commit', cp!.sha), /gpgsig/);
-});
-
-t.test('normalizeMessage', async (t) => {
-  t.equal(normalizeMessage('a  \r\nb\n\n'), 'a\nb\n');
-  t.equal(normalizeMessage('   '), 'engine checkpoint\n');
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'sign');
+  writeFiles(ws.dir, { 'f.txt': 'f\n' });
+  const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message, author, date });
+  t.notMatch(git(repo, 'cat-file', 'commit', sha), /gpgsig/);
 });
 
 t.test('two runs checkpoint at once, each on its own branch', async (t) => {
   const repo = makeRepo(t);
-  const custom = tempDir(t);
-  const [a, b] = await Promise.all([
-    createRunWorktree({ repo, runId: 'pa' }),
-    createRunWorktree({ repo, runId: 'pb', branch: 'engine/custom-pb', worktreesDir: custom }),
-  ]);
-  t.equal(b!.worktree, path.join(custom, 'pb'));
-  t.equal(b!.branch, 'engine/custom-pb');
-  writeFiles(a!.worktree, { 'a.txt': 'from a\n' });
-  writeFiles(b!.worktree, { 'b.txt': 'from b\n' });
+  const [a, b] = await Promise.all([makeWorkspace(t, repo, 'pa'), makeWorkspace(t, repo, 'pb')]);
+  writeFiles(a!.ws.dir, { 'a.txt': 'from a\n' });
+  writeFiles(b!.ws.dir, { 'b.txt': 'from b\n' });
+  const [ta, tb] = await Promise.all([snapshotTree(a!.ws), snapshotTree(b!.ws)]);
   const [ca, cb] = await Promise.all([
-    createCheckpoint({ worktree: a!.worktree, message: 'a', author, date }),
-    createCheckpoint({ worktree: b!.worktree, message: 'b', author, date }),
+    commitCheckpoint({ ws: a!.ws, tree: ta, parent: a!.baseSha, message, author, date }),
+    commitCheckpoint({ ws: b!.ws, tree: tb, parent: b!.baseSha, message, author, date }),
   ]);
-  t.equal(git(repo, 'rev-parse', 'engine/pa'), ca!.sha);
-  t.equal(git(repo, 'rev-parse', 'engine/custom-pb'), cb!.sha);
-  t.equal(git(repo, 'ls-tree', '--name-only', ca!.sha), 'README.md\na.txt');
-  t.equal(git(repo, 'ls-tree', '--name-only', cb!.sha), 'README.md\nb.txt');
+  t.equal(git(repo, 'rev-parse', 'engine/pa'), ca);
+  t.equal(git(repo, 'rev-parse', 'engine/pb'), cb);
+  t.equal(git(repo, 'ls-tree', '--name-only', ca), 'README.md\na.txt');
+  t.equal(git(repo, 'ls-tree', '--name-only', cb), 'README.md\nb.txt');
+});
+
+const parseTrailers = (msg: string): string =>
+  execFileSync('git', ['interpret-trailers', '--parse'], { input: msg, env: testEnv, encoding: 'utf8' });
+
+const hostile = [
+  'plain',
+  'two\nlines',
+  'para\n\nSigned-off-by: Mallory <m@evil>',
+  'Co-authored-by: Mallory <m@evil>',
+  'x\r\nEngine-Run: forged',
+  'nul\u0000byte',
+  'esc\u001b[31mred\u001b[0m',
+  'bell\u0007 tab\t vt\u000b ff\u000c',
+  'nel\u0085next',
+  'ls\u2028ps\u2029end',
+  'c1 csi\u009b2J',
+  'del\u007f',
+  '   ',
+  '',
+  '\n\n\n',
+  'Engine-Step: forged\n',
+  'long '.repeat(100),
+];
+
+t.test('renderCheckpointMessage: one title line and exactly the three Engine-* trailers, whatever the fields hold', async (t) => {
+  for (const v of hostile) {
+    for (const field of ['title', 'runId', 'milestone', 'step'] as const) {
+      const m = { ...message, [field]: v };
+      const text = renderCheckpointMessage(m);
+      const lines = text.split('\n');
+      const label = `${field}=${JSON.stringify(v).slice(0, 40).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`;
+      t.equal(lines.length, 6, `${label}: title, blank, three trailers, final newline`);
+      t.match(lines[0], /^engine: \S/, `${label}: title line`);
+      t.equal(lines[1], '', label);
+      t.equal(lines[5], '', label);
+      t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/, `${label}: no control characters`);
+      const trailers = parseTrailers(text).split('\n').filter(Boolean);
+      t.same(trailers.map((l) => l.split(':')[0]), ['Engine-Run', 'Engine-Milestone', 'Engine-Step'], `${label}: trailers`);
+      t.ok(lines[0]!.length <= 'engine: '.length + 72, `${label}: title capped`);
+    }
+  }
+  t.equal(renderCheckpointMessage({ title: '', runId: 'r', milestone: '', step: 's' }), 'engine: engine checkpoint\n\nEngine-Run: r\nEngine-Milestone: -\nEngine-Step: s\n');
+});
+
+t.test('the hostile message survives a real commit unchanged in shape', async (t) => {
+  const repo = makeRepo(t);
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'msg');
+  writeFiles(ws.dir, { 'f.txt': 'f\n' });
+  const m = { title: 'fix\n\nSigned-off-by: Mallory <m@evil>', runId: 'msg\nReviewed-by: x', milestone: '2\u0000\u001b[2J', step: 'checkpoint\r\nEngine-Run: forged' };
+  const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message: m, author, date });
+  const body = git(repo, 'log', '-1', '--format=%B', sha);
+  t.equal(`${body}\n`, renderCheckpointMessage(m));
+  t.same(git(repo, 'log', '-1', '--format=%(trailers:only,unfold,key=Signed-off-by)', sha), '', 'no Signed-off-by trailer');
+  t.same(parseTrailers(`${body}\n`).split('\n').filter(Boolean).map((l) => l.split(':')[0]), ['Engine-Run', 'Engine-Milestone', 'Engine-Step']);
+  t.equal(git(repo, 'log', '-1', '--format=%s', sha), 'engine: fix Signed-off-by: Mallory <m@evil>');
+});
+
+t.test('oneLine folds breaks and control characters to single spaces', async (t) => {
+  t.equal(oneLine('a\r\n\tb\u0000\u0000c  d\u2028e\u0085f'), 'a b c d e f');
+  t.equal(oneLine('\n  \n'), '');
+  t.equal(oneLine('ünï cödé'), 'ünï cödé');
+});
+
+t.test('a missing tree or parent fails without moving the branch', async (t) => {
+  const repo = makeRepo(t);
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'bad');
+  await t.rejects(commitCheckpoint({ ws, tree: '0'.repeat(40), parent: baseSha, message, author, date }));
+  t.equal(git(repo, 'rev-parse', 'engine/bad'), baseSha);
+  t.notOk(existsSync(path.join(repo, '.git', 'index.lock')));
+  t.ok(readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').startsWith('ref: refs/heads/main'));
 });

@@ -1,9 +1,82 @@
 import t from 'tap';
-import { existsSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureGitRepo, parseGitAuthor, resolveGitIdentity, commitEnv, DEFAULT_IDENTITY } from '../../engine/git/index.js';
-import { GitError, isLockContention, retryOnLock } from '../../engine/git/run-git.js';
-import { git, makeRepo, tempDir } from './fixtures/repo.js';
+import { commitEnv, DEFAULT_IDENTITY, ensureGitRepo, findRepoRoot, headSha, locateRepo, parseGitAuthor, resolveGitIdentity, treeHash } from '../../engine/git/index.js';
+import { GitError, isLockContention, retryOnLock, runGit } from '../../engine/git/run-git.js';
+import { git, makeEmptyRepo, makeRepo, tempDir } from './fixtures/repo.js';
+
+t.test('locateRepo: from the top, real paths, gitDir equal to commonDir', async (t) => {
+  const repo = makeRepo(t, { 'sub/deep/f.txt': 'f\n' });
+  const real = realpathSync(repo);
+  const expected = { top: real, gitDir: path.join(real, '.git'), commonDir: path.join(real, '.git') };
+  t.same(await locateRepo(repo), expected);
+  const link = path.join(tempDir(t), 'link-to-repo');
+  symlinkSync(repo, link);
+  t.same(await locateRepo(link), expected, 'through a symlink: the real paths');
+});
+
+t.test('locateRepo from a subdirectory (engine run from src/, or --repo src) finds the same repo', async (t) => {
+  // git prints --git-common-dir relative to the directory it ran in, not to the top.
+  const repo = makeRepo(t, { 'sub/deep/f.txt': 'f\n' });
+  const real = realpathSync(repo);
+  const expected = { top: real, gitDir: path.join(real, '.git'), commonDir: path.join(real, '.git') };
+  t.same(await locateRepo(path.join(repo, 'sub', 'deep')).catch((e: Error) => e.message), expected, 'two levels down');
+  t.same(await locateRepo(path.join(repo, 'sub')).catch((e: Error) => e.message), expected, 'one level down');
+  t.equal(await findRepoRoot(path.join(repo, 'sub')).catch((e: Error) => e.message), real);
+  // Worse than an error: with a repository one level above (a dotfiles repo in $HOME, say),
+  // the common dir silently becomes that other repository's.
+  const outer = makeRepo(t, { 'outer.txt': 'o\n' });
+  const inner = path.join(outer, 'proj');
+  mkdirSync(inner);
+  git(inner, 'init', '-q');
+  mkdirSync(path.join(inner, 'src'));
+  const ref = await locateRepo(path.join(inner, 'src'));
+  t.equal(ref.commonDir, path.join(realpathSync(inner), '.git'), 'the common dir is the inner repo, not the outer one');
+  // And in a linked worktree.
+  const linked = path.join(tempDir(t), 'linked');
+  git(repo, 'worktree', 'add', '-q', '-b', 'feature', linked);
+  mkdirSync(path.join(linked, 'inner'));
+  const lref = await locateRepo(path.join(linked, 'inner')).catch((e: Error) => e.message);
+  t.same(lref, { top: realpathSync(linked), gitDir: realpathSync(git(linked, 'rev-parse', '--absolute-git-dir')), commonDir: path.join(real, '.git') });
+});
+
+t.test('locateRepo in a linked worktree: its own git dir, the main common dir', async (t) => {
+  const main = makeRepo(t);
+  const linked = path.join(tempDir(t), 'linked wt');
+  git(main, 'worktree', 'add', '-q', '-b', 'feature', linked);
+  const ref = await locateRepo(linked);
+  t.equal(ref.top, realpathSync(linked));
+  t.equal(ref.gitDir, realpathSync(git(linked, 'rev-parse', '--absolute-git-dir')));
+  t.match(ref.gitDir, /\/\.git\/worktrees\//);
+  t.equal(ref.commonDir, realpathSync(path.join(main, '.git')));
+  t.equal(await headSha(ref), git(linked, 'rev-parse', 'HEAD'));
+  git(linked, 'commit', '-q', '--allow-empty', '-m', 'on feature');
+  t.equal(await headSha(ref), git(linked, 'rev-parse', 'feature'), 'HEAD of the linked checkout, not of main');
+  t.not(await headSha(ref), git(main, 'rev-parse', 'HEAD'));
+});
+
+t.test('locateRepo refuses a plain directory', async (t) => {
+  await t.rejects(locateRepo(tempDir(t)), /is not a git repository/);
+});
+
+t.test('locateRepo names a bare repository as bare', async (t) => {
+  const bare = tempDir(t);
+  git(bare, 'init', '-q', '--bare');
+  // The message should say what is wrong (no working tree), not advise `git init` in a repository.
+  await t.rejects(locateRepo(bare), /bare git repository/);
+});
+
+t.test('headSha: a commit, an unborn branch, a detached HEAD; treeHash', async (t) => {
+  const empty = makeEmptyRepo(t);
+  t.equal(await headSha(await locateRepo(empty)), null);
+  const repo = makeRepo(t);
+  const ref = await locateRepo(repo);
+  t.equal(await headSha(ref), git(repo, 'rev-parse', 'HEAD'));
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'two');
+  git(repo, 'checkout', '-q', '--detach', 'HEAD~1');
+  t.equal(await headSha(ref), git(repo, 'rev-parse', 'HEAD'));
+  t.equal(await treeHash({ gitDir: ref.gitDir }, 'HEAD'), git(repo, 'rev-parse', 'HEAD^{tree}'));
+});
 
 t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', async (t) => {
   const parent = tempDir(t);
@@ -11,23 +84,50 @@ t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', a
   const made = await ensureGitRepo(fresh);
   t.same(made, { created: true, root: realpathSync(fresh) });
   t.ok(existsSync(path.join(fresh, '.git')));
+  t.equal(git(fresh, 'symbolic-ref', 'HEAD'), 'refs/heads/main');
   t.same(await ensureGitRepo(fresh), { created: false, root: realpathSync(fresh) });
   const repo = makeRepo(t);
   t.equal((await ensureGitRepo(repo)).created, false);
   const nonEmpty = tempDir(t);
   writeFileSync(path.join(nonEmpty, 'x.txt'), 'x');
   await t.rejects(ensureGitRepo(nonEmpty), /not empty/);
+  // A subdirectory of a repo is not its top: refused rather than nested.
+  mkdirSync(path.join(repo, 'sub'));
+  writeFileSync(path.join(repo, 'sub', 'y.txt'), 'y');
+  await t.rejects(ensureGitRepo(path.join(repo, 'sub')), /not empty/);
 });
 
 t.test('identity: policy wins, then the repo config, then the default', async (t) => {
   const repo = makeRepo(t);
-  t.same(await resolveGitIdentity(repo, 'Ada Lovelace <ada@example.com>'), { name: 'Ada Lovelace', email: 'ada@example.com' });
-  t.same(await resolveGitIdentity(repo, null), DEFAULT_IDENTITY, 'no identity configured anywhere');
+  const ref = await locateRepo(repo);
+  t.same(await resolveGitIdentity(ref, 'Ada Lovelace <ada@example.com>'), { name: 'Ada Lovelace', email: 'ada@example.com' });
+  const home = tempDir(t, 'engine-home-');
+  const saved = process.env.HOME;
+  t.teardown(() => {
+    process.env.HOME = saved;
+  });
+  process.env.HOME = home;
+  t.same(await resolveGitIdentity(ref, null), DEFAULT_IDENTITY, 'no identity configured anywhere');
   git(repo, 'config', 'user.name', 'Repo User');
-  t.same(await resolveGitIdentity(repo, null), DEFAULT_IDENTITY, 'a name without an email is not an identity');
+  t.same(await resolveGitIdentity(ref, null), DEFAULT_IDENTITY, 'a name without an email is not an identity');
   git(repo, 'config', 'user.email', 'repo@example.com');
-  t.same(await resolveGitIdentity(repo, null), { name: 'Repo User', email: 'repo@example.com' });
-  t.same(await resolveGitIdentity(repo, 'P <p@x>'), { name: 'P', email: 'p@x' });
+  t.same(await resolveGitIdentity(ref, null), { name: 'Repo User', email: 'repo@example.com' });
+  t.same(await resolveGitIdentity(ref, 'P <p@x>'), { name: 'P', email: 'p@x' });
+});
+
+t.test("identity from the user's global config (a temp HOME)", async (t) => {
+  const repo = makeRepo(t);
+  const ref = await locateRepo(repo);
+  const home = tempDir(t, 'engine-home-');
+  writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = Global Person\n\temail = global@example.com\n');
+  const saved = process.env.HOME;
+  t.teardown(() => {
+    process.env.HOME = saved;
+  });
+  process.env.HOME = home;
+  t.same(await resolveGitIdentity(ref, null), { name: 'Global Person', email: 'global@example.com' });
+  git(repo, 'config', 'user.email', 'local@example.com');
+  t.same(await resolveGitIdentity(ref, null), { name: 'Global Person', email: 'local@example.com' }, 'the repo config wins per key');
 });
 
 t.test('parseGitAuthor accepts "Name <email>" only', async (t) => {
@@ -48,9 +148,26 @@ t.test('commitEnv sets author and committer to one identity and date', async (t)
   });
 });
 
+t.test('runGit: failures carry args, exit code and stderr; okCodes are answers', async (t) => {
+  const repo = makeRepo(t);
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  const err = await runGit(target, ['rev-parse', '--verify', 'no-such-ref']).catch((e: unknown) => e);
+  t.type(err, GitError);
+  t.same((err as GitError).args, ['rev-parse', '--verify', 'no-such-ref']);
+  t.equal((err as GitError).exitCode, 128);
+  t.match((err as GitError).stderr, /no-such-ref|Needed a single revision/);
+  t.equal((await runGit(target, ['rev-parse', '--verify', '-q', 'no-such-ref'], { okCodes: [1] })).exitCode, 1);
+  // A git dir that is not one is an error, not a discovery of some other repository.
+  const plain = tempDir(t);
+  await t.rejects(runGit({ gitDir: path.join(plain, '.git'), workTree: plain }, ['status']), GitError);
+});
+
 t.test('lock contention is told apart from other git failures', async (t) => {
   const lock = new GitError('x', ['add'], 128, "fatal: Unable to create '/r/.git/index.lock': File exists.");
-  const ref = new GitError('x', ['update-ref'], 128, "fatal: cannot lock ref 'refs/heads/engine/a': ...");
+  const ref = new GitError('x', ['update-ref'], 128, "fatal: cannot lock ref 'refs/heads/engine/a': Unable to create '/r/.git/refs/heads/engine/a.lock': File exists.");
+  // A compare-and-swap that lost is an answer, not contention: retrying cannot cure it.
+  const cas = new GitError('x', ['update-ref'], 128, "fatal: cannot lock ref 'refs/heads/engine/a': is at 1111111111111111111111111111111111111111 but expected 2222222222222222222222222222222222222222");
+  t.notOk(isLockContention(cas));
   const other = new GitError('x', ['add'], 128, 'fatal: pathspec did not match any files');
   t.ok(isLockContention(lock));
   t.ok(isLockContention(ref));
@@ -64,5 +181,10 @@ t.test('lock contention is told apart from other git failures', async (t) => {
   });
   t.equal(value, 'done');
   t.equal(calls, 3);
-  await t.rejects(retryOnLock(async () => { throw other; }), /x/);
+  await t.rejects(
+    retryOnLock(async () => {
+      throw other;
+    }),
+    /x/,
+  );
 });

@@ -1,79 +1,96 @@
 import t from 'tap';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { createCheckpoint, createRunWorktree, headSha, listHandEdits, restoreWorktree } from '../../engine/git/index.js';
-import { git, makeRepo, tempDir, writeFiles } from './fixtures/repo.js';
+import { commitCheckpoint, EMPTY_TREE, restoreWorkspace, snapshotTree } from '../../engine/git/index.js';
+import { changedKeys, git, makeEmptyRepo, makeRepo, makeWorkspace, snapshotFiles, writeFiles } from './fixtures/repo.js';
 
 const author = { name: 'Engine', email: 'engine@localhost' };
 const date = new Date('2024-05-01T12:00:00Z');
+const message = { title: 'm', runId: 'r', milestone: '1', step: 'checkpoint' };
 
-t.test('restore after a worker mess: new, modified, deleted, staged, nested repo', async (t) => {
-  const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n', 'dir/c.txt': 'c\n' });
-  const run = await createRunWorktree({ repo, runId: 'mess' });
-  writeFiles(run.worktree, { 'a.txt': 'a2\n' });
-  const cp = await createCheckpoint({ worktree: run.worktree, message: 'm1', author, date });
+t.test('restore after a worker mess: new, modified, deleted, staged, type changes, nested repos; ignored files stay', async (t) => {
+  const repo = makeRepo(t, { '.gitignore': 'build/\n*.log\n', 'a.txt': 'a\n', 'b.txt': 'b\n', 'dir/c.txt': 'c\n', 'was-file': 'f\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'mess');
+  writeFiles(ws.dir, { 'a.txt': 'a2\n' });
+  const tree = await snapshotTree(ws);
+  await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date });
   // The mess of a failed attempt.
-  writeFiles(run.worktree, { 'a.txt': 'broken\n', 'new dir/new file.txt': 'n\n', 'staged.txt': 's\n' });
-  rmSync(path.join(run.worktree, 'b.txt'));
-  rmSync(path.join(run.worktree, 'dir'), { recursive: true });
-  git(run.worktree, 'add', 'staged.txt');
-  git(path.join(run.worktree), 'init', '-q', 'nested');
-  await restoreWorktree(run.worktree, cp!.sha);
-  t.equal(readFileSync(path.join(run.worktree, 'a.txt'), 'utf8'), 'a2\n');
-  t.equal(readFileSync(path.join(run.worktree, 'b.txt'), 'utf8'), 'b\n');
-  t.equal(readFileSync(path.join(run.worktree, 'dir/c.txt'), 'utf8'), 'c\n');
-  t.notOk(existsSync(path.join(run.worktree, 'new dir')));
-  t.notOk(existsSync(path.join(run.worktree, 'staged.txt')));
-  t.notOk(existsSync(path.join(run.worktree, 'nested')));
-  t.equal(git(run.worktree, 'status', '--porcelain', '--untracked-files=all'), '');
-  t.same(await listHandEdits(run.worktree, cp!.sha), []);
+  writeFiles(ws.dir, { 'a.txt': 'broken\n', 'new dir/new file.txt': 'n\n', 'staged.txt': 's\n', 'build/out.bin': 'o\n', 'debug.log': 'l\n' });
+  rmSync(path.join(ws.dir, 'b.txt'));
+  rmSync(path.join(ws.dir, 'dir'), { recursive: true });
+  symlinkSync('/etc', path.join(ws.dir, 'dir'));
+  rmSync(path.join(ws.dir, 'was-file'));
+  mkdirSync(path.join(ws.dir, 'was-file'));
+  writeFiles(ws.dir, { 'was-file/inner.txt': 'i\n' });
+  git(ws.dir, 'add', 'staged.txt');
+  git(ws.dir, 'init', '-q', 'nested-empty');
+  git(ws.dir, 'init', '-q', 'nested');
+  writeFiles(path.join(ws.dir, 'nested'), { 'x.txt': 'x\n' });
+  git(path.join(ws.dir, 'nested'), 'add', '-A');
+  git(path.join(ws.dir, 'nested'), 'commit', '-q', '-m', 'x');
+  const ownHeadBefore = readFileSync(path.join(ws.dir, '.git', 'HEAD'), 'utf8');
+  await restoreWorkspace(ws, tree);
+  t.equal(readFileSync(path.join(ws.dir, 'a.txt'), 'utf8'), 'a2\n');
+  t.equal(readFileSync(path.join(ws.dir, 'b.txt'), 'utf8'), 'b\n');
+  t.ok(lstatSync(path.join(ws.dir, 'dir')).isDirectory(), 'the link is a directory again');
+  t.equal(readFileSync(path.join(ws.dir, 'dir/c.txt'), 'utf8'), 'c\n');
+  t.equal(readFileSync(path.join(ws.dir, 'was-file'), 'utf8'), 'f\n');
+  for (const gone of ['new dir', 'staged.txt', 'nested', 'nested-empty']) t.notOk(existsSync(path.join(ws.dir, gone)), `${gone} removed`);
+  t.equal(readFileSync(path.join(ws.dir, 'build/out.bin'), 'utf8'), 'o\n', 'ignored files stay');
+  t.equal(readFileSync(path.join(ws.dir, 'debug.log'), 'utf8'), 'l\n');
+  t.equal(await snapshotTree(ws), tree, 'the workspace is the tree again');
+  t.ok(existsSync(path.join(ws.dir, '.git')), "the worker's .git stays");
+  t.equal(readFileSync(path.join(ws.dir, '.git', 'HEAD'), 'utf8'), ownHeadBefore);
+  t.notOk(existsSync('/etc/c.txt'), 'nothing was written through the link');
 });
 
-t.test('restore to an earlier commit moves the branch back', async (t) => {
+t.test('restore to an earlier tree and forward again', async (t) => {
   const repo = makeRepo(t);
-  const run = await createRunWorktree({ repo, runId: 'back' });
-  writeFiles(run.worktree, { 'x.txt': '1\n' });
-  const cp1 = await createCheckpoint({ worktree: run.worktree, message: 'm1', author, date });
-  writeFiles(run.worktree, { 'x.txt': '2\n' });
-  await createCheckpoint({ worktree: run.worktree, message: 'm2', author, date });
-  await restoreWorktree(run.worktree, cp1!.sha);
-  t.equal(await headSha(run.worktree), cp1!.sha);
-  t.equal(git(repo, 'rev-parse', 'engine/back'), cp1!.sha);
-  t.equal(readFileSync(path.join(run.worktree, 'x.txt'), 'utf8'), '1\n');
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'back');
+  writeFiles(ws.dir, { 'x.txt': '1\n' });
+  const t1 = await snapshotTree(ws);
+  const c1 = await commitCheckpoint({ ws, tree: t1, parent: baseSha, message, author, date });
+  writeFiles(ws.dir, { 'x.txt': '2\n', 'y.txt': 'y\n' });
+  const t2 = await snapshotTree(ws);
+  await commitCheckpoint({ ws, tree: t2, parent: c1, message, author, date });
+  await restoreWorkspace(ws, t1);
+  t.equal(readFileSync(path.join(ws.dir, 'x.txt'), 'utf8'), '1\n');
+  t.notOk(existsSync(path.join(ws.dir, 'y.txt')));
+  await restoreWorkspace(ws, t2);
+  t.equal(readFileSync(path.join(ws.dir, 'y.txt'), 'utf8'), 'y\n');
+  t.equal(await snapshotTree(ws), t2);
 });
 
-t.test('restore an orphan branch with no checkpoint: empty worktree and index', async (t) => {
-  const repo = tempDir(t);
-  git(repo, 'init', '-q');
-  const run = await createRunWorktree({ repo, runId: 'o' });
-  writeFiles(run.worktree, { 'f.txt': 'f\n', 'd/g.txt': 'g\n' });
-  git(run.worktree, 'add', 'f.txt');
-  t.same(await listHandEdits(run.worktree, null), ['d/g.txt', 'f.txt']);
-  await restoreWorktree(run.worktree, null);
-  t.equal(await headSha(run.worktree), null);
-  t.equal(git(run.worktree, 'ls-files'), '');
-  t.notOk(existsSync(path.join(run.worktree, 'f.txt')));
-  t.notOk(existsSync(path.join(run.worktree, 'd')));
-  t.ok(existsSync(path.join(run.worktree, '.git')), 'the worktree itself stays');
-  t.same(await listHandEdits(run.worktree, null), []);
-  // After a checkpoint, restoring to null leaves the branch unborn again.
-  writeFiles(run.worktree, { 'h.txt': 'h\n' });
-  await createCheckpoint({ worktree: run.worktree, message: 'm', author, date });
-  await restoreWorktree(run.worktree, null);
-  t.equal(await headSha(run.worktree), null);
-  t.equal(git(run.worktree, 'symbolic-ref', 'HEAD'), 'refs/heads/engine/o');
-  t.notOk(existsSync(path.join(run.worktree, 'h.txt')));
+t.test('restore to null empties the workspace (unborn run) but keeps .git and ignored files', async (t) => {
+  const repo = makeEmptyRepo(t);
+  const { ws } = await makeWorkspace(t, repo, 'o');
+  writeFiles(ws.dir, { 'f.txt': 'f\n', 'd/g.txt': 'g\n', '.gitignore': 'keep.me\n' });
+  git(ws.dir, 'add', 'f.txt');
+  await restoreWorkspace(ws, null);
+  t.notOk(existsSync(path.join(ws.dir, 'f.txt')));
+  t.notOk(existsSync(path.join(ws.dir, 'd')));
+  t.notOk(existsSync(path.join(ws.dir, '.gitignore')));
+  t.ok(existsSync(path.join(ws.dir, '.git')));
+  t.equal(await snapshotTree(ws), EMPTY_TREE);
+  // A file ignored by a checked-out .gitignore stays on restore to a tree holding it.
+  writeFiles(ws.dir, { '.gitignore': 'keep.me\n', 'keep.me': 'k\n', 'tracked.txt': 't\n' });
+  const tree = await snapshotTree(ws);
+  writeFiles(ws.dir, { 'junk.txt': 'j\n' });
+  await restoreWorkspace(ws, tree);
+  t.equal(readFileSync(path.join(ws.dir, 'keep.me'), 'utf8'), 'k\n');
+  t.notOk(existsSync(path.join(ws.dir, 'junk.txt')));
 });
 
-t.test('hand edits: files that differ from the commit, untracked included, index untouched', async (t) => {
-  const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
-  const run = await createRunWorktree({ repo, runId: 'hand' });
-  const base = run.baseSha!;
-  t.same(await listHandEdits(run.worktree, base), []);
-  const indexBefore = readFileSync(path.join(git(run.worktree, 'rev-parse', '--absolute-git-dir'), 'index'));
-  writeFiles(run.worktree, { 'a.txt': 'by hand\n', 'extra file.txt': 'e\n' });
-  rmSync(path.join(run.worktree, 'b.txt'));
-  t.same(await listHandEdits(run.worktree, base), ['a.txt', 'b.txt', 'extra file.txt']);
-  t.same(readFileSync(path.join(git(run.worktree, 'rev-parse', '--absolute-git-dir'), 'index')), indexBefore);
-  t.equal(git(run.worktree, 'status', '--porcelain', '--', 'extra file.txt'), '?? "extra file.txt"', 'still untracked');
+t.test("restore touches neither the user's repo nor the worker's index and refs", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'quiet');
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  git(ws.dir, 'add', '-A');
+  git(ws.dir, 'commit', '-q', '-m', 'worker');
+  const own = snapshotFiles(path.join(ws.dir, '.git'));
+  const user = snapshotFiles(repo);
+  await restoreWorkspace(ws, git(repo, 'rev-parse', `${baseSha}^{tree}`));
+  t.notOk(existsSync(path.join(ws.dir, 'b.txt')));
+  t.same(changedKeys(own, snapshotFiles(path.join(ws.dir, '.git'))), [], "the worker's .git is as it was");
+  t.same(changedKeys(user, snapshotFiles(repo)), [], 'the user repo is as it was');
 });

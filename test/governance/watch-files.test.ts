@@ -1,0 +1,137 @@
+import t from 'tap';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
+import { outsideChanges, outsideTrees, watchOutside } from '../../engine/runtime/watch-outside.js';
+import { commitCheckpoint, snapshotTree } from '../../engine/git/index.js';
+import { git, makeRepo, makeWorkspace, tempDir, writeFiles } from '../git/fixtures/repo.js';
+
+function tree(t: { teardown(fn: () => void): void }): string {
+  const root = tempDir(t, 'engine-watch-');
+  writeFiles(root, { 'config': 'c\n', 'refs/heads/main': 'a\n', 'refs/heads/engine/r1': 'b\n', 'hooks/README': 'h\n', 'deep/a/b/c.txt': 'c\n' });
+  symlinkSync('config', path.join(root, 'link'));
+  return root;
+}
+
+t.test('added, removed and changed files are reported with their rule and label, sorted', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'user_repo', root, paths: ['config', 'refs', 'hooks', 'deep', 'link', 'not-yet'], label: (rel) => `<repo>/${rel}` }];
+  const before = fingerprintTrees(trees);
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [], 'nothing changed');
+  writeFiles(root, { 'config': 'changed, longer\n', 'hooks/pre-commit': 'evil\n', 'not-yet': 'now\n' });
+  unlinkSync(path.join(root, 'refs/heads/main'));
+  unlinkSync(path.join(root, 'link'));
+  symlinkSync('elsewhere', path.join(root, 'link'));
+  const got = compareFingerprints(trees, before, fingerprintTrees(trees));
+  t.same(got, ['config', 'hooks/pre-commit', 'link', 'not-yet', 'refs/heads/main'].map((rel) => ({ path: `<repo>/${rel}`, rule: 'user_repo', pattern: null })));
+});
+
+t.test('the same size and content written again still counts (mtime), a directory mtime alone does not', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'engine_git', root, paths: ['config', 'deep'] }];
+  const before = fingerprintTrees(trees);
+  // A lock file that comes and goes touches the directory's mtime only.
+  writeFileSync(path.join(root, 'deep/a/b/x.lock'), 'l');
+  unlinkSync(path.join(root, 'deep/a/b/x.lock'));
+  utimesSync(path.join(root, 'deep/a'), new Date(5e12), new Date(5e12));
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [], 'directories do not report on mtime');
+  utimesSync(path.join(root, 'config'), new Date(5e12), new Date(5e12));
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [{ path: 'config', rule: 'engine_git', pattern: null }], 'default label: the relative path');
+  chmodSync(path.join(root, 'deep/a'), 0o700);
+  const modeBefore = fingerprintTrees(trees);
+  chmodSync(path.join(root, 'deep/a'), 0o755);
+  t.same(compareFingerprints(trees, modeBefore, fingerprintTrees(trees)), [{ path: 'deep/a', rule: 'engine_git', pattern: null }], 'a directory mode change does');
+  rmSync(path.join(root, 'deep'), { recursive: true });
+  t.same(compareFingerprints(trees, modeBefore, fingerprintTrees(trees)).map((v) => v.path), ['deep', 'deep/a', 'deep/a/b', 'deep/a/b/c.txt'], 'a removed directory reports each entry');
+});
+
+t.test('skip leaves a subtree out, whatever happens in it', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'user_repo', root, paths: ['refs'], skip: ['refs/heads/engine'] }];
+  const before = fingerprintTrees(trees);
+  t.notOk([...before.keys()].some((k) => k.includes('refs/heads/engine')), 'nothing under the skipped path is fingerprinted');
+  writeFiles(root, { 'refs/heads/engine/r1': 'moved\n', 'refs/heads/engine/r2': 'new\n' });
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), []);
+  writeFiles(root, { 'refs/heads/engine2': 'next door\n' });
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [{ path: 'refs/heads/engine2', rule: 'user_repo', pattern: null }], 'a sibling with a longer name is not skipped');
+});
+
+t.test('an index is compared by what it stages', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  const gitDir = path.join(repo, '.git');
+  const trees: WatchedTree[] = [{ rule: 'user_repo', root: gitDir, paths: ['HEAD', 'index'], indexes: ['index'] }];
+  const before = fingerprintTrees(trees);
+  utimesSync(path.join(repo, 'a.txt'), new Date(5e12), new Date(5e12));
+  git(repo, 'status', '--porcelain');
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [], 'a refresh is not a change');
+  writeFiles(repo, { 'a.txt': 'staged\n' });
+  git(repo, 'add', 'a.txt');
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [{ path: 'index', rule: 'user_repo', pattern: null }]);
+  // Without `indexes` the same refresh is a change.
+  const raw: WatchedTree[] = [{ rule: 'user_repo', root: gitDir, paths: ['index'] }];
+  const rawBefore = fingerprintTrees(raw);
+  utimesSync(path.join(repo, 'b.txt'), new Date(6e12), new Date(6e12));
+  git(repo, 'status', '--porcelain');
+  t.same(compareFingerprints(raw, rawBefore, fingerprintTrees(raw)).map((v) => v.path), ['index'], 'control: the file itself was rewritten');
+});
+
+t.test('trees with the same root but different rules are told apart', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [
+    { rule: 'user_repo', root, paths: ['config'] },
+    { rule: 'shared_path', root, paths: ['hooks'] },
+  ];
+  const before = fingerprintTrees(trees);
+  writeFiles(root, { 'hooks/new': 'n\n' });
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [{ path: 'hooks/new', rule: 'shared_path', pattern: null }]);
+});
+
+t.test("outsideTrees: the engine's own checkpoint is no violation; tampering with the user repo or the engine git dir is", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitignore': 'node_modules/\n' });
+  writeFiles(repo, { 'node_modules/dep/index.js': 'd\n' });
+  const install = tempDir(t, 'engine-install-');
+  writeFiles(install, { 'package.json': '{}\n', 'dist/code-cache/x': 'cache\n', 'dist/cli.js': 'cli\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'watch', ['node_modules']);
+  const watch = watchOutside(outsideTrees(ws, install, true));
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message: { title: 't', runId: 'watch', milestone: '1', step: 's' }, author: { name: 'E', email: 'e@x' }, date: new Date(0) });
+  t.equal(git(repo, 'rev-parse', 'engine/watch'), sha);
+  writeFiles(install, { 'dist/code-cache/y': 'more cache\n' });
+  utimesSync(path.join(repo, 'a.txt'), new Date(5e12), new Date(5e12));
+  git(repo, 'status', '--porcelain');
+  t.same(outsideChanges(watch), [], 'a checkpoint, a user `git status` and the code cache are not violations');
+  const gitDir = path.join(repo, '.git');
+  writeFiles(gitDir, { 'hooks/post-checkout': 'evil\n', 'refs/heads/planted': `${sha}\n` });
+  writeFiles(ws.gitDir, { 'config': '[filter "x"]\n\tclean = evil\n' });
+  writeFiles(install, { 'dist/cli.js': 'patched cli\n' });
+  writeFiles(repo, { 'node_modules/dep/index.js': 'patched dep\n' });
+  writeFileSync(path.join(gitDir, 'HEAD'), 'ref: refs/heads/planted\n');
+  const got = outsideChanges(watch);
+  t.same(got.map((v) => [v.rule, v.path]), [
+    ['engine_git', `${ws.gitDir}/config`],
+    ['engine_install', path.join(install, 'dist/cli.js')],
+    ['shared_path', 'node_modules/dep/index.js'],
+    ['user_repo', `${ws.repo.gitDir}/HEAD`],
+    ['user_repo', `${ws.repo.gitDir}/hooks/post-checkout`],
+    ['user_repo', `${ws.repo.gitDir}/refs/heads/planted`],
+  ]);
+  mkdirSync(path.join(gitDir, 'refs', 'heads', 'engine', 'other'), { recursive: true });
+  t.equal(outsideChanges(watch).length, got.length, 'refs under engine/ are the engine\'s to write');
+});
+
+t.test('outsideTrees from a linked worktree watches its own HEAD and index and the common dir', async (t) => {
+  const main = makeRepo(t, { 'a.txt': 'a\n' });
+  const linked = path.join(tempDir(t), 'linked');
+  git(main, 'worktree', 'add', '-q', '-b', 'feature', linked);
+  const install = tempDir(t, 'engine-install-');
+  writeFiles(install, { 'package.json': '{}\n' });
+  const { ws, baseSha } = await makeWorkspace(t, linked, 'lw');
+  t.not(ws.repo.gitDir, ws.repo.commonDir);
+  const watch = watchOutside(outsideTrees(ws, install, false));
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message: { title: 't', runId: 'lw', milestone: '1', step: 's' }, author: { name: 'E', email: 'e@x' }, date: new Date(0) });
+  t.same(outsideChanges(watch), [], 'the checkpoint is not a violation');
+  git(main, 'config', 'core.hooksPath', '/tmp/evil');
+  git(linked, 'checkout', '-q', '--detach');
+  t.same(outsideChanges(watch).map((v) => v.path), [`${ws.repo.commonDir}/config`, `${ws.repo.gitDir}/HEAD`]);
+});
