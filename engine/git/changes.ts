@@ -1,5 +1,5 @@
 import { EMPTY_TREE } from './repo.js';
-import { runGit, type GitTarget } from './run-git.js';
+import { gitBytes, runGit, type GitTarget } from './run-git.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
 
@@ -53,20 +53,29 @@ export async function measureTrees(target: GitTarget, from: string | null, to: s
   return { files: parseNameStatus(names.stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), stats: parseNumstat(nums.stdout) };
 }
 
-/** Blob contents by id (symlink targets), read in one `cat-file --batch`. Impure. */
+/** Blob contents by id (symlink targets), read in one `cat-file --batch`, decoded as UTF-8. Impure. */
 export async function readBlobs(target: GitTarget, shas: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (shas.length === 0) return out;
   const unique = [...new Set(shas)];
-  const { stdout } = await runGit(target, ['cat-file', '--batch'], { input: unique.map((s) => `${s}\n`).join('') });
+  const bytes = await gitBytes(target, ['cat-file', '--batch'], { input: unique.map((s) => `${s}\n`).join('') });
+  return parseBatch(bytes, unique);
+}
+
+/** Splits `cat-file --batch` output (header line, `size` bytes, newline per object) by byte offsets. Pure. */
+export function parseBatch(bytes: Buffer, shas: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
   let at = 0;
-  for (const sha of unique) {
-    const nl = stdout.indexOf('\n', at);
-    const header = stdout.slice(at, nl).split(' ');
+  for (const sha of shas) {
+    const nl = bytes.indexOf(0x0a, at);
+    if (nl < 0) break;
+    const header = bytes.toString('utf8', at, nl).split(' ');
+    if (header[1] === 'missing') {
+      at = nl + 1;
+      continue;
+    }
     const size = Number(header[2] ?? 0);
-    // Targets are short ASCII in practice; a byte-exact read is not needed to judge them.
-    const body = stdout.slice(nl + 1, nl + 1 + size);
-    out.set(sha, body);
+    out.set(sha, bytes.toString('utf8', nl + 1, nl + 1 + size));
     at = nl + 1 + size + 1;
   }
   return out;
@@ -119,4 +128,16 @@ export function parseNumstat(out: string): DiffStats {
     if (m[2] !== '-') stats.removed += Number(m[2]);
   }
   return stats;
+}
+
+/** Every symlink of a tree with its target (path → target), in two git processes. Impure. */
+export async function listTreeLinks(target: GitTarget, tree: string): Promise<Map<string, string>> {
+  const { stdout } = await runGit(target, ['ls-tree', '-r', '-z', '--full-tree', tree]);
+  const links: { path: string; sha: string }[] = [];
+  for (const record of stdout.split('\0')) {
+    const m = /^120000 blob ([0-9a-f]+)\t(.*)$/s.exec(record);
+    if (m) links.push({ path: m[2]!, sha: m[1]! });
+  }
+  const targets = await readBlobs(target, links.map((l) => l.sha));
+  return new Map(links.map((l) => [l.path, targets.get(l.sha) ?? '']));
 }

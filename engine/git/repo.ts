@@ -23,15 +23,17 @@ export interface RepoRef {
  * tree (including a bare repository). Impure (runs git once).
  */
 export async function locateRepo(dir: string): Promise<RepoRef> {
-  const { stdout, exitCode } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']);
+  const { stdout, exitCode, stderr } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']);
   const [top, gitDir, common] = stdout.split('\n');
   if (exitCode !== 0 || !gitDir) {
+    if (/must be run in a work tree/.test(stderr ?? "")) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
     throw new Error(`${dir} is not a git repository; run \`git init\` there or pass another --repo`);
   }
   if (!top) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
   const realTop = await realpath(top);
   const realGitDir = await realpath(gitDir);
-  const commonDir = await realpath(path.resolve(top, common!));
+  // git prints the common dir relative to the directory it ran in (`../../.git` from a subdirectory).
+  const commonDir = await realpath(path.resolve(dir, common!));
   return { top: realTop, gitDir: realGitDir, commonDir };
 }
 

@@ -1,6 +1,6 @@
 import { EMPTY_TREE } from './repo.js';
 import { runGit } from './run-git.js';
-import { workspaceTarget, type Workspace } from './workspace.js';
+import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 
 /**
  * Puts the workspace's files back to `tree` (null: empty): files of the tree as recorded,
@@ -8,6 +8,7 @@ import { workspaceTarget, type Workspace } from './workspace.js';
  * shared links among them) stay. The worker's own `.git` is not touched. Impure (git).
  */
 export async function restoreWorkspace(ws: Workspace, tree: string | null): Promise<void> {
+  neutralizeEngineGitDir(ws);
   const target = workspaceTarget(ws);
   await runGit(target, ['read-tree', '--reset', '-u', tree ?? EMPTY_TREE]);
   // -ff also removes nested repositories a worker may have created.

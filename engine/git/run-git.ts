@@ -38,6 +38,8 @@ export interface GitOptions {
 export interface GitResult {
   stdout: string;
   exitCode: number;
+  /** git's stderr, for answers that are not failures (okCodes). */
+  stderr?: string;
 }
 
 /** A git command that failed: its arguments, exit code and stderr, for callers that branch on them. */
@@ -101,10 +103,10 @@ async function spawnGit(cwd: string, argv: string[], args: readonly string[], op
   });
   const exitCode = result.exitCode ?? -1;
   const stdoutText = options.binary ? '' : String(result.stdout);
-  if (exitCode === 0 || options.okCodes?.includes(exitCode)) {
-    return options.binary ? { stdout: '', exitCode, bytes: Buffer.from(result.stdout as unknown as Uint8Array) } : { stdout: stdoutText, exitCode };
-  }
   const stderr = Buffer.isBuffer(result.stderr) || result.stderr instanceof Uint8Array ? Buffer.from(result.stderr).toString('utf8').trim() : String(result.stderr ?? '').trim();
+  if (exitCode === 0 || options.okCodes?.includes(exitCode)) {
+    return options.binary ? { stdout: '', exitCode, stderr, bytes: Buffer.from(result.stdout as unknown as Uint8Array) } : { stdout: stdoutText, exitCode, stderr };
+  }
   const reason = stderr || result.shortMessage || `exit ${exitCode}`;
   throw new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, result.exitCode, stderr);
 }
@@ -180,7 +182,13 @@ const LOCATION_VARS = new Set([
 function scrubbedEnv(userConfig: boolean): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || LOCATION_VARS.has(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k) || /^GIT_TRACE/.test(k)) continue;
+    if (v === undefined || /^GIT_TRACE/.test(k)) continue;
+    // The user's own global config file stays theirs when their identity is read.
+    if (userConfig && k === 'GIT_CONFIG_GLOBAL') {
+      env[k] = v;
+      continue;
+    }
+    if (LOCATION_VARS.has(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k)) continue;
     env[k] = v;
   }
   if (!userConfig) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -22,6 +22,17 @@ export interface Workspace {
   branch: string;
   /** Repo-relative git-ignored paths of the user's checkout the workspace sees through links. */
   shared: string[];
+  /**
+   * What snapshots and restores found and neutralised on their way — a file planted in the
+   * engine's git dir, a nested repository git cannot stage — until governance reports it.
+   */
+  findings: WorkspaceFinding[];
+}
+
+export interface WorkspaceFinding {
+  kind: 'engine_git' | 'gitlink';
+  /** Absolute for engine_git, workspace-relative for gitlink. */
+  path: string;
 }
 
 /** How the engine addresses a workspace in git commands. Pure. */
@@ -53,7 +64,7 @@ export function engineGitDirOf(dir: string): string {
 
 /** The handle of an existing workspace, from what state.json recorded. Pure. */
 export function openWorkspace(o: { dir: string; repo: RepoRef; branch: string; shared: string[] }): Workspace {
-  return { dir: o.dir, gitDir: engineGitDirOf(o.dir), repo: o.repo, branch: o.branch, shared: [...o.shared] };
+  return { dir: o.dir, gitDir: engineGitDirOf(o.dir), repo: o.repo, branch: o.branch, shared: [...o.shared], findings: [] };
 }
 
 export interface CreateWorkspaceOptions {
@@ -95,7 +106,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
   mkdirSync(dir, { recursive: true });
-  const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared };
+  const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);
   // The worker's own .git: the same start, its own refs and index; nothing the engine reads.
@@ -107,10 +118,16 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     copyFileSync(path.join(gitDir, 'index'), path.join(own, 'index'));
   }
   for (const p of shared) linkShared(o.repo.top, dir, p);
-  // The branch last, create-only: a concurrent run taking the same name fails here.
-  if (baseSha !== null) await runGit(user, ['update-ref', '-m', 'engine: run branch', `refs/heads/${branch}`, baseSha, '']);
-  else if ((await runGit(user, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okCodes: [1] })).exitCode === 0) {
-    throw new Error(`branch ${branch} already exists in ${o.repo.top}`);
+  // The branch last, create-only: a concurrent run taking the same name fails here, and takes
+  // the workspace it made with it.
+  try {
+    if (baseSha !== null) await runGit(user, ['update-ref', '-m', 'engine: run branch', `refs/heads/${branch}`, baseSha, '']);
+    else if ((await runGit(user, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okCodes: [1] })).exitCode === 0) {
+      throw new Error(`branch ${branch} already exists in ${o.repo.top}`);
+    }
+  } catch (error) {
+    removeWorkspace(dir);
+    throw error;
   }
   return { ws, baseSha, dirtyUserTree: status.stdout.length > 0 };
 }
@@ -168,8 +185,37 @@ function makeWritable(d: string): void {
  * Impure.
  */
 export function resetEngineGitDir(ws: Workspace): void {
-  for (const extra of ['config', 'commondir', 'hooks', 'info', 'shallow', 'objects/info', 'refs/replace']) rmSync(path.join(ws.gitDir, extra), { recursive: true, force: true });
+  for (const extra of [...PLANTABLE, 'info', 'objects/info']) rmSync(path.join(ws.gitDir, extra), { recursive: true, force: true });
   writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
+}
+
+const PLANTABLE = ['config', 'config.worktree', 'commondir', 'hooks', 'info/attributes', 'info/grafts', 'info/sparse-checkout', 'shallow', 'objects/info/http-alternates', 'refs/replace'];
+
+/**
+ * Before git reads the workspace through the engine's git dir: anything there the engine
+ * never writes (a config defining a filter, attributes, hooks, grafts, a commondir) is
+ * removed and the alternates and excludes rewritten if they differ, so nothing planted can
+ * run or redirect git; each is recorded in `ws.findings` for governance to report. A few
+ * `stat`s when nothing was planted. Impure.
+ */
+export function neutralizeEngineGitDir(ws: Workspace): void {
+  const planted = PLANTABLE.filter((rel) => existsSync(path.join(ws.gitDir, rel)));
+  const alternates = `${path.join(ws.repo.commonDir, 'objects')}\n`;
+  const exclude = ws.shared.map((p) => `/${p}\n`).join('');
+  if (readText(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
+  if (readText(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
+  if (readText(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
+  if (planted.length === 0) return;
+  for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
+  resetEngineGitDir(ws);
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 /** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */

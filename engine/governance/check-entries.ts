@@ -2,8 +2,10 @@ import path from 'node:path';
 import type { TreeEntryChange } from '../git/changes.js';
 import type { Violation } from './check-changes.js';
 
+// C0 and C1 controls and the Unicode line and paragraph separators: each can forge a line
+// break or a terminal escape in a commit message, a diff or a terminal.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * What no change may bring onto a run branch, whatever the roots allow: a path with control
@@ -12,8 +14,15 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * through it lands elsewhere, and on the branch it points into the user's machine).
  * `targets` holds the blob text of each symlink's target by object id. Pure.
  */
-export function checkEntries(entries: readonly TreeEntryChange[], targets: ReadonlyMap<string, string>): Violation[] {
+export function checkEntries(entries: readonly TreeEntryChange[], targets: ReadonlyMap<string, string>, otherLinks: ReadonlyMap<string, string> = new Map()): Violation[] {
   const out: Violation[] = [];
+  // Every link of the resulting tree (the unchanged ones given, the changed ones here): a
+  // target is resolved the way the filesystem does, through the other links on its way.
+  const links = new Map(otherLinks);
+  for (const e of entries) {
+    if (e.status === 'deleted' || e.mode !== '120000') links.delete(e.path);
+    else if (targets.has(e.sha)) links.set(e.path, targets.get(e.sha)!);
+  }
   for (const e of entries) {
     if (e.status === 'deleted') continue;
     if (CONTROL.test(e.path)) {
@@ -26,7 +35,7 @@ export function checkEntries(entries: readonly TreeEntryChange[], targets: Reado
     }
     if (e.mode === '120000') {
       const target = targets.get(e.sha);
-      if (target === undefined || escapes(e.path, target)) out.push({ path: e.path, rule: 'symlink_escape', pattern: target === undefined ? null : printable(target) });
+      if (target === undefined || escapes(e.path, target) || resolvesOutside(e.path, links)) out.push({ path: e.path, rule: 'symlink_escape', pattern: target === undefined ? null : printable(target) });
     }
   }
   return out;
@@ -37,6 +46,33 @@ export function escapes(at: string, target: string): boolean {
   if (target === '' || CONTROL.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(at), target));
   return resolved === '..' || resolved.startsWith('../') || resolved.split('/').includes('.git');
+}
+
+/**
+ * True when the path `at`, resolved component by component through `links` (path → target,
+ * repo-relative) the way the kernel resolves it, leaves the workspace, reaches into a `.git`,
+ * meets an absolute or unreadable target, or loops. Pure.
+ */
+export function resolvesOutside(at: string, links: ReadonlyMap<string, string>): boolean {
+  let parts = at.split('/');
+  const stack: string[] = [];
+  let hops = 0;
+  while (parts.length) {
+    const c = parts.shift()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (stack.length === 0) return true;
+      stack.pop();
+      continue;
+    }
+    stack.push(c);
+    const target = links.get(stack.join('/'));
+    if (target === undefined) continue;
+    if (++hops > 40 || target === '' || CONTROL.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
+    stack.pop();
+    parts = [...target.split('/'), ...parts];
+  }
+  return stack.includes('.git');
 }
 
 /** Symlink entries whose targets must be read. Pure. */

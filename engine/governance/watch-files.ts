@@ -21,6 +21,8 @@ export interface WatchedTree {
   skip?: readonly string[];
   /** Relative paths of git index files, compared by their staged entries. */
   indexes?: readonly string[];
+  /** Object id length of the repository those indexes belong to (20 SHA-1, 32 SHA-256). */
+  hashBytes?: number;
   /** How violation paths are shown (default: relative to root). */
   label?: (rel: string) => string;
 }
@@ -68,7 +70,7 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   }
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
-    out.set(key, `index:${digestIndexEntries(readFileSync(abs))}`);
+    out.set(key, `index:${digestIndexEntries(readFileSync(abs), t.hashBytes ?? 20)}`);
     return;
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.

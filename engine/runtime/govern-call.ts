@@ -3,7 +3,7 @@ import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
-import { diffTreeEntries, readBlobs } from '../git/changes.js';
+import { diffTreeEntries, listTreeLinks, readBlobs } from '../git/changes.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -60,10 +60,15 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
     const entries = await diffTreeEntries(target, baseTree, tree);
     violations.push(...checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
     const links = linkObjects(entries);
-    const seen = new Set(violations.map((v) => v.path));
-    for (const v of checkEntries(entries, await readBlobs(target, links))) if (!seen.has(v.path) || v.rule !== 'outside_allowed_roots') violations.push(v);
+    // A new or changed link is resolved through every other link of the tree, as the kernel would.
+    const others = links.length ? await listTreeLinks(target, tree) : new Map<string, string>();
+    violations.push(...checkEntries(entries, await readBlobs(target, links), others));
   }
-  violations.push(...outsideChanges(rt.outside));
+  // What snapshots neutralised on the way (planted in the engine's git dir, unstageable nested repos).
+  for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: null });
+  const outside = outsideChanges(rt.outside);
+  const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
+  violations.push(...outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
   const tampered = tamperedRecords(rt.records);
   for (const r of tampered) violations.push({ path: r.name, rule: 'run_store', pattern: null });
   if (violations.length === 0) return { ok: true, tree };

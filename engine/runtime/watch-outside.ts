@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../git/workspace.js';
 import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedTree } from '../governance/watch-files.js';
@@ -19,9 +19,11 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
     {
       rule: 'user_repo',
       root: ws.repo.gitDir,
-      paths: ['HEAD', 'index', ...(sameDir ? shared : [])],
+      // A split index keeps most entries in sharedindex.* files: those are watched too.
+      paths: ['HEAD', 'index', ...sharedIndexes(ws.repo.gitDir), ...(sameDir ? shared : [])],
       skip: ['refs/heads/engine'],
       indexes: ['index'],
+      hashBytes: objectIdBytes(ws.repo.commonDir),
       label: (rel) => `${ws.repo.gitDir}/${rel}`,
     },
   ];
@@ -31,6 +33,23 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   trees.push({ rule: 'engine_install', root: installRoot, paths: install, skip: ['dist/code-cache'], label: (rel) => path.join(installRoot, rel) });
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
   return trees;
+}
+
+/** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */
+function objectIdBytes(commonDir: string): number {
+  try {
+    return /^\s*objectformat\s*=\s*sha256\s*$/im.test(readFileSync(path.join(commonDir, 'config'), 'utf8')) ? 32 : 20;
+  } catch {
+    return 20;
+  }
+}
+
+function sharedIndexes(gitDir: string): string[] {
+  try {
+    return readdirSync(gitDir).filter((n) => n.startsWith('sharedindex.'));
+  } catch {
+    return [];
+  }
 }
 
 /** The watched trees with their fingerprints now: the baseline of a session. Impure. */
