@@ -38,7 +38,7 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
 /** Run ids of workspaces with no run record in the store, or whose run completed (its workspace should be gone). Impure. */
 export function findOrphans(wsDir: string, store: string): string[] {
   if (!existsSync(wsDir)) return [];
-  const ids = new Set(readdirSync(wsDir).map((n) => (n.endsWith('.git') ? n.slice(0, -4) : n)));
+  const ids = new Set(readdirSync(wsDir).filter((n) => !n.startsWith('.')).map((n) => (n.endsWith('.git') ? n.slice(0, -4) : n)));
   return [...ids].sort().filter((id) => {
     try {
       const state = JSON.parse(readFileSync(path.join(store, id, 'state.json'), 'utf8')) as { status?: string; workspace?: string };

@@ -106,6 +106,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
   mkdirSync(dir, { recursive: true });
+  // Which repo this folder serves, for `engine clean --all`.
+  writeFileSync(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
   const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);

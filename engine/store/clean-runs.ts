@@ -22,6 +22,32 @@ export interface CleanedRun {
  * Impure.
  */
 export function cleanRuns(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
+  const cleaned = cleanRunsOf(reposDir, storeDir, o);
+  // A repo folder left with nothing but its marker goes too.
+  if (!o.dryRun && existsSync(reposDir) && readdirSync(reposDir).every((n) => n === REPO_MARKER)) rmSync(reposDir, { recursive: true, force: true });
+  return cleaned;
+}
+
+/** The name of the file in each repo's workspaces folder that says which repo it is. */
+export const REPO_MARKER = '.repo';
+
+/** Every repo folder under the workspaces root with the repo it belongs to (null when unknown). Impure. */
+export function listRepoFolders(root: string): { dir: string; repo: string | null }[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort()
+    .map((name) => path.join(root, name))
+    .filter((dir) => lstatSync(dir).isDirectory())
+    .map((dir) => {
+      try {
+        return { dir, repo: readFileSync(path.join(dir, REPO_MARKER), 'utf8').trim() || null };
+      } catch {
+        return { dir, repo: null };
+      }
+    });
+}
+
+function cleanRunsOf(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
   const choices = planClean(findCandidates(reposDir, storeDir), o);
   return choices.map((c) => {
     const homes = path.join(storeDir, c.candidate.runId, 'homes');
@@ -41,7 +67,7 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
 function findCandidates(reposDir: string, storeDir: string): CleanCandidate[] {
   if (!existsSync(reposDir)) return [];
   const ids = new Set<string>();
-  for (const name of readdirSync(reposDir)) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
+  for (const name of readdirSync(reposDir)) if (name !== REPO_MARKER) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
     const runDir = path.join(storeDir, runId);

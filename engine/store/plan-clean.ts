@@ -1,5 +1,7 @@
 /**
- * What `engine clean` removes: decided from what each workspace's run says of itself. Pure.
+ * What `engine clean` removes: every finished run's workspace — completed, stopped, or left
+ * running by a crash — and orphans; never one a live engine drives; with `olderThanDays`,
+ * only those not written for that long. Pure.
  */
 export interface CleanCandidate {
   runId: string;
@@ -20,8 +22,6 @@ export interface CleanChoice {
 }
 
 export interface CleanOptions {
-  /** Also remove stopped runs' workspaces (they can no longer be resumed). */
-  all: boolean;
   /** Only runs not written for this many days; null: any age. */
   olderThanDays: number | null;
   nowMs: number;
@@ -34,7 +34,6 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
     if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };
     if (c.status === 'completed') return { candidate: c, remove: true, reason: 'completed: its branch holds the result' };
-    if (o.all) return { candidate: c, remove: true, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run (--all): it can no longer be resumed` };
-    return { candidate: c, remove: false, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run: kept for \`engine resume\` (--all removes it)` };
+    return { candidate: c, remove: true, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run: it can no longer be resumed (its branch keeps every checkpoint)` };
   });
 }

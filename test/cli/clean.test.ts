@@ -7,22 +7,22 @@ import { planClean, type CleanCandidate } from '../../engine/store/plan-clean.js
 const day = 86_400_000;
 const c = (runId: string, status: CleanCandidate['status'], extra: Partial<CleanCandidate> = {}): CleanCandidate => ({ runId, workspace: `/ws/${runId}`, status, locked: false, updatedMs: 0, ...extra });
 
-t.test('planClean: completed and orphaned go, stopped stay unless --all, a driven run always stays, --older-than counts days', async (t) => {
+t.test('planClean: every finished run and orphan goes, a driven run always stays, --older-than counts days', async (t) => {
   const now = 10 * day;
-  const plan = planClean([c('done', 'completed'), c('orphan', null), c('stopped', 'stopped'), c('crashed', 'running'), c('live', 'running', { locked: true }), c('fresh', 'completed', { updatedMs: now - day / 2 })], { all: false, olderThanDays: 1, nowMs: now });
+  const plan = planClean([c('done', 'completed'), c('orphan', null), c('stopped', 'stopped'), c('crashed', 'running'), c('live', 'running', { locked: true }), c('fresh', 'completed', { updatedMs: now - day / 2 })], { olderThanDays: 1, nowMs: now });
   t.same(plan.map((p) => [p.candidate.runId, p.remove, p.reason]), [
     ['done', true, 'completed: its branch holds the result'],
     ['orphan', true, 'orphan: no run record in the store'],
-    ['stopped', false, 'stopped run: kept for `engine resume` (--all removes it)'],
-    ['crashed', false, 'crashed run: kept for `engine resume` (--all removes it)'],
+    ['stopped', true, 'stopped run: it can no longer be resumed (its branch keeps every checkpoint)'],
+    ['crashed', true, 'crashed run: it can no longer be resumed (its branch keeps every checkpoint)'],
     ['live', false, 'being driven by a live engine'],
     ['fresh', false, 'changed less than 1 day(s) ago'],
   ]);
-  const all = planClean([c('stopped', 'stopped'), c('live', 'running', { locked: true })], { all: true, olderThanDays: null, nowMs: now });
-  t.same(all.map((p) => p.remove), [true, false]);
+  const any = planClean([c('stopped', 'stopped', { updatedMs: now }), c('live', 'running', { locked: true })], { olderThanDays: null, nowMs: now });
+  t.same(any.map((p) => p.remove), [true, false], 'without --older-than age does not matter');
 });
 
-t.test('engine clean reclaims finished runs: a stopped run is kept until --all, orphans go, --dry-run removes nothing', async (t) => {
+t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothing, --older-than keeps recent ones, --all covers every repo', async (t) => {
   const f = makeFixture();
   const home = path.join(f.dir, 'home');
   const env = { ENGINE_HOME: home };
@@ -44,28 +44,43 @@ t.test('engine clean reclaims finished runs: a stopped run is kept until --all, 
   const dry = engine(['clean', '--repo', f.repo, '--dry-run', '--json'], { cwd: f.dir, env });
   t.equal(dry.code, 0, dry.stderr);
   const planned = JSON.parse(dry.stdout);
-  t.same(planned.runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['ghost', true], ['stopped', false]]);
-  t.ok(planned.freed_bytes >= 4096, 'the orphan\'s bytes are counted');
-  t.ok(existsSync(orphan), '--dry-run removed nothing');
+  t.same(planned.runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['ghost', true], ['stopped', true]]);
+  t.ok(planned.freed_bytes >= 4096, "the orphan's bytes are counted");
+  t.ok(existsSync(orphan) && existsSync(stoppedWs), '--dry-run removed nothing');
 
   const doctor = engine(['doctor', '--repo', f.repo, '--json'], { cwd: f.dir, env });
   const orphans = JSON.parse(doctor.stdout).checks.find((x: { id: string }) => x.id === 'workspaces.orphans');
   t.equal(orphans?.status, 'warn', 'doctor warns about the orphan');
   t.match(orphans?.message, /ghost/);
 
+  const recent = engine(['clean', '--repo', f.repo, '--older-than', '1'], { cwd: f.dir, env });
+  t.equal(recent.code, 0, recent.stderr);
+  t.match(recent.stdout, /^kept\s+stopped .*changed less than 1 day/m);
+  t.ok(existsSync(stoppedWs), '--older-than keeps a run written today');
+
+  // A second repo's finished run, to show --all reaches beyond --repo.
+  const g = makeFixture();
+  t.equal(engine(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'other', '--no-progress', '--max-ticks', '2'], { cwd: g.dir, env }).code, 1);
+  const otherWs = workspaceOf(g.repo, 'other');
+  t.ok(existsSync(otherWs));
+
   const clean = engine(['clean', '--repo', f.repo], { cwd: f.dir, env });
   t.equal(clean.code, 0, clean.stderr);
   t.match(clean.stdout, /^removed\s+ghost/m);
-  t.match(clean.stdout, /^kept\s+stopped .*kept for `engine resume`/m);
+  t.match(clean.stdout, /^removed\s+stopped .*can no longer be resumed/m);
+  t.match(clean.stdout, /^Freed \d/m);
   t.notOk(existsSync(orphan));
-  t.ok(existsSync(stoppedWs));
-
-  t.equal(engine(['clean', '--repo', f.repo, '--all'], { cwd: f.dir, env }).code, 0);
-  t.notOk(existsSync(stoppedWs), '--all removes a stopped run\'s workspace');
-  t.notOk(existsSync(`${stoppedWs}.git`), 'and the engine\'s git dir beside it');
+  t.notOk(existsSync(stoppedWs), "a stopped run's workspace is removed");
+  t.notOk(existsSync(`${stoppedWs}.git`), "and the engine's git dir beside it");
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', 'stopped', 'homes')), 'and its homes');
+  t.ok(existsSync(otherWs), "another repo's workspace is not this repo's to clean");
   const resumed = engine(['resume', 'stopped', '--repo', f.repo], { cwd: f.dir, env });
   t.equal(resumed.code, 2, 'a resume of a cleaned run is refused as bad input');
   t.match(resumed.stderr, /workspace .* is gone/);
+
+  const everything = engine(['clean', '--all', '--json'], { cwd: f.dir, env });
+  t.equal(everything.code, 0, everything.stderr);
+  t.same(JSON.parse(everything.stdout).runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['other', true]]);
+  t.notOk(existsSync(otherWs), '--all cleans every repo under the workspaces root');
   void testEngineHome;
-  void workspaceOf;
 });

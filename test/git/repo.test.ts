@@ -103,10 +103,14 @@ t.test('identity: policy wins, then the repo config, then the default', async (t
   t.same(await resolveGitIdentity(ref, 'Ada Lovelace <ada@example.com>'), { name: 'Ada Lovelace', email: 'ada@example.com' });
   const home = tempDir(t, 'engine-home-');
   const saved = process.env.HOME;
+  const savedGlobal = process.env.GIT_CONFIG_GLOBAL;
   t.teardown(() => {
     process.env.HOME = saved;
+    process.env.GIT_CONFIG_GLOBAL = savedGlobal;
   });
   process.env.HOME = home;
+  // The user's own GIT_CONFIG_GLOBAL is honoured; unset, git reads ~/.gitconfig.
+  delete process.env.GIT_CONFIG_GLOBAL;
   t.same(await resolveGitIdentity(ref, null), DEFAULT_IDENTITY, 'no identity configured anywhere');
   git(repo, 'config', 'user.name', 'Repo User');
   t.same(await resolveGitIdentity(ref, null), DEFAULT_IDENTITY, 'a name without an email is not an identity');
@@ -121,10 +125,14 @@ t.test("identity from the user's global config (a temp HOME)", async (t) => {
   const home = tempDir(t, 'engine-home-');
   writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = Global Person\n\temail = global@example.com\n');
   const saved = process.env.HOME;
+  const savedGlobal = process.env.GIT_CONFIG_GLOBAL;
   t.teardown(() => {
     process.env.HOME = saved;
+    process.env.GIT_CONFIG_GLOBAL = savedGlobal;
   });
   process.env.HOME = home;
+  // The user's own GIT_CONFIG_GLOBAL is honoured; unset, git reads ~/.gitconfig.
+  delete process.env.GIT_CONFIG_GLOBAL;
   t.same(await resolveGitIdentity(ref, null), { name: 'Global Person', email: 'global@example.com' });
   git(repo, 'config', 'user.email', 'local@example.com');
   t.same(await resolveGitIdentity(ref, null), { name: 'Global Person', email: 'local@example.com' }, 'the repo config wins per key');

@@ -14,8 +14,10 @@ const validateEvent = ajv.compile(schema('event'));
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
 const worktree = (repo: string, id: string) => workspaceOf(repo, id);
 
-function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript; policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
-  const f = makeFixture({ script: opts.script, policy: opts.policy });
+function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript | ((repo: string) => AgentScript); policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
+  const f = makeFixture({ script: typeof opts.script === 'function' ? twoMilestones : opts.script, policy: opts.policy });
+  // A script that needs the repo's path (to reach the run store by absolute path) is written now.
+  if (typeof opts.script === 'function') writeFileSync(f.scriptFile, JSON.stringify(opts.script(f.repo)));
   const goal = opts.task ? ['--task', writeTask(f.dir, opts.task)] : ['--goal', 'g'];
   const r = engine(['run', f.pipelineFile, '--repo', f.repo, ...goal, '--policy', f.policyFile, '--run-id', opts.id, '--no-progress', ...(opts.extra ?? [])], { cwd: f.dir });
   const dir = runDir(f.repo, opts.id);
@@ -113,11 +115,12 @@ t.test("the task's allowed_roots narrow the policy's, and a resumed run keeps th
 
 t.test('the run store: a worker that rewrites the engine records is undone and stopped', async (t) => {
   const id = 'store';
-  const script = {
+  // The workspace is outside the repo: the run store is reached by its absolute path.
+  const script = (repo: string) => ({
     ...twoMilestones,
-    appends: { 'implement#1#1': { [`../../runs/${id}/timeline.jsonl`]: '{"seq": 999, "type": "run.finished", "stop_reason": "completed"}\n' } },
-    writes: { 'implement#1#1': { [`../../runs/${id}/env.json`]: '{}' } },
-  };
+    appends: { 'implement#1#1': { [path.join(runDir(repo, id), 'timeline.jsonl')]: '{"seq": 999, "type": "run.finished", "stop_reason": "completed"}\n' } },
+    writes: { 'implement#1#1': { [path.join(runDir(repo, id), 'env.json')]: '{}' } },
+  });
   const { r, dir, violation, events } = runWith(t, { script, id });
   t.equal(r.code, 3, r.stderr);
   t.same(violation.violations, [
@@ -167,11 +170,11 @@ t.test('attempted.patch keeps the bytes as they were, in any encoding', async (t
 
 t.test('a worker that forges a record and then signals the engine: the record is still put back', async (t) => {
   const id = 'sig';
-  const script = {
+  const script = (repo: string) => ({
     ...twoMilestones,
-    appends: { 'implement#1#1': { [`../../runs/${id}/timeline.jsonl`]: '{"seq": 999, "type": "forged"}\n' } },
+    appends: { 'implement#1#1': { [path.join(runDir(repo, id), 'timeline.jsonl')]: '{"seq": 999, "type": "forged"}\n' } },
     signal_parent: { 'implement#1#1': 'SIGTERM' },
-  };
+  });
   const { r, events, last } = runWith(t, { script, id });
   t.equal(r.code, 130, r.stderr);
   t.equal(last.stop_reason, 'interrupted');

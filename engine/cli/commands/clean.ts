@@ -7,9 +7,9 @@ import { printDiagnostics, printJson } from './validate.js';
 /** `engine clean`: remove the workspaces and private homes of finished runs (contract §5). */
 export const cleanCommand: Command = {
   name: 'clean',
-  summary: 'Remove the workspaces and private CLI homes of finished runs of a repo, and orphaned workspaces',
+  summary: 'Remove the workspaces and private CLI homes of finished runs, and orphaned workspaces',
   allowPositionals: false,
-  usage: 'clean [--repo DIR] [--store DIR] [--workspaces DIR] [--all] [--older-than DAYS] [--dry-run] [--json]',
+  usage: 'clean [--repo DIR] [--all] [--older-than DAYS] [--dry-run] [--json] [--store DIR] [--workspaces DIR]',
   options: {
     repo: { type: 'string' },
     store: { type: 'string' },
@@ -23,46 +23,55 @@ export const cleanCommand: Command = {
     repo: 'the repo whose runs are cleaned (default: the current directory)',
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
     workspaces: 'where workspaces are, if runs were started with --workspaces',
-    all: 'also stopped (resumable) runs: they can no longer be resumed',
+    all: "every repo's workspaces under the workspaces root, not only this repo's",
     'older-than': 'only runs not written for this many days',
     'dry-run': 'say what would be removed, remove nothing',
-    json: 'print one JSON document {repo, workspaces, runs, freed_bytes, diagnostics}',
+    json: 'print one JSON document {workspaces, dry_run, runs, freed_bytes, diagnostics}',
   },
   async run(args, io) {
     const olderText = str(args, 'older-than');
     if (olderText !== undefined && !/^\d+(\.\d+)?$/.test(olderText)) throw new UsageError(`--older-than takes a number of days, got "${olderText}"`);
-    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns }] = await Promise.all([
+    const all = flag(args, 'all');
+    if (all && str(args, 'store')) throw new UsageError('--store names one repo\'s run store: give it without --all');
+    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders }] = await Promise.all([
       import('../../git/repo.js'),
       import('../../git/workspace.js'),
       import('../../runtime/run-dir.js'),
       import('../../store/clean-runs.js'),
     ]);
     const json = flag(args, 'json');
-    const repoArg = str(args, 'repo') ?? '.';
-    let top: string;
-    try {
-      top = (await locateRepo(path.resolve(io.cwd, repoArg))).top;
-    } catch (error) {
-      const diagnostics = [{ code: 'E_USAGE', severity: 'error' as const, message: (error as Error).message, file: repoArg, line: 0, col: 0 }];
-      if (json) printJson(io, { repo: repoArg, workspaces: null, runs: [], freed_bytes: 0, diagnostics });
-      else printDiagnostics(io, diagnostics);
-      return EXIT.invalid;
-    }
     const wsOption = str(args, 'workspaces');
-    const reposDir = repoWorkspacesDir(workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null), top);
-    const storeOption = str(args, 'store');
-    const store = storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top);
-    const dryRun = flag(args, 'dry-run');
-    const runs = cleanRuns(reposDir, store, { all: flag(args, 'all'), olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun });
+    const root = workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null);
+    const options = { olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun: flag(args, 'dry-run') };
+
+    let targets: { dir: string; store: string | null }[];
+    if (all) {
+      targets = listRepoFolders(root).map((f) => ({ dir: f.dir, store: f.repo ? defaultStoreDir(f.repo) : null }));
+    } else {
+      const repoArg = str(args, 'repo') ?? '.';
+      let top: string;
+      try {
+        top = (await locateRepo(path.resolve(io.cwd, repoArg))).top;
+      } catch (error) {
+        const diagnostics = [{ code: 'E_USAGE', severity: 'error' as const, message: (error as Error).message, file: repoArg, line: 0, col: 0 }];
+        if (json) printJson(io, { workspaces: root, dry_run: options.dryRun, runs: [], freed_bytes: 0, diagnostics });
+        else printDiagnostics(io, diagnostics);
+        return EXIT.invalid;
+      }
+      const storeOption = str(args, 'store');
+      targets = [{ dir: repoWorkspacesDir(root, top), store: storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top) }];
+    }
+    // A folder whose repo is unknown has no store to ask: each of its workspaces is an orphan.
+    const runs = targets.flatMap((t) => cleanRuns(t.dir, t.store ?? path.join(t.dir, '.no-store'), options));
     const freed = runs.filter((r) => r.removed).reduce((n, r) => n + r.bytes, 0);
     if (json) {
-      printJson(io, { repo: top, workspaces: reposDir, dry_run: dryRun, runs, freed_bytes: freed, diagnostics: [] });
+      printJson(io, { workspaces: root, dry_run: options.dryRun, runs, freed_bytes: freed, diagnostics: [] });
       return EXIT.ok;
     }
-    const verb = dryRun ? 'would remove' : 'removed';
-    for (const r of runs) io.stdout(`${r.removed ? verb.padEnd(12) : 'kept'.padEnd(12)} ${r.run_id}  ${formatBytes(r.bytes).padStart(9)}  ${r.reason}\n`);
+    const verb = options.dryRun ? 'would remove' : 'removed';
+    for (const r of runs) io.stdout(`${(r.removed ? verb : 'kept').padEnd(12)} ${r.run_id}  ${formatBytes(r.bytes).padStart(9)}  ${r.reason}\n`);
     const n = runs.filter((r) => r.removed).length;
-    io.stdout(`${dryRun ? 'Would free' : 'Freed'} ${formatBytes(freed)} from ${n} workspace${n === 1 ? '' : 's'} in ${reposDir}\n`);
+    io.stdout(`${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(freed)} from ${n} workspace${n === 1 ? '' : 's'} under ${root}\n`);
     return EXIT.ok;
   },
 };
