@@ -75,21 +75,31 @@ t.test('own: FIFOs under an allowed root do not hang or crash the checkpoint', a
   });
 });
 
-// 5. A process the worker leaves behind writes outside the roots after the worker has exited,
-// at staggered delays, so some writes fall between the checkpoint's check and its commit.
-// Repeated over several milestones and runs: none of it may ever land on the branch.
-const leftover = (m: number) =>
-  `for d in 0.05 0.1 0.15 0.2 0.3 0.4 0.6 0.9; do setsid sh -c "sleep $d; echo late > outside-${m}-$d.txt; mkdir -p docs; echo late > docs/late-${m}-$d.md; echo late > src/ok-${m}-$d.txt" </dev/null >/dev/null 2>&1 & done`;
-for (const round of [1, 2]) {
-  t.test(`5. leftover processes writing between check and commit (round ${round})`, async (t) => {
-    runScenario(t, {
-      name: `leftover${round}`,
-      spec: {
-        plan: [1, 2, 3].map((i) => ({ id: `m${i}`, goal: `write ${i}`, files_expected: [`src/f${i}.txt`] })),
-        calls: { 'implement#1': { sh: leftover(1) }, 'implement#2': { sh: leftover(2) }, 'implement#3': { sh: leftover(3) } },
-      },
-      expect: INERT_OR_VIOLATION,
-    });
+// 5. A process the worker leaves behind writes outside the roots after the worker has exited.
+// Rather than guess a delay, each writer watches the run's timeline (readable without a
+// sandbox) and writes the moment the engine announces a step: after the verify's check, at the
+// start of the checkpoint; a write before the check is a violation, which is fine too. A
+// timed spread is added for engines whose timeline is elsewhere. Nothing may land on the branch.
+const waitFor = (type: string, step: string, file: string) =>
+  `setsid sh -c 'tl="$ISO_REPO/.engine/runs/$ISO_RUN_ID/timeline.jsonl"; i=0; while [ $i -lt 1500 ]; do if grep "\"${type}\"" "$tl" 2>/dev/null | grep -q "\"${step}\""; then echo late > ${file}; mkdir -p docs; echo late > docs/${file}; exit 0; fi; i=$((i+1)); sleep 0.01; done' </dev/null >/dev/null 2>&1 &`;
+// Sharper: once the checkpoint has started, wait for the engine's own git to run a command
+// that comes after the checkpoint's check (here `diff --numstat`, the change statistics; the
+// bracket keeps this script's own command line from matching) and write then.
+const waitForGit = (token: string, file: string) =>
+  `setsid sh -c 'tl="$ISO_REPO/.engine/runs/$ISO_RUN_ID/timeline.jsonl"; i=0; while [ $i -lt 3000 ]; do if grep "\"step.started\"" "$tl" 2>/dev/null | grep -q "\"checkpoint\"" && grep -qs -- "${token}" /proc/[0-9]*/cmdline; then echo late > ${file}; exit 0; fi; i=$((i+1)); sleep 0.005; done' </dev/null >/dev/null 2>&1 &`;
+const spread = (start: number) => {
+  const delays = Array.from({ length: 10 }, (_, i) => (start + i * 0.1).toFixed(2)).join(' ');
+  return `for d in ${delays}; do setsid sh -c "sleep $d; echo late > outside-$d.txt" </dev/null >/dev/null 2>&1 & done`;
+};
+const rounds: [string, string][] = [
+  ['at the start of the checkpoint', waitFor('step.started', 'checkpoint', 'outside-cp.txt')],
+  ["between the checkpoint's check and its commit", waitForGit('--num[s]tat', 'outside-git.txt')],
+  ["between the checkpoint's check and its commit (again)", waitForGit('--num[s]tat', 'outside-git.txt')],
+  ['at staggered delays', spread(0.2)],
+];
+for (const [round, [when, sh]] of rounds.entries()) {
+  t.test(`5. a leftover process writes outside the roots ${when}`, async (t) => {
+    runScenario(t, { name: `leftover${round + 1}`, spec: { calls: { implement: { sh } } }, expect: INERT_OR_VIOLATION });
   });
 }
 

@@ -85,7 +85,9 @@ export function makeIsoFixture(opts: { spec: IsoSpec; repoPolicy?: Record<string
   const scratch = path.join(dir, 'scratch');
   const home = path.join(dir, 'home');
   const engineHome = path.join(dir, 'engine-home');
-  const binDir = path.join(dir, 'bin');
+  // The planted commands live in scratch: visible (and writable) inside the sandbox too, so a
+  // worker under bwrap can plant them as well as one without.
+  const binDir = path.join(scratch, 'bin');
   for (const d of [repo, scratch, home, engineHome, binDir]) mkdirSync(d, { recursive: true });
   const log = path.join(scratch, 'planted.log');
 

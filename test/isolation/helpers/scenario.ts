@@ -78,8 +78,9 @@ export function runScenario(t: Test, s: Scenario): void {
       const f = makeIsoFixture({ spec: s.spec, repoPolicy: { ...(s.roots ? { governance: { allowed_roots: s.roots } } : {}), ...s.repoPolicy }, files: s.files, engineDir, explore: s.explore, runId: id });
       t.teardown(() => {
         if (process.env.ISO_KEEP) return;
-        rmSync(f.dir, { recursive: true, force: true });
-        if (engineDir) rmSync(engineDir, { recursive: true, force: true });
+        // Processes a worker left behind may still be writing: retry.
+        rmSync(f.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+        if (engineDir) rmSync(engineDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
       });
       const before = snapshotRepo(f.repo);
       const run = runRun(f, id, mode);
