@@ -101,35 +101,49 @@ function mapDiff(a: Record<string, string>, b: Record<string, string>): string[]
   return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k] ?? '<absent>'} -> ${b[k] ?? '<absent>'}`);
 }
 
-/**
- * Assert every item is as before, except the `tolerated` ones (what a worker without a sandbox
- * can change by absolute path; the scenario then asserts the engine's detection instead).
- * `treePaths` narrows a tolerated tree to those paths only.
- */
-export function assertRepoUnchanged(
-  t: Test,
-  before: RepoSnapshot,
-  after: RepoSnapshot,
-  tolerated: { items?: Item[]; treePaths?: string[] } = {},
-): void {
+export interface Tolerated {
+  items?: Item[];
+  treePaths?: string[];
+}
+
+/** One entry per item: its label and what differs (empty when equal or tolerated). Pure. */
+export function compareSnapshots(before: RepoSnapshot, after: RepoSnapshot, tolerated: Tolerated = {}): { item: Item; label: string; diff: string[] }[] {
+  const out: { item: Item; label: string; diff: string[] }[] = [];
   for (const item of Object.keys(label) as Item[]) {
-    const tolerate = tolerated.items?.includes(item);
     const a = before[item];
     const b = after[item];
-    if (typeof a === 'string') {
-      if (tolerate) continue;
+    let diff: string[];
+    let name = label[item];
+    if (tolerated.items?.includes(item)) diff = [];
+    else if (typeof a === 'string') {
+      let [x, y] = [a, b as string];
       if (item === 'status' && tolerated.treePaths) {
         // Lines about a tolerated path aside (`XY path`).
         const keep = (s: string) => s.split('\n').filter((l) => !tolerated.treePaths!.some((p) => l.slice(3).startsWith(p))).join('\n');
-        t.equal(keep(b as string), keep(a), `${label[item]} is unchanged (${tolerated.treePaths.join(', ')} aside)`);
-        continue;
+        [x, y] = [keep(x), keep(y)];
+        name += ` (${tolerated.treePaths.join(', ')} aside)`;
       }
-      t.equal(b, a, `${label[item]} is unchanged`);
+      diff = x === y ? [] : [`before:\n${x}\nafter:\n${y}`];
     } else {
-      let diff = mapDiff(a, b as Record<string, string>);
-      if (item === 'tree' && tolerated.treePaths) diff = diff.filter((d) => !tolerated.treePaths!.some((p) => d.startsWith(`${p}:`) || d.startsWith(`${p}/`)));
-      else if (tolerate) continue;
-      t.same(diff, [], `${label[item]} is unchanged`);
+      diff = mapDiff(a, b as Record<string, string>);
+      if (item === 'tree' && tolerated.treePaths) {
+        diff = diff.filter((d) => !tolerated.treePaths!.some((p) => d.startsWith(`${p}:`) || d.startsWith(`${p}/`)));
+        name += ` (${tolerated.treePaths.join(', ')} aside)`;
+      }
     }
+    out.push({ item, label: name, diff });
+  }
+  return out;
+}
+
+/**
+ * Assert every item is as before, except the `tolerated` ones (what a worker without a sandbox
+ * can change by absolute path; the scenario then asserts the engine's detection instead).
+ * `treePaths` narrows the tree and status comparisons to other paths.
+ */
+export function assertRepoUnchanged(t: Test, before: RepoSnapshot, after: RepoSnapshot, tolerated: Tolerated = {}): void {
+  for (const { item, label: name, diff } of compareSnapshots(before, after, tolerated)) {
+    if (tolerated.items?.includes(item)) continue;
+    t.same(diff, [], `${name} is unchanged`);
   }
 }
