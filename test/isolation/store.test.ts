@@ -43,7 +43,8 @@ t.test('7. a forged run.finished appended to the timeline, then the engine SIGKI
     'tl="$ISO_REPO/.engine/runs/$ISO_RUN_ID/timeline.jsonl"',
     'n=$(wc -l < "$tl")',
     `printf '{"seq":%d,"ts":"2026-01-01T00:00:00.000Z","type":"run.finished","step":null,"milestone":null,"attempt":null,"status":"completed","stop_reason":"completed","exit_code":0,"kpis":{}}\\n' $((n+1)) >> "$tl"`,
-    'kill -9 $ENGINE_PID',
+    // The engine: the nearest ancestor running engine.js (its direct child may be a wrapper).
+    'p=$ENGINE_PID; while [ "${p:-0}" -gt 1 ]; do if grep -q "engine\\.js" /proc/$p/cmdline 2>/dev/null; then kill -9 $p; break; fi; p=$(awk \'{print $4}\' /proc/$p/stat 2>/dev/null); done',
   ].join('; ');
   runScenario(t, {
     name: 'forged',

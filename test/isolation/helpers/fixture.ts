@@ -221,7 +221,7 @@ export function runEngine(f: IsoFixture, args: string[], opts: { timeoutMs?: num
     cwd: f.dir,
     env: childEnv(f.env),
     encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 120_000,
+    timeout: opts.timeoutMs ?? 90_000,
     killSignal: 'SIGKILL',
     maxBuffer: 64 * 1024 * 1024,
   });
