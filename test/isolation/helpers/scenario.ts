@@ -4,6 +4,7 @@
  * branch clean, the exit code and stop reason as the contract says.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Test } from 'tap';
 import { makeIsoFixture, modes, readState, runRun, type EngineResult, type IsoFixture, type IsoSpec, type Mode } from './fixture.js';
 import { assertRepoUnchanged, snapshotRepo, type Item, type RepoSnapshot } from './snapshot.js';
@@ -88,6 +89,10 @@ export function runScenario(t: Test, s: Scenario): void {
       if (s.afterRun) s.afterRun(t, ctx);
       else assertOutcome(t, f, id, run, expectFor(s, mode));
       t.equal(plantedLog(f), '', 'no command the worker planted ran');
+      if (Object.values(s.spec.calls ?? {}).some((c) => c.sh)) {
+        const attacks = path.join(f.scratch, 'attacks.log');
+        t.ok(existsSync(attacks) && readFileSync(attacks, 'utf8').trim(), `the attack ran (${existsSync(attacks) ? readFileSync(attacks, 'utf8').trim().replace(/\n/g, '; ') : 'never'})`);
+      }
       assertRepoUnchanged(t, before, snapshotRepo(f.repo), s.tolerate?.(mode) ?? {});
       const entries = assertBranchClean(t, f.repo, id, f.base, s.roots ?? ['src/**'], s.forbidden);
       s.onBranch?.(t, entries, ctx);
