@@ -17,6 +17,8 @@ const PROVIDER = 'engine';
 export const codexWorker = defineWorker({
   name: 'codex',
   contract: 1,
+  // Its provider key and endpoint, and its own settings (CODEX_HOME, CODEX_API_KEY, …).
+  envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*'],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
   resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'codex'),
   async prepare(ctx) {
@@ -59,9 +61,14 @@ export function codexEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
 export function renderCodexConfig(ctx: WorkerCallContext): string {
   const lines: string[] = ['# Written by the engine for this run; the user\'s ~/.codex is not used.'];
   if (ctx.spec.model) lines.push(`model = ${JSON.stringify(ctx.spec.model)}`);
+  if (ctx.spec.model_endpoint) lines.push(`model_provider = "${PROVIDER}"`);
+  // What codex would otherwise write into its home on its own: a dump of its shell's
+  // environment (features.shell_snapshot; the keys are checked against codex 0.169.0, which
+  // rejects an unknown history.persistence) and the prompt history. Tables after top keys.
+  lines.push('', '[features]', 'shell_snapshot = false', 'shell_snapshot_v2 = false', '', '[history]', 'persistence = "none"');
+  lines.push('', '[analytics]', 'enabled = false', '', '[feedback]', 'enabled = false');
   if (ctx.spec.model_endpoint) {
     lines.push(
-      `model_provider = "${PROVIDER}"`,
       '',
       `[model_providers.${PROVIDER}]`,
       `name = "${PROVIDER}"`,
