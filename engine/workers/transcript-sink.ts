@@ -131,10 +131,12 @@ export function createTranscriptSink(options: TranscriptSinkOptions): Transcript
       for (const e of parsed.events ?? []) emit(e);
       stdoutLog.close();
       eventsLog.close();
-      const warnings = [...new Set(parsed.warnings ?? [])];
+      // The engine's own notes first: a worker's thousands of warnings must not push them out.
+      const warnings: string[] = [];
       if (eventsCut) warnings.push(`events.jsonl exceeded the cap of ${cap} bytes: it is cut there (${eventCount} events seen)`);
       if (capReached) warnings.push(`stdout exceeded the cap of ${cap} bytes: stdout.log is cut there (the stream was still parsed whole)`);
       for (const l of longLines) if (!l.file) warnings.push(`line ${l.line} (${l.bytes} bytes) exceeds the cap: not kept (sha256 ${l.sha256})`);
+      for (const w of new Set(parsed.warnings ?? [])) warnings.push(w);
       return { parsed, bytes, keptBytes: kept, truncated, longLines, eventCount, warnings };
     },
   };
