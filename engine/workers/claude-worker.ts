@@ -10,6 +10,7 @@ import { defineWorker, type WorkerCallContext } from './types.js';
 import { createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
 
@@ -17,7 +18,8 @@ export const claudeWorker = defineWorker({
   name: 'claude',
   contract: 1,
   // Its key or token, its endpoint and model settings, and its own CLAUDE_* switches.
-  envPass: ['ANTHROPIC_*', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_*', 'DISABLE_*'],
+  // IS_SANDBOX: what lets root use --dangerously-skip-permissions.
+  envPass: ['ANTHROPIC_*', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_*', 'DISABLE_*', 'IS_SANDBOX', ...NETWORK_ENV],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
   resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'claude'),
   invoke(ctx) {

@@ -10,6 +10,7 @@ import { defineWorker, type WorkerCallContext } from './types.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
 const PROVIDER = 'engine';
@@ -18,7 +19,7 @@ export const codexWorker = defineWorker({
   name: 'codex',
   contract: 1,
   // Its provider key and endpoint, and its own settings (CODEX_HOME, CODEX_API_KEY, …).
-  envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*'],
+  envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*', ...NETWORK_ENV],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
   resolveBin: (spec, packageRoot) => resolveCliBin(spec, packageRoot, 'codex'),
   async prepare(ctx) {

@@ -12,6 +12,12 @@
 export const BASE_WORKER_ENV: readonly string[] = ['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'COLORTERM', 'NO_COLOR', 'FORCE_COLOR', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
 
 /**
+ * How a CLI that talks to a model API over the network reaches it: proxies and extra CA
+ * certificates. Declared by the codex and claude plugins (a command worker asks with env_pass).
+ */
+export const NETWORK_ENV: readonly string[] = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS'];
+
+/**
  * Variables that belong to the worker CLIs and their providers: kept from verification and
  * command steps unless `verification.env_pass` names them (a test suite has no business with
  * the model's key, and a planted test could print it).
