@@ -170,36 +170,43 @@ export function maskKeyShapes(text: string): string {
 }
 
 /** A cheap test before the regex: every shape holds one of these. */
+const KEY_PREFIXES = ['sk-', 'k_live_', 'k_test_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'npm_', 'xox', 'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA', 'AIza', 'eyJ', 'earer', 'EARER'];
+const KEY_PREFIX_BUFFERS = KEY_PREFIXES.map((p) => Buffer.from(p));
+
 function mayHoldKey(text: string): boolean {
-  return /sk-|k_live_|k_test_|gh[pousr]_|github_pat_|glpat-|npm_|xox|A[KSGIRN][A-Z]A|AIza|eyJ|earer|EARER/.test(text);
+  return KEY_PREFIXES.some((p) => text.includes(p));
 }
 
 /** Bytes that can be part of a token: a stream is only cut after a byte outside this set. */
-const TOKEN_BYTE = /[A-Za-z0-9_.~+\/=-]/;
+const TOKEN_BYTES = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~+/=-') TOKEN_BYTES[c.charCodeAt(0)] = 1;
 const MAX_HOLD = 16 * 1024;
+const BEARER_BEFORE = /(?<![A-Za-z0-9_])bearer\s*$/i;
 
 /**
  * Streaming form of maskKeyShapes: passes on everything up to the start of the last token
  * (and a `Bearer ` before it), holds that back until the next chunk shows where it ends. A
- * token longer than 16 KiB is passed on as is. Pure.
+ * token longer than 16 KiB is passed on as is. A chunk with none of the prefixes is passed on
+ * without being decoded. Pure.
  */
 export function createShapeMasker(): StreamRedactor {
-  let pending = '';
+  let pending: Buffer = Buffer.alloc(0);
+  const mask = (data: Buffer): Buffer => (KEY_PREFIX_BUFFERS.some((p) => data.includes(p)) ? Buffer.from(maskKeyShapes(data.toString('latin1')), 'latin1') : data);
   return {
     push(chunk) {
-      const data = pending + chunk.toString('latin1');
+      const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       let cut = data.length;
-      while (cut > 0 && TOKEN_BYTE.test(data[cut - 1]!)) cut--;
-      const before = /(?<![A-Za-z0-9_])bearer\s*$/i.exec(data.slice(Math.max(0, cut - 64), cut));
+      while (cut > 0 && TOKEN_BYTES[data[cut - 1]!]) cut--;
+      const before = BEARER_BEFORE.exec(data.subarray(Math.max(0, cut - 64), cut).toString('latin1'));
       if (before) cut -= before[0].length;
       if (data.length - cut > MAX_HOLD) cut = data.length;
-      pending = data.slice(cut);
-      return Buffer.from(maskKeyShapes(data.slice(0, cut)), 'latin1');
+      pending = Buffer.from(data.subarray(cut));
+      return mask(data.subarray(0, cut));
     },
     flush() {
       const rest = pending;
-      pending = '';
-      return Buffer.from(maskKeyShapes(rest), 'latin1');
+      pending = Buffer.alloc(0);
+      return mask(rest);
     },
   };
 }
