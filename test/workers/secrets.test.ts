@@ -9,6 +9,7 @@ import { commandWorker } from '../../engine/workers/command-worker.js';
 import { codexWorker, renderCodexConfig } from '../../engine/workers/codex-worker.js';
 import { claudeWorker } from '../../engine/workers/claude-worker.js';
 import { makeCtx, makeTempDir } from '../fixtures/workers/make-ctx.js';
+import { checkPluginShape, loadWorkerPlugin } from '../../engine/workers/load-plugin.js';
 
 const userEnv = {
   PATH: '/usr/bin:/bin',
@@ -176,4 +177,31 @@ t.test('a secret a CLI wrote into its home is scrubbed in place and reported by 
   t.ok(r.meta.warnings.some((w) => w === "the worker's home held the value of OPENAI_API_KEY: scrubbed in leak.txt"));
   t.notOk(readFileSync(path.join(ctx.homeDir, 'leak.txt'), 'utf8').includes(secret));
   t.notOk(readFileSync(path.join(r.callDir, 'meta.json'), 'utf8').includes(secret), 'the report never holds the value');
+});
+
+t.test("a user's plugin module declares what it needs in envPass, and gets that and no more", async (t) => {
+  const dir = makeTempDir();
+  writeFileSync(
+    path.join(dir, 'mytool.mjs'),
+    `export default {
+  name: 'mytool', contract: 1, envPass: ['MYTOOL_*'],
+  detectVersion: async () => null,
+  resolveBin: () => process.execPath,
+  invoke: (ctx) => ({ bin: process.execPath, args: ['-e', 'process.stdout.write(Object.keys(process.env).filter((k) => !k.startsWith("_TAPJS") && k !== "NODE_OPTIONS").sort().join(","))'], env: { ...ctx.baseEnv }, cwd: ctx.cwd, stdin: 'closed' }),
+  createParser() {
+    let text = '';
+    return {
+      line(l) { text += l; return []; },
+      end: (exit) => ({ outcome: exit.exitCode === 0 ? 'ok' : 'failed', finalText: text, sessionId: null, dialect: 'mytool', usage: null, costUsd: null, unknownEventTypes: {}, error: null }),
+    };
+  },
+};
+`,
+  );
+  const plugin = await loadWorkerPlugin('./mytool.mjs', dir);
+  const ctx = makeCtx({ use: './mytool.mjs' }, { phase: 'probe', baseEnv: { ...userEnv, MYTOOL_KEY: 'mine', OTHERTOOL_KEY: 'theirs' } });
+  const r = await runWorkerCall({ plugin, ctx, callDir: path.join(makeTempDir(), 'c'), markersPhase: null });
+  t.equal(r.outcome, 'ok', r.meta.error ?? '');
+  t.same(r.text.split(','), ['HOME', 'LANG', 'LC_ALL', 'MYTOOL_KEY', 'PATH', 'TERM', 'TMPDIR']);
+  t.match(checkPluginShape({ ...plugin, envPass: 'MYTOOL_KEY' }), ['`envPass` must be a list of variable names when present']);
 });
