@@ -332,6 +332,10 @@ export interface Kpis {
    */
   governance_violations: number;
   /**
+   * Files in worker homes where the value of a secret was found and scrubbed (warnings with code secret_scrubbed).
+   */
+  secrets_scrubbed?: number;
+  /**
    * Files changed over all checkpoints.
    */
   diff_files: number;
@@ -1346,4 +1350,12 @@ export interface EventWarning {
    * What the engine noticed.
    */
   message: string;
+  /**
+   * A stable code for warnings that are counted: secret_scrubbed (a secret's value was found in a worker's home and scrubbed there).
+   */
+  code?: string;
+  /**
+   * The file the warning is about, relative to the run directory.
+   */
+  file?: string;
 }

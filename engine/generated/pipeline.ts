@@ -209,6 +209,10 @@ export interface WorkerSpec {
     [k: string]: string;
   };
   /**
+   * Variables of the engine's environment passed to this worker on top of its allow-list (PATH, HOME, locale and terminal variables, TMPDIR and what its plugin declares); a name, or a glob with `*`. Everything else of the engine's environment is kept from the worker.
+   */
+  env_pass?: string[];
+  /**
    * Model name passed to the CLI.
    */
   model?: string;

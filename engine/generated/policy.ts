@@ -58,6 +58,12 @@ export interface EnginePolicy {
      */
     cwd?: string;
     /**
+     * Worker provider variables (OPENAI_*, ANTHROPIC_*, CODEX_*, CLAUDE_*, other model keys) that verification and command-step commands may still see; by default they are removed from the user's environment for them.
+     *
+     * Items: A variable name, or a glob with `*`.
+     */
+    env_pass?: string[];
+    /**
      * The commands of each verification tier.
      */
     tiers?: {

@@ -309,6 +309,10 @@ export interface Kpis {
    */
   governance_violations: number;
   /**
+   * Files in worker homes where the value of a secret was found and scrubbed (warnings with code secret_scrubbed).
+   */
+  secrets_scrubbed?: number;
+  /**
    * Files changed over all checkpoints.
    */
   diff_files: number;

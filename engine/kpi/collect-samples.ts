@@ -21,6 +21,8 @@ export interface KpiSamples {
   retried_milestones: number;
   human_interventions: number;
   governance_violations: number;
+  /** Files in worker homes where a secret's value was scrubbed (`warning` code secret_scrubbed). */
+  secrets_scrubbed: number;
   diff_files: number;
   diff_loc: number;
   review_skips: Record<string, number>;
@@ -49,6 +51,7 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
   let parseFailures = 0;
   let interventions = 0;
   let governance = 0;
+  let scrubbed = 0;
   let diffFiles = 0;
   let diffLoc = 0;
   let cost: number | null = null;
@@ -108,6 +111,9 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
       case 'governance.violation':
         governance++;
         break;
+      case 'warning':
+        if (e.code === 'secret_scrubbed') scrubbed++;
+        break;
     }
   }
 
@@ -124,6 +130,7 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
     retried_milestones: retried.size,
     human_interventions: interventions,
     governance_violations: governance,
+    secrets_scrubbed: scrubbed,
     diff_files: diffFiles,
     diff_loc: diffLoc,
     review_skips: reviewSkips,

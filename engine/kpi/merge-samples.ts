@@ -26,6 +26,7 @@ export function mergeSamples(runs: readonly KpiSamples[]): KpiSamples {
     retried_milestones: sum((s) => s.retried_milestones),
     human_interventions: sum((s) => s.human_interventions),
     governance_violations: sum((s) => s.governance_violations),
+    secrets_scrubbed: sum((s) => s.secrets_scrubbed),
     diff_files: sum((s) => s.diff_files),
     diff_loc: sum((s) => s.diff_loc),
     review_skips: skips,

@@ -22,6 +22,7 @@ export function summarizeSamples(s: KpiSamples): Kpis {
     retry_rate: s.milestones_started ? round(s.retried_milestones / s.milestones_started) : null,
     human_interventions: s.human_interventions,
     governance_violations: s.governance_violations,
+    secrets_scrubbed: s.secrets_scrubbed,
     diff_files: s.diff_files,
     diff_loc: s.diff_loc,
     review_skips: { ...s.review_skips },

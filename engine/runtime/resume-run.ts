@@ -30,6 +30,7 @@ import { acquireRunLock } from './run-lock.js';
 import type { RunPolicy } from './types.js';
 import type { ContextPatch } from './context.js';
 import type { StopReason } from './stop-reasons.js';
+import { scrubWorkerHomes } from './scrub-homes.js';
 
 export interface ResumeRunOptions {
   run: string;
@@ -202,6 +203,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         time_min: Math.round(rt.state.budgets.time_min * 1000) / 1000,
         killed_pgid: killedPgid,
       });
+      scrubWorkerHomes(rt); // what a killed session's worker left in its home
       rt.state.policy = { hash: policy.hash, files: policyFiles, sets };
       rt.persist();
       const end = await driveRun(rt);

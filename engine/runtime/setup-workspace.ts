@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { runVerification } from '../verify/index.js';
+import { buildCommandEnv } from '../workers/worker-env.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { workspaceTarget } from '../git/workspace.js';
@@ -29,7 +30,8 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
     cwd: rt.state.workspace,
     timeoutS: rt.policy.verification.tiers.tier2.timeout_s,
     logPath: path.join(rt.paths.dir, logRel),
-    env: rt.childEnv,
+    // Like verification: the user's environment less the worker provider keys.
+    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: 'workspace.setup', call: null }),
     signal: rt.signal,
     secrets: rt.secrets,

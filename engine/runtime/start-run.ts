@@ -102,8 +102,10 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
 
-  const scenario = o.scenarioFile ?? task.info.scenario;
-  const model = scenario ? await startScenarioModel(path.resolve(o.cwd, scenario), paths.dir) : null;
+  const scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.info.scenario;
+  // Recorded with the task, so a resume starts the same scripted model.
+  task.info.scenario = scenario;
+  const model = scenario ? await startScenarioModel(scenario, paths.dir) : null;
   let ws: Workspace | null = null;
   try {
     const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });

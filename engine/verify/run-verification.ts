@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { createTail } from './output-tail.js';
-import { createStreamRedactor, type Secret } from '../workers/redact.js';
+import { createStreamRedactor, redactText, type Secret } from '../workers/redact.js';
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
 /** What a log of run-verification is for: a tier, or the workspace set-up. */
@@ -88,10 +88,11 @@ export async function runVerification(options: RunVerificationOptions): Promise<
         failed = true;
         break;
       }
-      write(`$ ${command}\n`);
+      // A command line can hold a secret's value as easily as its output can.
+      write(redactText(`$ ${command}\n`, options.secrets ?? []));
       const result = await runCommand(command, options, write);
       results.push(result);
-      write(`\n${describeEnd(result, options.timeoutS)}\n`);
+      write(redactText(`\n${describeEnd(result, options.timeoutS)}\n`, options.secrets ?? []));
       if (result.exitCode === 0 && !result.timedOut) continue;
       if (options.signal?.aborted) {
         note = 'aborted';

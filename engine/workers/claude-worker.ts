@@ -10,12 +10,16 @@ import { defineWorker, type WorkerCallContext } from './types.js';
 import { createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
 
 export const claudeWorker = defineWorker({
   name: 'claude',
   contract: 1,
+  // Its key or token, its endpoint and model settings, and its own CLAUDE_* switches.
+  // IS_SANDBOX: what lets root use --dangerously-skip-permissions.
+  envPass: ['ANTHROPIC_*', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_*', 'DISABLE_*', 'IS_SANDBOX', ...NETWORK_ENV],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'claude', projectDirs),
   invoke(ctx) {
@@ -42,6 +46,9 @@ export function claudeEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
   delete env.CLAUDECODE;
   delete env.CLAUDE_CODE_ENTRYPOINT;
   if (ctx.spec.model_endpoint || ctx.spec.isolate_home) env.CLAUDE_CONFIG_DIR = ctx.homeDir;
+  // No prompt history (history.jsonl) and no telemetry files in its home.
+  env.CLAUDE_CODE_SKIP_PROMPT_HISTORY = '1';
+  env.DISABLE_TELEMETRY = '1';
   if (ctx.spec.model_endpoint) {
     env.ANTHROPIC_BASE_URL = endpointOrigin(ctx.spec.model_endpoint);
     env.ANTHROPIC_API_KEY = DUMMY_ANTHROPIC_KEY;

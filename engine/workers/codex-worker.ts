@@ -10,6 +10,7 @@ import { defineWorker, type WorkerCallContext } from './types.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
 const PROVIDER = 'engine';
@@ -17,6 +18,8 @@ const PROVIDER = 'engine';
 export const codexWorker = defineWorker({
   name: 'codex',
   contract: 1,
+  // Its provider key and endpoint, and its own settings (CODEX_HOME, CODEX_API_KEY, …).
+  envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*', ...NETWORK_ENV],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
@@ -59,9 +62,14 @@ export function codexEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
 export function renderCodexConfig(ctx: WorkerCallContext): string {
   const lines: string[] = ['# Written by the engine for this run; the user\'s ~/.codex is not used.'];
   if (ctx.spec.model) lines.push(`model = ${JSON.stringify(ctx.spec.model)}`);
+  if (ctx.spec.model_endpoint) lines.push(`model_provider = "${PROVIDER}"`);
+  // What codex would otherwise write into its home on its own: a dump of its shell's
+  // environment (features.shell_snapshot; the keys are checked against codex 0.169.0, which
+  // rejects an unknown history.persistence) and the prompt history. Tables after top keys.
+  lines.push('', '[features]', 'shell_snapshot = false', 'shell_snapshot_v2 = false', '', '[history]', 'persistence = "none"');
+  lines.push('', '[analytics]', 'enabled = false', '', '[feedback]', 'enabled = false');
   if (ctx.spec.model_endpoint) {
     lines.push(
-      `model_provider = "${PROVIDER}"`,
       '',
       `[model_providers.${PROVIDER}]`,
       `name = "${PROVIDER}"`,

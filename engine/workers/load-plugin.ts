@@ -68,5 +68,6 @@ export function checkPluginShape(value: unknown): string[] {
     if (typeof v[fn] !== 'function') problems.push(`\`${fn}\` must be a function`);
   }
   if (v.prepare !== undefined && typeof v.prepare !== 'function') problems.push('`prepare` must be a function when present');
+  if (v.envPass !== undefined && !(Array.isArray(v.envPass) && v.envPass.every((n) => typeof n === 'string' && n.length > 0))) problems.push('`envPass` must be a list of variable names when present');
   return problems;
 }

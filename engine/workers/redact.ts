@@ -1,7 +1,8 @@
 /**
  * Secret redaction for everything a call writes to disk. The secrets are the VALUES of
- * environment variables whose NAMES match the policy's globs (`*_KEY`, `*_TOKEN`, …), taken
- * from the engine's environment and the worker's. Streaming-safe: a value split across two
+ * environment variables whose NAMES match the policy's globs (`*_KEY`, `*_TOKEN`, …) or whose
+ * values look like keys (`sk-…`, `ghp_…`, `AKIA…`), taken from the engine's environment and
+ * the worker's; on top, any credential-shaped token in the text is masked (KEY_SHAPES). Streaming-safe: a value split across two
  * chunks is still found, because the tail that could start a secret is held back until the
  * next chunk. Pure.
  */
@@ -27,7 +28,8 @@ export function collectSecrets(globs: readonly string[], envs: readonly (NodeJS.
     if (!env) continue;
     for (const [name, value] of Object.entries(env)) {
       if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
-      if (globs.some((g) => matchesNameGlob(name, g)) && !byValue.has(value)) byValue.set(value, name);
+      // A value shaped like a key is a secret whatever its variable is called.
+      if ((globs.some((g) => matchesNameGlob(name, g)) || looksLikeKey(value)) && !byValue.has(value)) byValue.set(value, name);
     }
   }
   // Longest first, so a secret that contains another is replaced whole.
@@ -40,10 +42,11 @@ export function redactionMark(name: string): string {
   return `[REDACTED:${name}]`;
 }
 
+/** Text with every secret, and every credential-shaped token, replaced by its mark. Pure. */
 export function redactText(text: string, secrets: readonly Secret[]): string {
   let out = text;
   for (const s of secrets) out = out.split(s.value.toString('utf8')).join(redactionMark(s.name));
-  return out;
+  return maskKeyShapes(out);
 }
 
 export interface StreamRedactor {
@@ -53,7 +56,17 @@ export interface StreamRedactor {
   flush(): Buffer;
 }
 
+/** The streaming form of redactText: exact values first, then key shapes. */
 export function createStreamRedactor(secrets: readonly Secret[]): StreamRedactor {
+  const exact = createExactRedactor(secrets);
+  const shapes = createShapeMasker();
+  return {
+    push: (chunk) => shapes.push(exact.push(chunk)),
+    flush: () => Buffer.concat([shapes.push(exact.flush()), shapes.flush()]),
+  };
+}
+
+function createExactRedactor(secrets: readonly Secret[]): StreamRedactor {
   if (secrets.length === 0) return { push: (c) => c, flush: () => Buffer.alloc(0) };
   const hold = Math.max(...secrets.map((s) => s.value.length)) - 1;
   const marks = secrets.map((s) => Buffer.from(redactionMark(s.name)));
@@ -109,4 +122,91 @@ function partialSecretTail(data: Buffer, from: number, secrets: readonly Secret[
     }
   }
   return 0;
+}
+
+/**
+ * Values that look like credentials whatever variable (or file, or output) they came from:
+ * provider keys and tokens with a recognisable prefix. Each needs its prefix at a token
+ * boundary and enough key-like characters after it, so ordinary words, paths and hex hashes
+ * (git shas) do not match. Kept as one alternation so a stream is scanned once.
+ */
+const KEY_SHAPES: readonly { kind: string; source: string }[] = [
+  // OpenAI and Anthropic (sk-…, sk-proj-…, sk-ant-…): letters and digits both present.
+  { kind: 'sk-key', source: String.raw`(?<![A-Za-z0-9_-])sk-(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}` },
+  { kind: 'stripe-key', source: String.raw`(?<![A-Za-z0-9_-])[rs]k_(?:live|test)_[A-Za-z0-9]{16,}` },
+  { kind: 'github-token', source: String.raw`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})` },
+  { kind: 'gitlab-token', source: String.raw`(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}` },
+  { kind: 'npm-token', source: String.raw`(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36,}` },
+  { kind: 'slack-token', source: String.raw`(?<![A-Za-z0-9_-])xox[abeoprs]-(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9-]{10,}` },
+  { kind: 'aws-access-key-id', source: String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Za-z0-9])` },
+  { kind: 'google-api-key', source: String.raw`(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}` },
+  { kind: 'jwt', source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}` },
+];
+/** `Bearer <token>`: the word is kept, the token (16+ characters with a digit) is masked. */
+const BEARER = String.raw`(?<![A-Za-z0-9_])([Bb]earer|BEARER)(\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*`;
+
+const SHAPES_RE = new RegExp([BEARER, ...KEY_SHAPES.map((s) => `(${s.source})`)].join('|'), 'g');
+
+/** True when the whole of `value` has a credential's shape. Pure. */
+export function looksLikeKey(value: string): boolean {
+  SHAPES_RE.lastIndex = 0;
+  const m = SHAPES_RE.exec(value);
+  return m !== null && m.index === 0 && m[0].length === value.length;
+}
+
+/**
+ * Text with every credential-shaped token replaced by `[REDACTED:<kind>]` (a bearer token's
+ * `Bearer ` kept). Works on latin1 strings of raw bytes as well as on decoded text: every
+ * shape is ASCII. Pure.
+ */
+export function maskKeyShapes(text: string): string {
+  if (!mayHoldKey(text)) return text;
+  return text.replace(SHAPES_RE, (...m: unknown[]) => {
+    const groups = m.slice(1, 3 + KEY_SHAPES.length) as (string | undefined)[];
+    if (groups[0] !== undefined) return `${groups[0]}${groups[1]}${redactionMark('bearer-token')}`;
+    const i = groups.slice(2).findIndex((g) => g !== undefined);
+    return redactionMark(KEY_SHAPES[i]?.kind ?? 'key');
+  });
+}
+
+/** A cheap test before the regex: every shape holds one of these. */
+const KEY_PREFIXES = ['sk-', 'k_live_', 'k_test_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'npm_', 'xox', 'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA', 'AIza', 'eyJ', 'earer', 'EARER'];
+const KEY_PREFIX_BUFFERS = KEY_PREFIXES.map((p) => Buffer.from(p));
+
+function mayHoldKey(text: string): boolean {
+  return KEY_PREFIXES.some((p) => text.includes(p));
+}
+
+/** Bytes that can be part of a token: a stream is only cut after a byte outside this set. */
+const TOKEN_BYTES = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~+/=-') TOKEN_BYTES[c.charCodeAt(0)] = 1;
+const MAX_HOLD = 16 * 1024;
+const BEARER_BEFORE = /(?<![A-Za-z0-9_])bearer\s*$/i;
+
+/**
+ * Streaming form of maskKeyShapes: passes on everything up to the start of the last token
+ * (and a `Bearer ` before it), holds that back until the next chunk shows where it ends. A
+ * token longer than 16 KiB is passed on as is. A chunk with none of the prefixes is passed on
+ * without being decoded. Pure.
+ */
+export function createShapeMasker(): StreamRedactor {
+  let pending: Buffer = Buffer.alloc(0);
+  const mask = (data: Buffer): Buffer => (KEY_PREFIX_BUFFERS.some((p) => data.includes(p)) ? Buffer.from(maskKeyShapes(data.toString('latin1')), 'latin1') : data);
+  return {
+    push(chunk) {
+      const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let cut = data.length;
+      while (cut > 0 && TOKEN_BYTES[data[cut - 1]!]) cut--;
+      const before = BEARER_BEFORE.exec(data.subarray(Math.max(0, cut - 64), cut).toString('latin1'));
+      if (before) cut -= before[0].length;
+      if (data.length - cut > MAX_HOLD) cut = data.length;
+      pending = Buffer.from(data.subarray(cut));
+      return mask(data.subarray(0, cut));
+    },
+    flush() {
+      const rest = pending;
+      pending = Buffer.alloc(0);
+      return mask(rest);
+    },
+  };
 }

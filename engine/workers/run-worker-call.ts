@@ -14,6 +14,8 @@ import { createTranscriptSink, DEFAULT_CAP_BYTES } from './transcript-sink.js';
 import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, redactText } from './redact.js';
 import { BufferedFileWriter, writeFileAtomic, writeJsonAtomic } from './write-files.js';
 import { checkMarkersValue, isMarkersPhase, readMarkers, type MarkersResult } from './extract-markers.js';
+import { buildWorkerEnv } from './worker-env.js';
+import { scrubHome, type HomeScrubHit } from './scrub-home.js';
 
 export type CallOutcome = 'ok' | 'failed' | 'timed_out' | 'incomplete';
 
@@ -79,6 +81,8 @@ export interface CallMeta {
   error: string | null;
   markers_error: string | null;
   warnings: string[];
+  /** Files of the worker's private home in which a secret's value was found and scrubbed. */
+  secrets_scrubbed: number;
 }
 
 export interface CallResult {
@@ -93,12 +97,16 @@ export interface CallResult {
   costUsd: number | null;
   meta: CallMeta;
   callDir: string;
+  /** What the home scan after the call scrubbed (file relative to the home, variable names). */
+  homeScrubbed: HomeScrubHit[];
 }
 
 const STDERR_TAIL = 64 * 1024;
 
 export async function runWorkerCall(options: RunWorkerCallOptions): Promise<CallResult> {
-  const { plugin, ctx, callDir } = options;
+  const { plugin, callDir } = options;
+  // The plugin builds on the allow-list, never on the engine's whole environment.
+  const ctx = narrowEnv(options.ctx, plugin);
   mkdirSync(callDir, { recursive: true });
   const cap = options.rawCapBytes ?? DEFAULT_CAP_BYTES;
   const markersPhase = options.markersPhase !== undefined ? options.markersPhase : isMarkersPhase(ctx.phase) ? ctx.phase : null;
@@ -111,7 +119,9 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
     // A plugin that cannot build its command line (no bin, bad options): a failed call.
     inv = invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
   }
-  const secrets = collectSecrets(options.redact ?? DEFAULT_REDACT, [ctx.baseEnv, inv.env, ctx.spec.env]);
+  const globs = options.redact ?? DEFAULT_REDACT;
+  const secrets = collectSecrets(globs, [options.ctx.baseEnv, inv.env, ctx.spec.env]);
+  const startedAtMs = Date.now();
   const scrub = (s: string): string => redactText(s, secrets);
   writeFileAtomic(path.join(callDir, 'prompt.md'), scrub(ctx.prompt));
   const cliVersion = options.cliVersion !== undefined ? options.cliVersion : await plugin.detectVersion({ bin: inv.bin, env: inv.env }).catch(() => null);
@@ -202,7 +212,10 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
   }
 
   const text = scrub(parsed.finalText);
-  writeFileAtomic(path.join(callDir, 'text.md'), text);
+  writeFileAtomic(path.join(callDir, 'text.md'), capText(text, cap, warnings));
+  // The CLI's own files: the values of the engine's secrets must not stay in its home.
+  const homeScrubbed = scrubHome(ctx.homeDir, collectSecrets(globs, [options.ctx.baseEnv]), { changedSinceMs: startedAtMs - 2000 });
+  for (const h of homeScrubbed) warnings.push(`the worker's home held the value of ${h.names.join(', ')}: scrubbed in ${h.file}`);
   let markers: MarkersResult | null = null;
   if (outcome === 'ok' && markersPhase) {
     markers = decideMarkers(text, parsed.structuredOutput, ctx.outputSchemaPath !== null, markersPhase);
@@ -244,6 +257,7 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
     error: error === null ? null : scrub(error),
     markers_error: markersError,
     warnings: warnings.slice(0, 200).map(scrub),
+    secrets_scrubbed: homeScrubbed.length,
   };
   writeJsonAtomic(path.join(callDir, 'meta.json'), meta);
 
@@ -258,6 +272,7 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
     costUsd: parsed.costUsd,
     meta,
     callDir,
+    homeScrubbed,
   };
 }
 
@@ -296,6 +311,29 @@ export function allocateCallDir(callsDir: string, step: string, workerName: stri
   const dir = path.join(callsDir, `${String(highest + 1).padStart(4, '0')}-${safe(step)}-${safe(workerName)}`);
   mkdirSync(dir);
   return dir;
+}
+
+/**
+ * The context a plugin sees: `baseEnv` narrowed to the allow-list (base names, the plugin's
+ * declared names, the worker's `env_pass`), HOME the private home when the worker is isolated.
+ */
+function narrowEnv(ctx: WorkerCallContext, plugin: WorkerPlugin): WorkerCallContext {
+  const isolated = Boolean(ctx.spec.model_endpoint || ctx.spec.isolate_home);
+  if (isolated) mkdirSync(ctx.homeDir, { recursive: true });
+  const baseEnv = buildWorkerEnv({ engineEnv: ctx.baseEnv, pluginPass: plugin.envPass, specPass: ctx.spec.env_pass, home: isolated ? ctx.homeDir : null });
+  return { ...ctx, baseEnv };
+}
+
+/** text.md holds at most `cap` bytes: the start of the answer and a line saying it was cut. */
+function capText(text: string, cap: number, warnings: string[]): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= cap) return text;
+  warnings.push(`the answer (${bytes} bytes) exceeded the cap of ${cap} bytes: text.md is cut there`);
+  const note = `\n[engine: answer cut at the cap of ${cap} bytes; it had ${bytes} bytes]\n`;
+  const buf = Buffer.from(text);
+  let keep = Math.max(0, cap - Buffer.byteLength(note));
+  while (keep > 0 && (buf[keep]! & 0xc0) === 0x80) keep--; // not inside a UTF-8 character
+  return buf.subarray(0, keep).toString('utf8') + note;
 }
 
 /** A real process that reports the error on stderr and exits 2: recorded like any failure. */

@@ -72,10 +72,26 @@ export function createTranscriptSink(options: TranscriptSinkOptions): Transcript
     kept += data.length;
   };
 
+  // events.jsonl holds at most `cap` bytes too: past it, one warning event says where it was
+  // cut (room is kept for it) and later events are counted, not written.
+  let eventsKept = 0;
+  let eventsCut = false;
   const emit = (event: NormalizedEvent): void => {
     eventCount += 1;
-    eventsLog.write(`${JSON.stringify(event)}\n`);
     options.onEvent?.(event);
+    if (eventsCut) return;
+    const room = cap - eventsKept - EVENTS_CUT_RESERVE;
+    // Sized before it is serialized: a 64 MiB message is not turned into a string to be dropped.
+    const line = roughJsonSize(event) <= room ? `${JSON.stringify(event)}\n` : null;
+    if (line !== null && Buffer.byteLength(line) <= room) {
+      eventsLog.write(line);
+      eventsKept += Buffer.byteLength(line);
+      return;
+    }
+    eventsCut = true;
+    truncated = true;
+    const note: NormalizedEvent = { kind: 'warning', message: `events.jsonl reached the cap of ${cap} bytes at event ${eventCount}: later events are not kept` };
+    eventsLog.write(`${JSON.stringify(note)}\n`);
   };
 
   const onLine = (line: RawLine): void => {
@@ -115,12 +131,26 @@ export function createTranscriptSink(options: TranscriptSinkOptions): Transcript
       for (const e of parsed.events ?? []) emit(e);
       stdoutLog.close();
       eventsLog.close();
-      const warnings = [...new Set(parsed.warnings ?? [])];
+      // The engine's own notes first: a worker's thousands of warnings must not push them out.
+      const warnings: string[] = [];
+      if (eventsCut) warnings.push(`events.jsonl exceeded the cap of ${cap} bytes: it is cut there (${eventCount} events seen)`);
       if (capReached) warnings.push(`stdout exceeded the cap of ${cap} bytes: stdout.log is cut there (the stream was still parsed whole)`);
       for (const l of longLines) if (!l.file) warnings.push(`line ${l.line} (${l.bytes} bytes) exceeds the cap: not kept (sha256 ${l.sha256})`);
+      for (const w of new Set(parsed.warnings ?? [])) warnings.push(w);
       return { parsed, bytes, keptBytes: kept, truncated, longLines, eventCount, warnings };
     },
   };
+}
+
+/** Bytes kept free in events.jsonl for the line that says it was cut. */
+const EVENTS_CUT_RESERVE = 256;
+
+/** A lower bound of an event's JSON size, without building the JSON. Pure. */
+function roughJsonSize(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + roughJsonSize(v) + 1, 2);
+  if (value && typeof value === 'object') return Object.entries(value).reduce((n, [k, v]) => n + k.length + 4 + roughJsonSize(v), 2);
+  return 8;
 }
 
 /** The line that stands in stdout.log for an over-long line. Replay reads it back. */

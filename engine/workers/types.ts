@@ -115,7 +115,10 @@ export interface WorkerCallContext {
   resumeSessionId: string | null;
   /** Usage the resumed session reported before this call (CLIs that report thread totals subtract it). */
   usageBaseline?: Usage | null;
-  /** The environment the engine was started with (the plugin decides what to pass on). */
+  /**
+   * The environment the plugin builds on. Callers give the engine's own; runWorkerCall narrows
+   * it to the allow-list (see WorkerPlugin.envPass) before the plugin sees it.
+   */
   baseEnv: Env;
   /** The engine package root (for locating pinned CLIs in node_modules/.bin). */
   packageRoot: string;
@@ -136,6 +139,13 @@ export interface WorkerPlugin {
   name: string;
   /** The worker protocol version this plugin speaks (contract §4). */
   contract: 1;
+  /**
+   * Variables of the engine's environment this plugin's CLI needs (names, or globs with `*`),
+   * e.g. its provider key and base URL. A worker process gets only these, the base allow-list
+   * (PATH, HOME, locale, terminal, TMPDIR: worker-env.ts) and its pipeline's `env_pass`;
+   * `ctx.baseEnv` holds exactly that.
+   */
+  envPass?: readonly string[];
   /** The CLI's version, e.g. `0.169.0`; null when it cannot be told. */
   detectVersion(ctx: { bin: string; env: Env }): Promise<string | null>;
   /**

@@ -51,6 +51,7 @@ t.test('computeKpis: every KPI of one run, computed by hand', async (t) => {
     retry_rate: 0.333,
     human_interventions: 1,
     governance_violations: 1,
+    secrets_scrubbed: 0,
     diff_files: 3,
     diff_loc: 15,
     review_skips: { small_green: 1 },

@@ -12,6 +12,7 @@ import { runGit } from '../../git/run-git.js';
 import { workspaceTarget } from '../../git/workspace.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime } from '../types.js';
+import type { NewEvent } from '../../store/timeline.js';
 import { recordInflight } from './inflight.js';
 import { projectDirsOf } from '../../workers/resolve-bin.js';
 
@@ -93,6 +94,8 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     signal: rt.signal,
   });
   recordInflight(rt, null);
+  const homeRel = path.relative(rt.paths.dir, homeDir);
+  for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, path.join(homeRel, h.file), h.names));
   const durationMs = rt.env.duration(result.meta.duration_ms);
   const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
   rt.append({
@@ -110,6 +113,11 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     error,
   });
   return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel };
+}
+
+/** The timeline's record of a secret scrubbed from a worker's home: file and name, never the value. Pure. */
+export function scrubbedWarning(fields: ReturnType<typeof stepFields>, file: string, names: readonly string[]): NewEvent {
+  return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${names.join(', ')}: scrubbed in ${file}` };
 }
 
 /** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */

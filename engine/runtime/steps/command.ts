@@ -7,6 +7,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { measureChanges } from './measure-changes.js';
 import { createStreamRedactor } from '../../workers/redact.js';
+import { buildCommandEnv } from '../../workers/worker-env.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
@@ -26,7 +27,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   };
   const group = spawnGroup('sh', ['-c', step.run!], {
     cwd: rt.state.workspace,
-    env: rt.childEnv,
+    // The user's environment less the worker provider keys (verification.env_pass keeps some).
+    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
     timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
     onStdout: (c) => write(redactor.push(c)),
     onStderr: (c) => write(redactor.push(c)),

@@ -6,6 +6,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { selectTier, type PastRun } from '../select-tier.js';
 import { listRuns } from '../../store/list-runs.js';
+import { buildCommandEnv } from '../../workers/worker-env.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
@@ -21,7 +22,8 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
     cwd: path.resolve(rt.state.workspace, rt.policy.verification.cwd),
     timeoutS: tierPolicy.timeout_s,
     logPath: path.join(rt.paths.dir, logRel),
-    env: rt.childEnv,
+    // The user's environment less the worker provider keys (verification.env_pass keeps some).
+    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     signal: rt.signal,
     secrets: rt.secrets,

@@ -1,0 +1,30 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { collectSecrets } from '../workers/redact.js';
+import { scrubHome } from '../workers/scrub-home.js';
+import { scrubbedWarning } from './steps/call-worker.js';
+import type { Runtime } from './types.js';
+
+/**
+ * Every worker home of the run searched whole for the values of the engine's secrets, each
+ * hit scrubbed and recorded as a `secret_scrubbed` warning. Resume calls it: a killed engine
+ * never scanned what its last worker (or a process it left behind) wrote. Impure.
+ */
+export function scrubWorkerHomes(rt: Runtime): number {
+  const secrets = collectSecrets(rt.policy.transcripts.redact, [rt.childEnv]);
+  let names: string[];
+  try {
+    names = readdirSync(rt.paths.homes);
+  } catch {
+    return 0;
+  }
+  let count = 0;
+  for (const name of names.sort()) {
+    const home = path.join(rt.paths.homes, name);
+    for (const h of scrubHome(home, secrets)) {
+      rt.append(scrubbedWarning({ step: null, milestone: null, attempt: null }, path.join(path.relative(rt.paths.dir, home), h.file), h.names));
+      count++;
+    }
+  }
+  return count;
+}

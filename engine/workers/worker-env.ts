@@ -1,0 +1,88 @@
+/**
+ * Least-privilege environments. A worker process gets an allow-list of the engine's
+ * environment (the base names below, what its plugin declares, the worker's `env_pass`), so a
+ * CLI never sees another provider's key or the user's unrelated tokens — and so cannot write
+ * them into its home (codex's shell snapshot did). Verification and command steps get the
+ * user's environment less the worker provider keys, unless the policy passes them. Pure.
+ */
+/**
+ * What every worker gets, when the engine has it: finding programs, locale and terminal,
+ * the temp dir, who the user is. HOME is added apart (the private home when isolated).
+ */
+export const BASE_WORKER_ENV: readonly string[] = ['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'COLORTERM', 'NO_COLOR', 'FORCE_COLOR', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
+
+/**
+ * How a CLI that talks to a model API over the network reaches it: proxies and extra CA
+ * certificates. Declared by the codex and claude plugins (a command worker asks with env_pass).
+ */
+export const NETWORK_ENV: readonly string[] = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS'];
+
+/**
+ * Variables that belong to the worker CLIs and their providers: kept from verification and
+ * command steps unless `verification.env_pass` names them (a test suite has no business with
+ * the model's key, and a planted test could print it).
+ */
+export const WORKER_PROVIDER_ENV: readonly string[] = [
+  'OPENAI_*',
+  'AZURE_OPENAI_*',
+  'ANTHROPIC_*',
+  'CODEX_*',
+  'CLAUDE_*',
+  'CLAUDECODE',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'MISTRAL_API_KEY',
+  'GROQ_API_KEY',
+  'OPENROUTER_API_KEY',
+  'DEEPSEEK_API_KEY',
+  'XAI_API_KEY',
+];
+
+export interface WorkerEnvInput {
+  /** The engine's own environment. */
+  engineEnv: NodeJS.ProcessEnv;
+  /** Names or globs the worker's plugin declares (`WorkerPlugin.envPass`). */
+  pluginPass?: readonly string[];
+  /** Names or globs the pipeline adds (`workers.<name>.env_pass`). */
+  specPass?: readonly string[];
+  /** HOME for the process: the private home when the worker is isolated, else the user's. */
+  home?: string | null;
+}
+
+/**
+ * The allow-listed part of the engine's environment a worker starts from: base names, the
+ * plugin's and the pipeline's names, HOME. The worker's own `env:` map and what its plugin
+ * sets (private home dirs, a dummy key) are added by the plugin on top. Pure.
+ */
+export function buildWorkerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
+  const allow = [...BASE_WORKER_ENV, ...(input.pluginPass ?? []), ...(input.specPass ?? [])];
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(input.engineEnv)) {
+    if (value === undefined) continue;
+    if (allow.some((g) => nameMatches(name, g))) env[name] = value;
+  }
+  const home = input.home ?? input.engineEnv.HOME;
+  if (home !== undefined) env.HOME = home;
+  return env;
+}
+
+/**
+ * The environment of verification and command-step commands: the user's, less the worker
+ * provider variables, except those `pass` names. Pure.
+ */
+export function buildCommandEnv(engineEnv: NodeJS.ProcessEnv, pass: readonly string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(engineEnv)) {
+    if (value === undefined) continue;
+    const provider = WORKER_PROVIDER_ENV.some((g) => nameMatches(name, g));
+    if (!provider || pass.some((g) => nameMatches(name, g))) env[name] = value;
+  }
+  return env;
+}
+
+/** Environment names are case-sensitive: `*` any run of characters, `?` one. */
+function nameMatches(name: string, pattern: string): boolean {
+  if (!/[*?]/.test(pattern)) return name === pattern;
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(name);
+}
