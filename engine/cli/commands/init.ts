@@ -5,20 +5,24 @@ import { EXIT } from '../exit-codes.js';
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
   name: 'init',
-  summary: 'Write .engine/pipeline.yaml and .engine/policy.yaml into a repo',
-  usage: 'init [--repo DIR] [--force]',
-  options: { repo: { type: 'string' }, force: { type: 'boolean' } },
+  summary: 'Write .engine/pipeline.yaml, .engine/policy.yaml and .engine/.gitignore into a repo',
+  usage: 'init [--repo DIR] [--force] [--schema-path PATH]',
+  options: { repo: { type: 'string' }, force: { type: 'boolean' }, 'schema-path': { type: 'string' } },
   optionHelp: {
     repo: 'the repo to set up (default: the current directory)',
-    force: 'overwrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
+    force: 'rewrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
+    'schema-path':
+      'the modelines\' $schema (relative to .engine/, or a URL; {kind} becomes pipeline or policy). Default: the engine in the repo\'s node_modules, else this engine\'s own schemas',
   },
   allowPositionals: false,
   async run(args, io) {
     const { initRepo } = await import('../../config/init-repo.js');
-    const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force') });
+    const schemaPath = str(args, 'schema-path');
+    const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
     for (const d of result.diagnostics) io.stderr(`engine init: error ${d.code} ${d.message}\n`);
     if (result.diagnostics.length > 0) return EXIT.invalid;
     for (const line of result.done) io.stdout(`${line}\n`);
+    for (const note of result.notes) io.stderr(`note: ${note}\n`);
     io.stdout('next: engine validate .engine/pipeline.yaml .engine/policy.yaml && engine policy --explain\n');
     return EXIT.ok;
   },
