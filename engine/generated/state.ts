@@ -258,6 +258,9 @@ export interface RunState {
 }
 /**
  * The run's KPIs, computed from the timeline.
+ *
+ * This interface was referenced by `RunState`'s JSON-Schema
+ * via the `definition` "kpis".
  */
 export interface Kpis {
   /**
@@ -342,6 +345,9 @@ export interface Kpis {
 }
 /**
  * A distribution.
+ *
+ * This interface was referenced by `RunState`'s JSON-Schema
+ * via the `definition` "stat".
  */
 export interface Stat {
   /**
