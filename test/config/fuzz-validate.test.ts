@@ -228,3 +228,26 @@ t.test(`a sample of ${SPAWNED} through the real bin/engine.js agrees`, async (t)
   }
   t.same(found, [], 'the real CLI exits 0 or 2 with located diagnostics, as in-process');
 });
+
+t.test('rejected mutants given to `engine run` are refused with exit 2, never 70', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const repo = path.join(dir, 'repo');
+  execFileSync('git', ['init', '-q', repo]);
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '--allow-empty', '-m', 'i'], { cwd: repo });
+  const pipeline = path.join(packageRoot, 'pipelines/default.pipeline.yaml');
+  const rejected = cases.filter((c) => c.code === 2);
+  const pick = (suffix: string, n: number) => rejected.filter((c) => c.name.endsWith(suffix)).slice(0, n);
+  const runs: [string, string[]][] = [
+    ...pick('.pipeline.yaml', 15).map((c): [string, string[]] => [c.name, [path.join(dir, c.name), '--goal', 'x']]),
+    ...pick('.policy.yaml', 15).map((c): [string, string[]] => [c.name, [pipeline, '--goal', 'x', '--policy', path.join(dir, c.name)]]),
+    ...pick('.task.yaml', 15).map((c): [string, string[]] => [c.name, [pipeline, '--task', path.join(dir, c.name)]]),
+  ];
+  t.ok(runs.length >= 40, `${runs.length} refused runs`);
+  const found: string[] = [];
+  for (const [name, args] of runs) {
+    const io = memoryIo({ cwd: repo });
+    const code = await main(['run', ...args, '--repo', repo, '--no-progress', '--json'], io);
+    if (code !== 2) found.push(`${name}: run exit ${code}: ${io.out.join('').slice(0, 300)} ${io.err.join('').slice(0, 300)}`);
+  }
+  t.same(found, [], 'every refused run exits 2');
+});
