@@ -46,6 +46,7 @@ t.test('yaml-language-server validates and completes through the init modeline',
     .replace('    phase: explore\n', '    phase: explore\n    \n')
     .replace('    tier: auto\n', '    tier: auto\n    \n')
     .replace('    when: explore_enabled\n', '    when: \n')
+    .replace('    worker: implementer\n', '    worker: \n')
     .concat('\n  - id: added\n    type: \n');
   writeFileSync(draftFile, draft);
   const draftLines = draft.split('\n');
@@ -58,6 +59,7 @@ t.test('yaml-language-server validates and completes through the init modeline',
     use: at((l, i) => l === '    use: ' && draftLines[i - 1] === '  extra:'),
     type: at((l, i) => l === '    type: ' && draftLines[i - 1] === '  - id: added'),
     when: at((l) => l === '    when: '),
+    worker: at((l) => l === '    worker: '),
     workerStep: at((l, i) => l === '    ' && draftLines[i - 1] === '    phase: explore'),
     verifyStep: at((l, i) => l === '    ' && draftLines[i - 1] === '    tier: auto'),
   };
@@ -119,12 +121,15 @@ t.test('yaml-language-server validates and completes through the init modeline',
     use: await complete(draftUri, spots.use),
     type: await complete(draftUri, spots.type),
     when: await complete(draftUri, spots.when),
+    worker: await complete(draftUri, spots.worker),
     workerStep: await complete(draftUri, spots.workerStep),
     verifyStep: await complete(draftUri, spots.verifyStep),
   };
   t.same(offered.use, ['claude', 'codex', 'command', 'replay'], '`use:` offers the built-in plugins');
   t.same(offered.type, ['advance', 'checkpoint', 'command', 'decide', 'verify', 'worker'], '`type:` offers the step types');
   t.same(offered.when, ['always', 'auto_approve', 'explore_enabled', 'greenfield', 'has_changes', 'incremental', 'never', 'no_changes'], '`when:` offers the guards');
+  // JSON Schema cannot refer to the names declared under `workers:`; it offers the usual ones.
+  t.same(offered.worker, ['implementer', 'planner', 'reviewer'], '`worker:` offers the usual worker names');
   t.same(offered.workerStep, ['on', 'read_only', 'template'], 'a worker step offers only the worker step keys it does not have yet');
   t.same(offered.verifyStep, ['description', 'next', 'when'], 'a verify step offers only the verify step keys it does not have yet');
 
