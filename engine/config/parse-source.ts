@@ -38,7 +38,15 @@ export function parseSource(text: string, file: string): ParsedSource {
     const d: Diagnostic = { code: 'E_YAML', severity: 'error', message, file, ...at };
     return failed(text, file, parseDocument(''), [d], () => at);
   }
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    // Nesting the text scan above underestimated (closing brackets inside strings, say).
+    if (!(error instanceof RangeError)) throw error;
+    const d: Diagnostic = { code: 'E_YAML', severity: 'error', message: `nested too deep for the parser; a config file never needs this [NESTING]`, file, line: 1, col: 1 };
+    return failed(text, file, parseDocument(''), [d], () => ({ line: 1, col: 1 }));
+  }
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<number>();
   for (const e of doc.errors) {

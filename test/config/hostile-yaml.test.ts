@@ -43,3 +43,10 @@ t.test('5,000-deep flow nesting and 1,000-deep block nesting', async (t) => {
   t.equal(code, 2);
   t.match(err, /^block\.pipeline\.yaml:203:403: error E_YAML nested more than 200 levels deep/);
 });
+
+t.test('closing brackets inside a string do not hide deep nesting from the parser', async (t) => {
+  // Each level opens a bracket and closes one inside a string: the text scan sees no depth.
+  const { code, err } = await validate('sneaky.pipeline.yaml', `kind: Pipeline\nsteps: ${'["]", '.repeat(20000)}\n`);
+  t.equal(code, 2);
+  t.match(err, /^sneaky\.pipeline\.yaml:2:\d+: error E_YAML /);
+});
