@@ -9,7 +9,7 @@ export interface InitOptions {
   repo: string;
   cwd: string;
   force: boolean;
-  /** `--schema-path`: the modeline's target as given (a path relative to `.engine/`, or a URL). */
+  /** `--schema-path`: the schemas' directory or a `{kind}` template (relative to `.engine/`, or a URL). */
   schemaPath?: string;
 }
 
@@ -74,9 +74,10 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
  */
 function schemaTarget(repo: string, dir: string, given: string | undefined): { target: (name: string) => string; notes: string[] } {
   if (given !== undefined) {
-    const target = (name: string) => given.replace(/\{kind\}|\{name\}/g, name);
-    const note = /\{kind\}|\{name\}/.test(given) ? [] : given.includes('pipeline') || given.includes('policy') ? [`--schema-path names one file for both modelines; use {kind} (e.g. ${given.replace(/pipeline|policy/, '{kind}')}) for each file's own schema`] : [];
-    return { target, notes: [`modelines point at ${target('{kind}')} (from --schema-path)`, ...note] };
+    // A template with {kind}, else the directory that holds the schemas.
+    const template = given.includes('{kind}') ? given : `${given.replace(/\/+$/, '')}/{kind}.schema.json`;
+    const target = (name: string) => template.replace(/\{kind\}/g, name);
+    return { target, notes: [`modelines point at ${template} (from --schema-path)`] };
   }
   const posix = (p: string) => p.split(path.sep).join('/');
   const installed = path.join(repo, ...INSTALLED, 'schemas');
@@ -90,7 +91,7 @@ function schemaTarget(repo: string, dir: string, given: string | undefined): { t
     target: (name) => posix(own(name)),
     notes: [
       `modelines point at ${posix(own('{kind}'))}: the engine is not installed in this repo's node_modules, so that path works on this machine only`,
-      'to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path PATH (relative to .engine/, or a URL; {kind} is replaced)',
+      'to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas\' directory, relative to .engine/, or a URL)',
     ],
   };
 }

@@ -73,13 +73,19 @@ t.test('without the engine in node_modules: an absolute modeline and a note sayi
     io.err.join(''),
     [
       `note: modelines point at ${schemas}/{kind}.schema.json: the engine is not installed in this repo's node_modules, so that path works on this machine only`,
-      'note: to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path PATH (relative to .engine/, or a URL; {kind} is replaced)',
+      "note: to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas' directory, relative to .engine/, or a URL)",
       '',
     ].join('\n'),
   );
 });
 
-t.test('--schema-path is written as given, {kind} replaced', async (t) => {
+t.test('--schema-path: a directory of schemas, or a {kind} template', async (t) => {
+  const repo0 = scratchRepo(t);
+  const io0 = memoryIo({ cwd: repo0 });
+  t.equal(await main(['init', '--schema-path', 'https://example.com/engine/schemas/'], io0), 0);
+  t.equal(modelineOf(path.join(repo0, '.engine/pipeline.yaml')), 'https://example.com/engine/schemas/pipeline.schema.json');
+  t.equal(modelineOf(path.join(repo0, '.engine/policy.yaml')), 'https://example.com/engine/schemas/policy.schema.json');
+  t.equal(io0.err.join(''), 'note: modelines point at https://example.com/engine/schemas/{kind}.schema.json (from --schema-path)\n');
   const repo = scratchRepo(t);
   const io = memoryIo({ cwd: repo });
   t.equal(await main(['init', '--schema-path', '../tools/engine/schemas/{kind}.schema.json'], io), 0);

@@ -12,7 +12,7 @@ export const initCommand: Command = {
     repo: 'the repo to set up (default: the current directory)',
     force: 'rewrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
     'schema-path':
-      'the modelines\' $schema (relative to .engine/, or a URL; {kind} becomes pipeline or policy). Default: the engine in the repo\'s node_modules, else this engine\'s own schemas',
+      'where the modelines find the schemas: a directory (relative to .engine/, or a URL) or a template with {kind}. Default: the engine in the repo\'s node_modules, else this engine\'s own schemas',
   },
   allowPositionals: false,
   async run(args, io) {
