@@ -56,7 +56,7 @@ export function parseSource(text: string, file: string): ParsedSource {
     const { line, col } = position(e.pos[0]);
     diagnostics.push({ code: 'E_YAML', severity: 'error', message: yamlMessage(e.message, e.code), file, line, col });
   }
-  if (diagnostics.length === 0) diagnostics.push(...aliasProblems(doc, file, position));
+  if (diagnostics.length === 0) diagnostics.push(...aliasProblems(doc, file, position), ...complexKeys(doc, file, position));
   let data: unknown = null;
   if (diagnostics.length === 0) {
     try {
@@ -144,6 +144,23 @@ function aliasProblems(doc: Document.Parsed, file: string, position: (offset: nu
       out.push({ code: 'E_YAML', severity: 'error', message, file, ...position(node.range?.[0] ?? 0) });
     }
   });
+  return out;
+}
+
+/** A key that is a list or a map (`? [a, b]`): one E_YAML each, at the key. Pure. */
+function complexKeys(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) {
+      if (isCollection(node.key)) {
+        const message = 'a key must be a plain value such as a name, not a list or a map [COMPLEX_KEY]';
+        out.push({ code: 'E_YAML', severity: 'error', message, file, ...position((node.key as Node).range?.[0] ?? 0) });
+      }
+      stack.push(node.value);
+    } else if (isCollection(node)) stack.push(...node.items);
+  }
   return out;
 }
 

@@ -102,7 +102,7 @@ function aliasBomb(levels: number): string {
 function mutateText(r: Rand, text: string): string {
   const lines = text.split('\n');
   const at = Math.floor(r() * lines.length);
-  const op = Math.floor(r() * 17);
+  const op = Math.floor(r() * 20);
   switch (op) {
     case 0:
       return '';
@@ -141,6 +141,12 @@ function mutateText(r: Rand, text: string): string {
       return lines.join('\n');
     case 15:
       return `${text}\nrecursive: &r { self: *r }\n`;
+    case 16:
+      return `${text}\n? [a, b]\n: 1\n`;
+    case 17:
+      return `${text}\n__proto__: {polluted: 1}\nnull: 1\n`;
+    case 18:
+      return `${text}\ntagged: !!js/function "x"\nbin: !!binary "AAEC"\n`;
     default:
       return `${text}\nmerge:\n  <<: [${Array(50).fill('*anchor').join(', ')}]\n`;
   }

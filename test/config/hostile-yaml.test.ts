@@ -50,3 +50,17 @@ t.test('closing brackets inside a string do not hide deep nesting from the parse
   t.equal(code, 2);
   t.match(err, /^sneaky\.pipeline\.yaml:2:\d+: error E_YAML /);
 });
+
+t.test('a list as a key is a located E_YAML, with no warning from the parser', async (t) => {
+  t.same(await validate('key.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\n? [a, b]\n: 1\n'), {
+    code: 2,
+    err: 'key.policy.yaml:3:3: error E_YAML a key must be a plain value such as a name, not a list or a map [COMPLEX_KEY]\n',
+  });
+});
+
+t.test('a task whose scenario is a directory', async (t) => {
+  t.same(await validate('dir.task.yaml', 'apiVersion: engine/v1\nkind: Task\ngoal: x\nscenario: /\n'), {
+    code: 2,
+    err: 'dir.task.yaml:4:11: error E_FILE scenario file `/` is a directory, not a file (looked at /) (the path is relative to the task file)\n',
+  });
+});
