@@ -225,7 +225,8 @@ function resolve(doc: Document.Parsed, node: Node | null): Node | null {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  // As toJS turns keys into property names: a null key (`null:`, `~:`) becomes "".
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
   return typeof key === 'string' ? key : undefined;
 }
 

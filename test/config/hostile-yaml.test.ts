@@ -64,3 +64,9 @@ t.test('a task whose scenario is a directory', async (t) => {
     err: 'dir.task.yaml:4:11: error E_FILE scenario file `/` is a directory, not a file (looked at /) (the path is relative to the task file)\n',
   });
 });
+
+t.test('a null key is reported at its line', async (t) => {
+  const { code, err } = await validate('null.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\nnull: 3\n');
+  t.equal(code, 2);
+  t.match(err, /^null\.policy\.yaml:3:1: error E_UNKNOWN_KEY unknown key `` /);
+});
