@@ -107,7 +107,7 @@ t.test('init on an initialised repo reports what is there (exit 0); --force rewr
       `kept ${rel}/pipeline.yaml (kind: Pipeline, 9 steps)`,
       `kept ${rel}/policy.yaml (kind: Policy)`,
       'the existing files were kept; engine init --force rewrites them',
-      'next: engine validate .engine/pipeline.yaml .engine/policy.yaml && engine policy --explain',
+      `next: engine validate ${rel}/pipeline.yaml ${rel}/policy.yaml && engine policy --repo ${repo} --explain`,
       '',
     ].join('\n'),
   );

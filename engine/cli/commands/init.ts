@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, str } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,7 +24,9 @@ export const initCommand: Command = {
     if (result.diagnostics.length > 0) return EXIT.invalid;
     for (const line of result.done) io.stdout(`${line}\n`);
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
-    io.stdout('next: engine validate .engine/pipeline.yaml .engine/policy.yaml && engine policy --explain\n');
+    const dir = path.relative(io.cwd, path.resolve(io.cwd, str(args, 'repo') ?? '.', '.engine')) || '.engine';
+    const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
+    io.stdout(`next: engine validate ${dir}/pipeline.yaml ${dir}/policy.yaml && engine policy${repoFlag} --explain\n`);
     return EXIT.ok;
   },
 };
