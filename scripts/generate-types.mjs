@@ -39,6 +39,7 @@ for (const file of await listSchemas(schemasDir)) {
     bannerComment: banner,
     additionalProperties: false,
     strictIndexSignatures: false,
+    unreachableDefinitions: true,
     style: { singleQuote: true, printWidth: 110 },
   });
   const target = path.join(outDir, name);

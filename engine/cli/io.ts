@@ -9,20 +9,39 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** stderr is an interactive terminal (live progress allowed). */
   isTTY: boolean;
+  /** stdout is an interactive terminal (a summary is rendered for it, not printed as Markdown). */
+  stdoutIsTTY?: boolean;
   /** Colour allowed: a TTY and NO_COLOR unset. */
   color: boolean;
 }
 
-/** The process's own io. Impure: reads process state. */
+/**
+ * The process's own io. A reader that goes away (`engine demo --json | head`) is not an
+ * error: output to that stream stops quietly (EPIPE) and the command finishes with its own
+ * exit code. Impure: reads process state, listens for stream errors.
+ */
 export function processIo(): CliIo {
   const isTTY = Boolean(process.stderr.isTTY);
   return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: quietWriter(process.stdout),
+    stderr: quietWriter(process.stderr),
     cwd: process.cwd(),
     env: process.env,
     isTTY,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     color: isTTY && !process.env.NO_COLOR,
+  };
+}
+
+/** Writes to a stream until its reader has gone (EPIPE), then drops the text. Impure. */
+function quietWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let gone = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    gone = true;
+  });
+  return (text) => {
+    if (!gone && !stream.destroyed) stream.write(text);
   };
 }
 

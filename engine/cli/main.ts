@@ -7,6 +7,7 @@ import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { engineVersion } from '../version.js';
+import { closest } from '../util/closest.js';
 
 /**
  * The CLI kernel: argv → command → exit code. Expected failures are exit codes chosen by the
@@ -18,7 +19,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout(renderOverview());
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-V' || name === '-v' || name === 'version') {
     io.stdout(`${engineVersion}\n`);
     return EXIT.ok;
   }
@@ -42,7 +43,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await command.run(parsed as Parameters<Command['run']>[0], io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`engine ${command.name}: error E_USAGE ${(error as Error).message}\n`);
+      const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command) : (error as Error).message;
+      io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
       io.stderr(`usage: engine ${command.usage}\n`);
       return EXIT.invalid;
     }
@@ -72,6 +74,31 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
   }
   io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n${where}\n`);
   return EXIT.internal;
+}
+
+/**
+ * node:util parseArgs' errors in the engine's words: an unknown option with the nearest
+ * known one, an option missing its value, a stray argument. Pure.
+ */
+export function parseArgsMessage(error: Error & { code: string }, command: Command): string {
+  const names = Object.keys(command.options).map((k) => `--${k}`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /'(-{1,2}[^'\s]+)'/.exec(error.message)?.[1] ?? '';
+    const flag = given.split('=')[0]!;
+    const near = closest(flag, names);
+    const also = near ? ` (did you mean ${near}?)` : names.length ? ` (options: ${names.join(', ')})` : ' (this command takes no options)';
+    return `unknown option ${flag}${also}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /'(--[^'\s<]+)/.exec(error.message)?.[1]?.trim();
+    if (flag && command.options[flag.slice(2)]?.type === 'string') return `${flag} needs a value`;
+    if (flag) return `${flag} takes no value`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(error.message)?.[1];
+    return `unexpected argument ${arg !== undefined ? `"${arg}"` : ''}: this command takes only options`.replace('  ', ' ');
+  }
+  return error.message;
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
+import { plural } from '../util/plural.js';
 
 /**
  * Progress of a run on stderr from its timeline events: on a TTY one live line (phase,
@@ -36,7 +37,7 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           break;
         case 'plan.accepted':
           milestones = e.milestones.length;
-          line(`plan: ${milestones} milestones (${e.milestones.map((m) => m.id).join(', ')})`);
+          line(`plan: ${plural(milestones, 'milestone')} (${e.milestones.map((m) => m.id).join(', ')})`);
           break;
         case 'step.started':
           current = `${where(e)}${e.step} (${e.kind})${e.attempt && e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`;
@@ -54,13 +55,13 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           line(`${where(e)}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`);
           break;
         case 'verify.finished':
-          line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${e.commands.length} commands)`);
+          line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`);
           break;
         case 'review.skipped':
           line(`${where(e)}review skipped: ${e.review_skipped_reason}`);
           break;
         case 'checkpoint.created':
-          line(`${where(e)}checkpoint ${e.sha.slice(0, 10)} (${e.files} files, +${e.added} -${e.removed})`);
+          line(`${where(e)}checkpoint ${e.sha.slice(0, 10)} (${plural(e.files, 'file')}, +${e.added} -${e.removed})`);
           break;
         case 'checkpoint.skipped':
           line(`${where(e)}no checkpoint: ${e.reason}`);

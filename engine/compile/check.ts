@@ -14,12 +14,18 @@ export function pipelineRules(): Rule<EnginePipeline>[] {
   return [checkDuplicateSteps, checkWorkerNames, checkGuardNames, checkTargets, checkOutcomes, checkRetryBounds, checkGraph];
 }
 
-type Step = EnginePipeline['steps'][number];
+/** A step with every step type's keys, optional: the rules may look at any of them. */
+type AnyStep = EnginePipeline['steps'][number];
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type ValueOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+export type Step = Pick<AnyStep, 'id' | 'type'> & { [K in Exclude<KeysOf<AnyStep>, 'id' | 'type'>]?: ValueOf<AnyStep, K> };
+/** The steps of a pipeline as `Step`s. Pure. */
+export const stepsOf = (p: EnginePipeline): readonly Step[] => p.steps;
 type Ctx = RuleContext<EnginePipeline>;
 
 function checkDuplicateSteps(ctx: Ctx): void {
   const seen = new Set<string>();
-  ctx.data.steps.forEach((s, i) => {
+  stepsOf(ctx.data).forEach((s, i) => {
     if (seen.has(s.id)) ctx.report('E_DUPLICATE_STEP', ['steps', i, 'id'], `step id "${s.id}" is used twice`);
     seen.add(s.id);
   });
@@ -27,7 +33,7 @@ function checkDuplicateSteps(ctx: Ctx): void {
 
 function checkWorkerNames(ctx: Ctx): void {
   const names = Object.keys(ctx.data.workers);
-  ctx.data.steps.forEach((s, i) => {
+  stepsOf(ctx.data).forEach((s, i) => {
     if (s.type !== 'worker' || s.worker === undefined) return;
     if (!names.includes(s.worker)) {
       ctx.report('E_UNKNOWN_WORKER', ['steps', i, 'worker'], `step "${s.id}" names worker "${s.worker}", which is not declared under workers`, didYouMean(s.worker, names) ?? `declared: ${names.join(', ')}`);
@@ -41,14 +47,14 @@ function checkGuardNames(ctx: Ctx): void {
       ctx.report('E_UNKNOWN_GUARD', path, `unknown guard "${name}"`, didYouMean(name, GUARD_NAMES) ?? `guards: ${GUARD_NAMES.join(', ')}`);
     }
   };
-  ctx.data.steps.forEach((s, i) => {
+  stepsOf(ctx.data).forEach((s, i) => {
     check(s.when, ['steps', i, 'when']);
     s.branches?.forEach((b, j) => check(b.if, ['steps', i, 'branches', j, 'if']));
   });
 }
 
 function checkTargets(ctx: Ctx): void {
-  const ids = ctx.data.steps.map((s) => s.id);
+  const ids = stepsOf(ctx.data).map((s) => s.id);
   if (!ids.includes(ctx.data.start)) {
     ctx.report('E_UNKNOWN_STEP', ['start'], `start names step "${ctx.data.start}", which does not exist`, didYouMean(ctx.data.start, ids));
   }
@@ -60,7 +66,7 @@ function checkTargets(ctx: Ctx): void {
 }
 
 function checkOutcomes(ctx: Ctx): void {
-  ctx.data.steps.forEach((s, i) => {
+  stepsOf(ctx.data).forEach((s, i) => {
     if (s.type === 'decide') return;
     const outcomes = outcomesOf(s.type as StepType, s.phase as WorkerPhase | undefined);
     for (const key of Object.keys(s.on ?? {})) {
@@ -101,7 +107,7 @@ function checkRetryBounds(ctx: Ctx): void {
  * `attempts`, and an advance step's `more` (bounded by the number of milestones).
  */
 function checkGraph(ctx: Ctx): void {
-  const steps = ctx.data.steps;
+  const steps = stepsOf(ctx.data);
   const ids = new Set(steps.map((s) => s.id));
   if (!ids.has(ctx.data.start)) return;
   const edges = new Map<string, { to: string; bounded: boolean }[]>();
@@ -170,7 +176,7 @@ function collect(t: Target, bounded: boolean, onStep: (to: string, bounded: bool
 
 function writtenTargets(p: EnginePipeline): { target: Target; path: DocPath }[] {
   const out: { target: Target; path: DocPath }[] = [];
-  p.steps.forEach((s, i) => {
+  stepsOf(p).forEach((s, i) => {
     if (s.next !== undefined) out.push({ target: s.next, path: ['steps', i, 'next'] });
     for (const [k, t] of Object.entries(s.on ?? {})) out.push({ target: t, path: ['steps', i, 'on', k] });
     s.branches?.forEach((b, j) => out.push({ target: b.goto, path: ['steps', i, 'branches', j, 'goto'] }));

@@ -2,7 +2,7 @@ import type { EnginePipeline } from '../generated/pipeline.js';
 import { hashOf } from '../util/canonical-json.js';
 import type { CompiledPipeline, IrStep, IrTarget, StepType, Tier, WorkerPhase } from './ir.js';
 import { toIrTarget } from './targets.js';
-import { targetsOfStep } from './check.js';
+import { stepsOf, targetsOfStep } from './check.js';
 
 /** Phases whose workers may not change files unless the step says otherwise. */
 const READ_ONLY_PHASES: readonly WorkerPhase[] = ['explore', 'plan', 'review'];
@@ -12,7 +12,7 @@ const READ_ONLY_PHASES: readonly WorkerPhase[] = ['explore', 'plan', 'review'];
  * pipeline, however formatted, gives the same IR and hash.
  */
 export function compilePipeline(p: EnginePipeline): CompiledPipeline {
-  const steps: IrStep[] = p.steps.map((s) => {
+  const steps: IrStep[] = stepsOf(p).map((s) => {
     const transitions: Record<string, IrTarget> = {};
     for (const { outcome, target } of targetsOfStep(s)) {
       if (!outcome.startsWith('if:')) transitions[outcome] = toIrTarget(target);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
@@ -9,42 +9,116 @@ export interface InitOptions {
   repo: string;
   cwd: string;
   force: boolean;
+  /** `--schema-path`: the schemas' directory or a `{kind}` template (relative to `.engine/`, or a URL). */
+  schemaPath?: string;
 }
 
 export interface InitResult {
-  /** What was done, one line each (`created .engine/pipeline.yaml`). */
+  /** What was done or found, one line each (`created .engine/pipeline.yaml`). */
   done: string[];
+  /** Why the modeline points where it does, when that needs saying. */
+  notes: string[];
   diagnostics: { code: string; message: string }[];
 }
 
+/** The engine as a repo installs it: `<repo>/node_modules/@engine/engine`. */
+const INSTALLED = ['node_modules', '@engine', 'engine'];
+
 /**
  * Set up a repo for the engine: `.engine/pipeline.yaml` (the default pipeline) and
- * `.engine/policy.yaml` (a short override), each with a modeline pointing at the schema in
- * the engine package, and `.engine/` in `.git/info/exclude`. Never overwrites without
- * `force`. Impure: reads and writes the repo.
+ * `.engine/policy.yaml` (a short override), each with a modeline to the schema, and
+ * `.engine/.gitignore` ignoring the run store, so the config itself can be committed. An
+ * existing file is kept and reported (rewritten only with `force`). Impure: reads and
+ * writes the repo.
  */
 export async function initRepo(options: InitOptions): Promise<InitResult> {
   const repo = path.resolve(options.cwd, options.repo);
   if (!existsSync(repo) || !statSync(repo).isDirectory()) {
-    return { done: [], diagnostics: [{ code: 'E_FILE', message: `${options.repo} is not a directory` }] };
+    return { done: [], notes: [], diagnostics: [{ code: 'E_FILE', message: `${options.repo} is not a directory` }] };
   }
   const dir = path.join(repo, '.engine');
-  const targets = { pipeline: path.join(dir, 'pipeline.yaml'), policy: path.join(dir, 'policy.yaml') };
-  const existing = Object.values(targets).filter((f) => existsSync(f));
-  if (existing.length > 0 && !options.force) {
-    const names = existing.map((f) => path.relative(options.cwd, f)).join(', ');
-    return { done: [], diagnostics: [{ code: 'E_USAGE', message: `${names} already exists; pass --force to overwrite` }] };
-  }
-  const modeline = (name: string) => path.relative(dir, schemaFile(name)).split(path.sep).join('/');
-  const pipeline = withModeline(await readFile(path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'), 'utf8'), modeline('pipeline'));
-  const policy = renderPolicyOverride(modeline('policy'), await hasTestScript(repo));
+  const shown = (f: string) => path.relative(options.cwd, f) || f;
+  const { target, notes } = schemaTarget(repo, dir, options.schemaPath);
+  const contents = {
+    [path.join(dir, 'pipeline.yaml')]: async () => withModeline(await readFile(path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'), 'utf8'), target('pipeline')),
+    [path.join(dir, 'policy.yaml')]: async () => renderPolicyOverride(target('policy'), await hasTestScript(repo)),
+  };
   await mkdir(dir, { recursive: true });
-  await writeFile(targets.pipeline, pipeline);
-  await writeFile(targets.policy, policy);
-  const done = Object.values(targets).map((f) => `${existing.includes(f) ? 'overwrote' : 'created'} ${path.relative(options.cwd, f) || f}`);
+  const done: string[] = [];
+  let kept = 0;
+  for (const [file, render] of Object.entries(contents)) {
+    const exists = existsSync(file);
+    if (exists && !options.force) {
+      kept++;
+      done.push(`kept ${shown(file)} (${describeExisting(file)})`);
+      continue;
+    }
+    await writeFile(file, await render());
+    done.push(`${exists ? 'rewrote' : 'created'} ${shown(file)}`);
+  }
+  const ignore = path.join(dir, '.gitignore');
+  const ignoreChange = await ignoreRuns(ignore);
+  if (ignoreChange) done.push(`${ignoreChange} ${shown(ignore)} (ignores runs/; commit the rest of .engine/)`);
   const exclude = await excludeFile(repo);
-  if (exclude && (await addExclude(exclude))) done.push(`added .engine/ to ${path.relative(options.cwd, exclude)}`);
-  return { done, diagnostics: [] };
+  if (exclude && (await dropOldExclude(exclude))) done.push(`removed .engine/ from ${shown(exclude)} (the config in .engine/ is meant to be committed)`);
+  if (kept > 0) done.push(kept === 1 ? 'an existing file was kept; engine init --force rewrites it' : 'the existing files were kept; engine init --force rewrites them');
+  return { done, notes: kept === Object.keys(contents).length ? [] : notes, diagnostics: [] };
+}
+
+/**
+ * Where the modelines point, and a note when that is not portable. Order: `--schema-path`
+ * as given; the engine installed in the repo's own node_modules (relative, so it works on
+ * every clone after `npm install`); the engine package inside the repo (relative); else the
+ * engine's absolute path on this machine, with a note saying how to share it. Impure: checks
+ * the repo's node_modules.
+ */
+function schemaTarget(repo: string, dir: string, given: string | undefined): { target: (name: string) => string; notes: string[] } {
+  if (given !== undefined) {
+    // A template with {kind}, else the directory that holds the schemas.
+    const template = given.includes('{kind}') ? given : `${given.replace(/\/+$/, '')}/{kind}.schema.json`;
+    const target = (name: string) => template.replace(/\{kind\}/g, name);
+    return { target, notes: [`modelines point at ${template} (from --schema-path)`] };
+  }
+  const posix = (p: string) => p.split(path.sep).join('/');
+  const installed = path.join(repo, ...INSTALLED, 'schemas');
+  if (existsSync(path.join(installed, 'pipeline.schema.json'))) {
+    return { target: (name) => posix(path.relative(dir, path.join(installed, `${name}.schema.json`))), notes: [] };
+  }
+  const own = (name: string) => schemaFile(name);
+  const inside = !path.relative(repo, packageRoot).startsWith('..') && !path.isAbsolute(path.relative(repo, packageRoot));
+  if (inside) return { target: (name) => posix(path.relative(dir, own(name))), notes: [] };
+  return {
+    target: (name) => posix(own(name)),
+    notes: [
+      `modelines point at ${posix(own('{kind}'))}: the engine is not installed in this repo's node_modules, so that path works on this machine only`,
+      'to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas\' directory, relative to .engine/, or a URL)',
+    ],
+  };
+}
+
+/** `kind: Pipeline, 9 steps` style summary of an existing file. Impure: reads it. */
+function describeExisting(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const kind = /^kind:\s*(\S+)/m.exec(text)?.[1];
+    const steps = text.match(/^\s*- id:/gm)?.length ?? 0;
+    return [kind ? `kind: ${kind}` : 'no kind', steps ? `${steps} step${steps === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Make `.engine/.gitignore` ignore `runs/`: 'created', 'updated', or null when it already does. */
+async function ignoreRuns(file: string): Promise<string | null> {
+  const header = '# engine: the run store is local; pipeline.yaml, policy.yaml and templates/ are the team\'s config\n';
+  if (!existsSync(file)) {
+    await writeFile(file, `${header}runs/\n`);
+    return 'created';
+  }
+  const current = await readFile(file, 'utf8');
+  if (current.split(/\r?\n/).some((l) => ['runs', 'runs/', '/runs', '/runs/'].includes(l.trim()))) return null;
+  await appendFile(file, `${current === '' || current.endsWith('\n') ? '' : '\n'}runs/\n`);
+  return 'updated';
 }
 
 async function hasTestScript(repo: string): Promise<boolean> {
@@ -72,11 +146,19 @@ async function excludeFile(repo: string): Promise<string | null> {
   return path.join(gitDir, 'info', 'exclude');
 }
 
-/** Append `.engine/` unless already excluded; true when the file changed. */
-async function addExclude(file: string): Promise<boolean> {
-  const current = existsSync(file) ? await readFile(file, 'utf8') : '';
-  if (current.split(/\r?\n/).some((l) => ['.engine', '.engine/', '/.engine', '/.engine/'].includes(l.trim()))) return false;
-  await mkdir(path.dirname(file), { recursive: true });
-  await appendFile(file, `${current === '' || current.endsWith('\n') ? '' : '\n'}# engine: run store, worktrees and repo config\n.engine/\n`);
+/**
+ * Remove the `.engine/` line (and its comment) that earlier versions of `engine init` added
+ * to info/exclude, which hid the whole config from git; true when the file changed.
+ */
+async function dropOldExclude(file: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  const current = await readFile(file, 'utf8');
+  const lines = current.split('\n');
+  const kept = lines.filter((l, i) => {
+    if (l.trim() === '# engine: run store, worktrees and repo config') return false;
+    return !(['.engine/', '.engine'].includes(l.trim()) && lines[i - 1]?.trim() === '# engine: run store, worktrees and repo config');
+  });
+  if (kept.length === lines.length) return false;
+  await writeFile(file, kept.join('\n'));
   return true;
 }

@@ -1,4 +1,4 @@
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import type { DocPath } from './rule-context.js';
 
@@ -28,8 +28,25 @@ export interface ParsedSource {
  */
 export function parseSource(text: string, file: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number): Position => toPosition(text, lineCounter, offset);
+  const tooDeep = nestedTooDeep(text);
+  if (tooDeep !== null) {
+    // The parser recurses per level; refuse absurd nesting before it overflows the stack.
+    const message = `nested more than ${MAX_DEPTH} levels deep; a config file never needs this [NESTING]`;
+    const lineStart = text.lastIndexOf('\n', tooDeep - 1) + 1;
+    const at = { line: text.slice(0, lineStart).split('\n').length, col: [...text.slice(lineStart, tooDeep)].length + 1 };
+    const d: Diagnostic = { code: 'E_YAML', severity: 'error', message, file, ...at };
+    return failed(text, file, parseDocument(''), [d], () => at);
+  }
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    // Nesting the text scan above underestimated (closing brackets inside strings, say).
+    if (!(error instanceof RangeError)) throw error;
+    const d: Diagnostic = { code: 'E_YAML', severity: 'error', message: `nested too deep for the parser; a config file never needs this [NESTING]`, file, line: 1, col: 1 };
+    return failed(text, file, parseDocument(''), [d], () => ({ line: 1, col: 1 }));
+  }
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<number>();
   for (const e of doc.errors) {
@@ -39,7 +56,20 @@ export function parseSource(text: string, file: string): ParsedSource {
     const { line, col } = position(e.pos[0]);
     diagnostics.push({ code: 'E_YAML', severity: 'error', message: yamlMessage(e.message, e.code), file, line, col });
   }
-  const data = diagnostics.length > 0 ? null : (doc.toJS({ maxAliasCount: 1000 }) as unknown);
+  if (diagnostics.length === 0) diagnostics.push(...aliasProblems(doc, file, position), ...complexKeys(doc, file, position));
+  let data: unknown = null;
+  if (diagnostics.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    } catch (error) {
+      // An alias bomb: a few lines that expand to millions of nodes.
+      const at = firstAlias(doc) ?? 0;
+      const why = /alias count/i.test((error as Error).message)
+        ? `aliases expand this document beyond ${MAX_ALIAS_COUNT} nodes (an alias bomb?); write the values out or use fewer aliases [ALIAS_COUNT]`
+        : `cannot read the document: ${(error as Error).message} [YAML]`;
+      diagnostics.push({ code: 'E_YAML', severity: 'error', message: why, file, ...position(at) });
+    }
+  }
   const walk = (path: DocPath) => walkPath(doc, path);
   return {
     file,
@@ -65,6 +95,96 @@ export function parseSource(text: string, file: string): ParsedSource {
       return keyStart !== undefined ? position(keyStart) : this.locate(path);
     },
   };
+}
+
+/** Deeper than this is refused before parsing (the parser recurses once per level). */
+const MAX_DEPTH = 200;
+/** The yaml library's cap on alias expansion (its own default is 100). */
+const MAX_ALIAS_COUNT = 1000;
+
+function failed(text: string, file: string, doc: Document.Parsed, diagnostics: Diagnostic[], at: () => Position): ParsedSource {
+  return { file, text, doc, data: null, diagnostics, locate: at, locateKey: at };
+}
+
+/**
+ * The offset where flow brackets or block indentation first go more than MAX_DEPTH levels
+ * deep, or null. A cheap over-estimate on text (brackets inside strings count too), so it
+ * only ever refuses files far beyond anything a config needs. Pure.
+ */
+function nestedTooDeep(text: string): number | null {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) depth = Math.max(0, depth - 1);
+    else if (c === 0x0a) {
+      let indent = 0;
+      while (text.charCodeAt(i + 1 + indent) === 0x20) indent++;
+      // Two spaces per level is the tightest block nesting that still reads as YAML.
+      if (indent > MAX_DEPTH * 2) return i + 1 + indent;
+    }
+  }
+  return null;
+}
+
+/** An alias with no anchor before it: one E_YAML each, at the alias. Pure. */
+function aliasProblems(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  forEachNode(doc.contents as Node | null, (node) => {
+    if (!isAlias(node)) return;
+    let target: unknown;
+    try {
+      target = node.resolve(doc);
+    } catch {
+      target = undefined;
+    }
+    if (target === undefined) {
+      const message = `undefined alias \`*${node.source}\`: no anchor \`&${node.source}\` is set before it [UNDEFINED_ALIAS]`;
+      out.push({ code: 'E_YAML', severity: 'error', message, file, ...position(node.range?.[0] ?? 0) });
+    }
+  });
+  return out;
+}
+
+/** A key that is a list or a map (`? [a, b]`): one E_YAML each, at the key. Pure. */
+function complexKeys(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) {
+      if (isCollection(node.key)) {
+        const message = 'a key must be a plain value such as a name, not a list or a map [COMPLEX_KEY]';
+        out.push({ code: 'E_YAML', severity: 'error', message, file, ...position((node.key as Node).range?.[0] ?? 0) });
+      }
+      stack.push(node.value);
+    } else if (isCollection(node)) stack.push(...node.items);
+  }
+  return out;
+}
+
+function firstAlias(doc: Document.Parsed): number | undefined {
+  let at: number | undefined;
+  forEachNode(doc.contents as Node | null, (node) => {
+    if (at === undefined && isAlias(node)) at = node.range?.[0];
+  });
+  return at;
+}
+
+/** Visit every node (keys and values), without recursion. */
+function forEachNode(root: Node | null, visit: (node: Node) => void): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) {
+      stack.push(node.value, node.key);
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    visit(node as Node);
+    if (isCollection(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+  }
 }
 
 interface Walked {
@@ -105,7 +225,8 @@ function resolve(doc: Document.Parsed, node: Node | null): Node | null {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  // As toJS turns keys into property names: a null key (`null:`, `~:`) becomes "".
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
   return typeof key === 'string' ? key : undefined;
 }
 

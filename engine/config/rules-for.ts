@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kind } from './kinds.js';
 import type { Rule } from './rule-context.js';
@@ -18,9 +18,19 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
     case 'Task': {
       const scenario = (data as { scenario?: unknown } | null)?.scenario;
       const resolved = typeof scenario === 'string' ? path.resolve(path.dirname(file), scenario) : undefined;
-      return taskRules({ scenarioExists: resolved === undefined || existsSync(resolved), scenarioPath: resolved }) as Rule<never>[];
+      const found = resolved === undefined ? 'file' : kindOfPath(resolved);
+      return taskRules({ scenarioExists: found === 'file', scenarioIsDirectory: found === 'directory', scenarioPath: resolved }) as Rule<never>[];
     }
     default:
       return [];
+  }
+}
+
+/** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */
+function kindOfPath(p: string): 'file' | 'directory' | 'none' {
+  try {
+    return statSync(p).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'none';
   }
 }

@@ -2,7 +2,7 @@ import type { Diagnostic } from './diagnostics.js';
 import type { DocPath } from './rule-context.js';
 import { toPointer } from './rule-context.js';
 import { describeValue, displayPath, listOf, typeOf, valueAt } from './describe.js';
-import { didYouMean, keyHint } from './did-you-mean.js';
+import { didYouMean, habitHint, keyHint } from './did-you-mean.js';
 import type { Position } from './parse-source.js';
 
 /** The fields of an ajv error this module reads (ajv's ErrorObject, without importing ajv). */
@@ -87,13 +87,27 @@ function foldAlternatives(errors: readonly SchemaError[]): SchemaError[] {
     while (out.length > 0 && within(out.at(-1)!.instancePath, e.instancePath)) branch.unshift(out.pop()!);
     const mismatch = branch.filter((b) => b.instancePath === e.instancePath && b.keyword === 'type');
     const rest = branch.filter((b) => !mismatch.includes(b));
-    if (rest.length > 0) out.push(...rest);
+    const merged = enumOrPattern(rest, e.instancePath);
+    if (merged) out.push(merged);
+    else if (rest.length > 0) out.push(...rest);
     else if (mismatch.length > 0) {
       const types = [...new Set(mismatch.flatMap((m) => typesOf(m.params['type'])))];
       out.push({ ...e, keyword: 'type', params: { type: types } });
     } else out.push(e);
   }
   return out;
+}
+
+/**
+ * `anyOf: [{enum}, {pattern}]` (a built-in name or a path, as `use:` is) failing both ways is
+ * one problem: one error that names the values and what the pattern stands for. Pure.
+ */
+function enumOrPattern(rest: readonly SchemaError[], at: string): SchemaError | undefined {
+  if (rest.length !== 2 || rest.some((r) => r.instancePath !== at)) return undefined;
+  const en = rest.find((r) => r.keyword === 'enum');
+  const pattern = rest.find((r) => r.keyword === 'pattern');
+  if (!en || !pattern) return undefined;
+  return { ...en, keyword: 'enumOrPattern', params: { ...en.params, patternAt: parentOf(pattern.schemaPath), pattern: pattern.params['pattern'] } };
 }
 
 function toDiagnostic(e: SchemaError, schema: object, source: Located): Diagnostic {
@@ -108,9 +122,12 @@ function toDiagnostic(e: SchemaError, schema: object, source: Located): Diagnost
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(p['additionalProperty']);
-      const allowed = Object.keys(schemaAt(schema, parentOf(e.schemaPath))?.['properties'] ?? {}).filter((k) => k !== '$schema');
-      const inside = path.length ? ` in \`${where}\`` : '';
-      return make('E_UNKNOWN_KEY', [...path, key], `unknown key \`${key}\`${inside}`, keyHint(key, allowed), true);
+      // ajv's schemaPath is relative to a referenced definition, so the keys come from walking the data.
+      const at = schemaForData(schema, source.data, path) ?? schemaAt(schema, parentOf(e.schemaPath));
+      const allowed = Object.keys(at?.['properties'] ?? {}).filter((k) => k !== '$schema');
+      const stepType = path.at(-2) === 'steps' && value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['type'] : undefined;
+      const inside = path.length ? ` in \`${where}\`${typeof stepType === 'string' ? ` (a ${stepType} step)` : ''}` : '';
+      return make('E_UNKNOWN_KEY', [...path, key], `unknown key \`${key}\`${inside}`, habitHint(key, allowed, value) ?? keyHint(key, allowed), true);
     }
     case 'propertyNames/enum': {
       const key = String(e.propertyName);
@@ -126,6 +143,13 @@ function toDiagnostic(e: SchemaError, schema: object, source: Located): Diagnost
       const allowed = p['allowedValues'] as unknown[];
       const hint = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
       return make('E_SCHEMA', path, `\`${where}\` must be one of ${listOf(allowed)}, got ${describeValue(value)}`, hint);
+    }
+    case 'enumOrPattern': {
+      const allowed = p['allowedValues'] as unknown[];
+      const title = schemaAt(schema, String(p['patternAt']))?.['title'];
+      const other = typeof title === 'string' ? title : `a value matching ${JSON.stringify(p['pattern'])}`;
+      const hint = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
+      return make('E_SCHEMA', path, `\`${where}\` must be one of ${listOf(allowed)}, or ${other}, got ${describeValue(value)}`, hint);
     }
     case 'const':
       return make('E_SCHEMA', path, `\`${where}\` must be ${listOf([p['allowedValue']])}, got ${describeValue(value)}`);
@@ -151,6 +175,40 @@ function typesOf(t: unknown): string[] {
 
 function parentOf(schemaPath: string): string {
   return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
+}
+
+type SchemaNode = Record<string, unknown>;
+
+/**
+ * The schema that applies to the value at `path`: follows properties, additionalProperties,
+ * items and `$ref`s, and takes the `then` of each `if` the value meets on its `type` key (how
+ * steps are discriminated). Undefined when the walk leaves what it understands. Pure.
+ */
+function schemaForData(root: object, data: unknown, path: readonly (string | number)[]): Record<string, Record<string, unknown>> | undefined {
+  const deref = (node: unknown): SchemaNode | undefined => {
+    let n = node as SchemaNode | undefined;
+    for (let i = 0; i < 10 && n && typeof n['$ref'] === 'string'; i++) n = schemaAt(root, n['$ref'] as string) as SchemaNode | undefined;
+    return n && typeof n === 'object' ? n : undefined;
+  };
+  const narrow = (node: SchemaNode | undefined, value: unknown): SchemaNode | undefined => {
+    if (!node || !Array.isArray(node['allOf']) || value === null || typeof value !== 'object') return node;
+    const type = (value as Record<string, unknown>)['type'];
+    for (const part of node['allOf'] as SchemaNode[]) {
+      const want = ((part['if'] as SchemaNode | undefined)?.['properties'] as Record<string, SchemaNode> | undefined)?.['type']?.['const'];
+      if (want !== undefined && want === type) return deref(part['then']) ?? node;
+    }
+    return node;
+  };
+  let node = narrow(deref(root), data);
+  let value = data;
+  for (const seg of path) {
+    if (!node) return undefined;
+    const props = node['properties'] as Record<string, unknown> | undefined;
+    const next = typeof seg === 'number' ? node['items'] : (props?.[seg] ?? (typeof node['additionalProperties'] === 'object' ? node['additionalProperties'] : undefined));
+    value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[seg] : undefined;
+    node = narrow(deref(next), value);
+  }
+  return node as Record<string, Record<string, unknown>> | undefined;
 }
 
 /** Resolve a `#/a/b` schema path inside the root schema. */

@@ -4,6 +4,8 @@ import type { Rule, RuleContext } from './rule-context.js';
 /** Facts from disk the task rules need, gathered by the caller. */
 export interface TaskFacts {
   scenarioExists: boolean;
+  /** The scenario path names a directory. */
+  scenarioIsDirectory?: boolean;
   /** The scenario path resolved against the task file's directory. */
   scenarioPath?: string;
 }
@@ -15,7 +17,8 @@ export function taskRules(facts: TaskFacts): Rule<EngineTask>[] {
 
 function checkScenarioExists(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {
   if (ctx.data.scenario === undefined || facts.scenarioExists) return;
-  ctx.report('E_FILE', ['scenario'], `scenario file \`${ctx.data.scenario}\` not found (looked at ${facts.scenarioPath ?? ctx.data.scenario})`, 'the path is relative to the task file');
+  const what = facts.scenarioIsDirectory ? 'is a directory, not a file' : 'not found';
+  ctx.report('E_FILE', ['scenario'], `scenario file \`${ctx.data.scenario}\` ${what} (looked at ${facts.scenarioPath ?? ctx.data.scenario})`, 'the path is relative to the task file');
 }
 
 /** allowed_roots and owns are repo-relative: an absolute path or one leaving the repo never matches. */

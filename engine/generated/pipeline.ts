@@ -1,11 +1,17 @@
 /* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
 
 /**
- * One step of the pipeline.
+ * One step of the pipeline; its `type` decides which other keys it takes.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "step".
  */
-export type Step = Step1 & Step1;
+export type Step = WorkerStep | VerifyStep | CommandStep | CheckpointStep | AdvanceStep | DecideStep;
 /**
- * Where to go for every outcome not named in `on`.
+ * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "target".
  */
 export type Target =
   | string
@@ -61,7 +67,18 @@ export type Target1 =
       exhausted?: Target1;
     };
 /**
- * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ * A guard name; the compiler checks it (E_UNKNOWN_GUARD).
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "guard".
+ */
+export type Guard = string;
+/**
+ * A guard name: when it is false the step is skipped and `next` is followed.
+ */
+export type Guard1 = string;
+/**
+ * Where to go for every outcome not named in `on`.
  */
 export type Target2 =
   | string
@@ -88,6 +105,10 @@ export type Target2 =
       attempts?: number | string;
       exhausted?: Target1;
     };
+/**
+ * A guard name: when it is false the step is skipped and `next` is followed.
+ */
+export type Guard2 = string;
 /**
  * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
  */
@@ -117,9 +138,137 @@ export type Target3 =
       exhausted?: Target1;
     };
 /**
+ * A guard name: when it is false the step is skipped and `next` is followed.
+ */
+export type Guard3 = string;
+/**
  * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
  */
 export type Target4 =
+  | string
+  | {
+      /**
+       * Id of the next step.
+       */
+      goto?: string;
+      /**
+       * End the run with this stop reason.
+       */
+      stop?:
+        | 'completed'
+        | 'framework_fix_needed'
+        | 'governance_violation'
+        | 'verification_failed'
+        | 'review_rejected'
+        | 'parse_failed'
+        | 'worker_failed'
+        | 'budget_exhausted';
+      /**
+       * Bound of a retry edge: the step that owns this transition may run at most this many times per milestone; then `exhausted` is taken. A number or a policy key path (e.g. verification.max_attempts).
+       */
+      attempts?: number | string;
+      exhausted?: Target1;
+    };
+/**
+ * A guard name: when it is false the step is skipped and `next` is followed.
+ */
+export type Guard4 = string;
+/**
+ * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ */
+export type Target5 =
+  | string
+  | {
+      /**
+       * Id of the next step.
+       */
+      goto?: string;
+      /**
+       * End the run with this stop reason.
+       */
+      stop?:
+        | 'completed'
+        | 'framework_fix_needed'
+        | 'governance_violation'
+        | 'verification_failed'
+        | 'review_rejected'
+        | 'parse_failed'
+        | 'worker_failed'
+        | 'budget_exhausted';
+      /**
+       * Bound of a retry edge: the step that owns this transition may run at most this many times per milestone; then `exhausted` is taken. A number or a policy key path (e.g. verification.max_attempts).
+       */
+      attempts?: number | string;
+      exhausted?: Target1;
+    };
+/**
+ * A guard name: when it is false the step is skipped and `next` is followed.
+ */
+export type Guard5 = string;
+/**
+ * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ */
+export type Target6 =
+  | string
+  | {
+      /**
+       * Id of the next step.
+       */
+      goto?: string;
+      /**
+       * End the run with this stop reason.
+       */
+      stop?:
+        | 'completed'
+        | 'framework_fix_needed'
+        | 'governance_violation'
+        | 'verification_failed'
+        | 'review_rejected'
+        | 'parse_failed'
+        | 'worker_failed'
+        | 'budget_exhausted';
+      /**
+       * Bound of a retry edge: the step that owns this transition may run at most this many times per milestone; then `exhausted` is taken. A number or a policy key path (e.g. verification.max_attempts).
+       */
+      attempts?: number | string;
+      exhausted?: Target1;
+    };
+/**
+ * The guard to test.
+ */
+export type Guard6 = string;
+/**
+ * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ */
+export type Target7 =
+  | string
+  | {
+      /**
+       * Id of the next step.
+       */
+      goto?: string;
+      /**
+       * End the run with this stop reason.
+       */
+      stop?:
+        | 'completed'
+        | 'framework_fix_needed'
+        | 'governance_violation'
+        | 'verification_failed'
+        | 'review_rejected'
+        | 'parse_failed'
+        | 'worker_failed'
+        | 'budget_exhausted';
+      /**
+       * Bound of a retry edge: the step that owns this transition may run at most this many times per milestone; then `exhausted` is taken. A number or a policy key path (e.g. verification.max_attempts).
+       */
+      attempts?: number | string;
+      exhausted?: Target1;
+    };
+/**
+ * Where a transition goes: a step id, or an object that goes to a step (optionally with an attempt bound) or stops the run.
+ */
+export type Target8 =
   | string
   | {
       /**
@@ -188,6 +337,9 @@ export interface EnginePipeline {
 }
 /**
  * One worker: a plugin (codex, claude, command, replay, or a path to a module) and its settings.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "worker".
  */
 export interface WorkerSpec {
   /**
@@ -253,31 +405,34 @@ export interface WorkerSpec {
    */
   options?: {};
 }
-export interface Step1 {
+/**
+ * A worker step: call a worker in a phase.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "workerStep".
+ */
+export interface WorkerStep {
   /**
    * Unique id; shown in the timeline and in worker prompt headers (engine-step).
    */
   id: string;
   /**
-   * worker: call a worker in a phase; verify: run a verification tier; command: run a shell command; checkpoint: commit the milestone; advance: move to the next milestone (outcomes more|done); decide: branch on guards.
+   * worker: call a worker in a phase.
    */
-  type: 'worker' | 'verify' | 'command' | 'checkpoint' | 'advance' | 'decide';
+  type: 'worker';
   /**
    * What the step is for.
    */
   description?: string;
+  when?: Guard1;
   /**
-   * A guard name: when it is false the step is skipped and `next` is followed.
+   * The worker's name from `workers` (e.g. planner, implementer, reviewer).
    */
-  when?: string;
-  /**
-   * worker step: the worker's name from `workers`.
-   */
-  worker?: string;
+  worker: string;
   /**
    * worker step: the phase, which selects the prompt template and the markers schema.
    */
-  phase?: 'explore' | 'plan' | 'implement' | 'review';
+  phase: 'explore' | 'plan' | 'implement' | 'review';
   /**
    * worker step: prompt template name in templates/prompts/ (default: the phase).
    */
@@ -286,34 +441,163 @@ export interface Step1 {
    * worker step: the worker may not change any file (default true for explore, plan and review).
    */
   read_only?: boolean;
+  next?: Target2;
+  /**
+   * Where to go for each outcome: implement: done|blocked|no_changes_needed|framework_fix_needed; review: approve|request_changes|reject; explore and plan: ok.
+   */
+  on?: {
+    [k: string]: Target;
+  };
+}
+/**
+ * A verify step: run a verification tier of the policy.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "verifyStep".
+ */
+export interface VerifyStep {
+  /**
+   * Unique id; shown in the timeline and in worker prompt headers (engine-step).
+   */
+  id: string;
+  /**
+   * verify: run a verification tier of the policy.
+   */
+  type: 'verify';
+  /**
+   * What the step is for.
+   */
+  description?: string;
+  when?: Guard2;
   /**
    * verify step: the tier to run; auto selects tier0 or tier0_fast by the policy's guardrails.
    */
-  tier?: 'tier0' | 'tier0_fast' | 'tier1' | 'tier2' | 'auto';
+  tier: 'tier0' | 'tier0_fast' | 'tier1' | 'tier2' | 'auto';
+  next?: Target3;
+  /**
+   * Where to go for each outcome: pass|fail.
+   */
+  on?: {
+    [k: string]: Target;
+  };
+}
+/**
+ * A command step: run a shell command in the run's workspace.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "commandStep".
+ */
+export interface CommandStep {
+  /**
+   * Unique id; shown in the timeline and in worker prompt headers (engine-step).
+   */
+  id: string;
+  /**
+   * command: run a shell command in the run's workspace.
+   */
+  type: 'command';
+  /**
+   * What the step is for.
+   */
+  description?: string;
+  when?: Guard3;
   /**
    * command step: a shell command run in the run's worktree; exit 0 is pass.
    */
-  run?: string;
+  run: string;
   /**
    * command step: limit in seconds (default 600).
    */
   timeout_s?: number;
-  next?: Target;
+  next?: Target4;
   /**
-   * Where to go for each outcome of the step (worker implement: done|blocked|no_changes_needed|framework_fix_needed; worker review: approve|request_changes|reject; other worker phases: ok; verify and command: pass|fail; checkpoint: ok; advance: more|done).
+   * Where to go for each outcome: pass (exit 0)|fail.
    */
   on?: {
-    [k: string]: Target2;
+    [k: string]: Target;
   };
+}
+/**
+ * A checkpoint step: commit the milestone's change on the run's branch.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "checkpointStep".
+ */
+export interface CheckpointStep {
+  /**
+   * Unique id; shown in the timeline and in worker prompt headers (engine-step).
+   */
+  id: string;
+  /**
+   * checkpoint: commit the milestone's change on the run's branch.
+   */
+  type: 'checkpoint';
+  /**
+   * What the step is for.
+   */
+  description?: string;
+  when?: Guard4;
+  next?: Target5;
+  /**
+   * Where to go for each outcome: ok.
+   */
+  on?: {
+    [k: string]: Target;
+  };
+}
+/**
+ * A advance step: move to the next milestone.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "advanceStep".
+ */
+export interface AdvanceStep {
+  /**
+   * Unique id; shown in the timeline and in worker prompt headers (engine-step).
+   */
+  id: string;
+  /**
+   * advance: move to the next milestone.
+   */
+  type: 'advance';
+  /**
+   * What the step is for.
+   */
+  description?: string;
+  when?: Guard5;
+  next?: Target6;
+  /**
+   * Where to go for each outcome: more (a milestone is open)|done (none left).
+   */
+  on?: {
+    [k: string]: Target;
+  };
+}
+/**
+ * A decide step: branch on guards.
+ *
+ * This interface was referenced by `EnginePipeline`'s JSON-Schema
+ * via the `definition` "decideStep".
+ */
+export interface DecideStep {
+  /**
+   * Unique id; shown in the timeline and in worker prompt headers (engine-step).
+   */
+  id: string;
+  /**
+   * decide: take the first branch whose guard holds, else `else`.
+   */
+  type: 'decide';
+  /**
+   * What the step is for.
+   */
+  description?: string;
   /**
    * decide step: the first branch whose guard holds is taken.
    */
-  branches?: {
-    /**
-     * A guard name.
-     */
-    if: string;
-    goto: Target3;
+  branches: {
+    if: Guard6;
+    goto: Target7;
   }[];
-  else?: Target4;
+  else: Target8;
 }

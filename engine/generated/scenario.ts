@@ -8,6 +8,13 @@ export type ScenarioPhase = 'explore' | 'plan' | 'implement' | 'review' | 'repai
  * Match repair prompts for this phase (engine-repair-of); omitted = any.
  */
 export type ScenarioPhase1 = 'explore' | 'plan' | 'implement' | 'review' | 'repair' | 'probe';
+/**
+ * A phase of the worker protocol (the engine-phase header).
+ *
+ * This interface was referenced by `EngineScenario`'s JSON-Schema
+ * via the `definition` "phase".
+ */
+export type ScenarioPhase2 = 'explore' | 'plan' | 'implement' | 'review' | 'repair' | 'probe';
 
 /**
  * A script for the engine's scripted model server (engine stub-model): the replies it serves to the real claude and codex CLIs, chosen by the engine headers of each prompt. See docs/scenarios.md.
@@ -42,6 +49,9 @@ export interface EngineScenario {
 }
 /**
  * The turns served to one kind of prompt, selected by its engine headers.
+ *
+ * This interface was referenced by `EngineScenario`'s JSON-Schema
+ * via the `definition` "reply".
  */
 export interface ScenarioReply {
   /**
@@ -71,6 +81,9 @@ export interface ScenarioReply {
 }
 /**
  * One model turn: text, tool calls (with optional text before them), or an API error (error excludes the others).
+ *
+ * This interface was referenced by `EngineScenario`'s JSON-Schema
+ * via the `definition` "turn".
  */
 export interface ScenarioTurn {
   /**
@@ -99,6 +112,9 @@ export interface ScenarioTurn {
 }
 /**
  * One tool call: exactly one of write, edit or run.
+ *
+ * This interface was referenced by `EngineScenario`'s JSON-Schema
+ * via the `definition` "action".
  */
 export interface ScenarioAction {
   /**

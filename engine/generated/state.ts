@@ -262,6 +262,9 @@ export interface RunState {
 }
 /**
  * The run's KPIs, computed from the timeline.
+ *
+ * This interface was referenced by `RunState`'s JSON-Schema
+ * via the `definition` "kpis".
  */
 export interface Kpis {
   /**
@@ -350,6 +353,9 @@ export interface Kpis {
 }
 /**
  * A distribution.
+ *
+ * This interface was referenced by `RunState`'s JSON-Schema
+ * via the `definition` "stat".
  */
 export interface Stat {
   /**

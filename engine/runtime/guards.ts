@@ -3,6 +3,7 @@ import { firedRiskTriggers } from './select-tier.js';
 import type { RunContext } from './context.js';
 import type { GuardName } from './guard-names.js';
 import type { RunPolicy } from './types.js';
+import { plural } from '../util/plural.js';
 
 export interface GuardEnv {
   policy: RunPolicy;
@@ -36,9 +37,9 @@ export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): Guar
       return { ok: env.taskKind === 'greenfield', reason: `explore.mode is auto and the task is ${env.taskKind}` };
     }
     case 'has_changes':
-      return { ok: (ctx.changes?.files ?? 0) > 0, reason: `${ctx.changes?.files ?? 0} files changed` };
+      return { ok: (ctx.changes?.files ?? 0) > 0, reason: `${plural(ctx.changes?.files ?? 0, 'file')} changed` };
     case 'no_changes':
-      return { ok: (ctx.changes?.files ?? 0) === 0, reason: `${ctx.changes?.files ?? 0} files changed` };
+      return { ok: (ctx.changes?.files ?? 0) === 0, reason: `${plural(ctx.changes?.files ?? 0, 'file')} changed` };
     case 'auto_approve':
       return explainAutoApprove(ctx, env.policy);
   }
@@ -57,7 +58,7 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (!ctx.verify?.pass) return no('verification is not green');
   const c = ctx.changes;
   if (!c) return no('the change is unknown');
-  if (c.files > a.max_files) return no(`${c.files} files changed (max ${a.max_files})`);
+  if (c.files > a.max_files) return no(`${plural(c.files, 'file')} changed (max ${a.max_files})`);
   if (c.loc > a.max_loc) return no(`${c.loc} lines changed (max ${a.max_loc})`);
   const [fired] = firedRiskTriggers(c.paths, policy);
   if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
@@ -68,5 +69,5 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (config) return no(`configuration changed: ${config}`);
   const removedTest = (c.deleted_paths ?? []).find((p) => picomatch(TEST_FILES, { dot: true })(p));
   if (removedTest) return no(`test file removed: ${removedTest}`);
-  return { ok: true, reason: `verification green, ${c.files} files and ${c.loc} lines (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
+  return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
 }

@@ -10,7 +10,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
   const lines = [
     `# Run ${state.run_id}`,
     '',
-    `- status: **${state.status}**${state.stop_reason ? ` (${state.stop_reason})` : ''}`,
+    `- status: **${state.status}**${state.stop_reason && state.stop_reason !== state.status ? ` (${state.stop_reason})` : ''}`,
     `- goal: ${oneLine(state.task.goal)}`,
     `- pipeline: ${state.pipeline.name} (${state.pipeline.path}, ${state.pipeline.hash.slice(0, 19)})`,
     `- branch: \`${state.branch}\` in \`${state.workspace}\``,
@@ -85,7 +85,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
     `- trigger: ${state.stop_detail ?? 'unknown'}`,
-    `- at step: ${state.position.step ?? '-'} (milestone ${state.position.milestone ?? '-'}, attempt ${state.position.attempt ?? '-'})`,
+    atStep(state.position),
     ...(lastCall && lastCall.type === 'worker.finished' ? [`- last worker call: ${lastCall.call} (${lastCall.outcome}${lastCall.error ? `: ${oneLine(lastCall.error)}` : ''})`] : []),
     ...(lastVerify && lastVerify.type === 'verify.finished' ? [`- last verification: ${lastVerify.tier} ${lastVerify.pass ? 'passed' : 'failed'}, log ${lastVerify.log}`] : []),
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
@@ -104,6 +104,13 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     '```',
     '',
   ].join('\n');
+}
+
+/** Where the run stood, saying only what is known (no `-` placeholders). Pure. */
+export function atStep(p: { step?: string | null; milestone?: number | null; attempt?: number | null }): string {
+  if (!p.step) return '- at step: none (the run stopped before its first step)';
+  const within = [p.milestone ? `milestone ${p.milestone}` : null, p.attempt ? `attempt ${p.attempt}` : null].filter(Boolean).join(', ');
+  return `- at step: ${p.step}${within ? ` (${within})` : ''}`;
 }
 
 /** The doctor command for a run's pipeline and repo. Pure. */

@@ -53,3 +53,38 @@ t.test('errors: exit 2, diagnostics on stderr (or in the JSON document)', async 
   t.equal(doc.policy, null);
   t.same(doc.diagnostics.map((d) => d.code), ['E_FILE']);
 });
+
+t.test('the user layer: defaults < ${XDG_CONFIG_HOME:-~/.config}/engine/policy.yaml < repo < --policy < --set', async (t) => {
+  const cwd = t.testdir({
+    repo: repoFiles,
+    home: { '.config': { engine: { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: 90\n  review_rounds: 5\nexplore:\n  mode: off\n' } } },
+    xdg: { engine: { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  parse_retries: 4\n' } },
+    'a.yaml': 'apiVersion: engine/v1\nkind: Policy\nexplore: {mode: on}\n',
+  });
+  const home = `${cwd}/home`;
+  const io = memoryIo({ cwd, env: { HOME: home } });
+  t.equal(await main(['policy', '--repo', 'repo', '--policy', 'a.yaml', '--set', 'budgets.review_rounds=3', '--explain'], io), 0);
+  const line = (key: string) => io.out.join('').split('\n').find((l) => l.startsWith(`${key} `))?.replace(/ +#/, ' #');
+  t.equal(line('budgets.max_ticks'), 'budgets.max_ticks = 40 # repo/.engine/policy.yaml:4:14', 'the repo beats the user');
+  t.equal(line('budgets.review_rounds'), 'budgets.review_rounds = 3 # --set budgets.review_rounds=3', '--set beats the user');
+  t.equal(line('explore.mode'), 'explore.mode = "on" # a.yaml:3:17', '--policy beats the user');
+  t.match(line('budgets.parse_retries'), /^budgets\.parse_retries = 1 # .*policies\/default\.policy\.yaml:\d+:\d+$/, 'XDG_CONFIG_HOME unset: the xdg file is not read');
+  const solo = memoryIo({ cwd, env: { HOME: home } });
+  t.equal(await main(['policy', '--explain'], solo), 0);
+  t.match(solo.out.join(''), new RegExp(`^budgets\\.review_rounds = 5 +# ${home}/\\.config/engine/policy\\.yaml:5:18$`, 'm'), 'the user beats the defaults');
+  const plain = memoryIo({ cwd, env: { HOME: home } });
+  t.equal(await main(['policy'], plain), 0);
+  t.match(plain.out.join(''), `# layers: built-in defaults < ${home}/.config/engine/policy.yaml (user)\n`);
+
+  const xdg = memoryIo({ cwd, env: { HOME: home, XDG_CONFIG_HOME: `${cwd}/xdg` } });
+  t.equal(await main(['policy', '--json'], xdg), 0);
+  const doc = JSON.parse(xdg.out.join('')) as { policy: { budgets: { parse_retries: number; max_ticks: number } }; layers: { source: string; file?: string }[] };
+  t.same(doc.layers, [{ source: 'default', file: doc.layers[0]!.file }, { source: 'user', file: `${cwd}/xdg/engine/policy.yaml` }]);
+  t.equal(doc.policy.budgets.parse_retries, 4, 'XDG_CONFIG_HOME replaces ~/.config');
+  t.equal(doc.policy.budgets.max_ticks, 200, 'and ~/.config is then not read');
+
+  const bad = memoryIo({ cwd, env: { XDG_CONFIG_HOME: `${cwd}/home/.config` } });
+  await import('node:fs').then((fs) => fs.writeFileSync(`${home}/.config/engine/policy.yaml`, 'apiVersion: engine/v1\nkind: Policy\nbudgets: {max_tick: 3}\n'));
+  t.equal(await main(['policy'], bad), 2);
+  t.equal(bad.err.join(''), `${home}/.config/engine/policy.yaml:3:11: error E_UNKNOWN_KEY unknown key \`max_tick\` in \`budgets\` (did you mean \`max_ticks\`?)\n`, 'a bad user layer is reported where it is');
+});

@@ -13,6 +13,7 @@ const cases: Record<string, string[]> = {
   'kind-not-a-map.yaml': ['E_KIND@1:1'],
   'kind-unknown.yaml': ['E_KIND@2:7'],
   'pipeline-anchor-alias.pipeline.yaml': ['E_UNKNOWN_KEY@6:5'],
+  'pipeline-actions-habits.pipeline.yaml': ['E_UNKNOWN_KEY@6:5', 'E_SCHEMA@8:10', 'E_UNKNOWN_KEY@12:5', 'E_UNKNOWN_KEY@14:5', 'E_UNKNOWN_KEY@17:5', 'E_UNKNOWN_KEY@18:5', 'E_UNKNOWN_KEY@19:5', 'E_UNKNOWN_KEY@24:5', 'E_UNKNOWN_KEY@29:5'],
   'pipeline-bad-worker-name.pipeline.yaml': ['E_SCHEMA@4:3', 'E_SCHEMA@5:10', 'E_SCHEMA@7:8'],
   'pipeline-missing-required.pipeline.yaml': ['E_SCHEMA@1:1', 'E_SCHEMA@1:1', 'E_SCHEMA@1:1'],
   'pipeline-step-errors.pipeline.yaml': ['E_UNKNOWN_KEY@6:5', 'E_SCHEMA@12:12', 'E_SCHEMA@14:9', 'E_UNKNOWN_KEY@18:7', 'E_SCHEMA@19:13'],

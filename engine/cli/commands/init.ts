@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, str } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -5,21 +6,27 @@ import { EXIT } from '../exit-codes.js';
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
   name: 'init',
-  summary: 'Write .engine/pipeline.yaml and .engine/policy.yaml into a repo',
-  usage: 'init [--repo DIR] [--force]',
-  options: { repo: { type: 'string' }, force: { type: 'boolean' } },
+  summary: 'Write .engine/pipeline.yaml, .engine/policy.yaml and .engine/.gitignore into a repo',
+  usage: 'init [--repo DIR] [--force] [--schema-path PATH]',
+  options: { repo: { type: 'string' }, force: { type: 'boolean' }, 'schema-path': { type: 'string' } },
   optionHelp: {
     repo: 'the repo to set up (default: the current directory)',
-    force: 'overwrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
+    force: 'rewrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
+    'schema-path':
+      'where the modelines find the schemas: a directory (relative to .engine/, or a URL) or a template with {kind}. Default: the engine in the repo\'s node_modules, else this engine\'s own schemas',
   },
   allowPositionals: false,
   async run(args, io) {
     const { initRepo } = await import('../../config/init-repo.js');
-    const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force') });
+    const schemaPath = str(args, 'schema-path');
+    const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
     for (const d of result.diagnostics) io.stderr(`engine init: error ${d.code} ${d.message}\n`);
     if (result.diagnostics.length > 0) return EXIT.invalid;
     for (const line of result.done) io.stdout(`${line}\n`);
-    io.stdout('next: engine validate .engine/pipeline.yaml .engine/policy.yaml && engine policy --explain\n');
+    for (const note of result.notes) io.stderr(`note: ${note}\n`);
+    const dir = path.relative(io.cwd, path.resolve(io.cwd, str(args, 'repo') ?? '.', '.engine')) || '.engine';
+    const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
+    io.stdout(`next: engine validate ${dir}/pipeline.yaml ${dir}/policy.yaml && engine policy${repoFlag} --explain\n`);
     return EXIT.ok;
   },
 };

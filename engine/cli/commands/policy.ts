@@ -7,7 +7,7 @@ import { printDiagnostics, printJson } from './validate.js';
 /** `engine policy`: the effective policy after layering, optionally with where each value came from. */
 export const policyCommand: Command = {
   name: 'policy',
-  summary: 'Print the effective policy (defaults < repo < --policy < --set)',
+  summary: 'Print the effective policy (defaults < ~/.config/engine < repo < --policy < --set)',
   usage: 'policy [--repo DIR] [--policy FILE]... [--set KEY=VALUE]... [--explain] [--json]',
   options: {
     repo: { type: 'string' },
@@ -30,7 +30,7 @@ export const policyCommand: Command = {
       import('../../config/policy/explain-policy.js'),
     ]);
     const repo = str(args, 'repo') ?? '.';
-    const result = await resolvePolicy({ repo, files: list(args, 'policy'), sets: list(args, 'set'), cwd: io.cwd });
+    const result = await resolvePolicy({ repo, files: list(args, 'policy'), sets: list(args, 'set'), cwd: io.cwd, env: io.env });
     const ok = result.policy !== null;
     if (flag(args, 'json')) {
       const provenance = Object.fromEntries(result.provenance);
@@ -45,7 +45,7 @@ export const policyCommand: Command = {
       return EXIT.ok;
     }
     const { stringify } = await import('yaml');
-    const layers = result.layers.map((l) => (l.source === 'default' ? 'built-in defaults' : l.file ? path.normalize(l.file) : l.source));
+    const layers = result.layers.map((l) => (l.source === 'default' ? 'built-in defaults' : l.source === 'user' ? `${l.file} (user)` : l.file ? path.normalize(l.file) : l.source));
     io.stdout(`# effective policy ${result.hash}\n# layers: ${[...new Set(layers)].join(' < ')}\n${stringify(policy, { lineWidth: 0 })}`);
     return EXIT.ok;
   },

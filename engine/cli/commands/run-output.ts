@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../../config/diagnostics.js';
 import { engineVersion, schemaVersion } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
+import { markdownForTerminal } from '../render-terminal.js';
 import type { RunOutcome } from '../../runtime/finish-run.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +34,8 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
     finished(outcome: RunOutcome): number {
       progress?.stop();
       if (!json) {
-        io.stdout(readFileSync(path.join(outcome.runDir, 'summary.md'), 'utf8'));
+        const summary = readFileSync(path.join(outcome.runDir, 'summary.md'), 'utf8');
+        io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
       return outcome.exitCode;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, int, list, str, UsageError } from '../command.js';
 
@@ -5,7 +6,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Run a pipeline against a repo: explore, plan, implement, verify, review, checkpoint.',
   usage:
-    'run <pipeline.yaml> [--repo DIR] (--task FILE | --goal TEXT) [--policy FILE]... [--set KEY=VALUE]... [--store DIR] [--workspaces DIR] [--run-id ID] [--seed N] [--scenario FILE] [--max-ticks N] [--time MINUTES] [--json] [--no-progress]',
+    'run [<pipeline.yaml>] [--repo DIR] (--task FILE | --goal TEXT) [--policy FILE]... [--set KEY=VALUE]... [--store DIR] [--workspaces DIR] [--run-id ID] [--seed N] [--scenario FILE] [--max-ticks N] [--time MINUTES] [--json] [--no-progress]',
   allowPositionals: true,
   options: {
     repo: { type: 'string' },
@@ -40,9 +41,11 @@ export const runCommand: Command = {
     'no-progress': 'no progress display on stderr',
   },
   async run(args, io) {
-    const [pipelineFile, ...extra] = args.positionals;
-    if (!pipelineFile) throw new UsageError('missing the pipeline file');
+    const [named, ...extra] = args.positionals;
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    // No pipeline named: the repo's own .engine/pipeline.yaml, else the shipped default (as doctor does).
+    const { repoPipelineFile } = await import('../../config/repo-pipeline.js');
+    const pipelineFile = named ?? repoPipelineFile(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
     if (str(args, 'task') && str(args, 'goal')) throw new UsageError('give --task or --goal, not both');
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { startRun } = await import('../../runtime/start-run.js');

@@ -20,6 +20,8 @@ export interface ResolvePolicyOptions {
   /** Each `--set KEY=VALUE`, in order. */
   sets: string[];
   cwd: string;
+  /** Where the user layer is looked up (XDG_CONFIG_HOME, HOME); default: the process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ResolvedPolicyResult {
@@ -36,14 +38,26 @@ export interface ResolvedPolicyResult {
 export const defaultPolicyFile = path.join(packageRoot, 'policies', 'default.policy.yaml');
 
 /**
- * The effective policy: built-in defaults < `<repo>/.engine/policy.yaml` < each `--policy`
- * file < each `--set`. Each layer is checked on its own (so positions are its own), then
+ * The user's own layer, `${XDG_CONFIG_HOME:-~/.config}/engine/policy.yaml` (a relative
+ * XDG_CONFIG_HOME is ignored, as the XDG spec says), or null without a home. Pure.
+ */
+export function userPolicyFile(env: NodeJS.ProcessEnv): string | null {
+  const xdg = env['XDG_CONFIG_HOME'];
+  const base = xdg && path.isAbsolute(xdg) ? xdg : env['HOME'] ? path.join(env['HOME'], '.config') : null;
+  return base === null ? null : path.join(base, 'engine', 'policy.yaml');
+}
+
+/**
+ * The effective policy: built-in defaults < the user's `~/.config/engine/policy.yaml` <
+ * `<repo>/.engine/policy.yaml` < each `--policy` file < each `--set`. Each layer is checked on its own (so positions are its own), then
  * the merged result. `policy` is null when any layer has an error. Impure: reads files.
  */
 export async function resolvePolicy(options: ResolvePolicyOptions): Promise<ResolvedPolicyResult> {
   const validator = await loadValidator('policy');
   if (!validator) throw new Error('the engine package has no schemas/policy.schema.json');
   const files: { source: string; file: string; shown: string }[] = [{ source: 'default', file: defaultPolicyFile, shown: defaultPolicyFile }];
+  const userFile = userPolicyFile(options.env ?? process.env);
+  if (userFile !== null && existsSync(userFile)) files.push({ source: 'user', file: userFile, shown: userFile });
   if (options.repo !== undefined) {
     const repoFile = path.join(path.resolve(options.cwd, options.repo), '.engine', 'policy.yaml');
     if (existsSync(repoFile)) files.push({ source: 'repo', file: repoFile, shown: path.relative(options.cwd, repoFile) || repoFile });

@@ -15,7 +15,7 @@ export type ResolvedPolicy = Complete<Omit<EnginePolicy, '$schema'>>;
 
 /** One policy layer as written: a source name and, for files, the file. */
 export interface PolicyLayerInfo {
-  /** `default`, `repo`, `--policy` or `--set`. */
+  /** `default`, `user`, `repo`, `--policy` or `--set`. */
   source: string;
   file?: string;
 }

@@ -1,0 +1,108 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../../engine/cli/main.js';
+import { memoryIo } from '../../engine/cli/io.js';
+import { createProgress } from '../../engine/cli/progress.js';
+import { markdownForTerminal } from '../../engine/cli/render-terminal.js';
+import { atStep } from '../../engine/runtime/summary.js';
+import { engineVersion } from '../../engine/version.js';
+import type { TimelineEvent } from '../../engine/generated/event.js';
+import { childEnv, engineBin, makeFixture, readJsonl } from '../helpers/run-fixture.js';
+
+/** The exact text of the CLI's own messages: flags, versions, progress lines, memos, the TTY summary. */
+
+t.test('unknown and malformed flags: the engine\'s words, with a did-you-mean', async (t) => {
+  const cases: [string[], string][] = [
+    [['validate', '--jsn', 'x.yaml'], 'engine validate: error E_USAGE unknown option --jsn (did you mean --json?)'],
+    [['run', '--gaol', 'x'], 'engine run: error E_USAGE unknown option --gaol (did you mean --goal?)'],
+    [['validate', '--frobnicate', 'x.yaml'], 'engine validate: error E_USAGE unknown option --frobnicate (options: --json)'],
+    [['policy', '--repo'], 'engine policy: error E_USAGE --repo needs a value'],
+    [['validate', '--json=yes', 'x.yaml'], 'engine validate: error E_USAGE --json takes no value'],
+    [['init', 'extra'], 'engine init: error E_USAGE unexpected argument "extra": this command takes only options'],
+  ];
+  for (const [argv, first] of cases) {
+    const io = memoryIo();
+    t.equal(await main(argv, io), 2, argv.join(' '));
+    const [line, usage] = io.err.join('').split('\n');
+    t.equal(line, first);
+    t.match(usage, /^usage: engine /);
+  }
+});
+
+t.test('-v, -V, --version and version print the version', async (t) => {
+  for (const flag of ['-v', '-V', '--version', 'version']) {
+    const io = memoryIo();
+    t.equal(await main([flag], io), 0);
+    t.equal(io.out.join(''), `${engineVersion}\n`, flag);
+  }
+});
+
+const base = { step: 'x', milestone: 1, attempt: 1, seq: 1, ts: '2026-01-01T00:00:00.000Z' };
+t.test('progress lines count in the singular when there is one', async (t) => {
+  const io = memoryIo();
+  const p = createProgress(io, false);
+  const events = [
+    { ...base, milestone: null, type: 'plan.accepted', milestones: [{ id: 'only', goal: 'g', files_expected: [] }] },
+    { ...base, type: 'verify.finished', tier: 'tier0', pass: true, skipped: false, commands: [{ command: 'npm test', exit_code: 0, duration_ms: 5 }], log: 'verify/0001-tier0.log', duration_ms: 5 },
+    { ...base, type: 'checkpoint.created', sha: '0123456789abcdef', files: 1, added: 1, removed: 0 },
+    { ...base, milestone: null, type: 'plan.accepted', milestones: [{ id: 'a', goal: 'g', files_expected: [] }, { id: 'b', goal: 'g', files_expected: [] }] },
+    { ...base, type: 'verify.finished', tier: 'tier0', pass: false, skipped: false, commands: [], log: 'verify/0002-tier0.log', duration_ms: 5 },
+    { ...base, type: 'checkpoint.created', sha: '0123456789abcdef', files: 2, added: 1, removed: 0 },
+  ] as unknown as TimelineEvent[];
+  for (const e of events) p.onEvent(e);
+  p.stop();
+  t.same(io.err.join('').split('\n'), [
+    'plan: 1 milestone (only)',
+    '[1/1] tier0: pass (1 command)',
+    '[1/1] checkpoint 0123456789 (1 file, +1 -0)',
+    'plan: 2 milestones (a, b)',
+    '[1/2] tier0: FAIL (0 commands)',
+    '[1/2] checkpoint 0123456789 (2 files, +1 -0)',
+    '',
+  ]);
+});
+
+t.test('the memo says where the run stood without placeholders', async (t) => {
+  t.equal(atStep({ step: null, milestone: null, attempt: null }), '- at step: none (the run stopped before its first step)');
+  t.equal(atStep({ step: 'plan', milestone: null, attempt: 1 }), '- at step: plan (attempt 1)');
+  t.equal(atStep({ step: 'verify', milestone: 2, attempt: 3 }), '- at step: verify (milestone 2, attempt 3)');
+});
+
+t.test('Markdown for a terminal: no markup, aligned tables', async (t) => {
+  const md = ['# Run r1', '', '- status: **completed**', '- branch: `engine/r1`', '', '## KPIs', '', '| KPI | value | target |', '| --- | ---: | --- |', '| calls median | 2 | ≤ 2 |', '| tier0 p90 (s) | 0.52 | ≤ 60 |', '', '```', 'engine resume r1', '```', ''].join('\n');
+  t.equal(
+    markdownForTerminal(md, false),
+    ['Run r1', '──────', '', '- status: completed', '- branch: engine/r1', '', 'KPIs', '────', '', 'KPI            value  target', 'calls median       2  ≤ 2', 'tier0 p90 (s)   0.52  ≤ 60', '', '    engine resume r1', ''].join('\n'),
+  );
+  t.equal(markdownForTerminal('- status: **completed**', true), '- status: \x1b[1mcompleted\x1b[0m');
+});
+
+t.test('a real run: the summary is Markdown when piped, rendered on a TTY', async (t) => {
+  const f = makeFixture();
+  const args = ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'write two files', '--policy', f.policyFile, '--no-progress'];
+  const piped = spawnSync(process.execPath, [engineBin, ...args], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+  t.equal(piped.status, 0, piped.stderr);
+  t.match(piped.stdout, /^- status: \*\*completed\*\*$/m);
+  t.match(piped.stdout, /^\| KPI \| value \| target \|/m);
+  if (!existsSync('/usr/bin/script')) return void t.comment('no script(1) here to give the run a terminal');
+  const command = [process.execPath, engineBin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const tty = spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+  t.equal(tty.status, 0, tty.stdout);
+  const out = tty.stdout.replace(/\r\n/g, '\n');
+  t.match(out, /^- status: completed$/m);
+  t.notMatch(out, /\*\*|^\|/m, 'no Markdown markup on the terminal');
+  t.match(out, /^KPI +value +target\s*$/m, 'the KPI table is aligned columns');
+});
+
+t.test('a reader that goes away (demo --json | head) ends the output quietly, with the run\'s own exit code', async (t) => {
+  const dir = t.testdir({});
+  const demoDir = path.join(dir, 'demo');
+  const r = spawnSync('bash', ['-c', `'${process.execPath}' '${engineBin}' demo --json --dir '${demoDir}' | head -n 1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { env: childEnv(), encoding: 'utf8' });
+  const [runId] = readdirSync(path.join(demoDir, '.engine', 'runs'));
+  const finished = readJsonl(path.join(demoDir, '.engine', 'runs', runId!, 'timeline.jsonl')).at(-1);
+  t.equal(finished.type, 'run.finished', 'the run went on to its end');
+  t.equal(r.stderr, `exit=${finished.exit_code}\n`, 'no stack trace, and the exit code is the run\'s');
+  t.ok(readFileSync(path.join(demoDir, '.engine', 'runs', runId!, 'state.json'), 'utf8').includes('"status"'));
+});
