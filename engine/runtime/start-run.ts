@@ -28,6 +28,7 @@ import { describeBlock, preflightHost, preflightWorkers } from '../doctor/prefli
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorktree } from './create-run-dir.js';
 import type { LoopEnd } from './loop.js';
 
 export interface StartRunOptions {
@@ -87,14 +88,18 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const runId = o.runId ?? createRunId(o.env);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return reject([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
   const paths = runPaths(path.join(storeDir, runId));
+  // A run killed while it was being made (no state.json) is removed, so its id can be used again.
+  if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
   const lock = acquireRunLock(paths.lock);
+  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources: { pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets } });
 
   const scenario = o.scenarioFile ?? task.info.scenario;
   const model = scenario ? await startScenarioModel(path.resolve(o.cwd, scenario), paths.dir) : null;
   try {
     const wt = await createRunWorktree({ repo, runId });
+    noteRunWorktree(paths.dir, wt);
     const now = o.env.now().toISOString();
     const state = initialState({ runId, repo, wt, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
     const childEnv = { ...o.processEnv };
@@ -122,6 +127,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     rt.state.worktree_tree = (await runGit(wt.worktree, ['write-tree'])).stdout.trim();
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
+    endRunCreation(rt, creation);
     rt.append({
       type: 'run.started',
       step: null,

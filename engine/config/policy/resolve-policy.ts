@@ -20,6 +20,10 @@ export interface ResolvePolicyOptions {
   /** Each `--set KEY=VALUE`, in order. */
   sets: string[];
   cwd: string;
+  /** The lowest layer's file (default: the engine's built-in policy); a run's config snapshot names its copy. */
+  defaultFile?: string;
+  /** The repo layer's file instead of `<repo>/.engine/policy.yaml`; null for none (a snapshot without one). */
+  repoFile?: string | null;
 }
 
 export interface ResolvedPolicyResult {
@@ -43,8 +47,11 @@ export const defaultPolicyFile = path.join(packageRoot, 'policies', 'default.pol
 export async function resolvePolicy(options: ResolvePolicyOptions): Promise<ResolvedPolicyResult> {
   const validator = await loadValidator('policy');
   if (!validator) throw new Error('the engine package has no schemas/policy.schema.json');
-  const files: { source: string; file: string; shown: string }[] = [{ source: 'default', file: defaultPolicyFile, shown: defaultPolicyFile }];
-  if (options.repo !== undefined) {
+  const lowest = options.defaultFile ?? defaultPolicyFile;
+  const files: { source: string; file: string; shown: string }[] = [{ source: 'default', file: lowest, shown: lowest }];
+  if (options.repoFile !== undefined) {
+    if (options.repoFile !== null) files.push({ source: 'repo', file: options.repoFile, shown: options.repoFile });
+  } else if (options.repo !== undefined) {
     const repoFile = path.join(path.resolve(options.cwd, options.repo), '.engine', 'policy.yaml');
     if (existsSync(repoFile)) files.push({ source: 'repo', file: repoFile, shown: path.relative(options.cwd, repoFile) || repoFile });
   }

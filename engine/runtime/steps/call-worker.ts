@@ -12,6 +12,7 @@ import { gitText } from '../../git/run-git.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime } from '../types.js';
 import { recordInflight } from './inflight.js';
+import { templateOverrideDir } from '../snapshot-config.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -50,7 +51,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   mkdirSync(homeDir, { recursive: true });
   const prompt = renderPrompt({
     template: req.repairOf ? 'repair' : (step.template ?? stepPhase),
-    overrideDir: path.join(rt.repo, '.engine', 'templates'),
+    overrideDir: templateOverrideDir(rt.paths.dir, rt.repo),
     headers: {
       phase,
       step: step.id,

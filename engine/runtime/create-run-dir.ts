@@ -1,0 +1,126 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { removeRunWorktree } from '../git/worktree.js';
+import { toRecordJson, writeFileAtomic } from '../store/atomic.js';
+import { faultPoint } from '../store/fault.js';
+import type { RunRecord } from '../store/run-records.js';
+import { gatherConfig, writeConfigSnapshot, type ConfigSources } from './snapshot-config.js';
+import { runPaths } from './run-dir.js';
+import type { Runtime } from './types.js';
+
+/**
+ * A run is made in steps (its directory, config snapshot, worktree, env.json, state.json,
+ * `run.started`); an engine killed in between must not leave a half-made run that nothing
+ * can resume or remove. While a run is being made, `creating.json` in its directory names
+ * what was made so far; it goes once state.json exists. A run directory without state.json
+ * is half-made: `engine resume` and a new `engine run` with the same id remove it with what
+ * `creating.json` names (see cleanHalfMadeRun).
+ */
+const CREATING = 'creating.json';
+
+interface CreatingRecord {
+  run_id: string;
+  repo: string;
+  pid: number;
+  worktree: string | null;
+  branch: string | null;
+}
+
+/** What the first steps of making a run produced. */
+export interface RunCreation {
+  records: RunRecord[];
+}
+
+/** Mark the run as being made and copy its config into the run store. Impure. */
+export function beginRunCreation(o: { runDir: string; runId: string; repo: string; sources: ConfigSources }): RunCreation {
+  writeCreating(o.runDir, { run_id: o.runId, repo: o.repo, pid: process.pid, worktree: null, branch: null });
+  const records = writeConfigSnapshot(o.runDir, gatherConfig(o.sources), o.sources.sets);
+  faultPoint('run.creating');
+  return { records };
+}
+
+/** Note the worktree and branch made for the run, so a half-made run can take them away. Impure. */
+export function noteRunWorktree(runDir: string, wt: { worktree: string; branch: string }): void {
+  const c = readCreating(runDir);
+  if (c) writeCreating(runDir, { ...c, worktree: wt.worktree, branch: wt.branch });
+  faultPoint('run.worktree');
+}
+
+/** state.json exists: the run is made. Its config snapshot joins the checked records. Impure. */
+export function endRunCreation(rt: Runtime, creation: RunCreation): void {
+  rt.records.push(...creation.records);
+  rmSync(path.join(rt.paths.dir, CREATING), { force: true });
+}
+
+/** A run directory that exists but holds no state.json. Impure (stats). */
+export function isHalfMadeRun(runDir: string): boolean {
+  return existsSync(runDir) && !existsSync(runPaths(runDir).state);
+}
+
+export type HalfMadeCleanup = { kind: 'busy'; pid: number } | { kind: 'removed'; removed: string[] };
+
+/**
+ * Remove a half-made run: its worktree and branch when `creating.json` names them, then its
+ * directory. Refused (busy) while the engine making it is alive. Impure.
+ */
+export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup> {
+  const lockPid = readPid(runPaths(runDir).lock);
+  const found = readCreating(runDir);
+  const c = found && found.run_id === path.basename(runDir) ? found : null;
+  for (const pid of [lockPid, c?.pid ?? null]) if (pid && pid !== process.pid && alive(pid)) return { kind: 'busy', pid };
+  const removed: string[] = [];
+  if (c?.worktree && c.branch && ownWorktree(c)) {
+    await removeRunWorktree({ repo: c.repo, worktree: c.worktree, branch: c.branch });
+    removed.push(`worktree ${c.worktree}`, `branch ${c.branch}`);
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  removed.push(`run directory ${runDir}`);
+  return { kind: 'removed', removed };
+}
+
+/**
+ * creating.json lives where a worker of another run might write: only a linked worktree named
+ * after this run, on this run's branch, that does not hold the repo, is ever removed. Impure.
+ */
+function ownWorktree(c: CreatingRecord): boolean {
+  const wt = path.resolve(c.worktree!);
+  const holdsRepo = !path.relative(wt, path.resolve(c.repo)).startsWith('..');
+  let linked = false;
+  try {
+    linked = readFileSync(path.join(wt, '.git'), 'utf8').startsWith('gitdir:');
+  } catch {
+    /* not a linked worktree (or gone) */
+  }
+  return !holdsRepo && linked && path.basename(wt) === c.run_id && c.branch === `engine/${c.run_id}`;
+}
+
+function writeCreating(runDir: string, c: CreatingRecord): void {
+  writeFileAtomic(path.join(runDir, CREATING), toRecordJson(c));
+}
+
+function readCreating(runDir: string): CreatingRecord | null {
+  try {
+    const c = JSON.parse(readFileSync(path.join(runDir, CREATING), 'utf8')) as CreatingRecord;
+    return typeof c.repo === 'string' ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
