@@ -6,7 +6,7 @@ import { exitCodeFor, STOP_REASONS, type StopReason } from './stop-reasons.js';
 /** A timeline resume can build on, or why not (the 1-based line of timeline.jsonl at fault). */
 export type TimelineCheck = { ok: true; events: TimelineEvent[] } | { ok: false; line: number; message: string };
 
-type CheckedState = Pick<RunState, 'last_seq' | 'timeline_bytes' | 'timeline_sha256' | 'inflight' | 'position' | 'machine'>;
+type CheckedState = Pick<RunState, 'status' | 'stop_reason' | 'last_seq' | 'timeline_bytes' | 'timeline_sha256' | 'inflight' | 'position' | 'machine'>;
 
 /**
  * Resume trusts nothing the engine did not write (contract §5). The timeline is the
@@ -101,6 +101,9 @@ function checkTail(tail: Line[], state: CheckedState): { line: number; message: 
     if (e.seq !== due) return { line: l.line, message: `${where(l)} has seq ${String(e.seq)} where ${due} was due (a gap, a repeat or a line the engine did not write)` };
     const foreign = (why: string) => ({ line: l.line, message: `${where(l)} (seq ${e.seq}, ${JSON.stringify(e.type)}) was not written by the engine: ${why}` });
     if (finished) return foreign('it follows run.finished');
+    if (state.status !== 'running' && e.type !== 'run.resumed' && !(resumed && e.type === 'warning')) {
+      return foreign(`state.json says the run ${state.status === 'completed' ? 'completed' : 'stopped'} (${String(state.stop_reason ?? state.status)}), and the engine writes nothing after that but a resume's own events`);
+    }
     if (state.inflight && e.type !== 'run.resumed' && !(resumed && e.type === 'warning')) {
       return foreign(`state.json says ${state.inflight.call ? `worker call ${state.inflight.call}` : `a command of step ${state.inflight.step}`} was running, and the engine writes no event while one runs`);
     }

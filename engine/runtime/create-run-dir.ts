@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { removeRunWorktree } from '../git/worktree.js';
 import { toRecordJson, writeFileAtomic } from '../store/atomic.js';
@@ -52,9 +52,23 @@ export function endRunCreation(rt: Runtime, creation: RunCreation): void {
   rmSync(path.join(rt.paths.dir, CREATING), { force: true });
 }
 
-/** A run directory that exists but holds no state.json. Impure (stats). */
+/**
+ * What a run directory can hold before its state.json: anything else means it is not a
+ * half-made run (and is never removed as one).
+ */
+const BEFORE_STATE = new Set([CREATING, 'run.lock', 'config', 'timeline.jsonl', 'env.json', 'model-exchanges.jsonl']);
+
+/**
+ * A run directory that exists but holds no state.json, only what the engine writes while
+ * making a run (a temp file of an atomic write included). Impure (reads the directory).
+ */
 export function isHalfMadeRun(runDir: string): boolean {
-  return existsSync(runDir) && !existsSync(runPaths(runDir).state);
+  if (!existsSync(runDir) || existsSync(runPaths(runDir).state)) return false;
+  try {
+    return readdirSync(runDir).every((name) => BEFORE_STATE.has(name) || /^\..+\.\d+\.tmp$/.test(name));
+  } catch {
+    return false;
+  }
 }
 
 export type HalfMadeCleanup = { kind: 'busy'; pid: number } | { kind: 'removed'; removed: string[] };
