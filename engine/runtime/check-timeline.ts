@@ -113,7 +113,9 @@ function checkTail(tail: Line[], state: CheckedState): { line: number; message: 
         resumed = true;
         continue;
       case 'warning':
-        if (!resumed) return foreign('the engine writes warnings only when it resumes');
+        // A warning changes nothing; it may come at any point the engine writes at all.
+        if (!resumed && e.step !== null && e.step !== state.position.step) return foreign(`state.json stands at step ${JSON.stringify(state.position.step)}, and the engine writes events of that step only`);
+        if (!resumed && ended) return foreign(`it comes after the end at seq ${ended.seq}`);
         continue;
       case 'run.started':
         if (state.last_seq !== 0 || i !== 0) return foreign('a run starts only once, first');
