@@ -6,7 +6,10 @@ import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
 import { gatherConfig, writeConfigSnapshot, type ConfigSources } from './snapshot-config.js';
 import { runPaths } from './run-dir.js';
-import type { Runtime } from './types.js';
+import type { RunPolicy, Runtime } from './types.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { runSecrets } from './run-secrets.js';
+import { redactText } from '../workers/redact.js';
 
 /**
  * A run is made in steps (its directory, config snapshot, worktree, env.json, state.json,
@@ -31,10 +34,14 @@ export interface RunCreation {
   records: RunRecord[];
 }
 
-/** Mark the run as being made and copy its config into the run store. Impure. */
-export function beginRunCreation(o: { runDir: string; runId: string; repo: string; sources: ConfigSources }): RunCreation {
+/**
+ * Mark the run as being made and copy its config into the run store, with the run's secrets
+ * (`transcripts.redact` values of the environment and of the workers' `env:`) redacted. Impure.
+ */
+export function beginRunCreation(o: { runDir: string; runId: string; repo: string; sources: ConfigSources; secrets: { policy: RunPolicy; env: NodeJS.ProcessEnv; ir: CompiledPipeline } }): RunCreation {
   writeCreating(o.runDir, { run_id: o.runId, repo: o.repo, pid: process.pid, worktree: null, branch: null });
-  const records = writeConfigSnapshot(o.runDir, gatherConfig(o.sources), o.sources.sets);
+  const secrets = runSecrets(o.secrets.policy.transcripts.redact, o.secrets.env, o.secrets.ir);
+  const records = writeConfigSnapshot(o.runDir, gatherConfig(o.sources), o.sources.sets, (text) => redactText(text, secrets));
   faultPoint('run.creating');
   return { records };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../store/run-records.js';
-import { CONFIG_DIR, compareConfig, gatherConfig, readConfigSnapshot, writeConfigSnapshot, type ConfigChange, type GatheredFile } from './snapshot-config.js';
+import { CONFIG_DIR, compareConfig, gatherConfig, hasRedactions, readConfigSnapshot, sameButSecrets, writeConfigSnapshot, type ConfigChange, type GatheredFile } from './snapshot-config.js';
 
 /** The config a resume runs with, where to load each part from, and what changed. */
 export interface ResumeConfig {
@@ -19,8 +19,8 @@ export interface ResumeConfig {
   reloaded: boolean;
   /** Something to tell the user besides the changes. */
   note: string | null;
-  /** Make this the run's snapshot (after the resume is accepted); the records to check. Impure. */
-  commit(): RunRecord[];
+  /** Make this the run's snapshot (after the resume is accepted, secrets scrubbed); the records to check. Impure. */
+  commit(scrub: (text: string) => string): RunRecord[];
 }
 
 export interface ResumeConfigOptions {
@@ -61,7 +61,24 @@ export function prepareResumeConfig(o: ResumeConfigOptions): ResumeConfig | { er
     const origin = (source: string) => snap.files.filter((f) => f.entry.source === source).map((f) => f.entry.origin);
     const current = gatherConfig({ pipelineFile: origin('pipeline')[0]!, repo: o.repo, policyFiles: origin('--policy'), sets: snap.manifest.sets });
     changes = compareConfig(snap.files, current);
-    effective = o.reload ? current.filter((f) => f.content !== null).map((f) => ({ ...f, fromSnapshot: false })) : snap.files.map((f) => ({ ...f, fromSnapshot: true }));
+    if (o.reload) effective = current.filter((f) => f.content !== null).map((f) => ({ ...f, fromSnapshot: false }));
+    else {
+      // A copy with redacted secrets cannot run: the file itself is used when it is the same
+      // but for those values; otherwise the run cannot go on without --reload-config.
+      const now = new Map(current.map((f) => [f.entry.file, f]));
+      effective = [];
+      for (const f of snap.files) {
+        if (!hasRedactions(f.content ?? '')) {
+          effective.push({ ...f, fromSnapshot: true });
+          continue;
+        }
+        const n = now.get(f.entry.file);
+        if (!n || n.content === null || n.entry.origin !== f.entry.origin || !sameButSecrets(f.content!, n.content)) {
+          return { error: `${f.entry.origin} changed since the run started, and the run's copy (${CONFIG_DIR}/${f.entry.file}) has its secrets redacted, so it cannot stand in for it; put the file back as it was, or resume with --reload-config to take it as it is`, file: f.entry.origin };
+        }
+        effective.push({ ...n, fromSnapshot: false });
+      }
+    }
     if (o.policyFiles.length) {
       const given = gatherConfig({ pipelineFile: origin('pipeline')[0]!, repo: o.repo, policyFiles: resolveAll(o.policyFiles), sets }).filter((f) => f.entry.source === '--policy');
       effective = [...effective.filter((f) => f.entry.source !== '--policy'), ...given.map((f) => ({ ...f, fromSnapshot: false }))];
@@ -87,7 +104,7 @@ export function prepareResumeConfig(o: ResumeConfigOptions): ResumeConfig | { er
     changes,
     reloaded: o.reload && changes.length > 0,
     note,
-    commit: () => writeConfigSnapshot(o.runDir, effective, sets),
+    commit: (scrub) => writeConfigSnapshot(o.runDir, effective, sets, scrub),
   };
 }
 

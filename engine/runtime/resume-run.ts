@@ -218,7 +218,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         config_reloaded: config.reloaded,
         config_changes: config.changes.map((c) => ({ file: `config/${c.file}`, origin: c.origin, change: c.change, diff: c.diff })),
       }, ...configWarnings(config));
-      rt.records.push(...config.commit());
+      rt.records.push(...config.commit(rt.scrub));
       if (config.changes.length) o.warn?.(rt.scrub(describeConfigChanges(config.changes, config.reloaded, dir)));
       rt.state.policy = { hash: policy.hash, files: policyFiles, sets };
       rt.persist();

@@ -97,13 +97,14 @@ function listTemplates(dir: string): string[] {
  * manifest is whole). Files of an earlier snapshot that are no longer part of it go.
  * Returns the run-store records of the snapshot, for the checks after every step. Impure.
  */
-export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets: string[]): RunRecord[] {
+export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets: string[], scrub: (text: string) => string = (x) => x): RunRecord[] {
   const dir = path.join(runDir, CONFIG_DIR);
   const entries: ConfigEntry[] = [];
   const records: RunRecord[] = [];
   for (const f of files) {
     if (f.content === null) throw new Error(`cannot read ${f.entry.origin} for the run's config snapshot`);
-    const content = f.content;
+    // No secret reaches the run directory, not even a key written into a worker's env:.
+    const content = scrub(f.content);
     const file = path.join(dir, f.entry.file);
     writeFileAtomic(file, content);
     entries.push({ ...f.entry, sha256: sha256(content) });
@@ -116,7 +117,7 @@ export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets:
       if (!keep.has(file)) rmSync(file, { force: true });
     }
   }
-  const manifest = toRecordJson({ schema_version: 1, entries, sets } satisfies ConfigManifest);
+  const manifest = toRecordJson({ schema_version: 1, entries, sets: sets.map(scrub) } satisfies ConfigManifest);
   writeFileAtomic(path.join(dir, MANIFEST), manifest);
   records.push(fileRecord(path.join(dir, MANIFEST), `${CONFIG_DIR}/${MANIFEST}`, () => manifest));
   return records;
@@ -180,7 +181,7 @@ export function compareConfig(snapshot: GatheredFile[], current: GatheredFile[])
     const n = now.get(f.entry.file);
     const from = `${CONFIG_DIR}/${f.entry.file} (at the start)`;
     if (!n) changes.push({ file: f.entry.file, origin: f.entry.origin, change: 'removed', diff: diffLines(f.content ?? '', '', { from, to: `${f.entry.origin} (now: gone)` }) });
-    else if (n.content !== f.content || n.entry.origin !== f.entry.origin) {
+    else if (!sameButSecrets(f.content ?? '', n.content ?? '') || n.entry.origin !== f.entry.origin) {
       changes.push({ file: f.entry.file, origin: n.entry.origin, change: 'changed', diff: diffLines(f.content ?? '', n.content ?? '', { from, to: `${n.entry.origin} (now)` }) || `(${f.entry.origin} is now ${n.entry.origin})\n` });
     }
   }
@@ -188,6 +189,28 @@ export function compareConfig(snapshot: GatheredFile[], current: GatheredFile[])
     if (n.content !== null && !before.has(n.entry.file)) changes.push({ file: n.entry.file, origin: n.entry.origin, change: 'added', diff: diffLines('', n.content, { from: `${CONFIG_DIR}/${n.entry.file} (none at the start)`, to: `${n.entry.origin} (now)` }) });
   }
   return changes;
+}
+
+const MARK = /\[REDACTED:[^\]\n]*\]/g;
+
+/** The snapshot's copy has secrets redacted: the file itself is needed to run from it. Pure. */
+export function hasRedactions(text: string): boolean {
+  return /\[REDACTED:[^\]\n]*\]/.test(text);
+}
+
+/**
+ * A file equals its snapshot copy but for the values the copy redacted: each
+ * `[REDACTED:NAME]` stands for one token-like value (no spaces, quotes or YAML structure), so
+ * nothing but a secret's value can differ. Pure.
+ */
+export function sameButSecrets(snapshot: string, current: string): boolean {
+  if (snapshot === current) return true;
+  if (!hasRedactions(snapshot)) return false;
+  const pattern = snapshot
+    .split(MARK)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[A-Za-z0-9._~+/=-]+');
+  return new RegExp(`^${pattern}$`).test(current);
 }
 
 function sha256(text: string): string {

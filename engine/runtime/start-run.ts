@@ -93,7 +93,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
   const lock = acquireRunLock(paths.lock);
-  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources: { pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets } });
+  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources: { pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets }, secrets: { policy: rp, env: o.processEnv, ir } });
 
   const scenario = o.scenarioFile ?? task.info.scenario;
   const model = scenario ? await startScenarioModel(path.resolve(o.cwd, scenario), paths.dir) : null;

@@ -276,3 +276,36 @@ t.test('resume while another engine drives the run: exit 2, not 70', async (t) =
   const after = resume(f, 'busy');
   t.equal(after.code, 0, `once it stopped, the run resumes\n${after.stderr}`);
 });
+
+t.test('a secret written into the pipeline stays out of the snapshot, and resume still runs the pipeline', async (t) => {
+  const secret = 'sk-pipeline-secret-42';
+  const f = makeFixture({
+    pipeline: (p) => {
+      p.workers.implementer = { ...p.workers.implementer, env: { ...p.workers.implementer.env, OPENAI_API_KEY: secret } };
+    },
+  });
+  t.equal(start(f, 'sec', ['--max-ticks', '2']).code, 1);
+  const copy = readFileSync(path.join(runDir(f.repo, 'sec'), 'config', 'pipeline.yaml'), 'utf8');
+  t.notMatch(copy, secret, 'the copy holds no secret');
+  t.match(copy, /OPENAI_API_KEY: "?\[REDACTED:OPENAI_API_KEY\]/);
+  const resumed = resume(f, 'sec');
+  t.equal(resumed.code, 0, `the same pipeline but for its secret: resumed from the file itself\n${resumed.stderr}`);
+  t.notMatch(resumed.stderr, /changed since the run started/);
+
+  // Changed elsewhere: the redacted copy cannot stand in for it.
+  const g = makeFixture({
+    pipeline: (p) => {
+      p.workers.implementer = { ...p.workers.implementer, env: { ...p.workers.implementer.env, OPENAI_API_KEY: secret } };
+    },
+  });
+  t.equal(start(g, 'sec2', ['--max-ticks', '2']).code, 1);
+  writeFileSync(g.pipelineFile, readFileSync(g.pipelineFile, 'utf8').replace('idle_timeout_s: 20', 'idle_timeout_s: 21'));
+  const refused = resume(g, 'sec2');
+  t.equal(refused.code, 2, refused.stderr);
+  t.match(refused.stderr, /changed since the run started, and the run's copy \(config\/pipeline\.yaml\) has its secrets redacted/);
+  t.notMatch(refused.stderr, secret);
+  const reloaded = resume(g, 'sec2', ['--reload-config']);
+  t.equal(reloaded.code, 0, reloaded.stderr);
+  t.notMatch(reloaded.stderr, secret, 'the diff shown holds no secret');
+  t.notMatch(readFileSync(path.join(runDir(g.repo, 'sec2'), 'timeline.jsonl'), 'utf8'), secret, 'nor does the recorded diff');
+});
