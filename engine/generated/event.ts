@@ -192,6 +192,28 @@ export interface EventRunResumed {
    * Process group of a worker left by the previous engine, ended before resuming.
    */
   killed_pgid: number | null;
+  /**
+   * Resumed with --reload-config: the run took the repo's current pipeline, policy and templates instead of its config snapshot (a human intervention).
+   */
+  config_reloaded?: boolean;
+  /**
+   * Config files that differ from the run's snapshot (config/): taken with --reload-config, otherwise shown and ignored.
+   */
+  config_changes?: {
+    /**
+     * Path in the snapshot (under config/).
+     */
+    file: string;
+    /**
+     * The file it comes from.
+     */
+    origin: string;
+    change: 'changed' | 'added' | 'removed';
+    /**
+     * Unified diff from the snapshot to the current file.
+     */
+    diff: string;
+  }[];
 }
 export interface EventDoctorBlocked {
   /**

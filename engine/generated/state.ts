@@ -248,6 +248,14 @@ export interface RunState {
    */
   last_seq: number;
   /**
+   * Length in bytes of timeline.jsonl through the line of last_seq, as the engine wrote it. Absent in runs of older engines.
+   */
+  timeline_bytes?: number;
+  /**
+   * sha256 of those timeline_bytes bytes: resume refuses a timeline whose lines up to last_seq are not what the engine wrote.
+   */
+  timeline_sha256?: string;
+  /**
    * The persisted xstate snapshot.
    */
   machine: {};

@@ -106,7 +106,7 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
         break;
       case 'run.resumed':
         // A forced resume over hand edits is one intervention, not two.
-        if (e.forced || e.hand_edits.length) interventions++;
+        if (e.forced || e.hand_edits.length || e.config_reloaded) interventions++;
         break;
       case 'governance.violation':
         governance++;

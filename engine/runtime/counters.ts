@@ -33,7 +33,7 @@ export function deriveCounters(events: readonly TimelineEvent[], milestone: numb
         break;
       case 'run.resumed':
         // A forced resume over hand edits is one intervention, not two.
-        if (e.forced || e.hand_edits.length) c.human_interventions++;
+        if (e.forced || e.hand_edits.length || e.config_reloaded) c.human_interventions++;
         break;
     }
   }

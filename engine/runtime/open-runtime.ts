@@ -102,6 +102,9 @@ export function persistState(rt: Runtime): void {
   s.kpis = computeKpis(rt.events);
   s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
   s.last_seq = rt.timeline.lastSeq;
+  const digest = rt.timeline.digest;
+  s.timeline_bytes = digest.bytes;
+  s.timeline_sha256 = digest.sha256;
   s.updated_at = rt.env.now().toISOString();
   rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
   writeFileAtomic(rt.paths.state, rt.stateText);

@@ -7,7 +7,10 @@ import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { compilePipeline } from '../compile/compile.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { readTimeline } from '../store/timeline.js';
+import type { NewEvent } from '../store/timeline.js';
+import { checkTimeline } from './check-timeline.js';
+import { describeConfigChanges, prepareResumeConfig, type ResumeConfig } from './resume-config.js';
+import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
 import type { KpiTargets } from '../kpi/targets.js';
@@ -26,7 +29,7 @@ import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, versionsOf } from './start-run.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { startScenarioModel } from './scenario-model.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock, RunLockedError } from './run-lock.js';
 import type { RunPolicy } from './types.js';
 import type { ContextPatch } from './context.js';
 import type { StopReason } from './stop-reasons.js';
@@ -41,6 +44,10 @@ export interface ResumeRunOptions {
   maxTicks?: number;
   timeMin?: number;
   force: boolean;
+  /** Take the repo's current pipeline, policy and templates instead of the run's snapshot. */
+  reloadConfig?: boolean;
+  /** Text for the user beside the events (stderr): the config diff. */
+  warn?: (text: string) => void;
   cwd: string;
   env: RunEnv;
   processEnv: NodeJS.ProcessEnv;
@@ -66,11 +73,33 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   const dir = locateRun(o);
   if (!dir) return refuse(`no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
   const paths = runPaths(dir);
-  const state = JSON.parse(readFileSync(paths.state, 'utf8')) as RunState;
-  if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
-  const lock = acquireRunLock(paths.lock);
+  if (isHalfMadeRun(dir)) {
+    // Killed while it was being made, before its state.json: nothing ran; it is removed.
+    const cleaned = await cleanHalfMadeRun(dir);
+    if (cleaned.kind === 'busy') return refuse(`run ${path.basename(dir)} is being created by engine process ${cleaned.pid}; wait for it`, dir);
+    return refuse(`run ${path.basename(dir)} was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made (${cleaned.removed.join(', ')}); start it again with engine run`, dir);
+  }
+  let state: RunState;
   try {
-    const events = readTimeline(paths.timeline);
+    state = JSON.parse(readFileSync(paths.state, 'utf8')) as RunState;
+  } catch (error) {
+    return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
+  }
+  if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
+  let lock: { release(): void };
+  try {
+    lock = acquireRunLock(paths.lock);
+  } catch (error) {
+    if (!(error instanceof RunLockedError)) throw error;
+    return refuse(`run ${state.run_id} is still being driven (${error.message}); let it stop, or stop it (Ctrl-C / SIGTERM), then resume`, paths.lock);
+  }
+  try {
+    // Resume trusts nothing the engine did not write: the timeline must agree with state.json.
+    const checked = checkTimeline(readFileSync(paths.timeline), state);
+    if (!checked.ok) {
+      return { kind: 'rejected', exitCode: 2, diagnostics: [{ code: 'E_RESUME', severity: 'error', message: `${checked.message}; the engine will not resume from a timeline it did not write (run ${state.run_id})`, file: paths.timeline, line: checked.line, col: 1 }] };
+    }
+    const events = checked.events;
     const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
     if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
       return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
@@ -79,13 +108,17 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
       return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
     }
 
-    const pipelineFile = path.resolve(o.cwd, state.pipeline.path);
-    const pipeline = await loadPipeline(existsSync(pipelineFile) ? pipelineFile : path.resolve(state.repo, state.pipeline.path));
+    // The config the run started with (config/), never the repo's current files, unless
+    // --reload-config; what differs is shown either way.
+    const config = prepareResumeConfig({ runDir: dir, repo: state.repo, cwd: o.cwd, statePipelinePath: state.pipeline.path, statePolicyFiles: state.policy.files, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false });
+    if ('error' in config) return refuse(config.error, config.file);
+    const pipelineFile = config.pipelineOrigin;
+    const pipeline = await loadPipeline(config.pipelineFile);
     if (!pipeline.data || hasErrors(pipeline.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: pipeline.diagnostics };
     const ir = compilePipeline(pipeline.data);
     const policyFiles = o.policyFiles.length ? o.policyFiles : state.policy.files;
-    const sets = [...state.policy.sets, ...o.sets];
-    const policy = await resolvePolicy({ repo: state.repo, files: policyFiles, sets, cwd: o.cwd });
+    const sets = config.sets;
+    const policy = await resolvePolicy({ repo: state.repo, defaultFile: config.defaultFile, userFile: config.userFile, repoFile: config.repoFile, files: config.policyFiles, sets, cwd: o.cwd });
     if (!policy.policy || hasErrors(policy.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: policy.diagnostics };
 
     if (finished && finished.type === 'run.finished') {
@@ -99,7 +132,8 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
       const oldPrint = JSON.parse(readFileSync(paths.env, 'utf8')) as Record<string, unknown>;
       const workers = fingerprintWorkers(await gatherWorkerFacts(ir, path.dirname(pipelineFile), o.processEnv, state.repo));
       const newPrint = fingerprint(ir, model?.origin ?? null, pipelineFile, workers);
-      const changed = fingerprintChanges(oldPrint, newPrint);
+      // A pipeline taken with --reload-config is shown as a diff, not refused as a new fingerprint.
+      const changed = fingerprintChanges(oldPrint, newPrint).filter((k) => !(k === 'pipeline_hash' && config.reloaded));
       if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
 
       // 1. A worker group the dead engine left running goes first.
@@ -124,6 +158,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
       } catch (error) {
         return refuse((error as Error).message, 'git.author');
       }
+      if (config.reloaded && oldPrint.pipeline_hash !== newPrint.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...oldPrint, pipeline_hash: newPrint.pipeline_hash }));
       state.budgets = {
         max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, rp.budgets.max_ticks),
         time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, rp.budgets.time_min),
@@ -202,7 +237,11 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         max_ticks: rt.state.budgets.max_ticks,
         time_min: Math.round(rt.state.budgets.time_min * 1000) / 1000,
         killed_pgid: killedPgid,
-      });
+        config_reloaded: config.reloaded,
+        config_changes: config.changes.map((c) => ({ file: `config/${c.file}`, origin: c.origin, change: c.change, diff: c.diff })),
+      }, ...configWarnings(config));
+      rt.records.push(...config.commit(rt.scrub));
+      if (config.changes.length) o.warn?.(rt.scrub(describeConfigChanges(config.changes, config.reloaded, dir)));
       scrubWorkerHomes(rt); // what a killed session's worker left in its home
       rt.state.policy = { hash: policy.hash, files: policyFiles, sets };
       rt.persist();
@@ -214,6 +253,17 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   } finally {
     lock.release();
   }
+}
+
+/** The `warning` events of a resume's config: changes ignored, or no snapshot. Pure. */
+function configWarnings(config: ResumeConfig): NewEvent[] {
+  const out: NewEvent[] = [];
+  const at = { step: null, milestone: null, attempt: null };
+  if (config.note) out.push({ type: 'warning', ...at, message: config.note });
+  if (config.changes.length && !config.reloaded) {
+    out.push({ type: 'warning', ...at, message: `config changed since the run started, ignored (resume with --reload-config to take it): ${config.changes.map((c) => `${c.origin} (${c.change})`).join(', ')}` });
+  }
+  return out;
 }
 
 function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, events: TimelineEvent[], e: Extract<TimelineEvent, { type: 'run.finished' }>, policy: RunPolicy): RunOutcome {
@@ -252,8 +302,10 @@ function locateRun(o: ResumeRunOptions): string | null {
   const direct = path.resolve(o.cwd, o.run);
   if (existsSync(path.join(direct, 'state.json'))) return direct;
   const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(path.resolve(o.cwd, o.repo ?? '.'));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.run)) return null;
   const dir = path.join(store, o.run);
-  return existsSync(path.join(dir, 'state.json')) ? dir : null;
+  // A run directory without state.json is a run killed while it was being made.
+  return existsSync(path.join(dir, 'state.json')) || isHalfMadeRun(dir) ? dir : null;
 }
 
 /** Fingerprint keys whose values differ. Pure. */

@@ -29,6 +29,7 @@ import { describeBlock, preflightHost, preflightWorkers } from '../doctor/prefli
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace } from './create-run-dir.js';
 import type { LoopEnd } from './loop.js';
 
 export interface StartRunOptions {
@@ -97,10 +98,13 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const runId = o.runId ?? createRunId(o.env);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return reject([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
   const paths = runPaths(path.join(storeDir, runId));
+  // A run killed while it was being made (no state.json) is removed, so its id can be used again.
+  if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
   ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
+  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources: { pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets }, secrets: { policy: rp, env: o.processEnv, ir } });
 
   const scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.info.scenario;
   // Recorded with the task, so a resume starts the same scripted model.
@@ -111,6 +115,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });
     ws = made.ws;
     const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
+    noteRunWorkspace(paths.dir, ws);
     const now = o.env.now().toISOString();
     const state = initialState({ runId, repo, ws, baseSha: made.baseSha, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
     state.workspace_tree = baseTree;
@@ -141,6 +146,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
+    endRunCreation(rt, creation);
     rt.append({
       type: 'run.started',
       step: null,

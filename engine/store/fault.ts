@@ -29,3 +29,11 @@ export function createFaultHook(faults: Fault[]): (type: string) => void {
     if (faults.some((f) => f.type === type && f.n === n)) process.kill(process.pid, 'SIGKILL');
   };
 }
+
+/**
+ * A named fault point outside the timeline (`ENGINE_FAULT=kill@run.creating#1`): kills the
+ * process when ENGINE_FAULT names it. Each point is reached once per process. Impure.
+ */
+export function faultPoint(name: string): void {
+  createFaultHook(parseFaults(process.env.ENGINE_FAULT))(name);
+}

@@ -1,4 +1,5 @@
 import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync, truncateSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
 import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
@@ -18,6 +19,9 @@ export class TimelineWriter {
   /** Everything the file holds, as this writer found and wrote it. */
   private written: string;
   private readonly fault: (type: string) => void;
+  /** A running sha256 of `written`, and its length in bytes (for state.json: see `digest`). */
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
 
   constructor(
     private readonly file: string,
@@ -29,6 +33,8 @@ export class TimelineWriter {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     dropTornTail(file);
     this.written = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    this.hash.update(this.written);
+    this.bytes = Buffer.byteLength(this.written);
     this.fd = openSync(file, 'a');
     this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
   }
@@ -44,9 +50,19 @@ export class TimelineWriter {
     writeSync(this.fd, chunk);
     fsyncSync(this.fd);
     this.written += chunk;
+    this.hash.update(chunk);
+    this.bytes += Buffer.byteLength(chunk);
     for (const e of numbered) this.onEvent?.(e);
     for (const e of numbered) this.fault(e.type);
     return numbered;
+  }
+
+  /**
+   * The length and sha256 of everything written so far: state.json keeps them, so resume can
+   * tell the lines the engine wrote up to `last_seq` from anything else (see check-timeline.ts).
+   */
+  get digest(): { bytes: number; sha256: string } {
+    return { bytes: this.bytes, sha256: 'sha256:' + this.hash.copy().digest('hex') };
   }
 
   /** The file's content as the engine wrote it (to check that nobody else changed it). */

@@ -24,3 +24,23 @@ t.test('seq continues after the last line and a torn tail is cut off', async (t)
 t.test('a broken line that is not the last is an error, not silently skipped', async (t) => {
   t.throws(() => parseTimeline('{"seq":1}\nnot json\n{"seq":2}\n'), /timeline line 2 is not JSON/);
 });
+
+t.test('the digest is the length and sha256 of exactly what the writer wrote, across writers', async (t) => {
+  const { createHash } = await import('node:crypto');
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tl-')), 'timeline.jsonl');
+  const sha = (text: string) => 'sha256:' + createHash('sha256').update(text).digest('hex');
+  const w = new TimelineWriter(file, now);
+  t.same(w.digest, { bytes: 0, sha256: sha('') });
+  w.append(e('warning'));
+  w.append(e('warning'), e('warning'));
+  const text = readFileSync(file, 'utf8');
+  t.same(w.digest, { bytes: Buffer.byteLength(text), sha256: sha(text) });
+  t.same(w.digest, w.digest, 'reading the digest does not consume it');
+  w.close();
+  // A writer opened on a file somebody appended to hashes what it finds: the check of the
+  // file against state.json happens before (engine/runtime/check-timeline.ts).
+  writeFileSync(file, text + '{"seq":4,"type":"run.finished"}\n');
+  const w2 = new TimelineWriter(file, now);
+  t.not(w2.digest.sha256, sha(text), 'a new writer hashes the file as it finds it');
+  w2.close();
+});

@@ -5,7 +5,7 @@ import { num, positive } from './run.js';
 export const resumeCommand: Command = {
   name: 'resume',
   summary: 'Continue a run from its last persisted state after any stop or crash.',
-  usage: 'resume <run-id|run-dir> [--repo DIR] [--store DIR] [--policy FILE]... [--set KEY=VALUE]... [--max-ticks N] [--time MINUTES] [--force] [--json] [--no-progress]',
+  usage: 'resume <run-id|run-dir> [--repo DIR] [--store DIR] [--policy FILE]... [--set KEY=VALUE]... [--max-ticks N] [--time MINUTES] [--force] [--reload-config] [--json] [--no-progress]',
   allowPositionals: true,
   options: {
     repo: { type: 'string' },
@@ -15,6 +15,7 @@ export const resumeCommand: Command = {
     'max-ticks': { type: 'string' },
     time: { type: 'string' },
     force: { type: 'boolean' },
+    'reload-config': { type: 'boolean' },
     json: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
   },
@@ -26,6 +27,7 @@ export const resumeCommand: Command = {
     'max-ticks': 'allow this many more steps',
     time: 'allow this many more minutes',
     force: 'accept hand edits (discarded) or a changed environment; counted as a human intervention',
+    'reload-config': "take the repo's current pipeline, policy and templates instead of the run's snapshot (the diff is shown and recorded; counted as a human intervention)",
     json: 'stdout: the timeline events as JSON lines',
     'no-progress': 'no progress display on stderr',
   },
@@ -46,6 +48,8 @@ export const resumeCommand: Command = {
         maxTicks: positive(int(args, 'max-ticks'), 'max-ticks'),
         timeMin: positive(num(str(args, 'time')), 'time'),
         force: flag(args, 'force'),
+        reloadConfig: flag(args, 'reload-config'),
+        warn: (text) => io.stderr(text),
         cwd: io.cwd,
         processEnv: io.env,
         ...ctx,

@@ -22,6 +22,12 @@ export interface ResolvePolicyOptions {
   cwd: string;
   /** Where the user layer is looked up (XDG_CONFIG_HOME, HOME); default: the process's. */
   env?: NodeJS.ProcessEnv;
+  /** The user layer's file instead of the one found from `env`; null for none (a snapshot without one). */
+  userFile?: string | null;
+  /** The lowest layer's file (default: the engine's built-in policy); a run's config snapshot names its copy. */
+  defaultFile?: string;
+  /** The repo layer's file instead of `<repo>/.engine/policy.yaml`; null for none (a snapshot without one). */
+  repoFile?: string | null;
 }
 
 export interface ResolvedPolicyResult {
@@ -55,10 +61,13 @@ export function userPolicyFile(env: NodeJS.ProcessEnv): string | null {
 export async function resolvePolicy(options: ResolvePolicyOptions): Promise<ResolvedPolicyResult> {
   const validator = await loadValidator('policy');
   if (!validator) throw new Error('the engine package has no schemas/policy.schema.json');
-  const files: { source: string; file: string; shown: string }[] = [{ source: 'default', file: defaultPolicyFile, shown: defaultPolicyFile }];
-  const userFile = userPolicyFile(options.env ?? process.env);
+  const lowest = options.defaultFile ?? defaultPolicyFile;
+  const files: { source: string; file: string; shown: string }[] = [{ source: 'default', file: lowest, shown: lowest }];
+  const userFile = options.userFile !== undefined ? options.userFile : userPolicyFile(options.env ?? process.env);
   if (userFile !== null && existsSync(userFile)) files.push({ source: 'user', file: userFile, shown: userFile });
-  if (options.repo !== undefined) {
+  if (options.repoFile !== undefined) {
+    if (options.repoFile !== null) files.push({ source: 'repo', file: options.repoFile, shown: options.repoFile });
+  } else if (options.repo !== undefined) {
     const repoFile = path.join(path.resolve(options.cwd, options.repo), '.engine', 'policy.yaml');
     if (existsSync(repoFile)) files.push({ source: 'repo', file: repoFile, shown: path.relative(options.cwd, repoFile) || repoFile });
   }

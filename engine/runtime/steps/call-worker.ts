@@ -15,6 +15,7 @@ import { stepFields, type Runtime } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import { recordInflight } from './inflight.js';
 import { projectDirsOf } from '../../workers/resolve-bin.js';
+import { templateOverrideDir } from '../snapshot-config.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -53,7 +54,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   mkdirSync(homeDir, { recursive: true });
   const prompt = renderPrompt({
     template: req.repairOf ? 'repair' : (step.template ?? stepPhase),
-    overrideDir: path.join(rt.repo, '.engine', 'templates'),
+    overrideDir: templateOverrideDir(rt.paths.dir, rt.repo),
     headers: {
       phase,
       step: step.id,

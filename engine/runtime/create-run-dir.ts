@@ -1,0 +1,155 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
+import { locateRepo } from '../git/repo.js';
+import { runGit } from '../git/run-git.js';
+import { toRecordJson, writeFileAtomic } from '../store/atomic.js';
+import { faultPoint } from '../store/fault.js';
+import type { RunRecord } from '../store/run-records.js';
+import { gatherConfig, writeConfigSnapshot, type ConfigSources } from './snapshot-config.js';
+import { runPaths } from './run-dir.js';
+import type { RunPolicy, Runtime } from './types.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import { runSecrets } from './run-secrets.js';
+import { redactText } from '../workers/redact.js';
+
+/**
+ * A run is made in steps (its directory, config snapshot, workspace, env.json, state.json,
+ * `run.started`); an engine killed in between must not leave a half-made run that nothing
+ * can resume or remove. While a run is being made, `creating.json` in its directory names
+ * what was made so far; it goes once state.json exists. A run directory without state.json
+ * is half-made: `engine resume` and a new `engine run` with the same id remove it with what
+ * `creating.json` names (see cleanHalfMadeRun).
+ */
+const CREATING = 'creating.json';
+
+interface CreatingRecord {
+  run_id: string;
+  repo: string;
+  pid: number;
+  workspace: string | null;
+  branch: string | null;
+}
+
+/** What the first steps of making a run produced. */
+export interface RunCreation {
+  records: RunRecord[];
+}
+
+/**
+ * Mark the run as being made and copy its config into the run store, with the run's secrets
+ * (`transcripts.redact` values of the environment and of the workers' `env:`) redacted. Impure.
+ */
+export function beginRunCreation(o: { runDir: string; runId: string; repo: string; sources: ConfigSources; secrets: { policy: RunPolicy; env: NodeJS.ProcessEnv; ir: CompiledPipeline } }): RunCreation {
+  writeCreating(o.runDir, { run_id: o.runId, repo: o.repo, pid: process.pid, workspace: null, branch: null });
+  const secrets = runSecrets(o.secrets.policy.transcripts.redact, o.secrets.env, o.secrets.ir);
+  const records = writeConfigSnapshot(o.runDir, gatherConfig(o.sources), o.sources.sets, (text) => redactText(text, secrets));
+  faultPoint('run.creating');
+  return { records };
+}
+
+/** Note the workspace and branch made for the run, so a half-made run can take them away. Impure. */
+export function noteRunWorkspace(runDir: string, ws: { dir: string; branch: string }): void {
+  const c = readCreating(runDir);
+  if (c) writeCreating(runDir, { ...c, workspace: ws.dir, branch: ws.branch });
+  faultPoint('run.workspace');
+}
+
+/** state.json exists: the run is made. Its config snapshot joins the checked records. Impure. */
+export function endRunCreation(rt: Runtime, creation: RunCreation): void {
+  rt.records.push(...creation.records);
+  rmSync(path.join(rt.paths.dir, CREATING), { force: true });
+}
+
+/**
+ * What a run directory can hold before its state.json: anything else means it is not a
+ * half-made run (and is never removed as one).
+ */
+const BEFORE_STATE = new Set([CREATING, 'run.lock', 'config', 'timeline.jsonl', 'env.json', 'model-exchanges.jsonl']);
+
+/**
+ * A run directory that exists but holds no state.json, only what the engine writes while
+ * making a run (a temp file of an atomic write included). Impure (reads the directory).
+ */
+export function isHalfMadeRun(runDir: string): boolean {
+  if (!existsSync(runDir) || existsSync(runPaths(runDir).state)) return false;
+  try {
+    return readdirSync(runDir).every((name) => BEFORE_STATE.has(name) || /^\..+\.\d+\.tmp$/.test(name));
+  } catch {
+    return false;
+  }
+}
+
+export type HalfMadeCleanup = { kind: 'busy'; pid: number } | { kind: 'removed'; removed: string[] };
+
+/**
+ * Remove a half-made run: its workspace and branch when `creating.json` names them, then its
+ * directory. Refused (busy) while the engine making it is alive. Impure.
+ */
+export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup> {
+  const lockPid = readPid(runPaths(runDir).lock);
+  const found = readCreating(runDir);
+  const c = found && found.run_id === path.basename(runDir) ? found : null;
+  for (const pid of [lockPid, c?.pid ?? null]) if (pid && pid !== process.pid && alive(pid)) return { kind: 'busy', pid };
+  const removed: string[] = [];
+  if (c?.workspace && c.branch && ownWorkspace(c)) {
+    removeWorkspace(c.workspace);
+    removed.push(`workspace ${c.workspace}`);
+    // The branch was made last and no checkpoint moved it: it points at the base, nothing of the run's.
+    const repo = await locateRepo(c.repo).catch(() => null);
+    if (repo) {
+      const { exitCode } = await runGit({ gitDir: repo.gitDir }, ['update-ref', '-d', `refs/heads/${c.branch}`], { okCodes: [1, 128] });
+      if (exitCode === 0) removed.push(`branch ${c.branch}`);
+    }
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  removed.push(`run directory ${runDir}`);
+  return { kind: 'removed', removed };
+}
+
+/**
+ * creating.json lives in the run store: only a workspace named after this run, outside the
+ * repo, with the engine's git dir beside it on this run's branch, is ever removed. Impure.
+ */
+function ownWorkspace(c: CreatingRecord): boolean {
+  const ws = path.resolve(c.workspace!);
+  const inRepo = !path.relative(path.resolve(c.repo), ws).startsWith('..');
+  let head = '';
+  try {
+    head = readFileSync(path.join(engineGitDirOf(ws), 'HEAD'), 'utf8');
+  } catch {
+    /* not a workspace of the engine's (or gone) */
+  }
+  return !inRepo && path.basename(ws) === c.run_id && c.branch === `engine/${c.run_id}` && head === `ref: refs/heads/${c.branch}\n`;
+}
+
+function writeCreating(runDir: string, c: CreatingRecord): void {
+  writeFileAtomic(path.join(runDir, CREATING), toRecordJson(c));
+}
+
+function readCreating(runDir: string): CreatingRecord | null {
+  try {
+    const c = JSON.parse(readFileSync(path.join(runDir, CREATING), 'utf8')) as CreatingRecord;
+    return typeof c.repo === 'string' ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
