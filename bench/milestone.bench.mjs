@@ -8,7 +8,7 @@
 //     tree (user + sys of the engine and everything it waited for, from /usr/bin/time) minus
 //     the fake workers' own CPU (each worker reports it), wall time, peak RSS (the largest
 //     single process of the tree: the engine).
-// Per milestone and fixed per run come from a least-squares line over N; the growth is the
+// Per milestone and fixed per run come from a least-squares line over N (weighted 1/N²); the growth is the
 // slope from 50 to 200 against the slope from 10 to 50 (0 % = flat). Beside every figure: the
 // machine's baseline, a bare `node -e 0` (CPU, wall, RSS), measured in between the runs.
 //
@@ -188,13 +188,17 @@ export function parseTrace(text) {
   return { git_processes: execs.git ?? 0, execs, fsyncs: sum(fsyncs), fsyncs_by: fsyncs };
 }
 
-/** Least-squares line y = fixed + per · n over the points. Pure. */
+/**
+ * Least-squares line y = fixed + per · n over the points, each weighted by 1/n² (the noise of
+ * a run's figure grows with its size, so the small runs pin the fixed part). Pure.
+ */
 export function fitLine(points) {
-  const k = points.length;
-  const mx = points.reduce((s, p) => s + p.n, 0) / k;
-  const my = points.reduce((s, p) => s + p.y, 0) / k;
-  const sxx = points.reduce((s, p) => s + (p.n - mx) ** 2, 0);
-  const per = sxx === 0 ? 0 : points.reduce((s, p) => s + (p.n - mx) * (p.y - my), 0) / sxx;
+  const w = points.map((p) => 1 / Math.max(p.n, 1) ** 2);
+  const sw = w.reduce((a, b) => a + b, 0);
+  const mx = points.reduce((s, p, i) => s + w[i] * p.n, 0) / sw;
+  const my = points.reduce((s, p, i) => s + w[i] * p.y, 0) / sw;
+  const sxx = points.reduce((s, p, i) => s + w[i] * (p.n - mx) ** 2, 0);
+  const per = sxx === 0 ? 0 : points.reduce((s, p, i) => s + w[i] * (p.n - mx) * (p.y - my), 0) / sxx;
   return { per, fixed: my - per * mx };
 }
 

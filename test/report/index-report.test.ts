@@ -123,3 +123,16 @@ t.test('a run still going is never in the index and is read from its directory',
   t.strictSame(indexIds(dir), ['r1', 'r2']);
   t.ok(existsSync(path.join(dir, RUN_INDEX)));
 });
+
+t.test('tier: auto in a store without an index: the index is built from the directories, the history read from it', async (t) => {
+  const dir = storeCopy(2);
+  rmSync(path.join(dir, RUN_INDEX));
+  const policyFile = path.join(f.dir, 'fast.policy.yaml');
+  writeFileSync(policyFile, readFileSync(f.policyFile, 'utf8').replace('verification:\n  tiers:\n', 'tier0_fast:\n  require_green_runs: 2\nverification:\n  tiers:\n    tier0_fast:\n      commands: ["test -d ."]\n'));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--store', dir, '--goal', 'fast', '--policy', policyFile, '--run-id', 'z1', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  const selected = readFileSync(path.join(dir, 'z1', 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'verify.selected' && e.step === 'verify');
+  t.same(selected.map((e) => e.reason), ['auto: tier0_fast (1 file, 1 line; the last 2 runs completed)', 'auto: tier0_fast (1 file, 1 line; the last 2 runs completed)'], 'the two copies, the newest runs, completed');
+  t.strictSame([...readRunIndex(dir).entries.keys()], ['r1', 'r2', 'c1', 'c2', 'z1'], 'built whole at the first auto step (oldest first), then the run itself at its end');
+  await sameAsDirect(t, dir, 'after the run');
+});
