@@ -152,22 +152,24 @@ export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: s
   if (need <= 0) return [];
   const wantRepo = path.resolve(repo);
   const seen = new Set<string>();
-  const found: IndexedPastRun[] = [];
+  // The `need` newest found so far, oldest first.
+  const newest: IndexedPastRun[] = [];
   for (const line of linesFromEnd(file)) {
     const entry = parseIndexLine(line);
     if (!entry || seen.has(entry.dir)) continue;
-    if (found.length >= need) {
-      // Lines are appended as runs finish: every earlier line finished before this one, so it
-      // was created before too and cannot be newer than the `need` newest found.
-      const newest = [...found].sort(byCreated).slice(-need);
-      if (entry.finished_at < newest[0]!.created_at) break;
-    }
+    // Lines are appended as runs finish: every earlier line finished before this one, so it
+    // was created before too and cannot be newer than the `need` newest found.
+    if (newest.length >= need && entry.finished_at < newest[0]!.created_at) break;
     seen.add(entry.dir);
     if (entry.run_id === selfRunId || path.resolve(entry.repo) !== wantRepo) continue;
+    if (newest.length >= need && entry.created_at < newest[0]!.created_at) continue;
     const run = confirm(storeDir, entry);
-    if (run) found.push(run);
+    if (!run) continue;
+    newest.push(run);
+    newest.sort(byCreated);
+    if (newest.length > need) newest.shift();
   }
-  return found.sort(byCreated).slice(-need);
+  return newest;
 }
 
 function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null {
