@@ -9,7 +9,10 @@ export function mergeSamples(runs: readonly KpiSamples[]): KpiSamples {
   const verify: Record<string, number[]> = {};
   const skips: Record<string, number> = {};
   for (const s of runs) {
-    for (const [tier, ms] of Object.entries(s.verify_ms)) verify[tier] = [...(verify[tier] ?? []), ...ms];
+    for (const [tier, ms] of Object.entries(s.verify_ms)) {
+      const pool = (verify[tier] ??= []);
+      for (const m of ms) pool.push(m);
+    }
     for (const [reason, n] of Object.entries(s.review_skips)) skips[reason] = (skips[reason] ?? 0) + n;
   }
   const sum = (pick: (s: KpiSamples) => number) => runs.reduce((total, s) => total + pick(s), 0);

@@ -1,7 +1,9 @@
 import type { TimelineEvent } from '../generated/event.js';
 import type { Kpis } from '../generated/state.js';
-import { computeKpis, computePooledKpis } from '../kpi/compute.js';
+import { collectSamples, type KpiSamples } from '../kpi/collect-samples.js';
 import { describeMilestones, describeRunVerification, type MilestoneRecord, type MilestoneVerify } from '../kpi/describe-milestones.js';
+import { mergeSamples } from '../kpi/merge-samples.js';
+import { summarizeSamples } from '../kpi/summarize-samples.js';
 import { bootstrapRow, kpiRows, type KpiRow, type KpiTargets } from '../kpi/targets.js';
 
 /** A run as the report needs it: a few fields of its state.json and its timeline. */
@@ -12,10 +14,19 @@ export interface ReportRunInput {
   goal: string;
   task_kind: string | null;
   created_at: string;
-  /** The timeline events that could be read; null when there is no timeline at all. */
+  /** The timeline events that could be read; null when there is no timeline at all (or a digest stands in). */
   events: readonly TimelineEvent[] | null;
+  /** What the same events give, from the store's index: used when `events` is null. */
+  digest?: RunDigest;
   /** What the reader had to leave out, for the user (torn or invalid lines, a missing file). */
   notes: string[];
+}
+
+/** A run's timeline as the report uses it: its KPI samples, milestones and run-end verification. */
+export interface RunDigest {
+  samples: KpiSamples;
+  milestones: MilestoneRecord[];
+  run_verify: MilestoneVerify[];
 }
 
 export interface ReportInput {
@@ -30,7 +41,7 @@ export interface MilestoneReport extends MilestoneRecord {
 }
 
 /** A run's input fields as read (but its events), with what the report derives from them. */
-export interface RunReport extends Omit<ReportRunInput, 'events'> {
+export interface RunReport extends Omit<ReportRunInput, 'events' | 'digest'> {
   /** From the timeline; null when the run has none. */
   kpis: Kpis | null;
   rows: KpiRow[];
@@ -53,30 +64,38 @@ export interface Report {
 
 /**
  * The report of the selected runs: per run its KPIs and milestones, across them the KPIs of
- * the pooled samples, each against the targets. Reads nothing, prints nothing. Pure.
+ * the pooled samples, each against the targets. A run's events, or the digest of them the
+ * store's index keeps, give the same report. Reads nothing, prints nothing. Pure.
  */
 export function buildReport(input: ReportInput): Report {
   const { targets } = input;
-  const runs = input.runs.map((r) => buildRun(r, targets));
-  const withTimeline = input.runs.filter((r) => r.events !== null);
+  const digests = input.runs.map(digestOf);
+  const runs = input.runs.map((r, i) => buildRun(r, digests[i]!, targets));
+  const withTimeline = input.runs.filter((_, i) => digests[i] !== null);
   const run_ids = withTimeline.map((r) => r.run_id);
   if (!withTimeline.length) return { store: input.store, runs, across: { run_ids, kpis: null, rows: [] } };
-  const kpis = computePooledKpis(withTimeline.map((r) => r.events!));
+  const kpis = summarizeSamples(mergeSamples(digests.filter((d): d is RunDigest => d !== null).map((d) => d.samples)));
   const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);
   return { store: input.store, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)] } };
 }
 
-function buildRun(r: ReportRunInput, targets: KpiTargets): RunReport {
-  const { events, notes, ...base } = r;
-  if (events === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes };
-  const kpis = computeKpis(events);
+/** A run's digest: from its events when it has them, else the one it came with (or none). Pure. */
+function digestOf(r: ReportRunInput): RunDigest | null {
+  if (r.events !== null) return { samples: collectSamples(r.events), milestones: describeMilestones(r.events), run_verify: describeRunVerification(r.events) };
+  return r.digest ?? null;
+}
+
+function buildRun(r: ReportRunInput, digest: RunDigest | null, targets: KpiTargets): RunReport {
+  const { events: _events, digest: _digest, notes, ...base } = r;
+  if (digest === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes };
+  const kpis = summarizeSamples(digest.samples);
   const bootstrap = isBootstrap(base) ? [kpis.total_s] : [];
   return {
     ...base,
     kpis,
     rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrap, targets)],
-    milestones: describeMilestones(events).map((m) => ({ ...m, over: overTargets(m, targets) })),
-    run_verify: describeRunVerification(events),
+    milestones: digest.milestones.map((m) => ({ ...m, over: overTargets(m, targets) })),
+    run_verify: digest.run_verify,
     notes,
   };
 }

@@ -1,24 +1,36 @@
 import { readFileSync } from 'node:fs';
-import { loadValidator } from '../config/validators.js';
 import { runPaths } from '../runtime/run-dir.js';
-import type { StoredRun } from '../store/list-runs.js';
 import type { ReportRunInput } from './build-report.js';
+import { eventCheck, type IsEvent, type StoreRun } from './index-runs.js';
 import { salvageTimeline } from './salvage-timeline.js';
 
+/** A run to read: a directory and its state, with its index entry when the store's index has one. */
+export type ReportSource = Omit<StoreRun, 'index'> & { index?: StoreRun['index'] };
+
 /**
- * What the report needs of each run: a few fields of its state.json (as `listRuns` read
- * it) and the events of its timeline that pass the event schema. A missing or unreadable
+ * What the report needs of each run: a few fields of its state.json and the events of its
+ * timeline that pass the event schema, or, for a run in the store's index, the samples and
+ * milestones its index line carries (what the same timeline gives). A missing or unreadable
  * timeline, or lines left out, become notes; nothing here throws for a damaged run.
- * Impure: reads the run directories and loads the event schema's validator.
+ * Impure: reads the run directories and loads the event schema's validator when one needs it.
  */
-export async function readReportRuns(runs: readonly StoredRun[]): Promise<ReportRunInput[]> {
-  const validator = await loadValidator('event');
-  const isEvent = (value: unknown) => (validator ? validator.validate(value).length === 0 : true);
-  return runs.map((run) => readRun(run, isEvent));
+export async function readReportRuns(runs: readonly ReportSource[]): Promise<ReportRunInput[]> {
+  let isEvent: IsEvent | null = null;
+  const out: ReportRunInput[] = [];
+  for (const run of runs) {
+    if (run.index) {
+      const e = run.index;
+      out.push({ run_id: e.run_id, status: e.status, stop_reason: e.stop_reason, goal: e.goal, task_kind: e.task_kind, created_at: e.created_at, events: null, digest: { samples: e.samples, milestones: e.milestones, run_verify: e.run_verify }, notes: [...e.notes] });
+      continue;
+    }
+    isEvent ??= await eventCheck();
+    out.push(readRun(run, isEvent));
+  }
+  return out;
 }
 
-function readRun({ dir, state }: StoredRun, isEvent: (value: unknown) => boolean): ReportRunInput {
-  const task = (state.task ?? {}) as Partial<StoredRun['state']['task']>;
+function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput {
+  const task = (state.task ?? {}) as { goal?: unknown; kind?: unknown };
   const base = {
     run_id: state.run_id,
     status: typeof state.status === 'string' ? state.status : 'unknown',

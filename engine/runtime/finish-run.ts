@@ -7,6 +7,7 @@ import { computeKpis } from '../kpi/compute.js';
 import { renderMemo, renderSummary } from './summary.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { KpiTargets } from '../kpi/targets.js';
+import { indexFinishedRun } from './index-run.js';
 
 export interface RunOutcome {
   runId: string;
@@ -19,7 +20,8 @@ export interface RunOutcome {
 
 /**
  * Close a session: record the stop in state.json, append `run.finished` with the KPIs, write
- * summary.md and (for every stop but completed) memo.md. Impure (writes the run store).
+ * summary.md and (for every stop but completed) memo.md, add the run to the store's index.
+ * Impure (writes the run store).
  */
 export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   const completed = end.reason === 'completed';
@@ -48,6 +50,7 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
     rmSync(rt.paths.homes, { recursive: true, force: true });
   }
   rt.timeline.close();
+  indexFinishedRun(rt);
   return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail };
 }
 

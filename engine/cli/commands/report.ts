@@ -33,9 +33,9 @@ export const reportCommand: Command = {
     const json = flag(args, 'json');
     const htmlFile = str(args, 'html');
     if (htmlFile === '') throw new UsageError('--html takes a file name');
-    const [{ resolvePolicy }, { listRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }] = await Promise.all([
+    const [{ resolvePolicy }, { loadStoreRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }] = await Promise.all([
       import('../../config/policy/resolve-policy.js'),
-      import('../../store/list-runs.js'),
+      import('../../report/index-runs.js'),
       import('../../runtime/run-dir.js'),
       import('../../report/select-runs.js'),
       import('../../report/read-runs.js'),
@@ -52,7 +52,7 @@ export const reportCommand: Command = {
 
     const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: io.cwd });
     if (!policy.policy) return fail(policy.diagnostics);
-    const stored = listRuns(store);
+    const stored = await loadStoreRuns(store);
     if (!stored.length) {
       const missing = existsSync(store) ? '' : ' (the directory does not exist)';
       const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${storeOption ? ` --store ${shellWord(store)}` : ''}`;

@@ -4,14 +4,14 @@ import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
-import { selectTier, type PastRun } from '../select-tier.js';
-import { listRuns } from '../../store/list-runs.js';
+import { selectTier } from '../select-tier.js';
+import { pastRunsOf } from '../index-run.js';
 import { buildCommandEnv } from '../../workers/worker-env.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
-  const { tier, reason } = selectTier(step.tier, ctx.changes, rt.policy, step.tier === 'auto' ? pastRuns(rt) : []);
+  const { tier, reason } = selectTier(step.tier, ctx.changes, rt.policy, step.tier === 'auto' ? await pastRunsOf(rt) : []);
   rt.append({ type: 'verify.selected', ...fields, tier, reason });
   const tierPolicy = rt.policy.verification.tiers[tier];
   const n = rt.events.filter((e) => e.type === 'verify.finished').length + 1;
@@ -48,14 +48,4 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
       },
     ],
   };
-}
-
-/**
- * The finished runs on this repo before this one, oldest first, from the run store this run
- * lives in (runs still going, or left running by a crash, do not count). Impure.
- */
-function pastRuns(rt: Runtime): PastRun[] {
-  return listRuns(path.dirname(rt.paths.dir))
-    .filter((r) => r.state.run_id !== rt.state.run_id && r.state.status !== 'running' && path.resolve(r.state.repo) === path.resolve(rt.repo))
-    .map((r) => ({ run_id: r.state.run_id, stop_reason: r.state.stop_reason }));
 }

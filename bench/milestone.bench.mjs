@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+// What a milestone costs the engine: full `engine run`s of the default pipeline with instant
+// fake `command` workers (bench/fixtures/instant-agent.mjs; a plan of N milestones, each
+// writing one file), N = 2 / 10 / 50 / 200. For each N:
+//   - counted once under `strace -f` (the counts do not vary run to run): git processes
+//     (successful execve of git), fsync + fdatasync calls, split by the program that made them;
+//   - measured without tracing, median of BENCH_REPEAT (5) runs: CPU time of the whole process
+//     tree (user + sys of the engine and everything it waited for, from /usr/bin/time) minus
+//     the fake workers' own CPU (each worker reports it), wall time, peak RSS (the largest
+//     single process of the tree: the engine).
+// Per milestone and fixed per run come from a least-squares line over N (weighted 1/N²); the growth is the
+// slope from 50 to 200 against the slope from 10 to 50 (0 % = flat). Beside every figure: the
+// machine's baseline, a bare `node -e 0` (CPU, wall, RSS), measured in between the runs.
+//
+// Default (`npm run bench`, a few minutes once a milestone is cheap): N = 2 and 10 five times
+// each, 50 and 200 once; traced at 2 and 10. BENCH_FULL=1: every size five times and traced.
+// BENCH_MILESTONES=2,10 picks the sizes, BENCH_REPEAT the repeats.
+// Writes bench/results/milestone.json. Runs alone (`node bench/milestone.bench.mjs`).
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse, stringify } from 'yaml';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const engineBin = path.join(root, 'bin', 'engine.js');
+const agent = path.join(here, 'fixtures', 'instant-agent.mjs');
+const FULL = process.env.BENCH_FULL === '1';
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,50,200').split(',').map(Number);
+/** Sizes measured once only by default (the rest: REPEAT times). */
+const ONCE = FULL ? new Set() : new Set([50, 200]);
+/** Sizes left out of the strace pass by default (tracing doubles the run time). */
+const UNTRACED = FULL ? new Set() : new Set([50, 200]);
+const hasStrace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+const hasTime = existsSync('/usr/bin/time');
+
+function childEnv(extra = {}) {
+  const env = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
+  return env;
+}
+
+/** A temp dir: a git repo with one commit, the default pipeline with instant workers, a policy. */
+function makeFixture(n) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
+  const repo = path.join(dir, 'repo');
+  mkdirSync(repo);
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Bench');
+  git('config', 'user.email', 'bench@example.com');
+  writeFileSync(path.join(repo, 'README.md'), '# target\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  const workerLog = path.join(dir, 'workers.jsonl');
+  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
+  const worker = { use: 'command', bin: process.execPath, args: [agent], env: { BENCH_MILESTONES: String(n), BENCH_WORKER_LOG: workerLog }, idle_timeout_s: 60, timeout_s: 120 };
+  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
+  const pipelineFile = path.join(dir, 'bench.pipeline.yaml');
+  writeFileSync(pipelineFile, stringify(pipeline));
+  const policyFile = path.join(dir, 'bench.policy.yaml');
+  writeFileSync(
+    policyFile,
+    stringify({
+      apiVersion: 'engine/v1',
+      kind: 'Policy',
+      auto_approve: { enabled: false },
+      explore: { mode: 'off' },
+      budgets: { max_ticks: 100000, time_min: 600 },
+      verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
+    }),
+  );
+  return { dir, repo, pipelineFile, policyFile, workerLog };
+}
+
+function engineArgs(f) {
+  return [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'bench', '--policy', f.policyFile, '--no-progress'];
+}
+
+function workerTotals(f) {
+  if (!existsSync(f.workerLog)) return { calls: 0, cpu_ms: 0 };
+  const lines = readFileSync(f.workerLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { calls: lines.length, cpu_ms: lines.reduce((s, l) => s + l.cpu_ms, 0) };
+}
+
+/** One command under /usr/bin/time: wall ms, CPU ms of it and its waited-for descendants, peak RSS KiB. */
+function timed(cmd, args, opts) {
+  const out = path.join(os.tmpdir(), `engine-bench-time-${process.pid}`);
+  const started = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args], { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wall = performance.now() - started;
+  const [user, sys, rss] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
+  rmSync(out, { force: true });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout, wall_ms: wall, cpu_ms: (user + sys) * 1000, rss_kb: rss };
+}
+
+function baseline() {
+  return timed(process.execPath, ['-e', '0'], { env: childEnv() });
+}
+
+/** One measured run of N milestones (untraced). */
+function measure(n) {
+  const f = makeFixture(n);
+  try {
+    const base = baseline();
+    const r = timed(process.execPath, engineArgs(f), { cwd: f.dir, env: childEnv() });
+    if (r.status !== 0) throw new Error(`engine run (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    const w = workerTotals(f);
+    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024 };
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+}
+
+/** One run of N milestones under strace: git processes and fsyncs, by program. */
+function count(n) {
+  const f = makeFixture(n);
+  const trace = path.join(f.dir, 'strace.out');
+  try {
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'signal=none', '-e', 'trace=execve,fsync,fdatasync', '-o', trace, process.execPath, ...engineArgs(f)], { cwd: f.dir, env: childEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`engine run under strace (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    return parseTrace(readFileSync(trace, 'utf8'), process.pid);
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Counts from `strace -f -o` text: successful execve per program, fsync/fdatasync per program
+ * (the program a pid last exec'd; the first pid is the engine). Pure.
+ */
+export function parseTrace(text) {
+  const program = new Map();
+  const pendingExec = new Map();
+  const execs = {};
+  const fsyncs = {};
+  let first = null;
+  const nameOf = (file) => {
+    const base = path.basename(file);
+    return base === path.basename(process.execPath) ? 'node' : base;
+  };
+  for (const line of text.split('\n')) {
+    const m = /^(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const pid = m[1];
+    const rest = m[2];
+    first ??= pid;
+    let call = rest;
+    if (rest.startsWith('<... ')) {
+      const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(rest);
+      if (!resumed) continue;
+      if (resumed[1] === 'execve') {
+        const file = pendingExec.get(pid);
+        pendingExec.delete(pid);
+        if (file && /= 0\s*$/.test(resumed[2])) {
+          program.set(pid, nameOf(file));
+          execs[nameOf(file)] = (execs[nameOf(file)] ?? 0) + 1;
+        }
+        continue;
+      }
+      call = `${resumed[1]}(${resumed[2]}`;
+    }
+    const exec = /^execve\("([^"]*)"/.exec(call);
+    if (exec) {
+      if (call.includes('<unfinished ...>')) pendingExec.set(pid, exec[1]);
+      else if (/= 0\s*$/.test(call)) {
+        program.set(pid, nameOf(exec[1]));
+        execs[nameOf(exec[1])] = (execs[nameOf(exec[1])] ?? 0) + 1;
+      }
+      continue;
+    }
+    if (/^(fsync|fdatasync)\(/.test(call) && !call.includes('<unfinished ...>')) {
+      const who = pid === first ? 'engine' : (program.get(pid) ?? 'engine-thread');
+      fsyncs[who] = (fsyncs[who] ?? 0) + 1;
+    }
+  }
+  // Threads of the engine (libuv's pool does fs work) never exec: they are the engine.
+  if (fsyncs['engine-thread']) {
+    fsyncs.engine = (fsyncs.engine ?? 0) + fsyncs['engine-thread'];
+    delete fsyncs['engine-thread'];
+  }
+  const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+  // The engine itself is the first node exec; workers are the other node processes.
+  return { git_processes: execs.git ?? 0, execs, fsyncs: sum(fsyncs), fsyncs_by: fsyncs };
+}
+
+/**
+ * Least-squares line y = fixed + per · n over the points, each weighted by 1/n² (the noise of
+ * a run's figure grows with its size, so the small runs pin the fixed part). Pure.
+ */
+export function fitLine(points) {
+  const w = points.map((p) => 1 / Math.max(p.n, 1) ** 2);
+  const sw = w.reduce((a, b) => a + b, 0);
+  const mx = points.reduce((s, p, i) => s + w[i] * p.n, 0) / sw;
+  const my = points.reduce((s, p, i) => s + w[i] * p.y, 0) / sw;
+  const sxx = points.reduce((s, p, i) => s + w[i] * (p.n - mx) ** 2, 0);
+  const per = sxx === 0 ? 0 : points.reduce((s, p, i) => s + w[i] * (p.n - mx) * (p.y - my), 0) / sxx;
+  return { per, fixed: my - per * mx };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Slope between two sizes of a figure (per added milestone). */
+function slope(rows, key, a, b) {
+  const ra = rows.find((r) => r.n === a);
+  const rb = rows.find((r) => r.n === b);
+  return ra && rb && ra[key] !== null && rb[key] !== null ? (rb[key] - ra[key]) / (b - a) : null;
+}
+
+export async function runMilestoneBench({ print = true } = {}) {
+  if (!hasTime) throw new Error('the milestone bench needs /usr/bin/time');
+  const rows = [];
+  for (const n of SIZES) {
+    const times = ONCE.has(n) ? 1 : REPEAT;
+    const samples = [];
+    for (let i = 0; i < times; i++) samples.push(measure(n));
+    const counted = hasStrace && !UNTRACED.has(n) ? count(n) : null;
+    const pick = (k) => median(samples.map((s) => s[k]));
+    rows.push({
+      n,
+      runs: times,
+      cpu_ms: pick('cpu_ms'),
+      cpu_tree_ms: pick('cpu_tree_ms'),
+      worker_cpu_ms: pick('worker_cpu_ms'),
+      worker_calls: samples[0].worker_calls,
+      wall_ms: pick('wall_ms'),
+      rss_mib: pick('rss_mib'),
+      git_processes: counted?.git_processes ?? null,
+      fsyncs: counted?.fsyncs ?? null,
+      fsyncs_by: counted?.fsyncs_by ?? null,
+      execs: counted?.execs ?? null,
+      baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib') },
+      samples,
+    });
+    if (print) console.error(`milestone bench: N=${n} done (${times} run${times === 1 ? '' : 's'}${counted ? ', traced' : ''})`);
+  }
+  const fit = (key) => {
+    const pts = rows.filter((r) => r[key] !== null).map((r) => ({ n: r.n, y: r[key] }));
+    return pts.length >= 2 ? fitLine(pts) : null;
+  };
+  const figures = {};
+  for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'rss_mib']) figures[key] = fit(key);
+  const s1 = slope(rows, 'cpu_ms', 10, 50);
+  const s2 = slope(rows, 'cpu_ms', 50, 200);
+  const growth = s1 && s2 !== null ? s2 / s1 - 1 : null;
+  const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)) };
+  const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
+  const summary = {
+    per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null },
+    per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null },
+    cpu_slope_ms: { '10-50': s1, '50-200': s2 },
+    cpu_growth: growth,
+    peak_rss_mib_200: rss200,
+    baseline: base,
+  };
+  const targets = { per_milestone: { cpu_ms: 40, git_processes: 6, fsyncs: 8 }, per_run: { cpu_ms: 250, git_processes: 12, fsyncs: 16 }, cpu_growth: 0.1, peak_rss_mib_200: 90 };
+  if (print) printTables(rows, summary, targets);
+  await writeResults({ rows, summary, targets });
+  return { rows, summary, targets };
+}
+
+function printTables(rows, summary, targets) {
+  const f = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '-');
+  const table = (cells) => {
+    const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => String(row[i]).length)));
+    for (const row of cells) console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+  };
+  console.log('\nmilestone bench: one `engine run` of N milestones (instant command workers)');
+  table([
+    ['N', 'runs', 'CPU ms (engine)', 'CPU ms (tree)', 'CPU ms (workers)', 'calls', 'wall ms', 'peak RSS MiB', 'git procs', 'fsyncs', 'node -e 0: CPU / wall ms, RSS MiB'],
+    ...rows.map((r) => [r.n, r.runs, f(r.cpu_ms), f(r.cpu_tree_ms), f(r.worker_cpu_ms), r.worker_calls, f(r.wall_ms), f(r.rss_mib), r.git_processes ?? '-', r.fsyncs ?? '-', `${f(r.baseline.cpu_ms)} / ${f(r.baseline.wall_ms)}, ${f(r.baseline.rss_mib)}`]),
+  ]);
+  const s = summary;
+  console.log('');
+  table([
+    ['figure', 'per milestone', 'fixed per run', 'target (milestone / run)'],
+    ['CPU ms (tree minus workers)', f(s.per_milestone.cpu_ms), f(s.per_run.cpu_ms), `${targets.per_milestone.cpu_ms} / ${targets.per_run.cpu_ms}`],
+    ['wall ms', f(s.per_milestone.wall_ms), f(s.per_run.wall_ms), '-'],
+    ['git processes', f(s.per_milestone.git_processes), f(s.per_run.git_processes), `${targets.per_milestone.git_processes} / ${targets.per_run.git_processes}`],
+    ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
+  ]);
+  console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms; growth ${s.cpu_growth === null ? '-' : `${(s.cpu_growth * 100).toFixed(0)} %`} (target within ±${targets.cpu_growth * 100} %)`);
+  console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
+  const by = rows.filter((r) => r.fsyncs_by).at(-1);
+  if (by) console.log(`fsyncs at N=${by.n} by program: ${JSON.stringify(by.fsyncs_by)}; processes started: ${JSON.stringify(by.execs)}`);
+}
+
+async function writeResults(result) {
+  const dir = path.join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  })();
+  const env = { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? null, loadavg: os.loadavg() };
+  writeFileSync(path.join(dir, 'milestone.json'), `${JSON.stringify({ date: new Date().toISOString(), commit, env, full: FULL, ...result }, null, 2)}\n`);
+}
+
+export default {
+  name: 'milestone (CPU ms per milestone)',
+  target_ms: 40,
+  async run() {
+    const { rows, summary } = await runMilestoneBench();
+    return {
+      median_ms: summary.per_milestone.cpu_ms,
+      runs: rows.reduce((s, r) => s + r.runs, 0),
+      samples_ms: [summary.per_milestone.cpu_ms],
+      node_baseline_ms: summary.baseline.cpu_ms,
+      engine_overhead_ms: summary.per_milestone.cpu_ms,
+      summary,
+    };
+  },
+};
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await runMilestoneBench();

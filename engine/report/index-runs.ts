@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadValidator } from '../config/validators.js';
+import type { RunState } from '../generated/state.js';
+import { indexEntryOf } from '../kpi/index-entry.js';
+import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from '../store/run-index.js';
+import { salvageTimeline } from './salvage-timeline.js';
+
+/** The state.json fields the report reads of a run. */
+export type ReportState = Pick<RunState, 'run_id' | 'created_at'> & Partial<Pick<RunState, 'status' | 'stop_reason' | 'task' | 'repo'>>;
+
+/** A run of the store for `report`: its directory, its state, and its index entry when it has one. */
+export interface StoreRun {
+  dir: string;
+  state: ReportState;
+  /** The run's entry (finished runs); null for a run still going or without a timeline. */
+  index: RunIndexEntry | null;
+}
+
+/** A predicate for timeline events (the event schema's validator). */
+export type IsEvent = (value: unknown) => boolean;
+
+/** The event schema as a predicate (every value passes when the schema cannot be loaded). Impure. */
+export async function eventCheck(): Promise<IsEvent> {
+  const validator = await loadValidator('event');
+  return (value: unknown) => (validator ? validator.validate(value).length === 0 : true);
+}
+
+/**
+ * Every run of a store (each subdirectory with a readable state.json), oldest first by
+ * `created_at` then id, as `listRuns` orders them, with finished runs taken from the store's
+ * index (`index.jsonl`) instead of their directories. The index is checked against the
+ * store: a run directory it lacks, or whose timeline has grown since its line was written
+ * (a resumed run), is read from the directory; a line for a directory that is gone is
+ * dropped. When anything was missing, stale, torn or altered the index is rewritten from
+ * what was found. Impure (reads the store, may rewrite the index).
+ */
+export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
+  if (!existsSync(storeDir)) return [];
+  const index = readRunIndex(storeDir);
+  const runs: StoreRun[] = [];
+  const kept: RunIndexEntry[] = [];
+  const fresh: RunIndexEntry[] = [];
+  let isEvent: IsEvent | null = null;
+  for (const d of readdirSync(storeDir, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    const dir = path.join(storeDir, d.name);
+    const entry = index.entries.get(d.name);
+    if (entry && timelineBytes(dir) === entry.timeline_bytes) {
+      kept.push(entry);
+      runs.push({ dir, state: stateOf(entry), index: entry });
+      continue;
+    }
+    const state = readState(dir);
+    if (!state) continue;
+    if (state.status === 'running') {
+      runs.push({ dir, state, index: null });
+      continue;
+    }
+    isEvent ??= await eventCheck();
+    const made = entryFromDisk(dir, state, isEvent);
+    if (made) fresh.push(made);
+    runs.push({ dir, state, index: made });
+  }
+  const stale = !index.exists || index.damaged > 0 || index.superseded > 0 || fresh.length > 0 || kept.length !== index.entries.size;
+  if (stale) {
+    try {
+      rewriteRunIndex(storeDir, [...kept, ...fresh].sort(byCreated));
+    } catch {
+      /* a read-only store: the report still stands, from the directories */
+    }
+  }
+  return runs.sort((a, b) => a.state.created_at.localeCompare(b.state.created_at) || a.state.run_id.localeCompare(b.state.run_id));
+}
+
+/**
+ * A finished run's index entry made from its directory: state.json and the events of its
+ * timeline that pass the event schema (the report's own reading). Null without a timeline
+ * or a readable state. Impure.
+ */
+export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent): RunIndexEntry | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(dir, 'timeline.jsonl'));
+  } catch {
+    return null;
+  }
+  const { events, notes } = salvageTimeline(bytes.toString('utf8'), isEvent);
+  return indexEntryOf({ ...state, repo: state.repo ?? '', status: state.status ?? 'unknown', stop_reason: state.stop_reason ?? null }, events, { dir: path.basename(dir), timelineBytes: bytes.length, notes });
+}
+
+/** A run's state.json when it is one (a run id and a creation time). Impure. */
+export function readState(dir: string): ReportState | null {
+  try {
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as ReportState;
+    return typeof state.run_id === 'string' && typeof state.created_at === 'string' ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+function stateOf(e: RunIndexEntry): ReportState {
+  return { run_id: e.run_id, created_at: e.created_at, status: e.status as RunState['status'], stop_reason: e.stop_reason as RunState['stop_reason'], task: { goal: e.goal, kind: e.task_kind } as RunState['task'], repo: e.repo };
+}
+
+function byCreated(a: RunIndexEntry, b: RunIndexEntry): number {
+  return a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id);
+}

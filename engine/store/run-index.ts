@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { KpiSamples } from '../kpi/collect-samples.js';
+import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
+
+/** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
+export const RUN_INDEX = 'index.jsonl';
+
+/**
+ * What a finished run leaves in the store's index: enough for `report` (its KPI samples,
+ * milestones and run-end verification, exactly as the report derives them from the
+ * timeline) and for tier0_fast's history (status, stop reason, repo, times), without
+ * reading its directory. `timeline_bytes` is the timeline's size when the line was written:
+ * a run whose timeline has grown since (resumed) is read from its directory instead.
+ */
+export interface RunIndexEntry {
+  v: 1;
+  run_id: string;
+  /** The run's directory name in the store. */
+  dir: string;
+  repo: string;
+  status: string;
+  stop_reason: string | null;
+  goal: string;
+  task_kind: string | null;
+  created_at: string;
+  /** When it finished (the `run.finished` event, else when the index line was made). */
+  finished_at: string;
+  timeline_bytes: number;
+  /** Its tier0 runs (tier0_fast standing in included) and the last one's result. */
+  tier0: { runs: number; passed: number; last_pass: boolean | null };
+  samples: KpiSamples;
+  milestones: MilestoneRecord[];
+  run_verify: MilestoneVerify[];
+  /** What the reader had to leave out of the timeline (as `report` notes). */
+  notes: string[];
+}
+
+/** One finished run from the index, as tier0_fast's history needs it. */
+export interface IndexedPastRun {
+  run_id: string;
+  stop_reason: string | null;
+  created_at: string;
+}
+
+const PREFIX = '{"sha256":"';
+const MIDDLE = '","run":';
+
+/** The index line of an entry: `{"sha256":"<hash of the run JSON>","run":<run JSON>}\n`. Pure. */
+export function formatIndexLine(entry: RunIndexEntry): string {
+  const json = JSON.stringify(entry);
+  return `${PREFIX}${sha256(json)}${MIDDLE}${json}}\n`;
+}
+
+/**
+ * The entry of one index line, or null when the line is not one (torn by a crash, edited,
+ * the hash does not match its content, another version). Pure.
+ */
+export function parseIndexLine(line: string): RunIndexEntry | null {
+  const start = PREFIX.length + 64 + MIDDLE.length;
+  if (!line.startsWith(PREFIX) || line.slice(PREFIX.length + 64, start) !== MIDDLE || !line.endsWith('}')) return null;
+  const json = line.slice(start, -1);
+  if (sha256(json) !== line.slice(PREFIX.length, PREFIX.length + 64)) return null;
+  try {
+    const entry = JSON.parse(json) as RunIndexEntry;
+    return entry && entry.v === 1 && typeof entry.run_id === 'string' && typeof entry.dir === 'string' ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An index as read: its entries (the last line of a run wins), and how many lines were bad. */
+export interface RunIndex {
+  exists: boolean;
+  /** By directory name, in the order their last line appears. */
+  entries: Map<string, RunIndexEntry>;
+  /** Lines that are not entries (torn, altered) and lines superseded by a later one. */
+  damaged: number;
+  superseded: number;
+}
+
+/** Read a store's index whole. A missing file is an empty index that does not exist. Impure. */
+export function readRunIndex(storeDir: string): RunIndex {
+  const file = path.join(storeDir, RUN_INDEX);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { exists: false, entries: new Map(), damaged: 0, superseded: 0 };
+  }
+  const entries = new Map<string, RunIndexEntry>();
+  let damaged = 0;
+  let superseded = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const entry = parseIndexLine(line);
+    if (!entry) {
+      damaged++;
+      continue;
+    }
+    if (entries.delete(entry.dir)) superseded++;
+    entries.set(entry.dir, entry);
+  }
+  return { exists: true, entries, damaged, superseded };
+}
+
+/**
+ * Append one entry with a single O_APPEND write (so lines of runs finishing together do not
+ * mix). A torn last line (a crash mid-write) is closed first, so the new line stands alone.
+ * Not fsynced: the index is derived from the run directories and repaired from them. Impure.
+ */
+export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {
+  const fd = openSync(path.join(storeDir, RUN_INDEX), 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    let lead = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) lead = '\n';
+    }
+    writeSync(fd, lead + formatIndexLine(entry));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replace the index with these entries (temp file and rename; not fsynced, see above). Impure. */
+export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntry[]): void {
+  const file = path.join(storeDir, RUN_INDEX);
+  const tmp = path.join(storeDir, `.${RUN_INDEX}.${process.pid}.tmp`);
+  writeFileSync(tmp, entries.map(formatIndexLine).join(''));
+  renameSync(tmp, file);
+}
+
+/** The size of a run's timeline, or null when it has none. Impure. */
+export function timelineBytes(runDir: string): number | null {
+  return statSync(path.join(runDir, 'timeline.jsonl'), { throwIfNoEntry: false })?.size ?? null;
+}
+
+/**
+ * The finished runs on `repo` before `selfRunId` that tier0_fast's history needs (the last
+ * `need` by `created_at`, oldest first), read from the end of the index: the cost does not
+ * grow with the store. An entry whose run directory is gone is skipped; one whose timeline
+ * has grown since (the run was resumed) is taken from its state.json (skipped while it
+ * runs). Null when the store has no index (the caller scans the store). Impure.
+ */
+export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: string, need: number): IndexedPastRun[] | null {
+  const file = path.join(storeDir, RUN_INDEX);
+  if (!existsSync(file)) return null;
+  if (need <= 0) return [];
+  const wantRepo = path.resolve(repo);
+  const seen = new Set<string>();
+  // The `need` newest found so far, oldest first.
+  const newest: IndexedPastRun[] = [];
+  for (const line of linesFromEnd(file)) {
+    const entry = parseIndexLine(line);
+    if (!entry || seen.has(entry.dir)) continue;
+    // Lines are appended as runs finish: every earlier line finished before this one, so it
+    // was created before too and cannot be newer than the `need` newest found.
+    if (newest.length >= need && entry.finished_at < newest[0]!.created_at) break;
+    seen.add(entry.dir);
+    if (entry.run_id === selfRunId || path.resolve(entry.repo) !== wantRepo) continue;
+    if (newest.length >= need && entry.created_at < newest[0]!.created_at) continue;
+    const run = confirm(storeDir, entry);
+    if (!run) continue;
+    newest.push(run);
+    newest.sort(byCreated);
+    if (newest.length > need) newest.shift();
+  }
+  return newest;
+}
+
+function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null {
+  const runDir = path.join(storeDir, entry.dir);
+  const size = timelineBytes(runDir);
+  if (size === null) return null;
+  if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at };
+  try {
+    const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
+    if (state.status === 'running') return null;
+    return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at };
+  } catch {
+    return null;
+  }
+}
+
+function byCreated(a: IndexedPastRun, b: IndexedPastRun): number {
+  return a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id);
+}
+
+/** The complete lines of a file, last first, read backwards in blocks. Impure. */
+function* linesFromEnd(file: string): Generator<string> {
+  const fd = openSync(file, 'r');
+  try {
+    let pos = fstatSync(fd).size;
+    let rest = Buffer.alloc(0);
+    let first = true;
+    while (pos > 0) {
+      const len = Math.min(64 * 1024, pos);
+      pos -= len;
+      const block = Buffer.alloc(len);
+      readSync(fd, block, 0, len, pos);
+      let buf = Buffer.concat([block, rest]);
+      let end = buf.length;
+      if (first) {
+        // A last line without its newline was torn by a crash: not a line.
+        const nl = buf.lastIndexOf(0x0a);
+        if (nl === -1) {
+          rest = buf;
+          continue;
+        }
+        end = nl;
+        first = false;
+      }
+      let nl = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+      while (nl !== -1) {
+        if (end > nl + 1) yield buf.subarray(nl + 1, end).toString('utf8');
+        end = nl;
+        nl = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+      }
+      rest = Buffer.from(buf.subarray(0, end));
+      buf = Buffer.alloc(0);
+    }
+    if (!first && rest.length) yield rest.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

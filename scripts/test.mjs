@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm test`: runs tap with the arguments given (the config in package.json applies), then
+// lists the slowest test files of this run from tap's saved results (.tap/test-results/),
+// so the suite's own cost stays in sight. The exit code is tap's.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
+const started = Date.now();
+const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
+const r = spawnSync(tapBin, process.argv.slice(2), { cwd: root, stdio: 'inherit' });
+
+/** Every `.tap` result file under dir written since `since`, with the time its last line gives. */
+function results(dir, since) {
+  const out = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...results(file, since));
+    else if (e.name.endsWith('.tap') && statSync(file).mtimeMs >= since) {
+      const times = [...readFileSync(file, 'utf8').matchAll(/^# time=([\d.]+)ms$/gm)];
+      if (times.length) out.push({ file: path.relative(path.join(root, '.tap', 'test-results'), file).replace(/\.tap$/, ''), ms: Number(times.at(-1)[1]) });
+    }
+  }
+  return out;
+}
+
+const files = results(path.join(root, '.tap', 'test-results'), started - 1000).sort((a, b) => b.ms - a.ms);
+if (files.length > 1) {
+  const total = files.reduce((s, f) => s + f.ms, 0);
+  console.log(`\nslowest test files (${Math.min(SHOW, files.length)} of ${files.length}; ${(total / 1000).toFixed(1)} s summed over files, ${((Date.now() - started) / 1000).toFixed(1)} s wall):`);
+  for (const f of files.slice(0, SHOW)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${(100 * f.ms / total).toFixed(0).padStart(3)} %  ${f.file}`);
+}
+process.exitCode = r.status ?? 1;
