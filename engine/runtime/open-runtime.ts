@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
-import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
 import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
@@ -73,7 +73,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     sessionElapsed: o.env.timer(),
     elapsedBeforeMs: o.state.counters.elapsed_ms,
     append: (...e: NewEvent[]) => timeline.append(...e),
-    persist: () => persistState(rt),
+    persist: (durable?: boolean) => persistState(rt, durable),
     records: [],
     stateText: null,
   };
@@ -90,7 +90,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
 }
 
 /** Refresh state.json from the actor and counters and write it atomically. Impure. */
-export function persistState(rt: Runtime): void {
+export function persistState(rt: Runtime, durable = false): void {
   const snap = rt.actor.getSnapshot();
   const ctx = snap.context as RunContext;
   const s = rt.state;
@@ -107,7 +107,9 @@ export function persistState(rt: Runtime): void {
   s.timeline_sha256 = digest.sha256;
   s.updated_at = rt.env.now().toISOString();
   rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
-  writeFileAtomic(rt.paths.state, rt.stateText);
+  // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
+  // replaced without blocking on the disk, its content synced only at a step's end.
+  replaceFile(rt.paths.state, rt.stateText, { syncData: durable });
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */
