@@ -104,6 +104,7 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
       prompt: renderProbePrompt(),
       phase: 'probe',
       readOnly: true,
+      sandboxed: false,
       outputSchemaPath: null,
       resumeSessionId: null,
       baseEnv: p.env,

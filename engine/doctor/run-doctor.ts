@@ -12,6 +12,9 @@ import { checkRepo } from './check-repo.js';
 import { checkPipeline, checkPolicy } from './check-config.js';
 import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
+import { checkSandbox } from './check-sandbox.js';
+import { decideSandbox } from '../sandbox/sandbox-status.js';
+import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
 
@@ -43,6 +46,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   checks.push(pipeline.finding);
   const policy = await checkPolicy(root, o.cwd);
   checks.push(policy.finding);
+  if (policy.policy) checks.push(checkSandbox(decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env))));
 
   const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
   if (pipeline.ir) {

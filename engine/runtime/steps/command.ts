@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { openSync, writeSync, closeSync, fsyncSync, renameSync, mkdirSync } from 'node:fs';
 import { spawnGroup } from '../../proc/spawn-group.js';
+import { wrapCommand } from '../../sandbox/wrap-command.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
@@ -24,7 +25,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const write = (c: Buffer) => {
     if (c.length) writeSync(fd, c);
   };
-  const group = spawnGroup('sh', ['-c', step.run!], {
+  const cmd = wrapCommand(rt.sandbox, { bin: 'sh', args: ['-c', step.run!], cwd: rt.state.worktree, workspace: rt.state.worktree, readOnly: false, home: null });
+  const group = spawnGroup(cmd.bin, cmd.args, {
     cwd: rt.state.worktree,
     env: rt.childEnv,
     timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
