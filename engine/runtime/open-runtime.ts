@@ -15,6 +15,7 @@ import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import { probeBwrap } from '../sandbox/probe-bwrap.js';
+import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
 export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
@@ -61,7 +62,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     env: o.env,
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
-    sandbox: decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv)),
+    sandbox: decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]),
     cliVersions: {},
     signal: o.signal,
     secrets,

@@ -14,6 +14,8 @@ export interface SandboxStatus {
   bwrap: string | null;
   /** The policy's sandbox.writable paths. */
   writable: string[];
+  /** Paths the sandboxed processes must read even under the private /tmp (pipeline dir, repo, run store, engine install). */
+  readable: string[];
   /** Why the sandbox is not active although the mode asked for it; null otherwise. */
   warning: string | null;
   /** `bwrap` mode without a working bubblewrap: no worker may run. */
@@ -21,8 +23,8 @@ export interface SandboxStatus {
 }
 
 /** The sandbox a policy gets on a machine whose bubblewrap probe gave `probe`. Pure. */
-export function decideSandbox(policy: { mode: SandboxMode; writable: readonly string[] }, probe: BwrapProbe | null): SandboxStatus {
-  const base = { mode: policy.mode, writable: [...policy.writable] };
+export function decideSandbox(policy: { mode: SandboxMode; writable: readonly string[] }, probe: BwrapProbe | null, readable: readonly string[] = []): SandboxStatus {
+  const base = { mode: policy.mode, writable: [...policy.writable], readable: [...readable] };
   if (policy.mode === 'off') return { ...base, active: false, bwrap: null, warning: null, blocked: false };
   if (probe?.ok) return { ...base, active: true, bwrap: probe.bin, warning: null, blocked: false };
   const why = probe?.error ?? 'bubblewrap was not probed';

@@ -21,5 +21,5 @@ export interface SandboxedCommand {
 
 export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[] } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args] };
-  return wrapInBwrap(sandbox.bwrap, { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, writable: [...sandbox.writable, ...(c.writable ?? [])], chdir: c.cwd }, c.bin, c.args);
+  return wrapInBwrap(sandbox.bwrap, { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: sandbox.readable, writable: [...sandbox.writable, ...(c.writable ?? [])], chdir: c.cwd }, c.bin, c.args);
 }
