@@ -4,6 +4,7 @@
  * block and nothing else. Transcripts go to the doctor's own directory, never into a run.
  * The prompt and the judgement are pure; the call is impure.
  */
+import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerSpec } from '../generated/pipeline.js';
@@ -80,6 +81,8 @@ export interface ProbeInput {
   dir: string;
   index: number;
   env: NodeJS.ProcessEnv;
+  /** The OS sandbox a run would use: the probe runs in it too. Default none. */
+  sandbox?: SandboxStatus;
 }
 
 /** One probe call through the worker's plugin, judged. Impure (a process, files). */
@@ -104,13 +107,14 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
       prompt: renderProbePrompt(),
       phase: 'probe',
       readOnly: true,
-      sandboxed: false,
+      sandboxed: Boolean(p.sandbox?.active),
       outputSchemaPath: null,
       resumeSessionId: null,
       baseEnv: p.env,
       packageRoot,
     },
     cliVersion: p.version,
+    sandbox: p.sandbox,
     timeoutMs: (p.spec.timeout_s ?? 300) * 1000,
     idleTimeoutMs: (p.spec.idle_timeout_s ?? 120) * 1000,
   });

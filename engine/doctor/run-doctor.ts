@@ -46,7 +46,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   checks.push(pipeline.finding);
   const policy = await checkPolicy(root, o.cwd);
   checks.push(policy.finding);
-  if (policy.policy) checks.push(checkSandbox(decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env))));
+  const sandbox = policy.policy ? decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env), [path.dirname(pipelineFile), root, packageRoot]) : undefined;
+  if (sandbox) checks.push(checkSandbox(sandbox));
 
   const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
   if (pipeline.ir) {
@@ -61,7 +62,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
       const probes: Finding[] = [];
       for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {
-        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env }));
+        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, sandbox }));
       }
       checks.push(...probes);
       // Transcripts are kept only when they explain a finding.

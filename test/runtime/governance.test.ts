@@ -15,7 +15,8 @@ const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', 
 const worktree = (repo: string, id: string) => path.join(repo, '.engine', 'worktrees', id);
 
 function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript; policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
-  const f = makeFixture({ script: opts.script, policy: opts.policy });
+  // The engine's own checks, without the OS sandbox (it would refuse most of these writes: test/sandbox/).
+  const f = makeFixture({ script: opts.script, policy: { sandbox: { mode: 'off' }, ...opts.policy } });
   const goal = opts.task ? ['--task', writeTask(f.dir, opts.task)] : ['--goal', 'g'];
   const r = engine(['run', f.pipelineFile, '--repo', f.repo, ...goal, '--policy', f.policyFile, '--run-id', opts.id, '--no-progress', ...(opts.extra ?? [])], { cwd: f.dir });
   const dir = runDir(f.repo, opts.id);

@@ -45,6 +45,12 @@ function hostileRun(t: Test, mode: 'bwrap' | 'off', safe: boolean) {
       const env = { HOSTILE_TOKEN: token, ...(safe ? { HOSTILE_SAFE: '1' } : {}) };
       p.workers.implementer = { use: 'command', bin: 'sh', args: [hostile], env, idle_timeout_s: 20, timeout_s: 60 };
       p.workers.reviewer = { use: 'command', bin: 'sh', args: [hostile], env, idle_timeout_s: 20, timeout_s: 60 };
+      // A command step between verify and what followed it: tries to write outside, leaves a sleeper.
+      const verify = p.steps.find((s: { id: string }) => s.id === 'verify');
+      const next = verify.on.pass;
+      verify.on.pass = 'hostile_cmd';
+      const cmd = `(echo cmd > "$HOSTILE_OUTSIDE/cmd-pwn") 2>/dev/null || echo cmd-refused; setsid sh -c 'sleep 1; echo late > "$HOSTILE_OUTSIDE/cmd-late"; : cmd-${token}' </dev/null >/dev/null 2>&1 &`;
+      p.steps.push({ id: 'hostile_cmd', type: 'command', run: cmd, on: { pass: next, fail: next } });
     },
   });
   mkdirSync(outside());
@@ -104,6 +110,11 @@ t.test('sandbox.mode bwrap: a hostile worker writes only its workspace, its home
   t.notOk(existsSync(path.join(h.wt, 'late.txt')), 'the sleeper never wrote the workspace');
   t.notOk(existsSync(path.join(h.shared, 'late')), 'the sleeper never wrote sandbox.writable');
   t.notOk(existsSync(path.join(h.outside, 'late')));
+
+  // A command step: the same confinement, and its sleeper dies too.
+  t.ok(h.events.some((e) => e.type === 'command.finished' && e.step === 'hostile_cmd'), 'the command step ran');
+  t.notOk(existsSync(path.join(h.outside, 'cmd-pwn')), 'a command step cannot write outside the workspace');
+  t.notOk(existsSync(path.join(h.outside, 'cmd-late')), "the command step's sleeper never wrote");
 
   const started = h.events.find((e) => e.type === 'run.started');
   t.same(started.sandbox, { mode: 'bwrap', active: true, tool: bwrap.ok ? bwrap.bin : null, writable: [h.shared], warning: null });
