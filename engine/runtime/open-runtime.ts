@@ -14,6 +14,8 @@ import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { outsideTrees, watchOutside } from './watch-outside.js';
+import { decideSandbox } from '../sandbox/sandbox-status.js';
+import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
@@ -46,6 +48,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     (e) => redactDeep(e, secrets),
   );
 
+  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]);
   const rt: Runtime = {
     ir: o.ir,
     pipelineDir: o.pipelineDir,
@@ -56,7 +59,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     headTree: o.headTree,
     identity: o.identity,
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, true)),
+    // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them.
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active)),
     paths: o.paths,
     state: o.state,
     events,
@@ -66,6 +70,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     env: o.env,
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
+    sandbox,
     cliVersions: {},
     signal: o.signal,
     secrets,
