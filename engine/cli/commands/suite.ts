@@ -63,13 +63,17 @@ export const suiteCommand: Command = {
       else printDiagnostics(io, diagnostics);
       return EXIT.invalid;
     }
+    // The named store is made first: a store that cannot be made leaves no scratch dir behind.
+    if (storeOption) {
+      try {
+        mkdirSync(path.resolve(io.cwd, storeOption), { recursive: true });
+      } catch (error) {
+        throw new UsageError(`--store ${storeOption}: cannot make the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
     const store = storeOption ? path.resolve(io.cwd, storeOption) : path.join(base, 'runs');
-    try {
-      mkdirSync(store, { recursive: true });
-    } catch (error) {
-      throw new UsageError(`--store ${storeOption}: cannot make the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+    mkdirSync(store, { recursive: true });
     const shardNote = shard ? `, shard ${shard.index}/${shard.count}` : '';
     if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}, scratch repos under ${base}, runs in ${store}\n`);
     const interrupt = interruptSignal();
