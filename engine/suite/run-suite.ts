@@ -133,6 +133,11 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTask
 /** The file of a run store that says which suite task and repeat each of its runs was. */
 export const SUITE_RUNS = 'suite.jsonl';
 
+/** Make `<store>/suite.jsonl` if it is not there (empty). Impure. */
+export function touchSuiteRuns(store: string): void {
+  appendFileSync(path.join(store, SUITE_RUNS), '');
+}
+
 /**
  * One line in `<store>/suite.jsonl` for a suite run, so a store (or several pooled) says which
  * task, repeat and shard each run was: `{v, run_id, task, path, repeat, shard, expect, ended,

@@ -179,7 +179,10 @@ t.test('a shard that owns no run of the suite runs nothing and passes (exit 0), 
   const doc = JSON.parse(r.stdout);
   t.teardown(() => rmSync(doc.base, { recursive: true, force: true }));
   t.same([doc.tasks, doc.passed, doc.failed, doc.shard], [[], 0, 0, `${other}/7`]);
-  t.same(readdirSync(path.join(dir, 'idle')), [], 'an empty store, ready to pool');
+  t.same(readdirSync(path.join(dir, 'idle')), ['suite.jsonl'], 'a store without runs, ready to upload and pool');
+  t.equal(readFileSync(path.join(dir, 'idle', 'suite.jsonl'), 'utf8'), '');
+  const pooled = engine(['report', '--all', '--store', 'idle', '--store', 'shard-1', '--json'], { cwd: dir });
+  t.equal(pooled.code, 0, pooled.stderr);
 });
 
 t.test('bad --shard and --store: exit 2 before anything runs', async (t) => {

@@ -74,6 +74,9 @@ export const suiteCommand: Command = {
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
     const store = storeOption ? path.resolve(io.cwd, storeOption) : path.join(base, 'runs');
     mkdirSync(store, { recursive: true });
+    // Even a shard that owns no run leaves a file in its store, so the store can be uploaded and pooled.
+    const { touchSuiteRuns } = await import('../../suite/run-suite.js');
+    touchSuiteRuns(store);
     const shardNote = shard ? `, shard ${shard.index}/${shard.count}` : '';
     if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}, scratch repos under ${base}, runs in ${store}\n`);
     const interrupt = interruptSignal();
