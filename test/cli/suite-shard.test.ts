@@ -66,7 +66,7 @@ function engineAsync(args: string[]): Promise<{ code: number | null; stdout: str
 }
 
 type SuiteDoc = { base: string; store: string; shard: string | null; passed: number; failed: number; tasks: { task: string; path: string; repeats: number[]; runs: { repeat: number; run_id: string; ended: string }[]; determinism: { differences: string[] }; ok: boolean }[] };
-type Stat = { n: number; median: number | null; p90: number | null; max: number | null };
+type Stat = { count: number; median: number | null; p90: number | null; max: number | null };
 
 t.test('3 shards in parallel give the same pooled KPIs as one process', async (t) => {
   const single = engine(suiteArgs('single'), { cwd: dir });
@@ -119,10 +119,12 @@ t.test('3 shards in parallel give the same pooled KPIs as one process', async (t
   t.ok(ka.worker_calls >= words.length * REPEAT * 3 && ka.parse_failures > 0 && ka.retried_milestones > 0, `a real workload: ${ka.worker_calls} calls, ${ka.parse_failures} parse failures`);
   const close = (x: number | null, y: number | null) => (x === null ? y === null : y !== null && Math.abs(x - y) <= Math.max(5, 3 * Math.max(x, y)));
   const sameStat = (name: string, x: Stat, y: Stat) => {
-    t.equal(y.n, x.n, `${name}: as many samples`);
+    t.equal(y.count, x.count, `${name}: as many samples`);
+    t.ok(x.count > 0, `${name}: ${x.count} samples`);
     for (const f of ['median', 'p90', 'max'] as const) t.ok(close(x[f], y[f]), `${name} ${f}: ${x[f]} vs ${y[f]}`);
   };
   sameStat('milestone_s', ka.milestone_s, kb.milestone_s);
+  t.ok(close(ka.total_s, kb.total_s), `total step time: ${ka.total_s} vs ${kb.total_s}`);
   t.same(Object.keys(kb.verify_s), Object.keys(ka.verify_s), 'the same tiers ran');
   for (const tier of Object.keys(ka.verify_s)) sameStat(`verify_s.${tier}`, ka.verify_s[tier], kb.verify_s[tier]);
   t.same(
