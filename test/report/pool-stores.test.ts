@@ -39,3 +39,19 @@ t.test('a run id in two stores (or twice in one) is refused with every store tha
   });
   t.same(poolStores([{ store: '/a', runs: [run('x', '2026-01-01T00:00:01Z', '/a'), { dir: '/a/copy-of-x', state: { run_id: 'x', created_at: '2026-01-01T00:00:01Z' } }] }]), { ok: false, duplicates: [{ run_id: 'x', stores: ['/a', '/a'] }] });
 });
+
+t.test('a pooled report names its stores in text and HTML; one store reads as before', async (t) => {
+  const { buildReport } = await import('../../engine/report/build-report.js');
+  const { renderText } = await import('../../engine/report/render-text.js');
+  const { renderHtml } = await import('../../engine/report/render-html.js');
+  const { targets } = await import('../kpi/helpers/targets.js');
+  const runs = [{ run_id: 'r1', status: 'completed', stop_reason: 'completed', goal: 'g', task_kind: 'incremental', created_at: '2026-01-01T00:00:00Z', events: [], notes: [], store: '/s/<b>' }];
+  const pooled = buildReport({ store: '/s/a', stores: ['/s/a', '/s/<b>'], runs, targets });
+  t.same(pooled.stores, ['/s/a', '/s/<b>']);
+  t.equal(pooled.runs[0]!.store, '/s/<b>');
+  t.match(renderText(pooled), /^1 run in 2 stores: \/s\/a, \/s\/<b>$/m);
+  t.match(renderHtml(pooled), '2 stores: <code>/s/a</code>, <code>/s/&lt;b&gt;</code>');
+  const single = buildReport({ store: '/s/a', runs: runs.map(({ store: _s, ...r }) => r), targets });
+  t.notOk('stores' in single, 'one store: no stores field');
+  t.match(renderText(single), /^1 run in \/s\/a$/m);
+});
