@@ -26,7 +26,7 @@ import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from './run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
-import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
+import { fingerprintWorkers } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace } from './create-run-dir.js';
