@@ -120,6 +120,23 @@ export interface EventRunStarted {
    * The user's tree had uncommitted changes, which are not part of the run.
    */
   dirty_user_tree?: boolean;
+  /**
+   * Present when the claude and codex workers' model traffic was recorded (engine run --record) or served from a recording (--replay, task replay).
+   */
+  model_traffic?: {
+    /**
+     * record: through a loopback proxy to the upstream, every exchange saved; replay: answered from the recording with no network.
+     */
+    mode: 'record' | 'replay';
+    /**
+     * The recording: written (record) or read (replay).
+     */
+    file: string;
+    /**
+     * Origin the recording proxy forwarded to (the scripted model or the workers' model_endpoint); null on replay.
+     */
+    upstream: string | null;
+  };
 }
 export interface EventRunResumed {
   /**
