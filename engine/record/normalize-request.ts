@@ -30,6 +30,10 @@ const MASKS: readonly [RegExp, string][] = [
   // codex reports how long each command took in the tool output it sends back.
   [/(Wall time: )\d+(\.\d+)?( seconds?)/g, '$1<s>$3'],
   [/(Chunk ID: )[0-9a-f]+/g, '$1<chunk>'],
+  [/(Original token count: )\d+/g, '$1<n>'],
+  // Timings in the output of the commands a worker ran (node --test, tap, jest, mocha).
+  [/(duration_ms:? )\d+(\.\d+)?/g, '$1<ms>'],
+  [/\b\d+(\.\d+)?(ms|s)\b/g, '<duration>'],
   // claude's plan mode names its plan file after the prompt plus two random words.
   [/(\/plans\/)[A-Za-z0-9._-]+\.md\b/g, '$1<plan-file>.md'],
 ];
@@ -119,7 +123,19 @@ function strip(value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (!VOLATILE_KEYS.has(k)) out[k] = strip(v);
+  // The output of a command the worker ran: its stdout and stderr interleave differently from
+  // one run to the next, so its lines are compared as a sorted list (a changed line still shows).
+  if (out['type'] === 'function_call_output' && typeof out['output'] === 'string') out['output'] = sortLines(out['output']);
+  if (out['type'] === 'tool_result') {
+    const c = out['content'];
+    if (typeof c === 'string') out['content'] = sortLines(c);
+    else if (Array.isArray(c)) out['content'] = c.map((b) => (isObject(b) && typeof b['text'] === 'string' ? { ...b, text: sortLines(b['text']) } : b));
+  }
   return out;
+}
+
+function sortLines(text: string): string {
+  return text.split('\n').sort().join('\n');
 }
 
 function maskString(s: string): string {
