@@ -1,7 +1,6 @@
 import t from 'tap';
 import path from 'node:path';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readJsonl } from '../helpers/run-fixture.js';
 import { packageRoot } from '../../engine/paths.js';
 import { initRepo, scratchBase, spawnEngine } from './helpers/spawn-engine.js';
@@ -15,15 +14,9 @@ const policy = path.join(golden, 'ambiguous-bootstrap.policy.yaml');
 const pipeline = path.join(packageRoot, 'pipelines/default.pipeline.yaml');
 const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 
-/**
- * codex will not make its PATH helpers when its home is under the temp dir, and with a system
- * bwrap every write of its own sandbox then fails (docs/governance.md). The CLIs' homes live in
- * the run store under os.tmpdir(), so the engine gets a temp dir of its own elsewhere.
- */
-function engineEnv(t: { teardown(fn: () => void): void }): NodeJS.ProcessEnv {
-  const tmp = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : os.homedir(), 'engine-rr-tmp-'));
-  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
-  return { ...clock, TMPDIR: tmp, ENGINE_TEST_SECRET_TOKEN: 'sk-engine-test-secret-0123456789' };
+/** The engine's environment: the fixed clock, and a secret that must never reach the recording. */
+function engineEnv(): NodeJS.ProcessEnv {
+  return { ...clock, ENGINE_TEST_SECRET_TOKEN: 'sk-engine-test-secret-0123456789' };
 }
 
 interface Facts {
@@ -53,7 +46,7 @@ function factsOf(repo: string, runId: string): Facts {
 
 t.test('a recorded golden run replays three times with the same markers, paths, tests and trees, and no model', async (t) => {
   const base = scratchBase(t, 'record-replay');
-  const env = engineEnv(t);
+  const env = engineEnv();
   const task = path.join(golden, 'ambiguous-bootstrap.task.yaml');
   const recRepo = initRepo(path.join(base, 'recorded'));
   const rec = await spawnEngine(['run', pipeline, '--repo', recRepo, '--task', task, '--policy', policy, '--run-id', 'recorded', '--record', '--no-progress'], { cwd: base, env });
@@ -130,7 +123,7 @@ t.test('a recorded golden run replays three times with the same markers, paths, 
 
 t.test('bad replay and record input is refused before a run is made', async (t) => {
   const base = scratchBase(t, 'record-replay-bad');
-  const env = engineEnv(t);
+  const env = engineEnv();
   const task = path.join(golden, 'ambiguous-bootstrap.task.yaml');
   const repo = initRepo(path.join(base, 'repo'));
   const cases: [string, string[], RegExp][] = [

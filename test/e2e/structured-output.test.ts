@@ -1,7 +1,6 @@
 import t from 'tap';
 import path from 'node:path';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readJsonl } from '../helpers/run-fixture.js';
 import { packageRoot } from '../../engine/paths.js';
 import { initRepo, scratchBase, spawnEngine } from './helpers/spawn-engine.js';
@@ -14,10 +13,6 @@ const golden = path.join(packageRoot, 'tasks/golden');
 
 t.test('the golden bootstrap completes with native structured output through both CLIs', async (t) => {
   const base = scratchBase(t, 'structured');
-  // codex makes no PATH helpers when its home is under the temp dir, and with a system bwrap its
-  // writes then fail (docs/governance.md): the engine gets a temp dir apart from the run store.
-  const tmp = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : os.homedir(), 'engine-so-tmp-'));
-  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   const pipeline = path.join(base, 'structured.pipeline.yaml');
   const text = readFileSync(path.join(packageRoot, 'pipelines/default.pipeline.yaml'), 'utf8').replace(/^(    use: (claude|codex))$/gm, '$1\n    structured_output: true');
   t.equal(text.match(/structured_output: true/g)?.length, 3, 'all three workers in structured mode');
@@ -25,7 +20,7 @@ t.test('the golden bootstrap completes with native structured output through bot
   const repo = initRepo(path.join(base, 'repo'));
   const r = await spawnEngine(
     ['run', pipeline, '--repo', repo, '--task', path.join(golden, 'ambiguous-bootstrap.task.yaml'), '--policy', path.join(golden, 'ambiguous-bootstrap.policy.yaml'), '--run-id', 'so', '--no-progress'],
-    { cwd: base, env: { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z', TMPDIR: tmp } },
+    { cwd: base, env: { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' } },
   );
   t.equal(r.code, 0, `completed\n${r.stdout.slice(0, 800)}${r.stderr}`);
   const runDir = path.join(repo, '.engine', 'runs', 'so');
