@@ -1,4 +1,5 @@
 import t from 'tap';
+import Ajv from 'ajv';
 import path from 'node:path';
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readJsonl } from '../helpers/run-fixture.js';
@@ -62,6 +63,8 @@ t.test('a recorded golden run replays three times with the same markers, paths, 
   const text = readFileSync(file, 'utf8');
   const lines = readJsonl(file);
   t.match(lines[0], { type: 'recording', schema_version: 1, run_id: 'recorded' });
+  const validateLine = new Ajv.default({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(packageRoot, 'schemas/model-recording.schema.json'), 'utf8')));
+  t.ok(lines.every((l) => validateLine(l)), `every line matches schemas/model-recording.schema.json ${JSON.stringify(validateLine.errors)}`);
   const exchanges = lines.slice(1);
   t.ok(exchanges.some((e) => e.request.path.startsWith('/v1/messages')) && exchanges.some((e) => e.request.path === '/v1/responses'), 'both CLIs went through the proxy');
   t.ok(exchanges.some((e) => e.response.headers['content-type']?.startsWith('text/event-stream') && e.response.body.includes('event: ')), 'streams are kept as streams');
@@ -126,9 +129,12 @@ t.test('bad replay and record input is refused before a run is made', async (t) 
   const env = engineEnv();
   const task = path.join(golden, 'ambiguous-bootstrap.task.yaml');
   const repo = initRepo(path.join(base, 'repo'));
+  const forged = path.join(base, 'forged.jsonl');
+  writeFileSync(forged, `${JSON.stringify({ type: 'recording', schema_version: 1, engine_version: '0', run_id: 'x', upstream: 'http://127.0.0.1:1', placeholders: [] })}\n${JSON.stringify({ type: 'exchange', seq: 1, key: 'k' })}\n`);
   const cases: [string, string[], RegExp][] = [
     ['a missing recording', ['--task', task, '--replay', path.join(base, 'nope')], /no recording at .*nope/],
     ['a file that is not a recording', ['--task', task, '--replay', policy], /not a JSON line|not a recording header/],
+    ['a recording line of the wrong shape', ['--task', task, '--replay', forged], /forged\.jsonl:2: not a recording line \(schemas\/model-recording\.schema\.json\)/],
     ['record and replay at once', ['--task', task, '--record', '--replay', base], /not both/],
     ['record without a scenario or endpoint', ['--goal', 'g', '--record'], /needs a scenario or a model_endpoint on every claude\/codex worker; planner, implementer, reviewer has none/],
   ];
