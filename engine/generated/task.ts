@@ -49,6 +49,10 @@ export interface EngineTask {
    */
   scenario?: string;
   /**
+   * A model-traffic recording to serve the claude and codex workers from instead of any model (a run directory recorded with engine run --record, or its model-recording.jsonl), relative to this task file. Overrides scenario; --replay overrides it.
+   */
+  replay?: string;
+  /**
    * For suites: how the run must end — completed, or the stop reason a hostile task must end with. Default: completed.
    */
   expect?:
