@@ -67,7 +67,7 @@ export const reportCommand: Command = {
     const report = buildReport({ store, runs: await readReportRuns(selected.runs), targets: policy.policy.kpi_targets });
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
-      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report);
+      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, store, selected.runs.map((r) => r.dir));
       if (written) return fail([written]);
     }
     if (json) {
@@ -82,13 +82,28 @@ export const reportCommand: Command = {
   },
 };
 
-/** Write the HTML report atomically; a diagnostic when the file cannot be written. Impure. */
-async function writeHtml(file: string, report: Report): Promise<Diagnostic | null> {
-  const [{ renderHtml }, { writeFileAtomic }] = await Promise.all([import('../../report/render-html.js'), import('../../store/atomic.js')]);
+/** How many of the selected runs (the newest) the page draws a timeline and links records for. */
+const DETAILED_RUNS = 20;
+
+/**
+ * Write the HTML report atomically, with the timelines and records of the newest selected
+ * runs linked relative to the page; a diagnostic when the file cannot be written. Impure.
+ */
+async function writeHtml(file: string, report: Report, store: string, runDirs: readonly string[]): Promise<Diagnostic | null> {
+  const [{ renderHtml }, { writeFileAtomic }, { readRunDetails }, { eventCheck }] = await Promise.all([
+    import('../../report/render-html.js'),
+    import('../../store/atomic.js'),
+    import('../../report/read-details.js'),
+    import('../../report/index-runs.js'),
+  ]);
   try {
     // A directory in the way would fail only at the rename, after the temp file is written.
     if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return problem('E_FILE', `cannot write ${file}: it is a directory`);
-    writeFileAtomic(file, renderHtml(report));
+    const isEvent = await eventCheck();
+    const details = Object.fromEntries(report.runs.map((r, i) => [r.run_id, runDirs[i]!] as const).slice(-DETAILED_RUNS).map(([id, dir]) => [id, readRunDetails(dir, isEvent)]));
+    const rel = path.relative(path.dirname(file), store).split(path.sep).join('/') || '.';
+    const storeLabel = rel === '.' ? 'this directory' : rel.startsWith('..') || path.isAbsolute(rel) ? `the store ${path.basename(path.dirname(path.dirname(store)))}/${path.basename(path.dirname(store))}/${path.basename(store)}` : rel;
+    writeFileAtomic(file, renderHtml(report, { details, storeHref: rel, storeLabel, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     return null;
   } catch (error) {
     return problem('E_FILE', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
