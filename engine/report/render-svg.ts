@@ -43,7 +43,7 @@ export function renderTimelineSvg(tl: RunTimeline, href: (record: string) => str
   const height = TOP + tl.rows.length * ROW + AXIS;
   const rowY = (row: string) => TOP + Math.max(0, tl.rows.indexOf(row)) * ROW;
   const parts: string[] = [];
-  parts.push(`<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="timeline of the run: ${tl.bars.length} bars over ${escapeXml(seconds(tl.span_ms))}" xmlns="http://www.w3.org/2000/svg">`);
+  parts.push(`<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="timeline of the run: ${tl.bars.length} bars over ${escapeXml(seconds(tl.span_ms))}">`);
   tl.bands.forEach((b, i) => {
     const x0 = x(b.start_ms);
     const w = Math.max(1, x(b.end_ms) - x0);
