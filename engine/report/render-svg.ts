@@ -47,7 +47,7 @@ export function renderTimelineSvg(tl: RunTimeline, href: (record: string) => str
   tl.bands.forEach((b, i) => {
     const x0 = x(b.start_ms);
     const w = Math.max(1, x(b.end_ms) - x0);
-    parts.push(`<g class="band"><rect x="${f(x0)}" y="0" width="${f(w)}" height="${TOP + tl.rows.length * ROW}" fill="${i % 2 ? '#eef2f7' : '#f6f8fb'}"><title>${escapeXml(`milestone ${b.index} ${b.id}: ${b.done ? seconds(b.end_ms - b.start_ms) : 'not finished'}`)}</title></rect><text x="${f(x0 + 3)}" y="12" class="band-label">${escapeXml(`m${b.index} ${b.id}`)}</text></g>`);
+    parts.push(`<g class="band"><rect x="${f(x0)}" y="0" width="${f(w)}" height="${TOP + tl.rows.length * ROW}" fill="${i % 2 ? '#eef2f7' : '#f6f8fb'}"><title>${escapeXml(`milestone ${b.index} ${b.id}: ${b.done ? seconds(b.end_ms - b.start_ms) : 'not finished'}`)}</title></rect><text x="${f(x0 + 3)}" y="12" class="band-label">${escapeXml(b.id === `m${b.index}` ? b.id : `m${b.index} ${b.id}`)}</text></g>`);
   });
   tl.rows.forEach((row, i) => {
     const y = TOP + i * ROW;
