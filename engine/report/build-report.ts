@@ -16,6 +16,8 @@ export interface ReportRunInput {
   created_at: string;
   /** The run was served by the scripted model (its task names a scenario): its cost is not real money. */
   scripted?: boolean;
+  /** The store the run is in, when several stores are pooled. */
+  store?: string;
   /** The timeline events that could be read; null when there is no timeline at all (or a digest stands in). */
   events: readonly TimelineEvent[] | null;
   /** What the same events give, from the store's index: used when `events` is null. */
@@ -33,6 +35,8 @@ export interface RunDigest {
 
 export interface ReportInput {
   store: string;
+  /** Every store pooled, when more than one (`store` is the first). */
+  stores?: string[];
   runs: readonly ReportRunInput[];
   targets: KpiTargets;
 }
@@ -55,6 +59,8 @@ export interface RunReport extends Omit<ReportRunInput, 'events' | 'digest' | 's
 
 export interface Report {
   store: string;
+  /** Every store pooled, when more than one. */
+  stores?: string[];
   runs: RunReport[];
   across: {
     /** The runs whose timelines are pooled (every selected run that has one). */
@@ -80,10 +86,11 @@ export function buildReport(input: ReportInput): Report {
   const run_ids = withTimeline.map((r) => r.run_id);
   const costs = runs.flatMap((r) => (r.scripted || r.kpis?.cost_usd === null || r.kpis?.cost_usd === undefined ? [] : [r.kpis.cost_usd]));
   const cost_usd = costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null;
-  if (!withTimeline.length) return { store: input.store, runs, across: { run_ids, kpis: null, rows: [], cost_usd } };
+  const where = input.stores ? { store: input.store, stores: input.stores } : { store: input.store };
+  if (!withTimeline.length) return { ...where, runs, across: { run_ids, kpis: null, rows: [], cost_usd } };
   const kpis = summarizeSamples(mergeSamples(digests.filter((d): d is RunDigest => d !== null).map((d) => d.samples)));
   const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);
-  return { store: input.store, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)], cost_usd } };
+  return { ...where, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)], cost_usd } };
 }
 
 /** A run's digest: from its events when it has them, else the one it came with (or none). Pure. */

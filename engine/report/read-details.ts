@@ -6,7 +6,7 @@ import { salvageTimeline } from './salvage-timeline.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
 export interface RunDetails {
-  /** The run's directory name in the store (links are `<store>/<dir>/<file>`). */
+  /** The run's directory, relative to the page's `storeHref` (its name in the store; the CLI gives it relative to the page). */
   dir: string;
   timeline: RunTimeline | null;
   /** The run's records that exist, relative to its directory, `/`-separated, sorted. */

@@ -59,7 +59,7 @@ export function renderHtml(report: Report, page: HtmlPage = {}): string {
     '<body>',
     '<header>',
     `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="meta">${runs.length} run${runs.length === 1 ? '' : 's'} of ${escapeHtml(page.storeLabel ?? 'the run store')}${page.now ? ` · made ${showTime(page.now, ctx)}` : ''}</p>`,
+    `<p class="meta">${runs.length} run${runs.length === 1 ? '' : 's'} of ${escapeHtml(page.storeLabel ?? (report.stores ? `${report.stores.length} stores` : 'the run store'))}${page.now ? ` · made ${showTime(page.now, ctx)}` : ''}</p>`,
     '</header>',
     '<main>',
     ...body,
@@ -279,7 +279,7 @@ function renderRecords(r: RunReport, ctx: Ctx, h: 'h2' | 'h3'): string {
 function linkTo(d: RunDetails, ctx: Ctx, file: string | null): string | null {
   const base = ctx.page.storeHref;
   if (base === null || base === undefined || file === null || !d.files.includes(file)) return null;
-  const parts = [...(base === '.' || base === '' ? [] : base.split('/')), d.dir, ...file.split('/')];
+  const parts = [...(base === '.' || base === '' ? [] : base.split('/')), ...(d.dir === '.' ? [] : d.dir.split('/')), ...file.split('/')];
   return parts.map((p) => (p === '..' || p === '.' ? p : encodeURIComponent(p))).join('/');
 }
 
