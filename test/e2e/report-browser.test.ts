@@ -122,6 +122,12 @@ t.test('engine report --html of real runs in headless Chromium', { skip: missing
           const box = await tab.evaluate<number[]>(`['#status', 'svg.timeline', '.bullets'].map((s) => document.querySelector(s)?.getBoundingClientRect().bottom ?? Infinity)`);
           t.ok(box.every((b) => b <= 800), `status, timeline and KPI bars above the fold: ${box.map(Math.round)}`);
           await tab.screenshot({ path: path.join(shots, 'demo-1280x800.png') });
+          // Printable: in print media nothing scrolls sideways and the timeline is not clipped.
+          await tab.emulateMedia({ media: 'print' });
+          const printed = await tab.evaluate<{ scroll: number; inner: number; clipped: boolean }>(`({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, clipped: [...document.querySelectorAll('.tl,.scroll')].some((e) => getComputedStyle(e).overflowX !== 'visible') })`);
+          t.strictSame(printed, { scroll: printed.inner, inner: printed.inner, clipped: false }, 'print: no sideways overflow, no scroll boxes');
+          const pdf = await tab.pdf({ path: path.join(shots, 'demo.pdf') });
+          t.ok(pdf.length > 1000, `a PDF of ${pdf.length} bytes`);
         }
         await tab.close();
       });
