@@ -2,6 +2,7 @@ import type { RunState } from '../generated/state.js';
 import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
+import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
 
 /** summary.md: what the run did, where it stands, the KPI table. Pure. */
 export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets): string {
@@ -91,6 +92,8 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
     ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
     '',
+    ...frameworkSection(frameworkTriggerOf(state, events)),
+    ...loopSection(state, events, resumeCommand),
     ...governance,
     ...doctor,
     '## What was attempted (latest steps)',

@@ -26,6 +26,8 @@ export interface WorkerCallOutcome {
   error: string | null;
   /** The call directory relative to the run directory. */
   callRel: string;
+  /** Event types of the CLI's output that the parser does not know, with their counts. */
+  unknownEventTypes?: Record<string, number>;
 }
 
 export interface CallRequest {
@@ -113,7 +115,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     markers_ok: result.markers !== null,
     error,
   });
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel };
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel, unknownEventTypes: result.meta.unknown_event_types };
 }
 
 /** The timeline's record of a secret scrubbed from a worker's home: file and name, never the value. Pure. */
