@@ -73,7 +73,7 @@ function renderRunTable(runs: readonly RunReport[]): string {
 function renderKpiTable(rows: readonly KpiRow[]): string {
   return table(
     ['KPI', 'value', 'target', ''],
-    rows.map((r) => `<tr class="${r.ok === null ? 'none' : r.ok ? 'ok' : 'over'}">${cells([r.name, showNumber(r.value), `≤ ${r.target}`, showMark(r)])}</tr>`),
+    rows.map((r) => `<tr class="${r.ok === null ? 'none' : r.ok ? 'ok' : 'over'}">${cells([r.name, showNumber(r.value), `${r.op} ${r.target}`, showMark(r)])}</tr>`),
   );
 }
 
