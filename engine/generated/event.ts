@@ -1333,6 +1333,10 @@ export interface EventKpiDecision {
    * The decision in words.
    */
   detail: string;
+  /**
+   * The worker the decision is about (structured_output, doctor_live), else absent or null.
+   */
+  worker?: string | null;
 }
 export interface EventGovernanceViolation {
   /**

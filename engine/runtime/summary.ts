@@ -31,6 +31,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     '## KPIs',
     '',
     renderKpiTable(kpiRows(k, targets)),
+    ...kpiDecisionLines(events),
   ];
   if (state.status === 'completed' && checkpoints.length) {
     lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
@@ -124,4 +125,16 @@ function doctorCommand(state: RunState): string {
 function oneLine(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > 200 ? t.slice(0, 197) + '…' : t;
+}
+
+/** summary.md's list of what KPIs over target made the engine do (docs/kpis.md). Pure. */
+export function kpiDecisionLines(events: readonly TimelineEvent[]): string[] {
+  const decisions = events.filter((e) => e.type === 'kpi.decision');
+  if (!decisions.length) return [];
+  return [
+    '## KPI decisions',
+    '',
+    ...decisions.map((e) => (e.type === 'kpi.decision' ? `- ${e.decision} (${e.kpi} ${e.value}, target ${e.target}${e.milestone ? `, milestone ${e.milestone}` : ''}): ${oneLine(e.detail)}` : '')),
+    '',
+  ];
 }

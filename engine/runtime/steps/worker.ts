@@ -8,6 +8,9 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { parseDecision } from '../../kpi/decide.js';
+import type { KpiTargets } from '../../kpi/targets.js';
+import { withKpiDecisions } from './call-worker.js';
 
 /** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
 export const PROTOCOL_MISMATCH = 'protocol mismatch';
@@ -55,6 +58,12 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     repairOf = phase;
     const retriesLeft = rt.policy.budgets.parse_retries - round;
     rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
+    // Parse failures over their target switch the worker to native structured output, or
+    // stop the step for `engine doctor --live` (docs/kpis.md).
+    const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
+    const d = parseDecision(deriveCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true }, rt.policy.kpi_targets as unknown as KpiTargets);
+    if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
+    if (d?.decision === 'doctor_live') return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block (${lastError}); ${d.detail}`, events };
   }
   const failed = `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`;
   // Output the parser does not understand and no answer it can read: the CLI's protocol moved
