@@ -8,6 +8,7 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
 import type { KpiTargets } from '../../kpi/targets.js';
 import { withKpiDecisions } from './call-worker.js';
@@ -50,7 +51,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, call, tree);
     for (const t of Object.keys(call.unknownEventTypes ?? {})) unknownTypes.add(t);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
@@ -72,7 +73,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: failed, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], call: WorkerCallOutcome, tree: string | null): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -104,6 +105,9 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
   }
   if (step.readOnly) return { outcome, patch, events };
   const measured = await measureChanges(rt, tree);
+  // A worker that reports changes the workspace does not have failed (e.g. its writes were refused).
+  const unbacked = checkClaims({ filesChanged: phase === 'implement' ? (markers.files_changed as string[]) : null, streamPaths: call.fileChanges, changed: measured.changes.paths, workspace: rt.state.workspace, stderr: call.stderr });
+  if (unbacked) return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${unbacked}`, events };
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
 }
