@@ -11,13 +11,14 @@ import { printDiagnostics, printJson } from './validate.js';
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Report runs of a run store: per-milestone detail, KPIs per run and across runs against kpi_targets',
-  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR] [--json] [--html FILE]',
+  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR] [--json] [--html FILE] [--baseline FILE]',
   options: {
     all: { type: 'boolean' },
     repo: { type: 'string' },
     store: { type: 'string' },
     json: { type: 'boolean' },
     html: { type: 'string' },
+    baseline: { type: 'string' },
   },
   optionHelp: {
     all: 'every run in the store, oldest first (instead of run ids; default: the newest run, "latest")',
@@ -25,6 +26,7 @@ export const reportCommand: Command = {
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
     json: 'print one JSON document {store, runs, across, diagnostics} on stdout',
     html: 'also write the report as one self-contained HTML file',
+    baseline: "write the median and p90 milestone time of the selected completed runs into this policy file as kpi_targets (e.g. .engine/policy.yaml; never the engine's defaults)",
   },
   allowPositionals: true,
   async run(args, io) {
@@ -64,11 +66,22 @@ export const reportCommand: Command = {
       return fail([problem('E_UNKNOWN_RUN', `no run ${names} in ${store}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`)]);
     }
 
-    const report = buildReport({ store, runs: await readReportRuns(selected.runs), targets: policy.policy.kpi_targets });
+    const inputs = await readReportRuns(selected.runs);
+    const report = buildReport({ store, runs: inputs, targets: policy.policy.kpi_targets });
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report);
       if (written) return fail([written]);
+    }
+    const baselineFile = str(args, 'baseline');
+    if (baselineFile === '') throw new UsageError('--baseline takes a policy file name');
+    if (baselineFile !== undefined) {
+      // Golden paths: completed runs that needed no human intervention, their samples pooled.
+      const golden = new Set(report.runs.filter((r) => r.status === 'completed' && r.kpis && r.kpis.human_interventions === 0).map((r) => r.run_id));
+      const pooled = buildReport({ store, runs: inputs.filter((r) => golden.has(r.run_id)), targets: policy.policy.kpi_targets });
+      const written = await writeBaselineOf(path.resolve(io.cwd, baselineFile), pooled);
+      if ('code' in written) return fail([written]);
+      io.stderr(`wrote kpi_targets milestone_median_s ${written.milestone_median_s}, milestone_p90_s ${written.milestone_p90_s} (${written.milestones} milestones of ${written.runs} completed runs) into ${baselineFile}\n`);
     }
     if (json) {
       printJson(io, { ...report, diagnostics: [...policy.diagnostics, ...warnings] });
@@ -81,6 +94,19 @@ export const reportCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
+async function writeBaselineOf(file: string, golden: Report): Promise<Diagnostic | import('../../report/write-baseline.js').Baseline> {
+  const { baselineOf, writeBaseline } = await import('../../report/write-baseline.js');
+  const b = baselineOf(golden.across.kpis, golden.across.run_ids.length);
+  if (!b) return problem('E_BASELINE', 'no completed run without human intervention among the selected runs has a finished milestone', 'select golden runs, e.g. `engine report --all --baseline .engine/policy.yaml` after `engine suite tasks/golden`');
+  try {
+    writeBaseline(file, b, `set by engine report --baseline from ${b.milestones} milestones of ${b.runs} completed runs (${golden.across.run_ids.join(', ')})`);
+  } catch (error) {
+    return problem('E_BASELINE', `cannot write the baseline into ${file}: ${(error as Error).message}`);
+  }
+  return b;
+}
 
 /** Write the HTML report atomically; a diagnostic when the file cannot be written. Impure. */
 async function writeHtml(file: string, report: Report): Promise<Diagnostic | null> {
