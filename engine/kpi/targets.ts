@@ -15,6 +15,9 @@ export interface KpiTargets {
   retry_rate: number;
   human_interventions: number;
   governance_violations: number;
+  /** Determinism across repeats of one task (engine/report/determinism.ts); target 0. */
+  path_variance?: number;
+  outcome_variance?: number;
 }
 
 export interface KpiRow {

@@ -67,7 +67,11 @@ export const reportCommand: Command = {
     }
 
     const inputs = await readReportRuns(selected.runs);
-    const report = buildReport({ store, runs: inputs, targets: policy.policy.kpi_targets });
+    const built = buildReport({ store, runs: inputs, targets: policy.policy.kpi_targets });
+    // Determinism across repeats of a task: read from each run's own records.
+    const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
+    const repeats = selected.runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null);
+    const report = { ...built, determinism: determinismOf(repeats, policy.policy.kpi_targets as { path_variance?: number; outcome_variance?: number }) };
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report);
@@ -89,7 +93,7 @@ export const reportCommand: Command = {
     }
     const { renderText } = await import('../../report/render-text.js');
     printDiagnostics(io, [...policy.diagnostics, ...warnings]);
-    io.stdout(renderText(report));
+    io.stdout(renderText(report) + renderDeterminism(report.determinism));
     if (htmlFile !== undefined) io.stderr(`wrote ${htmlFile}\n`);
     return EXIT.ok;
   },
