@@ -27,6 +27,8 @@ export type TimelineEvent =
   | EventCheckpointCreated
   | EventCheckpointSkipped
   | EventBudgetExhausted
+  | EventLoopDetected
+  | EventKpiDecision
   | EventGovernanceViolation
   | EventWarning;
 
@@ -1287,6 +1289,98 @@ export interface EventBudgetExhausted {
    * The limit.
    */
   limit: number;
+}
+export interface EventLoopDetected {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'loop.detected';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * same_request: a reviewer asked for the same changes again (text normalised: case, whitespace, punctuation, order); same_tree: an implementing step left the workspace tree it left before.
+   */
+  kind: 'same_request' | 'same_tree';
+  /**
+   * The earlier attempt of the same step in this milestone that gave the same request or tree.
+   */
+  first_attempt: number;
+  /**
+   * The repeated change request as the reviewer wrote it last (same_request), or the review request the implementer was answering (same_tree; empty when there was none).
+   */
+  request: string[];
+  /**
+   * The repeated workspace tree (same_tree), else null.
+   */
+  tree: string | null;
+}
+export interface EventKpiDecision {
+  /**
+   * Position in the timeline: 1, 2, … without gaps, continued across resumes.
+   */
+  seq: number;
+  /**
+   * When the event was written (ISO 8601, from the run's clock).
+   */
+  ts: string;
+  /**
+   * The event type.
+   */
+  type: 'kpi.decision';
+  /**
+   * Id of the step the event belongs to, or null outside steps.
+   */
+  step: string | null;
+  /**
+   * 1-based milestone index, or null outside milestones.
+   */
+  milestone: number | null;
+  /**
+   * 1-based attempt of the step in this milestone, or null outside steps.
+   */
+  attempt: number | null;
+  /**
+   * The KPI that drove the decision (a kpi_targets key).
+   */
+  kpi: string;
+  /**
+   * Its value when the decision was taken.
+   */
+  value: number;
+  /**
+   * Its target (kpi_targets).
+   */
+  target: number;
+  /**
+   * What the engine does about it (see docs/kpis.md): require_review, structured_output, suspend_tier0_fast, smaller_milestones, …
+   */
+  decision: string;
+  /**
+   * The decision in words.
+   */
+  detail: string;
+  /**
+   * The worker the decision is about (structured_output, doctor_live), else absent or null.
+   */
+  worker?: string | null;
 }
 export interface EventGovernanceViolation {
   /**

@@ -348,5 +348,13 @@ export interface EnginePolicy {
      * Longest workspace set-up (workspace.setup) a run may take, in seconds; report marks a run over it.
      */
     workspace_setup_s?: number;
+    /**
+     * Planned file path variance across repeats of one task (same goal and seed): distinct planned-path sets beyond the first, summed over tasks.
+     */
+    path_variance?: number;
+    /**
+     * Test outcome variance across repeats of one task (same goal and seed): distinct test-outcome sequences beyond the first, summed over tasks.
+     */
+    outcome_variance?: number;
   };
 }

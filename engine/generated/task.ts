@@ -64,6 +64,7 @@ export interface EngineTask {
     | 'parse_failed'
     | 'worker_failed'
     | 'budget_exhausted'
+    | 'review_loop'
     | 'doctor_blocked'
     | 'interrupted';
 }

@@ -15,17 +15,26 @@ export interface KpiTargets {
   retry_rate: number;
   human_interventions: number;
   governance_violations: number;
+  /** Determinism across repeats of one task (engine/report/determinism.ts); target 0. */
+  path_variance?: number;
+  outcome_variance?: number;
 }
 
 export interface KpiRow {
   name: string;
   value: number | null;
   target: number;
+  /** The comparison the target asks for: `<` for the seed's strict targets ("< 1 per 100"), else `≤`. */
+  op: '<' | '≤';
   /** null when there is no value to judge. */
   ok: boolean | null;
 }
 
-/** Each KPI that has a target, with its value and whether it holds (≤ target). Pure. */
+/**
+ * Each KPI that has a target, with its value and whether it holds: `≤ target`, or `< target`
+ * for the targets the seed states strictly (parse failures "< 1 per 100 calls", retry rate
+ * "< 20 % of milestones", tier1 "< 2 minutes"). Pure.
+ */
 export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
   return [
     row('milestone time median (s)', k.milestone_s.median, t.milestone_median_s),
@@ -34,11 +43,11 @@ export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
     row('worker calls per milestone p90', k.calls_per_milestone.p90, t.calls_p90),
     row('tier0 median (s)', k.verify_s.tier0?.median, t.tier0_median_s),
     row('tier0 p90 (s)', k.verify_s.tier0?.p90, t.tier0_p90_s),
-    row('tier1 max (s)', k.verify_s.tier1?.max, t.tier1_max_s),
+    row('tier1 max (s)', k.verify_s.tier1?.max, t.tier1_max_s, '<'),
     // Only runs with a workspace set-up have this row.
     ...(k.verify_s.setup ? [row('workspace set-up max (s)', k.verify_s.setup.max, t.workspace_setup_s ?? 300)] : []),
-    row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100),
-    row('retry rate', k.retry_rate, t.retry_rate),
+    row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100, '<'),
+    row('retry rate', k.retry_rate, t.retry_rate, '<'),
     row('human interventions', k.human_interventions, t.human_interventions),
     row('governance violations', k.governance_violations, t.governance_violations),
   ];
@@ -59,11 +68,16 @@ export function renderKpiTable(rows: readonly KpiRow[]): string {
   const lines = ['| KPI | value | target | |', '| --- | ---: | ---: | --- |'];
   for (const r of rows) {
     const mark = r.ok === null ? '–' : r.ok ? 'ok' : 'over';
-    lines.push(`| ${r.name} | ${r.value ?? '–'} | ≤ ${r.target} | ${mark} |`);
+    lines.push(`| ${r.name} | ${r.value ?? '–'} | ${r.op} ${r.target} | ${mark} |`);
   }
   return lines.join('\n') + '\n';
 }
 
-function row(name: string, value: number | null | undefined, target: number): KpiRow {
-  return { name, value: value ?? null, target, ok: value === null || value === undefined ? null : value <= target };
+function row(name: string, value: number | null | undefined, target: number, op: '<' | '≤' = '≤'): KpiRow {
+  return { name, value: value ?? null, target, op, ok: value === null || value === undefined ? null : holds(value, op, target) };
+}
+
+/** Whether a value meets its target under the comparison. Pure. */
+export function holds(value: number, op: '<' | '≤', target: number): boolean {
+  return op === '<' ? value < target : value <= target;
 }

@@ -161,7 +161,7 @@ function renderBullets(rows: readonly KpiRow[]): string {
     '<div class="bullets">',
     ...rows.map((r) => {
       const state = r.ok === null ? 'none' : r.ok ? 'ok' : 'over';
-      return `<div class="kpi k-${state}"><span class="kn">${escapeHtml(r.name)}</span>${renderBullet(r)}<span class="kv">${escapeHtml(showNumber(r.value))} <span class="kt">≤ ${escapeHtml(String(r.target))}</span> <b class="mark">${escapeHtml(showMark(r))}</b></span></div>`;
+      return `<div class="kpi k-${state}"><span class="kn">${escapeHtml(r.name)}</span>${renderBullet(r)}<span class="kv">${escapeHtml(showNumber(r.value))} <span class="kt">${escapeHtml(r.op)} ${escapeHtml(String(r.target))}</span> <b class="mark">${escapeHtml(showMark(r))}</b></span></div>`;
     }),
     '</div>',
   ].join('\n');

@@ -106,7 +106,7 @@ export function renderBullet(row: KpiRow): string {
   const tx = sx(row.target);
   const state = row.ok === null ? 'none' : row.ok ? 'ok' : 'over';
   const valueBar = row.value === null ? '' : `<rect class="kv k-${state}" x="0" y="4" width="${f(Math.max(row.value > 0 ? 2 : 0, sx(row.value)))}" height="8"/>`;
-  const title = `${row.name}: ${row.value === null ? 'no value' : row.value} (target ≤ ${row.target})${row.ok === null ? '' : row.ok ? ', ok' : ', over target'}`;
+  const title = `${row.name}: ${row.value === null ? 'no value' : row.value} (target ${row.op} ${row.target})${row.ok === null ? '' : row.ok ? ', ok' : ', over target'}`;
   return `<svg class="bullet" viewBox="0 0 ${bw} ${h}" width="${bw}" height="${h}" role="img" aria-label="${escapeXml(title)}" data-kpi="${escapeXml(row.name)}" data-state="${state}"><title>${escapeXml(title)}</title><rect class="kr" x="0" y="2" width="${f(Math.min(bw, tx))}" height="12"/><rect class="kr2" x="${f(Math.min(bw, tx))}" y="2" width="${f(Math.max(0, bw - tx))}" height="12"/>${valueBar}<line class="kt" x1="${f(tx)}" x2="${f(tx)}" y1="0" y2="${h}"/></svg>`;
 }
 

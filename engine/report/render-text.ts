@@ -85,6 +85,6 @@ function renderMilestones(run: RunReport): string[] {
 function renderKpiRows(rows: readonly KpiRow[]): string[] {
   return formatTable(
     ['KPI', 'value', 'target', ''],
-    rows.map((r) => [r.name, showNumber(r.value), `≤ ${r.target}`, showMark(r)]),
+    rows.map((r) => [r.name, showNumber(r.value), `${r.op} ${r.target}`, showMark(r)]),
   );
 }

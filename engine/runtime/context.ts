@@ -34,6 +34,8 @@ export interface RunContext {
   /** Change of the current milestone so far against the last checkpoint. */
   changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[] } | null;
   stop: { reason: StopReason; step: string; outcome: string } | null;
+  /** What a KPI over its target asks of the current milestone (docs/kpis.md); absent in older runs. */
+  kpi?: { require_review: string; carry: string } | null;
 }
 
 export type ContextPatch = Partial<Omit<RunContext, 'stop'>>;

@@ -55,6 +55,7 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   const a = policy.auto_approve;
   const no = (reason: string): GuardVerdict => ({ ok: false, reason });
   if (!a.enabled) return no('auto_approve.enabled is false');
+  if (ctx.kpi?.require_review) return no(`a KPI requires the review: ${ctx.kpi.require_review}`);
   if (!ctx.verify?.pass) return no('verification is not green');
   const c = ctx.changes;
   if (!c) return no('the change is unknown');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { indexEntryOf } from '../kpi/index-entry.js';
 import { loadStoreRuns } from '../report/index-runs.js';
 import { listRuns } from '../store/list-runs.js';
-import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, timelineBytes } from '../store/run-index.js';
+import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, timelineBytes, type IndexedPastRun } from '../store/run-index.js';
 import type { PastRun } from './select-tier.js';
 import type { Runtime } from './types.js';
 
@@ -41,8 +41,22 @@ export async function pastRunsOf(rt: Runtime): Promise<PastRun[]> {
     await loadStoreRuns(store);
     recent = recentRunsFromIndex(store, rt.repo, rt.state.run_id, need);
   }
-  if (recent !== null) return recent.map((r) => ({ run_id: r.run_id, stop_reason: r.stop_reason }));
+  if (recent !== null) return recent.map((r) => ({ run_id: r.run_id, stop_reason: r.stop_reason, samples: r.samples }));
   return listRuns(store)
     .filter((r) => r.state.run_id !== rt.state.run_id && r.state.status !== 'running' && path.resolve(r.state.repo) === path.resolve(rt.repo))
     .map((r) => ({ run_id: r.state.run_id, stop_reason: r.state.stop_reason }));
+}
+
+/**
+ * The last `n` finished runs on this repo before this one, with their KPI samples, from the
+ * store's index (made first when missing); none when the index cannot be read. Impure.
+ */
+export async function recentRunsOf(rt: Runtime, n: number): Promise<IndexedPastRun[]> {
+  const store = path.dirname(rt.paths.dir);
+  let recent = recentRunsFromIndex(store, rt.repo, rt.state.run_id, n);
+  if (recent === null) {
+    await loadStoreRuns(store);
+    recent = recentRunsFromIndex(store, rt.repo, rt.state.run_id, n);
+  }
+  return recent ?? [];
 }

@@ -13,6 +13,7 @@ import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
 import { governStep } from './govern-call.js';
 import { setUpWorkspace } from './setup-workspace.js';
+import { describeLoop, detectLoop, probeOf } from './detect-loop.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -96,6 +97,13 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       const g = await governStep(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`, { tree: result.tree ?? true });
       if (!g.ok) result = { stop: g.stop, detail: g.detail, events: [...(result.events ?? []), g.event] };
       else if (g.tree !== null) result = { ...result, tree: g.tree };
+    }
+
+    // A reviewer asking again for what it asked before, or an implementer leaving the tree it
+    // left before, will not converge: stop early (docs/runs.md, "Loops").
+    if (!('stop' in result) && step.type === 'worker') {
+      const loop = detectLoop(rt.events, probeOf(step, fields, result, ctx.review));
+      if (loop) result = { stop: 'review_loop', detail: describeLoop(loop), events: [...(result.events ?? []), loop] };
     }
 
     if ('stop' in result) {

@@ -1,6 +1,6 @@
 import { EXIT } from '../cli/exit-codes.js';
 
-/** Every way a run can end (contract §7). */
+/** Every way a run can end (contract §7, plus `review_loop`: docs/runs.md, "Loops"). */
 export const STOP_REASONS = [
   'completed',
   'framework_fix_needed',
@@ -10,6 +10,7 @@ export const STOP_REASONS = [
   'parse_failed',
   'worker_failed',
   'budget_exhausted',
+  'review_loop',
   'doctor_blocked',
   'interrupted',
 ] as const;
@@ -38,5 +39,5 @@ export function exitCodeFor(reason: StopReason): number {
  * Stops reached through the pipeline graph (a `stop:` target) end the machine.
  */
 export function isRepeatableStop(reason: StopReason): boolean {
-  return reason === 'budget_exhausted' || reason === 'interrupted' || reason === 'worker_failed' || reason === 'parse_failed';
+  return reason === 'budget_exhausted' || reason === 'interrupted' || reason === 'worker_failed' || reason === 'parse_failed' || reason === 'review_loop';
 }

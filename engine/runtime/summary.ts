@@ -3,6 +3,7 @@ import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 import { describeSandbox } from '../sandbox/sandbox-status.js';
+import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
 
 /** summary.md: what the run did, where it stands, the KPI table. Pure. */
 export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets): string {
@@ -32,6 +33,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     '## KPIs',
     '',
     renderKpiTable(kpiRows(k, targets)),
+    ...kpiDecisionLines(events),
   ];
   if (state.status === 'completed' && checkpoints.length) {
     lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
@@ -93,6 +95,8 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
     ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
     '',
+    ...frameworkSection(frameworkTriggerOf(state, events)),
+    ...loopSection(state, events, resumeCommand),
     ...governance,
     ...doctor,
     '## What was attempted (latest steps)',
@@ -123,4 +127,16 @@ function doctorCommand(state: RunState): string {
 function oneLine(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > 200 ? t.slice(0, 197) + '…' : t;
+}
+
+/** summary.md's list of what KPIs over target made the engine do (docs/kpis.md). Pure. */
+export function kpiDecisionLines(events: readonly TimelineEvent[]): string[] {
+  const decisions = events.filter((e) => e.type === 'kpi.decision');
+  if (!decisions.length) return [];
+  return [
+    '## KPI decisions',
+    '',
+    ...decisions.map((e) => (e.type === 'kpi.decision' ? `- ${e.decision} (${e.kpi} ${e.value}, target ${e.target}${e.milestone ? `, milestone ${e.milestone}` : ''}): ${oneLine(e.detail)}` : '')),
+    '',
+  ];
 }

@@ -44,6 +44,8 @@ export interface IndexedPastRun {
   run_id: string;
   stop_reason: string | null;
   created_at: string;
+  /** The run's KPI samples as indexed (what the KPI decisions of later runs read). */
+  samples?: RunIndexEntry['samples'];
 }
 
 const PREFIX = '{"sha256":"';
@@ -178,11 +180,11 @@ function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null 
   const runDir = path.join(storeDir, entry.dir);
   const size = timelineBytes(runDir);
   if (size === null) return null;
-  if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at };
+  if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
   try {
     const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
     if (state.status === 'running') return null;
-    return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at };
+    return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at, samples: entry.samples };
   } catch {
     return null;
   }

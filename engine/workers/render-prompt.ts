@@ -34,6 +34,10 @@ export interface PromptVars {
   failure: { tier: string; output: string } | null;
   /** On a retry after review: the changes the reviewer asked for. */
   review_changes: string[] | null;
+  /** The previous milestone's failures, when it went over its calls or time target (docs/kpis.md). */
+  carried_failure: { text: string; why: string } | null;
+  /** Recent runs retried too often: the planner is asked for smaller milestones (docs/kpis.md). */
+  smaller_milestones: { retry_rate: number; target: number } | null;
   /** For a repair prompt: why the previous answer's markers were rejected. */
   previous_error: string | null;
   /** The phase's markers JSON schema text. */
@@ -64,6 +68,8 @@ const DEFAULTS: PromptVars = {
   explore: null,
   failure: null,
   review_changes: null,
+  carried_failure: null,
+  smaller_milestones: null,
   previous_error: null,
   markers_schema: '',
   files: [],

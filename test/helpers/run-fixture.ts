@@ -23,6 +23,11 @@ export interface AgentScript {
   commit?: Record<string, number>;
   /** Calls that send a signal to the engine that started them. */
   signal_parent?: Record<string, string>;
+  /** The reviewer's `changes` per call key (default none). */
+  review_changes?: Record<string, string[]>;
+  /** The implementer's `status` and `needs` per call key (default done, null). */
+  status?: Record<string, string>;
+  needs?: Record<string, string>;
 }
 
 export const twoMilestones: AgentScript = {

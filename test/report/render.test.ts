@@ -56,9 +56,9 @@ t.test('text, one run: the run line, its milestones, its KPIs with marks', async
       '  worker calls per milestone p90     2       ≤ 4     ok',
       '  tier0 median (s)                   0.3     ≤ 30    ok',
       '  tier0 p90 (s)                      0.3     ≤ 60    ok',
-      '  tier1 max (s)                      –       ≤ 120   –',
-      '  parse failures per 100 calls       33.333  ≤ 1     over',
-      '  retry rate                         0.5     ≤ 0.2   over',
+      '  tier1 max (s)                      –       < 120   –',
+      '  parse failures per 100 calls       33.333  < 1     over',
+      '  retry rate                         0.5     < 0.2   over',
       '  human interventions                0       ≤ 0     ok',
       '  governance violations              0       ≤ 0     ok',
       '  bootstrap run total (s)            –       ≤ 1500  –',
@@ -186,12 +186,12 @@ t.test('a worker still running when the run stopped: a bar to the last event', a
 });
 
 t.test('bullet and trend charts: values, target and words', async (t) => {
-  const over = renderBullet({ name: 'retry rate', value: 0.5, target: 0.2, ok: false });
+  const over = renderBullet({ name: 'retry rate', value: 0.5, target: 0.2, ok: false, op: '<' });
   t.match(over, 'data-state="over"');
-  t.match(over, '<title>retry rate: 0.5 (target ≤ 0.2), over target</title>');
+  t.match(over, '<title>retry rate: 0.5 (target &lt; 0.2), over target</title>');
   t.match(over, '<rect class="kv k-over" x="0" y="4" width="200"', 'the value is the scale\'s end');
-  t.match(renderBullet({ name: 'x', value: null, target: 5, ok: null }), 'data-state="none"');
-  t.notMatch(renderBullet({ name: 'x', value: null, target: 5, ok: null }), 'class="kv');
+  t.match(renderBullet({ name: 'x', value: null, target: 5, ok: null, op: '≤' }), 'data-state="none"');
+  t.notMatch(renderBullet({ name: 'x', value: null, target: 5, ok: null, op: '≤' }), 'class="kv');
   const trend = renderTrend('retry rate', [{ run_id: 'a', value: 0.1 }, { run_id: 'b', value: null }, { run_id: 'c', value: 0.5 }], 0.2);
   t.equal(count(trend, '<circle'), 2, 'no dot for a run without a value');
   t.equal(count(trend, 'class="tl-over"'), 1);

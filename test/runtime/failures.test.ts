@@ -80,6 +80,8 @@ t.test('a claude result with is_error and exit 0 is a worker failure, never a pa
 t.test('a secret in the environment reaches no file of the run directory', async (t) => {
   const secret = 'sk-secret-123';
   const f = makeFixture({
+    // The retry changes something, so the stop is the attempts' bound, not a loop.
+    script: { ...twoMilestones, appends: { 'implement#1#2': { 'notes.txt': 'again\n' } } },
     pipeline: (p) => {
       p.workers.implementer = {
         use: 'command',
@@ -118,7 +120,8 @@ t.test('a secret in the environment reaches no file of the run directory', async
 });
 
 t.test('review request_changes forever stops review_rejected after budgets.review_rounds', async (t) => {
-  const f = makeFixture({ script: { ...twoMilestones, review: 'request_changes' }, policy: { auto_approve: { enabled: false }, explore: { mode: 'off' }, budgets: { review_rounds: 2 }, verification: { tiers: { tier0: { commands: ['true'] } } } } });
+  // Each round asks for something new and gets a new tree: the bound stops it, not a loop.
+  const f = makeFixture({ script: { ...twoMilestones, review: 'request_changes', review_changes: { 'review#1#1': ['add a header'], 'review#1#2': ['add a footer'] }, appends: { 'implement#1#2': { 'notes.txt': 'header\n' } } }, policy: { auto_approve: { enabled: false }, explore: { mode: 'off' }, budgets: { review_rounds: 2 }, verification: { tiers: { tier0: { commands: ['true'] } } } } });
   const r = run(f, 'rev');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'rev');
@@ -136,6 +139,8 @@ t.test('review request_changes forever stops review_rejected after budgets.revie
 
 t.test('a tier0 that always fails stops verification_failed after verification.max_attempts', async (t) => {
   const f = makeFixture({
+    // Every attempt leaves a new tree, so no loop stops the run before its bound.
+    script: { ...twoMilestones, appends: { 'implement#1#2': { 'notes.txt': 'two\n' }, 'implement#1#3': { 'notes.txt': 'three\n' } } },
     policy: { auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { max_attempts: 3, tiers: { tier0: { commands: ['echo "expected 42, got 41: BROKEN-CHECK"; exit 3'] } } } },
   });
   const r = run(f, 'vf');

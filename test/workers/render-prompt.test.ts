@@ -17,6 +17,8 @@ const base: PromptVars = {
   explore: null,
   failure: null,
   review_changes: null,
+  carried_failure: null,
+  smaller_milestones: null,
   previous_error: null,
   markers_schema: readMarkersSchema('implement'),
   files: ['src/cli.ts', 'package.json'],
@@ -61,4 +63,14 @@ t.test('a repo override wins but cannot drop the headers; strict mode rejects un
 t.test('missing optional vars default instead of failing strict mode', async (t) => {
   const text = renderPrompt({ template: 'plan', vars: { goal: 'g', markers_schema: '{}' }, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 } });
   t.match(text, /The repository is empty/);
+});
+
+t.test('the KPI variables: implement carries the previous milestone\'s failure, plan asks for smaller milestones; both absent by default', async (t) => {
+  const plain = renderPrompt({ template: 'implement', vars: base, headers: { phase: 'implement', step: 'implement', milestone: 2, attempt: 1 } });
+  t.notMatch(plain, /previous milestone went badly/);
+  const carried = renderPrompt({ template: 'implement', vars: { ...base, carried_failure: { text: 'expected 1, got 2', why: 'milestone 1 took 6 worker calls' } }, headers: { phase: 'implement', step: 'implement', milestone: 2, attempt: 1 } });
+  t.match(carried, /The previous milestone went badly \(milestone 1 took 6 worker calls\)[\s\S]*expected 1, got 2/);
+  const plan = { ...base, phase: 'plan', markers_schema: readMarkersSchema('plan') };
+  t.notMatch(renderPrompt({ template: 'plan', vars: plan, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 } }), /smaller/);
+  t.match(renderPrompt({ template: 'plan', vars: { ...plan, smaller_milestones: { retry_rate: 0.5, target: 0.2 } }, headers: { phase: 'plan', step: 'plan', milestone: null, attempt: 1 } }), /rate\s+0.5, target below 0.2\): make the\s+milestones smaller/);
 });

@@ -15,13 +15,14 @@ import { printDiagnostics, printJson } from './validate.js';
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Report runs of a run store: per-milestone detail, KPIs per run and across runs against kpi_targets',
-  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR]... [--json] [--html FILE]',
+  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR]... [--json] [--html FILE] [--baseline FILE]',
   options: {
     all: { type: 'boolean' },
     repo: { type: 'string' },
     store: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     html: { type: 'string' },
+    baseline: { type: 'string' },
   },
   optionHelp: {
     all: 'every run in the store, oldest first (instead of run ids; default: the newest run, "latest")',
@@ -29,6 +30,7 @@ export const reportCommand: Command = {
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs); repeat it to pool several stores (e.g. the shards of a suite)',
     json: 'print one JSON document {store, runs, across, diagnostics} on stdout',
     html: 'also write the report as one self-contained HTML file',
+    baseline: "write the median and p90 milestone time of the selected completed runs into this policy file as kpi_targets (e.g. .engine/policy.yaml; never the engine's defaults)",
   },
   allowPositionals: true,
   async run(args, io) {
@@ -87,11 +89,25 @@ export const reportCommand: Command = {
     const inputs = await readReportRuns(selected.runs);
     // With several stores each run says which one it came from.
     if (pooled) inputs.forEach((input, i) => (input.store = selected.runs[i]!.store));
-    const report = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets: policy.policy.kpi_targets });
+    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets: policy.policy.kpi_targets });
+    // Determinism across repeats of a task: read from each run's own records.
+    const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
+    const repeats = selected.runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null);
+    const report = { ...built, determinism: determinismOf(repeats, policy.policy.kpi_targets as { path_variance?: number; outcome_variance?: number }) };
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.runs.map((r) => r.dir));
       if (written) return fail([written]);
+    }
+    const baselineFile = str(args, 'baseline');
+    if (baselineFile === '') throw new UsageError('--baseline takes a policy file name');
+    if (baselineFile !== undefined) {
+      // Golden paths: completed runs that needed no human intervention, their samples pooled.
+      const golden = new Set(report.runs.filter((r) => r.status === 'completed' && r.kpis && r.kpis.human_interventions === 0).map((r) => r.run_id));
+      const pooled = buildReport({ store, runs: inputs.filter((r) => golden.has(r.run_id)), targets: policy.policy.kpi_targets });
+      const written = await writeBaselineOf(path.resolve(io.cwd, baselineFile), pooled);
+      if ('code' in written) return fail([written]);
+      io.stderr(`wrote kpi_targets milestone_median_s ${written.milestone_median_s}, milestone_p90_s ${written.milestone_p90_s} (${written.milestones} milestones of ${written.runs} completed runs) into ${baselineFile}\n`);
     }
     if (json) {
       printJson(io, { ...report, diagnostics: [...policy.diagnostics, ...warnings] });
@@ -99,11 +115,24 @@ export const reportCommand: Command = {
     }
     const { renderText } = await import('../../report/render-text.js');
     printDiagnostics(io, [...policy.diagnostics, ...warnings]);
-    io.stdout(renderText(report));
+    io.stdout(renderText(report) + renderDeterminism(report.determinism));
     if (htmlFile !== undefined) io.stderr(`wrote ${htmlFile}\n`);
     return EXIT.ok;
   },
 };
+
+/** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
+async function writeBaselineOf(file: string, golden: Report): Promise<Diagnostic | import('../../report/write-baseline.js').Baseline> {
+  const { baselineOf, writeBaseline } = await import('../../report/write-baseline.js');
+  const b = baselineOf(golden.across.kpis, golden.across.run_ids.length);
+  if (!b) return problem('E_BASELINE', 'no completed run without human intervention among the selected runs has a finished milestone', 'select golden runs, e.g. `engine report --all --baseline .engine/policy.yaml` after `engine suite tasks/golden`');
+  try {
+    writeBaseline(file, b, `set by engine report --baseline from ${b.milestones} milestones of ${b.runs} completed runs (${golden.across.run_ids.join(', ')})`);
+  } catch (error) {
+    return problem('E_BASELINE', `cannot write the baseline into ${file}: ${(error as Error).message}`);
+  }
+  return b;
+}
 
 /** How many of the selected runs (the newest) the page draws a timeline and links records for. */
 const DETAILED_RUNS = 20;

@@ -16,6 +16,10 @@ import type { NewEvent } from '../../store/timeline.js';
 import { recordInflight } from './inflight.js';
 import { projectDirsOf } from '../../workers/resolve-bin.js';
 import { templateOverrideDir } from '../snapshot-config.js';
+import type { TimelineEvent } from '../../generated/event.js';
+import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
+import type { KpiTargets } from '../../kpi/targets.js';
+import { recentRunsOf } from '../index-run.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -30,6 +34,8 @@ export interface WorkerCallOutcome {
   fileChanges: string[];
   /** The call's stderr (capped, redacted): for claims checked against the disk. */
   stderr: string;
+  /** Event types of the CLI's output that the parser does not know, with their counts. */
+  unknownEventTypes?: Record<string, number>;
 }
 
 export interface CallRequest {
@@ -48,7 +54,7 @@ export interface CallRequest {
 export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<WorkerCallOutcome> {
   const fields = stepFields(step.id, ctx);
   const name = step.worker!;
-  const spec = effectiveSpec(rt.ir.workers[name]!, rt.modelEndpoint);
+  const spec = withKpiDecisions(effectiveSpec(rt.ir.workers[name]!, rt.modelEndpoint), name, rt.events);
   const plugin = await resolveWorkerPlugin(spec, rt.pipelineDir);
   const stepPhase = step.phase as WorkerPhase;
   const phase: Phase = req.repairOf ? 'repair' : stepPhase;
@@ -58,6 +64,9 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   mkdirSync(homeDir, { recursive: true });
   const template = req.repairOf ? 'repair' : (step.template ?? stepPhase);
   const overrideDir = templateOverrideDir(rt.paths.dir, rt.repo);
+  // Recent runs that retried too often ask this plan for smaller milestones (docs/kpis.md).
+  const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets as unknown as KpiTargets) : null;
+  if (smaller) rt.append({ type: 'kpi.decision', ...fields, ...smaller });
   const prompt = renderPrompt({
     template,
     overrideDir,
@@ -68,7 +77,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       attempt: ctx.attempts[step.id] ?? 1,
       repairOf: req.repairOf,
     },
-    vars: await promptVars(rt, step, ctx, req, templateUses(template, overrideDir, 'files')),
+    vars: { ...(await promptVars(rt, step, ctx, req, templateUses(template, overrideDir, 'files'))), smaller_milestones: smaller ? { retry_rate: smaller.value, target: smaller.target } : null },
   });
 
   rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
@@ -126,7 +135,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     error,
   });
   const stderr = readStderr(path.join(callDir, 'stderr.log'));
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel, fileChanges, stderr };
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types };
 }
 
 /** The last 64 KiB of a call's stderr.log ('' when there is none). Impure. */
@@ -142,6 +151,12 @@ function readStderr(file: string): string {
 /** The timeline's record of a secret scrubbed from a worker's home: file and name, never the value. Pure. */
 export function scrubbedWarning(fields: ReturnType<typeof stepFields>, file: string, names: readonly string[]): NewEvent {
   return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${names.join(', ')}: scrubbed in ${file}` };
+}
+
+/** A worker spec with the KPI decisions about it applied: native structured output once parse failures were over target. Pure. */
+export function withKpiDecisions(spec: WorkerSpec, name: string, events: readonly TimelineEvent[]): WorkerSpec {
+  const switched = events.some((e) => e.type === 'kpi.decision' && e.decision === 'structured_output' && e.worker === name);
+  return switched && !spec.structured_output ? { ...spec, structured_output: true } : spec;
 }
 
 /** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */
@@ -168,6 +183,7 @@ async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallR
     explore: ctx.explore,
     failure: attempt > 1 && ctx.verify && !ctx.verify.pass ? { tier: ctx.verify.tier, output: ctx.verify.output_tail.slice(-4000) } : null,
     review_changes: attempt > 1 && ctx.review?.verdict === 'request_changes' ? ctx.review.changes : null,
+    carried_failure: ctx.kpi?.carry ? { text: ctx.kpi.carry, why: ctx.kpi.require_review } : null,
     previous_error: req.repairOf ? req.previousError : null,
     markers_schema: readMarkersSchema(step.phase as WorkerPhase),
     files: files.slice(0, 200),

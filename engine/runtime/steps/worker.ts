@@ -9,6 +9,12 @@ import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
 import { checkClaims } from './check-claims.js';
+import { parseDecision } from '../../kpi/decide.js';
+import type { KpiTargets } from '../../kpi/targets.js';
+import { withKpiDecisions } from './call-worker.js';
+
+/** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
+export const PROTOCOL_MISMATCH = 'protocol mismatch';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -27,6 +33,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let sessionUsage: Usage | null = null;
   let lastError = '';
   let tree: string | null = null;
+  const unknownTypes = new Set<string>();
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
     const calls = deriveCounters(rt.events, ctx.milestone).milestone_worker_calls;
@@ -45,14 +52,25 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
     if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, call, tree);
+    for (const t of Object.keys(call.unknownEventTypes ?? {})) unknownTypes.add(t);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
     repairOf = phase;
     const retriesLeft = rt.policy.budgets.parse_retries - round;
     rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
+    // Parse failures over their target switch the worker to native structured output, or
+    // stop the step for `engine doctor --live` (docs/kpis.md).
+    const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
+    const d = parseDecision(deriveCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true }, rt.policy.kpi_targets as unknown as KpiTargets);
+    if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
+    if (d?.decision === 'doctor_live') return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block (${lastError}); ${d.detail}`, events };
   }
-  return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
+  const failed = `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`;
+  // Output the parser does not understand and no answer it can read: the CLI's protocol moved
+  // away from the one the engine speaks, which is the engine's to fix (docs/governance.md).
+  if (unknownTypes.size) return { stop: 'framework_fix_needed', detail: `${PROTOCOL_MISMATCH}: ${step.worker} printed event types the engine's parser does not know (${[...unknownTypes].sort().join(', ')}); ${failed}`, events };
+  return { stop: 'parse_failed', detail: failed, events };
 }
 
 async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], call: WorkerCallOutcome, tree: string | null): Promise<StepResult> {

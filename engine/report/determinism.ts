@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TimelineEvent } from '../generated/event.js';
+import { factsOf, type RepeatFacts } from '../suite/judge-suite.js';
+import { holds, type KpiRow } from '../kpi/targets.js';
+
+/** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */
+export interface RepeatRun {
+  run_id: string;
+  goal: string;
+  seed: string;
+  facts: RepeatFacts;
+}
+
+export interface DeterminismGroup {
+  goal: string;
+  seed: string;
+  run_ids: string[];
+  /** Distinct planned-path sets among the repeats, less one (0: all planned the same paths). */
+  path_variance: number;
+  /** Distinct test-outcome sequences among the repeats, less one (0: the same outcomes). */
+  outcome_variance: number;
+}
+
+export interface DeterminismReport {
+  /** Every task (goal + seed) run more than once among the selected runs. */
+  groups: DeterminismGroup[];
+  path_variance: number;
+  outcome_variance: number;
+  rows: KpiRow[];
+}
+
+/**
+ * Determinism as a KPI (contract §8): the selected runs grouped by task (same goal and seed);
+ * in each group of two or more, how many different planned-path sets and test-outcome
+ * sequences the repeats gave beyond the first. The totals are judged against
+ * `kpi_targets.path_variance` and `outcome_variance` (0). Pure.
+ */
+export function determinismOf(runs: readonly RepeatRun[], targets: { path_variance?: number; outcome_variance?: number }): DeterminismReport {
+  const byTask = new Map<string, RepeatRun[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.goal, r.seed]);
+    byTask.set(key, [...(byTask.get(key) ?? []), r]);
+  }
+  const groups: DeterminismGroup[] = [];
+  for (const list of byTask.values()) {
+    if (list.length < 2) continue;
+    const distinct = (pick: (f: RepeatFacts) => unknown) => new Set(list.map((r) => JSON.stringify(pick(r.facts)))).size - 1;
+    groups.push({ goal: list[0]!.goal, seed: list[0]!.seed, run_ids: list.map((r) => r.run_id), path_variance: distinct((f) => f.planned_paths), outcome_variance: distinct((f) => f.test_outcomes) });
+  }
+  const sum = (pick: (g: DeterminismGroup) => number) => groups.reduce((n, g) => n + pick(g), 0);
+  const path_variance = sum((g) => g.path_variance);
+  const outcome_variance = sum((g) => g.outcome_variance);
+  const judged = groups.length > 0;
+  const row = (name: string, value: number, target: number): KpiRow => ({ name, value: judged ? value : null, target, op: '≤', ok: judged ? holds(value, '≤', target) : null });
+  return { groups, path_variance, outcome_variance, rows: [row('planned path variance', path_variance, targets.path_variance ?? 0), row('test outcome variance', outcome_variance, targets.outcome_variance ?? 0)] };
+}
+
+/** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
+export function readRepeatRun(dir: string): RepeatRun | null {
+  try {
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown } };
+    const events: TimelineEvent[] = [];
+    for (const line of readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        events.push(JSON.parse(line) as TimelineEvent);
+      } catch {
+        /* a torn line: the report's own reader notes it */
+      }
+    }
+    return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: String(state.seed ?? ''), facts: factsOf(events) };
+  } catch {
+    return null;
+  }
+}
+
+/** The determinism section of the text report. Pure. */
+export function renderDeterminism(d: DeterminismReport): string {
+  if (!d.groups.length) return '\nDeterminism: no task (goal and seed) was run more than once among the selected runs\n';
+  const lines = ['', 'Determinism across repeats of a task (same goal and seed)'];
+  for (const g of d.groups) lines.push(`  ${g.run_ids.length} runs of "${g.goal.length > 60 ? g.goal.slice(0, 59) + '…' : g.goal}" (seed ${g.seed}): path variance ${g.path_variance}, outcome variance ${g.outcome_variance}`);
+  for (const r of d.rows) lines.push(`  ${r.name}  ${r.value}  ${r.op} ${r.target}  ${r.ok ? 'ok' : 'over'}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,62 @@
+import t from 'tap';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { makeFixture, engine, twoMilestones } from '../helpers/run-fixture.js';
+import { applyBaseline, baselineOf } from '../../engine/report/write-baseline.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+t.test('applyBaseline sets the two targets and keeps the rest of the file', async (t) => {
+  const b = { milestone_median_s: 12.5, milestone_p90_s: 40, runs: 3, milestones: 6 };
+  const text = '# our policy\napiVersion: engine/v1\nkind: Policy\nbudgets:\n  review_rounds: 3 # keep\nkpi_targets:\n  calls_p90: 5\n';
+  const out = applyBaseline(text, b, 'baseline note');
+  const doc = parse(out);
+  t.same(doc.kpi_targets, { calls_p90: 5, milestone_median_s: 12.5, milestone_p90_s: 40 });
+  t.equal(doc.budgets.review_rounds, 3);
+  t.match(out, /# our policy/);
+  t.match(out, /# keep/);
+  t.match(out, /# baseline note\nkpi_targets:/);
+  t.same(parse(applyBaseline('', b, 'n')), { apiVersion: 'engine/v1', kind: 'Policy', kpi_targets: { milestone_median_s: 12.5, milestone_p90_s: 40 } });
+  t.throws(() => applyBaseline('- a\n- b\n', b, 'n'), /not a policy/);
+  t.equal(baselineOf(null, 0), null);
+});
+
+t.test('engine report --baseline writes the median and p90 of completed runs into the repo policy, which the next report uses', async (t) => {
+  const f = makeFixture({ script: twoMilestones });
+  const run = (id: string) => engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir });
+  t.equal(run('b1').code, 0);
+  t.equal(run('b2').code, 0);
+  const before = JSON.parse(engine(['report', '--all', '--repo', f.repo, '--json'], { cwd: f.dir }).stdout);
+  const m = before.across.kpis.milestone_s;
+  t.equal(m.count, 4);
+  mkdirSync(path.join(f.repo, '.engine'), { recursive: true });
+  const file = path.join(f.repo, '.engine', 'policy.yaml');
+  writeFileSync(file, 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  review_rounds: 3\n');
+  const r = engine(['report', '--all', '--repo', f.repo, '--baseline', file], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /wrote kpi_targets milestone_median_s .* \(4 milestones of 2 completed runs\)/);
+  const written = parse(readFileSync(file, 'utf8'));
+  t.same(written.kpi_targets, { milestone_median_s: m.median, milestone_p90_s: m.p90 });
+  t.equal(written.budgets.review_rounds, 3, 'the rest of the policy kept');
+  const after = JSON.parse(engine(['report', '--all', '--repo', f.repo, '--json'], { cwd: f.dir }).stdout);
+  t.equal(after.across.rows.find((r: { name: string }) => r.name === 'milestone time p90 (s)').target, m.p90, 'the report judges against the baseline now');
+});
+
+t.test('--baseline refuses the engine\'s own policies and a selection without a completed run', async (t) => {
+  const f = makeFixture({ script: twoMilestones, policy: { verification: { tiers: { tier0: { commands: ['exit 1'] } }, max_attempts: 1 } } });
+  t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 's1', '--no-progress'], { cwd: f.dir }).code, 1);
+  const target = path.join(f.dir, 'p.yaml');
+  const r = engine(['report', '--all', '--repo', f.repo, '--baseline', target], { cwd: f.dir });
+  t.equal(r.code, 2);
+  t.match(r.stderr + r.stdout, /E_BASELINE/);
+  const engineDefaults = path.join(root, 'policies', 'default.policy.yaml');
+  const text = readFileSync(engineDefaults, 'utf8');
+  const g = makeFixture({ script: twoMilestones });
+  t.equal(engine(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'c1', '--no-progress'], { cwd: g.dir }).code, 0);
+  const own = engine(['report', '--all', '--repo', g.repo, '--baseline', engineDefaults], { cwd: g.dir });
+  t.equal(own.code, 2);
+  t.match(own.stderr + own.stdout, /E_BASELINE.*engine's own policies/);
+  t.equal(readFileSync(engineDefaults, 'utf8'), text, 'the defaults are untouched');
+});

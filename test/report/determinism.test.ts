@@ -1,0 +1,50 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { makeFixture, engine, twoMilestones } from '../helpers/run-fixture.js';
+import { determinismOf, type RepeatRun } from '../../engine/report/determinism.js';
+
+const facts = (paths: string[][], passes: boolean[]) => ({ planned_paths: paths, test_outcomes: passes.map((pass) => ({ tier: 'tier0', pass, exit_codes: [pass ? 0 : 1] })), checkpoint_trees: [] });
+const run = (id: string, goal: string, seed: string, f: RepeatRun['facts']): RepeatRun => ({ run_id: id, goal, seed, facts: f });
+
+t.test('variance counts the distinct plans and outcomes beyond the first, per task (goal and seed)', async (t) => {
+  const same = facts([['a.js']], [true]);
+  const d = determinismOf(
+    [
+      run('1', 'g', '0', same),
+      run('2', 'g', '0', same),
+      run('3', 'g', '0', facts([['a.js', 'b.js']], [true])),
+      run('4', 'g', '1', facts([['z.js']], [false])), // another seed: another task, alone
+      run('5', 'h', '0', same),
+      run('6', 'h', '0', facts([['a.js']], [false, true])),
+    ],
+    { path_variance: 0, outcome_variance: 0 },
+  );
+  t.same(d.groups.map((g) => [g.goal, g.seed, g.run_ids, g.path_variance, g.outcome_variance]), [
+    ['g', '0', ['1', '2', '3'], 1, 0],
+    ['h', '0', ['5', '6'], 0, 1],
+  ]);
+  t.equal(d.path_variance, 1);
+  t.equal(d.outcome_variance, 1);
+  t.same(d.rows.map((r) => [r.name, r.value, r.target, r.ok]), [
+    ['planned path variance', 1, 0, false],
+    ['test outcome variance', 1, 0, false],
+  ]);
+  const none = determinismOf([run('1', 'g', '0', same)], {});
+  t.same(none.rows.map((r) => [r.value, r.ok]), [[null, null], [null, null]], 'no repeats, nothing judged');
+});
+
+t.test('engine report shows the variance of repeats, from the runs themselves', async (t) => {
+  const f = makeFixture({ script: twoMilestones });
+  const go = (id: string, seed: string) => engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'write a and b', '--policy', f.policyFile, '--run-id', id, '--seed', seed, '--no-progress'], { cwd: f.dir });
+  t.equal(go('r1', '7').code, 0);
+  t.equal(go('r2', '7').code, 0);
+  let r = engine(['report', '--all', '--repo', f.repo, '--json'], { cwd: f.dir });
+  let d = JSON.parse(r.stdout).determinism;
+  t.match(d, { path_variance: 0, outcome_variance: 0 });
+  t.same(d.groups[0].run_ids, ['r1', 'r2']);
+  // A third repeat plans another file: path variance 1, over its target.
+  writeFileSync(f.scriptFile, JSON.stringify({ ...twoMilestones, plan: [twoMilestones.plan[0], { id: 'm2', goal: 'write b', files_expected: ['src/b2.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b2.txt': 'beta\n' } } }));
+  t.equal(go('r3', '7').code, 0);
+  r = engine(['report', '--all', '--repo', f.repo], { cwd: f.dir });
+  t.match(r.stdout, /Determinism across repeats of a task \(same goal and seed\)\n {2}3 runs of "write a and b" \(seed 7\): path variance 1, outcome variance 0\n {2}planned path variance {2}1 {2}≤ 0 {2}over\n {2}test outcome variance {2}0 {2}≤ 0 {2}ok\n/);
+});

@@ -1,0 +1,80 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeFixture, engine, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { frameworkSection, frameworkTriggerOf } from '../../engine/runtime/memo-sections.js';
+import type { TimelineEvent } from '../../engine/generated/event.js';
+
+// A framework_fix_needed stop's memo names which of the seed's three triggers fired.
+
+const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/workers');
+const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+const run = (f: ReturnType<typeof makeFixture>, id: string, env: NodeJS.ProcessEnv = {}) =>
+  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, env });
+
+t.test('missing capability: the memo quotes the worker\'s needs', async (t) => {
+  const needs = 'a way to run `docker compose` inside the workspace\nand network access to the registry';
+  const f = makeFixture({ script: { ...twoMilestones, status: { 'implement#1#1': 'framework_fix_needed' }, needs: { 'implement#1#1': needs } } });
+  const r = run(f, 'cap');
+  t.equal(r.code, 3, r.stderr);
+  const dir = runDir(f.repo, 'cap');
+  t.equal(readJsonl(path.join(dir, 'timeline.jsonl')).at(-1).stop_reason, 'framework_fix_needed');
+  const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
+  t.match(memo, /## Framework fix needed/);
+  t.match(memo, /Trigger: \*\*missing capability\*\* — step implement reported `framework_fix_needed`/);
+  t.match(memo, /> a way to run `docker compose` inside the workspace\n> and network access to the registry/, 'needs quoted line by line');
+});
+
+t.test('missing capability without needs says so', async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, status: { 'implement#1#1': 'framework_fix_needed' } } });
+  t.equal(run(f, 'nn').code, 3);
+  t.match(readFileSync(path.join(runDir(f.repo, 'nn'), 'memo.md'), 'utf8'), /> \(the worker did not say: its `needs` was null\)/);
+});
+
+t.test('protocol mismatch: a CLI whose output the parser does not know and no markers block stops framework_fix_needed', async (t) => {
+  const f = makeFixture({
+    pipeline: (p) => {
+      p.workers.implementer = { use: 'codex', bin: path.join(workers, 'codex-drifted.mjs'), idle_timeout_s: 20, timeout_s: 60 };
+    },
+  });
+  const r = run(f, 'pm', { OPENAI_API_KEY: 'sk-test-not-used' });
+  t.equal(r.code, 3, r.stderr + r.stdout);
+  const dir = runDir(f.repo, 'pm');
+  const events = readJsonl(path.join(dir, 'timeline.jsonl'));
+  t.equal(events.at(-1).stop_reason, 'framework_fix_needed');
+  t.equal(events.filter((e) => e.type === 'parse.failed').length, 2, 'the repairs were tried first');
+  const stopped = events.find((e) => e.type === 'step.stopped');
+  t.match(stopped.detail, /^protocol mismatch: implementer printed event types the engine's parser does not know \(.*turn\.plan_v9.*\)/);
+  const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
+  t.match(memo, /Trigger: \*\*protocol mismatch\*\*/);
+  t.match(memo, /engine doctor --live/);
+});
+
+t.test('the same CLI without unknown event types is a plain parse failure', async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, garbage: { 'implement#1#1': 1, 'implement#1#2': 1 } }, policy: { budgets: { parse_retries: 0 } } });
+  const r = run(f, 'pf');
+  t.equal(r.code, 1, r.stderr);
+  t.equal(readJsonl(path.join(runDir(f.repo, 'pf'), 'timeline.jsonl')).at(-1).stop_reason, 'parse_failed');
+  t.notMatch(readFileSync(path.join(runDir(f.repo, 'pf'), 'memo.md'), 'utf8'), /Framework fix needed/);
+});
+
+t.test('out-of-scope file: each framework path and install file with why (pure, from the timeline)', async (t) => {
+  const events = [
+    {
+      seq: 9, ts: '', type: 'governance.violation', step: 'implement', milestone: 1, attempt: 1, call: 'calls/0003', patch: 'attempted.patch', stop_reason: 'framework_fix_needed',
+      violations: [
+        { path: 'engine/runtime/loop.ts', rule: 'framework_path', pattern: 'engine/**' },
+        { path: 'dist/cli.js', rule: 'engine_install', pattern: null },
+      ],
+    },
+    { seq: 10, ts: '', type: 'step.stopped', step: 'implement', milestone: 1, attempt: 1, kind: 'worker', stop_reason: 'framework_fix_needed', detail: 'x', duration_ms: 1 },
+  ] as unknown as TimelineEvent[];
+  const trigger = frameworkTriggerOf({ stop_reason: 'framework_fix_needed' }, events);
+  t.match(trigger, { kind: 'out_of_scope_file' });
+  const text = frameworkSection(trigger).join('\n');
+  t.match(text, /\*\*out-of-scope file\*\*/);
+  t.match(text, /`engine\/runtime\/loop.ts`: a framework path \(governance.framework_paths: engine\/\*\*\)/);
+  t.match(text, /`dist\/cli.js`: a file of the engine's own install/);
+  t.equal(frameworkTriggerOf({ stop_reason: 'governance_violation' }, events), null, 'other stops have no framework trigger');
+});
