@@ -1,29 +1,41 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
 import { loadTask } from '../config/load-typed.js';
-import { ensureGitRepo } from '../git/repo.js';
+import { resolvePolicy } from '../config/policy/resolve-policy.js';
+import { EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
+import { checkChanges, type Violation } from '../governance/check-changes.js';
 import { runGit } from '../git/run-git.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
-import { compareRepeats, factsOf, judgeRun, type Determinism, type RepeatFacts, type SuiteRun } from './judge-suite.js';
+import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, type Determinism, type RepeatFacts, type SuiteRun, type TaskExpect } from './judge-suite.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
   file: string;
   name: string;
+  /** The stop reason every run must end with. */
   expect: string;
+  /** What else each run is checked for (`expect` in its object form). */
+  declared: TaskExpect;
   kind: 'greenfield' | 'incremental' | null;
   /** `<name>.policy.yaml` next to the task file, when there is one. */
   policyFile: string | null;
+  /** The task's `start_from` directory, resolved: its files are each scratch repo's first commit. */
+  startFrom: string | null;
+  /** The task's `allowed_roots`, for the check of what landed. */
+  allowedRoots: string[] | null;
 }
 
 export interface SuiteTaskResult {
   task: string;
   file: string;
   expect: string;
+  /** The task's declared plan (sorted) and file limit, null where it declares none. */
+  planned_paths: string[] | null;
+  max_files: number | null;
   runs: SuiteRun[];
   determinism: Determinism;
   ok: boolean;
@@ -51,12 +63,21 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
     diagnostics.push(...loaded.diagnostics);
     if (!loaded.data || hasErrors(loaded.diagnostics)) continue;
     const policyFile = file.replace(/\.task\.yaml$/, '.policy.yaml');
+    const declared = expectOf(loaded.data.expect);
+    const startFrom = loaded.data.start_from === undefined ? null : path.resolve(path.dirname(file), loaded.data.start_from);
+    if (startFrom !== null && !(existsSync(startFrom) && statSync(startFrom).isDirectory())) {
+      diagnostics.push({ code: 'E_FILE', severity: 'error', message: `start_from \`${loaded.data.start_from}\` is not a directory (looked at ${startFrom})`, file, line: 0, col: 0, hint: 'the path is relative to the task file' });
+      continue;
+    }
     tasks.push({
       file,
       name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
-      expect: loaded.data.expect ?? 'completed',
+      expect: declared.stop,
+      declared,
       kind: loaded.data.task_kind ?? null,
       policyFile: policyFile !== file && existsSync(policyFile) ? policyFile : null,
+      startFrom,
+      allowedRoots: loaded.data.allowed_roots ?? null,
     });
   }
   return { tasks, diagnostics };
@@ -103,14 +124,14 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTask
     }
     const determinism = compareRepeats(facts);
     const ok = runs.length === o.repeat && runs.every((r) => r.ok) && determinism.differences.length === 0;
-    results.push({ task: task.name, file: task.file, expect: task.expect, runs, determinism, ok });
+    results.push({ task: task.name, file: task.file, expect: task.expect, planned_paths: task.declared.planned_paths, max_files: task.declared.max_files, runs, determinism, ok });
     if (o.signal.aborted) return { results, interrupted: true };
   }
   return { results, interrupted: false };
 }
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
-  const repo = await prepareRepo(dir, task);
+  const { repo, start } = await prepareRepo(dir, task);
   const result = await startRun({
     pipelineFile: o.pipelineFile,
     repo,
@@ -125,27 +146,68 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
   });
   if (result.kind === 'rejected') {
     const detail = result.diagnostics.map((d) => d.message).join('; ');
-    return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ok: false }, timeline: null };
+    const none = { calls: 0, parse_failures: 0, governance_violations: 0, planned_paths: [], changed_paths: [], landed: [] };
+    return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ...none, problems: [`rejected: ${detail}`], ok: false }, timeline: null };
   }
-  const ended = result.stopReason;
-  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, ended, exit_code: result.exitCode, detail: result.detail, ok: judgeRun(ended, task.expect) };
-  return { run, timeline: readTimeline(path.join(result.runDir, 'timeline.jsonl')) };
+  const timeline = readTimeline(path.join(result.runDir, 'timeline.jsonl'));
+  const changed = await changedOnBranch(repo, start, `engine/${result.runId}`);
+  const outcome = { ended: result.stopReason, ...outcomeOf(timeline), changed_paths: changed, landed: await landedViolations(o, task, repo, changed) };
+  const problems = judgeRun(outcome, task.declared);
+  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, exit_code: result.exitCode, detail: result.detail, ...outcome, problems, ok: problems.length === 0 };
+  return { run, timeline };
 }
 
 /**
- * A new scratch repo for one run: empty for a greenfield task (or one that does not say),
- * with one commit (a README, fixed author and dates so repeats start from the same commit)
- * for an incremental one. Impure.
+ * The paths that differ between the starting point and the run's branch in the scratch repo,
+ * sorted; none when the run left no branch (nothing of it landed). Impure (runs git).
  */
-async function prepareRepo(dir: string, task: SuiteTask): Promise<string> {
+async function changedOnBranch(repo: string, start: string, branch: string): Promise<string[]> {
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  const head = await runGit(target, ['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { okCodes: [1] });
+  if (head.exitCode !== 0) return [];
+  const diff = await runGit(target, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', start, head.stdout.trim()]);
+  return diff.stdout.split('\0').filter(Boolean).sort();
+}
+
+/**
+ * The changed paths that break the governance rules the run had (its policy, the task's
+ * roots): a violation on the branch, which the engine should have stopped. Impure (reads the
+ * policy files).
+ */
+async function landedViolations(o: RunSuiteOptions, task: SuiteTask, repo: string, changed: readonly string[]): Promise<Violation[]> {
+  if (changed.length === 0) return [];
+  const { policy } = await resolvePolicy({ repo, files: task.policyFile ? [task.policyFile] : [], sets: [], cwd: o.cwd, env: o.processEnv });
+  if (!policy) return [];
+  const g = policy.governance;
+  return checkChanges(changed, {
+    allowedRoots: g.allowed_roots,
+    taskRoots: task.allowedRoots,
+    protected: g.protected,
+    lockfiles: g.lockfiles,
+    allowDeps: g.allow_deps,
+    frameworkPaths: g.framework_paths,
+    ownRepo: false,
+    readOnly: false,
+  });
+}
+
+/**
+ * A new scratch repo for one run, and its starting point (a commit, or the empty tree): the
+ * task's `start_from` files in one commit; else a README in one commit for an incremental
+ * task; else empty. The commit has a fixed author and dates, so repeats start from the same
+ * commit. Impure.
+ */
+async function prepareRepo(dir: string, task: SuiteTask): Promise<{ repo: string; start: string }> {
   mkdirSync(dir, { recursive: true });
   const { root: repo } = await ensureGitRepo(dir);
-  if (task.kind !== 'incremental') return repo;
-  writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
+  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true });
+  else if (task.kind === 'incremental') writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
+  else return { repo, start: EMPTY_TREE };
   const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
   const identity = ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false'];
   const target = { gitDir: path.join(repo, '.git'), workTree: repo };
-  await runGit(target, ['add', 'README.md']);
-  await runGit(target, [...identity, 'commit', '-q', '--no-verify', '-m', 'suite: starting point'], { env });
-  return repo;
+  await runGit(target, ['add', '-A']);
+  await runGit(target, [...identity, 'commit', '-q', '--no-verify', '--allow-empty', '-m', 'suite: starting point'], { env });
+  const head = await runGit(target, ['rev-parse', 'HEAD']);
+  return { repo, start: head.stdout.trim() };
 }

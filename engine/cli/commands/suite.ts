@@ -13,7 +13,10 @@ import { printDiagnostics, printJson } from './validate.js';
  * golden one must complete, a hostile one must end with the stop reason it declares in
  * `expect`) run N times, each in a scratch repo of its own, with the task's
  * `<name>.policy.yaml` when there is one. With repeats, planned paths, test outcomes and
- * checkpoint trees must be identical. Exit 0 when every task is as declared, 1 otherwise.
+ * checkpoint trees must be identical. A task may also declare the paths its plan names and
+ * the most files a run may change; no run may land a governance violation; the suite's
+ * parse failures (deliberate ones apart) stay under 1 per 100 calls. Exit 0 when all of
+ * that holds, 1 otherwise.
  */
 export const suiteCommand: Command = {
   name: 'suite',
@@ -28,7 +31,7 @@ export const suiteCommand: Command = {
   optionHelp: {
     repeat: 'run each task N times (default 1); repeats must agree on planned paths, test outcomes and checkpoint trees',
     pipeline: 'the pipeline to run (default: the shipped pipelines/default.pipeline.yaml)',
-    json: 'print one JSON document {tasks, passed, failed} on stdout',
+    json: 'print one JSON document {tasks, totals, passed, failed} on stdout (progress stays on stderr)',
   },
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('name at least one task file or directory of tasks');
@@ -38,6 +41,7 @@ export const suiteCommand: Command = {
     const pipelineFile = path.resolve(io.cwd, str(args, 'pipeline') ?? path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'));
     const { loadSuiteTasks, runSuite } = await import('../../suite/run-suite.js');
     const { renderRunLine, renderSuite } = await import('../../suite/render-suite.js');
+    const { totalsOf } = await import('../../suite/judge-suite.js');
     const { interruptSignal } = await import('./run-output.js');
 
     const { loadPipeline } = await import('../../config/load-typed.js');
@@ -52,7 +56,7 @@ export const suiteCommand: Command = {
       return EXIT.invalid;
     }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
-    if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}, scratch repos under ${base}\n`);
+    io.stderr(`suite: ${tasks.length} task(s) × ${repeat}, scratch repos under ${base}\n`);
     const interrupt = interruptSignal();
     try {
       const { results, interrupted } = await runSuite({
@@ -63,18 +67,18 @@ export const suiteCommand: Command = {
         cwd: io.cwd,
         processEnv: io.env,
         signal: interrupt.signal,
-        onRun: (task, run, index, total) => {
-          if (!json) io.stderr(`${renderRunLine(task.name, task.expect, run, index, total)}\n`);
-        },
+        // Progress goes to stderr with --json too: stdout carries only the document.
+        onRun: (task, run, index, total) => io.stderr(`${renderRunLine(task.name, task.expect, run, index, total)}\n`),
       });
       const passed = results.filter((r) => r.ok).length;
+      const totals = totalsOf(results);
       if (json) {
-        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, passed, failed: results.length - passed });
+        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, totals, passed, failed: results.length - passed });
       } else {
-        io.stdout(renderSuite(results, repeat, base));
+        io.stdout(renderSuite(results, repeat, base, totals));
       }
       if (interrupted) return EXIT.interrupted;
-      return passed === tasks.length ? EXIT.ok : EXIT.stopped;
+      return passed === tasks.length && totals.missed.length === 0 ? EXIT.ok : EXIT.stopped;
     } finally {
       interrupt.dispose();
     }
