@@ -92,42 +92,49 @@ function findTaskFiles(dir: string): string[] {
 export interface RunSuiteOptions {
   tasks: readonly SuiteTask[];
   repeat: number;
+  /** Runs at a time (default 1). Each run has its own scratch repo, store and scripted model. */
+  jobs?: number;
   pipelineFile: string;
   /** Where the scratch repos go: <base>/<task>-<repeat>. */
   base: string;
   cwd: string;
   processEnv: NodeJS.ProcessEnv;
   signal: AbortSignal;
-  /** Called after each run. */
+  /** Called after each run, in the order runs finish. */
   onRun?: (task: SuiteTask, run: SuiteRun, index: number, total: number) => void;
 }
 
 /**
- * Run every task `repeat` times, one after another, each in a scratch repo of its own, and
- * judge each task: every run ended as the task expects and, with repeats, the planned paths,
- * test outcomes and checkpoint trees are identical. Stops early on a signal. Impure.
+ * Run every task `repeat` times, each run in a scratch repo of its own, up to `jobs` at a
+ * time (task by task, repeat by repeat), and judge each task: every run as declared and, with
+ * repeats, the planned paths, test outcomes and checkpoint trees identical. A signal stops
+ * new runs from starting; the report covers the tasks with a finished run. Impure.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTaskResult[]; interrupted: boolean }> {
-  const results: SuiteTaskResult[] = [];
-  const total = o.tasks.length * o.repeat;
+  const work = o.tasks.flatMap((task, taskIndex) => Array.from({ length: o.repeat }, (_, r) => ({ task, taskIndex, repeat: r + 1 })));
+  const done: { run: SuiteRun; facts: RepeatFacts | null }[][] = o.tasks.map(() => []);
+  let next = 0;
   let index = 0;
-  for (const [taskIndex, task] of o.tasks.entries()) {
-    const runs: SuiteRun[] = [];
-    const facts: RepeatFacts[] = [];
-    for (let repeat = 1; repeat <= o.repeat; repeat++) {
-      if (o.signal.aborted) break;
+  const worker = async () => {
+    while (next < work.length && !o.signal.aborted) {
+      const { task, taskIndex, repeat } = work[next++]!;
       const dir = path.join(o.base, `${String(taskIndex + 1).padStart(2, '0')}-${task.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-r${repeat}`);
       const { run, timeline } = await runOnce(o, task, repeat, dir);
-      runs.push(run);
-      if (timeline) facts.push(factsOf(timeline));
-      o.onRun?.(task, run, ++index, total);
+      done[taskIndex]![repeat - 1] = { run, facts: timeline ? factsOf(timeline) : null };
+      o.onRun?.(task, run, ++index, work.length);
     }
-    const determinism = compareRepeats(facts);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, work.length)) }, worker));
+  const results: SuiteTaskResult[] = [];
+  for (const [taskIndex, task] of o.tasks.entries()) {
+    const finished = done[taskIndex]!.filter(Boolean);
+    if (finished.length === 0 && o.signal.aborted) continue;
+    const runs = finished.map((f) => f.run);
+    const determinism = compareRepeats(finished.flatMap((f) => (f.facts ? [f.facts] : [])));
     const ok = runs.length === o.repeat && runs.every((r) => r.ok) && determinism.differences.length === 0;
     results.push({ task: task.name, file: task.file, expect: task.expect, planned_paths: task.declared.planned_paths, max_files: task.declared.max_files, runs, determinism, ok });
-    if (o.signal.aborted) return { results, interrupted: true };
   }
-  return { results, interrupted: false };
+  return { results, interrupted: o.signal.aborted };
 }
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {

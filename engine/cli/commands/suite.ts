@@ -9,7 +9,7 @@ import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';
 
 /**
- * `engine suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]`: every task (a
+ * `engine suite <task-or-dir>... [--repeat N] [--jobs N] [--pipeline FILE] [--json]`: every task (a
  * golden one must complete, a hostile one must end with the stop reason it declares in
  * `expect`) run N times, each in a scratch repo of its own, with the task's
  * `<name>.policy.yaml` when there is one. With repeats, planned paths, test outcomes and
@@ -21,15 +21,17 @@ import { printDiagnostics, printJson } from './validate.js';
 export const suiteCommand: Command = {
   name: 'suite',
   summary: 'Run golden and hostile tasks, each in a scratch repo, and check each ends as declared',
-  usage: 'suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]',
+  usage: 'suite <task-or-dir>... [--repeat N] [--jobs N] [--pipeline FILE] [--json]',
   allowPositionals: true,
   options: {
     repeat: { type: 'string' },
+    jobs: { type: 'string' },
     pipeline: { type: 'string' },
     json: { type: 'boolean' },
   },
   optionHelp: {
     repeat: 'run each task N times (default 1); repeats must agree on planned paths, test outcomes and checkpoint trees',
+    jobs: 'runs at a time (default 1); each has its own scratch repo, run store and scripted model',
     pipeline: 'the pipeline to run (default: the shipped pipelines/default.pipeline.yaml)',
     json: 'print one JSON document {tasks, totals, passed, failed} on stdout (progress stays on stderr)',
   },
@@ -37,6 +39,8 @@ export const suiteCommand: Command = {
     if (args.positionals.length === 0) throw new UsageError('name at least one task file or directory of tasks');
     const repeat = int(args, 'repeat') ?? 1;
     if (repeat < 1) throw new UsageError(`--repeat must be at least 1, got ${repeat}`);
+    const jobs = int(args, 'jobs') ?? 1;
+    if (jobs < 1) throw new UsageError(`--jobs must be at least 1, got ${jobs}`);
     const json = flag(args, 'json');
     const pipelineFile = path.resolve(io.cwd, str(args, 'pipeline') ?? path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'));
     const { loadSuiteTasks, runSuite } = await import('../../suite/run-suite.js');
@@ -56,12 +60,13 @@ export const suiteCommand: Command = {
       return EXIT.invalid;
     }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
-    io.stderr(`suite: ${tasks.length} task(s) × ${repeat}, scratch repos under ${base}\n`);
+    io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${jobs > 1 ? `, ${jobs} at a time` : ''}, scratch repos under ${base}\n`);
     const interrupt = interruptSignal();
     try {
       const { results, interrupted } = await runSuite({
         tasks,
         repeat,
+        jobs,
         pipelineFile,
         base,
         cwd: io.cwd,
