@@ -8,6 +8,7 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { checkClaims } from './check-claims.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -43,7 +44,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, call, tree);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
@@ -54,7 +55,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], call: WorkerCallOutcome, tree: string | null): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -86,6 +87,9 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
   }
   if (step.readOnly) return { outcome, patch, events };
   const measured = await measureChanges(rt, tree);
+  // A worker that reports changes the workspace does not have failed (e.g. its writes were refused).
+  const unbacked = checkClaims({ filesChanged: phase === 'implement' ? (markers.files_changed as string[]) : null, streamPaths: call.fileChanges, changed: measured.changes.paths, workspace: rt.state.workspace, stderr: call.stderr });
+  if (unbacked) return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${unbacked}`, events };
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
 }
