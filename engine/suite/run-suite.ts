@@ -64,11 +64,8 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
     if (!loaded.data || hasErrors(loaded.diagnostics)) continue;
     const policyFile = file.replace(/\.task\.yaml$/, '.policy.yaml');
     const declared = expectOf(loaded.data.expect);
+    // The task's rules have checked that start_from is a directory (engine/config/task-rules.ts).
     const startFrom = loaded.data.start_from === undefined ? null : path.resolve(path.dirname(file), loaded.data.start_from);
-    if (startFrom !== null && !(existsSync(startFrom) && statSync(startFrom).isDirectory())) {
-      diagnostics.push({ code: 'E_FILE', severity: 'error', message: `start_from \`${loaded.data.start_from}\` is not a directory (looked at ${startFrom})`, file, line: 0, col: 0, hint: 'the path is relative to the task file' });
-      continue;
-    }
     tasks.push({
       file,
       name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
