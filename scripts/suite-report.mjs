@@ -23,5 +23,5 @@ if (!doc.totals) {
   console.error(`suite-report: ${file} has no report${doc.diagnostics ? `: ${doc.diagnostics.map((d) => d.message).join('; ')}` : ''}`);
   process.exit(1);
 }
-process.stdout.write(renderSuite(doc.tasks, doc.repeat, doc.base, doc.totals));
+process.stdout.write(renderSuite(doc.tasks, doc.repeat, doc.base, doc.store, doc.totals));
 if (seconds) console.log(`suite wall time: ${seconds} s`);

@@ -85,8 +85,11 @@ export function factsOf(events: readonly TimelineEvent[]): RepeatFacts {
   return facts;
 }
 
-/** Whether repeats agree, facet by facet, each compared with the first. Pure. */
-export function compareRepeats(all: readonly RepeatFacts[]): Determinism {
+/**
+ * Whether repeats agree, facet by facet, each compared with the first. `repeats` names them
+ * (default 1, 2, …): a shard runs some repeats of a task, e.g. 2 and 3. Pure.
+ */
+export function compareRepeats(all: readonly RepeatFacts[], repeats: readonly number[] = all.map((_, i) => i + 1)): Determinism {
   const facets = ['planned_paths', 'test_outcomes', 'checkpoint_trees'] as const;
   const result: Determinism = { compared: all.length, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] };
   const [first, ...rest] = all;
@@ -95,7 +98,7 @@ export function compareRepeats(all: readonly RepeatFacts[]): Determinism {
     const at = rest.findIndex((f) => JSON.stringify(f[facet]) !== JSON.stringify(first[facet]));
     if (at >= 0) {
       result[facet] = false;
-      result.differences.push(`${facet.replace('_', ' ')}: repeat ${at + 2} differs from repeat 1`);
+      result.differences.push(`${facet.replace('_', ' ')}: repeat ${repeats[at + 1] ?? at + 2} differs from repeat ${repeats[0] ?? 1}`);
     }
   }
   return result;
@@ -142,11 +145,11 @@ export interface SuiteTotals {
   worker_calls: number;
   /** Worker calls of the runs that passed. */
   worker_calls_passed: number;
-  /** Parse failures and their rate per 100 calls, over every task but the deliberate ones. */
+  /** Parse failures and their rate per 100 calls, over the tasks that expect `completed`. */
   parse_failures: number;
   parse_failures_per_100: number;
-  /** Tasks that expect `parse_failed`: their failures are the point, counted apart. */
-  deliberate: { tasks: string[]; worker_calls: number; parse_failures: number };
+  /** Tasks that expect another stop (hostile ones): their failures are deliberate, counted apart. */
+  hostile: { tasks: string[]; worker_calls: number; parse_failures: number };
   /** Governance violations the engine caught and stopped, and those that landed on a branch. */
   governance_violations: number;
   violations_landed: number;
@@ -161,18 +164,22 @@ export interface SuiteTotals {
 /** The seed's target: parse failures under 1 per 100 worker calls (strict). */
 export const PARSE_FAILURES_PER_100_TARGET = 1;
 
-/** The suite's totals from its task results. Pure. */
+/**
+ * The suite's totals from its task results. The parse-failure rate is taken over the tasks
+ * that must complete: a hostile task (garbage markers, a looping reviewer, …) provokes its
+ * failures on purpose, so its calls and parse failures are counted apart. Pure.
+ */
 export function totalsOf(results: readonly { task: string; expect: string; runs: readonly SuiteRun[]; determinism: Determinism; ok: boolean }[]): SuiteTotals {
   const runs = results.flatMap((r) => r.runs);
-  const deliberate = results.filter((r) => r.expect === 'parse_failed');
-  const counted = results.filter((r) => r.expect !== 'parse_failed').flatMap((r) => r.runs);
+  const hostile = results.filter((r) => r.expect !== 'completed');
+  const counted = results.filter((r) => r.expect === 'completed').flatMap((r) => r.runs);
   const sum = (list: readonly SuiteRun[], f: (r: SuiteRun) => number) => list.reduce((n, r) => n + f(r), 0);
   const calls = sum(counted, (r) => r.calls);
   const parseFailures = sum(counted, (r) => r.parse_failures);
   const per100 = calls ? Math.round((parseFailures / calls) * 100 * 1000) / 1000 : 0;
   const missed: string[] = [];
   if (per100 >= PARSE_FAILURES_PER_100_TARGET) missed.push(`parse failures ${per100} per 100 calls, target < ${PARSE_FAILURES_PER_100_TARGET}`);
-  const dRuns = deliberate.flatMap((r) => r.runs);
+  const dRuns = hostile.flatMap((r) => r.runs);
   return {
     tasks: results.length,
     tasks_passed: results.filter((r) => r.ok).length,
@@ -182,7 +189,7 @@ export function totalsOf(results: readonly { task: string; expect: string; runs:
     worker_calls_passed: sum(runs.filter((r) => r.ok), (r) => r.calls),
     parse_failures: parseFailures,
     parse_failures_per_100: per100,
-    deliberate: { tasks: deliberate.map((r) => r.task), worker_calls: sum(dRuns, (r) => r.calls), parse_failures: sum(dRuns, (r) => r.parse_failures) },
+    hostile: { tasks: hostile.map((r) => r.task), worker_calls: sum(dRuns, (r) => r.calls), parse_failures: sum(dRuns, (r) => r.parse_failures) },
     governance_violations: sum(runs, (r) => r.governance_violations),
     violations_landed: sum(runs, (r) => r.landed.length),
     path_variance: results.filter((r) => !r.determinism.planned_paths).length,

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
@@ -10,6 +10,7 @@ import { runGit } from '../git/run-git.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
+import { inShard, shardPath, type Shard } from './shard-suite.js';
 import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, type Determinism, type RepeatFacts, type SuiteRun, type TaskExpect } from './judge-suite.js';
 
 /** A task of a suite, checked before anything runs. */
@@ -32,7 +33,11 @@ export interface SuiteTask {
 export interface SuiteTaskResult {
   task: string;
   file: string;
+  /** The task's file relative to the suite's directory: what sharding hashes. */
+  path: string;
   expect: string;
+  /** The repeats of this task the suite (its shard) runs. */
+  repeats: number[];
   /** The task's declared plan (sorted) and file limit, null where it declares none. */
   planned_paths: string[] | null;
   max_files: number | null;
@@ -89,11 +94,15 @@ function findTaskFiles(dir: string): string[] {
 export interface RunSuiteOptions {
   tasks: readonly SuiteTask[];
   repeat: number;
-  /** Runs at a time (default 1). Each run has its own scratch repo, store and scripted model. */
+  /** Runs at a time (default 1). Each run has its own scratch repo and scripted model; all record in `store`. */
   jobs?: number;
   pipelineFile: string;
   /** Where the scratch repos go: <base>/<task>-<repeat>. */
   base: string;
+  /** The run store every run goes to (one for the whole suite). */
+  store: string;
+  /** Run only this shard's runs (null: all). */
+  shard: Shard | null;
   cwd: string;
   processEnv: NodeJS.ProcessEnv;
   signal: AbortSignal;
@@ -102,36 +111,80 @@ export interface RunSuiteOptions {
 }
 
 /**
- * Run every task `repeat` times, each run in a scratch repo of its own, up to `jobs` at a
- * time (task by task, repeat by repeat), and judge each task: every run as declared and, with
- * repeats, the planned paths, test outcomes and checkpoint trees identical. A signal stops
- * new runs from starting; the report covers the tasks with a finished run. Impure.
+ * Run every task `repeat` times (with a shard, only the task × repeat pairs it owns), each
+ * run in a scratch repo of its own, up to `jobs` at a time (task by task, repeat by repeat),
+ * every run recorded in one store, and judge each task: every run as declared and, with
+ * repeats, the planned paths, test outcomes and checkpoint trees identical. Tasks the shard
+ * runs no repeat of are left out. A signal stops new runs from starting; the report covers
+ * the tasks with a finished run. Impure.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTaskResult[]; interrupted: boolean }> {
-  const work = o.tasks.flatMap((task, taskIndex) => Array.from({ length: o.repeat }, (_, r) => ({ task, taskIndex, repeat: r + 1 })));
-  const done: { run: SuiteRun; facts: RepeatFacts | null }[][] = o.tasks.map(() => []);
+  const planned = o.tasks.map((task) => {
+    const at = shardPath(task.file, o.cwd);
+    return { task, path: at, repeats: Array.from({ length: o.repeat }, (_, i) => i + 1).filter((r) => inShard(o.shard, at, r)) };
+  });
+  const work = planned.flatMap((p, taskIndex) => p.repeats.map((repeat) => ({ ...p, taskIndex, repeat })));
+  const done = new Map<string, { run: SuiteRun; facts: RepeatFacts | null }>();
   let next = 0;
   let index = 0;
   const worker = async () => {
     while (next < work.length && !o.signal.aborted) {
-      const { task, taskIndex, repeat } = work[next++]!;
+      const { task, path: taskPath, taskIndex, repeat } = work[next++]!;
       const dir = path.join(o.base, `${String(taskIndex + 1).padStart(2, '0')}-${task.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-r${repeat}`);
       const { run, timeline } = await runOnce(o, task, repeat, dir);
-      done[taskIndex]![repeat - 1] = { run, facts: timeline ? factsOf(timeline) : null };
+      done.set(`${taskIndex}#${repeat}`, { run, facts: timeline ? factsOf(timeline) : null });
+      recordSuiteRun(o.store, { task, path: taskPath, shard: o.shard, run });
       o.onRun?.(task, run, ++index, work.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, work.length)) }, worker));
   const results: SuiteTaskResult[] = [];
-  for (const [taskIndex, task] of o.tasks.entries()) {
-    const finished = done[taskIndex]!.filter(Boolean);
-    if (finished.length === 0 && o.signal.aborted) continue;
+  for (const [taskIndex, { task, path: taskPath, repeats }] of planned.entries()) {
+    const finished = repeats.flatMap((repeat) => {
+      const d = done.get(`${taskIndex}#${repeat}`);
+      return d ? [{ repeat, ...d }] : [];
+    });
+    if (finished.length === 0) continue;
     const runs = finished.map((f) => f.run);
-    const determinism = compareRepeats(finished.flatMap((f) => (f.facts ? [f.facts] : [])));
-    const ok = runs.length === o.repeat && runs.every((r) => r.ok) && determinism.differences.length === 0;
-    results.push({ task: task.name, file: task.file, expect: task.expect, planned_paths: task.declared.planned_paths, max_files: task.declared.max_files, runs, determinism, ok });
+    const withFacts = finished.filter((f) => f.facts !== null);
+    const determinism = compareRepeats(
+      withFacts.map((f) => f.facts!),
+      withFacts.map((f) => f.repeat),
+    );
+    const ok = runs.length === repeats.length && runs.every((r) => r.ok) && determinism.differences.length === 0;
+    results.push({ task: task.name, file: task.file, path: taskPath, expect: task.expect, planned_paths: task.declared.planned_paths, max_files: task.declared.max_files, repeats, runs, determinism, ok });
   }
   return { results, interrupted: o.signal.aborted };
+}
+
+/** The file of a run store that says which suite task and repeat each of its runs was. */
+export const SUITE_RUNS = 'suite.jsonl';
+
+/** Make `<store>/suite.jsonl` if it is not there (empty). Impure. */
+export function touchSuiteRuns(store: string): void {
+  appendFileSync(path.join(store, SUITE_RUNS), '');
+}
+
+/**
+ * One line in `<store>/suite.jsonl` for a suite run, so a store (or several pooled) says which
+ * task, repeat and shard each run was: `{v, run_id, task, path, repeat, shard, expect, ended,
+ * ok}`. A run the engine rejected has no run id and gets no line. Impure (appends).
+ */
+function recordSuiteRun(store: string, r: { task: SuiteTask; path: string; shard: Shard | null; run: SuiteRun }): void {
+  if (!r.run.run_id) return;
+  const line = {
+    v: 1,
+    run_id: r.run.run_id,
+    task: r.task.name,
+    path: r.path,
+    repeat: r.run.repeat,
+    shard: r.shard ? `${r.shard.index}/${r.shard.count}` : null,
+    expect: r.task.expect,
+    ended: r.run.ended,
+    ok: r.run.ok,
+  };
+  mkdirSync(store, { recursive: true });
+  appendFileSync(path.join(store, SUITE_RUNS), `${JSON.stringify(line)}\n`);
 }
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
@@ -142,6 +195,7 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
     taskFile: task.file,
     policyFiles: task.policyFile ? [task.policyFile] : [],
     sets: [],
+    storeDir: o.store,
     seed: 0,
     cwd: o.cwd,
     processEnv: o.processEnv,

@@ -38,9 +38,9 @@ t.test('a directory of hostile tasks, repeated: each ends as declared, repeats i
   t.same(task.determinism, { compared: 2, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] });
   const state = JSON.parse(readFileSync(path.join(task.runs[0].run_dir, 'state.json'), 'utf8'));
   t.equal(state.stop_reason, 'parse_failed', 'the run records are there to look at');
-  t.same(doc.totals.deliberate.tasks, ['garbage-markers'], 'its parse failures are deliberate: counted apart');
+  t.same(doc.totals.hostile.tasks, ['garbage-markers'], 'its parse failures are deliberate: counted apart');
   t.equal(doc.totals.parse_failures, 0);
-  t.equal(doc.totals.deliberate.parse_failures, task.runs[0].parse_failures + task.runs[1].parse_failures);
+  t.equal(doc.totals.hostile.parse_failures, task.runs[0].parse_failures + task.runs[1].parse_failures);
   t.ok(task.runs[0].parse_failures > 0);
 });
 

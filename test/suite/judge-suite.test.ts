@@ -83,9 +83,9 @@ t.test('suite totals: calls, parse failures with deliberate ones apart, governan
     { task: 'drifts', expect: 'completed', runs: [run({ calls: 4, ok: false, parse_failures: 1 })], determinism: { ...same, planned_paths: false, checkpoint_trees: false, differences: ['x'] }, ok: false },
   ]);
   t.match(totals, { tasks: 4, tasks_passed: 3, runs: 5, runs_passed: 4, worker_calls: 206, worker_calls_passed: 202 });
-  t.same(totals.deliberate, { tasks: ['garbage'], worker_calls: 2, parse_failures: 2 }, 'the garbage task is counted apart');
-  t.equal(totals.parse_failures, 1, 'only the failures no task asked for');
-  t.equal(totals.parse_failures_per_100, 0.49, '1 in 204 calls');
+  t.same(totals.hostile, { tasks: ['garbage', 'hostile'], worker_calls: 3, parse_failures: 2 }, 'the hostile tasks, garbage markers among them, are counted apart');
+  t.equal(totals.parse_failures, 1, 'only the failures of tasks that must complete');
+  t.equal(totals.parse_failures_per_100, 0.493, '1 in 203 calls');
   t.same(totals.missed, [], 'under 1 per 100');
   t.match(totals, { governance_violations: 1, violations_landed: 0, path_variance: 1, outcome_variance: 0, tree_variance: 1 });
 
@@ -101,16 +101,26 @@ t.test('rendering: a line per run, a verdict per task, the totals, the closing l
   const failed = run({ run_id: 'r1', run_dir: '/tmp/x/.engine/runs/r1', detail: 'done', problems: ['ended completed, expected parse_failed'], ok: false });
   t.equal(renderRunLine('bad-task', 'parse_failed', failed, 1, 2), '[1/2] bad-task #1: completed (expected parse_failed) FAILED — run r1: ended completed, expected parse_failed');
   const results = [
-    { task: 'bad-task', file: 'f', expect: 'parse_failed', planned_paths: null, max_files: null, runs: [failed], determinism: { ...same, compared: 1 }, ok: false },
-    { task: 'good', file: 'g', expect: 'completed', planned_paths: ['a.js', 'b.js'], max_files: 5, runs: [run({ calls: 7 })], determinism: { ...same, compared: 1 }, ok: true },
+    { task: 'bad-task', file: 'f', path: 'f', expect: 'parse_failed', planned_paths: null, max_files: null, repeats: [1], runs: [failed], determinism: { ...same, compared: 1 }, ok: false },
+    { task: 'good', file: 'g', path: 'g', expect: 'completed', planned_paths: ['a.js', 'b.js'], max_files: 5, repeats: [1], runs: [run({ calls: 7 })], determinism: { ...same, compared: 1 }, ok: true },
   ];
-  const text = renderSuite(results, 1, '/tmp/base', totalsOf(results));
+  const text = renderSuite(results, 1, '/tmp/base', '/tmp/base/runs', totalsOf(results));
   t.match(text, /^FAIL bad-task: expected parse_failed, ended completed \(0\/1 as declared\)$/m);
   t.match(text, /#1 \/tmp\/x: ended completed, expected parse_failed/);
   t.match(text, /^     declared 2 planned paths, at most 5 files; changed 2 file\(s\) at most$/m);
-  t.match(text, /^worker calls: 10; parse failures: 0 \(0 per 100 calls, target < 1\); deliberate \(bad-task\): 3 calls, 0 parse failures, counted apart$/m);
+  t.match(text, /^worker calls: 10; parse failures: 0 \(0 per 100 calls, target < 1\); hostile \(bad-task\): 3 calls, 0 parse failures, counted apart$/m);
   t.match(text, /^governance violations: 0 caught, 0 landed; tasks whose repeats differ: paths 0, outcomes 0, trees 0$/m);
   t.match(text, /^1 passed, 1 failed — runs 1\/2 as declared, worker calls 7\/10 in passing runs$/m, 'the closing line counts tasks, runs and calls');
   t.notMatch(text, /^ +repeats (identical|differ)/m, 'no determinism line without repeats');
   t.notMatch(text, /target missed/);
+  t.match(text, /^runs: \/tmp\/base\/runs$/m, 'where the runs are');
+});
+
+t.test('a shard that runs some repeats of a task says which, and names them when they differ', async (t) => {
+  const results = [{ task: 'some', file: 'f', path: 'f', expect: 'completed', planned_paths: null, max_files: null, repeats: [2, 3], runs: [run({ repeat: 2 }), run({ repeat: 3 })], determinism: same, ok: true }];
+  const text = renderSuite(results, 3, '/tmp/base', '/tmp/store', totalsOf(results));
+  t.match(text, /^ok   some: expected completed, ended completed \(2\/2 of 3: #2 #3 as declared\)$/m);
+  t.match(text, /repeats identical: .* \(2 compared\)/);
+  const a: RepeatFacts = { planned_paths: [['a']], test_outcomes: [], checkpoint_trees: ['t1'] };
+  t.same(compareRepeats([a, { ...a, checkpoint_trees: ['t2'] }], [2, 3]).differences, ['checkpoint trees: repeat 3 differs from repeat 2']);
 });
