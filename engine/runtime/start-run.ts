@@ -13,7 +13,7 @@ import { gitText } from '../git/run-git.js';
 import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { computeKpis } from '../kpi/compute.js';
 import { engineVersion, contractVersion, schemaVersion } from '../version.js';
 import { createRunId, type RunEnv } from './clock.js';
@@ -144,7 +144,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     const print = { ...fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
-    writeFileAtomic(paths.env, envText);
+    replaceFile(paths.env, envText, { syncData: true });
     rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
