@@ -19,7 +19,10 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
       const scenario = (data as { scenario?: unknown } | null)?.scenario;
       const resolved = typeof scenario === 'string' ? path.resolve(path.dirname(file), scenario) : undefined;
       const found = resolved === undefined ? 'file' : kindOfPath(resolved);
-      return taskRules({ scenarioExists: found === 'file', scenarioIsDirectory: found === 'directory', scenarioPath: resolved }) as Rule<never>[];
+      const startFrom = (data as { start_from?: unknown } | null)?.start_from;
+      const startFromPath = typeof startFrom === 'string' ? path.resolve(path.dirname(file), startFrom) : undefined;
+      const startFromIsDirectory = startFromPath === undefined ? undefined : kindOfPath(startFromPath) === 'directory';
+      return taskRules({ scenarioExists: found === 'file', scenarioIsDirectory: found === 'directory', scenarioPath: resolved, startFromPath, startFromIsDirectory }) as Rule<never>[];
     }
     default:
       return [];

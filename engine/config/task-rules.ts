@@ -8,11 +8,19 @@ export interface TaskFacts {
   scenarioIsDirectory?: boolean;
   /** The scenario path resolved against the task file's directory. */
   scenarioPath?: string;
+  /** `start_from` resolved against the task file's directory, and whether it is a directory. */
+  startFromPath?: string;
+  startFromIsDirectory?: boolean;
 }
 
 /** Stage-3 rules of a task file (beyond its schema). Pure. */
 export function taskRules(facts: TaskFacts): Rule<EngineTask>[] {
-  return [(ctx) => checkScenarioExists(ctx, facts), checkRootsAreRelative];
+  return [(ctx) => checkScenarioExists(ctx, facts), (ctx) => checkStartFrom(ctx, facts), checkRootsAreRelative];
+}
+
+function checkStartFrom(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {
+  if (ctx.data.start_from === undefined || facts.startFromIsDirectory !== false) return;
+  ctx.report('E_FILE', ['start_from'], `start_from \`${ctx.data.start_from}\` is not a directory (looked at ${facts.startFromPath ?? ctx.data.start_from})`, 'the path is relative to the task file');
 }
 
 function checkScenarioExists(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {

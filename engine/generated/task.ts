@@ -1,6 +1,25 @@
 /* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
 
 /**
+ * A stop reason: completed, or the one a hostile task must end with.
+ *
+ * This interface was referenced by `EngineTask`'s JSON-Schema
+ * via the `definition` "stop".
+ */
+export type Stop =
+  | 'completed'
+  | 'framework_fix_needed'
+  | 'governance_violation'
+  | 'verification_failed'
+  | 'review_rejected'
+  | 'parse_failed'
+  | 'worker_failed'
+  | 'budget_exhausted'
+  | 'review_loop'
+  | 'doctor_blocked'
+  | 'interrupted';
+
+/**
  * An Engine task: the goal of a run and, for suites, the outcome it must end with. Golden tasks live in tasks/golden/, hostile ones in tasks/hostile/. See docs/config.md.
  */
 export interface EngineTask {
@@ -53,18 +72,25 @@ export interface EngineTask {
    */
   replay?: string;
   /**
-   * For suites: how the run must end — completed, or the stop reason a hostile task must end with. Default: completed.
+   * For suites: a directory, relative to this task file, whose files `engine suite` commits as the starting point of each scratch repo (one commit, fixed author and dates, so repeats start alike). Without it, an incremental task starts from a repo with only a README and a greenfield one from an empty repo. `engine run` ignores it.
+   */
+  start_from?: string;
+  /**
+   * For suites: how the run must end. A stop reason (completed, or the one a hostile task must end with), or an object that also declares what the run must plan and how much it may change. Default: completed.
    */
   expect?:
-    | 'completed'
-    | 'framework_fix_needed'
-    | 'governance_violation'
-    | 'verification_failed'
-    | 'review_rejected'
-    | 'parse_failed'
-    | 'worker_failed'
-    | 'budget_exhausted'
-    | 'review_loop'
-    | 'doctor_blocked'
-    | 'interrupted';
+    | Stop
+    | {
+        stop: Stop;
+        /**
+         * Every path the accepted plan names (the union of its milestones' files_expected), in any order: the plan must name exactly these.
+         *
+         * Items: A repo-relative path.
+         */
+        planned_paths?: string[];
+        /**
+         * The most files the run may change in all: the paths that differ between the starting point and the run's branch at the end.
+         */
+        max_files?: number;
+      };
 }

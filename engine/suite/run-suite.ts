@@ -1,24 +1,33 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
 import { loadTask } from '../config/load-typed.js';
-import { ensureGitRepo } from '../git/repo.js';
+import { resolvePolicy } from '../config/policy/resolve-policy.js';
+import { EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
+import { checkChanges, type Violation } from '../governance/check-changes.js';
 import { runGit } from '../git/run-git.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
 import { inShard, shardPath, type Shard } from './shard-suite.js';
-import { compareRepeats, factsOf, judgeRun, type Determinism, type RepeatFacts, type SuiteRun } from './judge-suite.js';
+import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, type Determinism, type RepeatFacts, type SuiteRun, type TaskExpect } from './judge-suite.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
   file: string;
   name: string;
+  /** The stop reason every run must end with. */
   expect: string;
+  /** What else each run is checked for (`expect` in its object form). */
+  declared: TaskExpect;
   kind: 'greenfield' | 'incremental' | null;
   /** `<name>.policy.yaml` next to the task file, when there is one. */
   policyFile: string | null;
+  /** The task's `start_from` directory, resolved: its files are each scratch repo's first commit. */
+  startFrom: string | null;
+  /** The task's `allowed_roots`, for the check of what landed. */
+  allowedRoots: string[] | null;
 }
 
 export interface SuiteTaskResult {
@@ -29,6 +38,9 @@ export interface SuiteTaskResult {
   expect: string;
   /** The repeats of this task the suite (its shard) runs. */
   repeats: number[];
+  /** The task's declared plan (sorted) and file limit, null where it declares none. */
+  planned_paths: string[] | null;
+  max_files: number | null;
   runs: SuiteRun[];
   determinism: Determinism;
   ok: boolean;
@@ -56,12 +68,18 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
     diagnostics.push(...loaded.diagnostics);
     if (!loaded.data || hasErrors(loaded.diagnostics)) continue;
     const policyFile = file.replace(/\.task\.yaml$/, '.policy.yaml');
+    const declared = expectOf(loaded.data.expect);
+    // The task's rules have checked that start_from is a directory (engine/config/task-rules.ts).
+    const startFrom = loaded.data.start_from === undefined ? null : path.resolve(path.dirname(file), loaded.data.start_from);
     tasks.push({
       file,
       name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
-      expect: loaded.data.expect ?? 'completed',
+      expect: declared.stop,
+      declared,
       kind: loaded.data.task_kind ?? null,
       policyFile: policyFile !== file && existsSync(policyFile) ? policyFile : null,
+      startFrom,
+      allowedRoots: loaded.data.allowed_roots ?? null,
     });
   }
   return { tasks, diagnostics };
@@ -76,6 +94,8 @@ function findTaskFiles(dir: string): string[] {
 export interface RunSuiteOptions {
   tasks: readonly SuiteTask[];
   repeat: number;
+  /** Runs at a time (default 1). Each run has its own scratch repo and scripted model; all record in `store`. */
+  jobs?: number;
   pipelineFile: string;
   /** Where the scratch repos go: <base>/<task>-<repeat>. */
   base: string;
@@ -86,48 +106,55 @@ export interface RunSuiteOptions {
   cwd: string;
   processEnv: NodeJS.ProcessEnv;
   signal: AbortSignal;
-  /** Called after each run. */
+  /** Called after each run, in the order runs finish. */
   onRun?: (task: SuiteTask, run: SuiteRun, index: number, total: number) => void;
 }
 
 /**
- * Run every task `repeat` times (with a shard, only the task × repeat pairs it owns), one
- * after another, each in a scratch repo of its own, every run recorded in one store, and
- * judge each task: every run ended as the task expects and, with repeats, the planned paths,
- * test outcomes and checkpoint trees are identical. Tasks the shard runs no repeat of are
- * left out. Stops early on a signal. Impure.
+ * Run every task `repeat` times (with a shard, only the task × repeat pairs it owns), each
+ * run in a scratch repo of its own, up to `jobs` at a time (task by task, repeat by repeat),
+ * every run recorded in one store, and judge each task: every run as declared and, with
+ * repeats, the planned paths, test outcomes and checkpoint trees identical. Tasks the shard
+ * runs no repeat of are left out. A signal stops new runs from starting; the report covers
+ * the tasks with a finished run. Impure.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTaskResult[]; interrupted: boolean }> {
-  const results: SuiteTaskResult[] = [];
   const planned = o.tasks.map((task) => {
     const at = shardPath(task.file, o.cwd);
     return { task, path: at, repeats: Array.from({ length: o.repeat }, (_, i) => i + 1).filter((r) => inShard(o.shard, at, r)) };
   });
-  const total = planned.reduce((n, p) => n + p.repeats.length, 0);
+  const work = planned.flatMap((p, taskIndex) => p.repeats.map((repeat) => ({ ...p, taskIndex, repeat })));
+  const done = new Map<string, { run: SuiteRun; facts: RepeatFacts | null }>();
+  let next = 0;
   let index = 0;
-  for (const [taskIndex, { task, path: taskPath, repeats }] of planned.entries()) {
-    if (!repeats.length) continue;
-    const runs: SuiteRun[] = [];
-    const facts: RepeatFacts[] = [];
-    const compared: number[] = [];
-    for (const repeat of repeats) {
-      if (o.signal.aborted) break;
+  const worker = async () => {
+    while (next < work.length && !o.signal.aborted) {
+      const { task, path: taskPath, taskIndex, repeat } = work[next++]!;
       const dir = path.join(o.base, `${String(taskIndex + 1).padStart(2, '0')}-${task.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-r${repeat}`);
       const { run, timeline } = await runOnce(o, task, repeat, dir);
-      runs.push(run);
-      if (timeline) {
-        facts.push(factsOf(timeline));
-        compared.push(repeat);
-      }
+      done.set(`${taskIndex}#${repeat}`, { run, facts: timeline ? factsOf(timeline) : null });
       recordSuiteRun(o.store, { task, path: taskPath, shard: o.shard, run });
-      o.onRun?.(task, run, ++index, total);
+      o.onRun?.(task, run, ++index, work.length);
     }
-    const determinism = compareRepeats(facts, compared);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, work.length)) }, worker));
+  const results: SuiteTaskResult[] = [];
+  for (const [taskIndex, { task, path: taskPath, repeats }] of planned.entries()) {
+    const finished = repeats.flatMap((repeat) => {
+      const d = done.get(`${taskIndex}#${repeat}`);
+      return d ? [{ repeat, ...d }] : [];
+    });
+    if (finished.length === 0) continue;
+    const runs = finished.map((f) => f.run);
+    const withFacts = finished.filter((f) => f.facts !== null);
+    const determinism = compareRepeats(
+      withFacts.map((f) => f.facts!),
+      withFacts.map((f) => f.repeat),
+    );
     const ok = runs.length === repeats.length && runs.every((r) => r.ok) && determinism.differences.length === 0;
-    results.push({ task: task.name, file: task.file, path: taskPath, expect: task.expect, repeats, runs, determinism, ok });
-    if (o.signal.aborted) return { results, interrupted: true };
+    results.push({ task: task.name, file: task.file, path: taskPath, expect: task.expect, planned_paths: task.declared.planned_paths, max_files: task.declared.max_files, repeats, runs, determinism, ok });
   }
-  return { results, interrupted: false };
+  return { results, interrupted: o.signal.aborted };
 }
 
 /** The file of a run store that says which suite task and repeat each of its runs was. */
@@ -161,7 +188,7 @@ function recordSuiteRun(store: string, r: { task: SuiteTask; path: string; shard
 }
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
-  const repo = await prepareRepo(dir, task);
+  const { repo, start } = await prepareRepo(dir, task);
   const result = await startRun({
     pipelineFile: o.pipelineFile,
     repo,
@@ -177,27 +204,68 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
   });
   if (result.kind === 'rejected') {
     const detail = result.diagnostics.map((d) => d.message).join('; ');
-    return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ok: false }, timeline: null };
+    const none = { calls: 0, parse_failures: 0, governance_violations: 0, planned_paths: [], changed_paths: [], landed: [] };
+    return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ...none, problems: [`rejected: ${detail}`], ok: false }, timeline: null };
   }
-  const ended = result.stopReason;
-  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, ended, exit_code: result.exitCode, detail: result.detail, ok: judgeRun(ended, task.expect) };
-  return { run, timeline: readTimeline(path.join(result.runDir, 'timeline.jsonl')) };
+  const timeline = readTimeline(path.join(result.runDir, 'timeline.jsonl'));
+  const changed = await changedOnBranch(repo, start, `engine/${result.runId}`);
+  const outcome = { ended: result.stopReason, ...outcomeOf(timeline), changed_paths: changed, landed: await landedViolations(o, task, repo, changed) };
+  const problems = judgeRun(outcome, task.declared);
+  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, exit_code: result.exitCode, detail: result.detail, ...outcome, problems, ok: problems.length === 0 };
+  return { run, timeline };
 }
 
 /**
- * A new scratch repo for one run: empty for a greenfield task (or one that does not say),
- * with one commit (a README, fixed author and dates so repeats start from the same commit)
- * for an incremental one. Impure.
+ * The paths that differ between the starting point and the run's branch in the scratch repo,
+ * sorted; none when the run left no branch (nothing of it landed). Impure (runs git).
  */
-async function prepareRepo(dir: string, task: SuiteTask): Promise<string> {
+async function changedOnBranch(repo: string, start: string, branch: string): Promise<string[]> {
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  const head = await runGit(target, ['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { okCodes: [1] });
+  if (head.exitCode !== 0) return [];
+  const diff = await runGit(target, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', start, head.stdout.trim()]);
+  return diff.stdout.split('\0').filter(Boolean).sort();
+}
+
+/**
+ * The changed paths that break the governance rules the run had (its policy, the task's
+ * roots): a violation on the branch, which the engine should have stopped. Impure (reads the
+ * policy files).
+ */
+async function landedViolations(o: RunSuiteOptions, task: SuiteTask, repo: string, changed: readonly string[]): Promise<Violation[]> {
+  if (changed.length === 0) return [];
+  const { policy } = await resolvePolicy({ repo, files: task.policyFile ? [task.policyFile] : [], sets: [], cwd: o.cwd, env: o.processEnv });
+  if (!policy) return [];
+  const g = policy.governance;
+  return checkChanges(changed, {
+    allowedRoots: g.allowed_roots,
+    taskRoots: task.allowedRoots,
+    protected: g.protected,
+    lockfiles: g.lockfiles,
+    allowDeps: g.allow_deps,
+    frameworkPaths: g.framework_paths,
+    ownRepo: false,
+    readOnly: false,
+  });
+}
+
+/**
+ * A new scratch repo for one run, and its starting point (a commit, or the empty tree): the
+ * task's `start_from` files in one commit; else a README in one commit for an incremental
+ * task; else empty. The commit has a fixed author and dates, so repeats start from the same
+ * commit. Impure.
+ */
+async function prepareRepo(dir: string, task: SuiteTask): Promise<{ repo: string; start: string }> {
   mkdirSync(dir, { recursive: true });
   const { root: repo } = await ensureGitRepo(dir);
-  if (task.kind !== 'incremental') return repo;
-  writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
+  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true });
+  else if (task.kind === 'incremental') writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
+  else return { repo, start: EMPTY_TREE };
   const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
   const identity = ['-c', 'user.name=engine suite', '-c', 'user.email=suite@engine.invalid', '-c', 'commit.gpgsign=false'];
   const target = { gitDir: path.join(repo, '.git'), workTree: repo };
-  await runGit(target, ['add', 'README.md']);
-  await runGit(target, [...identity, 'commit', '-q', '--no-verify', '-m', 'suite: starting point'], { env });
-  return repo;
+  await runGit(target, ['add', '-A']);
+  await runGit(target, [...identity, 'commit', '-q', '--no-verify', '--allow-empty', '-m', 'suite: starting point'], { env });
+  const head = await runGit(target, ['rev-parse', 'HEAD']);
+  return { repo, start: head.stdout.trim() };
 }

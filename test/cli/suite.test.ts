@@ -1,15 +1,17 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { engine } from '../helpers/run-fixture.js';
+import { engine, readJsonl } from '../helpers/run-fixture.js';
 
 // `engine suite` runs tasks for real, each in a scratch repo: the hostile task with the real
 // codex CLI against the scripted model, and a fake-agent pipeline for repeats that differ.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const hostile = path.join(root, 'tasks', 'hostile');
+const golden = path.join(root, 'tasks', 'golden');
 const scratch = (t: { teardown(fn: () => void): void }) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +38,58 @@ t.test('a directory of hostile tasks, repeated: each ends as declared, repeats i
   t.same(task.determinism, { compared: 2, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] });
   const state = JSON.parse(readFileSync(path.join(task.runs[0].run_dir, 'state.json'), 'utf8'));
   t.equal(state.stop_reason, 'parse_failed', 'the run records are there to look at');
+  t.same(doc.totals.hostile.tasks, ['garbage-markers'], 'its parse failures are deliberate: counted apart');
+  t.equal(doc.totals.parse_failures, 0);
+  t.equal(doc.totals.hostile.parse_failures, task.runs[0].parse_failures + task.runs[1].parse_failures);
+  t.ok(task.runs[0].parse_failures > 0);
+});
+
+// Two golden tasks once each through the real CLIs, from their seed projects, beside a copy
+// of one that declares a plan and a size it does not have: the copy fails and says why.
+t.test('golden tasks from seed projects: declared plan and size checked, auto-approve and a risk trigger as declared', async (t) => {
+  const dir = scratch(t);
+  const copy = parse(readFileSync(path.join(golden, 'docs-only.task.yaml'), 'utf8'));
+  copy.name = 'declares-wrong';
+  copy.scenario = path.join(golden, copy.scenario);
+  copy.start_from = path.join(golden, copy.start_from);
+  copy.expect = { stop: 'completed', planned_paths: ['README.md', 'docs/api.md', 'docs/other.md'], max_files: 2 };
+  writeFileSync(path.join(dir, 'declares-wrong.task.yaml'), stringify(copy));
+  cpSync(path.join(golden, 'docs-only.policy.yaml'), path.join(dir, 'declares-wrong.policy.yaml'));
+  const tasks = [path.join(golden, 'docs-only.task.yaml'), path.join(golden, 'risk-trigger.task.yaml'), path.join(dir, 'declares-wrong.task.yaml')];
+  const r = engine(['suite', ...tasks, '--jobs', '3', '--json'], { cwd: dir });
+  t.equal(r.code, 1, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  cleanup(t, doc.base);
+  t.match(r.stderr, /^suite: 3 task\(s\) × 1, 3 at a time/m, 'progress on stderr with --json');
+  const [docs, risk, wrong] = doc.tasks;
+
+  t.equal(docs.ok, true, JSON.stringify(docs.runs[0].problems));
+  t.same(docs.planned_paths, ['CHANGELOG.md', 'README.md', 'docs/api.md']);
+  t.same(docs.runs[0].changed_paths, ['CHANGELOG.md', 'README.md', 'docs/api.md'], "the seed's files are the starting point, not changes");
+  const docsEvents = readJsonl(path.join(docs.runs[0].run_dir, 'timeline.jsonl'));
+  t.equal(docsEvents.filter((e) => e.type === 'review.skipped').length, 3, 'each docs milestone auto-approved');
+  t.same(docsEvents.filter((e) => e.type === 'worker.finished').map((e) => e.step), ['plan', 'implement', 'implement', 'implement'], 'the reviewer is never called');
+  t.equal(docs.runs[0].calls, 4);
+
+  t.equal(risk.ok, true, JSON.stringify(risk.runs[0].problems));
+  const riskEvents = readJsonl(path.join(risk.runs[0].run_dir, 'timeline.jsonl'));
+  const verifies = riskEvents.filter((e) => e.type === 'verify.finished').map((e) => [e.milestone, e.tier, e.pass]);
+  t.same(verifies, [[1, 'tier1', false], [1, 'tier1', true], [2, 'tier0', true], [2, 'tier2', true]], "tier1 for the payment change, whose rule fails the first attempt; tier0 for the receipt");
+  t.same(riskEvents.filter((e) => e.type === 'worker.finished').map((e) => e.step), ['plan', 'implement', 'implement', 'review', 'implement'], 'reviewed under the risk trigger, auto-approved without');
+  t.equal(risk.runs[0].changed_paths.length, 4);
+
+  t.equal(wrong.ok, false);
+  t.equal(wrong.runs[0].ended, 'completed', 'it completed, yet is not as declared');
+  t.same(wrong.runs[0].problems, [
+    "planned paths differ from the task's: missing docs/other.md; not declared CHANGELOG.md",
+    'changed 3 files, more than max_files 2: CHANGELOG.md, README.md, docs/api.md',
+  ]);
+  t.match(r.stderr, /declares-wrong #1: completed \(expected completed\) FAILED — run \S+: planned paths differ/);
+
+  t.match(doc.totals, { tasks: 3, tasks_passed: 2, runs: 3, runs_passed: 2, worker_calls: 13, worker_calls_passed: 9, parse_failures: 0, violations_landed: 0, path_variance: 0, outcome_variance: 0 });
+  const summary = spawnSync(process.execPath, [path.join(root, 'scripts', 'suite-report.mjs'), writeDoc(dir, r.stdout), '42'], { encoding: 'utf8' });
+  t.match(summary.stdout, /^2 passed, 1 failed — runs 2\/3 as declared, worker calls 9\/13 in passing runs$/m, 'the saved JSON gives the same report and closing line');
+  t.match(summary.stdout, /^suite wall time: 42 s$/m);
 });
 
 t.test('a task that does not end as declared fails the suite (exit 1) and says how it ended', async (t) => {
@@ -49,7 +103,7 @@ t.test('a task that does not end as declared fails the suite (exit 1) and says h
   t.equal(r.code, 1, r.stderr);
   t.match(r.stderr, /\[1\/1\] expects-too-much #1: parse_failed \(expected completed\) FAILED/);
   t.match(r.stdout, /^FAIL expects-too-much: expected completed, ended parse_failed \(0\/1 as declared\)$/m);
-  t.match(r.stdout, /^0 passed, 1 failed$/m);
+  t.match(r.stdout, /^0 passed, 1 failed — runs 0\/1 as declared, worker calls 0\/\d+ in passing runs$/m);
   cleanup(t, /scratch repos: (\S+)/.exec(r.stdout)![1]!);
 });
 
@@ -96,8 +150,23 @@ t.test('bad input: no task, a bad task file, an empty directory, a bad --repeat 
   const missing = engine(['suite', 'nope.task.yaml'], { cwd: dir });
   t.equal(missing.code, 2);
   t.match(missing.stderr, /nope.task.yaml/);
+  const jobs = engine(['suite', 'bad.task.yaml', '--jobs', '0'], { cwd: dir });
+  t.equal(jobs.code, 2);
+  t.match(jobs.stderr, /--jobs must be at least 1/);
+  writeFileSync(path.join(dir, 'no-seed.task.yaml'), 'apiVersion: engine/v1\nkind: Task\ngoal: x\nstart_from: seeds/none\n');
+  const seed = engine(['suite', 'no-seed.task.yaml'], { cwd: dir });
+  t.equal(seed.code, 2, 'a start_from that is not a directory is bad input');
+  t.match(seed.stderr, /no-seed.task.yaml.*E_FILE start_from `seeds\/none` is not a directory/);
+  t.notMatch(seed.stderr, /scratch repos under/, 'nothing ran');
   const pipeline = engine(['suite', hostile, '--pipeline', 'nope.pipeline.yaml'], { cwd: dir });
   t.equal(pipeline.code, 2, 'an unreadable pipeline is invalid input');
   t.match(pipeline.stderr, /nope.pipeline.yaml.*E_FILE/);
   t.notMatch(pipeline.stderr, /scratch repos under/, 'nothing ran');
 });
+
+/** The suite's JSON saved as CI saves it. */
+function writeDoc(dir: string, text: string): string {
+  const file = path.join(dir, 'suite.json');
+  writeFileSync(file, text);
+  return file;
+}

@@ -9,21 +9,24 @@ import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';
 
 /**
- * `engine suite <task-or-dir>... [--repeat N] [--shard K/N] [--store DIR] [--pipeline FILE]
- * [--json]`: every task (a golden one must complete, a hostile one must end with the stop
- * reason it declares in `expect`) run N times, each in a scratch repo of its own, with the
- * task's `<name>.policy.yaml` when there is one, every run in one store. With repeats,
- * planned paths, test outcomes and checkpoint trees must be identical. `--shard K/N` runs
- * the task × repeat pairs that hash to shard K (docs/scale-out.md). Exit 0 when every task
- * is as declared, 1 otherwise.
+ * `engine suite <task-or-dir>... [--repeat N] [--jobs N] [--shard K/N] [--store DIR]
+ * [--pipeline FILE] [--json]`: every task (a golden one must complete, a hostile one must end
+ * with the stop reason it declares in `expect`) run N times, each in a scratch repo of its
+ * own, up to `--jobs` at a time, with the task's `<name>.policy.yaml` when there is one,
+ * every run in one store. With repeats, planned paths, test outcomes and checkpoint trees
+ * must be identical. A task may also declare the paths its plan names and the most files a
+ * run may change; no run may land a governance violation; the parse failures of the tasks
+ * that must complete stay under 1 per 100 calls. `--shard K/N` runs the task × repeat
+ * pairs that hash to shard K (docs/scale-out.md). Exit 0 when all of that holds, 1 otherwise.
  */
 export const suiteCommand: Command = {
   name: 'suite',
   summary: 'Run golden and hostile tasks, each in a scratch repo, and check each ends as declared',
-  usage: 'suite <task-or-dir>... [--repeat N] [--shard K/N] [--store DIR] [--pipeline FILE] [--json]',
+  usage: 'suite <task-or-dir>... [--repeat N] [--jobs N] [--shard K/N] [--store DIR] [--pipeline FILE] [--json]',
   allowPositionals: true,
   options: {
     repeat: { type: 'string' },
+    jobs: { type: 'string' },
     shard: { type: 'string' },
     store: { type: 'string' },
     pipeline: { type: 'string' },
@@ -31,15 +34,18 @@ export const suiteCommand: Command = {
   },
   optionHelp: {
     repeat: 'run each task N times (default 1); repeats must agree on planned paths, test outcomes and checkpoint trees',
+    jobs: 'runs at a time (default 1); each has its own scratch repo and scripted model',
     shard: 'run only shard K of N: the task × repeat pairs whose hash picks K (run every shard from the same directory with the same arguments)',
     store: 'the run store every run of the suite goes to (default: <scratch dir>/runs); `engine report --store` reads it',
     pipeline: 'the pipeline to run (default: the shipped pipelines/default.pipeline.yaml)',
-    json: 'print one JSON document {tasks, passed, failed} on stdout',
+    json: 'print one JSON document {tasks, totals, passed, failed} on stdout (progress stays on stderr)',
   },
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('name at least one task file or directory of tasks');
     const repeat = int(args, 'repeat') ?? 1;
     if (repeat < 1) throw new UsageError(`--repeat must be at least 1, got ${repeat}`);
+    const jobs = int(args, 'jobs') ?? 1;
+    if (jobs < 1) throw new UsageError(`--jobs must be at least 1, got ${jobs}`);
     const shardText = str(args, 'shard');
     const { parseShard } = await import('../../suite/shard-suite.js');
     const shard = shardText === undefined ? null : parseShard(shardText);
@@ -50,6 +56,7 @@ export const suiteCommand: Command = {
     const pipelineFile = path.resolve(io.cwd, str(args, 'pipeline') ?? path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'));
     const { loadSuiteTasks, runSuite } = await import('../../suite/run-suite.js');
     const { renderRunLine, renderSuite } = await import('../../suite/render-suite.js');
+    const { totalsOf } = await import('../../suite/judge-suite.js');
     const { interruptSignal } = await import('./run-output.js');
 
     const { loadPipeline } = await import('../../config/load-typed.js');
@@ -78,12 +85,13 @@ export const suiteCommand: Command = {
     const { touchSuiteRuns } = await import('../../suite/run-suite.js');
     touchSuiteRuns(store);
     const shardNote = shard ? `, shard ${shard.index}/${shard.count}` : '';
-    if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}, scratch repos under ${base}, runs in ${store}\n`);
+    io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}${jobs > 1 ? `, ${jobs} at a time` : ''}, scratch repos under ${base}, runs in ${store}\n`);
     const interrupt = interruptSignal();
     try {
       const { results, interrupted } = await runSuite({
         tasks,
         repeat,
+        jobs,
         pipelineFile,
         base,
         store,
@@ -91,18 +99,18 @@ export const suiteCommand: Command = {
         cwd: io.cwd,
         processEnv: io.env,
         signal: interrupt.signal,
-        onRun: (task, run, index, total) => {
-          if (!json) io.stderr(`${renderRunLine(task.name, task.expect, run, index, total)}\n`);
-        },
+        // Progress goes to stderr with --json too: stdout carries only the document.
+        onRun: (task, run, index, total) => io.stderr(`${renderRunLine(task.name, task.expect, run, index, total)}\n`),
       });
       const passed = results.filter((r) => r.ok).length;
+      const totals = totalsOf(results);
       if (json) {
-        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, store, shard: shard ? `${shard.index}/${shard.count}` : null, repeat, interrupted, tasks: results, passed, failed: results.length - passed });
+        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, store, shard: shard ? `${shard.index}/${shard.count}` : null, repeat, interrupted, tasks: results, totals, passed, failed: results.length - passed });
       } else {
-        io.stdout(renderSuite(results, repeat, base, store));
+        io.stdout(renderSuite(results, repeat, base, store, totals));
       }
       if (interrupted) return EXIT.interrupted;
-      return passed === results.length ? EXIT.ok : EXIT.stopped;
+      return passed === results.length && totals.missed.length === 0 ? EXIT.ok : EXIT.stopped;
     } finally {
       interrupt.dispose();
     }

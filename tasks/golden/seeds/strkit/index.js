@@ -1,0 +1,6 @@
+'use strict';
+
+module.exports = {
+  ...require('./src/slugify.js'),
+  ...require('./src/capitalize.js'),
+};
