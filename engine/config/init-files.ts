@@ -12,7 +12,13 @@ export function withModeline(text: string, schemaPath: string): string {
 }
 
 /** The short commented policy override `engine init` writes. Pure. */
-export function renderPolicyOverride(schemaPath: string, npmTest: boolean): string {
+export function renderPolicyOverride(schemaPath: string, npmTest: boolean, deps: 'share' | 'none' = 'none'): string {
+  // Workspaces are fresh checkouts outside the repo: installed dependencies are shared from
+  // the checkout when a lockfile says the project has them, else a set-up is only suggested.
+  const workspace =
+    deps === 'share'
+      ? ['workspace:', '  share: ["node_modules"]   # the checkout\'s installed dependencies, read-only to workers (npm install here first)', '  # setup: ["npm ci --prefer-offline"]   # or: install them in each workspace instead of sharing']
+      : ['# workspace:', '#   share: ["node_modules"]                  # git-ignored paths of this checkout the workspace sees', '#   setup: ["npm ci --prefer-offline"]       # or commands run once in each new workspace'];
   const tier0 = npmTest
     ? ['verification:', '  tiers:', '    tier0:', '      commands: ["npm test"]']
     : ['# verification:', '#   tiers:', '#     tier0:', '#       commands: ["npm test"]'];
@@ -24,6 +30,7 @@ export function renderPolicyOverride(schemaPath: string, npmTest: boolean): stri
     'apiVersion: engine/v1',
     'kind: Policy',
     ...tier0,
+    ...workspace,
     '# governance:',
     '#   allowed_roots: ["src/**", "test/**"]   # what workers may change',
     '#   protected: ["secrets/**"]               # .git/** and .engine/** always are',

@@ -3,6 +3,11 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { renderPolicyOverride, withModeline } from './init-files.js';
+
+/** A dependency lockfile at the top of the repo: the project installs dependencies. Impure (stats). */
+export function hasLockfile(repo: string): boolean {
+  return ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'].some((f) => existsSync(path.join(repo, f)));
+}
 import { schemaFile } from './schema-files.js';
 
 export interface InitOptions {
@@ -41,7 +46,7 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   const { target, notes } = schemaTarget(repo, dir, options.schemaPath);
   const contents = {
     [path.join(dir, 'pipeline.yaml')]: async () => withModeline(await readFile(path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'), 'utf8'), target('pipeline')),
-    [path.join(dir, 'policy.yaml')]: async () => renderPolicyOverride(target('policy'), await hasTestScript(repo)),
+    [path.join(dir, 'policy.yaml')]: async () => renderPolicyOverride(target('policy'), await hasTestScript(repo), hasLockfile(repo) ? 'share' : 'none'),
   };
   await mkdir(dir, { recursive: true });
   const done: string[] = [];

@@ -14,6 +14,7 @@ import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
 import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { checkSandbox } from './check-sandbox.js';
+import { checkWorkspaceDeps } from './check-workspace-deps.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
@@ -59,6 +60,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
     checks.push(...gatherLoginFacts(pipeline.ir.workers, o.env).map((f) => judgeLogin(f, 'warn')));
     for (const f of facts) report.workers[f.name] = { plugin: f.use, bin: f.binPath ?? f.bin, version: f.version, dialect: dialectOf(f) };
     if (policy.policy) checks.push(...checkVerification(policy.policy.verification, root, o.env));
+    const deps = policy.policy ? checkWorkspaceDeps(policy.policy.verification, policy.policy.workspace, root) : null;
+    if (deps) checks.push(deps);
     if (o.live) {
       // Only workers that passed their static check are worth a call.
       const ready = facts.filter((f, i) => judged[i]!.status !== 'block' && f.use !== 'replay').map((f) => f.name);

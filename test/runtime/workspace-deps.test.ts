@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { makeFixture, engine, readJsonl, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
 
@@ -107,5 +107,48 @@ t.test('a failing set-up stops the run with the command named, and a set-up may 
   const s2 = JSON.parse(readFileSync(path.join(tracked.repo, '.engine', 'runs', 'setup-tracked', 'state.json'), 'utf8'));
   t.match(s2.stop_detail, /it changed tracked files \(README\.md\); a set-up may only add ignored files/);
   t.equal(readFileSync(path.join(s2.workspace, 'README.md'), 'utf8'), '# target\n', 'the workspace was put back');
-  void execFileSync;
+});
+
+t.test('workspace.setup with a real `npm ci` (a file: dependency, offline) runs once per workspace, under the OS sandbox when there is one, and its time is in the report', async (t) => {
+  const f = makeFixture({ script: twoMilestones, policy: { verification: { tiers: { tier0: { commands: ['node --test test/'] }, tier2: { commands: ['node --test test/'] } } } } });
+  mkdirSync(path.join(f.repo, 'vendor', 'greet'), { recursive: true });
+  writeFileSync(path.join(f.repo, 'vendor', 'greet', 'package.json'), JSON.stringify({ name: 'greet', version: '1.0.0', type: 'module', main: 'index.js' }));
+  writeFileSync(path.join(f.repo, 'vendor', 'greet', 'index.js'), "export const greet = (who) => `hello ${who}`;\n");
+  writeFileSync(path.join(f.repo, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true, dependencies: { greet: 'file:vendor/greet' } }));
+  writeFileSync(path.join(f.repo, '.gitignore'), 'node_modules/\n');
+  mkdirSync(path.join(f.repo, 'test'));
+  writeFileSync(path.join(f.repo, 'test', 'greet.test.mjs'), "import test from 'node:test';\nimport assert from 'node:assert';\nimport { greet } from 'greet';\ntest('greet', () => assert.equal(greet('x'), 'hello x'));\n");
+  execFileSync('npm', ['install', '--package-lock-only', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: f.repo, stdio: 'ignore' });
+  f.git('add', '.');
+  f.git('commit', '-q', '-m', 'a project with a locked file: dependency');
+  // npm keeps its cache and logs under ~/.npm, read-only under the OS sandbox: the private /tmp is writable.
+  const setup = 'npm ci --prefer-offline --no-audit --no-fund --ignore-scripts --cache /tmp/engine-npm-cache';
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'npmci', '--no-progress', '--set', `workspace.setup=["${setup}"]`], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  const runDir = path.join(f.repo, '.engine', 'runs', 'npmci');
+  const events = readJsonl(path.join(runDir, 'timeline.jsonl'));
+  const setups = events.filter((e) => e.type === 'workspace.setup');
+  t.equal(setups.length, 1, 'npm ci ran once for the workspace');
+  t.same(setups[0].commands.map((c: { command: string; exit_code: number }) => [c.command, c.exit_code]), [[setup, 0]]);
+  t.ok(events.filter((e) => e.type === 'verify.finished' && e.tier === 'tier0').every((e) => e.pass), 'tier0 imports what npm ci installed');
+  t.notOk(existsSync(path.join(f.repo, 'node_modules')), "nothing was installed in the user's checkout");
+  const report = engine(['report', 'npmci', '--repo', f.repo, '--json'], { cwd: f.dir });
+  t.equal(report.code, 0, report.stderr);
+  const doc = JSON.parse(report.stdout);
+  t.ok(doc.runs[0].kpis.verify_s.setup.max >= 0, 'the set-up time is in the report (verify_s.setup)');
+  const text = engine(['report', 'npmci', '--repo', f.repo], { cwd: f.dir });
+  t.match(text.stdout, /workspace set-up max \(s\)/);
+});
+
+t.test('under the OS sandbox a write through the shared link is refused: the checkout\'s node_modules stays as it was', { skip: spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0 ? false : 'bubblewrap does not work here' }, async (t) => {
+  const script = { ...twoMilestones, writes: { 'implement#1#1': { 'node_modules/greet/index.js': 'export const greet = () => "pwned";\n' } } };
+  const f = projectWithDependency(script);
+  const before = listing(path.join(f.repo, 'node_modules'));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'dep-bwrap', '--no-progress', '--set', 'sandbox.mode=bwrap'], { cwd: f.dir });
+  t.not(r.code, 0, 'the run does not complete');
+  t.not(r.code, 70, r.stderr);
+  t.same(listing(path.join(f.repo, 'node_modules')), before, "the checkout's node_modules: same files, sizes and mtimes");
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'dep-bwrap', 'timeline.jsonl'));
+  const call = events.find((e) => e.type === 'worker.finished' && e.step === 'implement');
+  t.match(call.error, /EROFS|read-only file system/i, 'the write was refused by the read-only filesystem');
 });
