@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
-import { wrapCommand } from '../sandbox/wrap-command.js';
+import { installOf, wrapCommand } from '../sandbox/wrap-command.js';
 import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import type { MarkersPhase, NormalizedEvent, ProcessExit, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
@@ -170,7 +170,7 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
   const timeoutMs = options.timeoutMs ?? (ctx.spec.timeout_s ?? 1800) * 1000;
   const idleTimeoutMs = options.idleTimeoutMs ?? (ctx.spec.idle_timeout_s ?? 300) * 1000;
   const sandboxed = Boolean(options.sandbox?.active);
-  const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable });
+  const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
   group = spawnGroup(spawned.bin, spawned.args, {
     cwd: inv.cwd,
     env: inv.env,
