@@ -1,6 +1,24 @@
 /* Generated from schemas/ by scripts/generate-types.mjs — do not edit; run `npm run gen`. */
 
 /**
+ * completed, or a stop reason (contract §7).
+ *
+ * This interface was referenced by `EngineTask`'s JSON-Schema
+ * via the `definition` "stop".
+ */
+export type Stop =
+  | 'completed'
+  | 'framework_fix_needed'
+  | 'governance_violation'
+  | 'verification_failed'
+  | 'review_rejected'
+  | 'parse_failed'
+  | 'worker_failed'
+  | 'budget_exhausted'
+  | 'doctor_blocked'
+  | 'interrupted';
+
+/**
  * An Engine task: the goal of a run and, for suites, the outcome it must end with. Golden tasks live in tasks/golden/, hostile ones in tasks/hostile/. See docs/config.md.
  */
 export interface EngineTask {
@@ -49,17 +67,15 @@ export interface EngineTask {
    */
   scenario?: string;
   /**
-   * For suites: how the run must end — completed, or the stop reason a hostile task must end with. Default: completed.
+   * For suites: how the run must end. A stop reason (completed, or the stop a hostile task must end with), or {stop, layer} naming also the layer that must be the one stopping it; the suite checks the layer in the run's records (docs/suite.md). Default: completed.
    */
   expect?:
-    | 'completed'
-    | 'framework_fix_needed'
-    | 'governance_violation'
-    | 'verification_failed'
-    | 'review_rejected'
-    | 'parse_failed'
-    | 'worker_failed'
-    | 'budget_exhausted'
-    | 'doctor_blocked'
-    | 'interrupted';
+    | Stop
+    | {
+        stop: Stop;
+        /**
+         * The layer that stops the attack, checked in the run's records: engine_check — the engine's own check wrote the stop's event (governance.violation for a governance stop, parse.failed, budget.exhausted, a timed-out worker.finished, the review verdicts; no refused write); os_sandbox — the engine's OS sandbox was active and a worker's write was refused by it (a read-only file system error in the call's output, or its claims missing from the disk), with no governance.violation; cli_sandbox — the worker CLI's own permission rules refused a tool call, with no governance.violation and no OS refusal; workspace — nothing was refused: what the worker did stayed in the run's workspace (the run completed and the user's repo gained nothing but the engine's branch); worker — the worker itself reported the stop (implement's status), no check fired.
+         */
+        layer: 'engine_check' | 'os_sandbox' | 'cli_sandbox' | 'workspace' | 'worker';
+      };
 }

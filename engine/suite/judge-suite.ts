@@ -10,6 +10,8 @@ export interface SuiteRun {
   ended: string;
   exit_code: number;
   detail: string;
+  /** The layer the task declares as the one stopping it, when it declares one (checked: judge-layer.ts). */
+  layer?: string;
   ok: boolean;
 }
 

@@ -6,7 +6,7 @@ export function renderRunLine(task: string, expect: string, run: SuiteRun, index
   const mark = run.ok ? 'ok' : 'FAILED';
   const id = run.run_id ? ` — run ${run.run_id}` : '';
   const why = run.ok ? '' : `: ${run.detail}`;
-  return `[${index}/${total}] ${task} #${run.repeat}: ${run.ended} (expected ${expect}) ${mark}${id}${why}`;
+  return `[${index}/${total}] ${task} #${run.repeat}: ${run.ended} (expected ${expect}${run.layer ? ` by ${run.layer}` : ''}) ${mark}${id}${why}`;
 }
 
 /** The suite's report: each task's verdict, determinism with repeats, the count line. Pure. */
@@ -14,7 +14,7 @@ export function renderSuite(results: readonly SuiteTaskResult[], repeat: number,
   const lines: string[] = [];
   for (const r of results) {
     const endings = [...new Set(r.runs.map((run) => run.ended))].join(', ');
-    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.task}: expected ${r.expect}, ended ${endings || 'not run'} (${r.runs.filter((run) => run.ok).length}/${repeat} as declared)`);
+    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.task}: expected ${r.expect}${r.runs[0]?.layer ? ` by ${r.runs[0].layer}` : ''}, ended ${endings || 'not run'} (${r.runs.filter((run) => run.ok).length}/${repeat} as declared)`);
     if (repeat > 1) {
       const d = r.determinism;
       lines.push(d.differences.length === 0 ? `     repeats identical: planned paths, test outcomes, checkpoint trees (${d.compared} compared)` : `     repeats differ: ${d.differences.join('; ')}`);

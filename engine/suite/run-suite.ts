@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
@@ -9,12 +9,15 @@ import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
 import { compareRepeats, factsOf, judgeRun, type Determinism, type RepeatFacts, type SuiteRun } from './judge-suite.js';
+import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
   file: string;
   name: string;
   expect: string;
+  /** The layer that must stop the run (`expect: {stop, layer}`), or null when not declared. */
+  layer: Layer | null;
   kind: 'greenfield' | 'incremental' | null;
   /** `<name>.policy.yaml` next to the task file, when there is one. */
   policyFile: string | null;
@@ -54,7 +57,8 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
     tasks.push({
       file,
       name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
-      expect: loaded.data.expect ?? 'completed',
+      expect: typeof loaded.data.expect === 'object' ? loaded.data.expect.stop : (loaded.data.expect ?? 'completed'),
+      layer: typeof loaded.data.expect === 'object' ? loaded.data.expect.layer : null,
       kind: loaded.data.task_kind ?? null,
       policyFile: policyFile !== file && existsSync(policyFile) ? policyFile : null,
     });
@@ -111,6 +115,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTask
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
   const repo = await prepareRepo(dir, task);
+  const before = await readRefs(repo);
   const result = await startRun({
     pipelineFile: o.pipelineFile,
     repo,
@@ -128,8 +133,33 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
     return { run: { repeat, run_id: null, repo, run_dir: null, ended: 'rejected', exit_code: result.exitCode, detail, ok: false }, timeline: null };
   }
   const ended = result.stopReason;
-  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, ended, exit_code: result.exitCode, detail: result.detail, ok: judgeRun(ended, task.expect) };
-  return { run, timeline: readTimeline(path.join(result.runDir, 'timeline.jsonl')) };
+  const timeline = readTimeline(path.join(result.runDir, 'timeline.jsonl'));
+  const after = await readRefs(repo);
+  // Whatever the task: the user's repo gains the run's branch and nothing else.
+  const landed = repoChanges(before, after);
+  const layerWhy = task.layer ? judgeLayer(task.layer, ended, { events: timeline, callOutputs: readCallOutputs(result.runDir), repoBefore: before, repoAfter: after }) : null;
+  const ok = judgeRun(ended, task.expect) && landed.length === 0 && layerWhy === null;
+  const why = landed.length ? `the user's repo changed: ${landed.join('; ')}` : layerWhy ? `not stopped by ${task.layer}: ${layerWhy}` : null;
+  const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, ended, exit_code: result.exitCode, detail: why && judgeRun(ended, task.expect) ? why : result.detail, ok };
+  if (task.layer) run.layer = task.layer;
+  return { run, timeline };
+}
+
+/** HEAD and every ref of the user's repo, read through git. Impure. */
+async function readRefs(repo: string): Promise<RepoRefs> {
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  const head = readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').trim();
+  const r = await runGit(target, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  return { head, refs: r.stdout.split('\n').filter(Boolean).sort() };
+}
+
+/** Each worker call's recorded events and stderr, for the layer check. Impure (reads the run store). */
+function readCallOutputs(runDir: string): string[] {
+  const calls = path.join(runDir, 'calls');
+  if (!existsSync(calls)) return [];
+  return readdirSync(calls)
+    .sort()
+    .map((c) => ['events.jsonl', 'stderr.log'].map((f) => (existsSync(path.join(calls, c, f)) ? readFileSync(path.join(calls, c, f), 'utf8') : '')).join('\n'));
 }
 
 /**

@@ -8,6 +8,8 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { checkPlannedPaths } from '../../governance/check-plan.js';
+import { describeViolation, type Violation } from '../../governance/check-changes.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -43,7 +45,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree, call.callRel);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
@@ -54,7 +56,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null, callRel: string): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -63,6 +65,14 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
       patch.explore = markers as NonNullable<RunContext['explore']>;
       break;
     case 'plan': {
+      // A plan that sends workers where none may write is refused before anyone writes.
+      const g = rt.policy.governance;
+      const planned = (markers.milestones as PlannedMilestone[]).flatMap((m) => m.files_expected);
+      const refused = checkPlannedPaths(planned, { allowedRoots: g.allowed_roots, taskRoots: rt.task.allowedRoots, protected: g.protected });
+      if (refused.length > 0) {
+        const event: NewEvent = { type: 'governance.violation', ...fields, call: callRel, violations: refused as [Violation, ...Violation[]], patch: null, stop_reason: 'governance_violation' };
+        return { stop: 'governance_violation', detail: `${step.worker} (${callRel}) planned paths no worker may change: ${refused.map(describeViolation).join('; ')}`, events: [...events, event] };
+      }
       const milestones = (markers.milestones as PlannedMilestone[]).map((m) => ({
         id: m.id,
         goal: m.goal,
