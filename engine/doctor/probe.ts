@@ -4,6 +4,7 @@
  * block and nothing else. Transcripts go to the doctor's own directory, never into a run.
  * The prompt and the judgement are pure; the call is impure.
  */
+import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerSpec } from '../generated/pipeline.js';
@@ -89,6 +90,8 @@ export interface ProbeInput {
   env: NodeJS.ProcessEnv;
   /** The target repo: its node_modules/.bin is searched for the CLI, as in a run. */
   repo: string;
+  /** The OS sandbox a run would use: the probe runs in it too. Default none. */
+  sandbox?: SandboxStatus;
 }
 
 /** A probe asks for three lines: past this (or a silence as long) the answer is not coming. */
@@ -116,6 +119,7 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
       prompt: renderProbePrompt(),
       phase: 'probe',
       readOnly: true,
+      sandboxed: Boolean(p.sandbox?.active),
       outputSchemaPath: null,
       resumeSessionId: null,
       baseEnv: p.env,
@@ -123,6 +127,7 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
       projectDirs: projectDirsOf(p.repo),
     },
     cliVersion: p.version,
+    sandbox: p.sandbox,
     // Bounded: without network a CLI retries for minutes before it gives up.
     timeoutMs: Math.min((p.spec.timeout_s ?? 300) * 1000, PROBE_LIMIT_MS),
     idleTimeoutMs: Math.min((p.spec.idle_timeout_s ?? 120) * 1000, PROBE_LIMIT_MS),

@@ -13,6 +13,9 @@ import { checkPipeline, checkPolicy } from './check-config.js';
 import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
 import { gatherLoginFacts, judgeLogin } from './check-login.js';
+import { checkSandbox } from './check-sandbox.js';
+import { decideSandbox } from '../sandbox/sandbox-status.js';
+import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
 
@@ -44,6 +47,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   checks.push(pipeline.finding);
   const policy = await checkPolicy(root, o.cwd);
   checks.push(policy.finding);
+  const sandbox = policy.policy ? decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env), [path.dirname(pipelineFile), root, packageRoot]) : undefined;
+  if (sandbox) checks.push(checkSandbox(sandbox));
 
   const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
   if (pipeline.ir) {
@@ -60,7 +65,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
       const probes: Finding[] = [];
       for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {
-        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, repo: root }));
+        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, repo: root, sandbox }));
       }
       checks.push(...probes);
       // Transcripts are kept only when they explain a finding.

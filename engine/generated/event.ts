@@ -120,6 +120,33 @@ export interface EventRunStarted {
    * The user's tree had uncommitted changes, which are not part of the run.
    */
   dirty_user_tree?: boolean;
+  /**
+   * The OS sandbox the run's workers and commands run in (policy sandbox.mode and the probe's result).
+   */
+  sandbox?: {
+    /**
+     * The policy's sandbox.mode.
+     */
+    mode: 'auto' | 'bwrap' | 'off';
+    /**
+     * Workers and commands run inside bubblewrap.
+     */
+    active: boolean;
+    /**
+     * The bubblewrap binary used, or null when the sandbox is not active.
+     */
+    tool: string | null;
+    /**
+     * The policy's sandbox.writable paths.
+     *
+     * Items: An absolute path.
+     */
+    writable: string[];
+    /**
+     * Why the sandbox is not active although the mode asked for it (auto's fallback, bwrap's failure), else null.
+     */
+    warning: string | null;
+  };
 }
 export interface EventRunResumed {
   /**

@@ -247,6 +247,21 @@ export interface EnginePolicy {
     redact?: string[];
   };
   /**
+   * The OS sandbox (bubblewrap) that every worker and every verification or command-step command runs in. See docs/governance.md.
+   */
+  sandbox?: {
+    /**
+     * auto: bubblewrap when its probe works, else no OS sandbox with a visible warning; bwrap: bubblewrap or no run (doctor blocks, exit 4); off: no OS sandbox (the CLIs' own sandboxes and the engine's checks after each step only).
+     */
+    mode?: 'auto' | 'bwrap' | 'off';
+    /**
+     * Extra absolute paths a sandboxed process may write besides its workspace, its private home and its private /tmp (e.g. a package cache). Network access is never restricted.
+     *
+     * Items: An absolute path (file or directory); one that does not exist is skipped.
+     */
+    writable?: string[];
+  };
+  /**
    * The read-only explore step.
    */
   explore?: {

@@ -14,6 +14,8 @@ import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { outsideTrees, watchOutside } from './watch-outside.js';
+import { decideSandbox } from '../sandbox/sandbox-status.js';
+import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
@@ -66,6 +68,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     env: o.env,
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
+    sandbox: decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]),
     cliVersions: {},
     signal: o.signal,
     secrets,

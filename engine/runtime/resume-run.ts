@@ -181,6 +181,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
         onEvent: o.onEvent,
       });
       rt.cliVersions = versionsOf(newPrint);
+      if (rt.sandbox.blocked) return refuse(`${rt.sandbox.warning}; install bubblewrap or resume with --set sandbox.mode=auto`);
 
       // 2. A step that finished durably but whose state was not yet written is replayed.
       const done = tail.find((e) => e.type === 'step.finished' && e.step === state.position.step);

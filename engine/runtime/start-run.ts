@@ -31,6 +31,8 @@ import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace } from './create-run-dir.js';
 import type { LoopEnd } from './loop.js';
+import { sandboxRecord } from '../sandbox/sandbox-status.js';
+import { checkSandbox } from '../doctor/check-sandbox.js';
 
 export interface StartRunOptions {
   pipelineFile: string;
@@ -139,7 +141,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     });
     // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
     const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model) });
-    const print = fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts));
+    const print = { ...fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
     writeFileAtomic(paths.env, envText);
@@ -165,8 +167,10 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       base_sha: made.baseSha,
       seed: o.seed,
       dirty_user_tree: made.dirtyUserTree,
+      sandbox: sandboxRecord(rt.sandbox),
     });
     rt.persist();
+    if (rt.sandbox.blocked) preflight.blocking.push(checkSandbox(rt.sandbox));
     const end = preflight.blocking.length ? recordDoctorBlock(rt, preflight.blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { RunState } from '../generated/state.js';
 import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
+import { describeSandbox } from '../sandbox/sandbox-status.js';
 
 /** summary.md: what the run did, where it stands, the KPI table. Pure. */
 export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets): string {
@@ -16,6 +17,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     `- branch: \`${state.branch}\` in \`${state.workspace}\``,
     `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
+    ...events.flatMap((e) => (e.type === 'run.started' && e.sandbox ? [`- sandbox: ${describeSandbox(e.sandbox)}`] : [])),
     ...(events.some((e) => e.type === 'run.started' && e.dirty_user_tree) ? ['- note: the repo had uncommitted changes when the run started; they are not part of the run (it starts from HEAD)'] : []),
     '',
     '## Milestones',

@@ -13,6 +13,7 @@ import type { RunRecord } from '../store/run-records.js';
 import type { Workspace } from '../git/workspace.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { Fingerprints, WatchedTree } from '../governance/watch-files.js';
+import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 
 /** The merged policy with every key present (defaults filled by the built-in layer). */
 export type RunPolicy = ResolvedPolicy;
@@ -53,6 +54,8 @@ export interface Runtime {
   cliVersions: Record<string, string | null>;
   /** Endpoint of the scripted model for this run, if any. */
   modelEndpoint: string | null;
+  /** The OS sandbox every worker and command of this session runs in (policy + probe). */
+  sandbox: SandboxStatus;
   signal: AbortSignal;
   /** Values that never reach the run directory (see run-secrets.ts). */
   secrets: Secret[];

@@ -1,6 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
+import { wrapCommand } from '../sandbox/wrap-command.js';
+import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { createTail } from './output-tail.js';
 import { createStreamRedactor, redactText, type Secret } from '../workers/redact.js';
 
@@ -27,6 +29,10 @@ export interface RunVerificationOptions {
   graceMs?: number;
   /** Values replaced by their redaction mark in the log and the output tail. */
   secrets?: readonly Secret[];
+  /** The OS sandbox each command runs in, with `workspace` writable; default none. */
+  sandbox?: SandboxStatus;
+  /** The directory the sandbox leaves writable (the worktree); default `cwd`. */
+  workspace?: string;
 }
 
 export interface CommandResult {
@@ -136,7 +142,8 @@ async function runCommand(
     tail.push(chunk);
   };
   const onOutput = (chunk: Buffer): void => emit(redactor.push(chunk));
-  const group = spawnGroup('sh', ['-c', command], {
+  const cmd = wrapCommand(options.sandbox, { bin: 'sh', args: ['-c', command], cwd: options.cwd, workspace: options.workspace ?? options.cwd, readOnly: false, home: null });
+  const group = spawnGroup(cmd.bin, cmd.args, {
     cwd: options.cwd,
     env: options.env,
     stdin: null,

@@ -6,6 +6,8 @@
  * read or changed; `isolate_home` alone gives the private dir with the user's own key.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defineWorker, type WorkerCallContext } from './types.js';
 import { createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
@@ -34,7 +36,11 @@ export const claudeWorker = defineWorker({
     if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
     args.push('--strict-mcp-config', '--mcp-config', '{"mcpServers":{}}');
     args.push(...(spec.args ?? []));
-    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env: claudeEnv(ctx), cwd: ctx.cwd, stdin };
+    const env = claudeEnv(ctx);
+    // Without the private dir claude keeps its state in ~/.claude and ~/.claude.json: writable in the sandbox.
+    const home = env.HOME || os.homedir();
+    const writable = env.CLAUDE_CONFIG_DIR ? [] : [path.join(home, '.claude'), path.join(home, '.claude.json')];
+    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env, cwd: ctx.cwd, stdin, writable };
   },
   createParser: () => createClaudeStreamParser(),
 });

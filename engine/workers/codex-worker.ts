@@ -3,8 +3,16 @@
  * workspace-write), stdin closed, resume through `exec resume <thread_id>`. With a
  * `model_endpoint`, a private CODEX_HOME (the run's `homes/<worker>/`) holds a config.toml
  * whose provider points at the endpoint, and a dummy key: nothing of `~/.codex` is used.
+ *
+ * Inside the engine's OS sandbox (ctx.sandboxed) codex runs with its own sandbox off
+ * (`--dangerously-bypass-approvals-and-sandbox`): the engine's bubblewrap already confines it.
+ * With the engine's sandbox off it keeps `--sandbox read-only|workspace-write`. A private home
+ * gets its own TMPDIR (`<home>/tmp`): codex refuses to create its PATH helper aliases when its
+ * home is under the temp dir, and with a system `bwrap` on PATH every write of its own
+ * sandbox then fails while its stream still reports the `file_change` (docs/governance.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { defineWorker, type WorkerCallContext } from './types.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
@@ -24,7 +32,7 @@ export const codexWorker = defineWorker({
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
     if (!usesPrivateHome(ctx)) return;
-    mkdirSync(ctx.homeDir, { recursive: true });
+    mkdirSync(path.join(ctx.homeDir, 'tmp'), { recursive: true });
     writeFileSync(path.join(ctx.homeDir, 'config.toml'), renderCodexConfig(ctx));
     if (ctx.outputSchemaPath) writeFileSync(strictSchemaPath(ctx), strictSchemaText(ctx.outputSchemaPath));
   },
@@ -34,11 +42,14 @@ export const codexWorker = defineWorker({
     const common = ['--json', '--skip-git-repo-check'];
     if (spec.model) common.push('-m', spec.model);
     if (ctx.outputSchemaPath) common.push('--output-schema', usesPrivateHome(ctx) ? strictSchemaPath(ctx) : ctx.outputSchemaPath);
-    const sandbox = ['--sandbox', ctx.readOnly ? 'read-only' : 'workspace-write', '-C', ctx.cwd];
+    const sandbox = [...(ctx.sandboxed ? ['--dangerously-bypass-approvals-and-sandbox'] : ['--sandbox', ctx.readOnly ? 'read-only' : 'workspace-write']), '-C', ctx.cwd];
     const args = ctx.resumeSessionId
       ? ['exec', ...sandbox, 'resume', ...common, ...(spec.args ?? []), ctx.resumeSessionId, ...promptArgs]
       : ['exec', ...sandbox, ...common, ...(spec.args ?? []), ...promptArgs];
-    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env: codexEnv(ctx), cwd: ctx.cwd, stdin };
+    const env = codexEnv(ctx);
+    // Without the private home codex keeps its state in CODEX_HOME or ~/.codex: writable in the sandbox.
+    const writable = usesPrivateHome(ctx) ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
+    return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env, cwd: ctx.cwd, stdin, writable };
   },
   createParser: (ctx) => createCodexParser(ctx.usageBaseline ?? null),
 });
@@ -50,7 +61,10 @@ function usesPrivateHome(ctx: WorkerCallContext): boolean {
 /** The worker's environment: the engine's, the spec's, and the private home when used. Pure. */
 export function codexEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...ctx.baseEnv, ...(ctx.spec.env ?? {}) };
-  if (usesPrivateHome(ctx)) env.CODEX_HOME = ctx.homeDir;
+  if (usesPrivateHome(ctx)) {
+    env.CODEX_HOME = ctx.homeDir;
+    env.TMPDIR = path.join(ctx.homeDir, 'tmp');
+  }
   if (ctx.spec.model_endpoint) {
     env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
     delete env.OPENAI_BASE_URL;

@@ -8,6 +8,8 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
+import { wrapCommand } from '../sandbox/wrap-command.js';
+import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import type { MarkersPhase, NormalizedEvent, ProcessExit, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
 import { createTranscriptSink, DEFAULT_CAP_BYTES } from './transcript-sink.js';
@@ -40,6 +42,8 @@ export interface RunWorkerCallOptions {
   killGraceMs?: number;
   /** Lines longer than this go to a side file. */
   longLineBytes?: number;
+  /** The OS sandbox to run the CLI in; when active, ctx.sandboxed must be true. Default none. */
+  sandbox?: SandboxStatus;
   /** The CLI's version when the caller knows it; undefined: ask the plugin. */
   cliVersion?: string | null;
   /** The child's pid (= its process group id), for state.json. */
@@ -59,6 +63,8 @@ export interface CallMeta {
   dialect: string;
   bin: string;
   args: string[];
+  /** The CLI ran inside the engine's OS sandbox (bin and args are the CLI's, without bwrap's). */
+  sandboxed: boolean;
   pid: number | null;
   exit_code: number | null;
   signal: string | null;
@@ -163,7 +169,9 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
 
   const timeoutMs = options.timeoutMs ?? (ctx.spec.timeout_s ?? 1800) * 1000;
   const idleTimeoutMs = options.idleTimeoutMs ?? (ctx.spec.idle_timeout_s ?? 300) * 1000;
-  group = spawnGroup(inv.bin, inv.args, {
+  const sandboxed = Boolean(options.sandbox?.active);
+  const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable });
+  group = spawnGroup(spawned.bin, spawned.args, {
     cwd: inv.cwd,
     env: inv.env,
     stdin: inv.stdin === 'prompt' ? ctx.prompt : null,
@@ -235,6 +243,7 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
     dialect: parsed.dialect,
     bin: inv.bin,
     args: inv.args.map(scrub),
+    sandboxed,
     pid: r.pid,
     exit_code: r.exitCode,
     signal: r.signal,

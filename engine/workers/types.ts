@@ -109,6 +109,12 @@ export interface WorkerCallContext {
   phase: Phase;
   /** The worker must not change files (explore, plan, review). */
   readOnly: boolean;
+  /**
+   * The engine runs this call inside its OS sandbox (bubblewrap: read-only filesystem outside
+   * the workspace, the home and a private /tmp). A CLI with a sandbox of its own may turn that
+   * off then (codex does: a nested one adds nothing and breaks in some setups).
+   */
+  sandboxed: boolean;
   /** Path of the markers JSON schema when native structured output is on, else null. */
   outputSchemaPath: string | null;
   /** Session to continue (repair prompts), or null for a fresh session. */
@@ -133,6 +139,11 @@ export interface WorkerInvocation {
   cwd: string;
   /** 'closed': stdin closed at once; 'prompt': the prompt is written to stdin, then closed. */
   stdin: 'closed' | 'prompt';
+  /**
+   * Absolute paths the CLI must be able to write besides the workspace and ctx.homeDir (its
+   * state dir when it does not use the private home), granted inside the engine's sandbox.
+   */
+  writable?: string[];
 }
 
 export interface WorkerPlugin {

@@ -20,7 +20,10 @@ function walk(dir: string): string[] {
 }
 
 t.test('a worker that hangs with a child of its own is ended at the idle limit: worker_failed', async (t) => {
+  // The engine's own process-group sweep, without the OS sandbox (whose pid namespace would hide
+  // the child's real pid; the sandbox's own reaping: test/sandbox/hostile-worker.test.ts).
   const f = makeFixture({
+    policy: { sandbox: { mode: 'off' } },
     pipeline: (p) => {
       p.workers.implementer = { use: 'command', bin: process.execPath, args: [path.join(workers, 'hang-with-child.mjs')], idle_timeout_s: 1, timeout_s: 120 };
     },

@@ -15,7 +15,8 @@ const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', 
 const worktree = (repo: string, id: string) => workspaceOf(repo, id);
 
 function runWith(t: { ok(value: unknown, message: string): unknown }, opts: { script: AgentScript | ((repo: string) => AgentScript); policy?: Record<string, unknown>; id: string; extra?: string[]; task?: Record<string, unknown> }) {
-  const f = makeFixture({ script: typeof opts.script === 'function' ? twoMilestones : opts.script, policy: opts.policy });
+  // The engine's own checks, without the OS sandbox (it would refuse most of these writes: test/sandbox/).
+  const f = makeFixture({ script: typeof opts.script === 'function' ? twoMilestones : opts.script, policy: { sandbox: { mode: 'off' }, ...opts.policy } });
   // A script that needs the repo's path (to reach the run store by absolute path) is written now.
   if (typeof opts.script === 'function') writeFileSync(f.scriptFile, JSON.stringify(opts.script(f.repo)));
   const goal = opts.task ? ['--task', writeTask(f.dir, opts.task)] : ['--goal', 'g'];

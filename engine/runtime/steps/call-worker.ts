@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
@@ -26,6 +26,10 @@ export interface WorkerCallOutcome {
   error: string | null;
   /** The call directory relative to the run directory. */
   callRel: string;
+  /** Paths of the call's file_change events, as the CLI reported them. */
+  fileChanges: string[];
+  /** The call's stderr (capped, redacted): for claims checked against the disk. */
+  stderr: string;
 }
 
 export interface CallRequest {
@@ -66,6 +70,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   });
 
   rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
+  const fileChanges: string[] = [];
   const result = await runWorkerCall({
     plugin,
     callDir,
@@ -78,6 +83,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       prompt,
       phase,
       readOnly: step.readOnly,
+      sandboxed: rt.sandbox.active,
       outputSchemaPath: spec.structured_output ? markersSchemaPath(stepPhase) : null,
       resumeSessionId: req.sessionId,
       usageBaseline: req.sessionUsage,
@@ -87,11 +93,15 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     },
     // Asked once when the run (or resume) started: `claude --version` alone takes ~0.6 s.
     ...(name in rt.cliVersions ? { cliVersion: rt.cliVersions[name] } : {}),
+    sandbox: rt.sandbox,
     rawCapBytes: rt.policy.transcripts.raw_cap_bytes,
     redact: rt.policy.transcripts.redact,
     timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
     idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: callRel }),
+    onEvent: (e) => {
+      if (e.kind === 'file_change') fileChanges.push(...e.changes.map((c) => c.path));
+    },
     signal: rt.signal,
   });
   recordInflight(rt, null);
@@ -113,7 +123,18 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     markers_ok: result.markers !== null,
     error,
   });
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel };
+  const stderr = readStderr(path.join(callDir, 'stderr.log'));
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel, fileChanges, stderr };
+}
+
+/** The last 64 KiB of a call's stderr.log ('' when there is none). Impure. */
+function readStderr(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.slice(-64 * 1024);
+  } catch {
+    return '';
+  }
 }
 
 /** The timeline's record of a secret scrubbed from a worker's home: file and name, never the value. Pure. */

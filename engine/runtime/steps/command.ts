@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { openSync, writeSync, closeSync, fsyncSync, renameSync, mkdirSync } from 'node:fs';
 import { spawnGroup } from '../../proc/spawn-group.js';
+import { wrapCommand } from '../../sandbox/wrap-command.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
@@ -25,7 +26,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const write = (c: Buffer) => {
     if (c.length) writeSync(fd, c);
   };
-  const group = spawnGroup('sh', ['-c', step.run!], {
+  const cmd = wrapCommand(rt.sandbox, { bin: 'sh', args: ['-c', step.run!], cwd: rt.state.workspace, workspace: rt.state.workspace, readOnly: false, home: null });
+  const group = spawnGroup(cmd.bin, cmd.args, {
     cwd: rt.state.workspace,
     // The user's environment less the worker provider keys (verification.env_pass keeps some).
     env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),

@@ -27,6 +27,8 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     signal: rt.signal,
     secrets: rt.secrets,
+    sandbox: rt.sandbox,
+    workspace: rt.state.workspace,
   });
   recordInflight(rt, null);
   const durationMs = result.results.reduce((s, r) => s + rt.env.duration(r.durationMs), 0);

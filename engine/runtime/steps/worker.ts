@@ -10,6 +10,7 @@ import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
 import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolation, type Violation } from '../../governance/check-changes.js';
+import { checkClaims } from './check-claims.js';
 
 /**
  * Call a step's worker in its phase; on a missing or invalid markers block send repair
@@ -45,7 +46,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree, call.callRel);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree, call);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
@@ -56,7 +57,8 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null, callRel: string): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null, call: WorkerCallOutcome): Promise<StepResult> {
+  const callRel = call.callRel;
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -96,6 +98,9 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
   }
   if (step.readOnly) return { outcome, patch, events };
   const measured = await measureChanges(rt, tree);
+  // A worker that reports changes the workspace does not have failed (e.g. its writes were refused).
+  const unbacked = checkClaims({ filesChanged: phase === 'implement' ? (markers.files_changed as string[]) : null, streamPaths: call.fileChanges, changed: measured.changes.paths, workspace: rt.state.workspace, stderr: call.stderr });
+  if (unbacked) return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${unbacked}`, events };
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
 }

@@ -52,7 +52,7 @@ export async function runClaude(o: { origin: string; home: string; cwd: string; 
 
 /** Write a private CODEX_HOME whose config points codex at the scripted model. */
 export async function writeCodexHome(home: string, origin: string): Promise<void> {
-  await mkdir(home, { recursive: true });
+  await mkdir(path.join(home, 'tmp'), { recursive: true });
   const toml = [
     'model_provider = "engine"',
     'model = "engine-scripted"',
@@ -67,18 +67,22 @@ export async function writeCodexHome(home: string, origin: string): Promise<void
   await writeFile(path.join(home, 'config.toml'), toml);
 }
 
-/** The environment codex needs against the scripted model (config in `home`). */
-export function codexEnv(home: string): Record<string, string> {
-  return { CODEX_HOME: home, OPENAI_API_KEY: 'dummy' };
+/**
+ * The environment codex needs against the scripted model (config in `home`). TMPDIR inside
+ * the home, as the engine's codex worker does: with CODEX_HOME under the temp dir and a system
+ * `bwrap` on PATH, codex 0.169.0's own sandbox fails every write (docs/governance.md).
+ */
+export function codexEnv(home: string, tmpdir = path.join(home, 'tmp')): Record<string, string> {
+  return { CODEX_HOME: home, OPENAI_API_KEY: 'dummy', TMPDIR: tmpdir };
 }
 
 /** Run `codex exec --json` with stdin closed; `args` replace the default sub-command arguments. */
-export async function runCodex(o: { home: string; cwd: string; prompt: string; resume?: string }): Promise<CliRun> {
+export async function runCodex(o: { home: string; cwd: string; prompt: string; resume?: string; tmpdir?: string }): Promise<CliRun> {
   const common = ['--json', '--skip-git-repo-check'];
   const argv = o.resume
     ? ['exec', 'resume', ...common, o.resume, o.prompt]
     : ['exec', ...common, '--sandbox', 'workspace-write', o.prompt];
-  return run(codexBin, argv, o.cwd, codexEnv(o.home), ['OPENAI_BASE_URL', 'CODEX_API_KEY']);
+  return run(codexBin, argv, o.cwd, codexEnv(o.home, o.tmpdir), ['OPENAI_BASE_URL', 'CODEX_API_KEY']);
 }
 
 async function run(bin: string, argv: string[], cwd: string, env: Record<string, string>, unset: string[]): Promise<CliRun> {

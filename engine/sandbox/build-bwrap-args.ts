@@ -1,0 +1,61 @@
+/**
+ * The bubblewrap command line of one sandboxed process. Pure.
+ *
+ * The whole filesystem is bound read-only, then a fresh /dev and /proc, a private /tmp (an
+ * empty tmpfs: the host's /tmp is hidden), the paths under /tmp the process must still read
+ * (the pipeline's dir, the repo, the run store, the engine's install: read-only again), and
+ * last the paths the process may write: the policy's `sandbox.writable`, then the workspace
+ * (read-only for read-only steps), then the worker's private home. Later binds win over
+ * earlier ones, so a workspace or home that lives under /tmp (tests use the system temp dir)
+ * is still there, over the private /tmp, and a read-only workspace stays read-only even under
+ * a writable path. `--unshare-pid` puts the process tree in its own pid namespace and
+ * `--die-with-parent` ends it with bubblewrap: whatever the process leaves behind (setsid,
+ * nohup, a double fork) dies when it exits. The network is not touched: workers need their
+ * model endpoint.
+ */
+export interface BwrapLayout {
+  /** The directory the process works in; writable unless `readOnlyWorkspace`. */
+  workspace: string;
+  /** Explore, plan and review: the workspace is bound read-only. */
+  readOnlyWorkspace: boolean;
+  /** The worker's private home (its CLI state), writable; null for verification commands. */
+  home: string | null;
+  /** Paths under the private /tmp that must stay readable (bound read-only); others are ignored. */
+  readable?: readonly string[];
+  /** Further absolute paths the process may write (sandbox.writable, a CLI's own state dir); missing ones are skipped. */
+  writable: readonly string[];
+  /** Where the process starts; default the workspace. */
+  chdir?: string;
+}
+
+/** The arguments of `bwrap` before `--` and the command. Pure. */
+export function buildBwrapArgs(l: BwrapLayout): string[] {
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  // Only what the tmpfs hid needs binding again; elsewhere the read-only root shows it already.
+  for (const p of byDepth((l.readable ?? []).filter((r) => r.startsWith('/tmp/')))) args.push('--ro-bind-try', p, p);
+  // Shallow paths first, so a deeper writable path inside a shallower one is bound after it.
+  for (const p of byDepth(l.writable)) args.push('--bind-try', p, p);
+  const ws = trimSlash(l.workspace);
+  args.push(l.readOnlyWorkspace ? '--ro-bind' : '--bind', ws, ws);
+  if (l.home) args.push('--bind', trimSlash(l.home), trimSlash(l.home));
+  args.push('--unshare-pid', '--die-with-parent', '--chdir', l.chdir ?? ws);
+  return args;
+}
+
+/** `bwrap <layout> -- bin args…` as [bin, args]. Pure. */
+export function wrapInBwrap(bwrap: string, layout: BwrapLayout, bin: string, args: readonly string[]): { bin: string; args: string[] } {
+  return { bin: bwrap, args: [...buildBwrapArgs(layout), '--', bin, ...args] };
+}
+
+/** Distinct paths, shallow first (then by name). Pure. */
+function byDepth(paths: readonly string[]): string[] {
+  return [...new Set(paths.map(trimSlash))].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function trimSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+function depth(p: string): number {
+  return p.split('/').filter(Boolean).length;
+}

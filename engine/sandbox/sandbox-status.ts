@@ -1,0 +1,47 @@
+/**
+ * What the policy asked for and what the machine gives: the run's sandbox status, shared by
+ * the runtime, env.json, the run.started event, the summary and the doctor. Pure.
+ */
+import type { BwrapProbe } from './probe-bwrap.js';
+
+export type SandboxMode = 'auto' | 'bwrap' | 'off';
+
+export interface SandboxStatus {
+  mode: SandboxMode;
+  /** Workers and commands run inside bubblewrap. */
+  active: boolean;
+  /** The bubblewrap binary, when active. */
+  bwrap: string | null;
+  /** The policy's sandbox.writable paths. */
+  writable: string[];
+  /** Paths the sandboxed processes must read even under the private /tmp (pipeline dir, repo, run store, engine install). */
+  readable: string[];
+  /** Why the sandbox is not active although the mode asked for it; null otherwise. */
+  warning: string | null;
+  /** `bwrap` mode without a working bubblewrap: no worker may run. */
+  blocked: boolean;
+}
+
+/** The sandbox a policy gets on a machine whose bubblewrap probe gave `probe`. Pure. */
+export function decideSandbox(policy: { mode: SandboxMode; writable: readonly string[] }, probe: BwrapProbe | null, readable: readonly string[] = []): SandboxStatus {
+  const base = { mode: policy.mode, writable: [...policy.writable], readable: [...readable] };
+  if (policy.mode === 'off') return { ...base, active: false, bwrap: null, warning: null, blocked: false };
+  if (probe?.ok) return { ...base, active: true, bwrap: probe.bin, warning: null, blocked: false };
+  const why = probe?.error ?? 'bubblewrap was not probed';
+  if (policy.mode === 'bwrap') return { ...base, active: false, bwrap: null, warning: `sandbox.mode is bwrap but ${why}`, blocked: true };
+  return { ...base, active: false, bwrap: null, warning: `no OS sandbox: ${why}; workers run with only their CLIs' own sandboxes and the engine's checks after each step`, blocked: false };
+}
+
+/** The status as recorded in env.json and run.started. Pure. */
+export function sandboxRecord(s: SandboxStatus): { mode: SandboxMode; active: boolean; tool: string | null; writable: string[]; warning: string | null } {
+  return { mode: s.mode, active: s.active, tool: s.bwrap, writable: s.writable, warning: s.warning };
+}
+
+export type SandboxRecord = ReturnType<typeof sandboxRecord>;
+
+/** One line for people (summary, doctor), from the recorded status. Pure. */
+export function describeSandbox(s: SandboxRecord): string {
+  if (s.active) return `bubblewrap (${s.tool}; mode ${s.mode}): the filesystem is read-only outside the workspace, the worker's home, a private /tmp${s.writable.length ? ` and ${s.writable.join(', ')}` : ''}; the network is not restricted`;
+  if (s.mode === 'off') return 'off (sandbox.mode: off): workers can write wherever the user can; only the checks after each step guard';
+  return s.warning ?? 'not active';
+}

@@ -1,0 +1,90 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildBwrapArgs, wrapInBwrap } from '../../engine/sandbox/build-bwrap-args.js';
+import { wrapCommand } from '../../engine/sandbox/wrap-command.js';
+import { decideSandbox, describeSandbox, sandboxRecord } from '../../engine/sandbox/sandbox-status.js';
+import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
+
+const bwrap = probeBwrap(process.env);
+const skip = bwrap.ok ? false : `bubblewrap does not work here (${bwrap.error}): install it (apt-get install bubblewrap) to run the sandbox tests`;
+
+t.test('the argv: read-only root, fresh /dev and /proc, private /tmp first, then readable, writable, workspace, home', async (t) => {
+  const args = buildBwrapArgs({ workspace: '/tmp/x/ws/', readOnlyWorkspace: false, home: '/tmp/x/runs/r/homes/w', writable: ['/var/cache/a/b', '/var/cache'], readable: ['/tmp/x/runs/r', '/tmp/x', '/srv/pipelines'], chdir: '/tmp/x/ws/sub' });
+  t.same(args, [
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    '--ro-bind-try', '/tmp/x', '/tmp/x',
+    '--ro-bind-try', '/tmp/x/runs/r', '/tmp/x/runs/r',
+    '--bind-try', '/var/cache', '/var/cache',
+    '--bind-try', '/var/cache/a/b', '/var/cache/a/b',
+    '--bind', '/tmp/x/ws', '/tmp/x/ws',
+    '--bind', '/tmp/x/runs/r/homes/w', '/tmp/x/runs/r/homes/w',
+    '--unshare-pid', '--die-with-parent',
+    '--chdir', '/tmp/x/ws/sub',
+  ]);
+  t.notOk(args.includes('/srv/pipelines'), 'a readable path outside /tmp is visible through the read-only root already');
+  t.notOk(args.includes('--unshare-net'), 'the network is not restricted');
+});
+
+t.test('a read-only step: the workspace is bound read-only, after any writable path that holds it', async (t) => {
+  const args = buildBwrapArgs({ workspace: '/work/ws', readOnlyWorkspace: true, home: null, writable: ['/work'] });
+  const ws = args.indexOf('/work/ws');
+  t.equal(args[ws - 1], '--ro-bind');
+  t.ok(args.indexOf('--bind-try') < ws - 1, 'the writable parent comes first, so the workspace stays read-only');
+  t.equal(args.at(-1), '/work/ws', 'chdir defaults to the workspace');
+  t.notOk(args.includes('--bind') && args[args.indexOf('--bind') + 1] === '/work/ws');
+});
+
+t.test('wrapCommand: unchanged when the sandbox is not active, `bwrap … -- bin args` when it is', async (t) => {
+  const cmd = { bin: 'sh', args: ['-c', 'true'], cwd: '/w', workspace: '/w', readOnly: false, home: null };
+  t.same(wrapCommand(undefined, cmd), { bin: 'sh', args: ['-c', 'true'] });
+  t.same(wrapCommand(decideSandbox({ mode: 'off', writable: [] }, null), cmd), { bin: 'sh', args: ['-c', 'true'] });
+  const on = decideSandbox({ mode: 'auto', writable: ['/cache'] }, { ok: true, bin: '/usr/bin/bwrap' });
+  const w = wrapCommand(on, { ...cmd, writable: ['/home/u/.codex'] });
+  t.equal(w.bin, '/usr/bin/bwrap');
+  t.same(w.args.slice(w.args.indexOf('--')), ['--', 'sh', '-c', 'true']);
+  t.ok(w.args.includes('/cache') && w.args.includes('/home/u/.codex'));
+});
+
+t.test('decideSandbox: auto falls back with a warning, bwrap blocks, off is off', async (t) => {
+  const missing = { ok: false as const, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
+  const auto = decideSandbox({ mode: 'auto', writable: [] }, missing);
+  t.match(auto, { active: false, blocked: false, warning: /no OS sandbox: bubblewrap \(bwrap\) is not on PATH/ });
+  const strict = decideSandbox({ mode: 'bwrap', writable: [] }, missing);
+  t.match(strict, { active: false, blocked: true, warning: /sandbox.mode is bwrap but bubblewrap \(bwrap\) is not on PATH/ });
+  t.match(decideSandbox({ mode: 'off', writable: [] }, null), { active: false, blocked: false, warning: null });
+  t.match(decideSandbox({ mode: 'bwrap', writable: ['/c'] }, { ok: true, bin: '/b' }), { active: true, bwrap: '/b', blocked: false, writable: ['/c'] });
+  t.match(describeSandbox(sandboxRecord(decideSandbox({ mode: 'auto', writable: [] }, { ok: true, bin: '/b' }))), /network is not restricted/);
+});
+
+t.test('under real bwrap: workspace and home under /tmp survive the private /tmp; writes elsewhere are refused', { skip }, async (t) => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-args-'));
+  const ws = path.join(base, 'ws');
+  const home = path.join(base, 'home');
+  const outside = path.join(base, 'outside');
+  for (const d of [ws, home, outside]) mkdirSync(d);
+  writeFileSync(path.join(base, 'readable.txt'), 'seen\n');
+  const hidden = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-hidden-'));
+  const run = (readOnly: boolean, script: string) => {
+    const c = wrapInBwrap(bwrap.ok ? bwrap.bin : 'bwrap', { workspace: ws, readOnlyWorkspace: readOnly, home, writable: [], readable: [base] }, 'sh', ['-c', script]);
+    return spawnSync(c.bin, c.args, { encoding: 'utf8' });
+  };
+  const w = run(false, `echo w > ws-file && echo h > ${home}/h && cat ${base}/readable.txt && echo t > /tmp/t && ls /tmp; echo o > ${outside}/o`);
+  t.equal(readFileSync(path.join(ws, 'ws-file'), 'utf8'), 'w\n', 'the workspace (under /tmp) is writable');
+  t.equal(readFileSync(path.join(home, 'h'), 'utf8'), 'h\n', 'the home (under /tmp) is writable');
+  t.match(w.stdout, /^seen\n/, 'a readable path under /tmp is visible');
+  t.notOk(existsSync('/tmp/t'), "the process's /tmp is private");
+  t.notOk(existsSync(path.join(outside, 'o')));
+  t.match(w.stderr, /Read-only file system/);
+  t.notOk(w.stdout.includes(path.basename(hidden)), "the rest of the host's /tmp is hidden");
+
+  const r = run(true, 'echo x > ro-file');
+  t.not(r.status, 0);
+  t.match(r.stderr, /Read-only file system/);
+  t.notOk(existsSync(path.join(ws, 'ro-file')), 'a read-only workspace cannot be written');
+});

@@ -1,0 +1,29 @@
+import t from 'tap';
+import { checkClaims, sandboxErrors } from '../../engine/runtime/steps/check-claims.js';
+
+const codexStderr = [
+  'WARNING: proceeding, even though we could not create PATH aliases: Refusing to create helper binaries under temporary dir "/tmp" (codex_home: AbsolutePathBuf("/tmp/ch"))',
+  '2026-12-01T13:20:00.453390Z ERROR codex_core::tools::router: error=Exit code: 1',
+  'Failed to write file /tmp/ws/out/hello.txt',
+].join('\n');
+
+t.test('claims with no change on disk fail, naming the refused writes from stderr', async (t) => {
+  const m = checkClaims({ filesChanged: ['out/hello.txt'], streamPaths: ['/tmp/ws/out/hello.txt'], changed: [], workspace: '/tmp/ws', stderr: codexStderr });
+  t.match(m, /claims it changed out\/hello.txt but the workspace has none of these changes/);
+  t.match(m, /Failed to write file \/tmp\/ws\/out\/hello.txt/);
+  t.notMatch(m, /PATH aliases/, 'only lines that tell of a refused write');
+});
+
+t.test('claims that hold, no claims, or claims outside the workspace: no failure', async (t) => {
+  t.equal(checkClaims({ filesChanged: ['a.txt', 'b.txt'], streamPaths: [], changed: ['b.txt'], workspace: '/w', stderr: '' }), null);
+  t.equal(checkClaims({ filesChanged: ['src'], streamPaths: [], changed: ['src/x.ts'], workspace: '/w', stderr: '' }), null, 'a claimed directory');
+  t.equal(checkClaims({ filesChanged: [], streamPaths: [], changed: [], workspace: '/w', stderr: codexStderr }), null);
+  t.equal(checkClaims({ filesChanged: null, streamPaths: ['/elsewhere/x'], changed: [], workspace: '/w', stderr: '' }), null);
+  t.match(checkClaims({ filesChanged: ['./a.txt'], streamPaths: [], changed: [], workspace: '/w', stderr: 'nothing here' }), /stderr shows no sandbox error/);
+});
+
+t.test('sandboxErrors: the usual refusals, deduplicated, at most 5', async (t) => {
+  const lines = ['sh: 1: cannot create /x: Read-only file system', 'touch: cannot touch /y: Operation not permitted', 'open /z: Permission denied', 'EROFS: read-only file system, open /q', 'ok line'];
+  t.same(sandboxErrors([...lines, ...lines].join('\n')), lines.slice(0, 4));
+  t.equal(sandboxErrors(Array.from({ length: 9 }, (_, i) => `Failed to write file /f${i}`).join('\n')).length, 5);
+});
