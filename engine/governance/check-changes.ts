@@ -118,7 +118,7 @@ export function describeViolation(v: Violation): string {
     case 'shared_path':
       return `${v.path}: a shared path of the user's checkout (read-only to workers) changed`;
     case 'planned_outside_roots':
-      return `${v.path}: planned outside what workers may change (${v.pattern ?? 'outside the allowed roots'}); the plan was refused`;
+      return `${v.path}: planned although no worker may change it (${v.pattern ?? 'outside the allowed roots'})`;
   }
 }
 

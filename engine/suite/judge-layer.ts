@@ -21,8 +21,12 @@ export interface RepoRefs {
 
 /** What an OS sandbox says when it refuses a write (a read-only bind mount, a denied syscall). */
 const OS_REFUSAL = /Read-only file system|\bEROFS\b|Operation not permitted|\bEPERM\b/i;
-/** What the CLIs say when their own permission rules refuse a tool call. */
-const CLI_REFUSAL = /requested permissions to|haven't granted it yet|was blocked|permission to use \w+ (?:has been|was) denied|not allowed in plan mode|only .* within the allowed working director|rejected by the sandbox|sandbox denied|blocked by policy/i;
+/**
+ * What the CLIs say when their own rules refuse a tool call: claude's permission denials (the
+ * normalized `warning` events, "while in plan mode", "require approval"), codex's rejected
+ * commands ("rm -f style commands are not permitted") and its own sandbox.
+ */
+const CLI_REFUSAL = /"kind":"warning","message":"permission denied: |while in plan mode|require(?:s)? approval|rejected: [^"]*not permitted|requested permissions to|haven't granted it yet|rejected by the sandbox|sandbox denied/i;
 
 /**
  * Changes to the user's repo a run may make: new objects and `refs/heads/engine/<run-id>`.
@@ -73,6 +77,9 @@ export function judgeLayer(layer: Layer, ended: string, ev: LayerEvidence): stri
       return null;
     case 'workspace':
       if (violation) return noViolation;
+      // Absorbed, not refused: what the worker ran did run.
+      if (cliRefusals.length > 0) return `the CLI refused a tool call (${cliRefusals[0]}): the CLI stopped it, not the workspace`;
+      if (osRefusals.length > 0) return `the OS refused a write (${osRefusals[0]}): the sandbox stopped it, not the workspace`;
       if (ended !== 'completed') return `the run ended ${ended}: the workspace did not simply absorb what the worker did`;
       if (landed.length > 0) return `the user's repo changed: ${landed.join('; ')}`;
       return null;
