@@ -1,9 +1,9 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { engine, readJsonl } from '../helpers/run-fixture.js';
+import { childEnv, engineBin, readJsonl } from '../helpers/run-fixture.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const hostileDir = path.join(root, 'tasks', 'hostile');
@@ -18,7 +18,11 @@ interface TaskResult { task: string; file: string; expect: string; runs: Run[]; 
  * (the suite checks that in the run's records), and the user's repo gains nothing but the
  * engine's branch. Then, per task, what the guarantee is about, read from the records.
  */
-const r = engine(['suite', hostileDir, '--json'], { cwd: root });
+// Through `env -u NODE_OPTIONS`: tap's process-info hook puts its loader back into every child
+// it sees spawned, and the CLIs would then try to write tap's records from inside the OS
+// sandbox (a read-only file system error in their output that no attack caused).
+const spawned = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, engineBin, 'suite', hostileDir, '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
+const r = { code: spawned.status, stdout: spawned.stdout, stderr: spawned.stderr };
 const report = JSON.parse(r.stdout) as { tasks: TaskResult[]; passed: number; failed: number };
 const byName = new Map(report.tasks.map((x) => [x.task, x]));
 const only = (name: string): Run => byName.get(name)!.runs[0]!;
