@@ -41,7 +41,7 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
     detail: end.detail,
     kpis: computeKpis(rt.events),
   });
-  rt.persist();
+  rt.persist(true);
   writeSummaries(rt);
   if (completed) {
     rmSync(rt.paths.memo, { force: true });

@@ -125,7 +125,7 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       rt.state.head_sha = result.head.sha;
       rt.headTree = result.head.tree;
     }
-    rt.persist();
+    rt.persist(true);
   }
 }
 

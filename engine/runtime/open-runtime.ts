@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
-import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
 import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
@@ -48,6 +48,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     (e) => redactDeep(e, secrets),
   );
 
+  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]);
   const rt: Runtime = {
     ir: o.ir,
     pipelineDir: o.pipelineDir,
@@ -58,7 +59,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     headTree: o.headTree,
     identity: o.identity,
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, true)),
+    // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them.
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active)),
     paths: o.paths,
     state: o.state,
     events,
@@ -68,7 +70,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     env: o.env,
     childEnv: o.childEnv,
     modelEndpoint: o.modelEndpoint,
-    sandbox: decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]),
+    sandbox,
     cliVersions: {},
     signal: o.signal,
     secrets,
@@ -76,7 +78,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     sessionElapsed: o.env.timer(),
     elapsedBeforeMs: o.state.counters.elapsed_ms,
     append: (...e: NewEvent[]) => timeline.append(...e),
-    persist: () => persistState(rt),
+    persist: (durable?: boolean) => persistState(rt, durable),
     records: [],
     stateText: null,
   };
@@ -93,7 +95,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
 }
 
 /** Refresh state.json from the actor and counters and write it atomically. Impure. */
-export function persistState(rt: Runtime): void {
+export function persistState(rt: Runtime, durable = false): void {
   const snap = rt.actor.getSnapshot();
   const ctx = snap.context as RunContext;
   const s = rt.state;
@@ -110,7 +112,9 @@ export function persistState(rt: Runtime): void {
   s.timeline_sha256 = digest.sha256;
   s.updated_at = rt.env.now().toISOString();
   rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
-  writeFileAtomic(rt.paths.state, rt.stateText);
+  // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
+  // replaced without blocking on the disk, its content synced only at a step's end.
+  replaceFile(rt.paths.state, rt.stateText, { syncData: durable });
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

@@ -35,6 +35,8 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: 'workspace.setup', call: null }),
     signal: rt.signal,
     secrets: rt.secrets,
+    sandbox: rt.sandbox,
+    workspace: rt.state.workspace,
   });
   recordInflight(rt, null);
   if (rt.signal.aborted) return { reason: 'interrupted', detail: 'the engine received a signal to stop during the workspace set-up; resume runs it again' };

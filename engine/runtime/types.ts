@@ -65,8 +65,8 @@ export interface Runtime {
   sessionElapsed: () => number;
   /** Elapsed ms counted before this session. */
   elapsedBeforeMs: number;
-  /** Write state.json now (atomically). */
-  persist(): void;
+  /** Write state.json now (atomically; `durable` syncs its content: at a step's end). */
+  persist(durable?: boolean): void;
   /** The engine's records in the run store, checked after every worker call. */
   records: RunRecord[];
   /** state.json as last written by `persist`, or null before the first write. */

@@ -21,6 +21,28 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   syncDir(dir);
 }
 
+/**
+ * Replace a file so that a reader, or a killed process, sees either the old content or the
+ * new, never a mix: a temp file beside it renamed over it, without fsync. For derived records
+ * (state.json) whose source of truth, the timeline, is fsynced; a machine crash may leave the
+ * older version, which resume brings up to date from the timeline. Impure.
+ */
+export function replaceFile(file: string, content: string | Uint8Array, o: { syncData?: boolean } = {}): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    // With syncData the new content is on disk before the rename can be: after a machine
+    // crash the file is the old version or the new, never empty.
+    if (o.syncData) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
 /** fsync a directory so a rename in it is durable. Best effort where the OS refuses. */
 export function syncDir(dir: string): void {
   let fd: number | undefined;

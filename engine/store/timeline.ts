@@ -10,7 +10,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /**
  * Appends events to timeline.jsonl: numbered 1..n without gaps (continuing after the last
- * line already there), one JSON object per line, fsynced before `append` returns. Several
+ * line already there), one JSON object per line, written before `append` returns and fsynced
+ * with the events that close a step or the run (group commit: decision 0006). Several
  * events given to one `append` land in one write, so a crash keeps all or none of them.
  */
 export class TimelineWriter {
@@ -48,7 +49,9 @@ export class TimelineWriter {
     const numbered = events.map((e) => this.sanitize({ seq: ++this.seq, ts, ...e } as TimelineEvent));
     const chunk = numbered.map((e) => JSON.stringify(e) + '\n').join('');
     writeSync(this.fd, chunk);
-    fsyncSync(this.fd);
+    // Group commit: every append is written at once (a killed engine loses nothing), and the
+    // file is fsynced when a step or the run closes — one fsync per step, not per event.
+    if (numbered.some((e) => DURABLE_TYPES.has(e.type))) fsyncSync(this.fd);
     this.written += chunk;
     this.hash.update(chunk);
     this.bytes += Buffer.byteLength(chunk);
@@ -81,6 +84,14 @@ export class TimelineWriter {
     closeSync(this.fd);
   }
 }
+
+/**
+ * Events after which the timeline is fsynced: a step's end (with every event of the step in
+ * the same or an earlier write), the run's start, resume and end. Events between them are
+ * written at once, so a killed engine loses none; only a machine crash can lose the events of
+ * the step in progress, which resume repeats anyway.
+ */
+const DURABLE_TYPES = new Set(['run.started', 'run.resumed', 'run.finished', 'step.finished', 'step.stopped', 'step.skipped', 'governance.violation', 'checkpoint.created']);
 
 /**
  * Read a timeline. A last line cut short by a crash (no newline, not JSON) is ignored: it was

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { wrapCommand } from '../sandbox/wrap-command.js';
@@ -113,7 +113,7 @@ export async function runVerification(options: RunVerificationOptions): Promise<
     }
     const outcome = skipped ? 'skipped' : failed ? 'fail' : 'pass';
     write(`# ${options.tier} ${outcome}${note ? ` (${note})` : ''}\n`);
-    fsyncSync(fd);
+    // Renamed into place whole; not fsynced (the timeline is: decision 0006).
     closeSync(fd);
     renameSync(tempPath, options.logPath);
     return { tier: options.tier, pass: outcome === 'pass', skipped, outcome, note, results };

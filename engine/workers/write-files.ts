@@ -3,10 +3,15 @@
  * append-only writer for streams (stdout.log, events.jsonl). Impure.
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-// Final files of a call directory are written like every run record (temp, fsync, rename).
-import { writeFileAtomic } from '../store/atomic.js';
+// Final files of a call directory are whole or absent (temp, rename), like every run record,
+// but not fsynced one by one: the timeline, fsynced at the step's end, is what a resume
+// trusts; a machine crash may cut the transcripts of the last step (decision 0006).
+import { replaceFile } from '../store/atomic.js';
 
-export { writeFileAtomic };
+/** A call record, replaced whole (temp + rename). Impure. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  replaceFile(file, content);
+}
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);

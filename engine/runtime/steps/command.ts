@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openSync, writeSync, closeSync, fsyncSync, renameSync, mkdirSync } from 'node:fs';
+import { openSync, writeSync, closeSync, renameSync, mkdirSync } from 'node:fs';
 import { spawnGroup } from '../../proc/spawn-group.js';
 import { wrapCommand } from '../../sandbox/wrap-command.js';
 import type { IrStep } from '../../compile/ir.js';
@@ -43,7 +43,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   recordInflight(rt, null);
   write(redactor.flush());
   writeSync(fd, `\n# exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timed out)' : ''}${r.error ? ` (${r.error})` : ''} after ${r.durationMs} ms\n`);
-  fsyncSync(fd);
+  // Renamed into place whole; not fsynced (the timeline is: decision 0006).
   closeSync(fd);
   renameSync(tmp, logPath);
   const pass = r.exitCode === 0;

@@ -46,7 +46,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.outcome !== 'ok') {
       return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${call.error ?? call.outcome}` };
     }
-    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, tree, call);
+    if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, call, tree);
     lastError = call.markersError ?? 'no markers block';
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
@@ -57,7 +57,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block after ${rt.policy.budgets.parse_retries} repair(s): ${lastError}`, events };
 }
 
-async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], tree: string | null, call: WorkerCallOutcome): Promise<StepResult> {
+async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], call: WorkerCallOutcome, tree: string | null): Promise<StepResult> {
   const callRel = call.callRel;
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
