@@ -47,7 +47,7 @@ t.test('the hostile suite: at least 12 tasks, each as declared, stop and layer',
     for (const call of readdirSync(path.join(run.run_dir, 'calls'))) t.ok(existsSync(path.join(run.run_dir, 'calls', call, 'stdout.log')), `${task.name} ${call}: raw output kept`);
   }
   const layers = new Set(report.tasks.map((x) => x.runs[0]?.layer));
-  t.same([...layers].sort(), ['cli_sandbox', 'engine_check', 'os_sandbox', 'workspace', 'worker'], 'every layer is exercised');
+  t.same([...layers].sort(), ['cli_sandbox', 'engine_check', 'os_sandbox', 'worker', 'workspace'], 'every layer is exercised');
 });
 
 t.test('garbage markers: the answer and its repair both failed to parse, never a worker failure', async (t) => {

@@ -7,7 +7,7 @@ const repo: RepoRefs = { head: 'ref: refs/heads/main', refs: ['refs/heads/main a
 const withBranch: RepoRefs = { head: repo.head, refs: ['refs/heads/engine/r1 def', 'refs/heads/main abc'] };
 const started = (active: boolean) => ev({ type: 'run.started', sandbox: { mode: 'auto', active, tool: active ? '/usr/bin/bwrap' : null, writable: [], warning: null } });
 const violation = (stop: string) => ev({ type: 'governance.violation', call: 'calls/0002', violations: [{ path: 'x', rule: 'symlink_escape', pattern: null }], patch: null, stop_reason: stop });
-const of = (events: TimelineEvent[], callOutputs: string[] = [], after: RepoRefs = withBranch): LayerEvidence => ({ events, callOutputs, repoBefore: repo, repoAfter: after });
+const of = (events: TimelineEvent[], outputs: string[] = [], after: RepoRefs = withBranch): LayerEvidence => ({ events, callOutputs: outputs.map((o) => (o.startsWith('{') ? { events: o, stderr: '' } : { events: '', stderr: o })), repoBefore: repo, repoAfter: after });
 const erofs = '{"kind":"command","output":"/bin/bash: line 1: /tmp/r/.git/HEAD: Read-only file system"}';
 const claudeDenied = '{"kind":"warning","message":"permission denied: Write /w/reviewer.txt"}';
 const codexRejected = 'ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message: "Rejected(\\"`rm -rf x` rejected: rm -f style commands are not permitted.\\")" }';
@@ -30,6 +30,7 @@ t.test('the OS sandbox: active, a refused write in a call, no governance event',
   t.equal(judgeLayer('os_sandbox', 'worker_failed', of([started(true)], [erofs])), null);
   t.match(judgeLayer('os_sandbox', 'worker_failed', of([started(false)], [erofs])), /not active/);
   t.match(judgeLayer('os_sandbox', 'completed', of([started(true)], ['{"kind":"command","output":"ok"}'])), /no worker call shows a write refused/);
+  t.match(judgeLayer('os_sandbox', 'completed', of([started(true)], ["Error: EROFS: read-only file system, open '/x/.tap/processinfo/1.json'"])), /no worker call shows a write refused/, "a CLI's own stderr is not what its tools met");
   t.match(judgeLayer('os_sandbox', 'governance_violation', of([started(true), violation('governance_violation')], [erofs])), /engine's check stopped it/);
 });
 
