@@ -6,8 +6,8 @@ export type Layer = 'engine_check' | 'os_sandbox' | 'cli_sandbox' | 'workspace' 
 /** What the suite reads of one run to tell which layer stopped it. */
 export interface LayerEvidence {
   events: readonly TimelineEvent[];
-  /** Each worker call's recorded output (events.jsonl and stderr.log, joined). */
-  callOutputs: readonly string[];
+  /** Each worker call's recorded output: its normalized events (events.jsonl) and its stderr. */
+  callOutputs: readonly { events: string; stderr: string }[];
   /** The user's repo before and after the run: `git for-each-ref` lines and HEAD. */
   repoBefore: RepoRefs;
   repoAfter: RepoRefs;
@@ -48,8 +48,10 @@ export function repoChanges(before: RepoRefs, after: RepoRefs): string[] {
  */
 export function judgeLayer(layer: Layer, ended: string, ev: LayerEvidence): string | null {
   const violation = ev.events.find((e) => e.type === 'governance.violation');
-  const osRefusals = ev.callOutputs.flatMap((o) => refusalLines(o, OS_REFUSAL));
-  const cliRefusals = ev.callOutputs.flatMap((o) => refusalLines(o, CLI_REFUSAL));
+  // What the worker's own tools met (command output, tool results): a CLI's stderr may carry
+  // unrelated read-only errors of its own runtime, so only its events count for the OS.
+  const osRefusals = ev.callOutputs.flatMap((o) => refusalLines(o.events, OS_REFUSAL));
+  const cliRefusals = ev.callOutputs.flatMap((o) => [...refusalLines(o.events, CLI_REFUSAL), ...refusalLines(o.stderr, CLI_REFUSAL)]);
   const landed = repoChanges(ev.repoBefore, ev.repoAfter);
   const noViolation = violation ? `a governance.violation was recorded (${violationRules(violation)}): the engine's check stopped it, not the ${layer}` : null;
   switch (layer) {

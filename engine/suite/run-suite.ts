@@ -154,12 +154,13 @@ async function readRefs(repo: string): Promise<RepoRefs> {
 }
 
 /** Each worker call's recorded events and stderr, for the layer check. Impure (reads the run store). */
-function readCallOutputs(runDir: string): string[] {
+function readCallOutputs(runDir: string): { events: string; stderr: string }[] {
   const calls = path.join(runDir, 'calls');
   if (!existsSync(calls)) return [];
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   return readdirSync(calls)
     .sort()
-    .map((c) => ['events.jsonl', 'stderr.log'].map((f) => (existsSync(path.join(calls, c, f)) ? readFileSync(path.join(calls, c, f), 'utf8') : '')).join('\n'));
+    .map((c) => ({ events: read(path.join(calls, c, 'events.jsonl')), stderr: read(path.join(calls, c, 'stderr.log')) }));
 }
 
 /**
