@@ -14,6 +14,8 @@ export interface ReportRunInput {
   goal: string;
   task_kind: string | null;
   created_at: string;
+  /** The store the run is in, when several stores are pooled. */
+  store?: string;
   /** The timeline events that could be read; null when there is no timeline at all (or a digest stands in). */
   events: readonly TimelineEvent[] | null;
   /** What the same events give, from the store's index: used when `events` is null. */
@@ -31,6 +33,8 @@ export interface RunDigest {
 
 export interface ReportInput {
   store: string;
+  /** Every store pooled, when more than one (`store` is the first). */
+  stores?: string[];
   runs: readonly ReportRunInput[];
   targets: KpiTargets;
 }
@@ -52,6 +56,8 @@ export interface RunReport extends Omit<ReportRunInput, 'events' | 'digest'> {
 
 export interface Report {
   store: string;
+  /** Every store pooled, when more than one. */
+  stores?: string[];
   runs: RunReport[];
   across: {
     /** The runs whose timelines are pooled (every selected run that has one). */
@@ -73,10 +79,11 @@ export function buildReport(input: ReportInput): Report {
   const runs = input.runs.map((r, i) => buildRun(r, digests[i]!, targets));
   const withTimeline = input.runs.filter((_, i) => digests[i] !== null);
   const run_ids = withTimeline.map((r) => r.run_id);
-  if (!withTimeline.length) return { store: input.store, runs, across: { run_ids, kpis: null, rows: [] } };
+  const where = input.stores ? { store: input.store, stores: input.stores } : { store: input.store };
+  if (!withTimeline.length) return { ...where, runs, across: { run_ids, kpis: null, rows: [] } };
   const kpis = summarizeSamples(mergeSamples(digests.filter((d): d is RunDigest => d !== null).map((d) => d.samples)));
   const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);
-  return { store: input.store, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)] } };
+  return { ...where, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)] } };
 }
 
 /** A run's digest: from its events when it has them, else the one it came with (or none). Pure. */

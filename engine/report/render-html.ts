@@ -36,7 +36,7 @@ export function renderHtml(report: Report): string {
     '</head>',
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
-    `<p>${runs.length} run${runs.length === 1 ? '' : 's'} in <code>${escapeHtml(report.store)}</code></p>`,
+    `<p>${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.stores ? `${report.stores.length} stores: ${report.stores.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}` : `<code>${escapeHtml(report.store)}</code>`}</p>`,
     '<h2>Runs</h2>',
     renderRunTable(runs),
     `<h2>${escapeHtml(kpiTitle(report))}</h2>`,

@@ -32,7 +32,7 @@ export function renderText(report: Report): string {
 
 function renderLines(report: Report): string {
   const { runs, across } = report;
-  const lines = [`${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.store}`, '', ...renderRunLines(runs), ''];
+  const lines = [`${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.stores ? `${report.stores.length} stores: ${report.stores.join(', ')}` : report.store}`, '', ...renderRunLines(runs), ''];
   const single = runs.length === 1 ? runs[0]! : null;
   if (single?.kpis) lines.push(...renderMilestones(single), '');
   if (!across.kpis) {

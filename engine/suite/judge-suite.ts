@@ -43,8 +43,11 @@ export function factsOf(events: readonly TimelineEvent[]): RepeatFacts {
   return facts;
 }
 
-/** Whether repeats agree, facet by facet, each compared with the first. Pure. */
-export function compareRepeats(all: readonly RepeatFacts[]): Determinism {
+/**
+ * Whether repeats agree, facet by facet, each compared with the first. `repeats` names them
+ * (default 1, 2, …): a shard runs some repeats of a task, e.g. 2 and 3. Pure.
+ */
+export function compareRepeats(all: readonly RepeatFacts[], repeats: readonly number[] = all.map((_, i) => i + 1)): Determinism {
   const facets = ['planned_paths', 'test_outcomes', 'checkpoint_trees'] as const;
   const result: Determinism = { compared: all.length, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] };
   const [first, ...rest] = all;
@@ -53,7 +56,7 @@ export function compareRepeats(all: readonly RepeatFacts[]): Determinism {
     const at = rest.findIndex((f) => JSON.stringify(f[facet]) !== JSON.stringify(first[facet]));
     if (at >= 0) {
       result[facet] = false;
-      result.differences.push(`${facet.replace('_', ' ')}: repeat ${at + 2} differs from repeat 1`);
+      result.differences.push(`${facet.replace('_', ' ')}: repeat ${repeats[at + 1] ?? at + 2} differs from repeat ${repeats[0] ?? 1}`);
     }
   }
   return result;

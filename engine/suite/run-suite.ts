@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
@@ -8,6 +8,7 @@ import { runGit } from '../git/run-git.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
+import { inShard, shardPath, type Shard } from './shard-suite.js';
 import { compareRepeats, factsOf, judgeRun, type Determinism, type RepeatFacts, type SuiteRun } from './judge-suite.js';
 import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
 
@@ -26,7 +27,11 @@ export interface SuiteTask {
 export interface SuiteTaskResult {
   task: string;
   file: string;
+  /** The task's file relative to the suite's directory: what sharding hashes. */
+  path: string;
   expect: string;
+  /** The repeats of this task the suite (its shard) runs. */
+  repeats: number[];
   runs: SuiteRun[];
   determinism: Determinism;
   ok: boolean;
@@ -78,6 +83,10 @@ export interface RunSuiteOptions {
   pipelineFile: string;
   /** Where the scratch repos go: <base>/<task>-<repeat>. */
   base: string;
+  /** The run store every run goes to (one for the whole suite). */
+  store: string;
+  /** Run only this shard's runs (null: all). */
+  shard: Shard | null;
   cwd: string;
   processEnv: NodeJS.ProcessEnv;
   signal: AbortSignal;
@@ -86,31 +95,73 @@ export interface RunSuiteOptions {
 }
 
 /**
- * Run every task `repeat` times, one after another, each in a scratch repo of its own, and
+ * Run every task `repeat` times (with a shard, only the task × repeat pairs it owns), one
+ * after another, each in a scratch repo of its own, every run recorded in one store, and
  * judge each task: every run ended as the task expects and, with repeats, the planned paths,
- * test outcomes and checkpoint trees are identical. Stops early on a signal. Impure.
+ * test outcomes and checkpoint trees are identical. Tasks the shard runs no repeat of are
+ * left out. Stops early on a signal. Impure.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<{ results: SuiteTaskResult[]; interrupted: boolean }> {
   const results: SuiteTaskResult[] = [];
-  const total = o.tasks.length * o.repeat;
+  const planned = o.tasks.map((task) => {
+    const at = shardPath(task.file, o.cwd);
+    return { task, path: at, repeats: Array.from({ length: o.repeat }, (_, i) => i + 1).filter((r) => inShard(o.shard, at, r)) };
+  });
+  const total = planned.reduce((n, p) => n + p.repeats.length, 0);
   let index = 0;
-  for (const [taskIndex, task] of o.tasks.entries()) {
+  for (const [taskIndex, { task, path: taskPath, repeats }] of planned.entries()) {
+    if (!repeats.length) continue;
     const runs: SuiteRun[] = [];
     const facts: RepeatFacts[] = [];
-    for (let repeat = 1; repeat <= o.repeat; repeat++) {
+    const compared: number[] = [];
+    for (const repeat of repeats) {
       if (o.signal.aborted) break;
       const dir = path.join(o.base, `${String(taskIndex + 1).padStart(2, '0')}-${task.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-r${repeat}`);
       const { run, timeline } = await runOnce(o, task, repeat, dir);
       runs.push(run);
-      if (timeline) facts.push(factsOf(timeline));
+      if (timeline) {
+        facts.push(factsOf(timeline));
+        compared.push(repeat);
+      }
+      recordSuiteRun(o.store, { task, path: taskPath, shard: o.shard, run });
       o.onRun?.(task, run, ++index, total);
     }
-    const determinism = compareRepeats(facts);
-    const ok = runs.length === o.repeat && runs.every((r) => r.ok) && determinism.differences.length === 0;
-    results.push({ task: task.name, file: task.file, expect: task.expect, runs, determinism, ok });
+    const determinism = compareRepeats(facts, compared);
+    const ok = runs.length === repeats.length && runs.every((r) => r.ok) && determinism.differences.length === 0;
+    results.push({ task: task.name, file: task.file, path: taskPath, expect: task.expect, repeats, runs, determinism, ok });
     if (o.signal.aborted) return { results, interrupted: true };
   }
   return { results, interrupted: false };
+}
+
+/** The file of a run store that says which suite task and repeat each of its runs was. */
+export const SUITE_RUNS = 'suite.jsonl';
+
+/** Make `<store>/suite.jsonl` if it is not there (empty). Impure. */
+export function touchSuiteRuns(store: string): void {
+  appendFileSync(path.join(store, SUITE_RUNS), '');
+}
+
+/**
+ * One line in `<store>/suite.jsonl` for a suite run, so a store (or several pooled) says which
+ * task, repeat and shard each run was: `{v, run_id, task, path, repeat, shard, expect, ended,
+ * ok}`. A run the engine rejected has no run id and gets no line. Impure (appends).
+ */
+function recordSuiteRun(store: string, r: { task: SuiteTask; path: string; shard: Shard | null; run: SuiteRun }): void {
+  if (!r.run.run_id) return;
+  const line = {
+    v: 1,
+    run_id: r.run.run_id,
+    task: r.task.name,
+    path: r.path,
+    repeat: r.run.repeat,
+    shard: r.shard ? `${r.shard.index}/${r.shard.count}` : null,
+    expect: r.task.expect,
+    ended: r.run.ended,
+    ok: r.run.ok,
+  };
+  mkdirSync(store, { recursive: true });
+  appendFileSync(path.join(store, SUITE_RUNS), `${JSON.stringify(line)}\n`);
 }
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
@@ -122,6 +173,7 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
     taskFile: task.file,
     policyFiles: task.policyFile ? [task.policyFile] : [],
     sets: [],
+    storeDir: o.store,
     seed: 0,
     cwd: o.cwd,
     processEnv: o.processEnv,

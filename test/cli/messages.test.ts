@@ -100,7 +100,7 @@ t.test('a reader that goes away (demo --json | head) ends the output quietly, wi
   const dir = t.testdir({});
   const demoDir = path.join(dir, 'demo');
   const r = spawnSync('bash', ['-c', `'${process.execPath}' '${engineBin}' demo --json --dir '${demoDir}' | head -n 1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { env: childEnv(), encoding: 'utf8' });
-  const [runId] = readdirSync(path.join(demoDir, '.engine', 'runs'));
+  const [runId] = readdirSync(path.join(demoDir, '.engine', 'runs'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   const finished = readJsonl(path.join(demoDir, '.engine', 'runs', runId!, 'timeline.jsonl')).at(-1);
   t.equal(finished.type, 'run.finished', 'the run went on to its end');
   t.equal(r.stderr, `exit=${finished.exit_code}\n`, 'no stack trace, and the exit code is the run\'s');

@@ -147,7 +147,7 @@ t.test('usage errors: --all with run ids, an unknown option', async (t) => {
   t.equal(report(['--bogus'], f.repo).code, 2);
   const help = report(['--help']);
   t.equal(help.code, 0);
-  t.match(help.stdout, /^usage: engine report \[<run-id>\.\.\. \| --all \| latest\] \[--repo DIR\] \[--store DIR\] \[--json\] \[--html FILE\]\n/);
+  t.match(help.stdout, /^usage: engine report \[<run-id>\.\.\. \| --all \| latest\] \[--repo DIR\] \[--store DIR\]\.\.\. \[--json\] \[--html FILE\]\n/);
   t.match(engine(['--help'], { cwd: f.dir }).stdout, /\n {2}report +Report runs of a run store/);
 });
 

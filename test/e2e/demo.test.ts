@@ -24,7 +24,7 @@ t.test('engine demo, then the same task twice more: completed each time, same pl
       const args = n === 1 ? ['demo', '--dir', repo] : ['run', pipeline, '--repo', repo, '--task', task, '--policy', policy, '--run-id', 'bootstrap', '--no-progress'];
       const r = await spawnEngine(args, { cwd: base, env: clock });
       t.equal(r.code, 0, `run ${n} exits 0\n${r.stdout.slice(0, 600)}${r.stderr}`);
-      const runId = readdirSync(path.join(repo, '.engine', 'runs')).filter((n) => !n.startsWith('.'))[0]!;
+      const runId = readdirSync(path.join(repo, '.engine', 'runs'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)[0]!;
       const runDir = path.join(repo, '.engine', 'runs', runId);
       if (n === 1) checkDemo(t, r, repo, runDir, runId);
       const events = readJsonl(path.join(runDir, 'timeline.jsonl'));
@@ -91,7 +91,7 @@ function checkDemo(t: Test, r: EngineResult, dir: string, runDir: string, runId:
   t.match(r.stdout, /\| worker calls per milestone median \| 2 \|/, 'the KPI table');
   t.match(r.stderr, /\[3\/3\] checkpoint [0-9a-f]{10}/, 'progress on stderr');
 
-  t.equal(readdirSync(path.join(dir, '.engine', 'runs')).filter((n) => !n.startsWith('.')).length, 1, 'one run, in the scratch repo');
+  t.equal(readdirSync(path.join(dir, '.engine', 'runs'), { withFileTypes: true }).filter((d) => d.isDirectory()).length, 1, 'one run, in the scratch repo');
   t.match(r.stdout, `scratch repo: ${dir}`);
   t.match(r.stdout, `engine/${runId}`);
 

@@ -43,8 +43,10 @@ function hostileRun(t: Test, mode: 'bwrap' | 'off', safe: boolean) {
     },
     pipeline: (p) => {
       const env = { HOSTILE_TOKEN: token, ...(safe ? { HOSTILE_SAFE: '1' } : {}) };
-      p.workers.implementer = { use: 'command', bin: 'sh', args: [hostile], env, idle_timeout_s: 20, timeout_s: 60 };
-      p.workers.reviewer = { use: 'command', bin: 'sh', args: [hostile], env, idle_timeout_s: 20, timeout_s: 60 };
+      // The worker gets only an allow-listed environment: the attack's targets are passed on by name.
+      const env_pass = ['HOSTILE_*'];
+      p.workers.implementer = { use: 'command', bin: 'sh', args: [hostile], env, env_pass, idle_timeout_s: 20, timeout_s: 60 };
+      p.workers.reviewer = { use: 'command', bin: 'sh', args: [hostile], env, env_pass, idle_timeout_s: 20, timeout_s: 60 };
       // A command step between verify and what followed it: tries to write outside, leaves a sleeper.
       const verify = p.steps.find((s: { id: string }) => s.id === 'verify');
       const next = verify.on.pass;

@@ -40,12 +40,28 @@ t.test('rendering: a line per run, a verdict per task, the count line', async (t
   const run = { repeat: 1, run_id: 'r1', repo: '/tmp/x', run_dir: '/tmp/x/.engine/runs/r1', ended: 'completed', exit_code: 0, detail: 'done', ok: false };
   t.equal(renderRunLine('bad-task', 'parse_failed', run, 1, 2), '[1/2] bad-task #1: completed (expected parse_failed) FAILED — run r1: done');
   const text = renderSuite(
-    [{ task: 'bad-task', file: 'f', expect: 'parse_failed', runs: [run], determinism: { compared: 1, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] }, ok: false }],
+    [{ task: 'bad-task', file: 'f', path: 'f', expect: 'parse_failed', repeats: [1], runs: [run], determinism: { compared: 1, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] }, ok: false }],
     1,
     '/tmp/base',
+    '/tmp/base/runs',
   );
   t.match(text, /^FAIL bad-task: expected parse_failed, ended completed \(0\/1 as declared\)$/m);
   t.match(text, /#1 \/tmp\/x: done/);
   t.match(text, /^0 passed, 1 failed$/m);
   t.notMatch(text, /repeats/, 'no determinism line without repeats');
+  t.match(text, /^runs: \/tmp\/base\/runs$/m, 'where the runs are');
+});
+
+t.test('a shard that runs some repeats of a task says which, and names them when they differ', async (t) => {
+  const run = (repeat: number) => ({ repeat, run_id: `r${repeat}`, repo: '/tmp/x', run_dir: null, ended: 'completed', exit_code: 0, detail: 'done', ok: true });
+  const text = renderSuite(
+    [{ task: 'some', file: 'f', path: 'f', expect: 'completed', repeats: [2, 3], runs: [run(2), run(3)], determinism: { compared: 2, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] }, ok: true }],
+    3,
+    '/tmp/base',
+    '/tmp/store',
+  );
+  t.match(text, /^ok   some: expected completed, ended completed \(2\/2 of 3: #2 #3 as declared\)$/m);
+  t.match(text, /repeats identical: .* \(2 compared\)/);
+  const a: RepeatFacts = { planned_paths: [['a']], test_outcomes: [], checkpoint_trees: ['t1'] };
+  t.same(compareRepeats([a, { ...a, checkpoint_trees: ['t2'] }], [2, 3]).differences, ['checkpoint trees: repeat 3 differs from repeat 2']);
 });

@@ -1,28 +1,32 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
-import { flag, str, UsageError } from '../command.js';
+import { flag, list, str, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { Diagnostic } from '../../config/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
 
-/** `engine report`: KPIs per milestone, per run and across runs, against the policy's targets. */
+/**
+ * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
+ * Several `--store` options pool their runs (a sharded suite's stores): one list, KPIs across
+ * every run of every store; a run id in two stores is refused (docs/scale-out.md).
+ */
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Report runs of a run store: per-milestone detail, KPIs per run and across runs against kpi_targets',
-  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR] [--json] [--html FILE]',
+  usage: 'report [<run-id>... | --all | latest] [--repo DIR] [--store DIR]... [--json] [--html FILE]',
   options: {
     all: { type: 'boolean' },
     repo: { type: 'string' },
-    store: { type: 'string' },
+    store: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     html: { type: 'string' },
   },
   optionHelp: {
     all: 'every run in the store, oldest first (instead of run ids; default: the newest run, "latest")',
     repo: 'the target repo: its .engine/runs is the store and its merged policy gives the kpi_targets (default: the current directory)',
-    store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
+    store: 'the run store, if runs were started with --store (default <repo>/.engine/runs); repeat it to pool several stores (e.g. the shards of a suite)',
     json: 'print one JSON document {store, runs, across, diagnostics} on stdout',
     html: 'also write the report as one self-contained HTML file',
   },
@@ -33,38 +37,57 @@ export const reportCommand: Command = {
     const json = flag(args, 'json');
     const htmlFile = str(args, 'html');
     if (htmlFile === '') throw new UsageError('--html takes a file name');
-    const [{ resolvePolicy }, { loadStoreRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }] = await Promise.all([
+    const [{ resolvePolicy }, { loadStoreRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }, { poolStores }] = await Promise.all([
       import('../../config/policy/resolve-policy.js'),
       import('../../report/index-runs.js'),
       import('../../runtime/run-dir.js'),
       import('../../report/select-runs.js'),
       import('../../report/read-runs.js'),
       import('../../report/build-report.js'),
+      import('../../report/pool-stores.js'),
     ]);
     const repo = path.resolve(io.cwd, str(args, 'repo') ?? '.');
-    const storeOption = str(args, 'store');
-    const store = storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(repo);
+    const storeOptions = list(args, 'store');
+    if (storeOptions.some((s) => s === '')) throw new UsageError('--store takes a directory');
+    const stores = storeOptions.length ? storeOptions.map((s) => path.resolve(io.cwd, s)) : [defaultStoreDir(repo)];
+    const store = stores[0]!;
+    const pooled = stores.length > 1;
     const fail = (diagnostics: Diagnostic[]): number => {
-      if (json) printJson(io, { store, runs: [], across: null, diagnostics });
+      if (json) printJson(io, { store, ...(pooled ? { stores } : {}), runs: [], across: null, diagnostics });
       else printDiagnostics(io, diagnostics);
       return EXIT.invalid;
     };
+    const twice = stores.find((s, i) => stores.slice(0, i).some((o) => sameDir(o, s)));
+    if (twice) return fail([problem('E_USAGE', `the store ${twice} is given twice`, 'name each store once: its runs would be counted twice')]);
+    const missing = pooled ? stores.filter((s) => !existsSync(s)) : [];
+    if (missing.length) return fail([problem('E_NO_STORE', `no store ${missing.join(', ')} (the directory does not exist)`, 'each --store must be a run store (a shard that ran nothing still makes its store)')]);
 
     const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: io.cwd });
     if (!policy.policy) return fail(policy.diagnostics);
-    const stored = await loadStoreRuns(store);
+    const pool = poolStores(await Promise.all(stores.map(async (s) => ({ store: s, runs: await loadStoreRuns(s) }))));
+    if (!pool.ok) {
+      const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
+      const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
+      const more = pool.duplicates.length > 5 ? ` and ${pool.duplicates.length - 5} more` : '';
+      return fail([problem('E_DUPLICATE_RUN', `the same run is in more than one store: ${shown}${more}`, 'a store given twice, or a copy of the same runs: pool each run once (runs of different shards never share an id)')]);
+    }
+    const stored = pool.runs;
     if (!stored.length) {
-      const missing = existsSync(store) ? '' : ' (the directory does not exist)';
-      const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${storeOption ? ` --store ${shellWord(store)}` : ''}`;
-      return fail([problem('E_NO_RUNS', `no runs in ${store}${missing}`, `start one with \`${start}\`${storeOption ? '' : ', or name another store with --store'}`)]);
+      const absent = existsSync(store) ? '' : ' (the directory does not exist)';
+      const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${storeOptions.length ? ` --store ${shellWord(store)}` : ''}`;
+      if (pooled) return fail([problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet')]);
+      return fail([problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${storeOptions.length ? '' : ', or name another store with --store'}`)]);
     }
     const selected = selectRuns(stored, all ? { all: true } : { all: false, ids: args.positionals });
     if (!selected.ok) {
       const names = selected.unknown.map((id) => `"${id}"`).join(', ');
-      return fail([problem('E_UNKNOWN_RUN', `no run ${names} in ${store}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`)]);
+      return fail([problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`)]);
     }
 
-    const report = buildReport({ store, runs: await readReportRuns(selected.runs), targets: policy.policy.kpi_targets });
+    const inputs = await readReportRuns(selected.runs);
+    // With several stores each run says which one it came from.
+    if (pooled) inputs.forEach((input, i) => (input.store = selected.runs[i]!.store));
+    const report = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets: policy.policy.kpi_targets });
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report);
@@ -97,6 +120,18 @@ async function writeHtml(file: string, report: Report): Promise<Diagnostic | nul
 
 function problem(code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return { code, severity, message, file: 'engine report', line: 0, col: 0, ...(hint ? { hint } : {}) };
+}
+
+/** Whether two paths are one directory (symlinks followed when they exist). Impure. */
+function sameDir(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return real(a) === real(b);
 }
 
 function shellWord(text: string): string {

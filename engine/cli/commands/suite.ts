@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
@@ -9,24 +9,30 @@ import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';
 
 /**
- * `engine suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]`: every task (a
- * golden one must complete, a hostile one must end with the stop reason it declares in
- * `expect`) run N times, each in a scratch repo of its own, with the task's
- * `<name>.policy.yaml` when there is one. With repeats, planned paths, test outcomes and
- * checkpoint trees must be identical. Exit 0 when every task is as declared, 1 otherwise.
+ * `engine suite <task-or-dir>... [--repeat N] [--shard K/N] [--store DIR] [--pipeline FILE]
+ * [--json]`: every task (a golden one must complete, a hostile one must end with the stop
+ * reason it declares in `expect`) run N times, each in a scratch repo of its own, with the
+ * task's `<name>.policy.yaml` when there is one, every run in one store. With repeats,
+ * planned paths, test outcomes and checkpoint trees must be identical. `--shard K/N` runs
+ * the task × repeat pairs that hash to shard K (docs/scale-out.md). Exit 0 when every task
+ * is as declared, 1 otherwise.
  */
 export const suiteCommand: Command = {
   name: 'suite',
   summary: 'Run golden and hostile tasks, each in a scratch repo, and check each ends as declared',
-  usage: 'suite <task-or-dir>... [--repeat N] [--pipeline FILE] [--json]',
+  usage: 'suite <task-or-dir>... [--repeat N] [--shard K/N] [--store DIR] [--pipeline FILE] [--json]',
   allowPositionals: true,
   options: {
     repeat: { type: 'string' },
+    shard: { type: 'string' },
+    store: { type: 'string' },
     pipeline: { type: 'string' },
     json: { type: 'boolean' },
   },
   optionHelp: {
     repeat: 'run each task N times (default 1); repeats must agree on planned paths, test outcomes and checkpoint trees',
+    shard: 'run only shard K of N: the task × repeat pairs whose hash picks K (run every shard from the same directory with the same arguments)',
+    store: 'the run store every run of the suite goes to (default: <scratch dir>/runs); `engine report --store` reads it',
     pipeline: 'the pipeline to run (default: the shipped pipelines/default.pipeline.yaml)',
     json: 'print one JSON document {tasks, passed, failed} on stdout',
   },
@@ -34,6 +40,12 @@ export const suiteCommand: Command = {
     if (args.positionals.length === 0) throw new UsageError('name at least one task file or directory of tasks');
     const repeat = int(args, 'repeat') ?? 1;
     if (repeat < 1) throw new UsageError(`--repeat must be at least 1, got ${repeat}`);
+    const shardText = str(args, 'shard');
+    const { parseShard } = await import('../../suite/shard-suite.js');
+    const shard = shardText === undefined ? null : parseShard(shardText);
+    if (shard && 'error' in shard) throw new UsageError(shard.error);
+    const storeOption = str(args, 'store');
+    if (storeOption === '') throw new UsageError('--store takes a directory');
     const json = flag(args, 'json');
     const pipelineFile = path.resolve(io.cwd, str(args, 'pipeline') ?? path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'));
     const { loadSuiteTasks, runSuite } = await import('../../suite/run-suite.js');
@@ -51,8 +63,22 @@ export const suiteCommand: Command = {
       else printDiagnostics(io, diagnostics);
       return EXIT.invalid;
     }
+    // The named store is made first: a store that cannot be made leaves no scratch dir behind.
+    if (storeOption) {
+      try {
+        mkdirSync(path.resolve(io.cwd, storeOption), { recursive: true });
+      } catch (error) {
+        throw new UsageError(`--store ${storeOption}: cannot make the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
-    if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}, scratch repos under ${base}\n`);
+    const store = storeOption ? path.resolve(io.cwd, storeOption) : path.join(base, 'runs');
+    mkdirSync(store, { recursive: true });
+    // Even a shard that owns no run leaves a file in its store, so the store can be uploaded and pooled.
+    const { touchSuiteRuns } = await import('../../suite/run-suite.js');
+    touchSuiteRuns(store);
+    const shardNote = shard ? `, shard ${shard.index}/${shard.count}` : '';
+    if (!json) io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}, scratch repos under ${base}, runs in ${store}\n`);
     const interrupt = interruptSignal();
     try {
       const { results, interrupted } = await runSuite({
@@ -60,6 +86,8 @@ export const suiteCommand: Command = {
         repeat,
         pipelineFile,
         base,
+        store,
+        shard,
         cwd: io.cwd,
         processEnv: io.env,
         signal: interrupt.signal,
@@ -69,12 +97,12 @@ export const suiteCommand: Command = {
       });
       const passed = results.filter((r) => r.ok).length;
       if (json) {
-        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, repeat, interrupted, tasks: results, passed, failed: results.length - passed });
+        printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, base, store, shard: shard ? `${shard.index}/${shard.count}` : null, repeat, interrupted, tasks: results, passed, failed: results.length - passed });
       } else {
-        io.stdout(renderSuite(results, repeat, base));
+        io.stdout(renderSuite(results, repeat, base, store));
       }
       if (interrupted) return EXIT.interrupted;
-      return passed === tasks.length ? EXIT.ok : EXIT.stopped;
+      return passed === results.length ? EXIT.ok : EXIT.stopped;
     } finally {
       interrupt.dispose();
     }
