@@ -71,6 +71,8 @@ function makeFixture(n) {
       auto_approve: { enabled: false },
       explore: { mode: 'off' },
       budgets: { max_ticks: 100000, time_min: 600 },
+      // The fake workers log their CPU outside their workspace: granted, as a user would grant a cache.
+      sandbox: { mode: process.env.BENCH_SANDBOX ?? 'auto', writable: [dir] },
       verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
     }),
   );

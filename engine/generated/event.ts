@@ -121,6 +121,23 @@ export interface EventRunStarted {
    */
   dirty_user_tree?: boolean;
   /**
+   * Present when the claude and codex workers' model traffic was recorded (engine run --record) or served from a recording (--replay, task replay).
+   */
+  model_traffic?: {
+    /**
+     * record: through a loopback proxy to the upstream, every exchange saved; replay: answered from the recording with no network.
+     */
+    mode: 'record' | 'replay';
+    /**
+     * The recording: written (record) or read (replay).
+     */
+    file: string;
+    /**
+     * Origin the recording proxy forwarded to (the scripted model or the workers' model_endpoint); null on replay.
+     */
+    upstream: string | null;
+  };
+  /**
    * The OS sandbox the run's workers and commands run in (policy sandbox.mode and the probe's result).
    */
   sandbox?: {

@@ -67,6 +67,10 @@ export interface EngineTask {
    */
   scenario?: string;
   /**
+   * A model-traffic recording to serve the claude and codex workers from instead of any model (a run directory recorded with engine run --record, or its model-recording.jsonl), relative to this task file. Overrides scenario; --replay overrides it.
+   */
+  replay?: string;
+  /**
    * For suites: how the run must end. A stop reason (completed, or the stop a hostile task must end with), or {stop, layer} naming also the layer that must be the one stopping it; the suite checks the layer in the run's records (docs/suite.md). Default: completed.
    */
   expect?:

@@ -141,3 +141,69 @@ export async function listTreeLinks(target: GitTarget, tree: string): Promise<Ma
   const targets = await readBlobs(target, links.map((l) => l.sha));
   return new Map(links.map((l) => [l.path, targets.get(l.sha) ?? '']));
 }
+
+/** Everything one diff of two trees tells: governed entries, the milestone's files and size, new objects. */
+export interface TreeDiff {
+  /** Every path that differs, renames as a deletion and an addition (both are governed). */
+  entries: TreeEntryChange[];
+  /** The change as the milestone sees it: renames detected by content. */
+  files: ChangedFile[];
+  /** Lines added and removed (a rename counts its edits only; a binary file no lines). */
+  stats: DiffStats;
+  /** Objects `to` has that `from` does not: its new trees (the root included) and blobs. */
+  newObjects: string[];
+}
+
+const ZERO = /^0+$/;
+
+/**
+ * One `diff-tree -r -t --raw --numstat -M` of `from` (null: empty) and `to`, read into
+ * everything governance, the change measure and a checkpoint's object copy need. Pure parse
+ * of one git process's output. Impure.
+ */
+export async function diffTrees(target: GitTarget, from: string | null, to: string): Promise<TreeDiff> {
+  const base = from ?? EMPTY_TREE;
+  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [] };
+  const { stdout } = await runGit(target, ['diff-tree', '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
+  return parseTreeDiff(stdout, to);
+}
+
+/** Parses `diff-tree -r -t -z --raw --numstat -M` output of a diff ending at tree `to`. Pure. */
+export function parseTreeDiff(out: string, to: string): TreeDiff {
+  const fields = out.split('\0');
+  const entries: TreeEntryChange[] = [];
+  const files: ChangedFile[] = [];
+  const stats: DiffStats = { files: 0, added: 0, removed: 0 };
+  const newObjects = new Set<string>([to]);
+  for (let i = 0; i < fields.length; ) {
+    const f = fields[i++]!;
+    if (f === '') continue;
+    const raw = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(f);
+    if (raw) {
+      const [, oldMode, mode, oldSha, sha, code] = raw as unknown as [string, string, string, string, string, string];
+      const a = fields[i++]!;
+      const b = code === 'R' || code === 'C' ? fields[i++]! : null;
+      if (!ZERO.test(sha) && mode !== '160000') newObjects.add(sha);
+      if (mode === '040000' || oldMode === '040000') continue;
+      if (b !== null) {
+        if (code === 'R') entries.push({ path: a, status: 'deleted', mode: '000000', sha: '0'.repeat(sha.length) });
+        entries.push({ path: b, status: 'added', mode, sha });
+        files.push(code === 'R' ? { path: b, status: 'renamed', from: a } : { path: b, status: 'added' });
+        continue;
+      }
+      const status = code === 'A' ? 'added' : code === 'D' ? 'deleted' : code === 'T' ? 'type_changed' : 'modified';
+      entries.push({ path: a, status, mode, sha: ZERO.test(sha) ? oldSha : sha });
+      files.push({ path: a, status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : 'modified' });
+      continue;
+    }
+    const num = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(f);
+    if (num) {
+      if (num[3] === '') i += 2; // a rename: the two paths follow
+      stats.files += 1;
+      if (num[1] !== '-') stats.added += Number(num[1]);
+      if (num[2] !== '-') stats.removed += Number(num[2]);
+    }
+  }
+  const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
+  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects] };
+}

@@ -1,3 +1,5 @@
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
@@ -15,6 +17,11 @@ export interface CommitCheckpointOptions {
   author: GitIdentity;
   /** Author and committer date both (whole seconds, UTC). */
   date: Date;
+  /**
+   * The objects `tree` has that the parent's tree does not (from the diff the gate read):
+   * copied as files into the user's object store. Without them, a pack is piped across.
+   */
+  newObjects?: readonly string[];
 }
 
 export interface CheckpointMessage {
@@ -35,11 +42,37 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   const engineGit = workspaceTarget(o.ws);
   const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
   const sha = await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) });
-  const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
   const user = { gitDir: o.ws.repo.gitDir };
-  await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
+  if (o.newObjects) {
+    copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha]);
+  } else {
+    const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
+    await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
+  }
   await retryOnLock(() => runGit(user, ['update-ref', '-m', 'engine: checkpoint', `refs/heads/${o.ws.branch}`, sha, o.parent ?? '']));
   return sha;
+}
+
+/**
+ * Copies the loose objects among `ids` from the engine's object store to the user's, each
+ * written to a temp name and renamed into place (as git does), skipping any the user's store
+ * has. An id that is not loose in the engine's store was never written there: git found it
+ * in the user's store through the alternates. Impure (files).
+ */
+export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[]): number {
+  let copied = 0;
+  for (const id of new Set(ids)) {
+    const rel = path.join(id.slice(0, 2), id.slice(2));
+    const src = path.join(fromDir, rel);
+    const dst = path.join(toDir, rel);
+    if (!existsSync(src) || existsSync(dst)) continue;
+    mkdirSync(path.dirname(dst), { recursive: true });
+    const tmp = path.join(path.dirname(dst), `tmp_obj_engine_${process.pid}_${id.slice(2, 10)}`);
+    copyFileSync(src, tmp);
+    renameSync(tmp, dst);
+    copied++;
+  }
+  return copied;
 }
 
 /**

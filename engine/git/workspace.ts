@@ -95,6 +95,9 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
   if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
+  if (/^\s*objectformat\s*=\s*sha256\s*$/im.test(readText(path.join(o.repo.commonDir, 'config')) ?? '')) {
+    throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
+  }
   const user = repoTarget(o.repo);
   const baseSha = await headSha(o.repo);
   const [status, ignored] = await Promise.all([

@@ -27,6 +27,10 @@ export interface MilestoneRecord {
   retried: boolean;
   verify: MilestoneVerify[];
   review_skipped_reason: string | null;
+  /** Review calls of the milestone (worker calls in the review phase); absent in index lines written before it existed. */
+  reviews?: number;
+  /** The outcome of its last review step (`approve`, `request_changes`, …), null when none finished. */
+  review_verdict?: string | null;
   governance_violations: number;
   checkpoint: { sha: string; files: number; added: number; removed: number } | null;
 }
@@ -46,6 +50,7 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
     if (!m) byIndex.set(index, (m = blank(index)));
     return m;
   };
+  const reviewSteps = new Set<string>();
   for (const e of events) {
     if (e.type === 'plan.accepted') {
       e.milestones.forEach((p, i) => {
@@ -70,6 +75,15 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
         break;
       case 'worker.finished':
         m.worker_calls++;
+        break;
+      case 'worker.started':
+        if (e.phase === 'review') {
+          m.reviews = (m.reviews ?? 0) + 1;
+          if (e.step) reviewSteps.add(e.step);
+        }
+        break;
+      case 'step.finished':
+        if (e.step !== null && reviewSteps.has(e.step)) m.review_verdict = e.outcome;
         break;
       case 'parse.failed':
         m.parse_failures++;
@@ -126,6 +140,8 @@ function blank(index: number): MilestoneRecord {
     retried: false,
     verify: [],
     review_skipped_reason: null,
+    reviews: 0,
+    review_verdict: null,
     governance_violations: 0,
     checkpoint: null,
   };

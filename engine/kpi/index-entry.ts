@@ -11,7 +11,7 @@ export interface IndexedState {
   stop_reason: string | null;
   created_at: string;
   updated_at?: string;
-  task?: { goal?: unknown; kind?: unknown } | null;
+  task?: { goal?: unknown; kind?: unknown; scenario?: unknown } | null;
 }
 
 /**
@@ -40,6 +40,7 @@ export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent
     stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null,
     goal: typeof task.goal === 'string' ? task.goal : '',
     task_kind: typeof task.kind === 'string' ? task.kind : null,
+    scripted: typeof task.scenario === 'string' && task.scenario !== '',
     created_at: state.created_at,
     finished_at: finished?.ts ?? state.updated_at ?? state.created_at,
     timeline_bytes: where.timelineBytes,

@@ -14,6 +14,8 @@ export interface ReportRunInput {
   goal: string;
   task_kind: string | null;
   created_at: string;
+  /** The run was served by the scripted model (its task names a scenario): its cost is not real money. */
+  scripted?: boolean;
   /** The store the run is in, when several stores are pooled. */
   store?: string;
   /** The timeline events that could be read; null when there is no timeline at all (or a digest stands in). */
@@ -45,7 +47,8 @@ export interface MilestoneReport extends MilestoneRecord {
 }
 
 /** A run's input fields as read (but its events), with what the report derives from them. */
-export interface RunReport extends Omit<ReportRunInput, 'events' | 'digest'> {
+export interface RunReport extends Omit<ReportRunInput, 'events' | 'digest' | 'scripted'> {
+  scripted: boolean;
   /** From the timeline; null when the run has none. */
   kpis: Kpis | null;
   rows: KpiRow[];
@@ -65,6 +68,8 @@ export interface Report {
     /** Null (and no rows) when no selected run has a timeline. */
     kpis: Kpis | null;
     rows: KpiRow[];
+    /** The cost the workers reported in the runs not served by the scripted model; null when none did. */
+    cost_usd: number | null;
   };
 }
 
@@ -79,11 +84,13 @@ export function buildReport(input: ReportInput): Report {
   const runs = input.runs.map((r, i) => buildRun(r, digests[i]!, targets));
   const withTimeline = input.runs.filter((_, i) => digests[i] !== null);
   const run_ids = withTimeline.map((r) => r.run_id);
+  const costs = runs.flatMap((r) => (r.scripted || r.kpis?.cost_usd === null || r.kpis?.cost_usd === undefined ? [] : [r.kpis.cost_usd]));
+  const cost_usd = costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null;
   const where = input.stores ? { store: input.store, stores: input.stores } : { store: input.store };
-  if (!withTimeline.length) return { ...where, runs, across: { run_ids, kpis: null, rows: [] } };
+  if (!withTimeline.length) return { ...where, runs, across: { run_ids, kpis: null, rows: [], cost_usd } };
   const kpis = summarizeSamples(mergeSamples(digests.filter((d): d is RunDigest => d !== null).map((d) => d.samples)));
   const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);
-  return { ...where, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)] } };
+  return { ...where, runs, across: { run_ids, kpis, rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrapTotals, targets)], cost_usd } };
 }
 
 /** A run's digest: from its events when it has them, else the one it came with (or none). Pure. */
@@ -93,7 +100,8 @@ function digestOf(r: ReportRunInput): RunDigest | null {
 }
 
 function buildRun(r: ReportRunInput, digest: RunDigest | null, targets: KpiTargets): RunReport {
-  const { events: _events, digest: _digest, notes, ...base } = r;
+  const { events: _events, digest: _digest, notes, scripted: _scripted, ...rest } = r;
+  const base = { ...rest, scripted: r.scripted ?? false };
   if (digest === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes };
   const kpis = summarizeSamples(digest.samples);
   const bootstrap = isBootstrap(base) ? [kpis.total_s] : [];

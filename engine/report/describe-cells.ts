@@ -53,13 +53,25 @@ export function showRetried(m: MilestoneReport): string {
   return m.parse_failures ? `yes (${m.parse_failures} parse failure${m.parse_failures === 1 ? '' : 's'})` : 'yes';
 }
 
-/** `skipped (small_green)` or `–`. Pure. */
+/**
+ * How the milestone was reviewed: `approve`, `approve (2 rounds)`, `skipped (small_green)`,
+ * `no verdict` (a review call without a finished review step), `–` (not reviewed), `?` (an
+ * index line older than the review count). Pure.
+ */
 export function showReview(m: MilestoneReport): string {
-  return m.review_skipped_reason ? `skipped (${m.review_skipped_reason})` : '–';
+  if (m.review_skipped_reason) return `skipped (${m.review_skipped_reason})`;
+  if (m.reviews === undefined) return '?';
+  if (!m.reviews) return '–';
+  return `${m.review_verdict ?? 'no verdict'}${m.reviews > 1 ? ` (${m.reviews} rounds)` : ''}`;
+}
+
+/** The cost to show for a run: null when none was reported or it came from the scripted model (not real money). Pure. */
+export function realCost(r: RunReport): number | null {
+  return r.scripted ? null : (r.kpis?.cost_usd ?? null);
 }
 
 /** The KPIs without a target, as `label: value` pairs (diff, review skips, cost, tokens, time, verification per tier). Pure. */
-export function describeOtherKpis(k: Kpis): [string, string][] {
+export function describeOtherKpis(k: Kpis, realCostUsd: number | null = k.cost_usd): [string, string][] {
   const skips = Object.entries(k.review_skips);
   const tiers = Object.entries(k.verify_s).map(([tier, s]) => `${tier} median ${showNumber(s.median)}, p90 ${showNumber(s.p90)}, max ${showNumber(s.max)} (n=${s.count})`);
   return [
@@ -68,7 +80,7 @@ export function describeOtherKpis(k: Kpis): [string, string][] {
     ['verification time (s)', tiers.length ? tiers.join('; ') : '–'],
     ['diff', `${k.diff_files} file${k.diff_files === 1 ? '' : 's'}, ${k.diff_loc} line${k.diff_loc === 1 ? '' : 's'} added or removed`],
     ['review skips', skips.length ? skips.map(([reason, n]) => `${n}× ${reason}`).join('; ') : 'none'],
-    ['cost', showCost(k.cost_usd)],
+    ['cost', realCostUsd === null && k.cost_usd !== null ? '– (the scripted model\'s, not real)' : showCost(realCostUsd)],
     ['tokens', `${k.tokens.input} in, ${k.tokens.output} out`],
     ['step time (s)', String(k.total_s)],
   ];

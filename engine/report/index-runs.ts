@@ -46,7 +46,8 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
     if (!d.isDirectory()) continue;
     const dir = path.join(storeDir, d.name);
     const entry = index.entries.get(d.name);
-    if (entry && timelineBytes(dir) === entry.timeline_bytes) {
+    // A line written before `scripted` and the milestones' reviews existed is made again (from the run's state and timeline).
+    if (entry && entry.scripted !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && timelineBytes(dir) === entry.timeline_bytes) {
       kept.push(entry);
       runs.push({ dir, state: stateOf(entry), index: entry });
       continue;
@@ -100,7 +101,7 @@ export function readState(dir: string): ReportState | null {
 }
 
 function stateOf(e: RunIndexEntry): ReportState {
-  return { run_id: e.run_id, created_at: e.created_at, status: e.status as RunState['status'], stop_reason: e.stop_reason as RunState['stop_reason'], task: { goal: e.goal, kind: e.task_kind } as RunState['task'], repo: e.repo };
+  return { run_id: e.run_id, created_at: e.created_at, status: e.status as RunState['status'], stop_reason: e.stop_reason as RunState['stop_reason'], task: { goal: e.goal, kind: e.task_kind, scenario: e.scripted ? 'scripted' : null } as unknown as RunState['task'], repo: e.repo };
 }
 
 function byCreated(a: RunIndexEntry, b: RunIndexEntry): number {

@@ -20,7 +20,7 @@ export async function readReportRuns(runs: readonly ReportSource[]): Promise<Rep
   for (const run of runs) {
     if (run.index) {
       const e = run.index;
-      out.push({ run_id: e.run_id, status: e.status, stop_reason: e.stop_reason, goal: e.goal, task_kind: e.task_kind, created_at: e.created_at, events: null, digest: { samples: e.samples, milestones: e.milestones, run_verify: e.run_verify }, notes: [...e.notes] });
+      out.push({ run_id: e.run_id, status: e.status, stop_reason: e.stop_reason, goal: e.goal, task_kind: e.task_kind, created_at: e.created_at, scripted: e.scripted ?? false, events: null, digest: { samples: e.samples, milestones: e.milestones, run_verify: e.run_verify }, notes: [...e.notes] });
       continue;
     }
     isEvent ??= await eventCheck();
@@ -30,7 +30,7 @@ export async function readReportRuns(runs: readonly ReportSource[]): Promise<Rep
 }
 
 function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput {
-  const task = (state.task ?? {}) as { goal?: unknown; kind?: unknown };
+  const task = (state.task ?? {}) as { goal?: unknown; kind?: unknown; scenario?: unknown };
   const base = {
     run_id: state.run_id,
     status: typeof state.status === 'string' ? state.status : 'unknown',
@@ -38,6 +38,7 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     goal: typeof task.goal === 'string' ? task.goal : '',
     task_kind: typeof task.kind === 'string' ? task.kind : null,
     created_at: state.created_at,
+    scripted: typeof task.scenario === 'string' && task.scenario !== '',
   };
   let text: string;
   try {

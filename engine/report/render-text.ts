@@ -4,6 +4,7 @@ import type { Report, RunReport } from './build-report.js';
 import {
   describeOtherKpis,
   oneLine,
+  realCost,
   showCheckpoint,
   showCost,
   showMark,
@@ -39,13 +40,13 @@ function renderLines(report: Report): string {
     lines.push(noKpis(report), '');
     return lines.join('\n');
   }
-  lines.push(kpiTitle(report), ...renderKpiRows(across.rows), '', ...describeOtherKpis(across.kpis).map(([label, value]) => `  ${label}: ${value}`), '');
+  lines.push(kpiTitle(report), ...renderKpiRows(across.rows), '', ...describeOtherKpis(across.kpis, across.cost_usd).map(([label, value]) => `  ${label}: ${value}`), '');
   return lines.join('\n');
 }
 
 /** One line per run: id, status, milestones done/planned, step time, calls, cost when any, goal. */
 function renderRunLines(runs: readonly RunReport[]): string[] {
-  const withCost = runs.some((r) => r.kpis?.cost_usd !== null && r.kpis?.cost_usd !== undefined);
+  const withCost = runs.some((r) => realCost(r) !== null);
   const header = ['run', 'status', 'milestones', 'time (s)', 'calls', ...(withCost ? ['cost'] : []), 'goal'];
   const rows = runs.map((r) => [
     r.run_id,
@@ -53,7 +54,7 @@ function renderRunLines(runs: readonly RunReport[]): string[] {
     showMilestonesDone(r.kpis),
     showNumber(r.kpis?.total_s),
     showNumber(r.kpis?.worker_calls),
-    ...(withCost ? [showCost(r.kpis?.cost_usd)] : []),
+    ...(withCost ? [showCost(realCost(r))] : []),
     oneLine(r.goal),
   ]);
   return formatTable(header, rows);

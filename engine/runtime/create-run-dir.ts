@@ -3,7 +3,7 @@ import path from 'node:path';
 import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
 import { locateRepo } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
-import { toRecordJson, writeFileAtomic } from '../store/atomic.js';
+import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
 import { gatherConfig, writeConfigSnapshot, type ConfigSources } from './snapshot-config.js';
@@ -124,7 +124,7 @@ function ownWorkspace(c: CreatingRecord): boolean {
 }
 
 function writeCreating(runDir: string, c: CreatingRecord): void {
-  writeFileAtomic(path.join(runDir, CREATING), toRecordJson(c));
+  replaceFile(path.join(runDir, CREATING), toRecordJson(c));
 }
 
 function readCreating(runDir: string): CreatingRecord | null {

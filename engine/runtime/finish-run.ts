@@ -5,7 +5,7 @@ import type { LoopEnd } from './loop.js';
 import { exitCodeFor } from './stop-reasons.js';
 import { computeKpis } from '../kpi/compute.js';
 import { renderMemo, renderSummary } from './summary.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { replaceFile } from '../store/atomic.js';
 import type { KpiTargets } from '../kpi/targets.js';
 import { indexFinishedRun } from './index-run.js';
 
@@ -57,9 +57,9 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
 /** Rewrite summary.md (and memo.md when stopped). Impure. */
 export function writeSummaries(rt: Runtime): void {
   const targets = rt.policy.kpi_targets as unknown as KpiTargets;
-  writeFileAtomic(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets)));
+  replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets)));
   if (rt.state.status === 'stopped') {
     const storeFlag = rt.paths.dir.endsWith(`/.engine/runs/${rt.state.run_id}`) ? '' : ` --store ${JSON.stringify(rt.paths.dir.slice(0, -rt.state.run_id.length - 1))}`;
-    writeFileAtomic(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`)));
+    replaceFile(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`)));
   }
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
-import { diffTreeEntries, listTreeLinks, readBlobs } from '../git/changes.js';
+import { listTreeLinks, readBlobs } from '../git/changes.js';
+import { diffOf } from './tree-diffs.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -57,7 +58,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const violations: Violation[] = [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
-    const entries = await diffTreeEntries(target, baseTree, tree);
+    const { entries } = await diffOf(rt, baseTree, tree);
     violations.push(...checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
     const links = linkObjects(entries);
     // A new or changed link is resolved through every other link of the tree, as the kernel would.

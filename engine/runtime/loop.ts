@@ -125,7 +125,8 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
       rt.state.head_sha = result.head.sha;
       rt.headTree = result.head.tree;
     }
-    rt.persist(true);
+    // Only a work step's end is worth waiting for the disk: routing is repeated after a crash.
+    rt.persist(isWorkStep(step));
   }
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
@@ -48,7 +49,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     (e) => redactDeep(e, secrets),
   );
 
-  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), [o.pipelineDir, o.repo, o.paths.dir, packageRoot]);
+  const readable = [o.pipelineDir, o.repo, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
+  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), readable);
   const rt: Runtime = {
     ir: o.ir,
     pipelineDir: o.pipelineDir,
@@ -115,6 +117,20 @@ export function persistState(rt: Runtime, durable = false): void {
   // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
   // replaced without blocking on the disk, its content synced only at a step's end.
   replaceFile(rt.paths.state, rt.stateText, { syncData: durable });
+}
+
+/**
+ * The directories of the absolute paths a pipeline's workers name (their bin, args and env
+ * values): under the OS sandbox's private /tmp they stay readable, as a worker needs them. Pure.
+ */
+export function pathsNamedBy(ir: OpenRuntimeOptions['ir']): string[] {
+  const out = new Set<string>();
+  for (const w of Object.values(ir.workers)) {
+    for (const v of [w.bin, ...(w.args ?? []), ...Object.values(w.env ?? {})]) {
+      if (typeof v === 'string' && path.isAbsolute(v)) out.add(path.dirname(v));
+    }
+  }
+  return [...out];
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

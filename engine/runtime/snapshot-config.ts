@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
-import { toRecordJson, writeFileAtomic } from '../store/atomic.js';
+import { replaceFile, syncDir, toRecordJson } from '../store/atomic.js';
 import { fileRecord, type RunRecord } from '../store/run-records.js';
 import { diffLines } from '../util/line-diff.js';
 
@@ -110,7 +110,7 @@ export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets:
     // No secret reaches the run directory, not even a key written into a worker's env:.
     const content = scrub(f.content);
     const file = path.join(dir, f.entry.file);
-    writeFileAtomic(file, content);
+    replaceFile(file, content, { syncData: true });
     entries.push({ ...f.entry, sha256: sha256(content) });
     records.push(fileRecord(file, `${CONFIG_DIR}/${f.entry.file}`, () => content));
   }
@@ -122,7 +122,9 @@ export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets:
     }
   }
   const manifest = toRecordJson({ schema_version: 1, entries, sets: sets.map(scrub) } satisfies ConfigManifest);
-  writeFileAtomic(path.join(dir, MANIFEST), manifest);
+  replaceFile(path.join(dir, MANIFEST), manifest, { syncData: true });
+  // One sync per directory of the snapshot, after its manifest (written last).
+  for (const d of [path.join(dir, 'policy'), path.join(dir, 'templates'), dir]) if (existsSync(d)) syncDir(d);
   records.push(fileRecord(path.join(dir, MANIFEST), `${CONFIG_DIR}/${MANIFEST}`, () => manifest));
   return records;
 }

@@ -13,7 +13,7 @@ import { gitText } from '../git/run-git.js';
 import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { computeKpis } from '../kpi/compute.js';
 import { engineVersion, contractVersion, schemaVersion } from '../version.js';
 import { createRunId, type RunEnv } from './clock.js';
@@ -22,11 +22,14 @@ import { openRuntime } from './open-runtime.js';
 import { driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { startScenarioModel } from './scenario-model.js';
+import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
+import { loadRecording, RecordingError } from '../record/load-recording.js';
+import { collectSecrets } from '../workers/redact.js';
 import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from './run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
-import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
+import { fingerprintWorkers } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace } from './create-run-dir.js';
@@ -47,6 +50,10 @@ export interface StartRunOptions {
   runId?: string;
   seed: number;
   scenarioFile?: string;
+  /** `--record`: the claude/codex workers' model traffic goes through a recording proxy. */
+  record?: boolean;
+  /** `--replay FILE|RUN-DIR`: serve the workers from a recording (overrides the task's `replay`). */
+  replayFrom?: string;
   maxTicks?: number;
   timeMin?: number;
   cwd: string;
@@ -96,6 +103,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     return reject([usage('git.author', (error as Error).message)]);
   }
 
+  const traffic = trafficMode(o, task.info, ir);
+  if ('error' in traffic) return reject([usage(traffic.file, traffic.error)]);
+
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return reject([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
@@ -111,13 +121,29 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.info.scenario;
   // Recorded with the task, so a resume starts the same scripted model.
   task.info.scenario = scenario;
-  const model = scenario ? await startScenarioModel(scenario, paths.dir) : null;
+  // A replay answers from its recording alone: the scripted model is not started.
+  const model = scenario && traffic.mode?.kind !== 'replay' ? await startScenarioModel(scenario, paths.dir) : null;
   let ws: Workspace | null = null;
+  let modelTraffic: ModelTraffic | null = null;
   try {
     const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });
     ws = made.ws;
     const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
     noteRunWorkspace(paths.dir, ws);
+    if (traffic.mode) {
+      const upstream = traffic.mode.kind === 'record' ? recordUpstream(ir, model?.origin ?? null) : null;
+      modelTraffic = await startModelTraffic({
+        mode: traffic.mode,
+        upstream: typeof upstream === 'string' ? upstream : null,
+        ir,
+        runId,
+        runDir: paths.dir,
+        workspace: ws.dir,
+        branch: ws.branch,
+        repo,
+        secrets: collectSecrets(rp.transcripts.redact, [o.processEnv]),
+      });
+    }
     const now = o.env.now().toISOString();
     const state = initialState({ runId, repo, ws, baseSha: made.baseSha, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
     state.workspace_tree = baseTree;
@@ -135,16 +161,16 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       state,
       env: o.env,
       childEnv,
-      modelEndpoint: model?.origin ?? null,
+      modelEndpoint: modelTraffic?.origin ?? model?.origin ?? null,
       signal: o.signal,
       onEvent: o.onEvent,
     });
     // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
-    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model) });
+    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model ?? modelTraffic) });
     const print = { ...fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
-    writeFileAtomic(paths.env, envText);
+    replaceFile(paths.env, envText, { syncData: true });
     rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
     // state.json exists before the first event, so a crash at any point leaves a resumable run.
     rt.persist();
@@ -168,6 +194,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       seed: o.seed,
       dirty_user_tree: made.dirtyUserTree,
       sandbox: sandboxRecord(rt.sandbox),
+      ...(modelTraffic ? { model_traffic: modelTraffic.event } : {}),
     });
     rt.persist();
     if (rt.sandbox.blocked) preflight.blocking.push(checkSandbox(rt.sandbox));
@@ -178,6 +205,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
     if (ws && !existsSync(paths.state)) removeWorkspace(ws.dir);
     throw error;
   } finally {
+    await modelTraffic?.close();
     await model?.close();
     lock.release();
   }
@@ -199,6 +227,27 @@ export function shareGlobs(policy: RunPolicy, repo: string): string[] {
 function ignoreStore(storeDir: string): void {
   const file = path.join(storeDir, '.gitignore');
   if (!existsSync(file)) writeFileSync(file, '# Written by the engine: the run store is never committed.\n*\n');
+}
+
+/**
+ * Record, replay, or neither, checked before anything is made: a recording that cannot be
+ * read, or a record run with no single upstream, is bad input. Impure (reads the recording).
+ */
+function trafficMode(o: StartRunOptions, task: TaskInfo, ir: CompiledPipeline): { mode: TrafficMode | null } | { error: string; file: string } {
+  const from = o.replayFrom ? path.resolve(o.cwd, o.replayFrom) : (task.replay ?? null);
+  if (o.record && from) return { error: 'give --record or a replay (--replay, or the task\'s replay), not both', file: '--record' };
+  if (from) {
+    try {
+      loadRecording(from);
+    } catch (error) {
+      if (error instanceof RecordingError) return { error: error.message, file: o.replayFrom ? '--replay' : (task.file ?? 'task') };
+      throw error;
+    }
+    return { mode: { kind: 'replay', from } };
+  }
+  if (!o.record) return { mode: null };
+  const upstream = recordUpstream(ir, o.scenarioFile || task.scenario ? 'scripted' : null);
+  return typeof upstream === 'string' ? { mode: { kind: 'record' } } : { error: upstream.error, file: '--record' };
 }
 
 /** A blocking preflight finding stops the run before its first step: `doctor.blocked`, then the stop. Impure. */
@@ -224,6 +273,7 @@ async function readTask(o: StartRunOptions, repo: RepoRef): Promise<{ info: Task
         file: o.taskFile,
         scenario: t.data.scenario ? path.resolve(path.dirname(file), t.data.scenario) : null,
         allowedRoots: t.data.allowed_roots ?? null,
+        replay: t.data.replay ? path.resolve(path.dirname(file), t.data.replay) : null,
       },
     };
   }

@@ -24,6 +24,8 @@ export interface TaskInfo {
   file: string | null;
   scenario: string | null;
   allowedRoots: string[] | null;
+  /** A model-traffic recording to serve the workers from (task `replay`), resolved; absent or null: none. */
+  replay?: string | null;
 }
 
 /** Everything a step needs while the run is driven. Built by start/resume, used by the loop. */

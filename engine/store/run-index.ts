@@ -24,6 +24,8 @@ export interface RunIndexEntry {
   stop_reason: string | null;
   goal: string;
   task_kind: string | null;
+  /** Served by the scripted model (the task names a scenario): its cost is not real. Lines written before it existed lack it. */
+  scripted?: boolean;
   created_at: string;
   /** When it finished (the `run.finished` event, else when the index line was made). */
   finished_at: string;

@@ -51,7 +51,7 @@ export class TimelineWriter {
     writeSync(this.fd, chunk);
     // Group commit: every append is written at once (a killed engine loses nothing), and the
     // file is fsynced when a step or the run closes — one fsync per step, not per event.
-    if (numbered.some((e) => DURABLE_TYPES.has(e.type))) fsyncSync(this.fd);
+    if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
     this.written += chunk;
     this.hash.update(chunk);
     this.bytes += Buffer.byteLength(chunk);
@@ -91,7 +91,16 @@ export class TimelineWriter {
  * written at once, so a killed engine loses none; only a machine crash can lose the events of
  * the step in progress, which resume repeats anyway.
  */
-const DURABLE_TYPES = new Set(['run.started', 'run.resumed', 'run.finished', 'step.finished', 'step.stopped', 'step.skipped', 'governance.violation', 'checkpoint.created']);
+const DURABLE_TYPES = new Set(['run.started', 'run.resumed', 'run.finished', 'step.finished', 'step.stopped', 'governance.violation', 'checkpoint.created']);
+
+/**
+ * A routing step (advance, decide) and a skipped step change nothing outside the machine:
+ * after a machine crash resume runs them again from the step before, with the same result.
+ */
+function isDurablePoint(e: TimelineEvent): boolean {
+  if (!DURABLE_TYPES.has(e.type)) return false;
+  return !(e.type === 'step.finished' && (e.kind === 'advance' || e.kind === 'decide'));
+}
 
 /**
  * Read a timeline. A last line cut short by a crash (no newline, not JSON) is ignored: it was

@@ -1,3 +1,4 @@
+import { shapeStructuredReply, STRUCTURED_DONE_TEXT } from './structured-reply.js';
 import { toClaudeToolUse, toCodexToolUse } from './translate-actions.js';
 import type { EngineScenario, ModelReply, ModelRequest, Route } from './types.js';
 
@@ -10,6 +11,7 @@ export const HOUSEKEEPING_TEXT = 'ok';
  */
 export function buildReply(scenario: EngineScenario, route: Route, request: ModelRequest, idPrefix: string): ModelReply {
   if (route.kind === 'housekeeping') return { kind: 'message', text: HOUSEKEEPING_TEXT, calls: [] };
+  if (route.kind === 'structured_done') return { kind: 'message', text: STRUCTURED_DONE_TEXT, calls: [] };
   if (route.kind === 'uncovered') {
     return { kind: 'error', status: 400, errorType: 'invalid_request_error', message: route.message };
   }
@@ -22,5 +24,5 @@ export function buildReply(scenario: EngineScenario, route: Route, request: Mode
     const use = request.api === 'anthropic' ? toClaudeToolUse(action, request.cwd) : toCodexToolUse(action);
     return { id: `${idPrefix}_${i + 1}`, ...use };
   });
-  return { kind: 'message', text: turn.text ?? '', calls };
+  return shapeStructuredReply({ kind: 'message', text: turn.text ?? '', calls }, request, idPrefix);
 }

@@ -1,4 +1,5 @@
 import { findEngineHeaders } from './find-engine-headers.js';
+import { CLAUDE_STRUCTURED_TOOL } from './structured-reply.js';
 import type { EngineHeaders, ModelRequest } from './types.js';
 
 /**
@@ -19,6 +20,7 @@ export function readAnthropicRequest(body: unknown): ModelRequest {
       at = i;
     }
   });
+  const tools = Array.isArray(b['tools']) ? (b['tools'] as unknown[]).map((t) => String(asRecord(t)['name'] ?? '')) : [];
   const turnIndex = at < 0 ? 0 : messages.slice(at + 1).filter((m) => m['role'] === 'assistant').length;
   return {
     api: 'anthropic',
@@ -27,8 +29,16 @@ export function readAnthropicRequest(body: unknown): ModelRequest {
     cwd: findCwd(collectText(b['system']) + '\n' + messages.map((m) => collectText(m['content'])).join('\n')),
     stream: b['stream'] === true,
     model: typeof b['model'] === 'string' ? b['model'] : 'engine-scripted',
-    tools: Array.isArray(b['tools']) ? (b['tools'] as unknown[]).map((t) => String(asRecord(t)['name'] ?? '')) : [],
+    tools,
+    structured: tools.includes(CLAUDE_STRUCTURED_TOOL) ? 'claude-tool' : null,
+    afterStructured: calledStructured(messages.filter((m) => m['role'] === 'assistant').at(-1)),
   };
+}
+
+/** True when an assistant message called claude's StructuredOutput tool. Pure. */
+function calledStructured(message: Record<string, unknown> | undefined): boolean {
+  const content = message?.['content'];
+  return Array.isArray(content) && content.map(asRecord).some((c) => c['type'] === 'tool_use' && c['name'] === CLAUDE_STRUCTURED_TOOL);
 }
 
 /** The directory claude names as its working directory in the system prompt. Pure. */

@@ -32,6 +32,7 @@ export function readOpenAiRequest(body: unknown): ModelRequest {
     stream: b['stream'] !== false,
     model: typeof b['model'] === 'string' ? b['model'] : 'engine-scripted',
     tools: Array.isArray(b['tools']) ? (b['tools'] as unknown[]).map((t) => String(asRecord(t)['name'] ?? asRecord(t)['type'] ?? '')) : [],
+    structured: asRecord(asRecord(b['text'])['format'])['type'] === 'json_schema' ? 'openai-json-schema' : null,
   };
 }
 

@@ -18,6 +18,7 @@ export function routeRequest(scenario: EngineScenario, scenarioFile: string, req
     };
   }
   const turns = scenario.replies[replyIndex]!.turns;
+  if (request.turnIndex >= turns.length && request.afterStructured) return { kind: 'structured_done' };
   if (request.turnIndex >= turns.length) {
     return {
       kind: 'uncovered',

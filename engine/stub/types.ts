@@ -28,6 +28,13 @@ export interface ModelRequest {
   model: string;
   /** Names of the tools the CLI offers. */
   tools: string[];
+  /**
+   * The native structured output the CLI asked for: claude's StructuredOutput tool
+   * (`--json-schema`), codex's `text.format` json_schema (`--output-schema`), or null.
+   */
+  structured: 'claude-tool' | 'openai-json-schema' | null;
+  /** The model's last turn ended with a call of claude's StructuredOutput tool. */
+  afterStructured?: boolean;
 }
 
 /** One tool call in API-neutral form, ready to be rendered. */
@@ -46,6 +53,8 @@ export type ModelReply =
 export type Route =
   | { kind: 'housekeeping' }
   | { kind: 'turn'; replyIndex: number; turnIndex: number; turnCount: number }
+  /** The turn after claude's StructuredOutput call: the answer is in, a short text ends it. */
+  | { kind: 'structured_done' }
   | { kind: 'uncovered'; message: string };
 
 /** One request/response pair, as logged. */

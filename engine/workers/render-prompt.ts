@@ -95,6 +95,16 @@ export function locateTemplate(name: string, overrideDir: string | null): string
   return builtin;
 }
 
+/**
+ * Whether the template a name resolves to mentions `variable` inside a `{{…}}` (so a caller
+ * can skip computing what no template reads). Impure (reads the template).
+ */
+export function templateUses(name: string, overrideDir: string | null, variable: string): boolean {
+  const text = readFileSync(locateTemplate(name, overrideDir), 'utf8');
+  const word = new RegExp(`\\b${variable}\\b(?![_-])`);
+  return [...text.matchAll(/{{([^}]*)}}/g)].some((m) => word.test(m[1]!));
+}
+
 const compiled = new Map<string, { text: string; fn: HandlebarsTemplateDelegate }>();
 function compileTemplate(file: string): HandlebarsTemplateDelegate {
   const text = readFileSync(file, 'utf8');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, engine } from '../helpers/run-fixture.js';
@@ -108,13 +108,25 @@ t.test('--html FILE: a static page with every run and KPI row; the text report s
   t.match(r.stderr, `wrote ${out}`);
   const html = readFileSync(out, 'utf8');
   t.match(html, /^<!doctype html>/);
-  t.notMatch(html, /<script|\b(src|href)=/i);
-  for (const id of ['r1', 'r2']) t.match(html, `<tr><td>${id}</td>`);
-  for (const name of ['milestone time median (s)', 'tier1 max (s)', 'retry rate', 'bootstrap run total (s)']) t.match(html, `<td>${name}</td>`);
+  t.notMatch(html, /<script|\bsrc=|url\(|https?:/i, 'no script, no external asset');
+  t.notMatch(html, f.dir, 'no absolute path of the store or repo');
+  for (const id of ['r1', 'r2']) t.match(html, `<tr><td><a href="#run-${id}">${id}</a></td>`);
+  for (const name of ['milestone time median (s)', 'tier1 max (s)', 'retry rate', 'bootstrap run total (s)']) t.equal(html.split(`data-kpi="${name}"`).length - 1, 1, name);
+  // Each run's timeline: one bar per worker call and per verification run of its timeline.
+  const svgs = [...html.matchAll(/<svg class="timeline"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+  t.equal(svgs.length, 2);
+  ['r1', 'r2'].forEach((id, i) => {
+    const events = timelineOf(id);
+    t.equal(svgs[i]!.split('data-kind="worker"').length - 1, events.filter((e) => e.type === 'worker.started').length, `${id}: a bar per call`);
+    t.equal(svgs[i]!.split('data-kind="verify"').length - 1, events.filter((e) => e.type === 'verify.finished').length, `${id}: a bar per verification`);
+  });
+  const links = [...html.matchAll(/href="([^"#][^"]*)"/g)].map((m) => decodeURIComponent(m[1]!));
+  t.ok(links.some((l) => l.endsWith('/r2/memo.md')) && links.some((l) => l.endsWith('/r1/summary.md')) && links.some((l) => /\/r1\/calls\/[^/]+\/text\.md$/.test(l)) && links.some((l) => /\/r1\/verify\/.+\.log$/.test(l)), 'memo (of the stopped run), summary, transcripts, verification logs linked');
+  for (const l of links) t.ok(statSync(path.resolve(path.dirname(out), l)).isFile(), `${l} is a file beside the page`);
   const json = report(['r1', '--json', '--repo', f.repo, '--html', out]);
   t.equal(json.code, 0, json.stderr);
   t.equal(JSON.parse(json.stdout).runs.length, 1, 'with --json, stdout stays one JSON document');
-  t.match(readFileSync(out, 'utf8'), '<title>Engine report: run r1</title>', 'the file replaced');
+  t.match(readFileSync(out, 'utf8'), '<title>Engine run r1</title>', 'the file replaced');
 });
 
 t.test('an unknown run id: exit 2, named in a clear error', async (t) => {

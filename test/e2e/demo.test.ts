@@ -104,5 +104,5 @@ function checkDemo(t: Test, r: EngineResult, dir: string, runDir: string, runId:
     t.equal(meta.cli_version, meta.plugin === 'codex' ? '0.169.0' : '2.1.197', `${c}: the pinned ${meta.plugin}`);
     t.equal(meta.plugin, c.endsWith('implementer') ? 'codex' : 'claude');
   }
-  t.ok(existsSync(path.join(runDir, 'homes')), "the CLIs' private homes are in the run");
+  t.notOk(existsSync(path.join(runDir, 'homes')), "a completed run removed the CLIs' private homes (its branch holds the result)");
 }

@@ -29,6 +29,8 @@ t.test('one record per planned milestone, from the timeline alone', async (t) =>
     retried: false,
     verify: [{ tier: 'tier0', pass: true, skipped: false, duration_s: 0.25 }],
     review_skipped_reason: 'small_green',
+    reviews: 0,
+    review_verdict: null,
     governance_violations: 0,
     checkpoint: { sha: '1'.repeat(40), files: 2, added: 5, removed: 1 },
   });

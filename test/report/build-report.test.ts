@@ -4,6 +4,7 @@ import { computeKpis, computePooledKpis } from '../../engine/kpi/compute.js';
 import { describeMilestones } from '../../engine/kpi/describe-milestones.js';
 import { timeline } from '../kpi/helpers/make-events.js';
 import { targets } from '../kpi/helpers/targets.js';
+import { describeOtherKpis, realCost } from '../../engine/report/describe-cells.js';
 
 function input(run_id: string, events: ReportRunInput['events'], extra: Partial<ReportRunInput> = {}): ReportRunInput {
   return { run_id, status: 'completed', stop_reason: 'completed', goal: `goal of ${run_id}`, task_kind: 'incremental', created_at: '2026-01-01T00:00:00.000Z', events, notes: [], ...extra };
@@ -63,5 +64,18 @@ t.test('a run without a timeline is listed with its notes and left out of the po
   t.strictSame(report.across.run_ids, ['r1']);
   t.strictSame(report.across.kpis, computeKpis(r1()));
   const none = buildReport({ store: '/s', runs: [input('lost', null)], targets });
-  t.strictSame(none.across, { run_ids: [], kpis: null, rows: [] });
+  t.strictSame(none.across, { run_ids: [], kpis: null, rows: [], cost_usd: null });
+});
+
+t.test('cost: only what workers reported outside the scripted model counts as money', async (t) => {
+  const paid = () => timeline().plan([{ id: 'a', goal: 'x' }]).milestone(1, { id: 'a', ms: 1000, calls: 2, cost: 0.25 }).events;
+  const report = buildReport({ store: '/s', runs: [input('real', paid()), input('demo', paid(), { scripted: true }), input('free', r2())], targets });
+  t.strictSame(report.runs.map((r) => [r.scripted, r.kpis!.cost_usd]), [[false, 0.25], [true, 0.25], [false, null]], 'the KPIs keep what the workers reported');
+  t.strictSame(report.runs.map(realCost), [0.25, null, null]);
+  t.equal(report.across.cost_usd, 0.25, 'the scripted run left out');
+  t.equal(report.across.kpis!.cost_usd, 0.5, 'the pooled KPI is still the reported sum');
+  const demo = buildReport({ store: '/s', runs: [input('demo', paid(), { scripted: true })], targets });
+  t.equal(demo.across.cost_usd, null);
+  t.strictSame(describeOtherKpis(demo.across.kpis!, demo.across.cost_usd).find(([k]) => k === 'cost'), ['cost', "– (the scripted model's, not real)"]);
+  t.strictSame(describeOtherKpis(report.across.kpis!, report.across.cost_usd).find(([k]) => k === 'cost'), ['cost', '$0.25']);
 });

@@ -136,3 +136,21 @@ t.test('tier: auto in a store without an index: the index is built from the dire
   t.strictSame([...readRunIndex(dir).entries.keys()], ['r1', 'r2', 'c1', 'c2', 'z1'], 'built whole at the first auto step (oldest first), then the run itself at its end');
   await sameAsDirect(t, dir, 'after the run');
 });
+
+t.test('a line written before `scripted` and the review count existed is made again; a scripted run says so', async (t) => {
+  const dir = storeCopy(1);
+  // c1 becomes a scripted run (its task names a scenario); its index line and r1's are from before.
+  const state = JSON.parse(readFileSync(path.join(dir, 'c1', 'state.json'), 'utf8'));
+  writeFileSync(path.join(dir, 'c1', 'state.json'), JSON.stringify({ ...state, task: { ...state.task, scenario: '/x/demo.scenario.yaml' } }));
+  const file = path.join(dir, RUN_INDEX);
+  const old = [...readRunIndex(store).entries.values()].map(({ scripted: _s, ...e }) => ({ ...e, milestones: e.milestones.map(({ reviews: _r, review_verdict: _v, ...m }) => m) }));
+  writeFileSync(file, old.map((e) => formatIndexLine(e as never)).join(''));
+  t.equal(readRunIndex(dir).entries.get('r1')!.scripted, undefined);
+  await sameAsDirect(t, dir, 'old lines');
+  const idx = readRunIndex(dir);
+  t.equal(idx.entries.get('r1')!.scripted, false);
+  t.equal(idx.entries.get('c1')!.scripted, true);
+  t.match(idx.entries.get('r1')!.milestones[0], { reviews: 1, review_verdict: 'approve' });
+  const json = JSON.parse(engine(['report', 'c1', '--json', '--store', dir, '--repo', f.repo], { cwd: f.dir, env }).stdout);
+  t.equal(json.runs[0].scripted, true);
+});

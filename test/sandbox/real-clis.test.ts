@@ -18,7 +18,6 @@ import { makeTempDir as makeCliDir, runCodex, writeCodexHome, enginePrompt } fro
 const bwrap = probeBwrap(process.env);
 const skip = bwrap.ok ? false : `bubblewrap does not work here (${bwrap.error}): install it (apt-get install bubblewrap) to run the sandbox tests`;
 const scenarioFile = path.join('test', 'fixtures', 'scenarios', 'tools.scenario.yaml');
-const prompt = 'engine-phase: implement\nengine-contract: 1\nengine-step: implement\nengine-milestone: 1\nengine-attempt: 1\n\nWrite hello.';
 
 type Setup = 'engine sandbox on' | 'engine sandbox off, bwrap on PATH' | 'engine sandbox off, no bwrap on PATH';
 

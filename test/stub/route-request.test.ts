@@ -17,7 +17,7 @@ const scenario: EngineScenario = {
 };
 
 const h = (phase: string, more: Partial<EngineHeaders> = {}): EngineHeaders => ({ phase, contract: '1', step: phase, milestone: '1', attempt: '1', ...more });
-const req = (headers: EngineHeaders | null, turnIndex = 0, api: 'anthropic' | 'openai' = 'anthropic'): ModelRequest => ({ api, headers, turnIndex, cwd: '/work/repo', stream: true, model: 'm', tools: [] });
+const req = (headers: EngineHeaders | null, turnIndex = 0, api: 'anthropic' | 'openai' = 'anthropic'): ModelRequest => ({ api, headers, turnIndex, cwd: '/work/repo', stream: true, model: 'm', tools: [], structured: null });
 
 t.test('selectReply takes the first entry whose given fields all match', async (t) => {
   const cases: [EngineHeaders, number][] = [

@@ -90,7 +90,7 @@ export const reportCommand: Command = {
     const report = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets: policy.policy.kpi_targets });
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
-      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report);
+      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.runs.map((r) => r.dir));
       if (written) return fail([written]);
     }
     if (json) {
@@ -105,13 +105,39 @@ export const reportCommand: Command = {
   },
 };
 
-/** Write the HTML report atomically; a diagnostic when the file cannot be written. Impure. */
-async function writeHtml(file: string, report: Report): Promise<Diagnostic | null> {
-  const [{ renderHtml }, { writeFileAtomic }] = await Promise.all([import('../../report/render-html.js'), import('../../store/atomic.js')]);
+/** How many of the selected runs (the newest) the page draws a timeline and links records for. */
+const DETAILED_RUNS = 20;
+
+/**
+ * Write the HTML report atomically, with the timelines and records of the newest selected
+ * runs linked relative to the page; a diagnostic when the file cannot be written. Impure.
+ */
+async function writeHtml(file: string, report: Report, stores: readonly string[], runDirs: readonly string[]): Promise<Diagnostic | null> {
+  const [{ renderHtml }, { writeFileAtomic }, { readRunDetails }, { eventCheck }] = await Promise.all([
+    import('../../report/render-html.js'),
+    import('../../store/atomic.js'),
+    import('../../report/read-details.js'),
+    import('../../report/index-runs.js'),
+  ]);
   try {
     // A directory in the way would fail only at the rename, after the temp file is written.
     if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return problem('E_FILE', `cannot write ${file}: it is a directory`);
-    writeFileAtomic(file, renderHtml(report));
+    const isEvent = await eventCheck();
+    const pageDir = path.dirname(file);
+    const relativeTo = (dir: string) => path.relative(pageDir, dir).split(path.sep).join('/') || '.';
+    // Each run's records are linked by their path relative to the page.
+    const details = Object.fromEntries(
+      report.runs
+        .map((r, i) => [r.run_id, runDirs[i]!] as const)
+        .slice(-DETAILED_RUNS)
+        .map(([id, dir]) => [id, { ...readRunDetails(dir, isEvent), dir: relativeTo(dir) }]),
+    );
+    const label = (store: string) => {
+      const rel = relativeTo(store);
+      return rel === '.' ? 'this directory' : rel.startsWith('../..') ? store.split(path.sep).slice(-3).join('/') : rel;
+    };
+    const storeLabel = stores.length > 1 ? `${stores.length} stores: ${stores.map(label).join(', ')}` : label(stores[0]!);
+    writeFileAtomic(file, renderHtml(report, { details, storeHref: '.', storeLabel, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     return null;
   } catch (error) {
     return problem('E_FILE', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);

@@ -4,7 +4,7 @@ import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
 import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
-import { renderPrompt } from '../../workers/render-prompt.js';
+import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
@@ -56,9 +56,11 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   const callRel = path.relative(rt.paths.dir, callDir);
   const homeDir = path.join(rt.paths.homes, name);
   mkdirSync(homeDir, { recursive: true });
+  const template = req.repairOf ? 'repair' : (step.template ?? stepPhase);
+  const overrideDir = templateOverrideDir(rt.paths.dir, rt.repo);
   const prompt = renderPrompt({
-    template: req.repairOf ? 'repair' : (step.template ?? stepPhase),
-    overrideDir: templateOverrideDir(rt.paths.dir, rt.repo),
+    template,
+    overrideDir,
     headers: {
       phase,
       step: step.id,
@@ -66,7 +68,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
       attempt: ctx.attempts[step.id] ?? 1,
       repairOf: req.repairOf,
     },
-    vars: await promptVars(rt, step, ctx, req),
+    vars: await promptVars(rt, step, ctx, req, templateUses(template, overrideDir, 'files')),
   });
 
   rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
@@ -148,12 +150,13 @@ export function effectiveSpec(spec: WorkerSpec, endpoint: string | null): Worker
   return spec;
 }
 
-async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<Record<string, unknown>> {
+async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest, listFiles: boolean): Promise<Record<string, unknown>> {
   const m = ctx.milestones[ctx.milestone - 1];
   const attempt = ctx.attempts[step.id] ?? 1;
   // The files as the workspace was recorded when the step began (what the worker starts from).
   const tree = rt.state.workspace_tree;
-  const files = tree ? (await runGit(workspaceTarget(rt.ws), ['ls-tree', '-r', '-z', '--name-only', tree])).stdout.split('\0').filter(Boolean) : [];
+  // Listed only for a template that shows it (the built-in explore and plan prompts).
+  const files = tree && listFiles ? (await runGit(workspaceTarget(rt.ws), ['ls-tree', '-r', '-z', '--name-only', tree])).stdout.split('\0').filter(Boolean) : [];
   return {
     goal: rt.task.goal,
     task_kind: rt.task.kind,

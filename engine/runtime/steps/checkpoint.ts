@@ -1,7 +1,6 @@
 import { commitCheckpoint } from '../../git/checkpoint.js';
-import { measureTrees } from '../../git/changes.js';
 import { snapshotTree } from '../../git/snapshot.js';
-import { workspaceTarget } from '../../git/workspace.js';
+import { diffOf } from '../tree-diffs.js';
 import { governStep } from '../govern-call.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../context.js';
@@ -21,7 +20,7 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
   const tree = rt.state.workspace_tree ?? (await snapshotTree(rt.ws));
   const g = await governStep(rt, step, ctx, `the change of milestone ${ctx.milestone || '-'} since the last checkpoint`, { base: rt.headTree, tree, rollback: false });
   if (!g.ok) return { stop: g.stop, detail: g.detail, events: [g.event] };
-  const { stats } = await measureTrees(workspaceTarget(rt.ws), rt.headTree, tree);
+  const { stats, newObjects } = await diffOf(rt, rt.headTree, tree);
   if (stats.files === 0) {
     return { outcome: 'ok', patch: { changes: null }, tree, events: [{ type: 'checkpoint.skipped', ...fields, reason: 'nothing changed since the last checkpoint' }] };
   }
@@ -38,6 +37,7 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
     },
     author: rt.identity,
     date: new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000),
+    newObjects,
   });
   return {
     outcome: 'ok',

@@ -1,6 +1,5 @@
-import { measureTrees } from '../../git/changes.js';
 import { snapshotTree } from '../../git/snapshot.js';
-import { workspaceTarget } from '../../git/workspace.js';
+import { diffOf } from '../tree-diffs.js';
 import type { RunContext } from '../context.js';
 import type { Runtime } from '../types.js';
 
@@ -14,7 +13,7 @@ export type Changes = NonNullable<RunContext['changes']>;
  */
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
-  const { files, stats } = await measureTrees(workspaceTarget(rt.ws), rt.headTree, now);
+  const { files, stats } = await diffOf(rt, rt.headTree, now);
   return {
     tree: now,
     changes: {

@@ -1,0 +1,36 @@
+import { readAnthropicRequest } from '../stub/read-anthropic-request.js';
+import { readOpenAiRequest } from '../stub/read-openai-request.js';
+import type { EngineHeaders } from '../stub/types.js';
+
+/**
+ * What a request is matched by on replay, and the step it belongs to: for a model request
+ * with engine headers (contract §4) `step <id> milestone <m> attempt <a>[ repair-of <p>]`,
+ * whose exchanges are then taken in order; for the CLI's own housekeeping (a probe, a title)
+ * the client and `METHOD path`. Pure.
+ */
+export function exchangeKey(method: string, url: string, userAgent: string, rawBody: string): { key: string; step: string | null } {
+  const headers = engineHeadersOf(url, rawBody);
+  if (!headers) return { key: `housekeeping ${clientOf(userAgent)} ${method} ${url}`, step: null };
+  const parts = [`step ${headers.step ?? '-'}`, `milestone ${headers.milestone ?? '-'}`, `attempt ${headers.attempt ?? '-'}`];
+  if (headers.repairOf) parts.push(`repair-of ${headers.repairOf}`);
+  return { key: parts.join(' '), step: headers.step ?? null };
+}
+
+/** The engine headers of a Messages or Responses request body, or null. Pure. */
+export function engineHeadersOf(url: string, rawBody: string): EngineHeaders | null {
+  const p = url.split('?')[0]!.replace(/\/+$/, '');
+  if (!p.endsWith('/messages') && !p.endsWith('/messages/count_tokens') && !p.endsWith('/responses')) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return null;
+  }
+  return (p.endsWith('/responses') ? readOpenAiRequest(body) : readAnthropicRequest(body)).headers;
+}
+
+function clientOf(userAgent: string): string {
+  if (/claude/i.test(userAgent)) return 'claude';
+  if (/codex/i.test(userAgent)) return 'codex';
+  return 'other';
+}

@@ -1,0 +1,173 @@
+import type { TimelineEvent } from '../generated/event.js';
+
+/** How a bar or mark ended, which sets its colour (and its word in the hover title). */
+export type Outcome = 'ok' | 'retried' | 'parse_failure' | 'violation' | 'failed' | 'stop' | 'skipped' | 'unfinished';
+
+/** One worker call, verification run or checkpoint on the time axis (ms from the run's first event). */
+export interface TimelineBar {
+  kind: 'worker' | 'verify' | 'checkpoint';
+  /** The row it is drawn in: the worker's name, `verification` or `checkpoint`. */
+  row: string;
+  start_ms: number;
+  end_ms: number;
+  outcome: Outcome;
+  /** What the hover title says after the row: `implement m2 attempt 1: ok, 1.2 s, 2000 in / 30 out tokens`. */
+  label: string;
+  milestone: number | null;
+  /** The record it came from, relative to the run directory (`calls/0004-implement-implementer`, `verify/0001-tier0.log`), or null. */
+  record: string | null;
+}
+
+/** Something that happened at one moment: a parse failure, a violation, a skipped review, a resume, the stop. */
+export interface TimelineMark {
+  kind: 'parse_failure' | 'violation' | 'review_skipped' | 'resumed' | 'stop';
+  at_ms: number;
+  label: string;
+}
+
+/** A milestone's span, drawn behind the bars. */
+export interface TimelineBand {
+  index: number;
+  id: string;
+  start_ms: number;
+  end_ms: number;
+  done: boolean;
+}
+
+/** A run's timeline as the report draws it. */
+export interface RunTimeline {
+  /** The first event's time (ISO), the origin of every `*_ms`. */
+  origin: string;
+  span_ms: number;
+  rows: string[];
+  bars: TimelineBar[];
+  marks: TimelineMark[];
+  bands: TimelineBand[];
+}
+
+/**
+ * The timeline a run's events draw: one bar per worker call (`worker.started`, ended by its
+ * `worker.finished` or, when the run stopped inside it, by the last event), one per
+ * verification run (`verify.finished`) and one per checkpoint step; marks for parse failures,
+ * violations, skipped reviews, resumes and the stop; a band per milestone. Rows: the workers
+ * in the order they first ran, then `verification`, then `checkpoint`. Pure.
+ */
+export function buildTimeline(events: readonly TimelineEvent[]): RunTimeline | null {
+  if (!events.length) return null;
+  const t0 = Date.parse(events[0]!.ts);
+  const at = (ts: string) => Math.max(0, Date.parse(ts) - t0);
+  const end = Math.max(...events.map((e) => at(e.ts)));
+  const bars: TimelineBar[] = [];
+  const marks: TimelineMark[] = [];
+  const bands: TimelineBand[] = [];
+  const workers: string[] = [];
+  const open = new Map<string, TimelineBar>();
+  const parseFailed = new Set<string>();
+  const violated = new Set<string>();
+  const checkpointStart = new Map<string, number>();
+  for (const e of events) {
+    if (e.type === 'parse.failed') parseFailed.add(e.call);
+    if (e.type === 'governance.violation') violated.add(e.call);
+  }
+  for (const e of events) {
+    const ms = at(e.ts);
+    switch (e.type) {
+      case 'worker.started': {
+        if (!workers.includes(e.worker)) workers.push(e.worker);
+        const bar: TimelineBar = { kind: 'worker', row: e.worker, start_ms: ms, end_ms: end, outcome: 'unfinished', label: `${e.phase}${where(e)}: no end recorded`, milestone: e.milestone, record: e.call };
+        open.set(e.call, bar);
+        bars.push(bar);
+        break;
+      }
+      case 'worker.finished': {
+        let bar = open.get(e.call);
+        if (!bar) {
+          // A finish without its start (a damaged timeline): drawn from its duration.
+          if (!workers.includes(e.worker)) workers.push(e.worker);
+          bar = { kind: 'worker', row: e.worker, start_ms: Math.max(0, ms - e.duration_ms), end_ms: ms, outcome: 'ok', label: '', milestone: e.milestone, record: e.call };
+          bars.push(bar);
+        }
+        open.delete(e.call);
+        bar.end_ms = Math.max(bar.start_ms, ms);
+        bar.outcome = violated.has(e.call) ? 'violation' : parseFailed.has(e.call) ? 'parse_failure' : e.outcome !== 'ok' ? 'failed' : (e.attempt ?? 1) > 1 ? 'retried' : 'ok';
+        const tokens = e.usage ? `, ${e.usage.input_tokens ?? 0} in / ${e.usage.output_tokens ?? 0} out tokens` : '';
+        const phase = bar.label.split(/[: ]/)[0] || e.step || 'call';
+        bar.label = `${phase}${where(e)}: ${describeOutcome(bar.outcome, e.outcome)}, ${seconds(e.duration_ms)}${tokens}`;
+        break;
+      }
+      case 'verify.finished':
+        bars.push({
+          kind: 'verify',
+          row: 'verification',
+          start_ms: Math.max(0, ms - e.duration_ms),
+          end_ms: ms,
+          outcome: e.skipped ? 'skipped' : e.pass ? ((e.attempt ?? 1) > 1 ? 'retried' : 'ok') : 'failed',
+          label: `${e.tier}${where(e)}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'fail'}, ${seconds(e.duration_ms)}${e.commands.length ? ` (${e.commands.map((c) => c.command).join('; ')})` : ''}`,
+          milestone: e.milestone,
+          record: e.log ?? null,
+        });
+        break;
+      case 'step.started':
+        if (e.kind === 'checkpoint') checkpointStart.set(`${e.step}#${e.milestone}#${e.attempt}`, ms);
+        break;
+      case 'step.finished':
+      case 'step.stopped':
+        if (e.kind === 'checkpoint') {
+          const start = checkpointStart.get(`${e.step}#${e.milestone}#${e.attempt}`) ?? ms;
+          const outcome: Outcome = e.type === 'step.stopped' ? 'stop' : 'ok';
+          bars.push({ kind: 'checkpoint', row: 'checkpoint', start_ms: start, end_ms: ms, outcome, label: `checkpoint${where(e)}: ${e.type === 'step.stopped' ? 'stopped' : e.outcome}, ${seconds(ms - start)}`, milestone: e.milestone, record: null });
+        }
+        break;
+      case 'parse.failed':
+        marks.push({ kind: 'parse_failure', at_ms: ms, label: `parse failure${where(e)}: ${e.error}` });
+        break;
+      case 'governance.violation':
+        marks.push({ kind: 'violation', at_ms: ms, label: `governance violation${where(e)}: ${e.violations.map((v) => `${v.path} (${v.rule})`).join(', ')}` });
+        break;
+      case 'review.skipped':
+        marks.push({ kind: 'review_skipped', at_ms: ms, label: `review skipped${where(e)}: ${e.review_skipped_reason}` });
+        break;
+      case 'run.resumed':
+        marks.push({ kind: 'resumed', at_ms: ms, label: 'run resumed' });
+        break;
+      case 'run.finished':
+        if (e.status !== 'completed') marks.push({ kind: 'stop', at_ms: ms, label: `stopped: ${e.stop_reason}` });
+        break;
+      case 'milestone.started':
+        bands.push({ index: e.milestone ?? bands.length + 1, id: e.id, start_ms: ms, end_ms: end, done: false });
+        break;
+      case 'milestone.finished': {
+        const band = [...bands].reverse().find((b) => b.index === e.milestone && !b.done);
+        if (band) {
+          band.end_ms = ms;
+          band.done = true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // A band still open ends where the next milestone starts, or at the run's last event.
+  bands.forEach((b, i) => {
+    if (!b.done && bands[i + 1]) b.end_ms = Math.min(b.end_ms, bands[i + 1]!.start_ms);
+  });
+  const rows = [...workers, ...(bars.some((b) => b.kind === 'verify') ? ['verification'] : []), ...(bars.some((b) => b.kind === 'checkpoint') ? ['checkpoint'] : [])];
+  return { origin: events[0]!.ts, span_ms: end, rows, bars, marks, bands };
+}
+
+function where(e: { milestone: number | null; attempt: number | null }): string {
+  return `${e.milestone !== null ? ` m${e.milestone}` : ''}${e.attempt !== null && e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`;
+}
+
+function describeOutcome(o: Outcome, raw: string): string {
+  if (o === 'parse_failure') return 'parse failure';
+  if (o === 'violation') return 'governance violation';
+  if (o === 'failed') return raw.replace('_', ' ');
+  return o === 'retried' ? 'ok (retry)' : 'ok';
+}
+
+/** `1.2 s`, `340 ms`. Pure. */
+export function seconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+}

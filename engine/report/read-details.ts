@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { buildTimeline, type RunTimeline } from './build-timeline.js';
+import type { IsEvent } from './index-runs.js';
+import { salvageTimeline } from './salvage-timeline.js';
+
+/** What the HTML page draws and links for a run beyond the report's numbers. */
+export interface RunDetails {
+  /** The run's directory, relative to the page's `storeHref` (its name in the store; the CLI gives it relative to the page). */
+  dir: string;
+  timeline: RunTimeline | null;
+  /** The run's records that exist, relative to its directory, `/`-separated, sorted. */
+  files: string[];
+}
+
+/** The records a report links to (each only when it exists). */
+const TOP_FILES = ['summary.md', 'memo.md', 'timeline.jsonl', 'state.json', 'env.json'];
+const CALL_FILES = ['prompt.md', 'text.md', 'stdout.log', 'stderr.log', 'events.jsonl', 'meta.json'];
+
+/**
+ * A run's timeline (from its timeline.jsonl, the lines that pass the event schema) and the
+ * records it has to link to: summary.md, memo.md, attempted patches, each call's prompt,
+ * answer and transcript, each verification log. Nothing here throws for a damaged run.
+ * Impure (reads the run directory).
+ */
+export function readRunDetails(runDir: string, isEvent: IsEvent): RunDetails {
+  const files: string[] = [];
+  const has = (rel: string) => {
+    try {
+      return statSync(path.join(runDir, rel)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  for (const f of TOP_FILES) if (has(f)) files.push(f);
+  for (const f of list(runDir)) if (/^attempted(-\d+)?\.patch$/.test(f) && has(f)) files.push(f);
+  for (const call of list(path.join(runDir, 'calls'))) for (const f of CALL_FILES) if (has(`calls/${call}/${f}`)) files.push(`calls/${call}/${f}`);
+  for (const log of list(path.join(runDir, 'verify'))) if (has(`verify/${log}`)) files.push(`verify/${log}`);
+  let timeline: RunTimeline | null = null;
+  try {
+    timeline = buildTimeline(salvageTimeline(readFileSync(path.join(runDir, 'timeline.jsonl'), 'utf8'), isEvent).events);
+  } catch {
+    timeline = null;
+  }
+  return { dir: path.basename(runDir), timeline, files: files.sort() };
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
