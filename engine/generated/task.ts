@@ -76,7 +76,7 @@ export interface EngineTask {
    */
   start_from?: string;
   /**
-   * For suites: how the run must end. A stop reason (completed, or the one a hostile task must end with), or an object that also declares what the run must plan and how much it may change. Default: completed.
+   * For suites: how the run must end. A stop reason (completed, or the stop a hostile task must end with), or an object that also declares what the run must plan, how much it may change, and which layer must be the one stopping it; the suite checks each in the run's records (docs/suite.md). Default: completed.
    */
   expect?:
     | Stop
@@ -92,5 +92,9 @@ export interface EngineTask {
          * The most files the run may change in all: the paths that differ between the starting point and the run's branch at the end.
          */
         max_files?: number;
+        /**
+         * The layer that stops the attack, checked in the run's records: engine_check — the engine's own check wrote the stop's event (governance.violation for a governance stop, parse.failed, budget.exhausted, a timed-out worker.finished, the review verdicts; no refused write); os_sandbox — the engine's OS sandbox was active and a worker's write was refused by it (a read-only file system error in the call's output, or its claims missing from the disk), with no governance.violation; cli_sandbox — the worker CLI's own permission rules refused a tool call, with no governance.violation and no OS refusal; workspace — nothing was refused: what the worker did stayed in the run's workspace (the run completed and the user's repo gained nothing but the engine's branch); worker — the worker itself reported the stop (implement's status), no check fired.
+         */
+        layer?: 'engine_check' | 'os_sandbox' | 'cli_sandbox' | 'workspace' | 'worker';
       };
 }

@@ -31,7 +31,8 @@ export type ViolationRule =
   | 'user_repo'
   | 'engine_install'
   | 'engine_git'
-  | 'shared_path';
+  | 'shared_path'
+  | 'planned_outside_roots';
 
 export interface Violation {
   /** Repo-relative path (for `run_store`, the record's path in the run directory). */
@@ -116,6 +117,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: the engine's own git dir of the workspace changed`;
     case 'shared_path':
       return `${v.path}: a shared path of the user's checkout (read-only to workers) changed`;
+    case 'planned_outside_roots':
+      return `${v.path}: planned although no worker may change it (${v.pattern ?? 'outside the allowed roots'})`;
   }
 }
 

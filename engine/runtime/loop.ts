@@ -48,7 +48,9 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
     const ctx = snap.context as RunContext;
     if (snap.status === 'done') {
       const stop = ctx.stop!;
-      return { reason: stop.reason, detail: `step ${stop.step} ended with ${stop.outcome || 'its else branch'}` };
+      // A worker that stops the run itself (framework_fix_needed, blocked) says what it needs: quoted.
+      const needs = stop.outcome && ctx.implement?.status === stop.outcome && ctx.implement.needs ? `; the worker needs: ${JSON.stringify(ctx.implement.needs)}` : '';
+      return { reason: stop.reason, detail: `step ${stop.step} ended with ${stop.outcome || 'its else branch'}${needs}` };
     }
     const step = rt.ir.steps.find((s) => s.id === snap.value)!;
     const fields = stepFields(step.id, ctx);

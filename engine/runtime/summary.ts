@@ -61,7 +61,9 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
       ? [
           '## Governance',
           '',
-          `Worker call ${breach.call} changed what it must not:`,
+          breach.violations.every((v) => v.rule === 'planned_outside_roots')
+            ? `Worker call ${breach.call} planned paths no worker may change; the plan was refused before any milestone:`
+            : `Worker call ${breach.call} changed what it must not:`,
           '',
           ...breach.violations.map((v) => `- ${describeViolation(v)}`),
           '',

@@ -43,6 +43,8 @@ export interface SuiteRun {
   landed: Violation[];
   /** Why the run is not as declared (empty when it is). */
   problems: string[];
+  /** The layer the task declares as the one stopping it, when it declares one (checked: judge-layer.ts). */
+  layer?: string;
   ok: boolean;
 }
 

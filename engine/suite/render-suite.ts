@@ -6,7 +6,7 @@ export function renderRunLine(task: string, expect: string, run: SuiteRun, index
   const mark = run.ok ? 'ok' : 'FAILED';
   const id = run.run_id ? ` — run ${run.run_id}` : '';
   const why = run.ok ? '' : `: ${whyNot(run)}`;
-  return `[${index}/${total}] ${task} #${run.repeat}: ${run.ended} (expected ${expect}) ${mark}${id}${why}`;
+  return `[${index}/${total}] ${task} #${run.repeat}: ${run.ended} (expected ${expect}${run.layer ? ` by ${run.layer}` : ''}) ${mark}${id}${why}`;
 }
 
 /** Why a run is not as declared: its problems, or the engine's own detail. Pure. */
@@ -20,7 +20,7 @@ export function renderSuite(results: readonly SuiteTaskResult[], repeat: number,
   for (const r of results) {
     const endings = [...new Set(r.runs.map((run) => run.ended))].join(', ');
     const of = r.repeats.length === repeat ? `${repeat}` : `${r.repeats.length} of ${repeat}: ${r.repeats.map((n) => `#${n}`).join(' ')}`;
-    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.task}: expected ${r.expect}, ended ${endings || 'not run'} (${r.runs.filter((run) => run.ok).length}/${of} as declared)`);
+    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.task}: expected ${r.expect}${r.runs[0]?.layer ? ` by ${r.runs[0].layer}` : ''}, ended ${endings || 'not run'} (${r.runs.filter((run) => run.ok).length}/${of} as declared)`);
     const declared = [r.planned_paths ? `${r.planned_paths.length} planned paths` : '', r.max_files !== null ? `at most ${r.max_files} files` : ''].filter(Boolean);
     if (declared.length) {
       const most = Math.max(0, ...r.runs.map((run) => run.changed_paths.length));

@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { hasErrors } from '../config/diagnostics.js';
@@ -12,6 +12,7 @@ import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
 import { inShard, shardPath, type Shard } from './shard-suite.js';
 import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, type Determinism, type RepeatFacts, type SuiteRun, type TaskExpect } from './judge-suite.js';
+import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
@@ -21,6 +22,8 @@ export interface SuiteTask {
   expect: string;
   /** What else each run is checked for (`expect` in its object form). */
   declared: TaskExpect;
+  /** The layer that must stop the run (`expect: {stop, layer}`), or null when not declared. */
+  layer: Layer | null;
   kind: 'greenfield' | 'incremental' | null;
   /** `<name>.policy.yaml` next to the task file, when there is one. */
   policyFile: string | null;
@@ -76,6 +79,7 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
       name: loaded.data.name ?? path.basename(file).replace(/\.task\.yaml$/, ''),
       expect: declared.stop,
       declared,
+      layer: typeof loaded.data.expect === 'object' ? (loaded.data.expect.layer ?? null) : null,
       kind: loaded.data.task_kind ?? null,
       policyFile: policyFile !== file && existsSync(policyFile) ? policyFile : null,
       startFrom,
@@ -189,6 +193,7 @@ function recordSuiteRun(store: string, r: { task: SuiteTask; path: string; shard
 
 async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir: string): Promise<{ run: SuiteRun; timeline: ReturnType<typeof readTimeline> | null }> {
   const { repo, start } = await prepareRepo(dir, task);
+  const before = await readRefs(repo);
   const result = await startRun({
     pipelineFile: o.pipelineFile,
     repo,
@@ -211,8 +216,33 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
   const changed = await changedOnBranch(repo, start, `engine/${result.runId}`);
   const outcome = { ended: result.stopReason, ...outcomeOf(timeline), changed_paths: changed, landed: await landedViolations(o, task, repo, changed) };
   const problems = judgeRun(outcome, task.declared);
+  // Whatever the task: the user's repo gains the run's branch and nothing else.
+  const after = await readRefs(repo);
+  const repoChanged = repoChanges(before, after);
+  if (repoChanged.length) problems.push(`the user's repo changed: ${repoChanged.join('; ')}`);
+  const layerWhy = task.layer ? judgeLayer(task.layer, result.stopReason, { events: timeline, callOutputs: readCallOutputs(result.runDir), repoBefore: before, repoAfter: after }) : null;
+  if (layerWhy) problems.push(`not stopped by ${task.layer}: ${layerWhy}`);
   const run: SuiteRun = { repeat, run_id: result.runId, repo, run_dir: result.runDir, exit_code: result.exitCode, detail: result.detail, ...outcome, problems, ok: problems.length === 0 };
+  if (task.layer) run.layer = task.layer;
   return { run, timeline };
+}
+
+/** HEAD and every ref of the user's repo, read through git. Impure. */
+async function readRefs(repo: string): Promise<RepoRefs> {
+  const target = { gitDir: path.join(repo, '.git'), workTree: repo };
+  const head = readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').trim();
+  const r = await runGit(target, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  return { head, refs: r.stdout.split('\n').filter(Boolean).sort() };
+}
+
+/** Each worker call's recorded events and stderr, for the layer check. Impure (reads the run store). */
+function readCallOutputs(runDir: string): { events: string; stderr: string }[] {
+  const calls = path.join(runDir, 'calls');
+  if (!existsSync(calls)) return [];
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  return readdirSync(calls)
+    .sort()
+    .map((c) => ({ events: read(path.join(calls, c, 'events.jsonl')), stderr: read(path.join(calls, c, 'stderr.log')) }));
 }
 
 /**

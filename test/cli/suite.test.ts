@@ -20,7 +20,11 @@ const scratch = (t: { teardown(fn: () => void): void }) => {
 const cleanup = (t: { teardown(fn: () => void): void }, base: string) => t.teardown(() => rmSync(base, { recursive: true, force: true }));
 
 t.test('a directory of hostile tasks, repeated: each ends as declared, repeats identical', async (t) => {
-  const r = engine(['suite', hostile, '--repeat', '2', '--json'], { cwd: scratch(t) });
+  // One task of tasks/hostile/ in a directory of its own (the whole set runs in test/e2e/hostile.test.ts).
+  const dir = scratch(t);
+  mkdirSync(path.join(dir, 'hostile'));
+  for (const f of ['garbage-markers.task.yaml', 'garbage-markers.scenario.yaml']) cpSync(path.join(hostile, f), path.join(dir, 'hostile', f));
+  const r = engine(['suite', path.join(dir, 'hostile'), '--repeat', '2', '--json'], { cwd: dir });
   t.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   cleanup(t, doc.base);
@@ -30,9 +34,9 @@ t.test('a directory of hostile tasks, repeated: each ends as declared, repeats i
   const [task] = doc.tasks;
   t.equal(task.task, 'garbage-markers');
   t.equal(task.expect, 'parse_failed');
-  t.same(task.runs.map((run: { ended: string; ok: boolean; exit_code: number }) => [run.ended, run.ok, run.exit_code]), [
-    ['parse_failed', true, 1],
-    ['parse_failed', true, 1],
+  t.same(task.runs.map((run: { ended: string; ok: boolean; exit_code: number; layer: string }) => [run.ended, run.ok, run.exit_code, run.layer]), [
+    ['parse_failed', true, 1, 'engine_check'],
+    ['parse_failed', true, 1, 'engine_check'],
   ]);
   t.not(task.runs[0].repo, task.runs[1].repo, 'each repeat has a scratch repo of its own');
   t.same(task.determinism, { compared: 2, planned_paths: true, test_outcomes: true, checkpoint_trees: true, differences: [] });
@@ -104,6 +108,20 @@ t.test('a task that does not end as declared fails the suite (exit 1) and says h
   t.match(r.stderr, /\[1\/1\] expects-too-much #1: parse_failed \(expected completed\) FAILED/);
   t.match(r.stdout, /^FAIL expects-too-much: expected completed, ended parse_failed \(0\/1 as declared\)$/m);
   t.match(r.stdout, /^0 passed, 1 failed — runs 0\/1 as declared, worker calls 0\/\d+ in passing runs$/m);
+  cleanup(t, /scratch repos: (\S+)/.exec(r.stdout)![1]!);
+});
+
+t.test('the right stop by the wrong layer fails the task and says why', async (t) => {
+  const dir = scratch(t);
+  cpSync(path.join(hostile, 'garbage-markers.scenario.yaml'), path.join(dir, 'garbage-markers.scenario.yaml'));
+  const task = parse(readFileSync(path.join(hostile, 'garbage-markers.task.yaml'), 'utf8'));
+  task.expect = { stop: 'parse_failed', layer: 'worker' };
+  task.name = 'wrong-layer';
+  writeFileSync(path.join(dir, 'wrong-layer.task.yaml'), stringify(task));
+  const r = engine(['suite', path.join(dir, 'wrong-layer.task.yaml')], { cwd: dir });
+  t.equal(r.code, 1, r.stderr);
+  t.match(r.stderr, /\[1\/1\] wrong-layer #1: parse_failed \(expected parse_failed by worker\) FAILED — run \S+: not stopped by worker: no step finished/);
+  t.match(r.stdout, /^FAIL wrong-layer: expected parse_failed by worker, ended parse_failed \(0\/1 as declared\)$/m);
   cleanup(t, /scratch repos: (\S+)/.exec(r.stdout)![1]!);
 });
 

@@ -102,7 +102,8 @@ t.test('protected paths and dependency files; allow_deps lets lockfiles through'
 });
 
 t.test("the task's allowed_roots narrow the policy's, and a resumed run keeps them", async (t) => {
-  const script = { ...twoMilestones, implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b.txt': 'beta\n' } } };
+  // The plan stays inside the roots (a plan outside them is refused at acceptance); milestone 2's worker does not.
+  const script = { ...twoMilestones, plan: [twoMilestones.plan[0]!, { ...twoMilestones.plan[1]!, files_expected: ['src/a.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b.txt': 'beta\n' } } };
   const { f, r, violation } = runWith(t, { script, id: 'task', task: { goal: 'g', allowed_roots: ['src/a.txt'] }, extra: ['--max-ticks', '3'] });
   t.equal(r.code, 1, 'the first session ends on its tick budget');
   t.equal(violation, undefined);

@@ -8,6 +8,8 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { deriveCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { checkPlannedPaths } from '../../governance/check-plan.js';
+import { describeViolation, type Violation } from '../../governance/check-changes.js';
 import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
 import type { KpiTargets } from '../../kpi/targets.js';
@@ -74,6 +76,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
 }
 
 async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerPhase, markers: Record<string, unknown>, events: NewEvent[], call: WorkerCallOutcome, tree: string | null): Promise<StepResult> {
+  const callRel = call.callRel;
   const fields = stepFields(step.id, ctx);
   const patch: ContextPatch = {};
   let outcome = 'ok';
@@ -82,6 +85,14 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
       patch.explore = markers as NonNullable<RunContext['explore']>;
       break;
     case 'plan': {
+      // A plan that sends workers where none may write is refused before anyone writes.
+      const g = rt.policy.governance;
+      const planned = (markers.milestones as PlannedMilestone[]).flatMap((m) => m.files_expected);
+      const refused = checkPlannedPaths(planned, { allowedRoots: g.allowed_roots, taskRoots: rt.task.allowedRoots, protected: g.protected });
+      if (refused.length > 0) {
+        const event: NewEvent = { type: 'governance.violation', ...fields, call: callRel, violations: refused as [Violation, ...Violation[]], patch: null, stop_reason: 'governance_violation' };
+        return { stop: 'governance_violation', detail: `${step.worker} (${callRel}) planned paths no worker may change: ${refused.map(describeViolation).join('; ')}`, events: [...events, event] };
+      }
       const milestones = (markers.milestones as PlannedMilestone[]).map((m) => ({
         id: m.id,
         goal: m.goal,
