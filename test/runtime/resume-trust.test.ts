@@ -12,8 +12,10 @@ import { makeFixture, engine, engineBin, childEnv, readJsonl, testEngineHome, tw
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
 type Fixture = ReturnType<typeof makeFixture>;
+// The engine's own checks: the OS sandbox (on by default where bubblewrap works) would refuse
+// these workers' writes into the run store and the repo, and hide the engine's pid from them.
 const start = (f: Fixture, id: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
-  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env });
+  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--set', 'sandbox.mode=off', ...extra], { cwd: f.dir, env });
 const resume = (f: Fixture, id: string, extra: string[] = []) => engine(['resume', id, '--repo', f.repo, '--no-progress', ...extra], { cwd: f.dir });
 const timeline = (f: Fixture, id: string) => readJsonl(path.join(runDir(f.repo, id), 'timeline.jsonl'));
 const state = (f: Fixture, id: string) => JSON.parse(readFileSync(path.join(runDir(f.repo, id), 'state.json'), 'utf8'));
@@ -24,7 +26,8 @@ const repoPolicy = (roots: string[]) => stringify({ apiVersion: 'engine/v1', kin
 t.test('a worker widens its roots in the repo\'s .engine/policy.yaml: resume keeps the snapshot, --reload-config shows and counts it', async (t) => {
   // The repo's policy allows src/** only. The implementer rewrites that policy to allow
   // everything (an absolute path: it reaches the user's repo) and writes evil.txt outside
-  // the roots, on every attempt.
+  // the roots, on every attempt. Without the OS sandbox (which refuses that write: the
+  // hostile task policy-widening shows it), so the engine's own config snapshot is what holds.
   const f0 = makeFixture();
   const policyFile = path.join(f0.repo, '.engine', 'policy.yaml');
   const widened = repoPolicy(['**']);
@@ -115,7 +118,7 @@ setInterval(() => {}, 1000);
 
 function runKilled(f: Fixture, id: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
+    const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--set', 'sandbox.mode=off'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
     p.on('close', (code, signal) => resolve({ code, signal }));
   });
 }
