@@ -11,7 +11,7 @@ export function keyHint(name: string, allowed: readonly string[]): string | unde
   const hint = didYouMean(name, allowed);
   if (hint) return hint;
   if (allowed.length === 0) return undefined;
-  return allowed.length <= 12 ? `allowed: ${allowed.map((k) => `\`${k}\``).join(', ')}` : undefined;
+  return allowed.length <= 16 ? `allowed: ${allowed.map((k) => `\`${k}\``).join(', ')}` : undefined;
 }
 
 /**

@@ -45,7 +45,7 @@ pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
 writeFileSync(path.join(dir, 'fast.pipeline.yaml'), stringify(pipeline));
 mkdirSync(path.join(dir, 'tasks'));
 for (const word of words) {
-  const expect = word === 'garbage' ? 'verification_failed' : 'completed';
+  const expect = word === 'garbage' ? 'parse_failed' : 'completed';
   writeFileSync(path.join(dir, 'tasks', `${word}.task.yaml`), stringify({ apiVersion: 'engine/v1', kind: 'Task', name: word, goal: `WRITE:${word}`, task_kind: 'incremental', expect }));
   const policy = { apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, verification: { tiers: { tier0: { commands: [`test -f src/${word}.txt`] } } } };
   writeFileSync(path.join(dir, 'tasks', `${word}.policy.yaml`), stringify(policy));

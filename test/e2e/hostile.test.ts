@@ -61,9 +61,12 @@ t.test('a hanging worker is cut by the idle limit', async (t) => {
   t.ok(finished.at(-1).timed_out, 'the last call timed out');
 });
 
-t.test('a reviewer asking the same change again is bounded by the review rounds', async (t) => {
-  const verdicts = timeline('reviewer-loops').filter((e) => e.type === 'step.finished' && e.step === 'review').map((e) => e.outcome);
-  t.same(verdicts, ['request_changes', 'request_changes'], 'two rounds, then the stop (review_loop detection is not in this branch)');
+t.test('a reviewer asking the same change again is caught as a loop before the review rounds run out', async (t) => {
+  const events = timeline('reviewer-loops');
+  const loop = events.find((e) => e.type === 'loop.detected');
+  t.ok(loop, 'loop.detected is recorded');
+  t.equal(events.at(-1).stop_reason, 'review_loop');
+  t.ok(events.filter((e) => e.type === 'step.finished' && e.step === 'review').every((e) => e.outcome === 'request_changes'), 'every review asked for changes');
 });
 
 t.test('the call budget stops the third call before it is made', async (t) => {

@@ -88,7 +88,9 @@ t.test('through the real claude and codex, no canary is left anywhere', async (t
   const repos = Object.fromEntries(['done', 'gov', 'budget', 'kill'].map((n) => [n, initRepo(path.join(base, n))]));
   // The runs go at once: each spends most of its time waiting on the CLIs.
   const done = engineRun(base, repos.done!, 'done', []);
-  const gov = engineRun(base, repos.gov!, 'gov', ['--set', 'governance.allowed_roots=["src/**"]'], {}, govPipeline);
+  // The implementer's file is made a dependency file: its write is a governance stop after the
+  // call (a plan outside the allowed roots would be refused before any implementer ran).
+  const gov = engineRun(base, repos.gov!, 'gov', ['--set', 'governance.lockfiles=["hello.js"]'], {}, govPipeline);
   const budget = engineRun(base, repos.budget!, 'budget', ['--set', 'budgets.max_ticks=3']);
   const kill = (async () => {
     const killed = await engineRun(base, repos.kill!, 'kill', [], { ENGINE_FAULT: 'kill@worker.started#2' });
