@@ -31,11 +31,11 @@ t.test('per run: its KPIs, rows and milestones; across: the pooled KPIs', async 
   t.strictSame(report.across.run_ids, ['r1', 'r2']);
   // Pooled milestone seconds 100, 200, 500: median 200, p90 500.
   const row = (name: string) => report.across.rows.find((r) => r.name === name);
-  t.strictSame(row('milestone time median (s)'), { name: 'milestone time median (s)', value: 200, target: 180, ok: false });
-  t.strictSame(row('milestone time p90 (s)'), { name: 'milestone time p90 (s)', value: 500, target: 360, ok: false });
-  t.strictSame(row('worker calls per milestone median'), { name: 'worker calls per milestone median', value: 2, target: 2, ok: true });
-  t.strictSame(row('tier1 max (s)'), { name: 'tier1 max (s)', value: 130, target: 120, ok: false });
-  t.strictSame(row('bootstrap run total (s)'), { name: 'bootstrap run total (s)', value: null, target: 1500, ok: null }, 'no greenfield run');
+  t.strictSame(row('milestone time median (s)'), { name: 'milestone time median (s)', value: 200, target: 180, ok: false, op: '≤' });
+  t.strictSame(row('milestone time p90 (s)'), { name: 'milestone time p90 (s)', value: 500, target: 360, ok: false, op: '≤' });
+  t.strictSame(row('worker calls per milestone median'), { name: 'worker calls per milestone median', value: 2, target: 2, ok: true, op: '≤' });
+  t.strictSame(row('tier1 max (s)'), { name: 'tier1 max (s)', value: 130, target: 120, ok: false, op: '<' });
+  t.strictSame(row('bootstrap run total (s)'), { name: 'bootstrap run total (s)', value: null, target: 1500, ok: null, op: '≤' }, 'no greenfield run');
 });
 
 t.test('each milestone names the targets it exceeds on its own', async (t) => {

@@ -6,6 +6,7 @@ import { makeFixture, engine } from '../helpers/run-fixture.js';
 import { listRuns } from '../../engine/store/list-runs.js';
 import { readReportRuns } from '../../engine/report/read-runs.js';
 import { buildReport } from '../../engine/report/build-report.js';
+import { determinismOf, readRepeatRun, renderDeterminism } from '../../engine/report/determinism.js';
 import { renderText } from '../../engine/report/render-text.js';
 import { resolvePolicy } from '../../engine/config/policy/resolve-policy.js';
 import { readRunIndex, RUN_INDEX, formatIndexLine } from '../../engine/store/run-index.js';
@@ -41,8 +42,11 @@ function storeCopy(copies: number): string {
 /** The report of every run read from the run directories, as before the index (in process). */
 async function directReport(dir: string) {
   const policy = await resolvePolicy({ repo: f.repo, files: [], sets: [], cwd: f.dir });
-  const report = buildReport({ store: dir, runs: await readReportRuns(listRuns(dir)), targets: policy.policy!.kpi_targets });
-  return { json: JSON.parse(JSON.stringify(report)), text: renderText(report) };
+  const runs = listRuns(dir);
+  const report = buildReport({ store: dir, runs: await readReportRuns(runs), targets: policy.policy!.kpi_targets });
+  // The determinism section is read from each run's own records, with or without the index.
+  const determinism = determinismOf(runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null), policy.policy!.kpi_targets as { path_variance?: number; outcome_variance?: number });
+  return { json: JSON.parse(JSON.stringify(report)), text: renderText(report) + renderDeterminism(determinism) };
 }
 
 async function sameAsDirect(t: Test, dir: string, what: string) {
