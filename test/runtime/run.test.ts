@@ -12,7 +12,7 @@ const validateState = ajv.getSchema('state.schema.json')!;
 
 function runDirOf(repo: string): string {
   const runs = path.join(repo, '.engine', 'runs');
-  const [id] = readdirSync(runs);
+  const [id] = readdirSync(runs, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   return path.join(runs, id!);
 }
 

@@ -81,7 +81,8 @@ t.test("engine run calls the repo's own CLI, the one the preflight found", async
   // Says its version; for a call, notes its first argument and fails like a CLI without a model.
   writeFileSync(path.join(bin, 'codex'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "codex-cli 0.169.0"; exit 0; fi\necho "$1" >> ${JSON.stringify(calls)}\necho '{"type":"turn.failed","error":{"message":"no model here"}}'\nexit 1\n`);
   chmodSync(path.join(bin, 'codex'), 0o755);
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'own', '--no-progress'], { cwd: f.dir });
+  // Without the OS sandbox: the fake CLI notes its calls outside its workspace.
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'own', '--no-progress', '--set', 'sandbox.mode=off'], { cwd: f.dir });
   t.equal(r.code, 1, r.stdout + r.stderr);
   t.match(readFileSync(calls, 'utf8'), /^exec\n/, "the repo's codex ran the implement call");
   const dir = path.join(f.repo, '.engine', 'runs', 'own');
