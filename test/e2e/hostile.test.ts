@@ -59,6 +59,7 @@ t.test('garbage markers: the answer and its repair both failed to parse, never a
 t.test('a hanging worker is cut by the idle limit', async (t) => {
   const finished = timeline('worker-hangs').filter((e) => e.type === 'worker.finished');
   t.ok(finished.at(-1).timed_out, 'the last call timed out');
+  t.equal(finished.at(-1).step, 'implement', 'the hanging implementer, not a slow-starting planner');
 });
 
 t.test('a reviewer asking the same change again is caught as a loop before the review rounds run out', async (t) => {
