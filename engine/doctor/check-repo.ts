@@ -51,15 +51,8 @@ export function findOrphans(wsDir: string, store: string): string[] {
 
 /** Where this repo's workspaces go (outside the repo), writable by this user. Pure but for fs checks. */
 export function checkWorkspaces(dir: string): Finding {
-  let at = dir;
-  while (!existsSync(at)) {
-    const parent = path.dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  try {
-    accessSync(at, constants.W_OK);
-  } catch {
+  const at = nearestExisting(dir);
+  if (!writable(at)) {
     return finding('workspaces', 'block', `runs cannot create their workspaces in ${dir} (${at} refuses writes)`, 'set ENGINE_HOME (or XDG_STATE_HOME) to a writable directory, or pass `engine run --workspaces DIR`');
   }
   return finding('workspaces', 'ok', `workspaces go to ${dir}, outside the repository`);
@@ -67,16 +60,29 @@ export function checkWorkspaces(dir: string): Finding {
 
 /** The run store (or its nearest existing parent) writable by this user. Pure but for fs checks. */
 export function checkStoreWritable(store: string): Finding {
-  let dir = store;
+  const dir = nearestExisting(store);
+  if (!writable(dir)) {
+    return finding('store', 'block', `the run store ${store} is not writable (${dir} refuses writes)`, `make ${dir} writable for this user, or move the run store with \`engine run --store DIR\``);
+  }
+  return finding('store', 'ok', `run store ${store} is writable${dir === store ? '' : ` (created at the first run under ${dir})`}`);
+}
+
+/** The path itself, or its nearest existing parent (where a missing directory would be created). */
+function nearestExisting(p: string): string {
+  let dir = p;
   while (!existsSync(dir)) {
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
+  return dir;
+}
+
+function writable(dir: string): boolean {
   try {
     accessSync(dir, constants.W_OK);
+    return true;
   } catch {
-    return finding('store', 'block', `the run store ${store} is not writable (${dir} refuses writes)`, `make ${dir} writable for this user, or move the run store with \`engine run --store DIR\``);
+    return false;
   }
-  return finding('store', 'ok', `run store ${store} is writable${dir === store ? '' : ` (created at the first run under ${dir})`}`);
 }
