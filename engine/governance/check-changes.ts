@@ -1,3 +1,4 @@
+import type { TimelineEvent } from '../generated/event.js';
 import picomatch from 'picomatch';
 
 /** What a worker may change, from the merged policy, the task and the step. */
@@ -18,21 +19,8 @@ export interface GovernanceRules {
   readOnly: boolean;
 }
 
-export type ViolationRule =
-  | 'read_only'
-  | 'protected'
-  | 'framework_path'
-  | 'dependency_file'
-  | 'outside_allowed_roots'
-  | 'run_store'
-  | 'symlink_escape'
-  | 'gitlink'
-  | 'control_characters'
-  | 'user_repo'
-  | 'engine_install'
-  | 'engine_git'
-  | 'shared_path'
-  | 'planned_outside_roots';
+/** The rules a `governance.violation` event can name: the event schema is their one list. */
+export type ViolationRule = Extract<TimelineEvent, { type: 'governance.violation' }>['violations'][number]['rule'];
 
 export interface Violation {
   /** Repo-relative path (for `run_store`, the record's path in the run directory). */
