@@ -13,6 +13,7 @@ import { checkPipeline, checkPolicy } from './check-config.js';
 import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
 import { gatherLoginFacts, judgeLogin } from './check-login.js';
+import { repoPipelineFile, shippedPipelineFile } from '../config/repo-pipeline.js';
 import { checkSandbox } from './check-sandbox.js';
 import { checkWorkspaceDeps } from './check-workspace-deps.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
@@ -31,13 +32,12 @@ export interface DoctorOptions {
 
 export type DoctorResult = { kind: 'report'; report: DoctorReport } | { kind: 'invalid'; diagnostics: Diagnostic[] };
 
-export const shippedPipeline = path.join(packageRoot, 'pipelines', 'default.pipeline.yaml');
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const dir = path.resolve(o.cwd, o.repo);
   if (!isDir(dir)) return invalid(o.repo, `--repo ${o.repo}: no such directory`);
-  const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : defaultPipeline(dir);
-  const shown = o.pipelineFile ?? (pipelineFile === shippedPipeline ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
+  const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : repoPipelineFile(dir);
+  const shown = o.pipelineFile ?? (pipelineFile === shippedPipelineFile ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
   if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
 
   const checks: Finding[] = [checkNode(process.versions.node), await checkGit(o.env)];
@@ -79,12 +79,6 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
     checks.push(...checkVerification(policy.policy.verification, root, o.env));
   }
   return { kind: 'report', report };
-}
-
-/** `<repo>/.engine/pipeline.yaml` when the repo has one, else the shipped default. */
-export function defaultPipeline(repo: string): string {
-  const own = path.join(repo, '.engine', 'pipeline.yaml');
-  return existsSync(own) ? own : shippedPipeline;
 }
 
 function invalid(file: string, message: string): DoctorResult {
