@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../vocabulary/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';

@@ -1,7 +1,7 @@
 import type { EnginePipeline, Target } from '../generated/pipeline.js';
-import type { DocPath, Rule, RuleContext } from '../config/rule-context.js';
-import { GUARD_NAMES } from '../runtime/guard-names.js';
-import { didYouMean } from '../config/did-you-mean.js';
+import type { DocPath, Rule, RuleContext } from '../vocabulary/rule-context.js';
+import { GUARD_NAMES } from '../vocabulary/guard-names.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { outcomesOf, type StepType, type WorkerPhase } from './ir.js';
 import { NUMERIC_POLICY_KEYS } from './policy-keys.js';
 

@@ -1,5 +1,5 @@
 import type { WorkerSpec } from '../generated/pipeline.js';
-import type { StopReason } from '../runtime/stop-reasons.js';
+import type { StopReason } from '../vocabulary/stop-reasons.js';
 
 /**
  * The checked intermediate form of a pipeline: every transition resolved, every outcome of

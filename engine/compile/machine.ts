@@ -1,7 +1,7 @@
 import { setup, assign, type AnyStateMachine } from 'xstate';
 import type { CompiledPipeline, IrStep, IrTarget } from './ir.js';
-import { initialContext, type RunContext, type StepDoneEvent } from '../runtime/context.js';
-import type { StopReason } from '../runtime/stop-reasons.js';
+import { initialContext, type RunContext, type StepDoneEvent } from '../vocabulary/run-context.js';
+import type { StopReason } from '../vocabulary/stop-reasons.js';
 
 /** Resolves a bound written as a number or a policy key path. */
 export type BoundResolver = (bound: number | string) => number;

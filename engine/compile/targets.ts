@@ -1,7 +1,7 @@
 import type { Target } from '../generated/pipeline.js';
 import type { IrTarget } from './ir.js';
-import type { StopReason } from '../runtime/stop-reasons.js';
-import type { DocPath } from '../config/rule-context.js';
+import type { StopReason } from '../vocabulary/stop-reasons.js';
+import type { DocPath } from '../vocabulary/rule-context.js';
 
 /** A target as written, with the document path where it was written. */
 export interface WrittenTarget {

@@ -1,9 +1,9 @@
-import type { Diagnostic } from './diagnostics.js';
-import { hasErrors } from './diagnostics.js';
-import { didYouMean } from './did-you-mean.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { hasErrors } from '../vocabulary/diagnostics.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { isKind, KINDS, type Kind } from './kinds.js';
 import type { ParsedSource } from './parse-source.js';
-import { runRules, toPointer, type Rule } from './rule-context.js';
+import { runRules, toPointer, type Rule } from '../vocabulary/rule-context.js';
 import { diagnoseSchemaErrors, sortByPosition } from './schema-check.js';
 import type { Validator } from './validators.js';
 

@@ -1,4 +1,4 @@
-import type { DocPath } from './rule-context.js';
+import type { DocPath } from '../vocabulary/rule-context.js';
 
 /** `budgets.max_ticks`, `steps[3].on.fail`; the document itself for an empty path. Pure. */
 export function displayPath(path: DocPath): string {

@@ -3,9 +3,9 @@
  * (parse, schema, rules), and the layered policy with provenance. What the runtime and the
  * CLI import.
  */
-export type { Diagnostic, Severity } from './diagnostics.js';
-export { formatDiagnostic, hasErrors } from './diagnostics.js';
-export type { DocPath, Rule, RuleContext } from './rule-context.js';
+export type { Diagnostic, Severity } from '../vocabulary/diagnostics.js';
+export { formatDiagnostic, hasErrors } from '../vocabulary/diagnostics.js';
+export type { DocPath, Rule, RuleContext } from '../vocabulary/rule-context.js';
 export { KINDS, isKind, type Kind } from './kinds.js';
 export { parseSource, type ParsedSource, type Position } from './parse-source.js';
 export { detectKind, checkDocument } from './check-document.js';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostic } from './diagnostics.js';
-import { hasErrors } from './diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { hasErrors } from '../vocabulary/diagnostics.js';
 import { checkDocument, detectKind } from './check-document.js';
 import { schemaNameOf, type Kind } from './kinds.js';
 import { parseSource, type ParsedSource, type Position } from './parse-source.js';
-import type { DocPath, Rule } from './rule-context.js';
+import type { DocPath, Rule } from '../vocabulary/rule-context.js';
 import { rulesFor } from './rules-for.js';
 import { loadValidator } from './validators.js';
 

@@ -1,6 +1,6 @@
 import type { EnginePipeline } from '../generated/pipeline.js';
 import type { EngineTask } from '../generated/task.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { loadConfigFile, type LoadedFile } from './load-file.js';
 
 /** A loaded file of one kind: its data (null on any error) and its diagnostics. */

@@ -1,6 +1,6 @@
 import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
-import type { DocPath } from './rule-context.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import type { DocPath } from '../vocabulary/rule-context.js';
 
 /** A 1-based line and column (in characters, not UTF-16 units). */
 export interface Position {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kind } from './kinds.js';
-import type { Rule } from './rule-context.js';
+import type { Rule } from '../vocabulary/rule-context.js';
 import { taskRules } from './task-rules.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { Diagnostic } from './diagnostics.js';
-import type { DocPath } from './rule-context.js';
-import { toPointer } from './rule-context.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import type { DocPath } from '../vocabulary/rule-context.js';
+import { toPointer } from '../vocabulary/rule-context.js';
 import { describeValue, displayPath, listOf, typeOf, valueAt } from './describe.js';
-import { didYouMean, habitHint, keyHint } from './did-you-mean.js';
+import { didYouMean, habitHint, keyHint } from '../util/did-you-mean.js';
 import type { Position } from './parse-source.js';
 
 /** The fields of an ajv error this module reads (ajv's ErrorObject, without importing ajv). */

@@ -1,5 +1,5 @@
 import type { EngineTask } from '../generated/task.js';
-import type { Rule, RuleContext } from './rule-context.js';
+import type { Rule, RuleContext } from '../vocabulary/rule-context.js';
 
 /** Facts from disk the task rules need, gathered by the caller. */
 export interface TaskFacts {

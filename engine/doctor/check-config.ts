@@ -3,7 +3,7 @@
  * are the details of a blocking finding. Impure (reads files).
  */
 import path from 'node:path';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../config/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { loadPipeline } from '../config/load-typed.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import type { ResolvedPolicy } from '../config/policy/resolved-policy.js';

@@ -4,7 +4,7 @@
  * from `verification.cwd`, so a program is a name on PATH or a path relative to that dir.
  */
 import path from 'node:path';
-import { findProgram } from './find-program.js';
+import { findProgram } from '../proc/find-program.js';
 import { finding, type Finding } from './types.js';
 
 export const TIERS = ['tier0', 'tier0_fast', 'tier1', 'tier2'] as const;

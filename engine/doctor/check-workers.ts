@@ -10,7 +10,7 @@ import { packageRoot } from '../paths.js';
 import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
 import { projectDirsOf } from '../workers/resolve-bin.js';
 import type { WorkerPlugin } from '../workers/types.js';
-import { findProgram } from './find-program.js';
+import { findProgram } from '../proc/find-program.js';
 import { judgeCliVersion, KNOWN_CLIS } from './known-clis.js';
 import { finding, type Finding } from './types.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Diagnostic } from '../config/diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { packageRoot } from '../paths.js';
 import { checkGit, checkNode } from './check-host.js';
 import { checkRepo } from './check-repo.js';

@@ -2,7 +2,7 @@
  * The doctor's vocabulary: every check returns findings, and only the CLI edge prints them.
  * Types only; no I/O.
  */
-import type { Diagnostic } from '../config/diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'block';
 

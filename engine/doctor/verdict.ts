@@ -1,8 +1,8 @@
 /**
  * The doctor's verdict and its two renderings (text, JSON). Pure.
  */
-import { EXIT } from '../cli/exit-codes.js';
-import type { Diagnostic } from '../config/diagnostics.js';
+import { EXIT } from '../vocabulary/exit-codes.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import type { CheckStatus, DoctorReport, Finding } from './types.js';
 
 export type Verdict = CheckStatus;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TimelineEvent } from '../generated/event.js';
-import { factsOf, type RepeatFacts } from '../suite/judge-suite.js';
+import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { holds, type KpiRow } from '../kpi/targets.js';
 
 /** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildTimeline, type RunTimeline } from './build-timeline.js';
-import type { IsEvent } from './index-runs.js';
-import { salvageTimeline } from './salvage-timeline.js';
+import type { IsEvent } from '../store/index-runs.js';
+import { salvageTimeline } from '../store/salvage-timeline.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
 export interface RunDetails {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { runPaths } from '../runtime/run-dir.js';
+import { runPaths } from '../vocabulary/run-layout.js';
 import type { ReportRunInput } from './build-report.js';
-import { eventCheck, type IsEvent, type StoreRun } from './index-runs.js';
-import { salvageTimeline } from './salvage-timeline.js';
+import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js';
+import { salvageTimeline } from '../store/salvage-timeline.js';
 
 /** A run to read: a directory and its state, with its index entry when the store's index has one. */
 export type ReportSource = Omit<StoreRun, 'index'> & { index?: StoreRun['index'] };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { exitCodeFor, STOP_REASONS, type StopReason } from './stop-reasons.js';
+import { exitCodeFor, STOP_REASONS, type StopReason } from '../vocabulary/stop-reasons.js';
 
 /** A timeline resume can build on, or why not (the 1-based line of timeline.jsonl at fault). */
 export type TimelineCheck = { ok: true; events: TimelineEvent[] } | { ok: false; line: number; message: string };

@@ -7,7 +7,7 @@ import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
 import { gatherConfig, writeConfigSnapshot, type ConfigSources } from './snapshot-config.js';
-import { runPaths } from './run-dir.js';
+import { runPaths } from '../vocabulary/run-layout.js';
 import type { RunPolicy, Runtime } from './types.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { runSecrets } from './run-secrets.js';

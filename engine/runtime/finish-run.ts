@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { removeWorkspace } from '../git/workspace.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
-import { exitCodeFor } from './stop-reasons.js';
+import { exitCodeFor } from '../vocabulary/stop-reasons.js';
 import { computeKpis } from '../kpi/compute.js';
 import { renderMemo, renderSummary } from './summary.js';
 import { replaceFile } from '../store/atomic.js';

@@ -13,7 +13,7 @@ import { workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../vocabulary/run-context.js';
 import { outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { firedRiskTriggers } from './select-tier.js';
-import type { RunContext } from './context.js';
-import type { GuardName } from './guard-names.js';
+import type { RunContext } from '../vocabulary/run-context.js';
+import type { GuardName } from '../vocabulary/guard-names.js';
 import type { RunPolicy } from './types.js';
 import { plural } from '../util/plural.js';
 

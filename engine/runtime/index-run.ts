@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { indexEntryOf } from '../kpi/index-entry.js';
-import { loadStoreRuns } from '../report/index-runs.js';
+import { indexEntryOf } from '../store/index-entry.js';
+import { loadStoreRuns } from '../store/index-runs.js';
 import { listRuns } from '../store/list-runs.js';
 import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, timelineBytes, type IndexedPastRun } from '../store/run-index.js';
 import type { PastRun } from './select-tier.js';

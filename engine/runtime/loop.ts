@@ -1,9 +1,9 @@
 import type { IrStep } from '../compile/ir.js';
 import { snapshotTree } from '../git/snapshot.js';
-import type { RunContext, StepDoneEvent } from './context.js';
+import type { RunContext, StepDoneEvent } from '../vocabulary/run-context.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
-import type { StopReason } from './stop-reasons.js';
+import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { stepFields, type Runtime, type StepExecutor, type StepResult } from './types.js';
 import { runVerifyStep } from './steps/verify.js';
 import { runCommandStep } from './steps/command.js';

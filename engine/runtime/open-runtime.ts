@@ -9,7 +9,7 @@ import { fileRecord } from '../store/run-records.js';
 import { computeKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../vocabulary/run-context.js';
 import type { Runtime } from './types.js';
 import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from '../config/diagnostics.js';
-import { hasErrors } from '../config/diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadPipeline } from '../config/index.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { compilePipeline } from '../compile/compile.js';
@@ -20,19 +20,19 @@ import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
 import { resolveGitIdentity } from '../git/identity.js';
-import { listChangedFilesBetween } from './tree-diff.js';
+import { listChangedFilesBetween } from '../git/tree-diff.js';
 import type { RunEnv } from './clock.js';
-import { defaultStoreDir, runPaths } from './run-dir.js';
+import { defaultStoreDir, runPaths } from '../vocabulary/run-layout.js';
 import { openRuntime } from './open-runtime.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, versionsOf } from './start-run.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { startScenarioModel } from './scenario-model.js';
-import { acquireRunLock, RunLockedError } from './run-lock.js';
+import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
 import type { RunPolicy } from './types.js';
-import type { ContextPatch } from './context.js';
-import type { StopReason } from './stop-reasons.js';
+import type { ContextPatch } from '../vocabulary/run-context.js';
+import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 
 export interface ResumeRunOptions {

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { IrStep } from '../compile/ir.js';
 import type { VerifyTier } from '../verify/index.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../vocabulary/run-context.js';
 import type { RunPolicy } from './types.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import { tier0FastDecision } from '../kpi/decide.js';

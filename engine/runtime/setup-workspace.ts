@@ -5,7 +5,7 @@ import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { workspaceTarget } from '../git/workspace.js';
 import { EMPTY_TREE } from '../git/repo.js';
-import { listChangedFilesBetween } from './tree-diff.js';
+import { listChangedFilesBetween } from '../git/tree-diff.js';
 import { recordInflight } from './steps/inflight.js';
 import type { LoopEnd } from './loop.js';
 import type { Runtime } from './types.js';

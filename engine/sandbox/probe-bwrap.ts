@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findProgram } from '../doctor/find-program.js';
+import { findProgram } from '../proc/find-program.js';
 import { wrapInBwrap } from './build-bwrap-args.js';
 
 export type BwrapProbe = { ok: true; bin: string } | { ok: false; bin: string | null; error: string };

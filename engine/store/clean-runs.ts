@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { removeWorkspace } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
-import { runLockHeld } from '../runtime/run-lock.js';
+import { runLockHeld } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
 
 export interface CleanedRun {

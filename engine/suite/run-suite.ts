@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from '../config/diagnostics.js';
-import { hasErrors } from '../config/diagnostics.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/load-typed.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
@@ -11,7 +11,8 @@ import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
 import { inShard, shardPath, type Shard } from './shard-suite.js';
-import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, type Determinism, type RepeatFacts, type SuiteRun, type TaskExpect } from './judge-suite.js';
+import { expectOf, judgeRun, outcomeOf, type SuiteRun, type TaskExpect } from './judge-suite.js';
+import { compareRepeats, factsOf, type Determinism, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
 
 /** A task of a suite, checked before anything runs. */

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { pipelineRules, type Step } from '../../engine/compile/check.js';
-import { runRules, toPointer } from '../../engine/config/rule-context.js';
+import { runRules, toPointer } from '../../engine/vocabulary/rule-context.js';
 import type { EnginePipeline } from '../../engine/generated/pipeline.js';
 
 /** Step `i` with every step type's keys, for mutations that break the rules. */

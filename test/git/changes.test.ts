@@ -1,7 +1,9 @@
 import t from 'tap';
 import { chmodSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { diffTreeEntries, measureTrees, parseNameStatus, parseNumstat, parseRaw, readBlobs, snapshotTree, workspaceTarget } from '../../engine/git/index.js';
+import { diffTreeEntries, measureTrees, parseNameStatus, parseNumstat, parseRaw, readBlobs } from '../../engine/git/changes.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { workspaceTarget } from '../../engine/git/workspace.js';
 import { checkEntries, linkObjects } from '../../engine/governance/check-entries.js';
 import { git, makeEmptyRepo, makeRepo, makeWorkspace, writeFiles } from './fixtures/repo.js';
 

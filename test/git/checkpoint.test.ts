@@ -2,7 +2,9 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { commitCheckpoint, oneLine, renderCheckpointMessage, snapshotTree, treeHash, type CheckpointMessage } from '../../engine/git/index.js';
+import { commitCheckpoint, oneLine, renderCheckpointMessage, type CheckpointMessage } from '../../engine/git/checkpoint.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { treeHash } from '../../engine/git/repo.js';
 import { git, makeEmptyRepo, makeRepo, makeWorkspace, plantCommand, readLog, tempDir, testEnv, writeFiles } from './fixtures/repo.js';
 
 const author = { name: 'Engine', email: 'engine@localhost' };

@@ -1,7 +1,11 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitCheckpoint, diffTreeEntries, restoreWorkspace, snapshotTree, workspaceTarget, type Workspace } from '../../engine/git/index.js';
+import { commitCheckpoint } from '../../engine/git/checkpoint.js';
+import { diffTreeEntries } from '../../engine/git/changes.js';
+import { restoreWorkspace } from '../../engine/git/restore.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { workspaceTarget, type Workspace } from '../../engine/git/workspace.js';
 import { checkEntries } from '../../engine/governance/check-entries.js';
 import { changedKeys, engineGit, git, gitWith, makeRepo, makeWorkspace, plantCommand, readLog, snapshotFiles, tempDir, writeFiles } from './fixtures/repo.js';
 

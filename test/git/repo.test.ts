@@ -1,7 +1,8 @@
 import t from 'tap';
 import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitEnv, DEFAULT_IDENTITY, ensureGitRepo, findRepoRoot, headSha, locateRepo, parseGitAuthor, resolveGitIdentity, treeHash } from '../../engine/git/index.js';
+import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
+import { ensureGitRepo, findRepoRoot, headSha, locateRepo, treeHash } from '../../engine/git/repo.js';
 import { GitError, isLockContention, retryOnLock, runGit } from '../../engine/git/run-git.js';
 import { git, makeEmptyRepo, makeRepo, tempDir } from './fixtures/repo.js';
 

@@ -1,7 +1,10 @@
 import t from 'tap';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { commitCheckpoint, EMPTY_TREE, restoreWorkspace, snapshotTree } from '../../engine/git/index.js';
+import { commitCheckpoint } from '../../engine/git/checkpoint.js';
+import { EMPTY_TREE } from '../../engine/git/repo.js';
+import { restoreWorkspace } from '../../engine/git/restore.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
 import { changedKeys, git, makeEmptyRepo, makeRepo, makeWorkspace, snapshotFiles, writeFiles } from './fixtures/repo.js';
 
 const author = { name: 'Engine', email: 'engine@localhost' };

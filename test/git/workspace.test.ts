@@ -1,21 +1,10 @@
 import t from 'tap';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  createWorkspace,
-  engineGitDirOf,
-  headSha,
-  locateRepo,
-  matchShared,
-  mergeHint,
-  openWorkspace,
-  removeWorkspace,
-  reopenWorkspace,
-  repoWorkspacesDir,
-  restoreWorkspace,
-  snapshotTree,
-  workspacesRoot,
-} from '../../engine/git/index.js';
+import { createWorkspace, engineGitDirOf, matchShared, mergeHint, openWorkspace, removeWorkspace, reopenWorkspace, repoWorkspacesDir, workspacesRoot } from '../../engine/git/workspace.js';
+import { headSha, locateRepo } from '../../engine/git/repo.js';
+import { restoreWorkspace } from '../../engine/git/restore.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
 import { resetEngineGitDir } from '../../engine/git/workspace.js';
 import { engineGit, fingerprintCheckout, git, makeEmptyRepo, makeRepo, makeWorkspace, plantCommand, readLog, tempDir, writeFiles } from './fixtures/repo.js';
 

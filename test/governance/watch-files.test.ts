@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writ
 import path from 'node:path';
 import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
 import { outsideChanges, outsideTrees, watchOutside } from '../../engine/runtime/watch-outside.js';
-import { commitCheckpoint, snapshotTree } from '../../engine/git/index.js';
+import { commitCheckpoint } from '../../engine/git/checkpoint.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
 import { git, makeRepo, makeWorkspace, tempDir, writeFiles } from '../git/fixtures/repo.js';
 
 function tree(t: { teardown(fn: () => void): void }): string {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { salvageTimeline } from '../../engine/report/salvage-timeline.js';
+import { salvageTimeline } from '../../engine/store/salvage-timeline.js';
 
 const ok = (seq: number, type = 'warning') => JSON.stringify({ seq, type });
 const isEvent = (v: unknown) => typeof (v as { type?: unknown }).type === 'string' && (v as { type: string }).type !== 'bogus';

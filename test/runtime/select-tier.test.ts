@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { selectTier, fastGate, type PastRun } from '../../engine/runtime/select-tier.js';
 import type { RunPolicy } from '../../engine/runtime/types.js';
-import type { RunContext } from '../../engine/runtime/context.js';
+import type { RunContext } from '../../engine/vocabulary/run-context.js';
 
 const defaults = parse(readFileSync(new URL('../../policies/default.policy.yaml', import.meta.url), 'utf8')) as RunPolicy;
 const policy = (over: (p: RunPolicy) => void = () => {}): RunPolicy => {

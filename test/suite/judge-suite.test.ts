@@ -1,5 +1,6 @@
 import t from 'tap';
-import { compareRepeats, expectOf, factsOf, judgeRun, outcomeOf, totalsOf, type RepeatFacts, type RunOutcome, type SuiteRun } from '../../engine/suite/judge-suite.js';
+import { expectOf, judgeRun, outcomeOf, totalsOf, type RunOutcome, type SuiteRun } from '../../engine/suite/judge-suite.js';
+import { compareRepeats, factsOf, type RepeatFacts } from '../../engine/kpi/compare-repeats.js';
 import { renderRunLine, renderSuite } from '../../engine/suite/render-suite.js';
 import type { TimelineEvent } from '../../engine/generated/event.js';
 

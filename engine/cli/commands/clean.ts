@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, str, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
 /** `engine clean`: remove the workspaces and private homes of finished runs (contract §5). */
@@ -36,7 +36,7 @@ export const cleanCommand: Command = {
     const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders }] = await Promise.all([
       import('../../git/repo.js'),
       import('../../git/workspace.js'),
-      import('../../runtime/run-dir.js'),
+      import('../../vocabulary/run-layout.js'),
       import('../../store/clean-runs.js'),
     ]);
     const json = flag(args, 'json');

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { flag, str, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
 /** `engine doctor`: is this machine, repo and pipeline ready for a run? */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, str } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {

@@ -2,8 +2,8 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, list, str, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import type { Diagnostic } from '../../config/diagnostics.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
 
@@ -41,8 +41,8 @@ export const reportCommand: Command = {
     if (htmlFile === '') throw new UsageError('--html takes a file name');
     const [{ resolvePolicy }, { loadStoreRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }, { poolStores }] = await Promise.all([
       import('../../config/policy/resolve-policy.js'),
-      import('../../report/index-runs.js'),
-      import('../../runtime/run-dir.js'),
+      import('../../store/index-runs.js'),
+      import('../../vocabulary/run-layout.js'),
       import('../../report/select-runs.js'),
       import('../../report/read-runs.js'),
       import('../../report/build-report.js'),
@@ -146,7 +146,7 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     import('../../report/render-html.js'),
     import('../../store/atomic.js'),
     import('../../report/read-details.js'),
-    import('../../report/index-runs.js'),
+    import('../../store/index-runs.js'),
   ]);
   try {
     // A directory in the way would fail only at the rename, after the temp file is written.

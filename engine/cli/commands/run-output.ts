@@ -1,6 +1,6 @@
 import type { TimelineEvent } from '../../generated/event.js';
-import type { Diagnostic } from '../../config/diagnostics.js';
-import { formatDiagnostic } from '../../config/diagnostics.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
+import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
 import { engineVersion, schemaVersion } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { createProgress } from '../progress.js';

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 
 /** `engine schema <name>`: print a JSON Schema shipped with the engine (for editors and tools). */
 export const schemaCommand: Command = {

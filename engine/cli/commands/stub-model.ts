@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { int, str, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import { formatDiagnostic } from '../../config/diagnostics.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
+import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
 
 /**
  * `engine stub-model --scenario FILE [--port N] [--log FILE]`: serve a scenario to the real

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, int, str, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 import { packageRoot } from '../../paths.js';
 import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { flag, UsageError } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { CliIo } from '../io.js';
-import type { Diagnostic } from '../../config/diagnostics.js';
-import { formatDiagnostic } from '../../config/diagnostics.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
+import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
 import { printable } from '../../util/printable.js';
 
 /** `engine validate <file>...`: parse, schema and rule checks of config files of any kind. */

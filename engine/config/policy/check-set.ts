@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { diagnoseSchemaErrors } from '../schema-check.js';
 import type { Validator } from '../validators.js';
 import type { SetAssignment } from './parse-set.js';

@@ -1,4 +1,4 @@
-import type { DocPath } from '../rule-context.js';
+import type { DocPath } from '../../vocabulary/rule-context.js';
 import type { Position } from '../parse-source.js';
 import { ALWAYS_PROTECTED, type Provenance } from './resolved-policy.js';
 

@@ -1,5 +1,5 @@
 import { isCollection, parseDocument } from 'yaml';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 
 /** A parsed `--set key.path=value`. */
 export interface SetAssignment {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../paths.js';
-import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
+import { hasErrors } from '../../vocabulary/diagnostics.js';
 import { loadConfigFile } from '../load-file.js';
 import { diagnoseSchemaErrors } from '../schema-check.js';
 import { loadValidator } from '../validators.js';

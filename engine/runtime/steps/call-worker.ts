@@ -10,7 +10,7 @@ import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
 import { runGit } from '../../git/run-git.js';
 import { workspaceTarget } from '../../git/workspace.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import { recordInflight } from './inflight.js';

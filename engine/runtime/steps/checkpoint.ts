@@ -3,7 +3,7 @@ import { snapshotTree } from '../../git/snapshot.js';
 import { diffOf } from '../tree-diffs.js';
 import { governStep } from '../govern-call.js';
 import type { IrStep } from '../../compile/ir.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 
 /**

@@ -3,7 +3,7 @@ import { openSync, writeSync, closeSync, renameSync, mkdirSync } from 'node:fs';
 import { spawnGroup } from '../../proc/spawn-group.js';
 import { wrapCommand } from '../../sandbox/wrap-command.js';
 import type { IrStep } from '../../compile/ir.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { measureChanges } from './measure-changes.js';

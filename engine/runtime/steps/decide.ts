@@ -1,5 +1,5 @@
 import type { IrStep, IrTarget } from '../../compile/ir.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import { explainGuard } from '../guards.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';

@@ -1,6 +1,6 @@
 import { snapshotTree } from '../../git/snapshot.js';
 import { diffOf } from '../tree-diffs.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import type { Runtime } from '../types.js';
 
 export type Changes = NonNullable<RunContext['changes']>;

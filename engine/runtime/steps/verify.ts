@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runVerification } from '../../verify/index.js';
 import type { IrStep } from '../../compile/ir.js';
-import type { RunContext } from '../context.js';
+import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { selectTier } from '../select-tier.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { NewEvent } from '../../store/timeline.js';
-import type { ContextPatch, PlannedMilestone, RunContext } from '../context.js';
+import type { ContextPatch, PlannedMilestone, RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';

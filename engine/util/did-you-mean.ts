@@ -1,4 +1,4 @@
-import { closest } from '../util/closest.js';
+import { closest } from './closest.js';
 
 /** "did you mean `allowed_roots`?" when a candidate is a likely typo of `name`. Pure. */
 export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {

@@ -1,5 +1,5 @@
-import { runGit, type GitTarget } from '../git/run-git.js';
-import { parseNameStatus } from '../git/changes.js';
+import { runGit, type GitTarget } from './run-git.js';
+import { parseNameStatus } from './changes.js';
 
 /** Repo-relative paths that differ between two trees, sorted. Impure (git). */
 export async function listChangedFilesBetween(target: GitTarget, from: string, to: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from './exit-codes.js';
 
 /** Every way a run can end (contract §7, plus `review_loop`: docs/runs.md, "Loops"). */
 export const STOP_REASONS = [

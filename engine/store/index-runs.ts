@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadValidator } from '../config/validators.js';
 import type { RunState } from '../generated/state.js';
-import { indexEntryOf } from '../kpi/index-entry.js';
-import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from '../store/run-index.js';
+import { indexEntryOf } from './index-entry.js';
+import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
 import { salvageTimeline } from './salvage-timeline.js';
 
 /** The state.json fields the report reads of a run. */

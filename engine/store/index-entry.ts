@@ -1,7 +1,7 @@
 import type { TimelineEvent } from '../generated/event.js';
-import type { RunIndexEntry } from '../store/run-index.js';
-import { collectSamples } from './collect-samples.js';
-import { describeMilestones, describeRunVerification } from './describe-milestones.js';
+import type { RunIndexEntry } from './run-index.js';
+import { collectSamples } from '../kpi/collect-samples.js';
+import { describeMilestones, describeRunVerification } from '../kpi/describe-milestones.js';
 
 /** The state.json fields an index entry keeps. */
 export interface IndexedState {
