@@ -39,103 +39,130 @@ export interface KpiSamples {
  * an event nobody emits. Pure.
  */
 export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
-  const milestoneMs: number[] = [];
-  const callsByMilestone = new Map<number, number>();
-  const verifyMs = new Map<string, number[]>();
-  const retried = new Set<number>();
-  const started = new Set<number>();
-  const reviewSkips: Record<string, number> = {};
-  let milestones = 0;
-  let done = 0;
-  let calls = 0;
-  let parseFailures = 0;
-  let interventions = 0;
-  let governance = 0;
-  let scrubbed = 0;
-  let diffFiles = 0;
-  let diffLoc = 0;
-  let cost: number | null = null;
-  let totalMs = 0;
-  const tokens = { input: 0, output: 0 };
+  const c = new SampleCollector();
+  c.add(events);
+  return c.samples();
+}
 
-  for (const e of events) {
+/**
+ * The samples of a timeline that grows: `add` takes the events appended since the last call,
+ * so a run's KPIs after each step cost the step's events, not the whole history again.
+ * `samples()` is what `collectSamples` gives for every event added so far. Pure.
+ */
+export class SampleCollector {
+  private readonly milestoneMs: number[] = [];
+  private readonly callsByMilestone = new Map<number, number>();
+  private readonly verifyMs = new Map<string, number[]>();
+  private readonly retried = new Set<number>();
+  private readonly started = new Set<number>();
+  private readonly reviewSkips: Record<string, number> = {};
+  private milestones = 0;
+  private done = 0;
+  private calls = 0;
+  private parseFailures = 0;
+  private interventions = 0;
+  private governance = 0;
+  private scrubbed = 0;
+  private diffFiles = 0;
+  private diffLoc = 0;
+  private cost: number | null = null;
+  private totalMs = 0;
+  private readonly tokens = { input: 0, output: 0 };
+  /** How many events have been added. */
+  count = 0;
+
+  add(events: readonly TimelineEvent[], from = 0): void {
+    for (let i = from; i < events.length; i++) this.addOne(events[i]!);
+    this.count += Math.max(0, events.length - from);
+  }
+
+  private addOne(e: TimelineEvent): void {
     switch (e.type) {
       case 'plan.accepted':
-        milestones = e.milestones.length;
+        this.milestones = e.milestones.length;
         break;
       case 'milestone.started':
-        if (e.milestone !== null) started.add(e.milestone);
+        if (e.milestone !== null) this.started.add(e.milestone);
         break;
       case 'milestone.finished':
-        milestoneMs.push(e.duration_ms);
-        done++;
+        this.milestoneMs.push(e.duration_ms);
+        this.done++;
         break;
       case 'step.started':
-        if (e.milestone !== null && (e.attempt ?? 1) > 1) retried.add(e.milestone);
+        if (e.milestone !== null && (e.attempt ?? 1) > 1) this.retried.add(e.milestone);
         break;
       case 'step.finished':
       case 'step.stopped':
-        totalMs += e.duration_ms;
+        this.totalMs += e.duration_ms;
         break;
       case 'worker.finished':
-        calls++;
-        if (e.milestone !== null) callsByMilestone.set(e.milestone, (callsByMilestone.get(e.milestone) ?? 0) + 1);
-        if (e.cost_usd !== null) cost = (cost ?? 0) + e.cost_usd;
+        this.calls++;
+        if (e.milestone !== null) this.callsByMilestone.set(e.milestone, (this.callsByMilestone.get(e.milestone) ?? 0) + 1);
+        if (e.cost_usd !== null) this.cost = (this.cost ?? 0) + e.cost_usd;
         if (e.usage) {
-          tokens.input += e.usage.input_tokens ?? 0;
-          tokens.output += e.usage.output_tokens ?? 0;
+          this.tokens.input += e.usage.input_tokens ?? 0;
+          this.tokens.output += e.usage.output_tokens ?? 0;
         }
         break;
       case 'parse.failed':
-        parseFailures++;
-        if (e.milestone !== null) retried.add(e.milestone);
+        this.parseFailures++;
+        if (e.milestone !== null) this.retried.add(e.milestone);
         break;
       case 'verify.finished':
-        if (!e.skipped) verifyMs.set(e.tier, [...(verifyMs.get(e.tier) ?? []), e.duration_ms]);
+        if (!e.skipped) this.pushVerify(e.tier, e.duration_ms);
         break;
       case 'workspace.setup':
         // The set-up's own time, a KPI beside the tiers (verify_s.setup).
-        verifyMs.set('setup', [...(verifyMs.get('setup') ?? []), e.duration_ms]);
+        this.pushVerify('setup', e.duration_ms);
         break;
       case 'review.skipped':
-        reviewSkips[e.review_skipped_reason] = (reviewSkips[e.review_skipped_reason] ?? 0) + 1;
+        this.reviewSkips[e.review_skipped_reason] = (this.reviewSkips[e.review_skipped_reason] ?? 0) + 1;
         break;
       case 'checkpoint.created':
-        diffFiles += e.files;
-        diffLoc += e.added + e.removed;
+        this.diffFiles += e.files;
+        this.diffLoc += e.added + e.removed;
         break;
       case 'run.resumed':
         // A forced resume over hand edits is one intervention, not two.
-        if (e.forced || e.hand_edits.length || e.config_reloaded) interventions++;
+        if (e.forced || e.hand_edits.length || e.config_reloaded) this.interventions++;
         break;
       case 'governance.violation':
-        governance++;
+        this.governance++;
         break;
       case 'warning':
-        if (e.code === 'secret_scrubbed') scrubbed++;
+        if (e.code === 'secret_scrubbed') this.scrubbed++;
         break;
     }
   }
 
-  const milestoneOrder = [...started].sort((a, b) => a - b);
-  return {
-    milestones,
-    milestones_done: done,
-    milestones_started: started.size,
-    milestone_ms: milestoneMs,
-    calls_per_milestone: milestoneOrder.map((m) => callsByMilestone.get(m) ?? 0),
-    verify_ms: Object.fromEntries(verifyMs),
-    worker_calls: calls,
-    parse_failures: parseFailures,
-    retried_milestones: retried.size,
-    human_interventions: interventions,
-    governance_violations: governance,
-    secrets_scrubbed: scrubbed,
-    diff_files: diffFiles,
-    diff_loc: diffLoc,
-    review_skips: reviewSkips,
-    cost_usd: cost,
-    total_ms: totalMs,
-    tokens,
-  };
+  private pushVerify(tier: string, ms: number): void {
+    const list = this.verifyMs.get(tier);
+    if (list) list.push(ms);
+    else this.verifyMs.set(tier, [ms]);
+  }
+
+  /** The samples so far; copies, so later `add`s do not change them. */
+  samples(): KpiSamples {
+    const milestoneOrder = [...this.started].sort((a, b) => a - b);
+    return {
+      milestones: this.milestones,
+      milestones_done: this.done,
+      milestones_started: this.started.size,
+      milestone_ms: [...this.milestoneMs],
+      calls_per_milestone: milestoneOrder.map((m) => this.callsByMilestone.get(m) ?? 0),
+      verify_ms: Object.fromEntries([...this.verifyMs].map(([k, v]) => [k, [...v]])),
+      worker_calls: this.calls,
+      parse_failures: this.parseFailures,
+      retried_milestones: this.retried.size,
+      human_interventions: this.interventions,
+      governance_violations: this.governance,
+      secrets_scrubbed: this.scrubbed,
+      diff_files: this.diffFiles,
+      diff_loc: this.diffLoc,
+      review_skips: { ...this.reviewSkips },
+      cost_usd: this.cost,
+      total_ms: this.totalMs,
+      tokens: { ...this.tokens },
+    };
+  }
 }

@@ -1,6 +1,6 @@
 import type { TimelineEvent } from '../generated/event.js';
 import type { Kpis } from '../generated/state.js';
-import { collectSamples } from './collect-samples.js';
+import { collectSamples, SampleCollector } from './collect-samples.js';
 import { mergeSamples } from './merge-samples.js';
 import { summarizeSamples } from './summarize-samples.js';
 
@@ -19,4 +19,24 @@ export function computeKpis(events: readonly TimelineEvent[]): Kpis {
  */
 export function computePooledKpis(timelines: readonly (readonly TimelineEvent[])[]): Kpis {
   return summarizeSamples(mergeSamples(timelines.map(collectSamples)));
+}
+
+/**
+ * A run's KPIs kept up to date as its timeline grows: each call reads only the events added
+ * since the last one (the runtime asks after every step; reading the whole history each time
+ * would make a step's cost grow with the run). Given another array, or a shorter one, it
+ * starts over. Same result as `computeKpis(events)`. Pure.
+ */
+export class RunningKpis {
+  private collector = new SampleCollector();
+  private seen: readonly TimelineEvent[] | null = null;
+
+  of(events: readonly TimelineEvent[]): Kpis {
+    if (events !== this.seen || events.length < this.collector.count) {
+      this.collector = new SampleCollector();
+      this.seen = events;
+    }
+    this.collector.add(events, this.collector.count);
+    return summarizeSamples(this.collector.samples());
+  }
 }

@@ -6,7 +6,7 @@ import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
-import { computeKpis } from '../kpi/compute.js';
+import { RunningKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
 import type { RunContext } from '../vocabulary/run-context.js';
@@ -96,6 +96,9 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   return rt;
 }
 
+/** Each runtime's KPIs, brought up to date from the events appended since its last write. */
+const runningKpis = new WeakMap<Runtime, RunningKpis>();
+
 /** Refresh state.json from the actor and counters and write it atomically. Impure. */
 export function persistState(rt: Runtime, durable = false): void {
   const snap = rt.actor.getSnapshot();
@@ -106,7 +109,9 @@ export function persistState(rt: Runtime, durable = false): void {
   const step = snap.status === 'done' ? null : String(snap.value);
   s.position = { step, milestone: ctx.milestone > 0 ? ctx.milestone : null, attempt: step ? (ctx.attempts[step] ?? null) : null };
   Object.assign(s.counters, deriveCounters(rt.events, ctx.milestone));
-  s.kpis = computeKpis(rt.events);
+  let kpis = runningKpis.get(rt);
+  if (!kpis) runningKpis.set(rt, (kpis = new RunningKpis()));
+  s.kpis = kpis.of(rt.events);
   s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
   s.last_seq = rt.timeline.lastSeq;
   const digest = rt.timeline.digest;

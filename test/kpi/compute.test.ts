@@ -1,5 +1,5 @@
 import t from 'tap';
-import { computeKpis } from '../../engine/kpi/compute.js';
+import { computeKpis, RunningKpis } from '../../engine/kpi/compute.js';
 import { collectSamples } from '../../engine/kpi/collect-samples.js';
 import { mergeSamples } from '../../engine/kpi/merge-samples.js';
 import { summarizeSamples } from '../../engine/kpi/summarize-samples.js';
@@ -84,4 +84,26 @@ t.test('governance.violation counts once per event', async (t) => {
   const b = timeline().add('governance.violation', { call: 'c', violations: [{ path: 'a', rule: 'protected', pattern: 'a' }], patch: null, stop_reason: 'governance_violation' });
   b.add('governance.violation', { call: 'd', violations: [{ path: 'engine/x.ts', rule: 'framework_path', pattern: 'engine/**' }], patch: null, stop_reason: 'framework_fix_needed' });
   t.equal(computeKpis(b.events).governance_violations, 2);
+});
+
+t.test('RunningKpis: after each appended event the same KPIs as computeKpis over the whole prefix', async (t) => {
+  const events = sampleRun();
+  const running = new RunningKpis();
+  const grown: typeof events = [];
+  for (const e of events) {
+    grown.push(e);
+    t.strictSame(running.of(grown), computeKpis(grown), `after seq ${e.seq}`);
+  }
+  // Several events at once, then a different (shorter) array: it starts over instead of mixing them.
+  const other = events.slice(0, 5);
+  t.strictSame(running.of(other), computeKpis(other));
+  t.strictSame(running.of(events), computeKpis(events));
+  // An earlier answer is a copy: later events do not change it.
+  const early = new RunningKpis();
+  const prefix = events.slice(0, 10);
+  const before = early.of(prefix);
+  const snapshot = JSON.parse(JSON.stringify(before));
+  prefix.push(...events.slice(10));
+  early.of(prefix);
+  t.strictSame(before, snapshot);
 });
