@@ -17,19 +17,31 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+const DEFAULT_BUFFER = 256 * 1024;
+/**
+ * Buffers of closed writers, reused by the next ones: every worker call opens three logs, and
+ * a fresh 256 KiB each time is garbage the heap only frees late (it grows the engine's memory
+ * with every call).
+ */
+const spare: Buffer[] = [];
+const MAX_SPARE = 4;
+
 /** An append-only file written through a buffer with synchronous flushes: bounded memory. */
 export class BufferedFileWriter {
   private readonly fd: number;
-  private readonly buf: Buffer;
+  private buf: Buffer;
   private used = 0;
+  private closed = false;
   written = 0;
 
-  constructor(file: string, size = 256 * 1024) {
+  constructor(file: string, size = DEFAULT_BUFFER) {
     this.fd = openSync(file, 'w');
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = (size === DEFAULT_BUFFER && spare.pop()) || Buffer.allocUnsafe(size);
   }
 
   write(data: Buffer | string): void {
+    // After close the fd number may already be another file's: never write through it.
+    if (this.closed) throw Object.assign(new Error('write to a closed BufferedFileWriter'), { code: 'EBADF' });
     if (typeof data === 'string') {
       // Encode straight into the buffer when it fits: no per-line allocation.
       const room = this.buf.length - this.used;
@@ -58,8 +70,14 @@ export class BufferedFileWriter {
   }
 
   close(): void {
+    // A second close must not close an fd number another file has reused since.
+    if (this.closed) return;
     this.flush();
     closeSync(this.fd);
+    this.closed = true;
+    // The buffer goes back for the next writer; this one keeps none.
+    if (this.buf.length === DEFAULT_BUFFER && spare.length < MAX_SPARE) spare.push(this.buf);
+    this.buf = Buffer.alloc(0);
   }
 }
 
