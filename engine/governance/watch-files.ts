@@ -7,7 +7,7 @@ import { digestIndexEntries } from './index-entries.js';
  * Files outside the workspace that no step may change — the user's repository (HEAD, refs,
  * config, hooks, info, index), the engine's own install, the engine's git dir of the
  * workspace, the shared ignored paths of the user's checkout — each fingerprinted by what
- * `lstat` says (type, mode, size, mtime, inode), the user's index by the entries it stages.
+ * `lstat` says (type, mode, size, mtime, ctime, inode), the user's index by the entries it stages.
  * A baseline is taken when a session starts driving the run; after every step the current
  * fingerprints are compared with it. Impure (reads the filesystem).
  */
@@ -44,12 +44,8 @@ export function fingerprintTrees(trees: readonly WatchedTree[]): Fingerprints {
 export function compareFingerprints(trees: readonly WatchedTree[], before: Fingerprints, after: Fingerprints): Violation[] {
   const byKey = new Map(trees.map((t) => [`${t.rule}\0${t.root}`, t] as const));
   const out: Violation[] = [];
-  const seen = new Set<string>();
-  for (const [key, value] of after) {
-    seen.add(key);
-    if (before.get(key) !== value) out.push(violationOf(key, byKey));
-  }
-  for (const key of before.keys()) if (!seen.has(key)) out.push(violationOf(key, byKey));
+  for (const [key, value] of after) if (before.get(key) !== value) out.push(violationOf(key, byKey));
+  for (const key of before.keys()) if (!after.has(key)) out.push(violationOf(key, byKey));
   return out.sort((a, b) => (a.rule + a.path < b.rule + b.path ? -1 : 1));
 }
 
@@ -61,13 +57,10 @@ function violationOf(key: string, byKey: Map<string, WatchedTree>): Violation {
 
 function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, out: Fingerprints): void {
   if (skip.has(rel)) return;
-  const abs = path.join(t.root, rel);
-  let st;
-  try {
-    st = lstatSync(abs, { bigint: true });
-  } catch {
-    return;
-  }
+  // Runs after every step over every watched file: no exception for a missing one, no sort.
+  const abs = t.root + path.sep + rel;
+  const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  if (!st) return;
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
     out.set(key, `index:${digestIndexEntries(readFileSync(abs), t.hashBytes ?? 20)}`);
@@ -75,7 +68,8 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.
   if (!st.isDirectory()) {
-    out.set(key, `${st.mode}:${st.size}:${st.mtimeNs}:${st.ino}`);
+    // ctime too: nobody can set it back, so a write that restores size and mtime still shows.
+    out.set(key, `${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`);
     return;
   }
   out.set(key, `dir:${st.mode}`);
@@ -85,5 +79,5 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   } catch {
     return;
   }
-  for (const name of names.sort()) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, out);
+  for (const name of names) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, out);
 }
