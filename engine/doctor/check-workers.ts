@@ -31,31 +31,40 @@ export interface WorkerFacts {
   output: string | null;
 }
 
-/** Facts about each worker, in name order. Impure. */
+/**
+ * Facts about each worker, in name order. The workers are looked at side by side, and a CLI
+ * two workers share (planner and reviewer on claude) is asked its `--version` once: each ask
+ * starts the CLI, which takes the better part of a second. Impure.
+ */
 export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string): Promise<WorkerFacts[]> {
-  const out: WorkerFacts[] = [];
-  for (const name of Object.keys(ir.workers).sort()) {
-    const spec = ir.workers[name]!;
-    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
-    out.push(facts);
-    let plugin: WorkerPlugin;
-    try {
-      plugin = await resolveWorkerPlugin(spec, pipelineDir);
-    } catch (e) {
-      facts.pluginError = (e as Error).message;
-      continue;
-    }
-    try {
-      facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(cwd));
-    } catch (e) {
-      facts.binError = (e as Error).message;
-      continue;
-    }
-    facts.binPath = findProgram(facts.bin, { cwd, env });
-    // An arbitrary command may do something else with --version: its plugin never asks.
-    if (facts.binPath && spec.use !== 'command') facts.version = await plugin.detectVersion({ bin: facts.bin, env }).catch(() => null);
+  const versions = new Map<string, Promise<string | null>>();
+  return Promise.all(Object.keys(ir.workers).sort().map((name) => workerFacts(name, ir.workers[name]!, { pipelineDir, env, cwd, versions })));
+}
+
+async function workerFacts(name: string, spec: CompiledPipeline['workers'][string], o: { pipelineDir: string; env: NodeJS.ProcessEnv; cwd: string; versions: Map<string, Promise<string | null>> }): Promise<WorkerFacts> {
+  const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
+  let plugin: WorkerPlugin;
+  try {
+    plugin = await resolveWorkerPlugin(spec, o.pipelineDir);
+  } catch (e) {
+    facts.pluginError = (e as Error).message;
+    return facts;
   }
-  return out;
+  try {
+    facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(o.cwd));
+  } catch (e) {
+    facts.binError = (e as Error).message;
+    return facts;
+  }
+  facts.binPath = findProgram(facts.bin, { cwd: o.cwd, env: o.env });
+  // An arbitrary command may do something else with --version: its plugin never asks.
+  if (facts.binPath && spec.use !== 'command') {
+    const key = `${spec.use}\0${facts.bin}\0${facts.binPath}`;
+    const bin = facts.bin;
+    if (!o.versions.has(key)) o.versions.set(key, plugin.detectVersion({ bin, env: o.env }).catch(() => null));
+    facts.version = await o.versions.get(key)!;
+  }
+  return facts;
 }
 
 /** The `workers` of env.json: plugin, bin's file name, version. Pure. */
