@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -12,6 +13,12 @@ export interface RunRecord {
   name: string;
   /** What the file must hold, or null while the engine has not written it yet. */
   expected(): string | null;
+  /**
+   * The length in bytes and `sha256:<hex>` of what the file must hold, kept as it was
+   * written (the timeline's): the check then streams the file through a hash instead of
+   * reading it into a string the size of the run's whole history at every call.
+   */
+  digest?(): { bytes: number; sha256: string };
   /** Write back what the engine wrote. Impure. */
   restore(): void;
 }
@@ -32,6 +39,7 @@ export function fileRecord(file: string, name: string, content: () => string | n
 /** The records whose file no longer holds what the engine wrote (a missing file included). Impure. */
 export function tamperedRecords(records: readonly RunRecord[]): RunRecord[] {
   return records.filter((r) => {
+    if (r.digest) return !holdsDigest(r.file, r.digest());
     const want = r.expected();
     if (want === null) return false;
     try {
@@ -40,4 +48,30 @@ export function tamperedRecords(records: readonly RunRecord[]): RunRecord[] {
       return true;
     }
   });
+}
+
+/** One buffer for every hashed read (the check is synchronous). */
+let chunk: Buffer | null = null;
+
+/** Whether a file is exactly `bytes` long with that sha256; a missing file is not. Impure. */
+function holdsDigest(file: string, want: { bytes: number; sha256: string }): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (fstatSync(fd).size !== want.bytes) return false;
+    chunk ??= Buffer.allocUnsafe(64 * 1024);
+    const hash = createHash('sha256');
+    let total = 0;
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) {
+      hash.update(chunk.subarray(0, n));
+      total += n;
+    }
+    return total === want.bytes && `sha256:${hash.digest('hex')}` === want.sha256;
+  } finally {
+    closeSync(fd);
+  }
 }
