@@ -43,8 +43,6 @@ export interface SpawnedGroup {
 }
 
 const DEFAULT_GRACE_MS = 2000;
-/** Pauses between the cheap probes of a group that should be gone (see waitGroupGone). */
-const QUICK_PROBES_MS = [0, 1, 2, 4];
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
   const started = performance.now();
@@ -134,7 +132,7 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
 }
 
 /** Send a signal to a whole process group; a group that is already gone is not an error. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -202,17 +200,9 @@ function readProcStat(pid: number): { state: string; pgrp: number } | null {
   return { state: rest[0]!, pgrp: Number(rest[2]) };
 }
 
-/**
- * Wait until no live member of the group is left, up to `limitMs`. Members just sent SIGKILL
- * are usually gone and reaped within a few milliseconds: the signal-0 probe alone is asked
- * first, so the /proc scan (every process of the machine) runs only for a group that stays.
- */
+/** Wait until no live member of the group is left, up to `limitMs`. */
 export async function waitGroupGone(pgid: number, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
-  for (const ms of QUICK_PROBES_MS) {
-    if (!signalGroup(pgid, 0)) return true;
-    await new Promise((r) => setTimeout(r, ms));
-  }
   while (groupAlive(pgid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 20));
