@@ -20,8 +20,9 @@ export async function preflightHost(env: NodeJS.ProcessEnv): Promise<Finding[]> 
  * Each worker's facts (reused for env.json) and the blocking findings about them, the CLIs'
  * logins included (none needed when `scripted`: the run serves them from the scripted model).
  */
-export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string, o: { scripted?: boolean } = {}): Promise<{ facts: WorkerFacts[]; blocking: Finding[] }> {
-  const facts = await gatherWorkerFacts(ir, pipelineDir, env, cwd);
+export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv, cwd: string, o: { scripted?: boolean; facts?: Promise<WorkerFacts[]> } = {}): Promise<{ facts: WorkerFacts[]; blocking: Finding[] }> {
+  // `facts`: the same facts, gathered by a caller that started them earlier (start-run does).
+  const facts = await (o.facts ?? gatherWorkerFacts(ir, pipelineDir, env, cwd));
   const logins = gatherLoginFacts(ir.workers, env, { scripted: o.scripted }).map((f) => judgeLogin(f, 'block'));
   return { facts, blocking: blockingFindings([...facts.map(judgeWorker), ...logins]) };
 }

@@ -29,6 +29,7 @@ import type { RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
+import { gatherWorkerFacts } from '../doctor/check-workers.js';
 import { fingerprintWorkers } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../vocabulary/exit-codes.js';
@@ -105,6 +106,9 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
 
   const traffic = trafficMode(o, task.info, ir);
   if ('error' in traffic) return reject([usage(traffic.file, traffic.error)]);
+  // Each CLI's --version (the better part of a second) runs while the run is being made.
+  const workerFacts = gatherWorkerFacts(ir, path.dirname(pipelineFile), o.processEnv, repo);
+  workerFacts.catch(() => undefined); // awaited by the preflight below
 
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
@@ -166,7 +170,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
       onEvent: o.onEvent,
     });
     // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
-    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model ?? modelTraffic) });
+    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model ?? modelTraffic), facts: workerFacts });
     const print = { ...fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
     rt.cliVersions = versionsOf(print);
     const envText = toRecordJson(print);
