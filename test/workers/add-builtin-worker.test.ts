@@ -166,6 +166,10 @@ t.test('a run drives echo-cli: blocked without its login, through both milestone
   const blockedState = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'nologin', 'state.json'), 'utf8'));
   t.match(blockedState, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: /^login\.echo-cli: echo-cli \(workers implementer, planner, reviewer\): not logged in/ });
   t.equal(blockedState.counters.worker_calls, 0, 'no worker was called');
+  // The scripted model stands in for the plugins that take an endpoint (claude, codex), not for this one.
+  const scripted = copied([...runArgs('scripted'), '--scenario', path.join(root, 'test', 'fixtures', 'scenarios', 'pipeline.scenario.yaml')], f.dir, f.env());
+  t.equal(scripted.code, 4, scripted.stdout + scripted.stderr);
+  t.match(JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'scripted', 'state.json'), 'utf8')), { stop_reason: 'doctor_blocked', stop_detail: /^login\.echo-cli: / });
 
   const ok = copied(runArgs('echo'), f.dir, f.env({ ECHO_CLI_KEY: 'k' }));
   t.equal(ok.code, 0, ok.stdout + ok.stderr);
