@@ -1,7 +1,8 @@
 /**
  * The worker plugin API and the shapes that cross between a worker call and the runtime.
- * Built-in workers (codex, claude, command, replay) and a user's own module all implement
- * `WorkerPlugin` through `defineWorker`. Types only; no I/O.
+ * Built-in workers (listed in registry.ts) and a user's own module all implement
+ * `WorkerPlugin` (through `defineBuiltinWorker` and `defineWorker`), facts included: the
+ * engine asks a plugin what it can do instead of knowing it by name. Types only; no I/O.
  */
 import type { WorkerSpec } from '../generated/pipeline.js';
 
