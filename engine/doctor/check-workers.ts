@@ -34,6 +34,8 @@ export interface WorkerFacts {
   dialect: string | null;
   /** What the plugin runs, in one line (plugin `summary`), or null. */
   summary: string | null;
+  /** `engine doctor --live` may probe it (plugin `probe`, default true). */
+  probe: boolean;
 }
 
 /** Facts about each worker, in name order. Impure. */
@@ -41,7 +43,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
   const out: WorkerFacts[] = [];
   for (const name of Object.keys(ir.workers).sort()) {
     const spec = ir.workers[name]!;
-    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, cli: null, dialect: null, summary: null };
+    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, cli: null, dialect: null, summary: null, probe: true };
     out.push(facts);
     let plugin: WorkerPlugin;
     try {
@@ -53,6 +55,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
     facts.cli = plugin.cli ?? null;
     facts.dialect = plugin.dialectFor?.(spec) ?? null;
     facts.summary = plugin.summary ?? null;
+    facts.probe = plugin.probe !== false;
     try {
       facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(cwd));
     } catch (e) {

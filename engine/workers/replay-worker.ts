@@ -24,6 +24,8 @@ export const replayWorker = defineBuiltinWorker({
   name: 'replay',
   contract: 1,
   summary: 'serves the calls recorded in an earlier run (from_run) with their own dialects',
+  // It has no probe call recorded to serve.
+  probe: false,
   async detectVersion() {
     return null;
   },

@@ -217,6 +217,8 @@ export interface WorkerPlugin {
   structuredOutput?: boolean;
   /** The parsers of the output dialects its calls record (meta.json `dialect`): replay reads a call with them. */
   dialects?: Readonly<Record<string, () => StreamParser>>;
+  /** False when `engine doctor --live` cannot learn anything from a probe call (replay serves only recorded calls). Default true. */
+  probe?: boolean;
   /** The dialect a call with this spec prints when the spec alone tells it (a command's `output`), else null. */
   dialectFor?(spec: WorkerSpec): string | null;
   /**

@@ -2,7 +2,8 @@ import t from 'tap';
 import { compareVersions, judgeCliVersion } from '../../engine/doctor/known-clis.js';
 import { checkNode } from '../../engine/doctor/check-host.js';
 import { programsOf } from '../../engine/doctor/check-verification.js';
-import { dialectOf, fingerprintWorkers, judgeWorker, type WorkerFacts } from '../../engine/doctor/check-workers.js';
+import { dialectOf, fingerprintWorkers, gatherWorkerFacts, judgeWorker, type WorkerFacts } from '../../engine/doctor/check-workers.js';
+import type { CompiledPipeline } from '../../engine/compile/ir.js';
 import { builtinWorker } from '../../engine/workers/builtin-workers.js';
 
 // The version ranges are the plugins' own facts (engine/workers/*-worker.ts `cli`).
@@ -56,7 +57,7 @@ t.test('the programs a verification command starts', async (t) => {
   for (const [command, programs] of cases) t.same(programsOf(command), programs, command);
 });
 
-const base: WorkerFacts = { name: 'planner', use: 'claude', pluginError: null, bin: '/p/claude', binFromSpec: false, binError: null, binPath: '/p/claude', version: '2.1.197', cli: cliOf('claude'), dialect: null, summary: 'drives the claude CLI' };
+const base: WorkerFacts = { name: 'planner', use: 'claude', pluginError: null, bin: '/p/claude', binFromSpec: false, binError: null, binPath: '/p/claude', version: '2.1.197', cli: cliOf('claude'), dialect: null, summary: 'drives the claude CLI', probe: true };
 
 t.test('judging a worker from its facts', async (t) => {
   t.match(judgeWorker(base), { id: 'worker.planner', status: 'ok', message: /claude 2\.1\.197, dialect claude-stream-json \(verified\) at \/p\/claude/ });
@@ -75,4 +76,15 @@ t.test('judging a worker from its facts', async (t) => {
   t.equal(dialectOf(cmd), 'command-jsonl');
   t.match(judgeWorker({ ...cmd, binError: 'a command worker needs `bin`', bin: null }), { status: 'block', hint: /workers\.fake\.bin/ });
   t.same(fingerprintWorkers([base, cmd]), { planner: { plugin: 'claude', bin: 'claude', version: '2.1.197' }, fake: { plugin: 'command', bin: 'node', version: null } });
+});
+
+t.test("gathering a worker's facts takes them from its plugin", async (t) => {
+  const ir = { workers: { p: { use: 'claude', bin: '/nonexistent/claude' }, r: { use: 'replay', from_run: '/nowhere' }, c: { use: 'command', bin: process.execPath, output: 'json' }, x: { use: 'clod' } } } as unknown as CompiledPipeline;
+  const facts = Object.fromEntries((await gatherWorkerFacts(ir, '.', process.env, process.cwd())).map((f) => [f.name, f]));
+  t.same(facts.p!.cli, cliOf('claude'), "claude's version ranges come from its plugin");
+  t.match(facts.p, { binFromSpec: true, binPath: null, version: null, probe: true });
+  t.match(facts.r, { cli: null, probe: false, summary: /recorded in an earlier run/ }, 'a replay worker is never probed live');
+  t.match(facts.c, { cli: null, dialect: 'command-json', version: null, probe: true }, "a command's dialect comes from its output, its version is never asked");
+  t.match(facts.x, { pluginError: /unknown worker plugin "clod": use one of claude, codex, command, replay/ });
+  t.match(judgeWorker(facts.x!), { status: 'block', hint: /built-in plugin \(claude, codex, command, replay\)/ });
 });
