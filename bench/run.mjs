@@ -8,6 +8,21 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// `--figures`: print issue 12's table from the last results (bench/results/*.json), run nothing.
+if (process.argv[2] === '--figures') {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const load = (f) => (existsSync(path.join(here, 'results', f)) ? JSON.parse(readFileSync(path.join(here, 'results', f), 'utf8')) : null);
+  const m = load('milestone.json');
+  const rep = load('report.json');
+  const demo = load('demo.json');
+  printIssue12([
+    ...(m ? [{ file: 'milestone.bench.mjs', summary: m.summary }] : []),
+    ...(rep ? [{ file: 'report.bench.mjs', summary: rep }] : []),
+    ...(demo ? [{ file: 'demo.bench.mjs', summary: demo.summary }] : []),
+  ]);
+  for (const [name, r] of [['milestone', m], ['report', rep], ['demo', demo]]) if (r) console.log(`${name}: ${r.date}, commit ${r.commit}, load average ${r.env?.loadavg?.map((x) => x.toFixed(1)).join(' ') ?? '-'}`);
+  process.exit(0);
+}
 const only = process.argv.slice(2);
 const files = (await readdir(here)).filter((f) => f.endsWith('.bench.mjs') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
 
