@@ -80,7 +80,7 @@ function once() {
     const startedAt = Date.now();
     const r = spawnSync(process.execPath, [engineBin, 'demo', '--dir', repo, '--no-progress'], { cwd: dir, env: childEnv({ ENGINE_HOME: home }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const endedAt = Date.now();
-    if (r.status !== 0) throw new Error(`engine demo exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    if (r.status !== 0) throw new Error(`engine demo exited ${r.status}: ${r.stderr.slice(-2000)}\n${r.stdout.slice(0, 2000)}`);
     const runs = path.join(repo, '.engine', 'runs');
     const runId = readdirSync(runs).find((d) => existsSync(path.join(runs, d, 'timeline.jsonl')));
     if (!runId) throw new Error('engine demo left no run directory');
