@@ -40,16 +40,17 @@ export function milestoneDecision(m: { index: number; calls: number; seconds: nu
 /**
  * The run's parse failures per 100 calls against `parse_failures_per_100` (strict, "< 1 per
  * 100"), judged once there are at least MIN_PARSE_FAILURES: a worker whose CLI has native
- * structured output (claude, codex) switches to it for the rest of the run; any other worker
- * stops the step (parse_failed) for `engine doctor --live`. Null while the rate holds or
+ * structured output (`nativeStructured`, its plugin's `structuredOutput`: claude, codex)
+ * switches to it for the rest of the run; any other worker stops the step (parse_failed)
+ * for `engine doctor --live`. Null while the rate holds or
  * when the worker already uses structured output and still fails (the repairs decide). Pure.
  */
-export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean }, t: KpiTargets): KpiDecision | null {
+export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean; nativeStructured: boolean }, t: KpiTargets): KpiDecision | null {
   if (run.parse_failures < MIN_PARSE_FAILURES || run.worker_calls === 0) return null;
   const rate = Math.round((run.parse_failures / run.worker_calls) * 100 * 1000) / 1000;
   if (holds(rate, '<', t.parse_failures_per_100)) return null;
   const base = { kpi: 'parse_failures_per_100' as const, value: rate, target: t.parse_failures_per_100 };
-  if (worker.use === 'claude' || worker.use === 'codex') {
+  if (worker.nativeStructured) {
     if (worker.structured) return null;
     return { ...base, decision: 'structured_output', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target < ${t.parse_failures_per_100}): worker ${worker.name} uses native structured output from now on` };
   }

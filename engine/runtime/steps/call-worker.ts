@@ -4,6 +4,7 @@ import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
 import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
+import { takesModelEndpoint } from '../../workers/builtin-workers.js';
 import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
@@ -159,9 +160,9 @@ export function withKpiDecisions(spec: WorkerSpec, name: string, events: readonl
   return switched && !spec.structured_output ? { ...spec, structured_output: true } : spec;
 }
 
-/** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */
+/** A worker spec with the run's scripted model endpoint applied to the workers whose plugin takes one. Pure. */
 export function effectiveSpec(spec: WorkerSpec, endpoint: string | null): WorkerSpec {
-  if (endpoint && (spec.use === 'claude' || spec.use === 'codex')) return { ...spec, model_endpoint: endpoint };
+  if (endpoint && takesModelEndpoint(spec.use)) return { ...spec, model_endpoint: endpoint };
   return spec;
 }
 
