@@ -93,7 +93,7 @@ export const reportCommand: Command = {
     // Determinism across repeats of a task: read from each run's own records.
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
     const repeats = selected.runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null);
-    const report = { ...built, determinism: determinismOf(repeats, policy.policy.kpi_targets as { path_variance?: number; outcome_variance?: number }) };
+    const report = { ...built, determinism: determinismOf(repeats, policy.policy.kpi_targets) };
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.runs.map((r) => r.dir));
