@@ -23,3 +23,11 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
   for (const e of events) for (const reader of byType.get(e.type) ?? []) reader.add(e);
   return Object.fromEntries([...readers].map(([key, reader]) => [key, reader.finish()])) as KpiSamples;
 }
+
+/**
+ * Whether recorded samples (a line of the store's index) have every sample of the table; a
+ * line written before a sample was added has not, and is made again from its run. Pure.
+ */
+export function hasEverySample(samples: object): boolean {
+  return Object.keys(SAMPLES).every((key) => key in samples);
+}

@@ -9,5 +9,11 @@ import type { SampleKind } from './sample-kinds.js';
  */
 export function mergeSamples(runs: readonly KpiSamples[]): KpiSamples {
   const keys = Object.keys(SAMPLES) as SampleKey[];
-  return Object.fromEntries(keys.map((key) => [key, (SAMPLES[key] as SampleKind<unknown>).merge(runs.map((s) => s[key]))])) as KpiSamples;
+  return Object.fromEntries(
+    keys.map((key) => {
+      const kind: SampleKind<unknown> = SAMPLES[key];
+      // Samples recorded before this one existed (an older index line) pool as an empty timeline's.
+      return [key, kind.merge(runs.map((s) => (key in s ? s[key] : kind.open().finish())))];
+    }),
+  ) as KpiSamples;
 }

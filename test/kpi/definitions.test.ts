@@ -65,6 +65,15 @@ t.test('pooling two runs is pooling their events: counts add, values concatenate
   t.strictSame(Object.keys(summarizeSamples(mergeSamples([collectSamples(a), collectSamples(timelineOf('g2'))])).verify_s), ['setup', 'tier0', 'tier1', 'tier2'], 'tiers of both, sorted');
 });
 
+t.test('samples recorded before a sample existed pool as an empty timeline would', async (t) => {
+  const s1 = collectSamples(timelineOf('s1'));
+  const { cost_usd: _cost, review_skips: _skips, ...older } = collectSamples(timelineOf('g1'));
+  const pooled = mergeSamples([s1, older as typeof s1]);
+  t.equal(pooled.cost_usd, s1.cost_usd, 'no cost from the older record');
+  t.strictSame(pooled.review_skips, s1.review_skips);
+  t.equal(pooled.worker_calls, s1.worker_calls + older.worker_calls, 'the samples it has still count');
+});
+
 t.test("the rows follow the table: every run KPI, in order, named with its unit, judged by its comparison", async (t) => {
   const k = summarizeSamples(collectSamples(timelineOf('s1')));
   const rows = kpiRows(k, targets);

@@ -7,6 +7,7 @@ import { engine } from '../helpers/run-fixture.js';
 import { resolvePolicy } from '../../engine/config/policy/resolve-policy.js';
 import { eventCheck, loadStoreRuns } from '../../engine/store/index-runs.js';
 import { salvageTimeline } from '../../engine/store/salvage-timeline.js';
+import { formatIndexLine, readRunIndex } from '../../engine/store/run-index.js';
 import { readReportRuns } from '../../engine/report/read-runs.js';
 import { buildReport } from '../../engine/report/build-report.js';
 import { determinismOf, readRepeatRun } from '../../engine/report/determinism.js';
@@ -66,6 +67,24 @@ for (const pass of ['directories', 'index'] as const) {
     same(t, 'r1.txt', cli(['r1']));
   });
 }
+
+t.test('index lines written before a KPI sample existed are made again from their runs: the same bytes', async (t) => {
+  const indexFile = path.join(store, 'index.jsonl');
+  const lines = readFileSync(indexFile, 'utf8').split('\n').filter(Boolean);
+  t.ok(lines.length >= 4, 'the finished runs have index lines');
+  // As if `secrets_scrubbed` were a sample added after these lines were written.
+  const old = [...readRunIndex(store).entries.values()].map((entry) => {
+    const { secrets_scrubbed: _gone, ...samples } = entry.samples;
+    return formatIndexLine({ ...entry, samples: samples as typeof entry.samples });
+  });
+  t.equal(old.length, lines.length);
+  writeFileSync(indexFile, old.join(''));
+  t.equal(readRunIndex(store).entries.size, lines.length, 'the older lines are valid index lines');
+  same(t, 'all.txt', cli(['--all']));
+  same(t, 'all.json', cli(['--all', '--json']));
+  const remade = readFileSync(indexFile, 'utf8').split('\n').filter(Boolean);
+  t.ok([...readRunIndex(store).entries.values()].every((e) => 'secrets_scrubbed' in e.samples) && remade.length === lines.length, 'every line has the sample again');
+});
 
 t.test('the HTML page of the fixed store, for all runs and for one', async (t) => {
   const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: base });
