@@ -2,6 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import type { TimelineEvent } from '../../engine/generated/event.js';
 import { KPIS, MEASURES, SAMPLES, labelOf, sourceEvents, TARGET_KEYS, valueOf, type KpiDefinition } from '../../engine/kpi/definitions.js';
 import { collectSamples } from '../../engine/kpi/collect-samples.js';
@@ -25,6 +26,11 @@ const timelineOf = (id: string): TimelineEvent[] =>
 t.test('every target key of the policy schema has one KPI definition, and no definition lacks a key', async (t) => {
   const keys = Object.keys(schema('policy.schema.json').properties.kpi_targets.properties);
   t.strictSame([...TARGET_KEYS].sort(), [...keys].sort());
+});
+
+t.test('the built-in policy gives every KPI a target, so no row is judged against nothing', async (t) => {
+  const policy = parse(readFileSync(path.join(root, 'policies', 'default.policy.yaml'), 'utf8'));
+  for (const key of TARGET_KEYS) t.type(policy.kpi_targets[key], 'number', `kpi_targets.${key}`);
 });
 
 t.test("MEASURES has one entry per field of the state schema's kpis, in its order (state.json and report --json keep that order)", async (t) => {
