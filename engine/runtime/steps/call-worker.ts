@@ -19,7 +19,6 @@ import { projectDirsOf } from '../../workers/resolve-bin.js';
 import { templateOverrideDir } from '../snapshot-config.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
-import type { KpiTargets } from '../../kpi/targets.js';
 import { recentRunsOf } from '../index-run.js';
 
 export interface WorkerCallOutcome {
@@ -66,7 +65,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   const template = req.repairOf ? 'repair' : (step.template ?? stepPhase);
   const overrideDir = templateOverrideDir(rt.paths.dir, rt.repo);
   // Recent runs that retried too often ask this plan for smaller milestones (docs/kpis.md).
-  const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets as unknown as KpiTargets) : null;
+  const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets) : null;
   if (smaller) rt.append({ type: 'kpi.decision', ...fields, ...smaller });
   const prompt = renderPrompt({
     template,
