@@ -46,96 +46,121 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
   for (;;) {
     const snap = rt.actor.getSnapshot();
     const ctx = snap.context as RunContext;
-    if (snap.status === 'done') {
-      const stop = ctx.stop!;
-      // A worker that stops the run itself (framework_fix_needed, blocked) says what it needs: quoted.
-      const needs = stop.outcome && ctx.implement?.status === stop.outcome && ctx.implement.needs ? `; the worker needs: ${JSON.stringify(ctx.implement.needs)}` : '';
-      return { reason: stop.reason, detail: `step ${stop.step} ended with ${stop.outcome || 'its else branch'}${needs}` };
-    }
+    if (snap.status === 'done') return machineStop(ctx);
     const step = rt.ir.steps.find((s) => s.id === snap.value)!;
     const fields = stepFields(step.id, ctx);
-
-    if (rt.signal.aborted) return { reason: 'interrupted', detail: 'the engine received a signal to stop' };
-    if (isWorkStep(step)) {
-      const budget = checkBudgets(rt);
-      if (budget) {
-        rt.append({ type: 'budget.exhausted', ...fields, ...budget });
-        return { reason: 'budget_exhausted', detail: `${budget.budget}: used ${budget.used} of ${budget.limit}` };
-      }
-    }
-
-    if (step.when) {
-      const v = explainGuard(step.when, ctx, { policy: rt.policy, taskKind: rt.task.kind });
-      if (!v.ok) {
-        rt.append({ type: 'step.skipped', ...fields, guard: step.when, reason: v.reason });
-        advanceMachine(rt, { type: 'step.done', outcome: 'skipped', patch: {} });
-        rt.persist();
-        continue;
-      }
-    }
-
-    rt.append({ type: 'step.started', ...fields, kind: step.type });
-    const elapsed = rt.env.timer();
-    let result: StepResult;
-    try {
-      result = await EXECUTORS[step.type](step, rt, ctx);
-    } finally {
-      rt.state.counters.elapsed_ms = rt.elapsedBeforeMs + rt.sessionElapsed();
-    }
-    const durationMs = elapsed();
-
-    // A signal ends the step's child, which then looks like a failed worker or a red
-    // verification: neither is true. The step did not finish; resume repeats it.
-    if (rt.signal.aborted) {
-      const detail = `the engine received a signal to stop during step ${step.id}; resume repeats it`;
-      rt.append({ type: 'step.stopped', ...fields, kind: step.type, stop_reason: 'interrupted', detail, duration_ms: durationMs });
-      return { reason: 'interrupted', detail };
-    }
-
-    // Verification and command steps run code the worker wrote: what it changed is governed
-    // like a worker call.
-    // The snapshot the check takes is the step's recorded tree: one snapshot per step.
-    if (!('stop' in result) && (step.type === 'verify' || step.type === 'command')) {
-      const g = await governStep(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`, { tree: result.tree ?? true });
-      if (!g.ok) result = { stop: g.stop, detail: g.detail, events: [...(result.events ?? []), g.event] };
-      else if (g.tree !== null) result = { ...result, tree: g.tree };
-    }
-
-    // A reviewer asking again for what it asked before, or an implementer leaving the tree it
-    // left before, will not converge: stop early (docs/runs.md, "Loops").
-    if (!('stop' in result) && step.type === 'worker') {
-      const loop = detectLoop(rt.events, probeOf(step, fields, result, ctx.review));
-      if (loop) result = { stop: 'review_loop', detail: describeLoop(loop), events: [...(result.events ?? []), loop] };
-    }
-
-    if ('stop' in result) {
-      rt.append(...(result.events ?? []), { type: 'step.stopped', ...fields, kind: step.type, stop_reason: result.stop, detail: result.detail, duration_ms: durationMs });
-      return { reason: result.stop, detail: result.detail };
-    }
-
-    const unchanged = !isWorkStep(step) || (step.type === 'worker' && step.readOnly);
-    const tree = result.tree ?? (unchanged ? rt.state.workspace_tree : await snapshotTree(rt.ws));
-    advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
-    const next = String(rt.actor.getSnapshot().value);
-    rt.append(...(result.events ?? []), {
-      type: 'step.finished',
-      ...fields,
-      kind: step.type,
-      outcome: result.outcome,
-      next,
-      duration_ms: durationMs,
-      patch: result.patch as Record<string, unknown>,
-      tree,
-    });
-    rt.state.workspace_tree = tree;
-    // Only a checkpoint moves the run branch; the workspace's own git HEAD is never read.
-    if (result.head) {
-      rt.state.head_sha = result.head.sha;
-      rt.headTree = result.head.tree;
-    }
-    // Only a work step's end is worth waiting for the disk: routing is repeated after a crash.
-    rt.persist(isWorkStep(step));
+    const gate = gateStep(rt, step, ctx, fields);
+    if (gate === 'skipped') continue;
+    if (gate) return gate;
+    const end = await runStep(rt, step, ctx, fields);
+    if (end) return end;
   }
+}
+
+type StepFields = ReturnType<typeof stepFields>;
+
+/** The machine reached a final state: the stop it names. Pure. */
+function machineStop(ctx: RunContext): LoopEnd {
+  const stop = ctx.stop!;
+  // A worker that stops the run itself (framework_fix_needed, blocked) says what it needs: quoted.
+  const needs = stop.outcome && ctx.implement?.status === stop.outcome && ctx.implement.needs ? `; the worker needs: ${JSON.stringify(ctx.implement.needs)}` : '';
+  return { reason: stop.reason, detail: `step ${stop.step} ended with ${stop.outcome || 'its else branch'}${needs}` };
+}
+
+/**
+ * Before a step runs: a signal or a spent budget ends the run; a `when` guard that does not
+ * hold skips the step (recorded, the machine moved on). Impure (appends, persists).
+ */
+function gateStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields): LoopEnd | 'skipped' | null {
+  if (rt.signal.aborted) return { reason: 'interrupted', detail: 'the engine received a signal to stop' };
+  if (isWorkStep(step)) {
+    const budget = checkBudgets(rt);
+    if (budget) {
+      rt.append({ type: 'budget.exhausted', ...fields, ...budget });
+      return { reason: 'budget_exhausted', detail: `${budget.budget}: used ${budget.used} of ${budget.limit}` };
+    }
+  }
+  if (!step.when) return null;
+  const v = explainGuard(step.when, ctx, { policy: rt.policy, taskKind: rt.task.kind });
+  if (v.ok) return null;
+  rt.append({ type: 'step.skipped', ...fields, guard: step.when, reason: v.reason });
+  advanceMachine(rt, { type: 'step.done', outcome: 'skipped', patch: {} });
+  rt.persist();
+  return 'skipped';
+}
+
+/** One step: started, executed, checked, closed. The run's end when the step stops it, else null. Impure. */
+async function runStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields): Promise<LoopEnd | null> {
+  rt.append({ type: 'step.started', ...fields, kind: step.type });
+  const elapsed = rt.env.timer();
+  let result: StepResult;
+  try {
+    result = await EXECUTORS[step.type](step, rt, ctx);
+  } finally {
+    rt.state.counters.elapsed_ms = rt.elapsedBeforeMs + rt.sessionElapsed();
+  }
+  const durationMs = elapsed();
+
+  // A signal ends the step's child, which then looks like a failed worker or a red
+  // verification: neither is true. The step did not finish; resume repeats it.
+  if (rt.signal.aborted) {
+    const detail = `the engine received a signal to stop during step ${step.id}; resume repeats it`;
+    rt.append({ type: 'step.stopped', ...fields, kind: step.type, stop_reason: 'interrupted', detail, duration_ms: durationMs });
+    return { reason: 'interrupted', detail };
+  }
+  result = await checkResult(rt, step, ctx, fields, result);
+  if ('stop' in result) {
+    rt.append(...(result.events ?? []), { type: 'step.stopped', ...fields, kind: step.type, stop_reason: result.stop, detail: result.detail, duration_ms: durationMs });
+    return { reason: result.stop, detail: result.detail };
+  }
+  await finishStep(rt, step, fields, result, durationMs);
+  return null;
+}
+
+/** A step's result after governance (verify, command) and loop detection (worker): a stop when either says so. Impure. */
+async function checkResult(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields, result: StepResult): Promise<StepResult> {
+  // Verification and command steps run code the worker wrote: what it changed is governed
+  // like a worker call.
+  // The snapshot the check takes is the step's recorded tree: one snapshot per step.
+  if (!('stop' in result) && (step.type === 'verify' || step.type === 'command')) {
+    const g = await governStep(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`, { tree: result.tree ?? true });
+    if (!g.ok) result = { stop: g.stop, detail: g.detail, events: [...(result.events ?? []), g.event] };
+    else if (g.tree !== null) result = { ...result, tree: g.tree };
+  }
+
+  // A reviewer asking again for what it asked before, or an implementer leaving the tree it
+  // left before, will not converge: stop early (docs/runs.md, "Loops").
+  if (!('stop' in result) && step.type === 'worker') {
+    const loop = detectLoop(rt.events, probeOf(step, fields, result, ctx.review));
+    if (loop) result = { stop: 'review_loop', detail: describeLoop(loop), events: [...(result.events ?? []), loop] };
+  }
+  return result;
+}
+
+/** A step that finished: the machine moved, `step.finished` with the step's tree appended, state.json written. Impure. */
+async function finishStep(rt: Runtime, step: IrStep, fields: StepFields, result: Extract<StepResult, { outcome: string }>, durationMs: number): Promise<void> {
+  const unchanged = !isWorkStep(step) || (step.type === 'worker' && step.readOnly);
+  const tree = result.tree ?? (unchanged ? rt.state.workspace_tree : await snapshotTree(rt.ws));
+  advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
+  const next = String(rt.actor.getSnapshot().value);
+  rt.append(...(result.events ?? []), {
+    type: 'step.finished',
+    ...fields,
+    kind: step.type,
+    outcome: result.outcome,
+    next,
+    duration_ms: durationMs,
+    patch: result.patch as Record<string, unknown>,
+    tree,
+  });
+  rt.state.workspace_tree = tree;
+  // Only a checkpoint moves the run branch; the workspace's own git HEAD is never read.
+  if (result.head) {
+    rt.state.head_sha = result.head.sha;
+    rt.headTree = result.head.tree;
+  }
+  // Only a work step's end is worth waiting for the disk: routing is repeated after a crash.
+  rt.persist(isWorkStep(step));
 }
 
 /** The log a verification or command step wrote (run-directory relative), if any. Pure. */

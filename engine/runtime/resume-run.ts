@@ -1,15 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from '../vocabulary/diagnostics.js';
-import { hasErrors } from '../vocabulary/diagnostics.js';
-import { loadPipeline } from '../config/index.js';
-import { resolvePolicy } from '../config/policy/resolve-policy.js';
-import { compilePipeline } from '../compile/compile.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
-import { describeConfigChanges, prepareResumeConfig, type ResumeConfig } from './resume-config.js';
+import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
@@ -18,23 +13,21 @@ import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
-import { resolveGitIdentity } from '../git/identity.js';
 import { listChangedFilesBetween } from '../git/tree-diff.js';
-import type { RunEnv } from './clock.js';
-import { defaultStoreDir, runPaths } from '../vocabulary/run-layout.js';
-import { openRuntime } from './open-runtime.js';
+import { defaultStoreDir, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
-import { fingerprint, versionsOf } from './start-run.js';
+import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
-import type { RunPolicy } from './types.js';
+import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
+import { identityOf, isRejection, openPrepared, prepareRun, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 
-export interface ResumeRunOptions {
+export interface ResumeRunOptions extends SessionOptions {
   run: string;
   repo?: string;
   storeDir?: string;
@@ -48,13 +41,34 @@ export interface ResumeRunOptions {
   /** Text for the user beside the events (stderr): the config diff. */
   warn?: (text: string) => void;
   cwd: string;
-  env: RunEnv;
-  processEnv: NodeJS.ProcessEnv;
-  signal: AbortSignal;
-  onEvent?: (e: TimelineEvent) => void;
 }
 
-export type ResumeResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
+export type ResumeResult = Rejection | ({ kind: 'finished' } & RunOutcome);
+
+/** A run found in the store, with the state.json it was left with. */
+interface FoundRun {
+  dir: string;
+  paths: RunPaths;
+  state: RunState;
+}
+
+/** A resumed run's config: what was prepared, with its snapshot (a resume always has one). */
+type ResumePrepared = PreparedRun<{ repo: string }> & { snapshot: ResumeConfig };
+
+/** env.json as the run recorded it, and the fingerprint of this session. */
+interface Prints {
+  old: Record<string, unknown>;
+  now: ReturnType<typeof fingerprint>;
+}
+
+/** How the workspace was brought back to the run's last persisted state. */
+interface Restored {
+  repeated: string | null;
+  restored: string | null;
+  handEdits: string[];
+}
+
+const refuse = resumeRejection;
 
 /**
  * `engine resume`: continue a run from its last persisted state after any stop or crash.
@@ -64,11 +78,19 @@ export type ResumeResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCo
  * and records all of it in `run.resumed`. Impure.
  */
 export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
-  const refuse = (message: string, file = 'engine resume'): ResumeResult => ({
-    kind: 'rejected',
-    exitCode: 2,
-    diagnostics: [{ code: 'E_RESUME', severity: 'error', message, file, line: 0, col: 0 }],
-  });
+  const run = await readRun(o);
+  if (isRejection(run)) return run;
+  const lock = lockRun(run);
+  if (isRejection(lock)) return lock;
+  try {
+    return await resumeLocked(o, run);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The run, found and read; a half-made run is removed, a completed one refused. Impure. */
+async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   const dir = locateRun(o);
   if (!dir) return refuse(`no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
   const paths = runPaths(dir);
@@ -85,174 +107,199 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
     return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
   }
   if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
-  let lock: { release(): void };
+  return { dir, paths, state };
+}
+
+/** The run's lock, or a refusal while another engine drives it. Impure. */
+function lockRun(run: FoundRun): { release(): void } | Rejection {
   try {
-    lock = acquireRunLock(paths.lock);
+    return acquireRunLock(run.paths.lock);
   } catch (error) {
     if (!(error instanceof RunLockedError)) throw error;
-    return refuse(`run ${state.run_id} is still being driven (${error.message}); let it stop, or stop it (Ctrl-C / SIGTERM), then resume`, paths.lock);
+    return refuse(`run ${run.state.run_id} is still being driven (${error.message}); let it stop, or stop it (Ctrl-C / SIGTERM), then resume`, run.paths.lock);
   }
+}
+
+/** With the lock held: the timeline and config checked, a run that ended recorded, else continued. Impure. */
+async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeResult> {
+  const events = checkRunTimeline(run);
+  if (isRejection(events)) return events;
+  const state = run.state;
+  const config = { from: 'snapshot' as const, runDir: run.dir, state, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false };
+  const p = await prepareRun({ config, cwd: o.cwd, locate: async () => ({ repo: state.repo }) });
+  if (isRejection(p)) return p;
+  const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
+  if (finished && finished.type === 'run.finished') {
+    // The run ended but the engine died before state.json said so: record the end it reached.
+    return { kind: 'finished', ...recordFinished(run.paths, state, events, finished, p.policy) };
+  }
+  const model = state.task.scenario ? await startScenarioModel(state.task.scenario, run.dir) : null;
   try {
-    // Resume trusts nothing the engine did not write: the timeline must agree with state.json.
-    const checked = checkTimeline(readFileSync(paths.timeline), state);
-    if (!checked.ok) {
-      return { kind: 'rejected', exitCode: 2, diagnostics: [{ code: 'E_RESUME', severity: 'error', message: `${checked.message}; the engine will not resume from a timeline it did not write (run ${state.run_id})`, file: paths.timeline, line: checked.line, col: 1 }] };
-    }
-    const events = checked.events;
-    const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
-    if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
-      return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
-    }
-    if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
-      return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
-    }
-
-    // The config the run started with (config/), never the repo's current files, unless
-    // --reload-config; what differs is shown either way.
-    const config = prepareResumeConfig({ runDir: dir, repo: state.repo, cwd: o.cwd, statePipelinePath: state.pipeline.path, statePolicyFiles: state.policy.files, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false });
-    if ('error' in config) return refuse(config.error, config.file);
-    const pipelineFile = config.pipelineOrigin;
-    const pipeline = await loadPipeline(config.pipelineFile);
-    if (!pipeline.data || hasErrors(pipeline.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: pipeline.diagnostics };
-    const ir = compilePipeline(pipeline.data);
-    const policyFiles = o.policyFiles.length ? o.policyFiles : state.policy.files;
-    const sets = config.sets;
-    const policy = await resolvePolicy({ repo: state.repo, defaultFile: config.defaultFile, userFile: config.userFile, repoFile: config.repoFile, files: config.policyFiles, sets, cwd: o.cwd });
-    if (!policy.policy || hasErrors(policy.diagnostics)) return { kind: 'rejected', exitCode: 2, diagnostics: policy.diagnostics };
-
-    if (finished && finished.type === 'run.finished') {
-      // The run ended but the engine died before state.json said so: record the end it reached.
-      return { kind: 'finished', ...recordFinished(paths, state, events, finished, policy.policy as RunPolicy) };
-    }
-
-    const scenario = state.task.scenario;
-    const model = scenario ? await startScenarioModel(scenario, dir) : null;
-    try {
-      const oldPrint = JSON.parse(readFileSync(paths.env, 'utf8')) as Record<string, unknown>;
-      const workers = fingerprintWorkers(await gatherWorkerFacts(ir, path.dirname(pipelineFile), o.processEnv, state.repo));
-      const newPrint = fingerprint(ir, model?.origin ?? null, pipelineFile, workers);
-      // A pipeline taken with --reload-config is shown as a diff, not refused as a new fingerprint.
-      const changed = fingerprintChanges(oldPrint, newPrint).filter((k) => !(k === 'pipeline_hash' && config.reloaded));
-      if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
-
-      // 1. A worker group the dead engine left running goes first.
-      let killedPgid: number | null = null;
-      if (state.inflight && groupAlive(state.inflight.pgid)) {
-        await endGroup(state.inflight.pgid);
-        killedPgid = state.inflight.pgid;
-      }
-      closeInterruptedCalls(paths.dir, events, state.inflight);
-      state.inflight = null;
-
-      const tail = events.filter((e) => e.seq > state.last_seq);
-      const rp = policy.policy as RunPolicy;
-      if (!existsSync(state.workspace)) return refuse(`the run's workspace ${state.workspace} is gone (removed by \`engine clean\` or by hand); start a new run`);
-      const ws = await reopenWorkspace({ dir: state.workspace, repoTop: state.repo, branch: state.branch, shared: state.shared ?? [] });
-      // The engine's git dir is the engine's: whatever anybody put there, it starts clean.
-      resetEngineGitDir(ws);
-      const target = workspaceTarget(ws);
-      let identity;
-      try {
-        identity = await resolveGitIdentity(ws.repo, rp.git.author);
-      } catch (error) {
-        return refuse((error as Error).message, 'git.author');
-      }
-      if (config.reloaded && oldPrint.pipeline_hash !== newPrint.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...oldPrint, pipeline_hash: newPrint.pipeline_hash }));
-      state.budgets = {
-        max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, rp.budgets.max_ticks),
-        time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, rp.budgets.time_min),
-      };
-      const rt = openRuntime({
-        ir,
-        pipelineDir: path.dirname(pipelineFile),
-        policy: rp,
-        task: { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null },
-        repo: state.repo,
-        ws,
-        headTree: state.head_sha === null ? null : await treeHash(target, state.head_sha),
-        identity,
-        paths,
-        state,
-        env: o.env,
-        childEnv: { ...o.processEnv },
-        modelEndpoint: model?.origin ?? null,
-        signal: o.signal,
-        onEvent: o.onEvent,
-      });
-      rt.cliVersions = versionsOf(newPrint);
-      if (rt.sandbox.blocked) return refuse(`${rt.sandbox.warning}; install bubblewrap or resume with --set sandbox.mode=auto`);
-
-      // 2. A step that finished durably but whose state was not yet written is replayed.
-      const done = tail.find((e) => e.type === 'step.finished' && e.step === state.position.step);
-      let repeated: string | null = null;
-      let restored: string | null = null;
-      let handEdits: string[] = [];
-      if (done && done.type === 'step.finished') {
-        advanceMachine(rt, { type: 'step.done', outcome: done.outcome, patch: done.patch as ContextPatch });
-        rt.state.workspace_tree = done.tree;
-        // A checkpoint that reached the timeline moved the branch: its commit is the head now.
-        const cp = tail.find((e) => e.type === 'checkpoint.created' && e.step === done.step);
-        if (cp && cp.type === 'checkpoint.created') {
-          rt.state.head_sha = cp.sha;
-          rt.headTree = cp.tree;
-        }
-      } else {
-        // 3. Otherwise the workspace goes back to the last persisted state; a change nobody
-        // recorded (no step was running) is a hand edit.
-        const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped' || e.type === 'step.stopped');
-        // A governance stop left the workspace as persisted (rolled back, or a checkpoint that
-        // committed nothing): a difference now is a hand edit. Any other stop inside a step
-        // may have left the step's own partial change, which is put back without asking.
-        const governed = lastStepEvent?.type === 'step.stopped' && (lastStepEvent.stop_reason === 'governance_violation' || lastStepEvent.stop_reason === 'framework_fix_needed');
-        const interrupted = lastStepEvent?.type === 'step.started' || (lastStepEvent?.type === 'step.stopped' && !governed);
-        const current = await snapshotTree(ws);
-        if (!interrupted && state.workspace_tree && current !== state.workspace_tree) {
-          handEdits = await listChangedFilesBetween(target, state.workspace_tree, current);
-          if (!o.force) return refuse(`the workspace was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.workspace);
-        }
-        if (interrupted || governed) repeated = state.position.step;
-        if (current !== state.workspace_tree) {
-          await restoreWorkspace(ws, state.workspace_tree);
-          restored = state.workspace_tree;
-        }
-      }
-      rt.state.counters.sessions++;
-      rt.state.status = 'running';
-      rt.state.stop_reason = null;
-      rt.state.stop_detail = null;
-      const checkpoint = [...rt.events].reverse().find((e) => e.type === 'checkpoint.created');
-      rt.append({
-        type: 'run.resumed',
-        step: rt.state.position.step,
-        milestone: rt.state.position.milestone,
-        attempt: rt.state.position.attempt,
-        from_seq: events.length ? events[events.length - 1]!.seq : 0,
-        checkpoint: checkpoint && checkpoint.type === 'checkpoint.created' ? checkpoint.sha : null,
-        restored_tree: restored,
-        repeated_step: repeated,
-        forced: o.force,
-        hand_edits: handEdits,
-        policy_hash: policy.hash,
-        policy_changed: policy.hash !== state.policy.hash,
-        max_ticks: rt.state.budgets.max_ticks,
-        time_min: Math.round(rt.state.budgets.time_min * 1000) / 1000,
-        killed_pgid: killedPgid,
-        config_reloaded: config.reloaded,
-        config_changes: config.changes.map((c) => ({ file: `config/${c.file}`, origin: c.origin, change: c.change, diff: c.diff })),
-      }, ...configWarnings(config));
-      rt.records.push(...config.commit(rt.scrub));
-      if (config.changes.length) o.warn?.(rt.scrub(describeConfigChanges(config.changes, config.reloaded, dir)));
-      scrubWorkerHomes(rt); // what a killed session's worker left in its home
-      rt.state.policy = { hash: policy.hash, files: policyFiles, sets };
-      rt.persist();
-      const end = await driveRun(rt);
-      return { kind: 'finished', ...finishRun(rt, end) };
-    } finally {
-      await model?.close();
-    }
+    return await continueRun(o, run, events, p as ResumePrepared, model?.origin ?? null);
   } finally {
-    lock.release();
+    await model?.close();
   }
+}
+
+/**
+ * Resume trusts nothing the engine did not write: the timeline must agree with state.json,
+ * and the run must have stopped where a step can be repeated. Impure (reads the timeline).
+ */
+function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
+  const { state, paths } = run;
+  const checked = checkTimeline(readFileSync(paths.timeline), state);
+  if (!checked.ok) {
+    return { kind: 'rejected', exitCode: 2, diagnostics: [{ code: 'E_RESUME', severity: 'error', message: `${checked.message}; the engine will not resume from a timeline it did not write (run ${state.run_id})`, file: paths.timeline, line: checked.line, col: 1 }] };
+  }
+  if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
+    return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
+  }
+  if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
+    return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
+  }
+  return checked.events;
+}
+
+/** The fingerprint compared, what the dead session left ended, the runtime reopened, the workspace restored; then driven. Impure. */
+async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineEvent[], p: ResumePrepared, endpoint: string | null): Promise<ResumeResult> {
+  const prints = await checkFingerprint(o, run, p, endpoint);
+  if (isRejection(prints)) return prints;
+  const killedPgid = await endDeadSession(run, events);
+  const rt = await reopenRun(o, run, p, endpoint, prints);
+  if (isRejection(rt)) return rt;
+  const restored = await restoreProgress(o, rt, events);
+  if (isRejection(restored)) return restored;
+  recordResumed(o, rt, run, p, events, restored, killedPgid);
+  const end = await driveRun(rt);
+  return { kind: 'finished', ...finishRun(rt, end) };
+}
+
+/** The fingerprint now against env.json's; a change is refused unless --force. Impure (asks each worker's version). */
+async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null): Promise<Prints | Rejection> {
+  const old = JSON.parse(readFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
+  const workers = fingerprintWorkers(await gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, run.state.repo));
+  const now = fingerprint(p.ir, endpoint, p.pipelineFile, workers);
+  // A pipeline taken with --reload-config is shown as a diff, not refused as a new fingerprint.
+  const changed = fingerprintChanges(old, now).filter((k) => !(k === 'pipeline_hash' && p.snapshot.reloaded));
+  if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
+  return { old, now };
+}
+
+/** A worker group the dead engine left running goes first; its calls are marked interrupted. Returns the group ended. Impure. */
+async function endDeadSession(run: FoundRun, events: TimelineEvent[]): Promise<number | null> {
+  const state = run.state;
+  let killedPgid: number | null = null;
+  if (state.inflight && groupAlive(state.inflight.pgid)) {
+    await endGroup(state.inflight.pgid);
+    killedPgid = state.inflight.pgid;
+  }
+  closeInterruptedCalls(run.paths.dir, events, state.inflight);
+  state.inflight = null;
+  return killedPgid;
+}
+
+/** The workspace reopened, the identity read, the budgets extended, the runtime opened on the run's state. Impure. */
+async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null, prints: Prints): Promise<Runtime | Rejection> {
+  const { state, paths } = run;
+  if (!existsSync(state.workspace)) return refuse(`the run's workspace ${state.workspace} is gone (removed by \`engine clean\` or by hand); start a new run`);
+  const ws = await reopenWorkspace({ dir: state.workspace, repoTop: state.repo, branch: state.branch, shared: state.shared ?? [] });
+  // The engine's git dir is the engine's: whatever anybody put there, it starts clean.
+  resetEngineGitDir(ws);
+  const identity = await identityOf(ws.repo, p.policy);
+  if ('error' in identity) return refuse(identity.error, 'git.author');
+  if (p.snapshot.reloaded && prints.old.pipeline_hash !== prints.now.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash }));
+  state.budgets = {
+    max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, p.policy.budgets.max_ticks),
+    time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, p.policy.budgets.time_min),
+  };
+  const task = { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null };
+  const headTree = state.head_sha === null ? null : await treeHash(workspaceTarget(ws), state.head_sha);
+  const rt = openPrepared(p, o, { task, repo: state.repo, ws, headTree, identity, paths, state, modelEndpoint: endpoint });
+  rt.cliVersions = versionsOf(prints.now);
+  if (rt.sandbox.blocked) return refuse(`${rt.sandbox.warning}; install bubblewrap or resume with --set sandbox.mode=auto`);
+  return rt;
+}
+
+/**
+ * The run brought back to its last persisted state: a step that finished durably but whose
+ * state was not yet written is replayed; otherwise the workspace goes back to the persisted
+ * tree. Impure.
+ */
+async function restoreProgress(o: ResumeRunOptions, rt: Runtime, events: TimelineEvent[]): Promise<Restored | Rejection> {
+  const state = rt.state;
+  const tail = events.filter((e) => e.seq > state.last_seq);
+  const done = tail.find((e) => e.type === 'step.finished' && e.step === state.position.step);
+  if (!done || done.type !== 'step.finished') return restoreWorkspaceTree(o, rt, events);
+  advanceMachine(rt, { type: 'step.done', outcome: done.outcome, patch: done.patch as ContextPatch });
+  rt.state.workspace_tree = done.tree;
+  // A checkpoint that reached the timeline moved the branch: its commit is the head now.
+  const cp = tail.find((e) => e.type === 'checkpoint.created' && e.step === done.step);
+  if (cp && cp.type === 'checkpoint.created') {
+    rt.state.head_sha = cp.sha;
+    rt.headTree = cp.tree;
+  }
+  return { repeated: null, restored: null, handEdits: [] };
+}
+
+/**
+ * The workspace back to the last persisted tree; a change nobody recorded (no step was
+ * running) is a hand edit, refused unless --force. Impure.
+ */
+async function restoreWorkspaceTree(o: ResumeRunOptions, rt: Runtime, events: TimelineEvent[]): Promise<Restored | Rejection> {
+  const state = rt.state;
+  const lastStepEvent = [...events].reverse().find((e) => e.type === 'step.started' || e.type === 'step.finished' || e.type === 'step.skipped' || e.type === 'step.stopped');
+  // A governance stop left the workspace as persisted (rolled back, or a checkpoint that
+  // committed nothing): a difference now is a hand edit. Any other stop inside a step
+  // may have left the step's own partial change, which is put back without asking.
+  const governed = lastStepEvent?.type === 'step.stopped' && (lastStepEvent.stop_reason === 'governance_violation' || lastStepEvent.stop_reason === 'framework_fix_needed');
+  const interrupted = lastStepEvent?.type === 'step.started' || (lastStepEvent?.type === 'step.stopped' && !governed);
+  const current = await snapshotTree(rt.ws);
+  let handEdits: string[] = [];
+  if (!interrupted && state.workspace_tree && current !== state.workspace_tree) {
+    handEdits = await listChangedFilesBetween(workspaceTarget(rt.ws), state.workspace_tree, current);
+    if (!o.force) return refuse(`the workspace was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.workspace);
+  }
+  const repeated = interrupted || governed ? state.position.step : null;
+  let restored: string | null = null;
+  if (current !== state.workspace_tree) {
+    await restoreWorkspace(rt.ws, state.workspace_tree);
+    restored = state.workspace_tree;
+  }
+  return { repeated, restored, handEdits };
+}
+
+/** `run.resumed` with the config's warnings, the config snapshot committed, state.json written. Impure. */
+function recordResumed(o: ResumeRunOptions, rt: Runtime, run: FoundRun, p: ResumePrepared, events: TimelineEvent[], r: Restored, killedPgid: number | null): void {
+  const config = p.snapshot;
+  rt.state.counters.sessions++;
+  rt.state.status = 'running';
+  rt.state.stop_reason = null;
+  rt.state.stop_detail = null;
+  const checkpoint = [...rt.events].reverse().find((e) => e.type === 'checkpoint.created');
+  rt.append({
+    type: 'run.resumed',
+    step: rt.state.position.step,
+    milestone: rt.state.position.milestone,
+    attempt: rt.state.position.attempt,
+    from_seq: events.length ? events[events.length - 1]!.seq : 0,
+    checkpoint: checkpoint && checkpoint.type === 'checkpoint.created' ? checkpoint.sha : null,
+    restored_tree: r.restored,
+    repeated_step: r.repeated,
+    forced: o.force,
+    hand_edits: r.handEdits,
+    policy_hash: p.policyHash,
+    policy_changed: p.policyHash !== rt.state.policy.hash,
+    max_ticks: rt.state.budgets.max_ticks,
+    time_min: Math.round(rt.state.budgets.time_min * 1000) / 1000,
+    killed_pgid: killedPgid,
+    config_reloaded: config.reloaded,
+    config_changes: config.changes.map((c) => ({ file: `config/${c.file}`, origin: c.origin, change: c.change, diff: c.diff })),
+  }, ...configWarnings(config));
+  rt.records.push(...config.commit(rt.scrub));
+  if (config.changes.length) o.warn?.(rt.scrub(describeConfigChanges(config.changes, config.reloaded, run.dir)));
+  scrubWorkerHomes(rt); // what a killed session's worker left in its home
+  rt.state.policy = { hash: p.policyHash, files: o.policyFiles.length ? o.policyFiles : rt.state.policy.files, sets: config.sets };
+  rt.persist();
 }
 
 /** The `warning` events of a resume's config: changes ignored, or no snapshot. Pure. */
@@ -307,10 +354,3 @@ function locateRun(o: ResumeRunOptions): string | null {
   // A run directory without state.json is a run killed while it was being made.
   return existsSync(path.join(dir, 'state.json')) || isHalfMadeRun(dir) ? dir : null;
 }
-
-/** Fingerprint keys whose values differ. Pure. */
-export function fingerprintChanges(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const keys = ['os', 'node', 'engine_version', 'contract_version', 'pipeline_hash', 'workers'];
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-}
-

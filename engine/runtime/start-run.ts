@@ -1,44 +1,40 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
-import { loadPipeline, loadTask } from '../config/index.js';
-import { resolvePolicy } from '../config/policy/resolve-policy.js';
-import { compilePipeline } from '../compile/compile.js';
+import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, removeWorkspace, workspacesRoot, workspaceTarget, type Workspace } from '../git/workspace.js';
+import { createWorkspace, removeWorkspace, workspacesRoot, workspaceTarget, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
 import { gitText } from '../git/run-git.js';
-import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
+import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
-import type { TimelineEvent } from '../generated/event.js';
+import type { NewEvent } from '../store/timeline.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { computeKpis } from '../kpi/compute.js';
-import { engineVersion, contractVersion, schemaVersion } from '../version.js';
-import { createRunId, type RunEnv } from './clock.js';
-import { defaultStoreDir, runPaths } from '../vocabulary/run-layout.js';
-import { openRuntime } from './open-runtime.js';
-import { driveRun } from './loop.js';
+import { engineVersion, schemaVersion } from '../version.js';
+import { createRunId } from './clock.js';
+import { defaultStoreDir, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
+import { driveRun, type LoopEnd } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { startScenarioModel } from './scenario-model.js';
 import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
 import { loadRecording, RecordingError } from '../record/load-recording.js';
 import { collectSecrets } from '../workers/redact.js';
-import type { RunPolicy, TaskInfo } from './types.js';
+import type { Runtime, RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
-import { gatherWorkerFacts } from '../doctor/check-workers.js';
-import { fingerprintWorkers } from '../doctor/check-workers.js';
+import { fingerprintWorkers, gatherWorkerFacts, type WorkerFacts } from '../doctor/check-workers.js';
 import type { Finding } from '../doctor/types.js';
 import { EXIT } from '../vocabulary/exit-codes.js';
-import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace } from './create-run-dir.js';
-import type { LoopEnd } from './loop.js';
+import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace, type RunCreation } from './create-run-dir.js';
 import { sandboxRecord } from '../sandbox/sandbox-status.js';
 import { checkSandbox } from '../doctor/check-sandbox.js';
+import { fingerprint, versionsOf } from './fingerprint.js';
+import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 
-export interface StartRunOptions {
+export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
   repo: string;
   goal?: string;
@@ -58,161 +54,188 @@ export interface StartRunOptions {
   maxTicks?: number;
   timeMin?: number;
   cwd: string;
-  env: RunEnv;
-  processEnv: NodeJS.ProcessEnv;
-  signal: AbortSignal;
-  onEvent?: (e: TimelineEvent) => void;
 }
 
-export type StartResult = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
+export type StartResult = Rejection | ({ kind: 'finished' } & RunOutcome);
+
+/** What start knows before its policy: the repo and the task. */
+interface StartSite {
+  repo: string;
+  repoRef: RepoRef;
+  task: TaskInfo;
+}
+
+/** What start checks after its policy, before anything is made. */
+interface StartChecks {
+  identity: GitIdentity;
+  traffic: TrafficMode | null;
+  /** The workers' facts, being gathered while the run is made (each CLI's --version takes the better part of a second). */
+  workerFacts: Promise<WorkerFacts[]>;
+}
+
+/** The run's directory in the store, locked, its creation under way. */
+interface NewRunDir {
+  runId: string;
+  paths: RunPaths;
+  lock: { release(): void };
+  creation: RunCreation;
+}
 
 /**
  * `engine run`: check every input, create the run's workspace and records, drive the machine
  * to a stop. Bad input is rejected with diagnostics before anything is created. Impure.
  */
 export async function startRun(o: StartRunOptions): Promise<StartResult> {
-  const reject = (diagnostics: Diagnostic[]): StartResult => ({ kind: 'rejected', diagnostics, exitCode: 2 });
-  const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE', severity: 'error', message, file, line: 0, col: 0 });
-
   const pipelineFile = path.resolve(o.cwd, o.pipelineFile);
-  const pipeline = await loadPipeline(pipelineFile);
-  if (!pipeline.data || hasErrors(pipeline.diagnostics)) return reject(pipeline.diagnostics);
-  const ir = compilePipeline(pipeline.data);
+  const p = await prepareRun({ config: { from: 'files', pipelineFile, policyFiles: o.policyFiles, sets: o.sets }, cwd: o.cwd, locate: () => locateStart(o) });
+  if (isRejection(p)) return p;
+  const checks = await checkStart(o, p);
+  if (isRejection(checks)) return checks;
+  const dir = await makeRunDir(o, p);
+  if (isRejection(dir)) return dir;
+  return beginRun(o, p, checks, dir);
+}
 
-  // Preflight (the doctor's checks): without git no run can even be recorded.
+const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE', severity: 'error', message, file, line: 0, col: 0 });
+
+/** The host's preflight (without git no run can even be recorded), the repo, the task. Impure. */
+async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
   const hostBlock = await preflightHost(o.processEnv);
   if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
-
   let repoRef: RepoRef;
   try {
     repoRef = await locateRepo(path.resolve(o.cwd, o.repo));
   } catch {
-    return reject([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
+    return rejected([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
   }
-  const repo = repoRef.top;
-
   const task = await readTask(o, repoRef);
-  if ('diagnostics' in task) return reject(task.diagnostics);
+  if ('diagnostics' in task) return rejected(task.diagnostics);
+  return { repo: repoRef.top, repoRef, task: task.info };
+}
 
-  const policy = await resolvePolicy({ repo, files: o.policyFiles, sets: o.sets, cwd: o.cwd });
-  if (!policy.policy || hasErrors(policy.diagnostics)) return reject(policy.diagnostics);
-  const rp = policy.policy as RunPolicy;
-  let identity: GitIdentity;
-  try {
-    identity = await resolveGitIdentity(repoRef, rp.git.author);
-  } catch (error) {
-    return reject([usage('git.author', (error as Error).message)]);
-  }
+/** The checkpoint identity and the model traffic mode, both checked before anything is made. Impure. */
+async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<StartChecks | Rejection> {
+  const identity = await identityOf(p.site.repoRef, p.policy);
+  if ('error' in identity) return rejected([usage('git.author', identity.error)]);
+  const traffic = trafficMode(o, p.site.task, p.ir);
+  if ('error' in traffic) return rejected([usage(traffic.file, traffic.error)]);
+  const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
+  workerFacts.catch(() => undefined); // awaited by recordStart's preflight
+  return { identity, traffic: traffic.mode, workerFacts };
+}
 
-  const traffic = trafficMode(o, task.info, ir);
-  if ('error' in traffic) return reject([usage(traffic.file, traffic.error)]);
-  // Each CLI's --version (the better part of a second) runs while the run is being made.
-  const workerFacts = gatherWorkerFacts(ir, path.dirname(pipelineFile), o.processEnv, repo);
-  workerFacts.catch(() => undefined); // awaited by the preflight below
-
+/** The run's directory: a new id in the store, locked, its creation begun. Impure. */
+async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<NewRunDir | Rejection> {
+  const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return reject([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
-  if (existsSync(paths.dir)) return reject([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
+  if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
   ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
-  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources: { pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets }, secrets: { policy: rp, env: o.processEnv, ir } });
+  const sources = { pipelineFile: p.pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets };
+  const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources, secrets: { policy: p.policy, env: o.processEnv, ir: p.ir } });
+  return { runId, paths, lock, creation };
+}
 
-  const scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.info.scenario;
+/** The run made: the scripted model, the workspace, the traffic proxy, the runtime; then driven to a stop. Impure. */
+async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: StartChecks, dir: NewRunDir): Promise<StartResult> {
+  const task = p.site.task;
   // Recorded with the task, so a resume starts the same scripted model.
-  task.info.scenario = scenario;
+  task.scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.scenario;
   // A replay answers from its recording alone: the scripted model is not started.
-  const model = scenario && traffic.mode?.kind !== 'replay' ? await startScenarioModel(scenario, paths.dir) : null;
+  const model = task.scenario && checks.traffic?.kind !== 'replay' ? await startScenarioModel(task.scenario, dir.paths.dir) : null;
   let ws: Workspace | null = null;
   let modelTraffic: ModelTraffic | null = null;
   try {
-    const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });
+    const made = await createWorkspace({ repo: p.site.repoRef, runId: dir.runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(p.policy, p.site.repo) });
     ws = made.ws;
     const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
-    noteRunWorkspace(paths.dir, ws);
-    if (traffic.mode) {
-      const upstream = traffic.mode.kind === 'record' ? recordUpstream(ir, model?.origin ?? null) : null;
-      modelTraffic = await startModelTraffic({
-        mode: traffic.mode,
-        upstream: typeof upstream === 'string' ? upstream : null,
-        ir,
-        runId,
-        runDir: paths.dir,
-        workspace: ws.dir,
-        branch: ws.branch,
-        repo,
-        secrets: collectSecrets(rp.transcripts.redact, [o.processEnv]),
-      });
-    }
-    const now = o.env.now().toISOString();
-    const state = initialState({ runId, repo, ws, baseSha: made.baseSha, ir, pipelineFile: o.pipelineFile, policyHash: policy.hash, o, task: task.info, policy: rp, now });
+    noteRunWorkspace(dir.paths.dir, ws);
+    if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, ws, checks.traffic, model?.origin ?? null);
+    const state = initialState({ runId: dir.runId, repo: p.site.repo, ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;
-    const childEnv = { ...o.processEnv };
-    const rt = openRuntime({
-      ir,
-      pipelineDir: path.dirname(pipelineFile),
-      policy: rp,
-      task: task.info,
-      repo,
-      ws,
-      headTree: made.baseSha === null ? null : baseTree,
-      identity,
-      paths,
-      state,
-      env: o.env,
-      childEnv,
-      modelEndpoint: modelTraffic?.origin ?? model?.origin ?? null,
-      signal: o.signal,
-      onEvent: o.onEvent,
-    });
-    // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
-    const preflight = await preflightWorkers(ir, path.dirname(pipelineFile), o.processEnv, repo, { scripted: Boolean(model ?? modelTraffic), facts: workerFacts });
-    const print = { ...fingerprint(ir, rt.modelEndpoint, pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
-    rt.cliVersions = versionsOf(print);
-    const envText = toRecordJson(print);
-    replaceFile(paths.env, envText, { syncData: true });
-    rt.records.push(fileRecord(paths.env, 'env.json', () => envText));
-    // state.json exists before the first event, so a crash at any point leaves a resumable run.
-    rt.persist();
-    endRunCreation(rt, creation);
-    rt.append({
-      type: 'run.started',
-      step: null,
-      milestone: null,
-      attempt: null,
-      schema_version: schemaVersion,
-      run_id: runId,
-      engine_version: engineVersion,
-      pipeline: { path: o.pipelineFile, hash: ir.hash, name: ir.name },
-      policy_hash: policy.hash,
-      goal: task.info.goal,
-      task_kind: task.info.kind,
-      branch: ws.branch,
-      workspace: ws.dir,
-      shared: ws.shared,
-      base_sha: made.baseSha,
-      seed: o.seed,
-      dirty_user_tree: made.dirtyUserTree,
-      sandbox: sandboxRecord(rt.sandbox),
-      ...(modelTraffic ? { model_traffic: modelTraffic.event } : {}),
-    });
-    rt.persist();
-    if (rt.sandbox.blocked) preflight.blocking.push(checkSandbox(rt.sandbox));
-    const end = preflight.blocking.length ? recordDoctorBlock(rt, preflight.blocking) : await driveRun(rt);
+    const modelEndpoint = modelTraffic?.origin ?? model?.origin ?? null;
+    const rt = openPrepared(p, o, { task, repo: p.site.repo, ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
+    const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
+    const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
   } catch (error) {
     // A run that failed before its first record leaves no half-made workspace behind.
-    if (ws && !existsSync(paths.state)) removeWorkspace(ws.dir);
+    if (ws && !existsSync(dir.paths.state)) removeWorkspace(ws.dir);
     throw error;
   } finally {
     await modelTraffic?.close();
     await model?.close();
-    lock.release();
+    dir.lock.release();
   }
+}
+
+/** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
+function startTraffic(o: StartRunOptions, p: PreparedRun<StartSite>, dir: NewRunDir, ws: Workspace, mode: TrafficMode, scripted: string | null): Promise<ModelTraffic> {
+  const upstream = mode.kind === 'record' ? recordUpstream(p.ir, scripted) : null;
+  return startModelTraffic({
+    mode,
+    upstream: typeof upstream === 'string' ? upstream : null,
+    ir: p.ir,
+    runId: dir.runId,
+    runDir: dir.paths.dir,
+    workspace: ws.dir,
+    branch: ws.branch,
+    repo: p.site.repo,
+    secrets: collectSecrets(p.policy.transcripts.redact, [o.processEnv]),
+  });
+}
+
+/**
+ * The run's first records: the workers' preflight, env.json, state.json, `run.started`. Returns
+ * what blocks the run before its first step (the preflight's findings, a sandbox that cannot
+ * be had). Impure.
+ */
+async function recordStart(o: StartRunOptions, p: PreparedRun<StartSite>, rt: Runtime, creation: RunCreation, s: { made: CreatedWorkspace; modelTraffic: ModelTraffic | null; scripted: boolean; facts: Promise<WorkerFacts[]> }): Promise<Finding[]> {
+  // The preflight's worker facts are also the fingerprint's: each `--version` runs once.
+  const preflight = await preflightWorkers(p.ir, p.pipelineDir, o.processEnv, p.site.repo, { scripted: s.scripted, facts: s.facts });
+  const print = { ...fingerprint(p.ir, rt.modelEndpoint, p.pipelineFile, fingerprintWorkers(preflight.facts)), sandbox: sandboxRecord(rt.sandbox) };
+  rt.cliVersions = versionsOf(print);
+  const envText = toRecordJson(print);
+  replaceFile(rt.paths.env, envText, { syncData: true });
+  rt.records.push(fileRecord(rt.paths.env, 'env.json', () => envText));
+  // state.json exists before the first event, so a crash at any point leaves a resumable run.
+  rt.persist();
+  endRunCreation(rt, creation);
+  rt.append(startedEvent(o, p, rt, s.made, s.modelTraffic));
+  rt.persist();
+  if (rt.sandbox.blocked) preflight.blocking.push(checkSandbox(rt.sandbox));
+  return preflight.blocking;
+}
+
+/** The `run.started` event. Pure. */
+function startedEvent(o: StartRunOptions, p: PreparedRun<StartSite>, rt: Runtime, made: CreatedWorkspace, modelTraffic: ModelTraffic | null): NewEvent {
+  return {
+    type: 'run.started',
+    step: null,
+    milestone: null,
+    attempt: null,
+    schema_version: schemaVersion,
+    run_id: rt.state.run_id,
+    engine_version: engineVersion,
+    pipeline: { path: o.pipelineFile, hash: p.ir.hash, name: p.ir.name },
+    policy_hash: p.policyHash,
+    goal: p.site.task.goal,
+    task_kind: p.site.task.kind,
+    branch: rt.ws.branch,
+    workspace: rt.ws.dir,
+    shared: rt.ws.shared,
+    base_sha: made.baseSha,
+    seed: o.seed,
+    dirty_user_tree: made.dirtyUserTree,
+    sandbox: sandboxRecord(rt.sandbox),
+    ...(modelTraffic ? { model_traffic: modelTraffic.event } : {}),
+  };
 }
 
 /** The share globs of a run: the policy's, or node_modules for a repo with a package.json and no set-up. Pure apart from one stat. */
@@ -255,7 +278,7 @@ function trafficMode(o: StartRunOptions, task: TaskInfo, ir: CompiledPipeline): 
 }
 
 /** A blocking preflight finding stops the run before its first step: `doctor.blocked`, then the stop. Impure. */
-function recordDoctorBlock(rt: ReturnType<typeof openRuntime>, blocking: Finding[]): LoopEnd {
+function recordDoctorBlock(rt: Runtime, blocking: Finding[]): LoopEnd {
   rt.append({ type: 'doctor.blocked', step: null, milestone: null, attempt: null, findings: blocking.map((f) => ({ id: f.id, status: 'block' as const, message: f.message, hint: f.hint })) });
   return { reason: 'doctor_blocked', detail: describeBlock(blocking) };
 }
@@ -328,29 +351,5 @@ function initialState(i: InitialStateInput): RunState {
     machine: {},
     created_at: i.now,
     updated_at: i.now,
-  };
-}
-
-/** Each worker's CLI version from a fingerprint. Pure. */
-export function versionsOf(print: ReturnType<typeof fingerprint>): Record<string, string | null> {
-  return Object.fromEntries(Object.entries(print.workers).map(([name, w]) => [name, w.version]));
-}
-
-/**
- * env.json: what resume compares before continuing a run. The workers' facts are the
- * doctor's (`gatherWorkerFacts`), gathered by the caller: start shares them with its
- * preflight, resume gathers them the same way. Impure only through the caller's facts.
- */
-export function fingerprint(ir: CompiledPipeline, endpoint: string | null, pipelineFile: string, workers: ReturnType<typeof fingerprintWorkers>) {
-  return {
-    schema_version: schemaVersion,
-    os: `${os.platform()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    engine_version: engineVersion,
-    contract_version: contractVersion,
-    pipeline_hash: ir.hash,
-    pipeline_file: pipelineFile,
-    workers,
-    model_endpoint: endpoint ? 'scripted' : null,
   };
 }

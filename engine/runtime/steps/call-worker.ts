@@ -47,12 +47,39 @@ export interface CallRequest {
   previousError: string;
 }
 
+/** A call about to run: its worker, plugin, phase, directories and prompt. */
+interface PreparedCall {
+  name: string;
+  spec: WorkerSpec;
+  plugin: Awaited<ReturnType<typeof resolveWorkerPlugin>>;
+  stepPhase: WorkerPhase;
+  phase: Phase;
+  callDir: string;
+  callRel: string;
+  homeDir: string;
+  prompt: string;
+}
+
+type StepFields = ReturnType<typeof stepFields>;
+type RunWorkerCallOptions = Parameters<typeof runWorkerCall>[0];
+type CallResult = Awaited<ReturnType<typeof runWorkerCall>>;
+
 /**
  * One worker call of a step, recorded in the timeline (worker.started, worker.finished) and
  * in its call directory. The worker's process group is in state.json while it runs. Impure.
  */
 export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest): Promise<WorkerCallOutcome> {
   const fields = stepFields(step.id, ctx);
+  const call = await prepareCall(rt, step, ctx, req, fields);
+  rt.append({ type: 'worker.started', ...fields, worker: call.name, plugin: call.spec.use, phase: call.phase, call: call.callRel });
+  const fileChanges: string[] = [];
+  const result = await runWorkerCall(callOptions(rt, step, req, call, fileChanges));
+  recordInflight(rt, null);
+  return recordCall(rt, fields, call, result, fileChanges);
+}
+
+/** The call's worker spec (with the run's endpoint and KPI decisions), plugin, call directory, home and prompt. Impure (makes the directories). */
+async function prepareCall(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest, fields: StepFields): Promise<PreparedCall> {
   const name = step.worker!;
   const spec = withKpiDecisions(effectiveSpec(rt.ir.workers[name]!, rt.modelEndpoint), name, rt.events);
   const plugin = await resolveWorkerPlugin(spec, rt.pipelineDir);
@@ -62,12 +89,19 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   const callRel = path.relative(rt.paths.dir, callDir);
   const homeDir = path.join(rt.paths.homes, name);
   mkdirSync(homeDir, { recursive: true });
+  const prompt = await promptFor(rt, step, ctx, req, fields, phase);
+  return { name, spec, plugin, stepPhase, phase, callDir, callRel, homeDir, prompt };
+}
+
+/** The call's prompt: the step's template (or the repair one) with the run's facts. Impure (reads templates, may append a KPI decision). */
+async function promptFor(rt: Runtime, step: IrStep, ctx: RunContext, req: CallRequest, fields: StepFields, phase: Phase): Promise<string> {
+  const stepPhase = step.phase as WorkerPhase;
   const template = req.repairOf ? 'repair' : (step.template ?? stepPhase);
   const overrideDir = templateOverrideDir(rt.paths.dir, rt.repo);
   // Recent runs that retried too often ask this plan for smaller milestones (docs/kpis.md).
   const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets) : null;
   if (smaller) rt.append({ type: 'kpi.decision', ...fields, ...smaller });
-  const prompt = renderPrompt({
+  return renderPrompt({
     template,
     overrideDir,
     headers: {
@@ -79,23 +113,25 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     },
     vars: { ...(await promptVars(rt, step, ctx, req, templateUses(template, overrideDir, 'files'))), smaller_milestones: smaller ? { retry_rate: smaller.value, target: smaller.target } : null },
   });
+}
 
-  rt.append({ type: 'worker.started', ...fields, worker: name, plugin: spec.use, phase, call: callRel });
-  const fileChanges: string[] = [];
-  const result = await runWorkerCall({
-    plugin,
-    callDir,
-    markersPhase: stepPhase,
+/** What the worker layer is given to run the call. Pure apart from the callbacks it wires. */
+function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: PreparedCall, fileChanges: string[]): RunWorkerCallOptions {
+  const { name, spec } = call;
+  return {
+    plugin: call.plugin,
+    callDir: call.callDir,
+    markersPhase: call.stepPhase,
     ctx: {
       workerName: name,
       spec,
       cwd: rt.state.workspace,
-      homeDir,
-      prompt,
-      phase,
+      homeDir: call.homeDir,
+      prompt: call.prompt,
+      phase: call.phase,
       readOnly: step.readOnly,
       sandboxed: rt.sandbox.active,
-      outputSchemaPath: spec.structured_output ? markersSchemaPath(stepPhase) : null,
+      outputSchemaPath: spec.structured_output ? markersSchemaPath(call.stepPhase) : null,
       resumeSessionId: req.sessionId,
       usageBaseline: req.sessionUsage,
       baseEnv: rt.childEnv,
@@ -109,22 +145,25 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     redact: rt.policy.transcripts.redact,
     timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
     idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
-    onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: callRel }),
+    onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: call.callRel }),
     onEvent: (e) => {
       if (e.kind === 'file_change') fileChanges.push(...e.changes.map((c) => c.path));
     },
     signal: rt.signal,
-  });
-  recordInflight(rt, null);
-  const homeRel = path.relative(rt.paths.dir, homeDir);
+  };
+}
+
+/** The call's end in the timeline (scrubbed homes, `worker.finished`) and its outcome for the step. Impure. */
+function recordCall(rt: Runtime, fields: StepFields, call: PreparedCall, result: CallResult, fileChanges: string[]): WorkerCallOutcome {
+  const homeRel = path.relative(rt.paths.dir, call.homeDir);
   for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, path.join(homeRel, h.file), h.names));
   const durationMs = rt.env.duration(result.meta.duration_ms);
   const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
   rt.append({
     type: 'worker.finished',
     ...fields,
-    worker: name,
-    call: callRel,
+    worker: call.name,
+    call: call.callRel,
     outcome: result.outcome,
     exit_code: result.meta.exit_code,
     timed_out: result.meta.timed_out || result.meta.idle_timed_out,
@@ -134,8 +173,8 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
     markers_ok: result.markers !== null,
     error,
   });
-  const stderr = readStderr(path.join(callDir, 'stderr.log'));
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types };
+  const stderr = readStderr(path.join(call.callDir, 'stderr.log'));
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel: call.callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types };
 }
 
 /** The last 64 KiB of a call's stderr.log ('' when there is none). Impure. */

@@ -1,0 +1,118 @@
+import path from 'node:path';
+import type { TimelineEvent } from '../generated/event.js';
+import type { RunState } from '../generated/state.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { hasErrors } from '../vocabulary/diagnostics.js';
+import { loadPipeline } from '../config/index.js';
+import { resolvePolicy, type ResolvePolicyOptions } from '../config/policy/resolve-policy.js';
+import { compilePipeline } from '../compile/compile.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import type { RepoRef } from '../git/repo.js';
+import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
+import type { RunEnv } from './clock.js';
+import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
+import { prepareResumeConfig, type ResumeConfig } from './resume-config.js';
+import type { Runtime, RunPolicy } from './types.js';
+
+/** Bad input: nothing was made (or what was made is left as it was); the diagnostics say why. */
+export type Rejection = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number };
+
+/** Where a run's pipeline and policy come from: the one place start and resume differ here. */
+export type ConfigSource =
+  /** `engine run`: the pipeline and the `--policy` files as given, read now, over the repo's layers. */
+  | { from: 'files'; pipelineFile: string; policyFiles: string[]; sets: string[] }
+  /** `engine resume`: the run's config snapshot, or the repo's current files with `--reload-config`. */
+  | { from: 'snapshot'; runDir: string; state: RunState; policyFiles: string[]; sets: string[]; reload: boolean };
+
+export interface PrepareRunOptions<S extends { repo: string }> {
+  config: ConfigSource;
+  cwd: string;
+  /**
+   * What must be known between the pipeline and the policy (bad input is reported in that
+   * order): start checks the host, finds the repo and reads the task; resume has state.json.
+   * `repo` is the repo's top, whose layers the policy reads.
+   */
+  locate: () => Promise<S | Rejection>;
+}
+
+/** A run's inputs, checked and compiled; nothing of the run is touched yet. */
+export interface PreparedRun<S> {
+  site: S;
+  ir: CompiledPipeline;
+  /** The pipeline file the run stands for (recorded in env.json; its directory resolves the workers' paths). */
+  pipelineFile: string;
+  pipelineDir: string;
+  policy: RunPolicy;
+  policyHash: string;
+  /** Resume's config: the snapshot taken, what differs from it, and how to commit it; null for a start. */
+  snapshot: ResumeConfig | null;
+}
+
+/**
+ * The prologue of `engine run` and `engine resume`: the run's config found, its pipeline
+ * loaded and compiled, the caller's own checks, the policy resolved. Impure (reads files).
+ */
+export async function prepareRun<S extends { repo: string }>(o: PrepareRunOptions<S>): Promise<PreparedRun<S> | Rejection> {
+  const config = configFiles(o.config, o.cwd);
+  if (isRejection(config)) return config;
+  const pipeline = await loadPipeline(config.load);
+  if (!pipeline.data || hasErrors(pipeline.diagnostics)) return rejected(pipeline.diagnostics);
+  const ir = compilePipeline(pipeline.data);
+  const site = await o.locate();
+  if (isRejection(site)) return site;
+  const policy = await resolvePolicy({ ...config.layers, repo: site.repo, cwd: o.cwd });
+  if (!policy.policy || hasErrors(policy.diagnostics)) return rejected(policy.diagnostics);
+  const pipelineFile = config.origin;
+  return { site, ir, pipelineFile, pipelineDir: path.dirname(pipelineFile), policy: policy.policy as RunPolicy, policyHash: policy.hash, snapshot: config.snapshot };
+}
+
+type ConfigFiles = { load: string; origin: string; layers: Omit<ResolvePolicyOptions, 'repo' | 'cwd'>; snapshot: ResumeConfig | null };
+
+/** The pipeline file to load (and the one it stands for) and the policy layers. Impure for a snapshot (reads it). */
+function configFiles(c: ConfigSource, cwd: string): ConfigFiles | Rejection {
+  if (c.from === 'files') return { load: c.pipelineFile, origin: c.pipelineFile, layers: { files: c.policyFiles, sets: c.sets }, snapshot: null };
+  // The config the run started with (config/), never the repo's current files, unless
+  // --reload-config; what differs is shown either way.
+  const s = c.state;
+  const config = prepareResumeConfig({ runDir: c.runDir, repo: s.repo, cwd, statePipelinePath: s.pipeline.path, statePolicyFiles: s.policy.files, policyFiles: c.policyFiles, sets: c.sets, reload: c.reload });
+  if ('error' in config) return resumeRejection(config.error, config.file);
+  const layers = { defaultFile: config.defaultFile, userFile: config.userFile, repoFile: config.repoFile, files: config.policyFiles, sets: config.sets };
+  return { load: config.pipelineFile, origin: config.pipelineOrigin, layers, snapshot: config };
+}
+
+/** Whether a stage said no. Pure. */
+export function isRejection(x: unknown): x is Rejection {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'rejected';
+}
+
+/** Diagnostics as a rejection with the bad-input exit code. Pure. */
+export function rejected(diagnostics: Diagnostic[]): Rejection {
+  return { kind: 'rejected', diagnostics, exitCode: 2 };
+}
+
+/** A resume refused: E_RESUME, exit 2. Pure. */
+export function resumeRejection(message: string, file = 'engine resume'): Rejection {
+  return rejected([{ code: 'E_RESUME', severity: 'error', message, file, line: 0, col: 0 }]);
+}
+
+/** The checkpoint identity, or the policy's malformed `git.author` as an error. Impure (reads git config). */
+export async function identityOf(repo: RepoRef, policy: RunPolicy): Promise<GitIdentity | { error: string }> {
+  try {
+    return await resolveGitIdentity(repo, policy.git.author);
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** What a session of a run is given by its command: the clock, the process, the stop signal, the event tap. */
+export interface SessionOptions {
+  env: RunEnv;
+  processEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  onEvent?: (e: TimelineEvent) => void;
+}
+
+/** The runtime of a prepared run: its own parts (workspace, state, records) from the caller. Impure (opens the timeline). */
+export function openPrepared(p: PreparedRun<unknown>, s: SessionOptions, parts: Pick<OpenRuntimeOptions, 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'modelEndpoint'>): Runtime {
+  return openRuntime({ ir: p.ir, pipelineDir: p.pipelineDir, policy: p.policy, ...parts, env: s.env, childEnv: { ...s.processEnv }, signal: s.signal, onEvent: s.onEvent });
+}

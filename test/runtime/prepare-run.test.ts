@@ -1,0 +1,60 @@
+import t from 'tap';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engine } from '../helpers/run-fixture.js';
+
+// engine run checks its inputs in one order (prepareRun): the pipeline, then the host, the
+// repo and the task, then the policy, then the identity. Each case below has two faults at
+// once; the one earlier in that order must be the one reported, and nothing may be made.
+
+const runsOf = (repo: string) => {
+  const dir = path.join(repo, '.engine', 'runs');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n !== '.gitignore') : [];
+};
+
+t.test('a broken pipeline in a directory that is no git repo: the pipeline is reported', async (t) => {
+  const f = makeFixture();
+  const notRepo = path.join(f.dir, 'plain');
+  mkdirSync(notRepo);
+  const bad = path.join(f.dir, 'bad.pipeline.yaml');
+  writeFileSync(bad, 'apiVersion: engine/v1\nkind: Pipeline\nsteps: [\n');
+  const r = engine(['run', bad, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /bad\.pipeline\.yaml/);
+  t.notMatch(r.stderr, /not a git repository/, 'the repo is checked after the pipeline');
+  t.notMatch(r.stderr, /--task FILE or --goal TEXT/, 'the task is checked after the pipeline');
+
+  const good = engine(['run', f.pipelineFile, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
+  t.equal(good.code, 2, good.stderr);
+  t.match(good.stderr, /error E_USAGE .*plain is not a git repository/);
+});
+
+t.test('a broken repo policy and no goal: the missing goal is reported; with a goal, the policy', async (t) => {
+  const f = makeFixture();
+  mkdirSync(path.join(f.repo, '.engine'), { recursive: true });
+  writeFileSync(path.join(f.repo, '.engine', 'policy.yaml'), 'apiVersion: engine/v1\nkind: Policy\nbudgets: { max_ticks: "many" }\n');
+  const noGoal = engine(['run', f.pipelineFile, '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(noGoal.code, 2, noGoal.stderr);
+  t.match(noGoal.stderr, /error E_USAGE .*give the work to do with --task FILE or --goal TEXT/);
+  t.notMatch(noGoal.stderr, /policy\.yaml/, 'the policy is resolved after the task is read');
+
+  const withGoal = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
+  t.equal(withGoal.code, 2, withGoal.stderr);
+  t.match(withGoal.stderr, /policy\.yaml/);
+  t.match(withGoal.stderr, /max_ticks/);
+  t.same(runsOf(f.repo), [], 'no run was made');
+});
+
+t.test('a git.author the schema takes but git would not, and a bad run id: the identity is reported, and no run is made', async (t) => {
+  const f = makeFixture();
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', 'git.author=Nobody <no body>', '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_USAGE .*git\.author must look like "Name <email>"/);
+  t.notMatch(r.stderr, /not a valid run id/, 'the run id is checked after the identity');
+  t.same(runsOf(f.repo), [], 'no run was made');
+
+  const id = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
+  t.equal(id.code, 2, id.stderr);
+  t.match(id.stderr, /error E_USAGE .*"\.\.\/escape" is not a valid run id/);
+  t.same(runsOf(f.repo), [], 'no run was made');
+});
