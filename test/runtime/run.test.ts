@@ -150,10 +150,10 @@ t.test('a pipeline with an unbounded retry loop is rejected before anything runs
 t.test('two runs on one repo at once each get their own workspace and branch', async (t) => {
   const f = makeFixture();
   const { spawn } = await import('node:child_process');
-  const { engineBin, childEnv } = await import('../helpers/run-fixture.js');
+  const { engineBin, bareNode, childEnv } = await import('../helpers/run-fixture.js');
   const start = (id: string) =>
     new Promise<number | null>((resolve) => {
-      const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
+      const p = spawn('env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
       p.on('close', resolve);
     });
   const [a, b] = await Promise.all([start('p1'), start('p2')]);
