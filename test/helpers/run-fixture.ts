@@ -119,6 +119,19 @@ export function engine(args: string[], opts: { cwd: string; env?: NodeJS.Process
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The engine CLI in this process: the kernel bin/engine.js hands argv to, with an in-memory io.
+ * For what needs no process of its own (usage and input errors, exit 2); runs, crashes,
+ * signals and the launcher itself go through `engine`.
+ */
+export async function engineHere(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const { main } = await import('../../engine/cli/main.js');
+  const { memoryIo } = await import('../../engine/cli/io.js');
+  const io = memoryIo({ cwd: opts.cwd, env: childEnv(opts.env) });
+  const code = await main(args, io);
+  return { code, signal: null, stdout: io.out.join(''), stderr: io.err.join('') };
+}
+
 /** The workspace of a run (from its state.json in the repo's default run store). */
 export function workspaceOf(repo: string, runId: string): string {
   return JSON.parse(readFileSync(path.join(repo, '.engine', 'runs', runId, 'state.json'), 'utf8')).workspace;
