@@ -27,7 +27,7 @@ function copyPackage(t: { teardown(fn: () => void): void }, o: { preserveTimesta
   const tmp = path.join(dir, 'tmp');
   mkdirSync(tmp);
   const run = (args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) => {
-    const r = spawnSync('env', [...bareNode, ...nodeFlags, path.join(dir, 'bin', 'engine.js'), ...args], {
+    const r = spawnSync('/usr/bin/env', [...bareNode, ...nodeFlags, path.join(dir, 'bin', 'engine.js'), ...args], {
       cwd: dir,
       encoding: 'utf8',
       env: childEnv({ ENGINE_CACHE_DIR: validatorCache, TMPDIR: tmp, ...env }),

@@ -56,7 +56,7 @@ const suiteArgs = (store: string, shard?: string) => ['suite', 'tasks', '--repea
 /** `engine` as a child process that runs alongside others. */
 function engineAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('env', [...bareNode, engineBin, ...args], { cwd: dir, env: childEnv() });
+    const child = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd: dir, env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

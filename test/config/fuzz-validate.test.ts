@@ -223,7 +223,7 @@ t.test(`a sample of ${SPAWNED} through the real bin/engine.js agrees`, async (t)
     let code = 0;
     let err = '';
     try {
-      const res = await run('env', [...bareNode, bin, 'validate', c.name], { cwd: dir, maxBuffer: 1 << 24 });
+      const res = await run('/usr/bin/env', [...bareNode, bin, 'validate', c.name], { cwd: dir, maxBuffer: 1 << 24 });
       err = res.stderr;
     } catch (e) {
       const x = e as { code?: number; stderr?: string };

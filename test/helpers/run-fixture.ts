@@ -83,7 +83,7 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
  * The environment for engine processes started by tests: tap's coverage hooks (NODE_OPTIONS)
  * are left out, since they would load into every engine and worker child and slow each one.
  * tap puts its hook back into the NODE_OPTIONS of whatever a test spawns, whatever env it is
- * given: start node children through `env` with `bareNode` to keep it out for good.
+ * given: start node children through `/usr/bin/env` with `bareNode` to keep it out for good.
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ENGINE_HOME: process.env.ENGINE_HOME ?? testEngineHome(), ...extra };
@@ -93,10 +93,11 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * `spawn('env', [...bareNode, script, ...args])` starts `node script args` without tap's
- * process-info hook: `env` drops the NODE_OPTIONS tap adds to every child of a test and then
- * becomes node (same pid, so signals reach it). Without this each engine child, and every
- * worker and CLI it starts, would load the hook, record coverage and write it at exit.
+ * `spawn('/usr/bin/env', [...bareNode, script, ...args])` starts `node script args` without
+ * tap's process-info hook: env drops the NODE_OPTIONS tap adds to every child of a test and
+ * then becomes node (same pid, so signals reach it). Without this each engine child, and every
+ * worker and CLI it starts, would load the hook, record coverage and write it at exit. env by
+ * its full path, since a test may give the engine a PATH without it.
  */
 export const bareNode: readonly string[] = ['-u', 'NODE_OPTIONS', process.execPath];
 
@@ -110,7 +111,7 @@ export function testEngineHome(): string {
 
 /** Run the engine CLI for real (a child process). */
 export function engine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const r = spawnSync('env', [...bareNode, engineBin, ...args], {
+  const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, ...args], {
     cwd: opts.cwd,
     env: childEnv(opts.env),
     encoding: 'utf8',

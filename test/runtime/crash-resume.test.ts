@@ -25,7 +25,7 @@ interface Child {
 
 function runEngine(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   return new Promise((resolve) => {
-    const p = spawn('env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code, signal) => resolve({ code, signal, stderr }));

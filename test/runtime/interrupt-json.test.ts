@@ -29,7 +29,7 @@ function tryJson(file: string): any {
 t.test('SIGINT during a worker call stops interrupted (130), ends the worker group, and resume completes', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, hang: { 'implement#1#1': 1 } } });
   const dir = runDir(f.repo, 'int');
-  const p = spawn('env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'int', '--no-progress'], {
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'int', '--no-progress'], {
     cwd: f.dir,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -158,7 +158,7 @@ t.test('two runs on one repo at once each get their own workspace and branch', a
   const { engineBin, bareNode, childEnv } = await import('../helpers/run-fixture.js');
   const start = (id: string) =>
     new Promise<number | null>((resolve) => {
-      const p = spawn('env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
+      const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
       p.on('close', resolve);
     });
   const [a, b] = await Promise.all([start('p1'), start('p2')]);

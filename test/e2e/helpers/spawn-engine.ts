@@ -16,7 +16,7 @@ export interface EngineResult {
  */
 export function spawnEngine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<EngineResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('env', [...bareNode, engineBin, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

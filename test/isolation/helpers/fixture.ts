@@ -217,7 +217,7 @@ export interface EngineResult {
 
 /** Run the engine CLI (the fixture's copy) for real, with the fixture's HOME and ENGINE_HOME. */
 export function runEngine(f: IsoFixture, args: string[], opts: { timeoutMs?: number } = {}): EngineResult {
-  const r = spawnSync('env', [...bareNode, f.engineBin, ...args], {
+  const r = spawnSync('/usr/bin/env', [...bareNode, f.engineBin, ...args], {
     cwd: f.dir,
     env: childEnv(f.env),
     encoding: 'utf8',
