@@ -21,10 +21,9 @@ interface TaskResult { task: string; file: string; expect: string; runs: Run[]; 
 // Through `env -u NODE_OPTIONS` (bareNode): tap's process-info hook puts its loader back into
 // every child it sees spawned, and the CLIs would then try to write tap's records from inside
 // the OS sandbox (a read-only file system error in their output that no attack caused).
-// One task at a time: worker-hangs races codex's own 10 s command timeout against its 10 s
-// idle limit, and runs beside it shift that race (seen: codex ended the sleep and answered
-// first, so no idle stop).
-const spawned = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'suite', hostileDir, '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
+// Three tasks at a time: worker-hangs no longer races codex, whose scripted commands may run
+// 30 s before it answers the model (engine/stub/translate-actions.ts), against a 10 s idle limit.
+const spawned = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'suite', hostileDir, '--jobs', '3', '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
 const r = { code: spawned.status, stdout: spawned.stdout, stderr: spawned.stderr };
 const report = JSON.parse(r.stdout) as { tasks: TaskResult[]; passed: number; failed: number };
 const byName = new Map(report.tasks.map((x) => [x.task, x]));
