@@ -7,9 +7,8 @@ import { loadPipeline, loadTask } from '../config/index.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { compilePipeline } from '../compile/compile.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, removeWorkspace, workspacesRoot, workspaceTarget, type Workspace } from '../git/workspace.js';
+import { createWorkspace, removeWorkspace, workspacesRoot, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
-import { gitText } from '../git/run-git.js';
 import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -128,7 +127,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   try {
     const made = await createWorkspace({ repo: repoRef, runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(rp, repo) });
     ws = made.ws;
-    const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
+    const baseTree = made.baseTree;
     noteRunWorkspace(paths.dir, ws);
     if (traffic.mode) {
       const upstream = traffic.mode.kind === 'record' ? recordUpstream(ir, model?.origin ?? null) : null;
