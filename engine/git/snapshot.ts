@@ -1,5 +1,5 @@
 import { GitError, gitText, runGit } from './run-git.js';
-import { markNow, readIndex, smudgeIndex, unchangedSince, walkWorkspace, type StatRecord } from './stat-record.js';
+import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace, type StatRecord } from './stat-record.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 
 /** The last snapshot of each workspace (by its engine git dir), while it can vouch for the files. */
@@ -19,14 +19,15 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   neutralizeEngineGitDir(ws);
   const last = records.get(ws.gitDir);
   records.delete(ws.gitDir);
-  if (last && ws.findings.length === found && unchangedSince(last, ws.dir, ws.gitDir)) {
+  const check = last ? checkRecord(last, ws.dir, ws.gitDir) : null;
+  if (last && check?.unchanged && ws.findings.length === found) {
     records.set(ws.gitDir, last);
     return last.tree;
   }
   // Taken before git looks: whatever changes from here on differs from the record, or is racy.
   const since = markNow(ws.gitDir);
   const walk = since === null ? null : walkWorkspace(ws.dir);
-  smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null);
+  smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);
   const left: string[] = [];
   for (;;) {

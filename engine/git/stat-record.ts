@@ -212,9 +212,10 @@ export function parseIndexEntries(buf: Buffer): (IndexEntry & { at: number; flag
  * mtime), gets its ctime set to 0 so that git hashes it again. git compares whole seconds
  * only and leaves ctime out of its racy rule: a file rewritten with its size kept and its
  * mtime put back, within the second of its last stat, would otherwise keep its old content
- * in the tree. Impure (reads, may rewrite the index).
+ * in the tree. `suspects`: the paths a full check of this same index already found (no
+ * second look at the files). Impure (reads, may rewrite the index).
  */
-export function smudgeIndex(gitDir: string, root: string, since: bigint | null): void {
+export function smudgeIndex(gitDir: string, root: string, since: bigint | null, suspects: ReadonlySet<string> | null = null): void {
   const file = path.join(gitDir, 'index');
   let buf: Buffer;
   let mtime: bigint;
@@ -233,8 +234,12 @@ export function smudgeIndex(gitDir: string, root: string, since: bigint | null):
   let smudged = 0;
   for (const e of entries) {
     if (e.mode === 0o160000) continue;
-    const st = statOrNull(path.join(root, e.path));
-    if (st && judgeEntry(e, statNow(st), since ?? mtime) === 'same') continue;
+    if (suspects) {
+      if (!suspects.has(e.path)) continue;
+    } else {
+      const st = statOrNull(`${root}/${e.path}`);
+      if (st && judgeEntry(e, statNow(st), since ?? mtime) === 'same') continue;
+    }
     buf.fill(0, e.at, e.at + 8);
     smudged++;
   }
@@ -262,28 +267,35 @@ export function judgeEntry(rec: Pick<IndexEntry, 'mode' | 'ino' | 'size' | 'mtim
 }
 
 /**
- * True when the workspace is, file for file, what the record describes (see StatRecord), so
- * its tree is `rec.tree`. Any doubt answers false. Impure (stats; reads a racy file).
+ * Whether the workspace is, file for file, what the record describes (see StatRecord), so
+ * its tree is `rec.tree`. Any doubt answers false. When the engine's index is still the one
+ * recorded, every file is looked at and `suspects` lists those that did not stat the same
+ * (for smudgeIndex); otherwise it is null. Impure (stats; reads a racy file).
  */
-export function unchangedSince(rec: StatRecord, root: string, gitDir: string): boolean {
+export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null } {
   const index = statOrNull(path.join(gitDir, 'index'));
-  if (!index || !sameId(rec.index, fileId(index))) return false;
-  for (const d of rec.dirs) if (!dirUnchanged(d, root, rec.since)) return false;
+  if (!index || !sameId(rec.index, fileId(index))) return { unchanged: false, suspects: null };
+  const suspects = new Set<string>();
   for (const e of rec.entries) {
-    const abs = path.join(root, e.path);
+    const abs = `${root}/${e.path}`;
     const st = statOrNull(abs);
-    if (!st) return false;
-    const verdict = judgeEntry(e, statNow(st), rec.since);
-    if (verdict === 'changed') return false;
-    if (verdict === 'hash' && contentSha(abs, st) !== e.sha) return false;
+    const verdict = st ? judgeEntry(e, statNow(st), rec.since) : 'changed';
+    if (verdict === 'changed' || (verdict === 'hash' && contentSha(abs, st!) !== e.sha)) suspects.add(e.path);
   }
+  if (suspects.size) return { unchanged: false, suspects };
+  for (const d of rec.dirs) if (!dirUnchanged(d, root, rec.since)) return { unchanged: false, suspects };
   for (const x of rec.extras) {
-    const abs = path.join(root, x.rel);
+    const abs = `${root}/${x.rel}`;
     const st = statOrNull(abs);
-    if (!st || !st.isFile() || !sameId(x.stat, fileId(st))) return false;
-    if ((x.stat.mtimeNs >= rec.since || x.stat.ctimeNs >= rec.since) && contentSha(abs, st) !== x.sha) return false;
+    if (!st || !st.isFile() || !sameId(x.stat, fileId(st))) return { unchanged: false, suspects };
+    if ((x.stat.mtimeNs >= rec.since || x.stat.ctimeNs >= rec.since) && contentSha(abs, st) !== x.sha) return { unchanged: false, suspects };
   }
-  return true;
+  return { unchanged: true, suspects };
+}
+
+/** True when the workspace is what the record describes (checkRecord). Impure. */
+export function unchangedSince(rec: StatRecord, root: string, gitDir: string): boolean {
+  return checkRecord(rec, root, gitDir).unchanged;
 }
 
 function dirUnchanged(d: DirStat, root: string, since: bigint): boolean {
@@ -306,7 +318,7 @@ function statNow(st: BigIntStats): StatNow {
 
 function statOrNull(abs: string): BigIntStats | null {
   try {
-    return lstatSync(abs, { bigint: true });
+    return lstatSync(abs, { bigint: true, throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }
