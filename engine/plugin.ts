@@ -6,8 +6,12 @@
  */
 export { defineWorker } from './workers/types.js';
 export type {
+  CliFacts,
+  DialectRange,
   Env,
+  LoginCheck,
   MarkersPhase,
+  ModelEndpointFacts,
   NormalizedEvent,
   OutcomeClass,
   ParsedOutcome,

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Generates engine/generated/*.ts from schemas/**/*.schema.json (the schemas are the source
-// of truth). With --check, fails when a generated file is missing or stale.
+// of truth), after writing into the pipeline schema the one part it takes from the code: the
+// names of the built-in workers (`use:`), read from their plugins (engine/workers/registry.ts).
+// With --check, fails when that list or a generated file is missing or stale.
+import { build } from 'esbuild';
 import { compileFromFile } from 'json-schema-to-typescript';
-import { readdir, readFile, writeFile, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const schemasDir = path.join(root, 'schemas');
@@ -31,6 +35,36 @@ function outName(file) {
 
 const stale = [];
 const expected = new Set();
+
+/** The built-in workers' names and summaries, from the TypeScript sources (bundled on the fly). */
+async function builtinWorkers() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'engine-gen-'));
+  try {
+    const outfile = path.join(dir, 'builtin-workers.mjs');
+    await build({ entryPoints: [path.join(root, 'engine', 'workers', 'builtin-workers.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    const mod = await import(pathToFileURL(outfile).href);
+    return mod.builtinWorkers().map((p) => ({ name: p.name, summary: p.summary }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The pipeline schema with `use:`'s first alternative listing the built-in workers. */
+async function syncWorkerNames() {
+  const file = path.join(schemasDir, 'pipeline.schema.json');
+  const text = await readFile(file, 'utf8');
+  const schema = JSON.parse(text);
+  const builtin = schema.definitions.worker.properties.use.anyOf[0];
+  const workers = await builtinWorkers();
+  builtin.enum = workers.map((w) => w.name);
+  builtin.description = `A built-in plugin (engine/workers/registry.ts): ${workers.map((w) => `${w.name} ${w.summary}`).join('; ')}.`;
+  const next = `${JSON.stringify(schema, null, 2)}\n`;
+  if (next === text) return;
+  if (check) stale.push('schemas/pipeline.schema.json (built-in worker names)');
+  else await writeFile(file, next);
+}
+
+await syncWorkerNames();
 for (const file of await listSchemas(schemasDir)) {
   const name = outName(file);
   expected.add(name);

@@ -2,10 +2,11 @@
  * The target repo: a git working tree, a writable run store, and where the run's workspace
  * will be (outside the repo). Impure (runs git, checks the file system); creates nothing.
  */
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { headSha, locateRepo } from '../git/repo.js';
 import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
+import { listWorkspaces } from '../store/clean-runs.js';
 import { finding, type Finding } from './types.js';
 
 /**
@@ -37,16 +38,9 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
 
 /** Run ids of workspaces with no run record in the store, or whose run completed (its workspace should be gone). Impure. */
 export function findOrphans(wsDir: string, store: string): string[] {
-  if (!existsSync(wsDir)) return [];
-  const ids = new Set(readdirSync(wsDir).filter((n) => !n.startsWith('.')).map((n) => (n.endsWith('.git') ? n.slice(0, -4) : n)));
-  return [...ids].sort().filter((id) => {
-    try {
-      const state = JSON.parse(readFileSync(path.join(store, id, 'state.json'), 'utf8')) as { status?: string; workspace?: string };
-      return state.status === 'completed' || path.resolve(state.workspace ?? '') !== path.join(wsDir, id);
-    } catch {
-      return true;
-    }
-  });
+  return listWorkspaces(wsDir, store)
+    .filter((w) => !w.locked && (w.status === null || w.status === 'completed'))
+    .map((w) => w.runId);
 }
 
 /** Where this repo's workspaces go (outside the repo), writable by this user. Pure but for fs checks. */

@@ -8,10 +8,11 @@ import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { packageRoot } from '../paths.js';
 import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { builtinWorker, builtinWorkerNames } from '../workers/builtin-workers.js';
 import { projectDirsOf } from '../workers/resolve-bin.js';
-import type { WorkerPlugin } from '../workers/types.js';
+import type { CliFacts, WorkerPlugin } from '../workers/types.js';
 import { findProgram } from '../proc/find-program.js';
-import { judgeCliVersion, KNOWN_CLIS } from './known-clis.js';
+import { judgeCliVersion } from './known-clis.js';
 import { finding, type Finding } from './types.js';
 
 export interface WorkerFacts {
@@ -27,8 +28,14 @@ export interface WorkerFacts {
   /** The file `bin` resolves to, or null when there is none. */
   binPath: string | null;
   version: string | null;
-  /** `output` of a command worker (its dialect is `command-<output>`). */
-  output: string | null;
+  /** The CLI the plugin drives, with its tested versions (plugin `cli`), or null. */
+  cli: CliFacts | null;
+  /** The dialect the spec alone tells (plugin `dialectFor`: a command's `output`), or null. */
+  dialect: string | null;
+  /** What the plugin runs, in one line (plugin `summary`), or null. */
+  summary: string | null;
+  /** `engine doctor --live` may probe it (plugin `probe`, default true). */
+  probe: boolean;
 }
 
 /** Facts about each worker, in name order. Impure. */
@@ -36,7 +43,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
   const out: WorkerFacts[] = [];
   for (const name of Object.keys(ir.workers).sort()) {
     const spec = ir.workers[name]!;
-    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, output: spec.use === 'command' ? (spec.output ?? 'text') : null };
+    const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, cli: null, dialect: null, summary: null, probe: true };
     out.push(facts);
     let plugin: WorkerPlugin;
     try {
@@ -45,6 +52,10 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
       facts.pluginError = (e as Error).message;
       continue;
     }
+    facts.cli = plugin.cli ?? null;
+    facts.dialect = plugin.dialectFor?.(spec) ?? null;
+    facts.summary = plugin.summary ?? null;
+    facts.probe = plugin.probe !== false;
     try {
       facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(cwd));
     } catch (e) {
@@ -52,8 +63,8 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
       continue;
     }
     facts.binPath = findProgram(facts.bin, { cwd, env });
-    // An arbitrary command may do something else with --version: its plugin never asks.
-    if (facts.binPath && spec.use !== 'command') facts.version = await plugin.detectVersion({ bin: facts.bin, env }).catch(() => null);
+    // A plugin that cannot tell (an arbitrary command may do something else with --version) answers null without asking.
+    if (facts.binPath) facts.version = await plugin.detectVersion({ bin: facts.bin, env }).catch(() => null);
   }
   return out;
 }
@@ -63,10 +74,10 @@ export function fingerprintWorkers(facts: readonly WorkerFacts[]): Record<string
   return Object.fromEntries(facts.map((f) => [f.name, { plugin: f.use, bin: f.bin === null ? null : path.basename(f.bin), version: f.version }]));
 }
 
-/** The output dialect a worker's version implies, when one can be told. Pure. */
+/** The output dialect a worker's spec or its CLI's version implies, when one can be told. Pure. */
 export function dialectOf(f: WorkerFacts): string | null {
-  if (f.use === 'command') return `command-${f.output ?? 'text'}`;
-  if ((f.use === 'claude' || f.use === 'codex') && f.version) return judgeCliVersion(f.use, f.version).dialect;
+  if (f.dialect) return f.dialect;
+  if (f.cli && f.version) return judgeCliVersion(f.use, f.cli, f.version).dialect;
   return null;
 }
 
@@ -74,36 +85,33 @@ export function dialectOf(f: WorkerFacts): string | null {
 export function judgeWorker(f: WorkerFacts): Finding {
   const id = `worker.${f.name}`;
   const who = `worker ${f.name} (${f.use})`;
-  if (f.pluginError) return finding(id, 'block', `${who}: ${f.pluginError}`, 'use a built-in plugin (codex, claude, command, replay) or a module path whose default export comes from defineWorker');
+  if (f.pluginError) return finding(id, 'block', `${who}: ${f.pluginError}`, `use a built-in plugin (${builtinWorkerNames().join(', ')}) or a module path whose default export comes from defineWorker`);
   if (f.binError || f.bin === null) return finding(id, 'block', `${who}: ${f.binError ?? 'no bin'}`, `set workers.${f.name}.bin to the program to run`);
-  if (!f.binPath) {
-    const builtinCli = f.use === 'claude' || f.use === 'codex';
-    return finding(
-      id,
-      'block',
-      builtinCli && !f.binFromSpec
-        ? `${who}: the ${f.use} CLI is not installed (looked in node_modules/.bin of the repo, of the current directory and of the engine package, and on PATH)`
-        : `${who}: bin ${f.bin} not found${f.bin.includes('/') ? '' : ' on PATH'}`,
-      builtinCli && f.binFromSpec
-        ? `fix workers.${f.name}.bin (nothing runnable at ${f.bin}), or remove it to use the ${f.use} CLI installed in your project`
-        : builtinCli
-        ? installHint(f.use as 'codex' | 'claude', f.name)
-        : `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`,
-    );
-  }
-  if (f.use === 'claude' || f.use === 'codex') {
+  if (!f.binPath) return judgeMissingBin(f, id, who);
+  if (f.cli) {
     if (!f.version) return finding(id, 'block', `${who}: \`${f.bin} --version\` did not print a version`, `check that ${f.binPath} is the ${f.use} CLI and that \`${f.bin} --version\` runs`);
-    const j = judgeCliVersion(f.use, f.version);
+    const j = judgeCliVersion(f.use, f.cli, f.version);
     return finding(id, j.status, `${who}: ${j.message} at ${f.binPath}`, j.hint);
   }
-  if (f.use === 'command') return finding(id, 'ok', `${who}: ${f.binPath}, output ${f.output ?? 'text'} (dialect ${dialectOf(f)})`);
-  if (f.use === 'replay') return finding(id, 'ok', `${who}: serves the calls recorded in an earlier run with their own dialects`);
-  return finding(id, 'ok', `${who}: plugin module with its own parser, ${f.binPath}${f.version ? ` ${f.version}` : ''}`);
+  if (!builtinWorker(f.use)) return finding(id, 'ok', `${who}: plugin module with its own parser, ${f.binPath}${f.version ? ` ${f.version}` : ''}`);
+  return finding(id, 'ok', `${who}: ${f.summary ?? f.use}${f.dialect ? `; ${f.binPath} (dialect ${f.dialect})` : ''}`);
+}
+
+/** The worker's program is not there: a CLI plugin's is not installed, or its `bin` names nothing. Pure. */
+function judgeMissingBin(f: WorkerFacts, id: string, who: string): Finding {
+  const bin = f.bin ?? '';
+  if (!f.cli) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`);
+  if (f.binFromSpec) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `fix workers.${f.name}.bin (nothing runnable at ${bin}), or remove it to use the ${f.use} CLI installed in your project`);
+  return finding(
+    id,
+    'block',
+    `${who}: the ${f.use} CLI is not installed (looked in node_modules/.bin of the repo, of the current directory and of the engine package, and on PATH)`,
+    installHint(f.use, f.cli, f.name),
+  );
 }
 
 /** The exact command that installs the verified CLI in the user's project (or globally). Pure. */
-export function installHint(cli: 'codex' | 'claude', worker: string): string {
-  const known = KNOWN_CLIS[cli];
+export function installHint(cli: string, known: CliFacts, worker: string): string {
   const pkg = `${known.pkg}@${known.verified[known.verified.length - 1]}`;
   return `run \`npm i -D ${pkg}\` in your project (or \`npm i -g ${pkg}\`), or set workers.${worker}.bin to the path of a ${cli} CLI`;
 }

@@ -1,43 +1,11 @@
 /**
- * Which versions of the worker CLIs print an output dialect the engine's parsers know
- * (engine/workers/parse), and which versions were checked against them end to end. A
- * version outside every known range is contract drift: the doctor blocks with the ranges it
- * knows. Pure data and pure functions.
+ * Whether a worker CLI's version prints an output dialect the engine's parsers know, from
+ * the facts its plugin carries (`cli`: ranges and verified versions, engine/workers/types.ts).
+ * A version outside every range is contract drift: the doctor blocks with the ranges it
+ * knows. Pure functions.
  */
 import type { CheckStatus } from './types.js';
-
-export interface DialectRange {
-  /** Inclusive lower bound. */
-  from: string;
-  /** Exclusive upper bound, or null for open. */
-  below: string | null;
-  dialect: string;
-}
-
-export interface KnownCli {
-  /** The npm package that ships the CLI, for the hint. */
-  pkg: string;
-  ranges: DialectRange[];
-  /** Versions run end to end against the scripted model (test/e2e): the newest is pinned. */
-  verified: string[];
-}
-
-export const KNOWN_CLIS: Readonly<Record<'codex' | 'claude', KnownCli>> = {
-  codex: {
-    pkg: '@openai/codex',
-    ranges: [
-      { from: '0.1.0', below: '0.41.0', dialect: 'codex-legacy' },
-      { from: '0.41.0', below: '0.44.0', dialect: 'codex-exec-json-experimental' },
-      { from: '0.44.0', below: '1.0.0', dialect: 'codex-exec-json' },
-    ],
-    verified: ['0.169.0'],
-  },
-  claude: {
-    pkg: '@anthropic-ai/claude-code',
-    ranges: [{ from: '1.0.0', below: '3.0.0', dialect: 'claude-stream-json' }],
-    verified: ['2.1.197'],
-  },
-};
+import type { CliFacts, DialectRange } from '../workers/types.js';
 
 export interface VersionJudgement {
   status: CheckStatus;
@@ -46,9 +14,8 @@ export interface VersionJudgement {
   hint: string | null;
 }
 
-/** Whether a CLI version prints a dialect the parsers know. Pure. */
-export function judgeCliVersion(cli: 'codex' | 'claude', version: string): VersionJudgement {
-  const known = KNOWN_CLIS[cli];
+/** Whether a version of the CLI `cli` (a plugin's name) prints a dialect the parsers know. Pure. */
+export function judgeCliVersion(cli: string, known: CliFacts, version: string): VersionJudgement {
   const newest = known.verified[known.verified.length - 1]!;
   const range = known.ranges.find((r) => compareVersions(version, r.from) >= 0 && (r.below === null || compareVersions(version, r.below) < 0));
   const pin = `pin the verified version (\`npm i -D ${known.pkg}@${newest}\` in your project) or set the worker's \`bin\` to a CLI of a known version`;

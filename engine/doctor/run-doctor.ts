@@ -64,7 +64,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
     if (deps) checks.push(deps);
     if (o.live) {
       // Only workers that passed their static check are worth a call.
-      const ready = facts.filter((f, i) => judged[i]!.status !== 'block' && f.use !== 'replay').map((f) => f.name);
+      const ready = facts.filter((f, i) => judged[i]!.status !== 'block' && f.probe).map((f) => f.name);
       const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
       const probes: Finding[] = [];
       for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {

@@ -336,14 +336,14 @@ export interface EnginePipeline {
   steps: [Step, ...Step[]];
 }
 /**
- * One worker: a plugin (codex, claude, command, replay, or a path to a module) and its settings.
+ * One worker: a plugin (a built-in one by name, or a path to a module) and its settings.
  *
  * This interface was referenced by `EnginePipeline`'s JSON-Schema
  * via the `definition` "worker".
  */
 export interface WorkerSpec {
   /**
-   * The plugin: codex, claude, command, replay, or a path (./ or /) to a module that default-exports defineWorker(...).
+   * The plugin: the name of a built-in one (listed in the first alternative, from engine/workers/registry.ts), or a path (./ or /) to a module that default-exports defineWorker(...).
    */
   use: string;
   /**

@@ -1,7 +1,8 @@
 import type { KpiSamples } from './collect-samples.js';
+import { MEASURES } from './definitions.js';
 import { mergeSamples } from './merge-samples.js';
 import { statOf } from './stats.js';
-import { holds, type KpiTargets } from './targets.js';
+import { exceeds, targetText, type KpiTargets } from './targets.js';
 
 /**
  * What a KPI over its target makes the engine do (the seed: "every KPI must directly inform a
@@ -28,11 +29,11 @@ export const RETRY_WINDOW = 5;
  */
 export function milestoneDecision(m: { index: number; calls: number; seconds: number }, t: KpiTargets): KpiDecision | null {
   const next = `milestone ${m.index + 1}`;
-  if (!holds(m.calls, '≤', t.calls_p90)) {
-    return { kpi: 'calls_p90', value: m.calls, target: t.calls_p90, decision: 'require_review', detail: `milestone ${m.index} took ${m.calls} worker calls (target ≤ ${t.calls_p90}): ${next} gets its failure context and a required review` };
+  if (exceeds('calls_p90', m.calls, t)) {
+    return { kpi: 'calls_p90', value: m.calls, target: t.calls_p90, decision: 'require_review', detail: `milestone ${m.index} took ${m.calls} worker calls (target ${targetText('calls_p90', t)}): ${next} gets its failure context and a required review` };
   }
-  if (!holds(m.seconds, '≤', t.milestone_p90_s)) {
-    return { kpi: 'milestone_p90_s', value: m.seconds, target: t.milestone_p90_s, decision: 'require_review', detail: `milestone ${m.index} took ${m.seconds} s (target ≤ ${t.milestone_p90_s}): ${next} gets its failure context and a required review` };
+  if (exceeds('milestone_p90_s', m.seconds, t)) {
+    return { kpi: 'milestone_p90_s', value: m.seconds, target: t.milestone_p90_s, decision: 'require_review', detail: `milestone ${m.index} took ${m.seconds} s (target ${targetText('milestone_p90_s', t)}): ${next} gets its failure context and a required review` };
   }
   return null;
 }
@@ -40,20 +41,21 @@ export function milestoneDecision(m: { index: number; calls: number; seconds: nu
 /**
  * The run's parse failures per 100 calls against `parse_failures_per_100` (strict, "< 1 per
  * 100"), judged once there are at least MIN_PARSE_FAILURES: a worker whose CLI has native
- * structured output (claude, codex) switches to it for the rest of the run; any other worker
- * stops the step (parse_failed) for `engine doctor --live`. Null while the rate holds or
+ * structured output (`nativeStructured`, its plugin's `structuredOutput`: claude, codex)
+ * switches to it for the rest of the run; any other worker stops the step (parse_failed)
+ * for `engine doctor --live`. Null while the rate holds or
  * when the worker already uses structured output and still fails (the repairs decide). Pure.
  */
-export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean }, t: KpiTargets): KpiDecision | null {
+export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean; nativeStructured: boolean }, t: KpiTargets): KpiDecision | null {
   if (run.parse_failures < MIN_PARSE_FAILURES || run.worker_calls === 0) return null;
   const rate = Math.round((run.parse_failures / run.worker_calls) * 100 * 1000) / 1000;
-  if (holds(rate, '<', t.parse_failures_per_100)) return null;
+  if (!exceeds('parse_failures_per_100', rate, t)) return null;
   const base = { kpi: 'parse_failures_per_100' as const, value: rate, target: t.parse_failures_per_100 };
-  if (worker.use === 'claude' || worker.use === 'codex') {
+  if (worker.nativeStructured) {
     if (worker.structured) return null;
-    return { ...base, decision: 'structured_output', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target < ${t.parse_failures_per_100}): worker ${worker.name} uses native structured output from now on` };
+    return { ...base, decision: 'structured_output', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}): worker ${worker.name} uses native structured output from now on` };
   }
-  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target < ${t.parse_failures_per_100}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`engine doctor --live\` before resuming` };
+  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`engine doctor --live\` before resuming` };
 }
 
 /**
@@ -64,8 +66,8 @@ export function parseDecision(run: { parse_failures: number; worker_calls: numbe
 export function tier0FastDecision(history: readonly { samples?: KpiSamples }[], t: KpiTargets): KpiDecision | null {
   const times = history.flatMap((h) => h.samples?.verify_ms.tier0_fast ?? []).map((ms) => ms / 1000);
   const p90 = statOf(times).p90;
-  if (p90 === null || holds(p90, '≤', t.tier0_p90_s)) return null;
-  return { kpi: 'tier0_p90_s', value: p90, target: t.tier0_p90_s, decision: 'suspend_tier0_fast', detail: `tier0_fast p90 over the last ${history.length} run(s) is ${p90} s (tier0 target ≤ ${t.tier0_p90_s}): tier0_fast is suspended, tier0 runs` };
+  if (p90 === null || !exceeds('tier0_p90_s', p90, t)) return null;
+  return { kpi: 'tier0_p90_s', value: p90, target: t.tier0_p90_s, decision: 'suspend_tier0_fast', detail: `tier0_fast p90 over the last ${history.length} run(s) is ${p90} s (tier0 target ${targetText('tier0_p90_s', t)}): tier0_fast is suspended, tier0 runs` };
 }
 
 /**
@@ -75,10 +77,9 @@ export function tier0FastDecision(history: readonly { samples?: KpiSamples }[], 
  */
 export function retryDecision(history: readonly { samples?: KpiSamples }[], t: KpiTargets): KpiDecision | null {
   const pooled = mergeSamples(history.flatMap((h) => (h.samples ? [h.samples] : [])));
-  if (!pooled.milestones_started) return null;
-  const rate = Math.round((pooled.retried_milestones / pooled.milestones_started) * 1000) / 1000;
-  if (holds(rate, '<', t.retry_rate)) return null;
-  return { kpi: 'retry_rate', value: rate, target: t.retry_rate, decision: 'smaller_milestones', detail: `${pooled.retried_milestones} of ${pooled.milestones_started} milestones of the last ${history.length} run(s) needed a retry (rate ${rate}, target < ${t.retry_rate}): the planner is asked for smaller milestones` };
+  const rate = MEASURES.retry_rate.of(pooled);
+  if (rate === null || !exceeds('retry_rate', rate, t)) return null;
+  return { kpi: 'retry_rate', value: rate, target: t.retry_rate, decision: 'smaller_milestones', detail: `${pooled.retried_milestones} of ${pooled.milestones_started} milestones of the last ${history.length} run(s) needed a retry (rate ${rate}, target ${targetText('retry_rate', t)}): the planner is asked for smaller milestones` };
 }
 
 /**

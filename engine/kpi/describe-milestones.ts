@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '../generated/event.js';
+import { collectSamples } from './collect-samples.js';
 import { round } from './stats.js';
 
 /** One verification run of a milestone. */
@@ -51,6 +52,7 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
     return m;
   };
   const reviewSteps = new Set<string>();
+  const own = new Map<number, TimelineEvent[]>();
   for (const e of events) {
     if (e.type === 'plan.accepted') {
       e.milestones.forEach((p, i) => {
@@ -62,6 +64,8 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
     }
     if (e.milestone === null) continue;
     const m = get(e.milestone);
+    if (own.has(e.milestone)) own.get(e.milestone)!.push(e);
+    else own.set(e.milestone, [e]);
     if (e.attempt !== null) m.attempts = Math.max(m.attempts, e.attempt);
     switch (e.type) {
       case 'milestone.started':
@@ -73,9 +77,6 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
         m.status = 'done';
         m.duration_s = round(e.duration_ms / 1000);
         break;
-      case 'worker.finished':
-        m.worker_calls++;
-        break;
       case 'worker.started':
         if (e.phase === 'review') {
           m.reviews = (m.reviews ?? 0) + 1;
@@ -85,26 +86,21 @@ export function describeMilestones(events: readonly TimelineEvent[]): MilestoneR
       case 'step.finished':
         if (e.step !== null && reviewSteps.has(e.step)) m.review_verdict = e.outcome;
         break;
-      case 'parse.failed':
-        m.parse_failures++;
-        m.retried = true;
-        break;
-      case 'step.started':
-        if ((e.attempt ?? 1) > 1) m.retried = true;
-        break;
       case 'verify.finished':
         if (m.status === 'started') m.verify.push({ tier: e.tier, pass: e.pass, skipped: e.skipped, duration_s: round(e.duration_ms / 1000) });
         break;
       case 'review.skipped':
         m.review_skipped_reason = e.review_skipped_reason;
         break;
-      case 'governance.violation':
-        m.governance_violations++;
-        break;
       case 'checkpoint.created':
         m.checkpoint = { sha: e.sha, files: e.files, added: e.added, removed: e.removed };
         break;
     }
+  }
+  // What the run's KPIs count, counted the same way (the SAMPLES table) over the milestone's own events.
+  for (const [index, list] of own) {
+    const s = collectSamples(list);
+    Object.assign(get(index), { worker_calls: s.worker_calls, parse_failures: s.parse_failures, retried: s.retried_milestones > 0, governance_violations: s.governance_violations });
   }
   return [...byIndex.values()].sort((a, b) => a.index - b.index);
 }

@@ -1,24 +1,8 @@
 import type { Kpis } from '../generated/state.js';
+import type { MilestoneRecord } from './describe-milestones.js';
+import { KPIS, labelOf, TARGET_KEYS, valueOf, type KpiTargets, type TargetKey } from './definitions.js';
 
-export interface KpiTargets {
-  milestone_median_s: number;
-  milestone_p90_s: number;
-  /** End-to-end time of a greenfield (bootstrap) run; judged by `bootstrapRow`. */
-  bootstrap_total_s: number;
-  calls_median: number;
-  calls_p90: number;
-  tier0_median_s: number;
-  tier0_p90_s: number;
-  tier1_max_s: number;
-  workspace_setup_s?: number;
-  parse_failures_per_100: number;
-  retry_rate: number;
-  human_interventions: number;
-  governance_violations: number;
-  /** Determinism across repeats of one task (engine/report/determinism.ts); target 0. */
-  path_variance?: number;
-  outcome_variance?: number;
-}
+export type { KpiTargets, TargetKey } from './definitions.js';
 
 export interface KpiRow {
   name: string;
@@ -30,27 +14,35 @@ export interface KpiRow {
   ok: boolean | null;
 }
 
+/** One KPI against its target, by its key in the KPIS table (null or undefined: nothing to judge). Pure. */
+export function targetRow<K extends TargetKey>(key: K, value: number | null | undefined, t: Pick<KpiTargets, K>): KpiRow {
+  const d = KPIS[key];
+  const target = t[key];
+  return { name: labelOf(d), value: value ?? null, target, op: d.op, ok: value === null || value === undefined ? null : holds(value, d.op, target) };
+}
+
+/** Whether a KPI's value is over its target under the KPI's comparison (a value on a strict target is over). Pure. */
+export function exceeds<K extends TargetKey>(key: K, value: number, t: Pick<KpiTargets, K>): boolean {
+  return !holds(value, KPIS[key].op, t[key]);
+}
+
+/** A KPI's target as text: `≤ 4`, `< 1`. Pure. */
+export function targetText<K extends TargetKey>(key: K, t: Pick<KpiTargets, K>): string {
+  return `${KPIS[key].op} ${t[key]}`;
+}
+
 /**
- * Each KPI that has a target, with its value and whether it holds: `≤ target`, or `< target`
- * for the targets the seed states strictly (parse failures "< 1 per 100 calls", retry rate
- * "< 20 % of milestones", tier1 "< 2 minutes"). Pure.
+ * Each KPI of a run (or a pool of runs) that has a target, in the KPIS table's order, with its
+ * value and whether it holds (`≤ target`, or `< target` for the targets the seed states
+ * strictly). An `optional` KPI has a row only when the run has its measure. Pure.
  */
 export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
-  return [
-    row('milestone time median (s)', k.milestone_s.median, t.milestone_median_s),
-    row('milestone time p90 (s)', k.milestone_s.p90, t.milestone_p90_s),
-    row('worker calls per milestone median', k.calls_per_milestone.median, t.calls_median),
-    row('worker calls per milestone p90', k.calls_per_milestone.p90, t.calls_p90),
-    row('tier0 median (s)', k.verify_s.tier0?.median, t.tier0_median_s),
-    row('tier0 p90 (s)', k.verify_s.tier0?.p90, t.tier0_p90_s),
-    row('tier1 max (s)', k.verify_s.tier1?.max, t.tier1_max_s, '<'),
-    // Only runs with a workspace set-up have this row.
-    ...(k.verify_s.setup ? [row('workspace set-up max (s)', k.verify_s.setup.max, t.workspace_setup_s ?? 300)] : []),
-    row('parse failures per 100 calls', k.parse_failures_per_100, t.parse_failures_per_100, '<'),
-    row('retry rate', k.retry_rate, t.retry_rate, '<'),
-    row('human interventions', k.human_interventions, t.human_interventions),
-    row('governance violations', k.governance_violations, t.governance_violations),
-  ];
+  return TARGET_KEYS.flatMap((key) => {
+    const d = KPIS[key];
+    if (d.scope !== 'run') return [];
+    const value = valueOf(d, k);
+    return 'optional' in d && d.optional && value === undefined ? [] : [targetRow(key, value, t)];
+  });
 }
 
 /**
@@ -59,8 +51,16 @@ export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
  * time, so it is not judged here. Pure.
  */
 export function bootstrapRow(completedGreenfieldTotals: readonly number[], t: KpiTargets): KpiRow {
-  const value = completedGreenfieldTotals.length ? Math.max(...completedGreenfieldTotals) : null;
-  return row('bootstrap run total (s)', value, t.bootstrap_total_s);
+  return targetRow('bootstrap_total_s', completedGreenfieldTotals.length ? Math.max(...completedGreenfieldTotals) : null, t);
+}
+
+/**
+ * The targets one milestone is above on its own, in table order: each KPI with a `milestone`
+ * reading (its time, its calls, each tier0 and tier1 run) whose value is above the target.
+ * Above, whatever the KPI's comparison: a milestone exactly on a strict target is not marked. Pure.
+ */
+export function milestoneOverTargets(m: MilestoneRecord, t: KpiTargets): TargetKey[] {
+  return TARGET_KEYS.filter((key) => KPIS[key].milestone?.(m).some((v) => v > t[key]));
 }
 
 /** The KPI table as Markdown. Pure. */
@@ -71,10 +71,6 @@ export function renderKpiTable(rows: readonly KpiRow[]): string {
     lines.push(`| ${r.name} | ${r.value ?? '–'} | ${r.op} ${r.target} | ${mark} |`);
   }
   return lines.join('\n') + '\n';
-}
-
-function row(name: string, value: number | null | undefined, target: number, op: '<' | '≤' = '≤'): KpiRow {
-  return { name, value: value ?? null, target, op, ok: value === null || value === undefined ? null : holds(value, op, target) };
 }
 
 /** Whether a value meets its target under the comparison. Pure. */

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -46,7 +47,6 @@ const DEFAULT_GRACE_MS = 2000;
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
   const started = performance.now();
-  const grace = options.graceMs ?? DEFAULT_GRACE_MS;
   const child = spawn(bin, args, {
     cwd: options.cwd,
     env: options.env,
@@ -54,46 +54,78 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const pid = child.pid ?? null;
-  let timedOut = false;
-  let idleTimedOut = false;
-  let killing = false;
-  let spawnError: string | null = null;
-  const timers: NodeJS.Timeout[] = [];
-
-  const terminate = (): void => {
-    if (killing || pid === null) return;
-    killing = true;
-    signalGroup(pid, 'SIGTERM');
-    timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), grace).unref());
-  };
-
-  let idleTimer: NodeJS.Timeout | undefined;
-  const armIdle = (): void => {
-    if (!options.idleTimeoutMs) return;
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      idleTimedOut = true;
-      terminate();
-    }, options.idleTimeoutMs);
-  };
-
+  const limits = new GroupLimits(pid, options);
   if (pid !== null) options.onSpawn?.(pid);
-  if (options.timeoutMs) {
-    timers.push(
-      setTimeout(() => {
-        timedOut = true;
-        terminate();
-      }, options.timeoutMs),
-    );
-  }
-  armIdle();
+  limits.start();
+  connectStreams(child, options, limits.armIdle);
+  const done = waitForClose(child, pid, limits, started);
+  return { pid, done, kill: limits.terminate };
+}
 
+type PipedChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** The limits of one group, and ending it: SIGTERM, then SIGKILL after the grace. */
+class GroupLimits {
+  timedOut = false;
+  idleTimedOut = false;
+  private killing = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly grace: number;
+
+  constructor(
+    private readonly pid: number | null,
+    private readonly options: Pick<SpawnGroupOptions, 'timeoutMs' | 'idleTimeoutMs' | 'graceMs'>,
+  ) {
+    this.grace = options.graceMs ?? DEFAULT_GRACE_MS;
+  }
+
+  /** End the whole group now; later calls change nothing. */
+  readonly terminate = (): void => {
+    const pid = this.pid;
+    if (this.killing || pid === null) return;
+    this.killing = true;
+    signalGroup(pid, 'SIGTERM');
+    this.timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), this.grace).unref());
+  };
+
+  /** (Re)starts the idle limit: at spawn and on every byte of output. */
+  readonly armIdle = (): void => {
+    if (!this.options.idleTimeoutMs) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimedOut = true;
+      this.terminate();
+    }, this.options.idleTimeoutMs);
+  };
+
+  /** Starts the wall clock and the idle limit. */
+  start(): void {
+    if (this.options.timeoutMs) {
+      this.timers.push(
+        setTimeout(() => {
+          this.timedOut = true;
+          this.terminate();
+        }, this.options.timeoutMs),
+      );
+    }
+    this.armIdle();
+  }
+
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+  }
+}
+
+/** Output goes to the callbacks and counts as activity; stdin gets its text and is closed. */
+function connectStreams(child: PipedChild, options: SpawnGroupOptions, onActivity: () => void): void {
   child.stdout.on('data', (chunk: Buffer) => {
-    armIdle();
+    onActivity();
     options.onStdout?.(chunk);
   });
   child.stderr.on('data', (chunk: Buffer) => {
-    armIdle();
+    onActivity();
     options.onStderr?.(chunk);
   });
   child.stdin.on('error', () => {
@@ -101,8 +133,12 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
   });
   if (options.stdin != null) child.stdin.end(options.stdin);
   else child.stdin.end();
+}
 
-  const done = new Promise<SpawnGroupResult>((resolve) => {
+/** The result once the child's pipes closed and nothing of its group is left. */
+function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits, started: number): Promise<SpawnGroupResult> {
+  return new Promise<SpawnGroupResult>((resolve) => {
+    let spawnError: string | null = null;
     child.on('error', (error) => {
       spawnError = error.message;
     });
@@ -112,23 +148,20 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
       if (pid !== null) signalGroup(pid, 'SIGKILL');
     });
     child.on('close', (exitCode, signal) => {
-      for (const t of timers) clearTimeout(t);
-      if (idleTimer) clearTimeout(idleTimer);
+      limits.clear();
       // Whatever the child left running in its group goes with it, before we report.
       const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), waitGroupGone(pid, 5000));
       void swept.then(() => resolve({
         exitCode,
         signal,
-        timedOut,
-        idleTimedOut,
+        timedOut: limits.timedOut,
+        idleTimedOut: limits.idleTimedOut,
         error: spawnError,
         durationMs: Math.round(performance.now() - started),
         pid,
       }));
     });
   });
-
-  return { pid, done, kill: terminate };
 }
 
 /** Send a signal to a whole process group; a group that is already gone is not an error. */

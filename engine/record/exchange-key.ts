@@ -1,6 +1,7 @@
 import { readAnthropicRequest } from '../stub/read-anthropic-request.js';
 import { readOpenAiRequest } from '../stub/read-openai-request.js';
 import type { EngineHeaders } from '../stub/types.js';
+import { endpointWorkerNames } from '../workers/builtin-workers.js';
 
 /**
  * What a request is matched by on replay, and the step it belongs to: for a model request
@@ -29,8 +30,8 @@ export function engineHeadersOf(url: string, rawBody: string): EngineHeaders | n
   return (p.endsWith('/responses') ? readOpenAiRequest(body) : readAnthropicRequest(body)).headers;
 }
 
+/** The built-in worker that takes an endpoint and whose name the user agent carries (claude-cli/…, codex_exec/…), else `other`. */
 function clientOf(userAgent: string): string {
-  if (/claude/i.test(userAgent)) return 'claude';
-  if (/codex/i.test(userAgent)) return 'codex';
-  return 'other';
+  const ua = userAgent.toLowerCase();
+  return endpointWorkerNames().find((name) => ua.includes(name)) ?? 'other';
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../stub/listen-local.js';
 import { redactText, type Secret } from '../workers/redact.js';
 import { exchangeKey } from './exchange-key.js';
 import { hashBody, normalizeBody, toPlaceholders } from './normalize-request.js';
@@ -88,17 +88,6 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
       up.end(raw);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    count: () => seq,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const local = await listenLocal(server);
+  return { origin: local.origin, count: () => seq, close: local.close };
 }

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../stub/listen-local.js';
 import { exchangeKey } from './exchange-key.js';
 import { firstDifference, fromPlaceholders, normalizeBody, renormalize } from './normalize-request.js';
 import type { RecordedExchange, Substitution } from './types.js';
@@ -78,20 +78,8 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<ReplayS
       res.end(method === 'HEAD' ? undefined : fromPlaceholders(r.body, o.substitutions));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    served: () => served,
-    mismatches,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const local = await listenLocal(server);
+  return { origin: local.origin, served: () => served, mismatches, close: local.close };
 }
 
 /** The first way a request differs from the recorded one, or null. Pure. */

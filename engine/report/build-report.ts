@@ -4,7 +4,7 @@ import { collectSamples, type KpiSamples } from '../kpi/collect-samples.js';
 import { describeMilestones, describeRunVerification, type MilestoneRecord, type MilestoneVerify } from '../kpi/describe-milestones.js';
 import { mergeSamples } from '../kpi/merge-samples.js';
 import { summarizeSamples } from '../kpi/summarize-samples.js';
-import { bootstrapRow, kpiRows, type KpiRow, type KpiTargets } from '../kpi/targets.js';
+import { bootstrapRow, kpiRows, milestoneOverTargets, type KpiRow, type KpiTargets } from '../kpi/targets.js';
 
 /** A run as the report needs it: a few fields of its state.json and its timeline. */
 export interface ReportRunInput {
@@ -109,25 +109,10 @@ function buildRun(r: ReportRunInput, digest: RunDigest | null, targets: KpiTarge
     ...base,
     kpis,
     rows: [...kpiRows(kpis, targets), bootstrapRow(bootstrap, targets)],
-    milestones: digest.milestones.map((m) => ({ ...m, over: overTargets(m, targets) })),
+    milestones: digest.milestones.map((m) => ({ ...m, over: milestoneOverTargets(m, targets) })),
     run_verify: digest.run_verify,
     notes,
   };
-}
-
-/**
- * The targets one milestone exceeds on its own: its time over the p90 target, its calls
- * over the calls p90 target, a tier0 run over the tier0 p90 target, a tier1 run over the
- * tier1 maximum. Pure.
- */
-export function overTargets(m: MilestoneRecord, t: KpiTargets): string[] {
-  const over: string[] = [];
-  if (m.duration_s !== null && m.duration_s > t.milestone_p90_s) over.push('milestone_p90_s');
-  if (m.worker_calls > t.calls_p90) over.push('calls_p90');
-  const ran = (tier: string) => m.verify.filter((v) => v.tier === tier && !v.skipped).map((v) => v.duration_s);
-  if (ran('tier0').some((s) => s > t.tier0_p90_s)) over.push('tier0_p90_s');
-  if (ran('tier1').some((s) => s > t.tier1_max_s)) over.push('tier1_max_s');
-  return over;
 }
 
 /** A completed greenfield run is a bootstrap: its total time is judged against bootstrap_total_s. */

@@ -45,6 +45,19 @@ export interface RunTimeline {
   bands: TimelineBand[];
 }
 
+/** What `buildTimeline` gathers while it walks the events. */
+interface Draft {
+  end: number;
+  bars: TimelineBar[];
+  marks: TimelineMark[];
+  bands: TimelineBand[];
+  workers: string[];
+  open: Map<string, TimelineBar>;
+  parseFailed: Set<string>;
+  violated: Set<string>;
+  checkpointStart: Map<string, number>;
+}
+
 /**
  * The timeline a run's events draw: one bar per worker call (`worker.started`, ended by its
  * `worker.finished` or, when the run stopped inside it, by the last event), one per
@@ -56,104 +69,101 @@ export function buildTimeline(events: readonly TimelineEvent[]): RunTimeline | n
   if (!events.length) return null;
   const t0 = Date.parse(events[0]!.ts);
   const at = (ts: string) => Math.max(0, Date.parse(ts) - t0);
-  const end = Math.max(...events.map((e) => at(e.ts)));
-  const bars: TimelineBar[] = [];
-  const marks: TimelineMark[] = [];
-  const bands: TimelineBand[] = [];
-  const workers: string[] = [];
-  const open = new Map<string, TimelineBar>();
-  const parseFailed = new Set<string>();
-  const violated = new Set<string>();
-  const checkpointStart = new Map<string, number>();
+  const d: Draft = { end: Math.max(...events.map((e) => at(e.ts))), bars: [], marks: [], bands: [], workers: [], open: new Map(), parseFailed: new Set(), violated: new Set(), checkpointStart: new Map() };
   for (const e of events) {
-    if (e.type === 'parse.failed') parseFailed.add(e.call);
-    if (e.type === 'governance.violation') violated.add(e.call);
+    if (e.type === 'parse.failed') d.parseFailed.add(e.call);
+    if (e.type === 'governance.violation') d.violated.add(e.call);
   }
   for (const e of events) {
     const ms = at(e.ts);
-    switch (e.type) {
-      case 'worker.started': {
-        if (!workers.includes(e.worker)) workers.push(e.worker);
-        const bar: TimelineBar = { kind: 'worker', row: e.worker, start_ms: ms, end_ms: end, outcome: 'unfinished', label: `${e.phase}${where(e)}: no end recorded`, milestone: e.milestone, record: e.call };
-        open.set(e.call, bar);
-        bars.push(bar);
-        break;
-      }
-      case 'worker.finished': {
-        let bar = open.get(e.call);
-        if (!bar) {
-          // A finish without its start (a damaged timeline): drawn from its duration.
-          if (!workers.includes(e.worker)) workers.push(e.worker);
-          bar = { kind: 'worker', row: e.worker, start_ms: Math.max(0, ms - e.duration_ms), end_ms: ms, outcome: 'ok', label: '', milestone: e.milestone, record: e.call };
-          bars.push(bar);
-        }
-        open.delete(e.call);
-        bar.end_ms = Math.max(bar.start_ms, ms);
-        bar.outcome = violated.has(e.call) ? 'violation' : parseFailed.has(e.call) ? 'parse_failure' : e.outcome !== 'ok' ? 'failed' : (e.attempt ?? 1) > 1 ? 'retried' : 'ok';
-        const tokens = e.usage ? `, ${e.usage.input_tokens ?? 0} in / ${e.usage.output_tokens ?? 0} out tokens` : '';
-        const phase = bar.label.split(/[: ]/)[0] || e.step || 'call';
-        bar.label = `${phase}${where(e)}: ${describeOutcome(bar.outcome, e.outcome)}, ${seconds(e.duration_ms)}${tokens}`;
-        break;
-      }
-      case 'verify.finished':
-        bars.push({
-          kind: 'verify',
-          row: 'verification',
-          start_ms: Math.max(0, ms - e.duration_ms),
-          end_ms: ms,
-          outcome: e.skipped ? 'skipped' : e.pass ? ((e.attempt ?? 1) > 1 ? 'retried' : 'ok') : 'failed',
-          label: `${e.tier}${where(e)}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'fail'}, ${seconds(e.duration_ms)}${e.commands.length ? ` (${e.commands.map((c) => c.command).join('; ')})` : ''}`,
-          milestone: e.milestone,
-          record: e.log ?? null,
-        });
-        break;
-      case 'step.started':
-        if (e.kind === 'checkpoint') checkpointStart.set(`${e.step}#${e.milestone}#${e.attempt}`, ms);
-        break;
-      case 'step.finished':
-      case 'step.stopped':
-        if (e.kind === 'checkpoint') {
-          const start = checkpointStart.get(`${e.step}#${e.milestone}#${e.attempt}`) ?? ms;
-          const outcome: Outcome = e.type === 'step.stopped' ? 'stop' : 'ok';
-          bars.push({ kind: 'checkpoint', row: 'checkpoint', start_ms: start, end_ms: ms, outcome, label: `checkpoint${where(e)}: ${e.type === 'step.stopped' ? 'stopped' : e.outcome}, ${seconds(ms - start)}`, milestone: e.milestone, record: null });
-        }
-        break;
-      case 'parse.failed':
-        marks.push({ kind: 'parse_failure', at_ms: ms, label: `parse failure${where(e)}: ${e.error}` });
-        break;
-      case 'governance.violation':
-        marks.push({ kind: 'violation', at_ms: ms, label: `governance violation${where(e)}: ${e.violations.map((v) => `${v.path} (${v.rule})`).join(', ')}` });
-        break;
-      case 'review.skipped':
-        marks.push({ kind: 'review_skipped', at_ms: ms, label: `review skipped${where(e)}: ${e.review_skipped_reason}` });
-        break;
-      case 'run.resumed':
-        marks.push({ kind: 'resumed', at_ms: ms, label: 'run resumed' });
-        break;
-      case 'run.finished':
-        if (e.status !== 'completed') marks.push({ kind: 'stop', at_ms: ms, label: `stopped: ${e.stop_reason}` });
-        break;
-      case 'milestone.started':
-        bands.push({ index: e.milestone ?? bands.length + 1, id: e.id, start_ms: ms, end_ms: end, done: false });
-        break;
-      case 'milestone.finished': {
-        const band = [...bands].reverse().find((b) => b.index === e.milestone && !b.done);
-        if (band) {
-          band.end_ms = ms;
-          band.done = true;
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    drawCall(d, e, ms);
+    drawVerifyOrCheckpoint(d, e, ms);
+    drawBand(d, e, ms);
+    const mark = markOf(e, ms);
+    if (mark) d.marks.push(mark);
   }
   // A band still open ends where the next milestone starts, or at the run's last event.
-  bands.forEach((b, i) => {
-    if (!b.done && bands[i + 1]) b.end_ms = Math.min(b.end_ms, bands[i + 1]!.start_ms);
+  d.bands.forEach((b, i) => {
+    if (!b.done && d.bands[i + 1]) b.end_ms = Math.min(b.end_ms, d.bands[i + 1]!.start_ms);
   });
-  const rows = [...workers, ...(bars.some((b) => b.kind === 'verify') ? ['verification'] : []), ...(bars.some((b) => b.kind === 'checkpoint') ? ['checkpoint'] : [])];
-  return { origin: events[0]!.ts, span_ms: end, rows, bars, marks, bands };
+  const rows = [...d.workers, ...(d.bars.some((b) => b.kind === 'verify') ? ['verification'] : []), ...(d.bars.some((b) => b.kind === 'checkpoint') ? ['checkpoint'] : [])];
+  return { origin: events[0]!.ts, span_ms: d.end, rows, bars: d.bars, marks: d.marks, bands: d.bands };
+}
+
+/** A worker call's bar: opened by `worker.started`, closed (outcome and label) by its `worker.finished`. */
+function drawCall(d: Draft, e: TimelineEvent, ms: number): void {
+  if (e.type === 'worker.started') {
+    if (!d.workers.includes(e.worker)) d.workers.push(e.worker);
+    const bar: TimelineBar = { kind: 'worker', row: e.worker, start_ms: ms, end_ms: d.end, outcome: 'unfinished', label: `${e.phase}${where(e)}: no end recorded`, milestone: e.milestone, record: e.call };
+    d.open.set(e.call, bar);
+    d.bars.push(bar);
+    return;
+  }
+  if (e.type !== 'worker.finished') return;
+  let bar = d.open.get(e.call);
+  if (!bar) {
+    // A finish without its start (a damaged timeline): drawn from its duration.
+    if (!d.workers.includes(e.worker)) d.workers.push(e.worker);
+    bar = { kind: 'worker', row: e.worker, start_ms: Math.max(0, ms - e.duration_ms), end_ms: ms, outcome: 'ok', label: '', milestone: e.milestone, record: e.call };
+    d.bars.push(bar);
+  }
+  d.open.delete(e.call);
+  bar.end_ms = Math.max(bar.start_ms, ms);
+  bar.outcome = d.violated.has(e.call) ? 'violation' : d.parseFailed.has(e.call) ? 'parse_failure' : e.outcome !== 'ok' ? 'failed' : (e.attempt ?? 1) > 1 ? 'retried' : 'ok';
+  const tokens = e.usage ? `, ${e.usage.input_tokens ?? 0} in / ${e.usage.output_tokens ?? 0} out tokens` : '';
+  const phase = bar.label.split(/[: ]/)[0] || e.step || 'call';
+  bar.label = `${phase}${where(e)}: ${describeOutcome(bar.outcome, e.outcome)}, ${seconds(e.duration_ms)}${tokens}`;
+}
+
+/** A verification run's bar, and a checkpoint step's bar from its start to its end. */
+function drawVerifyOrCheckpoint(d: Draft, e: TimelineEvent, ms: number): void {
+  if (e.type === 'verify.finished') {
+    d.bars.push({
+      kind: 'verify',
+      row: 'verification',
+      start_ms: Math.max(0, ms - e.duration_ms),
+      end_ms: ms,
+      outcome: e.skipped ? 'skipped' : e.pass ? ((e.attempt ?? 1) > 1 ? 'retried' : 'ok') : 'failed',
+      label: `${e.tier}${where(e)}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'fail'}, ${seconds(e.duration_ms)}${e.commands.length ? ` (${e.commands.map((c) => c.command).join('; ')})` : ''}`,
+      milestone: e.milestone,
+      record: e.log ?? null,
+    });
+  } else if (e.type === 'step.started' && e.kind === 'checkpoint') {
+    d.checkpointStart.set(`${e.step}#${e.milestone}#${e.attempt}`, ms);
+  } else if ((e.type === 'step.finished' || e.type === 'step.stopped') && e.kind === 'checkpoint') {
+    const start = d.checkpointStart.get(`${e.step}#${e.milestone}#${e.attempt}`) ?? ms;
+    const outcome: Outcome = e.type === 'step.stopped' ? 'stop' : 'ok';
+    d.bars.push({ kind: 'checkpoint', row: 'checkpoint', start_ms: start, end_ms: ms, outcome, label: `checkpoint${where(e)}: ${e.type === 'step.stopped' ? 'stopped' : e.outcome}, ${seconds(ms - start)}`, milestone: e.milestone, record: null });
+  }
+}
+
+/** A milestone's band: opened by `milestone.started`, closed by its `milestone.finished`. */
+function drawBand(d: Draft, e: TimelineEvent, ms: number): void {
+  if (e.type === 'milestone.started') d.bands.push({ index: e.milestone ?? d.bands.length + 1, id: e.id, start_ms: ms, end_ms: d.end, done: false });
+  if (e.type !== 'milestone.finished') return;
+  const band = [...d.bands].reverse().find((b) => b.index === e.milestone && !b.done);
+  if (band) {
+    band.end_ms = ms;
+    band.done = true;
+  }
+}
+
+/** The mark an event makes at its moment, if any. */
+function markOf(e: TimelineEvent, ms: number): TimelineMark | null {
+  switch (e.type) {
+    case 'parse.failed':
+      return { kind: 'parse_failure', at_ms: ms, label: `parse failure${where(e)}: ${e.error}` };
+    case 'governance.violation':
+      return { kind: 'violation', at_ms: ms, label: `governance violation${where(e)}: ${e.violations.map((v) => `${v.path} (${v.rule})`).join(', ')}` };
+    case 'review.skipped':
+      return { kind: 'review_skipped', at_ms: ms, label: `review skipped${where(e)}: ${e.review_skipped_reason}` };
+    case 'run.resumed':
+      return { kind: 'resumed', at_ms: ms, label: 'run resumed' };
+    case 'run.finished':
+      return e.status !== 'completed' ? { kind: 'stop', at_ms: ms, label: `stopped: ${e.stop_reason}` } : null;
+    default:
+      return null;
+  }
 }
 
 function where(e: { milestone: number | null; attempt: number | null }): string {

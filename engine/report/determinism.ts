@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
-import { holds, type KpiRow } from '../kpi/targets.js';
+import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
 
 /** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */
 export interface RepeatRun {
@@ -36,7 +36,7 @@ export interface DeterminismReport {
  * sequences the repeats gave beyond the first. The totals are judged against
  * `kpi_targets.path_variance` and `outcome_variance` (0). Pure.
  */
-export function determinismOf(runs: readonly RepeatRun[], targets: { path_variance?: number; outcome_variance?: number }): DeterminismReport {
+export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTargets, 'path_variance' | 'outcome_variance'>): DeterminismReport {
   const byTask = new Map<string, RepeatRun[]>();
   for (const r of runs) {
     const key = JSON.stringify([r.goal, r.seed]);
@@ -52,8 +52,8 @@ export function determinismOf(runs: readonly RepeatRun[], targets: { path_varian
   const path_variance = sum((g) => g.path_variance);
   const outcome_variance = sum((g) => g.outcome_variance);
   const judged = groups.length > 0;
-  const row = (name: string, value: number, target: number): KpiRow => ({ name, value: judged ? value : null, target, op: '≤', ok: judged ? holds(value, '≤', target) : null });
-  return { groups, path_variance, outcome_variance, rows: [row('planned path variance', path_variance, targets.path_variance ?? 0), row('test outcome variance', outcome_variance, targets.outcome_variance ?? 0)] };
+  const rows = [targetRow('path_variance', judged ? path_variance : null, targets), targetRow('outcome_variance', judged ? outcome_variance : null, targets)];
+  return { groups, path_variance, outcome_variance, rows };
 }
 
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */

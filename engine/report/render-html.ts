@@ -1,4 +1,5 @@
 import type { KpiRow } from '../kpi/targets.js';
+import { KPIS, labelOf, valueOf } from '../kpi/definitions.js';
 import type { Kpis } from '../generated/state.js';
 import type { Report, RunReport } from './build-report.js';
 import { seconds } from './build-timeline.js';
@@ -188,19 +189,17 @@ function renderTrends(report: Report): string {
   const runs = report.runs.filter((r) => r.kpis);
   if (runs.length < 2) return '';
   const target = (name: string) => report.across.rows.find((r) => r.name === name)?.target ?? null;
-  const series: [string, (k: Kpis) => number | null, string | null][] = [
-    ['milestone time median (s)', (k) => k.milestone_s.median, 'milestone time median (s)'],
-    ['worker calls per milestone median', (k) => k.calls_per_milestone.median, 'worker calls per milestone median'],
-    ['parse failures per 100 calls', (k) => k.parse_failures_per_100, 'parse failures per 100 calls'],
-    ['retry rate', (k) => k.retry_rate, 'retry rate'],
-    ['tier0 median (s)', (k) => k.verify_s.tier0?.median ?? null, 'tier0 median (s)'],
-  ];
+  // The KPIs the definitions give a trend chart, in their chart order.
+  const series = Object.values(KPIS)
+    .filter((d) => d.trend !== undefined)
+    .sort((a, b) => a.trend! - b.trend!);
   return [
     `<section id="trends"><h2>Trends over ${runs.length} runs <span class="sub">oldest left; dashed: the target</span></h2>`,
     '<div class="trends">',
-    ...series.map(([name, pick, t]) => {
-      const points: TrendPoint[] = runs.map((r) => ({ run_id: r.run_id, value: pick(r.kpis!) }));
-      return `<figure>${renderTrend(name, points, t ? target(t) : null)}<figcaption>${escapeHtml(name)}</figcaption></figure>`;
+    ...series.map((d) => {
+      const name = labelOf(d);
+      const points: TrendPoint[] = runs.map((r) => ({ run_id: r.run_id, value: valueOf(d, r.kpis!) ?? null }));
+      return `<figure>${renderTrend(name, points, target(name))}<figcaption>${escapeHtml(name)}</figcaption></figure>`;
     }),
     '</div>',
     '</section>',

@@ -6,7 +6,6 @@ import { exitCodeFor } from '../vocabulary/stop-reasons.js';
 import { computeKpis } from '../kpi/compute.js';
 import { renderMemo, renderSummary } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
-import type { KpiTargets } from '../kpi/targets.js';
 import { indexFinishedRun } from './index-run.js';
 
 export interface RunOutcome {
@@ -56,7 +55,7 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
 
 /** Rewrite summary.md (and memo.md when stopped). Impure. */
 export function writeSummaries(rt: Runtime): void {
-  const targets = rt.policy.kpi_targets as unknown as KpiTargets;
+  const targets = rt.policy.kpi_targets;
   replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets)));
   if (rt.state.status === 'stopped') {
     const storeFlag = rt.paths.dir.endsWith(`/.engine/runs/${rt.state.run_id}`) ? '' : ` --store ${JSON.stringify(rt.paths.dir.slice(0, -rt.state.run_id.length - 1))}`;

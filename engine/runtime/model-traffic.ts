@@ -6,6 +6,7 @@ import { startRecordProxy } from '../record/start-record-proxy.js';
 import { startReplayServer } from '../record/start-replay-server.js';
 import type { Substitution } from '../record/types.js';
 import type { Secret } from '../workers/redact.js';
+import { endpointWorkerNames, takesModelEndpoint } from '../workers/builtin-workers.js';
 
 /** How a run's model traffic is handled: as is, recorded, or served from a recording. */
 export type TrafficMode = { kind: 'record' } | { kind: 'replay'; from: string };
@@ -14,7 +15,7 @@ export type TrafficMode = { kind: 'record' } | { kind: 'replay'; from: string };
 export const MISMATCH_FILE = 'replay-mismatches.jsonl';
 
 export interface ModelTraffic {
-  /** The origin every claude/codex worker is pointed at. */
+  /** The origin every worker whose plugin takes a model endpoint (claude, codex) is pointed at. */
   origin: string;
   /** For run.started. */
   event: { mode: 'record' | 'replay'; file: string; upstream: string | null };
@@ -29,10 +30,10 @@ export interface ModelTraffic {
  */
 export function recordUpstream(ir: CompiledPipeline, scriptedOrigin: string | null): string | { error: string } {
   if (scriptedOrigin) return scriptedOrigin;
-  const cli = Object.entries(ir.workers).filter(([, w]) => w.use === 'claude' || w.use === 'codex');
-  if (cli.length === 0) return { error: 'the pipeline has no claude or codex worker: there is no model traffic to record' };
+  const cli = Object.entries(ir.workers).filter(([, w]) => takesModelEndpoint(w.use));
+  if (cli.length === 0) return { error: `the pipeline has no ${endpointWorkerNames().join(' or ')} worker: there is no model traffic to record` };
   const missing = cli.filter(([, w]) => !w.model_endpoint).map(([n]) => n);
-  if (missing.length) return { error: `--record needs a scenario or a model_endpoint on every claude/codex worker; ${missing.join(', ')} has none` };
+  if (missing.length) return { error: `--record needs a scenario or a model_endpoint on every ${endpointWorkerNames().join('/')} worker; ${missing.join(', ')} has none` };
   const endpoints = [...new Set(cli.map(([, w]) => w.model_endpoint!))];
   if (endpoints.length > 1) return { error: `--record needs one upstream; the workers name ${endpoints.join(', ')}` };
   return endpoints[0]!;

@@ -13,7 +13,6 @@ import { describeConfigChanges, prepareResumeConfig, type ResumeConfig } from '.
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
-import type { KpiTargets } from '../kpi/targets.js';
 import { endGroup, groupAlive } from '../proc/spawn-group.js';
 import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
@@ -275,7 +274,7 @@ function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, eve
   state.inflight = null;
   state.last_seq = events[events.length - 1]!.seq;
   writeFileAtomic(paths.state, toRecordJson(state));
-  writeFileAtomic(paths.summary, renderSummary(state, events, policy.kpi_targets as unknown as KpiTargets));
+  writeFileAtomic(paths.summary, renderSummary(state, events, policy.kpi_targets));
   if (e.status === 'stopped') writeFileAtomic(paths.memo, renderMemo(state, events, `engine resume ${state.run_id} --repo ${JSON.stringify(state.repo)}`));
   return { runId: state.run_id, runDir: paths.dir, status: e.status, stopReason: e.stop_reason as StopReason, exitCode: e.exit_code, detail: e.detail };
 }

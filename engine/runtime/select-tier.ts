@@ -5,7 +5,6 @@ import type { RunContext } from '../vocabulary/run-context.js';
 import type { RunPolicy } from './types.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import { tier0FastDecision } from '../kpi/decide.js';
-import type { KpiTargets } from '../kpi/targets.js';
 
 const ORDER: VerifyTier[] = ['tier0_fast', 'tier0', 'tier1', 'tier2'];
 
@@ -75,7 +74,7 @@ export function fastGate(changes: RunContext['changes'], policy: RunPolicy, hist
   if (recent.length < need) return { ok: false, why: `${history.length} finished run(s) on this repo, tier0_fast.require_green_runs is ${need}` };
   const red = recent.find((r) => r.stop_reason !== 'completed');
   if (red) return { ok: false, why: `run ${red.run_id} ended ${red.stop_reason ?? 'without a stop reason'}; the last ${need} must have completed` };
-  const suspended = tier0FastDecision(recent, policy.kpi_targets as unknown as KpiTargets);
+  const suspended = tier0FastDecision(recent, policy.kpi_targets);
   if (suspended) return { ok: false, why: `suspended: ${suspended.detail}` };
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return { ok: true, why: `${plural(files, 'file')}, ${plural(loc, 'line')}; the last ${need} runs completed` };

@@ -48,7 +48,7 @@ export function listRepoFolders(root: string): { dir: string; repo: string | nul
 }
 
 function cleanRunsOf(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
-  const choices = planClean(findCandidates(reposDir, storeDir), o);
+  const choices = planClean(listWorkspaces(reposDir, storeDir), o);
   return choices.map((c) => {
     const homes = path.join(storeDir, c.candidate.runId, 'homes');
     const bytes = sizeOf(c.candidate.workspace) + sizeOf(`${c.candidate.workspace}.git`) + sizeOf(homes);
@@ -64,10 +64,15 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
   return { run_id: c.candidate.runId, workspace: c.candidate.workspace, status: c.candidate.status, removed: c.remove, reason: c.reason, bytes };
 }
 
-function findCandidates(reposDir: string, storeDir: string): CleanCandidate[] {
+/**
+ * Every run workspace of one repo's folder (a workspace, its engine git dir, or both), with
+ * the state of the run that owns it in `storeDir` (null: no run record there names it).
+ * Impure: reads the folder, state files and run locks.
+ */
+export function listWorkspaces(reposDir: string, storeDir: string): CleanCandidate[] {
   if (!existsSync(reposDir)) return [];
   const ids = new Set<string>();
-  for (const name of readdirSync(reposDir)) if (name !== REPO_MARKER) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
+  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
     const runDir = path.join(storeDir, runId);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadValidator } from '../config/validators.js';
+import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
 import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
@@ -46,8 +47,8 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
     if (!d.isDirectory()) continue;
     const dir = path.join(storeDir, d.name);
     const entry = index.entries.get(d.name);
-    // A line written before `scripted` and the milestones' reviews existed is made again (from the run's state and timeline).
-    if (entry && entry.scripted !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && timelineBytes(dir) === entry.timeline_bytes) {
+    // A line written before `scripted`, the milestones' reviews or one of the KPI samples existed is made again (from the run's state and timeline).
+    if (entry && entry.scripted !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {
       kept.push(entry);
       runs.push({ dir, state: stateOf(entry), index: entry });
       continue;

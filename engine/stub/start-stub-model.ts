@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen-local.js';
 import { answerRequest } from './answer-request.js';
 import { loadScenario } from './load-scenario.js';
 import type { EngineScenario, Exchange } from './types.js';
@@ -60,19 +60,13 @@ export async function startStubModel(options: StubModelOptions): Promise<StubMod
       record(answer.exchange);
     });
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const local = await listenLocal(server, { host: options.host, port: options.port });
   return {
-    origin: `http://${host}:${port}`,
-    port,
+    origin: local.origin,
+    port: local.port,
     exchanges,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await local.close();
       await logChain;
     },
   };

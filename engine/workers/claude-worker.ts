@@ -8,17 +8,34 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defineWorker, type WorkerCallContext } from './types.js';
-import { createClaudeStreamParser } from './parse/claude-stream-json.js';
+import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
+import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
 import { NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
 
-export const claudeWorker = defineWorker({
+export const claudeWorker = defineBuiltinWorker({
   name: 'claude',
   contract: 1,
+  summary: 'drives the claude CLI (Claude Code)',
+  cli: {
+    pkg: '@anthropic-ai/claude-code',
+    ranges: [{ from: '1.0.0', below: '3.0.0', dialect: 'claude-stream-json' }],
+    verified: ['2.1.197'],
+  },
+  login: {
+    homeVar: 'CLAUDE_CONFIG_DIR',
+    homeDir: '.claude',
+    file: '.credentials.json',
+    keys: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'],
+    command: 'claude (then /login)',
+    unreadable: { platform: 'darwin', where: 'the macOS Keychain' },
+  },
+  modelEndpoint: { api: 'anthropic', env: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'CLAUDE_CONFIG_DIR'] },
+  structuredOutput: true,
+  dialects: { 'claude-stream-json': createClaudeStreamParser, 'claude-json': createClaudeJsonParser },
   // Its key or token, its endpoint and model settings, and its own CLAUDE_* switches.
   // IS_SANDBOX: what lets root use --dangerously-skip-permissions.
   envPass: ['ANTHROPIC_*', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_*', 'DISABLE_*', 'IS_SANDBOX', ...NETWORK_ENV],

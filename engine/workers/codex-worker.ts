@@ -14,7 +14,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defineWorker, type WorkerCallContext } from './types.js';
+import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
@@ -23,9 +23,24 @@ import { NETWORK_ENV } from './worker-env.js';
 export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
 const PROVIDER = 'engine';
 
-export const codexWorker = defineWorker({
+export const codexWorker = defineBuiltinWorker({
   name: 'codex',
   contract: 1,
+  summary: 'drives the codex CLI (codex exec)',
+  cli: {
+    pkg: '@openai/codex',
+    ranges: [
+      { from: '0.1.0', below: '0.41.0', dialect: 'codex-legacy' },
+      { from: '0.41.0', below: '0.44.0', dialect: 'codex-exec-json-experimental' },
+      { from: '0.44.0', below: '1.0.0', dialect: 'codex-exec-json' },
+    ],
+    verified: ['0.169.0'],
+  },
+  login: { homeVar: 'CODEX_HOME', homeDir: '.codex', file: 'auth.json', keys: ['OPENAI_API_KEY'], command: 'codex login' },
+  modelEndpoint: { api: 'openai', env: ['CODEX_HOME', 'OPENAI_API_KEY'] },
+  structuredOutput: true,
+  // One parser reads all three (it tells them apart by their events).
+  dialects: { 'codex-exec-json': () => createCodexParser(), 'codex-exec-json-experimental': () => createCodexParser(), 'codex-legacy': () => createCodexParser() },
   // Its provider key and endpoint, and its own settings (CODEX_HOME, CODEX_API_KEY, …).
   envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*', ...NETWORK_ENV],
   detectVersion: ({ bin, env }) => detectCliVersion(bin, env),

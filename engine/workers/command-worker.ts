@@ -3,12 +3,15 @@
  * last argument, stdout read as text, json or jsonl (see parse/command-output.ts). The call
  * is ok iff the process exits 0.
  */
-import { defineWorker } from './types.js';
+import { defineBuiltinWorker } from './types.js';
 import { createCommandParser } from './parse/command-output.js';
 
-export const commandWorker = defineWorker({
+export const commandWorker = defineBuiltinWorker({
   name: 'command',
   contract: 1,
+  summary: 'runs any CLI: bin and args, its stdout read as text, json or jsonl',
+  dialects: { 'command-text': () => createCommandParser('text'), 'command-json': () => createCommandParser('json'), 'command-jsonl': () => createCommandParser('jsonl') },
+  dialectFor: (spec) => `command-${spec.output ?? 'text'}`,
   async detectVersion() {
     // An arbitrary command may not know --version (or may do something else with it).
     return null;

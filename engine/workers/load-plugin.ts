@@ -6,18 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerSpec } from '../generated/pipeline.js';
 import type { WorkerPlugin } from './types.js';
-import { codexWorker } from './codex-worker.js';
-import { claudeWorker } from './claude-worker.js';
-import { commandWorker } from './command-worker.js';
-import { replayWorker } from './replay-worker.js';
+import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
-
-export const BUILTIN_WORKERS: Readonly<Record<string, WorkerPlugin>> = {
-  codex: codexWorker,
-  claude: claudeWorker,
-  command: commandWorker,
-  replay: replayWorker,
-};
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -30,10 +20,10 @@ export class WorkerPluginError extends Error {
 
 /** The plugin of a WorkerSpec: a built-in name or a module path (relative to the pipeline's dir). */
 export async function resolveWorkerPlugin(spec: WorkerSpec, pipelineDir: string): Promise<WorkerPlugin> {
-  const builtin = BUILTIN_WORKERS[spec.use];
+  const builtin = builtinWorker(spec.use);
   if (builtin) return builtin;
   if (isModulePath(spec.use)) return loadWorkerPlugin(spec.use, pipelineDir);
-  throw new WorkerPluginError('E_UNKNOWN_WORKER', `unknown worker plugin "${spec.use}": use one of ${Object.keys(BUILTIN_WORKERS).join(', ')} or a module path (./my-worker.js)`);
+  throw new WorkerPluginError('E_UNKNOWN_WORKER', `unknown worker plugin "${spec.use}": use one of ${builtinWorkerNames().join(', ')} or a module path (./my-worker.js)`);
 }
 
 export function isModulePath(use: string): boolean {
@@ -69,5 +59,28 @@ export function checkPluginShape(value: unknown): string[] {
   }
   if (v.prepare !== undefined && typeof v.prepare !== 'function') problems.push('`prepare` must be a function when present');
   if (v.envPass !== undefined && !(Array.isArray(v.envPass) && v.envPass.every((n) => typeof n === 'string' && n.length > 0))) problems.push('`envPass` must be a list of variable names when present');
+  return [...problems, ...checkFactsShape(v)];
+}
+
+/** What is wrong with the optional facts a plugin may carry (the doctor reads them). Pure. */
+function checkFactsShape(v: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (v.summary !== undefined && typeof v.summary !== 'string') problems.push('`summary` must be a string when present');
+  const cli = v.cli;
+  if (cli !== undefined) {
+    const rangeOk = (r: unknown) => isObject(r) && typeof r.from === 'string' && (r.below === null || typeof r.below === 'string') && typeof r.dialect === 'string';
+    if (!isObject(cli) || typeof cli.pkg !== 'string' || !Array.isArray(cli.ranges) || !cli.ranges.every(rangeOk) || !strings(cli.verified) || !(cli.verified as unknown[]).length) {
+      problems.push('`cli` must be {pkg, ranges: [{from, below, dialect}], verified: [at least one version]} when present');
+    }
+  }
+  const login = v.login;
+  if (login !== undefined && !(isObject(login) && ['homeVar', 'homeDir', 'file', 'command'].every((k) => typeof login[k] === 'string') && strings(login.keys))) {
+    problems.push('`login` must be {homeVar, homeDir, file, keys, command} when present');
+  }
+  if (v.dialects !== undefined && !(isObject(v.dialects) && Object.values(v.dialects).every((f) => typeof f === 'function'))) problems.push('`dialects` must map dialect names to parser factories when present');
+  if (v.dialectFor !== undefined && typeof v.dialectFor !== 'function') problems.push('`dialectFor` must be a function when present');
+  if (v.probe !== undefined && typeof v.probe !== 'boolean') problems.push('`probe` must be a boolean when present');
   return problems;
 }

@@ -9,9 +9,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineWorker, type WorkerCallContext } from './types.js';
+import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
 import { parseHeaders } from './prompt-headers.js';
-import { createParserForDialect } from './parse/registry.js';
+import { parserForDialect } from './builtin-workers.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 
 interface RecordedCall {
@@ -20,9 +20,12 @@ interface RecordedCall {
   sameStep: boolean;
 }
 
-export const replayWorker = defineWorker({
+export const replayWorker = defineBuiltinWorker({
   name: 'replay',
   contract: 1,
+  summary: 'serves the calls recorded in an earlier run (from_run) with their own dialects',
+  // It has no probe call recorded to serve.
+  probe: false,
   async detectVersion() {
     return null;
   },
@@ -44,7 +47,7 @@ export const replayWorker = defineWorker({
   },
   createParser(ctx) {
     const found = findRecordedCall(ctx);
-    return ('call' in found ? createParserForDialect(found.call.dialect) : null) ?? createCodexParser();
+    return ('call' in found ? parserForDialect(found.call.dialect) : null) ?? createCodexParser();
   },
   async prepare(ctx) {
     // Choose the call once per invocation and count it as served.

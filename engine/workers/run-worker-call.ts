@@ -7,13 +7,13 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { spawnGroup } from '../proc/spawn-group.js';
+import { spawnGroup, type SpawnedGroup, type SpawnGroupOptions, type SpawnGroupResult } from '../proc/spawn-group.js';
 import { installOf, wrapCommand } from '../sandbox/wrap-command.js';
 import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { engineVersion, schemaVersion } from '../version.js';
-import type { MarkersPhase, NormalizedEvent, ProcessExit, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
-import { createTranscriptSink, DEFAULT_CAP_BYTES } from './transcript-sink.js';
-import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, redactText } from './redact.js';
+import type { MarkersPhase, NormalizedEvent, ProcessExit, StreamParser, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
+import { createTranscriptSink, DEFAULT_CAP_BYTES, type TranscriptSummary } from './transcript-sink.js';
+import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, redactText, type Secret } from './redact.js';
 import { BufferedFileWriter, writeFileAtomic, writeJsonAtomic } from './write-files.js';
 import { checkMarkersValue, isMarkersPhase, readMarkers, type MarkersResult } from './extract-markers.js';
 import { buildWorkerEnv } from './worker-env.js';
@@ -109,179 +109,286 @@ export interface CallResult {
 
 const STDERR_TAIL = 64 * 1024;
 
+/**
+ * The stages in order: prepare the call (directory, invocation, secrets, prompt.md), spawn
+ * and stream (stdout.log, events.jsonl, stderr.log), classify the outcome, record the answer
+ * (text.md, home scrub, markers.json), then write meta.json.
+ */
 export async function runWorkerCall(options: RunWorkerCallOptions): Promise<CallResult> {
+  const call = await prepareCall(options);
+  const run = await spawnAndStream(options, call);
+  const { outcome, error } = classifyOutcome(run);
+  const answer = recordAnswer(options, call, run, outcome);
+  const markersError = answer.markers && !answer.markers.ok ? answer.markers.error : null;
+  const meta = buildCallMeta(options, call, run, { outcome, error, markersError, homeScrubbed: answer.homeScrubbed.length });
+  writeJsonAtomic(path.join(options.callDir, 'meta.json'), meta);
+  const { parsed } = run.summary;
+  return {
+    outcome,
+    parseFailed: answer.markers !== null && !answer.markers.ok,
+    markers: answer.markers?.ok ? answer.markers.value : null,
+    markersError,
+    text: answer.text,
+    sessionId: parsed.sessionId,
+    usage: parsed.usage,
+    costUsd: parsed.costUsd,
+    meta,
+    callDir: options.callDir,
+    homeScrubbed: answer.homeScrubbed,
+  };
+}
+
+/** What the first stage settles before anything runs. */
+interface PreparedCall {
+  /** The context the plugin saw: the environment narrowed to the allow-list. */
+  ctx: WorkerCallContext;
+  inv: WorkerInvocation;
+  cap: number;
+  markersPhase: MarkersPhase | null;
+  /** transcripts.redact globs, and the secret values they match in every environment of the call. */
+  globs: readonly string[];
+  secrets: Secret[];
+  scrub: (s: string) => string;
+  startedAtMs: number;
+  cliVersion: string | null;
+}
+
+/** Stage 1: the call directory, the plugin's invocation, the secrets to redact, prompt.md, the CLI version. */
+async function prepareCall(options: RunWorkerCallOptions): Promise<PreparedCall> {
   const { plugin, callDir } = options;
   // The plugin builds on the allow-list, never on the engine's whole environment.
   const ctx = narrowEnv(options.ctx, plugin);
   mkdirSync(callDir, { recursive: true });
   const cap = options.rawCapBytes ?? DEFAULT_CAP_BYTES;
   const markersPhase = options.markersPhase !== undefined ? options.markersPhase : isMarkersPhase(ctx.phase) ? ctx.phase : null;
-
-  let inv: WorkerInvocation;
-  try {
-    await plugin.prepare?.(ctx);
-    inv = plugin.invoke(ctx);
-  } catch (e) {
-    // A plugin that cannot build its command line (no bin, bad options): a failed call.
-    inv = invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
-  }
+  const inv = await invokePlugin(plugin, ctx);
   const globs = options.redact ?? DEFAULT_REDACT;
   const secrets = collectSecrets(globs, [options.ctx.baseEnv, inv.env, ctx.spec.env]);
   const startedAtMs = Date.now();
   const scrub = (s: string): string => redactText(s, secrets);
   writeFileAtomic(path.join(callDir, 'prompt.md'), scrub(ctx.prompt));
   const cliVersion = options.cliVersion !== undefined ? options.cliVersion : await plugin.detectVersion({ bin: inv.bin, env: inv.env }).catch(() => null);
+  return { ctx, inv, cap, markersPhase, globs, secrets, scrub, startedAtMs, cliVersion };
+}
 
-  const parser = plugin.createParser(ctx);
-  let terminalTimer: NodeJS.Timeout | undefined;
-  let reaped = false;
-  let aborted = false;
-  let group: ReturnType<typeof spawnGroup> | null = null;
+async function invokePlugin(plugin: WorkerPlugin, ctx: WorkerCallContext): Promise<WorkerInvocation> {
+  try {
+    await plugin.prepare?.(ctx);
+    return plugin.invoke(ctx);
+  } catch (e) {
+    // A plugin that cannot build its command line (no bin, bad options): a failed call.
+    return invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
+  }
+}
+
+/** What the second stage saw of the process and its output. */
+interface StreamedCall {
+  result: SpawnGroupResult;
+  summary: TranscriptSummary;
+  reaped: boolean;
+  aborted: boolean;
+  stderrBytes: number;
+  /** The transcript's warnings and the engine's notes on the call, in order; later stages add theirs. */
+  warnings: string[];
+}
+
+/** Stage 2: spawn the CLI in its process group and stream stdout and stderr into the call directory. */
+async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall): Promise<StreamedCall> {
+  const parser = options.plugin.createParser(call.ctx);
+  let group: SpawnedGroup | null = null;
+  const reaper = watchTerminal(parser, options.terminalGraceMs ?? 5000, () => group?.kill());
   const sink = createTranscriptSink({
-    dir: callDir,
+    dir: options.callDir,
     parser,
-    capBytes: cap,
+    capBytes: call.cap,
     longLineBytes: options.longLineBytes,
-    secrets,
+    secrets: call.secrets,
     onEvent: options.onEvent,
-    onLine: () => {
-      // A CLI that printed its terminal event but hangs on (a child holding it) is reaped.
-      if (terminalTimer || !parser.sawTerminal?.()) return;
-      terminalTimer = setTimeout(() => {
-        reaped = true;
-        group?.kill();
-      }, options.terminalGraceMs ?? 5000);
-    },
+    onLine: reaper.onLine,
   });
-  const stderrLog = new BufferedFileWriter(path.join(callDir, 'stderr.log'));
-  const stderrRedactor = createStreamRedactor(secrets);
-  let stderrBytes = 0;
-  let stderrKept = 0;
-  let stderrTail = '';
-  const takeStderr = (data: Buffer): void => {
-    if (stderrKept < cap) {
-      const piece = data.subarray(0, cap - stderrKept);
-      stderrLog.write(piece);
-      stderrKept += piece.length;
-    }
-    stderrTail = (stderrTail + data.toString('utf8')).slice(-STDERR_TAIL);
-  };
-
-  const timeoutMs = options.timeoutMs ?? (ctx.spec.timeout_s ?? 1800) * 1000;
-  const idleTimeoutMs = options.idleTimeoutMs ?? (ctx.spec.idle_timeout_s ?? 300) * 1000;
-  const sandboxed = Boolean(options.sandbox?.active);
-  const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
-  group = spawnGroup(spawned.bin, spawned.args, {
-    cwd: inv.cwd,
-    env: inv.env,
-    stdin: inv.stdin === 'prompt' ? ctx.prompt : null,
-    timeoutMs,
-    idleTimeoutMs,
+  const stderr = captureStderr(path.join(options.callDir, 'stderr.log'), call.secrets, call.cap);
+  const command = buildCommand(options, call);
+  group = spawnGroup(command.bin, command.args, {
+    ...command.options,
     graceMs: options.killGraceMs,
     onSpawn: options.onSpawn,
     onStdout: (chunk) => sink.push(chunk),
-    onStderr: (chunk) => {
-      stderrBytes += chunk.length;
-      takeStderr(stderrRedactor.push(chunk));
-    },
+    onStderr: stderr.push,
   });
-  const onAbort = (): void => {
-    aborted = true;
-    group?.kill();
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const abort = watchAbort(options.signal, () => group?.kill());
 
-  const r = await group.done;
-  if (terminalTimer) clearTimeout(terminalTimer);
-  options.signal?.removeEventListener('abort', onAbort);
-  takeStderr(stderrRedactor.flush());
-  stderrLog.close();
-
+  const result = await group.done;
+  reaper.stop();
+  abort.stop();
+  const { bytes: stderrBytes, tail: stderrTail } = stderr.finish();
   const exit: ProcessExit = {
-    exitCode: r.exitCode,
-    signal: r.signal,
-    timedOut: r.timedOut,
-    idleTimedOut: r.idleTimedOut,
-    spawnError: r.error,
-    reapedAfterTerminal: reaped,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    idleTimedOut: result.idleTimedOut,
+    spawnError: result.error,
+    reapedAfterTerminal: reaper.reaped(),
   };
   const summary = sink.finish(exit, stderrTail);
-  const parsed = summary.parsed;
   const warnings = [...summary.warnings];
-  if (reaped) warnings.push('the worker printed its terminal event but did not exit: its process group was ended');
+  if (reaper.reaped()) warnings.push('the worker printed its terminal event but did not exit: its process group was ended');
+  return { result, summary, reaped: reaper.reaped(), aborted: abort.aborted(), stderrBytes, warnings };
+}
 
-  let outcome: CallOutcome =
-    parsed.outcome === 'incomplete' && (r.timedOut || r.idleTimedOut) ? 'timed_out' : parsed.outcome;
-  let error = parsed.error;
-  if (aborted && outcome !== 'ok') {
-    outcome = 'incomplete';
-    error = 'the call was aborted';
-  }
+/** The command line to spawn (inside the sandbox when one is active) and its limits. */
+function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
+  const { ctx, inv } = call;
+  const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
+  return {
+    bin: spawned.bin,
+    args: spawned.args,
+    options: {
+      cwd: inv.cwd,
+      env: inv.env,
+      stdin: inv.stdin === 'prompt' ? ctx.prompt : null,
+      timeoutMs: options.timeoutMs ?? (ctx.spec.timeout_s ?? 1800) * 1000,
+      idleTimeoutMs: options.idleTimeoutMs ?? (ctx.spec.idle_timeout_s ?? 300) * 1000,
+    },
+  };
+}
 
-  const text = scrub(parsed.finalText);
-  writeFileAtomic(path.join(callDir, 'text.md'), capText(text, cap, warnings));
+/** A CLI that printed its terminal event but hangs on (a child holding it) is reaped after `graceMs`. */
+function watchTerminal(parser: StreamParser, graceMs: number, kill: () => void): { onLine: () => void; stop: () => void; reaped: () => boolean } {
+  let timer: NodeJS.Timeout | undefined;
+  let reaped = false;
+  return {
+    onLine: () => {
+      if (timer || !parser.sawTerminal?.()) return;
+      timer = setTimeout(() => {
+        reaped = true;
+        kill();
+      }, graceMs);
+    },
+    stop: () => {
+      if (timer) clearTimeout(timer);
+    },
+    reaped: () => reaped,
+  };
+}
+
+/** The caller's abort ends the group; `stop` forgets the signal once the process is gone. */
+function watchAbort(signal: AbortSignal | undefined, kill: () => void): { stop: () => void; aborted: () => boolean } {
+  let aborted = false;
+  const onAbort = (): void => {
+    aborted = true;
+    kill();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return { stop: () => signal?.removeEventListener('abort', onAbort), aborted: () => aborted };
+}
+
+/** stderr.log (redacted, up to the cap) and the last 64 KiB as text for the parser's end. */
+function captureStderr(file: string, secrets: readonly Secret[], cap: number): { push: (chunk: Buffer) => void; finish: () => { bytes: number; tail: string } } {
+  const log = new BufferedFileWriter(file);
+  const redactor = createStreamRedactor(secrets);
+  let bytes = 0;
+  let kept = 0;
+  let tail = '';
+  const take = (data: Buffer): void => {
+    if (kept < cap) {
+      const piece = data.subarray(0, cap - kept);
+      log.write(piece);
+      kept += piece.length;
+    }
+    tail = (tail + data.toString('utf8')).slice(-STDERR_TAIL);
+  };
+  return {
+    push: (chunk) => {
+      bytes += chunk.length;
+      take(redactor.push(chunk));
+    },
+    finish: () => {
+      take(redactor.flush());
+      log.close();
+      return { bytes, tail };
+    },
+  };
+}
+
+/** Stage 3: the call's outcome from the parser's, the limits that fired and an abort. Pure. */
+function classifyOutcome(run: StreamedCall): { outcome: CallOutcome; error: string | null } {
+  const { parsed } = run.summary;
+  const timedOut = run.result.timedOut || run.result.idleTimedOut;
+  const outcome: CallOutcome = parsed.outcome === 'incomplete' && timedOut ? 'timed_out' : parsed.outcome;
+  if (run.aborted && outcome !== 'ok') return { outcome: 'incomplete', error: 'the call was aborted' };
+  return { outcome, error: parsed.error };
+}
+
+/** Stage 4: text.md, the scrub of the worker's home, and for an ok call the markers (markers.json). */
+function recordAnswer(
+  options: RunWorkerCallOptions,
+  call: PreparedCall,
+  run: StreamedCall,
+  outcome: CallOutcome,
+): { text: string; homeScrubbed: HomeScrubHit[]; markers: MarkersResult | null } {
+  const { callDir } = options;
+  const { ctx, markersPhase } = call;
+  const { parsed } = run.summary;
+  const text = call.scrub(parsed.finalText);
+  writeFileAtomic(path.join(callDir, 'text.md'), capText(text, call.cap, run.warnings));
   // The CLI's own files: the values of the engine's secrets must not stay in its home.
-  const homeScrubbed = scrubHome(ctx.homeDir, collectSecrets(globs, [options.ctx.baseEnv]), { changedSinceMs: startedAtMs - 2000 });
-  for (const h of homeScrubbed) warnings.push(`the worker's home held the value of ${h.names.join(', ')}: scrubbed in ${h.file}`);
+  const homeScrubbed = scrubHome(ctx.homeDir, collectSecrets(call.globs, [options.ctx.baseEnv]), { changedSinceMs: call.startedAtMs - 2000 });
+  for (const h of homeScrubbed) run.warnings.push(`the worker's home held the value of ${h.names.join(', ')}: scrubbed in ${h.file}`);
   let markers: MarkersResult | null = null;
   if (outcome === 'ok' && markersPhase) {
     markers = decideMarkers(text, parsed.structuredOutput, ctx.outputSchemaPath !== null, markersPhase);
-    warnings.push(...markers.warnings);
+    run.warnings.push(...markers.warnings);
     if (markers.ok) writeJsonAtomic(path.join(callDir, 'markers.json'), markers.value);
   }
-  const markersError = markers && !markers.ok ? markers.error : null;
+  return { text, homeScrubbed, markers };
+}
 
-  const meta: CallMeta = {
+/** Stage 5: the call record (meta.json), every free text in it redacted. Pure. */
+function buildCallMeta(
+  options: RunWorkerCallOptions,
+  call: PreparedCall,
+  run: StreamedCall,
+  end: { outcome: CallOutcome; error: string | null; markersError: string | null; homeScrubbed: number },
+): CallMeta {
+  const { ctx, inv, scrub } = call;
+  const { result: r, summary } = run;
+  const { parsed } = summary;
+  return {
     schema_version: schemaVersion,
     engine_version: engineVersion,
     worker: ctx.workerName,
-    plugin: plugin.name,
+    plugin: options.plugin.name,
     phase: ctx.phase,
-    markers_phase: markersPhase,
-    cli_version: cliVersion,
+    markers_phase: call.markersPhase,
+    cli_version: call.cliVersion,
     dialect: parsed.dialect,
     bin: inv.bin,
     args: inv.args.map(scrub),
-    sandboxed,
+    sandboxed: Boolean(options.sandbox?.active),
     pid: r.pid,
     exit_code: r.exitCode,
     signal: r.signal,
     timed_out: r.timedOut,
     idle_timed_out: r.idleTimedOut,
-    reaped_after_terminal: reaped,
-    aborted,
+    reaped_after_terminal: run.reaped,
+    aborted: run.aborted,
     duration_ms: r.durationMs,
     bytes: summary.bytes,
-    stderr_bytes: stderrBytes,
+    stderr_bytes: run.stderrBytes,
     truncated: summary.truncated,
-    cap_bytes: cap,
+    cap_bytes: call.cap,
     long_lines: summary.longLines,
     event_count: summary.eventCount,
     unknown_event_types: parsed.unknownEventTypes,
     usage: parsed.usage,
     cost: parsed.costUsd,
     session_id: parsed.sessionId,
-    outcome,
-    error: error === null ? null : scrub(error),
-    markers_error: markersError,
-    warnings: warnings.slice(0, 200).map(scrub),
-    secrets_scrubbed: homeScrubbed.length,
-  };
-  writeJsonAtomic(path.join(callDir, 'meta.json'), meta);
-
-  return {
-    outcome,
-    parseFailed: markers !== null && !markers.ok,
-    markers: markers?.ok ? markers.value : null,
-    markersError,
-    text,
-    sessionId: parsed.sessionId,
-    usage: parsed.usage,
-    costUsd: parsed.costUsd,
-    meta,
-    callDir,
-    homeScrubbed,
+    outcome: end.outcome,
+    error: end.error === null ? null : scrub(end.error),
+    markers_error: end.markersError,
+    warnings: run.warnings.slice(0, 200).map(scrub),
+    secrets_scrubbed: end.homeScrubbed,
   };
 }
 

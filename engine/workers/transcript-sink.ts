@@ -46,100 +46,141 @@ export interface TranscriptSink {
 }
 
 export function createTranscriptSink(options: TranscriptSinkOptions): TranscriptSink {
-  const cap = options.capBytes ?? DEFAULT_CAP_BYTES;
-  const longLimit = options.longLineBytes ?? DEFAULT_LONG_LINE_BYTES;
-  const stdoutLog = new BufferedFileWriter(path.join(options.dir, 'stdout.log'));
-  const eventsLog = new BufferedFileWriter(path.join(options.dir, 'events.jsonl'));
-  const redactor = createStreamRedactor(options.secrets ?? []);
-  const longLines: TranscriptSummary['longLines'] = [];
-  let bytes = 0;
-  let kept = 0;
-  let truncated = false;
-  let eventCount = 0;
-
-  let capReached = false;
-  const keep = (data: Buffer): void => {
-    if (capReached) return;
-    const room = cap - kept;
-    if (data.length > room) {
-      if (room > 0) stdoutLog.write(data.subarray(0, room));
-      kept = cap;
-      truncated = true;
-      capReached = true;
-      return;
-    }
-    stdoutLog.write(data);
-    kept += data.length;
-  };
-
-  // events.jsonl holds at most `cap` bytes too: past it, one warning event says where it was
-  // cut (room is kept for it) and later events are counted, not written.
-  let eventsKept = 0;
-  let eventsCut = false;
-  const emit = (event: NormalizedEvent): void => {
-    eventCount += 1;
-    options.onEvent?.(event);
-    if (eventsCut) return;
-    const room = cap - eventsKept - EVENTS_CUT_RESERVE;
-    // Sized before it is serialized: a 64 MiB message is not turned into a string to be dropped.
-    const line = roughJsonSize(event) <= room ? `${JSON.stringify(event)}\n` : null;
-    if (line !== null && Buffer.byteLength(line) <= room) {
-      eventsLog.write(line);
-      eventsKept += Buffer.byteLength(line);
-      return;
-    }
-    eventsCut = true;
-    truncated = true;
-    const note: NormalizedEvent = { kind: 'warning', message: `events.jsonl reached the cap of ${cap} bytes at event ${eventCount}: later events are not kept` };
-    eventsLog.write(`${JSON.stringify(note)}\n`);
-  };
-
-  const onLine = (line: RawLine): void => {
-    const nl = line.newline ? '\n' : '';
-    if (line.length > longLimit) {
-      const sha256 = createHash('sha256').update(line.bytes).digest('hex');
-      const name = `stdout.line-${line.index}.txt`;
-      const fits = !capReached && kept + line.bytes.length <= cap;
-      if (fits) {
-        writeFilePlain(path.join(options.dir, name), line.bytes);
-        kept += line.bytes.length;
-      } else {
-        truncated = true;
-      }
-      longLines.push({ line: line.index, bytes: line.length, sha256, file: fits ? name : null });
-      keep(Buffer.from(`${longLineReference(line.index, line.length, sha256, fits ? name : null)}${nl}`));
-    } else {
-      keep(line.bytes);
-      if (line.newline) keep(NEWLINE);
-    }
-    for (const e of options.parser.line(decodeLine(line.bytes))) emit(e);
-    options.onLine?.();
-  };
-  const splitter = createLineSplitter(onLine);
-
+  const st = newSinkState(options);
+  const splitter = createLineSplitter((line) => takeLine(st, line));
   return {
     push(chunk) {
-      bytes += chunk.length;
-      const safe = redactor.push(chunk);
+      st.bytes += chunk.length;
+      const safe = st.redactor.push(chunk);
       if (safe.length) splitter.push(safe);
     },
     finish(exit, stderr) {
-      const rest = redactor.flush();
+      const rest = st.redactor.flush();
       if (rest.length) splitter.push(rest);
       splitter.end();
       const parsed = options.parser.end(exit, stderr);
-      for (const e of parsed.events ?? []) emit(e);
-      stdoutLog.close();
-      eventsLog.close();
-      // The engine's own notes first: a worker's thousands of warnings must not push them out.
-      const warnings: string[] = [];
-      if (eventsCut) warnings.push(`events.jsonl exceeded the cap of ${cap} bytes: it is cut there (${eventCount} events seen)`);
-      if (capReached) warnings.push(`stdout exceeded the cap of ${cap} bytes: stdout.log is cut there (the stream was still parsed whole)`);
-      for (const l of longLines) if (!l.file) warnings.push(`line ${l.line} (${l.bytes} bytes) exceeds the cap: not kept (sha256 ${l.sha256})`);
-      for (const w of new Set(parsed.warnings ?? [])) warnings.push(w);
-      return { parsed, bytes, keptBytes: kept, truncated, longLines, eventCount, warnings };
+      for (const e of parsed.events ?? []) emitEvent(st, e);
+      st.stdoutLog.close();
+      st.eventsLog.close();
+      const { bytes, kept: keptBytes, truncated, longLines, eventCount } = st;
+      return { parsed, bytes, keptBytes, truncated, longLines, eventCount, warnings: sinkWarnings(st, parsed) };
     },
   };
+}
+
+/** What one sink holds between chunks: its files, its counters, and where the caps cut. */
+interface SinkState {
+  options: TranscriptSinkOptions;
+  cap: number;
+  longLimit: number;
+  stdoutLog: BufferedFileWriter;
+  eventsLog: BufferedFileWriter;
+  redactor: ReturnType<typeof createStreamRedactor>;
+  longLines: TranscriptSummary['longLines'];
+  /** Stdout bytes seen, before redaction. */
+  bytes: number;
+  /** Bytes written to stdout.log and side files. */
+  kept: number;
+  truncated: boolean;
+  eventCount: number;
+  /** stdout.log reached the cap: later bytes are not written. */
+  capReached: boolean;
+  eventsKept: number;
+  /** events.jsonl reached the cap: later events are counted, not written. */
+  eventsCut: boolean;
+}
+
+function newSinkState(options: TranscriptSinkOptions): SinkState {
+  return {
+    options,
+    cap: options.capBytes ?? DEFAULT_CAP_BYTES,
+    longLimit: options.longLineBytes ?? DEFAULT_LONG_LINE_BYTES,
+    stdoutLog: new BufferedFileWriter(path.join(options.dir, 'stdout.log')),
+    eventsLog: new BufferedFileWriter(path.join(options.dir, 'events.jsonl')),
+    redactor: createStreamRedactor(options.secrets ?? []),
+    longLines: [],
+    bytes: 0,
+    kept: 0,
+    truncated: false,
+    eventCount: 0,
+    capReached: false,
+    eventsKept: 0,
+    eventsCut: false,
+  };
+}
+
+/** One line: into stdout.log (or a side file when over-long), then through the parser. */
+function takeLine(st: SinkState, line: RawLine): void {
+  if (line.length > st.longLimit) {
+    keepLongLine(st, line);
+  } else {
+    keepBytes(st, line.bytes);
+    if (line.newline) keepBytes(st, NEWLINE);
+  }
+  for (const e of st.options.parser.line(decodeLine(line.bytes))) emitEvent(st, e);
+  st.options.onLine?.();
+}
+
+/** stdout.log verbatim up to the cap; past it nothing more is written. */
+function keepBytes(st: SinkState, data: Buffer): void {
+  if (st.capReached) return;
+  const room = st.cap - st.kept;
+  if (data.length > room) {
+    if (room > 0) st.stdoutLog.write(data.subarray(0, room));
+    st.kept = st.cap;
+    st.truncated = true;
+    st.capReached = true;
+    return;
+  }
+  st.stdoutLog.write(data);
+  st.kept += data.length;
+}
+
+/** An over-long line goes to its own file (while under the cap); stdout.log gets a reference. */
+function keepLongLine(st: SinkState, line: RawLine): void {
+  const sha256 = createHash('sha256').update(line.bytes).digest('hex');
+  const name = `stdout.line-${line.index}.txt`;
+  const fits = !st.capReached && st.kept + line.bytes.length <= st.cap;
+  if (fits) {
+    writeFilePlain(path.join(st.options.dir, name), line.bytes);
+    st.kept += line.bytes.length;
+  } else {
+    st.truncated = true;
+  }
+  st.longLines.push({ line: line.index, bytes: line.length, sha256, file: fits ? name : null });
+  keepBytes(st, Buffer.from(`${longLineReference(line.index, line.length, sha256, fits ? name : null)}${line.newline ? '\n' : ''}`));
+}
+
+/**
+ * events.jsonl holds at most `cap` bytes too: past it, one warning event says where it was
+ * cut (room is kept for it) and later events are counted, not written.
+ */
+function emitEvent(st: SinkState, event: NormalizedEvent): void {
+  st.eventCount += 1;
+  st.options.onEvent?.(event);
+  if (st.eventsCut) return;
+  const room = st.cap - st.eventsKept - EVENTS_CUT_RESERVE;
+  // Sized before it is serialized: a 64 MiB message is not turned into a string to be dropped.
+  const line = roughJsonSize(event) <= room ? `${JSON.stringify(event)}\n` : null;
+  if (line !== null && Buffer.byteLength(line) <= room) {
+    st.eventsLog.write(line);
+    st.eventsKept += Buffer.byteLength(line);
+    return;
+  }
+  st.eventsCut = true;
+  st.truncated = true;
+  const note: NormalizedEvent = { kind: 'warning', message: `events.jsonl reached the cap of ${st.cap} bytes at event ${st.eventCount}: later events are not kept` };
+  st.eventsLog.write(`${JSON.stringify(note)}\n`);
+}
+
+/** The engine's own notes first: a worker's thousands of warnings must not push them out. */
+function sinkWarnings(st: SinkState, parsed: ParsedOutcome): string[] {
+  const warnings: string[] = [];
+  if (st.eventsCut) warnings.push(`events.jsonl exceeded the cap of ${st.cap} bytes: it is cut there (${st.eventCount} events seen)`);
+  if (st.capReached) warnings.push(`stdout exceeded the cap of ${st.cap} bytes: stdout.log is cut there (the stream was still parsed whole)`);
+  for (const l of st.longLines) if (!l.file) warnings.push(`line ${l.line} (${l.bytes} bytes) exceeds the cap: not kept (sha256 ${l.sha256})`);
+  for (const w of new Set(parsed.warnings ?? [])) warnings.push(w);
+  return warnings;
 }
 
 /** Bytes kept free in events.jsonl for the line that says it was cut. */

@@ -1,7 +1,8 @@
 /**
  * The worker plugin API and the shapes that cross between a worker call and the runtime.
- * Built-in workers (codex, claude, command, replay) and a user's own module all implement
- * `WorkerPlugin` through `defineWorker`. Types only; no I/O.
+ * Built-in workers (listed in registry.ts) and a user's own module all implement
+ * `WorkerPlugin` (through `defineBuiltinWorker` and `defineWorker`), facts included: the
+ * engine asks a plugin what it can do instead of knowing it by name. Types only; no I/O.
  */
 import type { WorkerSpec } from '../generated/pipeline.js';
 
@@ -146,10 +147,80 @@ export interface WorkerInvocation {
   writable?: string[];
 }
 
+/** CLI versions from `from` (inclusive) to `below` (exclusive, null: open) print `dialect`. */
+export interface DialectRange {
+  from: string;
+  below: string | null;
+  dialect: string;
+}
+
+/**
+ * What the engine knows of the CLI a plugin drives: `engine doctor` and a run's preflight
+ * judge the CLI's version with it (a version outside every range is contract drift) and
+ * name the package to install when the CLI is missing.
+ */
+export interface CliFacts {
+  /** The npm package that ships the CLI. */
+  pkg: string;
+  /** Which versions print which output dialect, oldest first. */
+  ranges: readonly DialectRange[];
+  /** Versions run end to end against the scripted model; the last one is the one to pin. */
+  verified: readonly string[];
+}
+
+/**
+ * How to tell offline that the CLI can call its model with the user's own login: a
+ * credential file in its home, or a key in the environment. Not needed when the worker has
+ * a `model_endpoint` (the plugin then uses a dummy key).
+ */
+export interface LoginCheck {
+  /** The variable that moves the CLI's home (CODEX_HOME); without it the home is `~/<homeDir>`. */
+  homeVar: string;
+  homeDir: string;
+  /** The credential file in that home. */
+  file: string;
+  /** Environment keys that stand in for a login, the usual one first. */
+  keys: readonly string[];
+  /** What the user runs to log in. */
+  command: string;
+  /** Where the login may be kept out of reach of an offline check (claude: the macOS Keychain): there a missing file warns, never blocks. */
+  unreadable?: { platform: string; where: string };
+}
+
+/**
+ * The plugin can be pointed at a model API origin (`model_endpoint`, and the run's scripted
+ * model or recording proxy, which the engine then gives every such worker).
+ */
+export interface ModelEndpointFacts {
+  /** The API the CLI speaks to that origin; the scripted model answers both. */
+  api: 'anthropic' | 'openai';
+  /** The variables the plugin sets for it (for the docs and the doctor). */
+  env: readonly string[];
+}
+
 export interface WorkerPlugin {
   name: string;
   /** The worker protocol version this plugin speaks (contract §4). */
   contract: 1;
+  /** One line on what it runs (the schema's list of built-ins, `engine doctor`). */
+  summary?: string;
+  /** The CLI it drives, with its tested versions: absent for a plugin without one fixed CLI. */
+  cli?: CliFacts;
+  /** How to tell that its CLI is logged in; absent when it needs no login. */
+  login?: LoginCheck;
+  /** It takes a model endpoint (see ModelEndpointFacts); absent when it talks to no model API itself. */
+  modelEndpoint?: ModelEndpointFacts;
+  /**
+   * The CLI has native structured output (`structured_output: true` is honoured): after too
+   * many parse failures the run switches it on instead of stopping for `engine doctor --live`.
+   */
+  structuredOutput?: boolean;
+  /** The parsers of the output dialects its calls record (meta.json `dialect`): replay reads a call with them. */
+  dialects?: Readonly<Record<string, () => StreamParser>>;
+  /** False when `engine doctor --live` cannot learn anything from a probe call (replay serves only recorded calls). Default true. */
+  probe?: boolean;
+  /** The dialect a call with this spec prints when the spec alone tells it (a command's `output`), else null. */
+  dialectFor?(spec: WorkerSpec): string | null;
   /**
    * Variables of the engine's environment this plugin's CLI needs (names, or globs with `*`),
    * e.g. its provider key and base URL. A worker process gets only these, the base allow-list
@@ -172,5 +243,13 @@ export interface WorkerPlugin {
 
 /** Identity helper that gives a user's plugin module its types. Pure. */
 export function defineWorker(plugin: WorkerPlugin): WorkerPlugin {
+  return plugin;
+}
+
+/** A built-in plugin (workers/registry.ts): it also says in one line what it runs. */
+export type BuiltinWorker = WorkerPlugin & { summary: string };
+
+/** defineWorker for a built-in plugin. Pure. */
+export function defineBuiltinWorker(plugin: BuiltinWorker): BuiltinWorker {
   return plugin;
 }

@@ -14,7 +14,7 @@ t.test('step-level allowed keys and GitHub Actions habits, exact text', async (t
   const f = 'pipeline-actions-habits.pipeline.yaml';
   t.same(io.err.join('').trim().split('\n'), [
     `${f}:6:5: error E_UNKNOWN_KEY unknown key \`timeout-minutes\` in \`workers.planner\` (did you mean \`timeout_s\`? Limits are in seconds)`,
-    `${f}:8:10: error E_SCHEMA \`workers.other.use\` must be one of \`codex\`, \`claude\`, \`command\` or \`replay\`, or a module path (./…, ../… or /…), got string "codx" (did you mean \`codex\`?)`,
+    `${f}:8:10: error E_SCHEMA \`workers.other.use\` must be one of \`claude\`, \`codex\`, \`command\` or \`replay\`, or a module path (./…, ../… or /…), got string "codx" (did you mean \`codex\`?)`,
     `${f}:12:5: error E_UNKNOWN_KEY unknown key \`name\` in \`steps[0]\` (a worker step) (a step is named by its \`id\`; \`description\` says what it is for)`,
     `${f}:14:5: error E_UNKNOWN_KEY unknown key \`if\` in \`steps[0]\` (a worker step) (did you mean \`when\`? A step runs only when its guard holds: \`when: <guard>\`)`,
     `${f}:17:5: error E_UNKNOWN_KEY unknown key \`run\` in \`steps[0]\` (a worker step) (a worker step calls a worker; to run a shell command, add a step of its own: \`type: command\` with \`run:\`)`,

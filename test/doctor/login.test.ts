@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gatherLoginFacts, judgeLogin, type LoginFacts } from '../../engine/doctor/check-login.js';
 import type { WorkerSpec } from '../../engine/generated/pipeline.js';
+import { claudeWorker } from '../../engine/workers/claude-worker.js';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 
 // The CLIs' logins are checked offline: a credential file or a key in the environment. The
@@ -26,14 +27,14 @@ const workers: Record<string, WorkerSpec> = {
 t.test('nothing found: one finding per CLI, naming its workers, the file looked at and the keys', async (t) => {
   const h = home(t);
   const facts = gatherLoginFacts(workers, { HOME: h }, { platform: 'linux' });
-  t.same(facts.map((f) => [f.cli, f.workers]), [['codex', ['implementer']], ['claude', ['planner', 'reviewer']]]);
-  t.same(judgeLogin(facts[0]!, 'warn'), {
+  t.same(facts.map((f) => [f.cli, f.workers]), [['claude', ['planner', 'reviewer']], ['codex', ['implementer']]]);
+  t.same(judgeLogin(facts[1]!, 'warn'), {
     id: 'login.codex',
     status: 'warn',
     message: `codex (worker implementer): not logged in: no ${h}/.codex/auth.json and no OPENAI_API_KEY in the environment`,
     hint: 'run `codex login`, or set OPENAI_API_KEY, or give the worker a model_endpoint; `engine run --scenario FILE` needs no login',
   });
-  t.same(judgeLogin(facts[1]!, 'block'), {
+  t.same(judgeLogin(facts[0]!, 'block'), {
     id: 'login.claude',
     status: 'block',
     message: `claude (workers planner, reviewer): not logged in: no ${h}/.claude/.credentials.json and no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in the environment`,
@@ -50,18 +51,18 @@ t.test('a credential file in the CLI home (or its CODEX_HOME / CLAUDE_CONFIG_DIR
   writeFileSync(path.join(codexHome, 'auth.json'), '{}');
   const facts = gatherLoginFacts(workers, { HOME: h, CODEX_HOME: codexHome });
   t.same(facts.map((f) => judgeLogin(f, 'block')).map((f) => [f.status, f.message]), [
-    ['ok', `codex (worker implementer): logged in (${codexHome}/auth.json)`],
     ['ok', `claude (workers planner, reviewer): logged in (${h}/.claude/.credentials.json)`],
+    ['ok', `codex (worker implementer): logged in (${codexHome}/auth.json)`],
   ]);
   // CLAUDE_CONFIG_DIR moves the file: the one in ~/.claude no longer counts.
   const moved = gatherLoginFacts(workers, { HOME: h, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: path.join(h, 'empty') }, { platform: 'linux' });
-  t.equal(judgeLogin(moved[1]!, 'block').status, 'block');
+  t.equal(judgeLogin(moved[0]!, 'block').status, 'block');
 });
 
 t.test('an API key in the environment or in a worker env counts; an empty one does not', async (t) => {
   const h = home(t);
   const byEnv = gatherLoginFacts(workers, { HOME: h, OPENAI_API_KEY: 'k', ANTHROPIC_AUTH_TOKEN: 't' });
-  t.same(byEnv.map((f) => judgeLogin(f, 'block').message), ['codex (worker implementer): OPENAI_API_KEY set', 'claude (workers planner, reviewer): ANTHROPIC_AUTH_TOKEN set']);
+  t.same(byEnv.map((f) => judgeLogin(f, 'block').message), ['claude (workers planner, reviewer): ANTHROPIC_AUTH_TOKEN set', 'codex (worker implementer): OPENAI_API_KEY set']);
   const bySpec = gatherLoginFacts({ implementer: { use: 'codex', env: { OPENAI_API_KEY: 'k' } } }, { HOME: h });
   t.equal(judgeLogin(bySpec[0]!, 'block').status, 'ok');
   const empty = gatherLoginFacts({ implementer: { use: 'codex' } }, { HOME: h, OPENAI_API_KEY: '' }, { platform: 'linux' });
@@ -86,7 +87,7 @@ t.test('isolate_home: a private home holds no login, only a key works', async (t
 });
 
 t.test('claude on macOS may keep its login in the Keychain: a warning, never a block', async (t) => {
-  const f: LoginFacts = { cli: 'claude', workers: ['planner'], credentialFile: '/h/.claude/.credentials.json', credentialFound: false, keys: [], platform: 'darwin' };
+  const f: LoginFacts = { cli: 'claude', check: claudeWorker.login!, workers: ['planner'], credentialFile: '/h/.claude/.credentials.json', credentialFound: false, keys: [], platform: 'darwin', endpoint: true };
   t.match(judgeLogin(f, 'block'), { status: 'warn', message: /the login may be in the macOS Keychain/ });
 });
 

@@ -14,13 +14,13 @@ t.test('milestone: calls over calls_p90 first, then time over milestone_p90_s; o
 });
 
 t.test('parse failures: strict target, at least two failures, structured output where the CLI has it', async (t) => {
-  const claude = { name: 'w', use: 'claude', structured: false };
+  const claude = { name: 'w', use: 'claude', structured: false, nativeStructured: true };
   t.equal(parseDecision({ parse_failures: 1, worker_calls: 3 }, claude, targets), null, 'one failure is what a repair is for');
   t.equal(parseDecision({ parse_failures: 2, worker_calls: 201 }, claude, targets), null, '0.995 per 100 is < 1');
   t.match(parseDecision({ parse_failures: 2, worker_calls: 200 }, claude, targets), { value: 1, decision: 'structured_output' }, '1 per 100 is not < 1');
   t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'codex' }, targets), { decision: 'structured_output' });
   t.equal(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, structured: true }, targets), null, 'already structured: the repairs decide');
-  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'command' }, targets), { decision: 'doctor_live', detail: /engine doctor --live/ });
+  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'command', nativeStructured: false }, targets), { decision: 'doctor_live', detail: /engine doctor --live/ });
 });
 
 t.test('a structured_output decision turns it on for that worker only', async (t) => {

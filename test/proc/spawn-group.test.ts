@@ -1,5 +1,5 @@
 import t from 'tap';
-import { spawnGroup, groupAlive } from '../../engine/proc/spawn-group.js';
+import { spawnGroup, groupAlive, processAlive } from '../../engine/proc/spawn-group.js';
 
 const node = process.execPath;
 // Children start as plain node: the test runner's loader options would slow their start
@@ -60,4 +60,82 @@ t.test('a missing binary is reported, not thrown', async (t) => {
   const g = spawnGroup('/nonexistent/bin/xyz', [], { cwd: process.cwd(), env: process.env });
   const r = await g.done;
   t.match(r.error, /ENOENT/);
+});
+
+t.test('kill() ends a child that ignores SIGTERM: SIGKILL follows after the grace', async (t) => {
+  // The child says "armed" once its SIGTERM handler is in place; only then is it ended.
+  const script = `process.on('SIGTERM', () => console.log('term ignored')); console.log('armed'); setInterval(() => {}, 1000);`;
+  let text = '';
+  const g = spawnGroup(node, ['-e', script], {
+    cwd: process.cwd(),
+    env: childEnv,
+    graceMs: 300,
+    onStdout: (c) => {
+      text += c.toString();
+      if (text.includes('armed')) {
+        g.kill();
+        g.kill(); // a second call while the group is being ended changes nothing
+      }
+    },
+  });
+  const r = await g.done;
+  t.match(text, /term ignored/, 'the child saw SIGTERM first');
+  t.equal(r.signal, 'SIGKILL', 'then SIGKILL ended it');
+  t.notOk(r.timedOut, 'not a wall-clock timeout');
+  t.notOk(r.idleTimedOut, 'not an idle timeout');
+  t.notOk(groupAlive(r.pid!), 'no process of the group is left');
+});
+
+t.test('the wall-clock limit ends a child that keeps talking', async (t) => {
+  const g = spawnGroup(node, ['-e', 'setInterval(() => console.log("tick"), 50)'], {
+    cwd: process.cwd(),
+    env: childEnv,
+    timeoutMs: 1500,
+    idleTimeoutMs: 60_000,
+    graceMs: 200,
+  });
+  const r = await g.done;
+  t.ok(r.timedOut, 'wall-clock timeout recorded');
+  t.notOk(r.idleTimedOut, 'the idle limit did not fire: output kept re-arming it');
+  t.equal(r.exitCode, null, 'ended by a signal');
+  t.ok(r.signal === 'SIGTERM' || r.signal === 'SIGKILL', `ended by ${r.signal}`);
+});
+
+t.test('onSpawn gets the pid the result reports; stderr reaches onStderr apart from stdout', async (t) => {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let spawned: number | null = null;
+  const g = spawnGroup(node, ['-e', 'process.stdout.write("out"); process.stderr.write("err")'], {
+    cwd: process.cwd(),
+    env: process.env,
+    onSpawn: (pid) => (spawned = pid),
+    onStdout: (c) => out.push(c),
+    onStderr: (c) => err.push(c),
+  });
+  const r = await g.done;
+  t.equal(spawned, r.pid, 'the pid given to onSpawn is the result pid');
+  t.equal(g.pid, r.pid, 'and the group handle pid');
+  t.equal(Buffer.concat(out).toString(), 'out');
+  t.equal(Buffer.concat(err).toString(), 'err');
+  t.equal(r.exitCode, 0);
+  t.equal(r.error, null);
+});
+
+t.test('a child that exits by itself takes along a grandchild that holds its pipes', async (t) => {
+  // The grandchild inherits stdout/stderr: without the sweep at exit, 'close' would never come.
+  const script = `
+    const { spawn } = require('node:child_process');
+    const c = spawn(process.execPath, ['-e', 'setInterval(()=>{}, 1000)'], { stdio: 'inherit' });
+    console.log('grandchild ' + c.pid);
+    setTimeout(() => process.exit(0), 100);
+  `;
+  let text = '';
+  const g = spawnGroup(node, ['-e', script], { cwd: process.cwd(), env: childEnv, onStdout: (c) => (text += c.toString()) });
+  const r = await g.done;
+  t.equal(r.exitCode, 0, 'the child exit code is kept');
+  t.notOk(r.timedOut || r.idleTimedOut, 'no limit fired');
+  const grandchild = Number(/grandchild (\d+)/.exec(text)?.[1]);
+  t.ok(grandchild > 0, 'grandchild started');
+  t.notOk(processAlive(grandchild), 'the grandchild is gone');
+  t.notOk(groupAlive(r.pid!), 'no process of the group is left');
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildReport, overTargets, type ReportRunInput } from '../../engine/report/build-report.js';
+import { buildReport, type ReportRunInput } from '../../engine/report/build-report.js';
+import { milestoneOverTargets as overTargets } from '../../engine/kpi/targets.js';
 import { computeKpis, computePooledKpis } from '../../engine/kpi/compute.js';
 import { describeMilestones } from '../../engine/kpi/describe-milestones.js';
 import { timeline } from '../kpi/helpers/make-events.js';

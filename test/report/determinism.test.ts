@@ -29,7 +29,7 @@ t.test('variance counts the distinct plans and outcomes beyond the first, per ta
     ['planned path variance', 1, 0, false],
     ['test outcome variance', 1, 0, false],
   ]);
-  const none = determinismOf([run('1', 'g', '0', same)], {});
+  const none = determinismOf([run('1', 'g', '0', same)], { path_variance: 0, outcome_variance: 0 });
   t.same(none.rows.map((r) => [r.value, r.ok]), [[null, null], [null, null]], 'no repeats, nothing judged');
 });
 

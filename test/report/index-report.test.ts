@@ -45,7 +45,7 @@ async function directReport(dir: string) {
   const runs = listRuns(dir);
   const report = buildReport({ store: dir, runs: await readReportRuns(runs), targets: policy.policy!.kpi_targets });
   // The determinism section is read from each run's own records, with or without the index.
-  const determinism = determinismOf(runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null), policy.policy!.kpi_targets as { path_variance?: number; outcome_variance?: number });
+  const determinism = determinismOf(runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null), policy.policy!.kpi_targets);
   return { json: JSON.parse(JSON.stringify(report)), text: renderText(report) + renderDeterminism(determinism) };
 }
 

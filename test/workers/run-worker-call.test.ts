@@ -154,3 +154,41 @@ t.test('an abort ends the call as incomplete', async (t) => {
   t.notOk(groupAlive(r.meta.pid!));
 });
 
+
+t.test('a plugin that cannot build its command line is a failed call that says why', async (t) => {
+  const broken = defineWorker({
+    ...commandWorker,
+    name: 'broken',
+    invoke: () => {
+      throw new Error('no bin configured');
+    },
+  });
+  const r = await runWorkerCall({ plugin: broken, ctx: makeCtx({ use: 'command', bin: node }), callDir: path.join(makeTempDir(), 'c') });
+  t.equal(r.outcome, 'failed');
+  t.equal(r.parseFailed, false);
+  t.match(r.meta.error, /worker w \(broken\) could not be invoked: no bin configured/);
+  t.equal(r.meta.exit_code, 2, 'the stand-in process exits 2');
+  t.match(readFileSync(path.join(r.callDir, 'stderr.log'), 'utf8'), /could not be invoked: no bin configured/);
+  t.ok(existsSync(path.join(r.callDir, 'meta.json')), 'the call is recorded like any other');
+});
+
+t.test('a signal aborted before the call ends it at once as incomplete', async (t) => {
+  const ac = new AbortController();
+  ac.abort();
+  const r = await runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ ...script('hang-with-child.mjs'), output: 'jsonl' }), callDir: path.join(makeTempDir(), 'c'), signal: ac.signal, killGraceMs: 100 });
+  t.equal(r.outcome, 'incomplete');
+  t.equal(r.meta.aborted, true);
+  t.equal(r.meta.error, 'the call was aborted');
+  t.notOk(r.meta.timed_out || r.meta.idle_timed_out, 'no limit fired');
+  t.notOk(groupAlive(r.meta.pid!), 'no process of the group is left');
+});
+
+t.test('stderr.log stops at the cap; stderr_bytes counts it all; the end of stderr still names the failure', async (t) => {
+  const noise = Array.from({ length: 300 }, (_, i) => `log line ${i}\n`).join('');
+  const body = `process.stderr.write(${JSON.stringify(noise)} + "the real reason\\n"); process.exit(3)`;
+  const r = await runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ use: 'command', bin: node, args: ['-e', body] }), callDir: path.join(makeTempDir(), 'c'), rawCapBytes: 1000 });
+  t.equal(r.outcome, 'failed');
+  t.equal(statSync(path.join(r.callDir, 'stderr.log')).size, 1000, 'stderr.log holds the cap');
+  t.equal(r.meta.stderr_bytes, noise.length + 'the real reason\n'.length, 'every stderr byte is counted');
+  t.match(r.meta.error, /the real reason/, 'the error is taken from the tail, past the cap');
+});

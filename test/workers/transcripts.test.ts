@@ -4,7 +4,7 @@ import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createParserForDialect } from '../../engine/workers/parse/registry.js';
+import { parserForDialect as createParserForDialect } from '../../engine/workers/builtin-workers.js';
 import { createCodexParser } from '../../engine/workers/parse/codex-exec-json.js';
 import { parseTranscript, exitedWith } from '../../engine/workers/parse/parse-transcript.js';
 import { createLineSplitter } from '../../engine/workers/split-lines.js';

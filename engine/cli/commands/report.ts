@@ -39,15 +39,7 @@ export const reportCommand: Command = {
     const json = flag(args, 'json');
     const htmlFile = str(args, 'html');
     if (htmlFile === '') throw new UsageError('--html takes a file name');
-    const [{ resolvePolicy }, { loadStoreRuns }, { defaultStoreDir }, { selectRuns }, { readReportRuns }, { buildReport }, { poolStores }] = await Promise.all([
-      import('../../config/policy/resolve-policy.js'),
-      import('../../store/index-runs.js'),
-      import('../../vocabulary/run-layout.js'),
-      import('../../report/select-runs.js'),
-      import('../../report/read-runs.js'),
-      import('../../report/build-report.js'),
-      import('../../report/pool-stores.js'),
-    ]);
+    const [{ defaultStoreDir }, { readReportRuns }, { buildReport }] = await Promise.all([import('../../vocabulary/run-layout.js'), import('../../report/read-runs.js'), import('../../report/build-report.js')]);
     const repo = path.resolve(io.cwd, str(args, 'repo') ?? '.');
     const storeOptions = list(args, 'store');
     if (storeOptions.some((s) => s === '')) throw new UsageError('--store takes a directory');
@@ -59,44 +51,22 @@ export const reportCommand: Command = {
       else printDiagnostics(io, diagnostics);
       return EXIT.invalid;
     };
-    const twice = stores.find((s, i) => stores.slice(0, i).some((o) => sameDir(o, s)));
-    if (twice) return fail([problem('E_USAGE', `the store ${twice} is given twice`, 'name each store once: its runs would be counted twice')]);
-    const missing = pooled ? stores.filter((s) => !existsSync(s)) : [];
-    if (missing.length) return fail([problem('E_NO_STORE', `no store ${missing.join(', ')} (the directory does not exist)`, 'each --store must be a run store (a shard that ran nothing still makes its store)')]);
+    const found = await findRuns({ repo, stores, named: storeOptions.length > 0, all, ids: args.positionals, cwd: io.cwd });
+    if ('diagnostics' in found) return fail(found.diagnostics);
+    const { policy, selected } = found;
+    const targets = policy.policy.kpi_targets;
 
-    const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: io.cwd });
-    if (!policy.policy) return fail(policy.diagnostics);
-    const pool = poolStores(await Promise.all(stores.map(async (s) => ({ store: s, runs: await loadStoreRuns(s) }))));
-    if (!pool.ok) {
-      const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
-      const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
-      const more = pool.duplicates.length > 5 ? ` and ${pool.duplicates.length - 5} more` : '';
-      return fail([problem('E_DUPLICATE_RUN', `the same run is in more than one store: ${shown}${more}`, 'a store given twice, or a copy of the same runs: pool each run once (runs of different shards never share an id)')]);
-    }
-    const stored = pool.runs;
-    if (!stored.length) {
-      const absent = existsSync(store) ? '' : ' (the directory does not exist)';
-      const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${storeOptions.length ? ` --store ${shellWord(store)}` : ''}`;
-      if (pooled) return fail([problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet')]);
-      return fail([problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${storeOptions.length ? '' : ', or name another store with --store'}`)]);
-    }
-    const selected = selectRuns(stored, all ? { all: true } : { all: false, ids: args.positionals });
-    if (!selected.ok) {
-      const names = selected.unknown.map((id) => `"${id}"`).join(', ');
-      return fail([problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`)]);
-    }
-
-    const inputs = await readReportRuns(selected.runs);
+    const inputs = await readReportRuns(selected);
     // With several stores each run says which one it came from.
-    if (pooled) inputs.forEach((input, i) => (input.store = selected.runs[i]!.store));
-    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets: policy.policy.kpi_targets });
+    if (pooled) inputs.forEach((input, i) => (input.store = selected[i]!.store));
+    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets });
     // Determinism across repeats of a task: read from each run's own records.
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
-    const repeats = selected.runs.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null);
-    const report = { ...built, determinism: determinismOf(repeats, policy.policy.kpi_targets as { path_variance?: number; outcome_variance?: number }) };
+    const repeats = selected.map((r) => readRepeatRun(r.dir)).filter((r) => r !== null);
+    const report = { ...built, determinism: determinismOf(repeats, targets) };
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
-      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.runs.map((r) => r.dir));
+      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.map((r) => r.dir));
       if (written) return fail([written]);
     }
     const baselineFile = str(args, 'baseline');
@@ -104,8 +74,8 @@ export const reportCommand: Command = {
     if (baselineFile !== undefined) {
       // Golden paths: completed runs that needed no human intervention, their samples pooled.
       const golden = new Set(report.runs.filter((r) => r.status === 'completed' && r.kpis && r.kpis.human_interventions === 0).map((r) => r.run_id));
-      const pooled = buildReport({ store, runs: inputs.filter((r) => golden.has(r.run_id)), targets: policy.policy.kpi_targets });
-      const written = await writeBaselineOf(path.resolve(io.cwd, baselineFile), pooled);
+      const pooledGolden = buildReport({ store, runs: inputs.filter((r) => golden.has(r.run_id)), targets });
+      const written = await writeBaselineOf(path.resolve(io.cwd, baselineFile), pooledGolden);
       if ('code' in written) return fail([written]);
       io.stderr(`wrote kpi_targets milestone_median_s ${written.milestone_median_s}, milestone_p90_s ${written.milestone_p90_s} (${written.milestones} milestones of ${written.runs} completed runs) into ${baselineFile}\n`);
     }
@@ -120,6 +90,52 @@ export const reportCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The repo's merged policy and the selected runs of the stores (pooled, each run once), or
+ * the diagnostics that say why there are none: a store given twice, a pooled store that does
+ * not exist, a policy that does not load, a run in two stores, no runs, an unknown run id.
+ * Impure (reads the policy and the stores).
+ */
+async function findRuns(o: { repo: string; stores: string[]; named: boolean; all: boolean; ids: string[]; cwd: string }) {
+  const [{ resolvePolicy }, { loadStoreRuns }, { selectRuns }, { poolStores }] = await Promise.all([
+    import('../../config/policy/resolve-policy.js'),
+    import('../../store/index-runs.js'),
+    import('../../report/select-runs.js'),
+    import('../../report/pool-stores.js'),
+  ]);
+  const { repo, stores } = o;
+  const store = stores[0]!;
+  const pooled = stores.length > 1;
+  const fail = (d: Diagnostic) => ({ diagnostics: [d] });
+  const twice = stores.find((s, i) => stores.slice(0, i).some((other) => sameDir(other, s)));
+  if (twice) return fail(problem('E_USAGE', `the store ${twice} is given twice`, 'name each store once: its runs would be counted twice'));
+  const missing = pooled ? stores.filter((s) => !existsSync(s)) : [];
+  if (missing.length) return fail(problem('E_NO_STORE', `no store ${missing.join(', ')} (the directory does not exist)`, 'each --store must be a run store (a shard that ran nothing still makes its store)'));
+
+  const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: o.cwd });
+  if (!policy.policy) return { diagnostics: policy.diagnostics };
+  const pool = poolStores(await Promise.all(stores.map(async (s) => ({ store: s, runs: await loadStoreRuns(s) }))));
+  if (!pool.ok) {
+    const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
+    const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
+    const more = pool.duplicates.length > 5 ? ` and ${pool.duplicates.length - 5} more` : '';
+    return fail(problem('E_DUPLICATE_RUN', `the same run is in more than one store: ${shown}${more}`, 'a store given twice, or a copy of the same runs: pool each run once (runs of different shards never share an id)'));
+  }
+  const stored = pool.runs;
+  if (!stored.length) {
+    const absent = existsSync(store) ? '' : ' (the directory does not exist)';
+    const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
+    if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
+    return fail(problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${o.named ? '' : ', or name another store with --store'}`));
+  }
+  const selected = selectRuns(stored, o.all ? { all: true } : { all: false, ids: o.ids });
+  if (!selected.ok) {
+    const names = selected.unknown.map((id) => `"${id}"`).join(', ');
+    return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`));
+  }
+  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs };
+}
 
 /** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
 async function writeBaselineOf(file: string, golden: Report): Promise<Diagnostic | import('../../report/write-baseline.js').Baseline> {

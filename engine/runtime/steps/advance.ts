@@ -4,7 +4,6 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { carriedFailure, milestoneDecision } from '../../kpi/decide.js';
-import type { KpiTargets } from '../../kpi/targets.js';
 
 /**
  * Close the current milestone (if any) and open the next: outcome `more` with the next
@@ -27,7 +26,7 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
       worker_calls: calls,
     });
     // A milestone over its calls or time target makes the next one careful (docs/kpis.md).
-    const d = ctx.milestone < ctx.milestones.length ? milestoneDecision({ index: ctx.milestone, calls, seconds: Math.round(durationMs / 10) / 100 }, rt.policy.kpi_targets as unknown as KpiTargets) : null;
+    const d = ctx.milestone < ctx.milestones.length ? milestoneDecision({ index: ctx.milestone, calls, seconds: Math.round(durationMs / 10) / 100 }, rt.policy.kpi_targets) : null;
     if (d) {
       events.push({ type: 'kpi.decision', ...stepFields(step.id, ctx), ...d });
       kpi = { require_review: d.detail, carry: carriedFailure(failuresOf(rt.events, ctx.milestone)) };

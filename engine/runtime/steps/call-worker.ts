@@ -4,6 +4,7 @@ import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
 import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
+import { takesModelEndpoint } from '../../workers/builtin-workers.js';
 import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
@@ -18,7 +19,6 @@ import { projectDirsOf } from '../../workers/resolve-bin.js';
 import { templateOverrideDir } from '../snapshot-config.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
-import type { KpiTargets } from '../../kpi/targets.js';
 import { recentRunsOf } from '../index-run.js';
 
 export interface WorkerCallOutcome {
@@ -65,7 +65,7 @@ export async function callWorker(rt: Runtime, step: IrStep, ctx: RunContext, req
   const template = req.repairOf ? 'repair' : (step.template ?? stepPhase);
   const overrideDir = templateOverrideDir(rt.paths.dir, rt.repo);
   // Recent runs that retried too often ask this plan for smaller milestones (docs/kpis.md).
-  const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets as unknown as KpiTargets) : null;
+  const smaller = stepPhase === 'plan' && !req.repairOf ? retryDecision(await recentRunsOf(rt, RETRY_WINDOW), rt.policy.kpi_targets) : null;
   if (smaller) rt.append({ type: 'kpi.decision', ...fields, ...smaller });
   const prompt = renderPrompt({
     template,
@@ -159,9 +159,9 @@ export function withKpiDecisions(spec: WorkerSpec, name: string, events: readonl
   return switched && !spec.structured_output ? { ...spec, structured_output: true } : spec;
 }
 
-/** A worker spec with the run's scripted model endpoint applied to claude and codex. Pure. */
+/** A worker spec with the run's scripted model endpoint applied to the workers whose plugin takes one. Pure. */
 export function effectiveSpec(spec: WorkerSpec, endpoint: string | null): WorkerSpec {
-  if (endpoint && (spec.use === 'claude' || spec.use === 'codex')) return { ...spec, model_endpoint: endpoint };
+  if (endpoint && takesModelEndpoint(spec.use)) return { ...spec, model_endpoint: endpoint };
   return spec;
 }
 

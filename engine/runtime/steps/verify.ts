@@ -8,7 +8,6 @@ import { selectTier } from '../select-tier.js';
 import { pastRunsOf } from '../index-run.js';
 import { buildCommandEnv } from '../../workers/worker-env.js';
 import { tier0FastDecision } from '../../kpi/decide.js';
-import type { KpiTargets } from '../../kpi/targets.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
@@ -16,7 +15,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const history = step.tier === 'auto' ? await pastRunsOf(rt) : [];
   const { tier, reason } = selectTier(step.tier, ctx.changes, rt.policy, history);
   // tier0_fast suspended by its own p90 is a KPI decision (docs/kpis.md).
-  const suspended = reason.includes('(suspended: ') ? tier0FastDecision(history.slice(-rt.policy.tier0_fast.require_green_runs), rt.policy.kpi_targets as unknown as KpiTargets) : null;
+  const suspended = reason.includes('(suspended: ') ? tier0FastDecision(history.slice(-rt.policy.tier0_fast.require_green_runs), rt.policy.kpi_targets) : null;
   if (suspended) rt.append({ type: 'kpi.decision', ...fields, ...suspended });
   rt.append({ type: 'verify.selected', ...fields, tier, reason });
   const tierPolicy = rt.policy.verification.tiers[tier];

@@ -12,7 +12,7 @@ import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolation, type Violation } from '../../governance/check-changes.js';
 import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
-import type { KpiTargets } from '../../kpi/targets.js';
+import { hasStructuredOutput } from '../../workers/builtin-workers.js';
 import { withKpiDecisions } from './call-worker.js';
 
 /** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
@@ -64,7 +64,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // Parse failures over their target switch the worker to native structured output, or
     // stop the step for `engine doctor --live` (docs/kpis.md).
     const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
-    const d = parseDecision(deriveCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true }, rt.policy.kpi_targets as unknown as KpiTargets);
+    const d = parseDecision(deriveCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
     if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
     if (d?.decision === 'doctor_live') return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block (${lastError}); ${d.detail}`, events };
   }

@@ -10,8 +10,11 @@ export const targets: KpiTargets = {
   tier0_median_s: 30,
   tier0_p90_s: 60,
   tier1_max_s: 120,
+  workspace_setup_s: 300,
   parse_failures_per_100: 1,
   retry_rate: 0.2,
   human_interventions: 0,
   governance_violations: 0,
+  path_variance: 0,
+  outcome_variance: 0,
 };
