@@ -2,8 +2,14 @@
 // `npm test`: runs tap with the arguments given (the config in package.json applies), then
 // lists the slowest test files of this run from tap's saved results (.tap/test-results/),
 // so the suite's own cost stays in sight. The exit code is tap's.
+//
+// Coverage is off by default: recording it costs every test process about a fifth more CPU,
+// and a whole run writes hundreds of MB of records that tap merges at the end. It asserts
+// nothing (incomplete coverage is allowed); `TEST_COVERAGE=1 npm test` turns it on and
+// prints its summary.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +17,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
 const started = Date.now();
 const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
-const r = spawnSync(tapBin, process.argv.slice(2), { cwd: root, stdio: 'inherit' });
+const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
+const r = spawnSync(tapBin, [...coverage, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 
 /** Every `.tap` result file under dir written since `since`, with the time its last line gives. */
 function results(dir, since) {
@@ -36,7 +43,9 @@ function results(dir, since) {
 const files = results(path.join(root, '.tap', 'test-results'), started - 1000).sort((a, b) => b.ms - a.ms);
 if (files.length > 1) {
   const total = files.reduce((s, f) => s + f.ms, 0);
-  console.log(`\nslowest test files (${Math.min(SHOW, files.length)} of ${files.length}; ${(total / 1000).toFixed(1)} s summed over files, ${((Date.now() - started) / 1000).toFixed(1)} s wall):`);
+  // The machine is shared: the load average says how far the times are from its own.
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`\nslowest test files (${Math.min(SHOW, files.length)} of ${files.length}; ${(total / 1000).toFixed(1)} s summed over files, ${((Date.now() - started) / 1000).toFixed(1)} s wall, load average ${load} at the end):`);
   for (const f of files.slice(0, SHOW)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${(100 * f.ms / total).toFixed(0).padStart(3)} %  ${f.file}`);
 }
 process.exitCode = r.status ?? 1;

@@ -1,5 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
@@ -32,17 +34,21 @@ export interface CheckpointMessage {
 }
 
 /**
- * Commits `tree` on the run's branch: `commit-tree` in the engine's git dir (no hook, no
- * signing; the same inputs give the same commit id), then the new objects are copied into the
- * user's repository and `refs/heads/engine/<run-id>` is moved from `parent` by compare-and-
- * swap — a branch that moved meanwhile fails the update rather than being overwritten.
- * Resolves with the commit id. Impure (git).
+ * Commits `tree` on the run's branch: the commit object (no hook, no signing; the same inputs
+ * give the same commit id) is written in the engine's git dir — by the engine itself when the
+ * new objects are known and every input is plain (writeCommitObject), else by `commit-tree`
+ * — then the new objects are copied into the user's repository and
+ * `refs/heads/engine/<run-id>` is moved from `parent` by compare-and-swap — a branch that
+ * moved meanwhile fails the update rather than being overwritten. Resolves with the commit
+ * id. Impure (git).
  */
 export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<string> {
   const engineGit = workspaceTarget(o.ws);
-  const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
-  const sha = await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) });
   const user = { gitDir: o.ws.repo.gitDir };
+  // With the new objects known, the commit object is written here, as git would write it.
+  const made = o.newObjects ? writeCommitObject(o) : null;
+  const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
+  const sha = made ?? (await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) }));
   if (o.newObjects) {
     copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha]);
   } else {
@@ -51,6 +57,54 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   }
   await retryOnLock(() => runGit(user, ['update-ref', '-m', 'engine: checkpoint', `refs/heads/${o.ws.branch}`, sha, o.parent ?? '']));
   return sha;
+}
+
+/**
+ * The commit `commit-tree` would make from these inputs, written as a loose object into the
+ * engine's git dir without a git process: the same bytes, so the same id. Only when every
+ * input is plain — the tree and the parent are loose objects of the right type in the
+ * engine's or the user's store, the identity has nothing git would trim — else null and
+ * git makes it (and checks it). Impure (reads and writes object files).
+ */
+export function writeCommitObject(o: Pick<CommitCheckpointOptions, 'ws' | 'tree' | 'parent' | 'author' | 'date' | 'message'>): string | null {
+  const stores = [path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects')];
+  if (looseType(stores, o.tree) !== 'tree' || (o.parent !== null && looseType(stores, o.parent) !== 'commit')) return null;
+  const { name, email } = o.author;
+  if (!plainIdent(name) || !plainIdent(email)) return null;
+  const who = `${name} <${email}> ${Math.floor(o.date.getTime() / 1000)} +0000`;
+  const body = Buffer.from(`tree ${o.tree}\n${o.parent ? `parent ${o.parent}\n` : ''}author ${who}\ncommitter ${who}\n\n${renderCheckpointMessage(o.message)}`);
+  const object = Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
+  const sha = createHash('sha1').update(object).digest('hex');
+  const file = path.join(stores[0]!, sha.slice(0, 2), sha.slice(2));
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${sha.slice(2, 10)}`);
+    writeFileSync(tmp, deflateSync(object, { level: 1 }));
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, file);
+  }
+  return sha;
+}
+
+/** The type of a loose object found in one of `stores`; null when none holds it loose. Impure. */
+function looseType(stores: readonly string[], id: string): string | null {
+  if (!/^[0-9a-f]{40}$/.test(id)) return null;
+  for (const dir of stores) {
+    try {
+      const head = inflateSync(readFileSync(path.join(dir, id.slice(0, 2), id.slice(2)))).subarray(0, 32).toString('latin1');
+      const m = /^(commit|tree|blob|tag) \d+\0/.exec(head);
+      return m ? m[1]! : null;
+    } catch {
+      // Not loose here.
+    }
+  }
+  return null;
+}
+
+/** A name or email git writes as given: not empty, nothing at either end git would trim. Pure. */
+function plainIdent(value: string): boolean {
+  const crud = (c: string) => c <= ' ' || ',:;<>"\\\'.'.includes(c);
+  return value.length > 0 && !/[<>\n\0]/.test(value) && !crud(value[0]!) && !crud(value[value.length - 1]!);
 }
 
 /**

@@ -53,6 +53,17 @@ export async function headSha(repo: RepoRef): Promise<string | null> {
   return exitCode === 0 ? stdout.trim() : null;
 }
 
+/**
+ * The commit the user's HEAD points at and its tree, in one git process; null on an unborn
+ * branch (no commit yet). Impure.
+ */
+export async function headCommit(repo: RepoRef): Promise<{ sha: string; tree: string } | null> {
+  // --revs-only prints nothing for a HEAD that names no commit yet.
+  const { stdout } = await runGit({ gitDir: repo.gitDir }, ['rev-parse', '--revs-only', 'HEAD^{commit}', 'HEAD^{tree}']);
+  const [sha, tree] = stdout.split('\n');
+  return sha && tree && /^[0-9a-f]{40,64}$/.test(sha) && /^[0-9a-f]{40,64}$/.test(tree) ? { sha, tree } : null;
+}
+
 /** The tree id of a commit (what determinism checks compare across repeats). Impure. */
 export async function treeHash(target: GitTarget, sha: string): Promise<string> {
   return gitText(target, ['rev-parse', '--verify', `${sha}^{tree}`]);

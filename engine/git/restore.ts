@@ -1,5 +1,6 @@
 import { EMPTY_TREE } from './repo.js';
 import { runGit } from './run-git.js';
+import { forgetSnapshot } from './snapshot.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 
 /**
@@ -8,6 +9,7 @@ import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './works
  * shared links among them) stay. The worker's own `.git` is not touched. Impure (git).
  */
 export async function restoreWorkspace(ws: Workspace, tree: string | null): Promise<void> {
+  forgetSnapshot(ws);
   neutralizeEngineGitDir(ws);
   const target = workspaceTarget(ws);
   await runGit(target, ['read-tree', '--reset', '-u', tree ?? EMPTY_TREE]);

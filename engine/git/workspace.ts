@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { headSha, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
+import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { runGit, type GitTarget } from './run-git.js';
 
 /**
@@ -80,6 +80,8 @@ export interface CreatedWorkspace {
   ws: Workspace;
   /** The commit the run starts from; null in a repository without commits. */
   baseSha: string | null;
+  /** Its tree (the empty tree without a commit): what the engine's index holds now. */
+  baseTree: string;
   /** The user's tree had uncommitted or untracked changes; they are not part of the run. */
   dirtyUserTree: boolean;
 }
@@ -99,7 +101,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }
   const user = repoTarget(o.repo);
-  const baseSha = await headSha(o.repo);
+  const head = await headCommit(o.repo);
+  const baseSha = head?.sha ?? null;
   const [status, ignored] = await Promise.all([
     runGit(user, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none']),
     o.share.length ? runGit(user, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']) : Promise.resolve({ stdout: '' }),
@@ -134,7 +137,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     removeWorkspace(dir);
     throw error;
   }
-  return { ws, baseSha, dirtyUserTree: status.stdout.length > 0 };
+  return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };
 }
 
 /** The ignored paths of the user's checkout that match the share globs, sorted. Pure. */

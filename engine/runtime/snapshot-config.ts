@@ -31,6 +31,12 @@ export interface ConfigManifest {
   entries: ConfigEntry[];
   /** The `--set` values in effect, in order. */
   sets: string[];
+  /**
+   * Each file's content by its path inside `config/`: the manifest alone is synced to disk, so
+   * a file a machine crash left missing or empty is written back from here (decision 0007).
+   * Absent in snapshots of older engines.
+   */
+  contents?: Record<string, string>;
 }
 
 /** Where a run's config comes from. */
@@ -98,20 +104,25 @@ function listTemplates(dir: string): string[] {
 
 /**
  * Write the snapshot: each file, then the manifest (written last, so a snapshot with a
- * manifest is whole). Files of an earlier snapshot that are no longer part of it go.
- * Returns the run-store records of the snapshot, for the checks after every step. Impure.
+ * manifest is whole), which also holds every file's content. Only the manifest is synced,
+ * with one sync of `config/` for its rename: 2 fsyncs, not one per file and directory; a file
+ * the crash of the machine lost is written back from the manifest when the snapshot is read.
+ * Files of an earlier snapshot that are no longer part of it go. Returns the run-store
+ * records of the snapshot, for the checks after every step. Impure.
  */
 export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets: string[], scrub: (text: string) => string = (x) => x): RunRecord[] {
   const dir = path.join(runDir, CONFIG_DIR);
   const entries: ConfigEntry[] = [];
+  const contents: Record<string, string> = {};
   const records: RunRecord[] = [];
   for (const f of files) {
     if (f.content === null) throw new Error(`cannot read ${f.entry.origin} for the run's config snapshot`);
     // No secret reaches the run directory, not even a key written into a worker's env:.
     const content = scrub(f.content);
     const file = path.join(dir, f.entry.file);
-    replaceFile(file, content, { syncData: true });
+    replaceFile(file, content);
     entries.push({ ...f.entry, sha256: sha256(content) });
+    contents[f.entry.file] = content;
     records.push(fileRecord(file, `${CONFIG_DIR}/${f.entry.file}`, () => content));
   }
   const keep = new Set(entries.map((e) => path.join(dir, e.file)));
@@ -121,10 +132,9 @@ export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets:
       if (!keep.has(file)) rmSync(file, { force: true });
     }
   }
-  const manifest = toRecordJson({ schema_version: 1, entries, sets: sets.map(scrub) } satisfies ConfigManifest);
+  const manifest = toRecordJson({ schema_version: 1, entries, sets: sets.map(scrub), contents } satisfies ConfigManifest);
   replaceFile(path.join(dir, MANIFEST), manifest, { syncData: true });
-  // One sync per directory of the snapshot, after its manifest (written last).
-  for (const d of [path.join(dir, 'policy'), path.join(dir, 'templates'), dir]) if (existsSync(d)) syncDir(d);
+  syncDir(dir);
   records.push(fileRecord(path.join(dir, MANIFEST), `${CONFIG_DIR}/${MANIFEST}`, () => manifest));
   return records;
 }
@@ -137,7 +147,9 @@ export interface ReadSnapshot {
 
 /**
  * Read a run's snapshot; null when the run has none (started by an older engine). A file
- * that no longer matches the manifest's hash is an error naming it. Impure (reads files).
+ * that is missing or empty is written back from the manifest's copy (a machine crash can
+ * lose the unsynced files, never the manifest); a file that no longer matches the manifest's
+ * hash is an error naming it. Impure (reads files, may write one back).
  */
 export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: string; file: string } | null {
   const dir = path.join(runDir, CONFIG_DIR);
@@ -158,6 +170,12 @@ export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: stri
       content = readFileSync(file, 'utf8');
     } catch {
       /* missing: reported below */
+    }
+    // Missing or empty after a machine crash (only the manifest was synced): written back.
+    const kept = manifest.contents?.[e.file];
+    if ((content === null || content === '') && kept !== undefined && sha256(kept) === e.sha256 && !path.relative(dir, file).startsWith('..')) {
+      content = kept;
+      replaceFile(file, kept);
     }
     if (content === null || sha256(content) !== e.sha256 || path.relative(dir, file).startsWith('..')) {
       return { error: `the run's config snapshot was changed since the engine wrote it (${CONFIG_DIR}/${e.file} does not match its hash in ${CONFIG_DIR}/${MANIFEST}); the engine will not resume from it`, file };

@@ -4,9 +4,8 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, removeWorkspace, workspacesRoot, workspaceTarget, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
+import { createWorkspace, removeWorkspace, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
-import { gitText } from '../git/run-git.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -154,7 +153,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   try {
     const made = await createWorkspace({ repo: p.site.repoRef, runId: dir.runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(p.policy, p.site.repo) });
     ws = made.ws;
-    const baseTree = await gitText(workspaceTarget(ws), ['write-tree']);
+    const baseTree = made.baseTree;
     noteRunWorkspace(dir.paths.dir, ws);
     if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, ws, checks.traffic, model?.origin ?? null);
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });

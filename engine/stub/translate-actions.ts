@@ -25,16 +25,23 @@ export function toClaudeToolUse(action: ScenarioAction, cwd: string | null): Too
   throw new Error(`scenario action has none of write, edit, run: ${JSON.stringify(action)}`);
 }
 
+/** The longest codex 0.169 waits on a command before answering the model (its MAX_YIELD_TIME_MS). */
+export const CODEX_MAX_YIELD_MS = 30_000;
+
 /**
- * codex's shell tool for a scenario action: `exec_command {cmd, login: false}` (no login
- * shell, so the user's profile adds no noise). Writes go through an `apply_patch` heredoc,
+ * codex's shell tool for a scenario action: `exec_command {cmd, login: false, yield_time_ms}`
+ * (no login shell, so the user's profile adds no noise). codex hands a command that is still
+ * running back to the model after `yield_time_ms` (10 s by default, 30 s at most) and lets it
+ * run on; the scripted model asks for the most, so a slow command's output reaches the next
+ * turn whole and a command that hangs keeps the CLI silent long enough for the engine's idle
+ * limit to see it. Writes go through an `apply_patch` heredoc,
  * which codex intercepts, applies itself and reports as a file_change, as it does for a real
  * model; content without a final newline goes through printf instead so the bytes stay
  * exact. Edits replace one exact occurrence with a small node script (node is on PATH
  * wherever the engine runs). Pure.
  */
 export function toCodexToolUse(action: ScenarioAction): ToolUse {
-  return { name: 'exec_command', input: { cmd: toShellCommand(action), login: false } };
+  return { name: 'exec_command', input: { cmd: toShellCommand(action), login: false, yield_time_ms: CODEX_MAX_YIELD_MS } };
 }
 
 /** The shell command line that performs an action. Pure. */

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv } from '../helpers/run-fixture.js';
+import { bareNode, childEnv } from '../helpers/run-fixture.js';
 
 // bin/engine.js starts the bundled CLI (dist/engine.cjs) through a V8 code cache, falls back
 // to the ES modules in dist/, and the bundle carries the shipped schemas' validators. Each
@@ -27,7 +27,7 @@ function copyPackage(t: { teardown(fn: () => void): void }, o: { preserveTimesta
   const tmp = path.join(dir, 'tmp');
   mkdirSync(tmp);
   const run = (args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) => {
-    const r = spawnSync(process.execPath, [...nodeFlags, path.join(dir, 'bin', 'engine.js'), ...args], {
+    const r = spawnSync('/usr/bin/env', [...bareNode, ...nodeFlags, path.join(dir, 'bin', 'engine.js'), ...args], {
       cwd: dir,
       encoding: 'utf8',
       env: childEnv({ ENGINE_CACHE_DIR: validatorCache, TMPDIR: tmp, ...env }),

@@ -9,7 +9,7 @@ import { markdownForTerminal } from '../../engine/cli/render-terminal.js';
 import { atStep } from '../../engine/runtime/summary.js';
 import { engineVersion } from '../../engine/version.js';
 import type { TimelineEvent } from '../../engine/generated/event.js';
-import { childEnv, engineBin, makeFixture, readJsonl } from '../helpers/run-fixture.js';
+import { bareNode, childEnv, engineBin, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 
 /** The exact text of the CLI's own messages: flags, versions, progress lines, memos, the TTY summary. */
 
@@ -82,7 +82,7 @@ t.test('Markdown for a terminal: no markup, aligned tables', async (t) => {
 t.test('a real run: the summary is Markdown when piped, rendered on a TTY', async (t) => {
   const f = makeFixture();
   const args = ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'write two files', '--policy', f.policyFile, '--no-progress'];
-  const piped = spawnSync(process.execPath, [engineBin, ...args], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+  const piped = spawnSync('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
   t.equal(piped.status, 0, piped.stderr);
   t.match(piped.stdout, /^- status: \*\*completed\*\*$/m);
   t.match(piped.stdout, /^\| KPI \| value \| target \|/m);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { shardOf } from '../../engine/suite/shard-suite.js';
-import { childEnv, engine, engineBin, readJsonl } from '../helpers/run-fixture.js';
+import { bareNode, childEnv, engine, engineBin, engineHere, readJsonl } from '../helpers/run-fixture.js';
 
 // Sharding for real: the same suite run once in one process and as 3 shards in 3 parallel
 // processes (each with its own store), then `engine report` pooling the 3 stores. Fast tasks:
@@ -56,7 +56,7 @@ const suiteArgs = (store: string, shard?: string) => ['suite', 'tasks', '--repea
 /** `engine` as a child process that runs alongside others. */
 function engineAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [engineBin, ...args], { cwd: dir, env: childEnv() });
+    const child = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd: dir, env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -69,14 +69,14 @@ type SuiteDoc = { base: string; store: string; shard: string | null; passed: num
 type Stat = { count: number; median: number | null; p90: number | null; max: number | null };
 
 t.test('3 shards in parallel give the same pooled KPIs as one process', async (t) => {
-  const single = engine(suiteArgs('single'), { cwd: dir });
-  t.equal(single.code, 0, single.stderr);
-  const one: SuiteDoc = JSON.parse(single.stdout);
+  // The one process and the 3 shards all at once: they share nothing but the task files.
+  const [single, ...shards] = await Promise.all([engineAsync(suiteArgs('single')), ...[1, 2, 3].map((k) => engineAsync(suiteArgs(`shard-${k}`, `${k}/3`)))]);
+  t.equal(single!.code, 0, single!.stderr);
+  const one: SuiteDoc = JSON.parse(single!.stdout);
   t.teardown(() => rmSync(one.base, { recursive: true, force: true }));
   t.equal(one.passed, words.length);
   t.equal(one.store, path.join(dir, 'single'), 'every run in the named store');
 
-  const shards = await Promise.all([1, 2, 3].map((k) => engineAsync(suiteArgs(`shard-${k}`, `${k}/3`))));
   const docs: SuiteDoc[] = shards.map((r, i) => {
     t.equal(r.code, 0, `shard ${i + 1}: ${r.stderr}`);
     return JSON.parse(r.stdout);
@@ -189,13 +189,13 @@ t.test('a shard that owns no run of the suite runs nothing and passes (exit 0), 
 
 t.test('bad --shard and --store: exit 2 before anything runs', async (t) => {
   for (const bad of ['0/3', '4/3', 'x', '1/0']) {
-    const r = engine(['suite', 'tasks', '--pipeline', 'fast.pipeline.yaml', '--shard', bad], { cwd: dir });
+    const r = await engineHere(['suite', 'tasks', '--pipeline', 'fast.pipeline.yaml', '--shard', bad], { cwd: dir });
     t.equal(r.code, 2, bad);
     t.match(r.stderr, /--shard/);
     t.notMatch(r.stderr, /scratch repos under/);
   }
   writeFileSync(path.join(dir, 'a-file'), 'x');
-  const file = engine(['suite', 'tasks', '--pipeline', 'fast.pipeline.yaml', '--store', 'a-file/store'], { cwd: dir });
+  const file = await engineHere(['suite', 'tasks', '--pipeline', 'fast.pipeline.yaml', '--store', 'a-file/store'], { cwd: dir });
   t.equal(file.code, 2, file.stderr);
   t.match(file.stderr, /--store a-file\/store: cannot make the directory/);
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { engine, readJsonl } from '../helpers/run-fixture.js';
+import { engine, engineHere, readJsonl } from '../helpers/run-fixture.js';
 
 // `engine suite` runs tasks for real, each in a scratch repo: the hostile task with the real
 // codex CLI against the scripted model, and a fake-agent pipeline for repeats that differ.
@@ -153,30 +153,30 @@ t.test('bad input: no task, a bad task file, an empty directory, a bad --repeat 
   const dir = scratch(t);
   writeFileSync(path.join(dir, 'bad.task.yaml'), 'apiVersion: engine/v1\nkind: Task\ngoal: x\nexpect: finished\n');
   mkdirSync(path.join(dir, 'empty'));
-  const none = engine(['suite'], { cwd: dir });
+  const none = await engineHere(['suite'], { cwd: dir });
   t.equal(none.code, 2);
   t.match(none.stderr, /E_USAGE name at least one task file/);
-  const bad = engine(['suite', 'bad.task.yaml'], { cwd: dir });
+  const bad = await engineHere(['suite', 'bad.task.yaml'], { cwd: dir });
   t.equal(bad.code, 2);
   t.match(bad.stderr, /bad.task.yaml:4:9: error E_SCHEMA `expect` must be one of/);
-  const empty = engine(['suite', 'empty'], { cwd: dir });
+  const empty = await engineHere(['suite', 'empty'], { cwd: dir });
   t.equal(empty.code, 2);
   t.match(empty.stderr, /no \*\.task\.yaml under empty/);
-  const repeat = engine(['suite', 'bad.task.yaml', '--repeat', '0'], { cwd: dir });
+  const repeat = await engineHere(['suite', 'bad.task.yaml', '--repeat', '0'], { cwd: dir });
   t.equal(repeat.code, 2);
   t.match(repeat.stderr, /--repeat must be at least 1/);
-  const missing = engine(['suite', 'nope.task.yaml'], { cwd: dir });
+  const missing = await engineHere(['suite', 'nope.task.yaml'], { cwd: dir });
   t.equal(missing.code, 2);
   t.match(missing.stderr, /nope.task.yaml/);
-  const jobs = engine(['suite', 'bad.task.yaml', '--jobs', '0'], { cwd: dir });
+  const jobs = await engineHere(['suite', 'bad.task.yaml', '--jobs', '0'], { cwd: dir });
   t.equal(jobs.code, 2);
   t.match(jobs.stderr, /--jobs must be at least 1/);
   writeFileSync(path.join(dir, 'no-seed.task.yaml'), 'apiVersion: engine/v1\nkind: Task\ngoal: x\nstart_from: seeds/none\n');
-  const seed = engine(['suite', 'no-seed.task.yaml'], { cwd: dir });
+  const seed = await engineHere(['suite', 'no-seed.task.yaml'], { cwd: dir });
   t.equal(seed.code, 2, 'a start_from that is not a directory is bad input');
   t.match(seed.stderr, /no-seed.task.yaml.*E_FILE start_from `seeds\/none` is not a directory/);
   t.notMatch(seed.stderr, /scratch repos under/, 'nothing ran');
-  const pipeline = engine(['suite', hostile, '--pipeline', 'nope.pipeline.yaml'], { cwd: dir });
+  const pipeline = await engineHere(['suite', hostile, '--pipeline', 'nope.pipeline.yaml'], { cwd: dir });
   t.equal(pipeline.code, 2, 'an unreadable pipeline is invalid input');
   t.match(pipeline.stderr, /nope.pipeline.yaml.*E_FILE/);
   t.notMatch(pipeline.stderr, /scratch repos under/, 'nothing ran');

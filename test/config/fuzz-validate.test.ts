@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { main } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
 import { packageRoot } from '../../engine/paths.js';
+import { bareNode } from '../helpers/run-fixture.js';
 
 /**
  * Hostile config files never crash `engine validate`: 1,200 seeded mutations of the shipped
@@ -222,7 +223,7 @@ t.test(`a sample of ${SPAWNED} through the real bin/engine.js agrees`, async (t)
     let code = 0;
     let err = '';
     try {
-      const res = await run(process.execPath, [bin, 'validate', c.name], { cwd: dir, maxBuffer: 1 << 24 });
+      const res = await run('/usr/bin/env', [...bareNode, bin, 'validate', c.name], { cwd: dir, maxBuffer: 1 << 24 });
       err = res.stderr;
     } catch (e) {
       const x = e as { code?: number; stderr?: string };

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { childEnv, engineBin, readJsonl } from '../helpers/run-fixture.js';
+import { bareNode, childEnv, engineBin, readJsonl } from '../helpers/run-fixture.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const hostileDir = path.join(root, 'tasks', 'hostile');
@@ -18,10 +18,12 @@ interface TaskResult { task: string; file: string; expect: string; runs: Run[]; 
  * (the suite checks that in the run's records), and the user's repo gains nothing but the
  * engine's branch. Then, per task, what the guarantee is about, read from the records.
  */
-// Through `env -u NODE_OPTIONS`: tap's process-info hook puts its loader back into every child
-// it sees spawned, and the CLIs would then try to write tap's records from inside the OS
-// sandbox (a read-only file system error in their output that no attack caused).
-const spawned = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, engineBin, 'suite', hostileDir, '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
+// Through `env -u NODE_OPTIONS` (bareNode): tap's process-info hook puts its loader back into
+// every child it sees spawned, and the CLIs would then try to write tap's records from inside
+// the OS sandbox (a read-only file system error in their output that no attack caused).
+// Three tasks at a time: worker-hangs no longer races codex, whose scripted commands may run
+// 30 s before it answers the model (engine/stub/translate-actions.ts), against a 10 s idle limit.
+const spawned = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'suite', hostileDir, '--jobs', '3', '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
 const r = { code: spawned.status, stdout: spawned.stdout, stderr: spawned.stderr };
 const report = JSON.parse(r.stdout) as { tasks: TaskResult[]; passed: number; failed: number };
 const byName = new Map(report.tasks.map((x) => [x.task, x]));

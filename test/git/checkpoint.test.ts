@@ -2,7 +2,8 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { commitCheckpoint, oneLine, renderCheckpointMessage, type CheckpointMessage } from '../../engine/git/checkpoint.js';
+import { commitCheckpoint, oneLine, renderCheckpointMessage, writeCommitObject, type CheckpointMessage } from '../../engine/git/checkpoint.js';
+import { gitStats } from '../../engine/git/run-git.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { treeHash } from '../../engine/git/repo.js';
 import { git, makeEmptyRepo, makeRepo, makeWorkspace, plantCommand, readLog, tempDir, testEnv, writeFiles } from './fixtures/repo.js';
@@ -237,3 +238,56 @@ t.test('a missing tree or parent fails without moving the branch', async (t) => 
   t.notOk(existsSync(path.join(repo, '.git', 'index.lock')));
   t.ok(readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').startsWith('ref: refs/heads/main'));
 });
+
+t.test('the commit object the engine writes itself is byte for byte the one commit-tree makes', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'own');
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  const tree = await snapshotTree(ws);
+  const cases: [{ name: string; email: string }, CheckpointMessage, string | null][] = [
+    [author, message, baseSha],
+    [{ name: 'Zoë Ünïcode 名前', email: 'zoe@example.com' }, { title: 'ß ✓ \u{1F600} milestone', runId: 'r', milestone: '2 m2', step: 's' }, baseSha],
+    [author, { ...message, title: 'root' }, null],
+  ];
+  for (const [who, msg, parent] of cases) {
+    const before = gitStats.processes;
+    const own = writeCommitObject({ ws, tree, parent, author: who, date, message: msg });
+    t.equal(gitStats.processes, before, 'no git process');
+    const viaGit = execFileSync('git', [`--git-dir=${ws.gitDir}`, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
+      input: renderCheckpointMessage(msg),
+      env: { ...testEnv, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_AUTHOR_DATE: `@${date.getTime() / 1000} +0000`, GIT_COMMITTER_DATE: `@${date.getTime() / 1000} +0000` },
+      encoding: 'utf8',
+    }).trim();
+    t.equal(own, viaGit, `${who.name}: the same id`);
+    t.equal(execFileSync('git', [`--git-dir=${ws.gitDir}`, 'cat-file', '-t', own!], { encoding: 'utf8' }).trim(), 'commit', 'a valid object git reads');
+  }
+  // Inputs it does not vouch for are left to git: an identity git would trim, a tree or parent it cannot find loose.
+  t.equal(writeCommitObject({ ws, tree, parent: baseSha, author: { name: ' Padded.', email: 'x@y' }, date, message }), null);
+  t.equal(writeCommitObject({ ws, tree: '0'.repeat(40), parent: baseSha, author, date, message }), null);
+  t.equal(writeCommitObject({ ws, tree, parent: tree, author, date, message }), null, 'a parent that is not a commit');
+  git(repo, 'gc', '-q');
+  t.equal(writeCommitObject({ ws, tree, parent: baseSha, author, date, message }), null, 'a packed parent');
+  const sha = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date, newObjects: newObjectsOf(ws, baseSha!, tree) });
+  t.equal(git(repo, 'rev-parse', 'engine/own'), sha, 'and the checkpoint still commits, through git');
+  git(repo, 'fsck', '--connectivity-only', '--no-dangling');
+});
+
+t.test('a checkpoint with its new objects known: one git process (update-ref), a commit git can check', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'fast');
+  writeFiles(ws.dir, { 'sub/b.txt': 'b\n' });
+  const tree = await snapshotTree(ws);
+  const newObjects = newObjectsOf(ws, baseSha!, tree);
+  const before = gitStats.processes;
+  const sha = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date, newObjects });
+  t.equal(gitStats.processes - before, 1);
+  t.equal(git(repo, 'rev-parse', 'engine/fast'), sha);
+  t.equal(git(repo, 'show', `${sha}:sub/b.txt`), 'b');
+  git(repo, 'fsck', '--connectivity-only', '--no-dangling');
+});
+
+/** What the checkpoint gate's diff lists as new: the tree and every object the diff adds. */
+function newObjectsOf(ws: { gitDir: string }, from: string, to: string): string[] {
+  const out = execFileSync('git', [`--git-dir=${ws.gitDir}`, 'diff-tree', '-r', '-t', '--raw', '--no-abbrev', from, to], { encoding: 'utf8' });
+  return [to, ...out.split('\n').filter(Boolean).map((l) => l.split(' ')[3]!)];
+}

@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
-import { ensureGitRepo, findRepoRoot, headSha, locateRepo, treeHash } from '../../engine/git/repo.js';
+import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, treeHash } from '../../engine/git/repo.js';
 import { GitError, isLockContention, retryOnLock, runGit } from '../../engine/git/run-git.js';
 import { git, makeEmptyRepo, makeRepo, tempDir } from './fixtures/repo.js';
 
@@ -196,4 +196,16 @@ t.test('lock contention is told apart from other git failures', async (t) => {
     }),
     /x/,
   );
+});
+
+t.test('headCommit: HEAD and its tree in one process; null on an unborn branch, detached HEAD included', async (t) => {
+  const empty = makeEmptyRepo(t);
+  t.equal(await headCommit(await locateRepo(empty)), null);
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const ref = await locateRepo(repo);
+  t.same(await headCommit(ref), { sha: git(repo, 'rev-parse', 'HEAD'), tree: git(repo, 'rev-parse', 'HEAD^{tree}') });
+  // A file named like the revision in the checkout does not confuse it.
+  writeFileSync(path.join(repo, 'HEAD^{tree}'), 'x\n');
+  git(repo, 'checkout', '-q', '--detach');
+  t.same(await headCommit(ref), { sha: git(repo, 'rev-parse', 'HEAD'), tree: git(repo, 'rev-parse', 'HEAD^{tree}') });
 });

@@ -82,6 +82,8 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
 /**
  * The environment for engine processes started by tests: tap's coverage hooks (NODE_OPTIONS)
  * are left out, since they would load into every engine and worker child and slow each one.
+ * tap puts its hook back into the NODE_OPTIONS of whatever a test spawns, whatever env it is
+ * given: start node children through `/usr/bin/env` with `bareNode` to keep it out for good.
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ENGINE_HOME: process.env.ENGINE_HOME ?? testEngineHome(), ...extra };
@@ -89,6 +91,15 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
   return env;
 }
+
+/**
+ * `spawn('/usr/bin/env', [...bareNode, script, ...args])` starts `node script args` without
+ * tap's process-info hook: env drops the NODE_OPTIONS tap adds to every child of a test and
+ * then becomes node (same pid, so signals reach it). Without this each engine child, and every
+ * worker and CLI it starts, would load the hook, record coverage and write it at exit. env by
+ * its full path, since a test may give the engine a PATH without it.
+ */
+export const bareNode: readonly string[] = ['-u', 'NODE_OPTIONS', process.execPath];
 
 let engineHome: string | null = null;
 
@@ -100,13 +111,26 @@ export function testEngineHome(): string {
 
 /** Run the engine CLI for real (a child process). */
 export function engine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const r = spawnSync(process.execPath, [engineBin, ...args], {
+  const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, ...args], {
     cwd: opts.cwd,
     env: childEnv(opts.env),
     encoding: 'utf8',
     timeout: 300_000,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The engine CLI in this process: the kernel bin/engine.js hands argv to, with an in-memory io.
+ * For what needs no process of its own (usage and input errors, exit 2); runs, crashes,
+ * signals and the launcher itself go through `engine`.
+ */
+export async function engineHere(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const { main } = await import('../../engine/cli/main.js');
+  const { memoryIo } = await import('../../engine/cli/io.js');
+  const io = memoryIo({ cwd: opts.cwd, env: childEnv(opts.env) });
+  const code = await main(args, io);
+  return { code, signal: null, stdout: io.out.join(''), stderr: io.err.join('') };
 }
 
 /** The workspace of a run (from its state.json in the repo's default run store). */

@@ -2,12 +2,19 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, readJsonl, childEnv } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, bareNode, readJsonl, childEnv } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 
 /**
- * For every event of a happy-path run, kill the engine (SIGKILL, through the fault hook) right
- * after that event is durable, resume, and check that the run completes with nothing lost.
+ * For every write of a happy-path run's timeline, kill the engine (SIGKILL, through the fault
+ * hook) right after that write is durable, resume, and check that the run completes with
+ * nothing lost.
+ *
+ * Events given to one append land in one write and the hook kills after the whole write
+ * (store/timeline.ts), so killing at any event of a write leaves the same files: one kill per
+ * write covers every event. The stepping clock (ENGINE_FAKE_CLOCK) gives each write its own
+ * timestamp, which tells the writes of the reference run apart; the killed runs use it too,
+ * so each one retraces the reference run up to its kill.
  */
 
 interface Child {
@@ -18,7 +25,7 @@ interface Child {
 
 function runEngine(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code, signal) => resolve({ code, signal, stderr }));
@@ -32,26 +39,32 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
   }));
 }
 
-// The reference run tells which events there are, in order.
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
+
+// The reference run tells which events there are, in order, and which share a write.
 const ref = makeFixture();
-const refRun = engine(['run', ref.pipelineFile, '--repo', ref.repo, '--goal', 'g', '--policy', ref.policyFile, '--run-id', 'ref', '--no-progress'], { cwd: ref.dir });
+const refRun = engine(['run', ref.pipelineFile, '--repo', ref.repo, '--goal', 'g', '--policy', ref.policyFile, '--run-id', 'ref', '--no-progress'], { cwd: ref.dir, env: clock });
 const refEvents = readJsonl(path.join(ref.repo, '.engine', 'runs', 'ref', 'timeline.jsonl'));
-const points: { type: string; n: number }[] = [];
+/** One kill point per write: its first event (type and count), and the types the write holds. */
+const points: { type: string; n: number; write: string[] }[] = [];
 const seen = new Map<string, number>();
-for (const e of refEvents) {
+for (const [i, e] of refEvents.entries()) {
   const n = (seen.get(e.type) ?? 0) + 1;
   seen.set(e.type, n);
-  points.push({ type: e.type, n });
+  if (i > 0 && refEvents[i - 1].ts === e.ts) points.at(-1)!.write.push(e.type);
+  else points.push({ type: e.type, n, write: [e.type] });
 }
 
 t.equal(refRun.code, 0, 'the reference run completes');
+t.ok(points.length > 20 && points.length < refEvents.length, `${refEvents.length} events in ${points.length} writes`);
 
 t.test('kill after every event, then resume', async (t) => {
-  await pool(points, 2, async ({ type, n }) => {
+  // Three at a time: each kill point mostly waits on its engine, workers and git.
+  await pool(points, 3, async ({ type, n, write }) => {
     const label = `kill@${type}#${n}`;
     const f = makeFixture();
     const args = ['--repo', f.repo, '--no-progress'];
-    const killed = await runEngine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], f.dir, { ENGINE_FAULT: label });
+    const killed = await runEngine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], f.dir, { ...clock, ENGINE_FAULT: label });
     t.equal(killed.signal, 'SIGKILL', `${label}: the engine died where told`);
     const runDir = path.join(f.repo, '.engine', 'runs', 'k');
     const before = readJsonl(path.join(runDir, 'timeline.jsonl'));
@@ -60,6 +73,7 @@ t.test('kill after every event, then resume', async (t) => {
     const hit = before.filter((e) => e.type === type)[n - 1];
     t.ok(hit, `${label}: the event is durable`);
     t.same(before.slice(before.indexOf(hit)).map((e) => e.ts), before.slice(before.indexOf(hit)).map(() => hit.ts), `${label}: nothing after the event but its own write`);
+    t.same(before.slice(before.indexOf(hit)).map((e) => e.type), write, `${label}: the whole write is durable: ${write.join(', ')}`);
 
     const resumed = await runEngine(['resume', 'k', ...args], f.dir);
     t.equal(resumed.code, 0, `${label}: resume completes\n${resumed.stderr}`);

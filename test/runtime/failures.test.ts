@@ -2,13 +2,19 @@ import t from 'tap';
 import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixture, engine, readJsonl, twoMilestones, workspaceOf } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineHere, readJsonl, twoMilestones, workspaceOf } from '../helpers/run-fixture.js';
 import { processAlive } from '../../engine/proc/spawn-group.js';
 
 const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/workers');
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
-const run = (f: ReturnType<typeof makeFixture>, id: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []) =>
-  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env });
+const args = (f: ReturnType<typeof makeFixture>, id: string) => ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'];
+/** A run in this process (the CLI kernel) on the stepping clock. */
+const run = (f: ReturnType<typeof makeFixture>, id: string) => engineHere(args(f, id), { cwd: f.dir, env: { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' } });
+/**
+ * A run in an engine process of its own, for a secret in the engine's environment: only there
+ * is the environment the engine was given all it could leak from.
+ */
+const runSpawned = (f: ReturnType<typeof makeFixture>, id: string, env: NodeJS.ProcessEnv) => engine(args(f, id), { cwd: f.dir, env });
 
 
 /** Every file under dir, recursively. */
@@ -28,7 +34,7 @@ t.test('a worker that hangs with a child of its own is ended at the idle limit: 
       p.workers.implementer = { use: 'command', bin: process.execPath, args: [path.join(workers, 'hang-with-child.mjs')], idle_timeout_s: 1, timeout_s: 120 };
     },
   });
-  const r = run(f, 'hang');
+  const r = await run(f, 'hang');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'hang');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -60,7 +66,7 @@ t.test('a claude result with is_error and exit 0 is a worker failure, never a pa
       p.workers.implementer = { use: 'claude', bin, env: { ANTHROPIC_API_KEY: 'test-key' }, idle_timeout_s: 20, timeout_s: 60 };
     },
   });
-  const r = run(f, 'iserr');
+  const r = await run(f, 'iserr');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'iserr');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -103,7 +109,7 @@ t.test('a secret in the environment reaches no file of the run directory', async
       verification: { max_attempts: 2, tiers: { tier0: { commands: ['cat leak.txt; echo "env $OPENAI_API_KEY" >&2; exit 1'] }, tier2: { commands: ['true'] } } },
     },
   });
-  const r = run(f, 'sec', { OPENAI_API_KEY: secret });
+  const r = runSpawned(f, 'sec', { OPENAI_API_KEY: secret });
   t.equal(r.code, 1, r.stderr);
   t.notMatch(r.stdout + r.stderr, secret, 'not on the engine output either');
   const dir = runDir(f.repo, 'sec');
@@ -122,7 +128,7 @@ t.test('a secret in the environment reaches no file of the run directory', async
 t.test('review request_changes forever stops review_rejected after budgets.review_rounds', async (t) => {
   // Each round asks for something new and gets a new tree: the bound stops it, not a loop.
   const f = makeFixture({ script: { ...twoMilestones, review: 'request_changes', review_changes: { 'review#1#1': ['add a header'], 'review#1#2': ['add a footer'] }, appends: { 'implement#1#2': { 'notes.txt': 'header\n' } } }, policy: { auto_approve: { enabled: false }, explore: { mode: 'off' }, budgets: { review_rounds: 2 }, verification: { tiers: { tier0: { commands: ['true'] } } } } });
-  const r = run(f, 'rev');
+  const r = await run(f, 'rev');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'rev');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -143,7 +149,7 @@ t.test('a tier0 that always fails stops verification_failed after verification.m
     script: { ...twoMilestones, appends: { 'implement#1#2': { 'notes.txt': 'two\n' }, 'implement#1#3': { 'notes.txt': 'three\n' } } },
     policy: { auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { max_attempts: 3, tiers: { tier0: { commands: ['echo "expected 42, got 41: BROKEN-CHECK"; exit 3'] } } } },
   });
-  const r = run(f, 'vf');
+  const r = await run(f, 'vf');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'vf');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixture, engine, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engineHere, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
 import { frameworkSection, frameworkTriggerOf } from '../../engine/runtime/memo-sections.js';
 import type { TimelineEvent } from '../../engine/generated/event.js';
 
@@ -10,13 +10,14 @@ import type { TimelineEvent } from '../../engine/generated/event.js';
 
 const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/workers');
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+/** A run in this process (the CLI kernel) on the stepping clock. */
 const run = (f: ReturnType<typeof makeFixture>, id: string, env: NodeJS.ProcessEnv = {}) =>
-  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, env });
+  engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, env: { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z', ...env } });
 
 t.test('missing capability: the memo quotes the worker\'s needs', async (t) => {
   const needs = 'a way to run `docker compose` inside the workspace\nand network access to the registry';
   const f = makeFixture({ script: { ...twoMilestones, status: { 'implement#1#1': 'framework_fix_needed' }, needs: { 'implement#1#1': needs } } });
-  const r = run(f, 'cap');
+  const r = await run(f, 'cap');
   t.equal(r.code, 3, r.stderr);
   const dir = runDir(f.repo, 'cap');
   t.equal(readJsonl(path.join(dir, 'timeline.jsonl')).at(-1).stop_reason, 'framework_fix_needed');
@@ -28,7 +29,7 @@ t.test('missing capability: the memo quotes the worker\'s needs', async (t) => {
 
 t.test('missing capability without needs says so', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, status: { 'implement#1#1': 'framework_fix_needed' } } });
-  t.equal(run(f, 'nn').code, 3);
+  t.equal((await run(f, 'nn')).code, 3);
   t.match(readFileSync(path.join(runDir(f.repo, 'nn'), 'memo.md'), 'utf8'), /> \(the worker did not say: its `needs` was null\)/);
 });
 
@@ -38,7 +39,7 @@ t.test('protocol mismatch: a CLI whose output the parser does not know and no ma
       p.workers.implementer = { use: 'codex', bin: path.join(workers, 'codex-drifted.mjs'), idle_timeout_s: 20, timeout_s: 60 };
     },
   });
-  const r = run(f, 'pm', { OPENAI_API_KEY: 'sk-test-not-used' });
+  const r = await run(f, 'pm', { OPENAI_API_KEY: 'sk-test-not-used' });
   t.equal(r.code, 3, r.stderr + r.stdout);
   const dir = runDir(f.repo, 'pm');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -53,7 +54,7 @@ t.test('protocol mismatch: a CLI whose output the parser does not know and no ma
 
 t.test('the same CLI without unknown event types is a plain parse failure', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, garbage: { 'implement#1#1': 1, 'implement#1#2': 1 } }, policy: { budgets: { parse_retries: 0 } } });
-  const r = run(f, 'pf');
+  const r = await run(f, 'pf');
   t.equal(r.code, 1, r.stderr);
   t.equal(readJsonl(path.join(runDir(f.repo, 'pf'), 'timeline.jsonl')).at(-1).stop_reason, 'parse_failed');
   t.notMatch(readFileSync(path.join(runDir(f.repo, 'pf'), 'memo.md'), 'utf8'), /Framework fix needed/);

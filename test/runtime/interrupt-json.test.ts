@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, childEnv, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
@@ -29,7 +29,7 @@ function tryJson(file: string): any {
 t.test('SIGINT during a worker call stops interrupted (130), ends the worker group, and resume completes', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, hang: { 'implement#1#1': 1 } } });
   const dir = runDir(f.repo, 'int');
-  const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'int', '--no-progress'], {
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'int', '--no-progress'], {
     cwd: f.dir,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

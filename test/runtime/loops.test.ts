@@ -1,15 +1,17 @@
 import t from 'tap';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engineHere, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
 
 // Loop detection through real runs: a reviewer that asks again for what it asked before, and
 // an implementer that leaves the same tree twice, stop early with review_loop (exit 1); the
-// memo quotes the request; resume gets fresh rounds.
+// memo quotes the request; resume gets fresh rounds. The engine runs in this process (through
+// the CLI kernel) on the stepping clock: nothing here is about processes, crashes or signals.
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 const run = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) =>
-  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir });
+  engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env: clock });
 const policy = (extra: Record<string, unknown> = {}) => ({ auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } }, ...extra });
 
 t.test('a reviewer repeating its request in other words (case, punctuation, spacing, order) stops review_loop before the rounds run out', async (t) => {
@@ -26,7 +28,7 @@ t.test('a reviewer repeating its request in other words (case, punctuation, spac
     },
     policy: policy({ budgets: { review_rounds: 5 } }),
   });
-  const r = run(f, 'rl');
+  const r = await run(f, 'rl');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'rl');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -51,7 +53,7 @@ t.test('a reviewer repeating its request in other words (case, punctuation, spac
   // Resume with more rounds: the review repeats; this time the reviewer approves.
   const script = JSON.parse(readFileSync(f.scriptFile, 'utf8'));
   writeFileSync(f.scriptFile, JSON.stringify({ ...script, review: 'approve', review_changes: {} }));
-  const again = engine(['resume', 'rl', '--repo', f.repo, '--no-progress', '--set', 'budgets.review_rounds=6'], { cwd: f.dir });
+  const again = await engineHere(['resume', 'rl', '--repo', f.repo, '--no-progress', '--set', 'budgets.review_rounds=6'], { cwd: f.dir, env: clock });
   t.equal(again.code, 0, again.stderr + again.stdout);
   const after = readJsonl(path.join(dir, 'timeline.jsonl'));
   t.equal(after.at(-1).stop_reason, 'completed');
@@ -64,10 +66,10 @@ t.test('a reviewer that repeats itself after resume is a loop again only when it
     script: { ...twoMilestones, review: 'request_changes', review_changes: { 'review#1#1': ['x'], 'review#1#2': ['x'], 'review#1#3': ['x'] }, appends: { 'implement#1#2': { 'n.txt': '2\n' }, 'implement#1#3': { 'n.txt': '3\n' } } },
     policy: policy({ budgets: { review_rounds: 5, worker_calls_per_milestone: 20 } }),
   });
-  t.equal(run(f, 'rr').code, 1);
+  t.equal((await run(f, 'rr')).code, 1);
   // Resumed, the review repeats (attempt 2: not compared with the rounds before the stop), asks
   // for changes, the implementer answers (attempt 3), and the third review repeats attempt 2.
-  const again = engine(['resume', 'rr', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  const again = await engineHere(['resume', 'rr', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(again.code, 1, again.stderr);
   const events = readJsonl(path.join(runDir(f.repo, 'rr'), 'timeline.jsonl'));
   const loops = events.filter((e) => e.type === 'loop.detected');
@@ -80,7 +82,7 @@ t.test('different requests each round are no loop: the rounds budget ends it (re
     script: { ...twoMilestones, review: 'request_changes', review_changes: { 'review#1#1': ['add a test'], 'review#1#2': ['add a test', 'and docs'] }, appends: { 'implement#1#2': { 'n.txt': '2\n' } } },
     policy: policy({ budgets: { review_rounds: 2 } }),
   });
-  const r = run(f, 'nr');
+  const r = await run(f, 'nr');
   t.equal(r.code, 1);
   const events = readJsonl(path.join(runDir(f.repo, 'nr'), 'timeline.jsonl'));
   t.equal(events.at(-1).stop_reason, 'review_rejected');
@@ -92,7 +94,7 @@ t.test('an implementer leaving the same tree again stops review_loop, naming the
     script: { ...twoMilestones, review: 'request_changes', review_changes: { 'review#1#1': ['Handle the empty input'] } },
     policy: policy({ budgets: { review_rounds: 5 } }),
   });
-  const r = run(f, 'st');
+  const r = await run(f, 'st');
   t.equal(r.code, 1, r.stderr);
   const dir = runDir(f.repo, 'st');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
@@ -110,7 +112,7 @@ t.test('an implementer leaving the same tree again stops review_loop, naming the
 
 t.test('an implementer that cannot fix a red verification and changes nothing stops review_loop before verification.max_attempts', async (t) => {
   const f = makeFixture({ policy: policy({ verification: { max_attempts: 5, tiers: { tier0: { commands: ['exit 1'] } } } }) });
-  const r = run(f, 'vl');
+  const r = await run(f, 'vl');
   t.equal(r.code, 1, r.stderr);
   const events = readJsonl(path.join(runDir(f.repo, 'vl'), 'timeline.jsonl'));
   t.equal(events.at(-1).stop_reason, 'review_loop');

@@ -1,30 +1,33 @@
 import t from 'tap';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
+import { makeFixture, engineHere, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+// Runs and resumes in this process (the CLI kernel) on the stepping clock: what is refused
+// and why depends on the records, not on the engine being a process of its own.
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 const start = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) =>
-  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir });
-const resume = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) => engine(['resume', id, '--repo', f.repo, '--no-progress', ...extra], { cwd: f.dir });
+  engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env: clock });
+const resume = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) => engineHere(['resume', id, '--repo', f.repo, '--no-progress', ...extra], { cwd: f.dir, env: clock });
 const state = (f: ReturnType<typeof makeFixture>, id: string) => JSON.parse(readFileSync(path.join(runDir(f.repo, id), 'state.json'), 'utf8'));
 
 t.test('a hand edit in the workspace of a stopped run: refused, then --force discards it', async (t) => {
   const f = makeFixture();
-  t.equal(start(f, 'h1', ['--max-ticks', '2']).code, 1);
+  t.equal((await start(f, 'h1', ['--max-ticks', '2'])).code, 1);
   const wt = workspaceOf(f.repo, 'h1');
   writeFileSync(path.join(wt, 'README.md'), '# edited by hand\n');
   writeFileSync(path.join(wt, 'notes.txt'), 'mine\n');
   const timelineBefore = readFileSync(path.join(runDir(f.repo, 'h1'), 'timeline.jsonl'), 'utf8');
 
-  const refused = resume(f, 'h1');
+  const refused = await resume(f, 'h1');
   t.equal(refused.code, 2, refused.stderr);
   t.match(refused.stderr, /error E_RESUME .*changed by hand.*README\.md/);
   t.match(refused.stderr, /notes\.txt/);
   t.equal(readFileSync(path.join(runDir(f.repo, 'h1'), 'timeline.jsonl'), 'utf8'), timelineBefore, 'a refusal records nothing');
   t.equal(readFileSync(path.join(wt, 'README.md'), 'utf8'), '# edited by hand\n', 'a refusal touches nothing');
 
-  const forced = resume(f, 'h1', ['--force']);
+  const forced = await resume(f, 'h1', ['--force']);
   t.equal(forced.code, 0, forced.stderr);
   const events = readJsonl(path.join(runDir(f.repo, 'h1'), 'timeline.jsonl'));
   const resumed = events.find((e) => e.type === 'run.resumed');
@@ -40,14 +43,14 @@ t.test('a hand edit in the workspace of a stopped run: refused, then --force dis
 
 t.test('a changed environment fingerprint is refused unless --force', async (t) => {
   const f = makeFixture();
-  t.equal(start(f, 'fp', ['--max-ticks', '2']).code, 1);
+  t.equal((await start(f, 'fp', ['--max-ticks', '2'])).code, 1);
   const envFile = path.join(runDir(f.repo, 'fp'), 'env.json');
   const env = JSON.parse(readFileSync(envFile, 'utf8'));
   writeFileSync(envFile, JSON.stringify({ ...env, node: 'v0.0.1', engine_version: '0.0.0-old' }, null, 2));
-  const refused = resume(f, 'fp');
+  const refused = await resume(f, 'fp');
   t.equal(refused.code, 2, refused.stderr);
   t.match(refused.stderr, /error E_RESUME the environment changed since the run started \(node, engine_version\)/);
-  const forced = resume(f, 'fp', ['--force']);
+  const forced = await resume(f, 'fp', ['--force']);
   t.equal(forced.code, 0, forced.stderr);
   const resumed = readJsonl(path.join(runDir(f.repo, 'fp'), 'timeline.jsonl')).find((e) => e.type === 'run.resumed');
   t.equal(resumed.forced, true);
@@ -56,10 +59,10 @@ t.test('a changed environment fingerprint is refused unless --force', async (t) 
 
 t.test('an unknown run id and a completed run are refused with exit 2', async (t) => {
   const f = makeFixture();
-  const unknown = resume(f, 'no-such-run');
+  const unknown = await resume(f, 'no-such-run');
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /error E_RESUME no run "no-such-run" found/);
-  const json = engine(['resume', 'no-such-run', '--repo', f.repo, '--json'], { cwd: f.dir });
+  const json = await engineHere(['resume', 'no-such-run', '--repo', f.repo, '--json'], { cwd: f.dir, env: clock });
   t.equal(json.code, 2);
   const lines = json.stdout.trim().split('\n');
   t.equal(lines.length, 1, 'one line');
@@ -67,9 +70,9 @@ t.test('an unknown run id and a completed run are refused with exit 2', async (t
   t.equal(doc.type, 'run.rejected');
   t.equal(doc.diagnostics[0].code, 'E_RESUME');
 
-  t.equal(start(f, 'done').code, 0);
-  const completed = resume(f, 'done');
+  t.equal((await start(f, 'done')).code, 0);
+  const completed = await resume(f, 'done');
   t.equal(completed.code, 2);
   t.match(completed.stderr, /error E_RESUME run done already completed/);
-  t.equal(resume(f, 'done', ['--force']).code, 2, '--force does not reopen a completed run');
+  t.equal((await resume(f, 'done', ['--force'])).code, 2, '--force does not reopen a completed run');
 });

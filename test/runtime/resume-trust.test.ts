@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { makeFixture, engine, engineBin, childEnv, readJsonl, testEngineHome, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, testEngineHome, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
 
 // Resume trusts nothing the engine did not write (contract §5): the config a run started with
 // (its snapshot in the run store, not the repo's current .engine/ files), a timeline that
@@ -118,7 +118,7 @@ setInterval(() => {}, 1000);
 
 function runKilled(f: Fixture, id: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--set', 'sandbox.mode=off'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
+    const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--set', 'sandbox.mode=off'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
     p.on('close', (code, signal) => resolve({ code, signal }));
   });
 }
@@ -265,7 +265,7 @@ t.test('killed while the run is being created: report survives, resume cleans up
 
 t.test('resume while another engine drives the run: exit 2, not 70', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, hang: { 'implement#1#1': 1 } } });
-  const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'busy', '--no-progress'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'busy', '--no-progress'], { cwd: f.dir, env: childEnv(), stdio: 'ignore' });
   const closed = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
   const stateFile = path.join(runDir(f.repo, 'busy'), 'state.json');
   // Wait until the worker call is in flight (the engine holds the run lock throughout).

@@ -2,13 +2,18 @@ import t from 'tap';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { makeFixture, engine, readJsonl } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineHere, readJsonl } from '../helpers/run-fixture.js';
 
 const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
 const ajv = new Ajv.default({ allErrors: true, strict: false });
 ajv.addSchema(schema('state'), 'state.schema.json');
 const validateEvent = ajv.compile(schema('event'));
 const validateState = ajv.getSchema('state.schema.json')!;
+
+// The first two tests start real engine processes (a run on the real clock, and two runs that
+// must agree byte for byte without sharing a process); two runs at once need two processes.
+// The others drive the engine in this process (the CLI kernel) on the stepping clock.
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 
 function runDirOf(repo: string): string {
   const runs = path.join(repo, '.engine', 'runs');
@@ -92,7 +97,7 @@ t.test('the same inputs, clock and ids give identical records and commits', asyn
 
 t.test('--max-ticks 1 stops budget_exhausted and resume completes with seq continuing', async (t) => {
   const f = makeFixture();
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--max-ticks', '1', '--run-id', 'b1', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--max-ticks', '1', '--run-id', 'b1', '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(r.code, 1, r.stderr);
   const runDir = path.join(f.repo, '.engine', 'runs', 'b1');
   const memo = readFileSync(path.join(runDir, 'memo.md'), 'utf8');
@@ -101,7 +106,7 @@ t.test('--max-ticks 1 stops budget_exhausted and resume completes with seq conti
   const before = readJsonl(path.join(runDir, 'timeline.jsonl'));
   t.equal(before.at(-1).stop_reason, 'budget_exhausted');
 
-  const r2 = engine(['resume', 'b1', '--repo', f.repo, '--max-ticks', '100', '--no-progress'], { cwd: f.dir });
+  const r2 = await engineHere(['resume', 'b1', '--repo', f.repo, '--max-ticks', '100', '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(r2.code, 0, r2.stderr);
   const after = readJsonl(path.join(runDir, 'timeline.jsonl'));
   t.same(after.slice(0, before.length), before, 'nothing recorded before is lost or changed');
@@ -123,7 +128,7 @@ t.test('a custom loop without a reviewer and with a command step runs without co
       delete p.workers.reviewer;
     },
   });
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'c1', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'c1', '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(r.code, 0, r.stderr);
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'c1', 'timeline.jsonl'));
   t.equal(events.filter((e) => e.type === 'command.finished').length, 2);
@@ -137,11 +142,11 @@ t.test('a pipeline with an unbounded retry loop is rejected before anything runs
       p.steps.find((s: { id: string }) => s.id === 'verify').on.fail = 'implement';
     },
   });
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile], { cwd: f.dir, env: clock });
   t.equal(r.code, 2);
   t.match(r.stderr, /test\.pipeline\.yaml:\d+:\d+: error E_UNBOUNDED_LOOP the loop implement → verify → implement has no bound/);
   t.notOk(existsSync(path.join(f.repo, '.engine', 'runs')), 'no run was created');
-  const json = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--json'], { cwd: f.dir });
+  const json = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--json'], { cwd: f.dir, env: clock });
   const doc = JSON.parse(json.stdout.trim());
   t.equal(doc.type, 'run.rejected');
   t.equal(doc.diagnostics[0].code, 'E_UNBOUNDED_LOOP');
@@ -150,10 +155,10 @@ t.test('a pipeline with an unbounded retry loop is rejected before anything runs
 t.test('two runs on one repo at once each get their own workspace and branch', async (t) => {
   const f = makeFixture();
   const { spawn } = await import('node:child_process');
-  const { engineBin, childEnv } = await import('../helpers/run-fixture.js');
+  const { engineBin, bareNode, childEnv } = await import('../helpers/run-fixture.js');
   const start = (id: string) =>
     new Promise<number | null>((resolve) => {
-      const p = spawn(process.execPath, [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
+      const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, stdio: 'ignore', env: childEnv() });
       p.on('close', resolve);
     });
   const [a, b] = await Promise.all([start('p1'), start('p2')]);
@@ -166,7 +171,7 @@ t.test('two runs on one repo at once each get their own workspace and branch', a
 
 t.test('a worker failure stops worker_failed with a memo; garbage twice stops parse_failed', async (t) => {
   const f = makeFixture({ script: { ...(await import('../helpers/run-fixture.js')).twoMilestones, garbage: { 'implement#1#1': 1 } }, policy: { budgets: { parse_retries: 0 } } });
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'g1', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'g1', '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(r.code, 1);
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'g1', 'timeline.jsonl'));
   t.equal(events.at(-1).stop_reason, 'parse_failed');
@@ -176,7 +181,7 @@ t.test('a worker failure stops worker_failed with a memo; garbage twice stops pa
 
 t.test('garbage then valid markers after a repair prompt: the run goes on', async (t) => {
   const f = makeFixture({ script: { ...(await import('../helpers/run-fixture.js')).twoMilestones, garbage: { 'implement#1#1': 1 } } });
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'g2', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'g2', '--no-progress'], { cwd: f.dir, env: clock });
   t.equal(r.code, 0, r.stderr);
   const runDir = path.join(f.repo, '.engine', 'runs', 'g2');
   const events = readJsonl(path.join(runDir, 'timeline.jsonl'));
@@ -193,7 +198,7 @@ t.test('uncommitted changes in the user tree are left out of the run, and the ru
   const f = makeFixture();
   const { writeFileSync } = await import('node:fs');
   writeFileSync(path.join(f.repo, 'README.md'), '# edited by hand, not committed\n');
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'd1'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'd1'], { cwd: f.dir, env: clock });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /your uncommitted changes are not part of this run/);
   t.match(r.stdout, /uncommitted changes when the run started; they are not part of the run/);

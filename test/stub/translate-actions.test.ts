@@ -12,7 +12,7 @@ t.test('claude tools with paths made absolute from the announced cwd', async (t)
 });
 
 t.test('codex gets exec_command without a login shell', async (t) => {
-  t.same(toCodexToolUse({ run: { cmd: 'ls -la' } }), { name: 'exec_command', input: { cmd: 'ls -la', login: false } });
+  t.same(toCodexToolUse({ run: { cmd: 'ls -la' } }), { name: 'exec_command', input: { cmd: 'ls -la', login: false, yield_time_ms: 30_000 } });
   t.match(toShellCommand({ write: { path: 'a/b.txt', content: 'one\ntwo\n' } }), /^apply_patch <<'ENGINE_PATCH_EOF'\n\*\*\* Begin Patch\n\*\*\* Add File: a\/b\.txt\n\+one\n\+two\n\*\*\* End Patch\nENGINE_PATCH_EOF$/);
 });
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, engineBin } from '../../helpers/run-fixture.js';
+import { bareNode, childEnv, engineBin } from '../../helpers/run-fixture.js';
 
 export interface EngineResult {
   code: number | null;
@@ -16,7 +16,7 @@ export interface EngineResult {
  */
 export function spawnEngine(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<EngineResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [engineBin, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { childEnv } from '../../helpers/run-fixture.js';
+import { bareNode, childEnv } from '../../helpers/run-fixture.js';
 
 export const engineRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const agent = path.join(engineRoot, 'test', 'isolation', 'fixtures', 'hostile-agent.sh');
@@ -217,7 +217,7 @@ export interface EngineResult {
 
 /** Run the engine CLI (the fixture's copy) for real, with the fixture's HOME and ENGINE_HOME. */
 export function runEngine(f: IsoFixture, args: string[], opts: { timeoutMs?: number } = {}): EngineResult {
-  const r = spawnSync(process.execPath, [f.engineBin, ...args], {
+  const r = spawnSync('/usr/bin/env', [...bareNode, f.engineBin, ...args], {
     cwd: f.dir,
     env: childEnv(f.env),
     encoding: 'utf8',

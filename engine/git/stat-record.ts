@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync, type BigIntStats } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What the workspace looked like when the engine last snapshotted it, so that a step that
+ * changed nothing costs no git process (docs/git.md, "Snapshots"). The record holds the tree,
+ * the stat data git wrote into the engine's index for every file it staged, the stat and the
+ * names of every directory of the workspace, and the ignore and attribute files git does not
+ * track. The workspace is unchanged when every one of them stats the same:
+ *
+ * - a file: same type, executable bit, inode, size, mtime and ctime (to the nanosecond). ctime
+ *   is set by the kernel on every change of content or metadata and cannot be put back, so a
+ *   change that keeps the size and restores the mtime (`touch -d`) is seen;
+ * - a directory: same inode, mtime and ctime. Creating, removing or renaming an entry changes
+ *   them, so a new file, in a new directory or an old one (empty, or holding only ignored
+ *   files), is seen without listing anything;
+ * - the racy-timestamp rule (git's, Documentation/technical/racy-git.txt): timestamps come from
+ *   a coarse clock, so a change made in the same tick as the stat that was recorded leaves them
+ *   as they were. An entry whose mtime or ctime is not older than the moment the recording
+ *   began is therefore not trusted: a file is hashed again (as git does), a directory listed
+ *   again and its names compared.
+ *
+ * Anything the record cannot vouch for — a nested repository (a gitlink), a conflicted or
+ * flagged index entry, an index the engine did not leave, an unreadable directory, a workspace
+ * of more than DIR_LIMIT directories — means no record, and the caller asks git.
+ */
+export interface StatRecord {
+  tree: string;
+  /** ctime of the mark written before the recording began: the racy threshold. */
+  since: bigint;
+  /** The engine's index as the snapshot left it: any other writer voids the record. */
+  index: FileId;
+  dirs: DirStat[];
+  entries: IndexEntry[];
+  /** `.gitignore` and `.gitattributes` files, tracked or not: they change what git stages. */
+  extras: ExtraFile[];
+}
+
+export interface FileId {
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+export interface DirStat {
+  rel: string;
+  ino: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  names: string[];
+}
+
+/** One stage-0 entry of the index, with the stat data git recorded (inode and size truncated to 32 bits, as git stores them). */
+export interface IndexEntry {
+  path: string;
+  mode: number;
+  sha: string;
+  ino: number;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+export interface ExtraFile {
+  rel: string;
+  stat: FileId;
+  sha: string;
+}
+
+/** A path's stat now, as judgeEntry needs it. */
+export interface StatNow {
+  kind: 'file' | 'link' | 'other';
+  exec: boolean;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Beyond this many directories the walk costs more than git would: no record. */
+export const DIR_LIMIT = 20_000;
+const MARK = 'engine-stat-mark';
+
+/**
+ * Writes the mark in the engine's git dir and returns its ctime: the file system's own "now",
+ * at its own granularity. Taken before anything is recorded. Impure.
+ */
+export function markNow(gitDir: string): bigint | null {
+  try {
+    const fd = openSync(path.join(gitDir, MARK), 'w');
+    try {
+      writeSync(fd, String(process.pid));
+      return fstatSync(fd, { bigint: true }).ctimeNs;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every directory of the workspace (its own `.git` left out: git never reads it), each stat
+ * taken before its listing, and the ignore and attribute files. Null when the workspace holds
+ * a nested repository, an unreadable directory, a linked ignore file, or too many directories.
+ * Impure (reads the file system).
+ */
+export function walkWorkspace(root: string, limit = DIR_LIMIT): { dirs: DirStat[]; extras: ExtraFile[] } | null {
+  const dirs: DirStat[] = [];
+  const extras: ExtraFile[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    const abs = rel ? path.join(root, rel) : root;
+    let names: import('node:fs').Dirent[];
+    let st: BigIntStats;
+    try {
+      st = lstatSync(abs, { bigint: true });
+      names = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return null;
+    }
+    if (!st.isDirectory() || dirs.length >= limit) return null;
+    dirs.push({ rel, ino: st.ino, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, names: names.map((d) => d.name).sort() });
+    for (const d of names) {
+      const child = rel ? `${rel}/${d.name}` : d.name;
+      if (d.name === '.git') {
+        if (rel === '') continue;
+        return null;
+      }
+      if (d.isDirectory()) stack.push(child);
+      else if (d.name === '.gitignore' || d.name === '.gitattributes') {
+        const extra = readExtra(root, child);
+        if (!extra) return null;
+        extras.push(extra);
+      }
+    }
+  }
+  return { dirs, extras };
+}
+
+function readExtra(root: string, rel: string): ExtraFile | null {
+  try {
+    const abs = path.join(root, rel);
+    const st = lstatSync(abs, { bigint: true });
+    if (!st.isFile()) return null;
+    return { rel, stat: fileId(st), sha: blobSha(readFileSync(abs)) };
+  } catch {
+    return null;
+  }
+}
+
+function fileId(st: BigIntStats): FileId {
+  return { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+/** The engine's index file, parsed, and its identity; null when it cannot vouch for the workspace. Impure. */
+export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[] } | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path.join(gitDir, 'index'), 'r');
+    const st = fstatSync(fd, { bigint: true });
+    const entries = parseIndex(readFileSync(fd));
+    return entries ? { index: fileId(st), entries } : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The entries of a version 2 or 3 index (SHA-1) the record can vouch for. Null for anything
+ * else: another version, a conflict stage, an assume-valid, skip-worktree or intent-to-add
+ * flag, a gitlink, a name that is not UTF-8. Pure.
+ */
+export function parseIndex(buf: Buffer): IndexEntry[] | null {
+  const all = parseIndexEntries(buf);
+  if (!all || all.some((e) => e.flags & 0xf000 || (e.mode !== 0o100644 && e.mode !== 0o100755 && e.mode !== 0o120000))) return null;
+  return all.map(({ at: _at, flags: _flags, ...e }) => e);
+}
+
+/** Every entry of a version 2 or 3 index with its offset and flags; null for another format. Pure. */
+export function parseIndexEntries(buf: Buffer): (IndexEntry & { at: number; flags: number })[] | null {
+  if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return null;
+  const count = buf.readUInt32BE(8);
+  const out: (IndexEntry & { at: number; flags: number })[] = [];
+  let at = 12;
+  for (let i = 0; i < count; i++) {
+    if (at + 62 > buf.length) return null;
+    const flags = buf.readUInt16BE(at + 60);
+    const nameAt = at + (flags & 0x4000 ? 64 : 62);
+    const len = flags & 0xfff;
+    const end = len < 0xfff ? nameAt + len : buf.indexOf(0, nameAt);
+    if (end < 0 || end > buf.length) return null;
+    const name = buf.toString('utf8', nameAt, end);
+    if (Buffer.byteLength(name) !== end - nameAt || name.includes('\ufffd')) return null;
+    const ns = (o: number) => BigInt(buf.readUInt32BE(o)) * 1_000_000_000n + BigInt(buf.readUInt32BE(o + 4));
+    out.push({ at, flags, path: name, mode: buf.readUInt32BE(at + 24), sha: buf.toString('hex', at + 40, at + 60), ino: buf.readUInt32BE(at + 20), size: buf.readUInt32BE(at + 36), ctimeNs: ns(at), mtimeNs: ns(at + 8) });
+    at += (end - at + 8) & ~7;
+  }
+  return out;
+}
+
+/**
+ * Before `git add`: every entry of the engine's index whose file does not stat exactly (to
+ * the nanosecond) as recorded, or that is racy against `since` (default: the index's own
+ * mtime), gets its ctime set to 0 so that git hashes it again. git compares whole seconds
+ * only and leaves ctime out of its racy rule: a file rewritten with its size kept and its
+ * mtime put back, within the second of its last stat, would otherwise keep its old content
+ * in the tree. `suspects`: the paths a full check of this same index already found (no
+ * second look at the files). Impure (reads, may rewrite the index).
+ */
+export function smudgeIndex(gitDir: string, root: string, since: bigint | null, suspects: ReadonlySet<string> | null = null): void {
+  const file = path.join(gitDir, 'index');
+  let buf: Buffer;
+  let mtime: bigint;
+  try {
+    buf = readFileSync(file);
+    mtime = lstatSync(file, { bigint: true }).mtimeNs;
+  } catch {
+    return;
+  }
+  const entries = parseIndexEntries(buf);
+  if (!entries) {
+    // An index the engine cannot read is not trusted at all: git stages from nothing.
+    rmSync(file, { force: true });
+    return;
+  }
+  let smudged = 0;
+  for (const e of entries) {
+    if (e.mode === 0o160000) continue;
+    if (suspects) {
+      if (!suspects.has(e.path)) continue;
+    } else {
+      const st = statOrNull(`${root}/${e.path}`);
+      if (st && judgeEntry(e, statNow(st), since ?? mtime) === 'same') continue;
+    }
+    buf.fill(0, e.at, e.at + 8);
+    smudged++;
+  }
+  if (smudged === 0) return;
+  const body = buf.subarray(0, buf.length - 20);
+  if (buf.subarray(buf.length - 20).some((b) => b !== 0)) createHash('sha1').update(body).digest().copy(buf, buf.length - 20);
+  const tmp = path.join(gitDir, `engine-index.${process.pid}.tmp`);
+  writeFileSync(tmp, buf);
+  renameSync(tmp, file);
+}
+
+/**
+ * Whether a file's stat now matches what was recorded: 'same', 'changed', or 'hash' when only
+ * its content can tell (racily clean: recorded at or after `since`; or a size git smudged to
+ * 0). Pure.
+ */
+export function judgeEntry(rec: Pick<IndexEntry, 'mode' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>, now: StatNow, since: bigint): 'same' | 'hash' | 'changed' {
+  const link = rec.mode === 0o120000;
+  if (now.kind !== (link ? 'link' : 'file')) return 'changed';
+  if (!link && now.exec !== (rec.mode === 0o100755)) return 'changed';
+  if (BigInt.asUintN(32, now.ino) !== BigInt(rec.ino) || now.mtimeNs !== rec.mtimeNs || now.ctimeNs !== rec.ctimeNs) return 'changed';
+  const size = now.size % 2 ** 32;
+  if (size !== rec.size) return rec.size === 0 ? 'hash' : 'changed';
+  return rec.mtimeNs >= since || rec.ctimeNs >= since ? 'hash' : 'same';
+}
+
+/**
+ * Whether the workspace is, file for file, what the record describes (see StatRecord), so
+ * its tree is `rec.tree`. Any doubt answers false. When the engine's index is still the one
+ * recorded, every file is looked at and `suspects` lists those that did not stat the same
+ * (for smudgeIndex); otherwise it is null. Impure (stats; reads a racy file).
+ */
+export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null } {
+  const index = statOrNull(path.join(gitDir, 'index'));
+  if (!index || !sameId(rec.index, fileId(index))) return { unchanged: false, suspects: null };
+  const suspects = new Set<string>();
+  for (const e of rec.entries) {
+    const abs = `${root}/${e.path}`;
+    const st = statOrNull(abs);
+    const verdict = st ? judgeEntry(e, statNow(st), rec.since) : 'changed';
+    if (verdict === 'changed' || (verdict === 'hash' && contentSha(abs, st!) !== e.sha)) suspects.add(e.path);
+  }
+  if (suspects.size) return { unchanged: false, suspects };
+  for (const d of rec.dirs) if (!dirUnchanged(d, root, rec.since)) return { unchanged: false, suspects };
+  for (const x of rec.extras) {
+    const abs = `${root}/${x.rel}`;
+    const st = statOrNull(abs);
+    if (!st || !st.isFile() || !sameId(x.stat, fileId(st))) return { unchanged: false, suspects };
+    if ((x.stat.mtimeNs >= rec.since || x.stat.ctimeNs >= rec.since) && contentSha(abs, st) !== x.sha) return { unchanged: false, suspects };
+  }
+  return { unchanged: true, suspects };
+}
+
+/** True when the workspace is what the record describes (checkRecord). Impure. */
+export function unchangedSince(rec: StatRecord, root: string, gitDir: string): boolean {
+  return checkRecord(rec, root, gitDir).unchanged;
+}
+
+function dirUnchanged(d: DirStat, root: string, since: bigint): boolean {
+  const abs = d.rel ? path.join(root, d.rel) : root;
+  const st = statOrNull(abs);
+  if (!st || !st.isDirectory() || st.ino !== d.ino || st.mtimeNs !== d.mtimeNs || st.ctimeNs !== d.ctimeNs) return false;
+  if (d.mtimeNs < since && d.ctimeNs < since) return true;
+  try {
+    const names = readdirSync(abs).sort();
+    return names.length === d.names.length && names.every((n, i) => n === d.names[i]);
+  } catch {
+    return false;
+  }
+}
+
+function statNow(st: BigIntStats): StatNow {
+  const kind = st.isFile() ? 'file' : st.isSymbolicLink() ? 'link' : 'other';
+  return { kind, exec: (st.mode & 0o100n) !== 0n, ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+function statOrNull(abs: string): BigIntStats | null {
+  try {
+    return lstatSync(abs, { bigint: true, throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function sameId(a: FileId, b: FileId): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+function contentSha(abs: string, st: BigIntStats): string | null {
+  try {
+    return blobSha(st.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
+  } catch {
+    return null;
+  }
+}
+
+/** git's object id of a blob with these bytes. Pure. */
+export function blobSha(bytes: Buffer): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
