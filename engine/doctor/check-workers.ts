@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { packageRoot } from '../paths.js';
-import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { resolveWorkerPlugin } from '../workers/load-plugin.js';
 import { builtinWorker, builtinWorkerNames } from '../workers/builtin-workers.js';
 import { projectDirsOf } from '../workers/resolve-bin.js';
 import type { CliFacts, WorkerPlugin } from '../workers/types.js';

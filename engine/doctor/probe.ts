@@ -11,7 +11,7 @@ import type { WorkerSpec } from '../generated/pipeline.js';
 import { packageRoot } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { formatHeaders } from '../workers/prompt-headers.js';
-import { resolveWorkerPlugin } from '../workers/resolve-plugin.js';
+import { resolveWorkerPlugin } from '../workers/load-plugin.js';
 import { projectDirsOf } from '../workers/resolve-bin.js';
 import { runWorkerCall, type CallResult } from '../workers/run-worker-call.js';
 import { checkMarkerOnly, clip } from './marker-only.js';

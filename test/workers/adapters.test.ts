@@ -4,7 +4,7 @@ import path from 'node:path';
 import { codexWorker, DUMMY_OPENAI_KEY } from '../../engine/workers/codex-worker.js';
 import { claudeWorker, DUMMY_ANTHROPIC_KEY } from '../../engine/workers/claude-worker.js';
 import { commandWorker } from '../../engine/workers/command-worker.js';
-import { resolveWorkerPlugin, loadWorkerPlugin } from '../../engine/workers/resolve-plugin.js';
+import { resolveWorkerPlugin, loadWorkerPlugin } from '../../engine/workers/load-plugin.js';
 import { runWorkerCall } from '../../engine/workers/run-worker-call.js';
 import { extractSemver } from '../../engine/workers/resolve-bin.js';
 import { markersSchemaPath } from '../../engine/workers/extract-markers.js';

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
-import { resolveWorkerPlugin } from '../../workers/resolve-plugin.js';
+import { resolveWorkerPlugin } from '../../workers/load-plugin.js';
 import { takesModelEndpoint } from '../../workers/builtin-workers.js';
 import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
