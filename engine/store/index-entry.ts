@@ -2,6 +2,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import type { RunIndexEntry } from './run-index.js';
 import { collectSamples } from '../kpi/collect-samples.js';
 import { describeMilestones, describeRunVerification } from '../kpi/describe-milestones.js';
+import { factsOf } from '../kpi/compare-repeats.js';
 
 /** The state.json fields an index entry keeps. */
 export interface IndexedState {
@@ -12,6 +13,7 @@ export interface IndexedState {
   created_at: string;
   updated_at?: string;
   task?: { goal?: unknown; kind?: unknown; scenario?: unknown } | null;
+  seed?: unknown;
 }
 
 /**
@@ -49,5 +51,7 @@ export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent
     milestones: describeMilestones(events),
     run_verify: describeRunVerification(events),
     notes: where.notes,
+    seed: String(state.seed ?? ''),
+    repeat: factsOf(events),
   };
 }

@@ -8,7 +8,7 @@ import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from
 import { salvageTimeline } from './salvage-timeline.js';
 
 /** The state.json fields the report reads of a run. */
-export type ReportState = Pick<RunState, 'run_id' | 'created_at'> & Partial<Pick<RunState, 'status' | 'stop_reason' | 'task' | 'repo'>>;
+export type ReportState = Pick<RunState, 'run_id' | 'created_at'> & Partial<Pick<RunState, 'status' | 'stop_reason' | 'task' | 'repo' | 'seed'>>;
 
 /** A run of the store for `report`: its directory, its state, and its index entry when it has one. */
 export interface StoreRun {
@@ -47,8 +47,8 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
     if (!d.isDirectory()) continue;
     const dir = path.join(storeDir, d.name);
     const entry = index.entries.get(d.name);
-    // A line written before `scripted`, the milestones' reviews or one of the KPI samples existed is made again (from the run's state and timeline).
-    if (entry && entry.scripted !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {
+    // A line written before `scripted`, the milestones' reviews, one of the KPI samples or the repeat facts existed is made again (from the run's state and timeline).
+    if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {
       kept.push(entry);
       runs.push({ dir, state: stateOf(entry), index: entry });
       continue;

@@ -3,6 +3,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, ren
 import path from 'node:path';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
+import type { RepeatFacts } from '../kpi/compare-repeats.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
 export const RUN_INDEX = 'index.jsonl';
@@ -37,6 +38,10 @@ export interface RunIndexEntry {
   run_verify: MilestoneVerify[];
   /** What the reader had to leave out of the timeline (as `report` notes). */
   notes: string[];
+  /** The run's seed, as text (determinism groups repeats by goal and seed). Lines written before it existed lack it. */
+  seed?: string;
+  /** What repeats of its task must share (planned paths, test outcomes, checkpoint trees). Lines written before it existed lack it. */
+  repeat?: RepeatFacts;
 }
 
 /** One finished run from the index, as tier0_fast's history needs it. */
