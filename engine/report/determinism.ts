@@ -40,7 +40,9 @@ export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTarge
   const byTask = new Map<string, RepeatRun[]>();
   for (const r of runs) {
     const key = JSON.stringify([r.goal, r.seed]);
-    byTask.set(key, [...(byTask.get(key) ?? []), r]);
+    const list = byTask.get(key);
+    if (list) list.push(r);
+    else byTask.set(key, [r]);
   }
   const groups: DeterminismGroup[] = [];
   for (const list of byTask.values()) {
