@@ -7,18 +7,8 @@ import path from 'node:path';
  * Impure.
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  syncDir(dir);
+  replaceFile(file, content, { syncData: true });
+  syncDir(path.dirname(file));
 }
 
 /**

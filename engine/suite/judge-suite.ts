@@ -22,15 +22,24 @@ export function expectOf(expect: EngineTask['expect']): TaskExpect {
 }
 
 /** One run of a suite task, as the suite records it. */
-export interface SuiteRun {
+export interface SuiteRun extends RunOutcome {
   repeat: number;
   run_id: string | null;
   repo: string;
   run_dir: string | null;
-  /** The stop reason, `rejected` when the engine refused the task, or `interrupted`. */
-  ended: string;
   exit_code: number;
   detail: string;
+  /** Why the run is not as declared (empty when it is). */
+  problems: string[];
+  /** The layer the task declares as the one stopping it, when it declares one (checked: judge-layer.ts). */
+  layer?: string;
+  ok: boolean;
+}
+
+/** What a run left that the suite judges, gathered from its timeline and its branch. */
+export interface RunOutcome {
+  /** The stop reason, `rejected` when the engine refused the task, or `interrupted`. */
+  ended: string;
   /** Worker calls the run made (`worker.finished`), and how many answers failed to parse. */
   calls: number;
   parse_failures: number;
@@ -41,22 +50,6 @@ export interface SuiteRun {
   /** The paths that differ between the starting point and the run's branch at the end, sorted. */
   changed_paths: string[];
   /** Changed paths that break the run's governance rules: violations that landed on the branch. */
-  landed: Violation[];
-  /** Why the run is not as declared (empty when it is). */
-  problems: string[];
-  /** The layer the task declares as the one stopping it, when it declares one (checked: judge-layer.ts). */
-  layer?: string;
-  ok: boolean;
-}
-
-/** What a run left that the suite judges, gathered from its timeline and its branch. */
-export interface RunOutcome {
-  ended: string;
-  calls: number;
-  parse_failures: number;
-  governance_violations: number;
-  planned_paths: string[];
-  changed_paths: string[];
   landed: Violation[];
 }
 

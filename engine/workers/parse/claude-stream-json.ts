@@ -6,7 +6,7 @@
  * is_error: true` with exit 0). Pure.
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
-import { NON_JSON, UnknownCounter, addUsage, clip, decideWithoutTerminal, isObject, num, parseJsonObject, str, usageEvent, type JsonObject } from './common.js';
+import { NON_JSON, UnknownCounter, addUsage, clip, decideWithoutTerminal, isObject, num, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
 
 interface ClaudeState {
   unknown: UnknownCounter;
@@ -37,13 +37,7 @@ function newState(): ClaudeState {
 export function createClaudeStreamParser(): StreamParser {
   const st = newState();
   return {
-    line(text) {
-      if (text.trim() === '') return [];
-      const obj = parseJsonObject(text);
-      if (!obj) return [st.unknown.note(NON_JSON, clip(text, 500))];
-      st.eventCount += 1;
-      return handleClaudeMessage(st, obj);
-    },
+    line: (text) => readJsonLine(st, text, (obj) => handleClaudeMessage(st, obj)),
     sawTerminal: () => st.result !== null,
     end: (exit, stderr) => finishClaude(st, exit, stderr, 'claude-stream-json'),
   };

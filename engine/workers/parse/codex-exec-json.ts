@@ -10,14 +10,13 @@
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
 import {
-  NON_JSON,
   UnknownCounter,
   clip,
   decideWithoutTerminal,
   exitProblem,
   isObject,
   num,
-  parseJsonObject,
+  readJsonLine,
   str,
   usageEvent,
   type JsonObject,
@@ -85,13 +84,7 @@ function newState(baseline: Usage | null): CodexState {
 export function createCodexParser(baseline: Usage | null = null): StreamParser {
   const st = newState(baseline);
   return {
-    line(text) {
-      if (text.trim() === '') return [];
-      const obj = parseJsonObject(text);
-      if (!obj) return [st.unknown.note(NON_JSON, clip(text, 500))];
-      st.eventCount += 1;
-      return handleCodexLine(st, obj);
-    },
+    line: (text) => readJsonLine(st, text, (obj) => handleCodexLine(st, obj)),
     sawTerminal: () => st.terminal !== null,
     end: (exit, stderr) => finishCodex(st, exit, stderr),
   };

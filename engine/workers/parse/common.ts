@@ -44,6 +44,19 @@ export function clip(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
 }
 
+/**
+ * One stdout line of a CLI that writes a JSON object per line: a blank line is skipped, a
+ * line that is not a JSON object is kept as noise, an object is counted and handed to
+ * `handle`. Pure but for the state it updates.
+ */
+export function readJsonLine(st: { unknown: UnknownCounter; eventCount: number }, text: string, handle: (obj: JsonObject) => NormalizedEvent[]): NormalizedEvent[] {
+  if (text.trim() === '') return [];
+  const obj = parseJsonObject(text);
+  if (!obj) return [st.unknown.note(NON_JSON, clip(text, 500))];
+  st.eventCount += 1;
+  return handle(obj);
+}
+
 export function addUsage(a: Usage | null, b: Usage): Usage {
   if (!a) return { ...b };
   return {
