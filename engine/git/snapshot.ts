@@ -1,9 +1,6 @@
 import { GitError, gitText, runGit } from './run-git.js';
-import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace, type StatRecord } from './stat-record.js';
+import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace } from './stat-record.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
-
-/** The last snapshot of each workspace (by its engine git dir), while it can vouch for the files. */
-const records = new Map<string, StatRecord>();
 
 /**
  * The tree id of everything in the workspace right now — tracked, changed and untracked
@@ -17,11 +14,11 @@ const records = new Map<string, StatRecord>();
 export async function snapshotTree(ws: Workspace): Promise<string> {
   const found = ws.findings.length;
   neutralizeEngineGitDir(ws);
-  const last = records.get(ws.gitDir);
-  records.delete(ws.gitDir);
+  const last = ws.snapshot;
+  ws.snapshot = undefined;
   const check = last ? checkRecord(last, ws.dir, ws.gitDir) : null;
   if (last && check?.unchanged && ws.findings.length === found) {
-    records.set(ws.gitDir, last);
+    ws.snapshot = last;
     return last.tree;
   }
   // Taken before git looks: whatever changes from here on differs from the record, or is racy.
@@ -35,7 +32,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       await runGit(target, ['add', '--all', '--', '.', ...left.map((p) => `:(exclude,literal)${p}`)]);
       const tree = await gitText(target, ['write-tree']);
       const index = walk && left.length === 0 ? readIndex(ws.gitDir) : null;
-      if (index && since !== null && walk) records.set(ws.gitDir, { tree, since, ...index, ...walk });
+      if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };
       return tree;
     } catch (error) {
       const nested = error instanceof GitError ? /'(.+?)\/?' does not have a commit checked out/.exec(error.stderr) : null;
@@ -48,5 +45,5 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
 
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */
 export function forgetSnapshot(ws: Workspace): void {
-  records.delete(ws.gitDir);
+  ws.snapshot = undefined;
 }

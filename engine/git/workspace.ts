@@ -5,6 +5,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { runGit, type GitTarget } from './run-git.js';
+import type { StatRecord } from './stat-record.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -27,6 +28,12 @@ export interface Workspace {
    * engine's git dir, a nested repository git cannot stage — until governance reports it.
    */
   findings: WorkspaceFinding[];
+  /**
+   * What the last snapshot recorded of the files (snapshot.ts), while it can vouch for them:
+   * it lives and ends with this object, so a long-lived process (a suite) keeps none of a
+   * finished run's.
+   */
+  snapshot?: StatRecord;
 }
 
 export interface WorkspaceFinding {
