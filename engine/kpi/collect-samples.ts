@@ -14,7 +14,7 @@ type Reader = ReturnType<SampleKind<unknown>['open']>;
 export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
   const c = new SampleCollector();
   c.add(events);
-  return c.samples(false);
+  return c.samples();
 }
 
 /**
@@ -43,10 +43,9 @@ export class SampleCollector {
     this.count += Math.max(0, events.length - from);
   }
 
-  /** The samples so far; `copy` (default) detaches them from the readers, which later `add`s change. */
-  samples(copy = true): KpiSamples {
-    const out = Object.fromEntries([...this.readers].map(([key, reader]) => [key, reader.finish()])) as KpiSamples;
-    return copy ? structuredClone(out) : out;
+  /** The samples so far: the readers' own values, which later `add`s change (a caller that keeps them copies them). */
+  samples(): KpiSamples {
+    return Object.fromEntries([...this.readers].map(([key, reader]) => [key, reader.finish()])) as KpiSamples;
   }
 }
 

@@ -37,6 +37,7 @@ export class RunningKpis {
       this.seen = events;
     }
     this.collector.add(events, this.collector.count);
+    // The KPIs share nothing with the live samples (MEASURES), so no copy of them is needed.
     return summarizeSamples(this.collector.samples());
   }
 }

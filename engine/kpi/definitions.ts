@@ -84,7 +84,8 @@ const seconds = (ms: readonly number[]) => statOf(ms.map((m) => m / 1000));
 /**
  * Each field of a run's KPIs (the `Kpis` of schemas/state.schema.json, in its order) from the
  * samples it reads: distributions of the measured values, rates from the counts, times in
- * seconds, everything rounded to 3 decimals.
+ * seconds, everything rounded to 3 decimals. Each `of` returns a number or a new object, never
+ * a sample itself: RunningKpis hands it the live samples of a run that goes on growing.
  */
 export const MEASURES: { [K in keyof Kpis]-?: { from: readonly SampleKey[]; of: (s: KpiSamples) => Kpis[K] } } = {
   milestones: { from: ['milestones'], of: (s) => s.milestones },
