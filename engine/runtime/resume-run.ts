@@ -13,7 +13,7 @@ import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
-import { listChangedFilesBetween } from '../git/tree-diff.js';
+import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
@@ -256,7 +256,7 @@ async function restoreWorkspaceTree(o: ResumeRunOptions, rt: Runtime, events: Ti
   const current = await snapshotTree(rt.ws);
   let handEdits: string[] = [];
   if (!interrupted && state.workspace_tree && current !== state.workspace_tree) {
-    handEdits = await listChangedFilesBetween(workspaceTarget(rt.ws), state.workspace_tree, current);
+    handEdits = (await diffTreeEntries(workspaceTarget(rt.ws), state.workspace_tree, current)).map((e) => e.path);
     if (!o.force) return refuse(`the workspace was changed by hand since the run stopped: ${handEdits.join(', ')}; resume with --force to discard those changes`, state.workspace);
   }
   const repeated = interrupted || governed ? state.position.step : null;

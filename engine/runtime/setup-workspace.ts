@@ -5,7 +5,7 @@ import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { workspaceTarget } from '../git/workspace.js';
 import { EMPTY_TREE } from '../git/repo.js';
-import { listChangedFilesBetween } from '../git/tree-diff.js';
+import { diffTreeEntries } from '../git/changes.js';
 import { recordInflight } from './steps/inflight.js';
 import type { LoopEnd } from './loop.js';
 import type { Runtime } from './types.js';
@@ -42,7 +42,7 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
   if (rt.signal.aborted) return { reason: 'interrupted', detail: 'the engine received a signal to stop during the workspace set-up; resume runs it again' };
   const base = rt.state.workspace_tree ?? EMPTY_TREE;
   const tree = await snapshotTree(rt.ws);
-  const changed = tree === base ? [] : await listChangedFilesBetween(workspaceTarget(rt.ws), base, tree);
+  const changed = (await diffTreeEntries(workspaceTarget(rt.ws), base, tree)).map((e) => e.path);
   if (changed.length) await restoreWorkspace(rt.ws, rt.state.workspace_tree);
   const pass = result.pass && changed.length === 0;
   rt.append({
