@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,8 +75,12 @@ function echoFixture(t: { teardown(fn: () => void): void }) {
   const binDir = path.join(f.dir, 'cli-bin');
   mkdirSync(binDir);
   const cli = path.join(binDir, 'echo-cli');
+  // Installed like a real CLI: everything it runs lives in its own directory, which the OS
+  // sandbox keeps readable (a checkout under /tmp would be hidden by the sandbox's private /tmp).
+  const ownAgent = path.join(binDir, 'echo-cli-agent.mjs');
+  copyFileSync(agent, ownAgent);
   // `--version` prints ECHO_CLI_FAKE_VERSION (default the verified one); else it is the scripted agent.
-  writeFileSync(cli, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "echo-cli \${ECHO_CLI_FAKE_VERSION:-1.4.2}"; exit 0; fi\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(agent)}\n`);
+  writeFileSync(cli, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "echo-cli \${ECHO_CLI_FAKE_VERSION:-1.4.2}"; exit 0; fi\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(ownAgent)}\n`);
   chmodSync(cli, 0o755);
   const home = path.join(f.dir, 'home');
   mkdirSync(home);
