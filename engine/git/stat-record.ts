@@ -293,11 +293,6 @@ export function checkRecord(rec: StatRecord, root: string, gitDir: string): { un
   return { unchanged: true, suspects };
 }
 
-/** True when the workspace is what the record describes (checkRecord). Impure. */
-export function unchangedSince(rec: StatRecord, root: string, gitDir: string): boolean {
-  return checkRecord(rec, root, gitDir).unchanged;
-}
-
 function dirUnchanged(d: DirStat, root: string, since: bigint): boolean {
   const abs = d.rel ? path.join(root, d.rel) : root;
   const st = statOrNull(abs);

@@ -85,7 +85,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     stateText: null,
   };
   rt.records.push(
-    { file: o.paths.timeline, name: 'timeline.jsonl', expected: () => timeline.text, digest: () => timeline.digest, restore: () => timeline.restore() },
+    { file: o.paths.timeline, name: 'timeline.jsonl', digest: () => timeline.digest, restore: () => timeline.restore() },
     fileRecord(o.paths.state, 'state.json', () => rt.stateText),
   );
   // On resume env.json is there already: it is owned as found (start-run adds it once written).

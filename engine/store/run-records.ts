@@ -7,21 +7,28 @@ import { writeFileAtomic } from './atomic.js';
  * content the engine last wrote, so a change by anybody else — a worker that reaches the run
  * directory from its worktree — is found after each call and undone.
  */
-export interface RunRecord {
+export type RunRecord = {
   file: string;
   /** Path in the run directory (`timeline.jsonl`). */
   name: string;
-  /** What the file must hold, or null while the engine has not written it yet. */
-  expected(): string | null;
-  /**
-   * The length in bytes and `sha256:<hex>` of what the file must hold, kept as it was
-   * written (the timeline's): the check then streams the file through a hash instead of
-   * reading it into a string the size of the run's whole history at every call.
-   */
-  digest?(): { bytes: number; sha256: string };
   /** Write back what the engine wrote. Impure. */
   restore(): void;
-}
+} & (
+  | {
+      /** What the file must hold, or null while the engine has not written it yet. */
+      expected(): string | null;
+      digest?: never;
+    }
+  | {
+      /**
+       * The length in bytes and `sha256:<hex>` of what the file must hold, kept as it was
+       * written (the timeline's): the check then streams the file through a hash instead of
+       * reading it into a string the size of the run's whole history at every call.
+       */
+      digest(): { bytes: number; sha256: string };
+      expected?: never;
+    }
+);
 
 /** A record written whole (atomically) by the engine. */
 export function fileRecord(file: string, name: string, content: () => string | null): RunRecord {

@@ -68,11 +68,6 @@ export class TimelineWriter {
     return { bytes: this.bytes, sha256: 'sha256:' + this.hash.copy().digest('hex') };
   }
 
-  /** The file's content as the engine wrote it (to check that nobody else changed it). */
-  get text(): string {
-    return this.written;
-  }
-
   /** Put back what the engine wrote, replacing whatever the file holds now, and append there. */
   restore(): void {
     writeFileAtomic(this.file, this.written);
