@@ -4,8 +4,8 @@
 //   validators compiled in (a fresh install never runs ajv for them);
 // - dist/engine.cjs.stamp: the sha256 of tsc's build info the bundle was made from;
 // - dist/import-module.cjs: the one dynamic import (plugins), outside the bundle;
-// - dist/vendor/*.cjs: one file per runtime library only a run needs (execa, xstate,
-//   handlebars, picomatch), loaded when a module that uses it is first loaded, so `validate`
+// - dist/vendor/*.cjs: one file per runtime library only a run needs (xstate, handlebars,
+//   picomatch), loaded when a module that uses it is first loaded, so `validate`
 //   and `--help` neither read nor compile them;
 // - dist/code-cache/: the V8 code cache, written by one `validate` of the shipped pipeline
 //   and policy, so the functions a cold start needs are not compiled again.
@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const VENDOR = ['execa', 'xstate', 'handlebars', 'picomatch'];
+const VENDOR = ['xstate', 'handlebars', 'picomatch'];
 
 const common = {
   bundle: true,
@@ -65,6 +65,7 @@ await build({ ...common, sourcemap: 'linked', stdin: { contents: entry, resolveD
 rmSync(tableFile); // the source map carries its text
 ownSourcesOnly(path.join(dist, 'engine.cjs.map'));
 await build({ ...common, entryPoints: [path.join(dist, 'engine', 'workers', 'import-module.js')], outfile: path.join(dist, 'import-module.cjs') });
+rmSync(path.join(dist, 'vendor'), { recursive: true, force: true });
 for (const name of VENDOR) {
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${name}.cjs`) });
 }

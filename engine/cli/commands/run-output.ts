@@ -48,7 +48,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
  * after the current child is ended. Impure (process signal handlers).
  *
  * The handlers stay registered until disposed (`on`, not `once`): a library that re-raises a
- * signal when it sees itself as the last listener (signal-exit, under execa) would otherwise
+ * signal when it sees itself as the last listener (signal-exit, as execa uses it) would otherwise
  * kill the engine whenever it was loaded after this was set up.
  */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
