@@ -9,12 +9,13 @@ import { EMPTY_TREE } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
+import { sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from '../vocabulary/run-context.js';
-import { outsideChanges } from './watch-outside.js';
+import { outsideChanges, pathsOf } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 
@@ -67,7 +68,8 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   }
   // What snapshots neutralised on the way (planted in the engine's git dir, unstageable nested repos).
   for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: null });
-  const outside = outsideChanges(rt.outside);
+  // A tree the OS sandbox kept every process of the run out of (read-only there) needs no walk.
+  const outside = outsideChanges(rt.outside, (t) => sandboxKeptOut(rt.sandbox, pathsOf(t)));
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
   violations.push(...outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
   const tampered = tamperedRecords(rt.records);

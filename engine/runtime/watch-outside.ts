@@ -57,7 +57,24 @@ export function watchOutside(trees: WatchedTree[]): { trees: WatchedTree[]; base
   return { trees, baseline: fingerprintTrees(trees) };
 }
 
-/** What changed outside the workspace since the baseline. Impure (reads the filesystem). */
-export function outsideChanges(watch: { trees: WatchedTree[]; baseline: Fingerprints }): Violation[] {
-  return compareFingerprints(watch.trees, watch.baseline, fingerprintTrees(watch.trees));
+/**
+ * What changed outside the workspace since the baseline, in the trees `skip` does not leave
+ * out (those the OS sandbox kept every process out of: nothing there can have changed by a
+ * step's doing). Impure (reads the filesystem).
+ */
+export function outsideChanges(watch: { trees: WatchedTree[]; baseline: Fingerprints }, skip: (tree: WatchedTree) => boolean = () => false): Violation[] {
+  const walked = watch.trees.filter((t) => !skip(t));
+  if (walked.length === watch.trees.length) return compareFingerprints(watch.trees, watch.baseline, fingerprintTrees(watch.trees));
+  const roots = new Set(walked.map(treeKey));
+  const before: Fingerprints = new Map([...watch.baseline].filter(([key]) => roots.has(key.slice(0, key.indexOf('\0', key.indexOf('\0') + 1)))));
+  return compareFingerprints(walked, before, fingerprintTrees(walked));
+}
+
+/** The paths a watched tree covers, absolute. Pure. */
+export function pathsOf(tree: WatchedTree): string[] {
+  return tree.paths.map((p) => path.join(tree.root, p));
+}
+
+function treeKey(t: WatchedTree): string {
+  return `${t.rule}\0${t.root}`;
 }

@@ -48,7 +48,65 @@ function safeRealpath(p: string): string | null {
   }
 }
 
+/**
+ * The command line of `c` under the sandbox. Every path it may write (sandbox.writable, the
+ * CLI's own, the workspace unless read-only, the home) is remembered as a grant of this
+ * sandbox, so sandboxKeptOut can tell what no sandboxed process could reach. Impure (resolves
+ * links, remembers the grants).
+ */
 export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[] } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args] };
-  return wrapInBwrap(sandbox.bwrap, { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable: [...sandbox.writable, ...(c.writable ?? [])], chdir: c.cwd }, c.bin, c.args);
+  const writable = [...sandbox.writable, ...(c.writable ?? [])];
+  rememberGrants(sandbox, [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])]);
+  return wrapInBwrap(sandbox.bwrap, { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable, chdir: c.cwd }, c.bin, c.args);
+}
+
+/** The write grants each sandbox handed out (as named and as resolved then), and the answers given so far. */
+const grants = new WeakMap<SandboxStatus, { paths: Set<string>; answers: Map<string, boolean> }>();
+
+function rememberGrants(sandbox: SandboxStatus, paths: readonly string[]): void {
+  let g = grants.get(sandbox);
+  if (!g) grants.set(sandbox, (g = { paths: new Set(), answers: new Map() }));
+  const size = g.paths.size;
+  for (const p of paths) {
+    g.paths.add(path.resolve(p));
+    g.paths.add(resolvedPath(p));
+  }
+  // A new grant may reach what an old answer said was out of reach.
+  if (g.paths.size !== size) g.answers.clear();
+}
+
+/** The path with every link resolved, as far as it exists (a missing tail is kept as named). Impure. */
+function resolvedPath(p: string): string {
+  const abs = path.resolve(p);
+  const real = safeRealpath(abs);
+  if (real) return real;
+  const parent = path.dirname(abs);
+  return parent === abs ? abs : path.join(resolvedPath(parent), path.basename(abs));
+}
+
+/**
+ * True when no process run under this sandbox so far could have written any of `paths`: the
+ * sandbox is active and none of its write grants is one of them, lies inside one or holds one
+ * (compared as named and as links resolve). Everything else is a read-only mount there, so a
+ * walk of those paths after a step would find nothing a sandboxed process did. The answer is
+ * kept until a new grant is handed out. Impure (resolves links).
+ */
+export function sandboxKeptOut(sandbox: SandboxStatus | undefined, paths: readonly string[]): boolean {
+  if (!sandbox?.active || !sandbox.bwrap) return false;
+  const g = grants.get(sandbox);
+  if (!g) return true;
+  const key = paths.join('\0');
+  let answer = g.answers.get(key);
+  if (answer === undefined) {
+    const targets = paths.flatMap((p) => [path.resolve(p), resolvedPath(p)]);
+    answer = ![...g.paths].some((grant) => targets.some((t) => within(grant, t) || within(t, grant)));
+    g.answers.set(key, answer);
+  }
+  return answer;
+}
+
+/** `inner` is `outer` or lies inside it. Pure. */
+function within(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
 }
