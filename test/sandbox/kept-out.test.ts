@@ -75,15 +75,16 @@ const WRITER = [
   `printf 'BEGIN_MARKERS\\n{"status": "done", "summary": "a", "files_changed": ["src/a.txt"], "commands_run": [], "needs": null}\\nEND_MARKERS\\n'`,
 ].join('\n');
 
-/** One run of a copy of the engine whose implementer writes into the copy's templates; `grant` names sandbox.writable. */
-function runWriting(grant: (copy: string) => string) {
+/** One run of a copy of the engine whose implementer appends to a file (default: in the copy's templates); `grant` names sandbox.writable. */
+function runWriting(grant: (copy: string, store: string) => string, targetOf: (copy: string, store: string) => string = (copy) => path.join(copy, 'templates', 'pwn.txt')) {
   const f = makeFixture({ script: { plan: [{ id: 'm1', goal: 'write a', files_expected: ['src/a.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' } } }, policy: { sandbox: { mode: 'bwrap', writable: [] } } });
   const copy = copyInstall(f.dir);
-  const target = path.join(copy, 'templates', 'pwn.txt');
+  const store = path.join(f.repo, '.engine', 'runs');
+  const target = targetOf(copy, store);
   const pipeline = parse(readFileSync(f.pipelineFile, 'utf8'));
   pipeline.workers.implementer = { use: 'command', bin: 'sh', args: ['-c', WRITER], env: { TARGET: target }, idle_timeout_s: 20, timeout_s: 60 };
   writeFileSync(f.pipelineFile, stringify(pipeline));
-  const args = ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', `sandbox.writable=["${grant(copy)}"]`, '--run-id', 'w', '--no-progress'];
+  const args = ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', `sandbox.writable=["${grant(copy, store)}"]`, '--run-id', 'w', '--no-progress'];
   const r = spawnSync('/usr/bin/env', [...bareNode, path.join(copy, 'bin', 'engine.js'), ...args], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
   const runDir = path.join(f.repo, '.engine', 'runs', 'w');
   const call = readdirSync(path.join(runDir, 'calls')).find((c) => c.includes('-implement-'));
@@ -133,4 +134,16 @@ t.test('no grant reaches the install: the write is refused, the walk is skipped,
   t.notOk(existsSync(h.target));
   t.equal(h.r.status, 0, h.r.stderr + h.r.stdout);
   t.notOk(h.events.some((e) => e.type === 'governance.violation'));
+});
+
+t.test('a grant that holds the run store: a write to the timeline lands and is caught and undone', { skip }, async (t) => {
+  const h = runWriting(
+    (_copy, store) => store,
+    (_copy, store) => path.join(store, 'w', 'timeline.jsonl'),
+  );
+  t.match(h.stderr, /wrote .*timeline\.jsonl/, 'the sandbox let the write through');
+  t.not(h.r.status, 0, 'the run stopped');
+  t.match(h.events.find((e) => e.type === 'governance.violation')?.violations, [{ rule: 'run_store', path: 'timeline.jsonl' }]);
+  t.equal(h.events.at(-1).stop_reason, 'governance_violation');
+  t.equal(h.events.at(-1).type, 'run.finished', 'the timeline was restored and the run ended in it');
 });
