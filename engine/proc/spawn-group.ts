@@ -165,7 +165,7 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
 }
 
 /** Send a signal to a whole process group; a group that is already gone is not an error. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -236,12 +236,6 @@ function readProcStat(pid: number): { state: string; pgrp: number } | null {
 /** Wait until no live member of the group is left, up to `limitMs`. */
 export async function waitGroupGone(pgid: number, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
-  // Most groups are gone at once, or a few ms later when their last member (a sandbox's init)
-  // is reaped: a signal probe costs nothing, a scan of /proc for zombies does.
-  for (const ms of [1, 2, 4, 8]) {
-    if (!signalGroup(pgid, 0)) return true;
-    await new Promise((r) => setTimeout(r, ms));
-  }
   while (groupAlive(pgid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 20));
