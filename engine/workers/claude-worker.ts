@@ -39,7 +39,9 @@ export const claudeWorker = defineBuiltinWorker({
   // Its key or token, its endpoint and model settings, and its own CLAUDE_* switches.
   // IS_SANDBOX: what lets root use --dangerously-skip-permissions.
   envPass: ['ANTHROPIC_*', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_*', 'DISABLE_*', 'IS_SANDBOX', ...NETWORK_ENV],
-  detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
+  detectVersion({ bin, env }) {
+    return detectCliVersion(bin, env, this.cli?.pkg);
+  },
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'claude', projectDirs),
   invoke(ctx) {
     const { spec } = ctx;

@@ -43,7 +43,9 @@ export const codexWorker = defineBuiltinWorker({
   dialects: { 'codex-exec-json': () => createCodexParser(), 'codex-exec-json-experimental': () => createCodexParser(), 'codex-legacy': () => createCodexParser() },
   // Its provider key and endpoint, and its own settings (CODEX_HOME, CODEX_API_KEY, …).
   envPass: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ORGANIZATION', 'OPENAI_PROJECT', 'CODEX_*', ...NETWORK_ENV],
-  detectVersion: ({ bin, env }) => detectCliVersion(bin, env),
+  detectVersion({ bin, env }) {
+    return detectCliVersion(bin, env, this.cli?.pkg);
+  },
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
     if (!usesPrivateHome(ctx)) return;

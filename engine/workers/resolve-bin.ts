@@ -1,7 +1,7 @@
 /**
  * Which binary a worker runs and what version it is. Impure (file checks, a process).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerSpec } from '../generated/pipeline.js';
 import { spawnGroup } from '../proc/spawn-group.js';
@@ -48,8 +48,43 @@ export function extractSemver(text: string): string | null {
   return /\b(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\b/.exec(text)?.[1] ?? null;
 }
 
+/**
+ * The CLI's version: from the package.json of `pkg` when `bin` (its links resolved) lies in
+ * that package, as an npm install puts it; else from `<bin> --version` (10 s limit). Reading
+ * the manifest spares a run the start of each CLI (a third of a second for codex). Impure.
+ */
+export async function detectCliVersion(bin: string, env: NodeJS.ProcessEnv, pkg?: string): Promise<string | null> {
+  const installed = pkg ? installedVersion(bin, pkg) : null;
+  return installed ?? runVersion(bin, env);
+}
+
+/**
+ * The version in the nearest package.json above `bin` (links resolved) when that package is
+ * `pkg`, else null: a wrapper script of the user's, or a bin outside any package, is asked
+ * instead. Impure (reads files).
+ */
+export function installedVersion(bin: string, pkg: string): string | null {
+  let file: string;
+  try {
+    file = realpathSync(bin);
+  } catch {
+    return null;
+  }
+  for (let dir = path.dirname(file); path.basename(dir) !== 'node_modules' && path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    try {
+      const json = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+      return json.name === pkg && typeof json.version === 'string' ? extractSemver(json.version) : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
 /** Runs `<bin> --version` (10 s limit) and returns its semver, or null. */
-export async function detectCliVersion(bin: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+async function runVersion(bin: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   let out = '';
   const g = spawnGroup(bin, ['--version'], {
     cwd: process.cwd(),

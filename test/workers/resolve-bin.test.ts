@@ -1,8 +1,9 @@
 import t from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { binSearchDirs, resolveCliBin } from '../../engine/workers/resolve-bin.js';
+import { binSearchDirs, detectCliVersion, installedVersion, resolveCliBin } from '../../engine/workers/resolve-bin.js';
+import { packageRoot } from '../../engine/paths.js';
 import { engine, makeFixture } from '../helpers/run-fixture.js';
 
 // Where a codex/claude worker's CLI is found: the worker's bin, the target repo's and the
@@ -89,4 +90,43 @@ t.test("engine run calls the repo's own CLI, the one the preflight found", async
   t.same(JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8')).workers.implementer, { plugin: 'codex', bin: 'codex', version: '0.169.0' });
   const call = readdirSync(path.join(dir, 'calls')).find((c) => c.includes('implement'))!;
   t.equal(JSON.parse(readFileSync(path.join(dir, 'calls', call, 'meta.json'), 'utf8')).bin, path.join(bin, 'codex'));
+});
+
+t.test("a CLI's version: its package's manifest when the bin lies in that package, else its --version", async (t) => {
+  const dir = tree(t);
+  // As npm installs it: node_modules/.bin/codex -> ../@openai/codex/bin/codex.js, whose --version lies.
+  const pkgDir = path.join(dir, 'node_modules', '@openai', 'codex');
+  mkdirSync(path.join(pkgDir, 'bin'), { recursive: true });
+  writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: '@openai/codex', version: '0.169.0' }));
+  const script = path.join(pkgDir, 'bin', 'codex.js');
+  writeFileSync(script, '#!/bin/sh\necho "codex-cli 9.9.9"\n');
+  chmodSync(script, 0o755);
+  mkdirSync(path.join(dir, 'node_modules', '.bin'));
+  const link = path.join(dir, 'node_modules', '.bin', 'codex');
+  symlinkSync('../@openai/codex/bin/codex.js', link);
+  t.equal(installedVersion(link, '@openai/codex'), '0.169.0', 'read from the manifest, the link resolved');
+  t.equal(await detectCliVersion(link, process.env, '@openai/codex'), '0.169.0', 'no process started');
+  t.equal(installedVersion(link, '@anthropic-ai/claude-code'), null, 'another package: not this one');
+  t.equal(await detectCliVersion(link, process.env, '@anthropic-ai/claude-code'), '9.9.9', 'then --version decides');
+  t.equal(await detectCliVersion(link, process.env), '9.9.9', 'no package named: --version');
+
+  // A wrapper of the user's inside their own project: the nearest manifest is theirs.
+  const project = path.join(dir, 'project');
+  mkdirSync(path.join(project, 'scripts'), { recursive: true });
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: '@openai/codex-wrapper', version: '1.0.0' }));
+  const wrapper = fakeCli(path.join(project, 'scripts'), '0.170.1');
+  t.equal(installedVersion(wrapper, '@openai/codex'), null);
+  t.equal(await detectCliVersion(wrapper, process.env, '@openai/codex'), '0.170.1');
+  t.equal(installedVersion(path.join(dir, 'missing'), '@openai/codex'), null, 'a missing bin');
+});
+
+t.test('the real CLIs: the manifest says what --version says', async (t) => {
+  for (const [cli, pkg] of [['codex', '@openai/codex'], ['claude', '@anthropic-ai/claude-code']] as const) {
+    // Both are dev dependencies: installed wherever the tests run.
+    const bin = resolveCliBin({ use: cli } as never, packageRoot, cli);
+    t.ok(path.isAbsolute(bin), `${cli} found in node_modules/.bin`);
+    const fromManifest = installedVersion(bin, pkg);
+    t.ok(fromManifest, `${cli}: read from ${pkg}'s package.json`);
+    t.equal(await detectCliVersion(bin, process.env), fromManifest, `${cli} --version agrees`);
+  }
 });
