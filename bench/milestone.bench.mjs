@@ -43,7 +43,7 @@ const hasTime = existsSync('/usr/bin/time');
 const reaper = path.join(here, 'fixtures', 'reap-time.py');
 const hasReaper = process.platform === 'linux' && spawnSync('python3', ['-c', 'import ctypes, os; os.waitstatus_to_exitcode'], { encoding: 'utf8' }).status === 0;
 
-function childEnv(extra = {}) {
+export function childEnv(extra = {}) {
   const env = { ...process.env, NO_COLOR: '1', ...extra };
   delete env.NODE_OPTIONS;
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
@@ -51,7 +51,7 @@ function childEnv(extra = {}) {
 }
 
 /** A temp dir: a git repo with one commit, the default pipeline with instant workers, a policy. */
-function makeFixture(n) {
+export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
   const repo = path.join(dir, 'repo');
   mkdirSync(repo);
@@ -78,14 +78,14 @@ function makeFixture(n) {
       explore: { mode: 'off' },
       budgets: { max_ticks: 100000, time_min: 600 },
       // The fake workers log their CPU outside their workspace: granted, as a user would grant a cache.
-      sandbox: { mode: process.env.BENCH_SANDBOX ?? 'auto', writable: [dir] },
+      sandbox: { mode: sandbox, writable: [dir] },
       verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
     }),
   );
   return { dir, repo, pipelineFile, policyFile, workerLog };
 }
 
-function engineArgs(f) {
+export function engineArgs(f) {
   return [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'bench', '--policy', f.policyFile, '--no-progress'];
 }
 
@@ -112,8 +112,8 @@ function baseline() {
 }
 
 /** One measured run of N milestones (untraced). */
-function measure(n) {
-  const f = makeFixture(n);
+function measure(n, sandbox) {
+  const f = makeFixture(n, sandbox);
   try {
     const base = baseline();
     const r = timed(process.execPath, engineArgs(f), { cwd: f.dir, env: childEnv() });
@@ -251,6 +251,18 @@ export async function runMilestoneBench({ print = true } = {}) {
     });
     if (print) console.error(`milestone bench: N=${n} done (${times} run${times === 1 ? '' : 's'}${counted ? ', traced' : ''})`);
   }
+  // The same at 2 and 10 milestones with the OS sandbox off: what bubblewrap itself costs (a
+  // supervisor without a sandbox does not pay it), shown apart.
+  const offRows = [];
+  if (!process.env.BENCH_SANDBOX) {
+    for (const n of SIZES.filter((x) => x <= 10)) {
+      const samples = [];
+      for (let i = 0; i < REPEAT; i++) samples.push(measure(n, 'off'));
+      offRows.push({ n, runs: REPEAT, cpu_ms: median(samples.map((x) => x.cpu_ms)), wall_ms: median(samples.map((x) => x.wall_ms)), rss_mib: median(samples.map((x) => x.rss_mib)), samples });
+      if (print) console.error(`milestone bench: N=${n} without the OS sandbox done (${REPEAT} runs)`);
+    }
+  }
+  const offFit = offRows.length >= 2 ? fitLine(offRows.map((r) => ({ n: r.n, y: r.cpu_ms }))) : null;
   const fit = (key) => {
     const pts = rows.filter((r) => r[key] !== null).map((r) => ({ n: r.n, y: r[key] }));
     return pts.length >= 2 ? fitLine(pts) : null;
@@ -269,10 +281,11 @@ export async function runMilestoneBench({ print = true } = {}) {
     cpu_growth: growth,
     peak_rss_mib_200: rss200,
     baseline: base,
+    sandbox_off: offFit ? { per_milestone_cpu_ms: offFit.per, per_run_cpu_ms: offFit.fixed, rows: offRows.map(({ samples, ...r }) => r) } : null,
   };
   const targets = { per_milestone: { cpu_ms: 40, git_processes: 6, fsyncs: 8 }, per_run: { cpu_ms: 250, git_processes: 12, fsyncs: 16 }, cpu_growth: 0.1, peak_rss_mib_200: 90 };
   if (print) printTables(rows, summary, targets);
-  await writeResults({ rows, summary, targets });
+  await writeResults({ rows, offRows, summary, targets });
   return { rows, summary, targets };
 }
 
@@ -297,6 +310,7 @@ function printTables(rows, summary, targets) {
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
   ]);
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms; growth ${s.cpu_growth === null ? '-' : `${(s.cpu_growth * 100).toFixed(0)} %`} (target within ±${targets.cpu_growth * 100} %)`);
+  if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)}, fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
   const by = rows.filter((r) => r.fsyncs_by).at(-1);
   if (by) console.log(`fsyncs at N=${by.n} by program: ${JSON.stringify(by.fsyncs_by)}; processes started: ${JSON.stringify(by.execs)}`);
