@@ -16,13 +16,15 @@ import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { outsideTrees, watchOutside } from './watch-outside.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
-import { probeBwrap } from '../sandbox/probe-bwrap.js';
+import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
 export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
   /** Every event as it is appended (progress display, --json output). */
   onEvent?: (e: TimelineEvent) => void;
+  /** What the bubblewrap probe found (null: not probed, as for `sandbox.mode: off`). */
+  sandboxProbe: BwrapProbe | null;
 };
 
 /**
@@ -50,7 +52,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   );
 
   const readable = [o.pipelineDir, o.repo, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
-  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : probeBwrap(o.childEnv), readable);
+  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : o.sandboxProbe, readable);
   const rt: Runtime = {
     ir: o.ir,
     pipelineDir: o.pipelineDir,

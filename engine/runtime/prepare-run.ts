@@ -11,6 +11,7 @@ import type { RepoRef } from '../git/repo.js';
 import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunEnv } from './clock.js';
 import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
+import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { prepareResumeConfig, type ResumeConfig } from './resume-config.js';
 import type { Runtime, RunPolicy } from './types.js';
 
@@ -33,6 +34,8 @@ export interface PrepareRunOptions<S extends { repo: string }> {
    * `repo` is the repo's top, whose layers the policy reads.
    */
   locate: () => Promise<S | Rejection>;
+  /** The environment the run's children get (its PATH finds bubblewrap); default this process's. */
+  processEnv?: NodeJS.ProcessEnv;
 }
 
 /** A run's inputs, checked and compiled; nothing of the run is touched yet. */
@@ -46,6 +49,8 @@ export interface PreparedRun<S> {
   policyHash: string;
   /** Resume's config: the snapshot taken, what differs from it, and how to commit it; null for a start. */
   snapshot: ResumeConfig | null;
+  /** The bubblewrap probe, started as soon as the policy asked for the sandbox; null for `sandbox.mode: off`. */
+  sandboxProbe: Promise<BwrapProbe> | null;
 }
 
 /**
@@ -63,7 +68,9 @@ export async function prepareRun<S extends { repo: string }>(o: PrepareRunOption
   const policy = await resolvePolicy({ ...config.layers, repo: site.repo, cwd: o.cwd });
   if (!policy.policy || hasErrors(policy.diagnostics)) return rejected(policy.diagnostics);
   const pipelineFile = config.origin;
-  return { site, ir, pipelineFile, pipelineDir: path.dirname(pipelineFile), policy: policy.policy as RunPolicy, policyHash: policy.hash, snapshot: config.snapshot };
+  // Runs while the caller makes the run directory and the workspace; openPrepared waits for it.
+  const sandboxProbe = policy.policy.sandbox.mode === 'off' ? null : probeBwrapAsync(o.processEnv ?? process.env);
+  return { site, ir, pipelineFile, pipelineDir: path.dirname(pipelineFile), policy: policy.policy as RunPolicy, policyHash: policy.hash, snapshot: config.snapshot, sandboxProbe };
 }
 
 type ConfigFiles = { load: string; origin: string; layers: Omit<ResolvePolicyOptions, 'repo' | 'cwd'>; snapshot: ResumeConfig | null };
@@ -113,6 +120,7 @@ export interface SessionOptions {
 }
 
 /** The runtime of a prepared run: its own parts (workspace, state, records) from the caller. Impure (opens the timeline). */
-export function openPrepared(p: PreparedRun<unknown>, s: SessionOptions, parts: Pick<OpenRuntimeOptions, 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'modelEndpoint'>): Runtime {
-  return openRuntime({ ir: p.ir, pipelineDir: p.pipelineDir, policy: p.policy, ...parts, env: s.env, childEnv: { ...s.processEnv }, signal: s.signal, onEvent: s.onEvent });
+export async function openPrepared(p: PreparedRun<unknown>, s: SessionOptions, parts: Pick<OpenRuntimeOptions, 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'modelEndpoint'>): Promise<Runtime> {
+  const probe = p.sandboxProbe ? await p.sandboxProbe : null;
+  return openRuntime({ ir: p.ir, pipelineDir: p.pipelineDir, policy: p.policy, ...parts, env: s.env, childEnv: { ...s.processEnv }, signal: s.signal, onEvent: s.onEvent, sandboxProbe: probe });
 }

@@ -126,7 +126,7 @@ async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeR
   if (isRejection(events)) return events;
   const state = run.state;
   const config = { from: 'snapshot' as const, runDir: run.dir, state, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false };
-  const p = await prepareRun({ config, cwd: o.cwd, locate: async () => ({ repo: state.repo }) });
+  const p = await prepareRun({ config, cwd: o.cwd, locate: async () => ({ repo: state.repo }), processEnv: o.processEnv });
   if (isRejection(p)) return p;
   const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
   if (finished && finished.type === 'run.finished') {
@@ -214,7 +214,7 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   };
   const task = { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null };
   const headTree = state.head_sha === null ? null : await treeHash(workspaceTarget(ws), state.head_sha);
-  const rt = openPrepared(p, o, { task, repo: state.repo, ws, headTree, identity, paths, state, modelEndpoint: endpoint });
+  const rt = await openPrepared(p, o, { task, repo: state.repo, ws, headTree, identity, paths, state, modelEndpoint: endpoint });
   rt.cliVersions = versionsOf(prints.now);
   if (rt.sandbox.blocked) return refuse(`${rt.sandbox.warning}; install bubblewrap or resume with --set sandbox.mode=auto`);
   return rt;

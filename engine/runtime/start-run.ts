@@ -86,7 +86,7 @@ interface NewRunDir {
  */
 export async function startRun(o: StartRunOptions): Promise<StartResult> {
   const pipelineFile = path.resolve(o.cwd, o.pipelineFile);
-  const p = await prepareRun({ config: { from: 'files', pipelineFile, policyFiles: o.policyFiles, sets: o.sets }, cwd: o.cwd, locate: () => locateStart(o) });
+  const p = await prepareRun({ config: { from: 'files', pipelineFile, policyFiles: o.policyFiles, sets: o.sets }, cwd: o.cwd, locate: () => locateStart(o), processEnv: o.processEnv });
   if (isRejection(p)) return p;
   const checks = await checkStart(o, p);
   if (isRejection(checks)) return checks;
@@ -159,7 +159,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;
     const modelEndpoint = modelTraffic?.origin ?? model?.origin ?? null;
-    const rt = openPrepared(p, o, { task, repo: p.site.repo, ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
+    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
     const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
     const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };

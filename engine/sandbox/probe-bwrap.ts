@@ -1,9 +1,11 @@
 /**
  * Does bubblewrap work here, in the shape the engine uses? It is looked up on PATH (as codex
  * does too), then `true` is run under it with a temp dir as the writable workspace. The answer
- * is cached per process and PATH (one probe takes a few ms). Impure (a process, a temp dir).
+ * is cached per process and PATH (one probe takes a few ms). A run starts the probe as soon as
+ * its policy asks for the sandbox (probeBwrapAsync) and reads the answer when it opens, so the
+ * probe overlaps the run's other preparation. Impure (a process, a temp dir).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,17 +27,70 @@ export function probeBwrap(env: NodeJS.ProcessEnv): BwrapProbe {
   return p;
 }
 
+const pending = new Map<string, Promise<BwrapProbe>>();
+
+/** probeBwrap without blocking: the same answer, from the same cache, as a promise. Impure. */
+export function probeBwrapAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
+  if (process.platform !== 'linux') return Promise.resolve(probeBwrap(env));
+  const key = env.PATH ?? '';
+  const known = cache.get(key);
+  if (known) return Promise.resolve(known);
+  let p = pending.get(key);
+  if (!p) {
+    // Never rejects: a run that is refused before it opens leaves the promise unread.
+    p = runProbeAsync(env)
+      .catch((error: Error): BwrapProbe => ({ ok: false, bin: null, error: `bubblewrap could not be probed (${error.message})` }))
+      .then((answer) => {
+        cache.set(key, answer);
+        return answer;
+      });
+    pending.set(key, p);
+  }
+  return p;
+}
+
+type ProbeRun = { status: number | null; signal: string | null; stderr: string; error: Error | null };
+
+/** The probe's command: `sh -c ': > probe'` under bwrap with a fresh temp dir as the workspace. */
+function probeCommand(bin: string): { dir: string; cmd: { bin: string; args: string[] } } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-probe-'));
+  return { dir, cmd: wrapInBwrap(bin, { workspace: dir, readOnlyWorkspace: false, home: null, writable: [] }, 'sh', ['-c', ': > probe']) };
+}
+
+/** What a probe's process says about bubblewrap. Pure. */
+function judgeProbe(bin: string, r: ProbeRun): BwrapProbe {
+  if (r.error) return { ok: false, bin, error: `${bin} could not be run (${r.error.message})` };
+  const first = r.stderr.trim().split('\n')[0];
+  if (r.status !== 0) return { ok: false, bin, error: `${bin} does not work here (exit ${r.status ?? r.signal}${first ? `: ${first}` : ''})` };
+  return { ok: true, bin };
+}
+
 function runProbe(env: NodeJS.ProcessEnv): BwrapProbe {
   const bin = findProgram('bwrap', { cwd: process.cwd(), env });
   if (!bin) return { ok: false, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-probe-'));
+  const { dir, cmd } = probeCommand(bin);
   try {
-    const cmd = wrapInBwrap(bin, { workspace: dir, readOnlyWorkspace: false, home: null, writable: [] }, 'sh', ['-c', ': > probe']);
     const r = spawnSync(cmd.bin, cmd.args, { cwd: dir, env, timeout: 20_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (r.error) return { ok: false, bin, error: `${bin} could not be run (${r.error.message})` };
-    const first = (r.stderr ?? '').trim().split('\n')[0];
-    if (r.status !== 0) return { ok: false, bin, error: `${bin} does not work here (exit ${r.status ?? r.signal}${first ? `: ${first}` : ''})` };
-    return { ok: true, bin };
+    return judgeProbe(bin, { status: r.status, signal: r.signal, stderr: r.stderr ?? '', error: r.error ?? null });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
+  const bin = findProgram('bwrap', { cwd: process.cwd(), env });
+  if (!bin) return { ok: false, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
+  const { dir, cmd } = probeCommand(bin);
+  try {
+    const r = await new Promise<ProbeRun>((resolve) => {
+      let stderr = '';
+      let error: Error | null = null;
+      const child = spawn(cmd.bin, cmd.args, { cwd: dir, env, timeout: 20_000, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      child.on('error', (e) => (error = e));
+      child.on('close', (status, signal) => resolve({ status, signal, stderr, error }));
+    });
+    return judgeProbe(bin, r);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
