@@ -4,7 +4,7 @@ import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
-import { replaceFile, toRecordJson } from '../store/atomic.js';
+import { rewriteFile, toRecordJson } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
 import { RunningKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
@@ -123,7 +123,7 @@ export function persistState(rt: Runtime, durable = false): void {
   rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
   // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
   // replaced without blocking on the disk, its content synced only at a step's end.
-  replaceFile(rt.paths.state, rt.stateText, { syncData: durable });
+  rewriteFile(rt.paths.state, rt.stateText, { syncData: durable });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, fstatSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync, constants } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -31,6 +31,69 @@ export function replaceFile(file: string, content: string | Uint8Array, o: { syn
     closeSync(fd);
   }
   renameSync(tmp, file);
+}
+
+/**
+ * replaceFile for a record rewritten many times (state.json: a dozen times per milestone),
+ * with the same guarantee, without a new inode each time: the content goes into a spare file
+ * beside it (`.<name>.spare`), which is renamed over the record after the record's inode was
+ * linked as `.<name>.old`; that link then becomes the next spare. Nothing is allocated or
+ * freed, so the cost does not grow as a filesystem that skips recently freed inodes (ext4
+ * without a journal) fills with the ones each temp-and-rename frees. The spare is opened
+ * without following a link and taken only while it has no other name, so a link planted in
+ * its place is never written through. Impure.
+ */
+export function rewriteFile(file: string, content: string | Uint8Array, o: { syncData?: boolean } = {}): void {
+  const dir = path.dirname(file);
+  const spare = path.join(dir, `.${path.basename(file)}.spare`);
+  const old = path.join(dir, `.${path.basename(file)}.old`);
+  const fd = openSpare(spare);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    if (o.syncData) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (!linkAside(file, old)) {
+    renameSync(spare, file);
+    return;
+  }
+  renameSync(spare, file);
+  renameSync(old, spare);
+}
+
+/** The spare opened for writing, emptied; a fresh one when it is missing, a link, or has another name. */
+function openSpare(spare: string): number {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
+  let fd: number | null = null;
+  try {
+    fd = openSync(spare, flags);
+    if (fstatSync(fd).nlink === 1) {
+      // Emptied before the write: a shorter content leaves nothing of a longer one behind.
+      ftruncateSync(fd, 0);
+      return fd;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+  }
+  if (fd !== null) closeSync(fd);
+  unlinkSync(spare);
+  return openSync(spare, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+}
+
+/** Link the record's current inode as `old` (replacing a leftover); false when there is no record yet. */
+function linkAside(file: string, old: string): boolean {
+  try {
+    linkSync(file, old);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code !== 'EEXIST') throw error;
+  }
+  unlinkSync(old);
+  linkSync(file, old);
+  return true;
 }
 
 /** fsync a directory so a rename in it is durable. Best effort where the OS refuses. */

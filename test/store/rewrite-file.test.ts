@@ -1,0 +1,95 @@
+import t from 'tap';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rewriteFile } from '../../engine/store/atomic.js';
+
+// state.json is rewritten a dozen times per milestone. rewriteFile keeps two inodes and swaps
+// them instead of making and freeing one per write, with replaceFile's guarantee: a reader sees
+// the old content or the new. A link planted where the spare lives is never written through.
+
+function dir(t: { teardown(fn: () => void): void }) {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'engine-rewrite-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+t.test('content, shorter content, and two inodes only', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  rewriteFile(file, 'first, and long\n');
+  t.equal(readFileSync(file, 'utf8'), 'first, and long\n', 'the first write makes the file');
+  rewriteFile(file, 'second\n');
+  t.equal(readFileSync(file, 'utf8'), 'second\n', 'a shorter content leaves nothing of the longer one');
+  const inodes = new Set<number>();
+  for (let i = 0; i < 20; i++) {
+    rewriteFile(file, `write ${i}\n`, { syncData: i % 2 === 0 });
+    inodes.add(statSync(file).ino);
+    t.equal(readFileSync(file, 'utf8'), `write ${i}\n`);
+  }
+  t.equal(inodes.size, 2, 'the record alternates between two inodes');
+  t.same(readdirSync(d).sort(), ['.state.json.spare', 'state.json'], 'the spare stays, nothing else');
+  t.equal(statSync(file).nlink, 1, 'the record has one name');
+});
+
+t.test('a crash between the steps leaves the record whole, and the next write cleans up', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  rewriteFile(file, 'one\n');
+  rewriteFile(file, 'two\n');
+  // As if the engine died after linking the record aside, before the rename.
+  linkSync(file, path.join(d, '.state.json.old'));
+  t.equal(readFileSync(file, 'utf8'), 'two\n');
+  rewriteFile(file, 'three\n');
+  t.equal(readFileSync(file, 'utf8'), 'three\n');
+  t.same(readdirSync(d).sort(), ['.state.json.spare', 'state.json']);
+  t.equal(readFileSync(path.join(d, '.state.json.spare'), 'utf8'), 'two\n', 'the leftover link became the spare');
+});
+
+t.test('a symlink planted as the spare is replaced, not written through', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  const victim = path.join(d, 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  rewriteFile(file, 'one\n');
+  rewriteFile(file, 'two\n');
+  const spare = path.join(d, '.state.json.spare');
+  // rm + symlink, as a worker that reached the run directory could.
+  rmSync(spare);
+  symlinkSync(victim, spare);
+  rewriteFile(file, 'three\n');
+  t.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
+  t.equal(readFileSync(file, 'utf8'), 'three\n');
+});
+
+t.test('a hard link planted as the spare is replaced, not written through', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  const victim = path.join(d, 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  rewriteFile(file, 'one\n');
+  rewriteFile(file, 'two\n');
+  const spare = path.join(d, '.state.json.spare');
+  rmSync(spare);
+  linkSync(victim, spare);
+  rewriteFile(file, 'three\n');
+  t.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the other name keeps its content');
+  t.equal(readFileSync(file, 'utf8'), 'three\n');
+  t.equal(statSync(victim).nlink, 1, 'the planted name was dropped from the spare');
+});
+
+t.test('a record replaced by a symlink is replaced by the engine\'s content, the target untouched', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  const victim = path.join(d, 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  rewriteFile(file, 'one\n');
+  rmSync(file);
+  symlinkSync(victim, file);
+  rewriteFile(file, 'two\n');
+  rewriteFile(file, 'three\n');
+  rewriteFile(file, 'four\n');
+  t.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  t.equal(readFileSync(file, 'utf8'), 'four\n');
+  t.notOk(existsSync(path.join(d, '.state.json.old')));
+});
