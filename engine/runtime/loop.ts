@@ -4,7 +4,7 @@ import type { RunContext, StepDoneEvent } from '../vocabulary/run-context.js';
 import { explainGuard } from './guards.js';
 import { deriveCounters } from './counters.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
-import { stepFields, type Runtime, type StepExecutor, type StepResult } from './types.js';
+import { stepFields, type Runtime, type StepExecutor, type StepFields, type StepResult } from './types.js';
 import { runVerifyStep } from './steps/verify.js';
 import { runCommandStep } from './steps/command.js';
 import { runCheckpointStep } from './steps/checkpoint.js';
@@ -57,7 +57,6 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
   }
 }
 
-type StepFields = ReturnType<typeof stepFields>;
 
 /** The machine reached a final state: the stop it names. Pure. */
 function machineStop(ctx: RunContext): LoopEnd {

@@ -3,6 +3,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import type { RunState } from '../generated/state.js';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
+import { EXIT } from '../vocabulary/exit-codes.js';
 import { loadPipeline } from '../config/index.js';
 import { resolvePolicy, type ResolvePolicyOptions } from '../config/policy/resolve-policy.js';
 import { compilePipeline } from '../compile/compile.js';
@@ -94,7 +95,7 @@ export function isRejection(x: unknown): x is Rejection {
 
 /** Diagnostics as a rejection with the bad-input exit code. Pure. */
 export function rejected(diagnostics: Diagnostic[]): Rejection {
-  return { kind: 'rejected', diagnostics, exitCode: 2 };
+  return { kind: 'rejected', diagnostics, exitCode: EXIT.invalid };
 }
 
 /** A resume refused: E_RESUME, exit 2. Pure. */

@@ -92,7 +92,10 @@ export type StepResult =
 export type StepExecutor = (step: IrStep, rt: Runtime, ctx: RunContext) => Promise<StepResult>;
 
 /** Fields every event of the current step carries. */
-export function stepFields(step: string | null, ctx: RunContext): { step: string | null; milestone: number | null; attempt: number | null } {
+export type StepFields = { step: string | null; milestone: number | null; attempt: number | null };
+
+/** The StepFields of a step at this point of the run. Pure. */
+export function stepFields(step: string | null, ctx: RunContext): StepFields {
   return {
     step,
     milestone: ctx.milestone > 0 ? ctx.milestone : null,

@@ -12,7 +12,7 @@ import { packageRoot } from '../../paths.js';
 import { runGit } from '../../git/run-git.js';
 import { workspaceTarget } from '../../git/workspace.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
-import { stepFields, type Runtime } from '../types.js';
+import { stepFields, type Runtime, type StepFields } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import { recordInflight } from './inflight.js';
 import { projectDirsOf } from '../../workers/resolve-bin.js';
@@ -60,7 +60,6 @@ interface PreparedCall {
   prompt: string;
 }
 
-type StepFields = ReturnType<typeof stepFields>;
 type RunWorkerCallOptions = Parameters<typeof runWorkerCall>[0];
 type CallResult = Awaited<ReturnType<typeof runWorkerCall>>;
 
