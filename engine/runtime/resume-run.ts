@@ -26,6 +26,7 @@ import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
 
 export interface ResumeRunOptions extends SessionOptions {
   run: string;
@@ -78,6 +79,7 @@ const refuse = resumeRejection;
  * and records all of it in `run.resumed`. Impure.
  */
 export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
+  keepYoungGenerationSmall();
   const run = await readRun(o);
   if (isRejection(run)) return run;
   const lock = lockRun(run);

@@ -32,6 +32,7 @@ import { sandboxRecord } from '../sandbox/sandbox-status.js';
 import { checkSandbox } from '../doctor/check-sandbox.js';
 import { fingerprint, versionsOf } from './fingerprint.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -85,6 +86,7 @@ interface NewRunDir {
  * to a stop. Bad input is rejected with diagnostics before anything is created. Impure.
  */
 export async function startRun(o: StartRunOptions): Promise<StartResult> {
+  keepYoungGenerationSmall();
   const pipelineFile = path.resolve(o.cwd, o.pipelineFile);
   const p = await prepareRun({ config: { from: 'files', pipelineFile, policyFiles: o.policyFiles, sets: o.sets }, cwd: o.cwd, locate: () => locateStart(o), processEnv: o.processEnv });
   if (isRejection(p)) return p;
