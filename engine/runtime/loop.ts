@@ -14,6 +14,7 @@ import { runWorkerStep } from './steps/worker.js';
 import { governStep } from './govern-call.js';
 import { setUpWorkspace } from './setup-workspace.js';
 import { describeLoop, detectLoop, probeOf } from './detect-loop.js';
+import { collectWhenGrown } from './heap.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -160,6 +161,7 @@ async function finishStep(rt: Runtime, step: IrStep, fields: StepFields, result:
   }
   // Only a work step's end is worth waiting for the disk: routing is repeated after a crash.
   rt.persist(isWorkStep(step));
+  collectWhenGrown();
 }
 
 /** The log a verification or command step wrote (run-directory relative), if any. Pure. */

@@ -26,7 +26,7 @@ import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
+import { keepYoungGenerationSmall } from './heap.js';
 
 export interface ResumeRunOptions extends SessionOptions {
   run: string;

@@ -32,7 +32,7 @@ import { sandboxRecord } from '../sandbox/sandbox-status.js';
 import { checkSandbox } from '../doctor/check-sandbox.js';
 import { fingerprint, versionsOf } from './fingerprint.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
+import { keepYoungGenerationSmall } from './heap.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
