@@ -4,7 +4,7 @@ import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
-import { rewriteFile, toRecordJson } from '../store/atomic.js';
+import { rewriteFile } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
 import { RunningKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
@@ -114,16 +114,57 @@ export function persistState(rt: Runtime, durable = false): void {
   let kpis = runningKpis.get(rt);
   if (!kpis) runningKpis.set(rt, (kpis = new RunningKpis()));
   s.kpis = kpis.of(rt.events);
-  s.machine = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
+  // The machine moves only at a step's end: the persists in between (a child's start and end) reuse its snapshot.
+  s.machine = persistedMachine(rt);
   s.last_seq = rt.timeline.lastSeq;
   const digest = rt.timeline.digest;
   s.timeline_bytes = digest.bytes;
   s.timeline_sha256 = digest.sha256;
   s.updated_at = rt.env.now().toISOString();
-  rt.stateText = toRecordJson(redactDeep(s, rt.secrets));
+  rt.stateText = stateJson(rt, s);
   // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
   // replaced without blocking on the disk, its content synced only at a step's end.
   rewriteFile(rt.paths.state, rt.stateText, { syncData: durable });
+}
+
+const machines = new WeakMap<Runtime, { snapshot: unknown; persisted: Record<string, unknown> }>();
+
+/** The fields of state.json that grow with the plan, and the text each had when last written. */
+const GROWING = ['milestones', 'machine'] as const;
+const fragments = new WeakMap<Runtime, Map<string, { value: unknown; text: string }>>();
+
+/**
+ * toRecordJson(redactDeep(state)), byte for byte, without serialising the plan again at
+ * every write: `milestones` and `machine` are replaced, never changed in place, so their text
+ * is kept while the same value stands (a child's start and end rewrite state.json with both
+ * unchanged; at 200 milestones they were most of its 80 KB). Pure apart from the cache.
+ */
+export function stateJson(rt: Runtime, state: Runtime['state']): string {
+  let cache = fragments.get(rt);
+  if (!cache) fragments.set(rt, (cache = new Map()));
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(state)) {
+    if (value === undefined || typeof value === 'function') continue;
+    let text: string;
+    const kept = cache.get(key);
+    if ((GROWING as readonly string[]).includes(key) && kept && kept.value === value) text = kept.text;
+    else {
+      text = JSON.stringify(redactDeep(value, rt.secrets), null, 2).replace(/\n/g, '\n  ');
+      if ((GROWING as readonly string[]).includes(key)) cache.set(key, { value, text });
+    }
+    fields.push(`  ${JSON.stringify(redactText(key, rt.secrets))}: ${text}`);
+  }
+  return fields.length ? `{\n${fields.join(',\n')}\n}\n` : '{}\n';
+}
+
+/** The actor's persisted snapshot, made again only when the actor's snapshot changed (xstate snapshots are immutable). */
+function persistedMachine(rt: Runtime): Record<string, unknown> {
+  const snapshot = rt.actor.getSnapshot();
+  const known = machines.get(rt);
+  if (known && known.snapshot === snapshot) return known.persisted;
+  const persisted = rt.actor.getPersistedSnapshot() as Record<string, unknown>;
+  machines.set(rt, { snapshot, persisted });
+  return persisted;
 }
 
 /**

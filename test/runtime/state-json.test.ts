@@ -1,0 +1,46 @@
+import t from 'tap';
+import { stateJson } from '../../engine/runtime/open-runtime.js';
+import { redactDeep } from '../../engine/runtime/run-secrets.js';
+import { toRecordJson } from '../../engine/store/atomic.js';
+import type { Runtime } from '../../engine/runtime/types.js';
+
+// state.json's text is assembled field by field, the plan's fields kept from the last write
+// while they stand: it must be byte for byte what serialising the whole redacted state gives.
+
+const secret = { name: 'API_KEY', value: Buffer.from('sk-very-secret-value-1234') };
+
+function stateWith(milestones: unknown[]) {
+  return {
+    schema_version: 1,
+    run_id: 'r1',
+    status: 'running',
+    inflight: null,
+    empty_list: [],
+    empty_object: {},
+    missing: undefined,
+    milestones,
+    position: { step: 'implement', milestone: 1, attempt: 2 },
+    machine: { status: 'active', value: 'implement', context: { milestones, note: 'line one\nline two "quoted"' } },
+    kpis: { samples: [1.5, 2, null] },
+    updated_at: '2026-12-01T00:00:00.000Z',
+  } as unknown as Runtime['state'];
+}
+
+t.test('the same text as serialising the whole redacted state, as fields are replaced', async (t) => {
+  const rt = { secrets: [secret] } as unknown as Runtime;
+  const plan = [{ id: 'm1', goal: 'use sk-very-secret-value-1234 nowhere', files_expected: ['a.ts'] }];
+  const s = stateWith(plan);
+  const expected = () => toRecordJson(redactDeep(s, [secret]));
+  t.equal(stateJson(rt, s), expected(), 'first write');
+  t.notMatch(stateJson(rt, s), /sk-very-secret/, 'redacted');
+  s.status = 'stopped' as never;
+  s.inflight = { pid: 1, pgid: 1, step: 'implement', call: 'calls/0001' } as never;
+  t.equal(stateJson(rt, s), expected(), 'other fields change, the plan is kept');
+  const next = [...plan, { id: 'm2', goal: 'two', files_expected: [] }];
+  s.milestones = next as never;
+  (s as { machine: unknown }).machine = { ...(s.machine as object), context: { milestones: next } };
+  t.equal(stateJson(rt, s), expected(), 'a new plan and machine are written anew');
+  t.match(stateJson(rt, s), /"m2"/);
+  t.equal(stateJson({ secrets: [] } as unknown as Runtime, s), toRecordJson(s), 'without secrets');
+  t.equal(stateJson({ secrets: [] } as unknown as Runtime, {} as Runtime['state']), toRecordJson({}), 'an empty record');
+});
