@@ -62,7 +62,12 @@ export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
   writeFileSync(path.join(repo, 'README.md'), '# target\n');
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
-  const workerLog = path.join(dir, 'workers.jsonl');
+  // The fake workers log their CPU in a directory of their own, granted like a cache: a grant
+  // that held the repo would reach the run store, whose timeline is then hashed after every
+  // step (docs/governance.md), a cost no ordinary run pays.
+  const logDir = path.join(dir, 'worker-log');
+  mkdirSync(logDir);
+  const workerLog = path.join(logDir, 'workers.jsonl');
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
   const worker = { use: 'command', bin: process.execPath, args: [agent], env: { BENCH_MILESTONES: String(n), BENCH_WORKER_LOG: workerLog }, idle_timeout_s: 60, timeout_s: 120 };
   pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
@@ -77,8 +82,7 @@ export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
       auto_approve: { enabled: false },
       explore: { mode: 'off' },
       budgets: { max_ticks: 100000, time_min: 600 },
-      // The fake workers log their CPU outside their workspace: granted, as a user would grant a cache.
-      sandbox: { mode: sandbox, writable: [dir] },
+      sandbox: { mode: sandbox, writable: [logDir] },
       verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
     }),
   );
