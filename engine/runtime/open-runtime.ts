@@ -14,7 +14,8 @@ import type { Runtime } from './types.js';
 import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
-import { outsideTrees, watchOutside } from './watch-outside.js';
+import { outsideTrees, pathsOf, takeBaselines, watchOutside } from './watch-outside.js';
+import { onNewGrant, sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { packageRoot } from '../paths.js';
@@ -63,8 +64,9 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     headTree: o.headTree,
     identity: o.identity,
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
-    // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them.
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active)),
+    // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them;
+    // a tree no grant reaches yet gets its baseline when one first does (below).
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
     paths: o.paths,
     state: o.state,
     events,
@@ -86,6 +88,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     records: [],
     stateText: null,
   };
+  onNewGrant(sandbox, () => takeBaselines(rt.outside, (t) => !sandboxKeptOut(sandbox, pathsOf(t))));
   rt.records.push(
     { file: o.paths.timeline, name: 'timeline.jsonl', digest: () => timeline.digest, restore: () => timeline.restore() },
     fileRecord(o.paths.state, 'state.json', () => rt.stateText),

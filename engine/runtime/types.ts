@@ -12,7 +12,7 @@ import type { Secret } from '../workers/redact.js';
 import type { RunRecord } from '../store/run-records.js';
 import type { Workspace } from '../git/workspace.js';
 import type { GitIdentity } from '../git/identity.js';
-import type { Fingerprints, WatchedTree } from '../governance/watch-files.js';
+import type { OutsideWatch } from './watch-outside.js';
 import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 
 /** The merged policy with every key present (defaults filled by the built-in layer). */
@@ -41,8 +41,8 @@ export interface Runtime {
   headTree: string | null;
   /** Checkpoint identity, read once per session. */
   identity: GitIdentity;
-  /** What outside the workspace no step may change, and its fingerprints when the session began. */
-  outside: { trees: WatchedTree[]; baseline: Fingerprints };
+  /** What outside the workspace no step may change, and its fingerprints from before any step could change it. */
+  outside: OutsideWatch;
   paths: RunPaths;
   state: RunState;
   events: TimelineEvent[];

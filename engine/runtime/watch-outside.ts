@@ -52,21 +52,40 @@ function sharedIndexes(gitDir: string): string[] {
   }
 }
 
-/** The watched trees with their fingerprints now: the baseline of a session. Impure. */
-export function watchOutside(trees: WatchedTree[]): { trees: WatchedTree[]; baseline: Fingerprints } {
-  return { trees, baseline: fingerprintTrees(trees) };
+/** The watched trees and the baseline of each: its fingerprints when the session began, or when a grant first reached it. */
+export interface OutsideWatch {
+  trees: WatchedTree[];
+  baselines: Map<WatchedTree, Fingerprints>;
 }
 
 /**
- * What changed outside the workspace since the baseline, in the trees `skip` does not leave
- * out (those the OS sandbox kept every process out of: nothing there can have changed by a
- * step's doing). Impure (reads the filesystem).
+ * The watched trees with the baseline of each taken now, but for those `later` holds back:
+ * trees the OS sandbox keeps every process out of get theirs when a grant first reaches them
+ * (takeBaselines), before any process with that grant runs, so what a step could change is
+ * still measured from before it. Impure (reads the filesystem).
  */
-export function outsideChanges(watch: { trees: WatchedTree[]; baseline: Fingerprints }, skip: (tree: WatchedTree) => boolean = () => false): Violation[] {
+export function watchOutside(trees: WatchedTree[], later: (tree: WatchedTree) => boolean = () => false): OutsideWatch {
+  const watch: OutsideWatch = { trees, baselines: new Map() };
+  takeBaselines(watch, (t) => !later(t));
+  return watch;
+}
+
+/** The baselines not taken yet of the trees `due` names, taken now. Impure (reads the filesystem). */
+export function takeBaselines(watch: OutsideWatch, due: (tree: WatchedTree) => boolean): void {
+  for (const t of watch.trees) if (!watch.baselines.has(t) && due(t)) watch.baselines.set(t, fingerprintTrees([t]));
+}
+
+/**
+ * What changed outside the workspace since each tree's baseline, in the trees `skip` does not
+ * leave out (those the OS sandbox kept every process out of: nothing there can have changed
+ * by a step's doing). Impure (reads the filesystem).
+ */
+export function outsideChanges(watch: OutsideWatch, skip: (tree: WatchedTree) => boolean = () => false): Violation[] {
   const walked = watch.trees.filter((t) => !skip(t));
-  if (walked.length === watch.trees.length) return compareFingerprints(watch.trees, watch.baseline, fingerprintTrees(watch.trees));
-  const roots = new Set(walked.map(treeKey));
-  const before: Fingerprints = new Map([...watch.baseline].filter(([key]) => roots.has(key.slice(0, key.indexOf('\0', key.indexOf('\0') + 1)))));
+  // A tree walked without a baseline would have nothing to be compared with: its grant takes one first.
+  takeBaselines(watch, (t) => walked.includes(t));
+  const before: Fingerprints = new Map();
+  for (const t of walked) for (const [key, value] of watch.baselines.get(t)!) before.set(key, value);
   return compareFingerprints(walked, before, fingerprintTrees(walked));
 }
 
@@ -75,6 +94,3 @@ export function pathsOf(tree: WatchedTree): string[] {
   return tree.paths.map((p) => path.join(tree.root, p));
 }
 
-function treeKey(t: WatchedTree): string {
-  return `${t.rule}\0${t.root}`;
-}

@@ -73,7 +73,21 @@ function rememberGrants(sandbox: SandboxStatus, paths: readonly string[]): void 
     g.paths.add(resolvedPath(p));
   }
   // A new grant may reach what an old answer said was out of reach.
-  if (g.paths.size !== size) g.answers.clear();
+  if (g.paths.size === size) return;
+  g.answers.clear();
+  for (const fn of observers.get(sandbox) ?? []) fn();
+}
+
+const observers = new WeakMap<SandboxStatus, Array<() => void>>();
+
+/**
+ * Calls `fn` each time the sandbox hands out a grant it had not, before the process it is
+ * for starts: what a grant newly reaches can be looked at while it is still as it was. Impure.
+ */
+export function onNewGrant(sandbox: SandboxStatus, fn: () => void): void {
+  const list = observers.get(sandbox) ?? [];
+  list.push(fn);
+  observers.set(sandbox, list);
 }
 
 /** The path with every link resolved, as far as it exists (a missing tail is kept as named). Impure. */

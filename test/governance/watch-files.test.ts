@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
-import { outsideChanges, outsideTrees, watchOutside } from '../../engine/runtime/watch-outside.js';
+import { outsideChanges, outsideTrees, takeBaselines, watchOutside } from '../../engine/runtime/watch-outside.js';
 import { commitCheckpoint } from '../../engine/git/checkpoint.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { git, makeRepo, makeWorkspace, tempDir, writeFiles } from '../git/fixtures/repo.js';
@@ -135,4 +135,27 @@ t.test('outsideTrees from a linked worktree watches its own HEAD and index and t
   git(main, 'config', 'core.hooksPath', '/tmp/evil');
   git(linked, 'checkout', '-q', '--detach');
   t.same(outsideChanges(watch).map((v) => v.path), [`${ws.repo.commonDir}/config`, `${ws.repo.gitDir}/HEAD`]);
+});
+
+t.test('a tree held back from the session baseline is measured from when its baseline is taken (a grant first reaching it)', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const install = tempDir(t, 'engine-install-');
+  writeFiles(install, { 'package.json': '{}\n', 'dist/cli.js': 'cli\n' });
+  const { ws } = await makeWorkspace(t, repo, 'held', []);
+  const isInstall = (tree: WatchedTree) => tree.rule === 'engine_install';
+  const watch = watchOutside(outsideTrees(ws, install, false), isInstall);
+  t.notOk([...watch.baselines.keys()].some(isInstall), 'no baseline for the held-back tree yet');
+  t.same(outsideChanges(watch, isInstall), [], 'skipped while no grant reaches it');
+  // Changed before any grant reached it (by the user, say): not a step's doing.
+  writeFiles(install, { 'dist/cli.js': 'updated by the user\n' });
+  takeBaselines(watch, isInstall);
+  t.same(outsideChanges(watch), [], 'the baseline is the tree as it was when the grant came');
+  writeFiles(install, { 'dist/cli.js': 'patched by a worker\n' });
+  t.same(outsideChanges(watch).map((v) => [v.rule, v.path]), [['engine_install', path.join(install, 'dist/cli.js')]]);
+  // A tree walked before anything took its baseline gets one then, and reports nothing it cannot know.
+  const late = watchOutside(outsideTrees(ws, install, false), isInstall);
+  writeFiles(install, { 'dist/cli.js': 'again\n' });
+  t.same(outsideChanges(late), [], 'nothing to compare with');
+  writeFiles(install, { 'dist/cli.js': 'and again\n' });
+  t.equal(outsideChanges(late).length, 1, 'from then on it is watched');
 });
