@@ -2,8 +2,6 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { loadRecording, RECORDING_FILE } from '../record/load-recording.js';
-import { startRecordProxy } from '../record/start-record-proxy.js';
-import { startReplayServer } from '../record/start-replay-server.js';
 import type { Substitution } from '../record/types.js';
 import type { Secret } from '../workers/redact.js';
 import { endpointWorkerNames, takesModelEndpoint } from '../workers/builtin-workers.js';
@@ -59,10 +57,13 @@ export async function startModelTraffic(o: {
   if (o.mode.kind === 'record') {
     const file = path.join(o.runDir, RECORDING_FILE);
     const workerOfStep = (step: string) => o.ir.steps.find((s) => s.id === step)?.worker ?? null;
+    // Loaded here, like the replay server: node's http and https are no cost of a run that neither records nor replays.
+    const { startRecordProxy } = await import('../record/start-record-proxy.js');
     const proxy = await startRecordProxy({ upstream: o.upstream!, file, runId: o.runId, substitutions, secrets: o.secrets, workerOfStep });
     return { origin: proxy.origin, event: { mode: 'record', file, upstream: o.upstream }, close: () => proxy.close() };
   }
   const recording = loadRecording(o.mode.from);
+  const { startReplayServer } = await import('../record/start-replay-server.js');
   const server = await startReplayServer({ exchanges: recording.exchanges, substitutions, secrets: o.secrets, mismatchFile: path.join(o.runDir, MISMATCH_FILE) });
   return { origin: server.origin, event: { mode: 'replay', file: recording.file, upstream: null }, close: () => server.close() };
 }
