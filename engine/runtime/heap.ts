@@ -33,7 +33,7 @@ let collect: (() => void) | null | undefined;
  * was set, so the program's own global gets none.
  */
 export function collectWhenGrown(): void {
-  if (process.memoryUsage().heapUsed <= COLLECT_ABOVE_BYTES) return;
+  if (v8.getHeapStatistics().used_heap_size <= COLLECT_ABOVE_BYTES) return;
   if (collect === undefined) {
     v8.setFlagsFromString('--expose-gc');
     const fn: unknown = vm.runInNewContext('typeof gc === "function" ? gc : null');
