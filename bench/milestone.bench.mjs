@@ -231,10 +231,16 @@ function slope(rows, key, a, b) {
 export async function runMilestoneBench({ print = true } = {}) {
   if (!hasTime && !hasReaper) throw new Error('the milestone bench needs python3 (Linux) or /usr/bin/time');
   const rows = [];
+  // The sizes take turns, round by round (2, 10, 50, 200, 2, 10, …): the machine's speed drifts
+  // over minutes, and the growth compares sizes, so each size must see the same machine.
+  const timesOf = (n) => (ONCE.has(n) ? 1 : REPEAT);
+  const measured = new Map(SIZES.map((n) => [n, []]));
+  for (let round = 0; round < Math.max(...SIZES.map(timesOf)); round++) {
+    for (const n of SIZES) if (round < timesOf(n)) measured.get(n).push(measure(n));
+  }
   for (const n of SIZES) {
-    const times = ONCE.has(n) ? 1 : REPEAT;
-    const samples = [];
-    for (let i = 0; i < times; i++) samples.push(measure(n));
+    const times = timesOf(n);
+    const samples = measured.get(n);
     const counted = hasStrace && !UNTRACED.has(n) ? count(n) : null;
     const pick = (k) => median(samples.map((s) => s[k]));
     rows.push({
