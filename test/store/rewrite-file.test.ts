@@ -46,14 +46,18 @@ t.test('a crash between the steps leaves the record whole, and the next write cl
   t.equal(readFileSync(path.join(d, '.state.json.spare'), 'utf8'), 'two\n', 'the leftover link became the spare');
 });
 
-t.test('a symlink planted as the spare is replaced, not written through', async (t) => {
+/** A record written twice (so it has a spare), and a file a planted link could aim at. */
+function withVictim(t: { teardown(fn: () => void): void }, writes = ['one\n', 'two\n']) {
   const d = dir(t);
   const file = path.join(d, 'state.json');
   const victim = path.join(d, 'victim.txt');
   writeFileSync(victim, 'precious\n');
-  rewriteFile(file, 'one\n');
-  rewriteFile(file, 'two\n');
-  const spare = path.join(d, '.state.json.spare');
+  for (const w of writes) rewriteFile(file, w);
+  return { d, file, victim, spare: path.join(d, '.state.json.spare') };
+}
+
+t.test('a symlink planted as the spare is replaced, not written through', async (t) => {
+  const { file, victim, spare } = withVictim(t);
   // rm + symlink, as a worker that reached the run directory could.
   rmSync(spare);
   symlinkSync(victim, spare);
@@ -63,13 +67,7 @@ t.test('a symlink planted as the spare is replaced, not written through', async 
 });
 
 t.test('a hard link planted as the spare is replaced, not written through', async (t) => {
-  const d = dir(t);
-  const file = path.join(d, 'state.json');
-  const victim = path.join(d, 'victim.txt');
-  writeFileSync(victim, 'precious\n');
-  rewriteFile(file, 'one\n');
-  rewriteFile(file, 'two\n');
-  const spare = path.join(d, '.state.json.spare');
+  const { file, victim, spare } = withVictim(t);
   rmSync(spare);
   linkSync(victim, spare);
   rewriteFile(file, 'three\n');
@@ -79,11 +77,7 @@ t.test('a hard link planted as the spare is replaced, not written through', asyn
 });
 
 t.test('a record replaced by a symlink is replaced by the engine\'s content, the target untouched', async (t) => {
-  const d = dir(t);
-  const file = path.join(d, 'state.json');
-  const victim = path.join(d, 'victim.txt');
-  writeFileSync(victim, 'precious\n');
-  rewriteFile(file, 'one\n');
+  const { d, file, victim } = withVictim(t, ['one\n']);
   rmSync(file);
   symlinkSync(victim, file);
   rewriteFile(file, 'two\n');
