@@ -4,17 +4,15 @@
 // `git worktree add ../engine-before <commit> && (cd ../engine-before && npm ci && npm run build)`).
 // For each N in BENCH_MILESTONES (default 2,10,40) it makes one fixture per engine (the
 // milestone bench's: a repo, the default pipeline with instant fake workers), then runs the
-// two alternately, BENCH_REPEAT (default 6) pairs, each under fixtures/reap-time.py (CPU of
-// the whole process tree, fake workers included, and peak RSS). Alternating keeps the ratio
+// two alternately, BENCH_REPEAT (default 6) pairs, each timed as the milestone bench times a
+// run (fixtures/reap-time.py: CPU of the whole process tree, fake workers included, and peak RSS). Alternating keeps the ratio
 // meaningful when the machine's speed drifts; the medians and the median of the pairwise
 // ratios are printed, and the per-milestone and fixed CPU of each engine from a line through
 // the sizes (the workers' own CPU, which both runs share, taken out). Writes nothing.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv, engineArgs, fitLine, makeFixture } from './milestone.bench.mjs';
+import { childEnv, engineArgs, fitLine, makeFixture, median, timed, workerTotals } from './milestone.bench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const other = process.argv[2] ? path.resolve(process.argv[2]) : null;
@@ -24,24 +22,15 @@ if (!other || !existsSync(path.join(other, 'bin', 'engine.js'))) {
 }
 const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,40').split(',').map(Number);
 const PAIRS = Number(process.env.BENCH_REPEAT ?? 6);
-const reaper = path.join(here, 'fixtures', 'reap-time.py');
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** One run of `bin` on fixture `f`: tree CPU ms, peak RSS MiB, the workers' own CPU ms. */
 function runOnce(bin, f) {
-  const out = path.join(os.tmpdir(), `engine-compare-${process.pid}`);
   const args = engineArgs(f);
   args[0] = bin;
   rmSync(f.workerLog, { force: true });
-  const r = spawnSync('python3', [reaper, out, process.execPath, ...args], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+  const r = timed(process.execPath, args, { cwd: f.dir, env: childEnv() });
   if (r.status !== 0) throw new Error(`${bin} exited ${r.status}: ${r.stderr.slice(-1500)}`);
-  const [user, sys, rss] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
-  rmSync(out, { force: true });
-  const workers = existsSync(f.workerLog) ? readFileSync(f.workerLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).cpu_ms) : [];
-  return { cpu_ms: (user + sys) * 1000, rss_mib: rss / 1024, worker_ms: workers.reduce((a, b) => a + b, 0) };
+  return { cpu_ms: r.cpu_ms, rss_mib: r.rss_kb / 1024, worker_ms: workerTotals(f).cpu_ms };
 }
 
 const engines = { this: path.join(here, '..', 'bin', 'engine.js'), other: path.join(other, 'bin', 'engine.js') };

@@ -93,14 +93,14 @@ export function engineArgs(f) {
   return [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'bench', '--policy', f.policyFile, '--no-progress'];
 }
 
-function workerTotals(f) {
+export function workerTotals(f) {
   if (!existsSync(f.workerLog)) return { calls: 0, cpu_ms: 0 };
   const lines = readFileSync(f.workerLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return { calls: lines.length, cpu_ms: lines.reduce((s, l) => s + l.cpu_ms, 0) };
 }
 
 /** One command under the reaper (or /usr/bin/time): wall ms, CPU ms of it and its descendants, peak RSS KiB. */
-function timed(cmd, args, opts) {
+export function timed(cmd, args, opts) {
   const out = path.join(os.tmpdir(), `engine-bench-time-${process.pid}`);
   const started = performance.now();
   const argv = hasReaper ? ['python3', [reaper, out, cmd, ...args]] : ['/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args]];
@@ -215,7 +215,7 @@ export function fitLine(points) {
   return { per, fixed: my - per * mx };
 }
 
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
