@@ -88,7 +88,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     records: [],
     stateText: null,
   };
-  onNewGrant(sandbox, () => takeBaselines(rt.outside, (t) => !sandboxKeptOut(sandbox, pathsOf(t))));
+  onNewGrant(sandbox, () => takeBaselines(rt.outside));
   rt.records.push(
     { file: o.paths.timeline, name: 'timeline.jsonl', digest: () => timeline.digest, restore: () => timeline.restore() },
     fileRecord(o.paths.state, 'state.json', () => rt.stateText),

@@ -56,6 +56,8 @@ function sharedIndexes(gitDir: string): string[] {
 export interface OutsideWatch {
   trees: WatchedTree[];
   baselines: Map<WatchedTree, Fingerprints>;
+  /** True for a tree no process can have changed so far (the OS sandbox kept them all out): no baseline yet, no walk. */
+  keptOut: (tree: WatchedTree) => boolean;
 }
 
 /**
@@ -65,22 +67,25 @@ export interface OutsideWatch {
  * still measured from before it. Impure (reads the filesystem).
  */
 export function watchOutside(trees: WatchedTree[], later: (tree: WatchedTree) => boolean = () => false): OutsideWatch {
-  const watch: OutsideWatch = { trees, baselines: new Map() };
-  takeBaselines(watch, (t) => !later(t));
+  const watch: OutsideWatch = { trees, baselines: new Map(), keptOut: later };
+  takeBaselines(watch);
   return watch;
 }
 
-/** The baselines not taken yet of the trees `due` names, taken now. Impure (reads the filesystem). */
-export function takeBaselines(watch: OutsideWatch, due: (tree: WatchedTree) => boolean): void {
+/**
+ * The baselines not taken yet of the trees `due` names (default: those no longer kept out),
+ * taken now. Impure (reads the filesystem).
+ */
+export function takeBaselines(watch: OutsideWatch, due: (tree: WatchedTree) => boolean = (t) => !watch.keptOut(t)): void {
   for (const t of watch.trees) if (!watch.baselines.has(t) && due(t)) watch.baselines.set(t, fingerprintTrees([t]));
 }
 
 /**
- * What changed outside the workspace since each tree's baseline, in the trees `skip` does not
- * leave out (those the OS sandbox kept every process out of: nothing there can have changed
- * by a step's doing). Impure (reads the filesystem).
+ * What changed outside the workspace since each tree's baseline, in the trees `skip` (default:
+ * the watch's keptOut) does not leave out: nothing a step did can have changed those. Impure
+ * (reads the filesystem).
  */
-export function outsideChanges(watch: OutsideWatch, skip: (tree: WatchedTree) => boolean = () => false): Violation[] {
+export function outsideChanges(watch: OutsideWatch, skip: (tree: WatchedTree) => boolean = watch.keptOut): Violation[] {
   const walked = watch.trees.filter((t) => !skip(t));
   // A tree walked without a baseline would have nothing to be compared with: its grant takes one first.
   takeBaselines(watch, (t) => walked.includes(t));
