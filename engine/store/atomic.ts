@@ -47,9 +47,14 @@ export function rewriteFile(file: string, content: string | Uint8Array, o: { syn
   const dir = path.dirname(file);
   const spare = path.join(dir, `.${path.basename(file)}.spare`);
   const old = path.join(dir, `.${path.basename(file)}.old`);
-  const fd = openSpare(spare);
+  const { fd, size } = openSpare(spare);
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    // Written over the old bytes from the start, then cut to length only when the spare was
+    // longer: emptying it first would free its blocks and allocate them again, which costs
+    // the filesystem more than the write itself.
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    if (size > bytes.length) ftruncateSync(fd, bytes.length);
     if (o.syncData) fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -62,23 +67,20 @@ export function rewriteFile(file: string, content: string | Uint8Array, o: { syn
   renameSync(old, spare);
 }
 
-/** The spare opened for writing, emptied; a fresh one when it is missing, a link, or has another name. */
-function openSpare(spare: string): number {
+/** The spare opened for writing, with its size; a fresh one when it is missing, a link, or has another name. */
+function openSpare(spare: string): { fd: number; size: number } {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
   let fd: number | null = null;
   try {
     fd = openSync(spare, flags);
-    if (fstatSync(fd).nlink === 1) {
-      // Emptied before the write: a shorter content leaves nothing of a longer one behind.
-      ftruncateSync(fd, 0);
-      return fd;
-    }
+    const st = fstatSync(fd);
+    if (st.nlink === 1) return { fd, size: st.size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
   }
   if (fd !== null) closeSync(fd);
   unlinkSync(spare);
-  return openSync(spare, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+  return { fd: openSync(spare, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL), size: 0 };
 }
 
 /** Link the record's current inode as `old` (replacing a leftover); false when there is no record yet. */

@@ -32,6 +32,21 @@ t.test('content, shorter content, and two inodes only', async (t) => {
   t.equal(statSync(file).nlink, 1, 'the record has one name');
 });
 
+t.test('a spare that held a longer content is cut to the new length, and one that held a shorter grows', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  // The third write goes into the first write's inode, the fourth into the second's.
+  rewriteFile(file, 'a long first content, longer than what follows\n');
+  rewriteFile(file, 'short\n');
+  rewriteFile(file, 'third\n');
+  t.equal(readFileSync(file, 'utf8'), 'third\n', 'nothing of the longer content the inode held is left');
+  t.equal(statSync(file).size, 'third\n'.length);
+  rewriteFile(file, 'the fourth content, longer than the second\n');
+  t.equal(readFileSync(file, 'utf8'), 'the fourth content, longer than the second\n');
+  rewriteFile(file, 'fifth, same size as the third\n'.slice(0, 6));
+  t.equal(readFileSync(file, 'utf8'), 'fifth,');
+});
+
 t.test('a crash between the steps leaves the record whole, and the next write cleans up', async (t) => {
   const d = dir(t);
   const file = path.join(d, 'state.json');
