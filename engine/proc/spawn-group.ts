@@ -23,6 +23,11 @@ export interface SpawnGroupOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Called once the child has a pid (its pgid is the same number). */
   onSpawn?: (pid: number) => void;
+  /**
+   * The child is bubblewrap with `--info-fd` this descriptor (wrapCommand's `infoFd`): a pipe
+   * is opened there, and the sweep after exit waits for the sandbox's init it names.
+   */
+  infoFd?: number;
 }
 
 export interface SpawnGroupResult {
@@ -47,19 +52,36 @@ const DEFAULT_GRACE_MS = 2000;
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
   const started = performance.now();
+  const extra = options.infoFd === undefined ? [] : [...Array<'ignore'>(options.infoFd - 3).fill('ignore'), 'pipe' as const];
   const child = spawn(bin, args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    stdio: ['pipe', 'pipe', 'pipe', ...extra],
+  }) as PipedChild;
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);
   if (pid !== null) options.onSpawn?.(pid);
   limits.start();
   connectStreams(child, options, limits.armIdle);
-  const done = waitForClose(child, pid, limits, started);
+  const sandboxInit = options.infoFd === undefined ? null : readSandboxInit(child.stdio[options.infoFd] as Readable);
+  const done = waitForClose(child, pid, limits, started, sandboxInit);
   return { pid, done, kill: limits.terminate };
+}
+
+/** The host pid of the sandbox's init, from bubblewrap's `--info-fd` JSON; null when it wrote none (it failed first). */
+function readSandboxInit(info: Readable): () => number | null {
+  let text = '';
+  info.on('data', (chunk: Buffer) => {
+    if (text.length < 4096) text += chunk.toString('utf8');
+  });
+  info.on('error', () => {
+    /* a pipe bubblewrap closed early: no facts, the full sweep runs */
+  });
+  return () => {
+    const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+    return m ? Number(m[1]) : null;
+  };
 }
 
 type PipedChild = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -136,7 +158,7 @@ function connectStreams(child: PipedChild, options: SpawnGroupOptions, onActivit
 }
 
 /** The result once the child's pipes closed and nothing of its group is left. */
-function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits, started: number): Promise<SpawnGroupResult> {
+function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits, started: number, sandboxInit: (() => number | null) | null): Promise<SpawnGroupResult> {
   return new Promise<SpawnGroupResult>((resolve) => {
     let spawnError: string | null = null;
     child.on('error', (error) => {
@@ -150,7 +172,8 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
     child.on('close', (exitCode, signal) => {
       limits.clear();
       // Whatever the child left running in its group goes with it, before we report.
-      const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), waitGroupGone(pid, 5000));
+      const init = sandboxInit?.() ?? null;
+      const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), init === null ? waitGroupGone(pid, 5000) : waitSandboxGone(pid, init, 5000));
       void swept.then(() => resolve({
         exitCode,
         signal,
@@ -179,13 +202,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * its new parent) does not count: it runs nothing and holds nothing.
  */
 export function groupAlive(pgid: number): boolean {
+  if (!groupExists(pgid)) return false;
+  if (process.platform !== 'linux') return true;
+  return listGroupMembers(pgid).length > 0;
+}
+
+/** True while any process, a zombie included, is in the group: one signal-0 probe. */
+function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
+    return true;
   } catch {
     return false;
   }
-  if (process.platform !== 'linux') return true;
-  return listGroupMembers(pgid).length > 0;
 }
 
 /** Live (non-zombie) pids whose process group is `pgid`, read from /proc. Linux only. */
@@ -243,6 +272,23 @@ export async function waitGroupGone(pgid: number, limitMs: number): Promise<bool
     await new Promise((r) => setTimeout(r, wait));
   }
   return true;
+}
+
+/**
+ * Wait until a sandboxed group is gone, up to `limitMs`: bubblewrap (the group's leader) has
+ * exited, and its pid namespace empties as its init dies (the kernel ends every other process
+ * in it first). So what is left to wait for is that init: gone, a zombie, or its pid now
+ * another group's. Only a process of the namespace can be in the group, so no scan of /proc is
+ * needed (waitGroupGone's, a millisecond or more on each call). Linux only, like bubblewrap.
+ */
+export async function waitSandboxGone(pgid: number, initPid: number, limitMs: number): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+    const init = readProcStat(initPid);
+    if (!groupExists(pgid) || !init || init.state === 'Z' || init.pgrp !== pgid) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /**

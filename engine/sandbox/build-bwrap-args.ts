@@ -26,6 +26,11 @@ export interface BwrapLayout {
   writable: readonly string[];
   /** Where the process starts; default the workspace. */
   chdir?: string;
+  /**
+   * A descriptor bubblewrap writes its JSON facts to (`--info-fd`), among them `child-pid`: the
+   * sandbox's init as the host sees it. The sandboxed process never has it (bubblewrap closes it).
+   */
+  infoFd?: number;
 }
 
 /** The arguments of `bwrap` before `--` and the command. Pure. */
@@ -39,6 +44,7 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   args.push(l.readOnlyWorkspace ? '--ro-bind' : '--bind', ws, ws);
   if (l.home) args.push('--bind', trimSlash(l.home), trimSlash(l.home));
   args.push('--unshare-pid', '--die-with-parent', '--chdir', l.chdir ?? ws);
+  if (l.infoFd !== undefined) args.push('--info-fd', String(l.infoFd));
   return args;
 }
 

@@ -54,12 +54,21 @@ function safeRealpath(p: string): string | null {
  * sandbox, so sandboxKeptOut can tell what no sandboxed process could reach. Impure (resolves
  * links, remembers the grants).
  */
-export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[] } {
+export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args] };
   const writable = [...sandbox.writable, ...(c.writable ?? [])];
   rememberGrants(sandbox, [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])]);
-  return wrapInBwrap(sandbox.bwrap, { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable, chdir: c.cwd }, c.bin, c.args);
+  const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
+  return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD };
 }
+
+/**
+ * The descriptor a wrapped command's bubblewrap reports its sandbox's init on: spawnGroup
+ * opens it (its `infoFd`) and, once the command has exited, waits for that one process
+ * instead of reading every process on the machine (a pid namespace is empty once its init is
+ * dead).
+ */
+export const SANDBOX_INFO_FD = 3;
 
 /** The write grants each sandbox handed out (as named and as resolved then), and the answers given so far. */
 const grants = new WeakMap<SandboxStatus, { paths: Set<string>; answers: Map<string, boolean> }>();

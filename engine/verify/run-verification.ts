@@ -152,6 +152,7 @@ async function runCommand(
     onStdout: onOutput,
     onStderr: onOutput,
     onSpawn: options.onSpawn,
+    infoFd: cmd.infoFd,
   });
   const abort = (): void => group.kill();
   options.signal?.addEventListener('abort', abort, { once: true });

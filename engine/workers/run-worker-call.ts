@@ -214,6 +214,7 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
     onSpawn: options.onSpawn,
     onStdout: (chunk) => sink.push(chunk),
     onStderr: stderr.push,
+    infoFd: command.infoFd,
   });
   const abort = watchAbort(options.signal, () => group?.kill());
 
@@ -236,12 +237,13 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
 }
 
 /** The command line to spawn (inside the sandbox when one is active) and its limits. */
-function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
+function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; infoFd?: number; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
   const { ctx, inv } = call;
   const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
   return {
     bin: spawned.bin,
     args: spawned.args,
+    infoFd: spawned.infoFd,
     options: {
       cwd: inv.cwd,
       env: inv.env,

@@ -35,6 +35,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
     onStdout: (c) => write(redactor.push(c)),
     onStderr: (c) => write(redactor.push(c)),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
+    infoFd: cmd.infoFd,
   });
   const abort = () => group.kill();
   rt.signal.addEventListener('abort', abort, { once: true });
