@@ -28,6 +28,8 @@ export class SampleCollector {
   private readonly byType = new Map<EventType, Reader[]>();
   /** How many events have been added. */
   count = 0;
+  /** How many of them a reader took: the samples change only when this does. */
+  taken = 0;
 
   constructor() {
     for (const key of Object.keys(SAMPLES) as SampleKey[]) {
@@ -39,7 +41,12 @@ export class SampleCollector {
   }
 
   add(events: readonly TimelineEvent[], from = 0): void {
-    for (let i = from; i < events.length; i++) for (const reader of this.byType.get(events[i]!.type) ?? []) reader.add(events[i]!);
+    for (let i = from; i < events.length; i++) {
+      const readers = this.byType.get(events[i]!.type);
+      if (!readers) continue;
+      for (const reader of readers) reader.add(events[i]!);
+      this.taken++;
+    }
     this.count += Math.max(0, events.length - from);
   }
 

@@ -30,14 +30,20 @@ export function computePooledKpis(timelines: readonly (readonly TimelineEvent[])
 export class RunningKpis {
   private collector = new SampleCollector();
   private seen: readonly TimelineEvent[] | null = null;
+  /** The last summary and the collector's `taken` it was made at: kept while no sample changed. */
+  private last: { taken: number; kpis: Kpis } | null = null;
 
   of(events: readonly TimelineEvent[]): Kpis {
     if (events !== this.seen || events.length < this.collector.count) {
       this.collector = new SampleCollector();
       this.seen = events;
+      this.last = null;
     }
     this.collector.add(events, this.collector.count);
+    if (this.last?.taken === this.collector.taken) return this.last.kpis;
     // The KPIs share nothing with the live samples (MEASURES), so no copy of them is needed.
-    return summarizeSamples(this.collector.samples());
+    const kpis = summarizeSamples(this.collector.samples());
+    this.last = { taken: this.collector.taken, kpis };
+    return kpis;
   }
 }

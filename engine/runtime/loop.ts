@@ -2,7 +2,7 @@ import type { IrStep } from '../compile/ir.js';
 import { snapshotTree } from '../git/snapshot.js';
 import type { RunContext, StepDoneEvent } from '../vocabulary/run-context.js';
 import { explainGuard } from './guards.js';
-import { deriveCounters } from './counters.js';
+import { runningCounters } from './counters.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { stepFields, type Runtime, type StepExecutor, type StepFields, type StepResult } from './types.js';
 import { runVerifyStep } from './steps/verify.js';
@@ -178,7 +178,7 @@ export function advanceMachine(rt: Runtime, event: StepDoneEvent): void {
 /** The first budget that is spent, or null. Pure apart from reading the clock. */
 function checkBudgets(rt: Runtime): { budget: string; used: number; limit: number } | null {
   const b = rt.state.budgets;
-  const { ticks, cost_usd: spent } = deriveCounters(rt.events, 0);
+  const { ticks, cost_usd: spent } = runningCounters(rt.events, 0);
   if (ticks >= b.max_ticks) return { budget: 'max_ticks', used: ticks, limit: b.max_ticks };
   const elapsedMin = (rt.elapsedBeforeMs + rt.sessionElapsed()) / 60000;
   if (elapsedMin >= b.time_min) return { budget: 'time_min', used: Math.round(elapsedMin * 100) / 100, limit: b.time_min };

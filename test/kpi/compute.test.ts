@@ -98,6 +98,12 @@ t.test('RunningKpis: after each appended event the same KPIs as computeKpis over
   const other = events.slice(0, 5);
   t.strictSame(running.of(other), computeKpis(other));
   t.strictSame(running.of(events), computeKpis(events));
+  // Asked again with nothing new, or with events no sample reads, the answer is the one already made.
+  const again = new RunningKpis();
+  const first = again.of(grown);
+  t.equal(again.of(grown), first, 'nothing new: the same answer');
+  const withUnread = [...grown, { ...grown.at(-1)!, seq: grown.at(-1)!.seq + 1, type: 'warning', message: 'x' } as (typeof grown)[number]];
+  t.strictSame(again.of(withUnread), computeKpis(withUnread));
   // An earlier answer is a copy: later events do not change it.
   const early = new RunningKpis();
   const prefix = events.slice(0, 10);

@@ -1,12 +1,11 @@
 import t from 'tap';
-import { deriveCounters } from '../../engine/runtime/counters.js';
+import { deriveCounters, runningCounters } from '../../engine/runtime/counters.js';
 import type { TimelineEvent } from '../../engine/generated/event.js';
 
 const base = { ts: '2026-01-01T00:00:00.000Z', attempt: 1 };
 const ev = (seq: number, e: Record<string, unknown>) => ({ seq, ...base, step: 's', milestone: null, ...e }) as unknown as TimelineEvent;
 
-t.test('counters come from what the timeline says ran', async (t) => {
-  const events = [
+const sample = () => [
     ev(1, { type: 'step.started', kind: 'worker' }),
     ev(2, { type: 'worker.started', milestone: null }),
     ev(3, { type: 'worker.finished', cost_usd: 0.25 }),
@@ -17,7 +16,25 @@ t.test('counters come from what the timeline says ran', async (t) => {
     ev(8, { type: 'worker.started', milestone: 1 }),
     ev(9, { type: 'worker.finished', cost_usd: null }),
     ev(10, { type: 'run.resumed', forced: true, hand_edits: ['a'] }),
+    ev(11, { type: 'worker.finished', cost_usd: 0.1 }),
+    ev(12, { type: 'worker.finished', cost_usd: 0.2 }),
   ];
+
+t.test('counters come from what the timeline says ran', async (t) => {
+  const events = sample().slice(0, 10);
   t.same(deriveCounters(events, 1), { ticks: 2, worker_calls: 2, milestone_worker_calls: 2, parse_failures: 1, human_interventions: 1, cost_usd: 0.25 });
   t.equal(deriveCounters(events, 2).milestone_worker_calls, 0, 'a new milestone starts at zero calls');
+});
+
+t.test('runningCounters: after each appended event the same counters as deriveCounters over the whole prefix', async (t) => {
+  const events = sample();
+  const grown: TimelineEvent[] = [];
+  for (const e of events) {
+    grown.push(e);
+    for (const m of [0, 1, 2]) t.strictSame(runningCounters(grown, m), deriveCounters(grown, m), `after seq ${e.seq}, milestone ${m}`);
+  }
+  t.equal(runningCounters(grown, 0).cost_usd, 0.55, 'costs summed in timeline order, rounded at the end');
+  // A shorter array under the same identity starts over instead of keeping counts it no longer has.
+  grown.length = 3;
+  t.strictSame(runningCounters(grown, 1), deriveCounters(grown, 1));
 });

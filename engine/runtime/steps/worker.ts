@@ -6,7 +6,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
-import { deriveCounters } from '../counters.js';
+import { runningCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
 import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolation, type Violation } from '../../governance/check-changes.js';
@@ -38,7 +38,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const unknownTypes = new Set<string>();
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
-    const calls = deriveCounters(rt.events, ctx.milestone).milestone_worker_calls;
+    const calls = runningCounters(rt.events, ctx.milestone).milestone_worker_calls;
     if (ctx.milestone > 0 && calls >= limit) {
       rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: calls, limit });
       return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
@@ -64,7 +64,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // Parse failures over their target switch the worker to native structured output, or
     // stop the step for `engine doctor --live` (docs/kpis.md).
     const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
-    const d = parseDecision(deriveCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
+    const d = parseDecision(runningCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
     if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
     if (d?.decision === 'doctor_live') return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block (${lastError}); ${d.detail}`, events };
   }
