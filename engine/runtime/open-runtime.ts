@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
@@ -8,7 +9,7 @@ import { rewriteFile } from '../store/atomic.js';
 import { fileRecord } from '../store/run-records.js';
 import { RunningKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
-import { deriveCounters } from './counters.js';
+import { runningCounters } from './counters.js';
 import type { RunContext } from '../vocabulary/run-context.js';
 import type { Runtime } from './types.js';
 import { engineVersion } from '../version.js';
@@ -113,7 +114,7 @@ export function persistState(rt: Runtime, durable = false): void {
   s.milestones = ctx.milestones.length ? ctx.milestones : s.milestones;
   const step = snap.status === 'done' ? null : String(snap.value);
   s.position = { step, milestone: ctx.milestone > 0 ? ctx.milestone : null, attempt: step ? (ctx.attempts[step] ?? null) : null };
-  Object.assign(s.counters, deriveCounters(rt.events, ctx.milestone));
+  Object.assign(s.counters, runningCounters(rt.events, ctx.milestone));
   let kpis = runningKpis.get(rt);
   if (!kpis) runningKpis.set(rt, (kpis = new RunningKpis()));
   s.kpis = kpis.of(rt.events);
@@ -132,15 +133,20 @@ export function persistState(rt: Runtime, durable = false): void {
 
 const machines = new WeakMap<Runtime, { snapshot: unknown; persisted: Record<string, unknown> }>();
 
-/** The fields of state.json that grow with the plan, and the text each had when last written. */
-const GROWING = ['milestones', 'machine'] as const;
+/**
+ * The fields of state.json whose text is kept while the same value stands: the two that grow
+ * with the plan, and the KPIs (a new object only when a sample changed: RunningKpis).
+ */
+const GROWING = ['milestones', 'machine', 'kpis'] as const;
 const fragments = new WeakMap<Runtime, Map<string, { value: unknown; text: string }>>();
 
 /**
  * toRecordJson(redactDeep(state)), byte for byte, without serialising the plan again at
- * every write: `milestones` and `machine` are replaced, never changed in place, so their text
+ * every write: `milestones`, `machine` and `kpis` are replaced, never changed in place, so their text
  * is kept while the same value stands (a child's start and end rewrite state.json with both
- * unchanged; at 200 milestones they were most of its 80 KB). Pure apart from the cache.
+ * unchanged; at 200 milestones they were most of its 80 KB). The machine changes at every
+ * step, but its context holds the same plan (steps return patches, never edit the context):
+ * the plan's text is spliced into it. Pure apart from the cache.
  */
 export function stateJson(rt: Runtime, state: Runtime['state']): string {
   let cache = fragments.get(rt);
@@ -152,12 +158,35 @@ export function stateJson(rt: Runtime, state: Runtime['state']): string {
     const kept = cache.get(key);
     if ((GROWING as readonly string[]).includes(key) && kept && kept.value === value) text = kept.text;
     else {
-      text = JSON.stringify(redactDeep(value, rt.secrets), null, 2).replace(/\n/g, '\n  ');
+      text = key === 'machine' ? machineJson(rt, value, state.milestones, cache) : jsonAt(rt, value, '  ');
       if ((GROWING as readonly string[]).includes(key)) cache.set(key, { value, text });
     }
     fields.push(`  ${JSON.stringify(redactText(key, rt.secrets))}: ${text}`);
   }
   return fields.length ? `{\n${fields.join(',\n')}\n}\n` : '{}\n';
+}
+
+/** A value's redacted JSON as it stands in a record, its lines after the first indented by `indent`. Pure. */
+function jsonAt(rt: Runtime, value: unknown, indent: string): string {
+  return JSON.stringify(redactDeep(value, rt.secrets), null, 2).replace(/\n/g, `\n${indent}`);
+}
+
+/** Stands for the plan in the machine's text while it is serialised; no worker can guess it. */
+const PLAN_MARK = `engine-plan-${randomUUID()}`;
+
+/** The machine's text, its context's plan (the same array as state.milestones) spliced in from the text kept for that plan. */
+function machineJson(rt: Runtime, machine: unknown, plan: unknown, cache: Map<string, { value: unknown; text: string }>): string {
+  const ctx = (machine as { context?: { milestones?: unknown } } | null)?.context;
+  if (!Array.isArray(plan) || plan.length === 0 || !ctx || ctx.milestones !== plan) return jsonAt(rt, machine, '  ');
+  const text = jsonAt(rt, { ...(machine as object), context: { ...ctx, milestones: PLAN_MARK } }, '  ');
+  const at = text.indexOf(`"${PLAN_MARK}"`);
+  if (at < 0) return jsonAt(rt, machine, '  ');
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  const indent = /^ */.exec(text.slice(lineStart))![0];
+  const key = `plan@${indent.length}`;
+  let kept = cache.get(key);
+  if (!kept || kept.value !== plan) cache.set(key, (kept = { value: plan, text: jsonAt(rt, plan, indent) }));
+  return text.slice(0, at) + kept.text + text.slice(at + PLAN_MARK.length + 2);
 }
 
 /** The actor's persisted snapshot, made again only when the actor's snapshot changed (xstate snapshots are immutable). */

@@ -41,6 +41,14 @@ t.test('the same text as serialising the whole redacted state, as fields are rep
   (s as { machine: unknown }).machine = { ...(s.machine as object), context: { milestones: next } };
   t.equal(stateJson(rt, s), expected(), 'a new plan and machine are written anew');
   t.match(stateJson(rt, s), /"m2"/);
+  // Step after step the machine is new and its context holds the same plan: spliced in, byte for byte.
+  for (let step = 0; step < 3; step++) {
+    (s as { machine: unknown }).machine = { status: 'active', value: `step${step}`, context: { attempts: { implement: step }, milestones: next, implement: { summary: `"engine-plan-" and ${step}` } }, children: {} };
+    t.equal(stateJson(rt, s), expected(), `a new machine over the same plan (${step})`);
+  }
+  // A context holding another array than state.milestones, an equal copy, is serialised whole.
+  (s as { machine: unknown }).machine = { status: 'active', value: 'x', context: { milestones: next.map((m) => ({ ...m })) } };
+  t.equal(stateJson(rt, s), expected(), 'an equal copy of the plan');
   t.equal(stateJson({ secrets: [] } as unknown as Runtime, s), toRecordJson(s), 'without secrets');
   t.equal(stateJson({ secrets: [] } as unknown as Runtime, {} as Runtime['state']), toRecordJson({}), 'an empty record');
 });
