@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, testEngineHome, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
+import { signalGroup } from '../../engine/proc/spawn-group.js';
 
 // Resume trusts nothing the engine did not write (contract §5): the config a run started with
 // (its snapshot in the run store, not the repo's current .engine/ files), a timeline that
@@ -135,6 +136,12 @@ t.test('a forged run.finished appended by the worker, then SIGKILL: resume refus
   writeFileSync(f.pipelineFile, readFileSync(f.pipelineFile, 'utf8').replace('FORGER', forger));
   const killed = await runKilled(f, id);
   t.equal(killed.signal, 'SIGKILL', 'the worker killed the engine');
+  // The forger outlives the engine it killed (no sandbox here), and the refused resume leaves
+  // it be: end its group, as the next resume would.
+  t.teardown(() => {
+    const inflight = state(f, id).inflight as { pgid: number } | null;
+    if (inflight) signalGroup(inflight.pgid, 'SIGKILL');
+  });
   const before = readFileSync(path.join(runDir(f.repo, id), 'timeline.jsonl'), 'utf8');
   const lineNo = before.trim().split('\n').length;
   t.equal(JSON.parse(before.trim().split('\n').at(-1)!).type, 'run.finished', 'the forged line is there');
