@@ -5,9 +5,10 @@
 // - dist/engine.cjs.stamp: the sha256 of tsc's build info the bundle was made from;
 // - dist/import-module.cjs: the one dynamic import (plugins), outside the bundle;
 // - dist/precompiled-templates.cjs: the shipped prompt templates, precompiled by Handlebars;
-// - dist/vendor/*.cjs: one file per runtime library only a run needs (xstate, handlebars,
-//   picomatch), loaded when a module that uses it is first loaded, so `validate`
-//   and `--help` neither read nor compile them;
+// - dist/vendor/*.cjs: one file per runtime library only a run needs (xstate, Handlebars'
+//   runtime, picomatch), loaded when a module that uses it is first loaded, so `validate`
+//   and `--help` neither read nor compile them (Handlebars' compiler is loaded from
+//   node_modules only for a template the build did not precompile);
 // - dist/code-cache/: the V8 code cache, written by one `validate` of the shipped pipeline
 //   and policy, so the functions a cold start needs are not compiled again.
 import { decode, encode } from '@jridgewell/sourcemap-codec';
@@ -20,7 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const VENDOR = ['xstate', 'handlebars', 'picomatch'];
+/** Libraries kept out of the bundle, each in a file of its own (dist/vendor/<file>.cjs): import name → file. */
+const VENDOR = { xstate: 'xstate', 'handlebars/runtime.js': 'handlebars-runtime', picomatch: 'picomatch' };
 
 const common = {
   bundle: true,
@@ -59,7 +61,7 @@ const entry = [
 const vendorAsFiles = {
   name: 'vendor-files',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDOR).map((k) => k.replace(/[.]/g, '\\.')).join('|')})$`) }, (args) => ({ path: `./vendor/${VENDOR[args.path]}.cjs`, external: true }));
     // A plugin's import() must run in a file Node loads itself (see engine/workers/import-module.ts).
     b.onResolve({ filter: /[\\/]import-module\.js$/ }, () => ({ path: './import-module.cjs', external: true }));
   },
@@ -71,8 +73,8 @@ rmSync(tableFile); // the source map carries its text
 ownSourcesOnly(path.join(dist, 'engine.cjs.map'));
 await build({ ...common, entryPoints: [path.join(dist, 'engine', 'workers', 'import-module.js')], outfile: path.join(dist, 'import-module.cjs') });
 rmSync(path.join(dist, 'vendor'), { recursive: true, force: true });
-for (const name of VENDOR) {
-  await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${name}.cjs`) });
+for (const [name, file] of Object.entries(VENDOR)) {
+  await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${file}.cjs`) });
 }
 
 // What the bundle was made from: the launcher runs the bundle only while tsc's build info

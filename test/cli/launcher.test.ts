@@ -4,13 +4,27 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bareNode, childEnv } from '../helpers/run-fixture.js';
+import { bareNode, childEnv, engine, makeFixture, twoMilestones } from '../helpers/run-fixture.js';
 
 // bin/engine.js starts the bundled CLI (dist/engine.cjs) through a V8 code cache, falls back
 // to the ES modules in dist/, and the bundle carries the shipped schemas' validators. Each
 // test works on a copy of the built package so the real dist/ is never touched.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cacheName = `${process.version}-${process.arch}.bin`;
+
+t.test("a repo's own prompt template runs under the bundle: Handlebars' compiler is loaded for it", async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, plan: twoMilestones.plan.slice(0, 1) } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  mkdirSync(path.join(f.repo, '.engine', 'templates'), { recursive: true });
+  const shipped = readFileSync(path.join(root, 'templates', 'prompts', 'implement.md'), 'utf8');
+  writeFileSync(path.join(f.repo, '.engine', 'templates', 'implement.md'), `${shipped}\nThe team's own line, for {{goal}}.\n`);
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'the goal', '--policy', f.policyFile, '--run-id', 'own', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  const calls = path.join(f.repo, '.engine', 'runs', 'own', 'calls');
+  const prompts = Object.fromEntries(readdirSync(calls).map((c) => [c.replace(/^\d+-/, ''), readFileSync(path.join(calls, c, 'prompt.md'), 'utf8')]));
+  t.match(prompts['implement-implementer'], /The team's own line, for the goal\./, 'the override compiled and rendered');
+  t.notMatch(prompts['plan-planner'], /team's own line/, 'the other templates are the shipped ones');
+});
 
 /** A copy of the built package; node_modules links every package but the validator cache. */
 function copyPackage(t: { teardown(fn: () => void): void }, o: { preserveTimestamps?: boolean } = {}) {
@@ -43,7 +57,8 @@ const compiledValidators = (dir: string) => (existsSync(path.join(dir, 'validato
 
 t.test('the build makes the bundle, its vendor files and a code cache for this Node', async (t) => {
   t.ok(existsSync(path.join(root, 'dist', 'engine.cjs')), 'dist/engine.cjs');
-  for (const name of ['xstate', 'handlebars', 'picomatch']) t.ok(existsSync(path.join(root, 'dist', 'vendor', `${name}.cjs`)), `dist/vendor/${name}.cjs`);
+  for (const name of ['xstate', 'handlebars-runtime', 'picomatch']) t.ok(existsSync(path.join(root, 'dist', 'vendor', `${name}.cjs`)), `dist/vendor/${name}.cjs`);
+  t.notOk(existsSync(path.join(root, 'dist', 'vendor', 'handlebars.cjs')), "Handlebars' compiler is not bundled: the shipped templates are precompiled");
   t.ok(statSync(path.join(root, 'dist', 'code-cache', cacheName)).size > 0, `dist/code-cache/${cacheName}`);
 });
 
