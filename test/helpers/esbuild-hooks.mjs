@@ -2,12 +2,22 @@
 // processes (registered by esbuild-register.mjs). Types are only stripped, as the default
 // TypeScript loader does with typechecking off (`npm run typecheck` checks them), at a
 // fraction of its CPU: most test files load a large part of engine/.
-import { existsSync } from 'node:fs';
+//
+// What esbuild makes of a file is kept on disk (node_modules/.cache/engine-test-ts/), keyed
+// by esbuild's version, the file's path and its text: some 140 test processes load mostly the
+// same 200 modules, and after the first one a process neither starts esbuild's service nor
+// waits on it. A cache that cannot be read or written only costs the compile.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transform } from 'esbuild';
 
 const TS = /\.[cm]?ts$/;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE_DIR = path.join(root, 'node_modules', '.cache', 'engine-test-ts');
+const ESBUILD_VERSION = createRequire(import.meta.url)('esbuild/package.json').version;
 
 /** `./x.js` names `./x.ts` in the sources (TypeScript's NodeNext imports). */
 export async function resolve(specifier, context, next) {
@@ -25,13 +35,50 @@ export async function resolve(specifier, context, next) {
 export async function load(url, context, next) {
   if (!url.startsWith('file:') || url.includes('/node_modules/') || !TS.test(new URL(url).pathname)) return next(url, context);
   const file = fileURLToPath(url);
-  const out = await transform(await readFile(file, 'utf8'), {
+  const cjs = url.endsWith('.cts');
+  const text = await readFile(file, 'utf8');
+  const key = createHash('sha256').update(`${ESBUILD_VERSION}\0${cjs}\0${file}\0${text}`).digest('hex');
+  const kept = path.join(CACHE_DIR, `${key}.js`);
+  let code = readKept(kept);
+  if (code === null) {
+    code = await compile(text, file, cjs);
+    keep(kept, code);
+  }
+  return { format: cjs ? 'commonjs' : 'module', source: code, shortCircuit: true };
+}
+
+/** esbuild, loaded on the first file the cache does not have. */
+let esbuild = null;
+
+async function compile(text, file, cjs) {
+  esbuild ??= await import('esbuild');
+  const out = await esbuild.transform(text, {
     loader: 'ts',
-    format: url.endsWith('.cts') ? 'cjs' : 'esm',
+    format: cjs ? 'cjs' : 'esm',
     target: 'node20',
     sourcemap: 'inline',
     sourcefile: file,
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
   });
-  return { format: url.endsWith('.cts') ? 'commonjs' : 'module', source: out.code, shortCircuit: true };
+  return out.code;
+}
+
+function readKept(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Written beside and renamed into place: a process reading it meanwhile sees all of it or nothing. */
+function keep(file, code) {
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
+  } catch {
+    /* a read-only tree compiles every time */
+  }
 }
