@@ -8,41 +8,20 @@
 // nothing (incomplete coverage is allowed); `TEST_COVERAGE=1 npm test` turns it on and
 // prints its summary.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pruneCompiled } from '../test/helpers/esbuild-hooks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
 const started = Date.now();
 const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
-pruneCompiled(path.join(root, 'node_modules', '.cache', 'engine-test-ts'), 7 * 24 * 3600 * 1000);
+// What esbuild made of each test source is kept (test/helpers/esbuild-hooks.mjs): a week at most.
+pruneCompiled(7 * 24 * 3600 * 1000);
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
 const r = spawnSync(tapBin, [...coverage, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-
-/**
- * The test processes keep what esbuild made of each source file (test/helpers/esbuild-hooks.mjs),
- * keyed by its text: an edited file leaves its old entry behind. Entries written more than
- * `maxAgeMs` ago go; a file still in use is compiled and kept again on its next load.
- */
-function pruneCompiled(dir, maxAgeMs) {
-  let names;
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  const cutoff = Date.now() - maxAgeMs;
-  for (const name of names) {
-    const file = path.join(dir, name);
-    try {
-      if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-}
 
 /** Every `.tap` result file under dir written since `since`, with the time its last line gives. */
 function results(dir, since) {

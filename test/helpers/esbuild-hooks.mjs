@@ -8,7 +8,7 @@
 // same 200 modules, and after the first one a process neither starts esbuild's service nor
 // waits on it. A cache that cannot be read or written only costs the compile.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -80,5 +80,27 @@ function keep(file, code) {
     renameSync(tmp, file);
   } catch {
     /* a read-only tree compiles every time */
+  }
+}
+
+/**
+ * Drops kept files written more than `maxAgeMs` ago (an edited source leaves its old entry
+ * behind); a file still in use is compiled and kept again on its next load. Run by `npm test`.
+ */
+export function pruneCompiled(maxAgeMs) {
+  let names;
+  try {
+    names = readdirSync(CACHE_DIR);
+  } catch {
+    return;
+  }
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of names) {
+    const file = path.join(CACHE_DIR, name);
+    try {
+      if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
   }
 }
