@@ -133,9 +133,12 @@ function compileTemplate(file: string): HandlebarsTemplateDelegate {
 
 type TemplateSpecification = Parameters<typeof HandlebarsRuntime.template>[0];
 
+/** CommonJS require from this module: the precompiled table and Handlebars' compiler, both loaded on first need. */
+const requireHere = createRequire(import.meta.url);
+
 /** The whole of Handlebars, its compiler included: loaded only for a template the build did not precompile. Impure (loads it once). */
 function handlebarsCompiler(): typeof import('handlebars') {
-  return createRequire(import.meta.url)('handlebars') as typeof import('handlebars');
+  return requireHere('handlebars') as typeof import('handlebars');
 }
 
 /** A template's key in the precompiled table: its text and the Handlebars version that compiles it. Pure. */
@@ -151,7 +154,7 @@ let precompiled: Record<string, unknown> | null = null;
 function precompiledSpec(key: string): unknown {
   if (!precompiled) {
     try {
-      precompiled = existsSync(PRECOMPILED_FILE) ? (createRequire(import.meta.url)(PRECOMPILED_FILE) as Record<string, unknown>) : {};
+      precompiled = existsSync(PRECOMPILED_FILE) ? (requireHere(PRECOMPILED_FILE) as Record<string, unknown>) : {};
     } catch {
       precompiled = {};
     }
