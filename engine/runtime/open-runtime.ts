@@ -155,11 +155,12 @@ export function stateJson(rt: Runtime, state: Runtime['state']): string {
   for (const [key, value] of Object.entries(state)) {
     if (value === undefined || typeof value === 'function') continue;
     let text: string;
-    const kept = cache.get(key);
-    if ((GROWING as readonly string[]).includes(key) && kept && kept.value === value) text = kept.text;
+    const growing = (GROWING as readonly string[]).includes(key);
+    const kept = growing ? cache.get(key) : undefined;
+    if (kept && kept.value === value) text = kept.text;
     else {
       text = key === 'machine' ? machineJson(rt, value, state.milestones, cache) : jsonAt(rt, value, '  ');
-      if ((GROWING as readonly string[]).includes(key)) cache.set(key, { value, text });
+      if (growing) cache.set(key, { value, text });
     }
     fields.push(`  ${JSON.stringify(redactText(key, rt.secrets))}: ${text}`);
   }
