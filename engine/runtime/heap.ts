@@ -29,8 +29,9 @@ let collect: (() => void) | null | undefined;
  * with real workers idles through every call, but one whose steps follow each other without
  * a pause never does, and its heap then grew with garbage to the end (112 MiB peak RSS at 200
  * instant milestones, the young generation kept small). About one collection per 15 such
- * milestones keeps it under 90 MiB (88 at 200); the CPU it costs did not show beside the run's. `gc` comes from a context made after `--expose-gc`
- * was set, so the program's own global gets none.
+ * milestones keeps it under 90 MiB (88 at 200); the CPU it costs did not show beside the
+ * run's. `gc` comes from a context made after `--expose-gc` was set, so the program's own
+ * global gets none.
  */
 export function collectWhenGrown(): void {
   if (v8.getHeapStatistics().used_heap_size <= COLLECT_ABOVE_BYTES) return;
