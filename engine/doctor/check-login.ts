@@ -13,6 +13,7 @@ import type { WorkerSpec } from '../generated/pipeline.js';
 import { builtinWorkers } from '../workers/builtin-workers.js';
 import type { LoginCheck } from '../workers/types.js';
 import { finding, type Finding } from './types.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface LoginFacts {
   /** The plugin's name. */
@@ -42,7 +43,7 @@ export function gatherLoginFacts(workers: Record<string, WorkerSpec>, env: NodeJ
     const l = plugin.login;
     // Against the scripted model a plugin that takes an endpoint is given one: no login then.
     if (!l || (o.scripted && plugin.modelEndpoint)) continue;
-    const specs = Object.entries(workers).filter(([, s]) => s.use === plugin.name && !(plugin.modelEndpoint && s.model_endpoint)).sort(([a], [b]) => a.localeCompare(b));
+    const specs = Object.entries(workers).filter(([, s]) => s.use === plugin.name && !(plugin.modelEndpoint && s.model_endpoint)).sort(([a], [b]) => compareText(a, b));
     if (!specs.length) continue;
     // A private home (isolate_home) holds no login: only a key in the environment works there.
     const sharedHome = specs.some(([, s]) => !s.isolate_home);

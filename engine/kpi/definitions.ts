@@ -3,6 +3,7 @@ import type { Kpis, Stat } from '../generated/state.js';
 import type { MilestoneRecord } from './describe-milestones.js';
 import { count, last, list, listByKey, milestonesWith, optionalTotal, sample, tally, total, type EventType, type SampleKind } from './sample-kinds.js';
 import { round, statOf } from './stats.js';
+import { compareText } from '../util/compare-text.js';
 
 // Every KPI is defined here, once, in three tables that build on each other:
 //
@@ -92,7 +93,7 @@ export const MEASURES: { [K in keyof Kpis]-?: { from: readonly SampleKey[]; of: 
   milestones_done: { from: ['milestones_done'], of: (s) => s.milestones_done },
   milestone_s: { from: ['milestone_ms'], of: (s) => seconds(s.milestone_ms) },
   calls_per_milestone: { from: ['calls_per_milestone'], of: (s) => statOf(s.calls_per_milestone) },
-  verify_s: { from: ['verify_ms'], of: (s) => Object.fromEntries(Object.keys(s.verify_ms).sort((a, b) => a.localeCompare(b)).map((tier) => [tier, seconds(s.verify_ms[tier]!)])) },
+  verify_s: { from: ['verify_ms'], of: (s) => Object.fromEntries(Object.keys(s.verify_ms).sort(compareText).map((tier) => [tier, seconds(s.verify_ms[tier]!)])) },
   worker_calls: { from: ['worker_calls'], of: (s) => s.worker_calls },
   parse_failures: { from: ['parse_failures'], of: (s) => s.parse_failures },
   parse_failures_per_100: { from: ['parse_failures', 'worker_calls'], of: (s) => (s.worker_calls ? round((s.parse_failures / s.worker_calls) * 100) : null) },

@@ -1,4 +1,5 @@
 import type { SelectableRun } from './select-runs.js';
+import { compareText } from '../util/compare-text.js';
 
 /** The runs of one store, as `loadStoreRuns` gives them. */
 export interface StoreRuns<R extends SelectableRun> {
@@ -36,6 +37,6 @@ export function poolStores<R extends Dated>(stores: readonly StoreRuns<R>[]): Po
   }
   const duplicates = [...where].filter(([, s]) => s.length > 1).map(([run_id, s]) => ({ run_id, stores: s }));
   if (duplicates.length) return { ok: false, duplicates };
-  runs.sort((a, b) => a.state.created_at.localeCompare(b.state.created_at) || a.state.run_id.localeCompare(b.state.run_id));
+  runs.sort((a, b) => compareText(a.state.created_at, b.state.created_at) || compareText(a.state.run_id, b.state.run_id));
   return { ok: true, runs };
 }

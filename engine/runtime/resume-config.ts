@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../store/run-records.js';
 import { CONFIG_DIR, compareConfig, gatherConfig, hasRedactions, readConfigSnapshot, sameButSecrets, writeConfigSnapshot, type ConfigChange, type GatheredFile } from './snapshot-config.js';
+import { compareText } from '../util/compare-text.js';
 
 /** The config a resume runs with, where to load each part from, and what changed. */
 export interface ResumeConfig {
@@ -91,7 +92,7 @@ export function prepareResumeConfig(o: ResumeConfigOptions): ResumeConfig | { er
     const gone = changes.find((c) => c.file === 'pipeline.yaml');
     return { error: `the pipeline file ${gone?.origin ?? ''} is gone; resume without --reload-config to keep the run's own copy`, file: gone?.origin ?? 'engine resume' };
   }
-  effective.sort((a, b) => rank(a) - rank(b) || a.entry.file.localeCompare(b.entry.file));
+  effective.sort((a, b) => rank(a) - rank(b) || compareText(a.entry.file, b.entry.file));
   const loadPath = (f: GatheredFile & { fromSnapshot: boolean }) => (f.fromSnapshot ? path.join(o.runDir, CONFIG_DIR, f.entry.file) : f.entry.origin);
   const pipeline = effective.find((f) => f.entry.role === 'pipeline')!;
   const layer = (source: string) => effective.filter((f) => f.entry.role === 'policy' && f.entry.source === source);

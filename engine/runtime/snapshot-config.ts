@@ -6,6 +6,7 @@ import { templatesDir } from '../paths.js';
 import { replaceFile, syncDir, toRecordJson } from '../store/atomic.js';
 import { fileRecord, type RunRecord } from '../store/run-records.js';
 import { diffLines } from '../util/line-diff.js';
+import { compareText } from '../util/compare-text.js';
 
 /**
  * The config a run started with, copied into `<run-dir>/config/` (contract §5 "Config
@@ -88,7 +89,7 @@ export function gatherConfig(src: ConfigSources): GatheredFile[] {
   for (const [source, dir] of [['engine', path.join(templatesDir, 'prompts')], ['repo', path.join(src.repo, '.engine', 'templates')]] as const) {
     for (const name of listTemplates(dir)) templates.set(name, { source, origin: path.join(dir, name) });
   }
-  for (const [name, t] of [...templates].sort(([a], [b]) => a.localeCompare(b))) add(`templates/${name}`, 'template', t.source, t.origin);
+  for (const [name, t] of [...templates].sort(([a], [b]) => compareText(a, b))) add(`templates/${name}`, 'template', t.source, t.origin);
   return out;
 }
 

@@ -6,6 +6,7 @@ import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
 import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
 import { salvageTimeline } from './salvage-timeline.js';
+import { compareText } from '../util/compare-text.js';
 
 /** The state.json fields the report reads of a run. */
 export type ReportState = Pick<RunState, 'run_id' | 'created_at'> & Partial<Pick<RunState, 'status' | 'stop_reason' | 'task' | 'repo' | 'seed'>>;
@@ -72,7 +73,7 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
       /* a read-only store: the report still stands, from the directories */
     }
   }
-  return runs.sort((a, b) => a.state.created_at.localeCompare(b.state.created_at) || a.state.run_id.localeCompare(b.state.run_id));
+  return runs.sort((a, b) => compareText(a.state.created_at, b.state.created_at) || compareText(a.state.run_id, b.state.run_id));
 }
 
 /**
@@ -106,5 +107,5 @@ function stateOf(e: RunIndexEntry): ReportState {
 }
 
 function byCreated(a: RunIndexEntry, b: RunIndexEntry): number {
-  return a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id);
+  return compareText(a.created_at, b.created_at) || compareText(a.run_id, b.run_id);
 }

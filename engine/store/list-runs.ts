@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
+import { compareText } from '../util/compare-text.js';
 
 /** A run found in a run store: its directory and its state.json. */
 export interface StoredRun {
@@ -26,5 +27,5 @@ export function listRuns(storeDir: string): StoredRun[] {
       /* not a run, or not yet one */
     }
   }
-  return runs.sort((a, b) => a.state.created_at.localeCompare(b.state.created_at) || a.state.run_id.localeCompare(b.state.run_id));
+  return runs.sort((a, b) => compareText(a.state.created_at, b.state.created_at) || compareText(a.state.run_id, b.state.run_id));
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
+import { compareText } from '../util/compare-text.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
 export const RUN_INDEX = 'index.jsonl';
@@ -196,7 +197,7 @@ function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null 
 }
 
 function byCreated(a: IndexedPastRun, b: IndexedPastRun): number {
-  return a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id);
+  return compareText(a.created_at, b.created_at) || compareText(a.run_id, b.run_id);
 }
 
 /** The complete lines of a file, last first, read backwards in blocks. Impure. */

@@ -14,6 +14,7 @@ import { inShard, shardPath, type Shard } from './shard-suite.js';
 import { expectOf, judgeRun, outcomeOf, type SuiteRun, type TaskExpect } from './judge-suite.js';
 import { compareRepeats, factsOf, type Determinism, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
+import { compareText } from '../util/compare-text.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
@@ -92,7 +93,7 @@ export async function loadSuiteTasks(args: readonly string[], cwd: string): Prom
 
 function findTaskFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareText(a.name, b.name))
     .flatMap((e) => (e.isDirectory() ? findTaskFiles(path.join(dir, e.name)) : e.name.endsWith('.task.yaml') ? [path.join(dir, e.name)] : []));
 }
 

@@ -6,6 +6,7 @@
  */
 import * as registry from './registry.js';
 import type { BuiltinWorker, StreamParser } from './types.js';
+import { compareText } from '../util/compare-text.js';
 
 let list: readonly BuiltinWorker[] | null = null;
 
@@ -13,7 +14,7 @@ let list: readonly BuiltinWorker[] | null = null;
 export function builtinWorkers(): readonly BuiltinWorker[] {
   if (list) return list;
   const all: BuiltinWorker[] = Object.values(registry);
-  all.sort((a, b) => a.name.localeCompare(b.name));
+  all.sort((a, b) => compareText(a.name, b.name));
   const twice = all.find((p, i) => i > 0 && all[i - 1]!.name === p.name);
   if (twice) throw new Error(`two built-in worker plugins are named "${twice.name}" (engine/workers/registry.ts)`);
   list = all;

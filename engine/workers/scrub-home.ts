@@ -9,6 +9,7 @@
 import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface HomeScrubHit {
   /** Path relative to the home. */
@@ -50,7 +51,7 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     }
   };
   walk(home);
-  return hits.sort((a, b) => a.file.localeCompare(b.file));
+  return hits.sort((a, b) => compareText(a.file, b.file));
 }
 
 /** Replaces every secret in one file; returns the names found. */
