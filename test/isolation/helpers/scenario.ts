@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
+import { killByEnv } from '../../helpers/kill-by-env.js';
 import { makeIsoFixture, modes, readState, runRun, type EngineResult, type IsoFixture, type IsoSpec, type Mode } from './fixture.js';
 import { assertRepoUnchanged, snapshotRepo, type Item, type RepoSnapshot } from './snapshot.js';
 import { assertBranchClean, type BranchEntry } from './branch.js';
@@ -78,6 +79,8 @@ export function runScenario(t: Test, s: Scenario): void {
       const id = `${s.name}-${mode}`;
       const f = makeIsoFixture({ spec: s.spec, repoPolicy: { ...(s.roots ? { governance: { allowed_roots: s.roots } } : {}), ...s.repoPolicy }, files: s.files, engineDir, explore: s.explore, runId: id });
       t.teardown(() => {
+        // Without a sandbox what the attack left behind outlives the run (docs/governance.md).
+        killByEnv(`ISO_SCRATCH=${f.scratch}`);
         if (process.env.ISO_KEEP) return;
         // Processes a worker left behind may still be writing: retry.
         rmSync(f.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
