@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { monotonicMs } from '../util/monotonic-ms.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -51,7 +52,7 @@ export interface SpawnedGroup {
 const DEFAULT_GRACE_MS = 2000;
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
-  const started = performance.now();
+  const started = monotonicMs();
   const extra = options.infoFd === undefined ? [] : [...Array<'ignore'>(options.infoFd - 3).fill('ignore'), 'pipe' as const];
   const child = spawn(bin, args, {
     cwd: options.cwd,
@@ -180,7 +181,7 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
         timedOut: limits.timedOut,
         idleTimedOut: limits.idleTimedOut,
         error: spawnError,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(monotonicMs() - started),
         pid,
       }));
     });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { monotonicMs } from '../util/monotonic-ms.js';
 
 /** Time and randomness of a run, injected so that tests are deterministic. */
 export interface RunEnv {
@@ -20,8 +21,8 @@ export function systemRunEnv(): RunEnv {
     now: () => new Date(),
     randomHex: (n) => randomBytes(n).toString('hex'),
     timer: () => {
-      const start = performance.now();
-      return () => Math.round(performance.now() - start);
+      const start = monotonicMs();
+      return () => Math.round(monotonicMs() - start);
     },
     duration: (ms) => ms,
   };

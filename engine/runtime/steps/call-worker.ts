@@ -9,8 +9,6 @@ import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
-import { runGit } from '../../git/run-git.js';
-import { workspaceTarget } from '../../git/workspace.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepFields } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
@@ -20,6 +18,7 @@ import { templateOverrideDir } from '../snapshot-config.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
 import { recentRunsOf } from '../index-run.js';
+import { filesOf } from '../tree-files.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -209,7 +208,7 @@ async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallR
   // The files as the workspace was recorded when the step began (what the worker starts from).
   const tree = rt.state.workspace_tree;
   // Listed only for a template that shows it (the built-in explore and plan prompts).
-  const files = tree && listFiles ? (await runGit(workspaceTarget(rt.ws), ['ls-tree', '-r', '-z', '--name-only', tree])).stdout.split('\0').filter(Boolean) : [];
+  const files = tree && listFiles ? await filesOf(rt, tree) : [];
   return {
     goal: rt.task.goal,
     task_kind: rt.task.kind,
