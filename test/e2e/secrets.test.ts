@@ -141,7 +141,7 @@ t.test('a command worker sees only what it was given; verification sees no provi
   const base = scratchBase(t, 'environ');
   const repo = initRepo(path.join(base, 'repo'));
   spawnSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'initial']);
-  const agent = path.join(packageRoot, 'test', 'fixtures', 'workers', 'scripted-agent.mjs');
+  const agent = path.join(packageRoot, 'test', 'fixtures', 'workers', 'scripted-agent.cjs');
   const dump = path.join(packageRoot, 'test', 'fixtures', 'workers', 'dump-environ.mjs');
   const script = path.join(base, 'agent.json');
   writeFileSync(script, JSON.stringify({ plan: [{ id: 'm1', goal: 'dump', files_expected: ['src/env-self.txt'] }], implement: {} }));

@@ -7,7 +7,7 @@ import { stringify, parse } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.mjs');
+const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.cjs');
 
 export interface AgentScript {
   plan: { id: string; goal: string; files_expected: string[] }[];

@@ -92,7 +92,7 @@ t.test('a secret in the environment reaches no file of the run directory', async
       p.workers.implementer = {
         use: 'command',
         bin: 'sh',
-        args: ['-c', 'echo "stdout $OPENAI_API_KEY"; echo "stderr $OPENAI_API_KEY" >&2; echo "$OPENAI_API_KEY" > leak.txt; ' + `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(workers, 'scripted-agent.mjs'))}`],
+        args: ['-c', 'echo "stdout $OPENAI_API_KEY"; echo "stderr $OPENAI_API_KEY" >&2; echo "$OPENAI_API_KEY" > leak.txt; ' + `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(workers, 'scripted-agent.cjs'))}`],
         env: { ...p.workers.planner.env, OPENAI_API_KEY: secret },
         idle_timeout_s: 20,
         timeout_s: 60,

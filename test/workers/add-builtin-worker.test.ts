@@ -17,7 +17,7 @@ import { childEnv, engine, makeFixture, readJsonl } from '../helpers/run-fixture
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dropIn = path.join(root, 'test', 'fixtures', 'workers', 'drop-in', 'echo-cli-worker.ts.txt');
-const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.mjs');
+const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.cjs');
 const REGISTRY_LINE = "export { echoCliWorker } from './echo-cli-worker.js';\n";
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'engine-add-worker-'));
@@ -77,7 +77,7 @@ function echoFixture(t: { teardown(fn: () => void): void }) {
   const cli = path.join(binDir, 'echo-cli');
   // Installed like a real CLI: everything it runs lives in its own directory, which the OS
   // sandbox keeps readable (a checkout under /tmp would be hidden by the sandbox's private /tmp).
-  const ownAgent = path.join(binDir, 'echo-cli-agent.mjs');
+  const ownAgent = path.join(binDir, 'echo-cli-agent.cjs');
   copyFileSync(agent, ownAgent);
   // `--version` prints ECHO_CLI_FAKE_VERSION (default the verified one); else it is the scripted agent.
   writeFileSync(cli, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "echo-cli \${ECHO_CLI_FAKE_VERSION:-1.4.2}"; exit 0; fi\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(ownAgent)}\n`);
