@@ -1,5 +1,5 @@
 import type { TimelineEvent } from '../generated/event.js';
-import picomatch from 'picomatch';
+import { firstGlob, globMatcher } from './match-glob.js';
 
 /** What a worker may change, from the merged policy, the task and the step. */
 export interface GovernanceRules {
@@ -36,11 +36,11 @@ export interface Violation {
  * allowed roots), sorted by path. Pure.
  */
 export function checkChanges(paths: readonly string[], rules: GovernanceRules): Violation[] {
-  const protectedBy = firstMatch(rules.protected);
-  const frameworkBy = firstMatch(rules.frameworkPaths);
-  const lockfileBy = firstMatch(rules.lockfiles, { basename: true });
-  const inRoots = anyMatch(rules.allowedRoots);
-  const inTaskRoots = rules.taskRoots ? anyMatch(rules.taskRoots) : () => true;
+  const protectedBy = firstGlob(rules.protected);
+  const frameworkBy = firstGlob(rules.frameworkPaths);
+  const lockfileBy = firstGlob(rules.lockfiles, { basename: true });
+  const inRoots = globMatcher(rules.allowedRoots);
+  const inTaskRoots = rules.taskRoots ? globMatcher(rules.taskRoots) : () => true;
   const out: Violation[] = [];
   for (const p of [...new Set(paths)].sort()) {
     if (rules.readOnly) {
@@ -108,17 +108,4 @@ export function describeViolation(v: Violation): string {
     case 'planned_outside_roots':
       return `${v.path}: planned although no worker may change it (${v.pattern ?? 'outside the allowed roots'})`;
   }
-}
-
-const OPTIONS = { dot: true } as const;
-
-function firstMatch(patterns: readonly string[], extra: picomatch.PicomatchOptions = {}): (p: string) => string | null {
-  const matchers = patterns.map((pattern) => [pattern, picomatch(pattern, { ...OPTIONS, ...extra })] as const);
-  return (p) => matchers.find(([, m]) => m(p))?.[0] ?? null;
-}
-
-function anyMatch(patterns: readonly string[]): (p: string) => boolean {
-  if (patterns.length === 0) return () => false;
-  const m = picomatch([...patterns], OPTIONS);
-  return (p) => m(p);
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { firstGlob } from './match-glob.js';
 import type { GovernanceRules, Violation } from './check-changes.js';
 
 /**
@@ -10,13 +10,9 @@ import type { GovernanceRules, Violation } from './check-changes.js';
  * worker is asked to write there. One violation per path, sorted. Pure.
  */
 export function checkPlannedPaths(paths: readonly string[], rules: Pick<GovernanceRules, 'allowedRoots' | 'taskRoots' | 'protected'>): Violation[] {
-  const match = (patterns: readonly string[]) => {
-    const ms = patterns.map((p) => [p, picomatch(p, { dot: true })] as const);
-    return (p: string) => ms.find(([, m]) => m(p))?.[0] ?? null;
-  };
-  const protectedBy = match(rules.protected);
-  const inRoots = match(rules.allowedRoots);
-  const inTaskRoots = rules.taskRoots ? match(rules.taskRoots) : () => '';
+  const protectedBy = firstGlob(rules.protected);
+  const inRoots = firstGlob(rules.allowedRoots);
+  const inTaskRoots = rules.taskRoots ? firstGlob(rules.taskRoots) : () => '';
   const out: Violation[] = [];
   for (const raw of [...new Set(paths)].sort()) {
     const p = raw.replace(/\\/g, '/');

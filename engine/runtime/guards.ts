@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { globMatcher } from '../governance/match-glob.js';
 import { firedRiskTriggers } from './select-tier.js';
 import type { RunContext } from '../vocabulary/run-context.js';
 import type { GuardName } from '../vocabulary/guard-names.js';
@@ -66,9 +66,9 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];
   const unexpected = c.new_paths.find((p) => !expected.includes(p));
   if (unexpected) return no(`new file ${unexpected} was not in the plan`);
-  const config = c.paths.find((p) => picomatch(CONFIG_FILES, { dot: true })(p));
+  const config = c.paths.find(globMatcher(CONFIG_FILES));
   if (config) return no(`configuration changed: ${config}`);
-  const removedTest = (c.deleted_paths ?? []).find((p) => picomatch(TEST_FILES, { dot: true })(p));
+  const removedTest = (c.deleted_paths ?? []).find(globMatcher(TEST_FILES));
   if (removedTest) return no(`test file removed: ${removedTest}`);
   return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
 }

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { globMatcher } from '../governance/match-glob.js';
 import type { IrStep } from '../compile/ir.js';
 import type { VerifyTier } from '../verify/index.js';
 import type { RunContext } from '../vocabulary/run-context.js';
@@ -52,8 +52,7 @@ export function selectTier(stepTier: IrStep['tier'], changes: RunContext['change
 export function firedRiskTriggers(paths: readonly string[], policy: RunPolicy): { trigger: RunPolicy['verification']['risk_triggers'][number]; hit: string }[] {
   const fired: { trigger: RunPolicy['verification']['risk_triggers'][number]; hit: string }[] = [];
   for (const trigger of policy.verification.risk_triggers) {
-    const matches = picomatch(trigger.paths, { dot: true });
-    const hit = paths.find((p) => matches(p));
+    const hit = paths.find(globMatcher(trigger.paths));
     if (hit !== undefined) fired.push({ trigger, hit });
   }
   return fired;
