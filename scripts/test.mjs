@@ -3,6 +3,9 @@
 // lists the slowest test files of this run from tap's saved results (.tap/test-results/),
 // so the suite's own cost stays in sight. The exit code is tap's.
 //
+// Given no test file, it runs every one, the light ones several to a process (group files in
+// .tap/groups/, see scripts/group-tests.mjs); `TEST_GROUPS=0` runs each in its own.
+//
 // Coverage is off by default: recording it costs every test process about a fifth more CPU,
 // and a whole run writes hundreds of MB of records that tap merges at the end. It asserts
 // nothing (incomplete coverage is allowed); `TEST_COVERAGE=1 npm test` turns it on and
@@ -13,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pruneCompiled } from '../test/helpers/esbuild-hooks.mjs';
+import { writeGroups } from './group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
@@ -21,7 +25,9 @@ const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
 // What esbuild made of each test source is kept (test/helpers/esbuild-hooks.mjs): a week at most.
 pruneCompiled(7 * 24 * 3600 * 1000);
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
-const r = spawnSync(tapBin, [...coverage, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const args = process.argv.slice(2);
+const testFiles = args.some((a) => !a.startsWith('-')) || process.env.TEST_GROUPS === '0' ? [] : writeGroups(root, path.join(root, '.tap', 'groups'));
+const r = spawnSync(tapBin, [...coverage, ...args, ...testFiles], { cwd: root, stdio: 'inherit' });
 
 /** Every `.tap` result file under dir written since `since`, with the time its last line gives. */
 function results(dir, since) {

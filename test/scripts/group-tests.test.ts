@@ -1,0 +1,57 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a plain ES module of the repo's scripts, without types
+import { listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+t.test('every test file of the repo runs exactly once: on its own or in one group', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-groups-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run: string[] = writeGroups(root, dir);
+  const own = run.filter((f) => !f.startsWith('..') && !path.isAbsolute(f));
+  const groups = run.filter((f) => !own.includes(f)).map((f) => readFileSync(path.resolve(root, f), 'utf8'));
+  const grouped = groups.flatMap((text) => [...text.matchAll(/g\.comment\("([^"]+)"\)/g)].map((m) => m[1]!));
+  const all: string[] = listTestFiles(root);
+  t.same([...own, ...grouped].sort(), all, 'own and grouped together are the test files, none twice');
+  t.ok(grouped.length > own.length, `most files share a process (${grouped.length} grouped, ${own.length} on their own)`);
+  t.ok(own.includes('test/runtime/crash-resume.test.ts') === false, 'a test that only starts engines shares a process');
+});
+
+t.test('what must run on its own', async (t) => {
+  t.ok(needsOwnProcess('test/e2e/demo.test.ts', "import t from 'tap';"), 'end to end');
+  t.ok(needsOwnProcess('test/x/a.test.ts', 'process.env.HOME = dir;'), 'the environment changed');
+  t.ok(needsOwnProcess('test/x/a.test.ts', 'delete process.env.GIT_DIR;'), 'the environment changed');
+  t.ok(needsOwnProcess('test/x/a.test.ts', "process.on('exit', f);"), 'a process handler');
+  t.ok(needsOwnProcess('test/x/a.test.ts', 't.beforeEach(f);'), 'a root-level hook');
+  t.ok(needsOwnProcess('test/x/a.test.ts', 'await t.test("x", f);'), 'a top-level await');
+  t.notOk(needsOwnProcess('test/x/a.test.ts', "if (process.env.HOME === '/') t.pass('x');\n  await f();"), 'reading the environment, an await inside a function');
+});
+
+t.test('a group runs the tests of every file, also when one is still compiling as the others finish', async (t) => {
+  // a sets a root-level teardown, b imports a module of new text, so the loader thread
+  // compiles it while a's test is done: tap's root, its queue dry and a teardown set, ended
+  // there, and b's test never ran (as with test/config/hostile-yaml.test.ts before
+  // test/doctor/login.test.ts).
+  // Inside the repo (tap's own dir, ignored by git), so the group file finds tap.
+  mkdirSync(path.join(root, '.tap'), { recursive: true });
+  const base = mkdtempSync(path.join(root, '.tap', 'groups-run-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(path.join(base, 'test', 'x'), { recursive: true });
+  writeFileSync(path.join(base, 'test', 'x', 'a.test.ts'), "import t from 'tap';\nt.teardown(() => {});\nt.test('a', async (t) => { t.pass('a ran'); });\n");
+  const slow = Array.from({ length: 2000 }, (_, i) => `export const v${i}: number = ${i};`).join('\n');
+  writeFileSync(path.join(base, 'test', 'x', 'slow.ts'), `// ${randomBytes(16).toString('hex')}\n${slow}\n`);
+  writeFileSync(path.join(base, 'test', 'x', 'b.test.ts'), "import t from 'tap';\nimport { v1 } from './slow.js';\nt.test('b', async (t) => { t.equal(v1, 1, 'b ran'); });\n");
+  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+  t.equal(files.length, 1, 'one group');
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, files[0]!)], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /ok \d+ - a ran/);
+  t.match(r.stdout, /ok \d+ - b ran/);
+  t.match(r.stdout, /^ {4}1\.\.3$/m, 'three tests in the group: loading, a and b');
+});
