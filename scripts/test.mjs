@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pruneCompiled } from '../test/helpers/esbuild-hooks.mjs';
+import { pruneCompiled, warmCompiled } from '../test/helpers/esbuild-hooks.mjs';
 import { writeGroups } from './group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,6 +24,8 @@ const started = Date.now();
 const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
 // What esbuild made of each test source is kept (test/helpers/esbuild-hooks.mjs): a week at most.
 pruneCompiled(7 * 24 * 3600 * 1000);
+// Compiled here once, before three test processes at a time would each compile the same files.
+await warmCompiled([path.join(root, 'engine'), path.join(root, 'test')]);
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
 const args = process.argv.slice(2);
 const testFiles = args.some((a) => !a.startsWith('-')) || process.env.TEST_GROUPS === '0' ? [] : writeGroups(root, path.join(root, '.tap', 'groups'));
