@@ -108,12 +108,13 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }
   const user = repoTarget(o.repo);
-  const head = await headCommit(o.repo);
-  const baseSha = head?.sha ?? null;
-  const [status, ignored] = await Promise.all([
+  // Three reads of the user's repo, none depending on another: asked at once.
+  const [head, status, ignored] = await Promise.all([
+    headCommit(o.repo),
     runGit(user, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none']),
     o.share.length ? runGit(user, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']) : Promise.resolve({ stdout: '' }),
   ]);
+  const baseSha = head?.sha ?? null;
   const shared = matchShared(ignored.stdout.split('\0'), o.share);
   const exclude = shared.map((p) => `/${p}`);
   const alternates = [path.join(o.repo.commonDir, 'objects')];
