@@ -50,14 +50,14 @@ export function writeGroups(root, dir) {
   for (const file of listTestFiles(root)) {
     const abs = path.join(root, file);
     const text = readFileSync(abs, 'utf8');
-    (needsOwnProcess(file, text) ? own : shared).push({ file, size: statSync(abs).size * (STARTS_ENGINES.test(text) ? 5 : 1) });
+    (needsOwnProcess(file, text) ? own : shared).push({ file, weight: statSync(abs).size * (STARTS_ENGINES.test(text) ? 5 : 1) });
   }
   const count = Math.ceil(shared.length / PER_GROUP);
-  const groups = Array.from({ length: count }, () => ({ size: 0, files: [] }));
-  // Largest first, each to the lightest group so far.
-  for (const t of [...shared].sort((a, b) => b.size - a.size || (a.file < b.file ? -1 : 1))) {
-    const g = groups.reduce((min, x) => (x.size < min.size ? x : min));
-    g.size += t.size;
+  const groups = Array.from({ length: count }, () => ({ weight: 0, files: [] }));
+  // Heaviest first, each to the lightest group so far.
+  for (const t of [...shared].sort((a, b) => b.weight - a.weight || (a.file < b.file ? -1 : 1))) {
+    const g = groups.reduce((min, x) => (x.weight < min.weight ? x : min));
+    g.weight += t.weight;
     g.files.push(t.file);
   }
   rmSync(dir, { recursive: true, force: true });
