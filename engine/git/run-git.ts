@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 /**
  * The one module that runs git. Every command names its git dir (and work tree, where it has
@@ -154,22 +152,15 @@ export function isLockContention(error: unknown): boolean {
   return /\.lock'?:? File exists|Unable to create '.*\.lock'|could not lock|unable to lock|is locked/i.test(error.stderr);
 }
 
-/**
- * An empty directory, private to this process, used as core.hooksPath so that no hook — the
- * repo's, or one a worker wrote — runs during engine git commands. Impure (creates it once).
- */
-export function emptyHooksDir(): string {
-  if (!hooksDir) hooksDir = mkdtempSync(path.join(os.tmpdir(), 'engine-no-hooks-'));
-  return hooksDir;
-}
-
-let hooksDir: string | null = null;
 
 // Command-line `-c` beats every config file, so no repository config (the user's, or one a
 // worker reached) can turn these back on; nothing is written to anyone's config.
 function hardening(): string[] {
   return [
-    '-c', `core.hooksPath=${emptyHooksDir()}`,
+    // No hook runs, the repo's or one a worker wrote: the null device holds no files, where a
+    // directory of the engine's own in the temp dir could be found and filled by a worker
+    // without a sandbox (the same user), and was left behind by every engine process.
+    '-c', `core.hooksPath=${os.devNull}`,
     '-c', 'core.fsmonitor=false',
     '-c', 'core.untrackedCache=false',
     '-c', 'core.splitIndex=false',
