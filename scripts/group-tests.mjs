@@ -18,7 +18,7 @@ const PER_GROUP = 8;
 const OWN_DIRS = /^test\/(e2e|isolation|sandbox|proc)\//;
 // A top-level await on a test would wait on the group's loading subtest, which waits on it.
 const OWN_TEXT = /^(const [^=]+= )?await |makeIsoFixture|playwright|process\.on\(|process\.env\.[A-Za-z_]+ *=(?!=)|delete process\.env|process\.chdir|^t\.(before|beforeEach|afterEach|after|plan)\b/m;
-/** A test that starts engine processes: each run costs more than a page of unit tests. */
+/** A test that runs the engine (a process, or `engineHere` in its own): each run costs more than a page of unit tests. */
 const STARTS_ENGINES = /\bengine\(|spawnEngine|runEngine|engineHere\(/;
 
 /** Whether a test file (path relative to the repo, its text) must run in a process of its own. Pure. */
@@ -41,7 +41,7 @@ export function listTestFiles(root) {
 /**
  * The files tap is to run: those that need a process of their own, then group files
  * (written to `dir`, replacing what was there) that import the rest, PER_GROUP each on
- * average, balanced by source size (five times for a file that starts engines). Impure
+ * average, balanced by source size (five times for a file that runs the engine). Impure
  * (reads the tests, writes the group files).
  */
 export function writeGroups(root, dir) {

@@ -20,7 +20,7 @@ t.test('every test file of the repo runs exactly once: on its own or in one grou
   const all: string[] = listTestFiles(root);
   t.same([...own, ...grouped].sort(), all, 'own and grouped together are the test files, none twice');
   t.ok(grouped.length > own.length, `most files share a process (${grouped.length} grouped, ${own.length} on their own)`);
-  t.ok(own.includes('test/runtime/crash-resume.test.ts') === false, 'a test that only starts engines shares a process');
+  t.notOk(own.includes('test/runtime/crash-resume.test.ts'), 'a test that only starts engines shares a process');
 });
 
 t.test('what must run on its own', async (t) => {
