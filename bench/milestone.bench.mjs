@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What a milestone costs the engine: full `engine run`s of the default pipeline with instant
-// fake `command` workers (bench/fixtures/instant-agent.mjs; a plan of N milestones, each
+// fake `command` workers (bench/fixtures/instant-agent.sh, a shell script of about 2 ms; a plan of N milestones, each
 // writing one file), N = 2 / 10 / 50 / 200. For each N:
 //   - counted once under `strace -f` (the counts do not vary run to run): git processes
 //     (successful execve of git), fsync + fdatasync calls, split by the program that made them;
@@ -26,7 +26,7 @@ import { parse, stringify } from 'yaml';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = path.join(here, 'fixtures', 'instant-agent.mjs');
+const agent = path.join(here, 'fixtures', 'instant-agent.sh');
 const FULL = process.env.BENCH_FULL === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,50,200').split(',').map(Number);
@@ -41,7 +41,11 @@ const hasTime = existsSync('/usr/bin/time');
 // measured through fixtures/reap-time.py when python3 is there (else /usr/bin/time, which then
 // leaves the sandboxed workers and commands out of the tree and the engine's figure too low).
 const reaper = path.join(here, 'fixtures', 'reap-time.py');
-const hasReaper = process.platform === 'linux' && spawnSync('python3', ['-c', 'import ctypes, os; os.waitstatus_to_exitcode'], { encoding: 'utf8' }).status === 0;
+// Python's own path, not a launcher's (pyenv's shim is a shell script that runs helpers first:
+// about 130 ms of wall time in every measurement).
+const python = process.platform === 'linux' ? spawnSync('python3', ['-c', 'import ctypes, os, sys; os.waitstatus_to_exitcode; print(sys.executable)'], { encoding: 'utf8' }) : null;
+const hasReaper = python?.status === 0 && python.stdout.trim() !== '';
+const pythonBin = hasReaper ? python.stdout.trim() : null;
 
 export function childEnv(extra = {}) {
   const env = { ...process.env, NO_COLOR: '1', ...extra };
@@ -69,7 +73,7 @@ export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
   mkdirSync(logDir);
   const workerLog = path.join(logDir, 'workers.jsonl');
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: process.execPath, args: [agent], env: { BENCH_MILESTONES: String(n), BENCH_WORKER_LOG: workerLog }, idle_timeout_s: 60, timeout_s: 120 };
+  const worker = { use: 'command', bin: '/bin/sh', args: [agent], env: { BENCH_MILESTONES: String(n), BENCH_WORKER_LOG: workerLog }, idle_timeout_s: 60, timeout_s: 120 };
   pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
   const pipelineFile = path.join(dir, 'bench.pipeline.yaml');
   writeFileSync(pipelineFile, stringify(pipeline));
@@ -86,24 +90,62 @@ export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
       verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
     }),
   );
-  return { dir, repo, pipelineFile, policyFile, workerLog };
+  return { n, dir, repo, pipelineFile, policyFile, workerLog };
 }
 
 export function engineArgs(f) {
   return [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'bench', '--policy', f.policyFile, '--no-progress'];
 }
 
-export function workerTotals(f) {
+/**
+ * The workers' calls in one run and their CPU: each logged call at its phase's measured cost
+ * (`calibrateWorker`; explore, plan, implement and review differ, the plan with N).
+ */
+export function workerTotals(f, cost = workerCost(f.n)) {
   if (!existsSync(f.workerLog)) return { calls: 0, cpu_ms: 0 };
   const lines = readFileSync(f.workerLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return { calls: lines.length, cpu_ms: lines.reduce((s, l) => s + l.cpu_ms, 0) };
+  return { calls: lines.length, cpu_ms: lines.reduce((s, l) => s + (cost[l.phase] ?? cost.other), 0) };
+}
+
+const costs = new Map();
+/** The fake worker's CPU ms per phase for a plan of n milestones, measured once per n. */
+export function workerCost(n) {
+  if (!costs.has(n)) costs.set(n, calibrateWorker(n));
+  return costs.get(n);
+}
+
+/**
+ * The fake worker's own cost, phase by phase: the script run alone under the same meter as the
+ * engine (the reaper or /usr/bin/time), on a prompt of that phase, in a scratch repo dir; the
+ * median of 9 runs each. What the engine pays around a call (its sandbox, its records) stays
+ * the engine's.
+ */
+export function calibrateWorker(n, runs = 9) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-worker-'));
+  try {
+    const cost = {};
+    for (const phase of ['explore', 'plan', 'implement', 'review']) {
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        const input = `engine-phase: ${phase}\nengine-contract: 1\nengine-step: s\nengine-milestone: ${i + 1}\nengine-attempt: 1\n`;
+        const r = timed('/bin/sh', [agent], { cwd: dir, input, env: childEnv({ BENCH_MILESTONES: String(n) }) });
+        if (r.status !== 0) throw new Error(`bench: the fake worker failed (${phase}): ${r.stderr}`);
+        samples.push(r.cpu_ms);
+      }
+      cost[phase] = median(samples);
+    }
+    cost.other = Math.max(...Object.values(cost));
+    return cost;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One command under the reaper (or /usr/bin/time): wall ms, CPU ms of it and its descendants, peak RSS KiB. */
 export function timed(cmd, args, opts) {
   const out = path.join(os.tmpdir(), `engine-bench-time-${process.pid}`);
   const started = performance.now();
-  const argv = hasReaper ? ['python3', [reaper, out, cmd, ...args]] : ['/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args]];
+  const argv = hasReaper ? [pythonBin, [reaper, out, cmd, ...args]] : ['/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args]];
   const r = spawnSync(argv[0], argv[1], { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const wall = performance.now() - started;
   const [user, sys, rss] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);

@@ -22,7 +22,7 @@ import { copyRuns } from './fixtures/make-store.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = path.join(here, 'fixtures', 'instant-agent.mjs');
+const agent = path.join(here, 'fixtures', 'instant-agent.sh');
 const SIZES = (process.env.BENCH_REPORT_SIZES ?? '1000,10000').split(',').map(Number);
 const TIER_SIZES = (process.env.BENCH_TIER_SIZES ?? '1,1000,10000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -47,7 +47,7 @@ function makeRepo() {
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: process.execPath, args: [agent], env: { BENCH_MILESTONES: '2' }, idle_timeout_s: 60, timeout_s: 120 };
+  const worker = { use: 'command', bin: '/bin/sh', args: [agent], env: { BENCH_MILESTONES: '2' }, idle_timeout_s: 60, timeout_s: 120 };
   pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
   const pipelineFile = path.join(dir, 'bench.pipeline.yaml');
   writeFileSync(pipelineFile, stringify(pipeline));
