@@ -16,6 +16,10 @@ import { pathToFileURL } from 'node:url';
 const PER_GROUP = 8;
 
 const OWN_DIRS = /^test\/(e2e|isolation|sandbox|proc)\//;
+/** Whole runs with real CLIs, a browser or hostile workers: the long files. */
+const HEAVY_DIRS = /^test\/(e2e|isolation)\//;
+/** A file's own word on what it costs, in its first lines. */
+const DECLARED_COST = /^\/\/ test cost: about (\d+(?:\.\d+)?) s\b/m;
 // A top-level await on a test would wait on the group's loading subtest, which waits on it.
 const OWN_TEXT = /^(const [^=]+= )?await |makeIsoFixture|playwright|process\.on\(|process\.env\.[A-Za-z_]+ *=(?!=)|delete process\.env|process\.chdir|^t\.(before|beforeEach|afterEach|after|plan)\b/m;
 /** A test that runs the engine (a process, or `engineHere` in its own): each run costs more than a page of unit tests. */
@@ -39,10 +43,27 @@ export function listTestFiles(root) {
 }
 
 /**
- * The files tap is to run: those that need a process of their own, then group files
- * (written to `dir`, replacing what was there) that import the rest, PER_GROUP each on
- * average, balanced by source size (five times for a file that runs the engine). Impure
- * (reads the tests, writes the group files).
+ * A file's estimated cost in seconds, for balancing groups and ordering the run. A long file
+ * says what it costs in its first lines (`// test cost: about 40 s: <why>`, measured in a
+ * whole `npm test`); the text alone predicts it badly (one file runs a whole suite in one
+ * line, another nine scenarios through a helper). Otherwise: its source size, five times for a
+ * file that runs the engine, four times more for an end-to-end or isolation test, at about
+ * 8 KB a second (fitted to a whole run). Only the order matters. Pure.
+ */
+export function estimateSeconds(file, text, size) {
+  const declared = DECLARED_COST.exec(text.slice(0, 2000));
+  if (declared) return Number(declared[1]);
+  return (size * (STARTS_ENGINES.test(text) ? 5 : 1) * (HEAVY_DIRS.test(file) ? 4 : 1)) / 8000;
+}
+
+/**
+ * The files tap is to run, all written to `dir` (replacing what was there), heaviest first:
+ * one per file that needs a process of its own, and groups that import the rest, PER_GROUP
+ * each on average, balanced by estimated weight. A shared file heavier than an average group
+ * runs alone as well: in a group it would hold the whole group back. tap runs its files in
+ * name order, three at a time, so the names begin with the rank: the long files start first
+ * and the short ones fill in around them, instead of a 55 s file starting last and running
+ * alone at the end. Impure (reads the tests, writes the files).
  */
 export function writeGroups(root, dir) {
   const own = [];
@@ -50,34 +71,58 @@ export function writeGroups(root, dir) {
   for (const file of listTestFiles(root)) {
     const abs = path.join(root, file);
     const text = readFileSync(abs, 'utf8');
-    (needsOwnProcess(file, text) ? own : shared).push({ file, weight: statSync(abs).size * (STARTS_ENGINES.test(text) ? 5 : 1) });
+    (needsOwnProcess(file, text) ? own : shared).push({ file, weight: estimateSeconds(file, text, statSync(abs).size) });
   }
-  const count = Math.ceil(shared.length / PER_GROUP);
-  const groups = Array.from({ length: count }, () => ({ weight: 0, files: [] }));
+  const count = Math.max(1, Math.ceil(shared.length / PER_GROUP));
+  const mean = shared.reduce((s, t) => s + t.weight, 0) / count;
+  const alone = shared.filter((t) => t.weight > mean && shared.length > 1);
+  const rest = shared.filter((t) => !alone.includes(t));
+  const groups = Array.from({ length: Math.max(1, Math.ceil(rest.length / PER_GROUP)) }, () => ({ weight: 0, files: [] }));
   // Heaviest first, each to the lightest group so far.
-  for (const t of [...shared].sort((a, b) => b.weight - a.weight || (a.file < b.file ? -1 : 1))) {
+  for (const t of [...rest].sort(byWeight)) {
     const g = groups.reduce((min, x) => (x.weight < min.weight ? x : min));
     g.weight += t.weight;
     g.files.push(t.file);
   }
+  const units = [...[...own, ...alone].map((t) => ({ weight: t.weight, files: [t.file], alone: true })), ...groups.filter((g) => g.files.length).map((g) => ({ ...g, alone: false }))].sort(byWeight);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const groupFiles = groups.map((g, i) => {
-    const out = path.join(dir, `group-${String(i + 1).padStart(2, '0')}.test.mjs`);
-    // The files are imported inside one subtest: the tests they add to the root queue behind
-    // it and run once all are loaded. Imported one by one at the top level, tap ended the root
-    // whenever its queue ran dry while the next file was still loading, and the rest never ran.
-    const urls = g.files.sort().map((f) => [f, pathToFileURL(path.join(root, f)).href]);
-    const lines = [
-      '// Written by scripts/group-tests.mjs: these test files run in one process.',
-      "import t from 'tap';",
-      `await t.test('load ${urls.length} test files', async (g) => {`,
-      ...urls.flatMap(([f, url]) => [`  g.comment(${JSON.stringify(f)});`, `  await import(${JSON.stringify(url)});`]),
-      `  g.pass('loaded');`,
-      '});',
-    ];
-    writeFileSync(out, `${lines.join('\n')}\n`);
+  const width = String(units.length).length;
+  return units.map((u, i) => {
+    const rank = String(i + 1).padStart(width, '0');
+    const name = u.alone ? `${rank}-${u.files[0].replace(/^test\//, '').replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}.test.mjs` : `${rank}-group.test.mjs`;
+    const out = path.join(dir, name);
+    writeFileSync(out, `${(u.alone ? aloneFile(root, u.files[0]) : groupFile(root, u.files)).join('\n')}\n`);
     return path.relative(root, out);
   });
-  return [...own.map((t) => t.file), ...groupFiles];
+}
+
+/** Heaviest first, then by name. Pure. */
+function byWeight(a, b) {
+  const name = (x) => x.file ?? x.files[0];
+  return b.weight - a.weight || (name(a) < name(b) ? -1 : 1);
+}
+
+/** A file in a process of its own: imported at the top level, as if tap ran it directly. */
+function aloneFile(root, file) {
+  return ['// Written by scripts/group-tests.mjs: this test file runs in a process of its own.', `// test file: ${file}`, `import ${JSON.stringify(pathToFileURL(path.join(root, file)).href)};`];
+}
+
+/**
+ * Files in one process. They are imported inside one subtest: the tests they add to the root
+ * queue behind it and run once all are loaded. Imported one by one at the top level, tap ended
+ * the root whenever its queue ran dry while the next file was still loading, and the rest
+ * never ran.
+ */
+function groupFile(root, files) {
+  const sorted = [...files].sort();
+  return [
+    '// Written by scripts/group-tests.mjs: these test files run in one process.',
+    ...sorted.map((f) => `// test file: ${f}`),
+    "import t from 'tap';",
+    `await t.test('load ${sorted.length} test files', async (g) => {`,
+    ...sorted.flatMap((f) => [`  g.comment(${JSON.stringify(f)});`, `  await import(${JSON.stringify(pathToFileURL(path.join(root, f)).href)});`]),
+    `  g.pass('loaded');`,
+    '});',
+  ];
 }

@@ -51,12 +51,25 @@ function results(dir, since) {
   return out;
 }
 
+/** A result's test file, or for a group file the files it ran (their `// test file:` lines). */
+function labelOf(file) {
+  let text;
+  try {
+    text = readFileSync(path.join(root, file), 'utf8');
+  } catch {
+    return file;
+  }
+  const inside = [...text.matchAll(/^\/\/ test file: (.+)$/gm)].map((m) => m[1]);
+  if (inside.length === 1) return inside[0];
+  return inside.length ? `${file} (${inside.length} files: ${inside.map((f) => path.basename(f, '.test.ts')).join(', ')})` : file;
+}
+
 const files = results(path.join(root, '.tap', 'test-results'), started - 1000).sort((a, b) => b.ms - a.ms);
 if (files.length > 1) {
   const total = files.reduce((s, f) => s + f.ms, 0);
   // The machine is shared: the load average says how far the times are from its own.
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`\nslowest test files (${Math.min(SHOW, files.length)} of ${files.length}; ${(total / 1000).toFixed(1)} s summed over files, ${((Date.now() - started) / 1000).toFixed(1)} s wall, load average ${load} at the end):`);
-  for (const f of files.slice(0, SHOW)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${(100 * f.ms / total).toFixed(0).padStart(3)} %  ${f.file}`);
+  for (const f of files.slice(0, SHOW)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${(100 * f.ms / total).toFixed(0).padStart(3)} %  ${labelOf(f.file)}`);
 }
 process.exitCode = r.status ?? 1;

@@ -1,3 +1,4 @@
+// test cost: about 9 s: the launcher, in many engine processes (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

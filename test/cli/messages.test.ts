@@ -1,3 +1,4 @@
+// test cost: about 11 s: engine processes for every message checked (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// test cost: about 21 s: engine suite over real task directories (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

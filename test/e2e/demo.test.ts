@@ -1,3 +1,4 @@
+// test cost: about 15 s: the demo: the real claude and codex (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import path from 'node:path';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

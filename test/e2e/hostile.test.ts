@@ -1,3 +1,4 @@
+// test cost: about 40 s: the hostile suite, every task through the engine, three at a time (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// test cost: about 55 s: the real claude and codex, recorded and replayed, four runs (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import Ajv from 'ajv';
 import path from 'node:path';

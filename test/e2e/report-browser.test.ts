@@ -1,3 +1,4 @@
+// test cost: about 33 s: runs, then their reports in a real chromium (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// test cost: about 12 s: runs with the real CLIs, looking for leaked secrets (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { existsSync, lstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// test cost: about 10 s: the real codex and claude with structured output (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import path from 'node:path';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

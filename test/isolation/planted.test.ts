@@ -1,3 +1,4 @@
+// test cost: about 15 s: six hostile scenarios, each a whole run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { runScenario, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
 

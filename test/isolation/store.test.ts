@@ -1,3 +1,4 @@
+// test cost: about 12 s: hostile scenarios against the run store (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// test cost: about 31 s: nine hostile scenarios, each a whole run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

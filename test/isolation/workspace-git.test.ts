@@ -1,3 +1,4 @@
+// test cost: about 26 s: nine hostile scenarios, each a whole run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { safeGit } from './helpers/fixture.js';
 import { runScenario, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';

@@ -1,3 +1,4 @@
+// test cost: about 8 s: the real CLIs under the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,23 +4,39 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the repo's scripts, without types
-import { listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
+import { estimateSeconds, listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-t.test('every test file of the repo runs exactly once: on its own or in one group', async (t) => {
+t.test('every test file of the repo runs exactly once: on its own or in one group, the long ones first', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-groups-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const run: string[] = writeGroups(root, dir);
-  const own = run.filter((f) => !f.startsWith('..') && !path.isAbsolute(f));
-  const groups = run.filter((f) => !own.includes(f)).map((f) => readFileSync(path.resolve(root, f), 'utf8'));
-  const grouped = groups.flatMap((text) => [...text.matchAll(/g\.comment\("([^"]+)"\)/g)].map((m) => m[1]!));
+  const texts = run.map((f) => readFileSync(path.resolve(root, f), 'utf8'));
+  const listed = (text: string) => [...text.matchAll(/^\/\/ test file: (.+)$/gm)].map((m) => m[1]!);
+  const grouped = texts.filter((x) => x.includes('g.comment(')).flatMap((text) => [...text.matchAll(/g\.comment\("([^"]+)"\)/g)].map((m) => m[1]!));
+  const alone = texts.filter((x) => !x.includes('g.comment(')).flatMap(listed);
+  t.same(texts.flatMap(listed).sort(), [...grouped, ...alone].sort(), 'each file says which test files it runs');
   const all: string[] = listTestFiles(root);
-  t.same([...own, ...grouped].sort(), all, 'own and grouped together are the test files, none twice');
-  t.ok(grouped.length > own.length, `most files share a process (${grouped.length} grouped, ${own.length} on their own)`);
-  t.notOk(own.includes('test/runtime/crash-resume.test.ts'), 'a test that only starts engines shares a process');
+  t.same([...alone, ...grouped].sort(), all, 'alone and grouped together are the test files, none twice');
+  t.ok(grouped.length > alone.length, `most files share a process (${grouped.length} grouped, ${alone.length} on their own)`);
+  t.notOk(alone.includes('test/runtime/crash-resume.test.ts'), 'a test that only starts engines shares a process');
+  t.same([...run].sort(), run, 'tap runs files in name order: the names are in run order');
+  t.equal(listed(texts[0]!)[0], 'test/e2e/record-replay.test.ts', 'the longest file (by its own word) starts first');
+  for (const [i, text] of texts.entries()) {
+    if (text.includes('g.comment(')) continue;
+    const [file] = listed(text);
+    t.ok(text.includes(`import ${JSON.stringify(pathToFileURL(path.join(root, file!)).href)};`), `${run[i]} imports ${file} at the top level`);
+  }
+});
+
+t.test('a file\'s cost: its own word first, else an estimate from its text', async (t) => {
+  t.equal(estimateSeconds('test/x/a.test.ts', '// test cost: about 40 s: a whole suite\nimport t from \'tap\';', 100), 40);
+  t.equal(estimateSeconds('test/x/a.test.ts', "import t from 'tap';", 8000), 1, 'a unit file: 8 KB a second');
+  t.equal(estimateSeconds('test/x/a.test.ts', "await engine(['run']);", 8000), 5, 'one that runs the engine: five times');
+  t.equal(estimateSeconds('test/e2e/a.test.ts', "await engine(['run']);", 8000), 20, 'end to end: four times more');
 });
 
 t.test('what must run on its own', async (t) => {

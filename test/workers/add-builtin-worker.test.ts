@@ -1,3 +1,4 @@
+// test cost: about 10 s: a worker plugin, packed and run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
