@@ -50,6 +50,9 @@ const pythonBin = hasReaper ? python.stdout.trim() : null;
 export function childEnv(extra = {}) {
   const env = { ...process.env, NO_COLOR: '1', ...extra };
   delete env.NODE_OPTIONS;
+  // Node parses every certificate this names as any process starts: about 37 ms of CPU for the
+  // system bundle, a cost of the machine's set-up, not of the engine (bench/README.md).
+  delete env.NODE_EXTRA_CA_CERTS;
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
   return env;
 }
