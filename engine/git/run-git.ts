@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { runCaptured } from '../proc/spawn-via-shell.js';
 
 /**
  * The one module that runs git. Every command names its git dir (and work tree, where it has
@@ -89,7 +89,9 @@ export async function discoverRepo(dir: string, args: readonly string[]): Promis
 
 async function spawnGit(cwd: string, argv: string[], args: readonly string[], options: GitOptions): Promise<GitResult & { bytes?: Buffer }> {
   gitStats.processes++;
-  const run = await runProcess('git', argv, cwd, { ...scrubbedEnv(options.userConfig === true), ...options.env }, options.input ?? '');
+  // Through the engine's shared shell (a fork of the engine for each git cost more than the
+  // git itself), or node's own spawn for a command with stdin.
+  const run = await runCaptured('git', argv, cwd, { ...scrubbedEnv(options.userConfig === true), ...options.env }, options.input ?? '');
   const exitCode = run.exitCode ?? -1;
   const stderr = run.stderr.toString('utf8').trim();
   if (exitCode === 0 || options.okCodes?.includes(exitCode)) {
@@ -97,38 +99,6 @@ async function spawnGit(cwd: string, argv: string[], args: readonly string[], op
   }
   const reason = stderr || run.error || (run.signal ? `killed by ${run.signal}` : `exit ${exitCode}`);
   throw new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, run.exitCode ?? undefined, stderr);
-}
-
-interface ProcessRun {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  /** Why the process could not be started (e.g. git not installed), else null. */
-  error: string | null;
-}
-
-/**
- * One short-lived process, argv only, its stdin written and closed, its whole output kept.
- * git is the hot path of every step: this is node's own spawn and nothing around it (a
- * process wrapper's per-call cost was a tenth of the engine's CPU per milestone). Impure.
- */
-function runProcess(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer): Promise<ProcessRun> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let error: string | null = null;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => {
-      error = `${bin} could not be run: ${e.message}`;
-    });
-    // A git that exits without reading its stdin closes the pipe: not an error of ours.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error }));
-  });
 }
 
 /**

@@ -1,0 +1,283 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * Short commands started by one long-lived `/bin/sh` instead of by this process. Node starts a
+ * child by forking the whole engine (its heap, its threads' stacks, its page tables), and the
+ * copy is torn down again by the child's exec: on the machines measured that cost more CPU
+ * than the git command the child then runs (bench/README.md). A shell is a small process, so
+ * its fork is cheap; the engine writes it one line per command and reads the command's output
+ * back from the shell's own stdout and stderr, each ended by a line only this engine process
+ * knows (a random marker the commands never see).
+ *
+ * What goes this way: a command with argv only, nothing on stdin, whose whole output is kept
+ * (git's reads and writes of the engine's own repositories). A command with stdin text, an
+ * environment the shell cannot express, or a NUL byte anywhere is run by node's own spawn
+ * (`runDirect`), as is everything when /bin/sh cannot be started. Commands run one at a
+ * time, in the order asked. Impure (a process).
+ */
+
+export interface ShellRun {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Why the process could not be started (e.g. not installed), else null. */
+  error: string | null;
+}
+
+/** How many commands went through the shell, and how many shells were started (benchmarks and tests read it). */
+export const shellStats = { commands: 0, shells: 0 };
+
+/**
+ * Runs `bin argv…` in `cwd` with exactly `env` and stdin empty (or `input`), resolving with its
+ * exit and whole output. Through the shared shell when it can, else node's own spawn. Impure.
+ */
+export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer = ''): Promise<ShellRun> {
+  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(bin, argv, cwd, env, input);
+  return currentShell(env)?.run(bin, argv, cwd, env) ?? runDirect(bin, argv, cwd, env, input);
+}
+
+/**
+ * One short-lived process started by node, argv only, its stdin written and closed, its whole
+ * output kept. Impure.
+ */
+export function runDirect(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer): Promise<ShellRun> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let error: string | null = null;
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      error = `${bin} could not be run: ${e.message}`;
+    });
+    // A command that exits without reading its stdin closes the pipe: not an error of ours.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error }));
+  });
+}
+
+/** A shell-safe word: the text in single quotes, each quote written as '\''. Pure. */
+export function quoteWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A name the shell can export or unset. Pure. */
+const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+
+/**
+ * The shell's command for one run: in a subshell, go to `cwd`, make the environment exactly
+ * `env` (from the shell's own `base`), and exec the program with stdin from the null device;
+ * then print the end lines. Null when the shell cannot say it (a NUL byte, a variable name it
+ * cannot set). Pure.
+ */
+export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, base: Record<string, string>): string | null {
+  const words = [bin, ...argv, cwd];
+  const setup: string[] = [];
+  for (const name of Object.keys(base)) if (!(name in env)) {
+    if (!isShellName(name)) return null;
+    setup.push(`unset ${name}`);
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (base[name] === value) continue;
+    if (!isShellName(name)) return null;
+    words.push(value);
+    setup.push(`export ${name}=${quoteWord(value)}`);
+  }
+  if (words.some((w) => w.includes('\0'))) return null;
+  const program = ['exec', ...[bin, ...argv].map(quoteWord), '</dev/null'].join(' ');
+  const body = [`cd -- ${quoteWord(cwd)} || exit 126`, ...setup, program].join('; ');
+  // `$?` of the subshell: the program's exit code, or 128 + the signal that ended it.
+  return `(${body}); s=$?; printf '\\n%s %s %s\\n' '${marker}' ${id} "$s"; printf '\\n%s %s\\n' '${marker}' ${id} >&2\n`;
+}
+
+interface Pending {
+  id: number;
+  bin: string;
+  /** Node's own spawn of the same command, for a shell that never started. */
+  direct: () => Promise<ShellRun>;
+  resolve: (run: ShellRun) => void;
+}
+
+type ShellChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** One `/bin/sh -s` and the commands it is running, in order. */
+class Shell {
+  private readonly marker = `engine-end-${randomBytes(16).toString('hex')}`;
+  private readonly child: ShellChild;
+  private readonly queue: Pending[] = [];
+  private readonly out = new Collected();
+  private readonly err = new Collected();
+  private nextId = 1;
+  dead = false;
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  constructor(readonly base: Record<string, string>) {
+    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: base, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) as ShellChild;
+    shellStats.shells++;
+    // A shell that died closes its input (EPIPE here) and its output: the commands still
+    // waiting fail once everything it wrote has been read.
+    this.child.stdin.on('error', () => {});
+    // No shell at all: what was given to it runs as if it had never been (node's spawn).
+    this.child.on('error', () => this.fail(null));
+    this.child.on('close', (code, signal) => this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`})`));
+    this.child.stdout.on('data', (b: Buffer) => {
+      this.out.push(b);
+      this.settle();
+    });
+    this.child.stderr.on('data', (b: Buffer) => {
+      this.err.push(b);
+      this.settle();
+    });
+    this.idle();
+  }
+
+  /** The command's run through this shell; null when the shell cannot say it. */
+  run(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>): Promise<ShellRun> | null {
+    const line = renderShellCommand(this.marker, this.nextId, bin, argv, cwd, env, this.base);
+    if (line === null) return null;
+    const id = this.nextId++;
+    shellStats.commands++;
+    return new Promise((resolve) => {
+      this.queue.push({ id, bin, resolve, direct: () => runDirect(bin, argv, cwd, env, '') });
+      if (this.queue.length === 1) this.busy();
+      this.child.stdin.write(line);
+    });
+  }
+
+  /** While a command runs the shell keeps the engine alive; idle, it does not. */
+  private busy(): void {
+    this.child.ref();
+    for (const s of [this.child.stdout, this.child.stderr] as Array<Readable & { ref?: () => void }>) s.ref?.();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ unref?: () => void }>) s.unref?.();
+  }
+
+  /** Finishes the oldest command once both of its end lines have arrived. */
+  private settle(): void {
+    for (;;) {
+      const head = this.queue[0];
+      if (!head) return;
+      const outEnd = this.out.findLine(`\n${this.marker} ${head.id} `);
+      const errEnd = this.err.findLine(`\n${this.marker} ${head.id}`);
+      if (!outEnd || !errEnd) return;
+      const status = Number(outEnd.rest);
+      const stdout = this.out.take(outEnd.at, outEnd.end);
+      const stderr = this.err.take(errEnd.at, errEnd.end);
+      this.queue.shift();
+      if (this.queue.length === 0) this.idle();
+      head.resolve(toRun(head.bin, status, stdout, stderr));
+    }
+  }
+
+  /**
+   * The shell is gone: every command still waiting fails (it may have run: it is not run
+   * again), and the next one starts a new shell. A shell that never started (`reason` null)
+   * ran nothing: its commands run by node's spawn, and so do all later ones.
+   */
+  private fail(reason: string | null): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (current === this) current = null;
+    if (reason === null) noShell = true;
+    for (const p of this.queue.splice(0)) {
+      if (reason === null) void p.direct().then(p.resolve);
+      else p.resolve({ exitCode: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: `${p.bin} could not be run: ${reason}` });
+    }
+    this.idle();
+  }
+}
+
+/**
+ * Bytes read from one of the shell's streams, searched for end lines without reading any byte
+ * twice (outputs of many megabytes arrive in 64 KiB pieces).
+ */
+export class Collected {
+  private buf = Buffer.alloc(0);
+  private len = 0;
+  private scanned = 0;
+  private found: { mark: string; at: number } | null = null;
+
+  push(chunk: Buffer): void {
+    if (this.len + chunk.length > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.len + chunk.length, this.buf.length * 2, 4096));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    chunk.copy(this.buf, this.len);
+    this.len += chunk.length;
+  }
+
+  /**
+   * Where `mark` begins, where its line ends (after the newline) and the text between the mark
+   * and that newline; null until the whole line is there.
+   */
+  findLine(mark: string): { at: number; end: number; rest: string } | null {
+    if (this.found?.mark !== mark) {
+      const needle = Buffer.from(mark);
+      const from = Math.max(0, this.scanned - needle.length + 1);
+      const at = this.buf.subarray(0, this.len).indexOf(needle, from);
+      this.scanned = this.len;
+      if (at < 0) return null;
+      this.found = { mark, at };
+    }
+    const at = this.found.at;
+    const nl = this.buf.subarray(0, this.len).indexOf(10, at + mark.length);
+    if (nl < 0) return null;
+    return { at, end: nl + 1, rest: this.buf.subarray(at + mark.length, nl).toString('latin1') };
+  }
+
+  /** The bytes before `at` (a copy), dropping everything up to `end`. */
+  take(at: number, end: number): Buffer {
+    const bytes = Buffer.from(this.buf.subarray(0, at));
+    this.buf.copy(this.buf, 0, end, this.len);
+    this.len -= end;
+    this.scanned = 0;
+    this.found = null;
+    return bytes;
+  }
+}
+
+/** The shell's `$?` as node reports a child: 128 + n is signal n; 127 with "not found" is a program that is not there. Pure. */
+function toRun(bin: string, status: number, stdout: Buffer, stderr: Buffer): ShellRun {
+  if (status === 127 && stdout.length === 0 && /not found|No such file/i.test(stderr.toString('utf8'))) {
+    return { exitCode: null, signal: null, stdout, stderr: Buffer.alloc(0), error: `${bin} could not be run: ${stderr.toString('utf8').trim()}` };
+  }
+  if (status > 128 && status < 128 + 65) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] as NodeJS.Signals | undefined;
+    if (name) return { exitCode: null, signal: name, stdout, stderr, error: null };
+  }
+  return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, error: null };
+}
+
+let current: Shell | null = null;
+/** /bin/sh could not be started in this process: node's spawn from then on. */
+let noShell = false;
+
+/** The pid of the shell commands go to now, or null (tests end it to see what a dead shell does). */
+export function currentShellPid(): number | null {
+  return current && !current.dead ? current.pid : null;
+}
+
+/** The shell for commands whose environment is close to `env`: the running one, else a new one started with `env`. Impure. */
+function currentShell(env: Record<string, string>): Shell | null {
+  if (process.platform === 'win32' || noShell) return null;
+  if (current && !current.dead) return current;
+  try {
+    current = new Shell(env);
+    return current;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { Collected, currentShellPid, quoteWord, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+
+const env = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const printf = '/usr/bin/printf';
+
+// Words a shell would read as something else, were they not quoted: every one must reach the
+// program as written.
+const HOSTILE = ["it's", '"double"', '$(touch /tmp/pwned)', '`id`', 'a; exit 0', 'x\ny', '*', '~', '$HOME', '\\', "'", "''", ' ', '', 'a\tb', '-n', '--', '#c', '&', '|', '>out', 'é ü', '\u0001\u007f'];
+
+t.test('every argument reaches the program exactly, none is read by the shell', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-shell-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const before = shellStats.commands;
+  const r = await runCaptured(printf, ['%s\\0', ...HOSTILE], dir, env());
+  t.equal(r.exitCode, 0);
+  t.equal(r.error, null);
+  t.same(r.stdout.toString('utf8').split('\0').slice(0, -1), HOSTILE);
+  t.equal(shellStats.commands, before + 1, 'it went through the shell');
+  t.equal(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout, '', 'no redirection or command ran');
+});
+
+t.test('the working directory and the environment are exactly the ones asked for', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "engine shell 'q' $x-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const e = env();
+  e.ENGINE_TEST_ADDED = "v'1\n$(id)";
+  const removed = Object.keys(e).find((k) => k === 'PATH')!;
+  const r1 = await runCaptured('/bin/pwd', [], dir, e);
+  t.equal(r1.stdout.toString().trim(), dir);
+  const r2 = await runCaptured('/usr/bin/env', ['-0'], dir, e);
+  const seen = Object.fromEntries(r2.stdout.toString('utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  t.equal(seen.ENGINE_TEST_ADDED, e.ENGINE_TEST_ADDED);
+  const without = env();
+  delete without[removed];
+  const r3 = await runCaptured('/usr/bin/env', ['-0'], dir, without);
+  const keys = r3.stdout.toString('utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
+  t.notOk(keys.includes(removed), 'a variable left out is not there');
+  t.notOk(keys.includes('ENGINE_TEST_ADDED'), 'nor one an earlier command had');
+});
+
+t.test('output that imitates an end line is output; binary and large output arrive whole', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-shell-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fake = '\nengine-end-00000000000000000000000000000000 1 0\n';
+  const big = Buffer.alloc(5 * 1024 * 1024 + 7);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 256;
+  writeFileSync(path.join(dir, 'big'), big);
+  writeFileSync(path.join(dir, 'fake'), fake);
+  const [a, b, c] = await Promise.all([
+    runCaptured('/bin/cat', ['fake'], dir, env()),
+    runCaptured('/bin/cat', ['big'], dir, env()),
+    runCaptured('/bin/sh', ['-c', 'cat fake >&2; printf x'], dir, env()),
+  ]);
+  t.equal(a.stdout.toString(), fake);
+  t.ok(b.stdout.equals(big), 'five megabytes of every byte value, exactly');
+  t.equal(c.stdout.toString(), 'x');
+  t.equal(c.stderr.toString(), fake);
+});
+
+t.test('stdin is empty: a program that reads it never sees the commands meant for the shell', async (t) => {
+  const r = await Promise.all([runCaptured('/bin/cat', [], '/', env()), runCaptured('/bin/echo', ['after'], '/', env())]);
+  t.equal(r[0].stdout.length, 0);
+  t.equal(r[0].exitCode, 0);
+  t.equal(r[1].stdout.toString(), 'after\n');
+});
+
+t.test('exit codes, signals, a missing program, a missing directory', async (t) => {
+  const e = env();
+  t.equal((await runCaptured('/bin/sh', ['-c', 'exit 3'], '/', e)).exitCode, 3);
+  const killed = await runCaptured('/bin/sh', ['-c', 'kill -TERM $$'], '/', e);
+  t.equal(killed.exitCode, null);
+  t.equal(killed.signal, 'SIGTERM');
+  const missing = await runCaptured('engine-no-such-program', ['x'], '/', e);
+  t.equal(missing.exitCode, null);
+  t.match(missing.error, /engine-no-such-program could not be run/);
+  const nodir = await runCaptured('/bin/true', [], '/engine-no-such-dir', e);
+  t.not(nodir.exitCode, 0);
+  t.match(nodir.stderr.toString(), /engine-no-such-dir/);
+  t.equal((await runCaptured('/bin/echo', ['still here'], '/', e)).stdout.toString(), 'still here\n', 'the shell goes on');
+});
+
+t.test('stdin text and a NUL byte go to node spawn', async (t) => {
+  const before = shellStats.commands;
+  const r = await runCaptured('/bin/cat', [], '/', env(), 'typed');
+  t.equal(r.stdout.toString(), 'typed');
+  await t.rejects(runCaptured('/bin/echo', ['a\0b'], '/', env()), /null bytes/);
+  t.equal(shellStats.commands, before, 'neither went through the shell');
+});
+
+t.test('a shell that dies fails the command it was running; the next command gets a new shell', async (t) => {
+  const first = await runCaptured('/bin/true', [], '/', env());
+  t.equal(first.exitCode, 0);
+  const pid = currentShellPid();
+  t.ok(pid);
+  const shells = shellStats.shells;
+  const slow = runCaptured('/bin/sleep', ['5'], '/', env());
+  setTimeout(() => process.kill(pid!, 'SIGKILL'), 100);
+  const r = await slow;
+  t.equal(r.exitCode, null);
+  t.match(r.error, /could not be run: the shell it was given to ended \(SIGKILL\)/);
+  const after = await runCaptured('/bin/echo', ['ok'], '/', env());
+  t.equal(after.stdout.toString(), 'ok\n');
+  t.equal(shellStats.shells, shells + 1);
+  t.not(currentShellPid(), pid);
+});
+
+t.test('an idle shell does not keep the process alive', async (t) => {
+  const url = new URL('../../engine/proc/spawn-via-shell.ts', import.meta.url).href;
+  const script = `import { runCaptured } from ${JSON.stringify(url)};
+const r = await runCaptured('/bin/echo', ['done'], '/', process.env);
+process.stdout.write(r.stdout);`;
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });
+  t.equal(child.stdout, 'done\n');
+  t.equal(child.status, 0, 'exited by itself, not by the timeout');
+});
+
+t.test('quoteWord and renderShellCommand (pure)', async (t) => {
+  t.equal(quoteWord("a'b"), `'a'\\''b'`);
+  const line = renderShellCommand('M', 7, 'git', ['x y'], '/w', { A: '1', B: 'new' }, { A: '1', C: 'gone', B: 'old' });
+  t.equal(line, `(cd -- '/w' || exit 126; unset C; export B='new'; exec 'git' 'x y' </dev/null); s=$?; printf '\\n%s %s %s\\n' 'M' 7 "$s"; printf '\\n%s %s\\n' 'M' 7 >&2\n`);
+  t.equal(renderShellCommand('M', 1, 'git', [], '/', { 'a-b': '1' }, {}), null, 'a name the shell cannot set');
+  t.equal(renderShellCommand('M', 1, 'git', [], '/', {}, { 'a-b': '1' }), null, 'a name the shell cannot unset');
+});
+
+t.test('Collected finds an end line split across pieces, and keeps what follows', async (t) => {
+  const c = new Collected();
+  const parts = ['out', 'put\nMA', 'RK 1 ', '0', '\nnext'];
+  let found = null;
+  for (const p of parts) {
+    c.push(Buffer.from(p));
+    found = c.findLine('\nMARK 1 ');
+    if (found) break;
+  }
+  t.ok(found);
+  t.equal(found!.rest, '0');
+  t.equal(c.take(found!.at, found!.end).toString(), 'output');
+  c.push(Buffer.from('\nMARK 2 5\n'));
+  const second = c.findLine('\nMARK 2 ')!;
+  t.equal(c.take(second.at, second.end).toString(), 'next');
+});
