@@ -1,7 +1,7 @@
 /**
  * The machine: node's version and git. Impure only where it runs git.
  */
-import { spawnGroup } from '../proc/spawn-group.js';
+import { runCaptured } from '../proc/spawn-via-shell.js';
 import { extractSemver } from '../workers/resolve-bin.js';
 import { finding, type Finding } from './types.js';
 
@@ -14,9 +14,9 @@ export function checkNode(version: string): Finding {
 
 /** git on PATH and its version: runs, worktrees and checkpoints need it. Impure (runs git). */
 export async function checkGit(env: NodeJS.ProcessEnv): Promise<Finding> {
-  let out = '';
-  const g = spawnGroup('git', ['--version'], { cwd: process.cwd(), env, timeoutMs: 10_000, graceMs: 500, onStdout: (c) => (out += c.toString('utf8')) });
-  const r = await g.done;
+  const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const r = await runCaptured('git', ['--version'], process.cwd(), clean, '', { timeoutMs: 10_000 });
+  const out = r.stdout.toString('utf8');
   const version = extractSemver(out) ?? /git version (\S+)/.exec(out)?.[1] ?? null;
   if (r.error || r.exitCode !== 0 || !version) {
     return finding('git', 'block', `git is not installed or does not run${r.error ? ` (${r.error})` : ''}`, 'install git (2.30 or later) and make sure it is on PATH: every run works in its own git worktree');

@@ -33,20 +33,22 @@ export const shellStats = { commands: 0, shells: 0 };
 
 /**
  * Runs `bin argv…` in `cwd` with exactly `env` and stdin empty (or `input`), resolving with its
- * exit and whole output. Through the shared shell when it can, else node's own spawn. Impure.
+ * exit and whole output. Through the shared shell when it can, else node's own spawn.
+ * `timeoutMs` (0: none) bounds the command from the moment it begins. Impure.
  */
-export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer = ''): Promise<ShellRun> {
-  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(bin, argv, cwd, env, input);
-  return currentShell(env)?.run(bin, argv, cwd, env) ?? runDirect(bin, argv, cwd, env, input);
+export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer = '', o: { timeoutMs?: number } = {}): Promise<ShellRun> {
+  const timeoutMs = o.timeoutMs ?? 0;
+  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(bin, argv, cwd, env, input, timeoutMs);
+  return currentShell(env)?.run(bin, argv, cwd, env, timeoutMs) ?? runDirect(bin, argv, cwd, env, input, timeoutMs);
 }
 
 /**
  * One short-lived process started by node, argv only, its stdin written and closed, its whole
  * output kept. Impure.
  */
-export function runDirect(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer): Promise<ShellRun> {
+export function runDirect(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer, timeoutMs = 0): Promise<ShellRun> {
   return new Promise((resolve) => {
-    const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let error: string | null = null;
@@ -99,9 +101,11 @@ export function renderShellCommand(marker: string, id: number, bin: string, argv
 interface Pending {
   id: number;
   bin: string;
-  /** Node's own spawn of the same command, for a shell that never started. */
-  direct: () => Promise<ShellRun>;
+  /** The same command again, for a shell that died before it began (a new shell, or node's spawn). */
+  again: () => Promise<ShellRun>;
   resolve: (run: ShellRun) => void;
+  timeoutMs: number;
+  timer?: NodeJS.Timeout;
 }
 
 type ShellChild = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -114,6 +118,8 @@ class Shell {
   private readonly out = new Collected();
   private readonly err = new Collected();
   private nextId = 1;
+  /** The command whose time limit ended the shell. */
+  private timedOut: number | null = null;
   dead = false;
 
   get pid(): number | null {
@@ -124,11 +130,16 @@ class Shell {
     this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: base, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) as ShellChild;
     shellStats.shells++;
     // A shell that died closes its input (EPIPE here) and its output: the commands still
-    // waiting fail once everything it wrote has been read.
+    // waiting are settled once everything it wrote has been read.
     this.child.stdin.on('error', () => {});
     // No shell at all: what was given to it runs as if it had never been (node's spawn).
     this.child.on('error', () => this.fail(null));
-    this.child.on('close', (code, signal) => this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`})`));
+    // Its output ends when the shell and every program it started are gone ('close'); a program
+    // the shell left running (a time limit ended the shell) can hold it open long after. So
+    // an ended shell is also given up shortly after it exits, whatever is still open.
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`})`);
+    this.child.on('close', ended);
+    this.child.on('exit', (code, signal) => setTimeout(() => ended(code, signal), 100));
     this.child.stdout.on('data', (b: Buffer) => {
       this.out.push(b);
       this.settle();
@@ -141,22 +152,33 @@ class Shell {
   }
 
   /** The command's run through this shell; null when the shell cannot say it. */
-  run(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>): Promise<ShellRun> | null {
+  run(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<ShellRun> | null {
     const line = renderShellCommand(this.marker, this.nextId, bin, argv, cwd, env, this.base);
     if (line === null) return null;
     const id = this.nextId++;
     shellStats.commands++;
     return new Promise((resolve) => {
-      this.queue.push({ id, bin, resolve, direct: () => runDirect(bin, argv, cwd, env, '') });
-      if (this.queue.length === 1) this.busy();
+      this.queue.push({ id, bin, resolve, timeoutMs, again: () => runCaptured(bin, argv, cwd, env, '', { timeoutMs }) });
+      if (this.queue.length === 1) this.begin();
       this.child.stdin.write(line);
     });
   }
 
-  /** While a command runs the shell keeps the engine alive; idle, it does not. */
-  private busy(): void {
+  /**
+   * The head of the queue has begun: the shell keeps the engine alive until it is done, and
+   * its time limit runs. A command that outlives it ends the shell (its program, a child of
+   * the shell, is left to itself; bubblewrap under --die-with-parent goes with the shell).
+   */
+  private begin(): void {
     this.child.ref();
     for (const s of [this.child.stdout, this.child.stderr] as Array<Readable & { ref?: () => void }>) s.ref?.();
+    const head = this.queue[0]!;
+    if (head.timeoutMs > 0) {
+      head.timer = setTimeout(() => {
+        this.timedOut = head.id;
+        this.child.kill('SIGKILL');
+      }, head.timeoutMs);
+    }
   }
 
   private idle(): void {
@@ -168,34 +190,42 @@ class Shell {
   private settle(): void {
     for (;;) {
       const head = this.queue[0];
-      if (!head) return;
+      if (!head || this.dead) return;
       const outEnd = this.out.findLine(`\n${this.marker} ${head.id} `);
       const errEnd = this.err.findLine(`\n${this.marker} ${head.id}`);
       if (!outEnd || !errEnd) return;
+      clearTimeout(head.timer);
       const status = Number(outEnd.rest);
       const stdout = this.out.take(outEnd.at, outEnd.end);
       const stderr = this.err.take(errEnd.at, errEnd.end);
       this.queue.shift();
       if (this.queue.length === 0) this.idle();
+      else this.begin();
       head.resolve(toRun(head.bin, status, stdout, stderr));
     }
   }
 
   /**
-   * The shell is gone: every command still waiting fails (it may have run: it is not run
-   * again), and the next one starts a new shell. A shell that never started (`reason` null)
-   * ran nothing: its commands run by node's spawn, and so do all later ones.
+   * The shell is gone. The command it was running fails (it may have done its work: it is
+   * not run again); the ones behind it never began and are run again, by a new shell. A
+   * shell that never started (`reason` null) ran nothing: everything goes to node's spawn,
+   * from now on.
    */
   private fail(reason: string | null): void {
     if (this.dead) return;
     this.dead = true;
     if (current === this) current = null;
     if (reason === null) noShell = true;
-    for (const p of this.queue.splice(0)) {
-      if (reason === null) void p.direct().then(p.resolve);
-      else p.resolve({ exitCode: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: `${p.bin} could not be run: ${reason}` });
+    const [head, ...rest] = this.queue.splice(0);
+    if (head) {
+      clearTimeout(head.timer);
+      const why = this.timedOut === head.id ? `it did not finish within ${head.timeoutMs} ms` : reason;
+      if (reason === null) void head.again().then(head.resolve);
+      else head.resolve({ exitCode: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: `${head.bin} could not be run: ${why}` });
     }
+    for (const p of rest) void p.again().then(p.resolve);
     this.idle();
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) stream.destroy();
   }
 }
 

@@ -5,7 +5,8 @@
  * its policy asks for the sandbox (probeBwrapAsync) and reads the answer when it opens, so the
  * probe overlaps the run's other preparation. Impure (a process, a temp dir).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runCaptured } from '../proc/spawn-via-shell.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,15 +83,10 @@ async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
   if (!bin) return { ok: false, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
   const { dir, cmd } = probeCommand(bin);
   try {
-    const r = await new Promise<ProbeRun>((resolve) => {
-      let stderr = '';
-      let error: Error | null = null;
-      const child = spawn(cmd.bin, cmd.args, { cwd: dir, env, timeout: 20_000, stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      child.on('error', (e) => (error = e));
-      child.on('close', (status, signal) => resolve({ status, signal, stderr, error }));
-    });
-    return judgeProbe(bin, r);
+    // Through the engine's shell (runCaptured): a fork of the engine costs more than the probe.
+    const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    const r = await runCaptured(cmd.bin, cmd.args, dir, clean, '', { timeoutMs: 20_000 });
+    return judgeProbe(bin, { status: r.exitCode, signal: r.signal, stderr: r.stderr.toString('utf8'), error: r.error === null ? null : new Error(r.error.replace(`${cmd.bin} could not be run: `, '')) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

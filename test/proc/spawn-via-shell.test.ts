@@ -92,21 +92,42 @@ t.test('stdin text and a NUL byte go to node spawn', async (t) => {
   t.equal(shellStats.commands, before, 'neither went through the shell');
 });
 
-t.test('a shell that dies fails the command it was running; the next command gets a new shell', async (t) => {
+t.test('a shell that dies fails the command it was running; those behind it run on a new shell', async (t) => {
   const first = await runCaptured('/bin/true', [], '/', env());
   t.equal(first.exitCode, 0);
   const pid = currentShellPid();
   t.ok(pid);
   const shells = shellStats.shells;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-shell-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const slow = runCaptured('/bin/sleep', ['5'], '/', env());
+  // Queued behind the sleep: never begun when the shell dies, so run once, on the new shell.
+  const behind = runCaptured('/bin/sh', ['-c', 'echo x >> count; cat count'], dir, env());
   setTimeout(() => process.kill(pid!, 'SIGKILL'), 100);
   const r = await slow;
   t.equal(r.exitCode, null);
   t.match(r.error, /could not be run: the shell it was given to ended \(SIGKILL\)/);
+  const b = await behind;
+  t.equal(b.exitCode, 0);
+  t.equal(b.stdout.toString(), 'x\n', 'the command behind ran exactly once');
   const after = await runCaptured('/bin/echo', ['ok'], '/', env());
   t.equal(after.stdout.toString(), 'ok\n');
   t.equal(shellStats.shells, shells + 1);
   t.not(currentShellPid(), pid);
+});
+
+t.test('a time limit ends a command that hangs, and only that command', async (t) => {
+  const started = Date.now();
+  const hung = runCaptured('/bin/sleep', ['3'], '/', env(), '', { timeoutMs: 300 });
+  const next = runCaptured('/bin/echo', ['next'], '/', env(), '', { timeoutMs: 300 });
+  const r = await hung;
+  t.equal(r.exitCode, null);
+  t.match(r.error, /sleep could not be run: it did not finish within 300 ms/);
+  t.ok(Date.now() - started < 10_000);
+  const n = await next;
+  t.equal(n.stdout.toString(), 'next\n', 'the limit of the next one runs from its own start');
+  const direct = await runCaptured('/bin/sleep', ['30'], '/', env(), 'stdin text', { timeoutMs: 300 });
+  t.equal(direct.signal, 'SIGKILL', "node's spawn has the same limit");
 });
 
 t.test('an idle shell does not keep the process alive', async (t) => {
