@@ -16,7 +16,8 @@ import type { Readable, Writable } from 'node:stream';
  * (git's reads and writes of the engine's own repositories). A command with stdin text, an
  * environment the shell cannot express, or a NUL byte anywhere is run by node's own spawn
  * (`runDirect`), as is everything when /bin/sh cannot be started. Commands run one at a
- * time, in the order asked. Impure (a process).
+ * time per shell, in the order asked; a second shell takes commands while the first is busy.
+ * Impure (processes).
  */
 
 export interface ShellRun {
@@ -122,6 +123,11 @@ class Shell {
   private timedOut: number | null = null;
   dead = false;
 
+  /** Commands given and not yet done. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   get pid(): number | null {
     return this.child.pid ?? null;
   }
@@ -214,7 +220,8 @@ class Shell {
   private fail(reason: string | null): void {
     if (this.dead) return;
     this.dead = true;
-    if (current === this) current = null;
+    const at = shells.indexOf(this);
+    if (at >= 0) shells.splice(at, 1);
     if (reason === null) noShell = true;
     const [head, ...rest] = this.queue.splice(0);
     if (head) {
@@ -291,23 +298,31 @@ function toRun(bin: string, status: number, stdout: Buffer, stderr: Buffer): She
   return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, error: null };
 }
 
-let current: Shell | null = null;
+/** The shells of this process: a second one starts only while the first is busy. */
+const shells: Shell[] = [];
+/** How many shells run commands side by side (two: a probe or a slow git does not hold up the next command). */
+const MAX_SHELLS = 2;
 /** /bin/sh could not be started in this process: node's spawn from then on. */
 let noShell = false;
 
-/** The pid of the shell commands go to now, or null (tests end it to see what a dead shell does). */
+/** The pid of the shell the next command goes to when all are idle, or null (tests end it to see what a dead shell does). */
 export function currentShellPid(): number | null {
-  return current && !current.dead ? current.pid : null;
+  return shells[0]?.pid ?? null;
 }
 
-/** The shell for commands whose environment is close to `env`: the running one, else a new one started with `env`. Impure. */
+/** A shell for the next command: an idle one, else a new one (started with `env`), else the least busy. Impure. */
 function currentShell(env: Record<string, string>): Shell | null {
   if (process.platform === 'win32' || noShell) return null;
-  if (current && !current.dead) return current;
-  try {
-    current = new Shell(env);
-    return current;
-  } catch {
-    return null;
+  const idle = shells.find((sh) => sh.waiting === 0);
+  if (idle) return idle;
+  if (shells.length < MAX_SHELLS) {
+    try {
+      const sh = new Shell(env);
+      shells.push(sh);
+      return sh;
+    } catch {
+      return null;
+    }
   }
+  return shells.reduce((a, b) => (b.waiting < a.waiting ? b : a));
 }
