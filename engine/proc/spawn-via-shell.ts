@@ -74,27 +74,41 @@ export function quoteWord(text: string): string {
 const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
 /**
- * The shell's command for one run: in a subshell, go to `cwd`, make the environment exactly
- * `env` (from the shell's own `base`), and exec the program with stdin from the null device;
- * then print the end lines. Null when the shell cannot say it (a NUL byte, a variable name it
- * cannot set). Pure.
+ * What a subshell does before it execs a program: go to `cwd` (exit 126 when it cannot) and
+ * make the environment exactly `env`, from the shell's own `base`. Null when the shell cannot
+ * say it (a NUL byte, a variable name it cannot set). Pure.
  */
-export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, base: Record<string, string>): string | null {
-  const words = [bin, ...argv, cwd];
-  const setup: string[] = [];
+export function renderSetup(cwd: string, env: Record<string, string>, base: Record<string, string>): string[] | null {
+  if (cwd.includes('\0')) return null;
+  const setup = [`cd -- ${quoteWord(cwd)} || exit 126`];
   for (const name of Object.keys(base)) if (!(name in env)) {
     if (!isShellName(name)) return null;
     setup.push(`unset ${name}`);
   }
   for (const [name, value] of Object.entries(env)) {
     if (base[name] === value) continue;
-    if (!isShellName(name)) return null;
-    words.push(value);
+    if (!isShellName(name) || value.includes('\0')) return null;
     setup.push(`export ${name}=${quoteWord(value)}`);
   }
-  if (words.some((w) => w.includes('\0'))) return null;
-  const program = ['exec', ...[bin, ...argv].map(quoteWord), '</dev/null'].join(' ');
-  const body = [`cd -- ${quoteWord(cwd)} || exit 126`, ...setup, program].join('; ');
+  return setup;
+}
+
+/** `bin argv…` as shell words; null when one holds a NUL byte. Pure. */
+export function renderArgv(bin: string, argv: readonly string[]): string | null {
+  const words = [bin, ...argv];
+  return words.some((w) => w.includes('\0')) ? null : words.map(quoteWord).join(' ');
+}
+
+/**
+ * The shell's command for one run: in a subshell, the setup (renderSetup), then exec the
+ * program with stdin from the null device; then print the end lines. Null when the shell
+ * cannot say it. Pure.
+ */
+export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, base: Record<string, string>): string | null {
+  const setup = renderSetup(cwd, env, base);
+  const words = renderArgv(bin, argv);
+  if (setup === null || words === null) return null;
+  const body = [...setup, `exec ${words} </dev/null`].join('; ');
   // `$?` of the subshell: the program's exit code, or 128 + the signal that ended it.
   return `(${body}); s=$?; printf '\\n%s %s %s\\n' '${marker}' ${id} "$s"; printf '\\n%s %s\\n' '${marker}' ${id} >&2\n`;
 }
