@@ -152,14 +152,17 @@ class Shell {
     // A shell that died closes its input (EPIPE here) and its output: the commands still
     // waiting are settled once everything it wrote has been read.
     this.child.stdin.on('error', () => {});
-    // No shell at all: what was given to it runs as if it had never been (node's spawn).
-    this.child.on('error', () => this.fail(null));
+    // No shell at all (it has no pid): what was given to it runs as if it had never been
+    // (node's spawn). Any other error of the process object changes nothing by itself.
+    this.child.on('error', () => {
+      if (this.child.pid === undefined) this.fail(null);
+    });
     // Its output ends when the shell and every program it started are gone ('close'); a program
     // the shell left running (a time limit ended the shell) can hold it open long after. So
     // an ended shell is also given up shortly after it exits, whatever is still open.
     const ended = (code: number | null, signal: NodeJS.Signals | null) => this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`})`);
     this.child.on('close', ended);
-    this.child.on('exit', (code, signal) => setTimeout(() => ended(code, signal), 100));
+    this.child.on('exit', (code, signal) => setTimeout(() => ended(code, signal), 100).unref());
     this.child.stdout.on('data', (b: Buffer) => {
       this.out.push(b);
       this.settle();
