@@ -4,10 +4,10 @@ import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
 /**
- * Short commands started by one long-lived `/bin/sh` instead of by this process. Node starts a
+ * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
  * child by forking the whole engine (its heap, its threads' stacks, its page tables), and the
  * copy is torn down again by the child's exec: on the machines measured that cost more CPU
- * than the git command the child then runs (bench/README.md). A shell is a small process, so
+ * than the git command the child then runs (docs/git.md, "How a git process is started"). A shell is a small process, so
  * its fork is cheap; the engine writes it one line per command and reads the command's output
  * back from the shell's own stdout and stderr, each ended by a line only this engine process
  * knows (a random marker the commands never see).
@@ -15,9 +15,9 @@ import type { Readable, Writable } from 'node:stream';
  * What goes this way: a command with argv only, nothing on stdin, whose whole output is kept
  * (git's reads and writes of the engine's own repositories). A command with stdin text, an
  * environment the shell cannot express, or a NUL byte anywhere is run by node's own spawn
- * (`runDirect`), as is everything when /bin/sh cannot be started. Commands run one at a
- * time per shell, in the order asked; a second shell takes commands while the first is busy.
- * Impure (processes).
+ * (`runDirect`), as is everything when /bin/sh cannot be started or ENGINE_NO_SPAWN_SHELL=1 is
+ * set. Commands run one at a time per shell, in the order asked; a second shell takes commands
+ * while the first is busy. Impure (processes).
  */
 
 export interface ShellRun {
