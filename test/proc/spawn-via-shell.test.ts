@@ -167,3 +167,16 @@ t.test('Collected finds an end line split across pieces, and keeps what follows'
   const second = c.findLine('\nMARK 2 ')!;
   t.equal(c.take(second.at, second.end).toString(), 'next');
 });
+
+t.test('ENGINE_NO_SPAWN_SHELL=1: every command goes to node spawn, with the same result', async (t) => {
+  const before = shellStats.commands;
+  process.env.ENGINE_NO_SPAWN_SHELL = '1';
+  t.teardown(() => {
+    delete process.env.ENGINE_NO_SPAWN_SHELL;
+  });
+  const r = await runCaptured(printf, ['%s\\0', ...HOSTILE], '/', env());
+  t.same(r.stdout.toString('utf8').split('\0').slice(0, -1), HOSTILE);
+  const hung = await runCaptured('/bin/sleep', ['3'], '/', env(), '', { timeoutMs: 200 });
+  t.equal(hung.signal, 'SIGKILL');
+  t.equal(shellStats.commands, before, 'none went through the shell');
+});
