@@ -23,7 +23,7 @@ interface TaskResult { task: string; file: string; expect: string; runs: Run[]; 
 // every child it sees spawned, and the CLIs would then try to write tap's records from inside
 // the OS sandbox (a read-only file system error in their output that no attack caused).
 // Three tasks at a time: worker-hangs no longer races codex, whose scripted commands may run
-// 30 s before it answers the model (engine/stub/translate-actions.ts), against a 10 s idle limit.
+// 30 s before it answers the model (engine/stub/translate-actions.ts), against a 20 s idle limit.
 const spawned = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'suite', hostileDir, '--jobs', '3', '--json'], { cwd: root, env: childEnv(), encoding: 'utf8', timeout: 600_000 });
 const r = { code: spawned.status, stdout: spawned.stdout, stderr: spawned.stderr };
 const report = JSON.parse(r.stdout) as { tasks: TaskResult[]; passed: number; failed: number };
