@@ -16,6 +16,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { childEnv } from './fixtures/child-env.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -23,15 +24,6 @@ const engineBin = path.join(root, 'bin', 'engine.js');
 const REPEAT = Number(process.env.BENCH_DEMO_REPEAT ?? 3);
 const TARGET_SHARE = 0.05;
 
-function childEnv(extra = {}) {
-  const env = { ...process.env, NO_COLOR: '1', ...extra };
-  delete env.NODE_OPTIONS;
-  // Node parses every certificate this names as any process starts: about 37 ms of CPU for the
-  // system bundle, a cost of the machine's set-up, not of the engine (bench/README.md).
-  delete env.NODE_EXTRA_CA_CERTS;
-  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
-  return env;
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

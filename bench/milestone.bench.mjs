@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { childEnv } from './fixtures/child-env.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -47,15 +48,8 @@ const python = process.platform === 'linux' ? spawnSync('python3', ['-c', 'impor
 const hasReaper = python?.status === 0 && python.stdout.trim() !== '';
 const pythonBin = hasReaper ? python.stdout.trim() : null;
 
-export function childEnv(extra = {}) {
-  const env = { ...process.env, NO_COLOR: '1', ...extra };
-  delete env.NODE_OPTIONS;
-  // Node parses every certificate this names as any process starts: about 37 ms of CPU for the
-  // system bundle, a cost of the machine's set-up, not of the engine (bench/README.md).
-  delete env.NODE_EXTRA_CA_CERTS;
-  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
-  return env;
-}
+// compare.mjs takes the fixtures and the environment from here.
+export { childEnv };
 
 /** A temp dir: a git repo with one commit, the default pipeline with instant workers, a policy. */
 export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { copyRuns } from './fixtures/make-store.mjs';
+import { childEnv } from './fixtures/child-env.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -27,15 +28,6 @@ const SIZES = (process.env.BENCH_REPORT_SIZES ?? '1000,10000').split(',').map(Nu
 const TIER_SIZES = (process.env.BENCH_TIER_SIZES ?? '1,1000,10000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
-function childEnv() {
-  const env = { ...process.env, NO_COLOR: '1' };
-  delete env.NODE_OPTIONS;
-  // Node parses every certificate this names as any process starts: about 37 ms of CPU for the
-  // system bundle, a cost of the machine's set-up, not of the engine (bench/README.md).
-  delete env.NODE_EXTRA_CA_CERTS;
-  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
-  return env;
-}
 
 function makeRepo() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-report-'));

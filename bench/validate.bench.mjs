@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from './fixtures/child-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = ['bin/engine.js', 'validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml'];
@@ -16,7 +17,7 @@ export default {
     if (!existsSync(path.join(root, 'dist/engine/cli/main.js'))) throw new Error('run `npm run build` first');
     const time = (argv) => {
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, argv, { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, argv, { cwd: root, env: childEnv(), encoding: 'utf8' });
       return { ms: Number(process.hrtime.bigint() - start) / 1e6, r };
     };
     const once = () => {
