@@ -14,8 +14,7 @@ export function checkNode(version: string): Finding {
 
 /** git on PATH and its version: runs, worktrees and checkpoints need it. Impure (runs git). */
 export async function checkGit(env: NodeJS.ProcessEnv): Promise<Finding> {
-  const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  const r = await runCaptured('git', ['--version'], process.cwd(), clean, '', { timeoutMs: 10_000 });
+  const r = await runCaptured('git', ['--version'], process.cwd(), env, '', { timeoutMs: 10_000 });
   const out = r.stdout.toString('utf8');
   const version = extractSemver(out) ?? /git version (\S+)/.exec(out)?.[1] ?? null;
   if (r.error || r.exitCode !== 0 || !version) {

@@ -33,11 +33,12 @@ export interface ShellRun {
 export const shellStats = { commands: 0, shells: 0 };
 
 /**
- * Runs `bin argv…` in `cwd` with exactly `env` and stdin empty (or `input`), resolving with its
+ * Runs `bin argv…` in `cwd` with exactly `env` (an unset value is no variable, as for node's
+ * spawn) and stdin empty (or `input`), resolving with its
  * exit and whole output. Through the shared shell when it can, else node's own spawn.
  * `timeoutMs` (0: none) bounds the command from the moment it begins. Impure.
  */
-export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer = '', o: { timeoutMs?: number } = {}): Promise<ShellRun> {
+export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string | Buffer = '', o: { timeoutMs?: number } = {}): Promise<ShellRun> {
   const timeoutMs = o.timeoutMs ?? 0;
   if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(bin, argv, cwd, env, input, timeoutMs);
   return currentShell(env)?.run(bin, argv, cwd, env, timeoutMs) ?? runDirect(bin, argv, cwd, env, input, timeoutMs);
@@ -47,7 +48,7 @@ export function runCaptured(bin: string, argv: readonly string[], cwd: string, e
  * One short-lived process started by node, argv only, its stdin written and closed, its whole
  * output kept. Impure.
  */
-export function runDirect(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, input: string | Buffer, timeoutMs = 0): Promise<ShellRun> {
+export function runDirect(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string | Buffer, timeoutMs = 0): Promise<ShellRun> {
   return new Promise((resolve) => {
     const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' });
     const out: Buffer[] = [];
@@ -78,15 +79,15 @@ const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n
  * make the environment exactly `env`, from the shell's own `base`. Null when the shell cannot
  * say it (a NUL byte, a variable name it cannot set). Pure.
  */
-export function renderSetup(cwd: string, env: Record<string, string>, base: Record<string, string>): string[] | null {
+export function renderSetup(cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): string[] | null {
   if (cwd.includes('\0')) return null;
   const setup = [`cd -- ${quoteWord(cwd)} || exit 126`];
-  for (const name of Object.keys(base)) if (!(name in env)) {
+  for (const [name, value] of Object.entries(base)) if (value !== undefined && env[name] === undefined) {
     if (!isShellName(name)) return null;
     setup.push(`unset ${name}`);
   }
   for (const [name, value] of Object.entries(env)) {
-    if (base[name] === value) continue;
+    if (value === undefined || base[name] === value) continue;
     if (!isShellName(name) || value.includes('\0')) return null;
     setup.push(`export ${name}=${quoteWord(value)}`);
   }
@@ -94,7 +95,7 @@ export function renderSetup(cwd: string, env: Record<string, string>, base: Reco
 }
 
 /** `bin argv…` as shell words; null when one holds a NUL byte. Pure. */
-export function renderArgv(bin: string, argv: readonly string[]): string | null {
+function renderArgv(bin: string, argv: readonly string[]): string | null {
   const words = [bin, ...argv];
   return words.some((w) => w.includes('\0')) ? null : words.map(quoteWord).join(' ');
 }
@@ -104,7 +105,7 @@ export function renderArgv(bin: string, argv: readonly string[]): string | null 
  * program with stdin from the null device; then print the end lines. Null when the shell
  * cannot say it. Pure.
  */
-export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, base: Record<string, string>): string | null {
+export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): string | null {
   const setup = renderSetup(cwd, env, base);
   const words = renderArgv(bin, argv);
   if (setup === null || words === null) return null;
@@ -146,8 +147,12 @@ class Shell {
     return this.child.pid ?? null;
   }
 
-  constructor(readonly base: Record<string, string>) {
-    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: base, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) as ShellChild;
+  /** The shell's own environment, as it was given at its start (a copy: the caller's object may change later). */
+  readonly base: NodeJS.ProcessEnv;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.base = { ...env };
+    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) as ShellChild;
     shellStats.shells++;
     // A shell that died closes its input (EPIPE here) and its output: the commands still
     // waiting are settled once everything it wrote has been read.
@@ -175,7 +180,7 @@ class Shell {
   }
 
   /** The command's run through this shell; null when the shell cannot say it. */
-  run(bin: string, argv: readonly string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<ShellRun> | null {
+  run(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ShellRun> | null {
     const line = renderShellCommand(this.marker, this.nextId, bin, argv, cwd, env, this.base);
     if (line === null) return null;
     const id = this.nextId++;
@@ -328,7 +333,7 @@ export function currentShellPid(): number | null {
 }
 
 /** A shell for the next command: an idle one, else a new one (started with `env`), else the least busy. Impure. */
-function currentShell(env: Record<string, string>): Shell | null {
+function currentShell(env: NodeJS.ProcessEnv): Shell | null {
   if (process.platform === 'win32' || noShell) return null;
   const idle = shells.find((sh) => sh.waiting === 0);
   if (idle) return idle;

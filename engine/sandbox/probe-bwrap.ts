@@ -84,8 +84,7 @@ async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
   const { dir, cmd } = probeCommand(bin);
   try {
     // Through the engine's shell (runCaptured): a fork of the engine costs more than the probe.
-    const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-    const r = await runCaptured(cmd.bin, cmd.args, dir, clean, '', { timeoutMs: 20_000 });
+    const r = await runCaptured(cmd.bin, cmd.args, dir, env, '', { timeoutMs: 20_000 });
     return judgeProbe(bin, { status: r.exitCode, signal: r.signal, stderr: r.stderr.toString('utf8'), error: r.error === null ? null : new Error(r.error.replace(`${cmd.bin} could not be run: `, '')) });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Collected, currentShellPid, quoteWord, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+import { Collected, currentShellPid, quoteWord, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
 
 const env = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const printf = '/usr/bin/printf';
@@ -41,6 +41,22 @@ t.test('the working directory and the environment are exactly the ones asked for
   const keys = r3.stdout.toString('utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
   t.notOk(keys.includes(removed), 'a variable left out is not there');
   t.notOk(keys.includes('ENGINE_TEST_ADDED'), 'nor one an earlier command had');
+});
+
+t.test('an unset value is no variable; each command gets exactly its own environment', async (t) => {
+  const names = (r: { stdout: Buffer }) => r.stdout.toString('utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
+  const given: NodeJS.ProcessEnv = { ...env(), ENGINE_TEST_UNSET: undefined };
+  const viaShell = await runCaptured('/usr/bin/env', ['-0'], '/', given);
+  t.notOk(names(viaShell).includes('ENGINE_TEST_UNSET'));
+  const direct = await runCaptured('/usr/bin/env', ['-0'], '/', given, 'stdin text');
+  t.notOk(names(direct).includes('ENGINE_TEST_UNSET'), "as node's spawn does");
+  given.ENGINE_TEST_LATER = 'x';
+  const later = await runCaptured('/usr/bin/env', ['-0'], '/', { ...env(), ENGINE_TEST_LATER: 'x' });
+  t.ok(names(later).includes('ENGINE_TEST_LATER'));
+  const without = await runCaptured('/usr/bin/env', ['-0'], '/', env());
+  t.notOk(names(without).includes('ENGINE_TEST_LATER'));
+  t.same(renderSetup('/', { A: '1', B: undefined }, { A: '1', B: undefined, C: undefined }), ["cd -- '/' || exit 126"], 'unset on both sides: nothing to unset or export');
+  t.same(renderSetup('/', { A: undefined }, { A: '1' }), ["cd -- '/' || exit 126", 'unset A']);
 });
 
 t.test('output that imitates an end line is output; binary and large output arrive whole', async (t) => {
