@@ -33,6 +33,13 @@ const common = {
   define: { 'import.meta.url': '__engineBundleUrl' },
   banner: { js: "var __engineBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  // Read and compiled at every start: without its whitespace and comments the bundle is a
+  // third smaller (1.3 → 0.9 MB), and pure ASCII V8 keeps as a one-byte string. Measured on a
+  // start with the code cache: 136 → 98 ms of CPU (reading the file 25 → 11 ms, compiling
+  // 21 → 8 ms). Names are kept (no mangling): a stack trace still names the functions, and
+  // under --enable-source-maps it points at engine/*.ts.
+  minifyWhitespace: true,
+  charset: 'ascii',
 };
 
 const load = (file) => import(pathToFileURL(path.join(dist, 'engine', file)).href);
@@ -70,11 +77,13 @@ const vendorAsFiles = {
 // child processes in the tests point at engine/*.ts.
 await build({ ...common, sourcemap: 'linked', stdin: { contents: entry, resolveDir: dist, sourcefile: 'bundle-entry.cjs', loader: 'js' }, outfile: path.join(dist, 'engine.cjs'), plugins: [vendorAsFiles] });
 rmSync(tableFile); // the source map carries its text
+for (const file of ['engine.cjs', 'import-module.cjs']) assertAscii(path.join(dist, file));
 ownSourcesOnly(path.join(dist, 'engine.cjs.map'));
 await build({ ...common, entryPoints: [path.join(dist, 'engine', 'workers', 'import-module.js')], outfile: path.join(dist, 'import-module.cjs') });
 rmSync(path.join(dist, 'vendor'), { recursive: true, force: true });
 for (const [name, file] of Object.entries(VENDOR)) {
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${file}.cjs`) });
+  assertAscii(path.join(dist, 'vendor', `${file}.cjs`));
 }
 
 // What the bundle was made from: the launcher runs the bundle only while tsc's build info
@@ -89,6 +98,20 @@ const train = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 
 });
 if (train.status !== 0) {
   process.stderr.write(`bundle-cli: the bundled CLI failed its first run:\n${train.stdout}${train.stderr}`);
+  process.exit(1);
+}
+
+/**
+ * A file the launcher compiles must be ASCII: any other character makes V8 hold the whole
+ * source as two bytes a character (decoding it alone cost 11 ms at each start). esbuild
+ * escapes strings and drops comments; what could still slip in is a kept (legal) comment.
+ */
+function assertAscii(file) {
+  const text = readFileSync(file, 'latin1');
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at < 0) return;
+  const line = text.slice(0, at).split('\n').length;
+  process.stderr.write(`bundle-cli: ${path.relative(root, file)}:${line}: a non-ASCII byte; the bundle must be ASCII (see assertAscii)\n`);
   process.exit(1);
 }
 
