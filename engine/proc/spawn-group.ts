@@ -12,7 +12,7 @@ import { monotonicMs } from '../util/monotonic-ms.js';
 export interface SpawnGroupOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Text written to stdin, then closed; null closes stdin at once. */
+  /** Text written to stdin, then closed; null (or none) gives the null device. */
   stdin?: string | null;
   /** Wall-clock limit; 0 or undefined for none. */
   timeoutMs?: number;
@@ -58,7 +58,9 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe', ...extra],
+    // No text for stdin: the null device, which reads as the end of input at once, as a
+    // closed pipe would; a pipe costs the engine a socket and its stream on every spawn.
+    stdio: [options.stdin != null ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra],
   }) as PipedChild;
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);
@@ -85,7 +87,8 @@ function readSandboxInit(info: Readable): () => number | null {
   };
 }
 
-type PipedChild = ChildProcessByStdio<Writable, Readable, Readable>;
+/** stdin is null when the child was given none (the null device). */
+type PipedChild = ChildProcessByStdio<Writable | null, Readable, Readable>;
 
 /** The limits of one group, and ending it: SIGTERM, then SIGKILL after the grace. */
 class GroupLimits {
@@ -151,11 +154,11 @@ function connectStreams(child: PipedChild, options: SpawnGroupOptions, onActivit
     onActivity();
     options.onStderr?.(chunk);
   });
+  if (!child.stdin) return;
   child.stdin.on('error', () => {
     /* a child that exits without reading stdin closes the pipe: not an error of ours */
   });
-  if (options.stdin != null) child.stdin.end(options.stdin);
-  else child.stdin.end();
+  child.stdin.end(options.stdin ?? '');
 }
 
 /** The result once the child's pipes closed and nothing of its group is left. */

@@ -32,6 +32,24 @@ t.test('stdin text reaches the child and is closed', async (t) => {
   t.equal(Buffer.concat(out).toString(), 'ABC');
 });
 
+t.test('without stdin text the child reads the end of input at once, from the null device', async (t) => {
+  // A child that waits for stdin must not hang: a command given no stdin reads nothing.
+  const out: Buffer[] = [];
+  const g = spawnGroup('/bin/sh', ['-c', 'cat; echo "read:$?"; ls -l /proc/self/fd/0'], {
+    cwd: process.cwd(),
+    env: childEnv,
+    stdin: null,
+    timeoutMs: 20_000,
+    onStdout: (c) => out.push(c),
+  });
+  const r = await g.done;
+  t.equal(r.exitCode, 0);
+  t.notOk(r.timedOut, 'did not wait for input');
+  const text = Buffer.concat(out).toString();
+  t.match(text, /^read:0\n/, 'cat saw the end of input');
+  t.match(text, /-> \/dev\/null\n$/, 'stdin is the null device, not a pipe left open');
+});
+
 t.test('idle timeout ends the child and its own child', async (t) => {
   // The worker starts a grandchild that would outlive it, then goes silent.
   const script = `
