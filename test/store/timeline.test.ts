@@ -36,6 +36,12 @@ t.test('the digest is the length and sha256 of exactly what the writer wrote, ac
   const text = readFileSync(file, 'utf8');
   t.same(w.digest, { bytes: Buffer.byteLength(text), sha256: sha(text) });
   t.same(w.digest, w.digest, 'reading the digest does not consume it');
+  const kept = w.digest;
+  kept.sha256 = 'changed by a caller';
+  t.same(w.digest, { bytes: Buffer.byteLength(text), sha256: sha(text) }, "a caller's change to a digest does not reach the next one");
+  w.append(e('warning'));
+  const more = readFileSync(file, 'utf8');
+  t.same(w.digest, { bytes: Buffer.byteLength(more), sha256: sha(more) }, 'an append after a read gives a new digest');
   w.close();
   // A writer opened on a file somebody appended to hashes what it finds: the check of the
   // file against state.json happens before (engine/runtime/check-timeline.ts).
