@@ -61,6 +61,10 @@ t.test('the build makes the bundle, its vendor files and a code cache for this N
   for (const name of ['xstate', 'handlebars-runtime', 'picomatch']) t.ok(existsSync(path.join(root, 'dist', 'vendor', `${name}.cjs`)), `dist/vendor/${name}.cjs`);
   t.notOk(existsSync(path.join(root, 'dist', 'vendor', 'handlebars.cjs')), "Handlebars' compiler is not bundled: the shipped templates are precompiled");
   t.ok(statSync(path.join(root, 'dist', 'code-cache', cacheName)).size > 0, `dist/code-cache/${cacheName}`);
+  // Any other byte would make V8 hold the whole source as two-byte text (docs/decisions/0005).
+  for (const file of ['engine.cjs', 'import-module.cjs', 'vendor/xstate.cjs', 'vendor/handlebars-runtime.cjs', 'vendor/picomatch.cjs']) {
+    t.notMatch(readFileSync(path.join(root, 'dist', file), 'latin1'), /[^\x00-\x7f]/, `dist/${file} is ASCII`);
+  }
 });
 
 t.test('a first run writes the code cache; later runs use it and leave it alone', async (t) => {
