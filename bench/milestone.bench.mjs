@@ -10,7 +10,9 @@
 //     single process of the tree: the engine).
 // Per milestone and fixed per run come from a least-squares line over N (weighted 1/N²); the growth is the
 // slope from 50 to 200 against the slope from 10 to 50 (0 % = flat). Beside every figure: the
-// machine's baseline, a bare `node -e 0` (CPU, wall, RSS), measured in between the runs.
+// machine's baseline, a bare `node -e 0` (CPU, wall, RSS), measured in between the runs, and
+// the floor of a milestone: the same children and git commands started from a shell
+// (fixtures/milestone-floor.sh), what a milestone would cost if the engine cost nothing.
 //
 // Default (`npm run bench`, a few minutes once a milestone is cheap): N = 2 and 10 five times
 // each, 50 and 200 once; traced at 2 and 10. BENCH_FULL=1: every size five times and traced.
@@ -154,6 +156,30 @@ function baseline() {
   return timed(process.execPath, ['-e', '0'], { env: childEnv() });
 }
 
+const floorScript = path.join(here, 'fixtures', 'milestone-floor.sh');
+/** Milestones per floor measurement. */
+const FLOOR_MILESTONES = 10;
+/** Whether the engine's `auto` sandbox is bubblewrap here: it is when bwrap runs. */
+const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * The second baseline: CPU ms per milestone of the processes a milestone needs (three
+ * children, sandboxed as the run's are, and the engine's four git commands) started from a
+ * small shell with no engine around them (fixtures/milestone-floor.sh), in a repo like the
+ * run's. What the engine costs above it is its own doing.
+ */
+function floor(sandbox) {
+  const f = makeFixture(2, sandbox);
+  try {
+    const sandboxed = sandbox === 'off' ? '0' : sandbox === 'auto' ? (bwrapWorks ? '1' : '0') : '1';
+    const r = timed('/bin/sh', [floorScript, f.repo, String(FLOOR_MILESTONES), sandboxed], { env: childEnv() });
+    if (r.status !== 0) throw new Error(`bench: the floor script failed: ${r.stderr}`);
+    return r.cpu_ms / FLOOR_MILESTONES;
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+}
+
 /** One measured run of N milestones (untraced). */
 function measure(n, sandbox) {
   const f = makeFixture(n, sandbox);
@@ -162,7 +188,8 @@ function measure(n, sandbox) {
     const r = timed(process.execPath, engineArgs(f), { cwd: f.dir, env: childEnv() });
     if (r.status !== 0) throw new Error(`engine run (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
     const w = workerTotals(f);
-    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024 };
+    const floorMs = floor(sandbox ?? process.env.BENCH_SANDBOX ?? 'auto');
+    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, floor_ms: floorMs };
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }
@@ -295,7 +322,7 @@ export async function runMilestoneBench({ print = true } = {}) {
       fsyncs: counted?.fsyncs ?? null,
       fsyncs_by: counted?.fsyncs_by ?? null,
       execs: counted?.execs ?? null,
-      baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib') },
+      baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib'), floor_ms: pick('floor_ms') },
       samples,
     });
     if (print) console.error(`milestone bench: N=${n} done (${times} run${times === 1 ? '' : 's'}${counted ? ', traced' : ''})`);
@@ -321,7 +348,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   const s1 = slope(rows, 'cpu_ms', 10, 50);
   const s2 = slope(rows, 'cpu_ms', 50, 200);
   const growth = s1 && s2 !== null ? s2 / s1 - 1 : null;
-  const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)) };
+  const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
     per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null },
@@ -330,7 +357,7 @@ export async function runMilestoneBench({ print = true } = {}) {
     cpu_growth: growth,
     peak_rss_mib_200: rss200,
     baseline: base,
-    sandbox_off: offFit ? { per_milestone_cpu_ms: offFit.per, per_run_cpu_ms: offFit.fixed, rows: offRows.map(({ samples, ...r }) => r) } : null,
+    sandbox_off: offFit ? { per_milestone_cpu_ms: offFit.per, per_run_cpu_ms: offFit.fixed, floor_ms: median(offRows.flatMap((r) => r.samples.map((x) => x.floor_ms))), rows: offRows.map(({ samples, ...r }) => r) } : null,
   };
   const targets = { per_milestone: { cpu_ms: 40, git_processes: 6, fsyncs: 8 }, per_run: { cpu_ms: 250, git_processes: 12, fsyncs: 16 }, cpu_growth: 0.1, peak_rss_mib_200: 90 };
   if (print) printTables(rows, summary, targets);
@@ -346,8 +373,8 @@ function printTables(rows, summary, targets) {
   };
   console.log('\nmilestone bench: one `engine run` of N milestones (instant command workers)');
   table([
-    ['N', 'runs', 'CPU ms (engine)', 'CPU ms (tree)', 'CPU ms (workers)', 'calls', 'wall ms', 'peak RSS MiB', 'git procs', 'fsyncs', 'node -e 0: CPU / wall ms, RSS MiB'],
-    ...rows.map((r) => [r.n, r.runs, f(r.cpu_ms), f(r.cpu_tree_ms), f(r.worker_cpu_ms), r.worker_calls, f(r.wall_ms), f(r.rss_mib), r.git_processes ?? '-', r.fsyncs ?? '-', `${f(r.baseline.cpu_ms)} / ${f(r.baseline.wall_ms)}, ${f(r.baseline.rss_mib)}`]),
+    ['N', 'runs', 'CPU ms (engine)', 'CPU ms (tree)', 'CPU ms (workers)', 'calls', 'wall ms', 'peak RSS MiB', 'git procs', 'fsyncs', 'node -e 0: CPU / wall ms, RSS MiB', 'floor CPU ms per milestone'],
+    ...rows.map((r) => [r.n, r.runs, f(r.cpu_ms), f(r.cpu_tree_ms), f(r.worker_cpu_ms), r.worker_calls, f(r.wall_ms), f(r.rss_mib), r.git_processes ?? '-', r.fsyncs ?? '-', `${f(r.baseline.cpu_ms)} / ${f(r.baseline.wall_ms)}, ${f(r.baseline.rss_mib)}`, f(r.baseline.floor_ms)]),
   ]);
   const s = summary;
   console.log('');
@@ -358,8 +385,9 @@ function printTables(rows, summary, targets) {
     ['git processes', f(s.per_milestone.git_processes), f(s.per_run.git_processes), `${targets.per_milestone.git_processes} / ${targets.per_run.git_processes}`],
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
   ]);
+  console.log(`floor of a milestone (its three sandboxed children and four git commands started from a shell, fixtures/milestone-floor.sh): ${f(s.baseline.floor_ms)} ms of CPU; the engine above it: ${f(s.per_milestone.cpu_ms - s.baseline.floor_ms)} ms per milestone`);
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms; growth ${s.cpu_growth === null ? '-' : `${(s.cpu_growth * 100).toFixed(0)} %`} (target within ±${targets.cpu_growth * 100} %)`);
-  if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)}, fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
+  if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
   const by = rows.filter((r) => r.fsyncs_by).at(-1);
   if (by) console.log(`fsyncs at N=${by.n} by program: ${JSON.stringify(by.fsyncs_by)}; processes started: ${JSON.stringify(by.execs)}`);

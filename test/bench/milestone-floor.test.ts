@@ -1,0 +1,51 @@
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The milestone bench's second baseline (bench/fixtures/milestone-floor.sh) does the work it
+// claims: per milestone, the three children (sandboxed when asked) and the four git commands.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const script = path.join(root, 'bench', 'fixtures', 'milestone-floor.sh');
+const hasBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+
+function scratchRepo(t: { teardown(fn: () => void): void }): string {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'engine-floor-'));
+  t.teardown(() => rmSync(repo, { recursive: true, force: true }));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Bench');
+  git('config', 'user.email', 'bench@example.com');
+  writeFileSync(path.join(repo, 'README.md'), '# target\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  return repo;
+}
+
+for (const sandbox of ['0', '1']) {
+  t.test(`the floor of ${sandbox === '1' ? 'sandboxed' : 'plain'} milestones runs their processes`, { skip: sandbox === '1' && !hasBwrap ? 'bubblewrap does not run here' : false }, async (t) => {
+    const repo = scratchRepo(t);
+    const trace = path.join(repo, '..', `${path.basename(repo)}.strace`);
+    t.teardown(() => rmSync(trace, { force: true }));
+    const traced = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+    const cmd = traced ? ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace, '/bin/sh', script, repo, '3', sandbox] : ['/bin/sh', script, repo, '3', sandbox];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    t.same(readdirSync(path.join(repo, 'src')).sort(), ['m1.txt', 'm2.txt', 'm3.txt'], 'one file per milestone');
+    t.equal(execFileSync('git', ['rev-parse', 'floor'], { cwd: repo, encoding: 'utf8' }), execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }), 'the branch was updated');
+    if (!traced) return;
+    const execs = readFileSync(trace, 'utf8').split('\n').filter((l) => / execve\(/.test(l) && / = 0$/.test(l));
+    const count = (re: RegExp) => execs.filter((l) => re.test(l)).length;
+    t.equal(count(/execve\("[^"]*\/git"/), 12, 'four git commands per milestone');
+    t.equal(count(/execve\("[^"]*\/true"/), 9, 'three children per milestone');
+    t.equal(count(/execve\("[^"]*\/bwrap"/), sandbox === '1' ? 9 : 0, sandbox === '1' ? 'each child in a sandbox' : 'no sandbox');
+  });
+}
+
+t.test('the script refuses to run without its arguments', async (t) => {
+  const r = spawnSync('/bin/sh', [script], { encoding: 'utf8' });
+  t.not(r.status, 0);
+  t.notOk(existsSync(path.join(process.cwd(), 'src', 'm1.txt')));
+});
