@@ -1,9 +1,9 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeFixture } from '../helpers/run-fixture.js';
 
 // The milestone bench's second baseline (bench/fixtures/milestone-floor.sh) does the work it
 // claims: per milestone, the three children (sandboxed when asked) and the four git commands.
@@ -11,24 +11,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const script = path.join(root, 'bench', 'fixtures', 'milestone-floor.sh');
 const hasBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
 
+/** A git repo with one commit (the run fixture's), removed after the test. */
 function scratchRepo(t: { teardown(fn: () => void): void }): string {
-  const repo = mkdtempSync(path.join(os.tmpdir(), 'engine-floor-'));
-  t.teardown(() => rmSync(repo, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.com');
-  writeFileSync(path.join(repo, 'README.md'), '# target\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  return repo;
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  return f.repo;
 }
 
 for (const sandbox of ['0', '1']) {
   t.test(`the floor of ${sandbox === '1' ? 'sandboxed' : 'plain'} milestones runs their processes`, { skip: sandbox === '1' && !hasBwrap ? 'bubblewrap does not run here' : false }, async (t) => {
     const repo = scratchRepo(t);
-    const trace = path.join(repo, '..', `${path.basename(repo)}.strace`);
-    t.teardown(() => rmSync(trace, { force: true }));
+    const trace = path.join(repo, '..', 'floor.strace');
     const traced = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
     const cmd = traced ? ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace, '/bin/sh', script, repo, '3', sandbox] : ['/bin/sh', script, repo, '3', sandbox];
     const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
