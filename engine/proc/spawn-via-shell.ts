@@ -27,6 +27,13 @@ export interface ShellRun {
   stderr: Buffer;
   /** Why the process could not be started (e.g. not installed), else null. */
   error: string | null;
+  /** The same reason as the system or the shell gave it, without the program's name: for a caller that words its own message. */
+  startError: string | null;
+}
+
+/** The result of a program that could not be started, and why. Pure. */
+function notStarted(bin: string, why: string, stdout: Buffer = Buffer.alloc(0)): ShellRun {
+  return { exitCode: null, signal: null, stdout, stderr: Buffer.alloc(0), error: `${bin} could not be run: ${why}`, startError: why };
 }
 
 /** How many commands went through the shell, and how many shells were started (benchmarks and tests read it). */
@@ -53,16 +60,16 @@ export function runDirect(bin: string, argv: readonly string[], cwd: string, env
     const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let error: string | null = null;
+    let startError: string | null = null;
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
-      error = `${bin} could not be run: ${e.message}`;
+      startError = e.message;
     });
     // A command that exits without reading its stdin closes the pipe: not an error of ours.
     child.stdin.on('error', () => {});
     child.stdin.end(input);
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error }));
+    child.on('close', (exitCode, signal) => resolve(startError === null ? { exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error: null, startError: null } : notStarted(bin, startError)));
   });
 }
 
@@ -248,9 +255,8 @@ class Shell {
     const [head, ...rest] = this.queue.splice(0);
     if (head) {
       clearTimeout(head.timer);
-      const why = this.timedOut === head.id ? `it did not finish within ${head.timeoutMs} ms` : reason;
       if (reason === null) void head.again().then(head.resolve);
-      else head.resolve({ exitCode: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: `${head.bin} could not be run: ${why}` });
+      else head.resolve(notStarted(head.bin, this.timedOut === head.id ? `it did not finish within ${head.timeoutMs} ms` : reason));
     }
     for (const p of rest) void p.again().then(p.resolve);
     this.idle();
@@ -311,13 +317,13 @@ export class Collected {
 /** The shell's `$?` as node reports a child: 128 + n is signal n; 127 with "not found" is a program that is not there. Pure. */
 function toRun(bin: string, status: number, stdout: Buffer, stderr: Buffer): ShellRun {
   if (status === 127 && stdout.length === 0 && /not found|No such file/i.test(stderr.toString('utf8'))) {
-    return { exitCode: null, signal: null, stdout, stderr: Buffer.alloc(0), error: `${bin} could not be run: ${stderr.toString('utf8').trim()}` };
+    return notStarted(bin, stderr.toString('utf8').trim(), stdout);
   }
   if (status > 128 && status < 128 + 65) {
     const name = Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] as NodeJS.Signals | undefined;
-    if (name) return { exitCode: null, signal: name, stdout, stderr, error: null };
+    if (name) return { exitCode: null, signal: name, stdout, stderr, error: null, startError: null };
   }
-  return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, error: null };
+  return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, error: null, startError: null };
 }
 
 /** The shells of this process: a second one starts only while the first is busy. */

@@ -85,7 +85,7 @@ async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
   try {
     // Through the engine's shell (runCaptured): a fork of the engine costs more than the probe.
     const r = await runCaptured(cmd.bin, cmd.args, dir, env, '', { timeoutMs: 20_000 });
-    return judgeProbe(bin, { status: r.exitCode, signal: r.signal, stderr: r.stderr.toString('utf8'), error: r.error === null ? null : new Error(r.error.replace(`${cmd.bin} could not be run: `, '')) });
+    return judgeProbe(bin, { status: r.exitCode, signal: r.signal, stderr: r.stderr.toString('utf8'), error: r.startError === null ? null : new Error(r.startError) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -94,6 +94,8 @@ t.test('exit codes, signals, a missing program, a missing directory', async (t) 
   const missing = await runCaptured('engine-no-such-program', ['x'], '/', e);
   t.equal(missing.exitCode, null);
   t.match(missing.error, /engine-no-such-program could not be run/);
+  t.match(missing.startError, /not found|No such file/, 'the reason alone, for a caller that words its own message');
+  t.notMatch(missing.startError, /could not be run/);
   const nodir = await runCaptured('/bin/true', [], '/engine-no-such-dir', e);
   t.not(nodir.exitCode, 0);
   t.match(nodir.stderr.toString(), /engine-no-such-dir/);
@@ -142,6 +144,7 @@ t.test('a time limit ends a command that hangs, and only that command', async (t
   const r = await hung;
   t.equal(r.exitCode, null);
   t.match(r.error, /sleep could not be run: it did not finish within 300 ms/);
+  t.equal(r.startError, 'it did not finish within 300 ms');
   t.ok(Date.now() - started < 10_000);
   const n = await next;
   t.equal(n.stdout.toString(), 'next\n', 'the limit of the next one runs from its own start');
@@ -194,5 +197,8 @@ t.test('ENGINE_NO_SPAWN_SHELL=1: every command goes to node spawn, with the same
   t.same(r.stdout.toString('utf8').split('\0').slice(0, -1), HOSTILE);
   const hung = await runCaptured('/bin/sleep', ['3'], '/', env(), '', { timeoutMs: 200 });
   t.equal(hung.signal, 'SIGKILL');
+  const missing = await runCaptured('engine-no-such-program', ['x'], '/', env());
+  t.match(missing.error, /^engine-no-such-program could not be run: spawn engine-no-such-program ENOENT$/);
+  t.equal(missing.startError, 'spawn engine-no-such-program ENOENT', "node's reason alone");
   t.equal(shellStats.commands, before, 'none went through the shell');
 });
