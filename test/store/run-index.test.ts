@@ -75,6 +75,34 @@ t.test('reading: the last line of a run wins; torn and altered lines are counted
   t.equal(readRunIndex(path.join(store, 'nowhere')).exists, false);
 });
 
+t.test('reading crosses chunk boundaries: long lines, many lines, a character split between chunks', async (t) => {
+  const store = mkdtempSync(path.join(os.tmpdir(), 'engine-index-'));
+  t.teardown(() => rmSync(store, { recursive: true, force: true }));
+  // Lines of every length around the 64 KiB chunk, goals of multi-byte characters (é is 2
+  // bytes, … 3, 🦀 4) at every offset, so some chunk ends inside a character and inside a line.
+  const wanted: RunIndexEntry[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `r${String(i).padStart(3, '0')}`;
+    const goal = `${'x'.repeat((i * 977) % 3000)}é…🦀${'ü'.repeat(i % 7)}${i % 50 === 0 ? 'y'.repeat(70_000) : ''}`;
+    wanted.push(entry(id, { goal, created_at: `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z` }));
+  }
+  const text = wanted.map(formatIndexLine).join('');
+  t.ok(Buffer.byteLength(text) > 4 * 64 * 1024, 'several chunks');
+  // A last line without its newline (a torn write) is still a whole line when its hash holds.
+  writeFileSync(path.join(store, RUN_INDEX), text.slice(0, -1));
+  const idx = readRunIndex(store);
+  t.equal(idx.damaged, 0);
+  t.equal(idx.entries.size, wanted.length);
+  t.ok(wanted.every((e) => idx.entries.get(e.dir)?.goal === e.goal), 'every goal read back exactly');
+  // Cut inside the last line's multi-byte character: that line is damaged, the rest stand.
+  const bytes = Buffer.from(text);
+  const cut = bytes.lastIndexOf(Buffer.from('🦀')) + 2;
+  writeFileSync(path.join(store, RUN_INDEX), bytes.subarray(0, cut));
+  const torn = readRunIndex(store);
+  t.equal(torn.damaged, 1);
+  t.equal(torn.entries.size, wanted.length - 1);
+});
+
 t.test('tier0_fast history from the end of the index: the newest runs by creation, this run and other repos left out', async (t) => {
   const store = storeWith([entry('r01'), entry('r02', { repo: '/repos/other' }), entry('r03', { status: 'stopped', stop_reason: 'budget_exhausted' }), entry('r04'), entry('r05')]);
   t.strictSame(recentRunsFromIndex(store, repo, 'r05', 2)!.map((r) => r.run_id), ['r03', 'r04']);
