@@ -39,6 +39,12 @@ export interface ReportInput {
   stores?: string[];
   runs: readonly ReportRunInput[];
   targets: KpiTargets;
+  /**
+   * Each run's KPI rows and milestones (default true). False leaves both empty: the text
+   * of several runs, one line each, shows neither, and at 10,000 runs making them was a
+   * fifth of `report --all`.
+   */
+  runDetails?: boolean;
 }
 
 /** One milestone with the per-milestone targets it exceeds (`milestone_p90_s`, `calls_p90`, …). */
@@ -81,7 +87,7 @@ export interface Report {
 export function buildReport(input: ReportInput): Report {
   const { targets } = input;
   const digests = input.runs.map(digestOf);
-  const runs = input.runs.map((r, i) => buildRun(r, digests[i]!, targets));
+  const runs = input.runs.map((r, i) => buildRun(r, digests[i]!, targets, input.runDetails ?? true));
   const withTimeline = input.runs.filter((_, i) => digests[i] !== null);
   const run_ids = withTimeline.map((r) => r.run_id);
   const costs = runs.flatMap((r) => (r.scripted || r.kpis?.cost_usd === null || r.kpis?.cost_usd === undefined ? [] : [r.kpis.cost_usd]));
@@ -99,11 +105,12 @@ function digestOf(r: ReportRunInput): RunDigest | null {
   return r.digest ?? null;
 }
 
-function buildRun(r: ReportRunInput, digest: RunDigest | null, targets: KpiTargets): RunReport {
+function buildRun(r: ReportRunInput, digest: RunDigest | null, targets: KpiTargets, details: boolean): RunReport {
   const { events: _events, digest: _digest, notes, scripted: _scripted, ...rest } = r;
   const base = { ...rest, scripted: r.scripted ?? false };
   if (digest === null) return { ...base, kpis: null, rows: [], milestones: [], run_verify: [], notes };
   const kpis = summarizeSamples(digest.samples);
+  if (!details) return { ...base, kpis, rows: [], milestones: [], run_verify: digest.run_verify, notes };
   const bootstrap = isBootstrap(base) ? [kpis.total_s] : [];
   return {
     ...base,

@@ -86,6 +86,17 @@ t.test('text, several runs: one line each, no milestone table, pooled KPIs', asy
   t.match(text, /\n {2}worker calls: 6 \(2 parse failures\)\n/);
 });
 
+t.test('several runs without their details: the same text, the same KPIs, no rows or milestones made', async (t) => {
+  const runs = [run('r1'), run('r2', { status: 'completed', stop_reason: 'completed' }), run('r3', { events: null })];
+  const full = buildReport({ store: '/s', runs, targets });
+  const lines = buildReport({ store: '/s', runs, targets, runDetails: false });
+  t.equal(renderText(lines), renderText(full), 'what the text shows needs neither');
+  t.same(lines.across, full.across, 'the pooled KPIs and their rows are whole');
+  t.same(lines.runs.map((r) => r.kpis), full.runs.map((r) => r.kpis));
+  t.ok(full.runs[0]!.rows.length > 0 && full.runs[0]!.milestones.length > 0, 'the full report has them');
+  t.ok(lines.runs.every((r) => r.rows.length === 0 && r.milestones.length === 0), 'left out when not asked for');
+});
+
 t.test('text: no timeline at all, no KPI table', async (t) => {
   const text = renderText(buildReport({ store: '/s', runs: [run('r1', { events: null })], targets }));
   t.match(text, /\nNo KPIs: the run has no readable timeline\.\n/);

@@ -59,7 +59,9 @@ export const reportCommand: Command = {
     const inputs = await readReportRuns(selected);
     // With several stores each run says which one it came from.
     if (pooled) inputs.forEach((input, i) => (input.store = selected[i]!.store));
-    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets });
+    // Plain text of several runs is one line each: their KPI rows and milestones are not made.
+    const runDetails = json || htmlFile !== undefined || inputs.length === 1;
+    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets, runDetails });
     // Determinism across repeats of a task: a finished run's facts from the index, a running one's from its records.
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
     const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat } : readRepeatRun(r.dir))).filter((r) => r !== null);
