@@ -112,13 +112,19 @@ export function readRunIndex(storeDir: string): RunIndex {
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     const decoder = new StringDecoder('utf8');
-    let partial = '';
+    // The start of a line that goes on in the next chunk, in pieces: joined once its end is
+    // read, so a line of many chunks costs its length, not its length times the chunks.
+    let pieces: string[] = [];
     for (let n = readSync(fd, buffer, 0, CHUNK_BYTES, null); n > 0; n = readSync(fd, buffer, 0, CHUNK_BYTES, null)) {
-      const lines = (partial + decoder.write(buffer.subarray(0, n))).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) takeIndexLine(index, line);
+      const text = decoder.write(buffer.subarray(0, n));
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+        takeIndexLine(index, pieces.length ? pieces.join('') + text.slice(start, end) : text.slice(start, end));
+        pieces = [];
+      }
+      if (start < text.length) pieces.push(text.slice(start));
     }
-    takeIndexLine(index, partial + decoder.end());
+    takeIndexLine(index, pieces.join('') + decoder.end());
   } finally {
     closeSync(fd);
   }

@@ -83,7 +83,9 @@ t.test('reading crosses chunk boundaries: long lines, many lines, a character sp
   const wanted: RunIndexEntry[] = [];
   for (let i = 0; i < 300; i++) {
     const id = `r${String(i).padStart(3, '0')}`;
-    const goal = `${'x'.repeat((i * 977) % 3000)}é…🦀${'ü'.repeat(i % 7)}${i % 50 === 0 ? 'y'.repeat(70_000) : ''}`;
+    // Every 50th goal spans two chunks; one spans some 30.
+    const long = i === 150 ? 'z'.repeat(2_000_000) : i % 50 === 0 ? 'y'.repeat(70_000) : '';
+    const goal = `${'x'.repeat((i * 977) % 3000)}é…🦀${'ü'.repeat(i % 7)}${long}`;
     wanted.push(entry(id, { goal, created_at: `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z` }));
   }
   const text = wanted.map(formatIndexLine).join('');
