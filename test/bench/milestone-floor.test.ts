@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFixture } from '../helpers/run-fixture.js';
+import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
 
 // The milestone bench's second baseline (bench/fixtures/milestone-floor.sh) does the work it
 // claims: per milestone, the three children (sandboxed when asked) and the four git commands.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const script = path.join(root, 'bench', 'fixtures', 'milestone-floor.sh');
-const hasBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+const hasBwrap = probeBwrap(process.env).ok;
 
 /** A git repo with one commit (the run fixture's), removed after the test. */
 function scratchRepo(t: { teardown(fn: () => void): void }): string {
