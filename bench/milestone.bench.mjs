@@ -159,8 +159,12 @@ function baseline() {
 const floorScript = path.join(here, 'fixtures', 'milestone-floor.sh');
 /** Milestones per floor measurement. */
 const FLOOR_MILESTONES = 10;
-/** Whether the engine's `auto` sandbox is bubblewrap here: it is when bwrap runs. */
-const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+let bwrapRuns = null;
+/** Whether the engine's `auto` sandbox is bubblewrap here: it is when bwrap runs (asked once, when a floor is first measured). */
+function bwrapWorks() {
+  bwrapRuns ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+  return bwrapRuns;
+}
 
 /**
  * The second baseline: CPU ms per milestone of the processes a milestone needs (three
@@ -171,7 +175,7 @@ const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '
 function floor(sandbox) {
   const f = makeFixture(2, sandbox);
   try {
-    const sandboxed = sandbox === 'off' ? '0' : sandbox === 'auto' ? (bwrapWorks ? '1' : '0') : '1';
+    const sandboxed = sandbox === 'off' ? '0' : sandbox === 'auto' ? (bwrapWorks() ? '1' : '0') : '1';
     const r = timed('/bin/sh', [floorScript, f.repo, String(FLOOR_MILESTONES), sandboxed], { env: childEnv() });
     if (r.status !== 0) throw new Error(`bench: the floor script failed: ${r.stderr}`);
     return r.cpu_ms / FLOOR_MILESTONES;
