@@ -389,7 +389,7 @@ function printTables(rows, summary, targets) {
     ['git processes', f(s.per_milestone.git_processes), f(s.per_run.git_processes), `${targets.per_milestone.git_processes} / ${targets.per_run.git_processes}`],
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
   ]);
-  console.log(`floor of a milestone (its three sandboxed children and four git commands started from a shell, fixtures/milestone-floor.sh): ${f(s.baseline.floor_ms)} ms of CPU; the engine above it: ${f(s.per_milestone.cpu_ms - s.baseline.floor_ms)} ms per milestone`);
+  console.log(`floor of a milestone (its three sandboxed children and four git commands started from a shell, fixtures/milestone-floor.sh): ${f(s.baseline.floor_ms)} ms of CPU; the engine above it: ${s.per_milestone.cpu_ms === null ? '-' : f(s.per_milestone.cpu_ms - s.baseline.floor_ms)} ms per milestone`);
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms; growth ${s.cpu_growth === null ? '-' : `${(s.cpu_growth * 100).toFixed(0)} %`} (target within ±${targets.cpu_growth * 100} %)`);
   if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
