@@ -11,8 +11,13 @@ t.test('statOf: median, nearest-rank p90, max, count', async (t) => {
     [[3, 1], { median: 2, p90: 3, max: 3, count: 2 }],
     [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100], { median: 6, p90: 10, max: 100, count: 11 }],
     [[0.0004, 0.0006], { median: 0.001, p90: 0.001, max: 0.001, count: 2 }],
+    // Numeric order, not the text order (10 < 9 as text).
+    [[10, 9, 100, 2, -1], { median: 9, p90: 100, max: 100, count: 5 }],
   ];
   for (const [values, want] of cases) t.strictSame(statOf(values), want, JSON.stringify(values));
+  const values = [3, 1, 2];
+  statOf(values);
+  t.strictSame(values, [3, 1, 2], 'the samples are not reordered');
 });
 
 t.test('tier1 max is the largest tier1 time, not its p90', async (t) => {
