@@ -21,7 +21,6 @@ import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
-import { withdrawRunIndex } from '../store/run-index.js';
 import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
@@ -167,8 +166,6 @@ function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
 async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineEvent[], p: ResumePrepared, endpoint: string | null): Promise<ResumeResult> {
   const prints = await checkFingerprint(o, run, p, endpoint);
   if (isRejection(prints)) return prints;
-  // From here the timeline grows: the store's index must stop standing for the run as it ended.
-  withdrawFromIndex(run);
   const killedPgid = await endDeadSession(run, events);
   const rt = await reopenRun(o, run, p, endpoint, prints);
   if (isRejection(rt)) return rt;
@@ -177,15 +174,6 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);
   return { kind: 'finished', ...finishRun(rt, end) };
-}
-
-/** The run's line in its store's index withdrawn (never fails the resume: the index is derived data). Impure. */
-function withdrawFromIndex(run: FoundRun): void {
-  try {
-    withdrawRunIndex(path.dirname(run.dir), { run_id: run.state.run_id, dir: path.basename(run.dir) });
-  } catch {
-    /* an index that cannot be written is rebuilt by its next reader */
-  }
 }
 
 /** The fingerprint now against env.json's; a change is refused unless --force. Impure (asks each worker's version). */

@@ -4,7 +4,7 @@ import { loadValidator } from '../config/validators.js';
 import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
-import { readRunIndex, rewriteRunIndex, type RunIndexEntry } from './run-index.js';
+import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
 import { salvageTimeline } from './salvage-timeline.js';
 import { compareText } from '../util/compare-text.js';
 
@@ -32,14 +32,10 @@ export async function eventCheck(): Promise<IsEvent> {
  * Every run of a store (each subdirectory with a readable state.json), oldest first by
  * `created_at` then id, as `listRuns` orders them, with finished runs taken from the store's
  * index (`index.jsonl`) instead of their directories. The index is checked against the
- * store's listing, not each run: a run directory it lacks, or whose line was withdrawn (a
- * resumed run, see withdrawRunIndex), is read from the directory; a line for a directory
- * that is gone is dropped. A line is trusted without looking into its run's directory (at
- * 10,000 runs, a stat of each timeline was an eighth of `report --all`): the engine writes
- * nothing to a finished run but through `engine resume`, which withdraws the line first.
- * When anything was missing, withdrawn, torn or altered the index is rewritten from what
- * was found, unless a line was appended meanwhile. Impure (reads the store, may rewrite
- * the index).
+ * store: a run directory it lacks, or whose timeline has grown since its line was written
+ * (a resumed run), is read from the directory; a line for a directory that is gone is
+ * dropped. When anything was missing, stale, torn or altered the index is rewritten from
+ * what was found. Impure (reads the store, may rewrite the index).
  */
 export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
   if (!existsSync(storeDir)) return [];
@@ -53,7 +49,7 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
     const dir = path.join(storeDir, d.name);
     const entry = index.entries.get(d.name);
     // A line written before `scripted`, the milestones' reviews, one of the KPI samples or the repeat facts existed is made again (from the run's state and timeline).
-    if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples)) {
+    if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {
       kept.push(entry);
       runs.push({ dir, state: stateOf(entry), index: entry });
       continue;
@@ -72,7 +68,7 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
   const stale = !index.exists || index.damaged > 0 || index.superseded > 0 || fresh.length > 0 || kept.length !== index.entries.size;
   if (stale) {
     try {
-      rewriteRunIndex(storeDir, [...kept, ...fresh].sort(byCreated), index.bytes);
+      rewriteRunIndex(storeDir, [...kept, ...fresh].sort(byCreated));
     } catch {
       /* a read-only store: the report still stands, from the directories */
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { KpiSamples } from '../kpi/collect-samples.js';
@@ -14,9 +14,8 @@ export const RUN_INDEX = 'index.jsonl';
  * What a finished run leaves in the store's index: enough for `report` (its KPI samples,
  * milestones and run-end verification, exactly as the report derives them from the
  * timeline) and for tier0_fast's history (status, stop reason, repo, times), without
- * reading its directory. A run resumed since withdraws its line first (IndexWithdrawal).
- * `timeline_bytes` is the timeline's size when the line was written: tier0_fast's history,
- * which reads a few lines, also takes a run whose timeline has grown since from its state.
+ * reading its directory. `timeline_bytes` is the timeline's size when the line was written:
+ * a run whose timeline has grown since (resumed) is read from its directory instead.
  */
 export interface RunIndexEntry {
   v: 1;
@@ -66,49 +65,17 @@ export function formatIndexLine(entry: RunIndexEntry): string {
 }
 
 /**
- * What a resumed run leaves in the index before its timeline grows again: its line is
- * withdrawn, and readers take the run from its directory until it finishes and appends a
- * new one. `{"sha256":"<hash>","withdraw":{"v":1,"run_id":…,"dir":…}}`: an engine that
- * predates it reads it as a damaged line and rebuilds the index from the directories.
- */
-export interface IndexWithdrawal {
-  v: 1;
-  run_id: string;
-  dir: string;
-}
-
-const WITHDRAW = '","withdraw":';
-
-/** The index line that withdraws a run's entry. Pure. */
-export function formatWithdrawLine(w: IndexWithdrawal): string {
-  const json = JSON.stringify(w);
-  return `${PREFIX}${sha256(json)}${WITHDRAW}${json}}\n`;
-}
-
-/**
  * The entry of one index line, or null when the line is not one (torn by a crash, edited,
- * the hash does not match its content, another version, a withdrawal). Pure.
+ * the hash does not match its content, another version). Pure.
  */
 export function parseIndexLine(line: string): RunIndexEntry | null {
-  const entry = parseFramed(line, MIDDLE) as RunIndexEntry | null;
-  return entry && entry.v === 1 && typeof entry.run_id === 'string' && typeof entry.dir === 'string' ? entry : null;
-}
-
-/** The withdrawal one index line makes, or null when it is not a whole, unaltered one. Pure. */
-export function parseWithdrawLine(line: string): IndexWithdrawal | null {
-  const w = parseFramed(line, WITHDRAW) as IndexWithdrawal | null;
-  return w && w.v === 1 && typeof w.run_id === 'string' && typeof w.dir === 'string' ? w : null;
-}
-
-/** The JSON object a line frames under `middle` when its hash matches, else null. Pure. */
-function parseFramed(line: string, middle: string): unknown {
-  const start = PREFIX.length + 64 + middle.length;
-  if (!line.startsWith(PREFIX) || line.slice(PREFIX.length + 64, start) !== middle || !line.endsWith('}')) return null;
+  const start = PREFIX.length + 64 + MIDDLE.length;
+  if (!line.startsWith(PREFIX) || line.slice(PREFIX.length + 64, start) !== MIDDLE || !line.endsWith('}')) return null;
   const json = line.slice(start, -1);
   if (sha256(json) !== line.slice(PREFIX.length, PREFIX.length + 64)) return null;
   try {
-    const value: unknown = JSON.parse(json);
-    return value !== null && typeof value === 'object' ? value : null;
+    const entry = JSON.parse(json) as RunIndexEntry;
+    return entry && entry.v === 1 && typeof entry.run_id === 'string' && typeof entry.dir === 'string' ? entry : null;
   } catch {
     return null;
   }
@@ -119,11 +86,9 @@ export interface RunIndex {
   exists: boolean;
   /** By directory name, in the order their last line appears. */
   entries: Map<string, RunIndexEntry>;
-  /** Lines that are not entries (torn, altered) and lines superseded by a later one or withdrawn. */
+  /** Lines that are not entries (torn, altered) and lines superseded by a later one. */
   damaged: number;
   superseded: number;
-  /** How many bytes of the file were read (see rewriteRunIndex). */
-  bytes: number;
 }
 
 /** How much of the index is read at a time (see readRunIndex). */
@@ -141,9 +106,9 @@ export function readRunIndex(storeDir: string): RunIndex {
   try {
     fd = openSync(path.join(storeDir, RUN_INDEX), 'r');
   } catch {
-    return { exists: false, entries: new Map(), damaged: 0, superseded: 0, bytes: 0 };
+    return { exists: false, entries: new Map(), damaged: 0, superseded: 0 };
   }
-  const index: RunIndex = { exists: true, entries: new Map(), damaged: 0, superseded: 0, bytes: 0 };
+  const index: RunIndex = { exists: true, entries: new Map(), damaged: 0, superseded: 0 };
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     const decoder = new StringDecoder('utf8');
@@ -151,7 +116,6 @@ export function readRunIndex(storeDir: string): RunIndex {
     // read, so a line of many chunks costs its length, not its length times the chunks.
     let pieces: string[] = [];
     for (let n = readSync(fd, buffer, 0, CHUNK_BYTES, null); n > 0; n = readSync(fd, buffer, 0, CHUNK_BYTES, null)) {
-      index.bytes += n;
       const text = decoder.write(buffer.subarray(0, n));
       let start = 0;
       for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
@@ -167,17 +131,12 @@ export function readRunIndex(storeDir: string): RunIndex {
   return index;
 }
 
-/** One line of the index into `index`: the last line of a run wins (a withdrawal removes it); a bad line is counted. */
+/** One line of the index into `index`: the last line of a run wins; a bad line is counted. */
 function takeIndexLine(index: RunIndex, line: string): void {
   if (!line) return;
   const entry = parseIndexLine(line);
   if (!entry) {
-    const withdrawn = parseWithdrawLine(line);
-    if (!withdrawn) index.damaged++;
-    else {
-      index.entries.delete(withdrawn.dir);
-      index.superseded++;
-    }
+    index.damaged++;
     return;
   }
   if (index.entries.delete(entry.dir)) index.superseded++;
@@ -190,21 +149,7 @@ function takeIndexLine(index: RunIndex, line: string): void {
  * Not fsynced: the index is derived from the run directories and repaired from them. Impure.
  */
 export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {
-  appendIndexLine(path.join(storeDir, RUN_INDEX), formatIndexLine(entry));
-}
-
-/**
- * Withdraw a run's line before its timeline grows again (`engine resume`), so readers that
- * trust the index without looking at the run take it from its directory until it finishes
- * and appends a new line. A store without an index has nothing to withdraw. Impure.
- */
-export function withdrawRunIndex(storeDir: string, w: Omit<IndexWithdrawal, 'v'>): void {
-  const file = path.join(storeDir, RUN_INDEX);
-  if (existsSync(file)) appendIndexLine(file, formatWithdrawLine({ v: 1, run_id: w.run_id, dir: w.dir }));
-}
-
-function appendIndexLine(file: string, line: string): void {
-  const fd = openSync(file, 'a+');
+  const fd = openSync(path.join(storeDir, RUN_INDEX), 'a+');
   try {
     const size = fstatSync(fd).size;
     let lead = '';
@@ -213,28 +158,18 @@ function appendIndexLine(file: string, line: string): void {
       readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) lead = '\n';
     }
-    writeSync(fd, lead + line);
+    writeSync(fd, lead + formatIndexLine(entry));
   } finally {
     closeSync(fd);
   }
 }
 
-/**
- * Replace the index with these entries (temp file and rename; not fsynced, see above).
- * `readBytes`, the size the caller read: when the file has grown since (a run finished or
- * was withdrawn meanwhile), it is left as it is rather than replaced without that line;
- * its readers take the lines as they are. Returns whether it was replaced. Impure.
- */
-export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntry[], readBytes?: number): boolean {
+/** Replace the index with these entries (temp file and rename; not fsynced, see above). Impure. */
+export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntry[]): void {
   const file = path.join(storeDir, RUN_INDEX);
   const tmp = path.join(storeDir, `.${RUN_INDEX}.${process.pid}.tmp`);
   writeFileSync(tmp, entries.map(formatIndexLine).join(''));
-  if (readBytes !== undefined && (statSync(file, { throwIfNoEntry: false })?.size ?? 0) !== readBytes) {
-    rmSync(tmp, { force: true });
-    return false;
-  }
   renameSync(tmp, file);
-  return true;
 }
 
 /** The size of a run's timeline, or null when it has none. Impure. */
@@ -245,9 +180,9 @@ export function timelineBytes(runDir: string): number | null {
 /**
  * The finished runs on `repo` before `selfRunId` that tier0_fast's history needs (the last
  * `need` by `created_at`, oldest first), read from the end of the index: the cost does not
- * grow with the store. An entry whose run directory is gone is skipped; one withdrawn or
- * whose timeline has grown since (the run was resumed) is taken from its state.json
- * (skipped while it runs). Null when the store has no index (the caller scans the store). Impure.
+ * grow with the store. An entry whose run directory is gone is skipped; one whose timeline
+ * has grown since (the run was resumed) is taken from its state.json (skipped while it
+ * runs). Null when the store has no index (the caller scans the store). Impure.
  */
 export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: string, need: number): IndexedPastRun[] | null {
   const file = path.join(storeDir, RUN_INDEX);
@@ -255,25 +190,18 @@ export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: s
   if (need <= 0) return [];
   const wantRepo = path.resolve(repo);
   const seen = new Set<string>();
-  // Runs whose line was withdrawn after it (resumed since): their state.json says how they stand.
-  const withdrawn = new Set<string>();
   // The `need` newest found so far, oldest first.
   const newest: IndexedPastRun[] = [];
   for (const line of linesFromEnd(file)) {
     const entry = parseIndexLine(line);
-    if (!entry) {
-      const w = parseWithdrawLine(line);
-      if (w && !seen.has(w.dir)) withdrawn.add(w.dir);
-      continue;
-    }
-    if (seen.has(entry.dir)) continue;
+    if (!entry || seen.has(entry.dir)) continue;
     // Lines are appended as runs finish: every earlier line finished before this one, so it
     // was created before too and cannot be newer than the `need` newest found.
     if (newest.length >= need && entry.finished_at < newest[0]!.created_at) break;
     seen.add(entry.dir);
     if (entry.run_id === selfRunId || path.resolve(entry.repo) !== wantRepo) continue;
     if (newest.length >= need && entry.created_at < newest[0]!.created_at) continue;
-    const run = confirm(storeDir, entry, withdrawn.has(entry.dir));
+    const run = confirm(storeDir, entry);
     if (!run) continue;
     newest.push(run);
     newest.sort(byCreated);
@@ -282,11 +210,11 @@ export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: s
   return newest;
 }
 
-function confirm(storeDir: string, entry: RunIndexEntry, withdrawn: boolean): IndexedPastRun | null {
+function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null {
   const runDir = path.join(storeDir, entry.dir);
   const size = timelineBytes(runDir);
   if (size === null) return null;
-  if (!withdrawn && size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
+  if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
   try {
     const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
     if (state.status === 'running') return null;

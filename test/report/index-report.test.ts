@@ -9,7 +9,7 @@ import { buildReport } from '../../engine/report/build-report.js';
 import { determinismOf, readRepeatRun, renderDeterminism } from '../../engine/report/determinism.js';
 import { renderText } from '../../engine/report/render-text.js';
 import { resolvePolicy } from '../../engine/config/policy/resolve-policy.js';
-import { readRunIndex, RUN_INDEX, formatIndexLine, parseIndexLine, parseWithdrawLine, withdrawRunIndex } from '../../engine/store/run-index.js';
+import { readRunIndex, RUN_INDEX, formatIndexLine } from '../../engine/store/run-index.js';
 
 // `report` reads finished runs from the store's index instead of their directories. Whatever
 // state the index is in (fresh, missing, lacking a run, naming a deleted run, torn), the
@@ -109,31 +109,14 @@ t.test('a torn last line and an altered line: the same report, the index rewritt
   t.equal(idx.entries.get('r1')!.goal, 'goal of r1', 'the altered line was not trusted');
 });
 
-t.test('a run whose line was withdrawn is read from its directory, as its timeline is now', async (t) => {
+t.test('a run whose timeline changed after its line was written is read from its directory', async (t) => {
   const dir = storeCopy(0);
   const tl = path.join(dir, 'r1', 'timeline.jsonl');
   const lines = readFileSync(tl, 'utf8').split('\n');
   lines[3] = 'this is not JSON';
   writeFileSync(tl, lines.join('\n'));
-  const trusted = engine(['report', 'r1', '--json', '--store', dir, '--repo', f.repo], { cwd: f.dir, env });
-  t.equal(trusted.code, 0, trusted.stderr);
-  t.strictSame(JSON.parse(trusted.stdout).runs[0].notes, [], 'a line stands for its run until it is withdrawn: the directory is not looked into');
-  withdrawRunIndex(dir, { run_id: 'r1', dir: 'r1' });
-  t.equal(readRunIndex(dir).entries.has('r1'), false);
-  const want = await directReport(dir);
-  const text = engine(['report', '--all', '--store', dir, '--repo', f.repo], { cwd: f.dir, env });
-  t.equal(text.stdout, want.text, 'withdrawn: the report the directories give');
-  t.match(readRunIndex(dir).entries.get('r1')!.notes, [/left out line 4 \(not JSON\)/], 'and the index made again from the directory');
-  t.equal(readFileSync(path.join(dir, RUN_INDEX), 'utf8').includes('"withdraw"'), false, 'the withdrawal compacted away');
-});
-
-t.test('a resumed run still going: withdrawn, read from its directory, left out of the rewritten index', async (t) => {
-  const dir = storeCopy(0);
-  const stateFile = path.join(dir, 'r2', 'state.json');
-  writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, 'utf8')), status: 'running', stop_reason: null }));
-  withdrawRunIndex(dir, { run_id: 'r2', dir: 'r2' });
-  await sameAsDirect(t, dir, 'resumed, running');
-  t.strictSame(indexIds(dir), ['r1']);
+  await sameAsDirect(t, dir, 'changed timeline');
+  t.match(readRunIndex(dir).entries.get('r1')!.notes, [/left out line 4 \(not JSON\)/]);
 });
 
 t.test('a run still going is never in the index and is read from its directory', async (t) => {
@@ -174,19 +157,4 @@ t.test('a line written before `scripted` and the review count existed is made ag
   t.match(idx.entries.get('r1')!.milestones[0], { reviews: 1, review_verdict: 'approve' });
   const json = JSON.parse(engine(['report', 'c1', '--json', '--store', dir, '--repo', f.repo], { cwd: f.dir, env }).stdout);
   t.equal(json.runs[0].scripted, true);
-});
-
-t.test('engine resume withdraws the run\'s line before its timeline grows; the finished resume appends a new one', async (t) => {
-  // The last test: it resumes r2 in the fixture's own store (its workspace is the run's).
-  const dir = store;
-  const resumed = engine(['resume', 'r2', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
-  t.equal(resumed.code, 0, resumed.stderr);
-  const lines = readFileSync(path.join(dir, RUN_INDEX), 'utf8').split('\n').filter(Boolean);
-  t.equal(lines.length, 4, 'r1, r2 as it stopped, its withdrawal, r2 as it completed');
-  t.match(parseWithdrawLine(lines[2]!), { v: 1, run_id: 'r2', dir: 'r2' });
-  t.match(parseIndexLine(lines[3]!), { run_id: 'r2', status: 'completed' });
-  t.match(readRunIndex(dir), { damaged: 0, superseded: 1 }, 'the withdrawal takes the stopped line out; the completed line stands');
-  await sameAsDirect(t, dir, 'resumed');
-  t.match(readRunIndex(dir), { damaged: 0, superseded: 0 });
-  t.equal(readRunIndex(dir).entries.get('r2')!.status, 'completed');
 });

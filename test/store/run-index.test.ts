@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendRunIndex, formatIndexLine, formatWithdrawLine, parseIndexLine, parseWithdrawLine, readRunIndex, recentRunsFromIndex, rewriteRunIndex, RUN_INDEX, withdrawRunIndex, type RunIndexEntry } from '../../engine/store/run-index.js';
+import { appendRunIndex, formatIndexLine, parseIndexLine, readRunIndex, recentRunsFromIndex, RUN_INDEX, type RunIndexEntry } from '../../engine/store/run-index.js';
 import { collectSamples } from '../../engine/kpi/collect-samples.js';
 
 // The store's index of finished runs: one self-checking line per run, appended; readers
@@ -75,48 +75,6 @@ t.test('reading: the last line of a run wins; torn and altered lines are counted
   t.equal(readRunIndex(path.join(store, 'nowhere')).exists, false);
 });
 
-t.test('a withdrawal: a line of its own kind, which takes the run out of the index until a newer line', async (t) => {
-  const line = formatWithdrawLine({ v: 1, run_id: 'r01', dir: 'r01' });
-  t.strictSame(parseWithdrawLine(line.slice(0, -1)), { v: 1, run_id: 'r01', dir: 'r01' });
-  t.equal(parseIndexLine(line.slice(0, -1)), null, 'never read as an entry (an older reader counts it damaged and rebuilds)');
-  t.equal(parseWithdrawLine(formatIndexLine(entry('r01')).slice(0, -1)), null, 'an entry is no withdrawal');
-  t.equal(parseWithdrawLine(line.slice(0, -1).replace('"r01"}', '"r02"}')), null, 'an altered withdrawal is not trusted');
-  t.equal(parseWithdrawLine(line.slice(0, -5)), null, 'nor a torn one');
-  const store = storeWith([entry('r01'), entry('r02')]);
-  t.teardown(() => rmSync(store, { recursive: true, force: true }));
-  withdrawRunIndex(store, { run_id: 'r01', dir: 'r01' });
-  const idx = readRunIndex(store);
-  t.strictSame([...idx.entries.keys()], ['r02']);
-  t.match(idx, { damaged: 0, superseded: 1 });
-  appendRunIndex(store, entry('r01', { status: 'stopped', stop_reason: 'verification_failed' }));
-  t.equal(readRunIndex(store).entries.get('r01')!.stop_reason, 'verification_failed', 'the line after the withdrawal stands');
-  // An altered withdrawal is a damaged line and withdraws nothing.
-  appendFileSync(path.join(store, RUN_INDEX), formatWithdrawLine({ v: 1, run_id: 'r02', dir: 'r02' }).replace('"r02"}', '"r01"}'));
-  t.match(readRunIndex(store), { damaged: 1 });
-  t.ok(readRunIndex(store).entries.has('r01'));
-  // No index, nothing to withdraw: no file is made.
-  const bare = storeWith([entry('r05')], { index: false });
-  t.teardown(() => rmSync(bare, { recursive: true, force: true }));
-  withdrawRunIndex(bare, { run_id: 'r05', dir: 'r05' });
-  t.equal(readRunIndex(bare).exists, false);
-});
-
-t.test('a rewrite is dropped when a line was appended since the index was read', async (t) => {
-  const store = storeWith([entry('r01')]);
-  t.teardown(() => rmSync(store, { recursive: true, force: true }));
-  const read = readRunIndex(store);
-  t.equal(read.bytes, readFileSync(path.join(store, RUN_INDEX)).length);
-  // A resume withdraws r01 between the read and the rewrite: the rewrite must not erase that.
-  withdrawRunIndex(store, { run_id: 'r01', dir: 'r01' });
-  const before = readFileSync(path.join(store, RUN_INDEX), 'utf8');
-  t.equal(rewriteRunIndex(store, [...read.entries.values()], read.bytes), false);
-  t.equal(readFileSync(path.join(store, RUN_INDEX), 'utf8'), before, 'the file as it was, withdrawal and all');
-  t.equal(readRunIndex(store).entries.has('r01'), false);
-  const now = readRunIndex(store);
-  t.equal(rewriteRunIndex(store, [...now.entries.values()], now.bytes), true, 'nothing appended since: replaced');
-  t.equal(readFileSync(path.join(store, RUN_INDEX), 'utf8'), '');
-});
-
 t.test('reading crosses chunk boundaries: long lines, many lines, a character split between chunks', async (t) => {
   const store = mkdtempSync(path.join(os.tmpdir(), 'engine-index-'));
   t.teardown(() => rmSync(store, { recursive: true, force: true }));
@@ -173,15 +131,6 @@ t.test('tier0_fast history: a deleted run is skipped, a resumed one is read from
   // It stopped again, red: its state says so, the index line (green) is stale.
   writeFileSync(path.join(store, 'r02', 'state.json'), JSON.stringify({ run_id: 'r02', created_at: entry('r02').created_at, status: 'stopped', stop_reason: 'verification_failed', repo }));
   t.strictSame(recentRunsFromIndex(store, repo, 'r99', 2)!.map((r) => `${r.run_id} ${r.stop_reason}`), ['r01 completed', 'r02 verification_failed']);
-  // Withdrawn (resumed) with its timeline the same size: its state still decides.
-  writeFileSync(path.join(store, 'r02', 'timeline.jsonl'), 'x'.repeat(10));
-  t.strictSame(recentRunsFromIndex(store, repo, 'r99', 2)!.map((r) => `${r.run_id} ${r.stop_reason}`), ['r01 completed', 'r02 completed'], 'not withdrawn, same size: the line stands');
-  withdrawRunIndex(store, { run_id: 'r02', dir: 'r02' });
-  t.strictSame(recentRunsFromIndex(store, repo, 'r99', 2)!.map((r) => `${r.run_id} ${r.stop_reason}`), ['r01 completed', 'r02 verification_failed'], 'withdrawn: read from its state');
-  writeFileSync(path.join(store, 'r02', 'state.json'), JSON.stringify({ run_id: 'r02', created_at: entry('r02').created_at, status: 'running', stop_reason: null, repo }));
-  t.strictSame(recentRunsFromIndex(store, repo, 'r99', 2)!.map((r) => r.run_id), ['r01'], 'withdrawn and running: left out');
-  appendRunIndex(store, entry('r02', { stop_reason: 'budget_exhausted', status: 'stopped' }));
-  t.strictSame(recentRunsFromIndex(store, repo, 'r99', 2)!.map((r) => `${r.run_id} ${r.stop_reason}`), ['r01 completed', 'r02 budget_exhausted'], 'a line after the withdrawal stands');
   appendFileSync(path.join(store, RUN_INDEX), formatIndexLine(entry('r04')).slice(0, 100));
   mkdirSync(path.join(store, 'r04'));
   writeFileSync(path.join(store, 'r04', 'timeline.jsonl'), 'x'.repeat(10));
