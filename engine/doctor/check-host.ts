@@ -1,7 +1,7 @@
 /**
  * The machine: node's version and git. Impure only where it runs git.
  */
-import { runCaptured } from '../proc/spawn-via-shell.js';
+import { describeStartError, runCaptured } from '../proc/spawn-via-shell.js';
 import { extractSemver } from '../workers/resolve-bin.js';
 import { finding, type Finding } from './types.js';
 
@@ -17,8 +17,9 @@ export async function checkGit(env: NodeJS.ProcessEnv): Promise<Finding> {
   const r = await runCaptured('git', ['--version'], process.cwd(), env, '', { timeoutMs: 10_000 });
   const out = r.stdout.toString('utf8');
   const version = extractSemver(out) ?? /git version (\S+)/.exec(out)?.[1] ?? null;
-  if (r.error || r.exitCode !== 0 || !version) {
-    return finding('git', 'block', `git is not installed or does not run${r.error ? ` (${r.error})` : ''}`, 'install git (2.30 or later) and make sure it is on PATH: every run works in its own git worktree');
+  const notRun = describeStartError('git', r);
+  if (notRun || r.exitCode !== 0 || !version) {
+    return finding('git', 'block', `git is not installed or does not run${notRun ? ` (${notRun})` : ''}`, 'install git (2.30 or later) and make sure it is on PATH: every run works in its own git worktree');
   }
   return finding('git', 'ok', `git ${version}`);
 }

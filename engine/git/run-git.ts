@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { runCaptured } from '../proc/spawn-via-shell.js';
+import { describeStartError, runCaptured } from '../proc/spawn-via-shell.js';
 
 /**
  * The one module that runs git. Every command names its git dir (and work tree, where it has
@@ -97,7 +97,7 @@ async function spawnGit(cwd: string, argv: string[], args: readonly string[], op
   if (exitCode === 0 || options.okCodes?.includes(exitCode)) {
     return options.binary ? { stdout: '', exitCode, stderr, bytes: run.stdout } : { stdout: run.stdout.toString('utf8'), exitCode, stderr };
   }
-  const reason = stderr || run.error || (run.signal ? `killed by ${run.signal}` : `exit ${exitCode}`);
+  const reason = stderr || describeStartError('git', run) || (run.signal ? `killed by ${run.signal}` : `exit ${exitCode}`);
   throw new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, run.exitCode ?? undefined, stderr);
 }
 

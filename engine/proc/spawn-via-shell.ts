@@ -25,15 +25,18 @@ export interface ShellRun {
   signal: NodeJS.Signals | null;
   stdout: Buffer;
   stderr: Buffer;
-  /** Why the process could not be started (e.g. not installed), else null. */
-  error: string | null;
-  /** The same reason as the system or the shell gave it, without the program's name: for a caller that words its own message. */
+  /** Why the program could not be started (e.g. not installed), as the system or the shell said it; null when it ran. */
   startError: string | null;
 }
 
+/** Why `bin` could not be run, for a message (`<bin> could not be run: <reason>`), or null when it ran. Pure. */
+export function describeStartError(bin: string, run: Pick<ShellRun, 'startError'>): string | null {
+  return run.startError === null ? null : `${bin} could not be run: ${run.startError}`;
+}
+
 /** The result of a program that could not be started, and why. Pure. */
-function notStarted(bin: string, why: string, stdout: Buffer = Buffer.alloc(0)): ShellRun {
-  return { exitCode: null, signal: null, stdout, stderr: Buffer.alloc(0), error: `${bin} could not be run: ${why}`, startError: why };
+function notStarted(why: string, stdout: Buffer = Buffer.alloc(0)): ShellRun {
+  return { exitCode: null, signal: null, stdout, stderr: Buffer.alloc(0), startError: why };
 }
 
 /** How many commands went through the shell, and how many shells were started (benchmarks and tests read it). */
@@ -69,7 +72,7 @@ export function runDirect(bin: string, argv: readonly string[], cwd: string, env
     // A command that exits without reading its stdin closes the pipe: not an error of ours.
     child.stdin.on('error', () => {});
     child.stdin.end(input);
-    child.on('close', (exitCode, signal) => resolve(startError === null ? { exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error: null, startError: null } : notStarted(bin, startError)));
+    child.on('close', (exitCode, signal) => resolve(startError === null ? { exitCode, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), startError: null } : notStarted(startError)));
   });
 }
 
@@ -236,7 +239,7 @@ class Shell {
       this.queue.shift();
       if (this.queue.length === 0) this.idle();
       else this.begin();
-      head.resolve(toRun(head.bin, status, stdout, stderr));
+      head.resolve(toRun(status, stdout, stderr));
     }
   }
 
@@ -256,7 +259,7 @@ class Shell {
     if (head) {
       clearTimeout(head.timer);
       if (reason === null) void head.again().then(head.resolve);
-      else head.resolve(notStarted(head.bin, this.timedOut === head.id ? `it did not finish within ${head.timeoutMs} ms` : reason));
+      else head.resolve(notStarted(this.timedOut === head.id ? `it did not finish within ${head.timeoutMs} ms` : reason));
     }
     for (const p of rest) void p.again().then(p.resolve);
     this.idle();
@@ -315,15 +318,15 @@ export class Collected {
 }
 
 /** The shell's `$?` as node reports a child: 128 + n is signal n; 127 with "not found" is a program that is not there. Pure. */
-function toRun(bin: string, status: number, stdout: Buffer, stderr: Buffer): ShellRun {
+function toRun(status: number, stdout: Buffer, stderr: Buffer): ShellRun {
   if (status === 127 && stdout.length === 0 && /not found|No such file/i.test(stderr.toString('utf8'))) {
-    return notStarted(bin, stderr.toString('utf8').trim(), stdout);
+    return notStarted(stderr.toString('utf8').trim(), stdout);
   }
   if (status > 128 && status < 128 + 65) {
     const name = Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] as NodeJS.Signals | undefined;
-    if (name) return { exitCode: null, signal: name, stdout, stderr, error: null, startError: null };
+    if (name) return { exitCode: null, signal: name, stdout, stderr, startError: null };
   }
-  return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, error: null, startError: null };
+  return { exitCode: Number.isInteger(status) ? status : null, signal: null, stdout, stderr, startError: null };
 }
 
 /** The shells of this process: a second one starts only while the first is busy. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Collected, currentShellPid, quoteWord, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+import { Collected, currentShellPid, describeStartError, quoteWord, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
 
 const env = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const printf = '/usr/bin/printf';
@@ -18,7 +18,7 @@ t.test('every argument reaches the program exactly, none is read by the shell', 
   const before = shellStats.commands;
   const r = await runCaptured(printf, ['%s\\0', ...HOSTILE], dir, env());
   t.equal(r.exitCode, 0);
-  t.equal(r.error, null);
+  t.equal(r.startError, null);
   t.same(r.stdout.toString('utf8').split('\0').slice(0, -1), HOSTILE);
   t.equal(shellStats.commands, before + 1, 'it went through the shell');
   t.equal(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout, '', 'no redirection or command ran');
@@ -93,7 +93,7 @@ t.test('exit codes, signals, a missing program, a missing directory', async (t) 
   t.equal(killed.signal, 'SIGTERM');
   const missing = await runCaptured('engine-no-such-program', ['x'], '/', e);
   t.equal(missing.exitCode, null);
-  t.match(missing.error, /engine-no-such-program could not be run/);
+  t.match(describeStartError('engine-no-such-program', missing), /^engine-no-such-program could not be run: /);
   t.match(missing.startError, /not found|No such file/, 'the reason alone, for a caller that words its own message');
   t.notMatch(missing.startError, /could not be run/);
   const nodir = await runCaptured('/bin/true', [], '/engine-no-such-dir', e);
@@ -126,7 +126,7 @@ t.test('a shell that dies fails the command it was running; those behind it run 
   setTimeout(() => process.kill(pid!, 'SIGKILL'), 100);
   const r = await slow;
   t.equal(r.exitCode, null);
-  t.match(r.error, /could not be run: the shell it was given to ended \(SIGKILL\)/);
+  t.match(r.startError, /^the shell it was given to ended \(SIGKILL\)/);
   const b = await behind;
   t.equal(b.exitCode, 0);
   t.equal(b.stdout.toString(), 'x\n', 'the command behind ran exactly once');
@@ -143,7 +143,7 @@ t.test('a time limit ends a command that hangs, and only that command', async (t
   const next = runCaptured('/bin/echo', ['next'], '/', env(), '', { timeoutMs: 300 });
   const r = await hung;
   t.equal(r.exitCode, null);
-  t.match(r.error, /sleep could not be run: it did not finish within 300 ms/);
+  t.equal(describeStartError('/bin/sleep', r), '/bin/sleep could not be run: it did not finish within 300 ms');
   t.equal(r.startError, 'it did not finish within 300 ms');
   t.ok(Date.now() - started < 10_000);
   const n = await next;
@@ -198,7 +198,8 @@ t.test('ENGINE_NO_SPAWN_SHELL=1: every command goes to node spawn, with the same
   const hung = await runCaptured('/bin/sleep', ['3'], '/', env(), '', { timeoutMs: 200 });
   t.equal(hung.signal, 'SIGKILL');
   const missing = await runCaptured('engine-no-such-program', ['x'], '/', env());
-  t.match(missing.error, /^engine-no-such-program could not be run: spawn engine-no-such-program ENOENT$/);
+  t.equal(describeStartError('engine-no-such-program', missing), 'engine-no-such-program could not be run: spawn engine-no-such-program ENOENT');
+  t.equal(describeStartError('x', r), null, 'a program that ran');
   t.equal(missing.startError, 'spawn engine-no-such-program ENOENT', "node's reason alone");
   t.equal(shellStats.commands, before, 'none went through the shell');
 });
