@@ -18,7 +18,7 @@ export interface Validator {
 type ValidateFn = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
 const require = createRequire(import.meta.url);
-const AJV_OPTIONS = { allErrors: true, strict: false, code: { source: true } } as const;
+const AJV_OPTIONS = { allErrors: true, strict: false, discriminator: true, code: { source: true } } as const;
 const cache = new Map<string, Promise<Validator | null>>();
 /** Validators compiled at build time into the CLI bundle, by cache key. */
 const precompiled = new Map<string, () => ValidateFn>();
