@@ -11,10 +11,11 @@
  * home is under the temp dir, and with a system `bwrap` on PATH every write of its own
  * sandbox then fails while its stream still reports the `file_change` (docs/governance.md).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
+import { ensureDirectory, writeHomeFile } from '../store/home-files.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
@@ -49,9 +50,11 @@ export const codexWorker = defineBuiltinWorker({
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
     if (!usesPrivateHome(ctx)) return;
-    mkdirSync(path.join(ctx.homeDir, 'tmp'), { recursive: true });
-    writeFileSync(path.join(ctx.homeDir, 'config.toml'), renderCodexConfig(ctx));
-    if (ctx.outputSchemaPath) writeFileSync(strictSchemaPath(ctx), strictSchemaText(ctx.outputSchemaPath));
+    // The home is the worker's to write: what it left at these names is replaced, never written through.
+    ensureDirectory(ctx.homeDir);
+    ensureDirectory(path.join(ctx.homeDir, 'tmp'));
+    writeHomeFile(ctx.homeDir, 'config.toml', renderCodexConfig(ctx));
+    if (ctx.outputSchemaPath) writeHomeFile(ctx.homeDir, path.basename(strictSchemaPath(ctx)), strictSchemaText(ctx.outputSchemaPath));
   },
   invoke(ctx) {
     const { spec } = ctx;

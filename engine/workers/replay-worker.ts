@@ -6,10 +6,11 @@
  * the parser of the recorded dialect. When several recorded calls match (repeated repairs),
  * they are served in order; the count is kept in the worker's home, so a resume continues.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
+import { readHomeFile, writeHomeFile } from '../store/home-files.js';
 import { parseHeaders } from './prompt-headers.js';
 import { parserForDialect } from './builtin-workers.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
@@ -87,15 +88,17 @@ function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: Record
   const call = pool[Math.min(n, pool.length - 1)]!;
   if (serve) {
     counts[key] = n + 1;
-    mkdirSync(ctx.homeDir, { recursive: true });
-    writeFileSync(path.join(ctx.homeDir, 'replay-served.json'), `${JSON.stringify(counts, null, 2)}\n`);
+    writeHomeFile(ctx.homeDir, 'replay-served.json', `${JSON.stringify(counts, null, 2)}\n`);
   }
   return { call };
 }
 
 function readServed(home: string): Record<string, number> {
   try {
-    return JSON.parse(readFileSync(path.join(home, 'replay-served.json'), 'utf8')) as Record<string, number>;
+    // The worker's home is writable by it: anything but a map of counts counts as none served.
+    const value: unknown = JSON.parse(readHomeFile(home, 'replay-served.json') ?? '{}');
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter(([, n]) => Number.isInteger(n) && (n as number) >= 0)) as Record<string, number>;
   } catch {
     return {};
   }
