@@ -5,7 +5,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
-import { workspaceTarget, type Workspace } from './workspace.js';
+import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -43,6 +43,7 @@ export interface CheckpointMessage {
  * id. Impure (git).
  */
 export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<string> {
+  assertRunBranch(o.ws.branch);
   const engineGit = workspaceTarget(o.ws);
   const user = { gitDir: o.ws.repo.gitDir };
   // With the new objects known, the commit object is written here, as git would write it.

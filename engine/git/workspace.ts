@@ -71,6 +71,7 @@ export function engineGitDirOf(dir: string): string {
 
 /** The handle of an existing workspace, from what state.json recorded. Pure. */
 export function openWorkspace(o: { dir: string; repo: RepoRef; branch: string; shared: string[] }): Workspace {
+  assertRunBranch(o.branch);
   return { dir: o.dir, gitDir: engineGitDirOf(o.dir), repo: o.repo, branch: o.branch, shared: [...o.shared], findings: [] };
 }
 
@@ -94,6 +95,15 @@ export interface CreatedWorkspace {
 }
 
 /**
+ * The only branches the engine creates or moves in a user's repository are its runs' own,
+ * `engine/<run-id>`: a workspace for any other (a forged record) is a bug of the caller, and
+ * fails before git is asked to do anything. Pure.
+ */
+export function assertRunBranch(branch: string): void {
+  if (!/^engine\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(branch)) throw new Error(`refusing to work on branch ${JSON.stringify(branch)}: the engine's runs use engine/<run-id> only`);
+}
+
+/**
  * Creates the run's workspace from the user's HEAD (detached included; an unborn branch
  * gives an empty workspace) and the run branch `engine/<run-id>` at that commit, create-only.
  * Writes nothing else into the user's repository. Throws when the branch or the workspace
@@ -101,6 +111,7 @@ export interface CreatedWorkspace {
  */
 export async function createWorkspace(o: CreateWorkspaceOptions): Promise<CreatedWorkspace> {
   const branch = `engine/${o.runId}`;
+  assertRunBranch(branch);
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
   if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);

@@ -4,6 +4,7 @@ import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
+import { checkRunPlaces } from './check-run-places.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
@@ -124,6 +125,8 @@ function lockRun(run: FoundRun): { release(): void } | Rejection {
 
 /** With the lock held: the timeline and config checked, a run that ended recorded, else continued. Impure. */
 async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeResult> {
+  const places = checkRunPlaces(run.state, run.dir);
+  if (places) return refuse(`${places}; the engine will not resume a run whose state.json it did not write`, run.paths.state);
   const events = checkRunTimeline(run);
   if (isRejection(events)) return events;
   const state = run.state;

@@ -323,3 +323,37 @@ t.test('a secret written into the pipeline stays out of the snapshot, and resume
   t.notMatch(reloaded.stderr, secret, 'the diff shown holds no secret');
   t.notMatch(readFileSync(path.join(runDir(g.repo, 'sec2'), 'timeline.jsonl'), 'utf8'), secret, 'nor does the recorded diff');
 });
+
+t.test('state.json changed while no engine runs: a branch not the run\'s, a workspace in the user\'s repo: refused', async (t) => {
+  // A worker without the OS sandbox can reach the run store after the engine has exited
+  // (a hostile probe did it with a setsid'd process that waited for the stop): trusted as it
+  // was, state.json named the user's main as the run's branch, and the resumed run's
+  // checkpoint moved main under the user's checkout.
+  const f = makeFixture();
+  const first = start(f, 'forge', ['--max-ticks', '3']);
+  t.equal(first.code, 1, `the run stops on its budget, resumable\n${first.stderr}`);
+  const file = path.join(runDir(f.repo, 'forge'), 'state.json');
+  const good = readFileSync(file, 'utf8');
+  const mainBefore = spawnSync('git', ['rev-parse', 'main'], { cwd: f.repo, encoding: 'utf8' }).stdout.trim();
+  const statusBefore = spawnSync('git', ['status', '--porcelain'], { cwd: f.repo, encoding: 'utf8' }).stdout;
+  const forged: [string, Record<string, unknown>, RegExp][] = [
+    ['branch', { branch: 'main' }, /state\.json names the branch main, not the run's own engine\/forge/],
+    ['branch', { branch: 'engine/other-run' }, /not the run's own engine\/forge/],
+    ['workspace', { workspace: f.repo }, /state\.json puts the run's workspace .* in the user's repository/],
+    ['workspace', { workspace: path.dirname(f.repo) }, /state\.json puts the run's workspace .* around the user's repository/],
+    ['run id', { run_id: 'someone-else' }, /state\.json names run someone-else, but its directory is forge/],
+  ];
+  for (const [what, change, message] of forged) {
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(good), ...change }, null, 2));
+    const r = resume(f, 'forge');
+    t.equal(r.code, 2, `a forged ${what}: refused\n${r.stderr}`);
+    t.match(r.stderr, /error E_RESUME/);
+    t.match(r.stderr, message, `a forged ${what}: the message says what is wrong`);
+    t.equal(spawnSync('git', ['rev-parse', 'main'], { cwd: f.repo, encoding: 'utf8' }).stdout.trim(), mainBefore, `a forged ${what}: the user's main did not move`);
+    t.equal(spawnSync('git', ['status', '--porcelain'], { cwd: f.repo, encoding: 'utf8' }).stdout, statusBefore, `a forged ${what}: the user's checkout is as it was`);
+  }
+  writeFileSync(file, good);
+  const fine = resume(f, 'forge');
+  t.equal(fine.code, 0, `the state the engine wrote resumes\n${fine.stderr}`);
+  t.equal(spawnSync('git', ['rev-parse', 'main'], { cwd: f.repo, encoding: 'utf8' }).stdout.trim(), mainBefore, "main is where the user left it; the run's branch moved");
+});
