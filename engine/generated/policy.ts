@@ -58,7 +58,7 @@ export interface EnginePolicy {
      */
     cwd?: string;
     /**
-     * Worker provider variables (OPENAI_*, ANTHROPIC_*, CODEX_*, CLAUDE_*, other model keys) that verification and command-step commands may still see; by default they are removed from the user's environment for them.
+     * Variables that verification, set-up and command-step commands may still see: worker provider variables (OPENAI_*, ANTHROPIC_*, CODEX_*, CLAUDE_*, other model keys) and variables whose names match transcripts.redact (*_KEY, *_TOKEN, *SECRET*, *PASSWORD*) are removed from the user's environment for them, since they run code a worker may have written.
      *
      * Items: A variable name, or a glob with `*`.
      */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runVerification } from '../verify/index.js';
-import { buildCommandEnv } from '../workers/worker-env.js';
+import { commandEnvOf } from './command-env.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { workspaceTarget } from '../git/workspace.js';
@@ -24,14 +24,16 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
   if (commands.length === 0 || rt.events.some((e) => e.type === 'workspace.setup' && e.pass)) return null;
   const n = rt.events.filter((e) => e.type === 'verify.finished' || e.type === 'workspace.setup').length + 1;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-setup.log`);
+  const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
     tier: 'setup',
     commands,
     cwd: rt.state.workspace,
     timeoutS: rt.policy.verification.tiers.tier2.timeout_s,
     logPath: path.join(rt.paths.dir, logRel),
-    // Like verification: the user's environment less the worker provider keys.
-    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
+    // The user's environment less the worker provider keys and secret-named variables.
+    env: commandEnv.env,
+    withheld: commandEnv.withheld,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: 'workspace.setup', call: null }),
     signal: rt.signal,
     secrets: rt.secrets,

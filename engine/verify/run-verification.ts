@@ -21,6 +21,8 @@ export interface RunVerificationOptions {
   /** The `verify/NNNN-<tier>.log` file; it appears only once complete. */
   logPath: string;
   env: NodeJS.ProcessEnv;
+  /** Names of the user's environment left out of `env`, named in the log's head. */
+  withheld?: readonly string[];
   /** Called with each command's pid (= its process group id) once it runs. */
   onSpawn?: (pid: number) => void;
   /** Aborting ends the running command's group; the tier then fails (or is skipped for tier1). */
@@ -63,6 +65,11 @@ export interface VerificationResult {
 
 const TAIL_BYTES = 4096;
 
+/** The log line that names the variables left out of the commands' environment, or nothing. Pure. */
+export function describeWithheld(withheld: readonly string[]): string {
+  return withheld.length ? `# not in these commands' environment (worker provider keys and secret-named variables; verification.env_pass passes them): ${withheld.join(', ')}\n` : '';
+}
+
 /**
  * Runs a tier's commands one after another, each through `sh -c` in its own process group
  * with the per-command limit; stops at the first failure (later commands often depend on
@@ -84,6 +91,7 @@ export async function runVerification(options: RunVerificationOptions): Promise<
   let failed = false;
   try {
     write(`# engine verification ${options.tier} in ${options.cwd} (limit ${options.timeoutS || 'none'} s per command)\n`);
+    write(describeWithheld(options.withheld ?? []));
     if (options.commands.length === 0) {
       note = 'no commands';
       write('# no commands\n');

@@ -2,8 +2,9 @@
  * Least-privilege environments. A worker process gets an allow-list of the engine's
  * environment (the base names below, what its plugin declares, the worker's `env_pass`), so a
  * CLI never sees another provider's key or the user's unrelated tokens — and so cannot write
- * them into its home (codex's shell snapshot did). Verification and command steps get the
- * user's environment less the worker provider keys, unless the policy passes them. Pure.
+ * them into its home (codex's shell snapshot did). Verification, set-up and command steps get
+ * the user's environment less the worker provider keys and the secret-named variables, unless
+ * the policy passes them. Pure.
  */
 /**
  * What every worker gets, when the engine has it: finding programs, locale and terminal,
@@ -67,17 +68,28 @@ export function buildWorkerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
 }
 
 /**
- * The environment of verification and command-step commands: the user's, less the worker
- * provider variables, except those `pass` names. Pure.
+ * The environment of verification, set-up and command-step commands: the user's, less the
+ * worker provider variables and less every variable whose name matches `secretNames` (the
+ * policy's `transcripts.redact`: `*_KEY`, `*_TOKEN`, `*SECRET*`, `*PASSWORD*`), except those
+ * `pass` (`verification.env_pass`) names. These commands run code a worker may have written
+ * (a test it planted), in a workspace the worker reads again at its next call: a secret they
+ * were given could be copied onto the run branch or into the next prompt. Pure.
  */
-export function buildCommandEnv(engineEnv: NodeJS.ProcessEnv, pass: readonly string[] = []): NodeJS.ProcessEnv {
+export function buildCommandEnv(engineEnv: NodeJS.ProcessEnv, pass: readonly string[] = [], secretNames: readonly string[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(engineEnv)) {
     if (value === undefined) continue;
-    const provider = WORKER_PROVIDER_ENV.some((g) => nameMatches(name, g));
-    if (!provider || pass.some((g) => nameMatches(name, g))) env[name] = value;
+    const withheld = WORKER_PROVIDER_ENV.some((g) => nameMatches(name, g)) || secretNames.some((g) => nameMatches(name, g));
+    if (!withheld || pass.some((g) => nameMatches(name, g))) env[name] = value;
   }
   return env;
+}
+
+/** The names of `engineEnv` that `env` (built from it) leaves out, sorted. Pure. */
+export function withheldNames(engineEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(engineEnv)
+    .filter((name) => engineEnv[name] !== undefined && !(name in env))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Environment names are case-sensitive: `*` any run of characters, `?` one. */

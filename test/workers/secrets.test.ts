@@ -1,8 +1,8 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildCommandEnv, buildWorkerEnv } from '../../engine/workers/worker-env.js';
-import { collectSecrets, createStreamRedactor, looksLikeKey, maskKeyShapes, redactText } from '../../engine/workers/redact.js';
+import { buildCommandEnv, buildWorkerEnv, withheldNames } from '../../engine/workers/worker-env.js';
+import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, looksLikeKey, maskKeyShapes, redactText } from '../../engine/workers/redact.js';
 import { scrubHome } from '../../engine/workers/scrub-home.js';
 import { runWorkerCall } from '../../engine/workers/run-worker-call.js';
 import { commandWorker } from '../../engine/workers/command-worker.js';
@@ -72,11 +72,20 @@ t.test('the plugin sees the narrowed environment: a command worker, codex and cl
   t.match(toml, /\[history\]\npersistence = "none"/);
 });
 
-t.test('verification and command steps lose the worker provider keys unless passed', async (t) => {
-  const env = buildCommandEnv(userEnv);
-  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CODEX_HOME', 'CLAUDE_CONFIG_DIR']) t.notOk(k in env, `${k} removed`);
-  for (const k of ['PATH', 'HOME', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD', 'MY_SETTING']) t.ok(k in env, `${k} kept (the user's tests may need it)`);
-  t.equal(buildCommandEnv(userEnv, ['OPENAI_API_KEY']).OPENAI_API_KEY, 'openai-value', 'verification.env_pass keeps one');
+t.test('verification and command steps lose the worker provider keys and the secret-named variables unless passed', async (t) => {
+  // They run code a worker may have written (a planted test): what they are given can reach
+  // the workspace, the run branch and the next prompt (a hostile probe copied a token so).
+  const env = buildCommandEnv(userEnv, [], DEFAULT_REDACT);
+  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CODEX_HOME', 'CLAUDE_CONFIG_DIR']) t.notOk(k in env, `${k} removed (a worker provider's)`);
+  for (const k of ['GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD']) t.notOk(k in env, `${k} removed (a secret's name)`);
+  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'MY_SETTING']) t.ok(k in env, `${k} kept (the user's tests may need it)`);
+  t.strictSame(withheldNames(userEnv, env), Object.keys(userEnv).filter((k) => !(k in env)).sort(), 'the names left out, for the log');
+  t.ok(withheldNames(userEnv, env).includes('GITHUB_TOKEN'));
+  const passed = buildCommandEnv(userEnv, ['OPENAI_API_KEY', 'AWS_*'], DEFAULT_REDACT);
+  t.equal(passed.OPENAI_API_KEY, 'openai-value', 'verification.env_pass keeps a provider key');
+  t.equal(passed.AWS_SECRET_ACCESS_KEY, userEnv.AWS_SECRET_ACCESS_KEY, 'and a secret-named one, by glob');
+  t.notOk('GITHUB_TOKEN' in passed, 'only what it names');
+  t.ok('GITHUB_TOKEN' in buildCommandEnv(userEnv, [], ['*_KEY']), 'the policy\'s own redact list decides which names are secret');
 });
 
 t.test('key-shaped values are masked whatever their name; ordinary words and hashes are not', async (t) => {

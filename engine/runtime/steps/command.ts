@@ -8,7 +8,8 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { measureChanges } from './measure-changes.js';
 import { createStreamRedactor } from '../../workers/redact.js';
-import { buildCommandEnv } from '../../workers/worker-env.js';
+import { commandEnvOf } from '../command-env.js';
+import { describeWithheld } from '../../verify/run-verification.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
@@ -21,7 +22,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   mkdirSync(path.dirname(logPath), { recursive: true });
   const tmp = `${logPath}.partial`;
   const fd = openSync(tmp, 'w');
-  writeSync(fd, rt.scrub(`$ ${step.run}\n`));
+  const commandEnv = commandEnvOf(rt);
+  writeSync(fd, rt.scrub(`$ ${step.run}\n${describeWithheld(commandEnv.withheld)}`));
   const redactor = createStreamRedactor(rt.secrets);
   const write = (c: Buffer) => {
     if (c.length) writeSync(fd, c);
@@ -29,8 +31,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const cmd = wrapCommand(rt.sandbox, { bin: 'sh', args: ['-c', step.run!], cwd: rt.state.workspace, workspace: rt.state.workspace, readOnly: false, home: null });
   const group = spawnGroup(cmd.bin, cmd.args, {
     cwd: rt.state.workspace,
-    // The user's environment less the worker provider keys (verification.env_pass keeps some).
-    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
+    // The user's environment less the worker provider keys and secret-named variables.
+    env: commandEnv.env,
     timeoutMs: (step.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
     onStdout: (c) => write(redactor.push(c)),
     onStderr: (c) => write(redactor.push(c)),

@@ -6,7 +6,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
 import { selectTier } from '../select-tier.js';
 import { pastRunsOf } from '../index-run.js';
-import { buildCommandEnv } from '../../workers/worker-env.js';
+import { commandEnvOf } from '../command-env.js';
 import { tier0FastDecision } from '../../kpi/decide.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
@@ -21,14 +21,16 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const tierPolicy = rt.policy.verification.tiers[tier];
   const n = rt.events.filter((e) => e.type === 'verify.finished').length + 1;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-${tier}.log`);
+  const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
     tier,
     commands: tierPolicy.commands,
     cwd: path.resolve(rt.state.workspace, rt.policy.verification.cwd),
     timeoutS: tierPolicy.timeout_s,
     logPath: path.join(rt.paths.dir, logRel),
-    // The user's environment less the worker provider keys (verification.env_pass keeps some).
-    env: buildCommandEnv(rt.childEnv, rt.policy.verification.env_pass ?? []),
+    // The user's environment less the worker provider keys and secret-named variables.
+    env: commandEnv.env,
+    withheld: commandEnv.withheld,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     signal: rt.signal,
     secrets: rt.secrets,

@@ -1,0 +1,45 @@
+import t from 'tap';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engine } from '../helpers/run-fixture.js';
+
+// Verification runs code a worker may have written (a test it planted): a hostile probe had
+// such a test write `env` into the workspace and copied it onto the run branch at the next
+// milestone, secrets and all. Its commands get the user's environment less the worker
+// provider keys and every secret-named variable (transcripts.redact), unless
+// verification.env_pass names them; the log says which names were left out.
+
+const SECRET = 'hunter2-canary-7c1f';
+const AWS = 'aws-canary-0b9e';
+
+function runWithDump(passing: string[] = []) {
+  const f = makeFixture();
+  const dump = path.join(f.dir, 'verify-env.txt');
+  const set = ['--set', `verification.tiers.tier0.commands=${JSON.stringify([`env > '${dump}'`])}`, ...(passing.length ? ['--set', `verification.env_pass=${JSON.stringify(passing)}`] : [])];
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'envrun', '--no-progress', '--set', 'sandbox.mode=off', ...set], {
+    cwd: f.dir,
+    env: { MY_SECRET_TOKEN: SECRET, AWS_SECRET_ACCESS_KEY: AWS, PLAIN_SETTING: 'visible-setting' },
+  });
+  const logDir = path.join(f.repo, '.engine', 'runs', 'envrun', 'verify');
+  const log = existsSync(logDir) ? readdirSync(logDir).filter((n) => n.includes('tier0')).map((n) => readFileSync(path.join(logDir, n), 'utf8')).join('\n') : '';
+  return { r, dump: existsSync(dump) ? readFileSync(dump, 'utf8') : null, log };
+}
+
+t.test('a verification command does not see the user\'s secret-named variables', async (t) => {
+  const { r, dump, log } = runWithDump();
+  t.equal(r.code, 0, r.stderr);
+  t.ok(dump, 'the verification command ran');
+  t.notMatch(dump ?? '', SECRET, 'MY_SECRET_TOKEN is not in its environment');
+  t.notMatch(dump ?? '', AWS, 'nor AWS_SECRET_ACCESS_KEY');
+  t.match(dump ?? '', /^PLAIN_SETTING=visible-setting$/m, 'other variables are');
+  t.match(dump ?? '', /^PATH=/m);
+  t.match(log, /^# not in these commands' environment \(worker provider keys and secret-named variables; verification\.env_pass passes them\): .*\bAWS_SECRET_ACCESS_KEY\b.*\bMY_SECRET_TOKEN\b/m, 'the log names what was left out');
+  t.notMatch(log, SECRET);
+});
+
+t.test('verification.env_pass gives a test the variable it needs', async (t) => {
+  const { r, dump } = runWithDump(['MY_SECRET_TOKEN']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(dump ?? '', new RegExp(`^MY_SECRET_TOKEN=${SECRET}$`, 'm'), 'passed on purpose');
+  t.notMatch(dump ?? '', AWS, 'only what it names');
+});
