@@ -138,7 +138,7 @@ t.test('through the real claude and codex, no canary is left anywhere', async (t
   });
 });
 
-t.test('a command worker sees only what it was given; verification sees no provider key', async (t) => {
+t.test('a command worker sees only what it was given; verification sees no provider key and no secret-named variable', async (t) => {
   const base = scratchBase(t, 'environ');
   const repo = initRepo(path.join(base, 'repo'));
   spawnSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'initial']);
@@ -153,8 +153,8 @@ t.test('a command worker sees only what it was given; verification sees no provi
   p.workers = { planner: worker, implementer, reviewer: worker };
   const pipelineFile = path.join(base, 'environ.pipeline.yaml');
   writeFileSync(pipelineFile, stringify(p));
-  // Passes only when the provider keys are gone and the user's other variables are there.
-  const check = '! env | grep -q canary-openai && ! env | grep -q canary-anthropic && test "$GITHUB_TOKEN" = canary-github-5e6f7a8b';
+  // Passes only when the provider keys and the secret-named variables are gone and the user's other variables are there.
+  const check = '! env | grep -q canary-openai && ! env | grep -q canary-anthropic && ! env | grep -q canary-github && ! env | grep -q canary-aws && test "$PASSED_THROUGH" = passed-through-value';
   const r = await spawnEngine(
     ['run', pipelineFile, '--repo', repo, '--goal', 'dump', '--run-id', 'env', '--set', 'explore.mode=off', '--set', 'auto_approve.enabled=false', '--set', `verification.tiers.tier0.commands=${JSON.stringify([check])}`, '--no-progress'],
     { cwd: base, env: { ...CANARIES, PASSED_THROUGH: 'passed-through-value' } },
@@ -170,5 +170,5 @@ t.test('a command worker sees only what it was given; verification sees no provi
   }
   t.same(leaks(repo, 'env', [r]), none);
   const verify = readJsonl(path.join(repo, '.engine', 'runs', 'env', 'timeline.jsonl')).find((e) => e.type === 'verify.finished');
-  t.equal(verify?.pass, true, 'verification had GITHUB_TOKEN but no provider key');
+  t.equal(verify?.pass, true, 'verification had the user\'s other variables, no provider key and no GITHUB_TOKEN or AWS_SECRET_ACCESS_KEY');
 });
