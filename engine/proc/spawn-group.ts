@@ -40,6 +40,12 @@ export interface SpawnGroupResult {
   error: string | null;
   durationMs: number;
   pid: number | null;
+  /**
+   * The child had exited, its group was ended, and something still held its output open past
+   * the grace (a process that left the group, e.g. with setsid, where no sandbox ends it):
+   * the pipes were closed from the engine's side. What it writes later is not read.
+   */
+  outputHeldOpen?: boolean;
 }
 
 export interface SpawnedGroup {
@@ -97,7 +103,7 @@ class GroupLimits {
   private killing = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly grace: number;
+  readonly grace: number;
 
   constructor(
     private readonly pid: number | null,
@@ -169,12 +175,22 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
       spawnError = error.message;
     });
     // A grandchild that keeps our pipes open would hold 'close' back forever: once the
-    // child itself has exited, nothing of its group may stay.
+    // child itself has exited, nothing of its group may stay. A process that left the group
+    // (setsid) is out of the sweep's reach without a sandbox: after the grace its pipes are
+    // closed from this side, so 'close' comes and no limit or signal is needed to get on.
+    let heldOpen = false;
+    let release: NodeJS.Timeout | undefined;
     child.on('exit', () => {
       if (pid !== null) signalGroup(pid, 'SIGKILL');
+      release = setTimeout(() => {
+        heldOpen = true;
+        for (const stream of child.stdio) (stream as Readable | Writable | null)?.destroy();
+      }, limits.grace);
+      release.unref();
     });
     child.on('close', (exitCode, signal) => {
       limits.clear();
+      if (release) clearTimeout(release);
       // Whatever the child left running in its group goes with it, before we report.
       const init = sandboxInit?.() ?? null;
       const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), init === null ? waitGroupGone(pid, 5000) : waitSandboxGone(pid, init, 5000));
@@ -186,6 +202,7 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
         error: spawnError,
         durationMs: Math.round(monotonicMs() - started),
         pid,
+        ...(heldOpen ? { outputHeldOpen: true } : {}),
       }));
     });
   });

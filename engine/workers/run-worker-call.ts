@@ -233,6 +233,7 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
   const summary = sink.finish(exit, stderrTail);
   const warnings = [...summary.warnings];
   if (reaper.reaped()) warnings.push('the worker printed its terminal event but did not exit: its process group was ended');
+  if (result.outputHeldOpen) warnings.push('a process the worker left outside its group (setsid) held its output open after it exited: the engine stopped reading it (no OS sandbox to end it)');
   return { result, summary, reaped: reaper.reaped(), aborted: abort.aborted(), stderrBytes, warnings };
 }
 

@@ -157,3 +157,33 @@ t.test('a child that exits by itself takes along a grandchild that holds its pip
   t.notOk(processAlive(grandchild), 'the grandchild is gone');
   t.notOk(groupAlive(r.pid!), 'no process of the group is left');
 });
+
+t.test('a process that left the group (setsid) and holds the pipes does not hold the result back', async (t) => {
+  // Without the OS sandbox a worker can start a process in a new session that keeps its
+  // stdout: the group sweep cannot reach it, and 'close' never came. A hostile probe hung
+  // the engine so, past its limits and through SIGTERM. Once the child has exited, its pipes
+  // are given the grace and then closed from our side.
+  const script = `
+    const { spawn } = require('node:child_process');
+    const c = spawn('setsid', [process.execPath, '-e', 'setInterval(()=>{}, 1000)'], { stdio: 'inherit' });
+    console.log('escaped ' + c.pid);
+    setTimeout(() => process.exit(0), 300);
+  `;
+  let text = '';
+  const started = Date.now();
+  const g = spawnGroup(node, ['-e', script], { cwd: process.cwd(), env: childEnv, graceMs: 300, timeoutMs: 60_000, onStdout: (c) => (text += c.toString()) });
+  const escaped = () => Number(/escaped (\d+)/.exec(text)?.[1]);
+  t.teardown(() => {
+    try {
+      process.kill(escaped(), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const r = await g.done;
+  t.equal(r.exitCode, 0, 'the child exit code is kept');
+  t.ok(escaped() > 0 && processAlive(escaped()), 'the escaped process still runs (out of reach without a sandbox)');
+  t.ok(Date.now() - started < 20_000, `the result came after the grace, not at the wall-clock limit (${Date.now() - started} ms)`);
+  t.equal(r.outputHeldOpen, true, 'the result says its output was held open');
+  t.notOk(r.timedOut || r.idleTimedOut, 'no limit fired');
+});
