@@ -1,3 +1,4 @@
+import { printable } from '../util/printable.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
 import { plural } from '../util/plural.js';
@@ -17,11 +18,14 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
   };
   const draw = (): void => {
-    if (live && current) io.stderr(`\r\x1b[2K${current} ${dim(io, elapsed())}`);
+    if (live && current) io.stderr(`\r\x1b[2K${printable(current)} ${dim(io, elapsed())}`);
   };
   if (live) timer = setInterval(draw, 500).unref();
 
-  const line = (text: string): void => {
+  // Lines carry what workers wrote (milestone ids, parse errors, stop details): shown, never
+  // obeyed by the terminal (docs/governance.md).
+  const line = (raw: string): void => {
+    const text = printable(raw);
     if (live) io.stderr(`\r\x1b[2K${text}\n`);
     else io.stderr(`${text}\n`);
     draw();

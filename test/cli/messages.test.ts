@@ -1,11 +1,13 @@
 // test cost: about 11 s: engine processes for every message checked (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
 import { createProgress } from '../../engine/cli/progress.js';
+import { createRunOutput } from '../../engine/cli/commands/run-output.js';
 import { markdownForTerminal } from '../../engine/cli/render-terminal.js';
 import { atStep } from '../../engine/runtime/summary.js';
 import { engineVersion } from '../../engine/version.js';
@@ -63,6 +65,34 @@ t.test('progress lines count in the singular when there is one', async (t) => {
     '[1/2] checkpoint 0123456789 (2 files, +1 -0)',
     '',
   ]);
+});
+
+t.test('what a worker wrote reaches the terminal as text, never as control sequences', async (t) => {
+  // A hostile probe's planner named a milestone `m1<ESC>]0;PWNED<BEL><ESC>[31mRED`: the
+  // progress line and the summary printed at the end retitled and recoloured the terminal.
+  const evil = 'm1\x1b]0;PWNED-TITLE\x07\x1b[31mRED';
+  for (const live of [false, true]) {
+    const io = memoryIo({ isTTY: live });
+    const p = createProgress(io, live);
+    p.onEvent({ ...base, milestone: null, type: 'plan.accepted', milestones: [{ id: evil, goal: 'g\x1b[2J', files_expected: [] }] } as unknown as TimelineEvent);
+    p.onEvent({ ...base, type: 'parse.failed', phase: 'plan', error: `must NOT have additional properties (\x1b[2J)`, call: 'calls/0001' } as unknown as TimelineEvent);
+    p.stop();
+    const err = io.err.join('');
+    t.notMatch(err, /\x1b\]|\x07|\x1b\[31m|\x1b\[2J/, `live=${live}: no sequence of the worker's reaches stderr`);
+    t.match(err, /plan: 1 milestone \(m1\ufffd\]0;PWNED-TITLE\ufffd\ufffd\[31mRED\)/, `live=${live}: shown as text`);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-summary-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'summary.md'), `# Run r1\n\n1. **${evil}** — g\x1b[2J goal\n`);
+  for (const stdoutIsTTY of [false, true]) {
+    const io = memoryIo({ stdoutIsTTY });
+    createRunOutput(io, false, true).finished({ runId: 'r1', runDir: dir, status: 'completed', stopReason: 'completed', exitCode: 0, detail: null } as never);
+    t.notMatch(io.out.join(''), /\x1b\]|\x07|\x1b\[2J|\x1b\[31m/, `summary on ${stdoutIsTTY ? 'a terminal' : 'a pipe'}: nothing of the worker's drives it`);
+    t.match(io.out.join(''), /PWNED-TITLE/);
+  }
+  const io = memoryIo();
+  createRunOutput(io, false, true).rejected([{ code: 'E_RESUME', severity: 'error', message: `bad \x1b]0;x\x07`, file: 'f', line: 0, col: 0 }], 2);
+  t.notMatch(io.err.join(''), /\x1b|\x07/, 'a diagnostic too');
 });
 
 t.test('the memo says where the run stood without placeholders', async (t) => {

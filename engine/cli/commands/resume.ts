@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { Command } from '../command.js';
 import { flag, int, list, str, UsageError } from '../command.js';
 import { num, positive } from './run.js';
@@ -49,7 +50,7 @@ export const resumeCommand: Command = {
         timeMin: positive(num(str(args, 'time')), 'time'),
         force: flag(args, 'force'),
         reloadConfig: flag(args, 'reload-config'),
-        warn: (text) => io.stderr(text),
+        warn: (text) => io.stderr(printable(text)),
         cwd: io.cwd,
         processEnv: io.env,
         ...ctx,

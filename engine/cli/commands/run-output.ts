@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
@@ -27,14 +28,15 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       if (json) {
         io.stdout(JSON.stringify({ type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: exitCode, diagnostics }) + '\n');
       } else {
-        for (const d of diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+        for (const d of diagnostics) io.stderr(printable(formatDiagnostic(d)) + '\n');
       }
       return exitCode;
     },
     finished(outcome: RunOutcome): number {
       progress?.stop();
       if (!json) {
-        const summary = readFileSync(path.join(outcome.runDir, 'summary.md'), 'utf8');
+        // summary.md holds milestone ids and goals a worker chose: no control character reaches the terminal.
+        const summary = printable(readFileSync(path.join(outcome.runDir, 'summary.md'), 'utf8'));
         io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
