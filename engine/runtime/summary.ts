@@ -1,4 +1,5 @@
 import type { RunState } from '../generated/state.js';
+import { printable } from '../util/printable.js';
 import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
@@ -42,7 +43,8 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
   } else if (state.status === 'stopped') {
     lines.push('## Next', '', `See memo.md. Continue with: \`engine resume ${state.run_id}\``, '');
   }
-  return lines.join('\n');
+  // Milestone ids, goals and stop details come from workers: the file is read with cat too.
+  return printable(lines.join('\n'));
 }
 
 /** memo.md for every stop but completed: reason, trigger, files, what was attempted, next command. Pure. */
@@ -87,7 +89,8 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
           '',
         ]
       : [];
-  return [
+  // Stop details, errors and goals come from workers: the file is read with cat too.
+  const lines = [
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
     `- trigger: ${state.stop_detail ?? 'unknown'}`,
@@ -111,7 +114,8 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     blocked ? doctorCommand(state) : resumeCommand,
     '```',
     '',
-  ].join('\n');
+  ];
+  return printable(lines.join('\n'));
 }
 
 /** Where the run stood, saying only what is known (no `-` placeholders). Pure. */

@@ -14,7 +14,7 @@ import { determinismOf, readRepeatRun } from '../../engine/report/determinism.js
 import { readRunDetails } from '../../engine/report/read-details.js';
 import { renderHtml } from '../../engine/report/render-html.js';
 import { computeKpis } from '../../engine/kpi/compute.js';
-import { renderSummary } from '../../engine/runtime/summary.js';
+import { renderMemo, renderSummary } from '../../engine/runtime/summary.js';
 import type { RunState } from '../../engine/generated/state.js';
 
 // The report of a fixed store (test/fixtures/report-store/runs: six runs made to touch every
@@ -113,4 +113,23 @@ t.test("each run's summary.md, its KPI table against the repo's targets", async 
     const state = { ...fixed, milestones: plan?.type === 'plan.accepted' ? plan.milestones : [], kpis: computeKpis(events) } as RunState;
     same(t, `summary-${id}.md`, renderSummary(state, events, policy.policy!.kpi_targets));
   }
+});
+
+t.test('summary.md and memo.md hold what workers wrote as text, no control character', async (t) => {
+  // A hostile planner named a milestone with terminal escape sequences; the files are read
+  // with cat as often as through the engine (which makes its own output printable too).
+  const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: base });
+  const isEvent = await eventCheck();
+  const dir = path.join(store, 's1');
+  const { events } = salvageTimeline(readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8'), isEvent);
+  const evil = 'm1\x1b]0;PWNED\x07\x1b[31m';
+  const fixed = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
+  const state = { ...fixed, position: { step: 'implement', milestone: 1, attempt: 1 }, stop_detail: `bad \x1b[2J detail\ttab`, milestones: [{ id: evil, goal: `goal\x1b[2J`, files_expected: [], done_checks: [], risk_level: 'low' }], kpis: computeKpis(events) } as unknown as RunState;
+  const summary = renderSummary(state, events, policy.policy!.kpi_targets);
+  const memo = renderMemo(state, events, 'engine resume s1');
+  for (const [name, text] of [['summary.md', summary], ['memo.md', memo]] as const) {
+    t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, `${name}: no control character but the newline`);
+  }
+  t.match(summary, /m1\ufffd\]0;PWNED\ufffd\ufffd\[31m/, 'the id is shown, defused');
+  t.match(memo, /bad \ufffd\[2J detail\ufffdtab/, 'the stop detail too');
 });
