@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
+import { isWithin } from '../util/is-within.js';
 
 /**
  * Where state.json says a run lives, against what the engine makes (contract §5): the run id
@@ -19,16 +20,10 @@ export function checkRunPlaces(state: Pick<RunState, 'run_id' | 'branch' | 'work
   if (typeof state.workspace !== 'string' || !path.isAbsolute(state.workspace)) return `state.json names no absolute path of the workspace (${String(state.workspace)})`;
   const repo = real(state.repo);
   const ws = real(state.workspace);
-  if (within(ws, repo)) return `state.json puts the run's workspace ${state.workspace} in the user's repository ${state.repo}`;
-  if (within(repo, ws)) return `state.json puts the run's workspace ${state.workspace} around the user's repository ${state.repo}`;
+  if (isWithin(ws, repo)) return `state.json puts the run's workspace ${state.workspace} in the user's repository ${state.repo}`;
+  if (isWithin(repo, ws)) return `state.json puts the run's workspace ${state.workspace} around the user's repository ${state.repo}`;
   if (path.basename(ws) !== id) return `state.json names ${state.workspace}, not the run's own workspace (a directory named ${id})`;
   return null;
-}
-
-/** `inner` is `outer` or below it. Pure. */
-function within(inner: string, outer: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** The path with its links resolved, as far as it exists. Impure. */

@@ -3,6 +3,7 @@
  * active, else `bwrap … -- bin args`.
  */
 import { realpathSync } from 'node:fs';
+import { isWithin } from '../util/is-within.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
@@ -123,13 +124,8 @@ export function sandboxKeptOut(sandbox: SandboxStatus | undefined, paths: readon
   let answer = g.answers.get(key);
   if (answer === undefined) {
     const targets = paths.flatMap((p) => [path.resolve(p), resolvedPath(p)]);
-    answer = ![...g.paths].some((grant) => targets.some((t) => within(grant, t) || within(t, grant)));
+    answer = ![...g.paths].some((grant) => targets.some((t) => isWithin(grant, t) || isWithin(t, grant)));
     g.answers.set(key, answer);
   }
   return answer;
-}
-
-/** `inner` is `outer` or lies inside it. Pure. */
-function within(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
 }
