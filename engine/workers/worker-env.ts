@@ -6,6 +6,8 @@
  * the user's environment less the worker provider keys and the secret-named variables, unless
  * the policy passes them. Pure.
  */
+import { compareText } from '../util/compare-text.js';
+
 /**
  * What every worker gets, when the engine has it: finding programs, locale and terminal,
  * the temp dir, who the user is. HOME is added apart (the private home when isolated).
@@ -89,7 +91,7 @@ export function buildCommandEnv(engineEnv: NodeJS.ProcessEnv, pass: readonly str
 export function withheldNames(engineEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): string[] {
   return Object.keys(engineEnv)
     .filter((name) => engineEnv[name] !== undefined && !(name in env))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(compareText);
 }
 
 /** Environment names are case-sensitive: `*` any run of characters, `?` one. */
