@@ -11,6 +11,7 @@ import { runPaths } from '../vocabulary/run-layout.js';
 import type { RunPolicy, Runtime } from './types.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { runSecrets } from './run-secrets.js';
+import { checkRunPlaces } from './check-run-places.js';
 import { redactText } from '../workers/redact.js';
 
 /**
@@ -92,7 +93,7 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
   const c = found && found.run_id === path.basename(runDir) ? found : null;
   for (const pid of [lockPid, c?.pid ?? null]) if (pid && pid !== process.pid && alive(pid)) return { kind: 'busy', pid };
   const removed: string[] = [];
-  if (c?.workspace && c.branch && ownWorkspace(c)) {
+  if (c?.workspace && c.branch && ownWorkspace(c, runDir)) {
     removeWorkspace(c.workspace);
     removed.push(`workspace ${c.workspace}`);
     // The branch was made last and no checkpoint moved it: it points at the base, nothing of the run's.
@@ -108,19 +109,19 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
 }
 
 /**
- * creating.json lives in the run store: only a workspace named after this run, outside the
- * repo, with the engine's git dir beside it on this run's branch, is ever removed. Impure.
+ * creating.json lives in the run store: only a workspace where resume would accept it (named
+ * after this run, outside the repo and not around it, the run's own branch: checkRunPlaces),
+ * with the engine's git dir beside it on that branch, is ever removed. Impure.
  */
-function ownWorkspace(c: CreatingRecord): boolean {
-  const ws = path.resolve(c.workspace!);
-  const inRepo = !path.relative(path.resolve(c.repo), ws).startsWith('..');
+function ownWorkspace(c: CreatingRecord, runDir: string): boolean {
+  if (c.workspace === null || c.branch === null || checkRunPlaces({ run_id: c.run_id, repo: c.repo, workspace: c.workspace, branch: c.branch }, runDir) !== null) return false;
   let head = '';
   try {
-    head = readFileSync(path.join(engineGitDirOf(ws), 'HEAD'), 'utf8');
+    head = readFileSync(path.join(engineGitDirOf(path.resolve(c.workspace)), 'HEAD'), 'utf8');
   } catch {
     /* not a workspace of the engine's (or gone) */
   }
-  return !inRepo && path.basename(ws) === c.run_id && c.branch === `engine/${c.run_id}` && head === `ref: refs/heads/${c.branch}\n`;
+  return head === `ref: refs/heads/${c.branch}\n`;
 }
 
 function writeCreating(runDir: string, c: CreatingRecord): void {
