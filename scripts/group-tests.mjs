@@ -12,6 +12,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** How long a group's last test waits for what its tests started to end (a child being reaped). */
+const LEFT_RUNNING_WAIT_MS = 15_000;
+/** The helper that checks it: this repo's, also for groups written for another root. */
+const LEFT_RUNNING_HELPER = new URL('../test/helpers/left-running.mjs', import.meta.url).href;
+
 /** Test files per group: about the work of the heaviest single files, so three jobs stay even. */
 const PER_GROUP = 8;
 
@@ -112,7 +117,7 @@ function aloneFile(root, file) {
  * Files in one process. They are imported inside one subtest: the tests they add to the root
  * queue behind it and run once all are loaded. Imported one by one at the top level, tap ended
  * the root whenever its queue ran dry while the next file was still loading, and the rest
- * never ran.
+ * never ran. A last test checks that the files left nothing running (test/helpers/left-running.mjs).
  */
 function groupFile(root, files) {
   const sorted = [...files].sort();
@@ -120,9 +125,17 @@ function groupFile(root, files) {
     '// Written by scripts/group-tests.mjs: these test files run in one process.',
     ...sorted.map((f) => `// test file: ${f}`),
     "import t from 'tap';",
+    `import { endLeftRunning, noteAlive, waitLeftRunning } from ${JSON.stringify(LEFT_RUNNING_HELPER)};`,
+    'const alive = noteAlive();',
     `await t.test('load ${sorted.length} test files', async (g) => {`,
     ...sorted.flatMap((f) => [`  g.comment(${JSON.stringify(f)});`, `  await import(${JSON.stringify(pathToFileURL(path.join(root, f)).href)});`]),
     `  g.pass('loaded');`,
+    '});',
+    // Queued behind every test the files added: it runs last.
+    "t.test('the tests left nothing running', async (t) => {",
+    `  const left = await waitLeftRunning(alive, ${LEFT_RUNNING_WAIT_MS});`,
+    "  t.same(left, [], 'every child process, socket, server and timer the tests started has ended');",
+    '  endLeftRunning(alive);',
     '});',
   ];
 }

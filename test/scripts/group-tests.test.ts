@@ -69,5 +69,42 @@ t.test('a group runs the tests of every file, also when one is still compiling a
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(r.stdout, /ok \d+ - a ran/);
   t.match(r.stdout, /ok \d+ - b ran/);
-  t.match(r.stdout, /^ {4}1\.\.3$/m, 'three tests in the group: loading, a and b');
+  t.match(r.stdout, /ok \d+ - the tests left nothing running/);
+  t.match(r.stdout, /^ {4}1\.\.4$/m, 'four tests in the group: loading, a, b and the check that nothing was left running');
+});
+
+t.test('a group whose tests leave a child process or a server behind fails, names them and still exits', async (t) => {
+  // In a group, such a leftover kept the process alive after its last test passed, until
+  // tap's 600 s limit ended it with only "timeout!" to go on.
+  mkdirSync(path.join(root, '.tap'), { recursive: true });
+  const base = mkdtempSync(path.join(root, '.tap', 'groups-left-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(path.join(base, 'test', 'x'), { recursive: true });
+  writeFileSync(
+    path.join(base, 'test', 'x', 'leaks.test.ts'),
+    [
+      "import t from 'tap';",
+      "import { spawn } from 'node:child_process';",
+      "import { createServer } from 'node:net';",
+      "t.test('leaks', async (t) => {",
+      "  spawn('sleep', ['300'], { stdio: ['ignore', 'pipe', 'ignore'] });",
+      "  await new Promise<void>((resolve) => createServer().listen(0, '127.0.0.1', resolve));",
+      "  t.pass('leaks ran');",
+      '});',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(base, 'test', 'x', 'clean.test.ts'), "import t from 'tap';\nt.test('clean', async (t) => { t.pass('clean ran'); });\n");
+  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+  t.equal(files.length, 1, 'one group');
+  const started = Date.now();
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, files[0]!)], { cwd: root, encoding: 'utf8', timeout: 200_000 });
+  t.equal(r.signal, null, 'the group ended on its own');
+  t.ok(Date.now() - started < 150_000, 'well before the child would have ended');
+  t.equal(r.status, 1, 'and failed');
+  t.match(r.stdout, /ok \d+ - leaks ran/);
+  t.match(r.stdout, /ok \d+ - clean ran/);
+  t.match(r.stdout, /not ok \d+ - the tests left nothing running/);
+  t.match(r.stdout, /child process \d+: sleep 300/, 'the child is named by its command line');
+  t.match(r.stdout, /server listening on 127\.0\.0\.1:\d+/, 'the server by its address');
 });

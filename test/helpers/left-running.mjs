@@ -1,0 +1,69 @@
+// What a group of test files left running when its last test ended: child processes,
+// sockets, servers and timers that keep the process alive. Left alone, one of them kept a
+// group's process from ever exiting after all its tests passed, and tap's 600 s limit ended
+// it with nothing but "timeout!" to go on. A group file (scripts/group-tests.mjs) notes what
+// is alive before it loads its tests and checks at the end: what the tests started and did
+// not end fails a test that names it (a child's command line, a socket's address), and is
+// then ended so the process can exit.
+
+/** The handles alive now: a snapshot to compare against at the end. */
+export function noteAlive() {
+  return { handles: new Set(process._getActiveHandles()), timers: countTimers() };
+}
+
+/** Ref'd timers only: an unref'd one does not keep the process alive. */
+function countTimers() {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/** A handle in a line a reader can act on. */
+export function describeHandle(h) {
+  const kind = h?.constructor?.name ?? typeof h;
+  if (kind === 'ChildProcess') return `child process ${h.pid}: ${(h.spawnargs ?? []).join(' ').slice(0, 300)}`;
+  if (kind === 'Server') {
+    const a = h.address?.();
+    return `server listening on ${a && typeof a === 'object' ? `${a.address}:${a.port}` : String(a)}`;
+  }
+  if (kind === 'Socket' || kind === 'Pipe') {
+    const fd = h._handle?.fd;
+    return `${h.remoteAddress ? `socket to ${h.remoteAddress}:${h.remotePort}` : `stream (${h._handle?.constructor?.name ?? 'closed'}, fd ${fd ?? '?'})`}`;
+  }
+  return kind;
+}
+
+/** Handles started since `before` that keep the process alive (stdio and ref-less ones aside). */
+function newHandles(before) {
+  return process._getActiveHandles().filter((h) => !before.handles.has(h) && (typeof h.hasRef !== 'function' || h.hasRef()));
+}
+
+/**
+ * Waits up to `waitMs` for what the tests started to end (a child being reaped, a socket
+ * closing); returns what is still there, described. Impure (polls the process's handles).
+ */
+export async function waitLeftRunning(before, waitMs) {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const handles = newHandles(before);
+    const timers = countTimers() - before.timers;
+    if ((!handles.length && timers <= 0) || Date.now() >= until) {
+      return [...handles.map(describeHandle), ...(timers > 0 ? [`${timers} timer(s) still set`] : [])];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Ends what is left: children killed, sockets and servers closed. Impure. */
+export function endLeftRunning(before) {
+  for (const h of newHandles(before)) {
+    try {
+      if (h?.constructor?.name === 'ChildProcess') {
+        h.kill('SIGKILL');
+        for (const s of h.stdio ?? []) s?.destroy?.();
+      } else if (typeof h.destroy === 'function') h.destroy();
+      else if (typeof h.close === 'function') h.close();
+      else if (typeof h.unref === 'function') h.unref();
+    } catch {
+      /* ending what is left is best effort: the failure is already reported */
+    }
+  }
+}
