@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 import { renderPolicyOverride, withModeline } from './init-files.js';
 
 /** A dependency lockfile at the top of the repo: the project installs dependencies. Impure (stats). */
@@ -41,6 +42,21 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   if (!existsSync(repo) || !statSync(repo).isDirectory()) {
     return { done: [], notes: [], diagnostics: [{ code: 'E_FILE', message: `${options.repo} is not a directory` }] };
   }
+  const done: string[] = [];
+  try {
+    return await writeConfig(repo, options, done);
+  } catch (error) {
+    // A `.engine` that is a file, a directory where a file goes, a read-only repo: the user's
+    // to mend, said with the path (exit 2), never an internal error. What was done is said too.
+    const fs = describeFsError(error);
+    if (!fs) throw error;
+    const where = fs.path ? path.relative(options.cwd, fs.path) || fs.path : path.join(options.repo, '.engine');
+    return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${where}: ${fs.why}` }] };
+  }
+}
+
+/** initRepo's writing, each line of what it did pushed onto `done` as it goes. Impure. */
+async function writeConfig(repo: string, options: InitOptions, done: string[]): Promise<InitResult> {
   const dir = path.join(repo, '.engine');
   const shown = (f: string) => path.relative(options.cwd, f) || f;
   const { target, notes } = schemaTarget(repo, dir, options.schemaPath);
@@ -49,10 +65,12 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     [path.join(dir, 'policy.yaml')]: async () => renderPolicyOverride(target('policy'), await hasTestScript(repo), hasLockfile(repo) ? 'share' : 'none'),
   };
   await mkdir(dir, { recursive: true });
-  const done: string[] = [];
   let kept = 0;
   for (const [file, render] of Object.entries(contents)) {
     const exists = existsSync(file);
+    // Kept as it is, even with --force: what is there is not a config file of the engine's.
+    const notFile = exists ? notAFile(file) : null;
+    if (notFile) return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${shown(file)}: ${notFile}` }] };
     if (exists && !options.force) {
       kept++;
       done.push(`kept ${shown(file)} (${describeExisting(file)})`);
@@ -62,6 +80,8 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     done.push(`${exists ? 'rewrote' : 'created'} ${shown(file)}`);
   }
   const ignore = path.join(dir, '.gitignore');
+  const ignoreNotFile = existsSync(ignore) ? notAFile(ignore) : null;
+  if (ignoreNotFile) return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${shown(ignore)}: ${ignoreNotFile}` }] };
   const ignoreChange = await ignoreRuns(ignore);
   if (ignoreChange) done.push(`${ignoreChange} ${shown(ignore)} (ignores runs/; commit the rest of .engine/)`);
   const exclude = await excludeFile(repo);
@@ -99,6 +119,13 @@ function schemaTarget(repo: string, dir: string, given: string | undefined): { t
       'to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas\' directory, relative to .engine/, or a URL)',
     ],
   };
+}
+
+/** Why an existing path is not a file init can keep or rewrite, or null when it is one. Impure (stats). */
+function notAFile(file: string): string | null {
+  const stat = statSync(file);
+  if (stat.isFile()) return null;
+  return stat.isDirectory() ? 'is a directory, not a file' : 'is not a regular file';
 }
 
 /** `kind: Pipeline, 9 steps` style summary of an existing file. Impure: reads it. */

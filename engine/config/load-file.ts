@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 import { checkDocument, detectKind } from './check-document.js';
 import { schemaNameOf, type Kind } from './kinds.js';
 import { parseSource, type ParsedSource, type Position } from './parse-source.js';
@@ -66,8 +67,7 @@ function result(source: ParsedSource, kind: string | null, diagnostics: Diagnost
 }
 
 function unreadable(file: string, error: unknown): LoadedFile {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+  const why = describeFsError(error)?.why ?? (error as Error).message;
   return {
     file,
     kind: null,

@@ -149,3 +149,31 @@ t.test('a repo that is not a directory is E_FILE', async (t) => {
   t.equal(await main(['init', '--repo', '/nonexistent/dir'], io), 2);
   t.equal(io.err.join(''), 'engine init: error E_FILE /nonexistent/dir is not a directory\n');
 });
+
+t.test('a file system in the way is E_FILE with the path (exit 2, never an internal error), and nothing is overwritten', async (t) => {
+  // `.engine` a file: mkdir failed with EEXIST and init exited 70, "a bug in the engine".
+  const asFile = scratchRepo(t);
+  writeFileSync(path.join(asFile, '.engine'), 'notes of mine\n');
+  let io = memoryIo({ cwd: asFile });
+  t.equal(await main(['init'], io), 2, io.err.join(''));
+  t.equal(io.err.join(''), 'engine init: error E_FILE cannot write .engine: is a file, not a directory\n');
+  t.equal(readFileSync(path.join(asFile, '.engine'), 'utf8'), 'notes of mine\n', 'the file is kept');
+
+  // A directory where a config file goes: an error also with --force, and what was written first is said.
+  for (const force of [false, true]) {
+    const repo = scratchRepo(t);
+    mkdirSync(path.join(repo, '.engine', 'policy.yaml'), { recursive: true });
+    writeFileSync(path.join(repo, '.engine', 'policy.yaml', 'mine.txt'), 'kept\n');
+    io = memoryIo({ cwd: repo });
+    t.equal(await main(['init', ...(force ? ['--force'] : [])], io), 2, io.err.join(''));
+    t.match(io.err.join(''), /^engine init: error E_FILE cannot write \.engine\/policy\.yaml: is a directory, not a file$/m);
+    t.match(io.out.join(''), /^created \.engine\/pipeline\.yaml$/m, 'what was done before is said');
+    t.equal(readFileSync(path.join(repo, '.engine', 'policy.yaml', 'mine.txt'), 'utf8'), 'kept\n');
+  }
+
+  const ignoreDir = scratchRepo(t);
+  mkdirSync(path.join(ignoreDir, '.engine', '.gitignore'), { recursive: true });
+  io = memoryIo({ cwd: ignoreDir });
+  t.equal(await main(['init'], io), 2);
+  t.match(io.err.join(''), /^engine init: error E_FILE cannot write \.engine\/\.gitignore: is a directory, not a file$/m);
+});

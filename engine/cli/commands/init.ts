@@ -20,9 +20,9 @@ export const initCommand: Command = {
     const { initRepo } = await import('../../config/init-repo.js');
     const schemaPath = str(args, 'schema-path');
     const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
+    for (const line of result.done) io.stdout(`${line}\n`);
     for (const d of result.diagnostics) io.stderr(`engine init: error ${d.code} ${d.message}\n`);
     if (result.diagnostics.length > 0) return EXIT.invalid;
-    for (const line of result.done) io.stdout(`${line}\n`);
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
     const dir = path.relative(io.cwd, path.resolve(io.cwd, str(args, 'repo') ?? '.', '.engine')) || '.engine';
     const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
