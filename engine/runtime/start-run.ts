@@ -33,6 +33,7 @@ import { checkSandbox } from '../doctor/check-sandbox.js';
 import { fingerprint, versionsOf } from './fingerprint.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -135,6 +136,13 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const runId = o.runId ?? createRunId(o.env);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
   const paths = runPaths(path.join(storeDir, runId));
+  // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
+  // the user's to mend, said before anything is made.
+  const refused = [
+    refusedDir(storeDir, 'the run store', '--store DIR names another'),
+    refusedDir(workspacesRoot(o.processEnv, o.workspacesDir), 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
+  ].filter((d): d is Diagnostic => d !== null);
+  if (refused.length) return rejected(refused);
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
@@ -144,6 +152,19 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const sources = { pipelineFile: p.pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets };
   const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources, secrets: { policy: p.policy, env: o.processEnv, ir: p.ir } });
   return { runId, paths, lock, creation };
+}
+
+/** E_FILE when `dir` cannot be made a directory (an error that is not the file system's is thrown). Impure. */
+function refusedDir(dir: string, what: string, hint: string): Diagnostic | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return null;
+  } catch (error) {
+    const fs = describeFsError(error);
+    if (!fs) throw error;
+    const at = fs.path && fs.path !== dir ? ` (at ${fs.path})` : '';
+    return { code: 'E_FILE', severity: 'error', message: `cannot make ${what} ${dir}: ${fs.why}${at}`, file: dir, line: 0, col: 0, hint };
+  }
 }
 
 /** The run made: the scripted model, the workspace, the traffic proxy, the runtime; then driven to a stop. Impure. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine } from '../helpers/run-fixture.js';
 
@@ -56,5 +56,23 @@ t.test('a git.author the schema takes but git would not, and a bad run id: the i
   const id = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
   t.equal(id.code, 2, id.stderr);
   t.match(id.stderr, /error E_USAGE .*"\.\.\/escape" is not a valid run id/);
+  t.same(runsOf(f.repo), [], 'no run was made');
+});
+
+t.test('a run store or workspaces\' root the file system refuses is E_FILE (exit 2), not an internal error, and nothing is made', async (t) => {
+  // Both made `engine run` exit 70 ("a bug in the engine") from mkdir's ENOTDIR.
+  const f = makeFixture();
+  const storeFile = path.join(f.dir, 'store-is-a-file');
+  writeFileSync(storeFile, 'mine\n');
+  const store = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--store', storeFile, '--no-progress'], { cwd: f.dir });
+  t.equal(store.code, 2, store.stderr);
+  t.match(store.stderr, /error E_FILE cannot make the run store .*store-is-a-file: is a file, not a directory \(--store DIR names another\)/);
+  t.equal(readFileSync(storeFile, 'utf8'), 'mine\n', 'the file is kept');
+
+  const homeFile = path.join(f.dir, 'home-is-a-file');
+  writeFileSync(homeFile, 'mine\n');
+  const home = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: homeFile } });
+  t.equal(home.code, 2, home.stderr);
+  t.match(home.stderr, /error E_FILE cannot make the workspaces' root .*home-is-a-file\/workspaces: a part of the path is a file, not a directory/);
   t.same(runsOf(f.repo), [], 'no run was made');
 });
