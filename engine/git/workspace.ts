@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { runGit, type GitTarget } from './run-git.js';
 import type { StatRecord } from './stat-record.js';
+import { isRunId } from '../vocabulary/run-layout.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -100,7 +101,7 @@ export interface CreatedWorkspace {
  * fails before git is asked to do anything. Pure.
  */
 export function assertRunBranch(branch: string): void {
-  if (!/^engine\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(branch)) throw new Error(`refusing to work on branch ${JSON.stringify(branch)}: the engine's runs use engine/<run-id> only`);
+  if (!branch.startsWith('engine/') || !isRunId(branch.slice('engine/'.length))) throw new Error(`refusing to work on branch ${JSON.stringify(branch)}: the engine's runs use engine/<run-id> only`);
 }
 
 /**

@@ -15,7 +15,7 @@ import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
 import { diffTreeEntries } from '../git/changes.js';
-import { defaultStoreDir, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
+import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
@@ -354,7 +354,7 @@ function locateRun(o: ResumeRunOptions): string | null {
   const direct = path.resolve(o.cwd, o.run);
   if (existsSync(path.join(direct, 'state.json'))) return direct;
   const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(path.resolve(o.cwd, o.repo ?? '.'));
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.run)) return null;
+  if (!isRunId(o.run)) return null;
   const dir = path.join(store, o.run);
   // A run directory without state.json is a run killed while it was being made.
   return existsSync(path.join(dir, 'state.json')) || isHalfMadeRun(dir) ? dir : null;

@@ -13,7 +13,7 @@ import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { computeKpis } from '../kpi/compute.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import { createRunId } from './clock.js';
-import { defaultStoreDir, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
+import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { driveRun, type LoopEnd } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { startScenarioModel } from './scenario-model.js';
@@ -134,7 +134,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
+  if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
   // the user's to mend, said before anything is made.

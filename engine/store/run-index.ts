@@ -6,6 +6,7 @@ import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
 import { compareText } from '../util/compare-text.js';
+import { isIndexEntry } from './check-index-entry.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
 export const RUN_INDEX = 'index.jsonl';
@@ -66,7 +67,8 @@ export function formatIndexLine(entry: RunIndexEntry): string {
 
 /**
  * The entry of one index line, or null when the line is not one (torn by a crash, edited,
- * the hash does not match its content, another version). Pure.
+ * the hash does not match its content, another version, or not shaped as the engine writes
+ * an entry: the hash is no signature, see check-index-entry.ts). Pure.
  */
 export function parseIndexLine(line: string): RunIndexEntry | null {
   const start = PREFIX.length + 64 + MIDDLE.length;
@@ -74,8 +76,8 @@ export function parseIndexLine(line: string): RunIndexEntry | null {
   const json = line.slice(start, -1);
   if (sha256(json) !== line.slice(PREFIX.length, PREFIX.length + 64)) return null;
   try {
-    const entry = JSON.parse(json) as RunIndexEntry;
-    return entry && entry.v === 1 && typeof entry.run_id === 'string' && typeof entry.dir === 'string' ? entry : null;
+    const entry: unknown = JSON.parse(json);
+    return isIndexEntry(entry) ? entry : null;
   } catch {
     return null;
   }

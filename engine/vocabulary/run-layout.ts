@@ -1,5 +1,10 @@
 import path from 'node:path';
 
+/** A run id as the engine makes and takes them (letters, digits, `. _ -`, not starting with a dot): one path segment, a branch name's tail. Pure. */
+export function isRunId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id);
+}
+
 /** Where each record of a run lives (contract §5). Pure. */
 export function runPaths(runDir: string) {
   return {
