@@ -76,12 +76,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
     const runDir = path.join(storeDir, runId);
-    let state: RunState | null = null;
-    try {
-      state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as RunState;
-    } catch {
-      state = null;
-    }
+    const state = readCleanState(path.join(runDir, 'state.json'));
     const mine = state !== null && path.resolve(state.workspace) === path.resolve(workspace);
     const updated = mine && state ? Date.parse(state.updated_at) : mtimeOf(workspace);
     return {
@@ -92,6 +87,23 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       updatedMs: Number.isFinite(updated) ? updated : 0,
     };
   });
+}
+
+const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfies RunState['status'][];
+
+/**
+ * What clean reads of a state.json, each field of its type, or null (missing, damaged,
+ * forged: without the OS sandbox a worker can rewrite it). Such a run's workspace is an
+ * orphan to clean, never a crash that stops `clean --all` for every repo. Impure (reads).
+ */
+function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at'> | null {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
+    return { workspace: s['workspace'], updated_at: s['updated_at'], status: s['status'] as RunState['status'] };
+  } catch {
+    return null;
+  }
 }
 
 function mtimeOf(p: string): number {

@@ -84,3 +84,33 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   t.notOk(existsSync(otherWs), '--all cleans every repo under the workspaces root');
   void testEngineHome;
 });
+
+t.test('a forged state.json (sandbox off, a worker can rewrite it) is an orphan to clean, never an internal error', async (t) => {
+  // `"workspace": 5` made clean --dry-run and clean --all exit 70: one forged store stopped
+  // the cleaning of every repo.
+  const f = makeFixture();
+  const env = { ENGINE_HOME: path.join(f.dir, 'home') };
+  t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'forged', '--no-progress', '--max-ticks', '2'], { cwd: f.dir, env }).code, 1);
+  const stateFile = path.join(f.repo, '.engine', 'runs', 'forged', 'state.json');
+  const honest = JSON.parse(readFileSync(stateFile, 'utf8'));
+  const forgeries: [string, string][] = [
+    ['workspace a number', JSON.stringify({ ...honest, workspace: 5 })],
+    ['status unknown', JSON.stringify({ ...honest, status: 'paused' })],
+    ['updated_at an object', JSON.stringify({ ...honest, updated_at: {} })],
+    ['null', 'null'],
+    ['a list', '[]'],
+    ['not JSON', '{"workspace":'],
+  ];
+  for (const [what, text] of forgeries) {
+    writeFileSync(stateFile, text);
+    for (const args of [['--repo', f.repo, '--dry-run', '--json'], ['--all', '--dry-run', '--json']]) {
+      const r = engine(['clean', ...args], { cwd: f.dir, env });
+      t.equal(r.code, 0, `${what}, clean ${args.join(' ')}: ${r.stderr}`);
+      const listed = JSON.parse(r.stdout).runs.find((x: { run_id: string }) => x.run_id === 'forged');
+      t.same([listed?.status, listed?.removed], [null, true], `${what}: the workspace is an orphan`);
+    }
+  }
+  const r = engine(['clean', '--all'], { cwd: f.dir, env });
+  t.equal(r.code, 0, r.stderr);
+  t.notOk(existsSync(honest.workspace), 'and clean --all removes it');
+});
