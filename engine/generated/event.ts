@@ -1517,7 +1517,7 @@ export interface EventWarning {
    */
   code?: string;
   /**
-   * The file the warning is about, relative to the run directory.
+   * The file the warning is about, relative to the run directory; in a worker's home, homes/<worker>/<file> (the homes are beside the run's workspace, <run-id>.homes/).
    */
   file?: string;
 }

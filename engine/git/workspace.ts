@@ -70,6 +70,16 @@ export function engineGitDirOf(dir: string): string {
   return `${dir}.git`;
 }
 
+/**
+ * The run's private CLI homes (`<workspace>.homes/<worker>/`), beside its workspace: the one
+ * place a sandboxed worker writes besides the workspace. In the run store they sat inside the
+ * user's checkout (`<repo>/.engine/runs/…`), where a worker planted a test the user's own
+ * test runner found and ran outside the sandbox. Pure.
+ */
+export function workspaceHomesOf(dir: string): string {
+  return `${dir}.homes`;
+}
+
 /** The handle of an existing workspace, from what state.json recorded. Pure. */
 export function openWorkspace(o: { dir: string; repo: RepoRef; branch: string; shared: string[] }): Workspace {
   assertRunBranch(o.branch);
@@ -185,7 +195,7 @@ function linkShared(repoTop: string, dir: string, rel: string): void {
  * branch stays in the user's repo. Impure.
  */
 export function removeWorkspace(dir: string): void {
-  for (const d of [dir, engineGitDirOf(dir)]) {
+  for (const d of [dir, engineGitDirOf(dir), workspaceHomesOf(dir)]) {
     try {
       rmSync(d, { recursive: true, force: true });
     } catch {

@@ -44,9 +44,8 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   writeSummaries(rt);
   if (completed) {
     rmSync(rt.paths.memo, { force: true });
-    // The branch holds the result: the workspace and the CLIs' private homes are not needed.
+    // The branch holds the result: the workspace and the CLIs' private homes beside it are not needed.
     removeWorkspace(rt.ws.dir);
-    rmSync(rt.paths.homes, { recursive: true, force: true });
   }
   rt.timeline.close();
   indexFinishedRun(rt);

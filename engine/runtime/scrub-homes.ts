@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { workspaceHomesOf } from '../git/workspace.js';
 import path from 'node:path';
 import { collectSecrets } from '../workers/redact.js';
 import { scrubHome } from '../workers/scrub-home.js';
@@ -12,17 +13,18 @@ import type { Runtime } from './types.js';
  */
 export function scrubWorkerHomes(rt: Runtime): number {
   const secrets = collectSecrets(rt.policy.transcripts.redact, [rt.childEnv]);
+  const homes = workspaceHomesOf(rt.ws.dir);
   let names: string[];
   try {
-    names = readdirSync(rt.paths.homes);
+    names = readdirSync(homes);
   } catch {
     return 0;
   }
   let count = 0;
   for (const name of names.sort()) {
-    const home = path.join(rt.paths.homes, name);
+    const home = path.join(homes, name);
     for (const h of scrubHome(home, secrets)) {
-      rt.append(scrubbedWarning({ step: null, milestone: null, attempt: null }, path.join(path.relative(rt.paths.dir, home), h.file), h.names));
+      rt.append(scrubbedWarning({ step: null, milestone: null, attempt: null }, name, h.file, h.names));
       count++;
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { removeWorkspace } from '../git/workspace.js';
+import { engineGitDirOf, removeWorkspace, workspaceHomesOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { runLockHeld } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
@@ -50,11 +50,12 @@ export function listRepoFolders(root: string): { dir: string; repo: string | nul
 function cleanRunsOf(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
   const choices = planClean(listWorkspaces(reposDir, storeDir), o);
   return choices.map((c) => {
-    const homes = path.join(storeDir, c.candidate.runId, 'homes');
-    const bytes = sizeOf(c.candidate.workspace) + sizeOf(`${c.candidate.workspace}.git`) + sizeOf(homes);
+    // Runs made before the homes moved beside the workspace kept them in the store.
+    const oldHomes = path.join(storeDir, c.candidate.runId, 'homes');
+    const bytes = sizeOf(c.candidate.workspace) + sizeOf(engineGitDirOf(c.candidate.workspace)) + sizeOf(workspaceHomesOf(c.candidate.workspace)) + sizeOf(oldHomes);
     if (c.remove && !o.dryRun) {
       removeWorkspace(c.candidate.workspace);
-      rmSync(homes, { recursive: true, force: true });
+      rmSync(oldHomes, { recursive: true, force: true });
     }
     return report(c, bytes);
   });
@@ -72,7 +73,7 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
 export function listWorkspaces(reposDir: string, storeDir: string): CleanCandidate[] {
   if (!existsSync(reposDir)) return [];
   const ids = new Set<string>();
-  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(name.endsWith('.git') ? name.slice(0, -4) : name);
+  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(name.replace(/\.(git|homes)$/, ''));
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
     const runDir = path.join(storeDir, runId);

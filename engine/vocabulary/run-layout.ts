@@ -15,7 +15,6 @@ export function runPaths(runDir: string) {
     env: path.join(runDir, 'env.json'),
     memo: path.join(runDir, 'memo.md'),
     attemptedPatch: path.join(runDir, 'attempted.patch'),
-    homes: path.join(runDir, 'homes'),
     calls: path.join(runDir, 'calls'),
     verify: path.join(runDir, 'verify'),
     lock: path.join(runDir, 'run.lock'),

@@ -35,7 +35,7 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   t.ok(existsSync(stoppedWs), 'a stopped run keeps its workspace');
   const doneState = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'done', 'state.json'), 'utf8'));
   t.notOk(existsSync(doneState.workspace), 'a completed run removed its own workspace');
-  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', 'done', 'homes')), 'and its homes');
+  t.notOk(existsSync(`${doneState.workspace}.homes`), 'and its homes');
   // An orphan: a workspace whose run record is gone.
   const orphan = path.join(path.dirname(stoppedWs), 'ghost');
   mkdirSync(orphan, { recursive: true });
@@ -72,7 +72,7 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   t.notOk(existsSync(orphan));
   t.notOk(existsSync(stoppedWs), "a stopped run's workspace is removed");
   t.notOk(existsSync(`${stoppedWs}.git`), "and the engine's git dir beside it");
-  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', 'stopped', 'homes')), 'and its homes');
+  t.notOk(existsSync(`${stoppedWs}.homes`), 'and its homes');
   t.ok(existsSync(otherWs), "another repo's workspace is not this repo's to clean");
   const resumed = engine(['resume', 'stopped', '--repo', f.repo], { cwd: f.dir, env });
   t.equal(resumed.code, 2, 'a resume of a cleaned run is refused as bad input');

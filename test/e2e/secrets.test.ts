@@ -56,13 +56,15 @@ function leaks(repo: string, runId: string, outputs: EngineResult[]): Record<str
   const branch = spawnSync('git', ['-C', repo, 'log', '-p', '--all', '--format=%H%n%B'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
   return {
     store: filesWithCanaries(path.join(repo, '.engine')),
-    workspace: state.worktree ? filesWithCanaries(state.worktree) : [],
+    // The workspace and the CLIs' homes beside it, while the run keeps them (a stopped run).
+    workspace: existsSync(state.workspace) ? filesWithCanaries(state.workspace) : [],
+    homes: existsSync(`${state.workspace}.homes`) ? filesWithCanaries(`${state.workspace}.homes`) : [],
     branch: canariesIn(branch),
     output: outputs.flatMap((o) => canariesIn(o.stdout + o.stderr)),
   };
 }
 
-const none = { store: [], workspace: [], branch: [], output: [] };
+const none = { store: [], workspace: [], homes: [], branch: [], output: [] };
 
 /**
  * A run of the contract scenario. The scenario is named by a task file, which the run records,
@@ -112,7 +114,7 @@ t.test('through the real claude and codex, no canary is left anywhere', async (t
     const runDir = path.join(repos.gov!, '.engine', 'runs', 'gov');
     t.equal(json(path.join(runDir, 'state.json')).stop_reason, 'governance_violation');
     // The homes are kept for resume: what the CLI wrote there is what this test searches.
-    t.ok(readdirSync(path.join(runDir, 'homes', 'implementer')).length > 0, 'claude kept its home');
+    t.ok(readdirSync(path.join(`${json(path.join(runDir, 'state.json')).workspace}.homes`, 'implementer')).length > 0, 'claude kept its home, beside its workspace');
     t.same(leaks(repos.gov!, 'gov', [r]), none);
   });
 
@@ -121,11 +123,12 @@ t.test('through the real claude and codex, no canary is left anywhere', async (t
     t.equal(r.code, 1, r.stdout + r.stderr);
     const runDir = path.join(repos.budget!, '.engine', 'runs', 'budget');
     t.equal(json(path.join(runDir, 'state.json')).stop_reason, 'budget_exhausted');
-    t.ok(readdirSync(path.join(runDir, 'homes', 'implementer')).includes('sessions'), 'codex kept its session in its home');
-    const config = readFileSync(path.join(runDir, 'homes', 'implementer', 'config.toml'), 'utf8');
+    const home = path.join(`${json(path.join(runDir, 'state.json')).workspace}.homes`, 'implementer');
+    t.ok(readdirSync(home).includes('sessions'), 'codex kept its session in its home');
+    const config = readFileSync(path.join(home, 'config.toml'), 'utf8');
     t.match(config, /\[features\]\nshell_snapshot = false/, 'codex writes no shell snapshot');
     t.match(config, /\[history\]\npersistence = "none"/, 'nor a prompt history');
-    t.notOk(existsSync(path.join(runDir, 'homes', 'implementer', 'shell_snapshots')), 'no shell_snapshots directory');
+    t.notOk(existsSync(path.join(home, 'shell_snapshots')), 'no shell_snapshots directory');
     t.same(leaks(repos.budget!, 'budget', [r]), none);
   });
 

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify, parse } from 'yaml';
+import { repoWorkspacesDir, workspacesRoot } from '../../engine/git/workspace.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const engineBin = path.join(root, 'bin', 'engine.js');
@@ -131,6 +132,14 @@ export async function engineHere(args: string[], opts: { cwd: string; env?: Node
   const io = memoryIo({ cwd: opts.cwd, env: childEnv(opts.env) });
   const code = await main(args, io);
   return { code, signal: null, stdout: io.out.join(''), stderr: io.err.join('') };
+}
+
+/**
+ * Where a run's private CLI homes will be (`<workspace>.homes`, beside its workspace under
+ * ENGINE_HOME), known before the run starts: for a worker script that writes into its home.
+ */
+export function homesOf(repo: string, runId: string, engineHomeDir: string = process.env.ENGINE_HOME ?? testEngineHome()): string {
+  return `${path.join(repoWorkspacesDir(workspacesRoot({ ENGINE_HOME: engineHomeDir }), realpathSync(repo)), runId)}.homes`;
 }
 
 /** The workspace of a run (from its state.json in the repo's default run store). */

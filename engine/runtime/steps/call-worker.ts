@@ -9,6 +9,7 @@ import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
 import { packageRoot } from '../../paths.js';
+import { workspaceHomesOf } from '../../git/workspace.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepFields } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
@@ -85,7 +86,7 @@ async function prepareCall(rt: Runtime, step: IrStep, ctx: RunContext, req: Call
   const phase: Phase = req.repairOf ? 'repair' : stepPhase;
   const callDir = allocateCallDir(rt.paths.calls, step.id, name);
   const callRel = path.relative(rt.paths.dir, callDir);
-  const homeDir = path.join(rt.paths.homes, name);
+  const homeDir = path.join(workspaceHomesOf(rt.ws.dir), name);
   mkdirSync(homeDir, { recursive: true });
   const prompt = await promptFor(rt, step, ctx, req, fields, phase);
   return { name, spec, plugin, stepPhase, phase, callDir, callRel, homeDir, prompt };
@@ -153,8 +154,7 @@ function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: Prepared
 
 /** The call's end in the timeline (scrubbed homes, `worker.finished`) and its outcome for the step. Impure. */
 function recordCall(rt: Runtime, fields: StepFields, call: PreparedCall, result: CallResult, fileChanges: string[]): WorkerCallOutcome {
-  const homeRel = path.relative(rt.paths.dir, call.homeDir);
-  for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, path.join(homeRel, h.file), h.names));
+  for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, call.name, h.file, h.names));
   const durationMs = rt.env.duration(result.meta.duration_ms);
   const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
   rt.append({
@@ -185,8 +185,12 @@ function readStderr(file: string): string {
   }
 }
 
-/** The timeline's record of a secret scrubbed from a worker's home: file and name, never the value. Pure. */
-export function scrubbedWarning(fields: ReturnType<typeof stepFields>, file: string, names: readonly string[]): NewEvent {
+/**
+ * The timeline's record of a secret scrubbed from a worker's home: file (`homes/<worker>/…`,
+ * the homes being beside the workspace) and name, never the value. Pure.
+ */
+export function scrubbedWarning(fields: ReturnType<typeof stepFields>, worker: string, fileInHome: string, names: readonly string[]): NewEvent {
+  const file = path.join('homes', worker, fileInHome);
   return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${names.join(', ')}: scrubbed in ${file}` };
 }
 
