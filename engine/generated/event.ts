@@ -1423,7 +1423,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts).
        */
       rule:
         | 'read_only'
@@ -1439,6 +1439,7 @@ export interface EventGovernanceViolation {
         | 'engine_install'
         | 'engine_git'
         | 'shared_path'
+        | 'cli_config'
         | 'planned_outside_roots';
       /**
        * The glob that matched (protected, framework path, dependency file), why a planned path was refused (planned_outside_roots), or null.
@@ -1451,7 +1452,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts).
        */
       rule:
         | 'read_only'
@@ -1467,6 +1468,7 @@ export interface EventGovernanceViolation {
         | 'engine_install'
         | 'engine_git'
         | 'shared_path'
+        | 'cli_config'
         | 'planned_outside_roots';
       /**
        * The glob that matched (protected, framework path, dependency file), why a planned path was refused (planned_outside_roots), or null.

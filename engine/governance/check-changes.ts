@@ -105,6 +105,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: the engine's own git dir of the workspace changed`;
     case 'shared_path':
       return `${v.path}: a shared path of the user's checkout (read-only to workers) changed`;
+    case 'cli_config':
+      return `${v.path}: the user's own CLI config changed (what its next session runs or reads as instructions); check it before using that CLI again`;
     case 'planned_outside_roots':
       return `${v.path}: planned although no worker may change it (${v.pattern ?? 'outside the allowed roots'})`;
   }

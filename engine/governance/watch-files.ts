@@ -12,7 +12,7 @@ import { digestIndexEntries } from './index-entries.js';
  * fingerprints are compared with it. Impure (reads the filesystem).
  */
 export interface WatchedTree {
-  rule: Extract<ViolationRule, 'user_repo' | 'engine_install' | 'engine_git' | 'shared_path'>;
+  rule: Extract<ViolationRule, 'user_repo' | 'engine_install' | 'engine_git' | 'shared_path' | 'cli_config'>;
   /** Absolute directory the paths are relative to. */
   root: string;
   /** Relative files or directories (walked) under root. */
@@ -25,6 +25,11 @@ export interface WatchedTree {
   hashBytes?: number;
   /** How violation paths are shown (default: relative to root). */
   label?: (rel: string) => string;
+  /**
+   * Files compared by what a function takes of their bytes (e.g. only the MCP servers of a
+   * JSON file the CLI itself rewrites on every start), by relative path.
+   */
+  digests?: Readonly<Record<string, (bytes: Buffer) => string>>;
 }
 
 export type Fingerprints = Map<string, string>;
@@ -55,6 +60,18 @@ function violationOf(key: string, byKey: Map<string, WatchedTree>): Violation {
   return { path: tree?.label ? tree.label(rel) : rel, rule, pattern: null };
 }
 
+/** The last digest of each file compared by one, with the stat it was taken at. */
+const digested = new Map<string, { stamp: string; fn: (bytes: Buffer) => string; value: string }>();
+
+/** A file's digest by `fn`; one it cannot read or take apart is its own value, so a change to or from it shows. */
+function digestOf(abs: string, fn: (bytes: Buffer) => string): string {
+  try {
+    return fn(readFileSync(abs));
+  } catch (error) {
+    return `unreadable:${(error as Error).message}`;
+  }
+}
+
 function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, out: Fingerprints): void {
   if (skip.has(rel)) return;
   // Runs after every step over every watched file: no exception for a missing one, no sort.
@@ -64,6 +81,15 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
     out.set(key, `index:${digestIndexEntries(readFileSync(abs), t.hashBytes ?? 20)}`);
+    return;
+  }
+  const digest = t.digests?.[rel];
+  if (digest && st.isFile()) {
+    // Read again only when the file changed: ~/.claude.json can be megabytes, walked after every step.
+    const stamp = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+    let known = digested.get(abs);
+    if (known?.stamp !== stamp || known.fn !== digest) digested.set(abs, (known = { stamp, fn: digest, value: digestOf(abs, digest) }));
+    out.set(key, `digest:${known.value}`);
     return;
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.

@@ -19,6 +19,8 @@ import { outsideTrees, pathsOf, takeBaselines, watchOutside } from './watch-outs
 import { onNewGrant, sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
+import { userConfigTrees } from './user-config.js';
+import type { UserConfigPlace } from '../workers/types.js';
 import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
@@ -27,6 +29,8 @@ export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' |
   onEvent?: (e: TimelineEvent) => void;
   /** What the bubblewrap probe found (null: not probed, as for `sandbox.mode: off`). */
   sandboxProbe: BwrapProbe | null;
+  /** The user's own CLI config the workers reach (userConfigOf), watched after every step. */
+  userConfig?: readonly UserConfigPlace[];
 };
 
 /**
@@ -67,7 +71,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
     // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them;
     // a tree no grant reaches yet gets its baseline when one first does (below).
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active, userConfigTrees(o.userConfig ?? [])), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
     paths: o.paths,
     state: o.state,
     events,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { userConfigOf } from './user-config.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { RunState } from '../generated/state.js';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
@@ -123,5 +124,6 @@ export interface SessionOptions {
 /** The runtime of a prepared run: its own parts (workspace, state, records) from the caller. Impure (opens the timeline). */
 export async function openPrepared(p: PreparedRun<unknown>, s: SessionOptions, parts: Pick<OpenRuntimeOptions, 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'modelEndpoint'>): Promise<Runtime> {
   const probe = p.sandboxProbe ? await p.sandboxProbe : null;
-  return openRuntime({ ir: p.ir, pipelineDir: p.pipelineDir, policy: p.policy, ...parts, env: s.env, childEnv: { ...s.processEnv }, signal: s.signal, onEvent: s.onEvent, sandboxProbe: probe });
+  const userConfig = await userConfigOf(p.ir, p.pipelineDir, parts.modelEndpoint, s.processEnv);
+  return openRuntime({ ir: p.ir, pipelineDir: p.pipelineDir, policy: p.policy, ...parts, env: s.env, childEnv: { ...s.processEnv }, signal: s.signal, onEvent: s.onEvent, sandboxProbe: probe, userConfig });
 }

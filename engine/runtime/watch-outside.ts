@@ -12,7 +12,7 @@ import type { Violation } from '../governance/check-changes.js';
  * engine's own install, and — when `walkShared` — the shared ignored paths of the user's
  * checkout (under the OS sandbox they are read-only mounts and need no walk). Pure.
  */
-export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean): WatchedTree[] {
+export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean, userConfig: readonly WatchedTree[] = []): WatchedTree[] {
   const shared = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects/info', 'commondir'];
   const sameDir = ws.repo.gitDir === ws.repo.commonDir;
   const trees: WatchedTree[] = [
@@ -32,6 +32,7 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
   trees.push({ rule: 'engine_install', root: installRoot, paths: install, skip: ['dist/code-cache'], label: (rel) => path.join(installRoot, rel) });
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
+  trees.push(...userConfig);
   return trees;
 }
 

@@ -13,6 +13,7 @@ import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
 import { NETWORK_ENV } from './worker-env.js';
+import { canonicalJson } from '../util/canonical-json.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
 
@@ -43,6 +44,17 @@ export const claudeWorker = defineBuiltinWorker({
     return detectCliVersion(bin, env, this.cli?.pkg);
   },
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'claude', projectDirs),
+  userConfig(spec, env) {
+    if (spec.model_endpoint || spec.isolate_home) return [];
+    const dir = env.CLAUDE_CONFIG_DIR;
+    // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
+    if (dir) return [{ root: dir, paths: [...CLAUDE_CONFIG, '.claude.json'], digests: { '.claude.json': digestClaudeMcp } }];
+    const home = env.HOME || os.homedir();
+    return [
+      { root: path.join(home, '.claude'), paths: CLAUDE_CONFIG },
+      { root: home, paths: ['.claude.json'], digests: { '.claude.json': digestClaudeMcp } },
+    ];
+  },
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], []);
@@ -63,6 +75,38 @@ export const claudeWorker = defineBuiltinWorker({
   },
   createParser: () => createClaudeStreamParser(),
 });
+
+/**
+ * What of ~/.claude a next claude session runs or reads as instructions: settings (hooks,
+ * statusLine, apiKeyHelper, enabled plugins), the user's CLAUDE.md, slash commands, agents,
+ * hook scripts, skills and output styles.
+ */
+const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands', 'agents', 'hooks', 'skills', 'output-styles'];
+
+/**
+ * The MCP servers ~/.claude.json makes a next session start (the user's own and each
+ * project's, and the project servers approved in advance), in canonical JSON. claude rewrites
+ * the rest of the file on every start (counters, tips, a project entry per directory, with
+ * empty server lists): that is not compared. Pure.
+ */
+export function digestClaudeMcp(bytes: Buffer): string {
+  const data = JSON.parse(bytes.toString('utf8')) as Record<string, unknown> | null;
+  const servers = (o: unknown): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const key of ['mcpServers', 'enabledMcpjsonServers', 'enableAllProjectMcpServers']) {
+      const v = (o as Record<string, unknown> | null)?.[key];
+      if (v && (typeof v !== 'object' || Object.keys(v).length > 0)) out[key] = v;
+    }
+    return out;
+  };
+  const projects: Record<string, unknown> = {};
+  const listed = data?.['projects'];
+  for (const [dir, entry] of Object.entries(listed && typeof listed === 'object' ? listed : {})) {
+    const s = servers(entry);
+    if (Object.keys(s).length) projects[dir] = s;
+  }
+  return canonicalJson({ user: servers(data), projects });
+}
 
 /** The worker's environment. Pure. */
 export function claudeEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {

@@ -56,6 +56,12 @@ export const codexWorker = defineBuiltinWorker({
     writeHomeFile(ctx.homeDir, 'config.toml', renderCodexConfig(ctx));
     if (ctx.outputSchemaPath) writeHomeFile(ctx.homeDir, path.basename(strictSchemaPath(ctx)), strictSchemaText(ctx.outputSchemaPath));
   },
+  // What a next codex session runs (config.toml: notify, MCP servers, profiles, providers) or
+  // reads as instructions (AGENTS.md, prompts, rules), when the worker uses the user's home.
+  userConfig(spec, env) {
+    if (spec.model_endpoint || spec.isolate_home) return [];
+    return [{ root: env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), paths: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules'] }];
+  },
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], ['-']);

@@ -198,6 +198,13 @@ export interface ModelEndpointFacts {
   env: readonly string[];
 }
 
+/** Files of the user's own CLI config under `root` (files or directories, walked), some compared by a digest of their bytes. */
+export interface UserConfigPlace {
+  root: string;
+  paths: readonly string[];
+  digests?: Readonly<Record<string, (bytes: Buffer) => string>>;
+}
+
 export interface WorkerPlugin {
   name: string;
   /** The worker protocol version this plugin speaks (contract §4). */
@@ -235,6 +242,14 @@ export interface WorkerPlugin {
    * node_modules/.bin (`projectDirs`, walking up), the engine package's own, then PATH.
    */
   resolveBin(spec: WorkerSpec, packageRoot: string, projectDirs?: readonly string[]): string;
+  /**
+   * The user's own config of its CLI that a worker with this spec reaches, keeping its state in
+   * the user's CLI home instead of a private one: what the CLI's next session runs (hooks, MCP
+   * servers) or reads as instructions. The engine watches it after every step, whatever the
+   * sandbox mode (governance rule `cli_config`). `env` is the engine's environment with the
+   * spec's `env` over it. Absent or empty: nothing of the user's is reached.
+   */
+  userConfig?(spec: WorkerSpec, env: Env): UserConfigPlace[];
   /** Write what the CLI needs before a call (private home, config). May be called many times. */
   prepare?(ctx: WorkerCallContext): Promise<void>;
   invoke(ctx: WorkerCallContext): WorkerInvocation;

@@ -1,0 +1,35 @@
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
+import { digestClaudeMcp } from '../../engine/workers/claude-worker.js';
+
+t.test("~/.claude.json: only the MCP servers a next session starts count; claude's own rewrites do not", async (t) => {
+  const d = (v: unknown) => digestClaudeMcp(Buffer.from(JSON.stringify(v)));
+  const base = { numStartups: 3, projects: { '/repo': { allowedTools: [] } } };
+  t.equal(d({ ...base, numStartups: 4, tipsHistory: { x: 1 } }), d(base), 'counters and tips');
+  t.equal(d({ ...base, projects: { ...base.projects, '/ws/run-1': { mcpServers: {}, enabledMcpjsonServers: [], allowedTools: [] } } }), d(base), 'a new project entry with empty server lists');
+  t.not(d({ ...base, mcpServers: { x: { command: 'sh' } } }), d(base), "the user's own servers");
+  t.not(d({ ...base, projects: { '/repo': { mcpServers: { x: { command: 'sh' } } } } }), d(base), "a project's servers");
+  t.not(d({ ...base, projects: { '/repo': { enabledMcpjsonServers: ['x'] } } }), d(base), 'project servers approved in advance');
+  t.not(d({ ...base, projects: { '/repo': { enableAllProjectMcpServers: true } } }), d(base), 'all project servers approved');
+  t.throws(() => digestClaudeMcp(Buffer.from('{"mcpServers":')), 'a torn file is no digest (the watch records it as unreadable)');
+});
+
+t.test('a file compared by a digest: a change the digest ignores is no violation, one it sees is, and so is one it cannot read', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-watch-digest-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'state.json');
+  const tree: WatchedTree = { rule: 'cli_config', root: dir, paths: ['state.json', 'settings.json'], digests: { 'state.json': (b) => JSON.stringify(JSON.parse(b.toString()).servers ?? null) } };
+  writeFileSync(file, JSON.stringify({ servers: null, count: 1 }));
+  const before = fingerprintTrees([tree]);
+  writeFileSync(file, JSON.stringify({ servers: null, count: 2 }));
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])), [], 'the count is not watched');
+  writeFileSync(file, JSON.stringify({ servers: ['x'], count: 2 }));
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])).map((v) => [v.rule, v.path]), [['cli_config', 'state.json']], 'the servers are');
+  writeFileSync(file, '{"servers":');
+  t.equal(compareFingerprints([tree], before, fingerprintTrees([tree])).length, 1, 'a file torn or replaced by garbage counts as changed');
+  writeFileSync(path.join(dir, 'settings.json'), '{}');
+  t.ok(compareFingerprints([tree], before, fingerprintTrees([tree])).some((v) => v.path === 'settings.json'), 'a watched file that appears is a change');
+});

@@ -1,0 +1,76 @@
+// test cost: about 12 s: five runs per sandbox mode, each with a CLI stand-in.
+import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
+import { modes } from './helpers/fixture.js';
+
+// A claude or codex worker without a private home (no model_endpoint, no isolate_home: how a
+// team runs the real CLIs on its login) keeps its state in the user's ~/.claude,
+// ~/.claude.json or ~/.codex, which the OS sandbox leaves writable. A hostile probe had such a
+// worker add a SessionStart hook to ~/.claude/settings.json: the run completed, and the
+// user's next claude session, outside any sandbox, would run it. What a next session of the
+// CLI runs or reads as instructions is watched after every step, in both sandbox modes: a
+// change stops the run (governance rule cli_config) naming the file. What the CLI writes there
+// on its own on every start (counters, project entries, session logs) does not.
+
+const fake = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-cli-config.mjs');
+
+function runWith(cli: 'claude' | 'codex', act: string, mode: string) {
+  const f = makeFixture({
+    pipeline: (p) => {
+      const w = { use: cli, bin: fake, env: { FAKE_CLI: cli, FAKE_ACT: act }, idle_timeout_s: 30, timeout_s: 60 };
+      p.workers = { planner: w, implementer: w, reviewer: w };
+    },
+  });
+  const home = path.join(f.dir, 'home');
+  mkdirSync(path.join(home, '.claude'), { recursive: true });
+  mkdirSync(path.join(home, '.codex'), { recursive: true });
+  writeFileSync(path.join(home, '.claude', 'settings.json'), '{"model":"sonnet"}\n');
+  writeFileSync(path.join(home, '.claude.json'), '{"numStartups":3,"projects":{}}\n');
+  writeFileSync(path.join(home, '.codex', 'config.toml'), 'model = "gpt-5"\n');
+  // FAKE_LOG in the workspace's parent is not writable under the sandbox: the user's home is not either, but the CLI dirs are.
+  const log = path.join(home, cli === 'codex' ? '.codex' : '.claude', 'fake.log');
+  // Started by a link named after the CLI: its --version (asked without the worker's env) says which it plays.
+  const bin = path.join(f.dir, `fake-${cli}`);
+  symlinkSync(fake, bin);
+  const pipeline = readFileSync(f.pipelineFile, 'utf8');
+  writeFileSync(f.pipelineFile, pipeline.replaceAll(fake, bin).replaceAll('FAKE_ACT:', `FAKE_LOG: ${log}\n      FAKE_ACT:`));
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'cfg', '--no-progress', '--set', `sandbox.mode=${mode}`], {
+    cwd: f.dir,
+    env: { HOME: home, ANTHROPIC_API_KEY: 'sk-ant-not-real', OPENAI_API_KEY: 'sk-not-real' },
+  });
+  const timeline = path.join(f.repo, '.engine', 'runs', 'cfg', 'timeline.jsonl');
+  const events = existsSync(timeline) ? readJsonl(timeline) : [];
+  return { r, home, events, did: existsSync(log) ? readFileSync(log, 'utf8') : '' };
+}
+
+for (const { mode, skip } of modes()) {
+  t.test(`sandbox.mode=${mode}: a change to the user's CLI config a next session would run stops the run`, { skip }, async (t) => {
+    const cases: [cli: 'claude' | 'codex', act: string, file: string][] = [
+      ['claude', 'hook', '.claude/settings.json'],
+      ['claude', 'mcp', '.claude.json'],
+      ['claude', 'command', '.claude/commands/deploy.md'],
+      ['codex', 'notify', '.codex/config.toml'],
+    ];
+    for (const [cli, act, file] of cases) {
+      const { r, home, events, did } = runWith(cli, act, mode);
+      t.match(did, new RegExp(`^did ${act}$`, 'm'), `${cli} ${act}: the stand-in changed it (${did.trim()})`);
+      t.equal(r.code, 3, `${cli} ${act}: exit 3 (${r.stdout.slice(-600)} ${r.stderr.slice(-600)})`);
+      const violations = events.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations ?? [e]);
+      t.ok(
+        violations.some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, file)),
+        `${cli} ${act}: a cli_config violation names ${file} (${JSON.stringify(violations)})`,
+      );
+      t.equal(events.at(-1)?.stop_reason, 'governance_violation');
+    }
+  });
+
+  t.test(`sandbox.mode=${mode}: what claude writes on every start is not a violation`, { skip }, async (t) => {
+    const { r, events, did } = runWith('claude', 'benign', mode);
+    t.match(did, /^did benign$/m);
+    t.equal(r.code, 0, r.stderr.slice(-1500));
+    t.equal(events.filter((e) => e.type === 'governance.violation').length, 0);
+  });
+}
