@@ -25,6 +25,8 @@ import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
 import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
+import { keptPlaces } from './kept-places.js';
+import { refusedWritable } from '../sandbox/check-writable.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
@@ -212,6 +214,8 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');
+  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace))));
+  if (overlap.length) return refuse(overlap.join('; '), 'sandbox.writable');
   if (p.snapshot.reloaded && prints.old.pipeline_hash !== prints.now.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash }));
   state.budgets = {
     max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, p.policy.budgets.max_ticks),

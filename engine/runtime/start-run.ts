@@ -34,6 +34,8 @@ import { fingerprint, versionsOf } from './fingerprint.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { describeFsError } from '../util/describe-fs-error.js';
+import { keptPlaces } from './kept-places.js';
+import { refusedWritable } from '../sandbox/check-writable.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -143,6 +145,8 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
     refusedDir(workspacesRoot(o.processEnv, o.workspacesDir), 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
   ].filter((d): d is Diagnostic => d !== null);
   if (refused.length) return rejected(refused);
+  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, workspacesRoot(o.processEnv, o.workspacesDir)));
+  if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);

@@ -1,0 +1,42 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { isWithin } from '../util/is-within.js';
+
+/** A place no sandboxed process may write, and what to call it in a message. */
+export interface KeptPlace {
+  path: string;
+  what: string;
+}
+
+/**
+ * The `sandbox.writable` entries that would hand a worker a place the sandbox keeps read-only
+ * (contract §5: the user's repository, the run store, the engine's install), because they are
+ * that place, lie inside it, or hold it: `/home/me` as a package cache holds the checkout of
+ * `/home/me/project`, and a worker could then write the user's files and plant what their
+ * tools run. One message per entry and place. Links are resolved where the path exists.
+ * Impure (resolves links).
+ */
+export function refusedWritable(writable: readonly string[], kept: readonly KeptPlace[]): string[] {
+  const out: string[] = [];
+  for (const entry of writable) {
+    const w = resolved(entry);
+    for (const k of kept) {
+      const p = resolved(k.path);
+      if (isWithin(w, p)) out.push(`sandbox.writable ${entry} is inside ${k.what} ${k.path}, which the sandbox keeps read-only`);
+      else if (isWithin(p, w)) out.push(`sandbox.writable ${entry} holds ${k.what} ${k.path}, which the sandbox keeps read-only`);
+    }
+  }
+  return out;
+}
+
+/** The path with links resolved in its deepest part that exists (what bubblewrap would bind once it is made). */
+function resolved(p: string): string {
+  const abs = path.resolve(p);
+  for (let dir = abs, rest = ''; ; rest = path.join(path.basename(dir), rest), dir = path.dirname(dir)) {
+    try {
+      return path.join(realpathSync(dir), rest);
+    } catch {
+      if (dir === path.dirname(dir)) return abs;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { refusedWritable } from '../../engine/sandbox/check-writable.js';
+import { engine, engineHere, makeFixture } from '../helpers/run-fixture.js';
+
+// sandbox.writable hands a sandboxed worker more places to write. One that is, holds or lies
+// inside what the sandbox keeps read-only (the user's repo, the run store, the engine's
+// install, its workspaces) would undo contract §5: `/home/me` as a "package cache" holds the
+// checkout, and a worker could plant what the user's tools run.
+
+t.test('an entry that is, holds or lies in a kept place is refused; others pass', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-writable-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const repo = path.join(dir, 'home', 'project');
+  mkdirSync(repo, { recursive: true });
+  mkdirSync(path.join(dir, 'cache'));
+  symlinkSync(repo, path.join(dir, 'link-to-repo'));
+  const kept = [{ path: repo, what: 'the repository' }];
+  t.same(refusedWritable([path.join(dir, 'cache'), path.join(dir, 'home-other'), `${repo}-2`], kept), [], 'beside it, and a name that only starts the same');
+  t.match(refusedWritable([path.join(dir, 'home')], kept), [/^sandbox\.writable .*\/home holds the repository .*project, which the sandbox keeps read-only$/]);
+  t.match(refusedWritable([repo], kept), [/is inside the repository/]);
+  t.match(refusedWritable([path.join(repo, 'node_modules')], kept), [/is inside the repository/], 'a path in it that does not exist yet');
+  t.match(refusedWritable([path.join(dir, 'link-to-repo', 'src')], kept), [/is inside the repository/], 'a link to it is resolved');
+});
+
+t.test('engine run refuses such a policy before anything is made (exit 2, E_SANDBOX_WRITABLE)', async (t) => {
+  const f = makeFixture();
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress', '--set', `sandbox.writable=${JSON.stringify([f.dir])}`], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_SANDBOX_WRITABLE sandbox\.writable .* holds the repository/);
+  t.match(r.stderr, /holds the run store/);
+});
+
+t.test('engine resume refuses it too, given with --set (E_RESUME, exit 2)', async (t) => {
+  const f = makeFixture();
+  const run = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'w', '--no-progress', '--max-ticks', '2'], { cwd: f.dir });
+  t.equal(run.code, 1, run.stderr);
+  const r = engine(['resume', 'w', '--repo', f.repo, '--no-progress', '--set', `sandbox.writable=${JSON.stringify([path.dirname(f.repo)])}`], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /E_RESUME .*sandbox\.writable .* holds the repository/);
+});
