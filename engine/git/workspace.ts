@@ -190,7 +190,7 @@ function linkShared(repoTop: string, dir: string, rel: string): void {
 }
 
 /**
- * Removes a workspace and the engine's git dir beside it, whatever the worker left there
+ * Removes a workspace and the engine's git dir and the workers' homes beside it, whatever the worker left there
  * (read-only directories included); a workspace already gone is not an error. The run
  * branch stays in the user's repo. Impure.
  */

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Violation, ViolationRule } from './check-changes.js';
 import { digestIndexEntries } from './index-entries.js';
@@ -72,6 +72,19 @@ function digestOf(abs: string, fn: (bytes: Buffer) => string): string {
   }
 }
 
+/** Size, times and inode of a stat (bigint), or `absent`. */
+function stampOf(st: BigIntStats | undefined): string {
+  return st ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : 'absent';
+}
+
+function readlinkOf(abs: string): string {
+  try {
+    return readlinkSync(abs);
+  } catch {
+    return '?';
+  }
+}
+
 function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, out: Fingerprints): void {
   if (skip.has(rel)) return;
   // Runs after every step over every watched file: no exception for a missing one, no sort.
@@ -83,19 +96,22 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
     out.set(key, `index:${digestIndexEntries(readFileSync(abs), t.hashBytes ?? 20)}`);
     return;
   }
+  // A link (a dotfiles manager's ~/.claude/settings.json) counts by itself and by what it
+  // leads to: a write through it changes the target, not the link.
+  const link = st.isSymbolicLink() ? `->${readlinkOf(abs)}:${stampOf(statSync(abs, { bigint: true, throwIfNoEntry: false }))}` : '';
   const digest = t.digests?.[rel];
-  if (digest && st.isFile()) {
+  if (digest && (st.isFile() || (link && statSync(abs, { throwIfNoEntry: false })?.isFile()))) {
     // Read again only when the file changed: ~/.claude.json can be megabytes, walked after every step.
-    const stamp = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+    const stamp = `${stampOf(st)}${link}`;
     let known = digested.get(abs);
     if (known?.stamp !== stamp || known.fn !== digest) digested.set(abs, (known = { stamp, fn: digest, value: digestOf(abs, digest) }));
-    out.set(key, `digest:${known.value}`);
+    out.set(key, `digest:${known.value}${link ? `:${readlinkOf(abs)}` : ''}`);
     return;
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.
   if (!st.isDirectory()) {
     // ctime too: nobody can set it back, so a write that restores size and mtime still shows.
-    out.set(key, `${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`);
+    out.set(key, `${st.mode}:${stampOf(st)}${link}`);
     return;
   }
   out.set(key, `dir:${st.mode}`);

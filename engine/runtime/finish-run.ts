@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { removeWorkspace } from '../git/workspace.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
@@ -46,6 +47,8 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
     rmSync(rt.paths.memo, { force: true });
     // The branch holds the result: the workspace and the CLIs' private homes beside it are not needed.
     removeWorkspace(rt.ws.dir);
+    // A run begun before the homes moved beside the workspace kept them in its run directory.
+    rmSync(path.join(rt.paths.dir, 'homes'), { recursive: true, force: true });
   }
   rt.timeline.close();
   indexFinishedRun(rt);

@@ -136,7 +136,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
-  if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -)`)]);
+  if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; not ending in .git or .homes)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
   // the user's to mend, said before anything is made.

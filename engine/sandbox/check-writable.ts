@@ -1,6 +1,5 @@
-import { realpathSync } from 'node:fs';
-import path from 'node:path';
 import { isWithin } from '../util/is-within.js';
+import { resolveLinks } from '../util/resolve-links.js';
 
 /** A place no sandboxed process may write, and what to call it in a message. */
 export interface KeptPlace {
@@ -19,24 +18,12 @@ export interface KeptPlace {
 export function refusedWritable(writable: readonly string[], kept: readonly KeptPlace[]): string[] {
   const out: string[] = [];
   for (const entry of writable) {
-    const w = resolved(entry);
+    const w = resolveLinks(entry);
     for (const k of kept) {
-      const p = resolved(k.path);
+      const p = resolveLinks(k.path);
       if (isWithin(w, p)) out.push(`sandbox.writable ${entry} is inside ${k.what} ${k.path}, which the sandbox keeps read-only`);
       else if (isWithin(p, w)) out.push(`sandbox.writable ${entry} holds ${k.what} ${k.path}, which the sandbox keeps read-only`);
     }
   }
   return out;
-}
-
-/** The path with links resolved in its deepest part that exists (what bubblewrap would bind once it is made). */
-function resolved(p: string): string {
-  const abs = path.resolve(p);
-  for (let dir = abs, rest = ''; ; rest = path.join(path.basename(dir), rest), dir = path.dirname(dir)) {
-    try {
-      return path.join(realpathSync(dir), rest);
-    } catch {
-      if (dir === path.dirname(dir)) return abs;
-    }
-  }
 }

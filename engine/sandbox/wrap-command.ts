@@ -4,6 +4,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { isWithin } from '../util/is-within.js';
+import { resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
@@ -80,7 +81,7 @@ function rememberGrants(sandbox: SandboxStatus, paths: readonly string[]): void 
   const size = g.paths.size;
   for (const p of paths) {
     g.paths.add(path.resolve(p));
-    g.paths.add(resolvedPath(p));
+    g.paths.add(resolveLinks(p));
   }
   // A new grant may reach what an old answer said was out of reach.
   if (g.paths.size === size) return;
@@ -100,15 +101,6 @@ export function onNewGrant(sandbox: SandboxStatus, fn: () => void): void {
   observers.set(sandbox, list);
 }
 
-/** The path with every link resolved, as far as it exists (a missing tail is kept as named). Impure. */
-function resolvedPath(p: string): string {
-  const abs = path.resolve(p);
-  const real = safeRealpath(abs);
-  if (real) return real;
-  const parent = path.dirname(abs);
-  return parent === abs ? abs : path.join(resolvedPath(parent), path.basename(abs));
-}
-
 /**
  * True when no process run under this sandbox so far could have written any of `paths`: the
  * sandbox is active and none of its write grants is one of them, lies inside one or holds one
@@ -123,7 +115,7 @@ export function sandboxKeptOut(sandbox: SandboxStatus | undefined, paths: readon
   const key = paths.join('\0');
   let answer = g.answers.get(key);
   if (answer === undefined) {
-    const targets = paths.flatMap((p) => [path.resolve(p), resolvedPath(p)]);
+    const targets = paths.flatMap((p) => [path.resolve(p), resolveLinks(p)]);
     answer = ![...g.paths].some((grant) => targets.some((t) => isWithin(grant, t) || isWithin(t, grant)));
     g.answers.set(key, answer);
   }

@@ -1,5 +1,7 @@
 import { collectSamples } from '../kpi/collect-samples.js';
 import type { RunIndexEntry } from './run-index.js';
+import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
+import type { RepeatFacts } from '../kpi/compare-repeats.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 
 // An index line's hash says it was not torn, not who wrote it: without the OS sandbox a
@@ -22,9 +24,10 @@ const arrayOf = (c: Check): Check => (v) => {
   for (let i = 0; i < v.length; i++) if (!c(v[i])) return false;
   return true;
 };
-const shape = (fields: Record<string, Check>): Check => {
+/** A check of every field of T (the type names them all, so a field added to T must be checked here too). */
+const shape = <T>(fields: Record<keyof T & string, Check>): Check => {
   const keys = Object.keys(fields);
-  const checks = keys.map((k) => fields[k]!);
+  const checks = keys.map((k) => (fields as Record<string, Check>)[k]!);
   return (v) => {
     if (!isObject(v)) return false;
     for (let i = 0; i < keys.length; i++) if (!checks[i]!(v[keys[i]!])) return false;
@@ -33,9 +36,9 @@ const shape = (fields: Record<string, Check>): Check => {
 };
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 
-const verify = shape({ tier: str, pass: bool, skipped: bool, duration_s: num });
+const verify = shape<MilestoneVerify>({ tier: str, pass: bool, skipped: bool, duration_s: num });
 
-const milestone = shape({
+const milestone = shape<MilestoneRecord>({
   index: num,
   id: str,
   goal: str,
@@ -50,12 +53,12 @@ const milestone = shape({
   reviews: optional(num),
   review_verdict: optional(nullable(str)),
   governance_violations: num,
-  checkpoint: nullable(shape({ sha: str, files: num, added: num, removed: num })),
+  checkpoint: nullable(shape<NonNullable<MilestoneRecord['checkpoint']>>({ sha: str, files: num, added: num, removed: num })),
 });
 
-const repeat = shape({
+const repeat = shape<RepeatFacts>({
   planned_paths: arrayOf(arrayOf(str)),
-  test_outcomes: arrayOf(shape({ tier: str, pass: bool, exit_codes: arrayOf(nullable(num)) })),
+  test_outcomes: arrayOf(shape<RepeatFacts['test_outcomes'][number]>({ tier: str, pass: bool, exit_codes: arrayOf(nullable(num)) })),
   checkpoint_trees: arrayOf(str),
 });
 
@@ -79,12 +82,12 @@ let samplesCheck: Check | null = null;
 function samples(v: unknown): boolean {
   samplesCheck ??= (() => {
     const fields = Object.fromEntries(Object.entries(collectSamples([])).map(([k, empty]) => [k, optional(sampleCheck(empty))]));
-    return shape(fields);
+    return shape<Record<string, unknown>>(fields);
   })();
   return samplesCheck(v);
 }
 
-const entry = shape({
+const entry = shape<RunIndexEntry>({
   v: (v) => v === 1,
   run_id: str,
   // A run's directory in the store: one name, never a path out of it.
@@ -98,7 +101,7 @@ const entry = shape({
   created_at: str,
   finished_at: str,
   timeline_bytes: num,
-  tier0: shape({ runs: num, passed: num, last_pass: nullable(bool) }),
+  tier0: shape<RunIndexEntry['tier0']>({ runs: num, passed: num, last_pass: nullable(bool) }),
   samples,
   milestones: arrayOf(milestone),
   run_verify: arrayOf(verify),

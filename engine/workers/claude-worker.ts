@@ -2,7 +2,7 @@
  * The `claude` worker: `claude -p --output-format stream-json --verbose`, permission mode
  * acceptEdits (plan when the step is read-only), Bash allowed when it may change files, no
  * MCP servers, resume by session id. With a `model_endpoint`: ANTHROPIC_BASE_URL, a dummy
- * key and a private CLAUDE_CONFIG_DIR (the run's `homes/<worker>/`), so `~/.claude` is never
+ * key and a private CLAUDE_CONFIG_DIR (`<run-id>.homes/<worker>/` beside the workspace), so `~/.claude` is never
  * read or changed; `isolate_home` alone gives the private dir with the user's own key.
  */
 import { readFileSync } from 'node:fs';
@@ -44,8 +44,9 @@ export const claudeWorker = defineBuiltinWorker({
     return detectCliVersion(bin, env, this.cli?.pkg);
   },
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'claude', projectDirs),
-  userConfig(spec, env) {
-    if (spec.model_endpoint || spec.isolate_home) return [];
+  // Named also for a worker with a private home: without the OS sandbox any process of the run
+  // can write them; under it a tree no grant reaches is not walked.
+  userConfig(_spec, env) {
     const dir = env.CLAUDE_CONFIG_DIR;
     // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
     if (dir) return [{ root: dir, paths: [...CLAUDE_CONFIG, '.claude.json'], digests: { '.claude.json': digestClaudeMcp } }];

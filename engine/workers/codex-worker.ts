@@ -1,7 +1,7 @@
 /**
  * The `codex` worker: `codex exec --json` with the sandbox chosen by the step (read-only or
  * workspace-write), stdin closed, resume through `exec resume <thread_id>`. With a
- * `model_endpoint`, a private CODEX_HOME (the run's `homes/<worker>/`) holds a config.toml
+ * `model_endpoint`, a private CODEX_HOME (`<run-id>.homes/<worker>/` beside the workspace) holds a config.toml
  * whose provider points at the endpoint, and a dummy key: nothing of `~/.codex` is used.
  *
  * Inside the engine's OS sandbox (ctx.sandboxed) codex runs with its own sandbox off
@@ -58,8 +58,9 @@ export const codexWorker = defineBuiltinWorker({
   },
   // What a next codex session runs (config.toml: notify, MCP servers, profiles, providers) or
   // reads as instructions (AGENTS.md, prompts, rules), when the worker uses the user's home.
-  userConfig(spec, env) {
-    if (spec.model_endpoint || spec.isolate_home) return [];
+  // Named also for a worker with a private home: without the OS sandbox any process of the run
+  // can write them; under it a tree no grant reaches is not walked.
+  userConfig(_spec, env) {
     return [{ root: env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), paths: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules'] }];
   },
   invoke(ctx) {

@@ -104,7 +104,7 @@ export interface WorkerCallContext {
   spec: WorkerSpec;
   /** Where the worker runs: the run's worktree. */
   cwd: string;
-  /** Private CLI home for this worker, kept with the run (`homes/<worker>/`). */
+  /** Private CLI home for this worker, beside the run's workspace (`<run-id>.homes/<worker>/`). */
   homeDir: string;
   prompt: string;
   phase: Phase;

@@ -105,5 +105,7 @@ function checkDemo(t: Test, r: EngineResult, dir: string, runDir: string, runId:
     t.equal(meta.cli_version, meta.plugin === 'codex' ? '0.169.0' : '2.1.197', `${c}: the pinned ${meta.plugin}`);
     t.equal(meta.plugin, c.endsWith('implementer') ? 'codex' : 'claude');
   }
-  t.notOk(existsSync(path.join(runDir, 'homes')), "a completed run removed the CLIs' private homes (its branch holds the result)");
+  const workspace = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).workspace;
+  t.notOk(existsSync(`${workspace}.homes`), "a completed run removed the CLIs' private homes beside its workspace (its branch holds the result)");
+  t.notOk(existsSync(path.join(runDir, 'homes')), 'and kept none in the run store');
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
@@ -32,4 +32,20 @@ t.test('a file compared by a digest: a change the digest ignores is no violation
   t.equal(compareFingerprints([tree], before, fingerprintTrees([tree])).length, 1, 'a file torn or replaced by garbage counts as changed');
   writeFileSync(path.join(dir, 'settings.json'), '{}');
   t.ok(compareFingerprints([tree], before, fingerprintTrees([tree])).some((v) => v.path === 'settings.json'), 'a watched file that appears is a change');
+});
+
+t.test("a watched link counts by what it leads to: a write through the user's dotfiles link shows", async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-watch-link-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'real-settings.json'), '{}');
+  writeFileSync(path.join(dir, 'real-state.json'), '{"servers":null}');
+  symlinkSync(path.join(dir, 'real-settings.json'), path.join(dir, 'settings.json'));
+  symlinkSync(path.join(dir, 'real-state.json'), path.join(dir, 'state.json'));
+  const tree: WatchedTree = { rule: 'cli_config', root: dir, paths: ['settings.json', 'state.json'], digests: { 'state.json': (b) => JSON.stringify(JSON.parse(b.toString()).servers ?? null) } };
+  const before = fingerprintTrees([tree]);
+  writeFileSync(path.join(dir, 'real-settings.json'), '{"hooks":{}}');
+  writeFileSync(path.join(dir, 'real-state.json'), '{"servers":null,"count":2}');
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])).map((v) => v.path), ['settings.json'], 'the settings written through the link; the digested file through its link only where its digest changed');
+  writeFileSync(path.join(dir, 'real-state.json'), '{"servers":["x"]}');
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])).map((v) => v.path), ['settings.json', 'state.json']);
 });

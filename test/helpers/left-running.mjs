@@ -52,8 +52,13 @@ export async function waitLeftRunning(before, waitMs) {
   }
 }
 
-/** Ends what is left: children killed, sockets and servers closed. Impure. */
+/**
+ * Ends what is left: children killed, sockets and servers closed. A timer cannot be reached
+ * from here: should one still hold the process, it exits (failed) five seconds later rather
+ * than wait for tap's limit. Impure.
+ */
 export function endLeftRunning(before) {
+  setTimeout(() => process.exit(1), 5000).unref();
   for (const h of newHandles(before)) {
     try {
       if (h?.constructor?.name === 'ChildProcess') {

@@ -17,17 +17,24 @@ import { modes } from './helpers/fixture.js';
 
 const fake = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-cli-config.mjs');
 
-function runWith(cli: 'claude' | 'codex', act: string, mode: string) {
+function runWith(cli: 'claude' | 'codex', act: string, mode: string, o: { linked?: boolean; isolated?: boolean } = {}) {
+  let userHome = '';
   const f = makeFixture({
     pipeline: (p) => {
-      const w = { use: cli, bin: fake, env: { FAKE_CLI: cli, FAKE_ACT: act }, idle_timeout_s: 30, timeout_s: 60 };
+      userHome = '__USER_HOME__';
+      const w = { use: cli, bin: fake, env: { FAKE_CLI: cli, FAKE_ACT: act, ...(o.isolated ? { FAKE_USER_HOME: userHome } : {}) }, ...(o.isolated ? { isolate_home: true } : {}), idle_timeout_s: 30, timeout_s: 60 };
       p.workers = { planner: w, implementer: w, reviewer: w };
     },
   });
   const home = path.join(f.dir, 'home');
   mkdirSync(path.join(home, '.claude'), { recursive: true });
   mkdirSync(path.join(home, '.codex'), { recursive: true });
-  writeFileSync(path.join(home, '.claude', 'settings.json'), '{"model":"sonnet"}\n');
+  if (o.linked) {
+    // A dotfiles manager's link: the write goes through it to the target.
+    mkdirSync(path.join(home, 'dotfiles'));
+    writeFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), '{"model":"sonnet"}\n');
+    symlinkSync(path.join(home, 'dotfiles', 'claude-settings.json'), path.join(home, '.claude', 'settings.json'));
+  } else writeFileSync(path.join(home, '.claude', 'settings.json'), '{"model":"sonnet"}\n');
   writeFileSync(path.join(home, '.claude.json'), '{"numStartups":3,"projects":{}}\n');
   writeFileSync(path.join(home, '.codex', 'config.toml'), 'model = "gpt-5"\n');
   // FAKE_LOG in the workspace's parent is not writable under the sandbox: the user's home is not either, but the CLI dirs are.
@@ -36,7 +43,7 @@ function runWith(cli: 'claude' | 'codex', act: string, mode: string) {
   const bin = path.join(f.dir, `fake-${cli}`);
   symlinkSync(fake, bin);
   const pipeline = readFileSync(f.pipelineFile, 'utf8');
-  writeFileSync(f.pipelineFile, pipeline.replaceAll(fake, bin).replaceAll('FAKE_ACT:', `FAKE_LOG: ${log}\n      FAKE_ACT:`));
+  writeFileSync(f.pipelineFile, pipeline.replaceAll(fake, bin).replaceAll(userHome || '\0', home).replaceAll('FAKE_ACT:', `FAKE_LOG: ${log}\n      FAKE_ACT:`));
   const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'cfg', '--no-progress', '--set', `sandbox.mode=${mode}`], {
     cwd: f.dir,
     env: { HOME: home, ANTHROPIC_API_KEY: 'sk-ant-not-real', OPENAI_API_KEY: 'sk-not-real' },
@@ -67,6 +74,20 @@ for (const { mode, skip } of modes()) {
     }
   });
 
+  t.test(`sandbox.mode=${mode}: a hook written through the user's own link to settings.json is refused or stops the run`, { skip }, async (t) => {
+    const { r, home, events, did } = runWith('claude', 'hook', mode, { linked: true });
+    if (mode === 'bwrap') {
+      // The link leads out of the writable ~/.claude: the sandbox refuses the write.
+      t.match(did, /^hook refused: .*read-only file system/im);
+      t.equal(readFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), 'utf8'), '{"model":"sonnet"}\n', 'the target is unchanged');
+      t.equal(r.code, 0, r.stderr.slice(-600));
+      return;
+    }
+    t.match(did, /^did hook$/m);
+    t.equal(r.code, 3, r.stderr.slice(-600));
+    t.ok(events.some((e) => e.type === 'governance.violation' && (e.violations ?? [e]).some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, '.claude', 'settings.json'))));
+  });
+
   t.test(`sandbox.mode=${mode}: what claude writes on every start is not a violation`, { skip }, async (t) => {
     const { r, events, did } = runWith('claude', 'benign', mode);
     t.match(did, /^did benign$/m);
@@ -74,3 +95,11 @@ for (const { mode, skip } of modes()) {
     t.equal(events.filter((e) => e.type === 'governance.violation').length, 0);
   });
 }
+
+t.test("sandbox.mode=off: a worker with a private home that writes the user's settings by path stops the run", async (t) => {
+  // Without the OS sandbox any process can write anywhere; the watch does not depend on the worker using the user's home.
+  const { r, home, events, did } = runWith('claude', 'hook', 'off', { isolated: true });
+  t.match(did, /^did hook$/m);
+  t.equal(r.code, 3, r.stderr.slice(-600));
+  t.ok(events.some((e) => e.type === 'governance.violation' && (e.violations ?? [e]).some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, '.claude', 'settings.json'))));
+});

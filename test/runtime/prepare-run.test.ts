@@ -57,6 +57,13 @@ t.test('a git.author the schema takes but git would not, and a bad run id: the i
   t.equal(id.code, 2, id.stderr);
   t.match(id.stderr, /error E_USAGE .*"\.\.\/escape" is not a valid run id/);
   t.same(runsOf(f.repo), [], 'no run was made');
+  // Beside run a's workspace are a.git (its engine git dir) and a.homes: a run of that id would work in them.
+  for (const taken of ['a.git', 'a.homes']) {
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', taken, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, new RegExp(`"${taken.replace('.', '\\.')}" is not a valid run id .*not ending in \\.git or \\.homes`));
+  }
+  t.same(runsOf(f.repo), [], 'no run was made');
 });
 
 t.test('a run store or workspaces\' root the file system refuses is E_FILE (exit 2), not an internal error, and nothing is made', async (t) => {
