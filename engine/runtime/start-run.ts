@@ -36,6 +36,8 @@ import { keepYoungGenerationSmall } from './heap.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
+import { isWithin } from '../util/is-within.js';
+import { resolveLinks } from '../util/resolve-links.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -145,6 +147,12 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
     refusedDir(workspacesRoot(o.processEnv, o.workspacesDir), 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
   ].filter((d): d is Diagnostic => d !== null);
   if (refused.length) return rejected(refused);
+  // The workers' homes beside each workspace are writable under the sandbox: inside the user's
+  // checkout a planted file would be found and run by the user's own tools.
+  const root = workspacesRoot(o.processEnv, o.workspacesDir);
+  if (isWithin(resolveLinks(root), resolveLinks(repo))) {
+    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
+  }
   const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, workspacesRoot(o.processEnv, o.workspacesDir)));
   if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.

@@ -35,10 +35,11 @@ function isPlace(p: unknown): p is UserConfigPlace {
   const v = p as Partial<UserConfigPlace> | null;
   if (typeof v?.root !== 'string' || !path.isAbsolute(v.root) || !Array.isArray(v.paths)) return false;
   if (!v.paths.every((rel) => typeof rel === 'string' && rel !== '' && !path.isAbsolute(rel) && !rel.split('/').includes('..'))) return false;
+  if (v.skip !== undefined && !(Array.isArray(v.skip) && v.skip.every((rel) => typeof rel === 'string'))) return false;
   return v.digests === undefined || Object.values(v.digests).every((fn) => typeof fn === 'function');
 }
 
 /** The watched trees of those places (rule `cli_config`, shown by absolute path). Pure. */
 export function userConfigTrees(places: readonly UserConfigPlace[]): WatchedTree[] {
-  return places.map((p) => ({ rule: 'cli_config', root: p.root, paths: p.paths, ...(p.digests ? { digests: p.digests } : {}), label: (rel: string) => `${p.root}/${rel}` }));
+  return places.map((p) => ({ rule: 'cli_config', root: p.root, paths: p.paths, ...(p.skip ? { skip: p.skip } : {}), ...(p.digests ? { digests: p.digests } : {}), label: (rel: string) => `${p.root}/${rel}` }));
 }

@@ -79,10 +79,10 @@ export const claudeWorker = defineBuiltinWorker({
 
 /**
  * What of ~/.claude a next claude session runs or reads as instructions: settings (hooks,
- * statusLine, apiKeyHelper, enabled plugins), the user's CLAUDE.md, slash commands, agents,
- * hook scripts, skills and output styles.
+ * statusLine, apiKeyHelper, enabled plugins), the user's CLAUDE.md and rules, slash commands,
+ * agents, hook scripts, skills and output styles.
  */
-const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands', 'agents', 'hooks', 'skills', 'output-styles'];
+const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'rules', 'commands', 'agents', 'hooks', 'skills', 'output-styles'];
 
 /**
  * The MCP servers ~/.claude.json makes a next session start (the user's own and each

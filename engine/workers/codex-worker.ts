@@ -61,7 +61,9 @@ export const codexWorker = defineBuiltinWorker({
   // Named also for a worker with a private home: without the OS sandbox any process of the run
   // can write them; under it a tree no grant reaches is not walked.
   userConfig(_spec, env) {
-    return [{ root: env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), paths: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules'] }];
+    // .env: codex loads it into its own environment on every start (BASH_ENV, OPENAI_BASE_URL);
+    // skills/.system is what codex installs there itself.
+    return [{ root: env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), paths: ['config.toml', '.env', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules', 'skills'], skip: ['skills/.system'] }];
   },
   invoke(ctx) {
     const { spec } = ctx;

@@ -202,6 +202,8 @@ export interface ModelEndpointFacts {
 export interface UserConfigPlace {
   root: string;
   paths: readonly string[];
+  /** Relative paths (and what is under them) the CLI keeps up itself, left out. */
+  skip?: readonly string[];
   digests?: Readonly<Record<string, (bytes: Buffer) => string>>;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify, parse } from 'yaml';
-import { repoWorkspacesDir, workspacesRoot } from '../../engine/git/workspace.js';
+import { repoWorkspacesDir, workspaceHomesOf, workspacesRoot } from '../../engine/git/workspace.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const engineBin = path.join(root, 'bin', 'engine.js');
@@ -139,7 +139,7 @@ export async function engineHere(args: string[], opts: { cwd: string; env?: Node
  * ENGINE_HOME), known before the run starts: for a worker script that writes into its home.
  */
 export function homesOf(repo: string, runId: string, engineHomeDir: string = process.env.ENGINE_HOME ?? testEngineHome()): string {
-  return `${path.join(repoWorkspacesDir(workspacesRoot({ ENGINE_HOME: engineHomeDir }), realpathSync(repo)), runId)}.homes`;
+  return workspaceHomesOf(path.join(repoWorkspacesDir(workspacesRoot({ ENGINE_HOME: engineHomeDir }), realpathSync(repo)), runId));
 }
 
 /** The workspace of a run (from its state.json in the repo's default run store). */

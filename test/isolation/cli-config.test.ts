@@ -60,6 +60,8 @@ for (const { mode, skip } of modes()) {
       ['claude', 'mcp', '.claude.json'],
       ['claude', 'command', '.claude/commands/deploy.md'],
       ['codex', 'notify', '.codex/config.toml'],
+      ['codex', 'dotenv', '.codex/.env'],
+      ['claude', 'rule', '.claude/rules/always.md'],
     ];
     for (const [cli, act, file] of cases) {
       const { r, home, events, did } = runWith(cli, act, mode);

@@ -83,3 +83,16 @@ t.test('a run store or workspaces\' root the file system refuses is E_FILE (exit
   t.match(home.stderr, /error E_FILE cannot make the workspaces' root .*home-is-a-file\/workspaces: a part of the path is a file, not a directory/);
   t.same(runsOf(f.repo), [], 'no run was made');
 });
+
+t.test("a workspaces' root inside the repository is refused: the workers' homes would be in the checkout", async (t) => {
+  // A hostile probe ran with --workspaces <repo>/.cache/ws under bubblewrap: its home, kept by
+  // the stopped run, held a test the user's node --test then ran outside the sandbox.
+  const f = makeFixture();
+  for (const extra of [['--workspaces', path.join(f.repo, '.cache', 'ws')], []]) {
+    const env = extra.length ? {} : { ENGINE_HOME: path.join(f.repo, '.engine-home') };
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress', ...extra], { cwd: f.dir, env });
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, /error E_USAGE the workspaces' root .* is inside the repository .*: the workers' workspaces and homes would be in your checkout/);
+  }
+  t.same(runsOf(f.repo), [], 'no run was made');
+});
