@@ -1423,7 +1423,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
        */
       rule:
         | 'read_only'
@@ -1440,6 +1440,7 @@ export interface EventGovernanceViolation {
         | 'engine_git'
         | 'shared_path'
         | 'cli_config'
+        | 'workspace_removed'
         | 'planned_outside_roots';
       /**
        * The glob that matched (protected, framework path, dependency file), why a planned path was refused (planned_outside_roots), or null.
@@ -1452,7 +1453,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
        */
       rule:
         | 'read_only'
@@ -1469,6 +1470,7 @@ export interface EventGovernanceViolation {
         | 'engine_git'
         | 'shared_path'
         | 'cli_config'
+        | 'workspace_removed'
         | 'planned_outside_roots';
       /**
        * The glob that matched (protected, framework path, dependency file), why a planned path was refused (planned_outside_roots), or null.

@@ -105,6 +105,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: the engine's own git dir of the workspace changed`;
     case 'shared_path':
       return `${v.path}: a shared path of the user's checkout (read-only to workers) changed`;
+    case 'workspace_removed':
+      return `${v.path}: the run's workspace was removed during the step; its checkpoints are on the run branch`;
     case 'cli_config':
       return `${v.path}: the user's own CLI config changed (what its next session runs or reads as instructions); check it before using that CLI again`;
     case 'planned_outside_roots':

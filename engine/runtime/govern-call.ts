@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
@@ -54,9 +54,11 @@ export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & 
 export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
   const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
   const baseTree = base ?? EMPTY_TREE;
-  const lookAtTree = opts.tree ?? true;
+  // Without the OS sandbox a worker can remove its own workspace: there is no tree to take.
+  const gone = !isDirectory(rt.ws.dir);
+  const lookAtTree = gone ? false : (opts.tree ?? true);
   const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
-  const violations: Violation[] = [];
+  const violations: Violation[] = gone ? [{ path: rt.ws.dir, rule: 'workspace_removed', pattern: null }] : [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);
@@ -86,6 +88,11 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const lines = violations.map(describeViolation);
   const kept = patch ? `; the change was rolled back and kept in ${patch}` : rollback ? '' : '; nothing was committed, the workspace keeps the change';
   return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
+}
+
+/** Whether `dir` is a directory (not a link to one). Impure. */
+function isDirectory(dir: string): boolean {
+  return lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /** governStep for callers that only need the stop: null when nothing broke the rules. Impure. */
