@@ -68,9 +68,8 @@ async function writeConfig(repo: string, options: InitOptions, done: string[]): 
   let kept = 0;
   for (const [file, render] of Object.entries(contents)) {
     const exists = existsSync(file);
-    // Kept as it is, even with --force: what is there is not a config file of the engine's.
-    const notFile = exists ? notAFile(file) : null;
-    if (notFile) return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${shown(file)}: ${notFile}` }] };
+    const blocked = inTheWay(file, shown, done);
+    if (blocked) return blocked;
     if (exists && !options.force) {
       kept++;
       done.push(`kept ${shown(file)} (${describeExisting(file)})`);
@@ -80,8 +79,8 @@ async function writeConfig(repo: string, options: InitOptions, done: string[]): 
     done.push(`${exists ? 'rewrote' : 'created'} ${shown(file)}`);
   }
   const ignore = path.join(dir, '.gitignore');
-  const ignoreNotFile = existsSync(ignore) ? notAFile(ignore) : null;
-  if (ignoreNotFile) return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${shown(ignore)}: ${ignoreNotFile}` }] };
+  const blocked = inTheWay(ignore, shown, done);
+  if (blocked) return blocked;
   const ignoreChange = await ignoreRuns(ignore);
   if (ignoreChange) done.push(`${ignoreChange} ${shown(ignore)} (ignores runs/; commit the rest of .engine/)`);
   const exclude = await excludeFile(repo);
@@ -121,11 +120,16 @@ function schemaTarget(repo: string, dir: string, given: string | undefined): { t
   };
 }
 
-/** Why an existing path is not a file init can keep or rewrite, or null when it is one. Impure (stats). */
-function notAFile(file: string): string | null {
-  const stat = statSync(file);
-  if (stat.isFile()) return null;
-  return stat.isDirectory() ? 'is a directory, not a file' : 'is not a regular file';
+/**
+ * E_FILE (with what was done so far) when something that is not a regular file stands where
+ * init writes `file`: it is kept as it is, even with --force, as not a config file of the
+ * engine's. Null when the path is free or a file. Impure (stats).
+ */
+function inTheWay(file: string, shown: (f: string) => string, done: string[]): InitResult | null {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat || stat.isFile()) return null;
+  const why = stat.isDirectory() ? 'is a directory, not a file' : 'is not a regular file';
+  return { done, notes: [], diagnostics: [{ code: 'E_FILE', message: `cannot write ${shown(file)}: ${why}` }] };
 }
 
 /** `kind: Pipeline, 9 steps` style summary of an existing file. Impure: reads it. */

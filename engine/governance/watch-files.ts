@@ -98,14 +98,16 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   }
   // A link (a dotfiles manager's ~/.claude/settings.json) counts by itself and by what it
   // leads to: a write through it changes the target, not the link.
-  const link = st.isSymbolicLink() ? `->${readlinkOf(abs)}:${stampOf(statSync(abs, { bigint: true, throwIfNoEntry: false }))}` : '';
+  const target = st.isSymbolicLink() ? { to: readlinkOf(abs), st: statSync(abs, { bigint: true, throwIfNoEntry: false }) } : null;
+  const link = target ? `->${target.to}:${stampOf(target.st)}` : '';
   const digest = t.digests?.[rel];
-  if (digest && (st.isFile() || (link && statSync(abs, { throwIfNoEntry: false })?.isFile()))) {
+  if (digest && (target ? target.st?.isFile() : st.isFile())) {
     // Read again only when the file changed: ~/.claude.json can be megabytes, walked after every step.
     const stamp = `${stampOf(st)}${link}`;
     let known = digested.get(abs);
     if (known?.stamp !== stamp || known.fn !== digest) digested.set(abs, (known = { stamp, fn: digest, value: digestOf(abs, digest) }));
-    out.set(key, `digest:${known.value}${link ? `:${readlinkOf(abs)}` : ''}`);
+    // A link counts by where it points, not by the target's stat: that changes at every rewrite the digest leaves out.
+    out.set(key, `digest:${known.value}${target ? `:${target.to}` : ''}`);
     return;
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.

@@ -1,7 +1,7 @@
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import { isWithin } from '../util/is-within.js';
+import { resolveLinks } from '../util/resolve-links.js';
 
 /**
  * Where state.json says a run lives, against what the engine makes (contract §5): the run id
@@ -18,21 +18,11 @@ export function checkRunPlaces(state: Pick<RunState, 'run_id' | 'branch' | 'work
   if (state.branch !== `engine/${id}`) return `state.json names the branch ${String(state.branch)}, not the run's own engine/${id}`;
   if (typeof state.repo !== 'string' || !path.isAbsolute(state.repo)) return `state.json names no absolute path of the repository (${String(state.repo)})`;
   if (typeof state.workspace !== 'string' || !path.isAbsolute(state.workspace)) return `state.json names no absolute path of the workspace (${String(state.workspace)})`;
-  const repo = real(state.repo);
-  const ws = real(state.workspace);
+  const repo = resolveLinks(state.repo);
+  const ws = resolveLinks(state.workspace);
   if (isWithin(ws, repo)) return `state.json puts the run's workspace ${state.workspace} in the user's repository ${state.repo}`;
   if (isWithin(repo, ws)) return `state.json puts the run's workspace ${state.workspace} around the user's repository ${state.repo}`;
   if (path.basename(ws) !== id) return `state.json names ${state.workspace}, not the run's own workspace (a directory named ${id})`;
   return null;
 }
 
-/** The path with its links resolved, as far as it exists. Impure. */
-function real(p: string): string {
-  const abs = path.resolve(p);
-  try {
-    return realpathSync(abs);
-  } catch {
-    const parent = path.dirname(abs);
-    return parent === abs ? abs : path.join(real(parent), path.basename(abs));
-  }
-}

@@ -140,20 +140,20 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const runId = o.runId ?? createRunId(o.env);
   if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; not ending in .git or .homes)`)]);
   const paths = runPaths(path.join(storeDir, runId));
+  const root = workspacesRoot(o.processEnv, o.workspacesDir);
   // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
   // the user's to mend, said before anything is made.
   const refused = [
     refusedDir(storeDir, 'the run store', '--store DIR names another'),
-    refusedDir(workspacesRoot(o.processEnv, o.workspacesDir), 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
+    refusedDir(root, 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
   ].filter((d): d is Diagnostic => d !== null);
   if (refused.length) return rejected(refused);
   // The workers' homes beside each workspace are writable under the sandbox: inside the user's
   // checkout a planted file would be found and run by the user's own tools.
-  const root = workspacesRoot(o.processEnv, o.workspacesDir);
   if (isWithin(resolveLinks(root), resolveLinks(repo))) {
     return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
   }
-  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, workspacesRoot(o.processEnv, o.workspacesDir)));
+  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, root));
   if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
