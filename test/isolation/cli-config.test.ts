@@ -53,6 +53,12 @@ function runWith(cli: 'claude' | 'codex', act: string, mode: string, o: { linked
   return { r, home, events, did: existsSync(log) ? readFileSync(log, 'utf8') : '' };
 }
 
+/** The violations the run recorded, flattened. */
+const violationsOf = (events: any[]): { rule: string; path: string }[] => events.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations ?? [e]);
+
+/** Whether a cli_config violation names `file` (absolute). */
+const namesCliConfig = (events: any[], file: string) => violationsOf(events).some((v) => v.rule === 'cli_config' && v.path === file);
+
 for (const { mode, skip } of modes()) {
   t.test(`sandbox.mode=${mode}: a change to the user's CLI config a next session would run stops the run`, { skip }, async (t) => {
     const cases: [cli: 'claude' | 'codex', act: string, file: string][] = [
@@ -67,11 +73,7 @@ for (const { mode, skip } of modes()) {
       const { r, home, events, did } = runWith(cli, act, mode);
       t.match(did, new RegExp(`^did ${act}$`, 'm'), `${cli} ${act}: the stand-in changed it (${did.trim()})`);
       t.equal(r.code, 3, `${cli} ${act}: exit 3 (${r.stdout.slice(-600)} ${r.stderr.slice(-600)})`);
-      const violations = events.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations ?? [e]);
-      t.ok(
-        violations.some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, file)),
-        `${cli} ${act}: a cli_config violation names ${file} (${JSON.stringify(violations)})`,
-      );
+      t.ok(namesCliConfig(events, path.join(home, file)), `${cli} ${act}: a cli_config violation names ${file} (${JSON.stringify(violationsOf(events))})`);
       t.equal(events.at(-1)?.stop_reason, 'governance_violation');
     }
   });
@@ -87,14 +89,14 @@ for (const { mode, skip } of modes()) {
     }
     t.match(did, /^did hook$/m);
     t.equal(r.code, 3, r.stderr.slice(-600));
-    t.ok(events.some((e) => e.type === 'governance.violation' && (e.violations ?? [e]).some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, '.claude', 'settings.json'))));
+    t.ok(namesCliConfig(events, path.join(home, '.claude', 'settings.json')), 'a cli_config violation names settings.json');
   });
 
   t.test(`sandbox.mode=${mode}: what claude writes on every start is not a violation`, { skip }, async (t) => {
     const { r, events, did } = runWith('claude', 'benign', mode);
     t.match(did, /^did benign$/m);
     t.equal(r.code, 0, r.stderr.slice(-1500));
-    t.equal(events.filter((e) => e.type === 'governance.violation').length, 0);
+    t.same(violationsOf(events), []);
   });
 }
 
@@ -103,5 +105,5 @@ t.test("sandbox.mode=off: a worker with a private home that writes the user's se
   const { r, home, events, did } = runWith('claude', 'hook', 'off', { isolated: true });
   t.match(did, /^did hook$/m);
   t.equal(r.code, 3, r.stderr.slice(-600));
-  t.ok(events.some((e) => e.type === 'governance.violation' && (e.violations ?? [e]).some((v: { rule: string; path: string }) => v.rule === 'cli_config' && v.path === path.join(home, '.claude', 'settings.json'))));
+  t.ok(namesCliConfig(events, path.join(home, '.claude', 'settings.json')), 'a cli_config violation names settings.json');
 });
