@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Violation, ViolationRule } from './check-changes.js';
 import { digestIndexEntries } from './index-entries.js';
@@ -34,15 +34,57 @@ export interface WatchedTree {
 
 export type Fingerprints = Map<string, string>;
 
-/** Fingerprints of every file of every watched tree, keyed `<rule>\0<root>\0<rel>`. Impure. */
-export function fingerprintTrees(trees: readonly WatchedTree[]): Fingerprints {
+/** Fingerprints of every file of every watched tree, keyed `<rule>\0<root>\0<rel>`. `now` is the wall clock (ms), injectable for tests. Impure. */
+export function fingerprintTrees(trees: readonly WatchedTree[], now: () => number = Date.now): Fingerprints {
   const out: Fingerprints = new Map();
+  const walking: Walking = { out, settled: now() - SETTLED_MS };
   for (const t of trees) {
     const skip = new Set(t.skip ?? []);
     const indexes = new Set(t.indexes ?? []);
-    for (const rel of t.paths) walk(t, rel, skip, indexes, out);
+    for (const rel of t.paths) walk(t, rel, skip, indexes, walking);
   }
   return out;
+}
+
+interface Walking {
+  out: Fingerprints;
+  /** A directory whose ctime is older than this (ms) has settled: its listing can be kept. */
+  settled: number;
+}
+
+/**
+ * How long ago a directory must have last changed before its listing is reused. Any later
+ * change to its entries moves its ctime (which nobody but the clock sets) past the one kept;
+ * a change within the same timestamp tick as the listing could not be told apart, so a
+ * directory that changed recently is listed again. Two seconds covers the coarsest timestamps
+ * of the file systems the engine runs on (the kernel's coarse clock, 1–2 s on network and
+ * FAT file systems).
+ */
+const SETTLED_MS = 2000;
+
+/**
+ * The entries of each directory walked, with the stat they were listed at. lstat of every
+ * entry still runs at every walk (a file's change does not touch its directory); only the
+ * readdir of a directory whose own stat is unchanged and settled is saved. The engine's
+ * install, about 30 directories, is walked after every step without the OS sandbox.
+ */
+const listed = new Map<string, { stamp: string; names: string[] }>();
+
+/** The names in a directory: the kept listing when its stat says nothing was added, removed or renamed in it since; null when unreadable. */
+function namesIn(abs: string, st: Stats, settled: number): string[] | null {
+  const stamp = stampOf(st);
+  const known = listed.get(abs);
+  if (known?.stamp === stamp) return known.names;
+  let names: string[];
+  try {
+    names = readdirSync(abs);
+  } catch {
+    listed.delete(abs);
+    return null;
+  }
+  if (st.ctimeMs < settled) listed.set(abs, { stamp, names });
+  else listed.delete(abs);
+  return names;
 }
 
 /** The violations between a baseline and now: one per changed, added or removed file. Pure. */
@@ -72,9 +114,13 @@ function digestOf(abs: string, fn: (bytes: Buffer) => string): string {
   }
 }
 
-/** Size, times and inode of a stat (bigint), or `absent`. */
-function stampOf(st: BigIntStats | undefined): string {
-  return st ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : 'absent';
+/**
+ * Size, times and inode of a stat, or `absent`. Times in ms as doubles: a quarter of a
+ * microsecond apart at today's dates, far finer than any two writes a step apart (a bigint
+ * stat costs more, and this runs for every watched file after every step).
+ */
+function stampOf(st: Stats | undefined): string {
+  return st ? `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}` : 'absent';
 }
 
 function readlinkOf(abs: string): string {
@@ -85,11 +131,12 @@ function readlinkOf(abs: string): string {
   }
 }
 
-function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, out: Fingerprints): void {
+function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, walking: Walking): void {
   if (skip.has(rel)) return;
+  const { out } = walking;
   // Runs after every step over every watched file: no exception for a missing one, no sort.
   const abs = t.root + path.sep + rel;
-  const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  const st = lstatSync(abs, { throwIfNoEntry: false });
   if (!st) return;
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
@@ -98,7 +145,7 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   }
   // A link (a dotfiles manager's ~/.claude/settings.json) counts by itself and by what it
   // leads to: a write through it changes the target, not the link.
-  const target = st.isSymbolicLink() ? { to: readlinkOf(abs), st: statSync(abs, { bigint: true, throwIfNoEntry: false }) } : null;
+  const target = st.isSymbolicLink() ? { to: readlinkOf(abs), st: statSync(abs, { throwIfNoEntry: false }) } : null;
   const link = target ? `->${target.to}:${stampOf(target.st)}` : '';
   const digest = t.digests?.[rel];
   if (digest && (target ? target.st?.isFile() : st.isFile())) {
@@ -117,11 +164,7 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
     return;
   }
   out.set(key, `dir:${st.mode}`);
-  let names: string[];
-  try {
-    names = readdirSync(abs);
-  } catch {
-    return;
-  }
-  for (const name of names) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, out);
+  const names = namesIn(abs, st, walking.settled);
+  if (!names) return;
+  for (const name of names) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, walking);
 }

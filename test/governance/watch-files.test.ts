@@ -1,5 +1,6 @@
 import t from 'tap';
-import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
 import { outsideChanges, outsideTrees, takeBaselines, watchOutside } from '../../engine/runtime/watch-outside.js';
@@ -44,6 +45,50 @@ t.test('the same size and content written again still counts (mtime), a director
   t.same(compareFingerprints(trees, modeBefore, fingerprintTrees(trees)), [{ path: 'deep/a', rule: 'engine_git', pattern: null }], 'a directory mode change does');
   rmSync(path.join(root, 'deep'), { recursive: true });
   t.same(compareFingerprints(trees, modeBefore, fingerprintTrees(trees)).map((v) => v.path), ['deep', 'deep/a', 'deep/a/b', 'deep/a/b/c.txt'], 'a removed directory reports each entry');
+});
+
+/** Counts readdirSync calls while fn runs. */
+function countListings<T>(fn: () => T): { result: T; listings: number } {
+  const real = fs.readdirSync;
+  let listings = 0;
+  fs.readdirSync = ((...args: Parameters<typeof real>) => {
+    listings++;
+    return real(...args);
+  }) as typeof real;
+  syncBuiltinESMExports();
+  try {
+    return { result: fn(), listings };
+  } finally {
+    fs.readdirSync = real;
+    syncBuiltinESMExports();
+  }
+}
+
+t.test('a settled directory is not listed again, and nothing added, removed or renamed in it goes unseen', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'engine_install', root, paths: ['refs', 'hooks', 'deep'] }];
+  const later = () => Date.now() + 10_000;
+  const before = fingerprintTrees(trees, later);
+  const again = countListings(() => fingerprintTrees(trees, later));
+  t.equal(again.listings, 0, 'no readdir when no directory changed');
+  t.same(compareFingerprints(trees, before, again.result), []);
+  writeFiles(root, { 'deep/a/b/planted.js': 'evil\n' });
+  unlinkSync(path.join(root, 'hooks/README'));
+  renameSync(path.join(root, 'refs/heads/main'), path.join(root, 'refs/heads/mains'));
+  const after = countListings(() => fingerprintTrees(trees, later));
+  t.equal(after.listings, 3, 'each changed directory is listed again, and only those');
+  t.same(compareFingerprints(trees, before, after.result).map((v) => v.path), ['deep/a/b/planted.js', 'hooks/README', 'refs/heads/main', 'refs/heads/mains']);
+  writeFiles(root, { 'deep/a/b/c.txt': 'rewritten in place\n' });
+  const rewritten = countListings(() => fingerprintTrees(trees, later));
+  t.equal(rewritten.listings, 0, 'a file written in place leaves its directory alone');
+  t.same(compareFingerprints(trees, after.result, rewritten.result).map((v) => v.path), ['deep/a/b/c.txt'], 'and is still seen');
+});
+
+t.test('a directory that changed within the last seconds is listed at every walk', async (t) => {
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'engine_install', root, paths: ['deep'] }];
+  fingerprintTrees(trees);
+  t.equal(countListings(() => fingerprintTrees(trees)).listings, 3, 'deep, deep/a and deep/a/b were just made: listed again');
 });
 
 t.test('skip leaves a subtree out, whatever happens in it', async (t) => {
