@@ -1,3 +1,5 @@
+import { matchesGlob } from '../util/name-glob.js';
+
 /**
  * Secret redaction for everything a call writes to disk. The secrets are the VALUES of
  * environment variables whose NAMES match the policy's globs (`*_KEY`, `*_TOKEN`, …) or whose
@@ -18,8 +20,7 @@ export const DEFAULT_REDACT = ['*_KEY', '*_TOKEN', '*SECRET*', '*PASSWORD*'];
 
 /** Case-insensitive glob on a variable name: `*` any run of characters, `?` one. Pure. */
 export function matchesNameGlob(name: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
+  return matchesGlob(name, glob, true);
 }
 
 export function collectSecrets(globs: readonly string[], envs: readonly (NodeJS.ProcessEnv | Record<string, string> | undefined)[]): Secret[] {

@@ -7,6 +7,7 @@
  * the policy passes them. Pure.
  */
 import { compareText } from '../util/compare-text.js';
+import { matchesGlob } from '../util/name-glob.js';
 
 /**
  * What every worker gets, when the engine has it: finding programs, locale and terminal,
@@ -97,6 +98,5 @@ export function withheldNames(engineEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessE
 /** Environment names are case-sensitive: `*` any run of characters, `?` one. */
 function nameMatches(name: string, pattern: string): boolean {
   if (!/[*?]/.test(pattern)) return name === pattern;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
+  return matchesGlob(name, pattern, false);
 }
