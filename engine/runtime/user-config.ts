@@ -11,23 +11,63 @@ import { effectiveSpec } from './steps/call-worker.js';
  * sandbox): each place its plugin names, once. A hostile probe had a worker add a SessionStart
  * hook to ~/.claude/settings.json; the run completed, and the user's next claude session
  * would have run the hook outside any sandbox. A worker whose plugin cannot be loaded is left
- * out here: its first call fails on that; a place a plugin of the user's gives malformed is
- * left out too. Impure (loads plugins).
+ * out here: its first call fails on that. A plugin whose `userConfig` throws, or gives
+ * something that is not a list of places, is a problem (userConfigProblems refuses the run
+ * on it before anything is made); what such a plugin gave is left out here. Impure (loads
+ * plugins).
  */
 export async function userConfigOf(ir: CompiledPipeline, pipelineDir: string, modelEndpoint: string | null, env: NodeJS.ProcessEnv): Promise<UserConfigPlace[]> {
+  return (await findUserConfig(ir, pipelineDir, modelEndpoint, env)).places;
+}
+
+/**
+ * What is wrong with each worker plugin's `userConfig` (it threw, or gave a list with
+ * something in it that is not a place), one message per worker, sorted by worker. A run must
+ * not start on it: the user's config that plugin meant to guard would not be watched. Impure
+ * (loads plugins).
+ */
+export async function userConfigProblems(ir: CompiledPipeline, pipelineDir: string, env: NodeJS.ProcessEnv): Promise<{ worker: string; message: string }[]> {
+  return (await findUserConfig(ir, pipelineDir, null, env)).problems;
+}
+
+async function findUserConfig(ir: CompiledPipeline, pipelineDir: string, modelEndpoint: string | null, env: NodeJS.ProcessEnv): Promise<{ places: UserConfigPlace[]; problems: { worker: string; message: string }[] }> {
   const places = new Map<string, UserConfigPlace>();
+  const problems: { worker: string; message: string }[] = [];
   for (const name of Object.keys(ir.workers).sort()) {
     const spec = effectiveSpec(ir.workers[name]!, modelEndpoint);
-    let found: UserConfigPlace[] = [];
+    let plugin;
     try {
-      const plugin = await resolveWorkerPlugin(spec, pipelineDir);
-      found = plugin.userConfig?.(spec, { ...env, ...(spec.env ?? {}) }) ?? [];
+      plugin = await resolveWorkerPlugin(spec, pipelineDir);
     } catch {
       continue;
     }
-    for (const p of found.filter(isPlace)) places.set(`${p.root}\0${p.paths.join('\0')}`, p);
+    let found: unknown;
+    try {
+      found = plugin.userConfig?.(spec, { ...env, ...(spec.env ?? {}) }) ?? [];
+    } catch (error) {
+      problems.push({ worker: name, message: `worker "${name}" (use: ${spec.use}): its plugin's userConfig threw: ${(error as Error)?.message ?? String(error)}` });
+      continue;
+    }
+    const list = Array.isArray(found) ? found : [found];
+    const bad = list.findIndex((p) => !isPlace(p));
+    if (!Array.isArray(found) || bad >= 0) {
+      problems.push({ worker: name, message: `worker "${name}" (use: ${spec.use}): its plugin's userConfig gave ${Array.isArray(found) ? `at [${bad}] ${describeValue(list[bad])}` : describeValue(found)}, not a list of places {root: an absolute directory, paths: relative paths under it, skip?: relative paths, digests?: functions by path}` });
+      continue;
+    }
+    for (const p of list as UserConfigPlace[]) places.set(`${p.root}\0${p.paths.join('\0')}`, p);
   }
-  return [...places.values()];
+  return { places: [...places.values()], problems };
+}
+
+/** A short account of a value a plugin gave, for an error message. Pure. */
+function describeValue(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** A place as the watch can walk it: an absolute root, relative paths that stay under it, digest functions. Pure. */
