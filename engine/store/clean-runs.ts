@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
-import { runLockHeld } from './run-lock.js';
+import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
 
 export interface CleanedRun {
@@ -74,6 +74,8 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
   if (!existsSync(reposDir)) return [];
   const ids = new Set<string>();
   for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(name.replace(/\.(git|homes)$/, ''));
+  // Which lock files a live engine has open, read once: a lock's content can be forged.
+  let open: OpenFiles | undefined;
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
     const runDir = path.join(storeDir, runId);
@@ -84,7 +86,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       runId,
       workspace,
       status: mine && state ? state.status : null,
-      locked: runLockHeld(path.join(runDir, 'run.lock')),
+      locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
     };
   });

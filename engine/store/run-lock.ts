@@ -1,20 +1,35 @@
-import { openSync, writeSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 /**
- * One engine drives a run at a time: a lock file holding the driver's pid, taken with O_EXCL.
- * A lock whose pid is dead (a crashed engine) is taken over. Impure.
+ * One engine drives a run at a time: a lock file holding the driver's pid, taken with O_EXCL
+ * and kept open by the driver until it lets go. A lock whose pid is dead (a crashed engine)
+ * is taken over — unless a live process still has the file open. Without the OS sandbox a
+ * worker can write the run store: a dead pid written into the lock got `engine clean` to
+ * remove the live run's workspace. What the file says can be forged; the driver's open file,
+ * which the kernel closes when the driver dies, cannot (Linux: /proc; elsewhere the pid alone
+ * tells). Impure.
  */
 export function acquireRunLock(file: string): { release(): void } {
   for (let tries = 0; tries < 2; tries++) {
     try {
+      // Node opens files close-on-exec: no worker inherits it.
       const fd = openSync(file, 'wx');
       writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return { release: () => rmSync(file, { force: true }) };
+      let open = true;
+      return {
+        release: () => {
+          if (open) closeSync(fd);
+          open = false;
+          rmSync(file, { force: true });
+        },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readFileSync(file, 'utf8').trim());
+      const pid = lockPid(file);
       if (pid && pid !== process.pid && isAlive(pid)) throw new RunLockedError(`run is being driven by engine process ${pid}`);
+      const holder = openedBy(file).find((p) => p !== process.pid);
+      if (holder) throw new RunLockedError(`run is being driven by engine process ${holder} (its lock file says ${pid || 'nothing readable'})`);
       rmSync(file, { force: true });
     }
   }
@@ -23,6 +38,15 @@ export function acquireRunLock(file: string): { release(): void } {
 
 export class RunLockedError extends Error {
   override name = 'RunLockedError';
+}
+
+function lockPid(file: string): number {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -34,12 +58,58 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** True when a live engine process holds the run's lock (it is being driven now). Impure. */
-export function runLockHeld(file: string): boolean {
+/** What processes have open: the path each open file shows (`<path> (deleted)` once removed or replaced) and a pid holding it. */
+export type OpenFiles = Map<string, number>;
+
+/**
+ * Every file any process this user can see has open, read once from /proc (empty where
+ * there is none: the pid in the lock alone tells there). Impure.
+ */
+export function readOpenFiles(): OpenFiles {
+  const out: OpenFiles = new Map();
+  let pids: string[];
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Boolean(pid) && isAlive(pid);
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {
-    return false;
+    return out;
   }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (link.startsWith('/') && !out.has(link)) out.set(link, Number(pid));
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return out;
+}
+
+/** The pids that have `file` open, also after it was removed or replaced. Impure (resolves the path). */
+export function openedBy(file: string, open: OpenFiles = readOpenFiles()): number[] {
+  let target: string;
+  try {
+    target = path.join(realpathSync(path.dirname(file)), path.basename(file));
+  } catch {
+    return [];
+  }
+  return [open.get(target), open.get(`${target} (deleted)`)].filter((p): p is number => p !== undefined);
+}
+
+/**
+ * True when a live engine process holds the run's lock (it is being driven now): the pid in
+ * it is alive, or a process has the lock file open (the file itself removed or rewritten by
+ * someone else). `open`: the open files, read once for many runs. Impure.
+ */
+export function runLockHeld(file: string, open?: OpenFiles): boolean {
+  const pid = lockPid(file);
+  if (pid && isAlive(pid)) return true;
+  return openedBy(file, open ?? readOpenFiles()).length > 0;
 }
