@@ -80,6 +80,15 @@ export function workspaceHomesOf(dir: string): string {
   return `${dir}.homes`;
 }
 
+/**
+ * The workspace an entry of a workspaces folder belongs to, by name: the workspace itself,
+ * its engine git dir (engineGitDirOf) or its homes (workspaceHomesOf). Pure.
+ */
+export function workspaceNameOf(entry: string): string {
+  for (const suffix of [engineGitDirOf(''), workspaceHomesOf('')]) if (entry.endsWith(suffix)) return entry.slice(0, -suffix.length);
+  return entry;
+}
+
 /** The handle of an existing workspace, from what state.json recorded. Pure. */
 export function openWorkspace(o: { dir: string; repo: RepoRef; branch: string; shared: string[] }): Workspace {
   assertRunBranch(o.branch);

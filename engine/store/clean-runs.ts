@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { engineGitDirOf, removeWorkspace, workspaceHomesOf } from '../git/workspace.js';
+import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
@@ -73,7 +73,7 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
 export function listWorkspaces(reposDir: string, storeDir: string): CleanCandidate[] {
   if (!existsSync(reposDir)) return [];
   const ids = new Set<string>();
-  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(name.replace(/\.(git|homes)$/, ''));
+  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(workspaceNameOf(name));
   // Which lock files a live engine has open, read once: a lock's content can be forged.
   let open: OpenFiles | undefined;
   return [...ids].sort().map((runId) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createWorkspace, engineGitDirOf, matchShared, mergeHint, openWorkspace, removeWorkspace, reopenWorkspace, repoWorkspacesDir, workspacesRoot } from '../../engine/git/workspace.js';
+import { createWorkspace, engineGitDirOf, matchShared, mergeHint, openWorkspace, removeWorkspace, reopenWorkspace, repoWorkspacesDir, workspacesRoot, workspaceHomesOf, workspaceNameOf } from '../../engine/git/workspace.js';
 import { headSha, locateRepo } from '../../engine/git/repo.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
@@ -256,4 +256,10 @@ t.test('a workspace whose branch is taken leaves no directory behind', async (t)
   const dir = path.join(repoWorkspacesDir(root, realpathSync(repo)), 'busy');
   t.notOk(existsSync(dir), 'no workspace left');
   t.notOk(existsSync(engineGitDirOf(dir)), 'no engine git dir left');
+});
+
+t.test('workspaceNameOf: a workspace, its engine git dir and its homes name the same workspace', async (t) => {
+  const ws = '20261202-101010-000-abcdef';
+  for (const entry of [ws, path.basename(engineGitDirOf(`/w/${ws}`)), path.basename(workspaceHomesOf(`/w/${ws}`))]) t.equal(workspaceNameOf(entry), ws, entry);
+  t.equal(workspaceNameOf('run.github'), 'run.github', 'only the whole suffix counts');
 });
