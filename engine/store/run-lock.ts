@@ -29,7 +29,8 @@ export function acquireRunLock(file: string): { release(): void } {
       const pid = lockPid(file);
       if (pid && pid !== process.pid && isAlive(pid)) throw new RunLockedError(`run is being driven by engine process ${pid}`);
       const holder = openedBy(file).find((p) => p !== process.pid);
-      if (holder) throw new RunLockedError(`run is being driven by engine process ${holder} (its lock file says ${pid || 'nothing readable'})`);
+      // The engine that drives it, or a process a worker left holding it: either way not ours to take.
+      if (holder) throw new RunLockedError(`process ${holder} has the run's lock open, whatever the file says (${pid || 'nothing readable'})`);
       rmSync(file, { force: true });
     }
   }

@@ -36,7 +36,7 @@ t.test('a lock whose file now names a dead pid, or is gone, is still held while 
   t.ok(runLockHeld(file), 'held: its pid is alive');
   writeFileSync(file, '2147483646');
   t.ok(runLockHeld(file), 'a dead pid written into it: still held');
-  t.throws(() => acquireRunLock(file), new RunLockedError(`run is being driven by engine process ${child.pid} (its lock file says 2147483646)`), 'and not taken over');
+  t.throws(() => acquireRunLock(file), new RunLockedError(`process ${child.pid} has the run's lock open, whatever the file says (2147483646)`), 'and not taken over');
   rmSync(file);
   writeFileSync(file, '2147483646');
   t.ok(runLockHeld(file), 'removed and written anew: still held (the driver has the old file open)');
