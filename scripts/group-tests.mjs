@@ -16,6 +16,8 @@ import { pathToFileURL } from 'node:url';
 const LEFT_RUNNING_WAIT_MS = 15_000;
 /** The helper that checks it: this repo's, also for groups written for another root. */
 const LEFT_RUNNING_HELPER = new URL('../test/helpers/left-running.mjs', import.meta.url).href;
+/** Notes what is alive when it is imported: before a file run alone is. */
+const NOTE_ALIVE_HELPER = new URL('../test/helpers/note-alive.mjs', import.meta.url).href;
 
 /** Test files per group: about the work of the heaviest single files, so three jobs stay even. */
 const PER_GROUP = 8;
@@ -108,9 +110,21 @@ function byWeight(a, b) {
   return b.weight - a.weight || (name(a) < name(b) ? -1 : 1);
 }
 
-/** A file in a process of its own: imported at the top level, as if tap ran it directly. */
+/**
+ * A file in a process of its own: imported at the top level, as if tap ran it directly.
+ * What is alive is noted after tap's import and before the file's (imports run in order), and
+ * checked once tap's root has ended (test/helpers/left-running.mjs, watchAfterEnd).
+ */
 function aloneFile(root, file) {
-  return ['// Written by scripts/group-tests.mjs: this test file runs in a process of its own.', `// test file: ${file}`, `import ${JSON.stringify(pathToFileURL(path.join(root, file)).href)};`];
+  return [
+    '// Written by scripts/group-tests.mjs: this test file runs in a process of its own.',
+    `// test file: ${file}`,
+    "import t from 'tap';",
+    `import { alive } from ${JSON.stringify(NOTE_ALIVE_HELPER)};`,
+    `import { watchAfterEnd } from ${JSON.stringify(LEFT_RUNNING_HELPER)};`,
+    `import ${JSON.stringify(pathToFileURL(path.join(root, file)).href)};`,
+    `watchAfterEnd(t, alive, ${LEFT_RUNNING_WAIT_MS});`,
+  ];
 }
 
 /**

@@ -72,3 +72,32 @@ export function endLeftRunning(before) {
     }
   }
 }
+
+/**
+ * For a test file in a process of its own, where a last test would run before the file's
+ * own root-level teardowns (and break a `t.plan`): a root teardown added after the file's
+ * own (so it runs after them, once every test is done; tap's root 'end' comes only when the
+ * process is about to exit, which a leftover prevents) waits up to `waitMs` for what the tests
+ * started to end, without keeping the process alive itself. Should something still hold the
+ * process then, it is named on stderr, ended, and the process exits 1 — failed, within
+ * seconds, instead of at tap's 600 s limit with nothing but "timeout!". Impure.
+ */
+export function watchAfterEnd(t, before, waitMs) {
+  t.teardown(() => {
+    const until = Date.now() + waitMs;
+    const poll = () => {
+      const handles = newHandles(before);
+      const timers = countTimers() - before.timers;
+      if (!handles.length && timers <= 0) return;
+      if (Date.now() < until) {
+        setTimeout(poll, 100).unref();
+        return;
+      }
+      const left = [...handles.map(describeHandle), ...(timers > 0 ? [`${timers} timer(s) still set`] : [])];
+      process.stderr.write(`# the tests left running ${waitMs / 1000} s after their end: ${left.join('; ')}\n`);
+      endLeftRunning(before);
+      process.exit(1);
+    };
+    setTimeout(poll, 100).unref();
+  });
+}

@@ -108,3 +108,46 @@ t.test('a group whose tests leave a child process or a server behind fails, name
   t.match(r.stdout, /child process \d+: sleep 300/, 'the child is named by its command line');
   t.match(r.stdout, /server listening on 127\.0\.0\.1:\d+/, 'the server by its address');
 });
+
+t.test('a file run alone that leaves a child behind fails within seconds, naming it; one its teardown cleans passes', async (t) => {
+  // A last test, as groups have, would run before such a file's root-level teardowns: the
+  // check runs once tap's root has ended instead.
+  mkdirSync(path.join(root, '.tap'), { recursive: true });
+  const base = mkdtempSync(path.join(root, '.tap', 'alone-left-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(path.join(base, 'test', 'e2e'), { recursive: true });
+  writeFileSync(
+    path.join(base, 'test', 'e2e', 'leaks.test.ts'),
+    ["import t from 'tap';", "import { spawn } from 'node:child_process';", "t.test('leaks', async (t) => {", "  spawn('sleep', ['300'], { stdio: 'ignore' });", "  t.pass('leaks ran');", '});', ''].join('\n'),
+  );
+  writeFileSync(
+    path.join(base, 'test', 'e2e', 'tidy.test.ts'),
+    [
+      "import t from 'tap';",
+      "import { createServer } from 'node:net';",
+      'const server = createServer();',
+      "t.before(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));",
+      't.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));',
+      't.plan(1);',
+      "t.test('tidy', async (t) => { t.pass('tidy ran'); });",
+      '',
+    ].join('\n'),
+  );
+  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+  t.equal(files.length, 2, 'each alone');
+  const run = (name: string) => {
+    const file = files.find((f) => f.includes(name))!;
+    const started = Date.now();
+    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, file)], { cwd: root, encoding: 'utf8', timeout: 200_000 });
+    return { ...r, ms: Date.now() - started };
+  };
+  const leaks = run('leaks');
+  t.equal(leaks.signal, null, 'the file ended on its own');
+  t.ok(leaks.ms < 150_000, 'well before the child would have ended');
+  t.equal(leaks.status, 1, 'and failed');
+  t.match(leaks.stdout, /ok \d+ - leaks ran/);
+  t.match(`${leaks.stdout}${leaks.stderr}`, /the tests left running 15 s after their end: child process \d+: sleep 300/, 'the child is named by its command line');
+  const tidy = run('tidy');
+  t.equal(tidy.status, 0, `${tidy.stdout}${tidy.stderr}`);
+  t.match(tidy.stdout, /ok \d+ - tidy ran/);
+});
