@@ -113,7 +113,8 @@ function byWeight(a, b) {
 /**
  * A file in a process of its own: imported at the top level, as if tap ran it directly.
  * What is alive is noted after tap's import and before the file's (imports run in order), and
- * checked once tap's root has ended (test/helpers/left-running.mjs, watchAfterEnd).
+ * checked by a root teardown added after the file's own, once its tests are done
+ * (test/helpers/left-running.mjs, watchAfterEnd).
  */
 function aloneFile(root, file) {
   return [
