@@ -48,13 +48,13 @@ async function findUserConfig(ir: CompiledPipeline, pipelineDir: string, modelEn
       problems.push({ worker: name, message: `worker "${name}" (use: ${spec.use}): its plugin's userConfig threw: ${(error as Error)?.message ?? String(error)}` });
       continue;
     }
-    const list = Array.isArray(found) ? found : [found];
-    const bad = list.findIndex((p) => !isPlace(p));
-    if (!Array.isArray(found) || bad >= 0) {
-      problems.push({ worker: name, message: `worker "${name}" (use: ${spec.use}): its plugin's userConfig gave ${Array.isArray(found) ? `at [${bad}] ${describeValue(list[bad])}` : describeValue(found)}, not a list of places {root: an absolute directory, paths: relative paths under it, skip?: relative paths, digests?: functions by path}` });
+    const bad = Array.isArray(found) ? found.findIndex((p) => !isPlace(p)) : -1;
+    const gave = !Array.isArray(found) ? describeValue(found) : bad >= 0 ? `at [${bad}] ${describeValue(found[bad])}` : null;
+    if (gave !== null) {
+      problems.push({ worker: name, message: `worker "${name}" (use: ${spec.use}): its plugin's userConfig gave ${gave}, not a list of places {root: an absolute directory, paths: relative paths under it, skip?: relative paths, digests?: functions by path}` });
       continue;
     }
-    for (const p of list as UserConfigPlace[]) places.set(`${p.root}\0${p.paths.join('\0')}`, p);
+    for (const p of found as UserConfigPlace[]) places.set(`${p.root}\0${p.paths.join('\0')}`, p);
   }
   return { places: [...places.values()], problems };
 }

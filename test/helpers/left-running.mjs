@@ -43,13 +43,16 @@ function newHandles(before) {
 export async function waitLeftRunning(before, waitMs) {
   const until = Date.now() + waitMs;
   for (;;) {
-    const handles = newHandles(before);
-    const timers = countTimers() - before.timers;
-    if ((!handles.length && timers <= 0) || Date.now() >= until) {
-      return [...handles.map(describeHandle), ...(timers > 0 ? [`${timers} timer(s) still set`] : [])];
-    }
+    const left = whatIsLeft(before);
+    if (!left.length || Date.now() >= until) return left;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** What the tests started since `before` that still keeps the process alive, described; empty when nothing. */
+function whatIsLeft(before) {
+  const timers = countTimers() - before.timers;
+  return [...newHandles(before).map(describeHandle), ...(timers > 0 ? [`${timers} timer(s) still set`] : [])];
 }
 
 /**
@@ -86,14 +89,12 @@ export function watchAfterEnd(t, before, waitMs) {
   t.teardown(() => {
     const until = Date.now() + waitMs;
     const poll = () => {
-      const handles = newHandles(before);
-      const timers = countTimers() - before.timers;
-      if (!handles.length && timers <= 0) return;
+      const left = whatIsLeft(before);
+      if (!left.length) return;
       if (Date.now() < until) {
         setTimeout(poll, 100).unref();
         return;
       }
-      const left = [...handles.map(describeHandle), ...(timers > 0 ? [`${timers} timer(s) still set`] : [])];
       process.stderr.write(`# the tests left running ${waitMs / 1000} s after their end: ${left.join('; ')}\n`);
       endLeftRunning(before);
       process.exit(1);

@@ -10,6 +10,28 @@ import { estimateSeconds, listTestFiles, needsOwnProcess, writeGroups } from '..
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * A scratch repo of test files, written as given (paths relative to it), with its groups
+ * written: inside the repo (tap's own dir, ignored by git), so a group file finds tap.
+ */
+function scratchTests(t: { teardown(fn: () => void): void }, prefix: string, files: Record<string, string>): { base: string; groups: string[] } {
+  mkdirSync(path.join(root, '.tap'), { recursive: true });
+  const base = mkdtempSync(path.join(root, '.tap', prefix));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(base, rel)), { recursive: true });
+    writeFileSync(path.join(base, rel), text);
+  }
+  return { base, groups: writeGroups(base, path.join(base, 'groups')) };
+}
+
+/** tap run on one written file, with how long it took. */
+function runTap(base: string, file: string, timeout: number) {
+  const started = Date.now();
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, file)], { cwd: root, encoding: 'utf8', timeout });
+  return { ...r, ms: Date.now() - started };
+}
+
 t.test('every test file of the repo runs exactly once: on its own or in one group, the long ones first', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-groups-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,18 +76,14 @@ t.test('a group runs the tests of every file, also when one is still compiling a
   // compiles it while a's test is done: tap's root, its queue dry and a teardown set, ended
   // there, and b's test never ran (as with test/config/hostile-yaml.test.ts before
   // test/doctor/login.test.ts).
-  // Inside the repo (tap's own dir, ignored by git), so the group file finds tap.
-  mkdirSync(path.join(root, '.tap'), { recursive: true });
-  const base = mkdtempSync(path.join(root, '.tap', 'groups-run-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
-  mkdirSync(path.join(base, 'test', 'x'), { recursive: true });
-  writeFileSync(path.join(base, 'test', 'x', 'a.test.ts'), "import t from 'tap';\nt.teardown(() => {});\nt.test('a', async (t) => { t.pass('a ran'); });\n");
   const slow = Array.from({ length: 2000 }, (_, i) => `export const v${i}: number = ${i};`).join('\n');
-  writeFileSync(path.join(base, 'test', 'x', 'slow.ts'), `// ${randomBytes(16).toString('hex')}\n${slow}\n`);
-  writeFileSync(path.join(base, 'test', 'x', 'b.test.ts'), "import t from 'tap';\nimport { v1 } from './slow.js';\nt.test('b', async (t) => { t.equal(v1, 1, 'b ran'); });\n");
-  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+  const { base, groups: files } = scratchTests(t, 'groups-run-', {
+    'test/x/a.test.ts': "import t from 'tap';\nt.teardown(() => {});\nt.test('a', async (t) => { t.pass('a ran'); });\n",
+    'test/x/slow.ts': `// ${randomBytes(16).toString('hex')}\n${slow}\n`,
+    'test/x/b.test.ts': "import t from 'tap';\nimport { v1 } from './slow.js';\nt.test('b', async (t) => { t.equal(v1, 1, 'b ran'); });\n",
+  });
   t.equal(files.length, 1, 'one group');
-  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, files[0]!)], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = runTap(base, files[0]!, 120_000);
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(r.stdout, /ok \d+ - a ran/);
   t.match(r.stdout, /ok \d+ - b ran/);
@@ -76,13 +94,8 @@ t.test('a group runs the tests of every file, also when one is still compiling a
 t.test('a group whose tests leave a child process or a server behind fails, names them and still exits', async (t) => {
   // In a group, such a leftover kept the process alive after its last test passed, until
   // tap's 600 s limit ended it with only "timeout!" to go on.
-  mkdirSync(path.join(root, '.tap'), { recursive: true });
-  const base = mkdtempSync(path.join(root, '.tap', 'groups-left-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
-  mkdirSync(path.join(base, 'test', 'x'), { recursive: true });
-  writeFileSync(
-    path.join(base, 'test', 'x', 'leaks.test.ts'),
-    [
+  const { base, groups: files } = scratchTests(t, 'groups-left-', {
+    'test/x/leaks.test.ts': [
       "import t from 'tap';",
       "import { spawn } from 'node:child_process';",
       "import { createServer } from 'node:net';",
@@ -93,14 +106,12 @@ t.test('a group whose tests leave a child process or a server behind fails, name
       '});',
       '',
     ].join('\n'),
-  );
-  writeFileSync(path.join(base, 'test', 'x', 'clean.test.ts'), "import t from 'tap';\nt.test('clean', async (t) => { t.pass('clean ran'); });\n");
-  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+    'test/x/clean.test.ts': "import t from 'tap';\nt.test('clean', async (t) => { t.pass('clean ran'); });\n",
+  });
   t.equal(files.length, 1, 'one group');
-  const started = Date.now();
-  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, files[0]!)], { cwd: root, encoding: 'utf8', timeout: 200_000 });
+  const r = runTap(base, files[0]!, 200_000);
   t.equal(r.signal, null, 'the group ended on its own');
-  t.ok(Date.now() - started < 150_000, 'well before the child would have ended');
+  t.ok(r.ms < 150_000, 'well before the child would have ended');
   t.equal(r.status, 1, 'and failed');
   t.match(r.stdout, /ok \d+ - leaks ran/);
   t.match(r.stdout, /ok \d+ - clean ran/);
@@ -111,18 +122,10 @@ t.test('a group whose tests leave a child process or a server behind fails, name
 
 t.test('a file run alone that leaves a child behind fails within seconds, naming it; one its teardown cleans passes', async (t) => {
   // A last test, as groups have, would run before such a file's root-level teardowns: the
-  // check runs once tap's root has ended instead.
-  mkdirSync(path.join(root, '.tap'), { recursive: true });
-  const base = mkdtempSync(path.join(root, '.tap', 'alone-left-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
-  mkdirSync(path.join(base, 'test', 'e2e'), { recursive: true });
-  writeFileSync(
-    path.join(base, 'test', 'e2e', 'leaks.test.ts'),
-    ["import t from 'tap';", "import { spawn } from 'node:child_process';", "t.test('leaks', async (t) => {", "  spawn('sleep', ['300'], { stdio: 'ignore' });", "  t.pass('leaks ran');", '});', ''].join('\n'),
-  );
-  writeFileSync(
-    path.join(base, 'test', 'e2e', 'tidy.test.ts'),
-    [
+  // check is a root teardown added after the file's own instead.
+  const { base, groups: files } = scratchTests(t, 'alone-left-', {
+    'test/e2e/leaks.test.ts': ["import t from 'tap';", "import { spawn } from 'node:child_process';", "t.test('leaks', async (t) => {", "  spawn('sleep', ['300'], { stdio: 'ignore' });", "  t.pass('leaks ran');", '});', ''].join('\n'),
+    'test/e2e/tidy.test.ts': [
       "import t from 'tap';",
       "import { createServer } from 'node:net';",
       'const server = createServer();',
@@ -132,15 +135,9 @@ t.test('a file run alone that leaves a child behind fails within seconds, naming
       "t.test('tidy', async (t) => { t.pass('tidy ran'); });",
       '',
     ].join('\n'),
-  );
-  const files: string[] = writeGroups(base, path.join(base, 'groups'));
+  });
   t.equal(files.length, 2, 'each alone');
-  const run = (name: string) => {
-    const file = files.find((f) => f.includes(name))!;
-    const started = Date.now();
-    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, file)], { cwd: root, encoding: 'utf8', timeout: 200_000 });
-    return { ...r, ms: Date.now() - started };
-  };
+  const run = (name: string) => runTap(base, files.find((f) => f.includes(name))!, 200_000);
   const leaks = run('leaks');
   t.equal(leaks.signal, null, 'the file ended on its own');
   t.ok(leaks.ms < 150_000, 'well before the child would have ended');
