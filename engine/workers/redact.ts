@@ -150,6 +150,8 @@ const SHAPES_RE = new RegExp([BEARER, ...KEY_SHAPES.map((s) => `(${s.source})`)]
 
 /** True when the whole of `value` has a credential's shape. Pure. */
 export function looksLikeKey(value: string): boolean {
+  // Most values (PATH, a locale, a directory) hold no prefix: no scan of the whole value.
+  if (!mayHoldKey(value)) return false;
   SHAPES_RE.lastIndex = 0;
   const m = SHAPES_RE.exec(value);
   return m !== null && m.index === 0 && m[0].length === value.length;
