@@ -5,7 +5,8 @@ import { hasErrors } from '../vocabulary/diagnostics.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { checkDocument, detectKind } from './check-document.js';
 import { schemaNameOf, type Kind } from './kinds.js';
-import { parseSource, type ParsedSource, type Position } from './parse-source.js';
+import { type ParsedSource, type Position } from './parse-source.js';
+import { parseConfigText } from './known-parses.js';
 import type { DocPath, Rule } from '../vocabulary/rule-context.js';
 import { rulesFor } from './rules-for.js';
 import { loadValidator } from './validators.js';
@@ -43,7 +44,7 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 
 /** The same stages on text already in memory (`file` names it in diagnostics). Impure: reads schemas. */
 export async function checkText(text: string, file: string, options: LoadOptions = {}): Promise<LoadedFile> {
-  const source = parseSource(text, file);
+  const source = parseConfigText(text, file);
   if (hasErrors(source.diagnostics)) return result(source, null, source.diagnostics);
   const detected = detectKind(source, options.expectKind);
   if (detected.kind === null) return result(source, null, detected.diagnostics);

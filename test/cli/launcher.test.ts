@@ -2,6 +2,7 @@
 import t from 'tap';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,6 +199,29 @@ t.test('the shipped schemas are validated without compiling them; a changed sche
   t.equal(edited.code, 2, 'the edited schema rejects the long name');
   t.match(edited.err, /default.pipeline.yaml:\d+:\d+: error E_SCHEMA .*name.* must NOT have more than 3 characters/);
   t.equal(compiledValidators(dir).length, 1, 'the edited schema was compiled and cached');
+});
+
+t.test("the shipped config files are read from the build's parses; an edited one is parsed", async (t) => {
+  const { dir, run } = copyPackage(t);
+  const policyFile = path.join(dir, 'policies', 'default.policy.yaml');
+  const text = readFileSync(policyFile, 'utf8');
+  const tableFile = path.join(dir, 'dist', 'known-parses.json');
+  const table = JSON.parse(readFileSync(tableFile, 'utf8')) as Record<string, { json: string }>;
+  const key = createHash('sha256').update(text).digest('hex');
+  t.ok(table[key], 'the default policy is in the table');
+  t.ok(Object.keys(table).length > 40, `${Object.keys(table).length} shipped files known`);
+  // A table that says otherwise shows it is what the bundle reads.
+  const data = JSON.parse(table[key]!.json);
+  data.budgets.max_ticks = 4321;
+  table[key]!.json = JSON.stringify(data);
+  writeFileSync(tableFile, JSON.stringify(table));
+  const known = run(['policy', '--explain']);
+  t.equal(known.code, 0, known.err);
+  t.match(known.out, /budgets\.max_ticks = 4321 +# \S+default\.policy\.yaml:\d+:\d+/);
+  writeFileSync(policyFile, `${text}# edited\n`);
+  const edited = run(['policy', '--explain']);
+  t.equal(edited.code, 0, edited.err);
+  t.match(edited.out, /budgets\.max_ticks = 200 +# \S+default\.policy\.yaml:52:14/);
 });
 
 t.test('on Windows the launcher stops at once with a clear message (exit 4)', async (t) => {
