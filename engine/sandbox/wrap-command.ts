@@ -51,17 +51,36 @@ function safeRealpath(p: string): string | null {
 }
 
 /**
- * The command line of `c` under the sandbox. Every path it may write (sandbox.writable, the
- * CLI's own, the workspace unless read-only, the home) is remembered as a grant of this
- * sandbox, so sandboxKeptOut can tell what no sandboxed process could reach. Impure (resolves
- * links, remembers the grants).
+ * The command line of `c` under the sandbox, and the places its processes can write
+ * (`writes`: null without the sandbox, where they can write anything their user can). Every
+ * path it may write (sandbox.writable, the CLI's own, the workspace unless read-only, the
+ * home) is remembered as a grant of this sandbox, so sandboxKeptOut can tell what no
+ * sandboxed process could reach. Impure (resolves links, remembers the grants).
  */
-export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number } {
-  if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args] };
+export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; writes: string[] | null } {
+  if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args], writes: null };
   const writable = [...sandbox.writable, ...(c.writable ?? [])];
-  rememberGrants(sandbox, [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])]);
+  const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
+  rememberGrants(sandbox, writes);
   const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
-  return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD };
+  return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
+}
+
+/**
+ * True when a command whose processes could write only `writes` (wrapCommand's) could have
+ * written none of `paths`: no grant is one of them, lies inside one or holds one, compared as
+ * named and as links resolve. Null grants (no sandbox) reach everything. Impure (resolves links).
+ */
+export function grantsKeepOut(writes: readonly string[] | null, paths: readonly string[]): boolean {
+  if (writes === null) return false;
+  return !reaches(writes.flatMap((p) => [path.resolve(p), resolveLinks(p)]), paths);
+}
+
+/** Whether any of the (resolved) grants is, holds or lies in any of `paths`. Impure (resolves links). */
+function reaches(grants: Iterable<string>, paths: readonly string[]): boolean {
+  const targets = paths.flatMap((p) => [path.resolve(p), resolveLinks(p)]);
+  for (const grant of grants) if (targets.some((t) => isWithin(grant, t) || isWithin(t, grant))) return true;
+  return false;
 }
 
 /**
@@ -115,8 +134,7 @@ export function sandboxKeptOut(sandbox: SandboxStatus | undefined, paths: readon
   const key = paths.join('\0');
   let answer = g.answers.get(key);
   if (answer === undefined) {
-    const targets = paths.flatMap((p) => [path.resolve(p), resolveLinks(p)]);
-    answer = ![...g.paths].some((grant) => targets.some((t) => isWithin(grant, t) || isWithin(t, grant)));
+    answer = !reaches(g.paths, paths);
     g.answers.set(key, answer);
   }
   return answer;

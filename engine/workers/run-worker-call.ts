@@ -105,6 +105,8 @@ export interface CallResult {
   callDir: string;
   /** What the home scan after the call scrubbed (file relative to the home, variable names). */
   homeScrubbed: HomeScrubHit[];
+  /** Where the call's processes could write (its sandbox's grants); null: wherever its user can. */
+  writes: string[] | null;
 }
 
 const STDERR_TAIL = 64 * 1024;
@@ -135,6 +137,7 @@ export async function runWorkerCall(options: RunWorkerCallOptions): Promise<Call
     meta,
     callDir: options.callDir,
     homeScrubbed: answer.homeScrubbed,
+    writes: run.writes,
   };
 }
 
@@ -190,6 +193,8 @@ interface StreamedCall {
   stderrBytes: number;
   /** The transcript's warnings and the engine's notes on the call, in order; later stages add theirs. */
   warnings: string[];
+  /** Where its processes could write (see CallResult). */
+  writes: string[] | null;
 }
 
 /** Stage 2: spawn the CLI in its process group and stream stdout and stderr into the call directory. */
@@ -234,17 +239,18 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
   const warnings = [...summary.warnings];
   if (reaper.reaped()) warnings.push('the worker printed its terminal event but did not exit: its process group was ended');
   if (result.outputHeldOpen) warnings.push('a process the worker left outside its group (setsid) held its output open after it exited: the engine stopped reading it (no OS sandbox to end it)');
-  return { result, summary, reaped: reaper.reaped(), aborted: abort.aborted(), stderrBytes, warnings };
+  return { result, summary, reaped: reaper.reaped(), aborted: abort.aborted(), stderrBytes, warnings, writes: command.writes };
 }
 
 /** The command line to spawn (inside the sandbox when one is active) and its limits. */
-function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; infoFd?: number; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
+function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; infoFd?: number; writes: string[] | null; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
   const { ctx, inv } = call;
   const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
   return {
     bin: spawned.bin,
     args: spawned.args,
     infoFd: spawned.infoFd,
+    writes: spawned.writes,
     options: {
       cwd: inv.cwd,
       env: inv.env,

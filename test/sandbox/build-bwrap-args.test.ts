@@ -42,13 +42,15 @@ t.test('a read-only step: the workspace is bound read-only, after any writable p
 
 t.test('wrapCommand: unchanged when the sandbox is not active, `bwrap … -- bin args` when it is', async (t) => {
   const cmd = { bin: 'sh', args: ['-c', 'true'], cwd: '/w', workspace: '/w', readOnly: false, home: null };
-  t.same(wrapCommand(undefined, cmd), { bin: 'sh', args: ['-c', 'true'] });
-  t.same(wrapCommand(decideSandbox({ mode: 'off', writable: [] }, null), cmd), { bin: 'sh', args: ['-c', 'true'] });
+  t.same(wrapCommand(undefined, cmd), { bin: 'sh', args: ['-c', 'true'], writes: null });
+  t.same(wrapCommand(decideSandbox({ mode: 'off', writable: [] }, null), cmd), { bin: 'sh', args: ['-c', 'true'], writes: null });
   const on = decideSandbox({ mode: 'auto', writable: ['/cache'] }, { ok: true, bin: '/usr/bin/bwrap' });
   const w = wrapCommand(on, { ...cmd, writable: ['/home/u/.codex'] });
   t.equal(w.bin, '/usr/bin/bwrap');
   t.same(w.args.slice(w.args.indexOf('--')), ['--', 'sh', '-c', 'true']);
   t.ok(w.args.includes('/cache') && w.args.includes('/home/u/.codex'));
+  t.same(w.writes, ['/cache', '/home/u/.codex', '/w'], 'what its processes can write');
+  t.same(wrapCommand(on, { ...cmd, readOnly: true, home: '/w.homes/r' }).writes, ['/cache', '/w.homes/r'], 'a read-only workspace is not among them');
 });
 
 t.test('decideSandbox: auto falls back with a warning, bwrap blocks, off is off', async (t) => {

@@ -36,6 +36,8 @@ export interface WorkerCallOutcome {
   stderr: string;
   /** Event types of the CLI's output that the parser does not know, with their counts. */
   unknownEventTypes?: Record<string, number>;
+  /** Where the call's processes could write (its sandbox's grants); null: wherever the engine's user can. */
+  writes: string[] | null;
 }
 
 export interface CallRequest {
@@ -172,7 +174,7 @@ function recordCall(rt: Runtime, fields: StepFields, call: PreparedCall, result:
     error,
   });
   const stderr = readStderr(path.join(call.callDir, 'stderr.log'));
-  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel: call.callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types };
+  return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel: call.callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types, writes: result.writes };
 }
 
 /** The last 64 KiB of a call's stderr.log ('' when there is none). Impure. */

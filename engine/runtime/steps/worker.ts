@@ -8,6 +8,7 @@ import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { runningCounters } from '../counters.js';
 import { governStep } from '../govern-call.js';
+import { grantsKeepOut } from '../../sandbox/wrap-command.js';
 import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolation, type Violation } from '../../governance/check-changes.js';
 import { checkClaims } from './check-claims.js';
@@ -47,7 +48,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // Whatever the call's outcome: a failed worker may have written where it must not too.
     // Interrupted (possibly by the worker itself), the records are still checked; the tree
     // is put back by resume anyway.
-    const g = await governStep(rt, step, ctx, call.callRel, { tree: !rt.signal.aborted });
+    const g = await governStep(rt, step, ctx, call.callRel, { tree: rt.signal.aborted ? false : (sealedTree(rt, step, call) ?? true) });
     if (!g.ok) return { stop: g.stop, detail: g.detail, events: [...events, g.event] };
     tree = g.tree;
     if (call.outcome !== 'ok') {
@@ -121,6 +122,17 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
   if (unbacked) return { stop: 'worker_failed', detail: `${step.worker} (${call.callRel}): ${unbacked}`, events };
   patch.changes = measured.changes;
   return { outcome, patch, events, tree: measured.tree };
+}
+
+/**
+ * The workspace's tree when this call cannot have changed it, else null (take a snapshot): a
+ * read-only step whose processes ran under the OS sandbox, none of whose write grants reaches
+ * the workspace or the engine's git dir of it. The workspace was a read-only mount for them,
+ * and the sandbox ended every one of them with the call. Impure (resolves links).
+ */
+function sealedTree(rt: Runtime, step: IrStep, call: WorkerCallOutcome): string | null {
+  if (!step.readOnly || rt.state.workspace_tree === null) return null;
+  return grantsKeepOut(call.writes, [rt.ws.dir, rt.ws.gitDir]) ? rt.state.workspace_tree : null;
 }
 
 /** Sum of two usages (null counts as nothing). Pure. */
