@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { SchemaError } from './schema-check.js';
 import { listSchemaNames, readSchemaText } from './schema-files.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 /** A compiled schema: the schema itself (for hints) and a validate function. */
 export interface Validator {
@@ -135,7 +136,7 @@ function compileAndCache(schema: Record<string, unknown>, related: readonly stri
     try {
       mkdirSync(dir, { recursive: true });
       const tmp = path.join(dir, `${key}.${process.pid}.tmp`);
-      writeFileSync(tmp, code);
+      writeFreshFile(tmp, code);
       renameSync(tmp, path.join(dir, `${key}.cjs`));
       break;
     } catch {

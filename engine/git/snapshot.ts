@@ -22,7 +22,8 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
     return last.tree;
   }
   // Taken before git looks: whatever changes from here on differs from the record, or is racy.
-  const since = markNow(ws.gitDir);
+  const { since, planted } = markNow(ws.gitDir);
+  if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   const walk = since === null ? null : walkWorkspace(ws.dir);
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
+import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 
 /**
  * What the workspace looked like when the engine last snapshotted it, so that a step that
@@ -85,19 +86,23 @@ const MARK = 'engine-stat-mark';
 
 /**
  * Writes the mark in the engine's git dir and returns its ctime: the file system's own "now",
- * at its own granularity. Taken before anything is recorded. Impure.
+ * at its own granularity. Taken before anything is recorded. `planted`: the mark's name held a
+ * link (to a file of the user's, say), which was replaced, never written through; without
+ * the OS sandbox a worker can plant one there. Impure.
  */
-export function markNow(gitDir: string): bigint | null {
+export function markNow(gitDir: string): { since: bigint | null; planted: string | null } {
+  const file = path.join(gitDir, MARK);
   try {
-    const fd = openSync(path.join(gitDir, MARK), 'w');
+    const { fd, replaced } = openOwnFile(file);
     try {
-      writeSync(fd, String(process.pid));
-      return fstatSync(fd, { bigint: true }).ctimeNs;
+      // Any write moves the ctime; the bytes are not read. Emptying the file first would cost more than the write.
+      writeSync(fd, String(process.pid), 0);
+      return { since: fstatSync(fd, { bigint: true }).ctimeNs, planted: replaced ? file : null };
     } finally {
       closeSync(fd);
     }
   } catch {
-    return null;
+    return { since: null, planted: null };
   }
 }
 
@@ -247,7 +252,7 @@ export function smudgeIndex(gitDir: string, root: string, since: bigint | null, 
   const body = buf.subarray(0, buf.length - 20);
   if (buf.subarray(buf.length - 20).some((b) => b !== 0)) createHash('sha1').update(body).digest().copy(buf, buf.length - 20);
   const tmp = path.join(gitDir, `engine-index.${process.pid}.tmp`);
-  writeFileSync(tmp, buf);
+  writeFreshFile(tmp, buf);
   renameSync(tmp, file);
 }
 

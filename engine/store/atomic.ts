@@ -1,5 +1,6 @@
-import { openSync, writeSync, fsyncSync, fstatSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync, constants } from 'node:fs';
+import { openSync, writeSync, fsyncSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { openFreshFile, openOwnFile } from '../util/open-own-file.js';
 
 /**
  * Write a file so that a reader (or a crash, kill -9 included) sees either the old content or
@@ -21,7 +22,7 @@ export function replaceFile(file: string, content: string | Uint8Array, o: { syn
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const fd = openFreshFile(tmp);
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
     // With syncData the new content is on disk before the rename can be: after a machine
@@ -47,7 +48,7 @@ export function rewriteFile(file: string, content: string | Uint8Array, o: { syn
   const dir = path.dirname(file);
   const spare = path.join(dir, `.${path.basename(file)}.spare`);
   const old = path.join(dir, `.${path.basename(file)}.old`);
-  const { fd, size } = openSpare(spare);
+  const { fd, size } = openOwnFile(spare);
   try {
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     // Written over the old bytes from the start, then cut to length only when the spare was
@@ -65,22 +66,6 @@ export function rewriteFile(file: string, content: string | Uint8Array, o: { syn
   }
   renameSync(spare, file);
   renameSync(old, spare);
-}
-
-/** The spare opened for writing, with its size; a fresh one when it is missing, a link, or has another name. */
-function openSpare(spare: string): { fd: number; size: number } {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
-  let fd: number | null = null;
-  try {
-    fd = openSync(spare, flags);
-    const st = fstatSync(fd);
-    if (st.nlink === 1) return { fd, size: st.size };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
-  }
-  if (fd !== null) closeSync(fd);
-  unlinkSync(spare);
-  return { fd: openSync(spare, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL), size: 0 };
 }
 
 /** Link the record's current inode as `old` (replacing a leftover); false when there is no record yet. */

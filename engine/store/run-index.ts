@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { KpiSamples } from '../kpi/collect-samples.js';
@@ -7,6 +7,7 @@ import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestone
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
 import { compareText } from '../util/compare-text.js';
 import { isIndexEntry } from './check-index-entry.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
 export const RUN_INDEX = 'index.jsonl';
@@ -170,7 +171,7 @@ export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {
 export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntry[]): void {
   const file = path.join(storeDir, RUN_INDEX);
   const tmp = path.join(storeDir, `.${RUN_INDEX}.${process.pid}.tmp`);
-  writeFileSync(tmp, entries.map(formatIndexLine).join(''));
+  writeFreshFile(tmp, entries.map(formatIndexLine).join(''));
   renameSync(tmp, file);
 }
 

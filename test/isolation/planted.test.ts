@@ -1,5 +1,7 @@
 // test cost: about 15 s: six hostile scenarios, each a whole run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runScenario, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
 
 // Contract §5, the engine's own git: no hooks, no fsmonitor, no system or global config, no
@@ -85,4 +87,48 @@ t.test("own: the engine user's global git config and global attributes rewritten
     `printf "${config}" > "$HOME/.gitconfig"`,
   ].join('; ');
   runScenario(t, { name: 'global', spec: { calls: { implement: { sh } } }, expect: INERT_OR_VIOLATION });
+});
+
+// Before each snapshot the engine writes a mark file in its git dir of the workspace (its
+// clock for the stat record, git/stat-record.ts). Planted there as a link to a file of the
+// user's, the mark made the engine truncate that file and write into it.
+for (const [kind, ln] of [
+  ['a symbolic link', 'ln -sf'],
+  ['a hard link', 'ln -f'],
+] as const) {
+  t.test(`own: the engine's stat mark planted as ${kind} to a file outside`, async (t) => {
+    const victim = 'victim.txt';
+    const sh = [
+      `printf 'keep me\\n' > "$ISO_SCRATCH/${victim}"`,
+      `${ln} "$ISO_SCRATCH/${victim}" "$PWD.git/engine-stat-mark"`,
+    ].join('; ');
+    runScenario(t, {
+      name: `mark-${ln.includes('s') ? 'sym' : 'hard'}`,
+      spec: { calls: { implement: { sh } } },
+      expect: INERT_OR_VIOLATION,
+      afterRun: (t, { f }) => {
+        t.equal(readFileSync(path.join(f.scratch, victim), 'utf8'), 'keep me\n', 'the file the mark led to is as it was');
+      },
+    });
+  });
+}
+
+// The engine replaces its records through a temp file named by its pid (`.<name>.<pid>.tmp`),
+// which a worker without the sandbox can read from the run's lock. Planted as links there,
+// the names made the engine write its summary or the store's index into a file of the user's.
+t.test("own: the engine's temp names in the run store planted as links to a file outside", async (t) => {
+  const sh = [
+    `printf 'keep me\\n' > "$ISO_SCRATCH/victim.txt"`,
+    'store="$ISO_REPO/.engine/runs"; pid=$(cat "$store/$ISO_RUN_ID/run.lock")',
+    'for n in summary.md memo.md env.json; do ln -sf "$ISO_SCRATCH/victim.txt" "$store/$ISO_RUN_ID/.$n.$pid.tmp"; done',
+    'ln -sf "$ISO_SCRATCH/victim.txt" "$store/.index.jsonl.$pid.tmp"',
+  ].join('; ');
+  runScenario(t, {
+    name: 'tmpnames',
+    spec: { calls: { implement: { sh } } },
+    expect: INERT_OR_VIOLATION,
+    afterRun: (t, { f }) => {
+      t.equal(readFileSync(path.join(f.scratch, 'victim.txt'), 'utf8'), 'keep me\n', 'the file the names led to is as it was');
+    },
+  });
 });

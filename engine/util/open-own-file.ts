@@ -1,0 +1,45 @@
+import { closeSync, constants, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+
+/**
+ * A file of the engine's, opened for writing (created when missing, not emptied) without
+ * following a link, and only while it has no other name: a symbolic link planted in its place
+ * or a hard link to a file elsewhere is removed and a fresh file made, so the engine never
+ * writes through one. `replaced`: there was such a link. Impure.
+ */
+export function openOwnFile(file: string): { fd: number; size: number; replaced: boolean } {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    if (st.nlink === 1) return { fd, size: st.size, replaced: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+  }
+  if (fd !== null) closeSync(fd);
+  unlinkSync(file);
+  return { fd: openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW), size: 0, replaced: true };
+}
+
+/**
+ * A temp file of the engine's, made new for writing: whatever has its name (a leftover, or a
+ * link planted where the name can be guessed) is removed first, and the file is created
+ * exclusively, so no link is ever followed. Impure.
+ */
+export function openFreshFile(file: string, mode = 0o644): number {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+}
+
+/** openFreshFile, written whole and closed. Impure. */
+export function writeFreshFile(file: string, data: string | Uint8Array): void {
+  const fd = openFreshFile(file);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+  } finally {
+    closeSync(fd);
+  }
+}
