@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -77,13 +78,8 @@ export function writeCommitObject(o: Pick<CommitCheckpointOptions, 'ws' | 'tree'
   const object = Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
   const sha = createHash('sha1').update(object).digest('hex');
   const file = path.join(stores[0]!, sha.slice(0, 2), sha.slice(2));
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${sha.slice(2, 10)}`);
-    writeFileSync(tmp, deflateSync(object, { level: 1 }));
-    chmodSync(tmp, 0o444);
-    renameSync(tmp, file);
-  }
+  // A file already at that name is trusted only when it holds this very object.
+  if (!holdsObject(readOrNull(file), sha)) writeObjectFile(file, deflateSync(object, { level: 1 }));
   return sha;
 }
 
@@ -115,19 +111,60 @@ function plainIdent(value: string): boolean {
  * in the user's store through the alternates. Impure (files).
  */
 export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[]): number {
-  let copied = 0;
+  const copies: { dst: string; bytes: Buffer }[] = [];
   for (const id of new Set(ids)) {
     const rel = path.join(id.slice(0, 2), id.slice(2));
     const src = path.join(fromDir, rel);
     const dst = path.join(toDir, rel);
-    if (!existsSync(src) || existsSync(dst)) continue;
-    mkdirSync(path.dirname(dst), { recursive: true });
-    const tmp = path.join(path.dirname(dst), `tmp_obj_engine_${process.pid}_${id.slice(2, 10)}`);
-    copyFileSync(src, tmp);
-    renameSync(tmp, dst);
-    copied++;
+    if (existsSync(dst)) continue;
+    const bytes = readOrNull(src);
+    if (bytes === null) continue;
+    // The bytes copied are the bytes checked: a file rewritten after the gate read it
+    // (without the OS sandbox a worker's leftover process can) carries something else.
+    if (!holdsObject(bytes, id)) throw new ForgedObjectError(src, id);
+    copies.push({ dst, bytes });
   }
-  return copied;
+  // Nothing is copied unless every object is what its name says.
+  for (const c of copies) writeObjectFile(c.dst, c.bytes);
+  return copies.length;
+}
+
+/** A loose object file in the engine's store that does not hold the object its name says. */
+export class ForgedObjectError extends Error {
+  override name = 'ForgedObjectError';
+  constructor(
+    readonly path: string,
+    readonly id: string,
+  ) {
+    super(`${path} does not hold object ${id}: it was written after the engine checked it`);
+  }
+}
+
+/** Whether the deflated bytes of a loose object hash to `id`. Pure. */
+function holdsObject(bytes: Buffer | null, id: string): boolean {
+  if (bytes === null) return false;
+  try {
+    return createHash('sha1').update(inflateSync(bytes)).digest('hex') === id;
+  } catch {
+    return false;
+  }
+}
+
+function readOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** A loose object file written as git writes one: a fresh temp name, read-only, renamed into place. Impure. */
+function writeObjectFile(file: string, bytes: Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${path.basename(file).slice(0, 8)}`);
+  writeFreshFile(tmp, bytes);
+  chmodSync(tmp, 0o444);
+  renameSync(tmp, file);
 }
 
 /**

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { deflateSync, inflateSync } from 'node:zlib';
 import path from 'node:path';
 import { commitCheckpoint, oneLine, renderCheckpointMessage, writeCommitObject, type CheckpointMessage } from '../../engine/git/checkpoint.js';
 import { gitStats } from '../../engine/git/run-git.js';
@@ -284,6 +286,42 @@ t.test('a checkpoint with its new objects known: one git process (update-ref), a
   t.equal(git(repo, 'rev-parse', 'engine/fast'), sha);
   t.equal(git(repo, 'show', `${sha}:sub/b.txt`), 'b');
   git(repo, 'fsck', '--connectivity-only', '--no-dangling');
+});
+
+// Without the OS sandbox a process a worker left behind can rewrite an object file of the
+// engine's store after the gate read it: the checkpoint must not carry forged content into the
+// user's store, nor trust an object file planted at the commit's own name.
+t.test('an object file rewritten after the gate: refused, nothing reaches the user, the branch stays', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'forged');
+  writeFiles(ws.dir, { 'src/b.txt': 'b\n' });
+  const tree = await snapshotTree(ws);
+  const newObjects = newObjectsOf(ws, baseSha!, tree);
+  // Another tree, with a path the gate never saw, put at the checked tree's name.
+  writeFiles(ws.dir, { '.github/workflows/evil.yml': 'run: evil\n' });
+  const forged = await snapshotTree(ws);
+  const at = (id: string) => path.join(ws.gitDir, 'objects', id.slice(0, 2), id.slice(2));
+  rmSync(at(tree), { force: true });
+  copyFileSync(at(forged), at(tree));
+  await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author, date, newObjects }), { name: 'ForgedObjectError', path: at(tree) });
+  t.notOk(existsSync(path.join(repo, '.git', 'objects', tree.slice(0, 2), tree.slice(2))), "the forged object is not in the user's store");
+  t.equal(git(repo, 'rev-parse', 'engine/forged'), baseSha, 'the run branch did not move');
+});
+
+t.test("an object file planted at the commit's own name is written over with the real commit", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'planted');
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  const tree = await snapshotTree(ws);
+  const sha = writeCommitObject({ ws, tree, parent: baseSha, author, date, message })!;
+  const file = path.join(ws.gitDir, 'objects', sha.slice(0, 2), sha.slice(2));
+  rmSync(file);
+  writeFileSync(file, deflateSync(Buffer.from('commit 5\0forge')));
+  t.equal(writeCommitObject({ ws, tree, parent: baseSha, author, date, message }), sha);
+  t.equal(createHash('sha1').update(inflateSync(readFileSync(file))).digest('hex'), sha, 'the file holds the commit its name says');
+  const made = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date, newObjects: newObjectsOf(ws, baseSha!, tree) });
+  t.equal(made, sha);
+  git(repo, 'fsck', '--no-dangling');
 });
 
 /** What the checkpoint gate's diff lists as new: the tree and every object the diff adds. */

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runScenario, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
+import { runScenario, COMPLETED, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
 
 // Contract §5, the engine's own git: no hooks, no fsmonitor, no system or global config, no
 // filter or textconv driver. Every command below appends to the planted log if it ever runs;
@@ -130,5 +130,29 @@ t.test("own: the engine's temp names in the run store planted as links to a file
     afterRun: (t, { f }) => {
       t.equal(readFileSync(path.join(f.scratch, 'victim.txt'), 'utf8'), 'keep me\n', 'the file the names led to is as it was');
     },
+  });
+});
+
+// The checkpoint copies the new objects of the checked tree from the engine's store into the
+// user's. Without the OS sandbox a verification command (code the worker wrote) runs after
+// the gate read that tree and can rewrite its object file: a forged tree, with a path no
+// rule allowed, would then be what the user's branch holds.
+t.test("own: a verification command rewrites the checked tree's object before the checkpoint", async (t) => {
+  const forge = [
+    'gd="$PWD.git"',
+    'T=$(git --git-dir="$gd" write-tree)',
+    'B=$(printf "run: evil\\n" | git --git-dir="$gd" hash-object -w --stdin)',
+    'F=$(printf "100644 blob $B\\tevil.yml\\n" | git --git-dir="$gd" mktree)',
+    'o() { echo "$gd/objects/$(echo $1 | cut -c1-2)/$(echo $1 | cut -c3-)"; }',
+    '{ rm -f "$(o $T)" && cp "$(o $F)" "$(o $T)"; } 2>/dev/null',
+    'true',
+  ].join('; ');
+  runScenario(t, {
+    name: 'forgedtree',
+    spec: { calls: { implement: { sh: 'true' } } },
+    repoPolicy: { verification: { tiers: { tier0: { commands: [forge] } } } },
+    forbidden: ['evil.yml'],
+    // Under bubblewrap the engine's git dir is read-only: the rewrite fails and the run completes.
+    expect: (mode) => (mode === 'off' ? VIOLATION : COMPLETED),
   });
 });

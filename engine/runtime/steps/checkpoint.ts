@@ -1,4 +1,5 @@
-import { commitCheckpoint } from '../../git/checkpoint.js';
+import { commitCheckpoint, ForgedObjectError } from '../../git/checkpoint.js';
+import { stopFor, type Violation } from '../../governance/check-changes.js';
 import { snapshotTree } from '../../git/snapshot.js';
 import { diffOf } from '../tree-diffs.js';
 import { governStep } from '../govern-call.js';
@@ -38,7 +39,17 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
     author: rt.identity,
     date: new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000),
     newObjects,
+  }).catch((error: unknown) => {
+    if (error instanceof ForgedObjectError) return error;
+    throw error;
   });
+  if (sha instanceof ForgedObjectError) {
+    // An object the gate read was rewritten since (a worker's leftover process, no OS sandbox): nothing was copied or committed.
+    const violations: [Violation] = [{ path: sha.path, rule: 'engine_git', pattern: null }];
+    const stop = stopFor(violations);
+    const detail = `the change of milestone ${ctx.milestone || '-'} was not committed: ${sha.message}`;
+    return { stop, detail, events: [{ type: 'governance.violation', ...fields, call: `step ${step.id}`, violations, patch: null, stop_reason: stop }] };
+  }
   return {
     outcome: 'ok',
     patch: { changes: null },
