@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
-import { writeFreshFile } from '../util/open-own-file.js';
+import { holdsObject, readOrNull, writeObjectFile } from './loose-objects.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -138,33 +138,6 @@ export class ForgedObjectError extends Error {
   ) {
     super(`${path} does not hold object ${id}: it was written after the engine checked it`);
   }
-}
-
-/** Whether the deflated bytes of a loose object hash to `id`. Pure. */
-function holdsObject(bytes: Buffer | null, id: string): boolean {
-  if (bytes === null) return false;
-  try {
-    return createHash('sha1').update(inflateSync(bytes)).digest('hex') === id;
-  } catch {
-    return false;
-  }
-}
-
-function readOrNull(file: string): Buffer | null {
-  try {
-    return readFileSync(file);
-  } catch {
-    return null;
-  }
-}
-
-/** A loose object file written as git writes one: a fresh temp name, read-only, renamed into place. Impure. */
-function writeObjectFile(file: string, bytes: Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${path.basename(file).slice(0, 8)}`);
-  writeFreshFile(tmp, bytes);
-  chmodSync(tmp, 0o444);
-  renameSync(tmp, file);
 }
 
 /**

@@ -35,6 +35,8 @@ export interface Workspace {
    * finished run's.
    */
   snapshot?: StatRecord;
+  /** Tree ids this process wrote or found sound in the engine's store (write-tree.ts). */
+  trees?: Set<string>;
 }
 
 export interface WorkspaceFinding {

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { writeFreshFile } from '../util/open-own-file.js';
+
+/**
+ * Loose objects as files, read and written by the engine itself (the commit of a checkpoint,
+ * the trees of a snapshot, the copies into the user's store). Without the OS sandbox a
+ * worker can write the engine's store, so a file is trusted only when its bytes hash to its
+ * name, and a new one is made under a fresh temp name (no link followed) and renamed in.
+ */
+
+/** Where a loose object lives in an objects directory. Pure. */
+export function looseObjectPath(objectsDir: string, id: string): string {
+  return path.join(objectsDir, id.slice(0, 2), id.slice(2));
+}
+
+/** The id of an object's whole bytes (`<type> <size>\0<body>`). Pure. */
+export function objectId(object: Uint8Array): string {
+  return createHash('sha1').update(object).digest('hex');
+}
+
+/** Whether the deflated bytes of a loose object hash to `id`. Pure. */
+export function holdsObject(bytes: Buffer | null, id: string): boolean {
+  if (bytes === null) return false;
+  try {
+    return objectId(inflateSync(bytes)) === id;
+  } catch {
+    return false;
+  }
+}
+
+export function readOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** A loose object file written as git writes one: a fresh temp name, read-only, renamed into place. Impure. */
+export function writeObjectFile(file: string, bytes: Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${path.basename(file).slice(0, 8)}`);
+  writeFreshFile(tmp, bytes);
+  chmodSync(tmp, 0o444);
+  renameSync(tmp, file);
+}

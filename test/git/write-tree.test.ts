@@ -1,0 +1,106 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { parseIndex } from '../../engine/git/stat-record.js';
+import { treeObjectsOf, writeTrees } from '../../engine/git/write-tree.js';
+import { looseObjectPath } from '../../engine/git/loose-objects.js';
+import { gitStats } from '../../engine/git/run-git.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { makeRepo, makeWorkspace, writeFiles } from './fixtures/repo.js';
+
+// The engine writes a snapshot's trees itself: the ids and the objects must be exactly git's,
+// whatever the names (git orders a directory as if its name ended in `/`), modes and depth.
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-write-tree-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: os.devNull } }).trim();
+
+/** A deterministic pseudo-random generator (xorshift), so a failure can be replayed by its seed. */
+function random(seed: number): () => number {
+  let x = seed || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return ((x >>> 0) % 1_000_000) / 1_000_000;
+  };
+}
+
+// Names that sort differently as files and as directories, and the bytes around '/'.
+const NAMES = ['a', 'a-b', 'a.b', 'a0', 'a_b', 'A', 'b', 'é', 'ü.txt', 'sp ace', 'x.y.z', '.hidden', 'a+', 'z~', '日本'];
+
+t.test('the tree of a random index is the tree git writes, for 40 seeds', async (t) => {
+  const differ: string[] = [];
+  for (let seed = 1; seed <= 40; seed++) {
+    const next = random(seed);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+    const repo = path.join(dir, `r${seed}`);
+    mkdirSync(repo);
+    git(repo, 'init', '-q');
+    const files = 1 + Math.floor(next() * 30);
+    for (let i = 0; i < files; i++) {
+      const depth = Math.floor(next() * 4);
+      const parts = Array.from({ length: depth + 1 }, () => pick(NAMES));
+      const rel = parts.join('/');
+      const abs = path.join(repo, rel);
+      try {
+        mkdirSync(path.dirname(abs), { recursive: true });
+        const kind = next();
+        if (kind < 0.1) symlinkSync(pick(NAMES), abs);
+        else {
+          writeFileSync(abs, `${rel} ${seed}\n`);
+          if (kind < 0.3) chmodSync(abs, 0o755);
+        }
+      } catch {
+        // A name already taken as a file or a directory: skipped.
+      }
+    }
+    git(repo, 'add', '-A');
+    const entries = parseIndex(readFileSync(path.join(repo, '.git', 'index')));
+    if (!entries) {
+      differ.push(`seed ${seed}: the index was not readable`);
+      continue;
+    }
+    const own = treeObjectsOf(entries).at(-1)!.id;
+    const theirs = git(repo, 'write-tree');
+    if (own !== theirs) differ.push(`seed ${seed}: ${own} != ${theirs}`);
+  }
+  t.same(differ, []);
+});
+
+t.test('an empty index is the empty tree', async (t) => {
+  t.equal(treeObjectsOf([]).at(-1)!.id, '4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+});
+
+t.test('written trees are objects git reads and checks; a file at a tree id that holds anything else is written over', async (t) => {
+  const repo = path.join(dir, 'written');
+  mkdirSync(repo);
+  git(repo, 'init', '-q');
+  writeFiles(repo, { 'src/a.ts': 'a\n', 'src/lib/b.ts': 'b\n', 'README.md': 'r\n' });
+  git(repo, 'add', '-A');
+  const entries = parseIndex(readFileSync(path.join(repo, '.git', 'index')))!;
+  const objects = path.join(repo, '.git', 'objects');
+  const trees = treeObjectsOf(entries);
+  // A forged file at the name of the src tree.
+  const src = trees.find((x) => x.object.includes(Buffer.from('lib')))!;
+  mkdirSync(path.dirname(looseObjectPath(objects, src.id)), { recursive: true });
+  writeFileSync(looseObjectPath(objects, src.id), deflateSync(Buffer.from('tree 4\0evil')));
+  const root = writeTrees(objects, entries, new Set());
+  t.equal(root, trees.at(-1)!.id);
+  t.equal(git(repo, 'ls-tree', '-r', '--name-only', root), 'README.md\nsrc/a.ts\nsrc/lib/b.ts');
+  git(repo, 'fsck', '--strict', '--no-dangling', root);
+  t.equal(root, git(repo, 'write-tree'), "git's own write-tree agrees");
+});
+
+t.test('a snapshot is one git process: add', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'one-git');
+  writeFiles(ws.dir, { 'src/b.txt': 'b\n' });
+  const before = gitStats.processes;
+  const tree = await snapshotTree(ws);
+  t.equal(gitStats.processes - before, 1);
+  t.equal(git(ws.dir, `--git-dir=${ws.gitDir}`, 'ls-tree', '-r', '--name-only', tree), 'a.txt\nsrc/b.txt');
+});
