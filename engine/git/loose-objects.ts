@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { writeFreshFile } from '../util/open-own-file.js';
@@ -32,6 +32,8 @@ export function holdsObject(bytes: Buffer | null, id: string): boolean {
 }
 
 export function readOrNull(file: string): Buffer | null {
+  // Most names asked for are new objects: no exception for a missing file.
+  if (!existsSync(file)) return null;
   try {
     return readFileSync(file);
   } catch {
@@ -41,9 +43,15 @@ export function readOrNull(file: string): Buffer | null {
 
 /** A loose object file written as git writes one: a fresh temp name, read-only, renamed into place. Impure. */
 export function writeObjectFile(file: string, bytes: Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${path.basename(file).slice(0, 8)}`);
-  writeFreshFile(tmp, bytes);
+  try {
+    writeFreshFile(tmp, bytes);
+  } catch (error) {
+    // The fan-out directory is made when its first object is.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFreshFile(tmp, bytes);
+  }
   chmodSync(tmp, 0o444);
   renameSync(tmp, file);
 }

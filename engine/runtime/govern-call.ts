@@ -136,10 +136,18 @@ async function keepAttempt(rt: Runtime, from: string, to: string): Promise<strin
   return name;
 }
 
+/** Whether two paths name one place, links resolved; asked once per pair (the repo and the install stay put). Impure. */
 function samePath(a: string, b: string): boolean {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
+  const key = `${a}\0${b}`;
+  let same = samePaths.get(key);
+  if (same === undefined) {
+    try {
+      same = realpathSync(a) === realpathSync(b);
+    } catch {
+      same = path.resolve(a) === path.resolve(b);
+    }
+    samePaths.set(key, same);
   }
+  return same;
 }
+const samePaths = new Map<string, boolean>();

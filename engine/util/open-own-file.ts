@@ -26,12 +26,15 @@ export function openOwnFile(file: string): { fd: number; size: number; replaced:
  * exclusively, so no link is ever followed. Impure.
  */
 export function openFreshFile(file: string, mode = 0o644): number {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   try {
-    unlinkSync(file);
+    return openSync(file, flags, mode);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // The name is taken (a link's too: an exclusive create never follows one).
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  unlinkSync(file);
+  return openSync(file, flags, mode);
 }
 
 /** openFreshFile, written whole and closed. Impure. */
