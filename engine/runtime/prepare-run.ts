@@ -62,10 +62,14 @@ export interface PreparedRun<S> {
 export async function prepareRun<S extends { repo: string }>(o: PrepareRunOptions<S>): Promise<PreparedRun<S> | Rejection> {
   const config = configFiles(o.config, o.cwd);
   if (isRejection(config)) return config;
+  // The site is looked for (git processes, nothing written) while the pipeline is read and
+  // compiled; a pipeline's errors are still the ones reported first.
+  const located = o.locate();
+  located.catch(() => undefined);
   const pipeline = await loadPipeline(config.load);
   if (!pipeline.data || hasErrors(pipeline.diagnostics)) return rejected(pipeline.diagnostics);
   const ir = compilePipeline(pipeline.data);
-  const site = await o.locate();
+  const site = await located;
   if (isRejection(site)) return site;
   const policy = await resolvePolicy({ ...config.layers, repo: site.repo, cwd: o.cwd });
   if (!policy.policy || hasErrors(policy.diagnostics)) return rejected(policy.diagnostics);

@@ -20,7 +20,7 @@ import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
 import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
-import { startScenarioModel } from './scenario-model.js';
+import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
 import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
@@ -28,7 +28,7 @@ import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
-import { identityOf, isRejection, openPrepared, prepareRun, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
+import { identityOf, isRejection, openPrepared, prepareRun, rejected, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
 
 export interface ResumeRunOptions extends SessionOptions {
@@ -140,7 +140,9 @@ async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeR
     // The run ended but the engine died before state.json said so: record the end it reached.
     return { kind: 'finished', ...recordFinished(run.paths, state, events, finished, p.policy) };
   }
-  const model = state.task.scenario ? await startScenarioModel(state.task.scenario, run.dir) : null;
+  const read = state.task.scenario ? await readScenario(state.task.scenario) : null;
+  if (read && 'diagnostics' in read) return rejected(read.diagnostics);
+  const model = read && state.task.scenario ? await startScenarioModel(state.task.scenario, run.dir, read.scenario) : null;
   try {
     return await continueRun(o, run, events, p as ResumePrepared, model?.origin ?? null);
   } finally {

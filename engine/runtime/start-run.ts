@@ -16,7 +16,8 @@ import { createRunId } from './clock.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { driveRun, type LoopEnd } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
-import { startScenarioModel } from './scenario-model.js';
+import { readScenario, startScenarioModel } from './scenario-model.js';
+import type { EngineScenario } from '../stub/types.js';
 import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
 import { loadRecording, RecordingError } from '../record/load-recording.js';
 import { collectSecrets } from '../workers/redact.js';
@@ -74,6 +75,8 @@ interface StartSite {
 interface StartChecks {
   identity: GitIdentity;
   traffic: TrafficMode | null;
+  /** The scripted model's scenario, read and checked (null: no scripted model). */
+  scenario: { file: string; scenario: EngineScenario } | null;
   /** The workers' facts, being gathered while the run is made (each CLI's --version takes the better part of a second). */
   workerFacts: Promise<WorkerFacts[]>;
 }
@@ -128,9 +131,13 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if ('error' in identity) return rejected([usage('git.author', identity.error)]);
   const traffic = trafficMode(o, p.site.task, p.ir);
   if ('error' in traffic) return rejected([usage(traffic.file, traffic.error)]);
+  // A replay answers from its recording alone: the scripted model is not started.
+  const scenarioFile = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : p.site.task.scenario;
+  const read = scenarioFile && traffic.mode?.kind !== 'replay' ? await readScenario(scenarioFile) : null;
+  if (read && 'diagnostics' in read) return rejected(read.diagnostics);
   const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
   workerFacts.catch(() => undefined); // awaited by recordStart's preflight
-  return { identity, traffic: traffic.mode, workerFacts };
+  return { identity, traffic: traffic.mode, scenario: read && scenarioFile ? { file: scenarioFile, scenario: read.scenario } : null, workerFacts };
 }
 
 /** The run's directory: a new id in the store, locked, its creation begun. Impure. */
@@ -184,20 +191,27 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   const task = p.site.task;
   // Recorded with the task, so a resume starts the same scripted model.
   task.scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.scenario;
-  // A replay answers from its recording alone: the scripted model is not started.
-  const model = task.scenario && checks.traffic?.kind !== 'replay' ? await startScenarioModel(task.scenario, dir.paths.dir) : null;
+  let model: Awaited<ReturnType<typeof startScenarioModel>> | null = null;
   let ws: Workspace | null = null;
   let modelTraffic: ModelTraffic | null = null;
   try {
-    const made = await createWorkspace({ repo: p.site.repoRef, runId: dir.runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(p.policy, p.site.repo) });
-    ws = made.ws;
+    // The workspace's git processes run while the scripted model starts; whichever fails,
+    // what the other made is undone.
+    const making = createWorkspace({ repo: p.site.repoRef, runId: dir.runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(p.policy, p.site.repo) });
+    const starting = checks.scenario ? startScenarioModel(checks.scenario.file, dir.paths.dir, checks.scenario.scenario) : Promise.resolve(null);
+    const [modelStart, workspace] = await Promise.allSettled([starting, making]);
+    if (modelStart.status === 'fulfilled') model = modelStart.value;
+    if (workspace.status === 'fulfilled') ws = workspace.value.ws;
+    if (modelStart.status === 'rejected') throw modelStart.reason;
+    if (workspace.status === 'rejected') throw workspace.reason;
+    const made = workspace.value;
     const baseTree = made.baseTree;
-    noteRunWorkspace(dir.paths.dir, ws);
-    if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, ws, checks.traffic, model?.origin ?? null);
-    const state = initialState({ runId: dir.runId, repo: p.site.repo, ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
+    noteRunWorkspace(dir.paths.dir, made.ws);
+    if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, made.ws, checks.traffic, model?.origin ?? null);
+    const state = initialState({ runId: dir.runId, repo: p.site.repo, ws: made.ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;
     const modelEndpoint = modelTraffic?.origin ?? model?.origin ?? null;
-    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
+    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
     const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
     const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };

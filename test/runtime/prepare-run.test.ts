@@ -1,7 +1,10 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeFixture, engine } from '../helpers/run-fixture.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // engine run checks its inputs in one order (prepareRun): the pipeline, then the host, the
 // repo and the task, then the policy, then the identity. Each case below has two faults at
@@ -95,4 +98,33 @@ t.test("a workspaces' root inside the repository is refused: the workers' homes 
     t.match(r.stderr, /error E_USAGE the workspaces' root .* is inside the repository .*: the workers' workspaces and homes would be in your checkout/);
   }
   t.same(runsOf(f.repo), [], 'no run was made');
+});
+
+t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exit 2), nothing made; resume the same', async (t) => {
+  // It made `engine run` exit 70 ("a bug in the engine") and left a half-made run directory.
+  const f = makeFixture();
+  const scenario = path.join(f.dir, 'bad.scenario.yaml');
+  const task = path.join(f.dir, 'bad.task.yaml');
+  writeFileSync(task, 'apiVersion: engine/v1\nkind: Task\nname: bad\ngoal: g\ntask_kind: incremental\nscenario: bad.scenario.yaml\n');
+  writeFileSync(scenario, 'apiVersion: engine/v1\nkind: Scenario\ncalls: [\n');
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /bad\.scenario\.yaml:\d+:\d+: error E_YAML/);
+  t.same(runsOf(f.repo), [], 'no run was made');
+  const good = readFileSync(path.join(root, 'tasks', 'golden', 'add-function.scenario.yaml'), 'utf8');
+  writeFileSync(scenario, `${good}no_such_key: 1\n`);
+  const schema = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+  t.equal(schema.code, 2, schema.stderr);
+  t.match(schema.stderr, new RegExp(`bad\\.scenario\\.yaml:${good.split('\n').length}:1: error E_UNKNOWN_KEY`));
+  t.same(runsOf(f.repo), [], 'no run was made');
+
+  // A run started with a good scenario, stopped, and its scenario broken before the resume.
+  writeFileSync(scenario, good);
+  const started = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--run-id', 'sc', '--set', 'budgets.max_ticks=1', '--no-progress'], { cwd: f.dir });
+  t.not(started.code, 70, started.stderr);
+  t.ok(existsSync(path.join(f.repo, '.engine', 'runs', 'sc', 'state.json')), started.stderr);
+  writeFileSync(scenario, 'apiVersion: engine/v1\nkind: Scenario\ncalls: [\n');
+  const resumed = engine(['resume', 'sc', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(resumed.code, 2, resumed.stderr);
+  t.match(resumed.stderr, /bad\.scenario\.yaml:\d+:\d+: error E_YAML/);
 });
