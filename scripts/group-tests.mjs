@@ -70,9 +70,10 @@ export function estimateSeconds(file, text, size) {
  * runs alone as well: in a group it would hold the whole group back. tap runs its files in
  * name order, three at a time, so the names begin with the rank: the long files start first
  * and the short ones fill in around them, instead of a 55 s file starting last and running
- * alone at the end. Impure (reads the tests, writes the files).
+ * alone at the end. `waitMs`: how long what the tests left running may take to end (the
+ * repo's tests of this script give less). Impure (reads the tests, writes the files).
  */
-export function writeGroups(root, dir) {
+export function writeGroups(root, dir, { waitMs = LEFT_RUNNING_WAIT_MS } = {}) {
   const own = [];
   const shared = [];
   for (const file of listTestFiles(root)) {
@@ -99,7 +100,7 @@ export function writeGroups(root, dir) {
     const rank = String(i + 1).padStart(width, '0');
     const name = u.alone ? `${rank}-${u.files[0].replace(/^test\//, '').replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}.test.mjs` : `${rank}-group.test.mjs`;
     const out = path.join(dir, name);
-    writeFileSync(out, `${(u.alone ? aloneFile(root, u.files[0]) : groupFile(root, u.files)).join('\n')}\n`);
+    writeFileSync(out, `${(u.alone ? aloneFile(root, u.files[0], waitMs) : groupFile(root, u.files, waitMs)).join('\n')}\n`);
     return path.relative(root, out);
   });
 }
@@ -116,7 +117,7 @@ function byWeight(a, b) {
  * checked by a root teardown added after the file's own, once its tests are done
  * (test/helpers/left-running.mjs, watchAfterEnd).
  */
-function aloneFile(root, file) {
+function aloneFile(root, file, waitMs) {
   return [
     '// Written by scripts/group-tests.mjs: this test file runs in a process of its own.',
     `// test file: ${file}`,
@@ -124,7 +125,7 @@ function aloneFile(root, file) {
     `import { alive } from ${JSON.stringify(NOTE_ALIVE_HELPER)};`,
     `import { watchAfterEnd } from ${JSON.stringify(LEFT_RUNNING_HELPER)};`,
     `import ${JSON.stringify(pathToFileURL(path.join(root, file)).href)};`,
-    `watchAfterEnd(t, alive, ${LEFT_RUNNING_WAIT_MS});`,
+    `watchAfterEnd(t, alive, ${waitMs});`,
   ];
 }
 
@@ -134,7 +135,7 @@ function aloneFile(root, file) {
  * the root whenever its queue ran dry while the next file was still loading, and the rest
  * never ran. A last test checks that the files left nothing running (test/helpers/left-running.mjs).
  */
-function groupFile(root, files) {
+function groupFile(root, files, waitMs) {
   const sorted = [...files].sort();
   return [
     '// Written by scripts/group-tests.mjs: these test files run in one process.',
@@ -148,7 +149,7 @@ function groupFile(root, files) {
     '});',
     // Queued behind every test the files added: it runs last.
     "t.test('the tests left nothing running', async (t) => {",
-    `  const left = await waitLeftRunning(alive, ${LEFT_RUNNING_WAIT_MS});`,
+    `  const left = await waitLeftRunning(alive, ${waitMs});`,
     "  t.same(left, [], 'every child process, socket, server and timer the tests started has ended');",
     '  endLeftRunning(alive);',
     '});',

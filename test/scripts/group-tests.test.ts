@@ -12,7 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /**
  * A scratch repo of test files, written as given (paths relative to it), with its groups
- * written: inside the repo (tap's own dir, ignored by git), so a group file finds tap.
+ * written: inside the repo (tap's own dir, ignored by git), so a group file finds tap. What
+ * its tests leave running gets 3 s to end (the repo's own groups: 15 s).
  */
 function scratchTests(t: { teardown(fn: () => void): void }, prefix: string, files: Record<string, string>): { base: string; groups: string[] } {
   mkdirSync(path.join(root, '.tap'), { recursive: true });
@@ -22,7 +23,7 @@ function scratchTests(t: { teardown(fn: () => void): void }, prefix: string, fil
     mkdirSync(path.dirname(path.join(base, rel)), { recursive: true });
     writeFileSync(path.join(base, rel), text);
   }
-  return { base, groups: writeGroups(base, path.join(base, 'groups')) };
+  return { base, groups: writeGroups(base, path.join(base, 'groups'), { waitMs: 3000 }) };
 }
 
 /** tap run on one written file, with how long it took. */
@@ -143,7 +144,7 @@ t.test('a file run alone that leaves a child behind fails within seconds, naming
   t.ok(leaks.ms < 150_000, 'well before the child would have ended');
   t.equal(leaks.status, 1, 'and failed');
   t.match(leaks.stdout, /ok \d+ - leaks ran/);
-  t.match(`${leaks.stdout}${leaks.stderr}`, /the tests left running 15 s after their end: child process \d+: sleep 300/, 'the child is named by its command line');
+  t.match(`${leaks.stdout}${leaks.stderr}`, /the tests left running 3 s after their end: child process \d+: sleep 300/, 'the child is named by its command line');
   const tidy = run('tidy');
   t.equal(tidy.status, 0, `${tidy.stdout}${tidy.stderr}`);
   t.match(tidy.stdout, /ok \d+ - tidy ran/);
