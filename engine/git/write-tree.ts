@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 import type { IndexEntry } from './stat-record.js';
@@ -60,14 +61,15 @@ export function treeObjectsOf(given: readonly Pick<IndexEntry, 'path' | 'mode' |
 
 /**
  * Writes the trees of `entries` into `objectsDir` (a file already there is kept only when it
- * holds that very tree) and returns the root tree's id. `known`: ids already written or
- * checked by this process, not looked at again. Impure (object files).
+ * holds that very tree) and returns the root tree's id. `known`: ids this process already
+ * wrote or checked, whose files are only looked for (one removed since is written again).
+ * Impure (object files).
  */
 export function writeTrees(objectsDir: string, entries: readonly Pick<IndexEntry, 'path' | 'mode' | 'sha'>[], known: Set<string>): string {
   const trees = treeObjectsOf(entries);
   for (const t of trees) {
-    if (known.has(t.id)) continue;
     const file = looseObjectPath(objectsDir, t.id);
+    if (known.has(t.id) && existsSync(file)) continue;
     if (!sameObject(readOrNull(file), t.object)) writeObjectFile(file, deflateSync(t.object, { level: 1 }));
     known.add(t.id);
   }
