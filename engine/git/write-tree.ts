@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { deflateSync, inflateSync } from 'node:zlib';
-import { looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
+import { deflateSync } from 'node:zlib';
+import { holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 import type { IndexEntry } from './stat-record.js';
 
 /**
@@ -27,17 +27,18 @@ export interface TreeObject {
  * order (a directory's name compared as if it ended in `/`). Pure.
  */
 export function treeObjectsOf(given: readonly Pick<IndexEntry, 'path' | 'mode' | 'sha'>[]): TreeObject[] {
-  // An index is sorted by path bytes, so a directory's entries stand together; sorted again all the same.
-  const entries = [...given].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  // An index is sorted by path bytes, so a directory's entries stand together; sorted again
+  // all the same, each path encoded once (not at every comparison).
+  const entries = given.map((e) => ({ ...e, bytes: Buffer.from(e.path) })).sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   const out: TreeObject[] = [];
   const build = (from: number, to: number, prefix: string): string => {
-    const items: { name: string; sortKey: string; mode: string; sha: string }[] = [];
+    const items: { name: string; sortKey: Buffer; mode: string; sha: string }[] = [];
     let i = from;
     while (i < to) {
       const rest = entries[i]!.path.slice(prefix.length);
       const slash = rest.indexOf('/');
       if (slash < 0) {
-        items.push({ name: rest, sortKey: rest, mode: entries[i]!.mode.toString(8), sha: entries[i]!.sha });
+        items.push({ name: rest, sortKey: Buffer.from(rest), mode: entries[i]!.mode.toString(8), sha: entries[i]!.sha });
         i++;
         continue;
       }
@@ -45,10 +46,10 @@ export function treeObjectsOf(given: readonly Pick<IndexEntry, 'path' | 'mode' |
       const sub = `${prefix}${dir}/`;
       let j = i;
       while (j < to && entries[j]!.path.startsWith(sub)) j++;
-      items.push({ name: dir, sortKey: `${dir}/`, mode: '40000', sha: build(i, j, sub) });
+      items.push({ name: dir, sortKey: Buffer.from(`${dir}/`), mode: '40000', sha: build(i, j, sub) });
       i = j;
     }
-    items.sort((a, b) => Buffer.compare(Buffer.from(a.sortKey), Buffer.from(b.sortKey)));
+    items.sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
     const body = Buffer.concat(items.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.sha, 'hex')]));
     const object = Buffer.concat([Buffer.from(`tree ${body.length}\0`), body]);
     const id = objectId(object);
@@ -70,18 +71,8 @@ export function writeTrees(objectsDir: string, entries: readonly Pick<IndexEntry
   for (const t of trees) {
     const file = looseObjectPath(objectsDir, t.id);
     if (known.has(t.id) && existsSync(file)) continue;
-    if (!sameObject(readOrNull(file), t.object)) writeObjectFile(file, deflateSync(t.object, { level: 1 }));
+    if (!holdsObject(readOrNull(file), t.id)) writeObjectFile(file, deflateSync(t.object, { level: 1 }));
     known.add(t.id);
   }
   return trees.at(-1)!.id;
-}
-
-/** Whether a loose object file inflates to exactly these bytes. Pure. */
-function sameObject(bytes: Buffer | null, object: Buffer): boolean {
-  if (bytes === null) return false;
-  try {
-    return inflateSync(bytes).equals(object);
-  } catch {
-    return false;
-  }
 }
