@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -6,7 +5,7 @@ import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
-import { holdsObject, readOrNull, writeObjectFile } from './loose-objects.js';
+import { holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -76,8 +75,8 @@ export function writeCommitObject(o: Pick<CommitCheckpointOptions, 'ws' | 'tree'
   const who = `${name} <${email}> ${Math.floor(o.date.getTime() / 1000)} +0000`;
   const body = Buffer.from(`tree ${o.tree}\n${o.parent ? `parent ${o.parent}\n` : ''}author ${who}\ncommitter ${who}\n\n${renderCheckpointMessage(o.message)}`);
   const object = Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
-  const sha = createHash('sha1').update(object).digest('hex');
-  const file = path.join(stores[0]!, sha.slice(0, 2), sha.slice(2));
+  const sha = objectId(object);
+  const file = looseObjectPath(stores[0]!, sha);
   // A file already at that name is trusted only when it holds this very object.
   if (!holdsObject(readOrNull(file), sha)) writeObjectFile(file, deflateSync(object, { level: 1 }));
   return sha;
@@ -88,7 +87,7 @@ function looseType(stores: readonly string[], id: string): string | null {
   if (!/^[0-9a-f]{40}$/.test(id)) return null;
   for (const dir of stores) {
     try {
-      const head = inflateSync(readFileSync(path.join(dir, id.slice(0, 2), id.slice(2)))).subarray(0, 32).toString('latin1');
+      const head = inflateSync(readFileSync(looseObjectPath(dir, id))).subarray(0, 32).toString('latin1');
       const m = /^(commit|tree|blob|tag) \d+\0/.exec(head);
       return m ? m[1]! : null;
     } catch {
@@ -113,9 +112,8 @@ function plainIdent(value: string): boolean {
 export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[]): number {
   const copies: { dst: string; bytes: Buffer }[] = [];
   for (const id of new Set(ids)) {
-    const rel = path.join(id.slice(0, 2), id.slice(2));
-    const src = path.join(fromDir, rel);
-    const dst = path.join(toDir, rel);
+    const src = looseObjectPath(fromDir, id);
+    const dst = looseObjectPath(toDir, id);
     if (existsSync(dst)) continue;
     const bytes = readOrNull(src);
     if (bytes === null) continue;
