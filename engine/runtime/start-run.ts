@@ -75,8 +75,10 @@ interface StartSite {
 interface StartChecks {
   identity: GitIdentity;
   traffic: TrafficMode | null;
-  /** The scripted model's scenario, read and checked (null: no scripted model). */
-  scenario: { file: string; scenario: EngineScenario } | null;
+  /** The task's scenario file, `--scenario` over the task's own (null: none). */
+  scenarioFile: string | null;
+  /** That scenario, read and checked, for the scripted model (null: no model; a replay answers from its recording). */
+  scenario: EngineScenario | null;
   /** The workers' facts, being gathered while the run is made (each CLI's --version takes the better part of a second). */
   workerFacts: Promise<WorkerFacts[]>;
 }
@@ -125,7 +127,7 @@ async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
   return { repo: repoRef.top, repoRef, task: task.info };
 }
 
-/** The checkpoint identity and the model traffic mode, both checked before anything is made. Impure. */
+/** The checkpoint identity, the model traffic mode and the scenario, all checked before anything is made. Impure. */
 async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<StartChecks | Rejection> {
   const identity = await identityOf(p.site.repoRef, p.policy);
   if ('error' in identity) return rejected([usage('git.author', identity.error)]);
@@ -137,7 +139,7 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if (read && 'diagnostics' in read) return rejected(read.diagnostics);
   const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
   workerFacts.catch(() => undefined); // awaited by recordStart's preflight
-  return { identity, traffic: traffic.mode, scenario: read && scenarioFile ? { file: scenarioFile, scenario: read.scenario } : null, workerFacts };
+  return { identity, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
 }
 
 /** The run's directory: a new id in the store, locked, its creation begun. Impure. */
@@ -190,7 +192,7 @@ function refusedDir(dir: string, what: string, hint: string): Diagnostic | null 
 async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: StartChecks, dir: NewRunDir): Promise<StartResult> {
   const task = p.site.task;
   // Recorded with the task, so a resume starts the same scripted model.
-  task.scenario = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : task.scenario;
+  task.scenario = checks.scenarioFile;
   let model: Awaited<ReturnType<typeof startScenarioModel>> | null = null;
   let ws: Workspace | null = null;
   let modelTraffic: ModelTraffic | null = null;
@@ -198,7 +200,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     // The workspace's git processes run while the scripted model starts; whichever fails,
     // what the other made is undone.
     const making = createWorkspace({ repo: p.site.repoRef, runId: dir.runId, root: workspacesRoot(o.processEnv, o.workspacesDir), share: shareGlobs(p.policy, p.site.repo) });
-    const starting = checks.scenario ? startScenarioModel(checks.scenario.file, dir.paths.dir, checks.scenario.scenario) : Promise.resolve(null);
+    const starting = checks.scenario && checks.scenarioFile ? startScenarioModel(checks.scenarioFile, dir.paths.dir, checks.scenario) : Promise.resolve(null);
     const [modelStart, workspace] = await Promise.allSettled([starting, making]);
     if (modelStart.status === 'fulfilled') model = modelStart.value;
     if (workspace.status === 'fulfilled') ws = workspace.value.ws;
