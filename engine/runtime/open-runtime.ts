@@ -6,7 +6,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
 import { TimelineWriter, readTimeline, type NewEvent } from '../store/timeline.js';
 import { rewriteFile } from '../store/atomic.js';
-import { fileRecord } from '../store/run-records.js';
+import { fileRecord, partsRecord } from '../store/run-records.js';
 import { RunningKpis } from '../kpi/compute.js';
 import { explainGuard } from './guards.js';
 import { runningCounters } from './counters.js';
@@ -91,12 +91,12 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     append: (...e: NewEvent[]) => timeline.append(...e),
     persist: (durable?: boolean) => persistState(rt, durable),
     records: [],
-    stateText: null,
+    stateParts: null,
   };
   onNewGrant(sandbox, () => takeBaselines(rt.outside));
   rt.records.push(
     { file: o.paths.timeline, name: 'timeline.jsonl', digest: () => timeline.digest, restore: () => timeline.restore() },
-    fileRecord(o.paths.state, 'state.json', () => rt.stateText),
+    partsRecord(o.paths.state, 'state.json', () => rt.stateParts),
   );
   // On resume env.json is there already: it is owned as found (start-run adds it once written).
   if (existsSync(o.paths.env)) {
@@ -129,46 +129,57 @@ export function persistState(rt: Runtime, durable = false): void {
   s.timeline_bytes = digest.bytes;
   s.timeline_sha256 = digest.sha256;
   s.updated_at = rt.env.now().toISOString();
-  rt.stateText = stateJson(rt, s);
+  rt.stateParts = stateParts(rt, s);
   // state.json is derived from the timeline (the write-ahead log, fsynced per step): it is
   // replaced without blocking on the disk, its content synced only at a step's end.
-  rewriteFile(rt.paths.state, rt.stateText, { syncData: durable });
+  rewriteFile(rt.paths.state, rt.stateParts, { syncData: durable });
 }
 
 const machines = new WeakMap<Runtime, { snapshot: unknown; persisted: Record<string, unknown> }>();
 
 /**
- * The fields of state.json whose text is kept while the same value stands: the two that grow
- * with the plan, and the KPIs (a new object only when a sample changed: RunningKpis).
+ * The fields of state.json whose encoded text is kept while the same value stands: the two
+ * that grow with the plan, and the KPIs (a new object only when a sample changed: RunningKpis).
  */
 const GROWING = ['milestones', 'machine', 'kpis'] as const;
-const fragments = new WeakMap<Runtime, Map<string, { value: unknown; text: string }>>();
+const fragments = new WeakMap<Runtime, Map<string, { value: unknown; parts: Buffer[] }>>();
 
 /**
- * toRecordJson(redactDeep(state)), byte for byte, without serialising the plan again at
- * every write: `milestones`, `machine` and `kpis` are replaced, never changed in place, so their text
- * is kept while the same value stands (a child's start and end rewrite state.json with both
- * unchanged; at 200 milestones they were most of its 80 KB). The machine changes at every
- * step, but its context holds the same plan (steps return patches, never edit the context):
- * the plan's text is spliced into it. Pure apart from the cache.
+ * toRecordJson(redactDeep(state)), byte for byte, as the parts state.json is written from,
+ * without serialising or encoding the plan again at every write: `milestones`, `machine` and
+ * `kpis` are replaced, never changed in place, so their encoded text is kept while the same
+ * value stands (a child's start and end rewrite state.json with all three unchanged; at 200
+ * milestones they were most of its 80 KB, and joining them into one string and encoding it
+ * again at each of a dozen writes per milestone was the largest part of a write). The machine
+ * changes at every step, but its context holds the same plan (steps return patches, never
+ * edit the context): the plan's encoded text stands in it between the machine's own. The
+ * other fields are encoded together, a part between two kept ones. Pure apart from the cache.
  */
-export function stateJson(rt: Runtime, state: Runtime['state']): string {
+export function stateParts(rt: Runtime, state: Runtime['state']): Buffer[] {
   let cache = fragments.get(rt);
   if (!cache) fragments.set(rt, (cache = new Map()));
-  const fields: string[] = [];
+  const parts: Buffer[] = [];
+  let text = '';
+  let fields = 0;
   for (const [key, value] of Object.entries(state)) {
     if (value === undefined || typeof value === 'function') continue;
-    let text: string;
-    const growing = (GROWING as readonly string[]).includes(key);
-    const kept = growing ? cache.get(key) : undefined;
-    if (kept && kept.value === value) text = kept.text;
-    else {
-      text = key === 'machine' ? machineJson(rt, value, state.milestones, cache) : jsonAt(rt, value, '  ');
-      if (growing) cache.set(key, { value, text });
+    text += `${fields++ ? ',\n' : '{\n'}  ${JSON.stringify(redactText(key, rt.secrets))}: `;
+    if (!(GROWING as readonly string[]).includes(key)) {
+      text += jsonAt(rt, value, '  ');
+      continue;
     }
-    fields.push(`  ${JSON.stringify(redactText(key, rt.secrets))}: ${text}`);
+    let kept = cache.get(key);
+    if (!kept || kept.value !== value) cache.set(key, (kept = { value, parts: key === 'machine' ? machineParts(rt, value, state.milestones, cache) : [Buffer.from(jsonAt(rt, value, '  '))] }));
+    parts.push(Buffer.from(text), ...kept.parts);
+    text = '';
   }
-  return fields.length ? `{\n${fields.join(',\n')}\n}\n` : '{}\n';
+  parts.push(Buffer.from(fields ? `${text}\n}\n` : '{}\n'));
+  return parts;
+}
+
+/** state.json's text as stateParts gives it (tests compare it with the whole state serialised). Pure apart from the cache. */
+export function stateJson(rt: Runtime, state: Runtime['state']): string {
+  return Buffer.concat(stateParts(rt, state)).toString('utf8');
 }
 
 /** A value's redacted JSON as it stands in a record, its lines after the first indented by `indent`. Pure. */
@@ -179,19 +190,20 @@ function jsonAt(rt: Runtime, value: unknown, indent: string): string {
 /** Stands for the plan in the machine's text while it is serialised; no worker can guess it. */
 const PLAN_MARK = `engine-plan-${randomUUID()}`;
 
-/** The machine's text, its context's plan (the same array as state.milestones) spliced in from the text kept for that plan. */
-function machineJson(rt: Runtime, machine: unknown, plan: unknown, cache: Map<string, { value: unknown; text: string }>): string {
+/** The machine's encoded text, its context's plan (the same array as state.milestones) the encoded text kept for that plan. */
+function machineParts(rt: Runtime, machine: unknown, plan: unknown, cache: Map<string, { value: unknown; parts: Buffer[] }>): Buffer[] {
   const ctx = (machine as { context?: { milestones?: unknown } } | null)?.context;
-  if (!Array.isArray(plan) || plan.length === 0 || !ctx || ctx.milestones !== plan) return jsonAt(rt, machine, '  ');
+  const whole = (): Buffer[] => [Buffer.from(jsonAt(rt, machine, '  '))];
+  if (!Array.isArray(plan) || plan.length === 0 || !ctx || ctx.milestones !== plan) return whole();
   const text = jsonAt(rt, { ...(machine as object), context: { ...ctx, milestones: PLAN_MARK } }, '  ');
   const at = text.indexOf(`"${PLAN_MARK}"`);
-  if (at < 0) return jsonAt(rt, machine, '  ');
+  if (at < 0) return whole();
   const lineStart = text.lastIndexOf('\n', at) + 1;
   const indent = /^ */.exec(text.slice(lineStart))![0];
   const key = `plan@${indent.length}`;
   let kept = cache.get(key);
-  if (!kept || kept.value !== plan) cache.set(key, (kept = { value: plan, text: jsonAt(rt, plan, indent) }));
-  return text.slice(0, at) + kept.text + text.slice(at + PLAN_MARK.length + 2);
+  if (!kept || kept.value !== plan) cache.set(key, (kept = { value: plan, parts: [Buffer.from(jsonAt(rt, plan, indent))] }));
+  return [Buffer.from(text.slice(0, at)), ...kept.parts, Buffer.from(text.slice(at + PLAN_MARK.length + 2))];
 }
 
 /** The actor's persisted snapshot, made again only when the actor's snapshot changed (xstate snapshots are immutable). */

@@ -71,8 +71,8 @@ export interface Runtime {
   persist(durable?: boolean): void;
   /** The engine's records in the run store, checked after every worker call. */
   records: RunRecord[];
-  /** state.json as last written by `persist`, or null before the first write. */
-  stateText: string | null;
+  /** state.json as last written by `persist`, in the parts it was written from (stateParts), or null before the first write. */
+  stateParts: Buffer[] | null;
   append(...events: NewEvent[]): TimelineEvent[];
 }
 

@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, writevSync, fsyncSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { openFreshFile, openOwnFile } from '../util/open-own-file.js';
 
@@ -44,18 +44,18 @@ export function replaceFile(file: string, content: string | Uint8Array, o: { syn
  * without following a link and taken only while it has no other name, so a link planted in
  * its place is never written through. Impure.
  */
-export function rewriteFile(file: string, content: string | Uint8Array, o: { syncData?: boolean } = {}): void {
+export function rewriteFile(file: string, content: string | Uint8Array | readonly Uint8Array[], o: { syncData?: boolean } = {}): void {
   const dir = path.dirname(file);
   const spare = path.join(dir, `.${path.basename(file)}.spare`);
   const old = path.join(dir, `.${path.basename(file)}.old`);
   const { fd, size } = openOwnFile(spare);
   try {
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    const parts = typeof content === 'string' ? [Buffer.from(content)] : content instanceof Uint8Array ? [content] : content;
     // Written over the old bytes from the start, then cut to length only when the spare was
     // longer: emptying it first would free its blocks and allocate them again, which costs
     // the filesystem more than the write itself.
-    writeSync(fd, bytes, 0, bytes.length, 0);
-    if (size > bytes.length) ftruncateSync(fd, bytes.length);
+    const length = writeAllAt(fd, parts, 0);
+    if (size > length) ftruncateSync(fd, length);
     if (o.syncData) fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -66,6 +66,25 @@ export function rewriteFile(file: string, content: string | Uint8Array, o: { syn
   }
   renameSync(spare, file);
   renameSync(old, spare);
+}
+
+/**
+ * Write the parts one after the other from `position` (one writev for up to 1,024 of them,
+ * again for what a short write left). Returns how many bytes that was. Impure.
+ */
+export function writeAllAt(fd: number, parts: readonly Uint8Array[], position: number): number {
+  let left = parts.filter((p) => p.length > 0);
+  let at = position;
+  while (left.length) {
+    const batch = left.slice(0, 1024);
+    let written = batch.length === 1 ? writeSync(fd, batch[0]!, 0, batch[0]!.length, at) : writevSync(fd, batch as Uint8Array[], at);
+    at += written;
+    // What this write did not take: the parts after the ones it wrote whole, the rest of a cut one first.
+    let i = 0;
+    while (i < batch.length && written >= batch[i]!.length) written -= batch[i++]!.length;
+    left = i < batch.length ? [batch[i]!.subarray(written), ...batch.slice(i + 1), ...left.slice(batch.length)] : left.slice(batch.length);
+  }
+  return at - position;
 }
 
 /** Link the record's current inode as `old` (replacing a leftover); false when there is no record yet. */

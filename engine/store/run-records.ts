@@ -22,10 +22,11 @@ export type RunRecord = {
   | {
       /**
        * The length in bytes and `sha256:<hex>` of what the file must hold, kept as it was
-       * written (the timeline's): the check then streams the file through a hash instead of
-       * reading it into a string the size of the run's whole history at every call.
+       * written (the timeline's), or null while the engine has not written it yet: the check
+       * then streams the file through a hash instead of reading it into a string the size of
+       * the run's whole history at every call.
        */
-      digest(): { bytes: number; sha256: string };
+      digest(): { bytes: number; sha256: string } | null;
       expected?: never;
     }
 );
@@ -43,10 +44,45 @@ export function fileRecord(file: string, name: string, content: () => string | n
   };
 }
 
+/**
+ * A record the engine writes whole in parts (state.json: the fields it keeps between writes
+ * are encoded once): checked by their length and hash, made only when a check asks, once per
+ * write. `parts` gives the last parts written (a new array at each write), or null before the
+ * first. Impure (restore writes).
+ */
+export function partsRecord(file: string, name: string, parts: () => readonly Uint8Array[] | null): RunRecord {
+  let known: { parts: readonly Uint8Array[]; digest: { bytes: number; sha256: string } } | null = null;
+  return {
+    file,
+    name,
+    digest() {
+      const now = parts();
+      if (now === null) return null;
+      if (known?.parts !== now) {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        for (const p of now) {
+          hash.update(p);
+          bytes += p.length;
+        }
+        known = { parts: now, digest: { bytes, sha256: `sha256:${hash.digest('hex')}` } };
+      }
+      return known.digest;
+    },
+    restore() {
+      const now = parts();
+      if (now !== null) writeFileAtomic(file, Buffer.concat(now));
+    },
+  };
+}
+
 /** The records whose file no longer holds what the engine wrote (a missing file included). Impure. */
 export function tamperedRecords(records: readonly RunRecord[]): RunRecord[] {
   return records.filter((r) => {
-    if (r.digest) return !holdsDigest(r.file, r.digest());
+    if (r.digest) {
+      const want = r.digest();
+      return want !== null && !holdsDigest(r.file, want);
+    }
     const want = r.expected();
     if (want === null) return false;
     try {

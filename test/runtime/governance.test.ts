@@ -125,7 +125,7 @@ t.test('the run store: a worker that rewrites the engine records is undone and s
   const script = (repo: string) => ({
     ...twoMilestones,
     appends: { 'implement#1#1': { [path.join(runDir(repo, id), 'timeline.jsonl')]: '{"seq": 999, "type": "run.finished", "stop_reason": "completed"}\n' } },
-    writes: { 'implement#1#1': { [path.join(runDir(repo, id), 'env.json')]: '{}' } },
+    writes: { 'implement#1#1': { [path.join(runDir(repo, id), 'env.json')]: '{}', [path.join(runDir(repo, id), 'state.json')]: '{"status": "completed"}\n' } },
   });
   const { r, dir, violation, events } = await runWith(t, { script, id });
   t.equal(r.code, 3, r.stderr);
@@ -137,6 +137,11 @@ t.test('the run store: a worker that rewrites the engine records is undone and s
   t.equal(events.at(-1).stop_reason, 'governance_violation');
   t.not(readFileSync(path.join(dir, 'env.json'), 'utf8'), '{}', 'env.json written back');
   t.match(readFileSync(path.join(dir, 'env.json'), 'utf8'), /engine_version/);
+  // The forged state.json is replaced before the check (the child's end is written to it), so
+  // it is not named; what stands is the engine's own, written at the stop.
+  const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+  t.equal(state.status, 'stopped', "state.json is the engine's again, written at the stop");
+  t.equal(state.stop_reason, 'governance_violation');
   t.equal(violation.patch, 'attempted.patch', 'the milestone change itself is kept too');
 });
 

@@ -102,3 +102,15 @@ t.test('a record replaced by a symlink is replaced by the engine\'s content, the
   t.equal(readFileSync(file, 'utf8'), 'four\n');
   t.notOk(existsSync(path.join(d, '.state.json.old')));
 });
+
+t.test('written from parts: the same bytes as their concatenation, past the 1,024 a writev takes and with empty parts', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'state.json');
+  const parts = Array.from({ length: 2500 }, (_, i) => Buffer.from(i % 7 === 0 ? '' : `${i}:é,`));
+  rewriteFile(file, parts);
+  t.same(readFileSync(file), Buffer.concat(parts), 'every part in order');
+  rewriteFile(file, [Buffer.from('short'), Buffer.alloc(0), Buffer.from('\n')]);
+  t.equal(readFileSync(file, 'utf8'), 'short\n', 'a shorter content from parts leaves nothing of the longer one');
+  rewriteFile(file, []);
+  t.equal(readFileSync(file, 'utf8'), '', 'no parts: an empty file');
+});

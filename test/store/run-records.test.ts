@@ -3,7 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlin
 import os from 'node:os';
 import path from 'node:path';
 import { TimelineWriter, type NewEvent } from '../../engine/store/timeline.js';
-import { fileRecord, tamperedRecords, type RunRecord } from '../../engine/store/run-records.js';
+import { fileRecord, partsRecord, tamperedRecords, type RunRecord } from '../../engine/store/run-records.js';
+import { rewriteFile } from '../../engine/store/atomic.js';
 
 function setUp(t: { teardown(fn: () => void): void }): { file: string; timeline: TimelineWriter; record: RunRecord } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-records-'));
@@ -65,4 +66,29 @@ t.test('tamperedRecords: a record without a digest is still compared by its text
   t.strictSame(tamperedRecords([record]).map((r) => r.name), ['state.json']);
   record.restore();
   t.strictSame(tamperedRecords([record]), []);
+});
+
+t.test('partsRecord: state.json written in parts is checked by their length and hash, and restored whole', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-records-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'state.json');
+  let parts: Buffer[] | null = null;
+  const record = partsRecord(file, 'state.json', () => parts);
+  t.strictSame(tamperedRecords([record]), [], 'nothing written yet: nothing to check');
+  const write = (texts: string[]) => {
+    parts = texts.map((x) => Buffer.from(x));
+    rewriteFile(file, parts);
+  };
+  write(['{\n  "a": ', '"é日本"', ',\n  "b": 1\n}\n']);
+  t.equal(readFileSync(file, 'utf8'), '{\n  "a": "é日本",\n  "b": 1\n}\n', 'the parts, one after the other');
+  t.strictSame(tamperedRecords([record]), [], 'clean as written');
+  writeFileSync(file, '{\n  "a": "é日本",\n  "b": 2\n}\n');
+  t.strictSame(tamperedRecords([record]), [record], 'one byte changed, same size');
+  record.restore();
+  t.equal(readFileSync(file, 'utf8'), '{\n  "a": "é日本",\n  "b": 1\n}\n', 'restored whole');
+  t.strictSame(tamperedRecords([record]), []);
+  write(['{}\n']);
+  t.strictSame(tamperedRecords([record]), [], 'a new write is checked against its own parts');
+  unlinkSync(file);
+  t.strictSame(tamperedRecords([record]), [record], 'deleted');
 });
