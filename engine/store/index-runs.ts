@@ -44,9 +44,12 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
   const kept: RunIndexEntry[] = [];
   const fresh: RunIndexEntry[] = [];
   let isEvent: IsEvent | null = null;
+  // Names joined as text, not by path.join (which normalises every one): the store's path is
+  // resolved and a directory entry's name is one plain name.
+  const base = storeDir.endsWith('/') ? storeDir : `${storeDir}/`;
   for (const d of readdirSync(storeDir, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
-    const dir = path.join(storeDir, d.name);
+    const dir = base + d.name;
     const entry = index.entries.get(d.name);
     // A line written before `scripted`, the milestones' reviews, one of the KPI samples or the repeat facts existed is made again (from the run's state and timeline).
     if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -8,6 +7,7 @@ import type { RepeatFacts } from '../kpi/compare-repeats.js';
 import { compareText } from '../util/compare-text.js';
 import { isIndexEntry } from './check-index-entry.js';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { sha256Hex } from '../util/sha256-hex.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
 export const RUN_INDEX = 'index.jsonl';
@@ -63,7 +63,7 @@ const MIDDLE = '","run":';
 /** The index line of an entry: `{"sha256":"<hash of the run JSON>","run":<run JSON>}\n`. Pure. */
 export function formatIndexLine(entry: RunIndexEntry): string {
   const json = JSON.stringify(entry);
-  return `${PREFIX}${sha256(json)}${MIDDLE}${json}}\n`;
+  return `${PREFIX}${sha256Hex(json)}${MIDDLE}${json}}\n`;
 }
 
 /**
@@ -75,7 +75,7 @@ export function parseIndexLine(line: string): RunIndexEntry | null {
   const start = PREFIX.length + 64 + MIDDLE.length;
   if (!line.startsWith(PREFIX) || line.slice(PREFIX.length + 64, start) !== MIDDLE || !line.endsWith('}')) return null;
   const json = line.slice(start, -1);
-  if (sha256(json) !== line.slice(PREFIX.length, PREFIX.length + 64)) return null;
+  if (sha256Hex(json) !== line.slice(PREFIX.length, PREFIX.length + 64)) return null;
   try {
     const entry: unknown = JSON.parse(json);
     return isIndexEntry(entry) ? entry : null;
@@ -177,7 +177,7 @@ export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntr
 
 /** The size of a run's timeline, or null when it has none. Impure. */
 export function timelineBytes(runDir: string): number | null {
-  return statSync(path.join(runDir, 'timeline.jsonl'), { throwIfNoEntry: false })?.size ?? null;
+  return statSync(`${runDir}/timeline.jsonl`, { throwIfNoEntry: false })?.size ?? null;
 }
 
 /**
@@ -268,8 +268,4 @@ function* linesFromEnd(file: string): Generator<string> {
   } finally {
     closeSync(fd);
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
