@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
+import { defineBuiltinWorker, type UserConfigPlace, type WorkerCallContext } from './types.js';
+import { findSettingsScripts } from './find-settings-scripts.js';
 import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
@@ -48,12 +49,15 @@ export const claudeWorker = defineBuiltinWorker({
   // can write them; under it a tree no grant reaches is not walked.
   userConfig(_spec, env) {
     const dir = env.CLAUDE_CONFIG_DIR;
-    // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
-    if (dir) return [{ root: dir, paths: [...CLAUDE_CONFIG, '.claude.json'], digests: { '.claude.json': digestClaudeMcp } }];
     const home = env.HOME || os.homedir();
+    // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
+    const root = dir || path.join(home, '.claude');
+    const config = dir ? [...CLAUDE_CONFIG, '.claude.json'] : CLAUDE_CONFIG;
+    const scripts = scriptPlaces(root, config, findSettingsScripts([path.join(root, 'settings.json'), path.join(root, 'settings.local.json')], home));
     return [
-      { root: path.join(home, '.claude'), paths: CLAUDE_CONFIG },
-      { root: home, paths: ['.claude.json'], digests: { '.claude.json': digestClaudeMcp } },
+      { root, paths: [...config, ...scripts.inside], ...(dir ? { digests: { '.claude.json': digestClaudeMcp } } : {}) },
+      ...(dir ? [] : [{ root: home, paths: ['.claude.json'], digests: { '.claude.json': digestClaudeMcp } }]),
+      ...scripts.outside,
     ];
   },
   invoke(ctx) {
@@ -83,6 +87,22 @@ export const claudeWorker = defineBuiltinWorker({
  * agents, hook scripts, skills and output styles.
  */
 const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'rules', 'commands', 'agents', 'hooks', 'skills', 'output-styles'];
+
+/**
+ * The scripts the settings name, as watched paths: under the config root a path not already
+ * under one of its watched paths, elsewhere a place of its own (the file alone). Pure.
+ */
+function scriptPlaces(root: string, watched: readonly string[], scripts: readonly string[]): { inside: string[]; outside: UserConfigPlace[] } {
+  const inside: string[] = [];
+  const outside: UserConfigPlace[] = [];
+  for (const file of scripts) {
+    const rel = path.relative(root, file);
+    if (rel && rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel)) {
+      if (!watched.some((w) => rel === w || rel.startsWith(`${w}/`))) inside.push(rel);
+    } else outside.push({ root: path.dirname(file), paths: [path.basename(file)] });
+  }
+  return { inside, outside };
+}
 
 /**
  * The MCP servers ~/.claude.json makes a next session start (the user's own and each

@@ -1,4 +1,4 @@
-// test cost: about 12 s: five runs per sandbox mode, each with a CLI stand-in.
+// test cost: about 12 s: ten runs per sandbox mode and one more, each with a CLI stand-in.
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,9 @@ import { modes } from './helpers/fixture.js';
 
 const fake = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-cli-config.mjs');
 
+/** The user's ~/.claude/settings.json: a model, a status line script and a Stop hook script, each named by path. */
+const SETTINGS = `${JSON.stringify({ model: 'sonnet', statusLine: { type: 'command', command: '~/.claude/statusline.sh' }, hooks: { Stop: [{ hooks: [{ type: 'command', command: 'bash "$HOME/.claude/scripts/notify.sh" done' }] }] } })}\n`;
+
 function runWith(cli: 'claude' | 'codex', act: string, mode: string, o: { linked?: boolean; isolated?: boolean } = {}) {
   let userHome = '';
   const f = makeFixture({
@@ -32,9 +35,13 @@ function runWith(cli: 'claude' | 'codex', act: string, mode: string, o: { linked
   if (o.linked) {
     // A dotfiles manager's link: the write goes through it to the target.
     mkdirSync(path.join(home, 'dotfiles'));
-    writeFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), '{"model":"sonnet"}\n');
+    writeFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), SETTINGS);
     symlinkSync(path.join(home, 'dotfiles', 'claude-settings.json'), path.join(home, '.claude', 'settings.json'));
-  } else writeFileSync(path.join(home, '.claude', 'settings.json'), '{"model":"sonnet"}\n');
+  } else writeFileSync(path.join(home, '.claude', 'settings.json'), SETTINGS);
+  // The scripts the user's settings run: a status line every few hundred ms, a hook at each stop.
+  writeFileSync(path.join(home, '.claude', 'statusline.sh'), '#!/bin/sh\necho ok\n', { mode: 0o755 });
+  mkdirSync(path.join(home, '.claude', 'scripts'));
+  writeFileSync(path.join(home, '.claude', 'scripts', 'notify.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   writeFileSync(path.join(home, '.claude.json'), '{"numStartups":3,"projects":{}}\n');
   writeFileSync(path.join(home, '.codex', 'config.toml'), 'model = "gpt-5"\n');
   // FAKE_LOG in the workspace's parent is not writable under the sandbox: the user's home is not either, but the CLI dirs are.
@@ -68,6 +75,9 @@ for (const { mode, skip } of modes()) {
       ['codex', 'notify', '.codex/config.toml'],
       ['codex', 'dotenv', '.codex/.env'],
       ['claude', 'rule', '.claude/rules/always.md'],
+      // Scripts the settings name, changed without touching the settings.
+      ['claude', 'statusline', '.claude/statusline.sh'],
+      ['claude', 'hookscript', '.claude/scripts/notify.sh'],
     ];
     for (const [cli, act, file] of cases) {
       const { r, home, events, did } = runWith(cli, act, mode);
@@ -83,7 +93,7 @@ for (const { mode, skip } of modes()) {
     if (mode === 'bwrap') {
       // The link leads out of the writable ~/.claude: the sandbox refuses the write.
       t.match(did, /^hook refused: .*read-only file system/im);
-      t.equal(readFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), 'utf8'), '{"model":"sonnet"}\n', 'the target is unchanged');
+      t.equal(readFileSync(path.join(home, 'dotfiles', 'claude-settings.json'), 'utf8'), SETTINGS, 'the target is unchanged');
       t.equal(r.code, 0, r.stderr.slice(-600));
       return;
     }
