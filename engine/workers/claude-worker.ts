@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defineBuiltinWorker, type UserConfigPlace, type WorkerCallContext } from './types.js';
-import { findSettingsScripts } from './find-settings-scripts.js';
+import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
+import { mcpServerWords, readJsonOrNull, scriptPlaces, scriptsNamedBy, settingsCommands } from './find-named-scripts.js';
 import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
@@ -53,7 +53,12 @@ export const claudeWorker = defineBuiltinWorker({
     // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
     const root = dir || path.join(home, '.claude');
     const config = dir ? [...CLAUDE_CONFIG, '.claude.json'] : CLAUDE_CONFIG;
-    const scripts = scriptPlaces(root, config, findSettingsScripts([path.join(root, 'settings.json'), path.join(root, 'settings.local.json')], home));
+    const commands = [
+      ...settingsCommands(readJsonOrNull(path.join(root, 'settings.json'))),
+      ...settingsCommands(readJsonOrNull(path.join(root, 'settings.local.json'))),
+      ...mcpServerWords(readJsonOrNull(path.join(dir || home, '.claude.json'))),
+    ];
+    const scripts = scriptPlaces(root, config, scriptsNamedBy(commands, home));
     return [
       { root, paths: [...config, ...scripts.inside], ...(dir ? { digests: { '.claude.json': digestClaudeMcp } } : {}) },
       ...(dir ? [] : [{ root: home, paths: ['.claude.json'], digests: { '.claude.json': digestClaudeMcp } }]),
@@ -87,22 +92,6 @@ export const claudeWorker = defineBuiltinWorker({
  * agents, hook scripts, skills and output styles.
  */
 const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'rules', 'commands', 'agents', 'hooks', 'skills', 'output-styles'];
-
-/**
- * The scripts the settings name, as watched paths: under the config root a path not already
- * under one of its watched paths, elsewhere a place of its own (the file alone). Pure.
- */
-function scriptPlaces(root: string, watched: readonly string[], scripts: readonly string[]): { inside: string[]; outside: UserConfigPlace[] } {
-  const inside: string[] = [];
-  const outside: UserConfigPlace[] = [];
-  for (const file of scripts) {
-    const rel = path.relative(root, file);
-    if (rel && rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel)) {
-      if (!watched.some((w) => rel === w || rel.startsWith(`${w}/`))) inside.push(rel);
-    } else outside.push({ root: path.dirname(file), paths: [path.basename(file)] });
-  }
-  return { inside, outside };
-}
 
 /**
  * The MCP servers ~/.claude.json makes a next session start (the user's own and each

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readTextOrNull, scriptPlaces, scriptsNamedBy, tomlStrings } from './find-named-scripts.js';
 import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
 import { ensureDirectory, writeHomeFile } from '../store/home-files.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
@@ -61,9 +62,14 @@ export const codexWorker = defineBuiltinWorker({
   // Named also for a worker with a private home: without the OS sandbox any process of the run
   // can write them; under it a tree no grant reaches is not walked.
   userConfig(_spec, env) {
+    const home = env.HOME || os.homedir();
+    const root = env.CODEX_HOME || path.join(home, '.codex');
     // .env: codex loads it into its own environment on every start (BASH_ENV, OPENAI_BASE_URL);
     // skills/.system is what codex installs there itself.
-    return [{ root: env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), paths: ['config.toml', '.env', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules', 'skills'], skip: ['skills/.system'] }];
+    const paths = ['config.toml', '.env', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules', 'skills'];
+    // The scripts config.toml names by path (notify, MCP servers), watched like it.
+    const scripts = scriptPlaces(root, paths, scriptsNamedBy(tomlStrings(readTextOrNull(path.join(root, 'config.toml')) ?? ''), home));
+    return [{ root, paths: [...paths, ...scripts.inside], skip: ['skills/.system'] }, ...scripts.outside];
   },
   invoke(ctx) {
     const { spec } = ctx;

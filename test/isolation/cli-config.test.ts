@@ -1,4 +1,4 @@
-// test cost: about 12 s: ten runs per sandbox mode and one more, each with a CLI stand-in.
+// test cost: about 14 s: twelve runs per sandbox mode and one more, each with a CLI stand-in.
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,8 +42,12 @@ function runWith(cli: 'claude' | 'codex', act: string, mode: string, o: { linked
   writeFileSync(path.join(home, '.claude', 'statusline.sh'), '#!/bin/sh\necho ok\n', { mode: 0o755 });
   mkdirSync(path.join(home, '.claude', 'scripts'));
   writeFileSync(path.join(home, '.claude', 'scripts', 'notify.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  writeFileSync(path.join(home, '.claude.json'), '{"numStartups":3,"projects":{}}\n');
-  writeFileSync(path.join(home, '.codex', 'config.toml'), 'model = "gpt-5"\n');
+  // An MCP server the user's next claude session starts, and the notify script of codex, each a script by path.
+  mkdirSync(path.join(home, '.claude', 'mcp'));
+  writeFileSync(path.join(home, '.claude', 'mcp', 'server.js'), '// an MCP server\n');
+  writeFileSync(path.join(home, '.claude.json'), `${JSON.stringify({ numStartups: 3, projects: {}, mcpServers: { local: { type: 'stdio', command: 'node', args: [path.join(home, '.claude', 'mcp', 'server.js')] } } })}\n`);
+  writeFileSync(path.join(home, '.codex', 'notify.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  writeFileSync(path.join(home, '.codex', 'config.toml'), `model = "gpt-5"\nnotify = ["sh", "${path.join(home, '.codex', 'notify.sh')}"]\n`);
   // FAKE_LOG in the workspace's parent is not writable under the sandbox: the user's home is not either, but the CLI dirs are.
   const log = path.join(home, cli === 'codex' ? '.codex' : '.claude', 'fake.log');
   // Started by a link named after the CLI: its --version (asked without the worker's env) says which it plays.
@@ -78,6 +82,8 @@ for (const { mode, skip } of modes()) {
       // Scripts the settings name, changed without touching the settings.
       ['claude', 'statusline', '.claude/statusline.sh'],
       ['claude', 'hookscript', '.claude/scripts/notify.sh'],
+      ['claude', 'mcpscript', '.claude/mcp/server.js'],
+      ['codex', 'notifyscript', '.codex/notify.sh'],
     ];
     for (const [cli, act, file] of cases) {
       const { r, home, events, did } = runWith(cli, act, mode);
