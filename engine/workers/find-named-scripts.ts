@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { UserConfigPlace } from './types.js';
 
@@ -92,11 +92,24 @@ export function scriptsNamedBy(commands: readonly string[], home: string): strin
   const found = new Set<string>();
   for (const command of commands) {
     for (const p of pathsInCommand(command, home)) {
-      const st = statSync(p, { throwIfNoEntry: false });
+      const st = statOrNull(p);
       if (st?.isFile() && ((st.mode & 0o111) !== 0 || SCRIPT_NAME.test(p))) found.add(p);
     }
   }
   return [...found];
+}
+
+/**
+ * What stat says of a path, or null for any path it cannot say it of: not only a missing one
+ * (a word under a file, a directory the user cannot enter, a name too long): the user's
+ * config is read, never judged, and a path that names nothing is not watched. Impure.
+ */
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /** A file's text, or null when it cannot be read. Impure. */

@@ -55,6 +55,8 @@ t.test('scriptsNamedBy: the files named, once; directories, missing paths and br
   writeFileSync(path.join(root, 'helper'), '#!/bin/sh\n', { mode: 0o755 });
   writeFileSync(path.join(root, 'notify.log'), 'a log\n');
   t.same(scriptsNamedBy([`~/.claude/helper --log ${root}/notify.log`], home), [path.join(root, 'helper')]);
+  // A path under a file, one too long, one in a directory that cannot be entered: nothing named, no error.
+  t.same(scriptsNamedBy([`~/.claude/statusline.sh/more ${'/x'.repeat(3000)} /proc/1/root/etc/x.sh`], home), []);
   writeFileSync(path.join(root, 'settings.json'), '{ not json');
   t.equal(readJsonOrNull(path.join(root, 'settings.json')), null);
 });
