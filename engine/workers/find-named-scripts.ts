@@ -67,11 +67,15 @@ export function tomlStrings(text: string): string[] {
   return out;
 }
 
-/** The absolute paths a command line names, `~` and `$HOME` taken as `home`. Pure. */
+/**
+ * The absolute paths a command line names, `~` and `$HOME` taken as `home`: each quoted
+ * string whole (a path with spaces), and each unquoted run between the shell's separators and
+ * `=` (`--config=/x.sh`, `VAR=/x.sh`). Pure.
+ */
 export function pathsInCommand(command: string, home: string): string[] {
   const out: string[] = [];
-  for (const raw of command.split(/[\s;|&()<>`]+/)) {
-    const word = raw.replace(/^['"]+|['"]+$/g, '');
+  for (const m0 of command.matchAll(/"([^"]*)"|'([^']*)'|([^\s;|&()<>`=,"']+)/g)) {
+    const word = m0[1] ?? m0[2] ?? m0[3]!;
     const m = /^(~|\$HOME|\$\{HOME\})(\/.*)$/.exec(word);
     const file = m ? home + m[2] : word.startsWith('/') ? word : null;
     if (file && !file.includes('\0')) out.push(path.normalize(file));

@@ -30,6 +30,7 @@ t.test('pathsInCommand: absolute, ~ and $HOME paths, quoted or not; relative wor
   t.same(pathsInCommand('bash "$HOME/.claude/scripts/notify.sh" done', home), ['/home/u/.claude/scripts/notify.sh']);
   t.same(pathsInCommand("sh -c '${HOME}/x.sh'; /usr/bin/env node /opt/a/../b.js|tee ./log", home), ['/home/u/x.sh', '/usr/bin/env', '/opt/b.js']);
   t.same(pathsInCommand('node statusline.js && jq . ~user/x', home), [], 'a relative path and another user\'s home are not followed');
+  t.same(pathsInCommand('node "/home/u/My Scripts/line.js" --config=~/.claude/c.sh FOO=/opt/f.sh,/opt/g.sh', home), ['/home/u/My Scripts/line.js', '/home/u/.claude/c.sh', '/opt/f.sh', '/opt/g.sh'], 'quoted with spaces, after = and ,');
 });
 
 t.test('mcpServerWords and tomlStrings: the commands and arguments of MCP servers, the strings of a TOML file', async (t) => {
