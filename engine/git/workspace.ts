@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -7,6 +7,7 @@ import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoR
 import { runGit, type GitTarget } from './run-git.js';
 import type { StatRecord } from './stat-record.js';
 import { isRunId } from '../vocabulary/run-layout.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -137,7 +138,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
   if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
-  if (/^\s*objectformat\s*=\s*sha256\s*$/im.test(readText(path.join(o.repo.commonDir, 'config')) ?? '')) {
+  if (/^\s*objectformat\s*=\s*sha256\s*$/im.test(readTextOrNull(path.join(o.repo.commonDir, 'config')) ?? '')) {
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }
   const user = repoTarget(o.repo);
@@ -251,20 +252,12 @@ export function neutralizeEngineGitDir(ws: Workspace): void {
   const planted = PLANTABLE.filter((rel) => existsSync(path.join(ws.gitDir, rel)));
   const alternates = `${path.join(ws.repo.commonDir, 'objects')}\n`;
   const exclude = ws.shared.map((p) => `/${p}\n`).join('');
-  if (readText(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
-  if (readText(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
-  if (readText(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
+  if (readTextOrNull(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
+  if (readTextOrNull(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
+  if (readTextOrNull(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
   if (planted.length === 0) return;
   for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
   resetEngineGitDir(ws);
-}
-
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */

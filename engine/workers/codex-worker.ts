@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTextOrNull, scriptPlaces, scriptsNamedBy, tomlStrings } from './find-named-scripts.js';
+import { scriptPlaces, scriptsNamedBy, tomlStrings } from './find-named-scripts.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
 import { ensureDirectory, writeHomeFile } from '../store/home-files.js';
 import { createCodexParser } from './parse/codex-exec-json.js';

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { UserConfigPlace } from './types.js';
 
@@ -111,26 +111,6 @@ export function scriptsNamedBy(commands: readonly string[], home: string): strin
 function statOrNull(file: string): Stats | null {
   try {
     return statSync(file);
-  } catch {
-    return null;
-  }
-}
-
-/** A file's text, or null when it cannot be read. Impure. */
-export function readTextOrNull(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-/** A file's JSON, or null when it cannot be read or is not JSON. Impure. */
-export function readJsonOrNull(file: string): unknown {
-  const text = readTextOrNull(file);
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
   } catch {
     return null;
   }

@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mcpServerWords, pathsInCommand, readJsonOrNull, scriptPlaces, scriptsNamedBy, settingsCommands, tomlStrings } from '../../engine/workers/find-named-scripts.js';
+import { mcpServerWords, pathsInCommand, scriptPlaces, scriptsNamedBy, settingsCommands, tomlStrings } from '../../engine/workers/find-named-scripts.js';
+import { readJsonOrNull } from '../../engine/util/read-or-null.js';
 
 // The scripts a user's CLI config runs (claude's status line, hooks, helpers and MCP servers;
 // what codex's config.toml names) are watched like the config: these are the commands and
