@@ -2,18 +2,64 @@
 // Reads a tap run's output and prints the closing line CI looks for: `N passed, N failed`.
 // tap's own summary (`# { total: N, pass: N, fail: N, ... }`) counts assertions; a test file
 // that crashed before its plan shows as a failed `not ok` line, counted too.
+//
+// `--failures` prints instead each failed test with the subtests it sits in and tap's account
+// of it (where, what was wanted, what came), at most 400 lines: CI prints it last, so a failure
+// is in the part of the output that is kept, however long the run's output was.
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const text = readFileSync(process.argv[2], 'utf8');
-const summary = [...text.matchAll(/^# \{ (total: \d+.*) \}$/gm)].at(-1);
-let pass = 0;
-let fail = 0;
-if (summary) {
-  for (const [, key, n] of summary[1].matchAll(/(\w+): (\d+)/g)) {
-    if (key === 'pass') pass = Number(n);
-    if (key === 'fail') fail = Number(n);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printCounts(process.argv.slice(2));
+
+function printCounts(args) {
+  const failuresOnly = args[0] === '--failures';
+  const text = readFileSync(args[failuresOnly ? 1 : 0], 'utf8');
+  if (failuresOnly) {
+    const lines = listFailures(text);
+    const shown = lines.slice(0, 400);
+    if (shown.length) console.log(`failed tests (from the test run's output${lines.length > shown.length ? `; the first 400 of ${lines.length} lines` : ''}):\n${shown.join('\n')}`);
+  } else {
+    const summary = [...text.matchAll(/^# \{ (total: \d+.*) \}$/gm)].at(-1);
+    let pass = 0;
+    let fail = 0;
+    if (summary) {
+      for (const [, key, n] of summary[1].matchAll(/(\w+): (\d+)/g)) {
+        if (key === 'pass') pass = Number(n);
+        if (key === 'fail') fail = Number(n);
+      }
+    } else {
+      fail = 1;
+    }
+    console.log(`${pass} passed, ${fail} failed`);
   }
-} else {
-  fail = 1;
 }
-console.log(`${pass} passed, ${fail} failed`);
+
+/**
+ * Each `not ok` line of a tap stream as `a > b > name`, the subtests it sits in first, then
+ * its diagnostic block (`---` to `...`) as tap indented it. Pure.
+ */
+export function listFailures(tap) {
+  const out = [];
+  const names = [];
+  const rows = tap.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const sub = /^( *)# Subtest: (.*)$/.exec(row);
+    if (sub) {
+      names.length = Math.floor(sub[1].length / 4);
+      names.push(sub[2]);
+      continue;
+    }
+    const bad = /^( *)not ok \d+ - (.*)$/.exec(row);
+    if (!bad) continue;
+    const depth = Math.floor(bad[1].length / 4);
+    out.push(`not ok: ${[...names.slice(0, depth), bad[2]].join(' > ')}`);
+    if (rows[i + 1]?.trim() === '---') {
+      for (let j = i + 1; j < rows.length && j < i + 60; j++) {
+        out.push(rows[j]);
+        if (rows[j].trim() === '...') break;
+      }
+    }
+  }
+  return out;
+}
