@@ -9,29 +9,35 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printCounts(process.argv.slice(2));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const failuresOnly = process.argv[2] === '--failures';
+  const text = readFileSync(process.argv[failuresOnly ? 3 : 2], 'utf8');
+  if (failuresOnly) printFailures(text);
+  else printCount(text);
+}
 
-function printCounts(args) {
-  const failuresOnly = args[0] === '--failures';
-  const text = readFileSync(args[failuresOnly ? 1 : 0], 'utf8');
-  if (failuresOnly) {
-    const lines = listFailures(text);
-    const shown = lines.slice(0, 400);
-    if (shown.length) console.log(`failed tests (from the test run's output${lines.length > shown.length ? `; the first 400 of ${lines.length} lines` : ''}):\n${shown.join('\n')}`);
-  } else {
-    const summary = [...text.matchAll(/^# \{ (total: \d+.*) \}$/gm)].at(-1);
-    let pass = 0;
-    let fail = 0;
-    if (summary) {
-      for (const [, key, n] of summary[1].matchAll(/(\w+): (\d+)/g)) {
-        if (key === 'pass') pass = Number(n);
-        if (key === 'fail') fail = Number(n);
-      }
-    } else {
-      fail = 1;
+/** `N passed, N failed` from tap's closing summary; a run without one counts as failed. */
+function printCount(text) {
+  const summary = [...text.matchAll(/^# \{ (total: \d+.*) \}$/gm)].at(-1);
+  let pass = 0;
+  let fail = 0;
+  if (summary) {
+    for (const [, key, n] of summary[1].matchAll(/(\w+): (\d+)/g)) {
+      if (key === 'pass') pass = Number(n);
+      if (key === 'fail') fail = Number(n);
     }
-    console.log(`${pass} passed, ${fail} failed`);
+  } else {
+    fail = 1;
   }
+  console.log(`${pass} passed, ${fail} failed`);
+}
+
+/** The failed tests and their diagnostic blocks (listFailures), at most 400 lines; nothing when none failed. */
+function printFailures(text) {
+  const lines = listFailures(text);
+  if (!lines.length) return;
+  const more = lines.length > 400 ? `; the first 400 of ${lines.length} lines` : '';
+  console.log(`failed tests (from the test run's output${more}):\n${lines.slice(0, 400).join('\n')}`);
 }
 
 /**

@@ -23,8 +23,9 @@ if (/\.test\.(ts|mjs)$/.test(script) && process.env.ENGINE_TEST_KEEP_TMP !== '1'
     return dir;
   };
   syncBuiltinESMExports();
+  // `code` is the exit code the process ends with (process.exitCode included).
   process.on('exit', (code) => {
-    if (code !== 0 || process.exitCode) return;
+    if (code !== 0) return;
     for (const dir of made) {
       try {
         fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
