@@ -2,7 +2,7 @@
  * `engine doctor`: every check in order, then (with `live`) one probe per distinct worker.
  * Returns data; the CLI prints it. Impure (runs git and the workers' CLIs, reads files).
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
@@ -20,6 +20,7 @@ import { decideSandbox } from '../sandbox/sandbox-status.js';
 import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
+import { removeTree } from '../util/remove-tree.js';
 
 export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
@@ -72,7 +73,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       }
       checks.push(...probes);
       // Transcripts are kept only when they explain a finding.
-      if (probes.every((p) => p.status === 'ok')) rmSync(probeDir, { recursive: true, force: true });
+      if (probes.every((p) => p.status === 'ok')) removeTree(probeDir);
       else report.probe_dir = probeDir;
     }
   } else if (policy.policy) {

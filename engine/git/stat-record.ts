@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
+import { removeFile } from '../util/remove-tree.js';
 
 /**
  * What the workspace looked like when the engine last snapshotted it, so that a step that
@@ -233,7 +234,7 @@ export function smudgeIndex(gitDir: string, root: string, since: bigint | null, 
   const entries = parseIndexEntries(buf);
   if (!entries) {
     // An index the engine cannot read is not trusted at all: git stages from nothing.
-    rmSync(file, { force: true });
+    removeFile(file);
     return;
   }
   let smudged = 0;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -8,6 +8,7 @@ import { runGit, type GitTarget } from './run-git.js';
 import type { StatRecord } from './stat-record.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
+import { removeTree } from '../util/remove-tree.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -209,10 +210,10 @@ function linkShared(repoTop: string, dir: string, rel: string): void {
 export function removeWorkspace(dir: string): void {
   for (const d of [dir, engineGitDirOf(dir), workspaceHomesOf(dir)]) {
     try {
-      rmSync(d, { recursive: true, force: true });
+      removeTree(d);
     } catch {
       makeWritable(d);
-      rmSync(d, { recursive: true, force: true });
+      removeTree(d);
     }
   }
 }
@@ -235,7 +236,7 @@ function makeWritable(d: string): void {
  * Impure.
  */
 export function resetEngineGitDir(ws: Workspace): void {
-  for (const extra of [...PLANTABLE, 'info', 'objects/info']) rmSync(path.join(ws.gitDir, extra), { recursive: true, force: true });
+  for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
   writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
 }
 

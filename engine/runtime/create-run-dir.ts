@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
 import { locateRepo } from '../git/repo.js';
@@ -13,6 +13,7 @@ import type { CompiledPipeline } from '../compile/ir.js';
 import { runSecrets } from './run-secrets.js';
 import { checkRunPlaces } from './check-run-places.js';
 import { redactText } from '../workers/redact.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
 
 /**
  * A run is made in steps (its directory, config snapshot, workspace, env.json, state.json,
@@ -59,7 +60,7 @@ export function noteRunWorkspace(runDir: string, ws: { dir: string; branch: stri
 /** state.json exists: the run is made. Its config snapshot joins the checked records. Impure. */
 export function endRunCreation(rt: Runtime, creation: RunCreation): void {
   rt.records.push(...creation.records);
-  rmSync(path.join(rt.paths.dir, CREATING), { force: true });
+  removeFile(path.join(rt.paths.dir, CREATING));
 }
 
 /**
@@ -103,7 +104,7 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
       if (exitCode === 0) removed.push(`branch ${c.branch}`);
     }
   }
-  rmSync(runDir, { recursive: true, force: true });
+  removeTree(runDir);
   removed.push(`run directory ${runDir}`);
   return { kind: 'removed', removed };
 }

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { removeWorkspace } from '../git/workspace.js';
 import type { Runtime } from './types.js';
@@ -8,6 +7,7 @@ import { computeKpis } from '../kpi/compute.js';
 import { renderMemo, renderSummary } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
 
 export interface RunOutcome {
   runId: string;
@@ -44,11 +44,11 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   rt.persist(true);
   writeSummaries(rt);
   if (completed) {
-    rmSync(rt.paths.memo, { force: true });
+    removeFile(rt.paths.memo);
     // The branch holds the result: the workspace and the CLIs' private homes beside it are not needed.
     removeWorkspace(rt.ws.dir);
     // A run begun before the homes moved beside the workspace kept them in its run directory.
-    rmSync(path.join(rt.paths.dir, 'homes'), { recursive: true, force: true });
+    removeTree(path.join(rt.paths.dir, 'homes'));
   }
   rt.timeline.close();
   indexFinishedRun(rt);

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
@@ -18,6 +18,7 @@ import type { RunContext } from '../vocabulary/run-context.js';
 import { outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
+import { removeFile } from '../util/remove-tree.js';
 
 export interface GovernanceStop {
   stop: 'governance_violation' | 'framework_fix_needed';
@@ -131,7 +132,7 @@ async function keepAttempt(rt: Runtime, from: string, to: string): Promise<strin
     const bytes = readFileSync(tmp);
     writeFileAtomic(path.join(rt.paths.dir, name), Buffer.from(rt.scrub(bytes.toString('latin1')), 'latin1'));
   } finally {
-    rmSync(tmp, { force: true });
+    removeFile(tmp);
   }
   return name;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
@@ -7,6 +7,7 @@ import { replaceFile, syncDir, toRecordJson } from '../store/atomic.js';
 import { fileRecord, type RunRecord } from '../store/run-records.js';
 import { diffLines } from '../util/line-diff.js';
 import { compareText } from '../util/compare-text.js';
+import { removeFile } from '../util/remove-tree.js';
 
 /**
  * The config a run started with, copied into `<run-dir>/config/` (contract §5 "Config
@@ -130,7 +131,7 @@ export function writeConfigSnapshot(runDir: string, files: GatheredFile[], sets:
   for (const sub of ['policy', 'templates']) {
     for (const name of existsSync(path.join(dir, sub)) ? readdirSync(path.join(dir, sub)) : []) {
       const file = path.join(dir, sub, name);
-      if (!keep.has(file)) rmSync(file, { force: true });
+      if (!keep.has(file)) removeFile(file);
     }
   }
   const manifest = toRecordJson({ schema_version: 1, entries, sets: sets.map(scrub), contents } satisfies ConfigManifest);

@@ -7,11 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { runCaptured } from '../proc/spawn-via-shell.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../proc/find-program.js';
 import { wrapInBwrap } from './build-bwrap-args.js';
+import { removeTree } from '../util/remove-tree.js';
 
 export type BwrapProbe = { ok: true; bin: string } | { ok: false; bin: string | null; error: string };
 
@@ -74,7 +75,7 @@ function runProbe(env: NodeJS.ProcessEnv): BwrapProbe {
     const r = spawnSync(cmd.bin, cmd.args, { cwd: dir, env, timeout: 20_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     return judgeProbe(bin, { status: r.status, signal: r.signal, stderr: r.stderr ?? '', error: r.error ?? null });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
   }
 }
 
@@ -87,6 +88,6 @@ async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
     const r = await runCaptured(cmd.bin, cmd.args, dir, env, '', { timeoutMs: 20_000 });
     return judgeProbe(bin, { status: r.exitCode, signal: r.signal, stderr: r.stderr.toString('utf8'), error: r.startError === null ? null : new Error(r.startError) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
   }
 }

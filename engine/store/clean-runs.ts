@@ -1,9 +1,10 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
+import { removeTree } from '../util/remove-tree.js';
 
 export interface CleanedRun {
   run_id: string;
@@ -24,7 +25,7 @@ export interface CleanedRun {
 export function cleanRuns(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
   const cleaned = cleanRunsOf(reposDir, storeDir, o);
   // A repo folder left with nothing but its marker goes too.
-  if (!o.dryRun && existsSync(reposDir) && readdirSync(reposDir).every((n) => n === REPO_MARKER)) rmSync(reposDir, { recursive: true, force: true });
+  if (!o.dryRun && existsSync(reposDir) && readdirSync(reposDir).every((n) => n === REPO_MARKER)) removeTree(reposDir);
   return cleaned;
 }
 
@@ -55,7 +56,7 @@ function cleanRunsOf(reposDir: string, storeDir: string, o: CleanOptions & { dry
     const bytes = sizeOf(c.candidate.workspace) + sizeOf(engineGitDirOf(c.candidate.workspace)) + sizeOf(workspaceHomesOf(c.candidate.workspace)) + sizeOf(oldHomes);
     if (c.remove && !o.dryRun) {
       removeWorkspace(c.candidate.workspace);
-      rmSync(oldHomes, { recursive: true, force: true });
+      removeTree(oldHomes);
     }
     return report(c, bytes);
   });

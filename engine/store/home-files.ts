@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { removeFile, removeTree } from '../util/remove-tree.js';
 
 /**
  * Files the engine keeps in a directory a worker can write too: the worker's home, bound
@@ -28,10 +29,10 @@ export function writeHomeFile(dir: string, name: string, text: string): void {
     closeSync(fd);
   }
   try {
-    if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory()) rmSync(file, { recursive: true, force: true });
+    if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory()) removeTree(file);
     renameSync(tmp, file);
   } catch (error) {
-    rmSync(tmp, { force: true });
+    removeFile(tmp);
     throw error;
   }
 }
@@ -58,6 +59,6 @@ export function readHomeFile(dir: string, name: string): string | null {
 export function ensureDirectory(dir: string): void {
   const st = lstatSync(dir, { throwIfNoEntry: false });
   if (st?.isDirectory()) return;
-  if (st) rmSync(dir, { force: true });
+  if (st) removeFile(dir);
   mkdirSync(dir, { recursive: true });
 }

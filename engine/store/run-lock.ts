@@ -1,5 +1,6 @@
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { removeFile } from '../util/remove-tree.js';
 
 /**
  * One engine drives a run at a time: a lock file holding the driver's pid, taken with O_EXCL
@@ -21,7 +22,7 @@ export function acquireRunLock(file: string): { release(): void } {
         release: () => {
           if (open) closeSync(fd);
           open = false;
-          rmSync(file, { force: true });
+          removeFile(file);
         },
       };
     } catch (error) {
@@ -31,7 +32,7 @@ export function acquireRunLock(file: string): { release(): void } {
       const holder = openedBy(file).find((p) => p !== process.pid);
       // The engine that drives it, or a process a worker left holding it: either way not ours to take.
       if (holder) throw new RunLockedError(`process ${holder} has the run's lock open, whatever the file says (${pid || 'nothing readable'})`);
-      rmSync(file, { force: true });
+      removeFile(file);
     }
   }
   throw new RunLockedError('could not take the run lock');

@@ -1,10 +1,11 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { wrapCommand } from '../sandbox/wrap-command.js';
 import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { createTail } from './output-tail.js';
 import { createStreamRedactor, redactText, type Secret } from '../workers/redact.js';
+import { removeFile } from '../util/remove-tree.js';
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
 /** What a log of run-verification is for: a tier, or the workspace set-up. */
@@ -131,7 +132,7 @@ export async function runVerification(options: RunVerificationOptions): Promise<
     } catch {
       /* already closed */
     }
-    rmSync(tempPath, { force: true });
+    removeFile(tempPath);
     throw error;
   }
 }

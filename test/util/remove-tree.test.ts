@@ -1,0 +1,67 @@
+import t from 'tap';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { removeFile, removeTree } from '../../engine/util/remove-tree.js';
+
+/** A temp dir holding `outside` (files a removal must never reach) and `tree` (what is removed). */
+function fixture(): { base: string; outside: string; tree: string } {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-remove-tree-'));
+  const outside = path.join(base, 'outside');
+  mkdirSync(path.join(outside, 'deep'), { recursive: true });
+  writeFileSync(path.join(outside, 'keep.txt'), 'keep');
+  writeFileSync(path.join(outside, 'deep', 'keep.txt'), 'keep');
+  const tree = path.join(base, 'tree');
+  mkdirSync(path.join(tree, 'a', 'b', 'c'), { recursive: true });
+  writeFileSync(path.join(tree, 'top.txt'), 'x');
+  writeFileSync(path.join(tree, 'a', 'b', 'c', 'leaf.txt'), 'x');
+  mkdirSync(path.join(tree, 'empty'));
+  return { base, outside, tree };
+}
+
+t.test('a tree with files, nested and empty directories is removed whole', async (t) => {
+  const { base, tree } = fixture();
+  removeTree(tree);
+  t.notOk(existsSync(tree));
+  t.strictSame(readdirSync(base), ['outside']);
+});
+
+t.test('links inside the tree are removed, never followed: what they point at stays', async (t) => {
+  const { outside, tree } = fixture();
+  symlinkSync(outside, path.join(tree, 'a', 'to-dir'));
+  symlinkSync(path.join(outside, 'keep.txt'), path.join(tree, 'to-file'));
+  symlinkSync('../../outside', path.join(tree, 'relative'));
+  symlinkSync(path.join(outside, 'missing'), path.join(tree, 'dangling'));
+  linkSync(path.join(outside, 'deep', 'keep.txt'), path.join(tree, 'hard'));
+  removeTree(tree);
+  t.notOk(existsSync(tree));
+  t.equal(readFileSync(path.join(outside, 'keep.txt'), 'utf8'), 'keep');
+  t.equal(readFileSync(path.join(outside, 'deep', 'keep.txt'), 'utf8'), 'keep', 'a hard link removed is one name less, the file stays');
+  t.strictSame(readdirSync(outside).sort(), ['deep', 'keep.txt']);
+});
+
+t.test('a link given as the tree is removed itself, not the directory it names', async (t) => {
+  const { base, outside } = fixture();
+  const link = path.join(base, 'link');
+  symlinkSync(outside, link);
+  removeTree(link);
+  t.notOk(lstatSync(link, { throwIfNoEntry: false }), 'the link is gone');
+  t.strictSame(readdirSync(outside).sort(), ['deep', 'keep.txt'], 'its target is untouched');
+});
+
+t.test('a missing path is no error; a file is removed; removeFile refuses a directory', async (t) => {
+  const { base, tree } = fixture();
+  t.doesNotThrow(() => removeTree(path.join(base, 'nothing-here')));
+  t.doesNotThrow(() => removeFile(path.join(base, 'nothing-here')));
+  removeTree(path.join(tree, 'top.txt'));
+  t.notOk(existsSync(path.join(tree, 'top.txt')));
+  removeFile(path.join(tree, 'a', 'b', 'c', 'leaf.txt'));
+  t.notOk(existsSync(path.join(tree, 'a', 'b', 'c', 'leaf.txt')));
+  t.throws(() => removeFile(path.join(tree, 'a')), { code: /EISDIR|EPERM/ }, 'a directory is not a file');
+  t.ok(existsSync(path.join(tree, 'a')));
+});
+
+t.test('a file under a path that is a file, not a directory, is an error that names it', async (t) => {
+  const { tree } = fixture();
+  t.throws(() => removeTree(path.join(tree, 'top.txt', 'under')), { code: 'ENOTDIR' });
+});
