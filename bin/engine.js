@@ -69,13 +69,59 @@ function loadBundle() {
     importModuleDynamically: dynamicImport,
   });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist);
+  script.runInThisContext()(module.exports, bundleRequire(), module, bundle, dist);
   return {
     runCli: module.exports.runCli,
     // A missing cache is written once, from the functions this command compiled. A rejected
     // one (other V8 flags) is left alone, so two kinds of callers do not take turns.
     afterRun: cachedData ? undefined : () => writeCodeCache(cacheFile, script.createCachedData()),
   };
+}
+
+/**
+ * The bundle's `require`: its vendor files (dist/vendor/*.cjs, the libraries only a run
+ * needs) compiled through code caches of their own, anything else as Node requires it.
+ * Compiled by Node's loader they cost a run about 14 ms at each start; with a cache, 5.
+ */
+function bundleRequire() {
+  const requireHere = createRequire(bundle);
+  const vendors = new Map();
+  return function require(id) {
+    if (!/^\.\/vendor\/[a-z-]+\.cjs$/.test(id)) return requireHere(id);
+    let module = vendors.get(id);
+    if (!module) {
+      module = { exports: {} };
+      vendors.set(id, module);
+      try {
+        loadVendor(path.join(dist, id), module);
+      } catch (error) {
+        // As Node's loader does: a file that failed is not a module to hand out later.
+        vendors.delete(id);
+        throw error;
+      }
+    }
+    return module.exports;
+  };
+}
+
+/**
+ * Runs one vendor file as a CommonJS module into `module`, through a code cache named by
+ * the Node version, the architecture and the sha256 of the file's text (V8 itself checks a
+ * cache against the length of the source only), written when there is none. Impure.
+ */
+function loadVendor(file, module) {
+  const source = readFileSync(file, 'utf8');
+  const hash = require('node:crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}-${path.basename(file, '.cjs')}-${hash}.bin`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    /* written below, from what running the file compiled */
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
+  if (!cachedData) writeCodeCache(cacheFile, script.createCachedData());
 }
 
 function writeCodeCache(file, data) {

@@ -81,6 +81,33 @@ t.test('a first run writes the code cache; later runs use it and leave it alone'
   t.ok(readFileSync(path.join(cacheDir, cacheName)).equals(cache), 'cache not rewritten');
 });
 
+t.test("a run's vendor files go through code caches of their own, named by their text", async (t) => {
+  const { dir, run, cacheDir } = copyPackage(t);
+  const f = makeFixture({ script: { ...twoMilestones, plan: twoMilestones.plan.slice(0, 1) } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const runOnce = (id: string) => run(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'the goal', '--policy', f.policyFile, '--run-id', id, '--no-progress']);
+  const vendorCaches = () => readdirSync(cacheDir).filter((n) => n !== cacheName).sort();
+  const first = runOnce('first');
+  t.equal(first.code, 0, first.err);
+  const names = vendorCaches();
+  t.same(names.map((n) => n.replace(/-[0-9a-f]{16}\.bin$/, '')), ['handlebars-runtime', 'picomatch', 'xstate'].map((v) => `${process.version}-${process.arch}-${v}`), 'one cache per vendor file, written by the first run');
+  const bytes = names.map((n) => readFileSync(path.join(cacheDir, n)));
+  const second = runOnce('second');
+  t.equal(second.code, 0, second.err);
+  t.same(vendorCaches(), names, 'no other cache written');
+  t.ok(names.every((n, i) => readFileSync(path.join(cacheDir, n)).equals(bytes[i]!)), 'the caches are read, not rewritten');
+  // A cache that is not one is rejected by V8; the file runs compiled as usual.
+  writeFileSync(path.join(cacheDir, names.find((n) => n.includes('-xstate-'))!), 'not a code cache');
+  const corrupt = runOnce('corrupt');
+  t.equal(corrupt.code, 0, corrupt.err);
+  // A vendor file changed, its length kept (V8 would take a cache made for any text of that length): a cache of its own.
+  const xstate = path.join(dir, 'dist', 'vendor', 'xstate.cjs');
+  writeFileSync(xstate, readFileSync(xstate, 'utf8').replace('var __defProp=', 'let __defProp='));
+  const changed = runOnce('changed');
+  t.equal(changed.code, 0, changed.err);
+  t.equal(vendorCaches().filter((n) => n.includes('-xstate-')).length, 2, 'the changed file has a cache of its own');
+});
+
 t.test('a corrupt code cache is rejected by V8 and the command still runs', async (t) => {
   const { run, cacheDir } = copyPackage(t);
   mkdirSync(cacheDir);
