@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { SchemaError } from './schema-check.js';
 import { listSchemaNames, readSchemaText } from './schema-files.js';
-import { writeFreshFile } from '../util/open-own-file.js';
 
 /** A compiled schema: the schema itself (for hints) and a validate function. */
 export interface Validator {
@@ -26,10 +24,12 @@ const precompiled = new Map<string, () => ValidateFn>();
 
 /**
  * The validator of a schema by name (`pipeline`, `policy`, `markers/plan`), or null when the
- * engine ships no such schema. Compiling a schema with ajv costs more than the rest of a
- * `validate` run, so the compiled code is kept on disk (ajv standalone code, keyed by the
- * schema text and the ajv version) and later processes load it without loading ajv at all.
- * Impure: reads schema files, reads and writes the compile cache.
+ * engine ships no such schema. Every shipped schema is compiled at build time (ajv standalone
+ * code, keyed by the schema text and the ajv version) into the install; a schema whose text
+ * differs from the build's is compiled by ajv in this process. Compiled code is never read
+ * from anywhere else: a validator is code the engine runs, and a cache in the temp dir or a
+ * package's node_modules is a place a worker without the OS sandbox can write (contract §5).
+ * Impure: reads schema files.
  */
 export function loadValidator(name: string): Promise<Validator | null> {
   let v = cache.get(name);
@@ -55,13 +55,34 @@ async function buildValidator(name: string): Promise<Validator | null> {
 }
 
 /**
- * The validate function of a schema (its text, and the texts of schemas it refers to), from
- * the on-disk cache or compiled now and cached. Synchronous, for callers such as the markers
- * check that validate inside a stream; ajv is loaded only on a cache miss. Impure.
+ * The validate function of a schema (its text, and the texts of schemas it refers to): the
+ * build's when the text is the build's, else compiled now (once per process). Synchronous,
+ * for callers such as the markers check that validate inside a stream; ajv is loaded only on
+ * a miss. Impure.
  */
 export function compileSchema(schema: Record<string, unknown>, text: string, related: readonly string[] = []): ValidateFn {
   const key = cacheKey(text, related);
-  return precompiled.get(key)?.() ?? loadCached(key) ?? compileAndCache(schema, related, key);
+  let compiled = precompiled.get(key) ?? (registerInstalled(), precompiled.get(key));
+  if (!compiled) {
+    const validate = compileStandalone(schema, related).validate;
+    compiled = () => validate;
+    precompiled.set(key, compiled);
+  }
+  return compiled();
+}
+
+let installedRegistered = false;
+/**
+ * The build's table of compiled shipped schemas (dist/precompiled-validators.cjs), registered
+ * once, for the ES modules and in-process callers (the CLI bundle carries the same table and
+ * registers it as it starts). It lies in the engine's install, which is read-only under the
+ * OS sandbox and checked unchanged after every step without it. Impure.
+ */
+function registerInstalled(): void {
+  if (installedRegistered) return;
+  installedRegistered = true;
+  const file = path.join(packageRoot, 'dist', 'precompiled-validators.cjs');
+  if (existsSync(file)) registerPrecompiled(require(file) as Record<string, () => ValidateFn>);
 }
 
 /**
@@ -103,17 +124,6 @@ async function readShippedSchema(name: string): Promise<{ schema: Record<string,
   return { schema: JSON.parse(text) as Record<string, unknown>, text, related: external ? await allSchemaTexts(name) : [] };
 }
 
-function loadCached(key: string): ValidateFn | null {
-  for (const dir of cacheDirs()) {
-    try {
-      return require(path.join(dir, `${key}.cjs`)) as ValidateFn;
-    } catch {
-      /* not cached there */
-    }
-  }
-  return null;
-}
-
 /** A schema compiled by ajv, and as standalone code (CommonJS; it requires ajv's runtime helpers). */
 function compileStandalone(schema: Record<string, unknown>, related: readonly string[]): { validate: ValidateFn; code: string } {
   const { Ajv } = require('ajv') as typeof import('ajv');
@@ -125,35 +135,6 @@ function compileStandalone(schema: Record<string, unknown>, related: readonly st
   }
   const validate = ajv.compile(schema) as ValidateFn;
   return { validate, code: standaloneCode(ajv, validate) };
-}
-
-function compileAndCache(schema: Record<string, unknown>, related: readonly string[], key: string): ValidateFn {
-  // The runtime helpers the code requires are pinned to absolute paths so the cached file
-  // loads from any cache directory.
-  const { validate, code: portable } = compileStandalone(schema, related);
-  const code = portable.replace(/require\("([^"]+)"\)/g, (_: string, spec: string) => `require(${JSON.stringify(require.resolve(spec))})`);
-  for (const dir of cacheDirs()) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      const tmp = path.join(dir, `${key}.${process.pid}.tmp`);
-      writeFreshFile(tmp, code);
-      renameSync(tmp, path.join(dir, `${key}.cjs`));
-      break;
-    } catch {
-      /* try the next place; without any, every process compiles */
-    }
-  }
-  return validate;
-}
-
-/** Where compiled validators are kept: the package's node_modules/.cache, else the temp dir. */
-function cacheDirs(): string[] {
-  const own = process.env['ENGINE_CACHE_DIR'];
-  return [
-    ...(own ? [own] : []),
-    path.join(packageRoot, 'node_modules', '.cache', 'engine', 'validators'),
-    path.join(os.tmpdir(), `engine-validators-${os.userInfo().uid}`),
-  ];
 }
 
 let version: string | undefined;

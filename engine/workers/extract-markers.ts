@@ -108,7 +108,7 @@ export function isMarkersPhase(value: string): value is MarkersPhase {
 }
 
 const validators = new Map<MarkersPhase, ValidateFunction>();
-/** The compiled schema of a phase, through the engine's validator cache (ajv only on a miss). */
+/** The compiled schema of a phase: the build's (ajv only for a schema edited since). */
 function validatorFor(phase: MarkersPhase): ValidateFunction {
   let v = validators.get(phase);
   if (!v) {

@@ -9,9 +9,7 @@ import { computeKpis } from '../../engine/kpi/compute.js';
 // Two real runs in one repo: r1 completes, r2 stops after two ticks (budget_exhausted).
 // The event validator the report compiles is cached in a temp dir, not in the package.
 const f = makeFixture();
-const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'engine-report-cache-'));
-t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
-const env = { ENGINE_CACHE_DIR: cacheDir };
+const env = {};
 const store = path.join(f.repo, '.engine', 'runs');
 const startRun = (id: string, extra: string[] = []) =>
   engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', `goal of ${id}`, '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir });

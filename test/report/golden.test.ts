@@ -34,7 +34,7 @@ cpSync(path.join(here, '..', 'fixtures', 'report-store', 'runs'), store, { recur
 const repo = path.join(base, 'repo');
 mkdirSync(path.join(repo, '.engine'), { recursive: true });
 writeFileSync(path.join(repo, '.engine', 'policy.yaml'), 'apiVersion: engine/v1\nkind: Policy\nkpi_targets:\n  workspace_setup_s: 5\n  calls_p90: 3\n  bootstrap_total_s: 1000\n');
-const env = { ENGINE_CACHE_DIR: path.join(base, 'cache') };
+const env = {};
 
 /** The output with the temp directory named as `<base>`, so the expected file holds no machine path. */
 const portable = (text: string) => text.split(base).join('<base>');

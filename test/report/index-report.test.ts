@@ -17,9 +17,7 @@ import { readRunIndex, RUN_INDEX, formatIndexLine } from '../../engine/store/run
 // and the index is repaired to match the store.
 
 const f = makeFixture();
-const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'engine-index-cache-'));
-t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
-const env = { ENGINE_CACHE_DIR: cacheDir };
+const env = {};
 const store = path.join(f.repo, '.engine', 'runs');
 const startRun = (id: string, extra: string[] = []) =>
   engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', `goal of ${id}`, '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir });

@@ -1,0 +1,85 @@
+// test cost: about 10 s: a copy of the built package, a run, then report, validate and replay through the bundle and the ES modules.
+import t from 'tap';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bareNode, childEnv, makeFixture, twoMilestones } from '../helpers/run-fixture.js';
+
+// Contract §5: a worker must not make the engine run a command it planted. Without the OS
+// sandbox (`sandbox.mode: off`, or `auto` where bubblewrap is missing, as on macOS) a worker
+// writes whatever its user can: the temp dir, the package's node_modules. Compiled schema
+// validators are code the engine loads; one planted where the engine looks for them, under
+// the name the engine computes for a shipped schema, would run in the engine's process, with
+// the user's whole environment, at the next `report`, `validate` or replay. Each planted file
+// below writes a proof when it is loaded; the proof must never appear.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A copy of the built package (node_modules linked, its .cache left out) and a temp dir of its own. */
+function copyPackage(t: { teardown(fn: () => void): void }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-planted-validators-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
+  cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  for (const name of readdirSync(path.join(root, 'node_modules'))) {
+    if (name !== '.cache') symlinkSync(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
+  }
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp);
+  return { dir, tmp };
+}
+
+/** Every shipped schema's validator cache key, as the engine computes it. */
+async function shippedKeys(): Promise<string[]> {
+  const { precompileShippedValidators } = (await import(pathToFileURL(path.join(root, 'dist', 'engine', 'config', 'validators.js')).href)) as typeof import('../../engine/config/validators.js');
+  const { listSchemaNames } = (await import(pathToFileURL(path.join(root, 'dist', 'engine', 'config', 'schema-files.js')).href)) as typeof import('../../engine/config/schema-files.js');
+  return (await precompileShippedValidators(await listSchemaNames())).map((v) => v.key);
+}
+
+t.test('validators planted where the engine once cached them are never loaded', async (t) => {
+  const { dir, tmp } = copyPackage(t);
+  const proof = path.join(dir, 'PLANTED-CODE-RAN');
+  // Loaded, it leaves its proof and ends the engine at once (exit 99), so nothing it would
+  // have let through (a recording of nothing) runs on.
+  const payload = `require('node:fs').appendFileSync(${JSON.stringify(proof)}, __filename + '\\n');\nprocess.exit(99);\n`;
+  const keys = await shippedKeys();
+  t.ok(keys.length >= 10, `a key for each shipped schema (${keys.length})`);
+  const places = [path.join(dir, 'node_modules', '.cache', 'engine', 'validators'), path.join(tmp, `engine-validators-${os.userInfo().uid}`)];
+  for (const place of places) {
+    mkdirSync(place, { recursive: true });
+    for (const key of keys) writeFileSync(path.join(place, `${key}.cjs`), payload);
+  }
+
+  const f = makeFixture({ script: { ...twoMilestones, plan: twoMilestones.plan.slice(0, 1) }, policy: { sandbox: { mode: 'off' } } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync('/usr/bin/env', [...bareNode, path.join(dir, 'bin', 'engine.js'), ...args], { cwd: f.dir, encoding: 'utf8', env: childEnv({ TMPDIR: tmp, ENGINE_CACHE_DIR: undefined, ...env }) });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const store = path.join(f.repo, '.engine', 'runs');
+  const recording = path.join(f.dir, 'bad-recording.jsonl');
+  writeFileSync(recording, '{"type":"recording","schema_version":1}\n{"type":"exchange"}\n');
+  const ways: [string, NodeJS.ProcessEnv][] = [
+    ['the bundle', {}],
+    ['the ES modules (ENGINE_NO_BUNDLE=1)', { ENGINE_NO_BUNDLE: '1' }],
+  ];
+  for (const [way, env] of ways) {
+    const id = `run-${env.ENGINE_NO_BUNDLE ? 'modules' : 'bundle'}`;
+    const r = run(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'the goal', '--policy', f.policyFile, '--run-id', id, '--no-progress'], env);
+    t.equal(r.code, 0, `${way}: the run completes\n${r.err}`);
+    // Without its index the report reads every timeline, checking each event against the event schema.
+    rmSync(path.join(store, 'index.jsonl'), { force: true });
+    const report = run(['report', '--all', '--repo', f.repo], env);
+    t.equal(report.code, 0, `${way}: report --all\n${report.err}`);
+    t.match(report.out, new RegExp(`${id}\\s+completed`));
+    const validate = run(['validate', f.pipelineFile, f.policyFile], env);
+    t.equal(validate.code, 0, `${way}: validate\n${validate.err}`);
+    // The CLI workers' traffic from a recording: every line is checked against its schema first.
+    const replay = run(['run', path.join(dir, 'pipelines', 'default.pipeline.yaml'), '--repo', f.repo, '--goal', 'the goal', '--replay', recording, '--no-progress'], env);
+    t.equal(replay.code, 2, `${way}: a malformed recording is refused\n${replay.err}`);
+    t.match(replay.err, /not a recording line/);
+    t.notOk(existsSync(proof), `${way}: no planted validator ran`);
+  }
+});
