@@ -135,4 +135,17 @@ function writeCodeCache(file, data) {
   }
 }
 
-start();
+/**
+ * Writes the vendor files' code caches that are missing (the build calls it, so that a run
+ * after the build never writes into dist/code-cache: a run watches the install, that
+ * directory included, and a cache appearing there mid-run is taken for a planted one).
+ */
+function warmVendorCaches() {
+  const { readdirSync } = require('node:fs');
+  const load = bundleRequire();
+  for (const name of readdirSync(path.join(dist, 'vendor')).filter((n) => n.endsWith('.cjs'))) load(`./vendor/${name}`);
+}
+
+// Started as a program (node bin/engine.js, or npm's link to it); required, it lends the build its cache writer.
+if (require.main === module) start();
+else module.exports = { warmVendorCaches };

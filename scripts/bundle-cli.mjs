@@ -14,7 +14,8 @@
 //   and `--help` neither read nor compile them (Handlebars' compiler is loaded from
 //   node_modules only for a template the build did not precompile);
 // - dist/code-cache/: the V8 code cache, written by one `validate` of the shipped pipeline
-//   and policy, so the functions a cold start needs are not compiled again.
+//   and policy, so the functions a cold start needs are not compiled again; and one per
+//   vendor file (bin/engine.js, warmVendorCaches).
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -131,6 +132,12 @@ const train = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 
 rmSync(trainDir, { recursive: true, force: true });
 if (train.status !== 0) {
   process.stderr.write(`bundle-cli: the bundled CLI failed its first run:\n${train.stdout}${train.stderr}`);
+  process.exit(1);
+}
+// The vendor files' caches too, so that no run writes into dist/code-cache (a run watches it).
+const warm = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(root, 'bin', 'engine.js'))}).warmVendorCaches()`], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+if (warm.status !== 0) {
+  process.stderr.write(`bundle-cli: the vendor files' caches could not be written:\n${warm.stdout}${warm.stderr}`);
   process.exit(1);
 }
 

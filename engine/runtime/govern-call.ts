@@ -15,7 +15,7 @@ import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from '../vocabulary/run-context.js';
-import { outsideChanges } from './watch-outside.js';
+import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 import { removeFile } from '../util/remove-tree.js';
@@ -73,6 +73,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: null });
   // A tree the OS sandbox kept every process of the run out of (read-only there) needs no walk.
   const outside = outsideChanges(rt.outside);
+  dropPlantedCaches(rt.outside, outside);
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
   violations.push(...outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
   // So does a record of the run store no sandboxed process could write (hashing the timeline grows with the run).

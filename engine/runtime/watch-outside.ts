@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Workspace } from '../git/workspace.js';
 import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedTree } from '../governance/watch-files.js';
 import type { Violation } from '../governance/check-changes.js';
+import { removeTree } from '../util/remove-tree.js';
 
 /**
  * What lies outside the workspace and must not change while a step runs: the user's
@@ -30,7 +31,9 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   if (!sameDir) trees.push({ rule: 'user_repo', root: ws.repo.commonDir, paths: shared, skip: ['refs/heads/engine'], label: (rel) => `${ws.repo.commonDir}/${rel}` });
   trees.push({ rule: 'engine_git', root: ws.gitDir, paths: ['HEAD', 'config', 'info', 'hooks', 'objects/info', 'commondir', 'refs'], label: (rel) => `${ws.gitDir}/${rel}` });
   const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
-  trees.push({ rule: 'engine_install', root: installRoot, paths: install, skip: ['dist/code-cache'], label: (rel) => path.join(installRoot, rel) });
+  // dist/code-cache too: V8 checks a cache only against its source's length, so one planted
+  // there runs at the engine's next start (the build writes them all; see dropPlantedCaches).
+  trees.push({ rule: 'engine_install', root: installRoot, paths: install, label: (rel) => path.join(installRoot, rel) });
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
   trees.push(...userConfig);
   return trees;
@@ -100,3 +103,21 @@ export function pathsOf(tree: WatchedTree): string[] {
   return tree.paths.map((p) => path.join(tree.root, p));
 }
 
+/** The launcher's V8 code caches, inside the engine's install (bin/engine.js). */
+const CODE_CACHE_DIR = 'dist/code-cache';
+
+/**
+ * Removes what changed under the install's dist/code-cache since the baseline (the caller has
+ * made each change a violation): a code cache is derived from the bundle and written again by
+ * the next command, while one left in place would run at the engine's next start, whatever
+ * it holds. Links are removed, never followed. Returns the paths removed. Impure.
+ */
+export function dropPlantedCaches(watch: OutsideWatch, violations: readonly Violation[]): string[] {
+  const install = watch.trees.find((t) => t.rule === 'engine_install');
+  if (!install) return [];
+  // An install violation names its file by its absolute path (the tree's label).
+  const dir = path.join(install.root, CODE_CACHE_DIR);
+  const planted = violations.filter((v) => v.rule === 'engine_install' && (v.path === dir || v.path.startsWith(`${dir}/`))).map((v) => v.path);
+  for (const file of planted) removeTree(file);
+  return planted;
+}

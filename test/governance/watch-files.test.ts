@@ -1,9 +1,9 @@
 import t from 'tap';
-import fs, { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { compareFingerprints, fingerprintTrees, type WatchedTree } from '../../engine/governance/watch-files.js';
-import { outsideChanges, outsideTrees, takeBaselines, watchOutside } from '../../engine/runtime/watch-outside.js';
+import { dropPlantedCaches, outsideChanges, outsideTrees, takeBaselines, watchOutside } from '../../engine/runtime/watch-outside.js';
 import { commitCheckpoint } from '../../engine/git/checkpoint.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { git, makeRepo, makeWorkspace, tempDir, writeFiles } from '../git/fixtures/repo.js';
@@ -142,25 +142,30 @@ t.test("outsideTrees: the engine's own checkpoint is no violation; tampering wit
   writeFiles(ws.dir, { 'b.txt': 'b\n' });
   const sha = await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message: { title: 't', runId: 'watch', milestone: '1', step: 's' }, author: { name: 'E', email: 'e@x' }, date: new Date(0) });
   t.equal(git(repo, 'rev-parse', 'engine/watch'), sha);
-  writeFiles(install, { 'dist/code-cache/y': 'more cache\n' });
   utimesSync(path.join(repo, 'a.txt'), new Date(5e12), new Date(5e12));
   git(repo, 'status', '--porcelain');
-  t.same(outsideChanges(watch), [], 'a checkpoint, a user `git status` and the code cache are not violations');
+  t.same(outsideChanges(watch), [], 'a checkpoint and a user `git status` are not violations');
   const gitDir = path.join(repo, '.git');
   writeFiles(gitDir, { 'hooks/post-checkout': 'evil\n', 'refs/heads/planted': `${sha}\n` });
   writeFiles(ws.gitDir, { 'config': '[filter "x"]\n\tclean = evil\n' });
-  writeFiles(install, { 'dist/cli.js': 'patched cli\n' });
+  writeFiles(install, { 'dist/cli.js': 'patched cli\n', 'dist/code-cache/y': 'planted cache\n' });
   writeFiles(repo, { 'node_modules/dep/index.js': 'patched dep\n' });
   writeFileSync(path.join(gitDir, 'HEAD'), 'ref: refs/heads/planted\n');
   const got = outsideChanges(watch);
   t.same(got.map((v) => [v.rule, v.path]), [
     ['engine_git', `${ws.gitDir}/config`],
     ['engine_install', path.join(install, 'dist/cli.js')],
+    ['engine_install', path.join(install, 'dist/code-cache/y')],
     ['shared_path', 'node_modules/dep/index.js'],
     ['user_repo', `${ws.repo.gitDir}/HEAD`],
     ['user_repo', `${ws.repo.gitDir}/hooks/post-checkout`],
     ['user_repo', `${ws.repo.gitDir}/refs/heads/planted`],
   ]);
+  // A code cache that changed is removed (the next command writes it again from the bundle); nothing else is.
+  t.same(dropPlantedCaches(watch, got), [path.join(install, 'dist/code-cache/y')]);
+  t.notOk(existsSync(path.join(install, 'dist/code-cache/y')), 'the planted cache is gone');
+  t.ok(existsSync(path.join(install, 'dist/code-cache/x')) && existsSync(path.join(install, 'dist/cli.js')), 'the unchanged cache and the patched file stay');
+  writeFiles(install, { 'dist/code-cache/y': 'planted cache\n' });
   mkdirSync(path.join(gitDir, 'refs', 'heads', 'engine', 'other'), { recursive: true });
   t.equal(outsideChanges(watch).length, got.length, 'refs under engine/ are the engine\'s to write');
 });

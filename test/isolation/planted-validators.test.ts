@@ -1,10 +1,11 @@
 // test cost: about 10 s: a copy of the built package, a run, then report, validate and replay through the bundle and the ES modules.
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { copyBuiltPackage } from '../helpers/copy-package.js';
 import { bareNode, childEnv, makeFixture, twoMilestones } from '../helpers/run-fixture.js';
 
 // Contract §5: a worker must not make the engine run a command it planted. Without the OS
@@ -16,16 +17,9 @@ import { bareNode, childEnv, makeFixture, twoMilestones } from '../helpers/run-f
 // below writes a proof when it is loaded; the proof must never appear.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A copy of the built package (node_modules linked, its .cache left out) and a temp dir of its own. */
+/** A copy of the built package and a temp dir of its own. */
 function copyPackage(t: { teardown(fn: () => void): void }) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-planted-validators-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const sub of ['bin', 'dist', 'schemas', 'pipelines', 'policies', 'templates']) cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
-  cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
-  mkdirSync(path.join(dir, 'node_modules'));
-  for (const name of readdirSync(path.join(root, 'node_modules'))) {
-    if (name !== '.cache') symlinkSync(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
-  }
+  const dir = copyBuiltPackage(t, 'engine-planted-validators-');
   const tmp = path.join(dir, 'tmp');
   mkdirSync(tmp);
   return { dir, tmp };
