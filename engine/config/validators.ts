@@ -64,7 +64,7 @@ export function compileSchema(schema: Record<string, unknown>, text: string, rel
   const key = cacheKey(text, related);
   let compiled = precompiled.get(key) ?? (registerInstalled(), precompiled.get(key));
   if (!compiled) {
-    const validate = compileStandalone(schema, related).validate;
+    const { validate } = compileWithAjv(schema, related);
     compiled = () => validate;
     precompiled.set(key, compiled);
   }
@@ -107,7 +107,7 @@ export async function precompileShippedValidators(names: readonly string[]): Pro
   for (const name of names) {
     const source = await readShippedSchema(name);
     if (source === null) continue;
-    out.push({ name, key: cacheKey(source.text, source.related), code: compileStandalone(source.schema, source.related).code });
+    out.push({ name, key: cacheKey(source.text, source.related), code: compileStandalone(source.schema, source.related) });
   }
   return out;
 }
@@ -124,17 +124,22 @@ async function readShippedSchema(name: string): Promise<{ schema: Record<string,
   return { schema: JSON.parse(text) as Record<string, unknown>, text, related: external ? await allSchemaTexts(name) : [] };
 }
 
-/** A schema compiled by ajv, and as standalone code (CommonJS; it requires ajv's runtime helpers). */
-function compileStandalone(schema: Record<string, unknown>, related: readonly string[]): { validate: ValidateFn; code: string } {
+/** A schema compiled by ajv in this process, and the ajv instance that holds it. */
+function compileWithAjv(schema: Record<string, unknown>, related: readonly string[]): { validate: ValidateFn; ajv: unknown } {
   const { Ajv } = require('ajv') as typeof import('ajv');
-  const standaloneCode = (require('ajv/dist/standalone/index.js') as { default: (ajv: unknown, fn: unknown) => string }).default;
   const ajv = new Ajv(AJV_OPTIONS);
   for (const text of related) {
     const other = JSON.parse(text) as { $id?: string };
     if (other.$id && other.$id !== schema['$id'] && !ajv.getSchema(other.$id)) ajv.addSchema(other);
   }
-  const validate = ajv.compile(schema) as ValidateFn;
-  return { validate, code: standaloneCode(ajv, validate) };
+  return { validate: ajv.compile(schema) as ValidateFn, ajv };
+}
+
+/** A schema as ajv standalone code (CommonJS; it requires ajv's runtime helpers), for the build. */
+function compileStandalone(schema: Record<string, unknown>, related: readonly string[]): string {
+  const standaloneCode = (require('ajv/dist/standalone/index.js') as { default: (ajv: unknown, fn: unknown) => string }).default;
+  const { validate, ajv } = compileWithAjv(schema, related);
+  return standaloneCode(ajv, validate);
 }
 
 let version: string | undefined;
