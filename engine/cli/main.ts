@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { writeFreshFile } from '../util/open-own-file.js';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../vocabulary/exit-codes.js';
@@ -67,7 +67,9 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
   const body = [`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', err.stack ?? err.message, ''].join('\n');
   let where = `the log is ${log}`;
   try {
-    writeFileSync(log, body);
+    // Its name can be guessed, in a directory a worker without the OS sandbox can write: a
+    // link planted there is replaced, never written through.
+    writeFreshFile(log, body);
   } catch {
     where = 'no log could be written; the stack follows';
     io.stderr(body);

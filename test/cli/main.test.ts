@@ -21,6 +21,28 @@ t.test('no command prints the overview and exits 2', async (t) => {
   t.match(io.out.join(''), /usage: engine <command>/);
 });
 
+t.test("the bug log's guessable name in the temp dir: a link planted there is replaced, not written through", async (t) => {
+  const { reportBug } = await import('../../engine/cli/main.js');
+  const { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bug-log-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const victim = path.join(dir, 'bashrc');
+  writeFileSync(victim, 'the user file\n');
+  const now = Date.now;
+  Date.now = () => 1_234_567_890_123;
+  t.teardown(() => void (Date.now = now));
+  const log = path.join(os.tmpdir(), `engine-internal-error-1234567890123-${process.pid}.log`);
+  symlinkSync(victim, log);
+  t.teardown(() => rmSync(log, { force: true }));
+  const io = memoryIo();
+  t.equal(reportBug(new Error('boom'), io, ['run']), 70);
+  t.equal(readFileSync(victim, 'utf8'), 'the user file\n', 'the file the link named is untouched');
+  t.ok(lstatSync(log).isFile(), 'the log is a file of its own');
+  t.match(readFileSync(log, 'utf8'), /Error: boom/);
+});
+
 t.test('a bug exits 70 and names the log that holds the stack', async (t) => {
   const { reportBug } = await import('../../engine/cli/main.js');
   const { readFileSync, rmSync } = await import('node:fs');
