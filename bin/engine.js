@@ -128,10 +128,12 @@ function writeCodeCache(file, data) {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, data);
+    // Created, never opened as found ('wx': a name already there, a planted link included,
+    // fails): the temp name is guessable, and without the OS sandbox a worker can write here.
+    writeFileSync(tmp, data, { flag: 'wx' });
     renameSync(tmp, file);
   } catch {
-    /* a read-only install runs without the cache */
+    /* a read-only install, or a name taken: this start runs without writing the cache */
   }
 }
 

@@ -108,6 +108,21 @@ t.test("a run's vendor files go through code caches of their own, named by their
   t.equal(vendorCaches().filter((n) => n.includes('-xstate-')).length, 2, 'the changed file has a cache of its own');
 });
 
+t.test("a link planted at the cache's temp name is not written through", async (t) => {
+  const { dir, cacheDir } = copyPackage(t);
+  mkdirSync(cacheDir, { recursive: true });
+  const victim = path.join(dir, 'user-file');
+  writeFileSync(victim, 'the user file\n');
+  // The launcher's pid is not known ahead: the next 2,000 a new process can get are planted.
+  const from = Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+  for (let pid = from; pid < from + 2000; pid++) symlinkSync(victim, path.join(cacheDir, `${cacheName}.${pid}.tmp`));
+  const r = spawnSync('/usr/bin/env', [...bareNode, path.join(dir, 'bin', 'engine.js'), 'validate', 'pipelines/default.pipeline.yaml'], { cwd: dir, encoding: 'utf8', env: childEnv({ TMPDIR: path.join(dir, 'tmp') }) });
+  t.equal(r.status, 0, r.stderr);
+  // (Unless the pids wrapped around in between, past the system's pid_max.)
+  if (r.pid > from) t.ok(r.pid < from + 2000, `the launcher's pid (${r.pid}) was among the planted names`);
+  t.equal(readFileSync(victim, 'utf8'), 'the user file\n', 'the linked file is untouched');
+});
+
 t.test('a corrupt code cache is rejected by V8 and the command still runs', async (t) => {
   const { run, cacheDir } = copyPackage(t);
   mkdirSync(cacheDir);
