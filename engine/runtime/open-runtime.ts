@@ -71,7 +71,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
     // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them;
     // a tree no grant reaches yet gets its baseline when one first does (below).
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active, userConfigTrees(o.userConfig ?? [])), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
+    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active, userConfigTrees(o.userConfig ?? []), path.dirname(o.paths.dir)), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
     paths: o.paths,
     state: o.state,
     events,

@@ -13,7 +13,7 @@ import { removeTree } from '../util/remove-tree.js';
  * engine's own install, and — when `walkShared` — the shared ignored paths of the user's
  * checkout (under the OS sandbox they are read-only mounts and need no walk). Pure.
  */
-export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean, userConfig: readonly WatchedTree[] = []): WatchedTree[] {
+export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean, userConfig: readonly WatchedTree[] = [], storeDir: string | null = null): WatchedTree[] {
   const shared = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects/info', 'commondir'];
   const sameDir = ws.repo.gitDir === ws.repo.commonDir;
   const trees: WatchedTree[] = [
@@ -29,6 +29,7 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
     },
   ];
   if (!sameDir) trees.push({ rule: 'user_repo', root: ws.repo.commonDir, paths: shared, skip: ['refs/heads/engine'], label: (rel) => `${ws.repo.commonDir}/${rel}` });
+  trees.push(repoConfigTree(ws.repo.top, storeDir));
   trees.push({ rule: 'engine_git', root: ws.gitDir, paths: ['HEAD', 'config', 'info', 'hooks', 'objects/info', 'commondir', 'refs'], label: (rel) => `${ws.gitDir}/${rel}` });
   const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
   // dist/code-cache too: V8 checks a cache only against its source's length, so one planted
@@ -37,6 +38,18 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
   trees.push(...userConfig);
   return trees;
+}
+
+/**
+ * The engine's config in the user's checkout (`.engine/`: pipeline, policy, prompt templates,
+ * whatever else the team keeps there), which every new run reads: a worker that rewrites it
+ * steers the next run. The default run store (`.engine/runs/`) and this run's store when it
+ * lies in there are left out: the engine and other runs write them. Pure.
+ */
+function repoConfigTree(top: string, storeDir: string | null): WatchedTree {
+  const store = storeDir === null ? null : path.relative(top, storeDir);
+  const skip = ['.engine/runs', ...(store !== null && store !== '.engine/runs' && store.startsWith('.engine/') ? [store] : [])];
+  return { rule: 'user_repo', root: top, paths: ['.engine'], skip, label: (rel) => path.join(top, rel) };
 }
 
 /** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */
