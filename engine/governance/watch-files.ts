@@ -30,6 +30,11 @@ export interface WatchedTree {
    * JSON file the CLI itself rewrites on every start), by relative path.
    */
   digests?: Readonly<Record<string, (bytes: Buffer) => string>>;
+  /**
+   * Every other file of the tree compared by what this takes of its bytes (e.g. their hash):
+   * for config whose content is what matters, so that a write of the same bytes is no change.
+   */
+  digestAll?: (bytes: Buffer) => string;
 }
 
 export type Fingerprints = Map<string, string>;
@@ -147,7 +152,7 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   // leads to: a write through it changes the target, not the link.
   const target = st.isSymbolicLink() ? { to: readlinkOf(abs), st: statSync(abs, { throwIfNoEntry: false }) } : null;
   const link = target ? `->${target.to}:${stampOf(target.st)}` : '';
-  const digest = t.digests?.[rel];
+  const digest = t.digests?.[rel] ?? t.digestAll;
   if (digest && (target ? target.st?.isFile() : st.isFile())) {
     // Read again only when the file changed: ~/.claude.json can be megabytes, walked after every step.
     const stamp = `${stampOf(st)}${link}`;

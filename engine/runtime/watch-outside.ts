@@ -4,6 +4,7 @@ import type { Workspace } from '../git/workspace.js';
 import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedTree } from '../governance/watch-files.js';
 import type { Violation } from '../governance/check-changes.js';
 import { removeTree } from '../util/remove-tree.js';
+import { sha256Hex } from '../util/sha256-hex.js';
 
 /**
  * What lies outside the workspace and must not change while a step runs: the user's
@@ -49,7 +50,8 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
 function repoConfigTree(top: string, storeDir: string | null): WatchedTree {
   const store = storeDir === null ? null : path.relative(top, storeDir);
   const skip = ['.engine/runs', ...(store !== null && store !== '.engine/runs' && store.startsWith('.engine/') ? [store] : [])];
-  return { rule: 'user_repo', root: top, paths: ['.engine'], skip, label: (rel) => path.join(top, rel) };
+  // By content: what the next run reads is the bytes (a write of the same ones changes nothing).
+  return { rule: 'user_repo', root: top, paths: ['.engine'], skip, label: (rel) => path.join(top, rel), digestAll: (bytes) => sha256Hex(bytes) };
 }
 
 /** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */

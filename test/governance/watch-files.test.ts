@@ -132,6 +132,18 @@ t.test('trees with the same root but different rules are told apart', async (t) 
   t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [{ path: 'hooks/new', rule: 'shared_path', pattern: null }]);
 });
 
+t.test('a tree compared by content: the same bytes written again are no change, other bytes are', async (t) => {
+  const root = tempDir(t, 'engine-watch-content-');
+  writeFiles(root, { '.engine/policy.yaml': 'a: 1\n', '.engine/templates/plan.md': 'plan\n' });
+  const trees: WatchedTree[] = [{ rule: 'user_repo', root, paths: ['.engine'], digestAll: (b) => String(b.length) + b.toString('hex') }];
+  const before = fingerprintTrees(trees);
+  writeFiles(root, { '.engine/policy.yaml': 'a: 1\n' });
+  utimesSync(path.join(root, '.engine', 'policy.yaml'), new Date(6e12), new Date(6e12));
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)), [], 'rewritten with its own bytes, a new mtime: no change');
+  writeFiles(root, { '.engine/policy.yaml': 'a: 2\n', '.engine/templates/implement.md': 'new\n' });
+  t.same(compareFingerprints(trees, before, fingerprintTrees(trees)).map((v) => v.path), ['.engine/policy.yaml', '.engine/templates/implement.md']);
+});
+
 t.test("outsideTrees: the engine's own checkpoint is no violation; tampering with the user repo or the engine git dir is", async (t) => {
   const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitignore': 'node_modules/\n' });
   writeFiles(repo, { 'node_modules/dep/index.js': 'd\n' });

@@ -28,7 +28,9 @@ t.test('a worker widens its roots in the repo\'s .engine/policy.yaml: resume kee
   // The repo's policy allows src/** only. The implementer rewrites that policy to allow
   // everything (an absolute path: it reaches the user's repo) and writes evil.txt outside
   // the roots, on every attempt. Without the OS sandbox (which refuses that write: the
-  // hostile task policy-widening shows it), so the engine's own config snapshot is what holds.
+  // hostile task policy-widening shows it), the rewrite is seen after the step (the
+  // checkout's .engine/ is watched, by content: the same bytes written again are no change)
+  // and the engine's own config snapshot is what holds.
   const f0 = makeFixture();
   const policyFile = path.join(f0.repo, '.engine', 'policy.yaml');
   const widened = repoPolicy(['**']);
@@ -42,6 +44,8 @@ t.test('a worker widens its roots in the repo\'s .engine/policy.yaml: resume kee
   const first = start(f, 'widen');
   t.equal(first.code, 3, `the run stops on the violation\n${first.stderr}`);
   t.equal(readFileSync(policyFile, 'utf8'), widened, 'the worker did rewrite the repo policy');
+  const violation = timeline(f, 'widen').find((e) => e.type === 'governance.violation');
+  t.ok(violation.violations.some((v: { rule: string; path: string }) => v.rule === 'user_repo' && v.path === policyFile), "the rewrite of the checkout's .engine/policy.yaml is named");
   t.notOk(onBranch(f, 'engine/widen', 'evil.txt'), 'evil.txt is not on the run branch');
   const snap = readFileSync(path.join(runDir(f.repo, 'widen'), 'config', 'policy', '1-repo.policy.yaml'), 'utf8');
   t.match(snap, /src\/\*\*/, 'the run store holds the policy the run started with');
