@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import { listenLocal } from '../stub/listen-local.js';
@@ -38,7 +38,7 @@ export interface RecordProxy {
  */
 export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordProxy> {
   const header: RecordingHeader = { type: 'recording', schema_version: 1, engine_version: engineVersion, run_id: o.runId, upstream: o.upstream, placeholders: o.substitutions.map((s) => s.name) };
-  writeFileSync(o.file, JSON.stringify(header) + '\n');
+  writeFreshFile(o.file, JSON.stringify(header) + '\n');
   const counts = new Map<string, number>();
   let seq = 0;
   const upstream = new URL(o.upstream);
@@ -77,7 +77,7 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
               request: { method, path: url, headers: redactHeaders(req.headers, o.secrets), body_sha256: hashBody(normal), body: normal },
               response: { status: ur.statusCode ?? 502, headers: redactHeaders(ur.headers, o.secrets), body: store(Buffer.concat(body).toString('utf8')) },
             };
-            appendFileSync(o.file, JSON.stringify(exchange) + '\n');
+            appendOwnFile(o.file, JSON.stringify(exchange) + '\n');
           });
         },
       );

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { KpiSamples } from '../kpi/collect-samples.js';
@@ -152,7 +152,8 @@ function takeIndexLine(index: RunIndex, line: string): void {
  * Not fsynced: the index is derived from the run directories and repaired from them. Impure.
  */
 export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {
-  const fd = openSync(path.join(storeDir, RUN_INDEX), 'a+');
+  // Never through a link found at the name (without the OS sandbox a worker can write the store): ELOOP, and the next reader rebuilds the index.
+  const fd = openSync(path.join(storeDir, RUN_INDEX), constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
     const size = fstatSync(fd).size;
     let lead = '';

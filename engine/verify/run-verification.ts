@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { wrapCommand } from '../sandbox/wrap-command.js';
@@ -6,6 +6,7 @@ import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { createTail } from './output-tail.js';
 import { createStreamRedactor, redactText, type Secret } from '../workers/redact.js';
 import { removeFile } from '../util/remove-tree.js';
+import { openFreshFile } from '../util/open-own-file.js';
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
 /** What a log of run-verification is for: a tier, or the workspace set-up. */
@@ -82,7 +83,8 @@ export function describeWithheld(withheld: readonly string[]): string {
 export async function runVerification(options: RunVerificationOptions): Promise<VerificationResult> {
   mkdirSync(path.dirname(options.logPath), { recursive: true });
   const tempPath = `${options.logPath}.partial-${process.pid}`;
-  const fd = openSync(tempPath, 'w');
+  // A fresh file, never one found at the name (a link planted in the run store: its name is guessable).
+  const fd = openFreshFile(tempPath);
   const write = (text: string | Buffer): void => {
     writeSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
   };

@@ -2,7 +2,8 @@
  * File writing for call directories: atomic whole files (temp + rename) and a buffered
  * append-only writer for streams (stdout.log, events.jsonl). Impure.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { openFreshFile, writeFreshFile } from '../util/open-own-file.js';
 // Final files of a call directory are whole or absent (temp, rename), like every run record,
 // but not fsynced one by one: the timeline, fsynced at the step's end, is what a resume
 // trusts; a machine crash may cut the transcripts of the last step (decision 0006).
@@ -35,7 +36,8 @@ export class BufferedFileWriter {
   written = 0;
 
   constructor(file: string, size = DEFAULT_BUFFER) {
-    this.fd = openSync(file, 'w');
+    // A fresh file, never one found at the name (a call's transcript names are guessable).
+    this.fd = openFreshFile(file);
     this.buf = (size === DEFAULT_BUFFER && spare.pop()) || Buffer.allocUnsafe(size);
   }
 
@@ -81,7 +83,7 @@ export class BufferedFileWriter {
   }
 }
 
-/** A file written in one go, not atomically (side files of over-long lines). */
+/** A file written in one go, not atomically (side files of over-long lines), never through a link found at its name. */
 export function writeFilePlain(file: string, data: Buffer): void {
-  writeFileSync(file, data);
+  writeFreshFile(file, data);
 }

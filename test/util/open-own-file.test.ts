@@ -2,7 +2,7 @@ import t from 'tap';
 import { closeSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openOwnFile, writeFreshFile } from '../../engine/util/open-own-file.js';
+import { appendOwnFile, openOwnFile, writeFreshFile } from '../../engine/util/open-own-file.js';
 
 // The engine's own files in places a worker without the OS sandbox can write (its git dir of
 // the workspace, the run store): a link planted at their name is replaced, never written through.
@@ -51,4 +51,16 @@ t.test('writeFreshFile: a link or a leftover at the name is removed, never follo
   t.equal(readFileSync(tmp, 'utf8'), 'summary');
   writeFreshFile(tmp, 'again');
   t.equal(readFileSync(tmp, 'utf8'), 'again', 'a leftover of its own is replaced too');
+});
+
+t.test('appendOwnFile appends to its own file and never through a link planted at the name', async (t) => {
+  const file = path.join(dir, 'appended.jsonl');
+  appendOwnFile(file, 'one\n');
+  appendOwnFile(file, 'two\n');
+  t.equal(readFileSync(file, 'utf8'), 'one\ntwo\n');
+  const target = victim('append-victim');
+  const planted = path.join(dir, 'planted.jsonl');
+  symlinkSync(target, planted);
+  t.throws(() => appendOwnFile(planted, 'pwned\n'), { code: 'ELOOP' });
+  t.equal(readFileSync(target, 'utf8'), 'keep me\n', 'the file the link names is untouched');
 });

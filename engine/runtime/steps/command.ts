@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { openSync, writeSync, closeSync, renameSync, mkdirSync } from 'node:fs';
+import { writeSync, closeSync, renameSync, mkdirSync } from 'node:fs';
+import { openFreshFile } from '../../util/open-own-file.js';
 import { spawnGroup } from '../../proc/spawn-group.js';
 import { wrapCommand } from '../../sandbox/wrap-command.js';
 import type { IrStep } from '../../compile/ir.js';
@@ -21,7 +22,8 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const logPath = path.join(rt.paths.dir, logRel);
   mkdirSync(path.dirname(logPath), { recursive: true });
   const tmp = `${logPath}.partial`;
-  const fd = openSync(tmp, 'w');
+  // A fresh file, never one found at the name (a link planted in the run store: its name is guessable).
+  const fd = openFreshFile(tmp);
   const commandEnv = commandEnvOf(rt);
   writeSync(fd, rt.scrub(`$ ${step.run}\n${describeWithheld(commandEnv.withheld)}`));
   const redactor = createStreamRedactor(rt.secrets);
