@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { discoverRepo, gitText, runGit, type GitTarget } from './run-git.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 /** The id of git's empty tree, the base for diffs in a repo without commits. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -94,12 +95,13 @@ export async function ensureGitRepo(dir: string): Promise<{ created: boolean; ro
 /**
  * A minimal git dir written by hand (no `git init`, no templates, no hooks, no config): HEAD
  * on `head`, an object store borrowing `alternates` read-only, `info/exclude` with `exclude`.
- * Impure (writes files).
+ * Each file is made fresh: a link planted at its name (HEAD survives a reset of the engine's
+ * git dir) is replaced, never written through. Impure (writes files).
  */
 export function writeGitDir(gitDir: string, o: { head: string; alternates: string[]; exclude: string[]; config?: string }): void {
   for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) mkdirSync(path.join(gitDir, d), { recursive: true });
-  writeFileSync(path.join(gitDir, 'HEAD'), `ref: ${o.head}\n`);
-  writeFileSync(path.join(gitDir, 'objects', 'info', 'alternates'), o.alternates.map((a) => `${a}\n`).join(''));
-  writeFileSync(path.join(gitDir, 'info', 'exclude'), o.exclude.map((e) => `${e}\n`).join(''));
-  if (o.config !== undefined) writeFileSync(path.join(gitDir, 'config'), o.config);
+  writeFreshFile(path.join(gitDir, 'HEAD'), `ref: ${o.head}\n`);
+  writeFreshFile(path.join(gitDir, 'objects', 'info', 'alternates'), o.alternates.map((a) => `${a}\n`).join(''));
+  writeFreshFile(path.join(gitDir, 'info', 'exclude'), o.exclude.map((e) => `${e}\n`).join(''));
+  if (o.config !== undefined) writeFreshFile(path.join(gitDir, 'config'), o.config);
 }

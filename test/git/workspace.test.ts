@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createWorkspace, engineGitDirOf, matchShared, mergeHint, openWorkspace, removeWorkspace, reopenWorkspace, repoWorkspacesDir, workspacesRoot, workspaceHomesOf, workspaceNameOf } from '../../engine/git/workspace.js';
 import { headSha, locateRepo } from '../../engine/git/repo.js';
@@ -244,6 +244,19 @@ t.test('resetEngineGitDir removes a planted config, attributes, hooks, commondir
   t.equal(readLog(log), '', 'nothing planted ran');
   t.equal(engineGit(ws, 'cat-file', 'blob', `${tree}:b.txt`), 'b', 'content stored unfiltered');
   t.equal(await headSha(ws.repo), git(repo, 'rev-parse', 'HEAD'));
+});
+
+t.test("resetEngineGitDir: a HEAD planted as a link is replaced, the file it names untouched", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'headlink');
+  const victim = path.join(tempDir(t), 'bashrc');
+  writeFileSync(victim, 'the user file\n');
+  rmSync(path.join(ws.gitDir, 'HEAD'));
+  symlinkSync(victim, path.join(ws.gitDir, 'HEAD'));
+  resetEngineGitDir(ws);
+  t.equal(readFileSync(victim, 'utf8'), 'the user file\n', 'not written through the link');
+  t.ok(lstatSync(path.join(ws.gitDir, 'HEAD')).isFile(), 'HEAD is a file of its own again');
+  t.equal(readFileSync(path.join(ws.gitDir, 'HEAD'), 'utf8'), 'ref: refs/heads/engine/headlink\n');
 });
 
 t.test('a workspace whose branch is taken leaves no directory behind', async (t) => {
