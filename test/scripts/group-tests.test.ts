@@ -13,12 +13,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /**
  * A scratch repo of test files, written as given (paths relative to it), with its groups
  * written: inside the repo (tap's own dir, ignored by git), so a group file finds tap. What
- * its tests leave running gets 3 s to end (the repo's own groups: 15 s).
+ * its tests leave running gets 3 s to end (the repo's own groups: 15 s). Its `.taprc`, the
+ * repo's tap config with absolute paths, makes it tap's project root: tap clears the root's
+ * `.tap/processinfo` as it starts, and the repo's is the one the tap running this file is
+ * writing to.
  */
 function scratchTests(t: { teardown(fn: () => void): void }, prefix: string, files: Record<string, string>): { base: string; groups: string[] } {
   mkdirSync(path.join(root, '.tap'), { recursive: true });
   const base = mkdtempSync(path.join(root, '.tap', prefix));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const config = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).tap as { 'node-arg': string[] };
+  config['node-arg'] = config['node-arg'].map((arg) => arg.replace(/^--import=\.\//, `--import=${pathToFileURL(root).href}/`));
+  writeFileSync(path.join(base, '.taprc'), JSON.stringify(config));
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(base, rel)), { recursive: true });
     writeFileSync(path.join(base, rel), text);
@@ -26,10 +32,16 @@ function scratchTests(t: { teardown(fn: () => void): void }, prefix: string, fil
   return { base, groups: writeGroups(base, path.join(base, 'groups'), { waitMs: 3000 }) };
 }
 
-/** tap run on one written file, with how long it took. */
+/** tap run on one written file, in the scratch repo, with how long it took. */
 function runTap(base: string, file: string, timeout: number) {
   const started = Date.now();
-  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, file)], { cwd: root, encoding: 'utf8', timeout });
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['-R', 'tap', path.resolve(base, file)], {
+    cwd: base,
+    // without the settings the tap running this file hands its children: the .taprc's count
+    env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^_?TAP/.test(name))),
+    encoding: 'utf8',
+    timeout,
+  });
   return { ...r, ms: Date.now() - started };
 }
 
