@@ -1,15 +1,20 @@
 /**
  * A worker CLI writes its own files into its private home (codex's shell snapshots and
  * session rollouts, claude's projects and history): the engine's redaction never sees them.
- * After each call the home is searched for the values of the engine's secrets; a hit is
- * replaced in place (the redaction mark in a text file, the same number of `*` in a binary
- * one, so a database keeps its layout) and reported by file and variable name, never by
- * value. Impure (reads and rewrites files).
+ * After each call the home is searched for the values of the engine's secrets; a file with a
+ * hit is replaced by its scrubbed copy (the redaction mark in a text file, the same number of
+ * `*` in a binary one, so a database keeps its layout) and reported by file and variable
+ * name, never by value. Replaced, never rewritten in place: a name in the home can be a hard
+ * link to a file of the user's (a worker without the OS sandbox can make one), which must
+ * keep its content. Impure (reads and replaces files).
  */
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
+import { openFreshFile } from '../util/open-own-file.js';
+import { removeFile } from '../util/remove-tree.js';
 
 export interface HomeScrubHit {
   /** Path relative to the home. */
@@ -54,11 +59,21 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
   return hits.sort((a, b) => compareText(a.file, b.file));
 }
 
-/** Replaces every secret in one file; returns the names found. */
+/** Replaces one file by a copy with every secret replaced; returns the names found. */
 function scrubFile(file: string, secrets: readonly Secret[]): string[] {
   let data: Buffer;
+  let mode: number;
   try {
-    data = readFileSync(file);
+    // A link put in the file's place since it was listed is not followed (ELOOP).
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return [];
+      mode = st.mode & 0o777;
+      data = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return [];
   }
@@ -70,8 +85,25 @@ function scrubFile(file: string, secrets: readonly Secret[]): string[] {
     const mark = binary ? Buffer.alloc(s.value.length, '*') : Buffer.from(redactionMark(s.name));
     out = replaceAll(out, s.value, mark);
   }
-  writeFileSync(file, out);
+  replaceFile(file, out, mode);
   return [...new Set(found.map((s) => s.name))];
+}
+
+/** A new file with `data` put in `file`'s place: the old one, and any other name it has, untouched. */
+function replaceFile(file: string, data: Buffer, mode: number): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.scrub.tmp`);
+  const fd = openFreshFile(temp, mode);
+  try {
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    removeFile(temp);
+    throw error;
+  }
 }
 
 function replaceAll(data: Buffer, value: Buffer, mark: Buffer): Buffer {
