@@ -56,25 +56,13 @@ function askedForSourceMaps() {
 /** The bundle's exports, compiled with the code cache when there is a usable one. */
 function loadBundle() {
   const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}.bin`);
-  let cachedData;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    /* first run on this Node version: written after the command */
-  }
-  const source = readFileSync(bundle, 'utf8');
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    cachedData,
-    importModuleDynamically: dynamicImport,
-  });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, bundleRequire(), module, bundle, dist);
+  const compiled = runCommonJs(bundle, readFileSync(bundle, 'utf8'), cacheFile, module, bundleRequire(), { importModuleDynamically: dynamicImport });
   return {
     runCli: module.exports.runCli,
     // A missing cache is written once, from the functions this command compiled. A rejected
     // one (other V8 flags) is left alone, so two kinds of callers do not take turns.
-    afterRun: cachedData ? undefined : () => writeCodeCache(cacheFile, script.createCachedData()),
+    afterRun: compiled.cached ? undefined : () => writeCodeCache(cacheFile, compiled.script.createCachedData()),
   };
 }
 
@@ -113,15 +101,25 @@ function loadVendor(file, module) {
   const source = readFileSync(file, 'utf8');
   const hash = require('node:crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
   const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}-${path.basename(file, '.cjs')}-${hash}.bin`);
+  const compiled = runCommonJs(file, source, cacheFile, module, createRequire(file));
+  if (!compiled.cached) writeCodeCache(cacheFile, compiled.script.createCachedData());
+}
+
+/**
+ * Runs `source` (the text of `file`) as a CommonJS module into `module`, compiled with the
+ * code cache in `cacheFile` when there is one (V8 uses it, or rejects it and compiles). The
+ * script, to make a cache from, and whether a cache was read. Impure.
+ */
+function runCommonJs(file, source, cacheFile, module, requireFn, scriptOptions = {}) {
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
   } catch {
-    /* written below, from what running the file compiled */
+    /* none yet: the caller writes one from what running the file compiled */
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
-  if (!cachedData) writeCodeCache(cacheFile, script.createCachedData());
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData, ...scriptOptions });
+  script.runInThisContext()(module.exports, requireFn, module, file, path.dirname(file));
+  return { script, cached: cachedData !== undefined };
 }
 
 function writeCodeCache(file, data) {
