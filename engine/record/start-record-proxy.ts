@@ -1,4 +1,4 @@
-import { appendOwnFile, writeFreshFile } from '../util/open-own-file.js';
+import { appendOwnLine, writeFreshFile } from '../util/open-own-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import { listenLocal } from '../stub/listen-local.js';
@@ -77,7 +77,7 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
               request: { method, path: url, headers: redactHeaders(req.headers, o.secrets), body_sha256: hashBody(normal), body: normal },
               response: { status: ur.statusCode ?? 502, headers: redactHeaders(ur.headers, o.secrets), body: store(Buffer.concat(body).toString('utf8')) },
             };
-            appendOwnFile(o.file, JSON.stringify(exchange) + '\n');
+            appendOwnLine(o.file, JSON.stringify(exchange) + '\n');
           });
         },
       );

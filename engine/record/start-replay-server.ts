@@ -1,4 +1,4 @@
-import { appendOwnFile } from '../util/open-own-file.js';
+import { appendOwnLine } from '../util/open-own-file.js';
 import http from 'node:http';
 import { listenLocal } from '../stub/listen-local.js';
 import { exchangeKey } from './exchange-key.js';
@@ -66,7 +66,7 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<ReplayS
         const message = `engine replay: request #${index + 1} for ${key} does not match the recording at ${miss.field}: recorded ${miss.recorded}, got ${miss.got}`;
         const m: ReplayMismatch = { key, index, ...miss, message };
         mismatches.push(m);
-        if (o.mismatchFile) appendOwnFile(o.mismatchFile, JSON.stringify(m) + '\n');
+        if (o.mismatchFile) appendOwnLine(o.mismatchFile, JSON.stringify(m) + '\n');
         const anthropic = /\/messages/.test(url);
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify(anthropic ? { type: 'error', error: { type: 'invalid_request_error', message } } : { error: { message, type: 'invalid_request_error', param: null, code: 'replay_mismatch' } }));

@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { KpiSamples } from '../kpi/collect-samples.js';
@@ -6,7 +6,7 @@ import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestone
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
 import { compareText } from '../util/compare-text.js';
 import { isIndexEntry } from './check-index-entry.js';
-import { writeFreshFile } from '../util/open-own-file.js';
+import { appendOwnLine, writeFreshFile } from '../util/open-own-file.js';
 import { sha256Hex } from '../util/sha256-hex.js';
 
 /** The file name of a run store's index of finished runs (`<store>/index.jsonl`). */
@@ -147,25 +147,12 @@ function takeIndexLine(index: RunIndex, line: string): void {
 }
 
 /**
- * Append one entry with a single O_APPEND write (so lines of runs finishing together do not
- * mix). A torn last line (a crash mid-write) is closed first, so the new line stands alone.
+ * Append one entry on a line of its own (see appendOwnLine: a torn last line is ended first;
+ * a link planted at the name is an error, ELOOP, and the next reader rebuilds the index).
  * Not fsynced: the index is derived from the run directories and repaired from them. Impure.
  */
 export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {
-  // Never through a link found at the name (without the OS sandbox a worker can write the store): ELOOP, and the next reader rebuilds the index.
-  const fd = openSync(path.join(storeDir, RUN_INDEX), constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
-  try {
-    const size = fstatSync(fd).size;
-    let lead = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) lead = '\n';
-    }
-    writeSync(fd, lead + formatIndexLine(entry));
-  } finally {
-    closeSync(fd);
-  }
+  appendOwnLine(path.join(storeDir, RUN_INDEX), formatIndexLine(entry));
 }
 
 /** Replace the index with these entries (temp file and rename; not fsynced, see above). Impure. */

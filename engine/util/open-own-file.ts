@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 
 /**
  * A file of the engine's, opened for writing (created when missing, not emptied) without
@@ -48,14 +48,23 @@ export function writeFreshFile(file: string, data: string | Uint8Array): void {
 }
 
 /**
- * Append `text` to a file, created when missing, never through a link found at its name (an
- * error, ELOOP, instead): for records appended line by line in a place a worker without the
- * OS sandbox can write. Impure.
+ * Append one line (`line` ends in a newline) to a file of records, created when missing, with
+ * a single O_APPEND write (lines of writers appending together do not mix), never through a
+ * link found at its name (an error, ELOOP, instead): for records appended line by line in a
+ * place a worker without the OS sandbox can write. A torn last line (a crash mid-write) is
+ * ended first, so the new line stands alone. Impure.
  */
-export function appendOwnFile(file: string, text: string): void {
-  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+export function appendOwnLine(file: string, line: string): void {
+  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
-    writeSync(fd, text);
+    const size = fstatSync(fd).size;
+    let lead = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) lead = '\n';
+    }
+    writeSync(fd, lead + line);
   } finally {
     closeSync(fd);
   }

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { closeSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendOwnFile, openOwnFile, writeFreshFile } from '../../engine/util/open-own-file.js';
+import { appendOwnLine, openOwnFile, writeFreshFile } from '../../engine/util/open-own-file.js';
 
 // The engine's own files in places a worker without the OS sandbox can write (its git dir of
 // the workspace, the run store): a link planted at their name is replaced, never written through.
@@ -53,14 +53,17 @@ t.test('writeFreshFile: a link or a leftover at the name is removed, never follo
   t.equal(readFileSync(tmp, 'utf8'), 'again', 'a leftover of its own is replaced too');
 });
 
-t.test('appendOwnFile appends to its own file and never through a link planted at the name', async (t) => {
+t.test('appendOwnLine appends lines to its own file, a torn last line ended first, and never through a link planted at the name', async (t) => {
   const file = path.join(dir, 'appended.jsonl');
-  appendOwnFile(file, 'one\n');
-  appendOwnFile(file, 'two\n');
+  appendOwnLine(file, 'one\n');
+  appendOwnLine(file, 'two\n');
   t.equal(readFileSync(file, 'utf8'), 'one\ntwo\n');
+  appendFileSync(file, '{"torn":');
+  appendOwnLine(file, 'three\n');
+  t.equal(readFileSync(file, 'utf8'), 'one\ntwo\n{"torn":\nthree\n', 'the new line stands alone');
   const target = victim('append-victim');
   const planted = path.join(dir, 'planted.jsonl');
   symlinkSync(target, planted);
-  t.throws(() => appendOwnFile(planted, 'pwned\n'), { code: 'ELOOP' });
+  t.throws(() => appendOwnLine(planted, 'pwned\n'), { code: 'ELOOP' });
   t.equal(readFileSync(target, 'utf8'), 'keep me\n', 'the file the link names is untouched');
 });
