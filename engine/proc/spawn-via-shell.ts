@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { absolutePath, findOwnProgram } from './find-program.js';
 
 /**
  * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
@@ -50,8 +51,14 @@ export const shellStats = { commands: 0, shells: 0 };
  */
 export function runCaptured(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string | Buffer = '', o: { timeoutMs?: number } = {}): Promise<ShellRun> {
   const timeoutMs = o.timeoutMs ?? 0;
-  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(bin, argv, cwd, env, input, timeoutMs);
-  return currentShell(env)?.run(bin, argv, cwd, env, timeoutMs) ?? runDirect(bin, argv, cwd, env, input, timeoutMs);
+  // The engine's own commands run in workspaces a worker writes: a program found where a
+  // relative or empty PATH entry looks would be the worker's, run outside its sandbox. So a
+  // bare name is looked up on PATH's absolute entries, and the command gets only those.
+  const program = findOwnProgram(bin, env);
+  if (program === null) return Promise.resolve(notStarted(`not found in PATH (its absolute directories: ${absolutePath(env.PATH ?? '') || 'none'})`));
+  const own = env.PATH === undefined ? env : { ...env, PATH: absolutePath(env.PATH) };
+  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(program, argv, cwd, own, input, timeoutMs);
+  return currentShell(own)?.run(program, argv, cwd, own, timeoutMs) ?? runDirect(program, argv, cwd, own, input, timeoutMs);
 }
 
 /**

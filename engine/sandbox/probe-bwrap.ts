@@ -10,7 +10,7 @@ import { runCaptured } from '../proc/spawn-via-shell.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findProgram } from '../proc/find-program.js';
+import { findOwnProgram } from '../proc/find-program.js';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import { removeTree } from '../util/remove-tree.js';
 
@@ -59,6 +59,9 @@ function probeCommand(bin: string): { dir: string; cmd: { bin: string; args: str
   return { dir, cmd: wrapInBwrap(bin, { workspace: dir, readOnlyWorkspace: false, home: null, writable: [] }, 'sh', ['-c', ': > probe']) };
 }
 
+/** bubblewrap is one of the engine's own programs: looked up on PATH's absolute directories only (findOwnProgram). */
+const NOT_ON_PATH = 'bubblewrap (bwrap) is not on PATH (its absolute directories)';
+
 /** What a probe's process says about bubblewrap. Pure. */
 function judgeProbe(bin: string, r: ProbeRun): BwrapProbe {
   if (r.error) return { ok: false, bin, error: `${bin} could not be run (${r.error.message})` };
@@ -68,8 +71,8 @@ function judgeProbe(bin: string, r: ProbeRun): BwrapProbe {
 }
 
 function runProbe(env: NodeJS.ProcessEnv): BwrapProbe {
-  const bin = findProgram('bwrap', { cwd: process.cwd(), env });
-  if (!bin) return { ok: false, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
+  const bin = findOwnProgram('bwrap', env);
+  if (!bin) return { ok: false, bin: null, error: NOT_ON_PATH };
   const { dir, cmd } = probeCommand(bin);
   try {
     const r = spawnSync(cmd.bin, cmd.args, { cwd: dir, env, timeout: 20_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -80,8 +83,8 @@ function runProbe(env: NodeJS.ProcessEnv): BwrapProbe {
 }
 
 async function runProbeAsync(env: NodeJS.ProcessEnv): Promise<BwrapProbe> {
-  const bin = findProgram('bwrap', { cwd: process.cwd(), env });
-  if (!bin) return { ok: false, bin: null, error: 'bubblewrap (bwrap) is not on PATH' };
+  const bin = findOwnProgram('bwrap', env);
+  if (!bin) return { ok: false, bin: null, error: NOT_ON_PATH };
   const { dir, cmd } = probeCommand(bin);
   try {
     // Through the engine's shell (runCaptured): a fork of the engine costs more than the probe.

@@ -198,8 +198,29 @@ t.test('ENGINE_NO_SPAWN_SHELL=1: every command goes to node spawn, with the same
   const hung = await runCaptured('/bin/sleep', ['3'], '/', env(), '', { timeoutMs: 200 });
   t.equal(hung.signal, 'SIGKILL');
   const missing = await runCaptured('engine-no-such-program', ['x'], '/', env());
-  t.equal(describeStartError('engine-no-such-program', missing), 'engine-no-such-program could not be run: spawn engine-no-such-program ENOENT');
+  t.match(describeStartError('engine-no-such-program', missing), /^engine-no-such-program could not be run: not found in PATH \(its absolute directories: \//);
   t.equal(describeStartError('x', r), null, 'a program that ran');
-  t.equal(missing.startError, 'spawn engine-no-such-program ENOENT', "node's reason alone");
+  t.match(missing.startError, /^not found in PATH/, 'the reason alone');
   t.equal(shellStats.commands, before, 'none went through the shell');
+});
+
+t.test("a bare name is found on PATH's absolute directories only, and the command gets only those", async (t) => {
+  // The engine runs its commands in workspaces a worker writes; `.`, `node_modules/.bin` or an
+  // empty entry in the user's PATH would find the worker's program there.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-relpath-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const rel of ['git', 'node_modules/.bin/git']) {
+    const file = path.join(dir, rel);
+    spawnSync('mkdir', ['-p', path.dirname(file)]);
+    writeFileSync(file, '#!/bin/sh\necho planted\n', { mode: 0o755 });
+  }
+  for (const direct of [false, true]) {
+    if (direct) process.env.ENGINE_NO_SPAWN_SHELL = '1';
+    const e = { ...env(), PATH: `:.:node_modules/.bin::${process.env.PATH}` };
+    const r = await runCaptured('git', ['--version'], dir, e);
+    t.match(r.stdout.toString(), /^git version /, `${direct ? "node's spawn" : 'the shell'}: the system's git, not the one in the directory`);
+    const p = await runCaptured('/bin/sh', ['-c', 'printf %s "$PATH"'], dir, e);
+    t.same(p.stdout.toString().split(':').filter((d) => !d.startsWith('/')), [], 'no relative or empty entry in the command\'s PATH');
+    delete process.env.ENGINE_NO_SPAWN_SHELL;
+  }
 });

@@ -45,6 +45,8 @@ export interface Scenario {
   tolerate?: (mode: Mode) => { items?: Item[]; treePaths?: string[] };
   /** Another copy of the engine (made fresh per mode). */
   engineDir?: () => string;
+  /** The engine's own environment beside the fixture's (the user's PATH, say), given the fixture. */
+  env?: (f: IsoFixture) => NodeJS.ProcessEnv;
   /** More steps (a resume) and assertions, after the run and before the shared checks. */
   afterRun?: (t: Test, ctx: Ctx) => void;
   /** Assertions on the branch entries. */
@@ -78,6 +80,7 @@ export function runScenario(t: Test, s: Scenario): void {
       const engineDir = s.engineDir?.();
       const id = `${s.name}-${mode}`;
       const f = makeIsoFixture({ spec: s.spec, repoPolicy: { ...(s.roots ? { governance: { allowed_roots: s.roots } } : {}), ...s.repoPolicy }, files: s.files, engineDir, explore: s.explore, runId: id });
+      if (s.env) f.env = { ...f.env, ...s.env(f) };
       t.teardown(() => {
         // Without a sandbox what the attack left behind outlives the run (docs/governance.md).
         killByEnv(`ISO_SCRATCH=${f.scratch}`);
