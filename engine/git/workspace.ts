@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -9,6 +9,7 @@ import type { StatRecord } from './stat-record.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
 import { removeTree } from '../util/remove-tree.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -155,8 +156,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
   mkdirSync(dir, { recursive: true });
-  // Which repo this folder serves, for `engine clean --all`.
-  writeFileSync(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
+  // Which repo this folder serves, for `engine clean --all`: a fresh file, never written through a link found there.
+  writeFreshFile(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
   const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);
@@ -165,8 +166,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   writeGitDir(own, { head: `refs/heads/${branch}`, alternates, exclude, config: '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n' });
   if (baseSha !== null) {
     mkdirSync(path.join(own, 'refs', 'heads', 'engine'), { recursive: true });
-    writeFileSync(path.join(own, 'refs', 'heads', branch), `${baseSha}\n`);
-    copyFileSync(path.join(gitDir, 'index'), path.join(own, 'index'));
+    writeFreshFile(path.join(own, 'refs', 'heads', branch), `${baseSha}\n`);
+    writeFreshFile(path.join(own, 'index'), readFileSync(path.join(gitDir, 'index')));
   }
   for (const p of shared) linkShared(o.repo.top, dir, p);
   // The branch last, create-only: a concurrent run taking the same name fails here, and takes

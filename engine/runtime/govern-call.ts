@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
@@ -6,7 +6,7 @@ import type { IrStep } from '../compile/ir.js';
 import { listTreeLinks, readBlobs } from '../git/changes.js';
 import { diffOf } from './tree-diffs.js';
 import { EMPTY_TREE } from '../git/repo.js';
-import { runGit } from '../git/run-git.js';
+import { gitBytes } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
@@ -18,7 +18,6 @@ import type { RunContext } from '../vocabulary/run-context.js';
 import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
-import { removeFile } from '../util/remove-tree.js';
 
 export interface GovernanceStop {
   stop: 'governance_violation' | 'framework_fix_needed';
@@ -119,22 +118,18 @@ export function governanceRules(rt: Runtime, step: IrStep): GovernanceRules {
 }
 
 /**
- * The rolled-back change as a binary patch in the run directory; its name there. git writes
- * the patch itself and it is handled as bytes: text in any encoding survives as it was.
+ * The rolled-back change as a binary patch in the run directory; its name there. git's
+ * output is handled as bytes: text in any encoding survives as it was. It comes back on
+ * stdout, never through a file git opens by name (a name in the run directory, where a worker
+ * without the OS sandbox can put a link to a file of the user's for git to write through).
  */
 async function keepAttempt(rt: Runtime, from: string, to: string): Promise<string> {
   let name = 'attempted.patch';
   for (let n = 2; existsSync(path.join(rt.paths.dir, name)); n++) name = `attempted-${n}.patch`;
-  const tmp = path.join(rt.paths.dir, `.${name}.${process.pid}.git`);
-  try {
-    await runGit(workspaceTarget(rt.ws), ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', `--output=${tmp}`, from, to]);
-    // Secrets never reach the run directory, not even in a patch (such lines will not apply).
-    // latin1 maps each byte to one character and back, so scrubbing keeps every other byte.
-    const bytes = readFileSync(tmp);
-    writeFileAtomic(path.join(rt.paths.dir, name), Buffer.from(rt.scrub(bytes.toString('latin1')), 'latin1'));
-  } finally {
-    removeFile(tmp);
-  }
+  const bytes = await gitBytes(workspaceTarget(rt.ws), ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', from, to]);
+  // Secrets never reach the run directory, not even in a patch (such lines will not apply).
+  // latin1 maps each byte to one character and back, so scrubbing keeps every other byte.
+  writeFileAtomic(path.join(rt.paths.dir, name), Buffer.from(rt.scrub(bytes.toString('latin1')), 'latin1'));
   return name;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -10,6 +10,7 @@ import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 import { computeKpis } from '../kpi/compute.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import { createRunId } from './clock.js';
@@ -306,7 +307,17 @@ export function shareGlobs(policy: RunPolicy, repo: string): string[] {
  */
 function ignoreStore(storeDir: string): void {
   const file = path.join(storeDir, '.gitignore');
-  if (!existsSync(file)) writeFileSync(file, '# Written by the engine: the run store is never committed.\n*\n');
+  // A file there is kept; anything else (a link, dangling or not) is replaced, never written through.
+  if (!isPlainFile(file)) writeFreshFile(file, '# Written by the engine: the run store is never committed.\n*\n');
+}
+
+/** A regular file at `file` itself (a link is not followed). Impure. */
+function isPlainFile(file: string): boolean {
+  try {
+    return lstatSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
