@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { workspaceHomesOf } from '../git/workspace.js';
 import path from 'node:path';
 import { collectSecrets } from '../workers/redact.js';
-import { scrubHome } from '../workers/scrub-home.js';
+import { isOwnDirectory, scrubHome } from '../workers/scrub-home.js';
 import { scrubbedWarning } from './steps/call-worker.js';
 import type { Runtime } from './types.js';
 
@@ -14,6 +14,9 @@ import type { Runtime } from './types.js';
 export function scrubWorkerHomes(rt: Runtime): number {
   const secrets = collectSecrets(rt.policy.transcripts.redact, [rt.childEnv]);
   const homes = workspaceHomesOf(rt.ws.dir);
+  // The homes folder itself, as each home (scrubHome), only when it is no link: without the OS
+  // sandbox a worker can make it one, to the user's home say, whose files are not the worker's.
+  if (!isOwnDirectory(homes)) return 0;
   let names: string[];
   try {
     names = readdirSync(homes);

@@ -28,9 +28,13 @@ export interface ScrubHomeOptions {
   changedSinceMs?: number;
 }
 
-/** Searches every regular file under `home` (symlinks are not followed) and scrubs the hits. */
+/**
+ * Searches every regular file under `home` (symlinks are not followed) and scrubs the hits.
+ * A home that is not a directory of its own (a worker without the OS sandbox can make it a
+ * link, to the user's home say) is not searched: what it names is not the worker's.
+ */
 export function scrubHome(home: string, secrets: readonly Secret[], options: ScrubHomeOptions = {}): HomeScrubHit[] {
-  if (secrets.length === 0) return [];
+  if (secrets.length === 0 || !isOwnDirectory(home)) return [];
   const hits: HomeScrubHit[] = [];
   const since = options.changedSinceMs ?? 0;
   const walk = (dir: string): void => {
@@ -57,6 +61,15 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
   };
   walk(home);
   return hits.sort((a, b) => compareText(a.file, b.file));
+}
+
+/** A directory at `dir` itself, not a link to one. Impure. */
+export function isOwnDirectory(dir: string): boolean {
+  try {
+    return lstatSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Replaces one file by a copy with every secret replaced; returns the names found. */
