@@ -5,6 +5,7 @@ import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedT
 import type { Violation } from '../governance/check-changes.js';
 import { removeTree } from '../util/remove-tree.js';
 import { sha256Hex } from '../util/sha256-hex.js';
+import { userPolicyFile } from '../config/policy/resolve-policy.js';
 
 /**
  * What lies outside the workspace and must not change while a step runs: the user's
@@ -52,6 +53,19 @@ function repoConfigTree(top: string, storeDir: string | null): WatchedTree {
   const skip = ['.engine/runs', ...(store !== null && store !== '.engine/runs' && store.startsWith('.engine/') ? [store] : [])];
   // By content: what the next run reads is the bytes (a write of the same ones changes nothing).
   return { rule: 'user_repo', root: top, paths: ['.engine'], skip, label: (rel) => path.join(top, rel), digestAll: (bytes) => sha256Hex(bytes) };
+}
+
+/**
+ * The user's own layer of the engine's policy (`${XDG_CONFIG_HOME:-~/.config}/engine/policy.yaml`),
+ * which every new run reads: a worker that rewrites it turns the next run's sandbox off or its
+ * redaction down. Rule `cli_config` (the engine's own CLI config), compared by content; none
+ * without a home. Pure.
+ */
+export function userPolicyTree(env: NodeJS.ProcessEnv): WatchedTree[] {
+  const file = userPolicyFile(env);
+  if (file === null) return [];
+  const root = path.dirname(file);
+  return [{ rule: 'cli_config', root, paths: [path.basename(file)], label: (rel) => path.join(root, rel), digestAll: (bytes) => sha256Hex(bytes) }];
 }
 
 /** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */
