@@ -4,7 +4,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, removeWorkspace, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
+import { createWorkspace, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
@@ -162,6 +162,12 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   // checkout a planted file would be found and run by the user's own tools.
   if (isWithin(resolveLinks(root), resolveLinks(repo))) {
     return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
+  }
+  // So is this repo's folder in that root, links resolved: without the OS sandbox a worker can
+  // move it into the checkout and leave a link in its place for the next run.
+  const folder = repoWorkspacesDir(root, repo);
+  if (isWithin(resolveLinks(folder), resolveLinks(repo)) || isWithin(resolveLinks(repo), resolveLinks(folder))) {
+    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces folder of this repository, ${folder}, leads to ${resolveLinks(folder)}, in or around the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: `remove the link ${folder} (a worker without the OS sandbox can make one), or name another root with --workspaces DIR or ENGINE_HOME` }]);
   }
   const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, root));
   if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
