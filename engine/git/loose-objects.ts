@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { writeFreshFile } from '../util/open-own-file.js';
@@ -44,14 +44,14 @@ export function readOrNull(file: string): Buffer | null {
 /** A loose object file written as git writes one: a fresh temp name, read-only, renamed into place. Impure. */
 export function writeObjectFile(file: string, bytes: Uint8Array): void {
   const tmp = path.join(path.dirname(file), `tmp_obj_engine_${process.pid}_${path.basename(file).slice(0, 8)}`);
+  // Made read-only as it is created: a mode set by name afterwards would follow a link put there meanwhile.
   try {
-    writeFreshFile(tmp, bytes);
+    writeFreshFile(tmp, bytes, 0o444);
   } catch (error) {
     // The fan-out directory is made when its first object is.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFreshFile(tmp, bytes);
+    writeFreshFile(tmp, bytes, 0o444);
   }
-  chmodSync(tmp, 0o444);
   renameSync(tmp, file);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -221,12 +221,18 @@ export function removeWorkspace(dir: string): void {
 
 function makeWritable(d: string): void {
   try {
-    const st = lstatSync(d);
-    if (!st.isDirectory()) return;
-    chmodSync(d, 0o700);
+    // Opened as a directory, never through a link (ELOOP, ENOTDIR: left alone), and changed
+    // through that descriptor: a link put at the name after a check would lead a chmod by name
+    // to a directory of the user's.
+    const fd = openSync(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      fchmodSync(fd, 0o700);
+    } finally {
+      closeSync(fd);
+    }
     for (const name of readdirSync(d)) makeWritable(path.join(d, name));
   } catch {
-    // Gone already, or not ours to change: rmSync reports what is left.
+    // Gone already, not a directory, or not ours to change: removeTree reports what is left.
   }
 }
 

@@ -38,8 +38,8 @@ export function openFreshFile(file: string, mode = 0o644): number {
 }
 
 /** openFreshFile, written whole and closed. Impure. */
-export function writeFreshFile(file: string, data: string | Uint8Array): void {
-  const fd = openFreshFile(file);
+export function writeFreshFile(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const fd = openFreshFile(file, mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
   } finally {
