@@ -1,11 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 
-/** A file's text (UTF-8), or null when it cannot be read (missing, a directory, not allowed). Impure. */
+/**
+ * A file's text (UTF-8), or null when it cannot be read (missing, a directory, not allowed) or
+ * is no regular file: a FIFO would block the engine until someone writes to it, a device such
+ * as /dev/zero never ends, and a worker can put either where the engine reads config (a CLI's
+ * settings in the user's home). Opened without blocking, checked, then read. Impure.
+ */
 export function readTextOrNull(file: string): string | null {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
