@@ -1,7 +1,8 @@
 /**
- * What `engine clean` removes: every finished run's workspace — completed, stopped, or left
- * running by a crash — and orphans; never one a live engine drives; with `olderThanDays`,
- * only those not written for that long. Pure.
+ * What `engine clean` removes: the workspaces of completed runs and orphans; those of runs
+ * that can still be resumed (stopped, or left running by a crash: the work since their last
+ * checkpoint is in the workspace alone) only when asked (`resumable`); never one a live
+ * engine drives; with `olderThanDays`, only those not written for that long. Pure.
  */
 export interface CleanCandidate {
   runId: string;
@@ -24,6 +25,8 @@ export interface CleanChoice {
 export interface CleanOptions {
   /** Only runs not written for this many days; null: any age. */
   olderThanDays: number | null;
+  /** Stopped and crashed runs too (they can no longer be resumed afterwards). */
+  resumable?: boolean;
   nowMs: number;
 }
 
@@ -34,6 +37,8 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
     if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };
     if (c.status === 'completed') return { candidate: c, remove: true, reason: 'completed: its branch holds the result' };
-    return { candidate: c, remove: true, reason: `${c.status === 'running' ? 'crashed' : 'stopped'} run: it can no longer be resumed (its branch keeps every checkpoint)` };
+    const kind = c.status === 'running' ? 'crashed' : 'stopped';
+    if (!o.resumable) return { candidate: c, remove: false, reason: `${kind} run: resumable (engine resume ${c.runId}); --resumable removes it` };
+    return { candidate: c, remove: true, reason: `${kind} run: it can no longer be resumed (its branch keeps every checkpoint, not the work since the last)` };
   });
 }

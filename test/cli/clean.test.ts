@@ -7,22 +7,27 @@ import { planClean, type CleanCandidate } from '../../engine/store/plan-clean.js
 const day = 86_400_000;
 const c = (runId: string, status: CleanCandidate['status'], extra: Partial<CleanCandidate> = {}): CleanCandidate => ({ runId, workspace: `/ws/${runId}`, status, locked: false, updatedMs: 0, ...extra });
 
-t.test('planClean: every finished run and orphan goes, a driven run always stays, --older-than counts days', async (t) => {
+t.test('planClean: completed runs and orphans go, resumable ones only when asked, a driven run always stays, --older-than counts days', async (t) => {
   const now = 10 * day;
-  const plan = planClean([c('done', 'completed'), c('orphan', null), c('stopped', 'stopped'), c('crashed', 'running'), c('live', 'running', { locked: true }), c('fresh', 'completed', { updatedMs: now - day / 2 })], { olderThanDays: 1, nowMs: now });
-  t.same(plan.map((p) => [p.candidate.runId, p.remove, p.reason]), [
+  const all = [c('done', 'completed'), c('orphan', null), c('stopped', 'stopped'), c('crashed', 'running'), c('live', 'running', { locked: true }), c('fresh', 'completed', { updatedMs: now - day / 2 })];
+  t.same(planClean(all, { olderThanDays: 1, nowMs: now }).map((p) => [p.candidate.runId, p.remove, p.reason]), [
     ['done', true, 'completed: its branch holds the result'],
     ['orphan', true, 'orphan: no run record in the store'],
-    ['stopped', true, 'stopped run: it can no longer be resumed (its branch keeps every checkpoint)'],
-    ['crashed', true, 'crashed run: it can no longer be resumed (its branch keeps every checkpoint)'],
+    ['stopped', false, 'stopped run: resumable (engine resume stopped); --resumable removes it'],
+    ['crashed', false, 'crashed run: resumable (engine resume crashed); --resumable removes it'],
     ['live', false, 'being driven by a live engine'],
     ['fresh', false, 'changed less than 1 day(s) ago'],
   ]);
-  const any = planClean([c('stopped', 'stopped', { updatedMs: now }), c('live', 'running', { locked: true })], { olderThanDays: null, nowMs: now });
+  t.same(planClean(all, { olderThanDays: 1, nowMs: now, resumable: true }).map((p) => [p.candidate.runId, p.remove, p.reason]).slice(2, 5), [
+    ['stopped', true, 'stopped run: it can no longer be resumed (its branch keeps every checkpoint, not the work since the last)'],
+    ['crashed', true, 'crashed run: it can no longer be resumed (its branch keeps every checkpoint, not the work since the last)'],
+    ['live', false, 'being driven by a live engine'],
+  ], '--resumable: stopped and crashed runs too, never a driven one');
+  const any = planClean([c('stopped', 'stopped', { updatedMs: now }), c('live', 'running', { locked: true })], { olderThanDays: null, nowMs: now, resumable: true });
   t.same(any.map((p) => p.remove), [true, false], 'without --older-than age does not matter');
 });
 
-t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothing, --older-than keeps recent ones, --all covers every repo', async (t) => {
+t.test('engine clean reclaims completed runs and orphans, resumable ones with --resumable, --dry-run removes nothing, --older-than keeps recent ones, --all covers every repo', async (t) => {
   const f = makeFixture();
   const home = path.join(f.dir, 'home');
   const env = { ENGINE_HOME: home };
@@ -44,7 +49,7 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   const dry = engine(['clean', '--repo', f.repo, '--dry-run', '--json'], { cwd: f.dir, env });
   t.equal(dry.code, 0, dry.stderr);
   const planned = JSON.parse(dry.stdout);
-  t.same(planned.runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['ghost', true], ['stopped', true]]);
+  t.same(planned.runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['ghost', true], ['stopped', false]]);
   t.ok(planned.freed_bytes >= 4096, "the orphan's bytes are counted");
   t.ok(existsSync(orphan) && existsSync(stoppedWs), '--dry-run removed nothing');
 
@@ -64,9 +69,14 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   const otherWs = workspaceOf(g.repo, 'other');
   t.ok(existsSync(otherWs));
 
-  const clean = engine(['clean', '--repo', f.repo], { cwd: f.dir, env });
+  const kept = engine(['clean', '--repo', f.repo], { cwd: f.dir, env });
+  t.equal(kept.code, 0, kept.stderr);
+  t.match(kept.stdout, /^removed\s+ghost/m);
+  t.match(kept.stdout, /^kept\s+stopped .*resumable \(engine resume stopped\); --resumable removes it/m);
+  t.ok(existsSync(stoppedWs), "without --resumable a stopped run's workspace stays: it can be resumed");
+
+  const clean = engine(['clean', '--repo', f.repo, '--resumable'], { cwd: f.dir, env });
   t.equal(clean.code, 0, clean.stderr);
-  t.match(clean.stdout, /^removed\s+ghost/m);
   t.match(clean.stdout, /^removed\s+stopped .*can no longer be resumed/m);
   t.match(clean.stdout, /^Freed \d/m);
   t.notOk(existsSync(orphan));
@@ -78,7 +88,7 @@ t.test('engine clean reclaims finished runs and orphans, --dry-run removes nothi
   t.equal(resumed.code, 2, 'a resume of a cleaned run is refused as bad input');
   t.match(resumed.stderr, /workspace .* is gone/);
 
-  const everything = engine(['clean', '--all', '--json'], { cwd: f.dir, env });
+  const everything = engine(['clean', '--all', '--resumable', '--json'], { cwd: f.dir, env });
   t.equal(everything.code, 0, everything.stderr);
   t.same(JSON.parse(everything.stdout).runs.map((r: { run_id: string; removed: boolean }) => [r.run_id, r.removed]), [['other', true]]);
   t.notOk(existsSync(otherWs), '--all cleans every repo under the workspaces root');

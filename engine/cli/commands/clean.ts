@@ -4,17 +4,18 @@ import { flag, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
-/** `engine clean`: remove the workspaces and private homes of finished runs (contract §5). */
+/** `engine clean`: remove the workspaces and private homes of completed runs, and of resumable ones when asked (contract §5). */
 export const cleanCommand: Command = {
   name: 'clean',
-  summary: 'Remove the workspaces and private CLI homes of finished runs, and orphaned workspaces',
+  summary: 'Remove the workspaces and private CLI homes of completed runs, and orphaned workspaces',
   allowPositionals: false,
-  usage: 'clean [--repo DIR] [--all] [--older-than DAYS] [--dry-run] [--json] [--store DIR] [--workspaces DIR]',
+  usage: 'clean [--repo DIR] [--all] [--resumable] [--older-than DAYS] [--dry-run] [--json] [--store DIR] [--workspaces DIR]',
   options: {
     repo: { type: 'string' },
     store: { type: 'string' },
     workspaces: { type: 'string' },
     all: { type: 'boolean' },
+    resumable: { type: 'boolean' },
     'older-than': { type: 'string' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -24,6 +25,7 @@ export const cleanCommand: Command = {
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
     workspaces: 'where workspaces are, if runs were started with --workspaces',
     all: "every repo's workspaces under the workspaces root, not only this repo's",
+    resumable: 'stopped and crashed runs too: they can no longer be resumed, and the work since their last checkpoint is lost',
     'older-than': 'only runs not written for this many days',
     'dry-run': 'say what would be removed, remove nothing',
     json: 'print one JSON document {workspaces, dry_run, runs, freed_bytes, diagnostics}',
@@ -42,7 +44,7 @@ export const cleanCommand: Command = {
     const json = flag(args, 'json');
     const wsOption = str(args, 'workspaces');
     const root = workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null);
-    const options = { olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun: flag(args, 'dry-run') };
+    const options = { olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun: flag(args, 'dry-run'), resumable: flag(args, 'resumable') };
 
     let targets: { dir: string; store: string | null }[];
     if (all) {
