@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { discoverRepo, gitText, runGit, type GitTarget } from './run-git.js';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 /** The id of git's empty tree, the base for diffs in a repo without commits. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -77,7 +78,7 @@ export async function treeHash(target: GitTarget, sha: string): Promise<string> 
  * adopted. Resolves with whether a repository was created. Impure.
  */
 export async function ensureGitRepo(dir: string): Promise<{ created: boolean; root: string }> {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const real = realpathSync(dir);
   if (existsSync(path.join(real, '.git'))) {
     const found = await locateRepo(real).catch(() => null);

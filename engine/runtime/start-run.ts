@@ -40,6 +40,7 @@ import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -185,7 +186,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
 /** E_FILE when `dir` cannot be made a directory (an error that is not the file system's is thrown). Impure. */
 function refusedDir(dir: string, what: string, hint: string): Diagnostic | null {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     return null;
   } catch (error) {
     const fs = describeFsError(error);

@@ -1,6 +1,7 @@
-import { openSync, writeSync, writevSync, fsyncSync, ftruncateSync, closeSync, renameSync, mkdirSync, linkSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, writevSync, fsyncSync, ftruncateSync, closeSync, renameSync, linkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { openFreshFile, openOwnFile } from '../util/open-own-file.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 /**
  * Write a file so that a reader (or a crash, kill -9 included) sees either the old content or
@@ -20,7 +21,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
  */
 export function replaceFile(file: string, content: string | Uint8Array, o: { syncData?: boolean } = {}): void {
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openFreshFile(tmp);
   try {

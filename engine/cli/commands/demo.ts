@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { flag, str, UsageError } from '../command.js';
 import type { CliIo } from '../io.js';
 import { packageRoot } from '../../paths.js';
+import { describeFsError } from '../../util/describe-fs-error.js';
 
 /** The task the demo runs: a vague goal in an empty repo, scripted end to end. */
 export const DEMO_TASK = 'tasks/golden/ambiguous-bootstrap.task.yaml';
@@ -41,7 +42,15 @@ export const demoCommand: Command = {
     const { ensureGitRepo } = await import('../../git/repo.js');
     const { startRun } = await import('../../runtime/start-run.js');
     const { launchRun } = await import('./run-output.js');
-    const { root } = await ensureGitRepo(dir);
+    let root: string;
+    try {
+      ({ root } = await ensureGitRepo(dir));
+    } catch (error) {
+      // A --dir the system refuses (read-only, under /proc or /sys, a file in the way) is the user's to change.
+      const fs = describeFsError(error);
+      if (!fs) throw error;
+      throw new UsageError(`cannot make the scratch repo in ${dir}: ${fs.why}${fs.path && fs.path !== dir ? ` (at ${fs.path})` : ''}; give --dir a directory you can write`);
+    }
     const taskFile = path.join(packageRoot, DEMO_TASK);
     const taskPolicy = taskFile.replace(/\.task\.yaml$/, '.policy.yaml');
     if (!json) io.stderr(`demo: scratch repo ${root}\n`);

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { int, str, UsageError } from '../command.js';
@@ -36,13 +37,23 @@ export const stubModelCommand: Command = {
       for (const d of error.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
       return EXIT.invalid;
     }
-    const stub = await startStubModel({
-      scenario,
-      scenarioFile: file,
-      ...(port !== undefined ? { port } : {}),
-      ...(logFile ? { logFile: path.resolve(io.cwd, logFile) } : {}),
-      log: (e) => io.stderr(`${e.seq} ${e.method} ${e.path} ${e.status} ${e.route.kind}${e.headers ? ` (${describeHeaders(e.headers)}, turn ${(e.turnIndex ?? 0) + 1})` : ''}\n`),
-    });
+    if (logFile && statSync(path.resolve(io.cwd, logFile), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--log ${logFile} is a directory; name a file to append the requests to`);
+    let stub;
+    try {
+      stub = await startStubModel({
+        scenario,
+        scenarioFile: file,
+        ...(port !== undefined ? { port } : {}),
+        ...(logFile ? { logFile: path.resolve(io.cwd, logFile) } : {}),
+        log: (e) => io.stderr(`${e.seq} ${e.method} ${e.path} ${e.status} ${e.route.kind}${e.headers ? ` (${describeHeaders(e.headers)}, turn ${(e.turnIndex ?? 0) + 1})` : ''}\n`),
+      });
+    } catch (error) {
+      // The port is the user's to choose: taken or not allowed is bad input, not a bug.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`--port ${port} is in use on 127.0.0.1; give another, or leave --port out for a free one`);
+      if (code === 'EACCES') throw new UsageError(`--port ${port} needs privileges this process lacks; give one above 1023`);
+      throw error;
+    }
     io.stdout(`${stub.origin}\n`);
     io.stderr(`engine stub-model: serving ${file} (${scenario.name}) on ${stub.origin}; stop with Ctrl-C\n`);
     await waitForSignal();

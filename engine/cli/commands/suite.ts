@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
@@ -7,6 +7,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 import { packageRoot } from '../../paths.js';
 import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';
+import { makeDirectory } from '../../util/make-directory.js';
 
 /**
  * `engine suite <task-or-dir>... [--repeat N] [--jobs N] [--shard K/N] [--store DIR]
@@ -73,14 +74,14 @@ export const suiteCommand: Command = {
     // The named store is made first: a store that cannot be made leaves no scratch dir behind.
     if (storeOption) {
       try {
-        mkdirSync(path.resolve(io.cwd, storeOption), { recursive: true });
+        makeDirectory(path.resolve(io.cwd, storeOption));
       } catch (error) {
         throw new UsageError(`--store ${storeOption}: cannot make the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
     }
     const base = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-'));
     const store = storeOption ? path.resolve(io.cwd, storeOption) : path.join(base, 'runs');
-    mkdirSync(store, { recursive: true });
+    makeDirectory(store);
     // Even a shard that owns no run leaves a file in its store, so the store can be uploaded and pooled.
     const { touchSuiteRuns } = await import('../../suite/run-suite.js');
     touchSuiteRuns(store);
