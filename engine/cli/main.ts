@@ -7,6 +7,7 @@ import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { engineVersion } from '../version.js';
+import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
 
 /**
@@ -64,7 +65,7 @@ export async function runCli(argv: string[]): Promise<number> {
 export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = []): number {
   const err = error instanceof Error ? error : new Error(String(error));
   const log = path.join(os.tmpdir(), `engine-internal-error-${Date.now()}-${process.pid}.log`);
-  const body = [`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', err.stack ?? err.message, ''].join('\n');
+  const body = [`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n');
   let where = `the log is ${log}`;
   try {
     // Its name can be guessed, in a directory a worker without the OS sandbox can write: a
@@ -76,6 +77,15 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
   }
   io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n${where}\n`);
   return EXIT.internal;
+}
+
+/**
+ * A stack with the frames of the bundle and its vendor files named where this install has
+ * them. V8 keeps a script's name in its code cache, and the install's caches were made where
+ * the package was built: without this a user's report names files of the build machine. Pure.
+ */
+export function localizeStack(stack: string, root: string): string {
+  return stack.replace(/(\(|at )(\/[^\s():]*?)\/dist\/(engine\.cjs|vendor\/[A-Za-z0-9_.-]+\.cjs):(\d+)/g, (_m, lead: string, _built: string, file: string, line: string) => `${lead}${path.join(root, 'dist', file)}:${line}`);
 }
 
 /**

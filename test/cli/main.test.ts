@@ -57,3 +57,22 @@ t.test('a bug exits 70 and names the log that holds the stack', async (t) => {
   t.match(body, /argv: \["run","x"\]/);
   rmSync(log!);
 });
+
+t.test("a bug's stack names the bundle where this install has it, not where the package was built", async (t) => {
+  // V8 keeps a script's name in its code cache, and the shipped caches were made at build time.
+  const { localizeStack } = await import('../../engine/cli/main.js');
+  const built = [
+    'Error: boom',
+    '    at ensureGitRepo (/work/build/dist/engine.cjs:50:7755)',
+    '    at /work/build/dist/vendor/xstate.cjs:2:100',
+    '    at Module._compile (node:internal/modules/cjs/loader:1482:14)',
+    '    at f (/home/me/project/src/dist/other.cjs:1:1)',
+  ].join('\n');
+  t.equal(localizeStack(built, '/usr/lib/node_modules/@engine/engine'), [
+    'Error: boom',
+    '    at ensureGitRepo (/usr/lib/node_modules/@engine/engine/dist/engine.cjs:50:7755)',
+    '    at /usr/lib/node_modules/@engine/engine/dist/vendor/xstate.cjs:2:100',
+    '    at Module._compile (node:internal/modules/cjs/loader:1482:14)',
+    '    at f (/home/me/project/src/dist/other.cjs:1:1)',
+  ].join('\n'));
+});
