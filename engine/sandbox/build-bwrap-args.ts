@@ -10,8 +10,9 @@
  * is still there, over the private /tmp, and a read-only workspace stays read-only even under
  * a writable path. `--unshare-pid` puts the process tree in its own pid namespace and
  * `--die-with-parent` ends it with bubblewrap: whatever the process leaves behind (setsid,
- * nohup, a double fork) dies when it exits. The network is not touched: workers need their
- * model endpoint.
+ * nohup, a double fork) dies when it exits. `--cap-drop ALL`: no capability inside even when
+ * root starts it (root's bubblewrap keeps them otherwise, and with them a worker remounted the
+ * read-only binds writable). The network is not touched: workers need their model endpoint.
  */
 export interface BwrapLayout {
   /** The directory the process works in; writable unless `readOnlyWorkspace`. */
@@ -43,7 +44,9 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   const ws = trimSlash(l.workspace);
   args.push(l.readOnlyWorkspace ? '--ro-bind' : '--bind', ws, ws);
   if (l.home) args.push('--bind', trimSlash(l.home), trimSlash(l.home));
-  args.push('--unshare-pid', '--die-with-parent', '--chdir', l.chdir ?? ws);
+  // No capability inside, whoever starts it: started by root, bubblewrap otherwise keeps them
+  // all, and a process with CAP_SYS_ADMIN remounts the read-only binds writable.
+  args.push('--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--chdir', l.chdir ?? ws);
   if (l.infoFd !== undefined) args.push('--info-fd', String(l.infoFd));
   return args;
 }

@@ -24,7 +24,7 @@ t.test('the argv: read-only root, fresh /dev and /proc, private /tmp first, then
     '--bind-try', '/var/cache/a/b', '/var/cache/a/b',
     '--bind', '/tmp/x/ws', '/tmp/x/ws',
     '--bind', '/tmp/x/runs/r/homes/w', '/tmp/x/runs/r/homes/w',
-    '--unshare-pid', '--die-with-parent',
+    '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL',
     '--chdir', '/tmp/x/ws/sub',
   ]);
   t.notOk(args.includes('/srv/pipelines'), 'a readable path outside /tmp is visible through the read-only root already');
