@@ -32,8 +32,8 @@ export const SAMPLES = {
   milestones_started: milestonesWith(['milestone.started']),
   /** `milestone.finished.duration_ms`, one per finished milestone. */
   milestone_ms: list(['milestone.finished'], (e) => e.duration_ms),
-  /** Worker calls of each started milestone, in milestone order. */
-  calls_per_milestone: sample(['milestone.started', 'worker.finished'], () => {
+  /** Worker calls of each started milestone, in milestone order (a call counts when it starts: see worker_calls). */
+  calls_per_milestone: sample(['milestone.started', 'worker.started'], () => {
     const started = new Set<number>();
     const calls = new Map<number, number>();
     return {
@@ -47,7 +47,8 @@ export const SAMPLES = {
   }, (runs) => runs.flat()),
   /** Durations of verification runs that were not skipped, by tier, and the workspace set-up's own time (`setup`). */
   verify_ms: listByKey(['verify.finished', 'workspace.setup'], (e) => (e.type === 'workspace.setup' ? 'setup' : e.skipped ? null : e.tier), (e) => e.duration_ms),
-  worker_calls: count(['worker.finished']),
+  /** Calls made: counted as each starts, so one a crash of the engine cut short (and resume repeated) counts too. */
+  worker_calls: count(['worker.started']),
   parse_failures: count(['parse.failed']),
   /** Milestones with a step at attempt > 1 or a parse failure: what `retry_rate` counts. */
   retried_milestones: milestonesWith(['step.started', 'parse.failed'], (e) => e.type === 'parse.failed' || (e.attempt ?? 1) > 1),

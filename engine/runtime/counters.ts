@@ -35,10 +35,11 @@ function addEvents(t: Tally, events: readonly TimelineEvent[]): void {
         if (e.kind !== 'advance' && e.kind !== 'decide') t.ticks++;
         break;
       case 'worker.started':
+        // A call counts when it starts: one the engine's crash cut short was made all the same (resume repeats it).
+        t.worker_calls++;
         if (typeof e.milestone === 'number') t.started.set(e.milestone, (t.started.get(e.milestone) ?? 0) + 1);
         break;
       case 'worker.finished':
-        t.worker_calls++;
         t.cost += e.cost_usd ?? 0;
         break;
       case 'parse.failed':

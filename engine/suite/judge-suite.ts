@@ -40,7 +40,7 @@ export interface SuiteRun extends RunOutcome {
 export interface RunOutcome {
   /** The stop reason, `rejected` when the engine refused the task, or `interrupted`. */
   ended: string;
-  /** Worker calls the run made (`worker.finished`), and how many answers failed to parse. */
+  /** Worker calls the run made (`worker.started`: see the worker_calls sample), and how many answers failed to parse. */
   calls: number;
   parse_failures: number;
   /** Governance violations the engine caught (`governance.violation`): stopped, not landed. */

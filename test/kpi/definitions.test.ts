@@ -98,6 +98,6 @@ t.test('a new KPI is one entry: a definition of a new target reads its value, la
   t.equal(labelOf(tier2), 'tier2 max (s)');
   t.equal(valueOf(tier2, k), 300);
   t.strictSame(sourceEvents(tier2), ['verify.finished', 'workspace.setup']);
-  t.strictSame(sourceEvents(KPIS.parse_failures_per_100), ['parse.failed', 'worker.finished']);
+  t.strictSame(sourceEvents(KPIS.parse_failures_per_100), ['parse.failed', 'worker.started']);
   t.strictSame(sourceEvents(KPIS.retry_rate), ['step.started', 'parse.failed', 'milestone.started']);
 });

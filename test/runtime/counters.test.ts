@@ -22,7 +22,8 @@ const sample = () => [
 
 t.test('counters come from what the timeline says ran', async (t) => {
   const events = sample().slice(0, 10);
-  t.same(deriveCounters(events, 1), { ticks: 2, worker_calls: 2, milestone_worker_calls: 2, parse_failures: 1, human_interventions: 1, cost_usd: 0.25 });
+  // Three calls started (the third's end is after the resume): a call counts when it starts.
+  t.same(deriveCounters(events, 1), { ticks: 2, worker_calls: 3, milestone_worker_calls: 2, parse_failures: 1, human_interventions: 1, cost_usd: 0.25 });
   t.equal(deriveCounters(events, 2).milestone_worker_calls, 0, 'a new milestone starts at zero calls');
 });
 

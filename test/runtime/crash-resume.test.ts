@@ -96,6 +96,10 @@ t.test('kill after every event, then resume', async (t) => {
     const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
     t.equal(state.status, 'completed');
     t.equal(state.inflight, null);
+    // Every call made counts once, the one the kill cut short (repeated on resume) too.
+    const calls = after.filter((e) => e.type === 'worker.started').length;
+    t.equal(state.kpis.worker_calls, calls, `${label}: the KPIs count the ${calls} calls made`);
+    t.equal(state.counters.worker_calls, calls, `${label}: so do the counters`);
     for (const e of after.filter((x) => x.type === 'worker.started')) {
       const meta = JSON.parse(readFileSync(path.join(runDir, e.call, 'meta.json'), 'utf8').toString() || '{}');
       if (meta.pid) t.notOk(groupAlive(meta.pid), `${label}: no worker process of ${e.call} is left`);

@@ -64,8 +64,10 @@ t.test('a timeline gives calls, parse failures, caught violations and the planne
   const events = [
     ev({ type: 'plan.accepted', milestones: [{ id: 'old', goal: 'g', files_expected: ['old.js'] }] }),
     ev({ type: 'plan.accepted', milestones: [{ id: 'm1', goal: 'g', files_expected: ['b.js', 'a.js'] }, { id: 'm2', goal: 'g', files_expected: ['a.js', 'README.md'] }] }),
+    ev({ type: 'worker.started' }),
     ev({ type: 'worker.finished', cost_usd: null, usage: null }),
     ev({ type: 'parse.failed' }),
+    ev({ type: 'worker.started' }),
     ev({ type: 'worker.finished', cost_usd: null, usage: null }),
     ev({ type: 'governance.violation', violations: [] }),
   ];

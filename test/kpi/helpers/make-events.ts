@@ -44,6 +44,7 @@ export class TimelineBuilder {
     this.add('milestone.started', { ...at, step: 'next_milestone', id: m.id, goal: m.goal ?? m.id });
     for (let a = 1; a <= (m.attempts ?? 1); a++) this.add('step.started', { ...at, step: 'implement', attempt: a, kind: 'worker' });
     for (let c = 0; c < m.calls; c++) {
+      this.add('worker.started', { ...at, step: 'implement', attempt: 1, worker: 'implementer', plugin: 'codex', phase: 'implement', call: `calls/${index}-${c}` });
       this.add('worker.finished', {
         ...at,
         step: 'implement',
