@@ -145,6 +145,10 @@ function hardening(): string[] {
     '-c', 'advice.detachedHead=false',
     '-c', 'advice.addEmbeddedRepo=false',
     '-c', 'gc.auto=0',
+    // Every blob a loose object, however large: git writes one above the threshold (512 MiB by
+    // default) straight into a pack, and a checkpoint copies loose objects into the user's
+    // repository (a worker's sparse 600 MiB file left the run branch naming a blob it lacked).
+    '-c', 'core.bigFileThreshold=1024g',
     '-c', 'maintenance.auto=false',
     '-c', 'diff.external=',
     '-c', 'protocol.allow=never',

@@ -1,0 +1,21 @@
+// test cost: about 25 s: one hostile scenario, a whole run with a 513 MiB (sparse) file in each sandbox mode (scripts/group-tests.mjs starts the long files first).
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { runScenario, INERT_OR_VIOLATION } from './helpers/scenario.js';
+
+// Contract §5: the run branch in the user's repository is whole. git writes a blob above
+// core.bigFileThreshold (512 MiB) straight into a pack, not as a loose object, and the
+// checkpoint copied loose objects only: a worker's sparse 600 MiB file (no disk used) left
+// the branch naming a blob the user's repository did not have — `git fsck` and `git gc`
+// failed there, and a merge of the branch too.
+t.test('a 513 MiB sparse file in the allowed roots: the branch holds every object it names', async (t) => {
+  runScenario(t, {
+    name: 'bigfile',
+    spec: { calls: { 'implement#1': { sh: 'truncate -s 513M src/big.bin', once: true } } },
+    expect: INERT_OR_VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const fsck = () => execFileSync('git', ['-C', f.repo, 'fsck', '--connectivity-only', '--no-dangling', `refs/heads/engine/${id}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      t.doesNotThrow(fsck, "git fsck of the run branch in the user's repository finds every object");
+    },
+  });
+});
