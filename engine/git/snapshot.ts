@@ -3,6 +3,7 @@ import { GitError, gitText, runGit } from './run-git.js';
 import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace } from './stat-record.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
+import { removeSpecialGitFiles } from './special-files.js';
 
 /**
  * The tree id of everything in the workspace right now — tracked, changed and untracked
@@ -27,6 +28,8 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // Taken before git looks: whatever changes from here on differs from the record, or is racy.
   const { since, planted } = markNow(ws.gitDir);
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
+  // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
+  for (const rel of removeSpecialGitFiles(ws.dir)) ws.findings.push({ kind: 'special_file', path: rel });
   const walk = since === null ? null : walkWorkspace(ws.dir);
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);

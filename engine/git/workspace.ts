@@ -43,7 +43,7 @@ export interface Workspace {
 }
 
 export interface WorkspaceFinding {
-  kind: 'engine_git' | 'gitlink';
+  kind: 'engine_git' | 'gitlink' | 'special_file';
   /** Absolute for engine_git, workspace-relative for gitlink. */
   path: string;
 }

@@ -95,6 +95,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: a symlink that is absolute or leaves the workspace${v.pattern !== null ? ` (-> ${v.pattern})` : ''}`;
     case 'gitlink':
       return `${v.path}: a nested git repository (gitlink)`;
+    case 'special_file':
+      return `${v.path}: a FIFO, socket or device where git reads its ignore or attribute rules (removed: git would wait on it for ever)`;
     case 'control_characters':
       return `${JSON.stringify(v.path)}: control characters in a path`;
     case 'user_repo':

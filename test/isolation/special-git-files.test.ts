@@ -1,0 +1,20 @@
+// test cost: about 8 s: one hostile scenario, a whole run in each sandbox mode (scripts/group-tests.mjs starts the long files first).
+import t from 'tap';
+import { runScenario, VIOLATION } from './helpers/scenario.js';
+import { readState } from './helpers/fixture.js';
+
+// Contract §5: nothing a worker leaves in its workspace stops the engine. git opens every
+// .gitignore and .gitattributes it meets as it stages; a FIFO there blocks it until someone
+// writes to it — for ever, the engine waiting with it (under the sandbox too), and a resume
+// again. The engine removes such files before git looks, and the run stops on the attempt.
+t.test('a FIFO at a .gitignore and a .gitattributes name in the workspace', async (t) => {
+  runScenario(t, {
+    name: 'fifoignore',
+    spec: { calls: { 'implement#1': { sh: 'mkfifo src/.gitignore; mkdir -p src/deep && mkfifo src/deep/.gitattributes', once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const violations = (readState(f, id)?.stop_detail ?? '') as string;
+      t.match(violations, /src\/\.gitignore/, 'the stop names the FIFO');
+    },
+  });
+});
