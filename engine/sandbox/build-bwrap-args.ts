@@ -1,9 +1,10 @@
 /**
  * The bubblewrap command line of one sandboxed process. Pure.
  *
- * The whole filesystem is bound read-only, then a fresh /dev and /proc, a private /tmp (an
- * empty tmpfs: the host's /tmp is hidden), the paths under /tmp the process must still read
- * (the pipeline's dir, the repo, the run store, the engine's install: read-only again), and
+ * The whole filesystem is bound read-only, then a fresh /dev and /proc, a private /tmp and
+ * /run (empty tmpfs: the host's are hidden, the sockets in /run with them), the paths under
+ * them the process must still read (the resolver's files, the pipeline's dir, the repo, the
+ * run store, the engine's install: read-only again), and
  * last the paths the process may write: the policy's `sandbox.writable`, then the workspace
  * (read-only for read-only steps), then the worker's private home. Later binds win over
  * earlier ones, so a workspace or home that lives under /tmp (tests use the system temp dir)
@@ -21,8 +22,10 @@ export interface BwrapLayout {
   readOnlyWorkspace: boolean;
   /** The worker's private home (its CLI state), writable; null for verification commands. */
   home: string | null;
-  /** Paths under the private /tmp that must stay readable (bound read-only); others are ignored. */
+  /** Paths under the private /tmp or /run that must stay readable (bound read-only); others are ignored. */
   readable?: readonly string[];
+  /** What of the host's /run the process still sees, read-only (the resolver's files, when /etc/resolv.conf leads there). */
+  runKeep?: readonly string[];
   /** Further absolute paths the process may write (sandbox.writable, a CLI's own state dir); missing ones are skipped. */
   writable: readonly string[];
   /** Where the process starts; default the workspace. */
@@ -36,9 +39,13 @@ export interface BwrapLayout {
 
 /** The arguments of `bwrap` before `--` and the command. Pure. */
 export function buildBwrapArgs(l: BwrapLayout): string[] {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  // /run too is an empty tmpfs: it holds the sockets of services that act for the user outside
+  // any sandbox (an ssh-agent, the session and system buses, docker), and a read-only mount
+  // does not stop a connect() (a worker signed with the user's ssh key through one).
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run'];
   // Only what the tmpfs hid needs binding again; elsewhere the read-only root shows it already.
-  for (const p of byDepth((l.readable ?? []).filter((r) => r.startsWith('/tmp/')))) args.push('--ro-bind-try', p, p);
+  const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/');
+  for (const p of byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hidden))) args.push('--ro-bind-try', p, p);
   // Shallow paths first, so a deeper writable path inside a shallower one is bound after it.
   for (const p of byDepth(l.writable)) args.push('--bind-try', p, p);
   const ws = trimSlash(l.workspace);

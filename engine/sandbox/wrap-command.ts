@@ -42,6 +42,21 @@ export function installOf(bin: string): string[] {
   return [...out];
 }
 
+let resolver: string[] | undefined;
+
+/**
+ * The directory of the resolver's configuration when /etc/resolv.conf leads into /run (as
+ * with systemd-resolved): the sandbox's /run is empty, and a worker must still reach its
+ * model endpoint by name. Looked up once per process. Impure.
+ */
+function resolverKeep(): string[] {
+  if (resolver === undefined) {
+    const real = safeRealpath('/etc/resolv.conf');
+    resolver = real !== null && real.startsWith('/run/') ? [path.dirname(real)] : [];
+  }
+  return resolver;
+}
+
 function safeRealpath(p: string): string | null {
   try {
     return realpathSync(p);
@@ -62,7 +77,7 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
   const writable = [...sandbox.writable, ...(c.writable ?? [])];
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
+  const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], runKeep: resolverKeep(), writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
 }
 

@@ -12,13 +12,15 @@ const bwrap = probeBwrap(process.env);
 const skip = bwrap.ok ? false : `bubblewrap does not work here (${bwrap.error}): install it (apt-get install bubblewrap) to run the sandbox tests`;
 
 t.test('the argv: read-only root, fresh /dev and /proc, private /tmp first, then readable, writable, workspace, home', async (t) => {
-  const args = buildBwrapArgs({ workspace: '/tmp/x/ws/', readOnlyWorkspace: false, home: '/tmp/x/runs/r/homes/w', writable: ['/var/cache/a/b', '/var/cache'], readable: ['/tmp/x/runs/r', '/tmp/x', '/srv/pipelines'], chdir: '/tmp/x/ws/sub' });
+  const args = buildBwrapArgs({ workspace: '/tmp/x/ws/', readOnlyWorkspace: false, home: '/tmp/x/runs/r/homes/w', writable: ['/var/cache/a/b', '/var/cache'], readable: ['/tmp/x/runs/r', '/tmp/x', '/srv/pipelines'], runKeep: ['/run/systemd/resolve'], chdir: '/tmp/x/ws/sub' });
   t.same(args, [
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
+    '--tmpfs', '/run',
     '--ro-bind-try', '/tmp/x', '/tmp/x',
+    '--ro-bind-try', '/run/systemd/resolve', '/run/systemd/resolve',
     '--ro-bind-try', '/tmp/x/runs/r', '/tmp/x/runs/r',
     '--bind-try', '/var/cache', '/var/cache',
     '--bind-try', '/var/cache/a/b', '/var/cache/a/b',
