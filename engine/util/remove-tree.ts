@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 
 /**
@@ -9,7 +10,7 @@ import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, rmd
  * checked by name, then listed and emptied by name, can be swapped for a link in between (a
  * process a worker left running without the OS sandbox can do it at will), and emptying the
  * link's target removed the user's files. So each directory is opened once, without following
- * a link, and listed and emptied through that descriptor (on Linux, by its /proc/self/fd path;
+ * a link, and listed and emptied through that descriptor (on Linux, by its /proc/<pid>/fd path;
  * elsewhere by name, with that window left open).
  *
  * Node 20's `rmSync` runs every removal, a single file's too, through its JavaScript rimraf,
@@ -33,53 +34,92 @@ export function removeFile(file: string): void {
   }
 }
 
-/** Whether a directory can be reached through its descriptor by path (Linux's /proc/self/fd). */
+/** Whether a directory can be reached through its descriptor by path (Linux's /proc/<pid>/fd). */
 let fdPaths: boolean | undefined;
+
+/** How deep the walk goes itself; a deeper tree is handed to `rm -rf` from there (see below). */
+const MAX_DEPTH = 64;
+
+interface Frame {
+  /** How the directory is reached: a name, or a path through its parent's descriptor. */
+  at: string;
+  /** Its name for errors. */
+  shown: string;
+  fd: number;
+  /** Its entries, and how they are reached (through its descriptor where it can be). */
+  inside: string;
+  entries: import('node:fs').Dirent[];
+  next: number;
+}
 
 /**
  * A directory's entries removed (directories by their entry type, so links are never
- * followed), then the directory. `at` is how it is reached (a name, or a path through the
- * descriptor of its parent), `shown` its name for errors. Impure.
+ * followed), then the directory; depth first, without recursion, one descriptor per level.
+ * A tree deeper than MAX_DEPTH is removed from there by `rm -rf` (as deep as it goes, with
+ * the openat-based walk of fts), reached through the descriptor of its parent: a worker can
+ * nest directories thousands deep, and a walk of its own ran out of stack. Impure.
  */
-function removeDirectory(at: string, shown: string): void {
-  let fd: number;
-  try {
-    fd = openSync(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    // No longer a directory (a link or a file put in its place since it was listed): removed as one.
-    if (code === 'ELOOP' || code === 'ENOTDIR') return removeFile(at);
-    throw named(error, at, shown);
-  }
-  try {
-    fdPaths ??= existsSync(`/proc/self/fd/${fd}`);
-    const inside = fdPaths ? `/proc/self/fd/${fd}` : at;
-    let entries;
+function removeDirectory(top: string, shownTop: string): void {
+  const stack: Frame[] = [];
+  const enter = (at: string, shown: string): void => {
+    let fd: number;
     try {
-      entries = readdirSync(inside, { withFileTypes: true });
+      fd = openSync(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      // No longer a directory (a link or a file put in its place since it was listed): removed as one.
+      if (code === 'ELOOP' || code === 'ENOTDIR') return removeFile(at);
+      throw named(error, at, shown);
+    }
+    // By this process's id, not /proc/self: `rm` (removeDeep) reaches it through the same path.
+    fdPaths ??= existsSync(`/proc/${process.pid}/fd/${fd}`);
+    const inside = fdPaths ? `/proc/${process.pid}/fd/${fd}` : at;
+    try {
+      stack.push({ at, shown, fd, inside, entries: readdirSync(inside, { withFileTypes: true }), next: 0 });
+    } catch (error) {
+      closeSync(fd);
       throw named(error, inside, shown);
     }
-    for (const e of entries) {
-      const child = `${inside}/${e.name}`;
-      if (e.isDirectory()) removeDirectory(child, `${shown}/${e.name}`);
-      else {
-        try {
-          removeFile(child);
-        } catch (error) {
-          throw named(error, child, `${shown}/${e.name}`);
-        }
+  };
+  try {
+    enter(top, shownTop);
+    while (stack.length) {
+      const frame = stack[stack.length - 1]!;
+      const e = frame.entries[frame.next++];
+      if (e) {
+        const child = `${frame.inside}/${e.name}`;
+        const shown = `${frame.shown}/${e.name}`;
+        if (!e.isDirectory()) removeChild(child, shown);
+        else if (stack.length < MAX_DEPTH) enter(child, shown);
+        else removeDeep(child, shown);
+        continue;
+      }
+      stack.pop();
+      closeSync(frame.fd);
+      try {
+        rmdirSync(frame.at);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw named(error, frame.at, frame.shown);
       }
     }
   } finally {
-    closeSync(fd);
+    for (const frame of stack) closeSync(frame.fd);
   }
+}
+
+function removeChild(child: string, shown: string): void {
   try {
-    rmdirSync(at);
+    removeFile(child);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw named(error, at, shown);
+    throw named(error, child, shown);
   }
+}
+
+/** A subtree below MAX_DEPTH, removed by `rm -rf` (which never follows a link either). Impure. */
+function removeDeep(at: string, shown: string): void {
+  const r = spawnSync('rm', ['-rf', '--', at], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot remove ${shown}: ${(r.stderr || r.error?.message || `rm exited ${r.status}`).trim().split(at).join(shown)}`);
 }
 
 /** An error of a path reached through a descriptor, told by the path the caller knows. Pure. */

@@ -25,7 +25,7 @@ t.test('a socket of a service under /run, connected to by the worker', { skip: !
     server.once('exit', () => resolve(false));
   });
   if (!ready) {
-    t.skip('cannot serve a socket in /run here');
+    t.plan(0, 'cannot serve a socket in /run here');
     return;
   }
   const sh = `node -e "require('net').connect('${sock}').on('data', (d) => { require('fs').writeFileSync(process.env.ISO_SCRATCH + '/reached', d); process.exit(0); }).on('error', () => process.exit(0))"`;

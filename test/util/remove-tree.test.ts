@@ -1,4 +1,5 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,4 +65,15 @@ t.test('a missing path is no error; a file is removed; removeFile refuses a dire
 t.test('a file under a path that is a file, not a directory, is an error that names it', async (t) => {
   const { tree } = fixture();
   t.throws(() => removeTree(path.join(tree, 'top.txt', 'under')), { code: 'ENOTDIR' });
+});
+
+t.test('a tree thousands of directories deep is removed whole (a worker can nest them)', async (t) => {
+  // 12,000 levels of one-letter names: a walk of its own ran out of stack (and descriptors), and
+  // past 64 levels the rest goes to rm -rf through the descriptor of its parent.
+  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-rm-deep-'));
+  // Made as a worker would, one relative step at a time (the whole path is longer than PATH_MAX).
+  const made = spawnSync(process.execPath, ['-e', "const fs = require('fs'); for (let i = 1; i <= 12000; i++) { fs.mkdirSync('d'); process.chdir('d'); if (i % 4000 === 0) fs.writeFileSync('f', 'x'); }"], { cwd: base });
+  t.equal(made.status, 0, 'the tree was made');
+  removeTree(base);
+  t.notOk(existsSync(base), 'removed, no stack overflow');
 });
