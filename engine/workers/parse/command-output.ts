@@ -15,9 +15,19 @@ import { NON_JSON, UnknownCounter, addUsage, clip, isObject, num, parseJsonObjec
 export type CommandOutput = 'text' | 'json' | 'jsonl';
 const KNOWN_KINDS = new Set(['message', 'reasoning', 'tool_call', 'tool_result', 'command', 'file_change', 'usage', 'warning', 'error']);
 
-export function createCommandParser(output: CommandOutput): StreamParser {
+/**
+ * How much of stdout a text or json answer may be (64 MiB): past it the lines are no longer
+ * kept and the call fails. A worker's endless output filled the engine's heap until V8 ended
+ * the process (the transcript on disk has its own cap, transcripts.raw_cap_bytes).
+ */
+export const ANSWER_CAP_BYTES = 64 * 1024 * 1024;
+
+export function createCommandParser(output: CommandOutput, o: { answerCapBytes?: number } = {}): StreamParser {
+  const cap = o.answerCapBytes ?? ANSWER_CAP_BYTES;
   const unknown = new UnknownCounter();
   const lines: string[] = [];
+  let kept = 0;
+  let overflow = false;
   let answer: string | null = null;
   let usage: Usage | null = null;
   let sessionId: string | null = null;
@@ -67,10 +77,21 @@ export function createCommandParser(output: CommandOutput): StreamParser {
 
   return {
     line(text) {
+      if (overflow) return [];
+      kept += text.length + 1;
+      if (kept > cap) {
+        overflow = true;
+        lines.length = 0;
+        return [];
+      }
       lines.push(text);
       return [];
     },
     end(exit, stderr) {
+      if (overflow) {
+        fatal = `the worker's stdout passed ${cap} bytes: no answer is read from it (${output} output is kept whole to be parsed)`;
+        return finish(exit, stderr, '', {});
+      }
       const body = lines.join('\n');
       if (output === 'text') {
         return finish(exit, stderr, body.replace(/\n+$/, ''), { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] });
