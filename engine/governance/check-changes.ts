@@ -36,9 +36,10 @@ export interface Violation {
  * allowed roots), sorted by path. Pure.
  */
 export function checkChanges(paths: readonly string[], rules: GovernanceRules): Violation[] {
-  const protectedBy = firstGlob(rules.protected);
-  const frameworkBy = firstGlob(rules.frameworkPaths);
-  const lockfileBy = firstGlob(rules.lockfiles, { basename: true });
+  // The lists that forbid match in either case (match-glob.ts); the allowed roots as written.
+  const protectedBy = firstGlob(rules.protected, { nocase: true });
+  const frameworkBy = firstGlob(rules.frameworkPaths, { nocase: true });
+  const lockfileBy = firstGlob(rules.lockfiles, { basename: true, nocase: true });
   const inRoots = globMatcher(rules.allowedRoots);
   const inTaskRoots = rules.taskRoots ? globMatcher(rules.taskRoots) : () => true;
   const out: Violation[] = [];

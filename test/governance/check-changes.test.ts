@@ -33,6 +33,18 @@ t.test('protected paths, the fixed ones and the policy\'s own, name their patter
   ]);
 });
 
+t.test('protected paths, lockfiles and framework paths match in either case; the allowed roots as written', async (t) => {
+  // On a file system that folds case (macOS, Windows) .ENGINE/policy.yaml is .engine/policy.yaml:
+  // a branch carrying it overwrote the team's policy where it was merged.
+  t.same(checkChanges(['.ENGINE/policy.yaml', '.Git/hooks/pre-commit', 'web/Package-Lock.json', 'src/ok.ts'], rules()), [
+    { path: '.ENGINE/policy.yaml', rule: 'protected', pattern: '.engine/**' },
+    { path: '.Git/hooks/pre-commit', rule: 'protected', pattern: '.git/**' },
+    { path: 'web/Package-Lock.json', rule: 'dependency_file', pattern: 'package-lock.json' },
+  ]);
+  t.same(checkChanges(['Engine/x.ts'], rules({ ownRepo: true })), [{ path: 'Engine/x.ts', rule: 'framework_path', pattern: 'engine/**' }]);
+  t.same(checkChanges(['SRC/a.ts'], rules({ allowedRoots: ['src/**'] })), [{ path: 'SRC/a.ts', rule: 'outside_allowed_roots', pattern: null }], 'an allowed root does not widen by case');
+});
+
 t.test('allowed roots: a path must match one; task roots narrow them further', async (t) => {
   const r = rules({ allowedRoots: ['src/**', 'test/**'] });
   t.same(checkChanges(['src/a.ts', 'test/a.test.ts', 'docs/x.md'], r), [{ path: 'docs/x.md', rule: 'outside_allowed_roots', pattern: null }]);
