@@ -71,6 +71,8 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           line(`${where(e)}no checkpoint: ${e.reason}`);
           break;
         case 'run.resumed':
+          // The plan was accepted in an earlier session: its size comes with the resume.
+          if (e.milestones_planned) milestones = e.milestones_planned;
           line(`resumed at ${e.step ?? 'end'}${e.repeated_step ? ` (repeating ${e.repeated_step})` : ''}`);
           break;
         case 'run.finished':

@@ -209,6 +209,10 @@ export interface EventRunResumed {
    */
   repeated_step: string | null;
   /**
+   * How many milestones the accepted plan has (0 before a plan), so a reader of the events from here on (progress) knows it. Absent in events written before it existed.
+   */
+  milestones_planned?: number;
+  /**
    * --force was given (counted as a human intervention).
    */
   forced: boolean;

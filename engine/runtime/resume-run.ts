@@ -296,6 +296,7 @@ function recordResumed(o: ResumeRunOptions, rt: Runtime, run: FoundRun, p: Resum
     checkpoint: checkpoint && checkpoint.type === 'checkpoint.created' ? checkpoint.sha : null,
     restored_tree: r.restored,
     repeated_step: r.repeated,
+    milestones_planned: rt.state.milestones.length,
     forced: o.force,
     hand_edits: r.handEdits,
     policy_hash: p.policyHash,

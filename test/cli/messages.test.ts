@@ -67,6 +67,18 @@ t.test('progress lines count in the singular when there is one', async (t) => {
   ]);
 });
 
+t.test('after a resume the progress knows the plan accepted in an earlier session', async (t) => {
+  const io = memoryIo();
+  const p = createProgress(io, false);
+  const events = [
+    { ...base, milestone: 2, step: 'implement', type: 'run.resumed', from_seq: 40, checkpoint: null, restored_tree: null, repeated_step: 'implement', milestones_planned: 2, forced: false, hand_edits: [] },
+    { ...base, milestone: 2, type: 'checkpoint.created', sha: '0123456789abcdef', files: 1, added: 1, removed: 0 },
+  ] as unknown as TimelineEvent[];
+  for (const e of events) p.onEvent(e);
+  p.stop();
+  t.same(io.err.join('').split('\n'), ['resumed at implement (repeating implement)', '[2/2] checkpoint 0123456789 (1 file, +1 -0)', ''], '[2/2], not [2/?]');
+});
+
 t.test('what a worker wrote reaches the terminal as text, never as control sequences', async (t) => {
   // A hostile probe's planner named a milestone `m1<ESC>]0;PWNED<BEL><ESC>[31mRED`: the
   // progress line and the summary printed at the end retitled and recoloured the terminal.
