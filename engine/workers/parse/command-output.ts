@@ -93,24 +93,33 @@ export function createCommandParser(output: CommandOutput, o: { answerCapBytes?:
         return finish(exit, stderr, '', {});
       }
       const body = lines.join('\n');
-      if (output === 'text') {
-        return finish(exit, stderr, body.replace(/\n+$/, ''), { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] });
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(body);
-      } catch {
-        const events = body.trim() ? [unknown.note(NON_JSON, clip(body, 500))] : [];
-        return finish(exit, stderr, body, { events });
-      }
-      if (typeof value === 'string') return finish(exit, stderr, value, { events: [{ kind: 'message', role: 'assistant', text: value }] });
-      if (isObject(value)) {
-        sessionId = str(value.session_id);
-        const text = str(value.text) ?? str(value.result);
-        if (text !== null) return finish(exit, stderr, text, { events: [{ kind: 'message', role: 'assistant', text }] });
-      }
-      const text = JSON.stringify(value, null, 2);
-      return finish(exit, stderr, text, { structuredOutput: value, events: [{ kind: 'message', role: 'assistant', text }] });
+      const whole = readWhole(output, body, unknown);
+      if (whole.sessionId !== undefined) sessionId = whole.sessionId;
+      return finish(exit, stderr, whole.text, whole.extra);
     },
   };
+}
+
+/**
+ * The answer of a text or json stdout, read whole: text is the answer; json is a string (the
+ * answer), an object with a string `text` or `result` (its `session_id` kept), or the markers
+ * themselves (native structured output). Pure apart from counting the unknown.
+ */
+function readWhole(output: 'text' | 'json', body: string, unknown: UnknownCounter): { text: string; extra: Partial<ParsedOutcome>; sessionId?: string | null } {
+  if (output === 'text') return { text: body.replace(/\n+$/, ''), extra: { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] } };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { text: body, extra: { events: body.trim() ? [unknown.note(NON_JSON, clip(body, 500))] : [] } };
+  }
+  if (typeof value === 'string') return { text: value, extra: { events: [{ kind: 'message', role: 'assistant', text: value }] } };
+  let sessionId: string | null | undefined;
+  if (isObject(value)) {
+    sessionId = str(value.session_id);
+    const text = str(value.text) ?? str(value.result);
+    if (text !== null) return { text, sessionId, extra: { events: [{ kind: 'message', role: 'assistant', text }] } };
+  }
+  const text = JSON.stringify(value, null, 2);
+  return { text, ...(sessionId !== undefined ? { sessionId } : {}), extra: { structuredOutput: value, events: [{ kind: 'message', role: 'assistant', text }] } };
 }
