@@ -3,6 +3,7 @@ import { runPaths } from '../vocabulary/run-layout.js';
 import type { ReportRunInput } from './build-report.js';
 import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js';
 import { salvageTimeline } from '../store/salvage-timeline.js';
+import { runLockHeld } from '../store/run-lock.js';
 
 /** A run to read: a directory and its state, with its index entry when the store's index has one. */
 export type ReportSource = Omit<StoreRun, 'index'> & { index?: StoreRun['index'] };
@@ -48,5 +49,6 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);
+  if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): engine resume ${base.run_id} continues it`);
   return { ...base, events, notes };
 }

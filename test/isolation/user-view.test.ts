@@ -50,7 +50,7 @@ t.test("engine run leaves the user's git status, git worktree list and test runn
   assertRepoUnchanged(t, before, after);
 });
 
-t.test("engine clean reclaims every finished run's workspace (and a completed run its own)", async (t) => {
+t.test("engine clean reclaims a stopped run's workspace with --resumable (and a completed run removes its own)", async (t) => {
   const f = makeIsoFixture({ spec: { calls: { 'implement#1#1': { sh: 'mkdir -p docs && echo evil > docs/out.md' } } } });
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   const before = snapshotRepo(f.repo);
@@ -76,11 +76,16 @@ t.test("engine clean reclaims every finished run's workspace (and a completed ru
   t.match(dry.stdout, /clean-stopped/, 'the dry run names the stopped run');
   t.ok(kept && existsSync(kept), 'a dry run removes nothing');
 
-  const clean = runEngine(f, ['clean', '--repo', f.repo, '--json']);
-  t.equal(clean.code, 0, `engine clean exits 0\n${clean.stderr}`);
+  const plain = runEngine(f, ['clean', '--repo', f.repo, '--json']);
+  t.equal(plain.code, 0, `engine clean exits 0\n${plain.stderr}`);
+  t.match(JSON.parse(plain.stdout).runs, [{ run_id: 'clean-stopped', removed: false }], 'a plain clean keeps the resumable run');
+  t.ok(kept && existsSync(kept), 'and its workspace');
+
+  const clean = runEngine(f, ['clean', '--repo', f.repo, '--resumable', '--json']);
+  t.equal(clean.code, 0, `engine clean --resumable exits 0\n${clean.stderr}`);
   t.doesNotThrow(() => JSON.parse(clean.stdout), 'engine clean --json prints one JSON document');
   t.match(clean.stdout, /clean-stopped/, 'the report names what it freed');
-  t.notOk(kept && existsSync(kept), 'the finished run’s workspace is reclaimed');
+  t.notOk(kept && existsSync(kept), 'the stopped run’s workspace is reclaimed with --resumable');
   const root = path.join(f.engineHome, 'workspaces');
   const left = existsSync(root) ? readdirSync(root).flatMap((d) => readdirSync(path.join(root, d)).map((r) => `${d}/${r}`)) : [];
   t.same(left, [], 'no run workspace is left under ENGINE_HOME/workspaces');
