@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
@@ -331,9 +331,37 @@ function sameId(a: FileId, b: FileId): boolean {
 
 function contentSha(abs: string, st: BigIntStats): string | null {
   try {
-    return blobSha(st.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
+    return st.isSymbolicLink() ? blobSha(readlinkSync(abs, { encoding: 'buffer' })) : fileBlobSha(abs);
   } catch {
     return null;
+  }
+}
+
+/** How much of a file is read at a time to hash it. */
+const HASH_CHUNK = 1 << 20;
+
+/**
+ * git's object id of a file's bytes, read a chunk at a time: a worker's file can be gigabytes
+ * (a sparse one costs it nothing), and read whole it was as much of the engine's memory.
+ * Null when it changed size while read. Impure (reads the file).
+ */
+function fileBlobSha(abs: string): string | null {
+  // Without blocking: a FIFO put at the name since its stat is not waited on (not a file: null).
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const size = st.size;
+    const hash = createHash('sha1').update(`blob ${size}\0`);
+    const buf = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(size, 1)));
+    let total = 0;
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      hash.update(buf.subarray(0, n));
+      total += n;
+    }
+    return total === size ? hash.digest('hex') : null;
+  } finally {
+    closeSync(fd);
   }
 }
 
