@@ -1,4 +1,4 @@
-// test cost: about 25 s: one hostile scenario, a whole run with a 513 MiB (sparse) file in each sandbox mode (scripts/group-tests.mjs starts the long files first).
+// test cost: about 25 s: one hostile scenario, a whole run with a 513 MiB (sparse) file (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { runScenario, INERT_OR_VIOLATION } from './helpers/scenario.js';
@@ -11,6 +11,10 @@ import { runScenario, INERT_OR_VIOLATION } from './helpers/scenario.js';
 t.test('a 513 MiB sparse file in the allowed roots: the branch holds every object it names', async (t) => {
   runScenario(t, {
     name: 'bigfile',
+    // git's to write and the checkpoint's to copy, whether or not the worker ran sandboxed (it
+    // was seen in both): one mode, the one that runs everywhere, for a run that hashes, packs
+    // and diffs half a gigabyte.
+    only: ['off'],
     spec: { calls: { 'implement#1': { sh: 'truncate -s 513M src/big.bin', once: true } } },
     expect: INERT_OR_VIOLATION,
     onBranch: (t, _entries, { f, id }) => {

@@ -45,6 +45,8 @@ export interface Scenario {
   tolerate?: (mode: Mode) => { items?: Item[]; treePaths?: string[] };
   /** Another copy of the engine (made fresh per mode). */
   engineDir?: () => string;
+  /** Only these sandbox modes (default both): for an attack whose mechanism the sandbox does not touch, and that costs much to run. */
+  only?: Mode[];
   /** The engine's own environment beside the fixture's (the user's PATH, say), given the fixture. */
   env?: (f: IsoFixture) => NodeJS.ProcessEnv;
   /** More steps (a resume) and assertions, after the run and before the shared checks. */
@@ -75,7 +77,7 @@ export function plantedLog(f: IsoFixture): string {
 }
 
 export function runScenario(t: Test, s: Scenario): void {
-  for (const { mode, skip } of modes()) {
+  for (const { mode, skip } of modes().filter((m) => !s.only || s.only.includes(m.mode))) {
     t.test(`sandbox.mode=${mode}`, { skip }, async (t) => {
       const engineDir = s.engineDir?.();
       const id = `${s.name}-${mode}`;
