@@ -118,7 +118,8 @@ function removeChild(child: string, shown: string): void {
 
 /** A subtree below MAX_DEPTH, removed by `rm -rf` (which never follows a link either). Impure. */
 function removeDeep(at: string, shown: string): void {
-  const r = spawnSync('rm', ['-rf', '--', at], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  // By its full path (on Linux and macOS alike): never a program a relative PATH entry finds.
+  const r = spawnSync('/bin/rm', ['-rf', '--', at], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot remove ${shown}: ${(r.stderr || r.error?.message || `rm exited ${r.status}`).trim().split(at).join(shown)}`);
 }
 
