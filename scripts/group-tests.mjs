@@ -151,7 +151,9 @@ function groupFile(root, files, waitMs) {
     "t.test('the tests left nothing running', async (t) => {",
     `  const left = await waitLeftRunning(alive, ${waitMs});`,
     "  t.same(left, [], 'every child process, socket, server and timer the tests started has ended');",
-    '  endLeftRunning(alive);',
+    // Only what was left is ended, with a deadline to exit: a check that passed sets none (the
+    // process's own ending may take seconds on a loaded machine, and exit 1 then named nothing).
+    '  if (left.length) endLeftRunning(alive);',
     '});',
   ];
 }

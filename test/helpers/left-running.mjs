@@ -61,7 +61,10 @@ function whatIsLeft(before) {
  * than wait for tap's limit. Impure.
  */
 export function endLeftRunning(before) {
-  setTimeout(() => process.exit(1), 5000).unref();
+  setTimeout(() => {
+    process.stderr.write(`# what the tests left running still held the process 5 s after it was ended: ${whatIsLeft(before).join('; ') || 'nothing named'}\n`);
+    process.exit(1);
+  }, 5000).unref();
   for (const h of newHandles(before)) {
     try {
       if (h?.constructor?.name === 'ChildProcess') {

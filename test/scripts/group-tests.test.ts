@@ -133,6 +133,27 @@ t.test('a group whose tests leave a child process or a server behind fails, name
   t.match(r.stdout, /server listening on 127\.0\.0\.1:\d+/, 'the server by its address');
 });
 
+t.test('a group that left nothing running passes however long its process then takes to end', async (t) => {
+  // The check's deadline (exit 1 five seconds on) was set also when it had passed: on a
+  // loaded CI machine the process's own ending (tap closing its root, what the tests queued
+  // for `beforeExit`) took longer, and a group whose every test passed exited 1 with no
+  // failure named.
+  const { base, groups: files } = scratchTests(t, 'groups-slow-end-', {
+    'test/x/slow-end.test.ts': [
+      "import t from 'tap';",
+      "process.once('beforeExit', () => { setTimeout(() => {}, 6500); });",
+      "t.test('slow end', async (t) => { t.pass('slow end ran'); });",
+      '',
+    ].join('\n'),
+    'test/x/clean.test.ts': "import t from 'tap';\nt.test('clean', async (t) => { t.pass('clean ran'); });\n",
+  });
+  t.equal(files.length, 1, 'one group');
+  const r = runTap(base, files[0]!, 100_000);
+  t.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  t.ok(r.ms > 6500, `the process outlived its last test by the 6.5 s it was kept (${r.ms} ms)`);
+  t.match(r.stdout, /ok \d+ - the tests left nothing running/);
+});
+
 t.test('a file run alone that leaves a child behind fails within seconds, naming it; one its teardown cleans passes', async (t) => {
   // A last test, as groups have, would run before such a file's root-level teardowns: the
   // check is a root teardown added after the file's own instead.
