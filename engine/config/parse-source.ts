@@ -54,9 +54,11 @@ export function parseSource(text: string, file: string): ParsedSource {
     if (seen.has(e.pos[0])) continue;
     seen.add(e.pos[0]);
     const { line, col } = position(e.pos[0]);
-    diagnostics.push({ code: 'E_YAML', severity: 'error', message: yamlMessage(e.message, e.code), file, line, col });
+    const opener = /^Flow (sequence|map) .*end with a [\]}]/.test(e.message) ? unclosedBracket(text, e.pos[0]) : null;
+    const hint = opener === null ? {} : (({ line: l, col: c }) => ({ hint: `the \`${text[opener]}\` at ${l}:${c} is never closed` }))(position(opener));
+    diagnostics.push({ code: 'E_YAML', severity: 'error', message: yamlMessage(e.message, e.code), file, line, col, ...hint });
   }
-  if (diagnostics.length === 0) diagnostics.push(...aliasProblems(doc, file, position), ...complexKeys(doc, file, position));
+  if (diagnostics.length === 0) diagnostics.push(...aliasProblems(doc, file, position), ...complexKeys(doc, file, position), ...nonJsonValues(doc, text, file, position));
   let data: unknown = null;
   if (diagnostics.length === 0) {
     try {
@@ -128,6 +130,43 @@ function nestedTooDeep(text: string): number | null {
   return null;
 }
 
+/**
+ * The offset of the innermost `[` or `{` open at `before` that nothing in the whole text
+ * closes, or null. Quoted text and comments are skipped; a bracket in a plain scalar counts
+ * (the parser's own error says what it met; this only adds where the list or map began).
+ * Pure.
+ */
+export function unclosedBracket(text: string, before: number): number | null {
+  const open: number[] = [];
+  let lastOpenBefore: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (i === before) lastOpenBefore = [...open];
+    const c = text[i];
+    // A quote opens quoted text only where a value can start (`don't` is plain text).
+    if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) i = quoteEnd(text, i);
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    else if (c === '[' || c === '{') open.push(i);
+    else if ((c === ']' || c === '}') && open.length && text[open.at(-1)!] === (c === ']' ? '[' : '{')) open.pop();
+  }
+  if (before >= text.length) lastOpenBefore = [...open];
+  // Still open at the error, and at the end of the text: never closed.
+  const never = lastOpenBefore.filter((at) => open.includes(at));
+  return never.at(-1) ?? null;
+}
+
+/** The offset of the quote closing the one at `start` (the text's end when none does). Pure. */
+function quoteEnd(text: string, start: number): number {
+  const q = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (q === '"' && text[i] === '\\') i++;
+    else if (text[i] === q) {
+      if (q === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
+}
+
 /** An alias with no anchor before it: one E_YAML each, at the alias. Pure. */
 function aliasProblems(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -161,6 +200,31 @@ function complexKeys(doc: Document.Parsed, file: string, position: (offset: numb
       stack.push(node.value);
     } else if (isCollection(node)) stack.push(...node.items);
   }
+  return out;
+}
+
+/**
+ * A scalar whose value JSON cannot hold: `.inf`, `.nan`, a number beyond the largest a double
+ * can be (`1e400`), bytes (`!!binary`). One E_YAML each, at the value. Infinity passed the
+ * schema as an integer (a `max_ticks: 1e400` meant no limit) and bytes became a map of one key
+ * per byte. Pure.
+ */
+function nonJsonValues(doc: Document.Parsed, text: string, file: string, position: (offset: number) => Position): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  forEachNode(doc.contents as Node | null, (node) => {
+    if (!isScalar(node)) return;
+    const v = node.value;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return;
+    const [start = 0, end = start] = node.range ?? [];
+    const written = node.tag && !/^tag:yaml\.org,2002:(float|int)$/.test(node.tag) ? `!!${node.tag.replace(/^tag:yaml\.org,2002:/, '')}` : text.slice(start, end).trim();
+    const why =
+      typeof v === 'number'
+        ? /^[-+]?\.(inf|nan)$/i.test(written)
+          ? 'numbers are finite'
+          : 'numbers are finite (this one is beyond the largest a number can be)'
+        : 'text, a finite number, true/false, null, a list or a mapping';
+    out.push({ code: 'E_YAML', severity: 'error', message: `\`${written.slice(0, 60)}\` is not a value a config file can hold: ${why} [NOT_JSON]`, file, ...position(start) });
+  });
   return out;
 }
 

@@ -70,3 +70,44 @@ t.test('a null key is reported at its line', async (t) => {
   t.equal(code, 2);
   t.match(err, /^null\.policy\.yaml:3:1: error E_UNKNOWN_KEY unknown key `` /);
 });
+
+t.test('a value JSON cannot hold (.inf, .nan, 1e400, !!binary) is one located E_YAML each, never a silent Infinity', async (t) => {
+  // `max_ticks: 1e400` passed the schema (ajv counts Infinity an integer) and meant no limit at
+  // all; `!!binary` gave one unknown-key error per byte of the decoded bytes.
+  const text = [
+    'kind: Policy',
+    'apiVersion: engine/v1',
+    'budgets:',
+    '  max_ticks: 1e400',
+    '  time_min: .inf',
+    '  review_rounds: -.Inf',
+    '  parse_retries: .nan',
+    'governance: !!binary aGVsbG8gd29ybGQ=',
+    '',
+  ].join('\n');
+  const r = await validate('inf.policy.yaml', text);
+  t.equal(r.code, 2);
+  t.same(r.err.trim().split('\n'), [
+    'inf.policy.yaml:4:14: error E_YAML `1e400` is not a value a config file can hold: numbers are finite (this one is beyond the largest a number can be) [NOT_JSON]',
+    'inf.policy.yaml:5:13: error E_YAML `.inf` is not a value a config file can hold: numbers are finite [NOT_JSON]',
+    'inf.policy.yaml:6:18: error E_YAML `-.Inf` is not a value a config file can hold: numbers are finite [NOT_JSON]',
+    'inf.policy.yaml:7:18: error E_YAML `.nan` is not a value a config file can hold: numbers are finite [NOT_JSON]',
+    'inf.policy.yaml:8:22: error E_YAML `!!binary` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]',
+  ]);
+});
+
+t.test('a bracket never closed: the error names where it was opened', async (t) => {
+  // The parser reports it where the file goes on (the next line, or the end of the file):
+  // a line late, in a long flow list many lines late.
+  const seq = await validate('seq.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\ngovernance:\n  allowed_roots: ["src/**", "a]b"  # ] in a comment\n  protected_paths: []\n');
+  t.same(seq, {
+    code: 2,
+    err: 'seq.policy.yaml:5:3: error E_YAML Flow sequence in block collection must be sufficiently indented and end with a ] [BAD_INDENT] (the `[` at 4:18 is never closed)\n',
+  });
+  const map = await validate('map.policy.yaml', "apiVersion: engine/v1\nkind: Policy\nbudgets: {max_ticks: 1, time_min: '}', note: don't\n");
+  t.match(map.err, /^map\.policy\.yaml:4:1: error E_YAML Flow map .* \(the `\{` at 3:10 is never closed\)\n$/);
+  // Closed, only indented too little: no such hint.
+  const closed = await validate('closed.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\ngovernance:\n  allowed_roots: ["src/**",\n"lib/**"]\n');
+  t.equal(closed.code, 2);
+  t.notMatch(closed.err, /never closed/);
+});
