@@ -1523,7 +1523,7 @@ export interface EventWarning {
    */
   message: string;
   /**
-   * A stable code for warnings that are counted: secret_scrubbed (a secret's value was found in a worker's home and scrubbed there).
+   * A stable code for warnings that are counted: secret_scrubbed (a secret's value was found in a worker's home and scrubbed there), home_file_removed (a file in a worker's home too large to search for secrets, past 64 MiB or past the 512 MiB one search reads in all, was removed unsearched).
    */
   code?: string;
   /**

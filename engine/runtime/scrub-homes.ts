@@ -27,7 +27,7 @@ export function scrubWorkerHomes(rt: Runtime): number {
   for (const name of names.sort()) {
     const home = path.join(homes, name);
     for (const h of scrubHome(home, secrets)) {
-      rt.append(scrubbedWarning({ step: null, milestone: null, attempt: null }, name, h.file, h.names));
+      rt.append(scrubbedWarning({ step: null, milestone: null, attempt: null }, name, h));
       count++;
     }
   }

@@ -8,7 +8,7 @@
  * link to a file of the user's (a worker without the OS sandbox can make one), which must
  * keep its content. Impure (reads and replaces files).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
@@ -21,6 +21,8 @@ export interface HomeScrubHit {
   file: string;
   /** Names of the variables whose values were found there. */
   names: string[];
+  /** Why the file was removed unsearched (too large to search), when it was. */
+  removed?: string;
 }
 
 export interface ScrubHomeOptions {
@@ -28,15 +30,24 @@ export interface ScrubHomeOptions {
   changedSinceMs?: number;
 }
 
+/** A file larger than this is not searched but removed: it could hide a secret past what is read. */
+export const FILE_SEARCH_CAP = 64 * 2 ** 20;
+/** What one scrub reads in all; a file past it is removed unsearched too. */
+export const SCRUB_SEARCH_CAP = 512 * 2 ** 20;
+const CHUNK = 2 ** 20;
+
 /**
  * Searches every regular file under `home` (symlinks are not followed) and scrubs the hits.
  * A home that is not a directory of its own (a worker without the OS sandbox can make it a
- * link, to the user's home say) is not searched: what it names is not the worker's.
+ * link, to the user's home say) is not searched: what it names is not the worker's. What it
+ * reads is bounded (a worker can make a sparse file of a terabyte in an instant): a file past
+ * FILE_SEARCH_CAP, or past SCRUB_SEARCH_CAP read in all, is removed unsearched and reported.
  */
 export function scrubHome(home: string, secrets: readonly Secret[], options: ScrubHomeOptions = {}): HomeScrubHit[] {
   if (secrets.length === 0 || !isOwnDirectory(home)) return [];
   const hits: HomeScrubHit[] = [];
   const since = options.changedSinceMs ?? 0;
+  let budget = SCRUB_SEARCH_CAP;
   const walk = (dir: string): void => {
     let names: string[];
     try {
@@ -44,7 +55,7 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     } catch {
       return;
     }
-    for (const name of names) {
+    for (const name of names.sort(compareText)) {
       const file = path.join(dir, name);
       let st;
       try {
@@ -54,8 +65,19 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
       }
       if (st.isDirectory()) walk(file);
       else if (st.isFile() && st.size > 0 && Math.max(st.ctimeMs, st.mtimeMs) >= since) {
+        const rel = path.relative(home, file);
+        const tooLarge = st.size > FILE_SEARCH_CAP ? `larger than the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to` : st.size > budget ? `beyond the ${SCRUB_SEARCH_CAP / 2 ** 20} MiB a scrub searches in all` : null;
+        if (tooLarge) {
+          removeFile(file);
+          hits.push({ file: rel, names: [], removed: tooLarge });
+          continue;
+        }
+        budget -= st.size;
         const found = scrubFile(file, secrets);
-        if (found.length) hits.push({ file: path.relative(home, file), names: found });
+        if (found === GREW) {
+          removeFile(file);
+          hits.push({ file: rel, names: [], removed: `grew past the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to as it was read` });
+        } else if (found.length) hits.push({ file: rel, names: found });
       }
     }
   };
@@ -72,8 +94,11 @@ export function isOwnDirectory(dir: string): boolean {
   }
 }
 
+/** scrubFile's word for a file that grew past FILE_SEARCH_CAP after it was listed. */
+const GREW = Symbol('grew');
+
 /** Replaces one file by a copy with every secret replaced; returns the names found. */
-function scrubFile(file: string, secrets: readonly Secret[]): string[] {
+function scrubFile(file: string, secrets: readonly Secret[]): string[] | typeof GREW {
   let data: Buffer;
   let mode: number;
   try {
@@ -83,7 +108,9 @@ function scrubFile(file: string, secrets: readonly Secret[]): string[] {
       const st = fstatSync(fd);
       if (!st.isFile()) return [];
       mode = st.mode & 0o777;
-      data = readFileSync(fd);
+      // One byte past the cap: a file grown since it was listed is not searched in part.
+      data = readHead(fd, FILE_SEARCH_CAP + 1);
+      if (data.length > FILE_SEARCH_CAP) return GREW;
     } finally {
       closeSync(fd);
     }
@@ -100,6 +127,20 @@ function scrubFile(file: string, secrets: readonly Secret[]): string[] {
   }
   replaceFile(file, out, mode);
   return [...new Set(found.map((s) => s.name))];
+}
+
+/** Up to `cap` bytes of an open file from its start, read a chunk at a time. Impure. */
+function readHead(fd: number, cap: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < cap) {
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, cap - total));
+    const n = readSync(fd, chunk, 0, chunk.length, total);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** A new file with `data` put in `file`'s place: the old one, and any other name it has, untouched. */

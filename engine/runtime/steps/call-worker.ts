@@ -8,6 +8,7 @@ import { takesModelEndpoint } from '../../workers/builtin-workers.js';
 import { renderPrompt, templateUses } from '../../workers/render-prompt.js';
 import { markersSchemaPath, readMarkersSchema } from '../../workers/extract-markers.js';
 import type { Phase, Usage } from '../../workers/types.js';
+import type { HomeScrubHit } from '../../workers/scrub-home.js';
 import { packageRoot } from '../../paths.js';
 import { workspaceHomesOf } from '../../git/workspace.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
@@ -156,7 +157,7 @@ function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: Prepared
 
 /** The call's end in the timeline (scrubbed homes, `worker.finished`) and its outcome for the step. Impure. */
 function recordCall(rt: Runtime, fields: StepFields, call: PreparedCall, result: CallResult, fileChanges: string[]): WorkerCallOutcome {
-  for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, call.name, h.file, h.names));
+  for (const h of result.homeScrubbed) rt.append(scrubbedWarning(fields, call.name, h));
   const durationMs = rt.env.duration(result.meta.duration_ms);
   const error = result.outcome === 'ok' ? null : (result.meta.error ?? result.outcome);
   rt.append({
@@ -191,9 +192,10 @@ function readStderr(file: string): string {
  * The timeline's record of a secret scrubbed from a worker's home: file (`homes/<worker>/…`,
  * the homes being beside the workspace) and name, never the value. Pure.
  */
-export function scrubbedWarning(fields: ReturnType<typeof stepFields>, worker: string, fileInHome: string, names: readonly string[]): NewEvent {
-  const file = path.join('homes', worker, fileInHome);
-  return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${names.join(', ')}: scrubbed in ${file}` };
+export function scrubbedWarning(fields: ReturnType<typeof stepFields>, worker: string, hit: HomeScrubHit): NewEvent {
+  const file = path.join('homes', worker, hit.file);
+  if (hit.removed) return { type: 'warning', ...fields, code: 'home_file_removed', file, message: `a worker's home held a file too large to search for secrets (${hit.removed}): removed, ${file}` };
+  return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${hit.names.join(', ')}: scrubbed in ${file}` };
 }
 
 /** A worker spec with the KPI decisions about it applied: native structured output once parse failures were over target. Pure. */
