@@ -8,6 +8,7 @@ import { renderMemo, renderSummary } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
+import { runGit } from '../git/run-git.js';
 
 export interface RunOutcome {
   runId: string;
@@ -53,6 +54,18 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   rt.timeline.close();
   indexFinishedRun(rt);
   return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail };
+}
+
+/**
+ * A run the doctor blocked before its first step (resume refuses it): its branch, still at
+ * the base (compare-and-swap: never a branch that moved), and its workspace are removed, so
+ * each blocked attempt leaves nothing in the user's repo or under ENGINE_HOME. Impure.
+ */
+export async function dropBlockedRun(rt: Runtime): Promise<void> {
+  if (rt.state.base_sha !== null) {
+    await runGit({ gitDir: rt.ws.repo.gitDir }, ['update-ref', '-m', 'engine: run blocked before its first step', '-d', `refs/heads/${rt.ws.branch}`, rt.state.base_sha], { okCodes: [1, 128] });
+  }
+  removeWorkspace(rt.ws.dir);
 }
 
 /** Rewrite summary.md (and memo.md when stopped). Impure. */

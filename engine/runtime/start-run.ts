@@ -16,7 +16,7 @@ import { engineVersion, schemaVersion } from '../version.js';
 import { createRunId } from './clock.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { driveRun, type LoopEnd } from './loop.js';
-import { finishRun, type RunOutcome } from './finish-run.js';
+import { dropBlockedRun, finishRun, type RunOutcome } from './finish-run.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import type { EngineScenario } from '../stub/types.js';
 import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
@@ -224,6 +224,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
     const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
     const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
+    if (end.reason === 'doctor_blocked') await dropBlockedRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
   } catch (error) {
     // A run that failed before its first record leaves no half-made workspace behind.

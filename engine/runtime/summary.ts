@@ -16,8 +16,9 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     `- status: **${state.status}**${state.stop_reason && state.stop_reason !== state.status ? ` (${state.stop_reason})` : ''}`,
     `- goal: ${oneLine(state.task.goal)}`,
     `- pipeline: ${state.pipeline.name} (${state.pipeline.path}, ${state.pipeline.hash.slice(0, 19)})`,
-    `- branch: \`${state.branch}\` in \`${state.repo}\``,
-    `- workspace: \`${state.workspace}\`${state.status === 'completed' ? ' (removed: the branch holds the result)' : ''}`,
+    ...(state.stop_reason === 'doctor_blocked'
+      ? ['- branch: none (removed with the workspace: the run was blocked before its first step)']
+      : [`- branch: \`${state.branch}\` in \`${state.repo}\``, `- workspace: \`${state.workspace}\`${state.status === 'completed' ? ' (removed: the branch holds the result)' : ''}`]),
     `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
     ...events.flatMap((e) => (e.type === 'run.started' && e.sandbox ? [`- sandbox: ${describeSandbox(e.sandbox)}`] : [])),

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
@@ -34,6 +35,11 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   const env = JSON.parse(readFileSync(path.join(runDir, 'env.json'), 'utf8'));
   t.same(env.workers.implementer, { plugin: 'codex', bin: 'codex', version: null }, 'env.json records what was found');
   t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /run `engine doctor .*` for details/);
+  // Nothing ran and resume refuses it: its branch (at the base) and its workspace were left in
+  // the user's repo and under ENGINE_HOME for every blocked attempt.
+  t.equal(execFileSync('git', ['branch', '--list', 'engine/*'], { cwd: f.repo, encoding: 'utf8' }), '', 'no run branch is left in the repo');
+  t.notOk(existsSync(state.workspace), 'nor the workspace');
+  t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /- branch: none \(removed with the workspace: the run was blocked before its first step\)/);
 
   const resumed = engine(['resume', 'blocked', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.equal(resumed.code, 2, 'a blocked run never started: resume refuses it');
