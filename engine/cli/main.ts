@@ -44,7 +44,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await command.run(parsed as Parameters<Command['run']>[0], io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command) : (error as Error).message;
+      const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command, rest) : (error as Error).message;
       io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
       io.stderr(`usage: engine ${command.usage}\n`);
       return EXIT.invalid;
@@ -92,7 +92,7 @@ export function localizeStack(stack: string, root: string): string {
  * node:util parseArgs' errors in the engine's words: an unknown option with the nearest
  * known one, an option missing its value, a stray argument. Pure.
  */
-export function parseArgsMessage(error: Error & { code: string }, command: Command): string {
+export function parseArgsMessage(error: Error & { code: string }, command: Command, argv: readonly string[] = []): string {
   const names = Object.keys(command.options).map((k) => `--${k}`);
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const given = /'(-{1,2}[^'\s]+)'/.exec(error.message)?.[1] ?? '';
@@ -103,7 +103,15 @@ export function parseArgsMessage(error: Error & { code: string }, command: Comma
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /'(--[^'\s<]+)/.exec(error.message)?.[1]?.trim();
-    if (flag && command.options[flag.slice(2)]?.type === 'string') return `${flag} needs a value`;
+    if (flag && command.options[flag.slice(2)]?.type === 'string') {
+      // `--time -1`: the parser reads the negative number as an option of its own.
+      const next = argv[argv.indexOf(flag) + 1];
+      if (argv.includes(flag) && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+        const bound = COUNT_OPTIONS.get(flag);
+        return bound ? `${flag} ${bound}, got ${next}` : `${flag} needs a value (write ${flag}=${next} for one that begins with "-")`;
+      }
+      return `${flag} needs a value`;
+    }
     if (flag) return `${flag} takes no value`;
   }
   if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
@@ -112,6 +120,13 @@ export function parseArgsMessage(error: Error & { code: string }, command: Comma
   }
   return error.message;
 }
+
+/** The options whose value is a count or a duration, and their bound: a negative one is refused as such. */
+const COUNT_OPTIONS = new Map([
+  ...['--time', '--max-ticks', '--repeat', '--jobs'].map((f) => [f, 'must be greater than 0'] as const),
+  ['--older-than', 'must be 0 or more'],
+  ['--port', 'must be 0..65535'],
+]);
 
 function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? '';

@@ -24,6 +24,12 @@ t.test('unknown and malformed flags: the engine\'s words, with a did-you-mean', 
     [['policy', '--repo'], 'engine policy: error E_USAGE --repo needs a value'],
     [['validate', '--json=yes', 'x.yaml'], 'engine validate: error E_USAGE --json takes no value'],
     [['init', 'extra'], 'engine init: error E_USAGE unexpected argument "extra": this command takes only options'],
+    // A negative number after an option reads as an option of its own.
+    [['run', '--goal', 'g', '--time', '-1'], 'engine run: error E_USAGE --time must be greater than 0, got -1'],
+    [['run', '--goal', 'g', '--time=-1'], 'engine run: error E_USAGE --time must be greater than 0, got -1'],
+    [['run', '--goal', 'g', '--max-ticks', '-5'], 'engine run: error E_USAGE --max-ticks must be greater than 0, got -5'],
+    [['run', '--goal', 'g', '--seed', '-3'], 'engine run: error E_USAGE --seed needs a value (write --seed=-3 for one that begins with "-")'],
+    [['run', '--goal', 'g', '--time', 'abc'], 'engine run: error E_USAGE --time takes a number of minutes, got "abc"'],
   ];
   for (const [argv, first] of cases) {
     const io = memoryIo();

@@ -82,13 +82,13 @@ export const runCommand: Command = {
 
 /** A positive number option, or undefined. Throws a usage error otherwise. */
 export function positive(n: number | undefined, name: string): number | undefined {
-  if (n !== undefined && !(n > 0)) throw new UsageError(`--${name} must be greater than 0`);
+  if (n !== undefined && !(n > 0)) throw new UsageError(`--${name} must be greater than 0, got ${n}`);
   return n;
 }
 
-/** Parse a decimal option. */
-export function num(v: string | undefined): number | undefined {
+/** Parse a decimal option (`--time`: minutes); a negative one is left to `positive` to refuse. */
+export function num(v: string | undefined, name = 'time'): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`expected a number, got "${v}"`);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} takes a number of minutes, got "${v}"`);
   return Number(v);
 }
