@@ -61,6 +61,12 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
         case 'verify.finished':
           line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`);
           break;
+        case 'command.finished': {
+          // The log is named when the command did not succeed: that is where to look.
+          const how = e.timed_out ? `timed out after ${(e.duration_ms / 1000).toFixed(1)}s` : `exit ${e.exit_code ?? 'by signal'} in ${(e.duration_ms / 1000).toFixed(1)}s`;
+          line(`${where(e)}${e.step}: ${how}${e.exit_code === 0 && !e.timed_out ? '' : ` (${e.log})`}`);
+          break;
+        }
         case 'review.skipped':
           line(`${where(e)}review skipped: ${e.review_skipped_reason}`);
           break;

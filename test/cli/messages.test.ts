@@ -85,6 +85,20 @@ t.test('after a resume the progress knows the plan accepted in an earlier sessio
   t.same(io.err.join('').split('\n'), ['resumed at implement (repeating implement)', '[2/2] checkpoint 0123456789 (1 file, +1 -0)', ''], '[2/2], not [2/?]');
 });
 
+t.test('a command step ends with a line saying how its command ended', async (t) => {
+  // Its start had a line (`fmt…`) and its end none: a failing formatter went unseen until the summary.
+  const io = memoryIo();
+  const p = createProgress(io, false);
+  const events = [
+    { ...base, step: 'fmt', type: 'command.finished', command: 'npm run fmt', exit_code: 0, timed_out: false, duration_ms: 1234, log: 'commands/0001-fmt.log' },
+    { ...base, step: 'fmt', type: 'command.finished', command: 'npm run fmt', exit_code: 2, timed_out: false, duration_ms: 40, log: 'commands/0002-fmt.log' },
+    { ...base, step: 'fmt', type: 'command.finished', command: 'sleep 99', exit_code: null, timed_out: true, duration_ms: 60000, log: 'commands/0003-fmt.log' },
+  ] as unknown as TimelineEvent[];
+  for (const e of events) p.onEvent(e);
+  p.stop();
+  t.same(io.err.join('').split('\n'), ['[1/?] fmt: exit 0 in 1.2s', '[1/?] fmt: exit 2 in 0.0s (commands/0002-fmt.log)', '[1/?] fmt: timed out after 60.0s (commands/0003-fmt.log)', '']);
+});
+
 t.test('what a worker wrote reaches the terminal as text, never as control sequences', async (t) => {
   // A hostile probe's planner named a milestone `m1<ESC>]0;PWNED<BEL><ESC>[31mRED`: the
   // progress line and the summary printed at the end retitled and recoloured the terminal.
