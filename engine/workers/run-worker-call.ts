@@ -177,11 +177,23 @@ async function prepareCall(options: RunWorkerCallOptions): Promise<PreparedCall>
 async function invokePlugin(plugin: WorkerPlugin, ctx: WorkerCallContext): Promise<WorkerInvocation> {
   try {
     await plugin.prepare?.(ctx);
-    return plugin.invoke(ctx);
+    const inv = plugin.invoke(ctx);
+    return { ...inv, bin: binInCheckout(inv.bin, ctx.projectDirs?.[0]) };
   } catch (e) {
     // A plugin that cannot build its command line (no bin, bad options): a failed call.
     return invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A relative path as `bin` (`./tools/agent.sh`) names a file of the user's checkout, where the
+ * doctor looks for it: started from the workspace instead, a script only in the checkout was
+ * not there, and a committed one was the workspace's copy, which a worker can rewrite for the
+ * calls after its own (the reviewer's). A bare name (found on PATH) and an absolute path stay
+ * as they are. Pure.
+ */
+export function binInCheckout(bin: string, checkout: string | undefined): string {
+  return checkout !== undefined && bin.includes('/') && !path.isAbsolute(bin) ? path.resolve(checkout, bin) : bin;
 }
 
 /** What the second stage saw of the process and its output. */
