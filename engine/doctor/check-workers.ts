@@ -5,6 +5,7 @@
  * same facts for its preflight and for env.json, so `--version` runs once per run.
  */
 import path from 'node:path';
+import { statSync } from 'node:fs';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { packageRoot } from '../paths.js';
 import { resolveWorkerPlugin } from '../workers/load-plugin.js';
@@ -36,6 +37,8 @@ export interface WorkerFacts {
   summary: string | null;
   /** `engine doctor --live` may probe it (plugin `probe`, default true). */
   probe: boolean;
+  /** Arguments that name a file of the repo by a relative path: the workspace's copy is what runs. */
+  repoFileArgs: string[];
 }
 
 /**
@@ -49,7 +52,7 @@ export async function gatherWorkerFacts(ir: CompiledPipeline, pipelineDir: strin
 }
 
 async function workerFacts(name: string, spec: CompiledPipeline['workers'][string], o: { pipelineDir: string; env: NodeJS.ProcessEnv; cwd: string; versions: Map<string, Promise<string | null>> }): Promise<WorkerFacts> {
-  const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, cli: null, dialect: null, summary: null, probe: true };
+  const facts: WorkerFacts = { name, use: spec.use, pluginError: null, bin: null, binFromSpec: Boolean(spec.bin), binError: null, binPath: null, version: null, cli: null, dialect: null, summary: null, probe: true, repoFileArgs: repoFileArgs(spec.args ?? [], o.cwd) };
   let plugin: WorkerPlugin;
   try {
     plugin = await resolveWorkerPlugin(spec, o.pipelineDir);
@@ -79,6 +82,15 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
   return facts;
 }
 
+/**
+ * The arguments that name a regular file of the repo by a relative path (`./tools/agent.mjs`,
+ * `tools/agent.mjs`): a call runs in the workspace, so the program reads the workspace's copy,
+ * which a worker can rewrite for the calls after its own. Impure (file checks).
+ */
+function repoFileArgs(args: readonly string[], repo: string): string[] {
+  return args.filter((a) => !a.startsWith('-') && !path.isAbsolute(a) && a.length < 4096 && statSync(path.resolve(repo, a), { throwIfNoEntry: false })?.isFile() === true);
+}
+
 /** The `workers` of env.json: plugin, bin's file name, version. Pure. */
 export function fingerprintWorkers(facts: readonly WorkerFacts[]): Record<string, { plugin: string; bin: string | null; version: string | null }> {
   return Object.fromEntries(facts.map((f) => [f.name, { plugin: f.use, bin: f.bin === null ? null : path.basename(f.bin), version: f.version }]));
@@ -102,6 +114,10 @@ export function judgeWorker(f: WorkerFacts): Finding {
     if (!f.version) return finding(id, 'block', `${who}: \`${f.bin} --version\` did not print a version`, `check that ${f.binPath} is the ${f.use} CLI and that \`${f.bin} --version\` runs`);
     const j = judgeCliVersion(f.use, f.cli, f.version);
     return finding(id, j.status, `${who}: ${j.message} at ${f.binPath}`, j.hint);
+  }
+  if (f.repoFileArgs.length) {
+    const which = f.repoFileArgs.join(', ');
+    return finding(id, 'warn', `${who}: argument ${which} is a file of the repo read from the workspace, where a worker can rewrite it for the calls after its own`, `give its absolute path, or make it the worker's \`bin\` (a relative bin is the checkout's own file)`);
   }
   if (!builtinWorker(f.use)) return finding(id, 'ok', `${who}: plugin module with its own parser, ${f.binPath}${f.version ? ` ${f.version}` : ''}`);
   return finding(id, 'ok', `${who}: ${f.summary ?? f.use}${f.dialect ? `; ${f.binPath} (dialect ${f.dialect})` : ''}`);

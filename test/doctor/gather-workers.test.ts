@@ -43,3 +43,27 @@ t.test('gatherWorkerFacts: a CLI several workers share is asked its version once
   const starts = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').sort() : [];
   t.strictSame(starts, ['other-cli --version', 'shared-cli --version'], 'one --version per distinct CLI, none for the command worker');
 });
+
+t.test("an argument naming a file of the repo by a relative path is read from the workspace: the doctor warns", async (t) => {
+  // `bin: node, args: [tools/agent.mjs]` runs the workspace's copy of the script, which a
+  // worker can rewrite for the calls after its own (a relative `bin` is the checkout's own).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-gather-args-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'agent.mjs'), '');
+  const ir = {
+    workers: {
+      risky: { use: 'command', bin: process.execPath, args: ['--no-warnings', './agent.mjs'] },
+      fine: { use: 'command', bin: process.execPath, args: [path.join(dir, 'agent.mjs'), 'plan', '--flag=agent.mjs'] },
+    },
+  } as unknown as CompiledPipeline;
+  const facts = await gatherWorkerFacts(ir, dir, process.env, dir);
+  const { judgeWorker } = await import('../../engine/doctor/check-workers.js');
+  const [fine, risky] = facts.map(judgeWorker);
+  t.equal(fine!.status, 'ok', fine!.message);
+  t.match(risky, {
+    id: 'worker.risky',
+    status: 'warn',
+    message: /argument \.\/agent\.mjs is a file of the repo read from the workspace, where a worker can rewrite it for the calls after its own/,
+    hint: /give its absolute path, or make it the worker's `bin` \(a relative bin is the checkout's own file\)/,
+  });
+});

@@ -57,7 +57,7 @@ t.test('the programs a verification command starts', async (t) => {
   for (const [command, programs] of cases) t.same(programsOf(command), programs, command);
 });
 
-const base: WorkerFacts = { name: 'planner', use: 'claude', pluginError: null, bin: '/p/claude', binFromSpec: false, binError: null, binPath: '/p/claude', version: '2.1.197', cli: cliOf('claude'), dialect: null, summary: 'drives the claude CLI', probe: true };
+const base: WorkerFacts = { name: 'planner', use: 'claude', pluginError: null, bin: '/p/claude', binFromSpec: false, binError: null, binPath: '/p/claude', version: '2.1.197', cli: cliOf('claude'), dialect: null, summary: 'drives the claude CLI', probe: true, repoFileArgs: [] };
 
 t.test('judging a worker from its facts', async (t) => {
   t.match(judgeWorker(base), { id: 'worker.planner', status: 'ok', message: /claude 2\.1\.197, dialect claude-stream-json \(verified\) at \/p\/claude/ });
