@@ -3,7 +3,6 @@ import { GitError, gitText, runGit } from './run-git.js';
 import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace } from './stat-record.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
-import { removeSpecialGitFiles } from './special-files.js';
 
 /**
  * The tree id of everything in the workspace right now — tracked, changed and untracked
@@ -29,8 +28,9 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const { since, planted } = markNow(ws.gitDir);
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
-  for (const rel of removeSpecialGitFiles(ws.dir)) ws.findings.push({ kind: 'special_file', path: rel });
-  const walk = since === null ? null : walkWorkspace(ws.dir);
+  const walked = walkWorkspace(ws.dir);
+  for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
+  const walk = since === null ? null : walked.record;
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);
   const left: string[] = [];

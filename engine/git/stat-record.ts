@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import path from 'node:path';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
+import { blocksGit } from './special-files.js';
 
 /**
  * What the workspace looked like when the engine last snapshotted it, so that a step that
@@ -108,14 +109,20 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
 }
 
 /**
- * Every directory of the workspace (its own `.git` left out: git never reads it), each stat
- * taken before its listing, and the ignore and attribute files. Null when the workspace holds
- * a nested repository, an unreadable directory, a linked ignore file, or too many directories.
- * Impure (reads the file system).
+ * One pass over the workspace (its own `.git` left out: git never reads it) for two things:
+ * each ignore, attributes or modules file that is no regular file, link or directory (a FIFO
+ * there would block git for ever: special-files.ts) is removed and named in `special`; and the
+ * record of the walk, every directory with its stat taken before its listing and the ignore
+ * and attribute files, or null when the workspace holds a nested repository, an unreadable
+ * directory, a linked ignore file, a removed special file, or more than `limit` directories.
+ * The removal covers the whole tree whatever becomes of the record (it was a second walk of
+ * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
+ * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT): { dirs: DirStat[]; extras: ExtraFile[] } | null {
-  const dirs: DirStat[] = [];
+export function walkWorkspace(root: string, limit = DIR_LIMIT): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[] } {
+  let dirs: DirStat[] | null = [];
   const extras: ExtraFile[] = [];
+  const special: string[] = [];
   const stack = [''];
   while (stack.length) {
     const rel = stack.pop()!;
@@ -126,25 +133,34 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT): { dirs: DirStat[
       st = lstatSync(abs, { bigint: true });
       names = readdirSync(abs, { withFileTypes: true });
     } catch {
-      return null;
+      dirs = null;
+      continue;
     }
-    if (!st.isDirectory() || dirs.length >= limit) return null;
-    dirs.push({ rel, ino: st.ino, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, names: names.map((d) => d.name).sort() });
+    if (!st.isDirectory()) {
+      dirs = null;
+      continue;
+    }
+    if (dirs && dirs.length >= limit) dirs = null;
+    dirs?.push({ rel, ino: st.ino, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, names: names.map((d) => d.name).sort() });
     for (const d of names) {
       const child = rel ? `${rel}/${d.name}` : d.name;
       if (d.name === '.git') {
         if (rel === '') continue;
-        return null;
+        dirs = null;
       }
       if (d.isDirectory()) stack.push(child);
-      else if (d.name === '.gitignore' || d.name === '.gitattributes') {
+      else if (blocksGit(d)) {
+        removeFile(path.join(root, child));
+        special.push(child);
+        dirs = null;
+      } else if (dirs && (d.name === '.gitignore' || d.name === '.gitattributes')) {
         const extra = readExtra(root, child);
-        if (!extra) return null;
-        extras.push(extra);
+        if (extra) extras.push(extra);
+        else dirs = null;
       }
     }
   }
-  return { dirs, extras };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort() };
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {
