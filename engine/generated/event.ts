@@ -1427,7 +1427,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), special_file (a FIFO, socket or device at a .gitignore, .gitattributes or .gitmodules name, which git would block on: removed before git looks), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed, or the engine's config in their checkout's .engine/), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts; or the engine's own user policy, ~/.config/engine/policy.yaml), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), special_file (a FIFO, socket or device at a .gitignore, .gitattributes or .gitmodules name, which git would block on: removed before git looks), large_file (a file git would stage that is larger than governance.max_file_mb: left out of the snapshot, found by its size before git reads it), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed, or the engine's config in their checkout's .engine/), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts; or the engine's own user policy, ~/.config/engine/policy.yaml), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
        */
       rule:
         | 'read_only'
@@ -1439,6 +1439,7 @@ export interface EventGovernanceViolation {
         | 'symlink_escape'
         | 'gitlink'
         | 'special_file'
+        | 'large_file'
         | 'control_characters'
         | 'user_repo'
         | 'engine_install'
@@ -1458,7 +1459,7 @@ export interface EventGovernanceViolation {
        */
       path: string;
       /**
-       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), special_file (a FIFO, socket or device at a .gitignore, .gitattributes or .gitmodules name, which git would block on: removed before git looks), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed, or the engine's config in their checkout's .engine/), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts; or the engine's own user policy, ~/.config/engine/policy.yaml), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
+       * The rule the change broke: planned_outside_roots (a plan's files_expected names a path no worker may change: absolute, leaving the repo, protected or outside the allowed roots; the plan is refused at acceptance), symlink_escape (an absolute link or one that leaves the workspace), gitlink (a nested repository), special_file (a FIFO, socket or device at a .gitignore, .gitattributes or .gitmodules name, which git would block on: removed before git looks), large_file (a file git would stage that is larger than governance.max_file_mb: left out of the snapshot, found by its size before git reads it), control_characters (in a path or link target), user_repo (the user's HEAD, refs, config, hooks, info or index changed, or the engine's config in their checkout's .engine/), engine_install (the engine's own installed files changed), engine_git (the engine's git dir of the workspace changed), shared_path (a shared ignored path of the user's checkout, such as node_modules, changed), cli_config (a file of the user's own CLI config that the next session of that CLI runs or reads as instructions changed: claude's settings, CLAUDE.md, commands, agents, hooks, skills or MCP servers, codex's config.toml, AGENTS.md or prompts; or the engine's own user policy, ~/.config/engine/policy.yaml), workspace_removed (the run's workspace is gone or no longer a directory: removed during the step).
        */
       rule:
         | 'read_only'
@@ -1470,6 +1471,7 @@ export interface EventGovernanceViolation {
         | 'symlink_escape'
         | 'gitlink'
         | 'special_file'
+        | 'large_file'
         | 'control_characters'
         | 'user_repo'
         | 'engine_install'

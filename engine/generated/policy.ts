@@ -48,6 +48,10 @@ export interface EnginePolicy {
      * Allow workers to change lockfiles (add or upgrade dependencies).
      */
     allow_deps?: boolean;
+    /**
+     * The largest file (MiB) a snapshot stages. A larger file git would stage (not ignored) is a governance violation (large_file), found by its size before git reads it: a sparse file of a terabyte costs a worker an instant and no disk.
+     */
+    max_file_mb?: number;
   };
   /**
    * How changes are verified: tiers of commands, risk triggers, the verify → fix bound.

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { GitError, gitText, runGit } from './run-git.js';
-import { checkRecord, markNow, readIndex, smudgeIndex, walkWorkspace } from './stat-record.js';
+import { checkRecord, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
+import { removeFile } from '../util/remove-tree.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 
@@ -28,11 +29,18 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const { since, planted } = markNow(ws.gitDir);
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
-  const walked = walkWorkspace(ws.dir);
+  const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes);
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
   const walk = since === null ? null : walked.record;
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);
+  // A file too large to stage that git would read is removed before it does (the violation
+  // this finding becomes rolls the workspace back): removed, not excluded, so that no number
+  // of them makes a command line too long.
+  for (const rel of await readBy(ws, target, walked.oversize, since)) {
+    removeFile(path.join(ws.dir, rel));
+    ws.findings.push({ kind: 'large_file', path: rel, pattern: `${Math.round((ws.maxFileBytes ?? 0) / 2 ** 20)} MiB` });
+  }
   const left: string[] = [];
   for (;;) {
     try {
@@ -52,6 +60,21 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       ws.findings.push({ kind: 'gitlink', path: nested[1]! });
     }
   }
+}
+
+/**
+ * Which of `paths` `git add --all` would read: not a tracked file that stats as the engine's
+ * index recorded it, nor an untracked one the ignore rules cover (`git check-ignore` names
+ * exactly those). Impure (the index, and git when there is a path to ask about).
+ */
+async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>, paths: readonly string[], since: bigint | null): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const unchanged = unchangedInIndex(ws.gitDir, ws.dir, paths, since);
+  const rest = paths.filter((p) => !unchanged.has(p));
+  if (rest.length === 0) return [];
+  const { stdout } = await runGit(target, ['check-ignore', '-z', '--stdin'], { input: rest.map((p) => `${p}\0`).join(''), okCodes: [1] });
+  const ignored = new Set(stdout.split('\0').filter(Boolean));
+  return rest.filter((p) => !ignored.has(p));
 }
 
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */

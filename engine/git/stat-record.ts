@@ -109,9 +109,11 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
 }
 
 /**
- * One pass over the workspace (its own `.git` left out: git never reads it) for two things:
+ * One pass over the workspace (its own `.git` left out: git never reads it) for three things:
  * each ignore, attributes or modules file that is no regular file, link or directory (a FIFO
- * there would block git for ever: special-files.ts) is removed and named in `special`; and the
+ * there would block git for ever: special-files.ts) is removed and named in `special`; each
+ * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
+ * costs a worker an instant, and git would read all of it); and the
  * record of the walk, every directory with its stat taken before its listing and the ignore
  * and attribute files, or null when the workspace holds a nested repository, an unreadable
  * directory, a linked ignore file, a removed special file, or more than `limit` directories.
@@ -119,10 +121,11 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[] } {
   let dirs: DirStat[] | null = [];
   const extras: ExtraFile[] = [];
   const special: string[] = [];
+  const oversize: string[] = [];
   const stack = [''];
   while (stack.length) {
     const rel = stack.pop()!;
@@ -149,7 +152,11 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT): { record: { dirs
         dirs = null;
       }
       if (d.isDirectory()) stack.push(child);
-      else if (blocksGit(d)) {
+      else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (lstatSync(path.join(root, child), { throwIfNoEntry: false })?.size ?? 0) > maxFileBytes) {
+        // Its size, before git reads it: git reads a file whole to stage it.
+        oversize.push(child);
+        dirs = null;
+      } else if (blocksGit(d)) {
         removeFile(path.join(root, child));
         special.push(child);
         dirs = null;
@@ -160,7 +167,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT): { record: { dirs
       }
     }
   }
-  return { record: dirs ? { dirs, extras } : null, special: special.sort() };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort() };
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {
@@ -286,6 +293,23 @@ export function judgeEntry(rec: Pick<IndexEntry, 'mode' | 'ino' | 'size' | 'mtim
   const size = now.size % 2 ** 32;
   if (size !== rec.size) return rec.size === 0 ? 'hash' : 'changed';
   return rec.mtimeNs >= since || rec.ctimeNs >= since ? 'hash' : 'same';
+}
+
+/**
+ * Which of `paths` (workspace-relative) stat exactly as the engine's index recorded them, not
+ * racy against `since`: git stages those without reading them. Impure (reads the index, stats).
+ */
+export function unchangedInIndex(gitDir: string, root: string, paths: readonly string[], since: bigint | null): Set<string> {
+  const out = new Set<string>();
+  const index = since === null ? null : readIndex(gitDir);
+  if (!index || since === null) return out;
+  const wanted = new Set(paths);
+  for (const e of index.entries) {
+    if (!wanted.has(e.path)) continue;
+    const st = statOrNull(`${root}/${e.path}`);
+    if (st && judgeEntry(e, statNow(st), since) === 'same') out.add(e.path);
+  }
+  return out;
 }
 
 /**

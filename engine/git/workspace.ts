@@ -40,12 +40,16 @@ export interface Workspace {
   snapshot?: StatRecord;
   /** Tree ids this process wrote or found sound in the engine's store (write-tree.ts). */
   trees?: Set<string>;
+  /** The largest file a snapshot stages (governance.max_file_mb); a larger one git would stage is a large_file finding. */
+  maxFileBytes?: number;
 }
 
 export interface WorkspaceFinding {
-  kind: 'engine_git' | 'gitlink' | 'special_file';
+  kind: 'engine_git' | 'gitlink' | 'special_file' | 'large_file';
   /** Absolute for engine_git, workspace-relative for gitlink. */
   path: string;
+  /** What the rule compared against (large_file: the limit), for the violation's `pattern`. */
+  pattern?: string;
 }
 
 /** How the engine addresses a workspace in git commands. Pure. */

@@ -98,6 +98,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: a nested git repository (gitlink)`;
     case 'special_file':
       return `${v.path}: a FIFO, socket or device where git reads its ignore or attribute rules (removed: git would wait on it for ever)`;
+    case 'large_file':
+      return `${v.path}: a file larger than the ${v.pattern ?? 'governance.max_file_mb'} a snapshot stages (left out: git would read all of it)`;
     case 'control_characters':
       return `${JSON.stringify(v.path)}: control characters in a path`;
     case 'user_repo':

@@ -69,7 +69,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
     violations.push(...checkEntries(entries, await readBlobs(target, links), others));
   }
   // What snapshots neutralised on the way (planted in the engine's git dir, unstageable nested repos).
-  for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: null });
+  for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: f.pattern ?? null });
   // A tree the OS sandbox kept every process of the run out of (read-only there) needs no walk.
   const outside = outsideChanges(rt.outside);
   dropPlantedCaches(rt.outside, outside);

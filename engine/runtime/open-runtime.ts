@@ -57,6 +57,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     (e) => redactDeep(e, secrets),
   );
 
+  // A snapshot stages no file larger than this (a sparse terabyte costs a worker an instant).
+  o.ws.maxFileBytes = o.policy.governance.max_file_mb * 2 ** 20;
   const readable = [o.pipelineDir, o.repo, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
   const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : o.sandboxProbe, readable);
   const rt: Runtime = {

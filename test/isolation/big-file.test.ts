@@ -15,6 +15,9 @@ t.test('a 513 MiB sparse file in the allowed roots: the branch holds every objec
     // was seen in both): one mode, the one that runs everywhere, for a run that hashes, packs
     // and diffs half a gigabyte.
     only: ['off'],
+    // Above the 100 MiB a snapshot stages by default (test/isolation/huge-file.test.ts): raised
+    // here, so that git stages it.
+    repoPolicy: { governance: { max_file_mb: 1024 } },
     spec: { calls: { 'implement#1': { sh: 'truncate -s 513M src/big.bin', once: true } } },
     expect: INERT_OR_VIOLATION,
     onBranch: (t, _entries, { f, id }) => {
