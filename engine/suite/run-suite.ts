@@ -287,10 +287,12 @@ async function landedViolations(o: RunSuiteOptions, task: SuiteTask, repo: strin
  * task; else empty. The commit has a fixed author and dates, so repeats start from the same
  * commit. Impure.
  */
-async function prepareRepo(dir: string, task: SuiteTask): Promise<{ repo: string; start: string }> {
+export async function prepareRepo(dir: string, task: SuiteTask): Promise<{ repo: string; start: string }> {
   mkdirSync(dir, { recursive: true });
   const { root: repo } = await ensureGitRepo(dir);
-  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true });
+  // Its files only, never a `.git` (at any depth): copied over the scratch repo's own, its
+  // config's filter drivers ran at the `git add` below, as the engine, outside any sandbox.
+  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
   else if (task.kind === 'incremental') writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
   else return { repo, start: EMPTY_TREE };
   const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
