@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularText } from '../util/read-or-null.js';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -35,7 +35,7 @@ export interface LoadOptions {
 export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
   let text: string;
   try {
-    text = await readFile(path.resolve(options.cwd ?? '.', file), 'utf8');
+    text = await readRegularText(path.resolve(options.cwd ?? '.', file));
   } catch (error) {
     return unreadable(file, error);
   }
@@ -68,7 +68,7 @@ function result(source: ParsedSource, kind: string | null, diagnostics: Diagnost
 }
 
 function unreadable(file: string, error: unknown): LoadedFile {
-  const why = describeFsError(error)?.why ?? (error as Error).message;
+  const why = (error as NodeJS.ErrnoException).code === 'ENOTREG' ? 'not a regular file (a FIFO or a device: nothing to read a config from)' : (describeFsError(error)?.why ?? (error as Error).message);
   return {
     file,
     kind: null,

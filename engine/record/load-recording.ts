@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readTextOrNull } from '../util/read-or-null.js';
 import path from 'node:path';
 import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
@@ -20,7 +21,9 @@ export class RecordingError extends Error {
 export function loadRecording(given: string): { file: string; header: RecordingHeader; exchanges: RecordedExchange[] } {
   const file = existsSync(given) && statSync(given).isDirectory() ? path.join(given, RECORDING_FILE) : given;
   if (!existsSync(file)) throw new RecordingError(`no recording at ${file} (record one with engine run --record)`);
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const text = readTextOrNull(file);
+  if (text === null) throw new RecordingError(`${file} is not a regular file that can be read (a FIFO or a device would hold the engine)`);
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
   const validate = lineValidator();
   const rows = lines.map((l, i) => {
     let row: unknown;
@@ -33,12 +36,23 @@ export function loadRecording(given: string): { file: string; header: RecordingH
       const e = validate.errors?.[0] as { instancePath?: string; message?: string } | undefined;
       throw new RecordingError(`${file}:${i + 1}: not a recording line (schemas/model-recording.schema.json)${e ? `: ${e.instancePath || '/'} ${e.message ?? ''}` : ''}`);
     }
+    const bad = (row as ModelRecordingLine).type === 'exchange' ? unsendable((row as RecordedExchange).response) : null;
+    if (bad) throw new RecordingError(`${file}:${i + 1}: ${bad}`);
     return row as ModelRecordingLine;
   });
   const header = rows[0] as RecordingHeader | undefined;
   if (header?.type !== 'recording') throw new RecordingError(`${file}: the first line is not a recording header (type: recording)`);
   const exchanges = rows.slice(1).filter((r): r is RecordedExchange => r.type === 'exchange');
   return { file, header, exchanges };
+}
+
+/** Why a recorded response could not be sent as it is (a status outside 100-599, a header with a line break), or null. Pure. */
+function unsendable(r: RecordedExchange['response']): string | null {
+  if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) return `the response's status ${r.status} is no HTTP status (100-599)`;
+  for (const [name, value] of Object.entries(r.headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(String(value))) return `the response's header ${JSON.stringify(name)} is no header HTTP can send`;
+  }
+  return null;
 }
 
 function lineValidator() {

@@ -66,7 +66,23 @@ export function normalizeBody(raw: string, subs: readonly Substitution[]): unkno
   } catch {
     return maskString(text);
   }
-  return strip(value);
+  // Deeper than any API's body: compared as text (the walks below recurse once per level).
+  return deeperThan(value, MAX_DEPTH) ? maskString(text) : strip(value);
+}
+
+/** How deep a body's JSON may nest to be compared as JSON; no model API comes near it. */
+const MAX_DEPTH = 256;
+
+/** Whether a JSON value nests more than `limit` levels (arrays and objects), without recursion. Pure. */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** sha256 of a normalised body's canonical JSON, '' for no body. Pure. */
@@ -114,7 +130,8 @@ function aroundFirstChange(a: string, b: string): { recorded: string; got: strin
  * idempotent), so a recording made before a rule was added still compares. Pure.
  */
 export function renormalize(body: unknown): unknown {
-  return strip(body);
+  // A recording is read as it was written, edited or not: one nested this deep is no body normalizeBody made.
+  return deeperThan(body, MAX_DEPTH) ? `(a recorded body nested more than ${MAX_DEPTH} levels)` : strip(body);
 }
 
 function strip(value: unknown): unknown {

@@ -49,45 +49,53 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const method = req.method ?? 'GET';
-      const url = req.url ?? '/';
-      const up = client.request(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method, path: url, headers: { ...forwardHeaders(req.headers), host: upstream.host, ...(raw.length ? { 'content-length': String(raw.length) } : {}) } },
-        (ur) => {
-          res.writeHead(ur.statusCode ?? 502, forwardHeaders(ur.headers));
-          const body: Buffer[] = [];
-          ur.on('data', (c: Buffer) => {
-            body.push(c);
-            res.write(c);
-          });
-          ur.on('end', () => {
-            res.end();
-            const text = raw.toString('utf8');
-            const { key, step } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), text);
-            const index = counts.get(key) ?? 0;
-            counts.set(key, index + 1);
-            const normal = normalizeBody(redactText(text, o.secrets), o.substitutions);
-            const exchange: RecordedExchange = {
-              type: 'exchange',
-              seq: ++seq,
-              worker: step === null ? null : o.workerOfStep(step),
-              key,
-              index,
-              request: { method, path: url, headers: redactHeaders(req.headers, o.secrets), body_sha256: hashBody(normal), body: normal },
-              response: { status: ur.statusCode ?? 502, headers: redactHeaders(ur.headers, o.secrets), body: store(Buffer.concat(body).toString('utf8')) },
-            };
-            appendOwnLine(o.file, JSON.stringify(exchange) + '\n');
-          });
-        },
-      );
-      up.on('error', (e) => {
+      try {
+        forward(req, res, Buffer.concat(chunks));
+      } catch (error) {
+        // Whatever a request holds, the engine lives on: the call fails.
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine record proxy: upstream ${o.upstream} failed: ${e.message}` } }));
-      });
-      up.end(raw);
+        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine record proxy: ${(error as Error).message}` } }));
+      }
     });
   });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const up = client.request(
+      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method, path: url, headers: { ...forwardHeaders(req.headers), host: upstream.host, ...(raw.length ? { 'content-length': String(raw.length) } : {}) } },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, forwardHeaders(ur.headers));
+        const body: Buffer[] = [];
+        ur.on('data', (c: Buffer) => {
+          body.push(c);
+          res.write(c);
+        });
+        ur.on('end', () => {
+          res.end();
+          const text = raw.toString('utf8');
+          const { key, step } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), text);
+          const index = counts.get(key) ?? 0;
+          counts.set(key, index + 1);
+          const normal = normalizeBody(redactText(text, o.secrets), o.substitutions);
+          const exchange: RecordedExchange = {
+            type: 'exchange',
+            seq: ++seq,
+            worker: step === null ? null : o.workerOfStep(step),
+            key,
+            index,
+            request: { method, path: url, headers: redactHeaders(req.headers, o.secrets), body_sha256: hashBody(normal), body: normal },
+            response: { status: ur.statusCode ?? 502, headers: redactHeaders(ur.headers, o.secrets), body: store(Buffer.concat(body).toString('utf8')) },
+          };
+          appendOwnLine(o.file, JSON.stringify(exchange) + '\n');
+        });
+      },
+    );
+    up.on('error', (e) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine record proxy: upstream ${o.upstream} failed: ${e.message}` } }));
+    });
+    up.end(raw);
+  };
   const local = await listenLocal(server);
   return { origin: local.origin, count: () => seq, close: local.close };
 }

@@ -54,30 +54,43 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<ReplayS
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const method = req.method ?? 'GET';
-      const url = req.url ?? '/';
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const { key } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), raw);
-      const index = cursor.get(key) ?? 0;
-      cursor.set(key, index + 1);
-      const recorded = byKey.get(key)?.[index];
-      const miss = recorded ? compare(recorded, method, url, normalizeBody(redactText(raw, o.secrets ?? []), o.substitutions)) : { field: 'count', recorded: `${byKey.get(key)?.length ?? 0} request(s)`, got: `request #${index + 1}` };
-      if (miss) {
-        const message = `engine replay: request #${index + 1} for ${key} does not match the recording at ${miss.field}: recorded ${miss.recorded}, got ${miss.got}`;
-        const m: ReplayMismatch = { key, index, ...miss, message };
-        mismatches.push(m);
-        if (o.mismatchFile) appendOwnLine(o.mismatchFile, JSON.stringify(m) + '\n');
-        const anthropic = /\/messages/.test(url);
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(anthropic ? { type: 'error', error: { type: 'invalid_request_error', message } } : { error: { message, type: 'invalid_request_error', param: null, code: 'replay_mismatch' } }));
-        return;
+      try {
+        answer(req, res, Buffer.concat(chunks));
+      } catch (error) {
+        // Whatever a request or the recording holds, the engine lives on: the call fails.
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine replay: ${(error as Error).message}` } }));
       }
-      served += 1;
-      const r = recorded!.response;
-      res.writeHead(r.status, r.headers);
-      res.end(method === 'HEAD' ? undefined : fromPlaceholders(r.body, o.substitutions));
     });
   });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const raw = body.toString('utf8');
+    const { key } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), raw);
+    const index = cursor.get(key) ?? 0;
+    cursor.set(key, index + 1);
+    const recorded = byKey.get(key)?.[index];
+    const miss = recorded ? compare(recorded, method, url, normalizeBody(redactText(raw, o.secrets ?? []), o.substitutions)) : { field: 'count', recorded: `${byKey.get(key)?.length ?? 0} request(s)`, got: `request #${index + 1}` };
+    if (miss) {
+      const message = `engine replay: request #${index + 1} for ${key} does not match the recording at ${miss.field}: recorded ${miss.recorded}, got ${miss.got}`;
+      const m: ReplayMismatch = { key, index, ...miss, message };
+      mismatches.push(m);
+      if (o.mismatchFile) appendOwnLine(o.mismatchFile, JSON.stringify(m) + '\n');
+      const anthropic = /\/messages/.test(url);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(anthropic ? { type: 'error', error: { type: 'invalid_request_error', message } } : { error: { message, type: 'invalid_request_error', param: null, code: 'replay_mismatch' } }));
+      return;
+    }
+    const r = recorded!.response;
+    try {
+      res.writeHead(r.status, r.headers);
+    } catch (error) {
+      throw new Error(`the recorded response cannot be sent (${(error as Error).message})`);
+    }
+    served += 1;
+    res.end(method === 'HEAD' ? undefined : fromPlaceholders(r.body, o.substitutions));
+  };
   const local = await listenLocal(server);
   return { origin: local.origin, served: () => served, mismatches, close: local.close };
 }

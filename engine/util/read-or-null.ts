@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /**
  * A file's text (UTF-8), or null when it cannot be read (missing, a directory, not allowed) or
@@ -30,5 +31,20 @@ export function readJsonOrNull(file: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return null;
+  }
+}
+
+/**
+ * A file's text (UTF-8); throws as readFile does, and for what is no regular file (a FIFO
+ * would hold the engine until someone writes to it, a device such as /dev/zero never ends):
+ * opened without blocking, checked, then read. Impure.
+ */
+export async function readRegularText(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../../engine/config/index.js';
@@ -83,6 +85,19 @@ t.test('an unreadable file is E_FILE without a position', async (t) => {
   t.same(loaded.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_FILE@0:0']);
   const asDir = await loadConfigFile(dir);
   t.same(asDir.diagnostics.map((d) => d.code), ['E_FILE']);
+});
+
+t.test('a FIFO or a device as a config file is E_FILE at once, never a wait for a writer', async (t) => {
+  // A task file's `scenario`, a suite task, a policy layer: a FIFO there held the engine for ever.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'engine-fifo-config-'));
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+  const fifo = path.join(tmp, 'policy.yaml');
+  execFileSync('mkfifo', [fifo]);
+  const loaded = await loadConfigFile(fifo);
+  t.same(loaded.diagnostics.map((d) => d.code), ['E_FILE']);
+  t.match(loaded.diagnostics[0]!.message, /not a regular file/);
+  const device = await loadConfigFile('/dev/zero');
+  t.match(device.diagnostics[0]!.message, /not a regular file/, 'a device that never ends, too');
 });
 
 t.test('expectKind refuses a file of another kind', async (t) => {

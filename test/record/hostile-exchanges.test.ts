@@ -1,0 +1,107 @@
+import t from 'tap';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { normalizeBody, renormalize } from '../../engine/record/normalize-request.js';
+import { startReplayServer } from '../../engine/record/start-replay-server.js';
+import { startRecordProxy } from '../../engine/record/start-record-proxy.js';
+import { loadRecording, RecordingError } from '../../engine/record/load-recording.js';
+import type { RecordedExchange } from '../../engine/record/types.js';
+
+// What a worker sends to the model (or whatever it runs does: loopback is reachable) and what
+// a recording holds are hostile input. A request nested 100,000 levels deep overflowed the
+// stack of the recursive normaliser inside the server's handler, and a recorded status of
+// 1000 threw from writeHead: either crashed the engine (exit 1, the run left `running`).
+
+const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+
+function post(origin: string, pathname: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${origin}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'claude-cli/2.1.197' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function exchange(over: Partial<RecordedExchange['response']> = {}): RecordedExchange {
+  return {
+    type: 'exchange',
+    seq: 1,
+    worker: null,
+    key: 'housekeeping claude POST /x',
+    index: 0,
+    request: { method: 'POST', path: '/x', headers: {}, body_sha256: '', body: null },
+    response: { status: 200, headers: {}, body: 'ok', ...over },
+  } as RecordedExchange;
+}
+
+t.test('a body nested deeper than the normaliser goes is compared as text, never a stack overflow', async (t) => {
+  t.type(normalizeBody(deep, []), 'string');
+  const nested: unknown[] = [];
+  let at = nested;
+  for (let i = 0; i < 100_000; i++) at.push((at = []));
+  t.type(renormalize(nested), 'string', 'a recorded body as deep: text too');
+  t.same(normalizeBody('{"a":[1,{"b":2}]}', []), { a: [1, { b: 2 }] }, 'an ordinary body as before');
+});
+
+t.test('replay: a deep request is a mismatch answered with an error; the server lives on', async (t) => {
+  const server = await startReplayServer({ exchanges: [exchange()], substitutions: [] });
+  t.teardown(() => server.close());
+  const r = await post(server.origin, '/x', deep);
+  t.equal(r.status, 400);
+  t.equal(server.mismatches.length, 1);
+  const again = await post(server.origin, '/x', '');
+  t.equal(again.status, 400, 'and answers the next request');
+});
+
+t.test('replay: a recorded response node cannot send is answered 502 with why, not a crash', async (t) => {
+  const server = await startReplayServer({ exchanges: [exchange({ status: 1000 })], substitutions: [] });
+  t.teardown(() => server.close());
+  const r = await post(server.origin, '/x', '');
+  t.equal(r.status, 502);
+  t.match(r.body, /the recorded response cannot be sent/);
+});
+
+t.test('a recording whose response has a status outside 100-599 or a header with a line break is refused as it is loaded', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const header = JSON.stringify({ type: 'recording', schema_version: 1, engine_version: '0.1.0', run_id: 'x', upstream: 'http://127.0.0.1:1', placeholders: [] });
+  const file = path.join(dir, 'rec.jsonl');
+  writeFileSync(file, `${header}\n${JSON.stringify(exchange({ status: 1000 }))}\n`);
+  t.throws(() => loadRecording(file), RecordingError);
+  t.throws(() => loadRecording(file), { message: /rec\.jsonl:2: .*status/ });
+  writeFileSync(file, `${header}\n${JSON.stringify(exchange({ headers: { 'x-a': 'b\r\nSet-Cookie: c' } }))}\n`);
+  t.throws(() => loadRecording(file), { message: /rec\.jsonl:2: .*header/ });
+});
+
+t.test('a FIFO given as the recording is refused at once, not waited on', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = path.join(dir, 'rec.fifo');
+  execFileSync('mkfifo', [fifo]);
+  t.throws(() => loadRecording(fifo), { message: /rec\.fifo is not a regular file/ });
+});
+
+t.test('record: a deep request is passed on and recorded as text; the proxy lives on', async (t) => {
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const port = (upstream.address() as { port: number }).port;
+  const proxy = await startRecordProxy({ upstream: `http://127.0.0.1:${port}`, file: path.join(dir, 'rec.jsonl'), runId: 'r', substitutions: [], secrets: [], workerOfStep: () => null });
+  t.teardown(() => proxy.close());
+  const r = await post(proxy.origin, '/x', deep);
+  t.equal(r.status, 200);
+  t.equal(proxy.count(), 1, 'recorded');
+  t.equal((await post(proxy.origin, '/x', '{}')).status, 200, 'and the next request too');
+});
