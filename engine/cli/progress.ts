@@ -13,12 +13,8 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
   let milestones = 0;
   let current = '';
   let timer: NodeJS.Timeout | undefined;
-  const elapsed = (): string => {
-    const s = Math.round((Date.now() - started) / 1000);
-    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-  };
   const draw = (): void => {
-    if (live && current) io.stderr(`\r\x1b[2K${printable(current)} ${dim(io, elapsed())}`);
+    if (live && current) io.stderr(`\r\x1b[2K${printable(current)} ${dim(io, elapsedSince(started))}`);
   };
   if (live) timer = setInterval(draw, 500).unref();
 
@@ -61,12 +57,9 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
         case 'verify.finished':
           line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`);
           break;
-        case 'command.finished': {
-          // The log is named when the command did not succeed: that is where to look.
-          const how = e.timed_out ? `timed out after ${(e.duration_ms / 1000).toFixed(1)}s` : `exit ${e.exit_code ?? 'by signal'} in ${(e.duration_ms / 1000).toFixed(1)}s`;
-          line(`${where(e)}${e.step}: ${how}${e.exit_code === 0 && !e.timed_out ? '' : ` (${e.log})`}`);
+        case 'command.finished':
+          line(`${where(e)}${e.step}: ${commandEnd(e)}`);
           break;
-        }
         case 'review.skipped':
           line(`${where(e)}review skipped: ${e.review_skipped_reason}`);
           break;
@@ -92,6 +85,18 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
       if (live) io.stderr('\r\x1b[2K');
     },
   };
+}
+
+/** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
+function elapsedSince(started: number): string {
+  const s = Math.round((Date.now() - started) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** How a command step's command ended; its log named when it did not succeed (that is where to look). Pure. */
+function commandEnd(e: Extract<TimelineEvent, { type: 'command.finished' }>): string {
+  const how = e.timed_out ? `timed out after ${(e.duration_ms / 1000).toFixed(1)}s` : `exit ${e.exit_code ?? 'by signal'} in ${(e.duration_ms / 1000).toFixed(1)}s`;
+  return `${how}${e.exit_code === 0 && !e.timed_out ? '' : ` (${e.log})`}`;
 }
 
 function dim(io: CliIo, text: string): string {

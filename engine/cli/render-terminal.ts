@@ -4,6 +4,7 @@
  * pipe tables as aligned columns, fenced blocks indented. Piped output stays Markdown; this
  * is only for a TTY. Pure.
  */
+import { maxOf, pushAll } from '../util/many.js';
 export function markdownForTerminal(markdown: string, color: boolean): string {
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const inline = (s: string) => s.replace(/\*\*([^*]+)\*\*/g, (_, t: string) => bold(t)).replace(/`([^`]+)`/g, '$1');
@@ -24,7 +25,7 @@ export function markdownForTerminal(markdown: string, color: boolean): string {
       const rows: string[][] = [];
       for (; i < lines.length && isTableRow(lines[i]!); i++) rows.push(cells(lines[i]!));
       i--;
-      out.push(...alignTable(rows.filter((r) => !r.every((c) => /^:?-{3,}:?$/.test(c))).map((r) => r.map(inline)), bold));
+      pushAll(out, alignTable(rows.filter((r) => !r.every((c) => /^:?-{3,}:?$/.test(c))).map((r) => r.map(inline)), bold));
       continue;
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
@@ -53,8 +54,8 @@ function cells(line: string): string[] {
 
 /** Columns padded to their widest cell; numbers right-aligned; the header row in bold. */
 function alignTable(rows: string[][], bold: (s: string) => string): string[] {
-  const width = Math.max(...rows.map((r) => r.length));
-  const widths = Array.from({ length: width }, (_, c) => Math.max(...rows.map((r) => visibleLength(r[c] ?? ''))));
+  const width = maxOf(rows.map((r) => r.length), 0);
+  const widths = Array.from({ length: width }, (_, c) => maxOf(rows.map((r) => visibleLength(r[c] ?? ''))));
   const numeric = (s: string) => /^[-+]?[\d.,]+\s*(%|s|ms)?$/.test(s);
   return rows.map((r, i) => {
     const line = widths

@@ -1,6 +1,7 @@
 import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import type { DocPath } from '../vocabulary/rule-context.js';
+import { pushAll } from '../util/many.js';
 
 /** A 1-based line and column (in characters, not UTF-16 units). */
 export interface Position {
@@ -198,7 +199,7 @@ function complexKeys(doc: Document.Parsed, file: string, position: (offset: numb
         out.push({ code: 'E_YAML', severity: 'error', message, file, ...position((node.key as Node).range?.[0] ?? 0) });
       }
       stack.push(node.value);
-    } else if (isCollection(node)) stack.push(...node.items);
+    } else if (isCollection(node)) pushAll(stack, node.items);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '../generated/event.js';
+import { pushAll } from '../util/many.js';
 
 export type EventType = TimelineEvent['type'];
 export type EventOf<T extends EventType> = Extract<TimelineEvent, { type: T }>;
@@ -89,7 +90,7 @@ export function listByKey<T extends EventType>(events: readonly T[], key: (e: Ev
     };
   }, (runs) => {
     const pooled: Record<string, number[]> = {};
-    for (const run of runs) for (const [k, values] of Object.entries(run)) (pooled[k] ??= []).push(...values);
+    for (const run of runs) for (const [k, values] of Object.entries(run)) pushAll((pooled[k] ??= []), values);
     return pooled;
   });
 }

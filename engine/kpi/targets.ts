@@ -1,6 +1,7 @@
 import type { Kpis } from '../generated/state.js';
 import type { MilestoneRecord } from './describe-milestones.js';
 import { KPIS, labelOf, TARGET_KEYS, valueOf, type KpiTargets, type TargetKey } from './definitions.js';
+import { maxOf } from '../util/many.js';
 
 export type { KpiTargets, TargetKey } from './definitions.js';
 
@@ -51,7 +52,7 @@ export function kpiRows(k: Kpis, t: KpiTargets): KpiRow[] {
  * time, so it is not judged here. Pure.
  */
 export function bootstrapRow(completedGreenfieldTotals: readonly number[], t: KpiTargets): KpiRow {
-  return targetRow('bootstrap_total_s', completedGreenfieldTotals.length ? Math.max(...completedGreenfieldTotals) : null, t);
+  return targetRow('bootstrap_total_s', completedGreenfieldTotals.length ? maxOf(completedGreenfieldTotals) : null, t);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '../generated/event.js';
+import { maxOf } from '../util/many.js';
 
 /** How a bar or mark ended, which sets its colour (and its word in the hover title). */
 export type Outcome = 'ok' | 'retried' | 'parse_failure' | 'violation' | 'failed' | 'stop' | 'skipped' | 'unfinished';
@@ -69,7 +70,7 @@ export function buildTimeline(events: readonly TimelineEvent[]): RunTimeline | n
   if (!events.length) return null;
   const t0 = Date.parse(events[0]!.ts);
   const at = (ts: string) => Math.max(0, Date.parse(ts) - t0);
-  const d: Draft = { end: Math.max(...events.map((e) => at(e.ts))), bars: [], marks: [], bands: [], workers: [], open: new Map(), parseFailed: new Set(), violated: new Set(), checkpointStart: new Map() };
+  const d: Draft = { end: maxOf(events.map((e) => at(e.ts))), bars: [], marks: [], bands: [], workers: [], open: new Map(), parseFailed: new Set(), violated: new Set(), checkpointStart: new Map() };
   for (const e of events) {
     if (e.type === 'parse.failed') d.parseFailed.add(e.call);
     if (e.type === 'governance.violation') d.violated.add(e.call);

@@ -21,6 +21,7 @@ import {
 } from './describe-cells.js';
 import type { RunDetails } from './read-details.js';
 import { escapeXml, renderBullet, renderTimelineLegend, renderTimelineSvg, renderTrend, type TrendPoint } from './render-svg.js';
+import { maxOf, minOf } from '../util/many.js';
 
 /** What the page knows besides the report: each run's timeline and records, where the store is, and when "now" is. */
 export interface HtmlPage {
@@ -223,7 +224,7 @@ function renderVariance(runs: readonly RunReport[]): string {
     const v = withKpis.map((r) => pick(r.kpis!));
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-    return `<tr>${cells([name, String(Math.min(...v)), String(Math.max(...v)), mean ? String(Math.round((sd / mean) * 1000) / 1000) : '–'])}</tr>`;
+    return `<tr>${cells([name, String(minOf(v)), String(maxOf(v)), mean ? String(Math.round((sd / mean) * 1000) / 1000) : '–'])}</tr>`;
   });
   return [`<section id="variance"><h2>Determinism: ${withKpis.length} runs of one task</h2>`, table(['measure', 'min', 'max', 'coefficient of variation'], rows), '</section>'].join('\n');
 }

@@ -1,5 +1,6 @@
 import type { KpiRow } from '../kpi/targets.js';
 import { seconds, type Outcome, type RunTimeline } from './build-timeline.js';
+import { maxOf, minOf } from '../util/many.js';
 
 // Inline SVG for the HTML report: a run's timeline, KPI bullet bars, small trend charts.
 // No script, no external asset; every text is escaped; hover titles are SVG <title>s. Pure.
@@ -125,7 +126,7 @@ export function renderTrend(name: string, points: readonly TrendPoint[], target:
   const h = 70;
   const pad = 6;
   const values = points.map((p) => p.value).filter((v): v is number => v !== null);
-  const max = Math.max(...values, target ?? 0, 1e-9) * 1.1;
+  const max = Math.max(maxOf(values), target ?? 0, 1e-9) * 1.1;
   const sx = (i: number) => pad + (points.length === 1 ? (w - 2 * pad) / 2 : (i / (points.length - 1)) * (w - 2 * pad));
   const sy = (v: number) => h - pad - (v / max) * (h - 2 * pad);
   const segments: string[][] = [[]];
@@ -136,7 +137,7 @@ export function renderTrend(name: string, points: readonly TrendPoint[], target:
   const lines = segments.filter((s) => s.length > 1).map((s) => `<polyline points="${s.join(' ')}" class="tl-line"/>`);
   const dots = points.flatMap((p, i) => (p.value === null ? [] : [`<circle cx="${f(sx(i))}" cy="${f(sy(p.value))}" r="3" class="${target !== null && p.value > target ? 'tl-over' : 'tl-dot'}"><title>${escapeXml(`${p.run_id}: ${p.value}`)}</title></circle>`]));
   const tline = target === null ? '' : `<line x1="0" x2="${w}" y1="${f(sy(target))}" y2="${f(sy(target))}" class="tl-target"><title>${escapeXml(`target ≤ ${target}`)}</title></line>`;
-  const label = `${name}: ${values.length ? `${values.at(-1)} latest, ${Math.min(...values)}–${Math.max(...values)}` : 'no values'}${target !== null ? `, target ≤ ${target}` : ''}`;
+  const label = `${name}: ${values.length ? `${values.at(-1)} latest, ${minOf(values)}–${maxOf(values)}` : 'no values'}${target !== null ? `, target ≤ ${target}` : ''}`;
   return `<svg class="trend" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${escapeXml(label)}"><title>${escapeXml(label)}</title>${tline}${lines.join('')}${dots.join('')}</svg>`;
 }
 

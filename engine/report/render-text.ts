@@ -19,6 +19,7 @@ import {
   noKpis,
 } from './describe-cells.js';
 import { formatTable } from './format-table.js';
+import { pushAll } from '../util/many.js';
 
 /**
  * The report as text for a terminal: one line per run; the milestones when one run is
@@ -35,7 +36,7 @@ function renderLines(report: Report): string {
   const { runs, across } = report;
   const lines = [`${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.stores ? `${report.stores.length} stores: ${report.stores.join(', ')}` : report.store}`, '', ...renderRunLines(runs), ''];
   const single = runs.length === 1 ? runs[0]! : null;
-  if (single?.kpis) lines.push(...renderMilestones(single), '');
+  if (single?.kpis) pushAll(lines, [...renderMilestones(single), '']);
   if (!across.kpis) {
     lines.push(noKpis(report), '');
     return lines.join('\n');

@@ -18,6 +18,7 @@ import type { RunContext } from '../vocabulary/run-context.js';
 import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
+import { pushAll } from '../util/many.js';
 
 export interface GovernanceStop {
   stop: 'governance_violation' | 'framework_fix_needed';
@@ -62,11 +63,11 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);
-    violations.push(...checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
+    pushAll(violations, checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
     const links = linkObjects(entries);
     // A new or changed link is resolved through every other link of the tree, as the kernel would.
     const others = links.length ? await listTreeLinks(target, tree) : new Map<string, string>();
-    violations.push(...checkEntries(entries, await readBlobs(target, links), others));
+    pushAll(violations, checkEntries(entries, await readBlobs(target, links), others));
   }
   // What snapshots neutralised on the way (planted in the engine's git dir, unstageable nested repos).
   for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: f.pattern ?? null });
@@ -74,7 +75,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const outside = outsideChanges(rt.outside);
   dropPlantedCaches(rt.outside, outside);
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
-  violations.push(...outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
+  pushAll(violations, outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
   // So does a record of the run store no sandboxed process could write (hashing the timeline grows with the run).
   const tampered = tamperedRecords(rt.records.filter((r) => !sandboxKeptOut(rt.sandbox, [r.file])));
   for (const r of tampered) violations.push({ path: r.name, rule: 'run_store', pattern: null });

@@ -1,4 +1,5 @@
 import { matchesGlob } from '../util/name-glob.js';
+import { maxOf } from '../util/many.js';
 
 /**
  * Secret redaction for everything a call writes to disk. The secrets are the VALUES of
@@ -69,7 +70,7 @@ export function createStreamRedactor(secrets: readonly Secret[]): StreamRedactor
 
 function createExactRedactor(secrets: readonly Secret[]): StreamRedactor {
   if (secrets.length === 0) return { push: (c) => c, flush: () => Buffer.alloc(0) };
-  const hold = Math.max(...secrets.map((s) => s.value.length)) - 1;
+  const hold = maxOf(secrets.map((s) => s.value.length)) - 1;
   const marks = secrets.map((s) => Buffer.from(redactionMark(s.name)));
   let pending: Buffer = Buffer.alloc(0);
   return {

@@ -18,6 +18,7 @@ import { BufferedFileWriter, writeFileAtomic, writeJsonAtomic } from './write-fi
 import { checkMarkersValue, isMarkersPhase, readMarkers, type MarkersResult } from './extract-markers.js';
 import { buildWorkerEnv } from './worker-env.js';
 import { scrubHome, type HomeScrubHit } from './scrub-home.js';
+import { pushAll } from '../util/many.js';
 
 export type CallOutcome = 'ok' | 'failed' | 'timed_out' | 'incomplete';
 
@@ -359,7 +360,7 @@ function recordAnswer(
   let markers: MarkersResult | null = null;
   if (outcome === 'ok' && markersPhase) {
     markers = decideMarkers(text, parsed.structuredOutput, ctx.outputSchemaPath !== null, markersPhase);
-    run.warnings.push(...markers.warnings);
+    pushAll(run.warnings, markers.warnings);
     if (markers.ok) writeJsonAtomic(path.join(callDir, 'markers.json'), markers.value);
   }
   return { text, homeScrubbed, markers };

@@ -1,5 +1,6 @@
 import { leavesOf } from './merge-layers.js';
 import { ALWAYS_PROTECTED, type Provenance } from './resolved-policy.js';
+import { maxOf } from '../../util/many.js';
 
 /** One line of `engine policy --explain`. */
 export interface ExplainedValue {
@@ -27,6 +28,6 @@ export function renderExplain(values: readonly ExplainedValue[]): string {
     const always = v.key === 'governance.protected' ? ` (${ALWAYS_PROTECTED.join(', ')} always)` : '';
     return [`${v.key} = ${JSON.stringify(v.value)}`, describeOrigin(v.from) + always] as const;
   });
-  const width = Math.min(80, Math.max(...rows.map(([left]) => left.length)));
+  const width = Math.min(80, maxOf(rows.map(([left]) => left.length)));
   return rows.map(([left, origin]) => `${left.padEnd(width)}  # ${origin}`).join('\n') + '\n';
 }

@@ -21,6 +21,7 @@ import type { TimelineEvent } from '../../generated/event.js';
 import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
 import { recentRunsOf } from '../index-run.js';
 import { filesOf } from '../tree-files.js';
+import { pushAll } from '../../util/many.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -149,7 +150,7 @@ function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: Prepared
     idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: call.callRel }),
     onEvent: (e) => {
-      if (e.kind === 'file_change') fileChanges.push(...e.changes.map((c) => c.path));
+      if (e.kind === 'file_change') pushAll(fileChanges, e.changes.map((c) => c.path));
     },
     signal: rt.signal,
   };

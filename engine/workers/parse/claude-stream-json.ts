@@ -7,6 +7,7 @@
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
 import { NON_JSON, UnknownCounter, addUsage, clip, decideWithoutTerminal, isObject, num, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
+import { pushAll } from '../../util/many.js';
 
 interface ClaudeState {
   unknown: UnknownCounter;
@@ -66,7 +67,7 @@ export function createClaudeJsonParser(): StreamParser {
         for (const item of items) {
           if (!isObject(item)) continue;
           st.eventCount += 1;
-          events.push(...handleClaudeMessage(st, item));
+          pushAll(events, handleClaudeMessage(st, item));
         }
       }
       const outcome = finishClaude(st, exit, stderr, 'claude-json');

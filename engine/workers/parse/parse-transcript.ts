@@ -4,6 +4,7 @@
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser } from '../types.js';
 import { createLineSplitter, decodeLine } from '../split-lines.js';
+import { pushAll } from '../../util/many.js';
 
 export interface ParsedTranscript {
   events: NormalizedEvent[];
@@ -18,7 +19,7 @@ export function parseTranscript(chunks: Buffer | Buffer[], parser: StreamParser,
   for (const c of Array.isArray(chunks) ? chunks : [chunks]) splitter.push(c);
   splitter.end();
   const outcome = parser.end(exit, stderr);
-  if (outcome.events) events.push(...outcome.events);
+  if (outcome.events) pushAll(events, outcome.events);
   return { events, outcome };
 }
 
