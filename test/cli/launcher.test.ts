@@ -266,7 +266,7 @@ t.test("the shipped config files are read from the build's parses; an edited one
   writeFileSync(policyFile, `${text}# edited\n`);
   const edited = run(['policy', '--explain']);
   t.equal(edited.code, 0, edited.err);
-  t.match(edited.out, /budgets\.max_ticks = 200 +# \S+default\.policy\.yaml:52:14/);
+  t.match(edited.out, /budgets\.max_ticks = 200 +# \S+default\.policy\.yaml:53:14/);
 });
 
 t.test('on Windows the launcher stops at once with a clear message (exit 4)', async (t) => {

@@ -21,3 +21,18 @@ t.test('diagnostics quoting a file cannot drive the terminal', async (t) => {
   t.notMatch(err, /\u001b/, 'no escape character reaches stderr');
   t.match(err, /\ufffd\[31mevil/);
 });
+
+t.test('bidirectional overrides and isolates are shown as U+FFFD too: a goal cannot reorder what is read', async (t) => {
+  // U+202E turned `evil.txt` into what reads as `txt.live`, in the summary and the report.
+  t.equal(printable('goal \u202eevil\u2066x\u2069 \u200f\u061c ok'), 'goal \ufffdevil\ufffdx\ufffd \ufffd\ufffd ok');
+});
+
+t.test('JSON on stdout escapes C1 controls and bidirectional marks: still the same JSON', async (t) => {
+  const { printJson } = await import('../../engine/cli/commands/validate.js');
+  const io = memoryIo();
+  const value = { goal: 'a\u009b31m\u202eb\u2028c' };
+  printJson(io, value);
+  const out = io.out.join('');
+  t.notMatch(out, /[\u0080-\u009f\u202e\u2028]/, 'no raw C1, bidi or line separator');
+  t.same(JSON.parse(out), value, 'the same value when parsed');
+});

@@ -1,4 +1,4 @@
-import { printable } from '../../util/printable.js';
+import { printable, terminalSafeJson } from '../../util/printable.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
@@ -20,13 +20,13 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
   const progress = json || noProgress ? null : createProgress(io, io.isTTY);
   return {
     onEvent(e: TimelineEvent): void {
-      if (json) io.stdout(JSON.stringify(e) + '\n');
+      if (json) io.stdout(terminalSafeJson(JSON.stringify(e)) + '\n');
       else progress?.onEvent(e);
     },
     rejected(diagnostics: Diagnostic[], exitCode: number): number {
       progress?.stop();
       if (json) {
-        io.stdout(JSON.stringify({ type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: exitCode, diagnostics }) + '\n');
+        io.stdout(terminalSafeJson(JSON.stringify({ type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: exitCode, diagnostics })) + '\n');
       } else {
         for (const d of diagnostics) io.stderr(printable(formatDiagnostic(d)) + '\n');
       }

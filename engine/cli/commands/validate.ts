@@ -4,7 +4,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
-import { printable } from '../../util/printable.js';
+import { printable, terminalSafeJson } from '../../util/printable.js';
 
 /** `engine validate <file>...`: parse, schema and rule checks of config files of any kind. */
 export const validateCommand: Command = {
@@ -43,5 +43,5 @@ export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]):
 
 /** One JSON document on stdout. */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
 }
