@@ -66,7 +66,8 @@ function renderMilestones(run: RunReport): string[] {
   const header = ['#', 'id', 'status', 'time (s)', 'calls', 'attempts', 'retried', 'verification', 'review', 'checkpoint', 'over target', 'goal'];
   const rows = run.milestones.map((m) => [
     String(m.index),
-    m.id || '?',
+    // A planner's id: one line, as the goal, so it cannot draw a row of its own.
+    oneLine(m.id, 40) || '?',
     showMilestoneStatus(m),
     showNumber(m.duration_s),
     String(m.worker_calls),

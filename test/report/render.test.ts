@@ -110,6 +110,16 @@ t.test('text: control characters from a record cannot reach the terminal', async
   t.match(text, 'r\ufffd]0;x\ufffd');
 });
 
+t.test('text: a milestone id with line breaks stays in its row', async (t) => {
+  const evs = timeline()
+    .plan([{ id: 'm1\n3  fake  done  0.1  1  1  no  pass  approved  abc  –  all good', goal: 'write a' }])
+    .milestone(1, { id: 'm1\n3  fake  done  0.1  1  1  no  pass  approved  abc  –  all good', calls: 1 })
+    .step(100).events;
+  const text = renderText(buildReport({ store: '/s', runs: [run('r1', { events: evs })], targets }));
+  t.notMatch(text, /\n3 {2}fake/, 'no line of the table is the id\'s');
+  t.match(text, /m1 3 fake/);
+});
+
 t.test('HTML: a goal or id with markup is escaped, never live', async (t) => {
   const goal = '<script>alert("x")</script> & <b onload=\'y\'>';
   const html = renderHtml(buildReport({ store: '/s<i>', runs: [run('r1', { goal })], targets }), { storeLabel: 'st<o>re' });
