@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -42,6 +42,8 @@ export interface Workspace {
   trees?: Set<string>;
   /** The largest file a snapshot stages (governance.max_file_mb); a larger one git would stage is a large_file finding. */
   maxFileBytes?: number;
+  /** The engine's git dir as this process made or found it (claimEngineGitDir): device and inode. */
+  gitDirId?: { dev: number; ino: number };
 }
 
 export interface WorkspaceFinding {
@@ -163,6 +165,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   // Which repo this folder serves, for `engine clean --all`: a fresh file, never written through a link found there.
   writeFreshFile(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
   const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };
+  mkdirSync(gitDir);
+  claimEngineGitDir(ws);
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);
   // The worker's own .git: the same start, its own refs and index; nothing the engine reads.
@@ -247,11 +251,45 @@ function makeWritable(d: string): void {
  * Impure.
  */
 export function resetEngineGitDir(ws: Workspace): void {
+  // Never through a link put in its place: what it names is somebody else's (another repository's .git).
+  if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
   for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
   writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
 }
 
 const PLANTABLE = ['config', 'config.worktree', 'commondir', 'hooks', 'info/attributes', 'info/grafts', 'info/sparse-checkout', 'shallow', 'objects/info/http-alternates', 'refs/replace'];
+
+/**
+ * Records the engine's git dir as it is now, the directory every later use must find there
+ * (engineGitDirIntact); an error when it is no directory of its own (a link, a file). Impure.
+ */
+export function claimEngineGitDir(ws: Workspace): void {
+  const st = lstatSync(ws.gitDir, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) throw new EngineGitDirError(ws.gitDir);
+  ws.gitDirId = { dev: st.dev, ino: st.ino };
+}
+
+/**
+ * Whether the engine's git dir is still the directory the engine made or found: not a link,
+ * and (the name followed) the same device and inode, so no link put at it or at a folder above
+ * it leads elsewhere. Without the OS sandbox a worker can put one there; through it the
+ * engine's cleaning removed another repository's config and hooks. Impure.
+ */
+export function engineGitDirIntact(ws: Workspace): boolean {
+  const own = lstatSync(ws.gitDir, { throwIfNoEntry: false });
+  if (!own?.isDirectory()) return false;
+  if (!ws.gitDirId) return true;
+  const now = statSync(ws.gitDir, { throwIfNoEntry: false });
+  return now !== undefined && now.dev === ws.gitDirId.dev && now.ino === ws.gitDirId.ino;
+}
+
+/** The engine's git dir is not the directory the engine made: nothing is read or written through it. */
+export class EngineGitDirError extends Error {
+  override name = 'EngineGitDirError';
+  constructor(readonly gitDir: string) {
+    super(`the engine's git dir ${gitDir} is no longer the directory the engine made (a link or another directory is there): nothing is written through it`);
+  }
+}
 
 /**
  * Before git reads the workspace through the engine's git dir: anything there the engine

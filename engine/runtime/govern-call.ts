@@ -10,7 +10,7 @@ import { gitBytes } from '../git/run-git.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
-import { workspaceTarget } from '../git/workspace.js';
+import { engineGitDirIntact, workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { tamperedRecords } from '../store/run-records.js';
@@ -55,11 +55,13 @@ export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & 
 export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
   const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
   const baseTree = base ?? EMPTY_TREE;
-  // Without the OS sandbox a worker can remove its own workspace: there is no tree to take.
+  // Without the OS sandbox a worker can remove its own workspace (there is no tree to take), or
+  // put a link in place of the engine's git dir (nothing is read or written through it).
   const gone = !isDirectory(rt.ws.dir);
-  const lookAtTree = gone ? false : (opts.tree ?? true);
+  const gitDirTaken = !gone && !engineGitDirIntact(rt.ws);
+  const lookAtTree = gone || gitDirTaken ? false : (opts.tree ?? true);
   const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
-  const violations: Violation[] = gone ? [{ path: rt.ws.dir, rule: 'workspace_removed', pattern: null }] : [];
+  const violations: Violation[] = gone ? [{ path: rt.ws.dir, rule: 'workspace_removed', pattern: null }] : gitDirTaken ? [{ path: rt.ws.gitDir, rule: 'engine_git', pattern: null }] : [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -13,7 +13,7 @@ import { endGroup, groupAlive } from '../proc/spawn-group.js';
 import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
-import { reopenWorkspace, resetEngineGitDir, workspaceTarget } from '../git/workspace.js';
+import { claimEngineGitDir, EngineGitDirError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
 import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
@@ -212,7 +212,16 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   const { state, paths } = run;
   if (!existsSync(state.workspace)) return refuse(`the run's workspace ${state.workspace} is gone (removed by \`engine clean\` or by hand); start a new run`);
   const ws = await reopenWorkspace({ dir: state.workspace, repoTop: state.repo, branch: state.branch, shared: state.shared ?? [] });
-  // The engine's git dir is the engine's: whatever anybody put there, it starts clean.
+  // The engine's git dir is the engine's: whatever anybody put there, it starts clean — but
+  // never through a link put in its place (to another repository's .git, say).
+  const linked = [ws.dir, ws.gitDir, workspaceHomesOf(ws.dir)].find((p) => lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink());
+  if (linked) return refuse(`${linked} is a link, not the directory the engine made for this run: nothing is written through it; start a new run`);
+  try {
+    claimEngineGitDir(ws);
+  } catch (error) {
+    if (!(error instanceof EngineGitDirError)) throw error;
+    return refuse(`${error.message}; start a new run`);
+  }
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');

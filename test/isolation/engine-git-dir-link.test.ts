@@ -1,0 +1,39 @@
+// test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runScenario, VIOLATION } from './helpers/scenario.js';
+import { runResume } from './helpers/fixture.js';
+
+// Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
+// it, `<workspace>.git`) and put a link there to another repository's `.git`. The engine
+// cleans its git dir before each snapshot (what a worker plants there is removed): through the
+// link it removed the other repository's config and hooks, rewrote its HEAD, its alternates
+// and its index (found by a hostile review). The engine's git dir is checked to be the
+// directory the engine made before anything reads or writes it; a link there stops the run.
+t.test("a link in place of the engine's git dir: the run stops, the repository it names is untouched", async (t) => {
+  const sh = [
+    'v="$ISO_HOME/victim"; git init -q "$v"; git -C "$v" config user.name Victim; printf "#!/bin/sh\\necho hook\\n" > "$v/.git/hooks/pre-commit"',
+    'mkdir -p src && echo a > src/a.txt',
+    'mv "$PWD.git" "$PWD.git.moved" && ln -s "$v/.git" "$PWD.git"',
+  ].join('; ');
+  runScenario(t, {
+    name: 'gitdirlink',
+    // The OS sandbox keeps the worker out of the engine's git dir: nothing to link there.
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id, mode }) => {
+      const victim = path.join(f.home, 'victim', '.git');
+      // A resume would start by cleaning the engine's git dir: it refuses the link instead.
+      const resumed = runResume(f, id, mode);
+      t.equal(resumed.code, 2, resumed.stderr.slice(-800));
+      t.match(resumed.stderr, /is a link, not the directory the engine made for this run/);
+      t.equal(execFileSync('git', ['-C', path.dirname(victim), 'config', 'user.name'], { encoding: 'utf8' }).trim(), 'Victim', "the other repository's config is as it was");
+      t.ok(existsSync(path.join(victim, 'hooks', 'pre-commit')), 'its hook too');
+      t.notMatch(readFileSync(path.join(victim, 'HEAD'), 'utf8'), /engine\//, 'and its HEAD');
+      t.notOk(existsSync(path.join(victim, 'index')), 'no index written there');
+    },
+  });
+});
