@@ -39,7 +39,7 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
 /** Run ids of workspaces with no run record in the store, or whose run completed (its workspace should be gone). Impure. */
 export function findOrphans(wsDir: string, store: string): string[] {
   return listWorkspaces(wsDir, store)
-    .filter((w) => !w.locked && (w.status === null || w.status === 'completed'))
+    .filter((w) => w.engineMade && !w.locked && (w.status === null || w.status === 'completed'))
     .map((w) => w.runId);
 }
 

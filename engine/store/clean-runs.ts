@@ -1,10 +1,11 @@
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
 import { removeTree } from '../util/remove-tree.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 
 export interface CleanedRun {
   run_id: string;
@@ -23,10 +24,25 @@ export interface CleanedRun {
  * Impure.
  */
 export function cleanRuns(reposDir: string, storeDir: string, o: CleanOptions & { dryRun: boolean }): CleanedRun[] {
+  // Never through a link (without the OS sandbox a worker can put one at the folder's
+  // predictable name, to a folder of the user's): what it names is not the engine's.
+  if (!isOwnDirectory(reposDir)) return [];
   const cleaned = cleanRunsOf(reposDir, storeDir, o);
   // A repo folder left with nothing but its marker goes too.
-  if (!o.dryRun && existsSync(reposDir) && readdirSync(reposDir).every((n) => n === REPO_MARKER)) removeTree(reposDir);
+  if (!o.dryRun && readdirSync(reposDir).every((n) => n === REPO_MARKER)) removeTree(reposDir);
   return cleaned;
+}
+
+/** A directory at `dir` itself, not a link to one. Impure. */
+function isOwnDirectory(dir: string): boolean {
+  return lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/** The engine's git dir of the workspace, a directory of its own whose HEAD names the run's branch: the engine made the workspace. Impure. */
+function engineMade(workspace: string, runId: string): boolean {
+  const gitDir = engineGitDirOf(workspace);
+  if (!isOwnDirectory(gitDir)) return false;
+  return readTextOrNull(path.join(gitDir, 'HEAD')) === `ref: refs/heads/engine/${runId}\n`;
 }
 
 /** The name of the file in each repo's workspaces folder that says which repo it is. */
@@ -34,7 +50,7 @@ export const REPO_MARKER = '.repo';
 
 /** Every repo folder under the workspaces root with the repo it belongs to (null when unknown). Impure. */
 export function listRepoFolders(root: string): { dir: string; repo: string | null }[] {
-  if (!existsSync(root)) return [];
+  if (!isOwnDirectory(root)) return [];
   return readdirSync(root)
     .sort()
     .map((name) => path.join(root, name))
@@ -72,7 +88,7 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
  * Impure: reads the folder, state files and run locks.
  */
 export function listWorkspaces(reposDir: string, storeDir: string): CleanCandidate[] {
-  if (!existsSync(reposDir)) return [];
+  if (!isOwnDirectory(reposDir)) return [];
   const ids = new Set<string>();
   for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(workspaceNameOf(name));
   // Which lock files a live engine has open, read once: a lock's content can be forged.
@@ -89,6 +105,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       status: mine && state ? state.status : null,
       locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
+      engineMade: engineMade(workspace, runId),
     };
   });
 }

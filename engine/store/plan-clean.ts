@@ -13,6 +13,8 @@ export interface CleanCandidate {
   locked: boolean;
   /** When the run was last written (or the workspace last changed, for an orphan), ms since epoch. */
   updatedMs: number;
+  /** The engine made it: its engine git dir beside it, a directory of its own, on the run's branch. Anything else is never removed. */
+  engineMade: boolean;
 }
 
 export interface CleanChoice {
@@ -33,6 +35,7 @@ export interface CleanOptions {
 export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions): CleanChoice[] {
   return candidates.map((c) => {
     const old = o.olderThanDays === null || o.nowMs - c.updatedMs >= o.olderThanDays * 86_400_000;
+    if (!c.engineMade) return { candidate: c, remove: false, reason: 'not a workspace the engine made (no engine git dir of its run beside it): left alone' };
     if (c.locked) return { candidate: c, remove: false, reason: 'being driven by a live engine' };
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
     if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };

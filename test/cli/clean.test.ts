@@ -5,7 +5,7 @@ import { makeFixture, engine, testEngineHome, workspaceOf } from '../helpers/run
 import { planClean, type CleanCandidate } from '../../engine/store/plan-clean.js';
 
 const day = 86_400_000;
-const c = (runId: string, status: CleanCandidate['status'], extra: Partial<CleanCandidate> = {}): CleanCandidate => ({ runId, workspace: `/ws/${runId}`, status, locked: false, updatedMs: 0, ...extra });
+const c = (runId: string, status: CleanCandidate['status'], extra: Partial<CleanCandidate> = {}): CleanCandidate => ({ runId, workspace: `/ws/${runId}`, status, locked: false, updatedMs: 0, engineMade: true, ...extra });
 
 t.test('planClean: completed runs and orphans go, resumable ones only when asked, a driven run always stays, --older-than counts days', async (t) => {
   const now = 10 * day;
@@ -45,6 +45,9 @@ t.test('engine clean reclaims completed runs and orphans, resumable ones with --
   const orphan = path.join(path.dirname(stoppedWs), 'ghost');
   mkdirSync(orphan, { recursive: true });
   writeFileSync(path.join(orphan, 'big.txt'), 'x'.repeat(4096));
+  // As the engine leaves one: its git dir beside it, on the run's branch.
+  mkdirSync(`${orphan}.git`);
+  writeFileSync(path.join(`${orphan}.git`, 'HEAD'), 'ref: refs/heads/engine/ghost\n');
 
   const dry = engine(['clean', '--repo', f.repo, '--dry-run', '--json'], { cwd: f.dir, env });
   t.equal(dry.code, 0, dry.stderr);
