@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -9,7 +9,9 @@ import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
-import { endGroup, groupAlive } from '../proc/spawn-group.js';
+import { endGroup, groupAlive, listGroupMembers } from '../proc/spawn-group.js';
+import { isWithin } from '../util/is-within.js';
+import { resolveLinks } from '../util/resolve-links.js';
 import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
@@ -194,11 +196,29 @@ async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePre
   return { old, now };
 }
 
+/**
+ * Whether a process of the group works in the run's workspace, as every group the engine
+ * starts does (a worker call, a verification or command step): state.json can be rewritten
+ * (without the OS sandbox a worker can), and the group it names then is anybody's. Where the
+ * system does not say (no /proc), the group is taken as named. Impure (reads /proc).
+ */
+function groupOfWorkspace(pgid: number, workspace: string): boolean {
+  if (process.platform !== 'linux') return true;
+  const ws = resolveLinks(workspace);
+  return listGroupMembers(pgid).some((pid) => {
+    try {
+      return isWithin(readlinkSync(`/proc/${pid}/cwd`), ws);
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** A worker group the dead engine left running goes first; its calls are marked interrupted. Returns the group ended. Impure. */
 async function endDeadSession(run: FoundRun, events: TimelineEvent[]): Promise<number | null> {
   const state = run.state;
   let killedPgid: number | null = null;
-  if (state.inflight && groupAlive(state.inflight.pgid)) {
+  if (state.inflight && groupAlive(state.inflight.pgid) && groupOfWorkspace(state.inflight.pgid, state.workspace)) {
     await endGroup(state.inflight.pgid);
     killedPgid = state.inflight.pgid;
   }

@@ -1,0 +1,35 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
+
+// state.json names the process group a crashed engine's last step ran in, and resume ends
+// that group first. Without the OS sandbox a worker can rewrite state.json: resume killed any
+// process group it named — an editor, a database, a build of the user's (found by a hostile
+// review). A group is ended only when one of its processes works in the run's workspace.
+t.test("resume ends the group state.json names only when it is the run's own", async (t) => {
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const first = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'inf', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  t.equal(first.code, 1, first.stderr);
+  const victim = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', cwd: f.dir });
+  t.teardown(() => {
+    try {
+      process.kill(-victim.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const stateFile = path.join(f.repo, '.engine', 'runs', 'inf', 'state.json');
+  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  state.inflight = { pid: victim.pid, pgid: victim.pid, step: 'implement', call: null };
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  const resumed = engine(['resume', 'inf', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.not(resumed.code, 70, resumed.stderr);
+  // Killed, it would be a zombie until this process reaps it: its state tells.
+  const stat = readFileSync(`/proc/${victim.pid}/stat`, 'utf8');
+  t.notMatch(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), /[ZX]/, "the user's process lives on");
+  const ev = readJsonl(path.join(f.repo, '.engine', 'runs', 'inf', 'timeline.jsonl')).find((e) => e.type === 'run.resumed');
+  t.equal(ev?.killed_pgid ?? null, null, 'no group recorded as killed');
+});
