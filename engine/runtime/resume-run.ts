@@ -10,6 +10,7 @@ import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
 import { renderMemo, renderSummary } from './summary.js';
 import { endGroup, groupAlive, listGroupMembers } from '../proc/spawn-group.js';
+import { loadValidator } from '../config/validators.js';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import { treeHash } from '../git/repo.js';
@@ -113,6 +114,9 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   } catch (error) {
     return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
   }
+  // Without the OS sandbox a worker can rewrite it: a field of another shape is a refusal, never a crash further on.
+  const problem = (await loadValidator('state'))?.validate(state)[0];
+  if (problem) return refuse(`state.json is not a state the engine writes (${problem.instancePath || '/'} ${problem.message ?? problem.keyword}); the engine will not resume this run`, paths.state);
   if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
   return { dir, paths, state };
 }
@@ -187,7 +191,13 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
 
 /** The fingerprint now against env.json's; a change is refused unless --force. Impure (asks each worker's version). */
 async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null): Promise<Prints | Rejection> {
-  const old = JSON.parse(readFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
+  let old: Record<string, unknown>;
+  try {
+    old = JSON.parse(readFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
+    if (old === null || typeof old !== 'object' || Array.isArray(old)) throw new Error('not a JSON object');
+  } catch (error) {
+    return refuse(`env.json cannot be read (${(error as Error).message}); the engine will not resume this run`, run.paths.env);
+  }
   const workers = fingerprintWorkers(await gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, run.state.repo));
   const now = fingerprint(p.ir, endpoint, p.pipelineFile, workers);
   // A pipeline taken with --reload-config is shown as a diff, not refused as a new fingerprint.

@@ -33,3 +33,28 @@ t.test("resume ends the group state.json names only when it is the run's own", a
   const ev = readJsonl(path.join(f.repo, '.engine', 'runs', 'inf', 'timeline.jsonl')).find((e) => e.type === 'run.resumed');
   t.equal(ev?.killed_pgid ?? null, null, 'no group recorded as killed');
 });
+
+t.test('a state.json or env.json that is not what the engine writes: resume refuses it (exit 2), never exit 70', async (t) => {
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const first = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'shape', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  t.equal(first.code, 1, first.stderr);
+  const runDir = path.join(f.repo, '.engine', 'runs', 'shape');
+  const stateFile = path.join(runDir, 'state.json');
+  const envFile = path.join(runDir, 'env.json');
+  const state = readFileSync(stateFile, 'utf8');
+  const env = readFileSync(envFile, 'utf8');
+  const cases: [string, () => void][] = [
+    ['counters: null', () => writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(state), counters: null }))],
+    ['task: null', () => writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(state), task: null }))],
+    ['env.json `{`', () => writeFileSync(envFile, '{')],
+  ];
+  for (const [what, tamper] of cases) {
+    writeFileSync(stateFile, state);
+    writeFileSync(envFile, env);
+    tamper();
+    const r = engine(['resume', 'shape', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, `${what}: ${r.stderr.slice(-600)}`);
+    t.match(r.stderr, /E_RESUME/, what);
+  }
+});
