@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { readTextOrNull } from '../util/read-or-null.js';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
@@ -167,12 +168,12 @@ export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: stri
   const files: GatheredFile[] = [];
   for (const e of manifest.entries) {
     const file = path.join(dir, e.file);
-    let content: string | null = null;
-    try {
-      content = readFileSync(file, 'utf8');
-    } catch {
-      /* missing: reported below */
+    // Nothing is read or written back through a link in config/ (without the OS sandbox a
+    // worker can put one there, to a folder of the user's).
+    if (typeof e.file !== 'string' || path.relative(dir, file).startsWith('..') || linkOnPath(dir, e.file)) {
+      return { error: `the run's config snapshot was changed since the engine wrote it (${CONFIG_DIR}/${String(e.file)} is reached through a link or leaves ${CONFIG_DIR}); the engine will not resume from it`, file };
     }
+    let content = readTextOrNull(file);
     // Missing or empty after a machine crash (only the manifest was synced): written back.
     const kept = manifest.contents?.[e.file];
     if ((content === null || content === '') && kept !== undefined && sha256(kept) === e.sha256 && !path.relative(dir, file).startsWith('..')) {
@@ -237,6 +238,16 @@ export function sameButSecrets(snapshot: string, current: string): boolean {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('[A-Za-z0-9._~+/=-]+');
   return new RegExp(`^${pattern}$`).test(current);
+}
+
+/** Whether `rel` under `base` (base included) passes through a symbolic link. Impure (lstat). */
+function linkOnPath(base: string, rel: string): boolean {
+  let at = base;
+  for (const part of ['', ...rel.split('/')]) {
+    at = part ? path.join(at, part) : at;
+    if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return true;
+  }
+  return false;
 }
 
 function sha256(text: string): string {

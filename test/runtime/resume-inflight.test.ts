@@ -1,6 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 
@@ -57,4 +58,27 @@ t.test('a state.json or env.json that is not what the engine writes: resume refu
     t.equal(r.code, 2, `${what}: ${r.stderr.slice(-600)}`);
     t.match(r.stderr, /E_RESUME/, what);
   }
+});
+
+t.test("a link in the run's config snapshot: resume writes nothing through it", async (t) => {
+  // A missing or empty snapshot file is written back from the manifest's copy (a machine
+  // crash syncs only the manifest): through a linked folder of config/, that wrote the
+  // manifest's text into a folder of the user's (found by a hostile review).
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const first = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'cfg', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  t.equal(first.code, 1, first.stderr);
+  const config = path.join(f.repo, '.engine', 'runs', 'cfg', 'config');
+  const userDir = path.join(f.dir, 'userdir');
+  mkdirSync(userDir);
+  symlinkSync(userDir, path.join(config, 'evil'));
+  const manifestFile = path.join(config, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  const text = '#!/bin/sh\necho planted\n';
+  manifest.entries.push({ file: 'evil/planted.sh', role: 'template', source: 'engine', origin: '/nonexistent/planted.md', sha256: `sha256:${createHash('sha256').update(text).digest('hex')}` });
+  manifest.contents = { ...manifest.contents, 'evil/planted.sh': text };
+  writeFileSync(manifestFile, JSON.stringify(manifest));
+  const r = engine(['resume', 'cfg', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.not(r.code, 70, r.stderr);
+  t.same(readdirSync(userDir), [], 'nothing written into the folder the link names');
 });
