@@ -35,6 +35,8 @@ export interface WatchedTree {
    * for config whose content is what matters, so that a write of the same bytes is no change.
    */
   digestAll?: (bytes: Buffer) => string;
+  /** Names of entries nothing runs or reads (a source map, a type declaration): not even stat'ed. */
+  inert?: (name: string) => boolean;
 }
 
 export type Fingerprints = Map<string, string>;
@@ -171,5 +173,5 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   out.set(key, `dir:${st.mode}`);
   const names = namesIn(abs, st, walking.settled);
   if (!names) return;
-  for (const name of names) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, walking);
+  for (const name of names) if (!t.inert?.(name)) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, walking);
 }

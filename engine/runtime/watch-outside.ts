@@ -36,7 +36,8 @@ export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boo
   const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));
   // dist/code-cache too: V8 checks a cache only against its source's length, so one planted
   // there runs at the engine's next start (the build writes them all; see dropPlantedCaches).
-  trees.push({ rule: 'engine_install', root: installRoot, paths: install, label: (rel) => path.join(installRoot, rel) });
+  // Source maps and type declarations (two thirds of dist/) are for debuggers and editors: nothing the engine runs.
+  trees.push({ rule: 'engine_install', root: installRoot, paths: install, label: (rel) => path.join(installRoot, rel), inert: (name) => name.endsWith('.map') || name.endsWith('.d.ts') });
   if (walkShared && ws.shared.length) trees.push({ rule: 'shared_path', root: ws.repo.top, paths: ws.shared });
   trees.push(...userConfig);
   return trees;
