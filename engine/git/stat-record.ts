@@ -153,9 +153,9 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
       if (d.isDirectory()) stack.push(child);
       else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (lstatSync(path.join(root, child), { throwIfNoEntry: false })?.size ?? 0) > maxFileBytes) {
-        // Its size, before git reads it: git reads a file whole to stage it.
+        // Its size, before git reads it: git reads a file whole to stage it. (One git stages
+        // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
-        dirs = null;
       } else if (blocksGit(d)) {
         removeFile(path.join(root, child));
         special.push(child);

@@ -28,3 +28,15 @@ t.test('the same file where git does not look (an ignored directory) is no conce
     expect: COMPLETED,
   });
 });
+
+t.test("a large file the repository already holds, unchanged, is no violation: git stages it without reading it", async (t) => {
+  // With the limit at 1 MiB, a committed 2 MiB file: every snapshot finds it by its size, and
+  // the engine's index says git will not read it.
+  runScenario(t, {
+    name: 'bigtracked',
+    repoPolicy: { governance: { max_file_mb: 1 } },
+    files: { 'assets/model.bin': 'x'.repeat(2 * 2 ** 20) },
+    spec: {},
+    expect: COMPLETED,
+  });
+});
