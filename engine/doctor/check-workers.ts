@@ -88,7 +88,14 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
  * which a worker can rewrite for the calls after its own. Impure (file checks).
  */
 function repoFileArgs(args: readonly string[], repo: string): string[] {
-  return args.filter((a) => !a.startsWith('-') && !path.isAbsolute(a) && a.length < 4096 && statSync(path.resolve(repo, a), { throwIfNoEntry: false })?.isFile() === true);
+  return args.filter((a) => {
+    if (a.startsWith('-') || path.isAbsolute(a) || a.length >= 4096) return false;
+    try {
+      return statSync(path.resolve(repo, a), { throwIfNoEntry: false })?.isFile() === true;
+    } catch {
+      return false; // no path a file system takes (a NUL in it, say)
+    }
+  });
 }
 
 /** The `workers` of env.json: plugin, bin's file name, version. Pure. */

@@ -53,7 +53,7 @@ t.test("an argument naming a file of the repo by a relative path is read from th
   const ir = {
     workers: {
       risky: { use: 'command', bin: process.execPath, args: ['--no-warnings', './agent.mjs'] },
-      fine: { use: 'command', bin: process.execPath, args: [path.join(dir, 'agent.mjs'), 'plan', '--flag=agent.mjs'] },
+      fine: { use: 'command', bin: process.execPath, args: [path.join(dir, 'agent.mjs'), 'plan', '--flag=agent.mjs', 'a\u0000b'] },
     },
   } as unknown as CompiledPipeline;
   const facts = await gatherWorkerFacts(ir, dir, process.env, dir);
