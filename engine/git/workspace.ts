@@ -10,6 +10,7 @@ import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
 import { removeTree } from '../util/remove-tree.js';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { isOwnDirectory } from '../util/is-own-directory.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -276,8 +277,7 @@ export function claimEngineGitDir(ws: Workspace): void {
  * engine's cleaning removed another repository's config and hooks. Impure.
  */
 export function engineGitDirIntact(ws: Workspace): boolean {
-  const own = lstatSync(ws.gitDir, { throwIfNoEntry: false });
-  if (!own?.isDirectory()) return false;
+  if (!isOwnDirectory(ws.gitDir)) return false;
   if (!ws.gitDirId) return true;
   const now = statSync(ws.gitDir, { throwIfNoEntry: false });
   return now !== undefined && now.dev === ws.gitDirId.dev && now.ino === ws.gitDirId.ino;

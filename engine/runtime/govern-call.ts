@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
@@ -13,6 +13,7 @@ import { sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { engineGitDirIntact, workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { isOwnDirectory } from '../util/is-own-directory.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from '../vocabulary/run-context.js';
 import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
@@ -57,7 +58,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const baseTree = base ?? EMPTY_TREE;
   // Without the OS sandbox a worker can remove its own workspace (there is no tree to take), or
   // put a link in place of the engine's git dir (nothing is read or written through it).
-  const gone = !isDirectory(rt.ws.dir);
+  const gone = !isOwnDirectory(rt.ws.dir);
   const gitDirTaken = !gone && !engineGitDirIntact(rt.ws);
   const lookAtTree = gone || gitDirTaken ? false : (opts.tree ?? true);
   const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
@@ -92,11 +93,6 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const lines = violations.map(describeViolation);
   const kept = patch ? `; the change was rolled back and kept in ${patch}` : rollback ? '' : '; nothing was committed, the workspace keeps the change';
   return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
-}
-
-/** Whether `dir` is a directory (not a link to one). Impure. */
-function isDirectory(dir: string): boolean {
-  return lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /** governStep for callers that only need the stop: null when nothing broke the rules. Impure. */

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { workspaceHomesOf } from '../git/workspace.js';
 import path from 'node:path';
 import { collectSecrets } from '../workers/redact.js';
-import { isOwnDirectory, scrubHome } from '../workers/scrub-home.js';
+import { scrubHome } from '../workers/scrub-home.js';
+import { isOwnDirectory } from '../util/is-own-directory.js';
 import { scrubbedWarning } from './steps/call-worker.js';
 import type { Runtime } from './types.js';
 

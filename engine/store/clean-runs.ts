@@ -6,6 +6,7 @@ import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
 import { removeTree } from '../util/remove-tree.js';
 import { readTextOrNull } from '../util/read-or-null.js';
+import { isOwnDirectory } from '../util/is-own-directory.js';
 
 export interface CleanedRun {
   run_id: string;
@@ -31,11 +32,6 @@ export function cleanRuns(reposDir: string, storeDir: string, o: CleanOptions & 
   // A repo folder left with nothing but its marker goes too.
   if (!o.dryRun && readdirSync(reposDir).every((n) => n === REPO_MARKER)) removeTree(reposDir);
   return cleaned;
-}
-
-/** A directory at `dir` itself, not a link to one. Impure. */
-function isOwnDirectory(dir: string): boolean {
-  return lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /** The engine's git dir of the workspace, a directory of its own whose HEAD names the run's branch: the engine made the workspace. Impure. */

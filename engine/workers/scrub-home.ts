@@ -15,6 +15,7 @@ import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
+import { isOwnDirectory } from '../util/is-own-directory.js';
 
 export interface HomeScrubHit {
   /** Path relative to the home. */
@@ -83,15 +84,6 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
   };
   walk(home);
   return hits.sort((a, b) => compareText(a.file, b.file));
-}
-
-/** A directory at `dir` itself, not a link to one. Impure. */
-export function isOwnDirectory(dir: string): boolean {
-  try {
-    return lstatSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** scrubFile's word for a file that grew past FILE_SEARCH_CAP after it was listed. */
