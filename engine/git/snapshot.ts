@@ -31,16 +31,17 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
   const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes);
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
-  smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   const target = workspaceTarget(ws);
   // A file too large to stage that git would read is removed before it does (the violation
   // this finding becomes rolls the workspace back): removed, not excluded, so that no number
-  // of them makes a command line too long.
+  // of them makes a command line too long. Asked of the index as git last wrote it, before the
+  // smudge below marks racy entries changed.
   const tooLarge = await readBy(ws, target, walked.oversize, since);
   for (const rel of tooLarge) {
     removeFile(path.join(ws.dir, rel));
     ws.findings.push({ kind: 'large_file', path: rel, pattern: `${Math.round((ws.maxFileBytes ?? 0) / 2 ** 20)} MiB` });
   }
+  smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   // The walk listed what was removed since: no record of it.
   const walk = since === null || tooLarge.length ? null : walked.record;
   const left: string[] = [];

@@ -296,8 +296,10 @@ export function judgeEntry(rec: Pick<IndexEntry, 'mode' | 'ino' | 'size' | 'mtim
 }
 
 /**
- * Which of `paths` (workspace-relative) stat exactly as the engine's index recorded them, not
- * racy against `since`: git stages those without reading them. Impure (reads the index, stats).
+ * Which of `paths` (workspace-relative) stat exactly as the engine's index recorded them: git
+ * stages those without reading them, or (racy against `since`: recorded in the clock tick of
+ * the mark, as at a first snapshot right after the checkout) reads at most the size the index
+ * already holds. An entry whose size git zeroed is not one of them. Impure (reads the index, stats).
  */
 export function unchangedInIndex(gitDir: string, root: string, paths: readonly string[], since: bigint | null): Set<string> {
   const out = new Set<string>();
@@ -307,7 +309,10 @@ export function unchangedInIndex(gitDir: string, root: string, paths: readonly s
   for (const e of index.entries) {
     if (!wanted.has(e.path)) continue;
     const st = statOrNull(`${root}/${e.path}`);
-    if (st && judgeEntry(e, statNow(st), since) === 'same') out.add(e.path);
+    if (!st) continue;
+    const now = statNow(st);
+    const verdict = judgeEntry(e, now, since);
+    if (verdict === 'same' || (verdict === 'hash' && now.size === e.size)) out.add(e.path);
   }
   return out;
 }
