@@ -3,7 +3,7 @@
  *
  * The whole filesystem is bound read-only, then a fresh /dev and /proc, a private /tmp and
  * /run (empty tmpfs: the host's are hidden, the sockets in /run with them), the paths under
- * them the process must still read (the resolver's files, the pipeline's dir, the repo, the
+ * them (and under /dev) the process must still read (the resolver's files, the pipeline's dir, the repo, the
  * run store, the engine's install: read-only again), and
  * last the paths the process may write: the policy's `sandbox.writable`, then the workspace
  * (read-only for read-only steps), then the worker's private home. Later binds win over
@@ -22,7 +22,7 @@ export interface BwrapLayout {
   readOnlyWorkspace: boolean;
   /** The worker's private home (its CLI state), writable; null for verification commands. */
   home: string | null;
-  /** Paths under the private /tmp or /run that must stay readable (bound read-only); others are ignored. */
+  /** Paths under the private /tmp, /run or /dev that must stay readable (bound read-only); others are ignored. */
   readable?: readonly string[];
   /** What of the host's /run the process still sees, read-only (the resolver's files, when /etc/resolv.conf leads there). */
   runKeep?: readonly string[];
@@ -43,8 +43,9 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   // any sandbox (an ssh-agent, the session and system buses, docker), and a read-only mount
   // does not stop a connect() (a worker signed with the user's ssh key through one).
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run'];
-  // Only what the tmpfs hid needs binding again; elsewhere the read-only root shows it already.
-  const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/');
+  // Only what the tmpfs and the fresh /dev hid needs binding again (a checkout or engine home
+  // in /dev/shm too); elsewhere the read-only root shows it already.
+  const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/') || r.startsWith('/dev/');
   for (const p of byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hidden))) args.push('--ro-bind-try', p, p);
   // Shallow paths first, so a deeper writable path inside a shallower one is bound after it.
   for (const p of byDepth(l.writable)) args.push('--bind-try', p, p);

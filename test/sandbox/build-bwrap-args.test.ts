@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -66,8 +66,15 @@ t.test('decideSandbox: auto falls back with a warning, bwrap blocks, off is off'
   t.match(describeSandbox(sandboxRecord(decideSandbox({ mode: 'auto', writable: [] }, { ok: true, bin: '/b' }))), /network is not restricted/);
 });
 
-t.test('under real bwrap: workspace and home under /tmp survive the private /tmp; writes elsewhere are refused', { skip }, async (t) => {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-args-'));
+t.test('paths under /dev (a repo or engine home in /dev/shm) are hidden by the fresh /dev: readable ones are bound again', async (t) => {
+  const args = buildBwrapArgs({ workspace: '/dev/shm/h/ws', readOnlyWorkspace: false, home: null, writable: [], readable: ['/dev/shm/repo', '/srv/p'] });
+  t.same(args.slice(11, 14), ['--ro-bind-try', '/dev/shm/repo', '/dev/shm/repo'], 'the repo under /dev/shm is bound read-only after --dev');
+  t.notOk(args.includes('/srv/p'), 'a path the read-only root shows needs no bind');
+});
+
+/** Workspace, home and a readable path under `root` (a temp dir): what a sandboxed process can read and write there. */
+function checkUnder(t: Test, root: string): void {
+  const base = mkdtempSync(path.join(root, 'engine-bwrap-args-'));
   const ws = path.join(base, 'ws');
   const home = path.join(base, 'home');
   const outside = path.join(base, 'outside');
@@ -91,4 +98,15 @@ t.test('under real bwrap: workspace and home under /tmp survive the private /tmp
   t.not(r.status, 0);
   t.match(r.stderr, /Read-only file system/);
   t.notOk(existsSync(path.join(ws, 'ro-file')), 'a read-only workspace cannot be written');
+}
+
+t.test('under real bwrap: workspace and home under /tmp survive the private /tmp; writes elsewhere are refused', { skip }, async (t) => {
+  checkUnder(t, os.tmpdir());
+});
+
+// /dev/shm is a tmpfs on most Linux systems: a checkout or ENGINE_HOME there was invisible
+// inside the sandbox (its fresh /dev), and a worker's writes to the repo's path went to a
+// throwaway tmpfs instead of being refused.
+t.test('under real bwrap: the same under /dev/shm, which the fresh /dev hides', { skip: skip || (!existsSync('/dev/shm') && 'no /dev/shm here') }, async (t) => {
+  checkUnder(t, '/dev/shm');
 });
