@@ -48,6 +48,8 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    // A client that goes mid-request (a worker ended on its time limit) ends nothing else.
+    req.on('error', () => {});
     req.on('end', () => {
       try {
         forward(req, res, Buffer.concat(chunks));
@@ -70,7 +72,15 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
           body.push(c);
           res.write(c);
         });
+        // An upstream that drops the connection mid-response: the client's is dropped too, so
+        // the CLI sees the network error it would have seen without the proxy (and retries)
+        // instead of waiting for the rest for ever. What was cut short is not recorded.
+        ur.on('error', () => {});
+        ur.on('close', () => {
+          if (!ur.complete) res.destroy();
+        });
         ur.on('end', () => {
+          if (!ur.complete) return;
           res.end();
           const text = raw.toString('utf8');
           const { key, step } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), text);
@@ -91,8 +101,15 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
       },
     );
     up.on('error', (e) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      // After the response began, the status is sent: only dropping the connection says it failed.
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine record proxy: upstream ${o.upstream} failed: ${e.message}` } }));
+    });
+    // The client went before its answer was whole: the upstream request goes too (no tokens
+    // spent on an answer nobody reads).
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
     });
     up.end(raw);
   };

@@ -105,3 +105,54 @@ t.test('record: a deep request is passed on and recorded as text; the proxy live
   t.equal(proxy.count(), 1, 'recorded');
   t.equal((await post(proxy.origin, '/x', '{}')).status, 200, 'and the next request too');
 });
+
+// The upstream is a remote API: a connection that drops mid-response is an everyday event,
+// and a worker killed on its time limit drops its own connection mid-request or mid-response.
+// The proxy kept the worker's connection open for ever after the upstream dropped its own:
+// the CLI waited (no retry) until a time limit ended the call.
+t.test('record: an upstream that drops mid-response, or a client that drops mid-request, fails that call only; the proxy lives on', { timeout: 10_000 }, async (t) => {
+  let drop = true;
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (!drop) return void res.end('{"ok":true}');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message_start\ndata: {}\n\n');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const port = (upstream.address() as { port: number }).port;
+  const proxy = await startRecordProxy({ upstream: `http://127.0.0.1:${port}`, file: path.join(dir, 'rec.jsonl'), runId: 'r', substitutions: [], secrets: [], workerOfStep: () => null });
+  t.teardown(() => proxy.close());
+  const cut = await new Promise<string>((resolve) => {
+    const req = http.request(`${proxy.origin}/x`, { method: 'POST' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(`whole (${res.statusCode})`));
+      res.on('error', (e) => resolve(`cut short (${e.message})`));
+    });
+    req.on('error', (e) => resolve(`cut short (${e.message})`));
+    req.end('{}');
+  });
+  t.match(cut, /^cut short/, 'the worker sees its response cut short, as the upstream cut it');
+  t.equal(proxy.count(), 0, 'a response cut short is not recorded');
+
+  // A client that sends half a request body and goes.
+  await new Promise<void>((resolve) => {
+    const req = http.request(`${proxy.origin}/x`, { method: 'POST', headers: { 'content-length': '1000' } });
+    req.on('error', () => resolve());
+    req.write('{"half":');
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 20);
+  });
+  drop = false;
+  await new Promise((r) => setTimeout(r, 50));
+  const next = await post(proxy.origin, '/x', '{}');
+  t.equal(next.status, 200, 'the next request is served');
+  t.equal(proxy.count(), 1, 'and recorded');
+});
