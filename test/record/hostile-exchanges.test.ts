@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,11 +88,8 @@ t.test('a FIFO given as the recording is refused at once, not waited on', async 
   t.throws(() => loadRecording(fifo), { message: /rec\.fifo is not a regular file/ });
 });
 
-t.test('record: a deep request is passed on and recorded as text; the proxy lives on', async (t) => {
-  const upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{}'));
-  });
+/** A record proxy in front of `upstream` (listening on loopback), both closed at the test's end. */
+async function proxyTo(t: Test, upstream: http.Server): Promise<Awaited<ReturnType<typeof startRecordProxy>>> {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
@@ -100,6 +97,15 @@ t.test('record: a deep request is passed on and recorded as text; the proxy live
   const port = (upstream.address() as { port: number }).port;
   const proxy = await startRecordProxy({ upstream: `http://127.0.0.1:${port}`, file: path.join(dir, 'rec.jsonl'), runId: 'r', substitutions: [], secrets: [], workerOfStep: () => null });
   t.teardown(() => proxy.close());
+  return proxy;
+}
+
+t.test('record: a deep request is passed on and recorded as text; the proxy lives on', async (t) => {
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  const proxy = await proxyTo(t, upstream);
   const r = await post(proxy.origin, '/x', deep);
   t.equal(r.status, 200);
   t.equal(proxy.count(), 1, 'recorded');
@@ -121,13 +127,7 @@ t.test('record: an upstream that drops mid-response, or a client that drops mid-
       setTimeout(() => res.socket?.destroy(), 20);
     });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const port = (upstream.address() as { port: number }).port;
-  const proxy = await startRecordProxy({ upstream: `http://127.0.0.1:${port}`, file: path.join(dir, 'rec.jsonl'), runId: 'r', substitutions: [], secrets: [], workerOfStep: () => null });
-  t.teardown(() => proxy.close());
+  const proxy = await proxyTo(t, upstream);
   const cut = await new Promise<string>((resolve) => {
     const req = http.request(`${proxy.origin}/x`, { method: 'POST' }, (res) => {
       res.resume();
