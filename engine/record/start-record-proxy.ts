@@ -2,6 +2,7 @@ import { appendOwnLine, writeFreshFile } from '../util/open-own-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import { listenLocal } from '../stub/listen-local.js';
+import { serveWholeRequests } from './serve-whole-requests.js';
 import { redactText, type Secret } from '../workers/redact.js';
 import { exchangeKey } from './exchange-key.js';
 import { hashBody, normalizeBody, toPlaceholders } from './normalize-request.js';
@@ -45,21 +46,6 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
   const client = upstream.protocol === 'https:' ? https : http;
   const store = (text: string) => redactText(toPlaceholders(text, o.substitutions), o.secrets);
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    // A client that goes mid-request (a worker ended on its time limit) ends nothing else.
-    req.on('error', () => {});
-    req.on('end', () => {
-      try {
-        forward(req, res, Buffer.concat(chunks));
-      } catch (error) {
-        // Whatever a request holds, the engine lives on: the call fails.
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine record proxy: ${(error as Error).message}` } }));
-      }
-    });
-  });
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -113,6 +99,6 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
     });
     up.end(raw);
   };
-  const local = await listenLocal(server);
+  const local = await listenLocal(serveWholeRequests('engine record proxy', forward));
   return { origin: local.origin, count: () => seq, close: local.close };
 }

@@ -1,6 +1,7 @@
 import { appendOwnLine } from '../util/open-own-file.js';
 import http from 'node:http';
 import { listenLocal } from '../stub/listen-local.js';
+import { serveWholeRequests } from './serve-whole-requests.js';
 import { exchangeKey } from './exchange-key.js';
 import { firstDifference, fromPlaceholders, normalizeBody, renormalize } from './normalize-request.js';
 import type { RecordedExchange, Substitution } from './types.js';
@@ -50,19 +51,6 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<ReplayS
   const mismatches: ReplayMismatch[] = [];
   let served = 0;
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        answer(req, res, Buffer.concat(chunks));
-      } catch (error) {
-        // Whatever a request or the recording holds, the engine lives on: the call fails.
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `engine replay: ${(error as Error).message}` } }));
-      }
-    });
-  });
   const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -91,7 +79,7 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<ReplayS
     served += 1;
     res.end(method === 'HEAD' ? undefined : fromPlaceholders(r.body, o.substitutions));
   };
-  const local = await listenLocal(server);
+  const local = await listenLocal(serveWholeRequests('engine replay', answer));
   return { origin: local.origin, served: () => served, mismatches, close: local.close };
 }
 
