@@ -1,7 +1,8 @@
 /**
  * The bubblewrap command line of one sandboxed process. Pure.
  *
- * The whole filesystem is bound read-only, then a fresh /dev and /proc, a private /tmp and
+ * The whole filesystem is bound read-only, then a fresh /dev and /proc (its kernel settings
+ * read-only), a private /tmp and
  * /run (empty tmpfs: the host's are hidden, the sockets in /run with them), the paths under
  * them (and under /dev) the process must still read (the resolver's files, the pipeline's dir, the repo, the
  * run store, the engine's install: read-only again), and
@@ -37,12 +38,21 @@ export interface BwrapLayout {
   infoFd?: number;
 }
 
+/**
+ * The kernel's settings under the fresh /proc, bound again read-only. bubblewrap covers them
+ * itself only when an access() check says it could write them, and that check fails for root
+ * without capabilities, who can still write every sysctl whose handler asks for none: a
+ * worker run by root set the host's kernel.core_pattern to a script of its own, run as root
+ * outside every namespace at the next crash (test/sandbox/build-bwrap-args.test.ts).
+ */
+const PROC_KEPT = ['--ro-bind', '/proc/sys', '/proc/sys', ...['sysrq-trigger', 'irq', 'bus'].flatMap((p) => ['--ro-bind-try', `/proc/${p}`, `/proc/${p}`])];
+
 /** The arguments of `bwrap` before `--` and the command. Pure. */
 export function buildBwrapArgs(l: BwrapLayout): string[] {
   // /run too is an empty tmpfs: it holds the sockets of services that act for the user outside
   // any sandbox (an ssh-agent, the session and system buses, docker), and a read-only mount
   // does not stop a connect() (a worker signed with the user's ssh key through one).
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run'];
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', ...PROC_KEPT, '--tmpfs', '/tmp', '--tmpfs', '/run'];
   // Only what the tmpfs and the fresh /dev hid needs binding again (a checkout or engine home
   // in /dev/shm too); elsewhere the read-only root shows it already.
   const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/') || r.startsWith('/dev/');

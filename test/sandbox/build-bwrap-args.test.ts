@@ -17,6 +17,10 @@ t.test('the argv: read-only root, fresh /dev and /proc, private /tmp first, then
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
+    '--ro-bind', '/proc/sys', '/proc/sys',
+    '--ro-bind-try', '/proc/sysrq-trigger', '/proc/sysrq-trigger',
+    '--ro-bind-try', '/proc/irq', '/proc/irq',
+    '--ro-bind-try', '/proc/bus', '/proc/bus',
     '--tmpfs', '/tmp',
     '--tmpfs', '/run',
     '--ro-bind-try', '/tmp/x', '/tmp/x',
@@ -68,8 +72,28 @@ t.test('decideSandbox: auto falls back with a warning, bwrap blocks, off is off'
 
 t.test('paths under /dev (a repo or engine home in /dev/shm) are hidden by the fresh /dev: readable ones are bound again', async (t) => {
   const args = buildBwrapArgs({ workspace: '/dev/shm/h/ws', readOnlyWorkspace: false, home: null, writable: [], readable: ['/dev/shm/repo', '/srv/p'] });
-  t.same(args.slice(11, 14), ['--ro-bind-try', '/dev/shm/repo', '/dev/shm/repo'], 'the repo under /dev/shm is bound read-only after --dev');
+  const at = args.indexOf('/dev/shm/repo');
+  t.same(args.slice(at - 1, at + 2), ['--ro-bind-try', '/dev/shm/repo', '/dev/shm/repo'], 'the repo under /dev/shm is bound read-only');
+  t.ok(at > args.indexOf('--dev'), 'after --dev');
   t.notOk(args.includes('/srv/p'), 'a path the read-only root shows needs no bind');
+});
+
+// bubblewrap covers /proc/sys, /proc/sysrq-trigger, /proc/irq and /proc/bus read-only only
+// when an access() check says it could write them, and that check fails for root without
+// capabilities, who can still write every sysctl whose handler checks no capability: a
+// worker run by root set the host's kernel.core_pattern to a script of its own, which the
+// kernel then ran as root outside every namespace at the next crash. Rewriting a value with
+// itself (the domain name) and asking the magic SysRq key for its help text change nothing.
+t.test('under real bwrap: the kernel settings under /proc are read-only, also for root', { skip }, async (t) => {
+  const ws = mkdtempSync(path.join(os.tmpdir(), 'engine-bwrap-proc-'));
+  const c = wrapInBwrap(bwrap.ok ? bwrap.bin : 'bwrap', { workspace: ws, readOnlyWorkspace: false, home: null, writable: [] }, 'sh', [
+    '-c',
+    'v=$(cat /proc/sys/kernel/domainname) && printf "%s\\n" "$v" > /proc/sys/kernel/domainname && echo WROTE-SYSCTL; printf h > /proc/sysrq-trigger && echo WROTE-SYSRQ; true',
+  ]);
+  const r = spawnSync(c.bin, c.args, { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.notMatch(r.stdout, /WROTE-SYSCTL/, 'a sysctl cannot be written');
+  t.notMatch(r.stdout, /WROTE-SYSRQ/, 'nor the SysRq trigger');
 });
 
 /** Workspace, home and a readable path under `root` (a temp dir): what a sandboxed process can read and write there. */
