@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { monotonicMs } from '../util/monotonic-ms.js';
+import { withoutInherited } from './inherited-fds.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -66,7 +67,8 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
     detached: true,
     // No text for stdin: the null device, which reads as the end of input at once, as a
     // closed pipe would; a pipe costs the engine a socket and its stream on every spawn.
-    stdio: [options.stdin != null ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra],
+    // What the engine's own parent left open is not handed on (inherited-fds.ts).
+    stdio: withoutInherited([options.stdin != null ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra]),
   }) as PipedChild;
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { absolutePath, findOwnProgram } from './find-program.js';
+import { withoutInherited } from './inherited-fds.js';
 
 /**
  * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
@@ -67,7 +68,7 @@ export function runCaptured(bin: string, argv: readonly string[], cwd: string, e
  */
 export function runDirect(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string | Buffer, timeoutMs = 0): Promise<ShellRun> {
   return new Promise((resolve) => {
-    const child = spawn(bin, argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(bin, argv, { cwd, env, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' }) as ChildProcessByStdio<Writable, Readable, Readable>;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let startError: string | null = null;
@@ -169,7 +170,7 @@ class Shell {
 
   constructor(env: NodeJS.ProcessEnv) {
     this.base = { ...env };
-    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) as ShellChild;
+    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true }) as ShellChild;
     shellStats.shells++;
     // A shell that died closes its input (EPIPE here) and its output: the commands still
     // waiting are settled once everything it wrote has been read.

@@ -1,0 +1,59 @@
+import { openSync, readdirSync, readFileSync } from 'node:fs';
+import type { StdioOptions } from 'node:child_process';
+
+/** One place of a child's stdio array. */
+type StdioEntry = Exclude<StdioOptions, string>[number];
+
+/** O_CLOEXEC as /proc/<pid>/fdinfo prints `flags` (octal) on Linux. */
+const O_CLOEXEC = 0o2000000;
+
+let inherited: number[] | undefined;
+let devNull: number | undefined;
+
+/**
+ * The descriptors above stderr this process holds without close-on-exec: what its own parent
+ * left open (a shell's `exec 200>lock`, an editor's terminal). Node opens its own with
+ * close-on-exec, but does not close these in a child, nor does bubblewrap: a sandboxed worker
+ * wrote through /proc/self/fd/N to the file behind one, or reached the whole filesystem by
+ * `..` from a directory. Read once from /proc (Linux; elsewhere none are known). Impure.
+ */
+export function inheritedDescriptors(): number[] {
+  if (inherited !== undefined) return inherited;
+  inherited = [];
+  if (process.platform !== 'linux') return inherited;
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    return inherited;
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd < 3) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      if (flags && (parseInt(flags[1]!, 8) & O_CLOEXEC) === 0) inherited.push(fd);
+    } catch {
+      /* closed meanwhile (the directory's own descriptor): nothing to hand on */
+    }
+  }
+  inherited.sort((a, b) => a - b);
+  return inherited;
+}
+
+/**
+ * `stdio` for a child, every inherited descriptor (inheritedDescriptors) not already given a
+ * place there replaced by the null device: libuv puts a descriptor named in the array at that
+ * number in the child, over what it would have inherited. Impure (opens the null device once).
+ */
+export function withoutInherited(stdio: readonly StdioEntry[]): StdioEntry[] {
+  const fds = inheritedDescriptors().filter((fd) => fd >= stdio.length);
+  if (fds.length === 0) return [...stdio];
+  devNull ??= openSync('/dev/null', 'r');
+  const out: StdioEntry[] = [...stdio];
+  for (const fd of fds) {
+    while (out.length < fd) out.push('ignore');
+    out[fd] = devNull;
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A descriptor the engine's own parent left open without close-on-exec (a shell's
+// `exec 200>lock; flock 200`, an editor's terminal) went on to every worker: node does not
+// close it, nor does bubblewrap, and through /proc/self/fd/N a sandboxed worker appended to
+// the file behind it, or, given a directory, reached the whole host filesystem by `..`.
+// Every child the engine starts gets the null device there instead.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const register = path.join(root, 'test', 'helpers', 'esbuild-register.mjs');
+
+t.test('a descriptor inherited without close-on-exec does not reach a child of spawnGroup', { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-fds-'));
+  const outside = path.join(dir, 'outside.txt');
+  writeFileSync(outside, 'the user\'s\n');
+  const script = path.join(dir, 'child.mts');
+  writeFileSync(
+    script,
+    [
+      `import { spawnGroup } from ${JSON.stringify(path.join(root, 'engine', 'proc', 'spawn-group.ts'))};`,
+      "let out = '';",
+      `const g = spawnGroup('sh', ['-c', 'echo planted >> /proc/self/fd/200; echo "200 is $(readlink /proc/self/fd/200)"; ls /proc/self/fd/201/ >/dev/null 2>&1 && echo SAW-DIR; true'], { cwd: '/', env: process.env, onStdout: (c) => { out += c; } });`,
+      'const r = await g.done;',
+      'process.stdout.write(JSON.stringify({ exit: r.exitCode, out }));',
+    ].join('\n'),
+  );
+  const file = openSync(outside, 'a');
+  const dirFd = openSync(dir, 'r');
+  try {
+    // The test's child inherits both (node's spawn hands a descriptor on without close-on-exec).
+    const stdio: Array<'pipe' | 'ignore' | number> = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(197).fill('ignore'), file, dirFd];
+    const r = spawnSync(process.execPath, [`--import=${register}`, script], { stdio, encoding: 'utf8' });
+    t.equal(r.status, 0, String(r.stderr));
+    const got = JSON.parse(String(r.stdout)) as { exit: number; out: string };
+    t.equal(got.exit, 0);
+    t.match(got.out, /^200 is (\/dev\/null)?$/m, 'descriptor 200 of the child is the null device, or closed');
+    t.notMatch(got.out, /SAW-DIR/, 'nor list the directory behind 201');
+    t.equal(readFileSync(outside, 'utf8'), "the user's\n", 'the file is as it was');
+  } finally {
+    closeSync(file);
+    closeSync(dirFd);
+  }
+});
