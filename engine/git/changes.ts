@@ -1,6 +1,13 @@
 import { EMPTY_TREE } from './repo.js';
 import { gitBytes, runGit, type GitTarget } from './run-git.js';
 
+/**
+ * Every tree diff the engine governs by shows every gitlink: git otherwise honours
+ * `submodule.<name>.ignore` from the work tree's .gitmodules (a worker's file: `ignore = all`
+ * hid its nested repository's gitlink from governance) and fails on one it cannot parse.
+ */
+export const WHOLE_DIFF = ['--ignore-submodules=none'] as const;
+
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
 
 export interface ChangedFile {
@@ -34,7 +41,7 @@ export interface TreeEntryChange {
  */
 export async function diffTreeEntries(target: GitTarget, from: string | null, to: string): Promise<TreeEntryChange[]> {
   if ((from ?? EMPTY_TREE) === to) return [];
-  const { stdout } = await runGit(target, ['diff-tree', '-r', '-z', '--raw', '--no-renames', '--no-abbrev', from ?? EMPTY_TREE, to]);
+  const { stdout } = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--raw', '--no-renames', '--no-abbrev', from ?? EMPTY_TREE, to]);
   return parseRaw(stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -47,8 +54,8 @@ export async function measureTrees(target: GitTarget, from: string | null, to: s
   const base = from ?? EMPTY_TREE;
   if (base === to) return { files: [], stats: { files: 0, added: 0, removed: 0 } };
   const [names, nums] = await Promise.all([
-    runGit(target, ['diff-tree', '-r', '-z', '--name-status', '-M', base, to]),
-    runGit(target, ['diff-tree', '-r', '-z', '--numstat', '--no-renames', base, to]),
+    runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--name-status', '-M', base, to]),
+    runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--numstat', '--no-renames', base, to]),
   ]);
   return { files: parseNameStatus(names.stdout).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), stats: parseNumstat(nums.stdout) };
 }
@@ -164,7 +171,7 @@ const ZERO = /^0+$/;
 export async function diffTrees(target: GitTarget, from: string | null, to: string): Promise<TreeDiff> {
   const base = from ?? EMPTY_TREE;
   if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [] };
-  const { stdout } = await runGit(target, ['diff-tree', '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
+  const { stdout } = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
   return parseTreeDiff(stdout, to);
 }
 

@@ -7,6 +7,7 @@ import { resolvePolicy } from '../config/policy/resolve-policy.js';
 import { EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
 import { checkChanges, type Violation } from '../governance/check-changes.js';
 import { runGit } from '../git/run-git.js';
+import { WHOLE_DIFF } from '../git/changes.js';
 import { runEnvFrom } from '../runtime/clock.js';
 import { startRun } from '../runtime/start-run.js';
 import { readTimeline } from '../store/timeline.js';
@@ -255,7 +256,7 @@ async function changedOnBranch(repo: string, start: string, branch: string): Pro
   const target = { gitDir: path.join(repo, '.git'), workTree: repo };
   const head = await runGit(target, ['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { okCodes: [1] });
   if (head.exitCode !== 0) return [];
-  const diff = await runGit(target, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', start, head.stdout.trim()]);
+  const diff = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--no-renames', '--name-only', start, head.stdout.trim()]);
   return diff.stdout.split('\0').filter(Boolean).sort();
 }
 

@@ -142,3 +142,25 @@ t.test('parsers', async (t) => {
     { path: 'x\nnl', status: 'modified', mode: '100755', sha: a },
   ]);
 });
+
+// git's tree diffs honour `submodule.<name>.ignore` from the work tree's .gitmodules: a worker
+// that wrote `ignore = all` for its nested repository made the gitlink vanish from every diff
+// the engine governs by, and the run completed with the gitlink (and the worker's URL) on
+// the branch. A .gitmodules git cannot parse made the same diffs fail (exit 70).
+t.test('a gitlink shows in every diff, whatever the work tree\'s .gitmodules says', async (t) => {
+  for (const gitmodules of ['[submodule "sub"]\n\tpath = sub\n\turl = https://example.invalid/sub.git\n\tignore = all\n', '[[[\n']) {
+    const repo = makeRepo(t, { 'a.txt': 'a\n' });
+    const { ws } = await makeWorkspace(t, repo, 'sm');
+    const target = workspaceTarget(ws);
+    const base = git(repo, 'rev-parse', 'HEAD^{tree}');
+    writeFiles(ws.dir, { '.gitmodules': gitmodules, 'sub/f': 'f\n' });
+    git(path.join(ws.dir, 'sub'), 'init', '-q');
+    git(path.join(ws.dir, 'sub'), 'add', 'f');
+    git(path.join(ws.dir, 'sub'), '-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'x');
+    const tree = await snapshotTree(ws);
+    const entries = await diffTreeEntries(target, base, tree);
+    t.ok(entries.some((e) => e.path === 'sub' && e.mode === '160000'), `diffTreeEntries shows the gitlink (${JSON.stringify(gitmodules.slice(0, 12))})`);
+    const { files } = await measureTrees(target, base, tree);
+    t.ok(files.some((f) => f.path === 'sub'), 'measureTrees too');
+  }
+});
