@@ -9,6 +9,7 @@ import { commands } from './commands/index.js';
 import { engineVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
+import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 
 /**
  * The CLI kernel: argv → command → exit code. Expected failures are exit codes chosen by the
@@ -62,20 +63,23 @@ export async function runCli(argv: string[]): Promise<number> {
  * Exit 70 with where to look: the stack goes to a log file (never for bad input, which is a
  * diagnostic), and stderr names it.
  */
-export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = []): number {
+export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): number {
   const err = error instanceof Error ? error : new Error(String(error));
   const log = path.join(os.tmpdir(), `engine-internal-error-${Date.now()}-${process.pid}.log`);
-  const body = [`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n');
+  // A message can quote what a worker named (a file called after a secret's value, in git's
+  // error): the environment's secrets are masked as everywhere else the engine writes.
+  const secrets = collectSecrets(DEFAULT_REDACT, [env]);
+  const body = redactText([`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n'), secrets);
   let where = `the log is ${log}`;
   try {
     // Its name can be guessed, in a directory a worker without the OS sandbox can write: a
     // link planted there is replaced, never written through.
-    writeFreshFile(log, body);
+    writeFreshFile(log, body, 0o600);
   } catch {
     where = 'no log could be written; the stack follows';
     io.stderr(body);
   }
-  io.stderr(`engine: internal error (a bug in the engine, please report it): ${err.message}\n${where}\n`);
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactText(err.message, secrets)}\n${where}\n`);
   return EXIT.internal;
 }
 

@@ -58,6 +58,25 @@ t.test('a bug exits 70 and names the log that holds the stack', async (t) => {
   rmSync(log!);
 });
 
+// A bug's message can quote what a worker named (a file called after a secret's value, say,
+// in git's "invalid path" error): the log went to the shared temp dir readable by all, and the
+// message to stderr, with the value as it was.
+t.test("a bug's log and message carry no secret of the environment, and the log is the user's alone", async (t) => {
+  const { reportBug } = await import('../../engine/cli/main.js');
+  const { readFileSync, rmSync, statSync } = await import('node:fs');
+  const io = memoryIo();
+  const env = { MY_SECRET_TOKEN: 's3cr3t-VALUE-0123456789abcdef', PATH: '/usr/bin' };
+  t.equal(reportBug(new Error("git add: invalid path 'src/.git /s3cr3t-VALUE-0123456789abcdef'"), io, ['run'], env), 70);
+  const err = io.err.join('');
+  t.notMatch(err, /s3cr3t-VALUE/, 'not on stderr');
+  t.match(err, /MY_SECRET_TOKEN/, 'named in its place');
+  const log = /the log is (\S+)/.exec(err)?.[1];
+  t.ok(log, 'names the log');
+  t.notMatch(readFileSync(log!, 'utf8'), /s3cr3t-VALUE/, 'not in the log');
+  t.equal(statSync(log!).mode & 0o777, 0o600, 'which only its user can read');
+  rmSync(log!);
+});
+
 t.test("a bug's stack names the bundle where this install has it, not where the package was built", async (t) => {
   // V8 keeps a script's name in its code cache, and the shipped caches were made at build time.
   const { localizeStack } = await import('../../engine/cli/main.js');
