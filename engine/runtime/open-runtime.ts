@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
@@ -21,6 +21,7 @@ import { decideSandbox } from '../sandbox/sandbox-status.js';
 import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { userConfigTrees } from './user-config.js';
 import type { UserConfigPlace } from '../workers/types.js';
+import { keptPlaces } from './kept-places.js';
 import { packageRoot } from '../paths.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
@@ -59,8 +60,15 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
 
   // A snapshot stages no file larger than this (a sparse terabyte costs a worker an instant).
   o.ws.maxFileBytes = o.policy.governance.max_file_mb * 2 ** 20;
-  const readable = [o.pipelineDir, o.repo, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
-  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : o.sandboxProbe, readable);
+  // A linked worktree's or a submodule's git dirs lie outside its top: readable for the
+  // worker's own git, and kept out of every write grant.
+  const gitDirs = [o.ws.repo.gitDir, o.ws.repo.commonDir];
+  const readable = [o.pipelineDir, o.repo, ...gitDirs, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
+  const workspacesRoot = path.dirname(path.dirname(o.ws.dir));
+  // Checked again at every spawn (wrapCommand); the workspaces' root is not among them there:
+  // the workers' homes, and the CLIs' state dirs in them, are inside it.
+  const kept = keptPlaces(o.repo, path.dirname(o.paths.dir), workspacesRoot, gitDirs).filter((k) => k.path !== workspacesRoot);
+  const sandbox = decideSandbox(o.policy.sandbox, o.policy.sandbox.mode === 'off' ? null : o.sandboxProbe, readable, kept);
   const rt: Runtime = {
     ir: o.ir,
     pipelineDir: o.pipelineDir,
@@ -219,17 +227,33 @@ function persistedMachine(rt: Runtime): Record<string, unknown> {
 }
 
 /**
- * The directories of the absolute paths a pipeline's workers name (their bin, args and env
- * values): under the OS sandbox's private /tmp they stay readable, as a worker needs them. Pure.
+ * What of the absolute paths a pipeline's workers name (their bin, args and env values) stays
+ * readable under the OS sandbox's private /tmp and /run: a file's directory (a script's
+ * siblings), but the path alone when it is under /run, a socket, or in /tmp, /run or /dev
+ * itself. A directory brought back there holds the sockets of services that act for the user
+ * (SSH_AUTH_SOCK named /run/user/<uid>/ssh-agent.socket brought the session's bus with it, and
+ * systemd-run through it), and a read-only mount does not stop a connect(). Impure (lstat).
  */
 export function pathsNamedBy(ir: OpenRuntimeOptions['ir']): string[] {
   const out = new Set<string>();
   for (const w of Object.values(ir.workers)) {
     for (const v of [w.bin, ...(w.args ?? []), ...Object.values(w.env ?? {})]) {
-      if (typeof v === 'string' && path.isAbsolute(v)) out.add(path.dirname(v));
+      if (typeof v === 'string' && path.isAbsolute(v)) out.add(namedPlace(path.normalize(v)));
     }
   }
   return [...out];
+}
+
+/** The path itself or its directory (pathsNamedBy). Impure (lstat). */
+function namedPlace(p: string): string {
+  const dir = path.dirname(p);
+  if (p.startsWith('/run/') || ['/', '/tmp', '/run', '/dev', '/dev/shm'].includes(dir)) return p;
+  try {
+    if (lstatSync(p).isSocket()) return p;
+  } catch {
+    /* not there (yet): its directory, as named */
+  }
+  return dir;
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

@@ -255,7 +255,7 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');
-  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace))));
+  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace)), [ws.repo.gitDir, ws.repo.commonDir]));
   if (overlap.length) return refuse(overlap.join('; '), 'sandbox.writable');
   if (p.snapshot.reloaded && prints.old.pipeline_hash !== prints.now.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash }));
   state.budgets = {

@@ -170,7 +170,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if (isWithin(resolveLinks(folder), resolveLinks(repo)) || isWithin(resolveLinks(repo), resolveLinks(folder))) {
     return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces folder of this repository, ${folder}, leads to ${resolveLinks(folder)}, in or around the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: `remove the link ${folder} (a worker without the OS sandbox can make one), or name another root with --workspaces DIR or ENGINE_HOME` }]);
   }
-  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, root));
+  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, root, [p.site.repoRef.gitDir, p.site.repoRef.commonDir]));
   if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);

@@ -3,6 +3,7 @@
  * the runtime, env.json, the run.started event, the summary and the doctor. Pure.
  */
 import type { BwrapProbe } from './probe-bwrap.js';
+import type { KeptPlace } from './check-writable.js';
 
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 
@@ -16,6 +17,8 @@ export interface SandboxStatus {
   writable: string[];
   /** Paths the sandboxed processes must read even under the private /tmp (pipeline dir, repo, run store, engine install). */
   readable: string[];
+  /** What no write grant may be, hold or lie in (the checkout, its git dirs, the run store, the engine's install): checked at every spawn. */
+  kept: KeptPlace[];
   /** Why the sandbox is not active although the mode asked for it; null otherwise. */
   warning: string | null;
   /** `bwrap` mode without a working bubblewrap: no worker may run. */
@@ -23,8 +26,8 @@ export interface SandboxStatus {
 }
 
 /** The sandbox a policy gets on a machine whose bubblewrap probe gave `probe`. Pure. */
-export function decideSandbox(policy: { mode: SandboxMode; writable: readonly string[] }, probe: BwrapProbe | null, readable: readonly string[] = []): SandboxStatus {
-  const base = { mode: policy.mode, writable: [...policy.writable], readable: [...readable] };
+export function decideSandbox(policy: { mode: SandboxMode; writable: readonly string[] }, probe: BwrapProbe | null, readable: readonly string[] = [], kept: readonly KeptPlace[] = []): SandboxStatus {
+  const base = { mode: policy.mode, writable: [...policy.writable], readable: [...readable], kept: [...kept] };
   if (policy.mode === 'off') return { ...base, active: false, bwrap: null, warning: null, blocked: false };
   if (probe?.ok) return { ...base, active: true, bwrap: probe.bin, warning: null, blocked: false };
   const why = probe?.error ?? 'bubblewrap was not probed';

@@ -8,6 +8,7 @@ import { resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
+import { refusedWritable, type KeptPlace } from './check-writable.js';
 
 export interface SandboxedCommand {
   bin: string;
@@ -74,11 +75,29 @@ function safeRealpath(p: string): string | null {
  */
 export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; writes: string[] | null } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args], writes: null };
-  const writable = [...sandbox.writable, ...(c.writable ?? [])];
+  const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
   const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], runKeep: resolverKeep(), writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
+}
+
+/**
+ * The writable paths as they resolve now, each only when it is not, holds or lies in a kept
+ * place. They were checked as the run started, but a path missing then, or one of its
+ * components, can since have become a link (a worker made a relative one into the checkout,
+ * and every later step was given the checkout writable), and a CLI's own state dir
+ * (CODEX_HOME set inside the checkout) was never checked. Bound where it leads, a path
+ * cannot change between this check and bubblewrap's bind: no sandboxed process runs between
+ * steps. Impure (resolves links).
+ */
+function grantable(paths: readonly string[], kept: readonly KeptPlace[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (refusedWritable([p], kept).length > 0) continue;
+    out.push(resolveLinks(p));
+  }
+  return out;
 }
 
 /**

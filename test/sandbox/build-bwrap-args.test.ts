@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildBwrapArgs, wrapInBwrap } from '../../engine/sandbox/build-bwrap-args.js';
@@ -133,4 +133,27 @@ t.test('under real bwrap: workspace and home under /tmp survive the private /tmp
 // throwaway tmpfs instead of being refused.
 t.test('under real bwrap: the same under /dev/shm, which the fresh /dev hides', { skip: skip || (!existsSync('/dev/shm') && 'no /dev/shm here') }, async (t) => {
   checkUnder(t, '/dev/shm');
+});
+
+// sandbox.writable is checked against the places the sandbox keeps (the checkout, its git
+// dirs, the run store) when the run starts, but bound as named at every spawn: an entry
+// missing then, made a relative link into the checkout by a worker, was bound writable for
+// every later step (the read-only reviewer then wrote README.md, .git/hooks and state.json),
+// and a CLI's own state dir (CODEX_HOME inside the checkout) was never checked at all.
+t.test('wrapCommand: a writable path that leads into a kept place when the command starts is not bound; the others are bound as they resolve', async (t) => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-wrap-kept-'));
+  const repo = path.join(base, 'repo');
+  const cache = path.join(base, 'cache');
+  mkdirSync(path.join(repo, '.git'), { recursive: true });
+  mkdirSync(path.join(cache, 'real'), { recursive: true });
+  symlinkSync('../repo', path.join(cache, 'pip'));
+  symlinkSync('real', path.join(cache, 'npm'));
+  const on = decideSandbox({ mode: 'auto', writable: [cache, path.join(cache, 'pip'), path.join(cache, 'npm')] }, { ok: true, bin: '/usr/bin/bwrap' }, [], [{ path: repo, what: 'the repository' }]);
+  const w = wrapCommand(on, { bin: 'sh', args: [], cwd: '/w', workspace: '/w', readOnly: true, home: null, writable: [path.join(repo, '.codex')] });
+  const bound = w.args.flatMap((a, i) => (a === '--bind-try' || a === '--bind' ? [w.args[i + 1]] : []));
+  t.notOk(bound.some((p) => p!.startsWith(repo)), `nothing in the repository is bound writable (${bound.join(', ')})`);
+  t.notOk(bound.includes(path.join(cache, 'pip')), 'nor the link that leads there');
+  t.ok(bound.includes(path.join(cache, 'real')), 'a link elsewhere is bound where it leads');
+  t.ok(bound.includes(cache), 'a plain directory as named');
+  t.notOk(w.writes!.some((p) => p.startsWith(repo) || p === path.join(cache, 'pip')), 'and none of them is a grant');
 });
