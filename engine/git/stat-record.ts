@@ -156,7 +156,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
-      } else if (blocksGit(d)) {
+      } else if (blocksGit(d, child)) {
         removeFile(path.join(root, child));
         special.push(child);
         dirs = null;

@@ -18,3 +18,18 @@ t.test('a FIFO at a .gitignore and a .gitattributes name in the workspace', asyn
     },
   });
 });
+
+// git opens what a nested repository's .git holds (HEAD, to decide whether the directory is a
+// repository at all) and a `.git` file (a gitfile naming its git dir): a FIFO at either held
+// git, and the engine, for ever.
+t.test('a FIFO in a nested .git or as a .git file', async (t) => {
+  runScenario(t, {
+    name: 'fifonested',
+    spec: { calls: { 'implement#1': { sh: 'mkdir -p src/sub/.git/objects src/sub/.git/refs src/other && mkfifo src/sub/.git/HEAD && mkfifo src/other/.git', once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const violations = (readState(f, id)?.stop_detail ?? '') as string;
+      t.match(violations, /src\/sub\/\.git\/HEAD|src\/other\/\.git/, 'the stop names a FIFO');
+    },
+  });
+});
