@@ -137,7 +137,8 @@ function readHead(fd: number, cap: number): Buffer {
 
 /** A new file with `data` put in `file`'s place: the old one, and any other name it has, untouched. */
 function replaceFile(file: string, data: Buffer, mode: number): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.scrub.tmp`);
+  // A short name of its own: the file's name may already be as long as names go.
+  const temp = path.join(path.dirname(file), `.scrub-${randomBytes(6).toString('hex')}.tmp`);
   const fd = openFreshFile(temp, mode);
   try {
     try {

@@ -60,3 +60,15 @@ t.test('files past the bytes a scrub searches in all are removed, each named', a
   t.equal(removed.filter((h) => existsSync(path.join(home, h.file))).length, 0, 'and is gone');
   t.equal(hits.length, removed.length, 'no secret found in the rest');
 });
+
+// The scrubbed copy was written beside the file under `.<name>.<12 hex>.scrub.tmp`: for a
+// name of 240 bytes or more that is past the file system's 255, the write failed, the engine
+// exited 70 (on every resume too) and the secret stayed in the home.
+t.test('a file whose name is as long as names go is scrubbed too', async (t) => {
+  const home = path.join(makeTempDir(), 'home');
+  mkdirSync(home);
+  const name = 'n'.repeat(250);
+  writeFileSync(path.join(home, name), `token ${secret}\n`);
+  t.same(scrubHome(home, secrets), [{ file: name, names: ['API_KEY'] }]);
+  t.equal(readFileSync(path.join(home, name), 'utf8'), 'token [REDACTED:API_KEY]\n');
+});
