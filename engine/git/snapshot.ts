@@ -4,6 +4,7 @@ import { checkRecord, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWor
 import { removeFile } from '../util/remove-tree.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
+import { readByGitAlways } from './special-files.js';
 
 /**
  * The tree id of everything in the workspace right now — tracked, changed and untracked
@@ -66,18 +67,23 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
 }
 
 /**
- * Which of `paths` `git add --all` would read: not a tracked file that stats as the engine's
- * index recorded it, nor an untracked one the ignore rules cover (`git check-ignore` names
- * exactly those). Impure (the index, and git when there is a path to ask about).
+ * Which of `paths` `git add --all` would read: an ignore, attributes or modules file always
+ * (removed here, before git is asked anything), else not a tracked file that stats as the
+ * engine's index recorded it, nor an untracked one the ignore rules cover (`git check-ignore`
+ * names exactly those). Impure (removes, the index, and git when there is a path to ask about).
  */
 async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>, paths: readonly string[], since: bigint | null): Promise<string[]> {
   if (paths.length === 0) return [];
+  // git reads an ignore, attributes or modules file whole whatever the rules say, and to
+  // answer check-ignore too (a sparse terabyte there: a failed allocation): gone first.
+  const control = paths.filter((p) => readByGitAlways(path.basename(p)));
+  for (const p of control) removeFile(path.join(ws.dir, p));
   const unchanged = unchangedInIndex(ws.gitDir, ws.dir, paths, since);
-  const rest = paths.filter((p) => !unchanged.has(p));
-  if (rest.length === 0) return [];
+  const rest = paths.filter((p) => !unchanged.has(p) && !control.includes(p));
+  if (rest.length === 0) return control;
   const { stdout } = await runGit(target, ['check-ignore', '-z', '--stdin'], { input: rest.map((p) => `${p}\0`).join(''), okCodes: [1] });
   const ignored = new Set(stdout.split('\0').filter(Boolean));
-  return rest.filter((p) => !ignored.has(p));
+  return [...control, ...rest.filter((p) => !ignored.has(p))];
 }
 
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */

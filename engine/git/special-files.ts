@@ -3,6 +3,11 @@ import type { Dirent } from 'node:fs';
 /** The files git opens and reads in every directory it stages. */
 const READ_BY_GIT = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
 
+/** Whether git reads a file of this name in every directory it stages (ignored or not). Pure. */
+export function readByGitAlways(name: string): boolean {
+  return READ_BY_GIT.has(name);
+}
+
 /**
  * A file that is neither a regular file, a link nor a directory where git opens and reads:
  * a `.gitignore`, `.gitattributes` or `.gitmodules` in any directory it stages, a `.git` (a

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import { appendFileSync, chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, truncateSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -260,4 +260,22 @@ t.test('unchangedInIndex: a tracked file as the checkout wrote it is unchanged, 
   t.same([...unchangedInIndex(ws.gitDir, ws.dir, ['assets/big.bin'], markEarlier)], ['assets/big.bin'], 'racy');
   writeFiles(ws.dir, { 'assets/big.bin': 'y'.repeat(4096) });
   t.same([...unchangedInIndex(ws.gitDir, ws.dir, ['assets/big.bin'], markEarlier)], [], 'rewritten with its size kept: changed');
+});
+
+// A file too large to stage is asked of `git check-ignore` before it is removed (an ignored one
+// is no concern). git reads every .gitignore whole to answer that, ignored or not: a sparse
+// terabyte at that name made it fail to allocate (exit 70, on every resume too); a smaller
+// one could have been read into memory. Such a file is removed without asking.
+t.test('an ignore, attributes or modules file too large to stage is removed without asking git', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'bigignore');
+  ws.maxFileBytes = 2 ** 20;
+  mkdirSync(path.join(ws.dir, 'src'), { recursive: true });
+  for (const name of ['.gitignore', '.gitattributes', '.gitmodules']) {
+    writeFileSync(path.join(ws.dir, 'src', name), '');
+    truncateSync(path.join(ws.dir, 'src', name), 2 ** 40);
+  }
+  const before = ws.findings.length;
+  await snapshotTree(ws);
+  t.same(ws.findings.slice(before).map((f) => `${f.kind} ${f.path}`).sort(), ['large_file src/.gitattributes', 'large_file src/.gitignore', 'large_file src/.gitmodules']);
 });
