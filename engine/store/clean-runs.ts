@@ -135,7 +135,10 @@ function mtimeOf(p: string): number {
   }
 }
 
-/** Bytes of the files under a path (not following links). Impure. */
+/**
+ * Bytes of disk the files under a path use (not following links): their blocks, not their
+ * apparent length (a sparse terabyte a worker made with `truncate` uses none). Impure.
+ */
 export function sizeOf(p: string): number {
   let st;
   try {
@@ -143,7 +146,7 @@ export function sizeOf(p: string): number {
   } catch {
     return 0;
   }
-  if (!st.isDirectory()) return st.size;
+  if (!st.isDirectory()) return st.blocks * 512;
   let total = 0;
   let names: string[] = [];
   try {

@@ -58,3 +58,18 @@ t.test("an entry of a workspaces folder without the engine's git dir beside it i
   t.ok(existsSync(path.join(reposDir, 'docs')));
   t.match(cleaned.find((c) => c.run_id === 'thesis.txt'), { removed: false, reason: /not a workspace the engine made/ });
 });
+
+// `engine clean` says what it freed: a sparse file of a terabyte (a worker's `truncate -s 1T`,
+// no disk used) made it report 1024 GiB freed. What a file holds on disk is its blocks.
+t.test('sizeOf counts the disk a file uses, not its apparent length', async (t) => {
+  const { sizeOf } = await import('../../engine/store/clean-runs.js');
+  const { mkdtempSync, truncateSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-size-'));
+  writeFileSync(path.join(dir, 'sparse'), '');
+  truncateSync(path.join(dir, 'sparse'), 2 ** 40);
+  writeFileSync(path.join(dir, 'real'), Buffer.alloc(64 * 1024, 1));
+  const size = sizeOf(dir);
+  t.ok(size >= 64 * 1024 && size < 2 ** 30, `about 64 KiB, not a terabyte (${size})`);
+});
