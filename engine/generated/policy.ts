@@ -240,7 +240,7 @@ export interface EnginePolicy {
    */
   transcripts?: {
     /**
-     * Raw capture cap per call in bytes (recorded in meta.json).
+     * Raw capture cap per call in bytes (recorded in meta.json); also what the log of one verification, set-up or command-step command keeps (past it, the log says how much it left out and ends with the last 64 KiB).
      */
     raw_cap_bytes?: number;
     /**

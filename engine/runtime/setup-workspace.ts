@@ -26,6 +26,7 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-setup.log`);
   const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
+    capBytes: rt.policy.transcripts.raw_cap_bytes,
     tier: 'setup',
     commands,
     cwd: rt.state.workspace,

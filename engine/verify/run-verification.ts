@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, renameSync, writeSync } from 'node:fs';
+import { createCappedOutput } from './capped-output.js';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
 import { wrapCommand } from '../sandbox/wrap-command.js';
@@ -7,6 +8,9 @@ import { createTail } from './output-tail.js';
 import { createStreamRedactor, redactText, type Secret } from '../workers/redact.js';
 import { removeFile } from '../util/remove-tree.js';
 import { openFreshFile } from '../util/open-own-file.js';
+
+/** What a command's log keeps when the caller names no cap: the default of transcripts.raw_cap_bytes. */
+const DEFAULT_CAP_BYTES = 5 * 2 ** 20;
 
 export type VerifyTier = 'tier0' | 'tier0_fast' | 'tier1' | 'tier2';
 /** What a log of run-verification is for: a tier, or the workspace set-up. */
@@ -22,6 +26,8 @@ export interface RunVerificationOptions {
   timeoutS: number;
   /** The `verify/NNNN-<tier>.log` file; it appears only once complete. */
   logPath: string;
+  /** The most of one command's output the log keeps (the policy's transcripts.raw_cap_bytes); default 5 MiB. */
+  capBytes?: number;
   env: NodeJS.ProcessEnv;
   /** Names of the user's environment left out of `env`, named in the log's head. */
   withheld?: readonly string[];
@@ -147,9 +153,10 @@ async function runCommand(
   const tail = createTail(TAIL_BYTES);
   // stdout and stderr share the log; one redactor over the merged stream keeps it in order.
   const redactor = createStreamRedactor(options.secrets ?? []);
+  const log = createCappedOutput(write, options.capBytes ?? DEFAULT_CAP_BYTES);
   const emit = (chunk: Buffer): void => {
     if (!chunk.length) return;
-    write(chunk);
+    log.push(chunk);
     tail.push(chunk);
   };
   const onOutput = (chunk: Buffer): void => emit(redactor.push(chunk));
@@ -171,6 +178,7 @@ async function runCommand(
     const r = await group.done;
     if (r.error) onOutput(Buffer.from(`engine: could not start: ${r.error}\n`));
     emit(redactor.flush());
+    log.end();
     return {
       command,
       exitCode: r.error ? null : r.exitCode,

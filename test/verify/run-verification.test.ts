@@ -140,3 +140,19 @@ t.test('createTail starts at a character boundary', async (t) => {
   small.push(Buffer.from('x'));
   t.equal(small.text(), 'x');
 });
+
+// A worker that rewrites what a tier runs can make it print without end: the log in the run
+// store (inside the user's checkout) grew by hundreds of MB within seconds, up to the tier's
+// time limit (30 minutes by default for tier2). A command's log keeps at most its cap, then
+// says how much it left out and ends with the last of it.
+t.test('a command that floods its output: the log keeps its cap, says what it left out, and ends with the last of it', async (t) => {
+  const dir = workDir(t);
+  const opts = base(dir);
+  const r = await runVerification({ ...opts, tier: 'tier0', timeoutS: 30, capBytes: 1 << 20, commands: ['yes flood | head -c 20000000; echo THE-END'] });
+  t.equal(r.pass, true);
+  const log = readFileSync(opts.logPath, 'utf8');
+  t.ok(log.length < 2 << 20, `the log is about the cap (${log.length} bytes)`);
+  t.match(log, /# engine: \d+ bytes of output not kept/, 'it says so');
+  t.match(log, /THE-END\n/, 'the last of the output is there');
+  t.match(r.results[0]!.outputTail, /THE-END/, 'and in the tail for the repair prompt');
+});

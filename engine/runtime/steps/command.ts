@@ -7,6 +7,7 @@ import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
 import { recordInflight } from './inflight.js';
+import { createCappedOutput } from '../../verify/capped-output.js';
 import { measureChanges } from './measure-changes.js';
 import { createStreamRedactor } from '../../workers/redact.js';
 import { commandEnvOf } from '../command-env.js';
@@ -27,8 +28,10 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const commandEnv = commandEnvOf(rt);
   writeSync(fd, rt.scrub(`$ ${step.run}\n${describeWithheld(commandEnv.withheld)}`));
   const redactor = createStreamRedactor(rt.secrets);
+  // What it prints goes to the log up to the call's cap (a worker can make it print without end).
+  const log = createCappedOutput((c) => writeSync(fd, c), rt.policy.transcripts.raw_cap_bytes);
   const write = (c: Buffer) => {
-    if (c.length) writeSync(fd, c);
+    if (c.length) log.push(c);
   };
   const cmd = wrapCommand(rt.sandbox, { bin: 'sh', args: ['-c', step.run!], cwd: rt.state.workspace, workspace: rt.state.workspace, readOnly: false, home: null });
   const group = spawnGroup(cmd.bin, cmd.args, {
@@ -47,6 +50,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   rt.signal.removeEventListener('abort', abort);
   recordInflight(rt, null);
   write(redactor.flush());
+  log.end();
   writeSync(fd, `\n# exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timed out)' : ''}${r.error ? ` (${r.error})` : ''} after ${r.durationMs} ms\n`);
   // Renamed into place whole; not fsynced (the timeline is: decision 0006).
   closeSync(fd);

@@ -23,6 +23,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-${tier}.log`);
   const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
+    capBytes: rt.policy.transcripts.raw_cap_bytes,
     tier,
     commands: tierPolicy.commands,
     cwd: path.resolve(rt.state.workspace, rt.policy.verification.cwd),
