@@ -48,7 +48,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const left: string[] = [];
   for (;;) {
     try {
-      await runGit(target, ['add', '--all', '--', '.', ...left.map((p) => `:(exclude,literal)${p}`)]);
+      await addAll(target, left);
       // The trees of an index the engine can read are written here (write-tree.ts); git's
       // write-tree rewrites the index (its cache of trees), so then it is read again.
       const staged = readIndex(ws.gitDir);
@@ -58,12 +58,39 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };
       return tree;
     } catch (error) {
-      const nested = error instanceof GitError ? /'(.+?)\/?' does not have a commit checked out/.exec(error.stderr) : null;
-      if (!nested || left.includes(nested[1]!) || left.length >= 100) throw error;
-      left.push(nested[1]!);
-      ws.findings.push({ kind: 'gitlink', path: nested[1]! });
+      const nested = error instanceof GitError ? /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr) : null;
+      if (!nested || left.includes(nested[1]!)) throw error;
+      // Every nested repository the walk met that git would stage goes at once, not one failed
+      // `git add` each (a worker can make thousands): each a gitlink finding, as git would
+      // have staged one with a commit.
+      const more = await notIgnored(target, walked.nested.filter((p) => !left.includes(p) && p !== nested[1]));
+      for (const p of [nested[1]!, ...more]) {
+        left.push(p);
+        ws.findings.push({ kind: 'gitlink', path: p });
+      }
     }
   }
+}
+
+/**
+ * `git add --all` of the workspace but `excluded` (literal paths). The pathspecs go on stdin
+ * when there are any: no number of them makes the command line too long. Impure (git).
+ */
+async function addAll(target: ReturnType<typeof workspaceTarget>, excluded: readonly string[]): Promise<void> {
+  if (excluded.length === 0) {
+    await runGit(target, ['add', '--all', '--', '.']);
+    return;
+  }
+  const specs = ['.', ...excluded.map((p) => `:(exclude,literal)${p}`)];
+  await runGit(target, ['add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: specs.map((p) => `${p}\0`).join('') });
+}
+
+/** Those of `paths` git's ignore rules do not cover. Impure (git, when there is a path). */
+async function notIgnored(target: ReturnType<typeof workspaceTarget>, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const { stdout } = await runGit(target, ['check-ignore', '-z', '--stdin'], { input: paths.map((p) => `${p}\0`).join(''), okCodes: [1] });
+  const ignored = new Set(stdout.split('\0').filter(Boolean));
+  return paths.filter((p) => !ignored.has(p));
 }
 
 /**
@@ -81,9 +108,7 @@ async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>,
   const unchanged = unchangedInIndex(ws.gitDir, ws.dir, paths, since);
   const rest = paths.filter((p) => !unchanged.has(p) && !control.includes(p));
   if (rest.length === 0) return control;
-  const { stdout } = await runGit(target, ['check-ignore', '-z', '--stdin'], { input: rest.map((p) => `${p}\0`).join(''), okCodes: [1] });
-  const ignored = new Set(stdout.split('\0').filter(Boolean));
-  return [...control, ...rest.filter((p) => !ignored.has(p))];
+  return [...control, ...(await notIgnored(target, rest))];
 }
 
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */

@@ -109,11 +109,12 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
 }
 
 /**
- * One pass over the workspace (its own `.git` left out: git never reads it) for three things:
- * each ignore, attributes or modules file that is no regular file, link or directory (a FIFO
+ * One pass over the workspace (its own `.git` left out: git never reads it) for four things:
+ * each file git opens where it stages that is no regular file, link or directory (a FIFO
  * there would block git for ever: special-files.ts) is removed and named in `special`; each
  * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
- * costs a worker an instant, and git would read all of it); and the
+ * costs a worker an instant, and git would read all of it); each directory holding a `.git`
+ * (a nested repository) is named in `nested`; and the
  * record of the walk, every directory with its stat taken before its listing and the ignore
  * and attribute files, or null when the workspace holds a nested repository, an unreadable
  * directory, a linked ignore file, a removed special file, or more than `limit` directories.
@@ -121,11 +122,12 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[] } {
   let dirs: DirStat[] | null = [];
   const extras: ExtraFile[] = [];
   const special: string[] = [];
   const oversize: string[] = [];
+  const nested: string[] = [];
   const stack = [''];
   while (stack.length) {
     const rel = stack.pop()!;
@@ -150,6 +152,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       if (d.name === '.git') {
         if (rel === '') continue;
         dirs = null;
+        nested.push(rel);
       }
       if (d.isDirectory()) stack.push(child);
       else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (lstatSync(path.join(root, child), { throwIfNoEntry: false })?.size ?? 0) > maxFileBytes) {
@@ -167,7 +170,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
     }
   }
-  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort() };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort() };
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {

@@ -243,6 +243,23 @@ t.test('snapshotTree does not fail on a nested repository without a commit (git 
   t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
 });
 
+// Each nested repository without a commit costs the snapshot a failed `git add` before it is
+// excluded: at the 101st the engine gave up (exit 70, on every resume too), and one whose path
+// held a newline was never recognised in git's message (exit 70).
+t.test('snapshotTree: any number of nested repositories without a commit, a newline in a path too, each a gitlink finding', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'nestmany');
+  for (let i = 0; i < 105; i++) git(ws.dir, 'init', '-q', `n/r${i}`);
+  git(ws.dir, 'init', '-q', 'odd\nname');
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  const found = ws.findings.slice(before).filter((f) => f.kind === 'gitlink').map((f) => f.path);
+  t.equal(found.length, 106, 'each is a gitlink finding');
+  t.ok(found.includes('odd\nname'), 'the one with a newline too');
+});
+
 t.test("a config planted in the engine's git dir (the workspace's sibling <dir>.git) is not read by snapshotTree", async (t) => {
   const repo = makeRepo(t, { 'a.txt': 'a\n' });
   const { ws } = await makeWorkspace(t, repo, 'sib');
