@@ -78,7 +78,7 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
   const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  const layout = { workspace: c.workspace, readOnlyWorkspace: c.readOnly, home: c.home, readable: [...sandbox.readable, ...(c.readable ?? [])], runKeep: resolverKeep(), writable, chdir: c.cwd, infoFd: SANDBOX_INFO_FD };
+  const layout = { workspace: bindable(c.workspace), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home), readable: [...sandbox.readable, ...(c.readable ?? [])], runKeep: resolverKeep(), writable, chdir: bindable(c.cwd), infoFd: SANDBOX_INFO_FD };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
 }
 
@@ -95,9 +95,23 @@ function grantable(paths: readonly string[], kept: readonly KeptPlace[]): string
   const out: string[] = [];
   for (const p of paths) {
     if (refusedWritable([p], kept).length > 0) continue;
-    out.push(resolveLinks(p));
+    out.push(bindable(p));
   }
   return out;
+}
+
+/**
+ * Where a path is bound: where it leads, when a link on the way makes that another place
+ * (bubblewrap cannot make a destination through an absolute link in the new root: with
+ * ENGINE_HOME under ~/.local/state -> /data/state every sandboxed step failed), and the
+ * name, as inside the sandbox it still leads there. Under /tmp, /run or /dev the name is
+ * kept: the link itself is hidden there, and bubblewrap makes the name a directory of the
+ * private tmpfs. Impure (resolves links).
+ */
+function bindable(p: string): string {
+  const named = path.resolve(p);
+  if (/^\/(tmp|run|dev)\//.test(named)) return named;
+  return safeRealpath(named) ?? named;
 }
 
 /**

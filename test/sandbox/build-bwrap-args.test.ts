@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildBwrapArgs, wrapInBwrap } from '../../engine/sandbox/build-bwrap-args.js';
@@ -141,7 +141,9 @@ t.test('under real bwrap: the same under /dev/shm, which the fresh /dev hides', 
 // every later step (the read-only reviewer then wrote README.md, .git/hooks and state.json),
 // and a CLI's own state dir (CODEX_HOME inside the checkout) was never checked at all.
 t.test('wrapCommand: a writable path that leads into a kept place when the command starts is not bound; the others are bound as they resolve', async (t) => {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-wrap-kept-'));
+  // Outside /tmp, where a link is bound where it leads (under the private /tmp, by its name).
+  const base = mkdtempSync(path.join('/var/tmp', 'engine-wrap-kept-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
   const repo = path.join(base, 'repo');
   const cache = path.join(base, 'cache');
   mkdirSync(path.join(repo, '.git'), { recursive: true });
@@ -156,4 +158,25 @@ t.test('wrapCommand: a writable path that leads into a kept place when the comma
   t.ok(bound.includes(path.join(cache, 'real')), 'a link elsewhere is bound where it leads');
   t.ok(bound.includes(cache), 'a plain directory as named');
   t.notOk(w.writes!.some((p) => p.startsWith(repo) || p === path.join(cache, 'pip')), 'and none of them is a grant');
+});
+
+// ENGINE_HOME (or a writable path) reached through an absolute link, as with
+// ~/.local/state -> /data/state: bubblewrap could not make the bind's destination through the
+// link in the new root, and every sandboxed step failed ("Can't mkdir parents") while the
+// doctor said all was well.
+t.test('under real bwrap: a workspace and home reached through an absolute link are bound where they lead', { skip }, async (t) => {
+  const base = mkdtempSync(path.join('/var/tmp', 'engine-abs-link-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(path.join(base, 'real', 'ws'), { recursive: true });
+  mkdirSync(path.join(base, 'real', 'home'), { recursive: true });
+  symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
+  const ws = path.join(base, 'link', 'ws');
+  const home = path.join(base, 'link', 'home');
+  const on = decideSandbox({ mode: 'bwrap', writable: [] }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' });
+  const c = wrapCommand(on, { bin: 'sh', args: ['-c', `echo w > f && echo h > ${home}/h && pwd`], cwd: ws, workspace: ws, readOnly: false, home });
+  // Descriptor 3 is where bubblewrap reports its init (wrapCommand's --info-fd).
+  const r = spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  t.equal(r.status, 0, String(r.stderr));
+  t.equal(readFileSync(path.join(base, 'real', 'ws', 'f'), 'utf8'), 'w\n', 'the workspace is written');
+  t.equal(readFileSync(path.join(base, 'real', 'home', 'h'), 'utf8'), 'h\n', 'the home too, by the name given');
 });
