@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
@@ -227,33 +227,21 @@ function persistedMachine(rt: Runtime): Record<string, unknown> {
 }
 
 /**
- * What of the absolute paths a pipeline's workers name (their bin, args and env values) stays
- * readable under the OS sandbox's private /tmp and /run: a file's directory (a script's
- * siblings), but the path alone when it is under /run, a socket, or in /tmp, /run or /dev
- * itself. A directory brought back there holds the sockets of services that act for the user
- * (SSH_AUTH_SOCK named /run/user/<uid>/ssh-agent.socket brought the session's bus with it, and
- * systemd-run through it), and a read-only mount does not stop a connect(). Impure (lstat).
+ * The absolute paths a pipeline's workers name (their bin, args and env values): under the OS
+ * sandbox's private /tmp, /run and /dev each stays readable, itself alone. Its folder came
+ * back with it once, and with the folder every socket in it: SSH_AUTH_SOCK named as
+ * /run/user/<uid>/ssh-agent.socket brought back the session's bus and systemd's sockets
+ * (systemd-run from inside the sandbox), and a read-only mount does not stop a connect().
+ * Elsewhere the read-only root shows them anyway. Pure.
  */
 export function pathsNamedBy(ir: OpenRuntimeOptions['ir']): string[] {
   const out = new Set<string>();
   for (const w of Object.values(ir.workers)) {
     for (const v of [w.bin, ...(w.args ?? []), ...Object.values(w.env ?? {})]) {
-      if (typeof v === 'string' && path.isAbsolute(v)) out.add(namedPlace(path.normalize(v)));
+      if (typeof v === 'string' && path.isAbsolute(v)) out.add(path.normalize(v));
     }
   }
   return [...out];
-}
-
-/** The path itself or its directory (pathsNamedBy). Impure (lstat). */
-function namedPlace(p: string): string {
-  const dir = path.dirname(p);
-  if (p.startsWith('/run/') || ['/', '/tmp', '/run', '/dev', '/dev/shm'].includes(dir)) return p;
-  try {
-    if (lstatSync(p).isSocket()) return p;
-  } catch {
-    /* not there (yet): its directory, as named */
-  }
-  return dir;
 }
 
 /** The value at a dotted key path of an object, or undefined. Pure. */

@@ -2,7 +2,7 @@
  * A command as it is spawned under the run's sandbox: unchanged when the sandbox is not
  * active, else `bwrap … -- bin args`.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
@@ -75,10 +75,12 @@ function safeRealpath(p: string): string | null {
  */
 export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; writes: string[] | null } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args], writes: null };
-  const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept);
+  const readable = [...sandbox.readable, ...(c.readable ?? [])];
+  const shown = [...readable, ...resolverKeep()];
+  const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept, shown);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  const layout = { workspace: bindable(c.workspace), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home), readable: [...sandbox.readable, ...(c.readable ?? [])], runKeep: resolverKeep(), writable, chdir: bindable(c.cwd), infoFd: SANDBOX_INFO_FD };
+  const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep: resolverKeep(), writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
 }
 
@@ -91,11 +93,11 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
  * cannot change between this check and bubblewrap's bind: no sandboxed process runs between
  * steps. Impure (resolves links).
  */
-function grantable(paths: readonly string[], kept: readonly KeptPlace[]): string[] {
+function grantable(paths: readonly string[], kept: readonly KeptPlace[], shown: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (refusedWritable([p], kept).length > 0) continue;
-    out.push(bindable(p));
+    out.push(bindable(p, shown));
   }
   return out;
 }
@@ -103,15 +105,35 @@ function grantable(paths: readonly string[], kept: readonly KeptPlace[]): string
 /**
  * Where a path is bound: where it leads, when a link on the way makes that another place
  * (bubblewrap cannot make a destination through an absolute link in the new root: with
- * ENGINE_HOME under ~/.local/state -> /data/state every sandboxed step failed), and the
- * name, as inside the sandbox it still leads there. Under /tmp, /run or /dev the name is
- * kept: the link itself is hidden there, and bubblewrap makes the name a directory of the
- * private tmpfs. Impure (resolves links).
+ * ENGINE_HOME under ~/.local/state -> /data/state every sandboxed step failed); inside the
+ * sandbox the name still leads there. The name is kept when its link is hidden from the
+ * sandbox (under the private /tmp, /run or /dev, in no folder `shown` again): bubblewrap then
+ * makes the name a directory of the tmpfs, and the name is what the worker is told. Impure
+ * (resolves links).
  */
-function bindable(p: string): string {
+function bindable(p: string, shown: readonly string[]): string {
   const named = path.resolve(p);
-  if (/^\/(tmp|run|dev)\//.test(named)) return named;
-  return safeRealpath(named) ?? named;
+  const real = safeRealpath(named);
+  if (real === null || real === named) return named;
+  if (/^\/(tmp|run|dev)\//.test(named)) {
+    const link = firstLink(named);
+    if (link !== null && !shown.some((r) => isWithin(link, path.resolve(r)))) return named;
+  }
+  return real;
+}
+
+/** The first component of an absolute path that is a link, or null. Impure (lstat). */
+function firstLink(p: string): string | null {
+  let at = '/';
+  for (const part of p.split('/').filter(Boolean)) {
+    at = path.join(at, part);
+    try {
+      if (lstatSync(at).isSymbolicLink()) return at;
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 /**

@@ -5,7 +5,7 @@ import { pathsNamedBy } from '../../engine/runtime/open-runtime.js';
 // brought back read-only. A file's whole directory was: SSH_AUTH_SOCK named as
 // /run/user/<uid>/ssh-agent.socket brought back every socket of the user's session beside it
 // (its bus, systemd's), and a read-only mount does not stop a connect().
-t.test('a named path is brought back alone under /run, in /tmp itself, or as a socket; else its directory', async (t) => {
+t.test('a named path is brought back alone, not with its folder', async (t) => {
   const ir = {
     workers: {
       w: {
@@ -15,5 +15,5 @@ t.test('a named path is brought back alone under /run, in /tmp itself, or as a s
       },
     },
   } as unknown as Parameters<typeof pathsNamedBy>[0];
-  t.same(pathsNamedBy(ir).sort(), ['/dev/shm/x', '/opt/agent/bin', '/run/user/1000/bus', '/run/user/1000/ssh-agent.socket', '/tmp/d', '/tmp/notes.txt']);
+  t.same(pathsNamedBy(ir).sort(), ['/dev/shm/x', '/opt/agent/bin/agent', '/run/user/1000/bus', '/run/user/1000/ssh-agent.socket', '/tmp/d/script.sh', '/tmp/notes.txt']);
 });
