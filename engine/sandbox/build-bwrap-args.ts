@@ -56,7 +56,11 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   // Only what the tmpfs and the fresh /dev hid needs binding again (a checkout or engine home
   // in /dev/shm too); elsewhere the read-only root shows it already.
   const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/') || r.startsWith('/dev/');
-  for (const p of byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hidden))) args.push('--ro-bind-try', p, p);
+  // A path inside another shown again is there already, as it is on the host: bound again it
+  // would be bound through what is there (a link named as a worker's bin, in the pipeline's
+  // folder: bubblewrap could not make the file, and every step failed).
+  const shown = byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hidden));
+  for (const p of shown) if (!shown.some((q) => p.startsWith(`${q}/`))) args.push('--ro-bind-try', p, p);
   // Shallow paths first, so a deeper writable path inside a shallower one is bound after it.
   for (const p of byDepth(l.writable)) args.push('--bind-try', p, p);
   const ws = trimSlash(l.workspace);
