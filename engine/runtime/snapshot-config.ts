@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { firstLink } from '../util/first-link.js';
 import { readTextOrNull } from '../util/read-or-null.js';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
@@ -170,7 +171,7 @@ export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: stri
     const file = path.join(dir, e.file);
     // Nothing is read or written back through a link in config/ (without the OS sandbox a
     // worker can put one there, to a folder of the user's).
-    if (typeof e.file !== 'string' || path.relative(dir, file).startsWith('..') || linkOnPath(dir, e.file)) {
+    if (typeof e.file !== 'string' || path.relative(dir, file).startsWith('..') || firstLink(dir, e.file) !== null) {
       return { error: `the run's config snapshot was changed since the engine wrote it (${CONFIG_DIR}/${String(e.file)} is reached through a link or leaves ${CONFIG_DIR}); the engine will not resume from it`, file };
     }
     let content = readTextOrNull(file);
@@ -238,16 +239,6 @@ export function sameButSecrets(snapshot: string, current: string): boolean {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('[A-Za-z0-9._~+/=-]+');
   return new RegExp(`^${pattern}$`).test(current);
-}
-
-/** Whether `rel` under `base` (base included) passes through a symbolic link. Impure (lstat). */
-function linkOnPath(base: string, rel: string): boolean {
-  let at = base;
-  for (const part of ['', ...rel.split('/')]) {
-    at = part ? path.join(at, part) : at;
-    if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return true;
-  }
-  return false;
 }
 
 function sha256(text: string): string {

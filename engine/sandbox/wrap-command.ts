@@ -2,7 +2,8 @@
  * A command as it is spawned under the run's sandbox: unchanged when the sandbox is not
  * active, else `bwrap … -- bin args`.
  */
-import { lstatSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { firstLink } from '../util/first-link.js';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
@@ -76,11 +77,12 @@ function safeRealpath(p: string): string | null {
 export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; writes: string[] | null } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args], writes: null };
   const readable = [...sandbox.readable, ...(c.readable ?? [])];
-  const shown = [...readable, ...resolverKeep()];
+  const runKeep = resolverKeep();
+  const shown = [...readable, ...runKeep];
   const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept, shown);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep: resolverKeep(), writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD };
+  const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep, writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
 }
 
@@ -116,24 +118,10 @@ function bindable(p: string, shown: readonly string[]): string {
   const real = safeRealpath(named);
   if (real === null || real === named) return named;
   if (/^\/(tmp|run|dev)\//.test(named)) {
-    const link = firstLink(named);
+    const link = firstLink('/', path.relative('/', named));
     if (link !== null && !shown.some((r) => isWithin(link, path.resolve(r)))) return named;
   }
   return real;
-}
-
-/** The first component of an absolute path that is a link, or null. Impure (lstat). */
-function firstLink(p: string): string | null {
-  let at = '/';
-  for (const part of p.split('/').filter(Boolean)) {
-    at = path.join(at, part);
-    try {
-      if (lstatSync(at).isSymbolicLink()) return at;
-    } catch {
-      return null;
-    }
-  }
-  return null;
 }
 
 /**
