@@ -45,7 +45,8 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   // The walk listed what was removed since: no record of it.
   const walk = since === null || tooLarge.length ? null : walked.record;
-  const left: string[] = [];
+  // A set: a worker can make thousands of nested repositories.
+  const left = new Set<string>();
   for (;;) {
     try {
       await addAll(target, left);
@@ -54,18 +55,18 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       const staged = readIndex(ws.gitDir);
       const own = staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES;
       const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set())) : await gitText(target, ['write-tree']);
-      const index = walk && left.length === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
+      const index = walk && left.size === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
       if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };
       return tree;
     } catch (error) {
       const nested = error instanceof GitError ? /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr) : null;
-      if (!nested || left.includes(nested[1]!)) throw error;
+      if (!nested || left.has(nested[1]!)) throw error;
       // Every nested repository the walk met that git would stage goes at once, not one failed
       // `git add` each (a worker can make thousands): each a gitlink finding, as git would
       // have staged one with a commit.
-      const more = await notIgnored(target, walked.nested.filter((p) => !left.includes(p) && p !== nested[1]));
+      const more = await notIgnored(target, walked.nested.filter((p) => !left.has(p) && p !== nested[1]));
       for (const p of [nested[1]!, ...more]) {
-        left.push(p);
+        left.add(p);
         ws.findings.push({ kind: 'gitlink', path: p });
       }
     }
@@ -76,12 +77,12 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
  * `git add --all` of the workspace but `excluded` (literal paths). The pathspecs go on stdin
  * when there are any: no number of them makes the command line too long. Impure (git).
  */
-async function addAll(target: ReturnType<typeof workspaceTarget>, excluded: readonly string[]): Promise<void> {
-  if (excluded.length === 0) {
+async function addAll(target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>): Promise<void> {
+  if (excluded.size === 0) {
     await runGit(target, ['add', '--all', '--', '.']);
     return;
   }
-  const specs = ['.', ...excluded.map((p) => `:(exclude,literal)${p}`)];
+  const specs = ['.', ...[...excluded].map((p) => `:(exclude,literal)${p}`)];
   await runGit(target, ['add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: specs.map((p) => `${p}\0`).join('') });
 }
 
@@ -106,7 +107,8 @@ async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>,
   const control = paths.filter((p) => readByGitAlways(path.basename(p)));
   for (const p of control) removeFile(path.join(ws.dir, p));
   const unchanged = unchangedInIndex(ws.gitDir, ws.dir, paths, since);
-  const rest = paths.filter((p) => !unchanged.has(p) && !control.includes(p));
+  const removed = new Set(control);
+  const rest = paths.filter((p) => !unchanged.has(p) && !removed.has(p));
   if (rest.length === 0) return control;
   return [...control, ...(await notIgnored(target, rest))];
 }
