@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { GitError, gitText, runGit } from './run-git.js';
+import { GitError, gitText, runGit, type GitResult } from './run-git.js';
+import { parseRefused, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
 import { removeFile } from '../util/remove-tree.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
@@ -14,7 +15,8 @@ import { readByGitAlways } from './special-files.js';
  * when it can read the index (write-tree.ts). When a stat check finds the workspace exactly as the
  * last snapshot left it (stat-record.ts), that snapshot's tree is the answer and no git runs.
  * A nested repository without a commit, which git cannot stage, is left out and recorded as a
- * gitlink finding. Impure (git).
+ * gitlink finding; a path or file git refuses to stage is removed, a git_refused finding.
+ * Impure (git).
  */
 export async function snapshotTree(ws: Workspace): Promise<string> {
   const found = ws.findings.length;
@@ -47,6 +49,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const walk = since === null || tooLarge.length ? null : walked.record;
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
+  let refusals = 0;
   for (;;) {
     try {
       await addAll(target, left);
@@ -55,35 +58,61 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       const staged = readIndex(ws.gitDir);
       const own = staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES;
       const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set())) : await gitText(target, ['write-tree']);
-      const index = walk && left.size === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
+      // A record of the walk only when nothing was left out or removed since it.
+      const index = walk && left.size === 0 && refusals === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
       if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };
       return tree;
     } catch (error) {
-      const nested = error instanceof GitError ? /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr) : null;
-      if (!nested || left.has(nested[1]!)) throw error;
-      // Every nested repository the walk met that git would stage goes at once, not one failed
-      // `git add` each (a worker can make thousands): each a gitlink finding, as git would
-      // have staged one with a commit.
-      const more = await notIgnored(target, walked.nested.filter((p) => !left.has(p) && p !== nested[1]));
-      for (const p of [nested[1]!, ...more]) {
-        left.add(p);
-        ws.findings.push({ kind: 'gitlink', path: p });
+      if (!(error instanceof GitError)) throw error;
+      const nested = /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr);
+      if (nested && !left.has(nested[1]!)) {
+        // Every nested repository the walk met that git would stage goes at once, not one failed
+        // `git add` each (a worker can make thousands): each a gitlink finding, as git would
+        // have staged one with a commit.
+        const more = await notIgnored(target, walked.nested.filter((p) => !left.has(p) && p !== nested[1]));
+        for (const p of [nested[1]!, ...more]) {
+          left.add(p);
+          ws.findings.push({ kind: 'gitlink', path: p });
+        }
+        continue;
       }
+      if (++refusals > MAX_REFUSALS || !(await removeWhatGitRefused(ws, target, left, error.stderr))) throw error;
     }
   }
+}
+
+/** How many failed `git add`s a snapshot gets past by removing what git refused (one per file its encoding attribute cannot convert). */
+const MAX_REFUSALS = 256;
+
+/**
+ * Removes from the workspace what git refused to stage, each a git_refused finding; false when
+ * git's message names nothing the engine can remove (the failure is then the engine's). git
+ * stops at the first path it calls invalid: once it has named one, one more `git add` that
+ * goes on past such errors names them all. A file whose encoding git cannot convert ends any
+ * `git add`: one at a time. When nothing read the short way names a file, the first message
+ * is read whole (wholeNames). Impure (git, removes).
+ */
+async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string): Promise<boolean> {
+  let named = parseRefused(stderr);
+  // git stopped at the first invalid path: one pass that goes on past such errors names the rest.
+  if (named.length && stderr.includes("error: invalid path '")) {
+    const all = await addAll(target, excluded, ['--ignore-errors'], [1, 128]);
+    named = [...named, ...parseRefused(all.stderr ?? '')];
+  }
+  let removed = removeRefused(ws.dir, named);
+  if (removed.length === 0) removed = removeRefused(ws.dir, wholeNames(stderr), true);
+  for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
+  return removed.length > 0;
 }
 
 /**
  * `git add --all` of the workspace but `excluded` (literal paths). The pathspecs go on stdin
  * when there are any: no number of them makes the command line too long. Impure (git).
  */
-async function addAll(target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>): Promise<void> {
-  if (excluded.size === 0) {
-    await runGit(target, ['add', '--all', '--', '.']);
-    return;
-  }
+async function addAll(target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, flags: readonly string[] = [], okCodes: readonly number[] = []): Promise<GitResult> {
+  if (excluded.size === 0) return runGit(target, ['add', '--all', ...flags, '--', '.'], { okCodes });
   const specs = ['.', ...[...excluded].map((p) => `:(exclude,literal)${p}`)];
-  await runGit(target, ['add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: specs.map((p) => `${p}\0`).join('') });
+  return runGit(target, ['add', '--all', ...flags, '--pathspec-from-file=-', '--pathspec-file-nul'], { input: specs.map((p) => `${p}\0`).join(''), okCodes });
 }
 
 /** Those of `paths` git's ignore rules do not cover. Impure (git, when there is a path). */

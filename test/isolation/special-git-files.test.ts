@@ -33,3 +33,20 @@ t.test('a FIFO in a nested .git or as a .git file', async (t) => {
     },
   });
 });
+
+// Paths git calls invalid (`.GIT`, `GIT~1`: `.git` on a case-insensitive or Windows file
+// system) and a file a working-tree-encoding attribute cannot convert made `git add` fail:
+// the engine ended with its own error (exit 70), on every resume too. They are removed and
+// the step stops on the violation, rolled back.
+t.test('paths git calls invalid and a file its encoding attribute cannot convert', async (t) => {
+  runScenario(t, {
+    name: 'gitrefused',
+    spec: { calls: { 'implement#1': { sh: "mkdir -p src/.GIT src/GIT~1 && echo x > src/.GIT/config && echo y > src/GIT~1/z && printf 'e.txt working-tree-encoding=UTF-16\\n' > src/.gitattributes && printf 'no mark' > src/e.txt", once: true } } },
+    expect: VIOLATION,
+    forbidden: ['src/.GIT/config', 'src/GIT~1/z', 'src/e.txt'],
+    onBranch: (t, _entries, { f, id }) => {
+      const violations = (readState(f, id)?.stop_detail ?? '') as string;
+      t.match(violations, /git refuses to stage it/, 'the stop says git refused a path');
+    },
+  });
+});

@@ -1,0 +1,94 @@
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
+import { firstLink } from '../util/first-link.js';
+import { removeFile } from '../util/remove-tree.js';
+
+/** git's messages for what it refused to stage: what comes before a path, and a pattern for what follows it. */
+const MESSAGES: readonly { before: string; after: RegExp; kind: 'invalid' | 'encoding' }[] = [
+  { before: "error: invalid path '", after: /^'\nerror: unable to add '/, kind: 'invalid' },
+  { before: "fatal: failed to encode '", after: /^' from \S+ to UTF-8(?:\n|$)/, kind: 'encoding' },
+  { before: "fatal: BOM is required in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
+  { before: "fatal: BOM is prohibited in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
+];
+
+/**
+ * What `git add` refused to stage, from its stderr: paths it calls invalid (a component that
+ * is `.git` where case or Windows names are folded: `.GIT`, `GIT~1`, `.git ` with a trailing
+ * space or dot) and files its `working-tree-encoding` attribute cannot convert (no byte order
+ * mark where one is required, one where none is allowed, an encoding iconv cannot convert
+ * from). Each message read up to the first quote that ends it. A name with a quote and a
+ * newline in it can be read short: `wholeNames` reads such a message the other way. Pure.
+ */
+export function parseRefused(stderr: string): string[] {
+  const paths: string[] = [];
+  for (const m of MESSAGES) {
+    // Read on after the end of a message: a line inside a name is not one of git's.
+    for (let at = lineStart(stderr, m.before, 0); at >= 0; ) {
+      const from = at + m.before.length;
+      const end = ends(stderr, from, m.after, true)[0];
+      if (end !== undefined) paths.push(stderr.slice(from, end));
+      at = lineStart(stderr, m.before, (end ?? at) + 1);
+    }
+  }
+  return paths;
+}
+
+/**
+ * For the first message of each kind, every reading of its path from the longest to the
+ * shortest: the one that names a file is git's (a name cannot hold itself, so a longer reading
+ * that also names a file cannot be made). Pure.
+ */
+export function wholeNames(stderr: string): string[] {
+  const paths: string[] = [];
+  for (const m of MESSAGES) {
+    const at = lineStart(stderr, m.before, 0);
+    if (at < 0) continue;
+    const from = at + m.before.length;
+    for (const end of ends(stderr, from, m.after).reverse()) paths.push(stderr.slice(from, end));
+  }
+  return paths;
+}
+
+/** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. */
+function lineStart(text: string, prefix: string, from: number): number {
+  for (let at = text.indexOf(prefix, from); at >= 0; at = text.indexOf(prefix, at + 1)) if (at === 0 || text[at - 1] === '\n') return at;
+  return -1;
+}
+
+/** Each offset after `from` where `after` matches, in order (`first`: the first only). */
+function ends(text: string, from: number, after: RegExp, first = false): number[] {
+  const out: number[] = [];
+  for (let at = text.indexOf("'", from + 1); at >= 0; at = text.indexOf("'", at + 1)) {
+    if (!after.test(text.slice(at, at + 512))) continue;
+    out.push(at);
+    if (first) break;
+  }
+  return out;
+}
+
+/**
+ * A workspace-relative path as git names it, when it is one the engine may remove: relative,
+ * without `.`, `..` or empty components or a NUL, and reached without a link (a worker's name
+ * crafted to look like git's message for another path must not lead out of the workspace).
+ * Impure (lstat).
+ */
+export function removablePath(dir: string, rel: string): boolean {
+  if (rel.includes('\0') || path.isAbsolute(rel)) return false;
+  if (rel.split('/').some((part) => part === '' || part === '.' || part === '..')) return false;
+  return firstLink(dir, path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel)) === null;
+}
+
+/**
+ * Removes each of `paths` that is removable from `dir` and names a file (not a directory);
+ * returns those removed. `first`: only the first such. Impure.
+ */
+export function removeRefused(dir: string, paths: readonly string[], first = false): string[] {
+  const removed: string[] = [];
+  for (const rel of new Set(paths)) {
+    if (!removablePath(dir, rel) || lstatSync(path.join(dir, rel), { throwIfNoEntry: false })?.isDirectory() !== false) continue;
+    removeFile(path.join(dir, rel));
+    removed.push(rel);
+    if (first) break;
+  }
+  return removed;
+}

@@ -1,0 +1,81 @@
+import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseRefused, wholeNames } from '../../engine/git/refused-paths.js';
+import { restoreWorkspace } from '../../engine/git/restore.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { engineGit, git, makeRepo, makeWorkspace, tempDir, writeFiles } from './fixtures/repo.js';
+
+// What git refuses to stage from a workspace: a path it calls invalid (a component that is
+// `.git` on a case-insensitive or Windows file system: `.GIT`, `GIT~1`, `.git ` with a trailing
+// space or dot) and a file its working-tree-encoding attribute cannot convert. Each made
+// `git add` fail, and the engine end with its own error (exit 70) on every resume. Each is
+// now removed from the workspace and a git_refused finding, which the step's governance turns
+// into a violation (its rollback then restores the workspace).
+
+const refusedOf = (ws: { findings: { kind: string; path: string }[] }, from: number): string[] =>
+  ws.findings.slice(from).filter((f) => f.kind === 'git_refused').map((f) => f.path).sort();
+
+t.test('paths git calls invalid: every one removed and a finding, the rest staged, in one pass of git for any number', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'invalid');
+  const bad = ['src/.GIT/x', 'src/GIT~1/y', 'src/.git /z', 'src/.git./w', "src/q'uote/.Git/v"];
+  const many = Array.from({ length: 300 }, (_, i) => `many/.GIT/f${i}`);
+  writeFiles(ws.dir, Object.fromEntries([...bad, ...many, 'ok.txt'].map((p) => [p, 'x\n'])));
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), [...bad, ...many].sort(), 'each refused path is a finding');
+  for (const p of [...bad, ...many]) if (existsSync(path.join(ws.dir, p))) t.fail(`${p} is still in the workspace`);
+  t.ok(existsSync(path.join(ws.dir, 'ok.txt')), 'the rest of the workspace is left');
+  if (typeof tree === 'string') t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).split('\n').sort(), ['a.txt', 'ok.txt'], 'the tree holds the rest');
+  await restoreWorkspace(ws, git(repo, 'rev-parse', `${baseSha}^{tree}`));
+  t.notOk(existsSync(path.join(ws.dir, 'ok.txt')), 'the rollback restores the workspace');
+});
+
+t.test('files a working-tree-encoding attribute cannot convert: each removed and a finding, a convertible one staged', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'encoding');
+  writeFiles(ws.dir, {
+    '.gitattributes': 'nobom.txt working-tree-encoding=UTF-16\nnope.txt working-tree-encoding=NO-SUCH-ENCODING\nle.txt working-tree-encoding=UTF-16LE\nbom.txt working-tree-encoding=UTF-16LE\n',
+    'nobom.txt': Buffer.from([0xff]),
+    'nope.txt': 'hi\n',
+    'le.txt': Buffer.from('h\0i\0', 'binary'),
+    // UTF-16LE with a byte order mark: git refuses the mark for an encoding that names the order.
+    'bom.txt': Buffer.from([0xff, 0xfe, 0x68, 0x00]),
+    'ok.txt': 'ok\n',
+  });
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), ['bom.txt', 'nobom.txt', 'nope.txt'], 'each file git cannot convert is a finding');
+  if (typeof tree === 'string') t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).split('\n').sort(), ['.gitattributes', 'a.txt', 'le.txt', 'ok.txt']);
+});
+
+t.test("a name made to look like git's message for another path removes nothing through a link", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'forged');
+  const outside = tempDir(t, 'engine-outside-');
+  mkdirSync(path.join(outside, '.GIT'));
+  writeFileSync(path.join(outside, '.GIT', 'victim'), 'keep\n');
+  symlinkSync(outside, path.join(ws.dir, 'x'));
+  // git prints: error: invalid path 'a'⏎error: invalid path 'x/.GIT/victim'⏎…
+  const forged = path.join(ws.dir, "a'\nerror: invalid path 'x", '.GIT');
+  mkdirSync(forged, { recursive: true });
+  writeFileSync(path.join(forged, 'victim'), 'x\n');
+  await snapshotTree(ws).catch(() => undefined);
+  t.equal(readFileSync(path.join(outside, '.GIT', 'victim'), 'utf8'), 'keep\n', 'the file behind the link is untouched');
+  t.ok(existsSync(path.join(ws.dir, 'x')), 'the link itself is left (not what git named)');
+  t.notOk(existsSync(path.join(forged, 'victim')), 'the path git refused is removed');
+});
+
+t.test('reading git messages: a quote and a newline in a name, and the whole readings of a misleading one', async (t) => {
+  t.same(parseRefused("error: invalid path 'a/.GIT/q'\\nx'\nerror: unable to add 'a/.GIT/q'\\nx' to index\nfatal: adding files failed\n"), ["a/.GIT/q'\\nx"]);
+  const odd = "a'\nerror: invalid path 'b/.GIT/c";
+  t.same(parseRefused(`error: invalid path '${odd}'\nerror: unable to add '${odd}' to index\nfatal: adding files failed\n`), [odd], 'the pair of lines tells where the name ends');
+  t.same(parseRefused("fatal: failed to encode 'e.txt' from NOPE to UTF-8\n"), ['e.txt']);
+  t.same(parseRefused("hint: The file 'b.txt' contains a byte order mark (BOM).\nfatal: BOM is prohibited in 'b.txt' if encoded as UTF-16LE"), ['b.txt'], 'at the end of the text too');
+  const forged = "x' from A to UTF-8\nfatal: failed to encode 'y";
+  t.same(wholeNames(`fatal: failed to encode '${forged}' from NOPE to UTF-8\n`), [forged, 'x'], 'longest reading first');
+  t.same(parseRefused('fatal: something else\n'), []);
+});
