@@ -11,12 +11,13 @@
 // nothing (incomplete coverage is allowed); `TEST_COVERAGE=1 npm test` turns it on and
 // prints its summary.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pruneCompiled, warmCompiled } from '../test/helpers/esbuild-hooks.mjs';
 import { writeGroups } from './group-tests.mjs';
+import { openRunGroup, readAccounts, removeGroup } from './cpu-groups.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
@@ -34,7 +35,11 @@ delete process.env.NODE_EXTRA_CA_CERTS;
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
 const args = process.argv.slice(2);
 const testFiles = args.some((a) => !a.startsWith('-')) || process.env.TEST_GROUPS === '0' ? [] : writeGroups(root, path.join(root, '.tap', 'groups'));
-const r = spawnSync(tapBin, [...coverage, ...args, ...testFiles], { cwd: root, stdio: 'inherit' });
+// Each test file's CPU with everything it started, where a control group can count it (scripts/cpu-groups.mjs).
+const cpuGroup = openRunGroup(`engine-tests-${process.pid}`);
+const cpuOut = path.join(root, '.tap', `cpu-${process.pid}.jsonl`);
+const env = cpuGroup ? { ...process.env, ENGINE_TEST_CPU_GROUP: cpuGroup, ENGINE_TEST_CPU_OUT: cpuOut } : process.env;
+const r = spawnSync(tapBin, [...coverage, ...args, ...testFiles], { cwd: root, stdio: 'inherit', env });
 
 /** Every `.tap` result file under dir written since `since`, with the time its last line gives. */
 function results(dir, since) {
@@ -76,5 +81,16 @@ if (files.length > 1) {
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`\nslowest test files (${Math.min(SHOW, files.length)} of ${files.length}; ${(total / 1000).toFixed(1)} s summed over files, ${((Date.now() - started) / 1000).toFixed(1)} s wall, load average ${load} at the end):`);
   for (const f of files.slice(0, SHOW)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${(100 * f.ms / total).toFixed(0).padStart(3)} %  ${labelOf(f.file)}`);
+}
+if (cpuGroup) {
+  const accounts = readAccounts(cpuOut).sort((a, b) => b.cpu_ms - a.cpu_ms);
+  rmSync(cpuOut, { force: true });
+  removeGroup(cpuGroup);
+  if (accounts.length > 1) {
+    const cpu = accounts.reduce((s, a) => s + a.cpu_ms, 0);
+    // On two cores, a suite whose files need this much CPU cannot end sooner than half of it.
+    console.log(`\nmost CPU (${Math.min(SHOW, accounts.length)} of ${accounts.length}; ${(cpu / 1000).toFixed(1)} s of CPU in all test files, with every process they started, sandboxed ones too; ${os.cpus().length} cores):`);
+    for (const a of accounts.slice(0, SHOW)) console.log(`  ${(a.cpu_ms / 1000).toFixed(1).padStart(7)} s  ${(100 * a.cpu_ms / cpu).toFixed(0).padStart(3)} %  ${labelOf(path.relative(root, a.file))}`);
+  }
 }
 process.exitCode = r.status ?? 1;
