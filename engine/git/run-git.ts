@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { withoutInherited } from '../proc/inherited-fds.js';
 import { describeStartError, runCaptured } from '../proc/spawn-via-shell.js';
 
 /**
@@ -76,6 +78,42 @@ export async function gitBytes(target: GitTarget, args: readonly string[], optio
   const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
   const result = await spawnGit(target.workTree ?? target.gitDir, [...location, ...hardening(), ...args], args, { ...options, binary: true });
   return result.bytes!;
+}
+
+/**
+ * runGit for output that can be larger than the engine should hold: at most `maxBytes` of
+ * stdout are read, and git is ended once that many came (`complete` false). Started by node
+ * itself, so its output streams (the shared shell keeps a command's whole output). Rejects
+ * with a GitError when git failed on its own. Impure (runs a process).
+ */
+export function gitHead(target: GitTarget, args: readonly string[], maxBytes: number): Promise<{ bytes: Buffer; complete: boolean }> {
+  gitStats.processes++;
+  const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
+  const cwd = target.workTree ?? target.gitDir;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...location, ...hardening(), ...args], { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']) });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let cut = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (cut) return;
+      out.push(chunk);
+      size += chunk.length;
+      if (size < maxBytes) return;
+      cut = true;
+      child.kill('SIGKILL');
+    });
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (e) => reject(new GitError(`git ${args.join(' ')} (in ${cwd}) could not be run: ${e.message}`, args, undefined, '')));
+    child.on('close', (code, signal) => {
+      const bytes = Buffer.concat(out);
+      if (cut) return resolve({ bytes: bytes.subarray(0, maxBytes), complete: false });
+      if (code === 0) return resolve({ bytes, complete: true });
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      reject(new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr || (signal ? `killed by ${signal}` : `exit ${code}`)}`, args, code ?? undefined, stderr));
+    });
+  });
 }
 
 /**

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
-import { listTreeLinks, readBlobs, WHOLE_DIFF } from '../git/changes.js';
+import { listTreeLinks, readBlobs } from '../git/changes.js';
 import { diffOf } from './tree-diffs.js';
 import { EMPTY_TREE } from '../git/repo.js';
-import { gitBytes } from '../git/run-git.js';
+import { attemptedPatch } from '../git/attempted-patch.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
@@ -125,10 +125,8 @@ export function governanceRules(rt: Runtime, step: IrStep): GovernanceRules {
 async function keepAttempt(rt: Runtime, from: string, to: string): Promise<string> {
   let name = 'attempted.patch';
   for (let n = 2; existsSync(path.join(rt.paths.dir, name)); n++) name = `attempted-${n}.patch`;
-  const bytes = await gitBytes(workspaceTarget(rt.ws), ['diff', ...WHOLE_DIFF, '--binary', '--no-color', '--no-ext-diff', '--no-textconv', from, to]);
   // Secrets never reach the run directory, not even in a patch (such lines will not apply).
-  // latin1 maps each byte to one character and back, so scrubbing keeps every other byte.
-  writeFileAtomic(path.join(rt.paths.dir, name), Buffer.from(rt.scrub(bytes.toString('latin1')), 'latin1'));
+  writeFileAtomic(path.join(rt.paths.dir, name), (await attemptedPatch(workspaceTarget(rt.ws), from, to, rt.scrub)).bytes);
   return name;
 }
 
