@@ -30,6 +30,7 @@ import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
+import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
@@ -255,8 +256,11 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');
-  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace)), [ws.repo.gitDir, ws.repo.commonDir]));
+  const kept = keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace)), [ws.repo.gitDir, ws.repo.commonDir]);
+  const overlap = refusedWritable(p.policy.sandbox.writable, kept);
   if (overlap.length) return refuse(overlap.join('; '), 'sandbox.writable');
+  const states = await refusedStateDirs(p.ir, p.pipelineDir, endpoint, o.processEnv ?? process.env, kept);
+  if (states.length) return refuse(`${states.join('; ')}; ${STATE_DIR_HINT}`);
   if (p.snapshot.reloaded && prints.old.pipeline_hash !== prints.now.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash }));
   state.budgets = {
     max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, p.policy.budgets.max_ticks),

@@ -38,6 +38,7 @@ import { keepYoungGenerationSmall } from './heap.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
+import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import { makeDirectory } from '../util/make-directory.js';
@@ -104,7 +105,7 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   if (isRejection(p)) return p;
   const checks = await checkStart(o, p);
   if (isRejection(checks)) return checks;
-  const dir = await makeRunDir(o, p);
+  const dir = await makeRunDir(o, p, checks);
   if (isRejection(dir)) return dir;
   return beginRun(o, p, checks, dir);
 }
@@ -145,7 +146,7 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
 }
 
 /** The run's directory: a new id in the store, locked, its creation begun. Impure. */
-async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<NewRunDir | Rejection> {
+async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks: StartChecks): Promise<NewRunDir | Rejection> {
   const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
@@ -170,8 +171,13 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if (isWithin(resolveLinks(folder), resolveLinks(repo)) || isWithin(resolveLinks(repo), resolveLinks(folder))) {
     return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces folder of this repository, ${folder}, leads to ${resolveLinks(folder)}, in or around the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: `remove the link ${folder} (a worker without the OS sandbox can make one), or name another root with --workspaces DIR or ENGINE_HOME` }]);
   }
-  const overlap = refusedWritable(p.policy.sandbox.writable, keptPlaces(repo, storeDir, root, [p.site.repoRef.gitDir, p.site.repoRef.commonDir]));
+  const kept = keptPlaces(repo, storeDir, root, [p.site.repoRef.gitDir, p.site.repoRef.commonDir]);
+  const overlap = refusedWritable(p.policy.sandbox.writable, kept);
   if (overlap.length) return rejected(overlap.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: 'sandbox.writable', line: 0, col: 0, hint: 'name a directory of its own, e.g. a package cache' })));
+  // A scripted model or a recording gives the CLIs a model endpoint, and with it a private home.
+  const endpoint = checks.scenario || checks.traffic ? 'http://127.0.0.1/' : null;
+  const states = await refusedStateDirs(p.ir, p.pipelineDir, endpoint, o.processEnv, kept);
+  if (states.length) return rejected(states.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: p.pipelineFile, line: 0, col: 0, hint: STATE_DIR_HINT })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);

@@ -16,14 +16,21 @@ export interface KeptPlace {
  * Impure (resolves links).
  */
 export function refusedWritable(writable: readonly string[], kept: readonly KeptPlace[]): string[] {
+  return writable.flatMap((entry) => keptOverlaps(entry, kept).map((how) => `sandbox.writable ${entry} ${how}, which the sandbox keeps read-only`));
+}
+
+/**
+ * How a path meets the places kept read-only: `is inside <what> <path>` or `holds <what>
+ * <path>`, one for each it meets. Links are resolved where the path exists. Impure (resolves
+ * links).
+ */
+export function keptOverlaps(entry: string, kept: readonly KeptPlace[]): string[] {
   const out: string[] = [];
-  for (const entry of writable) {
-    const w = resolveLinks(entry);
-    for (const k of kept) {
-      const p = resolveLinks(k.path);
-      if (isWithin(w, p)) out.push(`sandbox.writable ${entry} is inside ${k.what} ${k.path}, which the sandbox keeps read-only`);
-      else if (isWithin(p, w)) out.push(`sandbox.writable ${entry} holds ${k.what} ${k.path}, which the sandbox keeps read-only`);
-    }
+  const w = resolveLinks(entry);
+  for (const k of kept) {
+    const p = resolveLinks(k.path);
+    if (isWithin(w, p)) out.push(`is inside ${k.what} ${k.path}`);
+    else if (isWithin(p, w)) out.push(`holds ${k.what} ${k.path}`);
   }
   return out;
 }

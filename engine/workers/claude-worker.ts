@@ -66,6 +66,12 @@ export const claudeWorker = defineBuiltinWorker({
       ...scripts.outside,
     ];
   },
+  // Without the private dir claude keeps its state in ~/.claude and ~/.claude.json: writable in the sandbox.
+  stateDirs(spec, env) {
+    if (spec.model_endpoint || spec.isolate_home || env.CLAUDE_CONFIG_DIR) return [];
+    const home = env.HOME || os.homedir();
+    return [path.join(home, '.claude'), path.join(home, '.claude.json')];
+  },
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], []);
@@ -79,9 +85,7 @@ export const claudeWorker = defineBuiltinWorker({
     args.push('--strict-mcp-config', '--mcp-config', '{"mcpServers":{}}');
     args.push(...(spec.args ?? []));
     const env = claudeEnv(ctx);
-    // Without the private dir claude keeps its state in ~/.claude and ~/.claude.json: writable in the sandbox.
-    const home = env.HOME || os.homedir();
-    const writable = env.CLAUDE_CONFIG_DIR ? [] : [path.join(home, '.claude'), path.join(home, '.claude.json')];
+    const writable = this.stateDirs!(spec, env);
     return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env, cwd: ctx.cwd, stdin, writable };
   },
   createParser: () => createClaudeStreamParser(),

@@ -72,6 +72,10 @@ export const codexWorker = defineBuiltinWorker({
     const scripts = scriptPlaces(root, paths, scriptsNamedBy(tomlStrings(readTextOrNull(path.join(root, 'config.toml')) ?? ''), home));
     return [{ root, paths: [...paths, ...scripts.inside], skip: ['skills/.system'] }, ...scripts.outside];
   },
+  // Without the private home codex keeps its state in CODEX_HOME or ~/.codex: writable in the sandbox.
+  stateDirs(spec, env) {
+    return spec.model_endpoint || spec.isolate_home ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
+  },
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], ['-']);
@@ -83,8 +87,7 @@ export const codexWorker = defineBuiltinWorker({
       ? ['exec', ...sandbox, 'resume', ...common, ...(spec.args ?? []), ctx.resumeSessionId, ...promptArgs]
       : ['exec', ...sandbox, ...common, ...(spec.args ?? []), ...promptArgs];
     const env = codexEnv(ctx);
-    // Without the private home codex keeps its state in CODEX_HOME or ~/.codex: writable in the sandbox.
-    const writable = usesPrivateHome(ctx) ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
+    const writable = this.stateDirs!(spec, env);
     return { bin: this.resolveBin(spec, ctx.packageRoot, ctx.projectDirs), args, env, cwd: ctx.cwd, stdin, writable };
   },
   createParser: (ctx) => createCodexParser(ctx.usageBaseline ?? null),

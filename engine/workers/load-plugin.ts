@@ -82,6 +82,7 @@ function checkFactsShape(v: Record<string, unknown>): string[] {
   if (v.dialects !== undefined && !(isObject(v.dialects) && Object.values(v.dialects).every((f) => typeof f === 'function'))) problems.push('`dialects` must map dialect names to parser factories when present');
   if (v.dialectFor !== undefined && typeof v.dialectFor !== 'function') problems.push('`dialectFor` must be a function when present');
   if (v.userConfig !== undefined && typeof v.userConfig !== 'function') problems.push('`userConfig` must be a function when present');
+  if (v.stateDirs !== undefined && typeof v.stateDirs !== 'function') problems.push('`stateDirs` must be a function when present');
   if (v.probe !== undefined && typeof v.probe !== 'boolean') problems.push('`probe` must be a boolean when present');
   return problems;
 }

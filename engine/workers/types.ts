@@ -252,6 +252,14 @@ export interface WorkerPlugin {
    * spec's `env` over it. Absent or empty: nothing of the user's is reached.
    */
   userConfig?(spec: WorkerSpec, env: Env): UserConfigPlace[];
+  /**
+   * Where a worker with this spec keeps its CLI's own state outside its workspace and private
+   * home (codex's CODEX_HOME or ~/.codex without a private home): granted writable to it under
+   * the OS sandbox. A run refuses one that is, holds or lies in a place the sandbox keeps
+   * read-only (the checkout, its git dirs, the run store: E_SANDBOX_WRITABLE), as it does a
+   * `sandbox.writable` entry. `env` as for userConfig. Absent or empty: none.
+   */
+  stateDirs?(spec: WorkerSpec, env: Env): string[];
   /** Write what the CLI needs before a call (private home, config). May be called many times. */
   prepare?(ctx: WorkerCallContext): Promise<void>;
   invoke(ctx: WorkerCallContext): WorkerInvocation;

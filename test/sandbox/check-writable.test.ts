@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { refusedWritable } from '../../engine/sandbox/check-writable.js';
@@ -40,4 +40,21 @@ t.test('engine resume refuses it too, given with --set (E_RESUME, exit 2)', asyn
   const r = engine(['resume', 'w', '--repo', f.repo, '--no-progress', '--set', `sandbox.writable=${JSON.stringify([path.dirname(f.repo)])}`], { cwd: f.dir });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /E_RESUME .*sandbox\.writable .* holds the repository/);
+});
+
+// A CLI's own state dir (codex's CODEX_HOME, or ~/.codex and ~/.claude when the home is the
+// checkout) is granted writable to its worker like a sandbox.writable entry. One inside the
+// checkout was kept read-only at every spawn, and the CLI failed on its first write (EROFS)
+// with nothing saying why; it is refused up front, as such an entry is.
+t.test('engine run refuses a worker whose CLI keeps its state inside the repository (exit 2, E_SANDBOX_WRITABLE)', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex' }) });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: { CODEX_HOME: path.join(f.repo, '.codex') } });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_SANDBOX_WRITABLE worker "implementer" \(use: codex\) keeps its state in .*\.codex, which is inside the repository/);
+  t.match(r.stderr, /isolate_home/, 'the hint names the way out');
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs')) && readdirSync(path.join(f.repo, '.engine', 'runs')).length > 0, 'no run was made');
+  const isolated = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex', isolate_home: true }) });
+  const stateDirs = (await import('../../engine/workers/codex-worker.js')).codexWorker.stateDirs!;
+  t.same(stateDirs({ use: 'codex', isolate_home: true }, { CODEX_HOME: path.join(isolated.repo, '.codex') }), [], 'a private home keeps no state of the user');
+  t.same(stateDirs({ use: 'codex' }, { HOME: '/home/u' }), ['/home/u/.codex']);
 });
