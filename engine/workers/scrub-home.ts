@@ -8,7 +8,7 @@
  * link to a file of the user's (a worker without the OS sandbox can make one), which must
  * keep its content. Impure (reads and replaces files).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, renameSync, symlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
@@ -56,13 +56,21 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     } catch {
       return;
     }
-    for (const name of names.sort(compareText)) {
-      const file = path.join(dir, name);
+    for (const listed of names.sort(compareText)) {
       let st;
       try {
-        st = lstatSync(file);
+        st = lstatSync(path.join(dir, listed));
       } catch {
         continue;
+      }
+      const changed = Math.max(st.ctimeMs, st.mtimeMs) >= since;
+      const renamed = changed ? scrubName(dir, listed, secrets) : null;
+      const name = renamed?.name ?? listed;
+      const file = path.join(dir, name);
+      if (renamed) hits.push({ file: path.relative(home, file), names: renamed.found });
+      if (st.isSymbolicLink() && changed) {
+        const found = scrubLinkTarget(file, secrets);
+        if (found.length) hits.push({ file: path.relative(home, file), names: found });
       }
       if (st.isDirectory()) walk(file);
       else if (st.isFile() && st.size > 0 && Math.max(st.ctimeMs, st.mtimeMs) >= since) {
@@ -83,7 +91,69 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     }
   };
   walk(home);
-  return hits.sort((a, b) => compareText(a.file, b.file));
+  // A renamed file whose content had a hit too: one report, both variables.
+  const byFile = new Map<string, HomeScrubHit>();
+  for (const h of hits) {
+    const known = byFile.get(h.file);
+    if (known) known.names = [...new Set([...known.names, ...h.names])];
+    else byFile.set(h.file, h);
+  }
+  return [...byFile.values()].sort((a, b) => compareText(a.file, b.file));
+}
+
+/** The names of the secrets whose values `bytes` holds. Pure. */
+function secretsIn(bytes: Buffer, secrets: readonly Secret[]): Secret[] {
+  return secrets.filter((s) => bytes.includes(s.value));
+}
+
+/** `bytes` with each secret's value replaced by its redaction mark. Pure. */
+function masked(bytes: Buffer, found: readonly Secret[]): Buffer {
+  let out = bytes;
+  for (const s of found) out = replaceAll(out, s.value, Buffer.from(redactionMark(s.name)));
+  return out;
+}
+
+/**
+ * An entry of `dir` whose name holds a secret, renamed to the name with each secret's mark in
+ * its place (a free one: a name already taken gets a random suffix, nothing is overwritten);
+ * null when the name holds none or cannot be renamed. Impure (renames).
+ */
+function scrubName(dir: string, name: string, secrets: readonly Secret[]): { name: string; found: string[] } | null {
+  const found = secretsIn(Buffer.from(name), secrets);
+  if (found.length === 0) return null;
+  const base = masked(Buffer.from(name), found).toString();
+  for (let i = 0; i < 8; i++) {
+    const to = i === 0 && base.length <= 255 ? base : `${base.slice(0, 200)}.${randomBytes(6).toString('hex')}`;
+    if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) continue;
+    try {
+      renameSync(path.join(dir, name), path.join(dir, to));
+      return { name: to, found: [...new Set(found.map((s) => s.name))] };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** A link whose target holds a secret, replaced by one to the scrubbed target (never followed); the names found. Impure. */
+function scrubLinkTarget(link: string, secrets: readonly Secret[]): string[] {
+  let target: Buffer;
+  try {
+    target = readlinkSync(link, { encoding: 'buffer' });
+  } catch {
+    return [];
+  }
+  const found = secretsIn(target, secrets);
+  if (found.length === 0) return [];
+  const temp = path.join(path.dirname(link), `.scrub-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    symlinkSync(masked(target, found), temp);
+    renameSync(temp, link);
+  } catch {
+    removeFile(temp);
+    return [];
+  }
+  return [...new Set(found.map((s) => s.name))];
 }
 
 /** scrubFile's word for a file that grew past FILE_SEARCH_CAP after it was listed. */

@@ -1,0 +1,50 @@
+import t from 'tap';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { collectSecrets } from '../../engine/workers/redact.js';
+import { scrubHome } from '../../engine/workers/scrub-home.js';
+import { makeTempDir } from '../fixtures/workers/make-ctx.js';
+
+// The home scrub searched what files hold: a secret a CLI (or a worker) put in a name in its
+// home, or in where a link points, stayed on disk after the call. Names and link targets are
+// scrubbed too; the file behind a link is never touched.
+t.test('a secret in a file or folder name, and in a link target, is scrubbed; what the link led to is left', async (t) => {
+  const dir = makeTempDir();
+  const home = path.join(dir, 'home');
+  const secret = 'sk-live-0123456789abcdefghij';
+  mkdirSync(path.join(home, `sessions-${secret}`, 'inner'), { recursive: true });
+  writeFileSync(path.join(home, `sessions-${secret}`, 'inner', `log-${secret}.txt`), `token ${secret}\n`);
+  writeFileSync(path.join(home, 'plain.txt'), 'nothing\n');
+  const outside = path.join(dir, `outside-${secret}`);
+  writeFileSync(outside, 'the user\'s\n');
+  symlinkSync(outside, path.join(home, 'link'));
+  const secrets = collectSecrets(['*_TOKEN'], [{ NPM_TOKEN: secret }]);
+
+  const hits = scrubHome(home, secrets);
+  const folder = 'sessions-[REDACTED:NPM_TOKEN]';
+  t.same(readdirSync(home).sort(), ['link', 'plain.txt', folder].sort(), 'the folder is renamed');
+  t.same(readdirSync(path.join(home, folder, 'inner')), ['log-[REDACTED:NPM_TOKEN].txt'], 'the file too');
+  t.equal(readFileSync(path.join(home, folder, 'inner', 'log-[REDACTED:NPM_TOKEN].txt'), 'utf8'), 'token [REDACTED:NPM_TOKEN]\n', 'and what it holds');
+  t.ok(lstatSync(path.join(home, 'link')).isSymbolicLink(), 'the link stays a link');
+  t.equal(readlinkSync(path.join(home, 'link')), path.join(dir, 'outside-[REDACTED:NPM_TOKEN]'), 'pointing where the scrubbed name says');
+  t.equal(readFileSync(outside, 'utf8'), 'the user\'s\n', 'the file it led to is left as it was');
+  t.ok(existsSync(outside), 'and keeps its name');
+  t.same(hits.map((h) => h.file).sort(), ['link', folder, path.join(folder, 'inner', 'log-[REDACTED:NPM_TOKEN].txt')].sort(), 'each is reported under its new name');
+  t.ok(hits.every((h) => h.names.includes('NPM_TOKEN')), 'by the variable, never the value');
+  t.notMatch(JSON.stringify(hits), secret);
+  t.same(scrubHome(home, secrets), [], 'a second scan finds nothing');
+});
+
+t.test('a scrubbed name already taken: the entry goes to a free one, nothing is overwritten', async (t) => {
+  const dir = makeTempDir();
+  const home = path.join(dir, 'home');
+  const secret = 'sk-live-0123456789abcdefghij';
+  mkdirSync(home);
+  writeFileSync(path.join(home, 'a-[REDACTED:NPM_TOKEN]'), 'was there\n');
+  writeFileSync(path.join(home, `a-${secret}`), 'new\n');
+  scrubHome(home, collectSecrets(['*_TOKEN'], [{ NPM_TOKEN: secret }]));
+  t.equal(readFileSync(path.join(home, 'a-[REDACTED:NPM_TOKEN]'), 'utf8'), 'was there\n', 'the file at that name is kept');
+  const names = readdirSync(home);
+  t.equal(names.length, 2, names.join(', '));
+  t.notOk(names.some((n) => n.includes(secret)), 'no name holds the secret');
+});
