@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import path from 'node:path';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
+import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 import { blocksGit } from './special-files.js';
 
 /**
@@ -129,6 +130,8 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
   const oversize: string[] = [];
   const nested: string[] = [];
   const stack = [''];
+  // Whether a file can be unreadable to this process (root reads any).
+  const unreadable = process.getuid?.() !== 0;
   while (stack.length) {
     const rel = stack.pop()!;
     const abs = rel ? path.join(root, rel) : root;
@@ -136,6 +139,9 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
     let st: BigIntStats;
     try {
       st = lstatSync(abs, { bigint: true });
+      // A directory of the engine's user it cannot enter (a worker's chmod): git would skip
+      // it and fail to clean it; its permissions are given back (git records none).
+      if (st.isDirectory() && lacksOwnerBits(Number(st.mode), Number(st.uid), 0o700) && grantOwner(abs, 0o700)) dirs = null;
       names = readdirSync(abs, { withFileTypes: true });
     } catch {
       dirs = null;
@@ -154,8 +160,11 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         dirs = null;
         nested.push(rel);
       }
+      const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) ? lstatSync(path.join(root, child), { throwIfNoEntry: false }) : undefined;
+      // A file of the engine's user it cannot read fails git's add: read is given back.
+      if (fst && unreadable && lacksOwnerBits(fst.mode, fst.uid, 0o400) && grantOwner(path.join(root, child), 0o400)) dirs = null;
       if (d.isDirectory()) stack.push(child);
-      else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (lstatSync(path.join(root, child), { throwIfNoEntry: false })?.size ?? 0) > maxFileBytes) {
+      else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (fst?.size ?? 0) > maxFileBytes) {
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);

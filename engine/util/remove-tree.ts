@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { grantOwner, grantOwnerFd } from './grant-owner.js';
 
 /**
  * Remove a file or a whole directory tree, as `rm -rf` does: a symbolic link is removed, never
@@ -63,14 +64,27 @@ function removeDirectory(top: string, shownTop: string): void {
   const stack: Frame[] = [];
   const enter = (at: string, shown: string): void => {
     let fd: number;
+    const open = (): number => openSync(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     try {
-      fd = openSync(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      try {
+        fd = open();
+      } catch (error) {
+        // A directory of this user a worker took its permissions from (chmod 000): given back.
+        if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !grantOwner(at, 0o700)) throw error;
+        fd = open();
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       // No longer a directory (a link or a file put in its place since it was listed): removed as one.
       if (code === 'ELOOP' || code === 'ENOTDIR') return removeFile(at);
       throw named(error, at, shown);
+    }
+    // Entries are removed from it only with write and search permission on it.
+    try {
+      grantOwnerFd(fd, 0o700);
+    } catch {
+      /* the removal says what it could not do */
     }
     // By this process's id, not /proc/self: `rm` (removeDeep) reaches it through the same path.
     fdPaths ??= existsSync(`/proc/${process.pid}/fd/${fd}`);

@@ -16,6 +16,7 @@ import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
+import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 
 export interface HomeScrubHit {
   /** Path relative to the home. */
@@ -53,8 +54,14 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     let names: string[];
     try {
       names = readdirSync(dir);
-    } catch {
-      return;
+    } catch (error) {
+      // A folder of the home a worker took its own permissions from (chmod 000): given back.
+      if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !grantOwner(dir, 0o700)) return;
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return;
+      }
     }
     for (const listed of names.sort(compareText)) {
       let st;
@@ -82,6 +89,7 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
           continue;
         }
         budget -= st.size;
+        if (lacksOwnerBits(st.mode, st.uid, 0o400)) grantOwner(file, 0o400);
         const found = scrubFile(file, secrets);
         if (found === GREW) {
           removeFile(file);

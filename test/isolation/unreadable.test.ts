@@ -1,0 +1,66 @@
+// test cost: about 4 s: one whole run as an unprivileged user.
+import t from 'tap';
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { engineBin, makeFixture } from '../helpers/run-fixture.js';
+
+// An engine not run as root cannot enter a directory, or read a file, that a worker took its
+// own permissions from (chmod 000): git skipped the directory as it staged and then could not
+// clean it when rolling back, the removal of the workspace and of the worker's home failed at
+// the run's end (exit 70, the run otherwise complete), and `engine clean` was stuck on it.
+// git records no permission but a file's execute bit, so the engine gives its user back what
+// its own files and directories lack (read, and enter and write for a directory) before git
+// looks and before it removes them. Run as `nobody` (the tests run as root in CI).
+
+const NOBODY = 65534;
+const setpriv = spawnSync('setpriv', ['--version'], { encoding: 'utf8' }).status === 0;
+const skip = process.getuid?.() !== 0 ? 'needs root to run the engine as another user' : !setpriv ? 'needs setpriv (util-linux)' : false;
+
+function chownTree(dir: string): void {
+  chownSync(dir, NOBODY, NOBODY);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) chownTree(p);
+    else chownSync(p, NOBODY, NOBODY);
+  }
+}
+
+/** A run as nobody whose implementer runs `extra` too; its exit, stderr and fixture. */
+function runAsNobody(extra: string) {
+  const implement = [
+    'cat >/dev/null',
+    'mkdir -p src/locked/deep "$HOME/cache/deep"',
+    'echo alpha > src/a.txt; echo deep > src/locked/deep/f; echo hidden > src/hidden.txt; echo x > "$HOME/cache/deep/x"',
+    extra,
+    'chmod 000 src/locked src/hidden.txt "$HOME/cache"',
+    `printf 'Done.\\nBEGIN_MARKERS\\n%s\\nEND_MARKERS\\n' '{"status":"done","summary":"wrote","files_changed":["src/a.txt"],"commands_run":[],"needs":null}'`,
+  ].join('\n');
+  const f = makeFixture({
+    script: { plan: [{ id: 'm1', goal: 'write a', files_expected: ['src/a.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' } } },
+    pipeline: (p) => (p.workers.implementer = { use: 'command', bin: '/bin/sh', args: ['-c', implement], idle_timeout_s: 20, timeout_s: 60 }),
+  });
+  const home = path.join(f.dir, 'home');
+  mkdirSync(home);
+  writeFileSync(path.join(f.dir, '.gitconfig'), '');
+  chownTree(f.dir);
+  const env = { PATH: process.env.PATH, HOME: home, ENGINE_HOME: path.join(home, 'engine'), NO_COLOR: '1', GIT_CONFIG_GLOBAL: path.join(f.dir, '.gitconfig') };
+  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '/usr/bin/env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'r', '--no-progress'], { cwd: f.dir, encoding: 'utf8', timeout: 120_000 });
+  return { r, f, home };
+}
+
+t.test('a worker that makes its files unreadable to the engine: the run completes, what it wrote is checkpointed, nothing is left', { skip }, async (t) => {
+  const { r, f, home } = runAsNobody(':');
+  t.equal(r.status, 0, `the run completes\n${r.stderr}`);
+  const tree = execFileSync('git', ['-c', 'safe.directory=*', '-C', f.repo, 'ls-tree', '-r', '--name-only', 'engine/r'], { encoding: 'utf8' }).trim().split('\n').sort();
+  t.same(tree, ['README.md', 'src/a.txt', 'src/hidden.txt', 'src/locked/deep/f'], 'everything the worker wrote is on the run branch');
+  const workspaces = path.join(home, 'engine', 'workspaces');
+  const left = existsSync(workspaces) ? readdirSync(workspaces, { recursive: true }).map(String).filter((p) => p.includes('cache') || p.includes('locked')) : [];
+  t.same(left, [], 'the workspace and the worker\'s home are removed');
+});
+
+t.test('and a violation beside it: the rollback cleans the unreadable folder (exit 3, not an engine error)', { skip }, async (t) => {
+  const { r } = runAsNobody("echo '{}' > package-lock.json");
+  t.equal(r.status, 3, `the run stops on the violation (exit ${r.status})\n${r.stderr}${r.stdout}`);
+  t.notMatch(r.stderr, /internal error/);
+});
