@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, removeRefused, wholeNames } from './refused-paths.js';
-import { checkRecord, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
+import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
 import { removeFile } from '../util/remove-tree.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
@@ -44,9 +44,14 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
     removeFile(path.join(ws.dir, rel));
     ws.findings.push({ kind: 'large_file', path: rel, pattern: `${Math.round((ws.maxFileBytes ?? 0) / 2 ** 20)} MiB` });
   }
+  const tooSparse = await overBudget(ws, target, walked.sparse, since);
+  for (const rel of tooSparse) {
+    removeFile(path.join(ws.dir, rel));
+    ws.findings.push({ kind: 'sparse_file', path: rel, pattern: `${HOLE_BUDGET_BYTES / 2 ** 20} MiB` });
+  }
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   // The walk listed what was removed since: no record of it.
-  const walk = since === null || tooLarge.length ? null : walked.record;
+  const walk = since === null || tooLarge.length || tooSparse.length ? null : walked.record;
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
@@ -140,6 +145,26 @@ async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>,
   const rest = paths.filter((p) => !unchanged.has(p) && !removed.has(p));
   if (rest.length === 0) return control;
   return [...control, ...(await notIgnored(target, rest))];
+}
+
+/**
+ * The sparse files to remove before git reads them: none while their holes (bytes not on
+ * disk) stay within HOLE_BUDGET_BYTES in all, else of those git would read, the largest
+ * first until the rest are within it. A sparse file costs a worker an instant and no disk;
+ * git reads every byte to stage it (a hundred of 99 MiB: 97 s). Impure (git, the index).
+ */
+async function overBudget(ws: Workspace, target: ReturnType<typeof workspaceTarget>, sparse: readonly { path: string; holes: number }[], since: bigint | null): Promise<string[]> {
+  if (sparse.reduce((sum, f) => sum + f.holes, 0) <= HOLE_BUDGET_BYTES) return [];
+  const read = new Set(await readBy(ws, target, sparse.map((f) => f.path), since));
+  const candidates = sparse.filter((f) => read.has(f.path)).sort((a, b) => b.holes - a.holes);
+  let left = candidates.reduce((sum, f) => sum + f.holes, 0);
+  const out: string[] = [];
+  for (const f of candidates) {
+    if (left <= HOLE_BUDGET_BYTES) break;
+    out.push(f.path);
+    left -= f.holes;
+  }
+  return out;
 }
 
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */

@@ -123,12 +123,18 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[] } {
+/** The bytes not on disk (holes) a snapshot lets git read in all files: past it, sparse files are removed first (snapshot.ts). */
+export const HOLE_BUDGET_BYTES = 256 * 2 ** 20;
+/** A file with fewer holes than this is not counted as sparse (file systems leave small gaps). */
+const MIN_HOLES = 2 ** 20;
+
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[] } {
   let dirs: DirStat[] | null = [];
   const extras: ExtraFile[] = [];
   const special: string[] = [];
   const oversize: string[] = [];
   const nested: string[] = [];
+  const sparse: { path: string; holes: number }[] = [];
   const stack = [''];
   // Whether a file can be unreadable to this process (root reads any).
   const unreadable = process.getuid?.() !== 0;
@@ -168,6 +174,9 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
+      } else if (fst && fst.size - fst.blocks * 512 >= MIN_HOLES && !/(^|\/)\.git\//.test(child)) {
+        // What git would read of it that is not on disk: counted over the snapshot.
+        sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
       } else if (blocksGit(d, child)) {
         removeFile(path.join(root, child));
         special.push(child);
@@ -179,7 +188,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
     }
   }
-  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort() };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse };
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {

@@ -100,6 +100,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: a FIFO, socket or device where git reads its ignore or attribute rules (removed: git would wait on it for ever)`;
     case 'large_file':
       return `${v.path}: a file larger than the ${v.pattern ?? 'governance.max_file_mb'} a snapshot stages (left out: git would read all of it)`;
+    case 'sparse_file':
+      return `${v.path}: a sparse file (removed: with the others, git would have read more than ${v.pattern ?? '256 MiB'} that is not on disk)`;
     case 'git_refused':
       return `${v.path}: git refuses to stage it (a path it calls invalid, or a file its working-tree-encoding attribute cannot convert); removed`;
     case 'control_characters':
