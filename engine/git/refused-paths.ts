@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { firstLink } from '../util/first-link.js';
-import { removeFile } from '../util/remove-tree.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
 
 /** git's messages for what it refused to stage: what comes before a path, and a pattern for what follows it. */
 const MESSAGES: readonly { before: string; after: RegExp; kind: 'invalid' | 'encoding' }[] = [
@@ -9,6 +9,8 @@ const MESSAGES: readonly { before: string; after: RegExp; kind: 'invalid' | 'enc
   { before: "fatal: failed to encode '", after: /^' from \S+ to UTF-8(?:\n|$)/, kind: 'encoding' },
   { before: "fatal: BOM is required in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
   { before: "fatal: BOM is prohibited in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
+  // A file git could not open (a hard link to a file the engine's user may not read).
+  { before: "error: unable to index file '", after: /^'(?:\n|$)/, kind: 'invalid' },
 ];
 
 /**
@@ -79,14 +81,17 @@ export function removablePath(dir: string, rel: string): boolean {
 }
 
 /**
- * Removes each of `paths` that is removable from `dir` and names a file (not a directory);
- * returns those removed. `first`: only the first such. Impure.
+ * Removes each of `paths` that is removable from `dir`: a file, or a directory whole (git
+ * names a nested repository in a folder it calls invalid, `sub/.GIT`, as the folder); returns
+ * those removed. `first`: only the first such. Impure.
  */
 export function removeRefused(dir: string, paths: readonly string[], first = false): string[] {
   const removed: string[] = [];
   for (const rel of new Set(paths)) {
-    if (!removablePath(dir, rel) || lstatSync(path.join(dir, rel), { throwIfNoEntry: false })?.isDirectory() !== false) continue;
-    removeFile(path.join(dir, rel));
+    const st = removablePath(dir, rel) ? lstatSync(path.join(dir, rel), { throwIfNoEntry: false }) : undefined;
+    if (!st) continue;
+    if (st.isDirectory()) removeTree(path.join(dir, rel));
+    else removeFile(path.join(dir, rel));
     removed.push(rel);
     if (first) break;
   }

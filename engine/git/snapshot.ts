@@ -1,3 +1,4 @@
+import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, removeRefused, wholeNames } from './refused-paths.js';
@@ -55,6 +56,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
+  const tried = { attributes: false };
   for (;;) {
     try {
       await addAll(target, left);
@@ -81,7 +83,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
         }
         continue;
       }
-      if (++refusals > MAX_REFUSALS || !(await removeWhatGitRefused(ws, target, left, error.stderr))) throw error;
+      if (++refusals > MAX_REFUSALS || !(await removeWhatGitRefused(ws, target, left, error.stderr, tried))) throw error;
     }
   }
 }
@@ -97,7 +99,15 @@ const MAX_REFUSALS = 256;
  * `git add`: one at a time. When nothing read the short way names a file, the first message
  * is read whole (wholeNames). Impure (git, removes).
  */
-async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string): Promise<boolean> {
+async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: { attributes: boolean }): Promise<boolean> {
+  // A failed conversion: first the worker's own attributes that ask for one (new or changed
+  // .gitattributes), which can name any number of files; one `git add` each was the cost.
+  if (!tried.attributes && /(?:^|\n)fatal: (failed to encode|BOM is (required|prohibited) in) '/.test(stderr)) {
+    tried.attributes = true;
+    const removed = removeRefused(ws.dir, await encodingAttributes(ws, target));
+    for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
+    if (removed.length) return true;
+  }
   let named = parseRefused(stderr);
   // git stopped at the first invalid path: one pass that goes on past such errors names the rest.
   if (named.length && stderr.includes("error: invalid path '")) {
@@ -108,6 +118,19 @@ async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof wor
   if (removed.length === 0) removed = removeRefused(ws.dir, wholeNames(stderr), true);
   for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
   return removed.length > 0;
+}
+
+/** The .gitattributes files of the workspace, new or changed and not ignored, that ask for a working-tree-encoding. Impure (git, reads). */
+async function encodingAttributes(ws: Workspace, target: ReturnType<typeof workspaceTarget>): Promise<string[]> {
+  const { stdout } = await runGit(target, ['ls-files', '-z', '--others', '--modified', '--exclude-standard', '--', ':(glob)**/.gitattributes']);
+  return [...new Set(stdout.split('\0').filter(Boolean))].filter((rel) => {
+    try {
+      const file = path.join(ws.dir, rel);
+      return lstatSync(file).isFile() && readFileSync(file, 'utf8').includes('working-tree-encoding');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

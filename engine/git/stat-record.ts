@@ -125,8 +125,8 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
  */
 /** The bytes not on disk (holes) a snapshot lets git read in all files: past it, sparse files are removed first (snapshot.ts). */
 export const HOLE_BUDGET_BYTES = 256 * 2 ** 20;
-/** A file with fewer holes than this is not counted as sparse (file systems leave small gaps). */
-const MIN_HOLES = 2 ** 20;
+/** A file this small is not counted: a file system can keep it inside its inode (no blocks at all). */
+const INLINE_BYTES = 4096;
 
 export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[] } {
   let dirs: DirStat[] | null = [];
@@ -174,7 +174,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
-      } else if (fst && fst.size - fst.blocks * 512 >= MIN_HOLES && !/(^|\/)\.git\//.test(child)) {
+      } else if (fst && fst.size > INLINE_BYTES && fst.size > fst.blocks * 512 && !/(^|\/)\.git\//.test(child)) {
         // What git would read of it that is not on disk: counted over the snapshot.
         sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
       } else if (blocksGit(d, child)) {

@@ -14,7 +14,9 @@ function ownUid(): number | null {
  * directory) on a file or directory it owns that lacks them: a worker runs as the same user
  * and can take its own files' permissions away (chmod 000), and then neither git nor the
  * removal of the workspace can read them. Never through a link: on Linux through a descriptor
- * naming exactly that entry (O_PATH), elsewhere after an lstat. Root needs none. True when it
+ * naming exactly that entry (O_PATH), elsewhere after an lstat; never a file with another
+ * name (a hard link to a file elsewhere keeps its mode: git's add then names it, and the
+ * snapshot removes the workspace's name, git_refused). Root needs none. True when it
  * changed the mode. Impure.
  */
 export function grantOwner(file: string, bits: number): boolean {
@@ -22,7 +24,7 @@ export function grantOwner(file: string, bits: number): boolean {
   if (uid === null) return false;
   if (process.platform !== 'linux') {
     const st = lstatSync(file, { throwIfNoEntry: false });
-    if (!st || st.isSymbolicLink() || st.uid !== uid || (st.mode & bits) === bits) return false;
+    if (!st || st.isSymbolicLink() || (!st.isDirectory() && st.nlink > 1) || st.uid !== uid || (st.mode & bits) === bits) return false;
     return tryChmod(file, (st.mode & 0o7777) | bits);
   }
   let fd: number;
@@ -33,7 +35,7 @@ export function grantOwner(file: string, bits: number): boolean {
   }
   try {
     const st = fstatSync(fd);
-    if (st.isSymbolicLink() || st.uid !== uid || (st.mode & bits) === bits) return false;
+    if (st.isSymbolicLink() || (!st.isDirectory() && st.nlink > 1) || st.uid !== uid || (st.mode & bits) === bits) return false;
     return tryChmod(`/proc/self/fd/${fd}`, (st.mode & 0o7777) | bits);
   } finally {
     closeSync(fd);

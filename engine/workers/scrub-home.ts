@@ -129,11 +129,13 @@ function masked(bytes: Buffer, found: readonly Secret[]): Buffer {
 function scrubName(dir: string, name: string, secrets: readonly Secret[]): { name: string; found: string[] } | null {
   const found = secretsIn(Buffer.from(name), secrets);
   if (found.length === 0) return null;
-  const base = masked(Buffer.from(name), found).toString();
+  const base = masked(Buffer.from(name), found);
+  // A mark can be longer than the secret it stands for: a name is at most 255 bytes.
+  const head = base.subarray(0, 200).toString().replace(/\uFFFD+$/, '');
   for (let i = 0; i < 8; i++) {
-    const to = i === 0 && base.length <= 255 ? base : `${base.slice(0, 200)}.${randomBytes(6).toString('hex')}`;
-    if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) continue;
+    const to = i === 0 && base.length <= 255 ? base.toString() : `${head}.${randomBytes(6).toString('hex')}`;
     try {
+      if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) continue;
       renameSync(path.join(dir, name), path.join(dir, to));
       return { name: to, found: [...new Set(found.map((s) => s.name))] };
     } catch {

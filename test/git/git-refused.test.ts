@@ -33,11 +33,11 @@ t.test('paths git calls invalid: every one removed and a finding, the rest stage
   t.notOk(existsSync(path.join(ws.dir, 'ok.txt')), 'the rollback restores the workspace');
 });
 
-t.test('files a working-tree-encoding attribute cannot convert: each removed and a finding, a convertible one staged', async (t) => {
-  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+t.test("files the repository's own working-tree-encoding attributes cannot convert: each removed and a finding, a convertible one staged", async (t) => {
+  const attributes = 'nobom.txt working-tree-encoding=UTF-16\nnope.txt working-tree-encoding=NO-SUCH-ENCODING\nle.txt working-tree-encoding=UTF-16LE\nbom.txt working-tree-encoding=UTF-16LE\n';
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitattributes': attributes });
   const { ws } = await makeWorkspace(t, repo, 'encoding');
   writeFiles(ws.dir, {
-    '.gitattributes': 'nobom.txt working-tree-encoding=UTF-16\nnope.txt working-tree-encoding=NO-SUCH-ENCODING\nle.txt working-tree-encoding=UTF-16LE\nbom.txt working-tree-encoding=UTF-16LE\n',
     'nobom.txt': Buffer.from([0xff]),
     'nope.txt': 'hi\n',
     'le.txt': Buffer.from('h\0i\0', 'binary'),
@@ -78,4 +78,41 @@ t.test('reading git messages: a quote and a newline in a name, and the whole rea
   const forged = "x' from A to UTF-8\nfatal: failed to encode 'y";
   t.same(wholeNames(`fatal: failed to encode '${forged}' from NOPE to UTF-8\n`), [forged, 'x'], 'longest reading first');
   t.same(parseRefused('fatal: something else\n'), []);
+});
+
+// Found by a hostile review: a nested repository in a folder git calls invalid (`sub/.GIT`)
+// is named by git as the folder itself, which the removal skipped (exit 70); and a worker's
+// own .gitattributes asking an encoding git does not know for hundreds of files made one
+// failed `git add` each, up to the cap, then exit 70.
+t.test('a nested repository in a folder git calls invalid is removed whole', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'dotGIT');
+  git(ws.dir, 'init', '-q', 'sub/.GIT');
+  writeFiles(path.join(ws.dir, 'sub', '.GIT'), { 'x.txt': 'x\n' });
+  git(path.join(ws.dir, 'sub', '.GIT'), 'add', '-A');
+  git(path.join(ws.dir, 'sub', '.GIT'), '-c', 'user.name=a', '-c', 'user.email=a@example.com', 'commit', '-q', '-m', 'x');
+  writeFiles(ws.dir, { 'ok.txt': 'ok\n' });
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), ['sub/.GIT']);
+  t.notOk(existsSync(path.join(ws.dir, 'sub', '.GIT')), 'removed');
+});
+
+t.test("a worker's attributes asking an unknown encoding for hundreds of files: the attributes file goes, in one retry", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitattributes': '*.u16 working-tree-encoding=UTF-16LE\n' });
+  const { ws } = await makeWorkspace(t, repo, 'encmany');
+  const files: Record<string, string> = { 'src/.gitattributes': 'z* working-tree-encoding=NO-SUCH-ENCODING\n' };
+  for (let i = 0; i < 300; i++) files[`src/z${i}`] = `${i}\n`;
+  writeFiles(ws.dir, files);
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), ['src/.gitattributes'], 'the attributes file that asked for it is the finding');
+  t.ok(existsSync(path.join(ws.dir, '.gitattributes')), "the repository's own attributes are left");
+  if (typeof tree === 'string') t.ok(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).split('\n').includes('src/z299'), 'the files are staged as they are');
+});
+
+t.test('reading git messages: a file git could not open to index it', async (t) => {
+  t.same(parseRefused(`error: open("src/x"): Permission denied\nerror: unable to index file 'src/x'\nfatal: adding files failed\n`), ['src/x']);
 });

@@ -49,3 +49,22 @@ t.test('a few sparse files within the budget are staged as any file', async (t) 
   t.same(ws.findings.slice(before), []);
   t.ok(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).split('\n').includes('one.bin'));
 });
+
+// Found by a hostile review: files with just under 1 MiB of holes each were not counted, and
+// any number of them made git read their sum.
+t.test('many files each with a little under 1 MiB of holes count toward the budget', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'sparsesmall');
+  ws.maxFileBytes = 100 * 2 ** 20;
+  mkdirSync(path.join(ws.dir, 'many'));
+  const each = 2 ** 20 - 1;
+  const count = Math.ceil((HOLE_BUDGET_BYTES * 1.5) / each);
+  for (let i = 0; i < count; i++) {
+    writeFileSync(path.join(ws.dir, 'many', `f${i}`), '');
+    truncateSync(path.join(ws.dir, 'many', `f${i}`), each);
+  }
+  const before = ws.findings.length;
+  await snapshotTree(ws);
+  const found = ws.findings.slice(before).filter((f) => f.kind === 'sparse_file');
+  t.ok(found.length >= count - Math.floor(HOLE_BUDGET_BYTES / each), `enough removed (${found.length} of ${count})`);
+});

@@ -48,3 +48,21 @@ t.test('a scrubbed name already taken: the entry goes to a free one, nothing is 
   t.equal(names.length, 2, names.join(', '));
   t.notOk(names.some((n) => n.includes(secret)), 'no name holds the secret');
 });
+
+// Found by a hostile review: a secret shorter than its mark in a name of 255 bytes (the
+// longest a name can be) gave a scrubbed name too long to make: the scrub threw (exit 70).
+t.test('a scrubbed name longer than a name can be: a shorter free one, no error', async (t) => {
+  const dir = makeTempDir();
+  const home = path.join(dir, 'home');
+  mkdirSync(home);
+  const secret = 'hunter2hunter';
+  const name = `${secret}${'é'.repeat(121)}`;
+  t.equal(Buffer.byteLength(name), 255);
+  writeFileSync(path.join(home, name), 'x\n');
+  const hits = scrubHome(home, collectSecrets(['*_PASSWORD'], [{ A_VERY_LONG_SERVICE_ACCOUNT_PASSWORD: secret }]));
+  const names = readdirSync(home);
+  t.equal(names.length, 1);
+  t.notOk(names[0]!.includes(secret), 'no name holds the secret');
+  t.ok(Buffer.byteLength(names[0]!) <= 255);
+  t.equal(hits.length, 1);
+});
