@@ -50,7 +50,14 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
   const hits: HomeScrubHit[] = [];
   const since = options.changedSinceMs ?? 0;
   let budget = SCRUB_SEARCH_CAP;
+  const notRoot = process.getuid?.() !== 0;
   const walk = (dir: string): void => {
+    // A scrubbed copy replaces a file: the folder must be writable to this user (a worker can
+    // make it read-only, 0555), and listable (000). Given back: the home is the worker's.
+    if (notRoot) {
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (st && st.isDirectory() && lacksOwnerBits(st.mode, st.uid, 0o700)) grantOwner(dir, 0o700);
+    }
     let names: string[];
     try {
       names = readdirSync(dir);

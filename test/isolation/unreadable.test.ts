@@ -14,6 +14,8 @@ import { engineBin, makeFixture } from '../helpers/run-fixture.js';
 // looks and before it removes them. Run as `nobody` (the tests run as root in CI).
 
 const NOBODY = 65534;
+/** A secret of the engine's environment (not the worker's) that the worker's script writes into its home. */
+const SECRET = 'sk-unreadable-0123456789abcdef';
 const setpriv = spawnSync('setpriv', ['--version'], { encoding: 'utf8' }).status === 0;
 const skip = process.getuid?.() !== 0 ? 'needs root to run the engine as another user' : !setpriv ? 'needs setpriv (util-linux)' : false;
 
@@ -38,13 +40,13 @@ function runAsNobody(extra: string) {
   ].join('\n');
   const f = makeFixture({
     script: { plan: [{ id: 'm1', goal: 'write a', files_expected: ['src/a.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' } } },
-    pipeline: (p) => (p.workers.implementer = { use: 'command', bin: '/bin/sh', args: ['-c', implement], idle_timeout_s: 20, timeout_s: 60 }),
+    pipeline: (p) => (p.workers.implementer = { use: 'command', bin: '/bin/sh', args: ['-c', implement], isolate_home: true, idle_timeout_s: 20, timeout_s: 60 }),
   });
   const home = path.join(f.dir, 'home');
   mkdirSync(home);
   writeFileSync(path.join(f.dir, '.gitconfig'), '');
   chownTree(f.dir);
-  const env = { PATH: process.env.PATH, HOME: home, ENGINE_HOME: path.join(home, 'engine'), NO_COLOR: '1', GIT_CONFIG_GLOBAL: path.join(f.dir, '.gitconfig') };
+  const env = { PATH: process.env.PATH, HOME: home, ENGINE_HOME: path.join(home, 'engine'), NO_COLOR: '1', GIT_CONFIG_GLOBAL: path.join(f.dir, '.gitconfig'), SERVICE_API_KEY: SECRET };
   const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '/usr/bin/env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'r', '--no-progress'], { cwd: f.dir, encoding: 'utf8', timeout: 120_000 });
   return { r, f, home };
 }
@@ -63,4 +65,15 @@ t.test('and a violation beside it: the rollback cleans the unreadable folder (ex
   const { r } = runAsNobody("echo '{}' > package-lock.json");
   t.equal(r.status, 3, `the run stops on the violation (exit ${r.status})\n${r.stderr}${r.stdout}`);
   t.notMatch(r.stderr, /internal error/);
+});
+
+// The home scrub replaces a file holding a secret by a scrubbed copy: in a folder the worker
+// made read-only (0555) the copy could not be made (exit 70, found by a hostile review).
+t.test('a secret in a file of a read-only folder of the home is scrubbed', { skip }, async (t) => {
+  // A violation stops the run: its workspace and homes are kept for a resume.
+  const { r, home } = runAsNobody(`mkdir -p "$HOME/ro" && echo 'key ${SECRET}' > "$HOME/ro/notes" && chmod 555 "$HOME/ro"; echo '{}' > package-lock.json`);
+  t.equal(r.status, 3, `the run stops on the violation, its homes kept\n${r.stderr}`);
+  t.notMatch(r.stderr, /internal error/);
+  const left = spawnSync('grep', ['-r', '-l', SECRET, path.join(home, 'engine')], { encoding: 'utf8' });
+  t.equal(left.stdout.trim(), '', 'no file under the engine home holds the secret');
 });
