@@ -1,6 +1,6 @@
 // test cost: about 4 s: one whole run as an unprivileged user.
 import t from 'tap';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { engineBin, makeFixture } from '../helpers/run-fixture.js';
@@ -28,6 +28,26 @@ function chownTree(dir: string): void {
   }
 }
 
+/**
+ * The engine's install reachable by `nobody`: a clone in a private temp dir (CI's, mode 0700)
+ * is not. Each folder above the install that others cannot search gets that one bit for the
+ * test, and its mode back at the end.
+ */
+function letNobodyReach(t: { teardown(fn: () => void): void }): void {
+  const changed: [string, number][] = [];
+  for (let dir = path.dirname(engineBin); ; dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      changed.push([dir, mode]);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+  t.teardown(() => {
+    for (const [dir, mode] of changed) chmodSync(dir, mode);
+  });
+}
+
 /** A run as nobody whose implementer runs `extra` too; its exit, stderr and fixture. */
 function runAsNobody(extra: string) {
   const implement = [
@@ -52,6 +72,7 @@ function runAsNobody(extra: string) {
 }
 
 t.test('a worker that makes its files unreadable to the engine: the run completes, what it wrote is checkpointed, nothing is left', { skip }, async (t) => {
+  letNobodyReach(t);
   const { r, f, home } = runAsNobody(':');
   t.equal(r.status, 0, `the run completes\n${r.stderr}`);
   const tree = execFileSync('git', ['-c', 'safe.directory=*', '-C', f.repo, 'ls-tree', '-r', '--name-only', 'engine/r'], { encoding: 'utf8' }).trim().split('\n').sort();
@@ -62,6 +83,7 @@ t.test('a worker that makes its files unreadable to the engine: the run complete
 });
 
 t.test('and a violation beside it: the rollback cleans the unreadable folder (exit 3, not an engine error)', { skip }, async (t) => {
+  letNobodyReach(t);
   const { r } = runAsNobody("echo '{}' > package-lock.json");
   t.equal(r.status, 3, `the run stops on the violation (exit ${r.status})\n${r.stderr}${r.stdout}`);
   t.notMatch(r.stderr, /internal error/);
@@ -70,6 +92,7 @@ t.test('and a violation beside it: the rollback cleans the unreadable folder (ex
 // The home scrub replaces a file holding a secret by a scrubbed copy: in a folder the worker
 // made read-only (0555) the copy could not be made (exit 70, found by a hostile review).
 t.test('a secret in a file of a read-only folder of the home is scrubbed', { skip }, async (t) => {
+  letNobodyReach(t);
   // A violation stops the run: its workspace and homes are kept for a resume.
   const { r, home } = runAsNobody(`mkdir -p "$HOME/ro" && echo 'key ${SECRET}' > "$HOME/ro/notes" && chmod 555 "$HOME/ro"; echo '{}' > package-lock.json`);
   t.equal(r.status, 3, `the run stops on the violation, its homes kept\n${r.stderr}`);
