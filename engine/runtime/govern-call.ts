@@ -7,6 +7,7 @@ import { listTreeLinks, readBlobs } from '../git/changes.js';
 import { diffOf } from './tree-diffs.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { attemptedPatch } from '../git/attempted-patch.js';
+import { redactLatin1 } from '../workers/redact.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
@@ -126,7 +127,7 @@ async function keepAttempt(rt: Runtime, from: string, to: string): Promise<strin
   let name = 'attempted.patch';
   for (let n = 2; existsSync(path.join(rt.paths.dir, name)); n++) name = `attempted-${n}.patch`;
   // Secrets never reach the run directory, not even in a patch (such lines will not apply).
-  writeFileAtomic(path.join(rt.paths.dir, name), (await attemptedPatch(workspaceTarget(rt.ws), from, to, rt.scrub)).bytes);
+  writeFileAtomic(path.join(rt.paths.dir, name), (await attemptedPatch(workspaceTarget(rt.ws), from, to, (text) => redactLatin1(text, rt.secrets), undefined, rt.secrets)).bytes);
   return name;
 }
 

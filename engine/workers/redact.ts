@@ -51,6 +51,17 @@ export function redactText(text: string, secrets: readonly Secret[]): string {
   return maskKeyShapes(out);
 }
 
+/**
+ * redactText for bytes read as latin1 (one character a byte): each secret's bytes as they
+ * stand are replaced (a value with bytes outside ASCII is not its UTF-8 text there), then
+ * redactText. Pure.
+ */
+export function redactLatin1(text: string, secrets: readonly Secret[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s.value.toString('latin1')).join(redactionMark(s.name));
+  return redactText(out, secrets);
+}
+
 export interface StreamRedactor {
   /** Returns the bytes that are safe to pass on now. */
   push(chunk: Buffer): Buffer;
