@@ -58,18 +58,19 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
       const st = lstatSync(dir, { throwIfNoEntry: false });
       if (st && st.isDirectory() && lacksOwnerBits(st.mode, st.uid, 0o700)) grantOwner(dir, 0o700);
     }
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = readdirSync(dir);
+      raw = readdirSync(dir, { encoding: 'buffer' });
     } catch (error) {
       // A folder of the home a worker took its own permissions from (chmod 000): given back.
       if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !grantOwner(dir, 0o700)) return;
       try {
-        names = readdirSync(dir);
+        raw = readdirSync(dir, { encoding: 'buffer' });
       } catch {
         return;
       }
     }
+    const names = raw.map((name) => utf8Name(dir, name)).filter((n): n is string => n !== null);
     for (const listed of names.sort(compareText)) {
       let st;
       try {
@@ -114,6 +115,39 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     else byFile.set(h.file, h);
   }
   return [...byFile.values()].sort((a, b) => compareText(a.file, b.file));
+}
+
+/**
+ * An entry's name as text: a name that is not UTF-8 (the listing as text changes it, and the
+ * changed name opens nothing) is renamed to its text with each byte that is not shown as
+ * `%XX`, to a free name; null when it cannot be. Impure (renames).
+ */
+function utf8Name(dir: string, raw: Buffer): string | null {
+  const name = raw.toString('utf8');
+  if (Buffer.from(name).equals(raw)) return name;
+  let shown = '';
+  for (let i = 0; i < raw.length; ) {
+    const len = utf8Length(raw, i);
+    shown += len ? raw.subarray(i, i + len).toString('utf8') : `%${raw[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
+    i += len || 1;
+  }
+  const to = Buffer.byteLength(shown) <= 255 ? shown : `${shown.slice(0, 180)}.${randomBytes(6).toString('hex')}`;
+  try {
+    if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) return null;
+    renameSync(Buffer.concat([Buffer.from(`${dir}/`), raw]), path.join(dir, to));
+    return to;
+  } catch {
+    return null;
+  }
+}
+
+/** The length of the well-formed UTF-8 character at `i`, or 0. Pure. */
+function utf8Length(b: Buffer, i: number): number {
+  const c = b[i]!;
+  const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (len <= 1 || i + len > b.length) return len === 1 ? 1 : 0;
+  const piece = b.subarray(i, i + len);
+  return Buffer.from(piece.toString('utf8')).equals(piece) ? len : 0;
 }
 
 /** The names of the secrets whose values `bytes` holds. Pure. */

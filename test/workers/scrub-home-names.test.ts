@@ -66,3 +66,21 @@ t.test('a scrubbed name longer than a name can be: a shorter free one, no error'
   t.ok(Buffer.byteLength(names[0]!) <= 255);
   t.equal(hits.length, 1);
 });
+
+// Found by a hostile review: a name that is not UTF-8 came back from the listing changed
+// (U+FFFD), so it could not be opened: neither it nor anything under it was searched.
+t.test('a name that is not UTF-8: renamed to one that is, then searched like any', async (t) => {
+  const dir = makeTempDir();
+  const home = path.join(dir, 'home');
+  mkdirSync(home);
+  const secret = 'sk-live-0123456789abcdefghij';
+  const odd = Buffer.concat([Buffer.from(home + '/'), Buffer.from(`${secret}-`), Buffer.from([0xff, 0xfe])]);
+  mkdirSync(odd);
+  writeFileSync(Buffer.concat([odd, Buffer.from('/notes')]), `token ${secret}\n`);
+  const hits = scrubHome(home, collectSecrets(['*_TOKEN'], [{ NPM_TOKEN: secret }]));
+  const names = readdirSync(home);
+  t.equal(names.length, 1);
+  t.notOk(names[0]!.includes(secret), 'the name no longer holds the secret');
+  t.equal(readFileSync(path.join(home, names[0]!, 'notes'), 'utf8'), 'token [REDACTED:NPM_TOKEN]\n', 'what it holds is searched');
+  t.ok(hits.length >= 2);
+});
