@@ -14,7 +14,7 @@ import { readJsonOrNull } from '../util/read-or-null.js';
 import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
-import { NETWORK_ENV } from './worker-env.js';
+import { hasPrivateHome, NETWORK_ENV } from './worker-env.js';
 import { canonicalJson } from '../util/canonical-json.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
@@ -68,7 +68,7 @@ export const claudeWorker = defineBuiltinWorker({
   },
   // Without the private dir claude keeps its state in ~/.claude and ~/.claude.json: writable in the sandbox.
   stateDirs(spec, env) {
-    if (spec.model_endpoint || spec.isolate_home || env.CLAUDE_CONFIG_DIR) return [];
+    if (hasPrivateHome(spec) || env.CLAUDE_CONFIG_DIR) return [];
     const home = env.HOME || os.homedir();
     return [path.join(home, '.claude'), path.join(home, '.claude.json')];
   },
@@ -129,7 +129,7 @@ export function claudeEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
   // Set when the engine itself runs inside Claude Code; the child would refuse or nest.
   delete env.CLAUDECODE;
   delete env.CLAUDE_CODE_ENTRYPOINT;
-  if (ctx.spec.model_endpoint || ctx.spec.isolate_home) env.CLAUDE_CONFIG_DIR = ctx.homeDir;
+  if (hasPrivateHome(ctx.spec)) env.CLAUDE_CONFIG_DIR = ctx.homeDir;
   // No prompt history (history.jsonl) and no telemetry files in its home.
   env.CLAUDE_CODE_SKIP_PROMPT_HISTORY = '1';
   env.DISABLE_TELEMETRY = '1';

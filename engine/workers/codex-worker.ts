@@ -21,7 +21,7 @@ import { ensureDirectory, writeHomeFile } from '../store/home-files.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
-import { NETWORK_ENV } from './worker-env.js';
+import { hasPrivateHome, NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
 const PROVIDER = 'engine';
@@ -51,7 +51,7 @@ export const codexWorker = defineBuiltinWorker({
   },
   resolveBin: (spec, packageRoot, projectDirs) => resolveCliBin(spec, packageRoot, 'codex', projectDirs),
   async prepare(ctx) {
-    if (!usesPrivateHome(ctx)) return;
+    if (!hasPrivateHome(ctx.spec)) return;
     // The home is the worker's to write: what it left at these names is replaced, never written through.
     ensureDirectory(ctx.homeDir);
     ensureDirectory(path.join(ctx.homeDir, 'tmp'));
@@ -74,14 +74,14 @@ export const codexWorker = defineBuiltinWorker({
   },
   // Without the private home codex keeps its state in CODEX_HOME or ~/.codex: writable in the sandbox.
   stateDirs(spec, env) {
-    return spec.model_endpoint || spec.isolate_home ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
+    return hasPrivateHome(spec) ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
   },
   invoke(ctx) {
     const { spec } = ctx;
     const [promptArgs, stdin] = promptArgOrStdin(ctx.prompt, (p) => [p], ['-']);
     const common = ['--json', '--skip-git-repo-check'];
     if (spec.model) common.push('-m', spec.model);
-    if (ctx.outputSchemaPath) common.push('--output-schema', usesPrivateHome(ctx) ? strictSchemaPath(ctx) : ctx.outputSchemaPath);
+    if (ctx.outputSchemaPath) common.push('--output-schema', hasPrivateHome(ctx.spec) ? strictSchemaPath(ctx) : ctx.outputSchemaPath);
     const sandbox = [...(ctx.sandboxed ? ['--dangerously-bypass-approvals-and-sandbox'] : ['--sandbox', ctx.readOnly ? 'read-only' : 'workspace-write']), '-C', ctx.cwd];
     const args = ctx.resumeSessionId
       ? ['exec', ...sandbox, 'resume', ...common, ...(spec.args ?? []), ctx.resumeSessionId, ...promptArgs]
@@ -93,14 +93,10 @@ export const codexWorker = defineBuiltinWorker({
   createParser: (ctx) => createCodexParser(ctx.usageBaseline ?? null),
 });
 
-function usesPrivateHome(ctx: WorkerCallContext): boolean {
-  return Boolean(ctx.spec.model_endpoint || ctx.spec.isolate_home);
-}
-
 /** The worker's environment: the engine's, the spec's, and the private home when used. Pure. */
 export function codexEnv(ctx: WorkerCallContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...ctx.baseEnv, ...(ctx.spec.env ?? {}) };
-  if (usesPrivateHome(ctx)) {
+  if (hasPrivateHome(ctx.spec)) {
     env.CODEX_HOME = ctx.homeDir;
     env.TMPDIR = path.join(ctx.homeDir, 'tmp');
   }

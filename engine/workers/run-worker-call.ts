@@ -16,7 +16,7 @@ import { createTranscriptSink, DEFAULT_CAP_BYTES, type TranscriptSummary } from 
 import { collectSecrets, createStreamRedactor, DEFAULT_REDACT, redactText, type Secret } from './redact.js';
 import { BufferedFileWriter, writeFileAtomic, writeJsonAtomic } from './write-files.js';
 import { checkMarkersValue, isMarkersPhase, readMarkers, type MarkersResult } from './extract-markers.js';
-import { buildWorkerEnv } from './worker-env.js';
+import { buildWorkerEnv, hasPrivateHome } from './worker-env.js';
 import { scrubHome, type HomeScrubHit } from './scrub-home.js';
 import { pushAll } from '../util/many.js';
 
@@ -456,7 +456,7 @@ export function allocateCallDir(callsDir: string, step: string, workerName: stri
  * declared names, the worker's `env_pass`), HOME the private home when the worker is isolated.
  */
 function narrowEnv(ctx: WorkerCallContext, plugin: WorkerPlugin): WorkerCallContext {
-  const isolated = Boolean(ctx.spec.model_endpoint || ctx.spec.isolate_home);
+  const isolated = hasPrivateHome(ctx.spec);
   if (isolated) mkdirSync(ctx.homeDir, { recursive: true });
   const baseEnv = buildWorkerEnv({ engineEnv: ctx.baseEnv, pluginPass: plugin.envPass, specPass: ctx.spec.env_pass, home: isolated ? ctx.homeDir : null });
   return { ...ctx, baseEnv };

@@ -8,6 +8,12 @@
  */
 import { compareText } from '../util/compare-text.js';
 import { matchesGlob } from '../util/name-glob.js';
+import type { WorkerSpec } from '../generated/pipeline.js';
+
+/** Whether a worker with this spec keeps its CLI's state in a private home of its own (a model endpoint gives it one, as `isolate_home` does). Pure. */
+export function hasPrivateHome(spec: Pick<WorkerSpec, 'model_endpoint' | 'isolate_home'>): boolean {
+  return Boolean(spec.model_endpoint || spec.isolate_home);
+}
 
 /**
  * What every worker gets, when the engine has it: finding programs, locale and terminal,
