@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 
 /** Linux's O_PATH: a descriptor that names a file without opening it (no permission needed). */
 const O_PATH = 0o10000000;
@@ -24,8 +24,7 @@ export function grantOwner(file: string, bits: number): boolean {
   if (uid === null) return false;
   if (process.platform !== 'linux') {
     const st = lstatSync(file, { throwIfNoEntry: false });
-    if (!st || st.isSymbolicLink() || (!st.isDirectory() && st.nlink > 1) || st.uid !== uid || (st.mode & bits) === bits) return false;
-    return tryChmod(file, (st.mode & 0o7777) | bits);
+    return st !== undefined && mayGrantNamed(st, uid, bits) && tryChmod(file, (st.mode & 0o7777) | bits);
   }
   let fd: number;
   try {
@@ -35,8 +34,7 @@ export function grantOwner(file: string, bits: number): boolean {
   }
   try {
     const st = fstatSync(fd);
-    if (st.isSymbolicLink() || (!st.isDirectory() && st.nlink > 1) || st.uid !== uid || (st.mode & bits) === bits) return false;
-    return tryChmod(`/proc/self/fd/${fd}`, (st.mode & 0o7777) | bits);
+    return mayGrantNamed(st, uid, bits) && tryChmod(`/proc/self/fd/${fd}`, (st.mode & 0o7777) | bits);
   } finally {
     closeSync(fd);
   }
@@ -47,13 +45,23 @@ export function grantOwnerFd(fd: number, bits: number): void {
   const uid = ownUid();
   if (uid === null) return;
   const st = fstatSync(fd);
-  if (st.uid === uid && (st.mode & bits) !== bits) fchmodSync(fd, (st.mode & 0o7777) | bits);
+  if (lacks(st.mode, st.uid, uid, bits)) fchmodSync(fd, (st.mode & 0o7777) | bits);
 }
 
 /** Whether a mode (of a file this process's user owns) lacks `bits` for that user; false for root. Pure. */
 export function lacksOwnerBits(mode: number, uid: number, bits: number): boolean {
   const own = ownUid();
-  return own !== null && uid === own && (mode & bits) !== bits;
+  return own !== null && lacks(mode, uid, own, bits);
+}
+
+/** Whether `uid` is the `owner` of an entry of this mode and it lacks `bits`. Pure. */
+function lacks(mode: number, owner: number, uid: number, bits: number): boolean {
+  return owner === uid && (mode & bits) !== bits;
+}
+
+/** lacks, for an entry reached by a name: never a link, nor a file with another name (a hard link). Pure. */
+function mayGrantNamed(st: Stats, uid: number, bits: number): boolean {
+  return !st.isSymbolicLink() && (st.isDirectory() || st.nlink <= 1) && lacks(st.mode, st.uid, uid, bits);
 }
 
 function tryChmod(file: string, mode: number): boolean {
