@@ -61,14 +61,8 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     let raw: Buffer[];
     try {
       raw = readdirSync(dir, { encoding: 'buffer' });
-    } catch (error) {
-      // A folder of the home a worker took its own permissions from (chmod 000): given back.
-      if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !grantOwner(dir, 0o700)) return;
-      try {
-        raw = readdirSync(dir, { encoding: 'buffer' });
-      } catch {
-        return;
-      }
+    } catch {
+      return;
     }
     const names = raw.map((name) => utf8Name(dir, name)).filter((n): n is string => n !== null);
     for (const listed of names.sort(compareText)) {
@@ -131,14 +125,7 @@ function utf8Name(dir: string, raw: Buffer): string | null {
     shown += len ? raw.subarray(i, i + len).toString('utf8') : `%${raw[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
     i += len || 1;
   }
-  const to = Buffer.byteLength(shown) <= 255 ? shown : `${shown.slice(0, 180)}.${randomBytes(6).toString('hex')}`;
-  try {
-    if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) return null;
-    renameSync(Buffer.concat([Buffer.from(`${dir}/`), raw]), path.join(dir, to));
-    return to;
-  } catch {
-    return null;
-  }
+  return renameToFree(dir, Buffer.concat([Buffer.from(`${dir}/`), raw]), Buffer.from(shown));
 }
 
 /** The length of the well-formed UTF-8 character at `i`, or 0. Pure. */
@@ -155,11 +142,21 @@ function secretsIn(bytes: Buffer, secrets: readonly Secret[]): Secret[] {
   return secrets.filter((s) => bytes.includes(s.value));
 }
 
-/** `bytes` with each secret's value replaced by its redaction mark. Pure. */
-function masked(bytes: Buffer, found: readonly Secret[]): Buffer {
+/** `bytes` with each secret's value replaced by its redaction mark (`binary`: as many `*`, so a database keeps its layout). Pure. */
+function masked(bytes: Buffer, found: readonly Secret[], binary = false): Buffer {
   let out = bytes;
-  for (const s of found) out = replaceAll(out, s.value, Buffer.from(redactionMark(s.name)));
+  for (const s of found) out = replaceAll(out, s.value, binary ? Buffer.alloc(s.value.length, '*') : Buffer.from(redactionMark(s.name)));
   return out;
+}
+
+/** The variables' names of `found`, once each. Pure. */
+function namesOf(found: readonly Secret[]): string[] {
+  return [...new Set(found.map((s) => s.name))];
+}
+
+/** A temp name beside `file`, short of its own: the file's name may already be as long as names go. */
+function scrubTemp(file: string): string {
+  return path.join(path.dirname(file), `.scrub-${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /**
@@ -170,15 +167,24 @@ function masked(bytes: Buffer, found: readonly Secret[]): Buffer {
 function scrubName(dir: string, name: string, secrets: readonly Secret[]): { name: string; found: string[] } | null {
   const found = secretsIn(Buffer.from(name), secrets);
   if (found.length === 0) return null;
-  const base = masked(Buffer.from(name), found);
-  // A mark can be longer than the secret it stands for: a name is at most 255 bytes.
-  const head = base.subarray(0, 200).toString().replace(/\uFFFD+$/, '');
+  const to = renameToFree(dir, path.join(dir, name), masked(Buffer.from(name), found));
+  return to === null ? null : { name: to, found: namesOf(found) };
+}
+
+/**
+ * Renames `from` to the name `to` in `dir`, or, when that is taken or longer than a name can
+ * be (255 bytes: a mark can be longer than the secret it stands for), to its first 200 bytes
+ * (a character cut there left out) with a random suffix; nothing is overwritten. The name
+ * given, or null when none could be. Impure (renames).
+ */
+function renameToFree(dir: string, from: string | Buffer, to: Buffer): string | null {
+  const head = to.subarray(0, 200).toString().replace(/\uFFFD+$/, '');
   for (let i = 0; i < 8; i++) {
-    const to = i === 0 && base.length <= 255 ? base.toString() : `${head}.${randomBytes(6).toString('hex')}`;
+    const name = i === 0 && to.length <= 255 ? to.toString() : `${head}.${randomBytes(6).toString('hex')}`;
     try {
-      if (lstatSync(path.join(dir, to), { throwIfNoEntry: false })) continue;
-      renameSync(path.join(dir, name), path.join(dir, to));
-      return { name: to, found: [...new Set(found.map((s) => s.name))] };
+      if (lstatSync(path.join(dir, name), { throwIfNoEntry: false })) continue;
+      renameSync(from, path.join(dir, name));
+      return name;
     } catch {
       return null;
     }
@@ -196,7 +202,7 @@ function scrubLinkTarget(link: string, secrets: readonly Secret[]): string[] {
   }
   const found = secretsIn(target, secrets);
   if (found.length === 0) return [];
-  const temp = path.join(path.dirname(link), `.scrub-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = scrubTemp(link);
   try {
     symlinkSync(masked(target, found), temp);
     renameSync(temp, link);
@@ -204,7 +210,7 @@ function scrubLinkTarget(link: string, secrets: readonly Secret[]): string[] {
     removeFile(temp);
     return [];
   }
-  return [...new Set(found.map((s) => s.name))];
+  return namesOf(found);
 }
 
 /** scrubFile's word for a file that grew past FILE_SEARCH_CAP after it was listed. */
@@ -230,16 +236,10 @@ function scrubFile(file: string, secrets: readonly Secret[]): string[] | typeof 
   } catch {
     return [];
   }
-  const found = secrets.filter((s) => data.includes(s.value));
+  const found = secretsIn(data, secrets);
   if (found.length === 0) return [];
-  const binary = data.subarray(0, 8192).includes(0);
-  let out = data;
-  for (const s of found) {
-    const mark = binary ? Buffer.alloc(s.value.length, '*') : Buffer.from(redactionMark(s.name));
-    out = replaceAll(out, s.value, mark);
-  }
-  replaceFile(file, out, mode);
-  return [...new Set(found.map((s) => s.name))];
+  replaceFile(file, masked(data, found, data.subarray(0, 8192).includes(0)), mode);
+  return namesOf(found);
 }
 
 /** Up to `cap` bytes of an open file from its start, read a chunk at a time. Impure. */
@@ -258,8 +258,7 @@ function readHead(fd: number, cap: number): Buffer {
 
 /** A new file with `data` put in `file`'s place: the old one, and any other name it has, untouched. */
 function replaceFile(file: string, data: Buffer, mode: number): void {
-  // A short name of its own: the file's name may already be as long as names go.
-  const temp = path.join(path.dirname(file), `.scrub-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = scrubTemp(file);
   const fd = openFreshFile(temp, mode);
   try {
     try {
