@@ -166,15 +166,17 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         dirs = null;
         nested.push(rel);
       }
-      const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) ? lstatSync(path.join(root, child), { throwIfNoEntry: false }) : undefined;
+      // A file git stages (not one inside a nested repository's .git): its status, when its
+      // size or its permissions matter.
+      const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) && !/(^|\/)\.git\//.test(child) ? lstatSync(path.join(root, child), { throwIfNoEntry: false }) : undefined;
       // A file of the engine's user it cannot read fails git's add: read is given back.
       if (fst && unreadable && lacksOwnerBits(fst.mode, fst.uid, 0o400) && grantOwner(path.join(root, child), 0o400)) dirs = null;
       if (d.isDirectory()) stack.push(child);
-      else if (d.isFile() && maxFileBytes !== Infinity && !/(^|\/)\.git\//.test(child) && (fst?.size ?? 0) > maxFileBytes) {
+      else if (fst && maxFileBytes !== Infinity && fst.size > maxFileBytes) {
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
-      } else if (fst && fst.size > INLINE_BYTES && fst.size > fst.blocks * 512 && !/(^|\/)\.git\//.test(child)) {
+      } else if (fst && fst.size > INLINE_BYTES && fst.size > fst.blocks * 512) {
         // What git would read of it that is not on disk: counted over the snapshot.
         sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
       } else if (blocksGit(d, child)) {
