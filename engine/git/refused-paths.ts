@@ -3,14 +3,17 @@ import path from 'node:path';
 import { firstLink } from '../util/first-link.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
 
+/** Why git refused a path: a name it calls invalid, a conversion it could not make, a file it could not open. */
+export type RefusalKind = 'invalid' | 'encoding' | 'unreadable';
+
 /** git's messages for what it refused to stage: what comes before a path, and a pattern for what follows it. */
-const MESSAGES: readonly { before: string; after: RegExp; kind: 'invalid' | 'encoding' }[] = [
+const MESSAGES: readonly { before: string; after: RegExp; kind: RefusalKind }[] = [
   { before: "error: invalid path '", after: /^'\nerror: unable to add '/, kind: 'invalid' },
   { before: "fatal: failed to encode '", after: /^' from \S+ to UTF-8(?:\n|$)/, kind: 'encoding' },
   { before: "fatal: BOM is required in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
   { before: "fatal: BOM is prohibited in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
   // A file git could not open (a hard link to a file the engine's user may not read).
-  { before: "error: unable to index file '", after: /^'(?:\n|$)/, kind: 'invalid' },
+  { before: "error: unable to index file '", after: /^'(?:\n|$)/, kind: 'unreadable' },
 ];
 
 /**
@@ -49,6 +52,11 @@ export function wholeNames(stderr: string): string[] {
     for (const end of ends(stderr, from, m.after).reverse()) paths.push(stderr.slice(from, end));
   }
   return paths;
+}
+
+/** The kinds of refusal git's stderr tells of, each by one of its messages at the start of a line. Pure. */
+export function refusalKinds(stderr: string): Set<RefusalKind> {
+  return new Set(MESSAGES.filter((m) => lineStart(stderr, m.before, 0) >= 0).map((m) => m.kind));
 }
 
 /** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. */

@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
-import { parseRefused, removeRefused, wholeNames } from './refused-paths.js';
+import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
 import { removeFile } from '../util/remove-tree.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
@@ -102,7 +102,8 @@ const MAX_REFUSALS = 256;
 async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: { attributes: boolean }): Promise<boolean> {
   // A failed conversion: first the worker's own attributes that ask for one (new or changed
   // .gitattributes), which can name any number of files; one `git add` each was the cost.
-  if (!tried.attributes && /(?:^|\n)fatal: (failed to encode|BOM is (required|prohibited) in) '/.test(stderr)) {
+  const kinds = refusalKinds(stderr);
+  if (!tried.attributes && kinds.has('encoding')) {
     tried.attributes = true;
     const removed = removeRefused(ws.dir, await encodingAttributes(ws, target));
     for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
@@ -110,7 +111,7 @@ async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof wor
   }
   let named = parseRefused(stderr);
   // git stopped at the first invalid path: one pass that goes on past such errors names the rest.
-  if (named.length && stderr.includes("error: invalid path '")) {
+  if (named.length && kinds.has('invalid')) {
     const all = await addAll(target, excluded, ['--ignore-errors'], [1, 128]);
     named = [...named, ...parseRefused(all.stderr ?? '')];
   }
