@@ -64,8 +64,14 @@ export const gitStats = { processes: 0 };
  * a GitError unless the exit code is 0 or in okCodes. Impure (runs a process).
  */
 export async function runGit(target: GitTarget, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const { cwd, argv } = onTarget(target, args);
+  return spawnGit(cwd, argv, args, options);
+}
+
+/** Where a command on `target` runs, and its whole argv: the location, the hardening, then `args`. Pure. */
+function onTarget(target: GitTarget, args: readonly string[]): { cwd: string; argv: string[] } {
   const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
-  return spawnGit(target.workTree ?? target.gitDir, [...location, ...hardening(), ...args], args, options);
+  return { cwd: target.workTree ?? target.gitDir, argv: [...location, ...hardening(), ...args] };
 }
 
 /** Same as runGit, resolving with trimmed stdout. Impure. */
@@ -75,8 +81,8 @@ export async function gitText(target: GitTarget, args: readonly string[], option
 
 /** runGit for binary stdout (a pack stream). Impure. */
 export async function gitBytes(target: GitTarget, args: readonly string[], options: GitOptions = {}): Promise<Buffer> {
-  const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
-  const result = await spawnGit(target.workTree ?? target.gitDir, [...location, ...hardening(), ...args], args, { ...options, binary: true });
+  const { cwd, argv } = onTarget(target, args);
+  const result = await spawnGit(cwd, argv, args, { ...options, binary: true });
   return result.bytes!;
 }
 
@@ -88,10 +94,9 @@ export async function gitBytes(target: GitTarget, args: readonly string[], optio
  */
 export function gitHead(target: GitTarget, args: readonly string[], maxBytes: number): Promise<{ bytes: Buffer; complete: boolean }> {
   gitStats.processes++;
-  const location = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : [])];
-  const cwd = target.workTree ?? target.gitDir;
+  const { cwd, argv } = onTarget(target, args);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...location, ...hardening(), ...args], { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']) });
+    const child = spawn('git', argv, { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -111,7 +116,7 @@ export function gitHead(target: GitTarget, args: readonly string[], maxBytes: nu
       if (cut) return resolve({ bytes: bytes.subarray(0, maxBytes), complete: false });
       if (code === 0) return resolve({ bytes, complete: true });
       const stderr = Buffer.concat(err).toString('utf8').trim();
-      reject(new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr || (signal ? `killed by ${signal}` : `exit ${code}`)}`, args, code ?? undefined, stderr));
+      reject(gitFailed(args, cwd, stderr || (signal ? `killed by ${signal}` : `exit ${code}`), code, stderr));
     });
   });
 }
@@ -136,7 +141,12 @@ async function spawnGit(cwd: string, argv: string[], args: readonly string[], op
     return options.binary ? { stdout: '', exitCode, stderr, bytes: run.stdout } : { stdout: run.stdout.toString('utf8'), exitCode, stderr };
   }
   const reason = stderr || describeStartError('git', run) || (run.signal ? `killed by ${run.signal}` : `exit ${exitCode}`);
-  throw new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, run.exitCode ?? undefined, stderr);
+  throw gitFailed(args, cwd, reason, run.exitCode, stderr);
+}
+
+/** The error of a git command that failed, saying why. Pure. */
+function gitFailed(args: readonly string[], cwd: string, reason: string, exitCode: number | null, stderr: string): GitError {
+  return new GitError(`git ${args.join(' ')} (in ${cwd}) failed: ${reason}`, args, exitCode ?? undefined, stderr);
 }
 
 /**
