@@ -1,7 +1,6 @@
 import type { CompiledPipeline } from '../compile/ir.js';
 import { keptOverlaps, type KeptPlace } from '../sandbox/check-writable.js';
-import { resolveWorkerPlugin } from '../workers/load-plugin.js';
-import { effectiveSpec } from './steps/call-worker.js';
+import { loadedWorkers } from './user-config.js';
 
 /**
  * The workers whose CLI keeps its own state (stateDirs: codex's CODEX_HOME, ~/.codex and
@@ -13,11 +12,9 @@ import { effectiveSpec } from './steps/call-worker.js';
  */
 export async function refusedStateDirs(ir: CompiledPipeline, pipelineDir: string, modelEndpoint: string | null, env: NodeJS.ProcessEnv, kept: readonly KeptPlace[]): Promise<string[]> {
   const out: string[] = [];
-  for (const name of Object.keys(ir.workers).sort()) {
-    const spec = effectiveSpec(ir.workers[name]!, modelEndpoint);
+  for (const { name, spec, plugin } of await loadedWorkers(ir, pipelineDir, modelEndpoint)) {
     let dirs: string[];
     try {
-      const plugin = await resolveWorkerPlugin(spec, pipelineDir);
       dirs = plugin.stateDirs?.(spec, { ...env, ...(spec.env ?? {}) }) ?? [];
     } catch {
       continue;

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
 import type { WatchedTree } from '../governance/watch-files.js';
 import { resolveWorkerPlugin } from '../workers/load-plugin.js';
-import type { UserConfigPlace } from '../workers/types.js';
+import type { UserConfigPlace, WorkerPlugin } from '../workers/types.js';
+import type { WorkerSpec } from '../generated/pipeline.js';
 import { effectiveSpec } from './steps/call-worker.js';
 
 /**
@@ -33,14 +34,7 @@ export async function userConfigProblems(ir: CompiledPipeline, pipelineDir: stri
 async function findUserConfig(ir: CompiledPipeline, pipelineDir: string, modelEndpoint: string | null, env: NodeJS.ProcessEnv): Promise<{ places: UserConfigPlace[]; problems: { worker: string; message: string }[] }> {
   const places = new Map<string, UserConfigPlace>();
   const problems: { worker: string; message: string }[] = [];
-  for (const name of Object.keys(ir.workers).sort()) {
-    const spec = effectiveSpec(ir.workers[name]!, modelEndpoint);
-    let plugin;
-    try {
-      plugin = await resolveWorkerPlugin(spec, pipelineDir);
-    } catch {
-      continue;
-    }
+  for (const { name, spec, plugin } of await loadedWorkers(ir, pipelineDir, modelEndpoint)) {
     let found: unknown;
     try {
       found = plugin.userConfig?.(spec, { ...env, ...(spec.env ?? {}) }) ?? [];
@@ -57,6 +51,24 @@ async function findUserConfig(ir: CompiledPipeline, pipelineDir: string, modelEn
     for (const p of found as UserConfigPlace[]) places.set(`${p.root}\0${p.paths.join('\0')}`, p);
   }
   return { places: [...places.values()], problems };
+}
+
+/**
+ * Each worker of the pipeline, sorted by name, with its spec as the run gives it (a model
+ * endpoint set) and its plugin; a worker whose plugin cannot be loaded is left out (its first
+ * call fails on that). Impure (loads plugins).
+ */
+export async function loadedWorkers(ir: CompiledPipeline, pipelineDir: string, modelEndpoint: string | null): Promise<{ name: string; spec: WorkerSpec; plugin: WorkerPlugin }[]> {
+  const out: { name: string; spec: WorkerSpec; plugin: WorkerPlugin }[] = [];
+  for (const name of Object.keys(ir.workers).sort()) {
+    const spec = effectiveSpec(ir.workers[name]!, modelEndpoint);
+    try {
+      out.push({ name, spec, plugin: await resolveWorkerPlugin(spec, pipelineDir) });
+    } catch {
+      /* left out */
+    }
+  }
+  return out;
 }
 
 /** A short account of a value a plugin gave, for an error message. Pure. */
