@@ -3,7 +3,8 @@ import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
-import { removeFile } from '../util/remove-tree.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
+import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 import { readByGitAlways } from './special-files.js';
@@ -35,6 +36,11 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
   const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes);
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
+  // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks.
+  for (const rel of walked.deep) {
+    removeTree(path.join(ws.dir, rel));
+    ws.findings.push({ kind: 'deep_path', path: rel, pattern: `${DEEP_DIR_BYTES + 1} bytes` });
+  }
   const target = workspaceTarget(ws);
   // A file too large to stage that git would read is removed before it does (the violation
   // this finding becomes rolls the workspace back): removed, not excluded, so that no number
@@ -52,7 +58,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   }
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   // The walk listed what was removed since: no record of it.
-  const walk = since === null || tooLarge.length || tooSparse.length ? null : walked.record;
+  const walk = since === null || tooLarge.length || tooSparse.length || walked.deep.length ? null : walked.record;
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;

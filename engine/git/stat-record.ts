@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
+import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import { removeFile } from '../util/remove-tree.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
@@ -109,27 +110,32 @@ export function markNow(gitDir: string): { since: bigint | null; planted: string
   }
 }
 
-/**
- * One pass over the workspace (its own `.git` left out: git never reads it) for four things:
- * each file git opens where it stages that is no regular file, link or directory (a FIFO
- * there would block git for ever: special-files.ts) is removed and named in `special`; each
- * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
- * costs a worker an instant, and git would read all of it); each directory holding a `.git`
- * (a nested repository) is named in `nested`; and the
- * record of the walk, every directory with its stat taken before its listing and the ignore
- * and attribute files, or null when the workspace holds a nested repository, an unreadable
- * directory, a linked ignore file, a removed special file, or more than `limit` directories.
- * The removal covers the whole tree whatever becomes of the record (it was a second walk of
- * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
- * system, removes files).
- */
 /** The bytes not on disk (holes) a snapshot lets git read in all files: past it, sparse files are removed first (snapshot.ts). */
 export const HOLE_BUDGET_BYTES = 256 * 2 ** 20;
 /** A file this small is not counted: a file system can keep it inside its inode (no blocks at all). */
 const INLINE_BYTES = 4096;
 
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[] } {
+/**
+ * One pass over the workspace (its own `.git` left out: git never reads it) for five things:
+ * each file git opens where it stages that is no regular file, link or directory (a FIFO
+ * there would block git for ever: special-files.ts) is removed and named in `special`; each
+ * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
+ * costs a worker an instant, and git would read all of it); each directory holding a `.git`
+ * (a nested repository) is named in `nested`; each directory too deep to enter
+ * (util/deep-path.ts) is named in `deep`; and the
+ * record of the walk, every directory with its stat taken before its listing and the ignore
+ * and attribute files, or null when the workspace holds a nested repository, an unreadable
+ * or too deep directory, a linked ignore file, a removed special file, or more than `limit`
+ * directories.
+ * The removal covers the whole tree whatever becomes of the record (it was a second walk of
+ * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
+ * system, removes files).
+ */
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[] } {
   let dirs: DirStat[] | null = [];
+  const deep: string[] = [];
+  // Counted in bytes once for the root; a child adds its name and a slash.
+  const rootBytes = Buffer.byteLength(root);
   const extras: ExtraFile[] = [];
   const special: string[] = [];
   const oversize: string[] = [];
@@ -171,8 +177,13 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) && !/(^|\/)\.git\//.test(child) ? lstatSync(path.join(root, child), { throwIfNoEntry: false }) : undefined;
       // A file of the engine's user it cannot read fails git's add: read is given back.
       if (fst && unreadable && lacksOwnerBits(fst.mode, fst.uid, 0o400) && grantOwner(path.join(root, child), 0o400)) dirs = null;
-      if (d.isDirectory()) stack.push(child);
-      else if (fst && maxFileBytes !== Infinity && fst.size > maxFileBytes) {
+      if (d.isDirectory()) {
+        if (rootBytes + 1 + Buffer.byteLength(child) <= DEEP_DIR_BYTES) stack.push(child);
+        else {
+          deep.push(child);
+          dirs = null;
+        }
+      } else if (fst && maxFileBytes !== Infinity && fst.size > maxFileBytes) {
         // Its size, before git reads it: git reads a file whole to stage it. (One git stages
         // without reading, tracked and unchanged, keeps the record: the caller decides.)
         oversize.push(child);
@@ -190,7 +201,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
     }
   }
-  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort() };
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {

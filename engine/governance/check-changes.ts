@@ -102,6 +102,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: a file larger than the ${v.pattern ?? 'governance.max_file_mb'} a snapshot stages (left out: git would read all of it)`;
     case 'sparse_file':
       return `${v.path}: a sparse file (removed: with the others, git would have read more than ${v.pattern ?? '256 MiB'} that is not on disk)`;
+    case 'deep_path':
+      return `${v.path}: a directory path of ${v.pattern ?? '3840 bytes'} or more, with no room for a name in it (PATH_MAX): git skips what is inside without a word; removed`;
     case 'git_refused':
       return `${v.path}: git refuses to stage it (a path it calls invalid, or a file its working-tree-encoding attribute cannot convert); removed`;
     case 'control_characters':
