@@ -356,7 +356,7 @@ function recordAnswer(
   writeFileAtomic(path.join(callDir, 'text.md'), capText(text, call.cap, run.warnings));
   // The CLI's own files: the values of the engine's secrets must not stay in its home.
   const homeScrubbed = scrubHome(ctx.homeDir, collectSecrets(call.globs, [options.ctx.baseEnv]), { changedSinceMs: call.startedAtMs - 2000 });
-  for (const h of homeScrubbed) run.warnings.push(h.removed ? `the worker's home held a file too large to search for secrets (${h.removed}): removed, ${h.file}` : `the worker's home held the value of ${h.names.join(', ')}: scrubbed in ${h.file}`);
+  for (const h of homeScrubbed) run.warnings.push(h.removed ? `the worker's home held what could not be searched for secrets (${h.removed}): removed, ${h.file}` : `the worker's home held the value of ${h.names.join(', ')}: scrubbed in ${h.file}`);
   let markers: MarkersResult | null = null;
   if (outcome === 'ok' && markersPhase) {
     markers = decideMarkers(text, parsed.structuredOutput, ctx.outputSchemaPath !== null, markersPhase);

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
-import { removeFile } from '../util/remove-tree.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
+import { DEEP_DIR_BYTES, tooDeepToEnter } from '../util/deep-path.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 
@@ -81,7 +82,11 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
         const found = scrubLinkTarget(file, secrets);
         if (found.length) hits.push({ file: path.relative(home, file), names: found });
       }
-      if (st.isDirectory()) walk(file);
+      if (st.isDirectory() && tooDeepToEnter(file)) {
+        // What lies below cannot be named by path to be searched: gone whole, unsearched.
+        removeTree(file);
+        hits.push({ file: path.relative(home, file), names: [], removed: `deeper than a path can name (${DEEP_DIR_BYTES + 1} bytes and more): not searchable` });
+      } else if (st.isDirectory()) walk(file);
       else if (st.isFile() && st.size > 0 && Math.max(st.ctimeMs, st.mtimeMs) >= since) {
         const rel = path.relative(home, file);
         const tooLarge = st.size > FILE_SEARCH_CAP ? `larger than the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to` : st.size > budget ? `beyond the ${SCRUB_SEARCH_CAP / 2 ** 20} MiB a scrub searches in all` : null;

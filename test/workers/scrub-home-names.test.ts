@@ -1,5 +1,6 @@
 import t from 'tap';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { DEEP_DIR_BYTES } from '../../engine/util/deep-path.js';
 import path from 'node:path';
 import { collectSecrets } from '../../engine/workers/redact.js';
 import { scrubHome } from '../../engine/workers/scrub-home.js';
@@ -83,4 +84,34 @@ t.test('a name that is not UTF-8: renamed to one that is, then searched like any
   t.notOk(names[0]!.includes(secret), 'the name no longer holds the secret');
   t.equal(readFileSync(path.join(home, names[0]!, 'notes'), 'utf8'), 'token [REDACTED:NPM_TOKEN]\n', 'what it holds is searched');
   t.ok(hits.length >= 2);
+});
+
+// A folder too deep to name a file in (PATH_MAX): the scrub, walking by path names, listed
+// nothing there, and a secret a worker (or its CLI) left at the bottom stayed on disk.
+t.test('a folder deeper than a path can name: removed unsearched and reported', async (t) => {
+  const dir = makeTempDir();
+  const home = path.join(dir, 'home');
+  const secret = 'sk-live-0123456789abcdefghij';
+  mkdirSync(home);
+  writeFileSync(path.join(home, 'plain.txt'), `token ${secret}\n`);
+  // Deeper than any path: made through each level's descriptor, as a process's `cd` would.
+  let at = home;
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < 24; i++) {
+      mkdirSync(path.join(at, 'd'.repeat(200)));
+      fds.push(openSync(path.join(at, 'd'.repeat(200)), constants.O_RDONLY | constants.O_DIRECTORY));
+      at = `/proc/self/fd/${fds.at(-1)}`;
+    }
+    writeFileSync(path.join(at, 'session.json'), `{"token":"${secret}"}\n`);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  const hits = scrubHome(home, collectSecrets(['*_TOKEN'], [{ NPM_TOKEN: secret }]));
+  const deep = hits.find((h) => h.removed);
+  t.ok(deep, 'a hit says what was removed');
+  t.match(deep?.removed ?? '', /deeper than/, 'and why');
+  t.ok(Buffer.byteLength(path.join(home, deep!.file)) > DEEP_DIR_BYTES, 'the first folder too deep to enter');
+  t.notOk(existsSync(path.join(home, deep!.file)), 'is gone with what it held');
+  t.equal(readFileSync(path.join(home, 'plain.txt'), 'utf8'), 'token [REDACTED:NPM_TOKEN]\n', 'the rest is scrubbed as before');
 });

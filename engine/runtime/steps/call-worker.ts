@@ -195,7 +195,7 @@ function readStderr(file: string): string {
  */
 export function scrubbedWarning(fields: ReturnType<typeof stepFields>, worker: string, hit: HomeScrubHit): NewEvent {
   const file = path.join('homes', worker, hit.file);
-  if (hit.removed) return { type: 'warning', ...fields, code: 'home_file_removed', file, message: `a worker's home held a file too large to search for secrets (${hit.removed}): removed, ${file}` };
+  if (hit.removed) return { type: 'warning', ...fields, code: 'home_file_removed', file, message: `a worker's home held what could not be searched for secrets (${hit.removed}): removed, ${file}` };
   return { type: 'warning', ...fields, code: 'secret_scrubbed', file, message: `a worker's home held the value of ${hit.names.join(', ')}: scrubbed in ${file}` };
 }
 
