@@ -76,7 +76,7 @@ export async function prepareRun<S extends { repo: string }>(o: PrepareRunOption
   const pipelineFile = config.origin;
   // A plugin's userConfig that cannot be walked would leave the user's config it names unwatched.
   const problems = await userConfigProblems(ir, path.dirname(pipelineFile), o.processEnv ?? process.env);
-  if (problems.length) return rejected(problems.map((p) => ({ code: 'E_PLUGIN_INVALID', severity: 'error', message: p.message, file: `workers.${p.worker}.use`, line: 0, col: 0, hint: "mend the plugin's userConfig, or leave it out" })));
+  if (problems.length) return rejected(problems.map((p) => ({ code: 'E_PLUGIN_INVALID', severity: 'error', message: p.message, file: `workers.${p.worker}.use`, line: 0, col: 0, hint: "mend what it names: the environment the worker is given (its spec's env, or your shell's), or the plugin's userConfig (or leave that out)" })));
   // Runs while the caller makes the run directory and the workspace; openPrepared waits for it.
   const sandboxProbe = policy.policy.sandbox.mode === 'off' ? null : probeBwrapAsync(o.processEnv ?? process.env);
   return { site, ir, pipelineFile, pipelineDir: path.dirname(pipelineFile), policy: policy.policy as RunPolicy, policyHash: policy.hash, snapshot: config.snapshot, sandboxProbe };

@@ -91,14 +91,17 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
  * place. They were checked as the run started, but a path missing then, or one of its
  * components, can since have become a link (a worker made a relative one into the checkout,
  * and every later step was given the checkout writable), and a CLI's own state dir
- * (CODEX_HOME set inside the checkout) was never checked. Bound where it leads, a path
+ * (CODEX_HOME set inside the checkout) was never checked. A relative path is never granted.
+ * Bound where it leads, a path
  * cannot change between this check and bubblewrap's bind: no sandboxed process runs between
  * steps. Impure (resolves links).
  */
 function grantable(paths: readonly string[], kept: readonly KeptPlace[], shown: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (refusedWritable([p], kept).length > 0) continue;
+    // A relative path would be read against the engine's folder, never what the worker (in its
+    // workspace) means by it; a run refuses one up front (state-dirs.ts), a plugin may still give one.
+    if (!path.isAbsolute(p) || refusedWritable([p], kept).length > 0) continue;
     out.push(bindable(p, shown));
   }
   return out;

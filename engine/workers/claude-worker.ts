@@ -13,7 +13,7 @@ import { mcpServerWords, scriptPlaces, scriptsNamedBy, settingsCommands } from '
 import { readJsonOrNull } from '../util/read-or-null.js';
 import { createClaudeJsonParser, createClaudeStreamParser } from './parse/claude-stream-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
-import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { absoluteDirVar, endpointOrigin, promptArgOrStdin } from './cli-env.js';
 import { hasPrivateHome, NETWORK_ENV } from './worker-env.js';
 import { canonicalJson } from '../util/canonical-json.js';
 
@@ -49,7 +49,7 @@ export const claudeWorker = defineBuiltinWorker({
   // Named also for a worker with a private home: without the OS sandbox any process of the run
   // can write them; under it a tree no grant reaches is not walked.
   userConfig(_spec, env) {
-    const dir = env.CLAUDE_CONFIG_DIR;
+    const dir = absoluteDirVar(env, 'CLAUDE_CONFIG_DIR');
     const home = env.HOME || os.homedir();
     // CLAUDE_CONFIG_DIR holds what ~/.claude does, and .claude.json too.
     const root = dir || path.join(home, '.claude');
@@ -68,7 +68,7 @@ export const claudeWorker = defineBuiltinWorker({
   },
   // Without the private dir claude keeps its state in ~/.claude and ~/.claude.json: writable in the sandbox.
   stateDirs(spec, env) {
-    if (hasPrivateHome(spec) || env.CLAUDE_CONFIG_DIR) return [];
+    if (hasPrivateHome(spec) || absoluteDirVar(env, 'CLAUDE_CONFIG_DIR')) return [];
     const home = env.HOME || os.homedir();
     return [path.join(home, '.claude'), path.join(home, '.claude.json')];
   },

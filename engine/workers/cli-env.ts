@@ -18,3 +18,16 @@ export function endpointOrigin(endpoint: string): string {
     return endpoint.replace(/\/+$/, '');
   }
 }
+
+/**
+ * A CLI's home or config dir named by an environment variable (CODEX_HOME,
+ * CLAUDE_CONFIG_DIR), or undefined when unset. A relative one is refused: the CLI reads it
+ * against its own folder, the run's workspace, while the engine would watch and grant a place
+ * by its own folder (the user's ~/.codex when it ran from home). Pure; throws.
+ */
+export function absoluteDirVar(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (!value.startsWith('/')) throw new Error(`${name} is a relative path (${value}): the CLI reads it against its own folder, the run's workspace, where what it writes would be part of the change; name an absolute path`);
+  return value;
+}

@@ -20,7 +20,7 @@ import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
 import { ensureDirectory, writeHomeFile } from '../store/home-files.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
-import { endpointOrigin, promptArgOrStdin } from './cli-env.js';
+import { absoluteDirVar, endpointOrigin, promptArgOrStdin } from './cli-env.js';
 import { hasPrivateHome, NETWORK_ENV } from './worker-env.js';
 
 export const DUMMY_OPENAI_KEY = 'engine-dummy-openai-key';
@@ -64,7 +64,7 @@ export const codexWorker = defineBuiltinWorker({
   // can write them; under it a tree no grant reaches is not walked.
   userConfig(_spec, env) {
     const home = env.HOME || os.homedir();
-    const root = env.CODEX_HOME || path.join(home, '.codex');
+    const root = absoluteDirVar(env, 'CODEX_HOME') || path.join(home, '.codex');
     // .env: codex loads it into its own environment on every start (BASH_ENV, OPENAI_BASE_URL);
     // skills/.system is what codex installs there itself.
     const paths = ['config.toml', '.env', 'AGENTS.md', 'AGENTS.override.md', 'prompts', 'rules', 'skills'];
@@ -74,7 +74,7 @@ export const codexWorker = defineBuiltinWorker({
   },
   // Without the private home codex keeps its state in CODEX_HOME or ~/.codex: writable in the sandbox.
   stateDirs(spec, env) {
-    return hasPrivateHome(spec) ? [] : [env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex')];
+    return hasPrivateHome(spec) ? [] : [absoluteDirVar(env, 'CODEX_HOME') || path.join(env.HOME || os.homedir(), '.codex')];
   },
   invoke(ctx) {
     const { spec } = ctx;

@@ -57,6 +57,11 @@ t.test('wrapCommand: unchanged when the sandbox is not active, `bwrap … -- bin
   t.ok(w.args.includes('/cache') && w.args.includes('/home/u/.codex'));
   t.same(w.writes, ['/cache', '/home/u/.codex', '/w'], 'what its processes can write');
   t.same(wrapCommand(on, { ...cmd, readOnly: true, home: '/w.homes/r' }).writes, ['/cache', '/w.homes/r'], 'a read-only workspace is not among them');
+  // A relative grant (CODEX_HOME=.codex) names a place by the engine's own folder, which the
+  // worker's CLI (in its workspace) never means: the user's ~/.codex when the engine ran from home.
+  const rel = wrapCommand(on, { ...cmd, writable: ['.codex', 'state/../x'] });
+  t.same(rel.writes, ['/cache', '/w'], 'a relative path is granted nothing');
+  t.notOk(rel.args.some((a) => a.endsWith('/.codex') || a.endsWith('/x')), 'nor bound');
 });
 
 t.test('decideSandbox: auto falls back with a warning, bwrap blocks, off is off', async (t) => {

@@ -58,3 +58,17 @@ t.test('engine run refuses a worker whose CLI keeps its state inside the reposit
   t.same(stateDirs({ use: 'codex', isolate_home: true }, { CODEX_HOME: path.join(isolated.repo, '.codex') }), [], 'a private home keeps no state of the user');
   t.same(stateDirs({ use: 'codex' }, { HOME: '/home/u' }), ['/home/u/.codex']);
 });
+
+// A relative CODEX_HOME (or CLAUDE_CONFIG_DIR) was refused with advice to mend the built-in
+// plugin (its userConfig gave a relative root); codex reads it against its own folder, the
+// run's workspace, while the engine would watch and grant it by its own folder (the user's
+// ~/.codex when it ran from home). The refusal names the variable and the way out.
+t.test('engine run refuses a CLI state dir given as a relative path, naming the variable (exit 2)', async (t) => {
+  for (const [use, name] of [['codex', 'CODEX_HOME'], ['claude', 'CLAUDE_CONFIG_DIR']] as const) {
+    const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use, env: { [name]: '.state' } }) });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, new RegExp(`worker "implementer" \\(use: ${use}\\).*${name} is a relative path \\(\\.state\\).*name an absolute path`));
+    t.notOk(existsSync(path.join(f.repo, '.engine', 'runs')) && readdirSync(path.join(f.repo, '.engine', 'runs')).length > 0, 'no run was made');
+  }
+});
