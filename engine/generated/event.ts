@@ -1531,7 +1531,7 @@ export interface EventWarning {
    */
   message: string;
   /**
-   * A stable code for warnings that are counted: secret_scrubbed (a secret's value was found in a worker's home and scrubbed there), home_file_removed (what a worker's home held that could not be searched for secrets was removed unsearched: a file past 64 MiB or past the 512 MiB one search reads in all, or a folder deeper than a path can name).
+   * A stable code for warnings that are counted: secret_scrubbed (a secret's value was found in a worker's home and scrubbed there), home_file_removed (what a worker's home held that could not be searched for secrets was removed unsearched: a file past 64 MiB or past the 512 MiB one search reads in all, or a folder deeper than a path can name), sandbox_grant_withheld (a write grant, a sandbox.writable entry or a CLI's state dir, that is, holds or lies in a place the sandbox keeps read-only as a process of the step starts, e.g. an entry a worker turned into a link into the checkout, or a relative path: the step ran without it; told once in a run).
    */
   code?: string;
   /**

@@ -15,6 +15,7 @@ import { governStep } from './govern-call.js';
 import { setUpWorkspace } from './setup-workspace.js';
 import { describeLoop, detectLoop, probeOf } from './detect-loop.js';
 import { collectWhenGrown } from './heap.js';
+import { takeWithheld } from '../sandbox/wrap-command.js';
 
 const EXECUTORS: Record<IrStep['type'], StepExecutor> = {
   worker: runWorkerStep,
@@ -143,7 +144,9 @@ async function finishStep(rt: Runtime, step: IrStep, fields: StepFields, result:
   const tree = result.tree ?? (unchanged ? rt.state.workspace_tree : await snapshotTree(rt.ws));
   advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
   const next = String(rt.actor.getSnapshot().value);
-  rt.append(...(result.events ?? []), {
+  // A write grant the sandbox withheld as a process of this step started: the step ran without it.
+  const withheld = takeWithheld(rt.sandbox).map((message) => ({ type: 'warning' as const, ...fields, code: 'sandbox_grant_withheld', message }));
+  rt.append(...(result.events ?? []), ...withheld, {
     type: 'step.finished',
     ...fields,
     kind: step.type,

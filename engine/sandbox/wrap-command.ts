@@ -9,7 +9,7 @@ import { resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
-import { refusedWritable, type KeptPlace } from './check-writable.js';
+import { keptOverlaps } from './check-writable.js';
 
 export interface SandboxedCommand {
   bin: string;
@@ -79,7 +79,7 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
   const readable = [...sandbox.readable, ...(c.readable ?? [])];
   const runKeep = resolverKeep();
   const shown = [...readable, ...runKeep];
-  const writable = grantable([...sandbox.writable, ...(c.writable ?? [])], sandbox.kept, shown);
+  const writable = grantable(sandbox, [...sandbox.writable, ...(c.writable ?? [])], shown);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
   const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep, writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD };
@@ -96,15 +96,44 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
  * cannot change between this check and bubblewrap's bind: no sandboxed process runs between
  * steps. Impure (resolves links).
  */
-function grantable(paths: readonly string[], kept: readonly KeptPlace[], shown: readonly string[]): string[] {
+function grantable(sandbox: SandboxStatus, paths: readonly string[], shown: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     // A relative path would be read against the engine's folder, never what the worker (in its
-    // workspace) means by it; a run refuses one up front (state-dirs.ts), a plugin may still give one.
-    if (!path.isAbsolute(p) || refusedWritable([p], kept).length > 0) continue;
-    out.push(bindable(p, shown));
+    // workspace) means by it; a run refuses one up front (the plugins), a plugin may still give one.
+    if (!path.isAbsolute(p)) {
+      withhold(sandbox, `${p} is a relative path`);
+      continue;
+    }
+    const refused = keptOverlaps(p, sandbox.kept);
+    const leads = resolveLinks(p) !== path.resolve(p) ? ` (it leads to ${resolveLinks(p)})` : '';
+    if (refused.length) withhold(sandbox, `${p}${leads} ${refused.join(' and ')}, which the sandbox keeps read-only`);
+    else out.push(bindable(p, shown));
   }
   return out;
+}
+
+/** The grants each sandbox withheld, and how many of them were told (takeWithheld). */
+const withheld = new WeakMap<SandboxStatus, { all: Set<string>; told: number }>();
+
+function withhold(sandbox: SandboxStatus, message: string): void {
+  let w = withheld.get(sandbox);
+  if (!w) withheld.set(sandbox, (w = { all: new Set(), told: 0 }));
+  w.all.add(message);
+}
+
+/**
+ * The write grants withheld since this was last asked, each once in a run: a path that is,
+ * holds or lies in a place the sandbox keeps read-only as a command starts (a worker can turn
+ * an entry missing at the start into a link into the checkout), or a relative one. The step
+ * that ends reports them (a warning). Impure (the sandbox's record).
+ */
+export function takeWithheld(sandbox: SandboxStatus): string[] {
+  const w = withheld.get(sandbox);
+  if (!w || w.told === w.all.size) return [];
+  const fresh = [...w.all].slice(w.told);
+  w.told = w.all.size;
+  return fresh.map((m) => `the sandbox withheld a write grant, and the step ran without it: ${m}`);
 }
 
 /**

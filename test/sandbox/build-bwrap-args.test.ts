@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { buildBwrapArgs, wrapInBwrap } from '../../engine/sandbox/build-bwrap-args.js';
-import { wrapCommand } from '../../engine/sandbox/wrap-command.js';
+import { takeWithheld, wrapCommand } from '../../engine/sandbox/wrap-command.js';
 import { decideSandbox, describeSandbox, sandboxRecord } from '../../engine/sandbox/sandbox-status.js';
 import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
 
@@ -163,6 +163,14 @@ t.test('wrapCommand: a writable path that leads into a kept place when the comma
   t.ok(bound.includes(path.join(cache, 'real')), 'a link elsewhere is bound where it leads');
   t.ok(bound.includes(cache), 'a plain directory as named');
   t.notOk(w.writes!.some((p) => p.startsWith(repo) || p === path.join(cache, 'pip')), 'and none of them is a grant');
+  // Withheld without a word, the run said nothing of a worker turning a grant into a link into
+  // the checkout: each is told once, for the step that ends to report (a warning).
+  const told = takeWithheld(on);
+  t.same(told.length, 2, 'two grants withheld are told');
+  t.ok(told.some((m) => m.includes(`${path.join(cache, 'pip')} (it leads to ${repo}) is inside the repository ${repo}`)), `the link, and where it leads (${told.join('; ')})`);
+  t.match(told.join('\n'), /\.codex is inside the repository/, 'the CLI\'s state dir');
+  wrapCommand(on, { bin: 'sh', args: [], cwd: '/w', workspace: '/w', readOnly: true, home: null });
+  t.same(takeWithheld(on), [], 'each once in a run');
 });
 
 // ENGINE_HOME (or a writable path) reached through an absolute link, as with
