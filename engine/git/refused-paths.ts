@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { firstLink } from '../util/first-link.js';
-import { removeFile, removeTree } from '../util/remove-tree.js';
+import { removeWithin } from '../util/remove-tree.js';
 
 /** Why git refused a path: a name it calls invalid, a conversion it could not make, a file it could not open. */
 export type RefusalKind = 'invalid' | 'encoding' | 'unreadable';
@@ -98,8 +98,7 @@ export function removeRefused(dir: string, paths: readonly string[], first = fal
   for (const rel of new Set(paths)) {
     const st = removablePath(dir, rel) ? lstatSync(path.join(dir, rel), { throwIfNoEntry: false }) : undefined;
     if (!st) continue;
-    if (st.isDirectory()) removeTree(path.join(dir, rel));
-    else removeFile(path.join(dir, rel));
+    removeWithin(dir, rel);
     removed.push(rel);
     if (first) break;
   }

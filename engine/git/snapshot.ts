@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
-import { removeFile, removeTree } from '../util/remove-tree.js';
+import { removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
@@ -36,10 +36,16 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
   const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes);
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
-  // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks.
+  for (const rel of walked.undecodable) ws.findings.push({ kind: 'non_utf8_path', path: rel });
+  // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks
+  // (a process left running that fills it as it goes keeps it: the finding stops the step all the same).
   for (const rel of walked.deep) {
-    removeTree(path.join(ws.dir, rel));
     ws.findings.push({ kind: 'deep_path', path: rel, pattern: `${DEEP_DIR_BYTES + 1} bytes` });
+    try {
+      removeWithin(ws.dir, rel);
+    } catch {
+      /* git cannot see inside it either */
+    }
   }
   const target = workspaceTarget(ws);
   // A file too large to stage that git would read is removed before it does (the violation
@@ -48,17 +54,17 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // smudge below marks racy entries changed.
   const tooLarge = await readBy(ws, target, walked.oversize, since);
   for (const rel of tooLarge) {
-    removeFile(path.join(ws.dir, rel));
+    removeWithin(ws.dir, rel);
     ws.findings.push({ kind: 'large_file', path: rel, pattern: `${Math.round((ws.maxFileBytes ?? 0) / 2 ** 20)} MiB` });
   }
   const tooSparse = await overBudget(ws, target, walked.sparse, since);
   for (const rel of tooSparse) {
-    removeFile(path.join(ws.dir, rel));
+    removeWithin(ws.dir, rel);
     ws.findings.push({ kind: 'sparse_file', path: rel, pattern: `${HOLE_BUDGET_BYTES / 2 ** 20} MiB` });
   }
   smudgeIndex(ws.gitDir, ws.dir, last?.since ?? null, check?.suspects ?? null);
   // The walk listed what was removed since: no record of it.
-  const walk = since === null || tooLarge.length || tooSparse.length || walked.deep.length ? null : walked.record;
+  const walk = since === null || tooLarge.length || tooSparse.length || walked.deep.length || walked.undecodable.length ? null : walked.record;
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
@@ -169,7 +175,7 @@ async function readBy(ws: Workspace, target: ReturnType<typeof workspaceTarget>,
   // git reads an ignore, attributes or modules file whole whatever the rules say, and to
   // answer check-ignore too (a sparse terabyte there: a failed allocation): gone first.
   const control = paths.filter((p) => readByGitAlways(path.basename(p)));
-  for (const p of control) removeFile(path.join(ws.dir, p));
+  for (const p of control) removeWithin(ws.dir, p);
   const unchanged = unchangedInIndex(ws.gitDir, ws.dir, paths, since);
   const removed = new Set(control);
   const rest = paths.filter((p) => !unchanged.has(p) && !removed.has(p));

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
-import { removeFile } from '../util/remove-tree.js';
+import { removeFile, removeWithin } from '../util/remove-tree.js';
+import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 import { blocksGit } from './special-files.js';
 
@@ -116,13 +117,14 @@ export const HOLE_BUDGET_BYTES = 256 * 2 ** 20;
 const INLINE_BYTES = 4096;
 
 /**
- * One pass over the workspace (its own `.git` left out: git never reads it) for five things:
+ * One pass over the workspace (its own `.git` left out: git never reads it) for six things:
  * each file git opens where it stages that is no regular file, link or directory (a FIFO
  * there would block git for ever: special-files.ts) is removed and named in `special`; each
  * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
  * costs a worker an instant, and git would read all of it); each directory holding a `.git`
  * (a nested repository) is named in `nested`; each directory too deep to enter
- * (util/deep-path.ts) is named in `deep`; and the
+ * (util/deep-path.ts) is named in `deep`; each entry whose name is not UTF-8 is removed and
+ * named in `undecodable`; and the
  * record of the walk, every directory with its stat taken before its listing and the ignore
  * and attribute files, or null when the workspace holds a nested repository, an unreadable
  * or too deep directory, a linked ignore file, a removed special file, or more than `limit`
@@ -131,9 +133,10 @@ const INLINE_BYTES = 4096;
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
   let dirs: DirStat[] | null = [];
   const deep: string[] = [];
+  const undecodable: string[] = [];
   // Counted in bytes once for the root; a child adds its name and a slash.
   const rootBytes = Buffer.byteLength(root);
   const extras: ExtraFile[] = [];
@@ -147,14 +150,15 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
   while (stack.length) {
     const rel = stack.pop()!;
     const abs = rel ? path.join(root, rel) : root;
-    let names: import('node:fs').Dirent[];
+    let names: Dirent[];
     let st: BigIntStats;
     try {
       st = lstatSync(abs, { bigint: true });
       // A directory of the engine's user it cannot enter (a worker's chmod): git would skip
       // it and fail to clean it; its permissions are given back (git records none).
       if (st.isDirectory() && lacksOwnerBits(Number(st.mode), Number(st.uid), 0o700) && grantOwner(abs, 0o700)) dirs = null;
-      names = readdirSync(abs, { withFileTypes: true });
+      names = listEntries(root, rel, undecodable);
+      if (undecodable.length) dirs = null;
     } catch {
       dirs = null;
       continue;
@@ -191,7 +195,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
         // What git would read of it that is not on disk: counted over the snapshot.
         sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
       } else if (blocksGit(d, child)) {
-        removeFile(path.join(root, child));
+        removeWithin(root, child);
         special.push(child);
         dirs = null;
       } else if (dirs && (d.name === '.gitignore' || d.name === '.gitattributes')) {
@@ -201,7 +205,28 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
     }
   }
-  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort() };
+  return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort(), undecodable: undecodable.sort() };
+}
+
+/**
+ * The entries of the directory `rel` of `root`. One whose name is not UTF-8 (listed as text,
+ * a name that opens nothing: the walk could not enter it, a FIFO below held git for ever, and
+ * removing the workspace failed) is removed first, whole, and named in `undecodable` with its
+ * bytes as %XX. Impure (lists, renames, removes).
+ */
+function listEntries(root: string, rel: string, undecodable: string[]): Dirent[] {
+  const abs = rel ? path.join(root, rel) : root;
+  const names = readdirSync(abs, { withFileTypes: true });
+  if (!names.some((d) => d.name.includes('\uFFFD'))) return names;
+  for (const raw of readdirSync(abs, { encoding: 'buffer' })) {
+    if (isUtf8Name(raw)) continue;
+    // Renamed to a name a path can give, then removed from the workspace's root down, never through a link.
+    const free = `.engine-non-utf8-${randomBytes(6).toString('hex')}`;
+    renameSync(Buffer.concat([Buffer.from(`${abs}/`), raw]), path.join(abs, free));
+    removeWithin(root, rel ? `${rel}/${free}` : free);
+    undecodable.push(rel ? `${rel}/${shownName(raw)}` : shownName(raw));
+  }
+  return readdirSync(abs, { withFileTypes: true });
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {

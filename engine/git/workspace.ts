@@ -48,7 +48,7 @@ export interface Workspace {
 }
 
 export interface WorkspaceFinding {
-  kind: 'engine_git' | 'gitlink' | 'special_file' | 'large_file' | 'sparse_file' | 'git_refused' | 'deep_path';
+  kind: 'engine_git' | 'gitlink' | 'special_file' | 'large_file' | 'sparse_file' | 'git_refused' | 'deep_path' | 'non_utf8_path';
   /** Absolute for engine_git, workspace-relative for gitlink. */
   path: string;
   /** What the rule compared against (large_file: the limit), for the violation's `pattern`. */

@@ -104,6 +104,8 @@ export function describeViolation(v: Violation): string {
       return `${v.path}: a sparse file (removed: with the others, git would have read more than ${v.pattern ?? '256 MiB'} that is not on disk)`;
     case 'deep_path':
       return `${v.path}: a directory path of ${v.pattern ?? '3840 bytes'} or more, with no room for a name in it (PATH_MAX): git skips what is inside without a word; removed`;
+    case 'non_utf8_path':
+      return `${v.path}: a name that is not UTF-8 (its bytes shown as %XX): the engine's walk could not enter or name it, and git would have staged it unchecked; removed`;
     case 'git_refused':
       return `${v.path}: git refuses to stage it (a path it calls invalid, or a file its working-tree-encoding attribute cannot convert); removed`;
     case 'control_characters':

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { grantOwner, grantOwnerFd } from './grant-owner.js';
 
 /**
@@ -19,11 +21,47 @@ import { grantOwner, grantOwnerFd } from './grant-owner.js';
  * removing it; a run removes a workspace, its git dir and a probe's directory, and this did
  * the same work for half the CPU. Impure.
  */
-export function removeTree(target: string): void {
+export function removeTree(target: string, shown = target): void {
   const st = lstatSync(target, { throwIfNoEntry: false });
   if (!st) return;
-  if (st.isDirectory()) removeDirectory(target, target);
-  else removeFile(target);
+  if (st.isDirectory()) removeDirectory(target, shown);
+  else removeChild(target, shown);
+}
+
+/** Linux's O_PATH: a descriptor that names a directory without opening it (search permission is enough). */
+const O_PATH = 0o10000000;
+
+/**
+ * removeTree of `rel` inside `root`, reached from `root` one name at a time, never through a
+ * link: each folder on the way is opened without following one (on Linux, through its
+ * parent's descriptor), so a folder a process swaps for a link on the way (a worker's, left
+ * running without the OS sandbox) ends the way there instead of leading out of `root`. A path
+ * that is not there, or meets a link or a file on the way, removes nothing. `rel` must be a
+ * plain relative path (no `.`, `..` or empty part). Impure.
+ */
+export function removeWithin(root: string, rel: string): void {
+  const parts = rel.split('/');
+  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) throw new Error(`${rel} is not a path inside ${root}`);
+  const shown = path.join(root, rel);
+  if (process.platform !== 'linux') return removeTree(shown);
+  let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
+  try {
+    for (const part of parts.slice(0, -1)) {
+      let next: number;
+      try {
+        next = openSync(`/proc/${process.pid}/fd/${fd}/${part}`, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return;
+        throw named(error, `/proc/${process.pid}/fd/${fd}/${part}`, shown);
+      }
+      closeSync(fd);
+      fd = next;
+    }
+    removeTree(`/proc/${process.pid}/fd/${fd}/${parts.at(-1)}`, shown);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Remove one file (or link); a missing one is no error. Impure. */
@@ -49,7 +87,7 @@ interface Frame {
   fd: number;
   /** Its entries, and how they are reached (through its descriptor where it can be). */
   inside: string;
-  entries: import('node:fs').Dirent[];
+  entries: Entry[];
   next: number;
 }
 
@@ -90,7 +128,7 @@ function removeDirectory(top: string, shownTop: string): void {
     fdPaths ??= existsSync(`/proc/${process.pid}/fd/${fd}`);
     const inside = fdPaths ? `/proc/${process.pid}/fd/${fd}` : at;
     try {
-      stack.push({ at, shown, fd, inside, entries: readdirSync(inside, { withFileTypes: true }), next: 0 });
+      stack.push({ at, shown, fd, inside, entries: listNames(inside), next: 0 });
     } catch (error) {
       closeSync(fd);
       throw named(error, inside, shown);
@@ -104,7 +142,7 @@ function removeDirectory(top: string, shownTop: string): void {
       if (e) {
         const child = `${frame.inside}/${e.name}`;
         const shown = `${frame.shown}/${e.name}`;
-        if (!e.isDirectory()) removeChild(child, shown);
+        if (!e.dir) removeChild(child, shown);
         else if (stack.length < MAX_DEPTH) enter(child, shown);
         else removeDeep(child, shown);
         continue;
@@ -128,6 +166,28 @@ function removeChild(child: string, shown: string): void {
   } catch (error) {
     throw named(error, child, shown);
   }
+}
+
+interface Entry {
+  name: string;
+  dir: boolean;
+}
+
+/**
+ * A directory's entries, each by a name that opens it. A name that is not UTF-8 (a worker's
+ * `mkdir $'\xff'`) is listed as text with U+FFFD in place of its bytes, a name that opens
+ * nothing: the directory then could not be emptied (ENOTEMPTY). Such an entry is renamed first
+ * to a free name of its own (it is about to go). Impure (lists, renames).
+ */
+function listNames(inside: string): Entry[] {
+  return readdirSync(inside, { withFileTypes: true, encoding: 'buffer' }).map((e) => {
+    const dir = e.isDirectory();
+    const text = e.name.toString('utf8');
+    if (Buffer.from(text, 'utf8').equals(e.name)) return { name: text, dir };
+    const name = `.engine-removed-${randomBytes(6).toString('hex')}`;
+    renameSync(Buffer.concat([Buffer.from(`${inside}/`), e.name]), `${inside}/${name}`);
+    return { name, dir };
+  });
 }
 
 /** A subtree below MAX_DEPTH, removed by `rm -rf` (which never follows a link either). Impure. */

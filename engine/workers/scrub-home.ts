@@ -14,8 +14,9 @@ import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
-import { removeFile, removeTree } from '../util/remove-tree.js';
+import { removeFile, removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES, tooDeepToEnter } from '../util/deep-path.js';
+import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 
@@ -84,14 +85,14 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
       }
       if (st.isDirectory() && tooDeepToEnter(file)) {
         // What lies below cannot be named by path to be searched: gone whole, unsearched.
-        removeTree(file);
+        removeWithin(home, path.relative(home, file));
         hits.push({ file: path.relative(home, file), names: [], removed: `deeper than a path can name (${DEEP_DIR_BYTES + 1} bytes and more): not searchable` });
       } else if (st.isDirectory()) walk(file);
       else if (st.isFile() && st.size > 0 && Math.max(st.ctimeMs, st.mtimeMs) >= since) {
         const rel = path.relative(home, file);
         const tooLarge = st.size > FILE_SEARCH_CAP ? `larger than the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to` : st.size > budget ? `beyond the ${SCRUB_SEARCH_CAP / 2 ** 20} MiB a scrub searches in all` : null;
         if (tooLarge) {
-          removeFile(file);
+          removeWithin(home, rel);
           hits.push({ file: rel, names: [], removed: tooLarge });
           continue;
         }
@@ -99,7 +100,7 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
         if (lacksOwnerBits(st.mode, st.uid, 0o400)) grantOwner(file, 0o400);
         const found = scrubFile(file, secrets);
         if (found === GREW) {
-          removeFile(file);
+          removeWithin(home, rel);
           hits.push({ file: rel, names: [], removed: `grew past the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to as it was read` });
         } else if (found.length) hits.push({ file: rel, names: found });
       }
@@ -122,24 +123,8 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
  * `%XX`, to a free name; null when it cannot be. Impure (renames).
  */
 function utf8Name(dir: string, raw: Buffer): string | null {
-  const name = raw.toString('utf8');
-  if (Buffer.from(name).equals(raw)) return name;
-  let shown = '';
-  for (let i = 0; i < raw.length; ) {
-    const len = utf8Length(raw, i);
-    shown += len ? raw.subarray(i, i + len).toString('utf8') : `%${raw[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
-    i += len || 1;
-  }
-  return renameToFree(dir, Buffer.concat([Buffer.from(`${dir}/`), raw]), Buffer.from(shown));
-}
-
-/** The length of the well-formed UTF-8 character at `i`, or 0. Pure. */
-function utf8Length(b: Buffer, i: number): number {
-  const c = b[i]!;
-  const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  if (len <= 1 || i + len > b.length) return len === 1 ? 1 : 0;
-  const piece = b.subarray(i, i + len);
-  return Buffer.from(piece.toString('utf8')).equals(piece) ? len : 0;
+  if (isUtf8Name(raw)) return raw.toString('utf8');
+  return renameToFree(dir, Buffer.concat([Buffer.from(`${dir}/`), raw]), Buffer.from(shownName(raw)));
 }
 
 /** The names of the secrets whose values `bytes` holds. Pure. */

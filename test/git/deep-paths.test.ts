@@ -1,5 +1,6 @@
 import t from 'tap';
-import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { walkWorkspace } from '../../engine/git/stat-record.js';
@@ -71,4 +72,27 @@ t.test('a chain far deeper than PATH_MAX, made by descending name by name: remov
   t.equal(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).trim(), 'a.txt', 'only the tracked file is staged');
   t.same(walkWorkspace(ws.dir).deep, [], 'nothing too deep is left for git to skip');
   t.ok(existsSync(path.join(ws.dir, 'src', 'n'.repeat(250))), 'the levels a path can name stay (the rollback is governance\'s)');
+});
+
+// A name that is not UTF-8 (`mkdir $'\xff'`): listed as text, it became another name (U+FFFD)
+// that opened nothing, so the walk skipped all below it without a word — a chain deeper than
+// PATH_MAX there, or a FIFO git would wait on — and removing the workspace failed (exit 70).
+// Such an entry is removed whole before git looks, a non_utf8_path finding (bytes as %XX).
+t.test('a folder whose name is not UTF-8, holding a FIFO and a chain deeper than PATH_MAX: removed, a non_utf8_path finding', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'bytes');
+  mkdirSync(path.join(ws.dir, 'src'));
+  const made = spawnSync('python3', ['-c', [
+    'import os',
+    'os.makedirs(b"src/\\xff/x"); os.mkfifo(b"src/\\xff/x/.gitignore"); os.chdir(b"src/\\xff")',
+    'for i in range(22): os.mkdir("n" * 250); os.chdir("n" * 250)',
+    'open("hidden.txt", "w").write("payload\\n")',
+  ].join('\n')], { cwd: ws.dir, encoding: 'utf8' });
+  t.equal(made.status, 0, `made (${made.stderr})`);
+  writeFileSync(path.join(ws.dir, 'src', 'ok.txt'), 'ok\n');
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws);
+  t.same(ws.findings.slice(before).map((f) => [f.kind, f.path]), [['non_utf8_path', 'src/%FF']]);
+  t.same(readdirSync(path.join(ws.dir, 'src')), ['ok.txt'], 'nothing of it is left');
+  t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).trim().split('\n'), ['a.txt', 'src/ok.txt'], 'the rest is staged');
 });

@@ -1,5 +1,7 @@
 // test cost: about 10 s: hostile scenarios, a whole run in each sandbox mode (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { runScenario, VIOLATION } from './helpers/scenario.js';
 import { readState } from './helpers/fixture.js';
 
@@ -28,6 +30,72 @@ t.test('a directory deeper than PATH_MAX holding a FIFO, a sparse file and a pla
       const stop = (readState(f, id)?.stop_detail ?? '') as string;
       t.match(stop, /src\/deep\/d{200}/, 'the stop names the deep path');
       t.notOk(entries.some((e) => e.path.startsWith('src/deep')), 'nothing of it is on the branch');
+    },
+  });
+});
+
+// A name that is not UTF-8: the walk, listing names as text, met a name that opened nothing
+// and skipped all below it; the run completed with that folder's file on the branch, unchecked,
+// and then could not remove its workspace (exit 70). Now it is removed before git looks.
+t.test('a folder whose name is not UTF-8', async (t) => {
+  runScenario(t, {
+    name: 'nonutf8',
+    spec: { calls: { 'implement#1': { sh: `python3 -c 'import os\nos.makedirs(b"src/\\xff")\nopen(b"src/\\xff/f.txt", "w").write("payload\\n")'`, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, entries, { f, id }) => {
+      t.match((readState(f, id)?.stop_detail ?? '') as string, /src\/%FF: a name that is not UTF-8/, 'the stop names it, its bytes as %XX');
+      t.same(entries.filter((e) => e.path.startsWith('src/') && e.path !== 'src/keep.txt'), [], 'nothing of it is on the branch');
+    },
+  });
+});
+
+// Without the OS sandbox a process the worker leaves running can swap a folder on the way to a
+// deep directory for a link while the engine removes another one: removed by its path, the
+// deep directory's removal followed the link and took the user's files where it led (3 of 3
+// runs). Each removal goes from the workspace down, one folder at a time, never through a link.
+const RACE = String.raw`
+import os, time
+ws, scratch = os.getcwd(), os.environ['ISO_SCRATCH']
+def deep(name):
+    p = os.path.join(ws, 'src', name)
+    while len(p.encode()) + 1 + 200 < 3825: p += '/' + 'd' * 200
+    p += '/' + 'e' * (3835 - len(p.encode()) - 1)
+    os.makedirs(p)
+    return p
+pa, pb = deep('a'), deep('b')
+a = pa + '/aaaaaa'; os.mkdir(a)
+for i in range(5000): os.mkdir(a + '/s%04d' % i)
+os.makedirs(pb + '/victim/sub')
+links = os.stat(a).st_nlink
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        end = time.time() + 50
+        while time.time() < end:
+            try:
+                if os.stat(a).st_nlink < links: break
+            except FileNotFoundError: break
+        os.rename(pb, pb + 'x'); os.symlink(os.path.join(scratch, 'outside'), pb)
+        open(os.path.join(scratch, 'swapped'), 'w').write('swapped\n')
+    os._exit(0)
+`;
+
+t.test('a folder on the way to a deep directory swapped for a link while another is removed (no OS sandbox)', async (t) => {
+  runScenario(t, {
+    name: 'deeprace',
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh: 'python3 "$ISO_SCRATCH/race.py"', once: true } } },
+    expect: VIOLATION,
+    env: (f) => {
+      writeFileSync(path.join(f.scratch, 'race.py'), RACE);
+      mkdirSync(path.join(f.scratch, 'outside', 'victim'), { recursive: true });
+      writeFileSync(path.join(f.scratch, 'outside', 'victim', 'important.txt'), 'user data\n');
+      return {};
+    },
+    tolerate: () => ({ treePaths: [] }),
+    onBranch: (t, _entries, { f }) => {
+      t.ok(existsSync(path.join(f.scratch, 'swapped')), 'the folder was swapped for a link during the removal');
+      t.equal(readFileSync(path.join(f.scratch, 'outside', 'victim', 'important.txt'), 'utf8'), 'user data\n', 'what the link leads to is untouched');
     },
   });
 });

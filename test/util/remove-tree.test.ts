@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeFile, removeTree } from '../../engine/util/remove-tree.js';
+import { removeFile, removeTree, removeWithin } from '../../engine/util/remove-tree.js';
 
 /** A temp dir holding `outside` (files a removal must never reach) and `tree` (what is removed). */
 function fixture(): { base: string; outside: string; tree: string } {
@@ -76,4 +76,46 @@ t.test('a tree thousands of directories deep is removed whole (a worker can nest
   t.equal(made.status, 0, 'the tree was made');
   removeTree(base);
   t.notOk(existsSync(base), 'removed, no stack overflow');
+});
+
+// Names that are not UTF-8 (a worker's `mkdir $'\xff'`): listed as text, each became another
+// name (U+FFFD) that opened nothing, and the directory holding it could not be removed
+// (ENOTEMPTY): the end of a run that completed was an engine error, exit 70.
+t.test('names that are not UTF-8, at the top, below and past the depth rm -rf takes over, are removed', async (t) => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'engine-rm-bytes-'));
+  const made = spawnSync('python3', ['-c', [
+    'import os',
+    'os.makedirs(b"\\xff/\\xfe\\xfd")',
+    'open(b"\\xff/\\xfe\\xfd/\\x80.txt", "w").write("x")',
+    'open(b"\\xc3(", "w").write("x")',
+    'os.makedirs("deep"); os.chdir("deep")',
+    'for i in range(70): os.mkdir("d"); os.chdir("d")',
+    'os.mkdir(b"\\xff"); open(b"\\xff/f", "w").write("x")',
+  ].join('\n')], { cwd: base });
+  t.equal(made.status, 0, `made (${made.stderr})`);
+  removeTree(base);
+  t.notOk(existsSync(base), 'removed whole');
+});
+
+// A path inside a root reached by name follows any link on the way: a process a worker left
+// running (no OS sandbox) swaps a folder above the target for a link, and removing
+// `<root>/a/b/target` removed what the link leads to. removeWithin goes from the root one
+// name at a time, never through a link.
+t.test('removeWithin: a link on the way to the target is never followed; inside, the target goes', async (t) => {
+  const { base, outside, tree } = fixture();
+  mkdirSync(path.join(outside, 'b', 'target'), { recursive: true });
+  writeFileSync(path.join(outside, 'b', 'target', 'important.txt'), 'user data');
+  symlinkSync(outside, path.join(tree, 'swapped'));
+  removeWithin(tree, 'swapped/b/target');
+  t.ok(existsSync(path.join(outside, 'b', 'target', 'important.txt')), 'what the link leads to stays');
+  t.ok(lstatSync(path.join(tree, 'swapped')).isSymbolicLink(), 'the link itself is left as it was');
+  removeWithin(tree, 'a/b');
+  t.notOk(existsSync(path.join(tree, 'a', 'b')), 'a folder inside is removed whole');
+  t.ok(existsSync(path.join(tree, 'a')), 'the folder above it stays');
+  removeWithin(tree, 'top.txt');
+  t.notOk(existsSync(path.join(tree, 'top.txt')), 'a file too');
+  removeWithin(tree, 'missing/x');
+  t.pass('a path that is not there is no error');
+  t.throws(() => removeWithin(tree, '../outside'), /not a path inside/, 'a path that leaves the root is refused');
+  removeTree(base);
 });
