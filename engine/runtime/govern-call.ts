@@ -10,6 +10,7 @@ import { attemptedPatch } from '../git/attempted-patch.js';
 import { redactLatin1 } from '../workers/redact.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
+import { GitError } from '../git/run-git.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { engineGitDirIntact, workspaceTarget } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
@@ -87,13 +88,35 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
 
   const rollback = tree !== null && (opts.rollback ?? true);
   const patch = !rollback || tree === baseTree ? null : await keepAttempt(rt, baseTree, tree);
-  if (rollback) await restoreWorkspace(rt.ws, base);
+  const unrestored = rollback ? await tryRestore(rt, base) : null;
   for (const r of tampered) r.restore();
   const stop = stopFor(violations);
   const event: NewEvent = { type: 'governance.violation', ...stepFields(step.id, ctx), call: source, violations: violations as [Violation, ...Violation[]], patch, stop_reason: stop };
   const lines = violations.map(describeViolation);
-  const kept = patch ? `; the change was rolled back and kept in ${patch}` : rollback ? '' : '; nothing was committed, the workspace keeps the change';
+  const kept = unrestored
+    ? `; the rollback could not put the workspace back (${unrestored}): it stays as the step left it, and engine resume --force puts it back once that can be removed${patch ? `; the change is kept in ${patch}` : ''}`
+    : patch
+      ? `; the change was rolled back and kept in ${patch}`
+      : rollback
+        ? ''
+        : '; nothing was committed, the workspace keeps the change';
   return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
+}
+
+/**
+ * Puts the workspace back to `base` after a violation; what git said when it could not, else
+ * null. Without the OS sandbox a process a worker left running can keep filling a folder git
+ * must clean (`git clean` then fails): the run stops on the violation all the same, and
+ * `engine resume --force` puts the workspace back before anything else. Impure (git).
+ */
+async function tryRestore(rt: Runtime, base: string | null): Promise<string | null> {
+  try {
+    await restoreWorkspace(rt.ws, base);
+    return null;
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    return (error.stderr.trim().split('\n')[0] ?? error.message).slice(0, 300);
+  }
 }
 
 /** governStep for callers that only need the stop: null when nothing broke the rules. Impure. */

@@ -1,5 +1,6 @@
-// test cost: about 10 s: hostile scenarios, a whole run in each sandbox mode (scripts/group-tests.mjs starts the long files first).
+// test cost: about 20 s: hostile scenarios, a whole run in each sandbox mode (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runScenario, VIOLATION } from './helpers/scenario.js';
@@ -96,6 +97,61 @@ t.test('a folder on the way to a deep directory swapped for a link while another
     onBranch: (t, _entries, { f }) => {
       t.ok(existsSync(path.join(f.scratch, 'swapped')), 'the folder was swapped for a link during the removal');
       t.equal(readFileSync(path.join(f.scratch, 'outside', 'victim', 'important.txt'), 'utf8'), 'user data\n', 'what the link leads to is untouched');
+    },
+  });
+});
+
+// Without the OS sandbox a process the worker leaves running keeps filling a deep directory
+// through a descriptor: the engine could not remove it, nor could the rollback's `git clean`,
+// and the run ended with an engine error (exit 70). The run stops on the violation; when the
+// rollback cannot put the workspace back, the stop says so.
+const REFILL = `python3 -c 'import os, time
+os.makedirs("src/deep"); os.chdir("src/deep")
+for i in range(19):
+    os.mkdir("d" * 200); os.chdir("d" * 200)
+os.mkdir("z" * 50)
+fd = os.open("z" * 50, os.O_RDONLY)
+if os.fork() == 0:
+    os.setsid()
+    end = time.time() + 10; i = 0
+    while time.time() < end:
+        try:
+            os.close(os.open("f%d" % i, os.O_CREAT | os.O_WRONLY, dir_fd=fd)); i += 1
+        except OSError:
+            time.sleep(0.001)
+    os._exit(0)'`;
+
+t.test('a deep directory a process left running keeps filling (no OS sandbox)', async (t) => {
+  runScenario(t, {
+    name: 'deeprefill',
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh: REFILL, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const stop = (readState(f, id)?.stop_detail ?? '') as string;
+      t.match(stop, /a directory path of 3840 bytes or more/, 'the stop names the deep directory');
+      // Whether git's clean meets the folder still filling depends on timing: when it does, the stop says so.
+      if (/rollback could not/.test(stop)) t.match(stop, /the rollback could not put the workspace back .*engine resume --force puts it back/, 'the stop says the workspace could not be put back');
+    },
+  });
+});
+
+// The same, made certain: a file the rollback's `git clean` cannot remove (immutable, as root
+// without the OS sandbox can make it). The run stops on the violation, exit 3, and says the
+// workspace could not be put back; it ended with an engine error (exit 70).
+t.test('a file the rollback cannot remove (no OS sandbox, an engine run by root)', { skip: process.getuid?.() !== 0 && 'chattr +i needs root' }, async (t) => {
+  runScenario(t, {
+    name: 'immutable',
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh: 'mkdir -p lib/stuck && echo x > lib/stuck/f && chattr +i lib/stuck/f', once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const state = readState(f, id);
+      // Made removable again for the clean-up, wherever the workspace is.
+      spawnSync('chattr', ['-R', '-f', '-i', f.engineHome]);
+      const stop = (state?.stop_detail ?? '') as string;
+      t.match(stop, /lib\/stuck\/f: outside the allowed roots/, 'the stop names the file');
+      t.match(stop, /the rollback could not put the workspace back \(.*lib\/stuck.*\): it stays as the step left it, and engine resume --force puts it back once that can be removed/, 'and says the workspace could not be put back');
     },
   });
 });
