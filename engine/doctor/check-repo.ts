@@ -5,12 +5,15 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { headSha, locateRepo } from '../git/repo.js';
+import { unquoteGitPath } from '../git/quoted-path.js';
+import { runGit } from '../git/run-git.js';
+import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
 import { listWorkspaces } from '../store/clean-runs.js';
 import { finding, type Finding } from './types.js';
 
 /**
- * `repo`, `store` and `workspaces`. When `dir` is not a git working tree only `repo` is
+ * `repo`, `repo.paths`, `store` and `workspaces`. When `dir` is not a git working tree only `repo` is
  * returned (a block: `engine run` refuses such a directory). Resolves with the repo root.
  */
 export async function checkRepo(dir: string, storeDir: string | null, env: NodeJS.ProcessEnv = process.env): Promise<{ root: string | null; findings: Finding[] }> {
@@ -27,6 +30,7 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
   }
   const head = await headSha(repo);
   const findings = [finding('repo', 'ok', head ? `git repo ${root} (HEAD ${head.slice(0, 12)})` : `git repo ${root}, no commits yet: a run starts an orphan branch from an empty tree`)];
+  if (head) findings.push(await checkRepoPaths(repo));
   const store = storeDir ?? path.join(root, '.engine', 'runs');
   findings.push(checkStoreWritable(store));
   const wsDir = repoWorkspacesDir(workspacesRoot(env), root);
@@ -35,6 +39,31 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
   if (orphans.length) findings.push(finding('workspaces.orphans', 'warn', `${orphans.length} workspace${orphans.length === 1 ? '' : 's'} in ${wsDir} belong${orphans.length === 1 ? 's' : ''} to no run of ${store}, or to a completed one: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ', …' : ''}`, '`engine clean` removes them (`--dry-run` shows what it would free)'));
   return { root, findings };
 }
+
+/**
+ * `repo.paths`: every path HEAD tracks is UTF-8. The engine can neither name nor check one
+ * that is not (each snapshot removes it, non_utf8_path): a run stops before its first step.
+ * Impure (runs git).
+ */
+async function checkRepoPaths(repo: Awaited<ReturnType<typeof locateRepo>>): Promise<Finding> {
+  const { stdout } = await runGit(repo, ['-c', 'core.quotePath=true', 'ls-tree', '-r', '--name-only', 'HEAD']);
+  const bad = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('"'))
+    .map(unquoteGitPath)
+    .filter((raw) => !isUtf8Name(raw))
+    .map(shownName);
+  if (bad.length === 0) return finding('repo.paths', 'ok', 'every path HEAD tracks is UTF-8');
+  return finding('repo.paths', 'block', undecodableMessage(bad), UNDECODABLE_HINT);
+}
+
+/** The message for tracked paths that are not UTF-8 (doctor and run preflight alike). Pure. */
+export function undecodableMessage(paths: readonly string[]): string {
+  const shown = paths.slice(0, 5).join(', ') + (paths.length > 5 ? `, and ${paths.length - 5} more` : '');
+  return `the repository tracks ${paths.length === 1 ? 'a path' : `${paths.length} paths`} that ${paths.length === 1 ? 'is' : 'are'} not UTF-8 (bytes shown as %XX): ${shown}; the engine can neither name nor check such a path`;
+}
+
+export const UNDECODABLE_HINT = 'rename them in the repository (git mv) and commit, then start the run again';
 
 /** Run ids of workspaces with no run record in the store, or whose run completed (its workspace should be gone). Impure. */
 export function findOrphans(wsDir: string, store: string): string[] {

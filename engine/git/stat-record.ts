@@ -3,7 +3,7 @@ import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, read
 import path from 'node:path';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
-import { removeFile, removeWithin } from '../util/remove-tree.js';
+import { fdPath, NO_DESCRIPTORS, openWithin, removeFile, removeTree, removeWithin } from '../util/remove-tree.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
 import { blocksGit } from './special-files.js';
@@ -218,15 +218,27 @@ function listEntries(root: string, rel: string, undecodable: string[]): Dirent[]
   const abs = rel ? path.join(root, rel) : root;
   const names = readdirSync(abs, { withFileTypes: true });
   if (!names.some((d) => d.name.includes('\uFFFD'))) return names;
-  for (const raw of readdirSync(abs, { encoding: 'buffer' })) {
-    if (isUtf8Name(raw)) continue;
-    // Renamed to a name a path can give, then removed from the workspace's root down, never through a link.
-    const free = `.engine-non-utf8-${randomBytes(6).toString('hex')}`;
-    renameSync(Buffer.concat([Buffer.from(`${abs}/`), raw]), path.join(abs, free));
-    removeWithin(root, rel ? `${rel}/${free}` : free);
-    undecodable.push(rel ? `${rel}/${shownName(raw)}` : shownName(raw));
+  // Renamed and removed through one descriptor of the folder, reached from the root without a
+  // link: its path can be made to lead elsewhere between one rename and the next.
+  const fd = openWithin(root, rel);
+  if (fd === null) return [];
+  const at = fd === NO_DESCRIPTORS ? abs : fdPath(fd);
+  try {
+    for (const raw of readdirSync(at, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) continue;
+      const free = `.engine-non-utf8-${randomBytes(6).toString('hex')}`;
+      try {
+        renameSync(Buffer.concat([Buffer.from(`${at}/`), raw]), `${at}/${free}`);
+      } catch {
+        continue;
+      }
+      removeTree(`${at}/${free}`, path.join(abs, free));
+      undecodable.push(rel ? `${rel}/${shownName(raw)}` : shownName(raw));
+    }
+    return readdirSync(at, { withFileTypes: true });
+  } finally {
+    if (fd !== NO_DESCRIPTORS) closeSync(fd);
   }
-  return readdirSync(abs, { withFileTypes: true });
 }
 
 function readExtra(root: string, rel: string): ExtraFile | null {
@@ -271,6 +283,36 @@ export function parseIndex(buf: Buffer): IndexEntry[] | null {
 }
 
 /** Every entry of a version 2 or 3 index with its offset and flags; null for another format. Pure. */
+/**
+ * The paths of the engine's index of the workspace (git dir `gitDir`) whose names are not
+ * UTF-8, each with those bytes as %XX: right after the workspace is made, what the
+ * repository's own commit tracks. Such a path is neither named nor checked by the engine (the
+ * snapshot removes it, non_utf8_path). None when the index cannot be read. Impure (reads).
+ */
+export function nonUtf8IndexPaths(gitDir: string): string[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path.join(gitDir, 'index'));
+  } catch {
+    return [];
+  }
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return [];
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return [];
+  const out: string[] = [];
+  let at = 12;
+  for (let i = buf.readUInt32BE(8); i > 0 && at + 62 <= buf.length; i--) {
+    const flags = buf.readUInt16BE(at + 60);
+    const nameAt = at + (flags & 0x4000 ? 64 : 62);
+    const end = buf.indexOf(0, nameAt);
+    if (end < 0) break;
+    const raw = buf.subarray(nameAt, end);
+    if (!isUtf8Name(raw)) out.push(shownName(raw));
+    at += (end - at + 8) & ~7;
+  }
+  return out;
+}
+
 export function parseIndexEntries(buf: Buffer): (IndexEntry & { at: number; flags: number })[] | null {
   if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);

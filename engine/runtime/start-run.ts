@@ -27,7 +27,9 @@ import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
 import { fingerprintWorkers, gatherWorkerFacts, type WorkerFacts } from '../doctor/check-workers.js';
-import type { Finding } from '../doctor/types.js';
+import { finding, type Finding } from '../doctor/types.js';
+import { nonUtf8IndexPaths } from '../git/stat-record.js';
+import { UNDECODABLE_HINT, undecodableMessage } from '../doctor/check-repo.js';
 import { EXIT } from '../vocabulary/exit-codes.js';
 import { beginRunCreation, cleanHalfMadeRun, endRunCreation, isHalfMadeRun, noteRunWorkspace, type RunCreation } from './create-run-dir.js';
 import { sandboxRecord } from '../sandbox/sandbox-status.js';
@@ -278,6 +280,9 @@ async function recordStart(o: StartRunOptions, p: PreparedRun<StartSite>, rt: Ru
   rt.append(startedEvent(o, p, rt, s.made, s.modelTraffic));
   rt.persist();
   if (rt.sandbox.blocked) preflight.blocking.push(checkSandbox(rt.sandbox));
+  const undecodable = nonUtf8IndexPaths(s.made.ws.gitDir);
+  // What the repository's own commit tracks that the engine can neither name nor check (doctor: repo.paths).
+  if (undecodable.length) preflight.blocking.push(finding('repo.paths', 'block', undecodableMessage(undecodable), UNDECODABLE_HINT));
   return preflight.blocking;
 }
 

@@ -41,27 +41,50 @@ const O_PATH = 0o10000000;
  */
 export function removeWithin(root: string, rel: string): void {
   const parts = rel.split('/');
-  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) throw new Error(`${rel} is not a path inside ${root}`);
   const shown = path.join(root, rel);
-  if (process.platform !== 'linux') return removeTree(shown);
-  let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
+  const fd = openWithin(root, parts.slice(0, -1).join('/'), rel);
+  if (fd === null) return;
+  if (fd === NO_DESCRIPTORS) return removeTree(shown);
   try {
-    for (const part of parts.slice(0, -1)) {
-      let next: number;
-      try {
-        next = openSync(`/proc/${process.pid}/fd/${fd}/${part}`, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return;
-        throw named(error, `/proc/${process.pid}/fd/${fd}/${part}`, shown);
-      }
-      closeSync(fd);
-      fd = next;
-    }
-    removeTree(`/proc/${process.pid}/fd/${fd}/${parts.at(-1)}`, shown);
+    removeTree(`${fdPath(fd)}/${parts.at(-1)}`, shown);
   } finally {
     closeSync(fd);
   }
+}
+
+/** What openWithin gives where a path cannot be reached through descriptors (not Linux): the caller goes by name. */
+export const NO_DESCRIPTORS = -1;
+
+/** The path through which a descriptor of this process reaches what it names (Linux). Pure. */
+export function fdPath(fd: number): string {
+  return `/proc/${process.pid}/fd/${fd}`;
+}
+
+/**
+ * A descriptor (O_PATH) of the directory `rel` inside `root` (`''`: root itself), reached from
+ * `root` one name at a time without following a link: null when it is not there or a link or
+ * a file is on the way; NO_DESCRIPTORS where the system has no /proc descriptor paths. `whole`:
+ * the path checked for `.`, `..` and empty parts (default `rel`). The caller closes it. Impure.
+ */
+export function openWithin(root: string, rel: string, whole = rel): number | null {
+  const parts = rel === '' ? [] : rel.split('/');
+  if (path.isAbsolute(whole) || whole.split('/').some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) throw new Error(`${whole} is not a path inside ${root}`);
+  if (process.platform !== 'linux') return NO_DESCRIPTORS;
+  let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
+  for (const part of parts) {
+    let next: number;
+    try {
+      next = openSync(`${fdPath(fd)}/${part}`, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    } catch (error) {
+      closeSync(fd);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
+      throw named(error, `${fdPath(fd)}/${part}`, path.join(root, rel));
+    }
+    closeSync(fd);
+    fd = next;
+  }
+  return fd;
 }
 
 /** Remove one file (or link); a missing one is no error. Impure. */

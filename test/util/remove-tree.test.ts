@@ -1,9 +1,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeFile, removeTree, removeWithin } from '../../engine/util/remove-tree.js';
+import { fdPath, openWithin, removeFile, removeTree, removeWithin } from '../../engine/util/remove-tree.js';
 
 /** A temp dir holding `outside` (files a removal must never reach) and `tree` (what is removed). */
 function fixture(): { base: string; outside: string; tree: string } {
@@ -117,5 +117,24 @@ t.test('removeWithin: a link on the way to the target is never followed; inside,
   removeWithin(tree, 'missing/x');
   t.pass('a path that is not there is no error');
   t.throws(() => removeWithin(tree, '../outside'), /not a path inside/, 'a path that leaves the root is refused');
+  removeTree(base);
+});
+
+// What the snapshot renames or removes inside a folder (names that are not UTF-8) it does
+// through one descriptor of that folder, reached from the root without a link: by the folder's
+// path, each rename could lead elsewhere once a process swapped the folder for a link.
+t.test('openWithin: the folder itself, reached without a link; null past a link or a file', async (t) => {
+  const { base, outside, tree } = fixture();
+  symlinkSync(outside, path.join(tree, 'swapped'));
+  const fd = openWithin(tree, 'a/b');
+  t.ok(fd !== null && fd >= 0, 'a folder inside is opened');
+  t.equal(fstatSync(fd!).ino, statSync(path.join(tree, 'a', 'b')).ino, 'it is that folder');
+  t.ok(existsSync(`${fdPath(fd!)}/c/leaf.txt`), 'and what it holds is reached through it');
+  closeSync(fd!);
+  t.equal(openWithin(tree, 'swapped'), null, 'a link is not followed');
+  t.equal(openWithin(tree, 'swapped/deep'), null, 'nor one on the way');
+  t.equal(openWithin(tree, 'top.txt'), null, 'a file is no folder');
+  t.equal(openWithin(tree, 'missing'), null, 'a missing one is none');
+  t.throws(() => openWithin(tree, 'a/../..'), /not a path inside/);
   removeTree(base);
 });
