@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { headSha, locateRepo } from '../git/repo.js';
 import { unquoteGitPath } from '../git/quoted-path.js';
-import { runGit } from '../git/run-git.js';
+import { GitError, runGit } from '../git/run-git.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
 import { listWorkspaces } from '../store/clean-runs.js';
@@ -46,15 +46,25 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
  * Impure (runs git).
  */
 async function checkRepoPaths(repo: Awaited<ReturnType<typeof locateRepo>>): Promise<Finding> {
-  const { stdout } = await runGit(repo, ['-c', 'core.quotePath=true', 'ls-tree', '-r', '--name-only', 'HEAD']);
-  const bad = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('"'))
-    .map(unquoteGitPath)
-    .filter((raw) => !isUtf8Name(raw))
-    .map(shownName);
-  if (bad.length === 0) return finding('repo.paths', 'ok', 'every path HEAD tracks is UTF-8');
-  return finding('repo.paths', 'block', undecodableMessage(bad), UNDECODABLE_HINT);
+  try {
+    // Names as they are, read as text: one that is not UTF-8 shows U+FFFD. Only then are all
+    // listed again quoted (each byte past ASCII as \ooo), which tells the bytes.
+    const { stdout } = await runGit(repo, ['-c', 'core.quotePath=false', 'ls-tree', '-r', '-z', '--name-only', 'HEAD']);
+    if (!stdout.includes('\uFFFD')) return finding('repo.paths', 'ok', 'every path HEAD tracks is UTF-8');
+    const quoted = await runGit(repo, ['-c', 'core.quotePath=true', 'ls-tree', '-r', '--name-only', 'HEAD']);
+    const bad = quoted.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('"'))
+      .map(unquoteGitPath)
+      .filter((raw) => !isUtf8Name(raw))
+      .map(shownName);
+    if (bad.length === 0) return finding('repo.paths', 'ok', 'every path HEAD tracks is UTF-8');
+    return finding('repo.paths', 'block', undecodableMessage(bad), UNDECODABLE_HINT);
+  } catch (error) {
+    // A partial clone without HEAD's trees (git may not fetch them here): the run's own check still applies.
+    if (!(error instanceof GitError)) throw error;
+    return finding('repo.paths', 'warn', `could not list the paths HEAD tracks: ${error.stderr.trim().split('\n')[0] ?? error.message}`, 'a run checks them when it makes its workspace');
+  }
 }
 
 /** The message for tracked paths that are not UTF-8 (doctor and run preflight alike). Pure. */

@@ -223,7 +223,8 @@ function scrubbedEnv(userConfig: boolean): Record<string, string> {
       env[k] = v;
       continue;
     }
-    if (LOCATION_VARS.has(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k)) continue;
+    // GIT_INDEX_VERSION and git's test knobs change what the engine reads back (its own index).
+    if (LOCATION_VARS.has(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k) || k === 'GIT_INDEX_VERSION' || k.startsWith('GIT_TEST_')) continue;
     env[k] = v;
   }
   if (!userConfig) {

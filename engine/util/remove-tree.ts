@@ -40,6 +40,7 @@ const O_PATH = 0o10000000;
  * plain relative path (no `.`, `..` or empty part). Impure.
  */
 export function removeWithin(root: string, rel: string): void {
+  if (rel === '') throw new Error(`removeWithin names a path inside ${root}, not the root itself`);
   const parts = rel.split('/');
   const shown = path.join(root, rel);
   const fd = openWithin(root, parts.slice(0, -1).join('/'), rel);
@@ -62,15 +63,23 @@ export function fdPath(fd: number): string {
 
 /**
  * A descriptor (O_PATH) of the directory `rel` inside `root` (`''`: root itself), reached from
- * `root` one name at a time without following a link: null when it is not there or a link or
- * a file is on the way; NO_DESCRIPTORS where the system has no /proc descriptor paths. `whole`:
+ * `root` one name at a time without following a link (`root` itself included): null when it
+ * is not there or a link or a file is on the way; NO_DESCRIPTORS where the system has no /proc descriptor paths. `whole`:
  * the path checked for `.`, `..` and empty parts (default `rel`). The caller closes it. Impure.
  */
 export function openWithin(root: string, rel: string, whole = rel): number | null {
   const parts = rel === '' ? [] : rel.split('/');
-  if (path.isAbsolute(whole) || whole.split('/').some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) throw new Error(`${whole} is not a path inside ${root}`);
+  if (whole !== '' && (path.isAbsolute(whole) || whole.split('/').some((p) => p === '' || p === '.' || p === '..' || p.includes('\0')))) throw new Error(`${whole} is not a path inside ${root}`);
   if (process.platform !== 'linux') return NO_DESCRIPTORS;
-  let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
+  // The root itself not through a link either: a process left running can swap the workspace for one.
+  let fd: number;
+  try {
+    fd = openSync(root, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
+    throw error;
+  }
   for (const part of parts) {
     let next: number;
     try {

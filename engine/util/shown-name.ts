@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * A name's bytes as text: each well-formed UTF-8 character as itself, each other byte as
  * `%XX`. A name that is not UTF-8 (a worker's `mkdir $'\xff'`) is listed by node as text with
@@ -16,7 +18,7 @@ export function shownName(raw: Buffer): string {
 
 /** Whether a name's bytes are UTF-8 (listed as text, it names itself). Pure. */
 export function isUtf8Name(raw: Buffer): boolean {
-  return Buffer.from(raw.toString('utf8')).equals(raw);
+  return isUtf8(raw);
 }
 
 /** The length of the well-formed UTF-8 character at `i`, or 0. Pure. */

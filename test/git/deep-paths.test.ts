@@ -96,3 +96,13 @@ t.test('a folder whose name is not UTF-8, holding a FIFO and a chain deeper than
   t.same(readdirSync(path.join(ws.dir, 'src')), ['ok.txt'], 'nothing of it is left');
   t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).trim().split('\n'), ['a.txt', 'src/ok.txt'], 'the rest is staged');
 });
+
+t.test('a name that is not UTF-8 at the top of the workspace: removed too', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'topbytes');
+  writeFileSync(Buffer.concat([Buffer.from(`${ws.dir}/`), Buffer.from([0xfe, 0x41])]), 'x\n');
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws);
+  t.same(ws.findings.slice(before).map((f) => [f.kind, f.path]), [['non_utf8_path', '%FEA']]);
+  t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).trim(), 'a.txt');
+});

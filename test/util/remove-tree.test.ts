@@ -136,5 +136,11 @@ t.test('openWithin: the folder itself, reached without a link; null past a link 
   t.equal(openWithin(tree, 'top.txt'), null, 'a file is no folder');
   t.equal(openWithin(tree, 'missing'), null, 'a missing one is none');
   t.throws(() => openWithin(tree, 'a/../..'), /not a path inside/);
+  // A root swapped for a link (a process left running can do it to the workspace): none.
+  const swappedRoot = path.join(base, 'root-link');
+  symlinkSync(outside, swappedRoot);
+  t.equal(openWithin(swappedRoot, ''), null, 'a root that is a link is not followed');
+  removeWithin(swappedRoot, 'keep.txt');
+  t.ok(existsSync(path.join(outside, 'keep.txt')), 'and nothing is removed through it');
   removeTree(base);
 });
