@@ -14,7 +14,7 @@ import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
-import { removeFile, removeWithin } from '../util/remove-tree.js';
+import { fdPath, removeFile, removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES, tooDeepToEnter } from '../util/deep-path.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
@@ -39,6 +39,10 @@ export const FILE_SEARCH_CAP = 64 * 2 ** 20;
 /** What one scrub reads in all; a file past it is removed unsearched too. */
 export const SCRUB_SEARCH_CAP = 512 * 2 ** 20;
 const CHUNK = 2 ** 20;
+/** How many folders deep the scrub walks, each held open: a home deeper is removed from there unsearched. */
+const MAX_DEPTH = 256;
+/** Linux's O_PATH: a descriptor that names a folder without opening it. */
+const O_PATH = 0o10000000;
 
 /**
  * Searches every regular file under `home` (symlinks are not followed) and scrubs the hits.
@@ -49,64 +53,9 @@ const CHUNK = 2 ** 20;
  */
 export function scrubHome(home: string, secrets: readonly Secret[], options: ScrubHomeOptions = {}): HomeScrubHit[] {
   if (secrets.length === 0 || !isOwnDirectory(home)) return [];
-  const hits: HomeScrubHit[] = [];
-  const since = options.changedSinceMs ?? 0;
-  let budget = SCRUB_SEARCH_CAP;
-  const notRoot = process.getuid?.() !== 0;
-  const walk = (dir: string): void => {
-    // A scrubbed copy replaces a file: the folder must be writable to this user (a worker can
-    // make it read-only, 0555), and listable (000). Given back: the home is the worker's.
-    if (notRoot) {
-      const st = lstatSync(dir, { throwIfNoEntry: false });
-      if (st && st.isDirectory() && lacksOwnerBits(st.mode, st.uid, 0o700)) grantOwner(dir, 0o700);
-    }
-    let raw: Buffer[];
-    try {
-      raw = readdirSync(dir, { encoding: 'buffer' });
-    } catch {
-      return;
-    }
-    const names = raw.map((name) => utf8Name(dir, name)).filter((n): n is string => n !== null);
-    for (const listed of names.sort(compareText)) {
-      let st;
-      try {
-        st = lstatSync(path.join(dir, listed));
-      } catch {
-        continue;
-      }
-      const changed = Math.max(st.ctimeMs, st.mtimeMs) >= since;
-      const renamed = changed ? scrubName(dir, listed, secrets) : null;
-      const name = renamed?.name ?? listed;
-      const file = path.join(dir, name);
-      if (renamed) hits.push({ file: path.relative(home, file), names: renamed.found });
-      if (st.isSymbolicLink() && changed) {
-        const found = scrubLinkTarget(file, secrets);
-        if (found.length) hits.push({ file: path.relative(home, file), names: found });
-      }
-      if (st.isDirectory() && tooDeepToEnter(file)) {
-        // What lies below cannot be named by path to be searched: gone whole, unsearched.
-        removeWithin(home, path.relative(home, file));
-        hits.push({ file: path.relative(home, file), names: [], removed: `deeper than a path can name (${DEEP_DIR_BYTES + 1} bytes and more): not searchable` });
-      } else if (st.isDirectory()) walk(file);
-      else if (st.isFile() && st.size > 0 && Math.max(st.ctimeMs, st.mtimeMs) >= since) {
-        const rel = path.relative(home, file);
-        const tooLarge = st.size > FILE_SEARCH_CAP ? `larger than the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to` : st.size > budget ? `beyond the ${SCRUB_SEARCH_CAP / 2 ** 20} MiB a scrub searches in all` : null;
-        if (tooLarge) {
-          removeWithin(home, rel);
-          hits.push({ file: rel, names: [], removed: tooLarge });
-          continue;
-        }
-        budget -= st.size;
-        if (lacksOwnerBits(st.mode, st.uid, 0o400)) grantOwner(file, 0o400);
-        const found = scrubFile(file, secrets);
-        if (found === GREW) {
-          removeWithin(home, rel);
-          hits.push({ file: rel, names: [], removed: `grew past the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to as it was read` });
-        } else if (found.length) hits.push({ file: rel, names: found });
-      }
-    }
-  };
-  walk(home);
+  const w: ScrubWalk = { home, secrets, since: options.changedSinceMs ?? 0, budget: SCRUB_SEARCH_CAP, notRoot: process.getuid?.() !== 0, hits: [] };
+  scrubInto(w, home, '', 0, lstatSync(home));
+  const hits = w.hits;
   // A renamed file whose content had a hit too: one report, both variables.
   const byFile = new Map<string, HomeScrubHit>();
   for (const h of hits) {
@@ -115,6 +64,97 @@ export function scrubHome(home: string, secrets: readonly Secret[], options: Scr
     else byFile.set(h.file, h);
   }
   return [...byFile.values()].sort((a, b) => compareText(a.file, b.file));
+}
+
+/** One scrub of a home: what it searches for, and what it found so far. */
+interface ScrubWalk {
+  home: string;
+  secrets: readonly Secret[];
+  since: number;
+  /** What is left of SCRUB_SEARCH_CAP. */
+  budget: number;
+  notRoot: boolean;
+  hits: HomeScrubHit[];
+}
+
+/**
+ * A folder (named through its parent's descriptor) opened without following a link, then
+ * scrubbed. Each folder is walked through a descriptor of it: by path, a folder a process left
+ * running (no OS sandbox) swapped for a link led the scrub's rewrites and renames to the
+ * user's own files (a token in ~/.npmrc). Impure.
+ */
+function scrubInto(w: ScrubWalk, named: string, rel: string, depth: number, st: { mode: number; uid: number }): void {
+  // A scrubbed copy replaces a file: the folder must be writable to this user (a worker can
+  // make it read-only, 0555), and listable (000). Given back: the home is the worker's.
+  if (w.notRoot && lacksOwnerBits(st.mode, st.uid, 0o700)) grantOwner(named, 0o700);
+  // Elsewhere than Linux, by its path (the window a swap needs stays open there).
+  if (process.platform !== 'linux') return scrubFolder(w, named, rel, depth);
+  let fd: number;
+  try {
+    fd = openSync(named, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
+    return;
+  }
+  try {
+    scrubFolder(w, fdPath(fd), rel, depth);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The entries of the folder reached as `at` (`relDir` in the home), each scrubbed. Impure. */
+function scrubFolder(w: ScrubWalk, at: string, relDir: string, depth: number): void {
+  let raw: Buffer[];
+  try {
+    raw = readdirSync(at, { encoding: 'buffer' });
+  } catch {
+    return;
+  }
+  const names = raw.map((name) => utf8Name(at, name)).filter((n): n is string => n !== null);
+  for (const listed of names.sort(compareText)) scrubEntry(w, at, relDir, depth, listed);
+}
+
+/** One entry: its name, a link's target, a folder's contents, a file's bytes. Impure. */
+function scrubEntry(w: ScrubWalk, at: string, relDir: string, depth: number, listed: string): void {
+  let st;
+  try {
+    st = lstatSync(path.join(at, listed));
+  } catch {
+    return;
+  }
+  const changed = Math.max(st.ctimeMs, st.mtimeMs) >= w.since;
+  const renamed = changed ? scrubName(at, listed, w.secrets) : null;
+  const name = renamed?.name ?? listed;
+  const file = path.join(at, name);
+  const rel = relDir ? `${relDir}/${name}` : name;
+  if (renamed) w.hits.push({ file: rel, names: renamed.found });
+  if (st.isSymbolicLink() && changed) {
+    const found = scrubLinkTarget(file, w.secrets);
+    if (found.length) w.hits.push({ file: rel, names: found });
+  }
+  if (st.isDirectory() && (tooDeepToEnter(path.join(w.home, rel)) || depth >= MAX_DEPTH)) {
+    // What lies below cannot be named by path (or held open level by level) to be searched: gone whole, unsearched.
+    removeWithin(w.home, rel);
+    w.hits.push({ file: rel, names: [], removed: `deeper than a path can name (${DEEP_DIR_BYTES + 1} bytes and more, or ${MAX_DEPTH} folders): not searchable` });
+  } else if (st.isDirectory()) scrubInto(w, file, rel, depth + 1, st);
+  else if (st.isFile() && st.size > 0 && changed) scrubContent(w, file, rel, st);
+}
+
+/** A file's bytes searched and scrubbed, or the file removed when it cannot be searched whole. Impure. */
+function scrubContent(w: ScrubWalk, file: string, rel: string, st: { size: number; mode: number; uid: number }): void {
+  const tooLarge = st.size > FILE_SEARCH_CAP ? `larger than the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to` : st.size > w.budget ? `beyond the ${SCRUB_SEARCH_CAP / 2 ** 20} MiB a scrub searches in all` : null;
+  if (tooLarge) {
+    removeWithin(w.home, rel);
+    w.hits.push({ file: rel, names: [], removed: tooLarge });
+    return;
+  }
+  w.budget -= st.size;
+  if (lacksOwnerBits(st.mode, st.uid, 0o400)) grantOwner(file, 0o400);
+  const found = scrubFile(file, w.secrets);
+  if (found === GREW) {
+    removeWithin(w.home, rel);
+    w.hits.push({ file: rel, names: [], removed: `grew past the ${FILE_SEARCH_CAP / 2 ** 20} MiB a file is searched to as it was read` });
+  } else if (found.length) w.hits.push({ file: rel, names: found });
 }
 
 /**
