@@ -106,7 +106,8 @@ function grantable(sandbox: SandboxStatus, paths: readonly string[], shown: read
       continue;
     }
     const refused = keptOverlaps(p, sandbox.kept);
-    const leads = resolveLinks(p) !== path.resolve(p) ? ` (it leads to ${resolveLinks(p)})` : '';
+    const real = resolveLinks(p);
+    const leads = real !== path.resolve(p) ? ` (it leads to ${real})` : '';
     if (refused.length) withhold(sandbox, `${p}${leads} ${refused.join(' and ')}, which the sandbox keeps read-only`);
     else out.push(bindable(p, shown));
   }

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 
 /** Linux's O_PATH: a descriptor that names a file without opening it (no permission needed). */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 
 /** This process's user id; null for root (which needs no permission back) or where there is none. */
 function ownUid(): number | null {

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { grantOwner, grantOwnerFd } from './grant-owner.js';
+import { grantOwner, grantOwnerFd, O_PATH } from './grant-owner.js';
+import { isUtf8Name } from './shown-name.js';
 
 /**
  * Remove a file or a whole directory tree, as `rm -rf` does: a symbolic link is removed, never
@@ -27,9 +28,6 @@ export function removeTree(target: string, shown = target): void {
   if (st.isDirectory()) removeDirectory(target, shown);
   else removeChild(target, shown);
 }
-
-/** Linux's O_PATH: a descriptor that names a directory without opening it (search permission is enough). */
-const O_PATH = 0o10000000;
 
 /**
  * removeTree of `rel` inside `root`, reached from `root` one name at a time, never through a
@@ -72,28 +70,34 @@ export function openWithin(root: string, rel: string, whole = rel): number | nul
   if (whole !== '' && (path.isAbsolute(whole) || whole.split('/').some((p) => p === '' || p === '.' || p === '..' || p.includes('\0')))) throw new Error(`${whole} is not a path inside ${root}`);
   if (process.platform !== 'linux') return NO_DESCRIPTORS;
   // The root itself not through a link either: a process left running can swap the workspace for one.
-  let fd: number;
+  let fd = openFolder(root);
+  for (const part of parts) {
+    if (fd === null) return null;
+    let next: number | null;
+    try {
+      next = openFolder(`${fdPath(fd)}/${part}`);
+    } catch (error) {
+      throw named(error, `${fdPath(fd)}/${part}`, path.join(root, rel));
+    } finally {
+      closeSync(fd);
+    }
+    fd = next;
+  }
+  return fd;
+}
+
+/**
+ * A descriptor (O_PATH) of the folder `named`, opened without following a link: null when it
+ * is not there, or is a link or a file. Any other failure is thrown. Impure.
+ */
+export function openFolder(named: string): number | null {
   try {
-    fd = openSync(root, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    return openSync(named, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
     throw error;
   }
-  for (const part of parts) {
-    let next: number;
-    try {
-      next = openSync(`${fdPath(fd)}/${part}`, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    } catch (error) {
-      closeSync(fd);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
-      throw named(error, `${fdPath(fd)}/${part}`, path.join(root, rel));
-    }
-    closeSync(fd);
-    fd = next;
-  }
-  return fd;
 }
 
 /** Remove one file (or link); a missing one is no error. Impure. */
@@ -157,8 +161,8 @@ function removeDirectory(top: string, shownTop: string): void {
       /* the removal says what it could not do */
     }
     // By this process's id, not /proc/self: `rm` (removeDeep) reaches it through the same path.
-    fdPaths ??= existsSync(`/proc/${process.pid}/fd/${fd}`);
-    const inside = fdPaths ? `/proc/${process.pid}/fd/${fd}` : at;
+    fdPaths ??= existsSync(fdPath(fd));
+    const inside = fdPaths ? fdPath(fd) : at;
     try {
       stack.push({ at, shown, fd, inside, entries: listNames(inside), next: 0 });
     } catch (error) {
@@ -214,8 +218,7 @@ interface Entry {
 function listNames(inside: string): Entry[] {
   return readdirSync(inside, { withFileTypes: true, encoding: 'buffer' }).map((e) => {
     const dir = e.isDirectory();
-    const text = e.name.toString('utf8');
-    if (Buffer.from(text, 'utf8').equals(e.name)) return { name: text, dir };
+    if (isUtf8Name(e.name)) return { name: e.name.toString('utf8'), dir };
     const name = `.engine-removed-${randomBytes(6).toString('hex')}`;
     renameSync(Buffer.concat([Buffer.from(`${inside}/`), e.name]), `${inside}/${name}`);
     return { name, dir };

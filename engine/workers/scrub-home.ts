@@ -14,7 +14,7 @@ import path from 'node:path';
 import { redactionMark, type Secret } from './redact.js';
 import { compareText } from '../util/compare-text.js';
 import { openFreshFile } from '../util/open-own-file.js';
-import { fdPath, removeFile, removeWithin } from '../util/remove-tree.js';
+import { fdPath, openFolder, removeFile, removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES, tooDeepToEnter } from '../util/deep-path.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
@@ -41,8 +41,6 @@ export const SCRUB_SEARCH_CAP = 512 * 2 ** 20;
 const CHUNK = 2 ** 20;
 /** How many folders deep the scrub walks, each held open: a home deeper is removed from there unsearched. */
 const MAX_DEPTH = 256;
-/** Linux's O_PATH: a descriptor that names a folder without opening it. */
-const O_PATH = 0o10000000;
 
 /**
  * Searches every regular file under `home` (symlinks are not followed) and scrubs the hits.
@@ -89,12 +87,13 @@ function scrubInto(w: ScrubWalk, named: string, rel: string, depth: number, st: 
   if (w.notRoot && lacksOwnerBits(st.mode, st.uid, 0o700)) grantOwner(named, 0o700);
   // Elsewhere than Linux, by its path (the window a swap needs stays open there).
   if (process.platform !== 'linux') return scrubFolder(w, named, rel, depth);
-  let fd: number;
+  let fd: number | null;
   try {
-    fd = openSync(named, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openFolder(named);
   } catch {
     return;
   }
+  if (fd === null) return;
   try {
     scrubFolder(w, fdPath(fd), rel, depth);
   } finally {
