@@ -296,44 +296,47 @@ export function nonUtf8IndexPaths(gitDir: string): string[] {
   } catch {
     return [];
   }
-  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return [];
-  const version = buf.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return [];
   const out: string[] = [];
-  let at = 12;
-  for (let i = buf.readUInt32BE(8); i > 0 && at + 62 <= buf.length; i--) {
-    const flags = buf.readUInt16BE(at + 60);
-    const nameAt = at + (flags & 0x4000 ? 64 : 62);
-    const end = buf.indexOf(0, nameAt);
-    if (end < 0) break;
+  visitIndexEntries(buf, (_at, _flags, nameAt, end) => {
     const raw = buf.subarray(nameAt, end);
     if (!isUtf8Name(raw)) out.push(shownName(raw));
-    at += (end - at + 8) & ~7;
-  }
+  });
   return out;
 }
 
-export function parseIndexEntries(buf: Buffer): (IndexEntry & { at: number; flags: number })[] | null {
-  if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+/**
+ * Calls `visit` with each entry of an index (version 2 or 3): where it starts, its flags and
+ * where its name lies in `buf`. False for an index of another version or one cut short (after
+ * visiting the entries before the cut), or when `visit` returned false (it stops there). Pure
+ * but for `visit`.
+ */
+function visitIndexEntries(buf: Buffer, visit: (at: number, flags: number, nameAt: number, end: number) => boolean | void): boolean {
+  if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') return false;
   const version = buf.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return null;
+  if (version !== 2 && version !== 3) return false;
   const count = buf.readUInt32BE(8);
-  const out: (IndexEntry & { at: number; flags: number })[] = [];
   let at = 12;
   for (let i = 0; i < count; i++) {
-    if (at + 62 > buf.length) return null;
+    if (at + 62 > buf.length) return false;
     const flags = buf.readUInt16BE(at + 60);
     const nameAt = at + (flags & 0x4000 ? 64 : 62);
     const len = flags & 0xfff;
     const end = len < 0xfff ? nameAt + len : buf.indexOf(0, nameAt);
-    if (end < 0 || end > buf.length) return null;
-    const name = buf.toString('utf8', nameAt, end);
-    if (Buffer.byteLength(name) !== end - nameAt || name.includes('\ufffd')) return null;
-    const ns = (o: number) => BigInt(buf.readUInt32BE(o)) * 1_000_000_000n + BigInt(buf.readUInt32BE(o + 4));
-    out.push({ at, flags, path: name, mode: buf.readUInt32BE(at + 24), sha: buf.toString('hex', at + 40, at + 60), ino: buf.readUInt32BE(at + 20), size: buf.readUInt32BE(at + 36), ctimeNs: ns(at), mtimeNs: ns(at + 8) });
+    if (end < 0 || end > buf.length || visit(at, flags, nameAt, end) === false) return false;
     at += (end - at + 8) & ~7;
   }
-  return out;
+  return true;
+}
+
+export function parseIndexEntries(buf: Buffer): (IndexEntry & { at: number; flags: number })[] | null {
+  const out: (IndexEntry & { at: number; flags: number })[] = [];
+  const ns = (o: number) => BigInt(buf.readUInt32BE(o)) * 1_000_000_000n + BigInt(buf.readUInt32BE(o + 4));
+  const read = visitIndexEntries(buf, (at, flags, nameAt, end) => {
+    const name = buf.toString('utf8', nameAt, end);
+    if (Buffer.byteLength(name) !== end - nameAt || name.includes('\ufffd')) return false;
+    out.push({ at, flags, path: name, mode: buf.readUInt32BE(at + 24), sha: buf.toString('hex', at + 40, at + 60), ino: buf.readUInt32BE(at + 20), size: buf.readUInt32BE(at + 36), ctimeNs: ns(at), mtimeNs: ns(at + 8) });
+  });
+  return read ? out : null;
 }
 
 /**
