@@ -102,16 +102,22 @@ t.test('a worker rewrites the run\'s config snapshot: restored, exit 3, and resu
   t.match(refused.stderr, /2-policy\.policy\.yaml.*error E_RESUME the run's config snapshot was changed since the engine wrote it/);
 });
 
-/** A worker that appends a forged event (built by `forge` from the timeline's last seq) and SIGKILLs the engine. */
+/** A worker that waits until state.json records its call, appends a forged event (built by `forge` from the timeline's last seq) and SIGKILLs the engine. */
 function forgingWorker(dir: string, runDirectory: string, forge: string): string {
   const file = path.join(dir, 'forger.mjs');
   writeFileSync(
     file,
     `import { readFileSync, appendFileSync } from 'node:fs';
 const tl = ${JSON.stringify(path.join(runDirectory, 'timeline.jsonl'))};
+// The engine records this call in state.json as its process starts: a worker may run first.
+// Waited for, so the engine is killed while state.json says the call is running.
+let state;
+for (const end = Date.now() + 10000; ; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)) {
+  state = JSON.parse(readFileSync(${JSON.stringify(path.join(runDirectory, 'state.json'))}, 'utf8'));
+  if (state.inflight?.call || Date.now() > end) break;
+}
 const lines = readFileSync(tl, 'utf8').trim().split('\\n');
 const last = JSON.parse(lines.at(-1));
-const state = JSON.parse(readFileSync(${JSON.stringify(path.join(runDirectory, 'state.json'))}, 'utf8'));
 const forged = (${forge})(last, state);
 appendFileSync(tl, forged.map((e) => JSON.stringify(e) + '\\n').join(''));
 process.kill(process.ppid, 'SIGKILL');
