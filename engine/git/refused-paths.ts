@@ -6,12 +6,20 @@ import { removeWithin } from '../util/remove-tree.js';
 /** Why git refused a path: a name it calls invalid, a conversion it could not make, a file it could not open. */
 export type RefusalKind = 'invalid' | 'encoding' | 'unreadable';
 
+/** git's words for a conversion it could not make: what comes before the path, and a pattern for what follows it. */
+const CONVERSION: readonly { before: string; after: RegExp }[] = [
+  { before: "failed to encode '", after: /^' from \S+ to UTF-8(?:\n|$)/ },
+  { before: "BOM is required in '", after: /^' if encoded as \S+(?:\n|$)/ },
+  { before: "BOM is prohibited in '", after: /^' if encoded as \S+(?:\n|$)/ },
+];
+
+/** The same reports where git goes on past them (`git hash-object` without `-w`): errors, not fatal. */
+export const CONVERSION_ERRORS = CONVERSION.map((m) => ({ before: `error: ${m.before}`, after: m.after }));
+
 /** git's messages for what it refused to stage: what comes before a path, and a pattern for what follows it. */
 const MESSAGES: readonly { before: string; after: RegExp; kind: RefusalKind }[] = [
   { before: "error: invalid path '", after: /^'\nerror: unable to add '/, kind: 'invalid' },
-  { before: "fatal: failed to encode '", after: /^' from \S+ to UTF-8(?:\n|$)/, kind: 'encoding' },
-  { before: "fatal: BOM is required in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
-  { before: "fatal: BOM is prohibited in '", after: /^' if encoded as \S+(?:\n|$)/, kind: 'encoding' },
+  ...CONVERSION.map((m) => ({ before: `fatal: ${m.before}`, after: m.after, kind: 'encoding' as const })),
   // A file git could not open (a hard link to a file the engine's user may not read).
   { before: "error: unable to index file '", after: /^'(?:\n|$)/, kind: 'unreadable' },
 ];
@@ -59,8 +67,8 @@ export function refusalKinds(stderr: string): Set<RefusalKind> {
   return new Set(MESSAGES.filter((m) => lineStart(stderr, m.before, 0) >= 0).map((m) => m.kind));
 }
 
-/** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. */
-function lineStart(text: string, prefix: string, from: number): number {
+/** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. Pure. */
+export function lineStart(text: string, prefix: string, from: number): number {
   for (let at = text.indexOf(prefix, from); at >= 0; at = text.indexOf(prefix, at + 1)) if (at === 0 || text[at - 1] === '\n') return at;
   return -1;
 }

@@ -6,6 +6,7 @@ import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchan
 import { removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
+import { findUnconvertible } from './unconvertible.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 import { readByGitAlways } from './special-files.js';
 
@@ -68,7 +69,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
-  const tried = { attributes: false };
+  const tried = { attributes: false, conversions: false };
   for (;;) {
     try {
       await addAll(target, left);
@@ -111,13 +112,20 @@ const MAX_REFUSALS = 256;
  * `git add`: one at a time. When nothing read the short way names a file, the first message
  * is read whole (wholeNames). Impure (git, removes).
  */
-async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: { attributes: boolean }): Promise<boolean> {
+async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: { attributes: boolean; conversions: boolean }): Promise<boolean> {
   // A failed conversion: first the worker's own attributes that ask for one (new or changed
   // .gitattributes), which can name any number of files; one `git add` each was the cost.
   const kinds = refusalKinds(stderr);
   if (!tried.attributes && kinds.has('encoding')) {
     tried.attributes = true;
     const removed = removeRefused(ws.dir, await encodingAttributes(ws, target));
+    for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
+    if (removed.length) return true;
+  }
+  // Then every file the attributes left cannot be converted, in one pass.
+  if (!tried.conversions && kinds.has('encoding')) {
+    tried.conversions = true;
+    const removed = removeRefused(ws.dir, await findUnconvertible(target, ws.dir, excluded));
     for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
     if (removed.length) return true;
   }

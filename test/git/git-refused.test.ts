@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import { parseRefused, wholeNames } from '../../engine/git/refused-paths.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
+import { gitStats } from '../../engine/git/run-git.js';
+import { encodedFiles, namedUnconvertible, quoteForStdin } from '../../engine/git/unconvertible.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { engineGit, git, makeRepo, makeWorkspace, tempDir, writeFiles } from './fixtures/repo.js';
 
@@ -50,6 +52,37 @@ t.test("files the repository's own working-tree-encoding attributes cannot conve
   t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
   t.same(refusedOf(ws, before), ['bom.txt', 'nobom.txt', 'nope.txt'], 'each file git cannot convert is a finding');
   if (typeof tree === 'string') t.same(engineGit(ws, 'ls-tree', '-r', '--name-only', tree).split('\n').sort(), ['.gitattributes', 'a.txt', 'le.txt', 'ok.txt']);
+});
+
+// Found by a hostile review: files the repository's own attributes cannot convert made one
+// failed `git add` each (each hashing again what came before it), and past 256 of them the
+// snapshot gave up: an engine error (exit 70), with the OS sandbox too.
+t.test("hundreds of files the repository's own attributes cannot convert: all found in one pass, the rest staged", async (t) => {
+  const attributes = '*.u16 working-tree-encoding=UTF-16\n*.nope working-tree-encoding=NO-SUCH-ENCODING\n*.le working-tree-encoding=UTF-16LE\n';
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitattributes': attributes, 'kept.u16': Buffer.from([0xff, 0xfe, 0x61, 0x00]) });
+  const { ws } = await makeWorkspace(t, repo, 'encpass');
+  const bad = Array.from({ length: 400 }, (_, i) => `many/f${i}.u16`);
+  const odd = ["q'uote\nerror: failed to encode 'x.nope", 'b.le', 'c.nope', 'kept.u16'];
+  writeFiles(ws.dir, {
+    ...Object.fromEntries(bad.map((p) => [p, 'no byte order mark\n'])),
+    [odd[0]!]: 'x\n',
+    // UTF-16LE with a byte order mark: git refuses the mark for an encoding that names the order.
+    'b.le': Buffer.from([0xff, 0xfe, 0x68, 0x00]),
+    'c.nope': 'c\n',
+    // A tracked file changed into one that cannot be converted.
+    'kept.u16': 'no mark now\n',
+    'good.u16': Buffer.from([0xff, 0xfe, 0x67, 0x00]),
+    "g'ood\nname.le": Buffer.from('g\0', 'binary'),
+    'x.nope.txt': 'plain\n',
+  });
+  const before = ws.findings.length;
+  const processes = gitStats.processes;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), [...bad, ...odd].sort(), 'each file git cannot convert is a finding, and nothing else');
+  t.ok(gitStats.processes - processes < 16, `a bounded number of git processes, not one per file (${gitStats.processes - processes})`);
+  for (const p of [...bad, ...odd]) if (existsSync(path.join(ws.dir, p))) t.fail(`${p} is still in the workspace`);
+  if (typeof tree === 'string') t.same(engineGit(ws, 'ls-tree', '-r', '-z', '--name-only', tree).split('\0').filter(Boolean).sort(), ['.gitattributes', 'a.txt', "g'ood\nname.le", 'good.u16', 'x.nope.txt'].sort(), 'the tree holds the rest');
 });
 
 t.test("a name made to look like git's message for another path removes nothing through a link", async (t) => {
@@ -115,4 +148,16 @@ t.test("a worker's attributes asking an unknown encoding for hundreds of files: 
 
 t.test('reading git messages: a file git could not open to index it', async (t) => {
   t.same(parseRefused(`error: open("src/x"): Permission denied\nerror: unable to index file 'src/x'\nfatal: adding files failed\n`), ['src/x']);
+});
+
+t.test('reading the conversions git could not make: the files asked about, the longest reading first', async (t) => {
+  const forged = "x' from A to UTF-8\nerror: failed to encode 'y";
+  const stderr = `error: failed to encode '${forged}' from NOPE to UTF-8\nhint: The file 'b' is missing a byte order mark (BOM).\nerror: BOM is required in 'b' if encoded as UTF-16\nerror: BOM is prohibited in 'c' if encoded as UTF-16LE`;
+  t.same(namedUnconvertible(stderr, new Set([forged, 'x', 'y', 'b', 'c', 'd'])).sort(), [forged, 'b', 'c'].sort(), "the whole forged name, not the two it imitates; each report's file");
+  t.same(namedUnconvertible(stderr, new Set(['x'])), ['x'], 'a shorter reading when only it was asked about');
+  t.same(namedUnconvertible("error: failed to encode 'e' from X to UTF-8\n", new Set(['f'])), [], 'nothing not asked about');
+  t.same(encodedFiles('a\0working-tree-encoding\0UTF-16\0b\0working-tree-encoding\0unspecified\0c\0working-tree-encoding\0unset\0d\0working-tree-encoding\0set\0'), ['a']);
+  t.equal(quoteForStdin('plain name.txt'), 'plain name.txt');
+  t.equal(quoteForStdin('"q'), '"\\"q"');
+  t.equal(quoteForStdin('a\nb\\c\td'), '"a\\012b\\\\c\\011d"');
 });

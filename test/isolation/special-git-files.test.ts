@@ -37,13 +37,16 @@ t.test('a FIFO in a nested .git or as a .git file', async (t) => {
 // Paths git calls invalid (`.GIT`, `GIT~1`: `.git` on a case-insensitive or Windows file
 // system) and a file a working-tree-encoding attribute cannot convert made `git add` fail:
 // the engine ended with its own error (exit 70), on every resume too. They are removed and
-// the step stops on the violation, rolled back.
-t.test('paths git calls invalid and a file its encoding attribute cannot convert', async (t) => {
+// the step stops on the violation, rolled back. Past 256 files the repository's own
+// attributes cannot convert (one failed `git add` each), it was an engine error again.
+t.test('paths git calls invalid and files an encoding attribute cannot convert', async (t) => {
+  const many = "mkdir -p src/many && i=0 && while [ $i -lt 300 ]; do printf 'no mark' > src/many/f$i.u16; i=$((i+1)); done";
   runScenario(t, {
     name: 'gitrefused',
-    spec: { calls: { 'implement#1': { sh: "mkdir -p src/.GIT src/GIT~1 && echo x > src/.GIT/config && echo y > src/GIT~1/z && printf 'e.txt working-tree-encoding=UTF-16\\n' > src/.gitattributes && printf 'no mark' > src/e.txt", once: true } } },
+    files: { '.gitattributes': '*.u16 working-tree-encoding=UTF-16\n' },
+    spec: { calls: { 'implement#1': { sh: `mkdir -p src/.GIT src/GIT~1 && echo x > src/.GIT/config && echo y > src/GIT~1/z && printf 'e.txt working-tree-encoding=UTF-16\\n' > src/.gitattributes && printf 'no mark' > src/e.txt && ${many}`, once: true } } },
     expect: VIOLATION,
-    forbidden: ['src/.GIT/config', 'src/GIT~1/z', 'src/e.txt'],
+    forbidden: ['src/.GIT/config', 'src/GIT~1/z', 'src/e.txt', 'src/many/f0.u16', 'src/many/f299.u16'],
     onBranch: (t, _entries, { f, id }) => {
       const violations = (readState(f, id)?.stop_detail ?? '') as string;
       t.match(violations, /git refuses to stage it/, 'the stop says git refused a path');
