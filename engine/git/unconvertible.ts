@@ -1,19 +1,18 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { CONVERSION_ERRORS, lineStart, removablePath } from './refused-paths.js';
-import { runGit, type GitTarget } from './run-git.js';
+import { runGit, type GitResult, type GitTarget } from './run-git.js';
 
 /**
  * The files of a workspace that `git add` would read and could not convert from the encoding
- * their `working-tree-encoding` attribute names, all found in one pass. `git add` dies at the
- * first such file, so finding them one failed `git add` at a time cost one process each,
- * every one hashing again what came before it (hundreds of files: minutes, then the engine
- * gave up). `git hash-object` without `-w` converts as `git add` does but only reports a
- * failed conversion and goes on, so one run over the files an attribute asks to convert names
- * every one. Not found here: a file that converts but not back to the same bytes (git checks
- * that only for the encodings in `core.checkRoundtripEncoding`, SHIFT-JIS by default, and only
- * when it writes an object): the caller's one-at-a-time way still meets those. Impure (git,
- * lstat).
+ * their `working-tree-encoding` attribute names, all found in a few git runs. `git add` dies
+ * at the first such file, so finding them one failed `git add` at a time cost one process
+ * each, every one hashing again what came before it (hundreds of files: minutes, then the
+ * engine gave up). `git hash-object` without `-w` converts as `git add` does but only reports
+ * a failed conversion and goes on, naming the file. Not found here: a file that converts but
+ * not back to the same bytes (git checks that only for the encodings in
+ * `core.checkRoundtripEncoding`, SHIFT-JIS by default, and only when it writes an object):
+ * the caller's one-at-a-time way still meets those. Impure (git, lstat).
  */
 export async function findUnconvertible(target: GitTarget, dir: string, excluded: ReadonlySet<string>): Promise<string[]> {
   const listed = await runGit(target, ['ls-files', '-z', '--others', '--modified', '--exclude-standard']);
@@ -21,10 +20,66 @@ export async function findUnconvertible(target: GitTarget, dir: string, excluded
   if (files.length === 0) return [];
   const attrs = await runGit(target, ['check-attr', '-z', '--stdin', 'working-tree-encoding'], { input: files.map((f) => `${f}\0`).join('') });
   const converted = encodedFiles(attrs.stdout);
-  if (converted.length === 0) return [];
+  // A name with a quote or a line break in it can be made to read as the end of one report
+  // and the start of another: such files are never read out of a report (failingAmong).
+  const plain = converted.filter(isPlainName);
+  const odd = converted.filter((f) => !isPlainName(f));
+  const out: string[] = [];
+  for (const chunk of chunksOf(plain, REPORTS_PER_RUN)) out.push(...namedUnconvertible((await hashWithFilters(target, chunk)).stderr ?? '', new Set(chunk)));
+  for (const chunk of chunksOf(odd, REPORTS_PER_RUN)) out.push(...(await failingAmong(target, chunk)));
+  return out;
+}
+
+/**
+ * How much git may say of one run's files, at most, in characters: a report and its hint name
+ * a file twice in about 200 characters of their own, and the whole must stay far below the
+ * longest string node can hold (2^29 characters: past it, an engine error).
+ */
+const REPORTS_PER_RUN = 64 * 2 ** 20;
+
+/** `git hash-object --stdin-paths` (not written) of `files`: what it said of each conversion. Impure (git). */
+function hashWithFilters(target: GitTarget, files: readonly string[]): Promise<GitResult> {
   // Exit 128: git stopped at a file that went away meanwhile; what it said before still holds.
-  const hashed = await runGit(target, ['hash-object', '--stdin-paths'], { input: converted.map((f) => `${quoteForStdin(f)}\n`).join(''), okCodes: [128] });
-  return namedUnconvertible(hashed.stderr ?? '', new Set(converted));
+  return runGit(target, ['hash-object', '--stdin-paths'], { input: files.map((f) => `${quoteForStdin(f)}\n`).join(''), okCodes: [128] });
+}
+
+/**
+ * Those of `files` git cannot convert, without reading a name out of git's words: a run that
+ * reports nothing clears all its files (git names only a file it failed to convert), one that
+ * reports something is split in two and each half run again, down to a single file. Cost:
+ * two runs per file git cannot convert, at most, times the halvings. Impure (git).
+ */
+async function failingAmong(target: GitTarget, files: readonly string[]): Promise<string[]> {
+  if (files.length === 0 || !reportsAny((await hashWithFilters(target, files)).stderr ?? '')) return [];
+  if (files.length === 1) return [...files];
+  const half = Math.ceil(files.length / 2);
+  return [...(await failingAmong(target, files.slice(0, half))), ...(await failingAmong(target, files.slice(half)))];
+}
+
+/** Whether git's stderr holds a report of a failed conversion, at the start of a line. Pure. */
+function reportsAny(stderr: string): boolean {
+  return CONVERSION_ERRORS.some((r) => lineStart(stderr, r.before, 0) >= 0);
+}
+
+/** A name no report can be misread in: no quote, no control character. Pure. */
+export function isPlainName(rel: string): boolean {
+  return !/['\0-\x1f\x7f]/.test(rel);
+}
+
+/** `files` in consecutive runs whose reports (each file's name twice and 256 characters) fit in `chars` (a larger one alone). Pure. */
+export function chunksOf(files: readonly string[], chars: number): string[][] {
+  const out: string[][] = [];
+  let size = 0;
+  for (const file of files) {
+    const report = 2 * file.length + 256;
+    if (out.length === 0 || size + report > chars) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(file);
+    size += report;
+  }
+  return out;
 }
 
 /** Whether `rel` is one of `excluded` or inside one. Pure. */
@@ -61,24 +116,19 @@ export function quoteForStdin(rel: string): string {
   return `"${body}"`;
 }
 
-/** The longest path the system takes, in bytes (so in characters at most). */
-const PATH_MAX = 4096;
-
 /**
- * The files of `asked` that git's stderr reports it could not convert. A report is read at
- * the start of a line, its path as the longest reading that is one of the files asked about
- * (a name may hold a quote, a newline and text that looks like another report). Pure.
+ * The files of `asked` (names without a quote or a line break: isPlainName) that git's stderr
+ * reports it could not convert: each report at the start of a line, its path up to the first
+ * quote. Pure.
  */
 export function namedUnconvertible(stderr: string, asked: ReadonlySet<string>): string[] {
   const found = new Set<string>();
   for (const r of CONVERSION_ERRORS) {
-    for (let at = lineStart(stderr, r.before, 0); at >= 0; ) {
+    for (let at = lineStart(stderr, r.before, 0); at >= 0; at = lineStart(stderr, r.before, at + 1)) {
       const from = at + r.before.length;
-      let end = -1;
-      // No path is longer than the system's limit on one (4,096 bytes): no reading past it.
-      for (let q = stderr.indexOf("'", from); q >= 0 && q <= from + PATH_MAX; q = stderr.indexOf("'", q + 1)) if (r.after.test(stderr.slice(q, q + 512)) && asked.has(stderr.slice(from, q))) end = q;
-      if (end >= 0) found.add(stderr.slice(from, end));
-      at = lineStart(stderr, r.before, (end >= 0 ? end : at) + 1);
+      const end = stderr.indexOf("'", from);
+      const name = end < 0 ? '' : stderr.slice(from, end);
+      if (end >= 0 && r.after.test(stderr.slice(end, end + 512)) && asked.has(name)) found.add(name);
     }
   }
   return [...found];
