@@ -1,7 +1,8 @@
-import { lstatSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONVERSION_ERRORS, lineStart, removablePath } from './refused-paths.js';
-import { runGit, type GitResult, type GitTarget } from './run-git.js';
+import { CONVERSION_ERRORS, removablePath } from './refused-paths.js';
+import { runGit, type GitTarget } from './run-git.js';
+import { removeTree } from '../util/remove-tree.js';
 
 /**
  * The files of a workspace that `git add` would read and could not convert from the encoding
@@ -9,77 +10,65 @@ import { runGit, type GitResult, type GitTarget } from './run-git.js';
  * at the first such file, so finding them one failed `git add` at a time cost one process
  * each, every one hashing again what came before it (hundreds of files: minutes, then the
  * engine gave up). `git hash-object` without `-w` converts as `git add` does but only reports
- * a failed conversion and goes on, naming the file. Not found here: a file that converts but
- * not back to the same bytes (git checks that only for the encodings in
- * `core.checkRoundtripEncoding`, SHIFT-JIS by default, and only when it writes an object):
- * the caller's one-at-a-time way still meets those. Impure (git, lstat).
+ * a failed conversion and goes on.
+ *
+ * git's report names the file, and a worker names its files: a name (or a folder's, in
+ * another of git's warnings) with a line break in it was made to read as a report of another
+ * file. So git is asked about names of the engine's own: each file is linked under a number
+ * in a folder of the engine's git dir (out of every worker's reach), with an attributes file
+ * giving each number the encoding `git check-attr` gave the file, the workspace's index left
+ * out. Not found here: a file that converts but not back to the same bytes (git checks that
+ * only for the encodings in `core.checkRoundtripEncoding`, SHIFT-JIS by default, and only
+ * when it writes an object): the caller's one-at-a-time way still meets those. Impure (git,
+ * links and removes in the engine's git dir).
  */
 export async function findUnconvertible(target: GitTarget, dir: string, excluded: ReadonlySet<string>): Promise<string[]> {
   const listed = await runGit(target, ['ls-files', '-z', '--others', '--modified', '--exclude-standard']);
   const files = [...new Set(listed.stdout.split('\0'))].filter((rel) => rel !== '' && !isExcluded(rel, excluded) && isPlainFile(dir, rel));
   if (files.length === 0) return [];
   const attrs = await runGit(target, ['check-attr', '-z', '--stdin', 'working-tree-encoding'], { input: files.map((f) => `${f}\0`).join('') });
-  const converted = encodedFiles(attrs.stdout);
-  // A name with a quote or a line break in it can be made to read as the end of one report
-  // and the start of another: such files are never read out of a report (failingAmong).
-  const plain = converted.filter(isPlainName);
-  const odd = converted.filter((f) => !isPlainName(f));
+  const encoded = encodedFiles(attrs.stdout);
   const out: string[] = [];
-  for (const chunk of chunksOf(plain, REPORTS_PER_RUN)) out.push(...namedUnconvertible((await hashWithFilters(target, chunk)).stderr ?? '', new Set(chunk)));
-  for (const chunk of chunksOf(odd, REPORTS_PER_RUN)) out.push(...(await failingAmong(target, chunk)));
+  for (let at = 0; at < encoded.length; at += FILES_PER_RUN) out.push(...(await unconvertibleAmong(target.gitDir, dir, encoded.slice(at, at + FILES_PER_RUN))));
   return out;
 }
 
-/**
- * How much git may say of one run's files, at most, in characters: a report and its hint name
- * a file twice in about 200 characters of their own, and the whole must stay far below the
- * longest string node can hold (2^29 characters: past it, an engine error).
- */
-const REPORTS_PER_RUN = 64 * 2 ** 20;
+/** Files per run of `git hash-object`: its reports (about 250 characters each) stay far below the longest string node holds. */
+const FILES_PER_RUN = 100_000;
 
-/** `git hash-object --stdin-paths` (not written) of `files`: what it said of each conversion. Impure (git). */
-function hashWithFilters(target: GitTarget, files: readonly string[]): Promise<GitResult> {
-  // Exit 128: git stopped at a file that went away meanwhile; what it said before still holds.
-  return runGit(target, ['hash-object', '--stdin-paths'], { input: files.map((f) => `${quoteForStdin(f)}\n`).join(''), okCodes: [128] });
-}
-
-/**
- * Those of `files` git cannot convert, without reading a name out of git's words: a run that
- * reports nothing clears all its files (git names only a file it failed to convert), one that
- * reports something is split in two and each half run again, down to a single file. Cost:
- * two runs per file git cannot convert, at most, times the halvings. Impure (git).
- */
-async function failingAmong(target: GitTarget, files: readonly string[]): Promise<string[]> {
-  if (files.length === 0 || !reportsAny((await hashWithFilters(target, files)).stderr ?? '')) return [];
-  if (files.length === 1) return [...files];
-  const half = Math.ceil(files.length / 2);
-  return [...(await failingAmong(target, files.slice(0, half))), ...(await failingAmong(target, files.slice(half)))];
-}
-
-/** Whether git's stderr holds a report of a failed conversion, at the start of a line. Pure. */
-function reportsAny(stderr: string): boolean {
-  return CONVERSION_ERRORS.some((r) => lineStart(stderr, r.before, 0) >= 0);
-}
-
-/** A name no report can be misread in: no quote, no control character. Pure. */
-export function isPlainName(rel: string): boolean {
-  return !/['\0-\x1f\x7f]/.test(rel);
-}
-
-/** `files` in consecutive runs whose reports (each file's name twice and 256 characters) fit in `chars` (a larger one alone). Pure. */
-export function chunksOf(files: readonly string[], chars: number): string[][] {
-  const out: string[][] = [];
-  let size = 0;
-  for (const file of files) {
-    const report = 2 * file.length + 256;
-    if (out.length === 0 || size + report > chars) {
-      out.push([]);
-      size = 0;
-    }
-    out.at(-1)!.push(file);
-    size += report;
+/** Those of `files` git cannot convert, asked under numbers in a folder of `gitDir` (see findUnconvertible). Impure. */
+async function unconvertibleAmong(gitDir: string, dir: string, files: readonly { path: string; encoding: string }[]): Promise<string[]> {
+  const check = path.join(gitDir, 'conversion-check');
+  removeTree(check);
+  mkdirSync(check);
+  try {
+    const asked: string[] = [];
+    const lines: string[] = [];
+    files.forEach((f, i) => {
+      // A link, not a copy: the same bytes at no cost. One that cannot be made is not asked
+      // about here (the caller's one-at-a-time way still meets it).
+      if (!linkInto(path.join(dir, f.path), path.join(check, `f${i}`))) return;
+      asked.push(`f${i}`);
+      lines.push(`f${i} working-tree-encoding=${f.encoding}`);
+    });
+    if (asked.length === 0) return [];
+    writeFileSync(path.join(check, '.gitattributes'), `${lines.join('\n')}\n`, { flag: 'wx' });
+    // Exit 128: git stopped at a file that went away meanwhile; what it said before still holds.
+    const hashed = await runGit({ gitDir, workTree: check }, ['hash-object', '--stdin-paths'], { input: asked.map((n) => `${n}\n`).join(''), okCodes: [128], env: { GIT_INDEX_FILE: path.join(check, 'no-index') } });
+    return reportedNumbers(hashed.stderr ?? '').filter((i) => i < files.length).map((i) => files[i]!.path);
+  } finally {
+    removeTree(check);
   }
-  return out;
+}
+
+/** Hard-links `from` at `to`; false when it cannot be made. Impure. */
+function linkInto(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `rel` is one of `excluded` or inside one. Pure. */
@@ -94,42 +83,30 @@ function isPlainFile(dir: string, rel: string): boolean {
   return removablePath(dir, rel) && lstatSync(path.join(dir, rel), { throwIfNoEntry: false })?.isFile() === true;
 }
 
-/** The paths `git check-attr -z` gave an encoding to convert from (not unset, unspecified or set). Pure. */
-export function encodedFiles(stdout: string): string[] {
+/**
+ * The paths `git check-attr -z` gave an encoding to convert from (not unset, unspecified or
+ * set), with it; a value an attributes line could not carry again (an ASCII space or control
+ * character in it) is left out. Pure.
+ */
+export function encodedFiles(stdout: string): { path: string; encoding: string }[] {
   const fields = stdout.split('\0');
-  const out: string[] = [];
+  const out: { path: string; encoding: string }[] = [];
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const value = fields[i + 2]!;
-    if (value !== '' && value !== 'unspecified' && value !== 'unset' && value !== 'set') out.push(fields[i]!);
+    if (value !== '' && value !== 'unspecified' && value !== 'unset' && value !== 'set' && !/[\0-\x20\x7f]/.test(value)) out.push({ path: fields[i]!, encoding: value });
   }
   return out;
 }
 
-/**
- * A path as a line of `--stdin-paths`: as it is, or in C quotes when it starts with a quote
- * or holds a newline, a backslash or another control character (git unquotes a line that
- * starts with a quote). Pure.
- */
-export function quoteForStdin(rel: string): string {
-  if (!/^"|[\0-\x1f\x7f\\]/.test(rel)) return rel;
-  const body = rel.replace(/[\0-\x1f\x7f"\\]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`));
-  return `"${body}"`;
-}
-
-/**
- * The files of `asked` (names without a quote or a line break: isPlainName) that git's stderr
- * reports it could not convert: each report at the start of a line, its path up to the first
- * quote. Pure.
- */
-export function namedUnconvertible(stderr: string, asked: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
-  for (const r of CONVERSION_ERRORS) {
-    for (let at = lineStart(stderr, r.before, 0); at >= 0; at = lineStart(stderr, r.before, at + 1)) {
-      const from = at + r.before.length;
-      const end = stderr.indexOf("'", from);
-      const name = end < 0 ? '' : stderr.slice(from, end);
-      if (end >= 0 && r.after.test(stderr.slice(end, end + 512)) && asked.has(name)) found.add(name);
+/** The numbers (`f<n>`) git's stderr reports it could not convert, each report at the start of a line. Pure. */
+export function reportedNumbers(stderr: string): number[] {
+  const found = new Set<number>();
+  for (const line of stderr.split('\n')) {
+    for (const r of CONVERSION_ERRORS) {
+      if (!line.startsWith(r.before)) continue;
+      const m = /^f(\d+)(?=')/.exec(line.slice(r.before.length));
+      if (m && r.after.test(line.slice(r.before.length + m[0].length))) found.add(Number(m[1]));
     }
   }
-  return [...found];
+  return [...found].sort((a, b) => a - b);
 }

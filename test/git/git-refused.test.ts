@@ -1,10 +1,10 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseRefused, wholeNames } from '../../engine/git/refused-paths.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
 import { gitStats } from '../../engine/git/run-git.js';
-import { chunksOf, encodedFiles, isPlainName, namedUnconvertible, quoteForStdin } from '../../engine/git/unconvertible.js';
+import { encodedFiles, reportedNumbers } from '../../engine/git/unconvertible.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { engineGit, git, makeRepo, makeWorkspace, tempDir, writeFiles } from './fixtures/repo.js';
 
@@ -179,18 +179,35 @@ t.test('reading git messages: a file git could not open to index it', async (t) 
   t.same(parseRefused(`error: open("src/x"): Permission denied\nerror: unable to index file 'src/x'\nfatal: adding files failed\n`), ['src/x']);
 });
 
-t.test('reading the conversions git could not make: plain names only, up to their quote', async (t) => {
-  const stderr = "error: failed to encode 'a.u16' from NOPE to UTF-8\nhint: The file 'b' is missing a byte order mark (BOM).\nerror: BOM is required in 'b' if encoded as UTF-16\nerror: BOM is prohibited in 'c' if encoded as UTF-16LE";
-  t.same(namedUnconvertible(stderr, new Set(['a.u16', 'b', 'c', 'd'])).sort(), ['a.u16', 'b', 'c'], "each report's file");
-  t.same(namedUnconvertible("error: failed to encode 'e' from X to UTF-8\n", new Set(['f'])), [], 'nothing not asked about');
-  t.same(namedUnconvertible("error: failed to encode 'e' from X to UTF-8 and more\n", new Set(['e'])), [], 'nothing but a whole report');
-  t.ok(isPlainName('dir/ä b\\c.txt'));
-  t.notOk(isPlainName("q'uote"));
-  t.notOk(isPlainName('line\nbreak'));
-  t.same(chunksOf(['aa', 'bb', 'cccc', 'd'], 2 * 260 + 4), [['aa', 'bb'], ['cccc', 'd']]);
-  t.same(chunksOf(['aa', 'bb'], 10), [['aa'], ['bb']], 'a file larger than the budget alone');
-  t.same(encodedFiles('a\0working-tree-encoding\0UTF-16\0b\0working-tree-encoding\0unspecified\0c\0working-tree-encoding\0unset\0d\0working-tree-encoding\0set\0'), ['a']);
-  t.equal(quoteForStdin('plain name.txt'), 'plain name.txt');
-  t.equal(quoteForStdin('"q'), '"\\"q"');
-  t.equal(quoteForStdin('a\nb\\c\td'), '"a\\012b\\\\c\\011d"');
+t.test("reading the conversions git could not make: the engine's own numbered names only", async (t) => {
+  const stderr = "error: failed to encode 'f3' from NOPE to UTF-8\nhint: The file 'f1' is missing a byte order mark (BOM).\nerror: BOM is required in 'f1' if encoded as UTF-16\nerror: BOM is prohibited in 'f12' if encoded as UTF-16LE";
+  t.same(reportedNumbers(stderr), [1, 3, 12], "each report's number");
+  t.same(reportedNumbers("error: failed to encode 'f1' from X to UTF-8 and more\nerror: failed to encode 'g1' from X to UTF-8\n  error: failed to encode 'f2' from X to UTF-8"), [], 'nothing but a whole report of a numbered name at the start of a line');
+  t.same(encodedFiles('a\0working-tree-encoding\0UTF-16\0b\0working-tree-encoding\0unspecified\0c\0working-tree-encoding\0unset\0d\0working-tree-encoding\0set\0e\0working-tree-encoding\0A B\0'), [{ path: 'a', encoding: 'UTF-16' }]);
+});
+
+// A second review: a folder's name with a line break put a line of a report into another of
+// git's warnings (an attributes macro where none is allowed names its file), and a file git
+// converts was removed; a repository's attributes that only its index held (the worker removed
+// the file) were read by `git add` and `check-attr` but not by `hash-object`: one failed
+// `git add` per file again, and past 256 an engine error.
+t.test("a report forged in another warning removes nothing git converts; attributes only the index holds are found", async (t) => {
+  const bom = Buffer.from([0xff, 0xfe, 0x67, 0x00]);
+  const tracked: Record<string, string | Buffer> = { 'a.txt': 'a\n', '.gitattributes': '*.u16 working-tree-encoding=UTF-16\n' };
+  for (let i = 0; i < 300; i++) tracked[`-${String(i).padStart(3, '0')}.u16`] = bom;
+  const repo = makeRepo(t, tracked);
+  const { ws } = await makeWorkspace(t, repo, 'encindex');
+  const forgedDir = "d\nerror: failed to encode '";
+  const files: Record<string, string | Buffer> = { 'bad.u16': 'no bom', [`${forgedDir}/.gitattributes`]: '[attr]m x\n', [`${forgedDir}/ok.u16`]: bom };
+  for (let i = 0; i < 300; i++) files[`-${String(i).padStart(3, '0')}.u16`] = 'no bom now';
+  writeFiles(ws.dir, files);
+  rmSync(path.join(ws.dir, '.gitattributes'));
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  const refused = refusedOf(ws, before);
+  t.ok(refused.includes('bad.u16'), 'the file git cannot convert is found');
+  t.notOk(refused.includes(`${forgedDir}/ok.u16`), 'the file git converts is not');
+  t.ok(existsSync(path.join(ws.dir, forgedDir, 'ok.u16')), 'and is left');
+  t.ok(refused.filter((p) => p.startsWith('-')).length === 300, 'the 300 files converted under the attributes the index holds are found');
 });
