@@ -22,6 +22,8 @@ const MESSAGES: readonly { before: string; after: RegExp; kind: RefusalKind }[] 
   ...CONVERSION.map((m) => ({ before: `fatal: ${m.before}`, after: m.after, kind: 'encoding' as const })),
   // A file git could not open (a hard link to a file the engine's user may not read).
   { before: "error: unable to index file '", after: /^'(?:\n|$)/, kind: 'unreadable' },
+  // An attribute `working-tree-encoding` without a value: git names no file.
+  { before: 'fatal: true/false are no valid working-tree-encodings', after: /(?!)/, kind: 'encoding' },
 ];
 
 /**
@@ -77,7 +79,8 @@ export function lineStart(text: string, prefix: string, from: number): number {
 function ends(text: string, from: number, after: RegExp, first = false): number[] {
   const out: number[] = [];
   for (let at = text.indexOf("'", from + 1); at >= 0; at = text.indexOf("'", at + 1)) {
-    if (!after.test(text.slice(at, at + 512))) continue;
+    // What follows a path names an encoding, which can be as long as an attributes line (2 KiB).
+    if (!after.test(text.slice(at, at + 4608))) continue;
     out.push(at);
     if (first) break;
   }

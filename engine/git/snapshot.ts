@@ -141,9 +141,13 @@ async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof wor
   return removed.length > 0;
 }
 
-/** The .gitattributes files of the workspace, new or changed and not ignored, that ask for a working-tree-encoding. Impure (git, reads). */
+/**
+ * The .gitattributes files of the workspace, new or changed, that ask for a working-tree-encoding:
+ * ignored ones too (git reads an attributes file for the files beside it whatever the ignore
+ * rules say of the file itself). Impure (git, reads).
+ */
 async function encodingAttributes(ws: Workspace, target: ReturnType<typeof workspaceTarget>): Promise<string[]> {
-  const { stdout } = await runGit(target, ['ls-files', '-z', '--others', '--modified', '--exclude-standard', '--', ':(glob)**/.gitattributes']);
+  const { stdout } = await runGit(target, ['ls-files', '-z', '--others', '--modified', '--', ':(glob)**/.gitattributes']);
   return [...new Set(stdout.split('\0').filter(Boolean))].filter((rel) => {
     try {
       const file = path.join(ws.dir, rel);

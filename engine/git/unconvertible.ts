@@ -1,4 +1,4 @@
-import { linkSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONVERSION_ERRORS, removablePath } from './refused-paths.js';
 import { runGit, type GitTarget } from './run-git.js';
@@ -28,46 +28,76 @@ export async function findUnconvertible(target: GitTarget, dir: string, excluded
   if (files.length === 0) return [];
   const attrs = await runGit(target, ['check-attr', '-z', '--stdin', 'working-tree-encoding'], { input: files.map((f) => `${f}\0`).join('') });
   const encoded = encodedFiles(attrs.stdout);
-  const out: string[] = [];
-  for (let at = 0; at < encoded.length; at += FILES_PER_RUN) out.push(...(await unconvertibleAmong(target.gitDir, dir, encoded.slice(at, at + FILES_PER_RUN))));
+  // The attribute without a value ("set", or that word as its value): git converts nothing
+  // and stops (`true/false are no valid working-tree-encodings`) without naming the file.
+  const out = encoded.filter((f) => f.encoding === 'set').map((f) => f.path);
+  const rest = encoded.filter((f) => f.encoding !== 'set');
+  for (let at = 0; at < rest.length; at += FILES_PER_RUN) out.push(...(await unconvertibleAmong(target.gitDir, dir, rest.slice(at, at + FILES_PER_RUN))));
   return out;
 }
 
 /** Files per run of `git hash-object`: its reports (about 250 characters each) stay far below the longest string node holds. */
 const FILES_PER_RUN = 100_000;
 
-/** Those of `files` git cannot convert, asked under numbers in a folder of `gitDir` (see findUnconvertible). Impure. */
+/**
+ * Those of `files` git cannot convert, asked under numbers in a folder of `gitDir` (see
+ * findUnconvertible): a folder per encoding, one attributes line for each (git matches every
+ * file against every line: one line per file cost time growing with the square of their
+ * number), and one number per file, however many names it has in the workspace. Impure.
+ */
 async function unconvertibleAmong(gitDir: string, dir: string, files: readonly { path: string; encoding: string }[]): Promise<string[]> {
   const check = path.join(gitDir, 'conversion-check');
   removeTree(check);
   mkdirSync(check);
   try {
+    const folders = new Map<string, string>();
+    const numbers = new Map<string, number>();
+    const names: string[][] = [];
     const asked: string[] = [];
-    const lines: string[] = [];
-    files.forEach((f, i) => {
-      // A link, not a copy: the same bytes at no cost. One that cannot be made is not asked
-      // about here (the caller's one-at-a-time way still meets it).
-      if (!linkInto(path.join(dir, f.path), path.join(check, `f${i}`))) return;
-      asked.push(`f${i}`);
-      lines.push(`f${i} working-tree-encoding=${f.encoding}`);
-    });
+    for (const f of files) {
+      const st = lstatSync(path.join(dir, f.path), { throwIfNoEntry: false, bigint: true });
+      if (!st?.isFile()) continue;
+      let folder = folders.get(f.encoding);
+      if (folder === undefined) {
+        folders.set(f.encoding, (folder = `e${folders.size}`));
+        mkdirSync(path.join(check, folder));
+      }
+      const key = `${st.dev}:${st.ino}:${folder}`;
+      let n = numbers.get(key);
+      if (n === undefined) {
+        if (!placeInto(path.join(dir, f.path), path.join(check, folder, `f${names.length}`))) continue;
+        numbers.set(key, (n = names.length));
+        names.push([]);
+        asked.push(`${folder}/f${n}`);
+      }
+      names[n]!.push(f.path);
+    }
     if (asked.length === 0) return [];
-    writeFileSync(path.join(check, '.gitattributes'), `${lines.join('\n')}\n`, { flag: 'wx' });
+    writeFileSync(path.join(check, '.gitattributes'), [...folders].map(([encoding, folder]) => `${folder}/* working-tree-encoding=${encoding}\n`).join(''), { flag: 'wx' });
     // Exit 128: git stopped at a file that went away meanwhile; what it said before still holds.
-    const hashed = await runGit({ gitDir, workTree: check }, ['hash-object', '--stdin-paths'], { input: asked.map((n) => `${n}\n`).join(''), okCodes: [128], env: { GIT_INDEX_FILE: path.join(check, 'no-index') } });
-    return reportedNumbers(hashed.stderr ?? '').filter((i) => i < files.length).map((i) => files[i]!.path);
+    const hashed = await runGit({ gitDir, workTree: check }, ['hash-object', '--stdin-paths'], { input: asked.map((a) => `${a}\n`).join(''), okCodes: [128], env: { GIT_INDEX_FILE: path.join(check, 'no-index') } });
+    return reportedNumbers(hashed.stderr ?? '').flatMap((i) => names[i] ?? []);
   } finally {
     removeTree(check);
   }
 }
 
-/** Hard-links `from` at `to`; false when it cannot be made. Impure. */
-function linkInto(from: string, to: string): boolean {
+/**
+ * Puts the file `from` at `to`: a hard link (the same bytes at no cost), else a copy (a file
+ * with as many links as the file system allows takes no more); false when neither can be
+ * made. Impure.
+ */
+function placeInto(from: string, to: string): boolean {
   try {
     linkSync(from, to);
     return true;
   } catch {
-    return false;
+    try {
+      copyFileSync(from, to, constants.COPYFILE_EXCL);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -84,27 +114,28 @@ function isPlainFile(dir: string, rel: string): boolean {
 }
 
 /**
- * The paths `git check-attr -z` gave an encoding to convert from (not unset, unspecified or
- * set), with it; a value an attributes line could not carry again (an ASCII space or control
- * character in it) is left out. Pure.
+ * The paths `git check-attr -z` gave an encoding to convert from (not unset or unspecified;
+ * `set`, the attribute without a value, included), with it; a value an attributes line could
+ * not carry again (an ASCII space or control character in it, or longer than git reads a line
+ * to hold with the rest) is left out. Pure.
  */
 export function encodedFiles(stdout: string): { path: string; encoding: string }[] {
   const fields = stdout.split('\0');
   const out: { path: string; encoding: string }[] = [];
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const value = fields[i + 2]!;
-    if (value !== '' && value !== 'unspecified' && value !== 'unset' && value !== 'set' && !/[\0-\x20\x7f]/.test(value)) out.push({ path: fields[i]!, encoding: value });
+    if (value !== '' && value !== 'unspecified' && value !== 'unset' && value.length <= 1024 && !/[\0-\x20\x7f]/.test(value)) out.push({ path: fields[i]!, encoding: value });
   }
   return out;
 }
 
-/** The numbers (`f<n>`) git's stderr reports it could not convert, each report at the start of a line. Pure. */
+/** The numbers (n of `e<k>/f<n>`) git's stderr reports it could not convert, each report at the start of a line. Pure. */
 export function reportedNumbers(stderr: string): number[] {
   const found = new Set<number>();
   for (const line of stderr.split('\n')) {
     for (const r of CONVERSION_ERRORS) {
       if (!line.startsWith(r.before)) continue;
-      const m = /^f(\d+)(?=')/.exec(line.slice(r.before.length));
+      const m = /^e\d+\/f(\d+)(?=')/.exec(line.slice(r.before.length));
       if (m && r.after.test(line.slice(r.before.length + m[0].length))) found.add(Number(m[1]));
     }
   }

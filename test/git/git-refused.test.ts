@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseRefused, wholeNames } from '../../engine/git/refused-paths.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
@@ -180,10 +180,10 @@ t.test('reading git messages: a file git could not open to index it', async (t) 
 });
 
 t.test("reading the conversions git could not make: the engine's own numbered names only", async (t) => {
-  const stderr = "error: failed to encode 'f3' from NOPE to UTF-8\nhint: The file 'f1' is missing a byte order mark (BOM).\nerror: BOM is required in 'f1' if encoded as UTF-16\nerror: BOM is prohibited in 'f12' if encoded as UTF-16LE";
+  const stderr = "error: failed to encode 'e0/f3' from NOPE to UTF-8\nhint: The file 'e1/f1' is missing a byte order mark (BOM).\nerror: BOM is required in 'e1/f1' if encoded as UTF-16\nerror: BOM is prohibited in 'e2/f12' if encoded as UTF-16LE";
   t.same(reportedNumbers(stderr), [1, 3, 12], "each report's number");
-  t.same(reportedNumbers("error: failed to encode 'f1' from X to UTF-8 and more\nerror: failed to encode 'g1' from X to UTF-8\n  error: failed to encode 'f2' from X to UTF-8"), [], 'nothing but a whole report of a numbered name at the start of a line');
-  t.same(encodedFiles('a\0working-tree-encoding\0UTF-16\0b\0working-tree-encoding\0unspecified\0c\0working-tree-encoding\0unset\0d\0working-tree-encoding\0set\0e\0working-tree-encoding\0A B\0'), [{ path: 'a', encoding: 'UTF-16' }]);
+  t.same(reportedNumbers("error: failed to encode 'e0/f1' from X to UTF-8 and more\nerror: failed to encode 'f1' from X to UTF-8\n  error: failed to encode 'e0/f2' from X to UTF-8"), [], 'nothing but a whole report of a numbered name at the start of a line');
+  t.same(encodedFiles(`a\0working-tree-encoding\0UTF-16\0b\0working-tree-encoding\0unspecified\0c\0working-tree-encoding\0unset\0d\0working-tree-encoding\0set\0e\0working-tree-encoding\0A B\0f\0working-tree-encoding\0${'A'.repeat(1025)}\0`), [{ path: 'a', encoding: 'UTF-16' }, { path: 'd', encoding: 'set' }]);
 });
 
 // A second review: a folder's name with a line break put a line of a report into another of
@@ -210,4 +210,53 @@ t.test("a report forged in another warning removes nothing git converts; attribu
   t.notOk(refused.includes(`${forgedDir}/ok.u16`), 'the file git converts is not');
   t.ok(existsSync(path.join(ws.dir, forgedDir, 'ok.u16')), 'and is left');
   t.ok(refused.filter((p) => p.startsWith('-')).length === 300, 'the 300 files converted under the attributes the index holds are found');
+});
+
+// A third review: a worker's attributes giving working-tree-encoding no value (git: "true/false
+// are no valid working-tree-encodings", naming no file) were an engine error at once; ones in
+// an attributes file the ignore rules cover were never removed (300 files: one failed
+// `git add` each, then exit 70); and hard links to one file the review made as many as the
+// file system allows left nothing to link for the check.
+t.test("a worker's attributes without an encoding value, or in an ignored attributes file, are removed in one step", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitignore': '.gitattributes\n' });
+  for (const [name, attrs] of [['valueless', '*.x working-tree-encoding\n'], ['ignored', '*.x working-tree-encoding=set\n']] as const) {
+    const { ws } = await makeWorkspace(t, repo, name);
+    const files: Record<string, string> = { 'sub/.gitattributes': attrs };
+    for (let i = 0; i < 300; i++) files[`sub/f${i}.x`] = `${i}\n`;
+    writeFiles(ws.dir, files);
+    const before = ws.findings.length;
+    const tree = await snapshotTree(ws).catch((e: Error) => e);
+    t.type(tree, 'string', `${name}: ${tree instanceof Error ? tree.message : 'a tree id'}`);
+    t.same(refusedOf(ws, before), ['sub/.gitattributes'], `${name}: the attributes file is the finding`);
+  }
+});
+
+t.test('hard links to a file git cannot convert: every name found, the file checked once', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitattributes': '*.u16 working-tree-encoding=UTF-16\n' });
+  const { ws } = await makeWorkspace(t, repo, 'enclinks');
+  writeFiles(ws.dir, { 'l/a.u16': 'no bom', 'ok.u16': Buffer.from([0xff, 0xfe, 0x67, 0x00]) });
+  const names = ['l/a.u16'];
+  for (let i = 0; i < 500; i++) {
+    names.push(`l/n${i}.u16`);
+    linkSync(path.join(ws.dir, 'l/a.u16'), path.join(ws.dir, `l/n${i}.u16`));
+  }
+  const before = ws.findings.length;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), names.sort(), 'each name of the file');
+});
+
+t.test("the repository's own attributes without an encoding value: each file they cover is found without a git add each", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', '.gitattributes': '*.x working-tree-encoding\n' });
+  const { ws } = await makeWorkspace(t, repo, 'repovalueless');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) files[`f${i}.x`] = `${i}\n`;
+  writeFiles(ws.dir, files);
+  const before = ws.findings.length;
+  const processes = gitStats.processes;
+  const tree = await snapshotTree(ws).catch((e: Error) => e);
+  t.type(tree, 'string', tree instanceof Error ? tree.message : 'a tree id');
+  t.same(refusedOf(ws, before), Object.keys(files).sort(), 'each file is a finding');
+  t.ok(gitStats.processes - processes < 16, `a bounded number of git processes (${gitStats.processes - processes})`);
+  t.same(parseRefused(`fatal: failed to encode 'long.x' from ${'A'.repeat(2000)} to UTF-8\n`), ['long.x'], 'a long encoding name after the path');
 });
