@@ -69,8 +69,8 @@ export function refusalKinds(stderr: string): Set<RefusalKind> {
   return new Set(MESSAGES.filter((m) => lineStart(stderr, m.before, 0) >= 0).map((m) => m.kind));
 }
 
-/** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. Pure. */
-export function lineStart(text: string, prefix: string, from: number): number {
+/** Where `text` has `prefix` at the start of a line, from `from` on; -1 when nowhere. */
+function lineStart(text: string, prefix: string, from: number): number {
   for (let at = text.indexOf(prefix, from); at >= 0; at = text.indexOf(prefix, at + 1)) if (at === 0 || text[at - 1] === '\n') return at;
   return -1;
 }

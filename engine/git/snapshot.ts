@@ -69,7 +69,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
-  const tried = { attributes: false, conversions: false };
+  const tried = new Set<string>();
   for (;;) {
     try {
       await addAll(target, left);
@@ -108,26 +108,22 @@ const MAX_REFUSALS = 256;
  * Removes from the workspace what git refused to stage, each a git_refused finding; false when
  * git's message names nothing the engine can remove (the failure is then the engine's). git
  * stops at the first path it calls invalid: once it has named one, one more `git add` that
- * goes on past such errors names them all. A file whose encoding git cannot convert ends any
- * `git add`: one at a time. When nothing read the short way names a file, the first message
- * is read whole (wholeNames). Impure (git, removes).
+ * goes on past such errors names them all. A failed conversion ends any `git add` at the first
+ * file: the worker's own attributes asking for one go first, then every file the attributes
+ * left that git cannot convert, each step once per snapshot; what neither finds is met one
+ * `git add` at a time. When nothing read the short way names a file, the first message is read
+ * whole (wholeNames). Impure (git, removes).
  */
-async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: { attributes: boolean; conversions: boolean }): Promise<boolean> {
-  // A failed conversion: first the worker's own attributes that ask for one (new or changed
-  // .gitattributes), which can name any number of files; one `git add` each was the cost.
+async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof workspaceTarget>, excluded: ReadonlySet<string>, stderr: string, tried: Set<string>): Promise<boolean> {
   const kinds = refusalKinds(stderr);
-  if (!tried.attributes && kinds.has('encoding')) {
-    tried.attributes = true;
-    const removed = removeRefused(ws.dir, await encodingAttributes(ws, target));
-    for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
-    if (removed.length) return true;
-  }
-  // Then every file the attributes left cannot be converted, in one pass.
-  if (!tried.conversions && kinds.has('encoding')) {
-    tried.conversions = true;
-    const removed = removeRefused(ws.dir, await findUnconvertible(target, ws.dir, excluded));
-    for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
-    if (removed.length) return true;
+  if (kinds.has('encoding')) {
+    // The worker's own new or changed .gitattributes can name any number of files in one step.
+    const steps = { attributes: () => encodingAttributes(ws, target), conversions: () => findUnconvertible(target, ws.dir, excluded) };
+    for (const [step, find] of Object.entries(steps)) {
+      if (tried.has(step)) continue;
+      tried.add(step);
+      if (refuse(ws, removeRefused(ws.dir, await find()))) return true;
+    }
   }
   let named = parseRefused(stderr);
   // git stopped at the first invalid path: one pass that goes on past such errors names the rest.
@@ -135,8 +131,12 @@ async function removeWhatGitRefused(ws: Workspace, target: ReturnType<typeof wor
     const all = await addAll(target, excluded, ['--ignore-errors'], [1, 128]);
     named = [...named, ...parseRefused(all.stderr ?? '')];
   }
-  let removed = removeRefused(ws.dir, named);
-  if (removed.length === 0) removed = removeRefused(ws.dir, wholeNames(stderr), true);
+  const removed = removeRefused(ws.dir, named);
+  return refuse(ws, removed.length ? removed : removeRefused(ws.dir, wholeNames(stderr), true));
+}
+
+/** Records each removed path as a git_refused finding; whether there was one. */
+function refuse(ws: Workspace, removed: readonly string[]): boolean {
   for (const p of removed) ws.findings.push({ kind: 'git_refused', path: p });
   return removed.length > 0;
 }
