@@ -10,6 +10,7 @@
 // never by mtimes (an install gives every file a new one): see bundleIsCurrent.
 'use strict';
 const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { isAscii } = require('node:buffer');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -57,7 +58,7 @@ function askedForSourceMaps() {
 function loadBundle() {
   const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}.bin`);
   const module = { exports: {} };
-  const compiled = runCommonJs(bundle, readFileSync(bundle, 'utf8'), cacheFile, module, bundleRequire(), { importModuleDynamically: dynamicImport });
+  const compiled = runCommonJs(bundle, readSource(bundle), cacheFile, module, bundleRequire(), { importModuleDynamically: dynamicImport });
   return {
     runCli: module.exports.runCli,
     // A missing cache is written once, from the functions this command compiled. A rejected
@@ -98,11 +99,21 @@ function bundleRequire() {
  * cache against the length of the source only), written when there is none. Impure.
  */
 function loadVendor(file, module) {
-  const source = readFileSync(file, 'utf8');
+  const source = readSource(file);
   const hash = require('node:crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
   const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}-${path.basename(file, '.cjs')}-${hash}.bin`);
   const compiled = runCommonJs(file, source, cacheFile, module, createRequire(file));
   if (!compiled.cached) writeCodeCache(cacheFile, compiled.script.createCachedData());
+}
+
+/**
+ * A file's text. The build makes every file the launcher compiles ASCII (scripts/bundle-cli.mjs,
+ * assertAscii), and ASCII read as Latin-1 is the same text made in about half the time (1 MB:
+ * 12 → 7 ms); a file that is not ASCII after all (edited by hand) is decoded as UTF-8. Impure.
+ */
+function readSource(file) {
+  const bytes = readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /**

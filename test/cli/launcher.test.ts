@@ -149,6 +149,17 @@ t.test('the bundle, the bundle as a module (--enable-source-maps) and the ES mod
   t.match(bad.err, /broken.pipeline.yaml:4:1: error E_UNKNOWN_KEY/);
 });
 
+t.test('the bundle is read as the ASCII the build makes it; a bundle edited to hold other characters still reads as UTF-8', async (t) => {
+  const { dir, run } = copyPackage(t);
+  const bundle = path.join(dir, 'dist', 'engine.cjs');
+  t.notMatch(readFileSync(bundle, 'latin1'), /[^\x00-\x7f]/, 'the build made it ASCII');
+  // A hand edit: the CLI's answer to --version given a non-ASCII text (its length changes, so V8 rejects the cache).
+  writeFileSync(bundle, `${readFileSync(bundle, 'utf8')}\nmodule.exports = { runCli: async () => { process.stdout.write('vérsion ✓\\n'); return 0; } };\n`);
+  const r = run(['--version']);
+  t.equal(r.code, 0, r.err);
+  t.equal(r.out, 'v\u00e9rsion \u2713\n', 'decoded as UTF-8, not Latin-1');
+});
+
 t.test('without the bundle (a plain tsc build) the ES modules run', async (t) => {
   const { dir, run, cacheDir } = copyPackage(t);
   rmSync(path.join(dir, 'dist', 'engine.cjs'));
