@@ -10,6 +10,7 @@ import { engineVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
+import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 
 /**
  * The CLI kernel: argv → command → exit code. Expected failures are exit codes chosen by the
@@ -54,8 +55,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Entry point of bin/engine.js. */
+/** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
+  closeInheritedDescriptors();
   return main(argv, processIo());
 }
 

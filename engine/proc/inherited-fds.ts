@@ -1,4 +1,4 @@
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
 
 /** One place of a child's stdio array. */
@@ -39,6 +39,29 @@ export function inheritedDescriptors(): number[] {
   }
   inherited.sort((a, b) => a - b);
   return inherited;
+}
+
+/**
+ * Closes in this process the descriptors its parent left open without close-on-exec
+ * (inheritedDescriptors), so that no child can be given them and no child has to be handed
+ * the null device in their places: each one costs every spawn a longer stdio array (a parent
+ * holding descriptor 251 made each sandboxed spawn about 0.9 ms dearer, 252 places). The
+ * parent's own copies, and any lock it holds through them, stay as they are. Node's IPC
+ * channel (NODE_CHANNEL_FD) is kept; a descriptor that cannot be closed stays handed the null
+ * device (withoutInherited). For the engine's own process (the CLI's start), not a process
+ * that imports the engine. Impure.
+ */
+export function closeInheritedDescriptors(): void {
+  const channel = Number(process.env.NODE_CHANNEL_FD ?? -1);
+  inherited = inheritedDescriptors().filter((fd) => {
+    if (fd === channel) return true;
+    try {
+      closeSync(fd);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bareNode, childEnv, engineBin, makeFixture } from '../helpers/run-fixture.js';
 
 // A descriptor the engine's own parent left open without close-on-exec (a shell's
 // `exec 200>lock; flock 200`, an editor's terminal) went on to every worker: node does not
@@ -44,5 +45,24 @@ t.test('a descriptor inherited without close-on-exec does not reach a child of s
   } finally {
     closeSync(file);
     closeSync(dirFd);
+  }
+});
+
+t.test("the engine closes what its parent left open: no process it starts, without the OS sandbox either, finds it in the engine's /proc", { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  // A verification command (run without the OS sandbox, as the engine's child) writes into
+  // descriptor 200 of every process it can see: the engine held the file there, inherited,
+  // until it closed it at its start.
+  const tier0 = 'for p in /proc/[0-9]*; do echo planted >> $p/fd/200; done 2>/dev/null; test -f README.md';
+  const f = makeFixture({ policy: { sandbox: { mode: 'off' }, verification: { tiers: { tier0: { commands: [tier0] }, tier2: { commands: ['test -f src/a.txt'] } } } } });
+  const outside = path.join(f.dir, 'outside.txt');
+  writeFileSync(outside, "the user's\n");
+  const file = openSync(outside, 'a');
+  try {
+    const stdio: Array<'pipe' | 'ignore' | number> = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(197).fill('ignore'), file];
+    const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: childEnv(), stdio, encoding: 'utf8' });
+    t.equal(r.status, 0, String(r.stderr));
+    t.equal(readFileSync(outside, 'utf8'), "the user's\n", 'nothing was written through the descriptor');
+  } finally {
+    closeSync(file);
   }
 });
