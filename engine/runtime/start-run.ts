@@ -114,17 +114,18 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
 
 const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE', severity: 'error', message, file, line: 0, col: 0 });
 
-/** The host's preflight (without git no run can even be recorded), the repo, the task. Impure. */
+/**
+ * The repo, the task, and the host's preflight where it matters: git found the repo, so git
+ * runs; only when it did not is git itself checked (without git no run can even be recorded,
+ * and a missing git is the failure to report, not the repo). Impure.
+ */
 async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
-  // The repo is looked for while git is checked; without git its failure is not the one to report.
-  const located = locateRepo(path.resolve(o.cwd, o.repo));
-  located.catch(() => undefined);
-  const hostBlock = await preflightHost(o.processEnv);
-  if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
   let repoRef: RepoRef;
   try {
-    repoRef = await located;
+    repoRef = await locateRepo(path.resolve(o.cwd, o.repo));
   } catch {
+    const hostBlock = await preflightHost(o.processEnv);
+    if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
     return rejected([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
   }
   const task = await readTask(o, repoRef);
