@@ -9,6 +9,13 @@
 // with ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead. Current is decided by content,
 // never by mtimes (an install gives every file a new one): see bundleIsCurrent.
 'use strict';
+// A command's own JavaScript is mostly glue around processes and files, and its process lives
+// seconds to hours, most of it waiting. V8 optimized what ran a few thousand times (TurboFan,
+// compiling on threads of its own), which in a run cost more CPU than it saved: at 8 times the
+// budget only code that keeps running (a report over thousands of runs, a large output's
+// redaction) is optimized. Set before anything is compiled: the code caches are made under the
+// same flags (V8 rejects a cache made under others). Measured in bench/compare.mjs, 20 milestones.
+require('node:v8').setFlagsFromString('--interrupt-budget=540672');
 const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { isAscii } = require('node:buffer');
 const { createRequire } = require('node:module');

@@ -68,6 +68,23 @@ t.test('the build makes the bundle, its vendor files and a code cache for this N
   }
 });
 
+t.test("the build's code cache is accepted under the launcher's own V8 flags", async (t) => {
+  // V8 rejects a cache made under other flags, silently: every start would compile the bundle
+  // again. Requiring the launcher sets its flags (as a start does) without running a command.
+  const script = [
+    `require(${JSON.stringify(path.join(root, 'bin', 'engine.js'))});`,
+    "const vm = require('node:vm'); const fs = require('node:fs');",
+    `const bundle = ${JSON.stringify(path.join(root, 'dist', 'engine.cjs'))};`,
+    "const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'latin1')}\\n})`;",
+    `const cachedData = fs.readFileSync(${JSON.stringify(path.join(root, 'dist', 'code-cache', cacheName))});`,
+    'const s = new vm.Script(source, { filename: bundle, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });',
+    'process.stdout.write(String(s.cachedDataRejected));',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/env', [...bareNode, '-e', script], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'false', 'the cache is used');
+});
+
 t.test('a first run writes the code cache; later runs use it and leave it alone', async (t) => {
   const { run, cacheDir } = copyPackage(t);
   const first = run(['validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml']);
