@@ -1,8 +1,9 @@
 /**
  * The checks `engine run` makes before its first step, with the doctor's own functions:
- * git present (before anything is created, asked when git could not find the repository), and each worker's plugin, bin and CLI version
- * (once the run exists, so the stop is recorded like any other). Only blocking findings
- * matter here; `engine doctor` shows the rest. Impure where the checks are.
+ * git present (before anything is created; asked only when git could not find the
+ * repository), and each worker's plugin, bin and CLI version (once the run exists, so the
+ * stop is recorded like any other). Only blocking findings matter here; `engine doctor`
+ * shows the rest. Impure where the checks are.
  */
 import type { CompiledPipeline } from '../compile/ir.js';
 import { checkGit } from './check-host.js';
