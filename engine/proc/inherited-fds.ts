@@ -47,14 +47,13 @@ export function inheritedDescriptors(): number[] {
  * the null device in their places: each one costs every spawn a longer stdio array (a parent
  * holding descriptor 251 made each sandboxed spawn about 0.9 ms dearer, 252 places). The
  * parent's own copies, and any lock it holds through them, stay as they are. Node's IPC
- * channel (NODE_CHANNEL_FD) is kept; a descriptor that cannot be closed stays handed the null
- * device (withoutInherited). For the engine's own process (the CLI's start), not a process
- * that imports the engine. Impure.
+ * channel (an engine started with `fork`) is not among them: Node makes it close-on-exec in
+ * the child. A descriptor that cannot be closed stays handed the null device
+ * (withoutInherited). For the engine's own process (the CLI's start), not a process that
+ * imports the engine. Impure.
  */
 export function closeInheritedDescriptors(): void {
-  const channel = Number(process.env.NODE_CHANNEL_FD ?? -1);
   inherited = inheritedDescriptors().filter((fd) => {
-    if (fd === channel) return true;
     try {
       closeSync(fd);
       return false;

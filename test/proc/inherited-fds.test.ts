@@ -1,5 +1,5 @@
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,34 @@ t.test("the engine closes what its parent left open: no process it starts, witho
     const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: childEnv(), stdio, encoding: 'utf8' });
     t.equal(r.status, 0, String(r.stderr));
     t.equal(readFileSync(outside, 'utf8'), "the user's\n", 'nothing was written through the descriptor');
+  } finally {
+    closeSync(file);
+  }
+});
+
+t.test("closing them leaves Node's IPC channel working (an engine started with fork)", { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-fds-'));
+  const script = path.join(dir, 'child.mts');
+  writeFileSync(
+    script,
+    [
+      `import { closeInheritedDescriptors, inheritedDescriptors } from ${JSON.stringify(path.join(root, 'engine', 'proc', 'inherited-fds.ts'))};`,
+      'closeInheritedDescriptors();',
+      "process.send!({ left: inheritedDescriptors() }, () => process.disconnect());",
+    ].join('\n'),
+  );
+  const file = openSync(path.join(dir, 'inherited.txt'), 'a');
+  try {
+    // The child gets the channel and, at 200, a descriptor without close-on-exec.
+    const stdio: Array<'pipe' | 'ignore' | 'ipc' | number> = ['ignore', 'ignore', 'pipe', 'ipc', ...Array<'ignore'>(196).fill('ignore'), file];
+    const child = spawn(process.execPath, [`--import=${register}`, script], { stdio });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    let message: unknown = null;
+    child.on('message', (m) => (message = m));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    t.equal(code, 0, stderr);
+    t.same(message, { left: [] }, 'the message came through the channel; descriptor 200 was closed');
   } finally {
     closeSync(file);
   }
