@@ -25,7 +25,9 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
  */
 export class SampleCollector {
   private readonly readers = new Map<SampleKey, Reader>();
-  private readonly byType = new Map<EventType, Reader[]>();
+  private readonly byType = new Map<EventType, { key: SampleKey; reader: Reader }[]>();
+  /** How many events each sample took: a sample changes only when its count does. */
+  private readonly takenBy = new Map<SampleKey, number>();
   /** How many events have been added. */
   count = 0;
   /** How many of them a reader took: the samples change only when this does. */
@@ -36,7 +38,8 @@ export class SampleCollector {
       const kind: SampleKind<unknown> = SAMPLES[key];
       const reader = kind.open();
       this.readers.set(key, reader);
-      for (const type of kind.events) this.byType.set(type, [...(this.byType.get(type) ?? []), reader]);
+      this.takenBy.set(key, 0);
+      for (const type of kind.events) this.byType.set(type, [...(this.byType.get(type) ?? []), { key, reader }]);
     }
   }
 
@@ -44,15 +47,30 @@ export class SampleCollector {
     for (let i = from; i < events.length; i++) {
       const readers = this.byType.get(events[i]!.type);
       if (!readers) continue;
-      for (const reader of readers) reader.add(events[i]!);
+      for (const { key, reader } of readers) {
+        reader.add(events[i]!);
+        this.takenBy.set(key, this.takenBy.get(key)! + 1);
+      }
       this.taken++;
     }
     this.count += Math.max(0, events.length - from);
   }
 
+  /** How many events the samples `keys` took between them: it moves whenever one of them changes. */
+  takenOf(keys: readonly SampleKey[]): number {
+    let n = 0;
+    for (const key of keys) n += this.takenBy.get(key)!;
+    return n;
+  }
+
   /** The samples so far: the readers' own values, which later `add`s change (a caller that keeps them copies them). */
   samples(): KpiSamples {
     return Object.fromEntries([...this.readers].map(([key, reader]) => [key, reader.finish()])) as KpiSamples;
+  }
+
+  /** One sample so far: its reader's own value, as in `samples()`. */
+  sampleOf<K extends SampleKey>(key: K): KpiSamples[K] {
+    return this.readers.get(key)!.finish() as KpiSamples[K];
   }
 }
 

@@ -1,8 +1,8 @@
 import type { TimelineEvent } from '../generated/event.js';
 import type { Kpis } from '../generated/state.js';
-import { collectSamples, SampleCollector } from './collect-samples.js';
+import { collectSamples, SampleCollector, type KpiSamples } from './collect-samples.js';
 import { mergeSamples } from './merge-samples.js';
-import { summarizeSamples } from './summarize-samples.js';
+import { KPI_FIELDS, summarizeSamples } from './summarize-samples.js';
 
 /**
  * A run's KPIs from its timeline alone (contract §8): collect the samples, summarize them.
@@ -32,18 +32,34 @@ export class RunningKpis {
   private seen: readonly TimelineEvent[] | null = null;
   /** The last summary and the collector's `taken` it was made at: kept while no sample changed. */
   private last: { taken: number; kpis: Kpis } | null = null;
+  /** For each field of the last summary, how many events its samples had taken (`takenOf` its `from`). */
+  private stamps = new Map<keyof Kpis, number>();
 
   of(events: readonly TimelineEvent[]): Kpis {
     if (events !== this.seen || events.length < this.collector.count) {
       this.collector = new SampleCollector();
       this.seen = events;
       this.last = null;
+      this.stamps.clear();
     }
     this.collector.add(events, this.collector.count);
     if (this.last?.taken === this.collector.taken) return this.last.kpis;
-    // The KPIs share nothing with the live samples (MEASURES), so no copy of them is needed.
-    const kpis = summarizeSamples(this.collector.samples());
-    this.last = { taken: this.collector.taken, kpis };
-    return kpis;
+    // A step's events change a few samples: the fields that read none of them are the last
+    // summary's (every step re-sorted each distribution, a cost that grew with the run). The
+    // KPIs share nothing with the live samples (MEASURES), so no copy of them is needed.
+    const kpis: Record<string, unknown> = {};
+    const samples: Partial<KpiSamples> = {};
+    for (const [key, m] of KPI_FIELDS) {
+      const stamp = this.collector.takenOf(m.from);
+      if (this.last && this.stamps.get(key) === stamp) {
+        kpis[key] = this.last.kpis[key];
+        continue;
+      }
+      for (const from of m.from) if (!(from in samples)) (samples as Record<string, unknown>)[from] = this.collector.sampleOf(from);
+      kpis[key] = m.of(samples as KpiSamples);
+      this.stamps.set(key, stamp);
+    }
+    this.last = { taken: this.collector.taken, kpis: kpis as unknown as Kpis };
+    return this.last.kpis;
   }
 }

@@ -104,6 +104,16 @@ t.test('RunningKpis: after each appended event the same KPIs as computeKpis over
   t.equal(again.of(grown), first, 'nothing new: the same answer');
   const withUnread = [...grown, { ...grown.at(-1)!, seq: grown.at(-1)!.seq + 1, type: 'warning', message: 'x' } as (typeof grown)[number]];
   t.strictSame(again.of(withUnread), computeKpis(withUnread));
+  // A field whose samples no new event changed is the last answer's own value; the others are made again.
+  const kept = new RunningKpis();
+  const upTo = events.findIndex((e) => e.type === 'milestone.finished') + 1;
+  const withStep = events.slice(0, upTo);
+  const firstAnswer = kept.of(withStep);
+  withStep.push({ ...events[upTo - 1]!, seq: 999, type: 'step.finished', duration_ms: 5 } as (typeof events)[number]);
+  const secondAnswer = kept.of(withStep);
+  t.equal(secondAnswer.milestone_s, firstAnswer.milestone_s, 'milestone_s kept: no milestone finished');
+  t.not(secondAnswer.total_s, firstAnswer.total_s, 'total_s made again');
+  t.strictSame(secondAnswer, computeKpis(withStep));
   // An earlier answer is a copy: later events do not change it.
   const early = new RunningKpis();
   const prefix = events.slice(0, 10);

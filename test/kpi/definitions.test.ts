@@ -58,6 +58,21 @@ t.test('a sample reads only the events it names: without them it is what an empt
   }
 });
 
+t.test('a measure reads only the samples its `from` names (a running summary keeps a field whose samples did not change)', async (t) => {
+  const samples = collectSamples([...timelineOf('s1'), ...timelineOf('g1')]);
+  for (const [field, m] of Object.entries(MEASURES)) {
+    const read = new Set<string>();
+    const watched = new Proxy(samples, {
+      get(target, key, receiver) {
+        if (typeof key === 'string') read.add(key);
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    m.of(watched);
+    t.strictSame([...read].sort(), [...new Set<string>(m.from)].sort(), `${field} reads ${m.from.join(', ')}`);
+  }
+});
+
 t.test('pooling two runs is pooling their events: counts add, values concatenate, rates come from the sums', async (t) => {
   const a = timelineOf('s1');
   const b = timelineOf('r1');
