@@ -59,7 +59,8 @@ export class SampleCollector {
   /** How many events the samples `keys` took between them: it moves whenever one of them changes. */
   takenOf(keys: readonly SampleKey[]): number {
     let n = 0;
-    for (const key of keys) n += this.takenBy.get(key)!;
+    // Indexed: asked for every field at each write of state.json, in code V8 seldom optimizes.
+    for (let i = 0; i < keys.length; i++) n += this.takenBy.get(keys[i]!)!;
     return n;
   }
 

@@ -168,16 +168,22 @@ const fragments = new WeakMap<Runtime, Map<string, { value: unknown; parts: Buff
 export function stateParts(rt: Runtime, state: Runtime['state']): Buffer[] {
   let cache = fragments.get(rt);
   if (!cache) fragments.set(rt, (cache = new Map()));
+  let texts = fieldTexts.get(rt);
+  if (!texts) fieldTexts.set(rt, (texts = new Map()));
   const parts: Buffer[] = [];
   let text = '';
   let fields = 0;
-  for (const [key, value] of Object.entries(state)) {
+  const keys = Object.keys(state);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value: unknown = state[key as keyof typeof state];
     if (value === undefined || typeof value === 'function') continue;
-    text += `${fields++ ? ',\n' : '{\n'}  ${JSON.stringify(redactText(key, rt.secrets))}: `;
+    text += fields++ ? ',\n' : '{\n';
     if (!(GROWING as readonly string[]).includes(key)) {
-      text += jsonAt(rt, value, '  ');
+      text += fieldText(rt, texts, key, value);
       continue;
     }
+    text += `  ${JSON.stringify(redactText(key, rt.secrets))}: `;
     let kept = cache.get(key);
     if (!kept || kept.value !== value) cache.set(key, (kept = { value, parts: key === 'machine' ? machineParts(rt, value, state.milestones, cache) : [Buffer.from(jsonAt(rt, value, '  '))] }));
     parts.push(Buffer.from(text), ...kept.parts);
@@ -185,6 +191,23 @@ export function stateParts(rt: Runtime, state: Runtime['state']): Buffer[] {
   }
   parts.push(Buffer.from(fields ? `${text}\n}\n` : '{}\n'));
   return parts;
+}
+
+const fieldTexts = new WeakMap<Runtime, Map<string, { value: unknown; text: string }>>();
+
+/**
+ * One field of state.json as it stands there (`  "key": value`, redacted): for a string,
+ * number, boolean or null kept while the same value stands, since most fields (the run's ids,
+ * paths and shas) are the same at every write and redacting them again cost each write a scan
+ * per secret. An object is encoded anew: counters are changed in place. Pure apart from the cache.
+ */
+function fieldText(rt: Runtime, texts: Map<string, { value: unknown; text: string }>, key: string, value: unknown): string {
+  const primitive = value === null || typeof value !== 'object';
+  const kept = texts.get(key);
+  if (primitive && kept && kept.value === value) return kept.text;
+  const text = `  ${JSON.stringify(redactText(key, rt.secrets))}: ${jsonAt(rt, value, '  ')}`;
+  if (primitive) texts.set(key, { value, text });
+  return text;
 }
 
 /** state.json's text as stateParts gives it (tests compare it with the whole state serialised). Pure apart from the cache. */

@@ -128,9 +128,16 @@ export function outsideChanges(watch: OutsideWatch, skip: (tree: WatchedTree) =>
   return compareFingerprints(walked, before, fingerprintTrees(walked));
 }
 
-/** The paths a watched tree covers, absolute. Pure. */
-export function pathsOf(tree: WatchedTree): string[] {
-  return tree.paths.map((p) => path.join(tree.root, p));
+const absolutePaths = new WeakMap<WatchedTree, readonly string[]>();
+
+/**
+ * The paths a watched tree covers, absolute: the same array for the same tree (asked after
+ * every step, whether the OS sandbox keeps the tree out). Pure apart from the cache.
+ */
+export function pathsOf(tree: WatchedTree): readonly string[] {
+  let paths = absolutePaths.get(tree);
+  if (!paths) absolutePaths.set(tree, (paths = tree.paths.map((p) => path.join(tree.root, p))));
+  return paths;
 }
 
 /** The launcher's V8 code caches, inside the engine's install (bin/engine.js). */

@@ -183,11 +183,11 @@ function reaches(grants: Iterable<string>, paths: readonly string[]): boolean {
 export const SANDBOX_INFO_FD = 3;
 
 /** The write grants each sandbox handed out (as named and as resolved then), and the answers given so far. */
-const grants = new WeakMap<SandboxStatus, { paths: Set<string>; answers: Map<string, boolean> }>();
+const grants = new WeakMap<SandboxStatus, { paths: Set<string>; answers: Map<string, boolean>; byList: WeakMap<readonly string[], boolean> }>();
 
 function rememberGrants(sandbox: SandboxStatus, paths: readonly string[]): void {
   let g = grants.get(sandbox);
-  if (!g) grants.set(sandbox, (g = { paths: new Set(), answers: new Map() }));
+  if (!g) grants.set(sandbox, (g = { paths: new Set(), answers: new Map(), byList: new WeakMap() }));
   const size = g.paths.size;
   for (const p of paths) {
     g.paths.add(path.resolve(p));
@@ -196,6 +196,7 @@ function rememberGrants(sandbox: SandboxStatus, paths: readonly string[]): void 
   // A new grant may reach what an old answer said was out of reach.
   if (g.paths.size === size) return;
   g.answers.clear();
+  g.byList = new WeakMap();
   for (const fn of observers.get(sandbox) ?? []) fn();
 }
 
@@ -222,11 +223,16 @@ export function sandboxKeptOut(sandbox: SandboxStatus | undefined, paths: readon
   if (!sandbox?.active || !sandbox.bwrap) return false;
   const g = grants.get(sandbox);
   if (!g) return true;
+  // A caller that asks about the same list again (a watched tree, after every step) is answered
+  // without its paths being joined into a key again.
+  let answer = g.byList.get(paths);
+  if (answer !== undefined) return answer;
   const key = paths.join('\0');
-  let answer = g.answers.get(key);
+  answer = g.answers.get(key);
   if (answer === undefined) {
     answer = !reaches(g.paths, paths);
     g.answers.set(key, answer);
   }
+  g.byList.set(paths, answer);
   return answer;
 }

@@ -36,6 +36,15 @@ t.test('the same text as serialising the whole redacted state, as fields are rep
   s.status = 'stopped' as never;
   s.inflight = { pid: 1, pgid: 1, step: 'implement', call: 'calls/0001' } as never;
   t.equal(stateJson(rt, s), expected(), 'other fields change, the plan is kept');
+  // Strings, numbers and null are kept encoded while the same value stands: each change shows.
+  for (const [status, updated] of [['running', '2026-12-01T00:00:01.000Z'], ['running', '2026-12-01T00:00:01.000Z'], ['stopped', 'sk-very-secret-value-1234'], ['stopped', null]] as const) {
+    s.status = status as never;
+    (s as { updated_at: unknown }).updated_at = updated;
+    t.equal(stateJson(rt, s), expected(), `status ${status}, updated_at ${String(updated)}`);
+  }
+  t.notMatch(stateJson(rt, s), /sk-very-secret/, 'still redacted');
+  (s as { position: { attempt: number } }).position.attempt = 3;
+  t.equal(stateJson(rt, s), expected(), 'an object changed in place is written anew');
   const next = [...plan, { id: 'm2', goal: 'two', files_expected: [] }];
   s.milestones = next as never;
   (s as { machine: unknown }).machine = { ...(s.machine as object), context: { milestones: next } };
