@@ -49,6 +49,14 @@ t.test('sandboxKeptOut: which grants reach a tree', async (t) => {
   const home = active();
   wrapCommand(home, { bin: 'sh', args: [], cwd: path.join(dir, 'ws'), workspace: path.join(dir, 'ws'), readOnly: true, home: path.join(install, 'templates') });
   t.notOk(sandboxKeptOut(home, tree), 'a home inside the tree');
+  // The same list asked again is answered from what was given for it, until a new grant.
+  const later = active();
+  wrapCommand(later, { bin: 'sh', args: [], cwd: path.join(dir, 'ws'), workspace: path.join(dir, 'ws'), readOnly: false, home: null, writable: [path.join(dir, 'cache')] });
+  t.ok(sandboxKeptOut(later, tree), 'kept out before the grant');
+  t.ok(sandboxKeptOut(later, tree), 'asked again: still kept out');
+  wrapCommand(later, { bin: 'sh', args: [], cwd: path.join(dir, 'ws'), workspace: path.join(dir, 'ws'), readOnly: false, home: null, writable: [path.join(dir, 'link')] });
+  t.notOk(sandboxKeptOut(later, tree), 'the same list after a grant that reaches it');
+  t.notOk(sandboxKeptOut(later, [...tree]), 'and an equal list');
   const off = decideSandbox({ mode: 'off', writable: [] }, null);
   t.notOk(sandboxKeptOut(off, tree), 'without the sandbox every tree is walked');
 });
