@@ -436,19 +436,39 @@ function decideMarkers(text: string, structured: unknown, structuredMode: boolea
 
 /**
  * Creates the next call directory under `callsDir`: `NNNN-<step>-<worker>` with NNNN one
- * more than the highest present. Impure (reads and creates a directory).
+ * more than the highest present. The directory is listed once per process (a resumed run
+ * starts from what is there); after that the number this process last made is the highest,
+ * so a call does not list the hundreds made before it. A name taken all the same (another
+ * writer) lists again. Impure (reads and creates a directory).
  */
 export function allocateCallDir(callsDir: string, step: string, workerName: string): string {
   mkdirSync(callsDir, { recursive: true });
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  for (let listed = !lastCallNumber.has(callsDir); ; listed = true) {
+    const next = (listed ? highestCallNumber(callsDir) : lastCallNumber.get(callsDir)!) + 1;
+    const dir = path.join(callsDir, `${String(next).padStart(4, '0')}-${safe(step)}-${safe(workerName)}`);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && !listed) continue;
+      throw error;
+    }
+    lastCallNumber.set(callsDir, next);
+    return dir;
+  }
+}
+
+/** The number of the call directory this process made last, by calls directory. */
+const lastCallNumber = new Map<string, number>();
+
+/** The highest NNNN among `callsDir`'s entries (0 when none). Impure (lists a directory). */
+function highestCallNumber(callsDir: string): number {
   let highest = 0;
   for (const name of readdirSync(callsDir)) {
     const n = /^(\d{4,})-/.exec(name);
     if (n) highest = Math.max(highest, Number(n[1]));
   }
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
-  const dir = path.join(callsDir, `${String(highest + 1).padStart(4, '0')}-${safe(step)}-${safe(workerName)}`);
-  mkdirSync(dir);
-  return dir;
+  return highest;
 }
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runWorkerCall, allocateCallDir } from '../../engine/workers/run-worker-call.js';
 import { commandWorker } from '../../engine/workers/command-worker.js';
@@ -25,6 +25,20 @@ function fakeCli(name: string, file: string, parser: () => StreamParser): Worker
 function readAll(dir: string): string {
   return readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }
+
+t.test('call directories are numbered on from the highest present, listed once per process', (t) => {
+  const calls = makeTempDir();
+  mkdirSync(path.join(calls, '0007-implement-w'));
+  t.equal(path.basename(allocateCallDir(calls, 'review', 'r w')), '0008-review-r_w', 'a resumed run goes on from what is there');
+  // Made by someone else after the listing, above the next number: not listed again for it.
+  mkdirSync(path.join(calls, '0012-implement-w'));
+  t.equal(path.basename(allocateCallDir(calls, 'implement', 'w')), '0009-implement-w');
+  // The next name taken: listed again, and on from the highest.
+  mkdirSync(path.join(calls, '0010-review-r'));
+  t.equal(path.basename(allocateCallDir(calls, 'review', 'r')), '0013-review-r');
+  t.same(readdirSync(calls).sort(), ['0007-implement-w', '0008-review-r_w', '0009-implement-w', '0010-review-r', '0012-implement-w', '0013-review-r']);
+  t.end();
+});
 
 t.test('a command worker call writes the whole call directory', async (t) => {
   const calls = makeTempDir();
