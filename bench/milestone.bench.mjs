@@ -14,8 +14,13 @@
 // the floor of a milestone: the same children and git commands started from a shell
 // (fixtures/milestone-floor.sh), what a milestone would cost if the engine cost nothing.
 //
+// The growth is taken round by round: the sizes take turns (2, 10, 50, 200, 2, 10, …), each
+// round's own 10, 50 and 200 give that round's growth, and the median of the rounds' is the
+// figure (the machine's speed drifts by more than 10 % over minutes: the medians of sizes
+// measured minutes apart mixed that drift into the growth).
+//
 // Default (`npm run bench`, a few minutes once a milestone is cheap): N = 2 and 10 five times
-// each, 50 and 200 once; traced at 2 and 10. BENCH_FULL=1: every size five times and traced.
+// each, 50 and 200 three times; traced at 2 and 10. BENCH_FULL=1: every size five times and traced.
 // BENCH_MILESTONES=2,10 picks the sizes, BENCH_REPEAT the repeats.
 // Writes bench/results/milestone.json. Runs alone (`node bench/milestone.bench.mjs`).
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -33,8 +38,9 @@ const agent = path.join(here, 'fixtures', 'instant-agent.sh');
 const FULL = process.env.BENCH_FULL === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,50,200').split(',').map(Number);
-/** Sizes measured once only by default (the rest: REPEAT times). */
-const ONCE = FULL ? new Set() : new Set([50, 200]);
+/** Sizes measured in fewer rounds by default (the rest: REPEAT times). */
+const FEWER = FULL ? new Set() : new Set([50, 200]);
+const FEWER_ROUNDS = 3;
 /** Sizes left out of the strace pass by default (tracing doubles the run time). */
 const UNTRACED = FULL ? new Set() : new Set([50, 200]);
 const hasStrace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
@@ -291,6 +297,22 @@ export const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
+/**
+ * The growth of each round that measured 10, 50 and 200 milestones: its slope 50 → 200
+ * against its slope 10 → 50, less one (0 = flat). `measured`: the samples of each size in
+ * round order. Pure.
+ */
+export function growthByRound(measured) {
+  const [a, b, c] = [10, 50, 200].map((n) => measured.get(n) ?? []);
+  const out = [];
+  for (let r = 0; r < Math.min(a.length, b.length, c.length); r++) {
+    const s1 = (b[r].cpu_ms - a[r].cpu_ms) / 40;
+    const s2 = (c[r].cpu_ms - b[r].cpu_ms) / 150;
+    if (s1 > 0) out.push(s2 / s1 - 1);
+  }
+  return out;
+}
+
 /** Slope between two sizes of a figure (per added milestone). */
 function slope(rows, key, a, b) {
   const ra = rows.find((r) => r.n === a);
@@ -303,7 +325,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   const rows = [];
   // The sizes take turns, round by round (2, 10, 50, 200, 2, 10, …): the machine's speed drifts
   // over minutes, and the growth compares sizes, so each size must see the same machine.
-  const timesOf = (n) => (ONCE.has(n) ? 1 : REPEAT);
+  const timesOf = (n) => (FEWER.has(n) ? Math.min(FEWER_ROUNDS, REPEAT) : REPEAT);
   const measured = new Map(SIZES.map((n) => [n, []]));
   for (let round = 0; round < Math.max(...SIZES.map(timesOf)); round++) {
     for (const n of SIZES) if (round < timesOf(n)) measured.get(n).push(measure(n));
@@ -351,7 +373,8 @@ export async function runMilestoneBench({ print = true } = {}) {
   for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'rss_mib']) figures[key] = fit(key);
   const s1 = slope(rows, 'cpu_ms', 10, 50);
   const s2 = slope(rows, 'cpu_ms', 50, 200);
-  const growth = s1 && s2 !== null ? s2 / s1 - 1 : null;
+  const rounds = growthByRound(measured);
+  const growth = rounds.length ? median(rounds) : s1 && s2 !== null ? s2 / s1 - 1 : null;
   const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
@@ -359,6 +382,7 @@ export async function runMilestoneBench({ print = true } = {}) {
     per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null },
     cpu_slope_ms: { '10-50': s1, '50-200': s2 },
     cpu_growth: growth,
+    cpu_growth_by_round: rounds,
     peak_rss_mib_200: rss200,
     baseline: base,
     sandbox_off: offFit ? { per_milestone_cpu_ms: offFit.per, per_run_cpu_ms: offFit.fixed, floor_ms: median(offRows.flatMap((r) => r.samples.map((x) => x.floor_ms))), rows: offRows.map(({ samples, ...r }) => r) } : null,
@@ -390,7 +414,9 @@ function printTables(rows, summary, targets) {
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
   ]);
   console.log(`floor of a milestone (its three sandboxed children and four git commands started from a shell, fixtures/milestone-floor.sh): ${f(s.baseline.floor_ms)} ms of CPU; the engine above it: ${s.per_milestone.cpu_ms === null ? '-' : f(s.per_milestone.cpu_ms - s.baseline.floor_ms)} ms per milestone`);
-  console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms; growth ${s.cpu_growth === null ? '-' : `${(s.cpu_growth * 100).toFixed(0)} %`} (target within ±${targets.cpu_growth * 100} %)`);
+  const pct = (g) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(0)} %`;
+  const byRound = s.cpu_growth_by_round.length ? `, the median of the rounds' ${s.cpu_growth_by_round.map(pct).join(', ')}` : '';
+  console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms (medians); growth ${s.cpu_growth === null ? '-' : pct(s.cpu_growth)}${byRound} (target within ±${targets.cpu_growth * 100} %)`);
   if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
   const by = rows.filter((r) => r.fsyncs_by).at(-1);
