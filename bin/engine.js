@@ -68,9 +68,16 @@ function loadBundle() {
   const compiled = runCommonJs(bundle, readSource(bundle), cacheFile, module, bundleRequire(), { importModuleDynamically: dynamicImport });
   return {
     runCli: module.exports.runCli,
-    // A missing cache is written once, from the functions this command compiled. A rejected
-    // one (other V8 flags) is left alone, so two kinds of callers do not take turns.
-    afterRun: compiled.cached ? undefined : () => writeCodeCache(cacheFile, compiled.script.createCachedData()),
+    // A missing cache is written once, from the functions this command compiled, under the
+    // flags the command started with (a run changes some as it goes; V8 stamps a cache with
+    // those in force). A rejected one (other V8 flags) is left alone, so two kinds of callers
+    // do not take turns.
+    afterRun: compiled.cached
+      ? undefined
+      : () => {
+          if (module.exports.restoreStartFlags) module.exports.restoreStartFlags();
+          writeCodeCache(cacheFile, compiled.script.createCachedData());
+        },
   };
 }
 

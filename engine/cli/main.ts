@@ -12,6 +12,9 @@ import { closest } from '../util/closest.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 
+// The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
+export { restoreStartFlags } from '../runtime/heap.js';
+
 /**
  * The CLI kernel: argv → command → exit code. Expected failures are exit codes chosen by the
  * commands; anything thrown that is not a UsageError is a bug (exit 70, "please report").

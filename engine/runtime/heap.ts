@@ -15,7 +15,7 @@ import vm from 'node:vm';
  * it after start-up works; the maximum size is not.
  */
 export function keepYoungGenerationSmall(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  setFlag('--semi-space-growth-factor=1', '--semi-space-growth-factor=2');
 }
 
 /** Heap in use past which the end of a step collects the old generation. */
@@ -36,9 +36,30 @@ let collect: (() => void) | null | undefined;
 export function collectWhenGrown(): void {
   if (v8.getHeapStatistics().used_heap_size <= COLLECT_ABOVE_BYTES) return;
   if (collect === undefined) {
-    v8.setFlagsFromString('--expose-gc');
+    // Already on when node was started with it: then nothing is changed, nothing to put back.
+    if (typeof (globalThis as { gc?: unknown }).gc !== 'function') setFlag('--expose-gc', '--no-expose-gc');
     const fn: unknown = vm.runInNewContext('typeof gc === "function" ? gc : null');
     collect = typeof fn === 'function' ? (fn as () => void) : null;
   }
   collect?.();
+}
+
+/** What each flag this process changed was when it started (V8's default), by the flag as set. */
+const changed = new Map<string, string>();
+
+function setFlag(flag: string, before: string): void {
+  v8.setFlagsFromString(flag);
+  if (!changed.has(flag)) changed.set(flag, before);
+}
+
+/**
+ * Puts back the V8 flags a run changed, before the launcher makes a code cache at the end of
+ * the command (bin/engine.js). V8 stamps a cache with a hash of the flags in force when it is
+ * made and rejects it, silently, under any others: a cache made after a run was refused by
+ * every later start, which then compiled the whole bundle again, and was never written anew
+ * (a rejected cache is left alone). Impure (V8 flags).
+ */
+export function restoreStartFlags(): void {
+  for (const before of changed.values()) v8.setFlagsFromString(before);
+  changed.clear();
 }
