@@ -24,6 +24,13 @@ const vm = require('node:vm');
 
 const dist = path.join(__dirname, '..', 'dist');
 const bundle = path.join(dist, 'engine.cjs');
+/**
+ * The commands that drive runs in their own process. Their code cache is one of its own,
+ * holding a run's functions too (its loop, workers, git, governance, sandbox: about 35 ms of
+ * CPU a run compiled them at each start); in the others' cache those would only cost a
+ * `validate` or a `--version` the reading (about 10 ms). V8 takes one cache per script.
+ */
+const RUN_COMMANDS = new Set(['run', 'resume', 'demo', 'suite']);
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 async function start() {
@@ -63,7 +70,7 @@ function askedForSourceMaps() {
 
 /** The bundle's exports, compiled with the code cache when there is a usable one. */
 function loadBundle() {
-  const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}.bin`);
+  const cacheFile = path.join(dist, 'code-cache', `${process.version}-${process.arch}${RUN_COMMANDS.has(process.argv[2]) ? '-run' : ''}.bin`);
   const module = { exports: {} };
   const compiled = runCommonJs(bundle, readSource(bundle), cacheFile, module, bundleRequire(), { importModuleDynamically: dynamicImport });
   return {

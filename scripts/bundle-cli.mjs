@@ -13,17 +13,19 @@
 //   runtime, picomatch), loaded when a module that uses it is first loaded, so `validate`
 //   and `--help` neither read nor compile them (Handlebars' compiler is loaded from
 //   node_modules only for a template the build did not precompile);
-// - dist/code-cache/: the V8 code cache, written by one `validate` of the shipped pipeline
-//   and policy, so the functions a cold start needs are not compiled again; and one per
-//   vendor file (bin/engine.js, warmVendorCaches).
+// - dist/code-cache/: the V8 code caches, so the functions a start needs are not compiled
+//   again: one written by a `validate` of the shipped pipeline and policy, one for the
+//   commands that drive runs written by an `engine run` in a scratch repo, and one per vendor
+//   file (bin/engine.js, RUN_COMMANDS, warmVendorCaches).
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse, stringify } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -120,26 +122,65 @@ for (const [name, file] of Object.entries(VENDOR)) {
 writeFileSync(path.join(dist, 'engine.cjs.stamp'), `${createHash('sha256').update(readFileSync(path.join(dist, '.tsbuildinfo'))).digest('hex')}\n`);
 
 rmSync(path.join(dist, 'code-cache'), { recursive: true, force: true });
-// The shipped files are known parses; a copy with one more line is not, so the YAML parser a
-// user's own file needs is in the cache too.
-const trainDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bundle-'));
-const userPipeline = path.join(trainDir, 'user.pipeline.yaml');
-writeFileSync(userPipeline, `${readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8')}\n# a user's copy\n`);
-const train = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 'validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml', userPipeline], {
-  cwd: root,
-  encoding: 'utf8',
-  env: { ...process.env, NODE_OPTIONS: '', ENGINE_NO_BUNDLE: '' },
-});
-rmSync(trainDir, { recursive: true, force: true });
-if (train.status !== 0) {
-  process.stderr.write(`bundle-cli: the bundled CLI failed its first run:\n${train.stdout}${train.stderr}`);
-  process.exit(1);
-}
-// The vendor files' caches too, so that no run writes into dist/code-cache (a run watches it).
+// The vendor files' caches first, so that no run writes into dist/code-cache (a run watches it).
 const warm = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(root, 'bin', 'engine.js'))}).warmVendorCaches()`], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
 if (warm.status !== 0) {
   process.stderr.write(`bundle-cli: the vendor files' caches could not be written:\n${warm.stdout}${warm.stderr}`);
   process.exit(1);
+}
+// The bundle's first run: `validate` of the shipped pipeline and policy, and of a copy with one
+// more line (the shipped files are known parses; the copy is not, so the YAML parser a user's
+// own file needs is compiled too). It writes the code cache of every command but those that
+// drive runs (bin/engine.js, RUN_COMMANDS), whose cache of their own is written by a whole
+// `engine run` (two milestones, instant workers, in a scratch repo). A run that cannot be made
+// on this machine leaves that cache to the first run made after the build.
+const trainDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bundle-'));
+try {
+  const userPipeline = path.join(trainDir, 'user.pipeline.yaml');
+  writeFileSync(userPipeline, `${readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8')}\n# a user's copy\n`);
+  const train = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 'validate', 'pipelines/default.pipeline.yaml', 'policies/default.policy.yaml', userPipeline], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', ENGINE_NO_BUNDLE: '' },
+  });
+  if (train.status !== 0) {
+    process.stderr.write(`bundle-cli: the bundled CLI failed its first run:\n${train.stdout}${train.stderr}`);
+    process.exit(1);
+  }
+  const why = trainWithRun(trainDir);
+  if (why !== null) process.stderr.write(`bundle-cli: no code cache for runs (the first run writes it): ${why}\n`);
+} finally {
+  rmSync(trainDir, { recursive: true, force: true });
+}
+
+/**
+ * One `engine run` of the default pipeline with instant `command` workers (the benches' fake
+ * worker, bench/fixtures/instant-agent.sh) in a scratch repo under `dir`, whose end writes the
+ * code cache of runs. Null when it did, else why not.
+ */
+function trainWithRun(dir) {
+  const repo = path.join(dir, 'repo');
+  const git = (...args) => spawnSync('git', ['-c', 'core.hooksPath=/dev/null', ...args], { cwd: repo, encoding: 'utf8' });
+  mkdirSync(repo);
+  writeFileSync(path.join(repo, 'README.md'), '# scratch\n');
+  for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Build'], ['config', 'user.email', 'build@example.com'], ['add', '.'], ['commit', '-q', '-m', 'start']]) {
+    const r = git(...args);
+    if (r.status !== 0) return `git ${args[0]} failed in a scratch repo: ${r.stderr || r.error?.message}`;
+  }
+  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
+  const worker = { use: 'command', bin: '/bin/sh', args: [path.join(root, 'bench', 'fixtures', 'instant-agent.sh')], env: { BENCH_MILESTONES: '2' }, idle_timeout_s: 60, timeout_s: 120 };
+  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
+  const pipelineFile = path.join(dir, 'train.pipeline.yaml');
+  writeFileSync(pipelineFile, stringify(pipeline));
+  const policyFile = path.join(dir, 'train.policy.yaml');
+  writeFileSync(policyFile, stringify({ apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } } }));
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 'run', pipelineFile, '--repo', repo, '--goal', 'train the code cache', '--policy', policyFile, '--no-progress'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', ENGINE_NO_BUNDLE: '', ENGINE_HOME: path.join(dir, 'home') },
+  });
+  if (r.status !== 0) return `the run exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`;
+  return existsSync(path.join(dist, 'code-cache', `${process.version}-${process.arch}-run.bin`)) ? null : 'the run wrote no cache';
 }
 
 /** The YAML files the package ships (package.json `files`): pipelines, policies, tasks. */

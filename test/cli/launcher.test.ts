@@ -13,6 +13,8 @@ import { bareNode, childEnv, engine, makeFixture, twoMilestones } from '../helpe
 // test works on a copy of the built package so the real dist/ is never touched.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cacheName = `${process.version}-${process.arch}.bin`;
+/** The cache of the commands that drive runs (bin/engine.js, RUN_COMMANDS). */
+const runCacheName = `${process.version}-${process.arch}-run.bin`;
 
 t.test("a repo's own prompt template runs under the bundle: Handlebars' compiler is loaded for it", async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, plan: twoMilestones.plan.slice(0, 1) } });
@@ -62,6 +64,8 @@ t.test('the build makes the bundle, its vendor files and a code cache for this N
   for (const name of ['xstate', 'handlebars-runtime', 'picomatch']) t.ok(existsSync(path.join(root, 'dist', 'vendor', `${name}.cjs`)), `dist/vendor/${name}.cjs`);
   t.notOk(existsSync(path.join(root, 'dist', 'vendor', 'handlebars.cjs')), "Handlebars' compiler is not bundled: the shipped templates are precompiled");
   t.ok(statSync(path.join(root, 'dist', 'code-cache', cacheName)).size > 0, `dist/code-cache/${cacheName}`);
+  // Made by a whole run at build time: a run's own functions are in it (it is the larger).
+  t.ok(statSync(path.join(root, 'dist', 'code-cache', runCacheName)).size > statSync(path.join(root, 'dist', 'code-cache', cacheName)).size, `dist/code-cache/${runCacheName}, larger`);
   // Any other byte would make V8 hold the whole source as two-byte text (docs/decisions/0005).
   for (const file of ['engine.cjs', 'import-module.cjs', 'vendor/xstate.cjs', 'vendor/handlebars-runtime.cjs', 'vendor/picomatch.cjs']) {
     t.notMatch(readFileSync(path.join(root, 'dist', file), 'latin1'), /[^\x00-\x7f]/, `dist/${file} is ASCII`);
@@ -73,23 +77,25 @@ t.test('the build makes the bundle, its vendor files and a code cache for this N
  * other flags, silently, and every start then compiles the bundle again. Requiring the
  * launcher sets its flags (as a start does) without running a command.
  */
-function cacheAccepted(pkg: string): { status: number | null; stdout: string; stderr: string } {
+function cacheAccepted(pkg: string, name = cacheName): { status: number | null; stdout: string; stderr: string } {
   const script = [
     `require(${JSON.stringify(path.join(pkg, 'bin', 'engine.js'))});`,
     "const vm = require('node:vm'); const fs = require('node:fs');",
     `const bundle = ${JSON.stringify(path.join(pkg, 'dist', 'engine.cjs'))};`,
     "const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'latin1')}\\n})`;",
-    `const cachedData = fs.readFileSync(${JSON.stringify(path.join(pkg, 'dist', 'code-cache', cacheName))});`,
+    `const cachedData = fs.readFileSync(${JSON.stringify(path.join(pkg, 'dist', 'code-cache', name))});`,
     'const s = new vm.Script(source, { filename: bundle, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });',
     'process.stdout.write(String(!s.cachedDataRejected));',
   ].join('\n');
   return spawnSync('/usr/bin/env', [...bareNode, '-e', script], { encoding: 'utf8' });
 }
 
-t.test("the build's code cache is accepted under the launcher's own V8 flags", async (t) => {
-  const r = cacheAccepted(root);
-  t.equal(r.status, 0, r.stderr);
-  t.equal(r.stdout, 'true', 'the cache is used');
+t.test("the build's code caches are accepted under the launcher's own V8 flags", async (t) => {
+  for (const name of [cacheName, runCacheName]) {
+    const r = cacheAccepted(root, name);
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout, 'true', `${name} is used`);
+  }
 });
 
 t.test('a code cache written at the end of a run is accepted by the next start', async (t) => {
@@ -101,8 +107,8 @@ t.test('a code cache written at the end of a run is accepted by the next start',
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   const r = run(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress']);
   t.equal(r.code, 0, r.err);
-  t.ok(existsSync(path.join(cacheDir, cacheName)), 'the run wrote the cache');
-  const accepted = cacheAccepted(dir);
+  t.same(readdirSync(cacheDir).filter((n) => !/-[0-9a-f]{16}\.bin$/.test(n)), [runCacheName], "the run wrote the runs' cache, not the other");
+  const accepted = cacheAccepted(dir, runCacheName);
   t.equal(accepted.status, 0, accepted.stderr);
   t.equal(accepted.stdout, 'true', 'the next start uses it');
 });
@@ -125,7 +131,7 @@ t.test("a run's vendor files go through code caches of their own, named by their
   const f = makeFixture({ script: { ...twoMilestones, plan: twoMilestones.plan.slice(0, 1) } });
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   const runOnce = (id: string) => run(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'the goal', '--policy', f.policyFile, '--run-id', id, '--no-progress']);
-  const vendorCaches = () => readdirSync(cacheDir).filter((n) => n !== cacheName).sort();
+  const vendorCaches = () => readdirSync(cacheDir).filter((n) => n !== cacheName && n !== runCacheName).sort();
   const first = runOnce('first');
   t.equal(first.code, 0, first.err);
   const names = vendorCaches();
