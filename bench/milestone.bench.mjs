@@ -28,12 +28,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { childEnv } from './fixtures/child-env.mjs';
+import { engineArgs, makeFixture } from './fixtures/instant-run.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const engineBin = path.join(root, 'bin', 'engine.js');
 const agent = path.join(here, 'fixtures', 'instant-agent.sh');
 const FULL = process.env.BENCH_FULL === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -57,50 +55,7 @@ const hasReaper = python?.status === 0 && python.stdout.trim() !== '';
 const pythonBin = hasReaper ? python.stdout.trim() : null;
 
 // compare.mjs takes the fixtures and the environment from here.
-export { childEnv };
-
-/** A temp dir: a git repo with one commit, the default pipeline with instant workers, a policy. */
-export function makeFixture(n, sandbox = process.env.BENCH_SANDBOX ?? 'auto') {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
-  const repo = path.join(dir, 'repo');
-  mkdirSync(repo);
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.com');
-  writeFileSync(path.join(repo, 'README.md'), '# target\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  // The fake workers log their CPU in a directory of their own, granted like a cache: a grant
-  // that held the repo would reach the run store, whose timeline is then hashed after every
-  // step (docs/governance.md), a cost no ordinary run pays.
-  const logDir = path.join(dir, 'worker-log');
-  mkdirSync(logDir);
-  const workerLog = path.join(logDir, 'workers.jsonl');
-  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: '/bin/sh', args: [agent], env: { BENCH_MILESTONES: String(n), BENCH_WORKER_LOG: workerLog }, idle_timeout_s: 60, timeout_s: 120 };
-  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
-  const pipelineFile = path.join(dir, 'bench.pipeline.yaml');
-  writeFileSync(pipelineFile, stringify(pipeline));
-  const policyFile = path.join(dir, 'bench.policy.yaml');
-  writeFileSync(
-    policyFile,
-    stringify({
-      apiVersion: 'engine/v1',
-      kind: 'Policy',
-      auto_approve: { enabled: false },
-      explore: { mode: 'off' },
-      budgets: { max_ticks: 100000, time_min: 600 },
-      sandbox: { mode: sandbox, writable: [logDir] },
-      verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } },
-    }),
-  );
-  return { n, dir, repo, pipelineFile, policyFile, workerLog };
-}
-
-export function engineArgs(f) {
-  return [engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'bench', '--policy', f.policyFile, '--no-progress'];
-}
+export { childEnv, engineArgs, makeFixture };
 
 /**
  * The workers' calls in one run and their CPU: each logged call at its phase's measured cost

@@ -21,11 +21,11 @@ import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { engineArgs, makeFixture } from '../bench/fixtures/instant-run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -132,7 +132,7 @@ if (warm.status !== 0) {
 // more line (the shipped files are known parses; the copy is not, so the YAML parser a user's
 // own file needs is compiled too). It writes the code cache of every command but those that
 // drive runs (bin/engine.js, RUN_COMMANDS), whose cache of their own is written by a whole
-// `engine run` (two milestones, instant workers, in a scratch repo). A run that cannot be made
+// `engine run` (the benches' fixture: two milestones, instant workers, a scratch repo). A run that cannot be made
 // on this machine leaves that cache to the first run made after the build.
 const trainDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bundle-'));
 try {
@@ -147,40 +147,35 @@ try {
     process.stderr.write(`bundle-cli: the bundled CLI failed its first run:\n${train.stdout}${train.stderr}`);
     process.exit(1);
   }
-  const why = trainWithRun(trainDir);
+  const why = trainWithRun();
   if (why !== null) process.stderr.write(`bundle-cli: no code cache for runs (the first run writes it): ${why}\n`);
 } finally {
   rmSync(trainDir, { recursive: true, force: true });
 }
 
 /**
- * One `engine run` of the default pipeline with instant `command` workers (the benches' fake
- * worker, bench/fixtures/instant-agent.sh) in a scratch repo under `dir`, whose end writes the
+ * One `engine run` of the benches' fixture (bench/fixtures/instant-run.mjs: the default
+ * pipeline, instant fake `command` workers, a scratch repo of its own), whose end writes the
  * code cache of runs. Null when it did, else why not.
  */
-function trainWithRun(dir) {
-  const repo = path.join(dir, 'repo');
-  const git = (...args) => spawnSync('git', ['-c', 'core.hooksPath=/dev/null', ...args], { cwd: repo, encoding: 'utf8' });
-  mkdirSync(repo);
-  writeFileSync(path.join(repo, 'README.md'), '# scratch\n');
-  for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Build'], ['config', 'user.email', 'build@example.com'], ['add', '.'], ['commit', '-q', '-m', 'start']]) {
-    const r = git(...args);
-    if (r.status !== 0) return `git ${args[0]} failed in a scratch repo: ${r.stderr || r.error?.message}`;
+function trainWithRun() {
+  let f;
+  try {
+    f = makeFixture(2, 'auto');
+  } catch (error) {
+    return `its scratch repo could not be made: ${error.message}`;
   }
-  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: '/bin/sh', args: [path.join(root, 'bench', 'fixtures', 'instant-agent.sh')], env: { BENCH_MILESTONES: '2' }, idle_timeout_s: 60, timeout_s: 120 };
-  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
-  const pipelineFile = path.join(dir, 'train.pipeline.yaml');
-  writeFileSync(pipelineFile, stringify(pipeline));
-  const policyFile = path.join(dir, 'train.policy.yaml');
-  writeFileSync(policyFile, stringify({ apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } } }));
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'engine.js'), 'run', pipelineFile, '--repo', repo, '--goal', 'train the code cache', '--policy', policyFile, '--no-progress'], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '', ENGINE_NO_BUNDLE: '', ENGINE_HOME: path.join(dir, 'home') },
-  });
-  if (r.status !== 0) return `the run exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`;
-  return existsSync(path.join(dist, 'code-cache', `${process.version}-${process.arch}-run.bin`)) ? null : 'the run wrote no cache';
+  try {
+    const r = spawnSync(process.execPath, engineArgs(f), {
+      cwd: f.dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', ENGINE_NO_BUNDLE: '', ENGINE_HOME: path.join(f.dir, 'home') },
+    });
+    if (r.status !== 0) return `the run exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`;
+    return existsSync(path.join(dist, 'code-cache', `${process.version}-${process.arch}-run.bin`)) ? null : 'the run wrote no cache';
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
 }
 
 /** The YAML files the package ships (package.json `files`): pipelines, policies, tasks. */
