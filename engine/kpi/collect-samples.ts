@@ -24,10 +24,10 @@ export function collectSamples(events: readonly TimelineEvent[]): KpiSamples {
  * added so far. Pure.
  */
 export class SampleCollector {
-  private readonly readers = new Map<SampleKey, Reader>();
-  private readonly byType = new Map<EventType, { key: SampleKey; reader: Reader }[]>();
-  /** How many events each sample took: a sample changes only when its count does. */
-  private readonly takenBy = new Map<SampleKey, number>();
+  /** Each sample's reader and how many events it took: a sample changes only when its count does. */
+  private readonly readers = new Map<SampleKey, Sampler>();
+  /** The same samplers by the event types they read. */
+  private readonly byType = new Map<EventType, Sampler[]>();
   /** How many events have been added. */
   count = 0;
   /** How many of them a reader took: the samples change only when this does. */
@@ -36,20 +36,19 @@ export class SampleCollector {
   constructor() {
     for (const key of Object.keys(SAMPLES) as SampleKey[]) {
       const kind: SampleKind<unknown> = SAMPLES[key];
-      const reader = kind.open();
-      this.readers.set(key, reader);
-      this.takenBy.set(key, 0);
-      for (const type of kind.events) this.byType.set(type, [...(this.byType.get(type) ?? []), { key, reader }]);
+      const sampler: Sampler = { reader: kind.open(), taken: 0 };
+      this.readers.set(key, sampler);
+      for (const type of kind.events) this.byType.set(type, [...(this.byType.get(type) ?? []), sampler]);
     }
   }
 
   add(events: readonly TimelineEvent[], from = 0): void {
     for (let i = from; i < events.length; i++) {
-      const readers = this.byType.get(events[i]!.type);
-      if (!readers) continue;
-      for (const { key, reader } of readers) {
-        reader.add(events[i]!);
-        this.takenBy.set(key, this.takenBy.get(key)! + 1);
+      const samplers = this.byType.get(events[i]!.type);
+      if (!samplers) continue;
+      for (const sampler of samplers) {
+        sampler.reader.add(events[i]!);
+        sampler.taken++;
       }
       this.taken++;
     }
@@ -60,19 +59,25 @@ export class SampleCollector {
   takenOf(keys: readonly SampleKey[]): number {
     let n = 0;
     // Indexed: asked for every field at each write of state.json, in code V8 seldom optimizes.
-    for (let i = 0; i < keys.length; i++) n += this.takenBy.get(keys[i]!)!;
+    for (let i = 0; i < keys.length; i++) n += this.readers.get(keys[i]!)!.taken;
     return n;
   }
 
   /** The samples so far: the readers' own values, which later `add`s change (a caller that keeps them copies them). */
   samples(): KpiSamples {
-    return Object.fromEntries([...this.readers].map(([key, reader]) => [key, reader.finish()])) as KpiSamples;
+    return Object.fromEntries([...this.readers].map(([key, sampler]) => [key, sampler.reader.finish()])) as KpiSamples;
   }
 
   /** One sample so far: its reader's own value, as in `samples()`. */
   sampleOf<K extends SampleKey>(key: K): KpiSamples[K] {
-    return this.readers.get(key)!.finish() as KpiSamples[K];
+    return this.readers.get(key)!.reader.finish() as KpiSamples[K];
   }
+}
+
+/** One sample's reader, and how many events it has taken. */
+interface Sampler {
+  reader: Reader;
+  taken: number;
 }
 
 /**
