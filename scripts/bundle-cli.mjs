@@ -80,19 +80,22 @@ const { precompileShippedTemplates } = await load('workers/render-prompt.js');
 writeFileSync(path.join(dist, 'precompiled-templates.cjs'), precompileShippedTemplates());
 
 // The shipped config files, parsed (engine/config/known-parses.ts): read when a file is first parsed.
-const { knownParseOf, textKey } = await load('config/known-parses.js');
+const { knownParseOf, lengthsOf, textKey } = await load('config/known-parses.js');
 const known = {};
+const knownTexts = [];
 for (const file of shippedConfigFiles()) {
   const text = readFileSync(file, 'utf8');
   const entry = knownParseOf(text, path.relative(root, file));
-  if (entry) known[textKey(text)] = entry;
+  if (!entry) continue;
+  known[textKey(text)] = entry;
+  knownTexts.push(text);
 }
 writeFileSync(path.join(dist, 'known-parses.json'), JSON.stringify(known));
 
 const entry = [
   "const { registerPrecompiled } = require('./engine/config/validators.js');",
   "registerPrecompiled(require('./bundle-validators.cjs'));",
-  "require('./engine/config/known-parses.js').registerKnownParses(() => JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, 'known-parses.json'), 'utf8')));",
+  `require('./engine/config/known-parses.js').registerKnownParses(() => JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, 'known-parses.json'), 'utf8')), ${JSON.stringify(lengthsOf(knownTexts))});`,
   "module.exports = require('./engine/cli/main.js');",
 ].join('\n');
 const vendorAsFiles = {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { knownParseOf, parseConfigText, registerKnownParses, textKey, type KnownParse } from '../../engine/config/known-parses.js';
+import { knownParseOf, lengthsOf, parseConfigText, registerKnownParses, textKey, type KnownParse } from '../../engine/config/known-parses.js';
 import { parseSource } from '../../engine/config/parse-source.js';
 
 /** A known parse must be indistinguishable from parsing: same data, same positions, same misses. */
@@ -87,4 +87,25 @@ t.test('a table that cannot be read leaves every file to the parser', async (t) 
   const source = parseConfigText('kind: Policy\n', 'p.yaml');
   t.same(source.data, { kind: 'Policy' });
   t.ok(source.doc, 'a real parse');
+});
+
+t.test('with the lengths of its texts given, a text of another length is parsed without reading the table', async (t) => {
+  const text = 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: 3\n';
+  let reads = 0;
+  registerKnownParses(() => {
+    reads++;
+    return { [textKey(text)]: knownParseOf(text, 'p.yaml')! };
+  }, lengthsOf([text, text, 'kind: Policy\n']));
+  t.same(lengthsOf([text, text, 'kind: Policy\n']), ['kind: Policy\n'.length, text.length], 'each length once, in order');
+  const other = parseConfigText('apiVersion: engine/v1\nkind: Policy\n', 'other.yaml');
+  t.equal(reads, 0, 'a length no known text has: the table is not read');
+  t.ok(other.doc, 'a real parse');
+  t.same(other.data, { apiVersion: 'engine/v1', kind: 'Policy' });
+  const known = parseConfigText(text, 'p.yaml');
+  t.equal(reads, 1, 'a known length: the table is read');
+  t.same(known.data, { apiVersion: 'engine/v1', kind: 'Policy', budgets: { max_ticks: 3 } });
+  // The same length, another text: the table is asked, and the text parsed.
+  const twin = text.replace('3', '4');
+  t.equal(twin.length, text.length);
+  t.same(parseConfigText(twin, 'p.yaml').data, { apiVersion: 'engine/v1', kind: 'Policy', budgets: { max_ticks: 4 } });
 });
