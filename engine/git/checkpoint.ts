@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
-import { holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
+import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -78,7 +78,7 @@ export function writeCommitObject(o: Pick<CommitCheckpointOptions, 'ws' | 'tree'
   const sha = objectId(object);
   const file = looseObjectPath(stores[0]!, sha);
   // A file already at that name is trusted only when it holds this very object.
-  if (!holdsObject(readOrNull(file), sha)) writeObjectFile(file, deflateSync(object, { level: 1 }));
+  if (!holdsObject(readOrNull(file), sha)) writeObjectFile(file, deflateObject(object));
   return sha;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { writeFreshFile } from '../util/open-own-file.js';
 
 /**
@@ -19,6 +19,17 @@ export function looseObjectPath(objectsDir: string, id: string): string {
 /** The id of an object's whole bytes (`<type> <size>\0<body>`). Pure. */
 export function objectId(object: Uint8Array): string {
   return createHash('sha1').update(object).digest('hex');
+}
+
+/**
+ * The deflated bytes of a loose object (zlib, fastest level, as git writes loose objects),
+ * with a window and hash no larger than the object needs: zlib's defaults set up about 256 KB
+ * of state per call, which the allocator maps and unmaps afresh each time; a tree or a commit
+ * of a few hundred bytes needs a few KB. Any window up to 32 KB reads back in git. Pure.
+ */
+export function deflateObject(object: Uint8Array): Buffer {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(object.length + 1))));
+  return deflateSync(object, { level: 1, windowBits, memLevel: Math.max(1, windowBits - 7) });
 }
 
 /** Whether the deflated bytes of a loose object hash to `id`. Pure. */

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
-import { holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
+import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 import type { IndexEntry } from './stat-record.js';
 
 /**
@@ -71,7 +70,7 @@ export function writeTrees(objectsDir: string, entries: readonly Pick<IndexEntry
   for (const t of trees) {
     const file = looseObjectPath(objectsDir, t.id);
     if (known.has(t.id) && existsSync(file)) continue;
-    if (!holdsObject(readOrNull(file), t.id)) writeObjectFile(file, deflateSync(t.object, { level: 1 }));
+    if (!holdsObject(readOrNull(file), t.id)) writeObjectFile(file, deflateObject(t.object));
     known.add(t.id);
   }
   return trees.at(-1)!.id;

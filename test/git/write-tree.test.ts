@@ -6,7 +6,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { parseIndex } from '../../engine/git/stat-record.js';
 import { treeObjectsOf, writeTrees } from '../../engine/git/write-tree.js';
-import { looseObjectPath } from '../../engine/git/loose-objects.js';
+import { deflateObject, looseObjectPath, objectId, writeObjectFile } from '../../engine/git/loose-objects.js';
 import { gitStats } from '../../engine/git/run-git.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
 import { makeRepo, makeWorkspace, writeFiles } from './fixtures/repo.js';
@@ -108,4 +108,26 @@ t.test('a snapshot is one git process: add', async (t) => {
   const tree = await snapshotTree(ws);
   t.equal(gitStats.processes - before, 1);
   t.equal(git(ws.dir, `--git-dir=${ws.gitDir}`, 'ls-tree', '-r', '--name-only', tree), 'a.txt\nsrc/b.txt');
+});
+
+t.test('a loose object deflated with a window sized to it reads back in git, at every size', async (t) => {
+  const repo = path.join(dir, 'deflate');
+  mkdirSync(repo);
+  git(repo, 'init', '-q');
+  const objects = path.join(repo, '.git', 'objects');
+  const next = random(7);
+  for (const size of [0, 1, 255, 256, 511, 512, 513, 4096, 40_000, 70_000, 300_000]) {
+    // Text that repeats at a distance beyond a small window, and noise.
+    const body = Buffer.from(Array.from({ length: size }, (_, i) => (i % 3 ? 'abcdefgh'[i % 8] : String.fromCharCode(33 + Math.floor(next() * 90)))).join(''));
+    const object = Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]);
+    const id = objectId(object);
+    const deflated = deflateObject(object);
+    // The zlib header names the window: 2^(8 + CINFO) bytes, never more than 32 KB, at least the object (or 512).
+    const window = 2 ** (8 + (deflated[0]! >> 4));
+    t.ok(window <= 32 * 1024 && window >= Math.min(32 * 1024, Math.max(512, object.length)), `${size} bytes: a ${window}-byte window`);
+    writeObjectFile(looseObjectPath(objects, id), deflated);
+    t.equal(git(repo, 'cat-file', '-s', id), String(size));
+    t.ok(execFileSync('git', ['cat-file', 'blob', id], { cwd: repo }).equals(body), `${size} bytes: git reads back every byte`);
+  }
+  git(repo, 'fsck', '--strict');
 });
