@@ -61,7 +61,7 @@ function resolverKeep(): string[] {
 
 function safeRealpath(p: string): string | null {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return null;
   }
