@@ -1,5 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { monotonicMs } from '../util/monotonic-ms.js';
 import { withoutInherited } from './inherited-fds.js';
@@ -47,6 +50,8 @@ export interface SpawnGroupResult {
    * the pipes were closed from the engine's side. What it writes later is not read.
    */
   outputHeldOpen?: boolean;
+  /** The host pid of the sandbox's init as bubblewrap reported it (`infoFd` given); null when it reported none. */
+  sandboxInitPid?: number | null;
 }
 
 export interface SpawnedGroup {
@@ -60,39 +65,85 @@ const DEFAULT_GRACE_MS = 2000;
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
   const started = monotonicMs();
-  const extra = options.infoFd === undefined ? [] : [...Array<'ignore'>(options.infoFd - 3).fill('ignore'), 'pipe' as const];
-  const child = spawn(bin, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    // No text for stdin: the null device, which reads as the end of input at once, as a
-    // closed pipe would; a pipe costs the engine a socket and its stream on every spawn.
-    // What the engine's own parent left open is not handed on (inherited-fds.ts).
-    stdio: withoutInherited([options.stdin != null ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra]),
-  }) as PipedChild;
+  const info = options.infoFd === undefined ? null : takeInfoFile();
+  const extra = info === null ? [] : [...Array<'ignore'>(options.infoFd! - 3).fill('ignore'), info];
+  let child: PipedChild;
+  try {
+    child = spawn(bin, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      // No text for stdin: the null device, which reads as the end of input at once, as a
+      // closed pipe would; a pipe costs the engine a socket and its stream on every spawn.
+      // What the engine's own parent left open is not handed on (inherited-fds.ts).
+      stdio: withoutInherited([options.stdin != null ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra]),
+    }) as PipedChild;
+  } catch (error) {
+    if (info !== null) giveBackInfoFile(info, true);
+    throw error;
+  }
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);
   if (pid !== null) options.onSpawn?.(pid);
   limits.start();
   connectStreams(child, options, limits.armIdle);
-  const sandboxInit = options.infoFd === undefined ? null : readSandboxInit(child.stdio[options.infoFd] as Readable);
+  const sandboxInit = info === null ? null : { read: () => readSandboxInit(info), release: (gone: boolean) => giveBackInfoFile(info, gone) };
   const done = waitForClose(child, pid, limits, started, sandboxInit);
   return { pid, done, kill: limits.terminate };
 }
 
-/** The host pid of the sandbox's init, from bubblewrap's `--info-fd` JSON; null when it wrote none (it failed first). */
-function readSandboxInit(info: Readable): () => number | null {
-  let text = '';
-  info.on('data', (chunk: Buffer) => {
-    if (text.length < 4096) text += chunk.toString('utf8');
-  });
-  info.on('error', () => {
-    /* a pipe bubblewrap closed early: no facts, the full sweep runs */
-  });
-  return () => {
-    const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+/**
+ * Where bubblewrap writes its `--info-fd` JSON: a file, read once the sandbox has exited. A
+ * pipe there cost the engine a socket pair and a stream per sandboxed start (about 0.7 ms of
+ * its CPU each) for a few bytes read once at the end. A file made per start cost more on a
+ * file system that is slow to hand out inodes (ext4 without a journal skips recently freed
+ * ones), so the files are kept: each is made once (O_EXCL, no link followed, removed at once:
+ * only the descriptor is left), emptied and given to the next start once the sandbox that had
+ * it is gone (nothing can write it any more). Where no such file can be made (a temp dir that
+ * is not writable) the null device takes the JSON: the init is unknown, the full sweep runs.
+ */
+const freeInfoFiles: number[] = [];
+
+function takeInfoFile(): number {
+  const kept = freeInfoFiles.pop();
+  if (kept !== undefined) return kept;
+  const file = path.join(os.tmpdir(), `engine-sandbox-info-${process.pid}-${randomBytes(6).toString('hex')}`);
+  let fd: number;
+  try {
+    // O_APPEND: bubblewrap's writes land at the end, which is the start again once the file is emptied.
+    fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch {
+    return openSync('/dev/null', 'w');
+  }
+  try {
+    unlinkSync(file);
+  } catch {
+    /* left for the system's temp clean-up: it holds a pid, nothing else */
+  }
+  return fd;
+}
+
+/** An info file back to the free ones, emptied; closed when it cannot be emptied or its sandbox may live on. Impure. */
+function giveBackInfoFile(fd: number, sandboxGone: boolean): void {
+  try {
+    if (!sandboxGone) throw new Error('still held');
+    ftruncateSync(fd, 0);
+    freeInfoFiles.push(fd);
+  } catch {
+    closeSync(fd);
+  }
+}
+
+/** The host pid of the sandbox's init, from bubblewrap's `--info-fd` JSON; null when it wrote none (it failed first). Impure. */
+function readSandboxInit(fd: number): number | null {
+  try {
+    const buffer = Buffer.alloc(4096);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const m = /"child-pid"\s*:\s*(\d+)/.exec(buffer.toString('utf8', 0, n));
     return m ? Number(m[1]) : null;
-  };
+  } catch {
+    return null;
+  }
 }
 
 /** stdin is null when the child was given none (the null device). */
@@ -170,7 +221,7 @@ function connectStreams(child: PipedChild, options: SpawnGroupOptions, onActivit
 }
 
 /** The result once the child's pipes closed and nothing of its group is left. */
-function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits, started: number, sandboxInit: (() => number | null) | null): Promise<SpawnGroupResult> {
+function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits, started: number, sandboxInit: { read: () => number | null; release: (gone: boolean) => void } | null): Promise<SpawnGroupResult> {
   return new Promise<SpawnGroupResult>((resolve) => {
     let spawnError: string | null = null;
     child.on('error', (error) => {
@@ -194,18 +245,23 @@ function waitForClose(child: PipedChild, pid: number | null, limits: GroupLimits
       limits.clear();
       if (release) clearTimeout(release);
       // Whatever the child left running in its group goes with it, before we report.
-      const init = sandboxInit?.() ?? null;
+      const init = sandboxInit?.read() ?? null;
       const swept = pid === null ? Promise.resolve(true) : (signalGroup(pid, 'SIGKILL'), init === null ? waitGroupGone(pid, 5000) : waitSandboxGone(pid, init, 5000));
-      void swept.then(() => resolve({
-        exitCode,
-        signal,
-        timedOut: limits.timedOut,
-        idleTimedOut: limits.idleTimedOut,
-        error: spawnError,
-        durationMs: Math.round(monotonicMs() - started),
-        pid,
-        ...(heldOpen ? { outputHeldOpen: true } : {}),
-      }));
+      void swept.then((gone) => {
+        // Kept for the next start only once the sandbox it named is gone (its pid namespace with it).
+        sandboxInit?.release(gone && init !== null);
+        resolve({
+          exitCode,
+          signal,
+          timedOut: limits.timedOut,
+          idleTimedOut: limits.idleTimedOut,
+          error: spawnError,
+          durationMs: Math.round(monotonicMs() - started),
+          pid,
+          ...(heldOpen ? { outputHeldOpen: true } : {}),
+          ...(sandboxInit === null ? {} : { sandboxInitPid: init }),
+        });
+      });
     });
   });
 }

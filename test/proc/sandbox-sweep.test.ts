@@ -50,6 +50,9 @@ t.test('a sandboxed child leaves nothing running: a background sleeper, a setsid
   const r = await g.done;
   t.equal(r.exitCode, 0, out);
   t.match(out, /started/);
+  t.type(r.sandboxInitPid, 'number', 'bubblewrap named its init on the descriptor');
+  t.not(r.sandboxInitPid, r.pid, 'a process of its own, not bubblewrap');
+  t.same(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`engine-sandbox-info-${process.pid}-`)), [], 'the file it wrote to has no name left');
   t.same(processesWith(token), [], 'no leftover of the child runs once done resolved');
   t.notOk(groupAlive(r.pid!), 'no live process of the group is left');
   await sleep(700);
@@ -65,4 +68,42 @@ t.test('waitSandboxGone: a pid now in another group is not the init; a live init
   g.kill();
   await g.done;
   t.equal(await waitSandboxGone(g.pid!, g.pid!, 1000), true, 'gone once the group is');
+});
+
+t.test('no temp dir to write bubblewrap\'s report in: the command runs, the full sweep stands in', { skip }, async (t) => {
+  const ws = mkdtempSync(path.join(os.tmpdir(), 'engine-sweep-'));
+  t.teardown(() => rmSync(ws, { recursive: true, force: true }));
+  const saved = process.env.TMPDIR;
+  t.teardown(() => (saved === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = saved)));
+  const sandbox = decideSandbox({ mode: 'bwrap', writable: [] }, bwrap);
+  const cmd = wrapCommand(sandbox, { bin: 'sh', args: ['-c', 'echo ran'], cwd: ws, workspace: ws, readOnly: false, home: null });
+  process.env.TMPDIR = path.join(ws, 'no-such-dir');
+  // Two at once: a file kept from an earlier start of this process serves one at most, so at
+  // least one start finds no file to make.
+  const runs = await Promise.all([0, 1].map(async () => {
+    let out = '';
+    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, onStdout: (c) => (out += c.toString()) }).done;
+    return { ...r, out };
+  }));
+  for (const r of runs) {
+    t.equal(r.exitCode, 0, r.out);
+    t.equal(r.out, 'ran\n');
+    t.notOk(groupAlive(r.pid!));
+  }
+  t.ok(runs.some((r) => r.sandboxInitPid === null), 'where no file could be made, no init is named: the group is swept as a whole');
+});
+
+t.test('one sandboxed start after another: each reads the init its own bubblewrap named', { skip }, async (t) => {
+  const ws = mkdtempSync(path.join(os.tmpdir(), 'engine-sweep-'));
+  t.teardown(() => rmSync(ws, { recursive: true, force: true }));
+  const sandbox = decideSandbox({ mode: 'bwrap', writable: [] }, bwrap);
+  const inits: (number | null | undefined)[] = [];
+  for (let i = 0; i < 4; i++) {
+    const cmd = wrapCommand(sandbox, { bin: 'sh', args: ['-c', 'echo $$'], cwd: ws, workspace: ws, readOnly: false, home: null });
+    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd }).done;
+    t.equal(r.exitCode, 0);
+    inits.push(r.sandboxInitPid);
+  }
+  t.ok(inits.every((p) => typeof p === 'number'), `every start named its init: ${inits.join(', ')}`);
+  t.equal(new Set(inits).size, inits.length, 'a different one each time: nothing of an earlier report is read again');
 });
