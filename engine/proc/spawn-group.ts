@@ -65,8 +65,10 @@ const DEFAULT_GRACE_MS = 2000;
 
 export function spawnGroup(bin: string, args: readonly string[], options: SpawnGroupOptions): SpawnedGroup {
   const started = monotonicMs();
+  // The places below the info descriptor first: a bad number throws before a file is taken.
+  const below = options.infoFd === undefined ? [] : Array<'ignore'>(options.infoFd - 3).fill('ignore');
   const info = options.infoFd === undefined ? null : takeInfoFile();
-  const extra = info === null ? [] : [...Array<'ignore'>(options.infoFd! - 3).fill('ignore'), info];
+  const extra = info === null ? [] : [...below, info];
   let child: PipedChild;
   try {
     child = spawn(bin, args, {
@@ -103,6 +105,8 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
  * is not writable) the null device takes the JSON: the init is unknown, the full sweep runs.
  */
 const freeInfoFiles: number[] = [];
+/** More are closed: as many as ran at once are kept, up to this. */
+const MAX_FREE_INFO_FILES = 8;
 
 function takeInfoFile(): number {
   const kept = freeInfoFiles.pop();
@@ -123,10 +127,16 @@ function takeInfoFile(): number {
   return fd;
 }
 
-/** An info file back to the free ones, emptied; closed when it cannot be emptied or its sandbox may live on. Impure. */
+/**
+ * An info file back to the free ones, emptied; closed when it cannot be emptied, its sandbox may
+ * live on, or enough are kept. A process of the engine's user outside any sandbox could open a
+ * kept one through /proc/<engine>/fd and write a pid into each later report, as it could the
+ * pipe's of one start before (and could ptrace the engine): a sandboxed process sees neither.
+ * Impure.
+ */
 function giveBackInfoFile(fd: number, sandboxGone: boolean): void {
   try {
-    if (!sandboxGone) throw new Error('still held');
+    if (!sandboxGone || freeInfoFiles.length >= MAX_FREE_INFO_FILES) throw new Error('not kept');
     ftruncateSync(fd, 0);
     freeInfoFiles.push(fd);
   } catch {

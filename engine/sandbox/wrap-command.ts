@@ -2,10 +2,9 @@
  * A command as it is spawned under the run's sandbox: unchanged when the sandbox is not
  * active, else `bwrap … -- bin args`.
  */
-import { realpathSync } from 'node:fs';
 import { firstLink } from '../util/first-link.js';
 import { isWithin } from '../util/is-within.js';
-import { resolveLinks } from '../util/resolve-links.js';
+import { realPath, resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
@@ -61,7 +60,7 @@ function resolverKeep(): string[] {
 
 function safeRealpath(p: string): string | null {
   try {
-    return realpathSync.native(p);
+    return realPath(p);
   } catch {
     return null;
   }
