@@ -11,41 +11,27 @@
 //     and choosing the tier), from the run's own timeline.
 // Beside them: a bare `node -e 0`. BENCH_REPORT_SIZES=1000 picks the sizes.
 // Writes bench/results/report.json. Runs alone (`node bench/report.bench.mjs`).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { copyRuns } from './fixtures/make-store.mjs';
+import { makeScratchRepo, writeInstantPipeline } from './fixtures/instant-run.mjs';
 import { childEnv } from './fixtures/child-env.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = path.join(here, 'fixtures', 'instant-agent.sh');
 const SIZES = (process.env.BENCH_REPORT_SIZES ?? '1000,10000').split(',').map(Number);
 const TIER_SIZES = (process.env.BENCH_TIER_SIZES ?? '1,1000,10000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
 
 function makeRepo() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-report-'));
-  const repo = path.join(dir, 'repo');
-  mkdirSync(repo);
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.com');
-  writeFileSync(path.join(repo, 'README.md'), '# target\n');
-  writeFileSync(path.join(repo, '.gitignore'), '.engine/\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: '/bin/sh', args: [agent], env: { BENCH_MILESTONES: '2' }, idle_timeout_s: 60, timeout_s: 120 };
-  pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
-  const pipelineFile = path.join(dir, 'bench.pipeline.yaml');
-  writeFileSync(pipelineFile, stringify(pipeline));
+  const { dir, repo } = makeScratchRepo('engine-bench-report-', { 'README.md': '# target\n', '.gitignore': '.engine/\n' });
+  const pipelineFile = writeInstantPipeline(dir, { BENCH_MILESTONES: '2' });
   const policyFile = path.join(dir, 'bench.policy.yaml');
   writeFileSync(policyFile, stringify({ apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier0_fast: { commands: ['true'] }, tier2: { commands: ['true'] } } } }));
   return { dir, repo, store: path.join(repo, '.engine', 'runs'), pipelineFile, policyFile };
