@@ -44,6 +44,11 @@ async function start() {
   const cli = !useBundle ? await import('../dist/engine/cli/main.js') : askedForSourceMaps() ? require(bundle) : loadBundle();
   process.exitCode = await cli.runCli(process.argv.slice(2));
   if (cli.afterRun) cli.afterRun();
+  // Once the event loop is empty (every write to stdout and stderr done, on an asynchronous
+  // pipe too, every file closed, every server and child's stream gone), exit at once: what
+  // Node does after that point, tearing down its environment and V8's heap, only costs time
+  // (after `run.finished`: 33 → 30 ms for a run of one milestone, 52 → 43 for the demo).
+  process.once('beforeExit', () => process.exit());
 }
 
 /**

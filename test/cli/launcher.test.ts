@@ -335,3 +335,24 @@ t.test('on Windows the launcher stops at once with a clear message (exit 4)', as
   t.equal(r.out, '');
   t.equal(r.err, 'engine: Windows is not supported: the engine needs POSIX processes and signals to run and stop workers; use WSL or a Linux or macOS machine\n');
 });
+
+t.test('the launcher ends the process only once nothing is left to do: output whole, pending work done, exit code kept', async (t) => {
+  const { dir, run } = copyPackage(t);
+  // Work the command's process still has when the command is done (a timer, then a write),
+  // as an unawaited write of the engine's would be: it runs before the process ends.
+  const marker = path.join(dir, 'late-work.txt');
+  const preload = path.join(dir, 'late-work.cjs');
+  writeFileSync(preload, `setTimeout(() => require('node:fs').writeFile(${JSON.stringify(marker)}, 'done', () => {}), 400);\n`);
+  const late = run(['validate', 'pipelines/default.pipeline.yaml'], {}, ['--require', preload]);
+  t.equal(late.code, 0, late.err);
+  t.equal(existsSync(marker) ? readFileSync(marker, 'utf8') : null, 'done', 'the work left after the command ran to its end');
+  const bad = run(['validate', path.join(dir, 'no-such.pipeline.yaml')], {}, ['--require', preload]);
+  t.equal(bad.code, 2, "bad input keeps its exit code (the command's, not the exit's default)");
+  t.match(bad.err, /E_FILE/);
+
+  // More output than a pipe holds (the event schema, 67 KB), into a pipe whose reader waits first.
+  const engineCmd = ['/usr/bin/env', ...bareNode, path.join(dir, 'bin', 'engine.js'), 'schema', 'event'].map((w) => `'${w}'`).join(' ');
+  const piped = spawnSync('/bin/sh', ['-c', `{ ${engineCmd}; echo "engine exit $?" >&2; } | { sleep 0.5; cat; }`], { cwd: dir, env: childEnv({ TMPDIR: path.join(dir, 'tmp') }), maxBuffer: 1 << 20 });
+  t.ok(piped.stdout.equals(readFileSync(path.join(root, 'schemas', 'event.schema.json'))), 'the whole schema arrived, byte for byte');
+  t.match(piped.stderr.toString(), /^engine exit 0$/m);
+});
