@@ -44,6 +44,28 @@ export interface GovernOptions {
 export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & GovernanceStop);
 
 /**
+ * The workspace's snapshot, begun as soon as a call's processes are gone (while its records
+ * are written), after the checks governStep makes before it takes one: the workspace still
+ * the engine's own directory, its git dir intact. Once it is taken, the diff governStep reads
+ * (the last recorded tree → this one) is asked of git too (diffOf remembers it). Null when a
+ * check fails or the run is stopping; a failed snapshot settles as its error. governStep then
+ * checks again and takes the tree given, or its own snapshot where this one gave none.
+ * Impure (git).
+ */
+export function snapshotEarly(rt: Runtime): Promise<string | Error> | null {
+  if (rt.signal.aborted || !isOwnDirectory(rt.ws.dir) || !engineGitDirIntact(rt.ws)) return null;
+  return snapshotTree(rt.ws).then(
+    (tree) => {
+      const base = rt.state.workspace_tree ?? EMPTY_TREE;
+      // Its failure is governStep's to meet (diffOf forgets a failed diff and asks again).
+      if (tree !== base) diffOf(rt, base, tree).catch(() => {});
+      return tree;
+    },
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+}
+
+/**
  * After anything that ran code — a worker call, a verification or command step (they run
  * code the worker wrote) — and at each checkpoint: what changed in the workspace since `base`
  * (by default where the step started) is checked against the rules (read-only steps,

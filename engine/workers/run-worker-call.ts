@@ -50,6 +50,12 @@ export interface RunWorkerCallOptions {
   /** The child's pid (= its process group id), for state.json. */
   onSpawn?: (pid: number) => void;
   onEvent?: (event: NormalizedEvent) => void;
+  /**
+   * Called once the call's processes are gone (its group swept, its output read to the end),
+   * before its transcript is finished and its answer recorded: what the workspace holds then is
+   * what the call left, so work on it can begin while the call's records are written.
+   */
+  onExit?: () => void;
   signal?: AbortSignal;
 }
 
@@ -239,6 +245,7 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
   const result = await group.done;
   reaper.stop();
   abort.stop();
+  options.onExit?.();
   const { bytes: stderrBytes, tail: stderrTail } = stderr.finish();
   const exit: ProcessExit = {
     exitCode: result.exitCode,

@@ -49,6 +49,8 @@ export interface CallRequest {
   /** Tokens the session used in earlier calls of this step (null for a fresh session). */
   sessionUsage: Usage | null;
   previousError: string;
+  /** See RunWorkerCallOptions.onExit. */
+  onExit?: () => void;
 }
 
 /** A call about to run: its worker, plugin, phase, directories and prompt. */
@@ -149,6 +151,7 @@ function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: Prepared
     timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
     idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: call.callRel }),
+    ...(req.onExit ? { onExit: req.onExit } : {}),
     onEvent: (e) => {
       if (e.kind === 'file_change') pushAll(fileChanges, e.changes.map((c) => c.path));
     },

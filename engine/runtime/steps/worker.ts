@@ -7,7 +7,7 @@ import { callWorker, type WorkerCallOutcome } from './call-worker.js';
 import { measureChanges } from './measure-changes.js';
 import type { Usage } from '../../workers/types.js';
 import { runningCounters } from '../counters.js';
-import { governStep } from '../govern-call.js';
+import { governStep, snapshotEarly } from '../govern-call.js';
 import { grantsKeepOut } from '../../sandbox/wrap-command.js';
 import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolation, type Violation } from '../../governance/check-changes.js';
@@ -44,11 +44,17 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
       rt.append({ type: 'budget.exhausted', ...fields, budget: 'worker_calls_per_milestone', used: calls, limit });
       return { stop: 'budget_exhausted', detail: `worker_calls_per_milestone: ${limit} calls in milestone ${ctx.milestone}`, events };
     }
-    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError });
+    // A step that can write snapshots the workspace as soon as the call's processes are gone,
+    // while the call's records are written (git's time and the engine's overlap).
+    const early: { tree: Promise<string | Error> | null } = { tree: null };
+    const onExit = step.readOnly ? {} : { onExit: () => void (early.tree = snapshotEarly(rt)) };
+    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError, ...onExit });
+    // Settled before anything else uses the engine's index; a failed one is taken again below.
+    const taken = early.tree === null ? null : await early.tree;
     // Whatever the call's outcome: a failed worker may have written where it must not too.
     // Interrupted (possibly by the worker itself), the records are still checked; the tree
     // is put back by resume anyway.
-    const g = await governStep(rt, step, ctx, call.callRel, { tree: rt.signal.aborted ? false : (sealedTree(rt, step, call) ?? true) });
+    const g = await governStep(rt, step, ctx, call.callRel, { tree: rt.signal.aborted ? false : (sealedTree(rt, step, call) ?? (typeof taken === 'string' ? taken : true)) });
     if (!g.ok) return { stop: g.stop, detail: g.detail, events: [...events, g.event] };
     tree = g.tree;
     if (call.outcome !== 'ok') {

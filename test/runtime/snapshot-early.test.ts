@@ -1,0 +1,103 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { snapshotEarly } from '../../engine/runtime/govern-call.js';
+import { snapshotTree } from '../../engine/git/snapshot.js';
+import { gitStats } from '../../engine/git/run-git.js';
+import { diffOf } from '../../engine/runtime/tree-diffs.js';
+import type { Runtime } from '../../engine/runtime/types.js';
+import type { Workspace } from '../../engine/git/workspace.js';
+import { makeRepo, makeWorkspace, testEnv } from '../git/fixtures/repo.js';
+
+// A step that can write snapshots its workspace as soon as its call's processes are gone
+// (runtime/steps/worker.ts), before governance looks: only after the checks governance makes
+// first, so that nothing is read or written through a workspace or a git dir a worker left
+// running without the OS sandbox swapped for a link.
+
+/** What snapshotEarly reads of a run: its stop signal, its workspace and the tree last recorded. */
+function runtimeOf(ws: Workspace, stopped = false, recorded: string | null = null): Runtime {
+  const stop = new AbortController();
+  if (stopped) stop.abort();
+  return { signal: stop.signal, ws, state: { workspace_tree: recorded } } as unknown as Runtime;
+}
+
+/** The workspace's tree from a fresh index: what the engine must report. */
+function truth(ws: Workspace): string {
+  const index = path.join(path.dirname(ws.dir), `truth-index-${process.pid}`);
+  const run = (...args: string[]) =>
+    execFileSync('git', [`--git-dir=${ws.gitDir}`, `--work-tree=${ws.dir}`, '-c', 'core.excludesFile=/dev/null', ...args], { cwd: ws.dir, env: { ...testEnv, GIT_INDEX_FILE: index }, encoding: 'utf8' }).trim();
+  try {
+    run('add', '--all', '--', '.');
+    return run('write-tree');
+  } finally {
+    rmSync(index, { force: true });
+  }
+}
+
+t.test('the workspace as the call left it: the tree a snapshot takes, and the diff governance reads, asked of git once', async (t) => {
+  const repo = makeRepo(t, { 'README.md': 'hello\n' });
+  const { ws } = await makeWorkspace(t, repo, 'early');
+  const recorded = await snapshotTree(ws);
+  writeFileSync(path.join(ws.dir, 'a.txt'), 'written by the call\n');
+  const rt = runtimeOf(ws, false, recorded);
+  const early = snapshotEarly(rt);
+  t.ok(early, 'begun');
+  const tree = await early;
+  t.type(tree, 'string');
+  t.equal(tree, truth(ws), "git's own tree of the workspace");
+  const before = gitStats.processes;
+  const diff = await diffOf(rt, recorded, tree as string);
+  t.same(diff.files.map((f) => [f.path, f.status]), [['a.txt', 'added']], 'the change the call made');
+  t.equal(gitStats.processes, before, 'asked of git already, as the snapshot was taken');
+  t.equal(await snapshotTree(ws), tree, 'the next snapshot finds it unchanged');
+});
+
+t.test('none while the run is stopping: governance does not look at the tree then', async (t) => {
+  const repo = makeRepo(t);
+  const { ws } = await makeWorkspace(t, repo, 'stopping');
+  t.equal(snapshotEarly(runtimeOf(ws, true)), null);
+});
+
+t.test("none through a link a worker put in place of the engine's git dir, or of the workspace", async (t) => {
+  const repo = makeRepo(t);
+  const { ws } = await makeWorkspace(t, repo, 'links');
+  await snapshotTree(ws);
+  const victim = makeRepo(t, { 'mine.txt': 'the user\n' });
+  const victimGit = path.join(victim, '.git');
+  const objectsBefore = readdirSync(path.join(victimGit, 'objects')).sort();
+  writeFileSync(path.join(ws.dir, 'b.txt'), 'b\n');
+  renameSync(ws.gitDir, `${ws.gitDir}.moved`);
+  symlinkSync(victimGit, ws.gitDir);
+  t.equal(snapshotEarly(runtimeOf(ws)), null, "the engine's git dir is a link: no snapshot");
+  t.same(readdirSync(path.join(victimGit, 'objects')).sort(), objectsBefore, 'nothing written into the repository it names');
+  rmSync(ws.gitDir);
+  renameSync(`${ws.gitDir}.moved`, ws.gitDir);
+  // Another directory where the engine's was (its identity is not the one the engine made).
+  renameSync(ws.gitDir, `${ws.gitDir}.moved`);
+  mkdirSync(ws.gitDir);
+  t.equal(snapshotEarly(runtimeOf(ws)), null, 'another directory there: no snapshot');
+  rmSync(ws.gitDir, { recursive: true });
+  renameSync(`${ws.gitDir}.moved`, ws.gitDir);
+  renameSync(ws.dir, `${ws.dir}.moved`);
+  symlinkSync(victim, ws.dir);
+  t.equal(snapshotEarly(runtimeOf(ws)), null, 'the workspace is a link: no snapshot');
+  rmSync(ws.dir);
+  renameSync(`${ws.dir}.moved`, ws.dir);
+  t.type(await snapshotEarly(runtimeOf(ws)), 'string', 'both back: a snapshot again');
+});
+
+t.test('a snapshot that fails settles as its error, for governance to take its own', async (t) => {
+  const repo = makeRepo(t);
+  const { ws } = await makeWorkspace(t, repo, 'fails');
+  await snapshotTree(ws);
+  writeFileSync(path.join(ws.dir, 'c.txt'), 'c\n');
+  // git cannot write a blob where its objects directory should be.
+  const objects = path.join(ws.gitDir, 'objects');
+  renameSync(objects, `${objects}.moved`);
+  writeFileSync(objects, 'not a directory\n');
+  const settled = await snapshotEarly(runtimeOf(ws));
+  t.type(settled, Error, 'an Error, not a rejection');
+  rmSync(objects);
+  renameSync(`${objects}.moved`, objects);
+});
