@@ -2,33 +2,19 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { appendFileSync, chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, truncateSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { forgetSnapshot, snapshotTree } from '../../engine/git/snapshot.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
 import { gitStats } from '../../engine/git/run-git.js';
 import { judgeEntry, type StatNow } from '../../engine/git/stat-record.js';
 import type { Workspace } from '../../engine/git/workspace.js';
-import { makeRepo, makeWorkspace, testEnv, writeFiles } from './fixtures/repo.js';
+import { makeRepo, makeWorkspace, testEnv, truthTree, writeFiles } from './fixtures/repo.js';
 
 // A step that changed nothing is not snapshotted again: a stat check of the workspace against
 // the engine's index decides. Governance reads the tree it returns, so a change must never be
 // missed. Every test here is an attack on that check: the workspace is changed in a way a
 // stat cache could overlook, and the tree the engine reports must be the tree of a fresh
 // index (`git add --all` from nothing), never the tree of before.
-
-/** The workspace's tree from a fresh index: what the engine must report. */
-function truth(ws: Workspace): string {
-  const index = path.join(os.tmpdir(), `engine-truth-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const run = (...args: string[]) =>
-    execFileSync('git', [`--git-dir=${ws.gitDir}`, `--work-tree=${ws.dir}`, '-c', 'core.excludesFile=/dev/null', ...args], { cwd: ws.dir, env: { ...testEnv, GIT_INDEX_FILE: index }, encoding: 'utf8' }).trim();
-  try {
-    run('add', '--all', '--', '.');
-    return run('write-tree');
-  } finally {
-    rmSync(index, { force: true });
-  }
-}
 
 /** snapshotTree, with the number of git processes it started. */
 async function snap(ws: Workspace): Promise<{ tree: string; git: number }> {
@@ -48,7 +34,7 @@ async function workspace(t: Test, name: string): Promise<{ ws: Workspace; tree: 
   mkdirSync(path.join(ws.dir, 'empty'));
   writeFiles(ws.dir, { 'logs/x.log': 'ignored\n', 'build/out.bin': 'o\n' });
   const first = await snap(ws);
-  t.equal(first.tree, truth(ws), 'the first snapshot is the truth');
+  t.equal(first.tree, truthTree(ws), 'the first snapshot is the truth');
   // Leave the racy window: what is written now is later than anything recorded.
   await new Promise((r) => setTimeout(r, 20));
   const again = await snap(ws);
@@ -62,7 +48,7 @@ async function expectSeen(t: Test, name: string, attack: (ws: Workspace) => void
   const { ws, tree } = await workspace(t, name);
   await attack(ws);
   const after = await snap(ws);
-  const want = truth(ws);
+  const want = truthTree(ws);
   t.not(want, tree, 'the attack changed what git would stage');
   t.equal(after.tree, want, 'the engine saw the change');
   t.ok(after.git > 0, 'by snapshotting again');
@@ -89,7 +75,7 @@ t.test('a change right after the snapshot, in the same tick, same size, mtime pu
     const tree = await snapshotTree(ws);
     rewriteKeepingStat(at(ws, 'src/b.txt'), `${String(i).padStart(4, '0')}\n`);
     const after = await snapshotTree(ws);
-    t.equal(after, truth(ws), `round ${i}: the engine saw it`);
+    t.equal(after, truthTree(ws), `round ${i}: the engine saw it`);
     t.not(after, tree);
   }
 });
@@ -101,7 +87,7 @@ t.test('the same, with nothing recorded (a resumed engine): git alone would miss
     forgetSnapshot(ws);
     rewriteKeepingStat(at(ws, 'a.txt'), `${String(i).padStart(4, '0')}\n`);
     const after = await snapshotTree(ws);
-    t.equal(after, truth(ws), `round ${i}: the engine saw it`);
+    t.equal(after, truthTree(ws), `round ${i}: the engine saw it`);
     t.not(after, tree);
   }
 });
@@ -143,13 +129,13 @@ t.test('chmod -x, after a snapshot of the executable', async (t) => {
   const { ws } = await workspace(t, 'chmodx');
   chmodSync(at(ws, 'run.sh'), 0o755);
   const exec = await snapshotTree(ws);
-  t.equal(exec, truth(ws));
+  t.equal(exec, truthTree(ws));
   await new Promise((r) => setTimeout(r, 20));
   t.equal((await snap(ws)).git, 0);
   chmodSync(at(ws, 'run.sh'), 0o644);
   const after = await snapshotTree(ws);
   t.not(after, exec);
-  t.equal(after, truth(ws));
+  t.equal(after, truthTree(ws));
 });
 
 t.test('a symlink retargeted to a name of the same length', async (t) => {
@@ -175,15 +161,15 @@ t.test('an ignored .gitignore edited in place un-ignores a file that was there',
   const { ws } = await makeWorkspace(t, repo, 'ignore');
   writeFiles(ws.dir, { 'sub/.gitignore': '*\n', 'sub/secret.txt': 's\n' });
   const before = await snapshotTree(ws);
-  t.equal(before, truth(ws));
+  t.equal(before, truthTree(ws));
   await new Promise((r) => setTimeout(r, 20));
   t.equal((await snap(ws)).git, 0);
   const st = lstatSync(path.join(ws.dir, 'sub/.gitignore'));
   appendFileSync(path.join(ws.dir, 'sub/.gitignore'), '!secret.txt\n');
   utimesSync(path.join(ws.dir, 'sub/.gitignore'), st.atime, st.mtime);
   const after = await snapshotTree(ws);
-  t.not(truth(ws), before);
-  t.equal(after, truth(ws), 'the newly visible file is in the tree');
+  t.not(truthTree(ws), before);
+  t.equal(after, truthTree(ws), 'the newly visible file is in the tree');
 });
 
 t.test('a directory renamed over an empty one', async (t) => {
@@ -207,7 +193,7 @@ t.test('a nested repository, the engine index rewritten by someone else, a resto
   writeFileSync(path.join(ws.gitDir, 'index'), Buffer.alloc(0));
   const forged = await snap(ws);
   t.ok(forged.git > 0, 'an index the engine did not leave is not trusted');
-  t.equal(forged.tree, truth(ws));
+  t.equal(forged.tree, truthTree(ws));
   await restoreWorkspace(ws, tree);
   const restored = await snap(ws);
   t.ok(restored.git > 0, 'after a restore the engine looks again');
@@ -219,7 +205,7 @@ t.test('something planted in the engine git dir forces a real snapshot and is re
   writeFileSync(path.join(ws.gitDir, 'info', 'exclude'), '*.txt\n');
   const r = await snap(ws);
   t.ok(r.git > 0);
-  t.equal(r.tree, truth(ws));
+  t.equal(r.tree, truthTree(ws));
   t.match(ws.findings, [{ kind: 'engine_git' }]);
 });
 

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotEarly } from '../../engine/runtime/govern-call.js';
@@ -8,7 +7,7 @@ import { gitStats } from '../../engine/git/run-git.js';
 import { diffOf } from '../../engine/runtime/tree-diffs.js';
 import type { Runtime } from '../../engine/runtime/types.js';
 import type { Workspace } from '../../engine/git/workspace.js';
-import { makeRepo, makeWorkspace, testEnv } from '../git/fixtures/repo.js';
+import { makeRepo, makeWorkspace, truthTree } from '../git/fixtures/repo.js';
 
 // A step that can write snapshots its workspace as soon as its call's processes are gone
 // (runtime/steps/worker.ts), before governance looks: only after the checks governance makes
@@ -22,19 +21,6 @@ function runtimeOf(ws: Workspace, stopped = false, recorded: string | null = nul
   return { signal: stop.signal, ws, state: { workspace_tree: recorded } } as unknown as Runtime;
 }
 
-/** The workspace's tree from a fresh index: what the engine must report. */
-function truth(ws: Workspace): string {
-  const index = path.join(path.dirname(ws.dir), `truth-index-${process.pid}`);
-  const run = (...args: string[]) =>
-    execFileSync('git', [`--git-dir=${ws.gitDir}`, `--work-tree=${ws.dir}`, '-c', 'core.excludesFile=/dev/null', ...args], { cwd: ws.dir, env: { ...testEnv, GIT_INDEX_FILE: index }, encoding: 'utf8' }).trim();
-  try {
-    run('add', '--all', '--', '.');
-    return run('write-tree');
-  } finally {
-    rmSync(index, { force: true });
-  }
-}
-
 t.test('the workspace as the call left it: the tree a snapshot takes, and the diff governance reads, asked of git once', async (t) => {
   const repo = makeRepo(t, { 'README.md': 'hello\n' });
   const { ws } = await makeWorkspace(t, repo, 'early');
@@ -45,7 +31,7 @@ t.test('the workspace as the call left it: the tree a snapshot takes, and the di
   t.ok(early, 'begun');
   const tree = await early;
   t.type(tree, 'string');
-  t.equal(tree, truth(ws), "git's own tree of the workspace");
+  t.equal(tree, truthTree(ws), "git's own tree of the workspace");
   const before = gitStats.processes;
   const diff = await diffOf(rt, recorded, tree as string);
   t.same(diff.files.map((f) => [f.path, f.status]), [['a.txt', 'added']], 'the change the call made');
