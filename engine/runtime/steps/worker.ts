@@ -48,9 +48,15 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // while the call's records are written (git's time and the engine's overlap).
     const early: { tree: Promise<string | Error> | null } = { tree: null };
     const onExit = step.readOnly ? {} : { onExit: () => void (early.tree = snapshotEarly(rt)) };
-    const call: WorkerCallOutcome = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError, ...onExit });
-    // Settled before anything else uses the engine's index; a failed one is taken again below.
-    const taken = early.tree === null ? null : await early.tree;
+    let call: WorkerCallOutcome;
+    let taken: string | Error | null;
+    try {
+      call = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError, ...onExit });
+    } finally {
+      // Settled before anything else uses the engine's index, also when recording the call
+      // failed; a failed snapshot is taken again below.
+      taken = early.tree === null ? null : await early.tree;
+    }
     // Whatever the call's outcome: a failed worker may have written where it must not too.
     // Interrupted (possibly by the worker itself), the records are still checked; the tree
     // is put back by resume anyway.
