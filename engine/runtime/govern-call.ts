@@ -12,7 +12,7 @@ import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { GitError } from '../git/run-git.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
-import { engineGitDirIntact, workspaceTarget } from '../git/workspace.js';
+import { engineGitDirIntact, workspaceTarget, type Workspace } from '../git/workspace.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
@@ -44,16 +44,26 @@ export interface GovernOptions {
 export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & GovernanceStop);
 
 /**
+ * Why the workspace's tree must not be taken, as a violation, or null: without the OS sandbox
+ * a worker can remove its own workspace (there is no tree to take), or put a link in place of
+ * the engine's git dir (nothing is read or written through it). Checked by governStep and by
+ * snapshotEarly before either snapshots. Impure (stats).
+ */
+function treeOutOfReach(ws: Workspace): Violation | null {
+  if (!isOwnDirectory(ws.dir)) return { path: ws.dir, rule: 'workspace_removed', pattern: null };
+  return engineGitDirIntact(ws) ? null : { path: ws.gitDir, rule: 'engine_git', pattern: null };
+}
+
+/**
  * The workspace's snapshot, begun as soon as a call's processes are gone (while its records
- * are written), after the checks governStep makes before it takes one: the workspace still
- * the engine's own directory, its git dir intact. Once it is taken, the diff governStep reads
- * (the last recorded tree → this one) is asked of git too (diffOf remembers it). Null when a
- * check fails or the run is stopping; a failed snapshot settles as its error. governStep then
- * checks again and takes the tree given, or its own snapshot where this one gave none.
- * Impure (git).
+ * are written), after the checks governStep makes before it takes one (treeOutOfReach). Once
+ * it is taken, the diff governStep reads (the last recorded tree → this one) is asked of git
+ * too (diffOf remembers it). Null when a check fails or the run is stopping; a failed
+ * snapshot settles as its error. governStep then checks again and takes the tree given, or
+ * its own snapshot where this one gave none. Impure (git).
  */
 export function snapshotEarly(rt: Runtime): Promise<string | Error> | null {
-  if (rt.signal.aborted || !isOwnDirectory(rt.ws.dir) || !engineGitDirIntact(rt.ws)) return null;
+  if (rt.signal.aborted || treeOutOfReach(rt.ws)) return null;
   return snapshotTree(rt.ws).then(
     (tree) => {
       const base = rt.state.workspace_tree ?? EMPTY_TREE;
@@ -80,13 +90,10 @@ export function snapshotEarly(rt: Runtime): Promise<string | Error> | null {
 export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
   const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
   const baseTree = base ?? EMPTY_TREE;
-  // Without the OS sandbox a worker can remove its own workspace (there is no tree to take), or
-  // put a link in place of the engine's git dir (nothing is read or written through it).
-  const gone = !isOwnDirectory(rt.ws.dir);
-  const gitDirTaken = !gone && !engineGitDirIntact(rt.ws);
-  const lookAtTree = gone || gitDirTaken ? false : (opts.tree ?? true);
+  const outOfReach = treeOutOfReach(rt.ws);
+  const lookAtTree = outOfReach ? false : (opts.tree ?? true);
   const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
-  const violations: Violation[] = gone ? [{ path: rt.ws.dir, rule: 'workspace_removed', pattern: null }] : gitDirTaken ? [{ path: rt.ws.gitDir, rule: 'engine_git', pattern: null }] : [];
+  const violations: Violation[] = outOfReach ? [outOfReach] : [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);
