@@ -7,11 +7,13 @@
 //   - measured without tracing, median of BENCH_REPEAT (5) runs: CPU time of the whole process
 //     tree (user + sys of the engine and everything it waited for, from /usr/bin/time) minus
 //     the fake workers' own CPU (each worker reports it), wall time, peak RSS (the largest
-//     single process of the tree: the engine).
+//     single process of the tree: the engine), and the tree's minor page faults minus the
+//     workers' (counted by the kernel, so steadier than CPU when the machine's speed drifts).
 // Per milestone and fixed per run come from a least-squares line over N (weighted 1/N²); the growth is the
 // slope from 50 to 200 against the slope from 10 to 50 (0 % = flat). Beside every figure: the
-// machine's baseline, a bare `node -e 0` (CPU, wall, RSS), measured in between the runs, and
-// the floor of a milestone: the same children and git commands started from a shell
+// machine's baseline, a bare `node -e 0` (CPU, wall, RSS, page faults), measured in between
+// the runs; what one page fault costs here (the first touch of fresh memory, timed); and the
+// floor of a milestone: the same children and git commands started from a shell
 // (fixtures/milestone-floor.sh), what a milestone would cost if the engine cost nothing.
 //
 // The growth is taken round by round: the sizes take turns (2, 10, 50, 200, 2, 10, …), each
@@ -53,6 +55,8 @@ const reaper = path.join(here, 'fixtures', 'reap-time.py');
 const python = process.platform === 'linux' ? spawnSync('python3', ['-c', 'import ctypes, os, sys; os.waitstatus_to_exitcode; print(sys.executable)'], { encoding: 'utf8' }) : null;
 const hasReaper = python?.status === 0 && python.stdout.trim() !== '';
 const pythonBin = hasReaper ? python.stdout.trim() : null;
+/** Whether `timed` can measure here (the reaper or /usr/bin/time). */
+export const canTime = hasReaper || hasTime;
 
 // compare.mjs takes the fixtures and the environment from here.
 export { childEnv, engineArgs, makeFixture };
@@ -62,13 +66,14 @@ export { childEnv, engineArgs, makeFixture };
  * (`calibrateWorker`; explore, plan, implement and review differ, the plan with N).
  */
 export function workerTotals(f, cost = workerCost(f.n)) {
-  if (!existsSync(f.workerLog)) return { calls: 0, cpu_ms: 0 };
+  if (!existsSync(f.workerLog)) return { calls: 0, cpu_ms: 0, faults: 0 };
   const lines = readFileSync(f.workerLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return { calls: lines.length, cpu_ms: lines.reduce((s, l) => s + (cost[l.phase] ?? cost.other), 0) };
+  const sum = (key) => lines.reduce((s, l) => s + (cost[l.phase] ?? cost.other)[key], 0);
+  return { calls: lines.length, cpu_ms: sum('cpu_ms'), faults: sum('faults') };
 }
 
 const costs = new Map();
-/** The fake worker's CPU ms per phase for a plan of n milestones, measured once per n. */
+/** The fake worker's CPU ms and page faults per phase for a plan of n milestones, measured once per n. */
 export function workerCost(n) {
   if (!costs.has(n)) costs.set(n, calibrateWorker(n));
   return costs.get(n);
@@ -90,27 +95,44 @@ export function calibrateWorker(n, runs = 9) {
         const input = `engine-phase: ${phase}\nengine-contract: 1\nengine-step: s\nengine-milestone: ${i + 1}\nengine-attempt: 1\n`;
         const r = timed('/bin/sh', [agent], { cwd: dir, input, env: childEnv({ BENCH_MILESTONES: String(n) }) });
         if (r.status !== 0) throw new Error(`bench: the fake worker failed (${phase}): ${r.stderr}`);
-        samples.push(r.cpu_ms);
+        samples.push(r);
       }
-      cost[phase] = median(samples);
+      cost[phase] = { cpu_ms: median(samples.map((r) => r.cpu_ms)), faults: median(samples.map((r) => r.faults)) };
     }
-    cost.other = Math.max(...Object.values(cost));
+    const phases = Object.values(cost);
+    cost.other = { cpu_ms: Math.max(...phases.map((c) => c.cpu_ms)), faults: Math.max(...phases.map((c) => c.faults)) };
     return cost;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** One command under the reaper (or /usr/bin/time): wall ms, CPU ms of it and its descendants, peak RSS KiB. */
+/** One command under the reaper (or /usr/bin/time): wall ms, CPU ms of it and its descendants, peak RSS KiB, their minor page faults. */
 export function timed(cmd, args, opts) {
   const out = path.join(os.tmpdir(), `engine-bench-time-${process.pid}`);
   const started = performance.now();
-  const argv = hasReaper ? [pythonBin, [reaper, out, cmd, ...args]] : ['/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args]];
+  const argv = hasReaper ? [pythonBin, [reaper, out, cmd, ...args]] : ['/usr/bin/time', ['-o', out, '-f', '%U %S %M %R', cmd, ...args]];
   const r = spawnSync(argv[0], argv[1], { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const wall = performance.now() - started;
-  const [user, sys, rss] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
+  const [user, sys, rss, faults] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
   rmSync(out, { force: true });
-  return { status: r.status, stderr: r.stderr, stdout: r.stdout, wall_ms: wall, cpu_ms: (user + sys) * 1000, rss_kb: rss };
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout, wall_ms: wall, cpu_ms: (user + sys) * 1000, rss_kb: rss, faults };
+}
+
+/**
+ * What one minor page fault costs this machine, in µs: a fresh node process touches each page
+ * of 64 MiB it has just allocated (the first touch of each faults, and the kernel zeroes it),
+ * timed, divided by the faults the kernel counted meanwhile; the median of three. On a
+ * virtual machine this can be ten times a bare one's, and every process start, fork and fresh
+ * heap page pays it: it is why the same counts cost more CPU in one hour than another.
+ */
+export function faultCostUs() {
+  const probe = `const n = 64 << 20, b = Buffer.allocUnsafeSlow(n), f0 = process.resourceUsage().minorPageFault, t0 = process.hrtime.bigint();
+for (let i = 0; i < n; i += 4096) b[i] = 1;
+const us = Number(process.hrtime.bigint() - t0) / 1000, f = process.resourceUsage().minorPageFault - f0;
+process.stdout.write(String(f > 0 ? us / f : 0));`;
+  const samples = [0, 1, 2].map(() => Number(execFileSync(process.execPath, ['-e', probe], { env: childEnv(), encoding: 'utf8' })));
+  return median(samples);
 }
 
 function baseline() {
@@ -154,7 +176,7 @@ function measure(n, sandbox) {
     if (r.status !== 0) throw new Error(`engine run (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
     const w = workerTotals(f);
     const floorMs = floor(sandbox ?? process.env.BENCH_SANDBOX ?? 'auto');
-    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, floor_ms: floorMs };
+    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, faults: r.faults - w.faults, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, base_faults: base.faults, floor_ms: floorMs };
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }
@@ -299,11 +321,12 @@ export async function runMilestoneBench({ print = true } = {}) {
       worker_calls: samples[0].worker_calls,
       wall_ms: pick('wall_ms'),
       rss_mib: pick('rss_mib'),
+      faults: pick('faults'),
       git_processes: counted?.git_processes ?? null,
       fsyncs: counted?.fsyncs ?? null,
       fsyncs_by: counted?.fsyncs_by ?? null,
       execs: counted?.execs ?? null,
-      baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib'), floor_ms: pick('floor_ms') },
+      baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib'), faults: pick('base_faults'), floor_ms: pick('floor_ms') },
       samples,
     });
     if (print) console.error(`milestone bench: N=${n} done (${times} run${times === 1 ? '' : 's'}${counted ? ', traced' : ''})`);
@@ -325,16 +348,16 @@ export async function runMilestoneBench({ print = true } = {}) {
     return pts.length >= 2 ? fitLine(pts) : null;
   };
   const figures = {};
-  for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'rss_mib']) figures[key] = fit(key);
+  for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'rss_mib', 'faults']) figures[key] = fit(key);
   const s1 = slope(rows, 'cpu_ms', 10, 50);
   const s2 = slope(rows, 'cpu_ms', 50, 200);
   const rounds = growthByRound(measured);
   const growth = rounds.length ? median(rounds) : s1 && s2 !== null ? s2 / s1 - 1 : null;
-  const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
+  const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), faults: median(rows.map((r) => r.baseline.faults)), fault_us: faultCostUs(), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
-    per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null },
-    per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null },
+    per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null, faults: figures.faults?.per ?? null },
+    per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null, faults: figures.faults?.fixed ?? null },
     cpu_slope_ms: { '10-50': s1, '50-200': s2 },
     cpu_growth: growth,
     cpu_growth_by_round: rounds,
@@ -356,8 +379,8 @@ function printTables(rows, summary, targets) {
   };
   console.log('\nmilestone bench: one `engine run` of N milestones (instant command workers)');
   table([
-    ['N', 'runs', 'CPU ms (engine)', 'CPU ms (tree)', 'CPU ms (workers)', 'calls', 'wall ms', 'peak RSS MiB', 'git procs', 'fsyncs', 'node -e 0: CPU / wall ms, RSS MiB', 'floor CPU ms per milestone'],
-    ...rows.map((r) => [r.n, r.runs, f(r.cpu_ms), f(r.cpu_tree_ms), f(r.worker_cpu_ms), r.worker_calls, f(r.wall_ms), f(r.rss_mib), r.git_processes ?? '-', r.fsyncs ?? '-', `${f(r.baseline.cpu_ms)} / ${f(r.baseline.wall_ms)}, ${f(r.baseline.rss_mib)}`, f(r.baseline.floor_ms)]),
+    ['N', 'runs', 'CPU ms (engine)', 'CPU ms (tree)', 'CPU ms (workers)', 'calls', 'wall ms', 'peak RSS MiB', 'page faults (tree − workers)', 'git procs', 'fsyncs', 'node -e 0: CPU / wall ms, RSS MiB, faults', 'floor CPU ms per milestone'],
+    ...rows.map((r) => [r.n, r.runs, f(r.cpu_ms), f(r.cpu_tree_ms), f(r.worker_cpu_ms), r.worker_calls, f(r.wall_ms), f(r.rss_mib), f(r.faults, 0), r.git_processes ?? '-', r.fsyncs ?? '-', `${f(r.baseline.cpu_ms)} / ${f(r.baseline.wall_ms)}, ${f(r.baseline.rss_mib)}, ${f(r.baseline.faults, 0)}`, f(r.baseline.floor_ms)]),
   ]);
   const s = summary;
   console.log('');
@@ -367,7 +390,10 @@ function printTables(rows, summary, targets) {
     ['wall ms', f(s.per_milestone.wall_ms), f(s.per_run.wall_ms), '-'],
     ['git processes', f(s.per_milestone.git_processes), f(s.per_run.git_processes), `${targets.per_milestone.git_processes} / ${targets.per_run.git_processes}`],
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
+    ['page faults (tree minus workers)', f(s.per_milestone.faults, 0), f(s.per_run.faults, 0), '-'],
   ]);
+  const faultMs = (n) => (typeof n === 'number' ? f((n * s.baseline.fault_us) / 1000) : '-');
+  console.log(`a page fault costs ${f(s.baseline.fault_us, 2)} µs here (the first touch of fresh memory): the faults alone are about ${faultMs(s.per_milestone.faults)} ms of CPU per milestone and ${faultMs(s.per_run.faults)} per run; node -e 0 takes ${f(s.baseline.faults, 0)} of them`);
   console.log(`floor of a milestone (its three sandboxed children and four git commands started from a shell, fixtures/milestone-floor.sh): ${f(s.baseline.floor_ms)} ms of CPU; the engine above it: ${s.per_milestone.cpu_ms === null ? '-' : f(s.per_milestone.cpu_ms - s.baseline.floor_ms)} ms per milestone`);
   const pct = (g) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(0)} %`;
   const byRound = s.cpu_growth_by_round.length ? `, the median of the rounds' ${s.cpu_growth_by_round.map(pct).join(', ')}` : '';
