@@ -75,7 +75,7 @@ const TAIL_BYTES = 4096;
 
 /** The log line that names the variables left out of the commands' environment, or nothing. Pure. */
 export function describeWithheld(withheld: readonly string[]): string {
-  return withheld.length ? `# not in these commands' environment (worker provider keys and secret-named variables; verification.env_pass passes them): ${withheld.join(', ')}\n` : '';
+  return withheld.length ? `# not in these commands' environment (worker provider keys and variables that name or hold credentials; verification.env_pass passes them): ${withheld.join(', ')}\n` : '';
 }
 
 /**

@@ -19,6 +19,38 @@ export const MIN_SECRET_LENGTH = 6;
 
 export const DEFAULT_REDACT = ['*_KEY', '*_TOKEN', '*SECRET*', '*PASSWORD*'];
 
+/**
+ * Names that hold credentials whatever the policy's `transcripts.redact` says (it may narrow
+ * the defaults above): key ids, access keys, personal access tokens, auth strings, credential
+ * files and lists, DSNs (a key in their user part), webhook URLs (the URL is the secret),
+ * private keys, cookies. Matched in any case, like the policy's. A hostile probe's planted
+ * test read `AWS_ACCESS_KEY_ID`, `GITHUB_PAT`, `NPM_CONFIG__AUTH` and `SLACK_WEBHOOK_URL` from
+ * a verification command's environment when only the four defaults were withheld.
+ */
+export const CREDENTIAL_NAMES: readonly string[] = ['*_KEY_ID', '*ACCESS_KEY*', '*_PAT', '*_AUTH', '*_AUTH_*', '*CREDENTIAL*', '*PASSWD*', '*_DSN', '*WEBHOOK*', '*PRIVATE_KEY*', '*COOKIE*'];
+
+/**
+ * Whether an environment variable holds a secret: its name matches one of `globs` (the policy's
+ * `transcripts.redact`) or CREDENTIAL_NAMES, in any case; or its value has a credential's
+ * shape (looksLikeKey), holds one (a key-shaped token inside it, a URL with a password in it,
+ * a private key). Pure.
+ */
+export function isSecretVariable(name: string, value: string, globs: readonly string[]): boolean {
+  return globs.some((g) => matchesNameGlob(name, g)) || CREDENTIAL_NAMES.some((g) => matchesNameGlob(name, g)) || holdsCredential(value);
+}
+
+/** `scheme://user:password@`: a password in a URL's user part (a database URL, a proxy). */
+const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/;
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/** Whether a value is, or holds, a credential: a key-shaped token anywhere in it, a URL's password, a private key block. Pure. */
+export function holdsCredential(value: string): boolean {
+  if (URL_PASSWORD.test(value) || PRIVATE_KEY_BLOCK.test(value)) return true;
+  if (!mayHoldKey(value)) return false;
+  SHAPES_RE.lastIndex = 0;
+  return SHAPES_RE.test(value);
+}
+
 /** Case-insensitive glob on a variable name: `*` any run of characters, `?` one. Pure. */
 export function matchesNameGlob(name: string, glob: string): boolean {
   return matchesGlob(name, glob, true);
@@ -30,8 +62,8 @@ export function collectSecrets(globs: readonly string[], envs: readonly (NodeJS.
     if (!env) continue;
     for (const [name, value] of Object.entries(env)) {
       if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
-      // A value shaped like a key is a secret whatever its variable is called.
-      if ((globs.some((g) => matchesNameGlob(name, g)) || looksLikeKey(value)) && !byValue.has(value)) byValue.set(value, name);
+      // A value that is or holds a credential is a secret whatever its variable is called.
+      if (isSecretVariable(name, value, globs) && !byValue.has(value)) byValue.set(value, name);
     }
   }
   // Longest first, so a secret that contains another is replaced whole.
@@ -154,6 +186,8 @@ const KEY_SHAPES: readonly { kind: string; source: string }[] = [
   { kind: 'aws-access-key-id', source: String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Za-z0-9])` },
   { kind: 'google-api-key', source: String.raw`(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}` },
   { kind: 'jwt', source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}` },
+  // The URL is the credential (whoever has it can post); the scheme is left: a stream may be cut after its colon.
+  { kind: 'slack-webhook', source: String.raw`(?<![A-Za-z0-9_.-])hooks\.slack\.com/services/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]{8,}` },
 ];
 /** `Bearer <token>`: the word is kept, the token (16+ characters with a digit) is masked. */
 const BEARER = String.raw`(?<![A-Za-z0-9_])([Bb]earer|BEARER)(\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*`;
@@ -185,7 +219,7 @@ export function maskKeyShapes(text: string): string {
 }
 
 /** A cheap test before the regex: every shape holds one of these. */
-const KEY_PREFIXES = ['sk-', 'k_live_', 'k_test_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'npm_', 'xox', 'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA', 'AIza', 'eyJ', 'earer', 'EARER'];
+const KEY_PREFIXES = ['sk-', 'k_live_', 'k_test_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'npm_', 'xox', 'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA', 'AIza', 'eyJ', 'earer', 'EARER', 'hooks.slack.com/services/'];
 const KEY_PREFIX_BUFFERS = KEY_PREFIXES.map((p) => Buffer.from(p));
 
 function mayHoldKey(text: string): boolean {

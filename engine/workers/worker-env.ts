@@ -8,6 +8,7 @@
  */
 import { compareText } from '../util/compare-text.js';
 import { matchesGlob } from '../util/name-glob.js';
+import { isSecretVariable, matchesNameGlob } from './redact.js';
 import type { WorkerSpec } from '../generated/pipeline.js';
 
 /** Whether a worker with this spec keeps its CLI's state in a private home of its own (a model endpoint gives it one, as `isolate_home` does). Pure. */
@@ -78,17 +79,20 @@ export function buildWorkerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
 
 /**
  * The environment of verification, set-up and command-step commands: the user's, less the
- * worker provider variables and less every variable whose name matches `secretNames` (the
- * policy's `transcripts.redact`: `*_KEY`, `*_TOKEN`, `*SECRET*`, `*PASSWORD*`), except those
- * `pass` (`verification.env_pass`) names. These commands run code a worker may have written
- * (a test it planted), in a workspace the worker reads again at its next call: a secret they
- * were given could be copied onto the run branch or into the next prompt. Pure.
+ * worker provider variables and less every variable that holds a secret (isSecretVariable:
+ * its name matches `secretNames`, the policy's `transcripts.redact` — `*_KEY`, `*_TOKEN`,
+ * `*SECRET*`, `*PASSWORD*` — or the built-in credential names, in any case; or its value is
+ * or holds a credential: a key-shaped token, a URL with a password), except those `pass`
+ * (`verification.env_pass`) names. These commands run code a worker may have written (a test
+ * it planted), in a workspace the worker reads again at its next call and with the network
+ * open: a secret they were given could be copied onto the run branch, into the next prompt
+ * or out. Pure.
  */
 export function buildCommandEnv(engineEnv: NodeJS.ProcessEnv, pass: readonly string[] = [], secretNames: readonly string[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(engineEnv)) {
     if (value === undefined) continue;
-    const withheld = WORKER_PROVIDER_ENV.some((g) => nameMatches(name, g)) || secretNames.some((g) => nameMatches(name, g));
+    const withheld = WORKER_PROVIDER_ENV.some((g) => matchesNameGlob(name, g)) || isSecretVariable(name, value, secretNames);
     if (!withheld || pass.some((g) => nameMatches(name, g))) env[name] = value;
   }
   return env;

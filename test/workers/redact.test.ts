@@ -10,6 +10,25 @@ t.test('name globs select which env values are secrets', async (t) => {
   t.same(s.map((x) => x.name), ['C_KEY', 'A_KEY'], 'longest first; values under 6 chars are not secrets');
 });
 
+t.test('a variable named as a credential by the built-in names, or holding one, is a secret whatever the policy\'s globs', async (t) => {
+  const env = {
+    AWS_ACCESS_KEY_ID: 'not-key-shaped-id',
+    GITHUB_PAT: 'personal-token-value',
+    npm_config__auth: 'dXNlcjpwYXNzd29yZA==',
+    SENTRY_DSN: 'https://abcdef@o1.ingest.sentry.io/1',
+    DATABASE_URL: 'postgres://app:db-pw-7@db:5432/app',
+    HOOK: 'https://hooks.slack.com/services/T01/B02/abcdefghijklmnop',
+    SIGNING: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----',
+    NOTE: 'use Bearer abcdef0123456789ghij for the api',
+    SITE_URL: 'https://example.com:8443/path?a=b@c',
+    SSH_URL: 'ssh://git@github.com:22/o/r.git',
+    KEYBOARD: 'us-international',
+  };
+  const names = collectSecrets(['*_TOKEN'], [env]).map((x) => x.name).sort();
+  t.same(names, ['AWS_ACCESS_KEY_ID', 'DATABASE_URL', 'GITHUB_PAT', 'HOOK', 'NOTE', 'SENTRY_DSN', 'SIGNING', 'npm_config__auth']);
+  t.equal(redactText('posted to https://hooks.slack.com/services/T01/B02/abcdefghijklmnop today', []), 'posted to https://[REDACTED:slack-webhook] today', 'a webhook URL is masked in any text');
+});
+
 t.test('streaming redaction finds secrets split at every possible chunk boundary', async (t) => {
   const secrets = collectSecrets(['*_KEY'], [{ OPENAI_API_KEY: 'sk-secret-123', OTHER_KEY: 'sk-secret-123-longer' }]);
   const input = Buffer.from('a sk-secret-123 b sk-secret-123-longer c sk-secre');

@@ -78,7 +78,10 @@ t.test('verification and command steps lose the worker provider keys and the sec
   const env = buildCommandEnv(userEnv, [], DEFAULT_REDACT);
   for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CODEX_HOME', 'CLAUDE_CONFIG_DIR']) t.notOk(k in env, `${k} removed (a worker provider's)`);
   for (const k of ['GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD']) t.notOk(k in env, `${k} removed (a secret's name)`);
-  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'MY_SETTING']) t.ok(k in env, `${k} kept (the user's tests may need it)`);
+  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'lc_lower']) t.ok(k in env, `${k} kept (the user's tests may need it)`);
+  t.notOk('MY_SETTING' in env, 'MY_SETTING removed: its value has a key\'s shape, whatever its name');
+  const disguised = buildCommandEnv({ github_token: 'lower-case-name', DATABASE_URL: 'postgres://app:pw-123456@db/app', PLAIN_URL: 'https://example.com:8443/x', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', NPM_CONFIG__AUTH: 'dXNlcjpwYXNz', KEYBOARD_LAYOUT: 'us' }, [], DEFAULT_REDACT);
+  t.strictSame(Object.keys(disguised).sort(), ['KEYBOARD_LAYOUT', 'PLAIN_URL'], 'a secret name in lower case, a URL with a password, a key id and an auth string are withheld too');
   t.strictSame(withheldNames(userEnv, env), Object.keys(userEnv).filter((k) => !(k in env)).sort(), 'the names left out, for the log');
   t.ok(withheldNames(userEnv, env).includes('GITHUB_TOKEN'));
   const passed = buildCommandEnv(userEnv, ['OPENAI_API_KEY', 'AWS_*'], DEFAULT_REDACT);
@@ -121,9 +124,9 @@ t.test('key-shaped values are masked whatever their name; ordinary words and has
 });
 
 t.test('streamed key shapes are masked at every chunk boundary, Bearer included', async (t) => {
-  const input = Buffer.from('{"h":"Bearer abc123def456ghi789"} sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv end\n');
+  const input = Buffer.from('{"h":"Bearer abc123def456ghi789"} sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv url=https://hooks.slack.com/services/T01/B02/abcdefghijkl end\n');
   const want = redactText(input.toString(), []);
-  t.equal(want, '{"h":"Bearer [REDACTED:bearer-token]"} [REDACTED:sk-key] end\n');
+  t.equal(want, '{"h":"Bearer [REDACTED:bearer-token]"} [REDACTED:sk-key] url=https://[REDACTED:slack-webhook] end\n');
   for (let cut = 1; cut < input.length; cut++) {
     const r = createStreamRedactor([]);
     const out = Buffer.concat([r.push(input.subarray(0, cut)), r.push(input.subarray(cut)), r.flush()]).toString();
