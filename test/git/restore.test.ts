@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { commitCheckpoint } from '../../engine/git/checkpoint.js';
 import { EMPTY_TREE } from '../../engine/git/repo.js';
@@ -96,4 +96,47 @@ t.test("restore touches neither the user's repo nor the worker's index and refs"
   t.notOk(existsSync(path.join(ws.dir, 'b.txt')));
   t.same(changedKeys(own, snapshotFiles(path.join(ws.dir, '.git'))), [], "the worker's .git is as it was");
   t.same(changedKeys(user, snapshotFiles(repo)), [], 'the user repo is as it was');
+});
+
+// Without the OS sandbox a process the worker left running can put a link in place of the
+// workspace just as the engine rolls it back (a hostile probe waited for attempted.patch):
+// git then wrote the tree into, and cleaned, the directory the link names (the user's
+// checkout, uncommitted work and all). The restore works on the directory the engine made,
+// wherever it is by the time git runs, and refuses a workspace that is already a link.
+function victimDir(t: { teardown(fn: () => void): void }): string {
+  const victim = makeRepo(t, { 'notes.txt': 'notes\n' });
+  writeFiles(victim, { 'notes.txt': 'notes\nuncommitted edit\n', 'untracked.txt': 'mine\n' });
+  return victim;
+}
+
+t.test('a link put in place of the workspace before a restore: refused, the linked directory untouched', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'linked');
+  const tree = await snapshotTree(ws);
+  writeFiles(ws.dir, { 'a.txt': 'broken\n' });
+  const victim = victimDir(t);
+  renameSync(ws.dir, `${ws.dir}.moved`);
+  symlinkSync(victim, ws.dir);
+  await t.rejects(restoreWorkspace(ws, tree), { name: 'GitError', message: /no longer the directory the engine made/ });
+  t.equal(readFileSync(path.join(victim, 'notes.txt'), 'utf8'), 'notes\nuncommitted edit\n', "the linked directory's edit stays");
+  t.equal(readFileSync(path.join(victim, 'untracked.txt'), 'utf8'), 'mine\n', 'and its untracked file');
+  t.notOk(existsSync(path.join(victim, 'a.txt')), 'nothing of the tree was written there');
+});
+
+t.test('a link put in place of the workspace while the restore starts: git works on the directory the engine made', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'swapped');
+  const tree = await snapshotTree(ws);
+  writeFiles(ws.dir, { 'a.txt': 'broken\n', 'left.txt': 'x\n' });
+  const victim = victimDir(t);
+  const restoring = restoreWorkspace(ws, tree);
+  // Swapped after the engine looked, before git runs (git starts in another process).
+  renameSync(ws.dir, `${ws.dir}.moved`);
+  symlinkSync(victim, ws.dir);
+  await restoring;
+  t.equal(readFileSync(path.join(victim, 'notes.txt'), 'utf8'), 'notes\nuncommitted edit\n', "the linked directory's edit stays");
+  t.equal(readFileSync(path.join(victim, 'untracked.txt'), 'utf8'), 'mine\n', 'and its untracked file');
+  t.notOk(existsSync(path.join(victim, 'a.txt')), 'nothing of the tree was written there');
+  t.equal(readFileSync(path.join(`${ws.dir}.moved`, 'a.txt'), 'utf8'), 'a\n', "the engine's directory, moved, was put back");
+  t.notOk(existsSync(path.join(`${ws.dir}.moved`, 'left.txt')));
 });
