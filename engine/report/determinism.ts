@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
@@ -61,9 +61,9 @@ export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTarge
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
 export function readRepeatRun(dir: string): RepeatRun | null {
   try {
-    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown } };
+    const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown } };
     const events: TimelineEvent[] = [];
-    for (const line of readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
+    for (const line of readRegularFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
         events.push(JSON.parse(line) as TimelineEvent);

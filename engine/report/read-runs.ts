@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import { runPaths } from '../vocabulary/run-layout.js';
 import type { ReportRunInput } from './build-report.js';
 import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js';
@@ -43,7 +43,7 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
   };
   let text: string;
   try {
-    text = readFileSync(runPaths(dir).timeline, 'utf8');
+    text = readRegularFileSync(runPaths(dir).timeline, 'utf8');
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no timeline.jsonl' : `its timeline.jsonl cannot be read (${(error as Error).message})`;
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };

@@ -1,5 +1,6 @@
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -111,7 +112,7 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   }
   let state: RunState;
   try {
-    state = JSON.parse(readFileSync(paths.state, 'utf8')) as RunState;
+    state = JSON.parse(readRegularFileSync(paths.state, 'utf8')) as RunState;
   } catch (error) {
     return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
   }
@@ -163,7 +164,15 @@ async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeR
  */
 function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
   const { state, paths } = run;
-  const checked = checkTimeline(readFileSync(paths.timeline), state);
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFileSync(paths.timeline);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it is missing' : code === 'ENOTREG' || code === 'EISDIR' ? 'it is no regular file' : (error as Error).message;
+    return refuse(`run ${state.run_id}'s timeline.jsonl cannot be read (${why}); the engine will not resume a run without the timeline it wrote`, paths.timeline);
+  }
+  const checked = checkTimeline(bytes, state);
   if (!checked.ok) {
     return { kind: 'rejected', exitCode: 2, diagnostics: [{ code: 'E_RESUME', severity: 'error', message: `${checked.message}; the engine will not resume from a timeline it did not write (run ${state.run_id})`, file: paths.timeline, line: checked.line, col: 1 }] };
   }
@@ -194,7 +203,7 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
 async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null): Promise<Prints | Rejection> {
   let old: Record<string, unknown>;
   try {
-    old = JSON.parse(readFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
+    old = JSON.parse(readRegularFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
     if (old === null || typeof old !== 'object' || Array.isArray(old)) throw new Error('not a JSON object');
   } catch (error) {
     return refuse(`env.json cannot be read (${(error as Error).message}); the engine will not resume this run`, run.paths.env);

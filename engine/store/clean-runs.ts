@@ -1,11 +1,11 @@
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
 import { removeTree } from '../util/remove-tree.js';
-import { readTextOrNull } from '../util/read-or-null.js';
+import { readTextOrNull, readRegularFileSync } from '../util/read-or-null.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 
 export interface CleanedRun {
@@ -53,7 +53,7 @@ export function listRepoFolders(root: string): { dir: string; repo: string | nul
     .filter((dir) => lstatSync(dir).isDirectory())
     .map((dir) => {
       try {
-        return { dir, repo: readFileSync(path.join(dir, REPO_MARKER), 'utf8').trim() || null };
+        return { dir, repo: readRegularFileSync(path.join(dir, REPO_MARKER), 'utf8').trim() || null };
       } catch {
         return { dir, repo: null };
       }
@@ -115,7 +115,7 @@ const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfie
  */
 function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at'> | null {
   try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    const s = JSON.parse(readRegularFileSync(file, 'utf8')) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
     return { workspace: s['workspace'], updated_at: s['updated_at'], status: s['status'] as RunState['status'] };
   } catch {

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import { loadValidator } from '../config/validators.js';
 import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
@@ -87,7 +88,7 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
 export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent): RunIndexEntry | null {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.join(dir, 'timeline.jsonl'));
+    bytes = readRegularFileSync(path.join(dir, 'timeline.jsonl'));
   } catch {
     return null;
   }
@@ -98,7 +99,7 @@ export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent)
 /** A run's state.json when it is one (a run id and a creation time). Impure. */
 export function readState(dir: string): ReportState | null {
   try {
-    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as ReportState;
+    const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as ReportState;
     return typeof state.run_id === 'string' && typeof state.created_at === 'string' ? state : null;
   } catch {
     return null;

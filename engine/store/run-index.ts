@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
@@ -207,7 +208,7 @@ function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null 
   if (size === null) return null;
   if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
   try {
-    const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
+    const state = JSON.parse(readRegularFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
     if (state.status === 'running') return null;
     return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at, samples: entry.samples };
   } catch {

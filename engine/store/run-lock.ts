@@ -1,5 +1,6 @@
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import { removeFile } from '../util/remove-tree.js';
 
 /**
@@ -44,7 +45,7 @@ export class RunLockedError extends Error {
 
 function lockPid(file: string): number {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
+    const pid = Number(readRegularFileSync(file, 'utf8').trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
   } catch {
     return 0;

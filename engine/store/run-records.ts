@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -86,7 +87,7 @@ export function tamperedRecords(records: readonly RunRecord[]): RunRecord[] {
     const want = r.expected();
     if (want === null) return false;
     try {
-      return readFileSync(r.file, 'utf8') !== want;
+      return readRegularFileSync(r.file, 'utf8') !== want;
     } catch {
       return true;
     }

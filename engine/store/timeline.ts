@@ -1,5 +1,6 @@
-import { openSync, writeSync, fsyncSync, closeSync, readFileSync, existsSync, truncateSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, existsSync, truncateSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
@@ -35,7 +36,7 @@ export class TimelineWriter {
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     dropTornTail(file);
-    this.written = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    this.written = existsSync(file) ? readRegularFileSync(file, 'utf8') : '';
     this.hash.update(this.written);
     this.bytes = Buffer.byteLength(this.written);
     this.fd = openSync(file, 'a');
@@ -108,7 +109,7 @@ function isDurablePoint(e: TimelineEvent): boolean {
  */
 export function readTimeline(file: string): TimelineEvent[] {
   if (!existsSync(file)) return [];
-  return parseTimeline(readFileSync(file, 'utf8'));
+  return parseTimeline(readRegularFileSync(file, 'utf8'));
 }
 
 /** Parse timeline text. Pure. */
@@ -133,7 +134,7 @@ export function parseTimeline(text: string): TimelineEvent[] {
  */
 function dropTornTail(file: string): void {
   if (!existsSync(file)) return;
-  const text = readFileSync(file);
+  const text = readRegularFileSync(file);
   if (text.length === 0 || text[text.length - 1] === 0x0a) return;
   truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }

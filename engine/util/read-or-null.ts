@@ -48,3 +48,22 @@ export async function readRegularText(file: string): Promise<string> {
     await handle.close();
   }
 }
+
+/**
+ * readFileSync for a record the engine reads back (a run's timeline, state.json, env.json, a
+ * lock): throws as readFileSync does, and ENOTREG for what is no regular file, opened without
+ * blocking first. Without the OS sandbox a worker can put a FIFO at a record's name: read as
+ * it was, it held `engine resume` in open(2) past SIGINT and SIGTERM, and `report --all` with
+ * it. Impure.
+ */
+export function readRegularFileSync(file: string): Buffer;
+export function readRegularFileSync(file: string, encoding: 'utf8'): string;
+export function readRegularFileSync(file: string, encoding?: 'utf8'): Buffer | string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

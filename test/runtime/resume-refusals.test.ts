@@ -1,5 +1,6 @@
 import t from 'tap';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engineHere, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
 
@@ -76,3 +77,26 @@ t.test('an unknown run id and a completed run are refused with exit 2', async (t
   t.match(completed.stderr, /error E_RESUME run done already completed/);
   t.equal((await resume(f, 'done', ['--force'])).code, 2, '--force does not reopen a completed run');
 });
+
+// A new user's probe: a stopped run whose timeline.jsonl was removed, or replaced by a
+// directory, made `engine resume` an internal error (exit 70); replaced by a FIFO (what a
+// worker without the OS sandbox can put in the run store), it held resume in open(2) past
+// SIGINT and SIGTERM, and `report --all` with it. Each is refused or reported, at once.
+for (const [what, replace] of [
+  ['removed', (file: string) => rmSync(file)],
+  ['a directory', (file: string) => (rmSync(file), mkdirSync(file))],
+  ['a FIFO', (file: string) => (rmSync(file), execFileSync('mkfifo', [file]))],
+] as const) {
+  t.test(`a stopped run whose timeline.jsonl is ${what}: resume refuses it (exit 2), report shows the rest`, async (t) => {
+    const f = makeFixture();
+    const id = `tl-${what.replace(/\W/g, '')}`;
+    t.equal((await start(f, id, ['--max-ticks', '2'])).code, 1);
+    replace(path.join(runDir(f.repo, id), 'timeline.jsonl'));
+    const refused = await resume(f, id);
+    t.equal(refused.code, 2, refused.stderr);
+    t.match(refused.stderr, /error E_RESUME run \S+'s timeline\.jsonl cannot be read \((it is missing|it is no regular file)\); the engine will not resume/);
+    const report = await engineHere(['report', '--all', '--repo', f.repo], { cwd: f.dir, env: clock });
+    t.equal(report.code, 0, report.stderr);
+    t.match(report.stderr + report.stdout, /timeline\.jsonl/, 'the report says what is wrong with the run');
+  });
+}
