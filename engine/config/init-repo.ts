@@ -10,9 +10,12 @@ export function hasLockfile(repo: string): boolean {
   return ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'].some((f) => existsSync(path.join(repo, f)));
 }
 import { schemaFile } from './schema-files.js';
+import { repoTopOf } from '../util/repo-top.js';
 
 export interface InitOptions {
   repo: string;
+  /** The user named the directory (`--repo`): it is set up as named, not the top of the repository it is in. */
+  repoNamed?: boolean;
   cwd: string;
   force: boolean;
   /** `--schema-path`: the schemas' directory or a `{kind}` template (relative to `.engine/`, or a URL). */
@@ -38,10 +41,13 @@ const INSTALLED = ['node_modules', '@engine', 'engine'];
  * writes the repo.
  */
 export async function initRepo(options: InitOptions): Promise<InitResult> {
-  const repo = path.resolve(options.cwd, options.repo);
-  if (!existsSync(repo) || !statSync(repo).isDirectory()) {
+  const given = path.resolve(options.cwd, options.repo);
+  if (!existsSync(given) || !statSync(given).isDirectory()) {
     return { done: [], notes: [], diagnostics: [{ code: 'E_FILE', message: `${options.repo} is not a directory` }] };
   }
+  // Not named: the repository the user stands in, at its top (the .engine/ runs read); a
+  // directory named with --repo is set up as named (a new project need not be a repository yet).
+  const repo = options.repoNamed ? given : repoTopOf(given);
   const done: string[] = [];
   try {
     return await writeConfig(repo, options, done);

@@ -21,6 +21,7 @@ import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
 import { removeTree } from '../util/remove-tree.js';
+import { repoTopOf } from '../util/repo-top.js';
 
 export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
@@ -37,7 +38,7 @@ export type DoctorResult = { kind: 'report'; report: DoctorReport } | { kind: 'i
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const dir = path.resolve(o.cwd, o.repo);
   if (!isDir(dir)) return invalid(o.repo, `--repo ${o.repo}: no such directory`);
-  const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : repoPipelineFile(dir);
+  const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : repoPipelineFile(repoTopOf(dir));
   const shown = o.pipelineFile ?? (pipelineFile === shippedPipelineFile ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
   if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
 

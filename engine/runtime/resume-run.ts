@@ -35,6 +35,7 @@ import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
 import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
+import { repoTopOf } from '../util/repo-top.js';
 
 export interface ResumeRunOptions extends SessionOptions {
   run: string;
@@ -412,7 +413,7 @@ function repeatable(state: RunState): boolean {
 function locateRun(o: ResumeRunOptions): string | null {
   const direct = path.resolve(o.cwd, o.run);
   if (existsSync(path.join(direct, 'state.json'))) return direct;
-  const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(path.resolve(o.cwd, o.repo ?? '.'));
+  const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(repoTopOf(path.resolve(o.cwd, o.repo ?? '.')));
   if (!isRunId(o.run)) return null;
   const dir = path.join(store, o.run);
   // A run directory without state.json is a run killed while it was being made.

@@ -3,7 +3,10 @@ import { parse } from 'yaml';
 import { main } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
 
+// A repository (a `.git` git would take): commands read the .engine/ of the repository they stand in.
+const gitMark = () => ({ HEAD: 'ref: refs/heads/main\n', objects: {}, refs: {} });
 const repoFiles = {
+  '.git': gitMark(),
   '.engine': { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: 40\n  time_min: 30\n' },
 };
 
@@ -30,7 +33,7 @@ t.test('without flags: the effective policy as YAML with its hash', async (t) =>
 });
 
 t.test('--repo names another directory; --policy files layer in order', async (t) => {
-  const cwd = t.testdir({ repo: repoFiles, 'a.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets: {max_ticks: 50}\n' });
+  const cwd = t.testdir({ '.git': gitMark(), repo: repoFiles, 'a.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets: {max_ticks: 50}\n' });
   const io = memoryIo({ cwd });
   t.equal(await main(['policy', '--repo', 'repo', '--policy', 'a.yaml', '--json'], io), 0);
   const doc = JSON.parse(io.out.join('')) as { policy: { budgets: { max_ticks: number; time_min: number } }; hash: string; layers: { source: string }[]; provenance: Record<string, { source: string; file?: string; line?: number }> };
@@ -56,6 +59,7 @@ t.test('errors: exit 2, diagnostics on stderr (or in the JSON document)', async 
 
 t.test('the user layer: defaults < ${XDG_CONFIG_HOME:-~/.config}/engine/policy.yaml < repo < --policy < --set', async (t) => {
   const cwd = t.testdir({
+    '.git': gitMark(),
     repo: repoFiles,
     home: { '.config': { engine: { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: 90\n  review_rounds: 5\nexplore:\n  mode: off\n' } } },
     xdg: { engine: { 'policy.yaml': 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  parse_retries: 4\n' } },

@@ -21,7 +21,7 @@ export const cleanCommand: Command = {
     json: { type: 'boolean' },
   },
   optionHelp: {
-    repo: 'the repo whose runs are cleaned (default: the current directory)',
+    repo: 'the repo whose runs are cleaned (default: the repository the current directory is in)',
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs)',
     workspaces: 'where workspaces are, if runs were started with --workspaces',
     all: "every repo's workspaces under the workspaces root, not only this repo's",

@@ -10,7 +10,7 @@ export const doctorCommand: Command = {
   usage: 'doctor [<pipeline.yaml>] [--repo DIR] [--live] [--json]',
   options: { repo: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } },
   optionHelp: {
-    repo: 'the target repo (default: the current directory); its .engine/pipeline.yaml is the default pipeline',
+    repo: 'the target repo (default: the repository the current directory is in); its .engine/pipeline.yaml is the default pipeline',
     live: 'also make one probe call per distinct worker and check that it answers with the markers block only',
     json: 'print one JSON document {verdict, exit_code, repo, pipeline, live, checks, workers, probe_dir} on stdout',
   },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, str } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
+import { repoTopOf } from '../../util/repo-top.js';
 
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
@@ -10,7 +11,7 @@ export const initCommand: Command = {
   usage: 'init [--repo DIR] [--force] [--schema-path PATH]',
   options: { repo: { type: 'string' }, force: { type: 'boolean' }, 'schema-path': { type: 'string' } },
   optionHelp: {
-    repo: 'the repo to set up (default: the current directory)',
+    repo: 'the directory to set up (default: the repository the current directory is in, at its top)',
     force: 'rewrite .engine/pipeline.yaml and .engine/policy.yaml when they exist',
     'schema-path':
       'where the modelines find the schemas: a directory (relative to .engine/, or a URL) or a template with {kind}. Default: the engine in the repo\'s node_modules, else this engine\'s own schemas',
@@ -19,12 +20,13 @@ export const initCommand: Command = {
   async run(args, io) {
     const { initRepo } = await import('../../config/init-repo.js');
     const schemaPath = str(args, 'schema-path');
-    const result = await initRepo({ repo: str(args, 'repo') ?? '.', cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
+    const named = str(args, 'repo');
+    const result = await initRepo({ repo: named ?? '.', repoNamed: named !== undefined, cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
     for (const line of result.done) io.stdout(`${line}\n`);
     for (const d of result.diagnostics) io.stderr(`engine init: error ${d.code} ${d.message}\n`);
     if (result.diagnostics.length > 0) return EXIT.invalid;
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
-    const dir = path.relative(io.cwd, path.resolve(io.cwd, str(args, 'repo') ?? '.', '.engine')) || '.engine';
+    const dir = path.relative(io.cwd, path.join(named !== undefined ? path.resolve(io.cwd, named) : repoTopOf(io.cwd), '.engine')) || '.engine';
     const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
     io.stdout(`next: engine validate ${dir}/pipeline.yaml ${dir}/policy.yaml && engine policy${repoFlag} --explain\n`);
     return EXIT.ok;

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { flag, list, str } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
+import { repoTopOf } from '../../util/repo-top.js';
 
 /** `engine policy`: the effective policy after layering, optionally with where each value came from. */
 export const policyCommand: Command = {
@@ -17,7 +18,7 @@ export const policyCommand: Command = {
     json: { type: 'boolean' },
   },
   optionHelp: {
-    repo: 'the target repo whose .engine/policy.yaml is a layer (default: the current directory)',
+    repo: 'the target repo whose .engine/policy.yaml is a layer (default: the repository the current directory is in)',
     policy: 'a policy file layered over the repo\'s, in the order given',
     set: 'override one policy key by its dotted path; VALUE is YAML (--set budgets.max_ticks=40)',
     explain: 'print every effective value with the file:line:col or --set it came from',
@@ -29,7 +30,7 @@ export const policyCommand: Command = {
       import('../../config/policy/resolve-policy.js'),
       import('../../config/policy/explain-policy.js'),
     ]);
-    const repo = str(args, 'repo') ?? '.';
+    const repo = repoTopOf(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
     const result = await resolvePolicy({ repo, files: list(args, 'policy'), sets: list(args, 'set'), cwd: io.cwd, env: io.env });
     const ok = result.policy !== null;
     if (flag(args, 'json')) {

@@ -6,6 +6,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
+import { repoTopOf } from '../../util/repo-top.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -26,7 +27,7 @@ export const reportCommand: Command = {
   },
   optionHelp: {
     all: 'every run in the store, oldest first (instead of run ids; default: the newest run, "latest")',
-    repo: 'the target repo: its .engine/runs is the store and its merged policy gives the kpi_targets (default: the current directory)',
+    repo: 'the target repo: its .engine/runs is the store and its merged policy gives the kpi_targets (default: the repository the current directory is in)',
     store: 'the run store, if runs were started with --store (default <repo>/.engine/runs); repeat it to pool several stores (e.g. the shards of a suite)',
     json: 'print one JSON document {store, runs, across, diagnostics} on stdout',
     html: 'also write the report as one self-contained HTML file',
@@ -40,7 +41,7 @@ export const reportCommand: Command = {
     const htmlFile = str(args, 'html');
     if (htmlFile === '') throw new UsageError('--html takes a file name');
     const [{ defaultStoreDir }, { readReportRuns }, { buildReport }] = await Promise.all([import('../../vocabulary/run-layout.js'), import('../../report/read-runs.js'), import('../../report/build-report.js')]);
-    const repo = path.resolve(io.cwd, str(args, 'repo') ?? '.');
+    const repo = repoTopOf(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
     const storeOptions = list(args, 'store');
     if (storeOptions.some((s) => s === '')) throw new UsageError('--store takes a directory');
     const stores = storeOptions.length ? storeOptions.map((s) => path.resolve(io.cwd, s)) : [defaultStoreDir(repo)];

@@ -21,7 +21,7 @@ export const resumeCommand: Command = {
     'no-progress': { type: 'boolean' },
   },
   optionHelp: {
-    repo: 'the target repo whose .engine/runs holds the run (default: the current directory)',
+    repo: 'the target repo whose .engine/runs holds the run (default: the repository the current directory is in)',
     store: 'the run store, if the run was started with --store',
     policy: 'replace the run\'s policy files (recorded with their hash)',
     set: 'override one more policy key',

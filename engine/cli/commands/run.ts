@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, int, list, str, UsageError } from '../command.js';
+import { repoTopOf } from '../../util/repo-top.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -27,7 +28,7 @@ export const runCommand: Command = {
     'no-progress': { type: 'boolean' },
   },
   optionHelp: {
-    repo: 'the target git repo (default: the current directory)',
+    repo: 'the target git repo (default: the repository the current directory is in)',
     task: 'a task file (kind: Task) with the goal',
     goal: 'the goal as text',
     policy: 'a policy file layered over the repo policy',
@@ -49,7 +50,7 @@ export const runCommand: Command = {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     // No pipeline named: the repo's own .engine/pipeline.yaml, else the shipped default (as doctor does).
     const { repoPipelineFile } = await import('../../config/repo-pipeline.js');
-    const pipelineFile = named ?? repoPipelineFile(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
+    const pipelineFile = named ?? repoPipelineFile(repoTopOf(path.resolve(io.cwd, str(args, 'repo') ?? '.')));
     if (str(args, 'task') && str(args, 'goal')) throw new UsageError('give --task or --goal, not both');
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { startRun } = await import('../../runtime/start-run.js');
