@@ -68,7 +68,7 @@ export const demoCommand: Command = {
         ...ctx,
       }),
     );
-    if (outcome && !json) printWhere(io, root, outcome.runId, workspaceOf(outcome.runDir));
+    if (outcome && !json) printWhere(io, root, demoRecordOf(outcome.runDir));
     return code;
   },
 };
@@ -83,24 +83,42 @@ function scratchDir(given: string | undefined, cwd: string): string {
   return dir;
 }
 
-function printWhere(io: CliIo, repo: string, runId: string, workspace: string | null): void {
-  const branch = `engine/${runId}`;
-  io.stdout(
-    [
-      '',
-      `scratch repo: ${repo}`,
-      `branch:       ${branch} — see it with: git -C ${repo} log --stat ${branch}`,
-      ...(workspace ? [`workspace:    ${workspace}${existsSync(workspace) ? '' : ' (removed: the run completed, its branch holds the result)'}`] : []),
-      '',
-    ].join('\n'),
-  );
+/**
+ * Where the demo's work is: the scratch repo, and the branch and workspace only when the run
+ * made them (a run the doctor blocked has neither: the command shown for its branch failed).
+ */
+function printWhere(io: CliIo, repo: string, record: DemoRecord): void {
+  io.stdout(demoWhereLines(repo, record, record.workspace !== null && existsSync(record.workspace)).join('\n'));
 }
 
-/** The run's workspace as its state.json records it, or null. Impure. */
-function workspaceOf(runDir: string): string | null {
+/** printWhere's lines. Pure. */
+export function demoWhereLines(repo: string, record: DemoRecord, workspaceExists: boolean): string[] {
+  const { branch, workspace, completed } = record;
+  const gone = completed ? ' (removed: the run completed, its branch holds the result)' : ' (removed)';
+  return [
+    '',
+    `scratch repo: ${repo}`,
+    ...(branch ? [`branch:       ${branch} — see it with: git -C ${repo} log --stat ${branch}`] : []),
+    ...(workspace ? [`workspace:    ${workspace}${workspaceExists ? '' : gone}`] : []),
+    '',
+  ];
+}
+
+export interface DemoRecord {
+  branch: string | null;
+  workspace: string | null;
+  completed: boolean;
+}
+
+/** The run's branch and workspace as its state.json records them (null when it made none), and whether it completed. Impure. */
+export function demoRecordOf(runDir: string): DemoRecord {
   try {
-    return (JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { workspace?: string }).workspace ?? null;
+    const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { branch?: unknown; workspace?: unknown; status?: unknown; stop_reason?: unknown };
+    // A run blocked before its first step removes its branch and workspace (as its summary says).
+    if (state.stop_reason === 'doctor_blocked') return { branch: null, workspace: null, completed: false };
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+    return { branch: text(state.branch), workspace: text(state.workspace), completed: state.status === 'completed' };
   } catch {
-    return null;
+    return { branch: null, workspace: null, completed: false };
   }
 }
