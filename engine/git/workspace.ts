@@ -96,6 +96,26 @@ export function workspaceHomesOf(dir: string): string {
  * The workspace an entry of a workspaces folder belongs to, by name: the workspace itself,
  * its engine git dir (engineGitDirOf) or its homes (workspaceHomesOf). Pure.
  */
+/**
+ * The file in a workspace's engine git dir that names its run's directory: runs belong to a
+ * store (`--store` moves it), workspaces to the repo, and `engine clean` of one store took a
+ * resumable run of another for an orphan and removed its workspace.
+ */
+const RUN_DIR_NOTE = 'engine-run-dir';
+
+/** Records in the workspace's engine git dir which run directory it serves. Impure. */
+export function noteWorkspaceRunDir(ws: Workspace, runDir: string): void {
+  writeFreshFile(path.join(ws.gitDir, RUN_DIR_NOTE), `${path.resolve(runDir)}\n`);
+}
+
+/** The run directory a workspace's engine git dir names (noteWorkspaceRunDir), or null (none, or no git dir of the engine's). Impure. */
+export function workspaceRunDirOf(workspace: string): string | null {
+  const gitDir = engineGitDirOf(workspace);
+  if (!isOwnDirectory(gitDir)) return null;
+  const noted = readTextOrNull(path.join(gitDir, RUN_DIR_NOTE))?.trim();
+  return noted && path.isAbsolute(noted) ? noted : null;
+}
+
 export function workspaceNameOf(entry: string): string {
   for (const suffix of [engineGitDirOf(''), workspaceHomesOf('')]) if (entry.endsWith(suffix)) return entry.slice(0, -suffix.length);
   return entry;

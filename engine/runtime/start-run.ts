@@ -4,7 +4,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
+import { createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
@@ -226,6 +226,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const made = workspace.value;
     const baseTree = made.baseTree;
     noteRunWorkspace(dir.paths.dir, made.ws);
+    noteWorkspaceRunDir(made.ws, dir.paths.dir);
     if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, made.ws, checks.traffic, model?.origin ?? null);
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws: made.ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf } from '../git/workspace.js';
+import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
@@ -91,19 +91,36 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
   let open: OpenFiles | undefined;
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
-    const runDir = path.join(storeDir, runId);
-    const state = readCleanState(path.join(runDir, 'state.json'));
-    const mine = state !== null && path.resolve(state.workspace) === path.resolve(workspace);
-    const updated = mine && state ? Date.parse(state.updated_at) : mtimeOf(workspace);
+    const { runDir, state } = runOfWorkspace(workspace, runId, storeDir);
+    const updated = state ? Date.parse(state.updated_at) : mtimeOf(workspace);
     return {
       runId,
       workspace,
-      status: mine && state ? state.status : null,
+      status: state ? state.status : null,
       locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
       engineMade: engineMade(workspace, runId),
     };
   });
+}
+
+/**
+ * The run that owns a workspace: the record of that id in `storeDir` when it names this
+ * workspace, else the run directory the workspace's engine git dir names (a run of another
+ * store), when its record names this workspace back; state null when neither does (an orphan).
+ * Impure (reads).
+ */
+function runOfWorkspace(workspace: string, runId: string, storeDir: string): { runDir: string; state: ReturnType<typeof readCleanState> } {
+  const names = (s: ReturnType<typeof readCleanState>) => s !== null && path.resolve(s.workspace) === path.resolve(workspace);
+  const here = path.join(storeDir, runId);
+  const state = readCleanState(path.join(here, 'state.json'));
+  if (names(state)) return { runDir: here, state };
+  const noted = workspaceRunDirOf(workspace);
+  if (noted && path.basename(noted) === runId && path.resolve(noted) !== path.resolve(here)) {
+    const elsewhere = readCleanState(path.join(noted, 'state.json'));
+    if (names(elsewhere)) return { runDir: noted, state: elsewhere };
+  }
+  return { runDir: here, state: null };
 }
 
 const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfies RunState['status'][];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, testEngineHome, workspaceOf } from '../helpers/run-fixture.js';
 import { planClean, type CleanCandidate } from '../../engine/store/plan-clean.js';
@@ -126,4 +126,35 @@ t.test('a forged state.json (sandbox off, a worker can rewrite it) is an orphan 
   const r = engine(['clean', '--all'], { cwd: f.dir, env });
   t.equal(r.code, 0, r.stderr);
   t.notOk(existsSync(honest.workspace), 'and clean --all removes it');
+});
+
+// A new user's probe: a stopped, resumable run started with --store X; a plain `engine clean`
+// (the default store) called its workspace an orphan and removed it, and `engine resume`
+// then failed ("workspace is gone"). Workspaces belong to the repo, runs to a store: the
+// engine's git dir of each workspace names its run's directory, wherever that store is.
+t.test('a resumable run recorded in another store keeps its workspace; a workspace whose run is gone is still an orphan', async (t) => {
+  const f = makeFixture();
+  const env = { ENGINE_HOME: path.join(f.dir, 'home') };
+  const other = path.join(f.dir, 'other-store');
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'elsewhere', '--store', other, '--max-ticks', '2', '--no-progress'], { cwd: f.dir, env });
+  t.equal(r.code, 1, r.stderr);
+  const ws = JSON.parse(readFileSync(path.join(other, 'elsewhere', 'state.json'), 'utf8')).workspace as string;
+  const dry = engine(['clean', '--repo', f.repo, '--dry-run', '--json'], { cwd: f.dir, env });
+  t.equal(dry.code, 0, dry.stderr);
+  const planned = JSON.parse(dry.stdout) as { runs: { run_id: string; removed: boolean; reason: string }[] };
+  const entry = planned.runs.find((x) => x.run_id === 'elsewhere');
+  t.equal(entry?.removed, false, `kept: ${entry?.reason}`);
+  t.match(entry?.reason ?? '', /resumable/);
+  t.equal(engine(['clean', '--repo', f.repo], { cwd: f.dir, env }).code, 0);
+  t.ok(existsSync(ws), 'the workspace is still there');
+  const resumed = engine(['resume', 'elsewhere', '--repo', f.repo, '--store', other, '--no-progress'], { cwd: f.dir, env });
+  t.equal(resumed.code, 0, resumed.stderr);
+  // Its run removed from the other store: now an orphan, cleaned.
+  const s2 = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'gone', '--store', other, '--max-ticks', '2', '--no-progress'], { cwd: f.dir, env });
+  t.equal(s2.code, 1, s2.stderr);
+  const goneWs = JSON.parse(readFileSync(path.join(other, 'gone', 'state.json'), 'utf8')).workspace as string;
+  rmSync(path.join(other, 'gone'), { recursive: true });
+  const cleaned = JSON.parse(engine(['clean', '--repo', f.repo, '--json'], { cwd: f.dir, env }).stdout) as { runs: { run_id: string; removed: boolean; reason: string }[] };
+  t.match(cleaned.runs.find((x) => x.run_id === 'gone'), { removed: true, reason: /orphan/ });
+  t.notOk(existsSync(goneWs));
 });
