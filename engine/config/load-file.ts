@@ -1,4 +1,5 @@
-import { readRegularText } from '../util/read-or-null.js';
+import { isUtf8 } from 'node:buffer';
+import { readRegularBytes } from '../util/read-or-null.js';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -33,13 +34,52 @@ export interface LoadOptions {
  * Impure: reads the file and the schema.
  */
 export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readRegularText(path.resolve(options.cwd ?? '.', file));
+    bytes = await readRegularBytes(path.resolve(options.cwd ?? '.', file), MAX_CONFIG_BYTES);
   } catch (error) {
     return unreadable(file, error);
   }
-  return checkText(text, file, options);
+  const encoding = checkEncoding(bytes);
+  if (encoding) return { file, kind: null, data: null, diagnostics: [{ code: 'E_ENCODING', severity: 'error', file, ...encoding }], locate: () => ({ line: 0, col: 0 }) };
+  return checkText(bytes.toString('utf8'), file, options);
+}
+
+/**
+ * The largest config file read, 8 MiB: the shipped ones are a few KB, a scenario with whole
+ * files in its replies some hundred. Parsing costs about 70 times a file's size in memory (a
+ * 30 MB policy: 1 GB, 7 s), so a larger one is refused before it is read.
+ */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * What is not UTF-8 in a config file, with where: a UTF-16 one (its byte order mark), or the
+ * first byte sequence that is no UTF-8 (Latin-1 text, say, which decoding turned silently into
+ * U+FFFD in a goal that then passed `validate`); null when it is UTF-8. Pure.
+ */
+export function checkEncoding(bytes: Buffer): { message: string; line: number; col: number } | null {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return { message: 'the file is UTF-16 (it starts with a UTF-16 byte order mark); config files are UTF-8: save it as UTF-8', line: 1, col: 1 };
+  }
+  if (isUtf8(bytes)) return null;
+  const at = firstInvalidUtf8(bytes);
+  const before = bytes.subarray(0, at);
+  const line = before.filter((b) => b === 0x0a).length + 1;
+  const lineStart = before.lastIndexOf(0x0a) + 1;
+  const col = Buffer.from(before.subarray(lineStart)).toString('utf8').length + 1;
+  return { message: `byte 0x${bytes[at]!.toString(16).padStart(2, '0')} is not UTF-8 (Latin-1 or another 8-bit encoding?); config files are UTF-8: save it as UTF-8`, line, col };
+}
+
+/** The offset of the first byte that does not start or continue a valid UTF-8 sequence. Pure. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length) return i;
+    if (!isUtf8(bytes.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return bytes.length;
 }
 
 /** The same stages on text already in memory (`file` names it in diagnostics). Impure: reads schemas. */
@@ -68,7 +108,15 @@ function result(source: ParsedSource, kind: string | null, diagnostics: Diagnost
 }
 
 function unreadable(file: string, error: unknown): LoadedFile {
-  const why = (error as NodeJS.ErrnoException).code === 'ENOTREG' ? 'not a regular file (a FIFO or a device: nothing to read a config from)' : (describeFsError(error)?.why ?? (error as Error).message);
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOTREG'
+      ? 'not a regular file (a FIFO or a device: nothing to read a config from)'
+      : code === 'EISDIR'
+        ? 'it is a directory, not a file'
+        : code === 'EFBIG'
+          ? `it is ${((error as { size?: number }).size ?? 0).toLocaleString('en-US')} bytes; a config file is at most ${MAX_CONFIG_BYTES.toLocaleString('en-US')} (8 MiB)`
+          : (describeFsError(error)?.why ?? (error as Error).message);
   return {
     file,
     kind: null,

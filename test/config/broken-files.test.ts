@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,4 +111,33 @@ t.test('the shipped default files are valid', async (t) => {
     t.same(loaded.diagnostics, [], f);
     t.ok(loaded.data, f);
   }
+});
+
+// A new user's probe: a task whose goal held Latin-1 bytes passed `validate` (decoded to
+// U+FFFD), a UTF-16 file was "a config file is a mapping…, got a string", a directory was
+// "a FIFO or a device", and a 150 MB policy took `validate` to a 4 GB heap and an abort.
+t.test('encodings: Latin-1 bytes and UTF-16 are E_ENCODING with where; a UTF-8 BOM is fine', async (t) => {
+  const tmp = t.testdir({
+    'latin1.task.yaml': Buffer.concat([Buffer.from('apiVersion: engine/v1\nkind: Task\nname: t\ngoal: caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]),
+    'utf16.policy.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('apiVersion: engine/v1\nkind: Policy\n', 'utf16le')]),
+    'bom.policy.yaml': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('apiVersion: engine/v1\nkind: Policy\n')]),
+  });
+  const latin1 = await loadConfigFile(path.join(tmp, 'latin1.task.yaml'));
+  t.same(latin1.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_ENCODING@4:10']);
+  t.match(latin1.diagnostics[0]!.message, /byte 0xe9 is not UTF-8/);
+  const utf16 = await loadConfigFile(path.join(tmp, 'utf16.policy.yaml'));
+  t.same(utf16.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_ENCODING@1:1']);
+  t.match(utf16.diagnostics[0]!.message, /UTF-16/);
+  t.same((await loadConfigFile(path.join(tmp, 'bom.policy.yaml'))).diagnostics, []);
+});
+
+t.test('a directory is said to be one; a file over 8 MiB is refused before it is read', async (t) => {
+  const asDir = await loadConfigFile(dir);
+  t.match(asDir.diagnostics[0]!.message, /it is a directory, not a file/);
+  const tmp = t.testdir({});
+  const big = path.join(tmp, 'big.policy.yaml');
+  writeFileSync(big, `apiVersion: engine/v1\nkind: Policy\n# ${'x'.repeat(9 * 1024 * 1024)}\n`);
+  const loaded = await loadConfigFile(big);
+  t.same(loaded.diagnostics.map((d) => d.code), ['E_FILE']);
+  t.match(loaded.diagnostics[0]!.message, /at most 8,388,608 \(8 MiB\)/);
 });
