@@ -126,7 +126,7 @@ const STDERR_TAIL = 64 * 1024;
 export async function runWorkerCall(options: RunWorkerCallOptions): Promise<CallResult> {
   const call = await prepareCall(options);
   const run = await spawnAndStream(options, call);
-  const { outcome, error } = classifyOutcome(run);
+  const { outcome, error } = classifyOutcome(run, callLimits(options, call));
   const answer = recordAnswer(options, call, run, outcome);
   const markersError = answer.markers && !answer.markers.ok ? answer.markers.error : null;
   const meta = buildCallMeta(options, call, run, { outcome, error, markersError, homeScrubbed: answer.homeScrubbed.length });
@@ -275,9 +275,16 @@ function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin:
       cwd: inv.cwd,
       env: inv.env,
       stdin: inv.stdin === 'prompt' ? ctx.prompt : null,
-      timeoutMs: options.timeoutMs ?? (ctx.spec.timeout_s ?? 1800) * 1000,
-      idleTimeoutMs: options.idleTimeoutMs ?? (ctx.spec.idle_timeout_s ?? 300) * 1000,
+      ...callLimits(options, call),
     },
+  };
+}
+
+/** A call's time limit and idle limit: the caller's, else the worker's `timeout_s` and `idle_timeout_s`. Pure. */
+function callLimits(options: RunWorkerCallOptions, call: PreparedCall): { timeoutMs: number; idleTimeoutMs: number } {
+  return {
+    timeoutMs: options.timeoutMs ?? (call.ctx.spec.timeout_s ?? 1800) * 1000,
+    idleTimeoutMs: options.idleTimeoutMs ?? (call.ctx.spec.idle_timeout_s ?? 300) * 1000,
   };
 }
 
@@ -341,12 +348,25 @@ function captureStderr(file: string, secrets: readonly Secret[], cap: number): {
 }
 
 /** Stage 3: the call's outcome from the parser's, the limits that fired and an abort. Pure. */
-function classifyOutcome(run: StreamedCall): { outcome: CallOutcome; error: string | null } {
+function classifyOutcome(run: StreamedCall, limits: { timeoutMs: number; idleTimeoutMs: number }): { outcome: CallOutcome; error: string | null } {
   const { parsed } = run.summary;
   const timedOut = run.result.timedOut || run.result.idleTimedOut;
   const outcome: CallOutcome = parsed.outcome === 'incomplete' && timedOut ? 'timed_out' : parsed.outcome;
   if (run.aborted && outcome !== 'ok') return { outcome: 'incomplete', error: 'the call was aborted' };
+  if (outcome === 'timed_out') {
+    // The limit first, by its value and key; what the parser adds after it (a bare "timed out" adds nothing).
+    const limit = limitThatFired(run.result.idleTimedOut, limits);
+    return { outcome, error: parsed.error && parsed.error !== 'timed out' ? `${limit}; ${parsed.error}` : limit };
+  }
   return { outcome, error: parsed.error };
+}
+
+/** Which limit ended a call, with its value and the keys that set it, for the progress line, memo and summary. Pure. */
+function limitThatFired(idle: boolean, limits: { timeoutMs: number; idleTimeoutMs: number }): string {
+  const s = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+  return idle
+    ? `no output for ${s(limits.idleTimeoutMs)}: the idle limit ended it (idle_timeout_s, or budgets.worker_idle_timeout_s)`
+    : `still running after ${s(limits.timeoutMs)}: the time limit ended it (timeout_s)`;
 }
 
 /** Stage 4: text.md, the scrub of the worker's home, and for an ok call the markers (markers.json). */

@@ -66,6 +66,8 @@ t.test('an idle worker and its own child are both ended; the call is timed_out',
   t.equal(r.outcome, 'timed_out');
   t.equal(r.parseFailed, false, 'a worker failure is never a parse failure');
   t.equal(r.meta.idle_timed_out, true);
+  // Which limit ended it, by its key: a new user could not tell the idle limit from the time limit.
+  t.equal(r.meta.error, 'no output for 1.5 s: the idle limit ended it (idle_timeout_s, or budgets.worker_idle_timeout_s)');
   const log = readFileSync(path.join(r.callDir, 'stdout.log'), 'utf8');
   const childPid = Number(/child (\d+)/.exec(log)?.[1]);
   t.ok(childPid > 0, `the child was started: ${log}`);
