@@ -156,6 +156,12 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; not ending in .git or .homes)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   const root = workspacesRoot(o.processEnv, o.workspacesDir);
+  // The workers' homes beside each workspace are writable under the sandbox: inside the user's
+  // checkout a planted file would be found and run by the user's own tools. Refused before
+  // anything is made (its directories were made in the checkout first).
+  if (isWithin(resolveLinks(root), resolveLinks(repo))) {
+    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
+  }
   // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
   // the user's to mend, said before anything is made.
   const refused = [
@@ -163,11 +169,6 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
     refusedDir(root, 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
   ].filter((d): d is Diagnostic => d !== null);
   if (refused.length) return rejected(refused);
-  // The workers' homes beside each workspace are writable under the sandbox: inside the user's
-  // checkout a planted file would be found and run by the user's own tools.
-  if (isWithin(resolveLinks(root), resolveLinks(repo))) {
-    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
-  }
   // So is this repo's folder in that root, links resolved: without the OS sandbox a worker can
   // move it into the checkout and leave a link in its place for the next run.
   const folder = repoWorkspacesDir(root, repo);

@@ -98,6 +98,9 @@ t.test("a workspaces' root inside the repository is refused: the workers' homes 
     t.match(r.stderr, /error E_USAGE the workspaces' root .* is inside the repository .*: the workers' workspaces and homes would be in your checkout/);
   }
   t.same(runsOf(f.repo), [], 'no run was made');
+  // Refused before anything is made: the directories it names were made in the checkout.
+  t.notOk(existsSync(path.join(f.repo, '.cache')), 'no directory made in the checkout');
+  t.notOk(existsSync(path.join(f.repo, '.engine-home')));
 });
 
 t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exit 2), nothing made; resume the same', async (t) => {
