@@ -13,7 +13,7 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
   switch (kind) {
     case 'Pipeline': {
       const { pipelineRules } = await import('../compile/check.js');
-      return pipelineRules() as Rule<never>[];
+      return [...(pipelineRules() as Rule<never>[]), pluginModulesExist(file) as Rule<never>];
     }
     case 'Task': {
       const scenario = (data as { scenario?: unknown } | null)?.scenario;
@@ -27,6 +27,26 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
     default:
       return [];
   }
+}
+
+/**
+ * Each worker whose `use` is a module path (`./my-worker.js`, `../x.js`, an absolute path) names
+ * a file, relative to the pipeline file: E_PLUGIN_MISSING at its `use` otherwise. `validate`
+ * said ok of a pipeline whose plugin did not exist, and its run was blocked later (exit 4).
+ * Whether the module loads and is a plugin is asked when a run starts (runtime/prepare-run.ts).
+ * The rule reads the disk when it runs.
+ */
+function pluginModulesExist(file: string): Rule<{ workers?: Record<string, { use?: unknown }> }> {
+  return (ctx) => {
+    for (const [name, spec] of Object.entries(ctx.data.workers ?? {})) {
+      const use = spec?.use;
+      if (typeof use !== 'string' || !(use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use))) continue;
+      const resolved = path.resolve(path.dirname(file), use);
+      const found = kindOfPath(resolved);
+      if (found === 'file') continue;
+      ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${found === 'directory' ? ' is a directory' : ''} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');
+    }
+  };
 }
 
 /** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */

@@ -131,3 +131,32 @@ t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exi
   t.equal(resumed.code, 2, resumed.stderr);
   t.match(resumed.stderr, /bad\.scenario\.yaml:\d+:\d+: error E_YAML/);
 });
+
+// A new user's probe: a pipeline whose worker plugin module was missing, failed to import or
+// exported no plugin passed `validate`, and its run was made and stopped doctor_blocked (exit
+// 4), though the docs promised E_PLUGIN_MISSING / E_PLUGIN_INVALID. Now validate finds a
+// missing module, and run refuses each kind at the worker's `use`, exit 2, nothing made.
+t.test('a worker plugin that is missing, throws on import or is no plugin: refused at its use (exit 2), nothing made', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: './plugins/impl.js' }) });
+  mkdirSync(path.join(f.dir, 'plugins'));
+  const useAt = /^(\d+):(\d+)$/;
+  const lines = readFileSync(f.pipelineFile, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes('./plugins/impl.js')) + 1;
+  const col = lines[line - 1]!.indexOf('./plugins/impl.js') + 1;
+  t.match(`${line}:${col}`, useAt);
+  const validate = engine(['validate', f.pipelineFile], { cwd: f.dir });
+  t.equal(validate.code, 2, validate.stderr);
+  t.match(validate.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error E_PLUGIN_MISSING worker plugin module not found: .*plugins/impl\\.js`));
+  for (const [text, code, why] of [
+    [null, 'E_PLUGIN_MISSING', /not found/],
+    ['throw new Error("boom at import");\n', 'E_PLUGIN_INVALID', /failed to load: boom at import/],
+    ['export default { name: "half" };\n', 'E_PLUGIN_INVALID', /is not a worker plugin/],
+  ] as const) {
+    if (text !== null) writeFileSync(path.join(f.dir, 'plugins', 'impl.js'), text);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, `${code}: ${r.stderr}`);
+    t.match(r.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));
+    t.match(r.stderr, why);
+    t.same(runsOf(f.repo), [], 'no run was made');
+  }
+});
