@@ -207,7 +207,8 @@ t.test('an --html file that cannot be written: exit 2, E_FILE', async (t) => {
   writeFileSync(path.join(f.dir, 'README-as-dir'), 'a file where a directory should be');
   const r2 = report(['--repo', f.repo, '--html', blocked]);
   t.equal(r2.code, 2);
-  t.match(r2.stderr, /^engine report: error E_FILE cannot write .*report\.html: (EEXIST|ENOTDIR)\n$/);
+  // In words, not a raw errno (a new user's probe was told only "ENOTDIR").
+  t.match(r2.stderr, /^engine report: error E_FILE cannot write .*report\.html: (a part of the path is a file, not a directory|already exists)( \(at [^)]*\))?\n$/);
 });
 
 function round(n: number): number {

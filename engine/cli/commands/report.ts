@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { repoTopOf } from '../../util/repo-top.js';
+import { describeFsError } from '../../util/describe-fs-error.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -188,7 +189,10 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     writeFileAtomic(file, renderHtml(report, { details, storeHref: '.', storeLabel, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     return null;
   } catch (error) {
-    return problem('E_FILE', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // The file system's refusal in words (a raw ENOTDIR told a new user nothing); anything else is a bug, not bad input.
+    const fs = describeFsError(error);
+    if (!fs) throw error;
+    return problem('E_FILE', `cannot write ${file}: ${fs.why}${fs.path && fs.path !== file ? ` (at ${fs.path})` : ''}`);
   }
 }
 
