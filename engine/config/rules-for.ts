@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kind } from './kinds.js';
-import type { Rule } from '../vocabulary/rule-context.js';
+import type { Rule, RuleContext } from '../vocabulary/rule-context.js';
+import { globProblem } from './glob-problem.js';
 import { taskRules } from './task-rules.js';
 
 /**
@@ -15,6 +16,8 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
       const { pipelineRules } = await import('../compile/check.js');
       return [...(pipelineRules() as Rule<never>[]), pluginModulesExist(file) as Rule<never>];
     }
+    case 'Policy':
+      return [policyGlobs as Rule<never>];
     case 'Task': {
       const scenario = (data as { scenario?: unknown } | null)?.scenario;
       const resolved = typeof scenario === 'string' ? path.resolve(path.dirname(file), scenario) : undefined;
@@ -47,6 +50,19 @@ function pluginModulesExist(file: string): Rule<{ workers?: Record<string, { use
       ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${found === 'directory' ? ' is a directory' : ''} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');
     }
   };
+}
+
+/** The repo-relative glob lists of a policy (governance's lists and each risk trigger's paths), each glob checked by globProblem. Pure. */
+function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { risk_triggers?: { paths?: unknown }[] } }>): void {
+  const check = (list: unknown, at: (string | number)[]) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((glob, i) => {
+      const why = typeof glob === 'string' ? globProblem(glob) : null;
+      if (why) ctx.report('E_SCHEMA', [...at, i], `\`${[...at, i].join('.')}\` ${JSON.stringify(glob)}: ${why}`);
+    });
+  };
+  for (const key of ['allowed_roots', 'protected', 'framework_paths', 'lockfiles']) check(ctx.data.governance?.[key], ['governance', key]);
+  (ctx.data.verification?.risk_triggers ?? []).forEach((trigger, i) => check(trigger?.paths, ['verification', 'risk_triggers', i, 'paths']));
 }
 
 /** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */

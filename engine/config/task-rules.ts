@@ -1,5 +1,6 @@
 import type { EngineTask } from '../generated/task.js';
 import type { Rule, RuleContext } from '../vocabulary/rule-context.js';
+import { globProblem } from './glob-problem.js';
 
 /** Facts from disk the task rules need, gathered by the caller. */
 export interface TaskFacts {
@@ -35,7 +36,10 @@ function checkRootsAreRelative(ctx: RuleContext<EngineTask>): void {
     (ctx.data[key] ?? []).forEach((glob, i) => {
       if (glob.startsWith('/') || glob.split('/').includes('..')) {
         ctx.report('E_SCHEMA', [key, i], `\`${key}[${i}]\` must be repo-relative, got ${JSON.stringify(glob)}`, 'drop the leading / or ..');
+        return;
       }
+      const why = globProblem(glob);
+      if (why) ctx.report('E_SCHEMA', [key, i], `\`${key}.${i}\` ${JSON.stringify(glob)}: ${why}`);
     });
   }
 }

@@ -1,0 +1,18 @@
+import t from 'tap';
+import { globProblem } from '../../engine/config/glob-problem.js';
+import { checkText } from '../../engine/config/load-file.js';
+
+// A new user's probe: `allowed_roots: ["!"]` allowed every path (picomatch negation), and
+// `"["` and `"src/**{"` passed validate and matched nothing.
+t.test('globs that negate, are empty or leave a bracket or brace open are problems; ordinary ones are not', async (t) => {
+  for (const bad of ['!', '!secret/**', '', '  ', '[', 'src/**{', 'a[b', '{a,b']) t.ok(globProblem(bad), `${JSON.stringify(bad)}: ${globProblem(bad)}`);
+  for (const good of ['src/**', 'docs/*.md', '*.{ts,tsx}', 'test/[abc]*.ts', 'lit\\[eral', '**/package-lock.json', '.github/**']) t.equal(globProblem(good), null, JSON.stringify(good));
+});
+
+t.test('validate reports them at their place in a policy and a task', async (t) => {
+  const policy = await checkText('apiVersion: engine/v1\nkind: Policy\ngovernance:\n  allowed_roots: ["src/**", "!"]\n  protected: ["["]\nverification:\n  risk_triggers:\n    - {name: pay, paths: ["src/**{"], tier: tier1}\n', 'p.policy.yaml');
+  t.same(policy.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_SCHEMA@4:29', 'E_SCHEMA@5:15', 'E_SCHEMA@8:27']);
+  t.match(policy.diagnostics[0]!.message, /`governance\.allowed_roots\.1` "!": a leading `!` negates/);
+  const task = await checkText('apiVersion: engine/v1\nkind: Task\nname: t\ngoal: g\nallowed_roots: ["!docs/**"]\n', 't.task.yaml');
+  t.same(task.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_SCHEMA@5:17']);
+});
