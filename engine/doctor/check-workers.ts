@@ -28,6 +28,8 @@ export interface WorkerFacts {
   binError: string | null;
   /** The file `bin` resolves to, or null when there is none. */
   binPath: string | null;
+  /** Why a `bin` path that names something is not runnable ('is not executable', 'is a directory'), else null. */
+  binUnrunnable?: string | null;
   version: string | null;
   /** The CLI the plugin drives, with its tested versions (plugin `cli`), or null. */
   cli: CliFacts | null;
@@ -71,6 +73,7 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
     return facts;
   }
   facts.binPath = findProgram(facts.bin, { cwd: o.cwd, env: o.env });
+  if (!facts.binPath) facts.binUnrunnable = whyNotRunnable(facts.bin, o.cwd);
   // A plugin that cannot tell (an arbitrary command may do something else with --version)
   // answers null without asking.
   if (facts.binPath) {
@@ -80,6 +83,23 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
     facts.version = await o.versions.get(key)!;
   }
   return facts;
+}
+
+/**
+ * Why a `bin` that is a path names something that cannot run: a file without execute
+ * permission (a new user's probe was told 'not found' of one), a directory; null when nothing
+ * is there or it is no path. Impure (stats).
+ */
+function whyNotRunnable(bin: string, cwd: string): string | null {
+  if (!bin.includes('/')) return null;
+  try {
+    const st = statSync(path.resolve(cwd, bin), { throwIfNoEntry: false });
+    if (!st) return null;
+    if (st.isDirectory()) return 'is a directory, not a program';
+    return st.isFile() ? 'is not executable (chmod +x it, or give an interpreter as bin and the script in args)' : 'is not a regular file';
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -133,6 +153,7 @@ export function judgeWorker(f: WorkerFacts): Finding {
 /** The worker's program is not there: a CLI plugin's is not installed, or its `bin` names nothing. Pure. */
 function judgeMissingBin(f: WorkerFacts, id: string, who: string): Finding {
   const bin = f.bin ?? '';
+  if (f.binUnrunnable) return finding(id, 'block', `${who}: bin ${bin} ${f.binUnrunnable}`, `make workers.${f.name}.bin a program that runs`);
   if (!f.cli) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`);
   if (f.binFromSpec) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `fix workers.${f.name}.bin (nothing runnable at ${bin}), or remove it to use the ${f.use} CLI installed in your project`);
   return finding(

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 import { loadValidator } from '../../engine/config/validators.js';
@@ -55,6 +55,21 @@ t.test('--json: the blocked run still ends with run.finished', async (t) => {
   t.equal(lines[0].type, 'run.started');
   t.match(lines[1], { type: 'doctor.blocked', findings: [{ id: 'worker.planner', message: /\.\/no-such-agent not found/ }] });
   t.match(lines.at(-1), { type: 'run.finished', stop_reason: 'doctor_blocked', exit_code: 4 });
+});
+
+t.test('a bin that is there but not executable, or a directory, is said to be so (not "not found")', async (t) => {
+  // A new user's probe was told 'not found' of a script that lacked its execute bit.
+  for (const [make, said] of [
+    [(file: string) => writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 }), /bin \.\/agent is not executable \(chmod \+x it/],
+    [(file: string) => mkdirSync(file), /bin \.\/agent is a directory, not a program/],
+  ] as const) {
+    const f = makeFixture({ pipeline: (p) => (p.workers.planner = { use: 'command', bin: './agent' }) });
+    t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+    make(path.join(f.repo, 'agent'));
+    const r = engine(['doctor', f.pipelineFile, '--repo', f.repo, '--json'], { cwd: f.dir });
+    const check = (JSON.parse(r.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'worker.planner');
+    t.match(check, { status: 'block', message: said });
+  }
 });
 
 t.test('without git on PATH the run is refused with exit 4 and nothing is created', async (t) => {
