@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -119,6 +119,21 @@ const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE',
  * runs; only when it did not is git itself checked (without git no run can even be recorded,
  * and a missing git is the failure to report, not the repo). Impure.
  */
+/**
+ * Why `--repo` names no repository a run can use, said for what is there: nothing (E_FILE), a
+ * file (E_FILE), a bare repository (no working tree to start from), else a directory that is
+ * not a repository. A new user's probe was told 'is not a git repository (run git init there
+ * first)' of all four. Impure (stats).
+ */
+function notARepo(given: string, dir: string): Diagnostic {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) return { code: 'E_FILE', severity: 'error', message: `--repo ${given}: no such directory`, file: given, line: 0, col: 0 };
+  if (!st.isDirectory()) return { code: 'E_FILE', severity: 'error', message: `--repo ${given} is a file, not a directory`, file: given, line: 0, col: 0 };
+  const bare = ['HEAD', 'objects', 'refs'].every((n) => existsSync(path.join(dir, n))) && !existsSync(path.join(dir, '.git'));
+  if (bare) return usage(given, `${given} is a bare git repository: a run starts from a working tree (clone it: git clone ${given} DIR, then --repo DIR)`);
+  return usage(given, `${given} is not a git repository (run "git init" there first)`);
+}
+
 async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
   let repoRef: RepoRef;
   try {
@@ -126,7 +141,7 @@ async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
   } catch {
     const hostBlock = await preflightHost(o.processEnv);
     if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
-    return rejected([usage(o.repo, `${o.repo} is not a git repository (run "git init" there first)`)]);
+    return rejected([notARepo(o.repo, path.resolve(o.cwd, o.repo))]);
   }
   const task = await readTask(o, repoRef);
   if ('diagnostics' in task) return rejected(task.diagnostics);

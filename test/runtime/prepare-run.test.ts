@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,20 @@ t.test('a broken pipeline in a directory that is no git repo: the pipeline is re
   const good = engine(['run', f.pipelineFile, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
   t.equal(good.code, 2, good.stderr);
   t.match(good.stderr, /error E_USAGE .*plain is not a git repository/);
+  // Nothing there, a file, a bare repository: each said for what it is (a new user's probe was told 'git init' of all).
+  const file = path.join(f.dir, 'a-file');
+  writeFileSync(file, 'x');
+  const bare = path.join(f.dir, 'bare.git');
+  execFileSync('git', ['clone', '-q', '--bare', f.repo, bare]);
+  for (const [repo, said] of [
+    [path.join(f.dir, 'nothing-here'), /error E_FILE --repo .*nothing-here: no such directory/],
+    [file, /error E_FILE --repo .*a-file is a file, not a directory/],
+    [bare, /error E_USAGE .*bare\.git is a bare git repository: a run starts from a working tree/],
+  ] as const) {
+    const r2 = engine(['run', f.pipelineFile, '--repo', repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
+    t.equal(r2.code, 2, r2.stderr);
+    t.match(r2.stderr, said);
+  }
 });
 
 t.test('a broken repo policy and no goal: the missing goal is reported; with a goal, the policy', async (t) => {
