@@ -26,6 +26,8 @@ export interface LoadOptions {
   expectKind?: Kind;
   /** Resolve a relative `file` against this directory (diagnostics still name `file` as given). */
   cwd?: string;
+  /** A pipeline's module-path `use` is relative to this directory (default: the file's own). */
+  pipelineDir?: string;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function checkText(text: string, file: string, options: LoadOptions
     const d: Diagnostic = { code: 'E_KIND', severity: 'error', message: `this engine has no schema for kind \`${detected.kind}\``, file, ...source.locate(['kind']) };
     return result(source, detected.kind, [d]);
   }
-  const rules = (await rulesFor(detected.kind, path.resolve(options.cwd ?? '.', file), source.data)) as Rule<unknown>[];
+  const rules = (await rulesFor(detected.kind, path.resolve(options.cwd ?? '.', file), source.data, options.pipelineDir)) as Rule<unknown>[];
   return result(source, detected.kind, checkDocument(source, validator, rules));
 }
 

@@ -11,9 +11,13 @@ export interface Loaded<T> {
   locate: LoadedFile['locate'];
 }
 
-/** Load a pipeline through all three stages (schema, then the compiler's rules). Impure: reads files. */
-export async function loadPipeline(file: string): Promise<Loaded<EnginePipeline>> {
-  return typed<EnginePipeline>(await loadConfigFile(file, { expectKind: 'Pipeline' }));
+/**
+ * Load a pipeline through all three stages (schema, then the compiler's rules). `pipelineDir`:
+ * where its module-path workers are relative to, when the file read stands for another (a
+ * run's config snapshot for the pipeline it was copied from). Impure: reads files.
+ */
+export async function loadPipeline(file: string, pipelineDir?: string): Promise<Loaded<EnginePipeline>> {
+  return typed<EnginePipeline>(await loadConfigFile(file, { expectKind: 'Pipeline', ...(pipelineDir !== undefined ? { pipelineDir } : {}) }));
 }
 
 /** Load a task file (its `scenario` must exist, relative to the task file). Impure: reads files. */

@@ -10,11 +10,11 @@ import { taskRules } from './task-rules.js';
  * and are loaded only for pipelines; rules that need facts from disk get them here, as data,
  * so the rules themselves stay pure. Impure: may check files next to `file`.
  */
-export async function rulesFor(kind: Kind, file: string, data: unknown): Promise<Rule<never>[]> {
+export async function rulesFor(kind: Kind, file: string, data: unknown, pipelineDir: string = path.dirname(file)): Promise<Rule<never>[]> {
   switch (kind) {
     case 'Pipeline': {
       const { pipelineRules } = await import('../compile/check.js');
-      return [...(pipelineRules() as Rule<never>[]), pluginModulesExist(file) as Rule<never>];
+      return [...(pipelineRules() as Rule<never>[]), pluginModulesExist(pipelineDir) as Rule<never>];
     }
     case 'Policy':
       return [policyGlobs as Rule<never>];
@@ -34,17 +34,18 @@ export async function rulesFor(kind: Kind, file: string, data: unknown): Promise
 
 /**
  * Each worker whose `use` is a module path (`./my-worker.js`, `../x.js`, an absolute path) names
- * a file, relative to the pipeline file: E_PLUGIN_MISSING at its `use` otherwise. `validate`
+ * a file, relative to the pipeline's directory (`pipelineDir`: a run's config snapshot stands
+ * for the pipeline it was copied from): E_PLUGIN_MISSING at its `use` otherwise. `validate`
  * said ok of a pipeline whose plugin did not exist, and its run was blocked later (exit 4).
  * Whether the module loads and is a plugin is asked when a run starts (runtime/prepare-run.ts).
  * The rule reads the disk when it runs.
  */
-function pluginModulesExist(file: string): Rule<{ workers?: Record<string, { use?: unknown }> }> {
+function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string, { use?: unknown }> }> {
   return (ctx) => {
     for (const [name, spec] of Object.entries(ctx.data.workers ?? {})) {
       const use = spec?.use;
       if (typeof use !== 'string' || !(use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use))) continue;
-      const resolved = path.resolve(path.dirname(file), use);
+      const resolved = path.resolve(pipelineDir, use);
       const found = kindOfPath(resolved);
       if (found === 'file') continue;
       ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${found === 'directory' ? ' is a directory' : ''} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');

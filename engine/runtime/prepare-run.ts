@@ -67,7 +67,7 @@ export async function prepareRun<S extends { repo: string }>(o: PrepareRunOption
   // compiled; a pipeline's errors are still the ones reported first.
   const located = o.locate();
   located.catch(() => undefined);
-  const pipeline = await loadPipeline(config.load);
+  const pipeline = await loadPipeline(config.load, path.dirname(config.origin));
   if (!pipeline.data || hasErrors(pipeline.diagnostics)) return rejected(pipeline.diagnostics);
   const ir = compilePipeline(pipeline.data);
   const site = await located;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFixture, engine } from '../helpers/run-fixture.js';
@@ -174,4 +174,14 @@ t.test('a worker plugin that is missing, throws on import or is no plugin: refus
     t.match(r.stderr, why);
     t.same(runsOf(f.repo), [], 'no run was made');
   }
+});
+
+t.test('a run whose worker is a plugin module resumes: the module is found beside the pipeline, not beside its snapshot', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './echo-plugin.mjs' }) });
+  copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'workers', 'plugins', 'echo-plugin.mjs'), path.join(f.dir, 'echo-plugin.mjs'));
+  const started = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'plug', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  t.equal(started.code, 1, started.stderr);
+  const resumed = engine(['resume', 'plug', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.notMatch(resumed.stderr, /E_PLUGIN/, 'not refused for its plugin');
+  t.equal(resumed.code, 0, resumed.stderr);
 });
