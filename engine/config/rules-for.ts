@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Kind } from './kinds.js';
 import type { Rule, RuleContext } from '../vocabulary/rule-context.js';
 import { globProblem } from './glob-problem.js';
+import { isModulePath } from '../util/module-path.js';
 import { taskRules } from './task-rules.js';
 
 /**
@@ -44,7 +45,7 @@ function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string
   return (ctx) => {
     for (const [name, spec] of Object.entries(ctx.data.workers ?? {})) {
       const use = spec?.use;
-      if (typeof use !== 'string' || !(use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use))) continue;
+      if (typeof use !== 'string' || !isModulePath(use)) continue;
       const resolved = path.resolve(pipelineDir, use);
       const found = kindOfPath(resolved);
       if (found === 'file') continue;

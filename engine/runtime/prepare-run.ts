@@ -16,7 +16,8 @@ import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
 import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { prepareResumeConfig, type ResumeConfig } from './resume-config.js';
 import type { Runtime, RunPolicy } from './types.js';
-import { isModulePath, resolveWorkerPlugin, WorkerPluginError } from '../workers/load-plugin.js';
+import { resolveWorkerPlugin, WorkerPluginError } from '../workers/load-plugin.js';
+import { isModulePath } from '../util/module-path.js';
 
 /** Bad input: nothing was made (or what was made is left as it was); the diagnostics say why. */
 export type Rejection = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number };

@@ -42,6 +42,7 @@ import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
 import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
 import { isWithin } from '../util/is-within.js';
+import { isGitDir } from '../util/repo-top.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import { makeDirectory } from '../util/make-directory.js';
 
@@ -129,7 +130,7 @@ function notARepo(given: string, dir: string): Diagnostic {
   const st = statSync(dir, { throwIfNoEntry: false });
   if (!st) return { code: 'E_FILE', severity: 'error', message: `--repo ${given}: no such directory`, file: given, line: 0, col: 0 };
   if (!st.isDirectory()) return { code: 'E_FILE', severity: 'error', message: `--repo ${given} is a file, not a directory`, file: given, line: 0, col: 0 };
-  const bare = ['HEAD', 'objects', 'refs'].every((n) => existsSync(path.join(dir, n))) && !existsSync(path.join(dir, '.git'));
+  const bare = isGitDir(dir) && !existsSync(path.join(dir, '.git'));
   if (bare) return usage(given, `${given} is a bare git repository: a run starts from a working tree (clone it: git clone ${given} DIR, then --repo DIR)`);
   return usage(given, `${given} is not a git repository (run "git init" there first)`);
 }

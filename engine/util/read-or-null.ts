@@ -8,18 +8,10 @@ import { open } from 'node:fs/promises';
  * settings in the user's home). Opened without blocking, checked, then read. Impure.
  */
 export function readTextOrNull(file: string): string | null {
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return readRegularFileSync(file, 'utf8');
   } catch {
     return null;
-  }
-  try {
-    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }
 

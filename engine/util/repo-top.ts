@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { readTextOrNull } from './read-or-null.js';
 
 /**
  * The top of the git work tree `dir` is in, as git finds it from there (`rev-parse
@@ -23,29 +24,12 @@ export function repoTopOf(dir: string): string {
 function isRepositoryMark(mark: string): boolean {
   const st = statSync(mark, { throwIfNoEntry: false });
   if (st?.isDirectory()) return isGitDir(mark);
-  return st?.isFile() === true && startsWithGitdir(mark);
+  // Read without blocking (readTextOrNull): a FIFO named .git must not hold the command.
+  return st?.isFile() === true && readTextOrNull(mark)?.startsWith('gitdir: ') === true;
 }
 
-function isGitDir(dir: string): boolean {
+/** A directory git takes for a repository's git dir: HEAD, objects/ and refs/ in it (a bare repository is one). Impure (stats). */
+export function isGitDir(dir: string): boolean {
   const kind = (name: string) => statSync(path.join(dir, name), { throwIfNoEntry: false });
   return kind('HEAD')?.isFile() === true && kind('objects')?.isDirectory() === true && kind('refs')?.isDirectory() === true;
-}
-
-function startsWithGitdir(file: string): boolean {
-  let fd: number;
-  try {
-    // Without blocking: a FIFO named .git must not hold the command.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return false;
-  }
-  try {
-    if (!fstatSync(fd).isFile()) return false;
-    const head = Buffer.alloc(8);
-    return readSync(fd, head, 0, 8, 0) === 8 && head.toString('latin1') === 'gitdir: ';
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -8,6 +8,7 @@ import type { WorkerSpec } from '../generated/pipeline.js';
 import type { WorkerPlugin } from './types.js';
 import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
+import { isModulePath } from '../util/module-path.js';
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -26,9 +27,6 @@ export async function resolveWorkerPlugin(spec: WorkerSpec, pipelineDir: string)
   throw new WorkerPluginError('E_UNKNOWN_WORKER', `unknown worker plugin "${spec.use}": use one of ${builtinWorkerNames().join(', ')} or a module path (./my-worker.js)`);
 }
 
-export function isModulePath(use: string): boolean {
-  return use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use);
-}
 
 /** Imports a user's module; its default export must come from defineWorker (contract 1). */
 export async function loadWorkerPlugin(use: string, baseDir: string): Promise<WorkerPlugin> {
