@@ -23,6 +23,33 @@ t.test('applyBaseline sets the two targets and keeps the rest of the file', asyn
   t.equal(baselineOf(null, 0), null);
 });
 
+t.test('applyBaseline changes only the targets and the note: the rest of the user\'s file stays byte for byte', async (t) => {
+  const b = { milestone_median_s: 12.5, milestone_p90_s: 40, runs: 3, milestones: 6 };
+  const note = 'set by engine report --baseline from 6 milestones of 3 completed runs (a, b, c)';
+  const head = `# our policy\napiVersion: "engine/v1"\nkind: Policy\n\ngovernance:\n    forbidden_paths: [".env", 'secrets/**']\n    allowed:\n    - src/**\n    - "a very long string that goes on and on and on and on and on and on and on and on and on and on and on"\nbudgets: {review_rounds: 3}\n`;
+  // Both targets there: their values change, nothing else (the comment after one stays).
+  const both = `${head}kpi_targets:\n    calls_p90: 5   # keep\n    milestone_median_s: 1.0  # old\n    milestone_p90_s: 2\nafter: 1\n`;
+  t.equal(applyBaseline(both, b, note), `${head}# ${note}\nkpi_targets:\n    calls_p90: 5   # keep\n    milestone_median_s: 12.5  # old\n    milestone_p90_s: 40\nafter: 1\n`);
+  // One missing: added at the map's own indent, after its last entry.
+  const one = `${head}kpi_targets:\n    calls_p90: 5   # keep\nafter: 1\n`;
+  t.equal(applyBaseline(one, b, note), `${head}# ${note}\nkpi_targets:\n    calls_p90: 5   # keep\n    milestone_median_s: 12.5\n    milestone_p90_s: 40\nafter: 1\n`);
+  // No kpi_targets: appended, even to a file without a final newline.
+  t.equal(applyBaseline(head.trimEnd(), b, note), `${head}# ${note}\nkpi_targets:\n  milestone_median_s: 12.5\n  milestone_p90_s: 40\n`);
+  // An empty kpi_targets:
+  t.equal(applyBaseline(`${head}kpi_targets:\nafter: 1\n`, b, note), `${head}# ${note}\nkpi_targets:\n  milestone_median_s: 12.5\n  milestone_p90_s: 40\nafter: 1\n`);
+  // A second baseline replaces the first one's note instead of stacking another.
+  const twice = applyBaseline(applyBaseline(one, b, note), { ...b, milestone_median_s: 7 }, 'set by engine report --baseline from 2 milestones of 1 completed runs (d)');
+  t.equal(twice.match(/# set by engine report --baseline/g)?.length, 1);
+  t.match(twice, /milestone_median_s: 7\n/);
+  // CRLF line endings stay CRLF.
+  const crlf = applyBaseline('apiVersion: engine/v1\r\nkind: Policy\r\n', b, note);
+  t.equal(crlf, `apiVersion: engine/v1\r\nkind: Policy\r\n# ${note}\r\nkpi_targets:\r\n  milestone_median_s: 12.5\r\n  milestone_p90_s: 40\r\n`);
+  // A flow-style kpi_targets cannot be edited in place: the document is written whole, and still right.
+  const flow = parse(applyBaseline(`${head}kpi_targets: {calls_p90: 5}\n`, b, note));
+  t.same(flow.kpi_targets, { calls_p90: 5, milestone_median_s: 12.5, milestone_p90_s: 40 });
+  t.equal(flow.budgets.review_rounds, 3);
+});
+
 t.test('engine report --baseline writes the median and p90 of completed runs into the repo policy, which the next report uses', async (t) => {
   const f = makeFixture({ script: twoMilestones });
   const run = (id: string) => engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir });
