@@ -54,6 +54,9 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
         case 'parse.failed':
           line(`${where(e)}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`);
           break;
+        case 'kpi.decision':
+          line(`${where(e)}${e.step ? `${e.step}: ` : ''}KPI ${e.kpi} ${e.value} (target ${e.target}): ${e.detail}`);
+          break;
         case 'verify.finished':
           line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`);
           break;

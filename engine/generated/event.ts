@@ -775,7 +775,7 @@ export interface EventParseFailed {
    */
   error: string;
   /**
-   * Repair prompts still allowed.
+   * Repair prompts that follow this failure: 0 when the step stops here (the budget is spent, or a KPI decision stops it).
    */
   retries_left: number;
 }

@@ -63,11 +63,15 @@ t.test('within target nothing changes: no decision, milestone 2 auto-approved', 
 
 t.test('parse failures over target with a worker without native structured output: the step stops for doctor --live', async (t) => {
   const f = makeFixture({ script: { ...twoMilestones, garbage: { 'implement#1#1': 1, 'implement#2#1': 1 } } });
-  const r = run(f, 'pf');
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'pf'], { cwd: f.dir });
   t.equal(r.code, 1, r.stderr);
+  // The progress says the truth at each failure: a repair follows the first, none the second, and why.
+  t.match(r.stderr, /\[1\/2\] implement: parse failure \(.*\); 1 repair\(s\) left\n/);
+  t.match(r.stderr, /\[2\/2\] implement: parse failure \(.*\); 0 repair\(s\) left\n\[2\/2\] implement: KPI parse_failures_per_100 \d+(\.\d+)? \(target 1\): .*engine doctor --live/);
   const dir = runDir(f.repo, 'pf');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
   t.equal(events.filter((e) => e.type === 'parse.failed').length, 2, 'the first failure was repaired; the second decides');
+  t.same(events.filter((e) => e.type === 'parse.failed').map((e) => e.retries_left), [1, 0], 'the failure that stops the step says no repair follows');
   const d = events.find((e) => e.type === 'kpi.decision');
   t.match(d, { kpi: 'parse_failures_per_100', target: 1, decision: 'doctor_live', worker: 'implementer', milestone: 2 });
   t.ok(d.value >= 1);

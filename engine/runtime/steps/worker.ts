@@ -72,12 +72,14 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
     sessionId = call.sessionId;
     repairOf = phase;
-    const retriesLeft = rt.policy.budgets.parse_retries - round;
-    rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
     // Parse failures over their target switch the worker to native structured output, or
-    // stop the step for `engine doctor --live` (docs/kpis.md).
+    // stop the step for `engine doctor --live` (docs/kpis.md). Decided with this failure
+    // counted, before it is written, so that the failure says how many repairs will follow.
     const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
-    const d = parseDecision(runningCounters(rt.events, 0), { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
+    const run = runningCounters(rt.events, 0);
+    const d = parseDecision({ parse_failures: run.parse_failures + 1, worker_calls: run.worker_calls }, { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
+    const retriesLeft = d?.decision === 'doctor_live' ? 0 : rt.policy.budgets.parse_retries - round;
+    rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
     if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
     if (d?.decision === 'doctor_live') return { stop: 'parse_failed', detail: `${step.worker} gave no valid markers block (${lastError}); ${d.detail}`, events };
   }
