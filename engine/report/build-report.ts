@@ -37,6 +37,8 @@ export interface ReportInput {
   store: string;
   /** Every store pooled, when more than one (`store` is the first). */
   stores?: string[];
+  /** How many runs the stores hold, when more than are reported (a run named, or `latest`). */
+  stored?: number;
   runs: readonly ReportRunInput[];
   targets: KpiTargets;
   /**
@@ -67,6 +69,8 @@ export interface Report {
   store: string;
   /** Every store pooled, when more than one. */
   stores?: string[];
+  /** How many runs the stores hold, when more than are reported. */
+  stored?: number;
   runs: RunReport[];
   across: {
     /** The runs whose timelines are pooled (every selected run that has one). */
@@ -92,7 +96,7 @@ export function buildReport(input: ReportInput): Report {
   const run_ids = withTimeline.map((r) => r.run_id);
   const costs = runs.flatMap((r) => (r.scripted || r.kpis?.cost_usd === null || r.kpis?.cost_usd === undefined ? [] : [r.kpis.cost_usd]));
   const cost_usd = costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null;
-  const where = input.stores ? { store: input.store, stores: input.stores } : { store: input.store };
+  const where = { store: input.store, ...(input.stores ? { stores: input.stores } : {}), ...(input.stored !== undefined && input.stored > runs.length ? { stored: input.stored } : {}) };
   if (!withTimeline.length) return { ...where, runs, across: { run_ids, kpis: null, rows: [], cost_usd } };
   const kpis = summarizeSamples(mergeSamples(digests.filter((d): d is RunDigest => d !== null).map((d) => d.samples)));
   const bootstrapTotals = runs.filter((r) => isBootstrap(r) && r.kpis).map((r) => r.kpis!.total_s);

@@ -61,7 +61,7 @@ export function renderHtml(report: Report, page: HtmlPage = {}): string {
     '<body>',
     '<header>',
     `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="meta">${runs.length} run${runs.length === 1 ? '' : 's'} of ${escapeHtml(page.storeLabel ?? (report.stores ? `${report.stores.length} stores` : 'the run store'))}${page.now ? ` · made ${showTime(page.now, ctx)}` : ''}</p>`,
+    `<p class="meta">${report.stored ? `${runs.length} of ${report.stored} runs` : `${runs.length} run${runs.length === 1 ? '' : 's'}`} of ${escapeHtml(page.storeLabel ?? (report.stores ? `${report.stores.length} stores` : 'the run store'))}${page.now ? ` · made ${showTime(page.now, ctx)}` : ''}</p>`,
     '</header>',
     '<main>',
     ...body,

@@ -34,7 +34,8 @@ export function renderText(report: Report): string {
 
 function renderLines(report: Report): string {
   const { runs, across } = report;
-  const lines = [`${runs.length} run${runs.length === 1 ? '' : 's'} in ${report.stores ? `${report.stores.length} stores: ${report.stores.join(', ')}` : report.store}`, '', ...renderRunLines(runs), ''];
+  const count = report.stored ? `${runs.length} of ${report.stored} runs` : `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const lines = [`${count} in ${report.stores ? `${report.stores.length} stores: ${report.stores.join(', ')}` : report.store}`, '', ...renderRunLines(runs), ''];
   const single = runs.length === 1 ? runs[0]! : null;
   if (single?.kpis) pushAll(lines, [...renderMilestones(single), '']);
   if (!across.kpis) {

@@ -28,7 +28,7 @@ t.test('no selection and `latest`: the newest run, its milestones and KPIs', asy
   const r = report(['--repo', f.repo]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr, '');
-  t.match(r.stdout, `1 run in ${store}\n`);
+  t.match(r.stdout, `1 of 2 runs in ${store}\n`, "the store holds two; the newest is reported");
   t.match(r.stdout, /\n {2}r2 +stopped \(budget_exhausted\) +0\/2 /);
   t.notMatch(r.stdout, /\n {2}r1 /);
   t.match(r.stdout, /\nMilestones of run r2\n/);

@@ -55,7 +55,7 @@ export const reportCommand: Command = {
     };
     const found = await findRuns({ repo, stores, named: storeOptions.length > 0, all, ids: args.positionals, cwd: io.cwd });
     if ('diagnostics' in found) return fail(found.diagnostics);
-    const { policy, selected } = found;
+    const { policy, selected, stored } = found;
     const targets = policy.policy.kpi_targets;
 
     const inputs = await readReportRuns(selected);
@@ -63,7 +63,7 @@ export const reportCommand: Command = {
     if (pooled) inputs.forEach((input, i) => (input.store = selected[i]!.store));
     // Plain text of several runs is one line each: their KPI rows and milestones are not made.
     const runDetails = json || htmlFile !== undefined || inputs.length === 1;
-    const built = buildReport({ store, ...(pooled ? { stores } : {}), runs: inputs, targets, runDetails });
+    const built = buildReport({ store, ...(pooled ? { stores } : {}), stored, runs: inputs, targets, runDetails });
     // Determinism across repeats of a task: a finished run's facts from the index, a running one's from its records.
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
     const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat } : readRepeatRun(r.dir))).filter((r) => r !== null);
@@ -138,7 +138,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     const names = selected.unknown.map((id) => `"${id}"`).join(', ');
     return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`));
   }
-  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs };
+  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length };
 }
 
 /** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
