@@ -48,30 +48,6 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           current = `${where(e)}${e.step}: ${e.worker} (${e.plugin}, ${e.phase})`;
           draw();
           break;
-        case 'worker.finished':
-          line(`${where(e)}${e.step}: ${e.worker} ${e.outcome}${e.markers_ok ? '' : ', no valid markers'} in ${(e.duration_ms / 1000).toFixed(1)}s`);
-          break;
-        case 'parse.failed':
-          line(`${where(e)}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`);
-          break;
-        case 'kpi.decision':
-          line(`${where(e)}${e.step ? `${e.step}: ` : ''}KPI ${e.kpi} ${e.value} (target ${e.target}): ${e.detail}`);
-          break;
-        case 'verify.finished':
-          line(`${where(e)}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`);
-          break;
-        case 'command.finished':
-          line(`${where(e)}${e.step}: ${commandEnd(e)}`);
-          break;
-        case 'review.skipped':
-          line(`${where(e)}review skipped: ${e.review_skipped_reason}`);
-          break;
-        case 'checkpoint.created':
-          line(`${where(e)}checkpoint ${e.sha.slice(0, 10)} (${plural(e.files, 'file')}, +${e.added} -${e.removed})`);
-          break;
-        case 'checkpoint.skipped':
-          line(`${where(e)}no checkpoint: ${e.reason}`);
-          break;
         case 'run.resumed':
           // The plan was accepted in an earlier session: its size comes with the resume.
           if (e.milestones_planned) milestones = e.milestones_planned;
@@ -81,6 +57,10 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           current = '';
           line(`run ${e.status}: ${e.stop_reason}${e.status === 'completed' ? '' : ` — ${e.detail}`}`);
           break;
+        default: {
+          const text = stepLine(e, where(e));
+          if (text !== null) line(text);
+        }
       }
     },
     stop() {
@@ -88,6 +68,30 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
       if (live) io.stderr('\r\x1b[2K');
     },
   };
+}
+
+/** The one line an event of a step gets (`w`: where, "[2/3] "), or null for an event without one. Pure. */
+function stepLine(e: TimelineEvent, w: string): string | null {
+  switch (e.type) {
+    case 'worker.finished':
+      return `${w}${e.step}: ${e.worker} ${e.outcome}${e.markers_ok ? '' : ', no valid markers'} in ${(e.duration_ms / 1000).toFixed(1)}s`;
+    case 'parse.failed':
+      return `${w}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`;
+    case 'kpi.decision':
+      return `${w}${e.step ? `${e.step}: ` : ''}KPI ${e.kpi} ${e.value} (target ${e.target}): ${e.detail}`;
+    case 'verify.finished':
+      return `${w}${e.tier}: ${e.skipped ? 'skipped' : e.pass ? 'pass' : 'FAIL'} (${plural(e.commands.length, 'command')})`;
+    case 'command.finished':
+      return `${w}${e.step}: ${commandEnd(e)}`;
+    case 'review.skipped':
+      return `${w}review skipped: ${e.review_skipped_reason}`;
+    case 'checkpoint.created':
+      return `${w}checkpoint ${e.sha.slice(0, 10)} (${plural(e.files, 'file')}, +${e.added} -${e.removed})`;
+    case 'checkpoint.skipped':
+      return `${w}no checkpoint: ${e.reason}`;
+    default:
+      return null;
+  }
 }
 
 /** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
