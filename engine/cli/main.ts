@@ -9,6 +9,7 @@ import { commands } from './commands/index.js';
 import { engineVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
+import { machineFailureOf } from '../util/machine-failure.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 
@@ -54,8 +55,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`usage: engine ${command.usage}\n`);
       return EXIT.invalid;
     }
+    const machine = machineFailureOf(error);
+    if (machine) return reportMachineFailure(error, machine, command.name, io);
     return reportBug(error, io, argv);
   }
+}
+
+/**
+ * Exit 71 for a failure of the machine (machineFailureOf): what failed and why, and that the
+ * work is not lost. Not a bug report: the user acts on the machine, not on the engine.
+ */
+export function reportMachineFailure(error: unknown, why: string, commandName: string, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
+  const secrets = collectSecrets(DEFAULT_REDACT, [env]);
+  const message = redactText(error instanceof Error ? error.message : String(error), secrets);
+  const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once that is mended' : '';
+  io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input${resumable})\n`);
+  return EXIT.machine;
 }
 
 /** Entry point of bin/engine.js: the engine's own process. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { absolutePath, findOwnProgram } from './find-program.js';
 import { withoutInherited } from './inherited-fds.js';
+import { printable } from '../util/printable.js';
 
 /**
  * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
@@ -183,7 +184,11 @@ class Shell {
     // Its output ends when the shell and every program it started are gone ('close'); a program
     // the shell left running (a time limit ended the shell) can hold it open long after. So
     // an ended shell is also given up shortly after it exits, whatever is still open.
-    const ended = (code: number | null, signal: NodeJS.Signals | null) => this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`})`);
+    // What the shell said last goes with it: dash ends with 2 when it cannot fork ("Cannot fork").
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      const said = printable(this.err.lastLine(200));
+      this.fail(`the shell it was given to ended (${signal ?? `exit ${code}`}${said ? `: ${said}` : ''})`);
+    };
     this.child.on('close', ended);
     this.child.on('exit', (code, signal) => setTimeout(() => ended(code, signal), 100).unref());
     this.child.stdout.on('data', (b: Buffer) => {
@@ -312,6 +317,12 @@ export class Collected {
     const nl = this.buf.subarray(0, this.len).indexOf(10, at + mark.length);
     if (nl < 0) return null;
     return { at, end: nl + 1, rest: this.buf.subarray(at + mark.length, nl).toString('latin1') };
+  }
+
+  /** The last line with text of what has not been taken (at most `max` characters of it). */
+  lastLine(max: number): string {
+    const lines = this.buf.subarray(0, this.len).toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    return (lines.at(-1) ?? '').slice(-max);
   }
 
   /** The bytes before `at` (a copy), dropping everything up to `end`. */

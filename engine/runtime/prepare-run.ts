@@ -10,7 +10,7 @@ import { resolvePolicy, type ResolvePolicyOptions } from '../config/policy/resol
 import { compilePipeline } from '../compile/compile.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import type { RepoRef } from '../git/repo.js';
-import { resolveGitIdentity, type GitIdentity } from '../git/identity.js';
+import { parseGitAuthor, resolveGitIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunEnv } from './clock.js';
 import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
 import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
@@ -137,13 +137,20 @@ export function resumeRejection(message: string, file = 'engine resume'): Reject
   return rejected([{ code: 'E_RESUME', severity: 'error', message, file, line: 0, col: 0 }]);
 }
 
-/** The checkpoint identity, or the policy's malformed `git.author` as an error. Impure (reads git config). */
+/**
+ * The checkpoint identity, or the policy's malformed `git.author` as an error. git failing to
+ * read the configuration is not the policy's fault: that is thrown. Impure (reads git config).
+ */
 export async function identityOf(repo: RepoRef, policy: RunPolicy): Promise<GitIdentity | { error: string }> {
-  try {
-    return await resolveGitIdentity(repo, policy.git.author);
-  } catch (error) {
-    return { error: (error as Error).message };
+  const author = policy.git.author;
+  if (author !== null && author.trim() !== '') {
+    try {
+      return parseGitAuthor(author);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
   }
+  return resolveGitIdentity(repo, author);
 }
 
 /** What a session of a run is given by its command: the clock, the process, the stop signal, the event tap. */

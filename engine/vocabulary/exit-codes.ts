@@ -6,6 +6,8 @@ export const EXIT = {
   governance: 3,
   doctor: 4,
   internal: 70,
+  /** The machine failed the engine (a full disk, no processes or memory left): sysexits' EX_OSERR. Not in the contract (docs/errors.md). */
+  machine: 71,
   interrupted: 130,
 } as const;
 
