@@ -27,3 +27,18 @@ t.test('sandboxErrors: the usual refusals, deduplicated, at most 5', async (t) =
   t.same(sandboxErrors([...lines, ...lines].join('\n')), lines.slice(0, 4));
   t.equal(sandboxErrors(Array.from({ length: 9 }, (_, i) => `Failed to write file /f${i}`).join('\n')).length, 5);
 });
+
+t.test('a claim holds for a changed path or any folder above one, and nothing else', async (t) => {
+  const base = { streamPaths: [], workspace: '/w', stderr: '' };
+  t.equal(checkClaims({ ...base, filesChanged: ['src'], changed: ['src/deep/a.txt'] }), null, 'a folder above a change');
+  t.equal(checkClaims({ ...base, filesChanged: ['src/deep'], changed: ['src/deep/a.txt'] }), null);
+  t.equal(checkClaims({ ...base, filesChanged: ['src/deep/a.txt'], changed: ['src/deep/a.txt'] }), null);
+  t.match(checkClaims({ ...base, filesChanged: ['sr'], changed: ['src/a.txt'] }), /claims it changed sr but/, 'a prefix of a name is not its folder');
+  t.match(checkClaims({ ...base, filesChanged: ['src/deep/a.txt/x'], changed: ['src/deep/a.txt'] }), /claims it changed/, 'below a changed file is not it');
+});
+
+t.test("a worker's 100,000 false claims against 20,000 new files are judged at once (claims × files took minutes)", { timeout: 60_000 }, async (t) => {
+  const changed = Array.from({ length: 20_000 }, (_, i) => `gen/d${i % 100}/f${i}.txt`);
+  const filesChanged = Array.from({ length: 100_000 }, (_, i) => `nowhere/c${i}.txt`);
+  t.match(checkClaims({ filesChanged, streamPaths: [], changed, workspace: '/w', stderr: '' }), /\(100000 in all\)/);
+});
