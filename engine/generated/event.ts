@@ -162,6 +162,10 @@ export interface EventRunStarted {
      */
     writable: string[];
     /**
+     * The policy's sandbox.allow_unix_sockets: whether sandboxed processes may make Unix domain sockets (absent in runs started before it existed: not restricted then).
+     */
+    unix_sockets?: boolean;
+    /**
      * Why the sandbox is not active although the mode asked for it (auto's fallback, bwrap's failure), else null.
      */
     warning: string | null;

@@ -264,6 +264,10 @@ export interface EnginePolicy {
      * Items: An absolute path (file or directory); one that does not exist is skipped.
      */
     writable?: string[];
+    /**
+     * false (default): a sandboxed process cannot make a Unix domain socket (socket(AF_UNIX) fails with EPERM, by seccomp; socketpair and every other socket family still work), so it cannot connect to the user's services the read-only filesystem shows (an ssh ControlMaster in ~/.ssh, gpg-agent, a Docker or LXD socket). true: allowed, for a test suite that serves or reaches one; a worker can then use any socket it can see.
+     */
+    allow_unix_sockets?: boolean;
   };
   /**
    * The read-only explore step.

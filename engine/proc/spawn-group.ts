@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { monotonicMs } from '../util/monotonic-ms.js';
 import { withoutInherited } from './inherited-fds.js';
+import { openInputFd } from './input-fd.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -33,6 +34,8 @@ export interface SpawnGroupOptions {
    * is opened there, and the sweep after exit waits for the sandbox's init it names.
    */
   infoFd?: number;
+  /** Bytes the child reads from this descriptor (bubblewrap's `--seccomp` program); above `infoFd`. */
+  inputFd?: { at: number; bytes: Buffer };
 }
 
 export interface SpawnGroupResult {
@@ -67,8 +70,12 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
   const started = monotonicMs();
   // The places below the info descriptor first: a bad number throws before a file is taken.
   const below = options.infoFd === undefined ? [] : Array<'ignore'>(options.infoFd - 3).fill('ignore');
+  const input = options.inputFd;
+  if (input && input.at !== (options.infoFd ?? 2) + 1) throw new Error(`inputFd must follow infoFd (at ${input.at})`);
   const info = options.infoFd === undefined ? null : takeInfoFile();
-  const extra = info === null ? [] : [...below, info];
+  // A file of the bytes, or where none can be made a pipe they are written into once the child starts.
+  const inputFd = input ? openInputFd(input.bytes) : null;
+  const extra = [...(info === null ? [] : [...below, info]), ...(input ? [inputFd ?? ('pipe' as const)] : [])];
   let child: PipedChild;
   try {
     child = spawn(bin, args, {
@@ -83,7 +90,11 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
   } catch (error) {
     if (info !== null) giveBackInfoFile(info, true);
     throw error;
+  } finally {
+    // The child has its own copy (or none: it did not start).
+    if (inputFd !== null) closeSync(inputFd);
   }
+  if (input && inputFd === null) (child.stdio[input.at] as Writable | null)?.end(input.bytes);
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);
   if (pid !== null) options.onSpawn?.(pid);

@@ -36,6 +36,8 @@ export interface BwrapLayout {
    * sandbox's init as the host sees it. The sandboxed process never has it (bubblewrap closes it).
    */
   infoFd?: number;
+  /** A descriptor bubblewrap reads a seccomp program from (`--seccomp`): seccomp-filter.ts. */
+  seccompFd?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   // all, and a process with CAP_SYS_ADMIN remounts the read-only binds writable.
   args.push('--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--chdir', l.chdir ?? ws);
   if (l.infoFd !== undefined) args.push('--info-fd', String(l.infoFd));
+  if (l.seccompFd !== undefined) args.push('--seccomp', String(l.seccompFd));
   return args;
 }
 

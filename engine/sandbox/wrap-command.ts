@@ -9,6 +9,7 @@ import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
 import { keptOverlaps } from './check-writable.js';
+import { unixSocketFilter } from './seccomp-filter.js';
 
 export interface SandboxedCommand {
   bin: string;
@@ -73,7 +74,7 @@ function safeRealpath(p: string): string | null {
  * home) is remembered as a grant of this sandbox, so sandboxKeptOut can tell what no
  * sandboxed process could reach. Impure (resolves links, remembers the grants).
  */
-export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; writes: string[] | null } {
+export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedCommand): { bin: string; args: string[]; infoFd?: number; inputFd?: { at: number; bytes: Buffer }; writes: string[] | null } {
   if (!sandbox?.active || !sandbox.bwrap) return { bin: c.bin, args: [...c.args], writes: null };
   const readable = [...sandbox.readable, ...(c.readable ?? [])];
   const runKeep = resolverKeep();
@@ -81,8 +82,11 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
   const writable = grantable(sandbox, [...sandbox.writable, ...(c.writable ?? [])], shown);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep, writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD };
-  return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, writes };
+  // No Unix domain socket unless the policy allows them (seccomp-filter.ts): the program is read from the descriptor after the info one.
+  const filter = sandbox.unixSockets ? null : unixSocketFilter(process.arch);
+  const seccomp = filter ? { seccompFd: SANDBOX_INFO_FD + 1 } : {};
+  const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep, writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD, ...seccomp };
+  return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, ...(filter ? { inputFd: { at: SANDBOX_INFO_FD + 1, bytes: filter } } : {}), writes };
 }
 
 /**

@@ -171,6 +171,7 @@ async function runCommand(
     onStderr: onOutput,
     onSpawn: options.onSpawn,
     infoFd: cmd.infoFd,
+    inputFd: cmd.inputFd,
   });
   const abort = (): void => group.kill();
   options.signal?.addEventListener('abort', abort, { once: true });

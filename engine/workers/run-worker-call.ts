@@ -239,6 +239,7 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
     onStdout: (chunk) => sink.push(chunk),
     onStderr: stderr.push,
     infoFd: command.infoFd,
+    inputFd: command.inputFd,
   });
   const abort = watchAbort(options.signal, () => group?.kill());
 
@@ -263,13 +264,14 @@ async function spawnAndStream(options: RunWorkerCallOptions, call: PreparedCall)
 }
 
 /** The command line to spawn (inside the sandbox when one is active) and its limits. */
-function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; infoFd?: number; writes: string[] | null; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
+function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin: string; args: string[]; infoFd?: number; inputFd?: { at: number; bytes: Buffer }; writes: string[] | null; options: Pick<SpawnGroupOptions, 'cwd' | 'env' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs'> } {
   const { ctx, inv } = call;
   const spawned = wrapCommand(options.sandbox, { bin: inv.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: installOf(inv.bin) });
   return {
     bin: spawned.bin,
     args: spawned.args,
     infoFd: spawned.infoFd,
+    inputFd: spawned.inputFd,
     writes: spawned.writes,
     options: {
       cwd: inv.cwd,

@@ -107,7 +107,7 @@ t.test('every effective leaf is explained', async (t) => {
   const cwd = setup(t);
   const r = await resolvePolicy({ repo: 'repo', files: [], sets: [], cwd });
   const explained = explainPolicy(r.policy as unknown as Record<string, unknown>, r.provenance);
-  t.equal(explained.length, 56, 'every leaf of the schema');
+  t.equal(explained.length, 57, 'every leaf of the schema');
   t.ok(explained.every((e) => e.from !== undefined), 'no leaf without an origin');
   t.same(explained.find((e) => e.key === 'budgets.max_ticks'), { key: 'budgets.max_ticks', value: 40, from: { source: 'repo', file: path.join('repo', '.engine', 'policy.yaml'), line: 4, col: 14 } });
 });

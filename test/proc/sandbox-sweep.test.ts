@@ -46,7 +46,7 @@ t.test('a sandboxed child leaves nothing running: a background sleeper, a setsid
   t.equal(cmd.infoFd, 3, 'the wrapped command reports its sandbox on a descriptor of its own');
   t.ok(cmd.args.includes('--info-fd'));
   let out = '';
-  const g = spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, onStdout: (c) => (out += c.toString()) });
+  const g = spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, inputFd: cmd.inputFd, onStdout: (c) => (out += c.toString()) });
   const r = await g.done;
   t.equal(r.exitCode, 0, out);
   t.match(out, /started/);
@@ -82,7 +82,7 @@ t.test('no temp dir to write bubblewrap\'s report in: the command runs, the full
   // least one start finds no file to make.
   const runs = await Promise.all([0, 1].map(async () => {
     let out = '';
-    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, onStdout: (c) => (out += c.toString()) }).done;
+    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, inputFd: cmd.inputFd, onStdout: (c) => (out += c.toString()) }).done;
     return { ...r, out };
   }));
   for (const r of runs) {
@@ -100,7 +100,7 @@ t.test('one sandboxed start after another: each reads the init its own bubblewra
   const inits: (number | null | undefined)[] = [];
   for (let i = 0; i < 4; i++) {
     const cmd = wrapCommand(sandbox, { bin: 'sh', args: ['-c', 'echo $$'], cwd: ws, workspace: ws, readOnly: false, home: null });
-    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd }).done;
+    const r = await spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, inputFd: cmd.inputFd }).done;
     t.equal(r.exitCode, 0);
     inits.push(r.sandboxInitPid);
   }
@@ -116,7 +116,7 @@ t.test('many sandboxed starts at once: each reads its own init, and few files ar
   const before = fds();
   const runs = await Promise.all(Array.from({ length: 12 }, async () => {
     const cmd = wrapCommand(sandbox, { bin: 'sh', args: ['-c', 'sleep 0.2'], cwd: ws, workspace: ws, readOnly: false, home: null });
-    return spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd }).done;
+    return spawnGroup(cmd.bin, cmd.args, { cwd: ws, env: childEnv, infoFd: cmd.infoFd, inputFd: cmd.inputFd }).done;
   }));
   t.ok(runs.every((r) => r.exitCode === 0 && typeof r.sandboxInitPid === 'number'), 'all ran and named an init');
   t.equal(new Set(runs.map((r) => r.sandboxInitPid)).size, runs.length, 'each its own');

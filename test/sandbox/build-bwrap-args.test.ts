@@ -185,7 +185,8 @@ t.test('under real bwrap: a workspace and home reached through an absolute link 
   symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
   const ws = path.join(base, 'link', 'ws');
   const home = path.join(base, 'link', 'home');
-  const on = decideSandbox({ mode: 'bwrap', writable: [] }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' });
+  // Unix sockets allowed: no seccomp program to hand over on descriptor 4 (unix-sockets.test.ts).
+  const on = decideSandbox({ mode: 'bwrap', writable: [], allow_unix_sockets: true }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' });
   const c = wrapCommand(on, { bin: 'sh', args: ['-c', `echo w > f && echo h > ${home}/h && pwd`], cwd: ws, workspace: ws, readOnly: false, home });
   // Descriptor 3 is where bubblewrap reports its init (wrapCommand's --info-fd).
   const r = spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
@@ -202,7 +203,7 @@ t.test('under real bwrap: a workspace reached through an absolute link in a fold
   mkdirSync(path.join(base, 'real', 'ws'), { recursive: true });
   symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
   const ws = path.join(base, 'link', 'ws');
-  const on = decideSandbox({ mode: 'bwrap', writable: [] }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' }, [base]);
+  const on = decideSandbox({ mode: 'bwrap', writable: [], allow_unix_sockets: true }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' }, [base]);
   const c = wrapCommand(on, { bin: 'sh', args: ['-c', `echo w > ${ws}/f`], cwd: ws, workspace: ws, readOnly: false, home: null });
   const r = spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
   t.equal(r.status, 0, String(r.stderr));

@@ -119,7 +119,7 @@ t.test('sandbox.mode bwrap: a hostile worker writes only its workspace, its home
   t.notOk(existsSync(path.join(h.outside, 'cmd-late')), "the command step's sleeper never wrote");
 
   const started = h.events.find((e) => e.type === 'run.started');
-  t.same(started.sandbox, { mode: 'bwrap', active: true, tool: bwrap.ok ? bwrap.bin : null, writable: [h.shared], warning: null });
+  t.same(started.sandbox, { mode: 'bwrap', active: true, tool: bwrap.ok ? bwrap.bin : null, writable: [h.shared], unix_sockets: false, warning: null });
   t.same(JSON.parse(readFileSync(path.join(h.runDir, 'env.json'), 'utf8')).sandbox, started.sandbox);
   t.match(readFileSync(path.join(h.runDir, 'summary.md'), 'utf8'), /- sandbox: bubblewrap .*the network is not restricted/);
   t.equal(readJsonl(path.join(h.runDir, 'timeline.jsonl')).at(-1).type, 'run.finished');
@@ -137,5 +137,5 @@ t.test('control, sandbox.mode off: the same sleeper outlives the worker and writ
   }
   t.ok(existsSync(path.join(h.outside, 'late')), 'the sleeper wrote after the worker had exited');
   const started = h.events.find((e) => e.type === 'run.started');
-  t.same(started.sandbox, { mode: 'off', active: false, tool: null, writable: [h.shared], warning: null });
+  t.same(started.sandbox, { mode: 'off', active: false, tool: null, writable: [h.shared], unix_sockets: false, warning: null });
 });

@@ -43,6 +43,7 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
     onStderr: (c) => write(redactor.push(c)),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     infoFd: cmd.infoFd,
+    inputFd: cmd.inputFd,
   });
   const abort = () => group.kill();
   rt.signal.addEventListener('abort', abort, { once: true });
