@@ -1,7 +1,7 @@
 /**
  * Which binary a worker runs and what version it is. Impure (file checks, a process).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerSpec } from '../generated/pipeline.js';
 import { spawnGroup } from '../proc/spawn-group.js';
@@ -16,9 +16,26 @@ export function resolveCliBin(spec: WorkerSpec, packageRoot: string, cli: string
   if (spec.bin) return spec.bin;
   for (const dir of binSearchDirs(projectDirs, packageRoot)) {
     const file = path.join(dir, cli);
-    if (existsSync(file)) return file;
+    if (existsSync(file) && ownedHere(file)) return file;
   }
   return cli;
+}
+
+/**
+ * Whether a CLI found walking up was put there by this user (or root): the file (and where its
+ * link leads) and the `.bin` and `node_modules` folders holding it. Walking up from a repo in
+ * /tmp reaches /tmp/node_modules/.bin, which any user of the machine can make: a `claude`
+ * planted there was run, outside any sandbox, for its version, and then given the provider's
+ * key. Impure (stat).
+ */
+function ownedHere(file: string): boolean {
+  const uid = process.getuid?.() ?? 0;
+  const binDir = path.dirname(file);
+  try {
+    return [lstatSync(file), statSync(file), statSync(binDir), statSync(path.dirname(binDir))].every((s) => s.uid === uid || s.uid === 0);
+  } catch {
+    return false;
+  }
 }
 
 /** Every `node_modules/.bin` searched, in order, without repeats. Pure. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binSearchDirs, detectCliVersion, installedVersion, resolveCliBin } from '../../engine/workers/resolve-bin.js';
@@ -52,6 +52,21 @@ t.test('walking up: a package inside a monorepo finds the root node_modules/.bin
   t.same(dirs.slice(0, 3), [path.join(sub, 'node_modules', '.bin'), path.join(dir, 'packages', 'node_modules', '.bin'), path.join(dir, 'node_modules', '.bin')]);
   t.equal(new Set(dirs).size, dirs.length, 'no directory twice');
   t.notOk(dirs.some((d) => d.includes(`${path.sep}node_modules${path.sep}node_modules`)), 'never node_modules/node_modules/.bin');
+});
+
+t.test("a CLI another user put on the way up (a node_modules/.bin in /tmp) is passed over, never run", { skip: process.getuid?.() === 0 ? false : 'needs root to make files of another user' }, async (t) => {
+  const dir = tree(t);
+  const repo = path.join(dir, 'work', 'repo');
+  mkdirSync(repo, { recursive: true });
+  const planted = fakeCli(path.join(dir, 'node_modules', '.bin'), '9.9.9');
+  const nobody = 65534;
+  for (const p of [planted]) chownSync(p, nobody, nobody);
+  t.equal(resolveCliBin({ use: 'codex' }, path.join(dir, 'nowhere'), 'codex', [repo]), 'codex', 'a file of another user: the bare name, for PATH');
+  chownSync(planted, 0, 0);
+  chownSync(path.join(dir, 'node_modules', '.bin'), nobody, nobody);
+  t.equal(resolveCliBin({ use: 'codex' }, path.join(dir, 'nowhere'), 'codex', [repo]), 'codex', "in another user's folder: the same");
+  chownSync(path.join(dir, 'node_modules', '.bin'), 0, 0);
+  t.equal(resolveCliBin({ use: 'codex' }, path.join(dir, 'nowhere'), 'codex', [repo]), planted, "the user's own is found as before");
 });
 
 t.test("engine doctor finds the repo's own CLI before the engine's pinned one", async (t) => {
