@@ -29,7 +29,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     ...state.milestones.map((m, i) => {
       const cp = checkpoints.find((e) => e.milestone === i + 1);
       const mark = cp && cp.type === 'checkpoint.created' ? `checkpoint ${cp.sha.slice(0, 10)}` : i + 1 <= k.milestones_done ? 'done, no change' : 'not done';
-      return `${i + 1}. **${m.id}** — ${oneLine(m.goal)} (${mark})`;
+      return `${i + 1}. **${oneLine(m.id)}** — ${oneLine(m.goal)} (${mark})`;
     }),
     ...(state.milestones.length ? [] : ['(no plan yet)']),
     '',
@@ -117,7 +117,10 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     '```',
     '',
   ];
-  return printable(lines.join('\n'));
+  // Each entry is one line of the memo: a line break inside one came from a worker (its stderr
+  // in the stop detail, a file name in a violation) and would let it write sections of its
+  // own, a "## Next" with a command of its choosing above the real one.
+  return printable(lines.map((l) => l.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ')).join('\n'));
 }
 
 /** Where the run stood, saying only what is known (no `-` placeholders). Pure. */

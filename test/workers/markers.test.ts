@@ -48,6 +48,12 @@ t.test('schemas: every key required, no extra keys, descriptions everywhere', as
   }
 });
 
+t.test("a milestone id is a short name: no space, no line break (it goes into branches' summaries and memos)", async (t) => {
+  const plan = (id: string) => validateMarkers('plan', { milestones: [{ id, goal: 'g', files_expected: ['a'], done_checks: [], risk_level: 'low' }], assumptions: [] });
+  for (const id of ['m1', 'add-parser', 'M2.b_c', 'x'.repeat(64)]) t.ok(plan(id).ok, id);
+  for (const id of ['', 'm 1', 'm1\n## Next', '-m1', '.hidden', 'x'.repeat(65), 'm1`rm`']) t.notOk(plan(id).ok, JSON.stringify(id));
+});
+
 t.test('validation per phase', async (t) => {
   t.ok(validateMarkers('implement', impl).ok);
   t.ok(validateMarkers('implement', { ...impl, status: 'blocked', needs: 'a key' }).ok);
