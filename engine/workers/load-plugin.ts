@@ -38,11 +38,22 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   } catch (e) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${(e as Error).message}`);
   }
-  const problems = checkPluginShape(mod.default);
+  const plugin = defaultExportOf(mod.default);
+  const problems = checkPluginShape(plugin);
   if (problems.length) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `${file} is not a worker plugin (export default defineWorker({...})): ${problems.join('; ')}`);
   }
-  return mod.default as WorkerPlugin;
+  return plugin as WorkerPlugin;
+}
+
+/**
+ * A module's default export as its author wrote it. TypeScript compiles `export default x` in a
+ * CommonJS package (npm init's "type": "commonjs") to `exports.default = x` with `__esModule`
+ * set, and Node's import hands the whole `exports` object over as the default. Pure.
+ */
+function defaultExportOf(value: unknown): unknown {
+  const v = value as { __esModule?: unknown; default?: unknown } | null;
+  return typeof v === 'object' && v !== null && v.__esModule === true && 'default' in v ? v.default : value;
 }
 
 /** What is missing from a value for it to be a WorkerPlugin. Pure. */

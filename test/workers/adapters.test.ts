@@ -91,6 +91,8 @@ t.test('plugins by name and by module path', async (t) => {
   const plugins = path.join(workersDir, 'plugins');
   await t.rejects(loadWorkerPlugin('./missing.mjs', plugins), { code: 'E_PLUGIN_MISSING' });
   await t.rejects(loadWorkerPlugin('./not-a-plugin.mjs', plugins), { code: 'E_PLUGIN_INVALID', message: /contract.*detectVersion/s });
+  const commonJs = await resolveWorkerPlugin({ use: './echo-plugin.cjs' }, plugins);
+  t.equal(commonJs.name, 'echo', "a CommonJS module's exports.default (tsc's output for export default) is the plugin");
   const echo = await resolveWorkerPlugin({ use: './echo-plugin.mjs' }, plugins);
   const r = await runWorkerCall({ plugin: echo, ctx: makeCtx({ use: './echo-plugin.mjs' }, { phase: 'review' }), callDir: path.join(makeTempDir(), 'c') });
   t.equal(r.outcome, 'ok');
