@@ -138,6 +138,14 @@ export default defineWorker({
 });
 EOF
 step "tsc --strict compiles the plugin against @engine/engine/plugin" node "$root/node_modules/typescript/bin/tsc" --strict --target es2022 --module nodenext --moduleResolution nodenext --types node --typeRoots "$root/node_modules/@types" --outDir tools/dist tools/note-worker.ts
+# The declarations themselves need no Node types: a module that only types against them
+# compiles with no @types at all (an empty type root).
+mkdir -p "$app/tools/no-types"
+cat >"$app/tools/types-only.ts" <<'EOF'
+import type { WorkerPlugin, WorkerCallContext } from '@engine/engine/plugin';
+export type Checked = [WorkerPlugin, WorkerCallContext];
+EOF
+step "the plugin declarations compile without @types/node" node "$root/node_modules/typescript/bin/tsc" --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --typeRoots tools/no-types tools/types-only.ts
 sed -E 's#use: (codex|claude)$#use: ../tools/dist/note-worker.js#' "$app/.engine/pipeline.yaml" >"$app/.engine/plugin.pipeline.yaml"
 step "the plugin pipeline validates" npx --no-install engine validate .engine/plugin.pipeline.yaml
 step "commit the engine config and the plugin" sh -c 'git add -A && git commit -q -m "engine config and a worker plugin"'

@@ -104,8 +104,8 @@ const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'rul
  * the rest of the file on every start (counters, tips, a project entry per directory, with
  * empty server lists): that is not compared. Pure.
  */
-export function digestClaudeMcp(bytes: Buffer): string {
-  const data = JSON.parse(bytes.toString('utf8')) as Record<string, unknown> | null;
+export function digestClaudeMcp(bytes: Uint8Array): string {
+  const data = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown> | null;
   const servers = (o: unknown): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const key of ['mcpServers', 'enabledMcpjsonServers', 'enableAllProjectMcpServers']) {

@@ -204,7 +204,7 @@ export interface UserConfigPlace {
   paths: readonly string[];
   /** Relative paths (and what is under them) the CLI keeps up itself, left out. */
   skip?: readonly string[];
-  digests?: Readonly<Record<string, (bytes: Buffer) => string>>;
+  digests?: Readonly<Record<string, (bytes: Uint8Array) => string>>;
 }
 
 export interface WorkerPlugin {
