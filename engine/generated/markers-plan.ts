@@ -20,7 +20,7 @@ export interface PlanMarkers {
  */
 export interface PlanMilestone {
   /**
-   * Short stable identifier of the milestone (e.g. m1, add-parser).
+   * Short stable identifier of the milestone (e.g. m1, add-parser): letters, digits, dots, dashes and underscores, at most 64, starting with a letter or digit.
    */
   id: string;
   /**
