@@ -6,6 +6,9 @@
  */
 export function globProblem(glob: string): string | null {
   if (glob.trim() === '') return 'an empty glob matches no path';
+  // Paths are repo-relative ("src/a.ts"): an absolute glob or one leaving the repo matches none
+  // (a policy allowing only "/abs/src/**" stopped every milestone, and every resume of it).
+  if (glob.startsWith('/') || glob.split('/').includes('..')) return 'paths are repo-relative: an absolute glob or one with `..` matches no path (drop the leading / or ..)';
   if (glob.startsWith('!')) return 'a leading `!` negates in picomatch (`!x` matches every path that is not x, `!` alone every path): list the paths that are meant instead';
   let square = false;
   let braces = 0;

@@ -16,3 +16,14 @@ t.test('validate reports them at their place in a policy and a task', async (t) 
   const task = await checkText('apiVersion: engine/v1\nkind: Task\nname: t\ngoal: g\nallowed_roots: ["!docs/**"]\n', 't.task.yaml');
   t.same(task.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_SCHEMA@5:17']);
 });
+
+t.test('an absolute glob or one with .. in a policy is refused where it stands, as in a task', async (t) => {
+  // A new user's probe: governance.allowed_roots ["/abs/src/**", "../x/**"] validated, matched
+  // nothing, and the run stopped governance_violation, as did each resume of it.
+  for (const bad of ['/abs/src/**', '../x/**', 'src/../../etc/**', '/']) t.match(globProblem(bad), /repo-relative/, bad);
+  for (const good of ['src/..x/**', 'a..b/**', 'src/.hidden/**']) t.equal(globProblem(good), null, good);
+  const policy = await checkText('apiVersion: engine/v1\nkind: Policy\ngovernance:\n  allowed_roots: ["/abs/src/**", "../x/**"]\n', 'p.policy.yaml');
+  t.same(policy.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_SCHEMA@4:19', 'E_SCHEMA@4:34']);
+  const task = await checkText('apiVersion: engine/v1\nkind: Task\nname: t\ngoal: g\nallowed_roots: ["/abs/**"]\n', 't.task.yaml');
+  t.match(task.diagnostics[0], { code: 'E_SCHEMA', line: 5, col: 17, message: /repo-relative/ });
+});
