@@ -24,6 +24,12 @@ t.test('an invalid file: exit 2, diagnostics as path:line:col: error CODE messag
   t.equal(io.out.join(''), '');
 });
 
+t.test('a command worker without a bin is refused at the worker, as the editor refuses it (there is nothing to run)', async (t) => {
+  const io = memoryIo({ cwd: broken });
+  t.equal(await main(['validate', 'command-without-bin.pipeline.yaml'], io), 2);
+  t.match(io.err.join(''), /^command-without-bin\.pipeline\.yaml:7:5: error E_SCHEMA `workers\.w` is missing required key `bin`\n/);
+});
+
 t.test('--json prints one document {files: [{file, kind, valid, diagnostics}]}', async (t) => {
   const io = memoryIo({ cwd: packageRoot });
   const code = await main(['validate', '--json', 'pipelines/default.pipeline.yaml', 'test/fixtures/config/broken/task-missing-goal.task.yaml', 'nope.yaml'], io);

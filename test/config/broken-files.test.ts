@@ -10,6 +10,7 @@ const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtu
 
 /** Every broken fixture and the exact diagnostics it must produce, as CODE@line:col in order. */
 const cases: Record<string, string[]> = {
+  'command-without-bin.pipeline.yaml': ['E_SCHEMA@7:5'],
   'empty.yaml': ['E_KIND@1:1'],
   'kind-missing.yaml': ['E_KIND@1:1'],
   'kind-not-a-map.yaml': ['E_KIND@1:1'],
