@@ -6,7 +6,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 export const schemaCommand: Command = {
   name: 'schema',
   summary: 'Print the JSON Schema of a file or record kind',
-  usage: 'schema <pipeline|policy|task|scenario|markers/<phase>|state|event>',
+  usage: 'schema <pipeline|policy|task|scenario|markers/<phase>|state|event|model-recording>',
   options: {},
   allowPositionals: true,
   async run(args, io) {
