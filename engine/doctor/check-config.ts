@@ -3,6 +3,7 @@
  * are the details of a blocking finding. Impure (reads files).
  */
 import path from 'node:path';
+import { unloadablePlugins } from '../workers/load-plugin.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { loadPipeline } from '../config/load-typed.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
@@ -30,6 +31,11 @@ export async function checkPipeline(file: string, shown: string): Promise<Pipeli
     };
   }
   const ir = compilePipeline(loaded.data);
+  // A worker plugin module that cannot be loaded is bad input, as `engine run` says it (exit 2).
+  const plugins = await unloadablePlugins(ir, path.dirname(file), { file: shown, locate: loaded.locate });
+  if (plugins.length) {
+    return { ir, diagnostics: [...diagnostics, ...plugins], finding: finding('pipeline', 'block', `${shown}: ${plugins.length} worker plugin module${plugins.length === 1 ? '' : 's'} cannot be loaded`, 'fix the module (a default export from defineWorker) or the path in `use`; `engine run` refuses the pipeline the same way', plugins.map(formatDiagnostic)) };
+  }
   const warnings = diagnostics.map(formatDiagnostic);
   return {
     ir,

@@ -16,8 +16,7 @@ import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
 import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { prepareResumeConfig, type ResumeConfig } from './resume-config.js';
 import type { Runtime, RunPolicy } from './types.js';
-import { resolveWorkerPlugin, WorkerPluginError } from '../workers/load-plugin.js';
-import { isModulePath } from '../util/module-path.js';
+import { unloadablePlugins } from '../workers/load-plugin.js';
 
 /** Bad input: nothing was made (or what was made is left as it was); the diagnostics say why. */
 export type Rejection = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number };
@@ -85,27 +84,6 @@ export async function prepareRun<S extends { repo: string }>(o: PrepareRunOption
   // Runs while the caller makes the run directory and the workspace; openPrepared waits for it.
   const sandboxProbe = policy.policy.sandbox.mode === 'off' ? null : probeBwrapAsync(o.processEnv ?? process.env);
   return { site, ir, pipelineFile, pipelineDir: path.dirname(pipelineFile), policy: policy.policy as RunPolicy, policyHash: policy.hash, snapshot: config.snapshot, sandboxProbe };
-}
-
-/**
- * The module-path worker plugins of the pipeline that cannot be loaded (missing, failing to
- * import, not a plugin), each as E_PLUGIN_MISSING or E_PLUGIN_INVALID at the worker's `use` in
- * the pipeline file. A run used to start on one and stop doctor_blocked (exit 4), where the
- * docs promised these codes and exit 2. Impure (loads the modules).
- */
-async function unloadablePlugins(ir: CompiledPipeline, pipelineDir: string, pipeline: { file: string; locate: (p: readonly (string | number)[]) => { line: number; col: number } }): Promise<Diagnostic[]> {
-  const out: Diagnostic[] = [];
-  for (const name of Object.keys(ir.workers).sort()) {
-    const spec = ir.workers[name]!;
-    if (!isModulePath(spec.use)) continue;
-    try {
-      await resolveWorkerPlugin(spec, pipelineDir);
-    } catch (error) {
-      if (!(error instanceof WorkerPluginError)) throw error;
-      out.push({ code: error.code, severity: 'error', message: `worker "${name}": ${error.message}`, file: pipeline.file, ...pipeline.locate(['workers', name, 'use']) });
-    }
-  }
-  return out;
 }
 
 type ConfigFiles = { load: string; origin: string; layers: Omit<ResolvePolicyOptions, 'repo' | 'cwd'>; snapshot: ResumeConfig | null };

@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerSpec } from '../generated/pipeline.js';
+import type { CompiledPipeline } from '../compile/ir.js';
+import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import type { WorkerPlugin } from './types.js';
 import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
@@ -94,4 +96,25 @@ function checkFactsShape(v: Record<string, unknown>): string[] {
   if (v.stateDirs !== undefined && typeof v.stateDirs !== 'function') problems.push('`stateDirs` must be a function when present');
   if (v.probe !== undefined && typeof v.probe !== 'boolean') problems.push('`probe` must be a boolean when present');
   return problems;
+}
+
+/**
+ * The module-path worker plugins of the pipeline that cannot be loaded (missing, failing to
+ * import, not a plugin), each as E_PLUGIN_MISSING or E_PLUGIN_INVALID at the worker's `use` in
+ * the pipeline file. A run used to start on one and stop doctor_blocked (exit 4), where the
+ * docs promised these codes and exit 2; run, resume and doctor all say it so. Impure (loads the modules).
+ */
+export async function unloadablePlugins(ir: CompiledPipeline, pipelineDir: string, pipeline: { file: string; locate: (p: readonly (string | number)[]) => { line: number; col: number } }): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const name of Object.keys(ir.workers).sort()) {
+    const spec = ir.workers[name]!;
+    if (!isModulePath(spec.use)) continue;
+    try {
+      await resolveWorkerPlugin(spec, pipelineDir);
+    } catch (error) {
+      if (!(error instanceof WorkerPluginError)) throw error;
+      out.push({ code: error.code, severity: 'error', message: `worker "${name}": ${error.message}`, file: pipeline.file, ...pipeline.locate(['workers', name, 'use']) });
+    }
+  }
+  return out;
 }

@@ -150,7 +150,7 @@ t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exi
 // A new user's probe: a pipeline whose worker plugin module was missing, failed to import or
 // exported no plugin passed `validate`, and its run was made and stopped doctor_blocked (exit
 // 4), though the docs promised E_PLUGIN_MISSING / E_PLUGIN_INVALID. Now validate finds a
-// missing module, and run refuses each kind at the worker's `use`, exit 2, nothing made.
+// missing module, and run (and doctor) refuse each kind at the worker's `use`, exit 2, nothing made.
 t.test('a worker plugin that is missing, throws on import or is no plugin: refused at its use (exit 2), nothing made', async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: './plugins/impl.js' }) });
   mkdirSync(path.join(f.dir, 'plugins'));
@@ -173,6 +173,10 @@ t.test('a worker plugin that is missing, throws on import or is no plugin: refus
     t.match(r.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));
     t.match(r.stderr, why);
     t.same(runsOf(f.repo), [], 'no run was made');
+    // The doctor says the same: bad input (exit 2), not "a run would stop doctor_blocked (exit 4)".
+    const d = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
+    t.equal(d.code, 2, `doctor, ${code}: ${d.stdout}${d.stderr}`);
+    t.match(d.stdout + d.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));
   }
 });
 
