@@ -102,8 +102,8 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
 
 /** The run, found and read; a half-made run is removed, a completed one refused. Impure. */
 async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
-  const dir = locateRun(o);
-  if (!dir) return refuse(`no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
+  const dir = o.run === 'latest' ? await latestRun(o) : locateRun(o);
+  if (!dir) return refuse(o.run === 'latest' ? `no run in ${storeOf(o)} to resume (give a run id with --repo/--store, or the run directory)` : `no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
   const paths = runPaths(dir);
   if (isHalfMadeRun(dir)) {
     // Killed while it was being made, before its state.json: nothing ran; it is removed.
@@ -413,9 +413,20 @@ function repeatable(state: RunState): boolean {
 function locateRun(o: ResumeRunOptions): string | null {
   const direct = path.resolve(o.cwd, o.run);
   if (existsSync(path.join(direct, 'state.json'))) return direct;
-  const store = o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(repoTopOf(path.resolve(o.cwd, o.repo ?? '.')));
+  const store = storeOf(o);
   if (!isRunId(o.run)) return null;
   const dir = path.join(store, o.run);
   // A run directory without state.json is a run killed while it was being made.
   return existsSync(path.join(dir, 'state.json')) || isHalfMadeRun(dir) ? dir : null;
+}
+
+/** The run store resume looks in: --store, else the repository's. Impure (finds the repo's top). */
+function storeOf(o: ResumeRunOptions): string {
+  return o.storeDir ? path.resolve(o.cwd, o.storeDir) : defaultStoreDir(repoTopOf(path.resolve(o.cwd, o.repo ?? '.')));
+}
+
+/** `latest`: the newest run of the store (as `engine report latest` names it), whatever its status: a completed one is refused as by its id. Impure. */
+async function latestRun(o: ResumeRunOptions): Promise<string | null> {
+  const { loadStoreRuns } = await import('../store/index-runs.js');
+  return (await loadStoreRuns(storeOf(o))).at(-1)?.dir ?? null;
 }

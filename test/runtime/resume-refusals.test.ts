@@ -42,6 +42,23 @@ t.test('a hand edit in the workspace of a stopped run: refused, then --force dis
   t.notOk(existsSync(path.join(wt, 'notes.txt')), 'the new file was discarded');
 });
 
+t.test('`latest` resumes the newest run of the store, as report latest names it; none, or a completed one, is refused', async (t) => {
+  // The stepping clock gives both runs one creation time: the store orders them by id then, as report does.
+  const f = makeFixture();
+  const none = await resume(f, 'latest');
+  t.equal(none.code, 2);
+  t.match(none.stderr, /error E_RESUME no run in .* to resume/);
+  t.equal((await start(f, 'r1-older', ['--max-ticks', '2'])).code, 1);
+  t.equal((await start(f, 'r2-newer', ['--max-ticks', '2'])).code, 1);
+  const r = await resume(f, 'latest');
+  t.equal(r.code, 0, r.stderr);
+  t.equal(state(f, 'r2-newer').status, 'completed', 'the newest');
+  t.equal(state(f, 'r1-older').status, 'stopped', 'not the other');
+  const again = await resume(f, 'latest');
+  t.equal(again.code, 2);
+  t.match(again.stderr, /error E_RESUME run r2-newer already completed/, 'the newest is completed: refused as by its id');
+});
+
 t.test('a changed environment fingerprint is refused unless --force', async (t) => {
   const f = makeFixture();
   t.equal((await start(f, 'fp', ['--max-ticks', '2'])).code, 1);

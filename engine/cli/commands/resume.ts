@@ -6,7 +6,7 @@ import { num, positive } from './run.js';
 export const resumeCommand: Command = {
   name: 'resume',
   summary: 'Continue a run from its last persisted state after any stop or crash.',
-  usage: 'resume <run-id|run-dir> [--repo DIR] [--store DIR] [--policy FILE]... [--set KEY=VALUE]... [--max-ticks N] [--time MINUTES] [--force] [--reload-config] [--json] [--no-progress]',
+  usage: 'resume <run-id|run-dir|latest> [--repo DIR] [--store DIR] [--policy FILE]... [--set KEY=VALUE]... [--max-ticks N] [--time MINUTES] [--force] [--reload-config] [--json] [--no-progress]',
   allowPositionals: true,
   options: {
     repo: { type: 'string' },
