@@ -1,8 +1,3 @@
-import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-
 /**
  * A descriptor a child reads fixed bytes from, from the start (bubblewrap's `--seccomp`
  * program). The bytes go once into a file of this process (made O_EXCL without following a
@@ -11,6 +6,11 @@ import path from 'node:path';
  * one reads from offset 0 (a shared descriptor's offset would be at the end after the first
  * reader). Where that cannot be done, a file is made for the one child. Impure (files).
  */
+import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+
 /** One file per content (keyed by the bytes themselves: a caller's new Buffer of the same bytes shares it). */
 const kept = new Map<string, number>();
 
