@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { describeFsError } from '../util/describe-fs-error.js';
@@ -81,8 +81,11 @@ async function writeConfig(repo: string, options: InitOptions, done: string[]): 
       done.push(`kept ${shown(file)} (${describeExisting(file)})`);
       continue;
     }
-    await writeFile(file, await render());
-    done.push(`${exists ? 'rewrote' : 'created'} ${shown(file)}`);
+    const text = await render();
+    // --force replaces what the user may have edited: what was there is kept beside it first.
+    const backup = exists ? await keepPrevious(file, text) : null;
+    await writeFile(file, text);
+    done.push(exists ? `rewrote ${shown(file)}${backup ? ` (what was there is in ${shown(backup)})` : ' (it was the same)'}` : `created ${shown(file)}`);
   }
   const ignore = path.join(dir, '.gitignore');
   const blocked = inTheWay(ignore, shown, done);
@@ -203,4 +206,22 @@ async function dropOldExclude(file: string): Promise<boolean> {
   if (kept.length === lines.length) return false;
   await writeFile(file, kept.join('\n'));
   return true;
+}
+
+/**
+ * The file as it was, copied to `<file>.bak` (`.bak.1`, … when that is taken; never over
+ * another file, never through a link) before --force rewrites it; null when it already holds
+ * `text` (nothing to keep). Impure.
+ */
+async function keepPrevious(file: string, text: string): Promise<string | null> {
+  if ((await readFile(file, 'utf8')) === text) return null;
+  for (let i = 0; ; i++) {
+    const backup = i === 0 ? `${file}.bak` : `${file}.bak.${i}`;
+    try {
+      await copyFile(file, backup, fsConstants.COPYFILE_EXCL);
+      return backup;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 99) throw error;
+    }
+  }
 }

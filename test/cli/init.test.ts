@@ -114,8 +114,15 @@ t.test('init on an initialised repo reports what is there (exit 0); --force rewr
   t.match(readFileSync(path.join(repo, '.engine/policy.yaml'), 'utf8'), /max_ticks: 9/, 'kept as it was');
   const forced = memoryIo();
   t.equal(await main(['init', '--repo', repo, '--force'], forced), 0);
-  t.equal(forced.out.join('').split('\n').slice(0, 2).join('\n'), `rewrote ${rel}/pipeline.yaml\nrewrote ${rel}/policy.yaml`);
+  t.equal(forced.out.join('').split('\n').slice(0, 2).join('\n'), `rewrote ${rel}/pipeline.yaml (it was the same)\nrewrote ${rel}/policy.yaml (what was there is in ${rel}/policy.yaml.bak)`);
   t.notMatch(readFileSync(path.join(repo, '.engine/policy.yaml'), 'utf8'), /max_ticks: 9/);
+  t.match(readFileSync(path.join(repo, '.engine/policy.yaml.bak'), 'utf8'), /max_ticks: 9/, "the user's edit is kept beside it");
+  writeFileSync(path.join(repo, '.engine/policy.yaml'), 'apiVersion: engine/v1\nkind: Policy\nbudgets: {max_ticks: 7}\n');
+  const twice = memoryIo();
+  t.equal(await main(['init', '--repo', repo, '--force'], twice), 0);
+  t.match(twice.out.join(''), `rewrote ${rel}/policy.yaml (what was there is in ${rel}/policy.yaml.bak.1)`, 'an earlier backup is never overwritten');
+  t.match(readFileSync(path.join(repo, '.engine/policy.yaml.bak'), 'utf8'), /max_ticks: 9/);
+  t.match(readFileSync(path.join(repo, '.engine/policy.yaml.bak.1'), 'utf8'), /max_ticks: 7/);
   t.equal(readFileSync(path.join(repo, '.engine/.gitignore'), 'utf8').split('\n').filter((l) => l === 'runs/').length, 1, 'runs/ once');
 });
 
