@@ -16,7 +16,16 @@ export const DEFAULT_IDENTITY: GitIdentity = Object.freeze({ name: 'Engine', ema
  * malformed policy value. Impure (reads git config).
  */
 export async function resolveGitIdentity(repo: RepoRef, policyAuthor: string | null): Promise<GitIdentity> {
-  if (policyAuthor !== null && policyAuthor.trim() !== '') return parseGitAuthor(policyAuthor);
+  return policyIdentity(policyAuthor) ?? configIdentity(repo);
+}
+
+/** The policy's `git.author` parsed, or null when it names none; throws on a malformed value. Pure. */
+export function policyIdentity(policyAuthor: string | null): GitIdentity | null {
+  return policyAuthor !== null && policyAuthor.trim() !== '' ? parseGitAuthor(policyAuthor) : null;
+}
+
+/** The repo's git configuration's identity (user.name and user.email, both needed), else the default. Impure (reads git config). */
+export async function configIdentity(repo: RepoRef): Promise<GitIdentity> {
   const { stdout } = await runGit({ gitDir: repo.gitDir }, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1], userConfig: true });
   const values = new Map<string, string>();
   for (const record of stdout.split('\0')) {

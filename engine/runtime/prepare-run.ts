@@ -10,7 +10,7 @@ import { resolvePolicy, type ResolvePolicyOptions } from '../config/policy/resol
 import { compilePipeline } from '../compile/compile.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import type { RepoRef } from '../git/repo.js';
-import { parseGitAuthor, resolveGitIdentity, type GitIdentity } from '../git/identity.js';
+import { configIdentity, policyIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunEnv } from './clock.js';
 import { openRuntime, type OpenRuntimeOptions } from './open-runtime.js';
 import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
@@ -120,15 +120,13 @@ export function resumeRejection(message: string, file = 'engine resume'): Reject
  * read the configuration is not the policy's fault: that is thrown. Impure (reads git config).
  */
 export async function identityOf(repo: RepoRef, policy: RunPolicy): Promise<GitIdentity | { error: string }> {
-  const author = policy.git.author;
-  if (author !== null && author.trim() !== '') {
-    try {
-      return parseGitAuthor(author);
-    } catch (error) {
-      return { error: (error as Error).message };
-    }
+  let fromPolicy: GitIdentity | null;
+  try {
+    fromPolicy = policyIdentity(policy.git.author);
+  } catch (error) {
+    return { error: (error as Error).message };
   }
-  return resolveGitIdentity(repo, author);
+  return fromPolicy ?? configIdentity(repo);
 }
 
 /** What a session of a run is given by its command: the clock, the process, the stop signal, the event tap. */
