@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codexWorker, DUMMY_OPENAI_KEY } from '../../engine/workers/codex-worker.js';
 import { claudeWorker, DUMMY_ANTHROPIC_KEY } from '../../engine/workers/claude-worker.js';
@@ -91,7 +91,13 @@ t.test('plugins by name and by module path', async (t) => {
   const plugins = path.join(workersDir, 'plugins');
   await t.rejects(loadWorkerPlugin('./missing.mjs', plugins), { code: 'E_PLUGIN_MISSING' });
   await t.rejects(loadWorkerPlugin('./not-a-plugin.mjs', plugins), { code: 'E_PLUGIN_INVALID', message: /contract.*detectVersion/s });
-  const commonJs = await resolveWorkerPlugin({ use: './echo-plugin.cjs' }, plugins);
+  // The echo plugin as tsc compiles `export default defineWorker({...})` for a CommonJS package
+  // (npm init's "type": "commonjs"): the object under `exports.default`, marked __esModule.
+  const cjsDir = makeTempDir();
+  const esm = readFileSync(path.join(plugins, 'echo-plugin.mjs'), 'utf8');
+  t.match(esm, /^export default \{$/m);
+  writeFileSync(path.join(cjsDir, 'echo-plugin.cjs'), esm.replace(/^export default \{$/m, "'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.default = {"));
+  const commonJs = await resolveWorkerPlugin({ use: './echo-plugin.cjs' }, cjsDir);
   t.equal(commonJs.name, 'echo', "a CommonJS module's exports.default (tsc's output for export default) is the plugin");
   const echo = await resolveWorkerPlugin({ use: './echo-plugin.mjs' }, plugins);
   const r = await runWorkerCall({ plugin: echo, ctx: makeCtx({ use: './echo-plugin.mjs' }, { phase: 'review' }), callDir: path.join(makeTempDir(), 'c') });
