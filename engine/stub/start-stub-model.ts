@@ -17,6 +17,8 @@ export interface StubModelOptions {
   log?: (exchange: Exchange) => void;
   /** Append every exchange to this JSONL file. */
   logFile?: string;
+  /** Told of the first append to `logFile` that fails; later exchanges are not appended. */
+  onLogError?: (error: Error) => void;
 }
 
 export interface StubModel {
@@ -39,12 +41,17 @@ export async function startStubModel(options: StubModelOptions): Promise<StubMod
   if (!scenario) throw new Error('startStubModel needs a scenario or a scenarioFile');
   const exchanges: Exchange[] = [];
   let logChain = Promise.resolve();
+  let logFailed = false;
   const record = (exchange: Exchange) => {
     exchanges.push(exchange);
     options.log?.(exchange);
     if (options.logFile) {
       const file = options.logFile;
-      logChain = logChain.then(() => appendFile(file, JSON.stringify(exchange) + '\n')).catch(() => undefined);
+      // After a failed append the log stops (a gap in it would pass for the whole traffic).
+      logChain = logChain.then(() => (logFailed ? undefined : appendFile(file, JSON.stringify(exchange) + '\n'))).catch((error: Error) => {
+        logFailed = true;
+        options.onLogError?.(error);
+      });
     }
   };
 

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { int, str, UsageError } from '../command.js';
@@ -37,14 +37,14 @@ export const stubModelCommand: Command = {
       for (const d of error.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
       return EXIT.invalid;
     }
-    if (logFile && statSync(path.resolve(io.cwd, logFile), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--log ${logFile} is a directory; name a file to append the requests to`);
+    if (logFile) checkLogFile(path.resolve(io.cwd, logFile), logFile);
     let stub;
     try {
       stub = await startStubModel({
         scenario,
         scenarioFile: file,
         ...(port !== undefined ? { port } : {}),
-        ...(logFile ? { logFile: path.resolve(io.cwd, logFile) } : {}),
+        ...(logFile ? { logFile: path.resolve(io.cwd, logFile), onLogError: (error: Error) => io.stderr(`engine stub-model: --log ${logFile}: cannot append the exchanges (${error.message}); they are no longer logged, the model goes on serving\n`) } : {}),
         log: (e) => io.stderr(`${e.seq} ${e.method} ${e.path} ${e.status} ${e.route.kind}${e.headers ? ` (${describeHeaders(e.headers)}, turn ${(e.turnIndex ?? 0) + 1})` : ''}\n`),
       });
     } catch (error) {
@@ -61,6 +61,21 @@ export const stubModelCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/**
+ * Refuses a --log the exchanges could not be appended to, before anything is served: a
+ * directory, or a file that cannot be opened for appending (created empty if it was not
+ * there, as the first exchange would). Impure (opens the file).
+ */
+function checkLogFile(file: string, given: string): void {
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--log ${given} is a directory; name a file to append the requests to`);
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UsageError(`--log ${given} cannot be written (${e.code ?? 'error'}: ${e.message}); name a file in a directory you can write`);
+  }
+}
 
 /** Resolves on the first SIGINT or SIGTERM. Impure: process signal handlers. */
 function waitForSignal(): Promise<void> {
