@@ -22,6 +22,7 @@ import type { EngineScenario } from '../stub/types.js';
 import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
 import { loadRecording, RecordingError } from '../record/load-recording.js';
 import { collectSecrets } from '../workers/redact.js';
+import { endpointWorkerNames, takesModelEndpoint } from '../workers/builtin-workers.js';
 import type { Runtime, RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
@@ -155,6 +156,8 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if ('error' in identity) return rejected([usage('git.author', identity.error)]);
   const traffic = trafficMode(o, p.site.task, p.ir);
   if ('error' in traffic) return rejected([usage(traffic.file, traffic.error)]);
+  const unserved = o.scenarioFile ? unservedScenario(p.ir) : null;
+  if (unserved) return rejected([usage('--scenario', unserved)]);
   // A replay answers from its recording alone: the scripted model is not started.
   const scenarioFile = o.scenarioFile ? path.resolve(o.cwd, o.scenarioFile) : p.site.task.scenario;
   const read = scenarioFile && traffic.mode?.kind !== 'replay' ? await readScenario(scenarioFile) : null;
@@ -162,6 +165,20 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
   workerFacts.catch(() => undefined); // awaited by recordStart's preflight
   return { identity, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
+}
+
+/**
+ * Why a `--scenario` would be served to no worker (only the plugins that take a model
+ * endpoint, claude and codex, are pointed at the scripted model), or null. A task file's
+ * scenario is part of the task and may meet any pipeline; the flag is asked for this run. Pure.
+ */
+export function unservedScenario(ir: CompiledPipeline): string | null {
+  const workers = Object.entries(ir.workers);
+  if (workers.some(([, w]) => takesModelEndpoint(w.use))) return null;
+  const byUse = new Map<string, string[]>();
+  for (const [name, w] of workers) byUse.set(w.use, [...(byUse.get(w.use) ?? []), name]);
+  const said = [...byUse].map(([use, names]) => `${names.join(', ')} use${names.length === 1 ? 's' : ''} ${use}`).join('; ');
+  return `no worker of the pipeline takes the scripted model (only ${endpointWorkerNames().join(' and ')} workers do; ${said}): leave --scenario out, or give the pipeline a ${endpointWorkerNames().join(' or ')} worker`;
 }
 
 /** The run's directory: a new id in the store, locked, its creation begun. Impure. */

@@ -1,6 +1,6 @@
 // test cost: about 10 s: a worker plugin, packed and run (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,10 +171,12 @@ t.test('a run drives echo-cli: blocked without its login, through both milestone
   const blockedState = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'nologin', 'state.json'), 'utf8'));
   t.match(blockedState, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: /^login\.echo-cli: echo-cli \(workers implementer, planner, reviewer\): not logged in/ });
   t.equal(blockedState.counters.worker_calls, 0, 'no worker was called');
-  // The scripted model stands in for the plugins that take an endpoint (claude, codex), not for this one.
+  // The scripted model stands in for the plugins that take an endpoint (claude, codex), not for
+  // this one: a --scenario no worker would be served is refused, nothing made.
   const scripted = copied([...runArgs('scripted'), '--scenario', path.join(root, 'test', 'fixtures', 'scenarios', 'pipeline.scenario.yaml')], f.dir, f.env());
-  t.equal(scripted.code, 4, scripted.stdout + scripted.stderr);
-  t.match(JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'scripted', 'state.json'), 'utf8')), { stop_reason: 'doctor_blocked', stop_detail: /^login\.echo-cli: / });
+  t.equal(scripted.code, 2, scripted.stdout + scripted.stderr);
+  t.match(scripted.stderr, /--scenario: error E_USAGE no worker of the pipeline takes the scripted model \(only claude and codex workers do; planner, implementer, reviewer use echo-cli\)/);
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', 'scripted')), 'no run was made');
 
   const ok = copied(runArgs('echo'), f.dir, f.env({ ECHO_CLI_KEY: 'k' }));
   t.equal(ok.code, 0, ok.stdout + ok.stderr);
