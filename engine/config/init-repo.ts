@@ -10,7 +10,7 @@ export function hasLockfile(repo: string): boolean {
   return ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'].some((f) => existsSync(path.join(repo, f)));
 }
 import { schemaFile } from './schema-files.js';
-import { repoTopOf } from '../util/repo-top.js';
+import { findRepoTop } from '../util/repo-top.js';
 
 export interface InitOptions {
   repo: string;
@@ -47,10 +47,17 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   }
   // Not named: the repository the user stands in, at its top (the .engine/ runs read); a
   // directory named with --repo is set up as named (a new project need not be a repository yet).
-  const repo = options.repoNamed ? given : repoTopOf(given);
+  const top = findRepoTop(given);
+  const repo = options.repoNamed ? given : (top ?? given);
   const done: string[] = [];
   try {
-    return await writeConfig(repo, options, done);
+    const result = await writeConfig(repo, options, done);
+    // Not named and in no repository (a home directory, a new project before `git init`):
+    // written where the user stands, and said, since a run there needs a repository first.
+    if (!options.repoNamed && top === null && result.diagnostics.length === 0) {
+      result.notes.unshift(`${repo} is in no git repository: .engine/ was written there; engine run needs one (git init there), or set up another directory with engine init --repo DIR`);
+    }
+    return result;
   } catch (error) {
     // A `.engine` that is a file, a directory where a file goes, a read-only repo: the user's
     // to mend, said with the path (exit 2), never an internal error. What was done is said too.

@@ -11,11 +11,15 @@ import { readTextOrNull } from './read-or-null.js';
  * looked for `src/.engine/`. Impure (stats).
  */
 export function repoTopOf(dir: string): string {
-  const start = path.resolve(dir);
-  for (let d = start; ; ) {
+  return findRepoTop(dir) ?? path.resolve(dir);
+}
+
+/** The top of the git work tree `dir` is in, as repoTopOf finds it; null when `dir` is in none. Impure (stats). */
+export function findRepoTop(dir: string): string | null {
+  for (let d = path.resolve(dir); ; ) {
     if (isRepositoryMark(path.join(d, '.git'))) return d;
     const up = path.dirname(d);
-    if (up === d) return start;
+    if (up === d) return null;
     d = up;
   }
 }

@@ -145,6 +145,11 @@ t.test('no package.json test script: tier0 left commented; not a git repo is fin
   const io = memoryIo({ cwd: repo });
   t.equal(await main(['init'], io), 0);
   t.notMatch(io.out.join(''), /exclude/);
+  // Written where the user stands, and said: a home directory would get a .engine/ unawares.
+  t.match(io.err.join(''), /^note: .*engine-init-nogit-\w+ is in no git repository: \.engine\/ was written there; engine run needs one \(git init there\), or set up another directory with engine init --repo DIR$/m);
+  const named = memoryIo({ cwd: os.tmpdir() });
+  t.equal(await main(['init', '--repo', repo], named), 0);
+  t.notMatch(named.err.join(''), /no git repository/, 'a directory named with --repo is set up as asked, without the note');
   const text = readFileSync(path.join(repo, '.engine/policy.yaml'), 'utf8');
   t.match(text, /^# {7}commands: \["npm test"\]$/m);
   const loaded = await loadConfigFile(path.join(repo, '.engine/policy.yaml'));
