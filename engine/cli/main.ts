@@ -66,8 +66,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
  * work is not lost. Not a bug report: the user acts on the machine, not on the engine.
  */
 export function reportMachineFailure(error: unknown, why: string, commandName: string, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
-  const secrets = collectSecrets(DEFAULT_REDACT, [env]);
-  const message = redactText(error instanceof Error ? error.message : String(error), secrets);
+  const message = redactEnv(error instanceof Error ? error.message : String(error), env);
   const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once that is mended' : '';
   io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input${resumable})\n`);
   return EXIT.machine;
@@ -86,10 +85,7 @@ export async function runCli(argv: string[]): Promise<number> {
 export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): number {
   const err = error instanceof Error ? error : new Error(String(error));
   const log = path.join(os.tmpdir(), `engine-internal-error-${Date.now()}-${process.pid}.log`);
-  // A message can quote what a worker named (a file called after a secret's value, in git's
-  // error): the environment's secrets are masked as everywhere else the engine writes.
-  const secrets = collectSecrets(DEFAULT_REDACT, [env]);
-  const body = redactText([`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n'), secrets);
+  const body = redactEnv([`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n'), env);
   let where = `the log is ${log}`;
   try {
     // Its name can be guessed, in a directory a worker without the OS sandbox can write: a
@@ -99,8 +95,17 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
     where = 'no log could be written; the stack follows';
     io.stderr(body);
   }
-  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactText(err.message, secrets)}\n${where}\n`);
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactEnv(err.message, env)}\n${where}\n`);
   return EXIT.internal;
+}
+
+/**
+ * `text` with the environment's secrets masked. An error's message can quote what a worker
+ * named (a file called after a secret's value, in git's error): masked as everywhere else the
+ * engine writes. Pure.
+ */
+function redactEnv(text: string, env: NodeJS.ProcessEnv): string {
+  return redactText(text, collectSecrets(DEFAULT_REDACT, [env]));
 }
 
 /**
