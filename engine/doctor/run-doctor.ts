@@ -22,6 +22,7 @@ import { distinctWorkers, probeWorker } from './probe.js';
 import type { DoctorReport, Finding } from './types.js';
 import { removeTree } from '../util/remove-tree.js';
 import { repoTopOf } from '../util/repo-top.js';
+import { isModulePath } from '../util/module-path.js';
 
 export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
@@ -57,7 +58,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   if (pipeline.ir) {
     const facts = await gatherWorkerFacts(pipeline.ir, path.dirname(pipelineFile), o.env, root);
     const judged = facts.map(judgeWorker);
-    checks.push(...judged);
+    // A plugin module that cannot be loaded is the pipeline's finding (bad input, as run
+    // refuses it); the worker's own would say it again, as a block of the run's preflight.
+    checks.push(...judged.filter((_, i) => !(pipeline.finding.status === 'block' && facts[i]!.pluginError && isModulePath(facts[i]!.use))));
     // Offline: a missing login warns here; `engine run` stops on it before its first call.
     checks.push(...gatherLoginFacts(pipeline.ir.workers, o.env).map((f) => judgeLogin(f, 'warn')));
     for (const f of facts) report.workers[f.name] = { plugin: f.use, bin: f.binPath ?? f.bin, version: f.version, dialect: dialectOf(f) };

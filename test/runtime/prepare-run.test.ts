@@ -177,6 +177,9 @@ t.test('a worker plugin that is missing, throws on import or is no plugin: refus
     const d = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
     t.equal(d.code, 2, `doctor, ${code}: ${d.stdout}${d.stderr}`);
     t.match(d.stdout + d.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));
+    // Said once, at the pipeline: the worker's own line repeated it and added "exit 4".
+    t.notMatch(d.stdout, /^block +worker\.implementer/m, `doctor, ${code}: one finding for the module`);
+    t.notMatch(d.stdout, /exit 4/, `doctor, ${code}: no word of doctor_blocked`);
   }
 });
 
