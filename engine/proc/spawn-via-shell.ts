@@ -69,7 +69,8 @@ export function runCaptured(bin: string, argv: readonly string[], cwd: string, e
  */
 export function runDirect(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input: string | Buffer, timeoutMs = 0): Promise<ShellRun> {
   return new Promise((resolve) => {
-    const child = spawn(bin, argv, { cwd, env, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    // Out of the terminal's process group, as the shell's commands are (Shell).
+    const child = spawn(bin, argv, { cwd, env, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL', detached: true }) as ChildProcessByStdio<Writable, Readable, Readable>;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let startError: string | null = null;
@@ -171,7 +172,11 @@ class Shell {
 
   constructor(env: NodeJS.ProcessEnv) {
     this.base = { ...env };
-    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true }) as ShellChild;
+    // A process group of its own (detached): a terminal's Ctrl-C signals its whole foreground
+    // group, and a git it killed mid-command would read as git failing (an engine bug, or "not a
+    // git repository"). The engine hears the signal and decides what it ends. The shell still
+    // goes with the engine: its input closes when the engine dies.
+    this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, detached: true }) as ShellChild;
     shellStats.shells++;
     // A shell that died closes its input (EPIPE here) and its output: the commands still
     // waiting are settled once everything it wrote has been read.

@@ -109,6 +109,8 @@ export async function startRun(o: StartRunOptions): Promise<StartResult> {
   if (isRejection(p)) return p;
   const checks = await checkStart(o, p);
   if (isRejection(checks)) return checks;
+  // Interrupted while its inputs were checked: stopped before anything is made (the command says so).
+  if (o.signal.aborted) return { kind: 'rejected', diagnostics: [], exitCode: EXIT.interrupted };
   const dir = await makeRunDir(o, p, checks);
   if (isRejection(dir)) return dir;
   return beginRun(o, p, checks, dir);

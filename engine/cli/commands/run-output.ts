@@ -10,6 +10,7 @@ import type { RunOutcome } from '../../runtime/finish-run.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
+import { EXIT } from '../../vocabulary/exit-codes.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -55,7 +56,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
  */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
@@ -89,10 +90,30 @@ export async function launchRun(
   const out = createRunOutput(io, options.json, options.noProgress);
   const interrupt = interruptSignal();
   try {
-    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
-    if (result.kind === 'rejected') return { code: out.rejected(result.diagnostics, result.exitCode), outcome: null };
+    let result: Launched;
+    try {
+      result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
+    } catch (error) {
+      // Stopped by a signal before there was a run: what failed then is what the stop cut short.
+      if (!interrupt.signal.aborted) throw error;
+      return { code: out.rejected(interruptedBefore(interrupt.signal, error), EXIT.interrupted), outcome: null };
+    }
+    if (result.kind === 'rejected') {
+      const diagnostics = interrupt.signal.aborted ? interruptedBefore(interrupt.signal, null) : result.diagnostics;
+      return { code: out.rejected(diagnostics, interrupt.signal.aborted ? EXIT.interrupted : result.exitCode), outcome: null };
+    }
     return { code: out.finished(result), outcome: result };
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * The one line said for a run-driving command a signal stopped before a run was made (its
+ * refusal, or a failure, then came from what the signal cut short). Pure.
+ */
+function interruptedBefore(signal: AbortSignal, error: unknown): Diagnostic[] {
+  const name = typeof signal.reason === 'string' ? signal.reason : 'a signal';
+  const cut = error instanceof Error ? ` (cut short: ${error.message.split('\n')[0]})` : '';
+  return [{ code: 'E_INTERRUPTED', severity: 'error', message: `interrupted by ${name} before the run began: nothing was made${cut}`, file: 'engine', line: 0, col: 0 }];
 }
