@@ -4,7 +4,7 @@
  */
 import type { BwrapProbe } from './probe-bwrap.js';
 import type { KeptPlace } from './check-writable.js';
-import { unixSocketFilter } from './seccomp-filter.js';
+import { sandboxFilter } from './seccomp-filter.js';
 
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 
@@ -52,10 +52,11 @@ export function describeSandbox(s: SandboxRecord): string {
   return s.warning ?? 'not active';
 }
 
-/** What a sandboxed process may do with Unix domain sockets, in words. Pure. */
+/** What a sandboxed process may do with Unix domain sockets and the kernel keyrings, in words. Pure. */
 function unixSocketWords(s: SandboxRecord): string {
-  if (s.unix_sockets === true) return 'Unix domain sockets allowed (sandbox.allow_unix_sockets), so a worker can reach any socket it sees';
-  // A record written before the setting existed, or a machine without the program.
+  // A record written before the setting existed.
   if (s.unix_sockets === undefined) return 'Unix domain sockets not restricted';
-  return unixSocketFilter(process.arch) ? 'no Unix domain socket can be made' : `Unix domain sockets not restricted (no seccomp program for ${process.arch})`;
+  if (!sandboxFilter(process.arch, { unixSockets: s.unix_sockets })) return `Unix domain sockets and kernel keyrings not restricted (no seccomp program for ${process.arch})`;
+  if (s.unix_sockets) return 'Unix domain sockets allowed (sandbox.allow_unix_sockets), so a worker can reach any socket it sees; no kernel keyring can be reached';
+  return 'no Unix domain socket can be made; no kernel keyring can be reached';
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
 import type { SandboxStatus } from './sandbox-status.js';
 import { keptOverlaps } from './check-writable.js';
-import { unixSocketFilter } from './seccomp-filter.js';
+import { sandboxFilter } from './seccomp-filter.js';
 
 export interface SandboxedCommand {
   bin: string;
@@ -82,8 +82,8 @@ export function wrapCommand(sandbox: SandboxStatus | undefined, c: SandboxedComm
   const writable = grantable(sandbox, [...sandbox.writable, ...(c.writable ?? [])], shown);
   const writes = [...writable, ...(c.readOnly ? [] : [c.workspace]), ...(c.home ? [c.home] : [])];
   rememberGrants(sandbox, writes);
-  // No Unix domain socket unless the policy allows them (seccomp-filter.ts): the program is read from the descriptor after the info one.
-  const filter = sandbox.unixSockets ? null : unixSocketFilter(process.arch);
+  // No kernel keyring, and no Unix domain socket unless the policy allows them (seccomp-filter.ts): the program is read from the descriptor after the info one.
+  const filter = sandboxFilter(process.arch, { unixSockets: sandbox.unixSockets });
   const seccomp = filter ? { seccompFd: SANDBOX_INFO_FD + 1 } : {};
   const layout = { workspace: bindable(c.workspace, shown), readOnlyWorkspace: c.readOnly, home: c.home && bindable(c.home, shown), readable, runKeep, writable, chdir: bindable(c.cwd, shown), infoFd: SANDBOX_INFO_FD, ...seccomp };
   return { ...wrapInBwrap(sandbox.bwrap, layout, c.bin, c.args), infoFd: SANDBOX_INFO_FD, ...(filter ? { inputFd: { at: SANDBOX_INFO_FD + 1, bytes: filter } } : {}), writes };

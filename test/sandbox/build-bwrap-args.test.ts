@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildBwrapArgs, wrapInBwrap } from '../../engine/sandbox/build-bwrap-args.js';
@@ -177,6 +177,21 @@ t.test('wrapCommand: a writable path that leads into a kept place when the comma
 // ~/.local/state -> /data/state: bubblewrap could not make the bind's destination through the
 // link in the new root, and every sandboxed step failed ("Can't mkdir parents") while the
 // doctor said all was well.
+/**
+ * A wrapped command run as spawnGroup runs it: descriptor 3 for bubblewrap's report of its
+ * init (--info-fd), descriptor 4 the seccomp program (--seccomp), read from a file in `dir`.
+ */
+function spawnWrapped(c: ReturnType<typeof wrapCommand>, dir: string) {
+  const program = path.join(dir, 'seccomp.bpf');
+  writeFileSync(program, c.inputFd?.bytes ?? Buffer.alloc(0));
+  const fd = openSync(program, 'r');
+  try {
+    return spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe', fd], timeout: 20_000 });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 t.test('under real bwrap: a workspace and home reached through an absolute link are bound where they lead', { skip }, async (t) => {
   const base = mkdtempSync(path.join('/var/tmp', 'engine-abs-link-'));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
@@ -185,11 +200,9 @@ t.test('under real bwrap: a workspace and home reached through an absolute link 
   symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
   const ws = path.join(base, 'link', 'ws');
   const home = path.join(base, 'link', 'home');
-  // Unix sockets allowed: no seccomp program to hand over on descriptor 4 (unix-sockets.test.ts).
   const on = decideSandbox({ mode: 'bwrap', writable: [], allow_unix_sockets: true }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' });
   const c = wrapCommand(on, { bin: 'sh', args: ['-c', `echo w > f && echo h > ${home}/h && pwd`], cwd: ws, workspace: ws, readOnly: false, home });
-  // Descriptor 3 is where bubblewrap reports its init (wrapCommand's --info-fd).
-  const r = spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  const r = spawnWrapped(c, base);
   t.equal(r.status, 0, String(r.stderr));
   t.equal(readFileSync(path.join(base, 'real', 'ws', 'f'), 'utf8'), 'w\n', 'the workspace is written');
   t.equal(readFileSync(path.join(base, 'real', 'home', 'h'), 'utf8'), 'h\n', 'the home too, by the name given');
@@ -205,7 +218,7 @@ t.test('under real bwrap: a workspace reached through an absolute link in a fold
   const ws = path.join(base, 'link', 'ws');
   const on = decideSandbox({ mode: 'bwrap', writable: [], allow_unix_sockets: true }, { ok: true, bin: bwrap.ok ? bwrap.bin : 'bwrap' }, [base]);
   const c = wrapCommand(on, { bin: 'sh', args: ['-c', `echo w > ${ws}/f`], cwd: ws, workspace: ws, readOnly: false, home: null });
-  const r = spawnSync(c.bin, c.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  const r = spawnWrapped(c, base);
   t.equal(r.status, 0, String(r.stderr));
   t.equal(readFileSync(path.join(base, 'real', 'ws', 'f'), 'utf8'), 'w\n', 'the workspace is written, by the name given');
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBwrapArgs } from '../../engine/sandbox/build-bwrap-args.js';
 import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
-import { unixSocketFilter } from '../../engine/sandbox/seccomp-filter.js';
+import { sandboxFilter } from '../../engine/sandbox/seccomp-filter.js';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 
 // The read-only view of the filesystem shows the sockets of the user's services wherever they
@@ -20,9 +20,9 @@ const bwrap = probeBwrap(process.env);
 const skip = bwrap.ok ? false : `no working bubblewrap here: ${bwrap.error}`;
 
 t.test('the seccomp program: made for this machine, read by bubblewrap, socket(AF_UNIX) refused and nothing else', { skip }, async (t) => {
-  const program = unixSocketFilter(process.arch);
+  const program = sandboxFilter(process.arch, { unixSockets: false });
   t.ok(program && program.length % 8 === 0, 'whole instructions');
-  t.equal(unixSocketFilter('mips'), null, 'no program for a machine it does not know');
+  t.equal(sandboxFilter('mips', { unixSockets: false }), null, 'no program for a machine it does not know');
   t.match(buildBwrapArgs({ workspace: '/w', readOnlyWorkspace: false, home: null, writable: [], seccompFd: 4 }).join(' '), / --seccomp 4( |$)/);
   // A file descriptor with the program: written to a temp file, opened for bubblewrap.
   const file = path.join(makeFixture().dir, 'filter.bpf');
@@ -34,6 +34,31 @@ t.test('the seccomp program: made for this machine, read by bubblewrap, socket(A
   t.match(probe("require('net').connect('/nowhere').on('error', (e) => console.log(e.code))"), /^EPERM$/, 'a Unix socket cannot be made');
   t.match(probe("const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log('tcp ok'); s.close(); })"), /tcp ok/, 'the network is not restricted');
   t.match(probe("console.log(require('child_process').execFileSync('/bin/echo', ['child ok']).toString().trim())"), /child ok/, "a process's own pipes to its children (socketpair) still work");
+});
+
+// A hostile probe read a secret the user kept in the kernel keyring and added a key that
+// outlived the run: bubblewrap's namespaces share the user's and session keyrings with the
+// host. The keyring calls fail always, Unix sockets allowed or not. perl makes the raw calls.
+const KEY_CALLS: Record<string, { addKey: number; keyctl: number }> = { x64: { addKey: 248, keyctl: 250 }, arm64: { addKey: 217, keyctl: 219 } };
+const perl = spawnSync('perl', ['-e', '1']).status === 0;
+
+t.test('the seccomp program refuses the kernel keyrings, with Unix sockets allowed or not; without it the same calls reach them', { skip: skip || (!KEY_CALLS[process.arch] && `no keyring call numbers for ${process.arch}`) || (!perl && 'no perl') }, async (t) => {
+  const { addKey, keyctl } = KEY_CALLS[process.arch]!;
+  // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING); add_key("user", …, KEY_SPEC_SESSION_KEYRING), then unlink it (KEYCTL_UNLINK) when it was made.
+  const script = `my ($t, $d, $p) = ("user", "engine-sandbox-test-$$", "planted"); my $id = syscall(${keyctl}, 0, -4, 0); print "keyctl ", ($id < 0 ? $! + 0 : "ok"), "\n"; my $k = syscall(${addKey}, $t, $d, $p, 7, -3); print "add_key ", ($k < 0 ? $! + 0 : "ok"), "\n"; syscall(${keyctl}, 9, $k, -3) if $k >= 0;`;
+  const dir = makeFixture().dir;
+  const run = (program: Buffer | null) => {
+    const file = path.join(dir, `filter-${Math.random()}.bpf`);
+    if (program) writeFileSync(file, program);
+    const seccomp = program ? '--seccomp 9' : '';
+    const r = spawnSync('/bin/sh', ['-c', `exec "$0" --ro-bind / / --dev /dev --proc /proc --unshare-pid ${seccomp} -- perl -e "$1" 9<"$2"`, bwrap.bin!, script, program ? file : '/dev/null'], { encoding: 'utf8' });
+    return `${r.stdout}${r.stderr}`.trim();
+  };
+  const EPERM = 1;
+  for (const unixSockets of [false, true]) {
+    t.equal(run(sandboxFilter(process.arch, { unixSockets })), `keyctl ${EPERM}\nadd_key ${EPERM}`, `no keyring call gets through (allow_unix_sockets: ${unixSockets})`);
+  }
+  t.equal(run(null), 'keyctl ok\nadd_key ok', 'without the program bubblewrap leaves the keyrings reachable (the test can see a call get through)');
 });
 
 /**
