@@ -27,7 +27,14 @@ export const DEFAULT_REDACT = ['*_KEY', '*_TOKEN', '*SECRET*', '*PASSWORD*'];
  * test read `AWS_ACCESS_KEY_ID`, `GITHUB_PAT`, `NPM_CONFIG__AUTH` and `SLACK_WEBHOOK_URL` from
  * a verification command's environment when only the four defaults were withheld.
  */
-export const CREDENTIAL_NAMES: readonly string[] = ['*_KEY_ID', '*ACCESS_KEY*', '*_PAT', '*_AUTH', '*_AUTH_*', '*CREDENTIAL*', '*PASSWD*', '*_DSN', '*WEBHOOK*', '*PRIVATE_KEY*', '*COOKIE*'];
+export const CREDENTIAL_NAMES: readonly string[] = [
+  '*_KEY_ID', '*ACCESS_KEY*', '*_PAT', '*_AUTH', '*_AUTH_*', '*CREDENTIAL*', '*PASSWD*', '*_DSN', '*WEBHOOK*', '*PRIVATE_KEY*', '*COOKIE*',
+  // A second probe's dump: passwords and passphrases by other names (MYSQL_PWD, SSHPASS,
+  // DB_PASS, BORG_PASSPHRASE; never PWD or OLDPWD, the shell's directories), keys and tokens
+  // without the underscore (APIKEY, NGROK_AUTHTOKEN, TOKEN), password managers' unlocked
+  // sessions (Bitwarden's BW_SESSION, 1Password's OP_SESSION_<account>), connection strings.
+  '*_PWD', '*_PASS', 'SSHPASS', '*PASSPHRASE*', '*APIKEY*', '*AUTHTOKEN*', 'TOKEN', 'BW_SESSION', 'OP_SESSION_*', '*CONNECTION_STRING*',
+];
 
 /**
  * Whether an environment variable holds a secret: its name matches one of `globs` (the policy's
@@ -42,10 +49,12 @@ export function isSecretVariable(name: string, value: string, globs: readonly st
 /** `scheme://user:password@`: a password in a URL's user part (a database URL, a proxy). */
 const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+/** A connection string's key or password (Azure's `AccountKey=`, `SharedAccessKey=`, ADO's `Password=`). */
+const CONNECTION_SECRET = /(?:^|;)\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=\s*[^;\s]/i;
 
 /** Whether a value is, or holds, a credential: a key-shaped token anywhere in it, a URL's password, a private key block. Pure. */
 export function holdsCredential(value: string): boolean {
-  if (URL_PASSWORD.test(value) || PRIVATE_KEY_BLOCK.test(value)) return true;
+  if (URL_PASSWORD.test(value) || PRIVATE_KEY_BLOCK.test(value) || CONNECTION_SECRET.test(value)) return true;
   if (!mayHoldKey(value)) return false;
   SHAPES_RE.lastIndex = 0;
   return SHAPES_RE.test(value);

@@ -56,10 +56,22 @@ const DISGUISED: Record<string, string> = {
   github_token: 'lowercase-token-canary-9d2',
   DEPLOY_CREDENTIALS: 'deploy-canary-credential-51',
   SENTRY_DSN: 'https://sentrykeycanary77@o1.ingest.sentry.io/1',
+  // A second probe's dump: passwords, passphrases, vault sessions and keys named without an underscore.
+  MYSQL_PWD: 'mysql-canary-pwd-61',
+  SSHPASS: 'sshpass-canary-62',
+  DB_PASS: 'db-pass-canary-63',
+  BORG_PASSPHRASE: 'borg-canary-phrase-64',
+  BW_SESSION: 'bw-session-canary-65',
+  OP_SESSION_my: 'op-session-canary-66',
+  TOKEN: 'bare-token-canary-67',
+  APIKEY: 'apikey-canary-68',
+  NGROK_AUTHTOKEN: 'ngrok-canary-69',
+  AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=canary;AccountKey=azurecanary70==;EndpointSuffix=core.windows.net',
+  STORE: 'DefaultEndpointsProtocol=https;AccountName=canary;AccountKey=azurecanary71==',
 };
 
 t.test('credentials named otherwise, in lower case or inside a URL are withheld too, and kept out of the log', async (t) => {
-  const { r, dump, log } = runWithDump([], { ...DISGUISED, LOG_HINT: 'plain', CONNECT_URL: 'https://example.com/path?x=1' });
+  const { r, dump, log } = runWithDump([], { ...DISGUISED, LOG_HINT: 'plain', CONNECT_URL: 'https://example.com/path?x=1', XDG_SESSION_TYPE: 'tty-plain', BYPASS_MODE: 'plain-bypass' });
   t.equal(r.code, 0, r.stderr);
   t.ok(dump, 'the verification command ran');
   for (const [name, value] of Object.entries(DISGUISED)) {
@@ -67,6 +79,8 @@ t.test('credentials named otherwise, in lower case or inside a URL are withheld 
     t.match(log, new RegExp(`^# not in these commands' environment .*\\b${name}\\b`, 'm'), `the log names ${name}`);
   }
   t.match(dump ?? '', /^LOG_HINT=plain$/m, 'a plain variable is passed');
+  t.match(dump ?? '', /^XDG_SESSION_TYPE=tty-plain$/m, 'a session that is no credential is passed');
+  t.match(dump ?? '', /^BYPASS_MODE=plain-bypass$/m);
   t.match(dump ?? '', /^CONNECT_URL=https:\/\/example\.com\/path\?x=1$/m, 'so is a URL without credentials');
 });
 
