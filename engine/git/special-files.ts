@@ -9,16 +9,16 @@ export function readByGitAlways(name: string): boolean {
 }
 
 /**
- * A file that is neither a regular file, a link nor a directory where git opens and reads:
- * a `.gitignore`, `.gitattributes` or `.gitmodules` in any directory it stages, a `.git` (a
- * gitfile naming a nested repository's git dir), or anything inside a nested `.git` (git
- * reads its HEAD to decide whether the directory is a repository). A FIFO there blocks git
- * until someone writes to it (for ever, the engine waiting on git; a socket or a device is no
- * better). None can be part of a tree anyway: the snapshot's walk of the workspace
- * (stat-record.ts, walkWorkspace) removes each before git looks, and the caller reports it.
- * `rel`: the entry's path relative to the workspace. Pure.
+ * A file that is neither a regular file, a link nor a directory: a FIFO, a socket or a device,
+ * anywhere in the workspace. None can be part of a tree. Where git opens and reads (a
+ * `.gitignore`, `.gitattributes` or `.gitmodules` in any directory it stages, a `.git`, anything
+ * inside a nested `.git`: its HEAD tells git whether the directory is a repository) a FIFO
+ * blocks git until someone writes to it (for ever, the engine waiting on git); at a tracked
+ * path `git add` refuses it ("can only add regular files, symbolic links or git-directories"),
+ * which ended the engine with its own error, on every resume too. The snapshot's walk of the
+ * workspace (stat-record.ts, walkWorkspace) removes each before git looks, and the caller
+ * reports it. Pure.
  */
-export function blocksGit(entry: Dirent, rel: string): boolean {
-  if (entry.isFile() || entry.isSymbolicLink() || entry.isDirectory()) return false;
-  return READ_BY_GIT.has(entry.name) || entry.name === '.git' || /(^|\/)\.git\//.test(rel);
+export function blocksGit(entry: Dirent): boolean {
+  return !(entry.isFile() || entry.isSymbolicLink() || entry.isDirectory());
 }

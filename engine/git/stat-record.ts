@@ -194,7 +194,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       } else if (fst && fst.size > INLINE_BYTES && fst.size > fst.blocks * 512) {
         // What git would read of it that is not on disk: counted over the snapshot.
         sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
-      } else if (blocksGit(d, child)) {
+      } else if (blocksGit(d)) {
         removeWithin(root, child);
         special.push(child);
         dirs = null;

@@ -34,6 +34,23 @@ t.test('a FIFO in a nested .git or as a .git file', async (t) => {
   });
 });
 
+// A hostile probe replaced a tracked file with a FIFO: `git add` refused it ("can only add
+// regular files, symbolic links or git-directories"), the engine ended 70 with the run left
+// `running`, and every resume ended the same. A FIFO, socket or device can be no part of a
+// tree anywhere: each is removed before git looks and the step stops on the violation.
+t.test('a FIFO in place of a tracked file, and one at a new path', async (t) => {
+  runScenario(t, {
+    name: 'fifotracked',
+    spec: { calls: { 'implement#1': { sh: 'rm README.md && mkfifo README.md && mkfifo src/new-fifo', once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      const violations = (readState(f, id)?.stop_detail ?? '') as string;
+      t.match(violations, /README\.md/, 'the stop names the FIFO at the tracked path');
+      t.match(violations, /src\/new-fifo/, 'and the new one');
+    },
+  });
+});
+
 // Paths git calls invalid (`.GIT`, `GIT~1`: `.git` on a case-insensitive or Windows file
 // system) and a file a working-tree-encoding attribute cannot convert made `git add` fail:
 // the engine ended with its own error (exit 70), on every resume too. They are removed and
