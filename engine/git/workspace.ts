@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
-import { runGit, type GitTarget } from './run-git.js';
+import { GitError, runGit, type GitTarget } from './run-git.js';
 import type { StatRecord } from './stat-record.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
@@ -155,6 +155,17 @@ export function assertRunBranch(branch: string): void {
   if (!branch.startsWith('engine/') || !isRunId(branch.slice('engine/'.length))) throw new Error(`refusing to work on branch ${JSON.stringify(branch)}: the engine's runs use engine/<run-id> only`);
 }
 
+/** The branch a run would make is in the repository already. */
+export class BranchTakenError extends Error {
+  constructor(
+    readonly branch: string,
+    readonly repo: string,
+  ) {
+    super(`branch ${branch} already exists in ${repo}`);
+    this.name = 'BranchTakenError';
+  }
+}
+
 /**
  * Creates the run's workspace from the user's HEAD (detached included; an unborn branch
  * gives an empty workspace) and the run branch `engine/<run-id>` at that commit, create-only.
@@ -204,10 +215,13 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   try {
     if (baseSha !== null) await runGit(user, ['update-ref', '-m', 'engine: run branch', `refs/heads/${branch}`, baseSha, '']);
     else if ((await runGit(user, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okCodes: [1] })).exitCode === 0) {
-      throw new Error(`branch ${branch} already exists in ${o.repo.top}`);
+      throw new BranchTakenError(branch, o.repo.top);
     }
   } catch (error) {
     removeWorkspace(dir);
+    // The run's branch is there already (an earlier run's whose store was removed, one fetched
+    // from a teammate, a re-run in CI): the user's to choose another id, not an engine error.
+    if (error instanceof GitError && /reference already exists/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top);
     throw error;
   }
   return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };

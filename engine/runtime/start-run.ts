@@ -4,7 +4,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
-import { createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
+import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
@@ -275,6 +275,11 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   } catch (error) {
     // A run that failed before its first record leaves no half-made workspace behind.
     if (ws && !existsSync(dir.paths.state)) removeWorkspace(ws.dir);
+    if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
+      dir.lock.release();
+      await cleanHalfMadeRun(dir.paths.dir);
+      return rejected([usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`)]);
+    }
     throw error;
   } finally {
     await modelTraffic?.close();

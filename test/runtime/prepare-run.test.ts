@@ -192,3 +192,18 @@ t.test('a run whose worker is a plugin module resumes: the module is found besid
   t.notMatch(resumed.stderr, /E_PLUGIN/, 'not refused for its plugin');
   t.equal(resumed.code, 0, resumed.stderr);
 });
+
+// A new user's probe: `--run-id ID` when the branch engine/ID was already in the repository
+// (an earlier run whose store was removed, a branch fetched from a teammate, a CI re-run)
+// ended 70 ("a bug in the engine") and left a half-made run directory in the store.
+t.test('a --run-id whose branch is in the repository already: E_USAGE at --run-id (exit 2), nothing left', async (t) => {
+  const f = makeFixture();
+  f.git('branch', 'engine/taken');
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'taken', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /^--run-id: error E_USAGE the branch engine\/taken is in .* already/m);
+  t.same(runsOf(f.repo), [], 'no run directory is left');
+  t.equal(f.git('rev-parse', 'engine/taken'), f.git('rev-parse', 'main'), 'the branch is untouched');
+  const again = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'free', '--no-progress'], { cwd: f.dir });
+  t.equal(again.code, 0, again.stderr);
+});
