@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Diagnostic } from '../vocabulary/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { packageRoot } from '../paths.js';
 import { checkGit, checkNode } from './check-host.js';
 import { checkRepo } from './check-repo.js';
@@ -19,10 +19,11 @@ import { checkWorkspaceDeps } from './check-workspace-deps.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
-import type { DoctorReport, Finding } from './types.js';
+import { finding, type DoctorReport, type Finding } from './types.js';
 import { removeTree } from '../util/remove-tree.js';
 import { repoTopOf } from '../util/repo-top.js';
 import { isModulePath } from '../util/module-path.js';
+import { templateProblems } from '../workers/check-template.js';
 
 export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
@@ -56,6 +57,12 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
 
   const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
   if (pipeline.ir) {
+    // The repo's prompt templates the pipeline renders: one a run would stop at is refused by run (exit 2).
+    const templates = templateProblems(pipeline.ir, path.join(root, '.engine', 'templates'), (f) => path.relative(o.cwd, f) || f);
+    if (templates.length) {
+      checks.push(finding('templates', 'block', `${templates.length} problem${templates.length === 1 ? '' : 's'} in the repo's prompt templates`, 'mend the template (docs/workers.md, "Prompt templates")', templates.map(formatDiagnostic)));
+      report.diagnostics.push(...templates);
+    }
     const facts = await gatherWorkerFacts(pipeline.ir, path.dirname(pipelineFile), o.env, root);
     const judged = facts.map(judgeWorker);
     // A plugin module that cannot be loaded is the pipeline's finding (bad input, as run

@@ -65,7 +65,7 @@ export function renderVerdictLine(checks: readonly Finding[]): string {
  */
 function runEffect(id: string): string {
   if (id === 'git' || id === 'sandbox' || id === 'repo.paths' || id.startsWith('worker.')) return 'a run would stop doctor_blocked (exit 4)';
-  if (id === 'repo' || id === 'pipeline' || id === 'policy') return 'a run would be refused (exit 2)';
+  if (id === 'repo' || id === 'pipeline' || id === 'policy' || id === 'templates') return 'a run would be refused (exit 2)';
   return 'a run would fail when it gets there';
 }
 

@@ -17,6 +17,8 @@ import { probeBwrapAsync, type BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { prepareResumeConfig, type ResumeConfig } from './resume-config.js';
 import type { Runtime, RunPolicy } from './types.js';
 import { unloadablePlugins } from '../workers/load-plugin.js';
+import { templateProblems } from '../workers/check-template.js';
+import { templateOverrideDir } from './snapshot-config.js';
 
 /** Bad input: nothing was made (or what was made is left as it was); the diagnostics say why. */
 export type Rejection = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number };
@@ -78,6 +80,9 @@ export async function prepareRun<S extends { repo: string }>(o: PrepareRunOption
   // A worker plugin that is missing, does not load or is no plugin: refused at its `use`, before anything is made.
   const unloadable = await unloadablePlugins(ir, path.dirname(pipelineFile), pipeline);
   if (unloadable.length) return rejected(unloadable);
+  // A repo's prompt template that would stop the run as it is rendered, said before any call.
+  const templates = templateProblems(ir, templatesOf(o.config, site.repo), (f) => path.relative(o.cwd, f) || f);
+  if (templates.length) return rejected(o.config.from === 'snapshot' && !o.config.reload ? templates.map((d) => ({ ...d, hint: `the run's copy of your template: mend .engine/templates/ and resume with --reload-config; ${d.hint}` })) : templates);
   // A plugin's userConfig that cannot be walked would leave the user's config it names unwatched.
   const problems = await userConfigProblems(ir, path.dirname(pipelineFile), o.processEnv ?? process.env);
   if (problems.length) return rejected(problems.map((p) => ({ code: 'E_PLUGIN_INVALID', severity: 'error', message: p.message, file: `workers.${p.worker}.use`, line: 0, col: 0, hint: "mend what it names: the environment the worker is given (its spec's env, or your shell's), or the plugin's userConfig (or leave that out)" })));
@@ -98,6 +103,11 @@ function configFiles(c: ConfigSource, cwd: string): ConfigFiles | Rejection {
   if ('error' in config) return resumeRejection(config.error, config.file);
   const layers = { defaultFile: config.defaultFile, userFile: config.userFile, repoFile: config.repoFile, files: config.policyFiles, sets: config.sets };
   return { load: config.pipelineFile, origin: config.pipelineOrigin, layers, snapshot: config };
+}
+
+/** Where the run's prompt templates are overridden: the repo's, or for a resume the run's copy (unless --reload-config). Pure. */
+function templatesOf(c: ConfigSource, repo: string): string {
+  return c.from === 'snapshot' && !c.reload ? templateOverrideDir(c.runDir, repo) : path.join(repo, '.engine', 'templates');
 }
 
 /** Whether a stage said no. Pure. */

@@ -78,6 +78,11 @@ const DEFAULTS: PromptVars = {
   files_truncated: false,
 };
 
+/** The variables every template can read from the prompt's root (check-template.ts checks them). Pure. */
+export function promptVariableNames(): string[] {
+  return Object.keys(DEFAULTS);
+}
+
 export function renderPrompt(options: RenderPromptOptions): string {
   const file = locateTemplate(options.template, options.overrideDir ?? null);
   const render = compileTemplate(file);

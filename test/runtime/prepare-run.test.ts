@@ -207,3 +207,32 @@ t.test('a --run-id whose branch is in the repository already: E_USAGE at --run-i
   const again = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'free', '--no-progress'], { cwd: f.dir });
   t.equal(again.code, 0, again.stderr);
 });
+
+// A new user's probe: a repo's template override with a variable the engine does not give
+// (or that does not parse) passed validate and doctor, then ended the run 70 after its first
+// calls ("not defined in [object Object]"), and every resume the same.
+t.test("a repo's prompt template that would stop the run: E_TEMPLATE at its line (exit 2) from run and doctor, nothing made", async (t) => {
+  const f = makeFixture();
+  mkdirSync(path.join(f.repo, '.engine', 'templates'), { recursive: true });
+  const file = path.join(f.repo, '.engine', 'templates', 'implement.md');
+  for (const [text, at, why] of [
+    ['Do {{goal}}.\nThen {{nonexistent_var}}\n', '2:8', /"nonexistent_var" is not a variable the engine gives a prompt/],
+    ['{{goal}\n', '1:1', /the template does not parse/],
+    ['{{#each milestones}}{{../gaol}}{{/each}}\n', '1:23', /"gaol" is not a variable/],
+  ] as const) {
+    writeFileSync(file, text);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, new RegExp(`\\.engine/templates/implement\\.md:${at}: error E_TEMPLATE `));
+    t.match(r.stderr, why);
+    t.same(runsOf(f.repo), [], 'no run was made');
+    const d = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
+    t.equal(d.code, 2, d.stdout + d.stderr);
+    t.match(d.stdout, /^block +templates +1 problem in the repo's prompt templates/m);
+    t.match(d.stdout, /a run would be refused \(exit 2\) \(templates\)/);
+  }
+  // What the engine gives, in a block that changes the context and out of it, passes.
+  writeFileSync(file, 'Do {{goal}} ({{step}}, attempt {{attempt}}).\n{{#each milestone.done_checks}}- {{this}} for {{../goal}}{{/each}}\n{{#if failure}}{{failure.output}}{{/if}}\n');
+  const ok = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'tpl', '--no-progress'], { cwd: f.dir });
+  t.equal(ok.code, 0, ok.stderr);
+});
