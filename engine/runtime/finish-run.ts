@@ -4,7 +4,7 @@ import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
 import { exitCodeFor } from '../vocabulary/stop-reasons.js';
 import { computeKpis } from '../kpi/compute.js';
-import { renderMemo, renderSummary } from './summary.js';
+import { renderMemo, renderSummary, resumeCommandOf } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
@@ -71,9 +71,7 @@ export async function dropBlockedRun(rt: Runtime): Promise<void> {
 /** Rewrite summary.md (and memo.md when stopped). Impure. */
 export function writeSummaries(rt: Runtime): void {
   const targets = rt.policy.kpi_targets;
-  replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets)));
-  if (rt.state.status === 'stopped') {
-    const storeFlag = rt.paths.dir.endsWith(`/.engine/runs/${rt.state.run_id}`) ? '' : ` --store ${JSON.stringify(rt.paths.dir.slice(0, -rt.state.run_id.length - 1))}`;
-    replaceFile(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, `engine resume ${rt.state.run_id} --repo ${JSON.stringify(rt.repo)}${storeFlag}`)));
-  }
+  const resume = resumeCommandOf(rt.paths.dir, rt.state);
+  replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets, resume)));
+  if (rt.state.status === 'stopped') replaceFile(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, resume)));
 }

@@ -9,7 +9,7 @@ import { checkRunPlaces } from './check-run-places.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
-import { renderMemo, renderSummary } from './summary.js';
+import { renderMemo, renderSummary, resumeCommandOf } from './summary.js';
 import { endGroup, groupAlive, listGroupMembers } from '../proc/spawn-group.js';
 import { loadValidator } from '../config/validators.js';
 import { isWithin } from '../util/is-within.js';
@@ -386,8 +386,9 @@ function recordFinished(paths: ReturnType<typeof runPaths>, state: RunState, eve
   state.inflight = null;
   state.last_seq = events[events.length - 1]!.seq;
   writeFileAtomic(paths.state, toRecordJson(state));
-  writeFileAtomic(paths.summary, renderSummary(state, events, policy.kpi_targets));
-  if (e.status === 'stopped') writeFileAtomic(paths.memo, renderMemo(state, events, `engine resume ${state.run_id} --repo ${JSON.stringify(state.repo)}`));
+  const resume = resumeCommandOf(paths.dir, state);
+  writeFileAtomic(paths.summary, renderSummary(state, events, policy.kpi_targets, resume));
+  if (e.status === 'stopped') writeFileAtomic(paths.memo, renderMemo(state, events, resume));
   return { runId: state.run_id, runDir: paths.dir, status: e.status, stopReason: e.stop_reason as StopReason, exitCode: e.exit_code, detail: e.detail };
 }
 

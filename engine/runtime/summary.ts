@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { RunState } from '../generated/state.js';
+import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { printable } from '../util/printable.js';
 import { describeViolation } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -6,8 +8,19 @@ import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 import { describeSandbox } from '../sandbox/sandbox-status.js';
 import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
 
-/** summary.md: what the run did, where it stands, the KPI table. Pure. */
-export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets): string {
+/**
+ * The command that continues a stopped run, as it can be pasted anywhere: the repo always, the
+ * store when it is not the repo's own (a run made with --repo or --store elsewhere was told
+ * `engine resume <id>`, which from another directory found no such run). Pure.
+ */
+export function resumeCommandOf(runDir: string, state: Pick<RunState, 'run_id' | 'repo'>): string {
+  const store = path.dirname(runDir);
+  const storeFlag = store === defaultStoreDir(state.repo) ? '' : ` --store ${JSON.stringify(store)}`;
+  return `engine resume ${state.run_id} --repo ${JSON.stringify(state.repo)}${storeFlag}`;
+}
+
+/** summary.md: what the run did, where it stands, the KPI table; `resumeCommand` continues it (resumeCommandOf). Pure. */
+export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets, resumeCommand: string): string {
   const k = state.kpis;
   const checkpoints = events.filter((e) => e.type === 'checkpoint.created');
   const lines = [
@@ -43,7 +56,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
   } else if (state.stop_reason === 'doctor_blocked') {
     lines.push('## Next', '', `See memo.md: run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`, '');
   } else if (state.status === 'stopped') {
-    lines.push('## Next', '', `See memo.md. Continue with: \`engine resume ${state.run_id}\``, '');
+    lines.push('## Next', '', `See memo.md. Continue with: \`${resumeCommand}\``, '');
   }
   // Milestone ids, goals and stop details come from workers: the file is read with cat too.
   return printable(lines.join('\n'));

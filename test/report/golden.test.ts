@@ -111,7 +111,7 @@ t.test("each run's summary.md, its KPI table against the repo's targets", async 
     const plan = [...events].reverse().find((e) => e.type === 'plan.accepted');
     const fixed = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
     const state = { ...fixed, milestones: plan?.type === 'plan.accepted' ? plan.milestones : [], kpis: computeKpis(events) } as RunState;
-    same(t, `summary-${id}.md`, renderSummary(state, events, policy.policy!.kpi_targets));
+    same(t, `summary-${id}.md`, renderSummary(state, events, policy.policy!.kpi_targets, `engine resume ${id}`));
   }
 });
 
@@ -123,7 +123,7 @@ async function renderS1(changes: Record<string, unknown>): Promise<{ summary: st
   const { events } = salvageTimeline(readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8'), isEvent);
   const fixed = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
   const state = { ...fixed, ...changes, kpis: computeKpis(events) } as unknown as RunState;
-  return { summary: renderSummary(state, events, policy.policy!.kpi_targets), memo: renderMemo(state, events, 'engine resume s1') };
+  return { summary: renderSummary(state, events, policy.policy!.kpi_targets, 'engine resume s1'), memo: renderMemo(state, events, 'engine resume s1') };
 }
 
 t.test('summary.md and memo.md hold what workers wrote as text, no control character', async (t) => {

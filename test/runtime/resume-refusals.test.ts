@@ -1,6 +1,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, engineHere, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
 
@@ -117,3 +118,20 @@ for (const [what, replace] of [
     t.match(report.stderr + report.stdout, /timeline\.jsonl/, 'the report says what is wrong with the run');
   });
 }
+
+// A new user's probe: the summary a stopped run printed said `engine resume <id>`, which from
+// another directory, or for a run in a store of its own, found no such run (exit 2). The
+// summary and memo.md now give the command that works where it is pasted.
+t.test('the summary of a stopped run in a store elsewhere gives a resume command that works from anywhere', async (t) => {
+  const f = makeFixture();
+  const store = path.join(f.dir, 'elsewhere-store');
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--store', store, '--run-id', 'away', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  t.equal(r.code, 1, r.stderr);
+  const said = /Continue with: `(engine resume [^`]+)`/.exec(r.stdout)?.[1];
+  t.equal(said, `engine resume away --repo ${JSON.stringify(f.repo)} --store ${JSON.stringify(store)}`, r.stdout);
+  t.match(readFileSync(path.join(store, 'away', 'memo.md'), 'utf8'), said!, 'memo.md gives the same');
+  // Pasted in a shell elsewhere (its quoting as written).
+  const args = [...said!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).slice(1);
+  const resumed = await engineHere([...args, '--no-progress'], { cwd: os.tmpdir() });
+  t.equal(resumed.code, 0, resumed.stderr);
+});
