@@ -107,10 +107,12 @@ function plainIdent(value: string): boolean {
  * Copies the loose objects among `ids` from the engine's object store to the user's, each
  * written to a temp name and renamed into place (as git does), skipping any the user's store
  * has. An id that is not loose in the engine's store was never written there: git found it
- * in the user's store through the alternates. Impure (files).
+ * in the user's store through the alternates. One object at a time, each checked as it is
+ * read: memory holds one object (at most `max_file_mb` inflated), not the whole change (a
+ * hostile probe's 30 files of 95 MiB each held 3 GB in the engine at once). Impure (files).
  */
 export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[]): number {
-  const copies: { dst: string; bytes: Buffer }[] = [];
+  let copied = 0;
   for (const id of new Set(ids)) {
     const src = looseObjectPath(fromDir, id);
     const dst = looseObjectPath(toDir, id);
@@ -118,13 +120,14 @@ export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly s
     const bytes = readOrNull(src);
     if (bytes === null) continue;
     // The bytes copied are the bytes checked: a file rewritten after the gate read it
-    // (without the OS sandbox a worker's leftover process can) carries something else.
+    // (without the OS sandbox a worker's leftover process can) carries something else, and
+    // stops the copy there. What was copied before it are objects of their own ids: nothing
+    // names them (the branch does not move), and git's gc drops them.
     if (!holdsObject(bytes, id)) throw new ForgedObjectError(src, id);
-    copies.push({ dst, bytes });
+    writeObjectFile(dst, bytes);
+    copied++;
   }
-  // Nothing is copied unless every object is what its name says.
-  for (const c of copies) writeObjectFile(c.dst, c.bytes);
-  return copies.length;
+  return copied;
 }
 
 /** A loose object file in the engine's store that does not hold the object its name says. */
