@@ -10,6 +10,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import type { WorkerPlugin } from './types.js';
 import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
+import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
 
 export class WorkerPluginError extends Error {
@@ -45,7 +46,8 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   if (problems.length) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `${file} is not a worker plugin (export default defineWorker({...})): ${problems.join('; ')}`);
   }
-  return plugin as WorkerPlugin;
+  // Its parser runs inside the engine on every line of output: its faults fail the call (guard-parser.ts).
+  return guardPlugin(plugin as WorkerPlugin, file);
 }
 
 /**

@@ -1,0 +1,98 @@
+/**
+ * A user's plugin with its parser guarded: the parser is the plugin author's code, run inside
+ * the engine's process on every line of the worker's output. One that throws (in
+ * `createParser`, `line`, `end` or `sawTerminal`), or returns what is no outcome, fails the
+ * call with what went wrong, named; it never ends the engine (an uncaught exception in a
+ * stream's handler left the run `running` with its lock held) nor reads as an engine bug.
+ * After its first fault the parser is not asked again. Pure wrapper around the plugin.
+ */
+import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamParser, WorkerCallContext, WorkerPlugin } from './types.js';
+
+const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
+
+/** `plugin` with every parser it makes guarded; its other functions as they are (`this` included). */
+export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
+  const guarded = Object.create(plugin) as WorkerPlugin;
+  guarded.createParser = (ctx: WorkerCallContext) => {
+    try {
+      return guardParser(plugin.createParser(ctx), file);
+    } catch (error) {
+      return faultedParser(`createParser threw: ${messageOf(error)}`, file);
+    }
+  };
+  return guarded;
+}
+
+/** A parser whose faults become the call's failure. Pure. */
+export function guardParser(parser: StreamParser, file: string): StreamParser {
+  let fault: string | null = null;
+  return {
+    line(text: string): NormalizedEvent[] {
+      if (fault) return [];
+      try {
+        const events = parser.line(text);
+        if (!Array.isArray(events)) throw new Error(`line() returned ${describe(events)}, not a list of events`);
+        return events.filter((e): e is NormalizedEvent => typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string');
+      } catch (error) {
+        fault = `line() threw: ${messageOf(error)}`;
+        return [];
+      }
+    },
+    end(exit: ProcessExit, stderr: string): ParsedOutcome {
+      if (fault) return failedOutcome(fault, file);
+      let out: unknown;
+      try {
+        out = parser.end(exit, stderr);
+      } catch (error) {
+        return failedOutcome(`end() threw: ${messageOf(error)}`, file);
+      }
+      const wrong = outcomeProblem(out);
+      return wrong ? failedOutcome(`end() returned ${wrong}`, file) : (out as ParsedOutcome);
+    },
+    sawTerminal(): boolean {
+      if (fault || !parser.sawTerminal) return false;
+      try {
+        return parser.sawTerminal() === true;
+      } catch (error) {
+        fault = `sawTerminal() threw: ${messageOf(error)}`;
+        return false;
+      }
+    },
+  };
+}
+
+/** A parser that failed before it was made: every call fails with why. Pure. */
+function faultedParser(why: string, file: string): StreamParser {
+  return { line: () => [], end: () => failedOutcome(why, file) };
+}
+
+/** What makes `out` no ParsedOutcome, or null. Pure. */
+function outcomeProblem(out: unknown): string | null {
+  if (typeof out !== 'object' || out === null) return describe(out);
+  const o = out as Record<string, unknown>;
+  if (!OUTCOMES.includes(o.outcome as OutcomeClass)) return `outcome ${JSON.stringify(o.outcome)}, not one of ${OUTCOMES.join(', ')}`;
+  const wrong = [
+    typeof o.finalText !== 'string' && 'finalText (a string)',
+    typeof o.dialect !== 'string' && 'dialect (a string)',
+    !(o.sessionId === null || typeof o.sessionId === 'string') && 'sessionId (a string or null)',
+    !(o.error === null || typeof o.error === 'string') && 'error (a string or null)',
+    !(o.usage === null || (typeof o.usage === 'object' && o.usage !== undefined)) && 'usage (an object or null)',
+    !(o.costUsd === null || typeof o.costUsd === 'number') && 'costUsd (a number or null)',
+    (typeof o.unknownEventTypes !== 'object' || o.unknownEventTypes === null) && 'unknownEventTypes (an object)',
+    !(o.warnings === undefined || (Array.isArray(o.warnings) && o.warnings.every((w) => typeof w === 'string'))) && 'warnings (strings)',
+    !(o.events === undefined || Array.isArray(o.events)) && 'events (a list)',
+  ].filter((x): x is string => typeof x === 'string');
+  return wrong.length ? `an outcome without ${wrong.join(', ')}` : null;
+}
+
+function failedOutcome(why: string, file: string): ParsedOutcome {
+  return { outcome: 'failed', finalText: '', sessionId: null, dialect: 'plugin-parser-fault', usage: null, costUsd: null, unknownEventTypes: {}, error: `the worker plugin's parser (${file}) ${why}` };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
