@@ -44,15 +44,21 @@ export async function checkPipeline(file: string, shown: string): Promise<Pipeli
   };
 }
 
-/** `policy`: built-in defaults < the repo's .engine/policy.yaml, merged and validated. */
-export async function checkPolicy(repo: string, cwd: string): Promise<{ finding: Finding; policy: ResolvedPolicy | null; diagnostics: Diagnostic[] }> {
-  const result = await resolvePolicy({ repo, files: [], sets: [], cwd });
+/** The files the errors are in (the user's layer, the repo's, a --set), as the diagnostics name them. Pure. */
+function badFiles(diagnostics: readonly Diagnostic[]): string {
+  const files = [...new Set(diagnostics.filter((d) => d.severity === 'error' && d.file).map((d) => d.file))];
+  return files.length ? files.join(', ') : path.join('.engine', 'policy.yaml');
+}
+
+/** `policy`: built-in defaults < the user's layer < the repo's .engine/policy.yaml, merged and validated. */
+export async function checkPolicy(repo: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ finding: Finding; policy: ResolvedPolicy | null; diagnostics: Diagnostic[] }> {
+  const result = await resolvePolicy({ repo, files: [], sets: [], cwd, env });
   const lines = result.diagnostics.map(formatDiagnostic);
   if (!result.policy || hasErrors(result.diagnostics)) {
     return {
       policy: null,
       diagnostics: result.diagnostics,
-      finding: finding('policy', 'block', 'the merged policy does not resolve', `fix ${path.join('.engine', 'policy.yaml')} (\`engine policy --repo ${repo}\` shows the same diagnostics)`, lines),
+      finding: finding('policy', 'block', 'the merged policy does not resolve', `fix ${badFiles(result.diagnostics)} (\`engine policy --repo ${repo}\` shows the same diagnostics)`, lines),
     };
   }
   const layers = [...new Set(result.layers.map((l) => (l.source === 'default' ? 'defaults' : (l.file ?? l.source))))].join(' < ');

@@ -50,7 +50,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const root = repo.root ?? dir;
   const pipeline = await checkPipeline(pipelineFile, shown);
   checks.push(pipeline.finding);
-  const policy = await checkPolicy(root, o.cwd);
+  const policy = await checkPolicy(root, o.cwd, o.env);
   checks.push(policy.finding);
   const sandbox = policy.policy ? decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env), [path.dirname(pipelineFile), root, packageRoot]) : undefined;
   if (sandbox) checks.push(checkSandbox(sandbox));

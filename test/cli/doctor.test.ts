@@ -130,3 +130,18 @@ t.test('--help documents the options', async (t) => {
   await main(['--help'], overview);
   t.match(overview.out.join(''), /\n {2}doctor +Check node, git/);
 });
+
+// A new user's probe: an error in the user's own policy layer ($XDG_CONFIG_HOME/engine/policy.yaml)
+// was reported at its line, but the hint said to fix .engine/policy.yaml.
+t.test("an error in the user's policy layer: doctor's hint names that file", async (t) => {
+  const f = makeFixture();
+  const xdg = path.join(f.dir, 'xdg');
+  mkdirSync(path.join(xdg, 'engine'), { recursive: true });
+  const userPolicy = path.join(xdg, 'engine', 'policy.yaml');
+  writeFileSync(userPolicy, 'apiVersion: engine/v1\nkind: Policy\nbudgets:\n  max_ticks: "lots"\n');
+  const io = memoryIo({ cwd: f.repo, env: { ...process.env, XDG_CONFIG_HOME: xdg } });
+  t.equal(await main(['doctor', f.pipelineFile, '--repo', f.repo], io), 2, io.out.join('') + io.err.join(''));
+  const out = io.out.join('');
+  t.match(out, /^block +policy +the merged policy does not resolve \(hint: fix [^)]*xdg\/engine\/policy\.yaml/m);
+  t.notMatch(out, /hint: fix \.engine\/policy\.yaml/);
+});
