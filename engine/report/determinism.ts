@@ -10,6 +10,9 @@ export interface RepeatRun {
   goal: string;
   seed: string;
   facts: RepeatFacts;
+  /** How it ended (state.json): a run interrupted, or still going (or crashed), is no repeat to compare. */
+  status: string;
+  stop_reason: string | null;
 }
 
 export interface DeterminismGroup {
@@ -25,6 +28,8 @@ export interface DeterminismGroup {
 export interface DeterminismReport {
   /** Every task (goal + seed) run more than once among the selected runs. */
   groups: DeterminismGroup[];
+  /** Selected runs not compared: interrupted by a signal, or not finished (running, crashed). */
+  not_compared: string[];
   path_variance: number;
   outcome_variance: number;
   rows: KpiRow[];
@@ -38,7 +43,14 @@ export interface DeterminismReport {
  */
 export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTargets, 'path_variance' | 'outcome_variance'>): DeterminismReport {
   const byTask = new Map<string, RepeatRun[]>();
+  const notCompared: string[] = [];
   for (const r of runs) {
+    // A run a person stopped (Ctrl-C) or one not finished went as far as it was let: that it
+    // reached fewer verifications says nothing of the engine's determinism.
+    if (!isComparable(r)) {
+      notCompared.push(r.run_id);
+      continue;
+    }
     const key = JSON.stringify([r.goal, r.seed]);
     const list = byTask.get(key);
     if (list) list.push(r);
@@ -55,13 +67,18 @@ export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTarge
   const outcome_variance = sum((g) => g.outcome_variance);
   const judged = groups.length > 0;
   const rows = [targetRow('path_variance', judged ? path_variance : null, targets), targetRow('outcome_variance', judged ? outcome_variance : null, targets)];
-  return { groups, path_variance, outcome_variance, rows };
+  return { groups, not_compared: notCompared, path_variance, outcome_variance, rows };
+}
+
+/** A run that ended on its own: completed, or stopped for any reason but an interruption. Pure. */
+function isComparable(r: Pick<RepeatRun, 'status' | 'stop_reason'>): boolean {
+  return r.status === 'completed' || (r.status === 'stopped' && r.stop_reason !== 'interrupted');
 }
 
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
 export function readRepeatRun(dir: string): RepeatRun | null {
   try {
-    const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown } };
+    const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
     const events: TimelineEvent[] = [];
     for (const line of readRegularFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
       if (!line.trim()) continue;
@@ -71,7 +88,7 @@ export function readRepeatRun(dir: string): RepeatRun | null {
         /* a torn line: the report's own reader notes it */
       }
     }
-    return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: String(state.seed ?? ''), facts: factsOf(events) };
+    return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: String(state.seed ?? ''), facts: factsOf(events), status: typeof state.status === 'string' ? state.status : 'unknown', stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null };
   } catch {
     return null;
   }
@@ -83,5 +100,6 @@ export function renderDeterminism(d: DeterminismReport): string {
   const lines = ['', 'Determinism across repeats of a task (same goal and seed)'];
   for (const g of d.groups) lines.push(`  ${g.run_ids.length} runs of "${g.goal.length > 60 ? g.goal.slice(0, 59) + '…' : g.goal}" (seed ${g.seed}): path variance ${g.path_variance}, outcome variance ${g.outcome_variance}`);
   for (const r of d.rows) lines.push(`  ${r.name}  ${r.value}  ${r.op} ${r.target}  ${r.ok ? 'ok' : 'over'}`);
+  if (d.not_compared.length) lines.push(`  not compared: ${d.not_compared.length} run${d.not_compared.length === 1 ? '' : 's'} interrupted or not finished (${d.not_compared.slice(0, 5).join(', ')}${d.not_compared.length > 5 ? ', …' : ''})`);
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { makeFixture, engine, twoMilestones } from '../helpers/run-fixture.js';
 import { determinismOf, type RepeatRun } from '../../engine/report/determinism.js';
 
 const facts = (paths: string[][], passes: boolean[]) => ({ planned_paths: paths, test_outcomes: passes.map((pass) => ({ tier: 'tier0', pass, exit_codes: [pass ? 0 : 1] })), checkpoint_trees: [] });
-const run = (id: string, goal: string, seed: string, f: RepeatRun['facts']): RepeatRun => ({ run_id: id, goal, seed, facts: f });
+const run = (id: string, goal: string, seed: string, f: RepeatRun['facts'], end: Pick<RepeatRun, 'status' | 'stop_reason'> = { status: 'completed', stop_reason: 'completed' }): RepeatRun => ({ run_id: id, goal, seed, facts: f, ...end });
 
 t.test('variance counts the distinct plans and outcomes beyond the first, per task (goal and seed)', async (t) => {
   const same = facts([['a.js']], [true]);
@@ -30,7 +30,26 @@ t.test('variance counts the distinct plans and outcomes beyond the first, per ta
     ['test outcome variance', 1, 0, false],
   ]);
   const none = determinismOf([run('1', 'g', '0', same)], { path_variance: 0, outcome_variance: 0 });
+  t.same(d.not_compared, []);
   t.same(none.rows.map((r) => [r.value, r.ok]), [[null, null], [null, null]], 'no repeats, nothing judged');
+});
+
+// A new user's probe: a completed run and one stopped by Ctrl-C before its verification were
+// counted as an outcome variance of 1, over the target.
+t.test('a run interrupted, or not finished, is no repeat to compare; one stopped on its own is', async (t) => {
+  const full = facts([['a.js']], [true]);
+  const cut = facts([['a.js']], []);
+  const d = determinismOf(
+    [
+      run('1', 'g', '0', full),
+      run('2', 'g', '0', cut, { status: 'stopped', stop_reason: 'interrupted' }),
+      run('3', 'g', '0', cut, { status: 'running', stop_reason: null }),
+      run('4', 'g', '0', facts([['a.js']], [false]), { status: 'stopped', stop_reason: 'verification_failed' }),
+    ],
+    { path_variance: 0, outcome_variance: 0 },
+  );
+  t.same(d.groups.map((g) => [g.run_ids, g.outcome_variance]), [[['1', '4'], 1]], 'the run that failed verification is compared');
+  t.same(d.not_compared, ['2', '3']);
 });
 
 t.test('engine report shows the variance of repeats, from the runs themselves', async (t) => {

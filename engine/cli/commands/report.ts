@@ -66,7 +66,7 @@ export const reportCommand: Command = {
     const built = buildReport({ store, ...(pooled ? { stores } : {}), stored, runs: inputs, targets, runDetails });
     // Determinism across repeats of a task: a finished run's facts from the index, a running one's from its records.
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
-    const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat } : readRepeatRun(r.dir))).filter((r) => r !== null);
+    const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat, status: r.index.status, stop_reason: r.index.stop_reason } : readRepeatRun(r.dir))).filter((r) => r !== null);
     const report = { ...built, determinism: determinismOf(repeats, targets) };
     const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
     if (htmlFile !== undefined) {
