@@ -9,6 +9,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** stderr is an interactive terminal (live progress allowed). */
   isTTY: boolean;
+  /** The terminal's width on stderr, when it is one (read at each use: it can be resized). */
+  columns?: () => number | undefined;
   /** stdout is an interactive terminal (a summary is rendered for it, not printed as Markdown). */
   stdoutIsTTY?: boolean;
   /** Colour allowed: a TTY and NO_COLOR unset. */
@@ -28,6 +30,7 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     isTTY,
+    columns: () => process.stderr.columns,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     color: isTTY && !process.env.NO_COLOR,
   };

@@ -14,7 +14,9 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
   let current = '';
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
-    if (live && current) io.stderr(`\r\x1b[2K${printable(current)} ${dim(io, elapsedSince(started))}`);
+    if (!live || !current) return;
+    const elapsed = elapsedSince(started);
+    io.stderr(`\r\x1b[2K${fitLine(printable(current), io.columns?.(), elapsed.length + 1)} ${dim(io, elapsed)}`);
   };
   if (live) timer = setInterval(draw, 500).unref();
 
@@ -95,6 +97,19 @@ function stepLine(e: TimelineEvent, w: string): string | null {
 }
 
 /** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
+/**
+ * The live line cut to the terminal's width (`columns`, less `reserve` for what follows it):
+ * a line that wraps is not taken back by the carriage return that redraws it, and a narrow
+ * terminal filled with a copy at every redraw. Pure.
+ */
+export function fitLine(text: string, columns: number | undefined, reserve: number): string {
+  if (!columns || columns <= 0) return text;
+  const room = columns - 1 - reserve;
+  const chars = [...text];
+  if (chars.length <= room) return text;
+  return room <= 1 ? chars.slice(0, Math.max(room, 0)).join('') : `${chars.slice(0, room - 1).join('')}…`;
+}
+
 function elapsedSince(started: number): string {
   const s = Math.round((Date.now() - started) / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;

@@ -169,3 +169,20 @@ t.test('a reader that goes away (demo --json | head) ends the output quietly, wi
   t.equal(r.stderr, `exit=${finished.exit_code}\n`, 'no stack trace, and the exit code is the run\'s');
   t.ok(readFileSync(path.join(demoDir, '.engine', 'runs', runId!, 'state.json'), 'utf8').includes('"status"'));
 });
+
+// A new user's probe: in a 50-column pane the live line `[2/3] implement: implementer (command,
+// implement) 0:07` was wider than the terminal; each redraw left a wrapped copy behind.
+t.test('the live progress line never wraps: cut to the terminal width, with an ellipsis', async (t) => {
+  for (const columns of [50, 20, 200]) {
+    const io = memoryIo({ isTTY: true, columns: () => columns });
+    const p = createProgress(io, true);
+    p.onEvent({ ...base, milestone: 2, type: 'worker.started', step: 'implement', worker: 'implementer-with-a-long-name', plugin: 'command', phase: 'implement', call: 'calls/0001' } as unknown as TimelineEvent);
+    p.stop();
+    // eslint-disable-next-line no-control-regex
+    const drawn = io.err.join('').split('\r\x1b[2K').filter(Boolean).map((s) => s.replace(/\x1b\[[0-9;]*m/g, ''));
+    t.ok(drawn.length > 0, 'the live line was drawn');
+    for (const d of drawn) t.ok([...d].length < columns, `${columns} columns: "${d}" (${[...d].length})`);
+    if (columns < 100) t.match(drawn[0], /…/, 'the cut is shown');
+    else t.match(drawn[0], /implementer-with-a-long-name \(command, implement\)/, 'a wide terminal shows it whole');
+  }
+});
