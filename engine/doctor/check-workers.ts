@@ -30,6 +30,8 @@ export interface WorkerFacts {
   binPath: string | null;
   /** Why a `bin` path that names something is not runnable ('is not executable', 'is a directory'), else null. */
   binUnrunnable?: string | null;
+  /** A relative path `bin` that was not there: where it was looked for (the repository's top), and the file of that name beside the pipeline when there is one. */
+  binTried?: { at: string; besidePipeline: string | null } | null;
   version: string | null;
   /** The CLI the plugin drives, with its tested versions (plugin `cli`), or null. */
   cli: CliFacts | null;
@@ -74,6 +76,7 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
   }
   facts.binPath = findProgram(facts.bin, { cwd: o.cwd, env: o.env });
   if (!facts.binPath) facts.binUnrunnable = whyNotRunnable(facts.bin, o.cwd);
+  if (!facts.binPath && !facts.binUnrunnable) facts.binTried = triedAt(facts.bin, o.cwd, o.pipelineDir);
   // A plugin that cannot tell (an arbitrary command may do something else with --version)
   // answers null without asking.
   if (facts.binPath) {
@@ -83,6 +86,19 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
     facts.version = await o.versions.get(key)!;
   }
   return facts;
+}
+
+/**
+ * Where a relative path `bin` was looked for (the repository's top: `bin` names the user's
+ * checkout's file), and the file of that name beside the pipeline, which a `use:` path would
+ * have found and a new user expected `bin` to find too. Null for a bare name or an absolute
+ * path. Impure (stats).
+ */
+function triedAt(bin: string, cwd: string, pipelineDir: string): { at: string; besidePipeline: string | null } | null {
+  if (!bin.includes('/') || path.isAbsolute(bin)) return null;
+  const at = path.resolve(cwd, bin);
+  const beside = path.resolve(pipelineDir, bin);
+  return { at, besidePipeline: beside !== at && statSync(beside, { throwIfNoEntry: false })?.isFile() ? beside : null };
 }
 
 /**
@@ -154,6 +170,11 @@ export function judgeWorker(f: WorkerFacts): Finding {
 function judgeMissingBin(f: WorkerFacts, id: string, who: string): Finding {
   const bin = f.bin ?? '';
   if (f.binUnrunnable) return finding(id, 'block', `${who}: bin ${bin} ${f.binUnrunnable}`, `make workers.${f.name}.bin a program that runs`);
+  if (f.binTried) {
+    const { at, besidePipeline } = f.binTried;
+    const hint = besidePipeline ? `there is one beside the pipeline, ${besidePipeline}: name it from the repository's top, or by its absolute path` : `fix workers.${f.name}.bin: a relative bin is the repository's own file, named from its top`;
+    return finding(id, 'block', `${who}: bin ${bin} not found (looked for ${at}: a relative bin is relative to the repository's top, not to the pipeline file)`, hint);
+  }
   if (!f.cli) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `set workers.${f.name}.bin to a program that exists (a path, or a name on PATH)`);
   if (f.binFromSpec) return finding(id, 'block', `${who}: bin ${bin} not found${bin.includes('/') ? '' : ' on PATH'}`, `fix workers.${f.name}.bin (nothing runnable at ${bin}), or remove it to use the ${f.use} CLI installed in your project`);
   return finding(

@@ -347,7 +347,7 @@ export interface WorkerSpec {
    */
   use: string;
   /**
-   * The CLI to run. Default: the engine package's pinned CLI in node_modules/.bin, then PATH.
+   * The CLI to run: a bare name is looked up on PATH; a relative path (./tools/agent.sh) is the file of the repository's checkout, named from the repository's top (not from the pipeline file, unlike a use: path), never the workspace's copy. Default: the CLI installed in the project's node_modules/.bin, then the engine package's, then PATH.
    */
   bin?: string;
   /**

@@ -61,3 +61,15 @@ t.test('a relative bin only in the checkout (not committed): the doctor and the 
   t.equal(r.code, 0, r.stdout + r.stderr);
   t.ok(existsSync(path.join(f.repo, '.engine', 'runs', 'untracked', 'summary.md')));
 });
+
+// A new user's probe: a script beside .engine/pipeline.yaml named `bin: ./agent.sh` (as `use:`
+// paths are, relative to the pipeline) was "not found", naming neither where it was looked for
+// nor why. The doctor (and the run's preflight, which says the same) now say both.
+t.test('a relative bin that is not in the checkout: where it was looked for, and the file beside the pipeline', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.planner = { use: 'command', bin: './agent.sh' }) });
+  writeFileSync(path.join(f.dir, 'agent.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  const d = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
+  t.equal(d.code, 4, d.stdout + d.stderr);
+  t.match(d.stdout, new RegExp(`worker\\.planner +worker planner \\(command\\): bin \\./agent\\.sh not found \\(looked for ${f.repo}/agent\\.sh: a relative bin is relative to the repository's top, not to the pipeline file\\)`));
+  t.match(d.stdout, new RegExp(`hint: there is one beside the pipeline, ${f.dir}/agent\\.sh`));
+});
