@@ -21,6 +21,8 @@ export { restoreStartFlags } from '../runtime/heap.js';
  * commands; anything thrown that is not a UsageError is a bug (exit 70, "please report").
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  // `engine help run` is `engine run --help`.
+  if (argv[0] === 'help' && argv.length === 2 && commands.some((c) => c.name === argv[1])) argv = [argv[1]!, '--help'];
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(renderOverview());

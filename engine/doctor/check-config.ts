@@ -3,6 +3,7 @@
  * are the details of a blocking finding. Impure (reads files).
  */
 import path from 'node:path';
+import { plural } from '../util/plural.js';
 import { unloadablePlugins } from '../workers/load-plugin.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { loadPipeline } from '../config/load-typed.js';
@@ -40,7 +41,7 @@ export async function checkPipeline(file: string, shown: string): Promise<Pipeli
   return {
     ir,
     diagnostics,
-    finding: finding('pipeline', warnings.length ? 'warn' : 'ok', `${shown} compiles: pipeline ${ir.name}, ${ir.steps.length} steps, ${Object.keys(ir.workers).length} workers (${ir.hash.slice(0, 19)})`, warnings.length ? 'see the warnings below' : null, warnings),
+    finding: finding('pipeline', warnings.length ? 'warn' : 'ok', `${shown} compiles: pipeline ${ir.name}, ${plural(ir.steps.length, 'step')}, ${plural(Object.keys(ir.workers).length, 'worker')} (${ir.hash.slice(0, 19)})`, warnings.length ? 'see the warnings below' : null, warnings),
   };
 }
 

@@ -57,3 +57,15 @@ t.test('--help is generated from the option table', async (t) => {
   t.equal(await main(['validate', '--help'], io), 0);
   t.match(io.out.join(''), /usage: engine validate <file>\.\.\. \[--json\][\s\S]*--json\n\s+print one JSON document/);
 });
+
+t.test('`engine help <command>` is that command\'s --help; `engine help` alone the overview', async (t) => {
+  const io = memoryIo();
+  t.equal(await main(['help', 'validate'], io), 0);
+  const direct = memoryIo();
+  await main(['validate', '--help'], direct);
+  t.equal(io.out.join(''), direct.out.join(''));
+  const overview = memoryIo();
+  t.equal(await main(['help'], overview), 0);
+  t.match(overview.out.join(''), /validate/);
+  t.notMatch(overview.out.join(''), /^usage: engine validate/);
+});
