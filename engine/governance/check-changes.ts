@@ -78,6 +78,17 @@ export function stopFor(violations: readonly Violation[]): 'framework_fix_needed
 }
 
 /** One line per violation, for the memo and the stop detail. Pure. */
+/**
+ * The first `max` violations in words, and a last line saying how many more there are and
+ * where the whole list is: a worker that makes 200,000 files outside its roots made a stop
+ * message of 8.5 MB on one line and a memo of 17 MB. The timeline's event keeps every one. Pure.
+ */
+export function describeViolations(vs: readonly Violation[], max = 20): string[] {
+  const lines = vs.slice(0, max).map(describeViolation);
+  if (vs.length > max) lines.push(`… and ${vs.length - max} more (every one is in the governance.violation event of timeline.jsonl)`);
+  return lines;
+}
+
 export function describeViolation(v: Violation): string {
   switch (v.rule) {
     case 'read_only':

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { checkChanges, describeViolation, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
+import { checkChanges, describeViolations, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
 import { listTreeLinks, readBlobs } from '../git/changes.js';
@@ -121,7 +121,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   for (const r of tampered) r.restore();
   const stop = stopFor(violations);
   const event: NewEvent = { type: 'governance.violation', ...stepFields(step.id, ctx), call: source, violations: violations as [Violation, ...Violation[]], patch, stop_reason: stop };
-  const lines = violations.map(describeViolation);
+  const lines = describeViolations(violations);
   const kept = unrestored
     ? `; the rollback could not put the workspace back (${unrestored}): it stays as the step left it, and engine resume --force puts it back once that can be removed${patch ? `; the change is kept in ${patch}` : ''}`
     : patch

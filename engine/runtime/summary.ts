@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { printable } from '../util/printable.js';
-import { describeViolation } from '../governance/check-changes.js';
+import { describeViolations } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 import { describeSandbox } from '../sandbox/sandbox-status.js';
@@ -82,7 +82,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
             ? `Worker call ${breach.call} planned paths no worker may change; the plan was refused before any milestone:`
             : `Worker call ${breach.call} changed what it must not:`,
           '',
-          ...breach.violations.map((v) => `- ${describeViolation(v)}`),
+          ...describeViolations(breach.violations, 50).map((line) => `- ${line}`),
           '',
           breach.patch
             ? `The change was rolled back and kept in ${breach.patch} (run directory); \`git apply\` it in a checkout to look at it.`

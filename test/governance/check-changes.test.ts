@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkChanges, describeViolation, stopFor, type GovernanceRules } from '../../engine/governance/check-changes.js';
+import { checkChanges, describeViolation, describeViolations, stopFor, type GovernanceRules } from '../../engine/governance/check-changes.js';
 
 const rules = (over: Partial<GovernanceRules> = {}): GovernanceRules => ({
   allowedRoots: ['**'],
@@ -91,4 +91,16 @@ t.test('stop reason and descriptions', async (t) => {
   t.match(describeViolation({ path: 'state.json', rule: 'run_store', pattern: null }), /run store/);
   t.match(describeViolation({ path: 'n', rule: 'read_only', pattern: null }), /read-only/);
   t.match(describeViolation({ path: 'engine/a', rule: 'framework_path', pattern: 'engine/**' }), /framework fix/);
+});
+
+// A hostile probe's worker made 200,000 files outside its roots: the stop printed one line of
+// 8.5 MB and wrote a memo of 17 MB. What is said to a person is capped; the event keeps all.
+t.test('the violations said in words are capped, with how many more and where they all are', async (t) => {
+  const many = Array.from({ length: 1000 }, (_, i) => ({ path: `junk/f${i}`, rule: 'outside_allowed_roots' as const, pattern: null }));
+  const lines = describeViolations(many);
+  t.equal(lines.length, 21);
+  t.equal(lines[0], describeViolation(many[0]!));
+  t.equal(lines[20], '… and 980 more (every one is in the governance.violation event of timeline.jsonl)');
+  t.same(describeViolations(many.slice(0, 3)), many.slice(0, 3).map(describeViolation), 'a few are all said');
+  t.equal(describeViolations(many, 50).length, 51);
 });

@@ -10,7 +10,7 @@ import { runningCounters } from '../counters.js';
 import { governStep, snapshotEarly } from '../govern-call.js';
 import { grantsKeepOut } from '../../sandbox/wrap-command.js';
 import { checkPlannedPaths } from '../../governance/check-plan.js';
-import { describeViolation, type Violation } from '../../governance/check-changes.js';
+import { describeViolations, type Violation } from '../../governance/check-changes.js';
 import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
 import { hasStructuredOutput } from '../../workers/builtin-workers.js';
@@ -106,7 +106,7 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
       const refused = checkPlannedPaths(planned, { allowedRoots: g.allowed_roots, taskRoots: rt.task.allowedRoots, protected: g.protected });
       if (refused.length > 0) {
         const event: NewEvent = { type: 'governance.violation', ...fields, call: callRel, violations: refused as [Violation, ...Violation[]], patch: null, stop_reason: 'governance_violation' };
-        return { stop: 'governance_violation', detail: `${step.worker} (${callRel}) planned paths no worker may change: ${refused.map(describeViolation).join('; ')}`, events: [...events, event] };
+        return { stop: 'governance_violation', detail: `${step.worker} (${callRel}) planned paths no worker may change: ${describeViolations(refused).join('; ')}`, events: [...events, event] };
       }
       const milestones = (markers.milestones as PlannedMilestone[]).map((m) => ({
         id: m.id,
