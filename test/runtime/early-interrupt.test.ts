@@ -40,7 +40,7 @@ t.test('Ctrl-C while the engine\'s git runs before the run begins: 130, not 70 o
   const end = await exited;
   t.equal(end.code, 130, `exit 130: ${stderr}`);
   t.notMatch(stderr, /internal error|E_USAGE/, 'no bug report, no usage error');
-  t.match(stderr, /interrupted by SIGINT before the run began: nothing was made/);
+  t.match(stderr, /interrupted by SIGINT before the run began: nothing was made or changed/);
   const store = path.join(f.repo, '.engine', 'runs');
   t.same(existsSync(store) ? readdirSync(store).filter((n) => !n.endsWith('.jsonl')) : [], [], 'no run was made');
 });

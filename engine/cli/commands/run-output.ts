@@ -115,5 +115,5 @@ export async function launchRun(
 function interruptedBefore(signal: AbortSignal, error: unknown): Diagnostic[] {
   const name = typeof signal.reason === 'string' ? signal.reason : 'a signal';
   const cut = error instanceof Error ? ` (cut short: ${error.message.split('\n')[0]})` : '';
-  return [{ code: 'E_INTERRUPTED', severity: 'error', message: `interrupted by ${name} before the run began: nothing was made${cut}`, file: 'engine', line: 0, col: 0 }];
+  return [{ code: 'E_INTERRUPTED', severity: 'error', message: `interrupted by ${name} before the run began: nothing was made or changed${cut}`, file: 'engine', line: 0, col: 0 }];
 }
