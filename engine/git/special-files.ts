@@ -20,5 +20,5 @@ export function readByGitAlways(name: string): boolean {
  * reports it. Pure.
  */
 export function blocksGit(entry: Dirent): boolean {
-  return !(entry.isFile() || entry.isSymbolicLink() || entry.isDirectory());
+  return entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice();
 }
