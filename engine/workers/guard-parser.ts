@@ -10,17 +10,20 @@ import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamP
 
 const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
 
-/** `plugin` with every parser it makes guarded; its other functions as they are (`this` included). */
+/**
+ * `plugin` with every parser it makes guarded: a copy of its own properties (the engine and
+ * its tests spread a plugin) on its prototype (a class's methods), so its other functions
+ * work as they are, `this` included.
+ */
 export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
-  const guarded = Object.create(plugin) as WorkerPlugin;
-  guarded.createParser = (ctx: WorkerCallContext) => {
+  const createParser = (ctx: WorkerCallContext): StreamParser => {
     try {
-      return guardParser(plugin.createParser(ctx), file);
+      return guardParser(plugin.createParser.call(plugin, ctx), file);
     } catch (error) {
       return faultedParser(`createParser threw: ${messageOf(error)}`, file);
     }
   };
-  return guarded;
+  return Object.assign(Object.create(Object.getPrototypeOf(plugin) as object) as WorkerPlugin, plugin, { createParser });
 }
 
 /** A parser whose faults become the call's failure. Pure. */

@@ -90,30 +90,19 @@ export async function launchRun(
   const out = createRunOutput(io, options.json, options.noProgress);
   const interrupt = interruptSignal();
   try {
-    let result: Launched;
-    try {
-      result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
-    } catch (error) {
-      // Stopped by a signal before there was a run: what failed then is what the stop cut short.
-      if (!interrupt.signal.aborted) throw error;
-      return { code: out.rejected(interruptedBefore(interrupt.signal, error), EXIT.interrupted), outcome: null };
-    }
-    if (result.kind === 'rejected') {
-      const diagnostics = interrupt.signal.aborted ? interruptedBefore(interrupt.signal, null) : result.diagnostics;
-      return { code: out.rejected(diagnostics, interrupt.signal.aborted ? EXIT.interrupted : result.exitCode), outcome: null };
-    }
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
+    // Refused while a signal was stopping it: nothing was made (refusals come before), and
+    // what was refused may be what the stop cut short. A failure thrown is still a failure.
+    if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };
+    if (result.kind === 'rejected') return { code: out.rejected(result.diagnostics, result.exitCode), outcome: null };
     return { code: out.finished(result), outcome: result };
   } finally {
     interrupt.dispose();
   }
 }
 
-/**
- * The one line said for a run-driving command a signal stopped before a run was made (its
- * refusal, or a failure, then came from what the signal cut short). Pure.
- */
-function interruptedBefore(signal: AbortSignal, error: unknown): Diagnostic[] {
+/** The one line said for a run-driving command a signal stopped before a run was made or driven. Pure. */
+function interruptedBefore(signal: AbortSignal): Diagnostic[] {
   const name = typeof signal.reason === 'string' ? signal.reason : 'a signal';
-  const cut = error instanceof Error ? ` (cut short: ${error.message.split('\n')[0]})` : '';
-  return [{ code: 'E_INTERRUPTED', severity: 'error', message: `interrupted by ${name} before the run began: nothing was made or changed${cut}`, file: 'engine', line: 0, col: 0 }];
+  return [{ code: 'E_INTERRUPTED', severity: 'error', message: `interrupted by ${name} before the run began: nothing was made or changed`, file: 'engine', line: 0, col: 0 }];
 }
