@@ -35,7 +35,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const { since, planted } = markNow(ws.gitDir);
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
-  const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes);
+  const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes, trackedIn(ws.gitDir));
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
   for (const rel of walked.undecodable) ws.findings.push({ kind: 'non_utf8_path', path: rel });
   // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks
@@ -218,4 +218,16 @@ async function overBudget(ws: Workspace, target: ReturnType<typeof workspaceTarg
 /** Forget what the last snapshot recorded (the engine is about to rewrite the workspace). */
 export function forgetSnapshot(ws: Workspace): void {
   ws.snapshot = undefined;
+}
+
+/**
+ * Whether a path is in the engine's index (the last snapshot, so every file git staged then):
+ * read once, on the first question, which only a special file in the workspace asks. Impure.
+ */
+function trackedIn(gitDir: string): (rel: string) => boolean {
+  let paths: Set<string> | null = null;
+  return (rel) => {
+    paths ??= new Set((readIndex(gitDir)?.entries ?? []).map((e) => e.path));
+    return paths.has(rel);
+  };
 }

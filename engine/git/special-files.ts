@@ -9,16 +9,19 @@ export function readByGitAlways(name: string): boolean {
 }
 
 /**
- * A file that is neither a regular file, a link nor a directory: a FIFO, a socket or a device,
- * anywhere in the workspace. None can be part of a tree. Where git opens and reads (a
- * `.gitignore`, `.gitattributes` or `.gitmodules` in any directory it stages, a `.git`, anything
- * inside a nested `.git`: its HEAD tells git whether the directory is a repository) a FIFO
- * blocks git until someone writes to it (for ever, the engine waiting on git); at a tracked
- * path `git add` refuses it ("can only add regular files, symbolic links or git-directories"),
- * which ended the engine with its own error, on every resume too. The snapshot's walk of the
- * workspace (stat-record.ts, walkWorkspace) removes each before git looks, and the caller
- * reports it. Pure.
+ * A FIFO, socket or device where git would open it as it stages: a `.gitignore`,
+ * `.gitattributes` or `.gitmodules` in any directory, a `.git` (a gitfile naming a nested
+ * repository's git dir), anything inside a nested `.git` (git reads its HEAD to decide whether
+ * the directory is a repository) — there a FIFO blocks git until someone writes to it (for ever,
+ * the engine waiting on git) — or a path the engine's index tracks (`tracked`): there `git add`
+ * refuses it ("can only add regular files, symbolic links or git-directories"), which ended
+ * the engine with its own error, on every resume too. One at a new or ignored path git skips
+ * without a word (a test server's socket under tmp/): it is left. None of those it would block
+ * can be part of a tree: the snapshot's walk of the workspace (stat-record.ts, walkWorkspace)
+ * removes each before git looks, and the caller reports it. `rel`: the entry's path relative
+ * to the workspace. Pure (given `tracked`).
  */
-export function blocksGit(entry: Dirent): boolean {
-  return entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice();
+export function blocksGit(entry: Dirent, rel: string, tracked: (rel: string) => boolean): boolean {
+  if (!(entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice())) return false;
+  return READ_BY_GIT.has(entry.name) || entry.name === '.git' || /(^|\/)\.git\//.test(rel) || tracked(rel);
 }

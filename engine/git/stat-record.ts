@@ -118,8 +118,9 @@ const INLINE_BYTES = 4096;
 
 /**
  * One pass over the workspace (its own `.git` left out: git never reads it) for six things:
- * each file git opens where it stages that is no regular file, link or directory (a FIFO
- * there would block git for ever: special-files.ts) is removed and named in `special`; each
+ * each file git opens where it stages, or that the engine's index tracks (`tracked`), that is
+ * a FIFO, socket or device (git would wait on it for ever, or refuse it: special-files.ts) is
+ * removed and named in `special`; each
  * regular file larger than `maxFileBytes` is named in `oversize` (a sparse file of a terabyte
  * costs a worker an instant, and git would read all of it); each directory holding a `.git`
  * (a nested repository) is named in `nested`; each directory too deep to enter
@@ -133,7 +134,7 @@ const INLINE_BYTES = 4096;
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
   let dirs: DirStat[] | null = [];
   const deep: string[] = [];
   const undecodable: string[] = [];
@@ -194,7 +195,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       } else if (fst && fst.size > INLINE_BYTES && fst.size > fst.blocks * 512) {
         // What git would read of it that is not on disk: counted over the snapshot.
         sparse.push({ path: child, holes: fst.size - fst.blocks * 512 });
-      } else if (blocksGit(d)) {
+      } else if (blocksGit(d, child, tracked)) {
         removeWithin(root, child);
         special.push(child);
         dirs = null;

@@ -108,7 +108,7 @@ export function describeViolation(v: Violation): string {
     case 'gitlink':
       return `${v.path}: a nested git repository (gitlink)`;
     case 'special_file':
-      return `${v.path}: a FIFO, socket or device where git reads its ignore or attribute rules (removed: git would wait on it for ever)`;
+      return `${v.path}: a FIFO, socket or device where git reads its rules, or at a tracked path (removed: git would wait on it for ever, or refuse it)`;
     case 'large_file':
       return `${v.path}: a file larger than the ${v.pattern ?? 'governance.max_file_mb'} a snapshot stages (left out: git would read all of it)`;
     case 'sparse_file':

@@ -1,6 +1,6 @@
 // test cost: about 8 s: one hostile scenario, a whole run in each sandbox mode (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { runScenario, VIOLATION } from './helpers/scenario.js';
+import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
 import { readState } from './helpers/fixture.js';
 
 // Contract §5: nothing a worker leaves in its workspace stops the engine. git opens every
@@ -36,18 +36,29 @@ t.test('a FIFO in a nested .git or as a .git file', async (t) => {
 
 // A hostile probe replaced a tracked file with a FIFO: `git add` refused it ("can only add
 // regular files, symbolic links or git-directories"), the engine ended 70 with the run left
-// `running`, and every resume ended the same. A FIFO, socket or device can be no part of a
-// tree anywhere: each is removed before git looks and the step stops on the violation.
-t.test('a FIFO in place of a tracked file, and one at a new path', async (t) => {
+// `running`, and every resume ended the same. Such a file at a tracked path is removed before
+// git looks and the step stops on the violation; one at a new path, which git skips, is left.
+t.test('a FIFO in place of a tracked file', async (t) => {
   runScenario(t, {
     name: 'fifotracked',
     spec: { calls: { 'implement#1': { sh: 'rm README.md && mkfifo README.md && mkfifo src/new-fifo', once: true } } },
     expect: VIOLATION,
     onBranch: (t, _entries, { f, id }) => {
       const violations = (readState(f, id)?.stop_detail ?? '') as string;
-      t.match(violations, /README\.md/, 'the stop names the FIFO at the tracked path');
-      t.match(violations, /src\/new-fifo/, 'and the new one');
+      t.match(violations, /README\.md: a FIFO, socket or device where git reads its rules, or at a tracked path/, 'the stop names the FIFO at the tracked path');
+      t.notMatch(violations, /src\/new-fifo/, 'not the one at a new path, which git skips');
     },
+  });
+});
+
+// A test suite's server leaves its socket or FIFO under an ignored tmp/ (Puma, a test
+// Postgres): git skips it, and so does the engine; the run goes on.
+t.test('a FIFO at a new path and one under an ignored folder: left, the run completes', async (t) => {
+  runScenario(t, {
+    name: 'fifountracked',
+    files: { '.gitignore': 'tmp/\n' },
+    spec: { calls: { 'implement#1': { sh: 'mkdir -p tmp/sockets && mkfifo tmp/sockets/server.fifo && mkfifo src/pipe', once: true } } },
+    expect: COMPLETED,
   });
 });
 
