@@ -1,11 +1,15 @@
 /**
- * A prompt template checked before a run calls anyone: it parses, and every variable it reads
- * from the prompt's root is one the engine gives (strict mode makes any other an error as the
- * prompt is rendered: a repo's override with a typo passed `validate` and `doctor`, then ended
- * the run with exit 70 after its first calls, on every resume too). Helpers are Handlebars'
- * own; the engine registers none and no partials. Inside `#each` and `#with` the context is an
- * item of the run's data, which cannot be known before the run: only `@root.…` and `../` paths
- * that reach the root are checked there. Pure (given Handlebars' parser).
+ * A prompt template checked before a run calls anyone, for what would stop the run as the
+ * prompt is rendered (a repo's override with a typo passed `validate` and `doctor`, then ended
+ * the run with exit 70 after its first calls, on every resume too): it parses; what strict
+ * mode looks up is there. Strict mode looks up a mustache's or a section's own path
+ * (`{{goal}}`, `{{#files}}`), not a helper's arguments (`{{#if nosuch}}` is false, `{{#each
+ * nosuch}}` empty): so only those paths are checked, against PromptVars at the prompt's root
+ * and against the items inside `#each` over the lists the engine gives (strings, whose only
+ * value is `{{this}}`; milestones, with their fields). Inside `#with`, a section or a list of
+ * unknown items, only `@root.…` and `../` paths back to a known context are checked. Helpers
+ * are Handlebars' own; partials only those the template defines inline (or a partial block,
+ * which has its fallback). Pure (given Handlebars' parser).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,8 +20,10 @@ import { promptVariableNames } from './render-prompt.js';
 
 /** Handlebars' own helpers, the only ones a template can call. */
 const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log']);
-/** Helpers whose block gives its body another context. */
-const CONTEXT_HELPERS = new Set(['each', 'with']);
+/** The lists the engine gives whose items are strings. */
+const STRING_LISTS = new Set(['files', 'review_changes', 'milestone.files_expected', 'milestone.done_checks', 'explore.assumptions', 'explore.info_needs', 'explore.files_expected']);
+/** The fields of a milestone (PlanMilestone), with `index` and `count` of the current one. */
+const MILESTONE_FIELDS = new Set(['id', 'goal', 'files_expected', 'done_checks', 'risk_level']);
 
 interface Loc {
   start: { line: number; column: number };
@@ -34,6 +40,9 @@ interface PathNode extends Node {
   original: string;
 }
 
+/** What a context holds: the prompt's variables, strings, named fields, or what cannot be known. */
+type Context = { kind: 'root' } | { kind: 'strings'; list: string } | { kind: 'fields'; fields: Set<string>; list: string } | { kind: 'unknown' };
+
 const requireHere = createRequire(import.meta.url);
 
 /** What is wrong with a template's text, as diagnostics at `file`'s lines; none for a good one. */
@@ -43,29 +52,144 @@ export function checkTemplateText(text: string, file: string): Diagnostic[] {
   try {
     ast = parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const line = Number(/on line (\d+)/.exec(message)?.[1] ?? 1);
-    const why = message.split('\n').at(-1) ?? message;
-    return [diagnostic(file, line, 1, `the template does not parse: ${why}`)];
+    const e = error as Error & { lineNumber?: number; column?: number };
+    const at = / - (\d+):(\d+)$/.exec(e.message);
+    const line = e.lineNumber ?? Number(at?.[1] ?? /on line (\d+)/.exec(e.message)?.[1] ?? 1);
+    const col = e.column !== undefined ? e.column + 1 : at ? Number(at[2]) + 1 : 1;
+    const why = e.message.split('\n').at(-1) ?? e.message;
+    return [diagnostic(file, line, col, `the template does not parse: ${why}`)];
   }
-  const known = new Set(promptVariableNames());
-  const out: Diagnostic[] = [];
-  walk(ast, 0, (path, depth) => {
-    const at = path.loc?.start;
-    const where = (message: string) => out.push(diagnostic(file, at?.line ?? 1, (at?.column ?? 0) + 1, message));
-    if (path.data) {
-      if (path.parts[0] === 'root' && path.parts.length > 1 && !known.has(path.parts[1]!)) where(unknown(path.parts[1]!, known));
+  const checker = new TemplateChecker(file, inlinePartials(ast));
+  checker.walk(ast, [{ kind: 'root' }], new Set());
+  return checker.out;
+}
+
+/** The names of the partials a template defines inline (`{{#*inline "name"}}`). Pure. */
+function inlinePartials(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) inlinePartials(n, out);
+  else if (node && typeof node === 'object') {
+    const n = node as Node;
+    if (n.type === 'DecoratorBlock' && (n.path as PathNode).original === 'inline') {
+      const name = (n.params as { value?: unknown }[])[0]?.value;
+      if (typeof name === 'string') out.add(name);
+    }
+    for (const key of ['body', 'program', 'inverse']) if (key in n) inlinePartials(n[key], out);
+  }
+  return out;
+}
+
+class TemplateChecker {
+  readonly out: Diagnostic[] = [];
+  private readonly known = new Set(promptVariableNames());
+
+  constructor(
+    private readonly file: string,
+    private readonly partials: Set<string>,
+  ) {}
+
+  /** Every statement under `node`, `contexts` innermost last, `params` the block parameters in scope. */
+  walk(node: unknown, contexts: Context[], params: Set<string>): void {
+    if (Array.isArray(node)) {
+      for (const n of node) this.walk(n, contexts, params);
       return;
     }
-    // A path from the root: at the top, or `../` back up to it from inside #each/#with.
-    if (path.depth !== depth || path.parts.length === 0) return;
-    if (!known.has(path.parts[0]!)) where(unknown(path.parts[0]!, known));
-  }, (name, node) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Node;
+    switch (n.type) {
+      case 'Program':
+        this.walk(n.body, contexts, params);
+        return;
+      case 'MustacheStatement':
+        return this.mustache(n, contexts, params);
+      case 'BlockStatement':
+        return this.block(n, contexts, params);
+      case 'PartialStatement': {
+        const name = (n.name as PathNode).original;
+        if (!this.partials.has(name)) this.report(n, `the partial "${name}" is not there: the engine registers no partials (define it in the template with {{#*inline "${name}"}}, or give a partial block its fallback)`);
+        return;
+      }
+      case 'PartialBlockStatement':
+      case 'DecoratorBlock':
+        this.walk(n.program, contexts, params);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** `{{x}}` looks `x` up strictly unless it is a helper; `{{helper a b}}` calls one (its arguments are not strict). */
+  private mustache(n: Node, contexts: Context[], params: Set<string>): void {
+    const path = n.path as PathNode;
+    // `{{"x"}}` looks up the property "x", strictly.
+    if (path.type === 'StringLiteral' || path.type === 'NumberLiteral' || path.type === 'BooleanLiteral') {
+      const name = String((path as unknown as { value: unknown }).value);
+      if (contexts.at(-1)?.kind !== 'root' || !this.known.has(name)) this.report(path, `{{${path.original ?? JSON.stringify(name)}}} looks up a property named ${JSON.stringify(name)}, which strict mode does not find (a text is written as text, outside {{…}})`);
+      return;
+    }
+    if (path.type !== 'PathExpression') return;
+    const args = ((n.params as unknown[]) ?? []).length + (((n.hash as { pairs?: unknown[] } | undefined)?.pairs ?? []).length);
+    if (args > 0) {
+      if (!BUILTIN_HELPERS.has(path.original)) this.report(path, `"${path.original}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`);
+      return;
+    }
+    if (!BUILTIN_HELPERS.has(path.original)) this.lookup(path, contexts, params);
+    // `{{log}}` logs nothing; `{{lookup}}` and the block helpers need their arguments.
+    else if (path.original !== 'log') this.report(path, `{{${path.original}}} needs its arguments`);
+  }
+
+  /** A helper's block (its arguments not strict), or a section `{{#x}}`, which looks `x` up strictly. */
+  private block(n: Node, contexts: Context[], params: Set<string>): void {
+    const path = n.path as PathNode;
+    const args = (n.params as Node[]) ?? [];
+    const inner = new Set([...params, ...(((n.program as { blockParams?: string[] } | null)?.blockParams) ?? [])]);
+    const helper = path.type === 'PathExpression' && BUILTIN_HELPERS.has(path.original);
+    if (!helper) {
+      if (args.length > 0 && path.type === 'PathExpression') this.report(path, `"${path.original}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`);
+      else if (path.type === 'PathExpression') this.lookup(path, contexts, params);
+      this.walk(n.program, [...contexts, { kind: 'unknown' }], inner);
+      this.walk(n.inverse, contexts, params);
+      return;
+    }
+    const name = path.original;
+    const body = name === 'each' ? this.itemsOf(args[0], contexts) : name === 'with' ? ({ kind: 'unknown' } as const) : null;
+    this.walk(n.program, body ? [...contexts, body] : contexts, inner);
+    this.walk(n.inverse, contexts, params);
+  }
+
+  /** What the items of the list `#each` is given hold, when it is one the engine gives. */
+  private itemsOf(arg: Node | undefined, contexts: Context[]): Context {
+    if (!arg || arg.type !== 'PathExpression') return { kind: 'unknown' };
+    const p = arg as PathNode;
+    if (p.data || contexts[contexts.length - 1 - p.depth]?.kind !== 'root') return { kind: 'unknown' };
+    const list = p.parts.join('.');
+    if (STRING_LISTS.has(list)) return { kind: 'strings', list };
+    if (list === 'milestones') return { kind: 'fields', fields: MILESTONE_FIELDS, list };
+    return { kind: 'unknown' };
+  }
+
+  /** A path strict mode looks up: its first part must be in the context it names. */
+  private lookup(path: PathNode, contexts: Context[], params: Set<string>): void {
+    if (path.data) {
+      if (path.parts[0] === 'root' && path.parts.length > 1 && !this.known.has(path.parts[1]!)) this.report(path, this.unknown(path.parts[1]!));
+      return;
+    }
+    if (path.depth === 0 && params.has(path.parts[0] ?? '')) return;
+    const context = contexts[contexts.length - 1 - path.depth];
+    const first = path.parts[0];
+    if (!context || first === undefined) return;
+    if (context.kind === 'root' && !this.known.has(first)) this.report(path, this.unknown(first));
+    if (context.kind === 'strings') this.report(path, `the items of ${context.list} are strings: inside {{#each ${context.list}}} write {{this}} (and {{../${first}}} for the prompt's own ${first})`);
+    if (context.kind === 'fields' && !context.fields.has(first)) this.report(path, `a milestone of ${context.list} has no "${first}": its fields are ${[...context.fields].join(', ')}`);
+  }
+
+  private unknown(name: string): string {
+    return `"${name}" is not a variable the engine gives a prompt (strict mode: the run would stop at this template); the variables: ${[...this.known].sort().join(', ')}`;
+  }
+
+  private report(node: Node, message: string): void {
     const at = node.loc?.start;
-    if (name.startsWith('>')) out.push(diagnostic(file, at?.line ?? 1, (at?.column ?? 0) + 1, `the partial "${name.slice(1)}" is not there: the engine registers no partials`));
-    else if (!BUILTIN_HELPERS.has(name)) out.push(diagnostic(file, at?.line ?? 1, (at?.column ?? 0) + 1, `"${name}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`));
-  });
-  return out;
+    this.out.push(diagnostic(this.file, at?.line ?? 1, (at?.column ?? 0) + 1, message));
+  }
 }
 
 /**
@@ -94,55 +218,6 @@ export function templateProblems(ir: CompiledPipeline, overrideDir: string, show
   return out;
 }
 
-function unknown(name: string, known: Set<string>): string {
-  return `"${name}" is not a variable the engine gives a prompt (strict mode: the run would stop at this template); the variables: ${[...known].sort().join(', ')}`;
-}
-
 function diagnostic(file: string, line: number, col: number, message: string): Diagnostic {
   return { code: 'E_TEMPLATE', severity: 'error', message, file, line, col, hint: 'docs/workers.md, "Prompt templates", lists what a template can read' };
-}
-
-/**
- * Every path a template reads, with how many context levels deep it is read (0: the prompt's
- * root); every helper it calls, by name. Partials count as an unknown helper (none is registered).
- */
-function walk(node: unknown, depth: number, onPath: (p: PathNode, depth: number) => void, onHelper: (name: string, node: Node) => void): void {
-  if (Array.isArray(node)) {
-    for (const n of node) walk(n, depth, onPath, onHelper);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  const n = node as Node;
-  switch (n.type) {
-    case 'Program':
-      walk(n.body, depth, onPath, onHelper);
-      return;
-    case 'PathExpression':
-      onPath(n as PathNode, depth);
-      return;
-    case 'PartialStatement':
-    case 'PartialBlockStatement':
-      onHelper(`>${(n.name as PathNode | undefined)?.original ?? ''}`, n);
-      return;
-    case 'MustacheStatement':
-    case 'SubExpression':
-    case 'BlockStatement': {
-      const path = n.path as PathNode;
-      const params = (n.params as unknown[]) ?? [];
-      const pairs = ((n.hash as { pairs?: { value: unknown }[] } | undefined)?.pairs ?? []).map((p) => p.value);
-      const helper = n.type === 'BlockStatement' || params.length > 0 || pairs.length > 0;
-      if (helper && path.type === 'PathExpression') onHelper(path.original, n);
-      else walk(path, depth, onPath, onHelper);
-      walk(params, depth, onPath, onHelper);
-      walk(pairs, depth, onPath, onHelper);
-      if (n.type === 'BlockStatement') {
-        const inner = CONTEXT_HELPERS.has(path.original) ? depth + 1 : depth;
-        walk(n.program, inner, onPath, onHelper);
-        walk(n.inverse, depth, onPath, onHelper);
-      }
-      return;
-    }
-    default:
-      return;
-  }
 }
