@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import { defaultStoreDir } from '../vocabulary/run-layout.js';
+import { shellWord } from '../util/shell-quote.js';
 import { printable } from '../util/printable.js';
 import { describeViolations } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -9,14 +10,15 @@ import { describeSandbox } from '../sandbox/sandbox-status.js';
 import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
 
 /**
- * The command that continues a stopped run, as it can be pasted anywhere: the repo always, the
- * store when it is not the repo's own (a run made with --repo or --store elsewhere was told
- * `engine resume <id>`, which from another directory found no such run). Pure.
+ * The command that continues a stopped run, as it can be pasted into a shell anywhere: the
+ * repo always, the store when it is not the repo's own (a run made with --repo or --store
+ * elsewhere was told `engine resume <id>`, which from another directory found no such run),
+ * each quoted for the shell when it needs it (a `$` or a backtick in a path runs nothing). Pure.
  */
 export function resumeCommandOf(runDir: string, state: Pick<RunState, 'run_id' | 'repo'>): string {
   const store = path.dirname(runDir);
-  const storeFlag = store === defaultStoreDir(state.repo) ? '' : ` --store ${JSON.stringify(store)}`;
-  return `engine resume ${state.run_id} --repo ${JSON.stringify(state.repo)}${storeFlag}`;
+  const storeFlag = store === defaultStoreDir(state.repo) ? '' : ` --store ${shellWord(store)}`;
+  return `engine resume ${shellWord(state.run_id)} --repo ${shellWord(state.repo)}${storeFlag}`;
 }
 
 /** summary.md: what the run did, where it stands, the KPI table; `resumeCommand` continues it (resumeCommandOf). Pure. */
@@ -145,7 +147,7 @@ export function atStep(p: { step?: string | null; milestone?: number | null; att
 
 /** The doctor command for a run's pipeline and repo. Pure. */
 function doctorCommand(state: RunState): string {
-  return `engine doctor ${JSON.stringify(state.pipeline.path)} --repo ${JSON.stringify(state.repo)}`;
+  return `engine doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}`;
 }
 
 function oneLine(text: string): string {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { shellQuote } from '../util/shell-quote.js';
 import type { ScenarioAction } from './types.js';
 
 /** A tool call before it gets an id: the CLI's tool name and its input. */
@@ -52,10 +53,7 @@ export function toShellCommand(action: ScenarioAction): string {
   throw new Error(`scenario action has none of write, edit, run: ${JSON.stringify(action)}`);
 }
 
-/** Quote a string for a POSIX shell. Pure. */
-export function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
+export { shellQuote } from '../util/shell-quote.js';
 
 function writeCommand(file: string, content: string): string {
   if (content.endsWith('\n')) return applyPatchAdd(file, content);
