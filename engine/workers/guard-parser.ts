@@ -11,9 +11,9 @@ import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamP
 const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
 
 /**
- * `plugin` with every parser it makes guarded: a copy of its own properties (the engine and
- * its tests spread a plugin) on its prototype (a class's methods), so its other functions
- * work as they are, `this` included.
+ * `plugin` with every parser it makes guarded. Its other functions run on the plugin itself
+ * (`this`, a class's private fields, what a method keeps on the plugin between calls), and
+ * what is read or spread of it is its own (a proxy: no copy to fall out of step with it).
  */
 export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
   const createParser = (ctx: WorkerCallContext): StreamParser => {
@@ -23,7 +23,17 @@ export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
       return faultedParser(`createParser threw: ${messageOf(error)}`, file);
     }
   };
-  return Object.assign(Object.create(Object.getPrototypeOf(plugin) as object) as WorkerPlugin, plugin, { createParser });
+  return new Proxy(plugin, {
+    get(target, key) {
+      if (key === 'createParser') return createParser;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const d = Reflect.getOwnPropertyDescriptor(target, key);
+      return d && key === 'createParser' ? { ...d, value: createParser } : d;
+    },
+  });
 }
 
 /** A parser whose faults become the call's failure. Pure. */

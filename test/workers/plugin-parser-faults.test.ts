@@ -39,3 +39,39 @@ for (const [fault, why] of [
     t.notOk(existsSync(path.join(runDir, 'run.lock')), 'no lock left');
   });
 }
+
+// A review: the guarded plugin was a copy, so a class's private fields threw and what a method
+// kept on `this` was not seen by the others. It is the plugin itself behind a proxy.
+t.test('a guarded plugin is the plugin itself: private fields, state on this, spreading', async (t) => {
+  const { guardPlugin } = await import('../../engine/workers/guard-parser.js');
+  class Counting {
+    #made = 0;
+    name = 'counting';
+    contract = 1 as const;
+    async detectVersion() {
+      return `${this.#made}`;
+    }
+    resolveBin() {
+      return 'x';
+    }
+    invoke() {
+      return { bin: 'x', args: [String(this.#made)], env: {}, cwd: '/', stdin: 'closed' as const };
+    }
+    createParser() {
+      this.#made++;
+      return { line: () => { throw new Error('boom'); }, end: () => ({ outcome: 'ok' as const, finalText: '', sessionId: null, dialect: 'c', usage: null, costUsd: null, unknownEventTypes: {}, error: null }), sawTerminal: () => { throw new Error('terminal boom'); } };
+    }
+  }
+  const plugin = guardPlugin(new Counting() as never, '/p/counting.mjs');
+  const parser = plugin.createParser({} as never);
+  t.same(parser.line('x'), [], 'a throwing line() gives no events');
+  t.equal(parser.sawTerminal?.(), false);
+  t.match(parser.end({} as never, ''), { outcome: 'failed', error: /the worker plugin's parser \(\/p\/counting\.mjs\) line\(\) threw: boom/ });
+  t.equal(await plugin.detectVersion({ bin: 'x', env: {} }), '1', 'the private field createParser counted is the one detectVersion reads');
+  t.same((plugin.invoke({} as never) as { args: string[] }).args, ['1']);
+  const spread = { ...plugin };
+  t.equal(spread.name, 'counting', 'spreading keeps its fields');
+  const terminal = plugin.createParser({} as never);
+  t.equal(terminal.sawTerminal?.(), false, 'a throwing sawTerminal() is no terminal event');
+  t.match(terminal.end({} as never, ''), { outcome: 'failed', error: /sawTerminal\(\) threw: terminal boom/ });
+});
