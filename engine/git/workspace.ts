@@ -160,8 +160,10 @@ export class BranchTakenError extends Error {
   constructor(
     readonly branch: string,
     readonly repo: string,
+    /** Another branch whose name is in the way (`engine` for `engine/<id>`), when that is it. */
+    readonly blocking: string | null = null,
   ) {
-    super(`branch ${branch} already exists in ${repo}`);
+    super(blocking ? `branch ${blocking} in ${repo} is in the way of ${branch}` : `branch ${branch} already exists in ${repo}`);
     this.name = 'BranchTakenError';
   }
 }
@@ -221,7 +223,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     removeWorkspace(dir);
     // The run's branch is there already (an earlier run's whose store was removed, one fetched
     // from a teammate, a re-run in CI): the user's to choose another id, not an engine error.
-    if (error instanceof GitError && /reference already exists/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top);
+    // git words a branch `engine` (or `engine/<id>/x`) in the way of `engine/<id>` otherwise.
+    if (error instanceof GitError && /reference already exists|'refs\/heads\/[^']+' exists; cannot create/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top, /'(refs\/heads\/[^']+)' exists/.exec(error.stderr)?.[1]?.slice('refs/heads/'.length) ?? null);
     throw error;
   }
   return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };

@@ -28,7 +28,7 @@ export interface DeterminismGroup {
 export interface DeterminismReport {
   /** Every task (goal + seed) run more than once among the selected runs. */
   groups: DeterminismGroup[];
-  /** Selected runs not compared: interrupted by a signal, or not finished (running, crashed). */
+  /** Selected runs not compared: interrupted by a signal, blocked before their first step, or not finished (running, crashed). */
   not_compared: string[];
   path_variance: number;
   outcome_variance: number;
@@ -70,9 +70,12 @@ export function determinismOf(runs: readonly RepeatRun[], targets: Pick<KpiTarge
   return { groups, not_compared: notCompared, path_variance, outcome_variance, rows };
 }
 
-/** A run that ended on its own: completed, or stopped for any reason but an interruption. Pure. */
+/**
+ * A run that ended on its own: completed, or stopped for any reason but an interruption or a
+ * doctor's block (stopped before its first step: it planned and tested nothing). Pure.
+ */
 function isComparable(r: Pick<RepeatRun, 'status' | 'stop_reason'>): boolean {
-  return r.status === 'completed' || (r.status === 'stopped' && r.stop_reason !== 'interrupted');
+  return r.status === 'completed' || (r.status === 'stopped' && r.stop_reason !== 'interrupted' && r.stop_reason !== 'doctor_blocked');
 }
 
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
@@ -100,6 +103,6 @@ export function renderDeterminism(d: DeterminismReport): string {
   const lines = ['', 'Determinism across repeats of a task (same goal and seed)'];
   for (const g of d.groups) lines.push(`  ${g.run_ids.length} runs of "${g.goal.length > 60 ? g.goal.slice(0, 59) + '…' : g.goal}" (seed ${g.seed}): path variance ${g.path_variance}, outcome variance ${g.outcome_variance}`);
   for (const r of d.rows) lines.push(`  ${r.name}  ${r.value}  ${r.op} ${r.target}  ${r.ok ? 'ok' : 'over'}`);
-  if (d.not_compared.length) lines.push(`  not compared: ${d.not_compared.length} run${d.not_compared.length === 1 ? '' : 's'} interrupted or not finished (${d.not_compared.slice(0, 5).join(', ')}${d.not_compared.length > 5 ? ', …' : ''})`);
+  if (d.not_compared.length) lines.push(`  not compared: ${d.not_compared.length} run${d.not_compared.length === 1 ? '' : 's'} interrupted, blocked before a step or not finished (${d.not_compared.slice(0, 5).join(', ')}${d.not_compared.length > 5 ? ', …' : ''})`);
   return lines.join('\n') + '\n';
 }

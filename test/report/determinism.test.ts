@@ -45,11 +45,12 @@ t.test('a run interrupted, or not finished, is no repeat to compare; one stopped
       run('2', 'g', '0', cut, { status: 'stopped', stop_reason: 'interrupted' }),
       run('3', 'g', '0', cut, { status: 'running', stop_reason: null }),
       run('4', 'g', '0', facts([['a.js']], [false]), { status: 'stopped', stop_reason: 'verification_failed' }),
+      run('5', 'g', '0', facts([], []), { status: 'stopped', stop_reason: 'doctor_blocked' }),
     ],
     { path_variance: 0, outcome_variance: 0 },
   );
   t.same(d.groups.map((g) => [g.run_ids, g.outcome_variance]), [[['1', '4'], 1]], 'the run that failed verification is compared');
-  t.same(d.not_compared, ['2', '3']);
+  t.same(d.not_compared, ['2', '3', '5'], 'interrupted, still going, blocked before its first step');
 });
 
 t.test('engine report shows the variance of repeats, from the runs themselves', async (t) => {

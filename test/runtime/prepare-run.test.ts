@@ -206,6 +206,13 @@ t.test('a --run-id whose branch is in the repository already: E_USAGE at --run-i
   t.equal(f.git('rev-parse', 'engine/taken'), f.git('rev-parse', 'main'), 'the branch is untouched');
   const again = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'free', '--no-progress'], { cwd: f.dir });
   t.equal(again.code, 0, again.stderr);
+  // A branch named `engine` is in the way of every engine/<id> (git says it otherwise).
+  const g = makeFixture();
+  g.git('branch', 'engine');
+  const blocked = engine(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'any', '--no-progress'], { cwd: g.dir });
+  t.equal(blocked.code, 2, blocked.stderr);
+  t.match(blocked.stderr, /^--run-id: error E_USAGE the branch engine in .* is in the way of the run's branch engine\/any/m);
+  t.same(runsOf(g.repo), [], 'no run directory is left');
 });
 
 // A new user's probe: a repo's template override with a variable the engine does not give
