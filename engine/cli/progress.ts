@@ -96,7 +96,6 @@ function stepLine(e: TimelineEvent, w: string): string | null {
   }
 }
 
-/** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
 /**
  * The live line cut to the terminal's width (`columns`, less `reserve` for what follows it):
  * a line that wraps is not taken back by the carriage return that redraws it, and a narrow
@@ -110,6 +109,7 @@ export function fitLine(text: string, columns: number | undefined, reserve: numb
   return room <= 1 ? chars.slice(0, Math.max(room, 0)).join('') : `${chars.slice(0, room - 1).join('')}…`;
 }
 
+/** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
 function elapsedSince(started: number): string {
   const s = Math.round((Date.now() - started) / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;

@@ -51,7 +51,9 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
   const sha = made ?? (await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) }));
   if (o.newObjects) {
-    copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha]);
+    // No object the gate passed is larger than a file may be (a tree of the largest folder aside: 64 MiB is room for a million entries).
+    const most = Math.max(o.ws.maxFileBytes ?? 0, 64 * 2 ** 20) + 1024;
+    copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha], Number.isFinite(most) ? most : undefined);
   } else {
     const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
     await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
@@ -111,7 +113,7 @@ function plainIdent(value: string): boolean {
  * read: memory holds one object (at most `max_file_mb` inflated), not the whole change (a
  * hostile probe's 30 files of 95 MiB each held 3 GB in the engine at once). Impure (files).
  */
-export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[]): number {
+export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly string[], maxObjectBytes?: number): number {
   let copied = 0;
   for (const id of new Set(ids)) {
     const src = looseObjectPath(fromDir, id);
@@ -123,7 +125,7 @@ export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly s
     // (without the OS sandbox a worker's leftover process can) carries something else, and
     // stops the copy there. What was copied before it are objects of their own ids: nothing
     // names them (the branch does not move), and git's gc drops them.
-    if (!holdsObject(bytes, id)) throw new ForgedObjectError(src, id);
+    if (!holdsObject(bytes, id, maxObjectBytes)) throw new ForgedObjectError(src, id);
     writeObjectFile(dst, bytes);
     copied++;
   }

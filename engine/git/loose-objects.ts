@@ -32,11 +32,15 @@ export function deflateObject(object: Uint8Array): Buffer {
   return deflateSync(object, { level: 1, windowBits, memLevel: Math.max(1, windowBits - 7) });
 }
 
-/** Whether the deflated bytes of a loose object hash to `id`. Pure. */
-export function holdsObject(bytes: Buffer | null, id: string): boolean {
+/**
+ * Whether the deflated bytes of a loose object hash to `id`. `maxBytes` bounds what they may
+ * inflate to (a file rewritten after the gate read it can be a small file that inflates to
+ * gigabytes): past it they hold no object the engine wrote. Pure.
+ */
+export function holdsObject(bytes: Buffer | null, id: string, maxBytes?: number): boolean {
   if (bytes === null) return false;
   try {
-    return objectId(inflateSync(bytes)) === id;
+    return objectId(inflateSync(bytes, maxBytes === undefined ? {} : { maxOutputLength: maxBytes })) === id;
   } catch {
     return false;
   }

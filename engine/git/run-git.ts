@@ -96,7 +96,8 @@ export function gitHead(target: GitTarget, args: readonly string[], maxBytes: nu
   gitStats.processes++;
   const { cwd, argv } = onTarget(target, args);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', argv, { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']) });
+    // Out of the terminal's process group, as every git of the engine's (spawn-via-shell.ts).
+    const child = spawn('git', argv, { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']), detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

@@ -77,7 +77,6 @@ export function stopFor(violations: readonly Violation[]): 'framework_fix_needed
   return violations.every((v) => v.rule === 'framework_path' || v.rule === 'engine_install') ? 'framework_fix_needed' : 'governance_violation';
 }
 
-/** One line per violation, for the memo and the stop detail. Pure. */
 /**
  * The first `max` violations in words, and a last line saying how many more there are and
  * where the whole list is: a worker that makes 200,000 files outside its roots made a stop
@@ -89,6 +88,7 @@ export function describeViolations(vs: readonly Violation[], max = 20): string[]
   return lines;
 }
 
+/** One violation in words, for the memo and the stop detail. Pure. */
 export function describeViolation(v: Violation): string {
   switch (v.rule) {
     case 'read_only':

@@ -130,7 +130,7 @@ t.test('HTML: a goal or id with markup is escaped, never live', async (t) => {
   t.notMatch(html, '/s&lt;i&gt;', 'the store path is not in the page');
   t.equal(escapeHtml(`<>&"'`), '&lt;&gt;&amp;&quot;&#39;');
   // A hostile probe's worker left a raw ESC in the HTML report (harmless in a browser, obeyed by a terminal that prints the file).
-  t.equal(escapeHtml('a\x1b]52;c;x\x07b\u202etxt.exe\tc\nd'), 'a\ufffd]52;c;x\ufffdb\ufffdtxt.exe\tc\nd', 'control and bidi characters shown as U+FFFD, tabs and line breaks kept');
+  t.equal(escapeHtml('a\x1b]52;c;x\x07b\u202etxt.exe\tc\nd\r\ne\rEVIL'), 'a\ufffd]52;c;x\ufffdb\ufffdtxt.exe\tc\nd\ne\ufffdEVIL', 'control and bidi characters shown as U+FFFD, tabs and line breaks kept, a lone carriage return not');
 });
 
 t.test('HTML, several runs: self-contained; the run table, KPI bars, trends and each run once', async (t) => {
