@@ -52,8 +52,9 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   const sha = made ?? (await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) }));
   if (o.newObjects) {
     // No object the gate passed is larger than a file may be (a tree of the largest folder aside: 64 MiB is room for a million entries).
-    const most = Math.max(o.ws.maxFileBytes ?? 0, 64 * 2 ** 20) + 1024;
-    copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha], Number.isFinite(most) ? most : undefined);
+    const limit = o.ws.maxFileBytes;
+    const most = limit !== undefined && Number.isFinite(limit) && limit > 0 ? Math.max(limit, 64 * 2 ** 20) + 1024 : undefined;
+    copyLooseObjects(path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects'), [...o.newObjects, sha], most);
   } else {
     const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
     await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
