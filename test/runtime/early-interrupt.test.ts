@@ -14,7 +14,8 @@ function slowGit(dir: string, mark: string): string {
   const bin = path.join(dir, 'slow-bin');
   mkdirSync(bin);
   const real = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find((g) => existsSync(g))!;
-  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ ! -e '${mark}' ]; then : > '${mark}'; sleep 1; fi\nexec ${real} "$@"\n`);
+  // `${mark}.done` once the wait is over: a git the terminal's signal reached never gets there.
+  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ ! -e '${mark}' ]; then : > '${mark}'; sleep 1; : > '${mark}.done'; fi\nexec ${real} "$@"\n`);
   chmodSync(path.join(bin, 'git'), 0o755);
   return bin;
 }
@@ -41,6 +42,7 @@ t.test('Ctrl-C while the engine\'s git runs before the run begins: 130, not 70 o
   t.equal(end.code, 130, `exit 130: ${stderr}`);
   t.notMatch(stderr, /internal error|E_USAGE/, 'no bug report, no usage error');
   t.match(stderr, /interrupted by SIGINT before the run began: nothing was made or changed/);
+  t.ok(existsSync(`${mark}.done`), "the engine's git was not ended by the signal sent to the terminal's group: it ran to its end");
   const store = path.join(f.repo, '.engine', 'runs');
   t.same(existsSync(store) ? readdirSync(store).filter((n) => !n.endsWith('.jsonl')) : [], [], 'no run was made');
 });
