@@ -97,17 +97,29 @@ function stepLine(e: TimelineEvent, w: string): string | null {
 }
 
 /**
- * The live line cut to the terminal's width (`columns`, less `reserve` for what follows it):
- * a line that wraps is not taken back by the carriage return that redraws it, and a narrow
- * terminal filled with a copy at every redraw. Pure.
+ * The live line cut to the terminal's width (`columns`, less `reserve` for what follows it),
+ * counted in the columns a terminal gives each character (two for the wide ones: CJK,
+ * Hangul, fullwidth forms, emoji): a line that wraps is not taken back by the carriage return
+ * that redraws it, and a narrow terminal filled with a copy at every redraw. Pure.
  */
 export function fitLine(text: string, columns: number | undefined, reserve: number): string {
   if (!columns || columns <= 0) return text;
   const room = columns - 1 - reserve;
   const chars = [...text];
-  if (chars.length <= room) return text;
-  return room <= 1 ? chars.slice(0, Math.max(room, 0)).join('') : `${chars.slice(0, room - 1).join('')}…`;
+  const width = (c: string): number => (WIDE.test(c) ? 2 : 1);
+  if (chars.reduce((n, c) => n + width(c), 0) <= room) return text;
+  let used = 0;
+  let out = '';
+  for (const c of chars) {
+    if (used + width(c) > room - 1) break;
+    out += c;
+    used += width(c);
+  }
+  return room <= 1 ? out : `${out}…`;
 }
+
+/** The characters a terminal gives two columns (East Asian Wide and Fullwidth, and emoji). */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
 
 /** Minutes and seconds since `started` (ms since the epoch), as m:ss. Impure (the clock). */
 function elapsedSince(started: number): string {

@@ -186,3 +186,13 @@ t.test('the live progress line never wraps: cut to the terminal width, with an e
     else t.match(drawn[0], /implementer-with-a-long-name \(command, implement\)/, 'a wide terminal shows it whole');
   }
 });
+
+t.test('the live line counts a wide character as the two columns a terminal gives it', async (t) => {
+  const { fitLine } = await import('../../engine/cli/progress.js');
+  const cjk = '[1/2] implement: 実装担当者の作業を続けています';
+  const cut = fitLine(cjk, 30, 5);
+  const cols = [...cut].reduce((n, c) => n + (/[\u3000-\u9fff]/.test(c) ? 2 : 1), 0);
+  t.ok(cols <= 30 - 1 - 5, `${cut}: ${cols} columns`);
+  t.match(cut, /…$/);
+  t.equal(fitLine('short', 30, 5), 'short');
+});
