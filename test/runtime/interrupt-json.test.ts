@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
+import { shellWord } from '../../engine/util/shell-quote.js';
 
 const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
 
@@ -57,7 +58,7 @@ t.test('SIGINT during a worker call stops interrupted (130), ends the worker gro
   t.equal(state.inflight, null);
   const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
   t.match(memo, /stopped: interrupted/);
-  t.match(memo, new RegExp(`engine resume int --repo ${JSON.stringify(f.repo).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  t.match(memo, new RegExp(`engine resume int --repo ${shellWord(f.repo).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
 
   // The agent behaves now; the interrupted step is repeated and the run completes.
   writeFileSync(f.scriptFile, JSON.stringify(twoMilestones));
