@@ -129,7 +129,7 @@ class TemplateChecker {
     if (path.type !== 'PathExpression') return;
     const args = ((n.params as unknown[]) ?? []).length + (((n.hash as { pairs?: unknown[] } | undefined)?.pairs ?? []).length);
     if (args > 0) {
-      if (!BUILTIN_HELPERS.has(path.original)) this.report(path, `"${path.original}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`);
+      if (!BUILTIN_HELPERS.has(path.original)) this.noHelper(path);
       return;
     }
     if (!BUILTIN_HELPERS.has(path.original)) this.lookup(path, contexts, params);
@@ -144,7 +144,7 @@ class TemplateChecker {
     const inner = new Set([...params, ...(((n.program as { blockParams?: string[] } | null)?.blockParams) ?? [])]);
     const helper = path.type === 'PathExpression' && BUILTIN_HELPERS.has(path.original);
     if (!helper) {
-      if (args.length > 0 && path.type === 'PathExpression') this.report(path, `"${path.original}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`);
+      if (args.length > 0 && path.type === 'PathExpression') this.noHelper(path);
       else if (path.type === 'PathExpression') this.lookup(path, contexts, params);
       this.walk(n.program, [...contexts, { kind: 'unknown' }], inner);
       this.walk(n.inverse, contexts, params);
@@ -180,6 +180,11 @@ class TemplateChecker {
     if (context.kind === 'root' && !this.known.has(first)) this.report(path, this.unknown(first));
     if (context.kind === 'strings') this.report(path, `the items of ${context.list} are strings: inside {{#each ${context.list}}} write {{this}} (and {{../${first}}} for the prompt's own ${first})`);
     if (context.kind === 'fields' && !context.fields.has(first)) this.report(path, `a milestone of ${context.list} has no "${first}": its fields are ${[...context.fields].join(', ')}`);
+  }
+
+  /** A call of a helper the template cannot have. */
+  private noHelper(path: PathNode): void {
+    this.report(path, `"${path.original}" is no helper: the engine registers none, Handlebars has ${[...BUILTIN_HELPERS].join(', ')}`);
   }
 
   private unknown(name: string): string {
