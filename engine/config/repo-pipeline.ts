@@ -13,3 +13,8 @@ export function repoPipelineFile(repo: string): string {
   const own = path.join(repo, '.engine', 'pipeline.yaml');
   return existsSync(own) ? own : shippedPipelineFile;
 }
+
+/** Where a repo overrides the shipped prompt templates: `<repo>/.engine/templates`. Pure. */
+export function repoTemplatesDir(repo: string): string {
+  return path.join(repo, '.engine', 'templates');
+}

@@ -13,7 +13,7 @@ import { checkPipeline, checkPolicy } from './check-config.js';
 import { dialectOf, gatherWorkerFacts, judgeWorker } from './check-workers.js';
 import { checkVerification } from './check-verification.js';
 import { gatherLoginFacts, judgeLogin } from './check-login.js';
-import { repoPipelineFile, shippedPipelineFile } from '../config/repo-pipeline.js';
+import { repoPipelineFile, repoTemplatesDir, shippedPipelineFile } from '../config/repo-pipeline.js';
 import { checkSandbox } from './check-sandbox.js';
 import { checkWorkspaceDeps } from './check-workspace-deps.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
@@ -58,7 +58,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const report: DoctorReport = { repo: root, pipeline: pipelineFile, live: o.live, checks, workers: {}, diagnostics: [...pipeline.diagnostics, ...policy.diagnostics], probe_dir: null };
   if (pipeline.ir) {
     // The repo's prompt templates the pipeline renders: one a run would stop at is refused by run (exit 2).
-    const templates = templateProblems(pipeline.ir, path.join(root, '.engine', 'templates'), (f) => path.relative(o.cwd, f) || f);
+    const templates = templateProblems(pipeline.ir, repoTemplatesDir(root), (f) => path.relative(o.cwd, f) || f);
     if (templates.length) {
       checks.push(finding('templates', 'block', `${templates.length} problem${templates.length === 1 ? '' : 's'} in the repo's prompt templates`, 'mend the template (docs/workers.md, "Prompt templates")', templates.map(formatDiagnostic)));
       report.diagnostics.push(...templates);

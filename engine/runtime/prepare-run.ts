@@ -19,6 +19,7 @@ import type { Runtime, RunPolicy } from './types.js';
 import { unloadablePlugins } from '../workers/load-plugin.js';
 import { templateProblems } from '../workers/check-template.js';
 import { templateOverrideDir } from './snapshot-config.js';
+import { repoTemplatesDir } from '../config/repo-pipeline.js';
 
 /** Bad input: nothing was made (or what was made is left as it was); the diagnostics say why. */
 export type Rejection = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number };
@@ -107,7 +108,7 @@ function configFiles(c: ConfigSource, cwd: string): ConfigFiles | Rejection {
 
 /** Where the run's prompt templates are overridden: the repo's, or for a resume the run's copy (unless --reload-config). Pure. */
 function templatesOf(c: ConfigSource, repo: string): string {
-  return c.from === 'snapshot' && !c.reload ? templateOverrideDir(c.runDir, repo) : path.join(repo, '.engine', 'templates');
+  return c.from === 'snapshot' && !c.reload ? templateOverrideDir(c.runDir, repo) : repoTemplatesDir(repo);
 }
 
 /** Whether a stage said no. Pure. */

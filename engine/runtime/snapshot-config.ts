@@ -5,6 +5,7 @@ import { readTextOrNull } from '../util/read-or-null.js';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
+import { repoTemplatesDir } from '../config/repo-pipeline.js';
 import { replaceFile, syncDir, toRecordJson } from '../store/atomic.js';
 import { fileRecord, type RunRecord } from '../store/run-records.js';
 import { diffLines } from '../util/line-diff.js';
@@ -67,7 +68,7 @@ const MANIFEST = 'manifest.json';
 /** The templates directory of a run's snapshot, or the repo's own for a run without one. Pure apart from a stat. */
 export function templateOverrideDir(runDir: string, repo: string): string {
   const own = path.join(runDir, CONFIG_DIR, 'templates');
-  return existsSync(path.join(runDir, CONFIG_DIR, MANIFEST)) ? own : path.join(repo, '.engine', 'templates');
+  return existsSync(path.join(runDir, CONFIG_DIR, MANIFEST)) ? own : repoTemplatesDir(repo);
 }
 
 /** Every config file a run with these sources uses, read now. Impure (reads files). */
@@ -89,7 +90,7 @@ export function gatherConfig(src: ConfigSources): GatheredFile[] {
   if (existsSync(repoPolicy)) add('policy/1-repo.policy.yaml', 'policy', 'repo', repoPolicy);
   src.policyFiles.forEach((f, i) => add(`policy/${i + 2}-policy.policy.yaml`, 'policy', '--policy', f));
   const templates = new Map<string, { source: string; origin: string }>();
-  for (const [source, dir] of [['engine', path.join(templatesDir, 'prompts')], ['repo', path.join(src.repo, '.engine', 'templates')]] as const) {
+  for (const [source, dir] of [['engine', path.join(templatesDir, 'prompts')], ['repo', repoTemplatesDir(src.repo)]] as const) {
     for (const name of listTemplates(dir)) templates.set(name, { source, origin: path.join(dir, name) });
   }
   for (const [name, t] of [...templates].sort(([a], [b]) => compareText(a, b))) add(`templates/${name}`, 'template', t.source, t.origin);
