@@ -35,7 +35,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   const { since, planted } = markNow(ws.gitDir);
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
-  const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes, trackedIn(ws.gitDir));
+  const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes, trackedIn(ws.gitDir), check?.stats);
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
   for (const rel of walked.undecodable) ws.findings.push({ kind: 'non_utf8_path', path: rel });
   // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks
@@ -77,7 +77,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       // write-tree rewrites the index (its cache of trees), so then it is read again.
       const staged = readIndex(ws.gitDir);
       const own = staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES;
-      const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set())) : await gitText(target, ['write-tree']);
+      const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {})) : await gitText(target, ['write-tree']);
       // A record of the walk only when nothing was left out or removed since it.
       const index = walk && left.size === 0 && refusals === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
       if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };

@@ -134,7 +134,7 @@ const INLINE_BYTES = 4096;
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false, statted: ReadonlyMap<string, BigIntStats> = NO_STATS): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
   let dirs: DirStat[] | null = [];
   const deep: string[] = [];
   const undecodable: string[] = [];
@@ -179,7 +179,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
       }
       // A file git stages (not one inside a nested repository's .git): its status, when its
       // size or its permissions matter.
-      const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) && !/(^|\/)\.git\//.test(child) ? lstatSync(path.join(root, child), { throwIfNoEntry: false }) : undefined;
+      const fst = d.isFile() && (maxFileBytes !== Infinity || unreadable) && !/(^|\/)\.git\//.test(child) ? fileStat(root, child, statted) : undefined;
       // A file of the engine's user it cannot read fails git's add: read is given back.
       if (fst && unreadable && lacksOwnerBits(fst.mode, fst.uid, 0o400) && grantOwner(path.join(root, child), 0o400)) dirs = null;
       if (d.isDirectory()) {
@@ -207,6 +207,27 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
     }
   }
   return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort(), undecodable: undecodable.sort() };
+}
+
+const NO_STATS: ReadonlyMap<string, BigIntStats> = new Map();
+
+/** What the walk needs of a file's lstat. */
+interface FileStat {
+  size: number;
+  blocks: number;
+  mode: number;
+  uid: number;
+}
+
+/**
+ * The file `rel` of `root` as lstat sees it: as `statted` has it when that was a regular file
+ * (checkRecord statted every file of the index a moment before: no process of the step is
+ * left to change it), else asked now. Undefined when it is gone. Impure (stats).
+ */
+function fileStat(root: string, rel: string, statted: ReadonlyMap<string, BigIntStats>): FileStat | undefined {
+  const known = statted.get(rel);
+  if (known?.isFile()) return { size: Number(known.size), blocks: Number(known.blocks), mode: Number(known.mode), uid: Number(known.uid) };
+  return lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 }
 
 /**
@@ -426,25 +447,29 @@ export function unchangedInIndex(gitDir: string, root: string, paths: readonly s
  * Whether the workspace is, file for file, what the record describes (see StatRecord), so
  * its tree is `rec.tree`. Any doubt answers false. When the engine's index is still the one
  * recorded, every file is looked at and `suspects` lists those that did not stat the same
- * (for smudgeIndex); otherwise it is null. Impure (stats; reads a racy file).
+ * (for smudgeIndex); otherwise it is null. When the answer is no, `stats` holds what each
+ * file that is there statted as (`lstat`), for the walk that follows (walkWorkspace: not
+ * one more stat per file of the workspace). Impure (stats; reads a racy file).
  */
-export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null } {
+export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null; stats?: Map<string, BigIntStats> } {
   const index = statOrNull(path.join(gitDir, 'index'));
   if (!index || !sameId(rec.index, fileId(index))) return { unchanged: false, suspects: null };
   const suspects = new Set<string>();
+  const stats = new Map<string, BigIntStats>();
   for (const e of rec.entries) {
     const abs = `${root}/${e.path}`;
     const st = statOrNull(abs);
+    if (st) stats.set(e.path, st);
     const verdict = st ? judgeEntry(e, statNow(st), rec.since) : 'changed';
     if (verdict === 'changed' || (verdict === 'hash' && contentSha(abs, st!) !== e.sha)) suspects.add(e.path);
   }
-  if (suspects.size) return { unchanged: false, suspects };
-  for (const d of rec.dirs) if (!dirUnchanged(d, root, rec.since)) return { unchanged: false, suspects };
+  if (suspects.size) return { unchanged: false, suspects, stats };
+  for (const d of rec.dirs) if (!dirUnchanged(d, root, rec.since)) return { unchanged: false, suspects, stats };
   for (const x of rec.extras) {
     const abs = `${root}/${x.rel}`;
     const st = statOrNull(abs);
-    if (!st || !st.isFile() || !sameId(x.stat, fileId(st))) return { unchanged: false, suspects };
-    if ((x.stat.mtimeNs >= rec.since || x.stat.ctimeNs >= rec.since) && contentSha(abs, st) !== x.sha) return { unchanged: false, suspects };
+    if (!st || !st.isFile() || !sameId(x.stat, fileId(st))) return { unchanged: false, suspects, stats };
+    if ((x.stat.mtimeNs >= rec.since || x.stat.ctimeNs >= rec.since) && contentSha(abs, st) !== x.sha) return { unchanged: false, suspects, stats };
   }
   return { unchanged: true, suspects };
 }

@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, runGit, type GitTarget } from './run-git.js';
 import type { StatRecord } from './stat-record.js';
+import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
 import { removeTree } from '../util/remove-tree.js';
@@ -41,6 +42,8 @@ export interface Workspace {
   snapshot?: StatRecord;
   /** Tree ids this process wrote or found sound in the engine's store (write-tree.ts). */
   trees?: Set<string>;
+  /** The last build of the snapshot's trees, so the next builds only the changed directories (write-tree.ts). */
+  treeMemo?: { last?: TreeMemo };
   /** The largest file a snapshot stages (governance.max_file_mb); a larger one git would stage is a large_file finding. */
   maxFileBytes?: number;
   /** The engine's git dir as this process made or found it (claimEngineGitDir): device and inode. */

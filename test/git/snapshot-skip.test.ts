@@ -265,3 +265,29 @@ t.test('an ignore, attributes or modules file too large to stage is removed with
   await snapshotTree(ws);
   t.same(ws.findings.slice(before).map((f) => `${f.kind} ${f.path}`).sort(), ['large_file src/.gitattributes', 'large_file src/.gitignore', 'large_file src/.gitmodules']);
 });
+
+// The walk after a failed stat check takes each tracked file's size from that check's lstat
+// (one stat per file, not two): a tracked file grown past the limit since the recorded
+// snapshot, and one grown sparse past the holes' budget, must still be found before git reads them.
+t.test('after a recorded snapshot, tracked files grown too large or too sparse are found from the check\'s stats', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', 'src/big.bin': 'small\n', 'src/holes.bin': 'small\n' });
+  const { ws } = await makeWorkspace(t, repo, 'grown');
+  ws.maxFileBytes = 2 ** 40;
+  await snapshotTree(ws);
+  t.ok(ws.snapshot, 'the first snapshot left a record');
+  ws.maxFileBytes = 2 ** 20;
+  writeFileSync(path.join(ws.dir, 'src', 'big.bin'), Buffer.alloc(2 ** 20 + 1, 1));
+  const before = ws.findings.length;
+  const { tree } = await snap(ws);
+  t.same(ws.findings.slice(before).map((f) => `${f.kind} ${f.path}`), ['large_file src/big.bin']);
+  t.equal(tree, truthTree(ws), 'the tree is of the workspace without it');
+  t.notOk(lstatSync(path.join(ws.dir, 'src', 'big.bin'), { throwIfNoEntry: false }), 'removed before git read it');
+  // Sparse: a terabyte of holes under the size limit cannot be made, so the limit goes.
+  ws.maxFileBytes = 2 ** 50;
+  await new Promise((r) => setTimeout(r, 20));
+  await snapshotTree(ws);
+  truncateSync(path.join(ws.dir, 'src', 'holes.bin'), 2 ** 40);
+  const mark = ws.findings.length;
+  await snapshotTree(ws);
+  t.same(ws.findings.slice(mark).map((f) => `${f.kind} ${f.path}`), ['sparse_file src/holes.bin']);
+});

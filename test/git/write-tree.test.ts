@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { parseIndex } from '../../engine/git/stat-record.js';
-import { treeObjectsOf, writeTrees } from '../../engine/git/write-tree.js';
+import { buildTrees, byteOrder, treeObjectsOf, writeTrees, type TreeMemo } from '../../engine/git/write-tree.js';
 import { deflateObject, looseObjectPath, objectId, writeObjectFile } from '../../engine/git/loose-objects.js';
 import { gitStats } from '../../engine/git/run-git.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
@@ -71,6 +71,13 @@ t.test('the tree of a random index is the tree git writes, for 40 seeds', async 
   t.same(differ, []);
 });
 
+t.test('paths are ordered as their UTF-8 bytes are, beyond U+FFFF too', async (t) => {
+  const names = ['a', 'a/', 'a-b', 'a/b', 'ab', 'é', 'z', '\u{e000}', '\u{fffd}', '\u{ffff}', '\u{10000}', '😀', '😀a', '日本', '\u{d7ff}', 'A', '~', ''];
+  const wrong: string[] = [];
+  for (const a of names) for (const b of names) if (Math.sign(byteOrder(a, b)) !== Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)))) wrong.push(`${a} ? ${b}`);
+  t.same(wrong, []);
+});
+
 t.test('an empty index is the empty tree', async (t) => {
   t.equal(treeObjectsOf([]).at(-1)!.id, '4b825dc642cb6eb9a060e54bf8d69288fbee4904');
 });
@@ -98,6 +105,73 @@ t.test('written trees are objects git reads and checks; a file at a tree id that
   rmSync(looseObjectPath(objects, src.id), { force: true });
   t.equal(writeTrees(objects, entries, known), root);
   git(repo, 'fsck', '--strict', '--no-dangling', root);
+});
+
+t.test('trees built from the last build are the trees built afresh, over 40 random edit sequences', async (t) => {
+  const differ: string[] = [];
+  const sha = (n: number) => n.toString(16).padStart(40, '0');
+  for (let seed = 1; seed <= 40; seed++) {
+    const next = random(seed);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+    const files = new Map<string, { mode: number; sha: string }>();
+    let memo: TreeMemo | undefined;
+    let counter = 0;
+    for (let round = 0; round < 12; round++) {
+      // Edits: new files at any depth, removed ones (whole directories go), a changed id or
+      // mode, a file where a directory was or the other way round.
+      for (let k = Math.floor(next() * 6); k >= 0; k--) {
+        const what = next();
+        const paths = [...files.keys()];
+        if (what < 0.4 || paths.length === 0) {
+          const rel = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(NAMES)).join('/');
+          // A name already a directory's, or under a file's, is no index entry.
+          if (paths.some((p) => p.startsWith(`${rel}/`) || rel.startsWith(`${p}/`))) continue;
+          files.set(rel, { mode: 0o100644, sha: sha(++counter) });
+        } else if (what < 0.6) files.delete(pick(paths));
+        else if (what < 0.8) files.set(pick(paths), { mode: 0o100644, sha: sha(++counter) });
+        else files.set(pick(paths), { mode: next() < 0.5 ? 0o100755 : 0o120000, sha: files.get(pick(paths))!.sha });
+      }
+      const entries = [...files].map(([p, e]) => ({ path: p, ...e })).sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+      const fresh = buildTrees(entries);
+      const again = buildTrees(entries, memo);
+      if (again.root !== fresh.root) differ.push(`seed ${seed} round ${round}: root ${again.root} != ${fresh.root}`);
+      // Entries out of the index's order are put in it.
+      if (buildTrees([...entries].reverse()).root !== fresh.root) differ.push(`seed ${seed} round ${round}: entries given in reverse make another tree`);
+      const ids = (m: TreeMemo) => JSON.stringify([...m.ids].sort());
+      if (ids(again.memo) !== ids(fresh.memo)) differ.push(`seed ${seed} round ${round}: the directories' ids differ`);
+      // Built again: only what is not the last build's.
+      const before = new Set(memo?.ids.values() ?? []);
+      if (memo && again.objects.some((o) => before.has(o.id) && o.id !== again.root)) differ.push(`seed ${seed} round ${round}: an unchanged tree was built again`);
+      memo = again.memo;
+    }
+  }
+  t.same(differ, []);
+});
+
+t.test('with the last build kept, a changed file builds only the trees above it, and a tree file removed since is written again', async (t) => {
+  const repo = path.join(dir, 'memo');
+  mkdirSync(repo);
+  git(repo, 'init', '-q');
+  writeFiles(repo, { 'src/a.ts': 'a\n', 'src/lib/b.ts': 'b\n', 'docs/c.md': 'c\n', 'README.md': 'r\n' });
+  git(repo, 'add', '-A');
+  const objects = path.join(repo, '.git', 'objects');
+  const memo: { last?: TreeMemo } = {};
+  const known = new Set<string>();
+  const first = writeTrees(objects, parseIndex(readFileSync(path.join(repo, '.git', 'index')))!, known, memo);
+  t.equal(first, git(repo, 'write-tree'));
+  writeFiles(repo, { 'src/lib/b.ts': 'b2\n' });
+  git(repo, 'add', '-A');
+  const entries = parseIndex(readFileSync(path.join(repo, '.git', 'index')))!;
+  const rebuilt = buildTrees(entries, memo.last).objects.map((o) => o.id);
+  t.equal(rebuilt.length, 3, 'src/lib, src and the root; not docs');
+  const docs = memo.last!.ids.get('docs/')!;
+  t.notOk(rebuilt.includes(docs));
+  // A worker without the OS sandbox removes the docs tree's file from the engine's store.
+  rmSync(looseObjectPath(objects, docs), { force: true });
+  const second = writeTrees(objects, entries, known, memo);
+  t.equal(second, git(repo, 'write-tree'));
+  git(repo, 'fsck', '--strict', '--no-dangling', second);
+  t.ok(readFileSync(looseObjectPath(objects, docs)).length > 0, 'the removed tree is written again');
 });
 
 t.test('a snapshot is one git process: add', async (t) => {
