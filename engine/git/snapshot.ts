@@ -36,6 +36,8 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   if (planted) ws.findings.push({ kind: 'engine_git', path: planted });
   // Before git opens them: a FIFO at an ignore or attributes name would block it for ever.
   const walked = walkWorkspace(ws.dir, undefined, ws.maxFileBytes, trackedIn(ws.gitDir), check?.stats);
+  // Not kept through git's add: what outlives a scavenge is copied, then promoted.
+  if (check) check.stats = undefined;
   for (const rel of walked.special) ws.findings.push({ kind: 'special_file', path: rel });
   for (const rel of walked.undecodable) ws.findings.push({ kind: 'non_utf8_path', path: rel });
   // What lies deeper than a path can name, git skips without a word: gone, whole, before it looks

@@ -134,7 +134,7 @@ const INLINE_BYTES = 4096;
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false, statted: ReadonlyMap<string, BigIntStats> = NO_STATS): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false, statted: ReadonlyMap<string, FileStat> = NO_STATS): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
   let dirs: DirStat[] | null = [];
   const deep: string[] = [];
   const undecodable: string[] = [];
@@ -209,10 +209,10 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
   return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort(), undecodable: undecodable.sort() };
 }
 
-const NO_STATS: ReadonlyMap<string, BigIntStats> = new Map();
+const NO_STATS: ReadonlyMap<string, FileStat> = new Map();
 
-/** What the walk needs of a file's lstat. */
-interface FileStat {
+/** What the walk needs of a regular file's lstat. */
+export interface FileStat {
   size: number;
   blocks: number;
   mode: number;
@@ -220,14 +220,12 @@ interface FileStat {
 }
 
 /**
- * The file `rel` of `root` as lstat sees it: as `statted` has it when that was a regular file
- * (checkRecord statted every file of the index a moment before: no process of the step is
- * left to change it), else asked now. Undefined when it is gone. Impure (stats).
+ * The file `rel` of `root` as lstat sees it: as `statted` has it (checkRecord statted every
+ * regular file of the index a moment before: no process of the step is left to change it),
+ * else asked now. Undefined when it is gone. Impure (stats).
  */
-function fileStat(root: string, rel: string, statted: ReadonlyMap<string, BigIntStats>): FileStat | undefined {
-  const known = statted.get(rel);
-  if (known?.isFile()) return { size: Number(known.size), blocks: Number(known.blocks), mode: Number(known.mode), uid: Number(known.uid) };
-  return lstatSync(path.join(root, rel), { throwIfNoEntry: false });
+function fileStat(root: string, rel: string, statted: ReadonlyMap<string, FileStat>): FileStat | undefined {
+  return statted.get(rel) ?? lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 }
 
 /**
@@ -448,18 +446,20 @@ export function unchangedInIndex(gitDir: string, root: string, paths: readonly s
  * its tree is `rec.tree`. Any doubt answers false. When the engine's index is still the one
  * recorded, every file is looked at and `suspects` lists those that did not stat the same
  * (for smudgeIndex); otherwise it is null. When the answer is no, `stats` holds what each
- * file that is there statted as (`lstat`), for the walk that follows (walkWorkspace: not
- * one more stat per file of the workspace). Impure (stats; reads a racy file).
+ * regular file statted as (`lstat`), for the walk that follows (walkWorkspace: not one more
+ * stat per file of the workspace). Impure (stats; reads a racy file).
  */
-export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null; stats?: Map<string, BigIntStats> } {
+export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null; stats?: Map<string, FileStat> } {
   const index = statOrNull(path.join(gitDir, 'index'));
   if (!index || !sameId(rec.index, fileId(index))) return { unchanged: false, suspects: null };
   const suspects = new Set<string>();
-  const stats = new Map<string, BigIntStats>();
+  // Four numbers a file, not its BigIntStats: these outlive the loop (a scavenge meanwhile
+  // copies them, then promotes them), and a stat object of BigInts is ten times their size.
+  const stats = new Map<string, FileStat>();
   for (const e of rec.entries) {
     const abs = `${root}/${e.path}`;
     const st = statOrNull(abs);
-    if (st) stats.set(e.path, st);
+    if (st?.isFile()) stats.set(e.path, { size: Number(st.size), blocks: Number(st.blocks), mode: Number(st.mode), uid: Number(st.uid) });
     const verdict = st ? judgeEntry(e, statNow(st), rec.since) : 'changed';
     if (verdict === 'changed' || (verdict === 'hash' && contentSha(abs, st!) !== e.sha)) suspects.add(e.path);
   }
