@@ -3,7 +3,7 @@
 // (OTHER_ROOT: a checkout of another commit, built with `npm run build`, e.g. made with
 // `git worktree add ../engine-before <commit> && (cd ../engine-before && npm ci && npm run build)`).
 // For each N in BENCH_MILESTONES (default 2,10,40) it makes one fixture per engine (the
-// milestone bench's: a repo, the default pipeline with instant fake workers), then runs the
+// milestone bench's: a repo, with BENCH_REPO_FILES more files, the default pipeline with instant fake workers), then runs the
 // two alternately, BENCH_REPEAT (default 6) pairs, each timed as the milestone bench times a
 // run (fixtures/reap-time.py: CPU of the whole process tree, fake workers included, and peak RSS). Alternating keeps the ratio
 // meaningful when the machine's speed drifts; the medians and the median of the pairwise
@@ -22,6 +22,8 @@ if (!other || !existsSync(path.join(other, 'bin', 'engine.js'))) {
 }
 const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,40').split(',').map(Number);
 const PAIRS = Number(process.env.BENCH_REPEAT ?? 6);
+/** Files added to each fixture's repo (BENCH_REPO_FILES, default none): a snapshot's cost per file. */
+const FILES = Number(process.env.BENCH_REPO_FILES ?? 0);
 
 /** One run of `bin` on fixture `f`: tree CPU ms, peak RSS MiB, the workers' own CPU ms. */
 function runOnce(bin, f) {
@@ -36,7 +38,7 @@ function runOnce(bin, f) {
 const engines = { this: path.join(here, '..', 'bin', 'engine.js'), other: path.join(other, 'bin', 'engine.js') };
 const rows = [];
 for (const n of SIZES) {
-  const fixtures = { this: makeFixture(n), other: makeFixture(n) };
+  const fixtures = { this: makeFixture(n, undefined, FILES), other: makeFixture(n, undefined, FILES) };
   const runs = { this: [], other: [] };
   const ratios = [];
   try {

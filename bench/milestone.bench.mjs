@@ -23,7 +23,8 @@
 //
 // Default (`npm run bench`, a few minutes once a milestone is cheap): N = 2 and 10 five times
 // each, 50 and 200 three times; traced at 2 and 10. BENCH_FULL=1: every size five times and traced.
-// BENCH_MILESTONES=2,10 picks the sizes, BENCH_REPEAT the repeats.
+// BENCH_MILESTONES=2,10 picks the sizes, BENCH_REPEAT the repeats; BENCH_REPO_FILES (5000; 0: none) the
+// files of the repo a run of 2 and 12 milestones is measured in again (a real project's size).
 // Writes bench/results/milestone.json. Runs alone (`node bench/milestone.bench.mjs`).
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -41,6 +42,10 @@ const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,50,200').split(',').map(Num
 /** Sizes measured in fewer rounds by default (the rest: REPEAT times). */
 const FEWER = FULL ? new Set() : new Set([50, 200]);
 const FEWER_ROUNDS = 3;
+/** Files of the large repo (BENCH_REPO_FILES; 0: not measured), its larger run's milestones and its rounds. */
+const REPO_FILES = Number(process.env.BENCH_REPO_FILES ?? 5000);
+const LARGE_N = 12;
+const LARGE_ROUNDS = Math.min(3, REPEAT);
 /** Sizes left out of the strace pass by default (tracing doubles the run time). */
 const UNTRACED = FULL ? new Set() : new Set([50, 200]);
 const hasStrace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
@@ -167,9 +172,9 @@ function floor(sandbox) {
   }
 }
 
-/** One measured run of N milestones (untraced). */
-function measure(n, sandbox) {
-  const f = makeFixture(n, sandbox);
+/** One measured run of N milestones (untraced), in a repo with `files` more files. */
+function measure(n, sandbox, files = 0) {
+  const f = makeFixture(n, sandbox, files);
   try {
     const base = baseline();
     const r = timed(process.execPath, engineArgs(f), { cwd: f.dir, env: childEnv() });
@@ -343,6 +348,16 @@ export async function runMilestoneBench({ print = true } = {}) {
     }
   }
   const offFit = offRows.length >= 2 ? fitLine(offRows.map((r) => ({ n: r.n, y: r.cpu_ms }))) : null;
+  // The same in a repo of REPO_FILES files (a real project's size, where a snapshot stats every
+  // file): 2 and LARGE_N milestones, taking turns, LARGE_ROUNDS each.
+  const largeRows = [];
+  if (REPO_FILES > 0) {
+    const samples = new Map([[2, []], [LARGE_N, []]]);
+    for (let round = 0; round < LARGE_ROUNDS; round++) for (const n of samples.keys()) samples.get(n).push(measure(n, undefined, REPO_FILES));
+    for (const [n, xs] of samples) largeRows.push({ n, runs: xs.length, cpu_ms: median(xs.map((x) => x.cpu_ms)), wall_ms: median(xs.map((x) => x.wall_ms)), rss_mib: median(xs.map((x) => x.rss_mib)), samples: xs });
+    if (print) console.error(`milestone bench: N=2, ${LARGE_N} in a repo of ${REPO_FILES} files done (${LARGE_ROUNDS} runs each)`);
+  }
+  const largeFit = largeRows.length >= 2 ? fitLine(largeRows.map((r) => ({ n: r.n, y: r.cpu_ms }))) : null;
   const fit = (key) => {
     const pts = rows.filter((r) => r[key] !== null).map((r) => ({ n: r.n, y: r[key] }));
     return pts.length >= 2 ? fitLine(pts) : null;
@@ -363,11 +378,12 @@ export async function runMilestoneBench({ print = true } = {}) {
     cpu_growth_by_round: rounds,
     peak_rss_mib_200: rss200,
     baseline: base,
+    large_repo: largeFit ? { files: REPO_FILES, per_milestone_cpu_ms: largeFit.per, per_run_cpu_ms: largeFit.fixed, per_file_us: figures.cpu_ms ? ((largeFit.per - figures.cpu_ms.per) / REPO_FILES) * 1000 : null, rows: largeRows.map(({ samples, ...r }) => r) } : null,
     sandbox_off: offFit ? { per_milestone_cpu_ms: offFit.per, per_run_cpu_ms: offFit.fixed, floor_ms: median(offRows.flatMap((r) => r.samples.map((x) => x.floor_ms))), rows: offRows.map(({ samples, ...r }) => r) } : null,
   };
   const targets = { per_milestone: { cpu_ms: 40, git_processes: 6, fsyncs: 8 }, per_run: { cpu_ms: 250, git_processes: 12, fsyncs: 16 }, cpu_growth: 0.1, peak_rss_mib_200: 90 };
   if (print) printTables(rows, summary, targets);
-  await writeResults({ rows, offRows, summary, targets });
+  await writeResults({ rows, offRows, largeRows, summary, targets });
   return { rows, summary, targets };
 }
 
@@ -399,6 +415,7 @@ function printTables(rows, summary, targets) {
   const byRound = s.cpu_growth_by_round.length ? `, the median of the rounds' ${s.cpu_growth_by_round.map(pct).join(', ')}` : '';
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms (medians); growth ${s.cpu_growth === null ? '-' : pct(s.cpu_growth)}${byRound} (target within ±${targets.cpu_growth * 100} %)`);
   if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
+  if (s.large_repo) console.log(`in a repo of ${s.large_repo.files} files (N=${s.large_repo.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.large_repo.per_milestone_cpu_ms)}, fixed per run ${f(s.large_repo.per_run_cpu_ms)}; each file adds ${f(s.large_repo.per_file_us, 2)} µs to a milestone`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);
   const by = rows.filter((r) => r.fsyncs_by).at(-1);
   if (by) console.log(`fsyncs at N=${by.n} by program: ${JSON.stringify(by.fsyncs_by)}; processes started: ${JSON.stringify(by.execs)}`);
