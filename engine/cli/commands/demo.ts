@@ -40,11 +40,14 @@ export const demoCommand: Command = {
     // Without --dir the workspace goes beside the scratch repo, under the same temp dir.
     const workspacesDir = given === undefined ? path.join(path.dirname(dir), 'workspaces') : undefined;
     const { ensureGitRepo } = await import('../../git/repo.js');
-    const { startRun } = await import('../../runtime/start-run.js');
-    const { launchRun } = await import('./run-output.js');
+    // git makes the scratch repo while the modules a run needs load (the scripted model's
+    // server among them): their compiling fills the wait instead of following it.
+    const making = ensureGitRepo(dir);
+    making.catch(() => undefined);
+    const [{ startRun }, { launchRun }] = await Promise.all([import('../../runtime/start-run.js'), import('./run-output.js'), import('../../stub/index.js')]);
     let root: string;
     try {
-      ({ root } = await ensureGitRepo(dir));
+      ({ root } = await making);
     } catch (error) {
       // A --dir the system refuses (read-only, under /proc or /sys, a file in the way) is the user's to change.
       const fs = describeFsError(error);
