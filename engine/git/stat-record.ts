@@ -299,7 +299,9 @@ export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[
 export function parseIndex(buf: Buffer): IndexEntry[] | null {
   const all = parseIndexEntries(buf);
   if (!all || all.some((e) => e.flags & 0xf000 || (e.mode !== 0o100644 && e.mode !== 0o100755 && e.mode !== 0o120000))) return null;
-  return all.map(({ at: _at, flags: _flags, ...e }) => e);
+  // The same objects, their offset and flags left on them: a copy of each without them was one
+  // more object a file at every snapshot, for nothing that reads them.
+  return all;
 }
 
 /** Every entry of a version 2 or 3 index with its offset and flags; null for another format. Pure. */
@@ -378,30 +380,48 @@ export function smudgeIndex(gitDir: string, root: string, since: bigint | null, 
   } catch {
     return;
   }
-  const entries = parseIndexEntries(buf);
-  if (!entries) {
+  // With the suspects known, only where they are is wanted: no entry is made into an object.
+  const smudge = suspects ? entriesAt(buf, (p) => suspects.has(p)) : changedEntriesAt(buf, root, since ?? mtime);
+  if (!smudge) {
     // An index the engine cannot read is not trusted at all: git stages from nothing.
     removeFile(file);
     return;
   }
-  let smudged = 0;
-  for (const e of entries) {
-    if (e.mode === 0o160000) continue;
-    if (suspects) {
-      if (!suspects.has(e.path)) continue;
-    } else {
-      const st = statOrNull(`${root}/${e.path}`);
-      if (st && judgeEntry(e, statNow(st), since ?? mtime) === 'same') continue;
-    }
-    buf.fill(0, e.at, e.at + 8);
-    smudged++;
-  }
-  if (smudged === 0) return;
+  for (const at of smudge) buf.fill(0, at, at + 8);
+  if (smudge.length === 0) return;
   const body = buf.subarray(0, buf.length - 20);
   if (buf.subarray(buf.length - 20).some((b) => b !== 0)) createHash('sha1').update(body).digest().copy(buf, buf.length - 20);
   const tmp = path.join(gitDir, `engine-index.${process.pid}.tmp`);
   writeFreshFile(tmp, buf);
   renameSync(tmp, file);
+}
+
+/**
+ * Where each entry of an index (gitlinks left out) whose path `pick` takes begins; null for an
+ * index parseIndexEntries refuses (another version, cut short, a name that is not UTF-8). Pure
+ * but for `pick`.
+ */
+function entriesAt(buf: Buffer, pick: (path: string) => boolean): number[] | null {
+  const out: number[] = [];
+  const read = visitIndexEntries(buf, (at, _flags, nameAt, end) => {
+    const name = buf.toString('utf8', nameAt, end);
+    if (Buffer.byteLength(name) !== end - nameAt || name.includes('\ufffd')) return false;
+    if (buf.readUInt32BE(at + 24) !== 0o160000 && pick(name)) out.push(at);
+  });
+  return read ? out : null;
+}
+
+/** Where each entry of an index (gitlinks left out) begins whose file does not stat as recorded, or is racy against `since`; null for an index parseIndexEntries refuses. Impure (stats). */
+function changedEntriesAt(buf: Buffer, root: string, since: bigint): number[] | null {
+  const entries = parseIndexEntries(buf);
+  if (!entries) return null;
+  return entries
+    .filter((e) => {
+      if (e.mode === 0o160000) return false;
+      const st = statOrNull(`${root}/${e.path}`);
+      return !st || judgeEntry(e, statNow(st), since) !== 'same';
+    })
+    .map((e) => e.at);
 }
 
 /**
