@@ -79,6 +79,8 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       // write-tree rewrites the index (its cache of trees), so then it is read again.
       const staged = readIndex(ws.gitDir);
       const own = staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES;
+      // An index too large for the engine's trees has git write them: its last build is no use then.
+      if (!own) ws.treeMemo = undefined;
       const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {})) : await gitText(target, ['write-tree']);
       // A record of the walk only when nothing was left out or removed since it.
       const index = walk && left.size === 0 && refusals === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;

@@ -134,7 +134,7 @@ const INLINE_BYTES = 4096;
  * its own: about as long as this one on a workspace of 20,000 files). Impure (reads the file
  * system, removes files).
  */
-export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false, statted: ReadonlyMap<string, FileStat> = NO_STATS): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
+export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = Infinity, tracked: (rel: string) => boolean = () => false, statted: StatsByPath = NO_STATS): { record: { dirs: DirStat[]; extras: ExtraFile[] } | null; special: string[]; oversize: string[]; nested: string[]; sparse: { path: string; holes: number }[]; deep: string[]; undecodable: string[] } {
   let dirs: DirStat[] | null = [];
   const deep: string[] = [];
   const undecodable: string[] = [];
@@ -209,7 +209,7 @@ export function walkWorkspace(root: string, limit = DIR_LIMIT, maxFileBytes = In
   return { record: dirs ? { dirs, extras } : null, special: special.sort(), oversize: oversize.sort(), nested: nested.sort(), sparse, deep: deep.sort(), undecodable: undecodable.sort() };
 }
 
-const NO_STATS: ReadonlyMap<string, FileStat> = new Map();
+const NO_STATS: StatsByPath = new Map();
 
 /** What the walk needs of a regular file's lstat. */
 export interface FileStat {
@@ -219,12 +219,53 @@ export interface FileStat {
   uid: number;
 }
 
+/** Regular files' stats by workspace-relative path (a Map will do). */
+export interface StatsByPath {
+  get(rel: string): FileStat | undefined;
+}
+
+/**
+ * The stats checkRecord took of the index's regular files: four numbers each in one array,
+ * by the entry's place; the map from path to place is made on the first question (a check
+ * that finds nothing changed never asks). Impure (keeps what it is given).
+ */
+export class StatTable implements StatsByPath {
+  private readonly values: Float64Array;
+  private places: Map<string, number> | null = null;
+
+  constructor(private readonly entries: readonly { path: string }[]) {
+    // NaN: no regular file was statted at that place.
+    this.values = new Float64Array(entries.length * 4).fill(Number.NaN);
+  }
+
+  put(i: number, st: BigIntStats): void {
+    const v = this.values;
+    v[i * 4] = Number(st.size);
+    v[i * 4 + 1] = Number(st.blocks);
+    v[i * 4 + 2] = Number(st.mode);
+    v[i * 4 + 3] = Number(st.uid);
+  }
+
+  get(rel: string): FileStat | undefined {
+    if (!this.places) {
+      this.places = new Map();
+      this.entries.forEach((e, i) => this.places!.set(e.path, i));
+    }
+    const i = this.places.get(rel);
+    if (i === undefined || Number.isNaN(this.values[i * 4]!)) return undefined;
+    const v = this.values;
+    return { size: v[i * 4]!, blocks: v[i * 4 + 1]!, mode: v[i * 4 + 2]!, uid: v[i * 4 + 3]! };
+  }
+}
+
 /**
  * The file `rel` of `root` as lstat sees it: as `statted` has it (checkRecord statted every
- * regular file of the index a moment before: no process of the step is left to change it),
- * else asked now. Undefined when it is gone. Impure (stats).
+ * regular file of the index a moment before), else asked now. Undefined when it is gone. A
+ * process the step left running (only without the OS sandbox, which ends them all) can change
+ * the file after that stat as after this one: the walk's checks race it from here to git's
+ * `add`, as they always did from their own stat. Impure (stats).
  */
-function fileStat(root: string, rel: string, statted: ReadonlyMap<string, FileStat>): FileStat | undefined {
+function fileStat(root: string, rel: string, statted: StatsByPath): FileStat | undefined {
   return statted.get(rel) ?? lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 }
 
@@ -469,17 +510,18 @@ export function unchangedInIndex(gitDir: string, root: string, paths: readonly s
  * regular file statted as (`lstat`), for the walk that follows (walkWorkspace: not one more
  * stat per file of the workspace). Impure (stats; reads a racy file).
  */
-export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null; stats?: Map<string, FileStat> } {
+export function checkRecord(rec: StatRecord, root: string, gitDir: string): { unchanged: boolean; suspects: Set<string> | null; stats?: StatTable } {
   const index = statOrNull(path.join(gitDir, 'index'));
   if (!index || !sameId(rec.index, fileId(index))) return { unchanged: false, suspects: null };
   const suspects = new Set<string>();
-  // Four numbers a file, not its BigIntStats: these outlive the loop (a scavenge meanwhile
-  // copies them, then promotes them), and a stat object of BigInts is ten times their size.
-  const stats = new Map<string, FileStat>();
-  for (const e of rec.entries) {
+  // Four numbers a file in one array, not its BigIntStats: what is kept outlives the loop (a
+  // scavenge meanwhile copies it, then promotes it), and most checks find nothing changed.
+  const stats = new StatTable(rec.entries);
+  for (let i = 0; i < rec.entries.length; i++) {
+    const e = rec.entries[i]!;
     const abs = `${root}/${e.path}`;
     const st = statOrNull(abs);
-    if (st?.isFile()) stats.set(e.path, { size: Number(st.size), blocks: Number(st.blocks), mode: Number(st.mode), uid: Number(st.uid) });
+    if (st?.isFile()) stats.put(i, st);
     const verdict = st ? judgeEntry(e, statNow(st), rec.since) : 'changed';
     if (verdict === 'changed' || (verdict === 'hash' && contentSha(abs, st!) !== e.sha)) suspects.add(e.path);
   }

@@ -96,6 +96,8 @@ function treeObject(items: readonly { name: string; mode: string; sha: string }[
     at += out.write(`${e.mode} ${e.name}\0`, at);
     at += out.write(e.sha, at, 'hex');
   }
+  // Every byte written (an id that is not 40 hex digits would leave some as they were found).
+  if (at !== out.length) throw new Error(`tree object: ${at} of ${out.length} bytes written (an entry's id is not 40 hex digits)`);
   return out;
 }
 

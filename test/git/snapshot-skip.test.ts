@@ -6,7 +6,7 @@ import path from 'node:path';
 import { forgetSnapshot, snapshotTree } from '../../engine/git/snapshot.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
 import { gitStats } from '../../engine/git/run-git.js';
-import { judgeEntry, type StatNow } from '../../engine/git/stat-record.js';
+import { judgeEntry, walkWorkspace, type FileStat, type StatNow } from '../../engine/git/stat-record.js';
 import type { Workspace } from '../../engine/git/workspace.js';
 import { makeRepo, makeWorkspace, testEnv, truthTree, writeFiles } from './fixtures/repo.js';
 
@@ -286,8 +286,20 @@ t.test('after a recorded snapshot, tracked files grown too large or too sparse a
   ws.maxFileBytes = 2 ** 50;
   await new Promise((r) => setTimeout(r, 20));
   await snapshotTree(ws);
+  t.ok(ws.snapshot, 'a record again, so the next check hands the walk its stats');
   truncateSync(path.join(ws.dir, 'src', 'holes.bin'), 2 ** 40);
   const mark = ws.findings.length;
   await snapshotTree(ws);
   t.same(ws.findings.slice(mark).map((f) => `${f.kind} ${f.path}`), ['sparse_file src/holes.bin']);
+});
+
+// The walk judges a tracked file by the stats it is handed, not by a stat of its own: one it is
+// told is larger than the limit is named (it is not), one it is told nothing of is statted.
+t.test('the walk takes the sizes it is handed and stats what it is not told of', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  const { ws } = await makeWorkspace(t, repo, 'handed');
+  writeFileSync(path.join(ws.dir, 'c.txt'), Buffer.alloc(4096, 1));
+  const told = new Map<string, FileStat>([['a.txt', { size: 10_000, blocks: 24, mode: 0o100644, uid: 0 }]]);
+  t.same(walkWorkspace(ws.dir, undefined, 4000, () => false, told).oversize, ['a.txt', 'c.txt']);
+  t.same(walkWorkspace(ws.dir, undefined, 4000).oversize, ['c.txt']);
 });
