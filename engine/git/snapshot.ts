@@ -75,15 +75,9 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   for (;;) {
     try {
       await addAll(target, left);
-      // The trees of an index the engine can read are written here (write-tree.ts); git's
-      // write-tree rewrites the index (its cache of trees), so then it is read again.
-      const staged = readIndex(ws.gitDir);
-      const own = staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES;
-      // An index too large for the engine's trees has git write them: its last build is no use then.
-      if (!own) ws.treeMemo = undefined;
-      const tree = own ? writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {})) : await gitText(target, ['write-tree']);
+      const { tree, staged } = await writeStagedTree(ws, target);
       // A record of the walk only when nothing was left out or removed since it.
-      const index = walk && left.size === 0 && refusals === 0 ? (own ? staged : readIndex(ws.gitDir)) : null;
+      const index = walk && left.size === 0 && refusals === 0 ? (staged ?? readIndex(ws.gitDir)) : null;
       if (index && since !== null && walk) ws.snapshot = { tree, since, ...index, ...walk };
       return tree;
     } catch (error) {
@@ -103,6 +97,22 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       if (++refusals > MAX_REFUSALS || !(await removeWhatGitRefused(ws, target, left, error.stderr, tried))) throw error;
     }
   }
+}
+
+/**
+ * The tree of the engine's index as git's `add` left it. The trees of an index the engine can
+ * read are written here (write-tree.ts), and `staged` is that index; past IN_PROCESS_ENTRIES
+ * git writes them, rewriting the index (its cache of trees), so `staged` is null: read it
+ * again. Impure (object files, git).
+ */
+async function writeStagedTree(ws: Workspace, target: ReturnType<typeof workspaceTarget>): Promise<{ tree: string; staged: ReturnType<typeof readIndex> }> {
+  const staged = readIndex(ws.gitDir);
+  if (staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES) {
+    return { tree: writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {})), staged };
+  }
+  // An index too large for the engine's trees has git write them: their last build is no use then.
+  ws.treeMemo = undefined;
+  return { tree: await gitText(target, ['write-tree']), staged: null };
 }
 
 /** How many failed `git add`s a snapshot gets past by removing what git refused (one per file its encoding attribute cannot convert). */

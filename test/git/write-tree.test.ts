@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { parseIndex } from '../../engine/git/stat-record.js';
-import { buildTrees, byteOrder, treeObjectsOf, writeTrees, type TreeMemo } from '../../engine/git/write-tree.js';
+import { buildTrees, byteOrder, IN_PROCESS_ENTRIES, treeObjectsOf, writeTrees, type TreeMemo } from '../../engine/git/write-tree.js';
 import { deflateObject, looseObjectPath, objectId, writeObjectFile } from '../../engine/git/loose-objects.js';
 import { gitStats } from '../../engine/git/run-git.js';
 import { snapshotTree } from '../../engine/git/snapshot.js';
-import { makeRepo, makeWorkspace, writeFiles } from './fixtures/repo.js';
+import { makeRepo, makeWorkspace, truthTree, writeFiles } from './fixtures/repo.js';
 
 // The engine writes a snapshot's trees itself: the ids and the objects must be exactly git's,
 // whatever the names (git orders a directory as if its name ended in `/`), modes and depth.
@@ -173,6 +173,27 @@ t.test('with the last build kept, a changed file builds only the trees above it,
   t.ok(readFileSync(looseObjectPath(objects, docs)).length > 0, 'the removed tree is written again');
   t.equal(second, git(repo, 'write-tree'));
   git(repo, 'fsck', '--strict', '--no-dangling', second);
+});
+
+t.test('past the entries the engine writes trees for, git writes them, and the last build is let go', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws } = await makeWorkspace(t, repo, 'many');
+  writeFiles(ws.dir, { 'src/b.txt': 'b\n' });
+  await snapshotTree(ws);
+  t.ok(ws.treeMemo?.last, 'a small index: the engine built the trees and kept the build');
+  for (let d = 0; d * 1000 <= IN_PROCESS_ENTRIES; d++) {
+    mkdirSync(path.join(ws.dir, 'many', `d${d}`), { recursive: true });
+    for (let i = 0; i < 1000; i++) writeFileSync(path.join(ws.dir, 'many', `d${d}`, `f${i}`), '');
+  }
+  const before = gitStats.processes;
+  const tree = await snapshotTree(ws);
+  t.equal(gitStats.processes - before, 2, 'add and write-tree');
+  t.equal(tree, truthTree(ws));
+  t.equal(ws.treeMemo, undefined);
+  // Smaller again: the engine's trees, built whole.
+  rmSync(path.join(ws.dir, 'many'), { recursive: true, force: true });
+  t.equal(await snapshotTree(ws), truthTree(ws));
+  t.ok(ws.treeMemo?.last);
 });
 
 t.test('a snapshot is one git process: add', async (t) => {
