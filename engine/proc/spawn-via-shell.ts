@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { absolutePath, findOwnProgram } from './find-program.js';
 import { withoutInherited } from './inherited-fds.js';
 import { printable } from '../util/printable.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 /**
  * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
@@ -86,10 +87,6 @@ export function runDirect(bin: string, argv: readonly string[], cwd: string, env
   });
 }
 
-/** A shell-safe word: the text in single quotes, each quote written as '\''. Pure. */
-export function quoteWord(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** A name the shell can export or unset. Pure. */
 const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
@@ -101,7 +98,7 @@ const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n
  */
 export function renderSetup(cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): string[] | null {
   if (cwd.includes('\0')) return null;
-  const setup = [`cd -- ${quoteWord(cwd)} || exit 126`];
+  const setup = [`cd -- ${shellQuote(cwd)} || exit 126`];
   for (const [name, value] of Object.entries(base)) if (value !== undefined && env[name] === undefined) {
     if (!isShellName(name)) return null;
     setup.push(`unset ${name}`);
@@ -109,7 +106,7 @@ export function renderSetup(cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.Pr
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || base[name] === value) continue;
     if (!isShellName(name) || value.includes('\0')) return null;
-    setup.push(`export ${name}=${quoteWord(value)}`);
+    setup.push(`export ${name}=${shellQuote(value)}`);
   }
   return setup;
 }
@@ -117,7 +114,7 @@ export function renderSetup(cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.Pr
 /** `bin argv…` as shell words; null when one holds a NUL byte. Pure. */
 function renderArgv(bin: string, argv: readonly string[]): string | null {
   const words = [bin, ...argv];
-  return words.some((w) => w.includes('\0')) ? null : words.map(quoteWord).join(' ');
+  return words.some((w) => w.includes('\0')) ? null : words.map(shellQuote).join(' ');
 }
 
 /**

@@ -53,8 +53,6 @@ export function toShellCommand(action: ScenarioAction): string {
   throw new Error(`scenario action has none of write, edit, run: ${JSON.stringify(action)}`);
 }
 
-export { shellQuote } from '../util/shell-quote.js';
-
 function writeCommand(file: string, content: string): string {
   if (content.endsWith('\n')) return applyPatchAdd(file, content);
   const dir = path.posix.dirname(file);

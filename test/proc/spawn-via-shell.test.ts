@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Collected, currentShellPid, describeStartError, quoteWord, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+import { Collected, currentShellPid, describeStartError, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+import { shellQuote } from '../../engine/util/shell-quote.js';
 
 const env = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const printf = '/usr/bin/printf';
@@ -162,8 +163,8 @@ process.stdout.write(r.stdout);`;
   t.equal(child.status, 0, 'exited by itself, not by the timeout');
 });
 
-t.test('quoteWord and renderShellCommand (pure)', async (t) => {
-  t.equal(quoteWord("a'b"), `'a'\\''b'`);
+t.test('shellQuote and renderShellCommand (pure)', async (t) => {
+  t.equal(shellQuote("a'b"), `'a'\\''b'`);
   const line = renderShellCommand('M', 7, 'git', ['x y'], '/w', { A: '1', B: 'new' }, { A: '1', C: 'gone', B: 'old' });
   t.equal(line, `(cd -- '/w' || exit 126; unset C; export B='new'; exec 'git' 'x y' </dev/null); s=$?; printf '\\n%s %s %s\\n' 'M' 7 "$s"; printf '\\n%s %s\\n' 'M' 7 >&2\n`);
   t.equal(renderShellCommand('M', 1, 'git', [], '/', { 'a-b': '1' }, {}), null, 'a name the shell cannot set');

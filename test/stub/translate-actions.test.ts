@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { shellQuote, toClaudeToolUse, toCodexToolUse, toShellCommand } from '../../engine/stub/translate-actions.js';
+import { toClaudeToolUse, toCodexToolUse, toShellCommand } from '../../engine/stub/translate-actions.js';
+import { shellQuote } from '../../engine/util/shell-quote.js';
 
 t.test('claude tools with paths made absolute from the announced cwd', async (t) => {
   t.same(toClaudeToolUse({ write: { path: 'src/a.js', content: 'x' } }, '/repo'), { name: 'Write', input: { file_path: '/repo/src/a.js', content: 'x' } });

@@ -8,6 +8,7 @@ import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { repoTopOf } from '../../util/repo-top.js';
 import { describeFsError } from '../../util/describe-fs-error.js';
+import { shellWord } from '../../util/shell-quote.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -212,6 +213,3 @@ function sameDir(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
