@@ -227,7 +227,10 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     // The run's branch is there already (an earlier run's whose store was removed, one fetched
     // from a teammate, a re-run in CI): the user's to choose another id, not an engine error.
     // git words a branch `engine` (or `engine/<id>/x`) in the way of `engine/<id>` otherwise.
-    if (error instanceof GitError && /reference already exists|'refs\/heads\/[^']+' exists; cannot create/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top, /'(refs\/heads\/[^']+)' exists/.exec(error.stderr)?.[1]?.slice('refs/heads/'.length) ?? null);
+    if (error instanceof GitError) {
+      const blocking = /'refs\/heads\/([^']+)' exists; cannot create/.exec(error.stderr);
+      if (blocking || /reference already exists/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top, blocking?.[1] ?? null);
+    }
     throw error;
   }
   return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };
