@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { pruneCompiled, warmCompiled } from '../test/helpers/esbuild-hooks.mjs';
 import { writeGroups } from './group-tests.mjs';
 import { openRunGroup, readAccounts, removeGroup } from './cpu-groups.mjs';
+import { buildTapWhenStale } from './tap-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOW = Number(process.env.TEST_SLOWEST ?? 10);
@@ -27,6 +28,8 @@ const tapBin = path.join(root, 'node_modules', '.bin', 'tap');
 pruneCompiled(7 * 24 * 3600 * 1000);
 // Compiled here once, before three test processes at a time would each compile the same files.
 await warmCompiled([path.join(root, 'engine'), path.join(root, 'test')]);
+// Before the runner starts, so that the first run after an install loads no plugin that is off (scripts/tap-build.mjs).
+await buildTapWhenStale(root);
 // The suite makes no TLS connection (models, proxies and the browser are on 127.0.0.1, over
 // http), but every Node process reads and parses each certificate in NODE_EXTRA_CA_CERTS as it
 // starts. Where that names the system bundle (as on the machines this runs on), it cost each of
