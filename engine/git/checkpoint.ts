@@ -59,8 +59,35 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
     const pack = await gitBytes(engineGit, ['pack-objects', '--stdout', '--revs', '--quiet'], { input: `${sha}\n${o.parent ? `^${o.parent}\n` : ''}` });
     await retryOnLock(() => runGit(user, ['unpack-objects', '-q'], { input: pack }));
   }
-  await retryOnLock(() => runGit(user, ['update-ref', '-m', 'engine: checkpoint', `refs/heads/${o.ws.branch}`, sha, o.parent ?? '']));
+  try {
+    await retryOnLock(() => runGit(user, ['update-ref', '-m', 'engine: checkpoint', `refs/heads/${o.ws.branch}`, sha, o.parent ?? '']));
+  } catch (error) {
+    // An engine stopped after the branch moved and before the checkpoint was recorded (a
+    // second Ctrl-C, a kill, a crash) repeats this step on resume, at another time: the branch
+    // already holds this very checkpoint, under another commit id.
+    const made = await checkpointOnBranch(o);
+    if (made === null) throw error;
+    return made;
+  }
   return sha;
+}
+
+/**
+ * The commit the run's branch is at when it is the checkpoint `o` describes: the same tree,
+ * the same parent (none on an unborn branch) and the same message; else null. Only its date
+ * can differ. Impure (git).
+ */
+async function checkpointOnBranch(o: CommitCheckpointOptions): Promise<string | null> {
+  const user = { gitDir: o.ws.repo.gitDir };
+  const head = await gitText(user, ['rev-parse', '--verify', '-q', `refs/heads/${o.ws.branch}^{commit}`], { okCodes: [1] });
+  if (!head) return null;
+  const commit = await gitText(user, ['cat-file', 'commit', head]);
+  const at = commit.indexOf('\n\n');
+  const headers = commit.slice(0, at).split('\n');
+  const parents = headers.filter((l) => l.startsWith('parent ')).map((l) => l.slice('parent '.length));
+  const same =
+    headers.includes(`tree ${o.tree}`) && parents.join(' ') === (o.parent ?? '') && commit.slice(at + 2).trim() === renderCheckpointMessage(o.message).trim();
+  return same ? head : null;
 }
 
 /**

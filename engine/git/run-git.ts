@@ -2,6 +2,7 @@ import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { withoutInherited } from '../proc/inherited-fds.js';
 import { describeStartError, runCaptured } from '../proc/spawn-via-shell.js';
+import { trackGroup } from '../proc/live-groups.js';
 
 /**
  * The one module that runs git. Every command names its git dir (and work tree, where it has
@@ -98,6 +99,7 @@ export function gitHead(target: GitTarget, args: readonly string[], maxBytes: nu
   return new Promise((resolve, reject) => {
     // Out of the terminal's process group, as every git of the engine's (spawn-via-shell.ts).
     const child = spawn('git', argv, { cwd, env: scrubbedEnv(false), stdio: withoutInherited(['ignore', 'pipe', 'pipe']), detached: true });
+    trackGroup(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

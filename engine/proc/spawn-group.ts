@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { monotonicMs } from '../util/monotonic-ms.js';
 import { withoutInherited } from './inherited-fds.js';
 import { openInputFd } from './input-fd.js';
+import { trackGroup } from './live-groups.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -95,6 +96,7 @@ export function spawnGroup(bin: string, args: readonly string[], options: SpawnG
     if (inputFd !== null) closeSync(inputFd);
   }
   if (input && inputFd === null) (child.stdio[input.at] as Writable | null)?.end(input.bytes);
+  trackGroup(child);
   const pid = child.pid ?? null;
   const limits = new GroupLimits(pid, options);
   if (pid !== null) options.onSpawn?.(pid);

@@ -6,6 +6,7 @@ import { absolutePath, findOwnProgram } from './find-program.js';
 import { withoutInherited } from './inherited-fds.js';
 import { printable } from '../util/printable.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { trackGroup } from './live-groups.js';
 
 /**
  * Short commands started by a long-lived `/bin/sh` instead of by this process. Node starts a
@@ -72,6 +73,7 @@ export function runDirect(bin: string, argv: readonly string[], cwd: string, env
   return new Promise((resolve) => {
     // Out of the terminal's process group, as the shell's commands are (Shell).
     const child = spawn(bin, argv, { cwd, env, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL', detached: true }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    trackGroup(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let startError: string | null = null;
@@ -174,6 +176,7 @@ class Shell {
     // git repository"). The engine hears the signal and decides what it ends. The shell still
     // goes with the engine: its input closes when the engine dies.
     this.child = spawn('/bin/sh', ['-s'], { cwd: '/', env: this.base, stdio: withoutInherited(['pipe', 'pipe', 'pipe']), windowsHide: true, detached: true }) as ShellChild;
+    trackGroup(this.child);
     shellStats.shells++;
     // A shell that died closes its input (EPIPE here) and its output: the commands still
     // waiting are settled once everything it wrote has been read.

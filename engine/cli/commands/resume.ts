@@ -39,7 +39,7 @@ export const resumeCommand: Command = {
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { resumeRun } = await import('../../runtime/resume-run.js');
     const { launchRun } = await import('./run-output.js');
-    const { code } = await launchRun(io, { json: flag(args, 'json'), noProgress: flag(args, 'no-progress') }, (ctx) =>
+    const { code } = await launchRun(io, { json: flag(args, 'json'), noProgress: flag(args, 'no-progress'), resuming: run }, (ctx) =>
       resumeRun({
         run,
         repo: str(args, 'repo'),

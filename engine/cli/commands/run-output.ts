@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
+import { signalLiveGroups } from '../../proc/live-groups.js';
+import { shellWord } from '../../util/shell-quote.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -33,6 +35,12 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       }
       return exitCode;
     },
+    /** Said when a second signal stops the engine at once (interruptSignal). */
+    stoppedAtOnce(signal: NodeJS.Signals, runId: string | null): void {
+      progress?.stop();
+      const resume = runId === null ? 'engine resume <run-id>' : `engine resume ${shellWord(runId)}`;
+      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; the run is left as a crash leaves it, continue it with: ${resume}`) + '\n');
+    },
     finished(outcome: RunOutcome): number {
       progress?.stop();
       if (!json) {
@@ -50,13 +58,23 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
  * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
  * after the current child is ended. Impure (process signal handlers).
  *
+ * A second signal stops the engine at once: whatever it waits on (a git that does not end, a
+ * child slow to go) is sent SIGTERM with its whole group, `stopping(signal)` says so, and the
+ * process exits 130. What the run recorded is durable as it is written, so the run is left as
+ * a crash leaves it, and `engine resume` continues it.
+ *
  * The handlers stay registered until disposed (`on`, not `once`): a library that re-raises a
  * signal when it sees itself as the last listener (signal-exit, as execa uses it) would otherwise
  * kill the engine whenever it was loaded after this was set up.
  */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(stopping: (signal: NodeJS.Signals) => void = () => {}): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) return controller.abort(signal);
+    signalLiveGroups('SIGTERM');
+    stopping(signal);
+    process.exit(EXIT.interrupted);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
@@ -84,13 +102,18 @@ type Launched = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number 
  */
 export async function launchRun(
   io: CliIo,
-  options: { json: boolean; noProgress: boolean },
+  options: { json: boolean; noProgress: boolean; /** The run as `engine resume` was given it, when it drives one already made. */ resuming?: string },
   launch: (ctx: LaunchContext) => Promise<Launched>,
 ): Promise<{ code: number; outcome: RunOutcome | null }> {
   const out = createRunOutput(io, options.json, options.noProgress);
-  const interrupt = interruptSignal();
+  let runId: string | null = options.resuming ?? null;
+  const interrupt = interruptSignal((signal) => out.stoppedAtOnce(signal, runId));
+  const onEvent = (e: TimelineEvent): void => {
+    if (e.type === 'run.started') runId = e.run_id;
+    out.onEvent(e);
+  };
   try {
-    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent: out.onEvent });
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent });
     // Refused while a signal was stopping it: nothing was made (refusals come before), and
     // what was refused may be what the stop cut short. A failure thrown is still a failure.
     if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };

@@ -8,6 +8,7 @@ import { packageRoot } from '../../paths.js';
 import { engineVersion, schemaVersion } from '../../version.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { makeDirectory } from '../../util/make-directory.js';
+import { printable } from '../../util/printable.js';
 
 /**
  * `engine suite <task-or-dir>... [--repeat N] [--jobs N] [--shard K/N] [--store DIR]
@@ -87,7 +88,7 @@ export const suiteCommand: Command = {
     touchSuiteRuns(store);
     const shardNote = shard ? `, shard ${shard.index}/${shard.count}` : '';
     io.stderr(`suite: ${tasks.length} task(s) × ${repeat}${shardNote}${jobs > 1 ? `, ${jobs} at a time` : ''}, scratch repos under ${base}, runs in ${store}\n`);
-    const interrupt = interruptSignal();
+    const interrupt = interruptSignal((signal) => io.stderr(`${printable(`suite: a second ${signal}: stopped at once, the processes it started were ended; the runs stopped are left as a crash leaves them, in ${store}`)}\n`));
     try {
       const { results, interrupted } = await runSuite({
         tasks,

@@ -1,0 +1,70 @@
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engineBin, bareNode, childEnv } from '../helpers/run-fixture.js';
+import { processAlive } from '../../engine/proc/spawn-group.js';
+
+// Ctrl-C stops a run after the child it waits on has ended. When that child does not end (a
+// git stuck on a lock or a network file system), a second Ctrl-C must stop the engine at once,
+// take what it started with it, and leave a run that `engine resume` completes.
+
+/**
+ * A git that gets stuck for 30 s the first time the engine moves the run's branch to a
+ * checkpoint: before it moves it, or once it has (the engine is then stopped between moving
+ * the branch and recording the checkpoint).
+ */
+function stuckGit(dir: string, mark: string, when: 'before' | 'after'): string {
+  const bin = path.join(dir, 'stuck-bin');
+  mkdirSync(bin);
+  const real = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find((g) => existsSync(g))!;
+  const stuck = `echo $$ > '${mark}'; sleep 30; : > '${mark}.done'`;
+  const checkpoint = when === 'before' ? `if [ ! -e '${mark}' ]; then ${stuck}; fi` : `if [ ! -e '${mark}' ]; then ${real} "$@"; s=$?; ${stuck}; exit $s; fi`;
+  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *"update-ref -m engine: checkpoint"*) ${checkpoint};; esac\nexec ${real} "$@"\n`);
+  chmodSync(path.join(bin, 'git'), 0o755);
+  return bin;
+}
+
+for (const when of ['before', 'after'] as const)
+t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the branch: it stops at once, the git goes, resume completes the run`, async (t) => {
+  const f = makeFixture();
+  const mark = path.join(f.dir, 'git-stuck');
+  const env = childEnv({ PATH: `${stuckGit(f.dir, mark, when)}:${process.env.PATH}` });
+  const args = ['--repo', f.repo, '--no-progress'];
+  // Its own process group, as a terminal's foreground job: each signal goes to the whole group.
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], {
+    cwd: f.dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  p.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.ok(existsSync(mark), "the engine's git got stuck moving the branch to the first checkpoint");
+  process.kill(-p.pid!, 'SIGINT');
+  // The first is heard (it asks the run to stop once the git has ended) before the second comes.
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(-p.pid!, 'SIGINT');
+  const end = await exited;
+  t.equal(end.code, 130, `exit 130: ${stderr}`);
+  t.match(stderr, /engine: a second SIGINT: stopped at once, the processes it started were ended; .*continue it with: engine resume k\n/);
+  t.notMatch(stderr, /internal error/);
+  t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
+  const gitPid = Number(readFileSync(mark, 'utf8'));
+  const gone = Date.now() + 10_000;
+  while (processAlive(gitPid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(processAlive(gitPid), 'the stuck git was ended with the engine');
+
+  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', 'k', ...args], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });
+  t.equal(resumed.status, 0, `resume completes the run\n${resumed.stderr}`);
+  // Moved before the stop or not, the branch holds each checkpoint once.
+  t.equal(f.git('rev-list', '--count', 'main..engine/k'), '2', 'two checkpoints on the run branch');
+  const timeline = readFileSync(path.join(f.repo, '.engine', 'runs', 'k', 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const recorded = timeline.filter((e) => e.type === 'checkpoint.created').map((e) => e.sha);
+  t.same(recorded, f.git('rev-list', '--reverse', 'main..engine/k').split('\n'), 'the checkpoints recorded are the commits on the branch');
+  t.equal(f.git('show', 'engine/k:src/b.txt'), 'beta', "the second milestone's work is in the branch");
+  t.notOk(existsSync(path.join(f.repo, '.git', 'refs', 'heads', 'engine', 'k.lock')), 'no lock file left in the repo');
+});
