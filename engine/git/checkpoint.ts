@@ -73,21 +73,21 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
 }
 
 /**
- * The commit the run's branch is at when it is the checkpoint `o` describes: the same tree,
- * the same parent (none on an unborn branch) and the same message; else null. Only its date
- * can differ. Impure (git).
+ * The commit the run's branch is at when it is, byte for byte, the checkpoint `o` describes
+ * made at another time: the same tree, parent, identity and message, author and committer at
+ * one date (the head's own); else null. Whoever else moved the branch (a worker that could
+ * write the user's repository, with no OS sandbox) is refused as before: only the commit the
+ * engine itself would have written is taken. Impure (git).
  */
 async function checkpointOnBranch(o: CommitCheckpointOptions): Promise<string | null> {
   const user = { gitDir: o.ws.repo.gitDir };
   const head = await gitText(user, ['rev-parse', '--verify', '-q', `refs/heads/${o.ws.branch}^{commit}`], { okCodes: [1] });
-  if (!head) return null;
+  if (!/^[0-9a-f]{40}$/.test(head)) return null;
   const commit = await gitText(user, ['cat-file', 'commit', head]);
-  const at = commit.indexOf('\n\n');
-  const headers = commit.slice(0, at).split('\n');
-  const parents = headers.filter((l) => l.startsWith('parent ')).map((l) => l.slice('parent '.length));
-  const same =
-    headers.includes(`tree ${o.tree}`) && parents.join(' ') === (o.parent ?? '') && commit.slice(at + 2).trim() === renderCheckpointMessage(o.message).trim();
-  return same ? head : null;
+  const seconds = /^author [^\n]* (\d+) \+0000$/m.exec(commit.slice(0, commit.indexOf('\n\n')))?.[1];
+  if (seconds === undefined) return null;
+  const object = checkpointObject({ ...o, date: new Date(Number(seconds) * 1000) });
+  return object !== null && objectId(object) === head ? head : null;
 }
 
 /**
@@ -100,16 +100,26 @@ async function checkpointOnBranch(o: CommitCheckpointOptions): Promise<string | 
 export function writeCommitObject(o: Pick<CommitCheckpointOptions, 'ws' | 'tree' | 'parent' | 'author' | 'date' | 'message'>): string | null {
   const stores = [path.join(o.ws.gitDir, 'objects'), path.join(o.ws.repo.commonDir, 'objects')];
   if (looseType(stores, o.tree) !== 'tree' || (o.parent !== null && looseType(stores, o.parent) !== 'commit')) return null;
-  const { name, email } = o.author;
-  if (!plainIdent(name) || !plainIdent(email)) return null;
-  const who = `${name} <${email}> ${Math.floor(o.date.getTime() / 1000)} +0000`;
-  const body = Buffer.from(`tree ${o.tree}\n${o.parent ? `parent ${o.parent}\n` : ''}author ${who}\ncommitter ${who}\n\n${renderCheckpointMessage(o.message)}`);
-  const object = Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
+  const object = checkpointObject(o);
+  if (object === null) return null;
   const sha = objectId(object);
   const file = looseObjectPath(stores[0]!, sha);
   // A file already at that name is trusted only when it holds this very object.
   if (!holdsObject(readOrNull(file), sha)) writeObjectFile(file, deflateObject(object));
   return sha;
+}
+
+/**
+ * The bytes of the commit object (header included) a checkpoint is: the tree, the parent, the
+ * identity as author and committer at `date` (whole seconds, UTC), the message. Null when the
+ * identity has something git would trim (git then makes the commit). Pure.
+ */
+function checkpointObject(o: Pick<CommitCheckpointOptions, 'tree' | 'parent' | 'author' | 'date' | 'message'>): Buffer | null {
+  const { name, email } = o.author;
+  if (!plainIdent(name) || !plainIdent(email)) return null;
+  const who = `${name} <${email}> ${Math.floor(o.date.getTime() / 1000)} +0000`;
+  const body = Buffer.from(`tree ${o.tree}\n${o.parent ? `parent ${o.parent}\n` : ''}author ${who}\ncommitter ${who}\n\n${renderCheckpointMessage(o.message)}`);
+  return Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
 }
 
 /** The type of a loose object found in one of `stores`; null when none holds it loose. Impure. */

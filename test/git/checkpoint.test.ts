@@ -329,3 +329,35 @@ function newObjectsOf(ws: { gitDir: string }, from: string, to: string): string[
   const out = execFileSync('git', [`--git-dir=${ws.gitDir}`, 'diff-tree', '-r', '-t', '--raw', '--no-abbrev', from, to], { encoding: 'utf8' });
   return [to, ...out.split('\n').filter(Boolean).map((l) => l.split(' ')[3]!)];
 }
+
+// An engine stopped after the branch moved and before the checkpoint was recorded repeats the
+// checkpoint on resume, at another time: the branch holds that checkpoint under another id.
+t.test('a branch already at this very checkpoint, made at another time, is taken as it; any other commit there is refused', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'again');
+  writeFiles(ws.dir, { 'a.txt': 'approved\n' });
+  const tree = await snapshotTree(ws);
+  const first = await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date });
+  const later = new Date(date.getTime() + 3_600_000);
+  t.equal(await commitCheckpoint({ ws, tree, parent: baseSha, message, author, date: later }), first, 'the same checkpoint, an hour later: the one on the branch');
+  t.equal(git(repo, 'rev-list', '--count', `${baseSha}..engine/again`), '1', 'made once');
+
+  // What a worker that could write the user's repository (no OS sandbox) might put there instead.
+  writeFiles(ws.dir, { 'a.txt': 'evil\n' });
+  const evil = await snapshotTree(ws);
+  const secs = date.getTime() / 1000;
+  const who = (ident: string) => `author ${ident} ${secs} +0000\ncommitter ${ident} ${secs} +0000\n`;
+  const body = renderCheckpointMessage(message);
+  const forged = {
+    'a second tree header naming the approved tree': `tree ${evil}\nparent ${baseSha}\n${who('Engine <engine@localhost>')}tree ${tree}\n\n${body}`,
+    'another author': `tree ${tree}\nparent ${baseSha}\n${who('Mallory <m@example.com>')}\n${body}`,
+    'another message': `tree ${tree}\nparent ${baseSha}\n${who('Engine <engine@localhost>')}\n${body}extra line\n`,
+    'an extra header': `tree ${tree}\nparent ${baseSha}\n${who('Engine <engine@localhost>')}encoding ISO-8859-1\n\n${body}`,
+  };
+  for (const [what, text] of Object.entries(forged)) {
+    const sha = execFileSync('git', ['-C', repo, 'hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], { input: text, encoding: 'utf8' }).trim();
+    git(repo, 'update-ref', 'refs/heads/engine/again', sha);
+    await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author, date: later }), /update-ref/, `${what}: refused`);
+    t.equal(git(repo, 'rev-parse', 'engine/again'), sha, `${what}: the branch is left where it was found`);
+  }
+});
