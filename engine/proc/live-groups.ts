@@ -19,25 +19,7 @@ export function trackGroup(child: ChildProcess): void {
   child.once('close', () => live.delete(pid));
 }
 
-/** The groups started and not yet exited, leaders' pids (a copy). */
+/** The groups started whose leader has not been seen to end (leaders' pids, a copy). */
 export function liveGroups(): number[] {
   return [...live];
-}
-
-/**
- * Sends `signal` to every live group, whatever each holds (git, a shell and what it runs, a
- * sandbox). Returns how many were signalled. SIGTERM lets git remove the lock files it holds.
- * Impure.
- */
-export function signalLiveGroups(signal: NodeJS.Signals): number {
-  let sent = 0;
-  for (const pgid of live) {
-    try {
-      process.kill(-pgid, signal);
-      sent++;
-    } catch {
-      // Gone since: its exit has not been seen yet.
-    }
-  }
-  return sent;
 }

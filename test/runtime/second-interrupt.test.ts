@@ -14,13 +14,13 @@ import { processAlive } from '../../engine/proc/spawn-group.js';
  * checkpoint: before it moves it, or once it has (the engine is then stopped between moving
  * the branch and recording the checkpoint).
  */
-function stuckGit(dir: string, mark: string, when: 'before' | 'after'): string {
+function stuckGit(dir: string, mark: string, when: 'before' | 'after', on = '*"update-ref -m engine: checkpoint"*'): string {
   const bin = path.join(dir, 'stuck-bin');
   mkdirSync(bin);
   const real = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find((g) => existsSync(g))!;
   const stuck = `echo $$ > '${mark}'; sleep 30; : > '${mark}.done'`;
   const checkpoint = when === 'before' ? `if [ ! -e '${mark}' ]; then ${stuck}; fi` : `if [ ! -e '${mark}' ]; then ${real} "$@"; s=$?; ${stuck}; exit $s; fi`;
-  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *"update-ref -m engine: checkpoint"*) ${checkpoint};; esac\nexec ${real} "$@"\n`);
+  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in ${on}) ${checkpoint};; esac\nexec ${real} "$@"\n`);
   chmodSync(path.join(bin, 'git'), 0o755);
   return bin;
 }
@@ -45,8 +45,12 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   t.ok(existsSync(mark), "the engine's git got stuck moving the branch to the first checkpoint");
   process.kill(-p.pid!, 'SIGINT');
-  // The first is heard (it asks the run to stop once the git has ended) before the second comes.
-  await new Promise((r) => setTimeout(r, 300));
+  // The first asks the run to stop once the git has ended. A second within a second is the
+  // same Ctrl-C passed on by a wrapper (npm), so the user's second press comes later.
+  await new Promise((r) => setTimeout(r, 100));
+  process.kill(-p.pid!, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 1500));
+  t.ok(processAlive(p.pid!), 'a second signal right after the first is the same stop: the engine still waits');
   process.kill(-p.pid!, 'SIGINT');
   const end = await exited;
   t.equal(end.code, 130, `exit 130: ${stderr}`);
@@ -67,4 +71,30 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   t.same(recorded, f.git('rev-list', '--reverse', 'main..engine/k').split('\n'), 'the checkpoints recorded are the commits on the branch');
   t.equal(f.git('show', 'engine/k:src/b.txt'), 'beta', "the second milestone's work is in the branch");
   t.notOk(existsSync(path.join(f.repo, '.git', 'refs', 'heads', 'engine', 'k.lock')), 'no lock file left in the repo');
+});
+
+t.test('a second Ctrl-C before the run began: it stops at once and says nothing can be resumed', async (t) => {
+  const f = makeFixture();
+  const mark = path.join(f.dir, 'git-stuck');
+  // The first git the engine runs: it finds the repository.
+  const env = childEnv({ PATH: `${stuckGit(f.dir, mark, 'before', '*')}:${process.env.PATH}` });
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'early', '--repo', f.repo, '--no-progress'], {
+    cwd: f.dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  p.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  process.kill(-p.pid!, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 1500));
+  process.kill(-p.pid!, 'SIGINT');
+  t.equal(await exited, 130, stderr);
+  t.match(stderr, /engine: a second SIGINT: stopped at once, the processes it started were ended; the run had not begun: nothing of it can be resumed/);
+  t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
+  const again = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'early', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });
+  t.equal(again.status, 0, `the same run id runs again\n${again.stderr}`);
 });

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
-import { signalLiveGroups } from '../../proc/live-groups.js';
+import { liveGroups } from '../../proc/live-groups.js';
+import { endGroupsBlocking } from '../../proc/spawn-group.js';
 import { shellWord } from '../../util/shell-quote.js';
 
 /**
@@ -35,11 +36,18 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       }
       return exitCode;
     },
-    /** Said when a second signal stops the engine at once (interruptSignal). */
-    stoppedAtOnce(signal: NodeJS.Signals, runId: string | null): void {
+    /** Said, at a terminal, when a first signal asks the run to stop (interruptSignal). */
+    stopping(signal: NodeJS.Signals): void {
+      if (!io.isTTY) return;
+      io.stderr(`engine: ${signal}: stopping once the running step's process has ended; press Ctrl-C again to stop at once\n`);
+    },
+    /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run began. */
+    stoppedAtOnce(signal: NodeJS.Signals, runId: string | null, began: boolean): void {
       progress?.stop();
-      const resume = runId === null ? 'engine resume <run-id>' : `engine resume ${shellWord(runId)}`;
-      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; the run is left as a crash leaves it, continue it with: ${resume}`) + '\n');
+      const said = began
+        ? `the run is left as a crash leaves it, continue it with: engine resume ${runId === null ? '<run-id>' : shellWord(runId)}`
+        : 'the run had not begun: nothing of it can be resumed, and what was made of it is removed when the same --run-id is run or resumed again';
+      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${said}`) + '\n');
     },
     finished(outcome: RunOutcome): number {
       progress?.stop();
@@ -54,24 +62,41 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
   };
 }
 
+/** A signal this soon after the first is the same stop (npm and other wrappers pass on the terminal's Ctrl-C, which also reaches the engine). */
+const SAME_STOP_MS = 1000;
+/** How long the processes the engine started get to end on SIGTERM before SIGKILL, when it stops at once. */
+const STOP_AT_ONCE_GRACE_MS = 1500;
+
 /**
  * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
- * after the current child is ended. Impure (process signal handlers).
+ * after the current child is ended; `heard(signal)` is told of that first signal.
  *
- * A second signal stops the engine at once: whatever it waits on (a git that does not end, a
- * child slow to go) is sent SIGTERM with its whole group, `stopping(signal)` says so, and the
- * process exits 130. What the run recorded is durable as it is written, so the run is left as
- * a crash leaves it, and `engine resume` continues it.
+ * A second signal (more than SAME_STOP_MS after the first) stops the engine at once: whatever
+ * it waits on (a git that does not end, a child slow to go) is ended with its whole group
+ * (SIGTERM, then SIGKILL to what is left after a grace), `stopping(signal)`
+ * says so, and the process exits 130. What the run recorded is durable as it is written, so
+ * the run is left as a crash leaves it, and `engine resume` continues it. Impure (process
+ * signal handlers).
  *
  * The handlers stay registered until disposed (`on`, not `once`): a library that re-raises a
  * signal when it sees itself as the last listener (signal-exit, as execa uses it) would otherwise
  * kill the engine whenever it was loaded after this was set up.
  */
-export function interruptSignal(stopping: (signal: NodeJS.Signals) => void = () => {}): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(
+  stopping: (signal: NodeJS.Signals) => void = () => {},
+  heard: (signal: NodeJS.Signals) => void = () => {},
+): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  let firstAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) return controller.abort(signal);
-    signalLiveGroups('SIGTERM');
+    if (!controller.signal.aborted) {
+      firstAt = Date.now();
+      controller.abort(signal);
+      return heard(signal);
+    }
+    if (Date.now() - firstAt < SAME_STOP_MS) return;
+    // Blocking: no step of the run goes on (and fails on the git ended under it) meanwhile.
+    endGroupsBlocking(liveGroups(), STOP_AT_ONCE_GRACE_MS);
     stopping(signal);
     process.exit(EXIT.interrupted);
   };
@@ -107,9 +132,16 @@ export async function launchRun(
 ): Promise<{ code: number; outcome: RunOutcome | null }> {
   const out = createRunOutput(io, options.json, options.noProgress);
   let runId: string | null = options.resuming ?? null;
-  const interrupt = interruptSignal((signal) => out.stoppedAtOnce(signal, runId));
+  let began = options.resuming !== undefined;
+  const interrupt = interruptSignal(
+    (signal) => out.stoppedAtOnce(signal, runId, began),
+    (signal) => out.stopping(signal),
+  );
   const onEvent = (e: TimelineEvent): void => {
-    if (e.type === 'run.started') runId = e.run_id;
+    if (e.type === 'run.started') {
+      runId = e.run_id;
+      began = true;
+    }
     out.onEvent(e);
   };
   try {
