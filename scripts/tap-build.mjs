@@ -10,10 +10,20 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-/** Whether tap's built Test class has the plugins the config (read from the working directory) names. */
-export async function tapBuildIsCurrent() {
-  const [{ TapConfig }, { signature }] = await Promise.all([import('@tapjs/config'), import('@tapjs/test')]);
-  return (await TapConfig.load()).pluginSignature === signature;
+/**
+ * Whether tap's built Test class has the plugins the config in `root` names. Asked of a child
+ * process started in root: loading tap's config parses the process's own arguments and writes
+ * every value it resolves into process.env (TAP_*), which the runner started next would take
+ * over package.json. Throws when the child cannot say.
+ */
+export function tapBuildIsCurrent(root) {
+  const ask = [
+    "const [{ TapConfig }, { signature }] = await Promise.all([import('@tapjs/config'), import('@tapjs/test')]);",
+    "process.stdout.write((await TapConfig.load()).pluginSignature === signature ? 'current' : 'stale');",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', ask], { cwd: root, encoding: 'utf8' });
+  if (r.stdout === 'current' || r.stdout === 'stale') return r.stdout === 'current';
+  throw new Error(`could not read tap's build and config in ${root}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status ?? r.signal}`)}`);
 }
 
 /**
@@ -21,11 +31,11 @@ export async function tapBuildIsCurrent() {
  * config names; returns whether it did. Exits the process when the build fails (tap's own
  * error output stays on the terminal).
  */
-export async function buildTapWhenStale(root) {
-  if (await tapBuildIsCurrent()) return false;
+export function buildTapWhenStale(root) {
+  if (tapBuildIsCurrent(root)) return false;
   const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tap'), ['build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error(`tap build failed (exit ${r.status ?? r.signal}): the test processes would load the plugins of the build installed`);
+    console.error(`tap build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): the test processes would load the plugins of the build installed`);
     process.exit(r.status || 1);
   }
   return true;

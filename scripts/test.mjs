@@ -29,7 +29,7 @@ pruneCompiled(7 * 24 * 3600 * 1000);
 // Compiled here once, before three test processes at a time would each compile the same files.
 await warmCompiled([path.join(root, 'engine'), path.join(root, 'test')]);
 // Before the runner starts, so that the first run after an install loads no plugin that is off (scripts/tap-build.mjs).
-await buildTapWhenStale(root);
+buildTapWhenStale(root);
 // The suite makes no TLS connection (models, proxies and the browser are on 127.0.0.1, over
 // http), but every Node process reads and parses each certificate in NODE_EXTRA_CA_CERTS as it
 // starts. Where that names the system bundle (as on the machines this runs on), it cost each of
