@@ -48,8 +48,7 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   const user = { gitDir: o.ws.repo.gitDir };
   // With the new objects known, the commit object is written here, as git would write it.
   const made = o.newObjects ? writeCommitObject(o) : null;
-  const args = ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
-  const sha = made ?? (await gitText(engineGit, args, { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) }));
+  const sha = made ?? (await gitText(engineGit, commitTreeArgs(o), { env: commitEnv(o.author, o.date), input: renderCheckpointMessage(o.message) }));
   if (o.newObjects) {
     // No object the gate passed is larger than a file may be (a tree of the largest folder aside: 64 MiB is room for a million entries).
     const limit = o.ws.maxFileBytes;
@@ -72,6 +71,11 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
   return sha;
 }
 
+/** `git commit-tree` making the checkpoint's commit, its message on stdin. Pure. */
+function commitTreeArgs(o: Pick<CommitCheckpointOptions, 'tree' | 'parent'>): string[] {
+  return ['commit-tree', '--no-gpg-sign', o.tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
+}
+
 /**
  * The commit the run's branch is at when it is, byte for byte, the checkpoint `o` describes
  * made at another time: the same tree, parent, identity and message, author and committer at
@@ -86,8 +90,11 @@ async function checkpointOnBranch(o: CommitCheckpointOptions): Promise<string | 
   const commit = await gitText(user, ['cat-file', 'commit', head]);
   const seconds = /^author [^\n]* (\d+) \+0000$/m.exec(commit.slice(0, commit.indexOf('\n\n')))?.[1];
   if (seconds === undefined) return null;
-  const object = checkpointObject({ ...o, date: new Date(Number(seconds) * 1000) });
-  return object !== null && objectId(object) === head ? head : null;
+  const date = new Date(Number(seconds) * 1000);
+  const object = checkpointObject({ ...o, date });
+  // An identity git trims was committed by git: git says what it would make of it.
+  const expected = object !== null ? objectId(object) : await gitText(workspaceTarget(o.ws), commitTreeArgs(o), { env: commitEnv(o.author, date), input: renderCheckpointMessage(o.message) });
+  return expected === head ? head : null;
 }
 
 /**

@@ -361,3 +361,15 @@ t.test('a branch already at this very checkpoint, made at another time, is taken
     t.equal(git(repo, 'rev-parse', 'engine/again'), sha, `${what}: the branch is left where it was found`);
   }
 });
+
+t.test('an identity git trims (git commits it): the same checkpoint made later is still taken as it', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'trimmed');
+  writeFiles(ws.dir, { 'a.txt': 'approved\n' });
+  const tree = await snapshotTree(ws);
+  const jane = { name: 'Jane Q. Public Jr.', email: 'jane@example.com' };
+  const first = await commitCheckpoint({ ws, tree, parent: baseSha, message, author: jane, date });
+  t.equal(git(repo, 'log', '-1', '--format=%an', first), 'Jane Q. Public Jr', 'git trimmed the name');
+  t.equal(await commitCheckpoint({ ws, tree, parent: baseSha, message, author: jane, date: new Date(date.getTime() + 60_000) }), first);
+  await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author: author, date }), /update-ref/, 'another identity: refused');
+});
