@@ -21,9 +21,9 @@ export function tapBuildIsCurrent(root) {
     "const [{ TapConfig }, { signature }] = await Promise.all([import('@tapjs/config'), import('@tapjs/test')]);",
     "process.stdout.write((await TapConfig.load()).pluginSignature === signature ? 'current' : 'stale');",
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', ask], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', ask], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   if (r.stdout === 'current' || r.stdout === 'stale') return r.stdout === 'current';
-  throw new Error(`could not read tap's build and config in ${root}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status ?? r.signal}`)}`);
+  throw new Error(`could not read tap's build and config in ${root}: ${r.error?.message ?? `exit ${r.status ?? r.signal}`}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}${r.stdout ? ` (it printed: ${r.stdout.slice(0, 200)})` : ''}`);
 }
 
 /**

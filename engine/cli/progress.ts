@@ -8,7 +8,7 @@ import { plural } from '../util/plural.js';
  * milestone n/N, worker, elapsed) redrawn in place; otherwise plain lines, no escape codes.
  * With --json nothing here: stdout carries the events. Impure (writes stderr, a timer).
  */
-export function createProgress(io: CliIo, live: boolean): { onEvent: (e: TimelineEvent) => void; stop: () => void } {
+export function createProgress(io: CliIo, live: boolean): { onEvent: (e: TimelineEvent) => void; say: (text: string) => void; stop: () => void } {
   const started = Date.now();
   let milestones = 0;
   let current = '';
@@ -65,6 +65,8 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
         }
       }
     },
+    /** A line of the engine's own, above the live line. */
+    say: line,
     stop() {
       if (timer) clearInterval(timer);
       if (live) io.stderr('\r\x1b[2K');

@@ -308,13 +308,16 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 export function endGroupsBlocking(pgids: readonly number[], graceMs: number): number {
   for (const pgid of pgids) signalGroup(pgid, 'SIGTERM');
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  const until = Date.now() + graceMs;
+  const until = performance.now() + graceMs;
   let left = pgids.filter(groupAlive);
-  while (left.length > 0 && Date.now() < until) {
+  while (left.length > 0 && performance.now() < until) {
     Atomics.wait(nap, 0, 0, 25);
     left = left.filter(groupAlive);
   }
   for (const pgid of left) signalGroup(pgid, 'SIGKILL');
+  // Killed: gone at once, unless stuck in the kernel (a dead mount); not waited on past a moment.
+  const killed = performance.now() + 200;
+  while (left.some(groupAlive) && performance.now() < killed) Atomics.wait(nap, 0, 0, 10);
   return left.length;
 }
 

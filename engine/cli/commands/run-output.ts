@@ -39,7 +39,9 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
     /** Said, at a terminal, when a first signal asks the run to stop (interruptSignal). */
     stopping(signal: NodeJS.Signals): void {
       if (!io.isTTY) return;
-      io.stderr(`engine: ${signal}: stopping once the running step's process has ended; press Ctrl-C again to stop at once\n`);
+      const text = `engine: ${signal}: stopping once the running step's process has ended; press Ctrl-C again to stop at once`;
+      if (progress) progress.say(text);
+      else io.stderr(`${text}\n`);
     },
     /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run began. */
     stoppedAtOnce(signal: NodeJS.Signals, runId: string | null, began: boolean): void {
@@ -63,7 +65,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
 }
 
 /** A signal this soon after the first is the same stop (npm and other wrappers pass on the terminal's Ctrl-C, which also reaches the engine). */
-const SAME_STOP_MS = 1000;
+const SAME_STOP_MS = 300;
 /** How long the processes the engine started get to end on SIGTERM before SIGKILL, when it stops at once. */
 const STOP_AT_ONCE_GRACE_MS = 1500;
 
@@ -71,7 +73,7 @@ const STOP_AT_ONCE_GRACE_MS = 1500;
  * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
  * after the current child is ended; `heard(signal)` is told of that first signal.
  *
- * A second signal (more than SAME_STOP_MS after the first) stops the engine at once: whatever
+ * A second signal (more than SAME_STOP_MS after the first, on the monotonic clock) stops the engine at once: whatever
  * it waits on (a git that does not end, a child slow to go) is ended with its whole group
  * (SIGTERM, then SIGKILL to what is left after a grace), `stopping(signal)`
  * says so, and the process exits 130. What the run recorded is durable as it is written, so
@@ -90,11 +92,11 @@ export function interruptSignal(
   let firstAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!controller.signal.aborted) {
-      firstAt = Date.now();
+      firstAt = performance.now();
       controller.abort(signal);
       return heard(signal);
     }
-    if (Date.now() - firstAt < SAME_STOP_MS) return;
+    if (performance.now() - firstAt < SAME_STOP_MS) return;
     // Blocking: no step of the run goes on (and fails on the git ended under it) meanwhile.
     endGroupsBlocking(liveGroups(), STOP_AT_ONCE_GRACE_MS);
     stopping(signal);
