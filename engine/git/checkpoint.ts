@@ -64,11 +64,18 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
     // An engine stopped after the branch moved and before the checkpoint was recorded (a
     // second Ctrl-C, a kill, a crash) repeats this step on resume, at another time: the branch
     // already holds this very checkpoint, under another commit id.
-    const made = await checkpointOnBranch(o);
-    if (made === null) throw error;
-    return made;
+    const head = await branchHead(o);
+    if (head !== null && (await isThisCheckpoint(o, head))) return head;
+    if (head !== o.parent) throw new BranchMovedError(o.ws.branch, o.parent, head);
+    throw error;
   }
   return sha;
+}
+
+/** The commit the run's branch is at in the user's repository; null when it has none. Impure (git). */
+async function branchHead(o: CommitCheckpointOptions): Promise<string | null> {
+  const head = await gitText({ gitDir: o.ws.repo.gitDir }, ['rev-parse', '--verify', '-q', `refs/heads/${o.ws.branch}^{commit}`], { okCodes: [1] });
+  return /^[0-9a-f]{40}$/.test(head) ? head : null;
 }
 
 /** `git commit-tree` making the checkpoint's commit, its message on stdin. Pure. */
@@ -77,24 +84,21 @@ function commitTreeArgs(o: Pick<CommitCheckpointOptions, 'tree' | 'parent'>): st
 }
 
 /**
- * The commit the run's branch is at when it is, byte for byte, the checkpoint `o` describes
- * made at another time: the same tree, parent, identity and message, author and committer at
- * one date (the head's own); else null. Whoever else moved the branch (a worker that could
- * write the user's repository, with no OS sandbox) is refused as before: only the commit the
- * engine itself would have written is taken. Impure (git).
+ * Whether `head` (the run's branch) is, byte for byte, the checkpoint `o` describes made at
+ * another time: the same tree, parent, identity and message, author and committer at one date
+ * (the head's own). Whoever else moved the branch (a worker that could write the user's
+ * repository, with no OS sandbox) is refused: only the commit the engine itself would have
+ * written is taken. Impure (git).
  */
-async function checkpointOnBranch(o: CommitCheckpointOptions): Promise<string | null> {
-  const user = { gitDir: o.ws.repo.gitDir };
-  const head = await gitText(user, ['rev-parse', '--verify', '-q', `refs/heads/${o.ws.branch}^{commit}`], { okCodes: [1] });
-  if (!/^[0-9a-f]{40}$/.test(head)) return null;
-  const commit = await gitText(user, ['cat-file', 'commit', head]);
+async function isThisCheckpoint(o: CommitCheckpointOptions, head: string): Promise<boolean> {
+  const commit = await gitText({ gitDir: o.ws.repo.gitDir }, ['cat-file', 'commit', head]);
   const seconds = /^author [^\n]* (\d+) \+0000$/m.exec(commit.slice(0, commit.indexOf('\n\n')))?.[1];
-  if (seconds === undefined) return null;
+  if (seconds === undefined) return false;
   const date = new Date(Number(seconds) * 1000);
   const object = checkpointObject({ ...o, date });
   // An identity git trims was committed by git: git says what it would make of it.
   const expected = object !== null ? objectId(object) : await gitText(workspaceTarget(o.ws), commitTreeArgs(o), { env: commitEnv(o.author, date), input: renderCheckpointMessage(o.message) });
-  return expected === head ? head : null;
+  return expected === head;
 }
 
 /**
@@ -178,6 +182,19 @@ export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly s
 }
 
 /** A loose object file in the engine's store that does not hold the object its name says. */
+/** The run's branch was not where the run left it, and is not at this checkpoint either: something else moved it. */
+export class BranchMovedError extends Error {
+  override name = 'BranchMovedError';
+  constructor(
+    readonly branch: string,
+    readonly expected: string | null,
+    readonly found: string | null,
+  ) {
+    const put = expected === null ? `delete it (git branch -D ${branch})` : `set it back (git branch -f ${branch} ${expected})`;
+    super(`the run's branch ${branch} is ${found === null ? 'gone' : `at ${found}`}, not ${expected === null ? 'unborn' : `at ${expected}`} where the run left it: something other than this run moved it; ${put} and resume`);
+  }
+}
+
 export class ForgedObjectError extends Error {
   override name = 'ForgedObjectError';
   constructor(

@@ -357,7 +357,7 @@ t.test('a branch already at this very checkpoint, made at another time, is taken
   for (const [what, text] of Object.entries(forged)) {
     const sha = execFileSync('git', ['-C', repo, 'hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], { input: text, encoding: 'utf8' }).trim();
     git(repo, 'update-ref', 'refs/heads/engine/again', sha);
-    await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author, date: later }), /update-ref/, `${what}: refused`);
+    await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author, date: later }), { name: 'BranchMovedError', message: new RegExp(`branch engine/again is at ${sha}, not at ${baseSha} where the run left it: something other than this run moved it; set it back \\(git branch -f engine/again ${baseSha}\\)`) }, `${what}: refused`);
     t.equal(git(repo, 'rev-parse', 'engine/again'), sha, `${what}: the branch is left where it was found`);
   }
 });
@@ -371,5 +371,5 @@ t.test('an identity git trims (git commits it): the same checkpoint made later i
   const first = await commitCheckpoint({ ws, tree, parent: baseSha, message, author: jane, date });
   t.equal(git(repo, 'log', '-1', '--format=%an', first), 'Jane Q. Public Jr', 'git trimmed the name');
   t.equal(await commitCheckpoint({ ws, tree, parent: baseSha, message, author: jane, date: new Date(date.getTime() + 60_000) }), first);
-  await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author: author, date }), /update-ref/, 'another identity: refused');
+  await t.rejects(commitCheckpoint({ ws, tree, parent: baseSha, message, author: author, date }), { name: 'BranchMovedError' }, 'another identity: refused');
 });

@@ -1,4 +1,4 @@
-import { commitCheckpoint, ForgedObjectError } from '../../git/checkpoint.js';
+import { BranchMovedError, commitCheckpoint, ForgedObjectError } from '../../git/checkpoint.js';
 import { stopFor, type Violation } from '../../governance/check-changes.js';
 import { snapshotTree } from '../../git/snapshot.js';
 import { diffOf } from '../tree-diffs.js';
@@ -40,16 +40,14 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
     date: new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000),
     newObjects,
   }).catch((error: unknown) => {
-    if (error instanceof ForgedObjectError) return error;
+    if (error instanceof ForgedObjectError || error instanceof BranchMovedError) return error;
     throw error;
   });
-  if (sha instanceof ForgedObjectError) {
-    // An object the gate read was rewritten since (a worker's leftover process, no OS sandbox): nothing was copied or committed.
-    const violations: [Violation] = [{ path: sha.path, rule: 'engine_git', pattern: null }];
-    const stop = stopFor(violations);
-    const detail = `the change of milestone ${ctx.milestone || '-'} was not committed: ${sha.message}`;
-    return { stop, detail, events: [{ type: 'governance.violation', ...fields, call: `step ${step.id}`, violations, patch: null, stop_reason: stop }] };
-  }
+  // An object the gate read was rewritten since (a worker's leftover process, no OS sandbox):
+  // nothing was copied or committed. Or the user's ref of the run moved under it: nothing is
+  // committed until the branch is put back.
+  if (sha instanceof ForgedObjectError) return notCommitted({ path: sha.path, rule: 'engine_git', pattern: null }, sha.message, step, ctx);
+  if (sha instanceof BranchMovedError) return notCommitted({ path: `refs/heads/${sha.branch}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
   return {
     outcome: 'ok',
     patch: { changes: null },
@@ -57,4 +55,12 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
     head: { sha, tree },
     events: [{ type: 'checkpoint.created', ...fields, sha, tree, files: stats.files, added: stats.added, removed: stats.removed }],
   };
+}
+
+/** The checkpoint's stop when its change was not committed, for `why`. Pure. */
+function notCommitted(violation: Violation, why: string, step: IrStep, ctx: RunContext): StepResult {
+  const violations: [Violation] = [violation];
+  const stop = stopFor(violations);
+  const detail = `the change of milestone ${ctx.milestone || '-'} was not committed: ${why}`;
+  return { stop, detail, events: [{ type: 'governance.violation', ...stepFields(step.id, ctx), call: `step ${step.id}`, violations, patch: null, stop_reason: stop }] };
 }
