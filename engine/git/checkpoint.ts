@@ -5,6 +5,7 @@ import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
+import { branchSha } from './repo.js';
 import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
 
 export interface CommitCheckpointOptions {
@@ -64,18 +65,12 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
     // An engine stopped after the branch moved and before the checkpoint was recorded (a
     // second Ctrl-C, a kill, a crash) repeats this step on resume, at another time: the branch
     // already holds this very checkpoint, under another commit id.
-    const head = await branchHead(o);
+    const head = await branchSha({ gitDir: o.ws.repo.gitDir }, o.ws.branch);
     if (head !== null && (await isThisCheckpoint(o, head))) return head;
     if (head !== o.parent) throw new BranchMovedError(o.ws.branch, o.parent, head);
     throw error;
   }
   return sha;
-}
-
-/** The commit the run's branch is at in the user's repository; null when it has none. Impure (git). */
-async function branchHead(o: CommitCheckpointOptions): Promise<string | null> {
-  const head = await gitText({ gitDir: o.ws.repo.gitDir }, ['rev-parse', '--verify', '-q', `refs/heads/${o.ws.branch}^{commit}`], { okCodes: [1] });
-  return /^[0-9a-f]{40}$/.test(head) ? head : null;
 }
 
 /** `git commit-tree` making the checkpoint's commit, its message on stdin. Pure. */

@@ -55,6 +55,12 @@ export async function headSha(repo: RepoRef): Promise<string | null> {
   return exitCode === 0 ? stdout.trim() : null;
 }
 
+/** The commit `refs/heads/<branch>` points at in `target`, or null when there is no such branch. Impure. */
+export async function branchSha(target: GitTarget, branch: string): Promise<string | null> {
+  const { stdout, exitCode } = await runGit(target, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { okCodes: [1] });
+  return exitCode === 0 ? stdout.trim() : null;
+}
+
 /**
  * The commit the user's HEAD points at and its tree, in one git process; null on an unborn
  * branch (no commit yet). Impure.

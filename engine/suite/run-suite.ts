@@ -4,7 +4,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/load-typed.js';
 import { resolvePolicy } from '../config/policy/resolve-policy.js';
-import { EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
+import { branchSha, EMPTY_TREE, ensureGitRepo } from '../git/repo.js';
 import { checkChanges, type Violation } from '../governance/check-changes.js';
 import { runGit } from '../git/run-git.js';
 import { WHOLE_DIFF } from '../git/changes.js';
@@ -254,9 +254,9 @@ function readCallOutputs(runDir: string): { events: string; stderr: string }[] {
  */
 async function changedOnBranch(repo: string, start: string, branch: string): Promise<string[]> {
   const target = { gitDir: path.join(repo, '.git'), workTree: repo };
-  const head = await runGit(target, ['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { okCodes: [1] });
-  if (head.exitCode !== 0) return [];
-  const diff = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--no-renames', '--name-only', start, head.stdout.trim()]);
+  const head = await branchSha(target, branch);
+  if (head === null) return [];
+  const diff = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-z', '--no-renames', '--name-only', start, head]);
   return diff.stdout.split('\0').filter(Boolean).sort();
 }
 
