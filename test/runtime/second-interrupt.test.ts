@@ -26,14 +26,13 @@ function stuckGit(dir: string, mark: string, when: 'before' | 'after', on = '*"u
   return bin;
 }
 
-for (const when of ['before', 'after'] as const)
-t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the branch: it stops at once, the git goes, resume completes the run`, async (t) => {
-  const f = makeFixture();
-  const mark = path.join(f.dir, 'git-stuck');
-  const env = childEnv({ PATH: `${stuckGit(f.dir, mark, when)}:${process.env.PATH}` });
-  const args = ['--repo', f.repo, '--no-progress'];
-  // Its own process group, as a terminal's foreground job: each signal goes to the whole group.
-  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], {
+/**
+ * `engine run` in a process group of its own, as a terminal's foreground job (each signal goes
+ * to the whole group), once the stuck git has begun (`mark` exists): its pid, its stderr so
+ * far, and its end.
+ */
+async function startUntilStuck(f: ReturnType<typeof makeFixture>, env: NodeJS.ProcessEnv, runId: string, mark: string) {
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', runId, '--repo', f.repo, '--no-progress'], {
     cwd: f.dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,19 +43,29 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
   const deadline = Date.now() + 60_000;
   while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return { pid: p.pid!, stderr: () => stderr, exited };
+}
+
+for (const when of ['before', 'after'] as const)
+t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the branch: it stops at once, the git goes, resume completes the run`, async (t) => {
+  const f = makeFixture();
+  const mark = path.join(f.dir, 'git-stuck');
+  const env = childEnv({ PATH: `${stuckGit(f.dir, mark, when)}:${process.env.PATH}` });
+  const args = ['--repo', f.repo, '--no-progress'];
+  const p = await startUntilStuck(f, env, 'k', mark);
   t.ok(existsSync(mark), "the engine's git got stuck moving the branch to the first checkpoint");
-  process.kill(-p.pid!, 'SIGINT');
+  process.kill(-p.pid, 'SIGINT');
   // The first asks the run to stop once the git has ended. A second right after it is the
   // same Ctrl-C passed on by a wrapper (npm, 11 ms later), so the user's second press comes later.
   await new Promise((r) => setTimeout(r, 100));
-  process.kill(-p.pid!, 'SIGINT');
+  process.kill(-p.pid, 'SIGINT');
   await new Promise((r) => setTimeout(r, 1500));
-  t.ok(processAlive(p.pid!), 'a second signal right after the first is the same stop: the engine still waits');
-  process.kill(-p.pid!, 'SIGINT');
-  const end = await exited;
-  t.equal(end.code, 130, `exit 130: ${stderr}`);
-  t.match(stderr, /engine: a second SIGINT: stopped at once, the processes it started were ended; .*continue it with: engine resume k\n/);
-  t.notMatch(stderr, /internal error/);
+  t.ok(processAlive(p.pid), 'a second signal right after the first is the same stop: the engine still waits');
+  process.kill(-p.pid, 'SIGINT');
+  const end = await p.exited;
+  t.equal(end.code, 130, `exit 130: ${p.stderr()}`);
+  t.match(p.stderr(), /engine: a second SIGINT: stopped at once, the processes it started were ended; .*continue it with: engine resume k\n/);
+  t.notMatch(p.stderr(), /internal error/);
   t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
   // Killed before the engine exited: gone at once, not 30 s later.
   const gitPid = Number(readFileSync(mark, 'utf8'));
@@ -80,22 +89,12 @@ t.test('a second Ctrl-C before the run began: it stops at once and says nothing 
   const mark = path.join(f.dir, 'git-stuck');
   // The first git the engine runs: it finds the repository.
   const env = childEnv({ PATH: `${stuckGit(f.dir, mark, 'before', '*')}:${process.env.PATH}` });
-  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'early', '--repo', f.repo, '--no-progress'], {
-    cwd: f.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stderr = '';
-  p.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  process.kill(-p.pid!, 'SIGINT');
+  const p = await startUntilStuck(f, env, 'early', mark);
+  process.kill(-p.pid, 'SIGINT');
   await new Promise((r) => setTimeout(r, 1500));
-  process.kill(-p.pid!, 'SIGINT');
-  t.equal(await exited, 130, stderr);
-  t.match(stderr, /engine: a second SIGINT: stopped at once, the processes it started were ended; the run had not begun: nothing of it can be resumed/);
+  process.kill(-p.pid, 'SIGINT');
+  t.equal((await p.exited).code, 130, p.stderr());
+  t.match(p.stderr(), /engine: a second SIGINT: stopped at once, the processes it started were ended; the run had not begun: nothing of it can be resumed/);
   t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
   const again = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'early', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });
   t.equal(again.status, 0, `the same run id runs again\n${again.stderr}`);
