@@ -26,6 +26,8 @@ import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
+import { branchLockIn, locksInGitDir } from '../git/stale-locks.js';
+import { clearStaleLocks } from './clear-stale-locks.js';
 import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
@@ -79,6 +81,9 @@ interface Restored {
 }
 
 const refuse = resumeRejection;
+
+/** How long resume waits for a live process to let go of a git lock of the run's. */
+const STALE_LOCK_WAIT_MS = 2000;
 
 /**
  * `engine resume`: continue a run from its last persisted state after any stop or crash.
@@ -263,6 +268,10 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
     if (!(error instanceof EngineGitDirError)) throw error;
     return refuse(`${error.message}; start a new run`);
   }
+  // A git of the run killed with the engine (a crash, a second Ctrl-C's SIGKILL) left its lock:
+  // with the run lock held no git of this run's is taking one now (clear-stale-locks.ts).
+  const locks = await clearStaleLocks([...locksInGitDir(ws.gitDir), ...branchLockIn(ws.repo.commonDir, ws.branch)], { waitMs: STALE_LOCK_WAIT_MS });
+  if (locks.held.length) return refuse(locks.held.map((h) => `${h.file} is held open by process ${h.pid}`).join('; ') + ': a git still running (left by the engine that drove this run, or run by hand): let it end, or end it, then resume');
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');

@@ -1,0 +1,59 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engine, workspaceOf } from '../helpers/run-fixture.js';
+
+// A git the engine started and that was killed (the machine went down, the OOM killer, a
+// second Ctrl-C's SIGKILL, `kill -9` of its group) leaves its lock file behind: `index.lock`
+// in the engine's git dir of the workspace, or the lock of the run's branch in the user's
+// repository. git refuses to run while one is there, and resume exited 70 ("internal error")
+// on the first `git add`. The run lock says no other engine drives the run: a lock no process
+// holds open is a dead git's, and resume removes it; one a live process holds is waited for,
+// then refused with what holds it.
+
+/** A two-milestone run killed as its review step begins (the implement step's snapshot made). */
+function killedRun(id: string) {
+  const f = makeFixture();
+  const run = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir, env: { ENGINE_FAULT: 'kill@step.started#6' } });
+  const ws = workspaceOf(f.repo, id);
+  const branchLock = path.join(f.repo, '.git', 'refs', 'heads', 'engine', `${id}.lock`);
+  return { f, run, ws, indexLock: path.join(`${ws}.git`, 'index.lock'), branchLock };
+}
+
+const resume = (f: ReturnType<typeof makeFixture>, id: string) => engine(['resume', id, '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+
+t.test("a dead git's index.lock and branch lock: resume removes them and the run completes", async (t) => {
+  const { f, run, indexLock, branchLock } = killedRun('stale');
+  t.equal(run.signal, 'SIGKILL', 'the engine was killed');
+  writeFileSync(indexLock, '');
+  mkdirSync(path.dirname(branchLock), { recursive: true });
+  writeFileSync(branchLock, '');
+  const resumed = resume(f, 'stale');
+  t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
+  t.notOk(existsSync(indexLock), 'the index lock is gone');
+  t.notOk(existsSync(branchLock), 'the branch lock is gone');
+  const log = f.git("log", "--format=%s", "engine/stale");
+  t.match(log, /milestone 1 m1/, 'milestone 1 on the branch');
+  t.match(log, /milestone 2 m2/, 'milestone 2 on the branch');
+  const state = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', 'stale', 'state.json'), 'utf8'));
+  t.equal(state.status, 'completed');
+});
+
+t.test('a lock a live process holds: resume waits, then refuses and names the process; once it is gone resume goes on', async (t) => {
+  const { f, indexLock } = killedRun('held');
+  writeFileSync(indexLock, '');
+  // A process with the lock open, as a git still writing it would have.
+  const holder = spawn('/bin/sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', indexLock], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.teardown(() => holder.kill('SIGKILL'));
+  await new Promise((r) => holder.stdout.once('data', r));
+  const refused = resume(f, 'held');
+  t.equal(refused.code, 2, refused.stderr.slice(-1500));
+  t.match(refused.stderr, new RegExp(`index\\.lock is held open by process ${holder.pid}`));
+  t.ok(existsSync(indexLock), 'a held lock is left where it is');
+  holder.kill('SIGKILL');
+  await new Promise((r) => holder.once('close', r));
+  const resumed = resume(f, 'held');
+  t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
+  t.notOk(existsSync(indexLock));
+});
