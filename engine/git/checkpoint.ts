@@ -3,7 +3,7 @@ import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
-import { gitBytes, gitText, retryOnLock, runGit } from './run-git.js';
+import { gitBytes, gitText, isLockContention, retryOnLock, runGit } from './run-git.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
 import { branchSha } from './repo.js';
 import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
@@ -68,6 +68,7 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
     const head = await branchSha({ gitDir: o.ws.repo.gitDir }, o.ws.branch);
     if (head !== null && (await isThisCheckpoint(o, head))) return head;
     if (head !== o.parent) throw new BranchMovedError(o.ws.branch, o.parent, head);
+    if (isLockContention(error)) throw new BranchLockedError(o.ws.branch, `${path.join(o.ws.repo.commonDir, 'refs', 'heads', ...o.ws.branch.split('/'))}.lock`);
     throw error;
   }
   return sha;
@@ -176,7 +177,6 @@ export function copyLooseObjects(fromDir: string, toDir: string, ids: readonly s
   return copied;
 }
 
-/** A loose object file in the engine's store that does not hold the object its name says. */
 /** The run's branch was not where the run left it, and is not at this checkpoint either: something else moved it. */
 export class BranchMovedError extends Error {
   override name = 'BranchMovedError';
@@ -190,6 +190,20 @@ export class BranchMovedError extends Error {
   }
 }
 
+/**
+ * The run's branch is where the run left it, but its lock file stayed in the way through every
+ * retry: a git holding it for that long, one killed while it held it, or a file put there. */
+export class BranchLockedError extends Error {
+  override name = 'BranchLockedError';
+  constructor(
+    readonly branch: string,
+    readonly lock: string,
+  ) {
+    super(`the run's branch ${branch} is locked: ${lock} stayed in the way of the checkpoint (a git holding it, one killed while it held it, or a file put there); once no git is using it, resume (resume removes a lock no process holds open)`);
+  }
+}
+
+/** A loose object file in the engine's store that does not hold the object its name says. */
 export class ForgedObjectError extends Error {
   override name = 'ForgedObjectError';
   constructor(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, runGit, type GitTarget } from './run-git.js';
+import { locksInGitDir } from './stale-locks.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -348,9 +349,15 @@ export function neutralizeEngineGitDir(ws: Workspace): void {
   if (readTextOrNull(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
   if (readTextOrNull(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
   if (readTextOrNull(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
-  if (planted.length === 0) return;
+  // No git of the engine's runs between its steps: a lock file here is planted, and would make
+  // every git that needs it refuse to run ("File exists").
+  const locks = locksInGitDir(ws.gitDir);
+  if (planted.length === 0 && locks.length === 0) return;
   for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
-  resetEngineGitDir(ws);
+  for (const lock of locks) ws.findings.push({ kind: 'engine_git', path: lock });
+  if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
+  for (const lock of locks) removeTree(lock);
+  if (planted.length > 0) resetEngineGitDir(ws);
 }
 
 /** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */

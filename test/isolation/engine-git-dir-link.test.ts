@@ -3,7 +3,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runScenario, VIOLATION } from './helpers/scenario.js';
+import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
 import { runResume } from './helpers/fixture.js';
 
 // Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
@@ -35,5 +35,34 @@ t.test("a link in place of the engine's git dir: the run stops, the repository i
       t.notMatch(readFileSync(path.join(victim, 'HEAD'), 'utf8'), /engine\//, 'and its HEAD');
       t.notOk(existsSync(path.join(victim, 'index')), 'no index written there');
     },
+  });
+});
+
+// A git lock file planted in the engine's git dir (its index's, HEAD's, a ref's) made the
+// engine's next `git add` fail with "File exists", and the run ended as an internal error
+// (exit 70). While a run is driven no git of the engine's holds one between steps: a lock
+// there is planted, removed before git looks, and reported like anything else planted there.
+t.test("a lock planted in the engine's git dir: removed and reported, no internal error", async (t) => {
+  const sh = ['mkdir -p src && echo a > src/a.txt', ': > "$PWD.git/index.lock"', 'mkdir -p "$PWD.git/refs/heads/x" && : > "$PWD.git/refs/heads/x/y.lock"'].join('; ');
+  runScenario(t, {
+    name: 'gitlock',
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    // Under the OS sandbox the engine's git dir is out of the worker's reach: the writes fail, the run completes.
+    expect: (mode) => (mode === 'off' ? VIOLATION : COMPLETED),
+    onBranch: (t, _entries, { f, id }) => {
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      t.notOk(existsSync(path.join(`${ws}.git`, 'index.lock')), 'no index lock is left');
+    },
+  });
+});
+
+// The same at the run's branch in the user's repository: a lock there made the checkpoint's
+// `update-ref` fail after its retries, an internal error too.
+t.test("a lock planted at the run's branch in the user's repository: no internal error", async (t) => {
+  const sh = ['mkdir -p src && echo a > src/a.txt', 'for b in "$ISO_REPO"/.git/refs/heads/engine/*; do : > "$b.lock"; done'].join('; ');
+  runScenario(t, {
+    name: 'reflock',
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: (mode) => (mode === 'off' ? VIOLATION : COMPLETED),
   });
 });

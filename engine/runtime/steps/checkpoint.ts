@@ -1,4 +1,4 @@
-import { BranchMovedError, commitCheckpoint, ForgedObjectError } from '../../git/checkpoint.js';
+import { BranchLockedError, BranchMovedError, commitCheckpoint, ForgedObjectError } from '../../git/checkpoint.js';
 import { stopFor, type Violation } from '../../governance/check-changes.js';
 import { snapshotTree } from '../../git/snapshot.js';
 import { diffOf } from '../tree-diffs.js';
@@ -40,14 +40,15 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
     date: new Date(Math.floor(rt.env.now().getTime() / 1000) * 1000),
     newObjects,
   }).catch((error: unknown) => {
-    if (error instanceof ForgedObjectError || error instanceof BranchMovedError) return error;
+    if (error instanceof ForgedObjectError || error instanceof BranchMovedError || error instanceof BranchLockedError) return error;
     throw error;
   });
   // An object the gate read was rewritten since (a worker's leftover process, no OS sandbox):
   // nothing was copied or committed. Or the user's ref of the run moved under it: nothing is
-  // committed until the branch is put back.
+  // committed until the branch is put back, or its lock stayed in the way (a git, a killed one, a file put there).
   if (sha instanceof ForgedObjectError) return notCommitted({ path: sha.path, rule: 'engine_git', pattern: null }, sha.message, step, ctx);
   if (sha instanceof BranchMovedError) return notCommitted({ path: `refs/heads/${sha.branch}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
+  if (sha instanceof BranchLockedError) return notCommitted({ path: `refs/heads/${sha.branch}.lock`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
   return {
     outcome: 'ok',
     patch: { changes: null },
