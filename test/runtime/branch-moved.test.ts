@@ -1,8 +1,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engineBin, bareNode, childEnv } from '../helpers/run-fixture.js';
+import { fakeGit, realGit } from '../helpers/fake-git.js';
 
 // The run's branch lives in the user's repository, where the user (or a worker that can write
 // there, with no OS sandbox) can move it. A checkpoint that finds it moved commits nothing and
@@ -12,16 +13,9 @@ t.test('a run branch moved by someone else under a checkpoint: a governance stop
   const f = makeFixture();
   const base = f.git('rev-parse', 'main');
   const other = f.git('commit-tree', `${base}^{tree}`, '-p', base, '-m', 'not the run');
-  const real = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find((g) => existsSync(g))!;
-  const bin = path.join(f.dir, 'moving-bin');
   const mark = path.join(f.dir, 'moved');
-  mkdirSync(bin);
   // The first time the engine moves the branch to a checkpoint, something moves it first.
-  writeFileSync(
-    path.join(bin, 'git'),
-    `#!/bin/sh\ncase "$*" in *"update-ref -m engine: checkpoint"*) if [ ! -e '${mark}' ]; then : > '${mark}'; ${real} -C '${f.repo}' update-ref refs/heads/engine/k ${other}; fi;; esac\nexec ${real} "$@"\n`,
-  );
-  chmodSync(path.join(bin, 'git'), 0o755);
+  const bin = fakeGit(f.dir, 'moving-bin', `case "$*" in *"update-ref -m engine: checkpoint"*) if [ ! -e '${mark}' ]; then : > '${mark}'; ${realGit} -C '${f.repo}' update-ref refs/heads/engine/k ${other}; fi;; esac`);
   const env = childEnv({ PATH: `${bin}:${process.env.PATH}` });
   const args = ['--repo', f.repo, '--no-progress'];
   const run = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });

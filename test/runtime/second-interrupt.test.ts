@@ -1,8 +1,9 @@
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engineBin, bareNode, childEnv } from '../helpers/run-fixture.js';
+import { fakeGit, realGit, startEngineJob } from '../helpers/fake-git.js';
 import { processAlive } from '../../engine/proc/spawn-group.js';
 
 // Ctrl-C stops a run after the child it waits on has ended. When that child does not end (a
@@ -15,35 +16,15 @@ import { processAlive } from '../../engine/proc/spawn-group.js';
  * the branch and recording the checkpoint).
  */
 function stuckGit(dir: string, mark: string, when: 'before' | 'after', on = '*"update-ref -m engine: checkpoint"*'): string {
-  const bin = path.join(dir, 'stuck-bin');
-  mkdirSync(bin);
-  const real = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find((g) => existsSync(g))!;
   // It does not end on SIGTERM (nor does its sleep, which inherits that): only SIGKILL ends it.
   const stuck = `echo $$ > '${mark}'; trap '' TERM; sleep 30; : > '${mark}.done'`;
-  const checkpoint = when === 'before' ? `if [ ! -e '${mark}' ]; then ${stuck}; fi` : `if [ ! -e '${mark}' ]; then ${real} "$@"; s=$?; ${stuck}; exit $s; fi`;
-  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in ${on}) ${checkpoint};; esac\nexec ${real} "$@"\n`);
-  chmodSync(path.join(bin, 'git'), 0o755);
-  return bin;
+  const checkpoint = when === 'before' ? `if [ ! -e '${mark}' ]; then ${stuck}; fi` : `if [ ! -e '${mark}' ]; then ${realGit} "$@"; s=$?; ${stuck}; exit $s; fi`;
+  return fakeGit(dir, 'stuck-bin', `case "$*" in ${on}) ${checkpoint};; esac`);
 }
 
-/**
- * `engine run` in a process group of its own, as a terminal's foreground job (each signal goes
- * to the whole group), once the stuck git has begun (`mark` exists): its pid, its stderr so
- * far, and its end.
- */
-async function startUntilStuck(f: ReturnType<typeof makeFixture>, env: NodeJS.ProcessEnv, runId: string, mark: string) {
-  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', runId, '--repo', f.repo, '--no-progress'], {
-    cwd: f.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stderr = '';
-  p.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  return { pid: p.pid!, stderr: () => stderr, exited };
+/** `engine run` of the fixture as a terminal's job, once the stuck git has begun. */
+function startUntilStuck(f: ReturnType<typeof makeFixture>, env: NodeJS.ProcessEnv, runId: string, mark: string) {
+  return startEngineJob(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', runId, '--repo', f.repo, '--no-progress'], { cwd: f.dir, env, mark });
 }
 
 for (const when of ['before', 'after'] as const)
