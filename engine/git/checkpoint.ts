@@ -3,7 +3,8 @@ import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
-import { gitBytes, gitText, isLockContention, retryOnLock, runGit } from './run-git.js';
+import { GitError, gitBytes, gitText, isLockContention, retryOnLock, runGit } from './run-git.js';
+import { branchLockIn, lockPath } from './stale-locks.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
 import { branchSha } from './repo.js';
 import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
@@ -68,7 +69,10 @@ export async function commitCheckpoint(o: CommitCheckpointOptions): Promise<stri
     const head = await branchSha({ gitDir: o.ws.repo.gitDir }, o.ws.branch);
     if (head !== null && (await isThisCheckpoint(o, head))) return head;
     if (head !== o.parent) throw new BranchMovedError(o.ws.branch, o.parent, head);
-    if (isLockContention(error)) throw new BranchLockedError(o.ws.branch, `${path.join(o.ws.repo.commonDir, 'refs', 'heads', ...o.ws.branch.split('/'))}.lock`);
+    if (isLockContention(error)) {
+      const lock = branchLockIn(o.ws.repo.commonDir, o.ws.branch)[0];
+      throw new BranchLockedError(o.ws.branch, lock ? lockPath(lock) : null, (error as GitError).stderr.split('\n')[0] ?? '');
+    }
     throw error;
   }
   return sha;
@@ -191,15 +195,22 @@ export class BranchMovedError extends Error {
 }
 
 /**
- * The run's branch is where the run left it, but its lock file stayed in the way through every
- * retry: a git holding it for that long, one killed while it held it, or a file put there. */
+ * The run's branch is where the run left it, and git would not move it, for a lock through
+ * every retry: its lock file stayed in the way (a git holding it, one killed while it held it,
+ * a file put there), or git could not take it (a folder made read-only). */
 export class BranchLockedError extends Error {
   override name = 'BranchLockedError';
   constructor(
     readonly branch: string,
-    readonly lock: string,
+    /** The lock file in the way; null when there is none (git could not make it). */
+    readonly lock: string | null,
+    why: string,
   ) {
-    super(`the run's branch ${branch} is locked: ${lock} stayed in the way of the checkpoint (a git holding it, one killed while it held it, or a file put there); once no git is using it, resume (resume removes a lock no process holds open)`);
+    super(
+      lock !== null
+        ? `the run's branch ${branch} is locked: ${lock} stayed in the way of the checkpoint (a git holding it, one killed while it held it, or a file put there); once no git is using it, resume (resume removes a lock no process holds open)`
+        : `git could not move the run's branch ${branch}: ${why}; put that right (a folder of the repository's refs made read-only?), then resume`,
+    );
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, runGit, type GitTarget } from './run-git.js';
-import { locksInGitDir } from './stale-locks.js';
+import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -354,9 +354,10 @@ export function neutralizeEngineGitDir(ws: Workspace): void {
   const locks = locksInGitDir(ws.gitDir);
   if (planted.length === 0 && locks.length === 0) return;
   for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
-  for (const lock of locks) ws.findings.push({ kind: 'engine_git', path: lock });
+  for (const lock of locks) ws.findings.push({ kind: 'engine_git', path: lockPath(lock) });
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
-  for (const lock of locks) removeTree(lock);
+  // One the system will not let go (a folder made read-only) stays: the finding stops the step all the same.
+  for (const lock of locks) removeLock(lock);
   if (planted.length > 0) resetEngineGitDir(ws);
 }
 

@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { lockPath, removeLock, type LockFile } from '../git/stale-locks.js';
 import { openedBy, readOpenFiles } from '../store/run-lock.js';
 
 export interface StaleLocks {
@@ -6,42 +6,37 @@ export interface StaleLocks {
   removed: string[];
   /** Still open in a live process after the wait: left where they are. */
   held: { file: string; pid: number }[];
+  /** No process held them, and the system refused their removal (a folder made read-only). */
+  stuck: string[];
 }
 
 /**
- * Removes each lock file no process has open. One a process holds (a git still writing it)
- * is waited for up to `waitMs`, then left and reported with the holder's pid. Only for locks
- * the caller knows no other git of its own can be taking now (resume, with the run lock held).
- * Where the system cannot tell who has a file open (no /proc), a lock is taken for a dead
- * git's. Impure (reads /proc, removes files, waits).
+ * Removes each lock no process has open (git's own lock files: git/stale-locks.ts). One a
+ * process holds (a git still writing it) is waited for up to `waitMs`, then left and reported
+ * with the holder's pid. Only for locks the caller knows no git of its own can be taking now
+ * (resume, with the run lock held). A git closes a ref's lock just before it renames it into
+ * place, so a git at that very instant is not seen: the run lock, not this check, is what says
+ * no git of the run is running. Where the system cannot tell who has a file open (no /proc, or
+ * a process /proc does not show), a lock is taken for a dead git's. Impure (reads /proc,
+ * removes files, waits).
  */
-export async function clearStaleLocks(files: readonly string[], o: { waitMs: number }): Promise<StaleLocks> {
+export async function clearStaleLocks(locks: readonly LockFile[], o: { waitMs: number }): Promise<StaleLocks> {
   const removed: string[] = [];
-  let left = [...files];
+  const stuck: string[] = [];
+  let left = [...locks];
   const until = Date.now() + o.waitMs;
   while (left.length > 0) {
-    const held: StaleLocks['held'] = [];
+    const held: { lock: LockFile; pid: number }[] = [];
     // Read once a round: every process's open files.
     const open = readOpenFiles();
-    for (const file of left) {
-      const pid = openedBy(file, open)[0];
-      if (pid !== undefined) held.push({ file, pid });
-      else if (removeLock(file)) removed.push(file);
+    for (const lock of left) {
+      const pid = openedBy(lockPath(lock), open)[0];
+      if (pid !== undefined) held.push({ lock, pid });
+      else (removeLock(lock) ? removed : stuck).push(lockPath(lock));
     }
-    if (held.length === 0 || Date.now() >= until) return { removed, held };
-    left = held.map((h) => h.file);
+    if (held.length === 0 || Date.now() >= until) return { removed, stuck, held: held.map((h) => ({ file: lockPath(h.lock), pid: h.pid })) };
+    left = held.map((h) => h.lock);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { removed, held: [] };
-}
-
-/** Removes the name (never through a link: unlink takes the link itself). False when it was gone already. Impure. */
-function removeLock(file: string): boolean {
-  try {
-    unlinkSync(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return { removed, stuck, held: [] };
 }

@@ -271,7 +271,8 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   // A git of the run killed with the engine (a crash, a second Ctrl-C's SIGKILL) left its lock:
   // with the run lock held no git of this run's is taking one now (clear-stale-locks.ts).
   const locks = await clearStaleLocks([...locksInGitDir(ws.gitDir), ...branchLockIn(ws.repo.commonDir, ws.branch)], { waitMs: STALE_LOCK_WAIT_MS });
-  if (locks.held.length) return refuse(locks.held.map((h) => `${h.file} is held open by process ${h.pid}`).join('; ') + ': a git still running (left by the engine that drove this run, or run by hand): let it end, or end it, then resume');
+  if (locks.held.length) return refuse(locks.held.map((h) => `${h.file} is held open by process ${h.pid}`).join('; ') + ': a process still using it (a git left by the engine that drove this run, or one run by hand): let it end, or end it, then resume');
+  if (locks.stuck.length) return refuse(`git's lock ${locks.stuck.join(', ')} is in the way and cannot be removed (no permission in its folder): remove it, then resume`);
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');

@@ -49,9 +49,12 @@ t.test("a lock planted in the engine's git dir: removed and reported, no interna
     spec: { calls: { 'implement#1': { sh, once: true } } },
     // Under the OS sandbox the engine's git dir is out of the worker's reach: the writes fail, the run completes.
     expect: (mode) => (mode === 'off' ? VIOLATION : COMPLETED),
-    onBranch: (t, _entries, { f, id }) => {
+    onBranch: (t, _entries, { f, id, mode }) => {
       const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
       t.notOk(existsSync(path.join(`${ws}.git`, 'index.lock')), 'no index lock is left');
+      if (mode !== 'off') return;
+      const found = violationsOf(f.repo, id);
+      t.ok(found.some((v) => v.rule === 'engine_git' && /index\.lock$/.test(v.path)), `the planted index.lock is reported as engine_git: ${JSON.stringify(found)}`);
     },
   });
 });
@@ -64,5 +67,17 @@ t.test("a lock planted at the run's branch in the user's repository: no internal
     name: 'reflock',
     spec: { calls: { 'implement#1': { sh, once: true } } },
     expect: (mode) => (mode === 'off' ? VIOLATION : COMPLETED),
+    onBranch: (t, _entries, { f, id, mode }) => {
+      if (mode !== 'off') return;
+      t.same(violationsOf(f.repo, id).at(-1), { path: `refs/heads/engine/${id}.lock`, rule: 'user_repo', pattern: null }, 'the checkpoint stops on the lock');
+      const resumed = runResume(f, id, mode);
+      t.equal(resumed.code, 0, `resume clears the lock no process holds and completes the run: ${resumed.stderr.slice(-800)}`);
+    },
   });
 });
+
+/** Every violation the run's timeline reports, in order. */
+function violationsOf(repo: string, id: string): { path: string; rule: string; pattern: string | null }[] {
+  const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
+}

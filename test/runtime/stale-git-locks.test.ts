@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, workspaceOf } from '../helpers/run-fixture.js';
 
@@ -56,4 +56,26 @@ t.test('a lock a live process holds: resume waits, then refuses and names the pr
   const resumed = resume(f, 'held');
   t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
   t.notOk(existsSync(indexLock));
+});
+
+t.test('locks that are folders: resume removes them too (git cannot take the name either)', async (t) => {
+  const { f, indexLock, branchLock } = killedRun('dirs');
+  mkdirSync(path.join(indexLock, 'sub'), { recursive: true });
+  mkdirSync(branchLock, { recursive: true });
+  const resumed = resume(f, 'dirs');
+  t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
+  t.notOk(existsSync(indexLock));
+  t.notOk(existsSync(branchLock));
+});
+
+t.test("a link at the user's refs/heads/engine: resume removes nothing through it", async (t) => {
+  const { f } = killedRun('linked');
+  const victim = path.join(f.dir, 'victim');
+  const engineRefs = path.join(f.repo, '.git', 'refs', 'heads', 'engine');
+  renameSync(engineRefs, victim);
+  symlinkSync(victim, engineRefs);
+  writeFileSync(path.join(victim, 'linked.lock'), 'not a lock of the run\n');
+  const resumed = resume(f, 'linked');
+  t.not(resumed.code, 70, resumed.stderr.slice(-1500));
+  t.equal(readFileSync(path.join(victim, 'linked.lock'), 'utf8'), 'not a lock of the run\n', 'the file behind the link is where it was');
 });

@@ -48,7 +48,7 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
   // committed until the branch is put back, or its lock stayed in the way (a git, a killed one, a file put there).
   if (sha instanceof ForgedObjectError) return notCommitted({ path: sha.path, rule: 'engine_git', pattern: null }, sha.message, step, ctx);
   if (sha instanceof BranchMovedError) return notCommitted({ path: `refs/heads/${sha.branch}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
-  if (sha instanceof BranchLockedError) return notCommitted({ path: `refs/heads/${sha.branch}.lock`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
+  if (sha instanceof BranchLockedError) return notCommitted({ path: `refs/heads/${sha.branch}${sha.lock === null ? '' : '.lock'}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
   return {
     outcome: 'ok',
     patch: { changes: null },
