@@ -1,11 +1,11 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GitError, gitText, runGit, type GitResult } from './run-git.js';
+import { GitError, gitText, isLockContention, runGit, type GitResult } from './run-git.js';
 import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
 import { removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
-import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
+import { EngineGitLockedError, neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { findUnconvertible } from './unconvertible.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 import { readByGitAlways } from './special-files.js';
@@ -71,6 +71,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
+  let locked = 0;
   const tried = new Set<string>();
   for (;;) {
     try {
@@ -82,6 +83,13 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       return tree;
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
+      // A lock planted again after neutralizeEngineGitDir removed it (no git of the engine's
+      // holds one now): removed again, a finding each time; one that keeps coming back stops the run.
+      if (isLockContention(error)) {
+        if (++locked > LOCK_REMOVALS) throw new EngineGitLockedError(ws.gitDir, error.stderr.split('\n')[0] ?? '');
+        neutralizeEngineGitDir(ws);
+        continue;
+      }
       const nested = /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr);
       if (nested && !left.has(nested[1]!)) {
         // Every nested repository the walk met that git would stage goes at once, not one failed
@@ -114,6 +122,9 @@ async function writeStagedTree(ws: Workspace, target: ReturnType<typeof workspac
   ws.treeMemo = undefined;
   return { tree: await gitText(target, ['write-tree']), staged: null };
 }
+
+/** How many times a snapshot removes a lock put back in the engine's git dir before it gives up. */
+const LOCK_REMOVALS = 3;
 
 /** How many failed `git add`s a snapshot gets past by removing what git refused (one per file its encoding attribute cannot convert). */
 const MAX_REFUSALS = 256;

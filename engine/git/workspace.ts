@@ -336,6 +336,21 @@ export class EngineGitDirError extends Error {
 }
 
 /**
+ * A git of the engine's found a lock in its git dir again and again, each removed as planted:
+ * something outside the sandbox keeps putting one back (a process a worker left running).
+ * Nothing can be read or written through that git dir while it does.
+ */
+export class EngineGitLockedError extends Error {
+  override name = 'EngineGitLockedError';
+  constructor(
+    readonly gitDir: string,
+    readonly why: string,
+  ) {
+    super(`the engine's git dir ${gitDir} keeps being locked (a lock put back each time it was removed: a process left running outside the sandbox?): ${why}`);
+  }
+}
+
+/**
  * Before git reads the workspace through the engine's git dir: anything there the engine
  * never writes (a config defining a filter, attributes, hooks, grafts, a commondir) is
  * removed and the alternates and excludes rewritten if they differ, so nothing planted can

@@ -17,7 +17,7 @@ import { resolveLinks } from '../util/resolve-links.js';
 import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
-import { claimEngineGitDir, EngineGitDirError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
+import { claimEngineGitDir, EngineGitDirError, EngineGitLockedError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
 import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
@@ -198,7 +198,11 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   const killedPgid = await endDeadSession(run, events);
   const rt = await reopenRun(o, run, p, endpoint, prints);
   if (isRejection(rt)) return rt;
-  const restored = await restoreProgress(o, rt, events);
+  const restored = await restoreProgress(o, rt, events).catch((error: unknown) => {
+    // Something outside the sandbox keeps locking the engine's git dir: the user's to end first.
+    if (error instanceof EngineGitLockedError) return refuse(`${error.message}; end that process, then resume`);
+    throw error;
+  });
   if (isRejection(restored)) return restored;
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);

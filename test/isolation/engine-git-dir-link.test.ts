@@ -1,6 +1,6 @@
 // test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
@@ -81,3 +81,32 @@ function violationsOf(repo: string, id: string): { path: string; rule: string; p
   const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
 }
+
+// A process left running (setsid: out of the worker's group, so the call's end does not end
+// it) that puts index.lock back each time it is removed: every `git add` of the engine's
+// failed, and the run ended as an internal error (found in review). The snapshot removes it a
+// few times, then the step stops as a violation of the engine's git dir.
+t.test('a lock put back again and again by a process left running: a violation, not an internal error', async (t) => {
+  const loop = `setsid sh -c 'l="$1"; i=0; while [ $i -lt 200000 ]; do [ -e "$l" ] || : > "$l" 2>/dev/null; i=$((i+1)); done' sh "$PWD.git/index.lock" </dev/null >/dev/null 2>&1 &`;
+  const sh = ['mkdir -p src && echo a > src/a.txt', loop].join('; ');
+  runScenario(t, {
+    name: 'replant',
+    // The OS sandbox keeps the worker out of the engine's git dir, and ends what it leaves running.
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id, mode }) => {
+      t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), 'reported as a change of the engine\'s git dir');
+      // While such a process goes on, resume refuses (it cannot look at the workspace) and says why.
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      const again = spawn('/bin/sh', ['-c', 'while :; do [ -e "$1" ] || : > "$1" 2>/dev/null; done', 'sh', path.join(`${ws}.git`, 'index.lock')], { stdio: 'ignore' });
+      try {
+        const resumed = runResume(f, id, mode);
+        t.equal(resumed.code, 2, resumed.stderr.slice(-800));
+        t.match(resumed.stderr, /keeps being locked/);
+      } finally {
+        again.kill('SIGKILL');
+      }
+    },
+  });
+});
