@@ -1,6 +1,6 @@
 import type { IrStep } from '../compile/ir.js';
 import { snapshotTree } from '../git/snapshot.js';
-import { EngineGitLockedError } from '../git/workspace.js';
+import { EngineGitBlockedError } from '../git/workspace.js';
 import { stopFor, type Violation } from '../governance/check-changes.js';
 import type { RunContext, StepDoneEvent } from '../vocabulary/run-context.js';
 import { explainGuard } from './guards.js';
@@ -99,12 +99,12 @@ async function runStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepF
   try {
     return await executeStep(rt, step, ctx, fields, elapsed);
   } catch (error) {
-    if (!(error instanceof EngineGitLockedError)) throw error;
-    // Something outside the sandbox keeps locking the engine's git dir: no tree can be taken,
+    if (!(error instanceof EngineGitBlockedError)) throw error;
+    // Something outside the sandbox keeps locking the engine's git dir, or took it: no tree can be taken,
     // none put back. A violation of the engine's git dir, the workspace left as it is.
     const violations: [Violation] = [{ path: error.gitDir, rule: 'engine_git', pattern: null }];
     const stop = stopFor(violations);
-    const detail = `step ${step.id} could not look at the workspace: ${error.message}`;
+    const detail = `step ${step.id} could not look at the workspace: ${error.message}; the workspace keeps what the step left (once that is put right, engine resume --force puts it back)`;
     rt.append({ type: 'governance.violation', ...fields, call: `step ${step.id}`, violations, patch: null, stop_reason: stop }, { type: 'step.stopped', ...fields, kind: step.type, stop_reason: stop, detail, duration_ms: elapsed() });
     return { reason: stop, detail };
   }

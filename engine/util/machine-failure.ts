@@ -16,6 +16,7 @@ const MACHINE_CODES: Record<string, string> = {
   ENOMEM: 'the machine is out of memory',
   EAGAIN: 'a process or thread could not be started (a resource is temporarily unavailable)',
   EIO: 'an input/output error of a device',
+  EROFS: 'a file system the engine writes is read-only',
 };
 
 /** What git and the shell say in their own words when the machine refuses them. */
@@ -26,6 +27,7 @@ const MACHINE_WORDS: Array<[RegExp, string]> = [
   [/Cannot allocate memory|out of memory/i, 'the machine is out of memory'],
   [/Cannot fork|fork failed|Resource temporarily unavailable/i, 'a process could not be started (the machine allows no more)'],
   [/Input\/output error/i, 'an input/output error of a device'],
+  [/Read-only file system/i, 'a file system the engine writes is read-only'],
 ];
 
 /** Less than this free on a file system the error names: it is full (git does not always say why a write failed). */

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
-import { runResume } from './helpers/fixture.js';
+import { readState, runResume } from './helpers/fixture.js';
 
 // Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
 // it, `<workspace>.git`) and put a link there to another repository's `.git`. The engine
@@ -88,7 +88,8 @@ function violationsOf(repo: string, id: string): { path: string; rule: string; p
 // few times, then the step stops as a violation of the engine's git dir.
 t.test('a lock put back again and again by a process left running: a violation, not an internal error', async (t) => {
   const loop = `setsid sh -c 'l="$1"; i=0; while [ $i -lt 200000 ]; do [ -e "$l" ] || : > "$l" 2>/dev/null; i=$((i+1)); done' sh "$PWD.git/index.lock" </dev/null >/dev/null 2>&1 &`;
-  const sh = ['mkdir -p src && echo a > src/a.txt', loop].join('; ');
+  // Planted once before the worker ends (the first look finds it), then again and again.
+  const sh = ['mkdir -p src && echo a > src/a.txt', ': > "$PWD.git/index.lock"', loop].join('; ');
   runScenario(t, {
     name: 'replant',
     // The OS sandbox keeps the worker out of the engine's git dir, and ends what it leaves running.
@@ -107,6 +108,38 @@ t.test('a lock put back again and again by a process left running: a violation, 
       } finally {
         again.kill('SIGKILL');
       }
+    },
+  });
+});
+
+// The engine's object store made read-only (chmod) or immutable (chattr +i, as root): git's
+// add could not write an object, and the run ended as an internal error. The engine made that
+// directory its own: a violation of it, and resume refuses until it is given back.
+t.test("the engine's git dir made read-only or immutable: a violation, not an internal error", async (t) => {
+  const take = 'if [ "$(id -u)" = 0 ]; then chattr +i "$PWD.git/objects"; else chmod 555 "$PWD.git/objects"; fi';
+  // Content no object store holds yet: git must write its blob.
+  const sh = ['mkdir -p src && echo "a $$ $(date +%s%N)" > src/a.txt', take].join('; ');
+  runScenario(t, {
+    name: 'gitro',
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id, mode }) => {
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      const objects = path.join(`${ws}.git`, 'objects');
+      try {
+        t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), "reported as the engine's git dir");
+        const refused = runResume(f, id, mode);
+        t.equal(refused.code, 2, refused.stderr.slice(-800));
+        t.match(refused.stderr, /refuses git's writes/);
+      } finally {
+        if (process.getuid?.() === 0) execFileSync('chattr', ['-i', objects]);
+        else execFileSync('chmod', ['755', objects]);
+      }
+      // The step could not be rolled back: what it left is put back by a forced resume.
+      t.match(readState(f, id)?.stop_detail, /engine resume --force puts it back/);
+      const resumed = runResume(f, id, mode, ['--force']);
+      t.equal(resumed.code, 0, `given back, resume --force completes the run: ${resumed.stderr.slice(-800)}`);
     },
   });
 });
