@@ -1,12 +1,11 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GitError, gitText, isLockContention, runGit, type GitResult } from './run-git.js';
+import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
 import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchangedInIndex, walkWorkspace } from './stat-record.js';
 import { removeWithin } from '../util/remove-tree.js';
-import { machineFailureOf } from '../util/machine-failure.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
-import { EngineGitBlockedError, neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
+import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { findUnconvertible } from './unconvertible.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 import { readByGitAlways } from './special-files.js';
@@ -72,7 +71,6 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
-  let locked = 0;
   const tried = new Set<string>();
   for (;;) {
     try {
@@ -84,7 +82,6 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       return tree;
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      if (meetBlockedGitDir(ws, error, () => ++locked)) continue;
       const nested = /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr);
       if (nested && !left.has(nested[1]!)) {
         // Every nested repository the walk met that git would stage goes at once, not one failed
@@ -116,35 +113,6 @@ async function writeStagedTree(ws: Workspace, target: ReturnType<typeof workspac
   // An index too large for the engine's trees has git write them: their last build is no use then.
   ws.treeMemo = undefined;
   return { tree: await gitText(target, ['write-tree']), staged: null };
-}
-
-/** What git says when the engine's object store will not take an object (a folder made read-only or immutable). */
-const OBJECT_STORE_REFUSED = /unable to create temporary file|insufficient permission for adding an object/;
-/** A lock git could not make for want of permission, not because one is there. */
-const WRITE_REFUSED = /Permission denied|Operation not permitted/;
-
-/** How many times a snapshot removes a lock put back in the engine's git dir before it gives up. */
-const LOCK_REMOVALS = 3;
-
-/**
- * A `git add` the engine's git dir would not take: true when a lock planted again after
- * neutralizeEngineGitDir removed it (no git of the engine's holds one now) was removed again, a
- * finding each time, to try once more; EngineGitBlockedError when one keeps coming back
- * (`removals` counts), or when the git dir refuses the write (the object store, or a lock git
- * may not make: no fault of the worker's files, which git names). False for anything else. A
- * full disk or a file system gone read-only is the machine's (exit 71), said so by the CLI.
- * Impure (removes planted files).
- */
-function meetBlockedGitDir(ws: Workspace, error: GitError, removals: () => number): boolean {
-  const said = error.stderr.split('\n')[0] ?? '';
-  const refused = WRITE_REFUSED.test(error.stderr);
-  if (isLockContention(error) && !refused) {
-    if (removals() > LOCK_REMOVALS) throw new EngineGitBlockedError(ws.gitDir, said, 'locked');
-    neutralizeEngineGitDir(ws);
-    return true;
-  }
-  if ((OBJECT_STORE_REFUSED.test(error.stderr) || (isLockContention(error) && refused)) && machineFailureOf(error) === null) throw new EngineGitBlockedError(ws.gitDir, said, 'refused');
-  return false;
 }
 
 /** How many failed `git add`s a snapshot gets past by removing what git refused (one per file its encoding attribute cannot convert). */

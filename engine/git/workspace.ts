@@ -298,15 +298,8 @@ function makeWritable(d: string): void {
 export function resetEngineGitDir(ws: Workspace): void {
   // Never through a link put in its place: what it names is somebody else's (another repository's .git).
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
-  try {
-    for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
-    writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
-  } catch (error) {
-    // A folder of it made read-only or immutable (chmod, chattr +i) by something other than the engine.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new EngineGitBlockedError(ws.gitDir, (error as Error).message, 'refused');
-    throw error;
-  }
+  for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
+  writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
 }
 
 const PLANTABLE = ['config', 'config.worktree', 'commondir', 'hooks', 'info/attributes', 'info/grafts', 'info/sparse-checkout', 'shallow', 'objects/info/http-alternates', 'refs/replace'];
@@ -339,27 +332,6 @@ export class EngineGitDirError extends Error {
   override name = 'EngineGitDirError';
   constructor(readonly gitDir: string) {
     super(`the engine's git dir ${gitDir} is no longer the directory the engine made (a link or another directory is there): nothing is written through it`);
-  }
-}
-
-/**
- * The engine's git dir will not take what git writes there: a lock put back each time it was
- * removed (`locked`: a process left running outside the sandbox), or a write the system
- * refuses (`refused`: its permissions or attributes changed, `chmod` or `chattr +i`). The
- * engine made that directory its own; nothing can be read or written through it meanwhile.
- */
-export class EngineGitBlockedError extends Error {
-  override name = 'EngineGitBlockedError';
-  constructor(
-    readonly gitDir: string,
-    readonly why: string,
-    readonly kind: 'locked' | 'refused',
-  ) {
-    super(
-      kind === 'locked'
-        ? `the engine's git dir ${gitDir} keeps being locked (a lock put back each time it was removed: a process left running outside the sandbox?): ${why}`
-        : `the engine's git dir ${gitDir} refuses git's writes (its permissions or attributes were changed by something other than the engine?): ${why}`,
-    );
   }
 }
 

@@ -1,7 +1,5 @@
 import type { IrStep } from '../compile/ir.js';
 import { snapshotTree } from '../git/snapshot.js';
-import { EngineGitBlockedError } from '../git/workspace.js';
-import { stopFor, type Violation } from '../governance/check-changes.js';
 import type { RunContext, StepDoneEvent } from '../vocabulary/run-context.js';
 import { explainGuard } from './guards.js';
 import { runningCounters } from './counters.js';
@@ -96,22 +94,6 @@ function gateStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields
 async function runStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields): Promise<LoopEnd | null> {
   rt.append({ type: 'step.started', ...fields, kind: step.type });
   const elapsed = rt.env.timer();
-  try {
-    return await executeStep(rt, step, ctx, fields, elapsed);
-  } catch (error) {
-    if (!(error instanceof EngineGitBlockedError)) throw error;
-    // Something outside the sandbox keeps locking the engine's git dir, or took it: no tree can be taken,
-    // none put back. A violation of the engine's git dir, the workspace left as it is.
-    const violations: [Violation] = [{ path: error.gitDir, rule: 'engine_git', pattern: null }];
-    const stop = stopFor(violations);
-    const detail = `step ${step.id} could not look at the workspace: ${error.message}; the workspace keeps what the step left (once that is put right, engine resume --force puts it back)`;
-    rt.append({ type: 'governance.violation', ...fields, call: `step ${step.id}`, violations, patch: null, stop_reason: stop }, { type: 'step.stopped', ...fields, kind: step.type, stop_reason: stop, detail, duration_ms: elapsed() });
-    return { reason: stop, detail };
-  }
-}
-
-/** runStep's work once the step is started. Impure. */
-async function executeStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields, elapsed: () => number): Promise<LoopEnd | null> {
   let result: StepResult;
   try {
     result = await EXECUTORS[step.type](step, rt, ctx);

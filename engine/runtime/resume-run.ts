@@ -17,7 +17,7 @@ import { resolveLinks } from '../util/resolve-links.js';
 import { treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
-import { claimEngineGitDir, EngineGitDirError, EngineGitBlockedError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
+import { claimEngineGitDir, EngineGitDirError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
 import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
@@ -196,9 +196,9 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   const prints = await checkFingerprint(o, run, p, endpoint);
   if (isRejection(prints)) return prints;
   const killedPgid = await endDeadSession(run, events);
-  const rt = await reopenRun(o, run, p, endpoint, prints).catch(refuseBlocked);
+  const rt = await reopenRun(o, run, p, endpoint, prints);
   if (isRejection(rt)) return rt;
-  const restored = await restoreProgress(o, rt, events).catch(refuseBlocked);
+  const restored = await restoreProgress(o, rt, events);
   if (isRejection(restored)) return restored;
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);
@@ -238,12 +238,6 @@ function groupOfWorkspace(pgid: number, workspace: string): boolean {
       return false;
     }
   });
-}
-
-/** Something outside the sandbox keeps locking the engine's git dir, or took it: the user's to put right before a resume. */
-function refuseBlocked(error: unknown): Rejection {
-  if (!(error instanceof EngineGitBlockedError)) throw error;
-  return refuse(`${error.message}; ${error.kind === 'locked' ? 'end that process' : 'give it back to the engine (chmod u+rwX, chattr -i)'}, then resume`);
 }
 
 /** A worker group the dead engine left running goes first; its calls are marked interrupted. Returns the group ended. Impure. */

@@ -1,10 +1,10 @@
 // test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
-import { readState, runResume } from './helpers/fixture.js';
+import { runResume } from './helpers/fixture.js';
 
 // Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
 // it, `<workspace>.git`) and put a link there to another repository's `.git`. The engine
@@ -81,65 +81,3 @@ function violationsOf(repo: string, id: string): { path: string; rule: string; p
   const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
 }
-
-// A process left running (setsid: out of the worker's group, so the call's end does not end
-// it) that puts index.lock back each time it is removed: every `git add` of the engine's
-// failed, and the run ended as an internal error (found in review). The snapshot removes it a
-// few times, then the step stops as a violation of the engine's git dir.
-t.test('a lock put back again and again by a process left running: a violation, not an internal error', async (t) => {
-  const loop = `setsid sh -c 'l="$1"; i=0; while [ $i -lt 200000 ]; do [ -e "$l" ] || : > "$l" 2>/dev/null; i=$((i+1)); done' sh "$PWD.git/index.lock" </dev/null >/dev/null 2>&1 &`;
-  // Planted once before the worker ends (the first look finds it), then again and again.
-  const sh = ['mkdir -p src && echo a > src/a.txt', ': > "$PWD.git/index.lock"', loop].join('; ');
-  runScenario(t, {
-    name: 'replant',
-    // The OS sandbox keeps the worker out of the engine's git dir, and ends what it leaves running.
-    only: ['off'],
-    spec: { calls: { 'implement#1': { sh, once: true } } },
-    expect: VIOLATION,
-    onBranch: (t, _entries, { f, id, mode }) => {
-      t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), 'reported as a change of the engine\'s git dir');
-      // While such a process goes on, resume refuses (it cannot look at the workspace) and says why.
-      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
-      const again = spawn('/bin/sh', ['-c', 'while :; do [ -e "$1" ] || : > "$1" 2>/dev/null; done', 'sh', path.join(`${ws}.git`, 'index.lock')], { stdio: 'ignore' });
-      try {
-        const resumed = runResume(f, id, mode);
-        t.equal(resumed.code, 2, resumed.stderr.slice(-800));
-        t.match(resumed.stderr, /keeps being locked/);
-      } finally {
-        again.kill('SIGKILL');
-      }
-    },
-  });
-});
-
-// The engine's object store made read-only (chmod) or immutable (chattr +i, as root): git's
-// add could not write an object, and the run ended as an internal error. The engine made that
-// directory its own: a violation of it, and resume refuses until it is given back.
-t.test("the engine's git dir made read-only or immutable: a violation, not an internal error", async (t) => {
-  const take = 'if [ "$(id -u)" = 0 ]; then chattr +i "$PWD.git/objects"; else chmod 555 "$PWD.git/objects"; fi';
-  // Content no object store holds yet: git must write its blob.
-  const sh = ['mkdir -p src && echo "a $$ $(date +%s%N)" > src/a.txt', take].join('; ');
-  runScenario(t, {
-    name: 'gitro',
-    only: ['off'],
-    spec: { calls: { 'implement#1': { sh, once: true } } },
-    expect: VIOLATION,
-    onBranch: (t, _entries, { f, id, mode }) => {
-      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
-      const objects = path.join(`${ws}.git`, 'objects');
-      try {
-        t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), "reported as the engine's git dir");
-        const refused = runResume(f, id, mode);
-        t.equal(refused.code, 2, refused.stderr.slice(-800));
-        t.match(refused.stderr, /refuses git's writes/);
-      } finally {
-        if (process.getuid?.() === 0) execFileSync('chattr', ['-i', objects]);
-        else execFileSync('chmod', ['755', objects]);
-      }
-      // The step could not be rolled back: what it left is put back by a forced resume.
-      t.match(readState(f, id)?.stop_detail, /engine resume --force puts it back/);
-      const resumed = runResume(f, id, mode, ['--force']);
-      t.equal(resumed.code, 0, `given back, resume --force completes the run: ${resumed.stderr.slice(-800)}`);
-    },
-  });
-});

@@ -23,6 +23,8 @@ const errno = (code: string, syscall: string, message = `${code}: ${syscall}`) =
 t.test('machineFailureOf: system codes, the words of git and the shell, a full file system the message names', async (t) => {
   t.equal(machineFailureOf(errno('ENOSPC', 'write')), 'no space left on the device');
   t.equal(machineFailureOf(errno('EMFILE', 'open')), 'the engine process has too many open files');
+  t.equal(machineFailureOf(errno('EROFS', 'open')), 'a file system the engine writes is read-only');
+  t.equal(machineFailureOf(Object.assign(new Error('git add failed'), { stderr: "fatal: Unable to create '/x/ws.git/index.lock': Read-only file system" })), 'a file system the engine writes is read-only');
   t.equal(machineFailureOf(errno('EAGAIN', 'spawn /usr/bin/git')), 'a process or thread could not be started (a resource is temporarily unavailable)');
   t.equal(machineFailureOf(errno('EAGAIN', 'read')), null, 'a FIFO a worker planted answers EAGAIN to a read: not the machine');
   t.equal(machineFailureOf(errno('ENOENT', 'open')), null);
