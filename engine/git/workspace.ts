@@ -356,7 +356,7 @@ export function neutralizeEngineGitDir(ws: Workspace): void {
   for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
   for (const lock of locks) ws.findings.push({ kind: 'engine_git', path: lockPath(lock) });
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
-  // One the system will not let go (a folder made read-only) stays: the finding stops the step all the same.
+  // One the system will not let go (a folder made read-only) stays, and git's add then fails (docs/git.md).
   for (const lock of locks) removeLock(lock);
   if (planted.length > 0) resetEngineGitDir(ws);
 }
