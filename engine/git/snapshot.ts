@@ -6,6 +6,8 @@ import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchan
 import { removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
+import { EngineGitBlockedError, refusedFolder } from './blocked-git-dir.js';
+import { lockPath, locksInGitDir } from './stale-locks.js';
 import { findUnconvertible } from './unconvertible.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
 import { readByGitAlways } from './special-files.js';
@@ -22,6 +24,20 @@ import { readByGitAlways } from './special-files.js';
  * Impure (git).
  */
 export async function snapshotTree(ws: Workspace): Promise<string> {
+  try {
+    return await takeSnapshot(ws);
+  } catch (error) {
+    // git, or the engine writing its trees and index, refused by the engine's own git dir: the
+    // dir says why (never git's words: they quote the worker's file names).
+    if (error instanceof EngineGitBlockedError || !(error instanceof GitError || isSystemError(error))) throw error;
+    const refused = refusedFolder(ws.gitDir);
+    if (refused !== null) throw new EngineGitBlockedError(ws.gitDir, refused, 'refused');
+    throw error;
+  }
+}
+
+/** snapshotTree's work. Impure (git). */
+async function takeSnapshot(ws: Workspace): Promise<string> {
   const found = ws.findings.length;
   neutralizeEngineGitDir(ws);
   const last = ws.snapshot;
@@ -71,6 +87,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
   // A set: a worker can make thousands of nested repositories.
   const left = new Set<string>();
   let refusals = 0;
+  let relocked = 0;
   const tried = new Set<string>();
   for (;;) {
     try {
@@ -82,6 +99,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
       return tree;
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
+      if (removeLocksPutBack(ws, () => ++relocked)) continue;
       const nested = /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr);
       if (nested && !left.has(nested[1]!)) {
         // Every nested repository the walk met that git would stage goes at once, not one failed
@@ -113,6 +131,29 @@ async function writeStagedTree(ws: Workspace, target: ReturnType<typeof workspac
   // An index too large for the engine's trees has git write them: their last build is no use then.
   ws.treeMemo = undefined;
   return { tree: await gitText(target, ['write-tree']), staged: null };
+}
+
+/** How many times a snapshot removes a lock put back in the engine's git dir before it gives up. */
+const LOCK_REMOVALS = 3;
+
+/**
+ * A lock put back in the engine's git dir after neutralizeEngineGitDir removed it (no git of
+ * the engine's holds one now; the files say so, never git's words, which quote the worker's
+ * file names): true when it was removed again, a finding each time, to try once more; false
+ * when there is none; EngineGitBlockedError once it came back more than LOCK_REMOVALS times
+ * (`times` counts). Impure (removes planted files).
+ */
+function removeLocksPutBack(ws: Workspace, times: () => number): boolean {
+  const planted = locksInGitDir(ws.gitDir);
+  if (planted.length === 0) return false;
+  if (times() > LOCK_REMOVALS) throw new EngineGitBlockedError(ws.gitDir, `${lockPath(planted[0]!)} put back each time it was removed`, 'locked');
+  neutralizeEngineGitDir(ws);
+  return true;
+}
+
+/** An error of a system call (it carries a code such as EACCES), as node's fs throws. Pure. */
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 /** How many failed `git add`s a snapshot gets past by removing what git refused (one per file its encoding attribute cannot convert). */

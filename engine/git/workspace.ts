@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, runGit, type GitTarget } from './run-git.js';
 import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
+import { EngineGitBlockedError, refusedFolder } from './blocked-git-dir.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -298,8 +299,15 @@ function makeWritable(d: string): void {
 export function resetEngineGitDir(ws: Workspace): void {
   // Never through a link put in its place: what it names is somebody else's (another repository's .git).
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
-  for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
-  writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
+  try {
+    for (const extra of [...PLANTABLE, 'info', 'objects/info']) removeTree(path.join(ws.gitDir, extra));
+    writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
+  } catch (error) {
+    // A folder of it made read-only or immutable (chmod, chattr +i) by something other than the engine.
+    const refused = refusedFolder(ws.gitDir);
+    if (refused !== null) throw new EngineGitBlockedError(ws.gitDir, refused, 'refused');
+    throw error;
+  }
 }
 
 const PLANTABLE = ['config', 'config.worktree', 'commondir', 'hooks', 'info/attributes', 'info/grafts', 'info/sparse-checkout', 'shallow', 'objects/info/http-alternates', 'refs/replace'];

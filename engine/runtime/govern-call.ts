@@ -9,6 +9,7 @@ import { EMPTY_TREE } from '../git/repo.js';
 import { attemptedPatch } from '../git/attempted-patch.js';
 import { redactLatin1 } from '../workers/redact.js';
 import { snapshotTree } from '../git/snapshot.js';
+import { EngineGitBlockedError } from '../git/blocked-git-dir.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { GitError } from '../git/run-git.js';
 import { sandboxKeptOut } from '../sandbox/wrap-command.js';
@@ -90,9 +91,22 @@ export function snapshotEarly(rt: Runtime): Promise<string | Error> | null {
 export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
   const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
   const baseTree = base ?? EMPTY_TREE;
-  const outOfReach = treeOutOfReach(rt.ws);
+  let outOfReach = treeOutOfReach(rt.ws);
   const lookAtTree = outOfReach ? false : (opts.tree ?? true);
-  const tree = typeof lookAtTree === 'string' ? lookAtTree : lookAtTree ? await snapshotTree(rt.ws) : null;
+  let blocked: EngineGitBlockedError | null = null;
+  const tree =
+    typeof lookAtTree === 'string'
+      ? lookAtTree
+      : lookAtTree
+        ? await snapshotTree(rt.ws).catch((error: unknown) => {
+            // The engine's git dir kept locked or taken (no OS sandbox): no tree, as for a link
+            // there, and every other check below still runs.
+            if (!(error instanceof EngineGitBlockedError)) throw error;
+            blocked = error;
+            outOfReach = { path: error.gitDir, rule: 'engine_git', pattern: null };
+            return null;
+          })
+        : null;
   const violations: Violation[] = outOfReach ? [outOfReach] : [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
@@ -129,7 +143,8 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
       : rollback
         ? ''
         : '; nothing was committed, the workspace keeps the change';
-  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${kept}` };
+  const why = blocked === null ? '' : `; ${(blocked as EngineGitBlockedError).message}: the step's change could not be looked at, nor rolled back (once that is put right, engine resume --force puts it back)`;
+  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}${kept}` };
 }
 
 /**

@@ -27,6 +27,7 @@ import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.j
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
 import { branchLockIn, locksInGitDir } from '../git/stale-locks.js';
+import { EngineGitBlockedError } from '../git/blocked-git-dir.js';
 import { clearStaleLocks } from './clear-stale-locks.js';
 import type { Runtime, RunPolicy } from './types.js';
 import type { ContextPatch } from '../vocabulary/run-context.js';
@@ -196,9 +197,9 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   const prints = await checkFingerprint(o, run, p, endpoint);
   if (isRejection(prints)) return prints;
   const killedPgid = await endDeadSession(run, events);
-  const rt = await reopenRun(o, run, p, endpoint, prints);
+  const rt = await reopenRun(o, run, p, endpoint, prints).catch(refuseBlocked);
   if (isRejection(rt)) return rt;
-  const restored = await restoreProgress(o, rt, events);
+  const restored = await restoreProgress(o, rt, events).catch(refuseBlocked);
   if (isRejection(restored)) return restored;
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);
@@ -238,6 +239,12 @@ function groupOfWorkspace(pgid: number, workspace: string): boolean {
       return false;
     }
   });
+}
+
+/** Something outside the sandbox keeps locking the engine's git dir, or took it: the user's to put right before a resume. */
+function refuseBlocked(error: unknown): Rejection {
+  if (!(error instanceof EngineGitBlockedError)) throw error;
+  return refuse(`${error.message}; ${error.kind === 'locked' ? 'end that process' : 'give it back to the engine (chmod u+rwX, chattr -i)'}, then resume`);
 }
 
 /** A worker group the dead engine left running goes first; its calls are marked interrupted. Returns the group ended. Impure. */

@@ -1,10 +1,10 @@
 // test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMPLETED, runScenario, VIOLATION } from './helpers/scenario.js';
-import { runResume } from './helpers/fixture.js';
+import { COMPLETED, INERT_OR_VIOLATION, runScenario, VIOLATION } from './helpers/scenario.js';
+import { readState, runResume } from './helpers/fixture.js';
 
 // Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
 // it, `<workspace>.git`) and put a link there to another repository's `.git`. The engine
@@ -81,3 +81,82 @@ function violationsOf(repo: string, id: string): { path: string; rule: string; p
   const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
 }
+
+// A process left running (setsid: out of the worker's group, so the call's end does not end
+// it) that puts index.lock back each time it is removed: every `git add` of the engine's
+// failed, and the run ended as an internal error (found in review). The snapshot removes it a
+// few times (the files say it is back, not git's words), then the step stops as a violation of
+// the engine's git dir; resume refuses while the process goes on.
+t.test('a lock put back again and again by a process left running: a violation, not an internal error', async (t) => {
+  const loop = `setsid sh -c 'l="$1"; i=0; while [ $i -lt 200000 ]; do [ -e "$l" ] || : > "$l" 2>/dev/null; i=$((i+1)); done' sh "$PWD.git/index.lock" </dev/null >/dev/null 2>&1 &`;
+  // Planted once before the worker ends (the first look finds it), then again and again.
+  const sh = ['mkdir -p src && echo a > src/a.txt', ': > "$PWD.git/index.lock"', loop].join('; ');
+  runScenario(t, {
+    name: 'replant',
+    // The OS sandbox keeps the worker out of the engine's git dir, and ends what it leaves running.
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id, mode }) => {
+      t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), "reported as a change of the engine's git dir");
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      const again = spawn('/bin/sh', ['-c', 'while :; do [ -e "$1" ] || : > "$1" 2>/dev/null; done', 'sh', path.join(`${ws}.git`, 'index.lock')], { stdio: 'ignore' });
+      try {
+        const resumed = runResume(f, id, mode);
+        t.equal(resumed.code, 2, resumed.stderr.slice(-800));
+        t.match(resumed.stderr, /keeps being locked/);
+      } finally {
+        again.kill('SIGKILL');
+      }
+    },
+  });
+});
+
+// The engine's git dir made read-only (chmod) or immutable (chattr +i, as root), all of it:
+// git could not write an object, the engine could not write a tree, and the run ended as an
+// internal error. The engine made that directory its own: a violation of it, told from the
+// directory, and every other check still runs (a hook planted in the user's repository is
+// reported too). Resume refuses until it is given back; resume --force then completes.
+t.test("the engine's git dir made read-only or immutable: a violation, every other check still made", async (t) => {
+  const take = 'if [ "$(id -u)" = 0 ]; then chattr -R +i "$PWD.git"; else chmod -R a-w "$PWD.git"; fi';
+  // Content no object store holds yet, and a hook in the user's repository.
+  const sh = ['mkdir -p src && echo "a $$ $(date +%s%N)" > src/a.txt', 'printf "#!/bin/sh\\n" > "$ISO_REPO/.git/hooks/post-commit"', take].join('; ');
+  runScenario(t, {
+    name: 'gitro',
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    tolerate: () => ({ items: ['hooks', 'gitdir'] }),
+    onBranch: (t, _entries, { f, id, mode }) => {
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      try {
+        const found = violationsOf(f.repo, id);
+        t.ok(found.some((v) => v.rule === 'engine_git'), `reported as the engine's git dir: ${JSON.stringify(found)}`);
+        t.ok(found.some((v) => v.rule === 'user_repo' && /hooks/.test(v.path)), 'the hook in the user repository is reported too');
+        t.match(readState(f, id)?.stop_detail, /refuses the engine's writes/);
+        const refused = runResume(f, id, mode);
+        t.equal(refused.code, 2, refused.stderr.slice(-800));
+        t.match(refused.stderr, /refuses the engine's writes/);
+      } finally {
+        if (process.getuid?.() === 0) execFileSync('chattr', ['-R', '-i', `${ws}.git`]);
+        else execFileSync('chmod', ['-R', 'u+w', `${ws}.git`]);
+      }
+      const resumed = runResume(f, id, mode, ['--force']);
+      t.equal(resumed.code, 0, `given back, resume --force completes the run: ${resumed.stderr.slice(-800)}`);
+    },
+  });
+});
+
+// A name a worker picks is never read as the engine's git dir being locked (git quotes it in
+// its messages: the first try at this read git's words).
+t.test('a file named like a lock message is not taken for a locked git dir', async (t) => {
+  const sh = ['mkdir -p src .GIT && echo a > src/a.txt', "echo x > '.GIT/is locked'", "echo y > 'src/could not lock'"].join('; ');
+  runScenario(t, {
+    name: 'lockname',
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: INERT_OR_VIOLATION,
+    onBranch: (t, _entries, { f, id }) => {
+      t.notOk(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), 'no engine_git violation');
+    },
+  });
+});
