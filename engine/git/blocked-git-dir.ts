@@ -1,4 +1,4 @@
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -29,31 +29,48 @@ export class EngineGitBlockedError extends Error {
 const REFUSED = new Set(['EACCES', 'EPERM']);
 
 /**
- * The first folder of the engine's git dir git or the engine writes into (the dir itself,
- * `info/`, `objects/` and its fan-out folders, `refs/` and those in it) that the system will not let this process write,
- * with the system's answer; null when every one can be written. Asked only once git or the
- * engine failed there, so its cost (a few hundred `access` calls) is not on any normal path.
- * Impure (access, readdir).
+ * The first place of the engine's git dir that git or the engine writes and that will not let
+ * this process write it, with why; null when every one can be written. The places are the
+ * ones git uses, by name (a worker can make millions of others): the dir itself, `info/`,
+ * `objects/` and its fan-out folders (`objects/[0-9a-f]{2}`), `pack/` and `info/`, `refs/`,
+ * `refs/heads/`, `refs/tags/`, and the index file. Something else where a folder must be (a
+ * file, a link: git writes through a link, into whatever it names) refuses too. Asked only
+ * once git or the engine failed there, so its cost is on no normal path. Impure (lstat,
+ * access, readdir).
  */
 export function refusedFolder(gitDir: string): string | null {
-  const folders = [gitDir, path.join(gitDir, 'info'), path.join(gitDir, 'objects'), ...subfolders(path.join(gitDir, 'objects')), path.join(gitDir, 'refs'), ...subfolders(path.join(gitDir, 'refs'))];
+  const objects = path.join(gitDir, 'objects');
+  const folders = [gitDir, path.join(gitDir, 'info'), objects, ...fanOut(objects), path.join(objects, 'pack'), path.join(objects, 'info'), path.join(gitDir, 'refs'), path.join(gitDir, 'refs', 'heads'), path.join(gitDir, 'refs', 'tags')];
   for (const dir of folders) {
-    try {
-      accessSync(dir, constants.W_OK | constants.X_OK);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (REFUSED.has(code)) return `${dir}: ${code === 'EPERM' ? 'operation not permitted' : 'permission denied'}`;
-    }
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (st === undefined) continue;
+    if (!st.isDirectory()) return `${dir}: ${st.isSymbolicLink() ? 'a link' : 'a file'} where a folder must be`;
+    const refused = refusedAccess(dir, constants.W_OK | constants.X_OK);
+    if (refused) return refused;
   }
-  return null;
+  const index = path.join(gitDir, 'index');
+  const st = lstatSync(index, { throwIfNoEntry: false });
+  if (st && !st.isFile()) return `${index}: not a file`;
+  return st ? refusedAccess(index, constants.R_OK | constants.W_OK) : null;
 }
 
-/** The folders directly in `dir` (links not followed); none when it cannot be read. Impure. */
-function subfolders(dir: string): string[] {
+/** Why `file` cannot be used as `mode` asks (EACCES, EPERM: not the engine's any more), or null. Impure (access). */
+function refusedAccess(file: string, mode: number): string | null {
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => path.join(dir, e.name));
+    accessSync(file, mode);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    return REFUSED.has(code) ? `${file}: ${code === 'EPERM' ? 'operation not permitted' : 'permission denied'}` : null;
+  }
+}
+
+/** The entries of `objects/` named as git names its fan-out folders (two hex digits), whatever they are. Impure. */
+function fanOut(objects: string): string[] {
+  try {
+    return readdirSync(objects)
+      .filter((n) => /^[0-9a-f]{2}$/.test(n))
+      .map((n) => path.join(objects, n));
   } catch {
     return [];
   }

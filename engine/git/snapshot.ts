@@ -99,7 +99,7 @@ async function takeSnapshot(ws: Workspace): Promise<string> {
       return tree;
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      if (removeLocksPutBack(ws, () => ++relocked)) continue;
+      if (removeLocksPutBack(ws, error, () => ++relocked)) continue;
       const nested = /'(.+?)\/?' does not have a commit checked out/s.exec(error.stderr);
       if (nested && !left.has(nested[1]!)) {
         // Every nested repository the walk met that git would stage goes at once, not one failed
@@ -143,11 +143,15 @@ const LOCK_REMOVALS = 3;
  * when there is none; EngineGitBlockedError once it came back more than LOCK_REMOVALS times
  * (`times` counts). Impure (removes planted files).
  */
-function removeLocksPutBack(ws: Workspace, times: () => number): boolean {
+function removeLocksPutBack(ws: Workspace, error: GitError, times: () => number): boolean {
+  // A git that was killed (the OOM killer, an outside kill) leaves its own lock: not put back.
+  if (error.exitCode === undefined) return false;
   const planted = locksInGitDir(ws.gitDir);
   if (planted.length === 0) return false;
   if (times() > LOCK_REMOVALS) throw new EngineGitBlockedError(ws.gitDir, `${lockPath(planted[0]!)} put back each time it was removed`, 'locked');
-  neutralizeEngineGitDir(ws);
+  // One that cannot be removed (a folder made append-only or read-only) is refused, not put back.
+  const stuck = neutralizeEngineGitDir(ws);
+  if (stuck.length > 0) throw new EngineGitBlockedError(ws.gitDir, `${stuck[0]} cannot be removed`, 'refused');
   return true;
 }
 

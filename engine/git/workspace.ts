@@ -350,7 +350,7 @@ export class EngineGitDirError extends Error {
  * run or redirect git; each is recorded in `ws.findings` for governance to report. A few
  * `stat`s when nothing was planted. Impure.
  */
-export function neutralizeEngineGitDir(ws: Workspace): void {
+export function neutralizeEngineGitDir(ws: Workspace): string[] {
   const planted = PLANTABLE.filter((rel) => existsSync(path.join(ws.gitDir, rel)));
   const alternates = `${path.join(ws.repo.commonDir, 'objects')}\n`;
   const exclude = ws.shared.map((p) => `/${p}\n`).join('');
@@ -360,13 +360,14 @@ export function neutralizeEngineGitDir(ws: Workspace): void {
   // No git of the engine's runs between its steps: a lock file here is planted, and would make
   // every git that needs it refuse to run ("File exists").
   const locks = locksInGitDir(ws.gitDir);
-  if (planted.length === 0 && locks.length === 0) return;
-  for (const rel of planted) ws.findings.push({ kind: 'engine_git', path: path.join(ws.gitDir, rel) });
-  for (const lock of locks) ws.findings.push({ kind: 'engine_git', path: lockPath(lock) });
+  if (planted.length === 0 && locks.length === 0) return [];
+  const said = new Set(ws.findings.map((f) => `${f.kind}\0${f.path}`));
+  for (const p of [...planted.map((rel) => path.join(ws.gitDir, rel)), ...locks.map(lockPath)]) if (!said.has(`engine_git\0${p}`)) ws.findings.push({ kind: 'engine_git', path: p });
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
-  // One the system will not let go (a folder made read-only) stays, and git's add then fails (docs/git.md).
-  for (const lock of locks) removeLock(lock);
+  // One the system will not let go (a folder made append-only or read-only) stays, and is returned.
+  const stuck = locks.filter((lock) => !removeLock(lock)).map(lockPath);
   if (planted.length > 0) resetEngineGitDir(ws);
+  return stuck;
 }
 
 /** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */

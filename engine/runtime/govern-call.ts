@@ -143,8 +143,8 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
       : rollback
         ? ''
         : '; nothing was committed, the workspace keeps the change';
-  const why = blocked === null ? '' : `; ${(blocked as EngineGitBlockedError).message}: the step's change could not be looked at, nor rolled back (once that is put right, engine resume --force puts it back)`;
-  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}${kept}` };
+  const why = blocked === null ? kept : `; ${(blocked as EngineGitBlockedError).message}: the step's change could not be looked at, nor rolled back (once that is put right, engine resume --force puts it back)`;
+  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}` };
 }
 
 /**

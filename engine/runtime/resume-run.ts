@@ -244,7 +244,7 @@ function groupOfWorkspace(pgid: number, workspace: string): boolean {
 /** Something outside the sandbox keeps locking the engine's git dir, or took it: the user's to put right before a resume. */
 function refuseBlocked(error: unknown): Rejection {
   if (!(error instanceof EngineGitBlockedError)) throw error;
-  return refuse(`${error.message}; ${error.kind === 'locked' ? 'end that process' : 'give it back to the engine (chmod u+rwX, chattr -i)'}, then resume`);
+  return refuse(`${error.message}; ${error.kind === 'locked' ? 'end the process that puts it back' : 'give it back to the engine (chmod -R u+rwX, chattr -R -i -a)'}, then resume`);
 }
 
 /** A worker group the dead engine left running goes first; its calls are marked interrupted. Returns the group ended. Impure. */

@@ -1,10 +1,11 @@
 // test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETED, INERT_OR_VIOLATION, runScenario, VIOLATION } from './helpers/scenario.js';
 import { readState, runResume } from './helpers/fixture.js';
+import { killByEnv } from '../helpers/kill-by-env.js';
 
 // Without the OS sandbox a worker can reach the engine's own git dir of its workspace (beside
 // it, `<workspace>.git`) and put a link there to another repository's `.git`. The engine
@@ -86,7 +87,7 @@ function violationsOf(repo: string, id: string): { path: string; rule: string; p
 // it) that puts index.lock back each time it is removed: every `git add` of the engine's
 // failed, and the run ended as an internal error (found in review). The snapshot removes it a
 // few times (the files say it is back, not git's words), then the step stops as a violation of
-// the engine's git dir; resume refuses while the process goes on.
+// the engine's git dir.
 t.test('a lock put back again and again by a process left running: a violation, not an internal error', async (t) => {
   const loop = `setsid sh -c 'l="$1"; i=0; while [ $i -lt 200000 ]; do [ -e "$l" ] || : > "$l" 2>/dev/null; i=$((i+1)); done' sh "$PWD.git/index.lock" </dev/null >/dev/null 2>&1 &`;
   // Planted once before the worker ends (the first look finds it), then again and again.
@@ -99,15 +100,10 @@ t.test('a lock put back again and again by a process left running: a violation, 
     expect: VIOLATION,
     onBranch: (t, _entries, { f, id, mode }) => {
       t.ok(violationsOf(f.repo, id).some((v) => v.rule === 'engine_git'), "reported as a change of the engine's git dir");
-      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
-      const again = spawn('/bin/sh', ['-c', 'while :; do [ -e "$1" ] || : > "$1" 2>/dev/null; done', 'sh', path.join(`${ws}.git`, 'index.lock')], { stdio: 'ignore' });
-      try {
-        const resumed = runResume(f, id, mode);
-        t.equal(resumed.code, 2, resumed.stderr.slice(-800));
-        t.match(resumed.stderr, /keeps being locked/);
-      } finally {
-        again.kill('SIGKILL');
-      }
+      // Once the process is ended, a forced resume puts back what the step left, never rolled back.
+      killByEnv(`ISO_SCRATCH=${f.scratch}`);
+      const forced = runResume(f, id, mode, ['--force']);
+      t.equal(forced.code, 0, `the process ended, resume --force completes the run: ${forced.stderr.slice(-800)}`);
     },
   });
 });

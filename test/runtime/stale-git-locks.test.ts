@@ -1,5 +1,5 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, workspaceOf } from '../helpers/run-fixture.js';
@@ -78,4 +78,31 @@ t.test("a link at the user's refs/heads/engine: resume removes nothing through i
   const resumed = resume(f, 'linked');
   t.not(resumed.code, 70, resumed.stderr.slice(-1500));
   t.equal(readFileSync(path.join(victim, 'linked.lock'), 'utf8'), 'not a lock of the run\n', 'the file behind the link is where it was');
+});
+
+// A command step runs code the worker wrote, and measured its change with a snapshot of its
+// own before governance looked: the engine's git dir made immutable there ended the run as an
+// internal error, every other check skipped (found in review). Now governance's look meets it.
+t.test("a command step that takes the engine's git dir: a violation, not an internal error", async (t) => {
+  const take = 'if [ "$(id -u)" = 0 ]; then chattr -R +i "$PWD.git"; else chmod -R a-w "$PWD.git"; fi';
+  const f = makeFixture({
+    policy: { sandbox: { mode: 'off' } },
+    pipeline: (p) => {
+      const verify = p.steps.find((s: { id: string }) => s.id === 'verify');
+      verify.on.pass = 'take';
+      p.steps.push({ id: 'take', type: 'command', run: `echo "x $$ $(date +%s%N)" > src/new.txt; ${take}`, on: { pass: 'approval', fail: 'approval' } });
+    },
+  });
+  const run = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'cmd', '--no-progress'], { cwd: f.dir });
+  const ws = workspaceOf(f.repo, 'cmd');
+  try {
+    t.equal(run.code, 3, run.stderr.slice(-1500));
+    const events = readFileSync(path.join(f.repo, '.engine', 'runs', 'cmd', 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    t.ok(events.some((e) => e.type === 'command.finished' && e.step === 'take'), 'the command ran');
+    const violation = events.find((e) => e.type === 'governance.violation');
+    t.ok(violation?.violations.some((v: { rule: string }) => v.rule === 'engine_git'), JSON.stringify(violation?.violations));
+  } finally {
+    if (process.getuid?.() === 0) spawnSync('chattr', ['-R', '-i', `${ws}.git`]);
+    else spawnSync('chmod', ['-R', 'u+w', `${ws}.git`]);
+  }
 });

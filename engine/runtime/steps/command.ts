@@ -12,6 +12,7 @@ import { measureChanges } from './measure-changes.js';
 import { createStreamRedactor } from '../../workers/redact.js';
 import { commandEnvOf } from '../command-env.js';
 import { describeWithheld } from '../../verify/run-verification.js';
+import { EngineGitBlockedError } from '../../git/blocked-git-dir.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
@@ -57,11 +58,15 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   closeSync(fd);
   renameSync(tmp, logPath);
   const pass = r.exitCode === 0;
-  const measured = await measureChanges(rt, null);
+  // The engine's git dir kept locked or taken (no OS sandbox): no measure; governance's look
+  // after the step (loop.ts checkResult) meets it as a violation, every other check made.
+  const measured = await measureChanges(rt, null).catch((error: unknown) => {
+    if (error instanceof EngineGitBlockedError) return null;
+    throw error;
+  });
   return {
     outcome: pass ? 'pass' : 'fail',
-    tree: measured.tree,
-    patch: { changes: measured.changes },
+    ...(measured ? { tree: measured.tree, patch: { changes: measured.changes } } : { patch: {} }),
     events: [{ type: 'command.finished', ...fields, command: step.run!, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs), log: logRel }],
   };
 }
