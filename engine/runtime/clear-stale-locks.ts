@@ -2,8 +2,6 @@ import { lockPath, removeLock, type LockFile } from '../git/stale-locks.js';
 import { openedBy, readOpenFiles } from '../store/run-lock.js';
 
 export interface StaleLocks {
-  /** Removed: no process had them open. */
-  removed: string[];
   /** Still open in a live process after the wait: left where they are. */
   held: { file: string; pid: number }[];
   /** No process held them, and the system refused their removal (a folder made read-only). */
@@ -21,7 +19,6 @@ export interface StaleLocks {
  * removes files, waits).
  */
 export async function clearStaleLocks(locks: readonly LockFile[], o: { waitMs: number }): Promise<StaleLocks> {
-  const removed: string[] = [];
   const stuck: string[] = [];
   let left = [...locks];
   const until = Date.now() + o.waitMs;
@@ -32,11 +29,11 @@ export async function clearStaleLocks(locks: readonly LockFile[], o: { waitMs: n
     for (const lock of left) {
       const pid = openedBy(lockPath(lock), open)[0];
       if (pid !== undefined) held.push({ lock, pid });
-      else (removeLock(lock) ? removed : stuck).push(lockPath(lock));
+      else if (!removeLock(lock)) stuck.push(lockPath(lock));
     }
-    if (held.length === 0 || Date.now() >= until) return { removed, stuck, held: held.map((h) => ({ file: lockPath(h.lock), pid: h.pid })) };
+    if (held.length === 0 || Date.now() >= until) return { stuck, held: held.map((h) => ({ file: lockPath(h.lock), pid: h.pid })) };
     left = held.map((h) => h.lock);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { removed, stuck, held: [] };
+  return { stuck, held: [] };
 }

@@ -91,23 +91,10 @@ export function snapshotEarly(rt: Runtime): Promise<string | Error> | null {
 export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, source: string, opts: GovernOptions = {}): Promise<GovernResult> {
   const base = opts.base === undefined ? rt.state.workspace_tree : opts.base;
   const baseTree = base ?? EMPTY_TREE;
-  let outOfReach = treeOutOfReach(rt.ws);
+  const outOfReach = treeOutOfReach(rt.ws);
   const lookAtTree = outOfReach ? false : (opts.tree ?? true);
-  let blocked: EngineGitBlockedError | null = null;
-  const tree =
-    typeof lookAtTree === 'string'
-      ? lookAtTree
-      : lookAtTree
-        ? await snapshotTree(rt.ws).catch((error: unknown) => {
-            // The engine's git dir kept locked or taken (no OS sandbox): no tree, as for a link
-            // there, and every other check below still runs.
-            if (!(error instanceof EngineGitBlockedError)) throw error;
-            blocked = error;
-            outOfReach = { path: error.gitDir, rule: 'engine_git', pattern: null };
-            return null;
-          })
-        : null;
-  const violations: Violation[] = outOfReach ? [outOfReach] : [];
+  const { tree, blocked } = typeof lookAtTree === 'string' ? { tree: lookAtTree, blocked: null } : lookAtTree ? await lookAt(rt.ws) : { tree: null, blocked: null };
+  const violations: Violation[] = outOfReach ? [outOfReach] : blocked ? [{ path: blocked.gitDir, rule: 'engine_git', pattern: null }] : [];
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);
@@ -143,8 +130,21 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
       : rollback
         ? ''
         : '; nothing was committed, the workspace keeps the change';
-  const why = blocked === null ? kept : `; ${(blocked as EngineGitBlockedError).message}: the step's change could not be looked at, nor rolled back (once that is put right, engine resume --force puts it back)`;
+  const why = blocked === null ? kept : `; ${blocked.message}: the step's change could not be looked at, nor rolled back (once that is put right, engine resume --force puts it back)`;
   return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}` };
+}
+
+/**
+ * The workspace's snapshot; with the engine's git dir kept locked or taken (no OS sandbox),
+ * no tree and why, as for a link there: governStep's other checks still run. Impure (git).
+ */
+async function lookAt(ws: Workspace): Promise<{ tree: string | null; blocked: EngineGitBlockedError | null }> {
+  try {
+    return { tree: await snapshotTree(ws), blocked: null };
+  } catch (error) {
+    if (!(error instanceof EngineGitBlockedError)) throw error;
+    return { tree: null, blocked: error };
+  }
 }
 
 /**
