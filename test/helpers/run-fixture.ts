@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,34 @@ export const twoMilestones: AgentScript = {
   implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b.txt': 'beta\n' } },
 };
 
+const fixedDates = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+let templateRepo: string | null = null;
+
+/**
+ * The repo every fixture starts from: `README.md` in one commit on `main`, made by git once per
+ * test process and copied for each fixture (a repository is plain files that name no path of
+ * their own). Each git is a fork of the test process, and a test that drives runs in its own
+ * heap has hundreds of MiB to copy: the five gits of each fixture were 1.3 s of the 11 s of
+ * CPU test/runtime/governance.test.ts spent in its own process. The copy is the same
+ * repository (fixed dates, the same commit). Its index records the template's inodes and
+ * change times, as a user's index often records stale ones: a git that refreshed it would
+ * rewrite the user's `.git/index`, which the engine never does (test/isolation checks it).
+ */
+function fixtureRepo(): string {
+  if (templateRepo !== null) return templateRepo;
+  const repo = path.join(mkdtempSync(path.join(os.tmpdir(), 'engine-fixture-repo-')), 'repo');
+  mkdirSync(repo);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...fixedDates } });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test');
+  git('config', 'user.email', 'test@example.com');
+  writeFileSync(path.join(repo, 'README.md'), '# target\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  templateRepo = repo;
+  return repo;
+}
+
 /** A temp dir with a git repo (one commit), a pipeline of fake command workers and a script. */
 export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<string, any>) => void; policy?: Record<string, unknown>; fixedPath?: string } = {}) {
   // A fixed path (emptied first) lets two runs see byte-identical absolute paths.
@@ -48,15 +76,8 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
     mkdirSync(dir);
   }
   const repo = path.join(dir, 'repo');
-  mkdirSync(repo);
-  const fixedDates = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+  cpSync(fixtureRepo(), repo, { recursive: true, preserveTimestamps: true });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...fixedDates } }).trim();
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Test');
-  git('config', 'user.email', 'test@example.com');
-  writeFileSync(path.join(repo, 'README.md'), '# target\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
   const scriptFile = path.join(dir, 'agent.json');
   writeFileSync(scriptFile, JSON.stringify(opts.script ?? twoMilestones));
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
