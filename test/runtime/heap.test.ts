@@ -33,11 +33,6 @@ t.test('collectWhenGrown: a heap that keeps more than a run is collected once, n
   t.equal(await majorCollections(() => {
     for (let i = 0; i < 10; i++) collectWhenGrown();
   }), 0, 'ten step ends later, nothing grown: no collection');
-  // Garbage past the growth allowed: collected again.
-  let garbage: number[][] | null = [];
-  const grown = v8.getHeapStatistics().used_heap_size + 24 * MiB;
-  while (v8.getHeapStatistics().used_heap_size < grown) garbage.push(new Array(64 * 1024).fill(1));
-  garbage = null;
-  t.ok((await majorCollections(collectWhenGrown)) >= 1, 'grown by more than 16 MiB: collected');
+  // Growth past what it keeps is collectAbove's (above); V8 may collect such garbage itself first.
   t.ok(kept.length > 0);
 });
