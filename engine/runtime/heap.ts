@@ -28,7 +28,7 @@ let collect: (() => void) | null | undefined;
 let keptAfterCollect = 0;
 
 /**
- * A full collection when the heap has grown past COLLECT_ABOVE_BYTES, at the end of a step.
+ * A full collection when the heap has grown past `collectAbove` (below), at the end of a step.
  * V8 collects the old generation when it is idle (its memory reducer) or near its limit; a run
  * with real workers idles through every call, but one whose steps follow each other without
  * a pause never does, and its heap then grew with garbage to the end (112 MiB peak RSS at 200
