@@ -38,7 +38,7 @@ const REFUSED = new Set(['EACCES', 'EPERM']);
  * once git or the engine failed there, so its cost is on no normal path. Impure (lstat,
  * access, readdir).
  */
-export function refusedFolder(gitDir: string): string | null {
+function refusedFolder(gitDir: string): string | null {
   const objects = path.join(gitDir, 'objects');
   const folders = [gitDir, path.join(gitDir, 'info'), objects, ...fanOut(objects), path.join(objects, 'pack'), path.join(objects, 'info'), path.join(gitDir, 'refs'), path.join(gitDir, 'refs', 'heads'), path.join(gitDir, 'refs', 'tags')];
   for (const dir of folders) {
@@ -52,6 +52,16 @@ export function refusedFolder(gitDir: string): string | null {
   const st = lstatSync(index, { throwIfNoEntry: false });
   if (st && !st.isFile()) return `${index}: not a file`;
   return st ? refusedAccess(index, constants.R_OK | constants.W_OK) : null;
+}
+
+/**
+ * What to throw for `error`, a failure of git or of the engine writing in its git dir: the
+ * EngineGitBlockedError saying which folder refuses the engine, when one does; else `error`
+ * itself. Impure (refusedFolder).
+ */
+export function blockedOr(gitDir: string, error: unknown): unknown {
+  const refused = refusedFolder(gitDir);
+  return refused === null ? error : new EngineGitBlockedError(gitDir, refused, 'refused');
 }
 
 /** Why `file` cannot be used as `mode` asks (EACCES, EPERM: not the engine's any more), or null. Impure (access). */

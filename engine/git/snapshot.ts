@@ -6,7 +6,7 @@ import { checkRecord, HOLE_BUDGET_BYTES, markNow, readIndex, smudgeIndex, unchan
 import { removeWithin } from '../util/remove-tree.js';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
-import { EngineGitBlockedError, refusedFolder } from './blocked-git-dir.js';
+import { blockedOr, EngineGitBlockedError } from './blocked-git-dir.js';
 import { lockPath, locksInGitDir } from './stale-locks.js';
 import { findUnconvertible } from './unconvertible.js';
 import { IN_PROCESS_ENTRIES, writeTrees } from './write-tree.js';
@@ -30,9 +30,7 @@ export async function snapshotTree(ws: Workspace): Promise<string> {
     // git, or the engine writing its trees and index, refused by the engine's own git dir: the
     // dir says why (never git's words: they quote the worker's file names).
     if (error instanceof EngineGitBlockedError || !(error instanceof GitError || isSystemError(error))) throw error;
-    const refused = refusedFolder(ws.gitDir);
-    if (refused !== null) throw new EngineGitBlockedError(ws.gitDir, refused, 'refused');
-    throw error;
+    throw blockedOr(ws.gitDir, error);
   }
 }
 

@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, runGit, type GitTarget } from './run-git.js';
 import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
-import { EngineGitBlockedError, refusedFolder } from './blocked-git-dir.js';
+import { blockedOr } from './blocked-git-dir.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -304,9 +304,7 @@ export function resetEngineGitDir(ws: Workspace): void {
     writeGitDir(ws.gitDir, { head: `refs/heads/${ws.branch}`, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`) });
   } catch (error) {
     // A folder of it made read-only or immutable (chmod, chattr +i) by something other than the engine.
-    const refused = refusedFolder(ws.gitDir);
-    if (refused !== null) throw new EngineGitBlockedError(ws.gitDir, refused, 'refused');
-    throw error;
+    throw blockedOr(ws.gitDir, error);
   }
 }
 
