@@ -1,6 +1,8 @@
 import t from 'tap';
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fakeGit } from '../helpers/fake-git.js';
 import { commitCheckpoint } from '../../engine/git/checkpoint.js';
 import { EMPTY_TREE } from '../../engine/git/repo.js';
 import { restoreWorkspace } from '../../engine/git/restore.js';
@@ -129,11 +131,19 @@ t.test('a link put in place of the workspace while the restore starts: git works
   const tree = await snapshotTree(ws);
   writeFiles(ws.dir, { 'a.txt': 'broken\n', 'left.txt': 'x\n' });
   const victim = victimDir(t);
-  const restoring = restoreWorkspace(ws, tree);
-  // Swapped after the engine looked, before git runs (git starts in another process).
-  renameSync(ws.dir, `${ws.dir}.moved`);
-  symlinkSync(victim, ws.dir);
-  await restoring;
+  // Swapped after the engine looked, before git runs: by a git that swaps, then runs the real
+  // one. Swapped from the test after the call instead, git sometimes started first (another
+  // process, on another core): then the race is the one inside git that docs/git.md leaves open.
+  const swap = `case "$*" in *read-tree*) mv '${ws.dir}' '${ws.dir}.moved' && ln -s '${victim}' '${ws.dir}' ;; esac`;
+  const bin = fakeGit(mkdtempSync(path.join(os.tmpdir(), 'engine-swap-git-')), 'bin', swap);
+  const before = process.env.PATH;
+  process.env.PATH = `${bin}:${before}`;
+  try {
+    await restoreWorkspace(ws, tree);
+  } finally {
+    process.env.PATH = before;
+  }
+  t.ok(lstatSync(ws.dir).isSymbolicLink(), 'the link was put in place before git ran');
   t.equal(readFileSync(path.join(victim, 'notes.txt'), 'utf8'), 'notes\nuncommitted edit\n', "the linked directory's edit stays");
   t.equal(readFileSync(path.join(victim, 'untracked.txt'), 'utf8'), 'mine\n', 'and its untracked file');
   t.notOk(existsSync(path.join(victim, 'a.txt')), 'nothing of the tree was written there');
