@@ -10,6 +10,7 @@ import { engineVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
 import { machineFailureOf } from '../util/machine-failure.js';
+import { permissionRefusalOf } from '../util/permission-refusal.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 
@@ -59,6 +60,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const machine = machineFailureOf(error);
     if (machine) return reportMachineFailure(error, machine, command.name, io);
+    const refused = permissionRefusalOf(error);
+    if (refused) return reportRefusedPermission(refused, command.name, io);
     return reportBug(error, io, argv);
   }
 }
@@ -72,6 +75,19 @@ export function reportMachineFailure(error: unknown, why: string, commandName: s
   const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once that is mended' : '';
   io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input${resumable})\n`);
   return EXIT.machine;
+}
+
+/**
+ * Exit 77 for a file or folder the system refused the engine (permissionRefusalOf): where, and
+ * what to do. Not a bug report: the user gives the place back, then runs or resumes.
+ */
+export function reportRefusedPermission(refused: string, commandName: string, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
+  const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once it is' : '';
+  io.stderr(
+    `engine ${commandName}: error E_PERMISSION the system refused the engine a file it must write: ${redactEnv(refused, env)}\n` +
+      `(its owner, mode or attributes keep the engine out: a \`sudo\` git command, a \`chmod\` or a \`chattr +i\`? Give it back to the user the engine runs as${resumable})\n`,
+  );
+  return EXIT.permission;
 }
 
 /** Entry point of bin/engine.js: the engine's own process. */

@@ -174,3 +174,24 @@ export function readJsonl(file: string): any[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 }
+
+/**
+ * Files in `side` for a run whose every worker first runs `prelude` (shell) and then answers as
+ * the scripted agent does with `twoMilestones`: for a worker that does something to the
+ * machine before it answers (fills a disk, takes a folder). The policy: no explore, no
+ * auto-approve, `true` as tier0 and tier2, and `policy` over that.
+ */
+export function writePreludeRun(side: string, prelude: string, policy: Record<string, unknown> = {}): { pipelineFile: string; policyFile: string } {
+  const script = path.join(side, 'agent.json');
+  writeFileSync(script, JSON.stringify(twoMilestones));
+  const worker = path.join(side, 'prelude-then-answer.sh');
+  writeFileSync(worker, `#!/bin/sh\n${prelude}\nexec ${process.execPath} ${agent}\n`, { mode: 0o755 });
+  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
+  const spec = { use: 'command', bin: worker, env: { AGENT_SCRIPT: script }, idle_timeout_s: 20, timeout_s: 60 };
+  pipeline.workers = { planner: spec, implementer: spec, reviewer: spec };
+  const pipelineFile = path.join(side, 'prelude.pipeline.yaml');
+  writeFileSync(pipelineFile, stringify(pipeline));
+  const policyFile = path.join(side, 'policy.yaml');
+  writeFileSync(policyFile, stringify({ apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } }, ...policy }));
+  return { pipelineFile, policyFile };
+}

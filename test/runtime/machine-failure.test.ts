@@ -1,11 +1,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
-import { engine, twoMilestones } from '../helpers/run-fixture.js';
+import { engine, writePreludeRun } from '../helpers/run-fixture.js';
 import { machineFailureOf } from '../../engine/util/machine-failure.js';
 import { Collected } from '../../engine/proc/spawn-via-shell.js';
 import { identityOf } from '../../engine/runtime/prepare-run.js';
@@ -15,8 +13,6 @@ import { memoryIo } from '../../engine/cli/io.js';
 // A failure of the machine (a full disk, no process that can be started) is neither the
 // engine's bug (exit 70) nor bad input (exit 2): it is said as what it is, exit 71, and a run it
 // stopped resumes once the machine is mended (docs/errors.md, E_MACHINE).
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const errno = (code: string, syscall: string, message = `${code}: ${syscall}`) => Object.assign(new Error(message), { code, syscall });
 
@@ -96,17 +92,7 @@ t.test('a worker fills the disk: the run ends E_MACHINE (exit 71), and resumes t
   // (a read-only step's dd fails quietly), then answers as the scripted agent does.
   const side = mkdtempSync(path.join(os.tmpdir(), 'engine-full-disk-side-'));
   t.teardown(() => rmSync(side, { recursive: true, force: true }));
-  const script = path.join(side, 'agent.json');
-  writeFileSync(script, JSON.stringify(twoMilestones));
-  const worker = path.join(side, 'fill-then-answer.sh');
-  writeFileSync(worker, `#!/bin/sh\ndd if=/dev/zero of=fill bs=64k count=48 2>/dev/null\nexec ${process.execPath} ${path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.cjs')}\n`, { mode: 0o755 });
-  const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const spec = { use: 'command', bin: worker, env: { AGENT_SCRIPT: script }, idle_timeout_s: 20, timeout_s: 60 };
-  pipeline.workers = { planner: spec, implementer: spec, reviewer: spec };
-  const pipelineFile = path.join(side, 'fill.pipeline.yaml');
-  writeFileSync(pipelineFile, stringify(pipeline));
-  const policyFile = path.join(side, 'policy.yaml');
-  writeFileSync(policyFile, stringify({ apiVersion: 'engine/v1', kind: 'Policy', auto_approve: { enabled: false }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } } }));
+  const { pipelineFile, policyFile } = writePreludeRun(side, 'dd if=/dev/zero of=fill bs=64k count=48 2>/dev/null');
   const env = { ENGINE_HOME: path.join(dir, 'home') };
 
   const r = engine(['run', pipelineFile, '--repo', repo, '--goal', 'g', '--policy', policyFile, '--run-id', 'full', '--no-progress'], { cwd: side, env });
