@@ -7,6 +7,7 @@ import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoR
 import { GitError, runGit, type GitTarget } from './run-git.js';
 import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
 import { blockedOr } from './blocked-git-dir.js';
+import { misplacedObjectFolders } from './object-folders.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -355,6 +356,10 @@ export function neutralizeEngineGitDir(ws: Workspace): string[] {
   if (readTextOrNull(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
   if (readTextOrNull(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
   if (readTextOrNull(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
+  // A link where git keeps a folder of objects: git would write each new object through it,
+  // into whatever it names, and read what is there as the engine's own.
+  const misplaced = misplacedObjectFolders(ws.gitDir);
+  planted.push(...misplaced);
   // No git of the engine's runs between its steps: a lock file here is planted, and would make
   // every git that needs it refuse to run ("File exists").
   const locks = locksInGitDir(ws.gitDir);
@@ -364,8 +369,18 @@ export function neutralizeEngineGitDir(ws: Workspace): string[] {
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
   // One the system will not let go (a folder made append-only or read-only) stays, and is returned.
   const stuck = locks.filter((lock) => !removeLock(lock)).map(lockPath);
+  for (const rel of misplaced) removeMisplaced(ws, rel);
   if (planted.length > 0) resetEngineGitDir(ws);
   return stuck;
+}
+
+/** Removes a link or file from where git keeps a folder of objects, never following it. Impure. */
+function removeMisplaced(ws: Workspace, rel: string): void {
+  try {
+    removeTree(path.join(ws.gitDir, rel));
+  } catch (error) {
+    throw blockedOr(ws.gitDir, error);
+  }
 }
 
 /** Locates the user's repo again (resume) for a workspace recorded in state.json. Impure. */

@@ -1,7 +1,7 @@
 // test cost: about 5 s: one hostile scenario, without the OS sandbox (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETED, INERT_OR_VIOLATION, runScenario, VIOLATION } from './helpers/scenario.js';
 import { readState, runResume } from './helpers/fixture.js';
@@ -56,6 +56,38 @@ t.test("a lock planted in the engine's git dir: removed and reported, no interna
       if (mode !== 'off') return;
       const found = violationsOf(f.repo, id);
       t.ok(found.some((v) => v.rule === 'engine_git' && /index\.lock$/.test(v.path)), `the planted index.lock is reported as engine_git: ${JSON.stringify(found)}`);
+    },
+  });
+});
+
+// Links put where git keeps folders of objects in the engine's git dir (`objects/00` … `ff`,
+// found in review): git wrote every new object of the snapshot through them into a folder the
+// worker chose, outside the workspace, and read what was there as the engine's own; the run
+// completed without a word. They are removed before git looks, never followed, and reported.
+t.test("links at the engine's folders of objects: removed before git writes, reported, nothing written through them", async (t) => {
+  const sh = [
+    'mkdir -p "$ISO_HOME/elsewhere"',
+    'for a in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do for b in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do d="$PWD.git/objects/$a$b"; [ -e "$d" ] || ln -s "$ISO_HOME/elsewhere" "$d"; done; done',
+    '[ -e "$PWD.git/objects/pack" ] || ln -s "$ISO_HOME/elsewhere" "$PWD.git/objects/pack"',
+    'mkdir -p src && echo "a $$ $(date +%s%N)" > src/a.txt',
+  ].join('; ');
+  runScenario(t, {
+    name: 'objlink',
+    // The OS sandbox keeps the worker out of the engine's git dir.
+    only: ['off'],
+    spec: { calls: { 'implement#1': { sh, once: true } } },
+    expect: VIOLATION,
+    onBranch: (t, _entries, { f, id, mode }) => {
+      const elsewhere = path.join(f.home, 'elsewhere');
+      t.same(existsSync(elsewhere) ? readdirSync(elsewhere) : [], [], 'no object was written through the links');
+      const found = violationsOf(f.repo, id).filter((v) => v.rule === 'engine_git' && /\/objects\/([0-9a-f]{2}|pack)$/.test(v.path));
+      t.ok(found.length > 200, `each link is reported as a change of the engine's git dir (${found.length})`);
+      const ws = JSON.parse(readFileSync(path.join(f.repo, '.engine', 'runs', id, 'state.json'), 'utf8')).workspace as string;
+      const objects = path.join(`${ws}.git`, 'objects');
+      t.same(readdirSync(objects, { withFileTypes: true }).filter((e) => e.isSymbolicLink()).map((e) => e.name), [], 'no link is left there');
+      const resumed = runResume(f, id, mode);
+      t.equal(resumed.code, 0, `resume repeats the step and completes: ${resumed.stderr.slice(-800)}`);
+      t.same(readdirSync(elsewhere), [], 'and writes nothing there either');
     },
   });
 });
