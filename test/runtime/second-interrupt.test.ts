@@ -75,8 +75,29 @@ t.test('a second Ctrl-C before the run began: it stops at once and says nothing 
   await new Promise((r) => setTimeout(r, 1500));
   process.kill(-p.pid, 'SIGINT');
   t.equal((await p.exited).code, 130, p.stderr());
-  t.match(p.stderr(), /engine: a second SIGINT: stopped at once, the processes it started were ended; the run had not begun: nothing of it can be resumed/);
+  t.match(p.stderr(), /engine: a second SIGINT: stopped at once, the processes it started were ended; the run had not begun: nothing of it was made\n/);
   t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
   const again = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'early', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });
   t.equal(again.status, 0, `the same run id runs again\n${again.stderr}`);
+});
+
+// Stopped while its workspace was being made: the run's directory is there, its first step is
+// not. The message names the run (its id was the engine's to choose) and what clears it.
+t.test('a second Ctrl-C while the workspace is made: it names the run, and resume clears what was made', async (t) => {
+  const f = makeFixture();
+  const mark = path.join(f.dir, 'git-stuck');
+  const env = childEnv({ PATH: `${stuckGit(f.dir, mark, 'before', '*read-tree*')}:${process.env.PATH}` });
+  const job = await startEngineJob(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--repo', f.repo, '--no-progress'], { cwd: f.dir, env, mark });
+  t.ok(existsSync(mark), "the engine's git got stuck making the workspace");
+  process.kill(-job.pid, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 1500));
+  process.kill(-job.pid, 'SIGINT');
+  t.equal((await job.exited).code, 130, job.stderr());
+  const id = /the run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1` or a new `engine run --run-id \1`\n/.exec(job.stderr())?.[1];
+  t.ok(id, `the run is named: ${job.stderr()}`);
+  t.ok(existsSync(path.join(f.repo, '.engine', 'runs', id ?? '-')), 'its directory is the one named');
+  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', id ?? '-', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+  t.equal(resumed.status, 2, resumed.stderr);
+  t.match(resumed.stderr, /was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made/);
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', id ?? '-')), 'and it is gone');
 });

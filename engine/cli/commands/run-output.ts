@@ -43,12 +43,14 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       if (progress) progress.say(text);
       else io.stderr(`${text}\n`);
     },
-    /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run began. */
+    /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run's directory was made. */
     stoppedAtOnce(signal: NodeJS.Signals, runId: string | null, began: boolean): void {
       progress?.stop();
       const said = began
         ? `the run is left as a crash leaves it, continue it with: engine resume ${runId === null ? '<run-id>' : shellWord(runId)}`
-        : 'the run had not begun: nothing of it can be resumed, and what was made of it is removed when the same --run-id is run or resumed again';
+        : runId === null
+          ? 'the run had not begun: nothing of it was made'
+          : `the run ${shellWord(runId)} had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume ${shellWord(runId)}\` or a new \`engine run --run-id ${shellWord(runId)}\``;
       io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${said}`) + '\n');
     },
     finished(outcome: RunOutcome): number {
@@ -118,6 +120,8 @@ export interface LaunchContext {
   env: RunEnv;
   signal: AbortSignal;
   onEvent: (e: TimelineEvent) => void;
+  /** The run's directory is made (start-run.ts): a stop from here on names the run. */
+  onCreating: (runId: string) => void;
 }
 
 type Launched = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
@@ -147,7 +151,7 @@ export async function launchRun(
     out.onEvent(e);
   };
   try {
-    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent });
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent, onCreating: (id) => (runId = id) });
     // Refused while a signal was stopping it: nothing was made (refusals come before), and
     // what was refused may be what the stop cut short. A failure thrown is still a failure.
     if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };
