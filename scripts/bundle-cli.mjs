@@ -114,6 +114,21 @@ assertAscii(path.join(dist, 'engine.cjs'));
 ownSourcesOnly(path.join(dist, 'engine.cjs.map'));
 await build({ ...common, entryPoints: [path.join(dist, 'engine', 'workers', 'import-module.js')], outfile: path.join(dist, 'import-module.cjs') });
 assertAscii(path.join(dist, 'import-module.cjs'));
+// The public plugin entry for CommonJS plugins (package.json's "require" condition): Node 20
+// cannot require the ES module, and a plugin in a "type": "commonjs" project, or compiled by
+// tsc from a .cts, requires it. Its declarations are the ES module's, re-exported.
+await build({ ...common, entryPoints: [path.join(dist, 'engine', 'plugin.js')], outfile: path.join(dist, 'plugin.cjs') });
+assertAscii(path.join(dist, 'plugin.cjs'));
+writeFileSync(
+  path.join(dist, 'plugin.d.cts'),
+  [
+    '// The declarations of dist/plugin.cjs, the CommonJS build of the plugin entry: those of the ES module (dist/engine/plugin.d.ts).',
+    "export type * from './engine/plugin.js';",
+    "import type { defineWorker as define } from './engine/plugin.js';",
+    'export declare const defineWorker: typeof define;',
+    '',
+  ].join('\n'),
+);
 rmSync(path.join(dist, 'vendor'), { recursive: true, force: true });
 for (const [name, file] of Object.entries(VENDOR)) {
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor', `${file}.cjs`) });

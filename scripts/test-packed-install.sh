@@ -3,8 +3,9 @@
 # installed as devDependencies of a scratch git project (offline from the npm cache), and
 # only `npx engine …` from there on. Checks, in order:
 #   init, validate, doctor (exit 0), demo (exit 0); a TypeScript plugin compiled with
-#   `tsc --strict` against `@engine/engine/plugin`; three `engine run --goal …` against the
-#   scripted model (--scenario) and one through the plugin; after them the project's own
+#   `tsc --strict` against `@engine/engine/plugin`, as an ES module and as CommonJS (.cts);
+#   three `engine run --goal …` against the scripted model (--scenario) and one through each
+#   plugin; after them the project's own
 #   `npm test` output and `git status` are what they were, and .engine/pipeline.yaml and
 #   .engine/policy.yaml are committable (not ignored by git).
 # Every check runs even after one fails; the last line counts them; exit 1 when any failed.
@@ -148,6 +149,14 @@ EOF
 step "the plugin declarations compile without @types/node" node "$root/node_modules/typescript/bin/tsc" --strict --noEmit --target es2022 --module nodenext --moduleResolution nodenext --typeRoots tools/no-types tools/types-only.ts
 sed -E 's#use: (codex|claude)$#use: ../tools/dist/note-worker.js#' "$app/.engine/pipeline.yaml" >"$app/.engine/plugin.pipeline.yaml"
 step "the plugin pipeline validates" npx --no-install engine validate .engine/plugin.pipeline.yaml
+# The same plugin as CommonJS (a .cts, as in a "type": "commonjs" project): tsc makes its
+# import a require('@engine/engine/plugin'), which Node 20 meets only through the package's
+# "require" condition (an ES module cannot be required there).
+cp "$app/tools/note-worker.ts" "$app/tools/note-worker-cjs.cts"
+step "tsc --strict compiles the plugin as CommonJS (.cts) against @engine/engine/plugin" node "$root/node_modules/typescript/bin/tsc" --strict --target es2022 --module nodenext --moduleResolution nodenext --types node --typeRoots "$root/node_modules/@types" --outDir tools/dist tools/note-worker-cjs.cts
+step "the CommonJS plugin requires @engine/engine/plugin and loads" node -e "const p = require('./tools/dist/note-worker-cjs.cjs').default; if (p.name !== 'note-worker' || typeof p.invoke !== 'function') process.exit(1)"
+sed -E 's#use: (codex|claude)$#use: ../tools/dist/note-worker-cjs.cjs#' "$app/.engine/pipeline.yaml" >"$app/.engine/plugin-cjs.pipeline.yaml"
+step "the CommonJS plugin pipeline validates" npx --no-install engine validate .engine/plugin-cjs.pipeline.yaml
 step "commit the engine config and the plugin" sh -c 'git add -A && git commit -q -m "engine config and a worker plugin"'
 
 # --- runs: the project is left as it was -------------------------------------------------
@@ -194,6 +203,8 @@ for i in 1 2 3; do
 done
 step "npx engine run through the TypeScript plugin" npx --no-install engine run .engine/plugin.pipeline.yaml --goal "Add notes/plugin.txt" --no-progress
 grep -q "completed" "$log" && ok "the plugin run completed" || fail "the plugin run completed"
+step "npx engine run through the CommonJS plugin" npx --no-install engine run .engine/plugin-cjs.pipeline.yaml --goal "Add notes/plugin.txt" --no-progress
+grep -q "completed" "$log" && ok "the CommonJS plugin run completed" || fail "the CommonJS plugin run completed"
 
 (cd "$app" && npm test) >"$work/test-after" 2>&1
 if diff -u "$work/test-before" "$work/test-after" >"$log"; then ok "npm test output unchanged after the runs"; else fail "npm test output unchanged after the runs"; fi
