@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitIdentity } from './identity.js';
@@ -8,6 +8,7 @@ import { branchLockIn, lockPath } from './stale-locks.js';
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
 import { branchSha } from './repo.js';
 import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
+import { readRegularFileSync } from '../util/read-or-null.js';
 
 export interface CommitCheckpointOptions {
   ws: Workspace;
@@ -138,7 +139,8 @@ function looseType(stores: readonly string[], id: string): string | null {
   if (!/^[0-9a-f]{40}$/.test(id)) return null;
   for (const dir of stores) {
     try {
-      const head = inflateSync(readFileSync(looseObjectPath(dir, id))).subarray(0, 32).toString('latin1');
+      // Without blocking, and only a regular file: a FIFO put at the object's name would hold the engine.
+      const head = inflateSync(readRegularFileSync(looseObjectPath(dir, id))).subarray(0, 32).toString('latin1');
       const m = /^(commit|tree|blob|tag) \d+\0/.exec(head);
       return m ? m[1]! : null;
     } catch {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { readRegularFileSync } from '../util/read-or-null.js';
 
 /**
  * Loose objects as files, read and written by the engine itself (the commit of a checkpoint,
@@ -50,7 +51,8 @@ export function readOrNull(file: string): Buffer | null {
   // Most names asked for are new objects: no exception for a missing file.
   if (!existsSync(file)) return null;
   try {
-    return readFileSync(file);
+    // Without blocking, and only a regular file: a FIFO put at an object's name would hold the engine.
+    return readRegularFileSync(file);
   } catch {
     return null;
   }

@@ -3,6 +3,7 @@ import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, read
 import path from 'node:path';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import { fdPath, NO_DESCRIPTORS, openWithin, removeFile, removeTree, removeWithin } from '../util/remove-tree.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
@@ -321,8 +322,10 @@ function fileId(st: BigIntStats): FileId {
 export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[] } | null {
   let fd: number | undefined;
   try {
-    fd = openSync(path.join(gitDir, 'index'), 'r');
+    // Without blocking, and only a regular file: a FIFO put there would hold the engine.
+    fd = openSync(path.join(gitDir, 'index'), constants.O_RDONLY | constants.O_NONBLOCK);
     const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) return null;
     const entries = parseIndex(readFileSync(fd));
     return entries ? { index: fileId(st), entries } : null;
   } catch {
@@ -355,7 +358,7 @@ export function parseIndex(buf: Buffer): IndexEntry[] | null {
 export function nonUtf8IndexPaths(gitDir: string): string[] {
   let buf: Buffer;
   try {
-    buf = readFileSync(path.join(gitDir, 'index'));
+    buf = readRegularFileSync(path.join(gitDir, 'index'));
   } catch {
     return [];
   }
@@ -416,7 +419,7 @@ export function smudgeIndex(gitDir: string, root: string, since: bigint | null, 
   let buf: Buffer;
   let mtime: bigint;
   try {
-    buf = readFileSync(file);
+    buf = readRegularFileSync(file);
     mtime = lstatSync(file, { bigint: true }).mtimeNs;
   } catch {
     return;

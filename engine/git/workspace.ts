@@ -7,7 +7,7 @@ import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoR
 import { GitError, runGit, type GitTarget } from './run-git.js';
 import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
 import { blockedOr } from './blocked-git-dir.js';
-import { misplacedObjectFolders } from './object-folders.js';
+import { misplacedEntries } from './misplaced-entries.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -350,31 +350,31 @@ export class EngineGitDirError extends Error {
  * `stat`s when nothing was planted. Impure.
  */
 export function neutralizeEngineGitDir(ws: Workspace): string[] {
-  const planted = PLANTABLE.filter((rel) => existsSync(path.join(ws.gitDir, rel)));
+  // First what git would go through: a link where a folder must be leads every path below it
+  // elsewhere, the reads below included (misplaced-entries.ts).
+  const misplaced = misplacedEntries(ws.gitDir);
+  const planted = [...misplaced, ...PLANTABLE.filter((rel) => existsSync(path.join(ws.gitDir, rel)))];
   const alternates = `${path.join(ws.repo.commonDir, 'objects')}\n`;
   const exclude = ws.shared.map((p) => `/${p}\n`).join('');
   if (readTextOrNull(path.join(ws.gitDir, 'objects', 'info', 'alternates')) !== alternates) planted.push('objects/info/alternates');
   if (readTextOrNull(path.join(ws.gitDir, 'info', 'exclude')) !== exclude) planted.push('info/exclude');
   if (readTextOrNull(path.join(ws.gitDir, 'HEAD')) !== `ref: refs/heads/${ws.branch}\n`) planted.push('HEAD');
-  // A link where git keeps a folder of objects: git would write each new object through it,
-  // into whatever it names, and read what is there as the engine's own.
-  const misplaced = misplacedObjectFolders(ws.gitDir);
-  planted.push(...misplaced);
   // No git of the engine's runs between its steps: a lock file here is planted, and would make
   // every git that needs it refuse to run ("File exists").
   const locks = locksInGitDir(ws.gitDir);
   if (planted.length === 0 && locks.length === 0) return [];
   const said = new Set(ws.findings.map((f) => `${f.kind}\0${f.path}`));
-  for (const p of [...planted.map((rel) => path.join(ws.gitDir, rel)), ...locks.map(lockPath)]) if (!said.has(`engine_git\0${p}`)) ws.findings.push({ kind: 'engine_git', path: p });
+  for (const p of new Set([...planted.map((rel) => path.join(ws.gitDir, rel)), ...locks.map(lockPath)])) if (!said.has(`engine_git\0${p}`)) ws.findings.push({ kind: 'engine_git', path: p });
   if (!engineGitDirIntact(ws)) throw new EngineGitDirError(ws.gitDir);
   // One the system will not let go (a folder made append-only or read-only) stays, and is returned.
   const stuck = locks.filter((lock) => !removeLock(lock)).map(lockPath);
+  // Outermost first: once a link at a folder is gone, the names below it are the engine's own again.
   for (const rel of misplaced) removeMisplaced(ws, rel);
   if (planted.length > 0) resetEngineGitDir(ws);
   return stuck;
 }
 
-/** Removes a link or file from where git keeps a folder of objects, never following it. Impure. */
+/** Removes what stands where the engine keeps a folder or file of its own (misplacedEntries), never following a link. Impure. */
 function removeMisplaced(ws: Workspace, rel: string): void {
   try {
     removeTree(path.join(ws.gitDir, rel));

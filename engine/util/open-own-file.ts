@@ -2,18 +2,22 @@ import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeS
 
 /**
  * A file of the engine's, opened for writing (created when missing, not emptied) without
- * following a link, and only while it has no other name: a symbolic link planted in its place
- * or a hard link to a file elsewhere is removed and a fresh file made, so the engine never
- * writes through one. `replaced`: there was such a link. Impure.
+ * following a link, and only while it is a regular file with no other name: a symbolic link
+ * planted in its place, a hard link to a file elsewhere, or a FIFO (opened without blocking:
+ * a plain open for writing waits for a reader, forever) is removed and a fresh file made, so
+ * the engine never writes through one nor waits on one. `replaced`: there was such a thing.
+ * Impure.
  */
 export function openOwnFile(file: string): { fd: number; size: number; replaced: boolean } {
   let fd: number | null = null;
   try {
-    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW);
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const st = fstatSync(fd);
-    if (st.nlink === 1) return { fd, size: st.size, replaced: false };
+    if (st.isFile() && st.nlink === 1) return { fd, size: st.size, replaced: false };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+    // ELOOP: a link; ENXIO: a FIFO no process reads.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ELOOP' && code !== 'ENXIO') throw error;
   }
   if (fd !== null) closeSync(fd);
   unlinkSync(file);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMPLETED, INERT_OR_VIOLATION, runScenario, VIOLATION } from './helpers/scenario.js';
+import { COMPLETED, INERT_OR_VIOLATION, runScenario, violationsOf, VIOLATION } from './helpers/scenario.js';
 import { readState, runResume } from './helpers/fixture.js';
 import { killByEnv } from '../helpers/kill-by-env.js';
 
@@ -109,11 +109,6 @@ t.test("a lock planted at the run's branch in the user's repository: no internal
   });
 });
 
-/** Every violation the run's timeline reports, in order. */
-function violationsOf(repo: string, id: string): { path: string; rule: string; pattern: string | null }[] {
-  const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
-}
 
 // A process left running (setsid: out of the worker's group, so the call's end does not end
 // it) that puts index.lock back each time it is removed: every `git add` of the engine's

@@ -107,3 +107,9 @@ export function runScenario(t: Test, s: Scenario): void {
     });
   }
 }
+
+/** Every violation a run's timeline reports, in order. */
+export function violationsOf(repo: string, id: string): { path: string; rule: string; pattern: string | null }[] {
+  const timeline = readFileSync(path.join(repo, '.engine', 'runs', id, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return timeline.filter((e) => e.type === 'governance.violation').flatMap((e) => e.violations);
+}
