@@ -13,6 +13,8 @@ import { machineFailureOf } from '../util/machine-failure.js';
 import { permissionRefusalOf } from '../util/permission-refusal.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
+import { liveGroups } from '../proc/live-groups.js';
+import { endGroupsBlocking } from '../proc/spawn-group.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -58,6 +60,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`usage: engine ${command.usage}\n`);
       return EXIT.invalid;
     }
+    // What the command started goes first: a worker the failure left running would go on
+    // unattended, past its time limits, and its pipes would keep this process alive.
+    endGroupsBlocking(liveGroups(), FAILURE_GRACE_MS);
     const machine = machineFailureOf(error);
     if (machine) return reportMachineFailure(error, machine, command.name, io);
     const refused = permissionRefusalOf(error);
@@ -90,10 +95,19 @@ export function reportRefusedPermission(refused: string, commandName: string, io
   return EXIT.permission;
 }
 
+/** How long the process groups a failed command started get to end on SIGTERM before SIGKILL. */
+const FAILURE_GRACE_MS = 1500;
+/** How long a failed command's process may take to end once its error is said: what it had open (a model server, a socket) is not waited for past it. */
+const FAILURE_EXIT_MS = 2000;
+
 /** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
   closeInheritedDescriptors();
-  return main(argv, processIo());
+  const code = await main(argv, processIo());
+  // A command that failed with an error (a bug, the machine, a refused file) may have left
+  // servers or streams open that nothing will close: the process ends soon regardless.
+  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission) setTimeout(() => process.exit(code), FAILURE_EXIT_MS).unref();
+  return code;
 }
 
 /**

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { removeWorkspace } from '../git/workspace.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
 import { exitCodeFor } from '../vocabulary/stop-reasons.js';
@@ -17,6 +18,8 @@ export interface RunOutcome {
   stopReason: LoopEnd['reason'];
   exitCode: number;
   detail: string;
+  /** What a completed run could not remove after it (its workspace, when the system refused), for a warning; null when nothing. */
+  leftBehind?: string | null;
 }
 
 /**
@@ -44,16 +47,33 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   });
   rt.persist(true);
   writeSummaries(rt);
+  let leftBehind: string | null = null;
   if (completed) {
     removeFile(rt.paths.memo);
-    // The branch holds the result: the workspace and the CLIs' private homes beside it are not needed.
-    removeWorkspace(rt.ws.dir);
-    // A run begun before the homes moved beside the workspace kept them in its run directory.
-    removeTree(path.join(rt.paths.dir, 'homes'));
+    leftBehind = removeAfterRun(rt);
   }
   rt.timeline.close();
   indexFinishedRun(rt);
-  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail };
+  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail, leftBehind };
+}
+
+/**
+ * The workspace and the CLIs' private homes beside it, which a completed run no longer needs
+ * (its branch holds the result); what the file system would not let go, in words, or null.
+ * The run is complete either way: a workspace left behind is `engine clean`'s to remove, and
+ * failing the command for it told the user a finished run had stopped. Impure.
+ */
+function removeAfterRun(rt: Runtime): string | null {
+  try {
+    removeWorkspace(rt.ws.dir);
+    // A run begun before the homes moved beside the workspace kept them in its run directory.
+    removeTree(path.join(rt.paths.dir, 'homes'));
+    return null;
+  } catch (error) {
+    const fs = describeFsError(error);
+    if (!fs) throw error;
+    return `${rt.ws.dir}: ${fs.why}${fs.path && fs.path !== rt.ws.dir ? ` (at ${fs.path})` : ''}`;
+  }
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
  * The fault-injection hook for crash tests: `ENGINE_FAULT=kill@<event-type>#<n>` makes the
  * engine SIGKILL itself right after the n-th event of that type is durably in the timeline
- * (counted in this process), so crash tests are exact rather than timed. Several faults may
- * be given separated by commas. Read once per timeline writer.
+ * (counted in this process), so crash tests are exact rather than timed.
+ * `throw@<point>#<n>` throws an error there instead: what any failure at that point does (a
+ * bug, a refused file), for tests of how the engine ends then. Several faults may be given
+ * separated by commas. Read once per timeline writer.
  */
 export interface Fault {
+  action: 'kill' | 'throw';
   type: string;
   n: number;
 }
@@ -14,26 +17,35 @@ export function parseFaults(text: string | undefined): Fault[] {
   if (!text) return [];
   return text
     .split(',')
-    .map((s) => /^kill@([a-z_.]+)#(\d+)$/.exec(s.trim()))
+    .map((s) => /^(kill|throw)@([a-z_.]+)#(\d+)$/.exec(s.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ type: m[1]!, n: Number(m[2]) }));
+    .map((m) => ({ action: m[1] as Fault['action'], type: m[2]!, n: Number(m[3]) }));
 }
 
-/** Counts events by type and kills the process when a fault matches. Impure (kills). */
+/** Counts events by type and kills the process (or throws) when a fault matches. Impure (kills). */
 export function createFaultHook(faults: Fault[]): (type: string) => void {
   if (!faults.length) return () => {};
   const counts = new Map<string, number>();
   return (type) => {
     const n = (counts.get(type) ?? 0) + 1;
     counts.set(type, n);
-    if (faults.some((f) => f.type === type && f.n === n)) process.kill(process.pid, 'SIGKILL');
+    const fault = faults.find((f) => f.type === type && f.n === n);
+    if (fault?.action === 'kill') process.kill(process.pid, 'SIGKILL');
+    if (fault?.action === 'throw') throw new Error(`injected fault ${fault.action}@${type}#${n} (ENGINE_FAULT)`);
   };
 }
 
+/** How many times each named fault point was reached in this process. */
+const reached = new Map<string, number>();
+
 /**
- * A named fault point outside the timeline (`ENGINE_FAULT=kill@run.creating#1`): kills the
- * process when ENGINE_FAULT names it. Each point is reached once per process. Impure.
+ * A named fault point outside the timeline (`ENGINE_FAULT=kill@run.creating#1`,
+ * `throw@worker.spawned#2`): kills the process (or throws) when ENGINE_FAULT names this
+ * reach of it, counted in this process. Impure.
  */
 export function faultPoint(name: string): void {
-  createFaultHook(parseFaults(process.env.ENGINE_FAULT))(name);
+  const n = (reached.get(name) ?? 0) + 1;
+  reached.set(name, n);
+  const faults = parseFaults(process.env.ENGINE_FAULT).filter((f) => f.type === name && f.n === n);
+  createFaultHook(faults.map((f) => ({ ...f, n: 1 })))(name);
 }

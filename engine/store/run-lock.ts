@@ -23,7 +23,13 @@ export function acquireRunLock(file: string): { release(): void } {
         release: () => {
           if (open) closeSync(fd);
           open = false;
-          removeFile(file);
+          try {
+            removeFile(file);
+          } catch {
+            // Closed is released: a file left behind (its folder refused the removal) names a
+            // process that holds it no more, and the next driver takes it (below). Thrown here,
+            // it hid the error that ended the run.
+          }
         },
       };
     } catch (error) {

@@ -4,6 +4,7 @@ import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
+import { nameError } from '../util/name-error.js';
 
 /** An event before the writer numbers it. */
 export type NewEvent = DistributiveOmit<TimelineEvent, 'seq' | 'ts'>;
@@ -51,10 +52,14 @@ export class TimelineWriter {
     const ts = this.now().toISOString();
     const numbered = events.map((e) => this.sanitize({ seq: ++this.seq, ts, ...e } as TimelineEvent));
     const chunk = numbered.map((e) => JSON.stringify(e) + '\n').join('');
-    writeSync(this.fd, chunk);
-    // Group commit: every append is written at once (a killed engine loses nothing), and the
-    // file is fsynced when a step or the run closes — one fsync per step, not per event.
-    if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
+    try {
+      writeSync(this.fd, chunk);
+      // Group commit: every append is written at once (a killed engine loses nothing), and the
+      // file is fsynced when a step or the run closes — one fsync per step, not per event.
+      if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
+    } catch (error) {
+      throw nameError(error, this.file);
+    }
     this.written += chunk;
     this.hash.update(chunk);
     this.bytes += Buffer.byteLength(chunk);

@@ -12,6 +12,13 @@ const REFUSED_CODES: Record<string, string> = {
 };
 
 /**
+ * The calls on files and folders whose refusal is this, with or without a path: a write to a
+ * file the engine holds open that was made immutable meanwhile names none. Not `kill` (a
+ * signal another user's process refuses) nor anything else that is no file.
+ */
+const FILE_CALLS = /^(open|close|read|write|writev|fsync|fdatasync|ftruncate|mkdir|mkdtemp|rmdir|rm|unlink|rename|link|symlink|readlink|copyfile|chmod|fchmod|chown|fchown|utime|futime|lutime|access|stat|lstat|fstat|scandir|opendir|realpath|spawn)\b/;
+
+/**
  * What git says of a file it was not allowed to create or write: the system's words at the end
  * of its line (strerror, as in `Unable to create '<path>.lock': Operation not permitted`), or
  * its own of the object store. Only at a line's end: a path a worker named is quoted inside it.
@@ -20,19 +27,23 @@ const REFUSED_WORDS = /(?:: (Permission denied|Operation not permitted)|(insuffi
 
 /**
  * Where and how the system refused the engine, in words (`mkdir /x/y: operation not
- * permitted`), or null when the error is not a refused permission on a file. Told from a
- * Node file-system error's code and path (a signal refused to another user's process has no
- * path: not a file, and not this), or from git's words in the error's message or stderr.
- * Pure.
+ * permitted`), or null when the error is not a refused permission on a file. Told from a Node
+ * file-system error's code and call (its path when it has one), from a `RefusedRemoval` of
+ * remove-tree.ts, or from git's own words in a GitError's stderr (only there: an error's
+ * message can quote what a worker said). Pure.
  */
 export function permissionRefusalOf(error: unknown): string | null {
   const e = error as (NodeJS.ErrnoException & { stderr?: unknown }) | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (REFUSED_CODES[code] && typeof e?.path === 'string') return `${String(e.syscall ?? 'access').replace(/^spawn .*/, 'spawn')} ${e.path}: ${REFUSED_CODES[code]}`;
-  const text = `${typeof e?.message === 'string' ? e.message : ''}\n${typeof e?.stderr === 'string' ? e.stderr : ''}`;
-  for (const line of text.split('\n')) {
+  const call = String(e?.syscall ?? '');
+  if (REFUSED_CODES[code] && FILE_CALLS.test(call)) {
+    const where = typeof e?.path === 'string' ? e.path : '(a file the engine had open)';
+    return `${call.replace(/^spawn .*/, 'spawn')} ${where}: ${REFUSED_CODES[code]}`;
+  }
+  if (e?.name !== 'GitError' || typeof e.stderr !== 'string') return null;
+  for (const line of e.stderr.split('\n')) {
     const m = REFUSED_WORDS.exec(line.trimEnd());
-    if (!m || !/\b(fatal|error):/.test(line)) continue;
+    if (!m || !/^(fatal|error): /.test(line)) continue;
     const words = (m[1] ?? m[2]!).toLowerCase();
     const named = /'(\/[^']+)'/.exec(line)?.[1];
     return named ? `git could not write ${named}: ${words}` : `git was refused a file: ${words}`;

@@ -229,7 +229,13 @@ function listNames(inside: string): Entry[] {
 function removeDeep(at: string, shown: string): void {
   // By its full path (on Linux and macOS alike): never a program a relative PATH entry finds.
   const r = spawnSync('/bin/rm', ['-rf', '--', at], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cannot remove ${shown}: ${(r.stderr || r.error?.message || `rm exited ${r.status}`).trim().split(at).join(shown)}`);
+  if (r.status === 0) return;
+  const said = (r.stderr || r.error?.message || `rm exited ${r.status}`).trim().split(at).join(shown);
+  const error: NodeJS.ErrnoException = new Error(`cannot remove ${shown}: ${said}`);
+  // rm's own words of a refused permission are the system's: said as the system's error.
+  const refused = /: (Operation not permitted|Permission denied)$/m.exec(said)?.[1];
+  if (refused) Object.assign(error, { code: refused === 'Permission denied' ? 'EACCES' : 'EPERM', syscall: 'rm', path: shown });
+  throw error;
 }
 
 /** An error of a path reached through a descriptor, told by the path the caller knows. Pure. */

@@ -8,6 +8,7 @@ import { openFreshFile, writeFreshFile } from '../util/open-own-file.js';
 // but not fsynced one by one: the timeline, fsynced at the step's end, is what a resume
 // trusts; a machine crash may cut the transcripts of the last step (decision 0006).
 import { replaceFile } from '../store/atomic.js';
+import { nameError } from '../util/name-error.js';
 
 /** A call record, replaced whole (temp + rename). Impure. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
@@ -35,7 +36,10 @@ export class BufferedFileWriter {
   private closed = false;
   written = 0;
 
-  constructor(file: string, size = DEFAULT_BUFFER) {
+  constructor(
+    private readonly file: string,
+    size = DEFAULT_BUFFER,
+  ) {
     // A fresh file, never one found at the name (a call's transcript names are guessable).
     this.fd = openFreshFile(file);
     this.buf = (size === DEFAULT_BUFFER && spare.pop()) || Buffer.allocUnsafe(size);
@@ -58,7 +62,7 @@ export class BufferedFileWriter {
     this.written += bytes.length;
     if (bytes.length >= this.buf.length) {
       this.flush();
-      writeSync(this.fd, bytes);
+      this.writeOut(bytes, bytes.length);
       return;
     }
     if (this.used + bytes.length > this.buf.length) this.flush();
@@ -67,8 +71,17 @@ export class BufferedFileWriter {
   }
 
   flush(): void {
-    if (this.used > 0) writeSync(this.fd, this.buf, 0, this.used);
+    if (this.used > 0) this.writeOut(this.buf, this.used);
     this.used = 0;
+  }
+
+  /** The first `length` bytes of `bytes` to the file; a refusal names the file (a write names none). */
+  private writeOut(bytes: Buffer, length: number): void {
+    try {
+      writeSync(this.fd, bytes, 0, length);
+    } catch (error) {
+      throw nameError(error, this.file);
+    }
   }
 
   close(): void {

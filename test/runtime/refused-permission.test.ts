@@ -1,4 +1,4 @@
-// test cost: about 10 s: five runs and a resume of the scripted agent.
+// test cost: about 15 s: nine runs, two resumes and a clean of the scripted agent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { engine, makeFixture, writePreludeRun } from '../helpers/run-fixture.js';
 import { permissionRefusalOf } from '../../engine/util/permission-refusal.js';
+import { parseFaults } from '../../engine/store/fault.js';
+import { removeTree } from '../../engine/util/remove-tree.js';
+import { groupAlive } from '../../engine/proc/spawn-group.js';
 import { reportRefusedPermission } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
 
@@ -16,19 +19,30 @@ import { memoryIo } from '../../engine/cli/io.js';
 
 const errno = (code: string, syscall: string, file?: string) => Object.assign(new Error(`${code}: ${syscall} '${file}'`), { code, syscall, ...(file ? { path: file } : {}) });
 
-t.test('permissionRefusalOf: a file system error with its path, git in its own words, nothing else', async (t) => {
+const gitError = (stderr: string) => Object.assign(new Error(`git update-ref failed: ${stderr}`), { name: 'GitError', stderr });
+
+t.test('permissionRefusalOf: a file system call refused (its path or none), git in its own words, nothing else', async (t) => {
   t.equal(permissionRefusalOf(errno('EPERM', 'mkdir', '/h/workspaces/r/1')), 'mkdir /h/workspaces/r/1: operation not permitted');
   t.equal(permissionRefusalOf(errno('EACCES', 'open', '/r/.engine/runs/1/state.json')), 'open /r/.engine/runs/1/state.json: permission denied');
   t.equal(permissionRefusalOf(errno('EACCES', 'spawn /x/bin', '/x/bin')), 'spawn /x/bin: permission denied');
-  t.equal(permissionRefusalOf(errno('EPERM', 'kill')), null, 'a signal refused to another user\'s process names no file: not this');
+  t.equal(permissionRefusalOf(errno('EPERM', 'write')), 'write (a file the engine had open): operation not permitted', 'a write on a descriptor names no file');
+  t.equal(permissionRefusalOf(errno('EPERM', 'kill')), null, "a signal refused to another user's process is no file: not this");
   t.equal(
-    permissionRefusalOf(new Error("git update-ref -m x refs/heads/engine/1 abc (in /r) failed: fatal: update_ref failed for ref 'refs/heads/engine/1': cannot lock ref 'refs/heads/engine/1': Unable to create '/r/.git/refs/heads/engine/1.lock': Operation not permitted")),
+    permissionRefusalOf(gitError("fatal: update_ref failed for ref 'refs/heads/engine/1': cannot lock ref 'refs/heads/engine/1': Unable to create '/r/.git/refs/heads/engine/1.lock': Operation not permitted")),
     'git could not write /r/.git/refs/heads/engine/1.lock: operation not permitted',
   );
-  t.equal(permissionRefusalOf(Object.assign(new Error('git add failed'), { stderr: 'error: insufficient permission for adding an object to repository database .git/objects\nerror: x: failed to insert into database' })), 'git was refused a file: insufficient permission');
-  t.equal(permissionRefusalOf(Object.assign(new Error('git add failed'), { stderr: "error: invalid path 'Permission denied'" })), null, "a worker's file named after the words is not the words");
-  t.equal(permissionRefusalOf(new Error('the plan: Permission denied')), null, 'not git, not a file system error');
+  t.equal(permissionRefusalOf(gitError('error: insufficient permission for adding an object to repository database .git/objects\nerror: x: failed to insert into database')), 'git was refused a file: insufficient permission');
+  t.equal(permissionRefusalOf(gitError("error: invalid path 'Permission denied'")), null, "a worker's file named after the words is not the words");
+  t.equal(permissionRefusalOf(Object.assign(new Error("rm: cannot remove '/w/error: x': Operation not permitted"), { stderr: "error: x: Permission denied" })), null, 'words in anything but a GitError are not read: a worker can make them');
+  t.equal(permissionRefusalOf(new Error('fatal: the plan: Permission denied')), null);
   t.equal(permissionRefusalOf(new TypeError("Cannot read properties of undefined (reading 'x')")), null, 'a bug stays a bug');
+});
+
+t.test('ENGINE_FAULT: kill and throw points', async (t) => {
+  t.same(parseFaults('kill@run.finished#1, throw@worker.spawned#2,bogus'), [
+    { action: 'kill', type: 'run.finished', n: 1 },
+    { action: 'throw', type: 'worker.spawned', n: 2 },
+  ]);
 });
 
 t.test('the message: the place, what to do, no bug report', async (t) => {
@@ -99,16 +113,22 @@ for (const p of places) {
   });
 }
 
-// A worker without the OS sandbox takes the run's own directory from the engine mid-run: the
-// run stops E_PERMISSION as a crash leaves it, and resumes to completion once it is given back.
-t.test('the run directory taken mid-run: exit 77, left resumable, resumed to completion', async (t) => {
-  const side = mkdtempSync(path.join(os.tmpdir(), 'engine-refused-side-'));
+/** A scratch repo with one commit in a new temp dir `side`, for a run of writePreludeRun. */
+function sideRepo(t: { teardown(fn: () => void): void }, prefix: string): { side: string; repo: string } {
+  const side = mkdtempSync(path.join(os.tmpdir(), prefix));
   t.teardown(() => rmSync(side, { recursive: true, force: true }));
   const repo = path.join(side, 'repo');
   mkdirSync(repo);
   const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
   git('init', '-q', '-b', 'main');
   git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'initial');
+  return { side, repo };
+}
+
+// A worker without the OS sandbox takes the run's own directory from the engine mid-run: the
+// run stops E_PERMISSION as a crash leaves it, and resumes to completion once it is given back.
+t.test('the run directory taken mid-run: exit 77, left resumable, resumed to completion', async (t) => {
+  const { side, repo } = sideRepo(t, 'engine-refused-side-');
   const runDir = path.join(repo, '.engine', 'runs', 'taken');
   // Its first call (the plan) takes the run directory, once.
   const how = asRoot ? `chattr +i "${runDir}"` : `chmod 555 "${runDir}"`;
@@ -131,4 +151,88 @@ t.test('the run directory taken mid-run: exit 77, left resumable, resumed to com
   t.equal(resumed.code, 0, resumed.stderr);
   t.equal(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'completed');
   t.ok(existsSync(path.join(runDir, 'summary.md')), 'the summary is written');
+});
+
+
+// A file the engine holds open made immutable: the next write to it names no file (a write on
+// a descriptor), and ended the run as an internal error. As root only: a mode does not stop a
+// write through a descriptor already open.
+t.test('the timeline made immutable while the engine holds it open: E_PERMISSION naming it, resumed once given back', { skip: asRoot ? false : 'chattr needs root' }, async (t) => {
+  const { side, repo } = sideRepo(t, 'engine-refused-open-');
+  const timeline = path.join(repo, '.engine', 'runs', 'held', 'timeline.jsonl');
+  const { pipelineFile, policyFile } = writePreludeRun(side, `if [ ! -e "${side}/taken" ]; then : > "${side}/taken"; chattr +i "${timeline}" || : > "${side}/cannot"; fi`, { sandbox: { mode: 'off' } });
+  const env = { ENGINE_HOME: path.join(side, 'home') };
+  t.teardown(() => spawnSync('chattr', ['-i', timeline]));
+  const r = engine(['run', pipelineFile, '--repo', repo, '--goal', 'g', '--policy', policyFile, '--run-id', 'held', '--no-progress'], { cwd: side, env });
+  if (existsSync(path.join(side, 'cannot'))) {
+    t.comment('skipped: chattr +i cannot be set here');
+    return;
+  }
+  t.equal(r.code, 77, r.stderr);
+  t.match(r.stderr, `E_PERMISSION the system refused the engine a file it must write: write ${timeline}: operation not permitted`);
+  spawnSync('chattr', ['-i', timeline]);
+  const resumed = engine(['resume', 'held', '--repo', repo, '--no-progress'], { cwd: side, env });
+  t.equal(resumed.code, 0, resumed.stderr);
+});
+
+// A failure while a worker runs (here an injected one, as a refused state.json was): the
+// engine said its error and then waited for ever, the worker's pipes keeping it alive and the
+// worker running on past its time limits. What the command started is ended first.
+t.test('a failure while a worker runs: the worker is ended, the engine exits at once', async (t) => {
+  const { side, repo } = sideRepo(t, 'engine-failed-call-');
+  const { pipelineFile, policyFile } = writePreludeRun(side, `echo $$ > "${side}/worker.pid"; sleep 300`, { sandbox: { mode: 'off' } });
+  const started = Date.now();
+  const r = engine(['run', pipelineFile, '--repo', repo, '--goal', 'g', '--policy', policyFile, '--run-id', 'failed', '--no-progress'], { cwd: side, env: { ENGINE_HOME: path.join(side, 'home'), ENGINE_FAULT: 'throw@worker.spawned#1' } });
+  t.equal(r.code, 70, r.stderr);
+  t.match(r.stderr, /internal error \(a bug in the engine, please report it\): injected fault throw@worker\.spawned#1/);
+  t.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms, not after the worker's 300 s`);
+  const pid = Number(readFileSync(path.join(side, 'worker.pid'), 'utf8'));
+  t.notOk(groupAlive(pid), "no process of the worker's group is left");
+});
+
+// rm's words of a refused removal (a folder too deep for the engine's own walk) are said as
+// the system's error, naming the folder: an internal error before.
+t.test('a refused removal of a deep tree: said as the system refused it', { skip: asRoot ? false : 'chattr needs root' }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-deep-refused-'));
+  const deep = path.join(dir, ...Array.from({ length: 80 }, () => 'd'));
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(path.join(deep, 'kept.txt'), '');
+  const set = spawnSync('chattr', ['+i', path.join(deep, 'kept.txt')]);
+  t.teardown(() => {
+    spawnSync('chattr', ['-i', path.join(deep, 'kept.txt')]);
+    spawnSync('/bin/rm', ['-rf', dir]);
+  });
+  if (set.status !== 0) {
+    t.comment('skipped: chattr +i cannot be set here');
+    return;
+  }
+  let thrown: unknown = null;
+  try {
+    removeTree(dir);
+  } catch (error) {
+    thrown = error;
+  }
+  t.match(permissionRefusalOf(thrown), /^rm \S+: operation not permitted$/);
+});
+
+// A completed run whose workspace the system would not let go: complete (exit 0) with a
+// warning, not a stop with advice to resume what is finished.
+t.test("a completed run whose workspace cannot be removed: exit 0, a warning, clean removes it later", { skip: asRoot ? false : 'chattr needs root' }, async (t) => {
+  const { side, repo } = sideRepo(t, 'engine-left-ws-');
+  const { pipelineFile, policyFile } = writePreludeRun(side, `chattr +i "$(dirname "$PWD")" 2>/dev/null || : > "${side}/cannot"`, { sandbox: { mode: 'off' } });
+  const env = { ENGINE_HOME: path.join(side, 'home') };
+  const r = engine(['run', pipelineFile, '--repo', repo, '--goal', 'g', '--policy', policyFile, '--run-id', 'left', '--no-progress'], { cwd: side, env });
+  const folder = workspacesOf(path.join(side, 'home'));
+  t.teardown(() => spawnSync('chattr', ['-i', folder]));
+  if (existsSync(path.join(side, 'cannot'))) {
+    t.comment('skipped: chattr +i cannot be set here');
+    return;
+  }
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /engine: warning: the run's workspace was left behind, the system refused its removal: \S+\/left: operation not permitted.*`engine clean` removes it once it can/);
+  t.equal(JSON.parse(readFileSync(path.join(repo, '.engine', 'runs', 'left', 'state.json'), 'utf8')).status, 'completed');
+  spawnSync('chattr', ['-i', folder]);
+  const cleaned = engine(['clean', '--repo', repo], { cwd: side, env });
+  t.equal(cleaned.code, 0, cleaned.stderr);
+  t.notOk(existsSync(path.join(folder, 'left')), 'clean removed the workspace left behind');
 });

@@ -61,6 +61,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
         io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
+      if (outcome.leftBehind) io.stderr(printable(`engine: warning: the run's workspace was left behind, the system refused its removal: ${outcome.leftBehind}; \`engine clean\` removes it once it can\n`));
       return outcome.exitCode;
     },
   };

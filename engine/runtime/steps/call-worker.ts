@@ -22,6 +22,7 @@ import { RETRY_WINDOW, retryDecision } from '../../kpi/decide.js';
 import { recentRunsOf } from '../index-run.js';
 import { filesOf } from '../tree-files.js';
 import { pushAll } from '../../util/many.js';
+import { faultPoint } from '../../store/fault.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -150,7 +151,11 @@ function callOptions(rt: Runtime, step: IrStep, req: CallRequest, call: Prepared
     redact: rt.policy.transcripts.redact,
     timeoutMs: (spec.timeout_s ?? rt.policy.budgets.worker_timeout_s) * 1000,
     idleTimeoutMs: (spec.idle_timeout_s ?? rt.policy.budgets.worker_idle_timeout_s) * 1000,
-    onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: call.callRel }),
+    onSpawn: (pid) => {
+      recordInflight(rt, { pid, pgid: pid, step: step.id, call: call.callRel });
+      // Tests: a failure while the worker runs (docs/runs.md, "Test hooks").
+      faultPoint('worker.spawned');
+    },
     ...(req.onExit ? { onExit: req.onExit } : {}),
     onEvent: (e) => {
       if (e.kind === 'file_change') pushAll(fileChanges, e.changes.map((c) => c.path));
