@@ -1,4 +1,5 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotEarly } from '../../engine/runtime/govern-call.js';
@@ -77,13 +78,22 @@ t.test('a snapshot that fails settles as its error, for governance to take its o
   const repo = makeRepo(t);
   const { ws } = await makeWorkspace(t, repo, 'fails');
   await snapshotTree(ws);
-  writeFileSync(path.join(ws.dir, 'c.txt'), 'c\n');
-  // git cannot write a blob where its objects directory should be.
-  const objects = path.join(ws.gitDir, 'objects');
-  renameSync(objects, `${objects}.moved`);
-  writeFileSync(objects, 'not a directory\n');
-  const settled = await snapshotEarly(runtimeOf(ws));
-  t.type(settled, Error, 'an Error, not a rejection');
-  rmSync(objects);
-  renameSync(`${objects}.moved`, objects);
+  writeFileSync(path.join(ws.dir, 'c.txt'), `c ${process.pid} ${Date.now()}\n`);
+  // The engine's git dir refusing the engine (git cannot make its index's lock there). A file
+  // put in place of objects/, as this test once did, is removed before git looks now
+  // (misplaced-entries.ts), and a snapshot writes no object of its own.
+  const gitDir = ws.gitDir;
+  const asRoot = process.getuid?.() === 0;
+  const take = asRoot ? spawnSync('chattr', ['+i', gitDir]).status === 0 : spawnSync('chmod', ['a-w', gitDir]).status === 0;
+  if (!take) {
+    t.comment('skipped: the engine\'s git dir cannot be made to refuse writes here');
+    return;
+  }
+  try {
+    const settled = await snapshotEarly(runtimeOf(ws));
+    t.type(settled, Error, 'an Error, not a rejection');
+  } finally {
+    if (asRoot) spawnSync('chattr', ['-i', gitDir]);
+    else spawnSync('chmod', ['u+w', gitDir]);
+  }
 });
