@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { removeWorkspace } from '../git/workspace.js';
-import { describeFsError } from '../util/describe-fs-error.js';
+import { describeFsError, whyAt } from '../util/describe-fs-error.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
 import { exitCodeFor } from '../vocabulary/stop-reasons.js';
@@ -72,7 +72,7 @@ function removeAfterRun(rt: Runtime): string | null {
   } catch (error) {
     const fs = describeFsError(error);
     if (!fs) throw error;
-    return `${rt.ws.dir}: ${fs.why}${fs.path && fs.path !== rt.ws.dir ? ` (at ${fs.path})` : ''}`;
+    return `${rt.ws.dir}: ${whyAt(fs, rt.ws.dir)}`;
   }
 }
 

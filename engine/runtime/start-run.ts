@@ -38,7 +38,7 @@ import { checkSandbox } from '../doctor/check-sandbox.js';
 import { fingerprint, versionsOf } from './fingerprint.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
-import { describeFsError } from '../util/describe-fs-error.js';
+import { describeFsError, whyAt } from '../util/describe-fs-error.js';
 import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
 import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
@@ -239,8 +239,7 @@ function refusedDir(dir: string, what: string, hint: string): Diagnostic | null 
   } catch (error) {
     const fs = describeFsError(error);
     if (!fs) throw error;
-    const at = fs.path && fs.path !== dir ? ` (at ${fs.path})` : '';
-    return { code: 'E_FILE', severity: 'error', message: `cannot make ${what} ${dir}: ${fs.why}${at}`, file: dir, line: 0, col: 0, hint };
+    return { code: 'E_FILE', severity: 'error', message: `cannot make ${what} ${dir}: ${whyAt(fs, dir)}`, file: dir, line: 0, col: 0, hint };
   }
 }
 

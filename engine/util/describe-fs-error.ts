@@ -10,6 +10,14 @@ export function describeFsError(error: unknown): { path: string | null; why: str
   return { path: typeof e.path === 'string' ? e.path : null, why: code === 'EEXIST' && e.syscall === 'mkdir' ? 'is a file, not a directory' : why };
 }
 
+/**
+ * A described error's words for a message about `place`: why, and where when that is another
+ * path than the place itself (`permission denied (at /a/b)`). Pure.
+ */
+export function whyAt(fs: { path: string | null; why: string }, place: string): string {
+  return `${fs.why}${fs.path && fs.path !== place ? ` (at ${fs.path})` : ''}`;
+}
+
 const FS_WORDS: Record<string, string> = {
   ENOENT: 'no such file',
   EISDIR: 'is a directory, not a file',

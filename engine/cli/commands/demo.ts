@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { flag, str, UsageError } from '../command.js';
 import type { CliIo } from '../io.js';
 import { packageRoot } from '../../paths.js';
-import { describeFsError } from '../../util/describe-fs-error.js';
+import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 
 /** The task the demo runs: a vague goal in an empty repo, scripted end to end. */
 export const DEMO_TASK = 'tasks/golden/ambiguous-bootstrap.task.yaml';
@@ -52,7 +52,7 @@ export const demoCommand: Command = {
       // A --dir the system refuses (read-only, under /proc or /sys, a file in the way) is the user's to change.
       const fs = describeFsError(error);
       if (!fs) throw error;
-      throw new UsageError(`cannot make the scratch repo in ${dir}: ${fs.why}${fs.path && fs.path !== dir ? ` (at ${fs.path})` : ''}; give --dir a directory you can write`);
+      throw new UsageError(`cannot make the scratch repo in ${dir}: ${whyAt(fs, dir)}; give --dir a directory you can write`);
     }
     const taskFile = path.join(packageRoot, DEMO_TASK);
     const taskPolicy = taskFile.replace(/\.task\.yaml$/, '.policy.yaml');

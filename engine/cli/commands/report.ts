@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { repoTopOf } from '../../util/repo-top.js';
-import { describeFsError } from '../../util/describe-fs-error.js';
+import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
 
 /**
@@ -193,7 +193,7 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     // The file system's refusal in words (a raw ENOTDIR told a new user nothing); anything else is a bug, not bad input.
     const fs = describeFsError(error);
     if (!fs) throw error;
-    return problem('E_FILE', `cannot write ${file}: ${fs.why}${fs.path && fs.path !== file ? ` (at ${fs.path})` : ''}`);
+    return problem('E_FILE', `cannot write ${file}: ${whyAt(fs, file)}`);
   }
 }
 
