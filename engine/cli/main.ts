@@ -13,8 +13,7 @@ import { machineFailureOf } from '../util/machine-failure.js';
 import { permissionRefusalOf } from '../util/permission-refusal.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
-import { liveGroups } from '../proc/live-groups.js';
-import { endGroupsBlocking } from '../proc/spawn-group.js';
+import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -62,7 +61,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     // What the command started goes first: a worker the failure left running would go on
     // unattended, past its time limits, and its pipes would keep this process alive.
-    endGroupsBlocking(liveGroups(), FAILURE_GRACE_MS);
+    endLiveGroupsBlocking();
     const machine = machineFailureOf(error);
     if (machine) return reportMachineFailure(error, machine, command.name, io);
     const refused = permissionRefusalOf(error);
@@ -95,8 +94,6 @@ export function reportRefusedPermission(refused: string, commandName: string, io
   return EXIT.permission;
 }
 
-/** How long the process groups a failed command started get to end on SIGTERM before SIGKILL. */
-const FAILURE_GRACE_MS = 1500;
 /** How long a failed command's process may take to end once its error is said: what it had open (a model server, a socket) is not waited for past it. */
 const FAILURE_EXIT_MS = 2000;
 

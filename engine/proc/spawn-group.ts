@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { monotonicMs } from '../util/monotonic-ms.js';
 import { withoutInherited } from './inherited-fds.js';
 import { openInputFd } from './input-fd.js';
-import { trackGroup } from './live-groups.js';
+import { liveGroups, trackGroup } from './live-groups.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -319,6 +319,17 @@ export function endGroupsBlocking(pgids: readonly number[], graceMs: number): nu
   const killed = performance.now() + 200;
   while (left.some(groupAlive) && performance.now() < killed) Atomics.wait(nap, 0, 0, 10);
   return left.length;
+}
+
+/** How long the groups get to end on SIGTERM before SIGKILL when the engine stops at once (a second signal, or an error that ends the command). */
+const STOP_AT_ONCE_GRACE_MS = 1500;
+
+/**
+ * Ends every process group this process started that is still live (live-groups.ts), for a
+ * process about to exit: endGroupsBlocking with the stop-at-once grace. Impure (blocks).
+ */
+export function endLiveGroupsBlocking(): number {
+  return endGroupsBlocking(liveGroups(), STOP_AT_ONCE_GRACE_MS);
 }
 
 /**

@@ -11,8 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
-import { liveGroups } from '../../proc/live-groups.js';
-import { endGroupsBlocking } from '../../proc/spawn-group.js';
+import { endLiveGroupsBlocking } from '../../proc/spawn-group.js';
 import { shellWord } from '../../util/shell-quote.js';
 
 /**
@@ -69,8 +68,6 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
 
 /** A signal this soon after the first is the same stop (npm and other wrappers pass on the terminal's Ctrl-C, which also reaches the engine). */
 const SAME_STOP_MS = 300;
-/** How long the processes the engine started get to end on SIGTERM before SIGKILL, when it stops at once. */
-const STOP_AT_ONCE_GRACE_MS = 1500;
 
 /**
  * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
@@ -101,7 +98,7 @@ export function interruptSignal(
     }
     if (performance.now() - firstAt < SAME_STOP_MS) return;
     // Blocking: no step of the run goes on (and fails on the git ended under it) meanwhile.
-    endGroupsBlocking(liveGroups(), STOP_AT_ONCE_GRACE_MS);
+    endLiveGroupsBlocking();
     stopping(signal);
     process.exit(EXIT.interrupted);
   };
