@@ -29,9 +29,7 @@ export function createFaultHook(faults: Fault[]): (type: string) => void {
   return (type) => {
     const n = (counts.get(type) ?? 0) + 1;
     counts.set(type, n);
-    const fault = faults.find((f) => f.type === type && f.n === n);
-    if (fault?.action === 'kill') process.kill(process.pid, 'SIGKILL');
-    if (fault?.action === 'throw') throw new Error(`injected fault ${fault.action}@${type}#${n} (ENGINE_FAULT)`);
+    strike(faults, type, n);
   };
 }
 
@@ -46,6 +44,12 @@ const reached = new Map<string, number>();
 export function faultPoint(name: string): void {
   const n = (reached.get(name) ?? 0) + 1;
   reached.set(name, n);
-  const faults = parseFaults(process.env.ENGINE_FAULT).filter((f) => f.type === name && f.n === n);
-  createFaultHook(faults.map((f) => ({ ...f, n: 1 })))(name);
+  strike(parseFaults(process.env.ENGINE_FAULT), name, n);
+}
+
+/** The n-th reach of `type`: what a fault naming it does. Impure (kills or throws). */
+function strike(faults: readonly Fault[], type: string, n: number): void {
+  const fault = faults.find((f) => f.type === type && f.n === n);
+  if (fault?.action === 'kill') process.kill(process.pid, 'SIGKILL');
+  if (fault?.action === 'throw') throw new Error(`injected fault ${fault.action}@${type}#${n} (ENGINE_FAULT)`);
 }
