@@ -1,5 +1,6 @@
 import { accessSync, constants, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { FAN_OUT, GIT_FOLDERS } from './misplaced-entries.js';
 
 /**
  * The engine's git dir of a workspace will not take what git writes there, told from the
@@ -39,8 +40,7 @@ const REFUSED = new Set(['EACCES', 'EPERM']);
  * access, readdir).
  */
 function refusedFolder(gitDir: string): string | null {
-  const objects = path.join(gitDir, 'objects');
-  const folders = [gitDir, path.join(gitDir, 'info'), objects, ...fanOut(objects), path.join(objects, 'pack'), path.join(objects, 'info'), path.join(gitDir, 'refs'), path.join(gitDir, 'refs', 'heads'), path.join(gitDir, 'refs', 'tags')];
+  const folders = [gitDir, ...GIT_FOLDERS.flatMap((rel) => (rel === 'objects' ? [path.join(gitDir, rel), ...fanOut(path.join(gitDir, rel))] : [path.join(gitDir, rel)]))];
   for (const dir of folders) {
     const st = lstatSync(dir, { throwIfNoEntry: false });
     if (st === undefined) continue;
@@ -79,7 +79,7 @@ function refusedAccess(file: string, mode: number): string | null {
 function fanOut(objects: string): string[] {
   try {
     return readdirSync(objects)
-      .filter((n) => /^[0-9a-f]{2}$/.test(n))
+      .filter((n) => FAN_OUT.test(n))
       .map((n) => path.join(objects, n));
   } catch {
     return [];

@@ -22,37 +22,36 @@ import path from 'node:path';
  */
 export function misplacedEntries(gitDir: string): string[] {
   const out: string[] = [];
-  const folder = (rel: string): boolean => {
-    const st = lstatSync(path.join(gitDir, rel), { throwIfNoEntry: false });
-    if (st === undefined || st.isDirectory()) return st !== undefined;
-    out.push(rel);
-    return false;
-  };
   for (const rel of FILES) {
     const st = lstatSync(path.join(gitDir, rel), { throwIfNoEntry: false });
     if (st !== undefined && !st.isFile()) out.push(rel);
   }
-  folder('info');
-  if (folder('refs')) for (const rel of ['refs/heads', 'refs/tags']) folder(rel);
-  if (!folder('objects')) return out;
-  for (const e of listed(gitDir, 'objects')) {
-    const rel = `objects/${e.name}`;
-    if ((FAN_OUT.test(e.name) || e.name === 'pack' || e.name === 'info') && !e.isDirectory()) out.push(rel);
+  // Missing or misplaced: nothing inside it is looked at (a link leads elsewhere).
+  const notFolder = new Set<string>();
+  for (const rel of GIT_FOLDERS) {
+    const st = notFolder.has(path.dirname(rel)) ? undefined : lstatSync(path.join(gitDir, rel), { throwIfNoEntry: false });
+    if (st?.isDirectory()) continue;
+    notFolder.add(rel);
+    if (st !== undefined) out.push(rel);
   }
-  if (isFolder(gitDir, 'objects/pack')) for (const e of listed(gitDir, 'objects/pack')) out.push(`objects/pack/${e.name}`);
-  if (isFolder(gitDir, 'objects/info')) for (const e of listed(gitDir, 'objects/info')) if (e.name !== 'alternates') out.push(`objects/info/${e.name}`);
+  const inside = (rel: string): Dirent[] => (notFolder.has(rel) ? [] : listed(gitDir, rel));
+  for (const e of inside('objects')) if (FAN_OUT.test(e.name) && !e.isDirectory()) out.push(`objects/${e.name}`);
+  for (const e of inside('objects/pack')) out.push(`objects/pack/${e.name}`);
+  for (const e of inside('objects/info')) if (e.name !== 'alternates') out.push(`objects/info/${e.name}`);
   return out;
 }
 
+/**
+ * The folders of a git dir that git goes through by name (besides the fan-out folders of
+ * `objects`), each after the folder it is in.
+ */
+export const GIT_FOLDERS = ['info', 'objects', 'objects/pack', 'objects/info', 'refs', 'refs/heads', 'refs/tags'];
 /** Files of the engine's git dir read or written by name. */
 const FILES = ['HEAD', 'index', 'engine-stat-mark'];
 /** The names git gives the fan-out folders of loose objects. */
-const FAN_OUT = /^[0-9a-f]{2}$/;
+export const FAN_OUT = /^[0-9a-f]{2}$/;
 
-function isFolder(gitDir: string, rel: string): boolean {
-  return lstatSync(path.join(gitDir, rel), { throwIfNoEntry: false })?.isDirectory() === true;
-}
-
+/** The entries of the folder `rel` of the git dir; none when it cannot be listed. Impure. */
 function listed(gitDir: string, rel: string): Dirent[] {
   try {
     return readdirSync(path.join(gitDir, rel), { withFileTypes: true });
