@@ -1,3 +1,5 @@
+import { describeFsError } from './describe-fs-error.js';
+
 /**
  * The system refusing the engine a file or folder it must write: another owner (a `sudo git`
  * left root-owned refs or objects in the user's `.git`), a mode, an attribute (`chattr +i`).
@@ -6,10 +8,7 @@
  */
 
 /** The system's error codes of a refused permission. */
-const REFUSED_CODES: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-};
+const REFUSED_CODES = new Set(['EACCES', 'EPERM']);
 
 /**
  * The calls on files and folders whose refusal is this, with or without a path: a write to a
@@ -28,18 +27,16 @@ const REFUSED_WORDS = /(?:: (Permission denied|Operation not permitted)|(insuffi
 /**
  * Where and how the system refused the engine, in words (`mkdir /x/y: operation not
  * permitted`), or null when the error is not a refused permission on a file. Told from a Node
- * file-system error's code and call (its path when it has one), from a `RefusedRemoval` of
- * remove-tree.ts, or from git's own words in a GitError's stderr (only there: an error's
- * message can quote what a worker said). Pure.
+ * file-system error's code and call (its path when it has one; `rm` for remove-tree.ts's deep
+ * removals), worded as describeFsError words it; or from git's own words in a GitError's
+ * stderr (only there: any other message can quote what a worker said). Pure.
  */
 export function permissionRefusalOf(error: unknown): string | null {
   const e = error as (NodeJS.ErrnoException & { stderr?: unknown }) | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const call = String(e?.syscall ?? '');
-  if (REFUSED_CODES[code] && FILE_CALLS.test(call)) {
-    const where = typeof e?.path === 'string' ? e.path : '(a file the engine had open)';
-    return `${call.replace(/^spawn .*/, 'spawn')} ${where}: ${REFUSED_CODES[code]}`;
-  }
+  const fs = REFUSED_CODES.has(code) && FILE_CALLS.test(call) ? describeFsError(error) : null;
+  if (fs) return `${call.replace(/^spawn .*/, 'spawn')} ${fs.path ?? '(a file the engine had open)'}: ${fs.why}`;
   if (e?.name !== 'GitError' || typeof e.stderr !== 'string') return null;
   for (const line of e.stderr.split('\n')) {
     const m = REFUSED_WORDS.exec(line.trimEnd());
