@@ -14,6 +14,7 @@ import { permissionRefusalOf } from '../util/permission-refusal.js';
 import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js';
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
+import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -52,7 +53,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       strict: true,
     });
     return await command.run(parsed as Parameters<Command['run']>[0], io);
-  } catch (error) {
+  } catch (thrown) {
+    const { error, standing } = unwrapRunFailure(thrown);
     if (error instanceof UsageError || isParseArgsError(error)) {
       const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command, rest) : (error as Error).message;
       io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
@@ -63,21 +65,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // unattended, past its time limits, and its pipes would keep this process alive.
     endLiveGroupsBlocking();
     const machine = machineFailureOf(error);
-    if (machine) return reportMachineFailure(error, machine, command.name, io);
+    if (machine) return reportMachineFailure(error, machine, command.name, standing, io);
     const refused = permissionRefusalOf(error);
-    if (refused) return reportRefusedPermission(refused, command.name, io);
-    return reportBug(error, io, argv);
+    if (refused) return reportRefusedPermission(refused, command.name, standing, io);
+    return reportBug(error, io, argv, process.env, standing);
   }
 }
 
 /**
  * Exit 71 for a failure of the machine (machineFailureOf): what failed and why, and that the
  * work is not lost. Not a bug report: the user acts on the machine, not on the engine.
+ * `standing`: where a run-driving command's run stands (null for other commands).
  */
-export function reportMachineFailure(error: unknown, why: string, commandName: string, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
+export function reportMachineFailure(error: unknown, why: string, commandName: string, standing: RunStanding | null, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
   const message = redactEnv(error instanceof Error ? error.message : String(error), env);
-  const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once that is mended' : '';
-  io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input${resumable})\n`);
+  io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input: mend it first)\n${standingLine(standing)}`);
   return EXIT.machine;
 }
 
@@ -85,13 +87,17 @@ export function reportMachineFailure(error: unknown, why: string, commandName: s
  * Exit 77 for a file or folder the system refused the engine (permissionRefusalOf): where, and
  * what to do. Not a bug report: the user gives the place back, then runs or resumes.
  */
-export function reportRefusedPermission(refused: string, commandName: string, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
-  const resumable = commandName === 'run' || commandName === 'resume' || commandName === 'demo' ? '; a run it had started can be resumed with `engine resume <run-id>` once it is' : '';
+export function reportRefusedPermission(refused: string, commandName: string, standing: RunStanding | null, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
   io.stderr(
-    `engine ${commandName}: error E_PERMISSION the system refused the engine a file it must write: ${redactEnv(refused, env)}\n` +
-      `(its owner, mode or attributes keep the engine out: a \`sudo\` git command, a \`chmod\` or a \`chattr +i\`? Give it back to the user the engine runs as${resumable})\n`,
+    `engine ${commandName}: error E_PERMISSION the system refused the engine a file or folder it needs: ${redactEnv(refused, env)}\n` +
+      `(its owner, mode or attributes keep the engine out: a \`sudo\` git command, a \`chmod\` or a \`chattr +i\`? Give it back to the user the engine runs as first)\n` + standingLine(standing),
   );
   return EXIT.permission;
+}
+
+/** The last line of a run-driving command's failure: where its run stands (nothing for other commands). Pure. */
+function standingLine(standing: RunStanding | null): string {
+  return standing ? `${sayStanding(standing)}\n` : '';
 }
 
 /** How long a failed command's process may take to end once its error is said: what it had open (a model server, a socket) is not waited for past it. */
@@ -109,9 +115,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /**
  * Exit 70 with where to look: the stack goes to a log file (never for bad input, which is a
- * diagnostic), and stderr names it.
+ * diagnostic), and stderr names it, and where a run-driving command's run stands.
  */
-export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): number {
+export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env, standing: RunStanding | null = null): number {
   const err = error instanceof Error ? error : new Error(String(error));
   const log = path.join(os.tmpdir(), `engine-internal-error-${Date.now()}-${process.pid}.log`);
   const body = redactEnv([`engine ${engineVersion}, node ${process.version}, ${os.platform()} ${os.arch()}`, `argv: ${JSON.stringify(argv)}`, '', localizeStack(err.stack ?? err.message, packageRoot), ''].join('\n'), env);
@@ -124,7 +130,7 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
     where = 'no log could be written; the stack follows';
     io.stderr(body);
   }
-  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactEnv(err.message, env)}\n${where}\n`);
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactEnv(err.message, env)}\n${where}\n${standingLine(standing)}`);
   return EXIT.internal;
 }
 

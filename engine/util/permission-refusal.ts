@@ -1,7 +1,7 @@
 import { describeFsError } from './describe-fs-error.js';
 
 /**
- * The system refusing the engine a file or folder it must write: another owner (a `sudo git`
+ * The system refusing the engine a file or folder it needs (to write or to remove): another owner (a `sudo git`
  * left root-owned refs or objects in the user's `.git`), a mode, an attribute (`chattr +i`).
  * Neither the user's input nor the engine is wrong then, and the user gives the place back
  * (docs/errors.md, E_PERMISSION, exit 77).

@@ -8,7 +8,7 @@ export const EXIT = {
   internal: 70,
   /** The machine failed the engine (a full disk, no processes or memory left): sysexits' EX_OSERR. Not in the contract (docs/errors.md). */
   machine: 71,
-  /** The system refused the engine a file or folder it must write (owner, mode, attributes): sysexits' EX_NOPERM. Not in the contract (docs/errors.md). */
+  /** The system refused the engine a file or folder it needs (owner, mode, attributes): sysexits' EX_NOPERM. Not in the contract (docs/errors.md). */
   permission: 77,
   interrupted: 130,
 } as const;

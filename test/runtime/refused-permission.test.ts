@@ -45,12 +45,20 @@ t.test('ENGINE_FAULT: kill and throw points', async (t) => {
   ]);
 });
 
-t.test('the message: the place, what to do, no bug report', async (t) => {
-  const io = memoryIo({ cwd: '/' });
-  t.equal(reportRefusedPermission('mkdir /h/w/1: operation not permitted', 'run', io, {}), 77);
-  const err = io.err.join('');
-  t.match(err, /^engine run: error E_PERMISSION the system refused the engine a file it must write: mkdir \/h\/w\/1: operation not permitted\n\(its owner, mode or attributes keep the engine out: .*Give it back to the user the engine runs as; a run it had started can be resumed with `engine resume <run-id>` once it is\)\n$/);
-  t.notMatch(err, /internal error|please report/);
+t.test('the message: the place, what to do, no bug report, where the run stands', async (t) => {
+  const said = (standing: Parameters<typeof reportRefusedPermission>[2], command = 'run') => {
+    const io = memoryIo({ cwd: '/' });
+    t.equal(reportRefusedPermission('rm /h/w/1: operation not permitted', command, standing, io, {}), 77);
+    const err = io.err.join('');
+    t.notMatch(err, /internal error|please report/);
+    return err;
+  };
+  const head = /^engine (run|resume|clean): error E_PERMISSION the system refused the engine a file or folder it needs: rm \/h\/w\/1: operation not permitted\n\(its owner, mode or attributes keep the engine out: .*Give it back to the user the engine runs as first\)\n/;
+  t.match(said({ runId: 'r-1', began: true }), head);
+  t.match(said({ runId: 'r-1', began: true }), /first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1\n$/, 'a run that began: its resume');
+  t.match(said({ runId: 'r 2', began: false }), /first\)\nthe run 'r 2' had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume 'r 2'` or a new `engine run --run-id 'r 2'`\n$/, 'a run made but not begun: no resume promised');
+  t.match(said({ runId: null, began: false }), /first\)\nthe run had not begun: nothing of it was made\n$/, 'no run made: none named');
+  t.match(said(null, 'clean'), /first\)\n$/, 'no run for a command that drives none');
 });
 
 const asRoot = process.getuid?.() === 0;
@@ -83,10 +91,11 @@ function workspacesOf(home: string): string {
   return path.join(dir, readdirSync(dir).find((n) => n.startsWith('repo-'))!);
 }
 
-const places: Array<{ name: string; at: (f: ReturnType<typeof makeFixture>, home: string) => string; says: RegExp }> = [
-  { name: "the user's refs/heads/engine (a `sudo git` left it root-owned)", at: (f) => path.join(f.repo, '.git', 'refs', 'heads', 'engine'), says: /git could not write \S+\/\.git\/refs\/heads\/engine\/\S+\.lock: (operation not permitted|permission denied)/ },
-  { name: 'the run store', at: (f) => path.join(f.repo, '.engine', 'runs'), says: /mkdir \S+\/\.engine\/runs\/\S+: (operation not permitted|permission denied)/ },
-  { name: "the engine's folder of the repo's workspaces", at: (_f, home) => workspacesOf(home), says: /\S+\/workspaces\/repo-\S+: (operation not permitted|permission denied)/ },
+/** `made`: whether the run's directory was made before the refusal (then the message names the run, and the command that clears it). */
+const places: Array<{ name: string; at: (f: ReturnType<typeof makeFixture>, home: string) => string; says: RegExp; made: boolean }> = [
+  { name: "the user's refs/heads/engine (a `sudo git` left it root-owned)", at: (f) => path.join(f.repo, '.git', 'refs', 'heads', 'engine'), says: /git could not write \S+\/\.git\/refs\/heads\/engine\/\S+\.lock: (operation not permitted|permission denied)/, made: true },
+  { name: 'the run store', at: (f) => path.join(f.repo, '.engine', 'runs'), says: /mkdir \S+\/\.engine\/runs\/\S+: (operation not permitted|permission denied)/, made: false },
+  { name: "the engine's folder of the repo's workspaces", at: (_f, home) => workspacesOf(home), says: /\S+\/workspaces\/repo-\S+: (operation not permitted|permission denied)/, made: true },
 ];
 
 for (const p of places) {
@@ -105,10 +114,19 @@ for (const p of places) {
     t.teardown(() => unblock(dir));
     const r = run();
     t.equal(r.code, 77, r.stderr);
-    t.match(r.stderr, /^engine run: error E_PERMISSION the system refused the engine a file it must write: /);
+    t.match(r.stderr, /^engine run: error E_PERMISSION the system refused the engine a file or folder it needs: /);
     t.match(r.stderr, p.says);
     t.notMatch(r.stderr, /internal error|please report|the log is/);
+    t.notMatch(r.stderr, /left as a crash leaves it|continue it with/, 'no resume is promised for a run that had not begun');
     unblock(dir);
+    if (p.made) {
+      // The run it named, and the command it gave to clear what was made of it.
+      const id = /\nthe run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1`/.exec(r.stderr)?.[1] ?? '-';
+      t.ok(existsSync(path.join(f.repo, '.engine', 'runs', id)), `the run named is the one made: ${r.stderr}`);
+      const cleared = engine(['resume', id, '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: home } });
+      t.match(cleared.stderr, /before its first step, so there is nothing to resume; removed what it had made/);
+      t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', id)), 'the command named clears it');
+    } else t.match(r.stderr, /\nthe run had not begun: nothing of it was made\n$/);
     t.equal(run().code, 0, 'given back, the next run completes');
   });
 }
@@ -142,8 +160,9 @@ t.test('the run directory taken mid-run: exit 77, left resumable, resumed to com
     return;
   }
   t.equal(r.code, 77, r.stderr);
-  t.match(r.stderr, new RegExp(`E_PERMISSION the system refused the engine a file it must write: \\w+ ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\S+: (operation not permitted|permission denied)`));
+  t.match(r.stderr, new RegExp(`E_PERMISSION the system refused the engine a file or folder it needs: \\w+ ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\S+: (operation not permitted|permission denied)`));
   t.notMatch(r.stderr, /internal error|please report/);
+  t.match(r.stderr, /\nthe run is left as a crash leaves it, continue it with: engine resume taken\n$/, 'the resume named');
   t.equal(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'running', 'left as a crash leaves it: resumable');
 
   unblock(runDir);
@@ -169,7 +188,7 @@ t.test('the timeline made immutable while the engine holds it open: E_PERMISSION
     return;
   }
   t.equal(r.code, 77, r.stderr);
-  t.match(r.stderr, `E_PERMISSION the system refused the engine a file it must write: write ${timeline}: operation not permitted`);
+  t.match(r.stderr, `E_PERMISSION the system refused the engine a file or folder it needs: write ${timeline}: operation not permitted`);
   spawnSync('chattr', ['-i', timeline]);
   const resumed = engine(['resume', 'held', '--repo', repo, '--no-progress'], { cwd: side, env });
   t.equal(resumed.code, 0, resumed.stderr);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { endLiveGroupsBlocking } from '../../proc/spawn-group.js';
-import { shellWord } from '../../util/shell-quote.js';
+import { RunCommandFailure, sayStanding } from '../run-standing.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -45,12 +45,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
     /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run's directory was made. */
     stoppedAtOnce(signal: NodeJS.Signals, runId: string | null, began: boolean): void {
       progress?.stop();
-      const said = began
-        ? `the run is left as a crash leaves it, continue it with: engine resume ${runId === null ? '<run-id>' : shellWord(runId)}`
-        : runId === null
-          ? 'the run had not begun: nothing of it was made'
-          : `the run ${shellWord(runId)} had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume ${shellWord(runId)}\` or a new \`engine run --run-id ${shellWord(runId)}\``;
-      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${said}`) + '\n');
+      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${sayStanding({ runId, began })}`) + '\n');
     },
     finished(outcome: RunOutcome): number {
       progress?.stop();
@@ -155,6 +150,9 @@ export async function launchRun(
     if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };
     if (result.kind === 'rejected') return { code: out.rejected(result.diagnostics, result.exitCode), outcome: null };
     return { code: out.finished(result), outcome: result };
+  } catch (error) {
+    // main says where the run stands after the failure's own words.
+    throw new RunCommandFailure(error, { runId, began });
   } finally {
     interrupt.dispose();
   }
