@@ -26,6 +26,7 @@ import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
+import { assertBranchMovable } from '../git/branch-movable.js';
 import { branchLockIn, locksInGitDir } from '../git/stale-locks.js';
 import { EngineGitBlockedError } from '../git/blocked-git-dir.js';
 import { clearStaleLocks } from './clear-stale-locks.js';
@@ -280,6 +281,9 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   const locks = await clearStaleLocks([...locksInGitDir(ws.gitDir), ...branchLockIn(ws.repo.commonDir, ws.branch)], { waitMs: STALE_LOCK_WAIT_MS });
   if (locks.held.length) return refuse(locks.held.map((h) => `${h.file} is held open by process ${h.pid}`).join('; ') + ': a process still using it (a git left by the engine that drove this run, or one run by hand): let it end, or end it, then resume');
   if (locks.stuck.length) return refuse(`git's lock ${locks.stuck.join(', ')} is in the way and cannot be removed (no permission in its folder): remove it, then resume`);
+  // A folder of the user's refs refused since the stop (a `sudo git`): said now, as a new run
+  // says it, not found at the first checkpoint as a worker's doing (E_PERMISSION, docs/errors.md).
+  assertBranchMovable(ws.repo.commonDir, ws.branch);
   resetEngineGitDir(ws);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');

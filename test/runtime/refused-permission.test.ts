@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { engine, makeFixture, writePreludeRun } from '../helpers/run-fixture.js';
+import { engine, makeFixture, readJsonl, writePreludeRun } from '../helpers/run-fixture.js';
 import { permissionRefusalOf } from '../../engine/util/permission-refusal.js';
 import { parseFaults } from '../../engine/store/fault.js';
 import { removeTree } from '../../engine/util/remove-tree.js';
@@ -254,4 +254,38 @@ t.test("a completed run whose workspace cannot be removed: exit 0, a warning, cl
   const cleaned = engine(['clean', '--repo', repo], { cwd: side, env });
   t.equal(cleaned.code, 0, cleaned.stderr);
   t.notOk(existsSync(path.join(folder, 'left')), 'clean removed the workspace left behind');
+});
+
+// The user's own folder of engine branches refused after the run began (a `sudo git` between
+// a stop and its resume): resume says E_PERMISSION before it drives a step, as a new run says
+// it, instead of driving to the checkpoint and stopping there as a governance violation of the
+// user's repository (which is for what a worker does during the run).
+t.test("the user's refs/heads/engine refused between a stop and its resume: E_PERMISSION before any step, resumed once given back", async (t) => {
+  const f = makeFixture();
+  const home = mkdtempSync(path.join(os.tmpdir(), 'engine-refused-home-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { ENGINE_HOME: home };
+  const args = ['--repo', f.repo, '--no-progress'];
+  const killed = engine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'between', ...args], { cwd: f.dir, env: { ...env, ENGINE_FAULT: 'kill@step.finished#2' } });
+  t.equal(killed.signal, 'SIGKILL', 'the first run was stopped mid-way');
+  const refs = path.join(f.repo, '.git', 'refs', 'heads', 'engine');
+  const cannot = block(refs);
+  if (cannot) {
+    t.comment(`skipped: ${cannot}`);
+    return;
+  }
+  t.teardown(() => unblock(refs));
+  const runDir = path.join(f.repo, '.engine', 'runs', 'between');
+  const before = readJsonl(path.join(runDir, 'timeline.jsonl')).length;
+  const r = engine(['resume', 'between', ...args], { cwd: f.dir, env });
+  t.equal(r.code, 77, r.stderr);
+  t.match(r.stderr, `engine resume: error E_PERMISSION the system refused the engine a file or folder it needs: access ${refs}: `);
+  t.match(r.stderr, /\nthe run is left as a crash leaves it, continue it with: engine resume between\n$/);
+  t.notMatch(r.stderr, /governance|user_repo|internal error/);
+  const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
+  t.equal(state.status, 'running', 'still resumable');
+  t.equal(readJsonl(path.join(runDir, 'timeline.jsonl')).length, before, 'nothing was driven or recorded');
+  unblock(refs);
+  const resumed = engine(['resume', 'between', ...args], { cwd: f.dir, env });
+  t.equal(resumed.code, 0, resumed.stderr);
 });

@@ -1,0 +1,26 @@
+import { accessSync, constants, lstatSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Throws the system's refusal (EACCES or EPERM of `access`, naming the place) when git could
+ * not move `branch` in the repository whose common dir is `commonDir`: its ref file and its
+ * reflog, where they are there, and the deepest folder there on the way to each (git makes its
+ * lock there, and any missing folder) must take a write from this process. A mode,
+ * another owner after a `sudo git`, or `chattr +i` (which refuses root too). What git itself
+ * would refuse is all this looks at: a folder that is missing is made, a link is git's to
+ * follow or refuse. Impure (reads the file system).
+ */
+export function assertBranchMovable(commonDir: string, branch: string): void {
+  for (const top of ['refs', 'logs/refs']) {
+    const file = path.join(commonDir, top, 'heads', ...branch.split('/'));
+    accessSync(deepestThere(commonDir, path.dirname(file)), constants.W_OK);
+    if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) accessSync(file, constants.W_OK);
+  }
+}
+
+/** `dir` when it is there, else the deepest folder above it (not above `root`) that is. Impure. */
+function deepestThere(root: string, dir: string): string {
+  let at = dir;
+  while (at !== root && !lstatSync(at, { throwIfNoEntry: false })) at = path.dirname(at);
+  return at;
+}
