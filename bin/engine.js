@@ -9,6 +9,20 @@
 // with ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead. Current is decided by content,
 // never by mtimes (an install gives every file a new one): see bundleIsCurrent.
 'use strict';
+// Node's own modules are compiled through the code cache built into node, which V8 takes only
+// under the flags it was made with: once the line below changes one, each of them a command
+// loads later is compiled from its source (a run's child_process, net, zlib and crypto: 25 ms
+// of CPU where the cache takes 7). So what a command is sure to load is loaded first: every
+// command hashes the build info with crypto (bundleIsCurrent) and reads its arguments with
+// util.parseArgs; the commands that drive runs start processes, talk to local servers,
+// compress objects and read files through promises; the demo and the suite serve their
+// scripted model over http. Not more: loaded through the cache, http alone costs 5 ms.
+const RUN_COMMANDS = new Set(['run', 'resume', 'demo', 'suite']);
+const MODEL_COMMANDS = new Set(['demo', 'suite']);
+require('node:crypto');
+void require('node:util').parseArgs;
+if (RUN_COMMANDS.has(process.argv[2])) for (const id of ['node:child_process', 'node:net', 'node:zlib', 'node:fs/promises', 'node:os']) require(id);
+if (MODEL_COMMANDS.has(process.argv[2])) for (const id of ['node:http', 'node:dns', 'node:cluster']) require(id);
 // A command's own JavaScript is mostly glue around processes and files, and its process lives
 // seconds to hours, most of it waiting. V8 optimized what ran a few thousand times (TurboFan,
 // compiling on threads of its own), which in a run cost more CPU than it saved: at 8 times the
@@ -23,14 +37,11 @@ const path = require('node:path');
 const vm = require('node:vm');
 
 const dist = path.join(__dirname, '..', 'dist');
+// RUN_COMMANDS (above): the commands that drive runs in their own process. Their code cache is
+// one of its own, holding a run's functions too (its loop, workers, git, governance, sandbox:
+// about 35 ms of CPU a run compiled them at each start); in the others' cache those would only
+// cost a `validate` or a `--version` the reading (about 10 ms). V8 takes one cache per script.
 const bundle = path.join(dist, 'engine.cjs');
-/**
- * The commands that drive runs in their own process. Their code cache is one of its own,
- * holding a run's functions too (its loop, workers, git, governance, sandbox: about 35 ms of
- * CPU a run compiled them at each start); in the others' cache those would only cost a
- * `validate` or a `--version` the reading (about 10 ms). V8 takes one cache per script.
- */
-const RUN_COMMANDS = new Set(['run', 'resume', 'demo', 'suite']);
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 async function start() {
