@@ -1,12 +1,16 @@
+import path from 'node:path';
 import { shellWord } from '../util/shell-quote.js';
 
 /**
  * Where a run-driving command (`run`, `resume`, `demo`) left its run when it stopped short of
  * the end, by a failure or a second signal: `runId` null before the run's directory was made,
- * `began` once its `run.started` is durable (or for a run `resume` was given).
+ * `runDir` that directory once made or found (null before; `resume` names its run as it was
+ * given until it has found it), `began` once its `run.started` is durable (or for a run
+ * `resume` was given).
  */
 export interface RunStanding {
   runId: string | null;
+  runDir: string | null;
   began: boolean;
 }
 
@@ -29,10 +33,17 @@ export function unwrapRunFailure(error: unknown): { error: unknown; standing: Ru
   return error instanceof RunCommandFailure ? { error: error.failure, standing: error.standing } : { error, standing: null };
 }
 
-/** What is left of a run that stopped short, and the command that goes on from there, in words. Pure. */
-export function sayStanding({ runId, began }: RunStanding): string {
-  if (began) return `the run is left as a crash leaves it, continue it with: engine resume ${runId === null ? '<run-id>' : shellWord(runId)}`;
+/**
+ * What is left of a run that stopped short, and the command that goes on from there, in words.
+ * The command names the run's store when it is known: a run id alone is found only from its
+ * repository's folder, and only in the store it was given (a demo's run is in a scratch
+ * repository). The store, not the run's directory: resume finds a run stopped before its
+ * state.json only in a store. Pure.
+ */
+export function sayStanding({ runId, runDir, began }: RunStanding): string {
+  const resume = runId === null ? '<run-id>' : runDir === null ? shellWord(runId) : `${shellWord(runId)} --store ${shellWord(path.dirname(runDir))}`;
+  if (began) return `the run is left as a crash leaves it, continue it with: engine resume ${resume}`;
   if (runId === null) return 'the run had not begun: nothing of it was made';
   const id = shellWord(runId);
-  return `the run ${id} had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume ${id}\` or a new \`engine run --run-id ${id}\``;
+  return `the run ${id} had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume ${resume}\` or a new \`engine run --run-id ${id}\` in the same store`;
 }

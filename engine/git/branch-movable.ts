@@ -3,9 +3,11 @@ import path from 'node:path';
 
 /**
  * Throws the system's refusal (EACCES or EPERM of `access`, naming the place) when git could
- * not move `branch` in the repository whose common dir is `commonDir`: its ref file and its
- * reflog, where they are there, and the deepest folder there on the way to each (git makes its
- * lock there, and any missing folder) must take a write from this process. A mode,
+ * not move `branch` in the repository whose common dir is `commonDir`: the deepest folder there
+ * on the way to its ref and to its reflog (git makes its lock there and renames it over the
+ * ref, and makes any missing folder), and the reflog, which git appends to, where it is there.
+ * Not the ref file: git never writes it in place, so one a `sudo git` left root's is moved all
+ * the same. A mode,
  * another owner after a `sudo git`, or `chattr +i` (which refuses root too). What git itself
  * would refuse is all this looks at: a folder that is missing is made, a link is git's to
  * follow or refuse. Impure (reads the file system).
@@ -14,7 +16,7 @@ export function assertBranchMovable(commonDir: string, branch: string): void {
   for (const top of ['refs', 'logs/refs']) {
     const file = path.join(commonDir, top, 'heads', ...branch.split('/'));
     accessSync(deepestThere(commonDir, path.dirname(file)), constants.W_OK);
-    if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) accessSync(file, constants.W_OK);
+    if (top === 'logs/refs' && lstatSync(file, { throwIfNoEntry: false })?.isFile()) accessSync(file, constants.W_OK);
   }
 }
 

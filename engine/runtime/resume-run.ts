@@ -55,6 +55,8 @@ export interface ResumeRunOptions extends SessionOptions {
   /** Text for the user beside the events (stderr): the config diff. */
   warn?: (text: string) => void;
   cwd: string;
+  /** Told the run's id and directory once it is found (a failure from then on names the directory). */
+  onCreating?: (runId: string, runDir: string) => void;
 }
 
 export type ResumeResult = Rejection | ({ kind: 'finished' } & RunOutcome);
@@ -98,6 +100,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   keepYoungGenerationSmall();
   const run = await readRun(o);
   if (isRejection(run)) return run;
+  o.onCreating?.(run.state.run_id, run.dir);
   const lock = lockRun(run);
   if (isRejection(lock)) return lock;
   try {

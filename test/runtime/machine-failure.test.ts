@@ -58,9 +58,9 @@ t.test('git failing to read the identity is not a malformed git.author: it is th
 
 t.test('the message: the failure, the words of the machine, no bug report, the resume', async (t) => {
   const io = memoryIo({ cwd: '/' });
-  t.equal(reportMachineFailure(errno('ENOSPC', 'write', 'ENOSPC: no space left on device, write'), 'no space left on the device', 'run', { runId: 'r-1', began: true }, io, {}), 71);
+  t.equal(reportMachineFailure(errno('ENOSPC', 'write', 'ENOSPC: no space left on device, write'), 'no space left on the device', 'run', { runId: 'r-1', runDir: '/r/.engine/runs/r-1', began: true }, io, {}), 71);
   const err = io.err.join('');
-  t.match(err, /^engine run: error E_MACHINE no space left on the device: ENOSPC: no space left on device, write\n\(a failure of the machine, not of the engine or its input: mend it first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1\n$/);
+  t.match(err, /^engine run: error E_MACHINE no space left on the device: ENOSPC: no space left on device, write\n\(a failure of the machine, not of the engine or its input: mend it first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1 --store \/r\/\.engine\/runs\n$/);
   t.notMatch(err, /internal error|please report/);
 });
 

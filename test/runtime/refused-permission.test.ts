@@ -1,7 +1,7 @@
 // test cost: about 15 s: nine runs, two resumes and a clean of the scripted agent.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engine, makeFixture, readJsonl, writePreludeRun } from '../helpers/run-fixture.js';
@@ -54,10 +54,11 @@ t.test('the message: the place, what to do, no bug report, where the run stands'
     return err;
   };
   const head = /^engine (run|resume|clean): error E_PERMISSION the system refused the engine a file or folder it needs: rm \/h\/w\/1: operation not permitted\n\(its owner, mode or attributes keep the engine out: .*Give it back to the user the engine runs as first\)\n/;
-  t.match(said({ runId: 'r-1', began: true }), head);
-  t.match(said({ runId: 'r-1', began: true }), /first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1\n$/, 'a run that began: its resume');
-  t.match(said({ runId: 'r 2', began: false }), /first\)\nthe run 'r 2' had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume 'r 2'` or a new `engine run --run-id 'r 2'`\n$/, 'a run made but not begun: no resume promised');
-  t.match(said({ runId: null, began: false }), /first\)\nthe run had not begun: nothing of it was made\n$/, 'no run made: none named');
+  t.match(said({ runId: 'r-1', runDir: '/r/.engine/runs/r-1', began: true }), head);
+  t.match(said({ runId: 'r-1', runDir: '/r/.engine/runs/r-1', began: true }), /first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1 --store \/r\/\.engine\/runs\n$/, 'a run that began: its resume, with its store');
+  t.match(said({ runId: 'latest', runDir: null, began: true }), /continue it with: engine resume latest\n$/, 'resume before it found its run: the run as given');
+  t.match(said({ runId: 'r 2', runDir: '/s t/r 2', began: false }), /first\)\nthe run 'r 2' had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume 'r 2' --store '\/s t'` or a new `engine run --run-id 'r 2'` in the same store\n$/, 'a run made but not begun: no resume promised');
+  t.match(said({ runId: null, runDir: null, began: false }), /first\)\nthe run had not begun: nothing of it was made\n$/, 'no run made: none named');
   t.match(said(null, 'clean'), /first\)\n$/, 'no run for a command that drives none');
 });
 
@@ -121,11 +122,13 @@ for (const p of places) {
     unblock(dir);
     if (p.made) {
       // The run it named, and the command it gave to clear what was made of it.
-      const id = /\nthe run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1`/.exec(r.stderr)?.[1] ?? '-';
-      t.ok(existsSync(path.join(f.repo, '.engine', 'runs', id)), `the run named is the one made: ${r.stderr}`);
-      const cleared = engine(['resume', id, '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: home } });
+      const [, id = '-', store = '-'] = /\nthe run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1 --store (\S+)`/.exec(r.stderr) ?? [];
+      t.equal(store, path.join(realpathSync(f.repo), '.engine', 'runs'), `the run named is the one made, with its store: ${r.stderr}`);
+      t.ok(existsSync(path.join(store, id)));
+      // The command as said, from another folder.
+      const cleared = engine(['resume', id, '--store', store, '--no-progress'], { cwd: os.tmpdir(), env: { ENGINE_HOME: home } });
       t.match(cleared.stderr, /before its first step, so there is nothing to resume; removed what it had made/);
-      t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', id)), 'the command named clears it');
+      t.notOk(existsSync(path.join(store, id)), 'the command named clears it');
     } else t.match(r.stderr, /\nthe run had not begun: nothing of it was made\n$/);
     t.equal(run().code, 0, 'given back, the next run completes');
   });
@@ -162,11 +165,12 @@ t.test('the run directory taken mid-run: exit 77, left resumable, resumed to com
   t.equal(r.code, 77, r.stderr);
   t.match(r.stderr, new RegExp(`E_PERMISSION the system refused the engine a file or folder it needs: \\w+ ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\S+: (operation not permitted|permission denied)`));
   t.notMatch(r.stderr, /internal error|please report/);
-  t.match(r.stderr, /\nthe run is left as a crash leaves it, continue it with: engine resume taken\n$/, 'the resume named');
+  t.match(r.stderr, `\nthe run is left as a crash leaves it, continue it with: engine resume taken --store ${path.dirname(realpathSync(runDir))}\n`, 'the resume named, with its store');
   t.equal(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'running', 'left as a crash leaves it: resumable');
 
   unblock(runDir);
-  const resumed = engine(['resume', 'taken', '--repo', repo, '--no-progress'], { cwd: side, env });
+  // The command as said, from another folder.
+  const resumed = engine(['resume', 'taken', '--store', path.dirname(realpathSync(runDir)), '--no-progress'], { cwd: os.tmpdir(), env });
   t.equal(resumed.code, 0, resumed.stderr);
   t.equal(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'completed');
   t.ok(existsSync(path.join(runDir, 'summary.md')), 'the summary is written');
@@ -280,7 +284,7 @@ t.test("the user's refs/heads/engine refused between a stop and its resume: E_PE
   const r = engine(['resume', 'between', ...args], { cwd: f.dir, env });
   t.equal(r.code, 77, r.stderr);
   t.match(r.stderr, `engine resume: error E_PERMISSION the system refused the engine a file or folder it needs: access ${refs}: `);
-  t.match(r.stderr, /\nthe run is left as a crash leaves it, continue it with: engine resume between\n$/);
+  t.match(r.stderr, `\nthe run is left as a crash leaves it, continue it with: engine resume between --store ${path.dirname(realpathSync(runDir))}\n`);
   t.notMatch(r.stderr, /governance|user_repo|internal error/);
   const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
   t.equal(state.status, 'running', 'still resumable');

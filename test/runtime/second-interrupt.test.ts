@@ -1,6 +1,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, engineBin, bareNode, childEnv } from '../helpers/run-fixture.js';
 import { fakeGit, realGit, startEngineJob } from '../helpers/fake-git.js';
@@ -32,7 +33,6 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   const f = makeFixture();
   const mark = path.join(f.dir, 'git-stuck');
   const env = childEnv({ PATH: `${stuckGit(f.dir, mark, when)}:${process.env.PATH}` });
-  const args = ['--repo', f.repo, '--no-progress'];
   const p = await startUntilStuck(f, env, 'k', mark);
   t.ok(existsSync(mark), "the engine's git got stuck moving the branch to the first checkpoint");
   process.kill(-p.pid, 'SIGINT');
@@ -45,7 +45,8 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   process.kill(-p.pid, 'SIGINT');
   const end = await p.exited;
   t.equal(end.code, 130, `exit 130: ${p.stderr()}`);
-  t.match(p.stderr(), /engine: a second SIGINT: stopped at once, the processes it started were ended; .*continue it with: engine resume k\n/);
+  const store = path.join(realpathSync(f.repo), '.engine', 'runs');
+  t.match(p.stderr(), `engine: a second SIGINT: stopped at once, the processes it started were ended; the run is left as a crash leaves it, continue it with: engine resume k --store ${store}\n`);
   t.notMatch(p.stderr(), /internal error/);
   t.notOk(existsSync(`${mark}.done`), 'the engine did not wait for the stuck git');
   // Killed before the engine exited: gone at once, not 30 s later.
@@ -54,7 +55,8 @@ t.test(`a second Ctrl-C while the engine waits on a git stuck ${when} moving the
   while (processAlive(gitPid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
   t.notOk(processAlive(gitPid), 'the stuck git, deaf to SIGTERM, was killed with the engine');
 
-  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', 'k', ...args], { cwd: f.dir, env, encoding: 'utf8', timeout: 120_000 });
+  // The command as said, from another folder.
+  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', 'k', '--store', store, '--no-progress'], { cwd: os.tmpdir(), env, encoding: 'utf8', timeout: 120_000 });
   t.equal(resumed.status, 0, `resume completes the run\n${resumed.stderr}`);
   // Moved before the stop or not, the branch holds each checkpoint once.
   t.equal(f.git('rev-list', '--count', 'main..engine/k'), '2', 'two checkpoints on the run branch');
@@ -93,10 +95,11 @@ t.test('a second Ctrl-C while the workspace is made: it names the run, and resum
   await new Promise((r) => setTimeout(r, 1500));
   process.kill(-job.pid, 'SIGINT');
   t.equal((await job.exited).code, 130, job.stderr());
-  const id = /the run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1` or a new `engine run --run-id \1`\n/.exec(job.stderr())?.[1];
+  const [, id, store] = /the run (\S+) had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume \1 --store (\S+)` or a new `engine run --run-id \1` in the same store\n/.exec(job.stderr()) ?? [];
   t.ok(id, `the run is named: ${job.stderr()}`);
-  t.ok(existsSync(path.join(f.repo, '.engine', 'runs', id ?? '-')), 'its directory is the one named');
-  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', id ?? '-', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+  t.equal(store, path.join(realpathSync(f.repo), '.engine', 'runs'), 'with its store');
+  // The command as said, from another folder.
+  const resumed = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'resume', id ?? '-', '--store', store ?? '-', '--no-progress'], { cwd: os.tmpdir(), env: childEnv(), encoding: 'utf8', timeout: 120_000 });
   t.equal(resumed.status, 2, resumed.stderr);
   t.match(resumed.stderr, /was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made/);
   t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', id ?? '-')), 'and it is gone');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { endLiveGroupsBlocking } from '../../proc/spawn-group.js';
-import { RunCommandFailure, sayStanding } from '../run-standing.js';
+import { RunCommandFailure, sayStanding, type RunStanding } from '../run-standing.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -42,10 +42,10 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       if (progress) progress.say(text);
       else io.stderr(`${text}\n`);
     },
-    /** Said when a second signal stopped the engine at once (interruptSignal): `runId` null before the run's directory was made. */
-    stoppedAtOnce(signal: NodeJS.Signals, runId: string | null, began: boolean): void {
+    /** Said when a second signal stopped the engine at once (interruptSignal). */
+    stoppedAtOnce(signal: NodeJS.Signals, standing: RunStanding): void {
       progress?.stop();
-      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${sayStanding({ runId, began })}`) + '\n');
+      io.stderr(printable(`engine: a second ${signal}: stopped at once, the processes it started were ended; ${sayStanding(standing)}`) + '\n');
     },
     finished(outcome: RunOutcome): number {
       progress?.stop();
@@ -114,7 +114,7 @@ export interface LaunchContext {
   signal: AbortSignal;
   onEvent: (e: TimelineEvent) => void;
   /** The run's directory is made (start-run.ts): a stop from here on names the run. */
-  onCreating: (runId: string) => void;
+  onCreating: (runId: string, runDir: string) => void;
 }
 
 type Launched = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
@@ -130,21 +130,21 @@ export async function launchRun(
   launch: (ctx: LaunchContext) => Promise<Launched>,
 ): Promise<{ code: number; outcome: RunOutcome | null }> {
   const out = createRunOutput(io, options.json, options.noProgress);
-  let runId: string | null = options.resuming ?? null;
-  let began = options.resuming !== undefined;
+  // Where the run stands for a stop or failure: resume's run as it was given until it is found.
+  const standing: RunStanding = { runId: options.resuming ?? null, runDir: null, began: options.resuming !== undefined };
   const interrupt = interruptSignal(
-    (signal) => out.stoppedAtOnce(signal, runId, began),
+    (signal) => out.stoppedAtOnce(signal, standing),
     (signal) => out.stopping(signal),
   );
   const onEvent = (e: TimelineEvent): void => {
     if (e.type === 'run.started') {
-      runId = e.run_id;
-      began = true;
+      standing.runId = e.run_id;
+      standing.began = true;
     }
     out.onEvent(e);
   };
   try {
-    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent, onCreating: (id) => (runId = id) });
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent, onCreating: (id, dir) => Object.assign(standing, { runId: id, runDir: dir }) });
     // Refused while a signal was stopping it: nothing was made (refusals come before), and
     // what was refused may be what the stop cut short. A failure thrown is still a failure.
     if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };
@@ -152,7 +152,7 @@ export async function launchRun(
     return { code: out.finished(result), outcome: result };
   } catch (error) {
     // main says where the run stands after the failure's own words.
-    throw new RunCommandFailure(error, { runId, began });
+    throw new RunCommandFailure(error, { ...standing });
   } finally {
     interrupt.dispose();
   }
