@@ -3,14 +3,13 @@ import path from 'node:path';
 
 /**
  * Throws the system's refusal (EACCES or EPERM of `access`, naming the place) when git could
- * not move `branch` in the repository whose common dir is `commonDir`: the deepest folder there
- * on the way to its ref and to its reflog (git makes its lock there and renames it over the
- * ref, and makes any missing folder), and the reflog, which git appends to, where it is there.
+ * not move `branch` in the repository whose common dir is `commonDir`: a mode, another owner
+ * after a `sudo git`, or `chattr +i` (which refuses root too) on the deepest folder there on
+ * the way to its ref and to its reflog (git makes its lock there and renames it over the ref,
+ * and makes any missing folder), or on the reflog, which git appends to, where it is there.
  * Not the ref file: git never writes it in place, so one a `sudo git` left root's is moved all
- * the same. A mode,
- * another owner after a `sudo git`, or `chattr +i` (which refuses root too). What git itself
- * would refuse is all this looks at: a folder that is missing is made, a link is git's to
- * follow or refuse. Impure (reads the file system).
+ * the same. What git itself would refuse is all this looks at (test/git/branch-movable.test.ts
+ * asks both): a link is git's to follow or refuse. Impure (reads the file system).
  */
 export function assertBranchMovable(commonDir: string, branch: string): void {
   for (const top of ['refs', 'logs/refs']) {

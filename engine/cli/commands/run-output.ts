@@ -113,7 +113,7 @@ export interface LaunchContext {
   env: RunEnv;
   signal: AbortSignal;
   onEvent: (e: TimelineEvent) => void;
-  /** The run's directory is made (start-run.ts): a stop from here on names the run. */
+  /** The run's directory is made (start-run.ts) or found (resume-run.ts): a stop or failure from here on names the run and its store. */
   onCreating: (runId: string, runDir: string) => void;
 }
 
