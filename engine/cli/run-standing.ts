@@ -41,6 +41,8 @@ export function unwrapRunFailure(error: unknown): { error: unknown; standing: Ru
  * state.json only in a store. Pure.
  */
 export function sayStanding({ runId, runDir, began }: RunStanding): string {
+  // Only `resume` stands so: its run as it was given, not found yet, and nothing of it changed.
+  if (began && runDir === null && runId !== null) return `the run ${shellWord(runId)} was not found yet, nothing of it was changed: the same \`engine resume\` goes on from there`;
   const resume = runId === null ? '<run-id>' : runDir === null ? shellWord(runId) : `${shellWord(runId)} --store ${shellWord(path.dirname(runDir))}`;
   if (began) return `the run is left as a crash leaves it, continue it with: engine resume ${resume}`;
   if (runId === null) return 'the run had not begun: nothing of it was made';

@@ -55,8 +55,8 @@ export interface ResumeRunOptions extends SessionOptions {
   /** Text for the user beside the events (stderr): the config diff. */
   warn?: (text: string) => void;
   cwd: string;
-  /** Told the run's id and directory once it is found (a failure from then on names the directory). */
-  onCreating?: (runId: string, runDir: string) => void;
+  /** Told the run's id and directory once it is found, and whether it began (a run stopped while it was being made did not): a failure from then on names them. */
+  onRun?: (runId: string, runDir: string, began: boolean) => void;
 }
 
 export type ResumeResult = Rejection | ({ kind: 'finished' } & RunOutcome);
@@ -100,7 +100,6 @@ export async function resumeRun(o: ResumeRunOptions): Promise<ResumeResult> {
   keepYoungGenerationSmall();
   const run = await readRun(o);
   if (isRejection(run)) return run;
-  o.onCreating?.(run.state.run_id, run.dir);
   const lock = lockRun(run);
   if (isRejection(lock)) return lock;
   try {
@@ -115,7 +114,9 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   const dir = o.run === 'latest' ? await latestRun(o) : locateRun(o);
   if (!dir) return refuse(o.run === 'latest' ? `no run in ${storeOf(o)} to resume (give a run id with --repo/--store, or the run directory)` : `no run "${o.run}" found (give a run id with --repo/--store, or the run directory)`);
   const paths = runPaths(dir);
-  if (isHalfMadeRun(dir)) {
+  const halfMade = isHalfMadeRun(dir);
+  o.onRun?.(path.basename(dir), dir, !halfMade);
+  if (halfMade) {
     // Killed while it was being made, before its state.json: nothing ran; it is removed.
     const cleaned = await cleanHalfMadeRun(dir);
     if (cleaned.kind === 'busy') return refuse(`run ${path.basename(dir)} is being created by engine process ${cleaned.pid}; wait for it`, dir);

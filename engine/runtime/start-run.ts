@@ -67,8 +67,8 @@ export interface StartRunOptions extends SessionOptions {
   maxTicks?: number;
   timeMin?: number;
   cwd: string;
-  /** Told the run's id and directory once the directory is made, before its first step (a stop before then names it). */
-  onCreating?: (runId: string, runDir: string) => void;
+  /** Told the run's id and directory once the directory is made, before its first step (a stop from then on names it); `began` is false. */
+  onRun?: (runId: string, runDir: string, began: boolean) => void;
 }
 
 export type StartResult = Rejection | ({ kind: 'finished' } & RunOutcome);
@@ -223,7 +223,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
   if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
   mkdirSync(paths.dir, { recursive: true });
-  o.onCreating?.(runId, paths.dir);
+  o.onRun?.(runId, paths.dir, false);
   ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
   const sources = { pipelineFile: p.pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets };

@@ -56,7 +56,7 @@ t.test('the message: the place, what to do, no bug report, where the run stands'
   const head = /^engine (run|resume|clean): error E_PERMISSION the system refused the engine a file or folder it needs: rm \/h\/w\/1: operation not permitted\n\(its owner, mode or attributes keep the engine out: .*Give it back to the user the engine runs as first\)\n/;
   t.match(said({ runId: 'r-1', runDir: '/r/.engine/runs/r-1', began: true }), head);
   t.match(said({ runId: 'r-1', runDir: '/r/.engine/runs/r-1', began: true }), /first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1 --store \/r\/\.engine\/runs\n$/, 'a run that began: its resume, with its store');
-  t.match(said({ runId: 'latest', runDir: null, began: true }), /continue it with: engine resume latest\n$/, 'resume before it found its run: the run as given');
+  t.match(said({ runId: 'latest', runDir: null, began: true }), /first\)\nthe run latest was not found yet, nothing of it was changed: the same `engine resume` goes on from there\n$/, 'resume before it found its run: no resume of it promised');
   t.match(said({ runId: 'r 2', runDir: '/s t/r 2', began: false }), /first\)\nthe run 'r 2' had not begun: nothing of it can be resumed; what was made of it is removed by `engine resume 'r 2' --store '\/s t'` or a new `engine run --run-id 'r 2'` in the same store\n$/, 'a run made but not begun: no resume promised');
   t.match(said({ runId: null, runDir: null, began: false }), /first\)\nthe run had not begun: nothing of it was made\n$/, 'no run made: none named');
   t.match(said(null, 'clean'), /first\)\n$/, 'no run for a command that drives none');
@@ -292,4 +292,30 @@ t.test("the user's refs/heads/engine refused between a stop and its resume: E_PE
   unblock(refs);
   const resumed = engine(['resume', 'between', ...args], { cwd: f.dir, env });
   t.equal(resumed.code, 0, resumed.stderr);
+});
+
+// A run killed while it was being made, whose removal resume is then refused: resume found it
+// half-made, so the line must not promise a continuation, and must name the store it was given.
+t.test('resume refused the removal of a half-made run: E_PERMISSION, the run named as not begun, with its store', { skip: asRoot ? false : 'chattr needs root' }, async (t) => {
+  const f = makeFixture();
+  const home = mkdtempSync(path.join(os.tmpdir(), 'engine-refused-home-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const killed = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'half', '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@run.workspace#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const store = path.join(realpathSync(f.repo), '.engine', 'runs');
+  t.notOk(existsSync(path.join(store, 'half', 'state.json')), 'half-made: no state.json');
+  const cannot = block(path.join(store, 'half'));
+  if (cannot) {
+    t.comment(`skipped: ${cannot}`);
+    return;
+  }
+  t.teardown(() => unblock(path.join(store, 'half')));
+  const r = engine(['resume', 'half', '--store', store, '--no-progress'], { cwd: os.tmpdir(), env: { ENGINE_HOME: home } });
+  t.equal(r.code, 77, r.stderr);
+  t.match(r.stderr, `\nthe run half had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume half --store ${store}\` or a new \`engine run --run-id half\` in the same store\n`);
+  t.notMatch(r.stderr, /continue it with/);
+  unblock(path.join(store, 'half'));
+  const cleared = engine(['resume', 'half', '--store', store, '--no-progress'], { cwd: os.tmpdir(), env: { ENGINE_HOME: home } });
+  t.match(cleared.stderr, /before its first step, so there is nothing to resume; removed what it had made/);
+  t.notOk(existsSync(path.join(store, 'half')), 'the command named clears it');
 });
