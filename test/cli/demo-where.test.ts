@@ -28,3 +28,8 @@ t.test('a stopped run keeps its workspace; a state.json that cannot be read show
   t.same(demoWhereLines('/r', record, true).slice(2), ['branch:       engine/r3 — see it with: git -C /r log --stat engine/r3', 'workspace:    /ws/r3', '']);
   t.same(demoRecordOf(t.testdir({})), { branch: null, workspace: null, completed: false });
 });
+
+t.test('a scratch repo whose path a shell would split: the command shown is one word for it', async (t) => {
+  const record = recordIn(t, { status: 'completed', stop_reason: 'completed', branch: 'engine/r4', workspace: '/ws/r4' });
+  t.same(demoWhereLines("/tmp/it's a $dir", record, false)[2], `branch:       engine/r4 — see it with: git -C '/tmp/it'\\''s a $dir' log --stat engine/r4`);
+});

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { flag, str, UsageError } from '../command.js';
 import type { CliIo } from '../io.js';
 import { packageRoot } from '../../paths.js';
+import { shellWord } from '../../util/shell-quote.js';
 import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 
 /** The task the demo runs: a vague goal in an empty repo, scripted end to end. */
@@ -101,7 +102,7 @@ export function demoWhereLines(repo: string, record: DemoRecord, workspaceExists
   return [
     '',
     `scratch repo: ${repo}`,
-    ...(branch ? [`branch:       ${branch} — see it with: git -C ${repo} log --stat ${branch}`] : []),
+    ...(branch ? [`branch:       ${branch} — see it with: git -C ${shellWord(repo)} log --stat ${shellWord(branch)}`] : []),
     ...(workspace ? [`workspace:    ${workspace}${workspaceExists ? '' : gone}`] : []),
     '',
   ];
