@@ -15,6 +15,7 @@ import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
+import { printable } from '../util/printable.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -78,7 +79,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
  * `standing`: where a run-driving command's run stands (null for other commands).
  */
 export function reportMachineFailure(error: unknown, why: string, commandName: string, standing: RunStanding | null, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
-  const message = redactEnv(error instanceof Error ? error.message : String(error), env);
+  const message = printable(redactEnv(error instanceof Error ? error.message : String(error), env));
   io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input: mend it first)\n${standingLine(standing)}`);
   return EXIT.machine;
 }
@@ -89,7 +90,7 @@ export function reportMachineFailure(error: unknown, why: string, commandName: s
  */
 export function reportRefusedPermission(refused: string, commandName: string, standing: RunStanding | null, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
   io.stderr(
-    `engine ${commandName}: error E_PERMISSION the system refused the engine a file or folder it needs: ${redactEnv(refused, env)}\n` +
+    `engine ${commandName}: error E_PERMISSION the system refused the engine a file or folder it needs: ${printable(redactEnv(refused, env))}\n` +
       `(its owner, mode or attributes keep the engine out: a \`sudo\` git command, a \`chmod\` or a \`chattr +i\`? Give it back to the user the engine runs as first)\n` + standingLine(standing),
   );
   return EXIT.permission;
@@ -97,7 +98,7 @@ export function reportRefusedPermission(refused: string, commandName: string, st
 
 /** The last line of a run-driving command's failure: where its run stands (nothing for other commands). Pure. */
 function standingLine(standing: RunStanding | null): string {
-  return standing ? `${sayStanding(standing)}\n` : '';
+  return standing ? `${printable(sayStanding(standing))}\n` : '';
 }
 
 /** How long a failed command's process may take to end once its error is said: what it had open (a model server, a socket) is not waited for past it. */
@@ -128,9 +129,9 @@ export function reportBug(error: unknown, io: CliIo, argv: readonly string[] = [
     writeFreshFile(log, body, 0o600);
   } catch {
     where = 'no log could be written; the stack follows';
-    io.stderr(body);
+    io.stderr(printable(body));
   }
-  io.stderr(`engine: internal error (a bug in the engine, please report it): ${redactEnv(err.message, env)}\n${where}\n${standingLine(standing)}`);
+  io.stderr(`engine: internal error (a bug in the engine, please report it): ${printable(redactEnv(err.message, env))}\n${where}\n${standingLine(standing)}`);
   return EXIT.internal;
 }
 

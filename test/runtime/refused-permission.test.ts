@@ -9,7 +9,7 @@ import { permissionRefusalOf } from '../../engine/util/permission-refusal.js';
 import { parseFaults } from '../../engine/store/fault.js';
 import { removeTree } from '../../engine/util/remove-tree.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
-import { reportRefusedPermission } from '../../engine/cli/main.js';
+import { reportBug, reportMachineFailure, reportRefusedPermission } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
 
 // A file or folder the engine must write that the system refuses it (another owner after a
@@ -318,4 +318,18 @@ t.test('resume refused the removal of a half-made run: E_PERMISSION, the run nam
   const cleared = engine(['resume', 'half', '--store', store, '--no-progress'], { cwd: os.tmpdir(), env: { ENGINE_HOME: home } });
   t.match(cleared.stderr, /before its first step, so there is nothing to resume; removed what it had made/);
   t.notOk(existsSync(path.join(store, 'half')), 'the command named clears it');
+});
+
+// The place a refusal names can be a name a worker chose (a file of the workspace the engine
+// could not remove): its message reaches the user's terminal, which must obey nothing in it.
+t.test('a refusal, a machine failure or a bug naming a file a worker named: no control character reaches the terminal', async (t) => {
+  const evil = '/ws/\x1b]0;PWNED\x07\x1b[2J\u202eevil';
+  const io = memoryIo({ cwd: '/' });
+  reportRefusedPermission(`rm ${evil}: operation not permitted`, 'run', { runId: 'r1', runDir: '/r/.engine/runs/r1', began: true }, io, {});
+  reportMachineFailure(Object.assign(new Error(`ENOSPC: no space left on device, open '${evil}'`), { code: 'ENOSPC' }), 'no space left on the device', 'run', null, io, {});
+  reportBug(new Error(`could not read ${evil}`), io, ['run'], {});
+  const err = io.err.join('');
+  t.notMatch(err, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/, 'nothing for the terminal to obey');
+  t.match(err, /rm \/ws\/\ufffd\]0;PWNED\ufffd\ufffd\[2J\ufffdevil: operation not permitted/, 'shown as text');
+  t.match(err, /could not read \/ws\/\ufffd\]0;PWNED/);
 });
