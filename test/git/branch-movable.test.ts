@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const asRoot = process.getuid?.() === 0;
 const setpriv = spawnSync('setpriv', ['--version']).status === 0;
 const skip = !asRoot ? 'needs root (chattr, chown and setpriv)' : !setpriv ? 'setpriv is not here' : false;
-/** The built module, run by a plain node as the user: what bin/engine.js runs. */
-const checker = path.join(root, 'dist', 'engine', 'git', 'branch-movable.js');
+/** The built module, run by a plain node as the user: what bin/engine.js runs (it imports Node's modules only). */
+const built = path.join(root, 'dist', 'engine', 'git', 'branch-movable.js');
 
 function sh(cmd: string, args: string[], user: 'root' | 'nobody', cwd?: string) {
   const as = user === 'root' ? [cmd, ...args] : ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', cmd, ...args];
@@ -51,6 +51,9 @@ for (const c of cases) {
     });
     const git = (...args: string[]) => sh('git', args, c.user, repo);
     spawnSync('git', ['init', '-q', '-b', 'main', repo]);
+    // A copy beside the repo: the checkout may be in a folder `nobody` cannot enter (a mktemp -d clone).
+    const checker = path.join(dir, 'branch-movable.mjs');
+    copyFileSync(built, checker);
     if (c.user === 'nobody') spawnSync('chown', ['-R', 'nobody:nogroup', dir]);
     t.equal(git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'one').status, 0);
     t.equal(git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'two').status, 0);
