@@ -2,7 +2,8 @@
  * The target repo: a git working tree, a writable run store, and where the run's workspace
  * will be (outside the repo). Impure (runs git, checks the file system); creates nothing.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { nearestExisting } from '../util/nearest-existing.js';
 import path from 'node:path';
 import { headSha, locateRepo } from '../git/repo.js';
 import { unquoteGitPath } from '../git/quoted-path.js';
@@ -98,17 +99,6 @@ export function checkStoreWritable(store: string): Finding {
     return finding('store', 'block', `the run store ${store} is not writable (${dir} refuses writes)`, `make ${dir} writable for this user, or move the run store with \`engine run --store DIR\``);
   }
   return finding('store', 'ok', `run store ${store} is writable${dir === store ? '' : ` (created at the first run under ${dir})`}`);
-}
-
-/** The path itself, or its nearest existing parent (where a missing directory would be created). */
-function nearestExisting(p: string): string {
-  let dir = p;
-  while (!existsSync(dir)) {
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return dir;
 }
 
 function writable(dir: string): boolean {

@@ -1,5 +1,6 @@
 import { accessSync, constants, lstatSync } from 'node:fs';
 import path from 'node:path';
+import { nearestExisting } from '../util/nearest-existing.js';
 
 /**
  * Throws the system's refusal (EACCES or EPERM of `access`, naming the place) when git could
@@ -9,19 +10,13 @@ import path from 'node:path';
  * and makes any missing folder), or on the reflog, which git appends to, where it is there.
  * Not the ref file: git never writes it in place, so one a `sudo git` left root's is moved all
  * the same. What git itself would refuse is all this looks at (test/git/branch-movable.test.ts
- * asks both): a link is git's to follow or refuse. Impure (reads the file system).
+ * asks both): a link is followed, and one that leads nowhere is git's to refuse (at the
+ * checkpoint, a governance stop), not a refused permission. Impure (reads the file system).
  */
 export function assertBranchMovable(commonDir: string, branch: string): void {
   for (const top of ['refs', 'logs/refs']) {
     const file = path.join(commonDir, top, 'heads', ...branch.split('/'));
-    accessSync(deepestThere(commonDir, path.dirname(file)), constants.W_OK);
+    accessSync(nearestExisting(path.dirname(file)), constants.W_OK);
     if (top === 'logs/refs' && lstatSync(file, { throwIfNoEntry: false })?.isFile()) accessSync(file, constants.W_OK);
   }
-}
-
-/** `dir` when it is there, else the deepest folder above it (not above `root`) that is. Impure. */
-function deepestThere(root: string, dir: string): string {
-  let at = dir;
-  while (at !== root && !lstatSync(at, { throwIfNoEntry: false })) at = path.dirname(at);
-  return at;
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const asRoot = process.getuid?.() === 0;
 const setpriv = spawnSync('setpriv', ['--version']).status === 0;
 const skip = !asRoot ? 'needs root (chattr, chown and setpriv)' : !setpriv ? 'setpriv is not here' : false;
-/** The built module, run by a plain node as the user: what bin/engine.js runs (it imports Node's modules only). */
-const built = path.join(root, 'dist', 'engine', 'git', 'branch-movable.js');
+/** The built module and the one it imports (which import Node's only), run by a plain node as the user: what bin/engine.js runs. */
+const built = ['git/branch-movable.js', 'util/nearest-existing.js'];
 
 function sh(cmd: string, args: string[], user: 'root' | 'nobody', cwd?: string) {
   const as = user === 'root' ? [cmd, ...args] : ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', cmd, ...args];
@@ -52,8 +52,12 @@ for (const c of cases) {
     const git = (...args: string[]) => sh('git', args, c.user, repo);
     spawnSync('git', ['init', '-q', '-b', 'main', repo]);
     // A copy beside the repo: the checkout may be in a folder `nobody` cannot enter (a mktemp -d clone).
-    const checker = path.join(dir, 'branch-movable.mjs');
-    copyFileSync(built, checker);
+    for (const rel of built) {
+      mkdirSync(path.dirname(path.join(dir, 'engine', rel)), { recursive: true });
+      copyFileSync(path.join(root, 'dist', 'engine', rel), path.join(dir, 'engine', rel));
+    }
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    const checker = path.join(dir, 'engine', built[0]!);
     if (c.user === 'nobody') spawnSync('chown', ['-R', 'nobody:nogroup', dir]);
     t.equal(git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'one').status, 0);
     t.equal(git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'two').status, 0);
@@ -69,3 +73,18 @@ for (const c of cases) {
     t.equal(check.stdout.trim() === 'movable', moved.status === 0, `the check says ${check.stdout.trim()}; git ${moved.status === 0 ? 'moved the branch' : `refused: ${moved.stderr.trim()}`}`);
   });
 }
+
+// A link at the user's refs/heads/engine that leads nowhere (put there by a worker without the
+// OS sandbox, or by hand) is no refused permission: git refuses it at the checkpoint, which
+// stops the run as a change to the user's repository. The look before a resume threw the
+// link's ENOENT instead, which ended the resume as an internal error (exit 70).
+t.test('a link that leads nowhere at refs/heads/engine: the check refuses no permission for it', async (t) => {
+  const { assertBranchMovable } = await import('../../engine/git/branch-movable.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-branch-movable-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'refs', 'heads'), { recursive: true });
+  mkdirSync(path.join(dir, 'logs', 'refs', 'heads', 'engine'), { recursive: true });
+  symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'refs', 'heads', 'engine'));
+  symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'logs', 'refs', 'heads', 'engine', 'r1'));
+  t.doesNotThrow(() => assertBranchMovable(dir, 'engine/r1'));
+});
