@@ -13,7 +13,8 @@ const groups = pathToFileURL(path.join(root, 'scripts', 'cpu-groups.mjs')).href;
 // Time as a parent measures it misses a process reaped by someone else (a sandboxed worker's
 // init is reaped by the machine's): the group counts it. A child moves into its group, starts
 // a grandchild that leaves it (a double fork: reaped by init) and spins for 400 ms of CPU,
-// waits for it to end, and exits; its account holds the grandchild's CPU.
+// waits for it to end, and exits; its account holds the grandchild's CPU, and what the child
+// spent before it joined (the group never saw that), with the child's own part apart.
 t.test("a test process's account holds the CPU of a process reaped by init", async (t) => {
   const group = openRunGroup(`engine-tests-check-${process.pid}`) as string | null;
   if (group === null) {
@@ -31,6 +32,8 @@ t.test("a test process's account holds the CPU of a process reaped by init", asy
   const child = [
     `import { accountThisProcess } from ${JSON.stringify(groups)};`,
     `import { spawnSync } from 'node:child_process'; import { existsSync } from 'node:fs';`,
+    // 300 ms of its own before it joins, as a test process's start-up is.
+    `const s = process.cpuUsage(); while ((process.cpuUsage(s).user + process.cpuUsage(s).system) < 300000);`,
     `accountThisProcess(${JSON.stringify(group)}, ${JSON.stringify(out)}, 'spin.test.ts');`,
     `spawnSync('/bin/sh', ['-c', '(${process.execPath} -e "$0" &) ', ${JSON.stringify(spin)}]);`,
     `while (!existsSync(${JSON.stringify(done)})) await new Promise((r) => setTimeout(r, 20));`,
@@ -38,9 +41,10 @@ t.test("a test process's account holds the CPU of a process reaped by init", asy
   ].join('\n');
   const timed = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 60_000 });
   t.equal(timed.status, 0, timed.stderr);
-  const [account] = readAccounts(out) as { file: string; cpu_ms: number }[];
+  const [account] = readAccounts(out) as { file: string; cpu_ms: number; own_ms: number }[];
   t.equal(account?.file, 'spin.test.ts');
-  t.ok((account?.cpu_ms ?? 0) >= 400, `the account holds the grandchild's 400 ms (${account?.cpu_ms} ms)`);
+  t.ok((account?.cpu_ms ?? 0) >= 700, `the account holds the grandchild's 400 ms and the 300 ms spent before joining (${account?.cpu_ms} ms)`);
+  t.ok((account?.own_ms ?? 0) >= 300 && (account?.own_ms ?? 0) < 400, `the process's own part: its 300 ms, not the grandchild's (${account?.own_ms} ms)`);
   const parentView = timed.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   t.ok((parentView[0]! + parentView[1]!) * 1000 < 400, `time as the parent measures it does not (${((parentView[0]! + parentView[1]!) * 1000).toFixed(0)} ms)`);
   removeGroup(group);
