@@ -5,31 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify, parse } from 'yaml';
 import { repoWorkspacesDir, workspaceHomesOf, workspacesRoot } from '../../engine/git/workspace.js';
+import { agentCjs, agentWorker, writeAgentScript, type AgentScript } from './scripted-agent.js';
+
+export { writeAgentScript, type AgentScript };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = path.join(root, 'test', 'fixtures', 'workers', 'scripted-agent.cjs');
-
-export interface AgentScript {
-  plan: { id: string; goal: string; files_expected: string[] }[];
-  implement: Record<string, Record<string, string>>;
-  review?: string;
-  garbage?: Record<string, number>;
-  hang?: Record<string, number>;
-  /** Files written by the call with this `phase#milestone#attempt` key, in any phase. */
-  writes?: Record<string, Record<string, string>>;
-  /** Text appended to files by the call with this key. */
-  appends?: Record<string, Record<string, string>>;
-  /** Calls that commit in their worktree on their own. */
-  commit?: Record<string, number>;
-  /** Calls that send a signal to the engine that started them. */
-  signal_parent?: Record<string, string>;
-  /** The reviewer's `changes` per call key (default none). */
-  review_changes?: Record<string, string[]>;
-  /** The implementer's `status` and `needs` per call key (default done, null). */
-  status?: Record<string, string>;
-  needs?: Record<string, string>;
-}
+const agent = agentCjs;
 
 export const twoMilestones: AgentScript = {
   plan: [
@@ -79,9 +61,9 @@ export function makeFixture(opts: { script?: AgentScript; pipeline?: (p: Record<
   cpSync(fixtureRepo(), repo, { recursive: true, preserveTimestamps: true });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...fixedDates } }).trim();
   const scriptFile = path.join(dir, 'agent.json');
-  writeFileSync(scriptFile, JSON.stringify(opts.script ?? twoMilestones));
+  writeAgentScript(scriptFile, opts.script ?? twoMilestones);
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-  const worker = { use: 'command', bin: process.execPath, args: [agent], env: { AGENT_SCRIPT: scriptFile }, idle_timeout_s: 20, timeout_s: 60 };
+  const worker = { ...agentWorker(scriptFile), idle_timeout_s: 20, timeout_s: 60 };
   pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
   opts.pipeline?.(pipeline);
   const pipelineFile = path.join(dir, 'test.pipeline.yaml');

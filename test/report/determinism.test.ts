@@ -1,6 +1,5 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
-import { makeFixture, engine, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engine, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
 import { determinismOf, type RepeatRun } from '../../engine/report/determinism.js';
 
 const facts = (paths: string[][], passes: boolean[]) => ({ planned_paths: paths, test_outcomes: passes.map((pass) => ({ tier: 'tier0', pass, exit_codes: [pass ? 0 : 1] })), checkpoint_trees: [] });
@@ -63,7 +62,7 @@ t.test('engine report shows the variance of repeats, from the runs themselves', 
   t.match(d, { path_variance: 0, outcome_variance: 0 });
   t.same(d.groups[0].run_ids, ['r1', 'r2']);
   // A third repeat plans another file: path variance 1, over its target.
-  writeFileSync(f.scriptFile, JSON.stringify({ ...twoMilestones, plan: [twoMilestones.plan[0], { id: 'm2', goal: 'write b', files_expected: ['src/b2.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b2.txt': 'beta\n' } } }));
+  writeAgentScript(f.scriptFile, { ...twoMilestones, plan: [twoMilestones.plan[0], { id: 'm2', goal: 'write b', files_expected: ['src/b2.txt'] }], implement: { '1': { 'src/a.txt': 'alpha\n' }, '2': { 'src/b2.txt': 'beta\n' } } });
   t.equal(go('r3', '7').code, 0);
   r = engine(['report', '--all', '--repo', f.repo], { cwd: f.dir });
   t.match(r.stdout, /Determinism across repeats of a task \(same goal and seed\)\n {2}3 runs of "write a and b" \(seed 7\): path variance 1, outcome variance 0\n {2}planned path variance {2}1 {2}≤ 0 {2}over\n {2}test outcome variance {2}0 {2}≤ 0 {2}ok\n/);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { makeFixture, engine, engineHere, readJsonl, twoMilestones, workspaceOf, type AgentScript } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineHere, readJsonl, twoMilestones, workspaceOf, type AgentScript, writeAgentScript } from '../helpers/run-fixture.js';
 
 // Governance after every worker call: a change where the worker must not write is rolled back
 // (kept in attempted.patch), recorded as governance.violation, and the run stops with exit 3.
@@ -21,7 +21,7 @@ async function runWith(t: { ok(value: unknown, message: string): unknown }, opts
   // The engine's own checks, without the OS sandbox (it would refuse most of these writes: test/sandbox/).
   const f = makeFixture({ script: typeof opts.script === 'function' ? twoMilestones : opts.script, policy: { sandbox: { mode: 'off' }, ...opts.policy } });
   // A script that needs the repo's path (to reach the run store by absolute path) is written now.
-  if (typeof opts.script === 'function') writeFileSync(f.scriptFile, JSON.stringify(opts.script(f.repo)));
+  if (typeof opts.script === 'function') writeAgentScript(f.scriptFile, opts.script(f.repo));
   const goal = opts.task ? ['--task', writeTask(f.dir, opts.task)] : ['--goal', 'g'];
   const args = ['run', f.pipelineFile, '--repo', f.repo, ...goal, '--policy', f.policyFile, '--run-id', opts.id, '--no-progress', ...(opts.extra ?? [])];
   const r = opts.spawned ? engine(args, { cwd: f.dir }) : await engineHere(args, { cwd: f.dir, env: clock });

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 import { shellWord } from '../../engine/util/shell-quote.js';
 
@@ -61,7 +61,7 @@ t.test('SIGINT during a worker call stops interrupted (130), ends the worker gro
   t.match(memo, new RegExp(`engine resume int --repo ${shellWord(f.repo).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
 
   // The agent behaves now; the interrupted step is repeated and the run completes.
-  writeFileSync(f.scriptFile, JSON.stringify(twoMilestones));
+  writeAgentScript(f.scriptFile, twoMilestones);
   const r = engine(['resume', 'int', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.equal(r.code, 0, r.stderr);
   const after = readJsonl(timeline);

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engineHere, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engineHere, readJsonl, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
 
 // Loop detection through real runs: a reviewer that asks again for what it asked before, and
 // an implementer that leaves the same tree twice, stop early with review_loop (exit 1); the
@@ -52,7 +52,7 @@ t.test('a reviewer repeating its request in other words (case, punctuation, spac
 
   // Resume with more rounds: the review repeats; this time the reviewer approves.
   const script = JSON.parse(readFileSync(f.scriptFile, 'utf8'));
-  writeFileSync(f.scriptFile, JSON.stringify({ ...script, review: 'approve', review_changes: {} }));
+  writeAgentScript(f.scriptFile, { ...script, review: 'approve', review_changes: {} });
   const again = await engineHere(['resume', 'rl', '--repo', f.repo, '--no-progress', '--set', 'budgets.review_rounds=6'], { cwd: f.dir, env: clock });
   t.equal(again.code, 0, again.stderr + again.stdout);
   const after = readJsonl(path.join(dir, 'timeline.jsonl'));

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, testEngineHome, twoMilestones, type AgentScript } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, testEngineHome, twoMilestones, type AgentScript, writeAgentScript } from '../helpers/run-fixture.js';
 import { signalGroup } from '../../engine/proc/spawn-group.js';
 
 // Resume trusts nothing the engine did not write (contract §5): the config a run started with
@@ -36,7 +36,7 @@ t.test('a worker widens its roots in the repo\'s .engine/policy.yaml: resume kee
   const widened = repoPolicy(['**']);
   const attack = { [policyFile]: widened, 'evil.txt': 'landed\n' };
   const script: AgentScript = { ...twoMilestones, writes: { 'implement#1#1': attack, 'implement#1#2': attack, 'implement#1#3': attack } };
-  writeFileSync(f0.scriptFile, JSON.stringify(script));
+  writeAgentScript(f0.scriptFile, script);
   mkdirSync(path.dirname(policyFile), { recursive: true });
   writeFileSync(policyFile, repoPolicy(['src/**', 'README.md']));
   const f = f0;
@@ -85,7 +85,7 @@ t.test('a worker rewrites the run\'s config snapshot: restored, exit 3, and resu
   const f = makeFixture({ policy: { governance: { allowed_roots: ['src/**', 'README.md'] } } });
   const copy = path.join(runDir(f.repo, 'snap'), 'config', 'policy', '2-policy.policy.yaml');
   const attack = { [copy]: stringify({ apiVersion: 'engine/v1', kind: 'Policy', governance: { allowed_roots: ['**'] } }), 'evil.txt': 'x\n' };
-  writeFileSync(f.scriptFile, JSON.stringify({ ...twoMilestones, writes: { 'implement#1#1': attack, 'implement#1#2': attack } }));
+  writeAgentScript(f.scriptFile, { ...twoMilestones, writes: { 'implement#1#1': attack, 'implement#1#2': attack } });
   const r = start(f, 'snap');
   t.equal(r.code, 3, r.stderr);
   const violation = timeline(f, 'snap').find((e) => e.type === 'governance.violation');
@@ -296,7 +296,7 @@ t.test('resume while another engine drives the run: exit 2, not 70', async (t) =
   t.match(r.stderr, new RegExp(`run\\.lock: error E_RESUME run busy is still being driven \\(run is being driven by engine process ${p.pid}\\)`));
   p.kill('SIGTERM');
   t.equal(await closed, 130, 'the driving engine stops interrupted');
-  writeFileSync(f.scriptFile, JSON.stringify(twoMilestones));
+  writeAgentScript(f.scriptFile, twoMilestones);
   const after = resume(f, 'busy');
   t.equal(after.code, 0, `once it stopped, the run resumes\n${after.stderr}`);
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, lstatSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, homesOf, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
+import { makeFixture, engine, homesOf, readJsonl, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
 
 // A CLI that writes a secret of the engine's environment into its home (as codex's shell
 // snapshot did): the engine finds it after the call, scrubs it, and says so — by file and
@@ -28,7 +28,7 @@ t.test('a secret a worker wrote into its home is scrubbed after the call and cou
   const runDir = path.join(f.repo, '.engine', 'runs', 'leak');
   const homes = homesOf(f.repo, 'leak');
   // The worker gets no MY_SERVICE_TOKEN (allow-list); the script plays a CLI that leaks it anyway.
-  writeFileSync(f.scriptFile, JSON.stringify({ ...twoMilestones, writes: { 'implement#1#1': { [path.join(homes, 'implementer', 'snap.sh')]: `export MY_SERVICE_TOKEN=${SECRET}\n` } } }));
+  writeAgentScript(f.scriptFile, { ...twoMilestones, writes: { 'implement#1#1': { [path.join(homes, 'implementer', 'snap.sh')]: `export MY_SERVICE_TOKEN=${SECRET}\n` } } });
   // Stopped (resumably) after milestone 1's implement step: a completed run removes its homes.
   const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'leak', '--no-progress', '--max-ticks', '3'], { cwd: f.dir, env });
   t.equal(r.code, 1, r.stderr);
