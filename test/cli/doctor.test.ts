@@ -42,7 +42,7 @@ t.test("the repo's own .engine/pipeline.yaml is the default, and a clean setup i
   const r = engine(['doctor'], { cwd: f.repo });
   t.equal(r.code, 0, r.stdout + r.stderr);
   t.match(r.stdout, /\.engine\/pipeline\.yaml compiles/);
-  t.match(r.stdout, /ok +worker\.planner +worker planner \(command\): runs any CLI.*; \S*node \(dialect command-text\)/);
+  t.match(r.stdout, /ok +worker\.planner +worker planner \(command\): runs any CLI.*; \/bin\/sh \(dialect command-text\)/);
   t.match(r.stdout, /ok +verify\.tier0 +tier0: 2 commands \(node found\)/);
   t.match(r.stdout, /doctor: ok \(\d+ checks\)\n$/);
 });
@@ -73,7 +73,7 @@ t.test('--json prints one document', async (t) => {
   const byId = Object.fromEntries(doc.checks.map((c: any) => [c.id, c]));
   t.match(byId['worker.implementer'], { status: 'block', message: /\.\/missing-agent\.sh not found/, hint: /workers\.implementer\.bin/ });
   t.match(byId['worker.planner'], { status: 'ok', hint: null, details: [] });
-  t.match(doc.workers.planner, { plugin: 'command', bin: process.execPath, version: null, dialect: 'command-text' });
+  t.match(doc.workers.planner, { plugin: 'command', bin: '/bin/sh', version: null, dialect: 'command-text' });
   for (const c of doc.checks) t.ok(['ok', 'warn', 'block'].includes(c.status) && typeof c.message === 'string', c.id);
 });
 

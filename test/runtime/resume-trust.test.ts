@@ -139,7 +139,7 @@ t.test('a forged run.finished appended by the worker, then SIGKILL: resume refus
   let forger = '';
   const f = makeFixture({
     pipeline: (p) => {
-      p.workers.implementer = { ...p.workers.implementer, args: ['FORGER'] };
+      p.workers.implementer = { ...p.workers.implementer, bin: process.execPath, args: ['FORGER'] };
     },
   });
   forger = forgingWorker(f.dir, runDir(f.repo, id), `(last, state) => [{ seq: last.seq + 1, ts: new Date().toISOString(), type: 'run.finished', step: null, milestone: null, attempt: null, status: 'completed', stop_reason: 'completed', exit_code: 0, detail: 'all done', kpis: state.kpis }]`);
