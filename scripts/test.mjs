@@ -91,12 +91,12 @@ if (cpuGroup) {
   removeGroup(cpuGroup);
   if (accounts.length > 1) {
     const cpu = accounts.reduce((s, a) => s + a.cpu_ms, 0);
-    const own = accounts.reduce((s, a) => s + (a.own_ms ?? 0), 0);
+    const own = accounts.reduce((s, a) => s + a.own_ms, 0);
     // On two cores, a suite whose files need this much CPU cannot end sooner than half of it.
     // The test process's own part (tap, the TypeScript loader, runs driven in its own heap,
     // checks) beside the whole: the rest is the engines, workers, CLIs and gits it started.
     console.log(`\nmost CPU (${Math.min(SHOW, accounts.length)} of ${accounts.length}; ${(cpu / 1000).toFixed(1)} s of CPU in all test files, with every process they started, sandboxed ones too, ${(own / 1000).toFixed(1)} s of it in the test processes themselves; ${os.cpus().length} cores):`);
-    for (const a of accounts.slice(0, SHOW)) console.log(`  ${(a.cpu_ms / 1000).toFixed(1).padStart(7)} s  ${(100 * a.cpu_ms / cpu).toFixed(0).padStart(3)} %  (own ${((a.own_ms ?? 0) / 1000).toFixed(1).padStart(5)} s)  ${labelOf(path.relative(root, a.file))}`);
+    for (const a of accounts.slice(0, SHOW)) console.log(`  ${(a.cpu_ms / 1000).toFixed(1).padStart(7)} s  ${(100 * a.cpu_ms / cpu).toFixed(0).padStart(3)} %  (own ${(a.own_ms / 1000).toFixed(1).padStart(5)} s)  ${labelOf(path.relative(root, a.file))}`);
   }
 }
 process.exitCode = r.status ?? 1;

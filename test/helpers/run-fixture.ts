@@ -11,7 +11,6 @@ export { writeAgentScript, type AgentScript };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const engineBin = path.join(root, 'bin', 'engine.js');
-const agent = agentCjs;
 
 export const twoMilestones: AgentScript = {
   plan: [
@@ -167,7 +166,7 @@ export function writePreludeRun(side: string, prelude: string, policy: Record<st
   const script = path.join(side, 'agent.json');
   writeFileSync(script, JSON.stringify(twoMilestones));
   const worker = path.join(side, 'prelude-then-answer.sh');
-  writeFileSync(worker, `#!/bin/sh\n${prelude}\nexec ${process.execPath} ${agent}\n`, { mode: 0o755 });
+  writeFileSync(worker, `#!/bin/sh\n${prelude}\nexec ${process.execPath} ${agentCjs}\n`, { mode: 0o755 });
   const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
   const spec = { use: 'command', bin: worker, env: { AGENT_SCRIPT: script }, idle_timeout_s: 20, timeout_s: 60 };
   pipeline.workers = { planner: spec, implementer: spec, reviewer: spec };

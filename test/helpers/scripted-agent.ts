@@ -6,6 +6,7 @@
  * such a call to the CommonJS one.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,14 +46,12 @@ export function writeAgentScript(scriptFile: string, script: AgentScript): void 
   renderAgentScript(scriptFile);
 }
 
-/** An answer as the CommonJS agent prints it. Pure. */
-const answer = (markers: unknown): string => `Done.\nBEGIN_MARKERS\n${JSON.stringify(markers)}\nEND_MARKERS\n`;
-
-/** The implement markers of a milestone, as the CommonJS agent makes them. Pure. */
-function implementMarkers(script: AgentScript, milestone: string, key: string | null): unknown {
-  const files = script.implement?.[milestone] ?? {};
-  return { status: (key && script.status?.[key]) ?? 'done', summary: `milestone ${milestone}`, files_changed: Object.keys(files), commands_run: [], needs: (key && script.needs?.[key]) ?? null };
-}
+// What a call answers: the CommonJS agent's own functions, so the rendering cannot drift from it.
+const { markersFor, answerText } = createRequire(import.meta.url)('../fixtures/workers/agent-answers.cjs') as {
+  markersFor: (script: AgentScript, phase: string, milestone: string, key: string | null) => unknown;
+  answerText: (markers: unknown) => string;
+};
+const answer = (script: AgentScript, phase: string, milestone: string, key: string | null): string => answerText(markersFor(script, phase, milestone, key));
 
 type Files = Map<string, string | Buffer>;
 
@@ -81,12 +80,10 @@ export function renderFiles(bytes: Buffer): Files | null {
     }
     return true;
   };
-  out.set('out/explore', answer({ info_needs: [], assumptions: ['empty repo'], files_expected: [] }));
-  out.set('out/plan', answer({ milestones: script.plan.map((m) => ({ done_checks: [], risk_level: 'low', ...m })), assumptions: [] }));
-  out.set('out/review', answer({ verdict: script.review ?? 'approve', changes: [] }));
+  for (const phase of ['explore', 'plan', 'review']) out.set(`out/${phase}`, answer(script, phase, '-', null));
   for (const [milestone, files] of Object.entries(script.implement ?? {})) {
     if (!nameOk(milestone) || !putAll(`implement/${milestone}`, files, false)) return null;
-    out.set(`implement/${milestone}.out`, answer(implementMarkers(script, milestone, null)));
+    out.set(`implement/${milestone}.out`, answer(script, 'implement', milestone, null));
   }
   const perKey = [script.garbage, script.hang, script.writes, script.appends, script.commit, script.signal_parent, script.review_changes, script.status, script.needs];
   const keys = new Set(perKey.flatMap((m) => Object.keys(m ?? {})));
@@ -99,8 +96,8 @@ export function renderFiles(bytes: Buffer): Files | null {
     if (script.commit?.[key]) out.set(`${dir}/commit`, '');
     if (script.signal_parent?.[key]) out.set(`${dir}/signal`, `${script.signal_parent[key]}\n`);
     if (!putAll(`${dir}/writes`, script.writes?.[key] ?? {}, true) || !putAll(`${dir}/appends`, script.appends?.[key] ?? {}, false)) return null;
-    if (phase === 'implement' && (script.status?.[key] !== undefined || script.needs?.[key] !== undefined)) out.set(`${dir}/out`, answer(implementMarkers(script, milestone, key)));
-    if (phase === 'review' && script.review_changes?.[key] !== undefined) out.set(`${dir}/out`, answer({ verdict: script.review ?? 'approve', changes: script.review_changes[key] }));
+    const ownAnswer = (phase === 'implement' && (script.status?.[key] !== undefined || script.needs?.[key] !== undefined)) || (phase === 'review' && script.review_changes?.[key] !== undefined);
+    if (ownAnswer) out.set(`${dir}/out`, answer(script, phase!, milestone, key));
   }
   return out;
 }
