@@ -78,8 +78,10 @@ function echoFixture(t: { teardown(fn: () => void): void }) {
   const cli = path.join(binDir, 'echo-cli');
   // Installed like a real CLI: everything it runs lives in its own directory, which the OS
   // sandbox keeps readable (a checkout under /tmp would be hidden by the sandbox's private /tmp).
+  // The agent's answers module goes with it, under the name the agent requires it by.
   const ownAgent = path.join(binDir, 'echo-cli-agent.cjs');
   copyFileSync(agent, ownAgent);
+  copyFileSync(path.join(path.dirname(agent), 'agent-answers.cjs'), path.join(binDir, 'agent-answers.cjs'));
   // `--version` prints ECHO_CLI_FAKE_VERSION (default the verified one); else it is the scripted agent.
   writeFileSync(cli, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "echo-cli \${ECHO_CLI_FAKE_VERSION:-1.4.2}"; exit 0; fi\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(ownAgent)}\n`);
   chmodSync(cli, 0o755);
