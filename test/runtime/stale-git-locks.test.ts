@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, workspaceOf } from '../helpers/run-fixture.js';
+import { fakeGit } from '../helpers/fake-git.js';
 
 // A git the engine started and that was killed (the machine went down, the OOM killer, a
 // second Ctrl-C's SIGKILL, `kill -9` of its group) leaves its lock file behind: `index.lock`
@@ -56,6 +57,32 @@ t.test('a lock a live process holds: resume waits, then refuses and names the pr
   const resumed = resume(f, 'held');
   t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
   t.notOk(existsSync(indexLock));
+});
+
+// A process left running that puts index.lock back each time it is removed, no process holding
+// it open: resume cannot tell it from a dead git's until it comes back. A git put first on
+// the engine's PATH stands for that process, so the lock is back before every git the engine
+// runs on its own git dir, whatever the timing: resume refuses (exit 2, never 70), names the
+// lock and says why, and changes nothing of the run; with that process gone resume completes.
+t.test('a lock put back before every git of the engine: resume refuses and says why; once it stops resume goes on', async (t) => {
+  const { f, ws, indexLock } = killedRun('replant');
+  const gitLog = path.join(f.dir, 'planted-before.log');
+  const bin = fakeGit(f.dir, 'replanting', `case "$*" in *"${ws}.git"*) : > "${indexLock}"; echo "$*" >> "${gitLog}";; esac`);
+  const stateFile = path.join(f.repo, '.engine', 'runs', 'replant', 'state.json');
+  const before = readFileSync(stateFile, 'utf8');
+  const branchBefore = f.git('rev-parse', 'engine/replant');
+  const refused = engine(['resume', 'replant', '--repo', f.repo, '--no-progress'], { cwd: f.dir, env: { PATH: `${bin}:${process.env.PATH}` } });
+  t.equal(refused.code, 2, refused.stderr.slice(-1500));
+  t.match(refused.stderr, /E_RESUME/);
+  t.match(refused.stderr, `${indexLock} put back each time it was removed`, 'names the lock and that it came back');
+  t.match(refused.stderr, /end the process that puts it back, then resume/, 'says what to do');
+  t.ok(readFileSync(gitLog, 'utf8').split('\n').filter(Boolean).length >= 2, 'the lock was put back before more than one git');
+  t.equal(readFileSync(stateFile, 'utf8'), before, "the run's state is as it was");
+  t.equal(f.git('rev-parse', 'engine/replant'), branchBefore, "the run's branch is where it was");
+  const resumed = resume(f, 'replant');
+  t.equal(resumed.code, 0, resumed.stderr.slice(-1500));
+  t.notOk(existsSync(indexLock), 'the last lock it put back is gone');
+  t.equal(JSON.parse(readFileSync(stateFile, 'utf8')).status, 'completed');
 });
 
 t.test('locks that are folders: resume removes them too (git cannot take the name either)', async (t) => {
