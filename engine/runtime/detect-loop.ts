@@ -26,22 +26,55 @@ export function normalizeRequest(changes: readonly string[]): string[] {
   return [...new Set(items)].sort();
 }
 
+type StepFinished = Extract<TimelineEvent, { type: 'step.finished' }>;
+
+/**
+ * The rounds a step is compared with: each step's `step.finished` events per milestone since
+ * the last loop stop, kept up to date from the events appended since it last looked (a run's
+ * timeline only grows). The detector scanned the whole timeline twice at every worker step,
+ * a cost that grew with the run. A list that is not the one it saw, or is shorter, is read
+ * again from its start. Pure apart from its own state.
+ */
+export class LoopRounds {
+  private seen: readonly TimelineEvent[] | null = null;
+  private count = 0;
+  private rounds = new Map<string, StepFinished[]>();
+
+  of(events: readonly TimelineEvent[], step: string, milestone: number): readonly StepFinished[] {
+    if (events !== this.seen || events.length < this.count) {
+      this.seen = events;
+      this.count = 0;
+      this.rounds.clear();
+    }
+    for (let i = this.count; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.type === 'loop.detected') this.rounds.clear();
+      else if (e.type === 'step.finished' && e.step !== null && e.milestone !== null) {
+        const key = roundKey(e.step, e.milestone);
+        const list = this.rounds.get(key);
+        if (list) list.push(e);
+        else this.rounds.set(key, [e]);
+      }
+    }
+    this.count = events.length;
+    return this.rounds.get(roundKey(step, milestone)) ?? [];
+  }
+}
+
+/** The key of a step's rounds in one milestone. Pure. */
+const roundKey = (step: string, milestone: number): string => `${milestone}\0${step}`;
+
 /**
  * Whether a step repeats itself within its milestone: a review that asks for the same changes
  * as an earlier round of the same step (`same_request`), or a writing step that leaves the
  * workspace tree an earlier attempt of the same step left (`same_tree`). Only what happened
- * since the last loop stop counts, so a resumed run gets fresh rounds. Pure.
+ * since the last loop stop counts, so a resumed run gets fresh rounds. `rounds`: kept by a
+ * caller that asks at every step of one timeline (the default reads the events whole). Pure
+ * apart from `rounds`.
  */
-export function detectLoop(events: readonly TimelineEvent[], probe: LoopProbe): LoopFinding | null {
+export function detectLoop(events: readonly TimelineEvent[], probe: LoopProbe, rounds: LoopRounds = new LoopRounds()): LoopFinding | null {
   if (probe.milestone === null) return null;
-  let from = 0;
-  for (let i = events.length - 1; i >= 0; i--) {
-    if (events[i]!.type === 'loop.detected') {
-      from = i + 1;
-      break;
-    }
-  }
-  const earlier = events.slice(from).filter((e): e is Extract<TimelineEvent, { type: 'step.finished' }> => e.type === 'step.finished' && e.step === probe.step && e.milestone === probe.milestone);
+  const earlier = rounds.of(events, probe.step, probe.milestone);
   const fields = { step: probe.step, milestone: probe.milestone, attempt: probe.attempt };
   if (probe.review) {
     if (probe.review.verdict !== 'request_changes') return null;

@@ -13,7 +13,7 @@ import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
 import { governStep } from './govern-call.js';
 import { setUpWorkspace } from './setup-workspace.js';
-import { describeLoop, detectLoop, probeOf } from './detect-loop.js';
+import { describeLoop, detectLoop, LoopRounds, probeOf } from './detect-loop.js';
 import { collectWhenGrown } from './heap.js';
 import { takeWithheld } from '../sandbox/wrap-command.js';
 
@@ -118,6 +118,9 @@ async function runStep(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepF
   return null;
 }
 
+/** Each runtime's rounds for the loop detector, brought up to date from the events appended since its last step. */
+const loopRounds = new WeakMap<Runtime, LoopRounds>();
+
 /** A step's result after governance (verify, command) and loop detection (worker): a stop when either says so. Impure. */
 async function checkResult(rt: Runtime, step: IrStep, ctx: RunContext, fields: StepFields, result: StepResult): Promise<StepResult> {
   // Verification and command steps run code the worker wrote: what it changed is governed
@@ -132,7 +135,9 @@ async function checkResult(rt: Runtime, step: IrStep, ctx: RunContext, fields: S
   // A reviewer asking again for what it asked before, or an implementer leaving the tree it
   // left before, will not converge: stop early (docs/runs.md, "Loops").
   if (!('stop' in result) && step.type === 'worker') {
-    const loop = detectLoop(rt.events, probeOf(step, fields, result, ctx.review));
+    let rounds = loopRounds.get(rt);
+    if (!rounds) loopRounds.set(rt, (rounds = new LoopRounds()));
+    const loop = detectLoop(rt.events, probeOf(step, fields, result, ctx.review), rounds);
     if (loop) result = { stop: 'review_loop', detail: describeLoop(loop), events: [...(result.events ?? []), loop] };
   }
   return result;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { detectLoop, normalizeRequest, describeLoop, type LoopProbe } from '../../engine/runtime/detect-loop.js';
+import { detectLoop, LoopRounds, normalizeRequest, describeLoop, type LoopProbe } from '../../engine/runtime/detect-loop.js';
 import type { TimelineEvent } from '../../engine/generated/event.js';
 
 let seq = 0;
@@ -44,4 +44,47 @@ t.test('a writing step that leaves an earlier tree again', async (t) => {
   t.match(describeLoop(f), /left in attempt 3 the same workspace tree tree-a as in attempt 1 \(milestone 1\), answering "do it"/);
   t.equal(detectLoop(events, { ...probe, tree: 'tree-c' }), null);
   t.equal(detectLoop(events, { ...probe, tree: null }), null, 'a read-only step has no tree to compare');
+});
+
+// The loop keeps one LoopRounds per run and asks it at every worker step: it must answer as a
+// fresh read of the whole timeline does, at every length the timeline passes through.
+t.test('rounds kept across steps answer as a fresh read of the whole timeline, at every step', async (t) => {
+  const loop = (milestone: number, attempt: number): TimelineEvent => ({ seq: ++seq, ts: '', type: 'loop.detected', step: 'review', milestone, attempt, kind: 'same_request', first_attempt: 1, request: ['x'], tree: null }) as TimelineEvent;
+  const ask = (changes: string[]) => ({ review: { verdict: 'request_changes', changes } });
+  const timeline: TimelineEvent[] = [
+    finished('implement', 1, 1, { implement: {} }, 'tree-a'),
+    finished('review', 1, 1, ask(['x'])),
+    finished('implement', 1, 2, { implement: {} }, 'tree-b'),
+    finished('review', 1, 2, ask(['y'])),
+    loop(1, 3),
+    finished('review', 1, 3, ask(['x'])),
+    finished('implement', 2, 1, { implement: {} }, 'tree-a'),
+    finished('review', 2, 1, ask(['x'])),
+    { ...finished('review', 2, 2, ask(['x'])), step: null } as TimelineEvent,
+  ];
+  const probes: LoopProbe[] = [
+    review(['x'], 4, 1),
+    review(['y'], 4, 1),
+    review(['x'], 2, 2),
+    { step: 'implement', milestone: 1, attempt: 3, review: null, tree: 'tree-a', pending: [] },
+    { step: 'implement', milestone: 2, attempt: 2, review: null, tree: 'tree-a', pending: [] },
+  ];
+  const kept = new LoopRounds();
+  const events: TimelineEvent[] = [];
+  let found = 0;
+  for (const e of timeline) {
+    events.push(e);
+    for (const probe of probes) {
+      const fresh = detectLoop(events, probe);
+      t.same(detectLoop(events, probe, kept), fresh, `after ${events.length} events: ${probe.step} of milestone ${probe.milestone}`);
+      if (fresh) found++;
+    }
+  }
+  t.ok(found > 5, `the probes found loops and no loops (${found} found)`);
+  // Another timeline, or the same one shorter: read again from its start.
+  const other = timeline.slice(0, 2);
+  t.same(detectLoop(other, review(['x'], 2, 1), kept), detectLoop(other, review(['x'], 2, 1)));
+  events.length = 3;
+  t.same(detectLoop(events, review(['y'], 4, 1), kept), null, 'the request y came after the third event');
+  t.match(detectLoop(events, review(['x'], 4, 1), kept), { first_attempt: 1 });
 });
