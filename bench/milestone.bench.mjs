@@ -26,8 +26,8 @@
 // BENCH_MILESTONES=2,10 picks the sizes, BENCH_REPEAT the repeats; BENCH_REPO_FILES (5000; 0: none) the
 // files of the repo a run of 2 and 12 milestones is measured in again (a real project's size).
 // Writes bench/results/milestone.json. Runs alone (`node bench/milestone.bench.mjs`).
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -124,6 +124,126 @@ export function timed(cmd, args, opts) {
   return { status: r.status, stderr: r.stderr, stdout: r.stdout, wall_ms: wall, cpu_ms: (user + sys) * 1000, rss_kb: rss, faults };
 }
 
+/** How often a sampled run's CPU is read (ms): a tenth of a milestone's wall or less. */
+const SAMPLE_MS = 20;
+
+/**
+ * `timed`, for a run whose CPU is also read as it goes (Linux, under the reaper only): every
+ * SAMPLE_MS, the CPU its tree has used so far (the engine's own and that of the children it has
+ * waited for, from /proc/<pid>/stat, and that of the orphans the reaper has reaped: bubblewrap's
+ * inits) beside how many `milestone.finished` its timeline holds. Each milestone's first
+ * sample goes to `samples`: { milestone, cpu_ms }. A process still running when read (a worker
+ * just started) is counted at its end, one sample later: a few ms at each end of a span of
+ * dozens of milestones. `runsDir`: the run store, where the run's timeline will appear.
+ */
+export async function timedSampled(cmd, args, opts, runsDir) {
+  const out = path.join(os.tmpdir(), `engine-bench-time-${process.pid}`);
+  const started = performance.now();
+  const child = spawn(pythonBin, [reaper, out, cmd, ...args], { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const samples = [];
+  let enginePid = null;
+  let timeline = null;
+  let offset = 0;
+  let finished = 0;
+  let rest = '';
+  let status = null;
+  const ended = new Promise((resolve) => child.on('close', (code) => resolve((status = code ?? 1))));
+  while (status === null) {
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+    enginePid ??= readChildPid(child.pid);
+    timeline ??= findTimeline(runsDir);
+    if (enginePid === null || timeline === null) continue;
+    const text = readFrom(timeline, offset);
+    offset += Buffer.byteLength(text);
+    const lines = (rest + text).split('\n');
+    rest = lines.pop();
+    const now = finished + lines.filter((l) => l.includes('"type":"milestone.finished"')).length;
+    if (now === finished) continue;
+    const cpu = treeCpuMs(child.pid, enginePid);
+    if (cpu === null) continue;
+    for (let k = finished + 1; k <= now; k++) samples.push({ milestone: k, cpu_ms: cpu });
+    finished = now;
+  }
+  await ended;
+  const wall = performance.now() - started;
+  const [user, sys, rss, faults] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
+  rmSync(out, { force: true });
+  return { status, stderr, wall_ms: wall, cpu_ms: (user + sys) * 1000, rss_kb: rss, faults, samples };
+}
+
+/** The first child of a process, or null (/proc/<pid>/task/<pid>/children). */
+function readChildPid(pid) {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    return first ? Number(first) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The one run's timeline under a run store, once it exists. */
+function findTimeline(runsDir) {
+  try {
+    const id = readdirSync(runsDir, { withFileTypes: true }).find((d) => d.isDirectory())?.name;
+    const file = id ? path.join(runsDir, id, 'timeline.jsonl') : null;
+    return file && existsSync(file) ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a file holds past `offset` (bytes), as text. */
+function readFrom(file, offset) {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return '';
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const TICK_MS = 1000 / 100;
+/**
+ * The CPU ms a reaper's tree has used so far: the engine's own (every thread) and its waited-for
+ * children's, and the reaper's waited-for children's (the engine is not one until it exits).
+ * null once the engine is gone.
+ */
+function treeCpuMs(reaperPid, enginePid) {
+  const stat = (pid) => {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  };
+  try {
+    const e = stat(enginePid);
+    const r = stat(reaperPid);
+    // After the command's name: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    return (e[11] + e[12] + e[13] + e[14] + r[13] + r[14]) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The growth inside one run: its CPU per milestone from milestone 50 to its last (200) against
+ * from 10 to 50, each less the workers' share per milestone, less one (0 = flat). Unlike the
+ * rounds of separate runs, both slopes come from the same minutes of the same process, so the
+ * machine's drift between runs stays out of it. `samples`: { milestone, cpu_ms } in order. Pure.
+ */
+export function growthInRun(samples, workerMsPerMilestone) {
+  const at = (k) => samples.find((s) => s.milestone === k)?.cpu_ms;
+  const last = samples.at(-1);
+  if (!last || last.milestone <= 50 || at(10) === undefined || at(50) === undefined) return null;
+  const s1 = (at(50) - at(10)) / 40 - workerMsPerMilestone;
+  const s2 = (last.cpu_ms - at(50)) / (last.milestone - 50) - workerMsPerMilestone;
+  return s1 > 0 ? s2 / s1 - 1 : null;
+}
+
 /**
  * What one minor page fault costs this machine, in µs: a fresh node process touches each page
  * of 64 MiB it has just allocated (the first touch of each faults, and the kernel zeroes it),
@@ -172,16 +292,26 @@ function floor(sandbox) {
   }
 }
 
-/** One measured run of N milestones (untraced), in a repo with `files` more files. */
-function measure(n, sandbox, files = 0) {
+/** Whether a run's CPU can be read as it goes (`timedSampled`): the reaper, and /proc's list of a process's children. */
+export const canSample = hasReaper && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+/**
+ * One measured run of N milestones (untraced), in a repo with `files` more files. A run of
+ * more than 50 milestones is also read as it goes, for its growth inside the run (`in_run_growth`).
+ */
+async function measure(n, sandbox, files = 0) {
   const f = makeFixture(n, sandbox, files);
   try {
     const base = baseline();
-    const r = timed(process.execPath, engineArgs(f), { cwd: f.dir, env: childEnv() });
+    const sampled = n > 50 && canSample;
+    const opts = { cwd: f.dir, env: childEnv() };
+    const r = sampled ? await timedSampled(process.execPath, engineArgs(f), opts, path.join(f.repo, '.engine', 'runs')) : timed(process.execPath, engineArgs(f), opts);
     if (r.status !== 0) throw new Error(`engine run (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
     const w = workerTotals(f);
+    const cost = workerCost(n);
+    const inRun = sampled ? growthInRun(r.samples, cost.implement.cpu_ms + cost.review.cpu_ms) : null;
     const floorMs = floor(sandbox ?? process.env.BENCH_SANDBOX ?? 'auto');
-    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, faults: r.faults - w.faults, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, base_faults: base.faults, floor_ms: floorMs };
+    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, faults: r.faults - w.faults, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, base_faults: base.faults, floor_ms: floorMs, in_run_growth: inRun };
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }
@@ -310,7 +440,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   const timesOf = (n) => (FEWER.has(n) ? Math.min(FEWER_ROUNDS, REPEAT) : REPEAT);
   const measured = new Map(SIZES.map((n) => [n, []]));
   for (let round = 0; round < Math.max(...SIZES.map(timesOf)); round++) {
-    for (const n of SIZES) if (round < timesOf(n)) measured.get(n).push(measure(n));
+    for (const n of SIZES) if (round < timesOf(n)) measured.get(n).push(await measure(n));
   }
   for (const n of SIZES) {
     const times = timesOf(n);
@@ -342,7 +472,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   if (!process.env.BENCH_SANDBOX) {
     for (const n of SIZES.filter((x) => x <= 10)) {
       const samples = [];
-      for (let i = 0; i < REPEAT; i++) samples.push(measure(n, 'off'));
+      for (let i = 0; i < REPEAT; i++) samples.push(await measure(n, 'off'));
       offRows.push({ n, runs: REPEAT, cpu_ms: median(samples.map((x) => x.cpu_ms)), wall_ms: median(samples.map((x) => x.wall_ms)), rss_mib: median(samples.map((x) => x.rss_mib)), samples });
       if (print) console.error(`milestone bench: N=${n} without the OS sandbox done (${REPEAT} runs)`);
     }
@@ -353,7 +483,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   const largeRows = [];
   if (REPO_FILES > 0) {
     const samples = new Map([[2, []], [LARGE_N, []]]);
-    for (let round = 0; round < LARGE_ROUNDS; round++) for (const n of samples.keys()) samples.get(n).push(measure(n, undefined, REPO_FILES));
+    for (let round = 0; round < LARGE_ROUNDS; round++) for (const n of samples.keys()) samples.get(n).push(await measure(n, undefined, REPO_FILES));
     for (const [n, xs] of samples) largeRows.push({ n, runs: xs.length, cpu_ms: median(xs.map((x) => x.cpu_ms)), wall_ms: median(xs.map((x) => x.wall_ms)), rss_mib: median(xs.map((x) => x.rss_mib)), samples: xs });
     if (print) console.error(`milestone bench: N=2, ${LARGE_N} in a repo of ${REPO_FILES} files done (${LARGE_ROUNDS} runs each)`);
   }
@@ -368,6 +498,7 @@ export async function runMilestoneBench({ print = true } = {}) {
   const s2 = slope(rows, 'cpu_ms', 50, 200);
   const rounds = growthByRound(measured);
   const growth = rounds.length ? median(rounds) : s1 && s2 !== null ? s2 / s1 - 1 : null;
+  const inRun = [...measured.values()].flat().map((x) => x.in_run_growth).filter((g) => typeof g === 'number');
   const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), faults: median(rows.map((r) => r.baseline.faults)), fault_us: faultCostUs(), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
@@ -376,6 +507,8 @@ export async function runMilestoneBench({ print = true } = {}) {
     cpu_slope_ms: { '10-50': s1, '50-200': s2 },
     cpu_growth: growth,
     cpu_growth_by_round: rounds,
+    cpu_growth_in_run: inRun.length ? median(inRun) : null,
+    cpu_growth_in_run_by_run: inRun,
     peak_rss_mib_200: rss200,
     baseline: base,
     large_repo: largeFit ? { files: REPO_FILES, per_milestone_cpu_ms: largeFit.per, per_run_cpu_ms: largeFit.fixed, per_file_us: figures.cpu_ms ? ((largeFit.per - figures.cpu_ms.per) / REPO_FILES) * 1000 : null, rows: largeRows.map(({ samples, ...r }) => r) } : null,
@@ -414,6 +547,7 @@ function printTables(rows, summary, targets) {
   const pct = (g) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(0)} %`;
   const byRound = s.cpu_growth_by_round.length ? `, the median of the rounds' ${s.cpu_growth_by_round.map(pct).join(', ')}` : '';
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms (medians); growth ${s.cpu_growth === null ? '-' : pct(s.cpu_growth)}${byRound} (target within ±${targets.cpu_growth * 100} %)`);
+  if (s.cpu_growth_in_run !== null) console.log(`growth inside each run of more than 50 milestones (its CPU read at each milestone.finished, milestones 50→last against 10→50, the workers' share taken off): ${pct(s.cpu_growth_in_run)}, the median of ${s.cpu_growth_in_run_by_run.map(pct).join(', ')}`);
   if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   if (s.large_repo) console.log(`in a repo of ${s.large_repo.files} files (N=${s.large_repo.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.large_repo.per_milestone_cpu_ms)}, fixed per run ${f(s.large_repo.per_run_cpu_ms)}; each file adds ${f(s.large_repo.per_file_us, 2)} µs to a milestone`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);

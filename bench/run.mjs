@@ -70,6 +70,8 @@ function printIssue12(all) {
     ['fsyncs per milestone / fixed per run', `${f(m?.per_milestone.fsyncs)} / ${f(m?.per_run.fsyncs)}`, '≤ 8 / ≤ 16', ok(m?.per_milestone.fsyncs, 8), '-'],
     ['CPU ms per milestone / fixed per run (tree − workers)', `${f(m?.per_milestone.cpu_ms)} / ${f(m?.per_run.cpu_ms)}`, '≤ 40 / ≤ 250', ok(m?.per_milestone.cpu_ms, 40), mFaults],
     ['CPU growth, slope 50→200 against 10→50', m?.cpu_growth == null ? '-' : `${(m.cpu_growth * 100).toFixed(0)} %`, 'within ±10 %', m?.cpu_growth == null ? '-' : Math.abs(m.cpu_growth) <= 0.1 ? 'yes' : 'NO', '-'],
+    // The same inside each 200-milestone run, read as it goes (older results have none).
+    ['CPU growth inside a run of 200 (median of the runs)', m?.cpu_growth_in_run == null ? '-' : `${(m.cpu_growth_in_run * 100).toFixed(0)} % (${m.cpu_growth_in_run_by_run.map((g) => `${(g * 100).toFixed(0)}`).join(', ')})`, 'within ±10 %', m?.cpu_growth_in_run == null ? '-' : Math.abs(m.cpu_growth_in_run) <= 0.1 ? 'yes' : 'NO', '-'],
     [`CPU ms per milestone, repo of ${m?.large_repo?.files ?? '-'} files (µs per file)`, m?.large_repo ? `${f(m.large_repo.per_milestone_cpu_ms)} (${f(m.large_repo.per_file_us, 2)})` : '-', '-', '-', '-'],
     ['peak RSS MiB at 200 milestones', f(m?.peak_rss_mib_200), '≤ 90', ok(m?.peak_rss_mib_200, 90), mBase],
     [`report --all, ${big?.runs ?? '-'} runs: wall ms (CPU ms)`, big ? `${f(big.wall_ms, 0)} (${f(big.cpu_ms, 0)})` : '-', '< 1000', ok(big?.wall_ms, 1000), rep ? `wall ${f(rep.baseline.wall_ms, 0)} ms, CPU ${f(rep.baseline.cpu_ms, 0)} ms` : '-'],
