@@ -85,6 +85,9 @@ export function renderFiles(bytes: Buffer): Files | null {
     if (!nameOk(milestone) || !putAll(`implement/${milestone}`, files, false)) return null;
     out.set(`implement/${milestone}.out`, answer(script, 'implement', milestone, null));
   }
+  // Every milestone of the plan (the engine's header counts them from 1), files or none; the
+  // shell agent hands an implement of any other to the CommonJS agent.
+  for (let i = 1; i <= script.plan.length; i++) if (!out.has(`implement/${i}.out`)) out.set(`implement/${i}.out`, answer(script, 'implement', String(i), null));
   const perKey = [script.garbage, script.hang, script.writes, script.appends, script.commit, script.signal_parent, script.review_changes, script.status, script.needs];
   const keys = new Set(perKey.flatMap((m) => Object.keys(m ?? {})));
   for (const key of keys) {

@@ -17,6 +17,7 @@ const script: AgentScript = {
   plan: [
     { id: 'm1', goal: 'write a', files_expected: ['src/a.txt'] },
     { id: 'm2', goal: 'write b', files_expected: ['src/b.txt'] },
+    { id: 'm3', goal: 'write nothing', files_expected: [] },
   ],
   implement: { '1': { 'src/a.txt': 'alpha\n', 'src/deep/er/c.txt': 'gamma' }, '2': { 'b.txt': 'beta\n' } },
   review: 'request_changes',
@@ -64,28 +65,32 @@ function tree(dir: string, rel: string): Record<string, string> {
 const scriptFile = path.join(base, 'agent.json');
 writeAgentScript(scriptFile, script);
 
-const cases: [string, Record<string, string>, Record<string, string>?][] = [
+// handsOver: a call the rendering has no answer to, which the shell agent hands to the
+// CommonJS agent (given the routing headers); every other is answered without node.
+const cases: [string, Record<string, string>, Record<string, string>?, { handsOver?: boolean }?][] = [
   ['explore, with writes in and out of its directory', { phase: 'explore', milestone: '-', attempt: '1' }],
   ['plan', { phase: 'plan', milestone: '-', attempt: '1' }],
   ['implement of a milestone with files', { phase: 'implement', milestone: '1', attempt: '1' }],
   ['implement that appends', { phase: 'implement', milestone: '1', attempt: '2' }, { 'src/a.txt': 'alpha\n' }],
   ['implement with its own status and needs', { phase: 'implement', milestone: '1', attempt: '3' }],
-  ['implement of a milestone the script does not name', { phase: 'implement', milestone: '7', attempt: '1' }],
+  ['implement of a planned milestone the script gives no files', { phase: 'implement', milestone: '3', attempt: '1' }],
+  ['implement of a milestone outside the plan', { phase: 'implement', milestone: '7', attempt: '1' }, {}, { handsOver: true }],
+  ['implement of a milestone a JSON string must escape', { phase: 'implement', milestone: ' 7"\\x\t ', attempt: '1' }, {}, { handsOver: true }],
   ['garbage', { phase: 'implement', milestone: '2', attempt: '1' }],
   ['the repair of a garbage answer answers', { phase: 'repair', 'repair-of': 'implement', milestone: '2', attempt: '1' }],
   ['review, default', { phase: 'review', milestone: '1', attempt: '1' }],
   ['review with changes', { phase: 'review', milestone: '1', attempt: '2' }],
-  ['a phase no script knows', { phase: 'cleanup', milestone: '1', attempt: '1' }],
-  ['no headers at all', {}],
+  ['a phase no script knows', { phase: 'cleanup', milestone: '1', attempt: '1' }, {}, { handsOver: true }],
+  ['no headers at all', {}, {}, { handsOver: true }],
 ];
 
-for (const [name, headers, start] of cases) {
+for (const [name, headers, start, o] of cases) {
   t.test(name, async (t) => {
     const input = prompt(headers);
     const cjs = call('cjs', scriptFile, input, start);
-    const sh = call('sh', scriptFile, input, start);
+    const sh = call('sh', scriptFile, input, start, o);
     t.equal(cjs.status, 0, 'the CommonJS agent answers');
-    t.same(sh, cjs, 'the same exit, output and files, without node');
+    t.same(sh, cjs, o?.handsOver ? 'the same exit, output and files, from the CommonJS agent' : 'the same exit, output and files, without node');
   });
 }
 
