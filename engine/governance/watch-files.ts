@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stat
 import path from 'node:path';
 import type { Violation, ViolationRule } from './check-changes.js';
 import { digestIndexEntries } from './index-entries.js';
+import { sha256Hex } from '../util/sha256-hex.js';
 
 /**
  * Files outside the workspace that no step may change — the user's repository (HEAD, refs,
@@ -114,10 +115,18 @@ const digested = new Map<string, { stamp: string; fn: (bytes: Buffer) => string;
 
 /** A file's digest by `fn`; one it cannot read or take apart is its own value, so a change to or from it shows. */
 function digestOf(abs: string, fn: (bytes: Buffer) => string): string {
+  let bytes: Buffer;
   try {
-    return fn(readFileSync(abs));
+    bytes = readFileSync(abs);
   } catch (error) {
     return `unreadable:${(error as Error).message}`;
+  }
+  try {
+    return fn(bytes);
+  } catch {
+    // What the digest cannot read (not JSON, nested too deep) counts whole: a fixed mark
+    // would let any change to such a file, a planted server included, pass unseen.
+    return `bytes:${sha256Hex(bytes)}`;
   }
 }
 

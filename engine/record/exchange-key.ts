@@ -2,6 +2,7 @@ import { readAnthropicRequest } from '../stub/read-anthropic-request.js';
 import { readOpenAiRequest } from '../stub/read-openai-request.js';
 import type { EngineHeaders } from '../stub/types.js';
 import { endpointWorkerNames } from '../workers/builtin-workers.js';
+import { parseJson } from '../util/parse-json.js';
 
 /**
  * What a request is matched by on replay, and the step it belongs to: for a model request
@@ -23,7 +24,7 @@ export function engineHeadersOf(url: string, rawBody: string): EngineHeaders | n
   if (!p.endsWith('/messages') && !p.endsWith('/messages/count_tokens') && !p.endsWith('/responses')) return null;
   let body: unknown;
   try {
-    body = JSON.parse(rawBody);
+    body = parseJson(rawBody);
   } catch {
     return null;
   }

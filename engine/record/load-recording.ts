@@ -4,6 +4,7 @@ import path from 'node:path';
 import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
 import type { ModelRecordingLine, RecordedExchange, RecordingHeader } from './types.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** The file name of a run's recording in its run directory. */
 export const RECORDING_FILE = 'model-recording.jsonl';
@@ -28,7 +29,7 @@ export function loadRecording(given: string): { file: string; header: RecordingH
   const rows = lines.map((l, i) => {
     let row: unknown;
     try {
-      row = JSON.parse(l);
+      row = parseJson(l);
     } catch {
       throw new RecordingError(`${file}:${i + 1}: not a JSON line`);
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Substitution } from './types.js';
+import { parseJson } from '../util/parse-json.js';
 
 /**
  * Keys whose values change from one run of the same work to the next without changing what
@@ -62,7 +63,7 @@ export function normalizeBody(raw: string, subs: readonly Substitution[]): unkno
   const text = toPlaceholders(raw, subs);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     return maskString(text);
   }

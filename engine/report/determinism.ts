@@ -3,6 +3,7 @@ import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */
 export interface RepeatRun {
@@ -86,7 +87,7 @@ export function readRepeatRun(dir: string): RepeatRun | null {
     for (const line of readRegularFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
-        events.push(JSON.parse(line) as TimelineEvent);
+        events.push(parseJson(line) as TimelineEvent);
       } catch {
         /* a torn line: the report's own reader notes it */
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { exitCodeFor, STOP_REASONS, type StopReason } from '../vocabulary/stop-reasons.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** A timeline resume can build on, or why not (the 1-based line of timeline.jsonl at fault). */
 export type TimelineCheck = { ok: true; events: TimelineEvent[] } | { ok: false; line: number; message: string };
@@ -77,7 +78,7 @@ function parseLines(text: string, before: number): Line[] {
     if (last && piece === '') return;
     let event: TimelineEvent | null = null;
     try {
-      const v = JSON.parse(piece) as unknown;
+      const v = parseJson(piece);
       if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string') event = v as TimelineEvent;
     } catch {
       /* not JSON */

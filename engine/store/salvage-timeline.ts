@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '../generated/event.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** The events that could be used, and what was left out (one note, or none). */
 export interface SalvagedTimeline {
@@ -20,7 +21,7 @@ export function salvageTimeline(text: string, isEvent: (value: unknown) => boole
     if (!line.trim()) return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseJson(line);
     } catch {
       if (i < lines.length - 1) bad.push(`line ${i + 1} (not JSON)`);
       return;

@@ -5,6 +5,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
 import { nameError } from '../util/name-error.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** An event before the writer numbers it. */
 export type NewEvent = DistributiveOmit<TimelineEvent, 'seq' | 'ts'>;
@@ -124,7 +125,7 @@ export function parseTimeline(text: string): TimelineEvent[] {
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     try {
-      out.push(JSON.parse(line) as TimelineEvent);
+      out.push(parseJson(line) as TimelineEvent);
     } catch (error) {
       if (i === lines.length - 1) return; // a torn final line
       throw new Error(`timeline line ${i + 1} is not JSON: ${(error as Error).message}`);

@@ -6,6 +6,7 @@ import { renderOpenAiError, renderOpenAiResponse, renderOpenAiStream } from './r
 import { estimateTokens, formatSse } from './render-sse.js';
 import { routeRequest } from './route-request.js';
 import type { EngineScenario, Exchange, ModelApi, ModelRequest } from './types.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** One HTTP request as the server received it. */
 export interface RawRequest {
@@ -41,7 +42,7 @@ export function answerRequest(r: RawRequest): Answer {
   if (r.method !== 'POST') return json(404, renderOpenAiError('not_found_error', `engine scripted model: no ${r.method} ${path}`));
   let body: unknown;
   try {
-    body = JSON.parse(r.raw);
+    body = parseJson(r.raw);
   } catch {
     return json(400, renderAnthropicError('invalid_request_error', `engine scripted model: request body is not JSON`));
   }

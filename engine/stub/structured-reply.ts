@@ -1,4 +1,5 @@
 import type { ModelReply, ModelRequest } from './types.js';
+import { parseJson } from '../util/parse-json.js';
 
 /** The tool claude offers under `--json-schema`; its input is the structured answer. */
 export const CLAUDE_STRUCTURED_TOOL = 'StructuredOutput';
@@ -36,7 +37,7 @@ export function splitMarkersBlock(text: string): { prose: string; value: Record<
   const body = lines.slice(begin + 1, end).filter((l) => !/^\s*```/.test(l)).join('\n');
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJson(body);
   } catch {
     return null;
   }

@@ -16,6 +16,7 @@ import { detectCliVersion, resolveCliBin } from './resolve-bin.js';
 import { absoluteDirVar, endpointOrigin, promptArgOrStdin } from './cli-env.js';
 import { hasPrivateHome, NETWORK_ENV } from './worker-env.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { parseJson } from '../util/parse-json.js';
 
 export const DUMMY_ANTHROPIC_KEY = 'engine-dummy-anthropic-key';
 
@@ -105,7 +106,7 @@ const CLAUDE_CONFIG = ['settings.json', 'settings.local.json', 'CLAUDE.md', 'rul
  * empty server lists): that is not compared. Pure.
  */
 export function digestClaudeMcp(bytes: Uint8Array): string {
-  const data = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown> | null;
+  const data = parseJson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown> | null;
   const servers = (o: unknown): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const key of ['mcpServers', 'enabledMcpjsonServers', 'enableAllProjectMcpServers']) {

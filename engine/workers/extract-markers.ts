@@ -10,6 +10,7 @@ import type { ValidateFunction } from 'ajv';
 import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
 import type { MarkersPhase } from './types.js';
+import { parseJson } from '../util/parse-json.js';
 
 export type MarkersErrorCode = 'no_block' | 'unterminated_block' | 'invalid_json' | 'not_object' | 'schema';
 
@@ -54,7 +55,7 @@ export function extractMarkers(finalText: string): MarkersResult {
   const body = blocks[blocks.length - 1]!.filter((l) => !/^\s*```/.test(l)).join('\n').trim();
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJson(body);
   } catch (e) {
     return { ok: false, code: 'invalid_json', error: `the markers block is not valid JSON: ${(e as Error).message}`, warnings };
   }

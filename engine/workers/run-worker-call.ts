@@ -19,6 +19,7 @@ import { checkMarkersValue, isMarkersPhase, readMarkers, type MarkersResult } fr
 import { buildWorkerEnv, hasPrivateHome } from './worker-env.js';
 import { scrubHome, type HomeScrubHit } from './scrub-home.js';
 import { pushAll } from '../util/many.js';
+import { parseJson } from '../util/parse-json.js';
 
 export type CallOutcome = 'ok' | 'failed' | 'timed_out' | 'incomplete';
 
@@ -454,7 +455,7 @@ function decideMarkers(text: string, structured: unknown, structuredMode: boolea
     const trimmed = text.trim();
     if (trimmed.startsWith('{')) {
       try {
-        return checkMarkersValue(JSON.parse(trimmed), phase);
+        return checkMarkersValue(parseJson(trimmed), phase);
       } catch {
         /* not JSON: fall through to the block rules, which name the problem */
       }

@@ -34,6 +34,22 @@ t.test('a file compared by a digest: a change the digest ignores is no violation
   t.ok(compareFingerprints([tree], before, fingerprintTrees([tree])).some((v) => v.path === 'settings.json'), 'a watched file that appears is a change');
 });
 
+t.test('~/.claude.json the digest cannot read counts whole: a server planted in a file nested too deep shows', async (t) => {
+  // The digest of an undigestible file was a fixed mark (`unreadable:` and the error), the
+  // same before and after: a worker that first made the file too deep for the digest (a
+  // stack overflow then, a depth refusal now) could plant an MCP server in it unseen.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-watch-deep-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, '.claude.json');
+  const tree: WatchedTree = { rule: 'cli_config', root: dir, paths: ['.claude.json'], digests: { '.claude.json': digestClaudeMcp } };
+  const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+  writeFileSync(file, `{"numStartups":1,"deep":${deep}}`);
+  const before = fingerprintTrees([tree]);
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])), [], 'read again unchanged: no change');
+  writeFileSync(file, `{"numStartups":1,"deep":${deep},"mcpServers":{"x":{"command":"sh"}}}`);
+  t.same(compareFingerprints([tree], before, fingerprintTrees([tree])).map((v) => [v.rule, v.path]), [['cli_config', '.claude.json']], 'the planted server shows');
+});
+
 t.test("a watched link counts by what it leads to: a write through the user's dotfiles link shows", async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-watch-link-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

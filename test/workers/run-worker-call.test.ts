@@ -208,3 +208,26 @@ t.test('stderr.log stops at the cap; stderr_bytes counts it all; the end of stde
   t.equal(r.meta.stderr_bytes, noise.length + 'the real reason\n'.length, 'every stderr byte is counted');
   t.match(r.meta.error, /the real reason/, 'the error is taken from the tail, past the cap');
 });
+
+// A hostile probe's worker printed a tool call nested 5,000 deep (jsonl) and an answer nested
+// 20,000 deep (json): the first crashed the engine's transcript (a stack overflow, exit 1,
+// the run left `running`), the second its reading of the answer (exit 70). Such JSON is now
+// text that is not JSON: the call goes on, and its answer is judged as any other.
+t.test('JSON nested deeper than any real event is noise, not a crash', async (t) => {
+  const markers = { status: 'done', summary: 's', files_changed: [], commands_run: [], needs: null };
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const print = (...lines: string[]) => ['-e', `process.stdout.write(${JSON.stringify(lines.join('\n') + '\n')})`];
+  const answer = JSON.stringify({ kind: 'message', role: 'assistant', text: `BEGIN_MARKERS\n${JSON.stringify(markers)}\nEND_MARKERS` });
+
+  const jsonl = await runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ use: 'command', bin: node, args: print(`{"kind":"tool_call","name":"x","id":"1","input":${deep(5000)}}`, answer), output: 'jsonl' }), callDir: path.join(makeTempDir(), 'c'), idleTimeoutMs: 60_000 });
+  t.equal(jsonl.outcome, 'ok', 'the call ends ok: its markers came after');
+  t.same(jsonl.markers, markers);
+  const events = readFileSync(path.join(jsonl.callDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.match(events[0], { kind: 'unknown', type: 'non_json_line' }, 'the deep line is kept as a line that is not JSON');
+  t.notOk(events.some((e) => e.kind === 'tool_call'), 'no tool call made of it');
+
+  const json = await runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ use: 'command', bin: node, args: print(`{"x":${deep(20_000)}}`), output: 'json' }), callDir: path.join(makeTempDir(), 'c'), idleTimeoutMs: 60_000 });
+  t.equal(json.parseFailed, true, 'a whole answer nested that deep is a parse failure, repaired as any other');
+  t.notOk(existsSync(path.join(json.callDir, 'markers.json')));
+
+});

@@ -8,6 +8,7 @@
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
 import { NON_JSON, UnknownCounter, addUsage, clip, decideWithoutTerminal, isObject, num, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
 import { pushAll } from '../../util/many.js';
+import { parseJson } from '../../util/parse-json.js';
 
 interface ClaudeState {
   unknown: UnknownCounter;
@@ -59,7 +60,7 @@ export function createClaudeJsonParser(): StreamParser {
       if (body) {
         let value: unknown;
         try {
-          value = JSON.parse(body);
+          value = parseJson(body);
         } catch {
           events.push(st.unknown.note(NON_JSON, clip(body, 500)));
         }

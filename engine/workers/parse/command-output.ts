@@ -11,6 +11,7 @@
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
 import { NON_JSON, UnknownCounter, addUsage, clip, isObject, num, parseJsonObject, str } from './common.js';
+import { parseJson } from '../../util/parse-json.js';
 
 export type CommandOutput = 'text' | 'json' | 'jsonl';
 const KNOWN_KINDS = new Set(['message', 'reasoning', 'tool_call', 'tool_result', 'command', 'file_change', 'usage', 'warning', 'error']);
@@ -109,7 +110,7 @@ function readWhole(output: 'text' | 'json', body: string, unknown: UnknownCounte
   if (output === 'text') return { text: body.replace(/\n+$/, ''), extra: { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] } };
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJson(body);
   } catch {
     return { text: body, extra: { events: body.trim() ? [unknown.note(NON_JSON, clip(body, 500))] : [] } };
   }

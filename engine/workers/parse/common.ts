@@ -2,6 +2,7 @@
  * Helpers shared by the stream parsers. Pure.
  */
 import type { NormalizedEvent, OutcomeClass, ProcessExit, Usage } from '../types.js';
+import { parseJson } from '../../util/parse-json.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ export function parseJsonObject(line: string): JsonObject | null {
   const trimmed = line.trim();
   if (!trimmed.startsWith('{')) return null;
   try {
-    const value: unknown = JSON.parse(trimmed);
+    const value: unknown = parseJson(trimmed);
     return isObject(value) ? value : null;
   } catch {
     return null;
