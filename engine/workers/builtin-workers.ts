@@ -53,7 +53,8 @@ export function knownDialects(): string[] {
 /** A new parser for a recorded dialect name, from the plugin that prints it; null when none does. */
 export function parserForDialect(dialect: string): StreamParser | null {
   for (const p of builtinWorkers()) {
-    const make = p.dialects?.[dialect];
+    // Own keys only: a dialect named in a recorded meta.json (input) may be `toString`.
+    const make = p.dialects && Object.hasOwn(p.dialects, dialect) ? p.dialects[dialect] : undefined;
     if (make) return make();
   }
   return null;

@@ -6,7 +6,7 @@
  * the parser of the recorded dialect. When several recorded calls match (repeated repairs),
  * they are served in order; the count is kept in the worker's home, so a resume continues.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineBuiltinWorker, type WorkerCallContext } from './types.js';
@@ -14,6 +14,8 @@ import { readHomeFile, writeHomeFile } from '../store/home-files.js';
 import { parseHeaders } from './prompt-headers.js';
 import { parserForDialect } from './builtin-workers.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
+import { parseJson } from '../util/parse-json.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 
 interface RecordedCall {
   dir: string;
@@ -70,15 +72,34 @@ function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: Record
   if (!want) return { error: 'replay: the prompt has no engine header block' };
   const key = ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => want[k] ?? '').join('|');
   const candidates: RecordedCall[] = [];
-  for (const name of readdirSync(callsDir).sort()) {
+  let names: string[];
+  try {
+    names = readdirSync(callsDir).sort();
+  } catch (e) {
+    return { error: `replay: ${callsDir} cannot be listed: ${(e as Error).message}` };
+  }
+  for (const name of names) {
     const dir = path.join(callsDir, name);
     const promptFile = path.join(dir, 'prompt.md');
     const metaFile = path.join(dir, 'meta.json');
     if (!existsSync(promptFile) || !existsSync(metaFile)) continue;
-    const got = parseHeaders(readFileSync(promptFile, 'utf8'));
+    // Read only as regular files: a FIFO there would block the engine, a directory throw.
+    const promptText = readTextOrNull(promptFile);
+    const got = promptText === null ? null : parseHeaders(promptText);
     if (!got || ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => got[k] ?? '').join('|') !== key) continue;
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { dialect?: string };
-    candidates.push({ dir, dialect: meta.dialect ?? 'codex-exec-json', sameStep: got.step === want.step });
+    // The recorded run's files are input like any other: one that is no call's meta stops the
+    // call with its name, never the engine.
+    let dialect: unknown;
+    try {
+      const text = readTextOrNull(metaFile);
+      if (text === null) return { error: `replay: ${metaFile} cannot be read as a file` };
+      const meta = parseJson(text);
+      dialect = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { dialect?: unknown }).dialect ?? 'codex-exec-json' : undefined;
+    } catch (e) {
+      return { error: `replay: ${metaFile} is not a call's meta.json: ${(e as Error).message}` };
+    }
+    if (typeof dialect !== 'string') return { error: `replay: ${metaFile} is not a call's meta.json: no dialect string in it` };
+    candidates.push({ dir, dialect, sameStep: got.step === want.step });
   }
   const sameStep = candidates.filter((c) => c.sameStep);
   const pool = sameStep.length ? sameStep : candidates;
@@ -96,7 +117,7 @@ function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: Record
 function readServed(home: string): Record<string, number> {
   try {
     // The worker's home is writable by it: anything but a map of counts counts as none served.
-    const value: unknown = JSON.parse(readHomeFile(home, 'replay-served.json') ?? '{}');
+    const value: unknown = parseJson(readHomeFile(home, 'replay-served.json') ?? '{}');
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
     return Object.fromEntries(Object.entries(value).filter(([, n]) => Number.isInteger(n) && (n as number) >= 0)) as Record<string, number>;
   } catch {

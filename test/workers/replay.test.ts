@@ -61,3 +61,38 @@ t.test('a recorded run is served back call by call with the original dialect', a
   t.match(missing.meta.error, /no recorded call .* phase=implement milestone=1 attempt=2/);
   t.ok(existsSync(path.join(home, 'replay-served.json')), 'served calls are counted in the home');
 });
+
+// The run a replay serves is input: a worker that ran without the sandbox could have written
+// its own call records, and a user may point `from_run` anywhere. A hostile probe's broken
+// meta.json stopped the engine with exit 70 (an unguarded JSON.parse).
+t.test('a recorded run whose records are broken fails the call with their name, never the engine', async (t) => {
+  const cases: [string, (calls: string) => void, RegExp][] = [
+    ['a meta.json that is not JSON', (calls) => writeCall(calls, '{bad'), /0001-implement-coder\/meta\.json is not a call's meta\.json: .*JSON/],
+    ['a meta.json nested past any real one', (calls) => writeCall(calls, `{"dialect":${'['.repeat(5000)}${']'.repeat(5000)}}`), /is not a call's meta\.json: JSON nested deeper than 256 levels/],
+    ['a meta.json without a dialect string', (calls) => writeCall(calls, '{"dialect":7}'), /is not a call's meta\.json: no dialect string in it/],
+    ['a meta.json that is a directory', (calls) => writeCall(calls, null), /meta\.json cannot be read as a file/],
+    ['calls/ that is a file', (calls) => writeFileSync(calls, 'not a directory'), /calls cannot be listed/],
+  ];
+  for (const [name, make, error] of cases) {
+    const run = makeTempDir();
+    make(path.join(run, 'calls'));
+    const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir: path.join(makeTempDir(), 'r') });
+    t.equal(r.outcome, 'failed', `${name}: the call fails`);
+    t.match(r.meta.error, error, `${name}: and says why`);
+  }
+  // A dialect named like a property every object has is no dialect: the codex reading serves it.
+  const run = makeTempDir();
+  writeCall(path.join(run, 'calls'), '{"dialect":"toString"}');
+  const served = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir: path.join(makeTempDir(), 'r') });
+  t.equal(served.meta.dialect, 'codex-exec-json', 'a dialect `toString` is read as codex');
+});
+
+/** calls/0001-implement-coder with an implement prompt, and its meta.json (null: a directory there). */
+function writeCall(calls: string, meta: string | null): void {
+  const dir = path.join(calls, '0001-implement-coder');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'prompt.md'), prompt('implement', 1));
+  writeFileSync(path.join(dir, 'stdout.log'), '');
+  if (meta === null) mkdirSync(path.join(dir, 'meta.json'));
+  else writeFileSync(path.join(dir, 'meta.json'), meta);
+}
