@@ -93,7 +93,18 @@ export function renderPrompt(options: RenderPromptOptions): string {
   } catch (e) {
     throw new Error(`prompt template ${file}: ${(e as Error).message}`);
   }
-  return `${formatHeaders(options.headers)}\n\n${body.trim()}\n`;
+  return `${formatHeaders(options.headers)}\n\n${quoteHeaderLines(body.trim())}\n`;
+}
+
+/**
+ * A body line that reads as a header line (`engine-<name>:`, in any case, after any blank)
+ * becomes a quote (`> ` in front): the body carries text workers wrote (a planner's goals, a
+ * reviewer's changes, a failure's output), and a router takes the last header block of a
+ * prompt, so such a line could route a later call as another phase or milestone. Lines end
+ * at \n, \r, U+2028 and U+2029, as a JavaScript `^` in multiline mode sees them. Pure.
+ */
+export function quoteHeaderLines(body: string): string {
+  return body.replace(/(^|[\n\r\u2028\u2029])([ \t\f\v]*engine-[a-z0-9_-]*[ \t]*:)/gi, '$1> $2');
 }
 
 /** The file a template name resolves to: the repo's override, else the engine's own. */
