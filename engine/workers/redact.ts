@@ -34,6 +34,9 @@ export const CREDENTIAL_NAMES: readonly string[] = [
   // without the underscore (APIKEY, NGROK_AUTHTOKEN, TOKEN), password managers' unlocked
   // sessions (Bitwarden's BW_SESSION, 1Password's OP_SESSION_<account>), connection strings.
   '*_PWD', '*_PASS', 'SSHPASS', '*PASSPHRASE*', '*APIKEY*', '*AUTHTOKEN*', 'TOKEN', 'BW_SESSION', 'OP_SESSION_*', '*CONNECTION_STRING*',
+  // A third probe's: a CI job's token as a JWT (GitLab's CI_JOB_JWT; its value too short for
+  // the JWT shape), and a private key by a shorter name.
+  '*JWT*', '*PRIVKEY*',
 ];
 
 /**

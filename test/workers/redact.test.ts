@@ -23,9 +23,14 @@ t.test('a variable named as a credential by the built-in names, or holding one, 
     SITE_URL: 'https://example.com:8443/path?a=b@c',
     SSH_URL: 'ssh://git@github.com:22/o/r.git',
     KEYBOARD: 'us-international',
+    // A hostile probe's verification read these three: a CI job's JWT (its parts too short for
+    // the JWT shape), another, and a private key by a shorter name.
+    CI_JOB_JWT: 'eyJhbGciOi.eyJzdWIi.c2ln',
+    jwt: 'eyJ0eXAi.eyJpc3Mi.sig0',
+    SIGNING_PRIVKEY: 'a2V5LWJ5dGVzLWhlcmU=',
   };
   const names = collectSecrets(['*_TOKEN'], [env]).map((x) => x.name).sort();
-  t.same(names, ['AWS_ACCESS_KEY_ID', 'DATABASE_URL', 'GITHUB_PAT', 'HOOK', 'NOTE', 'SENTRY_DSN', 'SIGNING', 'npm_config__auth']);
+  t.same(names, ['AWS_ACCESS_KEY_ID', 'CI_JOB_JWT', 'DATABASE_URL', 'GITHUB_PAT', 'HOOK', 'NOTE', 'SENTRY_DSN', 'SIGNING', 'SIGNING_PRIVKEY', 'jwt', 'npm_config__auth']);
   t.equal(redactText('posted to https://hooks.slack.com/services/T01/B02/abcdefghijklmnop today', []), 'posted to https://[REDACTED:slack-webhook] today', 'a webhook URL is masked in any text');
 });
 
