@@ -101,7 +101,7 @@ export function parseSource(text: string, file: string): ParsedSource {
 }
 
 /** Deeper than this is refused before parsing (the parser recurses once per level). */
-const MAX_DEPTH = 200;
+export const MAX_DEPTH = 200;
 /** The yaml library's cap on alias expansion (its own default is 100). */
 const MAX_ALIAS_COUNT = 1000;
 
@@ -114,7 +114,7 @@ function failed(text: string, file: string, doc: Document.Parsed, diagnostics: D
  * deep, or null. A cheap over-estimate on text (brackets inside strings count too), so it
  * only ever refuses files far beyond anything a config needs. Pure.
  */
-function nestedTooDeep(text: string): number | null {
+export function nestedTooDeep(text: string): number | null {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

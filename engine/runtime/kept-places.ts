@@ -9,7 +9,8 @@ import type { KeptPlace } from '../sandbox/check-writable.js';
 export function keptPlaces(repo: string, storeDir: string, workspacesRoot: string, gitDirs: readonly string[] = []): KeptPlace[] {
   return [
     { path: repo, what: 'the repository' },
-    ...gitDirs.map((p) => ({ path: p, what: "the repository's git dir" })),
+    // A plain repository's git dir is its common dir too: one place, said once.
+    ...[...new Set(gitDirs)].map((p) => ({ path: p, what: "the repository's git dir" })),
     { path: storeDir, what: 'the run store' },
     { path: packageRoot, what: "the engine's install" },
     { path: workspacesRoot, what: "the engine's workspaces" },

@@ -125,6 +125,9 @@ t.test('parseSet', async (t) => {
   for (const [text, expected] of cases) t.match(parseSet(text), expected, text);
   t.match(parseSet('novalue'), { code: 'E_USAGE', file: '--set' });
   t.match(parseSet('a..b=1'), { code: 'E_USAGE' });
+  // Unclosed and 3,000 deep: the parser's stack overflow was the message.
+  t.match(parseSet(`budgets.max_ticks=${'['.repeat(3000)}`), { code: 'E_YAML', file: '--set', message: '--set budgets.max_ticks: the value is nested more than 200 levels deep; a policy value never needs this [NESTING]' });
+  t.match(parseSet(`budgets.max_ticks=${'{a: '.repeat(250)}1${'}'.repeat(250)}`), { code: 'E_YAML', message: /nested more than 200 levels/ });
   t.match(parseSet('a.b=[1, 2'), { code: 'E_YAML' });
 });
 

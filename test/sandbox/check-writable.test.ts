@@ -31,6 +31,8 @@ t.test('engine run refuses such a policy before anything is made (exit 2, E_SAND
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /error E_SANDBOX_WRITABLE sandbox\.writable .* holds the repository/);
   t.match(r.stderr, /holds the run store/);
+  const refusals = r.stderr.split('\n').filter((l) => l.includes('E_SANDBOX_WRITABLE'));
+  t.same(refusals, [...new Set(refusals)], "each refusal once (the git dir is also the common dir: it was said twice)");
 });
 
 t.test('engine resume refuses it too, given with --set (E_RESUME, exit 2)', async (t) => {

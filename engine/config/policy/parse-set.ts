@@ -1,5 +1,6 @@
 import { isCollection, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
+import { MAX_DEPTH, nestedTooDeep } from '../parse-source.js';
 
 /** A parsed `--set key.path=value`. */
 export interface SetAssignment {
@@ -22,6 +23,9 @@ export function parseSet(text: string): SetAssignment | Diagnostic {
     return problem('E_USAGE', `--set takes KEY=VALUE with KEY a dotted policy key (budgets.max_ticks=40), got ${JSON.stringify(text)}`);
   }
   const raw = text.slice(eq + 1);
+  // As in a config file (parse-source.ts): the parser recurses per level, and an overflow of
+  // its stack is no message for a user.
+  if (nestedTooDeep(raw) !== null) return problem('E_YAML', `--set ${key}: the value is nested more than ${MAX_DEPTH} levels deep; a policy value never needs this [NESTING]`);
   const doc = parseDocument(raw, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
