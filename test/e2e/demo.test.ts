@@ -84,6 +84,11 @@ t.test('engine demo refuses a directory that is not empty', async (t) => {
   t.equal(r.code, 2, 'a usage error');
   t.match(r.stderr, /not empty/);
   t.same(readdirSync(base), ['mine.txt'], 'nothing was written there');
+  // A file given as the directory: it was exit 70 (ENOTDIR from listing it).
+  const file = await spawnEngine(['demo', '--dir', path.join(base, 'mine.txt'), '--no-progress'], { cwd: base });
+  t.equal(file.code, 2, "a file is a usage error too");
+  t.match(file.stderr, /mine\.txt is a file, not a directory/);
+  t.equal(readFileSync(path.join(base, 'mine.txt'), 'utf8'), 'a user file\n', 'and the file is as it was');
 });
 
 /** What `engine demo` prints and leaves: summary, KPI table, where things are, its calls. */

@@ -81,9 +81,16 @@ export const demoCommand: Command = {
 function scratchDir(given: string | undefined, cwd: string): string {
   if (given === undefined) return path.join(mkdtempSync(path.join(os.tmpdir(), 'engine-demo-')), 'repo');
   const dir = path.resolve(cwd, given);
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new UsageError(`--dir ${given} is not empty; the demo creates its scratch repo in a new or empty directory`);
+  if (!existsSync(dir)) return dir;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    // A file, or a directory it may not list: the user's to mend, never the engine's fault.
+    const why = (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file, not a directory' : `cannot be listed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    throw new UsageError(`--dir ${given} ${why}; the demo creates its scratch repo in a new or empty directory`);
   }
+  if (names.length > 0) throw new UsageError(`--dir ${given} is not empty; the demo creates its scratch repo in a new or empty directory`);
   return dir;
 }
 
