@@ -5,6 +5,9 @@ import type { GitIdentity } from './identity.js';
 import { commitEnv } from './identity.js';
 import { GitError, gitBytes, gitText, isLockContention, retryOnLock, runGit } from './run-git.js';
 import { branchLockIn, lockPath } from './stale-locks.js';
+import { BranchLockedError } from './branch-locked.js';
+
+export { BranchLockedError };
 import { assertRunBranch, workspaceTarget, type Workspace } from './workspace.js';
 import { branchSha } from './repo.js';
 import { deflateObject, holdsObject, looseObjectPath, objectId, readOrNull, writeObjectFile } from './loose-objects.js';
@@ -196,25 +199,6 @@ export class BranchMovedError extends Error {
   }
 }
 
-/**
- * The run's branch is where the run left it, and git would not move it, for a lock through
- * every retry: its lock file stayed in the way (a git holding it, one killed while it held it,
- * a file put there), or git could not take it (a folder made read-only). */
-export class BranchLockedError extends Error {
-  override name = 'BranchLockedError';
-  constructor(
-    readonly branch: string,
-    /** The lock file in the way; null when there is none (git could not make it). */
-    readonly lock: string | null,
-    why: string,
-  ) {
-    super(
-      lock !== null
-        ? `the run's branch ${branch} is locked: ${lock} stayed in the way of the checkpoint (a git holding it, one killed while it held it, or a file put there); once no git is using it, resume (resume removes a lock no process holds open)`
-        : `git could not move the run's branch ${branch}: ${why}; put that right (a folder of the repository's refs made read-only?), then resume`,
-    );
-  }
-}
 
 /** A loose object file in the engine's store that does not hold the object its name says. */
 export class ForgedObjectError extends Error {

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
-import { GitError, runGit, type GitTarget } from './run-git.js';
-import { lockPath, locksInGitDir, removeLock } from './stale-locks.js';
+import { GitError, isLockContention, runGit, type GitTarget } from './run-git.js';
+import { branchLockIn, lockPath, locksInGitDir, removeLock } from './stale-locks.js';
+import { BranchLockedError } from './branch-locked.js';
 import { blockedOr } from './blocked-git-dir.js';
 import { misplacedEntries } from './misplaced-entries.js';
 import type { StatRecord } from './stat-record.js';
@@ -233,6 +234,12 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     if (error instanceof GitError) {
       const blocking = /'refs\/heads\/([^']+)' exists; cannot create/.exec(error.stderr);
       if (blocking || /reference already exists/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top, blocking?.[1] ?? null);
+    }
+    // A lock left on the branch's ref (a git killed while it held it, or a file put there):
+    // the user's to clear, said with its path, never an engine error.
+    if (isLockContention(error)) {
+      const lock = branchLockIn(o.repo.commonDir, branch)[0];
+      throw new BranchLockedError(branch, lock ? lockPath(lock) : null, (error as GitError).stderr.split('\n')[0] ?? '', 'start');
     }
     throw error;
   }

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
+import { BranchLockedError } from '../git/branch-locked.js';
 import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
 import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
 import type { GitIdentity } from '../git/identity.js';
@@ -282,6 +283,11 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
       await cleanHalfMadeRun(dir.paths.dir);
       if (error.blocking) return rejected([usage('--run-id', `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`)]);
       return rejected([usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`)]);
+    }
+    if (error instanceof BranchLockedError && !existsSync(dir.paths.state)) {
+      dir.lock.release();
+      await cleanHalfMadeRun(dir.paths.dir);
+      return rejected([usage(p.site.repo, error.message)]);
     }
     throw error;
   } finally {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, workspaceOf } from '../helpers/run-fixture.js';
 import { fakeGit } from '../helpers/fake-git.js';
@@ -132,4 +132,26 @@ t.test("a command step that takes the engine's git dir: a violation, not an inte
     if (process.getuid?.() === 0) spawnSync('chattr', ['-R', '-i', `${ws}.git`]);
     else spawnSync('chmod', ['-R', 'u+w', `${ws}.git`]);
   }
+});
+
+// A new user's repo had refs/heads/engine/<id>.lock left from a git killed earlier: the run
+// stopped with exit 70 (an internal error) as it made its branch, its last line sent the user
+// to a resume that could not help, and a second run met the same exit 70.
+t.test("a lock on the new run's branch: refused with its path, nothing kept; once removed, the run goes", async (t) => {
+  const f = makeFixture();
+  const lock = path.join(f.repo, '.git', 'refs', 'heads', 'engine', 'fresh.lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  writeFileSync(lock, '');
+  const args = ['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'fresh', '--no-progress'];
+  const refused = engine(args, { cwd: f.dir });
+  t.equal(refused.code, 2, refused.stderr.slice(-1500));
+  t.match(refused.stderr, /error E_USAGE the run's branch engine\/fresh cannot be made: .*refs\/heads\/engine\/fresh\.lock is in the way .*remove it \(rm '.*fresh\.lock'\) and run again/);
+  t.notMatch(refused.stderr, /internal error|resume/, 'no engine error, no resume to try');
+  t.ok(existsSync(lock), "the lock is the user's to remove");
+  t.notOk(existsSync(path.join(f.repo, '.engine', 'runs', 'fresh')), 'no run kept');
+  t.equal(spawnSync('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/engine/fresh'], { cwd: f.repo }).status, 1, 'no branch made');
+  t.equal(engine(args, { cwd: f.dir }).code, 2, 'a second try: the same refusal');
+  rmSync(lock);
+  const ran = engine(args, { cwd: f.dir });
+  t.equal(ran.code, 0, ran.stderr.slice(-1500));
 });
