@@ -10,6 +10,7 @@ import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
 import { runGit } from '../git/run-git.js';
+import { EMPTY_TREE } from '../git/repo.js';
 
 export interface RunOutcome {
   runId: string;
@@ -20,6 +21,18 @@ export interface RunOutcome {
   detail: string;
   /** What a completed run could not remove after it (its workspace, when the system refused), for a warning; null when nothing. */
   leftBehind?: string | null;
+  /** A completed run's workspace, kept because it holds changes no checkpoint took (holdsUncheckpointed); null when none. */
+  uncheckpointed?: string | null;
+}
+
+/**
+ * Whether a completed run's workspace holds changes its branch does not: its tree at the last
+ * step is not the tree of the branch's last checkpoint (or of the base). A pipeline with no
+ * checkpoint step after its last writing step ends so; removing the workspace then threw the
+ * workers' work away while the summary said the branch held the result. Pure.
+ */
+export function holdsUncheckpointed(workspaceTree: string | null, headTree: string | null): boolean {
+  return workspaceTree !== null && workspaceTree !== (headTree ?? EMPTY_TREE);
 }
 
 /**
@@ -46,15 +59,16 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
     kpis: computeKpis(rt.events),
   });
   rt.persist(true);
-  writeSummaries(rt);
+  const keep = completed && holdsUncheckpointed(rt.state.workspace_tree, rt.headTree);
+  writeSummaries(rt, keep);
   let leftBehind: string | null = null;
   if (completed) {
     removeFile(rt.paths.memo);
-    leftBehind = removeAfterRun(rt);
+    if (!keep) leftBehind = removeAfterRun(rt);
   }
   rt.timeline.close();
   indexFinishedRun(rt);
-  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail, leftBehind };
+  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail, leftBehind, uncheckpointed: keep ? rt.ws.dir : null };
 }
 
 /**
@@ -88,10 +102,10 @@ export async function dropBlockedRun(rt: Runtime): Promise<void> {
   removeWorkspace(rt.ws.dir);
 }
 
-/** Rewrite summary.md (and memo.md when stopped). Impure. */
-export function writeSummaries(rt: Runtime): void {
+/** Rewrite summary.md (and memo.md when stopped); `workspaceKept`: a completed run's workspace holds changes no checkpoint took. Impure. */
+export function writeSummaries(rt: Runtime, workspaceKept = false): void {
   const targets = rt.policy.kpi_targets;
   const resume = resumeCommandOf(rt.paths.dir, rt.state);
-  replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets, resume)));
+  replaceFile(rt.paths.summary, rt.scrub(renderSummary(rt.state, rt.events, targets, resume, { workspaceKept })));
   if (rt.state.status === 'stopped') replaceFile(rt.paths.memo, rt.scrub(renderMemo(rt.state, rt.events, resume)));
 }

@@ -22,7 +22,7 @@ export function resumeCommandOf(runDir: string, state: Pick<RunState, 'run_id' |
 }
 
 /** summary.md: what the run did, where it stands, the KPI table; `resumeCommand` continues it (resumeCommandOf). Pure. */
-export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets, resumeCommand: string): string {
+export function renderSummary(state: RunState, events: readonly TimelineEvent[], targets: KpiTargets, resumeCommand: string, o: { workspaceKept?: boolean } = {}): string {
   const k = state.kpis;
   const checkpoints = events.filter((e) => e.type === 'checkpoint.created');
   const lines = [
@@ -33,7 +33,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     `- pipeline: ${state.pipeline.name} (${state.pipeline.path}, ${state.pipeline.hash.slice(0, 19)})`,
     ...(state.stop_reason === 'doctor_blocked'
       ? ['- branch: none (removed with the workspace: the run was blocked before its first step)']
-      : [`- branch: \`${state.branch}\` in \`${state.repo}\``, `- workspace: \`${state.workspace}\`${state.status === 'completed' ? ' (removed: the branch holds the result)' : ''}`]),
+      : [`- branch: \`${state.branch}\` in \`${state.repo}\``, `- workspace: \`${state.workspace}\`${state.status !== 'completed' ? '' : o.workspaceKept ? ' (kept: it holds changes no checkpoint took, which the branch does not have; the pipeline has no checkpoint step after its last change)' : ' (removed: the branch holds the result)'}`]),
     `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
     ...events.flatMap((e) => (e.type === 'run.started' && e.sandbox ? [`- sandbox: ${describeSandbox(e.sandbox)}`] : [])),
