@@ -57,6 +57,10 @@ export interface RunState {
    */
   workspace_tree: string | null;
   /**
+   * Set on a completed run that kept its workspace because it holds changes no checkpoint took (its tree at the last step is not the branch's): they are nowhere else, so `engine clean` keeps it unless given --resumable.
+   */
+  workspace_kept?: boolean;
+  /**
    * The pipeline.
    */
   pipeline: {

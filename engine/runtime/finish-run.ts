@@ -58,8 +58,9 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
     detail: end.detail,
     kpis: computeKpis(rt.events),
   });
-  rt.persist(true);
   const keep = completed && holdsUncheckpointed(rt.state.workspace_tree, rt.headTree);
+  if (keep) rt.state.workspace_kept = true;
+  rt.persist(true);
   writeSummaries(rt, keep);
   let leftBehind: string | null = null;
   if (completed) {

@@ -97,6 +97,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       runId,
       workspace,
       status: state ? state.status : null,
+      kept: state?.workspace_kept === true,
       locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
       engineMade: engineMade(workspace, runId),
@@ -130,11 +131,11 @@ const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfie
  * forged: without the OS sandbox a worker can rewrite it). Such a run's workspace is an
  * orphan to clean, never a crash that stops `clean --all` for every repo. Impure (reads).
  */
-function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at'> | null {
+function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept'> | null {
   try {
     const s = JSON.parse(readRegularFileSync(file, 'utf8')) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
-    return { workspace: s['workspace'], updated_at: s['updated_at'], status: s['status'] as RunState['status'] };
+    return { workspace: s['workspace'], updated_at: s['updated_at'], status: s['status'] as RunState['status'], workspace_kept: s['workspace_kept'] === true };
   } catch {
     return null;
   }

@@ -11,6 +11,8 @@ export interface CleanCandidate {
   status: 'running' | 'completed' | 'stopped' | null;
   /** A live engine drives the run now. */
   locked: boolean;
+  /** A completed run kept it: it holds changes no checkpoint took (state.json's workspace_kept). */
+  kept?: boolean;
   /** When the run was last written (or the workspace last changed, for an orphan), ms since epoch. */
   updatedMs: number;
   /** The engine made it: its engine git dir beside it, a directory of its own, on the run's branch. Anything else is never removed. */
@@ -27,7 +29,7 @@ export interface CleanChoice {
 export interface CleanOptions {
   /** Only runs not written for this many days; null: any age. */
   olderThanDays: number | null;
-  /** Stopped and crashed runs too (they can no longer be resumed afterwards). */
+  /** Stopped and crashed runs too (they can no longer be resumed afterwards), and completed runs that kept changes no checkpoint took. */
   resumable?: boolean;
   nowMs: number;
 }
@@ -39,6 +41,8 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     if (c.locked) return { candidate: c, remove: false, reason: 'being driven by a live engine' };
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
     if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };
+    if (c.status === 'completed' && c.kept && !o.resumable) return { candidate: c, remove: false, reason: 'completed with changes no checkpoint took: they are only in this workspace; --resumable removes it' };
+    if (c.status === 'completed' && c.kept) return { candidate: c, remove: true, reason: 'completed with changes no checkpoint took: removed with them' };
     if (c.status === 'completed') return { candidate: c, remove: true, reason: 'completed: its branch holds the result' };
     const kind = c.status === 'running' ? 'crashed' : 'stopped';
     if (!o.resumable) return { candidate: c, remove: false, reason: `${kind} run: resumable (engine resume ${c.runId}); --resumable removes it` };

@@ -25,6 +25,10 @@ t.test('planClean: completed runs and orphans go, resumable ones only when asked
   ], '--resumable: stopped and crashed runs too, never a driven one');
   const any = planClean([c('stopped', 'stopped', { updatedMs: now }), c('live', 'running', { locked: true })], { olderThanDays: null, nowMs: now, resumable: true });
   t.same(any.map((p) => p.remove), [true, false], 'without --older-than age does not matter');
+  // A completed run that kept changes no checkpoint took: they are nowhere else.
+  const kept = [c('kept', 'completed', { kept: true })];
+  t.same(planClean(kept, { olderThanDays: null, nowMs: now }).map((p) => [p.remove, p.reason]), [[false, 'completed with changes no checkpoint took: they are only in this workspace; --resumable removes it']]);
+  t.same(planClean(kept, { olderThanDays: null, nowMs: now, resumable: true }).map((p) => [p.remove, p.reason]), [[true, 'completed with changes no checkpoint took: removed with them']]);
 });
 
 t.test('engine clean reclaims completed runs and orphans, resumable ones with --resumable, --dry-run removes nothing, --older-than keeps recent ones, --all covers every repo', async (t) => {

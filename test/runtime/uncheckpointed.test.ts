@@ -28,10 +28,15 @@ t.test("the README's first pipeline: the worker's file is kept in the workspace,
   t.equal(state.status, 'completed');
   t.equal(f.git('rev-parse', 'engine/first'), f.git('rev-parse', 'main'), 'no checkpoint: the branch is the base');
   t.equal(readFileSync(path.join(state.workspace, 'hello.txt'), 'utf8'), 'hello\n', "the worker's file is still in the workspace");
-  t.match(r.stderr, new RegExp(`warning: the run completed with changes no checkpoint took .*the branch does not have them; they are in the workspace, kept: ${state.workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  t.match(r.stderr, new RegExp(`warning: the run completed with changes no checkpoint took .*the branch does not have them; they are in the workspace, kept: ${state.workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\`engine clean --resumable\` removes it\\)`));
   const summary = readFileSync(path.join(f.repo, '.engine', 'runs', 'first', 'summary.md'), 'utf8');
   t.match(summary, /- workspace: `.*` \(kept: it holds changes no checkpoint took, which the branch does not have/);
   t.notMatch(summary, /the branch holds the result/);
+  t.equal(state.workspace_kept, true, 'state.json says the workspace was kept');
+  const clean = engine(['clean', '--repo', f.repo], { cwd: f.dir });
+  t.equal(clean.code, 0, clean.stderr);
+  t.match(clean.stdout, /kept +first .*completed with changes no checkpoint took: they are only in this workspace; --resumable removes it/);
+  t.ok(existsSync(path.join(state.workspace, 'hello.txt')), '`engine clean` keeps it');
 });
 
 t.test('a run whose last change was checkpointed removes its workspace as before', async (t) => {
