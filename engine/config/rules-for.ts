@@ -54,8 +54,8 @@ function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string
   };
 }
 
-/** The repo-relative glob lists of a policy (governance's lists and each risk trigger's paths), each glob checked by globProblem. Pure. */
-function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { risk_triggers?: { paths?: unknown }[] } }>): void {
+/** The repo-relative paths of a policy: governance's glob lists and each risk trigger's paths, each glob checked by globProblem, and verification.cwd. Pure. */
+function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { cwd?: unknown; risk_triggers?: { paths?: unknown }[] } }>): void {
   const check = (list: unknown, at: (string | number)[]) => {
     if (!Array.isArray(list)) return;
     list.forEach((glob, i) => {
@@ -65,6 +65,12 @@ function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; ve
   };
   for (const key of ['allowed_roots', 'protected', 'framework_paths', 'lockfiles']) check(ctx.data.governance?.[key], ['governance', key]);
   (ctx.data.verification?.risk_triggers ?? []).forEach((trigger, i) => check(trigger?.paths, ['verification', 'risk_triggers', i, 'paths']));
+  // The directory verification runs in is the workspace's: a new user's `/etc` or `../..` ran
+  // the repo's tests outside it.
+  const cwd = ctx.data.verification?.cwd;
+  if (typeof cwd === 'string' && (path.isAbsolute(cwd) || cwd.split(/[\\/]/).includes('..'))) {
+    ctx.report('E_SCHEMA', ['verification', 'cwd'], `\`verification.cwd\` ${JSON.stringify(cwd)}: a directory of the repository, relative to its top (an absolute path or one with \`..\` leaves the workspace the commands are to check)`);
+  }
 }
 
 /** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, renameSync, statSync, writeSync } from 'node:fs';
 import { createCappedOutput } from './capped-output.js';
 import path from 'node:path';
 import { spawnGroup } from '../proc/spawn-group.js';
@@ -160,6 +160,14 @@ async function runCommand(
     tail.push(chunk);
   };
   const onOutput = (chunk: Buffer): void => emit(redactor.push(chunk));
+  // A directory the workspace lacks (verification.cwd misspelt, or not made yet) is said as
+  // such: spawning there failed as "spawn /usr/bin/bwrap ENOENT", which blamed the sandbox.
+  const missing = missingDirectory(options.cwd);
+  if (missing) {
+    emit(Buffer.from(`engine: could not start: ${missing}\n`));
+    log.end();
+    return { command, exitCode: null, timedOut: false, durationMs: 0, outputTail: tail.text(), error: missing };
+  }
   const cmd = wrapCommand(options.sandbox, { bin: 'sh', args: ['-c', command], cwd: options.cwd, workspace: options.workspace ?? options.cwd, readOnly: false, home: null });
   const group = spawnGroup(cmd.bin, cmd.args, {
     cwd: options.cwd,
@@ -191,6 +199,13 @@ async function runCommand(
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }
+}
+
+/** Why commands cannot run in `dir` (not there, or not a directory), or null. Impure (stat). */
+function missingDirectory(dir: string): string | null {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st === undefined) return `the directory it is to run in, ${dir}, does not exist in the workspace (verification.cwd)`;
+  return st.isDirectory() ? null : `${dir}, where it is to run, is not a directory (verification.cwd)`;
 }
 
 function describeEnd(r: CommandResult, timeoutS: number): string {

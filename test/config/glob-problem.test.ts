@@ -27,3 +27,15 @@ t.test('an absolute glob or one with .. in a policy is refused where it stands, 
   const task = await checkText('apiVersion: engine/v1\nkind: Task\nname: t\ngoal: g\nallowed_roots: ["/abs/**"]\n', 't.task.yaml');
   t.match(task.diagnostics[0], { code: 'E_SCHEMA', line: 5, col: 17, message: /repo-relative/ });
 });
+
+t.test('verification.cwd leaving the workspace is refused where it stands', async (t) => {
+  // A new user's `verification.cwd: /etc` (or `../..`) validated, and tier0 ran in /etc.
+  for (const bad of ['/etc', '../..', 'app/../../x']) {
+    const policy = await checkText(`apiVersion: engine/v1\nkind: Policy\nverification:\n  cwd: ${JSON.stringify(bad)}\n`, 'p.policy.yaml');
+    t.match(policy.diagnostics, [{ code: 'E_SCHEMA', line: 4, col: 8, message: /`verification\.cwd` ".*": a directory of the repository, relative to its top/ }], bad);
+  }
+  for (const good of ['.', 'app', 'packages/web', 'a..b']) {
+    const policy = await checkText(`apiVersion: engine/v1\nkind: Policy\nverification:\n  cwd: ${JSON.stringify(good)}\n`, 'p.policy.yaml');
+    t.same(policy.diagnostics, [], good);
+  }
+});

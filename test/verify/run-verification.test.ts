@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runVerification, createTail } from '../../engine/verify/index.js';
@@ -96,14 +96,6 @@ t.test('an empty list passes and is recorded as no commands', async (t) => {
   t.match(readFileSync(opts.logPath, 'utf8'), /no commands/);
 });
 
-t.test('a cwd that does not exist fails with the reason', async (t) => {
-  const dir = workDir(t);
-  const r = await runVerification({ cwd: path.join(dir, 'missing'), env: process.env, logPath: path.join(dir, 'v.log'), tier: 'tier0', timeoutS: 5, commands: ['true'] });
-  t.equal(r.pass, false);
-  t.equal(r.results[0]!.exitCode, null);
-  t.match(r.results[0]!.error, /ENOENT/);
-});
-
 t.test('aborting ends the running command and fails the tier', async (t) => {
   const dir = workDir(t);
   const controller = new AbortController();
@@ -155,4 +147,20 @@ t.test('a command that floods its output: the log keeps its cap, says what it le
   t.match(log, /# engine: \d+ bytes of output not kept/, 'it says so');
   t.match(log, /THE-END\n/, 'the last of the output is there');
   t.match(r.results[0]!.outputTail, /THE-END/, 'and in the tail for the repair prompt');
+});
+
+t.test('a directory the workspace lacks: the tier fails and the log says which, not the sandbox', async (t) => {
+  // A new user's `verification.cwd: nope` failed as "spawn /usr/bin/bwrap ENOENT" (or "spawn sh
+  // ENOENT" without the sandbox): the missing directory was never named.
+  const dir = workDir(t);
+  const opts = base(dir);
+  const r = await runVerification({ ...opts, cwd: path.join(dir, 'nope'), tier: 'tier0', timeoutS: 30, commands: ['true'] });
+  t.equal(r.pass, false);
+  t.match(r.results[0], { exitCode: null, error: /the directory it is to run in, .*\/nope, does not exist in the workspace \(verification\.cwd\)/ });
+  t.match(readFileSync(opts.logPath, 'utf8'), /engine: could not start: the directory it is to run in, .*nope, does not exist/);
+  t.notMatch(readFileSync(opts.logPath, 'utf8'), /ENOENT/);
+  const file = path.join(dir, 'a-file');
+  writeFileSync(file, '');
+  const r2 = await runVerification({ ...opts, cwd: file, tier: 'tier0', timeoutS: 30, commands: ['true'] });
+  t.match(r2.results[0]!.error, /a-file, where it is to run, is not a directory/);
 });
