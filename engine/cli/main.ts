@@ -53,6 +53,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       allowPositionals: command.allowPositionals,
       strict: true,
     });
+    const empty = emptyOption(parsed.values);
+    if (empty !== null) throw new UsageError(`--${empty} was given an empty value (an unset variable in "$VAR"?): it takes one; leave the option out for its default`);
     return await command.run(parsed as Parameters<Command['run']>[0], io);
   } catch (thrown) {
     const { error, standing } = unwrapRunFailure(thrown);
@@ -71,6 +73,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (refused) return reportRefusedPermission(refused, command.name, standing, io);
     return reportBug(error, io, argv, process.env, standing);
   }
+}
+
+/**
+ * The first option given an empty string, or null. No option of any command means anything by
+ * one: `--repo ''` ran in the current directory's repository, `--store ''` put the run at the
+ * repository's top where `git status` shows it, `--workspaces ''` was ignored. Pure.
+ */
+export function emptyOption(values: Record<string, unknown>): string | null {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '' || (Array.isArray(value) && value.includes(''))) return name;
+  }
+  return null;
 }
 
 /**

@@ -14,6 +14,7 @@ import { runSecrets } from './run-secrets.js';
 import { checkRunPlaces } from './check-run-places.js';
 import { redactText } from '../workers/redact.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
+import { writeFreshFile } from '../util/open-own-file.js';
 
 /**
  * A run is made in steps (its directory, config snapshot, workspace, env.json, state.json,
@@ -44,6 +45,9 @@ export interface RunCreation {
  */
 export function beginRunCreation(o: { runDir: string; runId: string; repo: string; sources: ConfigSources; secrets: { policy: RunPolicy; env: NodeJS.ProcessEnv; ir: CompiledPipeline } }): RunCreation {
   writeCreating(o.runDir, { run_id: o.runId, repo: o.repo, pid: process.pid, workspace: null, branch: null });
+  // The run ignores itself as the store does: a store given with --store may hold a
+  // .gitignore of the user's (the repository's top, .engine/) that does not ignore runs.
+  writeFreshFile(path.join(o.runDir, '.gitignore'), "# Written by the engine: a run's records are never committed.\n*\n");
   const secrets = runSecrets(o.secrets.policy.transcripts.redact, o.secrets.env, o.secrets.ir);
   const records = writeConfigSnapshot(o.runDir, gatherConfig(o.sources), o.sources.sets, (text) => redactText(text, secrets));
   faultPoint('run.creating');
@@ -67,7 +71,7 @@ export function endRunCreation(rt: Runtime, creation: RunCreation): void {
  * What a run directory can hold before its state.json: anything else means it is not a
  * half-made run (and is never removed as one).
  */
-const BEFORE_STATE = new Set([CREATING, 'run.lock', 'config', 'timeline.jsonl', 'env.json', 'model-exchanges.jsonl']);
+const BEFORE_STATE = new Set([CREATING, '.gitignore', 'run.lock', 'config', 'timeline.jsonl', 'env.json', 'model-exchanges.jsonl']);
 
 /**
  * A run directory that exists but holds no state.json, only what the engine writes while

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -207,6 +207,8 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
     refusedDir(root, 'the workspaces\' root', '--workspaces DIR or ENGINE_HOME names another'),
   ].filter((d): d is Diagnostic => d !== null);
   if (refused.length) return rejected(refused);
+  const ownStore = storeOfItsOwn(storeDir, repo, defaultStoreDir(repo));
+  if (ownStore) return rejected([usage('--store', ownStore)]);
   // So is this repo's folder in that root, links resolved: without the OS sandbox a worker can
   // move it into the checkout and leave a link in its place for the next run.
   const folder = repoWorkspacesDir(root, repo);
@@ -372,6 +374,32 @@ export function shareGlobs(policy: RunPolicy, repo: string): string[] {
   return existsSync(path.join(repo, 'package.json')) ? ['node_modules'] : [];
 }
 
+/** What the engine writes as a store's .gitignore, and knows it by. */
+const STORE_IGNORE = '# Written by the engine: the run store is never committed.\n*\n';
+
+/**
+ * Why a run store given inside the repository cannot be one, or null. The store ignores itself
+ * with a `.gitignore` of `*`, which hides everything untracked in its folder: a folder of the
+ * user's (the repository's top, `src/`, `.engine/` with its config) would lose sight of their
+ * own new files, and one whose `.gitignore` is the user's would show the runs and the store's
+ * index in `git status` (a new user's `--store .` and `--store .engine` did). So inside the
+ * repository a store is the default, a folder not there yet or empty, or one the engine made.
+ * Impure (reads the folder).
+ */
+function storeOfItsOwn(storeDir: string, repo: string, defaultStore: string): string | null {
+  if (path.resolve(storeDir) === path.resolve(defaultStore) || !isWithin(resolveLinks(storeDir), resolveLinks(repo))) return null;
+  let names: string[];
+  try {
+    names = readdirSync(storeDir);
+  } catch {
+    return null;
+  }
+  if (names.length === 0) return null;
+  const ignore = path.join(storeDir, '.gitignore');
+  if (isPlainFile(ignore) && readFileSync(ignore, 'utf8') === STORE_IGNORE) return null;
+  return `${storeDir} is a folder of the repository ${repo} that holds files of its own: the run store's .gitignore would hide its new files from git, or the user's .gitignore there would show the runs in git status; name a new folder (the default is ${defaultStore}) or one outside the repository`;
+}
+
 /**
  * The run store ignores itself (`.gitignore` with `*`), so runs never show up in the user's
  * `git status`, whether or not the repo was set up with `engine init`. Impure.
@@ -379,7 +407,7 @@ export function shareGlobs(policy: RunPolicy, repo: string): string[] {
 function ignoreStore(storeDir: string): void {
   const file = path.join(storeDir, '.gitignore');
   // A file there is kept; anything else (a link, dangling or not) is replaced, never written through.
-  if (!isPlainFile(file)) writeFreshFile(file, '# Written by the engine: the run store is never committed.\n*\n');
+  if (!isPlainFile(file)) writeFreshFile(file, STORE_IGNORE);
 }
 
 /** A regular file at `file` itself (a link is not followed). Impure. */

@@ -95,3 +95,24 @@ t.test("a bug's stack names the bundle where this install has it, not where the 
     '    at f (/home/me/project/src/dist/other.cjs:1:1)',
   ].join('\n'));
 });
+
+t.test('an option given an empty value is a usage error, for every command', async (t) => {
+  // A new user's `engine run … --repo "$REPO"` with REPO unset ran in the current directory's
+  // repository; `--store ''` put the run at the repository's top, where git status shows it.
+  for (const argv of [
+    ['run', 'p.yaml', '--goal', 'g', '--repo', ''],
+    ['run', 'p.yaml', '--goal', 'g', '--store='],
+    ['run', 'p.yaml', '--goal', 'g', '--workspaces', ''],
+    ['resume', 'r1', '--set', 'budgets.max_ticks=3', '--set', ''],
+    ['doctor', '--repo='],
+    ['policy', '--repo', ''],
+    ['report', '--store', ''],
+  ]) {
+    const io = memoryIo();
+    t.equal(await main(argv, io), 2, argv.join(' '));
+    t.match(io.err.join(''), /error E_USAGE --[a-z-]+ was given an empty value \(an unset variable in "\$VAR"\?\): it takes one; leave the option out for its default/, argv.join(' '));
+  }
+  const { emptyOption } = await import('../../engine/cli/main.js');
+  t.equal(emptyOption({ repo: '/r', json: false, set: ['a=1'] }), null, 'values, flags and lists of values pass');
+  t.equal(emptyOption({ repo: '/r', set: ['a=1', ''] }), 'set');
+});
