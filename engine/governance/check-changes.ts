@@ -1,5 +1,6 @@
 import type { TimelineEvent } from '../generated/event.js';
 import { firstGlob, globMatcher } from './match-glob.js';
+import { CONTROL_CHARACTER, terminalSafeJson } from '../util/printable.js';
 
 /** What a worker may change, from the merged policy, the task and the step. */
 export interface GovernanceRules {
@@ -63,6 +64,9 @@ export function checkChanges(paths: readonly string[], rules: GovernanceRules): 
       out.push({ path: p, rule: 'dependency_file', pattern: lock });
       continue;
     }
+    // A path with a control character is a violation of its own (check-entries.ts), and the
+    // globs' `*` stops at a line break: `**` called `new\nline.txt` outside the roots too.
+    if (CONTROL_CHARACTER.test(p)) continue;
     if (!inRoots(p) || !inTaskRoots(p)) out.push({ path: p, rule: 'outside_allowed_roots', pattern: null });
   }
   return out;
@@ -88,8 +92,12 @@ export function describeViolations(vs: readonly Violation[], max = 20): string[]
   return lines;
 }
 
-/** One violation in words, for the memo and the stop detail. Pure. */
+/** One violation in words, for the memo and the stop detail; a path with a control character (a line break) quoted, as JSON quotes it. Pure. */
 export function describeViolation(v: Violation): string {
+  return describeRule(CONTROL_CHARACTER.test(v.path) ? { ...v, path: terminalSafeJson(JSON.stringify(v.path)) } : v);
+}
+
+function describeRule(v: Violation): string {
   switch (v.rule) {
     case 'read_only':
       return `${v.path}: changed by a read-only step`;
@@ -120,7 +128,7 @@ export function describeViolation(v: Violation): string {
     case 'git_refused':
       return `${v.path}: git refuses to stage it (a path it calls invalid, or a file its working-tree-encoding attribute cannot convert); removed`;
     case 'control_characters':
-      return `${JSON.stringify(v.path)}: control characters in a path`;
+      return `${v.path}: control characters in a path`;
     case 'user_repo':
       return `${v.path}: changed in the user's repository (only the engine's checkpoint may write there)`;
     case 'engine_install':

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { TreeEntryChange } from '../git/changes.js';
 import type { Violation } from './check-changes.js';
+import { CONTROL_CHARACTER } from '../util/printable.js';
 
 // C0 and C1 controls and the Unicode line and paragraph separators: each can forge a line
 // break or a terminal escape in a commit message, a diff or a terminal.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * What no change may bring onto a run branch, whatever the roots allow: a path with control
@@ -25,7 +25,7 @@ export function checkEntries(entries: readonly TreeEntryChange[], targets: Reado
   }
   for (const e of entries) {
     if (e.status === 'deleted') continue;
-    if (CONTROL.test(e.path)) {
+    if (CONTROL_CHARACTER.test(e.path)) {
       out.push({ path: e.path, rule: 'control_characters', pattern: null });
       continue;
     }
@@ -43,7 +43,7 @@ export function checkEntries(entries: readonly TreeEntryChange[], targets: Reado
 
 /** True when a link at `at` with `target` is absolute or resolves outside the workspace. Pure. */
 export function escapes(at: string, target: string): boolean {
-  if (target === '' || CONTROL.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
+  if (target === '' || CONTROL_CHARACTER.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(at), target));
   return resolved === '..' || resolved.startsWith('../') || resolved.split('/').includes('.git');
 }
@@ -68,7 +68,7 @@ export function resolvesOutside(at: string, links: ReadonlyMap<string, string>):
     stack.push(c);
     const target = links.get(stack.join('/'));
     if (target === undefined) continue;
-    if (++hops > 40 || target === '' || CONTROL.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
+    if (++hops > 40 || target === '' || CONTROL_CHARACTER.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
     stack.pop();
     parts = [...target.split('/'), ...parts];
   }

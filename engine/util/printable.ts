@@ -17,3 +17,6 @@ export function printable(text: string): string {
 export function terminalSafeJson(json: string): string {
   return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** A control character (C0, DEL, C1) or a line or paragraph separator: what no path of a change may hold. */
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -104,3 +104,17 @@ t.test('the violations said in words are capped, with how many more and where th
   t.same(describeViolations(many.slice(0, 3)), many.slice(0, 3).map(describeViolation), 'a few are all said');
   t.equal(describeViolations(many, 50).length, 51);
 });
+
+t.test('a path with a line break: one violation of its own, quoted wherever it is said', async (t) => {
+  // A new user's worker made `new\nline.txt`: the stop line printed the line break raw, and
+  // the roots `**` called the path outside them (a glob's `*` stops at a line break).
+  const p = 'new\nline.txt';
+  t.same(checkChanges([p, 'src/ok.ts'], rules()), [], 'no root violation: control_characters (check-entries.ts) is the one');
+  t.same(checkChanges([p], rules({ protected: ['new*'] })), [{ path: p, rule: 'protected', pattern: 'new*' }], 'a rule that forbids still does');
+  for (const rule of ['control_characters', 'protected', 'outside_allowed_roots', 'symlink_escape', 'user_repo'] as const) {
+    const said = describeViolation({ path: `a\u001b[31m\nb\u2028c`, rule, pattern: null });
+    t.notMatch(said, /[\u0000-\u001f\u2028]/, `${rule}: no control character said raw`);
+    t.ok(said.startsWith('"a\\u001b[31m\\nb\\u2028c"'), `${rule}: the path as JSON quotes it, the separator escaped too: ${said}`);
+  }
+  t.equal(describeViolation({ path: 'src/a b.ts', rule: 'outside_allowed_roots', pattern: null }), 'src/a b.ts: outside the allowed roots', 'a plain path as it was');
+});
