@@ -61,13 +61,17 @@ export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcom
   }
   const answer = checkMarkerOnly(r.text);
   if (!answer.ok) {
-    return finding(
+    const drift = finding(
       id,
       'block',
       `${who}: marker-only compliance failed: ${answer.error} (dialect ${r.meta.dialect}): worker contract drift`,
       `the final answer must be only the BEGIN_MARKERS … END_MARKERS block; the CLI or model changed how it answers: ${where}`,
       answer.excerpt ? [`answer: "${answer.excerpt}"`] : [],
     );
+    // A run reads the last block of an answer with prose or more blocks around it; one with no
+    // valid block it sends the repair prompt, and stops parse_failed past its retries.
+    const readable = answer.problem === 'prose' || answer.problem === 'several_blocks';
+    return { ...drift, effect: readable ? "a run would still read its block, but its answers drift from the contract" : 'a run would repair its answers, or stop parse_failed (exit 1)' };
   }
   if (answer.value.ok !== true || Object.keys(answer.value).length !== 1) {
     return finding(id, 'block', `${who}: the probe asked for ${JSON.stringify(PROBE_MARKERS)} and got ${clip(JSON.stringify(answer.value))}`, `the worker does not follow the prompt's markers: ${where}`);

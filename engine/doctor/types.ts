@@ -15,6 +15,8 @@ export interface Finding {
   hint: string | null;
   /** Extra lines (a file's diagnostics, an answer's excerpt), in order. */
   details?: string[];
+  /** What the block does to `engine run`, when the check's id does not say it (verdict.ts, runEffect). */
+  effect?: string;
 }
 
 /** What `engine doctor` looked at and what it found. */

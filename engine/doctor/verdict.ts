@@ -50,7 +50,10 @@ export function renderVerdictLine(checks: readonly Finding[]): string {
   const warns = checks.filter((c) => c.status === 'warn');
   if (blocks.length) {
     const effects = new Map<string, string[]>();
-    for (const c of blocks) effects.set(runEffect(c.id), [...(effects.get(runEffect(c.id)) ?? []), c.id]);
+    for (const c of blocks) {
+      const effect = c.effect ?? runEffect(c.id);
+      effects.set(effect, [...(effects.get(effect) ?? []), c.id]);
+    }
     const said = [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ');
     return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'}; ${said}`;
   }

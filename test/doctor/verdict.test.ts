@@ -42,6 +42,13 @@ t.test('the verdict line', async (t) => {
     renderVerdictLine([{ ...block, id: 'repo' }, { ...block, id: 'verify.tier0' }, { ...block, id: 'worker.x' }]),
     'doctor: blocked by 3 checks; a run would be refused (exit 2) (repo); a run would fail when it gets there (verify.tier0); a run would stop doctor_blocked (exit 4) (worker.x)',
   );
+  // A new user's worker wrote a line before its block: doctor --live said a run would fail,
+  // yet the same worker completed runs (a run reads the block within the prose).
+  const { judgeProbe } = await import('../../engine/doctor/probe.js');
+  const probe = (text: string) => judgeProbe(['w'], { outcome: 'ok', text, callDir: '/d', meta: { error: null, dialect: 'command-text', unknown_event_types: {} } });
+  t.equal(renderVerdictLine([probe('Sure!\nBEGIN_MARKERS\n{"ok": true}\nEND_MARKERS')]), 'doctor: blocked by 1 check; a run would still read its block, but its answers drift from the contract (probe.w)');
+  t.equal(renderVerdictLine([probe('no block at all')]), 'doctor: blocked by 1 check; a run would repair its answers, or stop parse_failed (exit 1) (probe.w)');
+  t.equal(renderVerdictLine([judgeProbe(['w'], { outcome: 'failed', text: '', callDir: '/d', meta: { error: 'exit 3', dialect: 'command-text', unknown_event_types: {} } })]), 'doctor: blocked by 1 check; a run would fail when it gets there (probe.w)');
 });
 
 t.test('the JSON document', async (t) => {
