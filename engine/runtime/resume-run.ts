@@ -22,7 +22,7 @@ import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
 import { finishRun, type RunOutcome } from './finish-run.js';
-import { fingerprint, fingerprintChanges, versionsOf } from './fingerprint.js';
+import { fingerprint, fingerprintChanges, versionsOf, workerChanges } from './fingerprint.js';
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
@@ -220,10 +220,13 @@ async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePre
   } catch (error) {
     return refuse(`env.json cannot be read (${(error as Error).message}); the engine will not resume this run`, run.paths.env);
   }
-  const workers = fingerprintWorkers(await gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, run.state.repo));
-  const now = fingerprint(p.ir, endpoint, p.pipelineFile, workers);
+  const now = fingerprint(p.ir, endpoint, p.pipelineFile, fingerprintWorkers(await gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, run.state.repo)));
   // A pipeline taken with --reload-config is shown as a diff, not refused as a new fingerprint.
-  const changed = fingerprintChanges(old, now).filter((k) => !(k === 'pipeline_hash' && p.snapshot.reloaded));
+  const reloaded = p.snapshot.reloaded;
+  const workers = workerChanges(old['workers'], now.workers, reloaded);
+  const changed = fingerprintChanges(old, now)
+    .filter((k) => !(k === 'pipeline_hash' && reloaded) && !(k === 'workers' && workers.length === 0))
+    .map((k) => (k === 'workers' ? `workers: ${workers.join('; ')}` : k));
   if (changed.length && !o.force) return refuse(`the environment changed since the run started (${changed.join(', ')}); resume with --force to accept it`);
   return { old, now };
 }

@@ -76,6 +76,18 @@ t.test('a changed environment fingerprint is refused unless --force', async (t) 
   t.equal(state(f, 'fp').kpis.human_interventions, 1);
 });
 
+t.test("a worker's CLI changed under it: refused with the worker and the versions named", async (t) => {
+  // The message said only "(workers)": a new user could not tell what had changed.
+  const f = makeFixture();
+  t.equal((await start(f, 'wv', ['--max-ticks', '2'])).code, 1);
+  const envFile = path.join(runDir(f.repo, 'wv'), 'env.json');
+  const env = JSON.parse(readFileSync(envFile, 'utf8'));
+  writeFileSync(envFile, JSON.stringify({ ...env, workers: { ...env.workers, implementer: { ...env.workers.implementer, version: '0.1.0-old' } } }, null, 2));
+  const refused = await resume(f, 'wv');
+  t.equal(refused.code, 2, refused.stderr);
+  t.match(refused.stderr, /error E_RESUME the environment changed since the run started \(workers: implementer: version 0\.1\.0-old → none\); resume with --force/);
+});
+
 t.test('an unknown run id and a completed run are refused with exit 2', async (t) => {
   const f = makeFixture();
   const unknown = await resume(f, 'no-such-run');
