@@ -283,7 +283,8 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
       dir.lock.release();
       await cleanHalfMadeRun(dir.paths.dir);
-      if (error.blocking) return rejected([usage('--run-id', `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`)]);
+      // Not the run id's doing: a branch `engine` is in the way of every id.
+      if (error.blocking) return rejected([usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`)]);
       return rejected([usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`)]);
     }
     if (error instanceof BranchLockedError && !existsSync(dir.paths.state)) {
