@@ -236,11 +236,11 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
       if (blocking || /reference already exists/.test(error.stderr)) throw new BranchTakenError(branch, o.repo.top, blocking?.[1] ?? null);
     }
     // A lock left on the branch's ref (a git killed while it held it, or a file put there):
-    // the user's to clear, said with its path, never an engine error.
-    if (isLockContention(error)) {
-      const lock = branchLockIn(o.repo.commonDir, branch)[0];
-      throw new BranchLockedError(branch, lock ? lockPath(lock) : null, (error as GitError).stderr.split('\n')[0] ?? '', 'start');
-    }
+    // the user's to clear, said with its path, never an engine error. Only when the lock is
+    // there: git words a folder it may not write in the same way ("Unable to create '….lock':
+    // Operation not permitted"), and that is the system's refusal (E_PERMISSION, exit 77).
+    const lock = isLockContention(error) ? branchLockIn(o.repo.commonDir, branch)[0] : undefined;
+    if (lock) throw new BranchLockedError(branch, lockPath(lock), (error as GitError).stderr.split('\n')[0] ?? '', 'start');
     throw error;
   }
   return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };
