@@ -187,7 +187,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
   if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
-  if (/^\s*objectformat\s*=\s*sha256\s*$/im.test(readTextOrNull(path.join(o.repo.commonDir, 'config')) ?? '')) {
+  if (/^[ \t]*objectformat[ \t]*=[ \t]*sha256[ \t\r]*$/im.test(readTextOrNull(path.join(o.repo.commonDir, 'config')) ?? '')) {
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }
   const user = repoTarget(o.repo);

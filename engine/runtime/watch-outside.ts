@@ -72,7 +72,7 @@ export function userPolicyTree(env: NodeJS.ProcessEnv): WatchedTree[] {
 /** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */
 function objectIdBytes(commonDir: string): number {
   try {
-    return /^\s*objectformat\s*=\s*sha256\s*$/im.test(readFileSync(path.join(commonDir, 'config'), 'utf8')) ? 32 : 20;
+    return /^[ \t]*objectformat[ \t]*=[ \t]*sha256[ \t\r]*$/im.test(readFileSync(path.join(commonDir, 'config'), 'utf8')) ? 32 : 20;
   } catch {
     return 20;
   }

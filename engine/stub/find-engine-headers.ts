@@ -1,6 +1,8 @@
 import type { EngineHeaders } from './types.js';
+import { trimOf } from '../util/trim-end.js';
 
-const HEADER_LINE = /^engine-([a-z-]+):[ \t]*(.*?)[ \t]*$/;
+// The value is trimmed in code: `[ \t]*(.*?)[ \t]*$` was tried from every blank of a long run (util/trim-end.ts).
+const HEADER_LINE = /^engine-([a-z-]+):(.*)$/;
 
 /**
  * The last engine header block in a text (contract §4): consecutive `engine-<name>: value`
@@ -14,7 +16,7 @@ export function findEngineHeaders(text: string): EngineHeaders | null {
     const m = HEADER_LINE.exec(line);
     if (m) {
       block ??= {};
-      block[m[1]!] = m[2]!;
+      block[m[1]!] = trimOf(m[2]!, ' \t');
       continue;
     }
     if (block) found = toHeaders(block) ?? found;

@@ -1,6 +1,7 @@
 import { findEngineHeaders } from './find-engine-headers.js';
 import { CLAUDE_STRUCTURED_TOOL } from './structured-reply.js';
 import type { EngineHeaders, ModelRequest } from './types.js';
+import { LINE_BLANKS, trimEndOf } from '../util/trim-end.js';
 
 /**
  * What the router needs from a Messages API request body: the last engine header block in
@@ -43,8 +44,10 @@ function calledStructured(message: Record<string, unknown> | undefined): boolean
 
 /** The directory claude names as its working directory in the system prompt. Pure. */
 export function findCwd(text: string): string | null {
-  const m = /(?:Primary working directory|Working directory):\s*(\/[^\n]*?)\s*$/m.exec(text);
-  return m ? m[1]! : null;
+  // The line's end trimmed in code (util/trim-end.ts): `(\/[^\n]*?)\s*$` took seconds over a
+  // request a worker sent the scripted model with a long run of spaces in it.
+  const m = /(?:Primary working directory|Working directory):[ \t]*(\/[^\n\r]*)/.exec(text);
+  return m ? trimEndOf(m[1]!, LINE_BLANKS) : null;
 }
 
 function userText(content: unknown): string {

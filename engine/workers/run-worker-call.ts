@@ -449,7 +449,8 @@ function buildCallMeta(
  * `structured_output`, or (codex --output-schema) an answer that is the JSON object itself.
  */
 function decideMarkers(text: string, structured: unknown, structuredMode: boolean, phase: MarkersPhase): MarkersResult {
-  const hasBlock = /^\s*BEGIN_MARKERS\s*$/m.test(text);
+  // Blanks of one line only: `^\s*` spanned line feeds, and a run of them was tried from each.
+  const hasBlock = /^[ \t\r\f\v]*BEGIN_MARKERS[ \t\r\f\v]*$/m.test(text);
   if (!hasBlock && structured !== undefined && structured !== null) return checkMarkersValue(structured, phase);
   if (!hasBlock && structuredMode) {
     const trimmed = text.trim();

@@ -28,3 +28,17 @@ t.test('CRLF line ends and trailing blanks are tolerated', async (t) => {
 t.test('describeHeaders names the routing headers in order', async (t) => {
   t.equal(describeHeaders({ phase: 'repair', step: 's', milestone: '-', attempt: '1', repairOf: 'plan' }), 'engine-phase: repair, engine-step: s, engine-milestone: -, engine-attempt: 1, engine-repair-of: plan');
 });
+
+// A hostile probe's worker sent the scripted model a request with a long run of blanks in it:
+// the header and working-directory patterns were tried from every blank of the run, and the
+// engine (the model runs in its process) did nothing else for minutes. A million blanks now
+// read in one pass: were they not, this test would not end before tap's limit.
+t.test('a long run of blanks ends neither a header read nor a working directory read', async (t) => {
+  const blanks = ' \t'.repeat(500_000);
+  t.same(findEngineHeaders(`engine-phase: ${blanks}plan${blanks}\nengine-step:${blanks}x`), { phase: 'plan', step: 'x' }, 'the values trimmed of the blanks around them');
+  t.equal(findEngineHeaders(`engine-phase:${blanks}\u0000`)?.phase, '\u0000', 'a value after the blanks');
+  const { findCwd } = await import('../../engine/stub/read-anthropic-request.js');
+  t.equal(findCwd(`Working directory: /ws/run${' '.repeat(1_000_000)}x`), `/ws/run${' '.repeat(1_000_000)}x`, 'blanks inside the line are the path');
+  t.equal(findCwd(`Primary working directory: /ws/run${' \t\r'.repeat(300_000)}\nnext`), '/ws/run', 'blanks at its end are not');
+  t.equal(findCwd(`Working directory:${' '.repeat(1_000_000)}x`), null, 'no path after the blanks');
+});

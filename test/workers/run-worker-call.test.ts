@@ -231,3 +231,16 @@ t.test('JSON nested deeper than any real event is noise, not a crash', async (t)
   t.notOk(existsSync(path.join(json.callDir, 'markers.json')));
 
 });
+
+// The same for a worker's own answer: `/\n+$/` and `^\s*BEGIN_MARKERS\s*$` (m) were tried from
+// every line feed of a long run that did not reach the end. A million of them now read in one
+// pass (were they not, this test would not end before tap's limit).
+t.test('an answer with a million line feeds in it is read in one pass', async (t) => {
+  const markers = { status: 'done', summary: 's', files_changed: [], commands_run: [], needs: null };
+  // The worker writes the line feeds itself: a million of them do not fit in its arguments.
+  const run = (code: string) => runWorkerCall({ plugin: commandWorker, ctx: makeCtx({ use: 'command', bin: node, args: ['-e', `const feeds = '\\n'.repeat(1e6); process.stdout.write(${code})`], output: 'text' }), callDir: path.join(makeTempDir(), 'c'), idleTimeoutMs: 60_000 });
+  const noBlock = await run("feeds + 'x'");
+  t.equal(noBlock.parseFailed, true, 'no block: a parse failure');
+  const block = await run(`feeds + ' \\t\\nBEGIN_MARKERS\\n' + ${JSON.stringify(JSON.stringify(markers))} + '\\nEND_MARKERS\\n' + feeds`);
+  t.same(block.markers, markers, 'a block after them is found');
+});

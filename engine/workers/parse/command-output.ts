@@ -12,6 +12,7 @@
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
 import { NON_JSON, UnknownCounter, addUsage, clip, isObject, num, parseJsonObject, str } from './common.js';
 import { parseJson } from '../../util/parse-json.js';
+import { trimEndOf } from '../../util/trim-end.js';
 
 export type CommandOutput = 'text' | 'json' | 'jsonl';
 const KNOWN_KINDS = new Set(['message', 'reasoning', 'tool_call', 'tool_result', 'command', 'file_change', 'usage', 'warning', 'error']);
@@ -107,7 +108,7 @@ export function createCommandParser(output: CommandOutput, o: { answerCapBytes?:
  * themselves (native structured output). Pure apart from counting the unknown.
  */
 function readWhole(output: 'text' | 'json', body: string, unknown: UnknownCounter): { text: string; extra: Partial<ParsedOutcome>; sessionId?: string | null } {
-  if (output === 'text') return { text: body.replace(/\n+$/, ''), extra: { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] } };
+  if (output === 'text') return { text: trimEndOf(body, '\n'), extra: { events: body.trim() ? [{ kind: 'message', role: 'assistant', text: body }] : [] } };
   let value: unknown;
   try {
     value = parseJson(body);
