@@ -2,7 +2,7 @@ import { appendOwnLine, writeFreshFile } from '../util/open-own-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import { listenLocal } from '../stub/listen-local.js';
-import { serveWholeRequests } from './serve-whole-requests.js';
+import { serveWholeRequests } from '../stub/serve-whole-requests.js';
 import { redactText, type Secret } from '../workers/redact.js';
 import { exchangeKey } from './exchange-key.js';
 import { hashBody, normalizeBody, toPlaceholders } from './normalize-request.js';
@@ -68,6 +68,15 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
         ur.on('end', () => {
           if (!ur.complete) return;
           res.end();
+          // Recording it can fail (a response past what a string holds): the exchange is then
+          // left out, the replay of it refused as a mismatch, never the engine's end.
+          try {
+            recordExchange(ur);
+          } catch {
+            /* not recorded */
+          }
+        });
+        const recordExchange = (ur: http.IncomingMessage): void => {
           const text = raw.toString('utf8');
           const { key, step } = exchangeKey(method, url, String(req.headers['user-agent'] ?? ''), text);
           const index = counts.get(key) ?? 0;
@@ -83,7 +92,7 @@ export async function startRecordProxy(o: RecordProxyOptions): Promise<RecordPro
             response: { status: ur.statusCode ?? 502, headers: redactHeaders(ur.headers, o.secrets), body: store(Buffer.concat(body).toString('utf8')) },
           };
           appendOwnLine(o.file, JSON.stringify(exchange) + '\n');
-        });
+        };
       },
     );
     up.on('error', (e) => {

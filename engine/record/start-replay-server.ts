@@ -1,7 +1,7 @@
 import { appendOwnLine } from '../util/open-own-file.js';
 import http from 'node:http';
 import { listenLocal } from '../stub/listen-local.js';
-import { serveWholeRequests } from './serve-whole-requests.js';
+import { serveWholeRequests } from '../stub/serve-whole-requests.js';
 import { exchangeKey } from './exchange-key.js';
 import { firstDifference, fromPlaceholders, normalizeBody, renormalize } from './normalize-request.js';
 import type { RecordedExchange, Substitution } from './types.js';

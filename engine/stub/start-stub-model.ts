@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
-import http from 'node:http';
 import { listenLocal } from './listen-local.js';
+import { serveWholeRequests } from './serve-whole-requests.js';
 import { answerRequest } from './answer-request.js';
 import { loadScenario } from './load-scenario.js';
 import type { EngineScenario, Exchange } from './types.js';
@@ -55,17 +55,14 @@ export async function startStubModel(options: StubModelOptions): Promise<StubMod
     }
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const seq = exchanges.length + 1;
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const answer = answerRequest({ seq, method: req.method ?? 'GET', url: req.url ?? '/', raw, scenario, scenarioFile, now: Date.now() });
-      res.writeHead(answer.status, { 'content-type': answer.contentType });
-      res.end(req.method === 'HEAD' ? undefined : answer.body);
-      record(answer.exchange);
-    });
+  // Whole requests, their size bounded, a throw answered as a failed call (serve-whole-requests.ts).
+  const server = serveWholeRequests('engine scripted model', (req, res, body) => {
+    const seq = exchanges.length + 1;
+    const raw = body.toString('utf8');
+    const answer = answerRequest({ seq, method: req.method ?? 'GET', url: req.url ?? '/', raw, scenario, scenarioFile, now: Date.now() });
+    res.writeHead(answer.status, { 'content-type': answer.contentType });
+    res.end(req.method === 'HEAD' ? undefined : answer.body);
+    record(answer.exchange);
   });
   const local = await listenLocal(server, { host: options.host, port: options.port });
   return {

@@ -156,3 +156,51 @@ t.test('record: an upstream that drops mid-response, or a client that drops mid-
   t.equal(next.status, 200, 'the next request is served');
   t.equal(proxy.count(), 1, 'and recorded');
 });
+
+// A hostile probe's worker streamed 600 MiB to the scripted model: the engine died making one
+// string of it (an uncaught error, the run left `running`). Every loopback server of the
+// engine reads a body up to MAX_REQUEST_BYTES, answers 413 past it, and lives on.
+t.test('a body past the limit is answered 413 by the scripted model and the replay server (the record proxy is served alike); each lives on', async (t) => {
+  const { MAX_REQUEST_BYTES, serveWholeRequests } = await import('../../engine/stub/serve-whole-requests.js');
+  const { startStubModel } = await import('../../engine/stub/start-stub-model.js');
+  const { listenLocal } = await import('../../engine/stub/listen-local.js');
+  t.equal(MAX_REQUEST_BYTES, 64 * 2 ** 20);
+  // Streamed in 1 MiB pieces, as a chunked request: never whole in this process either.
+  const stream = (origin: string, mib: number): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${origin}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      const piece = Buffer.alloc(2 ** 20, 0x20);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < mib) {
+          sent++;
+          if (!req.write(piece)) return void req.once('drain', more);
+        }
+        req.end();
+      };
+      more();
+    });
+  const small = serveWholeRequests('a test server', (_req, res, body) => res.end(String(body.length)), 4 * 2 ** 20);
+  const local = await listenLocal(small, {});
+  t.teardown(() => local.close());
+  const over = await stream(local.origin, 5);
+  t.equal(over.status, 413);
+  t.match(JSON.parse(over.body), { type: 'error', error: { type: 'request_too_large', message: 'a test server: the request body is over 4194304 bytes' } });
+  t.same(await post(local.origin, '/x', 'x'.repeat(3 * 2 ** 20)), { status: 200, body: String(3 * 2 ** 20) }, 'one under the limit is whole; the server lives on');
+
+  const scenario = path.join(mkdtempSync(path.join(os.tmpdir(), 'engine-big-body-')), 's.scenario.yaml');
+  writeFileSync(scenario, 'apiVersion: engine/v1\nkind: Scenario\nname: s\nreplies:\n  - phase: plan\n    turns:\n      - text: hello\n');
+  const stub = await startStubModel({ scenarioFile: scenario });
+  t.teardown(() => stub.close());
+  t.equal((await stream(stub.origin, 65)).status, 413, 'the scripted model, past 64 MiB');
+  const health = await new Promise<number>((resolve, reject) => http.get(`${stub.origin}/`, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject));
+  t.equal(health, 200, 'and it answers the next request');
+  const replay = await startReplayServer({ exchanges: [exchange()], substitutions: [] });
+  t.teardown(() => replay.close());
+  t.equal((await stream(replay.origin, 65)).status, 413, 'the replay server');
+});
