@@ -16,6 +16,7 @@ import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 import { printable } from '../util/printable.js';
+import { pendingAwaits } from '../util/pending-awaits.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -121,11 +122,35 @@ const FAILURE_EXIT_MS = 2000;
 /** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
   closeInheritedDescriptors();
+  // A promise nothing will settle leaves the event loop empty, and Node would end the process
+  // with exit 0 as if the command had succeeded (util/pending-awaits.ts).
+  let settled = false;
+  const stalled = (): void => {
+    if (settled) return;
+    settled = true;
+    process.exitCode = reportStall(pendingAwaits(), processIo(), argv);
+  };
+  process.once('beforeExit', stalled);
   const code = await main(argv, processIo());
+  settled = true;
+  process.off('beforeExit', stalled);
   // A command that failed with an error (a bug, the machine, a refused file) may have left
   // servers or streams open that nothing will close: the process ends soon regardless.
   if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission) setTimeout(() => process.exit(code), FAILURE_EXIT_MS).unref();
   return code;
+}
+
+/**
+ * The command stopped on a promise that will never settle. A worker plugin's (its module, a
+ * hook): the plugin is at fault, exit 1 (a run it was in stays resumable). None of a plugin's:
+ * the engine's own, a bug (exit 70). Impure (writes stderr, maybe a log).
+ */
+export function reportStall(waiting: readonly string[], io: CliIo, argv: readonly string[] = []): number {
+  if (waiting.length) {
+    io.stderr(printable(`engine: error E_PLUGIN_STALLED ${waiting.join('; ')}: its promise never settled (neither resolved nor rejected) and nothing else was left to wait on; fix the plugin (a run it was in can be resumed after)\n`));
+    return EXIT.stopped;
+  }
+  return reportBug(new Error('the command stopped on a promise that never settles: nothing was left to wait on'), io, argv);
 }
 
 /**

@@ -7,6 +7,7 @@
  * After its first fault the parser is not asked again. Pure wrapper around the plugin.
  */
 import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamParser, WorkerCallContext, WorkerPlugin } from './types.js';
+import { notePending } from '../util/pending-awaits.js';
 
 const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
 
@@ -27,7 +28,12 @@ export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
     get(target, key) {
       if (key === 'createParser') return createParser;
       const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      // A promise a hook returns is noted while the engine awaits it (util/pending-awaits.ts).
+      return (...args: unknown[]): unknown => {
+        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return out instanceof Promise ? notePending(`worker plugin ${file}: ${String(key)}()`, out) : out;
+      };
     },
     getOwnPropertyDescriptor(target, key) {
       const d = Reflect.getOwnPropertyDescriptor(target, key);

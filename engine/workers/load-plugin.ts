@@ -12,6 +12,7 @@ import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
 import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
+import { notePending } from '../util/pending-awaits.js';
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -37,7 +38,7 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   if (!existsSync(file)) throw new WorkerPluginError('E_PLUGIN_MISSING', `worker plugin module not found: ${file} (from "${use}")`);
   let mod: { default?: unknown };
   try {
-    mod = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await notePending(`worker plugin ${file}: its module's top level`, importModule(pathToFileURL(file).href))) as { default?: unknown };
   } catch (e) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${(e as Error).message}`);
   }

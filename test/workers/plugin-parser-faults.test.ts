@@ -75,3 +75,29 @@ t.test('a guarded plugin is the plugin itself: private fields, state on this, sp
   t.equal(terminal.sawTerminal?.(), false, 'a throwing sawTerminal() is no terminal event');
   t.match(terminal.end({} as never, ''), { outcome: 'failed', error: /sawTerminal\(\) threw: terminal boom/ });
 });
+
+// A hostile probe's plugin returned promises that never settle: from its module's top level,
+// from detectVersion, from prepare. Nothing else was left for Node to wait on, and it ended
+// `engine run` and `engine doctor` with exit 0 and no word (the run left `running`). The
+// engine now says which plugin hook never settled, and exits 1.
+for (const [fault, hook, edit] of [
+  ['top-level', "its module's top level", (src: string) => `await new Promise(() => {});\n${src}`],
+  ['detectVersion', 'detectVersion()', (src: string) => src.replace("async detectVersion() {\n    return '1.0.0';", 'detectVersion() {\n    return new Promise(() => {});')],
+  ['prepare', 'prepare()', (src: string) => src.replace('  resolveBin() {', '  prepare() {\n    return new Promise(() => {});\n  },\n  resolveBin() {')],
+] as const) {
+  t.test(`a plugin whose ${fault} promise never settles: the engine says so and exits 1, never 0`, async (t) => {
+    const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './stalled-plugin.mjs' }) });
+    const src = edit(echo);
+    t.not(src, echo, 'the plugin was changed');
+    writeFileSync(path.join(f.dir, 'stalled-plugin.mjs'), src);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'st', '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stderr, new RegExp(`engine: error E_PLUGIN_STALLED worker plugin .*stalled-plugin\\.mjs: ${hook.replace(/[()]/g, '\\$&')}: its promise never settled`));
+    t.notMatch(r.stderr, /internal error/);
+    if (fault === 'detectVersion') {
+      const d = engine(['doctor', '--repo', f.repo, f.pipelineFile], { cwd: f.dir });
+      t.equal(d.code, 1, `doctor too: ${d.stderr}`);
+      t.match(d.stderr, /E_PLUGIN_STALLED .*detectVersion\(\)/);
+    }
+  });
+}
