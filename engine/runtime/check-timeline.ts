@@ -3,6 +3,7 @@ import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { exitCodeFor, STOP_REASONS, type StopReason } from '../vocabulary/stop-reasons.js';
 import { parseJson } from '../util/parse-json.js';
+import { MAX_TIMELINE_BYTES } from '../store/timeline.js';
 
 /** A timeline resume can build on, or why not (the 1-based line of timeline.jsonl at fault). */
 export type TimelineCheck = { ok: true; events: TimelineEvent[] } | { ok: false; line: number; message: string };
@@ -28,6 +29,9 @@ type CheckedState = Pick<RunState, 'status' | 'stop_reason' | 'last_seq' | 'time
  */
 export function checkTimeline(bytes: Uint8Array, state: CheckedState): TimelineCheck {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length > MAX_TIMELINE_BYTES) {
+    return { ok: false, line: 1, message: `timeline.jsonl is ${buf.length} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES}); it was not the engine's writing` };
+  }
   let prefixEnd: number;
   if (typeof state.timeline_bytes === 'number' && typeof state.timeline_sha256 === 'string') {
     prefixEnd = state.timeline_bytes;

@@ -98,6 +98,14 @@ export class TimelineWriter {
  * written at once, so a killed engine loses none; only a machine crash can lose the events of
  * the step in progress, which resume repeats anyway.
  */
+/**
+ * The most of a timeline the engine reads: far past any run it writes (200 milestones make a
+ * few MB), and far below the 512 MiB past which V8 makes no string of it. A larger one is not
+ * the engine's writing: a hostile probe grew a run's timeline past 600 MB, and `report --all`
+ * and `resume` ended with exit 70 making a string of it.
+ */
+export const MAX_TIMELINE_BYTES = 256 * 2 ** 20;
+
 const DURABLE_TYPES = new Set(['run.started', 'run.resumed', 'run.finished', 'step.finished', 'step.stopped', 'governance.violation', 'checkpoint.created']);
 
 /**

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, engineHere, readJsonl, workspaceOf } from '../helpers/run-fixture.js';
@@ -86,6 +86,21 @@ t.test("a worker's CLI changed under it: refused with the worker and the version
   const refused = await resume(f, 'wv');
   t.equal(refused.code, 2, refused.stderr);
   t.match(refused.stderr, /error E_RESUME the environment changed since the run started \(workers: implementer: version 0\.1\.0-old → none\); resume with --force/);
+});
+
+t.test('a timeline grown past what the engine writes: resume refuses it unread, report passes it over', async (t) => {
+  // A hostile probe grew a stopped run's timeline.jsonl past 600 MB (sparse, as `truncate -s`
+  // makes it): resume and report --all ended with exit 70 making one string of it.
+  const f = makeFixture();
+  t.equal((await start(f, 'big', ['--max-ticks', '2'])).code, 1);
+  const timeline = path.join(runDir(f.repo, 'big'), 'timeline.jsonl');
+  truncateSync(timeline, statSync(timeline).size + 600 * 2 ** 20);
+  const refused = await resume(f, 'big');
+  t.equal(refused.code, 2, refused.stderr);
+  t.match(refused.stderr, /error E_RESUME run big's timeline\.jsonl is \d+ bytes, more than the engine writes of a run \(268435456\)/);
+  const report = await engineHere(['report', '--all', '--repo', f.repo], { cwd: f.dir, env: clock });
+  t.equal(report.code, 0, report.stderr);
+  t.notMatch(report.stderr, /internal error/);
 });
 
 t.test('an unknown run id and a completed run are refused with exit 2', async (t) => {
