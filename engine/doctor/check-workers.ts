@@ -15,6 +15,8 @@ import type { CliFacts, WorkerPlugin } from '../workers/types.js';
 import { findProgram } from '../proc/find-program.js';
 import { judgeCliVersion } from './known-clis.js';
 import { finding, type Finding } from './types.js';
+import { messageOf } from '../util/message-of.js';
+import { askVersion } from '../workers/ask-version.js';
 
 export interface WorkerFacts {
   name: string;
@@ -61,7 +63,7 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
   try {
     plugin = await resolveWorkerPlugin(spec, o.pipelineDir);
   } catch (e) {
-    facts.pluginError = (e as Error).message;
+    facts.pluginError = messageOf(e);
     return facts;
   }
   facts.cli = plugin.cli ?? null;
@@ -69,9 +71,11 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
   facts.summary = plugin.summary ?? null;
   facts.probe = plugin.probe !== false;
   try {
-    facts.bin = plugin.resolveBin(spec, packageRoot, projectDirsOf(o.cwd));
+    const bin: unknown = plugin.resolveBin(spec, packageRoot, projectDirsOf(o.cwd));
+    if (typeof bin !== 'string' || bin === '') throw new Error(`its plugin's resolveBin() answered ${bin === '' ? 'an empty name' : typeof bin}, not a program`);
+    facts.bin = bin;
   } catch (e) {
-    facts.binError = (e as Error).message;
+    facts.binError = messageOf(e);
     return facts;
   }
   facts.binPath = findProgram(facts.bin, { cwd: o.cwd, env: o.env });
@@ -82,7 +86,7 @@ async function workerFacts(name: string, spec: CompiledPipeline['workers'][strin
   if (facts.binPath) {
     const key = `${spec.use}\0${facts.bin}\0${facts.binPath}`;
     const bin = facts.bin;
-    if (!o.versions.has(key)) o.versions.set(key, plugin.detectVersion({ bin, env: o.env }).catch(() => null));
+    if (!o.versions.has(key)) o.versions.set(key, askVersion(plugin, bin, o.env));
     facts.version = await o.versions.get(key)!;
   }
   return facts;

@@ -8,6 +8,8 @@
  */
 import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamParser, WorkerCallContext, WorkerPlugin } from './types.js';
 import { notePending } from '../util/pending-awaits.js';
+import { messageOf } from '../util/message-of.js';
+import { parseJson } from '../util/parse-json.js';
 
 const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
 
@@ -51,9 +53,10 @@ export function guardParser(parser: StreamParser, file: string): StreamParser {
       try {
         const events = parser.line(text);
         if (!Array.isArray(events)) throw new Error(`line() returned ${describe(events)}, not a list of events`);
-        return events.filter((e): e is NormalizedEvent => typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string');
+        const kept = events.filter((e): e is NormalizedEvent => typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string');
+        return plainJson(kept, 'line() returned an event') as NormalizedEvent[];
       } catch (error) {
-        fault = `line() threw: ${messageOf(error)}`;
+        fault = error instanceof PlainJsonError ? error.message : `line() threw: ${messageOf(error)}`;
         return [];
       }
     },
@@ -66,7 +69,12 @@ export function guardParser(parser: StreamParser, file: string): StreamParser {
         return failedOutcome(`end() threw: ${messageOf(error)}`, file);
       }
       const wrong = outcomeProblem(out);
-      return wrong ? failedOutcome(`end() returned ${wrong}`, file) : (out as ParsedOutcome);
+      if (wrong) return failedOutcome(`end() returned ${wrong}`, file);
+      try {
+        return plainJson(out, 'end() returned an outcome') as ParsedOutcome;
+      } catch (error) {
+        return failedOutcome(messageOf(error), file);
+      }
     },
     sawTerminal(): boolean {
       if (fault || !parser.sawTerminal) return false;
@@ -108,8 +116,19 @@ function failedOutcome(why: string, file: string): ParsedOutcome {
   return { outcome: 'failed', finalText: '', sessionId: null, dialect: 'plugin-parser-fault', usage: null, costUsd: null, unknownEventTypes: {}, error: `the worker plugin's parser (${file}) ${why}` };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+class PlainJsonError extends Error {}
+
+/**
+ * A plugin's value as the engine keeps it: JSON, within the depth the engine reads
+ * (util/parse-json.ts). A cycle, a BigInt or nesting past it was an uncaught error or exit
+ * 70 where the transcript wrote it; now the plugin's fault, said. Pure.
+ */
+function plainJson(value: unknown, what: string): unknown {
+  try {
+    return parseJson(JSON.stringify(value));
+  } catch (error) {
+    throw new PlainJsonError(`${what} that is not plain JSON (${messageOf(error)})`);
+  }
 }
 
 function describe(value: unknown): string {

@@ -13,6 +13,7 @@ import { importModule } from './import-module.js';
 import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
 import { notePending } from '../util/pending-awaits.js';
+import { messageOf } from '../util/message-of.js';
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -40,10 +41,17 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   try {
     mod = (await notePending(`worker plugin ${file}: its module's top level`, importModule(pathToFileURL(file).href))) as { default?: unknown };
   } catch (e) {
-    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${(e as Error).message}`);
+    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${messageOf(e)}`);
   }
-  const plugin = defaultExportOf(mod.default);
-  const problems = checkPluginShape(plugin);
+  // Reading the export runs its getters, if it has any: code of the plugin's, which may throw.
+  let plugin: unknown;
+  let problems: string[];
+  try {
+    plugin = defaultExportOf(mod.default);
+    problems = checkPluginShape(plugin);
+  } catch (e) {
+    throw new WorkerPluginError('E_PLUGIN_INVALID', `${file} is not a worker plugin: reading its default export threw: ${messageOf(e)}`);
+  }
   if (problems.length) {
     throw new WorkerPluginError('E_PLUGIN_INVALID', `${file} is not a worker plugin (export default defineWorker({...})): ${problems.join('; ')}`);
   }

@@ -20,6 +20,8 @@ import { buildWorkerEnv, hasPrivateHome } from './worker-env.js';
 import { scrubHome, type HomeScrubHit } from './scrub-home.js';
 import { pushAll } from '../util/many.js';
 import { parseJson } from '../util/parse-json.js';
+import { messageOf } from '../util/message-of.js';
+import { askVersion } from './ask-version.js';
 
 export type CallOutcome = 'ok' | 'failed' | 'timed_out' | 'incomplete';
 
@@ -178,7 +180,7 @@ async function prepareCall(options: RunWorkerCallOptions): Promise<PreparedCall>
   const startedAtMs = Date.now();
   const scrub = (s: string): string => redactText(s, secrets);
   writeFileAtomic(path.join(callDir, 'prompt.md'), scrub(ctx.prompt));
-  const cliVersion = options.cliVersion !== undefined ? options.cliVersion : await plugin.detectVersion({ bin: inv.bin, env: inv.env }).catch(() => null);
+  const cliVersion = options.cliVersion !== undefined ? options.cliVersion : await askVersion(plugin, inv.bin, inv.env);
   return { ctx, inv, cap, markersPhase, globs, secrets, scrub, startedAtMs, cliVersion };
 }
 
@@ -186,11 +188,32 @@ async function invokePlugin(plugin: WorkerPlugin, ctx: WorkerCallContext): Promi
   try {
     await plugin.prepare?.(ctx);
     const inv = plugin.invoke(ctx);
+    const wrong = invocationProblem(inv);
+    if (wrong) throw new Error(`invoke() returned ${wrong}`);
     return { ...inv, bin: binInCheckout(inv.bin, ctx.projectDirs?.[0]) };
   } catch (e) {
     // A plugin that cannot build its command line (no bin, bad options): a failed call.
-    return invalidInvocation(ctx, `worker ${ctx.workerName} (${plugin.name}) could not be invoked: ${(e as Error).message}`);
+    return invalidInvocation(ctx, `worker ${ctx.workerName} (${String(plugin.name)}) could not be invoked: ${messageOf(e)}`);
   }
+}
+
+/**
+ * What makes a plugin's invoke() result no command line, or null: a `cwd` of 42 or an `args`
+ * that is no list reached the spawn and ended the engine with exit 70. Pure.
+ */
+export function invocationProblem(inv: unknown): string | null {
+  if (typeof inv !== 'object' || inv === null) return `${inv === null ? 'null' : typeof inv}, not a command line`;
+  const o = inv as Record<string, unknown>;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((a) => typeof a === 'string');
+  const wrong = [
+    !(typeof o.bin === 'string' && o.bin !== '') && 'bin (a program)',
+    !strings(o.args) && 'args (a list of strings)',
+    !(typeof o.cwd === 'string' && o.cwd !== '') && 'cwd (a directory)',
+    !(typeof o.env === 'object' && o.env !== null && Object.values(o.env).every((v) => v === undefined || typeof v === 'string')) && 'env (strings by name)',
+    !(o.stdin === 'closed' || o.stdin === 'prompt') && "stdin ('closed' or 'prompt')",
+    !(o.writable === undefined || strings(o.writable)) && 'writable (a list of paths)',
+  ].filter((x): x is string => typeof x === 'string');
+  return wrong.length ? `a command line without ${wrong.join(', ')}` : null;
 }
 
 /**

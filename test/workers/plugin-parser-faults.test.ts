@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engine, makeFixture } from '../helpers/run-fixture.js';
@@ -99,5 +99,33 @@ for (const [fault, hook, edit] of [
       t.equal(d.code, 1, `doctor too: ${d.stderr}`);
       t.match(d.stderr, /E_PLUGIN_STALLED .*detectVersion\(\)/);
     }
+  });
+}
+
+// The same probe's other plugin faults ended the engine (exit 70, or an uncaught error with
+// the run left `running`): an event with a cycle or a BigInt, an outcome with a BigInt, an
+// invoke() whose cwd was 42, a resolveBin() that threw undefined, a detectVersion() that threw
+// before returning a promise. Each is the plugin's fault now, said where it shows.
+for (const [fault, code, edit, said] of [
+  ['an event with a cycle', 1, (src: string) => src.replace('return [o];', 'o.self = o;\n        return [o];'), /line\(\) returned an event that is not plain JSON/],
+  ['an event with a BigInt', 1, (src: string) => src.replace('return [o];', 'o.n = 10n;\n        return [o];'), /line\(\) returned an event that is not plain JSON/],
+  ['an outcome with a BigInt', 1, (src: string) => src.replace('usage: null, costUsd: null', 'usage: { input_tokens: 10n, output_tokens: 0 }, costUsd: null'), /end\(\) returned an outcome that is not plain JSON/],
+  ['invoke() with a cwd of 42', 1, (src: string) => src.replace('cwd: ctx.cwd, stdin', 'cwd: 42, stdin'), /invoke\(\) returned a command line without cwd \(a directory\)/],
+  ['resolveBin() throwing undefined', 4, (src: string) => src.replace('  resolveBin() {\n    return process.execPath;', '  resolveBin() {\n    throw undefined;'), /undefined/],
+  ['detectVersion() throwing before its promise', 0, (src: string) => src.replace("async detectVersion() {\n    return '1.0.0';", "detectVersion() {\n    throw new Error('no version here');"), null],
+] as const) {
+  t.test(`a plugin with ${fault}: exit ${code}, said, never an engine error`, async (t) => {
+    const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './odd-plugin.mjs' }) });
+    const src = edit(echo);
+    t.not(src, echo, 'the plugin was changed');
+    writeFileSync(path.join(f.dir, 'odd-plugin.mjs'), src);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'odd', '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, code, r.stderr.slice(-1500));
+    t.notMatch(r.stderr, /internal error|Uncaught|at Object\.|TypeError/, 'no bug report, no stack');
+    const runDir = path.join(f.repo, '.engine', 'runs', 'odd');
+    // Said on the terminal, in state.json's stop, or in the failed call's meta.json.
+    const metas = existsSync(path.join(runDir, 'calls')) ? readdirSync(path.join(runDir, 'calls')).map((c) => (existsSync(path.join(runDir, 'calls', c, 'meta.json')) ? readFileSync(path.join(runDir, 'calls', c, 'meta.json'), 'utf8') : '')).join('\n') : '';
+    if (said) t.match(`${r.stdout}${r.stderr}${existsSync(path.join(runDir, 'state.json')) ? readFileSync(path.join(runDir, 'state.json'), 'utf8') : ''}${metas}`, said);
+    if (existsSync(path.join(runDir, 'state.json'))) t.not(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'running', 'the run was not left running');
   });
 }
