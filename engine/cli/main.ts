@@ -17,6 +17,7 @@ import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 import { printable } from '../util/printable.js';
 import { pendingAwaits } from '../util/pending-awaits.js';
+import { messageOf } from '../util/message-of.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -94,7 +95,7 @@ export function emptyOption(values: Record<string, unknown>): string | null {
  * `standing`: where a run-driving command's run stands (null for other commands).
  */
 export function reportMachineFailure(error: unknown, why: string, commandName: string, standing: RunStanding | null, io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
-  const message = printable(redactEnv(error instanceof Error ? error.message : String(error), env));
+  const message = printable(redactEnv(messageOf(error), env));
   io.stderr(`engine ${commandName}: error E_MACHINE ${why}: ${message}\n(a failure of the machine, not of the engine or its input: mend it first)\n${standingLine(standing)}`);
   return EXIT.machine;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { shellWord } from '../util/shell-quote.js';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * Where a run-driving command (`run`, `resume`, `demo`) left its run when it stopped short of
@@ -23,7 +24,7 @@ export class RunCommandFailure extends Error {
     readonly failure: unknown,
     readonly standing: RunStanding,
   ) {
-    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+    super(messageOf(failure), { cause: failure });
     this.name = 'RunCommandFailure';
   }
 }

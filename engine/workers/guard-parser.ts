@@ -134,3 +134,22 @@ function plainJson(value: unknown, what: string): unknown {
 function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
+
+/**
+ * What makes a plugin's invoke() result no command line, or null: a `cwd` of 42 or an `args`
+ * that is no list reached the spawn and ended the engine with exit 70. Pure.
+ */
+export function invocationProblem(inv: unknown): string | null {
+  if (typeof inv !== 'object' || inv === null) return `${inv === null ? 'null' : typeof inv}, not a command line`;
+  const o = inv as Record<string, unknown>;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((a) => typeof a === 'string');
+  const wrong = [
+    !(typeof o.bin === 'string' && o.bin !== '') && 'bin (a program)',
+    !strings(o.args) && 'args (a list of strings)',
+    !(typeof o.cwd === 'string' && o.cwd !== '') && 'cwd (a directory)',
+    !(typeof o.env === 'object' && o.env !== null && Object.values(o.env).every((v) => v === undefined || typeof v === 'string')) && 'env (strings by name)',
+    !(o.stdin === 'closed' || o.stdin === 'prompt') && "stdin ('closed' or 'prompt')",
+    !(o.writable === undefined || strings(o.writable)) && 'writable (a list of paths)',
+  ].filter((x): x is string => typeof x === 'string');
+  return wrong.length ? `a command line without ${wrong.join(', ')}` : null;
+}
