@@ -4,6 +4,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { carriedFailure, milestoneDecision } from '../../kpi/decide.js';
+import { eventsOfMilestone } from '../events-by.js';
 
 /**
  * Close the current milestone (if any) and open the next: outcome `more` with the next
@@ -15,8 +16,9 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
   let kpi: RunContext['kpi'] = null;
   if (ctx.milestone > 0) {
     const m = ctx.milestones[ctx.milestone - 1]!;
-    const started = rt.events.find((e) => e.type === 'milestone.started' && e.milestone === ctx.milestone);
-    const calls = rt.events.filter((e) => e.type === 'worker.finished' && e.milestone === ctx.milestone).length;
+    const own = eventsOfMilestone(rt.events, ctx.milestone);
+    const started = own.find((e) => e.type === 'milestone.started');
+    const calls = own.filter((e) => e.type === 'worker.finished').length;
     const durationMs = started ? Math.max(0, now - Date.parse(started.ts)) : 0;
     events.push({
       type: 'milestone.finished',
@@ -29,7 +31,7 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
     const d = ctx.milestone < ctx.milestones.length ? milestoneDecision({ index: ctx.milestone, calls, seconds: Math.round(durationMs / 10) / 100 }, rt.policy.kpi_targets) : null;
     if (d) {
       events.push({ type: 'kpi.decision', ...stepFields(step.id, ctx), ...d });
-      kpi = { require_review: d.detail, carry: carriedFailure(failuresOf(rt.events, ctx.milestone)) };
+      kpi = { require_review: d.detail, carry: carriedFailure(failuresOf(own, ctx.milestone)) };
     }
   }
   const next = ctx.milestone + 1;

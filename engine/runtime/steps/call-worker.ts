@@ -23,6 +23,7 @@ import { recentRunsOf } from '../index-run.js';
 import { filesOf } from '../tree-files.js';
 import { pushAll } from '../../util/many.js';
 import { faultPoint } from '../../store/fault.js';
+import { eventsOfType } from '../events-by.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -209,7 +210,7 @@ export function scrubbedWarning(fields: ReturnType<typeof stepFields>, worker: s
 
 /** A worker spec with the KPI decisions about it applied: native structured output once parse failures were over target. Pure. */
 export function withKpiDecisions(spec: WorkerSpec, name: string, events: readonly TimelineEvent[]): WorkerSpec {
-  const switched = events.some((e) => e.type === 'kpi.decision' && e.decision === 'structured_output' && e.worker === name);
+  const switched = eventsOfType(events, 'kpi.decision').some((e) => e.decision === 'structured_output' && e.worker === name);
   return switched && !spec.structured_output ? { ...spec, structured_output: true } : spec;
 }
 

@@ -13,13 +13,14 @@ import { createStreamRedactor } from '../../workers/redact.js';
 import { commandEnvOf } from '../command-env.js';
 import { describeWithheld } from '../../verify/run-verification.js';
 import { EngineGitBlockedError } from '../../git/blocked-git-dir.js';
+import { eventsOfType } from '../events-by.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
 /** Run a command step's shell command in the worktree. Outcome pass (exit 0) or fail. Impure. */
 export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
-  const n = rt.events.filter((e) => e.type === 'command.finished').length + 1;
+  const n = eventsOfType(rt.events, 'command.finished').length + 1;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-command-${step.id}.log`);
   const logPath = path.join(rt.paths.dir, logRel);
   mkdirSync(path.dirname(logPath), { recursive: true });

@@ -8,6 +8,7 @@ import { selectTier } from '../select-tier.js';
 import { pastRunsOf } from '../index-run.js';
 import { commandEnvOf } from '../command-env.js';
 import { tier0FastDecision } from '../../kpi/decide.js';
+import { eventsOfType } from '../events-by.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
@@ -19,7 +20,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   if (suspended) rt.append({ type: 'kpi.decision', ...fields, ...suspended });
   rt.append({ type: 'verify.selected', ...fields, tier, reason });
   const tierPolicy = rt.policy.verification.tiers[tier];
-  const n = rt.events.filter((e) => e.type === 'verify.finished').length + 1;
+  const n = eventsOfType(rt.events, 'verify.finished').length + 1;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-${tier}.log`);
   const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
