@@ -42,6 +42,8 @@ const SIZES = (process.env.BENCH_MILESTONES ?? '2,10,50,200').split(',').map(Num
 /** Sizes measured in fewer rounds by default (the rest: REPEAT times). */
 const FEWER = FULL ? new Set() : new Set([50, 200]);
 const FEWER_ROUNDS = 3;
+/** The files a steady workspace's milestones take turns at (measure's `workspaceFiles`). */
+const STEADY_FILES = 5;
 /** Files of the large repo (BENCH_REPO_FILES; 0: not measured), its larger run's milestones and its rounds. */
 const REPO_FILES = Number(process.env.BENCH_REPO_FILES ?? 5000);
 const LARGE_N = 12;
@@ -132,7 +134,7 @@ const SAMPLE_MS = 20;
  * SAMPLE_MS, the CPU its tree has used so far (the engine's own and that of the children it has
  * waited for, from /proc/<pid>/stat, and that of the orphans the reaper has reaped: bubblewrap's
  * inits) beside how many `milestone.finished` its timeline holds. Each milestone's first
- * sample goes to `samples`: { milestone, cpu_ms }. A process still running when read (a worker
+ * sample goes to `samples`: { milestone, cpu_ms, faults }. A process still running when read (a worker
  * just started) is counted at its end, one sample later: a few ms at each end of a span of
  * dozens of milestones. `runsDir`: the run store, where the run's timeline will appear.
  */
@@ -161,9 +163,9 @@ export async function timedSampled(cmd, args, opts, runsDir) {
     rest = lines.pop();
     const now = finished + lines.filter((l) => l.includes('"type":"milestone.finished"')).length;
     if (now === finished) continue;
-    const cpu = treeCpuMs(child.pid, enginePid);
-    if (cpu === null) continue;
-    for (let k = finished + 1; k <= now; k++) samples.push({ milestone: k, cpu_ms: cpu });
+    const used = treeUsage(child.pid, enginePid);
+    if (used === null) continue;
+    for (let k = finished + 1; k <= now; k++) samples.push({ milestone: k, ...used });
     finished = now;
   }
   await ended;
@@ -210,11 +212,11 @@ function readFrom(file, offset) {
 
 const TICK_MS = 1000 / 100;
 /**
- * The CPU ms a reaper's tree has used so far: the engine's own (every thread) and its waited-for
- * children's, and the reaper's waited-for children's (the engine is not one until it exits).
- * null once the engine is gone.
+ * What a reaper's tree has used so far, { cpu_ms, faults }: CPU and minor page faults, the
+ * engine's own (every thread) and its waited-for children's, and the reaper's waited-for
+ * children's (the engine is not one until it exits). null once the engine is gone.
  */
-function treeCpuMs(reaperPid, enginePid) {
+function treeUsage(reaperPid, enginePid) {
   const stat = (pid) => {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
@@ -222,8 +224,8 @@ function treeCpuMs(reaperPid, enginePid) {
   try {
     const e = stat(enginePid);
     const r = stat(reaperPid);
-    // After the command's name: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
-    return (e[11] + e[12] + e[13] + e[14] + r[13] + r[14]) * TICK_MS;
+    // After the command's name: state is field 3, minflt 10, cminflt 11, utime 14, stime 15, cutime 16, cstime 17.
+    return { cpu_ms: (e[11] + e[12] + e[13] + e[14] + r[13] + r[14]) * TICK_MS, faults: e[7] + e[8] + r[8] };
   } catch {
     return null;
   }
@@ -233,14 +235,16 @@ function treeCpuMs(reaperPid, enginePid) {
  * The growth inside one run: its CPU per milestone from milestone 50 to its last (200) against
  * from 10 to 50, each less the workers' share per milestone, less one (0 = flat). Unlike the
  * rounds of separate runs, both slopes come from the same minutes of the same process, so the
- * machine's drift between runs stays out of it. `samples`: { milestone, cpu_ms } in order. Pure.
+ * machine's drift between runs stays out of it. `samples`: { milestone, cpu_ms, faults } in
+ * order; `key` the figure read (`faults`: the page faults, counted by the kernel, so steadier
+ * than CPU when the machine's speed drifts). Pure.
  */
-export function growthInRun(samples, workerMsPerMilestone) {
-  const at = (k) => samples.find((s) => s.milestone === k)?.cpu_ms;
+export function growthInRun(samples, workerPerMilestone, key = 'cpu_ms') {
+  const at = (k) => samples.find((s) => s.milestone === k)?.[key];
   const last = samples.at(-1);
   if (!last || last.milestone <= 50 || at(10) === undefined || at(50) === undefined) return null;
-  const s1 = (at(50) - at(10)) / 40 - workerMsPerMilestone;
-  const s2 = (last.cpu_ms - at(50)) / (last.milestone - 50) - workerMsPerMilestone;
+  const s1 = (at(50) - at(10)) / 40 - workerPerMilestone;
+  const s2 = (last[key] - at(50)) / (last.milestone - 50) - workerPerMilestone;
   return s1 > 0 ? s2 / s1 - 1 : null;
 }
 
@@ -297,10 +301,13 @@ export const canSample = hasReaper && existsSync(`/proc/${process.pid}/task/${pr
 
 /**
  * One measured run of N milestones (untraced), in a repo with `files` more files. A run of
- * more than 50 milestones is also read as it goes, for its growth inside the run (`in_run_growth`).
+ * more than 50 milestones is also read as it goes, for its growth inside the run
+ * (`in_run_growth`, `in_run_fault_growth`). Each milestone writes a file of its own, so the
+ * workspace grows with the run; with `workspaceFiles` (K) they take turns at K files, and
+ * what grows is the run's history alone.
  */
-async function measure(n, sandbox, files = 0) {
-  const f = makeFixture(n, sandbox, files);
+async function measure(n, sandbox, files = 0, workspaceFiles = 0) {
+  const f = makeFixture(n, sandbox, files, workspaceFiles);
   try {
     const base = baseline();
     const sampled = n > 50 && canSample;
@@ -310,8 +317,9 @@ async function measure(n, sandbox, files = 0) {
     const w = workerTotals(f);
     const cost = workerCost(n);
     const inRun = sampled ? growthInRun(r.samples, cost.implement.cpu_ms + cost.review.cpu_ms) : null;
+    const inRunFaults = sampled ? growthInRun(r.samples, cost.implement.faults + cost.review.faults, 'faults') : null;
     const floorMs = floor(sandbox ?? process.env.BENCH_SANDBOX ?? 'auto');
-    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, faults: r.faults - w.faults, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, base_faults: base.faults, floor_ms: floorMs, in_run_growth: inRun };
+    return { wall_ms: r.wall_ms, cpu_tree_ms: r.cpu_ms, worker_cpu_ms: w.cpu_ms, worker_calls: w.calls, cpu_ms: r.cpu_ms - w.cpu_ms, rss_mib: r.rss_kb / 1024, faults: r.faults - w.faults, base_cpu_ms: base.cpu_ms, base_wall_ms: base.wall_ms, base_rss_mib: base.rss_kb / 1024, base_faults: base.faults, floor_ms: floorMs, in_run_growth: inRun, in_run_fault_growth: inRunFaults };
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }
@@ -439,8 +447,12 @@ export async function runMilestoneBench({ print = true } = {}) {
   // over minutes, and the growth compares sizes, so each size must see the same machine.
   const timesOf = (n) => (FEWER.has(n) ? Math.min(FEWER_ROUNDS, REPEAT) : REPEAT);
   const measured = new Map(SIZES.map((n) => [n, []]));
+  // Each round's run of 200 again with a workspace that keeps its size (milestones take
+  // turns at five files): what grows with the run's history alone, apart from its workspace.
+  const steady = [];
   for (let round = 0; round < Math.max(...SIZES.map(timesOf)); round++) {
     for (const n of SIZES) if (round < timesOf(n)) measured.get(n).push(await measure(n));
+    if (SIZES.includes(200) && round < timesOf(200) && canSample) steady.push(await measure(200, undefined, 0, STEADY_FILES));
   }
   for (const n of SIZES) {
     const times = timesOf(n);
@@ -498,7 +510,11 @@ export async function runMilestoneBench({ print = true } = {}) {
   const s2 = slope(rows, 'cpu_ms', 50, 200);
   const rounds = growthByRound(measured);
   const growth = rounds.length ? median(rounds) : s1 && s2 !== null ? s2 / s1 - 1 : null;
-  const inRun = [...measured.values()].flat().map((x) => x.in_run_growth).filter((g) => typeof g === 'number');
+  const inRunOf = (xs, key) => xs.map((x) => x[key]).filter((g) => typeof g === 'number');
+  const inRun = inRunOf([...measured.values()].flat(), 'in_run_growth');
+  const inRunFaults = inRunOf([...measured.values()].flat(), 'in_run_fault_growth');
+  const steadyCpu = inRunOf(steady, 'in_run_growth');
+  const steadyFaults = inRunOf(steady, 'in_run_fault_growth');
   const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), faults: median(rows.map((r) => r.baseline.faults)), fault_us: faultCostUs(), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
@@ -509,6 +525,10 @@ export async function runMilestoneBench({ print = true } = {}) {
     cpu_growth_by_round: rounds,
     cpu_growth_in_run: inRun.length ? median(inRun) : null,
     cpu_growth_in_run_by_run: inRun,
+    faults_growth_in_run: inRunFaults.length ? median(inRunFaults) : null,
+    faults_growth_in_run_by_run: inRunFaults,
+    // The same with a workspace of STEADY_FILES files all along: the run's history alone.
+    steady_workspace: steady.length ? { files: STEADY_FILES, cpu_growth_in_run: steadyCpu.length ? median(steadyCpu) : null, cpu_growth_in_run_by_run: steadyCpu, faults_growth_in_run: steadyFaults.length ? median(steadyFaults) : null, faults_growth_in_run_by_run: steadyFaults } : null,
     peak_rss_mib_200: rss200,
     baseline: base,
     large_repo: largeFit ? { files: REPO_FILES, per_milestone_cpu_ms: largeFit.per, per_run_cpu_ms: largeFit.fixed, per_file_us: figures.cpu_ms ? ((largeFit.per - figures.cpu_ms.per) / REPO_FILES) * 1000 : null, rows: largeRows.map(({ samples, ...r }) => r) } : null,
@@ -548,6 +568,9 @@ function printTables(rows, summary, targets) {
   const byRound = s.cpu_growth_by_round.length ? `, the median of the rounds' ${s.cpu_growth_by_round.map(pct).join(', ')}` : '';
   console.log(`CPU slope per milestone 10→50: ${f(s.cpu_slope_ms['10-50'])} ms, 50→200: ${f(s.cpu_slope_ms['50-200'])} ms (medians); growth ${s.cpu_growth === null ? '-' : pct(s.cpu_growth)}${byRound} (target within ±${targets.cpu_growth * 100} %)`);
   if (s.cpu_growth_in_run !== null) console.log(`growth inside each run of more than 50 milestones (its CPU read at each milestone.finished, milestones 50→last against 10→50, the workers' share taken off): ${pct(s.cpu_growth_in_run)}, the median of ${s.cpu_growth_in_run_by_run.map(pct).join(', ')}`);
+  if (s.faults_growth_in_run != null) console.log(`  its page faults (counted): ${pct(s.faults_growth_in_run)}, the median of ${s.faults_growth_in_run_by_run.map(pct).join(', ')}`);
+  const st = s.steady_workspace;
+  if (st?.cpu_growth_in_run != null) console.log(`  the same runs with a workspace that keeps its size (${st.files} files, written in turn): CPU ${pct(st.cpu_growth_in_run)} (${st.cpu_growth_in_run_by_run.map(pct).join(', ')}), page faults ${st.faults_growth_in_run == null ? '-' : pct(st.faults_growth_in_run)} (${st.faults_growth_in_run_by_run.map(pct).join(', ')})`);
   if (s.sandbox_off) console.log(`without the OS sandbox (N=${s.sandbox_off.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.sandbox_off.per_milestone_cpu_ms)} (its floor ${f(s.sandbox_off.floor_ms)}), fixed per run ${f(s.sandbox_off.per_run_cpu_ms)} (the difference is bubblewrap's own cost)`);
   if (s.large_repo) console.log(`in a repo of ${s.large_repo.files} files (N=${s.large_repo.rows.map((r) => r.n).join(', ')}): CPU ms per milestone ${f(s.large_repo.per_milestone_cpu_ms)}, fixed per run ${f(s.large_repo.per_run_cpu_ms)}; each file adds ${f(s.large_repo.per_file_us, 2)} µs to a milestone`);
   console.log(`peak RSS at 200 milestones: ${f(s.peak_rss_mib_200)} MiB (target ≤ ${targets.peak_rss_mib_200}); baseline node -e 0: CPU ${f(s.baseline.cpu_ms)} ms, wall ${f(s.baseline.wall_ms)} ms, RSS ${f(s.baseline.rss_mib)} MiB`);

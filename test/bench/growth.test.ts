@@ -34,6 +34,10 @@ t.test("a run read as it goes gives the growth inside it, the workers' share tak
   t.equal(growthInRun(flat.slice(0, 50), 10), null, 'no milestone past 50: no figure');
   t.equal(growthInRun(flat.filter((s) => s.milestone !== 10), 10), null, 'milestone 10 never read: no figure');
   t.equal(growthInRun(flat, 60), null, "a first slope the workers' share takes whole: no figure");
+  // The page faults, read the same way: 800 a milestone, 300 of them the workers', then 900.
+  const faults = flat.map((s) => ({ ...s, faults: 1000 + 800 * Math.min(s.milestone, 50) + 900 * Math.max(0, s.milestone - 50) }));
+  t.equal(growthInRun(faults, 300, 'faults')!.toFixed(3), '0.200', "the engine's 500 faults a milestone became 600: +20 %");
+  t.equal(growthInRun(faults, 10), 0, 'the CPU of the same readings stays flat');
 });
 
 t.test('a run read as it goes: one reading per milestone the timeline finishes, its CPU so far', { skip: canSample ? false : 'needs Linux /proc and python3 (the reaper)' }, async (t) => {
@@ -64,4 +68,8 @@ t.test('a run read as it goes: one reading per milestone the timeline finishes, 
   t.ok(cpu[1] - cpu[0] >= 130, `150 ms more by the second (${cpu[1] - cpu[0]} ms)`);
   t.ok(cpu[3] - cpu[2] >= 130, `a waited-for child's 150 ms are in the tree's (${cpu[3] - cpu[2]} ms)`);
   t.ok(r.cpu_ms >= cpu[3], 'the whole tree, measured at its end, holds at least the last reading');
+  // The faults: a waited-for node child takes thousands (a bare `node -e 0` about 2,000).
+  const faults = r.samples.map((s: { faults: number }) => s.faults);
+  t.ok(faults.every((f: number, i: number) => Number.isInteger(f) && f > 0 && (i === 0 || f >= faults[i - 1]!)), `page faults counted, never fewer than before (${faults.join(', ')})`);
+  t.ok(faults[3] - faults[2] >= 1000, `a waited-for child's faults are in the tree's (${faults[3] - faults[2]})`);
 });
