@@ -2,6 +2,7 @@ import { printable } from '../util/printable.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
 import { plural } from '../util/plural.js';
+import { describeUnmatchedShares } from '../runtime/summary.js';
 
 /**
  * Progress of a run on stderr from its timeline events: on a TTY one live line (phase,
@@ -36,6 +37,7 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
         case 'run.started':
           line(`run ${e.run_id} on ${e.branch} — ${e.pipeline.name}`);
           if (e.dirty_user_tree) line('note: your uncommitted changes are not part of this run (it starts from HEAD)');
+          if (e.share_unmatched?.length) line(`note: ${describeUnmatchedShares(e.share_unmatched)}`);
           break;
         case 'plan.accepted':
           milestones = e.milestones.length;

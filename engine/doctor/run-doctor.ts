@@ -16,6 +16,8 @@ import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { repoPipelineFile, repoTemplatesDir, shippedPipelineFile } from '../config/repo-pipeline.js';
 import { checkSandbox } from './check-sandbox.js';
 import { checkWorkspaceDeps } from './check-workspace-deps.js';
+import { checkWorkspaceShare } from './check-workspace-share.js';
+import { locateRepo, repoTarget } from '../git/repo.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
@@ -74,6 +76,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
     if (policy.policy) checks.push(...checkVerification(policy.policy.verification, root, o.env));
     const deps = policy.policy ? checkWorkspaceDeps(policy.policy.verification, policy.policy.workspace, root) : null;
     if (deps) checks.push(deps);
+    const share = policy.policy?.workspace.share && repo.root ? await checkWorkspaceShare(policy.policy.workspace.share, repoTarget(await locateRepo(repo.root))) : null;
+    if (share) checks.push(share);
     if (o.live) {
       // Only workers that passed their static check are worth a call.
       const ready = facts.filter((f, i) => judged[i]!.status !== 'block' && f.probe).map((f) => f.name);

@@ -111,6 +111,10 @@ export interface EventRunStarted {
    */
   shared?: string[];
   /**
+   * The policy's workspace.share globs that matched no git-ignored path of the checkout (a misspelt name, a tracked path, dependencies not installed yet): the workspace sees nothing through them. Absent when every glob matched, or when the policy names none.
+   */
+  share_unmatched?: string[];
+  /**
    * Commit the branch starts from; null for an orphan branch.
    */
   base_sha: string | null;

@@ -151,6 +151,8 @@ export interface CreatedWorkspace {
   baseTree: string;
   /** The user's tree had uncommitted or untracked changes; they are not part of the run. */
   dirtyUserTree: boolean;
+  /** The share globs that matched no ignored path of the checkout: the workspace sees nothing through them. */
+  unmatchedShares: string[];
 }
 
 /**
@@ -198,7 +200,8 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     o.share.length ? runGit(user, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']) : Promise.resolve({ stdout: '' }),
   ]);
   const baseSha = head?.sha ?? null;
-  const shared = matchShared(ignored.stdout.split('\0'), o.share);
+  const ignoredPaths = ignored.stdout.split('\0');
+  const shared = matchShared(ignoredPaths, o.share);
   const exclude = shared.map((p) => `/${p}`);
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
@@ -243,7 +246,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     if (lock) throw new BranchLockedError(branch, lockPath(lock), (error as GitError).stderr.split('\n')[0] ?? '', 'start');
     throw error;
   }
-  return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0 };
+  return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0, unmatchedShares: o.share.filter((g) => matchShared(ignoredPaths, [g]).length === 0) };
 }
 
 /** The ignored paths of the user's checkout that match the share globs, sorted. Pure. */

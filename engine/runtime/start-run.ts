@@ -361,6 +361,8 @@ function startedEvent(o: StartRunOptions, p: PreparedRun<StartSite>, rt: Runtime
     base_sha: made.baseSha,
     seed: o.seed,
     dirty_user_tree: made.dirtyUserTree,
+    // Said only of globs the policy names: the default share (node_modules) is the doctor's to judge (workspace.deps).
+    ...(p.policy.workspace.share !== null && made.unmatchedShares.length ? { share_unmatched: made.unmatchedShares } : {}),
     sandbox: sandboxRecord(rt.sandbox),
     ...(modelTraffic ? { model_traffic: modelTraffic.event } : {}),
   };

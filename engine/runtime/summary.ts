@@ -38,6 +38,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
     ...events.flatMap((e) => (e.type === 'run.started' && e.sandbox ? [`- sandbox: ${describeSandbox(e.sandbox)}`] : [])),
     ...(events.some((e) => e.type === 'run.started' && e.dirty_user_tree) ? ['- note: the repo had uncommitted changes when the run started; they are not part of the run (it starts from HEAD)'] : []),
+    ...events.flatMap((e) => (e.type === 'run.started' && e.share_unmatched?.length ? [`- note: ${describeUnmatchedShares(e.share_unmatched)}`] : [])),
     '',
     '## Milestones',
     '',
@@ -136,6 +137,15 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
   // in the stop detail, a file name in a violation) and would let it write sections of its
   // own, a "## Next" with a command of its choosing above the real one.
   return printable(lines.map((l) => l.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ')).join('\n'));
+}
+
+/**
+ * The note for share globs that matched no git-ignored path of the checkout (run.started's
+ * share_unmatched): each quoted, and what it means for the run. Pure.
+ */
+export function describeUnmatchedShares(globs: readonly string[]): string {
+  const list = globs.map((g) => JSON.stringify(g)).join(', ');
+  return `workspace.share ${list} matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through ${globs.length === 1 ? 'it' : 'them'}`;
 }
 
 /** Where the run stood, saying only what is known (no `-` placeholders). Pure. */

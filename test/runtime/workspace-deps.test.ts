@@ -152,3 +152,19 @@ t.test('under the OS sandbox a write through the shared link is refused: the che
   const call = events.find((e) => e.type === 'worker.finished' && e.step === 'implement');
   t.match(call.error, /EROFS|read-only file system/i, 'the write was refused by the read-only filesystem');
 });
+
+t.test('a workspace.share glob that matches no ignored path is said at the start, in the timeline and in the summary', async (t) => {
+  const f = projectWithDependency(twoMilestones, { workspace: { share: ['node_module', 'node_modules'] } });
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'typo', '--set', 'sandbox.mode=off'], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'typo', 'timeline.jsonl'));
+  t.same(events[0].shared, ['node_modules'], 'the glob that matched is shared');
+  t.same(events[0].share_unmatched, ['node_module'], 'the one that matched nothing is named');
+  const note = 'workspace.share "node_module" matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through it';
+  t.match(r.stderr, `note: ${note}`, 'said as the run starts');
+  t.match(readFileSync(path.join(f.repo, '.engine', 'runs', 'typo', 'summary.md'), 'utf8'), `- note: ${note}`, 'and in the summary');
+
+  const clean = run(f, 'no-typo', ['--set', 'workspace.share=["node_modules"]']);
+  t.equal(clean.code, 0, clean.stderr);
+  t.notOk('share_unmatched' in readJsonl(path.join(f.repo, '.engine', 'runs', 'no-typo', 'timeline.jsonl'))[0], 'every glob matched: no field');
+});
