@@ -4,7 +4,7 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { isKind, KINDS, type Kind } from './kinds.js';
 import type { ParsedSource } from './parse-source.js';
 import { runRules, toPointer, type Rule } from '../vocabulary/rule-context.js';
-import { diagnoseSchemaErrors, sortByPosition } from './schema-check.js';
+import { diagnoseSchemaErrors, sortByPosition, splitPointer } from './schema-check.js';
 import type { Validator } from './validators.js';
 
 /** The kind a parsed file declares, or a diagnostic saying why there is none. Pure. */
@@ -46,6 +46,21 @@ export function detectKind(source: ParsedSource, expectKind?: Kind): { kind: Kin
  */
 export function checkDocument<T>(source: ParsedSource, validator: Validator, rules: readonly Rule<T>[]): Diagnostic[] {
   const schemaDiagnostics = diagnoseSchemaErrors(validator.validate(source.data), validator.schema, source);
-  if (hasErrors(schemaDiagnostics)) return schemaDiagnostics;
-  return sortByPosition(runRules(rules, source.file, source.data as T, (p) => source.locate(p)));
+  if (hasErrors(schemaDiagnostics)) return schemaDiagnostics.map((d) => throughAlias(d, source));
+  return sortByPosition(runRules(rules, source.file, source.data as T, (p) => source.locate(p))).map((d) => throughAlias(d, source));
+}
+
+/**
+ * A diagnostic of a value reached through an alias, located where its anchor wrote it, says
+ * which alias: one anchor used in two places was otherwise named at the anchor alone, and
+ * the use that made it wrong was left to be guessed. Pure.
+ */
+export function throughAlias(d: Diagnostic, source: ParsedSource): Diagnostic {
+  if (d.pointer === undefined || !source.aliasOn) return d;
+  const path = splitPointer(d.pointer, source.data);
+  // One located at the key of its last step (an unknown key) is about the key: the way to it
+  // is its parent's, whatever alias its own value is.
+  const key = path.length ? source.locateKey(path) : null;
+  const via = source.aliasOn(key && key.line === d.line && key.col === d.col ? path.slice(0, -1) : path);
+  return via ? { ...d, message: `${d.message} (reached through the alias \`*${via.name}\` at ${via.at.line}:${via.at.col})` } : d;
 }

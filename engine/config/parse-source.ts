@@ -1,4 +1,4 @@
-import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Alias, type Document, type Node, type Pair } from 'yaml';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import type { DocPath } from '../vocabulary/rule-context.js';
 import { pushAll } from '../util/many.js';
@@ -21,6 +21,12 @@ export interface ParsedSource {
   locate(path: DocPath): Position;
   /** Position of the key of the last segment of `path` (for unknown keys), else `locate(path)`. */
   locateKey(path: DocPath): Position;
+  /**
+   * The first alias (`*name`) the way to `path` goes through, and where it is written: a value
+   * reached through one is located where its anchor wrote it (where to mend it), and the
+   * alias says which use of it was checked. null when the way holds none.
+   */
+  aliasOn?(path: DocPath): { name: string; at: Position } | null;
 }
 
 /**
@@ -96,6 +102,11 @@ export function parseSource(text: string, file: string): ParsedSource {
       const { pair, depth } = walk(path);
       const keyStart = depth === path.length ? (pair?.key as Node | undefined)?.range?.[0] : undefined;
       return keyStart !== undefined ? position(keyStart) : this.locate(path);
+    },
+    aliasOn(path) {
+      const { alias } = walk(path);
+      const at = alias?.range?.[0];
+      return alias && at !== undefined ? { name: String(alias.source), at: position(at) } : null;
     },
   };
 }
@@ -259,11 +270,18 @@ interface Walked {
   pair: Pair | null;
   /** How many segments of the path were found. */
   depth: number;
+  /** The first alias met on the way, if any. */
+  alias: Alias | null;
 }
 
 /** Follow a path through maps and sequences (aliases resolved). Pure. */
 function walkPath(doc: Document.Parsed, path: DocPath): Walked {
-  let node = resolve(doc, doc.contents as Node | null);
+  let alias: Alias | null = null;
+  const step = (next: Node | null): Node | null => {
+    if (alias === null && next && isAlias(next)) alias = next;
+    return resolve(doc, next);
+  };
+  let node = step(doc.contents as Node | null);
   let pair: Pair | null = null;
   let depth = 0;
   for (const segment of path) {
@@ -271,18 +289,18 @@ function walkPath(doc: Document.Parsed, path: DocPath): Walked {
       const found = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
       if (!found) break;
       pair = found;
-      node = resolve(doc, (found.value as Node | null) ?? null);
+      node = step((found.value as Node | null) ?? null);
     } else if (isSeq(node)) {
       const item = node.items[Number(segment)] as Node | undefined;
       if (item === undefined || !/^\d+$/.test(String(segment))) break;
       pair = null;
-      node = resolve(doc, item);
+      node = step(item);
     } else {
       break;
     }
     depth++;
   }
-  return { node, pair, depth };
+  return { node, pair, depth, alias };
 }
 
 function resolve(doc: Document.Parsed, node: Node | null): Node | null {

@@ -32,6 +32,25 @@ t.test('an alias with no anchor', async (t) => {
   });
 });
 
+t.test('a value wrong where an alias brings it: located where its anchor wrote it, and the alias named', async (t) => {
+  const text = 'kind: Policy\napiVersion: engine/v1\nbudgets: &b\n  max_ticks: 10\nverification:\n  tiers:\n    tier0:\n      timeout_s: *b\n';
+  t.same(await validate('through.policy.yaml', text), {
+    code: 2,
+    err: 'through.policy.yaml:4:3: error E_SCHEMA `verification.tiers.tier0.timeout_s` must be number, got object (reached through the alias `*b` at 8:18)\n',
+  });
+  // The anchor's own place is valid: said of the use alone, once.
+  const nested = 'kind: Policy\napiVersion: engine/v1\nverification:\n  tiers:\n    tier0: &t\n      commands: [make test]\n      timeout_s: 5\n    tier2: &t2\n      wrong: *t\n';
+  const r = await validate('nested.policy.yaml', nested);
+  t.equal(r.code, 2);
+  t.match(r.err, /^nested\.policy\.yaml:9:7: error E_UNKNOWN_KEY unknown key `wrong` in `verification\.tiers\.tier2`/, 'a key written at the use is located there, with no alias to name');
+  t.notMatch(r.err, /reached through/);
+  // A key wrong inside an anchor, found where an alias uses it: the key is the anchor's, the use the alias's.
+  const inside = 'kind: Policy\napiVersion: engine/v1\nx: &t\n  commands: [make test]\n  wrong: 1\nverification:\n  tiers:\n    tier0: *t\n';
+  const u = await validate('inside.policy.yaml', inside);
+  t.equal(u.code, 2);
+  t.match(u.err, /inside\.policy\.yaml:5:3: error E_UNKNOWN_KEY unknown key `wrong` in `verification\.tiers\.tier0` \(reached through the alias `\*t` at 8:12\)/);
+});
+
 t.test('5,000-deep flow nesting and 1,000-deep block nesting', async (t) => {
   t.same(await validate('flow.pipeline.yaml', `kind: Pipeline\nsteps: ${'['.repeat(5000)}\n`), {
     code: 2,
