@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kind } from './kinds.js';
-import type { Rule, RuleContext } from '../vocabulary/rule-context.js';
-import { globProblem } from './glob-problem.js';
+import type { Rule } from '../vocabulary/rule-context.js';
+import { policyGlobs } from './policy-rules.js';
 import { isModulePath } from '../util/module-path.js';
 import { taskRules } from './task-rules.js';
 
@@ -52,25 +52,6 @@ function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string
       ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${found === 'directory' ? ' is a directory' : ''} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');
     }
   };
-}
-
-/** The repo-relative paths of a policy: governance's glob lists and each risk trigger's paths, each glob checked by globProblem, and verification.cwd. Pure. */
-function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { cwd?: unknown; risk_triggers?: { paths?: unknown }[] } }>): void {
-  const check = (list: unknown, at: (string | number)[]) => {
-    if (!Array.isArray(list)) return;
-    list.forEach((glob, i) => {
-      const why = typeof glob === 'string' ? globProblem(glob) : null;
-      if (why) ctx.report('E_SCHEMA', [...at, i], `\`${[...at, i].join('.')}\` ${JSON.stringify(glob)}: ${why}`);
-    });
-  };
-  for (const key of ['allowed_roots', 'protected', 'framework_paths', 'lockfiles']) check(ctx.data.governance?.[key], ['governance', key]);
-  (ctx.data.verification?.risk_triggers ?? []).forEach((trigger, i) => check(trigger?.paths, ['verification', 'risk_triggers', i, 'paths']));
-  // The directory verification runs in is the workspace's: a new user's `/etc` or `../..` ran
-  // the repo's tests outside it.
-  const cwd = ctx.data.verification?.cwd;
-  if (typeof cwd === 'string' && (path.isAbsolute(cwd) || cwd.split(/[\\/]/).includes('..'))) {
-    ctx.report('E_SCHEMA', ['verification', 'cwd'], `\`verification.cwd\` ${JSON.stringify(cwd)}: a directory of the repository, relative to its top (an absolute path or one with \`..\` leaves the workspace the commands are to check)`);
-  }
 }
 
 /** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */

@@ -1,6 +1,10 @@
 import t from 'tap';
 import { globProblem } from '../../engine/config/glob-problem.js';
 import { checkText } from '../../engine/config/load-file.js';
+import { resolvePolicy } from '../../engine/config/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 // A new user's probe: `allowed_roots: ["!"]` allowed every path (picomatch negation), and
 // `"["` and `"src/**{"` passed validate and matched nothing.
@@ -38,4 +42,20 @@ t.test('verification.cwd leaving the workspace is refused where it stands', asyn
     const policy = await checkText(`apiVersion: engine/v1\nkind: Policy\nverification:\n  cwd: ${JSON.stringify(good)}\n`, 'p.policy.yaml');
     t.same(policy.diagnostics, [], good);
   }
+});
+
+t.test('a --set is held to the same globs as a policy file, and so is workspace.share', async (t) => {
+  // A new user's probe: `--set 'governance.allowed_roots=["/abs/**"]'` passed `engine policy`
+  // (exit 0) and the run stopped at its plan (exit 3); `workspace.share=["/etc"]` only noted.
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'engine-set-globs-'));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  for (const set of ['governance.allowed_roots=["/abs/**"]', 'governance.protected=["../x/**"]', 'governance.allowed_roots=["!src/**"]', 'governance.lockfiles=["src/[a"]', 'workspace.share=["/etc"]', 'workspace.share=["../x"]']) {
+    const r = await resolvePolicy({ files: [], sets: [set], cwd, userFile: null });
+    t.equal(r.policy, null, `${set}: refused`);
+    t.match(r.diagnostics, [{ code: 'E_SCHEMA', file: '--set', message: new RegExp(`^--set ${set.replace(/[[\]*.()!/]/g, '\\$&')}: `) }], set);
+  }
+  const ok = await resolvePolicy({ files: [], sets: ['governance.allowed_roots=["src/**"]', 'workspace.share=["node_modules"]'], cwd, userFile: null });
+  t.same(ok.diagnostics, [], 'ordinary globs pass');
+  const file = await checkText('apiVersion: engine/v1\nkind: Policy\nworkspace:\n  share: ["node_modules", "/etc"]\n', 'p.policy.yaml');
+  t.same(file.diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`), ['E_SCHEMA@4:27'], 'workspace.share in a file, where it stands');
 });

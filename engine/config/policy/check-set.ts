@@ -1,5 +1,8 @@
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { diagnoseSchemaErrors } from '../schema-check.js';
+import { hasErrors } from '../../vocabulary/diagnostics.js';
+import { runRules, type Rule } from '../../vocabulary/rule-context.js';
+import { policyGlobs } from '../policy-rules.js';
 import type { Validator } from '../validators.js';
 import type { SetAssignment } from './parse-set.js';
 
@@ -20,6 +23,8 @@ export function checkSetLayer(assignment: SetAssignment, validator: Validator): 
     return [{ code: 'E_UNKNOWN_KEY', severity: 'error', message: `--set ${assignment.text}: \`${assignment.path[0]}\` is not a policy key`, file: '--set', line: 0, col: 0 }];
   }
   const nowhere = () => ({ line: 0, col: 0 });
-  const ds = diagnoseSchemaErrors(validator.validate(data), validator.schema, { file: '--set', data, locate: nowhere, locateKey: nowhere });
+  const schema = diagnoseSchemaErrors(validator.validate(data), validator.schema, { file: '--set', data, locate: nowhere, locateKey: nowhere });
+  // The policy's own rules once its shape holds, as for a policy file (its globs).
+  const ds = hasErrors(schema) ? schema : runRules([policyGlobs as Rule<unknown>], '--set', data, nowhere);
   return ds.map((d) => ({ ...d, message: `--set ${assignment.text}: ${d.message}` }));
 }

@@ -6,6 +6,8 @@ import { hasErrors } from '../../vocabulary/diagnostics.js';
 import { loadConfigFile } from '../load-file.js';
 import { diagnoseSchemaErrors } from '../schema-check.js';
 import { loadValidator } from '../validators.js';
+import { runRules, type Rule } from '../../vocabulary/rule-context.js';
+import { policyGlobs } from '../policy-rules.js';
 import { checkSetLayer, setLayerData } from './check-set.js';
 import { hashPolicy } from './hash-policy.js';
 import { dottedKey, mergeLayers, type MergeLayer } from './merge-layers.js';
@@ -101,7 +103,10 @@ export async function resolvePolicy(options: ResolvePolicyOptions): Promise<Reso
 /** Validate the merged policy; a problem is reported where its value was written. */
 function checkMerged(policy: Record<string, unknown>, provenance: Map<string, Provenance>, validator: NonNullable<Awaited<ReturnType<typeof loadValidator>>>): Diagnostic[] {
   const nowhere = () => ({ line: 0, col: 0 });
-  const ds = diagnoseSchemaErrors(validator.validate(policy), validator.schema, { file: 'policy', data: policy, locate: nowhere, locateKey: nowhere });
+  const schema = diagnoseSchemaErrors(validator.validate(policy), validator.schema, { file: 'policy', data: policy, locate: nowhere, locateKey: nowhere });
+  // Its rules too (globs): each layer was checked alone, but the user's policy layer or a
+  // layer without a file of its own reaches the run only through this merge.
+  const ds = hasErrors(schema) ? schema : runRules([policyGlobs as Rule<unknown>], 'policy', policy, nowhere);
   return ds.map((d) => {
     const keys = (d.pointer ?? '').split('/').slice(1);
     for (let n = keys.length; n > 0; n--) {
