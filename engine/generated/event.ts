@@ -898,7 +898,7 @@ export interface EventMilestoneFinished {
    */
   id: string;
   /**
-   * Wall time from milestone.started.
+   * Wall time from milestone.started, less the time no engine ran the run (for each resume during the milestone, from the last event of the session before to run.resumed).
    */
   duration_ms: number;
   /**

@@ -4,7 +4,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 import type { NewEvent } from '../../store/timeline.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import { carriedFailure, milestoneDecision } from '../../kpi/decide.js';
-import { eventsOfMilestone } from '../events-by.js';
+import { eventsOfMilestone, eventsOfType } from '../events-by.js';
 
 /**
  * Close the current milestone (if any) and open the next: outcome `more` with the next
@@ -19,7 +19,7 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
     const own = eventsOfMilestone(rt.events, ctx.milestone);
     const started = own.find((e) => e.type === 'milestone.started');
     const calls = own.filter((e) => e.type === 'worker.finished').length;
-    const durationMs = started ? Math.max(0, now - Date.parse(started.ts)) : 0;
+    const durationMs = started ? Math.max(0, now - Date.parse(started.ts) - downtimeSince(rt.events, started)) : 0;
     events.push({
       type: 'milestone.finished',
       ...stepFields(step.id, ctx),
@@ -43,6 +43,24 @@ export async function runAdvanceStep(step: IrStep, rt: Runtime, ctx: RunContext)
     patch: { milestone: next, attempts: {}, implement: null, verify: null, review: null, changes: null, kpi },
     events,
   };
+}
+
+/**
+ * How long no engine ran the run since `since`: for each resume after it, from the last event
+ * of the session before to `run.resumed`. A milestone interrupted in the evening and resumed
+ * the next morning took the night otherwise, and its time target made the next milestone
+ * careful for it. Pure.
+ */
+export function downtimeSince(events: readonly TimelineEvent[], since: TimelineEvent): number {
+  let ms = 0;
+  for (const resumed of eventsOfType(events, 'run.resumed')) {
+    if (resumed.seq <= since.seq) continue;
+    // seq counts from 1 without a gap (the timeline's own check): the event before is at seq - 2.
+    const before = events[resumed.seq - 2];
+    if (!before || before.seq !== resumed.seq - 1) continue;
+    ms += Math.max(0, Date.parse(resumed.ts) - Date.parse(before.ts));
+  }
+  return ms;
 }
 
 /** What went wrong in a milestone, oldest first: red verifications' output, review requests, parse errors. Pure. */
