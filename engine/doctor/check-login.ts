@@ -55,6 +55,11 @@ export function gatherLoginFacts(workers: Record<string, WorkerSpec>, env: NodeJ
   return out;
 }
 
+/** "run `codex login`", "run `claude` and type /login in it": the command as code, what follows as words. Pure. */
+function howToLogIn(l: { command: string; then?: string }): string {
+  return `run \`${l.command}\`${l.then ? ` and ${l.then}` : ''}`;
+}
+
 /** `login.<cli>`: ok with where the login is, else `missing` (warn for the doctor, block for a run). Pure. */
 export function judgeLogin(f: LoginFacts, missing: 'warn' | 'block'): Finding {
   const id = `login.${f.cli}`;
@@ -64,13 +69,16 @@ export function judgeLogin(f: LoginFacts, missing: 'warn' | 'block'): Finding {
   const l = f.check;
   // Where the login cannot be read offline (claude on macOS: the Keychain), never block on it.
   if (l.unreadable && f.platform === l.unreadable.platform && f.credentialFile) {
-    return finding(id, 'warn', `${who}: no ${l.keys.join(' or ')} and no ${f.credentialFile}; the login may be in ${l.unreadable.where}`, `if a run fails with "Not logged in", run \`${l.command}\` or set ${l.keys[0]}`);
+    return finding(id, 'warn', `${who}: no ${l.keys.join(' or ')} and no ${f.credentialFile}; the login may be in ${l.unreadable.where}`, `if a run fails with "Not logged in", ${howToLogIn(l)} or set ${l.keys[0]}`);
   }
   const looked = f.credentialFile ? `no ${f.credentialFile}` : 'a private home (isolate_home) holds no login';
-  return finding(
+  const found = finding(
     id,
     missing,
     `${who}: not logged in: ${looked} and no ${l.keys.join(' or ')} in the environment`,
-    f.endpoint ? `run \`${l.command}\`, or set ${l.keys[0]}, or give the worker a model_endpoint; \`engine run --scenario FILE\` needs no login` : `run \`${l.command}\`, or set ${l.keys[0]}`,
+    f.endpoint ? `${howToLogIn(l)}, or set ${l.keys[0]}, or give the worker a model_endpoint; \`engine run --scenario FILE\` needs no login` : `${howToLogIn(l)}, or set ${l.keys[0]}`,
   );
+  // The doctor only warns (a run with a scenario, or the demo, needs no login), but a run
+  // without one stops on it: its verdict must not say that nothing blocks a run.
+  return missing === 'warn' ? { ...found, effect: `a run would stop doctor_blocked (exit 4) before its first call${f.endpoint ? ', unless it runs a scenario (--scenario, the demo)' : ''}` } : found;
 }

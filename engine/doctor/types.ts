@@ -15,7 +15,11 @@ export interface Finding {
   hint: string | null;
   /** Extra lines (a file's diagnostics, an answer's excerpt), in order. */
   details?: string[];
-  /** What the block does to `engine run`, when the check's id does not say it (verdict.ts, runEffect). */
+  /**
+   * What the block does to `engine run`, when the check's id does not say it (verdict.ts,
+   * runEffect); on a warning, what it would still do to a run (a login the doctor only warns
+   * of, offline, stops a run before its first call).
+   */
   effect?: string;
 }
 

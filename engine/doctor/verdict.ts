@@ -57,7 +57,14 @@ export function renderVerdictLine(checks: readonly Finding[]): string {
     const said = [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ');
     return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'}; ${said}`;
   }
-  if (warns.length) return `doctor: ok with ${warns.length} warning${warns.length === 1 ? '' : 's'} (${warns.map((c) => c.id).join(', ')}); nothing blocks a run`;
+  if (warns.length) {
+    // A warning that still stops a run (a login the doctor cannot require offline) says so.
+    const stopping = warns.filter((c) => c.effect);
+    const effects = new Map<string, string[]>();
+    for (const c of stopping) effects.set(c.effect!, [...(effects.get(c.effect!) ?? []), c.id]);
+    const said = stopping.length ? [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ') : 'nothing blocks a run';
+    return `doctor: ok with ${warns.length} warning${warns.length === 1 ? '' : 's'} (${warns.map((c) => c.id).join(', ')}); ${said}`;
+  }
   return `doctor: ok (${checks.length} checks)`;
 }
 

@@ -181,8 +181,10 @@ export interface LoginCheck {
   file: string;
   /** Environment keys that stand in for a login, the usual one first. */
   keys: readonly string[];
-  /** What the user runs to log in. */
+  /** What the user runs to log in (a command line, nothing else: it is shown as code). */
   command: string;
+  /** What they do in it then, when running it is not all (claude: type /login). */
+  then?: string;
   /** Where the login may be kept out of reach of an offline check (claude: the macOS Keychain): there a missing file warns, never blocks. */
   unreadable?: { platform: string; where: string };
 }

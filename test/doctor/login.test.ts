@@ -33,12 +33,13 @@ t.test('nothing found: one finding per CLI, naming its workers, the file looked 
     status: 'warn',
     message: `codex (worker implementer): not logged in: no ${h}/.codex/auth.json and no OPENAI_API_KEY in the environment`,
     hint: 'run `codex login`, or set OPENAI_API_KEY, or give the worker a model_endpoint; `engine run --scenario FILE` needs no login',
+    effect: 'a run would stop doctor_blocked (exit 4) before its first call, unless it runs a scenario (--scenario, the demo)',
   });
   t.same(judgeLogin(facts[0]!, 'block'), {
     id: 'login.claude',
     status: 'block',
     message: `claude (workers planner, reviewer): not logged in: no ${h}/.claude/.credentials.json and no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in the environment`,
-    hint: 'run `claude (then /login)`, or set ANTHROPIC_API_KEY, or give the worker a model_endpoint; `engine run --scenario FILE` needs no login',
+    hint: 'run `claude` and type /login in it, or set ANTHROPIC_API_KEY, or give the worker a model_endpoint; `engine run --scenario FILE` needs no login',
   });
 });
 
@@ -98,7 +99,8 @@ t.test('engine doctor warns about a missing login and still exits 0', async (t) 
   const r = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir, env: { HOME: h, CODEX_HOME: '', OPENAI_API_KEY: '' } });
   t.equal(r.code, 0, r.stdout + r.stderr);
   t.match(r.stdout, `warn   login.codex         codex (worker implementer): not logged in: no ${h}/.codex/auth.json and no OPENAI_API_KEY in the environment (hint: run \`codex login\``);
-  t.match(r.stdout.trimEnd().split('\n').pop(), /^doctor: ok with \d warnings? \(.*login\.codex.*\); nothing blocks a run$/);
+  // A new user read "nothing blocks a run" here, and the run was blocked on the login.
+  t.match(r.stdout.trimEnd().split('\n').pop(), /^doctor: ok with \d warnings? \(.*login\.codex.*\); a run would stop doctor_blocked \(exit 4\) before its first call, unless it runs a scenario \(--scenario, the demo\) \(login\.codex\)$/);
   t.notMatch(r.stdout, /login\.claude/, 'no claude worker: no claude login needed');
 });
 

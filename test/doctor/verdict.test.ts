@@ -37,6 +37,9 @@ t.test('text: one line per check, details indented, hints only where something i
 t.test('the verdict line', async (t) => {
   t.equal(renderVerdictLine([ok, ok]), 'doctor: ok (2 checks)');
   t.match(renderVerdictLine([ok, warn]), /^doctor: ok with 1 warning \(verify\.tier0\); nothing blocks a run$/);
+  // A warning that still stops a run says so, with its effect, beside the ones that do not.
+  const login = { id: 'login.claude', status: 'warn' as const, message: 'not logged in', hint: null, effect: 'a run would stop doctor_blocked (exit 4) before its first call' };
+  t.equal(renderVerdictLine([ok, warn, login]), 'doctor: ok with 2 warnings (verify.tier0, login.claude); a run would stop doctor_blocked (exit 4) before its first call (login.claude)');
   t.equal(renderVerdictLine([block, { ...block, id: 'git' }]), 'doctor: blocked by 2 checks; a run would stop doctor_blocked (exit 4) (worker.planner, git)');
   t.equal(
     renderVerdictLine([{ ...block, id: 'repo' }, { ...block, id: 'verify.tier0' }, { ...block, id: 'worker.x' }]),
