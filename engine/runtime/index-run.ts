@@ -6,6 +6,7 @@ import { listRuns } from '../store/list-runs.js';
 import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, timelineBytes, type IndexedPastRun } from '../store/run-index.js';
 import type { PastRun } from './select-tier.js';
 import type { Runtime } from './types.js';
+import { redactDeep } from './run-secrets.js';
 
 /**
  * Add a finished run to its store's index (one appended line). When the store has no index
@@ -19,7 +20,9 @@ export function indexFinishedRun(rt: Runtime): void {
     const store = path.dirname(rt.paths.dir);
     const self = path.basename(rt.paths.dir);
     if (!existsSync(path.join(store, RUN_INDEX)) && readdirSync(store, { withFileTypes: true }).some((d) => d.isDirectory() && d.name !== self)) return;
-    const entry = indexEntryOf(rt.state, rt.events, { dir: self, timelineBytes: timelineBytes(rt.paths.dir) ?? 0, notes: [] });
+    // Redacted as state.json is: the in-memory state holds the goal and detail as given, and
+    // a secret in them reached the index, and every `engine report` after.
+    const entry = redactDeep(indexEntryOf(rt.state, rt.events, { dir: self, timelineBytes: timelineBytes(rt.paths.dir) ?? 0, notes: [] }), rt.secrets);
     appendRunIndex(store, entry);
   } catch {
     /* the next reader finds the run missing from the index and adds it */
