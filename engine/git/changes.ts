@@ -32,6 +32,8 @@ export interface TreeEntryChange {
   mode: string;
   /** The new object id (for a symlink, the blob holding its target). */
   sha: string;
+  /** For a regular file modified in place (in tree diffs read by parseTreeDiff): its object before. */
+  before?: string;
 }
 
 /**
@@ -199,7 +201,8 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
         continue;
       }
       const status = code === 'A' ? 'added' : code === 'D' ? 'deleted' : code === 'T' ? 'type_changed' : 'modified';
-      entries.push({ path: a, status, mode, sha: ZERO.test(sha) ? oldSha : sha });
+      const inPlace = status === 'modified' && /^1006[0-7]{2}$/.test(oldMode) && /^1006[0-7]{2}$/.test(mode);
+      entries.push({ path: a, status, mode, sha: ZERO.test(sha) ? oldSha : sha, ...(inPlace ? { before: oldSha } : {}) });
       files.push({ path: a, status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : 'modified' });
       continue;
     }

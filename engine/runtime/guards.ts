@@ -18,7 +18,7 @@ export interface GuardVerdict {
 
 /** Files whose change is a configuration change: never auto-approved. */
 const CONFIG_FILES = ['package.json', '**/package.json', 'tsconfig*.json', '**/tsconfig*.json', '.github/**', '.engine/**', '**/*.config.{js,cjs,mjs,ts}'];
-const TEST_FILES = ['**/*.test.*', '**/*.spec.*', '**/test/**', '**/tests/**', 'test/**', 'tests/**', '**/__tests__/**'];
+export const TEST_FILES = ['**/*.test.*', '**/*.spec.*', '**/test/**', '**/tests/**', 'test/**', 'tests/**', '**/__tests__/**'];
 
 /** Decide a guard on the run's context, with the reason. Pure. */
 export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): GuardVerdict {
@@ -48,8 +48,8 @@ export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): Guar
 
 /**
  * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
- * green, a small diff, no risk trigger, no new file the plan did not expect, no config change
- * and no test file removed. The first guardrail that fails is the reason. Pure.
+ * green, a small diff, no risk trigger, no new file the plan did not expect, no config change,
+ * no test file removed and none left with fewer tests or more skipped (measure-changes.ts). The first guardrail that fails is the reason. Pure.
  */
 export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVerdict {
   const a = policy.auto_approve;
@@ -70,5 +70,7 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (config) return no(`configuration changed: ${config}`);
   const removedTest = (c.deleted_paths ?? []).find(globMatcher(TEST_FILES));
   if (removedTest) return no(`test file removed: ${removedTest}`);
+  const fewer = c.fewer_tests?.[0];
+  if (fewer) return no(`fewer tests: ${fewer.path} (${fewer.change})`);
   return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
 }

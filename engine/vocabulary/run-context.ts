@@ -32,7 +32,11 @@ export interface RunContext {
   verify: VerifyFacts | null;
   review: { verdict: string; changes: string[] } | null;
   /** Change of the current milestone so far against the last checkpoint. */
-  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[] } | null;
+  /**
+   * The milestone's change so far. `fewer_tests`: test files it left with fewer tests or more
+   * skips than the last checkpoint had (absent in runs recorded before it was measured).
+   */
+  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[]; fewer_tests?: { path: string; change: string }[] } | null;
   stop: { reason: StopReason; step: string; outcome: string } | null;
   /** What a KPI over its target asks of the current milestone (docs/kpis.md); absent in older runs. */
   kpi?: { require_review: string; carry: string } | null;

@@ -1,4 +1,9 @@
 import { snapshotTree } from '../../git/snapshot.js';
+import { readBlobs, type TreeEntryChange } from '../../git/changes.js';
+import { workspaceTarget } from '../../git/workspace.js';
+import { globMatcher } from '../../governance/match-glob.js';
+import { countTests, testRegression } from '../../governance/count-tests.js';
+import { TEST_FILES } from '../guards.js';
 import { diffOf } from '../tree-diffs.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import type { Runtime } from '../types.js';
@@ -13,7 +18,8 @@ export type Changes = NonNullable<RunContext['changes']>;
  */
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
-  const { files, stats } = await diffOf(rt, rt.headTree, now);
+  const { files, stats, entries } = await diffOf(rt, rt.headTree, now);
+  const fewer = await fewerTests(rt, entries);
   return {
     tree: now,
     changes: {
@@ -22,6 +28,30 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
       paths: files.map((f) => f.path),
       new_paths: files.filter((f) => f.status === 'added').map((f) => f.path),
       deleted_paths: files.filter((f) => f.status === 'deleted').map((f) => f.path),
+      ...(fewer.length ? { fewer_tests: fewer } : {}),
     },
   };
+}
+
+const isTestFile = globMatcher(TEST_FILES);
+
+/**
+ * The test files modified in place that now declare fewer tests or skip more (count-tests.ts),
+ * each with what it lost: both versions read in one `cat-file --batch`, and only when a test
+ * file changed. Impure (git).
+ */
+async function fewerTests(rt: Runtime, entries: readonly TreeEntryChange[]): Promise<{ path: string; change: string }[]> {
+  const edited = entries.filter((e) => e.before !== undefined && isTestFile(e.path) && countTests(e.path, '') !== null);
+  if (edited.length === 0) return [];
+  const texts = await readBlobs(workspaceTarget(rt.ws), edited.flatMap((e) => [e.before!, e.sha]));
+  const out: { path: string; change: string }[] = [];
+  for (const e of edited) {
+    const before = texts.get(e.before!);
+    const after = texts.get(e.sha);
+    // An object git could not give is no evidence either way: the other guardrails still hold.
+    if (before === undefined || after === undefined) continue;
+    const change = testRegression(countTests(e.path, before)!, countTests(e.path, after)!);
+    if (change) out.push({ path: e.path, change });
+  }
+  return out;
 }

@@ -1,0 +1,43 @@
+import t from 'tap';
+import { countTests, testRegression } from '../../engine/governance/count-tests.js';
+
+t.test('tests and skips a file declares, by language', async (t) => {
+  const js = [
+    "import test from 'node:test';",
+    "test('a', () => {});",
+    "it('b', () => {}); it.only('c', () => {});",
+    "t.test('d', async (t) => {});",
+    "test.each([[1], [2]])('e %i', () => {});",
+    "describe('group', () => { it('f', () => {}); });",
+    "// it('commented out', () => {});",
+    "/* test('block', () => {});",
+    "   it('block 2', () => {}); */",
+    "const url = 'http://example.com'; it('g', () => {});",
+    "expect(latest).toBe(1); const testing = retest(1);",
+  ].join('\n');
+  t.same(countTests('test/a.test.ts', js), { tests: 7, skips: 0 }, 'commented-out tests and words that end in test do not count');
+  const skipped = ["it.skip('a', () => {});", "xit('b', () => {});", "test.todo('c');", "test('d', { skip: true }, () => {});", "test('e', { skip: false }, () => {});", 'describe.skip("g", () => {});'].join('\n');
+  // xit( is a skip, not a test: turning it( into xit( loses a test and adds a skip.
+  t.same(countTests('a.spec.js', skipped), { tests: 4, skips: 5 });
+  t.same(countTests('tests/test_a.py', 'import pytest\n\ndef test_a():\n    assert 1\n\n# def test_gone():\nasync def test_b():\n    pass\n\n@pytest.mark.skip(reason="x")\ndef test_c():\n    pass\n\ndef helper_test():\n    pass\n'), { tests: 3, skips: 1 });
+  t.same(countTests('a_test.go', 'package a\n\nfunc TestA(t *testing.T) {\n\tt.Skip("later")\n}\n\n// func TestGone(t *testing.T) {}\nfunc helper() {}\n'), { tests: 1, skips: 1 });
+  t.same(countTests('tests/a.rs', '#[test]\nfn a() {}\n#[test]\n#[ignore]\nfn b() {}\n// #[test]\n'), { tests: 2, skips: 1 });
+  t.same(countTests('src/test/ATest.java', '@Test void a() {}\n@Disabled @Test void b() {}\n'), { tests: 2, skips: 1 });
+  t.same(countTests('spec/a_spec.rb', "it 'a' do\nend\nxit 'b' do\nend\n# it 'c'\n"), { tests: 1, skips: 1 });
+  t.equal(countTests('test/fixture.json', '{}'), null, 'a kind of file without tests to count');
+  t.equal(countTests('test/README', 'it(x)'), null);
+});
+
+t.test('a regression: fewer tests, or more skipped', async (t) => {
+  t.equal(testRegression({ tests: 2, skips: 0 }, { tests: 1, skips: 0 }), '2 → 1 tests');
+  t.equal(testRegression({ tests: 2, skips: 0 }, { tests: 2, skips: 1 }), '0 → 1 skipped');
+  t.equal(testRegression({ tests: 2, skips: 1 }, { tests: 3, skips: 1 }), null, 'a test added');
+  t.equal(testRegression({ tests: 2, skips: 1 }, { tests: 2, skips: 0 }), null, 'a skip taken away');
+});
+
+t.test("a worker's file of unclosed comments is read in one pass", async (t) => {
+  // Read with a lazy pattern from each `/*`, this took time by the square of its size: it would not end within tap's limit.
+  const text = '/*'.repeat(400_000) + "\nit('a', () => {});\n";
+  t.same(countTests('test/a.test.js', text), { tests: 0, skips: 0 }, 'an unclosed comment runs to the end');
+  t.same(countTests('test/a.test.js', `${'// x\n'.repeat(200_000)}it('a', () => {});\n`), { tests: 1, skips: 0 });
+});

@@ -1,0 +1,46 @@
+import t from 'tap';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engine, readJsonl, type AgentScript } from '../helpers/run-fixture.js';
+
+// The contract's auto-approve skips the reviewer only with "no test-count or config
+// regression". A contract review had the implementer cut a test file from two tests to one:
+// verification stayed green, the change was small, and the reviewer was skipped.
+const TWO = "import test from 'node:test';\ntest('slug lowercases', () => {});\ntest('slug trims', () => {});\n";
+const ONE = "import test from 'node:test';\ntest('slug lowercases', () => {});\n";
+const ONE_MORE = `${TWO}test('slug keeps digits', () => {});\n`;
+
+function project(write: string) {
+  const script: AgentScript = {
+    plan: [{ id: 'm1', goal: 'tidy the tests', files_expected: ['test/slug.test.js'] }],
+    implement: { '1': { 'test/slug.test.js': write } },
+  };
+  const f = makeFixture({ script, policy: { auto_approve: { enabled: true }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } } } });
+  mkdirSync(path.join(f.repo, 'test'));
+  writeFileSync(path.join(f.repo, 'test', 'slug.test.js'), TWO);
+  f.git('add', '.');
+  f.git('commit', '-q', '-m', 'two tests');
+  return f;
+}
+
+const run = (f: ReturnType<typeof makeFixture>, id: string) =>
+  engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress'], { cwd: f.dir });
+
+t.test('a test file left with fewer tests is reviewed, never auto-approved', async (t) => {
+  const f = project(ONE);
+  const r = run(f, 'fewer');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'fewer', 'timeline.jsonl'));
+  t.notOk(events.some((e) => e.type === 'review.skipped'), 'no review skipped');
+  t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, 'fewer tests: test/slug.test.js (2 → 1 tests)');
+  t.ok(events.some((e) => e.type === 'worker.started' && e.step === 'review'), 'the reviewer was called');
+});
+
+t.test('a test file given one more test is auto-approved as before', async (t) => {
+  const f = project(ONE_MORE);
+  const r = run(f, 'more');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'more', 'timeline.jsonl'));
+  t.ok(events.some((e) => e.type === 'review.skipped' && e.milestone === 1), 'the review skipped');
+  t.notOk(events.some((e) => e.type === 'worker.started' && e.step === 'review'));
+});
