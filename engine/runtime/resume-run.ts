@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { canResume } from '../store/can-resume.js';
 import path from 'node:path';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { RunState } from '../generated/state.js';
@@ -194,7 +195,7 @@ function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
   if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
     return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
   }
-  if (state.status === 'stopped' && state.stop_reason && !repeatable(state)) {
+  if (!canResume(state)) {
     return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);
   }
   return checked.events;
@@ -436,10 +437,6 @@ function closeInterruptedCalls(runDir: string, events: TimelineEvent[], inflight
     const pid = inflight && inflight.call === e.call ? inflight.pid : null;
     writeFileAtomic(meta, toRecordJson({ schema_version: 1, worker: e.worker, plugin: e.plugin, phase: e.phase, pid, outcome: 'incomplete', error: 'the engine stopped during this call; it was repeated on resume' }));
   }
-}
-
-function repeatable(state: RunState): boolean {
-  return state.position.step !== null;
 }
 
 function locateRun(o: ResumeRunOptions): string | null {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { shellWord } from '../util/shell-quote.js';
+import { canResume } from '../store/can-resume.js';
 import { printable } from '../util/printable.js';
 import { describeViolations } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -58,6 +59,8 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
   } else if (state.stop_reason === 'doctor_blocked') {
     lines.push('## Next', '', `See memo.md: run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`, '');
+  } else if (state.status === 'stopped' && !canResume(state)) {
+    lines.push('## Next', '', `See memo.md. This run ended at a stop of its pipeline (${state.stop_reason}) and cannot be resumed: mend what the memo says, then start a new run: \`${newRunCommand(state)}\``, '');
   } else if (state.status === 'stopped') {
     lines.push('## Next', '', `See memo.md. Continue with: \`${resumeCommand}\``, '');
   }
@@ -112,7 +115,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
     `- trigger: ${state.stop_detail ?? 'unknown'}`,
-    atStep(state.position),
+    ...(canResume(state) || state.stop_reason === 'doctor_blocked' ? [atStep(state.position)] : [`${atStep(lastStepOf(events))}, which went to a stop of the pipeline`]),
     ...(lastCall && lastCall.type === 'worker.finished' ? [`- last worker call: ${lastCall.call} (${lastCall.outcome}${lastCall.error ? `: ${oneLine(lastCall.error)}` : ''})`] : []),
     ...(lastVerify && lastVerify.type === 'verify.finished' ? [`- last verification: ${lastVerify.tier} ${lastVerify.pass ? 'passed' : 'failed'}, log ${lastVerify.log}`] : []),
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
@@ -128,8 +131,9 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     '',
     '## Next',
     '',
+    ...(blocked || canResume(state) ? [] : [`The run ended at a stop of its pipeline: \`engine resume\` does not take it. Mend what this memo says, then start a new run:`, '']),
     '```',
-    blocked ? doctorCommand(state) : resumeCommand,
+    blocked ? doctorCommand(state) : canResume(state) ? resumeCommand : newRunCommand(state),
     '```',
     '',
   ];
@@ -153,6 +157,18 @@ export function atStep(p: { step?: string | null; milestone?: number | null; att
   if (!p.step) return '- at step: none (the run stopped before its first step)';
   const within = [p.milestone ? `milestone ${p.milestone}` : null, p.attempt ? `attempt ${p.attempt}` : null].filter(Boolean).join(', ');
   return `- at step: ${p.step}${within ? ` (${within})` : ''}`;
+}
+
+/** Where the run's last step was, from its timeline: the last step that finished or stopped. Pure. */
+function lastStepOf(events: readonly TimelineEvent[]): { step: string | null; milestone: number | null; attempt: number | null } {
+  const last = [...events].reverse().find((e) => e.type === 'step.finished' || e.type === 'step.stopped');
+  return last ? { step: last.step, milestone: last.milestone, attempt: last.attempt } : { step: null, milestone: null, attempt: null };
+}
+
+/** A new run of the same pipeline, repo and task (its file, or its goal). Pure. */
+function newRunCommand(state: RunState): string {
+  const task = state.task.file ? `--task ${shellWord(state.task.file)}` : `--goal ${shellWord(state.task.goal)}`;
+  return `engine run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)} ${task}`;
 }
 
 /** The doctor command for a run's pipeline and repo. Pure. */

@@ -1,4 +1,5 @@
 import { lstatSync, readdirSync } from 'node:fs';
+import { canResume } from './can-resume.js';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
@@ -98,6 +99,8 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       workspace,
       status: state ? state.status : null,
       kept: state?.workspace_kept === true,
+      // A stopped run resume does not take (a stop of its pipeline) is said as such.
+      ...(state && state.status !== 'completed' ? { resumable: canResume(state) } : {}),
       locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
       engineMade: engineMade(workspace, runId),
@@ -131,11 +134,20 @@ const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfie
  * forged: without the OS sandbox a worker can rewrite it). Such a run's workspace is an
  * orphan to clean, never a crash that stops `clean --all` for every repo. Impure (reads).
  */
-function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept'> | null {
+function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept' | 'stop_reason' | 'position'> | null {
   try {
     const s = JSON.parse(readRegularFileSync(file, 'utf8')) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
-    return { workspace: s['workspace'], updated_at: s['updated_at'], status: s['status'] as RunState['status'], workspace_kept: s['workspace_kept'] === true };
+    const position = s['position'] as { step?: unknown } | null;
+    // What canResume reads: a field of another type (a forged record) counts as a step to repeat, so the run is kept as resumable.
+    return {
+      workspace: s['workspace'],
+      updated_at: s['updated_at'],
+      status: s['status'] as RunState['status'],
+      workspace_kept: s['workspace_kept'] === true,
+      stop_reason: typeof s['stop_reason'] === 'string' ? (s['stop_reason'] as RunState['stop_reason']) : null,
+      position: { step: typeof position?.step === 'string' || position?.step === null ? (position.step as string | null) : 'unknown', milestone: null, attempt: null },
+    };
   } catch {
     return null;
   }

@@ -13,6 +13,8 @@ export interface CleanCandidate {
   locked: boolean;
   /** A completed run kept it: it holds changes no checkpoint took (state.json's workspace_kept). */
   kept?: boolean;
+  /** For a stopped or crashed run: whether `engine resume` takes it (canResume); false for one that ended at a stop of its pipeline. */
+  resumable?: boolean;
   /** When the run was last written (or the workspace last changed, for an orphan), ms since epoch. */
   updatedMs: number;
   /** The engine made it: its engine git dir beside it, a directory of its own, on the run's branch. Anything else is never removed. */
@@ -45,6 +47,8 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     if (c.status === 'completed' && c.kept) return { candidate: c, remove: true, reason: 'completed with changes no checkpoint took: removed with them' };
     if (c.status === 'completed') return { candidate: c, remove: true, reason: 'completed: its branch holds the result' };
     const kind = c.status === 'running' ? 'crashed' : 'stopped';
+    if (c.resumable === false && !o.resumable) return { candidate: c, remove: false, reason: 'stopped at a stop of its pipeline: not resumable, but its workspace holds the work since the last checkpoint, to look at; --resumable removes it' };
+    if (c.resumable === false) return { candidate: c, remove: true, reason: 'stopped at a stop of its pipeline: the work since its last checkpoint is removed with it' };
     if (!o.resumable) return { candidate: c, remove: false, reason: `${kind} run: resumable (engine resume ${c.runId}); --resumable removes it` };
     return { candidate: c, remove: true, reason: `${kind} run: it can no longer be resumed (its branch keeps every checkpoint, not the work since the last)` };
   });

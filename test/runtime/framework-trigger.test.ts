@@ -79,3 +79,27 @@ t.test('out-of-scope file: each framework path and install file with why (pure, 
   t.match(text, /`dist\/cli.js`: a file of the engine's own install/);
   t.equal(frameworkTriggerOf({ stop_reason: 'governance_violation' }, events), null, 'other stops have no framework trigger');
 });
+
+// A contract review: a run that ended at a stop of its pipeline had a memo and summary saying
+// "Next: engine resume …", which refused it and sent the user back to the memo; the memo said
+// "at step: none (the run stopped before its first step)" after plan and implement had run;
+// and `engine clean` kept its workspace as "resumable".
+t.test('a run ended at a stop of its pipeline: memo, summary and clean say it is not resumed, and how to start again', async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, status: { 'implement#1#1': 'framework_fix_needed' } } });
+  const r = await run(f, 'ps');
+  t.equal(r.code, 3, r.stderr);
+  const dir = runDir(f.repo, 'ps');
+  const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
+  t.match(memo, /^- at step: implement \(milestone 1, attempt 1\), which went to a stop of the pipeline$/m);
+  t.notMatch(memo, /engine resume ps/);
+  t.match(memo, /The run ended at a stop of its pipeline: `engine resume` does not take it\. Mend what this memo says, then start a new run:\n\n```\nengine run \S+ --repo \S+ --goal g\n```/);
+  const summary = readFileSync(path.join(dir, 'summary.md'), 'utf8');
+  t.match(summary, /This run ended at a stop of its pipeline \(framework_fix_needed\) and cannot be resumed: mend what the memo says, then start a new run: `engine run \S+ --repo \S+ --goal g`/);
+  const resumed = await engineHere(['resume', 'ps', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(resumed.code, 2, 'resume refuses it, as the memo says');
+  t.match(resumed.stderr, /at a stop of its pipeline; start a new run/);
+  const clean = await engineHere(['clean', '--repo', f.repo, '--dry-run'], { cwd: f.dir });
+  t.equal(clean.code, 0, clean.stderr);
+  t.match(clean.stdout + clean.stderr, /stopped at a stop of its pipeline: not resumable, but its workspace holds the work since the last checkpoint/);
+  t.notMatch(clean.stdout + clean.stderr, /resumable \(engine resume ps\)/);
+});
