@@ -6,7 +6,7 @@ import { EXIT } from '../vocabulary/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
-import { engineVersion } from '../version.js';
+import { engineVersion, schemaVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
 import { machineFailureOf } from '../util/machine-failure.js';
@@ -15,7 +15,7 @@ import { collectSecrets, DEFAULT_REDACT, redactText } from '../workers/redact.js
 import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
-import { printable } from '../util/printable.js';
+import { printable, terminalSafeJson } from '../util/printable.js';
 import { pendingAwaits } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
 
@@ -64,6 +64,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command, rest) : (error as Error).message;
       io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
       io.stderr(`usage: engine ${command.usage}\n`);
+      // With --json stdout is JSON only, and always one document (or, for a run, one run.rejected): a script reads why there too.
+      if (rest.includes('--json')) io.stdout(`${usageJson(command.name, command.usage, message)}\n`);
       return EXIT.invalid;
     }
     // What the command started goes first: a worker the failure left running would go on
@@ -76,6 +78,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return reportBug(error, io, argv, process.env, standing);
   }
 }
+
+/** What a command given --json prints for a usage error: `run.rejected` for a run-driving command, else one document with the diagnostic. Pure. */
+export function usageJson(name: string, usage: string, message: string): string {
+  const diagnostics = [{ code: 'E_USAGE', severity: 'error', message, file: `engine ${name}`, line: 0, col: 0, hint: `usage: engine ${usage}` }];
+  const doc = RUN_DRIVING.has(name) ? { type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: EXIT.invalid, diagnostics } : { exit_code: EXIT.invalid, diagnostics };
+  return terminalSafeJson(JSON.stringify(doc));
+}
+
+/** The commands whose --json output is a run's events. */
+const RUN_DRIVING = new Set(['run', 'resume', 'demo']);
 
 /**
  * The first option given an empty string, or null. No option of any command means anything by

@@ -116,3 +116,33 @@ t.test('an option given an empty value is a usage error, for every command', asy
   t.equal(emptyOption({ repo: '/r', json: false, set: ['a=1'] }), null, 'values, flags and lists of values pass');
   t.equal(emptyOption({ repo: '/r', set: ['a=1', ''] }), 'set');
 });
+
+// A contract review: with --json, stdout is JSON only and one document (a run: one
+// run.rejected); usage errors printed nothing there, so a script read an empty stdout.
+t.test('a usage error under --json is one JSON document on stdout too, for every command that takes --json', async (t) => {
+  const cases: [string[], boolean][] = [
+    [['run', '--json', '--goal', 'x', '--task', 'y'], true],
+    [['run', '--json', '--goal', 'x', '--max-ticks', '0'], true],
+    [['run', '--json', '--goal', 'x', '--bogus'], true],
+    [['resume', '--json', '--max-ticks', '0', 'latest'], true],
+    [['validate', '--json'], false],
+    [['doctor', '--json', '--bogus'], false],
+    [['suite', '--json', '--repeat', '0', 'x'], false],
+    [['clean', '--json', '--bogus'], false],
+    [['policy', '--json', '--repo', ''], false],
+  ];
+  for (const [argv, run] of cases) {
+    const io = memoryIo();
+    t.equal(await main(argv, io), 2, argv.join(' '));
+    const lines = io.out.join('').split('\n').filter(Boolean);
+    t.equal(lines.length, 1, `${argv.join(' ')}: one line on stdout`);
+    const doc = JSON.parse(lines[0] ?? 'null');
+    t.match(doc, { exit_code: 2, diagnostics: [{ code: 'E_USAGE', severity: 'error', file: `engine ${argv[0]}`, line: 0, col: 0, hint: /^usage: engine / }] }, argv.join(' '));
+    if (run) t.match(doc, { type: 'run.rejected', schema_version: 1, engine_version: engineVersion }, `${argv[0]}: a run's events`);
+    else t.notOk('type' in doc, `${argv[0]}: a document`);
+    t.match(io.err.join(''), /error E_USAGE/, 'stderr says it as before');
+  }
+  const plain = memoryIo();
+  t.equal(await main(['run', '--goal', 'x', '--bogus'], plain), 2);
+  t.equal(plain.out.join(''), '', 'without --json, nothing on stdout');
+});
