@@ -119,3 +119,33 @@ t.test('--json: a run refused before it exists prints one run.rejected line', as
   t.equal(JSON.parse(notRepo.stdout).type, 'run.rejected');
   t.notOk(existsSync(path.join(f.repo, '.engine', 'runs')), 'nothing was created');
 });
+
+// A new user interrupted a verification and resumed: verify/0001-tier0.log then held the
+// repeated verification's output, and the interrupted one's was gone.
+t.test('a verification cut short by SIGINT keeps its log; its repetition on resume writes the next', async (t) => {
+  const f = makeFixture();
+  // The first run of tier0 sleeps (and is interrupted); every later one passes at once. The mark is outside the workspace.
+  const mark = shellWord(path.join(f.dir, 'tier0-ran'));
+  const tier0 = `echo first-attempt-output; test -f ${mark} || { touch ${mark}; sleep 30; }`;
+  const dir = runDir(f.repo, 'vint');
+  const sets = ['--set', 'sandbox.mode=off', '--set', `verification.tiers.tier0.commands=${JSON.stringify([tier0])}`];
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'vint', '--no-progress', ...sets], { cwd: f.dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  p.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  const timeline = path.join(dir, 'timeline.jsonl');
+  await until(() => (existsSync(timeline) ? readJsonl(timeline).find((e) => e.type === 'verify.selected') : null), 'verify.selected');
+  const log = path.join(dir, 'verify', '0001-tier0.log');
+  // Interrupted while the command sleeps, once it has written its line.
+  await until(() => (existsSync(path.join(f.dir, 'tier0-ran')) ? true : null), 'the first verification running');
+  p.kill('SIGINT');
+  t.equal(await exited, 130, stderr);
+  t.ok(existsSync(log), 'the interrupted verification has its log');
+  t.match(readFileSync(log, 'utf8'), 'first-attempt-output');
+  const resumed = engine(['resume', 'vint', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  t.equal(resumed.code, 0, resumed.stderr);
+  const logs = readJsonl(timeline).filter((e) => e.type === 'verify.finished').map((e) => e.log);
+  t.notOk(logs.includes('verify/0001-tier0.log'), 'the repeated verification did not write over it');
+  t.ok(existsSync(log), 'and it is still there');
+  t.equal(new Set(logs).size, logs.length, `every finished verification has a log of its own: ${logs.join(', ')}`);
+});

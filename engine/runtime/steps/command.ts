@@ -20,7 +20,9 @@ const DEFAULT_TIMEOUT_S = 600;
 /** Run a command step's shell command in the worktree. Outcome pass (exit 0) or fail. Impure. */
 export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
-  const n = eventsOfType(rt.events, 'command.finished').length + 1;
+  // Numbered by the command steps begun (this one's step.started is in): one an interrupt cut
+  // short keeps its log, and its repetition on resume writes the next.
+  const n = eventsOfType(rt.events, 'step.started').filter((e) => e.kind === 'command').length;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-command-${step.id}.log`);
   const logPath = path.join(rt.paths.dir, logRel);
   mkdirSync(path.dirname(logPath), { recursive: true });

@@ -20,7 +20,9 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   if (suspended) rt.append({ type: 'kpi.decision', ...fields, ...suspended });
   rt.append({ type: 'verify.selected', ...fields, tier, reason });
   const tierPolicy = rt.policy.verification.tiers[tier];
-  const n = eventsOfType(rt.events, 'verify.finished').length + 1;
+  // Numbered by the verifications begun (this one's verify.selected is in): one an interrupt
+  // or a crash cut short keeps its log, and its repetition on resume writes the next.
+  const n = eventsOfType(rt.events, 'verify.selected').length;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-${tier}.log`);
   const commandEnv = commandEnvOf(rt);
   const result = await runVerification({
