@@ -201,6 +201,18 @@ export interface EventRunResumed {
    */
   attempt: number | null;
   /**
+   * The timeline's schema version, as run.started gives it: the first line a `resume --json` prints identifies the run. Absent in events written before it existed.
+   */
+  schema_version?: number;
+  /**
+   * The run's id, as run.started gives it. Absent in events written before it existed.
+   */
+  run_id?: string;
+  /**
+   * The version of the engine that resumed the run (it may differ from run.started's). Absent in events written before it existed.
+   */
+  engine_version?: string;
+  /**
    * Last event seq before this resume.
    */
   from_seq: number;

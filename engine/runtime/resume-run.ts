@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { canResume } from '../store/can-resume.js';
+import { engineVersion, schemaVersion } from '../version.js';
 import path from 'node:path';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { RunState } from '../generated/state.js';
@@ -374,6 +375,10 @@ function recordResumed(o: ResumeRunOptions, rt: Runtime, run: FoundRun, p: Resum
   const checkpoint = [...rt.events].reverse().find((e) => e.type === 'checkpoint.created');
   rt.append({
     type: 'run.resumed',
+    // The first event `resume --json` prints: it says which run and schema, as run.started does (contract §2).
+    schema_version: schemaVersion,
+    run_id: rt.state.run_id,
+    engine_version: engineVersion,
     step: rt.state.position.step,
     milestone: rt.state.position.milestone,
     attempt: rt.state.position.attempt,

@@ -142,8 +142,10 @@ t.test('a verification cut short by SIGINT keeps its log; its repetition on resu
   t.equal(await exited, 130, stderr);
   t.ok(existsSync(log), 'the interrupted verification has its log');
   t.match(readFileSync(log, 'utf8'), 'first-attempt-output');
-  const resumed = engine(['resume', 'vint', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  const resumed = engine(['resume', 'vint', '--repo', f.repo, '--json'], { cwd: f.dir });
   t.equal(resumed.code, 0, resumed.stderr);
+  // The contract: the first event --json prints says which run, schema and engine, on resume too.
+  t.match(JSON.parse(resumed.stdout.split('\n')[0]!), { type: 'run.resumed', schema_version: 1, run_id: 'vint', engine_version: /^\d+\.\d+\.\d+/ });
   const logs = readJsonl(timeline).filter((e) => e.type === 'verify.finished').map((e) => e.log);
   t.notOk(logs.includes('verify/0001-tier0.log'), 'the repeated verification did not write over it');
   t.ok(existsSync(log), 'and it is still there');
