@@ -144,9 +144,13 @@ function checkGraph(ctx: Ctx): void {
     if (reachable.has(s.id) && !canStop.has(s.id)) ctx.report('E_NO_TERMINAL', ['steps', index.get(s.id)!, 'id'], `from step "${s.id}" the run can never end: no path leads to a stop`);
   }
 
-  const cycle = findCycle(steps.map((s) => s.id), (id) => (edges.get(id) ?? []).filter((e) => !e.bounded).map((e) => e.to));
-  if (cycle) {
+  // Every loop with no bound that shares no step with one already said: one report each.
+  const left = new Set(steps.map((s) => s.id));
+  for (;;) {
+    const cycle = findCycle([...left], (id) => (edges.get(id) ?? []).filter((e) => !e.bounded && left.has(e.to)).map((e) => e.to));
+    if (!cycle) break;
     ctx.report('E_UNBOUNDED_LOOP', ['steps', index.get(cycle[0]!)!, 'id'], `the loop ${[...cycle, cycle[0]].join(' → ')} has no bound`, 'give one of its transitions `attempts:` and `exhausted:`');
+    for (const id of cycle) left.delete(id);
   }
 }
 

@@ -27,6 +27,12 @@ const cases: [string, (p: EnginePipeline) => void, string[]][] = [
   ['bound without exhausted', (p) => delete (st(p, 4).on!.fail as { exhausted?: unknown }).exhausted, ['E_RETRY_BOUND@/steps/4/on/fail']],
   ['bound naming an unknown policy key', (p) => ((st(p, 4).on!.fail as { attempts?: string }).attempts = 'verification.max_attempt'), ['E_UNKNOWN_POLICY_KEY@/steps/4/on/fail/attempts']],
   ['a retry loop without a bound', (p) => (st(p, 4).on!.fail = 'implement'), ['E_UNBOUNDED_LOOP@/steps/3/id']],
+  // A contract review: of two loops with no bound, only the first was said.
+  ['two loops without a bound, each said', (p) => {
+    st(p, 4).on!.fail = 'implement';
+    p.steps.push({ id: 'a', type: 'checkpoint', next: 'a' }, { id: 'b', type: 'checkpoint', next: 'b' });
+    st(p, 8).on = { pass: 'a', fail: 'b' };
+  }, ['E_NO_TERMINAL@/steps/8/id', 'E_NO_TERMINAL@/steps/9/id', 'E_NO_TERMINAL@/steps/10/id', 'E_UNBOUNDED_LOOP@/steps/9/id', 'E_UNBOUNDED_LOOP@/steps/10/id', 'E_UNBOUNDED_LOOP@/steps/3/id']],
   ['a step nothing leads to', (p) => p.steps.push({ id: 'orphan', type: 'checkpoint', next: { stop: 'completed' } }), ['E_UNREACHABLE_STEP@/steps/9/id']],
   ['a step with no way to stop', (p) => {
     st(p, 8).on = { pass: 'spin', fail: { stop: 'verification_failed' } };
