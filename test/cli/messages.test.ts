@@ -196,3 +196,19 @@ t.test('the live line counts a wide character as the two columns a terminal give
   t.match(cut, /…$/);
   t.equal(fitLine('short', 30, 5), 'short');
 });
+
+// The contract: honour NO_COLOR and non-TTY, "no spinners, no escape codes". At a terminal
+// with NO_COLOR set (io.color false) the progress line was still redrawn in place.
+t.test('at a terminal with NO_COLOR, progress is plain lines: no line redrawn, no escape code', async (t) => {
+  for (const [color, live] of [[false, false], [true, true]] as const) {
+    const io = memoryIo({ isTTY: true, color });
+    const out = createRunOutput(io, false, false);
+    out.onEvent({ ...base, milestone: null, type: 'plan.accepted', milestones: [{ id: 'm1', goal: 'g', files_expected: [] }] } as unknown as TimelineEvent);
+    out.onEvent({ ...base, type: 'step.started', step: 'implement', kind: 'worker', milestone: 1, attempt: 1 } as unknown as TimelineEvent);
+    out.rejected([], 2);
+    const err = io.err.join('');
+    if (live) t.match(err, /\x1b\[2K/, 'colour allowed: the live line');
+    else t.notMatch(err, /\x1b|\r/, 'NO_COLOR: no escape code, no carriage return');
+    t.match(err, /plan: 1 milestone \(m1\)/);
+  }
+});

@@ -20,7 +20,8 @@ import { RunCommandFailure, sayStanding, type RunStanding } from '../run-standin
  * the summary on stdout. Impure (writes io).
  */
 export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
-  const progress = json || noProgress ? null : createProgress(io, io.isTTY);
+  // A live line redrawn in place only where escape codes may be written: a TTY without NO_COLOR (the contract names both).
+  const progress = json || noProgress ? null : createProgress(io, io.color);
   return {
     onEvent(e: TimelineEvent): void {
       if (json) io.stdout(terminalSafeJson(JSON.stringify(e)) + '\n');
