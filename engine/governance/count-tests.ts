@@ -5,7 +5,9 @@
  * runner's sight or marked it skipped got its change approved without a reviewer when only a
  * removed test file counted. Read by pattern, per language family (by the file's extension),
  * with comments taken out first; it errs toward calling the reviewer: a count that falls or a
- * skip that appears is a regression, even where a refactor was the cause. Pure.
+ * skip that appears is a regression, even where a refactor was the cause. The patterns anchored
+ * at a line's start take its blanks as spaces and tabs only: `^\s*` in multiline mode ran on
+ * across every blank line after each line start, by the square of a file of blank lines. Pure.
  */
 
 export interface TestCount {
@@ -51,7 +53,7 @@ const FAMILIES: Record<string, Family> = {
   },
   py: {
     comments: hashStyle,
-    tests: /^\s*(?:async\s+)?def\s+test\w*\s*\(/gm,
+    tests: /^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(/gm,
     skips: /@(?:pytest\.mark\.(?:skip|skipif|xfail)|unittest\.(?:skip|skipIf|skipUnless|expectedFailure))\b|\bpytest\.(?:skip|xfail)\s*\(|\bself\.skipTest\s*\(/gm,
   },
   go: {
@@ -71,8 +73,8 @@ const FAMILIES: Record<string, Family> = {
   },
   rb: {
     comments: hashStyle,
-    tests: /^\s*(?:it|specify|scenario|test)\s+['"]|^\s*def\s+test_\w*/gm,
-    skips: /^\s*(?:xit|xspecify|skip|pending)\b/gm,
+    tests: /^[ \t]*(?:it|specify|scenario|test)[ \t]+['"]|^[ \t]*def[ \t]+test_\w*/gm,
+    skips: /^[ \t]*(?:xit|xspecify|skip|pending)\b/gm,
   },
 };
 

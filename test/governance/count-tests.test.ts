@@ -40,4 +40,10 @@ t.test("a worker's file of unclosed comments is read in one pass", async (t) => 
   const text = '/*'.repeat(400_000) + "\nit('a', () => {});\n";
   t.same(countTests('test/a.test.js', text), { tests: 0, skips: 0 }, 'an unclosed comment runs to the end');
   t.same(countTests('test/a.test.js', `${'// x\n'.repeat(200_000)}it('a', () => {});\n`), { tests: 1, skips: 0 });
+  // A million blank lines: a pattern with `^\s*` in multiline mode ran from each line start across all the rest.
+  const blank = '\n'.repeat(1_000_000);
+  t.same(countTests('tests/test_a.py', `${blank}def test_a():\n    pass\n`), { tests: 1, skips: 0 });
+  t.same(countTests('spec/a_spec.rb', `${blank}it 'a' do\nend\n`), { tests: 1, skips: 0 });
+  t.same(countTests('test/a.test.js', `${' \n'.repeat(500_000)}it('a', () => {});\n`), { tests: 1, skips: 0 });
+  t.same(countTests('a_test.go', `${blank}func TestA(t *testing.T) {}\n`), { tests: 1, skips: 0 });
 });
