@@ -71,6 +71,6 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   const removedTest = (c.deleted_paths ?? []).find(globMatcher(TEST_FILES));
   if (removedTest) return no(`test file removed: ${removedTest}`);
   const fewer = c.fewer_tests?.[0];
-  if (fewer) return no(`fewer tests: ${fewer.path} (${fewer.change})`);
+  if (fewer) return no(`test-count regression: ${fewer.path} (${fewer.change})`);
   return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
 }

@@ -32,7 +32,7 @@ t.test('a test file left with fewer tests is reviewed, never auto-approved', asy
   t.equal(r.code, 0, r.stderr);
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'fewer', 'timeline.jsonl'));
   t.notOk(events.some((e) => e.type === 'review.skipped'), 'no review skipped');
-  t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, 'fewer tests: test/slug.test.js (2 → 1 tests)');
+  t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, 'test-count regression: test/slug.test.js (2 → 1 tests)');
   t.ok(events.some((e) => e.type === 'worker.started' && e.step === 'review'), 'the reviewer was called');
 });
 
@@ -43,4 +43,17 @@ t.test('a test file given one more test is auto-approved as before', async (t) =
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'more', 'timeline.jsonl'));
   t.ok(events.some((e) => e.type === 'review.skipped' && e.milestone === 1), 'the review skipped');
   t.notOk(events.some((e) => e.type === 'worker.started' && e.step === 'review'));
+});
+
+t.test('test files too large to read for their count are a regression the reviewer looks at, never read whole', async (t) => {
+  // 9 MiB a version, a line changed: a small diff, both versions past the 16 MiB read for counting.
+  const big = `${TWO}// ${'x'.repeat(9 * 2 ** 20)}\n`;
+  const f = project(`${big}test('one more', () => {});\n`);
+  writeFileSync(path.join(f.repo, 'test', 'slug.test.js'), big);
+  f.git('commit', '-q', '-am', 'a large test file');
+  const r = run(f, 'large');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'large', 'timeline.jsonl'));
+  t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, /test-count regression: test\/slug\.test\.js \(too large to count its tests \(over 16 MiB with the others\)\)/);
+  t.notOk(events.some((e) => e.type === 'review.skipped'));
 });

@@ -1,5 +1,5 @@
 import { snapshotTree } from '../../git/snapshot.js';
-import { readBlobs, type TreeEntryChange } from '../../git/changes.js';
+import { objectSizes, readBlobs, type TreeEntryChange } from '../../git/changes.js';
 import { workspaceTarget } from '../../git/workspace.js';
 import { globMatcher } from '../../governance/match-glob.js';
 import { countTests, testRegression } from '../../governance/count-tests.js';
@@ -19,7 +19,11 @@ export type Changes = NonNullable<RunContext['changes']>;
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
   const { files, stats, entries } = await diffOf(rt, rt.headTree, now);
-  const fewer = await fewerTests(rt, entries);
+  // Only what the auto-approve guard could still let through is read: a change it refuses for
+  // its size needs no test count.
+  const a = rt.policy.auto_approve;
+  const counted = a.enabled && files.length <= a.max_files && stats.added + stats.removed <= a.max_loc;
+  const fewer = counted ? await fewerTests(rt, entries) : [];
   return {
     tree: now,
     changes: {
@@ -34,6 +38,8 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
 }
 
 const isTestFile = globMatcher(TEST_FILES);
+/** At most this many bytes of test files are read to count their tests, both versions together. */
+const MAX_COUNTED_BYTES = 16 * 2 ** 20;
 
 /**
  * The test files modified in place that now declare fewer tests or skip more (count-tests.ts),
@@ -43,7 +49,13 @@ const isTestFile = globMatcher(TEST_FILES);
 async function fewerTests(rt: Runtime, entries: readonly TreeEntryChange[]): Promise<{ path: string; change: string }[]> {
   const edited = entries.filter((e) => e.before !== undefined && isTestFile(e.path) && countTests(e.path, '') !== null);
   if (edited.length === 0) return [];
-  const texts = await readBlobs(workspaceTarget(rt.ws), edited.flatMap((e) => [e.before!, e.sha]));
+  const target = workspaceTarget(rt.ws);
+  const shas = edited.flatMap((e) => [e.before!, e.sha]);
+  // A file of a hundred MiB with a line changed is a small diff: what is read is bounded, and
+  // test files too large to read are a regression the reviewer looks at.
+  const sizes = await objectSizes(target, shas);
+  if (shas.reduce((sum, sha) => sum + (sizes.get(sha) ?? 0), 0) > MAX_COUNTED_BYTES) return edited.map((e) => ({ path: e.path, change: `too large to count its tests (over ${MAX_COUNTED_BYTES / 2 ** 20} MiB with the others)` }));
+  const texts = await readBlobs(target, shas);
   const out: { path: string; change: string }[] = [];
   for (const e of edited) {
     const before = texts.get(e.before!);
