@@ -2,7 +2,7 @@ import { printable } from '../util/printable.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
 import { plural } from '../util/plural.js';
-import { describeUnmatchedShares } from '../runtime/summary.js';
+import { describeUnmatchedShares } from '../git/workspace.js';
 
 /**
  * Progress of a run on stderr from its timeline events: on a TTY one live line (phase,

@@ -3,9 +3,8 @@
  * checkout only (a misspelt `node_module`, a tracked `src/`, dependencies not installed yet),
  * and a run then links nothing for it, silently but for a note at its start. Impure (runs git).
  */
-import { matchShared } from '../git/workspace.js';
+import { describeUnmatchedShares, matchShared } from '../git/workspace.js';
 import { GitError, runGit, type GitTarget } from '../git/run-git.js';
-import { describeUnmatchedShares } from '../runtime/summary.js';
 import { finding, type Finding } from './types.js';
 
 /** `workspace.share`: null (nothing to say) unless the policy names globs; warn for those that match nothing. */

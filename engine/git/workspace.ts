@@ -249,6 +249,15 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0, unmatchedShares: o.share.filter((g) => matchShared(ignoredPaths, [g]).length === 0) };
 }
 
+/**
+ * The note for share globs that matched no git-ignored path of the checkout (run.started's
+ * share_unmatched): each quoted, and what it means for the run. Pure.
+ */
+export function describeUnmatchedShares(globs: readonly string[]): string {
+  const list = globs.map((g) => JSON.stringify(g)).join(', ');
+  return `workspace.share ${list} matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through ${globs.length === 1 ? 'it' : 'them'}`;
+}
+
 /** The ignored paths of the user's checkout that match the share globs, sorted. Pure. */
 export function matchShared(ignored: readonly string[], globs: readonly string[]): string[] {
   if (globs.length === 0) return [];

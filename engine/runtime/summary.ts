@@ -3,6 +3,7 @@ import type { RunState } from '../generated/state.js';
 import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { shellWord } from '../util/shell-quote.js';
 import { canResume } from '../store/can-resume.js';
+import { describeUnmatchedShares } from '../git/workspace.js';
 import { printable } from '../util/printable.js';
 import { describeViolations } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -141,15 +142,6 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
   // in the stop detail, a file name in a violation) and would let it write sections of its
   // own, a "## Next" with a command of its choosing above the real one.
   return printable(lines.map((l) => l.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ')).join('\n'));
-}
-
-/**
- * The note for share globs that matched no git-ignored path of the checkout (run.started's
- * share_unmatched): each quoted, and what it means for the run. Pure.
- */
-export function describeUnmatchedShares(globs: readonly string[]): string {
-  const list = globs.map((g) => JSON.stringify(g)).join(', ');
-  return `workspace.share ${list} matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through ${globs.length === 1 ? 'it' : 'them'}`;
 }
 
 /** Where the run stood, saying only what is known (no `-` placeholders). Pure. */
