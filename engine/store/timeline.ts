@@ -93,12 +93,6 @@ export class TimelineWriter {
 }
 
 /**
- * Events after which the timeline is fsynced: a step's end (with every event of the step in
- * the same or an earlier write), the run's start, resume and end. Events between them are
- * written at once, so a killed engine loses none; only a machine crash can lose the events of
- * the step in progress, which resume repeats anyway.
- */
-/**
  * The most of a timeline the engine reads: far past any run it writes (200 milestones make a
  * few MB), and far below the 512 MiB past which V8 makes no string of it. A larger one is not
  * the engine's writing: a hostile probe grew a run's timeline past 600 MB, and `report --all`
@@ -106,6 +100,12 @@ export class TimelineWriter {
  */
 export const MAX_TIMELINE_BYTES = 256 * 2 ** 20;
 
+/**
+ * Events after which the timeline is fsynced: a step's end (with every event of the step in
+ * the same or an earlier write), the run's start, resume and end. Events between them are
+ * written at once, so a killed engine loses none; only a machine crash can lose the events of
+ * the step in progress, which resume repeats anyway.
+ */
 const DURABLE_TYPES = new Set(['run.started', 'run.resumed', 'run.finished', 'step.finished', 'step.stopped', 'governance.violation', 'checkpoint.created']);
 
 /**

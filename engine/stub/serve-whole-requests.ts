@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * The most of a request's body the engine's loopback servers read: far past a real CLI's
@@ -41,7 +42,7 @@ export function serveWholeRequests(label: string, handle: (req: http.IncomingMes
       try {
         handle(req, res, Buffer.concat(chunks));
       } catch (error) {
-        fail(502, (error as Error).message);
+        fail(502, messageOf(error));
       }
     });
   });
