@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { discoverRepo, gitText, runGit, type GitTarget } from './run-git.js';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 import { makeDirectory } from '../util/make-directory.js';
 
 /** The id of git's empty tree, the base for diffs in a repo without commits. */
@@ -42,6 +43,15 @@ export async function locateRepo(dir: string): Promise<RepoRef> {
 /** The top directory of the working tree containing `dir`. Impure. */
 export async function findRepoRoot(dir: string): Promise<string> {
   return (await locateRepo(dir)).top;
+}
+
+/**
+ * Whether a repository's config (in its common dir) names the SHA-256 object format; a config
+ * that cannot be read names none. The pattern keeps to one line's blanks: `^\s*` in multiline
+ * mode ran on across every blank line of a worker's config. Impure (reads a file).
+ */
+export function isSha256Repo(commonDir: string): boolean {
+  return /^[ \t]*objectformat[ \t]*=[ \t]*sha256[ \t\r]*$/im.test(readTextOrNull(path.join(commonDir, 'config')) ?? '');
 }
 
 /** How the engine addresses the user's repository in a command. Pure. */

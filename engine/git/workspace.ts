@@ -3,7 +3,7 @@ import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, ope
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { EMPTY_TREE, headCommit, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
+import { EMPTY_TREE, headCommit, isSha256Repo, locateRepo, repoTarget, writeGitDir, type RepoRef } from './repo.js';
 import { GitError, isLockContention, runGit, type GitTarget } from './run-git.js';
 import { branchLockIn, lockPath, locksInGitDir, removeLock } from './stale-locks.js';
 import { BranchLockedError } from './branch-locked.js';
@@ -189,7 +189,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
   if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
-  if (/^[ \t]*objectformat[ \t]*=[ \t]*sha256[ \t\r]*$/im.test(readTextOrNull(path.join(o.repo.commonDir, 'config')) ?? '')) {
+  if (isSha256Repo(o.repo.commonDir)) {
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }
   const user = repoTarget(o.repo);

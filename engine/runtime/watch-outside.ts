@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../git/workspace.js';
+import { isSha256Repo } from '../git/repo.js';
 import { compareFingerprints, fingerprintTrees, type Fingerprints, type WatchedTree } from '../governance/watch-files.js';
 import type { Violation } from '../governance/check-changes.js';
 import { removeTree } from '../util/remove-tree.js';
@@ -71,11 +72,7 @@ export function userPolicyTree(env: NodeJS.ProcessEnv): WatchedTree[] {
 
 /** 32 for a SHA-256 repository, 20 otherwise, from its config. Impure (reads a file). */
 function objectIdBytes(commonDir: string): number {
-  try {
-    return /^[ \t]*objectformat[ \t]*=[ \t]*sha256[ \t\r]*$/im.test(readFileSync(path.join(commonDir, 'config'), 'utf8')) ? 32 : 20;
-  } catch {
-    return 20;
-  }
+  return isSha256Repo(commonDir) ? 32 : 20;
 }
 
 function sharedIndexes(gitDir: string): string[] {
