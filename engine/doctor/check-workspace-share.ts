@@ -3,8 +3,8 @@
  * checkout only (a misspelt `node_module`, a tracked `src/`, dependencies not installed yet),
  * and a run then links nothing for it, silently but for a note at its start. Impure (runs git).
  */
-import { describeUnmatchedShares, matchShared } from '../git/workspace.js';
-import { GitError, runGit, type GitTarget } from '../git/run-git.js';
+import { describeUnmatchedShares, ignoredPathsOf, matchShared, unmatchedShares } from '../git/workspace.js';
+import { GitError, type GitTarget } from '../git/run-git.js';
 import { finding, type Finding } from './types.js';
 
 /** `workspace.share`: null (nothing to say) unless the policy names globs; warn for those that match nothing. */
@@ -13,13 +13,13 @@ export async function checkWorkspaceShare(share: readonly string[] | null, targe
   // What a run's workspace is made from: the checkout's ignored paths, as createWorkspace lists them.
   let ignored: string[];
   try {
-    ignored = (await runGit(target, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'])).stdout.split('\0');
+    ignored = await ignoredPathsOf(target);
   } catch (error) {
     // The repo check has said what is wrong with the repository.
     if (error instanceof GitError) return null;
     throw error;
   }
-  const unmatched = share.filter((g) => matchShared(ignored, [g]).length === 0);
+  const unmatched = unmatchedShares(ignored, share);
   if (unmatched.length === 0) {
     const shared = matchShared(ignored, share);
     return finding('workspace.share', 'ok', `each workspace.share glob matches git-ignored paths of the checkout: ${shared.slice(0, 5).join(', ')}${shared.length > 5 ? ', …' : ''}`);

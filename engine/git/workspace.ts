@@ -197,11 +197,10 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const [head, status, ignored] = await Promise.all([
     headCommit(o.repo),
     runGit(user, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none']),
-    o.share.length ? runGit(user, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']) : Promise.resolve({ stdout: '' }),
+    o.share.length ? ignoredPathsOf(user) : Promise.resolve([]),
   ]);
   const baseSha = head?.sha ?? null;
-  const ignoredPaths = ignored.stdout.split('\0');
-  const shared = matchShared(ignoredPaths, o.share);
+  const shared = matchShared(ignored, o.share);
   const exclude = shared.map((p) => `/${p}`);
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
@@ -246,7 +245,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
     if (lock) throw new BranchLockedError(branch, lockPath(lock), (error as GitError).stderr.split('\n')[0] ?? '', 'start');
     throw error;
   }
-  return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0, unmatchedShares: o.share.filter((g) => matchShared(ignoredPaths, [g]).length === 0) };
+  return { ws, baseSha, baseTree: head?.tree ?? EMPTY_TREE, dirtyUserTree: status.stdout.length > 0, unmatchedShares: unmatchedShares(ignored, o.share) };
 }
 
 /**
@@ -256,6 +255,16 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
 export function describeUnmatchedShares(globs: readonly string[]): string {
   const list = globs.map((g) => JSON.stringify(g)).join(', ');
   return `workspace.share ${list} matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through ${globs.length === 1 ? 'it' : 'them'}`;
+}
+
+/** The checkout's git-ignored paths, an ignored folder listed whole: what share globs are matched against. Impure (git). */
+export async function ignoredPathsOf(target: GitTarget): Promise<string[]> {
+  return (await runGit(target, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'])).stdout.split('\0');
+}
+
+/** The share globs that match none of the checkout's ignored paths, in their order. Pure. */
+export function unmatchedShares(ignored: readonly string[], globs: readonly string[]): string[] {
+  return globs.filter((g) => matchShared(ignored, [g]).length === 0);
 }
 
 /** The ignored paths of the user's checkout that match the share globs, sorted. Pure. */
