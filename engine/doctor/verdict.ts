@@ -48,24 +48,24 @@ export function renderDoctorText(report: DoctorReport): string {
 export function renderVerdictLine(checks: readonly Finding[]): string {
   const blocks = blockingFindings(checks);
   const warns = checks.filter((c) => c.status === 'warn');
-  if (blocks.length) {
-    const effects = new Map<string, string[]>();
-    for (const c of blocks) {
-      const effect = c.effect ?? runEffect(c.id);
-      effects.set(effect, [...(effects.get(effect) ?? []), c.id]);
-    }
-    const said = [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ');
-    return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'}; ${said}`;
-  }
+  if (blocks.length) return `doctor: blocked by ${blocks.length} check${blocks.length === 1 ? '' : 's'}; ${sayEffects(blocks, (c) => c.effect ?? runEffect(c.id))}`;
   if (warns.length) {
     // A warning that still stops a run (a login the doctor cannot require offline) says so.
     const stopping = warns.filter((c) => c.effect);
-    const effects = new Map<string, string[]>();
-    for (const c of stopping) effects.set(c.effect!, [...(effects.get(c.effect!) ?? []), c.id]);
-    const said = stopping.length ? [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ') : 'nothing blocks a run';
+    const said = stopping.length ? sayEffects(stopping, (c) => c.effect!) : 'nothing blocks a run';
     return `doctor: ok with ${warns.length} warning${warns.length === 1 ? '' : 's'} (${warns.map((c) => c.id).join(', ')}); ${said}`;
   }
   return `doctor: ok (${checks.length} checks)`;
+}
+
+/** Each effect on a run once, with the checks that have it: `effect (id, id); effect (id)`. Pure. */
+function sayEffects(checks: readonly Finding[], effectOf: (c: Finding) => string): string {
+  const effects = new Map<string, string[]>();
+  for (const c of checks) {
+    const effect = effectOf(c);
+    effects.set(effect, [...(effects.get(effect) ?? []), c.id]);
+  }
+  return [...effects].map(([effect, ids]) => `${effect} (${ids.join(', ')})`).join('; ');
 }
 
 /**
