@@ -22,9 +22,16 @@ export function checkSetLayer(assignment: SetAssignment, validator: Validator): 
   if (['apiVersion', 'kind', '$schema'].includes(assignment.path[0]!)) {
     return [{ code: 'E_UNKNOWN_KEY', severity: 'error', message: `--set ${assignment.text}: \`${assignment.path[0]}\` is not a policy key`, file: '--set', line: 0, col: 0 }];
   }
+  return checkPolicyValue(data, validator, '--set').map((d) => ({ ...d, message: `--set ${assignment.text}: ${d.message}` }));
+}
+
+/**
+ * A policy that is no file's (a `--set` layer, the merged policy) checked as a file's is: the
+ * schema, then, once its shape holds, the policy's rules (its globs). Without positions:
+ * the caller says where each value came from. Pure.
+ */
+export function checkPolicyValue(data: Record<string, unknown>, validator: Validator, file: string): Diagnostic[] {
   const nowhere = () => ({ line: 0, col: 0 });
-  const schema = diagnoseSchemaErrors(validator.validate(data), validator.schema, { file: '--set', data, locate: nowhere, locateKey: nowhere });
-  // The policy's own rules once its shape holds, as for a policy file (its globs).
-  const ds = hasErrors(schema) ? schema : runRules([policyGlobs as Rule<unknown>], '--set', data, nowhere);
-  return ds.map((d) => ({ ...d, message: `--set ${assignment.text}: ${d.message}` }));
+  const schema = diagnoseSchemaErrors(validator.validate(data), validator.schema, { file, data, locate: nowhere, locateKey: nowhere });
+  return hasErrors(schema) ? schema : runRules([policyGlobs as Rule<unknown>], file, data, nowhere);
 }

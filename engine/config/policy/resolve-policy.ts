@@ -4,11 +4,8 @@ import { packageRoot } from '../../paths.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { hasErrors } from '../../vocabulary/diagnostics.js';
 import { loadConfigFile } from '../load-file.js';
-import { diagnoseSchemaErrors } from '../schema-check.js';
 import { loadValidator } from '../validators.js';
-import { runRules, type Rule } from '../../vocabulary/rule-context.js';
-import { policyGlobs } from '../policy-rules.js';
-import { checkSetLayer, setLayerData } from './check-set.js';
+import { checkPolicyValue, checkSetLayer, setLayerData } from './check-set.js';
 import { hashPolicy } from './hash-policy.js';
 import { dottedKey, mergeLayers, type MergeLayer } from './merge-layers.js';
 import { isDiagnostic, parseSet } from './parse-set.js';
@@ -102,12 +99,9 @@ export async function resolvePolicy(options: ResolvePolicyOptions): Promise<Reso
 
 /** Validate the merged policy; a problem is reported where its value was written. */
 function checkMerged(policy: Record<string, unknown>, provenance: Map<string, Provenance>, validator: NonNullable<Awaited<ReturnType<typeof loadValidator>>>): Diagnostic[] {
-  const nowhere = () => ({ line: 0, col: 0 });
-  const schema = diagnoseSchemaErrors(validator.validate(policy), validator.schema, { file: 'policy', data: policy, locate: nowhere, locateKey: nowhere });
   // Its rules too (globs): each layer was checked alone, but the user's policy layer or a
   // layer without a file of its own reaches the run only through this merge.
-  const ds = hasErrors(schema) ? schema : runRules([policyGlobs as Rule<unknown>], 'policy', policy, nowhere);
-  return ds.map((d) => {
+  return checkPolicyValue(policy, validator, 'policy').map((d) => {
     const keys = (d.pointer ?? '').split('/').slice(1);
     for (let n = keys.length; n > 0; n--) {
       const p = provenance.get(dottedKey(keys.slice(0, n)));
