@@ -46,10 +46,18 @@ export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): Guar
   return { ok: false, reason: `unknown guard ${name}` };
 }
 
+/** Why a change of `files` files and `loc` lines is too large to auto-approve, or null. Pure. */
+export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_approve']): string | null {
+  if (files > a.max_files) return `${plural(files, 'file')} changed (max ${a.max_files})`;
+  if (loc > a.max_loc) return `${loc} lines changed (max ${a.max_loc})`;
+  return null;
+}
+
 /**
  * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
  * green, a small diff, no risk trigger, no new file the plan did not expect, no config change,
- * no test file removed and none left with fewer tests or more skipped (measure-changes.ts). The first guardrail that fails is the reason. Pure.
+ * no test file removed and none left with fewer tests or more skipped (measure-changes.ts).
+ * The first guardrail that fails is the reason. Pure.
  */
 export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVerdict {
   const a = policy.auto_approve;
@@ -59,8 +67,8 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (!ctx.verify?.pass) return no('verification is not green');
   const c = ctx.changes;
   if (!c) return no('the change is unknown');
-  if (c.files > a.max_files) return no(`${plural(c.files, 'file')} changed (max ${a.max_files})`);
-  if (c.loc > a.max_loc) return no(`${c.loc} lines changed (max ${a.max_loc})`);
+  const size = sizeRefusal(c.files, c.loc, a);
+  if (size) return no(size);
   const [fired] = firedRiskTriggers(c.paths, policy);
   if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];

@@ -3,7 +3,7 @@ import { objectSizes, readBlobs, type TreeEntryChange } from '../../git/changes.
 import { workspaceTarget } from '../../git/workspace.js';
 import { globMatcher } from '../../governance/match-glob.js';
 import { countTests, testRegression } from '../../governance/count-tests.js';
-import { TEST_FILES } from '../guards.js';
+import { sizeRefusal, TEST_FILES } from '../guards.js';
 import { diffOf } from '../tree-diffs.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import type { Runtime } from '../types.js';
@@ -22,7 +22,7 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
   // Only what the auto-approve guard could still let through is read: a change it refuses for
   // its size needs no test count.
   const a = rt.policy.auto_approve;
-  const counted = a.enabled && files.length <= a.max_files && stats.added + stats.removed <= a.max_loc;
+  const counted = a.enabled && sizeRefusal(files.length, stats.added + stats.removed, a) === null;
   const fewer = counted ? await fewerTests(rt, entries) : [];
   return {
     tree: now,
