@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readRegularFileSync } from '../util/read-or-null.js';
+import { readTimelineText } from '../store/timeline.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
@@ -84,7 +85,7 @@ export function readRepeatRun(dir: string): RepeatRun | null {
   try {
     const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
     const events: TimelineEvent[] = [];
-    for (const line of readRegularFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').split('\n')) {
+    for (const line of readTimelineText(path.join(dir, 'timeline.jsonl')).split('\n')) {
       if (!line.trim()) continue;
       try {
         events.push(parseJson(line) as TimelineEvent);

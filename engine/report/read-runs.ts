@@ -1,8 +1,8 @@
-import { readRegularFileSync } from '../util/read-or-null.js';
 import { runPaths } from '../vocabulary/run-layout.js';
 import type { ReportRunInput } from './build-report.js';
 import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js';
 import { salvageTimeline } from '../store/salvage-timeline.js';
+import { readTimelineText } from '../store/timeline.js';
 import { runLockHeld } from '../store/run-lock.js';
 
 /** A run to read: a directory and its state, with its index entry when the store's index has one. */
@@ -43,9 +43,10 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
   };
   let text: string;
   try {
-    text = readRegularFileSync(runPaths(dir).timeline, 'utf8');
+    text = readTimelineText(runPaths(dir).timeline);
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no timeline.jsonl' : `its timeline.jsonl cannot be read (${(error as Error).message})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it has no timeline.jsonl' : code === 'EFBIG' ? `its ${(error as Error).message}, not read` : `its timeline.jsonl cannot be read (${(error as Error).message})`;
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);

@@ -1,11 +1,11 @@
-import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { canResume } from '../store/can-resume.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import path from 'node:path';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { MAX_TIMELINE_BYTES, type NewEvent } from '../store/timeline.js';
+import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
 import { checkRunPlaces } from './check-run-places.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
@@ -181,11 +181,10 @@ function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
   let bytes: Buffer;
   try {
     // Past what the engine writes, refused unread (checkTimeline says the same of what it reads).
-    const size = statSync(paths.timeline).size;
-    if (size > MAX_TIMELINE_BYTES) return refuse(`run ${state.run_id}'s timeline.jsonl is ${size} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES}); the engine will not resume from a timeline it did not write`, paths.timeline);
-    bytes = readRegularFileSync(paths.timeline);
+    bytes = readTimelineBytes(paths.timeline);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EFBIG') return refuse(`run ${state.run_id}'s ${(error as Error).message}; the engine will not resume from a timeline it did not write`, paths.timeline);
     const why = code === 'ENOENT' ? 'it is missing' : code === 'ENOTREG' || code === 'EISDIR' ? 'it is no regular file' : (error as Error).message;
     return refuse(`run ${state.run_id}'s timeline.jsonl cannot be read (${why}); the engine will not resume a run without the timeline it wrote`, paths.timeline);
   }

@@ -1,4 +1,4 @@
-import { readdirSync, existsSync, statSync } from 'node:fs';
+import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import { loadValidator } from '../config/validators.js';
@@ -7,7 +7,7 @@ import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
 import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
 import { salvageTimeline } from './salvage-timeline.js';
-import { MAX_TIMELINE_BYTES } from './timeline.js';
+import { readTimelineBytes } from './timeline.js';
 import { compareText } from '../util/compare-text.js';
 
 /** The state.json fields the report reads of a run. */
@@ -89,10 +89,8 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
 export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent): RunIndexEntry | null {
   let bytes: Buffer;
   try {
-    const file = path.join(dir, 'timeline.jsonl');
     // Past what the engine writes: not read (MAX_TIMELINE_BYTES), as a run without a timeline.
-    if (statSync(file).size > MAX_TIMELINE_BYTES) return null;
-    bytes = readRegularFileSync(file);
+    bytes = readTimelineBytes(path.join(dir, 'timeline.jsonl'));
   } catch {
     return null;
   }

@@ -123,7 +123,27 @@ function isDurablePoint(e: TimelineEvent): boolean {
  */
 export function readTimeline(file: string): TimelineEvent[] {
   if (!existsSync(file)) return [];
-  return parseTimeline(readRegularFileSync(file, 'utf8'));
+  return parseTimeline(readTimelineText(file));
+}
+
+/**
+ * A timeline's bytes; throws as readRegularFileSync does, and EFBIG, unread, for one larger
+ * than the engine writes (MAX_TIMELINE_BYTES): `report --all` read such a timeline of 600 MB
+ * whole, 12 s of CPU, to note that it could make no string of it. Impure.
+ */
+export function readTimelineBytes(file: string): Buffer {
+  try {
+    return readRegularFileSync(file, undefined, MAX_TIMELINE_BYTES);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { size?: number };
+    if (e.code !== 'EFBIG') throw error;
+    throw Object.assign(new Error(`timeline.jsonl is ${e.size} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES})`), { code: 'EFBIG' });
+  }
+}
+
+/** readTimelineBytes as text. Impure. */
+export function readTimelineText(file: string): string {
+  return readTimelineBytes(file).toString('utf8');
 }
 
 /** Parse timeline text. Pure. */

@@ -58,14 +58,16 @@ export async function readRegularBytes(file: string, maxBytes = Infinity): Promi
  * lock): throws as readFileSync does, and ENOTREG for what is no regular file, opened without
  * blocking first. Without the OS sandbox a worker can put a FIFO at a record's name: read as
  * it was, it held `engine resume` in open(2) past SIGINT and SIGTERM, and `report --all` with
- * it. Impure.
+ * it. One larger than `maxBytes`: EFBIG, before it is read. Impure.
  */
-export function readRegularFileSync(file: string): Buffer;
-export function readRegularFileSync(file: string, encoding: 'utf8'): string;
-export function readRegularFileSync(file: string, encoding?: 'utf8'): Buffer | string {
+export function readRegularFileSync(file: string, encoding?: undefined, maxBytes?: number): Buffer;
+export function readRegularFileSync(file: string, encoding: 'utf8', maxBytes?: number): string;
+export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity): Buffer | string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    if (st.size > maxBytes) throw Object.assign(new Error(`${file} is ${st.size} bytes, more than ${maxBytes}`), { code: 'EFBIG', size: st.size });
     return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
   } finally {
     closeSync(fd);

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readJsonOrNull, readTextOrNull } from '../../engine/util/read-or-null.js';
+import { readJsonOrNull, readRegularFileSync, readTextOrNull } from '../../engine/util/read-or-null.js';
+import { MAX_TIMELINE_BYTES, readTimelineText } from '../../engine/store/timeline.js';
 
 t.test('readTextOrNull: a regular file\'s text; null for what is missing, a directory, a FIFO or a device', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-read-'));
@@ -19,4 +20,20 @@ t.test('readTextOrNull: a regular file\'s text; null for what is missing, a dire
   execFileSync('mkfifo', [fifo]);
   t.equal(readJsonOrNull(fifo), null, 'a FIFO is not read (the test would hang if it were)');
   t.equal(readTextOrNull('/dev/zero'), null, 'a device is not read');
+});
+
+t.test('readRegularFileSync refuses a file past its limit unread (EFBIG), and so does a timeline past what the engine writes', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-read-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f');
+  writeFileSync(file, 'abcd');
+  t.equal(readRegularFileSync(file, 'utf8', 4), 'abcd', 'at the limit');
+  t.same(readRegularFileSync(file, undefined, 4), Buffer.from('abcd'));
+  t.throws(() => readRegularFileSync(file, 'utf8', 3), { code: 'EFBIG', size: 4 });
+  const timeline = path.join(dir, 'timeline.jsonl');
+  writeFileSync(timeline, '{"seq":1}\n');
+  t.equal(readTimelineText(timeline), '{"seq":1}\n');
+  // Sparse: a file V8 could make no string of, refused by its size alone.
+  truncateSync(timeline, MAX_TIMELINE_BYTES + 1);
+  t.throws(() => readTimelineText(timeline), { code: 'EFBIG', message: `timeline.jsonl is ${MAX_TIMELINE_BYTES + 1} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES})` });
 });
