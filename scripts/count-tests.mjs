@@ -10,14 +10,18 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const failuresOnly = process.argv[2] === '--failures';
-  const text = readFileSync(process.argv[failuresOnly ? 3 : 2], 'utf8');
-  if (failuresOnly) printFailures(text);
-  else printCount(text);
+  const args = process.argv.slice(2);
+  const failuresOnly = args[0] === '--failures';
+  if (failuresOnly) args.shift();
+  // `--label L`: the line begins `L: ` (the end-to-end tests' count, after npm test's own).
+  const label = args[0] === '--label' ? args.splice(0, 2)[1] : null;
+  const text = readFileSync(args[0], 'utf8');
+  if (failuresOnly) printFailures(text, label);
+  else printCount(text, label);
 }
 
 /** `N passed, N failed` from tap's closing summary; a run without one counts as failed. */
-function printCount(text) {
+function printCount(text, label) {
   const summary = [...text.matchAll(/^# \{ (total: \d+.*) \}$/gm)].at(-1);
   let pass = 0;
   let fail = 0;
@@ -29,15 +33,15 @@ function printCount(text) {
   } else {
     fail = 1;
   }
-  console.log(`${pass} passed, ${fail} failed`);
+  console.log(`${label ? `${label}: ` : ''}${pass} passed, ${fail} failed`);
 }
 
 /** The failed tests and their diagnostic blocks (listFailures), at most 400 lines; nothing when none failed. */
-function printFailures(text) {
+function printFailures(text, label) {
   const lines = listFailures(text);
   if (!lines.length) return;
   const more = lines.length > 400 ? `; the first 400 of ${lines.length} lines` : '';
-  console.log(`failed tests (from the test run's output${more}):\n${lines.slice(0, 400).join('\n')}`);
+  console.log(`failed ${label ?? 'tests'} (from the test run's output${more}):\n${lines.slice(0, 400).join('\n')}`);
 }
 
 /**

@@ -1,4 +1,5 @@
-// Which test files `npm test` runs several to a process, and the files that run them.
+// Which test files `npm test` and `npm run test:e2e` run (listPart), which of them share a
+// process, and the files that run them.
 //
 // Every test process pays a floor before its first test: node, tap's import and the loader
 // thread that compiles TypeScript (test/helpers/esbuild-register.mjs), about 0.5 s of CPU. Most
@@ -25,6 +26,13 @@ const PER_GROUP = 8;
 const OWN_DIRS = /^test\/(e2e|isolation|sandbox|proc)\//;
 /** Whole runs with real CLIs, a browser or hostile workers: the long files. */
 const HEAVY_DIRS = /^test\/(e2e|isolation)\//;
+/**
+ * The end-to-end tests, which `npm run test:e2e` runs and `npm test` leaves out: whole runs of
+ * the built CLI as a user meets them (the real claude and codex, a browser, the suite, hostile
+ * workers against the isolation). A file elsewhere that is one says so in its first lines.
+ */
+const END_TO_END_DIRS = /^test\/(e2e|isolation)\//;
+const DECLARED_END_TO_END = /^\/\/ test kind: end-to-end\b/m;
 /** A file's own word on what it costs, in its first lines. */
 const DECLARED_COST = /^\/\/ test cost: about (\d+(?:\.\d+)?) s\b/m;
 // A top-level await on a test would wait on the group's loading subtest, which waits on it.
@@ -35,6 +43,22 @@ const STARTS_ENGINES = /\bengine\(|spawnEngine|runEngine|engineHere\(/;
 /** Whether a test file (path relative to the repo, its text) must run in a process of its own. Pure. */
 export function needsOwnProcess(file, text) {
   return OWN_DIRS.test(file) || OWN_TEXT.test(text);
+}
+
+/** Whether a test file (path relative to the repo, its text) is an end-to-end test. Pure. */
+export function isEndToEnd(file, text) {
+  return END_TO_END_DIRS.test(file) || DECLARED_END_TO_END.test(text.slice(0, 2000));
+}
+
+/**
+ * The test files of a part of the tests, sorted: `main` (what `npm test` runs), `e2e` (what
+ * `npm run test:e2e` runs) or `all`. Impure (reads the tests).
+ */
+export function listPart(root, part) {
+  const files = listTestFiles(root);
+  if (part === 'all') return files;
+  if (part !== 'main' && part !== 'e2e') throw new Error(`no part of the tests named ${JSON.stringify(part)}`);
+  return files.filter((file) => isEndToEnd(file, readFileSync(path.join(root, file), 'utf8')) === (part === 'e2e'));
 }
 
 /** Every `*.test.ts` under test/, fixtures and helpers left out (tap's include and exclude), sorted. */
@@ -64,7 +88,8 @@ export function estimateSeconds(file, text, size) {
 }
 
 /**
- * The files tap is to run, all written to `dir` (replacing what was there), heaviest first:
+ * The files tap is to run for `part` of the tests (listPart), all written to `dir` (replacing
+ * what was there), heaviest first:
  * one per file that needs a process of its own, and groups that import the rest, PER_GROUP
  * each on average, balanced by estimated weight. A shared file heavier than an average group
  * runs alone as well: in a group it would hold the whole group back. tap runs its files in
@@ -73,10 +98,10 @@ export function estimateSeconds(file, text, size) {
  * alone at the end. `waitMs`: how long what the tests left running may take to end (the
  * repo's tests of this script give less). Impure (reads the tests, writes the files).
  */
-export function writeGroups(root, dir, { waitMs = LEFT_RUNNING_WAIT_MS } = {}) {
+export function writeGroups(root, dir, { waitMs = LEFT_RUNNING_WAIT_MS, part = 'all' } = {}) {
   const own = [];
   const shared = [];
-  for (const file of listTestFiles(root)) {
+  for (const file of listPart(root, part)) {
     const abs = path.join(root, file);
     const text = readFileSync(abs, 'utf8');
     (needsOwnProcess(file, text) ? own : shared).push({ file, weight: estimateSeconds(file, text, statSync(abs).size) });

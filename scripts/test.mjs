@@ -3,8 +3,9 @@
 // lists the slowest test files of this run from tap's saved results (.tap/test-results/),
 // so the suite's own cost stays in sight. The exit code is tap's.
 //
-// Given no test file, it runs every one, the light ones several to a process (group files in
-// .tap/groups/, see scripts/group-tests.mjs); `TEST_GROUPS=0` runs each in its own.
+// Given no test file, it runs every test file but the end-to-end ones (`--e2e`: those alone,
+// `npm run test:e2e`; `--all`: both; scripts/group-tests.mjs, listPart), the light ones
+// several to a process (group files in .tap/groups/); `TEST_GROUPS=0` runs each in its own.
 //
 // Coverage is off by default: recording it costs every test process about a fifth more CPU,
 // and a whole run writes hundreds of MB of records that tap merges at the end. It asserts
@@ -16,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pruneCompiled, warmCompiled } from '../test/helpers/esbuild-hooks.mjs';
-import { writeGroups } from './group-tests.mjs';
+import { listPart, writeGroups } from './group-tests.mjs';
 import { openRunGroup, readAccounts, removeGroup } from './cpu-groups.mjs';
 import { buildTapWhenStale } from './tap-build.mjs';
 
@@ -36,8 +37,12 @@ buildTapWhenStale(root);
 // the suite's thousands of node processes about 37 ms of CPU (`node -e 0`: 57 → 21 ms).
 delete process.env.NODE_EXTRA_CA_CERTS;
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
-const args = process.argv.slice(2);
-const testFiles = args.some((a) => !a.startsWith('-')) || process.env.TEST_GROUPS === '0' ? [] : writeGroups(root, path.join(root, '.tap', 'groups'));
+const PARTS = { '--e2e': 'e2e', '--all': 'all' };
+const part = PARTS[process.argv.slice(2).find((a) => Object.hasOwn(PARTS, a))] ?? 'main';
+const args = process.argv.slice(2).filter((a) => !Object.hasOwn(PARTS, a));
+const given = args.some((a) => !a.startsWith('-'));
+const groupsDir = path.join(root, '.tap', part === 'main' ? 'groups' : `groups-${part}`);
+const testFiles = given ? [] : process.env.TEST_GROUPS === '0' ? listPart(root, part) : writeGroups(root, groupsDir, { part });
 // Each test file's CPU with everything it started, where a control group can count it (scripts/cpu-groups.mjs).
 const cpuGroup = openRunGroup(`engine-tests-${process.pid}`);
 const cpuOut = path.join(root, '.tap', `cpu-${process.pid}.jsonl`);

@@ -1,4 +1,5 @@
 // test cost: about 21 s: engine suite over real task directories (scripts/group-tests.mjs starts the long files first).
+// test kind: end-to-end (npm run test:e2e): whole suites of runs, one with the real codex CLI.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,5 @@
 // test cost: about 8 s: the real CLIs under the OS sandbox (scripts/group-tests.mjs starts the long files first).
+// test kind: end-to-end (npm run test:e2e): the real claude and codex CLIs under the OS sandbox.
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

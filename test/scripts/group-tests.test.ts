@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the repo's scripts, without types
-import { estimateSeconds, listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
+import { estimateSeconds, isEndToEnd, listPart, listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -65,6 +65,31 @@ t.test('every test file of the repo runs exactly once: on its own or in one grou
     const [file] = listed(text);
     t.ok(text.includes(`import ${JSON.stringify(pathToFileURL(path.join(root, file!)).href)};`), `${run[i]} imports ${file} at the top level`);
   }
+});
+
+t.test('npm test and npm run test:e2e between them run every test file once; the second the end-to-end ones', async (t) => {
+  const main: string[] = listPart(root, 'main');
+  const e2e: string[] = listPart(root, 'e2e');
+  t.same([...main, ...e2e].sort(), listTestFiles(root), 'the two parts are all the test files');
+  t.same(main.filter((f) => e2e.includes(f)), [], 'no file in both');
+  t.same(listPart(root, 'all'), listTestFiles(root));
+  t.same(e2e.filter((f) => !/^test\/(e2e|isolation)\//.test(f)), ['test/cli/suite.test.ts', 'test/sandbox/real-clis.test.ts', 'test/workers/add-builtin-worker.test.ts'], 'elsewhere, the files that say they are');
+  t.same(main.filter((f) => /^test\/(e2e|isolation)\//.test(f)), [], 'every end-to-end and isolation test is in the second');
+  t.ok(main.includes('test/runtime/crash-resume.test.ts'), 'the crash tests stay in npm test');
+  t.throws(() => listPart(root, 'unit'), /no part of the tests named "unit"/);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-groups-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const listed = writeGroups(root, dir, { part: 'e2e' }).flatMap((f: string) => [...readFileSync(path.resolve(root, f), 'utf8').matchAll(/^\/\/ test file: (.+)$/gm)].map((m) => m[1]!));
+  t.same(listed.sort(), e2e, 'the groups of a part run its files');
+});
+
+t.test('what is an end-to-end test: its directory, or its own word in its first lines', async (t) => {
+  t.ok(isEndToEnd('test/e2e/demo.test.ts', "import t from 'tap';"));
+  t.ok(isEndToEnd('test/isolation/tree.test.ts', "import t from 'tap';"));
+  t.ok(isEndToEnd('test/cli/x.test.ts', "// test cost: about 9 s\n// test kind: end-to-end (npm run test:e2e): why\nimport t from 'tap';"));
+  t.notOk(isEndToEnd('test/cli/x.test.ts', "import t from 'tap';\n// not at a line's start: test kind: end-to-end"));
+  t.notOk(isEndToEnd('test/e2e-notes/x.test.ts', "import t from 'tap';"), 'a directory named alike');
+  t.notOk(isEndToEnd('test/cli/x.test.ts', `${'// filler\n'.repeat(300)}// test kind: end-to-end`), 'only the first lines say it');
 });
 
 t.test('a file\'s cost: its own word first, else an estimate from its text', async (t) => {

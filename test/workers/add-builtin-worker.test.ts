@@ -1,4 +1,5 @@
 // test cost: about 10 s: a worker plugin, packed and run (scripts/group-tests.mjs starts the long files first).
+// test kind: end-to-end (npm run test:e2e): a copy of the engine built with a new worker, and a real run through it.
 import t from 'tap';
 import { appendFileSync, chmodSync, existsSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
