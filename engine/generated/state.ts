@@ -328,11 +328,11 @@ export interface Kpis {
    */
   secrets_scrubbed?: number;
   /**
-   * Files changed over all checkpoints.
+   * Files each checkpoint changed, summed over the checkpoints (a file changed at two checkpoints counts twice).
    */
   diff_files: number;
   /**
-   * Lines added + removed over all checkpoints.
+   * Lines added + removed at each checkpoint, summed over the checkpoints.
    */
   diff_loc: number;
   /**

@@ -78,7 +78,7 @@ export function describeOtherKpis(k: Kpis, realCostUsd: number | null = k.cost_u
     ['milestones done', `${k.milestones_done} of ${k.milestones} planned`],
     ['worker calls', `${k.worker_calls} (${k.parse_failures} parse failure${k.parse_failures === 1 ? '' : 's'})`],
     ['verification time (s)', tiers.length ? tiers.join('; ') : '–'],
-    ['diff', `${k.diff_files} file${k.diff_files === 1 ? '' : 's'}, ${k.diff_loc} line${k.diff_loc === 1 ? '' : 's'} added or removed`],
+    ['diff, each checkpoint summed', `${k.diff_files} file${k.diff_files === 1 ? '' : 's'}, ${k.diff_loc} line${k.diff_loc === 1 ? '' : 's'} added or removed`],
     ['review skips', skips.length ? skips.map(([reason, n]) => `${n}× ${reason}`).join('; ') : 'none'],
     ['cost', realCostUsd === null && k.cost_usd !== null ? '– (the scripted model\'s, not real)' : showCost(realCostUsd)],
     ['tokens', `${k.tokens.input} in, ${k.tokens.output} out`],

@@ -66,7 +66,7 @@ t.test('text, one run: the run line, its milestones, its KPIs with marks', async
       '  milestones done: 1 of 2 planned',
       '  worker calls: 3 (1 parse failure)',
       '  verification time (s): tier0 median 0.3, p90 0.3, max 0.3 (n=1)',
-      '  diff: 1 file, 4 lines added or removed',
+      '  diff, each checkpoint summed: 1 file, 4 lines added or removed',
       '  review skips: none',
       '  cost: $0.25',
       '  tokens: 300 in, 30 out',
