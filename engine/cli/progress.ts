@@ -76,11 +76,24 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
   };
 }
 
+/**
+ * What a worker call's line says after its outcome: for a call that ended, whether its answer
+ * held a valid markers block; for one that did not (failed, timed out, interrupted), why, on
+ * one line of at most 100 characters: "incomplete, no valid markers" read as if an
+ * interrupted call had answered badly. Pure.
+ */
+function callEnd(e: Extract<TimelineEvent, { type: 'worker.finished' }>): string {
+  if (e.outcome === 'ok') return e.markers_ok ? '' : ', no valid markers';
+  if (!e.error) return '';
+  const why = e.error.replace(/\s+/g, ' ').trim();
+  return ` (${why.length > 100 ? `${why.slice(0, 99)}…` : why})`;
+}
+
 /** The one line an event of a step gets (`w`: where, "[2/3] "), or null for an event without one. Pure. */
 function stepLine(e: TimelineEvent, w: string): string | null {
   switch (e.type) {
     case 'worker.finished':
-      return `${w}${e.step}: ${e.worker} ${e.outcome}${e.markers_ok ? '' : ', no valid markers'} in ${(e.duration_ms / 1000).toFixed(1)}s`;
+      return `${w}${e.step}: ${e.worker} ${e.outcome}${callEnd(e)} in ${(e.duration_ms / 1000).toFixed(1)}s`;
     case 'parse.failed':
       return `${w}${e.step}: parse failure (${e.error}); ${e.retries_left} repair(s) left`;
     case 'kpi.decision':

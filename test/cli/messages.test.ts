@@ -85,6 +85,32 @@ t.test('after a resume the progress knows the plan accepted in an earlier sessio
   t.same(io.err.join('').split('\n'), ['resumed at implement (repeating implement)', '[2/2] checkpoint 0123456789 (1 file, +1 -0)', ''], '[2/2], not [2/?]');
 });
 
+t.test('a worker call\'s line: markers said of a call that answered, the reason of one that did not', async (t) => {
+  // An interrupted call's line read "implementer incomplete, no valid markers".
+  const io = memoryIo();
+  const p = createProgress(io, false);
+  const call = { ...base, step: 'implement', type: 'worker.finished', worker: 'implementer', call: 'calls/0001', exit_code: 0, timed_out: false, duration_ms: 1500, usage: null, cost_usd: null };
+  const events = [
+    { ...call, outcome: 'ok', markers_ok: true, error: null },
+    { ...call, outcome: 'ok', markers_ok: false, error: null },
+    { ...call, outcome: 'incomplete', markers_ok: false, error: 'the call was aborted' },
+    { ...call, outcome: 'timed_out', markers_ok: false, error: 'no output for 600 s\n(idle limit)' },
+    { ...call, outcome: 'failed', markers_ok: false, error: 'x'.repeat(300) },
+    { ...call, outcome: 'failed', markers_ok: false, error: null },
+  ] as unknown as TimelineEvent[];
+  for (const e of events) p.onEvent(e);
+  p.stop();
+  t.same(io.err.join('').split('\n'), [
+    '[1/?] implement: implementer ok in 1.5s',
+    '[1/?] implement: implementer ok, no valid markers in 1.5s',
+    '[1/?] implement: implementer incomplete (the call was aborted) in 1.5s',
+    '[1/?] implement: implementer timed_out (no output for 600 s (idle limit)) in 1.5s',
+    `[1/?] implement: implementer failed (${'x'.repeat(99)}…) in 1.5s`,
+    '[1/?] implement: implementer failed in 1.5s',
+    '',
+  ]);
+});
+
 t.test('a command step ends with a line saying how its command ended', async (t) => {
   // Its start had a line (`fmt…`) and its end none: a failing formatter went unseen until the summary.
   const io = memoryIo();
