@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { plural } from '../util/plural.js';
+import { shellWord } from '../util/shell-quote.js';
 import { unloadablePlugins } from '../workers/load-plugin.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { loadPipeline } from '../config/load-typed.js';
@@ -51,15 +52,19 @@ function badFiles(diagnostics: readonly Diagnostic[]): string {
   return files.length ? files.join(', ') : path.join('.engine', 'policy.yaml');
 }
 
-/** `policy`: built-in defaults < the user's layer < the repo's .engine/policy.yaml, merged and validated. */
-export async function checkPolicy(repo: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ finding: Finding; policy: ResolvedPolicy | null; diagnostics: Diagnostic[] }> {
-  const result = await resolvePolicy({ repo, files: [], sets: [], cwd, env });
+/**
+ * `policy`: built-in defaults < the user's layer < the repo's .engine/policy.yaml < each
+ * `--policy` file < each `--set` (what a run given them would resolve), merged and validated.
+ */
+export async function checkPolicy(repo: string, cwd: string, env: NodeJS.ProcessEnv = process.env, given: { files: string[]; sets: string[] } = { files: [], sets: [] }): Promise<{ finding: Finding; policy: ResolvedPolicy | null; diagnostics: Diagnostic[] }> {
+  const result = await resolvePolicy({ repo, files: given.files, sets: given.sets, cwd, env });
   const lines = result.diagnostics.map(formatDiagnostic);
   if (!result.policy || hasErrors(result.diagnostics)) {
+    const command = ['engine', 'policy', '--repo', repo, ...given.files.flatMap((f) => ['--policy', f]), ...given.sets.flatMap((s) => ['--set', s])].map(shellWord).join(' ');
     return {
       policy: null,
       diagnostics: result.diagnostics,
-      finding: finding('policy', 'block', 'the merged policy does not resolve', `fix ${badFiles(result.diagnostics)} (\`engine policy --repo ${repo}\` shows the same diagnostics)`, lines),
+      finding: finding('policy', 'block', 'the merged policy does not resolve', `fix ${badFiles(result.diagnostics)} (\`${command}\` shows the same diagnostics)`, lines),
     };
   }
   const layers = [...new Set(result.layers.map((l) => (l.source === 'default' ? 'defaults' : (l.file ?? l.source))))].join(' < ');

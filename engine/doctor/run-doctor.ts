@@ -31,6 +31,9 @@ export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
   pipelineFile?: string;
   repo: string;
+  /** The policy layers a run would be given over the repo's (`--policy`, `--set`). */
+  policyFiles?: string[];
+  sets?: string[];
   live: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -52,7 +55,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const root = repo.root ?? dir;
   const pipeline = await checkPipeline(pipelineFile, shown);
   checks.push(pipeline.finding);
-  const policy = await checkPolicy(root, o.cwd, o.env);
+  const policy = await checkPolicy(root, o.cwd, o.env, { files: o.policyFiles ?? [], sets: o.sets ?? [] });
   checks.push(policy.finding);
   const sandbox = policy.policy ? decideSandbox(policy.policy.sandbox, policy.policy.sandbox.mode === 'off' ? null : probeBwrap(o.env), [path.dirname(pipelineFile), root, packageRoot]) : undefined;
   if (sandbox) checks.push(checkSandbox(sandbox));

@@ -128,8 +128,8 @@ t.test('--help documents the options', async (t) => {
   const io = memoryIo();
   t.equal(await main(['doctor', '--help'], io), 0);
   const help = io.out.join('');
-  t.match(help, /usage: engine doctor \[<pipeline\.yaml>\] \[--repo DIR\] \[--live\] \[--json\]/);
-  for (const o of ['--repo', '--live', '--json']) t.match(help, o);
+  t.match(help, /usage: engine doctor \[<pipeline\.yaml>\] \[--repo DIR\] \[--policy FILE\]\.\.\. \[--set KEY=VALUE\]\.\.\. \[--live\] \[--json\]/);
+  for (const o of ['--repo', '--policy', '--set', '--live', '--json']) t.match(help, o);
   const overview = memoryIo();
   await main(['--help'], overview);
   t.match(overview.out.join(''), /\n {2}doctor +Check node, git/);
@@ -148,4 +148,23 @@ t.test("an error in the user's policy layer: doctor's hint names that file", asy
   const out = io.out.join('');
   t.match(out, /^block +policy +the merged policy does not resolve \(hint: fix [^)]*xdg\/engine\/policy\.yaml/m);
   t.notMatch(out, /hint: fix \.engine\/policy\.yaml/);
+});
+
+// A new user's probe: `engine run --policy ci.yaml` stopped doctor_blocked on a verification
+// command that ci.yaml added, and `engine doctor` could not be given that file to see it.
+t.test('--policy and --set: doctor judges the policy a run given the same layers would have', async (t) => {
+  const f = fixture(t);
+  const extra = path.join(f.dir, 'ci policy.yaml');
+  writeFileSync(extra, stringify({ apiVersion: 'engine/v1', kind: 'Policy', verification: { tiers: { tier0: { commands: ['no-such-tool-4711 --check'] } } } }));
+  const plain = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
+  t.equal(statusOf(plain.stdout, 'verify.tier0'), 'warn', 'without the layer: no commands, a warning');
+  const layered = engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', extra], { cwd: f.dir });
+  t.equal(layered.code, 4, layered.stdout + layered.stderr);
+  t.match(layered.stdout, /^block +verify\.tier0 +tier0: `no-such-tool-4711` \(in `no-such-tool-4711 --check`\) not found/m);
+  t.match(layered.stdout, /^ok +policy +policy sha256:[0-9a-f]+ \(defaults < .*ci policy\.yaml\)/m, 'the layer is named');
+  const set = engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', extra, '--set', 'verification.tiers.tier0.commands=["node --version"]'], { cwd: f.dir });
+  t.equal(statusOf(set.stdout, 'verify.tier0'), 'ok', 'a --set over the file wins, as in a run');
+  const bad = engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', extra, '--set', 'budgets.max_ticks=lots'], { cwd: f.dir });
+  t.equal(bad.code, 2, bad.stdout + bad.stderr);
+  t.match(bad.stdout, /^block +policy +the merged policy does not resolve \(hint: fix --set \(`engine policy --repo \S+ --policy '[^']*ci policy\.yaml' --set budgets\.max_ticks=lots` shows the same diagnostics\)\)/m, 'the hint repeats the layers, quoted for the shell');
 });

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { flag, str, UsageError } from '../command.js';
+import { flag, list, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
@@ -7,10 +7,12 @@ import { printDiagnostics, printJson } from './validate.js';
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'Check node, git, the repo, the pipeline, the policy and every worker CLI before a run',
-  usage: 'doctor [<pipeline.yaml>] [--repo DIR] [--live] [--json]',
-  options: { repo: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } },
+  usage: 'doctor [<pipeline.yaml>] [--repo DIR] [--policy FILE]... [--set KEY=VALUE]... [--live] [--json]',
+  options: { repo: { type: 'string' }, policy: { type: 'string', multiple: true }, set: { type: 'string', multiple: true }, live: { type: 'boolean' }, json: { type: 'boolean' } },
   optionHelp: {
     repo: 'the target repo (default: the repository the current directory is in); its .engine/pipeline.yaml is the default pipeline',
+    policy: 'a policy file layered over the repo\'s, as `engine run --policy` takes it',
+    set: 'override one policy key by its dotted path, as `engine run --set` takes it',
     live: 'also make one probe call per distinct worker and check that it answers with the markers block only',
     json: 'print one JSON document {verdict, exit_code, repo, pipeline, live, checks, workers, probe_dir} on stdout',
   },
@@ -21,7 +23,7 @@ export const doctorCommand: Command = {
     const { runDoctor } = await import('../../doctor/run-doctor.js');
     const { doctorExitCode, doctorJson, renderDoctorText } = await import('../../doctor/verdict.js');
     const json = flag(args, 'json');
-    const result = await runDoctor({ pipelineFile, repo: str(args, 'repo') ?? '.', live: flag(args, 'live'), cwd: io.cwd, env: io.env });
+    const result = await runDoctor({ pipelineFile, repo: str(args, 'repo') ?? '.', policyFiles: list(args, 'policy'), sets: list(args, 'set'), live: flag(args, 'live'), cwd: io.cwd, env: io.env });
     if (result.kind === 'invalid') {
       if (json) printJson(io, { verdict: 'invalid', exit_code: EXIT.invalid, checks: [], diagnostics: result.diagnostics });
       else printDiagnostics(io, result.diagnostics);
