@@ -72,6 +72,15 @@ export async function branchSha(target: GitTarget, branch: string): Promise<stri
 }
 
 /**
+ * Removes `refs/heads/<branch>` only while it points at `sha` (compare-and-swap: never a
+ * branch someone moved since); whether it was removed. `why` goes to the reflog. Impure.
+ */
+export async function removeBranchAt(target: GitTarget, branch: string, sha: string, why: string): Promise<boolean> {
+  const { exitCode } = await runGit(target, ['update-ref', '-m', why, '-d', `refs/heads/${branch}`, sha], { okCodes: [1, 128] });
+  return exitCode === 0;
+}
+
+/**
  * The commit the user's HEAD points at and its tree, in one git process; null on an unborn
  * branch (no commit yet). Impure.
  */

@@ -9,8 +9,7 @@ import { renderMemo, renderSummary, resumeCommandOf } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
-import { runGit } from '../git/run-git.js';
-import { EMPTY_TREE } from '../git/repo.js';
+import { EMPTY_TREE, removeBranchAt } from '../git/repo.js';
 
 export interface RunOutcome {
   runId: string;
@@ -98,7 +97,7 @@ function removeAfterRun(rt: Runtime): string | null {
  */
 export async function dropBlockedRun(rt: Runtime): Promise<void> {
   if (rt.state.base_sha !== null) {
-    await runGit({ gitDir: rt.ws.repo.gitDir }, ['update-ref', '-m', 'engine: run blocked before its first step', '-d', `refs/heads/${rt.ws.branch}`, rt.state.base_sha], { okCodes: [1, 128] });
+    await removeBranchAt({ gitDir: rt.ws.repo.gitDir }, rt.ws.branch, rt.state.base_sha, 'engine: run blocked before its first step');
   }
   removeWorkspace(rt.ws.dir);
 }

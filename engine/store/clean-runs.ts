@@ -4,7 +4,9 @@ import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
-import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions } from './plan-clean.js';
+import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions, type RunBranch } from './plan-clean.js';
+import { branchSha, locateRepo, removeBranchAt, repoTarget } from '../git/repo.js';
+import type { GitTarget } from '../git/run-git.js';
 import { removeTree } from '../util/remove-tree.js';
 import { readTextOrNull, readRegularFileSync } from '../util/read-or-null.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
@@ -17,6 +19,10 @@ export interface CleanedRun {
   reason: string;
   /** Bytes of the workspace, its git dir and the run's homes. */
   bytes: number;
+  /** The run's branch (`engine/<run-id>`), the commit it started from and its repo, as the run's record names them; null for an orphan. */
+  branch: RunBranch | null;
+  /** The branch was removed with the workspace (with `dryRun`: would be): it still pointed at the run's base, so nothing was on it (pruneRunBranches). */
+  branch_removed: boolean;
 }
 
 /**
@@ -76,7 +82,33 @@ function cleanRunsOf(reposDir: string, storeDir: string, o: CleanOptions & { dry
 }
 
 function report(c: CleanChoice, bytes: number): CleanedRun {
-  return { run_id: c.candidate.runId, workspace: c.candidate.workspace, status: c.candidate.status, removed: c.remove, reason: c.reason, bytes };
+  return { run_id: c.candidate.runId, workspace: c.candidate.workspace, status: c.candidate.status, removed: c.remove, reason: c.reason, bytes, branch: c.candidate.branch ?? null, branch_removed: false };
+}
+
+/**
+ * After cleanRuns: the branch of each run whose workspace went, when the run's record names
+ * `repo` and the branch still points at the run's base (nothing on it: a run stopped or
+ * ended before its first checkpoint), is removed too, by compare-and-swap: a branch someone
+ * moved since stays. With `dryRun`, nothing is removed: what would be is said. Runs of
+ * another repo, and branches that moved, are left. Impure (git in `repo`).
+ */
+export async function pruneRunBranches(runs: readonly CleanedRun[], repo: string | null, dryRun: boolean): Promise<CleanedRun[]> {
+  if (repo === null) return [...runs];
+  const targets = runs.filter((r) => r.removed && r.branch && path.resolve(r.branch.repo) === path.resolve(repo));
+  if (!targets.length) return [...runs];
+  let target: GitTarget;
+  try {
+    target = repoTarget(await locateRepo(repo));
+  } catch {
+    return [...runs];
+  }
+  const removed = new Set<CleanedRun>();
+  for (const r of targets) {
+    const { name, base } = r.branch!;
+    const gone = dryRun ? (await branchSha(target, name)) === base : await removeBranchAt(target, name, base, `engine clean: run ${r.run_id}'s workspace removed, its branch still at its base`);
+    if (gone) removed.add(r);
+  }
+  return runs.map((r) => (removed.has(r) ? { ...r, branch_removed: true, reason: `${r.reason}; its branch ${r.branch!.name}, still at the base, ${dryRun ? 'would be ' : ''}removed` } : r));
 }
 
 /**
@@ -98,6 +130,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       runId,
       workspace,
       status: state ? state.status : null,
+      branch: state ? runBranchOf(state, runId) : null,
       kept: state?.workspace_kept === true,
       // A stopped run resume does not take (a stop of its pipeline) is said as such.
       ...(state && state.status !== 'completed' ? { resumable: canResume(state) } : {}),
@@ -129,12 +162,19 @@ function runOfWorkspace(workspace: string, runId: string, storeDir: string): { r
 
 const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfies RunState['status'][];
 
+/** A run's branch, its base and its repo, as its record gives them: only `engine/<run-id>` on a base commit; else null. Pure. */
+function runBranchOf(state: NonNullable<ReturnType<typeof readCleanState>>, runId: string): RunBranch | null {
+  const { repo, branch, base_sha: base } = state;
+  if (typeof repo !== 'string' || !path.isAbsolute(repo) || branch !== `engine/${runId}` || typeof base !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(base)) return null;
+  return { name: branch, base, repo };
+}
+
 /**
  * What clean reads of a state.json, each field of its type, or null (missing, damaged,
  * forged: without the OS sandbox a worker can rewrite it). Such a run's workspace is an
  * orphan to clean, never a crash that stops `clean --all` for every repo. Impure (reads).
  */
-function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept' | 'stop_reason' | 'position'> | null {
+function readCleanState(file: string): (Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept' | 'stop_reason' | 'position'> & { repo: unknown; branch: unknown; base_sha: unknown }) | null {
   try {
     const s = JSON.parse(readRegularFileSync(file, 'utf8')) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
@@ -147,6 +187,10 @@ function readCleanState(file: string): Pick<RunState, 'workspace' | 'status' | '
       workspace_kept: s['workspace_kept'] === true,
       stop_reason: typeof s['stop_reason'] === 'string' ? (s['stop_reason'] as RunState['stop_reason']) : null,
       position: { step: typeof position?.step === 'string' || position?.step === null ? (position.step as string | null) : 'unknown', milestone: null, attempt: null },
+      // Checked where they are used (runBranchOf): a forged record names no branch to remove.
+      repo: s['repo'],
+      branch: s['branch'],
+      base_sha: s['base_sha'],
     };
   } catch {
     return null;

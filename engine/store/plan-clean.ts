@@ -19,6 +19,15 @@ export interface CleanCandidate {
   updatedMs: number;
   /** The engine made it: its engine git dir beside it, a directory of its own, on the run's branch. Anything else is never removed. */
   engineMade: boolean;
+  /** The run's branch as its record names it (null for an orphan, or a record that names none). */
+  branch?: RunBranch | null;
+}
+
+/** A run's branch (`engine/<run-id>`), the commit it started from, and the repo it is in. */
+export interface RunBranch {
+  name: string;
+  base: string;
+  repo: string;
 }
 
 export interface CleanChoice {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, testEngineHome, workspaceOf } from '../helpers/run-fixture.js';
@@ -161,4 +162,37 @@ t.test('a resumable run recorded in another store keeps its workspace; a workspa
   const cleaned = JSON.parse(engine(['clean', '--repo', f.repo, '--json'], { cwd: f.dir, env }).stdout) as { runs: { run_id: string; removed: boolean; reason: string }[] };
   t.match(cleaned.runs.find((x) => x.run_id === 'gone'), { removed: true, reason: /orphan/ });
   t.notOk(existsSync(goneWs));
+});
+
+// A new user's review: after `engine clean --resumable` the branches of stopped runs that never
+// reached a checkpoint stayed in the repository, each at the commit the run started from.
+t.test('clean removes the branch of a run whose workspace it removes when nothing is on it; a branch someone moved, or one a forged record names, stays', async (t) => {
+  const f = makeFixture();
+  const env = { ENGINE_HOME: path.join(f.dir, 'home') };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: f.repo, encoding: 'utf8' }).trim();
+  const stop = (id: string) => t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--max-ticks', '2'], { cwd: f.dir, env }).code, 1);
+  for (const id of ['bare', 'moved', 'forged']) stop(id);
+  const base = git('rev-parse', 'engine/bare');
+  t.equal(git('rev-parse', 'main'), base, 'a stopped run before its first checkpoint: its branch is at the base');
+  // The user commits onto one run's branch.
+  git('commit', '-q', '--allow-empty', '-m', 'mine');
+  const mine = git('rev-parse', 'HEAD');
+  git('reset', '-q', '--hard', base);
+  git('update-ref', 'refs/heads/engine/moved', mine);
+  // Without the OS sandbox a worker can rewrite a record: one naming the user's main, at its sha.
+  const forgedState = path.join(f.repo, '.engine', 'runs', 'forged', 'state.json');
+  writeFileSync(forgedState, JSON.stringify({ ...JSON.parse(readFileSync(forgedState, 'utf8')), branch: 'main', base_sha: base }));
+
+  const dry = engine(['clean', '--repo', f.repo, '--resumable', '--dry-run', '--json'], { cwd: f.dir, env });
+  t.equal(dry.code, 0, dry.stderr);
+  const said = Object.fromEntries(JSON.parse(dry.stdout).runs.map((r: { run_id: string; removed: boolean; branch_removed: boolean; branch: { name: string } | null }) => [r.run_id, [r.removed, r.branch?.name ?? null, r.branch_removed]]));
+  t.same(said, { bare: [true, 'engine/bare', true], moved: [true, 'engine/moved', false], forged: [true, null, false] });
+  t.equal(git('rev-parse', 'engine/bare'), base, '--dry-run removes no branch');
+
+  const r = engine(['clean', '--repo', f.repo, '--resumable'], { cwd: f.dir, env });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^removed\s+bare .*; its branch engine\/bare, still at the base, removed$/m);
+  t.notMatch(r.stdout, /its branch engine\/(moved|forged)/);
+  const branches = git('for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/').split('\n').sort();
+  t.same(branches, [`engine/forged ${base}`, `engine/moved ${mine}`, `main ${base}`], "the bare run's branch is gone; the moved one, main and the forged record's run branch stay");
 });

@@ -4,7 +4,11 @@ import { flag, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
-/** `engine clean`: remove the workspaces and private homes of completed runs, and of resumable ones when asked (contract §5). */
+/**
+ * `engine clean`: remove the workspaces and private homes of completed runs, and of resumable
+ * ones when asked (contract §5); with each, the run's branch when nothing is on it (still at
+ * the run's base).
+ */
 export const cleanCommand: Command = {
   name: 'clean',
   summary: 'Remove the workspaces and private CLI homes of completed runs, and orphaned workspaces',
@@ -35,7 +39,7 @@ export const cleanCommand: Command = {
     if (olderText !== undefined && !/^\d+(\.\d+)?$/.test(olderText)) throw new UsageError(`--older-than takes a number of days, got "${olderText}"`);
     const all = flag(args, 'all');
     if (all && str(args, 'store')) throw new UsageError('--store names one repo\'s run store: give it without --all');
-    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders }] = await Promise.all([
+    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders, pruneRunBranches }] = await Promise.all([
       import('../../git/repo.js'),
       import('../../git/workspace.js'),
       import('../../vocabulary/run-layout.js'),
@@ -46,9 +50,9 @@ export const cleanCommand: Command = {
     const root = workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null);
     const options = { olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun: flag(args, 'dry-run'), resumable: flag(args, 'resumable') };
 
-    let targets: { dir: string; store: string | null }[];
+    let targets: { dir: string; store: string | null; repo: string | null }[];
     if (all) {
-      targets = listRepoFolders(root).map((f) => ({ dir: f.dir, store: f.repo ? defaultStoreDir(f.repo) : null }));
+      targets = listRepoFolders(root).map((f) => ({ dir: f.dir, store: f.repo ? defaultStoreDir(f.repo) : null, repo: f.repo }));
     } else {
       const repoArg = str(args, 'repo') ?? '.';
       let top: string;
@@ -61,10 +65,11 @@ export const cleanCommand: Command = {
         return EXIT.invalid;
       }
       const storeOption = str(args, 'store');
-      targets = [{ dir: repoWorkspacesDir(root, top), store: storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top) }];
+      targets = [{ dir: repoWorkspacesDir(root, top), store: storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top), repo: top }];
     }
     // A folder whose repo is unknown has no store to ask: each of its workspaces is an orphan.
-    const runs = targets.flatMap((t) => cleanRuns(t.dir, t.store ?? path.join(t.dir, '.no-store'), options));
+    const runs = [];
+    for (const t of targets) runs.push(...(await pruneRunBranches(cleanRuns(t.dir, t.store ?? path.join(t.dir, '.no-store'), options), t.repo, options.dryRun)));
     const freed = runs.filter((r) => r.removed).reduce((n, r) => n + r.bytes, 0);
     if (json) {
       printJson(io, { workspaces: root, dry_run: options.dryRun, runs, freed_bytes: freed, diagnostics: [] });
