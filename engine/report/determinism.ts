@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRecordJson } from '../util/read-or-null.js';
 import { readTimelineText } from '../store/timeline.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
 import { parseJson } from '../util/parse-json.js';
+import { seedText } from '../store/index-entry.js';
 
 /** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */
 export interface RepeatRun {
@@ -83,7 +84,7 @@ function isComparable(r: Pick<RepeatRun, 'status' | 'stop_reason'>): boolean {
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
 export function readRepeatRun(dir: string): RepeatRun | null {
   try {
-    const state = JSON.parse(readRegularFileSync(path.join(dir, 'state.json'), 'utf8')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
+    const state = readRecordJson(path.join(dir, 'state.json')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
     const events: TimelineEvent[] = [];
     for (const line of readTimelineText(path.join(dir, 'timeline.jsonl')).split('\n')) {
       if (!line.trim()) continue;
@@ -93,7 +94,7 @@ export function readRepeatRun(dir: string): RepeatRun | null {
         /* a torn line: the report's own reader notes it */
       }
     }
-    return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: String(state.seed ?? ''), facts: factsOf(events), status: typeof state.status === 'string' ? state.status : 'unknown', stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null };
+    return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: seedText(state.seed), facts: factsOf(events), status: typeof state.status === 'string' ? state.status : 'unknown', stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null };
   } catch {
     return null;
   }

@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readRegularFileSync } from '../util/read-or-null.js';
 import { buildTimeline, type RunTimeline } from './build-timeline.js';
 import type { IsEvent } from '../store/index-runs.js';
 import { salvageTimeline } from '../store/salvage-timeline.js';
+import { readTimelineText } from '../store/timeline.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
 export interface RunDetails {
@@ -39,7 +39,7 @@ export function readRunDetails(runDir: string, isEvent: IsEvent): RunDetails {
   for (const log of list(path.join(runDir, 'verify'))) if (has(`verify/${log}`)) files.push(`verify/${log}`);
   let timeline: RunTimeline | null = null;
   try {
-    timeline = buildTimeline(salvageTimeline(readRegularFileSync(path.join(runDir, 'timeline.jsonl'), 'utf8'), isEvent).events);
+    timeline = buildTimeline(salvageTimeline(readTimelineText(path.join(runDir, 'timeline.jsonl')), isEvent).events);
   } catch {
     timeline = null;
   }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
 import { locateRepo } from '../git/repo.js';
@@ -15,6 +15,7 @@ import { checkRunPlaces } from './check-run-places.js';
 import { redactText } from '../workers/redact.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
 import { writeFreshFile } from '../util/open-own-file.js';
+import { readRecordJson, readRecordText } from '../util/read-or-null.js';
 
 /**
  * A run is made in steps (its directory, config snapshot, workspace, env.json, state.json,
@@ -122,7 +123,7 @@ function ownWorkspace(c: CreatingRecord, runDir: string): boolean {
   if (c.workspace === null || c.branch === null || checkRunPlaces({ run_id: c.run_id, repo: c.repo, workspace: c.workspace, branch: c.branch }, runDir) !== null) return false;
   let head = '';
   try {
-    head = readFileSync(path.join(engineGitDirOf(path.resolve(c.workspace)), 'HEAD'), 'utf8');
+    head = readRecordText(path.join(engineGitDirOf(path.resolve(c.workspace)), 'HEAD'));
   } catch {
     /* not a workspace of the engine's (or gone) */
   }
@@ -135,7 +136,7 @@ function writeCreating(runDir: string, c: CreatingRecord): void {
 
 function readCreating(runDir: string): CreatingRecord | null {
   try {
-    const c = JSON.parse(readFileSync(path.join(runDir, CREATING), 'utf8')) as CreatingRecord;
+    const c = readRecordJson(path.join(runDir, CREATING)) as CreatingRecord;
     return typeof c.repo === 'string' ? c : null;
   } catch {
     return null;
@@ -144,7 +145,7 @@ function readCreating(runDir: string): CreatingRecord | null {
 
 function readPid(file: string): number | null {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
+    const pid = Number(readRecordText(file).trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;

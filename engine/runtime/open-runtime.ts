@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createActor } from 'xstate';
 import type { TimelineEvent } from '../generated/event.js';
 import { buildMachine } from '../compile/machine.js';
@@ -23,6 +23,7 @@ import { userConfigTrees } from './user-config.js';
 import type { UserConfigPlace } from '../workers/types.js';
 import { keptPlaces } from './kept-places.js';
 import { packageRoot } from '../paths.js';
+import { readRecordText } from '../util/read-or-null.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
 export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
@@ -110,7 +111,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   );
   // On resume env.json is there already: it is owned as found (start-run adds it once written).
   if (existsSync(o.paths.env)) {
-    const env = readFileSync(o.paths.env, 'utf8');
+    const env = readRecordText(o.paths.env);
     rt.records.push(fileRecord(o.paths.env, 'env.json', () => env));
   }
   return rt;

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { canResume } from '../store/can-resume.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import path from 'node:path';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRecordJson } from '../util/read-or-null.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
@@ -126,7 +126,7 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   }
   let state: RunState;
   try {
-    state = JSON.parse(readRegularFileSync(paths.state, 'utf8')) as RunState;
+    state = readRecordJson(paths.state) as RunState;
   } catch (error) {
     return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
   }
@@ -219,7 +219,7 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
 async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null): Promise<Prints | Rejection> {
   let old: Record<string, unknown>;
   try {
-    old = JSON.parse(readRegularFileSync(run.paths.env, 'utf8')) as Record<string, unknown>;
+    old = readRecordJson(run.paths.env) as Record<string, unknown>;
     if (old === null || typeof old !== 'object' || Array.isArray(old)) throw new Error('not a JSON object');
   } catch (error) {
     return refuse(`env.json cannot be read (${(error as Error).message}); the engine will not resume this run`, run.paths.env);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { firstLink } from '../util/first-link.js';
-import { readTextOrNull } from '../util/read-or-null.js';
+import { readTextOrNull, readRecordJson, readRecordText } from '../util/read-or-null.js';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
@@ -75,7 +75,7 @@ export function templateOverrideDir(runDir: string, repo: string): string {
 export function gatherConfig(src: ConfigSources): GatheredFile[] {
   const read = (file: string): string | null => {
     try {
-      return readFileSync(file, 'utf8');
+      return readRecordText(file);
     } catch {
       return null;
     }
@@ -162,7 +162,7 @@ export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: stri
   if (!existsSync(manifestFile)) return null;
   let manifest: ConfigManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as ConfigManifest;
+    manifest = readRecordJson(manifestFile) as ConfigManifest;
     if (!Array.isArray(manifest.entries) || !Array.isArray(manifest.sets)) throw new Error('no entries');
   } catch (error) {
     return { error: `the run's config snapshot cannot be read (${(error as Error).message})`, file: manifestFile };

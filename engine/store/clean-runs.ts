@@ -8,7 +8,7 @@ import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions, ty
 import { branchSha, locateRepo, removeBranchAt, repoTarget } from '../git/repo.js';
 import type { GitTarget } from '../git/run-git.js';
 import { removeTree } from '../util/remove-tree.js';
-import { readTextOrNull, readRegularFileSync } from '../util/read-or-null.js';
+import { readTextOrNull, readRegularFileSync, readRecordJson } from '../util/read-or-null.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 
 export interface CleanedRun {
@@ -50,6 +50,8 @@ function engineMade(workspace: string, runId: string): boolean {
 
 /** The name of the file in each repo's workspaces folder that says which repo it is. */
 export const REPO_MARKER = '.repo';
+/** The most of it read: a path (a 600 MB marker was read whole by `clean --all`). */
+const MAX_MARKER_BYTES = 64 * 1024;
 
 /** Every repo folder under the workspaces root with the repo it belongs to (null when unknown). Impure. */
 export function listRepoFolders(root: string): { dir: string; repo: string | null }[] {
@@ -60,7 +62,7 @@ export function listRepoFolders(root: string): { dir: string; repo: string | nul
     .filter((dir) => lstatSync(dir).isDirectory())
     .map((dir) => {
       try {
-        return { dir, repo: readRegularFileSync(path.join(dir, REPO_MARKER), 'utf8').trim() || null };
+        return { dir, repo: readRegularFileSync(path.join(dir, REPO_MARKER), 'utf8', MAX_MARKER_BYTES).trim() || null };
       } catch {
         return { dir, repo: null };
       }
@@ -176,7 +178,7 @@ function runBranchOf(state: NonNullable<ReturnType<typeof readCleanState>>, runI
  */
 function readCleanState(file: string): (Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept' | 'stop_reason' | 'position'> & { repo: unknown; branch: unknown; base_sha: unknown }) | null {
   try {
-    const s = JSON.parse(readRegularFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    const s = readRecordJson(file) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
     const position = s['position'] as { step?: unknown } | null;
     // What canResume reads: a field of another type (a forged record) counts as a step to repeat, so the run is kept as resumable.

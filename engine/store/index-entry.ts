@@ -51,7 +51,12 @@ export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent
     milestones: describeMilestones(events),
     run_verify: describeRunVerification(events),
     notes: where.notes,
-    seed: String(state.seed ?? ''),
+    seed: seedText(state.seed),
     repeat: factsOf(events),
   };
+}
+
+/** A run's seed as the index and the report key repeats by it: a number's or a string's text, else empty (a forged record's object is no seed). Pure. */
+export function seedText(seed: unknown): string {
+  return typeof seed === 'number' || typeof seed === 'string' ? String(seed) : '';
 }

@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRecordJson } from '../util/read-or-null.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
@@ -97,6 +97,30 @@ export interface RunIndex {
 
 /** How much of the index is read at a time (see readRunIndex). */
 const CHUNK_BYTES = 64 * 1024;
+/**
+ * The longest line of the index read: far past any the engine writes (a 200-milestone run's
+ * line is tens of KB). A longer one is damaged and skipped unread: a 600 MB line without a
+ * newline ended `report --all` with exit 70, and read from the end, in 64 KiB blocks joined
+ * one by one, a 16 MB one cost each run's tier0_fast history 10 s of CPU.
+ */
+export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
+
+/**
+ * The index opened for reading, or null when there is none or it is no regular file (a FIFO
+ * held `report` in open(2) past SIGINT and SIGTERM; a link to /dev/zero filled the heap): the
+ * reader then scans the store, and the index is rebuilt over it. Impure.
+ */
+function openIndex(file: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return null;
+}
 
 /**
  * Read a store's index, every line. A missing file is an empty index that does not exist.
@@ -106,29 +130,36 @@ const CHUNK_BYTES = 64 * 1024;
  * third of the CPU). Impure.
  */
 export function readRunIndex(storeDir: string): RunIndex {
-  let fd: number;
-  try {
-    fd = openSync(path.join(storeDir, RUN_INDEX), 'r');
-  } catch {
-    return { exists: false, entries: new Map(), damaged: 0, superseded: 0 };
-  }
+  const fd = openIndex(path.join(storeDir, RUN_INDEX));
+  if (fd === null) return { exists: false, entries: new Map(), damaged: 0, superseded: 0 };
   const index: RunIndex = { exists: true, entries: new Map(), damaged: 0, superseded: 0 };
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     const decoder = new StringDecoder('utf8');
     // The start of a line that goes on in the next chunk, in pieces: joined once its end is
-    // read, so a line of many chunks costs its length, not its length times the chunks.
+    // read, so a line of many chunks costs its length, not its length times the chunks. Past
+    // MAX_INDEX_LINE_BYTES the pieces are dropped and the line counts as damaged.
     let pieces: string[] = [];
+    let length = 0;
+    let skipping = false;
+    const take = (line: string) => {
+      if (skipping) index.damaged++;
+      else takeIndexLine(index, line);
+      pieces = [];
+      length = 0;
+      skipping = false;
+    };
     for (let n = readSync(fd, buffer, 0, CHUNK_BYTES, null); n > 0; n = readSync(fd, buffer, 0, CHUNK_BYTES, null)) {
       const text = decoder.write(buffer.subarray(0, n));
       let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-        takeIndexLine(index, pieces.length ? pieces.join('') + text.slice(start, end) : text.slice(start, end));
-        pieces = [];
+      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) take(pieces.length ? pieces.join('') + text.slice(start, end) : text.slice(start, end));
+      if (start < text.length && !skipping) {
+        pieces.push(text.slice(start));
+        length += text.length - start;
+        if (length > MAX_INDEX_LINE_BYTES) [pieces, length, skipping] = [[], 0, true];
       }
-      if (start < text.length) pieces.push(text.slice(start));
     }
-    takeIndexLine(index, pieces.join('') + decoder.end());
+    take(pieces.join('') + decoder.end());
   } finally {
     closeSync(fd);
   }
@@ -178,7 +209,8 @@ export function timelineBytes(runDir: string): number | null {
  */
 export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: string, need: number): IndexedPastRun[] | null {
   const file = path.join(storeDir, RUN_INDEX);
-  if (!existsSync(file)) return null;
+  // No index, or none to read (a FIFO, a device): the caller scans the store.
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
   if (need <= 0) return [];
   const wantRepo = path.resolve(repo);
   const seen = new Set<string>();
@@ -208,7 +240,7 @@ function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null 
   if (size === null) return null;
   if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
   try {
-    const state = JSON.parse(readRegularFileSync(path.join(runDir, 'state.json'), 'utf8')) as { status?: unknown; stop_reason?: unknown };
+    const state = readRecordJson(path.join(runDir, 'state.json')) as { status?: unknown; stop_reason?: unknown };
     if (state.status === 'running') return null;
     return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at, samples: entry.samples };
   } catch {
@@ -220,40 +252,43 @@ function byCreated(a: IndexedPastRun, b: IndexedPastRun): number {
   return compareText(a.created_at, b.created_at) || compareText(a.run_id, b.run_id);
 }
 
-/** The complete lines of a file, last first, read backwards in blocks. Impure. */
-function* linesFromEnd(file: string): Generator<string> {
-  const fd = openSync(file, 'r');
+/**
+ * The complete lines of the index, last first, read backwards in blocks; nothing when it is
+ * no regular file. A line past MAX_INDEX_LINE_BYTES is skipped unread, and the pieces of a
+ * line that spans blocks are joined once, at its start. Impure.
+ */
+export function* linesFromEnd(file: string): Generator<string> {
+  const fd = openIndex(file);
+  if (fd === null) return;
   try {
     let pos = fstatSync(fd).size;
-    let rest = Buffer.alloc(0);
-    let first = true;
+    // The rest of the line whose start is in an earlier block, earliest piece first.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let skipping = false;
+    // Until the file's last newline: a last line without its newline was torn by a crash.
+    let torn = true;
     while (pos > 0) {
-      const len = Math.min(64 * 1024, pos);
+      const len = Math.min(CHUNK_BYTES, pos);
       pos -= len;
-      const block = Buffer.alloc(len);
+      const block = Buffer.allocUnsafe(len);
       readSync(fd, block, 0, len, pos);
-      let buf = Buffer.concat([block, rest]);
-      let end = buf.length;
-      if (first) {
-        // A last line without its newline was torn by a crash: not a line.
-        const nl = buf.lastIndexOf(0x0a);
-        if (nl === -1) {
-          rest = buf;
-          continue;
+      let end = len;
+      for (let nl = block.lastIndexOf(0x0a, end - 1); nl !== -1; nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1) {
+        if (!torn && !skipping) {
+          const line = pendingBytes ? Buffer.concat([block.subarray(nl + 1, end), ...pending]) : block.subarray(nl + 1, end);
+          if (line.length) yield line.toString('utf8');
         }
+        [pending, pendingBytes, skipping, torn] = [[], 0, false, false];
         end = nl;
-        first = false;
       }
-      let nl = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
-      while (nl !== -1) {
-        if (end > nl + 1) yield buf.subarray(nl + 1, end).toString('utf8');
-        end = nl;
-        nl = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+      if (end > 0 && !skipping) {
+        pending.unshift(block.subarray(0, end));
+        pendingBytes += end;
+        if (pendingBytes > MAX_INDEX_LINE_BYTES) [pending, pendingBytes, skipping] = [[], 0, true];
       }
-      rest = Buffer.from(buf.subarray(0, end));
-      buf = Buffer.alloc(0);
     }
-    if (!first && rest.length) yield rest.toString('utf8');
+    if (!torn && !skipping && pendingBytes) yield Buffer.concat(pending).toString('utf8');
   } finally {
     closeSync(fd);
   }

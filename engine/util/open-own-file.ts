@@ -54,14 +54,17 @@ export function writeFreshFile(file: string, data: string | Uint8Array, mode = 0
 /**
  * Append one line (`line` ends in a newline) to a file of records, created when missing, with
  * a single O_APPEND write (lines of writers appending together do not mix), never through a
- * link found at its name (an error, ELOOP, instead): for records appended line by line in a
+ * link found at its name (an error, ELOOP, instead; a FIFO or a device: ENOTREG): for records appended line by line in a
  * place a worker without the OS sandbox can write. A torn last line (a crash mid-write) is
  * ended first, so the new line stands alone. Impure.
  */
 export function appendOwnLine(file: string, line: string): void {
-  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    // A FIFO or a device at the name is no file of the engine's: an error, as a link is.
+    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    const size = st.size;
     let lead = '';
     if (size > 0) {
       const last = Buffer.alloc(1);

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { parseJson } from './parse-json.js';
 
 /**
  * A file's text (UTF-8), or null when it cannot be read (missing, a directory, not allowed) or
@@ -73,3 +74,25 @@ export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = 
     closeSync(fd);
   }
 }
+
+/**
+ * The most of a record the engine writes and reads back (state.json, env.json, a lock, the
+ * config manifest): far past any it writes (a 200-milestone run's state.json is tens of KB).
+ * Without the OS sandbox a worker can grow one: a 600 MB state.json cost `report` and `resume`
+ * 8 s of CPU and a GB of memory to say that no string could be made of it.
+ */
+export const MAX_RECORD_BYTES = 16 * 2 ** 20;
+
+/** A record's text: readRegularFileSync (no FIFO, no directory) up to MAX_RECORD_BYTES, EFBIG past it, unread. Impure. */
+export function readRecordText(file: string): string {
+  return readRegularFileSync(file, 'utf8', MAX_RECORD_BYTES);
+}
+
+/**
+ * A record's JSON: readRecordText, parsed with parseJson (a value nested past its limit is a
+ * SyntaxError: a state.json nested 200,000 deep was an internal error in `report`). Impure.
+ */
+export function readRecordJson(file: string): unknown {
+  return parseJson(readRecordText(file));
+}
+
