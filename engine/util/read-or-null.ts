@@ -6,22 +6,23 @@ import { parseJson } from './parse-json.js';
  * A file's text (UTF-8), or null when it cannot be read (missing, a directory, not allowed) or
  * is no regular file: a FIFO would block the engine until someone writes to it, a device such
  * as /dev/zero never ends, and a worker can put either where the engine reads config (a CLI's
- * settings in the user's home). Opened without blocking, checked, then read. Impure.
+ * settings in the user's home). Opened without blocking, checked, then read; null too past
+ * `maxBytes`, unread. Impure.
  */
-export function readTextOrNull(file: string): string | null {
+export function readTextOrNull(file: string, maxBytes = Infinity): string | null {
   try {
-    return readRegularFileSync(file, 'utf8');
+    return readRegularFileSync(file, 'utf8', maxBytes);
   } catch {
     return null;
   }
 }
 
-/** A file's JSON, or null when it cannot be read or is not JSON. Impure. */
+/** A file's JSON, or null when it cannot be read or is not JSON (nested past parseJson's limit included). Impure. */
 export function readJsonOrNull(file: string): unknown {
   const text = readTextOrNull(file);
   if (text === null) return null;
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch {
     return null;
   }

@@ -28,19 +28,22 @@ export function formatHeaders(h: PromptHeaders): string {
   return lines.join('\n');
 }
 
-/** The LAST header block of a text (a CLI may wrap the prompt in its own context). */
+/**
+ * The LAST header block of a text (a CLI may wrap the prompt in its own context): from its
+ * last `engine-phase:` line through the `engine-*` lines after it. Found from that line alone:
+ * reading a block from every `engine-phase:` line read a recorded prompt of 20,000 of them in
+ * time proportional to the square of its length (21 s of CPU for 380 KB). Pure.
+ */
 export function parseHeaders(text: string): Record<string, string> | null {
   const lines = text.split(/\r?\n/);
-  let last: Record<string, string> | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^engine-phase: /.test(lines[i]!)) continue;
-    const block: Record<string, string> = {};
-    for (let j = i; j < lines.length; j++) {
-      const m = /^engine-([a-z-]+): (.*)$/.exec(lines[j]!);
-      if (!m) break;
-      block[m[1]!] = m[2]!.trim();
-    }
-    last = block;
+  let start = -1;
+  for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (lines[i]!.startsWith('engine-phase: ')) start = i;
+  if (start < 0) return null;
+  const block: Record<string, string> = {};
+  for (let j = start; j < lines.length; j++) {
+    const m = /^engine-([a-z-]+): (.*)$/.exec(lines[j]!);
+    if (!m) break;
+    block[m[1]!] = m[2]!.trim();
   }
-  return last;
+  return block;
 }

@@ -15,7 +15,7 @@ import { parseHeaders } from './prompt-headers.js';
 import { parserForDialect } from './builtin-workers.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
 import { parseJson } from '../util/parse-json.js';
-import { readTextOrNull } from '../util/read-or-null.js';
+import { MAX_RECORD_BYTES, readTextOrNull } from '../util/read-or-null.js';
 
 interface RecordedCall {
   dir: string;
@@ -83,16 +83,17 @@ function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: Record
     const promptFile = path.join(dir, 'prompt.md');
     const metaFile = path.join(dir, 'meta.json');
     if (!existsSync(promptFile) || !existsSync(metaFile)) continue;
-    // Read only as regular files: a FIFO there would block the engine, a directory throw.
-    const promptText = readTextOrNull(promptFile);
+    // Read only as regular files (a FIFO there would block the engine, a directory throw),
+    // and only as large as the engine writes its records.
+    const promptText = readTextOrNull(promptFile, MAX_RECORD_BYTES);
     const got = promptText === null ? null : parseHeaders(promptText);
     if (!got || ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => got[k] ?? '').join('|') !== key) continue;
     // The recorded run's files are input like any other: one that is no call's meta stops the
     // call with its name, never the engine.
     let dialect: unknown;
     try {
-      const text = readTextOrNull(metaFile);
-      if (text === null) return { error: `replay: ${metaFile} cannot be read as a file` };
+      const text = readTextOrNull(metaFile, MAX_RECORD_BYTES);
+      if (text === null) return { error: `replay: ${metaFile} cannot be read as a file (of at most ${MAX_RECORD_BYTES} bytes)` };
       const meta = parseJson(text);
       dialect = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { dialect?: unknown }).dialect ?? 'codex-exec-json' : undefined;
     } catch (e) {

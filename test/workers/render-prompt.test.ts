@@ -100,3 +100,13 @@ t.test("a worker's text in the body cannot forge the header block a router reads
   t.equal(quoteHeaderLines('engine-phase: x\nkeep engine-phase: y\n engine-step: z'), '> engine-phase: x\nkeep engine-phase: y\n>  engine-step: z', 'only line starts, quoted, the rest of the line kept');
   t.equal(quoteHeaderLines('engines: 2\nengine-room'), 'engines: 2\nengine-room', 'what no router reads as a header stays');
 });
+
+// A hostile review: a recorded prompt.md (a replay worker reads each) of 20,000 `engine-phase:`
+// lines took 21 s of CPU, a block read from every such line to the end. 200,000 of them would
+// not have ended within tap's limit; now one pass.
+t.test('the last header block of a text of 200,000 engine-phase lines, in one pass', async (t) => {
+  const text = `${'engine-phase: plan\n'.repeat(200_000)}engine-step: s\nprose\nengine-phase: implement\nengine-milestone: 3\n`;
+  t.same(parseHeaders(text), { phase: 'implement', milestone: '3' });
+  t.same(parseHeaders('engine-phase: plan\n'.repeat(200_000)), { phase: 'plan' });
+  t.equal(parseHeaders('no headers\nengine-step: x\n'), null);
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { runWorkerCall, allocateCallDir } from '../../engine/workers/run-worker-call.js';
@@ -71,6 +71,7 @@ t.test('a recorded run whose records are broken fails the call with their name, 
     ['a meta.json nested past any real one', (calls) => writeCall(calls, `{"dialect":${'['.repeat(5000)}${']'.repeat(5000)}}`), /is not a call's meta\.json: JSON nested deeper than 256 levels/],
     ['a meta.json without a dialect string', (calls) => writeCall(calls, '{"dialect":7}'), /is not a call's meta\.json: no dialect string in it/],
     ['a meta.json that is a directory', (calls) => writeCall(calls, null), /meta\.json cannot be read as a file/],
+    ['a meta.json of 600 MB (sparse)', (calls) => { writeCall(calls, '{}'); truncateSync(path.join(calls, '0001-implement-coder', 'meta.json'), 600 * 2 ** 20); }, /meta\.json cannot be read as a file \(of at most 16777216 bytes\)/],
     ['calls/ that is a file', (calls) => writeFileSync(calls, 'not a directory'), /calls cannot be listed/],
   ];
   for (const [name, make, error] of cases) {
