@@ -47,7 +47,10 @@ export function parseSource(text: string, file: string): ParsedSource {
   }
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    // Keys are held unique here (duplicateKeys), not by the parser: it compares each key with
+    // every key before it in its map, and a map of 20,000 keys took it 2 s of CPU (600,000,
+    // within the size a config file may have, hours).
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (error) {
     // Nesting the text scan above underestimated (closing brackets inside strings, say).
     if (!(error instanceof RangeError)) throw error;
@@ -56,7 +59,7 @@ export function parseSource(text: string, file: string): ParsedSource {
   }
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<number>();
-  for (const e of doc.errors) {
+  for (const e of [...doc.errors, ...duplicateKeys(doc)].sort((a, b) => a.pos[0] - b.pos[0])) {
     // The parser often reports one mistake twice at one offset; one problem, one diagnostic.
     if (seen.has(e.pos[0])) continue;
     seen.add(e.pos[0]);
@@ -248,6 +251,32 @@ function firstAlias(doc: Document.Parsed): number | undefined {
   return at;
 }
 
+/**
+ * A second key equal to an earlier one of the same map, as the parser's own check (uniqueKeys)
+ * says it: at the key, `Map keys must be unique`. Keys are equal as it compares them: scalars
+ * of the same value (`1` and `1.0`, not `1` and `"1"`), other keys only as the same node.
+ * Linear in the document. Pure.
+ */
+function duplicateKeys(doc: Document.Parsed): { pos: [number, number]; code: string; message: string }[] {
+  const out: { pos: [number, number]; code: string; message: string }[] = [];
+  forEachNode(doc.contents as Node | null, (node) => {
+    if (!isMap(node)) return;
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      const key = isPair(pair) ? (pair.key as Node | null) : null;
+      if (!key) continue;
+      const value = isScalar(key) ? key.value : key;
+      // A scalar's value stands for it: the same number, string, boolean or null.
+      const id = typeof value === 'object' && value !== null ? value : `${typeof value}:${String(value)}`;
+      if (seen.has(id)) {
+        const at = key.range?.[0] ?? 0;
+        out.push({ pos: [at, at + 1], code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
+      } else seen.add(id);
+    }
+  });
+  return out;
+}
+
 /** Visit every node (keys and values), without recursion. */
 function forEachNode(root: Node | null, visit: (node: Node) => void): void {
   const stack: unknown[] = [root];
@@ -286,7 +315,7 @@ function walkPath(doc: Document.Parsed, path: DocPath): Walked {
   let depth = 0;
   for (const segment of path) {
     if (isMap(node)) {
-      const found = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      const found = pairOf(node, String(segment));
       if (!found) break;
       pair = found;
       node = step((found.value as Node | null) ?? null);
@@ -301,6 +330,27 @@ function walkPath(doc: Document.Parsed, path: DocPath): Walked {
     depth++;
   }
   return { node, pair, depth, alias };
+}
+
+/**
+ * Each map's pairs by key text, made at its first lookup: a diagnostic per key of a map of
+ * 20,000 keys, each found by a scan of the map, took `validate` 20 s of CPU. The first pair of
+ * a key wins, as a scan from the start found it.
+ */
+const pairsByKey = new WeakMap<object, Map<string, Pair>>();
+
+function pairOf(map: { items: unknown[] }, key: string): Pair | undefined {
+  let pairs = pairsByKey.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of map.items) {
+      if (!isPair(p)) continue;
+      const k = keyText(p.key);
+      if (k !== undefined && !pairs.has(k)) pairs.set(k, p);
+    }
+    pairsByKey.set(map, pairs);
+  }
+  return pairs.get(key);
 }
 
 function resolve(doc: Document.Parsed, node: Node | null): Node | null {
