@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, list, str, UsageError } from '../command.js';
@@ -9,6 +9,8 @@ import { printDiagnostics, printJson } from './validate.js';
 import { repoTopOf } from '../../util/repo-top.js';
 import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
+import { plural } from '../../util/plural.js';
+import { compareText } from '../../util/compare-text.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -132,6 +134,10 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     const absent = existsSync(store) ? '' : ' (the directory does not exist)';
     const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
     if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
+    // Run directories whose state.json is there but cannot be read (damaged, too large, no
+    // regular file) are not "no runs": said as such, not as an empty store.
+    const damaged = absent ? [] : unreadableRuns(store);
+    if (damaged.length) return fail(problem('E_NO_RUNS', `no run in ${store} can be read: ${plural(damaged.length, 'run directory', 'run directories')} whose state.json cannot be read (${damaged.slice(0, 5).join(', ')}${damaged.length > 5 ? ', …' : ''})`, 'look at each state.json: without the OS sandbox a worker can rewrite it'));
     return fail(problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${o.named ? '' : ', or name another store with --store'}`));
   }
   const selected = selectRuns(stored, o.all ? { all: true } : { all: false, ids: o.ids });
@@ -213,3 +219,14 @@ function sameDir(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
+/** The directories of a store with a state.json listRuns could not read, by name. Impure. */
+function unreadableRuns(store: string): string[] {
+  try {
+    return readdirSync(store, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(path.join(store, e.name, 'state.json')))
+      .map((e) => e.name)
+      .sort(compareText);
+  } catch {
+    return [];
+  }
+}
