@@ -1,4 +1,5 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { readRegularFileSync } from '../util/read-or-null.js';
 import path from 'node:path';
 import type { Violation, ViolationRule } from './check-changes.js';
 import { digestIndexEntries } from './index-entries.js';
@@ -117,7 +118,9 @@ const digested = new Map<string, { stamp: string; fn: (bytes: Buffer) => string;
 function digestOf(abs: string, fn: (bytes: Buffer) => string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(abs);
+    // Opened without blocking and read only as a regular file: one swapped for a FIFO after
+    // the walk's lstat would hold the engine in open(2).
+    bytes = readRegularFileSync(abs);
   } catch (error) {
     return `unreadable:${(error as Error).message}`;
   }
@@ -156,7 +159,14 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   if (!st) return;
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
-    out.set(key, `index:${digestIndexEntries(readFileSync(abs), t.hashBytes ?? 20)}`);
+    let digest: string;
+    try {
+      digest = `index:${digestIndexEntries(readRegularFileSync(abs), t.hashBytes ?? 20)}`;
+    } catch (error) {
+      // Swapped for a FIFO since its lstat: its own value, never a wait.
+      digest = `unreadable:${(error as Error).message}`;
+    }
+    out.set(key, digest);
     return;
   }
   // A link (a dotfiles manager's ~/.claude/settings.json) counts by itself and by what it

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parseJson } from './parse-json.js';
 
@@ -97,3 +97,23 @@ export function readRecordJson(file: string): unknown {
   return parseJson(readRecordText(file));
 }
 
+/**
+ * The last `maxBytes` of a regular file as text (opened without blocking; a FIFO is refused),
+ * starting at a whole character: read from its end, not whole. Impure.
+ */
+export function readTailSync(file: string, maxBytes: number): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    const len = Math.min(maxBytes, st.size);
+    const buf = Buffer.alloc(len);
+    const n = readSync(fd, buf, 0, len, st.size - len);
+    let start = 0;
+    // A UTF-8 continuation byte (10xxxxxx) begins no character.
+    while (start < n && start < 3 && (buf[start]! & 0xc0) === 0x80) start++;
+    return buf.subarray(start, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -37,3 +37,21 @@ t.test('readRegularFileSync refuses a file past its limit unread (EFBIG), and so
   truncateSync(timeline, MAX_TIMELINE_BYTES + 1);
   t.throws(() => readTimelineText(timeline), { code: 'EFBIG', message: `timeline.jsonl is ${MAX_TIMELINE_BYTES + 1} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES})` });
 });
+
+t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO refused', async (t) => {
+  const { readTailSync } = await import('../../engine/util/read-or-null.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-tail-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'stderr.log');
+  writeFileSync(file, 'abc');
+  t.equal(readTailSync(file, 10), 'abc', 'shorter than the tail: whole');
+  writeFileSync(file, `${'x'.repeat(100)}é€`);
+  t.equal(readTailSync(file, 4), '€', 'a tail that begins inside é starts at the next character');
+  t.equal(readTailSync(file, 5), 'é€');
+  // Sparse: 600 MB, of which 64 KiB are read.
+  truncateSync(file, 600 * 2 ** 20);
+  t.equal(readTailSync(file, 64 * 1024).length, 64 * 1024);
+  const fifo = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  t.throws(() => readTailSync(fifo, 10), { code: 'ENOTREG' });
+});

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readTailSync } from '../../util/read-or-null.js';
 import type { IrStep, WorkerPhase } from '../../compile/ir.js';
 import type { WorkerSpec } from '../../generated/pipeline.js';
 import { runWorkerCall, allocateCallDir } from '../../workers/run-worker-call.js';
@@ -188,11 +189,10 @@ function recordCall(rt: Runtime, fields: StepFields, call: PreparedCall, result:
   return { outcome: result.outcome, markers: result.markers, markersError: result.markersError, sessionId: result.sessionId, usage: result.usage, error, callRel: call.callRel, fileChanges, stderr, unknownEventTypes: result.meta.unknown_event_types, writes: result.writes };
 }
 
-/** The last 64 KiB of a call's stderr.log ('' when there is none). Impure. */
+/** The last 64 KiB of a call's stderr.log ('' when there is none), read from its end. Impure. */
 function readStderr(file: string): string {
   try {
-    const text = readFileSync(file, 'utf8');
-    return text.slice(-64 * 1024);
+    return readTailSync(file, 64 * 1024);
   } catch {
     return '';
   }
