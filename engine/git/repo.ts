@@ -81,6 +81,34 @@ export async function removeBranchAt(target: GitTarget, branch: string, sha: str
 }
 
 /**
+ * Which of the run branches `names` (`engine/<id>`) nothing has moved since the engine made
+ * them, by the user's repository alone (a run's record can be rewritten by a worker without
+ * the OS sandbox): not checked out in any worktree, and with a reflog of one entry, the
+ * engine's own creation (`engine: run branch`) at the commit the branch still points at.
+ * Maps each such branch to that commit. With no reflog (core.logAllRefUpdates off), or a git
+ * that cannot say where a branch is checked out, none. Impure.
+ */
+export async function untouchedRunBranches(target: GitTarget, names: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const listed = await runGit(target, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)', 'refs/heads/engine/'], { okCodes: [128] });
+  if (listed.exitCode !== 0) return out;
+  const tips = new Map<string, string>();
+  for (const line of listed.stdout.split('\n')) {
+    const [ref, sha, worktree] = line.split('\0');
+    // Checked out in a worktree (the user's own checkout included): never removed.
+    if (ref && sha && !worktree) tips.set(ref.slice('refs/heads/'.length), sha);
+  }
+  for (const name of names) {
+    const tip = tips.get(name);
+    if (!tip) continue;
+    const log = await runGit(target, ['log', '--walk-reflogs', '--format=%H%x00%gs', `refs/heads/${name}`, '--'], { okCodes: [128] });
+    const entries = log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean) : [];
+    if (entries.length === 1 && entries[0] === `${tip}\0engine: run branch`) out.set(name, tip);
+  }
+  return out;
+}
+
+/**
  * The commit the user's HEAD points at and its tree, in one git process; null on an unborn
  * branch (no commit yet). Impure.
  */

@@ -5,7 +5,7 @@ import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, wor
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions, type RunBranch } from './plan-clean.js';
-import { branchSha, locateRepo, removeBranchAt, repoTarget } from '../git/repo.js';
+import { locateRepo, removeBranchAt, repoTarget, untouchedRunBranches } from '../git/repo.js';
 import type { GitTarget } from '../git/run-git.js';
 import { removeTree } from '../util/remove-tree.js';
 import { readTextOrNull, readRegularFileSync, readRecordJson } from '../util/read-or-null.js';
@@ -91,8 +91,10 @@ function report(c: CleanChoice, bytes: number): CleanedRun {
  * After cleanRuns: the branch of each run whose workspace went, when the run's record names
  * `repo` and the branch still points at the run's base (nothing on it: a run stopped or
  * ended before its first checkpoint), is removed too, by compare-and-swap: a branch someone
- * moved since stays. With `dryRun`, nothing is removed: what would be is said. Runs of
- * another repo, and branches that moved, are left. Impure (git in `repo`).
+ * moved since stays. The repository must agree (untouchedRunBranches: the branch's reflog is
+ * the engine's creation alone, and no worktree has it checked out), so a record whose base a
+ * worker rewrote to a checkpoint removes nothing. With `dryRun`, nothing is removed: what
+ * would be is said. Runs of another repo are left. Impure (git in `repo`).
  */
 export async function pruneRunBranches(runs: readonly CleanedRun[], repo: string | null, dryRun: boolean): Promise<CleanedRun[]> {
   if (repo === null) return [...runs];
@@ -104,10 +106,13 @@ export async function pruneRunBranches(runs: readonly CleanedRun[], repo: string
   } catch {
     return [...runs];
   }
+  // What the run's record says of its base is checked against the repository itself.
+  const untouched = await untouchedRunBranches(target, targets.map((r) => r.branch!.name));
   const removed = new Set<CleanedRun>();
   for (const r of targets) {
     const { name, base } = r.branch!;
-    const gone = dryRun ? (await branchSha(target, name)) === base : await removeBranchAt(target, name, base, `engine clean: run ${r.run_id}'s workspace removed, its branch still at its base`);
+    if (untouched.get(name) !== base) continue;
+    const gone = dryRun || (await removeBranchAt(target, name, base, `engine clean: run ${r.run_id}'s workspace removed, its branch still at its base`));
     if (gone) removed.add(r);
   }
   return runs.map((r) => (removed.has(r) ? { ...r, branch_removed: true, reason: `${r.reason}; its branch ${r.branch!.name}, still at the base, ${dryRun ? 'would be ' : ''}removed` } : r));

@@ -166,14 +166,24 @@ t.test('a resumable run recorded in another store keeps its workspace; a workspa
 
 // A new user's review: after `engine clean --resumable` the branches of stopped runs that never
 // reached a checkpoint stayed in the repository, each at the commit the run started from.
-t.test('clean removes the branch of a run whose workspace it removes when nothing is on it; a branch someone moved, or one a forged record names, stays', async (t) => {
+t.test('clean removes the branch of a run whose workspace it removes when nothing is on it; a branch someone moved or checked out, or one a forged record names, stays', async (t) => {
   const f = makeFixture();
   const env = { ENGINE_HOME: path.join(f.dir, 'home') };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: f.repo, encoding: 'utf8' }).trim();
-  const stop = (id: string) => t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--max-ticks', '2'], { cwd: f.dir, env }).code, 1);
-  for (const id of ['bare', 'moved', 'forged']) stop(id);
+  const stop = (id: string, ticks = '2') => t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', '--max-ticks', ticks], { cwd: f.dir, env }).code, 1);
+  for (const id of ['bare', 'moved', 'forged', 'checked']) stop(id);
+  stop('ahead', '5');
   const base = git('rev-parse', 'engine/bare');
   t.equal(git('rev-parse', 'main'), base, 'a stopped run before its first checkpoint: its branch is at the base');
+  const ahead = git('rev-parse', 'engine/ahead');
+  t.not(ahead, base, 'a run stopped after a checkpoint: its branch is ahead');
+  // A worker rewrites that run's record so that its base is the checkpoint: the branch would
+  // look untouched by the record alone.
+  const aheadState = path.join(f.repo, '.engine', 'runs', 'ahead', 'state.json');
+  writeFileSync(aheadState, JSON.stringify({ ...JSON.parse(readFileSync(aheadState, 'utf8')), base_sha: ahead }));
+  // The user has one run's branch checked out in a worktree of theirs.
+  const userTree = path.join(f.dir, 'user-tree');
+  git('worktree', 'add', '-q', userTree, 'engine/checked');
   // The user commits onto one run's branch.
   git('commit', '-q', '--allow-empty', '-m', 'mine');
   const mine = git('rev-parse', 'HEAD');
@@ -186,13 +196,14 @@ t.test('clean removes the branch of a run whose workspace it removes when nothin
   const dry = engine(['clean', '--repo', f.repo, '--resumable', '--dry-run', '--json'], { cwd: f.dir, env });
   t.equal(dry.code, 0, dry.stderr);
   const said = Object.fromEntries(JSON.parse(dry.stdout).runs.map((r: { run_id: string; removed: boolean; branch_removed: boolean; branch: { name: string } | null }) => [r.run_id, [r.removed, r.branch?.name ?? null, r.branch_removed]]));
-  t.same(said, { bare: [true, 'engine/bare', true], moved: [true, 'engine/moved', false], forged: [true, null, false] });
+  t.same(said, { ahead: [true, 'engine/ahead', false], bare: [true, 'engine/bare', true], checked: [true, 'engine/checked', false], moved: [true, 'engine/moved', false], forged: [true, null, false] });
   t.equal(git('rev-parse', 'engine/bare'), base, '--dry-run removes no branch');
 
   const r = engine(['clean', '--repo', f.repo, '--resumable'], { cwd: f.dir, env });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^removed\s+bare .*; its branch engine\/bare, still at the base, removed$/m);
-  t.notMatch(r.stdout, /its branch engine\/(moved|forged)/);
+  t.notMatch(r.stdout, /its branch engine\/(moved|forged|checked|ahead)/);
   const branches = git('for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/').split('\n').sort();
-  t.same(branches, [`engine/forged ${base}`, `engine/moved ${mine}`, `main ${base}`], "the bare run's branch is gone; the moved one, main and the forged record's run branch stay");
+  t.same(branches, [`engine/ahead ${ahead}`, `engine/checked ${base}`, `engine/forged ${base}`, `engine/moved ${mine}`, `main ${base}`], "only the bare run's branch is gone: the moved one, the checked-out one, the one a forged base names, main and the forged record's run branch stay");
+  t.equal(execFileSync('git', ['symbolic-ref', 'HEAD'], { cwd: userTree, encoding: 'utf8' }).trim(), 'refs/heads/engine/checked', "the user's worktree is still on its branch");
 });
