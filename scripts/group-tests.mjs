@@ -45,6 +45,14 @@ export function needsOwnProcess(file, text) {
   return OWN_DIRS.test(file) || OWN_TEXT.test(text);
 }
 
+/**
+ * Whether `npm test`'s arguments name test files (then tap runs those, one to a process),
+ * not only flags: a flag's value (`-g foo`, `-R silent`) is none. Pure.
+ */
+export function namesTestFiles(args) {
+  return args.some((a) => !a.startsWith('-') && /\.[cm]?[jt]s$/.test(a));
+}
+
 /** Whether a test file (path relative to the repo, its text) is an end-to-end test. Pure. */
 export function isEndToEnd(file, text) {
   return END_TO_END_DIRS.test(file) || DECLARED_END_TO_END.test(text.slice(0, 2000));

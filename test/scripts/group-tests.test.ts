@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the repo's scripts, without types
-import { estimateSeconds, isEndToEnd, listPart, listTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
+import { estimateSeconds, isEndToEnd, listPart, listTestFiles, namesTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -81,6 +81,15 @@ t.test('npm test and npm run test:e2e between them run every test file once; the
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const listed = writeGroups(root, dir, { part: 'e2e' }).flatMap((f: string) => [...readFileSync(path.resolve(root, f), 'utf8').matchAll(/^\/\/ test file: (.+)$/gm)].map((m) => m[1]!));
   t.same(listed.sort(), e2e, 'the groups of a part run its files');
+});
+
+t.test("npm test's arguments: test files, or flags only (a flag's value names no file)", async (t) => {
+  // `npm run test:e2e -- -g foo` ran every test file, end-to-end or not: `foo` read as a file.
+  t.notOk(namesTestFiles(['-g', 'foo']));
+  t.notOk(namesTestFiles(['-R', 'silent', '--grep=x']));
+  t.notOk(namesTestFiles([]));
+  t.ok(namesTestFiles(['test/cli/clean.test.ts']));
+  t.ok(namesTestFiles(['-g', 'x', 'test/a.test.mjs']));
 });
 
 t.test('what is an end-to-end test: its directory, or its own word in its first lines', async (t) => {
