@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -16,6 +16,7 @@ import { expectOf, judgeRun, outcomeOf, type SuiteRun, type TaskExpect } from '.
 import { compareRepeats, factsOf, type Determinism, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { judgeLayer, repoChanges, type Layer, type RepoRefs } from './judge-layer.js';
 import { compareText } from '../util/compare-text.js';
+import { readTextOrNull } from '../util/read-or-null.js';
 
 /** A task of a suite, checked before anything runs. */
 export interface SuiteTask {
@@ -233,7 +234,7 @@ async function runOnce(o: RunSuiteOptions, task: SuiteTask, repeat: number, dir:
 /** HEAD and every ref of the user's repo, read through git. Impure. */
 async function readRefs(repo: string): Promise<RepoRefs> {
   const target = { gitDir: path.join(repo, '.git'), workTree: repo };
-  const head = readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').trim();
+  const head = (readTextOrNull(path.join(repo, '.git', 'HEAD'), 4096) ?? '').trim();
   const r = await runGit(target, ['for-each-ref', '--format=%(refname) %(objectname)']);
   return { head, refs: r.stdout.split('\n').filter(Boolean).sort() };
 }
@@ -242,7 +243,9 @@ async function readRefs(repo: string): Promise<RepoRefs> {
 function readCallOutputs(runDir: string): { events: string; stderr: string }[] {
   const calls = path.join(runDir, 'calls');
   if (!existsSync(calls)) return [];
-  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  // As regular files only (a hostile task's worker without the OS sandbox could leave a FIFO
+  // there, which would hold the suite); their size is the transcript cap the engine wrote them under.
+  const read = (file: string) => readTextOrNull(file) ?? '';
   return readdirSync(calls)
     .sort()
     .map((c) => ({ events: read(path.join(calls, c, 'events.jsonl')), stderr: read(path.join(calls, c, 'stderr.log')) }));
