@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { readPlainFileSync } from '../util/read-or-null.js';
 import path from 'node:path';
 import { GitError, gitText, runGit, type GitResult } from './run-git.js';
 import { parseRefused, refusalKinds, removeRefused, wholeNames } from './refused-paths.js';
@@ -208,7 +208,7 @@ async function encodingAttributes(ws: Workspace, target: ReturnType<typeof works
   return [...new Set(stdout.split('\0').filter(Boolean))].filter((rel) => {
     try {
       const file = path.join(ws.dir, rel);
-      return lstatSync(file).isFile() && readFileSync(file, 'utf8').includes('working-tree-encoding');
+      return readPlainFileSync(file)?.bytes.toString('utf8').includes('working-tree-encoding') ?? false;
     } catch {
       return false;
     }

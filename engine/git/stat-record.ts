@@ -3,7 +3,7 @@ import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, read
 import path from 'node:path';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readPlainFileSync, readRegularFileSync } from '../util/read-or-null.js';
 import { fdPath, NO_DESCRIPTORS, openWithin, removeFile, removeTree, removeWithin } from '../util/remove-tree.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
@@ -305,10 +305,8 @@ function listEntries(root: string, rel: string, undecodable: string[]): Dirent[]
 
 function readExtra(root: string, rel: string): ExtraFile | null {
   try {
-    const abs = path.join(root, rel);
-    const st = lstatSync(abs, { bigint: true });
-    if (!st.isFile()) return null;
-    return { rel, stat: fileId(st), sha: blobSha(readFileSync(abs)) };
+    const read = readPlainFileSync(path.join(root, rel));
+    return read ? { rel, stat: fileId(read.st), sha: blobSha(read.bytes) } : null;
   } catch {
     return null;
   }

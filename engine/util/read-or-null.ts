@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parseJson } from './parse-json.js';
 
@@ -113,6 +113,27 @@ export function readTailSync(file: string, maxBytes: number): string {
     // A UTF-8 continuation byte (10xxxxxx) begins no character.
     while (start < n && start < 3 && (buf[start]! & 0xc0) === 0x80) start++;
     return buf.subarray(start, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A file of a workspace, read through one descriptor opened without following a link and
+ * without blocking, and only when that descriptor is a regular file: one a worker's leftover
+ * process swaps for a FIFO or a link after the engine's lstat is never waited on or followed.
+ * Its bytes and its stat (of what was read); null otherwise. Impure.
+ */
+export function readPlainFileSync(file: string): { bytes: Buffer; st: BigIntStats } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return st.isFile() ? { bytes: readFileSync(fd), st } : null;
   } finally {
     closeSync(fd);
   }

@@ -55,3 +55,21 @@ t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO r
   execFileSync('mkfifo', [fifo]);
   t.throws(() => readTailSync(fifo, 10), { code: 'ENOTREG' });
 });
+
+t.test('readPlainFileSync: a regular file through one descriptor; a link, a FIFO, a directory or nothing is null, at once', async (t) => {
+  const { readPlainFileSync } = await import('../../engine/util/read-or-null.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-plain-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'a.txt');
+  writeFileSync(file, 'text');
+  const read = readPlainFileSync(file);
+  t.equal(read?.bytes.toString(), 'text');
+  t.equal(read?.st.size, 4n);
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(file, path.join(dir, 'link'));
+  t.equal(readPlainFileSync(path.join(dir, 'link')), null, 'a link is not followed');
+  execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+  t.equal(readPlainFileSync(path.join(dir, 'fifo')), null, 'a FIFO is not waited on');
+  t.equal(readPlainFileSync(dir), null);
+  t.equal(readPlainFileSync(path.join(dir, 'none')), null);
+});
