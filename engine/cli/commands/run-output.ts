@@ -7,7 +7,7 @@ import type { CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { markdownForTerminal } from '../render-terminal.js';
 import type { RunOutcome } from '../../runtime/finish-run.js';
-import { readFileSync } from 'node:fs';
+import { MAX_RECORD_BYTES, readTextOrNull } from '../../util/read-or-null.js';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
@@ -52,7 +52,10 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
       progress?.stop();
       if (!json) {
         // summary.md holds milestone ids and goals a worker chose: no control character reaches the terminal.
-        const summary = printable(readFileSync(path.join(outcome.runDir, 'summary.md'), 'utf8'));
+        // Read as the run's own record (a regular file, within a size): a worker without the
+        // OS sandbox could have replaced it; then the run directory below still says where it is.
+        const file = path.join(outcome.runDir, 'summary.md');
+        const summary = printable(readTextOrNull(file, MAX_RECORD_BYTES) ?? `(${file} cannot be read as a file of at most ${MAX_RECORD_BYTES} bytes)\n`);
         io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
