@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, type Dirent, fstatSync, lstatSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { DEEP_DIR_BYTES } from '../util/deep-path.js';
 import { openOwnFile, writeFreshFile } from '../util/open-own-file.js';
 import { readPlainFileSync, readRegularFileSync } from '../util/read-or-null.js';
+import { openRegularSync } from '../util/open-regular.js';
 import { fdPath, NO_DESCRIPTORS, openWithin, removeFile, removeTree, removeWithin } from '../util/remove-tree.js';
 import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { grantOwner, lacksOwnerBits } from '../util/grant-owner.js';
@@ -318,18 +319,21 @@ function fileId(st: BigIntStats): FileId {
 
 /** The engine's index file, parsed, and its identity; null when it cannot vouch for the workspace. Impure. */
 export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[] } | null {
-  let fd: number | undefined;
+  let opened;
   try {
-    // Without blocking, and only a regular file: a FIFO put there would hold the engine.
-    fd = openSync(path.join(gitDir, 'index'), constants.O_RDONLY | constants.O_NONBLOCK);
-    const st = fstatSync(fd, { bigint: true });
-    if (!st.isFile()) return null;
-    const entries = parseIndex(readFileSync(fd));
-    return entries ? { index: fileId(st), entries } : null;
+    // Only a regular file: a FIFO put there would hold the engine.
+    opened = openRegularSync(path.join(gitDir, 'index'), { bigint: true });
+  } catch {
+    return null;
+  }
+  if (!opened) return null;
+  try {
+    const entries = parseIndex(readFileSync(opened.fd));
+    return entries ? { index: fileId(opened.st), entries } : null;
   } catch {
     return null;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 
@@ -584,11 +588,11 @@ const HASH_CHUNK = 1 << 20;
  * Null when it changed size while read. Impure (reads the file).
  */
 function fileBlobSha(abs: string): string | null {
-  // Without blocking: a FIFO put at the name since its stat is not waited on (not a file: null).
-  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  // A FIFO put at the name since its stat is not waited on (not a file: null).
+  const opened = openRegularSync(abs);
+  if (!opened) return null;
+  const { fd, st } = opened;
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return null;
     const size = st.size;
     const hash = createHash('sha1').update(`blob ${size}\0`);
     const buf = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(size, 1)));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { removeFile, removeTree } from '../util/remove-tree.js';
+import { openRegularSync } from '../util/open-regular.js';
 
 /**
  * Files the engine keeps in a directory a worker can write too: the worker's home, bound
@@ -42,16 +43,17 @@ export function writeHomeFile(dir: string, name: string, text: string): void {
  * (a link is not followed, a FIFO not waited on). Impure.
  */
 export function readHomeFile(dir: string, name: string): string | null {
-  let fd: number;
+  let opened;
   try {
-    fd = openSync(path.join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    opened = openRegularSync(path.join(dir, name), { noFollow: true });
   } catch {
     return null;
   }
+  if (!opened) return null;
   try {
-    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
+    return readFileSync(opened.fd, 'utf8');
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 

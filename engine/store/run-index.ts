@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { readRecordJson } from '../util/read-or-null.js';
+import { openRegularSync } from '../util/open-regular.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
 import type { RepeatFacts } from '../kpi/compare-repeats.js';
@@ -111,15 +112,11 @@ export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
  * reader then scans the store, and the index is rebuilt over it. Impure.
  */
 function openIndex(file: string): number | null {
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return openRegularSync(file)?.fd ?? null;
   } catch {
     return null;
   }
-  if (fstatSync(fd).isFile()) return fd;
-  closeSync(fd);
-  return null;
 }
 
 /**

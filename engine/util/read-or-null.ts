@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, readFileSync, readSync, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { notRegularError, openRegularSync } from './open-regular.js';
 import { parseJson } from './parse-json.js';
 
 /**
@@ -47,8 +48,8 @@ export async function readRegularBytes(file: string, maxBytes = Infinity): Promi
   try {
     const st = await handle.stat();
     if (st.isDirectory()) throw Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' });
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
-    if (st.size > maxBytes) throw Object.assign(new Error(`${file} is ${st.size} bytes, more than ${maxBytes}`), { code: 'EFBIG', size: st.size });
+    if (!st.isFile()) throw notRegularError(file);
+    if (st.size > maxBytes) throw tooLargeError(file, st.size, maxBytes);
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -65,11 +66,11 @@ export async function readRegularBytes(file: string, maxBytes = Infinity): Promi
 export function readRegularFileSync(file: string, encoding?: undefined, maxBytes?: number): Buffer;
 export function readRegularFileSync(file: string, encoding: 'utf8', maxBytes?: number): string;
 export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity): Buffer | string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const opened = openRegularSync(file);
+  if (!opened) throw notRegularError(file);
+  const { fd, st } = opened;
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
-    if (st.size > maxBytes) throw Object.assign(new Error(`${file} is ${st.size} bytes, more than ${maxBytes}`), { code: 'EFBIG', size: st.size });
+    if (st.size > maxBytes) throw tooLargeError(file, st.size, maxBytes);
     return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
   } finally {
     closeSync(fd);
@@ -102,10 +103,10 @@ export function readRecordJson(file: string): unknown {
  * starting at a whole character: read from its end, not whole. Impure.
  */
 export function readTailSync(file: string, maxBytes: number): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const opened = openRegularSync(file);
+  if (!opened) throw notRegularError(file);
+  const { fd, st } = opened;
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
     const len = Math.min(maxBytes, st.size);
     const buf = Buffer.alloc(len);
     const n = readSync(fd, buf, 0, len, st.size - len);
@@ -125,16 +126,21 @@ export function readTailSync(file: string, maxBytes: number): string {
  * Its bytes and its stat (of what was read); null otherwise. Impure.
  */
 export function readPlainFileSync(file: string): { bytes: Buffer; st: BigIntStats } | null {
-  let fd: number;
+  let opened;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    opened = openRegularSync(file, { noFollow: true, bigint: true });
   } catch {
     return null;
   }
+  if (!opened) return null;
   try {
-    const st = fstatSync(fd, { bigint: true });
-    return st.isFile() ? { bytes: readFileSync(fd), st } : null;
+    return { bytes: readFileSync(opened.fd), st: opened.st };
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
+}
+
+/** The error a reader throws for a file past its size limit, unread (code EFBIG). Pure. */
+function tooLargeError(file: string, size: number, maxBytes: number): Error {
+  return Object.assign(new Error(`${file} is ${size} bytes, more than ${maxBytes}`), { code: 'EFBIG', size });
 }

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readJsonOrNull, readRegularFileSync, readTextOrNull } from '../../engine/util/read-or-null.js';
+import { readJsonOrNull, readPlainFileSync, readRegularFileSync, readTailSync, readTextOrNull } from '../../engine/util/read-or-null.js';
+import { openRegularSync } from '../../engine/util/open-regular.js';
 import { MAX_TIMELINE_BYTES, readTimelineText } from '../../engine/store/timeline.js';
 
 t.test('readTextOrNull: a regular file\'s text; null for what is missing, a directory, a FIFO or a device', async (t) => {
@@ -39,7 +40,6 @@ t.test('readRegularFileSync refuses a file past its limit unread (EFBIG), and so
 });
 
 t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO refused', async (t) => {
-  const { readTailSync } = await import('../../engine/util/read-or-null.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-tail-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'stderr.log');
@@ -57,7 +57,6 @@ t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO r
 });
 
 t.test('readPlainFileSync: a regular file through one descriptor; a link, a FIFO, a directory or nothing is null, at once', async (t) => {
-  const { readPlainFileSync } = await import('../../engine/util/read-or-null.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-plain-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'a.txt');
@@ -65,11 +64,31 @@ t.test('readPlainFileSync: a regular file through one descriptor; a link, a FIFO
   const read = readPlainFileSync(file);
   t.equal(read?.bytes.toString(), 'text');
   t.equal(read?.st.size, 4n);
-  const { symlinkSync } = await import('node:fs');
   symlinkSync(file, path.join(dir, 'link'));
   t.equal(readPlainFileSync(path.join(dir, 'link')), null, 'a link is not followed');
   execFileSync('mkfifo', [path.join(dir, 'fifo')]);
   t.equal(readPlainFileSync(path.join(dir, 'fifo')), null, 'a FIFO is not waited on');
   t.equal(readPlainFileSync(dir), null);
   t.equal(readPlainFileSync(path.join(dir, 'none')), null);
+});
+
+t.test('openRegularSync: a regular file\'s descriptor and its stat; null, at once, for a FIFO, a directory or a device; a link followed only when allowed', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-open-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'a.txt');
+  writeFileSync(file, 'text');
+  const opened = openRegularSync(file);
+  t.ok(opened);
+  t.equal(opened!.st.size, 4);
+  t.equal(readFileSync(opened!.fd, 'utf8'), 'text', 'the descriptor reads the file');
+  closeSync(opened!.fd);
+  t.equal(openRegularSync(file, { bigint: true })?.st.size, 4n, 'a bigint stat when asked');
+  symlinkSync(file, path.join(dir, 'link'));
+  t.ok(openRegularSync(path.join(dir, 'link')), 'a link is followed by default');
+  t.throws(() => openRegularSync(path.join(dir, 'link'), { noFollow: true }), { code: 'ELOOP' }, 'not with noFollow');
+  execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+  t.equal(openRegularSync(path.join(dir, 'fifo')), null, 'a FIFO is not waited on');
+  t.equal(openRegularSync(dir), null, 'a directory');
+  t.equal(openRegularSync('/dev/zero'), null, 'a device');
+  t.throws(() => openRegularSync(path.join(dir, 'none')), { code: 'ENOENT' });
 });
