@@ -46,11 +46,13 @@ export function needsOwnProcess(file, text) {
 }
 
 /**
- * Whether `npm test`'s arguments name test files (then tap runs those, one to a process),
- * not only flags: a flag's value (`-g foo`, `-R silent`) is none. Pure.
+ * Whether `npm test`'s arguments name test files or folders of them (then tap runs those,
+ * one to a process), not only flags: a flag's value (`-g foo`, `-R silent`) is none. A folder
+ * is named by its path in test/ (`test/doctor`: read as a flag's value, it ran every test
+ * file). Pure.
  */
 export function namesTestFiles(args) {
-  return args.some((a) => !a.startsWith('-') && /\.[cm]?[jt]s$/.test(a));
+  return args.some((a) => !a.startsWith('-') && (/\.[cm]?[jt]s$/.test(a) || /^(\.\/)?test\//.test(a)));
 }
 
 /** Whether a test file (path relative to the repo, its text) is an end-to-end test. Pure. */
@@ -70,6 +72,21 @@ export function listPart(root, part) {
 }
 
 /** Every `*.test.ts` under test/, fixtures and helpers left out (tap's include and exclude), sorted. */
+/**
+ * `npm test`'s arguments with each folder of tests (`test/doctor`, a path in test/) replaced by its test files,
+ * as listTestFiles finds them: tap takes files, and said of a folder that it matched none.
+ * Impure (reads the tests).
+ */
+export function expandTestFolders(root, args) {
+  const all = listTestFiles(root);
+  return args.flatMap((a) => {
+    if (a.startsWith('-') || /\.[cm]?[jt]s$/.test(a) || !/^(\.\/)?test\//.test(a)) return [a];
+    const dir = path.relative(root, path.resolve(root, a)).split(path.sep).join('/');
+    const under = all.filter((f) => f.startsWith(`${dir}/`));
+    return under.length ? under : [a];
+  });
+}
+
 export function listTestFiles(root) {
   const walk = (dir) =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

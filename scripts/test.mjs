@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pruneCompiled, warmCompiled } from '../test/helpers/esbuild-hooks.mjs';
-import { listPart, namesTestFiles, writeGroups } from './group-tests.mjs';
+import { expandTestFolders, listPart, namesTestFiles, writeGroups } from './group-tests.mjs';
 import { openRunGroup, readAccounts, removeGroup } from './cpu-groups.mjs';
 import { buildTapWhenStale } from './tap-build.mjs';
 
@@ -39,7 +39,7 @@ delete process.env.NODE_EXTRA_CA_CERTS;
 const coverage = process.env.TEST_COVERAGE === '1' ? ['--no-disable-coverage'] : [];
 const PARTS = { '--e2e': 'e2e', '--all': 'all' };
 const part = PARTS[process.argv.slice(2).find((a) => Object.hasOwn(PARTS, a))] ?? 'main';
-const args = process.argv.slice(2).filter((a) => !Object.hasOwn(PARTS, a));
+const args = expandTestFolders(root, process.argv.slice(2).filter((a) => !Object.hasOwn(PARTS, a)));
 const given = namesTestFiles(args);
 const groupsDir = path.join(root, '.tap', part === 'main' ? 'groups' : `groups-${part}`);
 const testFiles = given ? [] : process.env.TEST_GROUPS === '0' ? listPart(root, part) : writeGroups(root, groupsDir, { part });

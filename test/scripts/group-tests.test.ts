@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the repo's scripts, without types
-import { estimateSeconds, isEndToEnd, listPart, listTestFiles, namesTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
+import { estimateSeconds, expandTestFolders, isEndToEnd, listPart, listTestFiles, namesTestFiles, needsOwnProcess, writeGroups } from '../../scripts/group-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -90,6 +90,16 @@ t.test("npm test's arguments: test files, or flags only (a flag's value names no
   t.notOk(namesTestFiles([]));
   t.ok(namesTestFiles(['test/cli/clean.test.ts']));
   t.ok(namesTestFiles(['-g', 'x', 'test/a.test.mjs']));
+  t.ok(namesTestFiles(['test/doctor']), 'a folder of tests');
+  t.ok(namesTestFiles(['./test/cli/']));
+  t.notOk(namesTestFiles(['-g', 'testing']), 'a grep that begins like the folder is a flag\'s value');
+  // tap takes files only: a folder is given as its test files.
+  const expanded: string[] = expandTestFolders(root, ['-g', 'x', 'test/doctor/', 'test/cli/clean.test.ts']);
+  t.same(expanded.slice(0, 2), ['-g', 'x'], 'flags and their values as given');
+  t.ok(expanded.includes('test/doctor/verdict.test.ts') && expanded.every((a) => !a.startsWith('test/') || a.endsWith('.test.ts')), 'the folder\'s test files');
+  t.equal(expanded.at(-1), 'test/cli/clean.test.ts');
+  t.same(expandTestFolders(root, ['-g', 'doctor', '-g', 'test']), ['-g', 'doctor', '-g', 'test'], 'a flag\'s value that is no path in test/ is kept');
+  t.notOk(namesTestFiles(['-g', 'test']));
 });
 
 t.test('what is an end-to-end test: its directory, or its own word in its first lines', async (t) => {
