@@ -2,7 +2,7 @@
 # The engine as a user gets it: `npm pack`, then the tarball and the pinned worker CLIs
 # installed as devDependencies of a scratch git project (offline from the npm cache), and
 # only `npx engine …` from there on. Checks, in order:
-#   init, validate, doctor (exit 0), demo (exit 0); a TypeScript plugin compiled with
+#   init, validate, doctor (exit 0), demo (exit 0), and hints that say `npx engine`; a TypeScript plugin compiled with
 #   `tsc --strict` against `@engine/engine/plugin`, as an ES module and as CommonJS (.cts);
 #   three `engine run --goal …` against the scripted model (--scenario) and one through each
 #   plugin; after them the project's own
@@ -83,6 +83,9 @@ step "the installed launcher runs the bundle (its stamp matches; a code cache fo
 
 # --- set up, check, demo ----------------------------------------------------------------
 step "npx engine init" npx --no-install engine init
+# What it tells the user to run next is what runs here: not `engine …`, which no shell finds
+# after a local install.
+grep -q "^next: npx engine validate .engine/pipeline.yaml" "$log" && ok "init's next step says npx engine" || fail "init's next step says npx engine"
 step "npx engine validate .engine/pipeline.yaml .engine/policy.yaml" npx --no-install engine validate .engine/pipeline.yaml .engine/policy.yaml
 step "npx engine doctor exits 0" npx --no-install engine doctor
 grep -q "worker.implementer.*codex $(version_of @openai/codex).*$app/node_modules/.bin/codex" "$log" && ok "doctor finds the project's codex" || fail "doctor finds the project's codex"
@@ -205,6 +208,7 @@ step "npx engine run through the TypeScript plugin" npx --no-install engine run 
 grep -q "completed" "$log" && ok "the plugin run completed" || fail "the plugin run completed"
 step "npx engine run through the CommonJS plugin" npx --no-install engine run .engine/plugin-cjs.pipeline.yaml --goal "Add notes/plugin.txt" --no-progress
 grep -q "completed" "$log" && ok "the CommonJS plugin run completed" || fail "the CommonJS plugin run completed"
+if (cd "$app" && npx --no-install engine report no-such-run) >"$log" 2>&1; then fail "report of an unknown run fails"; else grep -q '`npx engine report --all`' "$log" && ok "report's hint says npx engine" || fail "report's hint says npx engine"; fi
 
 (cd "$app" && npm test) >"$work/test-after" 2>&1
 if diff -u "$work/test-before" "$work/test-after" >"$log"; then ok "npm test output unchanged after the runs"; else fail "npm test output unchanged after the runs"; fi

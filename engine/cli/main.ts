@@ -18,6 +18,8 @@ import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.
 import { printable, terminalSafeJson } from '../util/printable.js';
 import { pendingAwaits } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
+import { engineCommand, useEngineCommand } from '../vocabulary/engine-command.js';
+import { invocationWords } from './invocation.js';
 
 // The launcher puts a run's V8 flags back before it writes a code cache (bin/engine.js).
 export { restoreStartFlags } from '../runtime/heap.js';
@@ -41,7 +43,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const command = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr(`engine: error E_USAGE unknown command "${name}"${suggest(name)}\n`);
-    io.stderr(`run "engine --help" for the list of commands\n`);
+    io.stderr(`run "${engineCommand('--help')}" for the list of commands\n`);
     return EXIT.invalid;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -135,6 +137,7 @@ const FAILURE_EXIT_MS = 2000;
 /** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
   closeInheritedDescriptors();
+  useEngineCommand(() => invocationWords({ launcher: process.argv[1] ?? '', env: process.env, cwd: process.cwd() }));
   // A promise nothing will settle leaves the event loop empty, and Node would end the process
   // with exit 0 as if the command had succeeded (util/pending-awaits.ts).
   let settled = false;

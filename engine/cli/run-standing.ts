@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { shellWord } from '../util/shell-quote.js';
 import { messageOf } from '../util/message-of.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 
 /**
  * Where a run-driving command (`run`, `resume`, `demo`) left its run when it stopped short of
@@ -43,10 +44,10 @@ export function unwrapRunFailure(error: unknown): { error: unknown; standing: Ru
  */
 export function sayStanding({ runId, runDir, began }: RunStanding): string {
   // Only `resume` stands so: its run as it was given, not found yet, and nothing of it changed.
-  if (began && runDir === null && runId !== null) return `the run ${shellWord(runId)} was not found yet, nothing of it was changed: the same \`engine resume\` goes on from there`;
+  if (began && runDir === null && runId !== null) return `the run ${shellWord(runId)} was not found yet, nothing of it was changed: the same \`${engineCommand('resume')}\` goes on from there`;
   const resume = runId === null ? '<run-id>' : runDir === null ? shellWord(runId) : `${shellWord(runId)} --store ${shellWord(path.dirname(runDir))}`;
-  if (began) return `the run is left as a crash leaves it, continue it with: engine resume ${resume}`;
+  if (began) return `the run is left as a crash leaves it, continue it with: ${engineCommand(`resume ${resume}`)}`;
   if (runId === null) return 'the run had not begun: nothing of it was made';
   const id = shellWord(runId);
-  return `the run ${id} had not begun: nothing of it can be resumed; what was made of it is removed by \`engine resume ${resume}\` or a new \`engine run --run-id ${id}\` in the same store`;
+  return `the run ${id} had not begun: nothing of it can be resumed; what was made of it is removed by \`${engineCommand(`resume ${resume}`)}\` or a new \`${engineCommand(`run --run-id ${id}`)}\` in the same store`;
 }

@@ -11,6 +11,7 @@ export function hasLockfile(repo: string): boolean {
 }
 import { schemaFile } from './schema-files.js';
 import { findRepoTop } from '../util/repo-top.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 
 export interface InitOptions {
   repo: string;
@@ -55,7 +56,7 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     // Not named and in no repository (a home directory, a new project before `git init`):
     // written where the user stands, and said, since a run there needs a repository first.
     if (!options.repoNamed && top === null && result.diagnostics.length === 0) {
-      result.notes.unshift(`${repo} is in no git repository: .engine/ was written there; engine run needs one (git init there), or set up another directory with engine init --repo DIR`);
+      result.notes.unshift(`${repo} is in no git repository: .engine/ was written there; ${engineCommand('run')} needs one (git init there), or set up another directory with ${engineCommand('init --repo DIR')}`);
     }
     return result;
   } catch (error) {
@@ -101,7 +102,7 @@ async function writeConfig(repo: string, options: InitOptions, done: string[]): 
   if (ignoreChange) done.push(`${ignoreChange} ${shown(ignore)} (ignores runs/; commit the rest of .engine/)`);
   const exclude = await excludeFile(repo);
   if (exclude && (await dropOldExclude(exclude))) done.push(`removed .engine/ from ${shown(exclude)} (the config in .engine/ is meant to be committed)`);
-  if (kept > 0) done.push(kept === 1 ? 'an existing file was kept; engine init --force rewrites it' : 'the existing files were kept; engine init --force rewrites them');
+  if (kept > 0) done.push(kept === 1 ? `an existing file was kept; ${engineCommand('init --force')} rewrites it` : `the existing files were kept; ${engineCommand('init --force')} rewrites them`);
   return { done, notes: kept === Object.keys(contents).length ? [] : notes, diagnostics: [] };
 }
 
@@ -131,7 +132,7 @@ function schemaTarget(repo: string, dir: string, given: string | undefined): { t
     target: (name) => posix(own(name)),
     notes: [
       `modelines point at ${posix(own('{kind}'))}: the engine is not installed in this repo's node_modules, so that path works on this machine only`,
-      'to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas\' directory, relative to .engine/, or a URL)',
+      `to share them: npm i -D @engine/engine, then npx engine init --force; or ${engineCommand('init --force --schema-path DIR')} (the schemas' directory, relative to .engine/, or a URL)`,
     ],
   };
 }

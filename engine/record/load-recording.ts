@@ -5,6 +5,7 @@ import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
 import type { ModelRecordingLine, RecordedExchange, RecordingHeader } from './types.js';
 import { parseJson } from '../util/parse-json.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 
 /** The file name of a run's recording in its run directory. */
 export const RECORDING_FILE = 'model-recording.jsonl';
@@ -21,7 +22,7 @@ export class RecordingError extends Error {
  */
 export function loadRecording(given: string): { file: string; header: RecordingHeader; exchanges: RecordedExchange[] } {
   const file = existsSync(given) && statSync(given).isDirectory() ? path.join(given, RECORDING_FILE) : given;
-  if (!existsSync(file)) throw new RecordingError(`no recording at ${file} (record one with engine run --record)`);
+  if (!existsSync(file)) throw new RecordingError(`no recording at ${file} (record one with ${engineCommand('run --record')})`);
   const text = readTextOrNull(file);
   if (text === null) throw new RecordingError(`${file} is not a regular file that can be read (a FIFO or a device would hold the engine)`);
   const lines = text.split('\n').filter((l) => l.trim() !== '');

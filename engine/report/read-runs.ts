@@ -4,6 +4,7 @@ import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js'
 import { salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
 import { runLockHeld } from '../store/run-lock.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 
 /** A run to read: a directory and its state, with its index entry when the store's index has one. */
 export type ReportSource = Omit<StoreRun, 'index'> & { index?: StoreRun['index'] };
@@ -50,6 +51,6 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);
-  if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): engine resume ${base.run_id} continues it`);
+  if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): ${engineCommand(`resume ${base.run_id}`)} continues it`);
   return { ...base, events, notes };
 }

@@ -42,6 +42,7 @@ import { scrubWorkerHomes } from './scrub-homes.js';
 import { identityOf, isRejection, openPrepared, prepareRun, rejected, resumeRejection, type PreparedRun, type Rejection, type SessionOptions } from './prepare-run.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { repoTopOf } from '../util/repo-top.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 
 export interface ResumeRunOptions extends SessionOptions {
   run: string;
@@ -122,7 +123,7 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
     // Killed while it was being made, before its state.json: nothing ran; it is removed.
     const cleaned = await cleanHalfMadeRun(dir);
     if (cleaned.kind === 'busy') return refuse(`run ${path.basename(dir)} is being created by engine process ${cleaned.pid}; wait for it`, dir);
-    return refuse(`run ${path.basename(dir)} was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made (${cleaned.removed.join(', ')}); start it again with engine run`, dir);
+    return refuse(`run ${path.basename(dir)} was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made (${cleaned.removed.join(', ')}); start it again with ${engineCommand('run')}`, dir);
   }
   let state: RunState;
   try {
@@ -193,7 +194,7 @@ function checkRunTimeline(run: FoundRun): TimelineEvent[] | Rejection {
     return { kind: 'rejected', exitCode: 2, diagnostics: [{ code: 'E_RESUME', severity: 'error', message: `${checked.message}; the engine will not resume from a timeline it did not write (run ${state.run_id})`, file: paths.timeline, line: checked.line, col: 1 }] };
   }
   if (state.status === 'stopped' && state.stop_reason === 'doctor_blocked') {
-    return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`engine doctor\` reports and start a new run (see memo.md)`);
+    return refuse(`run ${state.run_id} stopped doctor_blocked before its first step; fix what \`${engineCommand('doctor')}\` reports and start a new run (see memo.md)`);
   }
   if (!canResume(state)) {
     return refuse(`run ${state.run_id} ended with ${state.stop_reason} at a stop of its pipeline; start a new run (see memo.md)`);

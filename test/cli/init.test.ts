@@ -73,7 +73,7 @@ t.test('without the engine in node_modules: an absolute modeline and a note sayi
     io.err.join(''),
     [
       `note: modelines point at ${schemas}/{kind}.schema.json: the engine is not installed in this repo's node_modules, so that path works on this machine only`,
-      "note: to share them: npm i -D @engine/engine, then engine init --force; or engine init --force --schema-path DIR (the schemas' directory, relative to .engine/, or a URL)",
+      "note: to share them: npm i -D @engine/engine, then npx engine init --force; or engine init --force --schema-path DIR (the schemas' directory, relative to .engine/, or a URL)",
       '',
     ].join('\n'),
   );

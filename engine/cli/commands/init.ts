@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { flag, str } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { repoTopOf } from '../../util/repo-top.js';
+import { engineCommand } from '../../vocabulary/engine-command.js';
 
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
@@ -28,7 +29,7 @@ export const initCommand: Command = {
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
     const dir = path.relative(io.cwd, path.join(named !== undefined ? path.resolve(io.cwd, named) : repoTopOf(io.cwd), '.engine')) || '.engine';
     const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
-    io.stdout(`next: engine validate ${dir}/pipeline.yaml ${dir}/policy.yaml && engine policy${repoFlag} --explain\n`);
+    io.stdout(`next: ${engineCommand(`validate ${dir}/pipeline.yaml ${dir}/policy.yaml`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`);
     return EXIT.ok;
   },
 };

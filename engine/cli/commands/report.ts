@@ -11,6 +11,7 @@ import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { plural } from '../../util/plural.js';
 import { compareText } from '../../util/compare-text.js';
+import { engineCommand } from '../../vocabulary/engine-command.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -132,7 +133,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   const stored = pool.runs;
   if (!stored.length) {
     const absent = existsSync(store) ? '' : ' (the directory does not exist)';
-    const start = `engine run <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
+    const start = `${engineCommand('run')} <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
     if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
     // Run directories whose state.json is there but cannot be read (damaged, too large, no
     // regular file) are not "no runs": said as such, not as an empty store.
@@ -143,7 +144,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   const selected = selectRuns(stored, o.all ? { all: true } : { all: false, ids: o.ids });
   if (!selected.ok) {
     const names = selected.unknown.map((id) => `"${id}"`).join(', ');
-    return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`engine report --all\` reports all ${stored.length}`));
+    return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand('report --all')}\` reports all ${stored.length}`));
   }
   return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length };
 }
@@ -152,7 +153,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
 async function writeBaselineOf(file: string, golden: Report): Promise<Diagnostic | import('../../report/write-baseline.js').Baseline> {
   const { baselineOf, writeBaseline } = await import('../../report/write-baseline.js');
   const b = baselineOf(golden.across.kpis, golden.across.run_ids.length);
-  if (!b) return problem('E_BASELINE', 'no completed run without human intervention among the selected runs has a finished milestone', 'select golden runs, e.g. `engine report --all --baseline .engine/policy.yaml` after `engine suite tasks/golden`');
+  if (!b) return problem('E_BASELINE', 'no completed run without human intervention among the selected runs has a finished milestone', `select golden runs, e.g. \`${engineCommand('report --all --baseline .engine/policy.yaml')}\` after \`${engineCommand('suite tasks/golden')}\``);
   try {
     writeBaseline(file, b, `set by engine report --baseline from ${b.milestones} milestones of ${b.runs} completed runs (${golden.across.run_ids.join(', ')})`);
   } catch (error) {

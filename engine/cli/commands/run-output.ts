@@ -13,6 +13,7 @@ import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { endLiveGroupsBlocking } from '../../proc/spawn-group.js';
 import { RunCommandFailure, sayStanding, type RunStanding } from '../run-standing.js';
+import { engineCommand } from '../../vocabulary/engine-command.js';
 
 /**
  * What `run` and `resume` print: with --json every timeline event as one line on stdout as
@@ -60,7 +61,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
       if (outcome.uncheckpointed) io.stderr(printable(`engine: warning: the run completed with changes no checkpoint took (the pipeline has no checkpoint step after its last change): the branch does not have them; they are in the workspace, kept: ${outcome.uncheckpointed} (\`engine clean --resumable\` removes it)\n`));
-      if (outcome.leftBehind) io.stderr(printable(`engine: warning: the run's workspace was left behind, the system refused its removal: ${outcome.leftBehind}; \`engine clean\` removes it once it can\n`));
+      if (outcome.leftBehind) io.stderr(printable(`engine: warning: the run's workspace was left behind, the system refused its removal: ${outcome.leftBehind}; \`${engineCommand('clean')}\` removes it once it can\n`));
       return outcome.exitCode;
     },
   };
