@@ -1,4 +1,4 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readRecordJson } from '../util/read-or-null.js';
 import { loadValidator } from '../config/validators.js';
@@ -40,7 +40,20 @@ export async function eventCheck(): Promise<IsEvent> {
  * what was found. Impure (reads the store, may rewrite the index).
  */
 export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
-  if (!existsSync(storeDir)) return [];
+  return (await loadStore(storeDir)).runs;
+}
+
+/** A store's runs (loadStoreRuns), and the run directories it passed over: their state.json is there but cannot be read. */
+export interface LoadedStore {
+  runs: StoreRun[];
+  /** Directory names, sorted: a state.json damaged, too large, or no regular file (without the OS sandbox a worker can rewrite it). */
+  unreadable: string[];
+}
+
+/** loadStoreRuns, with the directories whose state.json could not be read named. Impure. */
+export async function loadStore(storeDir: string): Promise<LoadedStore> {
+  if (!existsSync(storeDir)) return { runs: [], unreadable: [] };
+  const unreadable: string[] = [];
   const index = readRunIndex(storeDir);
   const runs: StoreRun[] = [];
   const kept: RunIndexEntry[] = [];
@@ -60,7 +73,11 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
       continue;
     }
     const state = readState(dir);
-    if (!state) continue;
+    if (!state) {
+      // No state.json is a run being made (or killed while it was): not a run yet, nothing to say.
+      if (lstatSync(`${dir}/state.json`, { throwIfNoEntry: false })) unreadable.push(d.name);
+      continue;
+    }
     if (state.status === 'running') {
       runs.push({ dir, state, index: null });
       continue;
@@ -78,7 +95,8 @@ export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
       /* a read-only store: the report still stands, from the directories */
     }
   }
-  return runs.sort((a, b) => compareText(a.state.created_at, b.state.created_at) || compareText(a.state.run_id, b.state.run_id));
+  runs.sort((a, b) => compareText(a.state.created_at, b.state.created_at) || compareText(a.state.run_id, b.state.run_id));
+  return { runs, unreadable: unreadable.sort(compareText) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, list, str, UsageError } from '../command.js';
@@ -10,7 +10,6 @@ import { repoTopOf } from '../../util/repo-top.js';
 import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { plural } from '../../util/plural.js';
-import { compareText } from '../../util/compare-text.js';
 import { engineCommand } from '../../vocabulary/engine-command.js';
 
 /**
@@ -59,7 +58,7 @@ export const reportCommand: Command = {
     };
     const found = await findRuns({ repo, stores, named: storeOptions.length > 0, all, ids: args.positionals, cwd: io.cwd });
     if ('diagnostics' in found) return fail(found.diagnostics);
-    const { policy, selected, stored } = found;
+    const { policy, selected, stored, unreadable } = found;
     const targets = policy.policy.kpi_targets;
 
     const inputs = await readReportRuns(selected);
@@ -72,7 +71,7 @@ export const reportCommand: Command = {
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
     const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat, status: r.index.status, stop_reason: r.index.stop_reason } : readRepeatRun(r.dir))).filter((r) => r !== null);
     const report = { ...built, determinism: determinismOf(repeats, targets) };
-    const warnings = report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')));
+    const warnings = [...unreadable, ...report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')))];
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.map((r) => r.dir));
       if (written) return fail([written]);
@@ -106,7 +105,7 @@ export const reportCommand: Command = {
  * Impure (reads the policy and the stores).
  */
 async function findRuns(o: { repo: string; stores: string[]; named: boolean; all: boolean; ids: string[]; cwd: string }) {
-  const [{ resolvePolicy }, { loadStoreRuns }, { selectRuns }, { poolStores }] = await Promise.all([
+  const [{ resolvePolicy }, { loadStore }, { selectRuns }, { poolStores }] = await Promise.all([
     import('../../config/policy/resolve-policy.js'),
     import('../../store/index-runs.js'),
     import('../../report/select-runs.js'),
@@ -123,7 +122,9 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
 
   const policy = await resolvePolicy({ repo, files: [], sets: [], cwd: o.cwd });
   if (!policy.policy) return { diagnostics: policy.diagnostics };
-  const pool = poolStores(await Promise.all(stores.map(async (s) => ({ store: s, runs: await loadStoreRuns(s) }))));
+  const loaded = await Promise.all(stores.map(async (s) => ({ store: s, ...(await loadStore(s)) })));
+  const pool = poolStores(loaded);
+  const unreadable = loaded.flatMap((l) => (l.unreadable.length ? [unreadableWarning(l.store, l.unreadable)] : []));
   if (!pool.ok) {
     const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
     const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
@@ -137,7 +138,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
     // Run directories whose state.json is there but cannot be read (damaged, too large, no
     // regular file) are not "no runs": said as such, not as an empty store.
-    const damaged = absent ? [] : unreadableRuns(store);
+    const damaged = loaded[0]!.unreadable;
     if (damaged.length) return fail(problem('E_NO_RUNS', `no run in ${store} can be read: ${plural(damaged.length, 'run directory', 'run directories')} whose state.json cannot be read (${damaged.slice(0, 5).join(', ')}${damaged.length > 5 ? ', …' : ''})`, 'look at each state.json: without the OS sandbox a worker can rewrite it'));
     return fail(problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${o.named ? '' : ', or name another store with --store'}`));
   }
@@ -146,7 +147,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     const names = selected.unknown.map((id) => `"${id}"`).join(', ');
     return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand('report --all')}\` reports all ${stored.length}`));
   }
-  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length };
+  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, unreadable };
 }
 
 /** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
@@ -220,14 +221,12 @@ function sameDir(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-/** The directories of a store with a state.json listRuns could not read, by name. Impure. */
-function unreadableRuns(store: string): string[] {
-  try {
-    return readdirSync(store, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && existsSync(path.join(store, e.name, 'state.json')))
-      .map((e) => e.name)
-      .sort(compareText);
-  } catch {
-    return [];
-  }
+/**
+ * The warning for a store's run directories whose state.json cannot be read: the report
+ * leaves them out and says so (it said nothing, and a run whose state.json a worker damaged
+ * was simply not there). One warning, the first five named. Pure.
+ */
+export function unreadableWarning(store: string, names: readonly string[]): Diagnostic {
+  const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`;
+  return problem('W_RUN_RECORD', `${plural(names.length, 'run directory', 'run directories')} of ${store} left out, ${names.length === 1 ? 'its' : 'their'} state.json cannot be read: ${shown}`, 'look at each state.json: without the OS sandbox a worker can rewrite it', 'warning');
 }
