@@ -149,14 +149,21 @@ export function readRunIndex(storeDir: string): RunIndex {
     for (let n = readSync(fd, buffer, 0, CHUNK_BYTES, null); n > 0; n = readSync(fd, buffer, 0, CHUNK_BYTES, null)) {
       const text = decoder.write(buffer.subarray(0, n));
       let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) take(pieces.length ? pieces.join('') + text.slice(start, end) : text.slice(start, end));
+      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+        // The line's last piece counts too: a line of pieces under the cap and a last piece
+        // that takes it past is as damaged as one whose pieces alone are past it.
+        if (length + end - start > MAX_INDEX_LINE_BYTES) skipping = true;
+        take(skipping ? '' : pieces.length ? pieces.join('') + text.slice(start, end) : text.slice(start, end));
+      }
       if (start < text.length && !skipping) {
         pieces.push(text.slice(start));
         length += text.length - start;
         if (length > MAX_INDEX_LINE_BYTES) [pieces, length, skipping] = [[], 0, true];
       }
     }
-    take(pieces.join('') + decoder.end());
+    const rest = decoder.end();
+    if (length + rest.length > MAX_INDEX_LINE_BYTES) skipping = true;
+    take(skipping ? '' : pieces.join('') + rest);
   } finally {
     closeSync(fd);
   }
@@ -272,7 +279,7 @@ export function* linesFromEnd(file: string): Generator<string> {
       readSync(fd, block, 0, len, pos);
       let end = len;
       for (let nl = block.lastIndexOf(0x0a, end - 1); nl !== -1; nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1) {
-        if (!torn && !skipping) {
+        if (!torn && !skipping && pendingBytes + end - nl - 1 <= MAX_INDEX_LINE_BYTES) {
           const line = pendingBytes ? Buffer.concat([block.subarray(nl + 1, end), ...pending]) : block.subarray(nl + 1, end);
           if (line.length) yield line.toString('utf8');
         }
@@ -285,7 +292,7 @@ export function* linesFromEnd(file: string): Generator<string> {
         if (pendingBytes > MAX_INDEX_LINE_BYTES) [pending, pendingBytes, skipping] = [[], 0, true];
       }
     }
-    if (!torn && !skipping && pendingBytes) yield Buffer.concat(pending).toString('utf8');
+    if (!torn && !skipping && pendingBytes && pendingBytes <= MAX_INDEX_LINE_BYTES) yield Buffer.concat(pending).toString('utf8');
   } finally {
     closeSync(fd);
   }

@@ -53,6 +53,23 @@ t.test("the store's index: a FIFO or a device is no index, a line past the limit
   t.same([...linesFromEnd(path.join(store, 'none'))], [], 'no index: no line');
 });
 
+t.test('the line cap is exact, however the line falls across the blocks it is read in', async (t) => {
+  const store = mkdtempSync(path.join(os.tmpdir(), 'engine-index-cap-'));
+  t.teardown(() => rmSync(store, { recursive: true, force: true }));
+  const index = path.join(store, 'index.jsonl');
+  // A JSON string line of exactly `size` bytes, after a first line that shifts where it starts.
+  for (const lead of [0, 1, 7, 65_535]) {
+    for (const size of [MAX_INDEX_LINE_BYTES, MAX_INDEX_LINE_BYTES + 1, MAX_INDEX_LINE_BYTES + 65_000]) {
+      const first = lead ? `${'x'.repeat(lead - 1)}\n` : '';
+      const long = `"${'x'.repeat(size - 2)}"`;
+      writeFileSync(index, `${first}${long}\n{"b":2}\n`);
+      const from = [...linesFromEnd(index)].map((l) => (l.length > 20 ? `<${l.length}>` : l));
+      const read = size <= MAX_INDEX_LINE_BYTES;
+      t.same(from, ['{"b":2}', ...(read ? [`<${size}>`] : []), ...(lead > 1 ? [first.length > 21 ? `<${lead - 1}>` : first.trimEnd()] : [])], `from the end, a line of ${size} bytes after ${lead}: ${read ? 'read' : 'skipped'}`);
+    }
+  }
+});
+
 t.test('through the CLI: a damaged store is refused or passed over in seconds, never a hang or an internal error', async (t) => {
   const f = makeFixture();
   const env = { ENGINE_HOME: path.join(f.dir, 'home') };

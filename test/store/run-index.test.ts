@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendRunIndex, formatIndexLine, parseIndexLine, readRunIndex, recentRunsFromIndex, RUN_INDEX, type RunIndexEntry } from '../../engine/store/run-index.js';
+import { appendRunIndex, formatIndexLine, MAX_INDEX_LINE_BYTES, parseIndexLine, readRunIndex, recentRunsFromIndex, RUN_INDEX, type RunIndexEntry } from '../../engine/store/run-index.js';
 import { collectSamples } from '../../engine/kpi/collect-samples.js';
 
 // The store's index of finished runs: one self-checking line per run, appended; readers
@@ -144,4 +144,23 @@ t.test('reading from the end crosses block boundaries (lines longer than a block
   const ids = (n: number) => recentRunsFromIndex(store, repo, 'none', n)!.map((r) => r.run_id);
   t.strictSame(ids(3), ['r297', 'r298', 'r299']);
   t.strictSame(ids(300), many.map((e) => e.run_id), 'every line read back, the long one too');
+});
+
+t.test('an entry one byte past the line cap is damaged, read forward however it falls across the chunks; one at the cap is read', async (t) => {
+  const store = mkdtempSync(path.join(os.tmpdir(), 'engine-index-cap-'));
+  t.teardown(() => rmSync(store, { recursive: true, force: true }));
+  const base = formatIndexLine(entry('r01', { goal: '' })).length - 1;
+  const sized = (bytes: number) => formatIndexLine(entry('r01', { goal: 'g'.repeat(bytes - base) }));
+  for (const lead of [0, 9, 65_000]) {
+    const first = lead ? `${'x'.repeat(lead - 1)}\n` : '';
+    for (const bytes of [MAX_INDEX_LINE_BYTES, MAX_INDEX_LINE_BYTES + 1, MAX_INDEX_LINE_BYTES + 60_000]) {
+      const line = sized(bytes);
+      t.equal(line.length - 1, bytes);
+      writeFileSync(path.join(store, RUN_INDEX), `${first}${line}`);
+      const read = readRunIndex(store);
+      const within = bytes <= MAX_INDEX_LINE_BYTES;
+      t.equal(read.entries.size, within ? 1 : 0, `${bytes} bytes after ${lead}: ${within ? 'read' : 'past the cap, skipped'}`);
+      t.equal(read.damaged, (within ? 0 : 1) + (lead ? 1 : 0));
+    }
+  }
 });
