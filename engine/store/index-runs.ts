@@ -75,7 +75,7 @@ export async function loadStore(storeDir: string): Promise<LoadedStore> {
     const state = readState(dir);
     if (!state) {
       // No state.json is a run being made (or killed while it was): not a run yet, nothing to say.
-      if (lstatSync(`${dir}/state.json`, { throwIfNoEntry: false })) unreadable.push(d.name);
+      if (hasEntry(`${dir}/state.json`)) unreadable.push(d.name);
       continue;
     }
     if (state.status === 'running') {
@@ -123,6 +123,19 @@ export function readState(dir: string): ReportState | null {
     return typeof state.run_id === 'string' && typeof state.created_at === 'string' ? state : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether anything is at `file` (a link that leads nowhere too). A directory the engine may
+ * not search (a worker's `chmod 000`) holds nothing it can read: true, and never thrown, as
+ * its lstat's EACCES was out of `report`, `resume latest` and every `tier: auto` step. Impure.
+ */
+function hasEntry(file: string): boolean {
+  try {
+    return lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
   }
 }
 

@@ -100,3 +100,20 @@ t.test('a secret in a file of a read-only folder of the home is scrubbed', { ski
   const left = spawnSync('grep', ['-r', '-l', SECRET, path.join(home, 'engine')], { encoding: 'utf8' });
   t.equal(left.stdout.trim(), '', 'no file under the engine home holds the secret');
 });
+
+t.test('a run directory the engine may not search: report reads the other runs and names it, never an error', { skip }, async (t) => {
+  letNobodyReach(t);
+  const { r, f, home } = runAsNobody(':');
+  t.equal(r.status, 0, `the run completes\n${r.stderr}`);
+  const locked = path.join(f.repo, '.engine', 'runs', 'x');
+  mkdirSync(locked);
+  chownSync(locked, NOBODY, NOBODY);
+  chmodSync(locked, 0o000);
+  t.teardown(() => chmodSync(locked, 0o755));
+  const env = { PATH: process.env.PATH, HOME: home, ENGINE_HOME: path.join(home, 'engine'), NO_COLOR: '1', GIT_CONFIG_GLOBAL: path.join(f.dir, '.gitconfig') };
+  const report = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '/usr/bin/env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, engineBin, 'report', '--all', '--repo', f.repo], { cwd: f.dir, encoding: 'utf8', timeout: 60_000 });
+  // Its lstat's EACCES was E_PERMISSION (exit 77) for the whole report, and for `resume latest` and `tier: auto` with it.
+  t.equal(report.status, 0, `report reads the store\n${report.stderr}`);
+  t.match(report.stdout, /\br\s+completed/, 'the run that can be read is reported');
+  t.match(report.stderr, /warning W_RUN_RECORD 1 run directory of \S+ left out, its state\.json cannot be read: x /, 'the one that cannot is named');
+});
