@@ -52,7 +52,15 @@ export function needsOwnProcess(file, text) {
  * file). Pure.
  */
 export function namesTestFiles(args) {
-  return args.some((a) => !a.startsWith('-') && (/\.[cm]?[jt]s$/.test(a) || /^(\.\/)?test\//.test(a)));
+  return args.some((a, i) => !a.startsWith('-') && !takesValue(args[i - 1]) && (/\.[cm]?[jt]s$/.test(a) || /^(\.\/)?test\//.test(a)));
+}
+
+/** tap's options that take the next argument as their value (`-g test/x` greps for `test/x`). */
+const VALUED = new Set(['-g', '--grep', '-R', '--reporter', '-r', '--reporter-arg', '-t', '--timeout', '-j', '--jobs', '-o', '--output-file', '-d', '--output-dir', '-i', '--include', '-e', '--exclude', '-c', '--config', '--node-arg', '--test-arg', '--test-env', '--before', '--after', '--plugin', '--coverage-map']);
+
+/** Whether `flag` takes the argument after it as its value (not `--flag=value`, which is one). Pure. */
+function takesValue(flag) {
+  return flag !== undefined && VALUED.has(flag);
 }
 
 /** Whether a test file (path relative to the repo, its text) is an end-to-end test. Pure. */
@@ -79,8 +87,8 @@ export function listPart(root, part) {
  */
 export function expandTestFolders(root, args) {
   const all = listTestFiles(root);
-  return args.flatMap((a) => {
-    if (a.startsWith('-') || /\.[cm]?[jt]s$/.test(a) || !/^(\.\/)?test\//.test(a)) return [a];
+  return args.flatMap((a, i) => {
+    if (a.startsWith('-') || takesValue(args[i - 1]) || /\.[cm]?[jt]s$/.test(a) || !/^(\.\/)?test\//.test(a)) return [a];
     const dir = path.relative(root, path.resolve(root, a)).split(path.sep).join('/');
     const under = all.filter((f) => f.startsWith(`${dir}/`));
     return under.length ? under : [a];

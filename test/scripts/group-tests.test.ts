@@ -100,6 +100,9 @@ t.test("npm test's arguments: test files, or flags only (a flag's value names no
   t.equal(expanded.at(-1), 'test/cli/clean.test.ts');
   t.same(expandTestFolders(root, ['-g', 'doctor', '-g', 'test']), ['-g', 'doctor', '-g', 'test'], 'a flag\'s value that is no path in test/ is kept');
   t.notOk(namesTestFiles(['-g', 'test']));
+  t.notOk(namesTestFiles(['-g', 'test/x']), 'a grep for a path is a flag\'s value');
+  t.notOk(namesTestFiles(['--grep', 'a.test.ts']));
+  t.same(expandTestFolders(root, ['--grep', 'test/doctor']), ['--grep', 'test/doctor'], 'nor is it expanded');
 });
 
 t.test('what is an end-to-end test: its directory, or its own word in its first lines', async (t) => {
