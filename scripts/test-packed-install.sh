@@ -208,7 +208,11 @@ step "npx engine run through the TypeScript plugin" npx --no-install engine run 
 grep -q "completed" "$log" && ok "the plugin run completed" || fail "the plugin run completed"
 step "npx engine run through the CommonJS plugin" npx --no-install engine run .engine/plugin-cjs.pipeline.yaml --goal "Add notes/plugin.txt" --no-progress
 grep -q "completed" "$log" && ok "the CommonJS plugin run completed" || fail "the CommonJS plugin run completed"
-if (cd "$app" && npx --no-install engine report no-such-run) >"$log" 2>&1; then fail "report of an unknown run fails"; else grep -q '`npx engine report --all`' "$log" && ok "report's hint says npx engine" || fail "report's hint says npx engine"; fi
+if (cd "$app" && npx --no-install engine report no-such-run) >"$log" 2>&1; then fail "report of an unknown run fails"; else grep -q '`npx engine report --all --repo ' "$log" && ok "report's hint says npx engine" || fail "report's hint says npx engine"; fi
+# A run's records are read later from anywhere, where `npx engine` is another package of the
+# registry: the command a stopped run's summary gives is the project's bin.
+(cd "$app" && npx --no-install engine run .engine/pipeline.yaml --goal "Add notes/stopped.txt" --scenario "$work/hello.scenario.yaml" --no-progress --max-ticks 2) >"$log" 2>&1
+grep -q "$app/node_modules/.bin/engine resume " "$log" && ok "a stopped run's summary resumes with the project's bin" || fail "a stopped run's summary resumes with the project's bin"
 
 (cd "$app" && npm test) >"$work/test-after" 2>&1
 if diff -u "$work/test-before" "$work/test-after" >"$log"; then ok "npm test output unchanged after the runs"; else fail "npm test output unchanged after the runs"; fi

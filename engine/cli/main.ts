@@ -65,7 +65,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || isParseArgsError(error)) {
       const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command, rest) : (error as Error).message;
       io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
-      io.stderr(`usage: engine ${command.usage}\n`);
+      io.stderr(`usage: ${engineCommand(command.usage)}\n`);
       // With --json stdout is JSON only, and always one document (or, for a run, one run.rejected): a script reads why there too.
       if (rest.includes('--json')) io.stdout(`${usageJson(command.name, command.usage, message)}\n`);
       return EXIT.invalid;
@@ -83,7 +83,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** What a command given --json prints for a usage error: `run.rejected` for a run-driving command, else one document with the diagnostic. Pure. */
 export function usageJson(name: string, usage: string, message: string): string {
-  const diagnostics = [{ code: 'E_USAGE', severity: 'error', message, file: `engine ${name}`, line: 0, col: 0, hint: `usage: engine ${usage}` }];
+  const diagnostics = [{ code: 'E_USAGE', severity: 'error', message, file: `engine ${name}`, line: 0, col: 0, hint: `usage: ${engineCommand(usage)}` }];
   const doc = RUN_DRIVING.has(name) ? { type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: EXIT.invalid, diagnostics } : { exit_code: EXIT.invalid, diagnostics };
   return terminalSafeJson(JSON.stringify(doc));
 }

@@ -13,7 +13,7 @@ import type { ResolvedPolicy } from '../config/policy/resolved-policy.js';
 import { compilePipeline } from '../compile/compile.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { finding, type Finding } from './types.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export interface PipelineCheck {
   finding: Finding;
@@ -30,7 +30,7 @@ export async function checkPipeline(file: string, shown: string): Promise<Pipeli
     return {
       ir: null,
       diagnostics,
-      finding: finding('pipeline', 'block', `${shown} does not load: ${errors} error${errors === 1 ? '' : 's'}`, `fix the file (\`${engineCommand(`validate ${shown}`)}\` shows the same diagnostics)`, diagnostics.map(formatDiagnostic)),
+      finding: finding('pipeline', 'block', `${shown} does not load: ${errors} error${errors === 1 ? '' : 's'}`, `fix the file (\`${engineCommandAnywhere(`validate ${shellWord(shown)}`)}\` shows the same diagnostics)`, diagnostics.map(formatDiagnostic)),
     };
   }
   const ir = compilePipeline(loaded.data);

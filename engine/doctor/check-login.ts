@@ -14,7 +14,7 @@ import { builtinWorkers } from '../workers/builtin-workers.js';
 import type { LoginCheck } from '../workers/types.js';
 import { finding, type Finding } from './types.js';
 import { compareText } from '../util/compare-text.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export interface LoginFacts {
   /** The plugin's name. */
@@ -77,7 +77,7 @@ export function judgeLogin(f: LoginFacts, missing: 'warn' | 'block'): Finding {
     id,
     missing,
     `${who}: not logged in: ${looked} and no ${l.keys.join(' or ')} in the environment`,
-    f.endpoint ? `${howToLogIn(l)}, or set ${l.keys[0]}, or give the worker a model_endpoint; \`${engineCommand('run --scenario FILE')}\` needs no login` : `${howToLogIn(l)}, or set ${l.keys[0]}`,
+    f.endpoint ? `${howToLogIn(l)}, or set ${l.keys[0]}, or give the worker a model_endpoint; \`${engineCommandAnywhere('run --scenario FILE')}\` needs no login` : `${howToLogIn(l)}, or set ${l.keys[0]}`,
   );
   // The doctor only warns (a run with a scenario, or the demo, needs no login), but a run
   // without one stops on it: its verdict must not say that nothing blocks a run.

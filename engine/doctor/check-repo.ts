@@ -12,7 +12,7 @@ import { isUtf8Name, shownName } from '../util/shown-name.js';
 import { repoWorkspacesDir, workspacesRoot } from '../git/workspace.js';
 import { listWorkspaces } from '../store/clean-runs.js';
 import { finding, type Finding } from './types.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
  * `repo`, `repo.paths`, `store` and `workspaces`. When `dir` is not a git working tree only `repo` is
@@ -38,7 +38,7 @@ export async function checkRepo(dir: string, storeDir: string | null, env: NodeJ
   const wsDir = repoWorkspacesDir(workspacesRoot(env), root);
   findings.push(checkWorkspaces(wsDir));
   const orphans = findOrphans(wsDir, store);
-  if (orphans.length) findings.push(finding('workspaces.orphans', 'warn', `${orphans.length} workspace${orphans.length === 1 ? '' : 's'} in ${wsDir} belong${orphans.length === 1 ? 's' : ''} to no run of ${store}, or to a completed one: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ', …' : ''}`, `\`${engineCommand('clean')}\` removes them (\`--dry-run\` shows what it would free)`));
+  if (orphans.length) findings.push(finding('workspaces.orphans', 'warn', `${orphans.length} workspace${orphans.length === 1 ? '' : 's'} in ${wsDir} belong${orphans.length === 1 ? 's' : ''} to no run of ${store}, or to a completed one: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ', …' : ''}`, `\`${engineCommandAnywhere('clean')}\` removes them (\`--dry-run\` shows what it would free)`));
   return { root, findings };
 }
 
@@ -88,7 +88,7 @@ export function findOrphans(wsDir: string, store: string): string[] {
 export function checkWorkspaces(dir: string): Finding {
   const at = nearestExisting(dir);
   if (!writable(at)) {
-    return finding('workspaces', 'block', `runs cannot create their workspaces in ${dir} (${at} refuses writes)`, `set ENGINE_HOME (or XDG_STATE_HOME) to a writable directory, or pass \`${engineCommand('run --workspaces DIR')}\``);
+    return finding('workspaces', 'block', `runs cannot create their workspaces in ${dir} (${at} refuses writes)`, `set ENGINE_HOME (or XDG_STATE_HOME) to a writable directory, or pass \`${engineCommandAnywhere('run --workspaces DIR')}\``);
   }
   return finding('workspaces', 'ok', `workspaces go to ${dir}, outside the repository`);
 }
@@ -97,7 +97,7 @@ export function checkWorkspaces(dir: string): Finding {
 export function checkStoreWritable(store: string): Finding {
   const dir = nearestExisting(store);
   if (!writable(dir)) {
-    return finding('store', 'block', `the run store ${store} is not writable (${dir} refuses writes)`, `make ${dir} writable for this user, or move the run store with \`${engineCommand('run --store DIR')}\``);
+    return finding('store', 'block', `the run store ${store} is not writable (${dir} refuses writes)`, `make ${dir} writable for this user, or move the run store with \`${engineCommandAnywhere('run --store DIR')}\``);
   }
   return finding('store', 'ok', `run store ${store} is writable${dir === store ? '' : ` (created at the first run under ${dir})`}`);
 }

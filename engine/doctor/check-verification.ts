@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { findProgram } from '../proc/find-program.js';
 import { finding, type Finding } from './types.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export const TIERS = ['tier0', 'tier0_fast', 'tier1', 'tier2'] as const;
 
@@ -46,7 +46,7 @@ export function checkVerification(v: VerificationPolicy, repo: string, env: Node
     const id = `verify.${tier}`;
     if (commands.length === 0) {
       if (tier === 'tier0')
-        out.push(finding(id, 'warn', 'tier0 has no commands: verification passes without proving anything', `set verification.tiers.tier0.commands in .engine/policy.yaml (e.g. ["npm test"]); \`${engineCommand('init')}\` fills in npm test when package.json has a test script`));
+        out.push(finding(id, 'warn', 'tier0 has no commands: verification passes without proving anything', `set verification.tiers.tier0.commands in .engine/policy.yaml (e.g. ["npm test"]); \`${engineCommandAnywhere('init')}\` fills in npm test when package.json has a test script`));
       continue;
     }
     const missing: string[] = [];

@@ -6,7 +6,7 @@
  */
 import type { CheckStatus } from './types.js';
 import type { CliFacts, DialectRange } from '../workers/types.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export interface VersionJudgement {
   status: CheckStatus;
@@ -34,7 +34,7 @@ export function judgeCliVersion(cli: string, known: CliFacts, version: string): 
       status: 'warn',
       dialect: range.dialect,
       message: `${cli} ${version} is newer than the newest verified ${newest}; its output should be ${range.dialect}`,
-      hint: `run \`${engineCommand('doctor --live')}\` to check the output contract with one probe call, or ${pin}`,
+      hint: `run \`${engineCommandAnywhere('doctor --live')}\` to check the output contract with one probe call, or ${pin}`,
     };
   }
   return { status: 'ok', dialect: range.dialect, message: `${cli} ${version}, dialect ${range.dialect}`, hint: null };

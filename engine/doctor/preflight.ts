@@ -11,7 +11,7 @@ import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { gatherWorkerFacts, judgeWorker, type WorkerFacts } from './check-workers.js';
 import type { Finding } from './types.js';
 import { blockingFindings } from './verdict.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /** git on PATH: without it no run can start. Blocking findings only. */
 export async function preflightHost(env: NodeJS.ProcessEnv): Promise<Finding[]> {
@@ -31,5 +31,5 @@ export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string
 
 /** The stop detail of a blocked run: each finding on one line. Pure. */
 export function describeBlock(blocking: readonly Finding[]): string {
-  return `${blocking.map((f) => `${f.id}: ${f.message}`).join('; ')}; run \`${engineCommand('doctor')}\` for details`;
+  return `${blocking.map((f) => `${f.id}: ${f.message}`).join('; ')}; run \`${engineCommandAnywhere('doctor')}\` for details`;
 }

@@ -16,7 +16,7 @@ import { projectDirsOf } from '../workers/resolve-bin.js';
 import { runWorkerCall, type CallResult } from '../workers/run-worker-call.js';
 import { checkMarkerOnly, clip } from './marker-only.js';
 import { finding, type Finding } from './types.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /** The probe's answer, exactly. */
 export const PROBE_MARKERS = { ok: true } as const;
@@ -57,7 +57,7 @@ export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcom
       id,
       'block',
       `${who}: the probe call failed${cause ? `: ${cause}` : ''} (${r.outcome}${r.meta.error ? `: ${clip(r.meta.error)}` : ''})`,
-      `${where}; check the CLI's login, model and model_endpoint, then run \`${engineCommand('doctor --live')}\` again`,
+      `${where}; check the CLI's login, model and model_endpoint, then run \`${engineCommandAnywhere('doctor --live')}\` again`,
     );
   }
   const answer = checkMarkerOnly(r.text);

@@ -3,7 +3,7 @@ import { MEASURES } from './definitions.js';
 import { mergeSamples } from './merge-samples.js';
 import { statOf } from './stats.js';
 import { exceeds, targetText, type KpiTargets } from './targets.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
  * What a KPI over its target makes the engine do (the seed: "every KPI must directly inform a
@@ -56,7 +56,7 @@ export function parseDecision(run: { parse_failures: number; worker_calls: numbe
     if (worker.structured) return null;
     return { ...base, decision: 'structured_output', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}): worker ${worker.name} uses native structured output from now on` };
   }
-  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`${engineCommand('doctor --live')}\` before resuming` };
+  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`${engineCommandAnywhere('doctor --live')}\` before resuming` };
 }
 
 /**

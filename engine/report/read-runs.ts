@@ -5,6 +5,7 @@ import { salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
 import { runLockHeld } from '../store/run-lock.js';
 import { engineCommand } from '../vocabulary/engine-command.js';
+import { shellWord } from '../util/shell-quote.js';
 
 /** A run to read: a directory and its state, with its index entry when the store's index has one. */
 export type ReportSource = Omit<StoreRun, 'index'> & { index?: StoreRun['index'] };
@@ -51,6 +52,6 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);
-  if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): ${engineCommand(`resume ${base.run_id}`)} continues it`);
+  if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): ${engineCommand(`resume ${shellWord(base.run_id)}`)} continues it`);
   return { ...base, events, notes };
 }

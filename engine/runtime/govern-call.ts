@@ -23,7 +23,7 @@ import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 import { pushAll } from '../util/many.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export interface GovernanceStop {
   stop: 'governance_violation' | 'framework_fix_needed';
@@ -125,13 +125,13 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const event: NewEvent = { type: 'governance.violation', ...stepFields(step.id, ctx), call: source, violations: violations as [Violation, ...Violation[]], patch, stop_reason: stop };
   const lines = describeViolations(violations);
   const kept = unrestored
-    ? `; the rollback could not put the workspace back (${unrestored}): it stays as the step left it, and ${engineCommand('resume --force')} puts it back once that can be removed${patch ? `; the change is kept in ${patch}` : ''}`
+    ? `; the rollback could not put the workspace back (${unrestored}): it stays as the step left it, and ${engineCommandAnywhere('resume --force')} puts it back once that can be removed${patch ? `; the change is kept in ${patch}` : ''}`
     : patch
       ? `; the change was rolled back and kept in ${patch}`
       : rollback
         ? ''
         : '; nothing was committed, the workspace keeps the change';
-  const why = blocked === null ? kept : `; ${blocked.message}: the step's change could not be looked at, nor rolled back (once that is put right, ${engineCommand('resume --force')} puts it back)`;
+  const why = blocked === null ? kept : `; ${blocked.message}: the step's change could not be looked at, nor rolled back (once that is put right, ${engineCommandAnywhere('resume --force')} puts it back)`;
   return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}` };
 }
 

@@ -2,7 +2,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import type { RunState } from '../generated/state.js';
 import { quoteRequest } from './detect-loop.js';
 import { PROTOCOL_MISMATCH } from './steps/worker.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /** The three things that make a run need a fix of the engine rather than of the task (the seed's triggers). */
 export type FrameworkTrigger =
@@ -50,7 +50,7 @@ export function frameworkSection(trigger: FrameworkTrigger | null): string[] {
         '',
       ];
     case 'protocol_mismatch':
-      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${trigger.detail}`, '', `Run \`${engineCommand('doctor --live')}\` to see the drift; the CLI version or the engine needs a change.`, ''];
+      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${trigger.detail}`, '', `Run \`${engineCommandAnywhere('doctor --live')}\` to see the drift; the CLI version or the engine needs a change.`, ''];
   }
 }
 
@@ -69,7 +69,7 @@ export function loopSection(state: Pick<RunState, 'stop_reason'>, events: readon
     what,
     '',
     ...(loop.request.length ? [...loop.request.map((c) => `> - ${c.replace(/\s+/g, ' ').trim()}`), ''] : loop.kind === 'same_request' ? [`> ${quoteRequest([])}`, ''] : []),
-    `\`${engineCommand('resume')}\` repeats step ${loop.step}; earlier rounds no longer count as repeats. To allow more review rounds than \`budgets.review_rounds\`, add \`--set budgets.review_rounds=N\`:`,
+    `\`${engineCommandAnywhere('resume')}\` repeats step ${loop.step}; earlier rounds no longer count as repeats. To allow more review rounds than \`budgets.review_rounds\`, add \`--set budgets.review_rounds=N\`:`,
     '',
     '```',
     `${resumeCommand} --set budgets.review_rounds=${'N'}`,

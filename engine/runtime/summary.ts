@@ -10,7 +10,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 import { describeSandbox } from '../sandbox/sandbox-status.js';
 import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
-import { engineCommand } from '../vocabulary/engine-command.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
  * The command that continues a stopped run, as it can be pasted into a shell anywhere: the
@@ -21,7 +21,7 @@ import { engineCommand } from '../vocabulary/engine-command.js';
 export function resumeCommandOf(runDir: string, state: Pick<RunState, 'run_id' | 'repo'>): string {
   const store = path.dirname(runDir);
   const storeFlag = store === defaultStoreDir(state.repo) ? '' : ` --store ${shellWord(store)}`;
-  return engineCommand(`resume ${shellWord(state.run_id)} --repo ${shellWord(state.repo)}${storeFlag}`);
+  return engineCommandAnywhere(`resume ${shellWord(state.run_id)} --repo ${shellWord(state.repo)}${storeFlag}`);
 }
 
 /** summary.md: what the run did, where it stands, the KPI table; `resumeCommand` continues it (resumeCommandOf). Pure. */
@@ -161,12 +161,12 @@ function lastStepOf(events: readonly TimelineEvent[]): { step: string | null; mi
 /** A new run of the same pipeline, repo and task (its file, or its goal). Pure. */
 function newRunCommand(state: RunState): string {
   const task = state.task.file ? `--task ${shellWord(state.task.file)}` : `--goal ${shellWord(state.task.goal)}`;
-  return engineCommand(`run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)} ${task}`);
+  return engineCommandAnywhere(`run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)} ${task}`);
 }
 
 /** The doctor command for a run's pipeline and repo. Pure. */
 function doctorCommand(state: RunState): string {
-  return engineCommand(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}`);
+  return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}`);
 }
 
 function oneLine(text: string): string {

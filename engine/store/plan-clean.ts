@@ -1,4 +1,5 @@
 import { engineCommand } from '../vocabulary/engine-command.js';
+import { shellWord } from '../util/shell-quote.js';
 
 /**
  * What `engine clean` removes: the workspaces of completed runs and orphans; those of runs
@@ -60,7 +61,7 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     const kind = c.status === 'running' ? 'crashed' : 'stopped';
     if (c.resumable === false && !o.resumable) return { candidate: c, remove: false, reason: 'stopped at a stop of its pipeline: not resumable, but its workspace holds the work since the last checkpoint, to look at; --resumable removes it' };
     if (c.resumable === false) return { candidate: c, remove: true, reason: 'stopped at a stop of its pipeline: the work since its last checkpoint is removed with it' };
-    if (!o.resumable) return { candidate: c, remove: false, reason: `${kind} run: resumable (${engineCommand(`resume ${c.runId}`)}); --resumable removes it` };
+    if (!o.resumable) return { candidate: c, remove: false, reason: `${kind} run: resumable (${engineCommand(`resume ${shellWord(c.runId)}`)}); --resumable removes it` };
     return { candidate: c, remove: true, reason: `${kind} run: it can no longer be resumed (its branch keeps every checkpoint, not the work since the last)` };
   });
 }

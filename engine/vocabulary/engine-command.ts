@@ -1,27 +1,48 @@
 /**
  * How the user can start the engine again, for the commands its messages tell them to run
  * (`engine resume …`, `engine doctor --live`): `engine` where that name on their PATH is this
- * engine, `npx engine` in a project that installed it, else the path of its launcher. A
- * local install's hint of `engine resume` was a "command not found" in the user's shell.
+ * engine, `npx engine` in a project that installed it, else a path to it. A local install's
+ * hint of `engine resume` was a "command not found" in the user's shell.
  *
- * The CLI decides it once, before a command runs (cli/invocation.ts); until then, and in a
- * process that is no CLI (a test, a plugin's host), it is `engine`.
+ * Two forms, since `npx engine` works only inside that project (elsewhere npm takes `engine`
+ * for a package of the registry of that name, another program): `here`, for what is said now
+ * to the user's shell in its working directory; `anywhere`, for what is written into a run's
+ * records (summary.md, memo.md, its events), read later from anywhere.
+ *
+ * The CLI decides them once, when a message first needs them (cli/invocation.ts); until then,
+ * and in a process that is no CLI (a test, a plugin's host), both are `engine`.
  */
-let decide: () => string = () => 'engine';
-let prefix: string | null = null;
+export interface EngineWords {
+  here: string;
+  anywhere: string;
+}
 
-/** `rest` as a command line the user can run: `engine rest`, `npx engine rest` or `<bin> rest`. */
+const PLAIN: EngineWords = { here: 'engine', anywhere: 'engine' };
+let decide: () => EngineWords = () => PLAIN;
+let words: EngineWords | null = null;
+
+/** `rest` as a command line the user can run now, where they stand: `engine rest`, `npx engine rest` or `<bin> rest`. */
 export function engineCommand(rest: string): string {
-  prefix ??= decide();
-  return rest === '' ? prefix : `${prefix} ${rest}`;
+  words ??= decide();
+  return join(words.here, rest);
+}
+
+/** `rest` as a command line that runs from any directory, for a run's records: `engine rest` or `<bin> rest`. */
+export function engineCommandAnywhere(rest: string): string {
+  words ??= decide();
+  return join(words.anywhere, rest);
 }
 
 /**
  * Set by the CLI at its start (cli/invocation.ts): how to find the words that start this
- * engine in the user's shell, asked once, when a message first needs them (most commands
- * print none: they cost nothing then).
+ * engine, asked once, when a message first needs them (most commands print none: they cost
+ * nothing then).
  */
-export function useEngineCommand(words: () => string): void {
-  decide = words;
-  prefix = null;
+export function useEngineCommand(decider: () => EngineWords): void {
+  decide = decider;
+  words = null;
+}
+
+function join(prefix: string, rest: string): string {
+  return rest === '' ? prefix : `${prefix} ${rest}`;
 }

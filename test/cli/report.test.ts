@@ -131,7 +131,7 @@ t.test('an unknown run id: exit 2, named in a clear error', async (t) => {
   const r = report(['r1', 'nope', 'gone', '--repo', f.repo]);
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.match(r.stderr, /^engine report: error E_UNKNOWN_RUN no run "nope", "gone" in .*\/\.engine\/runs \(the newest is r2; `engine report --all` reports all 2\)\n$/);
+  t.match(r.stderr, /^engine report: error E_UNKNOWN_RUN no run "nope", "gone" in .*\/\.engine\/runs \(the newest is r2; `engine report --all --repo \S+` reports all 2\)\n$/, 'the hint keeps the store it was given: without it, it reported another');
   const json = report(['nope', '--json', '--repo', f.repo]);
   t.equal(json.code, 2);
   t.match(JSON.parse(json.stdout), { runs: [], across: null, diagnostics: [{ code: 'E_UNKNOWN_RUN', severity: 'error' }] });

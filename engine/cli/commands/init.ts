@@ -4,6 +4,7 @@ import { flag, str } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { repoTopOf } from '../../util/repo-top.js';
 import { engineCommand } from '../../vocabulary/engine-command.js';
+import { shellWord } from '../../util/shell-quote.js';
 
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
@@ -28,8 +29,8 @@ export const initCommand: Command = {
     if (result.diagnostics.length > 0) return EXIT.invalid;
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
     const dir = path.relative(io.cwd, path.join(named !== undefined ? path.resolve(io.cwd, named) : repoTopOf(io.cwd), '.engine')) || '.engine';
-    const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${str(args, 'repo')}` : '';
-    io.stdout(`next: ${engineCommand(`validate ${dir}/pipeline.yaml ${dir}/policy.yaml`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`);
+    const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${shellWord(str(args, 'repo')!)}` : '';
+    io.stdout(`next: ${engineCommand(`validate ${shellWord(`${dir}/pipeline.yaml`)} ${shellWord(`${dir}/policy.yaml`)}`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`);
     return EXIT.ok;
   },
 };

@@ -135,17 +135,19 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   if (!stored.length) {
     const absent = existsSync(store) ? '' : ' (the directory does not exist)';
     const start = `${engineCommand('run')} <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
-    if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
     // Run directories whose state.json is there but cannot be read (damaged, too large, no
     // regular file) are not "no runs": said as such, not as an empty store.
-    const damaged = loaded[0]!.unreadable;
-    if (damaged.length) return fail(problem('E_NO_RUNS', `no run in ${store} can be read: ${plural(damaged.length, 'run directory', 'run directories')} whose state.json cannot be read (${damaged.slice(0, 5).join(', ')}${damaged.length > 5 ? ', …' : ''})`, 'look at each state.json: without the OS sandbox a worker can rewrite it'));
+    const damaged = loaded.flatMap((l) => l.unreadable);
+    if (damaged.length) return fail(problem('E_NO_RUNS', `no run in ${stores.join(', ')} can be read: ${plural(damaged.length, 'run directory', 'run directories')} whose state.json cannot be read (${shownRunDirs(damaged)})`, 'look at each state.json: without the OS sandbox a worker can rewrite it'));
+    if (pooled) return fail(problem('E_NO_RUNS', `no runs in ${stores.join(', ')}`, 'the stores hold no runs yet'));
     return fail(problem('E_NO_RUNS', `no runs in ${store}${absent}`, `start one with \`${start}\`${o.named ? '' : ', or name another store with --store'}`));
   }
   const selected = selectRuns(stored, o.all ? { all: true } : { all: false, ids: o.ids });
   if (!selected.ok) {
     const names = selected.unknown.map((id) => `"${id}"`).join(', ');
-    return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand('report --all')}\` reports all ${stored.length}`));
+    // The stores as given: without them the command reported another store (the repo's own).
+    const where = o.named ? stores.map((s) => ` --store ${shellWord(s)}`).join('') : ` --repo ${shellWord(repo)}`;
+    return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand(`report --all${where}`)}\` reports all ${stored.length}`));
   }
   return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, unreadable };
 }
@@ -227,6 +229,15 @@ function sameDir(a: string, b: string): boolean {
  * was simply not there). One warning, the first five named. Pure.
  */
 export function unreadableWarning(store: string, names: readonly string[]): Diagnostic {
-  const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`;
-  return problem('W_RUN_RECORD', `${plural(names.length, 'run directory', 'run directories')} of ${store} left out, ${names.length === 1 ? 'its' : 'their'} state.json cannot be read: ${shown}`, 'look at each state.json: without the OS sandbox a worker can rewrite it', 'warning');
+  return problem('W_RUN_RECORD', `${plural(names.length, 'run directory', 'run directories')} of ${store} left out, ${names.length === 1 ? 'its' : 'their'} state.json cannot be read: ${shownRunDirs(names)}`, 'look at each state.json: without the OS sandbox a worker can rewrite it', 'warning');
+}
+
+/**
+ * The first five of a store's directory names, and how many more: each as itself when it is
+ * plain, else quoted as JSON (a worker can name one with a newline and a line of its own
+ * making after it). Pure.
+ */
+function shownRunDirs(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((n) => (/^[\w.@+=:%-]+$/.test(n) ? n : JSON.stringify(n)));
+  return `${shown.join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`;
 }

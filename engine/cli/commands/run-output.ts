@@ -60,7 +60,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
         io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`\nrun directory: ${outcome.runDir}\n`);
       }
-      if (outcome.uncheckpointed) io.stderr(printable(`engine: warning: the run completed with changes no checkpoint took (the pipeline has no checkpoint step after its last change): the branch does not have them; they are in the workspace, kept: ${outcome.uncheckpointed} (\`engine clean --resumable\` removes it)\n`));
+      if (outcome.uncheckpointed) io.stderr(printable(`engine: warning: the run completed with changes no checkpoint took (the pipeline has no checkpoint step after its last change): the branch does not have them; they are in the workspace, kept: ${outcome.uncheckpointed} (\`${engineCommand('clean --resumable')}\` removes it)\n`));
       if (outcome.leftBehind) io.stderr(printable(`engine: warning: the run's workspace was left behind, the system refused its removal: ${outcome.leftBehind}; \`${engineCommand('clean')}\` removes it once it can\n`));
       return outcome.exitCode;
     },
