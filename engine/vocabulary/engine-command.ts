@@ -20,6 +20,8 @@ export interface EngineWords {
 const PLAIN: EngineWords = { here: 'engine', anywhere: 'engine' };
 let decide: () => EngineWords = () => PLAIN;
 let words: EngineWords | null = null;
+/** False in a command that writes no run records (sayAllHere). */
+let recording = true;
 
 /** `rest` as a command line the user can run now, where they stand: `engine rest`, `npx engine rest` or `<bin> rest`. */
 export function engineCommand(rest: string): string {
@@ -30,7 +32,16 @@ export function engineCommand(rest: string): string {
 /** `rest` as a command line that runs from any directory, for a run's records: `engine rest` or `<bin> rest`. */
 export function engineCommandAnywhere(rest: string): string {
   words ??= decide();
-  return join(words.anywhere, rest);
+  return join(recording ? words.anywhere : words.here, rest);
+}
+
+/**
+ * For a command that writes no run's records (`engine doctor`): the doctor's findings, which
+ * a run's preflight records, are read here only, where the user stands, and say
+ * `npx engine` there rather than the project's bin. Impure (for the rest of the process).
+ */
+export function sayAllHere(): void {
+  recording = false;
 }
 
 /**
@@ -41,6 +52,7 @@ export function engineCommandAnywhere(rest: string): string {
 export function useEngineCommand(decider: () => EngineWords): void {
   decide = decider;
   words = null;
+  recording = true;
 }
 
 function join(prefix: string, rest: string): string {

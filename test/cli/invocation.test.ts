@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { installingProject, invocationWords } from '../../engine/cli/invocation.js';
-import { engineCommand, engineCommandAnywhere, useEngineCommand } from '../../engine/vocabulary/engine-command.js';
+import { engineCommand, engineCommandAnywhere, sayAllHere, useEngineCommand } from '../../engine/vocabulary/engine-command.js';
 
 /**
  * The words a hint gives for starting the engine again, on real files laid out as npm, pnpm
@@ -136,4 +136,9 @@ t.test('engineCommand and engineCommandAnywhere: asked once, when a message firs
   t.equal(engineCommandAnywhere('resume r1'), '/app/node_modules/.bin/engine resume r1', 'a record\'s command runs from anywhere');
   t.equal(engineCommand(''), 'npx engine');
   t.equal(asked, 1, 'asked once');
+  // The doctor writes no run's records: its findings say how to start the engine from here.
+  sayAllHere();
+  t.equal(engineCommandAnywhere('doctor --live'), 'npx engine doctor --live');
+  useEngineCommand(() => words('npx engine', '/app/node_modules/.bin/engine'));
+  t.equal(engineCommandAnywhere('doctor --live'), '/app/node_modules/.bin/engine doctor --live', 'until the CLI decides again');
 });

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { flag, list, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
+import { sayAllHere } from '../../vocabulary/engine-command.js';
 
 /** `engine doctor`: is this machine, repo and pipeline ready for a run? */
 export const doctorCommand: Command = {
@@ -20,6 +21,8 @@ export const doctorCommand: Command = {
   async run(args, io) {
     const [pipelineFile, ...extra] = args.positionals;
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    // Its findings are printed, never recorded: their hints say how to start the engine from here.
+    sayAllHere();
     const { runDoctor } = await import('../../doctor/run-doctor.js');
     const { doctorExitCode, doctorJson, renderDoctorText } = await import('../../doctor/verdict.js');
     const json = flag(args, 'json');
