@@ -159,14 +159,8 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   if (!st) return;
   const key = `${t.rule}\0${t.root}\0${rel}`;
   if (indexes.has(rel) && st.isFile()) {
-    let digest: string;
-    try {
-      digest = `index:${digestIndexEntries(readRegularFileSync(abs), t.hashBytes ?? 20)}`;
-    } catch (error) {
-      // Swapped for a FIFO since its lstat: its own value, never a wait.
-      digest = `unreadable:${(error as Error).message}`;
-    }
-    out.set(key, digest);
+    // Read as every digested file is: one swapped for a FIFO since its lstat is its own value, never a wait.
+    out.set(key, digestOf(abs, (bytes) => `index:${digestIndexEntries(bytes, t.hashBytes ?? 20)}`));
     return;
   }
   // A link (a dotfiles manager's ~/.claude/settings.json) counts by itself and by what it

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { notRegularError } from './open-regular.js';
 
 /**
  * A file of the engine's, opened for writing (created when missing, not emptied) without
@@ -63,7 +64,7 @@ export function appendOwnLine(file: string, line: string): void {
   try {
     const st = fstatSync(fd);
     // A FIFO or a device at the name is no file of the engine's: an error, as a link is.
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
+    if (!st.isFile()) throw notRegularError(file);
     const size = st.size;
     let lead = '';
     if (size > 0) {
