@@ -52,7 +52,18 @@ export function needsOwnProcess(file, text) {
  * file). Pure.
  */
 export function namesTestFiles(args) {
-  return args.some((a, i) => !a.startsWith('-') && !takesValue(args[i - 1]) && (/\.[cm]?[jt]s$/.test(a) || /^(\.\/)?test\//.test(a)));
+  return args.some((_, i) => testPathAt(args, i) !== null);
+}
+
+/**
+ * What `args[i]` names: a test `file` (a script's name), a `folder` (a path in test/), or
+ * null (a flag, a flag's value, anything else). Pure.
+ */
+function testPathAt(args, i) {
+  const a = args[i];
+  if (a.startsWith('-') || takesValue(args[i - 1])) return null;
+  if (/\.[cm]?[jt]s$/.test(a)) return 'file';
+  return /^(\.\/)?test\//.test(a) ? 'folder' : null;
 }
 
 /** tap's options that take the next argument as their value (`-g test/x` greps for `test/x`). */
@@ -79,22 +90,23 @@ export function listPart(root, part) {
   return files.filter((file) => isEndToEnd(file, readFileSync(path.join(root, file), 'utf8')) === (part === 'e2e'));
 }
 
-/** Every `*.test.ts` under test/, fixtures and helpers left out (tap's include and exclude), sorted. */
 /**
  * `npm test`'s arguments with each folder of tests (`test/doctor`, a path in test/) replaced by its test files,
  * as listTestFiles finds them: tap takes files, and said of a folder that it matched none.
- * Impure (reads the tests).
+ * Impure (reads the tests, when a folder is named).
  */
 export function expandTestFolders(root, args) {
-  const all = listTestFiles(root);
+  let all = null;
   return args.flatMap((a, i) => {
-    if (a.startsWith('-') || takesValue(args[i - 1]) || /\.[cm]?[jt]s$/.test(a) || !/^(\.\/)?test\//.test(a)) return [a];
+    if (testPathAt(args, i) !== 'folder') return [a];
+    all ??= listTestFiles(root);
     const dir = path.relative(root, path.resolve(root, a)).split(path.sep).join('/');
     const under = all.filter((f) => f.startsWith(`${dir}/`));
     return under.length ? under : [a];
   });
 }
 
+/** Every `*.test.ts` under test/, fixtures and helpers left out (tap's include and exclude), sorted. */
 export function listTestFiles(root) {
   const walk = (dir) =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
