@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,9 +7,23 @@ import { readJsonOrNull, readPlainFileSync, readRegularFileSync, readTailSync, r
 import { openRegularSync } from '../../engine/util/open-regular.js';
 import { MAX_TIMELINE_BYTES, readTimelineText } from '../../engine/store/timeline.js';
 
-t.test('readTextOrNull: a regular file\'s text; null for what is missing, a directory, a FIFO or a device', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-read-'));
+/** A temp dir of the test's own, removed after it. */
+function scratchDir(t: Test, prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** scratchDir with a file `a.txt` holding `text`. */
+function scratchText(t: Test, prefix: string): { dir: string; file: string } {
+  const dir = scratchDir(t, prefix);
+  const file = path.join(dir, 'a.txt');
+  writeFileSync(file, 'text');
+  return { dir, file };
+}
+
+t.test('readTextOrNull: a regular file\'s text; null for what is missing, a directory, a FIFO or a device', async (t) => {
+  const dir = scratchDir(t, 'engine-read-');
   writeFileSync(path.join(dir, 'a.json'), '{"a":1}');
   mkdirSync(path.join(dir, 'sub'));
   t.equal(readTextOrNull(path.join(dir, 'a.json')), '{"a":1}');
@@ -24,8 +38,7 @@ t.test('readTextOrNull: a regular file\'s text; null for what is missing, a dire
 });
 
 t.test('readRegularFileSync refuses a file past its limit unread (EFBIG), and so does a timeline past what the engine writes', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-read-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'engine-read-');
   const file = path.join(dir, 'f');
   writeFileSync(file, 'abcd');
   t.equal(readRegularFileSync(file, 'utf8', 4), 'abcd', 'at the limit');
@@ -40,8 +53,7 @@ t.test('readRegularFileSync refuses a file past its limit unread (EFBIG), and so
 });
 
 t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO refused', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-tail-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'engine-tail-');
   const file = path.join(dir, 'stderr.log');
   writeFileSync(file, 'abc');
   t.equal(readTailSync(file, 10), 'abc', 'shorter than the tail: whole');
@@ -57,10 +69,7 @@ t.test('readTailSync: the last bytes of a file, from a whole character; a FIFO r
 });
 
 t.test('readPlainFileSync: a regular file through one descriptor; a link, a FIFO, a directory or nothing is null, at once', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-plain-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'a.txt');
-  writeFileSync(file, 'text');
+  const { dir, file } = scratchText(t, 'engine-plain-');
   const read = readPlainFileSync(file);
   t.equal(read?.bytes.toString(), 'text');
   t.equal(read?.st.size, 4n);
@@ -73,10 +82,7 @@ t.test('readPlainFileSync: a regular file through one descriptor; a link, a FIFO
 });
 
 t.test('openRegularSync: a regular file\'s descriptor and its stat; null, at once, for a FIFO, a directory or a device; a link followed only when allowed', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-open-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'a.txt');
-  writeFileSync(file, 'text');
+  const { dir, file } = scratchText(t, 'engine-open-');
   const opened = openRegularSync(file);
   t.ok(opened);
   t.equal(opened!.st.size, 4);
