@@ -1,7 +1,7 @@
 // test cost: about 11 s: engine processes for every message checked (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../engine/cli/main.js';
@@ -185,15 +185,18 @@ t.test('a real run: the summary is Markdown when piped, rendered on a TTY', asyn
   t.match(out, /^KPI +value +target\s*$/m, 'the KPI table is aligned columns');
 });
 
-t.test('a reader that goes away (demo --json | head) ends the output quietly, with the run\'s own exit code', async (t) => {
-  const dir = t.testdir({});
-  const demoDir = path.join(dir, 'demo');
-  const r = spawnSync('bash', ['-c', `'${process.execPath}' '${engineBin}' demo --json --dir '${demoDir}' | head -n 1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { env: childEnv(), encoding: 'utf8' });
-  const [runId] = readdirSync(path.join(demoDir, '.engine', 'runs'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  const finished = readJsonl(path.join(demoDir, '.engine', 'runs', runId!, 'timeline.jsonl')).at(-1);
+t.test('a reader that goes away (run --json | head) ends the output quietly, with the run\'s own exit code', async (t) => {
+  // Output goes through one writer for every command (cli/io.ts); `demo --json | head`, as a
+  // user first met it, is test/e2e/demo.test.ts.
+  const f = makeFixture();
+  const command = [process.execPath, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'r', '--json'].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `${command} | head -n 1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+  const runDir = path.join(f.repo, '.engine', 'runs', 'r');
+  const finished = readJsonl(path.join(runDir, 'timeline.jsonl')).at(-1);
   t.equal(finished.type, 'run.finished', 'the run went on to its end');
+  t.equal(finished.stop_reason, 'completed');
   t.equal(r.stderr, `exit=${finished.exit_code}\n`, 'no stack trace, and the exit code is the run\'s');
-  t.ok(readFileSync(path.join(demoDir, '.engine', 'runs', runId!, 'state.json'), 'utf8').includes('"status"'));
+  t.ok(readFileSync(path.join(runDir, 'state.json'), 'utf8').includes('"status"'));
 });
 
 // A new user's probe: in a 50-column pane the live line `[2/3] implement: implementer (command,

@@ -3,7 +3,8 @@ import t from 'tap';
 import path from 'node:path';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import type { Test } from 'tap';
-import { readJsonl } from '../helpers/run-fixture.js';
+import { spawn } from 'node:child_process';
+import { childEnv, engineBin, readJsonl } from '../helpers/run-fixture.js';
 import { packageRoot } from '../../engine/paths.js';
 import { initRepo, scratchBase, spawnEngine, type EngineResult } from './helpers/spawn-engine.js';
 
@@ -89,6 +90,22 @@ t.test('engine demo refuses a directory that is not empty', async (t) => {
   t.equal(file.code, 2, "a file is a usage error too");
   t.match(file.stderr, /mine\.txt is a file, not a directory/);
   t.equal(readFileSync(path.join(base, 'mine.txt'), 'utf8'), 'a user file\n', 'and the file is as it was');
+});
+
+t.test('a reader that goes away (demo --json | head) ends the output quietly, with the run\'s own exit code', async (t) => {
+  const base = scratchBase(t, 'demo-head');
+  const demoDir = path.join(base, 'demo');
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn('bash', ['-c', `'${process.execPath}' '${engineBin}' demo --json --dir '${demoDir}' | head -n 1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+  const [runId] = readdirSync(path.join(demoDir, '.engine', 'runs'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const finished = readJsonl(path.join(demoDir, '.engine', 'runs', runId!, 'timeline.jsonl')).at(-1);
+  t.equal(finished.type, 'run.finished', 'the run went on to its end');
+  t.equal(r.stderr, `exit=${finished.exit_code}\n`, 'no stack trace, and the exit code is the run\'s');
+  t.ok(readFileSync(path.join(demoDir, '.engine', 'runs', runId!, 'state.json'), 'utf8').includes('"status"'));
 });
 
 /** What `engine demo` prints and leaves: summary, KPI table, where things are, its calls. */

@@ -73,7 +73,7 @@ t.test('npm test and npm run test:e2e between them run every test file once; the
   t.same([...main, ...e2e].sort(), listTestFiles(root), 'the two parts are all the test files');
   t.same(main.filter((f) => e2e.includes(f)), [], 'no file in both');
   t.same(listPart(root, 'all'), listTestFiles(root));
-  t.same(e2e.filter((f) => !/^test\/(e2e|isolation)\//.test(f)), ['test/cli/suite.test.ts', 'test/sandbox/real-clis.test.ts', 'test/workers/add-builtin-worker.test.ts'], 'elsewhere, the files that say they are');
+  t.same(e2e.filter((f) => !/^test\/(e2e|isolation)\//.test(f)), ['test/cli/suite.test.ts', 'test/sandbox/real-clis.test.ts', 'test/stub/claude-cli.test.ts', 'test/stub/codex-cli.test.ts', 'test/stub/pipeline-scenario.test.ts', 'test/workers/add-builtin-worker.test.ts'], 'elsewhere, the files that say they are');
   t.same(main.filter((f) => /^test\/(e2e|isolation)\//.test(f)), [], 'every end-to-end and isolation test is in the second');
   t.ok(main.includes('test/runtime/crash-resume.test.ts'), 'the crash tests stay in npm test');
   t.throws(() => listPart(root, 'unit'), /no part of the tests named "unit"/);

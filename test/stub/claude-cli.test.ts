@@ -1,3 +1,4 @@
+// test kind: end-to-end (npm run test:e2e): the real claude CLI against the scripted model.
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// test kind: end-to-end (npm run test:e2e): the real codex CLI against the scripted model.
 import t, { type Test } from 'tap';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// test kind: end-to-end (npm run test:e2e): the real claude and codex CLIs through a pipeline's scenario.
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
