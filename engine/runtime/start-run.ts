@@ -83,7 +83,8 @@ interface StartSite {
 
 /** What start checks after its policy, before anything is made. */
 interface StartChecks {
-  identity: GitIdentity;
+  /** From the policy, or git's configuration being read (prepare-run.ts, identityOf). */
+  identity: Promise<GitIdentity>;
   traffic: TrafficMode | null;
   /** The task's scenario file, `--scenario` over the task's own (null: none). */
   scenarioFile: string | null;
@@ -157,7 +158,7 @@ async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
 
 /** The checkpoint identity, the model traffic mode and the scenario, all checked before anything is made. Impure. */
 async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<StartChecks | Rejection> {
-  const identity = await identityOf(p.site.repoRef, p.policy);
+  const identity = identityOf(p.site.repoRef, p.policy);
   if ('error' in identity) return rejected([usage('git.author', identity.error)]);
   const traffic = trafficMode(o, p.site.task, p.ir);
   if ('error' in traffic) return rejected([usage(traffic.file, traffic.error)]);
@@ -169,7 +170,7 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if (read && 'diagnostics' in read) return rejected(read.diagnostics);
   const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
   workerFacts.catch(() => undefined); // awaited by recordStart's preflight
-  return { identity, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
+  return { identity: identity.pending, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
 }
 
 /**
@@ -272,7 +273,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws: made.ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;
     const modelEndpoint = modelTraffic?.origin ?? model?.origin ?? null;
-    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
+    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: await checks.identity, paths: dir.paths, state, modelEndpoint });
     const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
     const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
     if (end.reason === 'doctor_blocked') await dropBlockedRun(rt);
