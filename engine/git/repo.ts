@@ -26,8 +26,17 @@ export interface RepoRef {
  * tree (including a bare repository). Impure (runs git once).
  */
 export async function locateRepo(dir: string): Promise<RepoRef> {
-  const { stdout, exitCode, stderr } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']);
-  const [top, gitDir, common] = stdout.split('\n');
+  return (await locateRepoAndHead(dir)).repo;
+}
+
+/**
+ * locateRepo, and the commit HEAD named as git ran (null: none yet) from the same git process:
+ * what a run's start asks next. Impure (runs git once).
+ */
+export async function locateRepoAndHead(dir: string): Promise<{ repo: RepoRef; head: string | null }> {
+  // --revs-only prints nothing for a HEAD that names no commit yet (and never takes it for a file's name).
+  const { stdout, exitCode, stderr } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--revs-only', 'HEAD^{commit}']);
+  const [top, gitDir, common, head] = stdout.split('\n');
   if (exitCode !== 0 || !gitDir) {
     if (/must be run in a work tree/.test(stderr ?? "")) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
     throw new Error(`${dir} is not a git repository; run \`git init\` there or pass another --repo`);
@@ -37,7 +46,7 @@ export async function locateRepo(dir: string): Promise<RepoRef> {
   const realGitDir = await realpath(gitDir);
   // git prints the common dir relative to the directory it ran in (`../../.git` from a subdirectory).
   const commonDir = await realpath(path.resolve(dir, common!));
-  return { top: realTop, gitDir: realGitDir, commonDir };
+  return { repo: { top: realTop, gitDir: realGitDir, commonDir }, head: head && /^[0-9a-f]{40,64}$/.test(head) ? head : null };
 }
 
 /** The top directory of the working tree containing `dir`. Impure. */

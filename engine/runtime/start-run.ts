@@ -6,7 +6,7 @@ import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
 import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
-import { headSha, locateRepo, type RepoRef } from '../git/repo.js';
+import { locateRepoAndHead, type RepoRef } from '../git/repo.js';
 import type { GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -144,14 +144,15 @@ function notARepo(given: string, dir: string): Diagnostic {
 
 async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
   let repoRef: RepoRef;
+  let head: string | null;
   try {
-    repoRef = await locateRepo(path.resolve(o.cwd, o.repo));
+    ({ repo: repoRef, head } = await locateRepoAndHead(path.resolve(o.cwd, o.repo)));
   } catch {
     const hostBlock = await preflightHost(o.processEnv);
     if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
     return rejected([notARepo(o.repo, path.resolve(o.cwd, o.repo))]);
   }
-  const task = await readTask(o, repoRef);
+  const task = await readTask(o, repoRef, head);
   if ('diagnostics' in task) return rejected(task.diagnostics);
   return { repo: repoRef.top, repoRef, task: task.info };
 }
@@ -450,9 +451,9 @@ function recordDoctorBlock(rt: Runtime, blocking: Finding[]): LoopEnd {
   return { reason: 'doctor_blocked', detail: describeBlock(blocking) };
 }
 
-async function readTask(o: StartRunOptions, repo: RepoRef): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
-  const guessKind = async (): Promise<'greenfield' | 'incremental'> => {
-    const head = await headSha(repo);
+/** The task, from its file or --goal; its kind guessed, where not given, from the repo's files and `head`, its HEAD commit (null: none). Impure (reads files). */
+async function readTask(o: StartRunOptions, repo: RepoRef, head: string | null): Promise<{ info: TaskInfo } | { diagnostics: Diagnostic[] }> {
+  const guessKind = (): 'greenfield' | 'incremental' => {
     const entries = readdirSync(repo.top).filter((n) => n !== '.git' && n !== '.engine');
     return head === null || entries.length === 0 ? 'greenfield' : 'incremental';
   };
@@ -463,7 +464,7 @@ async function readTask(o: StartRunOptions, repo: RepoRef): Promise<{ info: Task
     return {
       info: {
         goal: t.data.goal,
-        kind: t.data.task_kind ?? (await guessKind()),
+        kind: t.data.task_kind ?? guessKind(),
         file: o.taskFile,
         scenario: t.data.scenario ? path.resolve(path.dirname(file), t.data.scenario) : null,
         allowedRoots: t.data.allowed_roots ?? null,
@@ -472,7 +473,7 @@ async function readTask(o: StartRunOptions, repo: RepoRef): Promise<{ info: Task
     };
   }
   if (!o.goal?.trim()) return { diagnostics: [{ code: 'E_USAGE', severity: 'error', message: 'give the work to do with --task FILE or --goal TEXT', file: 'engine run', line: 0, col: 0 }] };
-  return { info: { goal: o.goal, kind: await guessKind(), file: null, scenario: null, allowedRoots: null } };
+  return { info: { goal: o.goal, kind: guessKind(), file: null, scenario: null, allowedRoots: null } };
 }
 
 interface InitialStateInput {

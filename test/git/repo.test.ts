@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
-import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, treeHash } from '../../engine/git/repo.js';
+import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, locateRepoAndHead, treeHash } from '../../engine/git/repo.js';
 import { GitError, isLockContention, retryOnLock, runGit } from '../../engine/git/run-git.js';
 import { git, makeEmptyRepo, makeRepo, tempDir } from './fixtures/repo.js';
 
@@ -77,6 +77,25 @@ t.test('headSha: a commit, an unborn branch, a detached HEAD; treeHash', async (
   git(repo, 'checkout', '-q', '--detach', 'HEAD~1');
   t.equal(await headSha(ref), git(repo, 'rev-parse', 'HEAD'));
   t.equal(await treeHash({ gitDir: ref.gitDir }, 'HEAD'), git(repo, 'rev-parse', 'HEAD^{tree}'));
+});
+
+t.test('locateRepoAndHead: the repo and its HEAD commit from one git, as headSha gives it', async (t) => {
+  const empty = makeEmptyRepo(t);
+  t.same(await locateRepoAndHead(empty), { repo: await locateRepo(empty), head: null }, 'no commit yet');
+  const repo = makeRepo(t);
+  t.same(await locateRepoAndHead(path.join(repo)), { repo: await locateRepo(repo), head: git(repo, 'rev-parse', 'HEAD') });
+  // A file of HEAD's name is never taken for it (nor refused as ambiguous), with a commit or without.
+  writeFileSync(path.join(repo, 'HEAD^{commit}'), 'x\n');
+  writeFileSync(path.join(empty, 'HEAD^{commit}'), 'x\n');
+  t.equal((await locateRepoAndHead(repo)).head, git(repo, 'rev-parse', 'HEAD'));
+  t.equal((await locateRepoAndHead(empty)).head, null);
+  git(repo, 'checkout', '-q', '--orphan', 'unborn');
+  t.equal((await locateRepoAndHead(repo)).head, null, 'an unborn branch');
+  const linked = path.join(tempDir(t), 'linked');
+  git(makeRepo(t), 'worktree', 'add', '-q', '-b', 'feature', linked);
+  git(linked, 'commit', '-q', '--allow-empty', '-m', 'on feature');
+  t.equal((await locateRepoAndHead(linked)).head, git(linked, 'rev-parse', 'HEAD'), "a linked checkout's own HEAD");
+  await t.rejects(locateRepoAndHead(tempDir(t)), /is not a git repository/);
 });
 
 t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', async (t) => {
