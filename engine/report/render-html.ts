@@ -35,6 +35,8 @@ export interface HtmlPage {
   now?: string;
   /** The IANA time zone local times are shown in (default UTC). */
   timeZone?: string;
+  /** What the page leaves out and must say so (run directories whose records cannot be read), one note each under its header. */
+  notes?: readonly string[];
 }
 
 /**
@@ -62,6 +64,7 @@ export function renderHtml(report: Report, page: HtmlPage = {}): string {
     '<header>',
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${report.stored ? `${runs.length} of ${report.stored} runs` : `${runs.length} run${runs.length === 1 ? '' : 's'}`} of ${escapeHtml(page.storeLabel ?? (report.stores ? `${report.stores.length} stores` : 'the run store'))}${page.now ? ` · made ${showTime(page.now, ctx)}` : ''}</p>`,
+    ...(page.notes ?? []).map((n) => `<p class="note">${escapeHtml(n)}</p>`),
     '</header>',
     '<main>',
     ...body,

@@ -107,6 +107,14 @@ t.test('through the CLI: a damaged store is refused or passed over in seconds, n
     t.notMatch(r.out, /internal error|Maximum call stack|Invalid string length|heap out of memory/, what);
     t.match(r.out, said, what);
   }
+  // The HTML page, passed on without the terminal's warnings, says what it leaves out too.
+  reset();
+  cases.find(([what]) => what.startsWith('a second and a third run'))![1]();
+  const page = path.join(f.dir, 'page.html');
+  const html = cli(['report', '--all', '--repo', f.repo, '--html', page]);
+  t.equal(html.code, 0, html.out);
+  t.match(readFileSync(page, 'utf8'), /<p class="note">2 run directories of \S+ left out, their state\.json cannot be read: r2, r3<\/p>/, 'the page names the runs it leaves out');
+  t.notMatch(readFileSync(page, 'utf8'), new RegExp(f.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'by the store as the page labels it, no absolute path');
 });
 
 function mkfifoAt(file: string): void {

@@ -58,7 +58,7 @@ export const reportCommand: Command = {
     };
     const found = await findRuns({ repo, stores, named: storeOptions.length > 0, all, ids: args.positionals, cwd: io.cwd });
     if ('diagnostics' in found) return fail(found.diagnostics);
-    const { policy, selected, stored, unreadable } = found;
+    const { policy, selected, stored, unreadable, leftOut } = found;
     const targets = policy.policy.kpi_targets;
 
     const inputs = await readReportRuns(selected);
@@ -73,7 +73,7 @@ export const reportCommand: Command = {
     const report = { ...built, determinism: determinismOf(repeats, targets) };
     const warnings = [...unreadable, ...report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')))];
     if (htmlFile !== undefined) {
-      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.map((r) => r.dir));
+      const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.map((r) => r.dir), leftOut);
       if (written) return fail([written]);
     }
     const baselineFile = str(args, 'baseline');
@@ -124,7 +124,8 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   if (!policy.policy) return { diagnostics: policy.diagnostics };
   const loaded = await Promise.all(stores.map(async (s) => ({ store: s, ...(await loadStore(s)) })));
   const pool = poolStores(loaded);
-  const unreadable = loaded.flatMap((l) => (l.unreadable.length ? [unreadableWarning(l.store, l.unreadable)] : []));
+  const leftOut = loaded.filter((l) => l.unreadable.length).map((l) => ({ store: l.store, names: l.unreadable }));
+  const unreadable = leftOut.map((l) => unreadableWarning(l.store, l.names));
   if (!pool.ok) {
     const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
     const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
@@ -149,7 +150,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     const where = o.named ? stores.map((s) => ` --store ${shellWord(s)}`).join('') : ` --repo ${shellWord(repo)}`;
     return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand(`report --all${where}`)}\` reports all ${stored.length}`));
   }
-  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, unreadable };
+  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, unreadable, leftOut };
 }
 
 /** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
@@ -172,7 +173,8 @@ const DETAILED_RUNS = 20;
  * Write the HTML report atomically, with the timelines and records of the newest selected
  * runs linked relative to the page; a diagnostic when the file cannot be written. Impure.
  */
-async function writeHtml(file: string, report: Report, stores: readonly string[], runDirs: readonly string[]): Promise<Diagnostic | null> {
+/** The page of `report` written to `file` (atomically), each store's left-out run directories said on it; or why it could not be. Impure. */
+async function writeHtml(file: string, report: Report, stores: readonly string[], runDirs: readonly string[], leftOut: readonly { store: string; names: readonly string[] }[]): Promise<Diagnostic | null> {
   const [{ renderHtml }, { writeFileAtomic }, { readRunDetails }, { eventCheck }] = await Promise.all([
     import('../../report/render-html.js'),
     import('../../store/atomic.js'),
@@ -197,7 +199,9 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
       return rel === '.' ? 'this directory' : rel.startsWith('../..') ? store.split(path.sep).slice(-3).join('/') : rel;
     };
     const storeLabel = stores.length > 1 ? `${stores.length} stores: ${stores.map(label).join(', ')}` : label(stores[0]!);
-    writeFileAtomic(file, renderHtml(report, { details, storeHref: '.', storeLabel, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
+    // A page passed on without the terminal's warnings says what it leaves out too.
+    const notes = leftOut.map((l) => leftOutText(label(l.store), l.names));
+    writeFileAtomic(file, renderHtml(report, { details, storeHref: '.', storeLabel, notes, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     return null;
   } catch (error) {
     // The file system's refusal in words (a raw ENOTDIR told a new user nothing); anything else is a bug, not bad input.
@@ -229,7 +233,12 @@ function sameDir(a: string, b: string): boolean {
  * was simply not there). One warning, the first five named. Pure.
  */
 export function unreadableWarning(store: string, names: readonly string[]): Diagnostic {
-  return problem('W_RUN_RECORD', `${plural(names.length, 'run directory', 'run directories')} of ${store} left out, ${names.length === 1 ? 'its' : 'their'} state.json cannot be read: ${shownRunDirs(names)}`, 'look at each state.json: without the OS sandbox a worker can rewrite it', 'warning');
+  return problem('W_RUN_RECORD', leftOutText(store, names), 'look at each state.json: without the OS sandbox a worker can rewrite it', 'warning');
+}
+
+/** What a report leaves out of a store (`where`: its path, or the page's label for it): the run directories whose state.json cannot be read. Pure. */
+function leftOutText(where: string, names: readonly string[]): string {
+  return `${plural(names.length, 'run directory', 'run directories')} of ${where} left out, ${names.length === 1 ? 'its' : 'their'} state.json cannot be read: ${shownRunDirs(names)}`;
 }
 
 /**
