@@ -20,25 +20,40 @@ export interface RepoRef {
   commonDir: string;
 }
 
+const LOCATE = ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'];
+
 /**
  * Locates the repository containing `dir` (the one discovery the engine does, from the
  * directory the user named). Throws a clear error when `dir` is not inside a git working
  * tree (including a bare repository). Impure (runs git once).
  */
 export async function locateRepo(dir: string): Promise<RepoRef> {
-  return (await locateRepoAndHead(dir)).repo;
+  const { stdout, exitCode, stderr } = await discoverRepo(dir, LOCATE);
+  return repoFound(dir, stdout.split('\n'), exitCode, stderr ?? '');
 }
 
 /**
- * locateRepo, and the commit HEAD named as git ran (null: none yet) from the same git process:
- * what a run's start asks next. Impure (runs git once).
+ * locateRepo, and the commit HEAD named as git ran (null: none yet), from the same git process
+ * when it can: what a run's start asks next. Where that git fails (no repository, or a HEAD
+ * whose object cannot be read) each is asked apart, so the failure is said as locateRepo and
+ * headSha say it. Impure (runs git once, or three times).
  */
 export async function locateRepoAndHead(dir: string): Promise<{ repo: RepoRef; head: string | null }> {
   // --revs-only prints nothing for a HEAD that names no commit yet (and never takes it for a file's name).
-  const { stdout, exitCode, stderr } = await discoverRepo(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--revs-only', 'HEAD^{commit}']);
-  const [top, gitDir, common, head] = stdout.split('\n');
+  const { stdout, exitCode } = await discoverRepo(dir, [...LOCATE, '--revs-only', 'HEAD^{commit}']);
+  if (exitCode !== 0) {
+    const repo = await locateRepo(dir);
+    return { repo, head: await headSha(repo) };
+  }
+  const lines = stdout.split('\n');
+  const head = lines[3];
+  return { repo: await repoFound(dir, lines, exitCode, ''), head: head && /^[0-9a-f]{40,64}$/.test(head) ? head : null };
+}
+
+/** The repository from rev-parse's --show-toplevel, --absolute-git-dir and --git-common-dir lines, real paths; or why `dir` has none. Impure (resolves links). */
+async function repoFound(dir: string, [top, gitDir, common]: string[], exitCode: number, stderr: string): Promise<RepoRef> {
   if (exitCode !== 0 || !gitDir) {
-    if (/must be run in a work tree/.test(stderr ?? "")) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
+    if (/must be run in a work tree/.test(stderr)) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
     throw new Error(`${dir} is not a git repository; run \`git init\` there or pass another --repo`);
   }
   if (!top) throw new Error(`${dir} is a bare git repository; the engine needs a working tree`);
@@ -46,7 +61,7 @@ export async function locateRepoAndHead(dir: string): Promise<{ repo: RepoRef; h
   const realGitDir = await realpath(gitDir);
   // git prints the common dir relative to the directory it ran in (`../../.git` from a subdirectory).
   const commonDir = await realpath(path.resolve(dir, common!));
-  return { repo: { top: realTop, gitDir: realGitDir, commonDir }, head: head && /^[0-9a-f]{40,64}$/.test(head) ? head : null };
+  return { top: realTop, gitDir: realGitDir, commonDir };
 }
 
 /** The top directory of the working tree containing `dir`. Impure. */

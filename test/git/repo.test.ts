@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
 import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, locateRepoAndHead, treeHash } from '../../engine/git/repo.js';
@@ -96,6 +96,16 @@ t.test('locateRepoAndHead: the repo and its HEAD commit from one git, as headSha
   git(linked, 'commit', '-q', '--allow-empty', '-m', 'on feature');
   t.equal((await locateRepoAndHead(linked)).head, git(linked, 'rev-parse', 'HEAD'), "a linked checkout's own HEAD");
   await t.rejects(locateRepoAndHead(tempDir(t)), /is not a git repository/);
+});
+
+t.test("locateRepoAndHead: a HEAD whose object git cannot read is still a repository, its HEAD as headSha says", async (t) => {
+  const repo = makeRepo(t);
+  const sha = git(repo, 'rev-parse', 'HEAD');
+  const object = path.join(repo, '.git', 'objects', sha.slice(0, 2), sha.slice(2));
+  chmodSync(object, 0o644);
+  writeFileSync(object, 'garbage');
+  const ref = await locateRepo(repo);
+  t.same(await locateRepoAndHead(repo), { repo: ref, head: await headSha(ref) }, 'not "not a git repository"');
 });
 
 t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', async (t) => {
