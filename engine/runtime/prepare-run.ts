@@ -127,22 +127,19 @@ export function resumeRejection(message: string, file = 'engine resume'): Reject
 }
 
 /**
- * The checkpoint identity, or the policy's malformed `git.author` as an error, said at once.
- * Without the policy's author, git's configuration is read from now on and awaited where the
- * identity is first needed, so its git runs while the run's records and workspace are made.
- * git failing to read the configuration is not the policy's fault: the promise rejects (and is
- * never left unhandled). Impure (starts git).
+ * The checkpoint identity, or the policy's malformed `git.author` as an error. git failing to
+ * read the configuration is not the policy's fault: that is thrown. `configRead`: git's
+ * configuration already being read for `repo` (configIdentity), taken instead of a new read.
+ * Impure (reads git config).
  */
-export function identityOf(repo: RepoRef, policy: RunPolicy): { pending: Promise<GitIdentity> } | { error: string } {
+export async function identityOf(repo: RepoRef, policy: RunPolicy, configRead?: Promise<GitIdentity>): Promise<GitIdentity | { error: string }> {
   let fromPolicy: GitIdentity | null;
   try {
     fromPolicy = policyIdentity(policy.git.author);
   } catch (error) {
     return { error: (error as Error).message };
   }
-  const pending = fromPolicy ? Promise.resolve(fromPolicy) : configIdentity(repo);
-  pending.catch(() => undefined);
-  return { pending };
+  return fromPolicy ?? (configRead ?? configIdentity(repo));
 }
 
 /** What a session of a run is given by its command: the clock, the process, the stop signal, the event tap. */

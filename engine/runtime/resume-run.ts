@@ -297,7 +297,7 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   // says it, not found at the first checkpoint as a worker's doing (E_PERMISSION, docs/errors.md).
   assertBranchMovable(ws.repo.commonDir, ws.branch);
   resetEngineGitDir(ws);
-  const identity = identityOf(ws.repo, p.policy);
+  const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');
   const kept = keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace)), [ws.repo.gitDir, ws.repo.commonDir]);
   const overlap = refusedWritable(p.policy.sandbox.writable, kept);
@@ -311,7 +311,7 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   };
   const task = { goal: state.task.goal, kind: state.task.kind, file: state.task.file, scenario: state.task.scenario, allowedRoots: state.task.allowed_roots ?? null };
   const headTree = state.head_sha === null ? null : await treeHash(workspaceTarget(ws), state.head_sha);
-  const rt = await openPrepared(p, o, { task, repo: state.repo, ws, headTree, identity: await identity.pending, paths, state, modelEndpoint: endpoint });
+  const rt = await openPrepared(p, o, { task, repo: state.repo, ws, headTree, identity, paths, state, modelEndpoint: endpoint });
   rt.cliVersions = versionsOf(prints.now);
   if (rt.sandbox.blocked) return refuse(`${rt.sandbox.warning}; install bubblewrap or resume with --set sandbox.mode=auto`);
   return rt;

@@ -6,8 +6,8 @@ import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
 import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
-import { locateRepoAndHead, type RepoRef } from '../git/repo.js';
-import type { GitIdentity } from '../git/identity.js';
+import { locateRepoAndHead, removeBranchAt, repoTarget, type RepoRef } from '../git/repo.js';
+import { configIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
@@ -79,12 +79,16 @@ interface StartSite {
   repo: string;
   repoRef: RepoRef;
   task: TaskInfo;
+  /**
+   * git's configured identity, read from the moment the repo is found while the pipeline and
+   * policy are checked (checkStart takes it unless the policy names git.author).
+   */
+  configRead: Promise<GitIdentity>;
 }
 
 /** What start checks after its policy, before anything is made. */
 interface StartChecks {
-  /** From the policy, or git's configuration being read (prepare-run.ts, identityOf). */
-  identity: Promise<GitIdentity>;
+  identity: GitIdentity;
   traffic: TrafficMode | null;
   /** The task's scenario file, `--scenario` over the task's own (null: none). */
   scenarioFile: string | null;
@@ -152,14 +156,17 @@ async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
     if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
     return rejected([notARepo(o.repo, path.resolve(o.cwd, o.repo))]);
   }
+  const configRead = configIdentity(repoRef);
+  // Awaited by checkStart, or never (a rejected start, a policy's git.author).
+  configRead.catch(() => undefined);
   const task = await readTask(o, repoRef, head);
   if ('diagnostics' in task) return rejected(task.diagnostics);
-  return { repo: repoRef.top, repoRef, task: task.info };
+  return { repo: repoRef.top, repoRef, task: task.info, configRead };
 }
 
 /** The checkpoint identity, the model traffic mode and the scenario, all checked before anything is made. Impure. */
 async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promise<StartChecks | Rejection> {
-  const identity = identityOf(p.site.repoRef, p.policy);
+  const identity = await identityOf(p.site.repoRef, p.policy, p.site.configRead);
   if ('error' in identity) return rejected([usage('git.author', identity.error)]);
   const traffic = trafficMode(o, p.site.task, p.ir);
   if ('error' in traffic) return rejected([usage(traffic.file, traffic.error)]);
@@ -171,7 +178,7 @@ async function checkStart(o: StartRunOptions, p: PreparedRun<StartSite>): Promis
   if (read && 'diagnostics' in read) return rejected(read.diagnostics);
   const workerFacts = gatherWorkerFacts(p.ir, p.pipelineDir, o.processEnv, p.site.repo);
   workerFacts.catch(() => undefined); // awaited by recordStart's preflight
-  return { identity: identity.pending, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
+  return { identity, traffic: traffic.mode, scenarioFile, scenario: read?.scenario ?? null, workerFacts };
 }
 
 /**
@@ -255,6 +262,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   task.scenario = checks.scenarioFile;
   let model: Awaited<ReturnType<typeof startScenarioModel>> | null = null;
   let ws: Workspace | null = null;
+  let baseSha: string | null = null;
   let modelTraffic: ModelTraffic | null = null;
   try {
     // The workspace's git processes run while the scripted model starts; whichever fails,
@@ -263,7 +271,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const starting = checks.scenario && checks.scenarioFile ? startScenarioModel(checks.scenarioFile, dir.paths.dir, checks.scenario) : Promise.resolve(null);
     const [modelStart, workspace] = await Promise.allSettled([starting, making]);
     if (modelStart.status === 'fulfilled') model = modelStart.value;
-    if (workspace.status === 'fulfilled') ws = workspace.value.ws;
+    if (workspace.status === 'fulfilled') ({ ws, baseSha } = workspace.value);
     if (modelStart.status === 'rejected') throw modelStart.reason;
     if (workspace.status === 'rejected') throw workspace.reason;
     const made = workspace.value;
@@ -274,14 +282,16 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws: made.ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;
     const modelEndpoint = modelTraffic?.origin ?? model?.origin ?? null;
-    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: await checks.identity, paths: dir.paths, state, modelEndpoint });
+    const rt = await openPrepared(p, o, { task, repo: p.site.repo, ws: made.ws, headTree: made.baseSha === null ? null : baseTree, identity: checks.identity, paths: dir.paths, state, modelEndpoint });
     const blocking = await recordStart(o, p, rt, dir.creation, { made, modelTraffic, scripted: Boolean(model ?? modelTraffic), facts: checks.workerFacts });
     const end = blocking.length ? recordDoctorBlock(rt, blocking) : await driveRun(rt);
     if (end.reason === 'doctor_blocked') await dropBlockedRun(rt);
     return { kind: 'finished', ...finishRun(rt, end) };
   } catch (error) {
-    // A run that failed before its first record leaves no half-made workspace behind.
-    if (ws && !existsSync(dir.paths.state)) removeWorkspace(ws.dir);
+    // A run that failed before its first record leaves no half-made workspace behind, nor the
+    // branch made for it: a branch left would refuse `run --run-id` with the same id, and
+    // resume's clean-up finds it only through the workspace removed here.
+    if (ws && !existsSync(dir.paths.state)) await dropHalfMadeWorkspace(ws, baseSha);
     if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
       dir.lock.release();
       await cleanHalfMadeRun(dir.paths.dir);
@@ -303,6 +313,16 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
 }
 
 /** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
+/**
+ * The workspace of a run that failed before its state.json, and its branch while that still
+ * points at the base it was made at (compare-and-swap: never a branch moved since). Never
+ * throws: the run's own failure is the one to report. Impure.
+ */
+async function dropHalfMadeWorkspace(ws: Workspace, baseSha: string | null): Promise<void> {
+  if (baseSha !== null) await removeBranchAt(repoTarget(ws.repo), ws.branch, baseSha, 'engine: run not begun').catch(() => false);
+  removeWorkspace(ws.dir);
+}
+
 function startTraffic(o: StartRunOptions, p: PreparedRun<StartSite>, dir: NewRunDir, ws: Workspace, mode: TrafficMode, scripted: string | null): Promise<ModelTraffic> {
   const upstream = mode.kind === 'record' ? recordUpstream(p.ir, scripted) : null;
   return startModelTraffic({
