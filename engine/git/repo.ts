@@ -133,6 +133,17 @@ export async function untouchedRunBranches(target: GitTarget, names: readonly st
 }
 
 /**
+ * Removes a run's branch that nothing has touched since the engine made it at `sha`
+ * (untouchedRunBranches: not checked out in any worktree, its one reflog entry the engine's
+ * creation), compare-and-swap at `sha`; whether it was removed. A branch a user checked out
+ * or moved in the meantime stays. Impure.
+ */
+export async function removeUntouchedRunBranch(target: GitTarget, branch: string, sha: string, why: string): Promise<boolean> {
+  const untouched = await untouchedRunBranches(target, [branch]);
+  return untouched.get(branch) === sha && removeBranchAt(target, branch, sha, why);
+}
+
+/**
  * The commit the user's HEAD points at and its tree, in one git process; null on an unborn
  * branch (no commit yet). Impure.
  */

@@ -9,7 +9,7 @@ import { renderMemo, renderSummary, resumeCommandOf } from './summary.js';
 import { replaceFile } from '../store/atomic.js';
 import { indexFinishedRun } from './index-run.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
-import { EMPTY_TREE, removeBranchAt } from '../git/repo.js';
+import { EMPTY_TREE, removeUntouchedRunBranch } from '../git/repo.js';
 
 export interface RunOutcome {
   runId: string;
@@ -91,13 +91,13 @@ function removeAfterRun(rt: Runtime): string | null {
 }
 
 /**
- * A run the doctor blocked before its first step (resume refuses it): its branch, still at
- * the base (compare-and-swap: never a branch that moved), and its workspace are removed, so
+ * A run the doctor blocked before its first step (resume refuses it): its branch, untouched
+ * since it was made at the base (never one checked out or moved since), and its workspace are removed, so
  * each blocked attempt leaves nothing in the user's repo or under ENGINE_HOME. Impure.
  */
 export async function dropBlockedRun(rt: Runtime): Promise<void> {
   if (rt.state.base_sha !== null) {
-    await removeBranchAt({ gitDir: rt.ws.repo.gitDir }, rt.ws.branch, rt.state.base_sha, 'engine: run blocked before its first step');
+    await removeUntouchedRunBranch({ gitDir: rt.ws.repo.gitDir }, rt.ws.branch, rt.state.base_sha, 'engine: run blocked before its first step');
   }
   removeWorkspace(rt.ws.dir);
 }

@@ -6,7 +6,7 @@ import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
 import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
-import { locateRepoAndHead, removeBranchAt, repoTarget, type RepoRef } from '../git/repo.js';
+import { locateRepoAndHead, removeUntouchedRunBranch, repoTarget, type RepoRef } from '../git/repo.js';
 import { configIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -312,16 +312,17 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   }
 }
 
-/** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
 /**
- * The workspace of a run that failed before its state.json, and its branch while that still
- * points at the base it was made at (compare-and-swap: never a branch moved since). Never
- * throws: the run's own failure is the one to report. Impure.
+ * The workspace of a run that failed before its state.json, and its branch while nothing has
+ * touched it since it was made at the base (removeUntouchedRunBranch: never a branch checked
+ * out or moved since). Never throws: the run's own failure is the one to report. Impure.
  */
 async function dropHalfMadeWorkspace(ws: Workspace, baseSha: string | null): Promise<void> {
-  if (baseSha !== null) await removeBranchAt(repoTarget(ws.repo), ws.branch, baseSha, 'engine: run not begun').catch(() => false);
+  if (baseSha !== null) await removeUntouchedRunBranch(repoTarget(ws.repo), ws.branch, baseSha, 'engine: run not begun').catch(() => false);
   removeWorkspace(ws.dir);
 }
+
+/** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
 
 function startTraffic(o: StartRunOptions, p: PreparedRun<StartSite>, dir: NewRunDir, ws: Workspace, mode: TrafficMode, scripted: string | null): Promise<ModelTraffic> {
   const upstream = mode.kind === 'record' ? recordUpstream(p.ir, scripted) : null;

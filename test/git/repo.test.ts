@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
-import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, locateRepoAndHead, treeHash } from '../../engine/git/repo.js';
+import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, locateRepoAndHead, removeUntouchedRunBranch, treeHash } from '../../engine/git/repo.js';
 import { GitError, isLockContention, retryOnLock, runGit } from '../../engine/git/run-git.js';
 import { git, makeEmptyRepo, makeRepo, tempDir } from './fixtures/repo.js';
 
@@ -106,6 +106,31 @@ t.test("locateRepoAndHead: a HEAD whose object git cannot read is still a reposi
   writeFileSync(object, 'garbage');
   const ref = await locateRepo(repo);
   t.same(await locateRepoAndHead(repo), { repo: ref, head: await headSha(ref) }, 'not "not a git repository"');
+});
+
+t.test('removeUntouchedRunBranch: only a run branch nothing has checked out or moved since the engine made it', async (t) => {
+  const repo = makeRepo(t);
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const target = { gitDir: path.join(repo, '.git') };
+  const make = (name: string) => git(repo, 'update-ref', '-m', 'engine: run branch', `refs/heads/${name}`, base, '');
+  const exists = (name: string) => git(repo, 'branch', '--list', name) !== '';
+  make('engine/a');
+  t.equal(await removeUntouchedRunBranch(target, 'engine/a', base, 'test'), true);
+  t.notOk(exists('engine/a'), 'untouched: removed');
+  make('engine/b');
+  const linked = path.join(tempDir(t), 'wt');
+  git(repo, 'worktree', 'add', '-q', linked, 'engine/b');
+  t.equal(await removeUntouchedRunBranch(target, 'engine/b', base, 'test'), false);
+  t.ok(exists('engine/b'), 'checked out in a worktree: kept');
+  make('engine/c');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'two');
+  git(repo, 'update-ref', '-m', 'moved', 'refs/heads/engine/c', git(repo, 'rev-parse', 'HEAD'));
+  t.equal(await removeUntouchedRunBranch(target, 'engine/c', base, 'test'), false);
+  t.ok(exists('engine/c'), 'moved: kept');
+  git(repo, 'update-ref', '-m', 'back', 'refs/heads/engine/c', base);
+  t.equal(await removeUntouchedRunBranch(target, 'engine/c', base, 'test'), false);
+  t.ok(exists('engine/c'), 'moved and moved back to the same commit: kept (its reflog says so)');
+  t.equal(await removeUntouchedRunBranch(target, 'engine/none', base, 'test'), false, 'no such branch');
 });
 
 t.test('ensureGitRepo initialises a new or empty dir and leaves a repo alone', async (t) => {
