@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { removeWorkspace } from '../git/workspace.js';
+import { removeWorkspace, type Workspace } from '../git/workspace.js';
 import { describeFsError, whyAt } from '../util/describe-fs-error.js';
 import type { Runtime } from './types.js';
 import type { LoopEnd } from './loop.js';
@@ -91,15 +91,22 @@ function removeAfterRun(rt: Runtime): string | null {
 }
 
 /**
- * A run the doctor blocked before its first step (resume refuses it): its branch, untouched
- * since it was made at the base (never one checked out or moved since), and its workspace are removed, so
- * each blocked attempt leaves nothing in the user's repo or under ENGINE_HOME. Impure.
+ * A run the doctor blocked before its first step (resume refuses it): dropUnbegunRun, so each
+ * blocked attempt leaves nothing in the user's repo or under ENGINE_HOME. Impure.
  */
-export async function dropBlockedRun(rt: Runtime): Promise<void> {
-  if (rt.state.base_sha !== null) {
-    await removeUntouchedRunBranch({ gitDir: rt.ws.repo.gitDir }, rt.ws.branch, rt.state.base_sha, 'engine: run blocked before its first step');
-  }
-  removeWorkspace(rt.ws.dir);
+export function dropBlockedRun(rt: Runtime): Promise<void> {
+  return dropUnbegunRun(rt.ws, rt.state.base_sha, 'engine: run blocked before its first step');
+}
+
+/**
+ * A run's workspace and its branch, for a run that never began: the branch while nothing has
+ * touched it since it was made at `baseSha` (removeUntouchedRunBranch: never one checked out
+ * or moved since; null: no commit, so no branch was made), then the workspace. `why` goes to
+ * the reflog. Impure.
+ */
+export async function dropUnbegunRun(ws: Workspace, baseSha: string | null, why: string): Promise<void> {
+  if (baseSha !== null) await removeUntouchedRunBranch({ gitDir: ws.repo.gitDir }, ws.branch, baseSha, why);
+  removeWorkspace(ws.dir);
 }
 
 /** Rewrite summary.md (and memo.md when stopped); `workspaceKept`: a completed run's workspace holds changes no checkpoint took. Impure. */

@@ -6,7 +6,7 @@ import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
 import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
-import { locateRepoAndHead, removeUntouchedRunBranch, repoTarget, type RepoRef } from '../git/repo.js';
+import { locateRepoAndHead, type RepoRef } from '../git/repo.js';
 import { configIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -17,7 +17,7 @@ import { engineVersion, schemaVersion } from '../version.js';
 import { createRunId } from './clock.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { driveRun, type LoopEnd } from './loop.js';
-import { dropBlockedRun, finishRun, type RunOutcome } from './finish-run.js';
+import { dropBlockedRun, dropUnbegunRun, finishRun, type RunOutcome } from './finish-run.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import type { EngineScenario } from '../stub/types.js';
 import { recordUpstream, startModelTraffic, type ModelTraffic, type TrafficMode } from './model-traffic.js';
@@ -290,8 +290,10 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   } catch (error) {
     // A run that failed before its first record leaves no half-made workspace behind, nor the
     // branch made for it: a branch left would refuse `run --run-id` with the same id, and
-    // resume's clean-up finds it only through the workspace removed here.
-    if (ws && !existsSync(dir.paths.state)) await dropHalfMadeWorkspace(ws, baseSha);
+    // resume's clean-up finds it only through the workspace removed here. The run's own failure
+    // is the one to report: the workspace goes even when the branch cannot.
+    const half = ws;
+    if (half && !existsSync(dir.paths.state)) await dropUnbegunRun(half, baseSha, 'engine: run not begun').catch(() => removeWorkspace(half.dir));
     if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
       dir.lock.release();
       await cleanHalfMadeRun(dir.paths.dir);
@@ -312,18 +314,7 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
   }
 }
 
-/**
- * The workspace of a run that failed before its state.json, and its branch while nothing has
- * touched it since it was made at the base (removeUntouchedRunBranch: never a branch checked
- * out or moved since). Never throws: the run's own failure is the one to report. Impure.
- */
-async function dropHalfMadeWorkspace(ws: Workspace, baseSha: string | null): Promise<void> {
-  if (baseSha !== null) await removeUntouchedRunBranch(repoTarget(ws.repo), ws.branch, baseSha, 'engine: run not begun').catch(() => false);
-  removeWorkspace(ws.dir);
-}
-
 /** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
-
 function startTraffic(o: StartRunOptions, p: PreparedRun<StartSite>, dir: NewRunDir, ws: Workspace, mode: TrafficMode, scripted: string | null): Promise<ModelTraffic> {
   const upstream = mode.kind === 'record' ? recordUpstream(p.ir, scripted) : null;
   return startModelTraffic({
