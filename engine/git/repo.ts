@@ -20,6 +20,9 @@ export interface RepoRef {
   commonDir: string;
 }
 
+/** A commit or tree id as git prints it (SHA-1 or SHA-256). */
+const OBJECT_ID = /^[0-9a-f]{40,64}$/;
+
 const LOCATE = ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'];
 
 /**
@@ -47,7 +50,7 @@ export async function locateRepoAndHead(dir: string): Promise<{ repo: RepoRef; h
   }
   const lines = stdout.split('\n');
   const head = lines[3];
-  return { repo: await repoFound(dir, lines, exitCode, ''), head: head && /^[0-9a-f]{40,64}$/.test(head) ? head : null };
+  return { repo: await repoFound(dir, lines, exitCode, ''), head: head && OBJECT_ID.test(head) ? head : null };
 }
 
 /** The repository from rev-parse's --show-toplevel, --absolute-git-dir and --git-common-dir lines, real paths; or why `dir` has none. Impure (resolves links). */
@@ -151,7 +154,7 @@ export async function headCommit(repo: RepoRef): Promise<{ sha: string; tree: st
   // --revs-only prints nothing for a HEAD that names no commit yet.
   const { stdout } = await runGit({ gitDir: repo.gitDir }, ['rev-parse', '--revs-only', 'HEAD^{commit}', 'HEAD^{tree}']);
   const [sha, tree] = stdout.split('\n');
-  return sha && tree && /^[0-9a-f]{40,64}$/.test(sha) && /^[0-9a-f]{40,64}$/.test(tree) ? { sha, tree } : null;
+  return sha && tree && OBJECT_ID.test(sha) && OBJECT_ID.test(tree) ? { sha, tree } : null;
 }
 
 /** The tree id of a commit (what determinism checks compare across repeats). Impure. */

@@ -58,7 +58,7 @@ export const reportCommand: Command = {
     };
     const found = await findRuns({ repo, stores, named: storeOptions.length > 0, all, ids: args.positionals, cwd: io.cwd });
     if ('diagnostics' in found) return fail(found.diagnostics);
-    const { policy, selected, stored, unreadable, leftOut } = found;
+    const { policy, selected, stored, leftOut } = found;
     const targets = policy.policy.kpi_targets;
 
     const inputs = await readReportRuns(selected);
@@ -71,7 +71,7 @@ export const reportCommand: Command = {
     const { determinismOf, readRepeatRun, renderDeterminism } = await import('../../report/determinism.js');
     const repeats = selected.map((r) => (r.index?.repeat && r.index.seed !== undefined ? { run_id: r.index.run_id, goal: r.index.goal, seed: r.index.seed, facts: r.index.repeat, status: r.index.status, stop_reason: r.index.stop_reason } : readRepeatRun(r.dir))).filter((r) => r !== null);
     const report = { ...built, determinism: determinismOf(repeats, targets) };
-    const warnings = [...unreadable, ...report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')))];
+    const warnings = [...leftOut.map((l) => unreadableWarning(l.store, l.names)), ...report.runs.flatMap((r) => r.notes.map((note) => problem('W_RUN_RECORD', `run ${r.run_id}: ${note}`, undefined, 'warning')))];
     if (htmlFile !== undefined) {
       const written = await writeHtml(path.resolve(io.cwd, htmlFile), report, stores, selected.map((r) => r.dir), leftOut);
       if (written) return fail([written]);
@@ -125,7 +125,6 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   const loaded = await Promise.all(stores.map(async (s) => ({ store: s, ...(await loadStore(s)) })));
   const pool = poolStores(loaded);
   const leftOut = loaded.filter((l) => l.unreadable.length).map((l) => ({ store: l.store, names: l.unreadable }));
-  const unreadable = leftOut.map((l) => unreadableWarning(l.store, l.names));
   if (!pool.ok) {
     const where = (d: { run_id: string; stores: string[] }) => `${d.run_id} (${new Set(d.stores).size === 1 ? `twice in ${d.stores[0]}` : `in ${d.stores.join(' and ')}`})`;
     const shown = pool.duplicates.slice(0, 5).map(where).join(', ');
@@ -150,7 +149,7 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
     const where = o.named ? stores.map((s) => ` --store ${shellWord(s)}`).join('') : ` --repo ${shellWord(repo)}`;
     return fail(problem('E_UNKNOWN_RUN', `no run ${names} in ${stores.join(', ')}`, `the newest is ${stored.at(-1)!.state.run_id}; \`${engineCommand(`report --all${where}`)}\` reports all ${stored.length}`));
   }
-  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, unreadable, leftOut };
+  return { policy: { ...policy, policy: policy.policy }, selected: selected.runs, stored: stored.length, leftOut };
 }
 
 /** The baseline of a report of golden runs written into a policy file, or why not. Impure. */
