@@ -212,15 +212,24 @@ export function timelineBytes(runDir: string): number | null {
  * runs). Null when the store has no index (the caller scans the store). Impure.
  */
 export function recentRunsFromIndex(storeDir: string, repo: string, selfRunId: string, need: number): IndexedPastRun[] | null {
-  const file = path.join(storeDir, RUN_INDEX);
-  // No index, or none to read (a FIFO, a device): the caller scans the store.
-  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
-  if (need <= 0) return [];
+  // No index, or none to read (a FIFO, a device): the caller scans the store. Checked on what
+  // was opened, read from that descriptor: a name checked and opened after could be swapped.
+  const fd = openIndex(path.join(storeDir, RUN_INDEX));
+  if (fd === null) return null;
+  try {
+    return need <= 0 ? [] : newestOfIndex(storeDir, fd, repo, selfRunId, need);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** recentRunsFromIndex's search of an opened index. Impure (reads the index and run directories). */
+function newestOfIndex(storeDir: string, fd: number, repo: string, selfRunId: string, need: number): IndexedPastRun[] {
   const wantRepo = path.resolve(repo);
   const seen = new Set<string>();
   // The `need` newest found so far, oldest first.
   const newest: IndexedPastRun[] = [];
-  for (const line of linesFromEnd(file)) {
+  for (const line of linesFromFd(fd)) {
     const entry = parseIndexLine(line);
     if (!entry || seen.has(entry.dir)) continue;
     // Lines are appended as runs finish: every earlier line finished before this one, so it
@@ -265,35 +274,40 @@ export function* linesFromEnd(file: string): Generator<string> {
   const fd = openIndex(file);
   if (fd === null) return;
   try {
-    let pos = fstatSync(fd).size;
-    // The rest of the line whose start is in an earlier block, earliest piece first.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let skipping = false;
-    // Until the file's last newline: a last line without its newline was torn by a crash.
-    let torn = true;
-    while (pos > 0) {
-      const len = Math.min(CHUNK_BYTES, pos);
-      pos -= len;
-      const block = Buffer.allocUnsafe(len);
-      readSync(fd, block, 0, len, pos);
-      let end = len;
-      for (let nl = block.lastIndexOf(0x0a, end - 1); nl !== -1; nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1) {
-        if (!torn && !skipping && pendingBytes + end - nl - 1 <= MAX_INDEX_LINE_BYTES) {
-          const line = pendingBytes ? Buffer.concat([block.subarray(nl + 1, end), ...pending]) : block.subarray(nl + 1, end);
-          if (line.length) yield line.toString('utf8');
-        }
-        [pending, pendingBytes, skipping, torn] = [[], 0, false, false];
-        end = nl;
-      }
-      if (end > 0 && !skipping) {
-        pending.unshift(block.subarray(0, end));
-        pendingBytes += end;
-        if (pendingBytes > MAX_INDEX_LINE_BYTES) [pending, pendingBytes, skipping] = [[], 0, true];
-      }
-    }
-    if (!torn && !skipping && pendingBytes && pendingBytes <= MAX_INDEX_LINE_BYTES) yield Buffer.concat(pending).toString('utf8');
+    yield* linesFromFd(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** linesFromEnd of an opened regular file; the caller closes it. Impure. */
+function* linesFromFd(fd: number): Generator<string> {
+  let pos = fstatSync(fd).size;
+  // The rest of the line whose start is in an earlier block, earliest piece first.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let skipping = false;
+  // Until the file's last newline: a last line without its newline was torn by a crash.
+  let torn = true;
+  while (pos > 0) {
+    const len = Math.min(CHUNK_BYTES, pos);
+    pos -= len;
+    const block = Buffer.allocUnsafe(len);
+    readSync(fd, block, 0, len, pos);
+    let end = len;
+    for (let nl = block.lastIndexOf(0x0a, end - 1); nl !== -1; nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1) {
+      if (!torn && !skipping && pendingBytes + end - nl - 1 <= MAX_INDEX_LINE_BYTES) {
+        const line = pendingBytes ? Buffer.concat([block.subarray(nl + 1, end), ...pending]) : block.subarray(nl + 1, end);
+        if (line.length) yield line.toString('utf8');
+      }
+      [pending, pendingBytes, skipping, torn] = [[], 0, false, false];
+      end = nl;
+    }
+    if (end > 0 && !skipping) {
+      pending.unshift(block.subarray(0, end));
+      pendingBytes += end;
+      if (pendingBytes > MAX_INDEX_LINE_BYTES) [pending, pendingBytes, skipping] = [[], 0, true];
+    }
+  }
+  if (!torn && !skipping && pendingBytes && pendingBytes <= MAX_INDEX_LINE_BYTES) yield Buffer.concat(pending).toString('utf8');
 }

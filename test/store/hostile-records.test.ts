@@ -44,6 +44,9 @@ t.test("the store's index: a FIFO or a device is no index, a line past the limit
   t.equal(readRunIndex(store).exists, false, 'a link to /dev/zero: no index');
   t.equal(recentRunsFromIndex(store, '/repo', 'self', 3), null);
   rmSync(index);
+  mkdirSync(index);
+  t.equal(recentRunsFromIndex(store, '/repo', 'self', 0), null, 'a directory: no index, even when no run is asked for');
+  rmSync(index, { recursive: true });
   // A line, a line of junk past the limit, a line, and a last line torn by a crash.
   writeFileSync(index, `{"a":1}\n${'x'.repeat(MAX_INDEX_LINE_BYTES + 70_000)}\n{"b":2}\n{"torn`);
   const read = readRunIndex(store);
