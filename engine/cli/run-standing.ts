@@ -14,6 +14,8 @@ export interface RunStanding {
   runId: string | null;
   runDir: string | null;
   began: boolean;
+  /** A run that had not begun whose branch was kept in its repository (start-run.ts's onBranchKept). */
+  keptBranch?: { branch: string; repo: string };
 }
 
 /**
@@ -42,12 +44,16 @@ export function unwrapRunFailure(error: unknown): { error: unknown; standing: Ru
  * repository). The store, not the run's directory: resume finds a run stopped before its
  * state.json only in a store. Pure.
  */
-export function sayStanding({ runId, runDir, began }: RunStanding): string {
+export function sayStanding({ runId, runDir, began, keptBranch }: RunStanding): string {
   // Only `resume` stands so: its run as it was given, not found yet, and nothing of it changed.
   if (began && runDir === null && runId !== null) return `the run ${shellWord(runId)} was not found yet, nothing of it was changed: the same \`${engineCommand('resume')}\` goes on from there`;
   const resume = runId === null ? '<run-id>' : runDir === null ? shellWord(runId) : `${shellWord(runId)} --store ${shellWord(path.dirname(runDir))}`;
   if (began) return `the run is left as a crash leaves it, continue it with: ${engineCommand(`resume ${resume}`)}`;
   if (runId === null) return 'the run had not begun: nothing of it was made';
   const id = shellWord(runId);
-  return `the run ${id} had not begun: nothing of it can be resumed; what was made of it is removed by \`${engineCommand(`resume ${resume}`)}\` or a new \`${engineCommand(`run --run-id ${id}`)}\` in the same store`;
+  const rest = `what was made of it is removed by \`${engineCommand(`resume ${resume}`)}\` or a new \`${engineCommand(`run --run-id ${id}`)}\` in the same store`;
+  if (!keptBranch) return `the run ${id} had not begun: nothing of it can be resumed; ${rest}`;
+  // Neither of those removes a branch the engine had to keep: the user does, having looked.
+  const { branch, repo } = keptBranch;
+  return `the run ${id} had not begun: nothing of it can be resumed; its branch ${branch} was kept in ${repo} (something checked it out or moved it since it was made, or git could not remove it): look at it, then \`git -C ${shellWord(repo)} branch -D ${shellWord(branch)}\` removes it; ${rest} once it is gone`;
 }

@@ -57,6 +57,10 @@ export interface RunState {
    */
   workspace_tree: string | null;
   /**
+   * Set on a run the doctor blocked before its first step whose branch the engine kept: something checked it out or moved it since it was made (or git could not remove it), so the user removes it (`git branch -D`).
+   */
+  branch_kept?: boolean;
+  /**
    * Set on a completed run that kept its workspace because it holds changes no checkpoint took (its tree at the last step is not the branch's): they are nowhere else, so `engine clean` keeps it unless given --resumable.
    */
   workspace_kept?: boolean;

@@ -103,47 +103,80 @@ export async function branchSha(target: GitTarget, branch: string): Promise<stri
  * branch someone moved since); whether it was removed. `why` goes to the reflog. Impure.
  */
 export async function removeBranchAt(target: GitTarget, branch: string, sha: string, why: string): Promise<boolean> {
-  const { exitCode } = await runGit(target, ['update-ref', '-m', why, '-d', `refs/heads/${branch}`, sha], { okCodes: [1, 128] });
+  // --no-deref: a symbolic ref put at the name is itself removed, never the branch it names.
+  const { exitCode } = await runGit(target, ['update-ref', '--no-deref', '-m', why, '-d', `refs/heads/${branch}`, sha], { okCodes: [1, 128] });
   return exitCode === 0;
 }
 
 /**
  * Which of the run branches `names` (`engine/<id>`) nothing has moved since the engine made
  * them, by the user's repository alone (a run's record can be rewritten by a worker without
- * the OS sandbox): not checked out in any worktree, and with a reflog of one entry, the
- * engine's own creation (`engine: run branch`) at the commit the branch still points at.
- * Maps each such branch to that commit. With no reflog (core.logAllRefUpdates off), or a git
- * that cannot say where a branch is checked out, none. Impure.
+ * the OS sandbox): a branch, not a symbolic ref; not checked out in any worktree; and with a
+ * reflog of one entry, the engine's own creation (`engine: run branch`) at the commit the
+ * branch still points at. Maps each such branch to that commit. With no reflog
+ * (core.logAllRefUpdates off), or a git that cannot say where a branch is checked out, none;
+ * `withoutReflog` (a branch this engine process made moments ago) takes one that has no
+ * reflog at all on the rest. Impure.
  */
-export async function untouchedRunBranches(target: GitTarget, names: readonly string[]): Promise<Map<string, string>> {
+export async function untouchedRunBranches(target: GitTarget, names: readonly string[], o: { withoutReflog?: boolean } = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const listed = await runGit(target, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)', 'refs/heads/engine/'], { okCodes: [128] });
-  if (listed.exitCode !== 0) return out;
-  const tips = new Map<string, string>();
-  for (const line of listed.stdout.split('\n')) {
-    const [ref, sha, worktree] = line.split('\0');
-    // Checked out in a worktree (the user's own checkout included): never removed.
-    if (ref && sha && !worktree) tips.set(ref.slice('refs/heads/'.length), sha);
-  }
+  const tips = await runBranchTips(target);
+  if (tips === null) return out;
   for (const name of names) {
     const tip = tips.get(name);
     if (!tip) continue;
     const log = await runGit(target, ['log', '--walk-reflogs', '--format=%H%x00%gs', `refs/heads/${name}`, '--'], { okCodes: [128] });
     const entries = log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean) : [];
     if (entries.length === 1 && entries[0] === `${tip}\0engine: run branch`) out.set(name, tip);
+    else if (o.withoutReflog && entries.length === 0 && !(await hasReflog(target, name))) out.set(name, tip);
   }
   return out;
 }
 
 /**
- * Removes a run's branch that nothing has touched since the engine made it at `sha`
- * (untouchedRunBranches: not checked out in any worktree, its one reflog entry the engine's
- * creation), compare-and-swap at `sha`; whether it was removed. A branch a user checked out
- * or moved in the meantime stays. Impure.
+ * The tips of the run branches (`refs/heads/engine/…`) that are branches (not symbolic refs)
+ * checked out in no worktree, the user's own checkout included; null when git cannot list
+ * them. Impure.
+ */
+async function runBranchTips(target: GitTarget): Promise<Map<string, string> | null> {
+  const listed = await runGit(target, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)%00%(symref)', 'refs/heads/engine/'], { okCodes: [128] });
+  if (listed.exitCode !== 0) return null;
+  const tips = new Map<string, string>();
+  for (const line of listed.stdout.split('\n')) {
+    const [ref, sha, worktree, symref] = line.split('\0');
+    if (ref && sha && !worktree && !symref) tips.set(ref.slice('refs/heads/'.length), sha);
+  }
+  return tips;
+}
+
+/** Whether the branch has a reflog at all (an empty one included). Impure. */
+async function hasReflog(target: GitTarget, branch: string): Promise<boolean> {
+  const { exitCode } = await runGit(target, ['reflog', 'exists', `refs/heads/${branch}`], { okCodes: [1, 128] });
+  return exitCode !== 1;
+}
+
+/**
+ * Removes a run's branch this engine process made at `sha` moments ago and nothing has
+ * touched since (untouchedRunBranches, with a repository that keeps no reflog taken on the
+ * rest), compare-and-swap at `sha`; whether it is gone. A branch a user checked out or moved
+ * in the meantime stays; one checked out in a new worktree while it was being removed is put
+ * back where it was. Impure.
  */
 export async function removeUntouchedRunBranch(target: GitTarget, branch: string, sha: string, why: string): Promise<boolean> {
-  const untouched = await untouchedRunBranches(target, [branch]);
-  return untouched.get(branch) === sha && removeBranchAt(target, branch, sha, why);
+  const untouched = await untouchedRunBranches(target, [branch], { withoutReflog: true });
+  if (untouched.get(branch) !== sha || !(await removeBranchAt(target, branch, sha, why))) return false;
+  if (!(await checkedOutSomewhere(target, branch))) return true;
+  // Only where no branch of that name was made again since (old value: none).
+  await runGit(target, ['update-ref', '--no-deref', '-m', 'engine: run branch put back (checked out meanwhile)', `refs/heads/${branch}`, sha, ''], { okCodes: [1, 128] });
+  return false;
+}
+
+/** Whether some worktree of the repository (its main one included) has `branch` checked out; true when git cannot say. Impure. */
+async function checkedOutSomewhere(target: GitTarget, branch: string): Promise<boolean> {
+  const listed = await runGit(target, ['worktree', 'list', '--porcelain'], { okCodes: [128, 129] });
+  if (listed.exitCode !== 0) return true;
+  // A worktree path with a line break could forge such a line: the branch is then kept, no worse.
+  return listed.stdout.split('\n').includes(`branch refs/heads/${branch}`);
 }
 
 /**

@@ -193,6 +193,9 @@ function hardening(): string[] {
     '-c', 'core.safecrlf=false',
     '-c', 'commit.gpgsign=false',
     '-c', 'tag.gpgsign=false',
+    // Reading a log verifies no signature: that runs the program the repository's config names
+    // (gpg.program, gpg.ssh.program), and its words would be read as the log's lines.
+    '-c', 'log.showSignature=false',
     '-c', 'advice.detachedHead=false',
     '-c', 'advice.addEmbeddedRepo=false',
     '-c', 'gc.auto=0',

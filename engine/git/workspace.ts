@@ -177,6 +177,17 @@ export class BranchTakenError extends Error {
   }
 }
 
+/** A workspace for the run's id is in the workspaces folder already (another store's run of that id, or one left by it). */
+export class WorkspaceTakenError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly dir: string,
+  ) {
+    super(`a workspace for run ${runId} already exists at ${dir}`);
+    this.name = 'WorkspaceTakenError';
+  }
+}
+
 /**
  * Creates the run's workspace from the user's HEAD (detached included; an unborn branch
  * gives an empty workspace) and the run branch `engine/<run-id>` at that commit, create-only.
@@ -188,7 +199,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   assertRunBranch(branch);
   const dir = path.join(repoWorkspacesDir(o.root, o.repo.top), o.runId);
   const gitDir = engineGitDirOf(dir);
-  if (existsSync(dir) || existsSync(gitDir)) throw new Error(`a workspace for run ${o.runId} already exists at ${dir}`);
+  if (existsSync(dir) || existsSync(gitDir)) throw new WorkspaceTakenError(o.runId, dir);
   if (isSha256Repo(o.repo.commonDir)) {
     throw new Error(`${o.repo.top} is a SHA-256 repository; the engine's workspaces support SHA-1 repositories only for now`);
   }

@@ -1,8 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
-import { locateRepo } from '../git/repo.js';
-import { runGit } from '../git/run-git.js';
+import { locateRepo, removeBranchAt, untouchedRunBranches } from '../git/repo.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -102,12 +101,15 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
   if (c?.workspace && c.branch && ownWorkspace(c, runDir)) {
     removeWorkspace(c.workspace);
     removed.push(`workspace ${c.workspace}`);
-    // The branch was made last and no checkpoint moved it: it points at the base, nothing of the run's.
+    // The branch was made last and no checkpoint moved it: it points at the base, nothing of
+    // the run's. Removed only while the repository shows nothing touched it since (its reflog
+    // the engine's creation alone, checked out nowhere), compare-and-swap at that commit: a
+    // branch the user checked out or committed to meanwhile stays (a new run with this id
+    // then names it).
     const repo = await locateRepo(c.repo).catch(() => null);
-    if (repo) {
-      const { exitCode } = await runGit({ gitDir: repo.gitDir }, ['update-ref', '-d', `refs/heads/${c.branch}`], { okCodes: [1, 128] });
-      if (exitCode === 0) removed.push(`branch ${c.branch}`);
-    }
+    const target = repo && { gitDir: repo.gitDir };
+    const tip = target && (await untouchedRunBranches(target, [c.branch])).get(c.branch);
+    if (target && tip && (await removeBranchAt(target, c.branch, tip, 'engine: half-made run removed'))) removed.push(`branch ${c.branch}`);
   }
   removeTree(runDir);
   removed.push(`run directory ${runDir}`);

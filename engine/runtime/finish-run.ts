@@ -92,21 +92,23 @@ function removeAfterRun(rt: Runtime): string | null {
 
 /**
  * A run the doctor blocked before its first step (resume refuses it): dropUnbegunRun, so each
- * blocked attempt leaves nothing in the user's repo or under ENGINE_HOME. Impure.
+ * blocked attempt leaves nothing in the user's repo or under ENGINE_HOME; a branch it must
+ * keep is marked in state.json (`branch_kept`), for the summary to say so. Impure.
  */
-export function dropBlockedRun(rt: Runtime): Promise<void> {
-  return dropUnbegunRun(rt.ws, rt.state.base_sha, 'engine: run blocked before its first step');
+export async function dropBlockedRun(rt: Runtime): Promise<void> {
+  if (!(await dropUnbegunRun(rt.ws, rt.state.base_sha, 'engine: run blocked before its first step'))) rt.state.branch_kept = true;
 }
 
 /**
  * A run's workspace and its branch, for a run that never began: the branch while nothing has
  * touched it since it was made at `baseSha` (removeUntouchedRunBranch: never one checked out
  * or moved since; null: no commit, so no branch was made), then the workspace. `why` goes to
- * the reflog. Impure.
+ * the reflog. Whether no branch is left (false: it was kept, see above). Impure.
  */
-export async function dropUnbegunRun(ws: Workspace, baseSha: string | null, why: string): Promise<void> {
-  if (baseSha !== null) await removeUntouchedRunBranch({ gitDir: ws.repo.gitDir }, ws.branch, baseSha, why);
+export async function dropUnbegunRun(ws: Workspace, baseSha: string | null, why: string): Promise<boolean> {
+  const gone = baseSha === null || (await removeUntouchedRunBranch({ gitDir: ws.repo.gitDir }, ws.branch, baseSha, why));
   removeWorkspace(ws.dir);
+  return gone;
 }
 
 /** Rewrite summary.md (and memo.md when stopped); `workspaceKept`: a completed run's workspace holds changes no checkpoint took. Impure. */

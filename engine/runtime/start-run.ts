@@ -5,8 +5,9 @@ import { hasErrors } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
-import { BranchTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
-import { locateRepoAndHead, type RepoRef } from '../git/repo.js';
+import { BranchTakenError, WorkspaceTakenError, createWorkspace, noteWorkspaceRunDir, removeWorkspace, repoWorkspacesDir, workspacesRoot, type CreatedWorkspace, type Workspace } from '../git/workspace.js';
+import { isSha256Repo, locateRepoAndHead, type RepoRef } from '../git/repo.js';
+import { engineCommand } from '../vocabulary/engine-command.js';
 import { configIdentity, type GitIdentity } from '../git/identity.js';
 import type { RunState } from '../generated/state.js';
 import type { NewEvent } from '../store/timeline.js';
@@ -70,6 +71,8 @@ export interface StartRunOptions extends SessionOptions {
   cwd: string;
   /** Told the run's id and directory once the directory is made, before its first step (a stop from then on names it); `began` is false. */
   onRun?: (runId: string, runDir: string, began: boolean) => void;
+  /** A run that failed before it began kept its branch in `repo` (something touched it, or git could not remove it): the user must. */
+  onBranchKept?: (branch: string, repo: string) => void;
 }
 
 export type StartResult = Rejection | ({ kind: 'finished' } & RunOutcome);
@@ -156,6 +159,8 @@ async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {
     if (hostBlock.length) return { kind: 'rejected', exitCode: EXIT.doctor, diagnostics: hostBlock.map((f) => ({ code: 'E_DOCTOR', severity: 'error', message: `${f.id}: ${f.message}`, file: 'engine run', line: 0, col: 0, ...(f.hint ? { hint: f.hint } : {}) })) };
     return rejected([notARepo(o.repo, path.resolve(o.cwd, o.repo))]);
   }
+  // Said before anything is made: the workspace could not be (it was an internal error, after the run's directory).
+  if (isSha256Repo(repoRef.commonDir)) return rejected([usage(o.repo, `${o.repo} is a SHA-256 repository (extensions.objectFormat = sha256): the engine's workspaces support SHA-1 repositories only for now`)]);
   const configRead = configIdentity(repoRef);
   // Awaited by checkStart, or never (a rejected start, a policy's git.author).
   configRead.catch(() => undefined);
@@ -200,7 +205,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
-  if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; not ending in .git or .homes)`)]);
+  if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; no "..", not ending in ".", .git, .homes or .lock)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   const root = workspacesRoot(o.processEnv, o.workspacesDir);
   // The workers' homes beside each workspace are writable under the sandbox: inside the user's
@@ -293,13 +298,22 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     // resume's clean-up finds it only through the workspace removed here. The run's own failure
     // is the one to report: the workspace goes even when the branch cannot.
     const half = ws;
-    if (half && !existsSync(dir.paths.state)) await dropUnbegunRun(half, baseSha, 'engine: run not begun').catch(() => removeWorkspace(half.dir));
+    if (half && !existsSync(dir.paths.state)) {
+      const gone = await dropUnbegunRun(half, baseSha, 'engine: run not begun').catch(() => (removeWorkspace(half.dir), false));
+      // Kept (touched since it was made, or git failed): nothing the engine runs later removes it.
+      if (!gone) o.onBranchKept?.(half.branch, p.site.repo);
+    }
     if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
       dir.lock.release();
       await cleanHalfMadeRun(dir.paths.dir);
       // Not the run id's doing: a branch `engine` is in the way of every id.
       if (error.blocking) return rejected([usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`)]);
       return rejected([usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`)]);
+    }
+    if (error instanceof WorkspaceTakenError && !existsSync(dir.paths.state)) {
+      dir.lock.release();
+      await cleanHalfMadeRun(dir.paths.dir);
+      return rejected([usage('--run-id', `${error.message} (a run of this id from another store, or left by one: \`${engineCommand('clean')}\` removes one no run owns): give another --run-id`)]);
     }
     if (error instanceof BranchLockedError && !existsSync(dir.paths.state)) {
       dir.lock.release();

@@ -79,7 +79,13 @@ t.test('a git.author the schema takes but git would not, and a bad run id: the i
   for (const taken of ['a.git', 'a.homes']) {
     const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', taken, '--no-progress'], { cwd: f.dir });
     t.equal(r.code, 2, r.stderr);
-    t.match(r.stderr, new RegExp(`"${taken.replace('.', '\\.')}" is not a valid run id .*not ending in \\.git or \\.homes`));
+    t.match(r.stderr, new RegExp(`"${taken.replace('.', '\\.')}" is not a valid run id .*not ending in "\\.", \\.git, \\.homes or \\.lock`));
+  }
+  // Names git refuses for a branch: each was exit 70, "refusing to update ref with bad name".
+  for (const bad of ['x.lock', 'a.', 'a..b']) {
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', bad, '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    t.match(r.stderr, /is not a valid run id/);
   }
   t.same(runsOf(f.repo), [], 'no run was made');
 });

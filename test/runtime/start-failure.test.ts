@@ -1,5 +1,6 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { engine, makeFixture } from '../helpers/run-fixture.js';
 
@@ -45,4 +46,32 @@ t.test('git cannot read its configuration: exit 70 before anything is made', asy
   writeFileSync(f.policyFile, `${readFileSync(f.policyFile, 'utf8')}git:\n  author: A Author <a@example.com>\n`);
   const named = engine(runArgs(f, 'r2'), { cwd: f.dir, env: { ENGINE_HOME: home, GIT_CONFIG_GLOBAL: broken } });
   t.equal(named.code, 0, named.stderr);
+});
+
+t.test('a SHA-256 repository is refused before anything is made, as input, not as a bug', async (t) => {
+  // It was exit 70 ("a bug in the engine") after the run's directory was made.
+  const f = makeFixture();
+  const repo = path.join(f.dir, 'sha256');
+  execFileSync('git', ['init', '-q', '--object-format=sha256', repo]);
+  execFileSync('git', ['-c', 'user.name=U', '-c', 'user.email=u@example.com', 'commit', '-q', '--allow-empty', '-m', 'first'], { cwd: repo });
+  const r = engine(['run', f.pipelineFile, '--repo', repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: path.join(f.dir, 'home') } });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_USAGE .*sha256 is a SHA-256 repository \(extensions\.objectFormat = sha256\): the engine's workspaces support SHA-1 repositories only for now/);
+  t.notOk(existsSync(path.join(repo, '.engine')), 'no run store was made');
+});
+
+t.test('a workspace of the same run id from another store: refused as input, the other run\'s workspace kept', async (t) => {
+  const f = makeFixture();
+  const home = path.join(f.dir, 'home');
+  const storeA = path.join(f.dir, 'store-a');
+  const killed = engine([...runArgs(f, 'r1'), '--store', storeA], { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@run.workspace#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const left = workspacesOf(home);
+  t.ok(left.length, 'the killed run left its workspace');
+  const other = engine([...runArgs(f, 'r1'), '--store', path.join(f.dir, 'store-b')], { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(other.code, 2, other.stderr);
+  t.match(other.stderr, /--run-id: error E_USAGE a workspace for run r1 already exists at \S+ \(a run of this id from another store, or left by one: `[^`]*clean` removes one no run owns\): give another --run-id/);
+  t.notMatch(other.stderr, /internal error/);
+  t.same(workspacesOf(home), left, 'the first run\'s workspace is where it was');
+  t.notOk(existsSync(path.join(f.dir, 'store-b', 'r1')), 'no half-made run is left in the second store');
 });

@@ -121,6 +121,8 @@ export interface LaunchContext {
   onEvent: (e: TimelineEvent) => void;
   /** The run's directory is made (start-run.ts) or found (resume-run.ts), and whether the run began: a stop or failure from here on names the run and its store. */
   onRun: (runId: string, runDir: string, began: boolean) => void;
+  /** A run that failed before it began kept its branch (start-run.ts): the stop says so. */
+  onBranchKept: (branch: string, repo: string) => void;
 }
 
 type Launched = { kind: 'rejected'; diagnostics: Diagnostic[]; exitCode: number } | ({ kind: 'finished' } & RunOutcome);
@@ -150,7 +152,7 @@ export async function launchRun(
     out.onEvent(e);
   };
   try {
-    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent, onRun: (id, dir, began) => Object.assign(standing, { runId: id, runDir: dir, began }) });
+    const result = await launch({ env: runEnvFrom(io.env), signal: interrupt.signal, onEvent, onRun: (id, dir, began) => Object.assign(standing, { runId: id, runDir: dir, began }), onBranchKept: (branch, repo) => (standing.keptBranch = { branch, repo }) });
     // Refused while a signal was stopping it: nothing was made (refusals come before), and
     // what was refused may be what the stop cut short. A failure thrown is still a failure.
     if (result.kind === 'rejected' && interrupt.signal.aborted) return { code: out.rejected(interruptedBefore(interrupt.signal), EXIT.interrupted), outcome: null };
