@@ -330,7 +330,7 @@ function count(n) {
   const f = makeFixture(n);
   const trace = path.join(f.dir, 'strace.out');
   try {
-    const r = spawnSync('strace', ['-f', '-qq', '-e', 'signal=none', '-e', 'trace=execve,fsync,fdatasync', '-o', trace, process.execPath, ...engineArgs(f)], { cwd: f.dir, env: childEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'signal=none', '-e', 'trace=execve,fsync,fdatasync,clone,clone3,fork,vfork', '-o', trace, process.execPath, ...engineArgs(f)], { cwd: f.dir, env: childEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`engine run under strace (N=${n}) exited ${r.status}: ${r.stderr.slice(-2000)}`);
     return parseTrace(readFileSync(trace, 'utf8'), process.pid);
   } finally {
@@ -340,7 +340,9 @@ function count(n) {
 
 /**
  * Counts from `strace -f -o` text: successful execve per program, fsync/fdatasync per program
- * (the program a pid last exec'd; the first pid is the engine). Pure.
+ * (the program a pid last exec'd; the first pid is the engine), and the processes the engine
+ * forked (`engine_forks`: node's spawn copies the whole engine, its page tables and every page
+ * it writes after, then the copy is torn down by the child's exec; a thread is no fork). Pure.
  */
 export function parseTrace(text) {
   const program = new Map();
@@ -348,6 +350,7 @@ export function parseTrace(text) {
   const execs = {};
   const fsyncs = {};
   let first = null;
+  let forks = 0;
   const nameOf = (file) => {
     const base = path.basename(file);
     return base === path.basename(process.execPath) ? 'node' : base;
@@ -359,6 +362,8 @@ export function parseTrace(text) {
     const rest = m[2];
     first ??= pid;
     let call = rest;
+    // Its flags are on the first line of a call strace split in two: counted there.
+    if (pid === first && isFork(rest)) forks++;
     if (rest.startsWith('<... ')) {
       const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(rest);
       if (!resumed) continue;
@@ -394,7 +399,13 @@ export function parseTrace(text) {
   }
   const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
   // The engine itself is the first node exec; workers are the other node processes.
-  return { git_processes: execs.git ?? 0, execs, fsyncs: sum(fsyncs), fsyncs_by: fsyncs };
+  return { git_processes: execs.git ?? 0, execs, fsyncs: sum(fsyncs), fsyncs_by: fsyncs, engine_forks: forks };
+}
+
+/** A call that makes a process, not a thread, as strace prints it (whole, or the first line of a split one). Pure. */
+export function isFork(call) {
+  if (!/^(clone|clone3|fork|vfork)\(/.test(call) || call.includes('CLONE_THREAD')) return false;
+  return call.includes('<unfinished ...>') || !/= -1 /.test(call);
 }
 
 /**
@@ -471,6 +482,7 @@ export async function runMilestoneBench({ print = true } = {}) {
       faults: pick('faults'),
       git_processes: counted?.git_processes ?? null,
       fsyncs: counted?.fsyncs ?? null,
+      engine_forks: counted?.engine_forks ?? null,
       fsyncs_by: counted?.fsyncs_by ?? null,
       execs: counted?.execs ?? null,
       baseline: { cpu_ms: pick('base_cpu_ms'), wall_ms: pick('base_wall_ms'), rss_mib: pick('base_rss_mib'), faults: pick('base_faults'), floor_ms: pick('floor_ms') },
@@ -505,7 +517,7 @@ export async function runMilestoneBench({ print = true } = {}) {
     return pts.length >= 2 ? fitLine(pts) : null;
   };
   const figures = {};
-  for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'rss_mib', 'faults']) figures[key] = fit(key);
+  for (const key of ['cpu_ms', 'wall_ms', 'git_processes', 'fsyncs', 'engine_forks', 'rss_mib', 'faults']) figures[key] = fit(key);
   const s1 = slope(rows, 'cpu_ms', 10, 50);
   const s2 = slope(rows, 'cpu_ms', 50, 200);
   const rounds = growthByRound(measured);
@@ -518,8 +530,8 @@ export async function runMilestoneBench({ print = true } = {}) {
   const base = { cpu_ms: median(rows.map((r) => r.baseline.cpu_ms)), wall_ms: median(rows.map((r) => r.baseline.wall_ms)), rss_mib: median(rows.map((r) => r.baseline.rss_mib)), faults: median(rows.map((r) => r.baseline.faults)), fault_us: faultCostUs(), floor_ms: median(rows.map((r) => r.baseline.floor_ms)) };
   const rss200 = rows.find((r) => r.n === 200)?.rss_mib ?? null;
   const summary = {
-    per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null, faults: figures.faults?.per ?? null },
-    per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null, faults: figures.faults?.fixed ?? null },
+    per_milestone: { cpu_ms: figures.cpu_ms?.per ?? null, wall_ms: figures.wall_ms?.per ?? null, git_processes: figures.git_processes?.per ?? null, fsyncs: figures.fsyncs?.per ?? null, engine_forks: figures.engine_forks?.per ?? null, faults: figures.faults?.per ?? null },
+    per_run: { cpu_ms: figures.cpu_ms?.fixed ?? null, wall_ms: figures.wall_ms?.fixed ?? null, git_processes: figures.git_processes?.fixed ?? null, fsyncs: figures.fsyncs?.fixed ?? null, engine_forks: figures.engine_forks?.fixed ?? null, faults: figures.faults?.fixed ?? null },
     cpu_slope_ms: { '10-50': s1, '50-200': s2 },
     cpu_growth: growth,
     cpu_growth_by_round: rounds,
@@ -559,6 +571,7 @@ function printTables(rows, summary, targets) {
     ['wall ms', f(s.per_milestone.wall_ms), f(s.per_run.wall_ms), '-'],
     ['git processes', f(s.per_milestone.git_processes), f(s.per_run.git_processes), `${targets.per_milestone.git_processes} / ${targets.per_run.git_processes}`],
     ['fsyncs', f(s.per_milestone.fsyncs), f(s.per_run.fsyncs), `${targets.per_milestone.fsyncs} / ${targets.per_run.fsyncs}`],
+    ['processes the engine forks (node\'s spawn)', f(s.per_milestone.engine_forks), f(s.per_run.engine_forks), '-'],
     ['page faults (tree minus workers)', f(s.per_milestone.faults, 0), f(s.per_run.faults, 0), '-'],
   ]);
   const faultMs = (n) => (typeof n === 'number' ? f((n * s.baseline.fault_us) / 1000) : '-');
