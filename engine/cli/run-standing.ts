@@ -55,5 +55,5 @@ export function sayStanding({ runId, runDir, began, keptBranch }: RunStanding): 
   if (!keptBranch) return `the run ${id} had not begun: nothing of it can be resumed; ${rest}`;
   // Neither of those removes a branch the engine had to keep: the user does, having looked.
   const { branch, repo } = keptBranch;
-  return `the run ${id} had not begun: nothing of it can be resumed; its branch ${branch} was kept in ${repo} (something checked it out or moved it since it was made, or git could not remove it): look at it, then \`git -C ${shellWord(repo)} branch -D ${shellWord(branch)}\` removes it; ${rest} once it is gone`;
+  return `the run ${id} had not begun: nothing of it can be resumed; its branch ${branch} was kept in ${repo} (something checked it out or moved it since it was made, or git could not remove it): look at it, then \`git -C ${shellWord(repo)} branch -D ${shellWord(branch)}\` removes it (once no worktree has it checked out); ${rest} once it is gone`;
 }

@@ -141,12 +141,39 @@ export async function untouchedRunBranches(target: GitTarget, names: readonly st
 async function runBranchTips(target: GitTarget): Promise<Map<string, string> | null> {
   const listed = await runGit(target, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)%00%(symref)', 'refs/heads/engine/'], { okCodes: [128] });
   if (listed.exitCode !== 0) return null;
+  const busy = branchesInRebaseOrBisect(target.gitDir);
   const tips = new Map<string, string>();
   for (const line of listed.stdout.split('\n')) {
     const [ref, sha, worktree, symref] = line.split('\0');
-    if (ref && sha && !worktree && !symref) tips.set(ref.slice('refs/heads/'.length), sha);
+    const name = ref?.slice('refs/heads/'.length);
+    if (name && sha && !worktree && !symref && !busy.has(name)) tips.set(name, sha);
   }
   return tips;
+}
+
+/**
+ * The branches a rebase or a bisect is working on in some worktree of the repository: git keeps
+ * their names aside while HEAD is detached, so neither `%(worktreepath)` nor `worktree list`
+ * shows them, and a branch taken away under a rebase cannot be written at its end (`git branch
+ * -D` refuses them too). Read from each worktree's git dir. Impure (reads files).
+ */
+function branchesInRebaseOrBisect(gitDir: string): Set<string> {
+  const noted = readTextOrNull(path.join(gitDir, 'commondir'), 4096)?.trim();
+  const common = noted ? path.resolve(gitDir, noted) : gitDir;
+  let linked: string[] = [];
+  try {
+    linked = readdirSync(path.join(common, 'worktrees')).map((n) => path.join(common, 'worktrees', n));
+  } catch {
+    /* no linked worktree */
+  }
+  const out = new Set<string>();
+  const add = (name: string | undefined): void => void (name && out.add(name.startsWith('refs/heads/') ? name.slice('refs/heads/'.length) : name));
+  for (const dir of [common, ...linked]) {
+    add(readTextOrNull(path.join(dir, 'rebase-merge', 'head-name'), 4096)?.trim());
+    add(readTextOrNull(path.join(dir, 'rebase-apply', 'head-name'), 4096)?.trim());
+    add(readTextOrNull(path.join(dir, 'BISECT_START'), 4096)?.trim());
+  }
+  return out;
 }
 
 /** Whether the branch has a reflog at all (an empty one included). Impure. */
@@ -171,8 +198,9 @@ export async function removeUntouchedRunBranch(target: GitTarget, branch: string
   return false;
 }
 
-/** Whether some worktree of the repository (its main one included) has `branch` checked out; true when git cannot say. Impure. */
+/** Whether some worktree of the repository (its main one included) has `branch` checked out, or rebases or bisects it; true when git cannot say. Impure. */
 async function checkedOutSomewhere(target: GitTarget, branch: string): Promise<boolean> {
+  if (branchesInRebaseOrBisect(target.gitDir).has(branch)) return true;
   const listed = await runGit(target, ['worktree', 'list', '--porcelain'], { okCodes: [128, 129] });
   if (listed.exitCode !== 0) return true;
   // A worktree path with a line break could forge such a line: the branch is then kept, no worse.

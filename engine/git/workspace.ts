@@ -219,7 +219,13 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   // Which repo this folder serves, for `engine clean --all`: a fresh file, never written through a link found there.
   writeFreshFile(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
   const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };
-  mkdirSync(gitDir);
+  try {
+    mkdirSync(gitDir);
+  } catch (error) {
+    // Another run of this id (another store's) made it since the check above: its workspace, not ours.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new WorkspaceTakenError(o.runId, dir);
+    throw error;
+  }
   claimEngineGitDir(ws);
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { engineGitDirOf, removeWorkspace } from '../git/workspace.js';
-import { locateRepo, removeBranchAt, untouchedRunBranches } from '../git/repo.js';
+import { engineGitDirOf, removeWorkspace, workspaceRunDirOf } from '../git/workspace.js';
+import { branchSha, locateRepo, removeBranchAt, untouchedRunBranches } from '../git/repo.js';
+import { shellWord } from '../util/shell-quote.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -86,7 +87,8 @@ export function isHalfMadeRun(runDir: string): boolean {
   }
 }
 
-export type HalfMadeCleanup = { kind: 'busy'; pid: number } | { kind: 'removed'; removed: string[] };
+/** `kept`: what the clean-up left on purpose, each with how to remove it. */
+export type HalfMadeCleanup = { kind: 'busy'; pid: number } | { kind: 'removed'; removed: string[]; kept: string[] };
 
 /**
  * Remove a half-made run: its workspace and branch when `creating.json` names them, then its
@@ -98,6 +100,7 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
   const c = found && found.run_id === path.basename(runDir) ? found : null;
   for (const pid of [lockPid, c?.pid ?? null]) if (pid && pid !== process.pid && alive(pid)) return { kind: 'busy', pid };
   const removed: string[] = [];
+  const kept: string[] = [];
   if (c?.workspace && c.branch && ownWorkspace(c, runDir)) {
     removeWorkspace(c.workspace);
     removed.push(`workspace ${c.workspace}`);
@@ -110,10 +113,13 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
     const target = repo && { gitDir: repo.gitDir };
     const tip = target && (await untouchedRunBranches(target, [c.branch])).get(c.branch);
     if (target && tip && (await removeBranchAt(target, c.branch, tip, 'engine: half-made run removed'))) removed.push(`branch ${c.branch}`);
+    else if (repo && (await branchSha({ gitDir: repo.gitDir }, c.branch)) !== null) {
+      kept.push(`its branch ${c.branch} in ${repo.top}, which the repository cannot show nothing touched since (a reflog of the engine's creation alone, checked out, rebased and bisected nowhere): look at it, then \`git -C ${shellWord(repo.top)} branch -D ${shellWord(c.branch)}\` removes it (once no worktree has it checked out)`);
+    }
   }
   removeTree(runDir);
   removed.push(`run directory ${runDir}`);
-  return { kind: 'removed', removed };
+  return { kind: 'removed', removed, kept };
 }
 
 /**
@@ -123,6 +129,9 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
  */
 function ownWorkspace(c: CreatingRecord, runDir: string): boolean {
   if (c.workspace === null || c.branch === null || checkRunPlaces({ run_id: c.run_id, repo: c.repo, workspace: c.workspace, branch: c.branch }, runDir) !== null) return false;
+  // Another store's run of the same id works in the same place: the workspace names its run
+  // directory (noted before creating.json names the workspace), and only this one's is removed.
+  if (!sameDir(workspaceRunDirOf(path.resolve(c.workspace)), runDir)) return false;
   let head = '';
   try {
     head = readRecordText(path.join(engineGitDirOf(path.resolve(c.workspace)), 'HEAD'));
@@ -130,6 +139,17 @@ function ownWorkspace(c: CreatingRecord, runDir: string): boolean {
     /* not a workspace of the engine's (or gone) */
   }
   return head === `ref: refs/heads/${c.branch}\n`;
+}
+
+/** Whether `noted` names the directory `dir`, as given or through links. Impure (resolves links). */
+function sameDir(noted: string | null, dir: string): boolean {
+  if (noted === null) return false;
+  if (noted === path.resolve(dir)) return true;
+  try {
+    return realpathSync(noted) === realpathSync(dir);
+  } catch {
+    return false;
+  }
 }
 
 function writeCreating(runDir: string, c: CreatingRecord): void {

@@ -123,7 +123,8 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
     // Killed while it was being made, before its state.json: nothing ran; it is removed.
     const cleaned = await cleanHalfMadeRun(dir);
     if (cleaned.kind === 'busy') return refuse(`run ${path.basename(dir)} is being created by engine process ${cleaned.pid}; wait for it`, dir);
-    return refuse(`run ${path.basename(dir)} was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made (${cleaned.removed.join(', ')}); start it again with ${engineCommand('run')}`, dir);
+    const kept = cleaned.kept.length ? `; kept ${cleaned.kept.join('; ')}` : '';
+    return refuse(`run ${path.basename(dir)} was stopped while it was being created, before its first step, so there is nothing to resume; removed what it had made (${cleaned.removed.join(', ')})${kept}; start it again with ${engineCommand('run')}`, dir);
   }
   let state: RunState;
   try {

@@ -281,8 +281,10 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
     if (workspace.status === 'rejected') throw workspace.reason;
     const made = workspace.value;
     const baseTree = made.baseTree;
-    noteRunWorkspace(dir.paths.dir, made.ws);
+    // The workspace names its run first: the clean-up of a half-made run removes a workspace
+    // only when it does (another store's run of the same id works in the same place).
     noteWorkspaceRunDir(made.ws, dir.paths.dir);
+    noteRunWorkspace(dir.paths.dir, made.ws);
     if (checks.traffic) modelTraffic = await startTraffic(o, p, dir, made.ws, checks.traffic, model?.origin ?? null);
     const state = initialState({ runId: dir.runId, repo: p.site.repo, ws: made.ws, baseSha: made.baseSha, ir: p.ir, pipelineFile: o.pipelineFile, policyHash: p.policyHash, o, task, policy: p.policy, now: o.env.now().toISOString() });
     state.workspace_tree = baseTree;

@@ -128,3 +128,58 @@ t.test('a half-made run whose branch the user committed to: its clean-up keeps t
   t.match(again.stderr, /the branch engine\/r1 is in \S+ already/);
   t.equal(f.git('rev-parse', 'engine/r1'), user, 'the user\'s commit is still on the branch');
 });
+
+const resumeArgs = (f: ReturnType<typeof makeFixture>, id: string, extra: string[] = []) => ['resume', id, '--repo', f.repo, '--no-progress', ...extra];
+
+t.test('a half-made run of an id another store\'s run now works under: its clean-up takes neither that run\'s workspace nor its branch', async (t) => {
+  const f = makeFixture();
+  const home = path.join(f.dir, 'home');
+  const storeA = path.join(f.dir, 'store-a');
+  const storeB = path.join(f.dir, 'store-b');
+  const killed = engine([...runArgs(f, 'r1'), '--store', storeA], { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@run.workspace#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  // The user clears what the killed start left (its workspace, its branch) by hand, and store B's run of the same id takes the place.
+  const workspaces = path.join(home, 'workspaces');
+  execFileSync('rm', ['-rf', workspaces]);
+  f.git('branch', '-D', 'engine/r1');
+  const running = engine([...runArgs(f, 'r1'), '--store', storeB], { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@worker.spawned#1' } });
+  t.equal(running.signal, 'SIGKILL', running.stderr);
+  const branch = f.git('rev-parse', 'engine/r1');
+  const cleaned = engine([...resumeArgs(f, 'r1'), '--store', storeA], { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(cleaned.code, 2, cleaned.stderr);
+  t.match(cleaned.stderr, /removed what it had made \(run directory [^)]*store-a\/r1\)/, 'store A\'s half-made run directory only');
+  t.equal(f.git('rev-parse', 'engine/r1'), branch, 'store B\'s run keeps its branch');
+  const resumed = engine([...resumeArgs(f, 'r1'), '--store', storeB], { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(resumed.code, 0, `store B's run resumes to its end\n${resumed.stderr}`);
+});
+
+t.test('a half-made run\'s branch that a rebase is working on is kept, and said', async (t) => {
+  const f = makeFixture();
+  const home = path.join(f.dir, 'home');
+  const killed = engine(runArgs(f, 'r1'), { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@run.workspace#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const tip = f.git('rev-parse', 'engine/r1');
+  f.git('checkout', '-q', 'engine/r1');
+  execFileSync('git', ['rebase', '-i', '--root'], { cwd: f.repo, env: { ...process.env, ...author, GIT_SEQUENCE_EDITOR: 'sed -i s/^pick/edit/' }, stdio: 'ignore' });
+  t.equal(f.git('rev-parse', '--abbrev-ref', 'HEAD'), 'HEAD', 'HEAD is detached: the rebase stopped to edit');
+  const cleaned = engine(resumeArgs(f, 'r1'), { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(cleaned.code, 2, cleaned.stderr);
+  t.match(cleaned.stderr, /kept its branch engine\/r1 in \S+, which the repository cannot show nothing touched since .*: look at it, then `git -C \S+ branch -D engine\/r1` removes it/);
+  t.equal(f.git('rev-parse', 'engine/r1'), tip, 'the branch is where the rebase will write it back');
+  execFileSync('git', ['rebase', '--continue'], { cwd: f.repo, env: { ...process.env, ...author, GIT_EDITOR: 'true' }, stdio: 'ignore' });
+  t.equal(f.git('rev-parse', '--abbrev-ref', 'HEAD'), 'engine/r1', 'the rebase ends on its branch');
+});
+
+t.test('a half-made run in a repository that keeps no reflog: its branch is kept, and said with the command that removes it', async (t) => {
+  const f = makeFixture();
+  f.git('config', 'core.logAllRefUpdates', 'false');
+  const home = path.join(f.dir, 'home');
+  const killed = engine(runArgs(f, 'r1'), { cwd: f.dir, env: { ENGINE_HOME: home, ENGINE_FAULT: 'kill@run.workspace#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const cleaned = engine(resumeArgs(f, 'r1'), { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(cleaned.code, 2, cleaned.stderr);
+  t.match(cleaned.stderr, /removed what it had made \(workspace \S+, run directory \S+\); kept its branch engine\/r1 in \S+, .*`git -C \S+ branch -D engine\/r1` removes it/);
+  f.git('branch', '-D', 'engine/r1');
+  const again = engine(runArgs(f, 'r1'), { cwd: f.dir, env: { ENGINE_HOME: home } });
+  t.equal(again.code, 0, `once it is gone the same id runs\n${again.stderr}`);
+});
