@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { writeSync } from 'node:fs';
 import { writeFreshFile } from '../util/open-own-file.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 import { printable, terminalSafeJson } from '../util/printable.js';
-import { pendingAwaits } from '../util/pending-awaits.js';
+import { othersAtWork, pendingAwaits } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
 import { engineCommand, useEngineCommand } from '../vocabulary/engine-command.js';
 import { invocationWords } from './invocation.js';
@@ -147,13 +148,45 @@ export async function runCli(argv: string[]): Promise<number> {
     process.exitCode = reportStall(pendingAwaits(), processIo(), argv);
   };
   process.once('beforeExit', stalled);
+  // The process ending while the command runs, by no decision of the engine's: a plugin's
+  // `process.exit(0)` made `engine run` exit 0, silent, its run left `running`.
+  const cutShort = (exitCode: number): void => {
+    if (settled || exitCode === EXIT.interrupted) return;
+    process.exitCode = reportCutShort(exitCode, othersAtWork(), argv);
+    // What the command had started goes with it, as for every error that ends a command.
+    endLiveGroupsBlocking();
+  };
+  process.on('exit', cutShort);
   const code = await main(argv, processIo());
   settled = true;
   process.off('beforeExit', stalled);
+  process.off('exit', cutShort);
   // A command that failed with an error (a bug, the machine, a refused file) may have left
   // servers or streams open that nothing will close: the process ends soon regardless.
   if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission) setTimeout(() => process.exit(code), FAILURE_EXIT_MS).unref();
   return code;
+}
+
+/**
+ * The process is ending (exit code `exitCode`) while the command runs, and the engine did not
+ * end it. With a plugin's code running or awaited, the plugin ended it: exit 1, E_PLUGIN_EXITED
+ * (a run it was in stays resumable, as for a stall). Else the engine's own code: a bug, 70.
+ * Synchronous, as an `exit` listener must be: stderr written with writeSync. Impure.
+ */
+export function reportCutShort(exitCode: number, waiting: readonly string[], argv: readonly string[] = []): number {
+  const say = (text: string): void => {
+    try {
+      writeSync(2, text);
+    } catch {
+      /* stderr gone: the exit code still says it */
+    }
+  };
+  if (waiting.length) {
+    say(printable(`engine: error E_PLUGIN_EXITED ${waiting.join('; ')}: it ended the engine's process (process.exit(${exitCode})) while the command ran; fix the plugin (a run it was in can be resumed after)\n`));
+    return EXIT.stopped;
+  }
+  say(`engine: internal error (a bug in the engine, please report it): the process was ended (exit ${exitCode}) while \`engine ${printable(argv.join(' '))}\` ran\n`);
+  return EXIT.internal;
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 const pending = new Map<number, string>();
 let next = 0;
+/** The plugin functions running now (innermost last): a `process.exit` from one of them is the plugin's. */
+const running: string[] = [];
 
 /** `promise`, noted as awaited under `what` until it settles. Impure (module state). */
 export function notePending<T>(what: string, promise: Promise<T>): Promise<T> {
@@ -20,4 +22,19 @@ export function notePending<T>(what: string, promise: Promise<T>): Promise<T> {
 /** What is awaited now, in the order it began. */
 export function pendingAwaits(): string[] {
   return [...pending.values()];
+}
+
+/** `fn()`, noted as running under `what` while it runs (synchronously). Impure (module state). */
+export function noteRunning<T>(what: string, fn: () => T): T {
+  running.push(what);
+  try {
+    return fn();
+  } finally {
+    running.pop();
+  }
+}
+
+/** Whose code may have ended the process now: the plugin function running, else every awaited promise of others. */
+export function othersAtWork(): string[] {
+  return running.length ? [running.at(-1)!] : pendingAwaits();
 }

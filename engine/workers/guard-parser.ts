@@ -7,7 +7,7 @@
  * After its first fault the parser is not asked again. Pure wrapper around the plugin.
  */
 import type { NormalizedEvent, OutcomeClass, ParsedOutcome, ProcessExit, StreamParser, WorkerCallContext, WorkerPlugin } from './types.js';
-import { notePending } from '../util/pending-awaits.js';
+import { notePending, noteRunning } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
 import { parseJson } from '../util/parse-json.js';
 
@@ -21,7 +21,7 @@ const OUTCOMES: readonly OutcomeClass[] = ['ok', 'failed', 'incomplete'];
 export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
   const createParser = (ctx: WorkerCallContext): StreamParser => {
     try {
-      return guardParser(plugin.createParser.call(plugin, ctx), file);
+      return guardParser(noteRunning(`worker plugin ${file}: createParser()`, () => plugin.createParser.call(plugin, ctx)), file);
     } catch (error) {
       return faultedParser(`createParser threw: ${messageOf(error)}`, file);
     }
@@ -33,8 +33,9 @@ export function guardPlugin(plugin: WorkerPlugin, file: string): WorkerPlugin {
       if (typeof value !== 'function') return value;
       // A promise a hook returns is noted while the engine awaits it (util/pending-awaits.ts).
       return (...args: unknown[]): unknown => {
-        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return out instanceof Promise ? notePending(`worker plugin ${file}: ${String(key)}()`, out) : out;
+        const what = `worker plugin ${file}: ${String(key)}()`;
+        const out = noteRunning(what, () => (value as (...a: unknown[]) => unknown).apply(target, args));
+        return out instanceof Promise ? notePending(what, out) : out;
       };
     },
     getOwnPropertyDescriptor(target, key) {
@@ -51,7 +52,7 @@ export function guardParser(parser: StreamParser, file: string): StreamParser {
     line(text: string): NormalizedEvent[] {
       if (fault) return [];
       try {
-        const events = parser.line(text);
+        const events = noteRunning(`worker plugin ${file}: its parser's line()`, () => parser.line(text));
         if (!Array.isArray(events)) throw new Error(`line() returned ${describe(events)}, not a list of events`);
         const kept = events.filter((e): e is NormalizedEvent => typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string');
         return plainJson(kept, 'line() returned an event') as NormalizedEvent[];
@@ -64,7 +65,7 @@ export function guardParser(parser: StreamParser, file: string): StreamParser {
       if (fault) return failedOutcome(fault, file);
       let out: unknown;
       try {
-        out = parser.end(exit, stderr);
+        out = noteRunning(`worker plugin ${file}: its parser's end()`, () => parser.end(exit, stderr));
       } catch (error) {
         return failedOutcome(`end() threw: ${messageOf(error)}`, file);
       }
@@ -79,7 +80,7 @@ export function guardParser(parser: StreamParser, file: string): StreamParser {
     sawTerminal(): boolean {
       if (fault || !parser.sawTerminal) return false;
       try {
-        return parser.sawTerminal() === true;
+        return noteRunning(`worker plugin ${file}: its parser's sawTerminal()`, () => parser.sawTerminal!()) === true;
       } catch (error) {
         fault = `sawTerminal() threw: ${messageOf(error)}`;
         return false;

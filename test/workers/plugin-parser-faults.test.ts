@@ -102,6 +102,26 @@ for (const [fault, hook, edit] of [
   });
 }
 
+// A review: a plugin that calls process.exit(0) ended `engine run` with exit 0 and no word,
+// its run left `running`, as if it had succeeded (`engine resume` did the same again). From
+// wherever a plugin's code runs, the engine now says so and exits 1.
+for (const [where, edit] of [
+  ['its module\'s top level', (src: string) => `process.exit(0);\n${src}`],
+  ['invoke()', (src: string) => src.replace('invoke(ctx) {', 'invoke(ctx) {\n    process.exit(0);')],
+  ["its parser's line()", (src: string) => src.replace('const o = JSON.parse(l);', 'process.exit(0);\n        const o = JSON.parse(l);')],
+] as const) {
+  t.test(`a plugin that ends the process from ${where}: exit 1, said, never 0`, async (t) => {
+    const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './exiting-plugin.mjs' }) });
+    const src = edit(echo);
+    t.not(src, echo, 'the plugin was changed');
+    writeFileSync(path.join(f.dir, 'exiting-plugin.mjs'), src);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'ex', '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stderr, new RegExp(`engine: error E_PLUGIN_EXITED worker plugin .*exiting-plugin\\.mjs: ${where.replace(/[()']/g, '\\$&')}: it ended the engine's process \\(process\\.exit\\(0\\)\\) while the command ran`));
+    t.notMatch(r.stderr, /internal error/);
+  });
+}
+
 // The same probe's other plugin faults ended the engine (exit 70, or an uncaught error with
 // the run left `running`): an event with a cycle or a BigInt, an outcome with a BigInt, an
 // invoke() whose cwd was 42, a resolveBin() that threw undefined, a detectVersion() that threw
