@@ -67,8 +67,9 @@ export function installingProject(file: string): string | null {
 
 /**
  * Whether the bin `bin` runs `launcher`: a link that resolves to it (npm), or a script that
- * names it (pnpm and yarn write `"$basedir/<path to it>"`). Another version of the engine at
- * the project's top, with this one a dependency's own, is not it. Impure.
+ * names it (pnpm and yarn write `"$basedir/<path to it>"`: pnpm 9 through the package's link
+ * in node_modules, which resolves to its store under node_modules/.pnpm). Another version of
+ * the engine at the project's top, with this one a dependency's own, is not it. Impure.
  */
 function leadsTo(bin: string, launcher: string): boolean {
   const st = lstatSync(bin, { throwIfNoEntry: false });
@@ -76,7 +77,9 @@ function leadsTo(bin: string, launcher: string): boolean {
   if (st.isSymbolicLink()) return realOrNull(bin) === launcher;
   if (!st.isFile()) return false;
   const head = readHead(bin, 64 * 1024);
-  return head.includes(path.relative(path.dirname(bin), launcher)) || head.includes(launcher);
+  if (head.includes(path.relative(path.dirname(bin), launcher)) || head.includes(launcher)) return true;
+  for (const [, named] of head.matchAll(/\$basedir\/([^"'`\s$]+)/g)) if (realOrNull(path.resolve(path.dirname(bin), named!)) === launcher) return true;
+  return false;
 }
 
 function readHead(file: string, max: number): string {

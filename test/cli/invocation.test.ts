@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { installingProject, invocationWords } from '../../engine/cli/invocation.js';
@@ -73,6 +73,22 @@ t.test('pnpm\'s script bin names the launcher; a bin of another version at the t
   t.same(invocationWords({ launcher: nested, env: { PATH: '/usr/bin' }, cwd: l.project }), words(nested), 'npx engine would run the other: the launcher\'s own path');
   rmSync(bin);
   t.same(invocationWords({ launcher: l.launcher, env: { PATH: '/usr/bin' }, cwd: l.project }), words(l.launcher), 'no bin at all: the launcher\'s path');
+});
+
+t.test('pnpm 9: its script names the package\'s link, the launcher is in pnpm\'s store; records get the project\'s bin, never the store', async (t) => {
+  // A review: the hints and a stopped run's records named the launcher in node_modules/.pnpm,
+  // a path that holds the versions of the engine and its peers, gone at the next upgrade.
+  const l = layout(t);
+  const store = path.join(l.project, 'node_modules', '.pnpm', '@engine+engine@0.1.0_@openai+codex@0.169.0', 'node_modules', '@engine', 'engine');
+  mkdirSync(path.dirname(store), { recursive: true });
+  renameSync(path.join(l.project, 'node_modules', '@engine', 'engine'), store);
+  symlinkSync(path.relative(path.join(l.project, 'node_modules', '@engine'), store), path.join(l.project, 'node_modules', '@engine', 'engine'));
+  const bin = path.join(l.dotBin, 'engine');
+  rmSync(bin);
+  writeFileSync(bin, `#!/bin/sh\nbasedir=$(dirname "$(echo "$0" | sed -e 's,\\\\,/,g')")\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/../@engine/engine/bin/engine.js" "$@"\nelse\n  exec node  "$basedir/../@engine/engine/bin/engine.js" "$@"\nfi\n`);
+  const run = path.join(l.project, 'node_modules', '@engine', 'engine', 'bin', 'engine.js');
+  t.same(invocationWords({ launcher: run, env: { PATH: '/usr/bin' }, cwd: l.project }), words('npx engine', bin), 'inside the project');
+  t.same(invocationWords({ launcher: run, env: { PATH: '/usr/bin' }, cwd: l.elsewhere }), words(bin), 'elsewhere: the project\'s bin');
 });
 
 t.test('a one-off npx from npm\'s cache: npx @engine/engine', async (t) => {
