@@ -7,6 +7,7 @@ import { isWithin } from '../util/is-within.js';
 import { realPath, resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
 import { wrapInBwrap } from './build-bwrap-args.js';
+import { absolutePath, findProgram } from '../proc/find-program.js';
 import type { SandboxStatus } from './sandbox-status.js';
 import { keptOverlaps } from './check-writable.js';
 import { sandboxFilter } from './seccomp-filter.js';
@@ -42,6 +43,31 @@ export function installOf(bin: string): string[] {
     out.add(at > 0 ? parts.slice(0, at + 1).join(path.sep) : path.dirname(p));
   }
   return [...out];
+}
+
+/** Whether the sandbox hides `p` behind its private /tmp, /run or fresh /dev. Pure. */
+export function hiddenInSandbox(p: string): boolean {
+  return p.startsWith('/tmp/') || p.startsWith('/run/') || p.startsWith('/dev/');
+}
+
+/**
+ * A worker's program named by a bare name, as the sandbox must start it: found on the PATH
+ * it is given, and where that is a place the sandbox hides (a global install under /tmp, a
+ * Node version manager's folder under /run), what of it must be bound again, and the file to
+ * run (its real path when that is outside what the sandbox hides: a link there relative to
+ * its folder, `../lib/node_modules/…`, would lead into the hidden place again). The PATH
+ * folders the sandbox hides are bound again too, read-only, each alone, those named `bin`
+ * only (the CLI's `node`): a folder such as /run/user/<uid> itself holds the sockets of the
+ * user's agents, which a read-only bind does not keep a worker from connecting to.
+ * `bin` as it was when it is a path, not found, or found where the sandbox shows it. Impure
+ * (the file system).
+ */
+export function programInSandbox(bin: string, cwd: string, env: NodeJS.ProcessEnv): { bin: string; readable: string[] } {
+  const onPath = absolutePath(env.PATH ?? '').split(path.delimiter).filter((d) => hiddenInSandbox(d) && path.basename(d) === 'bin');
+  const found = bin.includes('/') ? null : findProgram(bin, { cwd, env: { PATH: absolutePath(env.PATH ?? '') } });
+  if (found === null || !hiddenInSandbox(found)) return { bin, readable: onPath };
+  const real = safeRealpath(found);
+  return { bin: real !== null && !hiddenInSandbox(real) ? real : found, readable: [...installOf(found), ...onPath] };
 }
 
 let resolver: string[] | undefined;
