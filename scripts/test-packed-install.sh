@@ -42,8 +42,17 @@ finish() {
 version_of() { node -p "require('$root/package.json').devDependencies['$1']"; }
 
 # --- the package and the project --------------------------------------------------------
+manifest_before=$(cat "$root/package.json")
 tgz=$(cd "$root" && npm pack --silent --pack-destination "$work" 2>"$log" | tail -n 1)
 if [ -n "$tgz" ] && [ -f "$work/$tgz" ]; then ok "npm pack: $tgz"; else fail "npm pack"; finish; fi
+# The packed package.json has no script npm would list for the user to approve at install
+# (scripts/pack-manifest.mjs), and the checkout's own is as it was.
+if tar -xzOf "$work/$tgz" package/package.json | node -e "const s = JSON.parse(require('fs').readFileSync(0, 'utf8')).scripts ?? {}; process.exit(['prepare', 'prepack', 'postpack', 'preinstall', 'install', 'postinstall'].some((k) => k in s) ? 1 : 0)" &&
+  [ "$(cat "$root/package.json")" = "$manifest_before" ] && [ ! -e "$root/.package.json.packing" ]; then
+  ok "the packed package.json carries no install or pack script; the checkout's is unchanged"
+else
+  fail "the packed package.json carries no install or pack script; the checkout's is unchanged"
+fi
 
 mkdir -p "$app/test"
 cat >"$app/package.json" <<'EOF'
@@ -66,6 +75,7 @@ step "git init" sh -c 'git init -q -b main && git config user.name Test && git c
 codex="@openai/codex@$(version_of @openai/codex)"
 claude="@anthropic-ai/claude-code@$(version_of @anthropic-ai/claude-code)"
 step "npm install -D the tarball, $codex, $claude (--prefer-offline)" npm install -D --prefer-offline --no-audit --no-fund "$work/$tgz" "$codex" "$claude"
+if grep -q '@engine/engine.*(prepare\|@engine/engine.*install' "$log"; then fail "npm lists no install script of the engine's to approve"; else ok "npm lists no install script of the engine's to approve"; fi
 for cli in engine codex claude; do
   if [ -x "$app/node_modules/.bin/$cli" ]; then ok "node_modules/.bin/$cli installed"; else fail "node_modules/.bin/$cli installed"; fi
 done
