@@ -161,12 +161,21 @@ function lastStepOf(events: readonly TimelineEvent[]): { step: string | null; mi
 /** A new run of the same pipeline, repo and task (its file, or its goal). Pure. */
 function newRunCommand(state: RunState): string {
   const task = state.task.file ? `--task ${shellWord(state.task.file)}` : `--goal ${shellWord(state.task.goal)}`;
-  return engineCommandAnywhere(`run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)} ${task}`);
+  return engineCommandAnywhere(`run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)} ${task}`);
 }
 
-/** The doctor command for a run's pipeline and repo. Pure. */
+/**
+ * The doctor command for a run's pipeline, repo and policy: the policy files and `--set`s the
+ * run was given (without them doctor judged the repo's policy alone: the demo's said its tier0
+ * had no commands, which the run's own policy had). Pure.
+ */
 function doctorCommand(state: RunState): string {
-  return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}`);
+  return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)}`);
+}
+
+/** ` --policy FILE… --set K=V…` as the run was given them (empty when none). Pure. */
+function policyWords(state: RunState): string {
+  return [...state.policy.files.map((f) => ` --policy ${shellWord(f)}`), ...state.policy.sets.map((s) => ` --set ${shellWord(s)}`)].join('');
 }
 
 function oneLine(text: string): string {

@@ -31,7 +31,7 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   const memo = readFileSync(path.join(runDir, 'memo.md'), 'utf8');
   t.match(memo, /# Run blocked stopped: doctor_blocked/);
   t.match(memo, /## Doctor findings\n\n.*\n\n- worker\.implementer: worker implementer \(codex\): bin \/nonexistent\/codex not found — fix workers\.implementer\.bin/);
-  t.match(memo, /Run `engine doctor \S*test\.pipeline\.yaml --repo \S*repo` for details/);
+  t.match(memo, /Run `engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml` for details/, "the policy the run was given too");
   const env = JSON.parse(readFileSync(path.join(runDir, 'env.json'), 'utf8'));
   t.same(env.workers.implementer, { plugin: 'codex', bin: 'codex', version: null }, 'env.json records what was found');
   t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /run `engine doctor .*` for details/);

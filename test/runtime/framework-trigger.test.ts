@@ -92,9 +92,9 @@ t.test('a run ended at a stop of its pipeline: memo, summary and clean say it is
   const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
   t.match(memo, /^- at step: implement \(milestone 1, attempt 1\), which went to a stop of the pipeline$/m);
   t.notMatch(memo, /engine resume ps/);
-  t.match(memo, /The run ended at a stop of its pipeline: `engine resume` does not take it\. Mend what this memo says, then start a new run:\n\n```\nengine run \S+ --repo \S+ --goal g\n```/);
+  t.match(memo, /The run ended at a stop of its pipeline: `engine resume` does not take it\. Mend what this memo says, then start a new run:\n\n```\nengine run \S+ --repo \S+ --policy \S+ --goal g\n```/);
   const summary = readFileSync(path.join(dir, 'summary.md'), 'utf8');
-  t.match(summary, /This run ended at a stop of its pipeline \(framework_fix_needed\) and cannot be resumed: mend what the memo says, then start a new run: `engine run \S+ --repo \S+ --goal g`/);
+  t.match(summary, /This run ended at a stop of its pipeline \(framework_fix_needed\) and cannot be resumed: mend what the memo says, then start a new run: `engine run \S+ --repo \S+ --policy \S+ --goal g`/);
   const resumed = await engineHere(['resume', 'ps', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.equal(resumed.code, 2, 'resume refuses it, as the memo says');
   t.match(resumed.stderr, /at a stop of its pipeline; start a new run/);
