@@ -16,7 +16,7 @@ import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { outsideTrees, pathsOf, takeBaselines, userPolicyTree, watchOutside } from './watch-outside.js';
-import { onNewGrant, sandboxKeptOut } from '../sandbox/wrap-command.js';
+import { hiddenPathFolders, onNewGrant, sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
 import { userConfigTrees } from './user-config.js';
@@ -64,7 +64,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   // A linked worktree's or a submodule's git dirs lie outside its top: readable for the
   // worker's own git, and kept out of every write grant.
   const gitDirs = [o.ws.repo.gitDir, o.ws.repo.commonDir];
-  const readable = [o.pipelineDir, o.repo, ...gitDirs, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir)];
+  const readable = [o.pipelineDir, o.repo, ...gitDirs, o.paths.dir, packageRoot, ...pathsNamedBy(o.ir), ...hiddenPathFolders(o.childEnv)];
   const workspacesRoot = path.dirname(path.dirname(o.ws.dir));
   // Checked again at every spawn (wrapCommand); the workspaces' root is not among them there:
   // the workers' homes, and the CLIs' state dirs in them, are inside it.

@@ -2,6 +2,7 @@
  * A command as it is spawned under the run's sandbox: unchanged when the sandbox is not
  * active, else `bwrap … -- bin args`.
  */
+import { lstatSync } from 'node:fs';
 import { firstLink } from '../util/first-link.js';
 import { isWithin } from '../util/is-within.js';
 import { realPath, resolveLinks } from '../util/resolve-links.js';
@@ -55,19 +56,42 @@ export function hiddenInSandbox(p: string): boolean {
  * it is given, and where that is a place the sandbox hides (a global install under /tmp, a
  * Node version manager's folder under /run), what of it must be bound again, and the file to
  * run (its real path when that is outside what the sandbox hides: a link there relative to
- * its folder, `../lib/node_modules/…`, would lead into the hidden place again). The PATH
- * folders the sandbox hides are bound again too, read-only, each alone, those named `bin`
- * only (the CLI's `node`): a folder such as /run/user/<uid> itself holds the sockets of the
- * user's agents, which a read-only bind does not keep a worker from connecting to.
- * `bin` as it was when it is a path, not found, or found where the sandbox shows it. Impure
- * (the file system).
+ * its folder, `../lib/node_modules/…`, would lead into the hidden place again). `bin` as it
+ * was when it is a path, not found, or found where the sandbox shows it. Impure (the file
+ * system).
  */
 export function programInSandbox(bin: string, cwd: string, env: NodeJS.ProcessEnv): { bin: string; readable: string[] } {
-  const onPath = absolutePath(env.PATH ?? '').split(path.delimiter).filter((d) => hiddenInSandbox(d) && path.basename(d) === 'bin');
   const found = bin.includes('/') ? null : findProgram(bin, { cwd, env: { PATH: absolutePath(env.PATH ?? '') } });
-  if (found === null || !hiddenInSandbox(found)) return { bin, readable: onPath };
+  if (found === null || !hiddenInSandbox(found)) return { bin, readable: [] };
   const real = safeRealpath(found);
-  return { bin: real !== null && !hiddenInSandbox(real) ? real : found, readable: [...installOf(found), ...onPath] };
+  return { bin: real !== null && !hiddenInSandbox(real) ? real : found, readable: installOf(found) };
+}
+
+/**
+ * The folders of PATH the sandbox hides that every sandboxed process must still read (the
+ * `node` a CLI's `#!/usr/bin/env node` finds, the `npm` of a verification command): each folder
+ * named `bin` there, or the link it lies in when its parent is one (fnm's
+ * `$XDG_RUNTIME_DIR/fnm_multishells/<id>` leads to a Node install, whose `bin/npm` links to
+ * `../lib/…`: bound alone, `bin` would show that link leading nowhere). Never another folder:
+ * one such as /run/user/<uid> holds the sockets of the user's agents, which a read-only bind
+ * does not keep a process from connecting to. Impure (reads links).
+ */
+export function hiddenPathFolders(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const dir of absolutePath(env.PATH ?? '').split(path.delimiter)) {
+    if (!hiddenInSandbox(dir) || path.basename(dir) !== 'bin') continue;
+    const parent = path.dirname(dir);
+    out.add(hiddenInSandbox(parent) && isLink(parent) ? parent : dir);
+  }
+  return [...out];
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 let resolver: string[] | undefined;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 import { agentWorker } from '../helpers/scripted-agent.js';
 import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
-import { programInSandbox } from '../../engine/sandbox/wrap-command.js';
+import { hiddenPathFolders, programInSandbox } from '../../engine/sandbox/wrap-command.js';
 
 // A review of the packed install: CLIs installed globally under a prefix in /tmp (and Node
 // version managers that put their folders under /run) were found on PATH by `engine doctor`
@@ -55,11 +55,48 @@ t.test('what the sandbox needs of a program named bare: nothing more where it sh
   const f = makeFixture();
   const prefix = globalInstall(f.dir, agentWorker(f.scriptFile));
   const env = { PATH: `${path.join(prefix, 'bin')}:/usr/bin:/bin` };
-  t.same(programInSandbox('sh', f.dir, { PATH: '/usr/bin:/bin' }), { bin: 'sh', readable: [] }, 'a program the sandbox shows: as named');
-  t.same(programInSandbox('/bin/sh', f.dir, env), { bin: '/bin/sh', readable: [path.join(prefix, 'bin')] }, 'a path: as named; the hidden bin folder of PATH bound again');
+  t.same(programInSandbox('sh', f.dir, env), { bin: 'sh', readable: [] }, 'a program the sandbox shows: as named');
+  t.same(programInSandbox('/bin/sh', f.dir, env), { bin: '/bin/sh', readable: [] }, 'a path: as named');
   const hidden = programInSandbox('fake-agent', f.dir, env);
   t.equal(hidden.bin, path.join(prefix, 'bin', 'fake-agent'), 'its real path is hidden too: started by the path it was found at');
   t.ok(hidden.readable.includes(path.join(prefix, 'bin')), 'its folder');
   t.ok(hidden.readable.includes(path.join(prefix, 'lib', 'agent')), 'and where its link leads');
-  t.same(programInSandbox('sh', f.dir, { PATH: '/run/user/1000:/usr/bin' }).readable, [], 'a runtime folder itself (the user\'s agents\' sockets) is never bound again');
+});
+
+/**
+ * `<dir>/shells/42`, a link to `<dir>/install` (fnm's multishell folders under
+ * $XDG_RUNTIME_DIR lead to a Node install so): bin/fake-check links to ../lib/check.sh.
+ */
+function linkedInstall(dir: string): string {
+  const install = path.join(dir, 'install');
+  mkdirSync(path.join(install, 'bin'), { recursive: true });
+  mkdirSync(path.join(install, 'lib'));
+  writeFileSync(path.join(install, 'lib', 'check.sh'), '#!/bin/sh\nexit 0\n');
+  chmodSync(path.join(install, 'lib', 'check.sh'), 0o755);
+  symlinkSync('../lib/check.sh', path.join(install, 'bin', 'fake-check'));
+  mkdirSync(path.join(dir, 'shells'));
+  symlinkSync(install, path.join(dir, 'shells', '42'));
+  return path.join(dir, 'shells', '42', 'bin');
+}
+
+t.test('PATH folders the sandbox hides: each bin folder again, or the link it lies in; never a runtime folder itself', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-path-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const plain = path.join(dir, 'prefix', 'bin');
+  mkdirSync(plain, { recursive: true });
+  const linked = linkedInstall(dir);
+  t.same(hiddenPathFolders({ PATH: `${plain}:${linked}:/run/user/1000:/usr/bin:relative/bin` }), [plain, path.dirname(linked)]);
+  t.same(hiddenPathFolders({}), []);
+});
+
+t.test('a verification command found on PATH in a linked Node install under /tmp runs in the sandbox, its link relative to its folder too', { skip }, async (t) => {
+  const apart = mkdtempSync(path.join(os.tmpdir(), 'engine-shells-'));
+  t.teardown(() => rmSync(apart, { recursive: true, force: true }));
+  const bin = linkedInstall(apart);
+  const f = makeFixture({ policy: { verification: { tiers: { tier0: { commands: ['fake-check'] }, tier2: { commands: ['fake-check'] } } } } });
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'vc', '--no-progress'], { cwd: f.dir, env: { PATH: `${bin}:${process.env.PATH}` } });
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'vc', 'timeline.jsonl'));
+  t.match(events[0], { type: 'run.started', sandbox: { active: true } });
+  t.ok(events.some((e) => e.type === 'verify.finished' && e.pass === true && e.skipped === false), 'the tier passed: fake-check ran');
 });
