@@ -2,6 +2,8 @@
 # The engine as a user gets it: `npm pack`, then the tarball and the pinned worker CLIs
 # installed as devDependencies of a scratch git project (offline from the npm cache), and
 # only `npx engine …` from there on. Checks, in order:
+#   the packed package.json carries no install or pack script (npm would list it for the user
+#   to approve) and the checkout's is as it was (scripts/pack-manifest.mjs);
 #   init, validate, doctor (exit 0), demo (exit 0), and hints that say `npx engine`; a TypeScript plugin compiled with
 #   `tsc --strict` against `@engine/engine/plugin`, as an ES module and as CommonJS (.cts);
 #   three `engine run --goal …` against the scripted model (--scenario) and one through each
