@@ -49,6 +49,11 @@ export interface BwrapLayout {
  */
 const PROC_KEPT = ['--ro-bind', '/proc/sys', '/proc/sys', ...['sysrq-trigger', 'irq', 'bus'].flatMap((p) => ['--ro-bind-try', `/proc/${p}`, `/proc/${p}`])];
 
+/** Whether the sandbox hides `p` behind its private /tmp, /run or fresh /dev. Pure. */
+export function hiddenInSandbox(p: string): boolean {
+  return p.startsWith('/tmp/') || p.startsWith('/run/') || p.startsWith('/dev/');
+}
+
 /** The arguments of `bwrap` before `--` and the command. Pure. */
 export function buildBwrapArgs(l: BwrapLayout): string[] {
   // /run too is an empty tmpfs: it holds the sockets of services that act for the user outside
@@ -57,11 +62,10 @@ export function buildBwrapArgs(l: BwrapLayout): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', ...PROC_KEPT, '--tmpfs', '/tmp', '--tmpfs', '/run'];
   // Only what the tmpfs and the fresh /dev hid needs binding again (a checkout or engine home
   // in /dev/shm too); elsewhere the read-only root shows it already.
-  const hidden = (r: string) => r.startsWith('/tmp/') || r.startsWith('/run/') || r.startsWith('/dev/');
   // A path inside another shown again is there already, as it is on the host: bound again it
   // would be bound through what is there (a link named as a worker's bin, in the pipeline's
   // folder: bubblewrap could not make the file, and every step failed).
-  const shown = byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hidden));
+  const shown = byDepth([...(l.runKeep ?? []), ...(l.readable ?? [])].filter(hiddenInSandbox));
   for (const p of shown) if (!shown.some((q) => p.startsWith(`${q}/`))) args.push('--ro-bind-try', p, p);
   // Shallow paths first, so a deeper writable path inside a shallower one is bound after it.
   for (const p of byDepth(l.writable)) args.push('--bind-try', p, p);

@@ -7,7 +7,7 @@ import { firstLink } from '../util/first-link.js';
 import { isWithin } from '../util/is-within.js';
 import { realPath, resolveLinks } from '../util/resolve-links.js';
 import path from 'node:path';
-import { wrapInBwrap } from './build-bwrap-args.js';
+import { hiddenInSandbox, wrapInBwrap } from './build-bwrap-args.js';
 import { absolutePath, findProgram } from '../proc/find-program.js';
 import type { SandboxStatus } from './sandbox-status.js';
 import { keptOverlaps } from './check-writable.js';
@@ -46,23 +46,17 @@ export function installOf(bin: string): string[] {
   return [...out];
 }
 
-/** Whether the sandbox hides `p` behind its private /tmp, /run or fresh /dev. Pure. */
-export function hiddenInSandbox(p: string): boolean {
-  return p.startsWith('/tmp/') || p.startsWith('/run/') || p.startsWith('/dev/');
-}
-
 /**
- * A worker's program named by a bare name, as the sandbox must start it: found on the PATH
- * it is given, and where that is a place the sandbox hides (a global install under /tmp, a
- * Node version manager's folder under /run), what of it must be bound again, and the file to
- * run (its real path when that is outside what the sandbox hides: a link there relative to
- * its folder, `../lib/node_modules/…`, would lead into the hidden place again). `bin` as it
- * was when it is a path, not found, or found where the sandbox shows it. Impure (the file
- * system).
+ * A worker's program as the sandbox must start it, and what of its install must stay
+ * readable (installOf). Named by a bare name and found on the PATH it is given where the
+ * sandbox hides it (a global install under /tmp, a Node version manager's folder under /run):
+ * the install of where it was found, and the file to run (its real path when that is outside
+ * what the sandbox hides: a link there relative to its folder, `../lib/node_modules/…`, would
+ * lead into the hidden place again). Else `bin` as it was. Impure (the file system).
  */
 export function programInSandbox(bin: string, cwd: string, env: NodeJS.ProcessEnv): { bin: string; readable: string[] } {
   const found = bin.includes('/') ? null : findProgram(bin, { cwd, env: { PATH: absolutePath(env.PATH ?? '') } });
-  if (found === null || !hiddenInSandbox(found)) return { bin, readable: [] };
+  if (found === null || !hiddenInSandbox(found)) return { bin, readable: installOf(bin) };
   const real = safeRealpath(found);
   return { bin: real !== null && !hiddenInSandbox(real) ? real : found, readable: installOf(found) };
 }
@@ -203,7 +197,7 @@ function bindable(p: string, shown: readonly string[]): string {
   const named = path.resolve(p);
   const real = safeRealpath(named);
   if (real === null || real === named) return named;
-  if (/^\/(tmp|run|dev)\//.test(named)) {
+  if (hiddenInSandbox(named)) {
     const link = firstLink('/', path.relative('/', named));
     if (link !== null && !shown.some((r) => isWithin(link, path.resolve(r)))) return named;
   }

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup, type SpawnedGroup, type SpawnGroupOptions, type SpawnGroupResult } from '../proc/spawn-group.js';
-import { installOf, programInSandbox, wrapCommand } from '../sandbox/wrap-command.js';
+import { programInSandbox, wrapCommand } from '../sandbox/wrap-command.js';
 import type { SandboxStatus } from '../sandbox/sandbox-status.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import type { MarkersPhase, NormalizedEvent, ProcessExit, StreamParser, Usage, WorkerCallContext, WorkerInvocation, WorkerPlugin } from './types.js';
@@ -274,7 +274,7 @@ function buildCommand(options: RunWorkerCallOptions, call: PreparedCall): { bin:
   const { ctx, inv } = call;
   // A bare name found where the sandbox hides it (a global install under /tmp) is started from there: bound again.
   const program = options.sandbox?.active && options.sandbox.bwrap ? programInSandbox(inv.bin, inv.cwd, inv.env) : { bin: inv.bin, readable: [] };
-  const spawned = wrapCommand(options.sandbox, { bin: program.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: [...installOf(program.bin), ...program.readable] });
+  const spawned = wrapCommand(options.sandbox, { bin: program.bin, args: inv.args, cwd: inv.cwd, workspace: ctx.cwd, readOnly: ctx.readOnly, home: ctx.homeDir, writable: inv.writable, readable: program.readable });
   return {
     bin: spawned.bin,
     args: spawned.args,

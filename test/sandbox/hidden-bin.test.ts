@@ -5,7 +5,7 @@ import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 import { agentWorker } from '../helpers/scripted-agent.js';
 import { probeBwrap } from '../../engine/sandbox/probe-bwrap.js';
-import { hiddenPathFolders, programInSandbox } from '../../engine/sandbox/wrap-command.js';
+import { hiddenPathFolders, installOf, programInSandbox } from '../../engine/sandbox/wrap-command.js';
 
 // A review of the packed install: CLIs installed globally under a prefix in /tmp (and Node
 // version managers that put their folders under /run) were found on PATH by `engine doctor`
@@ -56,7 +56,7 @@ t.test('what the sandbox needs of a program named bare: nothing more where it sh
   const prefix = globalInstall(f.dir, agentWorker(f.scriptFile));
   const env = { PATH: `${path.join(prefix, 'bin')}:/usr/bin:/bin` };
   t.same(programInSandbox('sh', f.dir, env), { bin: 'sh', readable: [] }, 'a program the sandbox shows: as named');
-  t.same(programInSandbox('/bin/sh', f.dir, env), { bin: '/bin/sh', readable: [] }, 'a path: as named');
+  t.same(programInSandbox('/bin/sh', f.dir, env), { bin: '/bin/sh', readable: installOf('/bin/sh') }, 'a path: as named, with its install');
   const hidden = programInSandbox('fake-agent', f.dir, env);
   t.equal(hidden.bin, path.join(prefix, 'bin', 'fake-agent'), 'its real path is hidden too: started by the path it was found at');
   t.ok(hidden.readable.includes(path.join(prefix, 'bin')), 'its folder');
