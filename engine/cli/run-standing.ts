@@ -2,6 +2,7 @@ import path from 'node:path';
 import { shellWord } from '../util/shell-quote.js';
 import { messageOf } from '../util/message-of.js';
 import { engineCommand } from '../vocabulary/engine-command.js';
+import { sayRemoveKeptBranch } from '../git/repo.js';
 
 /**
  * Where a run-driving command (`run`, `resume`, `demo`) left its run when it stopped short of
@@ -55,5 +56,5 @@ export function sayStanding({ runId, runDir, began, keptBranch }: RunStanding): 
   if (!keptBranch) return `the run ${id} had not begun: nothing of it can be resumed; ${rest}`;
   // Neither of those removes a branch the engine had to keep: the user does, having looked.
   const { branch, repo } = keptBranch;
-  return `the run ${id} had not begun: nothing of it can be resumed; its branch ${branch} was kept in ${repo} (something checked it out or moved it since it was made, or git could not remove it): look at it, then \`git -C ${shellWord(repo)} branch -D ${shellWord(branch)}\` removes it (once no worktree has it checked out); ${rest} once it is gone`;
+  return `the run ${id} had not begun: nothing of it can be resumed; its branch ${branch} was kept in ${repo} (something checked it out or moved it since it was made, or git could not remove it): ${sayRemoveKeptBranch(repo, branch)}; ${rest} once it is gone`;
 }

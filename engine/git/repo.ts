@@ -4,6 +4,7 @@ import path from 'node:path';
 import { discoverRepo, gitText, runGit, type GitTarget } from './run-git.js';
 import { writeFreshFile } from '../util/open-own-file.js';
 import { readTextOrNull } from '../util/read-or-null.js';
+import { shellWord } from '../util/shell-quote.js';
 import { makeDirectory } from '../util/make-directory.js';
 
 /** The id of git's empty tree, the base for diffs in a repo without commits. */
@@ -196,6 +197,11 @@ export async function removeUntouchedRunBranch(target: GitTarget, branch: string
   // Only where no branch of that name was made again since (old value: none).
   await runGit(target, ['update-ref', '--no-deref', '-m', 'engine: run branch put back (checked out meanwhile)', `refs/heads/${branch}`, sha, ''], { okCodes: [1, 128] });
   return false;
+}
+
+/** How the user takes away a run's branch the engine kept, once they have looked at it. Pure. */
+export function sayRemoveKeptBranch(repo: string, branch: string): string {
+  return `look at it, then \`git -C ${shellWord(repo)} branch -D ${shellWord(branch)}\` removes it (once no worktree has it checked out)`;
 }
 
 /** Whether some worktree of the repository (its main one included) has `branch` checked out, or rebases or bisects it; true when git cannot say. Impure. */

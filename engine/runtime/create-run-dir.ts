@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceRunDirOf } from '../git/workspace.js';
-import { branchSha, locateRepo, removeBranchAt, untouchedRunBranches } from '../git/repo.js';
-import { shellWord } from '../util/shell-quote.js';
+import { branchSha, locateRepo, removeBranchAt, sayRemoveKeptBranch, untouchedRunBranches } from '../git/repo.js';
 import { replaceFile, toRecordJson } from '../store/atomic.js';
 import { faultPoint } from '../store/fault.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -113,8 +112,8 @@ export async function cleanHalfMadeRun(runDir: string): Promise<HalfMadeCleanup>
     const target = repo && { gitDir: repo.gitDir };
     const tip = target && (await untouchedRunBranches(target, [c.branch])).get(c.branch);
     if (target && tip && (await removeBranchAt(target, c.branch, tip, 'engine: half-made run removed'))) removed.push(`branch ${c.branch}`);
-    else if (repo && (await branchSha({ gitDir: repo.gitDir }, c.branch)) !== null) {
-      kept.push(`its branch ${c.branch} in ${repo.top}, which the repository cannot show nothing touched since (a reflog of the engine's creation alone, checked out, rebased and bisected nowhere): look at it, then \`git -C ${shellWord(repo.top)} branch -D ${shellWord(c.branch)}\` removes it (once no worktree has it checked out)`);
+    else if (target && repo && (await branchSha(target, c.branch)) !== null) {
+      kept.push(`its branch ${c.branch} in ${repo.top}, which the repository cannot show nothing touched since (a reflog of the engine's creation alone, checked out, rebased and bisected nowhere): ${sayRemoveKeptBranch(repo.top, c.branch)}`);
     }
   }
   removeTree(runDir);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { RunState } from '../generated/state.js';
 import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { shellWord } from '../util/shell-quote.js';
+import { sayRemoveKeptBranch } from '../git/repo.js';
 import { canResume } from '../store/can-resume.js';
 import { describeUnmatchedShares } from '../git/workspace.js';
 import { printable } from '../util/printable.js';
@@ -35,7 +36,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     `- goal: ${oneLine(state.task.goal)}`,
     `- pipeline: ${state.pipeline.name} (${state.pipeline.path}, ${state.pipeline.hash.slice(0, 19)})`,
     ...(state.stop_reason === 'doctor_blocked'
-      ? [state.branch_kept ? `- branch: \`${state.branch}\` in \`${state.repo}\`, kept (something checked it out or moved it since it was made): look at it, then \`git -C ${shellWord(state.repo)} branch -D ${shellWord(state.branch)}\` removes it (once no worktree has it checked out); the workspace was removed (the run was blocked before its first step)` : '- branch: none (removed with the workspace: the run was blocked before its first step)']
+      ? [state.branch_kept ? `- branch: \`${state.branch}\` in \`${state.repo}\`, kept (something checked it out or moved it since it was made): ${sayRemoveKeptBranch(state.repo, state.branch)}; the workspace was removed (the run was blocked before its first step)` : '- branch: none (removed with the workspace: the run was blocked before its first step)']
       : [`- branch: \`${state.branch}\` in \`${state.repo}\``, `- workspace: \`${state.workspace}\`${state.status !== 'completed' ? '' : o.workspaceKept ? ' (kept: it holds changes no checkpoint took, which the branch does not have; the pipeline has no checkpoint step after its last change)' : ' (removed: the branch holds the result)'}`]),
     `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
