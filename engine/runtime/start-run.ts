@@ -305,29 +305,33 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
       // Kept (touched since it was made, or git failed): nothing the engine runs later removes it.
       if (!gone) o.onBranchKept?.(half.branch, p.site.repo);
     }
-    if (error instanceof BranchTakenError && !existsSync(dir.paths.state)) {
-      dir.lock.release();
-      await cleanHalfMadeRun(dir.paths.dir);
-      // Not the run id's doing: a branch `engine` is in the way of every id.
-      if (error.blocking) return rejected([usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`)]);
-      return rejected([usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`)]);
-    }
-    if (error instanceof WorkspaceTakenError && !existsSync(dir.paths.state)) {
-      dir.lock.release();
-      await cleanHalfMadeRun(dir.paths.dir);
-      return rejected([usage('--run-id', `${error.message} (a run of this id from another store, or left by one: \`${engineCommand('clean')}\` removes one no run owns): give another --run-id`)]);
-    }
-    if (error instanceof BranchLockedError && !existsSync(dir.paths.state)) {
-      dir.lock.release();
-      await cleanHalfMadeRun(dir.paths.dir);
-      return rejected([usage(p.site.repo, error.message)]);
-    }
-    throw error;
+    // The user's to mend, not the engine's: said as input, the half-made run taken away.
+    const refusal = existsSync(dir.paths.state) ? null : startRefusal(error, p.site.repo);
+    if (refusal === null) throw error;
+    dir.lock.release();
+    await cleanHalfMadeRun(dir.paths.dir);
+    return rejected([refusal]);
   } finally {
     await modelTraffic?.close();
     await model?.close();
     dir.lock.release();
   }
+}
+
+/**
+ * What the user is told of a start the repository or the workspaces folder refused (the run's
+ * branch or a workspace of its id there already, the branch locked), or null for any other
+ * failure. Pure.
+ */
+function startRefusal(error: unknown, repo: string): Diagnostic | null {
+  if (error instanceof BranchTakenError) {
+    // Not the run id's doing: a branch `engine` is in the way of every id.
+    if (error.blocking) return usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`);
+    return usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`);
+  }
+  if (error instanceof WorkspaceTakenError) return usage('--run-id', `${error.message} (a run of this id from another store, or left by one: \`${engineCommand('clean')}\` removes one no run owns): give another --run-id`);
+  if (error instanceof BranchLockedError) return usage(repo, error.message);
+  return null;
 }
 
 /** The recording or replaying proxy between the workers and their model. Impure (listens on loopback). */
