@@ -14,6 +14,7 @@ import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
 import { notePending } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
+import { placeOfLoadError } from './locate-load-error.js';
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -41,7 +42,8 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   try {
     mod = (await notePending(`worker plugin ${file}: its module's top level`, importModule(pathToFileURL(file).href))) as { default?: unknown };
   } catch (e) {
-    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${messageOf(e)}`);
+    const place = await placeOfLoadError(file, e);
+    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${place ? `${file}:${place.line}:${place.col}: ` : ''}${kindOf(e)}${messageOf(e)}`);
   }
   // Reading the export runs its getters, if it has any: code of the plugin's, which may throw.
   let plugin: unknown;
@@ -57,6 +59,15 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   }
   // Its parser runs inside the engine on every line of output: its faults fail the call (guard-parser.ts).
   return guardPlugin(plugin as WorkerPlugin, file);
+}
+
+/** `SyntaxError: ` and the like before a thrown error's message; '' for a plain Error or a non-error. Pure. */
+function kindOf(thrown: unknown): string {
+  try {
+    return thrown instanceof Error && typeof thrown.name === 'string' && thrown.name !== 'Error' ? `${thrown.name}: ` : '';
+  } catch {
+    return '';
+  }
 }
 
 /**

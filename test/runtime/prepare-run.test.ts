@@ -155,8 +155,10 @@ t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exi
 
 // A new user's probe: a pipeline whose worker plugin module was missing, failed to import or
 // exported no plugin passed `validate`, and its run was made and stopped doctor_blocked (exit
-// 4), though the docs promised E_PLUGIN_MISSING / E_PLUGIN_INVALID. Now validate finds a
-// missing module, and run (and doctor) refuse each kind at the worker's `use`, exit 2, nothing made.
+// 4), though the docs promised E_PLUGIN_MISSING / E_PLUGIN_INVALID. Now validate, run and
+// doctor refuse each kind at the worker's `use`, exit 2, nothing made; a module that does not
+// load is said with the place in it (a review found validate said ok of one that threw on
+// import, and a syntax error had no line).
 t.test('a worker plugin that is missing, throws on import or is no plugin: refused at its use (exit 2), nothing made', async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: './plugins/impl.js' }) });
   mkdirSync(path.join(f.dir, 'plugins'));
@@ -165,15 +167,22 @@ t.test('a worker plugin that is missing, throws on import or is no plugin: refus
   const line = lines.findIndex((l) => l.includes('./plugins/impl.js')) + 1;
   const col = lines[line - 1]!.indexOf('./plugins/impl.js') + 1;
   t.match(`${line}:${col}`, useAt);
-  const validate = engine(['validate', f.pipelineFile], { cwd: f.dir });
-  t.equal(validate.code, 2, validate.stderr);
-  t.match(validate.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error E_PLUGIN_MISSING worker plugin module not found: .*plugins/impl\\.js`));
+  const impl = path.join(f.dir, 'plugins', 'impl.js');
+  const at = (line: number, col: number) => `${impl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:${col}: `;
   for (const [text, code, why] of [
     [null, 'E_PLUGIN_MISSING', /not found/],
-    ['throw new Error("boom at import");\n', 'E_PLUGIN_INVALID', /failed to load: boom at import/],
+    ['throw new Error("boom at import");\n', 'E_PLUGIN_INVALID', new RegExp(`failed to load: ${at(1, 7)}boom at import`)],
     ['export default { name: "half" };\n', 'E_PLUGIN_INVALID', /is not a worker plugin/],
+    // A syntax error is said where it is: its line and column in the plugin's own file.
+    ['export default {\n  name: "x",\n  foo(}\n};\n', 'E_PLUGIN_INVALID', new RegExp(`failed to load: ${at(3, 7)}SyntaxError: Unexpected token '}'`)],
+    ['const table = JSON.parse("{");\nexport default table;\n', 'E_PLUGIN_INVALID', new RegExp(`failed to load: ${at(1, 20)}SyntaxError: .*JSON`)],
   ] as const) {
-    if (text !== null) writeFileSync(path.join(f.dir, 'plugins', 'impl.js'), text);
+    if (text !== null) writeFileSync(impl, text);
+    // validate says what run says: it imports the module, as a run would (it said ok of one that threw).
+    const v = engine(['validate', f.pipelineFile], { cwd: f.dir });
+    t.equal(v.code, 2, `validate, ${code}: ${v.stderr}`);
+    t.match(v.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));
+    t.match(v.stderr, why, `validate, ${code}`);
     const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
     t.equal(r.code, 2, `${code}: ${r.stderr}`);
     t.match(r.stderr, new RegExp(`test\\.pipeline\\.yaml:${line}:${col}: error ${code} `));

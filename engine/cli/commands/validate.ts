@@ -2,8 +2,11 @@ import type { Command } from '../command.js';
 import { flag, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { CliIo } from '../io.js';
+import path from 'node:path';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
-import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
+import { formatDiagnostic, hasErrors } from '../../vocabulary/diagnostics.js';
+import type { LoadedFile } from '../../config/load-file.js';
+import type { EnginePipeline } from '../../generated/pipeline.js';
 import { printable, terminalSafeJson } from '../../util/printable.js';
 
 /** `engine validate <file>...`: parse, schema and rule checks of config files of any kind. */
@@ -21,10 +24,11 @@ export const validateCommand: Command = {
     const files = [];
     for (const file of args.positionals) {
       const loaded = await loadConfigFile(file, { cwd: io.cwd });
-      const valid = !loaded.diagnostics.some((d) => d.severity === 'error');
-      files.push({ file, kind: loaded.kind, valid, diagnostics: loaded.diagnostics });
+      const diagnostics = [...loaded.diagnostics, ...(await pluginDiagnostics(loaded, path.resolve(io.cwd, file)))];
+      const valid = !diagnostics.some((d) => d.severity === 'error');
+      files.push({ file, kind: loaded.kind, valid, diagnostics });
       if (json) continue;
-      printDiagnostics(io, loaded.diagnostics);
+      printDiagnostics(io, diagnostics);
       if (valid) io.stdout(`ok ${file} (${loaded.kind})\n`);
     }
     if (json) printJson(io, { files });
@@ -35,6 +39,18 @@ export const validateCommand: Command = {
     return files.every((f) => f.valid) ? EXIT.ok : EXIT.invalid;
   },
 };
+
+/**
+ * A valid pipeline's worker plugin modules that cannot be loaded (E_PLUGIN_INVALID: failing to
+ * import, not a plugin), at each worker's `use`, as `engine run` refuses them: validate said ok
+ * of a plugin that threw on import. Their top-level code runs, as it would in a run. Impure.
+ */
+async function pluginDiagnostics(loaded: LoadedFile, file: string): Promise<Diagnostic[]> {
+  if (loaded.kind !== 'Pipeline' || loaded.data === null || hasErrors(loaded.diagnostics)) return [];
+  const { compilePipeline } = await import('../../compile/compile.js');
+  const { unloadablePlugins } = await import('../../workers/load-plugin.js');
+  return unloadablePlugins(compilePipeline(loaded.data as EnginePipeline), path.dirname(file), { file: loaded.file, locate: loaded.locate });
+}
 
 /** Diagnostics to stderr, one line each (`path:line:col: error CODE message (hint)`). */
 export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]): void {

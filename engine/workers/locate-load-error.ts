@@ -1,0 +1,76 @@
+/**
+ * Where in a worker plugin's own file its import failed, as `line:col`: the syntax error Node
+ * found in it, or the line of it whose code threw. A plugin that did not load was reported as
+ * `failed to load: Unexpected token '}'`, with nothing to say where.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { runCaptured } from '../proc/spawn-via-shell.js';
+
+export interface SourcePlace {
+  line: number;
+  col: number;
+}
+
+/**
+ * The place of a syntax error as Node prints it above the error (`<name>:<line>`, the source
+ * line, then a caret under the column), when the text begins so and names `name`. Pure.
+ */
+export function placeAboveError(text: string, name: string): SourcePlace | null {
+  const lines = text.split('\n');
+  const head = /^(.*):(\d+)$/.exec(lines[0] ?? '');
+  if (!head || head[1] !== name) return null;
+  const caret = (lines[2] ?? '').indexOf('^');
+  return { line: Number(head[2]), col: caret >= 0 ? caret + 1 : 1 };
+}
+
+/** The first frame of a stack that lies in `file` (by path or file URL). Pure. */
+export function placeInStack(stack: string, file: string): SourcePlace | null {
+  for (const line of stack.split('\n')) {
+    const m = /(?:\(|at )((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    let where = m[1]!;
+    if (where.startsWith('file://')) {
+      try {
+        where = fileURLToPath(where);
+      } catch {
+        continue;
+      }
+    }
+    if (where === file) return { line: Number(m[2]), col: Number(m[3]) };
+  }
+  return null;
+}
+
+/** The stack of a thrown value, or '' (a plugin may throw anything, even a value whose getters throw). Pure. */
+function stackOf(thrown: unknown): string {
+  try {
+    return thrown instanceof Error && typeof thrown.stack === 'string' ? thrown.stack : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Where `file`'s import failed with `thrown`, or null when that is not in `file` (a module it
+ * imports, say). A syntax error of an ES module has no place in its stack on Node 20: `file` is
+ * then checked by `node --check` as a module, its text on stdin (nothing of it runs). Impure.
+ */
+export async function placeOfLoadError(file: string, thrown: unknown): Promise<SourcePlace | null> {
+  const stack = stackOf(thrown);
+  const above = placeAboveError(stack, file);
+  if (above) return above;
+  const inStack = placeInStack(stack, file);
+  if (inStack) return inStack;
+  if (!(thrown instanceof SyntaxError)) return null;
+  let text: Buffer;
+  try {
+    text = await readFile(file);
+  } catch {
+    return null;
+  }
+  if (text.length === 0) return null;
+  // No NODE_OPTIONS or other variable of the user's: only the syntax of the text is asked.
+  const checked = await runCaptured(process.execPath, ['--input-type=module', '--check'], '/', {}, text, { timeoutMs: 10_000 });
+  return checked.exitCode === 1 ? placeAboveError(checked.stderr.toString('utf8'), '[stdin]') : null;
+}
