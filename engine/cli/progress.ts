@@ -3,6 +3,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
 import { plural } from '../util/plural.js';
 import { describeUnmatchedShares } from '../git/workspace.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
  * Progress of a run on stderr from its timeline events: on a TTY one live line (phase,
@@ -12,6 +13,8 @@ import { describeUnmatchedShares } from '../git/workspace.js';
 export function createProgress(io: CliIo, live: boolean): { onEvent: (e: TimelineEvent) => void; say: (text: string) => void; stop: () => void } {
   const started = Date.now();
   let milestones = 0;
+  /** The findings a doctor.blocked event listed (0: none came). */
+  let blocked = 0;
   let current = '';
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
@@ -57,9 +60,17 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           if (e.milestones_planned) milestones = e.milestones_planned;
           line(`resumed at ${e.step ?? 'end'}${e.repeated_step ? ` (repeating ${e.repeated_step})` : ''}`);
           break;
+        case 'doctor.blocked':
+          // One line a finding, with what to do: the stop's one-line detail gave only the
+          // findings, and the install command of a missing CLI was in memo.md alone.
+          line('blocked before the first step; the preflight found:');
+          for (const f of e.findings) line(`  ${f.id}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`);
+          blocked = e.findings.length;
+          break;
         case 'run.finished':
           current = '';
-          line(`run ${e.status}: ${e.stop_reason}${e.status === 'completed' ? '' : ` — ${e.detail}`}`);
+          if (e.stop_reason === 'doctor_blocked' && blocked) line(`run ${e.status}: doctor_blocked — fix what is above (${plural(blocked, 'finding')}), then start a new run; \`${engineCommandAnywhere('doctor')}\` checks again`);
+          else line(`run ${e.status}: ${e.stop_reason}${e.status === 'completed' ? '' : ` — ${e.detail}`}`);
           break;
         default: {
           const text = stepLine(e, where(e));

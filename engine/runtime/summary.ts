@@ -61,7 +61,10 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
   if (state.status === 'completed' && checkpoints.length) {
     lines.push('## Next', '', `Review and merge the work: \`git log ${state.branch}\`, then \`git merge ${state.branch}\`.`, '');
   } else if (state.stop_reason === 'doctor_blocked') {
-    lines.push('## Next', '', `See memo.md: run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`, '');
+    // What blocks and what to do, here too: a new user's demo printed this file and the stop's
+    // one line, and the install command of a missing CLI was in memo.md alone.
+    const found = blockingFindingLines(events);
+    lines.push('## Next', '', ...(found.length ? ['The run stopped before its first step: the preflight (the checks of `engine doctor`) found', '', ...found, ''] : []), `Fix what blocks (memo.md says the same): run \`${doctorCommand(state)}\` for details, then start a new run.`, '');
   } else if (state.status === 'stopped' && !canResume(state)) {
     lines.push('## Next', '', `See memo.md. This run ended at a stop of its pipeline (${state.stop_reason}) and cannot be resumed: mend what the memo says, then start a new run: \`${newRunCommand(state)}\``, '');
   } else if (state.status === 'stopped') {
@@ -99,26 +102,26 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
           '',
         ]
       : [];
-  const blocked = [...events].reverse().find((e) => e.type === 'doctor.blocked');
-  const doctor =
-    blocked && blocked.type === 'doctor.blocked'
-      ? [
-          '## Doctor findings',
-          '',
-          'The run stopped before its first step: the preflight (the checks of `engine doctor`) found',
-          '',
-          ...blocked.findings.map((f) => `- ${f.id}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`),
-          '',
-          `Run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`,
-          '',
-        ]
-      : [];
+  const blocked = events.some((e) => e.type === 'doctor.blocked');
+  const doctor = blocked
+    ? [
+        '## Doctor findings',
+        '',
+        'The run stopped before its first step: the preflight (the checks of `engine doctor`) found',
+        '',
+        ...blockingFindingLines(events),
+        '',
+        `Run \`${doctorCommand(state)}\` for details, fix what blocks, then start a new run.`,
+        '',
+      ]
+    : [];
   // Stop details, errors and goals come from workers: the file is read with cat too.
   const lines = [
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
     `- trigger: ${state.stop_detail ?? 'unknown'}`,
-    ...(canResume(state) || state.stop_reason === 'doctor_blocked' ? [atStep(state.position)] : [`${atStep(lastStepOf(events))}, which went to a stop of the pipeline`]),
+    // A blocked run's position is the step it would have begun with: it began none.
+    ...(state.stop_reason === 'doctor_blocked' ? [atStep({ step: null })] : canResume(state) ? [atStep(state.position)] : [`${atStep(lastStepOf(events))}, which went to a stop of the pipeline`]),
     ...(lastCall && lastCall.type === 'worker.finished' ? [`- last worker call: ${lastCall.call} (${lastCall.outcome}${lastCall.error ? `: ${oneLine(lastCall.error)}` : ''})`] : []),
     ...(lastVerify && lastVerify.type === 'verify.finished' ? [`- last verification: ${lastVerify.tier} ${lastVerify.pass ? 'passed' : 'failed'}, log ${lastVerify.log}`] : []),
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
@@ -151,6 +154,12 @@ export function atStep(p: { step?: string | null; milestone?: number | null; att
   if (!p.step) return '- at step: none (the run stopped before its first step)';
   const within = [p.milestone ? `milestone ${p.milestone}` : null, p.attempt ? `attempt ${p.attempt}` : null].filter(Boolean).join(', ');
   return `- at step: ${p.step}${within ? ` (${within})` : ''}`;
+}
+
+/** The findings of the run's doctor.blocked event, one Markdown item each with its hint (none: no such event). Pure. */
+function blockingFindingLines(events: readonly TimelineEvent[]): string[] {
+  const blocked = [...events].reverse().find((e) => e.type === 'doctor.blocked');
+  return blocked && blocked.type === 'doctor.blocked' ? blocked.findings.map((f) => `- ${f.id}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`) : [];
 }
 
 /** Where the run's last step was, from its timeline: the last step that finished or stopped. Pure. */

@@ -12,7 +12,7 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   const f = makeFixture({ pipeline: (p) => (p.workers.implementer = { use: 'codex', bin: path.join('/nonexistent', 'codex') }) });
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   // A key in the environment: the login is not what this test is about (test/doctor/login.test.ts).
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'blocked', '--no-progress'], { cwd: f.dir, env: { OPENAI_API_KEY: 'test-key' } });
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile, '--goal', 'g', '--run-id', 'blocked'], { cwd: f.dir, env: { OPENAI_API_KEY: 'test-key' } });
   t.equal(r.code, 4, r.stdout + r.stderr);
   const runDir = path.join(f.repo, '.engine', 'runs', 'blocked');
 
@@ -30,11 +30,17 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
 
   const memo = readFileSync(path.join(runDir, 'memo.md'), 'utf8');
   t.match(memo, /# Run blocked stopped: doctor_blocked/);
+  t.match(memo, /^- at step: none \(the run stopped before its first step\)$/m, 'not the step it would have begun with');
   t.match(memo, /## Doctor findings\n\n.*\n\n- worker\.implementer: worker implementer \(codex\): bin \/nonexistent\/codex not found — fix workers\.implementer\.bin/);
   t.match(memo, /Run `engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml` for details/, "the policy the run was given too");
   const env = JSON.parse(readFileSync(path.join(runDir, 'env.json'), 'utf8'));
   t.same(env.workers.implementer, { plugin: 'codex', bin: 'codex', version: null }, 'env.json records what was found');
-  t.match(readFileSync(path.join(runDir, 'summary.md'), 'utf8'), /run `engine doctor .*` for details/);
+  const summary = readFileSync(path.join(runDir, 'summary.md'), 'utf8');
+  t.match(summary, /run `engine doctor .*` for details/);
+  // What blocks and what to do are where the user looks first, the summary and the terminal,
+  // not in memo.md alone (a demo installed without the CLIs said only "not installed").
+  t.match(summary, /## Next\n\nThe run stopped before its first step: .*\n\n- worker\.implementer: .*bin \/nonexistent\/codex not found — fix workers\.implementer\.bin/);
+  t.match(r.stderr, /^blocked before the first step; the preflight found:\n  worker\.implementer: .*bin \/nonexistent\/codex not found — fix workers\.implementer\.bin.*\nrun stopped: doctor_blocked — fix what is above \(1 finding\), then start a new run; `engine doctor` checks again$/m);
   // Nothing ran and resume refuses it: its branch (at the base) and its workspace were left in
   // the user's repo and under ENGINE_HOME for every blocked attempt.
   t.equal(execFileSync('git', ['branch', '--list', 'engine/*'], { cwd: f.repo, encoding: 'utf8' }), '', 'no run branch is left in the repo');
