@@ -9,13 +9,16 @@
 #   three `engine run --goal …` against the scripted model (--scenario) and one through each
 #   plugin; after them the project's own
 #   `npm test` output and `git status` are what they were, and .engine/pipeline.yaml and
-#   .engine/policy.yaml are committable (not ignored by git).
+#   .engine/policy.yaml are committable (not ignored by git). The project's path has a space.
+#   Then `npm install -g` under a prefix of its own: `engine` on PATH, init, doctor and demo.
 # Every check runs even after one fails; the last line counts them; exit 1 when any failed.
 # ENGINE_PACKED_KEEP=1 keeps the scratch directory.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/engine-packed-XXXXXX")
-app="$work/app"
+# A project path with a space in it, as many a user's is (macOS's "Application Support", a
+# home under "My Projects"): every command the engine prints for it must still paste.
+app="$work/scratch app"
 log="$work/log"
 export NO_COLOR=1
 # The user's own npm settings are not the test's; the cache is (that is what makes it offline).
@@ -224,11 +227,23 @@ if (cd "$app" && npx --no-install engine report no-such-run) >"$log" 2>&1; then 
 # A run's records are read later from anywhere, where `npx engine` is another package of the
 # registry: the command a stopped run's summary gives is the project's bin.
 (cd "$app" && npx --no-install engine run .engine/pipeline.yaml --goal "Add notes/stopped.txt" --scenario "$work/hello.scenario.yaml" --no-progress --max-ticks 2) >"$log" 2>&1
-grep -q "$app/node_modules/.bin/engine resume " "$log" && ok "a stopped run's summary resumes with the project's bin" || fail "a stopped run's summary resumes with the project's bin"
+grep -qF "'$app/node_modules/.bin/engine' resume " "$log" && ok "a stopped run's summary resumes with the project's bin" || fail "a stopped run's summary resumes with the project's bin"
 
 (cd "$app" && npm test) >"$work/test-after" 2>&1
 if diff -u "$work/test-before" "$work/test-after" >"$log"; then ok "npm test output unchanged after the runs"; else fail "npm test output unchanged after the runs"; fi
 status_after=$(cd "$app" && git status --porcelain --untracked-files=all)
 if [ "$status_before" = "$status_after" ]; then ok "git status unchanged after the runs"; else printf 'before:\n%s\nafter:\n%s\n' "$status_before" "$status_after" >"$log"; fail "git status unchanged after the runs"; fi
 step ".engine/pipeline.yaml and .engine/policy.yaml still committable after the runs" committable
+
+# --- a global install: `npm i -g` (here under a prefix of its own), the CLIs beside it ------
+# The engine then finds its workers on PATH, and its hints say `engine`, not `npx engine`.
+global="$work/global"
+proj="$work/global project"
+mkdir -p "$proj"
+step "npm install -g the tarball, $codex, $claude (a prefix of its own)" npm install -g --prefix "$global" --prefer-offline --no-audit --no-fund "$work/$tgz" "$codex" "$claude"
+gpath="$global/bin:$PATH"
+if (cd "$proj" && PATH="$gpath" engine --version) >"$log" 2>&1 && grep -q "$(node -p "require('$root/package.json').version")" "$log"; then ok "engine --version from the global bin"; else fail "engine --version from the global bin"; fi
+if (cd "$proj" && git init -q -b main && git config user.name Test && git config user.email test@example.com && git commit -q --allow-empty -m initial && PATH="$gpath" engine init) >"$log" 2>&1 && grep -q "^next: engine validate .engine/pipeline.yaml" "$log"; then ok "engine init in a project of its own; its next step says engine"; else fail "engine init in a project of its own; its next step says engine"; fi
+if (cd "$proj" && PATH="$gpath" engine doctor) >"$log" 2>&1 && grep -q "worker.implementer.*codex $(version_of @openai/codex).*$global/bin/codex" "$log"; then ok "the doctor finds the global codex on PATH"; else fail "the doctor finds the global codex on PATH"; fi
+if (cd "$proj" && PATH="$gpath" engine demo --dir "$work/global demo" --no-progress) >"$log" 2>&1 && grep -q "status: \*\*completed\*\*" "$log"; then ok "engine demo from the global install completes"; else fail "engine demo from the global install completes"; fi
 finish
