@@ -10,6 +10,7 @@ import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser } from '
 import { createLineSplitter, decodeLine, type RawLine } from './split-lines.js';
 import { createStreamRedactor, type Secret } from './redact.js';
 import { BufferedFileWriter, writeFilePlain } from './write-files.js';
+import { saneEvent, saneOutcome } from './sane-numbers.js';
 
 const NEWLINE = Buffer.from('\n');
 export const DEFAULT_LONG_LINE_BYTES = 1024 * 1024;
@@ -58,7 +59,7 @@ export function createTranscriptSink(options: TranscriptSinkOptions): Transcript
       const rest = st.redactor.flush();
       if (rest.length) splitter.push(rest);
       splitter.end();
-      const parsed = options.parser.end(exit, stderr);
+      const parsed = saneOutcome(options.parser.end(exit, stderr));
       for (const e of parsed.events ?? []) emitEvent(st, e);
       st.stdoutLog.close();
       st.eventsLog.close();
@@ -155,7 +156,8 @@ function keepLongLine(st: SinkState, line: RawLine): void {
  * events.jsonl holds at most `cap` bytes too: past it, one warning event says where it was
  * cut (room is kept for it) and later events are counted, not written.
  */
-function emitEvent(st: SinkState, event: NormalizedEvent): void {
+function emitEvent(st: SinkState, raw: NormalizedEvent): void {
+  const event = saneEvent(raw);
   st.eventCount += 1;
   st.options.onEvent?.(event);
   if (st.eventsCut) return;

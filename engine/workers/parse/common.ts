@@ -3,6 +3,7 @@
  */
 import type { NormalizedEvent, OutcomeClass, ProcessExit, Usage } from '../types.js';
 import { parseJson } from '../../util/parse-json.js';
+import { addSaneUsage, tokenCount } from '../sane-numbers.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -26,8 +27,9 @@ export function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** A token count a CLI reported, as the records keep it (sane-numbers.ts). */
 export function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  return tokenCount(value);
 }
 
 /** Counts event types a parser did not know, and turns a line into an `unknown` event. */
@@ -59,12 +61,7 @@ export function readJsonLine(st: { unknown: UnknownCounter; eventCount: number }
 }
 
 export function addUsage(a: Usage | null, b: Usage): Usage {
-  if (!a) return { ...b };
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
-  };
+  return addSaneUsage(a, b);
 }
 
 export function usageEvent(u: Usage): NormalizedEvent {
