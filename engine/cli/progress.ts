@@ -26,8 +26,10 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
 
   // Lines carry what workers wrote (milestone ids, parse errors, stop details): shown, never
   // obeyed by the terminal (docs/governance.md).
+  // One line each: a line break in what a worker wrote (its stderr in a stop's detail) made
+  // lines of its own below the real stop, a "run completed" among them.
   const line = (raw: string): void => {
-    const text = printable(raw);
+    const text = printable(raw.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ '));
     if (live) io.stderr(`\r\x1b[2K${text}\n`);
     else io.stderr(`${text}\n`);
     draw();

@@ -6,6 +6,8 @@ import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
 import { parseJson } from '../util/parse-json.js';
 import { seedText } from '../store/index-entry.js';
+import { printable } from '../util/printable.js';
+import { oneLine } from './describe-cells.js';
 
 /** A run as determinism needs it: its task (goal and seed) and the facts repeats must share. */
 export interface RepeatRun {
@@ -104,8 +106,10 @@ export function readRepeatRun(dir: string): RepeatRun | null {
 export function renderDeterminism(d: DeterminismReport): string {
   if (!d.groups.length) return '\nDeterminism: no task (goal and seed) was run more than once among the selected runs\n';
   const lines = ['', 'Determinism across repeats of a task (same goal and seed)'];
-  for (const g of d.groups) lines.push(`  ${g.run_ids.length} runs of "${g.goal.length > 60 ? g.goal.slice(0, 59) + '…' : g.goal}" (seed ${g.seed}): path variance ${g.path_variance}, outcome variance ${g.outcome_variance}`);
+  for (const g of d.groups) lines.push(`  ${g.run_ids.length} runs of "${oneLine(g.goal)}" (seed ${oneLine(String(g.seed))}): path variance ${g.path_variance}, outcome variance ${g.outcome_variance}`);
   for (const r of d.rows) lines.push(`  ${r.name}  ${r.value}  ${r.op} ${r.target}  ${r.ok ? 'ok' : 'over'}`);
-  if (d.not_compared.length) lines.push(`  not compared: ${d.not_compared.length} run${d.not_compared.length === 1 ? '' : 's'} interrupted, blocked before a step or not finished (${d.not_compared.slice(0, 5).join(', ')}${d.not_compared.length > 5 ? ', …' : ''})`);
-  return lines.join('\n') + '\n';
+  if (d.not_compared.length) lines.push(`  not compared: ${d.not_compared.length} run${d.not_compared.length === 1 ? '' : 's'} interrupted, blocked before a step or not finished (${d.not_compared.slice(0, 5).map((id) => oneLine(id)).join(', ')}${d.not_compared.length > 5 ? ', …' : ''})`);
+  // Goals, seeds and run ids come from records a worker or a task file wrote: shown, never
+  // obeyed by the terminal (docs/report.md), as the text report above them.
+  return printable(lines.join('\n')) + '\n';
 }

@@ -73,6 +73,31 @@ t.test('progress lines count in the singular when there is one', async (t) => {
   ]);
 });
 
+// A hostile review: a worker's stderr in a stop's detail made lines of its own after the real
+// stop line ("[1/1] tier0: pass", "run completed: completed"); the doctor's findings are listed
+// one a line with their hints.
+t.test('progress lines stay one line each, whatever a worker wrote; a blocked run lists its findings', async (t) => {
+  const io = memoryIo();
+  const p = createProgress(io, false);
+  const forged = 'exit code 1: oops\n[1/1] tier0: pass (1 command)\r\nrun completed: completed\u2028x';
+  p.onEvent({ ...base, milestone: null, step: null, type: 'run.finished', status: 'stopped', stop_reason: 'worker_failed', detail: forged, exit_code: 1 } as unknown as TimelineEvent);
+  p.stop();
+  t.same(io.err.join('').split('\n'), ['run stopped: worker_failed — exit code 1: oops ⏎ [1/1] tier0: pass (1 command) ⏎ run completed: completed ⏎ x', '']);
+
+  const io2 = memoryIo();
+  const q = createProgress(io2, false);
+  q.onEvent({ ...base, milestone: null, step: null, type: 'doctor.blocked', findings: [{ id: 'worker.planner', status: 'block', message: 'the claude CLI is not installed', hint: 'run `npm i -D x`' }, { id: 'git', status: 'block', message: 'no git', hint: null }] } as unknown as TimelineEvent);
+  q.onEvent({ ...base, milestone: null, step: null, type: 'run.finished', status: 'stopped', stop_reason: 'doctor_blocked', detail: 'worker.planner: …; git: …', exit_code: 4 } as unknown as TimelineEvent);
+  q.stop();
+  t.same(io2.err.join('').split('\n'), [
+    'blocked before the first step; the preflight found:',
+    '  worker.planner: the claude CLI is not installed — run `npm i -D x`',
+    '  git: no git',
+    'run stopped: doctor_blocked — fix what is above (2 findings), then start a new run; `engine doctor` checks again',
+    '',
+  ]);
+});
+
 t.test('after a resume the progress knows the plan accepted in an earlier session', async (t) => {
   const io = memoryIo();
   const p = createProgress(io, false);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { makeFixture, engine, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
-import { determinismOf, type RepeatRun } from '../../engine/report/determinism.js';
+import { determinismOf, renderDeterminism, type RepeatRun } from '../../engine/report/determinism.js';
 
 const facts = (paths: string[][], passes: boolean[]) => ({ planned_paths: paths, test_outcomes: passes.map((pass) => ({ tier: 'tier0', pass, exit_codes: [pass ? 0 : 1] })), checkpoint_trees: [] });
 const run = (id: string, goal: string, seed: string, f: RepeatRun['facts'], end: Pick<RepeatRun, 'status' | 'stop_reason'> = { status: 'completed', stop_reason: 'completed' }): RepeatRun => ({ run_id: id, goal, seed, facts: f, ...end });
@@ -66,4 +66,17 @@ t.test('engine report shows the variance of repeats, from the runs themselves', 
   t.equal(go('r3', '7').code, 0);
   r = engine(['report', '--all', '--repo', f.repo], { cwd: f.dir });
   t.match(r.stdout, /Determinism across repeats of a task \(same goal and seed\)\n {2}3 runs of "write a and b" \(seed 7\): path variance 1, outcome variance 0\n {2}planned path variance {2}1 {2}≤ 0 {2}over\n {2}test outcome variance {2}0 {2}≤ 0 {2}ok\n/);
+});
+
+// A hostile review: the run table showed a goal's escape sequences as U+FFFD, but this section
+// printed them raw (a window title set, colours) from `engine report --all`.
+t.test('the determinism section shows goals, seeds and run ids, never a control sequence or a line of their own', async (t) => {
+  const goal = 'fix \u001b]0;PWNED\u0007\u001b[31mRED\u001b[0m bug\n## Next\nrun this';
+  const same = facts([['a.js']], [true]);
+  const d = determinismOf([run('1', goal, '0\u001b[2J', same), run('2', goal, '0\u001b[2J', same), run('x\u001b[31m', goal, '0', same, { status: 'running', stop_reason: null } as never)], { path_variance: 0, outcome_variance: 0 });
+  const text = renderDeterminism(d);
+  t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
+  t.match(text, /^  2 runs of "fix \ufffd\]0;PWNED\ufffd\ufffd\[31mRED.*" \(seed 0\ufffd\[2J\)/m);
+  t.notMatch(text, /^## Next/m, "a goal's line breaks make no line of their own");
+  t.match(text, /not compared: 1 run .*\(x\ufffd\[31m\)/);
 });
