@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readTextOrNull } from '../util/read-or-null.js';
+import { readRegularFileSync } from '../util/read-or-null.js';
+import { hashBody } from './normalize-request.js';
 import path from 'node:path';
 import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
@@ -9,6 +10,12 @@ import { engineCommand } from '../vocabulary/engine-command.js';
 
 /** The file name of a run's recording in its run directory. */
 export const RECORDING_FILE = 'model-recording.jsonl';
+
+/**
+ * The largest recording read: a golden run's is some hundred KB, whole model answers included;
+ * past this the file is refused unread, not read into memory to fail there.
+ */
+export const MAX_RECORDING_BYTES = 256 * 2 ** 20;
 
 /** A recording that cannot be used; the message says which file and why. */
 export class RecordingError extends Error {
@@ -23,8 +30,15 @@ export class RecordingError extends Error {
 export function loadRecording(given: string): { file: string; header: RecordingHeader; exchanges: RecordedExchange[] } {
   const file = existsSync(given) && statSync(given).isDirectory() ? path.join(given, RECORDING_FILE) : given;
   if (!existsSync(file)) throw new RecordingError(`no recording at ${file} (record one with ${engineCommand('run --record')})`);
-  const text = readTextOrNull(file);
-  if (text === null) throw new RecordingError(`${file} is not a regular file that can be read (a FIFO or a device would hold the engine)`);
+  let text: string;
+  try {
+    text = readRegularFileSync(file, 'utf8', MAX_RECORDING_BYTES);
+  } catch (error) {
+    // A 600 MB file was read whole (1.1 GB resident) and then said to be no regular file.
+    const size = (error as { code?: unknown; size?: unknown }).code === 'EFBIG' ? (error as { size: number }).size : null;
+    if (size !== null) throw new RecordingError(`${file} is ${size} bytes, more than the ${MAX_RECORDING_BYTES / 2 ** 20} MiB a recording may be: it is not read`);
+    throw new RecordingError(`${file} is not a regular file that can be read (a FIFO or a device would hold the engine)`);
+  }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const validate = lineValidator();
   const rows = lines.map((l, i) => {
@@ -38,7 +52,7 @@ export function loadRecording(given: string): { file: string; header: RecordingH
       const e = validate.errors?.[0] as { instancePath?: string; message?: string } | undefined;
       throw new RecordingError(`${file}:${i + 1}: not a recording line (schemas/model-recording.schema.json)${e ? `: ${e.instancePath || '/'} ${e.message ?? ''}` : ''}`);
     }
-    const bad = (row as ModelRecordingLine).type === 'exchange' ? unsendable((row as RecordedExchange).response) : null;
+    const bad = (row as ModelRecordingLine).type === 'exchange' ? (unsendable((row as RecordedExchange).response) ?? editedBody((row as RecordedExchange).request)) : null;
     if (bad) throw new RecordingError(`${file}:${i + 1}: ${bad}`);
     return row as ModelRecordingLine;
   });
@@ -55,6 +69,15 @@ function unsendable(r: RecordedExchange['response']): string | null {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(String(value))) return `the response's header ${JSON.stringify(name)} is no header HTTP can send`;
   }
   return null;
+}
+
+/**
+ * Why a recorded request's body is not the one recorded (its body_sha256, written with it,
+ * differs), or null. Not a signature (whoever edits the body can write the hash too): it tells
+ * a recording edited by hand or cut short from the one the run made. Pure.
+ */
+function editedBody(r: RecordedExchange['request']): string | null {
+  return hashBody(r.body) === r.body_sha256 ? null : `the request's body does not match its body_sha256 (the recording was changed since it was made)`;
 }
 
 function lineValidator() {

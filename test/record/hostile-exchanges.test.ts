@@ -1,13 +1,13 @@
 import t, { type Test } from 'tap';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { normalizeBody, renormalize } from '../../engine/record/normalize-request.js';
+import { hashBody, normalizeBody, renormalize } from '../../engine/record/normalize-request.js';
 import { startReplayServer } from '../../engine/record/start-replay-server.js';
 import { startRecordProxy } from '../../engine/record/start-record-proxy.js';
-import { loadRecording, RecordingError } from '../../engine/record/load-recording.js';
+import { loadRecording, MAX_RECORDING_BYTES, RecordingError } from '../../engine/record/load-recording.js';
 import type { RecordedExchange } from '../../engine/record/types.js';
 
 // What a worker sends to the model (or whatever it runs does: loopback is reachable) and what
@@ -86,6 +86,27 @@ t.test('a FIFO given as the recording is refused at once, not waited on', async 
   const fifo = path.join(dir, 'rec.fifo');
   execFileSync('mkfifo', [fifo]);
   t.throws(() => loadRecording(fifo), { message: /rec\.fifo is not a regular file/ });
+});
+
+// A hostile review: a 600 MB recording was read whole (1.1 GB resident), then said to be no
+// regular file; a request body edited by hand was served without a word, its body_sha256 unread.
+t.test('a recording past its size is refused unread; one whose request body was changed is refused', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const big = path.join(dir, 'big.jsonl');
+  writeFileSync(big, '');
+  truncateSync(big, MAX_RECORDING_BYTES + 1);
+  const before = process.memoryUsage().rss;
+  t.throws(() => loadRecording(big), { message: new RegExp(`big\\.jsonl is ${MAX_RECORDING_BYTES + 1} bytes, more than the 256 MiB a recording may be`) });
+  t.ok(process.memoryUsage().rss - before < 64 * 2 ** 20, 'not read into memory');
+  const header = JSON.stringify({ type: 'recording', schema_version: 1, engine_version: '0.1.0', run_id: 'x', upstream: 'http://127.0.0.1:1', placeholders: [] });
+  const file = path.join(dir, 'rec.jsonl');
+  const body = { model: 'm', messages: [{ role: 'user', content: 'hello' }] };
+  const made = { ...exchange(), request: { method: 'POST', path: '/x', headers: {}, body_sha256: hashBody(body), body } };
+  writeFileSync(file, `${header}\n${JSON.stringify(made)}\n`);
+  t.equal(loadRecording(file).exchanges.length, 1, 'as the run made it: read');
+  writeFileSync(file, `${header}\n${JSON.stringify({ ...made, request: { ...made.request, body: { ...body, messages: [{ role: 'user', content: 'edited' }] } } })}\n`);
+  t.throws(() => loadRecording(file), { message: /rec\.jsonl:2: the request's body does not match its body_sha256/ });
 });
 
 /** A record proxy in front of `upstream` (listening on loopback), both closed at the test's end. */
