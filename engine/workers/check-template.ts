@@ -11,7 +11,8 @@
  * are Handlebars' own; partials only those the template defines inline (or a partial block,
  * which has its fallback). Pure (given Handlebars' parser).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTemplateText } from './render-prompt.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CompiledPipeline } from '../compile/ir.js';
@@ -24,6 +25,26 @@ const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log'
 const STRING_LISTS = new Set(['files', 'review_changes', 'milestone.files_expected', 'milestone.done_checks', 'explore.assumptions', 'explore.info_needs', 'explore.files_expected']);
 /** The fields of a milestone (PlanMilestone), with `index` and `count` of the current one. */
 const MILESTONE_FIELDS = new Set(['id', 'goal', 'files_expected', 'done_checks', 'risk_level']);
+
+/** The prompt's variables that are a text, a number or a flag: nothing to look up in them. */
+const SCALARS = new Map([
+  ['goal', 'text'],
+  ['task_kind', 'text'],
+  ['step', 'text'],
+  ['phase', 'text'],
+  ['previous_error', 'text'],
+  ['markers_schema', 'text'],
+  ['attempt', 'number'],
+  ['files_truncated', 'flag'],
+]);
+/** The prompt's variables that are objects of known fields (PromptVars). */
+const OBJECT_FIELDS = new Map([
+  ['milestone', new Set([...MILESTONE_FIELDS, 'index', 'count'])],
+  ['failure', new Set(['tier', 'output'])],
+  ['carried_failure', new Set(['text', 'why'])],
+  ['smaller_milestones', new Set(['retry_rate', 'target'])],
+  ['explore', new Set(['info_needs', 'assumptions', 'files_expected'])],
+]);
 
 interface Loc {
   start: { line: number; column: number };
@@ -178,8 +199,20 @@ class TemplateChecker {
     const first = path.parts[0];
     if (!context || first === undefined) return;
     if (context.kind === 'root' && !this.known.has(first)) this.report(path, this.unknown(first));
+    else if (context.kind === 'root' && path.parts.length > 1) this.field(path, first, path.parts[1]!);
     if (context.kind === 'strings') this.report(path, `the items of ${context.list} are strings: inside {{#each ${context.list}}} write {{this}} (and {{../${first}}} for the prompt's own ${first})`);
     if (context.kind === 'fields' && !context.fields.has(first)) this.report(path, `a milestone of ${context.list} has no "${first}": its fields are ${[...context.fields].join(', ')}`);
+  }
+
+  /**
+   * `{{x.y}}` at the prompt's root: strict mode looks `y` up in `x`, which fails for a text or a
+   * number (`{{goal.length}}` stopped the run as its prompt was rendered) and for a field the
+   * engine's object has not.
+   */
+  private field(path: PathNode, first: string, second: string): void {
+    if (SCALARS.has(first)) this.report(path, `"${first}" is a ${SCALARS.get(first)}: {{${first}.${second}}} looks up a field it has not (write {{${first}}})`);
+    const fields = OBJECT_FIELDS.get(first);
+    if (fields && !fields.has(second)) this.report(path, `${first} has no "${second}": its fields are ${[...fields].join(', ')}`);
   }
 
   /** A call of a helper the template cannot have. */
@@ -213,7 +246,7 @@ export function templateProblems(ir: CompiledPipeline, overrideDir: string, show
     if (!existsSync(file)) continue;
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readTemplateText(file);
     } catch (error) {
       out.push(diagnostic(shown(file), 1, 1, `cannot read the template: ${(error as Error).message}`));
       continue;

@@ -10,6 +10,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import runtimeModule from 'handlebars/runtime.js';
 import { packageRoot, templatesDir } from '../paths.js';
+import { readRegularFileSync } from '../util/read-or-null.js';
+import { messageOf } from '../util/message-of.js';
+import { MAX_CONFIG_BYTES } from '../config/load-file.js';
 import { formatHeaders, type PromptHeaders } from './prompt-headers.js';
 import type { ExploreMarkers } from '../generated/markers-explore.js';
 import type { PlanMilestone } from '../generated/markers-plan.js';
@@ -83,6 +86,15 @@ export function promptVariableNames(): string[] {
   return Object.keys(DEFAULTS);
 }
 
+/**
+ * A template the check passed that still fails as it is rendered (`{{goal.length}}`: strict
+ * mode looks a field up in a string): the step stops `worker_failed`, resumable once the
+ * template is mended (`resume --reload-config`), not an internal error (exit 70) on every resume.
+ */
+export class PromptTemplateError extends Error {
+  override name = 'PromptTemplateError';
+}
+
 export function renderPrompt(options: RenderPromptOptions): string {
   const file = locateTemplate(options.template, options.overrideDir ?? null);
   const render = compileTemplate(file);
@@ -91,7 +103,7 @@ export function renderPrompt(options: RenderPromptOptions): string {
   try {
     body = render(vars);
   } catch (e) {
-    throw new Error(`prompt template ${file}: ${(e as Error).message}`);
+    throw new PromptTemplateError(`the prompt template ${file} could not be rendered: ${messageOf(e)}`);
   }
   return `${formatHeaders(options.headers)}\n\n${quoteHeaderLines(body.trim())}\n`;
 }
@@ -124,9 +136,19 @@ export function locateTemplate(name: string, overrideDir: string | null): string
  * can skip computing what no template reads). Impure (reads the template).
  */
 export function templateUses(name: string, overrideDir: string | null, variable: string): boolean {
-  const text = readFileSync(locateTemplate(name, overrideDir), 'utf8');
+  const text = readTemplateText(locateTemplate(name, overrideDir));
   const word = new RegExp(`\\b${variable}\\b(?![_-])`);
   return [...text.matchAll(/{{([^}]*)}}/g)].some((m) => word.test(m[1]!));
+}
+
+/**
+ * A template's text: a regular file of at most MAX_CONFIG_BYTES, as config files are read. A
+ * FIFO at `.engine/templates/plan.md` held `engine run` in open() for good, deaf to Ctrl-C and
+ * SIGTERM (the event loop never ran their handlers); a device never ends. Throws (ENOTREG,
+ * EFBIG, as readFile does otherwise). Impure.
+ */
+export function readTemplateText(file: string): string {
+  return readRegularFileSync(file, 'utf8', MAX_CONFIG_BYTES);
 }
 
 const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
@@ -136,7 +158,7 @@ const HandlebarsRuntime = runtimeModule as unknown as Pick<typeof import('handle
 
 const compiled = new Map<string, { text: string; fn: HandlebarsTemplateDelegate }>();
 function compileTemplate(file: string): HandlebarsTemplateDelegate {
-  const text = readFileSync(file, 'utf8');
+  const text = readTemplateText(file);
   const hit = compiled.get(file);
   if (hit && hit.text === text) return hit.fn;
   // A shipped template the build precompiled runs on Handlebars' runtime alone; compiling one

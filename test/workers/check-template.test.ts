@@ -40,7 +40,13 @@ const cases = [
   '{{log}}{{lookup milestone "goal"}}{{log goal}}',
   '{{~goal~}} {{!-- a comment --}} {{{goal}}} {{"goal"}}',
   '{{#each milestone.files_expected}}{{this}}{{else}}{{goal}}{{/each}}',
+  '{{milestone.id}} {{milestone.index}}/{{milestone.count}} {{failure.tier}} {{carried_failure.why}} {{smaller_milestones.target}} {{explore.assumptions}} {{milestones.length}} {{files.length}}',
   // Bad.
+  // A hostile review: these passed the check and stopped the run as the prompt was rendered.
+  '{{goal.length}}',
+  '{{attempt.x}}',
+  '{{milestone.title}}',
+  '{{failure.log}}',
   '{{nonexistent_var}}',
   '{{#each files}}- {{this}} for {{goal}}{{/each}}',
   '{{#each milestones}}{{title}}{{/each}}',

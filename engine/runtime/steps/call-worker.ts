@@ -93,11 +93,13 @@ async function prepareCall(rt: Runtime, step: IrStep, ctx: RunContext, req: Call
   const plugin = await resolveWorkerPlugin(spec, rt.pipelineDir);
   const stepPhase = step.phase as WorkerPhase;
   const phase: Phase = req.repairOf ? 'repair' : stepPhase;
+  // Rendered before anything of the call is made: a template that cannot be rendered stops
+  // the step (PromptTemplateError) with no call directory left half made.
+  const prompt = await promptFor(rt, step, ctx, req, fields, phase);
   const callDir = allocateCallDir(rt.paths.calls, step.id, name);
   const callRel = path.relative(rt.paths.dir, callDir);
   const homeDir = path.join(workspaceHomesOf(rt.ws.dir), name);
   mkdirSync(homeDir, { recursive: true });
-  const prompt = await promptFor(rt, step, ctx, req, fields, phase);
   return { name, spec, plugin, stepPhase, phase, callDir, callRel, homeDir, prompt };
 }
 

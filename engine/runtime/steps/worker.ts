@@ -15,6 +15,7 @@ import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
 import { hasStructuredOutput } from '../../workers/builtin-workers.js';
 import { withKpiDecisions } from './call-worker.js';
+import { PromptTemplateError } from '../../workers/render-prompt.js';
 
 /** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
 export const PROTOCOL_MISMATCH = 'protocol mismatch';
@@ -52,6 +53,9 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     let taken: string | Error | null;
     try {
       call = await callWorker(rt, step, ctx, { repairOf, sessionId, sessionUsage, previousError: lastError, ...onExit });
+    } catch (error) {
+      if (!(error instanceof PromptTemplateError)) throw error;
+      return { stop: 'worker_failed', detail: `${step.worker}: ${error.message}; mend the template, then resume with --reload-config`, events };
     } finally {
       // Settled before anything else uses the engine's index, also when recording the call
       // failed; a failed snapshot is taken again below.
