@@ -50,5 +50,7 @@ export function int(args: ParsedArgs, key: string): number | undefined {
   const v = str(args, key);
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw new UsageError(`--${key} takes a whole number, got "${v}"`);
+  // 400 digits read as Infinity, which state.json then held as null: resume refused the run.
+  if (!Number.isSafeInteger(Number(v))) throw new UsageError(`--${key} takes a whole number up to ${Number.MAX_SAFE_INTEGER}, got ${v.length > 30 ? `${v.slice(0, 30)}… (${v.length} digits)` : v}`);
   return Number(v);
 }

@@ -219,6 +219,31 @@ function complexKeys(doc: Document.Parsed, file: string, position: (offset: numb
 }
 
 /**
+ * A text with a NUL byte (`"\0"` in YAML): no argument, path, variable or git identity can hold
+ * one. It passed `validate`, then the spawn of a command, a worker or git threw (exit 70, the
+ * run left `running`, every resume the same).
+ */
+export const NUL_MESSAGE = 'a text with a NUL byte (\\0) is not a value a config file can hold: no argument, path or variable can hold one [NUL]';
+
+/** Whether a value holds a NUL byte in any text or key of it. Pure. */
+export function holdsNul(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\0')) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+/**
  * A scalar whose value JSON cannot hold: `.inf`, `.nan`, a number beyond the largest a double
  * can be (`1e400`), bytes (`!!binary`). One E_YAML each, at the value. Infinity passed the
  * schema as an integer (a `max_ticks: 1e400` meant no limit) and bytes became a map of one key
@@ -229,6 +254,10 @@ function nonJsonValues(doc: Document.Parsed, text: string, file: string, positio
   forEachNode(doc.contents as Node | null, (node) => {
     if (!isScalar(node)) return;
     const v = node.value;
+    if (typeof v === 'string' && v.includes('\0')) {
+      out.push({ code: 'E_YAML', severity: 'error', message: NUL_MESSAGE, file, ...position(node.range?.[0] ?? 0) });
+      return;
+    }
     if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return;
     const [start = 0, end = start] = node.range ?? [];
     const written = node.tag && !/^tag:yaml\.org,2002:(float|int)$/.test(node.tag) ? `!!${node.tag.replace(/^tag:yaml\.org,2002:/, '')}` : text.slice(start, end).trim();

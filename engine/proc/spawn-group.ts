@@ -8,6 +8,7 @@ import { monotonicMs } from '../util/monotonic-ms.js';
 import { withoutInherited } from './inherited-fds.js';
 import { openInputFd } from './input-fd.js';
 import { liveGroups, trackGroup } from './live-groups.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
 
 /**
  * Runs a child in its own process group so that everything it starts can be ended together,
@@ -177,8 +178,8 @@ class GroupLimits {
   timedOut = false;
   idleTimedOut = false;
   private killing = false;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly timers: LongTimeout[] = [];
+  private idleTimer: LongTimeout | undefined;
   readonly grace: number;
 
   constructor(
@@ -194,14 +195,15 @@ class GroupLimits {
     if (this.killing || pid === null) return;
     this.killing = true;
     signalGroup(pid, 'SIGTERM');
-    this.timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), this.grace).unref());
+    const kill = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.grace).unref();
+    this.timers.push({ clear: () => clearTimeout(kill) });
   };
 
   /** (Re)starts the idle limit: at spawn and on every byte of output. */
   readonly armIdle = (): void => {
     if (!this.options.idleTimeoutMs) return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer?.clear();
+    this.idleTimer = setLongTimeout(() => {
       this.idleTimedOut = true;
       this.terminate();
     }, this.options.idleTimeoutMs);
@@ -211,7 +213,7 @@ class GroupLimits {
   start(): void {
     if (this.options.timeoutMs) {
       this.timers.push(
-        setTimeout(() => {
+        setLongTimeout(() => {
           this.timedOut = true;
           this.terminate();
         }, this.options.timeoutMs),
@@ -221,8 +223,8 @@ class GroupLimits {
   }
 
   clear(): void {
-    for (const t of this.timers) clearTimeout(t);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    for (const t of this.timers) t.clear();
+    this.idleTimer?.clear();
   }
 }
 

@@ -115,6 +115,19 @@ t.test('a value JSON cannot hold (.inf, .nan, 1e400, !!binary) is one located E_
   ]);
 });
 
+t.test('a NUL byte in a text or a key is one located E_YAML each (it passed validate, then a spawn threw: exit 70, the run left running)', async (t) => {
+  const text = ['kind: Policy', 'apiVersion: engine/v1', 'verification:', '  tiers:', '    tier0:', '      commands: ["true\\0x"]', 'git:', '  author: "A\\0 <a@b>"', 'sandbox:', '  writable: ["/tmp/a\\0b"]', ''].join('\n');
+  const r = await validate('nul.policy.yaml', text);
+  t.equal(r.code, 2);
+  t.same(r.err.trim().split('\n'), [
+    'nul.policy.yaml:6:18: error E_YAML a text with a NUL byte (\\0) is not a value a config file can hold: no argument, path or variable can hold one [NUL]',
+    'nul.policy.yaml:8:11: error E_YAML a text with a NUL byte (\\0) is not a value a config file can hold: no argument, path or variable can hold one [NUL]',
+    'nul.policy.yaml:10:14: error E_YAML a text with a NUL byte (\\0) is not a value a config file can hold: no argument, path or variable can hold one [NUL]',
+  ]);
+  const pipeline = await validate('nul.pipeline.yaml', 'apiVersion: engine/v1\nkind: Pipeline\nname: p\nworkers:\n  w:\n    use: command\n    bin: sh\n    env:\n      "X\\0Y": "1"\n');
+  t.match(pipeline.err, /^nul\.pipeline\.yaml:9:7: error E_YAML a text with a NUL byte .*\[NUL\]$/m, 'a key too');
+});
+
 t.test('a bracket never closed: the error names where it was opened', async (t) => {
   // The parser reports it where the file goes on (the next line, or the end of the file):
   // a line late, in a long flow list many lines late.

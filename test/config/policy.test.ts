@@ -129,6 +129,14 @@ t.test('parseSet', async (t) => {
   t.match(parseSet(`budgets.max_ticks=${'['.repeat(3000)}`), { code: 'E_YAML', file: '--set', message: '--set budgets.max_ticks: the value is nested more than 200 levels deep; a policy value never needs this [NESTING]' });
   t.match(parseSet(`budgets.max_ticks=${'{a: '.repeat(250)}1${'}'.repeat(250)}`), { code: 'E_YAML', message: /nested more than 200 levels/ });
   t.match(parseSet('a.b=[1, 2'), { code: 'E_YAML' });
+  // A hostile review: each of these was exit 70 (an alias), or a value the run could not hold
+  // (Infinity, written as null in state.json: resume refused the run; a NUL byte at a spawn).
+  t.match(parseSet('budgets.max_ticks=*x'), { code: 'E_YAML', file: '--set', message: /^--set budgets\.max_ticks: the value is not valid YAML: .*alias/i });
+  const bomb = `governance.allowed_roots=[${Array.from({ length: 12 }, (_, i) => `&a${i} [${i ? Array(10).fill(`*a${i - 1}`).join(',') : 'x'}]`).join(', ')}]`;
+  t.match(parseSet(bomb), { code: 'E_YAML', message: /not valid YAML: .*alias/i });
+  for (const v of ['1e400', '.inf', '-.inf', '.nan', '[1, 1e999]', '{a: .inf}']) t.match(parseSet(`budgets.max_ticks=${v}`), { code: 'E_YAML', message: /not finite .*\[NOT_JSON\]$/ }, v);
+  for (const v of ['"true\\0x"', '["a\\0b"]', '{"x\\0y": 1}']) t.match(parseSet(`verification.tiers.tier0.commands=${v}`), { code: 'E_YAML', message: /NUL byte .*\[NUL\]$/ }, v);
+  t.match(parseSet('git.author="a\\0 <a@b>"'), { code: 'E_YAML', message: /\[NUL\]$/ });
 });
 
 interface SchemaNode {

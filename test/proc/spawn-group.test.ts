@@ -187,3 +187,13 @@ t.test('a process that left the group (setsid) and holds the pipes does not hold
   t.equal(r.outputHeldOpen, true, 'the result says its output was held open');
   t.notOk(r.timedOut || r.idleTimedOut, 'no limit fired');
 });
+
+// A hostile review: Node runs a timer of more than 2^31-1 ms (24.8 days) after 1 ms, so a
+// worker's `timeout_s: 3000000` ("effectively no limit") ended every call at once, and a
+// verification tier's ended its command "after 3000000 s" in 15 ms.
+t.test('limits longer than a Node timer keeps (24.8 days) do not fire at once', async (t) => {
+  const g = spawnGroup('/bin/sh', ['-c', 'sleep 0.3; echo done'], { cwd: process.cwd(), env: childEnv, timeoutMs: 3_000_000_000, idleTimeoutMs: 3_000_000_000 });
+  const r = await g.done;
+  t.equal(r.exitCode, 0);
+  t.notOk(r.timedOut || r.idleTimedOut, 'no limit fired');
+});

@@ -91,5 +91,6 @@ export function positive(n: number | undefined, name: string): number | undefine
 export function num(v: string | undefined, name = 'time'): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} takes a number of minutes, got "${v}"`);
+  if (!Number.isFinite(Number(v))) throw new UsageError(`--${name} takes a finite number of minutes, got ${v.slice(0, 30)}… (${v.length} characters)`);
   return Number(v);
 }

@@ -1,6 +1,7 @@
 import { isCollection, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
-import { MAX_DEPTH, nestedTooDeep } from '../parse-source.js';
+import { holdsNul, MAX_DEPTH, nestedTooDeep, NUL_MESSAGE } from '../parse-source.js';
+import { messageOf } from '../../util/message-of.js';
 
 /** A parsed `--set key.path=value`. */
 export interface SetAssignment {
@@ -33,7 +34,31 @@ export function parseSet(text: string): SetAssignment | Diagnostic {
   }
   const contents = doc.contents;
   const block = isCollection(contents) && !contents.flow;
-  return { path: key.split('.'), value: block ? raw : doc.toJS(), text };
+  if (block) return { path: key.split('.'), value: raw, text };
+  // As a config file is checked (parse-source.ts): an alias that names nothing or expands past
+  // the parser's count was an exception (exit 70); 1e400 or .inf became Infinity, which
+  // state.json then held as null and the engine's own resume refused; a NUL byte reached a spawn.
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    return problem('E_YAML', `--set ${key}: the value is not valid YAML: ${messageOf(error)}`);
+  }
+  if (holdsNul(value)) return problem('E_YAML', `--set ${key}: ${NUL_MESSAGE}`);
+  if (holdsNonFinite(value)) return problem('E_YAML', `--set ${key}: the value holds a number that is not finite (.inf, .nan, or beyond the largest a number can be): numbers are finite [NOT_JSON]`);
+  return { path: key.split('.'), value, text };
+}
+
+/** Whether a value holds a number that is not finite. Pure. */
+function holdsNonFinite(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number' && !Number.isFinite(v)) return true;
+    if (Array.isArray(v)) stack.push(...v);
+    else if (typeof v === 'object' && v !== null) stack.push(...Object.values(v));
+  }
+  return false;
 }
 
 /** True when parseSet returned a diagnostic. Pure. */
