@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
+import path from 'node:path';
 import type { CliIo } from './io.js';
+import { repoDirProblem } from '../util/repo-top.js';
 
 /**
  * One subcommand. `options` is a node:util parseArgs option table, so every command parses
@@ -43,6 +45,19 @@ export function list(args: ParsedArgs, key: string): string[] {
 /** Read a boolean flag. Pure. */
 export function flag(args: ParsedArgs, key: string): boolean {
   return args.values[key] === true;
+}
+
+/**
+ * `--repo` as the directory it names (resolved against `cwd`), or undefined when not given;
+ * throws UsageError when it names no directory (repoDirProblem). Impure (stats).
+ */
+export function repoOption(args: ParsedArgs, cwd: string): string | undefined {
+  const given = str(args, 'repo');
+  if (given === undefined) return undefined;
+  const dir = path.resolve(cwd, given);
+  const problem = repoDirProblem(given, dir);
+  if (problem) throw new UsageError(problem);
+  return dir;
 }
 
 /** Read an integer option; throws UsageError when it is not one. Pure. */

@@ -23,7 +23,7 @@ import { probeBwrap } from '../sandbox/probe-bwrap.js';
 import { distinctWorkers, probeWorker } from './probe.js';
 import { finding, type DoctorReport, type Finding } from './types.js';
 import { removeTree } from '../util/remove-tree.js';
-import { repoTopOf } from '../util/repo-top.js';
+import { repoDirProblem, repoTopOf } from '../util/repo-top.js';
 import { isModulePath } from '../util/module-path.js';
 import { templateProblems } from '../workers/check-template.js';
 
@@ -44,7 +44,8 @@ export type DoctorResult = { kind: 'report'; report: DoctorReport } | { kind: 'i
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const dir = path.resolve(o.cwd, o.repo);
-  if (!isDir(dir)) return invalid(o.repo, `--repo ${o.repo}: no such directory`);
+  const problem = repoDirProblem(o.repo, dir);
+  if (problem) return invalid(o.repo, problem);
   const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : repoPipelineFile(repoTopOf(dir));
   const shown = o.pipelineFile ?? (pipelineFile === shippedPipelineFile ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
   if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
@@ -104,10 +105,3 @@ function invalid(file: string, message: string): DoctorResult {
   return { kind: 'invalid', diagnostics: [{ code: 'E_FILE', severity: 'error', message, file, line: 0, col: 0 }] };
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}

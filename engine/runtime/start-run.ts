@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -45,7 +45,7 @@ import { keptPlaces } from './kept-places.js';
 import { refusedWritable } from '../sandbox/check-writable.js';
 import { refusedStateDirs, STATE_DIR_HINT } from './state-dirs.js';
 import { isWithin } from '../util/is-within.js';
-import { isGitDir } from '../util/repo-top.js';
+import { isGitDir, repoDirProblem } from '../util/repo-top.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import { makeDirectory } from '../util/make-directory.js';
 
@@ -141,9 +141,9 @@ const usage = (file: string, message: string): Diagnostic => ({ code: 'E_USAGE',
  * first)' of all four. Impure (stats).
  */
 function notARepo(given: string, dir: string): Diagnostic {
-  const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st) return { code: 'E_FILE', severity: 'error', message: `--repo ${given}: no such directory`, file: given, line: 0, col: 0 };
-  if (!st.isDirectory()) return { code: 'E_FILE', severity: 'error', message: `--repo ${given} is a file, not a directory`, file: given, line: 0, col: 0 };
+  // A path through a file (`--repo /tmp/afile/sub`) threw ENOTDIR from a stat here: exit 70.
+  const problem = repoDirProblem(given, dir);
+  if (problem) return { code: 'E_FILE', severity: 'error', message: problem, file: given, line: 0, col: 0 };
   const bare = isGitDir(dir) && !existsSync(path.join(dir, '.git'));
   if (bare) return usage(given, `${given} is a bare git repository: a run starts from a working tree (clone it: git clone ${given} DIR, then --repo DIR)`);
   return usage(given, `${given} is not a git repository (run "git init" there first)`);

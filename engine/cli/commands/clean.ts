@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
-import { flag, str, UsageError } from '../command.js';
+import { flag, str, UsageError, repoOption } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 
@@ -55,6 +55,7 @@ export const cleanCommand: Command = {
       targets = listRepoFolders(root).map((f) => ({ dir: f.dir, store: f.repo ? defaultStoreDir(f.repo) : null, repo: f.repo }));
     } else {
       const repoArg = str(args, 'repo') ?? '.';
+      repoOption(args, io.cwd);
       let top: string;
       try {
         top = (await locateRepo(path.resolve(io.cwd, repoArg))).top;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from '../command.js';
-import { flag, list, str } from '../command.js';
+import { flag, list, repoOption } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { repoTopOf } from '../../util/repo-top.js';
@@ -30,7 +30,7 @@ export const policyCommand: Command = {
       import('../../config/policy/resolve-policy.js'),
       import('../../config/policy/explain-policy.js'),
     ]);
-    const repo = repoTopOf(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
+    const repo = repoTopOf(repoOption(args, io.cwd) ?? io.cwd);
     const result = await resolvePolicy({ repo, files: list(args, 'policy'), sets: list(args, 'set'), cwd: io.cwd, env: io.env });
     const ok = result.policy !== null;
     if (flag(args, 'json')) {

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
-import { flag, list, str, UsageError } from '../command.js';
+import { flag, list, str, UsageError, repoOption } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
@@ -45,7 +45,7 @@ export const reportCommand: Command = {
     const htmlFile = str(args, 'html');
     if (htmlFile === '') throw new UsageError('--html takes a file name');
     const [{ defaultStoreDir }, { readReportRuns }, { buildReport }] = await Promise.all([import('../../vocabulary/run-layout.js'), import('../../report/read-runs.js'), import('../../report/build-report.js')]);
-    const repo = repoTopOf(path.resolve(io.cwd, str(args, 'repo') ?? '.'));
+    const repo = repoTopOf(repoOption(args, io.cwd) ?? io.cwd);
     const storeOptions = list(args, 'store');
     if (storeOptions.some((s) => s === '')) throw new UsageError('--store takes a directory');
     const stores = storeOptions.length ? storeOptions.map((s) => path.resolve(io.cwd, s)) : [defaultStoreDir(repo)];

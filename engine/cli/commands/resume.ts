@@ -1,6 +1,6 @@
 import { printable } from '../../util/printable.js';
 import type { Command } from '../command.js';
-import { flag, int, list, str, UsageError } from '../command.js';
+import { flag, int, list, str, UsageError, repoOption } from '../command.js';
 import { num, positive } from './run.js';
 
 export const resumeCommand: Command = {
@@ -36,6 +36,7 @@ export const resumeCommand: Command = {
     const [run, ...extra] = args.positionals;
     if (!run) throw new UsageError('missing the run id or run directory');
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    repoOption(args, io.cwd);
     // The runtime loads only when a run is asked for: other commands start faster without it.
     const { resumeRun } = await import('../../runtime/resume-run.js');
     const { launchRun } = await import('./run-output.js');
