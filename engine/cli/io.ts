@@ -2,6 +2,8 @@
  * The world a command sees. `main(argv, io) → exit code` stays testable without spawning:
  * tests pass an in-memory io, the launcher passes the process.
  */
+import { writeOwnStdout } from '../util/own-stdout.js';
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -25,7 +27,8 @@ export interface CliIo {
 export function processIo(): CliIo {
   const isTTY = Boolean(process.stderr.isTTY);
   return {
-    stdout: quietWriter(process.stdout),
+    // Through writeOwnStdout: a plugin's console.log goes to stderr (util/own-stdout.ts).
+    stdout: quietWriter(process.stdout, writeOwnStdout),
     stderr: quietWriter(process.stderr),
     cwd: process.cwd(),
     env: process.env,
@@ -37,14 +40,14 @@ export function processIo(): CliIo {
 }
 
 /** Writes to a stream until its reader has gone (EPIPE), then drops the text. Impure. */
-function quietWriter(stream: NodeJS.WriteStream): (text: string) => void {
+function quietWriter(stream: NodeJS.WriteStream, write: (text: string) => void = (text) => void stream.write(text)): (text: string) => void {
   let gone = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     gone = true;
   });
   return (text) => {
-    if (!gone && !stream.destroyed) stream.write(text);
+    if (!gone && !stream.destroyed) write(text);
   };
 }
 

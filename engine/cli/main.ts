@@ -17,7 +17,7 @@ import { closeInheritedDescriptors } from '../proc/inherited-fds.js';
 import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 import { printable, terminalSafeJson } from '../util/printable.js';
-import { othersAtWork, pendingAwaits } from '../util/pending-awaits.js';
+import { loadedPlugins, othersAtWork, pendingAwaits, pluginInStack } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
 import { engineCommand, useEngineCommand } from '../vocabulary/engine-command.js';
 import { invocationWords } from './invocation.js';
@@ -150,21 +150,88 @@ export async function runCli(argv: string[]): Promise<number> {
   process.once('beforeExit', stalled);
   // The process ending while the command runs, by no decision of the engine's: a plugin's
   // `process.exit(0)` made `engine run` exit 0, silent, its run left `running`.
+  // Who called process.exit: a plugin's timer or callback runs with nothing of the plugin's
+  // awaited or running, and its exit was said to be the engine's bug (exit 70).
+  let exitStack = '';
+  let decided: number | null = null;
+  const realExit = process.exit.bind(process);
+  process.exit = ((requested?: number | string | null) => {
+    exitStack = new Error().stack ?? '';
+    // Once the command has its exit code, nothing else decides it (a plugin's late exit(0)
+    // made a failed validate exit 0).
+    return realExit(decided ?? requested ?? undefined);
+  }) as typeof process.exit;
   const cutShort = (exitCode: number): void => {
     if (settled || exitCode === EXIT.interrupted) return;
-    process.exitCode = reportCutShort(exitCode, othersAtWork(), argv);
+    process.exitCode = reportCutShort(exitCode, othersAtWork(), argv, pluginInStack(exitStack));
     // What the command had started goes with it, as for every error that ends a command.
     endLiveGroupsBlocking();
   };
   process.on('exit', cutShort);
+  // An error no code caught: a plugin's un-awaited promise or a throw in its timer was the
+  // engine's bug (exit 70), its run left `running`, its lock held.
+  const uncaught = (error: unknown): void => {
+    if (settled) {
+      reportLatePluginError(error);
+      return;
+    }
+    settled = true;
+    const code = reportUncaught(error, loadedPlugins(), processIo(), argv);
+    endLiveGroupsBlocking();
+    realExit(code);
+  };
+  process.on('uncaughtException', uncaught);
+  process.on('unhandledRejection', uncaught);
   const code = await main(argv, processIo());
   settled = true;
+  decided = code;
   process.off('beforeExit', stalled);
   process.off('exit', cutShort);
   // A command that failed with an error (a bug, the machine, a refused file) may have left
-  // servers or streams open that nothing will close: the process ends soon regardless.
-  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission) setTimeout(() => process.exit(code), FAILURE_EXIT_MS).unref();
+  // servers or streams open that nothing will close, and so may a plugin's code (an interval,
+  // a server: validate, doctor and run never ended): the process ends soon regardless.
+  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => realExit(code), FAILURE_EXIT_MS).unref();
   return code;
+}
+
+/**
+ * An error no code caught while the command ran. With worker plugins imported and a stack that
+ * names a plugin's file or none of the engine's own, the plugin's (an un-awaited promise, a
+ * throw in its timer): E_PLUGIN_FAULT, exit 1, a run it was in left to resume. Else the
+ * engine's bug: exit 70 with its log. Impure (writes stderr, maybe a log).
+ */
+export function reportUncaught(error: unknown, plugins: readonly string[], io: CliIo, argv: readonly string[] = []): number {
+  const stack = stackText(error);
+  const named = pluginInStack(stack);
+  if (plugins.length && (named !== null || !namesEngineFile(stack))) {
+    const who = named ?? (plugins.length === 1 ? plugins[0]! : `one of ${plugins.join(', ')}`);
+    io.stderr(printable(`engine: error E_PLUGIN_FAULT worker plugin ${who}: an error its code raised where nothing awaited it (an un-awaited promise, a throw in a timer or a callback): ${messageOf(error)}; fix the plugin (a run it was in can be resumed after)\n`));
+    return EXIT.stopped;
+  }
+  return reportBug(error, io, argv);
+}
+
+/** After the command ended, a plugin's error changes nothing: said on stderr, the exit code kept. Impure. */
+function reportLatePluginError(error: unknown): void {
+  try {
+    writeSync(2, printable(`engine: a worker plugin's error after the command ended (its exit code stands): ${messageOf(error)}\n`));
+  } catch {
+    /* stderr gone */
+  }
+}
+
+/** A thrown value's stack, or '' (a plugin may throw anything, even a value whose getters throw). Pure. */
+function stackText(error: unknown): string {
+  try {
+    return error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Whether a stack names a file of the engine's own (its bundle or its sources). Pure. */
+function namesEngineFile(stack: string): boolean {
+  return stack.split('\n').some((line) => line.includes(packageRoot) && !line.includes(`${path.sep}node_modules${path.sep}`));
 }
 
 /**
@@ -173,7 +240,7 @@ export async function runCli(argv: string[]): Promise<number> {
  * (a run it was in stays resumable, as for a stall). Else the engine's own code: a bug, 70.
  * Synchronous, as an `exit` listener must be: stderr written with writeSync. Impure.
  */
-export function reportCutShort(exitCode: number, waiting: readonly string[], argv: readonly string[] = []): number {
+export function reportCutShort(exitCode: number, waiting: readonly string[], argv: readonly string[] = [], calledFrom: string | null = null): number {
   const say = (text: string): void => {
     try {
       writeSync(2, text);
@@ -181,6 +248,7 @@ export function reportCutShort(exitCode: number, waiting: readonly string[], arg
       /* stderr gone: the exit code still says it */
     }
   };
+  if (!waiting.length && calledFrom !== null) waiting = [`worker plugin ${calledFrom}`];
   if (waiting.length) {
     say(printable(`engine: error E_PLUGIN_EXITED ${waiting.join('; ')}: it ended the engine's process (process.exit(${exitCode})) while the command ran; fix the plugin (a run it was in can be resumed after)\n`));
     return EXIT.stopped;

@@ -49,15 +49,17 @@ function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string
       const resolved = path.resolve(pipelineDir, use);
       const found = kindOfPath(resolved);
       if (found === 'file') continue;
-      ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${found === 'directory' ? ' is a directory' : ''} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');
+      const what = found === 'directory' ? ' is a directory' : found === 'other' ? ' is not a regular file (a FIFO, a device or a socket cannot be imported)' : '';
+      ctx.report('E_PLUGIN_MISSING', ['workers', name, 'use'], `worker plugin module not found: ${resolved}${what} (from "${use}", relative to the pipeline file)`, 'point `use` at the plugin\'s .js file (a TypeScript plugin compiled first), or use a built-in worker: codex, claude, command');
     }
   };
 }
 
-/** What is at a path: a file, a directory, or nothing (a NUL in the name is nothing). Impure. */
-function kindOfPath(p: string): 'file' | 'directory' | 'none' {
+/** What is at a path, its links followed: a regular file, a directory, anything else, or nothing (a NUL in the name is nothing). Impure. */
+function kindOfPath(p: string): 'file' | 'directory' | 'other' | 'none' {
   try {
-    return statSync(p).isDirectory() ? 'directory' : 'file';
+    const st = statSync(p);
+    return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
   } catch {
     return 'none';
   }

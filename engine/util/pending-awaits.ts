@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
 /**
  * The promises of others the engine is waiting on: a worker plugin's module as it loads, its
  * hooks (detectVersion, resolveBin, prepare, invoke). A promise nobody settles leaves Node's
@@ -37,4 +40,34 @@ export function noteRunning<T>(what: string, fn: () => T): T {
 /** Whose code may have ended the process now: the plugin function running, else every awaited promise of others. */
 export function othersAtWork(): string[] {
   return running.length ? [running.at(-1)!] : pendingAwaits();
+}
+
+/** The worker plugin modules this process has imported: their files, as given and as real paths. */
+const loaded = new Set<string>();
+
+/** Notes a plugin module as imported into this process (before its import begins). Impure (module state). */
+export function noteLoaded(file: string): void {
+  loaded.add(file);
+  try {
+    loaded.add(realpathSync(file));
+  } catch {
+    /* gone or unreadable: its import will say so */
+  }
+}
+
+/** The plugin module files imported into this process so far (as given, and their real paths). */
+export function loadedPlugins(): string[] {
+  return [...loaded];
+}
+
+/**
+ * The plugin file a stack names first, by path or file URL; null when it names none. A plugin's
+ * `process.exit` from a timer, or an error it threw where no code of the engine's runs, is told
+ * from the engine's own by its stack. Pure but for the module state it reads.
+ */
+export function pluginInStack(stack: string): string | null {
+  for (const file of loaded) {
+    if (stack.includes(`${file}:`) || stack.includes(`${pathToFileURL(file).href}:`)) return file;
+  }
+  return null;
 }

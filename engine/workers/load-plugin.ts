@@ -1,7 +1,7 @@
 /**
  * Built-in workers by name, and a user's plugin module by path. Impure (imports a module).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerSpec } from '../generated/pipeline.js';
@@ -12,9 +12,10 @@ import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
 import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
-import { notePending } from '../util/pending-awaits.js';
+import { noteLoaded, notePending } from '../util/pending-awaits.js';
+import { keepStdoutOwn } from '../util/own-stdout.js';
 import { messageOf } from '../util/message-of.js';
-import { placeOfLoadError } from './locate-load-error.js';
+import { describePlace, placeOfLoadError } from './locate-load-error.js';
 
 export class WorkerPluginError extends Error {
   constructor(
@@ -38,12 +39,17 @@ export async function resolveWorkerPlugin(spec: WorkerSpec, pipelineDir: string)
 export async function loadWorkerPlugin(use: string, baseDir: string): Promise<WorkerPlugin> {
   const file = path.resolve(baseDir, use);
   if (!existsSync(file)) throw new WorkerPluginError('E_PLUGIN_MISSING', `worker plugin module not found: ${file} (from "${use}")`);
+  // A FIFO held the import (and the command) for good, deaf to SIGTERM; /dev/zero behind a
+  // link grew the engine to 16 GB. Only a regular file is imported.
+  if (!isRegularFile(file)) throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} (from "${use}") is not a regular file (a FIFO, a device or a socket cannot be imported)`);
+  noteLoaded(file);
+  keepStdoutOwn();
   let mod: { default?: unknown };
   try {
     mod = (await notePending(`worker plugin ${file}: its module's top level`, importModule(pathToFileURL(file).href))) as { default?: unknown };
   } catch (e) {
     const place = await placeOfLoadError(file, e);
-    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${place ? `${file}:${place.line}:${place.col}: ` : ''}${kindOf(e)}${messageOf(e)}`);
+    throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} failed to load: ${place ? `${describePlace(file, place)}: ` : ''}${kindOf(e)}${messageOf(e)}`);
   }
   // Reading the export runs its getters, if it has any: code of the plugin's, which may throw.
   let plugin: unknown;
@@ -139,4 +145,13 @@ export async function unloadablePlugins(ir: CompiledPipeline, pipelineDir: strin
     }
   }
   return out;
+}
+
+/** Whether `file` (its links followed) is a regular file. Impure (stats). */
+function isRegularFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

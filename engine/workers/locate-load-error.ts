@@ -4,28 +4,41 @@
  * `failed to load: Unexpected token '}'`, with nothing to say where.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCaptured } from '../proc/spawn-via-shell.js';
 
 export interface SourcePlace {
   line: number;
-  col: number;
+  /** null: Node printed no caret (a line past about a thousand characters). */
+  col: number | null;
+}
+
+/** `file:line:col`, or `file:line` when the column is not known. Pure. */
+export function describePlace(file: string, place: SourcePlace): string {
+  return place.col === null ? `${file}:${place.line}` : `${file}:${place.line}:${place.col}`;
 }
 
 /**
  * The place of a syntax error as Node prints it above the error (`<name>:<line>`, the source
  * line, then a caret under the column), when the text begins so and names `name`. Pure.
  */
-export function placeAboveError(text: string, name: string): SourcePlace | null {
+export function placeAboveError(text: string, ...names: string[]): SourcePlace | null {
   const lines = text.split('\n');
   const head = /^(.*):(\d+)$/.exec(lines[0] ?? '');
-  if (!head || head[1] !== name) return null;
+  // An ES module's error names it by URL (a missing named export: `file:///…/impl.mjs:2`).
+  if (!head || !names.some((name) => head[1] === name || head[1] === urlOf(name))) return null;
   const caret = (lines[2] ?? '').indexOf('^');
-  return { line: Number(head[2]), col: caret >= 0 ? caret + 1 : 1 };
+  return { line: Number(head[2]), col: caret >= 0 ? caret + 1 : null };
+}
+
+/** A path's file URL, or null for a name that is none ('[stdin]'). Pure. */
+function urlOf(name: string): string | null {
+  return name.startsWith('/') ? pathToFileURL(name).href : null;
 }
 
 /** The first frame of a stack that lies in `file` (by path or file URL). Pure. */
-export function placeInStack(stack: string, file: string): SourcePlace | null {
+export function placeInStack(stack: string, ...files: string[]): SourcePlace | null {
   for (const line of stack.split('\n')) {
     const m = /(?:\(|at )((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m) continue;
@@ -37,7 +50,7 @@ export function placeInStack(stack: string, file: string): SourcePlace | null {
         continue;
       }
     }
-    if (where === file) return { line: Number(m[2]), col: Number(m[3]) };
+    if (files.includes(where)) return { line: Number(m[2]), col: Number(m[3]) };
   }
   return null;
 }
@@ -58,11 +71,16 @@ function stackOf(thrown: unknown): string {
  */
 export async function placeOfLoadError(file: string, thrown: unknown): Promise<SourcePlace | null> {
   const stack = stackOf(thrown);
-  const above = placeAboveError(stack, file);
+  // Node names a module by its real path: one reached through a link (pnpm, npm link, macOS's
+  // /tmp) was told with no place, or the place of a check that was not its own.
+  const names = [...new Set([file, realOf(file)])];
+  const above = placeAboveError(stack, ...names);
   if (above) return above;
-  const inStack = placeInStack(stack, file);
+  const inStack = placeInStack(stack, ...names);
   if (inStack) return inStack;
   if (!(thrown instanceof SyntaxError)) return null;
+  // The check below parses the text as an ES module: for CommonJS Node's own place (above) is it.
+  if (names.some((n) => n.endsWith('.cjs'))) return null;
   let text: Buffer;
   try {
     text = await readFile(file);
@@ -73,4 +91,13 @@ export async function placeOfLoadError(file: string, thrown: unknown): Promise<S
   // No NODE_OPTIONS or other variable of the user's: only the syntax of the text is asked.
   const checked = await runCaptured(process.execPath, ['--input-type=module', '--check'], '/', {}, text, { timeoutMs: 10_000 });
   return checked.exitCode === 1 ? placeAboveError(checked.stderr.toString('utf8'), '[stdin]') : null;
+}
+
+/** A path's real path, or the path itself when it has none (gone meanwhile). Impure. */
+function realOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engine, makeFixture } from '../helpers/run-fixture.js';
@@ -149,3 +150,52 @@ for (const [fault, code, edit, said] of [
     if (existsSync(path.join(runDir, 'state.json'))) t.not(JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8')).status, 'running', 'the run was not left running');
   });
 }
+
+// A hostile review of plugin loading: a plugin's code that runs where nothing of it is awaited
+// (an un-awaited promise, a timer) was said to be the engine's bug (exit 70), the run left
+// `running`; its process.exit(0) from a timer likewise; its console.log broke every --json.
+for (const [fault, prefix, said] of [
+  ['an un-awaited promise that rejects', 'import fsp from "node:fs/promises";\nfsp.readFile("/nonexistent/plugin-config.json");\n', /engine: error E_PLUGIN_FAULT worker plugin .*late-plugin\.mjs: an error its code raised where nothing awaited it .*ENOENT/],
+  ['a throw in its timer', 'setTimeout(() => { throw new Error("late boom"); }, 200);\n', /engine: error E_PLUGIN_FAULT worker plugin .*late-plugin\.mjs: .*late boom/],
+  ['process.exit(0) in its timer', 'setTimeout(() => process.exit(0), 200);\n', /engine: error E_PLUGIN_EXITED worker plugin .*late-plugin\.mjs: it ended the engine's process \(process\.exit\(0\)\)/],
+] as const) {
+  t.test(`a plugin with ${fault}: its fault, exit 1, never the engine's bug`, async (t) => {
+    const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './late-plugin.mjs' }) });
+    // Imported as the run is prepared: its 200 ms timer fires while the run's calls go on.
+    writeFileSync(path.join(f.dir, 'late-plugin.mjs'), `${prefix}${echo}`);
+    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'late', '--no-progress'], { cwd: f.dir });
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stderr, said);
+    t.notMatch(r.stderr, /internal error/);
+  });
+}
+
+t.test("a plugin's console.log goes to stderr: stdout stays the engine's JSON; a handle it leaves open does not keep the command alive", async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './noisy-plugin.mjs' }) });
+  writeFileSync(path.join(f.dir, 'noisy-plugin.mjs'), `console.log("plugin loaded: hello");\nsetInterval(() => {}, 1000);\n${echo}`);
+  const v = engine(['validate', f.pipelineFile, '--json'], { cwd: f.dir });
+  t.equal(v.signal, null, 'validate ended on its own');
+  t.equal(v.code, 0, v.stderr);
+  t.match(JSON.parse(v.stdout), { files: [{ valid: true }] }, 'stdout is one JSON document');
+  t.match(v.stderr, /plugin loaded: hello/, "the plugin's line is kept, on stderr");
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--json'], { cwd: f.dir });
+  t.equal(r.signal, null, 'the run ended on its own');
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  for (const line of lines) t.doesNotThrow(() => JSON.parse(line), `a JSON line: ${line.slice(0, 60)}`);
+  t.match(JSON.parse(lines.at(-1)!), { type: 'run.finished', status: 'completed' });
+});
+
+t.test('a plugin path that is a FIFO or a device is refused, never waited on or read without end', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './odd/plugin.mjs' }) });
+  mkdirSync(path.join(f.dir, 'odd'));
+  execFileSync('mkfifo', [path.join(f.dir, 'odd', 'plugin.mjs')]);
+  const v = engine(['validate', f.pipelineFile], { cwd: f.dir });
+  t.equal(v.code, 2, v.stderr);
+  t.match(v.stderr, /error E_PLUGIN_MISSING worker plugin module not found: .*plugin\.mjs is not a regular file/);
+  rmSync(path.join(f.dir, 'odd', 'plugin.mjs'));
+  symlinkSync('/dev/zero', path.join(f.dir, 'odd', 'plugin.mjs'));
+  const z = engine(['validate', f.pipelineFile], { cwd: f.dir });
+  t.equal(z.code, 2, z.stderr);
+  t.match(z.stderr, /is not a regular file/);
+});
