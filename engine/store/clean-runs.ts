@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { canResume } from './can-resume.js';
 import path from 'node:path';
 import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
@@ -131,7 +131,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
   let open: OpenFiles | undefined;
   return [...ids].sort().map((runId) => {
     const workspace = path.join(reposDir, runId);
-    const { runDir, state } = runOfWorkspace(workspace, runId, storeDir);
+    const { runDir, state, unreadable } = runOfWorkspace(workspace, runId, storeDir);
     const updated = state ? Date.parse(state.updated_at) : mtimeOf(workspace);
     return {
       runId,
@@ -144,6 +144,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       locked: runLockHeld(path.join(runDir, 'run.lock'), (open ??= readOpenFiles())),
       updatedMs: Number.isFinite(updated) ? updated : 0,
       engineMade: engineMade(workspace, runId),
+      ...(unreadable ? { unreadable } : {}),
     };
   });
 }
@@ -154,7 +155,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
  * store), when its record names this workspace back; state null when neither does (an orphan).
  * Impure (reads).
  */
-function runOfWorkspace(workspace: string, runId: string, storeDir: string): { runDir: string; state: ReturnType<typeof readCleanState> } {
+function runOfWorkspace(workspace: string, runId: string, storeDir: string): { runDir: string; state: ReturnType<typeof readCleanState>; unreadable?: boolean } {
   const names = (s: ReturnType<typeof readCleanState>) => s !== null && path.resolve(s.workspace) === path.resolve(workspace);
   const here = path.join(storeDir, runId);
   const state = readCleanState(path.join(here, 'state.json'));
@@ -164,7 +165,10 @@ function runOfWorkspace(workspace: string, runId: string, storeDir: string): { r
     const elsewhere = readCleanState(path.join(noted, 'state.json'));
     if (names(elsewhere)) return { runDir: noted, state: elsewhere };
   }
-  return { runDir: here, state: null };
+  // Its own store's record is there and names it in no way one can read: damaged, not absent.
+  // (A workspace that names another run directory is that run's, however this one reads.)
+  const unreadable = state === null && existsSync(path.join(here, 'state.json')) && (noted === null || path.resolve(noted) === path.resolve(here));
+  return { runDir: here, state: null, unreadable };
 }
 
 const STATUSES: readonly string[] = ['running', 'completed', 'stopped'] satisfies RunState['status'][];

@@ -24,6 +24,8 @@ export interface CleanCandidate {
   engineMade: boolean;
   /** The run's branch as its record names it (null for an orphan, or a record that names none). */
   branch?: RunBranch | null;
+  /** For status null: a state.json is there but cannot be read (cut short, damaged): not an orphan, a run whose record is lost. */
+  unreadable?: boolean;
 }
 
 /** A run's branch (`engine/<run-id>`), the commit it started from, and the repo it is in. */
@@ -54,6 +56,10 @@ export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions
     if (!c.engineMade) return { candidate: c, remove: false, reason: 'not a workspace the engine made (no engine git dir of its run beside it): left alone' };
     if (c.locked) return { candidate: c, remove: false, reason: 'being driven by a live engine' };
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
+    // A record that is there but cannot be read is no orphan: its workspace may hold the only
+    // copy of a stopped run's work since its last checkpoint (a review found it removed as one).
+    if (c.status === null && c.unreadable && !o.resumable) return { candidate: c, remove: false, reason: "its run record (state.json) is there but cannot be read: the workspace may hold the run's work since its last checkpoint; --resumable removes it" };
+    if (c.status === null && c.unreadable) return { candidate: c, remove: true, reason: 'its run record (state.json) cannot be read: removed with the work in it' };
     if (c.status === null) return { candidate: c, remove: true, reason: 'orphan: no run record in the store' };
     if (c.status === 'completed' && c.kept && !o.resumable) return { candidate: c, remove: false, reason: 'completed with changes no checkpoint took: they are only in this workspace; --resumable removes it' };
     if (c.status === 'completed' && c.kept) return { candidate: c, remove: true, reason: 'completed with changes no checkpoint took: removed with them' };

@@ -103,9 +103,10 @@ t.test('engine clean reclaims completed runs and orphans, resumable ones with --
   void testEngineHome;
 });
 
-t.test('a forged state.json (sandbox off, a worker can rewrite it) is an orphan to clean, never an internal error', async (t) => {
+t.test('a forged or damaged state.json (sandbox off, a worker can rewrite it) is never an internal error; its workspace is kept unless --resumable', async (t) => {
   // `"workspace": 5` made clean --dry-run and clean --all exit 70: one forged store stopped
-  // the cleaning of every repo.
+  // the cleaning of every repo. Then a review: a stopped run's state.json cut short made its
+  // workspace an "orphan" that a plain clean removed, with the work since its last checkpoint.
   const f = makeFixture();
   const env = { ENGINE_HOME: path.join(f.dir, 'home') };
   t.equal(engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'forged', '--no-progress', '--max-ticks', '2'], { cwd: f.dir, env }).code, 1);
@@ -125,12 +126,15 @@ t.test('a forged state.json (sandbox off, a worker can rewrite it) is an orphan 
       const r = engine(['clean', ...args], { cwd: f.dir, env });
       t.equal(r.code, 0, `${what}, clean ${args.join(' ')}: ${r.stderr}`);
       const listed = JSON.parse(r.stdout).runs.find((x: { run_id: string }) => x.run_id === 'forged');
-      t.same([listed?.status, listed?.removed], [null, true], `${what}: the workspace is an orphan`);
+      t.same([listed?.status, listed?.removed], [null, false], `${what}: the workspace is kept`);
+      t.match(listed?.reason, /its run record \(state\.json\) is there but cannot be read: .*--resumable removes it/);
     }
   }
-  const r = engine(['clean', '--all'], { cwd: f.dir, env });
+  t.equal(engine(['clean', '--all'], { cwd: f.dir, env }).code, 0);
+  t.ok(existsSync(honest.workspace), 'a plain clean --all keeps it');
+  const r = engine(['clean', '--all', '--resumable'], { cwd: f.dir, env });
   t.equal(r.code, 0, r.stderr);
-  t.notOk(existsSync(honest.workspace), 'and clean --all removes it');
+  t.notOk(existsSync(honest.workspace), 'clean --all --resumable removes it');
 });
 
 // A new user's probe: a stopped, resumable run started with --store X; a plain `engine clean`
