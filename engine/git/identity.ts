@@ -34,8 +34,18 @@ export async function configIdentity(repo: RepoRef): Promise<GitIdentity> {
   }
   const name = values.get('user.name');
   const email = values.get('user.email');
-  if (name && email && !/[<>\n]/.test(name + email)) return { name, email };
+  if (name && email && !/[<>\n]/.test(name + email) && !onlyCrud(name)) return { name, email };
   return { ...DEFAULT_IDENTITY };
+}
+
+/**
+ * Whether git would take a name for nothing: it strips the characters it calls crud (controls,
+ * space, and . , : ; < > " \ ') from both ends of a name and refuses an empty one ("name
+ * consists only of disallowed characters"). `git.author: ". <a@b>"` passed the schema, and
+ * the first checkpoint, after the worker had worked, ended the run with exit 70. Pure.
+ */
+export function onlyCrud(name: string): boolean {
+  return /^[\x00-\x20.,:;<>"\\']*$/.test(name);
 }
 
 /**
@@ -47,6 +57,7 @@ export function parseGitAuthor(value: string): GitIdentity {
   if (!match || match[1] === '') {
     throw new Error(`git.author must look like "Name <email>", got ${JSON.stringify(value)}`);
   }
+  if (onlyCrud(match[1]!)) throw new Error(`git.author's name ${JSON.stringify(match[1])} is only characters git strips from a name (. , : ; " ' \\ and spaces): git refuses it; name someone, as "Name <email>"`);
   return { name: match[1]!, email: match[2]! };
 }
 

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { commitEnv, DEFAULT_IDENTITY, parseGitAuthor, resolveGitIdentity } from '../../engine/git/identity.js';
 import { ensureGitRepo, findRepoRoot, headCommit, headSha, locateRepo, locateRepoAndHead, removeUntouchedRunBranch, treeHash } from '../../engine/git/repo.js';
@@ -198,6 +200,27 @@ t.test('parseGitAuthor accepts "Name <email>" only', async (t) => {
   for (const bad of ['Engine', '<e@x>', 'A <b', 'A <b c@x>', 'A <b@x> trailing', 'A\nB <b@x>']) {
     t.throws(() => parseGitAuthor(bad), /git\.author must look like/, bad);
   }
+});
+
+// A hostile review: `git.author: ". <a@b>"` passed the schema, and the first checkpoint (after
+// the worker had worked) ended the run with exit 70: git refuses a name of only the characters
+// it strips. parseGitAuthor refuses exactly what git refuses, asked of git itself.
+t.test('parseGitAuthor refuses a name git refuses, and takes one git takes', async (t) => {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'engine-ident-'));
+  execFileSync('git', ['init', '-q', repo]);
+  const tree = execFileSync('git', ['-C', repo, 'mktree'], { input: '', encoding: 'utf8' }).trim();
+  for (const name of ['.', '. .', ',;:', `"'`, '\\', '.A.', "O'Brien", 'A', 'a.b', '; x ;']) {
+    const env = { ...process.env, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: 'a@b' };
+    const gitTakes = spawnSync('git', ['-C', repo, 'commit-tree', tree, '-m', 'x'], { env, encoding: 'utf8' }).status === 0;
+    let weTake = true;
+    try {
+      parseGitAuthor(`${name} <a@b>`);
+    } catch {
+      weTake = false;
+    }
+    t.equal(weTake, gitTakes, `${JSON.stringify(name)}: git ${gitTakes ? 'takes' : 'refuses'} it`);
+  }
+  t.throws(() => parseGitAuthor('. <a@b>'), /only characters git strips from a name/);
 });
 
 t.test('commitEnv sets author and committer to one identity and date', async (t) => {
