@@ -43,7 +43,8 @@ export function processIo(): CliIo {
 function quietWriter(stream: NodeJS.WriteStream, write: (text: string) => void = (text) => void stream.write(text)): (text: string) => void {
   let gone = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    // EIO: the terminal was closed (a SIGHUP's run goes on to record its stop).
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     gone = true;
   });
   return (text) => {

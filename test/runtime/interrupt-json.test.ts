@@ -72,6 +72,23 @@ t.test('SIGINT during a worker call stops interrupted (130), ends the worker gro
   t.equal(f.git('show', 'engine/int:src/a.txt'), 'alpha');
 });
 
+// A hostile review: a closed terminal (SIGHUP) ended the engine with 129 and no word, the run
+// left `running`. It stops the run as Ctrl-C does, its records whole.
+t.test('SIGHUP during a worker call stops the run interrupted (130), as SIGINT does', async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, hang: { 'implement#1#1': 1 } } });
+  const dir = runDir(f.repo, 'hup');
+  const p = spawn('/usr/bin/env', [...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'hup', '--no-progress'], { cwd: f.dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  p.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
+  const inflight = await until(() => tryJson(path.join(dir, 'state.json'))?.inflight, 'the in-flight worker in state.json');
+  p.kill('SIGHUP');
+  const end = await exited;
+  t.same(end, { code: 130, signal: null }, stderr);
+  t.notOk(groupAlive(inflight.pgid), "the worker's process group is gone");
+  t.match(tryJson(path.join(dir, 'state.json')), { status: 'stopped', stop_reason: 'interrupted', inflight: null });
+});
+
 t.test('--json: stdout is the timeline, one event per line, from run.started to run.finished', async (t) => {
   const f = makeFixture();
   const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'j1', '--json'], { cwd: f.dir });

@@ -70,8 +70,11 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
 /** A signal this soon after the first is the same stop (npm and other wrappers pass on the terminal's Ctrl-C, which also reaches the engine). */
 const SAME_STOP_MS = 300;
 
+/** The signals that stop a run (the first as the running step ends, a second at once). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * An AbortSignal that fires on SIGINT/SIGTERM so the run stops `interrupted` (resumable)
+ * An AbortSignal that fires on SIGINT/SIGTERM/SIGHUP so the run stops `interrupted` (resumable)
  * after the current child is ended; `heard(signal)` is told of that first signal.
  *
  * A second signal (more than SAME_STOP_MS after the first, on the monotonic clock) stops the engine at once: whatever
@@ -103,13 +106,13 @@ export function interruptSignal(
     stopping(signal);
     process.exit(EXIT.interrupted);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the terminal closed. It ended the engine with 129 and no record of the stop, the
+  // run left `running`; it stops the run as Ctrl-C does.
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
     },
   };
 }
