@@ -57,7 +57,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       options: command.options,
       allowPositionals: command.allowPositionals,
       strict: true,
+      tokens: true,
     });
+    const twice = givenTwice(parsed.tokens, command.options);
+    if (twice !== null) throw new UsageError(twice);
     const empty = emptyOption(parsed.values);
     if (empty !== null) throw new UsageError(`--${empty} was given an empty value (an unset variable in "$VAR"?): it takes one; leave the option out for its default`);
     return await command.run(parsed as Parameters<Command['run']>[0], io);
@@ -307,6 +310,25 @@ function redactEnv(text: string, env: NodeJS.ProcessEnv): string {
  */
 export function localizeStack(stack: string, root: string): string {
   return stack.replace(/(\(|at )(\/[^\s():]*?)\/dist\/(engine\.cjs|vendor\/[A-Za-z0-9_.-]+\.cjs):(\d+)/g, (_m, lead: string, _built: string, file: string, line: string) => `${lead}${path.join(root, 'dist', file)}:${line}`);
+}
+
+/**
+ * An option that takes one value given more than once, in words; null when none is.
+ * parseArgs keeps the last: `run --goal a --goal b` ran `b`, `clean --repo A --repo B` cleaned
+ * B, without a word. A flag given twice says the same thing twice, and is let be. Pure.
+ */
+export function givenTwice(tokens: readonly { kind: string; name?: string; value?: string | undefined }[] | undefined, options: Command['options']): string | null {
+  const seen = new Map<string, string[]>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const spec = options[token.name];
+    if (!spec || spec.type !== 'string' || spec.multiple) continue;
+    const values = seen.get(token.name) ?? [];
+    values.push(token.value ?? '');
+    seen.set(token.name, values);
+    if (values.length > 1) return `--${token.name} was given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')}): it takes one value`;
+  }
+  return null;
 }
 
 /**

@@ -30,6 +30,9 @@ t.test('unknown and malformed flags: the engine\'s words, with a did-you-mean', 
     [['run', '--goal', 'g', '--max-ticks', '-5'], 'engine run: error E_USAGE --max-ticks must be greater than 0, got -5'],
     [['run', '--goal', 'g', '--seed', '-3'], 'engine run: error E_USAGE --seed needs a value (write --seed=-3 for one that begins with "-")'],
     [['run', '--goal', 'g', '--time', 'abc'], 'engine run: error E_USAGE --time takes a number of minutes, got "abc"'],
+    // parseArgs kept the last: `--goal a --goal b` ran b, `clean --repo A --repo B` cleaned B, without a word.
+    [['run', '--goal', 'a', '--goal=b'], 'engine run: error E_USAGE --goal was given 2 times ("a", "b"): it takes one value'],
+    [['clean', '--repo', 'A', '--dry-run', '--repo', 'B'], 'engine clean: error E_USAGE --repo was given 2 times ("A", "B"): it takes one value'],
     // 400 digits read as Infinity, which state.json held as null: the engine's resume refused its own run.
     [['run', '--goal', 'g', '--max-ticks', '9'.repeat(400)], `engine run: error E_USAGE --max-ticks takes a whole number up to 9007199254740991, got ${'9'.repeat(30)}… (400 digits)`],
     [['run', '--goal', 'g', '--seed', '9'.repeat(17)], `engine run: error E_USAGE --seed takes a whole number up to 9007199254740991, got ${'9'.repeat(17)}`],
