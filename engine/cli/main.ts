@@ -19,6 +19,7 @@ import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.
 import { printable, terminalSafeJson } from '../util/printable.js';
 import { loadedPlugins, othersAtWork, pendingAwaits, pluginInStack } from '../util/pending-awaits.js';
 import { messageOf } from '../util/message-of.js';
+import { armStdoutGuard } from '../util/own-stdout.js';
 import { engineCommand, useEngineCommand } from '../vocabulary/engine-command.js';
 import { invocationWords } from './invocation.js';
 
@@ -141,6 +142,8 @@ const FAILURE_EXIT_MS = 2000;
 /** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
   closeInheritedDescriptors();
+  // stdout is this process's output: a plugin's console.log goes to stderr (util/own-stdout.ts).
+  armStdoutGuard();
   useEngineCommand(() => invocationWords({ launcher: process.argv[1] ?? '', env: process.env, cwd: process.cwd() }));
   // A promise nothing will settle leaves the event loop empty, and Node would end the process
   // with exit 0 as if the command had succeeded (util/pending-awaits.ts).

@@ -208,11 +208,14 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; no "..", not ending in ".", .git, .homes or .lock)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   const root = workspacesRoot(o.processEnv, o.workspacesDir);
+  // Where the root came from, as the user named it: a relative ENGINE_HOME inside the repo was
+  // said to be `--workspaces`, a flag not given.
+  const rootFrom = o.workspacesDir ? '--workspaces' : o.processEnv.ENGINE_HOME ? 'ENGINE_HOME' : root;
   // The workers' homes beside each workspace are writable under the sandbox: inside the user's
   // checkout a planted file would be found and run by the user's own tools. Refused before
   // anything is made (its directories were made in the checkout first).
   if (isWithin(resolveLinks(root), resolveLinks(repo))) {
-    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
+    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces' root ${root} is inside the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: rootFrom, line: 0, col: 0, hint: 'name one outside it with --workspaces DIR or ENGINE_HOME' }]);
   }
   // A store or workspaces' root the file system refuses (a file in the way, read-only, full) is
   // the user's to mend, said before anything is made.
@@ -227,7 +230,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   // move it into the checkout and leave a link in its place for the next run.
   const folder = repoWorkspacesDir(root, repo);
   if (isWithin(resolveLinks(folder), resolveLinks(repo)) || isWithin(resolveLinks(repo), resolveLinks(folder))) {
-    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces folder of this repository, ${folder}, leads to ${resolveLinks(folder)}, in or around the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: '--workspaces', line: 0, col: 0, hint: `remove the link ${folder} (a worker without the OS sandbox can make one), or name another root with --workspaces DIR or ENGINE_HOME` }]);
+    return rejected([{ code: 'E_USAGE', severity: 'error', message: `the workspaces folder of this repository, ${folder}, leads to ${resolveLinks(folder)}, in or around the repository ${repo}: the workers' workspaces and homes would be in your checkout`, file: rootFrom, line: 0, col: 0, hint: `remove the link ${folder} (a worker without the OS sandbox can make one), or name another root with --workspaces DIR or ENGINE_HOME` }]);
   }
   const kept = keptPlaces(repo, storeDir, root, [p.site.repoRef.gitDir, p.site.repoRef.commonDir]);
   const overlap = refusedWritable(p.policy.sandbox.writable, kept);

@@ -8,10 +8,17 @@
 
 type Write = typeof process.stdout.write;
 let own: Write | null = null;
+/** Set by the engine's own process (cli/main.ts runCli): a process that only imports the engine (a test runner, a host of its own) keeps its stdout as it is. */
+let armed = false;
 
-/** From now on process.stdout.write writes to stderr; the engine writes through writeOwnStdout. Idempotent. */
+/** Lets keepStdoutOwn take process.stdout: the engine's CLI process only. */
+export function armStdoutGuard(): void {
+  armed = true;
+}
+
+/** From now on process.stdout.write writes to stderr; the engine writes through writeOwnStdout. Idempotent; nothing unless armed. */
 export function keepStdoutOwn(): void {
-  if (own) return;
+  if (!armed || own) return;
   const stdout = process.stdout;
   own = stdout.write.bind(stdout) as Write;
   stdout.write = ((...args: Parameters<Write>) => (process.stderr.write as (...a: Parameters<Write>) => boolean)(...args)) as Write;

@@ -117,6 +117,8 @@ t.test("a workspaces' root inside the repository is refused: the workers' homes 
     const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress', ...extra], { cwd: f.dir, env });
     t.equal(r.code, 2, r.stderr);
     t.match(r.stderr, /error E_USAGE the workspaces' root .* is inside the repository .*: the workers' workspaces and homes would be in your checkout/);
+    // Said of what the user named: the flag, or ENGINE_HOME (it was `--workspaces`, a flag not given).
+    t.match(r.stderr, extra.length ? /^--workspaces: error E_USAGE/m : /^ENGINE_HOME: error E_USAGE/m);
   }
   t.same(runsOf(f.repo), [], 'no run was made');
   // Refused before anything is made: the directories it names were made in the checkout.
