@@ -3,7 +3,7 @@ import path from 'node:path';
 import { indexEntryOf } from '../store/index-entry.js';
 import { loadStoreRuns } from '../store/index-runs.js';
 import { listRuns } from '../store/list-runs.js';
-import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, timelineBytes, type IndexedPastRun } from '../store/run-index.js';
+import { appendRunIndex, recentRunsFromIndex, RUN_INDEX, stateBytes, timelineBytes, type IndexedPastRun } from '../store/run-index.js';
 import type { PastRun } from './select-tier.js';
 import type { Runtime } from './types.js';
 import { redactDeep } from './run-secrets.js';
@@ -22,7 +22,7 @@ export function indexFinishedRun(rt: Runtime): void {
     if (!existsSync(path.join(store, RUN_INDEX)) && readdirSync(store, { withFileTypes: true }).some((d) => d.isDirectory() && d.name !== self)) return;
     // Redacted as state.json is: the in-memory state holds the goal and detail as given, and
     // a secret in them reached the index, and every `engine report` after.
-    const entry = redactDeep(indexEntryOf(rt.state, rt.events, { dir: self, timelineBytes: timelineBytes(rt.paths.dir) ?? 0, notes: [] }), rt.secrets);
+    const entry = redactDeep(indexEntryOf(rt.state, rt.events, { dir: self, timelineBytes: timelineBytes(rt.paths.dir) ?? 0, stateBytes: stateBytes(rt.paths.dir), notes: [] }), rt.secrets);
     appendRunIndex(store, entry);
   } catch {
     /* the next reader finds the run missing from the index and adds it */

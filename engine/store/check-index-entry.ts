@@ -101,6 +101,7 @@ const entry = shape<RunIndexEntry>({
   created_at: str,
   finished_at: str,
   timeline_bytes: num,
+  state_bytes: optional(num),
   tier0: shape<RunIndexEntry['tier0']>({ runs: num, passed: num, last_pass: nullable(bool) }),
   samples,
   milestones: arrayOf(milestone),

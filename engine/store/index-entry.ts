@@ -21,7 +21,7 @@ export interface IndexedState {
  * same samples, milestones and run-end verification `report` derives from the timeline, so
  * a report from the index and one from the run directories are the same. Pure.
  */
-export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent[], where: { dir: string; timelineBytes: number; notes: string[] }): RunIndexEntry {
+export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent[], where: { dir: string; timelineBytes: number; stateBytes?: number | null; notes: string[] }): RunIndexEntry {
   const task = state.task ?? {};
   const finished = [...events].reverse().find((e) => e.type === 'run.finished');
   let runs = 0;
@@ -46,6 +46,7 @@ export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent
     created_at: state.created_at,
     finished_at: finished?.ts ?? state.updated_at ?? state.created_at,
     timeline_bytes: where.timelineBytes,
+    ...(typeof where.stateBytes === 'number' ? { state_bytes: where.stateBytes } : {}),
     tier0: { runs, passed, last_pass: last },
     samples: collectSamples(events),
     milestones: describeMilestones(events),

@@ -5,7 +5,7 @@ import { loadValidator } from '../config/validators.js';
 import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
-import { readRunIndex, rewriteRunIndex, timelineBytes, type RunIndexEntry } from './run-index.js';
+import { readRunIndex, rewriteRunIndex, stateBytes, timelineBytes, type RunIndexEntry } from './run-index.js';
 import { salvageTimeline } from './salvage-timeline.js';
 import { readTimelineBytes } from './timeline.js';
 import { compareText } from '../util/compare-text.js';
@@ -67,7 +67,8 @@ export async function loadStore(storeDir: string): Promise<LoadedStore> {
     const dir = base + d.name;
     const entry = index.entries.get(d.name);
     // A line written before `scripted`, the milestones' reviews, one of the KPI samples or the repeat facts existed is made again (from the run's state and timeline).
-    if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes) {
+    // A state.json cut short or rewritten since the line was made: read as the index were not there.
+    if (entry && entry.scripted !== undefined && entry.repeat !== undefined && entry.state_bytes !== undefined && entry.milestones.every((m) => m.reviews !== undefined) && hasEverySample(entry.samples) && timelineBytes(dir) === entry.timeline_bytes && stateBytes(dir) === entry.state_bytes) {
       kept.push(entry);
       runs.push({ dir, state: stateOf(entry), index: entry });
       continue;
@@ -113,7 +114,7 @@ export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent)
     return null;
   }
   const { events, notes } = salvageTimeline(bytes.toString('utf8'), isEvent);
-  return indexEntryOf({ ...state, repo: state.repo ?? '', status: state.status ?? 'unknown', stop_reason: state.stop_reason ?? null }, events, { dir: path.basename(dir), timelineBytes: bytes.length, notes });
+  return indexEntryOf({ ...state, repo: state.repo ?? '', status: state.status ?? 'unknown', stop_reason: state.stop_reason ?? null }, events, { dir: path.basename(dir), timelineBytes: bytes.length, stateBytes: stateBytes(dir), notes });
 }
 
 /** A run's state.json when it is one (a run id and a creation time). Impure. */

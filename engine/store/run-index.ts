@@ -37,6 +37,12 @@ export interface RunIndexEntry {
   /** When it finished (the `run.finished` event, else when the index line was made). */
   finished_at: string;
   timeline_bytes: number;
+  /**
+   * Its state.json's size when the line was written: a run whose state.json was cut short or
+   * rewritten since is read from its directory (and said, when it cannot be read), as a report
+   * without the index reads it. Lines written before it existed lack it (and are made again).
+   */
+  state_bytes?: number;
   /** Its tier0 runs (tier0_fast standing in included) and the last one's result. */
   tier0: { runs: number; passed: number; last_pass: boolean | null };
   samples: KpiSamples;
@@ -197,6 +203,11 @@ export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntr
   const tmp = path.join(storeDir, `.${RUN_INDEX}.${process.pid}.tmp`);
   writeFreshFile(tmp, entries.map(formatIndexLine).join(''));
   renameSync(tmp, file);
+}
+
+/** The size of a run's state.json, or null when it has none. Impure. */
+export function stateBytes(runDir: string): number | null {
+  return statSync(`${runDir}/state.json`, { throwIfNoEntry: false })?.size ?? null;
 }
 
 /** The size of a run's timeline, or null when it has none. Impure. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bareNode, childEnv, engine, engineBin, makeFixture } from '../helpers/run-fixture.js';
@@ -96,6 +96,9 @@ t.test('through the CLI: a damaged store is refused or passed over in seconds, n
     ['state.json nested 200,000 deep', () => { rmSync(path.join(f.repo, '.engine', 'runs', 'index.jsonl'), { force: true }); writeFileSync(path.join(runDir, 'state.json'), `{"seed":${'['.repeat(200_000)}${']'.repeat(200_000)}}`); }, ['report', '--all', '--repo', f.repo], /error E_NO_RUNS no run in \S+ can be read: 1 run directory whose state\.json cannot be read \(r\)/],
     // Beside a readable run: that one is reported, and the others are named, not passed over in silence.
     ['a second and a third run whose state.json is damaged or a FIFO', () => { rmSync(path.join(f.repo, '.engine', 'runs', 'index.jsonl'), { force: true }); for (const id of ['r2', 'r3']) cpSync(runDir, path.join(f.repo, '.engine', 'runs', id), { recursive: true }); writeFileSync(path.join(f.repo, '.engine', 'runs', 'r2', 'state.json'), '{"run_id":'); mkfifoAt(path.join(f.repo, '.engine', 'runs', 'r3', 'state.json')); }, ['report', '--all', '--repo', f.repo], /^(?=[\s\S]*warning W_RUN_RECORD 2 run directories of \S+ left out, their state\.json cannot be read: r2, r3 )(?=[\s\S]*\n\s+r\s+stopped)/],
+    // With the index: a run's line stood while its state.json was cut short since (a review),
+    // where a report without the index left the run out and said so. Now the same either way.
+    ['state.json cut short after the index named the run', () => { t.equal(cli(['report', '--all', '--repo', f.repo]).code, 0, 'the index is made'); t.ok(existsSync(path.join(f.repo, '.engine', 'runs', 'index.jsonl'))); writeFileSync(path.join(runDir, 'state.json'), readFileSync(path.join(runDir, 'state.json'), 'utf8').slice(0, 100)); }, ['report', '--all', '--repo', f.repo], /error E_NO_RUNS no run in \S+ can be read: 1 run directory whose state\.json cannot be read \(r\)/],
     ['state.json of 600 MB', () => truncateSync(path.join(runDir, 'state.json'), 600 * 2 ** 20), ['resume', 'r', '--repo', f.repo, '--no-progress'], /state\.json cannot be read \(.*more than 16777216\)/],
     ['env.json nested 200,000 deep', () => writeFileSync(path.join(runDir, 'env.json'), `{"os":${'['.repeat(200_000)}${']'.repeat(200_000)}}`), ['resume', 'r', '--repo', f.repo, '--no-progress'], /env\.json cannot be read/],
     ['the config manifest a FIFO', () => mkfifoAt(path.join(runDir, 'config', 'manifest.json')), ['resume', 'r', '--repo', f.repo, '--no-progress'], /config snapshot cannot be read/],
