@@ -161,12 +161,28 @@ export async function runCli(argv: string[]): Promise<number> {
   let exitStack = '';
   let decided: number | null = null;
   const realExit = process.exit.bind(process);
+  // Node's own, undeclared in its types.
+  const proc = process as NodeJS.Process & { reallyExit: (code?: number) => void };
+  const realReallyExit = proc.reallyExit.bind(process);
+  let viaExit = false;
   process.exit = ((requested?: number | string | null) => {
     exitStack = new Error().stack ?? '';
+    viaExit = true;
     // Once the command has its exit code, nothing else decides it (a plugin's late exit(0)
     // made a failed validate exit 0).
     return realExit(decided ?? requested ?? undefined);
   }) as typeof process.exit;
+  // process.exit's own last step, which a plugin can call past the wrapper.
+  proc.reallyExit = (requested?: number) => {
+    // Called past process.exit, no `exit` listener runs: what cutShort would say is said here.
+    if (!viaExit && !settled && requested !== EXIT.interrupted) {
+      settled = true;
+      const code = reportCutShort(requested ?? 0, othersAtWork(), argv, pluginInStack(new Error().stack ?? ''));
+      endLiveGroupsBlocking();
+      return realReallyExit(code);
+    }
+    realReallyExit(decided ?? requested);
+  };
   const cutShort = (exitCode: number): void => {
     if (settled || exitCode === EXIT.interrupted) return;
     process.exitCode = reportCutShort(exitCode, othersAtWork(), argv, pluginInStack(exitStack));
@@ -177,12 +193,13 @@ export async function runCli(argv: string[]): Promise<number> {
   // An error no code caught: a plugin's un-awaited promise or a throw in its timer was the
   // engine's bug (exit 70), its run left `running`, its lock held.
   const uncaught = (error: unknown): void => {
-    if (settled) {
-      reportLatePluginError(error);
-      return;
-    }
+    const late = settled;
     settled = true;
+    // After the command, a plugin's error changes nothing; the engine's own (its output could
+    // not be written: a full disk) is still said, and decides the exit code.
+    if (late && isPluginError(error, loadedPlugins())) return reportLatePluginError(error);
     const code = reportUncaught(error, loadedPlugins(), processIo(), argv);
+    decided = code;
     endLiveGroupsBlocking();
     realExit(code);
   };
@@ -191,13 +208,40 @@ export async function runCli(argv: string[]): Promise<number> {
   const code = await main(argv, processIo());
   settled = true;
   decided = code;
+  keepExitCode(code);
   process.off('beforeExit', stalled);
   process.off('exit', cutShort);
   // A command that failed with an error (a bug, the machine, a refused file) may have left
   // servers or streams open that nothing will close, and so may a plugin's code (an interval,
-  // a server: validate, doctor and run never ended): the process ends soon regardless.
-  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => realExit(code), FAILURE_EXIT_MS).unref();
+  // a server: validate, doctor and run never ended): the process ends soon regardless, once
+  // what it wrote has reached its readers (a reader 30 s behind got 64 KiB of a run's --json).
+  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => exitWhenWritten(code, realExit), FAILURE_EXIT_MS).unref();
   return code;
+}
+
+/**
+ * process.exitCode fixed at the command's code: a plugin's `process.on('exit', () => {
+ * process.exitCode = 0 })` made a failed validate and a stopped run exit 0. Impure.
+ */
+function keepExitCode(code: number): void {
+  process.exitCode = code;
+  try {
+    Object.defineProperty(process, 'exitCode', { configurable: true, enumerable: true, get: () => code, set: () => {} });
+  } catch {
+    /* a runtime that does not let it be redefined: the wrappers of exit still hold */
+  }
+}
+
+/** Exits with `code` once stdout and stderr hold nothing unwritten, looking again every 50 ms (unref'd: the loop's own end comes first). Impure. */
+function exitWhenWritten(code: number, exit: (code: number) => never): void {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) exit(code);
+  else setTimeout(() => exitWhenWritten(code, exit), 50).unref();
+}
+
+/** Whether an error that reached no code is a plugin's: plugins are imported and its stack names one of them, or none of the engine's files. Pure but for module state. */
+function isPluginError(error: unknown, plugins: readonly string[]): boolean {
+  const stack = stackText(error);
+  return plugins.length > 0 && (pluginInStack(stack) !== null || !namesEngineFile(stack));
 }
 
 /**
@@ -207,13 +251,15 @@ export async function runCli(argv: string[]): Promise<number> {
  * engine's bug: exit 70 with its log. Impure (writes stderr, maybe a log).
  */
 export function reportUncaught(error: unknown, plugins: readonly string[], io: CliIo, argv: readonly string[] = []): number {
-  const stack = stackText(error);
-  const named = pluginInStack(stack);
-  if (plugins.length && (named !== null || !namesEngineFile(stack))) {
+  const named = pluginInStack(stackText(error));
+  if (isPluginError(error, plugins)) {
     const who = named ?? (plugins.length === 1 ? plugins[0]! : `one of ${plugins.join(', ')}`);
     io.stderr(printable(`engine: error E_PLUGIN_FAULT worker plugin ${who}: an error its code raised where nothing awaited it (an un-awaited promise, a throw in a timer or a callback): ${messageOf(error)}; fix the plugin (a run it was in can be resumed after)\n`));
     return EXIT.stopped;
   }
+  // The engine's own: the machine's failure (its output to a full disk), else a bug.
+  const machine = machineFailureOf(error);
+  if (machine) return reportMachineFailure(error, machine, argv[0] ?? 'engine', null, io);
   return reportBug(error, io, argv);
 }
 
@@ -235,9 +281,17 @@ function stackText(error: unknown): string {
   }
 }
 
-/** Whether a stack names a file of the engine's own (its bundle or its sources). Pure. */
-function namesEngineFile(stack: string): boolean {
-  return stack.split('\n').some((line) => line.includes(packageRoot) && !line.includes(`${path.sep}node_modules${path.sep}`));
+/**
+ * Whether a stack names a file of the engine's own (its bundle or its sources): under the
+ * package's root and not in a package below it. The root itself is often in a node_modules
+ * (an installed engine): every engine bug was the plugin's there. Pure.
+ */
+export function namesEngineFile(stack: string, root: string = packageRoot): boolean {
+  const own = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
+  return stack.split('\n').some((line) => {
+    const at = line.indexOf(own);
+    return at >= 0 && !line.slice(at + own.length).includes(`node_modules${path.sep}`);
+  });
 }
 
 /**

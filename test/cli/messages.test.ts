@@ -1,7 +1,7 @@
 // test cost: about 11 s: engine processes for every message checked (scripts/group-tests.mjs starts the long files first).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../engine/cli/main.js';
@@ -272,4 +272,15 @@ t.test('at a terminal with NO_COLOR, progress is plain lines: no line redrawn, n
     else t.notMatch(err, /\x1b|\r/, 'NO_COLOR: no escape code, no carriage return');
     t.match(err, /plan: 1 milestone \(m1\)/);
   }
+});
+
+// A review: output that could not be written (stdout a full disk) after the command had its
+// code was said to be "a worker plugin's error", exit 0, with no plugin at all.
+t.test('stdout on a full device: E_MACHINE, exit 71, never success', async (t) => {
+  const full = openSync('/dev/full', 'w');
+  t.teardown(() => closeSync(full));
+  const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, 'validate', path.join(import.meta.dirname, '..', '..', 'pipelines', 'default.pipeline.yaml'), '--json'], { env: childEnv(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+  t.equal(r.status, 71, r.stderr);
+  t.match(r.stderr, /^engine validate: error E_MACHINE no space left on the device: ENOSPC/m);
+  t.notMatch(r.stderr, /plugin/);
 });

@@ -1,9 +1,12 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engine, makeFixture } from '../helpers/run-fixture.js';
+import { parse, stringify } from 'yaml';
+import { childEnv, engine, engineBin, makeFixture } from '../helpers/run-fixture.js';
+import { makeFixture as makeInstantFixture } from '../../bench/fixtures/instant-run.mjs';
+import { namesEngineFile } from '../../engine/cli/main.js';
 
 // A new user's probe: a plugin whose parser threw in line() killed the engine with Node's
 // uncaught-exception dump (exit 1, the run left `running` with its lock); one that threw in
@@ -198,4 +201,48 @@ t.test('a plugin path that is a FIFO or a device is refused, never waited on or 
   const z = engine(['validate', f.pipelineFile], { cwd: f.dir });
   t.equal(z.code, 2, z.stderr);
   t.match(z.stderr, /is not a regular file/);
+});
+
+// A review of the process's end after a plugin was imported (it ends two seconds after the
+// command at most): its timer cut off what the engine still had to write to a slow reader
+// (a reader 30 s behind got 64 KiB of a run's --json, its run.finished lost, exit 0).
+t.test('with a plugin imported, a reader slower than the command still gets all of its output', async (t) => {
+  // 30 milestones of instant workers: some 150 KB of events, written as the run goes.
+  const f = makeInstantFixture(30, 'off');
+  const pipeline = parse(readFileSync(f.pipelineFile, 'utf8'));
+  pipeline.workers.reviewer = { use: './echo-plugin.mjs' };
+  writeFileSync(f.pipelineFile, stringify(pipeline));
+  writeFileSync(path.join(f.dir, 'echo-plugin.mjs'), echo);
+  const out = path.join(f.dir, 'out.jsonl');
+  const script = `"$0" "$1" run "$2" --repo "$3" --policy "$4" --goal g --json 2>/dev/null | (sleep 6; cat > "$5")`;
+  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, engineBin, f.pipelineFile, f.repo, f.policyFile, out], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, r.stderr);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  t.ok(lines.length > 100, `${lines.length} lines`);
+  t.match(JSON.parse(lines.at(-1)!), { type: 'run.finished', status: 'completed' }, 'the last line came through');
+});
+
+// The same review: a plugin could still make a failed command exit 0 (process.exitCode set in
+// its own `exit` listener, or process.reallyExit past the wrapper); and in an installed engine
+// (under node_modules) every engine bug was called the plugin's.
+t.test("a plugin's exit listener or reallyExit cannot make a failed command exit 0", async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './zero-plugin.mjs' }) });
+  writeFileSync(path.join(f.dir, 'zero-plugin.mjs'), `process.on('exit', () => { process.exitCode = 0; });\n${echo}`);
+  writeFileSync(path.join(f.dir, 'bad.yaml'), 'kind: Nope\n');
+  const v = engine(['validate', f.pipelineFile, 'bad.yaml'], { cwd: f.dir });
+  t.equal(v.code, 2, `validate: ${v.stderr}`);
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', 'verification.tiers.tier0.commands=["false"]', '--no-progress'], { cwd: f.dir });
+  t.not(r.code, 0, `a stopped run: ${r.stderr}`);
+  writeFileSync(path.join(f.dir, 'zero-plugin.mjs'), echo.replace('invoke(ctx) {', 'invoke(ctx) {\n    process.reallyExit(0);'));
+  const q = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+  t.equal(q.code, 1, q.stderr);
+  t.match(q.stderr, /E_PLUGIN_EXITED worker plugin .*zero-plugin\.mjs/);
+});
+
+t.test('namesEngineFile: an installed engine under node_modules is the engine; a package below it is not', async (t) => {
+  const root = '/app/node_modules/@engine/engine';
+  t.ok(namesEngineFile(`Error: x\n    at runStep (${root}/dist/engine.cjs:10:5)`, root));
+  t.notOk(namesEngineFile(`Error: x\n    at f (${root}/node_modules/yaml/dist/index.js:1:1)`, root), "a dependency's frame alone is not the engine's");
+  t.notOk(namesEngineFile('Error: ENOENT: no such file', root), 'no frame at all');
+  t.notOk(namesEngineFile(`Error: x\n    at f (/app/node_modules/@engine/engine-plugin/x.js:1:1)`, root), 'a sibling package whose name begins the same');
 });
