@@ -1,3 +1,4 @@
+import { onlyCrud } from '../util/git-name.js';
 import path from 'node:path';
 import type { RuleContext } from '../vocabulary/rule-context.js';
 import { globProblem } from './glob-problem.js';
@@ -8,7 +9,7 @@ import { globProblem } from './glob-problem.js';
  * policy file, to each `--set` and to the merged policy alike (a `--set` of `/abs/**` as an
  * allowed root passed, and stopped the run at its plan). Pure.
  */
-export function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { cwd?: unknown; risk_triggers?: { paths?: unknown }[] }; workspace?: { share?: unknown } }>): void {
+export function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unknown>; verification?: { cwd?: unknown; risk_triggers?: { paths?: unknown }[] }; workspace?: { share?: unknown }; git?: { author?: unknown } }>): void {
   const check = (list: unknown, at: (string | number)[]) => {
     if (!Array.isArray(list)) return;
     list.forEach((glob, i) => {
@@ -22,6 +23,13 @@ export function policyGlobs(ctx: RuleContext<{ governance?: Record<string, unkno
   check(ctx.data.workspace?.share, ['workspace', 'share']);
   // The directory verification runs in is the workspace's: a new user's `/etc` or `../..` ran
   // the repo's tests outside it.
+  // A name git refuses (only the characters it strips): the first checkpoint, after the
+  // worker had worked, ended the run with exit 70; validate, doctor and `policy --set` said ok.
+  const author = ctx.data.git?.author;
+  const name = typeof author === 'string' ? /^\s*([^<>\n]*?)\s*</.exec(author)?.[1] : undefined;
+  if (name !== undefined && name !== '' && onlyCrud(name)) {
+    ctx.report('E_SCHEMA', ['git', 'author'], `\`git.author\` ${JSON.stringify(author)}: its name is only characters git strips from a name (. , : ; " ' \\ and spaces), and git refuses it; name someone, as "Name <email>"`);
+  }
   const cwd = ctx.data.verification?.cwd;
   if (typeof cwd === 'string' && (path.isAbsolute(cwd) || cwd.split(/[\\/]/).includes('..'))) {
     ctx.report('E_SCHEMA', ['verification', 'cwd'], `\`verification.cwd\` ${JSON.stringify(cwd)}: a directory of the repository, relative to its top (an absolute path or one with \`..\` leaves the workspace the commands are to check)`);

@@ -1,5 +1,6 @@
 import type { RepoRef } from './repo.js';
 import { runGit } from './run-git.js';
+import { onlyCrud } from '../util/git-name.js';
 
 export interface GitIdentity {
   name: string;
@@ -36,16 +37,6 @@ export async function configIdentity(repo: RepoRef): Promise<GitIdentity> {
   const email = values.get('user.email');
   if (name && email && !/[<>\n]/.test(name + email) && !onlyCrud(name)) return { name, email };
   return { ...DEFAULT_IDENTITY };
-}
-
-/**
- * Whether git would take a name for nothing: it strips the characters it calls crud (controls,
- * space, and . , : ; < > " \ ') from both ends of a name and refuses an empty one ("name
- * consists only of disallowed characters"). `git.author: ". <a@b>"` passed the schema, and
- * the first checkpoint, after the worker had worked, ended the run with exit 70. Pure.
- */
-export function onlyCrud(name: string): boolean {
-  return /^[\x00-\x20.,:;<>"\\']*$/.test(name);
 }
 
 /**

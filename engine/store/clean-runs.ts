@@ -164,6 +164,8 @@ function runOfWorkspace(workspace: string, runId: string, storeDir: string): { r
   if (noted && path.basename(noted) === runId && path.resolve(noted) !== path.resolve(here)) {
     const elsewhere = readCleanState(path.join(noted, 'state.json'));
     if (names(elsewhere)) return { runDir: noted, state: elsewhere };
+    // The run of another store (--store) whose record is there but cannot be read: no orphan.
+    if (elsewhere === null && existsSync(path.join(noted, 'state.json'))) return { runDir: noted, state: null, unreadable: true };
   }
   // Its own store's record is there and names it in no way one can read: damaged, not absent.
   // (A workspace that names another run directory is that run's, however this one reads.)

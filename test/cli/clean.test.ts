@@ -156,6 +156,13 @@ t.test('a resumable run recorded in another store keeps its workspace; a workspa
   t.match(entry?.reason ?? '', /resumable/);
   t.equal(engine(['clean', '--repo', f.repo], { cwd: f.dir, env }).code, 0);
   t.ok(existsSync(ws), 'the workspace is still there');
+  // Its record in the other store cut short (a review): kept as one that cannot be read, not an orphan.
+  const stateFile = path.join(other, 'elsewhere', 'state.json');
+  const whole = readFileSync(stateFile, 'utf8');
+  writeFileSync(stateFile, whole.slice(0, 10));
+  const damaged = JSON.parse(engine(['clean', '--repo', f.repo, '--dry-run', '--json'], { cwd: f.dir, env }).stdout) as { runs: { run_id: string; removed: boolean; reason: string }[] };
+  t.match(damaged.runs.find((x) => x.run_id === 'elsewhere'), { removed: false, reason: /its run record \(state\.json\) is there but cannot be read/ });
+  writeFileSync(stateFile, whole);
   const resumed = engine(['resume', 'elsewhere', '--repo', f.repo, '--store', other, '--no-progress'], { cwd: f.dir, env });
   t.equal(resumed.code, 0, resumed.stderr);
   // Its run removed from the other store: now an orphan, cleaned.

@@ -33,6 +33,7 @@ t.test('unknown and malformed flags: the engine\'s words, with a did-you-mean', 
     // parseArgs kept the last: `--goal a --goal b` ran b, `clean --repo A --repo B` cleaned B, without a word.
     [['run', '--goal', 'a', '--goal=b'], 'engine run: error E_USAGE --goal was given 2 times ("a", "b"): it takes one value'],
     [['clean', '--repo', 'A', '--dry-run', '--repo', 'B'], 'engine clean: error E_USAGE --repo was given 2 times ("A", "B"): it takes one value'],
+    [['clean', '--all', '--repo', '/nonexistent'], "engine clean: error E_USAGE --repo names one repo: give it without --all (which cleans every repo's workspaces)"],
     // 400 digits read as Infinity, which state.json held as null: the engine's resume refused its own run.
     [['run', '--goal', 'g', '--max-ticks', '9'.repeat(400)], `engine run: error E_USAGE --max-ticks takes a whole number up to 9007199254740991, got ${'9'.repeat(30)}… (400 digits)`],
     [['run', '--goal', 'g', '--seed', '9'.repeat(17)], `engine run: error E_USAGE --seed takes a whole number up to 9007199254740991, got ${'9'.repeat(17)}`],

@@ -128,6 +128,14 @@ t.test('a NUL byte in a text or a key is one located E_YAML each (it passed vali
   t.match(pipeline.err, /^nul\.pipeline\.yaml:9:7: error E_YAML a text with a NUL byte .*\[NUL\]$/m, 'a key too');
 });
 
+t.test('a git.author git would refuse is refused where it is written (run refused it; validate, doctor and policy --set said ok)', async (t) => {
+  const r = await validate('crud.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\ngit:\n  author: ". <a@b>"\n');
+  t.equal(r.code, 2);
+  t.match(r.err, /^crud\.policy\.yaml:4:11: error E_SCHEMA `git\.author` "\. <a@b>": its name is only characters git strips from a name/m);
+  const ok = await validate('ok.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\ngit:\n  author: "O\'Brien <a@b>"\n');
+  t.equal(ok.code, 0, ok.err);
+});
+
 t.test('a bracket never closed: the error names where it was opened', async (t) => {
   // The parser reports it where the file goes on (the next line, or the end of the file):
   // a line late, in a long flow list many lines late.

@@ -39,6 +39,8 @@ export const cleanCommand: Command = {
     if (olderText !== undefined && !/^\d+(\.\d+)?$/.test(olderText)) throw new UsageError(`--older-than takes a number of days, got "${olderText}"`);
     const all = flag(args, 'all');
     if (all && str(args, 'store')) throw new UsageError('--store names one repo\'s run store: give it without --all');
+    // `--all --repo X` cleaned every repo's workspaces, X unread (a review).
+    if (all && str(args, 'repo') !== undefined) throw new UsageError('--repo names one repo: give it without --all (which cleans every repo\'s workspaces)');
     const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders, pruneRunBranches }] = await Promise.all([
       import('../../git/repo.js'),
       import('../../git/workspace.js'),
