@@ -7,6 +7,7 @@ import { EXIT } from '../vocabulary/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
+import { wasHungUp } from './commands/run-output.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
@@ -209,6 +210,13 @@ export async function runCli(argv: string[]): Promise<number> {
   settled = true;
   decided = code;
   keepExitCode(code);
+  // Its terminal closed, its run's stop recorded: ended by the hang-up itself. Node 20 ending
+  // normally on a hung-up terminal fails restoring its modes (an assertion, then SIGABRT or
+  // SIGSEGV, a core dump where they are kept: nodejs/node#51519).
+  if (wasHungUp() && (process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY)) {
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+  }
   process.off('beforeExit', stalled);
   process.off('exit', cutShort);
   // A command that failed with an error (a bug, the machine, a refused file) may have left

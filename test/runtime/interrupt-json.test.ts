@@ -1,5 +1,5 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, engineBin, bareNode, childEnv, readJsonl, twoMilestones, writeAgentScript } from '../helpers/run-fixture.js';
@@ -86,6 +86,19 @@ t.test('SIGHUP during a worker call stops the run interrupted (130), as SIGINT d
   const end = await exited;
   t.same(end, { code: 130, signal: null }, stderr);
   t.notOk(groupAlive(inflight.pgid), "the worker's process group is gone");
+  t.match(tryJson(path.join(dir, 'state.json')), { status: 'stopped', stop_reason: 'interrupted', inflight: null });
+});
+
+// The same on a real terminal that is closed: Node 20, ending normally on a hung-up terminal,
+// failed restoring its modes and died by SIGABRT or SIGSEGV (nodejs/node#51519) after the run
+// was recorded. It ends by the hang-up itself, its run's stop recorded.
+const python = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
+t.test('a closed terminal: the run is stopped interrupted and the engine ends by SIGHUP, never a crash', { skip: python ? false : 'no python3 for a pty' }, async (t) => {
+  const f = makeFixture({ script: { ...twoMilestones, hang: { 'implement#1#1': 1 } } });
+  const dir = runDir(f.repo, 'tty');
+  const script = path.join(import.meta.dirname, '..', 'fixtures', 'pty', 'close-terminal.py');
+  const r = spawnSync('python3', [script, path.join(dir, 'state.json'), '/usr/bin/env', ...bareNode, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'tty'], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.stdout.trim(), '-1', `ended by SIGHUP (1), not SIGABRT (6) or SIGSEGV (11): ${r.stderr}`);
   t.match(tryJson(path.join(dir, 'state.json')), { status: 'stopped', stop_reason: 'interrupted', inflight: null });
 });
 
