@@ -13,13 +13,41 @@ let next = 0;
 /** The plugin functions running now (innermost last): a `process.exit` from one of them is the plugin's. */
 const running: string[] = [];
 
-/** `promise`, noted as awaited under `what` until it settles. Impure (module state). */
-export function notePending<T>(what: string, promise: Promise<T>): Promise<T> {
+/**
+ * How long a plugin's promise may take to settle (ENGINE_PLUGIN_SETTLE_S, seconds; default 120).
+ * One that never settles while the plugin holds a handle open (an interval, a server) kept
+ * Node's loop alive, so the stall was never seen: validate, doctor and run hung for good.
+ */
+export function pluginSettleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.ENGINE_PLUGIN_SETTLE_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 120_000;
+}
+
+/** A plugin's promise that did not settle within pluginSettleMs. */
+export class PluginStallError extends Error {
+  override name = 'PluginStallError';
+}
+
+/**
+ * `promise`, noted as awaited under `what` until it settles; rejected with PluginStallError
+ * once `limitMs` have passed without it settling (the timer holds nothing open). Impure (module state).
+ */
+export function notePending<T>(what: string, promise: Promise<T>, limitMs: number = pluginSettleMs()): Promise<T> {
   const id = next++;
   pending.set(id, what);
-  const done = (): void => void pending.delete(id);
+  let timer: NodeJS.Timeout | undefined;
+  const done = (): void => {
+    pending.delete(id);
+    if (timer) clearTimeout(timer);
+  };
   promise.then(done, done);
-  return promise;
+  const overdue = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new PluginStallError(`${what}: its promise did not settle in ${limitMs / 1000} s (ENGINE_PLUGIN_SETTLE_S gives it longer)`));
+    }, limitMs).unref();
+  });
+  return Promise.race([promise, overdue]);
 }
 
 /** What is awaited now, in the order it began. */

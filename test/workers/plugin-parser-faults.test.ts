@@ -246,3 +246,26 @@ t.test('namesEngineFile: an installed engine under node_modules is the engine; a
   t.notOk(namesEngineFile('Error: ENOENT: no such file', root), 'no frame at all');
   t.notOk(namesEngineFile(`Error: x\n    at f (/app/node_modules/@engine/engine-plugin/x.js:1:1)`, root), 'a sibling package whose name begins the same');
 });
+
+// The same review: a plugin promise that never settles while the plugin holds a handle open
+// (an interval) kept Node's loop alive, so the stall was never seen: validate, doctor and run
+// hung for good (run ignored the first SIGTERM, waiting on the hook). Each promise of a
+// plugin's has ENGINE_PLUGIN_SETTLE_S (120 s by default) to settle.
+t.test('a plugin promise that never settles while it holds a handle open: refused after ENGINE_PLUGIN_SETTLE_S, never a hang', async (t) => {
+  const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './held-plugin.mjs' }) });
+  const env = { ENGINE_PLUGIN_SETTLE_S: '2' };
+  writeFileSync(path.join(f.dir, 'held-plugin.mjs'), `setInterval(() => {}, 1000);\nawait new Promise(() => {});\n${echo}`);
+  const v = engine(['validate', f.pipelineFile], { cwd: f.dir, env });
+  t.equal(v.signal, null, 'validate ended on its own');
+  t.equal(v.code, 2, v.stderr);
+  t.match(v.stderr, /E_PLUGIN_INVALID .*held-plugin\.mjs.*its module's top level: its promise did not settle in 2 s/);
+  writeFileSync(path.join(f.dir, 'held-plugin.mjs'), echo.replace("async detectVersion() {\n    return '1.0.0';", "detectVersion() {\n    setInterval(() => {}, 1000);\n    return new Promise(() => {});"));
+  t.not(readFileSync(path.join(f.dir, 'held-plugin.mjs'), 'utf8'), echo, 'the plugin was changed');
+  // A version the plugin never gives is none: doctor and run go on without it, and end.
+  const d = engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile], { cwd: f.dir, env });
+  t.equal(d.signal, null, 'doctor ended on its own');
+  t.not(d.code, 70, `${d.stdout}${d.stderr}`);
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env });
+  t.equal(r.signal, null, 'the run ended on its own');
+  t.equal(r.code, 0, r.stderr);
+});
