@@ -7,7 +7,7 @@ import { EXIT } from '../vocabulary/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
-import { wasHungUp } from './commands/run-output.js';
+import { wasHungUp } from './hang-up.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import { packageRoot } from '../paths.js';
 import { closest } from '../util/closest.js';
@@ -146,85 +146,104 @@ export async function runCli(argv: string[]): Promise<number> {
   // stdout is this process's output: a plugin's console.log goes to stderr (util/own-stdout.ts).
   armStdoutGuard();
   useEngineCommand(() => invocationWords({ launcher: process.argv[1] ?? '', env: process.env, cwd: process.cwd() }));
-  // A promise nothing will settle leaves the event loop empty, and Node would end the process
-  // with exit 0 as if the command had succeeded (util/pending-awaits.ts).
-  let settled = false;
+  const end: CommandEnd = { settled: false, decided: null, exitStack: '', viaExit: false };
+  const guards = guardProcessEnd(argv, end);
+  const code = await main(argv, processIo());
+  end.settled = true;
+  end.decided = code;
+  keepExitCode(code);
+  endByHangUp();
+  guards.release();
+  // A command that failed with an error (a bug, the machine, a refused file) may have left
+  // servers or streams open that nothing will close, and so may a plugin's code (an interval,
+  // a server: validate, doctor and run never ended): the process ends soon regardless, once
+  // what it wrote has reached its readers (a reader 30 s behind got 64 KiB of a run's --json).
+  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => exitWhenWritten(code, guards.realExit), FAILURE_EXIT_MS).unref();
+  return code;
+}
+
+/** What the process's guards share while a command runs: whether its end is decided, by what code, and who called exit. */
+interface CommandEnd {
+  settled: boolean;
+  decided: number | null;
+  exitStack: string;
+  viaExit: boolean;
+}
+
+/**
+ * The guards of the process's end while a command runs, for whatever of others' code runs in
+ * it (a worker plugin's). A promise nothing will settle leaves the event loop empty, and Node
+ * would end the process with exit 0 as if the command had succeeded (util/pending-awaits.ts).
+ * The process ending by no decision of the engine's: a plugin's `process.exit(0)` made `engine
+ * run` exit 0, silent, its run left `running`; from a plugin's timer it was said to be the
+ * engine's bug (exit 70), so the stack of the exit call is kept. An error no code caught (a
+ * plugin's un-awaited promise) was the engine's bug too. Impure (process state).
+ */
+function guardProcessEnd(argv: readonly string[], end: CommandEnd): { realExit: (code: number) => never; release: () => void } {
   const stalled = (): void => {
-    if (settled) return;
-    settled = true;
+    if (end.settled) return;
+    end.settled = true;
     process.exitCode = reportStall(pendingAwaits(), processIo(), argv);
   };
   process.once('beforeExit', stalled);
-  // The process ending while the command runs, by no decision of the engine's: a plugin's
-  // `process.exit(0)` made `engine run` exit 0, silent, its run left `running`.
-  // Who called process.exit: a plugin's timer or callback runs with nothing of the plugin's
-  // awaited or running, and its exit was said to be the engine's bug (exit 70).
-  let exitStack = '';
-  let decided: number | null = null;
-  const realExit = process.exit.bind(process);
-  // Node's own, undeclared in its types.
+  const realExit = process.exit.bind(process) as (code: number) => never;
+  // Node's own, undeclared in its types: process.exit's last step, which a plugin can call past it.
   const proc = process as NodeJS.Process & { reallyExit: (code?: number) => void };
   const realReallyExit = proc.reallyExit.bind(process);
-  let viaExit = false;
   process.exit = ((requested?: number | string | null) => {
-    exitStack = new Error().stack ?? '';
-    viaExit = true;
-    // Once the command has its exit code, nothing else decides it (a plugin's late exit(0)
-    // made a failed validate exit 0).
-    return realExit(decided ?? requested ?? undefined);
+    end.exitStack = new Error().stack ?? '';
+    end.viaExit = true;
+    // Once the command has its exit code, nothing else decides it (a plugin's late exit(0) made a failed validate exit 0).
+    return realExit((end.decided ?? requested ?? undefined) as number);
   }) as typeof process.exit;
-  // process.exit's own last step, which a plugin can call past the wrapper.
   proc.reallyExit = (requested?: number) => {
     // Called past process.exit, no `exit` listener runs: what cutShort would say is said here.
-    if (!viaExit && !settled && requested !== EXIT.interrupted) {
-      settled = true;
+    if (!end.viaExit && !end.settled && requested !== EXIT.interrupted) {
+      end.settled = true;
       const code = reportCutShort(requested ?? 0, othersAtWork(), argv, pluginInStack(new Error().stack ?? ''));
       endLiveGroupsBlocking();
       return realReallyExit(code);
     }
-    realReallyExit(decided ?? requested);
+    realReallyExit(end.decided ?? requested);
   };
   const cutShort = (exitCode: number): void => {
-    if (settled || exitCode === EXIT.interrupted) return;
-    process.exitCode = reportCutShort(exitCode, othersAtWork(), argv, pluginInStack(exitStack));
+    if (end.settled || exitCode === EXIT.interrupted) return;
+    process.exitCode = reportCutShort(exitCode, othersAtWork(), argv, pluginInStack(end.exitStack));
     // What the command had started goes with it, as for every error that ends a command.
     endLiveGroupsBlocking();
   };
   process.on('exit', cutShort);
-  // An error no code caught: a plugin's un-awaited promise or a throw in its timer was the
-  // engine's bug (exit 70), its run left `running`, its lock held.
   const uncaught = (error: unknown): void => {
-    const late = settled;
-    settled = true;
+    const late = end.settled;
+    end.settled = true;
     // After the command, a plugin's error changes nothing; the engine's own (its output could
     // not be written: a full disk) is still said, and decides the exit code.
     if (late && isPluginError(error, loadedPlugins())) return reportLatePluginError(error);
     const code = reportUncaught(error, loadedPlugins(), processIo(), argv);
-    decided = code;
+    end.decided = code;
     endLiveGroupsBlocking();
     realExit(code);
   };
   process.on('uncaughtException', uncaught);
   process.on('unhandledRejection', uncaught);
-  const code = await main(argv, processIo());
-  settled = true;
-  decided = code;
-  keepExitCode(code);
-  // Its terminal closed, its run's stop recorded: ended by the hang-up itself. Node 20 ending
-  // normally on a hung-up terminal fails restoring its modes (an assertion, then SIGABRT or
-  // SIGSEGV, a core dump where they are kept: nodejs/node#51519).
-  if (wasHungUp() && (process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY)) {
-    process.removeAllListeners('SIGHUP');
-    process.kill(process.pid, 'SIGHUP');
-  }
-  process.off('beforeExit', stalled);
-  process.off('exit', cutShort);
-  // A command that failed with an error (a bug, the machine, a refused file) may have left
-  // servers or streams open that nothing will close, and so may a plugin's code (an interval,
-  // a server: validate, doctor and run never ended): the process ends soon regardless, once
-  // what it wrote has reached its readers (a reader 30 s behind got 64 KiB of a run's --json).
-  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => exitWhenWritten(code, realExit), FAILURE_EXIT_MS).unref();
-  return code;
+  return {
+    realExit,
+    release: () => {
+      process.off('beforeExit', stalled);
+      process.off('exit', cutShort);
+    },
+  };
+}
+
+/**
+ * A run its closed terminal stopped (its stop recorded) ends by the hang-up itself. Node 20
+ * ending normally on a hung-up terminal fails restoring its modes (an assertion, then SIGABRT
+ * or SIGSEGV, a core dump where they are kept: nodejs/node#51519). Impure.
+ */
+function endByHangUp(): void {
+  if (!wasHungUp() || !(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY)) return;
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { printable, terminalSafeJson } from '../../util/printable.js';
+import { noteHangUp } from '../hang-up.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
@@ -73,12 +74,6 @@ const SAME_STOP_MS = 300;
 /** The signals that stop a run (the first as the running step ends, a second at once). */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-let hungUp = false;
-/** Whether a SIGHUP stopped this process's run (its terminal was closed). */
-export function wasHungUp(): boolean {
-  return hungUp;
-}
-
 /**
  * An AbortSignal that fires on SIGINT/SIGTERM/SIGHUP so the run stops `interrupted` (resumable)
  * after the current child is ended; `heard(signal)` is told of that first signal.
@@ -101,7 +96,7 @@ export function interruptSignal(
   const controller = new AbortController();
   let firstAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signal === 'SIGHUP') hungUp = true;
+    if (signal === 'SIGHUP') noteHangUp();
     if (!controller.signal.aborted) {
       firstAt = performance.now();
       controller.abort(signal);
