@@ -19,7 +19,7 @@ import { endLiveGroupsBlocking } from '../proc/spawn-group.js';
 import { sayStanding, unwrapRunFailure, type RunStanding } from './run-standing.js';
 import { printable, terminalSafeJson } from '../util/printable.js';
 import { loadedPlugins, othersAtWork, pendingAwaits, pluginInStack } from '../util/pending-awaits.js';
-import { messageOf } from '../util/message-of.js';
+import { messageOf, stackOf } from '../util/message-of.js';
 import { armStdoutGuard } from '../util/own-stdout.js';
 import { engineCommand, useEngineCommand } from '../vocabulary/engine-command.js';
 import { invocationWords } from './invocation.js';
@@ -267,7 +267,7 @@ function exitWhenWritten(code: number, exit: (code: number) => never): void {
 
 /** Whether an error that reached no code is a plugin's: plugins are imported and its stack names one of them, or none of the engine's files. Pure but for module state. */
 function isPluginError(error: unknown, plugins: readonly string[]): boolean {
-  const stack = stackText(error);
+  const stack = stackOf(error);
   return plugins.length > 0 && (pluginInStack(stack) !== null || !namesEngineFile(stack));
 }
 
@@ -278,7 +278,7 @@ function isPluginError(error: unknown, plugins: readonly string[]): boolean {
  * engine's bug: exit 70 with its log. Impure (writes stderr, maybe a log).
  */
 export function reportUncaught(error: unknown, plugins: readonly string[], io: CliIo, argv: readonly string[] = []): number {
-  const named = pluginInStack(stackText(error));
+  const named = pluginInStack(stackOf(error));
   if (isPluginError(error, plugins)) {
     const who = named ?? (plugins.length === 1 ? plugins[0]! : `one of ${plugins.join(', ')}`);
     io.stderr(printable(`engine: error E_PLUGIN_FAULT worker plugin ${who}: an error its code raised where nothing awaited it (an un-awaited promise, a throw in a timer or a callback): ${messageOf(error)}; fix the plugin (a run it was in can be resumed after)\n`));
@@ -296,15 +296,6 @@ function reportLatePluginError(error: unknown): void {
     writeSync(2, printable(`engine: a worker plugin's error after the command ended (its exit code stands): ${messageOf(error)}\n`));
   } catch {
     /* stderr gone */
-  }
-}
-
-/** A thrown value's stack, or '' (a plugin may throw anything, even a value whose getters throw). Pure. */
-function stackText(error: unknown): string {
-  try {
-    return error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
-  } catch {
-    return '';
   }
 }
 

@@ -11,3 +11,12 @@ export function messageOf(thrown: unknown): string {
     return 'a value that cannot be told as text';
   }
 }
+
+/** A thrown value's stack, or '' (code of others may throw anything, even a value whose getters throw). Pure. */
+export function stackOf(thrown: unknown): string {
+  try {
+    return thrown instanceof Error && typeof thrown.stack === 'string' ? thrown.stack : '';
+  } catch {
+    return '';
+  }
+}

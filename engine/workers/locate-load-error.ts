@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCaptured } from '../proc/spawn-via-shell.js';
+import { stackOf } from '../util/message-of.js';
 
 export interface SourcePlace {
   line: number;
@@ -53,15 +54,6 @@ export function placeInStack(stack: string, ...files: string[]): SourcePlace | n
     if (files.includes(where)) return { line: Number(m[2]), col: Number(m[3]) };
   }
   return null;
-}
-
-/** The stack of a thrown value, or '' (a plugin may throw anything, even a value whose getters throw). Pure. */
-function stackOf(thrown: unknown): string {
-  try {
-    return thrown instanceof Error && typeof thrown.stack === 'string' ? thrown.stack : '';
-  } catch {
-    return '';
-  }
 }
 
 /**
