@@ -16,6 +16,7 @@ import { parseDecision } from '../../kpi/decide.js';
 import { hasStructuredOutput } from '../../workers/builtin-workers.js';
 import { withKpiDecisions } from './call-worker.js';
 import { PromptTemplateError } from '../../workers/render-prompt.js';
+import { addSaneUsage } from '../../workers/sane-numbers.js';
 
 /** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
 export const PROTOCOL_MISMATCH = 'protocol mismatch';
@@ -73,7 +74,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     if (call.markers !== null) return finish(step, rt, ctx, phase, call.markers, events, call, tree);
     for (const t of Object.keys(call.unknownEventTypes ?? {})) unknownTypes.add(t);
     lastError = call.markersError ?? 'no markers block';
-    sessionUsage = call.sessionId && call.sessionId === sessionId ? addUsage(sessionUsage, call.usage) : call.usage;
+    sessionUsage = call.sessionId && call.sessionId === sessionId ? (call.usage ? addSaneUsage(sessionUsage, call.usage) : sessionUsage) : call.usage;
     sessionId = call.sessionId;
     repairOf = phase;
     // Parse failures over their target switch the worker to native structured output, or
@@ -151,12 +152,6 @@ async function finish(step: IrStep, rt: Runtime, ctx: RunContext, phase: WorkerP
 function sealedTree(rt: Runtime, step: IrStep, call: WorkerCallOutcome): string | null {
   if (!step.readOnly || rt.state.workspace_tree === null) return null;
   return grantsKeepOut(call.writes, [rt.ws.dir, rt.ws.gitDir]) ? rt.state.workspace_tree : null;
-}
-
-/** Sum of two usages (null counts as nothing). Pure. */
-function addUsage(a: Usage | null, b: Usage | null): Usage | null {
-  if (!a || !b) return a ?? b;
-  return { input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens, cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens };
 }
 
 /** Repo-relative, forward slashes, no leading `./`. Pure. */

@@ -6,7 +6,8 @@
  * is_error: true` with exit 0). Pure.
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
-import { NON_JSON, UnknownCounter, addUsage, clip, decideWithoutTerminal, isObject, num, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
+import { NON_JSON, UnknownCounter, clip, decideWithoutTerminal, isObject, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
+import { addSaneUsage, tokenCount } from '../sane-numbers.js';
 import { pushAll } from '../../util/many.js';
 import { parseJson } from '../../util/parse-json.js';
 
@@ -144,9 +145,9 @@ function handleAssistant(st: ClaudeState, obj: JsonObject, parent: string | unde
   if (isObject(message.usage) && id) {
     const u = message.usage;
     const usage: Usage = {
-      input_tokens: num(u.input_tokens) + num(u.cache_creation_input_tokens),
-      output_tokens: num(u.output_tokens),
-      cached_input_tokens: num(u.cache_read_input_tokens),
+      input_tokens: tokenCount(u.input_tokens) + tokenCount(u.cache_creation_input_tokens),
+      output_tokens: tokenCount(u.output_tokens),
+      cached_input_tokens: tokenCount(u.cache_read_input_tokens),
     };
     const before = st.usageById.get(id);
     st.usageById.set(id, usage);
@@ -206,12 +207,12 @@ function resultError(result: JsonObject): string {
 function finishClaude(st: ClaudeState, exit: ProcessExit, stderr: string, dialect: string): ParsedOutcome {
   const r = st.result;
   let usage: Usage | null = null;
-  for (const u of st.usageById.values()) usage = addUsage(usage, u);
+  for (const u of st.usageById.values()) usage = addSaneUsage(usage, u);
   if (r && isObject(r.usage)) {
     usage = {
-      input_tokens: num(r.usage.input_tokens) + num(r.usage.cache_creation_input_tokens),
-      output_tokens: num(r.usage.output_tokens),
-      cached_input_tokens: num(r.usage.cache_read_input_tokens),
+      input_tokens: tokenCount(r.usage.input_tokens) + tokenCount(r.usage.cache_creation_input_tokens),
+      output_tokens: tokenCount(r.usage.output_tokens),
+      cached_input_tokens: tokenCount(r.usage.cache_read_input_tokens),
     };
   }
   const base = {

@@ -9,18 +9,8 @@
  * and counters.
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
-import {
-  UnknownCounter,
-  clip,
-  decideWithoutTerminal,
-  exitProblem,
-  isObject,
-  num,
-  readJsonLine,
-  str,
-  usageEvent,
-  type JsonObject,
-} from './common.js';
+import { UnknownCounter, clip, decideWithoutTerminal, exitProblem, isObject, readJsonLine, str, usageEvent, type JsonObject } from './common.js';
+import { tokenCount } from '../sane-numbers.js';
 import { translateLegacyCodex } from './codex-legacy.js';
 
 export type CodexDialect = 'codex-exec-json' | 'codex-exec-json-experimental' | 'codex-legacy';
@@ -141,9 +131,9 @@ function setDialect(st: CodexState, d: CodexDialect, hint = false): void {
 function takeUsage(st: CodexState, raw: unknown): NormalizedEvent[] {
   if (!isObject(raw)) return [];
   const cumulative: Usage = {
-    input_tokens: num(raw.input_tokens),
-    output_tokens: num(raw.output_tokens),
-    cached_input_tokens: num(raw.cached_input_tokens),
+    input_tokens: tokenCount(raw.input_tokens),
+    output_tokens: tokenCount(raw.output_tokens),
+    cached_input_tokens: tokenCount(raw.cached_input_tokens),
   };
   const delta = usageSince(cumulative, st.usageSeen ?? ZERO_USAGE);
   st.usageSeen = cumulative;

@@ -10,7 +10,8 @@
  *   the events.jsonl format); the answer is the last top-level assistant message.
  */
 import type { NormalizedEvent, ParsedOutcome, ProcessExit, StreamParser, Usage } from '../types.js';
-import { NON_JSON, UnknownCounter, addUsage, clip, isObject, num, parseJsonObject, str } from './common.js';
+import { NON_JSON, UnknownCounter, clip, isObject, parseJsonObject, str } from './common.js';
+import { addSaneUsage, tokenCount } from '../sane-numbers.js';
 import { parseJson } from '../../util/parse-json.js';
 import { trimEndOf } from '../../util/trim-end.js';
 
@@ -67,7 +68,7 @@ export function createCommandParser(output: CommandOutput, o: { answerCapBytes?:
         const kind = str(obj.kind);
         if (!kind || !KNOWN_KINDS.has(kind)) return [unknown.note(kind ?? 'untyped', obj)];
         if (kind === 'message' && typeof obj.text === 'string' && obj.role !== 'user' && !obj.parent) answer = obj.text;
-        if (kind === 'usage') usage = addUsage(usage, { input_tokens: num(obj.input_tokens), output_tokens: num(obj.output_tokens), cached_input_tokens: num(obj.cached_input_tokens) });
+        if (kind === 'usage') usage = addSaneUsage(usage, { input_tokens: tokenCount(obj.input_tokens), output_tokens: tokenCount(obj.output_tokens), cached_input_tokens: tokenCount(obj.cached_input_tokens) });
         if (kind === 'warning' && typeof obj.message === 'string') warnings.push(obj.message);
         if (kind === 'error' && obj.fatal === true) fatal = str(obj.message) ?? 'error';
         if (typeof obj.session_id === 'string') sessionId = obj.session_id;

@@ -3,7 +3,6 @@
  */
 import type { NormalizedEvent, OutcomeClass, ProcessExit, Usage } from '../types.js';
 import { parseJson } from '../../util/parse-json.js';
-import { addSaneUsage, tokenCount } from '../sane-numbers.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -27,10 +26,6 @@ export function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** A token count a CLI reported, as the records keep it (sane-numbers.ts). */
-export function num(value: unknown): number {
-  return tokenCount(value);
-}
 
 /** Counts event types a parser did not know, and turns a line into an `unknown` event. */
 export class UnknownCounter {
@@ -60,9 +55,6 @@ export function readJsonLine(st: { unknown: UnknownCounter; eventCount: number }
   return handle(obj);
 }
 
-export function addUsage(a: Usage | null, b: Usage): Usage {
-  return addSaneUsage(a, b);
-}
 
 export function usageEvent(u: Usage): NormalizedEvent {
   return { kind: 'usage', input_tokens: u.input_tokens, output_tokens: u.output_tokens, cached_input_tokens: u.cached_input_tokens };
