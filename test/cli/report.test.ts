@@ -1,5 +1,6 @@
 import t from 'tap';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, engine } from '../helpers/run-fixture.js';
@@ -143,7 +144,13 @@ t.test('an empty or missing store: exit 2 and how to start a run', async (t) => 
   const r = report([], empty);
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.match(r.stderr, /^engine report: error E_NO_RUNS no runs in .*\/\.engine\/runs \(the directory does not exist\) \(start one with `engine run <pipeline\.yaml> --repo .* --goal "…"`, or name another store with --store\)\n$/);
+  t.match(r.stderr, /^engine report: error E_NO_RUNS no runs in .*\/\.engine\/runs \(the directory does not exist\) \(start one with `engine run <pipeline\.yaml> --repo <your repo> --goal "…"`, or name another store with --store\)\n$/, 'outside a repository the hint names none: --repo of a plain directory would be refused');
+  const named = report(['--store', path.join(empty, 'nowhere')], empty);
+  t.match(named.stderr, /--repo <your repo> --goal "…" --store \S+nowhere`\)\n$/, 'with a store named too');
+  const repo = path.join(empty, 'repo');
+  mkdirSync(repo);
+  execFileSync('git', ['init', '-q', repo]);
+  t.match(report([], repo).stderr, `--repo ${repo} --goal "…"`, 'in a repository, that repository');
   mkdirSync(path.join(empty, 'store'));
   const all = report(['--all', '--store', 'store', '--json'], empty);
   t.equal(all.code, 2);

@@ -6,7 +6,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 import type { Report } from '../../report/build-report.js';
 import { printDiagnostics, printJson } from './validate.js';
-import { repoTopOf } from '../../util/repo-top.js';
+import { findRepoTop, repoTopOf } from '../../util/repo-top.js';
 import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { plural } from '../../util/plural.js';
@@ -134,7 +134,9 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   const stored = pool.runs;
   if (!stored.length) {
     const absent = existsSync(store) ? '' : ' (the directory does not exist)';
-    const start = `${engineCommand('run')} <pipeline.yaml> --repo ${shellWord(repo)} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
+    // Outside any repository (a --store read from /tmp), the command names no directory a run could not use.
+    const repoWord = findRepoTop(repo) ? shellWord(repo) : '<your repo>';
+    const start = `${engineCommand('run')} <pipeline.yaml> --repo ${repoWord} --goal "…"${o.named ? ` --store ${shellWord(store)}` : ''}`;
     // Run directories whose state.json is there but cannot be read (damaged, too large, no
     // regular file) are not "no runs": said as such, not as an empty store.
     const damaged = loaded.flatMap((l) => l.unreadable);
