@@ -70,22 +70,26 @@ export function othersAtWork(): string[] {
   return running.length ? [running.at(-1)!] : pendingAwaits();
 }
 
-/** The worker plugin modules this process has imported: their files, as given and as real paths. */
-const loaded = new Set<string>();
+/** The worker plugin modules this process has imported: their files as first given, by real path. */
+const loaded = new Map<string, string>();
+/** Every name those files were imported by, given and real: a stack may name either. */
+const names = new Set<string>();
 
 /** Notes a plugin module as imported into this process (before its import begins). Impure (module state). */
 export function noteLoaded(file: string): void {
-  loaded.add(file);
+  let real = file;
   try {
-    loaded.add(realpathSync(file));
+    real = realpathSync(file);
   } catch {
     /* gone or unreadable: its import will say so */
   }
+  names.add(file).add(real);
+  if (!loaded.has(real)) loaded.set(real, file);
 }
 
-/** The plugin module files imported into this process so far (as given, and their real paths). */
+/** The plugin module files imported into this process so far, each once (as first given): a plugin reached through a link was listed twice. */
 export function loadedPlugins(): string[] {
-  return [...loaded];
+  return [...loaded.values()];
 }
 
 /**
@@ -94,7 +98,7 @@ export function loadedPlugins(): string[] {
  * from the engine's own by its stack. Pure but for the module state it reads.
  */
 export function pluginInStack(stack: string): string | null {
-  for (const file of loaded) {
+  for (const file of names) {
     if (stack.includes(`${file}:`) || stack.includes(`${pathToFileURL(file).href}:`)) return file;
   }
   return null;
