@@ -1,9 +1,9 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kind } from './kinds.js';
 import type { Rule } from '../vocabulary/rule-context.js';
 import { policyGlobs } from './policy-rules.js';
 import { isModulePath } from '../util/module-path.js';
+import { kindOfPath } from '../util/kind-of-path.js';
 import { taskRules } from './task-rules.js';
 
 /**
@@ -55,12 +55,3 @@ function pluginModulesExist(pipelineDir: string): Rule<{ workers?: Record<string
   };
 }
 
-/** What is at a path, its links followed: a regular file, a directory, anything else, or nothing (a NUL in the name is nothing). Impure. */
-function kindOfPath(p: string): 'file' | 'directory' | 'other' | 'none' {
-  try {
-    const st = statSync(p);
-    return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
-  } catch {
-    return 'none';
-  }
-}

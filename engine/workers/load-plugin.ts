@@ -1,7 +1,7 @@
 /**
  * Built-in workers by name, and a user's plugin module by path. Impure (imports a module).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerSpec } from '../generated/pipeline.js';
@@ -12,6 +12,7 @@ import { builtinWorker, builtinWorkerNames } from './builtin-workers.js';
 import { importModule } from './import-module.js';
 import { guardPlugin } from './guard-parser.js';
 import { isModulePath } from '../util/module-path.js';
+import { kindOfPath } from '../util/kind-of-path.js';
 import { noteLoaded, notePending } from '../util/pending-awaits.js';
 import { keepStdoutOwn } from '../util/own-stdout.js';
 import { messageOf } from '../util/message-of.js';
@@ -41,7 +42,7 @@ export async function loadWorkerPlugin(use: string, baseDir: string): Promise<Wo
   if (!existsSync(file)) throw new WorkerPluginError('E_PLUGIN_MISSING', `worker plugin module not found: ${file} (from "${use}")`);
   // A FIFO held the import (and the command) for good, deaf to SIGTERM; /dev/zero behind a
   // link grew the engine to 16 GB. Only a regular file is imported.
-  if (!isRegularFile(file)) throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} (from "${use}") is not a regular file (a FIFO, a device or a socket cannot be imported)`);
+  if (kindOfPath(file) !== 'file') throw new WorkerPluginError('E_PLUGIN_INVALID', `worker plugin module ${file} (from "${use}") is not a regular file (a FIFO, a device or a socket cannot be imported)`);
   noteLoaded(file);
   keepStdoutOwn();
   let mod: { default?: unknown };
@@ -147,11 +148,3 @@ export async function unloadablePlugins(ir: CompiledPipeline, pipelineDir: strin
   return out;
 }
 
-/** Whether `file` (its links followed) is a regular file. Impure (stats). */
-function isRegularFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
