@@ -225,23 +225,30 @@ function complexKeys(doc: Document.Parsed, file: string, position: (offset: numb
  */
 export const NUL_MESSAGE = 'a text with a NUL byte (\\0) is not a value a config file can hold: no argument, path or variable can hold one [NUL]';
 
-/** Whether a value holds a NUL byte in any text or key of it. Pure. */
-export function holdsNul(value: unknown): boolean {
+/**
+ * Whether any text, number or key of a plain value (a `--set` value as parsed) passes `test`:
+ * the value checks a config file gets on its YAML nodes, for a value that is no longer one.
+ * Pure.
+ */
+export function someLeaf(value: unknown, test: (leaf: string | number) => boolean): boolean {
   const stack = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (typeof v === 'string') {
-      if (v.includes('\0')) return true;
+    if (typeof v === 'string' || typeof v === 'number') {
+      if (test(v)) return true;
     } else if (Array.isArray(v)) stack.push(...v);
     else if (typeof v === 'object' && v !== null) {
       for (const [k, x] of Object.entries(v)) {
-        if (k.includes('\0')) return true;
+        if (test(k)) return true;
         stack.push(x);
       }
     }
   }
   return false;
 }
+
+/** A text with a NUL byte. Pure. */
+export const holdsNulByte = (leaf: unknown): boolean => typeof leaf === 'string' && leaf.includes('\0');
 
 /**
  * A scalar whose value JSON cannot hold: `.inf`, `.nan`, a number beyond the largest a double
@@ -254,7 +261,7 @@ function nonJsonValues(doc: Document.Parsed, text: string, file: string, positio
   forEachNode(doc.contents as Node | null, (node) => {
     if (!isScalar(node)) return;
     const v = node.value;
-    if (typeof v === 'string' && v.includes('\0')) {
+    if (holdsNulByte(v)) {
       out.push({ code: 'E_YAML', severity: 'error', message: NUL_MESSAGE, file, ...position(node.range?.[0] ?? 0) });
       return;
     }

@@ -1,6 +1,6 @@
 import { isCollection, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
-import { holdsNul, MAX_DEPTH, nestedTooDeep, NUL_MESSAGE } from '../parse-source.js';
+import { holdsNulByte, MAX_DEPTH, nestedTooDeep, NUL_MESSAGE, someLeaf } from '../parse-source.js';
 import { messageOf } from '../../util/message-of.js';
 
 /** A parsed `--set key.path=value`. */
@@ -44,22 +44,11 @@ export function parseSet(text: string): SetAssignment | Diagnostic {
   } catch (error) {
     return problem('E_YAML', `--set ${key}: the value is not valid YAML: ${messageOf(error)}`);
   }
-  if (holdsNul(value)) return problem('E_YAML', `--set ${key}: ${NUL_MESSAGE}`);
-  if (holdsNonFinite(value)) return problem('E_YAML', `--set ${key}: the value holds a number that is not finite (.inf, .nan, or beyond the largest a number can be): numbers are finite [NOT_JSON]`);
+  if (someLeaf(value, holdsNulByte)) return problem('E_YAML', `--set ${key}: ${NUL_MESSAGE}`);
+  if (someLeaf(value, (leaf) => typeof leaf === 'number' && !Number.isFinite(leaf))) return problem('E_YAML', `--set ${key}: the value holds a number that is not finite (.inf, .nan, or beyond the largest a number can be): numbers are finite [NOT_JSON]`);
   return { path: key.split('.'), value, text };
 }
 
-/** Whether a value holds a number that is not finite. Pure. */
-function holdsNonFinite(value: unknown): boolean {
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number' && !Number.isFinite(v)) return true;
-    if (Array.isArray(v)) stack.push(...v);
-    else if (typeof v === 'object' && v !== null) stack.push(...Object.values(v));
-  }
-  return false;
-}
 
 /** True when parseSet returned a diagnostic. Pure. */
 export function isDiagnostic(x: SetAssignment | Diagnostic): x is Diagnostic {
