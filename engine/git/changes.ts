@@ -171,6 +171,12 @@ export interface TreeDiff {
   files: ChangedFile[];
   /** Lines added and removed (a rename counts its edits only; a binary file no lines). */
   stats: DiffStats;
+  /**
+   * Files git counted no lines of because it takes them for binary (a NUL byte near the start,
+   * a `-diff` or `binary` attribute): a 2,000-line rewrite with a NUL in its first line counted
+   * as none. Sorted.
+   */
+  binary: string[];
   /** Objects `to` has that `from` does not: its new trees (the root included) and blobs. */
   newObjects: string[];
 }
@@ -184,7 +190,7 @@ const ZERO = /^0+$/;
  */
 export async function diffTrees(target: GitTarget, from: string | null, to: string): Promise<TreeDiff> {
   const base = from ?? EMPTY_TREE;
-  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [] };
+  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [], binary: [] };
   const { stdout } = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
   return parseTreeDiff(stdout, to);
 }
@@ -196,6 +202,7 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
   const files: ChangedFile[] = [];
   const stats: DiffStats = { files: 0, added: 0, removed: 0 };
   const newObjects = new Set<string>([to]);
+  const binary: string[] = [];
   for (let i = 0; i < fields.length; ) {
     const f = fields[i++]!;
     if (f === '') continue;
@@ -220,12 +227,14 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
     }
     const num = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(f);
     if (num) {
-      if (num[3] === '') i += 2; // a rename: the two paths follow
+      // A rename: the two paths follow, the new one second.
+      const file = num[3] === '' ? fields[(i += 2) - 1]! : num[3]!;
+      if (num[1] === '-') binary.push(file);
       stats.files += 1;
       if (num[1] !== '-') stats.added += Number(num[1]);
       if (num[2] !== '-') stats.removed += Number(num[2]);
     }
   }
   const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
-  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects] };
+  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects], binary: binary.sort() };
 }

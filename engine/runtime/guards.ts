@@ -16,8 +16,47 @@ export interface GuardVerdict {
   reason: string;
 }
 
-/** Files whose change is a configuration change: never auto-approved. */
-const CONFIG_FILES = ['package.json', '**/package.json', 'tsconfig*.json', '**/tsconfig*.json', '.github/**', '.engine/**', '**/*.config.{js,cjs,mjs,ts}'];
+/**
+ * Files whose change is a configuration change: never auto-approved. What a build, a test
+ * runner or a package manager reads to decide what runs and what passes (an `.npmrc` with
+ * `script-shell=/bin/true` makes every `npm test` pass; a `.gitattributes` can hide a file's
+ * lines from the diff; a `conftest.py` runs before every Python test), at any depth.
+ */
+export const CONFIG_FILES = [
+  '**/package.json',
+  '**/tsconfig*.json',
+  '**/jsconfig*.json',
+  '.github/**',
+  '.engine/**',
+  '**/*.config.*',
+  '**/.mocharc*',
+  '**/.npmrc',
+  '**/.yarnrc*',
+  '**/.pnpmfile.*',
+  '**/.babelrc*',
+  '**/.nvmrc',
+  '**/.node-version',
+  '**/.gitattributes',
+  '**/.gitignore',
+  '**/.gitmodules',
+  '**/Makefile',
+  '**/*.mk',
+  '**/pytest.ini',
+  '**/tox.ini',
+  '**/setup.cfg',
+  '**/setup.py',
+  '**/pyproject.toml',
+  '**/conftest.py',
+  '**/go.mod',
+  '**/Cargo.toml',
+  '**/build.rs',
+  '**/pom.xml',
+  '**/build.gradle*',
+  '**/settings.gradle*',
+  '**/Gemfile',
+  '**/Rakefile',
+  '**/.rspec',
+];
 export const TEST_FILES = ['**/*.test.*', '**/*.spec.*', '**/test/**', '**/tests/**', 'test/**', 'tests/**', '**/__tests__/**'];
 
 /** Decide a guard on the run's context, with the reason. Pure. */
@@ -55,7 +94,8 @@ export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_appro
 
 /**
  * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
- * green, a small diff, no risk trigger, no new file the plan did not expect, no config change,
+ * green (not skipped, and nothing changed by it), no request of a reviewer in the milestone,
+ * a small diff with no binary file in it, no risk trigger, no new file the plan did not expect, no config change,
  * no test file removed and none left with fewer tests or more skipped (measure-changes.ts).
  * The first guardrail that fails is the reason. Pure.
  */
@@ -65,10 +105,19 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   if (!a.enabled) return no('auto_approve.enabled is false');
   if (ctx.kpi?.require_review) return no(`a KPI requires the review: ${ctx.kpi.require_review}`);
   if (!ctx.verify?.pass) return no('verification is not green');
+  if (ctx.verify.skipped) return no(`verification was skipped (${ctx.verify.tier} ran out of time): nothing was shown green`);
+  const moved = ctx.verify.changed ?? [];
+  if (moved.length) return no(`verification changed ${plural(moved.length, 'file')} in the workspace (${moved[0]}${moved.length > 1 ? ', …' : ''}): what is committed is not what was verified`);
+  // A reviewer's request stands until a reviewer approves: a later round that drops what made
+  // the review needed must not slip the rest of the change past it.
+  if (ctx.review && ctx.review.verdict !== 'approve') return no(`the reviewer answered ${ctx.review.verdict} in this milestone`);
   const c = ctx.changes;
   if (!c) return no('the change is unknown');
   const size = sizeRefusal(c.files, c.loc, a);
   if (size) return no(size);
+  // Its lines are not in the count the size limit was checked on.
+  const binary = c.binary_paths?.[0];
+  if (binary) return no(`binary file changed: ${binary} (git counts none of its lines)`);
   const [fired] = firedRiskTriggers(c.paths, policy);
   if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];

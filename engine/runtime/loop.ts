@@ -5,7 +5,7 @@ import { explainGuard } from './guards.js';
 import { runningCounters } from './counters.js';
 import type { StopReason } from '../vocabulary/stop-reasons.js';
 import { stepFields, type Runtime, type StepExecutor, type StepFields, type StepResult } from './types.js';
-import { runVerifyStep } from './steps/verify.js';
+import { runVerifyStep, withVerifyChanges } from './steps/verify.js';
 import { runCommandStep } from './steps/command.js';
 import { runCheckpointStep } from './steps/checkpoint.js';
 import { runAdvanceStep } from './steps/advance.js';
@@ -127,9 +127,13 @@ async function checkResult(rt: Runtime, step: IrStep, ctx: RunContext, fields: S
   // like a worker call.
   // The snapshot the check takes is the step's recorded tree: one snapshot per step.
   if (!('stop' in result) && (step.type === 'verify' || step.type === 'command')) {
+    const before = rt.state.workspace_tree;
     const g = await governStep(rt, step, ctx, logOf(result.events) ?? `step ${step.id}`, { tree: result.tree ?? true });
     if (!g.ok) result = { stop: g.stop, detail: g.detail, events: [...(result.events ?? []), g.event] };
-    else if (g.tree !== null) result = { ...result, tree: g.tree };
+    else if (g.tree !== null) {
+      result = { ...result, tree: g.tree };
+      if (step.type === 'verify' && 'outcome' in result) result = await withVerifyChanges(rt, result, before, g.tree);
+    }
   }
 
   // A reviewer asking again for what it asked before, or an implementer leaving the tree it

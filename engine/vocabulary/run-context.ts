@@ -11,9 +11,14 @@ export interface PlannedMilestone {
 
 export interface VerifyFacts {
   tier: string;
+  /** The step's pass: a tier1 that ran out of time is skipped and counts as one. */
   pass: boolean;
   log: string;
   output_tail: string;
+  /** A tier1 that ran out of time: the step passes, but nothing was shown green (absent in older runs). */
+  skipped?: boolean;
+  /** Files the verification's own commands changed in the workspace (absent: none, or an older run). */
+  changed?: string[];
 }
 
 /**
@@ -35,8 +40,9 @@ export interface RunContext {
   /**
    * The milestone's change so far. `fewer_tests`: test files it left with fewer tests or more
    * skips than the last checkpoint had (absent in runs recorded before it was measured).
+   * `binary_paths`: files git counted no lines of (absent: none, or an older run).
    */
-  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[]; fewer_tests?: { path: string; change: string }[] } | null;
+  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[]; fewer_tests?: { path: string; change: string }[]; binary_paths?: string[] } | null;
   stop: { reason: StopReason; step: string; outcome: string } | null;
   /** What a KPI over its target asks of the current milestone (docs/kpis.md); absent in older runs. */
   kpi?: { require_review: string; carry: string } | null;

@@ -18,7 +18,7 @@ export type Changes = NonNullable<RunContext['changes']>;
  */
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
-  const { files, stats, entries } = await diffOf(rt, rt.headTree, now);
+  const { files, stats, entries, binary } = await diffOf(rt, rt.headTree, now);
   // Only what the auto-approve guard could still let through is read: a change it refuses for
   // its size needs no test count.
   const a = rt.policy.auto_approve;
@@ -30,11 +30,20 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
       files: files.length,
       loc: stats.added + stats.removed,
       paths: files.map((f) => f.path),
-      new_paths: files.filter((f) => f.status === 'added').map((f) => f.path),
-      deleted_paths: files.filter((f) => f.status === 'deleted').map((f) => f.path),
+      // A rename is the old file's removal and a new file (a test renamed out of its runner's
+      // sight; a file the plan never named); a regular file that became a link or a gitlink
+      // is removed too.
+      new_paths: files.filter((f) => f.status === 'added' || f.status === 'renamed').map((f) => f.path),
+      deleted_paths: [...files.flatMap((f) => (f.status === 'deleted' ? [f.path] : f.status === 'renamed' && f.from !== undefined ? [f.from] : [])), ...entries.filter(isNoLongerFile).map((e) => e.path)].sort(),
       ...(fewer.length ? { fewer_tests: fewer } : {}),
+      ...(binary.length ? { binary_paths: binary } : {}),
     },
   };
+}
+
+/** A path whose regular file was replaced by a link or a gitlink. Pure. */
+function isNoLongerFile(e: TreeEntryChange): boolean {
+  return e.status === 'type_changed' && !/^1006[0-7]{2}$/.test(e.mode);
 }
 
 const isTestFile = globMatcher(TEST_FILES);

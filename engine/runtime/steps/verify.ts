@@ -9,6 +9,8 @@ import { pastRunsOf } from '../index-run.js';
 import { commandEnvOf } from '../command-env.js';
 import { tier0FastDecision } from '../../kpi/decide.js';
 import { eventsOfType } from '../events-by.js';
+import { diffOf } from '../tree-diffs.js';
+import { measureChanges } from './measure-changes.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
@@ -47,7 +49,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const tail = result.results.filter((r) => r.exitCode !== 0).map((r) => `$ ${r.command}\n${r.outputTail}`).join('\n');
   return {
     outcome: pass ? 'pass' : 'fail',
-    patch: { verify: { tier, pass, log: logRel, output_tail: tail } },
+    patch: { verify: { tier, pass, log: logRel, output_tail: tail, ...(result.skipped ? { skipped: true } : {}) } },
     events: [
       {
         type: 'verify.finished',
@@ -61,4 +63,20 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
       },
     ],
   };
+}
+
+/**
+ * A verification whose own commands changed the workspace (a test's exit hook rewriting a
+ * source, removing tests, adding files): the checkpoint commits the tree after it, which is
+ * not the tree the verification ran on or the change auto-approve would judge. The milestone's
+ * change is measured again on that tree, and the files the verification changed are kept in
+ * its facts: auto-approve refuses them (guards.ts), so the reviewer sees what is committed.
+ * Impure (git, only when the tree moved).
+ */
+export async function withVerifyChanges(rt: Runtime, result: Extract<StepResult, { outcome: string }>, before: string | null, after: string): Promise<StepResult> {
+  const verify = result.patch.verify;
+  if (!verify || before === after) return result;
+  const [{ files }, measured] = await Promise.all([diffOf(rt, before, after), measureChanges(rt, after)]);
+  if (files.length === 0) return result;
+  return { ...result, patch: { ...result.patch, changes: measured.changes, verify: { ...verify, changed: files.map((f) => f.path) } } };
 }

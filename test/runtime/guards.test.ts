@@ -1,0 +1,64 @@
+import t from 'tap';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { CONFIG_FILES, explainAutoApprove } from '../../engine/runtime/guards.js';
+import { globMatcher } from '../../engine/governance/match-glob.js';
+import type { RunPolicy } from '../../engine/runtime/types.js';
+import { initialContext, type RunContext } from '../../engine/vocabulary/run-context.js';
+
+const defaults = parse(readFileSync(new URL('../../policies/default.policy.yaml', import.meta.url), 'utf8')) as RunPolicy;
+const policy = structuredClone(defaults);
+policy.auto_approve.enabled = true;
+
+/** A milestone whose change holds every guardrail, with `over` applied. */
+function ctx(over: Partial<RunContext> = {}): RunContext {
+  return {
+    ...initialContext(),
+    milestones: [{ id: 'm1', goal: 'g', files_expected: ['src/a.js'], done_checks: [], risk_level: 'low' }],
+    milestone: 1,
+    verify: { tier: 'tier0', pass: true, log: 'verify/0001-tier0.log', output_tail: '' },
+    changes: { files: 1, loc: 3, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: [] },
+    ...over,
+  };
+}
+
+t.test('a change that holds every guardrail is approved', async (t) => {
+  t.match(explainAutoApprove(ctx(), policy), { ok: true, reason: /^verification green, 1 file and 3 lines/ });
+});
+
+t.test('a tier1 that ran out of time passes its step, but is not green for auto-approve', async (t) => {
+  const v = explainAutoApprove(ctx({ verify: { tier: 'tier1', pass: true, skipped: true, log: 'l', output_tail: '' } }), policy);
+  t.same(v, { ok: false, reason: 'verification was skipped (tier1 ran out of time): nothing was shown green' });
+});
+
+t.test('files the verification itself changed send the milestone to the reviewer', async (t) => {
+  const v = explainAutoApprove(ctx({ verify: { tier: 'tier0', pass: true, log: 'l', output_tail: '', changed: ['src/slug.js', 'test/slug.test.js'] } }), policy);
+  t.same(v, { ok: false, reason: 'verification changed 2 files in the workspace (src/slug.js, …): what is committed is not what was verified' });
+});
+
+t.test("a reviewer's request or rejection in this milestone stands until a reviewer approves", async (t) => {
+  t.same(explainAutoApprove(ctx({ review: { verdict: 'request_changes', changes: ['drop eval'] } }), policy), { ok: false, reason: 'the reviewer answered request_changes in this milestone' });
+  t.same(explainAutoApprove(ctx({ review: { verdict: 'reject', changes: [] } }), policy).ok, false);
+  t.same(explainAutoApprove(ctx({ review: { verdict: 'approve', changes: [] } }), policy).ok, true, 'an approval is no bar');
+});
+
+t.test('configuration files at any depth, of the build, the test runners and the package managers', async (t) => {
+  const isConfig = globMatcher(CONFIG_FILES);
+  const config = [
+    'package.json', 'web/package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.json', 'vitest.config.mts', 'web/vite.config.ts', '.mocharc.json', '.mocharc.yml',
+    '.npmrc', 'web/.npmrc', '.yarnrc.yml', '.gitattributes', 'src/.gitattributes', '.gitignore', 'src/.gitignore', '.gitmodules', 'Makefile', 'tools/rules.mk',
+    'pytest.ini', 'tox.ini', 'setup.cfg', 'setup.py', 'pyproject.toml', 'tests/conftest.py', 'go.mod', 'Cargo.toml', 'crate/build.rs', 'pom.xml', 'build.gradle.kts', 'Gemfile', '.rspec',
+    '.github/workflows/ci.yml', '.engine/policy.yaml',
+  ];
+  for (const p of config) t.ok(isConfig(p), p);
+  for (const p of ['src/a.js', 'src/config.js', 'src/make.js', 'docs/package.md', 'test/slug.test.js']) t.notOk(isConfig(p), `${p} is no configuration`);
+  for (const p of ['.npmrc', 'src/.gitignore', 'pyproject.toml']) {
+    const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 4, paths: ['src/a.js', p], new_paths: ['src/a.js'], deleted_paths: [] } }), policy);
+    t.same(v, { ok: false, reason: `configuration changed: ${p}` }, `${p} refused`);
+  }
+});
+
+t.test('a test file renamed away or replaced by a link is a removed test file', async (t) => {
+  const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 0, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: ['test/slug.test.js'] } }), policy);
+  t.same(v, { ok: false, reason: 'test file removed: test/slug.test.js' });
+});
