@@ -21,11 +21,19 @@ const AJV_OPTIONS = { allErrors: true, strict: false, discriminator: true, code:
 const cache = new Map<string, Promise<Validator | null>>();
 /** Validators compiled at build time into the CLI bundle, by cache key. */
 const precompiled = new Map<string, () => ValidateFn>();
+/**
+ * The ajv the engine is built with (package.json pins it): part of every validator's key. A
+ * constant, never read from node_modules/ajv at run time: without the OS sandbox a worker can
+ * rewrite that file, and a version that differs from the build's would miss every shipped
+ * validator and load ajv, and whatever was planted in it, into the engine (contract §5). The
+ * build refuses to compile the shipped schemas with any other ajv (precompileShippedValidators).
+ */
+const AJV_VERSION = '8.20.0';
 
 /**
  * The validator of a schema by name (`pipeline`, `policy`, `markers/plan`), or null when the
  * engine ships no such schema. Every shipped schema is compiled at build time (ajv standalone
- * code, keyed by the schema text and the ajv version) into the install; a schema whose text
+ * code, keyed by the schema text and the version of ajv the engine is built with) into the install; a schema whose text
  * differs from the build's is compiled by ajv in this process. Compiled code is never read
  * from anywhere else: a validator is code the engine runs, and a cache in the temp dir or a
  * package's node_modules is a place a worker without the OS sandbox can write (contract §5).
@@ -103,6 +111,8 @@ export function registerPrecompiled(table: Record<string, () => ValidateFn>): vo
  * the bundler can take them in. Impure: reads the schemas, loads ajv.
  */
 export async function precompileShippedValidators(names: readonly string[]): Promise<{ name: string; key: string; code: string }[]> {
+  const installed = installedAjvVersion();
+  if (installed !== AJV_VERSION) throw new Error(`the installed ajv is ${installed}, the engine is built with ${AJV_VERSION}: set AJV_VERSION in engine/config/validators.ts to the version package.json pins`);
   const out: { name: string; key: string; code: string }[] = [];
   for (const name of names) {
     const source = await readShippedSchema(name);
@@ -113,7 +123,7 @@ export async function precompileShippedValidators(names: readonly string[]): Pro
 }
 
 function cacheKey(text: string, related: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify([ajvVersion(), AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
+  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, text, related])).digest('hex').slice(0, 24);
 }
 
 /** A shipped schema, and the texts of the others when it refers to them. */
@@ -142,10 +152,9 @@ function compileStandalone(schema: Record<string, unknown>, related: readonly st
   return standaloneCode(ajv, validate);
 }
 
-let version: string | undefined;
-function ajvVersion(): string {
-  version ??= (JSON.parse(readFileSync(require.resolve('ajv/package.json'), 'utf8')) as { version: string }).version;
-  return version;
+/** The version of the ajv in node_modules: asked by the build only. Impure (reads its package.json). */
+function installedAjvVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve('ajv/package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function allSchemaTexts(except: string): Promise<string[]> {

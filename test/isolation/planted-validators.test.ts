@@ -1,6 +1,6 @@
-// test cost: about 10 s: a copy of the built package, a run, then report, validate and replay through the bundle and the ES modules.
+// test cost: about 18 s: a copy of the built package, a run, then report, validate and replay through the bundle and the ES modules; validate and doctor beside a planted ajv.
 import t from 'tap';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,5 +75,42 @@ t.test('validators planted where the engine once cached them are never loaded', 
     t.equal(replay.code, 2, `${way}: a malformed recording is refused\n${replay.err}`);
     t.match(replay.err, /not a recording line/);
     t.notOk(existsSync(proof), `${way}: no planted validator ran`);
+  }
+});
+
+/**
+ * The copy's ajv made a real directory (not the link to the checkout's) with its version
+ * bumped and a payload in its entry, as a worker without the OS sandbox could leave it: the
+ * files to write, by path, for a worker's `writes` or to write now.
+ */
+function plantedAjv(pkg: string, proof: string): Record<string, string> {
+  const ajvDir = path.join(pkg, 'node_modules', 'ajv');
+  const real = realpathSync(ajvDir);
+  rmSync(ajvDir);
+  cpSync(real, ajvDir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(ajvDir, 'package.json'), 'utf8')) as { version: string };
+  const entry = path.join(ajvDir, 'dist', 'ajv.js');
+  return {
+    [path.join(ajvDir, 'package.json')]: JSON.stringify({ ...manifest, version: `${manifest.version}-planted` }),
+    [entry]: `require('node:fs').appendFileSync(${JSON.stringify(proof)}, __filename + '\\n');\n${readFileSync(entry, 'utf8')}`,
+  };
+}
+
+t.test("a bumped ajv with a payload in the install's node_modules runs in no command", async (t) => {
+  const { dir } = copyPackage(t);
+  const proof = path.join(dir, 'PLANTED-AJV-RAN');
+  for (const [file, text] of Object.entries(plantedAjv(dir, proof))) writeFileSync(file, text);
+  const f = makeFixture({ policy: { sandbox: { mode: 'off' } } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const ways: [string, NodeJS.ProcessEnv][] = [
+    ['the bundle', {}],
+    ['the ES modules (ENGINE_NO_BUNDLE=1)', { ENGINE_NO_BUNDLE: '1' }],
+  ];
+  for (const [way, env] of ways) {
+    const engine = (args: string[]) => spawnSync('/usr/bin/env', [...bareNode, path.join(dir, 'bin', 'engine.js'), ...args], { cwd: f.dir, encoding: 'utf8', env: childEnv(env) });
+    const validate = engine(['validate', f.pipelineFile, f.policyFile]);
+    t.equal(validate.status, 0, `${way}: validate\n${validate.stderr}`);
+    engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile]);
+    t.notOk(existsSync(proof), `${way}: nothing of the planted ajv ran`);
   }
 });
