@@ -16,6 +16,7 @@ import { engineVersion } from '../version.js';
 import { redactDeep, runSecrets } from './run-secrets.js';
 import { redactText } from '../workers/redact.js';
 import { outsideTrees, pathsOf, takeBaselines, userPolicyTree, watchOutside } from './watch-outside.js';
+import { dependencyTrees, findDependencyDirs } from './watch-dependencies.js';
 import { hiddenPathFolders, onNewGrant, sandboxKeptOut } from '../sandbox/wrap-command.js';
 import { decideSandbox } from '../sandbox/sandbox-status.js';
 import type { BwrapProbe } from '../sandbox/probe-bwrap.js';
@@ -82,7 +83,8 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
     // The baseline is taken here, when the session begins: what changed before is not a step's doing.
     // Under the OS sandbox the shared paths are on a read-only filesystem: no need to walk them;
     // a tree no grant reaches yet gets its baseline when one first does (below).
-    outside: watchOutside(outsideTrees(o.ws, packageRoot, !sandbox.active, [...userConfigTrees(o.userConfig ?? []), ...userPolicyTree(process.env)], path.dirname(o.paths.dir)), (t) => sandboxKeptOut(sandbox, pathsOf(t))),
+    // The install's runtime dependencies too: the engine loads code from them (watch-dependencies.ts).
+    outside: watchOutside([...outsideTrees(o.ws, packageRoot, !sandbox.active, [...userConfigTrees(o.userConfig ?? []), ...userPolicyTree(process.env)], path.dirname(o.paths.dir)), ...dependencyTrees(findDependencyDirs(packageRoot))], (t) => sandboxKeptOut(sandbox, pathsOf(t))),
     paths: o.paths,
     state: o.state,
     events,

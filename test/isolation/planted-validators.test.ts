@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { copyBuiltPackage } from '../helpers/copy-package.js';
-import { bareNode, childEnv, makeFixture, twoMilestones } from '../helpers/run-fixture.js';
+import { bareNode, childEnv, makeFixture, readJsonl, twoMilestones } from '../helpers/run-fixture.js';
 
 // Contract §5: a worker must not make the engine run a command it planted. Without the OS
 // sandbox (`sandbox.mode: off`, or `auto` where bubblewrap is missing, as on macOS) a worker
@@ -113,4 +113,20 @@ t.test("a bumped ajv with a payload in the install's node_modules runs in no com
     engine(['doctor', f.pipelineFile, '--repo', f.repo, '--policy', f.policyFile]);
     t.notOk(existsSync(proof), `${way}: nothing of the planted ajv ran`);
   }
+});
+
+t.test("a worker that bumps ajv in the engine's node_modules and plants code in it stops the run", async (t) => {
+  const { dir } = copyPackage(t);
+  const proof = path.join(dir, 'PLANTED-AJV-RAN');
+  const f = makeFixture({ script: { ...twoMilestones, writes: { 'implement#1#1': plantedAjv(dir, proof) } }, policy: { sandbox: { mode: 'off' } } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const engine = (args: string[]) => spawnSync('/usr/bin/env', [...bareNode, path.join(dir, 'bin', 'engine.js'), ...args], { cwd: f.dir, encoding: 'utf8', env: childEnv() });
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'the goal', '--policy', f.policyFile, '--run-id', 'planted-ajv', '--no-progress']);
+  t.equal(r.status, 3, `the run stops on the change to the engine's dependency\n${r.stderr.slice(-3000)}`);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'planted-ajv', 'timeline.jsonl'));
+  const violation = events.find((e) => e.type === 'governance.violation');
+  t.match(violation?.violations, [{ rule: 'engine_install', path: /\/node_modules\/ajv\/dist\/ajv\.js$/ }, { rule: 'engine_install', path: /\/node_modules\/ajv\/package\.json$/ }], 'both planted files named');
+  const validate = engine(['validate', f.pipelineFile, f.policyFile]);
+  t.equal(validate.status, 0, validate.stderr);
+  t.notOk(existsSync(proof), 'nothing of the planted ajv ran, during the run or after it');
 });
