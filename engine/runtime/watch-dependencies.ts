@@ -10,11 +10,11 @@ import type { WatchedTree } from '../governance/watch-files.js';
  * modules run): without the OS sandbox a worker can write there. A package not found is left
  * out (Node would not load it either). Impure (reads package.json files).
  */
-export function findDependencyDirs(packageRoot: string): string[] {
+export function findDependencyDirs(packageRoot: string, roots: readonly string[] | null = loadedAtRunTime()): string[] {
   const found = new Set<string>();
   const queue = [packageRoot];
   for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
-    for (const name of dependencyNames(dir)) {
+    for (const name of dir === packageRoot && roots ? roots : dependencyNames(dir)) {
       const at = resolvePackageDir(dir, name);
       if (at === null || found.has(at)) continue;
       found.add(at);
@@ -22,6 +22,16 @@ export function findDependencyDirs(packageRoot: string): string[] {
     }
   }
   return [...found];
+}
+
+/**
+ * The packages the engine can load code from at run time, with their own dependencies: when
+ * it runs as the bundle (`dist/engine.cjs`, the shipped launcher's way), only those it
+ * requires from node_modules on demand (ajv, Handlebars' compiler), as the rest is bundled
+ * or vendored in dist/; null (every dependency) when the ES modules run. Impure (module URL).
+ */
+function loadedAtRunTime(): readonly string[] | null {
+  return import.meta.url.endsWith('.cjs') ? ['ajv', 'handlebars'] : null;
 }
 
 /**
