@@ -37,10 +37,10 @@ export interface Violation {
  * allowed roots), sorted by path. Pure.
  */
 export function checkChanges(paths: readonly string[], rules: GovernanceRules): Violation[] {
-  // The lists that forbid match in either case (match-glob.ts); the allowed roots as written.
-  const protectedBy = firstGlob(rules.protected, { nocase: true });
-  const frameworkBy = firstGlob(rules.frameworkPaths, { nocase: true });
-  const lockfileBy = firstGlob(rules.lockfiles, { basename: true, nocase: true });
+  // The lists that forbid match as a folding file system compares names (match-glob.ts); the allowed roots as written.
+  const protectedBy = firstGlob(rules.protected, { fold: true });
+  const frameworkBy = firstGlob(rules.frameworkPaths, { fold: true });
+  const lockfileBy = firstGlob(rules.lockfiles, { basename: true, fold: true });
   const inRoots = globMatcher(rules.allowedRoots);
   const inTaskRoots = rules.taskRoots ? globMatcher(rules.taskRoots) : () => true;
   const out: Violation[] = [];

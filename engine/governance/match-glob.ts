@@ -4,14 +4,16 @@ import picomatch from 'picomatch';
 export type GlobMatcher = (path: string) => boolean;
 
 /**
- * `basename`: a glob without a slash matches the file name in any directory. `nocase`: letters
- * match in either case — for the lists that forbid (protected paths, lockfiles, framework
- * paths): on a file system that folds case (macOS, Windows) `.ENGINE/policy.yaml` is
- * `.engine/policy.yaml`, and a branch carrying it overwrites the team's policy where it is merged.
+ * `basename`: a glob without a slash matches the file name in any directory. `fold`: names
+ * match as a file system that folds them compares them — letters in either case, and a
+ * letter composed or decomposed alike (both sides put in Unicode's NFC first) — for the lists
+ * that forbid (protected paths, lockfiles, framework paths): on macOS or Windows
+ * `.ENGINE/policy.yaml` is `.engine/policy.yaml`, and on macOS `prod-cafe\u0301` (NFD) is
+ * `prod-café` (NFC); a branch carrying either overwrites the protected file where it is checked out.
  */
 export interface GlobOptions {
   basename?: boolean;
-  nocase?: boolean;
+  fold?: boolean;
 }
 
 const compiled = new Map<string, GlobMatcher>();
@@ -25,7 +27,7 @@ const KEEP = 512;
  * cost more than matching. Pure (memoised).
  */
 export function globMatcher(patterns: string | readonly string[], opts: GlobOptions = {}): GlobMatcher {
-  const key = `${opts.basename ? 'b' : 'p'}${opts.nocase ? 'i' : 'c'}\0${typeof patterns === 'string' ? patterns : patterns.join('\0')}`;
+  const key = `${opts.basename ? 'b' : 'p'}${opts.fold ? 'f' : 'c'}\0${typeof patterns === 'string' ? patterns : patterns.join('\0')}`;
   let m = compiled.get(key);
   if (!m) {
     m = compile(patterns, opts);
@@ -43,8 +45,13 @@ export function firstGlob(patterns: readonly string[], opts: GlobOptions = {}): 
 
 function compile(patterns: string | readonly string[], opts: GlobOptions): GlobMatcher {
   if (typeof patterns !== 'string' && patterns.length === 0) return () => false;
-  const m = picomatch(typeof patterns === 'string' ? patterns : [...patterns], { dot: true, ...(opts.basename ? { basename: true } : {}), ...(opts.nocase ? { nocase: true } : {}) });
+  const list = typeof patterns === 'string' ? [patterns] : [...patterns];
+  const m = picomatch(opts.fold ? list.map(toNfc) : list, { dot: true, ...(opts.basename ? { basename: true } : {}), ...(opts.fold ? { nocase: true } : {}) });
   // One argument only: picomatch's second is `returnObject`, which a caller such as
   // Array.prototype.find would fill with an index.
-  return (p) => m(p);
+  return opts.fold ? (p) => m(toNfc(p)) : (p) => m(p);
+}
+
+function toNfc(text: string): string {
+  return text.normalize('NFC');
 }

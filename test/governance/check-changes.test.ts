@@ -45,6 +45,16 @@ t.test('protected paths, lockfiles and framework paths match in either case; the
   t.same(checkChanges(['SRC/a.ts'], rules({ allowedRoots: ['src/**'] })), [{ path: 'SRC/a.ts', rule: 'outside_allowed_roots', pattern: null }], 'an allowed root does not widen by case');
 });
 
+t.test('protected paths, lockfiles and framework paths match a name in either Unicode normalization', async (t) => {
+  // On macOS config/prod-cafe\u0301 (NFD) and config/prod-café (NFC) are one folder: a worker
+  // writing the decomposed twin of a protected path had it committed.
+  const r = rules({ protected: ['.git/**', '.engine/**', 'config/prod-caf\u00e9/**'], ownRepo: true, frameworkPaths: ['r\u00e9sum\u00e9/**'] });
+  t.same(checkChanges(['config/prod-cafe\u0301/db.yml', 'config/prod-cafe/db.yml', 're\u0301sume\u0301/x.ts'], r), [
+    { path: 'config/prod-cafe\u0301/db.yml', rule: 'protected', pattern: 'config/prod-caf\u00e9/**' },
+    { path: 're\u0301sume\u0301/x.ts', rule: 'framework_path', pattern: 'r\u00e9sum\u00e9/**' },
+  ]);
+});
+
 t.test('allowed roots: a path must match one; task roots narrow them further', async (t) => {
   const r = rules({ allowedRoots: ['src/**', 'test/**'] });
   t.same(checkChanges(['src/a.ts', 'test/a.test.ts', 'docs/x.md'], r), [{ path: 'docs/x.md', rule: 'outside_allowed_roots', pattern: null }]);

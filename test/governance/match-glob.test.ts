@@ -34,3 +34,17 @@ t.test('the first glob that matches', async (t) => {
   t.equal(which('x/a.md'), '**/*.md');
   t.equal(which('x/a.ts'), null);
 });
+
+t.test('fold: either case, and a composed or decomposed letter alike (NFC); without it, as written', async (t) => {
+  // macOS compares names in either Unicode normalization: config/prod-cafe\u0301 (NFD) is
+  // config/prod-café (NFC) there, so a protected glob must not miss the twin.
+  const nfc = 'config/prod-caf\u00e9/**';
+  const nfd = 'config/prod-cafe\u0301/db.yml';
+  t.ok(globMatcher(nfc, { fold: true })(nfd), 'NFD path, NFC glob');
+  t.ok(globMatcher('config/prod-cafe\u0301/**', { fold: true })('config/prod-caf\u00e9/db.yml'), 'NFC path, NFD glob');
+  t.ok(globMatcher(nfc, { fold: true })('CONFIG/PROD-CAF\u00c9/db.yml'), 'either case, accented letters too');
+  t.ok(globMatcher(nfc, { fold: true })('config/PROD-CAFE\u0301/db.yml'), 'case and normalization at once');
+  t.notOk(globMatcher(nfc)(nfd), 'without fold: as written');
+  t.notOk(globMatcher(nfc, { fold: true })('config/prod-cafe/db.yml'), 'a letter without its accent is another name');
+  t.equal(firstGlob([nfc], { fold: true })(nfd), nfc, 'the glob is named as written');
+});
