@@ -1,5 +1,6 @@
 import type { TimelineEvent } from '../generated/event.js';
-import { firstGlob, globMatcher } from './match-glob.js';
+import { firstGlob, globMatcher, leadsInto, type GlobOptions } from './match-glob.js';
+import { nameThroughLinks } from './resolve-links.js';
 import { CONTROL_CHARACTER, terminalSafeJson } from '../util/printable.js';
 
 /** What a worker may change, from the merged policy, the task and the step. */
@@ -34,13 +35,15 @@ export interface Violation {
 /**
  * The violations among the paths a worker call changed, one per path (the first rule that
  * applies, in the order read-only, protected, framework path, dependency file, outside the
- * allowed roots), sorted by path. Pure.
+ * allowed roots), sorted by path. `links` holds every link of the changed tree (path →
+ * target), as far as the caller read them: the lists that forbid are asked of each name a
+ * changed path has through them too (with `.github` a new link to `ci`, `ci/workflows/x.yml`
+ * is checked out as `.github/workflows/x.yml`, and that name is the violation's path), and of
+ * a changed link itself for every name below it (`leadsInto`: the link `.github` breaks
+ * `.github/workflows/**` whatever `ci` holds). Pure.
  */
-export function checkChanges(paths: readonly string[], rules: GovernanceRules): Violation[] {
-  // The lists that forbid match as a folding file system compares names (match-glob.ts); the allowed roots as written.
-  const protectedBy = firstGlob(rules.protected, { fold: true });
-  const frameworkBy = firstGlob(rules.frameworkPaths, { fold: true });
-  const lockfileBy = firstGlob(rules.lockfiles, { basename: true, fold: true });
+export function checkChanges(paths: readonly string[], rules: GovernanceRules, links: ReadonlyMap<string, string> = new Map()): Violation[] {
+  const forbidden = forbiddenBy(rules, links);
   const inRoots = globMatcher(rules.allowedRoots);
   const inTaskRoots = rules.taskRoots ? globMatcher(rules.taskRoots) : () => true;
   const out: Violation[] = [];
@@ -49,19 +52,9 @@ export function checkChanges(paths: readonly string[], rules: GovernanceRules): 
       out.push({ path: p, rule: 'read_only', pattern: null });
       continue;
     }
-    const prot = protectedBy(p);
-    if (prot !== null) {
-      out.push({ path: p, rule: 'protected', pattern: prot });
-      continue;
-    }
-    const fw = rules.ownRepo ? frameworkBy(p) : null;
-    if (fw !== null) {
-      out.push({ path: p, rule: 'framework_path', pattern: fw });
-      continue;
-    }
-    const lock = rules.allowDeps ? null : lockfileBy(p);
-    if (lock !== null) {
-      out.push({ path: p, rule: 'dependency_file', pattern: lock });
+    const v = forbidden(p);
+    if (v !== null) {
+      out.push(v);
       continue;
     }
     // A path with a control character is a violation of its own (check-entries.ts), and the
@@ -69,8 +62,40 @@ export function checkChanges(paths: readonly string[], rules: GovernanceRules): 
     if (CONTROL_CHARACTER.test(p)) continue;
     if (!inRoots(p) || !inTaskRoots(p)) out.push({ path: p, rule: 'outside_allowed_roots', pattern: null });
   }
-  return out;
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+/**
+ * The first of the rules that forbid (protected, framework path, dependency file) a changed
+ * path breaks, by its own name or a name it has through `links`, as a violation; or null.
+ * The lists match as a folding file system compares names (match-glob.ts). Pure.
+ */
+function forbiddenBy(rules: GovernanceRules, links: ReadonlyMap<string, string>): (p: string) => Violation | null {
+  const lists: [Forbidding, readonly string[], GlobOptions][] = [
+    ['protected', rules.protected, { fold: true }],
+    ['framework_path', rules.ownRepo ? rules.frameworkPaths : [], { fold: true }],
+    // A name of a link is the name of a file below it: a link gives no lockfile a new name.
+    ['dependency_file', rules.allowDeps ? [] : rules.lockfiles, { basename: true, fold: true }],
+  ];
+  const checks = lists.map(([rule, globs, opts]) => ({ rule, globs, opts, by: firstGlob(globs, opts) }));
+  const namesOf = nameThroughLinks(links);
+  return (p) => {
+    const { names, complete } = namesOf(p);
+    for (const { rule, globs, opts, by } of checks) {
+      for (const name of [p, ...names]) {
+        const pattern = by(name);
+        if (pattern !== null) return { path: name, rule, pattern };
+      }
+      const into = links.has(p) && !opts.basename ? globs.find((g) => leadsInto(p, g, opts)) : undefined;
+      if (into !== undefined) return { path: p, rule, pattern: into };
+      // Too many names to follow (links to a folder above themselves): the reviewer decides.
+      if (!complete) return { path: p, rule: 'protected', pattern: null };
+    }
+    return null;
+  };
+}
+
+type Forbidding = Extract<ViolationRule, 'protected' | 'framework_path' | 'dependency_file'>;
 
 /**
  * How a run stops for these violations: framework paths or the engine's own install alone
@@ -102,7 +127,7 @@ function describeRule(v: Violation): string {
     case 'read_only':
       return `${v.path}: changed by a read-only step`;
     case 'protected':
-      return `${v.path}: protected (${v.pattern})`;
+      return v.pattern === null ? `${v.path}: has more names through links than the check follows (protected paths unchecked)` : `${v.path}: protected (${v.pattern})`;
     case 'framework_path':
       return `${v.path}: a file of the engine itself (${v.pattern}); the engine needs a framework fix`;
     case 'dependency_file':

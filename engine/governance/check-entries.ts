@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { TreeEntryChange } from '../git/changes.js';
 import type { Violation } from './check-changes.js';
 import { CONTROL_CHARACTER } from '../util/printable.js';
+import { resolvePath } from './resolve-links.js';
 
 // C0 and C1 controls and the Unicode line and paragraph separators: each can forge a line
 // break or a terminal escape in a commit message, a diff or a terminal.
@@ -54,25 +55,8 @@ export function escapes(at: string, target: string): boolean {
  * meets an absolute or unreadable target, or loops. Pure.
  */
 export function resolvesOutside(at: string, links: ReadonlyMap<string, string>): boolean {
-  let parts = at.split('/');
-  const stack: string[] = [];
-  let hops = 0;
-  while (parts.length) {
-    const c = parts.shift()!;
-    if (c === '' || c === '.') continue;
-    if (c === '..') {
-      if (stack.length === 0) return true;
-      stack.pop();
-      continue;
-    }
-    stack.push(c);
-    const target = links.get(stack.join('/'));
-    if (target === undefined) continue;
-    if (++hops > 40 || target === '' || CONTROL_CHARACTER.test(target) || path.posix.isAbsolute(target) || /^[A-Za-z]:/.test(target) || target.includes('\\')) return true;
-    stack.pop();
-    parts = [...target.split('/'), ...parts];
-  }
-  return stack.includes('.git');
+  const resolved = resolvePath(at, links);
+  return resolved === null || resolved.split('/').includes('.git');
 }
 
 /** Symlink entries whose targets must be read. Pure. */

@@ -43,6 +43,58 @@ export function firstGlob(patterns: readonly string[], opts: GlobOptions = {}): 
   return (p) => matchers.find(([, m]) => m(p))?.[0] ?? null;
 }
 
+/**
+ * Whether a name below the folder `dir` could match `glob` by what `dir` itself is called:
+ * true for `.github` and `.github/workflows/**`, or `config/x` and `config/*\/prod.yml`;
+ * false for `src` there, and for `lib` and `**\/secrets/**` (a leading `**` that takes all of
+ * `dir` leaves the match to the names inside, which match under their own folder too). For a
+ * link, which gives a folder's content new names. A part of the glob whose braces or groups
+ * hold a `/` counts as any number of folders (it may call for the reviewer more than it
+ * need). Pure (memoised matchers).
+ */
+export function leadsInto(dir: string, glob: string, opts: GlobOptions = {}): boolean {
+  const parts = splitGlob(glob);
+  const names = dir.split('/');
+  const tried = new Map<string, boolean>();
+  const from = (i: number, j: number, anchored: boolean): boolean => {
+    if (i === names.length) return anchored;
+    if (j === parts.length) return false;
+    const key = `${i} ${j} ${anchored}`;
+    let r = tried.get(key);
+    if (r === undefined) {
+      const part = parts[j]!;
+      if (part === '**') r = from(i, j + 1, anchored) || from(i + 1, j, anchored);
+      else if (part.includes('/')) r = from(i, j + 1, true) || from(i + 1, j, true);
+      else r = globMatcher(part, opts)(names[i]!) && from(i + 1, j + 1, true);
+      tried.set(key, r);
+    }
+    return r;
+  };
+  return from(0, 0, false);
+}
+
+/** A glob's folder parts, split at each `/` outside braces, brackets and groups. Pure. */
+function splitGlob(glob: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let part = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '\\' && i + 1 < glob.length) {
+      part += c + glob[++i]!;
+      continue;
+    }
+    if (c === '{' || c === '(' || c === '[') depth++;
+    else if ((c === '}' || c === ')' || c === ']') && depth > 0) depth--;
+    if (c === '/' && depth === 0) {
+      parts.push(part);
+      part = '';
+    } else part += c;
+  }
+  parts.push(part);
+  return parts;
+}
+
 function compile(patterns: string | readonly string[], opts: GlobOptions): GlobMatcher {
   if (typeof patterns !== 'string' && patterns.length === 0) return () => false;
   const list = typeof patterns === 'string' ? [patterns] : [...patterns];

@@ -99,11 +99,12 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   if (tree !== null && tree !== baseTree) {
     const target = workspaceTarget(rt.ws);
     const { entries } = await diffOf(rt, baseTree, tree);
-    pushAll(violations, checkChanges(entries.map((e) => e.path), governanceRules(rt, step)));
     const links = linkObjects(entries);
-    // A new or changed link is resolved through every other link of the tree, as the kernel would.
-    const others = links.length ? await listTreeLinks(target, tree) : new Map<string, string>();
-    pushAll(violations, checkEntries(entries, await readBlobs(target, links), others));
+    // A new or changed link is resolved through every other link of the tree, as the kernel
+    // would; and every changed path is checked by each name it has through them.
+    const treeLinks = links.length ? await listTreeLinks(target, tree) : new Map<string, string>();
+    pushAll(violations, checkChanges(entries.map((e) => e.path), governanceRules(rt, step), treeLinks));
+    pushAll(violations, checkEntries(entries, await readBlobs(target, links), treeLinks));
   }
   // What snapshots neutralised on the way (planted in the engine's git dir, unstageable nested repos).
   for (const f of rt.ws.findings.splice(0)) violations.push({ path: f.path, rule: f.kind, pattern: f.pattern ?? null });

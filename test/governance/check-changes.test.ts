@@ -55,6 +55,33 @@ t.test('protected paths, lockfiles and framework paths match a name in either Un
   ]);
 });
 
+t.test('a protected path reached through a link: the link itself, and each file by the name it has through it', async (t) => {
+  // The base tree had .github/dependabot.yml only; the worker moved it to ci/, linked .github
+  // to ci and wrote ci/workflows/evil.yml: checked out, .github/workflows/evil.yml exists.
+  const r = rules({ protected: ['.git/**', '.engine/**', '.github/workflows/**'] });
+  const links = new Map([['.github', 'ci']]);
+  const changed = ['.github/dependabot.yml', '.github', 'ci/dependabot.yml', 'ci/workflows/evil.yml'];
+  t.same(checkChanges(changed, r), [], 'control: by their own names nothing is protected');
+  t.same(checkChanges(changed, r, links), [
+    { path: '.github', rule: 'protected', pattern: '.github/workflows/**' },
+    { path: '.github/workflows/evil.yml', rule: 'protected', pattern: '.github/workflows/**' },
+  ]);
+  t.same(checkChanges(['.github'], r, links), [{ path: '.github', rule: 'protected', pattern: '.github/workflows/**' }], 'a new link alone, to a folder that already holds workflows');
+  t.same(checkChanges(['ci/workflows/evil.yml'], r, links), [{ path: '.github/workflows/evil.yml', rule: 'protected', pattern: '.github/workflows/**' }], 'a link already there: the file by its other name');
+  t.same(checkChanges(['.GitHub'], r, new Map([['.GitHub', 'ci']])).map((v) => v.rule), ['protected'], 'the link in either case');
+  t.same(checkChanges(['docs', 'docs/a.md'], r, new Map([['docs', 'ci']])), [], 'a link that leads into nothing protected');
+  const fw = rules({ ownRepo: true, frameworkPaths: ['engine/runtime/**'] });
+  t.same(checkChanges(['engine', 'mine/runtime/x.ts'], fw, new Map([['engine', 'mine']])), [
+    { path: 'engine', rule: 'framework_path', pattern: 'engine/runtime/**' },
+    { path: 'engine/runtime/x.ts', rule: 'framework_path', pattern: 'engine/runtime/**' },
+  ], 'framework paths the same way');
+  t.same(checkChanges(['here', 'src/a.ts'], r, new Map([['here', '.']])), [], 'a link to the root gives no file a name of its own');
+  t.same(checkChanges(['.github', 'x.txt'], rules({ protected: ['.github/**'] }), new Map([['.github', '.']])).map((v) => v.path), ['.github'], 'and is checked by its own name');
+  const cycle = new Map([['a/c', '../b'], ['b/d', '../a']]);
+  t.same(checkChanges(['b/q'], r, cycle), [{ path: 'b/q', rule: 'protected', pattern: null }], 'more names than the check follows: the reviewer decides');
+  t.match(describeViolation({ path: 'here', rule: 'protected', pattern: null }), /more names through links than the check follows/);
+});
+
 t.test('allowed roots: a path must match one; task roots narrow them further', async (t) => {
   const r = rules({ allowedRoots: ['src/**', 'test/**'] });
   t.same(checkChanges(['src/a.ts', 'test/a.test.ts', 'docs/x.md'], r), [{ path: 'docs/x.md', rule: 'outside_allowed_roots', pattern: null }]);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { firstGlob, globMatcher } from '../../engine/governance/match-glob.js';
+import { firstGlob, globMatcher, leadsInto } from '../../engine/governance/match-glob.js';
 
 t.test('one glob or any of several, dotfiles included', async (t) => {
   const src = globMatcher('src/**');
@@ -47,4 +47,21 @@ t.test('fold: either case, and a composed or decomposed letter alike (NFC); with
   t.notOk(globMatcher(nfc)(nfd), 'without fold: as written');
   t.notOk(globMatcher(nfc, { fold: true })('config/prod-cafe/db.yml'), 'a letter without its accent is another name');
   t.equal(firstGlob([nfc], { fold: true })(nfd), nfc, 'the glob is named as written');
+});
+
+t.test('leadsInto: a folder whose own name could start a match of the glob', async (t) => {
+  t.ok(leadsInto('.github', '.github/workflows/**'), 'a proper prefix of the literal part');
+  t.ok(leadsInto('.github/workflows', '.github/workflows/**'), 'the folder the glob covers');
+  t.notOk(leadsInto('ci', '.github/workflows/**'));
+  t.notOk(leadsInto('.github/other', '.github/workflows/**'));
+  t.ok(leadsInto('config/x', 'config/*/prod.yml'), 'a wildcard folder part');
+  t.ok(leadsInto('config', 'config/**/prod.yml'));
+  t.ok(leadsInto('config/a/b', 'config/**/prod.yml'), '** takes folders after a matched part');
+  t.notOk(leadsInto('lib', '**/secrets/**'), 'a leading ** that takes the whole folder: names inside match by their own folder too');
+  t.ok(leadsInto('a/config', '**/config/prod.yml'), 'a leading ** then a part the folder matches');
+  t.notOk(leadsInto('src', '*.pem'));
+  t.ok(leadsInto('.GITHUB', '.github/workflows/**', { fold: true }), 'fold: either case');
+  t.notOk(leadsInto('.GITHUB', '.github/workflows/**'));
+  t.ok(leadsInto('deploy', '{deploy/prod,ops}/**'), 'braces holding a /: any number of folders');
+  t.ok(leadsInto('x', '{a/b,x}/**'));
 });

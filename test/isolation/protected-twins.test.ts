@@ -1,0 +1,48 @@
+// test cost: about 8 s: two hostile scenarios, a whole run each, without the OS sandbox (the checks are the engine's own in every mode).
+import t from 'tap';
+import { runScenario, assertOutcome, violationsOf, VIOLATION } from './helpers/scenario.js';
+
+// A protected path reached by another name than its own: through a link the worker made, or
+// as its Unicode twin (one folder on macOS). Each run completed, and the protected file was
+// there after `git checkout engine/<run>`.
+
+const roots = ['**'];
+
+t.test('a protected folder reached through a new link to a folder the worker filled', async (t) => {
+  // The base tree has .github/dependabot.yml only; `.github/workflows/**` is protected.
+  const sh = 'mv .github ci && ln -s ci .github && mkdir -p ci/workflows && echo evil > ci/workflows/evil.yml';
+  runScenario(t, {
+    name: 'linkdir',
+    spec: { calls: { implement: { sh } } },
+    roots,
+    repoPolicy: { governance: { allowed_roots: roots, protected: ['.github/workflows/**'] } },
+    files: { '.github/dependabot.yml': 'version: 2\n' },
+    only: ['off'],
+    expect: VIOLATION,
+    forbidden: ['ci', '.github/workflows'],
+    afterRun: (t, { f, id, run }) => {
+      assertOutcome(t, f, id, run, VIOLATION);
+      t.same(violationsOf(f.repo, id).filter((v) => v.rule === 'protected'), [
+        { path: '.github', rule: 'protected', pattern: '.github/workflows/**' },
+        { path: '.github/workflows/evil.yml', rule: 'protected', pattern: '.github/workflows/**' },
+      ]);
+    },
+  });
+});
+
+t.test('a protected folder written as its decomposed Unicode twin', async (t) => {
+  const sh = 'd="$(printf "config/prod-cafe\\314\\201")"; mkdir -p "$d" && echo "url: evil" > "$d/db.yml"';
+  runScenario(t, {
+    name: 'nfd',
+    spec: { calls: { implement: { sh } } },
+    roots,
+    repoPolicy: { governance: { allowed_roots: roots, protected: ['config/prod-caf\u00e9/**'] } },
+    only: ['off'],
+    expect: VIOLATION,
+    forbidden: ['config/prod-cafe\u0301/db.yml'],
+    afterRun: (t, { f, id, run }) => {
+      assertOutcome(t, f, id, run, VIOLATION);
+      t.same(violationsOf(f.repo, id), [{ path: 'config/prod-cafe\u0301/db.yml', rule: 'protected', pattern: 'config/prod-caf\u00e9/**' }]);
+    },
+  });
+});
