@@ -1,10 +1,12 @@
+import { blankLiterals } from './blank-literals.js';
+
 /**
  * How many tests a test file declares, and how many it skips, read from its text: what the
  * auto-approve guardrail compares before and after a milestone ("no test-count regression",
  * contract section 3). A worker that deleted a test, commented it out, renamed it out of its
  * runner's sight or marked it skipped got its change approved without a reviewer when only a
  * removed test file counted. Read by pattern, per language family (by the file's extension),
- * with comments taken out first; it errs toward calling the reviewer: a count that falls or a
+ * with comments taken out and string literals emptied first (blank-literals.ts); it errs toward calling the reviewer: a count that falls or a
  * skip that appears is a regression, even where a refactor was the cause. The patterns anchored
  * at a line's start take its blanks as spaces and tabs only: `^\s*` in multiline mode ran on
  * across every blank line after each line start, by the square of a file of blank lines. Pure.
@@ -23,56 +25,40 @@ interface Family {
   skips: RegExp;
 }
 
-const cStyle = (text: string): string => withoutBlockComments(text).replace(/(^|[^:\\])\/\/.*$/gm, '$1');
-
-/**
- * `text` without its block comments, in one pass (a pattern with a lazy `[\s\S]*?` tried from
- * every `/*` of a file with no `*\/` took time by the square of its size: a worker's file).
- * An unclosed one runs to the end. Pure.
- */
-function withoutBlockComments(text: string): string {
-  let out = '';
-  let at = 0;
-  for (;;) {
-    const open = text.indexOf('/*', at);
-    if (open < 0) return out + text.slice(at);
-    out += `${text.slice(at, open)} `;
-    const close = text.indexOf('*/', open + 2);
-    if (close < 0) return out;
-    at = close + 2;
-  }
-}
-const hashStyle = (text: string): string => text.replace(/(^|\s)#(?!\[).*$/gm, '$1');
+const cStyle = (quotes: string) => (text: string): string => blankLiterals(text, { line: '//', block: true, quotes, triple: false });
+const hashStyle = (triple: boolean) => (text: string): string => blankLiterals(text, { line: '#', block: false, quotes: `'"`, triple });
 
 const FAMILIES: Record<string, Family> = {
   js: {
-    comments: cStyle,
+    comments: cStyle(`'"\``),
     // it( test( specify(, also t.test( and test.only(; not describe( (a group holds tests).
-    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify)(?:\.(?:only|skip|todo|concurrent|failing|each))*\s*[(`]/gm,
-    skips: /\b(?:describe|context|suite|it|test|specify)\.(?:skip|todo)\b|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(?:skip|todo)\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
+    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify)(?:\.(?:only|skip|todo|concurrent|failing|each|skipIf|runIf))*\s*[(`]/gm,
+    // `.skipIf(`/`.runIf(` (vitest) count whatever their condition: a text count cannot tell.
+    skips: /\b(?:describe|context|suite|it|test|specify)\.(?:skip|todo|skipIf|runIf)\b|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
   },
   py: {
-    comments: hashStyle,
+    comments: hashStyle(true),
     tests: /^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(/gm,
-    skips: /@(?:pytest\.mark\.(?:skip|skipif|xfail)|unittest\.(?:skip|skipIf|skipUnless|expectedFailure))\b|\bpytest\.(?:skip|xfail)\s*\(|\bself\.skipTest\s*\(/gm,
+    // The marks as a decorator or as a module's `pytestmark = pytest.mark.skip(…)`.
+    skips: /\bpytest\.mark\.(?:skip|skipif|xfail)\b|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bpytest\.(?:skip|xfail)\s*\(|\bself\.skipTest\s*\(|\braise[ \t]+(?:[\w.]+\.)?SkipTest\b/gm,
   },
   go: {
-    comments: cStyle,
+    comments: cStyle(`'"\``),
     tests: /^func\s+(?:Test|Benchmark|Example|Fuzz)\w*\s*\(/gm,
     skips: /\b\w+\.(?:Skip|SkipNow|Skipf)\s*\(/gm,
   },
   rs: {
-    comments: cStyle,
+    comments: cStyle('"'),
     tests: /#\[(?:tokio::)?test\b/gm,
     skips: /#\[ignore\b/gm,
   },
   jvm: {
-    comments: cStyle,
+    comments: cStyle(`'"`),
     tests: /@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b/gm,
     skips: /@(?:Disabled|Ignore)\b/gm,
   },
   rb: {
-    comments: hashStyle,
+    comments: hashStyle(false),
     tests: /^[ \t]*(?:it|specify|scenario|test)[ \t]+['"]|^[ \t]*def[ \t]+test_\w*/gm,
     skips: /^[ \t]*(?:xit|xspecify|skip|pending)\b/gm,
   },

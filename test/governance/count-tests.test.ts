@@ -28,6 +28,29 @@ t.test('tests and skips a file declares, by language', async (t) => {
   t.equal(countTests('test/README', 'it(x)'), null);
 });
 
+t.test('skip forms beyond the plain ones', async (t) => {
+  const quoted = ["test('a', { 'skip': true }, () => {});", 'test("b", { "skip": "later" }, () => {});', "test('c', { 'skip': false }, () => {});", "test('d', { 'todo': true }, () => {});"].join('\n');
+  t.same(countTests('a.test.ts', quoted), { tests: 4, skips: 3 }, 'a quoted skip or todo key');
+  const conditional = ["describe.skipIf(true)('g', () => {});", "it.runIf(false)('a', () => {});", "test.skipIf(process.env.CI)('b', () => {});", "it('c', () => {});"].join('\n');
+  t.same(countTests('a.test.ts', conditional), { tests: 3, skips: 3 }, 'skipIf and runIf, whatever their condition: still tests, and skips');
+  t.ok(testRegression(countTests('a.test.ts', "it('a', () => {});")!, countTests('a.test.ts', "it.runIf(false)('a', () => {});")!), 'a test turned into runIf(false) is a regression');
+  t.same(countTests('tests/test_a.py', 'import pytest\npytestmark = pytest.mark.skip(reason="x")\n\ndef test_a():\n    pass\n'), { tests: 1, skips: 1 }, 'a module-wide pytestmark');
+  t.same(countTests('tests/test_a.py', 'import unittest\nfrom unittest import SkipTest\n\ndef test_a():\n    raise unittest.SkipTest("x")\n\ndef test_b():\n    raise SkipTest\n'), { tests: 2, skips: 2 }, 'raise unittest.SkipTest and raise SkipTest');
+  t.same(countTests('tests/test_a.py', '@pytest.mark.skipif(True, reason="x")\ndef test_a():\n    pass\n'), { tests: 1, skips: 1 }, 'a decorator counts once');
+});
+
+t.test('a test deleted and left in a string literal is gone', async (t) => {
+  const before = "it('a', () => {});\nit('b', () => {});\n";
+  const after = ["it('a', () => {});", 'const note = "it(\'b\', () => {}) was flaky";', "const x = 'test(';", 'const y = `it(${1})`;'].join('\n');
+  t.same(countTests('a.test.ts', after), { tests: 1, skips: 0 });
+  t.equal(testRegression(countTests('a.test.ts', before)!, countTests('a.test.ts', after)!), '2 → 1 tests');
+  t.same(countTests('a.test.ts', "const s = 'xit(\"a\")'; const u = \"it.skip('b')\"; it('c', () => {});"), { tests: 1, skips: 0 }, 'nor does a skip in a string count');
+  t.same(countTests('tests/test_a.py', 'def test_a():\n    pass\n\nOLD = """\ndef test_b():\n    pass\n"""\n'), { tests: 1, skips: 0 }, 'a test kept in a triple-quoted string');
+  t.same(countTests('a_test.go', 'package a\n\nvar s = `\nfunc TestB(t *testing.T) {}\n`\n\nfunc TestA(t *testing.T) {}\n'), { tests: 1, skips: 0 }, 'a raw Go string');
+  t.same(countTests('a.test.ts', "const url = 'http://x/*'; it('a', () => {}); // it('b')\nconst q = \"it's // not a comment\"; it('c', () => {});"), { tests: 2, skips: 0 }, 'comment marks inside strings are text; an apostrophe inside double quotes too');
+  t.same(countTests('a.test.ts', "const unclosed = 'it(\nit('a', () => {});"), { tests: 1, skips: 0 }, 'a one-line string left open ends with its line');
+});
+
 t.test('a regression: fewer tests, or more skipped', async (t) => {
   t.equal(testRegression({ tests: 2, skips: 0 }, { tests: 1, skips: 0 }), '2 → 1 tests');
   t.equal(testRegression({ tests: 2, skips: 0 }, { tests: 2, skips: 1 }), '0 → 1 skipped');
