@@ -22,6 +22,8 @@ export interface RunOutcome {
   leftBehind?: string | null;
   /** A completed run's workspace, kept because it holds changes no checkpoint took (holdsUncheckpointed); null when none. */
   uncheckpointed?: string | null;
+  /** The records derived from the run's end that the file system refused (summary.md, memo.md), in words; null when none. */
+  unwritten?: string | null;
 }
 
 /**
@@ -60,7 +62,10 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   const keep = completed && holdsUncheckpointed(rt.state.workspace_tree, rt.headTree);
   if (keep) rt.state.workspace_kept = true;
   rt.persist(true);
-  writeSummaries(rt, keep);
+  // From here the run's end is on record: what follows is derived from it, and a file system
+  // that refuses it (full, read-only) no longer turns a finished run into a failed command
+  // whose resume answers "already completed".
+  const unwritten = writeDerived(rt, () => writeSummaries(rt, keep));
   let leftBehind: string | null = null;
   if (completed) {
     removeFile(rt.paths.memo);
@@ -68,7 +73,19 @@ export function finishRun(rt: Runtime, end: LoopEnd): RunOutcome {
   }
   rt.timeline.close();
   indexFinishedRun(rt);
-  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail, leftBehind, uncheckpointed: keep ? rt.ws.dir : null };
+  return { runId: rt.state.run_id, runDir: rt.paths.dir, status: rt.state.status, stopReason: end.reason, exitCode, detail: end.detail, leftBehind, uncheckpointed: keep ? rt.ws.dir : null, unwritten };
+}
+
+/** Runs `write`; what the file system refused of it, in words, or null. An error that is no file system's is thrown. Impure. */
+function writeDerived(rt: Runtime, write: () => void): string | null {
+  try {
+    write();
+    return null;
+  } catch (error) {
+    const fs = describeFsError(error);
+    if (!fs) throw error;
+    return `${path.basename(rt.paths.summary)}${rt.state.status === 'stopped' ? ` or ${path.basename(rt.paths.memo)}` : ''}: ${whyAt(fs, rt.paths.dir)}`;
+  }
 }
 
 /**

@@ -25,13 +25,22 @@ export function replaceFile(file: string, content: string | Uint8Array, o: { syn
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openFreshFile(tmp);
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    // Whole, or not at all: a short write on a nearly full file system renamed half a file into place.
+    writeAllAt(fd, [typeof content === 'string' ? Buffer.from(content) : content], 0);
     // With syncData the new content is on disk before the rename can be: after a machine
     // crash the file is the old version or the new, never empty.
     if (o.syncData) fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    // No `.<name>.<pid>.tmp` left beside the record for each failed write.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* gone already */
+    }
+    throw error;
   }
+  closeSync(fd);
   renameSync(tmp, file);
 }
 
@@ -79,6 +88,8 @@ export function writeAllAt(fd: number, parts: readonly Uint8Array[], position: n
   while (left.length) {
     const batch = left.slice(0, 1024);
     let written = batch.length === 1 ? writeSync(fd, batch[0]!, 0, batch[0]!.length, at) : writevSync(fd, batch as Uint8Array[], at);
+    // A write that takes nothing would be asked again for ever.
+    if (written === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     at += written;
     // What this write did not take: the parts after the ones it wrote whole, the rest of a cut one first.
     let i = 0;

@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, closeSync, existsSync, truncateSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, ftruncateSync, closeSync, existsSync, truncateSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -54,11 +54,13 @@ export class TimelineWriter {
     const numbered = events.map((e) => this.sanitize({ seq: ++this.seq, ts, ...e } as TimelineEvent));
     const chunk = numbered.map((e) => JSON.stringify(e) + '\n').join('');
     try {
-      writeSync(this.fd, chunk);
+      appendWhole(this.fd, Buffer.from(chunk), this.bytes);
       // Group commit: every append is written at once (a killed engine loses nothing), and the
       // file is fsynced when a step or the run closes — one fsync per step, not per event.
       if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
     } catch (error) {
+      // Nothing of this append counts: state.json must never claim a line the file lacks.
+      this.seq -= numbered.length;
       throw nameError(error, this.file);
     }
     this.written += chunk;
@@ -89,6 +91,33 @@ export class TimelineWriter {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/**
+ * Write all of `bytes` at the end of the file (opened to append), which holds `length` bytes
+ * before it. A nearly full file system takes part of a write without an error: the rest is
+ * written again, and the error that stops it cuts the file back to `length`, so a failed
+ * append leaves no torn line behind for the next to follow (resume refused such a timeline as
+ * shorter than state.json said, for good). Impure.
+ */
+export function appendWhole(fd: number, bytes: Buffer, length: number): void {
+  let at = 0;
+  try {
+    while (at < bytes.length) {
+      const n = writeSync(fd, bytes, at, bytes.length - at);
+      if (n === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+      at += n;
+    }
+  } catch (error) {
+    if (at > 0) {
+      try {
+        ftruncateSync(fd, length);
+      } catch {
+        /* the torn line stays; the next reader drops a torn last line (dropTornTail) */
+      }
+    }
+    throw error;
   }
 }
 

@@ -52,14 +52,16 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
     },
     finished(outcome: RunOutcome): number {
       progress?.stop();
+      if (outcome.unwritten) io.stderr(printable(`engine: warning: the run ${outcome.status === 'completed' ? 'completed' : 'stopped'} and its end is recorded, but the file system refused ${outcome.unwritten}; \`${engineCommand(`report ${outcome.runId}`)}\` shows the run\n`));
       if (!json) {
         // summary.md holds milestone ids and goals a worker chose: no control character reaches the terminal.
         // Read as the run's own record (a regular file, within a size): a worker without the
         // OS sandbox could have replaced it; then the run directory below still says where it is.
+        // One the file system refused to write (the warning above) may be an older one: not shown.
         const file = path.join(outcome.runDir, 'summary.md');
         const summary = printable(readTextOrNull(file, MAX_RECORD_BYTES) ?? `(${file} cannot be read as a file of at most ${MAX_RECORD_BYTES} bytes)\n`);
-        io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
-        io.stdout(`\nrun directory: ${outcome.runDir}\n`);
+        if (!outcome.unwritten) io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
+        io.stdout(`${outcome.unwritten ? '' : '\n'}run directory: ${outcome.runDir}\n`);
       }
       if (outcome.uncheckpointed) io.stderr(printable(`engine: warning: the run completed with changes no checkpoint took (the pipeline has no checkpoint step after its last change): the branch does not have them; they are in the workspace, kept: ${outcome.uncheckpointed} (\`${engineCommand('clean --resumable')}\` removes it)\n`));
       if (outcome.leftBehind) io.stderr(printable(`engine: warning: the run's workspace was left behind, the system refused its removal: ${outcome.leftBehind}; \`${engineCommand('clean')}\` removes it once it can\n`));
