@@ -20,6 +20,7 @@ import { isOwnDirectory } from '../util/is-own-directory.js';
 import { tamperedRecords } from '../store/run-records.js';
 import type { RunContext } from '../vocabulary/run-context.js';
 import { dropPlantedCaches, outsideChanges } from './watch-outside.js';
+import { checkRunBranch } from './check-run-branch.js';
 import { stepFields, type Runtime } from './types.js';
 import type { NewEvent } from '../store/timeline.js';
 import { pushAll } from '../util/many.js';
@@ -41,6 +42,12 @@ export interface GovernOptions {
   tree?: string | boolean;
   /** Put the workspace back to `base` on a breach (default true; a checkpoint leaves it). */
   rollback?: boolean;
+  /**
+   * Compare the run's branch with the commit the run last wrote there (default true). A
+   * checkpoint leaves it to its own compare-and-swap, which also takes the very checkpoint a
+   * killed engine made before it could record it (resume repeats the step).
+   */
+  branch?: boolean;
 }
 
 export type GovernResult = { ok: true; tree: string | null } | ({ ok: false } & GovernanceStop);
@@ -111,6 +118,9 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   // A tree the OS sandbox kept every process of the run out of (read-only there) needs no walk.
   const outside = outsideChanges(rt.outside);
   dropPlantedCaches(rt.outside, outside);
+  // The watch leaves refs/heads/engine/ out (the engine moves its branch): the run's own is compared with what the run wrote.
+  const moved = opts.branch === false ? null : await checkRunBranch(rt);
+  if (moved) outside.push(moved.violation);
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
   pushAll(violations, outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
   // So does a record of the run store no sandboxed process could write (hashing the timeline grows with the run).
@@ -133,7 +143,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
         ? ''
         : '; nothing was committed, the workspace keeps the change';
   const why = blocked === null ? kept : `; ${blocked.message}: the step's change could not be looked at, nor rolled back (once that is put right, ${engineCommandAnywhere('resume --force')} puts it back)`;
-  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}` };
+  return { ok: false, stop, event, tree, detail: `${step.worker ?? `step ${step.id}`} (${source}) broke the rules: ${lines.join('; ')}${why}${moved ? `; ${moved.detail}` : ''}` };
 }
 
 /**

@@ -12,6 +12,8 @@ import { runAdvanceStep } from './steps/advance.js';
 import { runDecideStep } from './steps/decide.js';
 import { runWorkerStep } from './steps/worker.js';
 import { governStep } from './govern-call.js';
+import { checkRunBranch } from './check-run-branch.js';
+import { describeViolations } from '../governance/check-changes.js';
 import { setUpWorkspace } from './setup-workspace.js';
 import { describeLoop, detectLoop, LoopRounds, probeOf } from './detect-loop.js';
 import { collectWhenGrown } from './heap.js';
@@ -43,6 +45,12 @@ export interface LoopEnd {
  * is repeated on resume) or a `step.finished` in the timeline that resume replays.
  */
 export async function driveRun(rt: Runtime): Promise<LoopEnd> {
+  const end = await driveSteps(rt);
+  return (await branchMovedEnd(rt, end)) ?? end;
+}
+
+/** The steps driven until the machine stops, or a step or a gate stops the run. Impure. */
+async function driveSteps(rt: Runtime): Promise<LoopEnd> {
   const setup = await setUpWorkspace(rt);
   if (setup) return setup;
   for (;;) {
@@ -59,6 +67,21 @@ export async function driveRun(rt: Runtime): Promise<LoopEnd> {
   }
 }
 
+/**
+ * Where the run ends, its branch once more against the commit it last wrote there: a process
+ * a worker left running (no OS sandbox) can move it after the last step's check, and the
+ * summary tells the user to merge that branch. A `governance.violation` outside any step and
+ * the stop, or null. Not after a signal (the checkpoint it cut short may have moved the branch
+ * without recording it: resume repeats the step) nor after a stop that already names a breach. Impure.
+ */
+export async function branchMovedEnd(rt: Runtime, end: LoopEnd): Promise<LoopEnd | null> {
+  if (end.reason === 'interrupted' || end.reason === 'governance_violation' || end.reason === 'framework_fix_needed') return null;
+  const moved = await checkRunBranch(rt);
+  if (!moved) return null;
+  const none = { step: null, milestone: null, attempt: null };
+  rt.append({ type: 'governance.violation', ...none, call: 'a process of the run after its last step', violations: [moved.violation], patch: null, stop_reason: 'governance_violation' });
+  return { reason: 'governance_violation', detail: `${describeViolations([moved.violation]).join('; ')}; ${moved.detail}` };
+}
 
 /** The machine reached a final state: the stop it names. Pure. */
 function machineStop(ctx: RunContext): LoopEnd {

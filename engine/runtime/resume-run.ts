@@ -28,6 +28,7 @@ import { fingerprint, fingerprintChanges, versionsOf, workerChanges } from './fi
 import { fingerprintWorkers, gatherWorkerFacts } from '../doctor/check-workers.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
 import { acquireRunLock, RunLockedError } from '../store/run-lock.js';
+import { checkRunBranch } from './check-run-branch.js';
 import { assertBranchMovable } from '../git/branch-movable.js';
 import { branchLockIn, locksInGitDir } from '../git/stale-locks.js';
 import { EngineGitBlockedError } from '../git/blocked-git-dir.js';
@@ -212,9 +213,21 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   if (isRejection(rt)) return rt;
   const restored = await restoreProgress(o, rt, events).catch(refuseBlocked);
   if (isRejection(restored)) return restored;
+  const moved = await branchMovedSinceStop(rt, restored);
+  if (moved) return refuse(moved, rt.ws.repo.top);
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);
   return { kind: 'finished', ...finishRun(rt, end) };
+}
+
+/**
+ * The run's branch, moved since the run last wrote it, in words; null when it is where the run
+ * left it. A checkpoint resume repeats is left to its own compare-and-swap: the engine that
+ * drove it may have moved the branch before it could record the checkpoint. Impure.
+ */
+async function branchMovedSinceStop(rt: Runtime, restored: Restored): Promise<string | null> {
+  if (restored.repeated !== null && rt.ir.steps.find((s) => s.id === restored.repeated)?.type === 'checkpoint') return null;
+  return (await checkRunBranch(rt))?.detail ?? null;
 }
 
 /** The fingerprint now against env.json's; a change is refused unless --force. Impure (asks each worker's version). */

@@ -19,7 +19,7 @@ import { stepFields, type Runtime, type StepResult } from '../types.js';
 export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
   const fields = stepFields(step.id, ctx);
   const tree = rt.state.workspace_tree ?? (await snapshotTree(rt.ws));
-  const g = await governStep(rt, step, ctx, `the change of milestone ${ctx.milestone || '-'} since the last checkpoint`, { base: rt.headTree, tree, rollback: false });
+  const g = await governStep(rt, step, ctx, `the change of milestone ${ctx.milestone || '-'} since the last checkpoint`, { base: rt.headTree, tree, rollback: false, branch: false });
   if (!g.ok) return { stop: g.stop, detail: g.detail, events: [g.event] };
   const { stats, newObjects } = await diffOf(rt, rt.headTree, tree);
   if (stats.files === 0) {
