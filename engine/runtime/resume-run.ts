@@ -8,6 +8,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
 import { checkRunPlaces } from './check-run-places.js';
+import { checkRunBranch, checkRunCommits, checkRunRepo } from './check-run-repo.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
@@ -16,7 +17,7 @@ import { endGroup, groupAlive, listGroupMembers } from '../proc/spawn-group.js';
 import { loadValidator } from '../config/validators.js';
 import { isWithin } from '../util/is-within.js';
 import { resolveLinks } from '../util/resolve-links.js';
-import { treeHash } from '../git/repo.js';
+import { repoTarget, treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
 import { claimEngineGitDir, EngineGitDirError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
@@ -157,6 +158,8 @@ async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeR
   const events = checkRunTimeline(run);
   if (isRejection(events)) return events;
   const state = run.state;
+  const moved = await checkRunRepo(state);
+  if (moved) return refuse(moved, state.repo);
   const config = { from: 'snapshot' as const, runDir: run.dir, state, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false };
   const p = await prepareRun({ config, cwd: o.cwd, locate: async () => ({ repo: state.repo }), processEnv: o.processEnv });
   if (isRejection(p)) return p;
@@ -309,8 +312,12 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   if (locks.stuck.length) return refuse(`git's lock ${locks.stuck.join(', ')} is in the way and cannot be removed (no permission in its folder): remove it, then resume`);
   // A folder of the user's refs refused since the stop (a `sudo git`): said now, as a new run
   // says it, not found at the first checkpoint as a worker's doing (E_PERMISSION, docs/errors.md).
+  const blocked = await checkRunBranch(state, repoTarget(ws.repo));
+  if (blocked) return refuse(blocked, state.repo);
   assertBranchMovable(ws.repo.commonDir, ws.branch);
   resetEngineGitDir(ws);
+  const gone = await checkRunCommits(state, workspaceTarget(ws));
+  if (gone) return refuse(gone, state.repo);
   const identity = await identityOf(ws.repo, p.policy);
   if ('error' in identity) return refuse(identity.error, 'git.author');
   const kept = keptPlaces(state.repo, path.dirname(paths.dir), path.dirname(path.dirname(state.workspace)), [ws.repo.gitDir, ws.repo.commonDir]);

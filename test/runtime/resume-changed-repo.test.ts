@@ -1,0 +1,91 @@
+import t from 'tap';
+import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeFixture, engineHere } from '../helpers/run-fixture.js';
+
+// A stopped run whose repository, or whose state.json, changed while no engine ran: each was
+// an internal error (exit 70) whose message said to resume, which failed the same way again.
+// Each is refused (E_RESUME, exit 2), nothing of the run written, saying what to do.
+
+type Fixture = ReturnType<typeof makeFixture>;
+const runDir = (repo: string, id: string) => path.join(repo, '.engine', 'runs', id);
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
+const start = (f: Fixture, id: string, extra: string[] = []) =>
+  engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', id, '--no-progress', ...extra], { cwd: f.dir, env: clock });
+const resume = (f: Fixture, id: string, extra: string[] = [], repo = f.repo) => engineHere(['resume', id, '--repo', repo, '--no-progress', ...extra], { cwd: f.dir, env: clock });
+const read = (f: Fixture, id: string, file: string) => readFileSync(path.join(runDir(f.repo, id), file), 'utf8');
+
+t.test('the repository moved since the run stopped: refused, naming where the run was started', async (t) => {
+  const f = makeFixture();
+  t.equal((await start(f, 'mv', ['--max-ticks', '4'])).code, 1);
+  const moved = path.join(f.dir, 'repo2');
+  renameSync(f.repo, moved);
+  for (const how of [['--repo', moved], ['--store', path.join(moved, '.engine', 'runs')]]) {
+    const r = await engineHere(['resume', 'mv', ...how, '--no-progress'], { cwd: f.dir, env: clock });
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, `error E_RESUME the run's repository ${f.repo} is not there any more (moved or removed)`);
+    t.match(r.stderr, /put it back there to resume the run/);
+  }
+  renameSync(moved, f.repo);
+  const back = await resume(f, 'mv');
+  t.equal(back.code, 0, `moved back, the run resumes\n${back.stderr}`);
+});
+
+t.test("the run's commits pruned from the repository: refused, saying they are gone", async (t) => {
+  const f = makeFixture();
+  f.git('checkout', '-q', '-b', 'feature');
+  writeFileSync(path.join(f.repo, 'feature.txt'), 'f\n');
+  f.git('add', 'feature.txt');
+  f.git('commit', '-q', '-m', 'feature');
+  t.equal((await start(f, 'gc', ['--max-ticks', '4'])).code, 1);
+  f.git('checkout', '-q', 'main');
+  f.git('branch', '-q', '-D', 'feature', 'engine/gc');
+  f.git('reflog', 'expire', '--expire=now', '--all');
+  f.git('gc', '-q', '--prune=now');
+  const timeline = read(f, 'gc', 'timeline.jsonl');
+  const r = await resume(f, 'gc');
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_RESUME the run's commits are gone from the repository .*its base commit \(base_sha\) "[0-9a-f]{40}"/);
+  t.equal(read(f, 'gc', 'timeline.jsonl'), timeline, 'a refusal records nothing');
+});
+
+t.test('a branch `engine` made since the run stopped: refused with the rename a new run is told', async (t) => {
+  const f = makeFixture();
+  t.equal((await start(f, 'br', ['--max-ticks', '4'])).code, 1);
+  f.git('branch', '-q', '-D', 'engine/br');
+  f.git('branch', 'engine');
+  const r = await resume(f, 'br');
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_RESUME the branch engine in .* is in the way of the run's branch engine\/br .*branch -m engine <new-name>\), then resume/);
+  f.git('branch', '-m', 'engine', 'mine');
+  const again = await resume(f, 'br');
+  t.not(again.code, 70, again.stderr);
+  t.not(again.code, 2, `renamed, the run resumes (its deleted branch is said by the checkpoint)\n${again.stderr}`);
+});
+
+// Each keeps state.json's schema; each was an internal error or was taken as it was.
+const edits: [string, (s: any) => void][] = [
+  ['workspace_tree', (s) => (s.workspace_tree = 'deadbeef')],
+  ['head_sha', (s) => (s.head_sha = '0'.repeat(40))],
+  ['base_sha', (s) => (s.base_sha = 'zz')],
+  ['repo', (s) => (s.repo = '/nonexistent')],
+];
+
+t.test('state.json edited within its schema: each edit refused, the run as the engine wrote it resumes', async (t) => {
+  const f = makeFixture();
+  t.equal((await start(f, 'ed', ['--max-ticks', '4'])).code, 1);
+  const file = path.join(runDir(f.repo, 'ed'), 'state.json');
+  const saved = path.join(f.dir, 'state.saved.json');
+  cpSync(file, saved);
+  for (const [field, edit] of edits) {
+    const s = JSON.parse(readFileSync(saved, 'utf8'));
+    edit(s);
+    writeFileSync(file, JSON.stringify(s, null, 2));
+    const r = await resume(f, 'ed');
+    t.equal(r.code, 2, `${field}: ${r.stderr}`);
+    t.match(r.stderr, /error E_RESUME /, field);
+  }
+  cpSync(saved, file);
+  const r = await resume(f, 'ed');
+  t.equal(r.code, 0, r.stderr);
+});
