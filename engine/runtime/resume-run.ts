@@ -8,6 +8,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
 import { checkRunPlaces } from './check-run-places.js';
+import { checkRunMachine } from './check-run-machine.js';
 import { checkRunBranch, checkRunCommits, checkRunRepo } from './check-run-repo.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
@@ -163,6 +164,9 @@ async function resumeLocked(o: ResumeRunOptions, run: FoundRun): Promise<ResumeR
   const config = { from: 'snapshot' as const, runDir: run.dir, state, policyFiles: o.policyFiles, sets: o.sets, reload: o.reloadConfig ?? false };
   const p = await prepareRun({ config, cwd: o.cwd, locate: async () => ({ repo: state.repo }), processEnv: o.processEnv });
   if (isRejection(p)) return p;
+  // Before anything is written: a reloaded pipeline must still have the step the run stands at.
+  const machine = checkRunMachine(state, p.ir);
+  if (machine) return refuse(`${machine}; ${o.reloadConfig ? "resume without --reload-config to keep the run's own pipeline, or give the step back to the pipeline file" : 'the engine will not resume a run whose state.json it did not write'}`, o.reloadConfig ? p.pipelineFile : run.paths.state);
   const finished = events.find((e) => e.seq > state.last_seq && e.type === 'run.finished');
   if (finished && finished.type === 'run.finished') {
     // The run ended but the engine died before state.json said so: record the end it reached.

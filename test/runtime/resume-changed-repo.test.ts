@@ -1,6 +1,7 @@
 import t from 'tap';
 import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { makeFixture, engineHere } from '../helpers/run-fixture.js';
 
 // A stopped run whose repository, or whose state.json, changed while no engine ran: each was
@@ -63,11 +64,36 @@ t.test('a branch `engine` made since the run stopped: refused with the rename a 
   t.not(again.code, 2, `renamed, the run resumes (its deleted branch is said by the checkpoint)\n${again.stderr}`);
 });
 
+t.test('--reload-config with a pipeline without the step the run stands at: refused before anything is written', async (t) => {
+  const f = makeFixture();
+  t.equal((await start(f, 'rl', ['--max-ticks', '3'])).code, 1);
+  t.equal(JSON.parse(read(f, 'rl', 'state.json')).position.step, 'review', 'the run stands at review');
+  const original = readFileSync(f.pipelineFile, 'utf8');
+  const pipeline = parse(original);
+  pipeline.steps = pipeline.steps.filter((s: { id: string }) => s.id !== 'review');
+  for (const s of pipeline.steps) if (s.else === 'review') s.else = 'checkpoint';
+  writeFileSync(f.pipelineFile, stringify(pipeline));
+  const env = read(f, 'rl', 'env.json');
+  const manifest = read(f, 'rl', 'config/manifest.json');
+  const r = await resume(f, 'rl', ['--reload-config']);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_RESUME step `review`, where the run stands, is not in the pipeline .* resume without --reload-config/);
+  t.equal(read(f, 'rl', 'env.json'), env, 'env.json is not written');
+  t.equal(read(f, 'rl', 'config/manifest.json'), manifest, 'the snapshot is not written');
+  writeFileSync(f.pipelineFile, original);
+  const plain = await resume(f, 'rl');
+  t.equal(plain.code, 0, `with the pipeline put back a plain resume goes on\n${plain.stderr}`);
+});
+
 // Each keeps state.json's schema; each was an internal error or was taken as it was.
 const edits: [string, (s: any) => void][] = [
+  ['machine.value', (s) => (s.machine.value = 'nosuch')],
   ['workspace_tree', (s) => (s.workspace_tree = 'deadbeef')],
   ['head_sha', (s) => (s.head_sha = '0'.repeat(40))],
   ['base_sha', (s) => (s.base_sha = 'zz')],
+  ['machine.context.milestone', (s) => (s.machine.context.milestone = 999)],
+  ['machine.context.milestones', (s) => (s.machine.context.milestones = [])],
+  ['position.step', (s) => (s.position.step = 'nosuch')],
   ['repo', (s) => (s.repo = '/nonexistent')],
 ];
 
