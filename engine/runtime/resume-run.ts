@@ -13,6 +13,7 @@ import { checkRunBranch, checkRunCommits, checkRunRepo } from './check-run-repo.
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
+import { fileRecord } from '../store/run-records.js';
 import { renderMemo, renderSummary, resumeCommandOf } from './summary.js';
 import { endGroup, groupAlive, listGroupMembers } from '../proc/spawn-group.js';
 import { loadValidator } from '../config/validators.js';
@@ -222,6 +223,7 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   if (isRejection(restored)) return restored;
   const moved = await branchMovedSinceStop(rt, restored);
   if (moved) return refuse(moved, rt.ws.repo.top);
+  takePipelineHash(rt, p, prints);
   recordResumed(o, rt, run, p, events, restored, killedPgid);
   const end = await driveRun(rt);
   return { kind: 'finished', ...finishRun(rt, end) };
@@ -329,7 +331,6 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   if (overlap.length) return refuse(overlap.join('; '), 'sandbox.writable');
   const states = await refusedStateDirs(p.ir, p.pipelineDir, endpoint, o.processEnv ?? process.env, kept);
   if (states.length) return refuse(`${states.join('; ')}; ${STATE_DIR_HINT}`);
-  if (p.snapshot.reloaded && prints.old.pipeline_hash !== prints.now.pipeline_hash) writeFileAtomic(paths.env, toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash }));
   state.budgets = {
     max_ticks: o.maxTicks !== undefined ? state.counters.ticks + o.maxTicks : Math.max(state.budgets.max_ticks, p.policy.budgets.max_ticks),
     time_min: o.timeMin !== undefined ? state.counters.elapsed_ms / 60000 + o.timeMin : Math.max(state.budgets.time_min, p.policy.budgets.time_min),
@@ -388,6 +389,19 @@ async function restoreWorkspaceTree(o: ResumeRunOptions, rt: Runtime, events: Ti
     restored = state.workspace_tree;
   }
   return { repeated, restored, handEdits };
+}
+
+/**
+ * A pipeline taken with --reload-config: env.json's `pipeline_hash` follows it, once every
+ * check has passed (before the snapshot is committed: a crash between the two leaves a run a
+ * second --reload-config takes, never one a plain resume refuses for a hash nobody took), and
+ * the run-store record expects the new env.json. Impure.
+ */
+function takePipelineHash(rt: Runtime, p: ResumePrepared, prints: Prints): void {
+  if (!p.snapshot.reloaded || prints.old.pipeline_hash === prints.now.pipeline_hash) return;
+  const text = toRecordJson({ ...prints.old, pipeline_hash: prints.now.pipeline_hash });
+  writeFileAtomic(rt.paths.env, text);
+  rt.records = rt.records.map((r) => (r.name === 'env.json' ? fileRecord(rt.paths.env, 'env.json', () => text) : r));
 }
 
 /** `run.resumed` with the config's warnings, the config snapshot committed, state.json written. Impure. */

@@ -2,7 +2,7 @@ import t from 'tap';
 import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { makeFixture, engineHere } from '../helpers/run-fixture.js';
+import { makeFixture, engineHere, workspaceOf } from '../helpers/run-fixture.js';
 
 // A stopped run whose repository, or whose state.json, changed while no engine ran: each was
 // an internal error (exit 70) whose message said to resume, which failed the same way again.
@@ -83,6 +83,28 @@ t.test('--reload-config with a pipeline without the step the run stands at: refu
   writeFileSync(f.pipelineFile, original);
   const plain = await resume(f, 'rl');
   t.equal(plain.code, 0, `with the pipeline put back a plain resume goes on\n${plain.stderr}`);
+});
+
+t.test('--reload-config refused at a later check (a hand edit): env.json keeps the hash the snapshot has', async (t) => {
+  // env.json took the new pipeline_hash before the workspace was checked: refused for the hand
+  // edit, the run then had a hash no snapshot had, and a plain resume was refused for it.
+  const f = makeFixture();
+  t.equal((await start(f, 'he', ['--max-ticks', '3'])).code, 1);
+  const pipeline = parse(readFileSync(f.pipelineFile, 'utf8'));
+  pipeline.workers.reviewer = { ...pipeline.workers.reviewer, idle_timeout_s: 30 };
+  writeFileSync(f.pipelineFile, stringify(pipeline));
+  const env = read(f, 'he', 'env.json');
+  const readme = path.join(workspaceOf(f.repo, 'he'), 'README.md');
+  const before = readFileSync(readme, 'utf8');
+  writeFileSync(readme, '# edited by hand\n');
+  const r = await resume(f, 'he', ['--reload-config']);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /error E_RESUME the workspace was changed by hand/);
+  t.equal(read(f, 'he', 'env.json'), env, 'env.json is not written');
+  writeFileSync(readme, before);
+  const taken = await resume(f, 'he', ['--reload-config']);
+  t.equal(taken.code, 0, taken.stderr);
+  t.not(JSON.parse(read(f, 'he', 'env.json')).pipeline_hash, JSON.parse(env).pipeline_hash, 'taken once the resume is accepted');
 });
 
 // Each keeps state.json's schema; each was an internal error or was taken as it was.
