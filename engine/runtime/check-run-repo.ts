@@ -49,7 +49,7 @@ export async function checkRunCommits(state: Pick<RunState, 'base_sha' | 'head_s
  * no room for `engine/<run-id>`, and a new run is refused the same way. Returns what is wrong
  * and what to do, or null. Impure (runs git once).
  */
-export async function checkRunBranch(state: Pick<RunState, 'branch' | 'repo'>, repo: GitTarget): Promise<string | null> {
+export async function checkBranchInTheWay(state: Pick<RunState, 'branch' | 'repo'>, repo: GitTarget): Promise<string | null> {
   const [blocking] = await findBlockingBranches(repo, state.branch);
   if (blocking === undefined) return null;
   return `the branch ${blocking} in ${state.repo} is in the way of the run's branch ${state.branch} (git cannot have both a branch and a folder of that name): rename it (git -C ${shellWord(state.repo)} branch -m ${shellWord(blocking)} <new-name>), then resume`;

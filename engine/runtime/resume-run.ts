@@ -9,7 +9,7 @@ import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
 import { checkTimeline } from './check-timeline.js';
 import { checkRunPlaces } from './check-run-places.js';
 import { checkRunMachine } from './check-run-machine.js';
-import { checkRunBranch, checkRunCommits, checkRunRepo } from './check-run-repo.js';
+import { checkBranchInTheWay, checkRunCommits, checkRunRepo } from './check-run-repo.js';
 import { describeConfigChanges, type ResumeConfig } from './resume-config.js';
 import { cleanHalfMadeRun, isHalfMadeRun } from './create-run-dir.js';
 import { writeFileAtomic, toRecordJson } from '../store/atomic.js';
@@ -318,7 +318,7 @@ async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, 
   if (locks.stuck.length) return refuse(`git's lock ${locks.stuck.join(', ')} is in the way and cannot be removed (no permission in its folder): remove it, then resume`);
   // A folder of the user's refs refused since the stop (a `sudo git`): said now, as a new run
   // says it, not found at the first checkpoint as a worker's doing (E_PERMISSION, docs/errors.md).
-  const blocked = await checkRunBranch(state, repoTarget(ws.repo));
+  const blocked = await checkBranchInTheWay(state, repoTarget(ws.repo));
   if (blocked) return refuse(blocked, state.repo);
   assertBranchMovable(ws.repo.commonDir, ws.branch);
   resetEngineGitDir(ws);
