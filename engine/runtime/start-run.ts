@@ -16,7 +16,7 @@ import { writeFreshFile } from '../util/open-own-file.js';
 import { computeKpis } from '../kpi/compute.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import { createRunId } from './clock.js';
-import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
+import { defaultStoreDir, isRunId, MAX_RUN_ID_LENGTH, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { driveRun, type LoopEnd } from './loop.js';
 import { dropBlockedRun, dropUnbegunRun, finishRun, type RunOutcome } from './finish-run.js';
 import { readScenario, startScenarioModel } from './scenario-model.js';
@@ -205,6 +205,7 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   const repo = p.site.repo;
   const storeDir = path.resolve(o.cwd, o.storeDir ?? defaultStoreDir(repo));
   const runId = o.runId ?? createRunId(o.env);
+  if (runId.length > MAX_RUN_ID_LENGTH) return rejected([usage('--run-id', `the run id is ${runId.length} characters long: at most ${MAX_RUN_ID_LENGTH} (the engine names files after it, such as <run-id>.homes beside its workspace, and a file name has at most 255 bytes)`)]);
   if (!isRunId(runId)) return rejected([usage('--run-id', `"${runId}" is not a valid run id (letters, digits, . _ -; no "..", not ending in ".", .git, .homes or .lock)`)]);
   const paths = runPaths(path.join(storeDir, runId));
   const root = workspacesRoot(o.processEnv, o.workspacesDir);
