@@ -78,10 +78,18 @@ export function workspacesRoot(env: NodeJS.ProcessEnv, override?: string | null)
   return path.join(state, 'engine', 'workspaces');
 }
 
-/** `<root>/<repo-name>-<hash8>`: one folder per user repository. Pure. */
+/**
+ * The longest repo name in a repo's folder name: with `-<hash8>` it fits a file name's 255
+ * bytes (a repo folder of 247 to 255 characters ended the run with ENAMETOOLONG, an internal
+ * error). The hash keeps a shortened name unique.
+ */
+const REPO_NAME_MAX = 255 - '-12345678'.length;
+
+/** `<root>/<repo-name>-<hash8>`: one folder per user repository, the name cut to REPO_NAME_MAX. Pure. */
 export function repoWorkspacesDir(root: string, repoTop: string): string {
   const hash = createHash('sha256').update(repoTop).digest('hex').slice(0, 8);
-  return path.join(root, `${path.basename(repoTop).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo'}-${hash}`);
+  const name = (path.basename(repoTop).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo').slice(0, REPO_NAME_MAX);
+  return path.join(root, `${name}-${hash}`);
 }
 
 /** The engine's git dir of a workspace directory. Pure. */

@@ -53,6 +53,18 @@ t.test('workspacesRoot and repoWorkspacesDir', async (t) => {
   t.equal(engineGitDirOf('/w/run'), '/w/run.git');
 });
 
+t.test("a repo's folder name fits 255 bytes whatever the repo's name: the name is cut, the hash kept", async (t) => {
+  // A repo folder of 247 to 255 characters made `<name>-<hash8>` too long a name: exit 70 (ENAMETOOLONG).
+  for (const n of [1, 246, 247, 250, 255]) {
+    const name = path.basename(repoWorkspacesDir('/r', `/x/${'R'.repeat(n)}`));
+    t.ok(Buffer.byteLength(name) <= 255, `${n}: ${name.length}`);
+    t.match(name, new RegExp(`^R{${Math.min(n, 246)}}-[0-9a-f]{8}$`), `${n}`);
+  }
+  t.not(repoWorkspacesDir('/r', `/x/${'R'.repeat(250)}`), repoWorkspacesDir('/r', `/x/${'R'.repeat(251)}`), 'two names cut to one do not share a folder');
+  const wide = path.basename(repoWorkspacesDir('/r', `/x/${'é'.repeat(127)}`));
+  t.ok(Buffer.byteLength(wide) <= 255, 'a name of wide characters fits in bytes too');
+});
+
 t.test('a dirty user tree is reported, not part of the run, and left untouched', async (t) => {
   const repo = makeRepo(t, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
   writeFiles(repo, { 'a.txt': 'changed\n', 'new untracked.txt': 'x\n' });
