@@ -4,6 +4,7 @@ import { writeFreshFile } from '../util/open-own-file.js';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../vocabulary/exit-codes.js';
+import { formatDiagnostic, InputError, type Diagnostic } from '../vocabulary/diagnostics.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
@@ -76,6 +77,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (rest.includes('--json')) io.stdout(`${usageJson(command.name, command.usage, message)}\n`);
       return EXIT.invalid;
     }
+    if (error instanceof InputError) return reportInputError(error.diagnostic, command.name, rest.includes('--json'), io);
     // What the command started goes first: a worker the failure left running would go on
     // unattended, past its time limits, and its pipes would keep this process alive.
     endLiveGroupsBlocking();
@@ -87,9 +89,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * Bad input a command threw (InputError: a run store that is a file): said as a diagnostic,
+ * exit 2, with --json also as the one document a usage error gives. Impure (writes).
+ */
+function reportInputError(d: Diagnostic, name: string, json: boolean, io: CliIo): number {
+  io.stderr(printable(`${formatDiagnostic(d)}\n`));
+  if (json) io.stdout(`${diagnosticsJson(name, [d])}\n`);
+  return EXIT.invalid;
+}
+
 /** What a command given --json prints for a usage error: `run.rejected` for a run-driving command, else one document with the diagnostic. Pure. */
 export function usageJson(name: string, usage: string, message: string): string {
-  const diagnostics = [{ code: 'E_USAGE', severity: 'error', message, file: `engine ${name}`, line: 0, col: 0, hint: `usage: ${engineCommand(usage)}` }];
+  return diagnosticsJson(name, [{ code: 'E_USAGE', severity: 'error', message, file: `engine ${name}`, line: 0, col: 0, hint: `usage: ${engineCommand(usage)}` }]);
+}
+
+/** One JSON document of a refused command's diagnostics: `run.rejected` for a run-driving command. Pure. */
+function diagnosticsJson(name: string, diagnostics: Diagnostic[]): string {
   const doc = RUN_DRIVING.has(name) ? { type: 'run.rejected', schema_version: schemaVersion, engine_version: engineVersion, exit_code: EXIT.invalid, diagnostics } : { exit_code: EXIT.invalid, diagnostics };
   return terminalSafeJson(JSON.stringify(doc));
 }

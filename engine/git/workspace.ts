@@ -16,6 +16,9 @@ import { readTextOrNull } from '../util/read-or-null.js';
 import { removeTree } from '../util/remove-tree.js';
 import { writeFreshFile } from '../util/open-own-file.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
+import { makeDirectory } from '../util/make-directory.js';
+import { describeFsError, whyAt } from '../util/describe-fs-error.js';
+import { InputError } from '../vocabulary/diagnostics.js';
 
 /**
  * A run's workspace (contract §5): a directory outside the user's repository where the
@@ -90,6 +93,24 @@ export function repoWorkspacesDir(root: string, repoTop: string): string {
   const hash = createHash('sha256').update(repoTop).digest('hex').slice(0, 8);
   const name = (path.basename(repoTop).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo').slice(0, REPO_NAME_MAX);
   return path.join(root, `${name}-${hash}`);
+}
+
+/**
+ * Makes a run's workspace directory and its repo's folder in the workspaces' root, which
+ * exists: never by Node's recursive mkdir, which under /proc retried for ever, deaf to every
+ * signal. A root where no directory can be made (ENOENT, ENOTDIR) is InputError (E_FILE);
+ * the machine's failure and a refused permission are thrown as they are. Impure.
+ */
+function makeWorkspaceDir(dir: string, root: string): void {
+  try {
+    makeDirectory(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const fs = describeFsError(error);
+    if (!fs || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw error;
+    const message = `cannot make the run's workspace in the workspaces' root ${root}: ${whyAt(fs, root)} (the file system there makes no directories)`;
+    throw new InputError({ code: 'E_FILE', severity: 'error', message, file: root, line: 0, col: 0, hint: '--workspaces DIR or ENGINE_HOME names another' });
+  }
 }
 
 /** The engine's git dir of a workspace directory. Pure. */
@@ -223,7 +244,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   const exclude = shared.map((p) => `/${p}`);
   const alternates = [path.join(o.repo.commonDir, 'objects')];
 
-  mkdirSync(dir, { recursive: true });
+  makeWorkspaceDir(dir, o.root);
   // Which repo this folder serves, for `engine clean --all`: a fresh file, never written through a link found there.
   writeFreshFile(path.join(path.dirname(dir), '.repo'), `${o.repo.top}\n`);
   const ws: Workspace = { dir, gitDir, repo: o.repo, branch, shared, findings: [] };

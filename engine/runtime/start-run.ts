@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
-import { hasErrors } from '../vocabulary/diagnostics.js';
+import { hasErrors, InputError } from '../vocabulary/diagnostics.js';
 import { loadTask } from '../config/index.js';
 import type { CompiledPipeline } from '../compile/ir.js';
 import { BranchLockedError } from '../git/branch-locked.js';
@@ -242,14 +242,37 @@ async function makeRunDir(o: StartRunOptions, p: PreparedRun<StartSite>, checks:
   if (states.length) return rejected(states.map((message) => ({ code: 'E_SANDBOX_WRITABLE', severity: 'error', message, file: p.pipelineFile, line: 0, col: 0, hint: STATE_DIR_HINT })));
   // A run killed while it was being made (no state.json) is removed, so its id can be used again.
   if (isHalfMadeRun(paths.dir)) await cleanHalfMadeRun(paths.dir);
-  if (existsSync(paths.dir)) return rejected([usage('--run-id', `a run ${runId} already exists in ${storeDir}`)]);
-  mkdirSync(paths.dir, { recursive: true });
+  const made = makeOwnRunDir(paths.dir, runId, storeDir);
+  if (made) return rejected([made]);
   o.onRun?.(runId, paths.dir, false);
   ignoreStore(storeDir);
   const lock = acquireRunLock(paths.lock);
   const sources = { pipelineFile: p.pipelineFile, repo, policyFiles: o.policyFiles.map((f) => path.resolve(o.cwd, f)), sets: o.sets };
   const creation = beginRunCreation({ runDir: paths.dir, runId, repo, sources, secrets: { policy: p.policy, env: o.processEnv, ir: p.ir } });
   return { runId, paths, lock, creation };
+}
+
+/**
+ * Makes the run's directory in its store, which exists (refusedDir made it): one mkdir, never
+ * Node's recursive one, which reported ENOENT for a read-only file system and, under /proc,
+ * retried for ever, deaf to every signal. A run of that id there already is E_USAGE; a store
+ * where no directory can be made (ENOENT, ENOTDIR: /proc) is E_FILE; the machine's failure
+ * (EROFS, ENOSPC) and a refused permission (EACCES) are thrown, said as E_MACHINE (71) and
+ * E_PERMISSION (77). Returns null once made. Impure.
+ */
+function makeOwnRunDir(dir: string, runId: string, storeDir: string): Diagnostic | null {
+  const taken = usage('--run-id', `a run ${runId} already exists in ${storeDir}`);
+  if (existsSync(dir)) return taken;
+  try {
+    mkdirSync(dir);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return taken;
+    const fs = describeFsError(error);
+    if (!fs || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw error;
+    return { code: 'E_FILE', severity: 'error', message: `cannot make the run's directory in the run store ${storeDir}: ${whyAt(fs, storeDir)} (the file system there makes no directories)`, file: storeDir, line: 0, col: 0, hint: '--store DIR names another' };
+  }
 }
 
 /** E_FILE when `dir` cannot be made a directory (an error that is not the file system's is thrown). Impure. */
@@ -324,10 +347,12 @@ async function beginRun(o: StartRunOptions, p: PreparedRun<StartSite>, checks: S
 
 /**
  * What the user is told of a start the repository or the workspaces folder refused (the run's
- * branch or a workspace of its id there already, the branch locked), or null for any other
+ * branch or a workspace of its id there already, the branch locked, a root where no directory
+ * can be made), or null for any other
  * failure. Pure.
  */
 function startRefusal(error: unknown, repo: string): Diagnostic | null {
+  if (error instanceof InputError) return error.diagnostic;
   if (error instanceof BranchTakenError) {
     // Not the run id's doing: a branch `engine` is in the way of every id.
     if (error.blocking) return usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`);

@@ -9,6 +9,7 @@ import { readRunIndex, rewriteRunIndex, stateBytes, timelineBytes, type RunIndex
 import { salvageTimeline } from './salvage-timeline.js';
 import { readTimelineBytes } from './timeline.js';
 import { compareText } from '../util/compare-text.js';
+import { assertStoreDir } from './check-store-dir.js';
 
 /** The state.json fields the report reads of a run. */
 export type ReportState = Pick<RunState, 'run_id' | 'created_at'> & Partial<Pick<RunState, 'status' | 'stop_reason' | 'task' | 'repo' | 'seed'>>;
@@ -37,7 +38,8 @@ export async function eventCheck(): Promise<IsEvent> {
  * store: a run directory it lacks, or whose timeline has grown since its line was written
  * (a resumed run), is read from the directory; a line for a directory that is gone is
  * dropped. When anything was missing, stale, torn or altered the index is rewritten from
- * what was found. Impure (reads the store, may rewrite the index).
+ * what was found. A store that is no directory (a file, a FIFO) is InputError (E_FILE).
+ * Impure (reads the store, may rewrite the index).
  */
 export async function loadStoreRuns(storeDir: string): Promise<StoreRun[]> {
   return (await loadStore(storeDir)).runs;
@@ -52,6 +54,7 @@ export interface LoadedStore {
 
 /** loadStoreRuns, with the directories whose state.json could not be read named. Impure. */
 export async function loadStore(storeDir: string): Promise<LoadedStore> {
+  assertStoreDir(storeDir);
   if (!existsSync(storeDir)) return { runs: [], unreadable: [] };
   const unreadable: string[] = [];
   const index = readRunIndex(storeDir);

@@ -30,3 +30,14 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }
+
+/**
+ * Bad input found where no diagnostics can be returned (deep in a command, say a run store
+ * that is a file): thrown, and the CLI says it as it says a returned diagnostic, exit 2.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}

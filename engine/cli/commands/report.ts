@@ -105,11 +105,12 @@ export const reportCommand: Command = {
  * Impure (reads the policy and the stores).
  */
 async function findRuns(o: { repo: string; stores: string[]; named: boolean; all: boolean; ids: string[]; cwd: string }) {
-  const [{ resolvePolicy }, { loadStore }, { selectRuns }, { poolStores }] = await Promise.all([
+  const [{ resolvePolicy }, { loadStore }, { selectRuns }, { poolStores }, { checkStoreDir, STORE_DIR_HINT }] = await Promise.all([
     import('../../config/policy/resolve-policy.js'),
     import('../../store/index-runs.js'),
     import('../../report/select-runs.js'),
     import('../../report/pool-stores.js'),
+    import('../../store/check-store-dir.js'),
   ]);
   const { repo, stores } = o;
   const store = stores[0]!;
@@ -117,6 +118,9 @@ async function findRuns(o: { repo: string; stores: string[]; named: boolean; all
   const fail = (d: Diagnostic) => ({ diagnostics: [d] });
   const twice = stores.find((s, i) => stores.slice(0, i).some((other) => sameDir(other, s)));
   if (twice) return fail(problem('E_USAGE', `the store ${twice} is given twice`, 'name each store once: its runs would be counted twice'));
+  // A file or FIFO where a store should be: said as `engine run` says it (it was exit 70, ENOTDIR).
+  const notStore = stores.map(checkStoreDir).find((p) => p !== null);
+  if (notStore) return fail(problem('E_FILE', notStore, STORE_DIR_HINT));
   const missing = pooled ? stores.filter((s) => !existsSync(s)) : [];
   if (missing.length) return fail(problem('E_NO_STORE', `no store ${missing.join(', ')} (the directory does not exist)`, 'each --store must be a run store (a shard that ran nothing still makes its store)'));
 
