@@ -31,10 +31,12 @@ const hashStyle = (triple: boolean) => (text: string): string => blankLiterals(t
 const FAMILIES: Record<string, Family> = {
   js: {
     comments: cStyle(`'"\``),
-    // it( test( specify(, also t.test( and test.only(; not describe( (a group holds tests).
-    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify)(?:\.(?:only|skip|todo|concurrent|failing|each|skipIf|runIf))*\s*[(`]/gm,
+    // it( test( specify( fit(, also t.test( and test.only(; not describe( (a group holds tests).
+    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify|fit)(?:\.(?:only|skip|todo|concurrent|failing|each|skipIf|runIf))*\s*[(`]/gm,
     // `.skipIf(`/`.runIf(` (vitest) count whatever their condition: a text count cannot tell.
-    skips: /\b(?:describe|context|suite|it|test|specify)\.(?:skip|todo|skipIf|runIf)\b|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
+    // `.only`, `fit(` and `fdescribe(` count too: each turns every other test of the file (in
+    // Mocha, of the suite) off, so one added is never "no regression".
+    skips: /\b(?:describe|context|suite|it|test|specify)\.(?:skip|todo|skipIf|runIf|only)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
   },
   py: {
     comments: hashStyle(true),

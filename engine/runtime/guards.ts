@@ -56,8 +56,61 @@ export const CONFIG_FILES = [
   '**/Gemfile',
   '**/Rakefile',
   '**/.rspec',
+  '**/GNUmakefile',
+  '**/justfile',
+  '**/CMakeLists.txt',
+  '**/.cargo/**',
+  '**/rust-toolchain*',
+  '**/.config/nextest.toml',
+  '**/go.work',
+  '**/*.conf.{js,cjs,mjs,ts}',
+  '**/vitest.workspace.*',
+  '**/bunfig.toml',
+  '**/deno.json*',
+  '**/.swcrc',
+  '**/.taprc*',
+  '**/.nycrc*',
+  '**/.c8rc*',
+  '**/pnpm-workspace.yaml',
+  '**/.pnp.*',
+  '**/.yarn/**',
+  '**/lerna.json',
+  '**/jest.setup.*',
+  '**/setupTests.*',
+  '**/noxfile.py',
+  '**/sitecustomize.py',
+  '**/usercustomize.py',
+  '**/requirements*.txt',
+  '**/.env*',
+  '**/phpunit.xml*',
+  '**/composer.json',
+  '**/*.csproj',
+  '**/Directory.Build.*',
 ];
-export const TEST_FILES = ['**/*.test.*', '**/*.spec.*', '**/test/**', '**/tests/**', 'test/**', 'tests/**', '**/__tests__/**'];
+
+/** Config and test files match in any case: `makefile` is GNU make's as much as `Makefile`, and a folding file system (macOS) gives `Package.json` the same file. */
+const isConfigFile = globMatcher(CONFIG_FILES, { fold: true });
+/**
+ * Test files, by the layouts of the languages count-tests.ts reads: JS/TS (`*.test.*`,
+ * `*.spec.*`, `*.cy.*`, `__tests__/`), Go (`*_test.go`), Python (`test_*.py`, `*_test.py`),
+ * Ruby (`spec/`, `*_spec.rb`, `*_test.rb`), Rust (`*_test.rs`, `tests/`), JVM (`*Test.java`,
+ * `*Tests.kt`, `src/test/`), and any `test/` or `tests/` folder.
+ */
+export const TEST_FILES = [
+  '**/*.test.*',
+  '**/*.spec.*',
+  '**/*.cy.*',
+  '**/test/**',
+  '**/tests/**',
+  '**/spec/**',
+  '**/__tests__/**',
+  '**/*_test.*',
+  '**/test_*.py',
+  '**/*_spec.rb',
+  '**/*Test.{java,kt,scala,groovy}',
+  '**/*Tests.{java,kt,scala,groovy}',
+];
+const isTestFile = globMatcher(TEST_FILES);
 
 /** Decide a guard on the run's context, with the reason. Pure. */
 export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): GuardVerdict {
@@ -123,9 +176,9 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];
   const unexpected = c.new_paths.find((p) => !expected.includes(p));
   if (unexpected) return no(`new file ${unexpected} was not in the plan`);
-  const config = c.paths.find(globMatcher(CONFIG_FILES));
+  const config = c.paths.find(isConfigFile);
   if (config) return no(`configuration changed: ${config}`);
-  const removedTest = (c.deleted_paths ?? []).find(globMatcher(TEST_FILES));
+  const removedTest = (c.deleted_paths ?? []).find(isTestFile);
   if (removedTest) return no(`test file removed: ${removedTest}`);
   const fewer = c.fewer_tests?.[0];
   if (fewer) return no(`test-count regression: ${fewer.path} (${fewer.change})`);

@@ -13,7 +13,9 @@ import { userPolicyFile } from '../config/policy/resolve-policy.js';
  * reads as its state: HEAD and the index; a merge, cherry-pick, revert, rebase or bisect in
  * progress (MERGE_HEAD makes the next commit a merge, a rebase's todo list holds `exec`
  * lines); the file that names the common dir. FETCH_HEAD is left out: every background fetch
- * of an editor rewrites it, and git reads it only right after writing it (`git pull`).
+ * of an editor rewrites it, and git reads it only right after writing it (`git pull`). A fetch
+ * that brings commits moves `refs/remotes/*`, which is watched: a worker could point
+ * `origin/main` at a commit of its own for the user's next merge.
  */
 const CHECKOUT_STATE = ['HEAD', 'index', 'commondir', 'config.worktree', 'ORIG_HEAD', 'MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE', 'MERGE_RR', 'AUTO_MERGE', 'SQUASH_MSG', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'REBASE_HEAD', 'rebase-merge', 'rebase-apply', 'sequencer', 'BISECT_START', 'BISECT_TERMS', 'BISECT_LOG', 'BISECT_NAMES', 'BISECT_EXPECTED_REV'];
 
@@ -28,8 +30,16 @@ const SHARED_STATE = ['config', 'packed-refs', 'refs', 'hooks', 'info', 'objects
 /** The index of the checkout, of another worktree or of a submodule: compared by what it stages. Pure. */
 const isIndex = (rel: string): boolean => rel === 'index' || ((rel.startsWith('worktrees/') || rel.startsWith('modules/')) && rel.endsWith('/index'));
 
-/** A submodule's object store, but its info/ (alternates): as large as a repository's, and written by every git there. Pure. */
-const inertInGitDir = (_name: string, rel: string): boolean => rel.startsWith('modules/') && /\/objects\/(?!info$)[^/]+$/.test(rel);
+/**
+ * What of the git dirs of the other worktrees and the submodules no git of the user's reads as
+ * state: a submodule's object store, but its info/ (alternates: as large as a repository's,
+ * and written by every git there); their FETCH_HEAD and reflogs, which a background fetch or
+ * an editor's git there rewrites, as the checkout's own FETCH_HEAD is left out. Pure.
+ */
+const inertInGitDir = (name: string, rel: string): boolean => {
+  if (!rel.startsWith('modules/') && !rel.startsWith('worktrees/')) return false;
+  return name === 'FETCH_HEAD' || /\/logs(\/|$)/.test(rel) || (rel.startsWith('modules/') && /\/objects\/(?!info$)[^/]+$/.test(rel));
+};
 
 /**
  * What lies outside the workspace and must not change while a step runs: the user's

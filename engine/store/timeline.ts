@@ -59,8 +59,15 @@ export class TimelineWriter {
       // file is fsynced when a step or the run closes — one fsync per step, not per event.
       if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
     } catch (error) {
-      // Nothing of this append counts: state.json must never claim a line the file lacks.
+      // Nothing of this append counts: state.json must never claim a line the file lacks, and
+      // the file keeps no line the writer does not count (an fsync that failed after a whole
+      // write left it there, and the next append repeated its seq).
       this.seq -= numbered.length;
+      try {
+        ftruncateSync(this.fd, this.bytes);
+      } catch {
+        /* what stays is a line past state.json's count: resume checks only the counted bytes */
+      }
       throw nameError(error, this.file);
     }
     this.written += chunk;

@@ -15,7 +15,7 @@ t.test('tests and skips a file declares, by language', async (t) => {
     "const url = 'http://example.com'; it('g', () => {});",
     "expect(latest).toBe(1); const testing = retest(1);",
   ].join('\n');
-  t.same(countTests('test/a.test.ts', js), { tests: 7, skips: 0 }, 'commented-out tests and words that end in test do not count');
+  t.same(countTests('test/a.test.ts', js), { tests: 7, skips: 1 }, 'commented-out tests and words that end in test do not count; .only turns the others off');
   const skipped = ["it.skip('a', () => {});", "xit('b', () => {});", "test.todo('c');", "test('d', { skip: true }, () => {});", "test('e', { skip: false }, () => {});", 'describe.skip("g", () => {});'].join('\n');
   // xit( is a skip, not a test: turning it( into xit( loses a test and adds a skip.
   t.same(countTests('a.spec.js', skipped), { tests: 4, skips: 5 });
@@ -69,4 +69,18 @@ t.test("a worker's file of unclosed comments is read in one pass", async (t) => 
   t.same(countTests('spec/a_spec.rb', `${blank}it 'a' do\nend\n`), { tests: 1, skips: 0 });
   t.same(countTests('test/a.test.js', `${' \n'.repeat(500_000)}it('a', () => {});\n`), { tests: 1, skips: 0 });
   t.same(countTests('a_test.go', `${blank}func TestA(t *testing.T) {}\n`), { tests: 1, skips: 0 });
+});
+
+t.test('.only, fit( and fdescribe( turn the other tests off: one added is a regression', async (t) => {
+  const three = "it('one', () => {});\nit('two', () => {});\nit('three', () => {});\n";
+  const before = countTests('a.test.js', three)!;
+  for (const [name, after] of [
+    ['it.only', three.replace("it('two'", "it.only('two'")],
+    ['describe.only', `${three}describe.only('g', () => {});\n`],
+    ['fit', three.replace("it('two'", "fit('two'")],
+    ['fdescribe', `${three}fdescribe('g', () => { it('four', () => {}); });\n`],
+  ] as const) {
+    t.ok(testRegression(before, countTests('a.test.js', after)!), `${name}: ${testRegression(before, countTests('a.test.js', after)!)}`);
+  }
+  t.equal(countTests('a.test.js', "const only = 1; const fitted = fit2(1);\n")!.skips, 0, 'words that hold only or fit are none');
 });

@@ -283,6 +283,9 @@ t.test("outsideTrees: git's state beyond HEAD and refs — a merge, a rebase's t
   // Rewritten by every background fetch of an editor, and read by git only right after it writes it.
   writeFiles(gitDir, { 'FETCH_HEAD': `${baseSha}\t\tbranch 'main' of /tmp/x\n` });
   t.equal(outsideChanges(watch).length, got.length, 'FETCH_HEAD is left out');
+  // The same in another worktree's or a submodule's git dir: a fetch there with nothing new stopped the run.
+  writeFiles(gitDir, { 'worktrees/wt/FETCH_HEAD': `${baseSha}\n`, 'worktrees/wt/logs/HEAD': 'x\n', 'modules/sub/FETCH_HEAD': `${baseSha}\n`, 'modules/sub/logs/refs/heads/main': 'x\n' });
+  t.equal(outsideChanges(watch).length, got.length, "other worktrees' and submodules' FETCH_HEAD and reflogs are left out");
 });
 
 t.test('outsideTrees from a linked worktree: its commondir file and merge state, and the common dir once', async (t) => {

@@ -58,6 +58,20 @@ t.test('configuration files at any depth, of the build, the test runners and the
   }
 });
 
+t.test('what the list first missed: GNU make, Cargo, more runners and package managers, any case', async (t) => {
+  for (const p of ['src/GNUmakefile', 'src/makefile', '.cargo/config.toml', 'vitest.workspace.ts', 'karma.conf.js', 'bunfig.toml', 'deno.json', '.swcrc', '.taprc', '.nycrc', '.c8rc.json', 'pnpm-workspace.yaml', '.pnp.cjs', '.yarn/plugins/x.cjs', 'lerna.json', 'go.work', 'rust-toolchain.toml', '.config/nextest.toml', 'noxfile.py', 'sitecustomize.py', 'requirements-dev.txt', '.env', 'jest.setup.js', 'src/setupTests.ts', 'CMakeLists.txt', 'justfile', 'phpunit.xml', 'composer.json', 'app/App.csproj', 'Directory.Build.props', 'Package.JSON']) {
+    const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 4, paths: ['src/a.js', p], new_paths: ['src/a.js'], deleted_paths: [] } }), policy);
+    t.same(v, { ok: false, reason: `configuration changed: ${p}` }, `${p} refused`);
+  }
+});
+
+t.test('test files of every layout the test count reads, removed', async (t) => {
+  for (const p of ['src/pkg/foo_test.go', 'app/test_models.py', 'app/models_test.py', 'spec/user_spec.rb', 'lib/user_test.rb', 'src/parse_test.rs', 'src/main/java/AppTest.java', 'src/AppTests.kt', 'cypress/e2e/login.cy.ts', 'src/a.spec.ts', 'test/x.js', 'pkg/tests/y.py']) {
+    const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 4, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: [p] } }), policy);
+    t.same(v, { ok: false, reason: `test file removed: ${p}` }, p);
+  }
+});
+
 t.test('a test file renamed away or replaced by a link is a removed test file', async (t) => {
   const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 0, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: ['test/slug.test.js'] } }), policy);
   t.same(v, { ok: false, reason: 'test file removed: test/slug.test.js' });
