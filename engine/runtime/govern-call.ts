@@ -3,7 +3,8 @@ import path from 'node:path';
 import { checkChanges, describeViolations, stopFor, type GovernanceRules, type Violation } from '../governance/check-changes.js';
 import { checkEntries, linkObjects } from '../governance/check-entries.js';
 import type { IrStep } from '../compile/ir.js';
-import { listTreeLinks, readBlobs } from '../git/changes.js';
+import { readBlobs } from '../git/changes.js';
+import { linksOfTree } from './tree-links.js';
 import { diffOf } from './tree-diffs.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { attemptedPatch } from '../git/attempted-patch.js';
@@ -108,8 +109,9 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
     const { entries } = await diffOf(rt, baseTree, tree);
     const links = linkObjects(entries);
     // A new or changed link is resolved through every other link of the tree, as the kernel
-    // would; and every changed path is checked by each name it has through them.
-    const treeLinks = links.length ? await listTreeLinks(target, tree) : new Map<string, string>();
+    // would; and every changed path is checked by each name it has through them, the links
+    // the repository already had included.
+    const treeLinks = await linksOfTree(rt, baseTree, tree, entries);
     pushAll(violations, checkChanges(entries.map((e) => e.path), governanceRules(rt, step), treeLinks));
     pushAll(violations, checkEntries(entries, await readBlobs(target, links), treeLinks));
   }

@@ -1,6 +1,9 @@
-// test cost: about 8 s: two hostile scenarios, a whole run each, without the OS sandbox (the checks are the engine's own in every mode).
+// test cost: about 11 s: three hostile scenarios, a whole run each, without the OS sandbox (the checks are the engine's own in every mode).
 import t from 'tap';
+import { rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { runScenario, assertOutcome, violationsOf, VIOLATION } from './helpers/scenario.js';
+import { makeIsoFixture, runRun } from './helpers/fixture.js';
 
 // A protected path reached by another name than its own: through a link the worker made, or
 // as its Unicode twin (one folder on macOS). Each run completed, and the protected file was
@@ -45,4 +48,20 @@ t.test('a protected folder written as its decomposed Unicode twin', async (t) =>
       t.same(violationsOf(f.repo, id), [{ path: 'config/prod-cafe\u0301/db.yml', rule: 'protected', pattern: 'config/prod-caf\u00e9/**' }]);
     },
   });
+});
+
+t.test('a protected folder reached through a link the repository already had', async (t) => {
+  // `.github -> ci` committed by the user; the step changes no link, only writes into ci/.
+  const f = makeIsoFixture({
+    spec: { calls: { 'implement#1': { sh: 'mkdir -p ci/workflows && echo evil > ci/workflows/evil.yml' } } },
+    repoPolicy: { governance: { allowed_roots: roots, protected: ['.github/workflows/**'] } },
+    files: { 'ci/dependabot.yml': 'version: 2\n' },
+  });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  symlinkSync('ci', path.join(f.repo, '.github'));
+  f.git('add', '.github');
+  f.git('commit', '-q', '-m', 'ci through .github', '--', '.github');
+  const run = runRun(f, 'r1', 'off');
+  t.equal(run.code, 3, run.stderr);
+  t.same(violationsOf(f.repo, 'r1').filter((v) => v.rule === 'protected'), [{ path: '.github/workflows/evil.yml', rule: 'protected', pattern: '.github/workflows/**' }], 'named as a checkout writes it');
 });
