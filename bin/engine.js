@@ -9,6 +9,20 @@
 // with ENGINE_NO_BUNDLE=1, the ES modules in dist/ run instead. Current is decided by content,
 // never by mtimes (an install gives every file a new one): see bundleIsCurrent.
 'use strict';
+// Ctrl-C or a SIGTERM before the command has handlers of its own (a run sets them up once its
+// options are read, about 130 ms in; report and clean have none) ended the process by the
+// signal's default: 143 with no word, where an interrupt is 130 (contract §2). The command
+// that sets up its own takes these away (takeEarlySignals, engine/util/early-signals.ts).
+// SIGHUP is left alone: the terminal it speaks of is gone.
+const EARLY_SIGNALS = ['SIGINT', 'SIGTERM'];
+function onEarlySignal(signal) {
+  process.stderr.write(`engine: interrupted (${signal})\n`);
+  process.exit(130);
+}
+for (const s of EARLY_SIGNALS) process.on(s, onEarlySignal);
+globalThis[Symbol.for('engine.takeEarlySignals')] = () => {
+  for (const s of EARLY_SIGNALS) process.off(s, onEarlySignal);
+};
 // Node's own modules are compiled through the code cache built into node, which V8 takes only
 // under the flags it was made with: once the line below changes one, each of them a command
 // loads later is compiled from its source (a run's child_process, net, zlib and crypto: 25 ms

@@ -1,4 +1,5 @@
 import { printable, terminalSafeJson } from '../../util/printable.js';
+import { takeEarlySignals } from '../../util/early-signals.js';
 import { noteHangUp } from '../hang-up.js';
 import type { TimelineEvent } from '../../generated/event.js';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
@@ -112,6 +113,7 @@ export function interruptSignal(
   };
   // SIGHUP: the terminal closed. It ended the engine with 129 and no record of the stop, the
   // run left `running`; it stops the run as Ctrl-C does.
+  takeEarlySignals();
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return {
     signal: controller.signal,

@@ -1,4 +1,5 @@
 import { closeSync, openSync, statSync } from 'node:fs';
+import { takeEarlySignals } from '../../util/early-signals.js';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { int, str, UsageError } from '../command.js';
@@ -85,6 +86,7 @@ function waitForSignal(): Promise<void> {
       process.off('SIGTERM', stop);
       resolve();
     };
+    takeEarlySignals();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
