@@ -139,6 +139,8 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   // Without the OS sandbox a worker can rewrite it: a field of another shape is a refusal, never a crash further on.
   const problem = (await loadValidator('state'))?.validate(state)[0];
   if (problem) return refuse(`state.json is not a state the engine writes (${problem.instancePath || '/'} ${problem.message ?? problem.keyword}); the engine will not resume this run`, paths.state);
+  // A format this engine does not know is a newer engine's: what it means cannot be read here.
+  if (state.schema_version > schemaVersion) return refuse(`state.json is of format ${state.schema_version}, newer than this engine's (${schemaVersion}): it was written by engine ${state.engine_version}; resume it with that engine or a newer one`, paths.state);
   if (state.status === 'completed') return refuse(`run ${state.run_id} already completed; nothing to resume`);
   return { dir, paths, state };
 }

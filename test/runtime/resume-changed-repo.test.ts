@@ -122,6 +122,7 @@ const edits: [string, (s: any) => void][] = [
   ['machine.context.milestones', (s) => (s.machine.context.milestones = [])],
   ['position.step', (s) => (s.position.step = 'nosuch')],
   ['repo', (s) => (s.repo = '/nonexistent')],
+  ['schema_version', (s) => (s.schema_version = 99)],
 ];
 
 t.test('state.json edited within its schema: each edit refused, the run as the engine wrote it resumes', async (t) => {
