@@ -9,6 +9,7 @@ import { Collected } from '../../engine/proc/spawn-via-shell.js';
 import { identityOf } from '../../engine/runtime/prepare-run.js';
 import { reportMachineFailure } from '../../engine/cli/main.js';
 import { memoryIo } from '../../engine/cli/io.js';
+import { mountSmall } from '../helpers/mount-small.js';
 
 // A failure of the machine (a full disk, no process that can be started) is neither the
 // engine's bug (exit 70) nor bad input (exit 2): it is said as what it is, exit 71, and a run it
@@ -63,17 +64,6 @@ t.test('the message: the failure, the words of the machine, no bug report, the r
   t.match(err, /^engine run: error E_MACHINE no space left on the device: ENOSPC: no space left on device, write\n\(a failure of the machine, not of the engine or its input: mend it first\)\nthe run is left as a crash leaves it, continue it with: engine resume r-1 --store \/r\/\.engine\/runs\n$/);
   t.notMatch(err, /internal error|please report/);
 });
-
-/** A tmpfs of `size` at a new directory, or why none can be had here. */
-function mountSmall(size: string): { dir: string } | { skip: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-full-disk-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return { skip: `no tmpfs can be mounted here (${(r.stderr || r.error?.message || '').trim()})` };
-  }
-  return { dir };
-}
 
 const small = mountSmall('3m');
 t.test('a worker fills the disk: the run ends E_MACHINE (exit 71), and resumes to completion once there is room', { skip: 'skip' in small ? small.skip : false }, async (t) => {

@@ -1,31 +1,20 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TimelineWriter, readTimeline } from '../../engine/store/timeline.js';
 import { replaceFile } from '../../engine/store/atomic.js';
+import { mountSmall } from '../helpers/mount-small.js';
 
 // A nearly full file system takes part of a write without an error, and refuses the rest at
 // the next. The timeline's writer counted the whole chunk as written: state.json then claimed
 // bytes the timeline lacked, and resume refused the run for good ("timeline.jsonl is shorter
 // than the bytes the engine had written"), leaving it `running`.
 
-/** A tmpfs of `size` at a new directory, or why none can be had here. */
-function mountSmall(size: string): { dir: string } | { skip: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-short-write-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return { skip: `no tmpfs can be mounted here (${(r.stderr || r.error?.message || '').trim()})` };
-  }
-  return { dir };
-}
-
 const now = () => new Date('2026-01-01T00:00:00Z');
 const event = (message: string) => ({ type: 'warning', step: null, milestone: null, attempt: null, message }) as never;
 
-const small = mountSmall('64k');
+const small = mountSmall('64k', 'engine-short-write-');
 t.teardown(() => {
   if ('dir' in small) {
     spawnSync('umount', ['-l', small.dir]);
