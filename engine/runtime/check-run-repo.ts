@@ -3,9 +3,8 @@ import type { RunState } from '../generated/state.js';
 import { locateRepo } from '../git/repo.js';
 import type { GitTarget } from '../git/run-git.js';
 import { findMissingObjects, type WantedObject } from '../git/find-missing-objects.js';
-import { findBlockingBranches } from '../git/find-blocking-branches.js';
+import { describeBlockingBranch, findBlockingBranches } from '../git/find-blocking-branches.js';
 import { resolveLinks } from '../util/resolve-links.js';
-import { shellWord } from '../util/shell-quote.js';
 
 /**
  * Whether the repository the run was started in is still where state.json says, and still a
@@ -52,5 +51,5 @@ export async function checkRunCommits(state: Pick<RunState, 'base_sha' | 'head_s
 export async function checkBranchInTheWay(state: Pick<RunState, 'branch' | 'repo'>, repo: GitTarget): Promise<string | null> {
   const [blocking] = await findBlockingBranches(repo, state.branch);
   if (blocking === undefined) return null;
-  return `the branch ${blocking} in ${state.repo} is in the way of the run's branch ${state.branch} (git cannot have both a branch and a folder of that name): rename it (git -C ${shellWord(state.repo)} branch -m ${shellWord(blocking)} <new-name>), then resume`;
+  return `${describeBlockingBranch(blocking, state.repo, state.branch)}, then resume`;
 }

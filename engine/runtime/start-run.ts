@@ -48,6 +48,7 @@ import { isWithin } from '../util/is-within.js';
 import { isGitDir, repoDirProblem } from '../util/repo-top.js';
 import { resolveLinks } from '../util/resolve-links.js';
 import { makeDirectory } from '../util/make-directory.js';
+import { describeBlockingBranch } from '../git/find-blocking-branches.js';
 
 export interface StartRunOptions extends SessionOptions {
   pipelineFile: string;
@@ -355,7 +356,7 @@ function startRefusal(error: unknown, repo: string): Diagnostic | null {
   if (error instanceof InputError) return error.diagnostic;
   if (error instanceof BranchTakenError) {
     // Not the run id's doing: a branch `engine` is in the way of every id.
-    if (error.blocking) return usage(error.repo, `the branch ${error.blocking} in ${error.repo} is in the way of the run's branch ${error.branch} (git cannot have both a branch and a folder of that name): rename it (git branch -m ${error.blocking} <new-name>)`);
+    if (error.blocking) return usage(error.repo, describeBlockingBranch(error.blocking, error.repo, error.branch));
     return usage('--run-id', `the branch ${error.branch} is in ${error.repo} already (from an earlier run whose store is gone, or fetched): give another --run-id, or delete the branch (git branch -D ${error.branch})`);
   }
   if (error instanceof WorkspaceTakenError) return usage('--run-id', `${error.message} (a run of this id from another store, or left by one: \`${engineCommand('clean')}\` removes one no run owns): give another --run-id`);

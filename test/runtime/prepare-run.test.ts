@@ -229,6 +229,7 @@ t.test('a --run-id whose branch is in the repository already: E_USAGE at --run-i
   const blocked = engine(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'any', '--no-progress'], { cwd: g.dir });
   t.equal(blocked.code, 2, blocked.stderr);
   t.match(blocked.stderr, /^\/.*: error E_USAGE the branch engine in .* is in the way of the run's branch engine\/any/m, 'said of the repository, not of a --run-id the user may not have given');
+  t.match(blocked.stderr, `rename it (git -C ${g.repo} branch -m engine <new-name>)`, 'the rename resume names too, from any folder');
   t.same(runsOf(g.repo), [], 'no run directory is left');
 });
 
