@@ -110,7 +110,8 @@ export const TEST_FILES = [
   '**/*Test.{java,kt,scala,groovy}',
   '**/*Tests.{java,kt,scala,groovy}',
 ];
-const isTestFile = globMatcher(TEST_FILES);
+/** Whether a path is a test file (TEST_FILES): for the removed-test guardrail and the test count. Pure. */
+export const isTestFile = globMatcher(TEST_FILES);
 
 /** Decide a guard on the run's context, with the reason. Pure. */
 export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): GuardVerdict {

@@ -1,9 +1,8 @@
 import { snapshotTree } from '../../git/snapshot.js';
 import { objectSizes, readBlobs, type TreeEntryChange } from '../../git/changes.js';
 import { workspaceTarget } from '../../git/workspace.js';
-import { globMatcher } from '../../governance/match-glob.js';
 import { countTests, testRegression } from '../../governance/count-tests.js';
-import { sizeRefusal, TEST_FILES } from '../guards.js';
+import { isTestFile, sizeRefusal } from '../guards.js';
 import { diffOf } from '../tree-diffs.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import type { Runtime } from '../types.js';
@@ -46,7 +45,6 @@ function isNoLongerFile(e: TreeEntryChange): boolean {
   return e.status === 'type_changed' && !/^1006[0-7]{2}$/.test(e.mode);
 }
 
-const isTestFile = globMatcher(TEST_FILES);
 /** At most this many bytes of test files are read to count their tests, both versions together. */
 const MAX_COUNTED_BYTES = 16 * 2 ** 20;
 
