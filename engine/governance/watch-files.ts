@@ -52,18 +52,35 @@ export type Fingerprints = Map<string, string>;
 /** Fingerprints of every file of every watched tree, keyed `<rule>\0<root>\0<rel>`. `now` is the wall clock (ms), injectable for tests. Impure. */
 export function fingerprintTrees(trees: readonly WatchedTree[], now: () => number = Date.now): Fingerprints {
   const out: Fingerprints = new Map();
-  const walking: Walking = { out, settled: now() - SETTLED_MS };
+  const settled = now() - SETTLED_MS;
   for (const t of trees) {
-    const skip = new Set(t.skip ?? []);
-    for (const rel of t.paths) walk(t, rel, skip, walking);
+    const walking: Walking = { out, settled, t, skip: new Set(t.skip ?? []), listings: listingsOf(t) };
+    for (const entry of rootEntries(t)) walk(entry, walking);
   }
   return out;
+}
+
+/**
+ * One path of a watched tree as the walk meets it again and again: its names made once (the
+ * walk runs over every watched file after every step without the OS sandbox, about 1,100
+ * files, and building each file's key and stamp anew was half its cost), and the stat it
+ * last had with the fingerprint made of it.
+ */
+interface Entry {
+  rel: string;
+  abs: string;
+  key: string;
+  /** The fingerprint of a plain file (not an index, a link or a digested file) and the stat it was made from. */
+  last?: { mode: number; size: number; mtimeMs: number; ctimeMs: number; ino: number; text: string };
 }
 
 interface Walking {
   out: Fingerprints;
   /** A directory whose ctime is older than this (ms) has settled: its listing can be kept. */
   settled: number;
+  t: WatchedTree;
+  skip: Set<string>;
+  listings: Map<string, Listing>;
 }
 
 /**
@@ -77,28 +94,57 @@ interface Walking {
 const SETTLED_MS = 2000;
 
 /**
- * The entries of each directory walked, with the stat they were listed at. lstat of every
- * entry still runs at every walk (a file's change does not touch its directory); only the
- * readdir of a directory whose own stat is unchanged and settled is saved. The engine's
- * install, about 30 directories, is walked after every step without the OS sandbox.
+ * The entries of a directory walked, with the stat it was listed at. lstat of every entry
+ * still runs at every walk (a file's change does not touch its directory); only the readdir
+ * of a directory whose own stat is unchanged and settled is saved, with its entries' names.
  */
-const listed = new Map<string, { stamp: string; names: string[] }>();
+interface Listing {
+  stamp: string;
+  entries: Entry[];
+}
 
-/** The names in a directory: the kept listing when its stat says nothing was added, removed or renamed in it since; null when unreadable. */
-function namesIn(abs: string, st: Stats, settled: number): string[] | null {
+/** Each tree's listings, by the directory's absolute path (a tree's skip and inert decide what a listing holds). */
+const listingsByTree = new WeakMap<WatchedTree, Map<string, Listing>>();
+const rootsByTree = new WeakMap<WatchedTree, Entry[]>();
+
+function listingsOf(t: WatchedTree): Map<string, Listing> {
+  let listings = listingsByTree.get(t);
+  if (!listings) listingsByTree.set(t, (listings = new Map()));
+  return listings;
+}
+
+function entryOf(t: WatchedTree, rel: string): Entry {
+  return { rel, abs: t.root + path.sep + rel, key: `${t.rule}\0${t.root}\0${rel}` };
+}
+
+function rootEntries(t: WatchedTree): Entry[] {
+  let roots = rootsByTree.get(t);
+  if (!roots) rootsByTree.set(t, (roots = t.paths.map((rel) => entryOf(t, rel))));
+  return roots;
+}
+
+/** The entries of a directory (those neither skipped nor inert): the kept listing when its stat says nothing was added, removed or renamed in it since; null when unreadable. */
+function entriesIn(dir: Entry, st: Stats, w: Walking): Entry[] | null {
   const stamp = stampOf(st);
-  const known = listed.get(abs);
-  if (known?.stamp === stamp) return known.names;
+  const known = w.listings.get(dir.abs);
+  if (known?.stamp === stamp) return known.entries;
   let names: string[];
   try {
-    names = readdirSync(abs);
+    names = readdirSync(dir.abs);
   } catch {
-    listed.delete(abs);
+    w.listings.delete(dir.abs);
     return null;
   }
-  if (st.ctimeMs < settled) listed.set(abs, { stamp, names });
-  else listed.delete(abs);
-  return names;
+  const entries: Entry[] = [];
+  const kept = new Map(known?.entries.map((e) => [e.rel, e]));
+  for (const name of names) {
+    const rel = dir.rel === '' || dir.rel === '.' ? name : `${dir.rel}/${name}`;
+    if (w.skip.has(rel) || w.t.inert?.(name, rel)) continue;
+    entries.push(kept.get(rel) ?? entryOf(w.t, rel));
+  }
+  if (st.ctimeMs < w.settled) w.listings.set(dir.abs, { stamp, entries });
+  else w.listings.delete(dir.abs);
+  return entries;
 }
 
 /** The violations between a baseline and now: one per changed, added or removed file. Pure. */
@@ -155,14 +201,13 @@ function readlinkOf(abs: string): string {
   }
 }
 
-function walk(t: WatchedTree, rel: string, skip: Set<string>, walking: Walking): void {
-  if (skip.has(rel)) return;
-  const { out } = walking;
+function walk(entry: Entry, w: Walking): void {
+  const { t, out } = w;
+  const { rel, abs, key } = entry;
+  if (w.skip.has(rel)) return;
   // Runs after every step over every watched file: no exception for a missing one, no sort.
-  const abs = t.root + path.sep + rel;
   const st = lstatSync(abs, { throwIfNoEntry: false });
   if (!st) return;
-  const key = `${t.rule}\0${t.root}\0${rel}`;
   if (st.isFile() && t.isIndex?.(rel)) {
     // Read as every digested file is: one swapped for a FIFO since its lstat is its own value, never a wait.
     out.set(key, digestOf(abs, (bytes) => `index:${digestIndexEntries(bytes, t.hashBytes ?? 20)}`));
@@ -184,17 +229,26 @@ function walk(t: WatchedTree, rel: string, skip: Set<string>, walking: Walking):
   }
   // A directory counts by its entries (walked below), not its mtime, which git's own lock files touch.
   if (!st.isDirectory()) {
-    // ctime too: nobody can set it back, so a write that restores size and mtime still shows.
-    out.set(key, untimed(t, rel) ? `${st.mode}:${st.size}:${st.ino}${link}` : `${st.mode}:${stampOf(st)}${link}`);
+    out.set(key, target ? fileText(t, rel, st, link) : plainFileText(t, entry, st));
     return;
   }
   out.set(key, `dir:${st.mode}`);
-  const names = namesIn(abs, st, walking.settled);
-  if (!names) return;
-  for (const name of names) {
-    const child = rel === '' || rel === '.' ? name : `${rel}/${name}`;
-    if (!t.inert?.(name, child)) walk(t, child, skip, walking);
-  }
+  const entries = entriesIn(entry, st, w);
+  if (entries) for (const child of entries) walk(child, w);
+}
+
+/** A file's fingerprint: ctime too, since nobody can set it back, so a write that restores size and mtime still shows. Pure. */
+function fileText(t: WatchedTree, rel: string, st: Stats, link: string): string {
+  return untimed(t, rel) ? `${st.mode}:${st.size}:${st.ino}${link}` : `${st.mode}:${stampOf(st)}${link}`;
+}
+
+/** fileText of a file that is not a link, the text kept while its stat stands (made anew, the numbers' text was most of a walk's cost). */
+function plainFileText(t: WatchedTree, entry: Entry, st: Stats): string {
+  const last = entry.last;
+  if (last && last.mode === st.mode && last.size === st.size && last.mtimeMs === st.mtimeMs && last.ctimeMs === st.ctimeMs && last.ino === st.ino) return last.text;
+  const text = fileText(t, entry.rel, st, '');
+  entry.last = { mode: st.mode, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, text };
+  return text;
 }
 
 /** Whether a file of the tree counts without its times (WatchedTree.untimed). Pure. */

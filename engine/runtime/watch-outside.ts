@@ -155,9 +155,9 @@ export function outsideChanges(watch: OutsideWatch, skip: (tree: WatchedTree) =>
   const walked = watch.trees.filter((t) => !skip(t));
   // A tree walked without a baseline would have nothing to be compared with: its grant takes one first.
   takeBaselines(watch, (t) => walked.includes(t));
-  const before: Fingerprints = new Map();
-  for (const t of walked) for (const [key, value] of watch.baselines.get(t)!) before.set(key, value);
-  return compareFingerprints(walked, before, fingerprintTrees(walked));
+  // Tree by tree, each against its own baseline (not copied into one map at every step).
+  const found = walked.flatMap((t) => compareFingerprints([t], watch.baselines.get(t)!, fingerprintTrees([t])));
+  return found.sort((a, b) => (a.rule + a.path < b.rule + b.path ? -1 : 1));
 }
 
 const absolutePaths = new WeakMap<WatchedTree, readonly string[]>();

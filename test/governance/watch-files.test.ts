@@ -300,3 +300,25 @@ t.test('outsideTrees from a linked worktree: its commondir file and merge state,
   writeFiles(ws.repo.commonDir, { 'shallow': `${baseSha}\n` });
   t.same(outsideChanges(watch).map((v) => v.path).sort(), [`${ws.repo.commonDir}/shallow`, `${ws.repo.gitDir}/MERGE_HEAD`, `${ws.repo.gitDir}/commondir`].sort(), 'each once, the worktree\'s own under its git dir');
 });
+
+t.test('in a settled directory each walk sees a change of mode, size, mtime or inode alone', async (t) => {
+  // The walk keeps each file's fingerprint while its stat stands: every part of the stat must still count.
+  const root = tree(t);
+  const trees: WatchedTree[] = [{ rule: 'engine_install', root, paths: ['deep'] }];
+  const later = () => Date.now() + 10_000;
+  const file = path.join(root, 'deep/a/b/c.txt');
+  const seen = (change: () => void): string[] => {
+    const before = fingerprintTrees(trees, later);
+    change();
+    return compareFingerprints(trees, before, fingerprintTrees(trees, later)).map((v) => v.path);
+  };
+  t.same(seen(() => {}), [], 'nothing changed, nothing seen');
+  t.same(seen(() => chmodSync(file, 0o755)), ['deep/a/b/c.txt'], 'mode');
+  t.same(seen(() => writeFileSync(file, 'longer text\n')), ['deep/a/b/c.txt'], 'size');
+  t.same(seen(() => utimesSync(file, new Date(2001, 1, 1), new Date(2001, 1, 1))), ['deep/a/b/c.txt'], 'mtime');
+  const twin = path.join(root, 'deep/a/c.txt');
+  writeFileSync(twin, 'longer text\n');
+  const { mtime } = fs.statSync(file);
+  utimesSync(twin, mtime, mtime);
+  t.same(seen(() => renameSync(twin, file)), ['deep/a/b/c.txt', 'deep/a/c.txt'], 'the same bytes and times under another inode');
+});
