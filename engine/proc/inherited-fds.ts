@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 import type { StdioOptions } from 'node:child_process';
 
 /** One place of a child's stdio array. */
@@ -32,13 +33,37 @@ export function inheritedDescriptors(): number[] {
     if (!Number.isInteger(fd) || fd < 3) continue;
     try {
       const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
-      if (flags && (parseInt(flags[1]!, 8) & O_CLOEXEC) === 0) inherited.push(fd);
+      if (flags && (parseInt(flags[1]!, 8) & O_CLOEXEC) === 0 && !isOwnV8Log(fd)) inherited.push(fd);
     } catch {
       /* closed meanwhile (the directory's own descriptor): nothing to hand on */
     }
   }
   inherited.sort((a, b) => a - b);
   return inherited;
+}
+
+/**
+ * Whether descriptor `fd` is a log V8 writes for this process (`--perf-basic-prof`'s
+ * /tmp/perf-<pid>.map, `--perf-prof`'s jit-<pid>.dump, `--prof`'s and `--log*`'s v8.log):
+ * V8 opens those without close-on-exec before any JavaScript runs. Closed as inherited, its
+ * number went to the next pipe (the input of the engine's shell of git commands) and V8 went
+ * on writing its profile into it. Impure (reads /proc).
+ */
+function isOwnV8Log(fd: number): boolean {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return false;
+  }
+  const name = path.basename(target);
+  return name === `perf-${process.pid}.map` || name === `jit-${process.pid}.dump` || name.endsWith('v8.log') || logFiles().includes(target);
+}
+
+/** The files `--logfile=` names for this process (execArgv and NODE_OPTIONS), absolute. Pure apart from the process's own arguments. */
+function logFiles(): string[] {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return args.filter((a) => a.startsWith('--logfile=')).map((a) => path.resolve(a.slice('--logfile='.length)));
 }
 
 /**

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,5 +92,19 @@ t.test("closing them leaves Node's IPC channel working (an engine started with f
     t.same(message, { left: [] }, 'the message came through the channel; descriptor 200 was closed');
   } finally {
     closeSync(file);
+  }
+});
+
+t.test("V8's own log files are not taken for inherited descriptors: a run profiled with --perf-basic-prof or --prof works", { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  // V8 opens its logs without close-on-exec. Closed as inherited, their numbers went to the
+  // engine's shell of git commands, and V8 went on writing its profile into the shell's input:
+  // the shell ended with a syntax error and the run with exit 70.
+  for (const flag of ['--perf-basic-prof', '--prof']) {
+    const f = makeFixture({});
+    const r = spawnSync('/usr/bin/env', [...bareNode, flag, engineBin, 'run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: childEnv(), encoding: 'utf8' });
+    t.equal(r.status, 0, `${flag}: ${r.stderr}`);
+    const logs = readdirSync(flag === '--prof' ? f.dir : os.tmpdir()).filter((n) => (flag === '--prof' ? n.endsWith('v8.log') : n === `perf-${r.pid}.map`));
+    t.ok(logs.length > 0, `${flag}: V8 wrote its log`);
+    if (flag === '--perf-basic-prof') for (const n of logs) rmSync(path.join(os.tmpdir(), n), { force: true });
   }
 });
