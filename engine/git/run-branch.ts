@@ -14,11 +14,15 @@ import type { Workspace } from './workspace.js';
  * is opened without blocking and read only as a regular file. Impure (reads files).
  */
 export function runBranchMoved(ws: Pick<Workspace, 'repo' | 'branch'>, expected: string | null): string | null {
-  const file = path.join(ws.repo.commonDir, 'refs', 'heads', ...ws.branch.split('/'));
-  const loose = readRef(file);
+  const loose = readRef(runBranchRef(ws));
   const found = loose !== undefined ? loose : packedRef(path.join(ws.repo.commonDir, 'packed-refs'), `refs/heads/${ws.branch}`);
   if (found === null) return expected === null ? null : 'gone';
   return found === `at ${expected}` ? null : found;
+}
+
+/** The loose ref file of the run's branch in the user's repository. Pure. */
+export function runBranchRef(ws: Pick<Workspace, 'repo' | 'branch'>): string {
+  return path.join(ws.repo.commonDir, 'refs', 'heads', ...ws.branch.split('/'));
 }
 
 /** A loose ref file as git parses it, in words (`at <sha>`, a symbolic ref, anything else); undefined when there is none. Impure. */
@@ -45,8 +49,34 @@ function readRef(file: string): string | undefined {
   return sha ? `at ${sha[1]}` : 'a broken ref file';
 }
 
-/** The ref's line of packed-refs, in words (`at <sha>`); null when it has none (or there is no such file). Impure. */
+/** How long ago packed-refs must have last changed for what was read of it to be kept (as governance/watch-files.ts's listings). */
+const SETTLED_MS = 2000;
+
+/** What packedRef last found for a ref, with the stat of packed-refs it was read at. */
+const packedFound = new Map<string, { stamp: string; found: string | null }>();
+
+/**
+ * The ref's line of packed-refs, in words (`at <sha>`); null when it has none (or there is no
+ * such file). Asked after every step once the branch is packed (a `git gc` or `pack-refs` of
+ * the user's), and packed-refs holds every tag of a large repository: read again only when its
+ * stat changed (a write moves its ctime, which nobody can set back).
+ * Impure.
+ */
 function packedRef(file: string, ref: string): string | null {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  const stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'absent';
+  const key = `${file}\0${ref}`;
+  const known = packedFound.get(key);
+  if (known?.stamp === stamp) return known.found;
+  const found = readPackedRef(file, ref);
+  // Kept only once its ctime has settled: a write within the same tick of the kernel's coarse
+  // clock as the one read would leave the stat as it was (as the outside watch keeps listings).
+  if (st && st.ctimeMs < Date.now() - SETTLED_MS) packedFound.set(key, { stamp, found });
+  else packedFound.delete(key);
+  return found;
+}
+
+function readPackedRef(file: string, ref: string): string | null {
   let text: string;
   try {
     text = readRegularFileSync(file, 'utf8');

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Violation } from '../governance/check-changes.js';
-import { runBranchMoved, sayRunBranchMoved } from '../git/run-branch.js';
+import { runBranchMoved, runBranchRef, sayRunBranchMoved } from '../git/run-branch.js';
 import type { Runtime } from './types.js';
 
 export interface MovedBranch {
@@ -17,10 +16,9 @@ export interface MovedBranch {
  * checkpoint; other runs move theirs), so this is what finds a process of the run moving it —
  * after every step, where the run ends and as it resumes. Impure (reads the user's refs).
  */
-export async function checkRunBranch(rt: Pick<Runtime, 'ws' | 'state'>): Promise<MovedBranch | null> {
+export function checkRunBranch(rt: Pick<Runtime, 'ws' | 'state'>): MovedBranch | null {
   const expected = rt.state.head_sha;
   const found = runBranchMoved(rt.ws, expected);
   if (found === null) return null;
-  const ref = path.join(rt.ws.repo.commonDir, 'refs', 'heads', ...rt.ws.branch.split('/'));
-  return { violation: { path: ref, rule: 'user_repo', pattern: null }, detail: sayRunBranchMoved(rt.ws, expected, found) };
+  return { violation: { path: runBranchRef(rt.ws), rule: 'user_repo', pattern: null }, detail: sayRunBranchMoved(rt.ws, expected, found) };
 }

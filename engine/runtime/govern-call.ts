@@ -121,7 +121,7 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   const outside = outsideChanges(rt.outside);
   dropPlantedCaches(rt.outside, outside);
   // The watch leaves refs/heads/engine/ out (the engine moves its branch): the run's own is compared with what the run wrote.
-  const moved = opts.branch === false ? null : await checkRunBranch(rt);
+  const moved = opts.branch === false ? null : checkRunBranch(rt);
   if (moved) outside.push(moved.violation);
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
   pushAll(violations, outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));

@@ -46,7 +46,7 @@ export interface LoopEnd {
  */
 export async function driveRun(rt: Runtime): Promise<LoopEnd> {
   const end = await driveSteps(rt);
-  return (await branchMovedEnd(rt, end)) ?? end;
+  return branchMovedEnd(rt, end) ?? end;
 }
 
 /** The steps driven until the machine stops, or a step or a gate stops the run. Impure. */
@@ -74,9 +74,9 @@ async function driveSteps(rt: Runtime): Promise<LoopEnd> {
  * the stop, or null. Not after a signal (the checkpoint it cut short may have moved the branch
  * without recording it: resume repeats the step) nor after a stop that already names a breach. Impure.
  */
-export async function branchMovedEnd(rt: Runtime, end: LoopEnd): Promise<LoopEnd | null> {
+export function branchMovedEnd(rt: Runtime, end: LoopEnd): LoopEnd | null {
   if (end.reason === 'interrupted' || end.reason === 'governance_violation' || end.reason === 'framework_fix_needed') return null;
-  const moved = await checkRunBranch(rt);
+  const moved = checkRunBranch(rt);
   if (!moved) return null;
   const none = { step: null, milestone: null, attempt: null };
   rt.append({ type: 'governance.violation', ...none, call: 'a process of the run after its last step', violations: [moved.violation], patch: null, stop_reason: 'governance_violation' });

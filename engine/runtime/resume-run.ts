@@ -223,7 +223,7 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
   if (isRejection(rt)) return rt;
   const restored = await restoreProgress(o, rt, events).catch(refuseBlocked);
   if (isRejection(restored)) return restored;
-  const moved = await branchMovedSinceStop(rt, restored);
+  const moved = branchMovedSinceStop(rt, restored);
   if (moved) return refuse(moved, rt.ws.repo.top);
   takePipelineHash(rt, p, prints);
   recordResumed(o, rt, run, p, events, restored, killedPgid);
@@ -236,9 +236,9 @@ async function continueRun(o: ResumeRunOptions, run: FoundRun, events: TimelineE
  * left it. A checkpoint resume repeats is left to its own compare-and-swap: the engine that
  * drove it may have moved the branch before it could record the checkpoint. Impure.
  */
-async function branchMovedSinceStop(rt: Runtime, restored: Restored): Promise<string | null> {
+function branchMovedSinceStop(rt: Runtime, restored: Restored): string | null {
   if (restored.repeated !== null && rt.ir.steps.find((s) => s.id === restored.repeated)?.type === 'checkpoint') return null;
-  return (await checkRunBranch(rt))?.detail ?? null;
+  return checkRunBranch(rt)?.detail ?? null;
 }
 
 /** The fingerprint now against env.json's; a change is refused unless --force. Impure (asks each worker's version). */

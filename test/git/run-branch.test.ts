@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runBranchMoved } from '../../engine/git/run-branch.js';
 import { git, makeEmptyRepo, makeRepo, makeWorkspace } from './fixtures/repo.js';
@@ -61,4 +61,27 @@ t.test('an unborn repository: no branch is where the run left it; one made since
   git(repo, 'commit', '-q', '--allow-empty', '-m', 'first');
   git(repo, 'update-ref', 'refs/heads/engine/rb4', 'HEAD');
   t.match(runBranchMoved(ws, null), /^at [0-9a-f]{40}$/);
+});
+
+t.test('packed-refs is read again when it changed: a branch packed elsewhere, or rewritten in place with its times put back', async (t) => {
+  const repo = makeRepo(t, { 'a.txt': 'a\n' });
+  const { ws, baseSha } = await makeWorkspace(t, repo, 'rb5');
+  git(repo, 'pack-refs', '--all');
+  const packed = path.join(repo, '.git', 'packed-refs');
+  // Settled (two seconds old by its ctime is what keeps a reading): what was read is kept.
+  await new Promise((r) => setTimeout(r, 2100));
+  t.equal(runBranchMoved(ws, baseSha), null, 'packed, at the base');
+  t.equal(runBranchMoved(ws, baseSha), null, 'again, from what was kept');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'other');
+  const other = git(repo, 'rev-parse', 'HEAD');
+  git(repo, 'update-ref', 'refs/heads/engine/rb5', other);
+  git(repo, 'pack-refs', '--all');
+  t.equal(runBranchMoved(ws, baseSha), `at ${other}`, 'moved and packed again');
+  await new Promise((r) => setTimeout(r, 2100));
+  t.equal(runBranchMoved(ws, other), null, 'kept at the new place');
+  // In place, the same size, mtime put back: only the ctime tells.
+  const { mtime } = statSync(packed);
+  writeFileSync(packed, readFileSync(packed, 'utf8').replace(other, baseSha!));
+  utimesSync(packed, mtime, mtime);
+  t.equal(runBranchMoved(ws, other), `at ${baseSha}`, 'a rewrite in place is read');
 });
