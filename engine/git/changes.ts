@@ -71,18 +71,6 @@ export async function readBlobs(target: GitTarget, shas: readonly string[]): Pro
   return parseBatch(bytes, unique);
 }
 
-/** Each object's size in bytes (absent: missing), from one `cat-file --batch-check`. Impure. */
-export async function objectSizes(target: GitTarget, shas: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (shas.length === 0) return out;
-  const { stdout } = await runGit(target, ['cat-file', '--batch-check'], { input: [...new Set(shas)].map((s) => `${s}\n`).join('') });
-  for (const line of stdout.split('\n')) {
-    const [sha, type, size] = line.split(' ');
-    if (sha && type && type !== 'missing' && size !== undefined && /^\d+$/.test(size)) out.set(sha, Number(size));
-  }
-  return out;
-}
-
 /** Splits `cat-file --batch` output (header line, `size` bytes, newline per object) by byte offsets. Pure. */
 export function parseBatch(bytes: Buffer, shas: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();

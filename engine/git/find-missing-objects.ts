@@ -1,4 +1,5 @@
-import { runGit, type GitTarget } from './run-git.js';
+import type { GitTarget } from './run-git.js';
+import { readObjectInfo } from './object-info.js';
 
 /** An object a record names, and the type it must have. */
 export interface WantedObject {
@@ -17,12 +18,6 @@ const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  */
 export async function findMissingObjects(target: GitTarget, wanted: readonly WantedObject[]): Promise<WantedObject[]> {
   const ids = wanted.filter((w) => OBJECT_ID.test(w.id));
-  const missing = wanted.filter((w) => !OBJECT_ID.test(w.id));
-  if (ids.length === 0) return missing;
-  const { stdout } = await runGit(target, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: ids.map((w) => `${w.id}\n`).join('') });
-  const lines = stdout.split('\n');
-  ids.forEach((w, i) => {
-    if (lines[i] !== `${w.id} ${w.type}`) missing.push(w);
-  });
-  return missing;
+  const found = await readObjectInfo(target, ids.map((w) => w.id));
+  return [...wanted.filter((w) => !OBJECT_ID.test(w.id)), ...ids.filter((w) => found.get(w.id)?.type !== w.type)];
 }

@@ -1,5 +1,6 @@
 import { snapshotTree } from '../../git/snapshot.js';
-import { objectSizes, readBlobs, type TreeEntryChange } from '../../git/changes.js';
+import { readBlobs, type TreeEntryChange } from '../../git/changes.js';
+import { readObjectInfo } from '../../git/object-info.js';
 import { workspaceTarget } from '../../git/workspace.js';
 import { countTests, testRegression } from '../../governance/count-tests.js';
 import { isTestFile, sizeRefusal } from '../guards.js';
@@ -60,8 +61,8 @@ async function fewerTests(rt: Runtime, entries: readonly TreeEntryChange[]): Pro
   const shas = edited.flatMap((e) => [e.before!, e.sha]);
   // A file of a hundred MiB with a line changed is a small diff: what is read is bounded, and
   // test files too large to read are a regression the reviewer looks at.
-  const sizes = await objectSizes(target, shas);
-  if (shas.reduce((sum, sha) => sum + (sizes.get(sha) ?? 0), 0) > MAX_COUNTED_BYTES) return edited.map((e) => ({ path: e.path, change: `too large to count its tests (over ${MAX_COUNTED_BYTES / 2 ** 20} MiB with the others)` }));
+  const info = await readObjectInfo(target, shas);
+  if (shas.reduce((sum, sha) => sum + (info.get(sha)?.size ?? 0), 0) > MAX_COUNTED_BYTES) return edited.map((e) => ({ path: e.path, change: `too large to count its tests (over ${MAX_COUNTED_BYTES / 2 ** 20} MiB with the others)` }));
   const texts = await readBlobs(target, shas);
   const out: { path: string; change: string }[] = [];
   for (const e of edited) {
