@@ -11,6 +11,8 @@
 #   `npm test` output and `git status` are what they were, and .engine/pipeline.yaml and
 #   .engine/policy.yaml are committable (not ignored by git). The project's path has a space.
 #   Then `npm install -g` under a prefix of its own: `engine` on PATH, init, doctor and demo.
+#   Then the same tarball and CLIs added by pnpm to a project of its own (pnpm's linked store):
+#   init, doctor (it finds the project's CLIs), demo, a scripted run and a run through the plugin.
 # Every check runs even after one fails; the last line counts them; exit 1 when any failed.
 # ENGINE_PACKED_KEEP=1 keeps the scratch directory.
 set -uo pipefail
@@ -36,7 +38,13 @@ fail() {
 step() {
   local name=$1
   shift
-  if (cd "$app" && "$@") >"$log" 2>&1; then ok "$name"; else fail "$name (exit $?)"; fi
+  step_in "$app" "$name" "$@"
+}
+# step_in DIR NAME COMMAND...: the same, in another project.
+step_in() {
+  local dir=$1 name=$2
+  shift 2
+  if (cd "$dir" && "$@") >"$log" 2>&1; then ok "$name"; else fail "$name (exit $?)"; fi
 }
 finish() {
   echo "# packed install: $((passed + failed)) checks, $passed passed, $failed failed"
@@ -44,6 +52,8 @@ finish() {
   [ "$failed" -eq 0 ]
   exit $?
 }
+# The pnpm the packed install is also tried with (from the npm registry).
+PNPM_VERSION=9.15.9
 version_of() { node -p "require('$root/package.json').devDependencies['$1']"; }
 
 # --- the package and the project --------------------------------------------------------
@@ -246,4 +256,30 @@ if (cd "$proj" && PATH="$gpath" engine --version) >"$log" 2>&1 && grep -q "$(nod
 if (cd "$proj" && git init -q -b main && git config user.name Test && git config user.email test@example.com && git commit -q --allow-empty -m initial && PATH="$gpath" engine init) >"$log" 2>&1 && grep -q "^next: engine validate .engine/pipeline.yaml" "$log"; then ok "engine init in a project of its own; its next step says engine"; else fail "engine init in a project of its own; its next step says engine"; fi
 if (cd "$proj" && PATH="$gpath" engine doctor) >"$log" 2>&1 && grep -q "worker.implementer.*codex $(version_of @openai/codex).*$global/bin/codex" "$log"; then ok "the doctor finds the global codex on PATH"; else fail "the doctor finds the global codex on PATH"; fi
 if (cd "$proj" && PATH="$gpath" engine demo --dir "$work/global demo" --no-progress) >"$log" 2>&1 && grep -q "status: \*\*completed\*\*" "$log"; then ok "engine demo from the global install completes"; else fail "engine demo from the global install completes"; fi
+
+# --- a pnpm project: the engine, the CLIs and a plugin installed by pnpm ---------------------
+# pnpm links each package into a store of its own (node_modules/.pnpm/…): the engine's own
+# directory has none of the project's packages above it, so it must find the CLIs from the
+# project, and a plugin's import of @engine/engine/plugin goes through the project's link.
+pnpm_tool="$work/pnpm-tool"
+pproj="$work/pnpm project"
+mkdir -p "$pproj/tools/dist"
+if npm install --prefix "$pnpm_tool" --prefer-offline --no-audit --no-fund "pnpm@$PNPM_VERSION" >"$log" 2>&1; then ok "pnpm $PNPM_VERSION installed (a prefix of its own)"; else fail "pnpm $PNPM_VERSION installed (a prefix of its own)"; fi
+pnpm=("$pnpm_tool/node_modules/.bin/pnpm")
+printf '{ "name": "pnpm-app", "version": "1.0.0", "private": true }\n' >"$pproj/package.json"
+printf 'node_modules/\n' >"$pproj/.gitignore"
+cp "$app/tools/dist/note-worker.js" "$pproj/tools/dist/"
+step_in "$pproj" "git init (the pnpm project)" sh -c 'git init -q -b main && git config user.name Test && git config user.email test@example.com && git add -A && git commit -q -m initial'
+step_in "$pproj" "pnpm add -D the tarball, $codex, $claude" "${pnpm[@]}" add -D --config.confirmModulesPurge=false "$work/$tgz" "$codex" "$claude"
+if [ -L "$pproj/node_modules/@engine/engine" ] && [ -d "$pproj/node_modules/.pnpm" ]; then ok "pnpm linked the engine from its store"; else fail "pnpm linked the engine from its store"; fi
+step_in "$pproj" "pnpm exec engine init" "${pnpm[@]}" exec engine init
+step_in "$pproj" "pnpm exec engine doctor exits 0" "${pnpm[@]}" exec engine doctor
+grep -q "worker.implementer.*codex $(version_of @openai/codex).*$pproj/node_modules/.bin/codex" "$log" && ok "doctor finds the pnpm project's codex" || fail "doctor finds the pnpm project's codex"
+step_in "$pproj" "pnpm exec engine demo exits 0" "${pnpm[@]}" exec engine demo --no-progress
+sed -E 's#use: (codex|claude)$#use: ../tools/dist/note-worker.js#' "$pproj/.engine/pipeline.yaml" >"$pproj/.engine/plugin.pipeline.yaml"
+step_in "$pproj" "commit the pnpm project's engine config and plugin" sh -c 'git add -A && git commit -q -m "engine config and a worker plugin"'
+step_in "$pproj" "pnpm exec engine run --scenario" "${pnpm[@]}" exec engine run .engine/pipeline.yaml --goal "Add notes/hello.txt" --scenario "$work/hello.scenario.yaml" --no-progress
+grep -q "status: \*\*completed\*\*" "$log" && ok "the pnpm project's run completed" || fail "the pnpm project's run completed"
+step_in "$pproj" "pnpm exec engine run through the plugin (its import of @engine/engine/plugin through pnpm's link)" "${pnpm[@]}" exec engine run .engine/plugin.pipeline.yaml --goal "Add notes/plugin.txt" --no-progress
+grep -q "status: \*\*completed\*\*" "$log" && ok "the pnpm project's plugin run completed" || fail "the pnpm project's plugin run completed"
 finish
