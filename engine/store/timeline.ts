@@ -1,9 +1,10 @@
-import { openSync, writeSync, fsyncSync, ftruncateSync, closeSync, existsSync, truncateSync } from 'node:fs';
+import { openSync, writeSync, ftruncateSync, closeSync, existsSync, truncateSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
+import { systemFileOps, type FileOps } from './file-ops.js';
 import { nameError } from '../util/name-error.js';
 import { parseJson } from '../util/parse-json.js';
 
@@ -35,6 +36,8 @@ export class TimelineWriter {
     private readonly onEvent?: (e: TimelineEvent) => void,
     /** Applied to each numbered event before it is written (secret redaction). */
     private readonly sanitize: (e: TimelineEvent) => TimelineEvent = (e) => e,
+    /** The fsync of the file (the system's; a test's that fails). */
+    private readonly ops: FileOps = systemFileOps,
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     dropTornTail(file);
@@ -57,7 +60,7 @@ export class TimelineWriter {
       appendWhole(this.fd, Buffer.from(chunk), this.bytes);
       // Group commit: every append is written at once (a killed engine loses nothing), and the
       // file is fsynced when a step or the run closes — one fsync per step, not per event.
-      if (numbered.some(isDurablePoint)) fsyncSync(this.fd);
+      if (numbered.some(isDurablePoint)) this.ops.fsync(this.fd);
     } catch (error) {
       // Nothing of this append counts: state.json must never claim a line the file lacks, and
       // the file keeps no line the writer does not count (an fsync that failed after a whole
