@@ -47,6 +47,7 @@ import { identityOf, isRejection, openPrepared, prepareRun, rejected, resumeReje
 import { keepYoungGenerationSmall } from './heap.js';
 import { repoTopOf } from '../util/repo-top.js';
 import { engineCommand } from '../vocabulary/engine-command.js';
+import { assertStoreDir } from '../store/check-store-dir.js';
 
 export interface ResumeRunOptions extends SessionOptions {
   run: string;
@@ -489,6 +490,8 @@ function locateRun(o: ResumeRunOptions): string | null {
   const direct = path.resolve(o.cwd, o.run);
   if (existsSync(path.join(direct, 'state.json'))) return direct;
   const store = storeOf(o);
+  // A file or FIFO where the store should be is said as such (E_FILE), as for `latest`: not "no run found".
+  assertStoreDir(store);
   if (!isRunId(o.run)) return null;
   const dir = path.join(store, o.run);
   // A run directory without state.json is a run killed while it was being made.

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bareNode, childEnv, engine, engineBin } from '../helpers/run-fixture.js';
 import { makeFixture as makeInstantFixture } from '../../bench/fixtures/instant-run.mjs';
@@ -13,6 +13,12 @@ import { makeFixture as makeInstantFixture } from '../../bench/fixtures/instant-
 /** The engine, killed if it takes more than 60 s (a spin would otherwise hold the suite). */
 function engineQuick(args: string[], cwd: string) {
   const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  return { code: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout };
+}
+
+/** engineQuick with more of the environment (ENGINE_HOME). */
+function engineWith(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const r = spawnSync('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(env), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
   return { code: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -37,6 +43,33 @@ t.test('report and resume latest refuse a store that is a file or a FIFO as E_FI
       const said = args[0] === 'report' && args.includes('--json') ? r.stdout : r.stderr;
       t.match(said, new RegExp(`E_FILE[\\s\\S]*cannot read the run store .*runs: it is ${kind}, not a directory`), `${kind}, ${args.join(' ')}`);
       if (args.includes('--json')) t.match(r.stdout, /"code": ?"E_FILE"/, 'the JSON says it');
+    }
+  }
+});
+
+// `engine clean` of such a store exited 0 and took the workspace of a resumable run for an
+// orphan's (no record of it could be read), `engine resume <id>` called the run not found, and
+// `engine suite --store` said E_USAGE, a directory it could not make.
+t.test('clean (one repo, --all), resume of a run id and suite refuse a store that is a file or a FIFO as E_FILE; no workspace goes', async (t) => {
+  const f = makeInstantFixture(1, 'off');
+  const home = path.join(f.dir, 'home');
+  const env = { ENGINE_HOME: home };
+  const stopped = engineWith(runArgs(f, '--run-id', 'kept', '--max-ticks', '1'), f.dir, env);
+  t.equal(stopped.code, 1, stopped.stderr);
+  const runs = path.join(f.repo, '.engine', 'runs');
+  const workspace = JSON.parse(readFileSync(path.join(runs, 'kept', 'state.json'), 'utf8')).workspace;
+  t.ok(existsSync(workspace), 'the stopped run keeps its workspace');
+  renameSync(runs, path.join(f.dir, 'runs-aside'));
+  for (const [kind, make] of [['a file', () => writeFileSync(runs, 'x\n')], ['a FIFO', () => spawnSync('mkfifo', [runs])]] as const) {
+    rmSync(runs, { force: true });
+    make();
+    for (const args of [['clean', '--repo', f.repo], ['clean', '--repo', f.repo, '--resumable'], ['clean', '--repo', f.repo, '--resumable', '--json'], ['clean', '--all', '--resumable'], ['clean', '--repo', f.repo, '--store', runs, '--dry-run'], ['resume', 'kept', '--repo', f.repo], ['suite', path.join(path.dirname(engineBin), '..', 'tasks', 'golden', 'add-function.task.yaml'), '--store', runs]]) {
+      const r = engineWith(args, f.dir, env);
+      t.equal(r.code, 2, `${kind}, ${args.join(' ')}: ${r.stderr}`);
+      const said = args.includes('--json') ? r.stdout : r.stderr;
+      t.match(said, new RegExp(`E_FILE[\\s\\S]*cannot read the run store .*runs: it is ${kind}, not a directory`), `${kind}, ${args.join(' ')}`);
+      if (args.includes('--json')) t.match(r.stdout, /"code": ?"E_FILE"/, 'the JSON says it');
+      t.ok(existsSync(workspace), `${kind}, ${args.join(' ')}: the workspace of the resumable run is still there`);
     }
   }
 });

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { flag, str, UsageError, repoOption } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
+import type { Diagnostic } from '../../vocabulary/diagnostics.js';
 
 /**
  * `engine clean`: remove the workspaces and private homes of completed runs, and of resumable
@@ -41,16 +42,22 @@ export const cleanCommand: Command = {
     if (all && str(args, 'store')) throw new UsageError('--store names one repo\'s run store: give it without --all');
     // `--all --repo X` cleaned every repo's workspaces, X unread (a review).
     if (all && str(args, 'repo') !== undefined) throw new UsageError('--repo names one repo: give it without --all (which cleans every repo\'s workspaces)');
-    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders, pruneRunBranches }] = await Promise.all([
+    const [{ locateRepo }, { workspacesRoot, repoWorkspacesDir }, { defaultStoreDir }, { cleanRuns, listRepoFolders, pruneRunBranches }, { checkStoreDir, STORE_DIR_HINT }] = await Promise.all([
       import('../../git/repo.js'),
       import('../../git/workspace.js'),
       import('../../vocabulary/run-layout.js'),
       import('../../store/clean-runs.js'),
+      import('../../store/check-store-dir.js'),
     ]);
     const json = flag(args, 'json');
     const wsOption = str(args, 'workspaces');
     const root = workspacesRoot(io.env, wsOption ? path.resolve(io.cwd, wsOption) : null);
     const options = { olderThanDays: olderText === undefined ? null : Number(olderText), nowMs: Date.now(), dryRun: flag(args, 'dry-run'), resumable: flag(args, 'resumable') };
+    const reject = (d: Diagnostic): number => {
+      if (json) printJson(io, { workspaces: root, dry_run: options.dryRun, runs: [], freed_bytes: 0, diagnostics: [d] });
+      else printDiagnostics(io, [d]);
+      return EXIT.invalid;
+    };
 
     let targets: { dir: string; store: string | null; repo: string | null }[];
     if (all) {
@@ -62,14 +69,15 @@ export const cleanCommand: Command = {
       try {
         top = (await locateRepo(path.resolve(io.cwd, repoArg))).top;
       } catch (error) {
-        const diagnostics = [{ code: 'E_USAGE', severity: 'error' as const, message: (error as Error).message, file: repoArg, line: 0, col: 0 }];
-        if (json) printJson(io, { workspaces: root, dry_run: options.dryRun, runs: [], freed_bytes: 0, diagnostics });
-        else printDiagnostics(io, diagnostics);
-        return EXIT.invalid;
+        return reject({ code: 'E_USAGE', severity: 'error', message: (error as Error).message, file: repoArg, line: 0, col: 0 });
       }
       const storeOption = str(args, 'store');
       targets = [{ dir: repoWorkspacesDir(root, top), store: storeOption ? path.resolve(io.cwd, storeOption) : defaultStoreDir(top), repo: top }];
     }
+    // A store that is a file or a FIFO has no record to read: every workspace would look like
+    // an orphan's, a resumable run's included. Refused before anything is removed, as `report` does.
+    const notStore = targets.flatMap((t) => (t.store === null ? [] : [{ store: t.store, problem: checkStoreDir(t.store) }])).find((n) => n.problem !== null);
+    if (notStore) return reject({ code: 'E_FILE', severity: 'error', message: notStore.problem!, file: notStore.store, line: 0, col: 0, hint: STORE_DIR_HINT });
     // A folder whose repo is unknown has no store to ask: each of its workspaces is an orphan.
     const runs = [];
     for (const t of targets) runs.push(...(await pruneRunBranches(cleanRuns(t.dir, t.store ?? path.join(t.dir, '.no-store'), options), t.repo, options.dryRun)));

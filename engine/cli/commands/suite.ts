@@ -74,6 +74,8 @@ export const suiteCommand: Command = {
     }
     // The named store is made first: a store that cannot be made leaves no scratch dir behind.
     if (storeOption) {
+      // A file or FIFO there is said as every command says it (E_FILE), not as a directory not made.
+      (await import('../../store/check-store-dir.js')).assertStoreDir(path.resolve(io.cwd, storeOption));
       try {
         makeDirectory(path.resolve(io.cwd, storeOption));
       } catch (error) {
