@@ -125,8 +125,9 @@ export async function governStep(rt: Runtime, step: IrStep, ctx: RunContext, sou
   if (moved) outside.push(moved.violation);
   const known = new Set(violations.map((v) => `${v.rule}\0${v.path}`));
   pushAll(violations, outside.filter((v) => !known.has(`${v.rule}\0${v.path}`)));
-  // So does a record of the run store no sandboxed process could write (hashing the timeline grows with the run).
-  const tampered = tamperedRecords(rt.records.filter((r) => !sandboxKeptOut(rt.sandbox, [r.file])));
+  // So does a record of the run store; one no sandboxed process could write is only looked at
+  // (hashing the timeline grows with the run): removed from outside the sandbox, it is gone.
+  const tampered = tamperedRecords(rt.records, { keptOut: (r) => sandboxKeptOut(rt.sandbox, [r.file]) });
   for (const r of tampered) violations.push({ path: r.name, rule: 'run_store', pattern: null });
   if (violations.length === 0) return { ok: true, tree };
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import { writeFileAtomic } from './atomic.js';
@@ -77,21 +77,47 @@ export function partsRecord(file: string, name: string, parts: () => readonly Ui
   };
 }
 
-/** The records whose file no longer holds what the engine wrote (a missing file included). Impure. */
-export function tamperedRecords(records: readonly RunRecord[]): RunRecord[] {
-  return records.filter((r) => {
-    if (r.digest) {
-      const want = r.digest();
-      return want !== null && !holdsDigest(r.file, want);
-    }
-    const want = r.expected();
-    if (want === null) return false;
-    try {
-      return readRegularFileSync(r.file, 'utf8') !== want;
-    } catch {
-      return true;
-    }
-  });
+/**
+ * The records whose file no longer holds what the engine wrote (a missing file included). A
+ * record `keptOut` says no process of the run could write (the OS sandbox kept them all out)
+ * is only looked at, not read: gone, or no longer a file of the length written, is tampered.
+ * Hashing it after every call would cost more the longer the run, and no sandboxed process
+ * can change its bytes; but the store can still be removed or cut from outside the sandbox
+ * (the user, a cleanup script), and the timeline then went on into a removed file. Impure.
+ */
+export function tamperedRecords(records: readonly RunRecord[], o: { keptOut?: (r: RunRecord) => boolean } = {}): RunRecord[] {
+  return records.filter((r) => (o.keptOut?.(r) ? isLost(r) : holdsOther(r)));
+}
+
+/** Whether the record's file holds anything but what the engine wrote (unread before it wrote). Impure. */
+function holdsOther(r: RunRecord): boolean {
+  if (r.digest) {
+    const want = r.digest();
+    return want !== null && !holdsDigest(r.file, want);
+  }
+  const want = r.expected();
+  if (want === null) return false;
+  try {
+    return readRegularFileSync(r.file, 'utf8') !== want;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether the record's file is gone, or is no regular file of the length the engine wrote (unlooked at before it wrote). Impure (stats). */
+function isLost(r: RunRecord): boolean {
+  const bytes = r.digest ? r.digest()?.bytes : byteLengthOf(r.expected());
+  if (bytes === undefined) return false;
+  try {
+    const st = lstatSync(r.file);
+    return !st.isFile() || st.size !== bytes;
+  } catch {
+    return true;
+  }
+}
+
+function byteLengthOf(text: string | null): number | undefined {
+  return text === null ? undefined : Buffer.byteLength(text);
 }
 
 /** One buffer for every hashed read (the check is synchronous). */
