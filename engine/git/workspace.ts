@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -13,8 +13,9 @@ import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
-import { removeTree } from '../util/remove-tree.js';
-import { writeFreshFile } from '../util/open-own-file.js';
+import { removeFile, removeTree } from '../util/remove-tree.js';
+import { openFreshFile, writeFreshFile } from '../util/open-own-file.js';
+import { syncDir } from '../util/sync-dir.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 import { makeDirectory } from '../util/make-directory.js';
 import { describeFsError, whyAt } from '../util/describe-fs-error.js';
@@ -335,16 +336,69 @@ function linkShared(repoTop: string, dir: string, rel: string): void {
 /**
  * Removes a workspace and the engine's git dir and the workers' homes beside it, whatever the worker left there
  * (read-only directories included); a workspace already gone is not an error. The run
- * branch stays in the user's repo. Impure.
+ * branch stays in the user's repo. The removal is marked first (removalMarkOf), durably, and
+ * the mark goes last: one killed partway (a Ctrl-C of `engine clean`, a machine going down)
+ * leaves half a workspace that is known for what it is, never taken for one a user edited.
+ * Impure.
  */
 export function removeWorkspace(dir: string): void {
-  for (const d of [dir, engineGitDirOf(dir), workspaceHomesOf(dir)]) {
+  const parts = [dir, engineGitDirOf(dir), workspaceHomesOf(dir)];
+  const mark = removalMarkOf(dir);
+  if (parts.some((d) => existsLink(d))) markRemoval(mark);
+  for (const d of parts) {
     try {
       removeTree(d);
     } catch {
       makeWritable(d);
       removeTree(d);
     }
+  }
+  removeFile(mark);
+}
+
+/**
+ * The mark of a workspace whose removal began (`.<name>.removing` in its repo's workspaces
+ * folder, where no workspace has a name with a dot first): there from before the first file
+ * of it goes until after the last. Pure.
+ */
+export function removalMarkOf(dir: string): string {
+  return path.join(path.dirname(dir), `.${path.basename(dir)}${REMOVING}`);
+}
+
+const REMOVING = '.removing';
+
+/** The workspace name a removal mark's name is of (`.<name>.removing`), or null for any other name. Pure. */
+export function removalMarkNamed(entry: string): string | null {
+  return entry.length > 1 + REMOVING.length && entry.startsWith('.') && entry.endsWith(REMOVING) ? entry.slice(1, -REMOVING.length) : null;
+}
+
+/** Whether a removal of the workspace began and did not end (its mark is there): what is left of it is no run's to resume. Impure (lstat). */
+export function removalBegun(dir: string): boolean {
+  try {
+    return lstatSync(removalMarkOf(dir), { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The mark made (never through a link at its name) and on disk before anything is removed. Impure. */
+function markRemoval(mark: string): void {
+  // Whatever else has its name (a directory a worker without the OS sandbox made there) goes first.
+  removeTree(mark);
+  const fd = openFreshFile(mark);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncDir(path.dirname(mark));
+}
+
+function existsLink(p: string): boolean {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
   }
 }
 

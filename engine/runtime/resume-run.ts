@@ -22,7 +22,7 @@ import { resolveLinks } from '../util/resolve-links.js';
 import { repoTarget, treeHash } from '../git/repo.js';
 import { snapshotTree } from '../git/snapshot.js';
 import { restoreWorkspace } from '../git/restore.js';
-import { claimEngineGitDir, EngineGitDirError, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
+import { claimEngineGitDir, EngineGitDirError, removalBegun, reopenWorkspace, resetEngineGitDir, workspaceHomesOf, workspaceTarget } from '../git/workspace.js';
 import { diffTreeEntries } from '../git/changes.js';
 import { defaultStoreDir, isRunId, runPaths, type RunPaths } from '../vocabulary/run-layout.js';
 import { advanceMachine, driveRun } from './loop.js';
@@ -302,6 +302,8 @@ async function endDeadSession(run: FoundRun, events: TimelineEvent[]): Promise<n
 /** The workspace reopened, the identity read, the budgets extended, the runtime opened on the run's state. Impure. */
 async function reopenRun(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null, prints: Prints): Promise<Runtime | Rejection> {
   const { state, paths } = run;
+  // Half removed (by a clean killed partway): what is missing is no hand edit to put back.
+  if (removalBegun(state.workspace)) return refuse(`the run's workspace ${state.workspace} was being removed (\`${engineCommand('clean')}\`, or the end of a run, stopped partway): what is left of it cannot be resumed; \`${engineCommand('clean')}\` finishes removing it; start a new run`);
   if (!existsSync(state.workspace)) return refuse(`the run's workspace ${state.workspace} is gone (removed by \`engine clean\` or by hand); start a new run`);
   const ws = await reopenWorkspace({ dir: state.workspace, repoTop: state.repo, branch: state.branch, shared: state.shared ?? [] });
   // The engine's git dir is the engine's: whatever anybody put there, it starts clean — but

@@ -1,7 +1,8 @@
-import { openSync, writeSync, writevSync, fsyncSync, ftruncateSync, closeSync, renameSync, linkSync, unlinkSync } from 'node:fs';
+import { writeSync, writevSync, fsyncSync, ftruncateSync, closeSync, renameSync, linkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { openFreshFile, openOwnFile } from '../util/open-own-file.js';
 import { makeDirectory } from '../util/make-directory.js';
+import { syncDir } from '../util/sync-dir.js';
 
 /**
  * Write a file so that a reader (or a crash, kill -9 included) sees either the old content or
@@ -112,19 +113,6 @@ function linkAside(file: string, old: string): boolean {
   unlinkSync(old);
   linkSync(file, old);
   return true;
-}
-
-/** fsync a directory so a rename in it is durable. Best effort where the OS refuses. */
-export function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* some filesystems refuse fsync on directories */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** JSON of a record as the store writes it: two-space indent and a final newline. Pure. */

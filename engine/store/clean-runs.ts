@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { canResume } from './can-resume.js';
 import path from 'node:path';
-import { engineGitDirOf, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
+import { engineGitDirOf, removalBegun, removalMarkNamed, removeWorkspace, workspaceHomesOf, workspaceNameOf, workspaceRunDirOf } from '../git/workspace.js';
 import type { RunState } from '../generated/state.js';
 import { readOpenFiles, runLockHeld, type OpenFiles } from './run-lock.js';
 import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions, type RunBranch } from './plan-clean.js';
@@ -126,7 +126,11 @@ export async function pruneRunBranches(runs: readonly CleanedRun[], repo: string
 export function listWorkspaces(reposDir: string, storeDir: string): CleanCandidate[] {
   if (!isOwnDirectory(reposDir)) return [];
   const ids = new Set<string>();
-  for (const name of readdirSync(reposDir)) if (!name.startsWith('.')) ids.add(workspaceNameOf(name));
+  for (const name of readdirSync(reposDir)) {
+    // A removal killed partway may have left its mark alone: that too is finished.
+    const id = name.startsWith('.') ? removalMarkNamed(name) : workspaceNameOf(name);
+    if (id !== null) ids.add(id);
+  }
   // Which lock files a live engine has open, read once: a lock's content can be forged.
   let open: OpenFiles | undefined;
   return [...ids].sort().map((runId) => {
@@ -145,6 +149,7 @@ export function listWorkspaces(reposDir: string, storeDir: string): CleanCandida
       updatedMs: Number.isFinite(updated) ? updated : 0,
       engineMade: engineMade(workspace, runId),
       ...(unreadable ? { unreadable } : {}),
+      ...(removalBegun(workspace) ? { removing: true } : {}),
     };
   });
 }

@@ -2,7 +2,8 @@ import { engineCommand } from '../vocabulary/engine-command.js';
 import { shellWord } from '../util/shell-quote.js';
 
 /**
- * What `engine clean` removes: the workspaces of completed runs and orphans; those of runs
+ * What `engine clean` removes: the workspaces of completed runs and orphans, and what an
+ * interrupted removal left (whatever the run, whatever its age); those of runs
  * that can still be resumed (stopped, or left running by a crash: the work since their last
  * checkpoint is in the workspace alone) only when asked (`resumable`); never one a live
  * engine drives; with `olderThanDays`, only those not written for that long. Pure.
@@ -26,6 +27,8 @@ export interface CleanCandidate {
   branch?: RunBranch | null;
   /** For status null: a state.json is there but cannot be read (cut short, damaged): not an orphan, a run whose record is lost. */
   unreadable?: boolean;
+  /** Its removal began and did not end (a clean, or a run's end, killed partway: its mark is there): what is left is no run's to resume. */
+  removing?: boolean;
 }
 
 /** A run's branch (`engine/<run-id>`), the commit it started from, and the repo it is in. */
@@ -53,8 +56,10 @@ export interface CleanOptions {
 export function planClean(candidates: readonly CleanCandidate[], o: CleanOptions): CleanChoice[] {
   return candidates.map((c) => {
     const old = o.olderThanDays === null || o.nowMs - c.updatedMs >= o.olderThanDays * 86_400_000;
-    if (!c.engineMade) return { candidate: c, remove: false, reason: 'not a workspace the engine made (no engine git dir of its run beside it): left alone' };
+    // Half removed, the engine git dir may be gone already: the mark says the engine began it.
+    if (!c.engineMade && !c.removing) return { candidate: c, remove: false, reason: 'not a workspace the engine made (no engine git dir of its run beside it): left alone' };
     if (c.locked) return { candidate: c, remove: false, reason: 'being driven by a live engine' };
+    if (c.removing) return { candidate: c, remove: true, reason: 'its removal was interrupted partway: what is left of it goes' };
     if (!old) return { candidate: c, remove: false, reason: `changed less than ${o.olderThanDays} day(s) ago` };
     // A record that is there but cannot be read is no orphan: its workspace may hold the only
     // copy of a stopped run's work since its last checkpoint (a review found it removed as one).
