@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -381,16 +381,14 @@ export function removalBegun(dir: string): boolean {
   }
 }
 
-/** The mark made (never through a link at its name) and on disk before anything is removed. Impure. */
+/**
+ * The mark made (never through a link at its name) and on disk before anything is removed:
+ * an empty file, so syncing its folder, which holds its name and its inode, is enough. Impure.
+ */
 function markRemoval(mark: string): void {
   // Whatever else has its name (a directory a worker without the OS sandbox made there) goes first.
   removeTree(mark);
-  const fd = openFreshFile(mark);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  closeSync(openFreshFile(mark));
   syncDir(path.dirname(mark));
 }
 
