@@ -90,7 +90,7 @@ export function writeAllAt(fd: number, parts: readonly Uint8Array[], position: n
     const batch = left.slice(0, 1024);
     let written = batch.length === 1 ? writeSync(fd, batch[0]!, 0, batch[0]!.length, at) : writevSync(fd, batch as Uint8Array[], at);
     // A write that takes nothing would be asked again for ever.
-    if (written === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    if (written === 0) throw noByteTaken();
     at += written;
     // What this write did not take: the parts after the ones it wrote whole, the rest of a cut one first.
     let i = 0;
@@ -98,6 +98,15 @@ export function writeAllAt(fd: number, parts: readonly Uint8Array[], position: n
     left = i < batch.length ? [batch[i]!.subarray(written), ...batch.slice(i + 1), ...left.slice(batch.length)] : left.slice(batch.length);
   }
   return at - position;
+}
+
+/**
+ * The error of a write that took no byte and reported none: a nearly full file system's way
+ * of saying it has no room (asked again, it would take nothing for ever). As the system says
+ * ENOSPC, so that callers that name file-system errors name this one too. Pure.
+ */
+export function noByteTaken(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
 }
 
 /** Link the record's current inode as `old` (replacing a leftover); false when there is no record yet. */

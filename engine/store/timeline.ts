@@ -2,7 +2,7 @@ import { openSync, writeSync, ftruncateSync, closeSync, existsSync, truncateSync
 import { createHash, type Hash } from 'node:crypto';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import type { TimelineEvent } from '../generated/event.js';
-import { writeFileAtomic } from './atomic.js';
+import { noByteTaken, writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
 import { systemFileOps, type FileOps } from './file-ops.js';
 import { nameError } from '../util/name-error.js';
@@ -116,7 +116,7 @@ export function appendWhole(fd: number, bytes: Buffer, length: number): void {
   try {
     while (at < bytes.length) {
       const n = writeSync(fd, bytes, at, bytes.length - at);
-      if (n === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+      if (n === 0) throw noByteTaken();
       at += n;
     }
   } catch (error) {
