@@ -139,6 +139,9 @@ export function explainGuard(name: string, ctx: RunContext, env: GuardEnv): Guar
   return { ok: false, reason: `unknown guard ${name}` };
 }
 
+/** A line longer than this (in bytes) is more than git's count of one line says: a minified bundle's line of 40 KB rewritten is "1 line". */
+export const LONG_LINE_BYTES = 1000;
+
 /** Why a change of `files` files and `loc` lines is too large to auto-approve, or null. Pure. */
 export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_approve']): string | null {
   if (files > a.max_files) return `${plural(files, 'file')} changed (max ${a.max_files})`;
@@ -149,7 +152,7 @@ export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_appro
 /**
  * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
  * green (not skipped, and nothing changed by it), no request of a reviewer in the milestone,
- * a small diff with no binary file in it, no risk trigger, no new file the plan did not expect, no config change,
+ * a small diff with no binary file and no line over LONG_LINE_BYTES in a file it wrote, no risk trigger, no new file the plan did not expect, no config change,
  * no test file removed and none left with fewer tests or more skipped (measure-changes.ts).
  * The first guardrail that fails is the reason. Pure.
  */
@@ -172,6 +175,10 @@ export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVer
   // Its lines are not in the count the size limit was checked on.
   const binary = c.binary_paths?.[0];
   if (binary) return no(`binary file changed: ${binary} (git counts none of its lines)`);
+  const long = c.long_line_paths?.[0];
+  if (long) return no(`a line over ${LONG_LINE_BYTES} bytes in ${long} (git counts it as one line)`);
+  const unread = c.unread_paths?.[0];
+  if (unread) return no(`changed files too large to read for their lines: ${unread}${(c.unread_paths?.length ?? 0) > 1 ? ', …' : ''}`);
   const [fired] = firedRiskTriggers(c.paths, policy);
   if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
   const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];

@@ -73,3 +73,18 @@ t.test("a reviewer's request for changes is not dropped by auto-approve in the n
   t.same(decisions.slice(0, 2), ['configuration changed: src/jest.config.js', 'the reviewer answered request_changes in this milestone']);
   t.equal(reviewed, 2, 'the reviewer saw the second round too');
 });
+
+t.test('one line of a minified bundle rewritten is not one line to auto-approve: a changed file with a line over 1,000 bytes goes to the reviewer', async (t) => {
+  // The repository commits a minified bundle (one line of 40 KB); the worker swaps code inside
+  // that line: git counts 1 line added and 1 removed.
+  const bundle = `${'var a=1;'.repeat(5000)}\n`;
+  const swap = "sed -i 's/var a=1;/var a=2;/' src/vendor/app.min.js";
+  const { r, decisions, reviewed, events } = run(t, { plan: [{ id: 'm1', goal: 'tune the bundle', files_expected: [] }], calls: { 'implement#1': { sh: swap } } }, {}, { 'src/vendor/app.min.js': bundle });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(decisions[0], 'a line over 1000 bytes in src/vendor/app.min.js (git counts it as one line)');
+  t.equal(reviewed, 1, 'the reviewer was called');
+  t.match(events.find((e) => e.type === 'step.finished' && e.kind === 'worker' && e.step === 'implement')?.patch.changes, { loc: 2, long_line_paths: ['src/vendor/app.min.js'] });
+  // Short lines, however many (within max_loc), are counted as git counts them.
+  const plain = run(t, { calls: { 'implement#1': { sh: 'seq 1 200 > src/a.txt' } } });
+  t.match(plain.decisions[0], /^verification green, 1 file and 200 lines/);
+});

@@ -2,6 +2,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { CONFIG_FILES, explainAutoApprove } from '../../engine/runtime/guards.js';
+import { holdsLongLine } from '../../engine/runtime/steps/measure-changes.js';
 import { globMatcher } from '../../engine/governance/match-glob.js';
 import type { RunPolicy } from '../../engine/runtime/types.js';
 import { initialContext, type RunContext } from '../../engine/vocabulary/run-context.js';
@@ -75,4 +76,20 @@ t.test('test files of every layout the test count reads, removed', async (t) => 
 t.test('a test file renamed away or replaced by a link is a removed test file', async (t) => {
   const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 0, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: ['test/slug.test.js'] } }), policy);
   t.same(v, { ok: false, reason: 'test file removed: test/slug.test.js' });
+});
+
+t.test('a file written with a line over 1,000 bytes, or too large to read for it, is never auto-approved', async (t) => {
+  const changes = { files: 1, loc: 2, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: [] };
+  t.same(explainAutoApprove(ctx({ changes: { ...changes, long_line_paths: ['src/a.js'] } }), policy), { ok: false, reason: 'a line over 1000 bytes in src/a.js (git counts it as one line)' });
+  t.same(explainAutoApprove(ctx({ changes: { ...changes, unread_paths: ['src/a.js', 'src/b.js'] } }), policy), { ok: false, reason: 'changed files too large to read for their lines: src/a.js, …' });
+});
+
+t.test('holdsLongLine: a line over 1,000 bytes of UTF-8, wherever it is', async (t) => {
+  t.equal(holdsLongLine(''), false);
+  t.equal(holdsLongLine(`${'a'.repeat(1000)}\n${'b'.repeat(999)}`), false, '1,000 bytes is not over');
+  t.equal(holdsLongLine(`short\n${'a'.repeat(1001)}\nshort\n`), true, 'in the middle');
+  t.equal(holdsLongLine(`short\n${'a'.repeat(1001)}`), true, 'last, with no newline after it');
+  t.equal(holdsLongLine('é'.repeat(500)), false, '500 characters of 2 bytes: 1,000 bytes');
+  t.equal(holdsLongLine('é'.repeat(501)), true, '501 of them: 1,002 bytes, fewer than 1,000 characters');
+  t.equal(holdsLongLine(`${'x\n'.repeat(100_000)}`), false, 'many short lines');
 });

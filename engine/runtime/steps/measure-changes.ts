@@ -3,7 +3,7 @@ import { readBlobs, type TreeEntryChange } from '../../git/changes.js';
 import { readObjectInfo } from '../../git/object-info.js';
 import { workspaceTarget } from '../../git/workspace.js';
 import { countTests, testRegression } from '../../governance/count-tests.js';
-import { isTestFile, sizeRefusal } from '../guards.js';
+import { isTestFile, LONG_LINE_BYTES, sizeRefusal } from '../guards.js';
 import { diffOf } from '../tree-diffs.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import type { Runtime } from '../types.js';
@@ -23,7 +23,7 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
   // its size needs no test count.
   const a = rt.policy.auto_approve;
   const counted = a.enabled && sizeRefusal(files.length, stats.added + stats.removed, a) === null;
-  const fewer = counted ? await fewerTests(rt, entries) : [];
+  const { fewer, long, unread } = counted ? await readChangedTexts(rt, entries) : { fewer: [], long: [], unread: [] };
   return {
     tree: now,
     changes: {
@@ -37,6 +37,8 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
       deleted_paths: [...files.flatMap((f) => (f.status === 'deleted' ? [f.path] : f.status === 'renamed' && f.from !== undefined ? [f.from] : [])), ...entries.filter(isNoLongerFile).map((e) => e.path)].sort(),
       ...(fewer.length ? { fewer_tests: fewer } : {}),
       ...(binary.length ? { binary_paths: binary } : {}),
+      ...(long.length ? { long_line_paths: long } : {}),
+      ...(unread.length ? { unread_paths: unread } : {}),
     },
   };
 }
@@ -46,24 +48,48 @@ function isNoLongerFile(e: TreeEntryChange): boolean {
   return e.status === 'type_changed' && !/^1006[0-7]{2}$/.test(e.mode);
 }
 
-/** At most this many bytes of test files are read to count their tests, both versions together. */
+/** At most this many bytes of changed files are read for what auto-approve must know of their text, all versions together. */
 const MAX_COUNTED_BYTES = 16 * 2 ** 20;
 
 /**
- * The test files modified in place that now declare fewer tests or skip more (count-tests.ts),
- * each with what it lost: both versions read in one `cat-file --batch`, and only when a test
- * file changed. Impure (git).
+ * What auto-approve must know of the changed files' text, read once (one `cat-file
+ * --batch-check` for their sizes, one `cat-file --batch` for the texts; none when no regular
+ * file was written): `fewer`, the test files modified in place that now declare fewer tests or
+ * skip more (count-tests.ts), each with what it lost; `long`, the files written that hold a
+ * line over LONG_LINE_BYTES; `unread`, the files written when all of them together are too
+ * large to read (a file of a hundred MiB with a line changed is a small diff). Impure (git).
  */
-async function fewerTests(rt: Runtime, entries: readonly TreeEntryChange[]): Promise<{ path: string; change: string }[]> {
+async function readChangedTexts(rt: Runtime, entries: readonly TreeEntryChange[]): Promise<{ fewer: { path: string; change: string }[]; long: string[]; unread: string[] }> {
   const edited = entries.filter((e) => e.before !== undefined && isTestFile(e.path) && countTests(e.path, '') !== null);
-  if (edited.length === 0) return [];
+  const written = entries.filter((e) => (e.status === 'added' || e.status === 'modified') && /^1006[0-7]{2}$/.test(e.mode));
+  const shas = [...new Set([...edited.flatMap((e) => [e.before!, e.sha]), ...written.map((e) => e.sha)])];
+  if (shas.length === 0) return { fewer: [], long: [], unread: [] };
   const target = workspaceTarget(rt.ws);
-  const shas = edited.flatMap((e) => [e.before!, e.sha]);
-  // A file of a hundred MiB with a line changed is a small diff: what is read is bounded, and
-  // test files too large to read are a regression the reviewer looks at.
   const info = await readObjectInfo(target, shas);
-  if (shas.reduce((sum, sha) => sum + (info.get(sha)?.size ?? 0), 0) > MAX_COUNTED_BYTES) return edited.map((e) => ({ path: e.path, change: `too large to count its tests (over ${MAX_COUNTED_BYTES / 2 ** 20} MiB with the others)` }));
+  if (shas.reduce((sum, sha) => sum + (info.get(sha)?.size ?? 0), 0) > MAX_COUNTED_BYTES) {
+    const change = `too large to count its tests (over ${MAX_COUNTED_BYTES / 2 ** 20} MiB with the others)`;
+    // A test file among them says so as its test count's regression.
+    return { fewer: edited.map((e) => ({ path: e.path, change })), long: [], unread: written.filter((e) => !edited.includes(e)).map((e) => e.path) };
+  }
   const texts = await readBlobs(target, shas);
+  return { fewer: fewerTests(edited, texts), long: written.filter((e) => holdsLongLine(texts.get(e.sha) ?? '')).map((e) => e.path), unread: [] };
+}
+
+/** Whether a text has a line over LONG_LINE_BYTES bytes (UTF-8). Pure. */
+export function holdsLongLine(text: string): boolean {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // A character is at most 4 bytes: a line of no more characters than a quarter of the bound is short.
+    if (end - start > LONG_LINE_BYTES / 4 && Buffer.byteLength(text.slice(start, end)) > LONG_LINE_BYTES) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/** The test files (edited: modified in place) that now declare fewer tests or skip more, each with what it lost, from both versions' texts. Pure. */
+function fewerTests(edited: readonly TreeEntryChange[], texts: ReadonlyMap<string, string>): { path: string; change: string }[] {
   const out: { path: string; change: string }[] = [];
   for (const e of edited) {
     const before = texts.get(e.before!);
