@@ -153,8 +153,15 @@ function standingLine(standing: RunStanding | null): string {
   return standing ? `${printable(sayStanding(standing))}\n` : '';
 }
 
-/** How long a failed command's process may take to end once its error is said: what it had open (a model server, a socket) is not waited for past it. */
-const FAILURE_EXIT_MS = 2000;
+/**
+ * How long a failed command's process may take to end once its error is said: what it had open
+ * (a model server, a socket, a plugin's interval) is not waited for past it. ENGINE_EXIT_GRACE_S
+ * seconds, 2 by default.
+ */
+export function exitGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.ENGINE_EXIT_GRACE_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 2000;
+}
 
 /** Entry point of bin/engine.js: the engine's own process. */
 export async function runCli(argv: string[]): Promise<number> {
@@ -174,7 +181,7 @@ export async function runCli(argv: string[]): Promise<number> {
   // servers or streams open that nothing will close, and so may a plugin's code (an interval,
   // a server: validate, doctor and run never ended): the process ends soon regardless, once
   // what it wrote has reached its readers (a reader 30 s behind got 64 KiB of a run's --json).
-  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => exitWhenWritten(code, guards.realExit), FAILURE_EXIT_MS).unref();
+  if (code === EXIT.internal || code === EXIT.machine || code === EXIT.permission || loadedPlugins().length) setTimeout(() => exitWhenWritten(code, guards.realExit), exitGraceMs()).unref();
   return code;
 }
 

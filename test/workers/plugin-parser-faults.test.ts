@@ -176,12 +176,14 @@ for (const [fault, prefix, said] of [
 t.test("a plugin's console.log goes to stderr: stdout stays the engine's JSON; a handle it leaves open does not keep the command alive", async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './noisy-plugin.mjs' }) });
   writeFileSync(path.join(f.dir, 'noisy-plugin.mjs'), `console.log("plugin loaded: hello");\nsetInterval(() => {}, 1000);\n${echo}`);
-  const v = engine(['validate', f.pipelineFile, '--json'], { cwd: f.dir });
+  // What the plugin holds open is given up after the exit grace: a short one here.
+  const env = { ENGINE_EXIT_GRACE_S: '0.2' };
+  const v = engine(['validate', f.pipelineFile, '--json'], { cwd: f.dir, env });
   t.equal(v.signal, null, 'validate ended on its own');
   t.equal(v.code, 0, v.stderr);
   t.match(JSON.parse(v.stdout), { files: [{ valid: true }] }, 'stdout is one JSON document');
   t.match(v.stderr, /plugin loaded: hello/, "the plugin's line is kept, on stderr");
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--json'], { cwd: f.dir });
+  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--json'], { cwd: f.dir, env });
   t.equal(r.signal, null, 'the run ended on its own');
   t.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
@@ -203,21 +205,27 @@ t.test('a plugin path that is a FIFO or a device is refused, never waited on or 
   t.match(z.stderr, /is not a regular file/);
 });
 
-// A review of the process's end after a plugin was imported (it ends two seconds after the
-// command at most): its timer cut off what the engine still had to write to a slow reader
-// (a reader 30 s behind got 64 KiB of a run's --json, its run.finished lost, exit 0).
+// A review of the process's end after a plugin was imported (it ends ENGINE_EXIT_GRACE_S, two
+// seconds, after the command at most): its timer cut off what the engine still had to write to
+// a slow reader (a reader 30 s behind got 64 KiB of a run's --json, its run.finished lost, exit 0).
 t.test('with a plugin imported, a reader slower than the command still gets all of its output', async (t) => {
-  // 30 milestones of instant workers: some 150 KB of events, written as the run goes.
-  const f = makeInstantFixture(30, 'off');
+  // 16 milestones of instant workers: some 85 KB of events, written as the run goes, more
+  // than a pipe holds (64 KiB): the rest waits in the engine's process for the reader.
+  const f = makeInstantFixture(16, 'off');
   const pipeline = parse(readFileSync(f.pipelineFile, 'utf8'));
   pipeline.workers.reviewer = { use: './echo-plugin.mjs' };
   writeFileSync(f.pipelineFile, stringify(pipeline));
   writeFileSync(path.join(f.dir, 'echo-plugin.mjs'), echo);
   const out = path.join(f.dir, 'out.jsonl');
-  const script = `"$0" "$1" run "$2" --repo "$3" --policy "$4" --goal g --json 2>/dev/null | (sleep 6; cat > "$5")`;
-  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, engineBin, f.pipelineFile, f.repo, f.policyFile, out], { cwd: f.dir, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+  // The reader starts reading a second after the run has completed, five times the grace given.
+  const stateFile = path.join(f.repo, '.engine', 'runs', 'slow', 'state.json');
+  const reader = `until grep -q '"status": *"completed"' "$6" 2>/dev/null; do sleep 0.1; done; sleep 1; cat > "$5"`;
+  const script = `"$0" "$1" run "$2" --repo "$3" --policy "$4" --goal g --run-id slow --json 2>/dev/null | (${reader})`;
+  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, engineBin, f.pipelineFile, f.repo, f.policyFile, out, stateFile], { cwd: f.dir, env: childEnv({ ENGINE_EXIT_GRACE_S: '0.2' }), encoding: 'utf8', timeout: 120_000 });
   t.equal(r.status, 0, r.stderr);
-  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  const text = readFileSync(out, 'utf8');
+  t.ok(text.length > 64 * 1024, `${text.length} bytes, more than a pipe holds`);
+  const lines = text.trim().split('\n');
   t.ok(lines.length > 100, `${lines.length} lines`);
   t.match(JSON.parse(lines.at(-1)!), { type: 'run.finished', status: 'completed' }, 'the last line came through');
 });
@@ -253,12 +261,12 @@ t.test('namesEngineFile: an installed engine under node_modules is the engine; a
 // plugin's has ENGINE_PLUGIN_SETTLE_S (120 s by default) to settle.
 t.test('a plugin promise that never settles while it holds a handle open: refused after ENGINE_PLUGIN_SETTLE_S, never a hang', async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './held-plugin.mjs' }) });
-  const env = { ENGINE_PLUGIN_SETTLE_S: '2' };
+  const env = { ENGINE_PLUGIN_SETTLE_S: '1', ENGINE_EXIT_GRACE_S: '0.2' };
   writeFileSync(path.join(f.dir, 'held-plugin.mjs'), `setInterval(() => {}, 1000);\nawait new Promise(() => {});\n${echo}`);
   const v = engine(['validate', f.pipelineFile], { cwd: f.dir, env });
   t.equal(v.signal, null, 'validate ended on its own');
   t.equal(v.code, 2, v.stderr);
-  t.match(v.stderr, /E_PLUGIN_INVALID .*held-plugin\.mjs.*its module's top level: its promise did not settle in 2 s/);
+  t.match(v.stderr, /E_PLUGIN_INVALID .*held-plugin\.mjs.*its module's top level: its promise did not settle in 1 s/);
   writeFileSync(path.join(f.dir, 'held-plugin.mjs'), echo.replace("async detectVersion() {\n    return '1.0.0';", "detectVersion() {\n    setInterval(() => {}, 1000);\n    return new Promise(() => {});"));
   t.not(readFileSync(path.join(f.dir, 'held-plugin.mjs'), 'utf8'), echo, 'the plugin was changed');
   // A version the plugin never gives is none: doctor and run go on without it, and end.
