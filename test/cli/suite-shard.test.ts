@@ -17,30 +17,32 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-shard-test-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
+// A shell, a sed and a grep per call: a node agent cost some 70 ms of CPU a call.
 const AGENT = String.raw`
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-const prompt = readFileSync(0, 'utf8');
-const phases = [...prompt.matchAll(/^engine-phase: (.*)$/gm)];
-const phase = phases.length ? phases[phases.length - 1][1].trim() : null;
-const word = (/WRITE:([a-z]+)/.exec(prompt) ?? [])[1] ?? 'none';
-const file = 'src/' + word + '.txt';
-let markers;
-if (phase === 'explore') markers = { info_needs: [], assumptions: [], files_expected: [] };
-if (phase === 'plan') markers = { milestones: [{ id: 'm1', goal: 'WRITE:' + word, files_expected: [file], done_checks: [], risk_level: 'low' }], assumptions: [] };
-if (phase === 'implement' || phase === 'repair') {
-  if (word === 'garbage') { process.stdout.write('no block today\n'); process.exit(0); }
-  mkdirSync('src', { recursive: true });
-  writeFileSync(file, word + '\n');
-  markers = { status: 'done', summary: 'wrote ' + file, files_changed: [file], commands_run: [], needs: null };
-}
-if (phase === 'review') markers = { verdict: 'approve', changes: [] };
-process.stdout.write('BEGIN_MARKERS\n' + JSON.stringify(markers) + '\nEND_MARKERS\n');
+export LC_ALL=C
+prompt=$(cat)
+phase=$(printf '%s\n' "$prompt" | sed -n 's/^engine-phase: //p' | tail -n 1 | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+word=$(printf '%s\n' "$prompt" | grep -o 'WRITE:[a-z][a-z]*' | head -n 1 | cut -d: -f2)
+[ -n "$word" ] || word=none
+file="src/$word.txt"
+markers=undefined
+case "$phase" in
+  explore) markers='{"info_needs":[],"assumptions":[],"files_expected":[]}' ;;
+  plan) markers='{"milestones":[{"id":"m1","goal":"WRITE:'"$word"'","files_expected":["'"$file"'"],"done_checks":[],"risk_level":"low"}],"assumptions":[]}' ;;
+  implement|repair)
+    if [ "$word" = garbage ]; then printf 'no block today\n'; exit 0; fi
+    mkdir -p src
+    printf '%s\n' "$word" > "$file"
+    markers='{"status":"done","summary":"wrote '"$file"'","files_changed":["'"$file"'"],"commands_run":[],"needs":null}' ;;
+  review) markers='{"verdict":"approve","changes":[]}' ;;
+esac
+printf 'BEGIN_MARKERS\n%s\nEND_MARKERS\n' "$markers"
 `;
 
 const words = ['alpha', 'beta', 'gamma', 'garbage'];
-writeFileSync(path.join(dir, 'agent.mjs'), AGENT);
+writeFileSync(path.join(dir, 'agent.sh'), AGENT);
 const pipeline = parse(readFileSync(path.join(root, 'pipelines', 'default.pipeline.yaml'), 'utf8'));
-const worker = { use: 'command', bin: process.execPath, args: [path.join(dir, 'agent.mjs')], idle_timeout_s: 20, timeout_s: 60 };
+const worker = { use: 'command', bin: '/bin/sh', args: [path.join(dir, 'agent.sh')], idle_timeout_s: 20, timeout_s: 60 };
 pipeline.workers = { planner: worker, implementer: worker, reviewer: worker };
 writeFileSync(path.join(dir, 'fast.pipeline.yaml'), stringify(pipeline));
 mkdirSync(path.join(dir, 'tasks'));
@@ -99,9 +101,10 @@ t.test('3 shards in parallel give the same pooled KPIs as one process', async (t
   t.same(lines.map((l) => l.run_id).sort(), docs.flatMap((d) => d.tasks.flatMap((task) => task.runs.map((run) => run.run_id))).sort());
   t.ok(readJsonl(path.join(dir, 'single', 'suite.jsonl')).every((l) => l.shard === null));
 
-  const report = (stores: string[]) => engine(['report', '--all', ...stores.flatMap((s) => ['--store', s]), '--json'], { cwd: dir });
-  const a = report(['single']);
-  const b = report(['shard-1', 'shard-2', 'shard-3']);
+  // Reports pool what the suites wrote: the CLI kernel in this process reads them.
+  const report = (stores: string[]) => engineHere(['report', '--all', ...stores.flatMap((s) => ['--store', s]), '--json'], { cwd: dir });
+  const a = await report(['single']);
+  const b = await report(['shard-1', 'shard-2', 'shard-3']);
   t.equal(a.code, 0, a.stderr);
   t.equal(b.code, 0, b.stderr);
   const ra = JSON.parse(a.stdout);
@@ -137,36 +140,36 @@ t.test('3 shards in parallel give the same pooled KPIs as one process', async (t
   const merged = path.join(dir, 'merged');
   mkdirSync(merged);
   for (const k of [1, 2, 3]) for (const d of readdirSync(path.join(dir, `shard-${k}`), { withFileTypes: true })) if (d.isDirectory()) cpSync(path.join(dir, `shard-${k}`, d.name), path.join(merged, d.name), { recursive: true });
-  const rm = JSON.parse(report(['merged']).stdout);
+  const rm = JSON.parse((await report(['merged'])).stdout);
   t.strictSame(rm.across, rb.across, 'pooled across = one store of the same runs, times included');
 
   // A run of one shard is found by id through the pooled stores.
   const some = lines.find((l) => l.k === 2)!;
-  const byId = engine(['report', some.run_id, '--store', 'shard-1', '--store', 'shard-2', '--store', 'shard-3', '--json'], { cwd: dir });
+  const byId = await engineHere(['report', some.run_id, '--store', 'shard-1', '--store', 'shard-2', '--store', 'shard-3', '--json'], { cwd: dir });
   t.equal(byId.code, 0, byId.stderr);
   t.same(JSON.parse(byId.stdout).runs.map((r: { run_id: string; store: string }) => [r.run_id, r.store]), [[some.run_id, path.join(dir, 'shard-2')]]);
-  const text = engine(['report', '--all', '--store', 'shard-1', '--store', 'shard-2', '--store', 'shard-3'], { cwd: dir });
+  const text = await engineHere(['report', '--all', '--store', 'shard-1', '--store', 'shard-2', '--store', 'shard-3'], { cwd: dir });
   t.match(text.stdout, new RegExp(`^${words.length * REPEAT} runs in 3 stores: ${path.join(dir, 'shard-1')}, `, 'm'));
 
   t.test('the same run in two stores is refused, not counted twice (exit 2)', async (t) => {
     cpSync(path.join(dir, 'shard-1'), path.join(dir, 'copy-1'), { recursive: true });
-    const dup = report(['shard-1', 'shard-2', 'copy-1']);
+    const dup = await report(['shard-1', 'shard-2', 'copy-1']);
     t.equal(dup.code, 2);
     const doc = JSON.parse(dup.stdout);
     t.equal(doc.diagnostics[0].code, 'E_DUPLICATE_RUN');
     t.match(doc.diagnostics[0].message, `in ${path.join(dir, 'shard-1')} and ${path.join(dir, 'copy-1')}`);
     t.same(doc.runs, []);
-    const twice = report(['shard-1', `./shard-1/`]);
+    const twice = await report(['shard-1', `./shard-1/`]);
     t.equal(twice.code, 2);
     t.match(JSON.parse(twice.stdout).diagnostics[0], { code: 'E_USAGE', message: `the store ${path.join(dir, 'shard-1')} is given twice` });
-    const missing = engine(['report', '--all', '--store', 'shard-1', '--store', 'no-such-store'], { cwd: dir });
+    const missing = await engineHere(['report', '--all', '--store', 'shard-1', '--store', 'no-such-store'], { cwd: dir });
     t.equal(missing.code, 2);
     t.match(missing.stderr, /E_NO_STORE no store .*no-such-store \(the directory does not exist\)/);
     mkdirSync(path.join(dir, 'empty-shard'));
-    const withEmpty = report(['shard-1', 'empty-shard']);
+    const withEmpty = await report(['shard-1', 'empty-shard']);
     t.equal(withEmpty.code, 0, 'a shard that ran nothing pools as nothing');
     t.equal(JSON.parse(withEmpty.stdout).across.run_ids.length, lines.filter((l) => l.k === 1).length);
-    const blank = engine(['report', '--store', ''], { cwd: dir });
+    const blank = await engineHere(['report', '--store', ''], { cwd: dir });
     t.equal(blank.code, 2);
   });
 });
@@ -183,7 +186,7 @@ t.test('a shard that owns no run of the suite runs nothing and passes (exit 0), 
   t.same([doc.tasks, doc.passed, doc.failed, doc.shard], [[], 0, 0, `${other}/7`]);
   t.same(readdirSync(path.join(dir, 'idle')), ['suite.jsonl'], 'a store without runs, ready to upload and pool');
   t.equal(readFileSync(path.join(dir, 'idle', 'suite.jsonl'), 'utf8'), '');
-  const pooled = engine(['report', '--all', '--store', 'idle', '--store', 'shard-1', '--json'], { cwd: dir });
+  const pooled = await engineHere(['report', '--all', '--store', 'idle', '--store', 'shard-1', '--json'], { cwd: dir });
   t.equal(pooled.code, 0, pooled.stderr);
 });
 
