@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, bareNode, readJsonl, childEnv } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineBin, engineHere, bareNode, readJsonl, childEnv } from '../helpers/run-fixture.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 
 /**
@@ -15,6 +15,10 @@ import { groupAlive } from '../../engine/proc/spawn-group.js';
  * write covers every event. The stepping clock (ENGINE_FAKE_CLOCK) gives each write its own
  * timestamp, which tells the writes of the reference run apart; the killed runs use it too,
  * so each one retraces the reference run up to its kill.
+ *
+ * The killed run is an engine process; the resume after it is the CLI kernel in this process
+ * (`engineHere`, as a resume is run for every other runtime test), one at a time while the
+ * next killed runs go on beside it.
  */
 
 interface Child {
@@ -41,6 +45,14 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
 
 const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 
+let resuming: Promise<unknown> = Promise.resolve();
+/** `engine resume` in this process, after the one before it has ended: a command has the process's signal handlers to itself. */
+function resumeHere(args: string[], cwd: string): ReturnType<typeof engineHere> {
+  const r = resuming.then(() => engineHere(args, { cwd }));
+  resuming = r.catch(() => {});
+  return r;
+}
+
 // The reference run tells which events there are, in order, and which share a write.
 const ref = makeFixture();
 const refRun = engine(['run', ref.pipelineFile, '--repo', ref.repo, '--goal', 'g', '--policy', ref.policyFile, '--run-id', 'ref', '--no-progress'], { cwd: ref.dir, env: clock });
@@ -59,7 +71,7 @@ t.equal(refRun.code, 0, 'the reference run completes');
 t.ok(points.length > 20 && points.length < refEvents.length, `${refEvents.length} events in ${points.length} writes`);
 
 t.test('kill after every event, then resume', async (t) => {
-  // Three at a time: each kill point mostly waits on its engine, workers and git.
+  // Three killed runs at a time: each mostly waits on its engine, workers and git.
   await pool(points, 3, async ({ type, n, write }) => {
     const label = `kill@${type}#${n}`;
     const f = makeFixture();
@@ -75,7 +87,7 @@ t.test('kill after every event, then resume', async (t) => {
     t.same(before.slice(before.indexOf(hit)).map((e) => e.ts), before.slice(before.indexOf(hit)).map(() => hit.ts), `${label}: nothing after the event but its own write`);
     t.same(before.slice(before.indexOf(hit)).map((e) => e.type), write, `${label}: the whole write is durable: ${write.join(', ')}`);
 
-    const resumed = await runEngine(['resume', 'k', ...args], f.dir);
+    const resumed = await resumeHere(['resume', 'k', ...args], f.dir);
     t.equal(resumed.code, 0, `${label}: resume completes\n${resumed.stderr}`);
     const after = readJsonl(path.join(runDir, 'timeline.jsonl'));
     t.same(after.slice(0, before.length), before, `${label}: nothing recorded before the crash is lost or changed`);
