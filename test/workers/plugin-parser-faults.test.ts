@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { childEnv, engine, engineBin, makeFixture } from '../helpers/run-fixture.js';
+import { childEnv, engine, engineBin, engineHere, makeFixture } from '../helpers/run-fixture.js';
 import { makeFixture as makeInstantFixture } from '../../bench/fixtures/instant-run.mjs';
 import { namesEngineFile } from '../../engine/cli/main.js';
 
@@ -12,15 +12,21 @@ import { namesEngineFile } from '../../engine/cli/main.js';
 // uncaught-exception dump (exit 1, the run left `running` with its lock); one that threw in
 // end(), or returned an outcome that is none, ended 70 ("a bug in the engine"). A plugin's
 // parser is the plugin author's code: its fault fails the call (worker_failed), named.
+//
+// A fault the engine catches where it calls the plugin (its parser, an event or outcome that
+// is no JSON, a hook that throws) is tried in this process, the CLI kernel on the stepping
+// clock (`engineHere`); one that reaches the process itself (a promise never settled, an exit,
+// an error nothing awaited, a handle left open, its output's end) in an engine process.
+const clock = { ENGINE_FAKE_CLOCK: '2026-01-02T03:04:05.000Z' };
 
 const echo = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'workers', 'plugins', 'echo-plugin.mjs'), 'utf8');
 
-/** The echo plugin with its parser made to fail as ENGINE_TEST_FAULT says. */
-function faultyPlugin(dir: string): void {
+/** The echo plugin with its parser made to fail where `fault` says. */
+function faultyPlugin(dir: string, fault: string): void {
   const faulty = echo
-    .replace('const o = JSON.parse(l);', "if (process.env.ENGINE_TEST_FAULT === 'line') throw new Error('parser line boom');\n        const o = JSON.parse(l);")
-    .replace('end(exit) {', "end(exit) {\n        if (process.env.ENGINE_TEST_FAULT === 'end') throw new Error('parser end boom');\n        if (process.env.ENGINE_TEST_FAULT === 'outcome') return { outcome: 'great' };")
-    .replace('createParser() {', "createParser() {\n    if (process.env.ENGINE_TEST_FAULT === 'create') throw new Error('create boom');");
+    .replace('const o = JSON.parse(l);', `if (${JSON.stringify(fault)} === 'line') throw new Error('parser line boom');\n        const o = JSON.parse(l);`)
+    .replace('end(exit) {', `end(exit) {\n        if (${JSON.stringify(fault)} === 'end') throw new Error('parser end boom');\n        if (${JSON.stringify(fault)} === 'outcome') return { outcome: 'great' };`)
+    .replace('createParser() {', `createParser() {\n    if (${JSON.stringify(fault)} === 'create') throw new Error('create boom');`);
   writeFileSync(path.join(dir, 'faulty-plugin.mjs'), faulty);
 }
 
@@ -32,8 +38,8 @@ for (const [fault, why] of [
 ] as const) {
   t.test(`a plugin parser that fails (${fault}): the call fails, the run stops worker_failed, its lock released`, async (t) => {
     const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './faulty-plugin.mjs' }) });
-    faultyPlugin(f.dir);
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'pf', '--no-progress'], { cwd: f.dir, env: { ENGINE_TEST_FAULT: fault } });
+    faultyPlugin(f.dir, fault);
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'pf', '--no-progress'], { cwd: f.dir, env: clock });
     t.equal(r.code, 1, r.stderr);
     t.notMatch(r.stderr, /internal error|Uncaught|at Object\./, 'no bug report, no stack');
     const runDir = path.join(f.repo, '.engine', 'runs', 'pf');
@@ -143,7 +149,7 @@ for (const [fault, code, edit, said] of [
     const src = edit(echo);
     t.not(src, echo, 'the plugin was changed');
     writeFileSync(path.join(f.dir, 'odd-plugin.mjs'), src);
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'odd', '--no-progress'], { cwd: f.dir });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'odd', '--no-progress'], { cwd: f.dir, env: clock });
     t.equal(r.code, code, r.stderr.slice(-1500));
     t.notMatch(r.stderr, /internal error|Uncaught|at Object\.|TypeError/, 'no bug report, no stack');
     const runDir = path.join(f.repo, '.engine', 'runs', 'odd');
