@@ -3,13 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixture, engine } from '../helpers/run-fixture.js';
+import { makeFixture, engine, engineHere } from '../helpers/run-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // engine run checks its inputs in one order (prepareRun): the pipeline, then the host, the
 // repo and the task, then the policy, then the identity. Each case below has two faults at
 // once; the one earlier in that order must be the one reported, and nothing may be made.
+// The CLI kernel in this process (`engineHere`) for each, but where a worker plugin module
+// that does not load is refused: each import of it is a process's first.
 
 const runsOf = (repo: string) => {
   const dir = path.join(repo, '.engine', 'runs');
@@ -22,13 +24,13 @@ t.test('a broken pipeline in a directory that is no git repo: the pipeline is re
   mkdirSync(notRepo);
   const bad = path.join(f.dir, 'bad.pipeline.yaml');
   writeFileSync(bad, 'apiVersion: engine/v1\nkind: Pipeline\nsteps: [\n');
-  const r = engine(['run', bad, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', bad, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /bad\.pipeline\.yaml/);
   t.notMatch(r.stderr, /not a git repository/, 'the repo is checked after the pipeline');
   t.notMatch(r.stderr, /--task FILE or --goal TEXT/, 'the task is checked after the pipeline');
 
-  const good = engine(['run', f.pipelineFile, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
+  const good = await engineHere(['run', f.pipelineFile, '--repo', notRepo, '--no-progress'], { cwd: f.dir });
   t.equal(good.code, 2, good.stderr);
   t.match(good.stderr, /error E_USAGE .*plain is not a git repository/);
   // Nothing there, a file, a bare repository: each said for what it is (a new user's probe was told 'git init' of all).
@@ -41,7 +43,7 @@ t.test('a broken pipeline in a directory that is no git repo: the pipeline is re
     [file, /error E_FILE --repo .*a-file is a file, not a directory/],
     [bare, /error E_USAGE .*bare\.git is a bare git repository: a run starts from a working tree/],
   ] as const) {
-    const r2 = engine(['run', f.pipelineFile, '--repo', repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
+    const r2 = await engineHere(['run', f.pipelineFile, '--repo', repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
     t.equal(r2.code, 2, r2.stderr);
     t.match(r2.stderr, said);
   }
@@ -51,12 +53,12 @@ t.test('a broken repo policy and no goal: the missing goal is reported; with a g
   const f = makeFixture();
   mkdirSync(path.join(f.repo, '.engine'), { recursive: true });
   writeFileSync(path.join(f.repo, '.engine', 'policy.yaml'), 'apiVersion: engine/v1\nkind: Policy\nbudgets: { max_ticks: "many" }\n');
-  const noGoal = engine(['run', f.pipelineFile, '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  const noGoal = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.equal(noGoal.code, 2, noGoal.stderr);
   t.match(noGoal.stderr, /error E_USAGE .*give the work to do with --task FILE or --goal TEXT/);
   t.notMatch(noGoal.stderr, /policy\.yaml/, 'the policy is resolved after the task is read');
 
-  const withGoal = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
+  const withGoal = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--no-progress'], { cwd: f.dir });
   t.equal(withGoal.code, 2, withGoal.stderr);
   t.match(withGoal.stderr, /policy\.yaml/);
   t.match(withGoal.stderr, /max_ticks/);
@@ -65,25 +67,25 @@ t.test('a broken repo policy and no goal: the missing goal is reported; with a g
 
 t.test('a git.author the schema takes but git would not, and a bad run id: the identity is reported, and no run is made', async (t) => {
   const f = makeFixture();
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', 'git.author=Nobody <no body>', '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--set', 'git.author=Nobody <no body>', '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /error E_USAGE .*git\.author must look like "Name <email>"/);
   t.notMatch(r.stderr, /not a valid run id/, 'the run id is checked after the identity');
   t.same(runsOf(f.repo), [], 'no run was made');
 
-  const id = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
+  const id = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', '../escape', '--no-progress'], { cwd: f.dir });
   t.equal(id.code, 2, id.stderr);
   t.match(id.stderr, /error E_USAGE .*"\.\.\/escape" is not a valid run id/);
   t.same(runsOf(f.repo), [], 'no run was made');
   // Beside run a's workspace are a.git (its engine git dir) and a.homes: a run of that id would work in them.
   for (const taken of ['a.git', 'a.homes']) {
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', taken, '--no-progress'], { cwd: f.dir });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', taken, '--no-progress'], { cwd: f.dir });
     t.equal(r.code, 2, r.stderr);
     t.match(r.stderr, new RegExp(`"${taken.replace('.', '\\.')}" is not a valid run id .*not ending in "\\.", \\.git, \\.homes or \\.lock`));
   }
   // Names git refuses for a branch: each was exit 70, "refusing to update ref with bad name".
   for (const bad of ['x.lock', 'a.', 'a..b']) {
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', bad, '--no-progress'], { cwd: f.dir });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', bad, '--no-progress'], { cwd: f.dir });
     t.equal(r.code, 2, `${bad}: ${r.stderr}`);
     t.match(r.stderr, /is not a valid run id/);
   }
@@ -95,14 +97,14 @@ t.test('a run store or workspaces\' root the file system refuses is E_FILE (exit
   const f = makeFixture();
   const storeFile = path.join(f.dir, 'store-is-a-file');
   writeFileSync(storeFile, 'mine\n');
-  const store = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--store', storeFile, '--no-progress'], { cwd: f.dir });
+  const store = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--store', storeFile, '--no-progress'], { cwd: f.dir });
   t.equal(store.code, 2, store.stderr);
   t.match(store.stderr, /error E_FILE cannot make the run store .*store-is-a-file: is a file, not a directory \(--store DIR names another\)/);
   t.equal(readFileSync(storeFile, 'utf8'), 'mine\n', 'the file is kept');
 
   const homeFile = path.join(f.dir, 'home-is-a-file');
   writeFileSync(homeFile, 'mine\n');
-  const home = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: homeFile } });
+  const home = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir, env: { ENGINE_HOME: homeFile } });
   t.equal(home.code, 2, home.stderr);
   t.match(home.stderr, /error E_FILE cannot make the workspaces' root .*home-is-a-file\/workspaces: a part of the path is a file, not a directory/);
   t.same(runsOf(f.repo), [], 'no run was made');
@@ -114,7 +116,7 @@ t.test("a workspaces' root inside the repository is refused: the workers' homes 
   const f = makeFixture();
   for (const extra of [['--workspaces', path.join(f.repo, '.cache', 'ws')], []]) {
     const env = extra.length ? {} : { ENGINE_HOME: path.join(f.repo, '.engine-home') };
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress', ...extra], { cwd: f.dir, env });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress', ...extra], { cwd: f.dir, env });
     t.equal(r.code, 2, r.stderr);
     t.match(r.stderr, /error E_USAGE the workspaces' root .* is inside the repository .*: the workers' workspaces and homes would be in your checkout/);
     // Said of what the user named: the flag, or ENGINE_HOME (it was `--workspaces`, a flag not given).
@@ -133,24 +135,24 @@ t.test('a scenario file that is not a scenario: E_YAML/E_SCHEMA at its line (exi
   const task = path.join(f.dir, 'bad.task.yaml');
   writeFileSync(task, 'apiVersion: engine/v1\nkind: Task\nname: bad\ngoal: g\ntask_kind: incremental\nscenario: bad.scenario.yaml\n');
   writeFileSync(scenario, 'apiVersion: engine/v1\nkind: Scenario\ncalls: [\n');
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /bad\.scenario\.yaml:\d+:\d+: error E_YAML/);
   t.same(runsOf(f.repo), [], 'no run was made');
   const good = readFileSync(path.join(root, 'tasks', 'golden', 'add-function.scenario.yaml'), 'utf8');
   writeFileSync(scenario, `${good}no_such_key: 1\n`);
-  const schema = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+  const schema = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
   t.equal(schema.code, 2, schema.stderr);
   t.match(schema.stderr, new RegExp(`bad\\.scenario\\.yaml:${good.split('\n').length}:1: error E_UNKNOWN_KEY`));
   t.same(runsOf(f.repo), [], 'no run was made');
 
   // A run started with a good scenario, stopped, and its scenario broken before the resume.
   writeFileSync(scenario, good);
-  const started = engine(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--run-id', 'sc', '--set', 'budgets.max_ticks=1', '--no-progress'], { cwd: f.dir });
+  const started = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--task', task, '--policy', f.policyFile, '--run-id', 'sc', '--set', 'budgets.max_ticks=1', '--no-progress'], { cwd: f.dir });
   t.not(started.code, 70, started.stderr);
   t.ok(existsSync(path.join(f.repo, '.engine', 'runs', 'sc', 'state.json')), started.stderr);
   writeFileSync(scenario, 'apiVersion: engine/v1\nkind: Scenario\ncalls: [\n');
-  const resumed = engine(['resume', 'sc', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  const resumed = await engineHere(['resume', 'sc', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.equal(resumed.code, 2, resumed.stderr);
   t.match(resumed.stderr, /bad\.scenario\.yaml:\d+:\d+: error E_YAML/);
 });
@@ -203,9 +205,9 @@ t.test('a worker plugin that is missing, throws on import or is no plugin: refus
 t.test('a run whose worker is a plugin module resumes: the module is found beside the pipeline, not beside its snapshot', async (t) => {
   const f = makeFixture({ pipeline: (p) => (p.workers.reviewer = { use: './echo-plugin.mjs' }) });
   copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'workers', 'plugins', 'echo-plugin.mjs'), path.join(f.dir, 'echo-plugin.mjs'));
-  const started = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'plug', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
+  const started = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'plug', '--max-ticks', '2', '--no-progress'], { cwd: f.dir });
   t.equal(started.code, 1, started.stderr);
-  const resumed = engine(['resume', 'plug', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
+  const resumed = await engineHere(['resume', 'plug', '--repo', f.repo, '--no-progress'], { cwd: f.dir });
   t.notMatch(resumed.stderr, /E_PLUGIN/, 'not refused for its plugin');
   t.equal(resumed.code, 0, resumed.stderr);
 });
@@ -216,17 +218,17 @@ t.test('a run whose worker is a plugin module resumes: the module is found besid
 t.test('a --run-id whose branch is in the repository already: E_USAGE at --run-id (exit 2), nothing left', async (t) => {
   const f = makeFixture();
   f.git('branch', 'engine/taken');
-  const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'taken', '--no-progress'], { cwd: f.dir });
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'taken', '--no-progress'], { cwd: f.dir });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /^--run-id: error E_USAGE the branch engine\/taken is in .* already/m);
   t.same(runsOf(f.repo), [], 'no run directory is left');
   t.equal(f.git('rev-parse', 'engine/taken'), f.git('rev-parse', 'main'), 'the branch is untouched');
-  const again = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'free', '--no-progress'], { cwd: f.dir });
+  const again = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'free', '--no-progress'], { cwd: f.dir });
   t.equal(again.code, 0, again.stderr);
   // A branch named `engine` is in the way of every engine/<id> (git says it otherwise).
   const g = makeFixture();
   g.git('branch', 'engine');
-  const blocked = engine(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'any', '--no-progress'], { cwd: g.dir });
+  const blocked = await engineHere(['run', g.pipelineFile, '--repo', g.repo, '--goal', 'g', '--policy', g.policyFile, '--run-id', 'any', '--no-progress'], { cwd: g.dir });
   t.equal(blocked.code, 2, blocked.stderr);
   t.match(blocked.stderr, /^\/.*: error E_USAGE the branch engine in .* is in the way of the run's branch engine\/any/m, 'said of the repository, not of a --run-id the user may not have given');
   t.match(blocked.stderr, `rename it (git -C ${g.repo} branch -m engine <new-name>)`, 'the rename resume names too, from any folder');
@@ -246,18 +248,18 @@ t.test("a repo's prompt template that would stop the run: E_TEMPLATE at its line
     ['{{#each milestones}}{{../gaol}}{{/each}}\n', '1:23', /"gaol" is not a variable/],
   ] as const) {
     writeFileSync(file, text);
-    const r = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
+    const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--no-progress'], { cwd: f.dir });
     t.equal(r.code, 2, r.stderr);
     t.match(r.stderr, new RegExp(`\\.engine/templates/implement\\.md:${at}: error E_TEMPLATE `));
     t.match(r.stderr, why);
     t.same(runsOf(f.repo), [], 'no run was made');
-    const d = engine(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
+    const d = await engineHere(['doctor', f.pipelineFile, '--repo', f.repo], { cwd: f.dir });
     t.equal(d.code, 2, d.stdout + d.stderr);
     t.match(d.stdout, /^block +templates +1 problem in the repo's prompt templates/m);
     t.match(d.stdout, /a run would be refused \(exit 2\) \(templates\)/);
   }
   // What the engine gives, in a block that changes the context and out of it, passes.
   writeFileSync(file, 'Do {{goal}} ({{step}}, attempt {{attempt}}).\n{{#each milestone.done_checks}}- {{this}} for {{../goal}}{{/each}}\n{{#if failure}}{{failure.output}}{{/if}}\n');
-  const ok = engine(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'tpl', '--no-progress'], { cwd: f.dir });
+  const ok = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'tpl', '--no-progress'], { cwd: f.dir });
   t.equal(ok.code, 0, ok.stderr);
 });
