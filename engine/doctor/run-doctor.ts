@@ -51,7 +51,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
 
   const checks: Finding[] = [checkNode(process.versions.node), await checkGit(o.env)];
-  const repo = await checkRepo(dir, null);
+  const repo = await checkRepo(dir, null, o.env);
   checks.push(...repo.findings);
   const root = repo.root ?? dir;
   const pipeline = await checkPipeline(pipelineFile, shown);
