@@ -14,6 +14,8 @@ type Check = (v: unknown) => boolean;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str: Check = (v) => typeof v === 'string';
 const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+// Every time, count, size and price the engine records is at least 0 (an exit code aside).
+const measure: Check = (v) => num(v) && (v as number) >= 0;
 const bool: Check = (v) => typeof v === 'boolean';
 const nullable = (c: Check): Check => (v) => v === null || c(v);
 const optional = (c: Check): Check => (v) => v === undefined || c(v);
@@ -36,24 +38,24 @@ const shape = <T>(fields: Record<keyof T & string, Check>): Check => {
 };
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 
-const verify = shape<MilestoneVerify>({ tier: str, pass: bool, skipped: bool, duration_s: num });
+const verify = shape<MilestoneVerify>({ tier: str, pass: bool, skipped: bool, duration_s: measure });
 
 const milestone = shape<MilestoneRecord>({
-  index: num,
+  index: measure,
   id: str,
   goal: str,
   status: oneOf(['done', 'started', 'not_started']),
-  duration_s: nullable(num),
-  worker_calls: num,
-  attempts: num,
-  parse_failures: num,
+  duration_s: nullable(measure),
+  worker_calls: measure,
+  attempts: measure,
+  parse_failures: measure,
   retried: bool,
   verify: arrayOf(verify),
   review_skipped_reason: nullable(str),
-  reviews: optional(num),
+  reviews: optional(measure),
   review_verdict: optional(nullable(str)),
-  governance_violations: num,
-  checkpoint: nullable(shape<NonNullable<MilestoneRecord['checkpoint']>>({ sha: str, files: num, added: num, removed: num })),
+  governance_violations: measure,
+  checkpoint: nullable(shape<NonNullable<MilestoneRecord['checkpoint']>>({ sha: str, files: measure, added: measure, removed: measure })),
 });
 
 const repeat = shape<RepeatFacts>({
@@ -64,14 +66,14 @@ const repeat = shape<RepeatFacts>({
 
 /** A sample's value shaped as the engine makes it: the value an empty run has shows its kind. */
 function sampleCheck(empty: unknown): Check {
-  if (typeof empty === 'number') return num;
-  if (empty === null) return nullable(num);
-  if (Array.isArray(empty)) return arrayOf(num);
+  if (typeof empty === 'number') return measure;
+  if (empty === null) return nullable(measure);
+  if (Array.isArray(empty)) return arrayOf(measure);
   // Counts by key ({ input, output }, a tally) or lists by key (verify_ms by tier).
-  const numbers = arrayOf(num);
+  const numbers = arrayOf(measure);
   return (v) => {
     if (!isObject(v)) return false;
-    for (const k in v) if (!num(v[k]) && !numbers(v[k])) return false;
+    for (const k in v) if (!measure(v[k]) && !numbers(v[k])) return false;
     return true;
   };
 }
@@ -100,9 +102,9 @@ const entry = shape<RunIndexEntry>({
   scripted: optional(bool),
   created_at: str,
   finished_at: str,
-  timeline_bytes: num,
-  state_bytes: optional(num),
-  tier0: shape<RunIndexEntry['tier0']>({ runs: num, passed: num, last_pass: nullable(bool) }),
+  timeline_bytes: measure,
+  state_bytes: optional(measure),
+  tier0: shape<RunIndexEntry['tier0']>({ runs: measure, passed: measure, last_pass: nullable(bool) }),
   samples,
   milestones: arrayOf(milestone),
   run_verify: arrayOf(verify),

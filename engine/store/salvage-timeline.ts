@@ -9,9 +9,11 @@ export interface SalvagedTimeline {
 
 /**
  * The events of timeline text that a report can trust: each line that parses as JSON and
- * passes `isEvent` (the event schema). A line that does not is left out and named in a note;
- * a last line without its newline was cut short by a crash, never acknowledged, and is
- * ignored as the engine itself ignores it. Pure.
+ * passes `isEvent` (the event schema), with a `seq` past the last one kept (the engine writes
+ * 1, 2, … without gaps: a line whose seq repeats or goes back is a copy or was put there, and
+ * counted it would add calls, parse failures or milestones no run made). A line that does
+ * not is left out and named in a note; a last line without its newline was cut short by a
+ * crash, never acknowledged, and is ignored as the engine itself ignores it. Pure.
  */
 export function salvageTimeline(text: string, isEvent: (value: unknown) => boolean): SalvagedTimeline {
   const events: TimelineEvent[] = [];
@@ -26,12 +28,19 @@ export function salvageTimeline(text: string, isEvent: (value: unknown) => boole
       if (i < lines.length - 1) bad.push(`line ${i + 1} (not JSON)`);
       return;
     }
-    if (isEvent(value)) events.push(value as TimelineEvent);
-    else bad.push(`line ${i + 1} (${describeInvalid(value)})`);
+    const why = isEvent(value) ? describeOutOfOrder(value as TimelineEvent, events) : describeInvalid(value);
+    if (why === null) events.push(value as TimelineEvent);
+    else bad.push(`line ${i + 1} (${why})`);
   });
   if (!bad.length) return { events, notes: [] };
   const shown = bad.length > 5 ? [...bad.slice(0, 5), `${bad.length - 5} more`] : bad;
   return { events, notes: [`timeline.jsonl: left out ${shown.join(', ')}; the KPIs of this run cover the other ${events.length} events`] };
+}
+
+/** Why an event cannot follow `kept` (its seq repeats or goes back), or null when it can. Pure. */
+function describeOutOfOrder(event: TimelineEvent, kept: readonly TimelineEvent[]): string | null {
+  const last = kept[kept.length - 1];
+  return last === undefined || event.seq > last.seq ? null : `seq ${event.seq} repeats or goes back`;
 }
 
 function describeInvalid(value: unknown): string {

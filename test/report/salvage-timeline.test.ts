@@ -24,3 +24,17 @@ t.test('many bad lines: five named, the rest counted', async (t) => {
   const r = salvageTimeline(Array.from({ length: 8 }, () => 'x').join('\n') + '\n', isEvent);
   t.match(r.notes[0], /line 5 \(not JSON\), 3 more;/);
 });
+
+// seq is 1, 2, … without gaps, continued across resumes (docs/runs.md): a line whose seq repeats
+// or goes back was not appended by the engine. A worker without the OS sandbox copied the
+// `parse.failed` and `worker.finished` lines of a run and the report counted each copy.
+t.test('a line whose seq repeats or goes back is left out and named', async (t) => {
+  const r = salvageTimeline(`${ok(1)}\n${ok(2, 'worker.finished')}\n${ok(2, 'worker.finished')}\n${ok(3)}\n${ok(1, 'parse.failed')}\n${ok(4)}\n`, isEvent);
+  t.strictSame(r.events.map((e) => e.seq), [1, 2, 3, 4]);
+  t.strictSame(r.notes, ['timeline.jsonl: left out line 3 (seq 2 repeats or goes back), line 5 (seq 1 repeats or goes back); the KPIs of this run cover the other 4 events']);
+});
+
+t.test('a gap left by a line that was left out is no reason to leave out the next', async (t) => {
+  const r = salvageTimeline(`${ok(1)}\nnot json\n${ok(3)}\n`, isEvent);
+  t.strictSame(r.events.map((e) => e.seq), [1, 3]);
+});

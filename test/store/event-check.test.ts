@@ -64,3 +64,32 @@ t.test('the discriminated validator and the plain oneOf agree on every event and
   t.ok(accepted > events.length && refused > events.length * 5, `both verdicts are exercised (${accepted} accepted, ${refused} refused)`);
   for (const odd of [null, 'run.started', [], 42, {}]) t.equal(isEvent(odd), false, `not an event: ${JSON.stringify(odd)}`);
 });
+
+// A worker without the OS sandbox can rewrite the timeline: a milestone of -5000 s was `ok`
+// against every time target and a cost of $-1,000,000 cut the pooled cost of every run it was
+// reported with. The engine measures no negative time, count or price.
+t.test('a negative duration, token count, cost or diff size is no event the engine writes', async (t) => {
+  const isEvent = await eventCheck();
+  const measured: [string, (e: Record<string, any>) => Record<string, unknown>][] = [
+    ['milestone.finished', (e) => ({ ...e, duration_ms: -5_000_000 })],
+    ['step.finished', (e) => ({ ...e, duration_ms: -1 })],
+    ['verify.finished', (e) => ({ ...e, duration_ms: -1 })],
+    ['verify.finished', (e) => ({ ...e, commands: e.commands.map((c: object) => ({ ...c, duration_ms: -1 })) })],
+    ['worker.finished', (e) => ({ ...e, duration_ms: -1 })],
+    ['worker.finished', (e) => ({ ...e, cost_usd: -1e6 })],
+    ['worker.finished', (e) => ({ ...e, usage: { input_tokens: -10, output_tokens: 1 } })],
+    ['checkpoint.created', (e) => ({ ...e, added: -100 })],
+    ['checkpoint.created', (e) => ({ ...e, files: -1 })],
+  ];
+  for (const [type, alter] of measured) {
+    const real = events.find((e) => e['type'] === type && (type !== 'verify.finished' || (e['commands'] as unknown[]).length > 0));
+    if (!real) {
+      t.fail(`the fixture store has a ${type}`);
+      continue;
+    }
+    t.ok(isEvent(real), `${type} as written passes`);
+    const forged = alter(real);
+    t.equal(isEvent(forged), false, `refused: ${JSON.stringify(forged).slice(0, 160)}`);
+    t.equal(plain(forged), false, 'by the schema itself too');
+  }
+});

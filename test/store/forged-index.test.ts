@@ -89,3 +89,45 @@ t.test('a forged index line of any shape is a damaged line: run, report and tier
   t.equal(await main(['report', '--all', '--store', store], io), 0, io.err.join(''));
   t.notMatch(readFileSync(path.join(store, RUN_INDEX), 'utf8'), /"forged"/, 'the report rewrote the index without the forged line');
 });
+
+// The hash is no signature: a line can say what no run measured. A milestone of -5000 s was
+// `ok` against every time target and a cost of $-1,000,000 took from every run it was pooled
+// with. The engine measures no negative time, count, size or price: such a line is damaged,
+// and the run is read from its directory.
+t.test('an index line with a negative time, count, size or cost is a damaged line', async (t) => {
+  const store = mkdtempSync(path.join(os.tmpdir(), 'engine-forged-index-'));
+  t.teardown(() => rmSync(store, { recursive: true, force: true }));
+  cpSync(fixture, store, { recursive: true });
+  await loadStoreRuns(store);
+  const entries = [...readRunIndex(store).entries.values()];
+  const done = entries.find((e) => e.samples.milestone_ms.length > 0 && e.milestones.some((m) => m.checkpoint))!;
+  t.ok(done, 'a run with a finished milestone and a checkpoint');
+  const m = done.milestones.findIndex((x) => x.checkpoint);
+  const forgeries: [string, unknown][] = [
+    ['samples.milestone_ms', [-5_000_000]],
+    ['samples.cost_usd', -1_000_000],
+    ['samples.worker_calls', -3],
+    ['samples.tokens', { input: -10, output: 0 }],
+    ['samples.verify_ms', { tier0: [-1] }],
+    ['milestones.duration_s', -5000],
+    ['milestones.checkpoint.added', -100],
+    ['run_verify.duration_s', -1],
+  ];
+  for (const [at, value] of forgeries) {
+    const parts = at.split('.');
+    const forged: any = structuredClone(done);
+    if (parts[0] === 'milestones') {
+      if (parts[1] === 'checkpoint') forged.milestones[m].checkpoint[parts[2]!] = value;
+      else forged.milestones[m][parts[1]!] = value;
+    } else if (parts[0] === 'run_verify') forged.run_verify = [{ tier: 'tier2', pass: true, skipped: false, duration_s: value }];
+    else forged.samples[parts[1]!] = value;
+    t.equal(isIndexEntry(forged), false, `${at} = ${JSON.stringify(value)} is refused`);
+  }
+  const forged = structuredClone(done);
+  forged.samples.milestone_ms = [-5_000_000];
+  writeFileSync(path.join(store, RUN_INDEX), formatIndexLine(forged));
+  const io = memoryIo();
+  t.equal(await main(['report', done.run_id, '--store', store, '--json'], io), 0, io.err.join(''));
+  const kpis = JSON.parse(io.out.join('')).runs[0].kpis;
+  t.ok(kpis.milestone_s.median >= 0, `the run's milestone time is its timeline's (${kpis.milestone_s.median})`);
+});
