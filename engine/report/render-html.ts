@@ -75,14 +75,9 @@ export function renderHtml(report: Report, page: HtmlPage = {}): string {
   ].join('\n');
 }
 
-/**
- * Text made safe for HTML content and attribute values: markup escaped, and the control and
- * bidirectional characters a worker can put in a name or an answer shown as U+FFFD (tabs and
- * line breaks kept; a lone carriage return, which a terminal would write over the line with, is not), so the file holds nothing a terminal would obey when it is printed, nor
- * text that reads in another order than it runs. Pure.
- */
+/** Text made safe for HTML content and attribute values: escapeXml (render-svg.ts), which every text of the page goes through. Pure. */
 export function escapeHtml(text: string): string {
-  return escapeXml(text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd'));
+  return escapeXml(text);
 }
 
 interface Ctx {

@@ -5,9 +5,19 @@ import { maxOf, minOf } from '../util/many.js';
 // Inline SVG for the HTML report: a run's timeline, KPI bullet bars, small trend charts.
 // No script, no external asset; every text is escaped; hover titles are SVG <title>s. Pure.
 
-/** Text made safe for XML/HTML content and attribute values. Pure. */
+/**
+ * Text made safe for XML/HTML content and attribute values: markup escaped, and the control and
+ * bidirectional characters a worker can put in a name, a file name or an answer shown as U+FFFD
+ * (tabs and line breaks kept; a lone carriage return, which a terminal would write over the
+ * line with, is not), so the file holds nothing a terminal would obey when it is printed, nor
+ * text that reads in another order than it runs. The timeline's titles (file names of a
+ * governance violation, a parse error) go through here as the page's other texts do. Pure.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd')
+    .replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -262,3 +262,17 @@ function count(text: string, needle: string): number {
 t.test('formatTable aligns columns and leaves no trailing space', async (t) => {
   t.strictSame(formatTable(['a', 'bb', 'c'], [['xxx', '', 'z'], ['', 'y', '']]), ['  a    bb  c', '  xxx      z', '       y']);
 });
+
+// A file name and a parse error come from the worker: the timeline's hover titles showed a
+// name with U+202E reversed (`src/\u202egnp.exe` read as `src/exe.png`) and a terminal escape
+// as it was, where every other text of the page shows U+FFFD for them.
+t.test('HTML: control and bidi characters in the timeline and its titles are shown as U+FFFD', async (t) => {
+  const b = timeline();
+  b.add('worker.started', { step: 'implement', milestone: 1, attempt: 1, worker: 'w\u202eevil', plugin: 'command', phase: 'implement', call: 'calls/1' } as never);
+  b.add('parse.failed', { step: 'implement', milestone: 1, attempt: 1, call: 'calls/1', error: 'bad \x1b[31mred\x07', retries_left: 0 } as never);
+  b.add('governance.violation', { step: 'implement', milestone: 1, attempt: 1, call: 'calls/1', violations: [{ path: 'src/\u202egnp.exe', rule: 'outside_allowed_roots', pattern: null }], patch: null, stop_reason: 'governance_violation' } as never);
+  const svg = renderTimelineSvg(buildTimeline(b.events)!, () => null);
+  t.notMatch(svg, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, 'no control or bidi character');
+  t.match(svg, 'src/\ufffdgnp.exe');
+  t.match(svg, 'bad \ufffd[31mred\ufffd');
+});
