@@ -5,9 +5,15 @@
  * is only for a TTY. Pure.
  */
 import { maxOf, pushAll } from '../util/many.js';
+import { unescapeMarkdownText } from '../util/markdown-text.js';
 export function markdownForTerminal(markdown: string, color: boolean): string {
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
-  const inline = (s: string) => s.replace(/\*\*([^*]+)\*\*/g, (_, t: string) => bold(t)).replace(/`([^`]+)`/g, '$1');
+  // An escaped character (markdownText: worker text) is text, never the start of a code span.
+  const inline = (s: string) =>
+    s
+      .split(/(\\[\\<[\]])/)
+      .map((part, i) => (i % 2 ? unescapeMarkdownText(part) : part.replace(/\*\*([^*]+)\*\*/g, (_, t: string) => bold(t)).replace(/`([^`]+)`/g, '$1')))
+      .join('');
   const out: string[] = [];
   const lines = markdown.split('\n');
   let fenced = false;

@@ -3,6 +3,7 @@ import type { RunState } from '../generated/state.js';
 import { quoteRequest } from './detect-loop.js';
 import { PROTOCOL_MISMATCH } from './steps/worker.js';
 import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
+import { markdownCode, markdownText } from '../util/markdown-text.js';
 
 /** The three things that make a run need a fix of the engine rather than of the task (the seed's triggers). */
 export type FrameworkTrigger =
@@ -40,17 +41,17 @@ export function frameworkSection(trigger: FrameworkTrigger | null): string[] {
   const head = ['## Framework fix needed', ''];
   switch (trigger.kind) {
     case 'out_of_scope_file':
-      return [...head, 'Trigger: **out-of-scope file** — the worker changed files that belong to the engine, not to the task:', '', ...trigger.files.map((f) => `- \`${f.path}\`: ${f.why}`), '', 'A task that needs these changed needs a change of the engine first (made by hand, outside a run).', ''];
+      return [...head, 'Trigger: **out-of-scope file** — the worker changed files that belong to the engine, not to the task:', '', ...trigger.files.map((f) => `- ${markdownCode(f.path)}: ${markdownText(f.why)}`), '', 'A task that needs these changed needs a change of the engine first (made by hand, outside a run).', ''];
     case 'missing_capability':
       return [
         ...head,
         `Trigger: **missing capability** — step ${trigger.step} reported \`framework_fix_needed\`. The worker needs:`,
         '',
-        ...(trigger.needs ? trigger.needs.split('\n').map((l) => `> ${l}`) : ['> (the worker did not say: its `needs` was null)']),
+        ...(trigger.needs ? trigger.needs.split('\n').map((l) => `> ${markdownText(l)}`) : ['> (the worker did not say: its `needs` was null)']),
         '',
       ];
     case 'protocol_mismatch':
-      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${trigger.detail}`, '', `Run \`${engineCommandAnywhere('doctor --live')}\` to see the drift; the CLI version or the engine needs a change.`, ''];
+      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${markdownText(trigger.detail)}`, '', `Run \`${engineCommandAnywhere('doctor --live')}\` to see the drift; the CLI version or the engine needs a change.`, ''];
   }
 }
 
@@ -68,7 +69,7 @@ export function loopSection(state: Pick<RunState, 'stop_reason'>, events: readon
     '',
     what,
     '',
-    ...(loop.request.length ? [...loop.request.map((c) => `> - ${c.replace(/\s+/g, ' ').trim()}`), ''] : loop.kind === 'same_request' ? [`> ${quoteRequest([])}`, ''] : []),
+    ...(loop.request.length ? [...loop.request.map((c) => `> - ${markdownText(c.replace(/\s+/g, ' ').trim())}`), ''] : loop.kind === 'same_request' ? [`> ${quoteRequest([])}`, ''] : []),
     `\`${engineCommandAnywhere('resume')}\` repeats step ${loop.step}; earlier rounds no longer count as repeats. To allow more review rounds than \`budgets.review_rounds\`, add \`--set budgets.review_rounds=N\`:`,
     '',
     '```',

