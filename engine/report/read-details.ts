@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildTimeline, type RunTimeline } from './build-timeline.js';
 import type { IsEvent } from '../store/index-runs.js';
-import { salvageTimeline } from '../store/salvage-timeline.js';
+import { describeForeignTimeline, salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
@@ -22,9 +22,10 @@ const CALL_FILES = ['prompt.md', 'text.md', 'stdout.log', 'stderr.log', 'events.
  * A run's timeline (from its timeline.jsonl, the lines that pass the event schema) and the
  * records it has to link to: summary.md, memo.md, attempted patches, each call's prompt,
  * answer and transcript, each verification log. Nothing here throws for a damaged run.
+ * With `runId`, a timeline whose run.started names another run is not drawn.
  * Impure (reads the run directory).
  */
-export function readRunDetails(runDir: string, isEvent: IsEvent): RunDetails {
+export function readRunDetails(runDir: string, isEvent: IsEvent, runId?: string): RunDetails {
   const files: string[] = [];
   const has = (rel: string) => {
     try {
@@ -39,7 +40,9 @@ export function readRunDetails(runDir: string, isEvent: IsEvent): RunDetails {
   for (const log of list(path.join(runDir, 'verify'))) if (has(`verify/${log}`)) files.push(`verify/${log}`);
   let timeline: RunTimeline | null = null;
   try {
-    timeline = buildTimeline(salvageTimeline(readTimelineText(path.join(runDir, 'timeline.jsonl')), isEvent).events);
+    const { events } = salvageTimeline(readTimelineText(path.join(runDir, 'timeline.jsonl')), isEvent);
+    // Another run's timeline is not drawn as this run's (the report says whose it is).
+    timeline = runId !== undefined && describeForeignTimeline(events, runId) ? null : buildTimeline(events);
   } catch {
     timeline = null;
   }

@@ -1,7 +1,7 @@
 import { runPaths } from '../vocabulary/run-layout.js';
 import type { ReportRunInput } from './build-report.js';
 import { eventCheck, type IsEvent, type StoreRun } from '../store/index-runs.js';
-import { salvageTimeline } from '../store/salvage-timeline.js';
+import { describeForeignTimeline, salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
 import { runLockHeld } from '../store/run-lock.js';
 import { engineCommand } from '../vocabulary/engine-command.js';
@@ -52,6 +52,8 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);
+  const foreign = describeForeignTimeline(events, base.run_id);
+  if (foreign) return { ...base, events: null, notes: [foreign] };
   if (base.status === 'running' && !runLockHeld(runPaths(dir).lock)) notes.push(`it says running, but no engine drives it (killed or crashed): ${engineCommand(`resume ${shellWord(base.run_id)}`)} continues it`);
   return { ...base, events, notes };
 }

@@ -90,7 +90,7 @@ function samples(v: unknown): boolean {
 }
 
 const entry = shape<RunIndexEntry>({
-  v: (v) => v === 1,
+  v: (v) => v === 2,
   run_id: str,
   // A run's directory in the store: one name, never a path out of it.
   dir: (v) => typeof v === 'string' && isRunId(v),

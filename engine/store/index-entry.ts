@@ -34,7 +34,7 @@ export function indexEntryOf(state: IndexedState, events: readonly TimelineEvent
     last = e.pass;
   }
   return {
-    v: 1,
+    v: 2,
     run_id: state.run_id,
     dir: where.dir,
     repo: state.repo,

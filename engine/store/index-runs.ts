@@ -6,7 +6,7 @@ import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
 import { indexEntryOf } from './index-entry.js';
 import { readRunIndex, rewriteRunIndex, stateBytes, timelineBytes, type RunIndexEntry } from './run-index.js';
-import { salvageTimeline } from './salvage-timeline.js';
+import { describeForeignTimeline, salvageTimeline } from './salvage-timeline.js';
 import { readTimelineBytes } from './timeline.js';
 import { compareText } from '../util/compare-text.js';
 import { assertStoreDir } from './check-store-dir.js';
@@ -105,8 +105,8 @@ export async function loadStore(storeDir: string): Promise<LoadedStore> {
 
 /**
  * A finished run's index entry made from its directory: state.json and the events of its
- * timeline that pass the event schema (the report's own reading). Null without a timeline
- * or a readable state. Impure.
+ * timeline that pass the event schema (the report's own reading). Null without a timeline,
+ * a readable state, or with a timeline of another run (describeForeignTimeline). Impure.
  */
 export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent): RunIndexEntry | null {
   let bytes: Buffer;
@@ -117,6 +117,8 @@ export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent)
     return null;
   }
   const { events, notes } = salvageTimeline(bytes.toString('utf8'), isEvent);
+  // Another run's timeline: no entry, the report reads the run from its directory and says so.
+  if (describeForeignTimeline(events, state.run_id)) return null;
   return indexEntryOf({ ...state, repo: state.repo ?? '', status: state.status ?? 'unknown', stop_reason: state.stop_reason ?? null }, events, { dir: path.basename(dir), timelineBytes: bytes.length, stateBytes: stateBytes(dir), notes });
 }
 

@@ -22,7 +22,12 @@ export const RUN_INDEX = 'index.jsonl';
  * a run whose timeline has grown since (resumed) is read from its directory instead.
  */
 export interface RunIndexEntry {
-  v: 1;
+  /**
+   * 2 since lines are made from timelines read with their seq order, no negative measure and
+   * their run.started's run id checked: a line of 1 may carry what a copied or forged timeline
+   * said, and is made again from its run.
+   */
+  v: 2;
   run_id: string;
   /** The run's directory name in the store. */
   dir: string;

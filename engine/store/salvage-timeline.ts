@@ -47,3 +47,14 @@ function describeInvalid(value: unknown): string {
   const type = value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
   return typeof type === 'string' ? `not a valid "${type.slice(0, 40)}" event` : 'not a timeline event';
 }
+
+/**
+ * The note for a timeline that is another run's: its `run.started` names a run id other than
+ * `runId` (a run directory copied and its state.json given a new id, which pooled the same
+ * milestones twice); null when it names this run or there is none. Pure.
+ */
+export function describeForeignTimeline(events: readonly TimelineEvent[], runId: string): string | null {
+  const started = events.find((e) => e.type === 'run.started');
+  if (started?.type !== 'run.started' || started.run_id === runId) return null;
+  return `timeline.jsonl is the timeline of run ${started.run_id.slice(0, 100)} (its run.started says so), not of this one; no KPIs for this run`;
+}

@@ -33,6 +33,9 @@ function storeCopy(copies: number): string {
     cpSync(path.join(store, 'r1'), path.join(dir, id), { recursive: true });
     const state = JSON.parse(readFileSync(path.join(dir, id, 'state.json'), 'utf8'));
     writeFileSync(path.join(dir, id, 'state.json'), JSON.stringify({ ...state, run_id: id, created_at: `2099-01-01T00:00:0${i}.000Z`, task: { ...state.task, goal: `copy ${i}` } }));
+    // Its timeline names it too: a timeline whose run.started names another run is that run's (no KPIs here).
+    const timeline = path.join(dir, id, 'timeline.jsonl');
+    writeFileSync(timeline, readFileSync(timeline, 'utf8').replaceAll('"run_id":"r1"', `"run_id":"${id}"`));
   }
   return dir;
 }

@@ -12,7 +12,7 @@ const repo = '/repos/target';
 
 function entry(id: string, over: Partial<RunIndexEntry> = {}): RunIndexEntry {
   return {
-    v: 1,
+    v: 2,
     run_id: id,
     dir: id,
     repo,

@@ -197,7 +197,7 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
       report.runs
         .map((r, i) => [r.run_id, runDirs[i]!] as const)
         .slice(-DETAILED_RUNS)
-        .map(([id, dir]) => [id, { ...readRunDetails(dir, isEvent), dir: relativeTo(dir) }]),
+        .map(([id, dir]) => [id, { ...readRunDetails(dir, isEvent, id), dir: relativeTo(dir) }]),
     );
     const label = (store: string) => {
       const rel = relativeTo(store);
