@@ -93,3 +93,22 @@ t.test('a negative duration, token count, cost or diff size is no event the engi
     t.equal(plain(forged), false, 'by the schema itself too');
   }
 });
+
+// JSON.parse reads 1e999 as Infinity, and the schema's `integer` took it: a milestone of
+// 1e999 ms was reported as `Infinity` s in the text, `null` in the JSON with a count of 2, and
+// `NaN` in the HTML page's drawing. No number the engine writes is past Number.MAX_SAFE_INTEGER.
+t.test('a number past what the engine writes (1e999 is Infinity) is no event', async (t) => {
+  const isEvent = await eventCheck();
+  const refusedOf: string[] = [];
+  for (const e of events) {
+    for (const [key, value] of Object.entries(e)) {
+      if (typeof value !== 'number' || key === 'schema_version') continue;
+      const forged = JSON.parse(JSON.stringify({ ...e, [key]: 0 }).replace(`"${key}":0`, `"${key}":1e999`));
+      t.equal(forged[key], Infinity);
+      if (isEvent(forged)) refusedOf.push(`${e['type']}.${key}`);
+    }
+  }
+  t.strictSame([...new Set(refusedOf)], [], 'every number field refuses Infinity');
+  const cost = events.find((e) => e['type'] === 'worker.finished')!;
+  t.equal(isEvent(JSON.parse(JSON.stringify({ ...cost, cost_usd: 0 }).replace('"cost_usd":0', '"cost_usd":1e999'))), false, 'a cost too');
+});
