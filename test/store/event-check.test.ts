@@ -112,3 +112,14 @@ t.test('a number past what the engine writes (1e999 is Infinity) is no event', a
   const cost = events.find((e) => e['type'] === 'worker.finished')!;
   t.equal(isEvent(JSON.parse(JSON.stringify({ ...cost, cost_usd: 0 }).replace('"cost_usd":0', '"cost_usd":1e999'))), false, 'a cost too');
 });
+
+// `ts` was any string: a line with "not a time" drew the HTML timeline with NaN coordinates.
+// The engine writes Date#toISOString (UTC, `Z`).
+t.test('a ts that is no UTC time as the engine writes it is no event', async (t) => {
+  const isEvent = await eventCheck();
+  const e = events[0]!;
+  t.ok(isEvent({ ...e, ts: '2026-03-01T09:00:00.000Z' }));
+  t.ok(isEvent({ ...e, ts: '2026-03-01T09:00:00Z' }));
+  for (const ts of ['not a time', '2026-03-01', '2026-13-01T00:00:00Z', '2026-03-01T24:00:00Z', '2026-03-01T09:00:60Z', '+275760-09-13T00:00:00.000Z', '2026-03-01T09:00:00.000+02:00', ''])
+    t.equal(isEvent({ ...e, ts }), false, `refused: ${ts}`);
+});
