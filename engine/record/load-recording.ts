@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readRegularFileSync } from '../util/read-or-null.js';
 import { hashBody } from './normalize-request.js';
+import { HOP_HEADERS } from './redact-headers.js';
 import path from 'node:path';
 import { compileSchema } from '../config/validators.js';
 import { schemasDir } from '../paths.js';
@@ -62,11 +63,18 @@ export function loadRecording(given: string): { file: string; header: RecordingH
   return { file, header, exchanges };
 }
 
-/** Why a recorded response could not be sent as it is (a status outside 100-599, a header with a line break), or null. Pure. */
+/**
+ * Why a recorded response could not be sent as it is, or null: a status that is no final
+ * answer (outside 200-599), a header with a line break, or a hop-by-hop header the recorder
+ * never keeps (HOP_HEADERS): the replay fills placeholders, so the body it sends is of
+ * another length, and a `content-length` edited into a recording held the CLI waiting for
+ * bytes that never came. Pure.
+ */
 function unsendable(r: RecordedExchange['response']): string | null {
-  if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) return `the response's status ${r.status} is no HTTP status (100-599)`;
+  if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) return `the response's status ${r.status} is no final HTTP status (200-599)`;
   for (const [name, value] of Object.entries(r.headers ?? {})) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(String(value))) return `the response's header ${JSON.stringify(name)} is no header HTTP can send`;
+    if (HOP_HEADERS.has(name.toLowerCase())) return `the response's header ${JSON.stringify(name)} is one the recorder never keeps (the replay sets the body's length itself)`;
   }
   return null;
 }

@@ -225,3 +225,24 @@ t.test('a body past the limit is answered 413 by the scripted model and the repl
   t.teardown(() => replay.close());
   t.equal((await stream(replay.origin, 65)).status, 413, 'the replay server');
 });
+
+// The recorder never keeps a hop-by-hop header (content-length, transfer-encoding, …): the
+// replay server fills placeholders, so the body it sends is of another length. A recording
+// edited to hold `content-length: 100000` was served as it was, and the CLI waited for bytes
+// that never came until the worker's idle timeout; a 1xx status is no final answer either.
+t.test('a recording whose response has a hop-by-hop header or a 1xx status is refused as it is loaded', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const header = JSON.stringify({ type: 'recording', schema_version: 1, engine_version: '0.1.0', run_id: 'x', upstream: 'http://127.0.0.1:1', placeholders: [] });
+  const file = path.join(dir, 'rec.jsonl');
+  for (const headers of [{ 'Content-Length': '100000' }, { 'transfer-encoding': 'chunked' }, { connection: 'upgrade' }] as Record<string, string>[]) {
+    writeFileSync(file, `${header}\n${JSON.stringify(exchange({ headers }))}\n`);
+    t.throws(() => loadRecording(file), { message: /rec\.jsonl:2: .*header/ }, JSON.stringify(headers));
+  }
+  for (const status of [100, 101, 199]) {
+    writeFileSync(file, `${header}\n${JSON.stringify(exchange({ status }))}\n`);
+    t.throws(() => loadRecording(file), { message: /rec\.jsonl:2: .*status/ }, `status ${status}`);
+  }
+  writeFileSync(file, `${header}\n${JSON.stringify(exchange({ status: 200, headers: { 'content-type': 'text/event-stream' } }))}\n`);
+  t.equal(loadRecording(file).exchanges.length, 1, 'a response as the recorder keeps it is read');
+});
