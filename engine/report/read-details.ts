@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildTimeline, type RunTimeline } from './build-timeline.js';
 import type { IsEvent } from '../store/index-runs.js';
@@ -27,16 +27,18 @@ const CALL_FILES = ['prompt.md', 'text.md', 'stdout.log', 'stderr.log', 'events.
  */
 export function readRunDetails(runDir: string, isEvent: IsEvent, runId?: string): RunDetails {
   const files: string[] = [];
+  // A regular file itself, never a link: the engine writes no record as one, and a link a
+  // worker put there would be followed from the page to a file outside the store.
   const has = (rel: string) => {
     try {
-      return statSync(path.join(runDir, rel)).isFile();
+      return lstatSync(path.join(runDir, rel)).isFile();
     } catch {
       return false;
     }
   };
   for (const f of TOP_FILES) if (has(f)) files.push(f);
   for (const f of list(runDir)) if (/^attempted(-\d+)?\.patch$/.test(f) && has(f)) files.push(f);
-  for (const call of list(path.join(runDir, 'calls'))) for (const f of CALL_FILES) if (has(`calls/${call}/${f}`)) files.push(`calls/${call}/${f}`);
+  for (const call of list(path.join(runDir, 'calls'))) if (isFolder(path.join(runDir, 'calls', call))) for (const f of CALL_FILES) if (has(`calls/${call}/${f}`)) files.push(`calls/${call}/${f}`);
   for (const log of list(path.join(runDir, 'verify'))) if (has(`verify/${log}`)) files.push(`verify/${log}`);
   let timeline: RunTimeline | null = null;
   try {
@@ -49,10 +51,21 @@ export function readRunDetails(runDir: string, isEvent: IsEvent, runId?: string)
   return { dir: path.basename(runDir), timeline, files: files.sort() };
 }
 
+/** The names in a folder of the run, sorted; none when it is a link (to a folder outside the store) or no folder. */
 function list(dir: string): string[] {
   try {
+    if (!isFolder(dir)) return [];
     return readdirSync(dir).sort();
   } catch {
     return [];
+  }
+}
+
+/** Whether `dir` is a folder itself, not a link to one. */
+function isFolder(dir: string): boolean {
+  try {
+    return lstatSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
