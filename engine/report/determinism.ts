@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readRecordJson } from '../util/read-or-null.js';
 import { readTimelineText } from '../store/timeline.js';
+import { describeForeignTimeline } from '../store/salvage-timeline.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { factsOf, type RepeatFacts } from '../kpi/compare-repeats.js';
 import { targetRow, type KpiRow, type KpiTargets } from '../kpi/targets.js';
@@ -83,7 +84,7 @@ function isComparable(r: Pick<RepeatRun, 'status' | 'stop_reason'>): boolean {
   return r.status === 'completed' || (r.status === 'stopped' && r.stop_reason !== 'interrupted' && r.stop_reason !== 'doctor_blocked');
 }
 
-/** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable. Impure. */
+/** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable or the timeline is another run's. Impure. */
 export function readRepeatRun(dir: string): RepeatRun | null {
   try {
     const state = readRecordJson(path.join(dir, 'state.json')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
@@ -96,6 +97,8 @@ export function readRepeatRun(dir: string): RepeatRun | null {
         /* a torn line: the report's own reader notes it */
       }
     }
+    // Another run's timeline (a copied run directory) is no repeat of the task.
+    if (describeForeignTimeline(events, state.run_id)) return null;
     return { run_id: state.run_id, goal: typeof state.task?.goal === 'string' ? state.task.goal : '', seed: seedText(state.seed), facts: factsOf(events), status: typeof state.status === 'string' ? state.status : 'unknown', stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null };
   } catch {
     return null;

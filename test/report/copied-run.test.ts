@@ -26,6 +26,7 @@ t.test("a timeline whose run.started names another run gives this run no KPIs, a
     t.strictSame(doc.across.run_ids, ['orig'], 'the pool holds the original once');
     t.equal(doc.across.kpis.milestones, 2);
     t.match(JSON.stringify(doc.diagnostics), /run copy: timeline\.jsonl is the timeline of run orig/, 'a warning says it');
+    t.strictSame(doc.determinism.groups, [], 'no repeat of the task: the copy is no second run of it');
   }
   t.ok(readdirSync(store).includes('index.jsonl'));
 });
