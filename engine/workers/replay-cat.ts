@@ -3,29 +3,51 @@
  * lines put back from their side files) and stderr.log, and exits with the recorded exit
  * code. Usage: node replay-cat.js <call-dir>. Only node builtins: it runs from dist/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const REFERENCE = /^\[engine: line \d+ \(\d+ bytes, sha256 [0-9a-f]{64}\) moved to (stdout\.line-\d+\.txt)\]$/;
 
 export function replayCall(dir: string, out: (b: Buffer | string) => void, err: (b: Buffer | string) => void): number {
-  const stdout = readFileSync(path.join(dir, 'stdout.log'));
+  const stdout = readRecorded(path.join(dir, 'stdout.log'));
   let start = 0;
   while (start < stdout.length) {
     let nl = stdout.indexOf(0x0a, start);
     const end = nl === -1 ? stdout.length : nl;
     const line = stdout.subarray(start, end);
     const ref = line.length < 200 ? REFERENCE.exec(line.toString('utf8')) : null;
-    out(ref ? readFileSync(path.join(dir, ref[1]!)) : line);
+    out(ref ? readRecorded(path.join(dir, ref[1]!)) : line);
     if (nl !== -1) out('\n');
     else nl = stdout.length;
     start = nl + 1;
   }
   const stderrFile = path.join(dir, 'stderr.log');
-  if (existsSync(stderrFile)) err(readFileSync(stderrFile));
-  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { exit_code?: number | null };
+  if (lstatSync(stderrFile, { throwIfNoEntry: false })) err(readRecorded(stderrFile));
+  const meta = JSON.parse(readRecorded(path.join(dir, 'meta.json')).toString('utf8')) as { exit_code?: number | null };
   return typeof meta.exit_code === 'number' ? meta.exit_code : 0;
+}
+
+/**
+ * A record of the recorded call, read only as the regular file at its name: never through a
+ * link (a recording passed on could lead to the replaying user's own files, copied then into
+ * the new run's transcript) and never from a FIFO or a device (/dev/zero never ends), opened
+ * without blocking. Throws, naming the file, for anything else.
+ */
+function readRecorded(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ELOOP' ? `${file} is a link: a recorded call's records are read only as the files there` : (error as Error).message);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { runWorkerCall, allocateCallDir } from '../../engine/workers/run-worker-call.js';
@@ -97,3 +97,28 @@ function writeCall(calls: string, meta: string | null): void {
   if (meta === null) mkdirSync(path.join(dir, 'meta.json'));
   else writeFileSync(path.join(dir, 'meta.json'), meta);
 }
+
+t.test("a recorded call's stdout.log, a side file or stderr.log that is a link or no regular file is refused, never read through", async (t) => {
+  // A recording passed on by someone else: its records could lead to the replaying user's own
+  // files (copied into the new run's transcript) or to a device that never ends.
+  const secret = path.join(makeTempDir(), 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY\n');
+  const cases: [string, (dir: string) => void][] = [
+    ['stdout.log a link to a file of the user', (dir) => { rmSync(path.join(dir, 'stdout.log')); symlinkSync(secret, path.join(dir, 'stdout.log')); }],
+    ['stdout.log a link to /dev/zero', (dir) => { rmSync(path.join(dir, 'stdout.log')); symlinkSync('/dev/zero', path.join(dir, 'stdout.log')); }],
+    ['stderr.log a link to a file of the user', (dir) => symlinkSync(secret, path.join(dir, 'stderr.log'))],
+    ['a side file a link to a file of the user', (dir) => {
+      writeFileSync(path.join(dir, 'stdout.log'), `[engine: line 1 (12 bytes, sha256 ${'0'.repeat(64)}) moved to stdout.line-1.txt]\n`);
+      symlinkSync(secret, path.join(dir, 'stdout.line-1.txt'));
+    }],
+  ];
+  for (const [name, make] of cases) {
+    const run = makeTempDir();
+    writeCall(path.join(run, 'calls'), '{"dialect":"codex-exec-json","exit_code":0}');
+    make(path.join(run, 'calls', '0001-implement-coder'));
+    const callDir = path.join(makeTempDir(), 'r');
+    const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir });
+    t.equal(r.outcome, 'failed', `${name}: the call fails`);
+    for (const f of ['stdout.log', 'stderr.log']) t.notMatch(existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : '', /PRIVATE KEY/, `${name}: nothing of the file behind the link in the new run's ${f}`);
+  }
+});
