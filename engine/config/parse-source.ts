@@ -259,6 +259,11 @@ export const holdsNulByte = (leaf: unknown): boolean => typeof leaf === 'string'
 function nonJsonValues(doc: Document.Parsed, text: string, file: string, position: (offset: number) => Position): Diagnostic[] {
   const out: Diagnostic[] = [];
   forEachNode(doc.contents as Node | null, (node) => {
+    const tagged = taggedCollection(node, text);
+    if (tagged !== null) {
+      out.push({ code: 'E_YAML', severity: 'error', message: `\`${tagged.written}\` is not a value a config file can hold: ${NOT_JSON_KINDS} [NOT_JSON]`, file, ...position(tagged.at) });
+      return;
+    }
     if (!isScalar(node)) return;
     const v = node.value;
     if (holdsNulByte(v)) {
@@ -273,10 +278,29 @@ function nonJsonValues(doc: Document.Parsed, text: string, file: string, positio
         ? /^[-+]?\.(inf|nan)$/i.test(written)
           ? 'numbers are finite'
           : 'numbers are finite (this one is beyond the largest a number can be)'
-        : 'text, a finite number, true/false, null, a list or a mapping';
+        : NOT_JSON_KINDS;
     out.push({ code: 'E_YAML', severity: 'error', message: `\`${written.slice(0, 60)}\` is not a value a config file can hold: ${why} [NOT_JSON]`, file, ...position(start) });
   });
   return out;
+}
+
+const NOT_JSON_KINDS = 'text, a finite number, true/false, null, a list or a mapping';
+
+/**
+ * A collection of YAML 1.1's tags that JSON has no shape for: `!!set` and `!!omap` became a
+ * JS Set or Map, which the schema took for a mapping without keys (`governance: !!omap [...]`
+ * passed, its allowed_roots neither checked nor applied), `!!pairs` a list of one-key maps no
+ * position could be found for. Where the tag is written (the node starts at its content), or
+ * null. Pure.
+ */
+function taggedCollection(node: Node, text: string): { written: string; at: number } | null {
+  const name = isCollection(node) ? /^tag:yaml\.org,2002:(set|omap|pairs)$/.exec(node.tag ?? '')?.[1] : undefined;
+  if (name === undefined) return null;
+  const start = node.range?.[0] ?? 0;
+  const written = `!!${name}`;
+  const tagAt = text.lastIndexOf(written, start);
+  const between = tagAt < 0 ? null : text.slice(tagAt + written.length, start);
+  return { written, at: between !== null && /^(\s+&\S+)?\s*$/.test(between) ? tagAt : start };
 }
 
 function firstAlias(doc: Document.Parsed): number | undefined {

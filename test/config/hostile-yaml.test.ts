@@ -115,6 +115,30 @@ t.test('a value JSON cannot hold (.inf, .nan, 1e400, !!binary) is one located E_
   ]);
 });
 
+t.test('a set, an ordered map or pairs (!!set, !!omap, !!pairs) is refused at its tag: its keys were neither checked nor applied', async (t) => {
+  const text = [
+    'apiVersion: engine/v1',
+    'kind: Policy',
+    'governance: !!omap',
+    '  - allowed_roots: ["src/**"]',
+    'budgets: !!set {max_ticks}',
+    'sandbox:',
+    '  writable: !!pairs [a: 1]',
+    '',
+  ].join('\n');
+  const r = await validate('tagged.policy.yaml', text);
+  t.equal(r.code, 2);
+  t.same(r.err.trim().split('\n'), [
+    'tagged.policy.yaml:3:13: error E_YAML `!!omap` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]',
+    'tagged.policy.yaml:5:10: error E_YAML `!!set` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]',
+    'tagged.policy.yaml:7:13: error E_YAML `!!pairs` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]',
+  ]);
+  const io = memoryIo({ cwd: dir });
+  const code = await main(['policy', '--set', 'governance=!!omap [allowed_roots: [x]]'], io);
+  t.equal(code, 2, '--set too: the restriction was dropped and the defaults printed');
+  t.match(io.err.join(''), /E_YAML .*`!!omap` is not a value a config file can hold/);
+});
+
 t.test('a NUL byte in a text or a key is one located E_YAML each (it passed validate, then a spawn threw: exit 70, the run left running)', async (t) => {
   const text = ['kind: Policy', 'apiVersion: engine/v1', 'verification:', '  tiers:', '    tier0:', '      commands: ["true\\0x"]', 'git:', '  author: "A\\0 <a@b>"', 'sandbox:', '  writable: ["/tmp/a\\0b"]', ''].join('\n');
   const r = await validate('nul.policy.yaml', text);

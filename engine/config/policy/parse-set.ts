@@ -44,11 +44,31 @@ export function parseSet(text: string): SetAssignment | Diagnostic {
   } catch (error) {
     return problem('E_YAML', `--set ${key}: the value is not valid YAML: ${messageOf(error)}`);
   }
+  const tag = foreignTag(value);
+  if (tag !== null) return problem('E_YAML', `--set ${key}: \`${tag}\` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]`);
   if (someLeaf(value, holdsNulByte)) return problem('E_YAML', `--set ${key}: ${NUL_MESSAGE}`);
   if (someLeaf(value, (leaf) => typeof leaf === 'number' && !Number.isFinite(leaf))) return problem('E_YAML', `--set ${key}: the value holds a number that is not finite (.inf, .nan, or beyond the largest a number can be): numbers are finite [NOT_JSON]`);
   return { path: key.split('.'), value, text };
 }
 
+
+/**
+ * The YAML tag of the first value in `value` that JSON has no shape for, or null: a `!!set` or
+ * `!!omap` became a JS Set or Map, which the schema took for a mapping without keys (the
+ * value's keys were neither checked nor applied); a `!!timestamp` a Date, `!!binary` bytes.
+ * Pure.
+ */
+function foreignTag(value: unknown): string | null {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) stack.push(...(v as unknown[]));
+    else if (Object.getPrototypeOf(v) === Object.prototype) stack.push(...Object.values(v));
+    else return v instanceof Set ? '!!set' : v instanceof Map ? '!!omap' : v instanceof Date ? '!!timestamp' : '!!binary';
+  }
+  return null;
+}
 
 /** True when parseSet returned a diagnostic. Pure. */
 export function isDiagnostic(x: SetAssignment | Diagnostic): x is Diagnostic {
