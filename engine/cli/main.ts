@@ -46,7 +46,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`engine: error E_USAGE unknown command "${name}"${suggest(name)}\n`);
+    // Arguments are shown as text safe for a terminal: an escape in one would drive it.
+    io.stderr(printable(`engine: error E_USAGE unknown command "${name}"${suggest(name)}\n`));
     io.stderr(`run "${engineCommand('--help')}" for the list of commands\n`);
     return EXIT.invalid;
   }
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const { error, standing } = unwrapRunFailure(thrown);
     if (error instanceof UsageError || isParseArgsError(error)) {
       const message = isParseArgsError(error) ? parseArgsMessage(error as Error & { code: string }, command, rest) : (error as Error).message;
-      io.stderr(`engine ${command.name}: error E_USAGE ${message}\n`);
+      io.stderr(printable(`engine ${command.name}: error E_USAGE ${message}\n`));
       io.stderr(`usage: ${engineCommand(command.usage)}\n`);
       // With --json stdout is JSON only, and always one document (or, for a run, one run.rejected): a script reads why there too.
       if (rest.includes('--json')) io.stdout(`${usageJson(command.name, command.usage, message)}\n`);

@@ -9,6 +9,18 @@ t.test('unknown command is a usage error (exit 2) naming the command', async (t)
   t.match(io.err.join(''), /E_USAGE unknown command "frobnicate"/);
 });
 
+t.test('a usage error shows no control character of the command line raw: an escape in an argument drove the terminal', async (t) => {
+  const esc = '\u001b]0;owned\u0007\u001b[2J';
+  for (const argv of [[esc], ['schema', esc], ['validate', `--x${esc}`], ['policy', '--set', `a${esc}`]]) {
+    const io = memoryIo();
+    t.equal(await main(argv, io), 2, argv.join(' '));
+    const err = io.err.join('');
+    t.match(err, /E_USAGE/);
+    t.notMatch(err, /[\u001b\u0007]/, `no ESC or BEL in what ${JSON.stringify(argv)} printed`);
+    if (argv[0] !== 'policy') t.match(err, /\ufffd\]0;owned\ufffd\ufffd\[2J/, 'each shown as U+FFFD');
+  }
+});
+
 t.test('--version prints the package version', async (t) => {
   const io = memoryIo();
   t.equal(await main(['--version'], io), 0);

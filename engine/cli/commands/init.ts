@@ -5,6 +5,7 @@ import { EXIT } from '../../vocabulary/exit-codes.js';
 import { repoTopOf } from '../../util/repo-top.js';
 import { engineCommand } from '../../vocabulary/engine-command.js';
 import { shellWord } from '../../util/shell-quote.js';
+import { printable } from '../../util/printable.js';
 
 /** `engine init`: a repo's .engine/pipeline.yaml and .engine/policy.yaml, wired to the shipped schemas. */
 export const initCommand: Command = {
@@ -25,9 +26,9 @@ export const initCommand: Command = {
     const named = str(args, 'repo');
     const result = await initRepo({ repo: named ?? '.', repoNamed: named !== undefined, cwd: io.cwd, force: flag(args, 'force'), ...(schemaPath !== undefined ? { schemaPath } : {}) });
     for (const line of result.done) io.stdout(`${line}\n`);
-    for (const d of result.diagnostics) io.stderr(`engine init: error ${d.code} ${d.message}\n`);
+    for (const d of result.diagnostics) io.stderr(printable(`engine init: error ${d.code} ${d.message}\n`));
     if (result.diagnostics.length > 0) return EXIT.invalid;
-    for (const note of result.notes) io.stderr(`note: ${note}\n`);
+    for (const note of result.notes) io.stderr(printable(`note: ${note}\n`));
     const dir = path.relative(io.cwd, path.join(named !== undefined ? path.resolve(io.cwd, named) : repoTopOf(io.cwd), '.engine')) || '.engine';
     const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${shellWord(str(args, 'repo')!)}` : '';
     io.stdout(`next: ${engineCommand(`validate ${shellWord(`${dir}/pipeline.yaml`)} ${shellWord(`${dir}/policy.yaml`)}`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`);

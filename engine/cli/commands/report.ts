@@ -11,6 +11,7 @@ import { describeFsError, whyAt } from '../../util/describe-fs-error.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { plural } from '../../util/plural.js';
 import { engineCommand } from '../../vocabulary/engine-command.js';
+import { printable } from '../../util/printable.js';
 
 /**
  * `engine report`: KPIs per milestone, per run and across runs, against the policy's targets.
@@ -84,7 +85,7 @@ export const reportCommand: Command = {
       const pooledGolden = buildReport({ store, runs: inputs.filter((r) => golden.has(r.run_id)), targets });
       const written = await writeBaselineOf(path.resolve(io.cwd, baselineFile), pooledGolden);
       if ('code' in written) return fail([written]);
-      io.stderr(`wrote kpi_targets milestone_median_s ${written.milestone_median_s}, milestone_p90_s ${written.milestone_p90_s} (${written.milestones} milestones of ${written.runs} completed runs) into ${baselineFile}\n`);
+      io.stderr(printable(`wrote kpi_targets milestone_median_s ${written.milestone_median_s}, milestone_p90_s ${written.milestone_p90_s} (${written.milestones} milestones of ${written.runs} completed runs) into ${baselineFile}\n`));
     }
     if (json) {
       printJson(io, { ...report, diagnostics: [...policy.diagnostics, ...warnings] });
@@ -93,7 +94,7 @@ export const reportCommand: Command = {
     const { renderText } = await import('../../report/render-text.js');
     printDiagnostics(io, [...policy.diagnostics, ...warnings]);
     io.stdout(renderText(report) + renderDeterminism(report.determinism));
-    if (htmlFile !== undefined) io.stderr(`wrote ${htmlFile}\n`);
+    if (htmlFile !== undefined) io.stderr(printable(`wrote ${htmlFile}\n`));
     return EXIT.ok;
   },
 };

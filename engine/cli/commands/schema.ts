@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
+import { printable } from '../../util/printable.js';
 
 /** `engine schema <name>`: print a JSON Schema shipped with the engine (for editors and tools). */
 export const schemaCommand: Command = {
@@ -16,7 +17,7 @@ export const schemaCommand: Command = {
     const name = args.positionals[0]!.replace(/\.schema\.json$/, '');
     const text = names.includes(name) ? await readSchemaText(name) : null;
     if (text === null) {
-      io.stderr(`engine schema: error E_USAGE unknown schema "${name}"; one of: ${names.join(', ')}\n`);
+      io.stderr(printable(`engine schema: error E_USAGE unknown schema "${name}"; one of: ${names.join(', ')}\n`));
       return EXIT.invalid;
     }
     io.stdout(text.endsWith('\n') ? text : `${text}\n`);

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { int, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { formatDiagnostic } from '../../vocabulary/diagnostics.js';
+import { printable } from '../../util/printable.js';
 
 /**
  * `engine stub-model --scenario FILE [--port N] [--log FILE]`: serve a scenario to the real
@@ -35,7 +36,7 @@ export const stubModelCommand: Command = {
       scenario = await loadScenario(path.resolve(io.cwd, file));
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      for (const d of error.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+      for (const d of error.diagnostics) io.stderr(printable(`${formatDiagnostic(d)}\n`));
       return EXIT.invalid;
     }
     if (logFile) checkLogFile(path.resolve(io.cwd, logFile), logFile);
@@ -45,7 +46,7 @@ export const stubModelCommand: Command = {
         scenario,
         scenarioFile: file,
         ...(port !== undefined ? { port } : {}),
-        ...(logFile ? { logFile: path.resolve(io.cwd, logFile), onLogError: (error: Error) => io.stderr(`engine stub-model: --log ${logFile}: cannot append the exchanges (${error.message}); they are no longer logged, the model goes on serving\n`) } : {}),
+        ...(logFile ? { logFile: path.resolve(io.cwd, logFile), onLogError: (error: Error) => io.stderr(printable(`engine stub-model: --log ${logFile}: cannot append the exchanges (${error.message}); they are no longer logged, the model goes on serving\n`)) } : {}),
         log: (e) => io.stderr(`${e.seq} ${e.method} ${e.path} ${e.status} ${e.route.kind}${e.headers ? ` (${describeHeaders(e.headers)}, turn ${(e.turnIndex ?? 0) + 1})` : ''}\n`),
       });
     } catch (error) {
@@ -56,7 +57,7 @@ export const stubModelCommand: Command = {
       throw error;
     }
     io.stdout(`${stub.origin}\n`);
-    io.stderr(`engine stub-model: serving ${file} (${scenario.name}) on ${stub.origin}; stop with Ctrl-C\n`);
+    io.stderr(printable(`engine stub-model: serving ${file} (${scenario.name}) on ${stub.origin}; stop with Ctrl-C\n`));
     await waitForSignal();
     await stub.close();
     return EXIT.ok;
