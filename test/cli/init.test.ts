@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../engine/cli/main.js';
@@ -92,6 +92,16 @@ t.test('--schema-path: a directory of schemas, or a {kind} template', async (t) 
   t.equal(modelineOf(path.join(repo, '.engine/pipeline.yaml')), '../tools/engine/schemas/pipeline.schema.json');
   t.equal(modelineOf(path.join(repo, '.engine/policy.yaml')), '../tools/engine/schemas/policy.schema.json');
   t.equal(io.err.join(''), 'note: modelines point at ../tools/engine/schemas/{kind}.schema.json (from --schema-path)\n');
+});
+
+t.test('--schema-path with a line break or another control character is refused: it wrote YAML of its own into the files', async (t) => {
+  for (const bad of ['x\nbudgets: {max_ticks: 1}\n#', 'x\r#', 'x\u001b[2J']) {
+    const repo = scratchRepo(t);
+    const io = memoryIo({ cwd: repo });
+    t.equal(await main(['init', '--schema-path', bad], io), 2, JSON.stringify(bad));
+    t.match(io.err.join(''), /^engine init: error E_USAGE --schema-path holds a control character/);
+    t.notOk(existsSync(path.join(repo, '.engine')), 'nothing written');
+  }
 });
 
 t.test('init on an initialised repo reports what is there (exit 0); --force rewrites', async (t) => {
