@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,6 +216,21 @@ t.test('an --html file that cannot be written: exit 2, E_FILE', async (t) => {
   t.equal(r2.code, 2);
   // In words, not a raw errno (a new user's probe was told only "ENOTDIR").
   t.match(r2.stderr, /^engine report: error E_FILE cannot write .*report\.html: (a part of the path is a file, not a directory|already exists)( \(at [^)]*\))?\n$/);
+});
+
+t.test('an --html that names a FIFO, a device or a link to one is refused, and left as it was: it was renamed over (as root, --html /dev/full replaced the device)', async (t) => {
+  const fifo = path.join(f.dir, 'page.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const link = path.join(f.dir, 'null-link.html');
+  symlinkSync('/dev/null', link);
+  for (const [target, what] of [[fifo, 'a FIFO'], [link, 'a device']] as const) {
+    const r = report(['--repo', f.repo, '--html', target]);
+    t.equal(r.code, 2, target);
+    t.equal(r.stderr, `engine report: error E_FILE cannot write ${target}: it is ${what}, not a regular file (name a file of its own)\n`);
+    t.equal(r.stdout, '');
+  }
+  t.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still there');
+  t.ok(lstatSync(link).isSymbolicLink(), 'the link is still there');
 });
 
 function round(n: number): number {

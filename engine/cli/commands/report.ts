@@ -188,8 +188,8 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     import('../../store/index-runs.js'),
   ]);
   try {
-    // A directory in the way would fail only at the rename, after the temp file is written.
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return problem('E_FILE', `cannot write ${file}: it is a directory`);
+    const inTheWay = pageInTheWay(file);
+    if (inTheWay !== null) return problem('E_FILE', `cannot write ${file}: ${inTheWay}`);
     const isEvent = await eventCheck();
     const pageDir = path.dirname(file);
     const relativeTo = (dir: string) => path.relative(pageDir, dir).split(path.sep).join('/') || '.';
@@ -215,6 +215,20 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     if (!fs) throw error;
     return problem('E_FILE', `cannot write ${file}: ${whyAt(fs, file)}`);
   }
+}
+
+/**
+ * Why the page cannot go where `file` names (its links followed), or null. A directory would
+ * fail only at the rename, after the temp file is written; a FIFO, a device or a socket would
+ * be renamed over and gone (as root, `--html /dev/full` replaced the device with the page).
+ * Impure (stats).
+ */
+function pageInTheWay(file: string): string | null {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st === undefined || st.isFile()) return null;
+  if (st.isDirectory()) return 'it is a directory';
+  const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device';
+  return `it is ${what}, not a regular file (name a file of its own)`;
 }
 
 function problem(code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
