@@ -148,5 +148,7 @@ export function writeBaseline(file: string, b: Baseline, note: string): void {
   const real = existsSync(file) ? realpathSync(file) : path.join(realpathSync(path.dirname(file)), path.basename(file));
   if (real.startsWith(realpathSync(own) + path.sep)) throw new Error(`${file} is one of the engine's own policies; write the baseline into the repo's .engine/policy.yaml or a --policy file`);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  writeFileAtomic(file, applyBaseline(text, b, note));
+  // Into the file a link leads to: written at the link's name, the new file replaced the link
+  // and the policy it shared was left without the baseline.
+  writeFileAtomic(real, applyBaseline(text, b, note));
 }

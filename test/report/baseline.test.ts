@@ -1,5 +1,6 @@
 import t from 'tap';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -86,4 +87,21 @@ t.test('--baseline refuses the engine\'s own policies and a selection without a 
   t.equal(own.code, 2);
   t.match(own.stderr + own.stdout, /E_BASELINE.*engine's own policies/);
   t.equal(readFileSync(engineDefaults, 'utf8'), text, 'the defaults are untouched');
+});
+
+t.test('--baseline into a policy that is a link writes the file it leads to, and keeps the link (the link was replaced by a copy, the shared file left unchanged)', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-baseline-link-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const store = path.join(dir, 'store');
+  cpSync(path.join(root, 'test/fixtures/report-store/runs'), store, { recursive: true });
+  mkdirSync(path.join(dir, 'shared'));
+  mkdirSync(path.join(dir, 'repo'));
+  const shared = path.join(dir, 'shared', 'policy.yaml');
+  writeFileSync(shared, 'apiVersion: engine/v1\nkind: Policy\n');
+  const link = path.join(dir, 'repo', 'policy.yaml');
+  symlinkSync('../shared/policy.yaml', link);
+  const r = engine(['report', '--all', '--store', store, '--baseline', link], { cwd: dir });
+  t.equal(r.code, 0, r.stderr);
+  t.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
+  t.ok(parse(readFileSync(shared, 'utf8')).kpi_targets, 'the file it leads to holds the baseline');
 });
