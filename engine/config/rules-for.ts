@@ -26,7 +26,7 @@ export async function rulesFor(kind: Kind, file: string, data: unknown, pipeline
       const startFrom = (data as { start_from?: unknown } | null)?.start_from;
       const startFromPath = typeof startFrom === 'string' ? path.resolve(path.dirname(file), startFrom) : undefined;
       const startFromIsDirectory = startFromPath === undefined ? undefined : kindOfPath(startFromPath) === 'directory';
-      return taskRules({ scenarioExists: found === 'file', scenarioIsDirectory: found === 'directory', scenarioPath: resolved, startFromPath, startFromIsDirectory }) as Rule<never>[];
+      return taskRules({ scenarioExists: found === 'file', scenarioIsDirectory: found === 'directory', scenarioIsOther: found === 'other', scenarioPath: resolved, startFromPath, startFromIsDirectory }) as Rule<never>[];
     }
     default:
       return [];

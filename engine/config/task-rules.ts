@@ -7,6 +7,8 @@ export interface TaskFacts {
   scenarioExists: boolean;
   /** The scenario path names a directory. */
   scenarioIsDirectory?: boolean;
+  /** The scenario path names what is neither a file nor a directory (a FIFO, a device, a socket). */
+  scenarioIsOther?: boolean;
   /** The scenario path resolved against the task file's directory. */
   scenarioPath?: string;
   /** `start_from` resolved against the task file's directory, and whether it is a directory. */
@@ -26,7 +28,7 @@ function checkStartFrom(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {
 
 function checkScenarioExists(ctx: RuleContext<EngineTask>, facts: TaskFacts): void {
   if (ctx.data.scenario === undefined || facts.scenarioExists) return;
-  const what = facts.scenarioIsDirectory ? 'is a directory, not a file' : 'not found';
+  const what = facts.scenarioIsDirectory ? 'is a directory, not a file' : facts.scenarioIsOther ? 'is not a regular file (a FIFO, a device or a socket)' : 'not found';
   ctx.report('E_FILE', ['scenario'], `scenario file \`${ctx.data.scenario}\` ${what} (looked at ${facts.scenarioPath ?? ctx.data.scenario})`, 'the path is relative to the task file');
 }
 

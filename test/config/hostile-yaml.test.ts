@@ -84,6 +84,13 @@ t.test('a task whose scenario is a directory', async (t) => {
   });
 });
 
+t.test('a task whose scenario is a device says so, not "not found" (it exists)', async (t) => {
+  t.same(await validate('dev.task.yaml', 'apiVersion: engine/v1\nkind: Task\ngoal: x\nscenario: /dev/zero\n'), {
+    code: 2,
+    err: 'dev.task.yaml:4:11: error E_FILE scenario file `/dev/zero` is not a regular file (a FIFO, a device or a socket) (looked at /dev/zero) (the path is relative to the task file)\n',
+  });
+});
+
 t.test('a null key is reported at its line', async (t) => {
   const { code, err } = await validate('null.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\nnull: 3\n');
   t.equal(code, 2);
