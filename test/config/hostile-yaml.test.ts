@@ -91,6 +91,19 @@ t.test('a task whose scenario is a device says so, not "not found" (it exists)',
   });
 });
 
+t.test('many problems on one long line are located in linear time (a 3 MB flow map of 300,000 unknown keys held validate for hours, deaf to SIGTERM)', async (t) => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join(', ');
+  const started = process.hrtime.bigint();
+  const { code, err } = await validate('wide.policy.yaml', `apiVersion: engine/v1\nkind: Policy\nbudgets: {é: 1, ${keys}}\n`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  t.equal(code, 2);
+  const lines = err.trim().split('\n');
+  t.equal(lines.length, 20_001);
+  t.match(lines[0], /^wide\.policy\.yaml:3:11: error E_UNKNOWN_KEY unknown key `é`/);
+  t.match(lines[1], /^wide\.policy\.yaml:3:17: error E_UNKNOWN_KEY unknown key `k0`/, 'columns count characters, not bytes or UTF-16 units');
+  t.ok(seconds < 20, `took ${seconds.toFixed(1)} s (it took 290 s)`);
+});
+
 t.test('a null key is reported at its line', async (t) => {
   const { code, err } = await validate('null.policy.yaml', 'apiVersion: engine/v1\nkind: Policy\nnull: 3\n');
   t.equal(code, 2);
