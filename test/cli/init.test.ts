@@ -104,6 +104,22 @@ t.test('--schema-path with a line break or another control character is refused:
   }
 });
 
+t.test('init and doctor of a repo whose name holds an escape sequence print none raw', async (t) => {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'engine-init-esc-'));
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }));
+  const repo = path.join(parent, 'r\u001b]0;owned\u0007');
+  mkdirSync(repo);
+  git(repo, 'init', '-q');
+  git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'i');
+  const init = memoryIo({ cwd: parent });
+  t.equal(await main(['init', '--repo', repo], init), 0);
+  t.notMatch(init.out.join('') + init.err.join(''), /[\u001b\u0007]/, 'init');
+  const doctor = memoryIo({ cwd: parent });
+  await main(['doctor', '--repo', repo], doctor);
+  t.match(doctor.out.join(''), /r\ufffd\]0;owned\ufffd/);
+  t.notMatch(doctor.out.join('') + doctor.err.join(''), /[\u001b\u0007]/, 'doctor');
+});
+
 t.test('init on an initialised repo reports what is there (exit 0); --force rewrites', async (t) => {
   const repo = scratchRepo(t, {}, true);
   t.equal(await main(['init', '--repo', repo], memoryIo()), 0);

@@ -3,6 +3,7 @@ import { flag, list, str, UsageError } from '../command.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
 import { printDiagnostics, printJson } from './validate.js';
 import { sayAllHere } from '../../vocabulary/engine-command.js';
+import { printable } from '../../util/printable.js';
 
 /** `engine doctor`: is this machine, repo and pipeline ready for a run? */
 export const doctorCommand: Command = {
@@ -33,7 +34,8 @@ export const doctorCommand: Command = {
       return EXIT.invalid;
     }
     if (json) printJson(io, doctorJson(result.report));
-    else io.stdout(renderDoctorText(result.report));
+    // Paths of the repo and its files are in the text: shown safe for a terminal.
+    else io.stdout(printable(renderDoctorText(result.report)));
     return doctorExitCode(result.report.checks, result.report.diagnostics);
   },
 };

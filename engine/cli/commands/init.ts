@@ -34,7 +34,7 @@ export const initCommand: Command = {
     for (const note of result.notes) io.stderr(printable(`note: ${note}\n`));
     const dir = path.relative(io.cwd, path.join(named !== undefined ? path.resolve(io.cwd, named) : repoTopOf(io.cwd), '.engine')) || '.engine';
     const repoFlag = str(args, 'repo') !== undefined ? ` --repo ${shellWord(str(args, 'repo')!)}` : '';
-    io.stdout(`next: ${engineCommand(`validate ${shellWord(`${dir}/pipeline.yaml`)} ${shellWord(`${dir}/policy.yaml`)}`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`);
+    io.stdout(printable(`next: ${engineCommand(`validate ${shellWord(`${dir}/pipeline.yaml`)} ${shellWord(`${dir}/policy.yaml`)}`)} && ${engineCommand(`policy${repoFlag} --explain`)}\n`));
     return EXIT.ok;
   },
 };
