@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../vocabulary/diagnostics.js';
 import { hasErrors } from '../vocabulary/diagnostics.js';
@@ -285,6 +285,12 @@ async function landedViolations(o: RunSuiteOptions, task: SuiteTask, repo: strin
   });
 }
 
+/** A FIFO, a socket or a device (not followed through a link). Impure (lstat). */
+function isSpecialFile(p: string): boolean {
+  const st = lstatSync(p, { throwIfNoEntry: false });
+  return st !== undefined && !st.isFile() && !st.isDirectory() && !st.isSymbolicLink();
+}
+
 /**
  * A new scratch repo for one run, and its starting point (a commit, or the empty tree): the
  * task's `start_from` files in one commit; else a README in one commit for an incremental
@@ -296,7 +302,8 @@ export async function prepareRepo(dir: string, task: SuiteTask): Promise<{ repo:
   const { root: repo } = await ensureGitRepo(dir);
   // Its files only, never a `.git` (at any depth): copied over the scratch repo's own, its
   // config's filter drivers ran at the `git add` below, as the engine, outside any sandbox.
-  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
+  // Nor a FIFO, a socket or a device: git tracks none, and the copy threw on a FIFO (exit 70).
+  if (task.startFrom !== null) cpSync(task.startFrom, repo, { recursive: true, filter: (src) => path.basename(src) !== '.git' && !isSpecialFile(src) });
   else if (task.kind === 'incremental') writeFileSync(path.join(repo, 'README.md'), `# ${task.name}\n`);
   else return { repo, start: EMPTY_TREE };
   const env = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };

@@ -28,3 +28,17 @@ t.test("a task's start_from is copied without its .git: a filter its config defi
   t.same(files, ['.gitattributes', 'file.txt', 'lib/code.js'], 'the files, and no .git of the seed');
   t.notMatch(readFileSync(path.join(repo, '.git', 'config'), 'utf8'), /pwn/, "the scratch repo's config is its own");
 });
+
+t.test("a FIFO in a task's start_from is left out, as git leaves it out (the copy threw: exit 70)", async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-suite-fifo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const seed = path.join(dir, 'seed');
+  mkdirSync(path.join(seed, 'sub'), { recursive: true });
+  writeFileSync(path.join(seed, 'a.txt'), 'hi\n');
+  execFileSync('mkfifo', [path.join(seed, 'pipe'), path.join(seed, 'sub', 'pipe')]);
+  const task = { name: 'fifo', kind: 'incremental', startFrom: seed } as unknown as SuiteTask;
+  const { repo, start } = await prepareRepo(path.join(dir, 'run'), task);
+  const files = execFileSync('git', ['-C', repo, 'ls-tree', '-r', '--name-only', start], { encoding: 'utf8' }).trim().split('\n');
+  t.same(files, ['a.txt']);
+  t.notOk(existsSync(path.join(repo, 'pipe')), 'no FIFO in the scratch repo');
+});
