@@ -270,14 +270,16 @@ function nonJsonValues(doc: Document.Parsed, text: string, file: string, positio
       out.push({ code: 'E_YAML', severity: 'error', message: NUL_MESSAGE, file, ...position(node.range?.[0] ?? 0) });
       return;
     }
-    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || isSafeNumber(v)) return;
     const [start = 0, end = start] = node.range ?? [];
     const written = node.tag && !/^tag:yaml\.org,2002:(float|int)$/.test(node.tag) ? `!!${node.tag.replace(/^tag:yaml\.org,2002:/, '')}` : text.slice(start, end).trim();
     const why =
       typeof v === 'number'
         ? /^[-+]?\.(inf|nan)$/i.test(written)
           ? 'numbers are finite'
-          : 'numbers are finite (this one is beyond the largest a number can be)'
+          : Number.isFinite(v)
+            ? UNSAFE_NUMBER
+            : 'numbers are finite (this one is beyond the largest a number can be)'
         : NOT_JSON_KINDS;
     out.push({ code: 'E_YAML', severity: 'error', message: `\`${written.slice(0, 60)}\` is not a value a config file can hold: ${why} [NOT_JSON]`, file, ...position(start) });
   });
@@ -285,6 +287,18 @@ function nonJsonValues(doc: Document.Parsed, text: string, file: string, positio
 }
 
 const NOT_JSON_KINDS = 'text, a finite number, true/false, null, a list or a mapping';
+
+/** Why a finite number past 2^53 is refused (NOT_JSON): a count or a limit there is not exact. */
+export const UNSAFE_NUMBER = `numbers are at most ${Number.MAX_SAFE_INTEGER} either way (past it, not every whole number can be told apart)`;
+
+/**
+ * A number a config file can hold: finite, and no further from 0 than 2^53 − 1. Past it
+ * `max_ticks: 99999999999999999999` passed as an integer (the flags stop at 2^53 − 1), a
+ * limit no count could be compared with exactly. Pure.
+ */
+export function isSafeNumber(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+}
 
 /**
  * A collection of YAML 1.1's tags that JSON has no shape for: `!!set` and `!!omap` became a

@@ -1,6 +1,6 @@
 import { isCollection, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../vocabulary/diagnostics.js';
-import { holdsNulByte, MAX_DEPTH, nestedTooDeep, NUL_MESSAGE, someLeaf } from '../parse-source.js';
+import { holdsNulByte, isSafeNumber, MAX_DEPTH, nestedTooDeep, NUL_MESSAGE, someLeaf, UNSAFE_NUMBER } from '../parse-source.js';
 import { messageOf } from '../../util/message-of.js';
 
 /** A parsed `--set key.path=value`. */
@@ -48,6 +48,7 @@ export function parseSet(text: string): SetAssignment | Diagnostic {
   if (tag !== null) return problem('E_YAML', `--set ${key}: \`${tag}\` is not a value a config file can hold: text, a finite number, true/false, null, a list or a mapping [NOT_JSON]`);
   if (someLeaf(value, holdsNulByte)) return problem('E_YAML', `--set ${key}: ${NUL_MESSAGE}`);
   if (someLeaf(value, (leaf) => typeof leaf === 'number' && !Number.isFinite(leaf))) return problem('E_YAML', `--set ${key}: the value holds a number that is not finite (.inf, .nan, or beyond the largest a number can be): numbers are finite [NOT_JSON]`);
+  if (someLeaf(value, (leaf) => typeof leaf === 'number' && !isSafeNumber(leaf))) return problem('E_YAML', `--set ${key}: the value holds a number past ${Number.MAX_SAFE_INTEGER}: ${UNSAFE_NUMBER} [NOT_JSON]`);
   return { path: key.split('.'), value, text };
 }
 
