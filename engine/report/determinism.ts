@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readRecordJson } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import { readTimelineText } from '../store/timeline.js';
 import { describeForeignTimeline } from '../store/salvage-timeline.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -87,7 +87,7 @@ function isComparable(r: Pick<RepeatRun, 'status' | 'stop_reason'>): boolean {
 /** A run directory's task and repeat facts, from state.json and the timeline; null when unreadable or the timeline is another run's. Impure. */
 export function readRepeatRun(dir: string): RepeatRun | null {
   try {
-    const state = readRecordJson(path.join(dir, 'state.json')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
+    const state = readRunRecordJson(path.join(dir, 'state.json')) as { run_id: string; seed?: unknown; task?: { goal?: unknown }; status?: unknown; stop_reason?: unknown };
     const events: TimelineEvent[] = [];
     for (const line of readTimelineText(path.join(dir, 'timeline.jsonl')).split('\n')) {
       if (!line.trim()) continue;

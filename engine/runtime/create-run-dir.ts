@@ -14,7 +14,8 @@ import { checkRunPlaces } from './check-run-places.js';
 import { redactText } from '../workers/redact.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
 import { writeFreshFile } from '../util/open-own-file.js';
-import { readRecordJson, readRecordText } from '../util/read-or-null.js';
+import { readRecordText } from '../util/read-or-null.js';
+import { readRunRecordJson, readRunRecordText } from '../util/read-run-record.js';
 
 /**
  * A run is made in steps (its directory, config snapshot, workspace, env.json, state.json,
@@ -157,7 +158,7 @@ function writeCreating(runDir: string, c: CreatingRecord): void {
 
 function readCreating(runDir: string): CreatingRecord | null {
   try {
-    const c = readRecordJson(path.join(runDir, CREATING)) as CreatingRecord;
+    const c = readRunRecordJson(path.join(runDir, CREATING)) as CreatingRecord;
     return typeof c.repo === 'string' ? c : null;
   } catch {
     return null;
@@ -166,7 +167,7 @@ function readCreating(runDir: string): CreatingRecord | null {
 
 function readPid(file: string): number | null {
   try {
-    const pid = Number(readRecordText(file).trim());
+    const pid = Number(readRunRecordText(file).trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;

@@ -24,7 +24,7 @@ import { userConfigTrees } from './user-config.js';
 import type { UserConfigPlace } from '../workers/types.js';
 import { keptPlaces } from './kept-places.js';
 import { packageRoot } from '../paths.js';
-import { readRecordText } from '../util/read-or-null.js';
+import { readRunRecordText } from '../util/read-run-record.js';
 
 /** What start and resume know before the runtime exists: the Runtime's own inputs. */
 export type OpenRuntimeOptions = Pick<Runtime, 'ir' | 'pipelineDir' | 'policy' | 'task' | 'repo' | 'ws' | 'headTree' | 'identity' | 'paths' | 'state' | 'env' | 'childEnv' | 'modelEndpoint' | 'signal'> & {
@@ -113,7 +113,7 @@ export function openRuntime(o: OpenRuntimeOptions): Runtime {
   );
   // On resume env.json is there already: it is owned as found (start-run adds it once written).
   if (existsSync(o.paths.env)) {
-    const env = readRecordText(o.paths.env);
+    const env = readRunRecordText(o.paths.env);
     rt.records.push(fileRecord(o.paths.env, 'env.json', () => env));
   }
   return rt;

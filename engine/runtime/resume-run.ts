@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { canResume } from '../store/can-resume.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import path from 'node:path';
-import { readRecordJson } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
@@ -133,7 +133,7 @@ async function readRun(o: ResumeRunOptions): Promise<FoundRun | Rejection> {
   }
   let state: RunState;
   try {
-    state = readRecordJson(paths.state) as RunState;
+    state = readRunRecordJson(paths.state) as RunState;
   } catch (error) {
     return refuse(`state.json cannot be read (${(error as Error).message}); the engine will not resume this run`, paths.state);
   }
@@ -246,7 +246,7 @@ function branchMovedSinceStop(rt: Runtime, restored: Restored): string | null {
 async function checkFingerprint(o: ResumeRunOptions, run: FoundRun, p: ResumePrepared, endpoint: string | null): Promise<Prints | Rejection> {
   let old: Record<string, unknown>;
   try {
-    old = readRecordJson(run.paths.env) as Record<string, unknown>;
+    old = readRunRecordJson(run.paths.env) as Record<string, unknown>;
     if (old === null || typeof old !== 'object' || Array.isArray(old)) throw new Error('not a JSON object');
   } catch (error) {
     return refuse(`env.json cannot be read (${(error as Error).message}); the engine will not resume this run`, run.paths.env);

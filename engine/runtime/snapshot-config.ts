@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { firstLink } from '../util/first-link.js';
-import { readTextOrNull, readRecordJson, readRecordText } from '../util/read-or-null.js';
+import { readTextOrNull, readRecordText } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import path from 'node:path';
 import { defaultPolicyFile, userPolicyFile } from '../config/policy/resolve-policy.js';
 import { templatesDir } from '../paths.js';
@@ -163,7 +164,7 @@ export function readConfigSnapshot(runDir: string): ReadSnapshot | { error: stri
   if (!existsSync(manifestFile)) return null;
   let manifest: ConfigManifest;
   try {
-    manifest = readRecordJson(manifestFile) as ConfigManifest;
+    manifest = readRunRecordJson(manifestFile) as ConfigManifest;
     if (!Array.isArray(manifest.entries) || !Array.isArray(manifest.sets)) throw new Error('no entries');
   } catch (error) {
     return { error: `the run's config snapshot cannot be read (${(error as Error).message})`, file: manifestFile };

@@ -8,7 +8,8 @@ import { planClean, type CleanCandidate, type CleanChoice, type CleanOptions, ty
 import { locateRepo, removeBranchAt, repoTarget, untouchedRunBranches } from '../git/repo.js';
 import type { GitTarget } from '../git/run-git.js';
 import { removeTree } from '../util/remove-tree.js';
-import { readTextOrNull, readRegularFileSync, readRecordJson } from '../util/read-or-null.js';
+import { readTextOrNull, readRegularFileSync } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import { isOwnDirectory } from '../util/is-own-directory.js';
 
 export interface CleanedRun {
@@ -194,7 +195,7 @@ function runBranchOf(state: NonNullable<ReturnType<typeof readCleanState>>, runI
  */
 function readCleanState(file: string): (Pick<RunState, 'workspace' | 'status' | 'updated_at' | 'workspace_kept' | 'stop_reason' | 'position'> & { repo: unknown; branch: unknown; base_sha: unknown }) | null {
   try {
-    const s = readRecordJson(file) as Record<string, unknown> | null;
+    const s = readRunRecordJson(file) as Record<string, unknown> | null;
     if (typeof s?.['workspace'] !== 'string' || typeof s['updated_at'] !== 'string' || !STATUSES.includes(s['status'] as string)) return null;
     const position = s['position'] as { step?: unknown } | null;
     // What canResume reads: a field of another type (a forged record) counts as a step to repeat, so the run is kept as resumable.

@@ -1,6 +1,6 @@
 import { readdirSync, existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { readRecordJson } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import { loadValidator } from '../config/validators.js';
 import { hasEverySample } from '../kpi/collect-samples.js';
 import type { RunState } from '../generated/state.js';
@@ -125,7 +125,7 @@ export function entryFromDisk(dir: string, state: ReportState, isEvent: IsEvent)
 /** A run's state.json when it is one (a run id and a creation time). Impure. */
 export function readState(dir: string): ReportState | null {
   try {
-    const state = readRecordJson(path.join(dir, 'state.json')) as ReportState;
+    const state = readRunRecordJson(path.join(dir, 'state.json')) as ReportState;
     return typeof state.run_id === 'string' && typeof state.created_at === 'string' ? state : null;
   } catch {
     return null;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { readRecordJson } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import type { RunState } from '../generated/state.js';
 import { compareText } from '../util/compare-text.js';
 
@@ -22,7 +22,7 @@ export function listRuns(storeDir: string): StoredRun[] {
     if (!entry.isDirectory()) continue;
     const dir = path.join(storeDir, entry.name);
     try {
-      const state = readRecordJson(path.join(dir, 'state.json')) as RunState;
+      const state = readRunRecordJson(path.join(dir, 'state.json')) as RunState;
       if (typeof state.run_id === 'string' && typeof state.created_at === 'string') runs.push({ dir, state });
     } catch {
       /* not a run, or not yet one */

@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { readRecordJson } from '../util/read-or-null.js';
+import { readRunRecordJson } from '../util/read-run-record.js';
 import { openRegularSync } from '../util/open-regular.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
@@ -124,7 +124,7 @@ export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
  */
 function openIndex(file: string): number | null {
   try {
-    return openRegularSync(file)?.fd ?? null;
+    return openRegularSync(file, { noFollow: true })?.fd ?? null;
   } catch {
     return null;
   }
@@ -212,12 +212,21 @@ export function rewriteRunIndex(storeDir: string, entries: readonly RunIndexEntr
 
 /** The size of a run's state.json, or null when it has none. Impure. */
 export function stateBytes(runDir: string): number | null {
-  return statSync(`${runDir}/state.json`, { throwIfNoEntry: false })?.size ?? null;
+  return ownFileBytes(`${runDir}/state.json`);
 }
 
 /** The size of a run's timeline, or null when it has none. Impure. */
 export function timelineBytes(runDir: string): number | null {
-  return statSync(`${runDir}/timeline.jsonl`, { throwIfNoEntry: false })?.size ?? null;
+  return ownFileBytes(`${runDir}/timeline.jsonl`);
+}
+
+/**
+ * The size of a regular file itself, or null (none, or a link: a record replaced by a link
+ * to a file of the size the index noted kept its line, read from the index as the run). Impure.
+ */
+function ownFileBytes(file: string): number | null {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? st.size : null;
 }
 
 /**
@@ -269,7 +278,7 @@ function confirm(storeDir: string, entry: RunIndexEntry): IndexedPastRun | null 
   if (size === null) return null;
   if (size === entry.timeline_bytes) return { run_id: entry.run_id, stop_reason: entry.stop_reason, created_at: entry.created_at, samples: entry.samples };
   try {
-    const state = readRecordJson(path.join(runDir, 'state.json')) as { status?: unknown; stop_reason?: unknown };
+    const state = readRunRecordJson(path.join(runDir, 'state.json')) as { status?: unknown; stop_reason?: unknown };
     if (state.status === 'running') return null;
     return { run_id: entry.run_id, stop_reason: typeof state.stop_reason === 'string' ? state.stop_reason : null, created_at: entry.created_at, samples: entry.samples };
   } catch {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRunFileSync } from '../util/read-run-record.js';
 import { removeFile } from '../util/remove-tree.js';
 
 /**
@@ -51,7 +51,7 @@ export class RunLockedError extends Error {
 
 function lockPid(file: string): number {
   try {
-    const pid = Number(readRegularFileSync(file, 'utf8').trim());
+    const pid = Number(readRunFileSync(file, 'utf8').trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
   } catch {
     return 0;

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRunFileSync } from '../util/read-run-record.js';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -98,7 +98,7 @@ function holdsOther(r: RunRecord): boolean {
   const want = r.expected();
   if (want === null) return false;
   try {
-    return readRegularFileSync(r.file, 'utf8') !== want;
+    return readRunFileSync(r.file, 'utf8') !== want;
   } catch {
     return true;
   }

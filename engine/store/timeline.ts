@@ -1,6 +1,6 @@
 import { openSync, writeSync, ftruncateSync, closeSync, existsSync, truncateSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { readRegularFileSync } from '../util/read-or-null.js';
+import { readRunFileSync } from '../util/read-run-record.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { noByteTaken, writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
@@ -41,7 +41,7 @@ export class TimelineWriter {
   ) {
     this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
     dropTornTail(file);
-    this.written = existsSync(file) ? readRegularFileSync(file, 'utf8') : '';
+    this.written = existsSync(file) ? readRunFileSync(file, 'utf8') : '';
     this.hash.update(this.written);
     this.bytes = Buffer.byteLength(this.written);
     this.fd = openSync(file, 'a');
@@ -166,13 +166,13 @@ export function readTimeline(file: string): TimelineEvent[] {
 }
 
 /**
- * A timeline's bytes; throws as readRegularFileSync does, and EFBIG, unread, for one larger
+ * A timeline's bytes; throws as readRunFileSync does (a link: ELOOP), and EFBIG, unread, for one larger
  * than the engine writes (MAX_TIMELINE_BYTES): `report --all` read such a timeline of 600 MB
  * whole, 12 s of CPU, to note that it could make no string of it. Impure.
  */
 export function readTimelineBytes(file: string): Buffer {
   try {
-    return readRegularFileSync(file, undefined, MAX_TIMELINE_BYTES);
+    return readRunFileSync(file, undefined, MAX_TIMELINE_BYTES);
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { size?: number };
     if (e.code !== 'EFBIG') throw error;
@@ -207,7 +207,7 @@ export function parseTimeline(text: string): TimelineEvent[] {
  */
 function dropTornTail(file: string): void {
   if (!existsSync(file)) return;
-  const text = readRegularFileSync(file);
+  const text = readRunFileSync(file);
   if (text.length === 0 || text[text.length - 1] === 0x0a) return;
   truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }

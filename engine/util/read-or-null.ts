@@ -56,17 +56,23 @@ export async function readRegularBytes(file: string, maxBytes = Infinity): Promi
   }
 }
 
+/** How a reader opens a file: with `noFollow`, never through a link in its last component (ELOOP). */
+export interface ReadOptions {
+  noFollow?: boolean;
+}
+
 /**
  * readFileSync for a record the engine reads back (a run's timeline, state.json, env.json, a
  * lock): throws as readFileSync does, and ENOTREG for what is no regular file, opened without
  * blocking first. Without the OS sandbox a worker can put a FIFO at a record's name: read as
  * it was, it held `engine resume` in open(2) past SIGINT and SIGTERM, and `report --all` with
- * it. One larger than `maxBytes`: EFBIG, before it is read. Impure.
+ * it. One larger than `maxBytes`: EFBIG, before it is read. With `noFollow`, a link is ELOOP
+ * (readRunFileSync: a run's own records). Impure.
  */
-export function readRegularFileSync(file: string, encoding?: undefined, maxBytes?: number): Buffer;
-export function readRegularFileSync(file: string, encoding: 'utf8', maxBytes?: number): string;
-export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity): Buffer | string {
-  const opened = openRegularSync(file);
+export function readRegularFileSync(file: string, encoding?: undefined, maxBytes?: number, options?: ReadOptions): Buffer;
+export function readRegularFileSync(file: string, encoding: 'utf8', maxBytes?: number, options?: ReadOptions): string;
+export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity, options: ReadOptions = {}): Buffer | string {
+  const opened = openRegularSync(file, { noFollow: options.noFollow === true });
   if (!opened) throw notRegularError(file);
   const { fd, st } = opened;
   try {

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { readRecordJson } from '../../util/read-or-null.js';
+import { readRunRecordJson } from '../../util/read-run-record.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
@@ -125,7 +125,7 @@ export interface DemoRecord {
 /** The run's branch and workspace as its state.json records them (null when it made none), and whether it completed. Impure. */
 export function demoRecordOf(runDir: string): DemoRecord {
   try {
-    const state = readRecordJson(path.join(runDir, 'state.json')) as { branch?: unknown; workspace?: unknown; status?: unknown; stop_reason?: unknown };
+    const state = readRunRecordJson(path.join(runDir, 'state.json')) as { branch?: unknown; workspace?: unknown; status?: unknown; stop_reason?: unknown };
     // A run blocked before its first step removes its branch and workspace (as its summary says).
     if (state.stop_reason === 'doctor_blocked') return { branch: null, workspace: null, completed: false };
     const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);

@@ -9,7 +9,8 @@ import type { CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { markdownForTerminal } from '../render-terminal.js';
 import type { RunOutcome } from '../../runtime/finish-run.js';
-import { MAX_RECORD_BYTES, readTextOrNull } from '../../util/read-or-null.js';
+import { MAX_RECORD_BYTES } from '../../util/read-or-null.js';
+import { readRunTextOrNull } from '../../util/read-run-record.js';
 import path from 'node:path';
 import { runEnvFrom, type RunEnv } from '../../runtime/clock.js';
 import { EXIT } from '../../vocabulary/exit-codes.js';
@@ -60,7 +61,7 @@ export function createRunOutput(io: CliIo, json: boolean, noProgress: boolean) {
         // OS sandbox could have replaced it; then the run directory below still says where it is.
         // One the file system refused to write (the warning above) may be an older one: not shown.
         const file = path.join(outcome.runDir, 'summary.md');
-        const summary = printable(readTextOrNull(file, MAX_RECORD_BYTES) ?? `(${file} cannot be read as a file of at most ${MAX_RECORD_BYTES} bytes)\n`);
+        const summary = printable(readRunTextOrNull(file) ?? `(${file} cannot be read as a file of at most ${MAX_RECORD_BYTES} bytes)\n`);
         if (!outcome.unwritten) io.stdout(io.stdoutIsTTY ? markdownForTerminal(summary, io.color) : summary);
         io.stdout(`${outcome.unwritten ? '' : '\n'}run directory: ${outcome.runDir}\n`);
       }
