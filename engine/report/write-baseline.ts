@@ -4,6 +4,7 @@ import { isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { Kpis } from '../generated/state.js';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { resolveWriteTarget } from '../util/write-target.js';
 
 /** The milestone-time targets a baseline sets (the seed: "set after baseline"). */
 export interface Baseline {
@@ -145,10 +146,12 @@ function lineEnd(text: string, offset: number): number {
  */
 export function writeBaseline(file: string, b: Baseline, note: string): void {
   const own = path.join(packageRoot, 'policies');
-  const real = existsSync(file) ? realpathSync(file) : path.join(realpathSync(path.dirname(file)), path.basename(file));
+  // Into the file a link leads to (resolveWriteTarget): written at the link's name, the new
+  // file replaced the link and the policy it shared was left without the baseline.
+  const resolved = resolveWriteTarget(file);
+  if ('why' in resolved) throw new Error(resolved.why);
+  const real = resolved.target;
   if (real.startsWith(realpathSync(own) + path.sep)) throw new Error(`${file} is one of the engine's own policies; write the baseline into the repo's .engine/policy.yaml or a --policy file`);
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  // Into the file a link leads to: written at the link's name, the new file replaced the link
-  // and the policy it shared was left without the baseline.
+  const text = existsSync(real) ? readFileSync(real, 'utf8') : '';
   writeFileAtomic(real, applyBaseline(text, b, note));
 }

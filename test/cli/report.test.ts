@@ -233,6 +233,32 @@ t.test('an --html that names a FIFO, a device or a link to one is refused, and l
   t.ok(lstatSync(link).isSymbolicLink(), 'the link is still there');
 });
 
+t.test('--html through a link writes the file it leads to and keeps the link, as --baseline does; a link to nothing or to a directory is refused, nothing replaced', async (t) => {
+  const shared = path.join(f.dir, 'shared');
+  mkdirSync(shared, { recursive: true });
+  const target = path.join(shared, 'page.html');
+  writeFileSync(target, 'old page');
+  const link = path.join(f.dir, 'page-link.html');
+  symlinkSync('shared/page.html', link);
+  const r = report(['--repo', f.repo, '--html', link]);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
+  t.match(readFileSync(target, 'utf8'), /^<!doctype html>/, 'the file it leads to holds the page');
+  const dangling = path.join(f.dir, 'dangling.html');
+  symlinkSync('nowhere/page.html', dangling);
+  const toDir = path.join(f.dir, 'dir-link.html');
+  symlinkSync('shared', toDir);
+  for (const [name, said] of [[dangling, 'it is a link to nothing (nowhere/page.html): name a file of its own or make the file it leads to'], [toDir, 'it is a directory']] as const) {
+    const refused = report(['--repo', f.repo, '--html', name]);
+    t.equal(refused.code, 2, name);
+    t.equal(refused.stderr, `engine report: error E_FILE cannot write ${name}: ${said}\n`);
+    t.equal(refused.stdout, '');
+    t.ok(lstatSync(name).isSymbolicLink(), `${name}: the link is still there`);
+  }
+  t.notOk(readdirSync(f.dir).includes('nowhere'), 'nothing made where the dangling link leads');
+  t.same(readdirSync(shared), ['page.html'], 'nothing left in the linked directory');
+});
+
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }

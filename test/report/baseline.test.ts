@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,4 +104,12 @@ t.test('--baseline into a policy that is a link writes the file it leads to, and
   t.equal(r.code, 0, r.stderr);
   t.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
   t.ok(parse(readFileSync(shared, 'utf8')).kpi_targets, 'the file it leads to holds the baseline');
+  // A link to nothing: refused, the link left as it was, nothing made where it leads.
+  const dangling = path.join(dir, 'repo', 'dangling.yaml');
+  symlinkSync('../nowhere/policy.yaml', dangling);
+  const refused = engine(['report', '--all', '--store', store, '--baseline', dangling], { cwd: dir });
+  t.equal(refused.code, 2, refused.stderr);
+  t.match(refused.stderr, /error E_BASELINE cannot write the baseline into \S+dangling\.yaml: it is a link to nothing \(\.\.\/nowhere\/policy\.yaml\)/);
+  t.ok(lstatSync(dangling).isSymbolicLink(), 'the dangling link is kept');
+  t.notOk(existsSync(path.join(dir, 'nowhere')), 'nothing made where it leads');
 });

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { flag, list, str, UsageError, repoOption } from '../command.js';
@@ -181,16 +181,19 @@ const DETAILED_RUNS = 20;
  */
 /** The page of `report` written to `file` (atomically), each store's left-out run directories said on it; or why it could not be. Impure. */
 async function writeHtml(file: string, report: Report, stores: readonly string[], runDirs: readonly string[], leftOut: readonly { store: string; names: readonly string[] }[]): Promise<Diagnostic | null> {
-  const [{ renderHtml }, { writeFileAtomic }, { readRunDetails }, { eventCheck }] = await Promise.all([
+  const [{ renderHtml }, { writeFileAtomic }, { readRunDetails }, { eventCheck }, { resolveWriteTarget }] = await Promise.all([
     import('../../report/render-html.js'),
     import('../../store/atomic.js'),
     import('../../report/read-details.js'),
     import('../../store/index-runs.js'),
+    import('../../util/write-target.js'),
   ]);
   try {
-    const inTheWay = pageInTheWay(file);
-    if (inTheWay !== null) return problem('E_FILE', `cannot write ${file}: ${inTheWay}`);
+    // Through a link, into the file it leads to, the link kept (as --baseline writes).
+    const resolved = resolveWriteTarget(file);
+    if ('why' in resolved) return problem('E_FILE', `cannot write ${file}: ${resolved.why}`);
     const isEvent = await eventCheck();
+    // Records linked relative to the name the user gave (the page is opened by it).
     const pageDir = path.dirname(file);
     const relativeTo = (dir: string) => path.relative(pageDir, dir).split(path.sep).join('/') || '.';
     // Each run's records are linked by their path relative to the page.
@@ -207,7 +210,7 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     const storeLabel = stores.length > 1 ? `${stores.length} stores: ${stores.map(label).join(', ')}` : label(stores[0]!);
     // A page passed on without the terminal's warnings says what it leaves out too.
     const notes = leftOut.map((l) => leftOutText(label(l.store), l.names));
-    writeFileAtomic(file, renderHtml(report, { details, storeHref: '.', storeLabel, notes, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
+    writeFileAtomic(resolved.target, renderHtml(report, { details, storeHref: '.', storeLabel, notes, now: new Date().toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     return null;
   } catch (error) {
     // The file system's refusal in words (a raw ENOTDIR told a new user nothing); anything else is a bug, not bad input.
@@ -215,20 +218,6 @@ async function writeHtml(file: string, report: Report, stores: readonly string[]
     if (!fs) throw error;
     return problem('E_FILE', `cannot write ${file}: ${whyAt(fs, file)}`);
   }
-}
-
-/**
- * Why the page cannot go where `file` names (its links followed), or null. A directory would
- * fail only at the rename, after the temp file is written; a FIFO, a device or a socket would
- * be renamed over and gone (as root, `--html /dev/full` replaced the device with the page).
- * Impure (stats).
- */
-function pageInTheWay(file: string): string | null {
-  const st = statSync(file, { throwIfNoEntry: false });
-  if (st === undefined || st.isFile()) return null;
-  if (st.isDirectory()) return 'it is a directory';
-  const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device';
-  return `it is ${what}, not a regular file (name a file of its own)`;
 }
 
 function problem(code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
