@@ -24,8 +24,18 @@ export function replayCall(dir: string, out: (b: Buffer | string) => void, err: 
   }
   const stderrFile = path.join(dir, 'stderr.log');
   if (lstatSync(stderrFile, { throwIfNoEntry: false })) err(readRecorded(stderrFile));
-  const meta = JSON.parse(readRecorded(path.join(dir, 'meta.json')).toString('utf8')) as { exit_code?: number | null };
+  const meta = parseRecorded(path.join(dir, 'meta.json')) as { exit_code?: number | null };
   return typeof meta.exit_code === 'number' ? meta.exit_code : 0;
+}
+
+/** A recorded JSON file parsed; not JSON: an error naming it that quotes none of it (V8's quotes the text's start). */
+function parseRecorded(file: string): unknown {
+  const text = readRecorded(file).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not JSON`);
+  }
 }
 
 /**

@@ -14,8 +14,9 @@ import { readHomeFile, writeHomeFile } from '../store/home-files.js';
 import { parseHeaders } from './prompt-headers.js';
 import { parserForDialect } from './builtin-workers.js';
 import { createCodexParser } from './parse/codex-exec-json.js';
-import { parseJson } from '../util/parse-json.js';
-import { MAX_RECORD_BYTES, readTextOrNull } from '../util/read-or-null.js';
+import { describeJsonError, parseJson } from '../util/parse-json.js';
+import { MAX_RECORD_BYTES } from '../util/read-or-null.js';
+import { readRunFileSync, readRunTextOrNull } from '../util/read-run-record.js';
 
 interface RecordedCall {
   dir: string;
@@ -85,19 +86,27 @@ function findRecordedCall(ctx: WorkerCallContext, serve = false): { call: Record
     if (!existsSync(promptFile) || !existsSync(metaFile)) continue;
     // Read only as regular files (a FIFO there would block the engine, a directory throw),
     // and only as large as the engine writes its records.
-    const promptText = readTextOrNull(promptFile, MAX_RECORD_BYTES);
+    // Never through a link either (readRunTextOrNull): a recording passed on could lead to a
+    // file of the replaying user's.
+    const promptText = readRunTextOrNull(promptFile);
     const got = promptText === null ? null : parseHeaders(promptText);
     if (!got || ['phase', 'milestone', 'attempt', 'repair-of'].map((k) => got[k] ?? '').join('|') !== key) continue;
     // The recorded run's files are input like any other: one that is no call's meta stops the
     // call with its name, never the engine.
     let dialect: unknown;
+    let text: string;
     try {
-      const text = readTextOrNull(metaFile, MAX_RECORD_BYTES);
-      if (text === null) return { error: `replay: ${metaFile} cannot be read as a file (of at most ${MAX_RECORD_BYTES} bytes)` };
+      text = readRunFileSync(metaFile, 'utf8', MAX_RECORD_BYTES);
+    } catch (e) {
+      const linked = (e as NodeJS.ErrnoException).code === 'ELOOP';
+      return { error: `replay: ${metaFile} ${linked ? "is a link: a recorded call's records are read only as the files there" : `cannot be read as a file (of at most ${MAX_RECORD_BYTES} bytes)`}` };
+    }
+    try {
       const meta = parseJson(text);
       dialect = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { dialect?: unknown }).dialect ?? 'codex-exec-json' : undefined;
     } catch (e) {
-      return { error: `replay: ${metaFile} is not a call's meta.json: ${(e as Error).message}` };
+      // Its words, never its text: the file may be one of the user's (a hard link).
+      return { error: `replay: ${metaFile} is not a call's meta.json: ${describeJsonError(e)}` };
     }
     if (typeof dialect !== 'string') return { error: `replay: ${metaFile} is not a call's meta.json: no dialect string in it` };
     candidates.push({ dir, dialect, sameStep: got.step === want.step });

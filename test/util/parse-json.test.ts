@@ -1,5 +1,5 @@
 import t from 'tap';
-import { depthOver, MAX_JSON_DEPTH, parseJson } from '../../engine/util/parse-json.js';
+import { depthOver, describeJsonError, MAX_JSON_DEPTH, parseJson } from '../../engine/util/parse-json.js';
 
 // A worker's JSON nested ten thousand deep parsed fine and then crashed the engine's first
 // recursive walk over it (the transcript's size estimate, JSON.stringify): such a value is
@@ -29,4 +29,21 @@ t.test('the depth walk needs no stack of its own', async (t) => {
   t.equal(depthOver({ a: [{ b: [] }] }, 4), false);
   t.equal(depthOver({ a: [{ b: [] }] }, 3), true);
   t.equal(depthOver('text', 0), false, 'a scalar has no depth');
+});
+
+t.test("a parse error in words that quote none of the text (V8's message quotes its start)", async (t) => {
+  const caught = (text: string) => {
+    try {
+      parseJson(text);
+    } catch (error) {
+      return describeJsonError(error);
+    }
+    return null;
+  };
+  for (const text of ['PRIVATE KEY 5ecr3t\n', '{"a": PRIVATE}', '{"a":"PRIVATE', 'root:x:0:0:root:/root:/bin/bash']) {
+    const said = caught(text);
+    t.match(said, /^not JSON( \(at byte \d+\))?$/, JSON.stringify(text));
+    t.notMatch(said, /PRIVATE|root/);
+  }
+  t.equal(caught(nested(MAX_JSON_DEPTH + 1)), `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, 'the depth limit keeps its words');
 });

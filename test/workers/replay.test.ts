@@ -98,6 +98,33 @@ function writeCall(calls: string, meta: string | null): void {
   else writeFileSync(path.join(dir, 'meta.json'), meta);
 }
 
+t.test("a recorded call's meta.json or prompt.md that is a link is refused, and no error shows what it leads to", async (t) => {
+  // A link to a file of the user (not JSON): its first bytes were in the parse error the
+  // call, its run's timeline and the terminal showed.
+  const secret = path.join(makeTempDir(), 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY 5ecr3t\n');
+  const secretJson = path.join(makeTempDir(), 'meta.json');
+  writeFileSync(secretJson, '{"dialect":"codex-exec-json","exit_code":0,"x":"PRIVATE KEY 5ecr3t"}');
+  const cases: [string, (dir: string) => void, RegExp][] = [
+    ['meta.json a link to a file that is not JSON', (dir) => { rmSync(path.join(dir, 'meta.json')); symlinkSync(secret, path.join(dir, 'meta.json')); }, /meta\.json is a link: a recorded call's records are read only as the files there/],
+    ['meta.json a link to a call\'s meta of another run', (dir) => { rmSync(path.join(dir, 'meta.json')); symlinkSync(secretJson, path.join(dir, 'meta.json')); }, /meta\.json is a link/],
+    ['prompt.md a link to a prompt elsewhere', (dir) => { const other = path.join(makeTempDir(), 'prompt.md'); writeFileSync(other, prompt('implement', 1)); rmSync(path.join(dir, 'prompt.md')); symlinkSync(other, path.join(dir, 'prompt.md')); }, /no recorded call/],
+    // The recording's own meta.json (a hard link is one too) that is not JSON: named, not shown.
+    ['meta.json not JSON', (dir) => writeFileSync(path.join(dir, 'meta.json'), 'PRIVATE KEY 5ecr3t\n'), /meta\.json is not a call's meta\.json: not JSON/],
+  ];
+  for (const [name, make, said] of cases) {
+    const run = makeTempDir();
+    writeCall(path.join(run, 'calls'), '{"dialect":"codex-exec-json","exit_code":0}');
+    make(path.join(run, 'calls', '0001-implement-coder'));
+    const callDir = path.join(makeTempDir(), 'r');
+    const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir });
+    t.equal(r.outcome, 'failed', `${name}: the call fails`);
+    t.match(r.meta.error, said, `${name}: and says why`);
+    t.notMatch(JSON.stringify(r), /PRIVATE KEY|5ecr3t/, `${name}: nothing of the linked file in the call's result`);
+    for (const f of ['stdout.log', 'stderr.log', 'meta.json']) t.notMatch(existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : '', /PRIVATE KEY|5ecr3t/, `${name}: nothing of it in the new call's ${f}`);
+  }
+});
+
 t.test("a recorded call's stdout.log, a side file or stderr.log that is a link or no regular file is refused, never read through", async (t) => {
   // A recording passed on by someone else: its records could lead to the replaying user's own
   // files (copied into the new run's transcript) or to a device that never ends.
