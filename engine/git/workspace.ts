@@ -13,6 +13,7 @@ import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
 import { readTextOrNull } from '../util/read-or-null.js';
+import { kindOfPath } from '../util/kind-of-path.js';
 import { removeFile, removeTree } from '../util/remove-tree.js';
 import { openFreshFile, writeFreshFile } from '../util/open-own-file.js';
 import { syncDir } from '../util/sync-dir.js';
@@ -344,7 +345,8 @@ function linkShared(repoTop: string, dir: string, rel: string): void {
 export function removeWorkspace(dir: string): void {
   const parts = [dir, engineGitDirOf(dir), workspaceHomesOf(dir)];
   const mark = removalMarkOf(dir);
-  if (parts.some((d) => existsLink(d))) markRemoval(mark);
+  // Anything at a part's name, a link included (not followed), is something to remove.
+  if (parts.some((d) => kindOfPath(d, { noFollow: true }) !== 'none')) markRemoval(mark);
   for (const d of parts) {
     try {
       removeTree(d);
@@ -374,11 +376,7 @@ export function removalMarkNamed(entry: string): string | null {
 
 /** Whether a removal of the workspace began and did not end (its mark is there): what is left of it is no run's to resume. Impure (lstat). */
 export function removalBegun(dir: string): boolean {
-  try {
-    return lstatSync(removalMarkOf(dir), { throwIfNoEntry: false })?.isFile() === true;
-  } catch {
-    return false;
-  }
+  return kindOfPath(removalMarkOf(dir), { noFollow: true }) === 'file';
 }
 
 /**
@@ -390,14 +388,6 @@ function markRemoval(mark: string): void {
   removeTree(mark);
   closeSync(openFreshFile(mark));
   syncDir(path.dirname(mark));
-}
-
-function existsLink(p: string): boolean {
-  try {
-    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 function makeWritable(d: string): void {

@@ -1,9 +1,10 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildTimeline, type RunTimeline } from './build-timeline.js';
 import type { IsEvent } from '../store/index-runs.js';
 import { describeForeignTimeline, salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
+import { kindOfPath } from '../util/kind-of-path.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
 export interface RunDetails {
@@ -29,13 +30,7 @@ export function readRunDetails(runDir: string, isEvent: IsEvent, runId?: string)
   const files: string[] = [];
   // A regular file itself, never a link: the engine writes no record as one, and a link a
   // worker put there would be followed from the page to a file outside the store.
-  const has = (rel: string) => {
-    try {
-      return lstatSync(path.join(runDir, rel)).isFile();
-    } catch {
-      return false;
-    }
-  };
+  const has = (rel: string) => kindOfPath(path.join(runDir, rel), { noFollow: true }) === 'file';
   for (const f of TOP_FILES) if (has(f)) files.push(f);
   for (const f of list(runDir)) if (/^attempted(-\d+)?\.patch$/.test(f) && has(f)) files.push(f);
   for (const call of list(path.join(runDir, 'calls'))) if (isFolder(path.join(runDir, 'calls', call))) for (const f of CALL_FILES) if (has(`calls/${call}/${f}`)) files.push(`calls/${call}/${f}`);
@@ -63,9 +58,5 @@ function list(dir: string): string[] {
 
 /** Whether `dir` is a folder itself, not a link to one. */
 function isFolder(dir: string): boolean {
-  try {
-    return lstatSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
+  return kindOfPath(dir, { noFollow: true }) === 'directory';
 }
