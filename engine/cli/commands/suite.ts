@@ -65,8 +65,10 @@ export const suiteCommand: Command = {
     const pipeline = await loadPipeline(pipelineFile);
     const loadedTasks = await loadSuiteTasks(args.positionals, io.cwd);
     const { tasks } = loadedTasks;
-    // Every input is checked before a scratch repo is made: the pipeline, then each task.
-    const diagnostics = [...pipeline.diagnostics, ...loadedTasks.diagnostics];
+    // Every input is checked before a scratch repo is made: the pipeline, each task, and that no start_from holds where the suite writes.
+    const { checkStartFroms } = await import('../../suite/check-start-from.js');
+    const places = { scratchIn: os.tmpdir(), store: storeOption ? path.resolve(io.cwd, storeOption) : null };
+    const diagnostics = [...pipeline.diagnostics, ...loadedTasks.diagnostics, ...checkStartFroms(tasks, places)];
     if (diagnostics.some((d) => d.severity === 'error')) {
       if (json) printJson(io, { schema_version: schemaVersion, engine_version: engineVersion, tasks: [], diagnostics });
       else printDiagnostics(io, diagnostics);
