@@ -32,7 +32,8 @@ export interface Located {
 export function diagnoseSchemaErrors(errors: readonly SchemaError[], schema: object, source: Located): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const e of foldAlternatives(errors)) {
+  const { kept, leftOut } = capUnknownKeys(foldAlternatives(errors), source);
+  for (const e of kept) {
     const d = toDiagnostic(e, schema, source);
     // An alias repeats a node under a second path: same node, same problem, one diagnostic.
     const key = `${d.code}@${d.line}:${d.col}:${e.keyword}:${JSON.stringify(e.params)}`;
@@ -41,7 +42,54 @@ export function diagnoseSchemaErrors(errors: readonly SchemaError[], schema: obj
       out.push(d);
     }
   }
-  return sortByPosition(out);
+  const sorted = sortByPosition(out);
+  if (leftOut) sorted.push(moreUnknownKeys(leftOut, source.file));
+  return sorted;
+}
+
+/**
+ * The most unknown keys a file's diagnostics name: a policy of 300,000 held `validate` for 45 s
+ * (a hint and a message for each, one synchronous stretch no SIGTERM could end) and printed
+ * 300,000 lines. Past it, one more diagnostic of the same code counts the rest.
+ */
+export const MAX_UNKNOWN_KEYS = 100;
+
+/** Unknown keys left out: how many, and where the first of them is. */
+interface LeftOut {
+  count: number;
+  at: DocPath;
+  line: number;
+  col: number;
+}
+
+/**
+ * The errors to make diagnostics of: all but the unknown keys past the first MAX_UNKNOWN_KEYS
+ * in document order (each found by its key's position, without its hint; one key reached
+ * twice through an alias counts once), and those left out. Pure.
+ */
+function capUnknownKeys(errors: readonly SchemaError[], source: Located): { kept: SchemaError[]; leftOut: LeftOut | null } {
+  const unknown = errors.filter(isUnknownKey);
+  if (unknown.length <= MAX_UNKNOWN_KEYS) return { kept: [...errors], leftOut: null };
+  const byPlace = new Map<string, { e: SchemaError; at: DocPath; line: number; col: number }>();
+  for (const e of unknown) {
+    const at = [...splitPointer(e.instancePath, source.data), String(e.keyword === 'additionalProperties' ? e.params['additionalProperty'] : e.propertyName)];
+    const { line, col } = source.locateKey(at);
+    byPlace.set(`${line}:${col}:${toPointer(at)}`, { e, at, line, col });
+  }
+  const placed = [...byPlace.values()].sort((a, b) => a.line - b.line || a.col - b.col);
+  if (placed.length <= MAX_UNKNOWN_KEYS) return { kept: [...errors], leftOut: null };
+  const named = new Set(placed.slice(0, MAX_UNKNOWN_KEYS).map((p) => p.e));
+  const first = placed[MAX_UNKNOWN_KEYS]!;
+  return { kept: errors.filter((e) => !isUnknownKey(e) || named.has(e)), leftOut: { count: placed.length - MAX_UNKNOWN_KEYS, at: first.at, line: first.line, col: first.col } };
+}
+
+function isUnknownKey(e: SchemaError): boolean {
+  return e.keyword === 'additionalProperties' || e.keyword === 'propertyNames/enum';
+}
+
+/** The diagnostic that counts the unknown keys not named, at the first of them. Pure. */
+function moreUnknownKeys(l: LeftOut, file: string): Diagnostic {
+  return { code: 'E_UNKNOWN_KEY', severity: 'error', message: `and ${l.count.toLocaleString('en-US')} more unknown keys, not named`, file, line: l.line, col: l.col, pointer: toPointer(l.at), hint: `only the first ${MAX_UNKNOWN_KEYS} unknown keys of a file are named` };
 }
 
 /** Diagnostics sorted by line then column, stable for ties. Pure. */
