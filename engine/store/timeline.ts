@@ -1,4 +1,4 @@
-import { openSync, writeSync, ftruncateSync, closeSync, existsSync, truncateSync } from 'node:fs';
+import { openSync, writeSync, ftruncateSync, closeSync, constants, existsSync, truncateSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { readRunFileSync } from '../util/read-run-record.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -44,7 +44,7 @@ export class TimelineWriter {
     this.written = existsSync(file) ? readRunFileSync(file, 'utf8') : '';
     this.hash.update(this.written);
     this.bytes = Buffer.byteLength(this.written);
-    this.fd = openSync(file, 'a');
+    this.fd = openForAppend(file);
     this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
   }
 
@@ -96,7 +96,7 @@ export class TimelineWriter {
   restore(): void {
     writeFileAtomic(this.file, this.written);
     closeSync(this.fd);
-    this.fd = openSync(this.file, 'a');
+    this.fd = openForAppend(this.file);
   }
 
   close(): void {
@@ -210,6 +210,15 @@ function dropTornTail(file: string): void {
   const text = readRunFileSync(file);
   if (text.length === 0 || text[text.length - 1] === 0x0a) return;
   truncateSync(file, text.lastIndexOf(0x0a) + 1);
+}
+
+/**
+ * The timeline opened to append, made when missing, never through a link (ELOOP): a worker
+ * without the OS sandbox could put one at its name, and O_CREAT follows a link to nothing,
+ * making the file where it leads. Impure.
+ */
+function openForAppend(file: string): number {
+  return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
 }
 
 function lastSeq(events: TimelineEvent[]): number {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TimelineWriter, readTimeline, parseTimeline } from '../../engine/store/timeline.js';
@@ -49,4 +49,20 @@ t.test('the digest is the length and sha256 of exactly what the writer wrote, ac
   const w2 = new TimelineWriter(file, now);
   t.not(w2.digest.sha256, sha(text), 'a new writer hashes the file as it finds it');
   w2.close();
+});
+
+t.test('a timeline that is a link, or a link to nothing, is never appended through', async (t) => {
+  // Without the OS sandbox a worker can put a link at timeline.jsonl between the engine's
+  // check and its open: appended through, the events went into the file it led to, and a
+  // link to nothing made that file (O_CREAT follows a link).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-link-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const target = path.join(dir, 'outside.txt');
+  const file = path.join(dir, 'timeline.jsonl');
+  symlinkSync(target, file);
+  t.throws(() => new TimelineWriter(file, () => new Date(0)), { code: 'ELOOP' }, 'a link to nothing: refused');
+  t.notOk(existsSync(target), 'nothing made where it leads');
+  writeFileSync(target, 'mine\n');
+  t.throws(() => new TimelineWriter(file, () => new Date(0)), { code: 'ELOOP' }, 'a link to a file: refused');
+  t.equal(readFileSync(target, 'utf8'), 'mine\n', 'the file it leads to is as it was');
 });
