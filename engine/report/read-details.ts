@@ -5,6 +5,7 @@ import type { IsEvent } from '../store/index-runs.js';
 import { describeForeignTimeline, salvageTimeline } from '../store/salvage-timeline.js';
 import { readTimelineText } from '../store/timeline.js';
 import { kindOfPath } from '../util/kind-of-path.js';
+import { isOwnRecordFile } from '../util/own-names.js';
 
 /** What the HTML page draws and links for a run beyond the report's numbers. */
 export interface RunDetails {
@@ -28,9 +29,9 @@ const CALL_FILES = ['prompt.md', 'text.md', 'stdout.log', 'stderr.log', 'events.
  */
 export function readRunDetails(runDir: string, isEvent: IsEvent, runId?: string): RunDetails {
   const files: string[] = [];
-  // A regular file itself, never a link: the engine writes no record as one, and a link a
-  // worker put there would be followed from the page to a file outside the store.
-  const has = (rel: string) => kindOfPath(path.join(runDir, rel), { noFollow: true }) === 'file';
+  // A regular file itself, never a link, with no other name: the engine writes no record as
+  // either, and the page would lead to a file outside the store through one a worker put there.
+  const has = (rel: string) => isOwnRecordFile(path.join(runDir, rel));
   for (const f of TOP_FILES) if (has(f)) files.push(f);
   for (const f of list(runDir)) if (/^attempted(-\d+)?\.patch$/.test(f) && has(f)) files.push(f);
   for (const call of list(path.join(runDir, 'calls'))) if (isFolder(path.join(runDir, 'calls', call))) for (const f of CALL_FILES) if (has(`calls/${call}/${f}`)) files.push(`calls/${call}/${f}`);

@@ -48,7 +48,7 @@ function readRun({ dir, state }: ReportSource, isEvent: IsEvent): ReportRunInput
     text = readTimelineText(runPaths(dir).timeline);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it has no timeline.jsonl' : code === 'EFBIG' ? `its ${(error as Error).message}, not read` : `its timeline.jsonl cannot be read (${code === 'ELOOP' ? 'it is a link, not followed out of the run' : (error as Error).message})`;
+    const why = code === 'ENOENT' ? 'it has no timeline.jsonl' : code === 'EFBIG' ? `its ${(error as Error).message}, not read` : `its timeline.jsonl cannot be read (${code === 'ELOOP' ? 'it is a link, not followed out of the run' : code === 'EMLINK' ? 'it has another name, a hard link to a file the run may not show' : (error as Error).message})`;
     return { ...base, events: null, notes: [`${why}; no KPIs for this run`] };
   }
   const { events, notes } = salvageTimeline(text, isEvent);

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, lstatSync, readSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { readRunRecordJson } from '../util/read-run-record.js';
+import { hasOwnNamesOnly } from '../util/own-names.js';
 import { openRegularSync } from '../util/open-regular.js';
 import type { KpiSamples } from '../kpi/collect-samples.js';
 import type { MilestoneRecord, MilestoneVerify } from '../kpi/describe-milestones.js';
@@ -221,12 +222,13 @@ export function timelineBytes(runDir: string): number | null {
 }
 
 /**
- * The size of a regular file itself, or null (none, or a link: a record replaced by a link
- * to a file of the size the index noted kept its line, read from the index as the run). Impure.
+ * The size of a regular file itself with no other name, or null (none, a link, a hard link:
+ * a record replaced by a link to a file of the size the index noted kept its line, read from
+ * the index as the run). Impure.
  */
 function ownFileBytes(file: string): number | null {
   const st = lstatSync(file, { throwIfNoEntry: false });
-  return st?.isFile() ? st.size : null;
+  return st?.isFile() && hasOwnNamesOnly(file, st) ? st.size : null;
 }
 
 /**

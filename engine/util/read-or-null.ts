@@ -1,6 +1,7 @@
-import { closeSync, constants, readFileSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, readFileSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { notRegularError, openRegularSync } from './open-regular.js';
+import { notRegularError, openRegularSync, type OpenedFile } from './open-regular.js';
+import { hasOwnNamesOnly, otherNameError } from './own-names.js';
 import { parseJson } from './parse-json.js';
 
 /**
@@ -56,9 +57,13 @@ export async function readRegularBytes(file: string, maxBytes = Infinity): Promi
   }
 }
 
-/** How a reader opens a file: with `noFollow`, never through a link in its last component (ELOOP). */
+/**
+ * How a reader opens a file: with `noFollow`, never through a link in its last component
+ * (ELOOP); with `ownNames`, only while it has no name but the engine's (hasOwnNamesOnly; EMLINK).
+ */
 export interface ReadOptions {
   noFollow?: boolean;
+  ownNames?: boolean;
 }
 
 /**
@@ -67,19 +72,32 @@ export interface ReadOptions {
  * blocking first. Without the OS sandbox a worker can put a FIFO at a record's name: read as
  * it was, it held `engine resume` in open(2) past SIGINT and SIGTERM, and `report --all` with
  * it. One larger than `maxBytes`: EFBIG, before it is read. With `noFollow`, a link is ELOOP
- * (readRunFileSync: a run's own records). Impure.
+ * (readRunFileSync: a run's own records); with `ownNames`, a hard link is EMLINK. Impure.
  */
 export function readRegularFileSync(file: string, encoding?: undefined, maxBytes?: number, options?: ReadOptions): Buffer;
 export function readRegularFileSync(file: string, encoding: 'utf8', maxBytes?: number, options?: ReadOptions): string;
 export function readRegularFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity, options: ReadOptions = {}): Buffer | string {
-  const opened = openRegularSync(file, { noFollow: options.noFollow === true });
-  if (!opened) throw notRegularError(file);
-  const { fd, st } = opened;
+  const { fd, st } = openForReading(file, options);
   try {
     if (st.size > maxBytes) throw tooLargeError(file, st.size, maxBytes);
     return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * `file` opened as readRegularFileSync reads it. With `ownNames`, opened again (three times in
+ * all) while it has another name: state.json has a second one for the moment rewriteFile swaps
+ * it, and the next open finds the record that replaced it. Impure.
+ */
+function openForReading(file: string, options: ReadOptions): OpenedFile<Stats> {
+  for (let attempt = 1; ; attempt++) {
+    const opened = openRegularSync(file, { noFollow: options.noFollow === true });
+    if (!opened) throw notRegularError(file);
+    if (!options.ownNames || hasOwnNamesOnly(file, opened.st)) return opened;
+    closeSync(opened.fd);
+    if (attempt === 3) throw otherNameError(file);
   }
 }
 

@@ -6,15 +6,17 @@ import { parseJson } from './parse-json.js';
 // Without the OS sandbox a worker can replace one with a link out of the store (to
 // ~/.ssh/id_rsa, /etc/passwd): read through it, `report` showed what it found. These readers
 // open the last component without following a link (O_NOFOLLOW), so such a record cannot be
-// read (ELOOP) and the run counts as damaged. The folders above (ENGINE_HOME, the store,
+// read (ELOOP) and the run counts as damaged. Nor can one with another name, a hard link to a
+// file of the user's (own-names.ts; EMLINK). The folders above (ENGINE_HOME, the store,
 // `.engine`) may be links; the user's config files, given through a link, are read by the
 // readers of read-or-null.ts, which follow it.
 
-/** readRegularFileSync of a run's record: a regular file, never through a link (ELOOP). Impure. */
+/** readRegularFileSync of a run's record: a regular file, never through a link (ELOOP), with no other name (EMLINK). Impure. */
 export function readRunFileSync(file: string, encoding?: undefined, maxBytes?: number): Buffer;
 export function readRunFileSync(file: string, encoding: 'utf8', maxBytes?: number): string;
 export function readRunFileSync(file: string, encoding?: 'utf8', maxBytes = Infinity): Buffer | string {
-  return encoding ? readRegularFileSync(file, encoding, maxBytes, { noFollow: true }) : readRegularFileSync(file, undefined, maxBytes, { noFollow: true });
+  const options = { noFollow: true, ownNames: true };
+  return encoding ? readRegularFileSync(file, encoding, maxBytes, options) : readRegularFileSync(file, undefined, maxBytes, options);
 }
 
 /** A run record's text: readRunFileSync up to MAX_RECORD_BYTES (EFBIG past it, unread). Impure. */

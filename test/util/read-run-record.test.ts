@@ -1,9 +1,11 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readRegularFileSync } from '../../engine/util/read-or-null.js';
 import { readRunFileSync, readRunRecordJson, readRunRecordText, readRunTextOrNull } from '../../engine/util/read-run-record.js';
+import { isOwnRecordFile } from '../../engine/util/own-names.js';
+import { rewriteFile } from '../../engine/store/atomic.js';
 
 // A run's records are read never through a link in their last component (a worker's link
 // out of the store to ~/.ssh/id_rsa was shown by `report`); the folders above may be links,
@@ -29,4 +31,33 @@ t.test('a run record is read as a regular file itself, its folders through links
   rmSync(path.join(run, 'state.json'));
   symlinkSync('loop', path.join(run, 'state.json'));
   t.throws(() => readRunFileSync(path.join(run, 'state.json')), { code: 'ELOOP' }, 'a loop of links: refused');
+});
+
+t.test('a run record with another name is refused, but for the state.json swap', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-record-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, '{"key":"SECRET"}');
+  const run = path.join(dir, 'r');
+  mkdirSync(run);
+  const state = path.join(run, 'state.json');
+  linkSync(secret, state);
+  t.throws(() => readRunRecordJson(state), { code: 'EMLINK', message: /state\.json has another name \(a hard link\), not read/ }, "a hard link to the user's file: refused");
+  t.equal(readRunTextOrNull(state), null);
+  t.notOk(isOwnRecordFile(state));
+  t.equal(readRegularFileSync(state, 'utf8'), '{"key":"SECRET"}', 'a config reader reads it');
+  // The user's file linked at the swap's name too: three names.
+  linkSync(secret, path.join(run, '.state.json.old'));
+  t.throws(() => readRunRecordJson(state), { code: 'EMLINK' }, 'three names, one the swap: refused');
+  rmSync(state);
+  rmSync(path.join(run, '.state.json.old'));
+  // rewriteFile between linking the record aside and renaming the spare over it.
+  rewriteFile(state, '{"status":"running"}\n');
+  linkSync(state, path.join(run, '.state.json.old'));
+  t.same(readRunRecordJson(state), { status: 'running' }, "two names, the other the swap's: read");
+  t.ok(isOwnRecordFile(state));
+  // The same inode's other name beside another record is not the swap's.
+  writeFileSync(path.join(run, 'env.json'), '{}');
+  linkSync(path.join(run, 'env.json'), path.join(run, 'copy.json'));
+  t.throws(() => readRunRecordJson(path.join(run, 'env.json')), { code: 'EMLINK' });
 });
