@@ -3,6 +3,8 @@ import { canResume } from '../store/can-resume.js';
 import { engineVersion, schemaVersion } from '../version.js';
 import path from 'node:path';
 import { readRunRecordJson } from '../util/read-run-record.js';
+import { kindOfPath } from '../util/kind-of-path.js';
+import { isOwnRecordFile } from '../util/own-names.js';
 import type { RunState } from '../generated/state.js';
 import type { TimelineEvent } from '../generated/event.js';
 import { readTimelineBytes, type NewEvent } from '../store/timeline.js';
@@ -481,11 +483,29 @@ function closeInterruptedCalls(runDir: string, events: TimelineEvent[], inflight
   const finished = new Set(events.filter((e) => e.type === 'worker.finished').map((e) => (e as { call: string }).call));
   for (const e of events) {
     if (e.type !== 'worker.started' || finished.has(e.call)) continue;
-    const meta = path.join(runDir, e.call, 'meta.json');
-    if (existsSync(meta)) continue;
+    const meta = interruptedMetaFile(runDir, e.call);
+    if (meta === null) continue;
     const pid = inflight && inflight.call === e.call ? inflight.pid : null;
     writeFileAtomic(meta, toRecordJson({ schema_version: 1, worker: e.worker, plugin: e.plugin, phase: e.phase, pid, outcome: 'incomplete', error: 'the engine stopped during this call; it was repeated on resume' }));
   }
+}
+
+/**
+ * Where resume writes the meta.json of a call the dead engine never finished, or null: the
+ * timeline's `call` is one of the run's folders (`calls/<name>`; text a worker could rewrite,
+ * so nothing else, and neither folder a link out of the run) and no meta.json of the engine's
+ * is there. What the readers refuse (a link, a file with another name: a hard link to a file
+ * of the user's) is no record of the call: the new one is renamed over the name, the file it
+ * led to untouched. A folder or a FIFO there is left as it is. Impure (lstats).
+ */
+function interruptedMetaFile(runDir: string, call: string): string | null {
+  const [calls, name, ...rest] = call.split('/');
+  if (calls !== 'calls' || !name || name === '.' || name === '..' || rest.length) return null;
+  const folder = (rel: string) => ['directory', 'none'].includes(kindOfPath(path.join(runDir, rel), { noFollow: true }));
+  if (!folder(calls) || !folder(call)) return null;
+  const meta = path.join(runDir, call, 'meta.json');
+  const kind = kindOfPath(meta, { noFollow: true });
+  return kind === 'none' || kind === 'link' || (kind === 'file' && !isOwnRecordFile(meta)) ? meta : null;
 }
 
 function locateRun(o: ResumeRunOptions): string | null {
