@@ -119,9 +119,12 @@ const CHUNK_BYTES = 64 * 1024;
 export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
 
 /**
- * The index opened for reading, or null when there is none or it is no regular file (a FIFO
- * held `report` in open(2) past SIGINT and SIGTERM; a link to /dev/zero filled the heap): the
- * reader then scans the store, and the index is rebuilt over it. Impure.
+ * The index opened for reading, or null when there is none, it is no regular file (a FIFO
+ * held `report` in open(2) past SIGINT and SIGTERM), or a symbolic link is at its name: never
+ * followed (O_NOFOLLOW), as a worker without the OS sandbox can put one there (followed, one
+ * to /dev/zero filled the heap, and one to a file out of the store was read as the index).
+ * The reader then scans the store, and the index is rebuilt over it: a new file renamed over
+ * the name, whatever it led to untouched. Impure.
  */
 function openIndex(file: string): number | null {
   try {
