@@ -124,11 +124,15 @@ export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
  * followed (O_NOFOLLOW), as a worker without the OS sandbox can put one there (followed, one
  * to /dev/zero filled the heap, and one to a file out of the store was read as the index).
  * The reader then scans the store, and the index is rebuilt over it: a new file renamed over
- * the name, whatever it led to untouched. Impure.
+ * the name, whatever it led to untouched. So too when it has another name, a hard link to a
+ * file of the user's on the same file system (own-names.ts). Impure.
  */
 function openIndex(file: string): number | null {
   try {
-    return openRegularSync(file, { noFollow: true })?.fd ?? null;
+    const opened = openRegularSync(file, { noFollow: true });
+    if (!opened || hasOwnNamesOnly(file, opened.st)) return opened?.fd ?? null;
+    closeSync(opened.fd);
+    return null;
   } catch {
     return null;
   }
@@ -199,7 +203,8 @@ function takeIndexLine(index: RunIndex, line: string): void {
 
 /**
  * Append one entry on a line of its own (see appendOwnLine: a torn last line is ended first;
- * a link planted at the name is an error, ELOOP, and the next reader rebuilds the index).
+ * a link planted at the name is an error, ELOOP, a hard link EMLINK, and the next reader
+ * rebuilds the index).
  * Not fsynced: the index is derived from the run directories and repaired from them. Impure.
  */
 export function appendRunIndex(storeDir: string, entry: RunIndexEntry): void {

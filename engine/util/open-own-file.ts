@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { notRegularError } from './open-regular.js';
+import { otherNameError } from './own-names.js';
 
 /**
  * A file of the engine's, opened for writing (created when missing, not emptied) without
@@ -55,9 +56,10 @@ export function writeFreshFile(file: string, data: string | Uint8Array, mode = 0
 /**
  * Append one line (`line` ends in a newline) to a file of records, created when missing, with
  * a single O_APPEND write (lines of writers appending together do not mix), never through a
- * link found at its name (an error, ELOOP, instead; a FIFO or a device: ENOTREG): for records appended line by line in a
- * place a worker without the OS sandbox can write. A torn last line (a crash mid-write) is
- * ended first, so the new line stands alone. Impure.
+ * link found at its name (an error, ELOOP, instead; a FIFO or a device: ENOTREG; a file with
+ * another name, a hard link to one of the user's: EMLINK): for records appended line by line
+ * in a place a worker without the OS sandbox can write. A torn last line (a crash mid-write)
+ * is ended first, so the new line stands alone. Impure.
  */
 export function appendOwnLine(file: string, line: string): void {
   const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
@@ -65,6 +67,7 @@ export function appendOwnLine(file: string, line: string): void {
     const st = fstatSync(fd);
     // A FIFO or a device at the name is no file of the engine's: an error, as a link is.
     if (!st.isFile()) throw notRegularError(file);
+    if (st.nlink > 1) throw otherNameError(file);
     const size = st.size;
     let lead = '';
     if (size > 0) {

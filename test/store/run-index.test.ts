@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appendRunIndex, formatIndexLine, MAX_INDEX_LINE_BYTES, parseIndexLine, readRunIndex, recentRunsFromIndex, RUN_INDEX, type RunIndexEntry } from '../../engine/store/run-index.js';
@@ -163,4 +163,21 @@ t.test('an entry one byte past the line cap is damaged, read forward however it 
       t.equal(read.damaged, (within ? 0 : 1) + (lead ? 1 : 0));
     }
   }
+});
+
+t.test("an index with another name (a hard link to a file outside the store) is neither read nor appended to", async (t) => {
+  const store = storeWith([entry('r01')]);
+  t.teardown(() => rmSync(store, { recursive: true, force: true }));
+  const file = path.join(store, RUN_INDEX);
+  // A file of the user's, linked at the index's name, shaped as the index would be.
+  const user = path.join(store, '..', `${path.basename(store)}-user.jsonl`);
+  t.teardown(() => rmSync(user, { force: true }));
+  writeFileSync(user, formatIndexLine(entry('r02', { goal: 'SECRET' })));
+  rmSync(file);
+  linkSync(user, file);
+  t.equal(readRunIndex(store).exists, false, 'read as no index: the store is scanned');
+  t.equal(recentRunsFromIndex(store, repo, 'self', 5), null, "tier0_fast's history scans the store too");
+  const before = readFileSync(user, 'utf8');
+  t.throws(() => appendRunIndex(store, entry('r03')), { code: 'EMLINK' }, 'an append is refused');
+  t.equal(readFileSync(user, 'utf8'), before, "nothing appended to the user's file");
 });
