@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -9,6 +9,7 @@ import { branchLockIn, lockPath, locksInGitDir, removeLock } from './stale-locks
 import { BranchLockedError } from './branch-locked.js';
 import { blockedOr } from './blocked-git-dir.js';
 import { misplacedEntries } from './misplaced-entries.js';
+import { writeWorkerGitDir } from './worker-git-dir.js';
 import type { StatRecord } from './stat-record.js';
 import type { TreeMemo } from './write-tree.js';
 import { isRunId } from '../vocabulary/run-layout.js';
@@ -243,8 +244,6 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   ]);
   const baseSha = head?.sha ?? null;
   const shared = matchShared(ignored, o.share);
-  const exclude = shared.map((p) => `/${p}`);
-  const alternates = [path.join(o.repo.commonDir, 'objects')];
 
   makeWorkspaceDir(dir, o.root);
   // Which repo this folder serves, for `engine clean --all`: a fresh file, never written through a link found there.
@@ -261,13 +260,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Create
   resetEngineGitDir(ws);
   if (baseSha !== null) await runGit(workspaceTarget(ws), ['read-tree', '--reset', '-u', baseSha]);
   // The worker's own .git: the same start, its own refs and index; nothing the engine reads.
-  const own = path.join(dir, '.git');
-  writeGitDir(own, { head: `refs/heads/${branch}`, alternates, exclude, config: '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n' });
-  if (baseSha !== null) {
-    mkdirSync(path.join(own, 'refs', 'heads', 'engine'), { recursive: true });
-    writeFreshFile(path.join(own, 'refs', 'heads', branch), `${baseSha}\n`);
-    writeFreshFile(path.join(own, 'index'), readFileSync(path.join(gitDir, 'index')));
-  }
+  writeWorkerGitDir(ws, baseSha);
   for (const p of shared) linkShared(o.repo.top, dir, p);
   // The branch last, create-only: a concurrent run taking the same name fails here, and takes
   // the workspace it made with it.

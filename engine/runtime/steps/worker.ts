@@ -17,6 +17,7 @@ import { hasStructuredOutput } from '../../workers/builtin-workers.js';
 import { withKpiDecisions } from './call-worker.js';
 import { PromptTemplateError } from '../../workers/render-prompt.js';
 import { addSaneUsage } from '../../workers/sane-numbers.js';
+import { resetWorkerGitDir } from '../../git/worker-git-dir.js';
 
 /** How the detail of a framework_fix_needed stop for a protocol mismatch begins. */
 export const PROTOCOL_MISMATCH = 'protocol mismatch';
@@ -39,6 +40,8 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let lastError = '';
   let tree: string | null = null;
   const unknownTypes = new Set<string>();
+  // The reviewer looks with git in its workspace: git there shows the change since the last checkpoint.
+  if (phase === 'review') await resetWorkerGitDir(rt.ws, rt.state.head_sha);
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
     const calls = runningCounters(rt.events, ctx.milestone).milestone_worker_calls;

@@ -1,0 +1,45 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeGitDir } from './repo.js';
+import { runGit } from './run-git.js';
+import type { Workspace } from './workspace.js';
+import { removeWithin } from '../util/remove-tree.js';
+import { writeFreshFile } from '../util/open-own-file.js';
+
+const CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n';
+
+/**
+ * Writes the worker's own `.git` of a workspace: HEAD on the run's branch at `headSha` (none
+ * for an unborn branch), the user's objects borrowed read-only, the shared paths excluded, a
+ * config of the engine's, and a copy of the engine's index (an index of `headSha`'s tree when
+ * it was just read out; the caller makes it one otherwise). Impure (writes files).
+ */
+export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
+  const own = path.join(ws.dir, '.git');
+  const ref = `refs/heads/${ws.branch}`;
+  writeGitDir(own, { head: ref, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`), config: CONFIG });
+  if (headSha === null) return;
+  mkdirSync(path.dirname(path.join(own, ref)), { recursive: true });
+  writeFreshFile(path.join(own, ref), `${headSha}\n`);
+  writeFreshFile(path.join(own, 'index'), readFileSync(path.join(ws.gitDir, 'index')));
+}
+
+/**
+ * Puts the worker's `.git` back to what the engine knows before a worker judges the change
+ * with it (the reviewer is told to look with `git diff HEAD` and `git status`): HEAD at the
+ * last checkpoint and an index of its tree, so git there shows the milestone's change and
+ * nothing else. The worker's `.git` is the worker's to use and the engine never reads it: an
+ * implementer that committed its change there, or hid a new file with its own excludes or
+ * config (`status.showUntrackedFiles`, a `diff.external`), showed the reviewer an empty or
+ * partial change while the engine committed all of it. Removed whole, never through a link put
+ * in its place, and written again; the index is the engine's own (its stat data kept where a
+ * file's content is the checkpoint's: `read-tree -m`, so git need not read every file again).
+ * Impure (files, git).
+ */
+export async function resetWorkerGitDir(ws: Workspace, headSha: string | null): Promise<void> {
+  removeWithin(ws.dir, '.git');
+  writeWorkerGitDir(ws, headSha);
+  if (headSha === null) return;
+  // The engine's git on its own git dir, reading and writing the worker's index only.
+  await runGit({ gitDir: ws.gitDir, workTree: ws.dir }, ['read-tree', '-m', headSha], { env: { GIT_INDEX_FILE: path.join(ws.dir, '.git', 'index') } });
+}
