@@ -1,7 +1,7 @@
 import t from 'tap';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, readJsonl, type AgentScript } from '../helpers/run-fixture.js';
+import { makeFixture, engine, readJsonl, writeAgentScript, type AgentScript } from '../helpers/run-fixture.js';
 
 // The contract's auto-approve skips the reviewer only with "no test-count or config
 // regression". A contract review had the implementer cut a test file from two tests to one:
@@ -56,4 +56,27 @@ t.test('test files too large to read for their count are a regression the review
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'large', 'timeline.jsonl'));
   t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, /test-count regression: test\/slug\.test\.js \(too large to count its tests \(over 16 MiB with the others\)\)/);
   t.notOk(events.some((e) => e.type === 'review.skipped'));
+});
+
+t.test('a new test file that skips, or runs only its own tests, is reviewed: in Mocha an `.only` turns every other file off', async (t) => {
+  const only = "describe.only('slug', () => { it('is a function', () => {}); });\n";
+  const script: AgentScript = {
+    plan: [{ id: 'm1', goal: 'add a test', files_expected: ['test/zz.test.js'] }],
+    implement: { '1': { 'test/zz.test.js': only } },
+  };
+  const f = makeFixture({ script, policy: { auto_approve: { enabled: true }, explore: { mode: 'off' }, verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['true'] } } } } });
+  const r = run(f, 'only');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'only', 'timeline.jsonl'));
+  t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, 'test-count regression: test/zz.test.js (0 → 1 skipped)');
+  t.notOk(events.some((e) => e.type === 'review.skipped'), 'no review skipped');
+});
+
+t.test('a new test file that only adds tests is auto-approved as before', async (t) => {
+  const f = project(TWO);
+  writeAgentScript(f.scriptFile, { plan: [{ id: 'm1', goal: 'add a test', files_expected: ['test/more.test.js'] }], implement: { '1': { 'test/more.test.js': TWO } } });
+  const r = run(f, 'added');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'added', 'timeline.jsonl'));
+  t.ok(events.some((e) => e.type === 'review.skipped' && e.milestone === 1), 'the review skipped');
 });

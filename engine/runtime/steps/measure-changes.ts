@@ -55,14 +55,16 @@ const MAX_COUNTED_BYTES = 16 * 2 ** 20;
  * What auto-approve must know of the changed files' text, read once (one `cat-file
  * --batch-check` for their sizes, one `cat-file --batch` for the texts; none when no regular
  * file was written): `fewer`, the test files modified in place that now declare fewer tests or
- * skip more (count-tests.ts), each with what it lost; `long`, the files written that hold a
+ * skip more, and the new ones that skip any (count-tests.ts), each with what it lost; `long`, the files written that hold a
  * line over LONG_LINE_BYTES; `unread`, the files written when all of them together are too
  * large to read (a file of a hundred MiB with a line changed is a small diff). Impure (git).
  */
 async function readChangedTexts(rt: Runtime, entries: readonly TreeEntryChange[]): Promise<{ fewer: { path: string; change: string }[]; long: string[]; unread: string[] }> {
-  const edited = entries.filter((e) => e.before !== undefined && isTestFile(e.path) && countTests(e.path, '') !== null);
   const written = entries.filter((e) => (e.status === 'added' || e.status === 'modified') && /^1006[0-7]{2}$/.test(e.mode));
-  const shas = [...new Set([...edited.flatMap((e) => [e.before!, e.sha]), ...written.map((e) => e.sha)])];
+  // A new test file counts from none: one that skips, or holds an `.only` (in Mocha it turns
+  // every other file's tests off), is a regression as much as an old one given it.
+  const edited = written.filter((e) => (e.before !== undefined || e.status === 'added') && isTestFile(e.path) && countTests(e.path, '') !== null);
+  const shas = [...new Set([...edited.flatMap((e) => (e.before === undefined ? [e.sha] : [e.before, e.sha])), ...written.map((e) => e.sha)])];
   if (shas.length === 0) return { fewer: [], long: [], unread: [] };
   const target = workspaceTarget(rt.ws);
   const info = await readObjectInfo(target, shas);
@@ -88,11 +90,11 @@ export function holdsLongLine(text: string): boolean {
   return false;
 }
 
-/** The test files (edited: modified in place) that now declare fewer tests or skip more, each with what it lost, from both versions' texts. Pure. */
+/** The test files (edited: modified in place, or new and counted from none) that now declare fewer tests or skip more, each with what it lost, from both versions' texts. Pure. */
 function fewerTests(edited: readonly TreeEntryChange[], texts: ReadonlyMap<string, string>): { path: string; change: string }[] {
   const out: { path: string; change: string }[] = [];
   for (const e of edited) {
-    const before = texts.get(e.before!);
+    const before = e.before === undefined ? '' : texts.get(e.before);
     const after = texts.get(e.sha);
     // An object git could not give is no evidence either way: the other guardrails still hold.
     if (before === undefined || after === undefined) continue;
