@@ -157,38 +157,66 @@ export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_appro
  * The first guardrail that fails is the reason. Pure.
  */
 export function explainAutoApprove(ctx: RunContext, policy: RunPolicy): GuardVerdict {
+  if (!policy.auto_approve.enabled) return { ok: false, reason: 'auto_approve.enabled is false' };
+  const [first] = reviewFindings(ctx, policy);
+  if (first !== undefined) return { ok: false, reason: first };
   const a = policy.auto_approve;
-  const no = (reason: string): GuardVerdict => ({ ok: false, reason });
-  if (!a.enabled) return no('auto_approve.enabled is false');
-  if (ctx.kpi?.require_review) return no(`a KPI requires the review: ${ctx.kpi.require_review}`);
-  if (!ctx.verify?.pass) return no('verification is not green');
-  if (ctx.verify.skipped) return no(`verification was skipped (${ctx.verify.tier} ran out of time): nothing was shown green`);
-  const moved = ctx.verify.changed ?? [];
-  if (moved.length) return no(`verification changed ${plural(moved.length, 'file')} in the workspace (${moved[0]}${moved.length > 1 ? ', …' : ''}): what is committed is not what was verified`);
+  const c = ctx.changes!;
+  return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
+}
+
+/**
+ * Every auto-approve guardrail on the milestone's change that does not hold, each in words, in
+ * the order they are checked (explainAutoApprove's reason is the first); empty when the
+ * reviewer may be skipped. The reviewer is shown them (the review prompt's `findings`): what
+ * the engine found (a test-count regression, a removed test file, a configuration change, a
+ * verification that ran out of time) is said to it, not left for it to find in the diff. At
+ * most LISTED paths of a kind are named. Pure.
+ */
+export function reviewFindings(ctx: RunContext, policy: RunPolicy): string[] {
+  const out: string[] = [];
+  if (ctx.kpi?.require_review) out.push(`a KPI requires the review: ${ctx.kpi.require_review}`);
+  out.push(...verifyRefusals(ctx.verify));
   // A reviewer's request stands until a reviewer approves: a later round that drops what made
   // the review needed must not slip the rest of the change past it.
-  if (ctx.review && ctx.review.verdict !== 'approve') return no(`the reviewer answered ${ctx.review.verdict} in this milestone`);
-  const c = ctx.changes;
-  if (!c) return no('the change is unknown');
-  const size = sizeRefusal(c.files, c.loc, a);
-  if (size) return no(size);
+  if (ctx.review && ctx.review.verdict !== 'approve') out.push(`the reviewer answered ${ctx.review.verdict} in this milestone`);
+  if (!ctx.changes) return [...out, 'the change is unknown'];
+  return [...out, ...changeRefusals(ctx.changes, ctx.milestones[ctx.milestone - 1]?.files_expected ?? [], policy)];
+}
+
+/** Why a verification does not count as green for auto-approve. Pure. */
+function verifyRefusals(v: RunContext['verify']): string[] {
+  if (!v?.pass) return ['verification is not green'];
+  if (v.skipped) return [`verification was skipped (${v.tier} ran out of time): nothing was shown green`];
+  const moved = v.changed ?? [];
+  if (moved.length) return [`verification changed ${plural(moved.length, 'file')} in the workspace (${moved[0]}${moved.length > 1 ? ', …' : ''}): what is committed is not what was verified`];
+  return [];
+}
+
+/** Why a change, as measured, is not one to approve without a reviewer. Pure. */
+function changeRefusals(c: NonNullable<RunContext['changes']>, expected: readonly string[], policy: RunPolicy): string[] {
+  const out: string[] = [];
+  const size = sizeRefusal(c.files, c.loc, policy.auto_approve);
+  if (size) out.push(size);
   // Its lines are not in the count the size limit was checked on.
   const binary = c.binary_paths?.[0];
-  if (binary) return no(`binary file changed: ${binary} (git counts none of its lines)`);
+  if (binary) out.push(`binary file changed: ${binary} (git counts none of its lines)`);
   const long = c.long_line_paths?.[0];
-  if (long) return no(`a line over ${LONG_LINE_BYTES} bytes in ${long} (git counts it as one line)`);
+  if (long) out.push(`a line over ${LONG_LINE_BYTES} bytes in ${long} (git counts it as one line)`);
   const unread = c.unread_paths?.[0];
-  if (unread) return no(`changed files too large to read for their lines: ${unread}${(c.unread_paths?.length ?? 0) > 1 ? ', …' : ''}`);
-  const [fired] = firedRiskTriggers(c.paths, policy);
-  if (fired) return no(`risk trigger ${fired.trigger.name} fired on ${fired.hit}`);
-  const expected = ctx.milestones[ctx.milestone - 1]?.files_expected ?? [];
-  const unexpected = c.new_paths.find((p) => !expected.includes(p));
-  if (unexpected) return no(`new file ${unexpected} was not in the plan`);
-  const config = c.paths.find(isConfigFile);
-  if (config) return no(`configuration changed: ${config}`);
-  const removedTest = (c.deleted_paths ?? []).find(isTestFile);
-  if (removedTest) return no(`test file removed: ${removedTest}`);
-  const fewer = c.fewer_tests?.[0];
-  if (fewer) return no(`test-count regression: ${fewer.path} (${fewer.change})`);
-  return { ok: true, reason: `verification green, ${plural(c.files, 'file')} and ${plural(c.loc, 'line')} (≤ ${a.max_files}/${a.max_loc}), no risk trigger, only planned new files` };
+  if (unread) out.push(`changed files too large to read for their lines: ${unread}${(c.unread_paths?.length ?? 0) > 1 ? ', …' : ''}`);
+  for (const { trigger, hit } of firedRiskTriggers(c.paths, policy)) out.push(`risk trigger ${trigger.name} fired on ${hit}`);
+  out.push(...listed(c.new_paths.filter((p) => !expected.includes(p)).map((p) => `new file ${p} was not in the plan`), 'new files not in the plan'));
+  out.push(...listed(c.paths.filter(isConfigFile).map((p) => `configuration changed: ${p}`), 'configuration files changed'));
+  out.push(...listed((c.deleted_paths ?? []).filter(isTestFile).map((p) => `test file removed: ${p}`), 'test files removed'));
+  out.push(...listed((c.fewer_tests ?? []).map((f) => `test-count regression: ${f.path} (${f.change})`), 'test files with a test-count regression'));
+  return out;
+}
+
+/** At most this many findings of a kind are named; the rest are counted. */
+const LISTED = 10;
+
+/** The first LISTED of `lines`, and how many more there are of `kind`. Pure. */
+function listed(lines: readonly string[], kind: string): string[] {
+  return lines.length > LISTED ? [...lines.slice(0, LISTED), `and ${lines.length - LISTED} more ${kind}`] : [...lines];
 }

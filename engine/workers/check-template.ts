@@ -22,7 +22,7 @@ import { promptVariableNames } from './render-prompt.js';
 /** Handlebars' own helpers, the only ones a template can call. */
 const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log']);
 /** The lists the engine gives whose items are strings. */
-const STRING_LISTS = new Set(['files', 'review_changes', 'milestone.files_expected', 'milestone.done_checks', 'explore.assumptions', 'explore.info_needs', 'explore.files_expected']);
+const STRING_LISTS = new Set(['files', 'review_changes', 'findings', 'milestone.files_expected', 'milestone.done_checks', 'explore.assumptions', 'explore.info_needs', 'explore.files_expected']);
 /** The fields of a milestone (PlanMilestone), with `index` and `count` of the current one. */
 const MILESTONE_FIELDS = new Set(['id', 'goal', 'files_expected', 'done_checks', 'risk_level']);
 

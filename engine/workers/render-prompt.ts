@@ -43,6 +43,8 @@ export interface PromptVars {
   carried_failure: { text: string; why: string } | null;
   /** Recent runs retried too often: the planner is asked for smaller milestones (docs/kpis.md). */
   smaller_milestones: { retry_rate: number; target: number } | null;
+  /** For a review: what the engine found in the change that kept it from approving it on its own (guards.ts `reviewFindings`), one line each; else empty. */
+  findings: string[];
   /** For a repair prompt: why the previous answer's markers were rejected. */
   previous_error: string | null;
   /** The phase's markers JSON schema text. */
@@ -75,6 +77,7 @@ const DEFAULTS: PromptVars = {
   review_changes: null,
   carried_failure: null,
   smaller_milestones: null,
+  findings: [],
   previous_error: null,
   markers_schema: '',
   files: [],

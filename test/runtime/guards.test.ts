@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { CONFIG_FILES, explainAutoApprove } from '../../engine/runtime/guards.js';
+import { CONFIG_FILES, explainAutoApprove, reviewFindings } from '../../engine/runtime/guards.js';
 import { holdsLongLine } from '../../engine/runtime/steps/measure-changes.js';
 import { globMatcher } from '../../engine/governance/match-glob.js';
 import type { RunPolicy } from '../../engine/runtime/types.js';
@@ -92,4 +92,23 @@ t.test('holdsLongLine: a line over 1,000 bytes of UTF-8, wherever it is', async 
   t.equal(holdsLongLine('é'.repeat(500)), false, '500 characters of 2 bytes: 1,000 bytes');
   t.equal(holdsLongLine('é'.repeat(501)), true, '501 of them: 1,002 bytes, fewer than 1,000 characters');
   t.equal(holdsLongLine(`${'x\n'.repeat(100_000)}`), false, 'many short lines');
+});
+
+t.test("the reviewer's findings are every guardrail that does not hold, the verdict's reason first, at most ten paths of a kind", async (t) => {
+  const added = Array.from({ length: 12 }, (_, i) => `src/n${i}.js`);
+  const c = ctx({
+    verify: { tier: 'tier1', pass: true, skipped: true, log: 'l', output_tail: '' },
+    changes: { files: 14, loc: 30, paths: ['package.json', 'test/a.test.js', ...added], new_paths: added, deleted_paths: [], fewer_tests: [{ path: 'test/a.test.js', change: '2 → 1 tests' }] },
+  });
+  const found = reviewFindings(c, { ...policy, auto_approve: { ...policy.auto_approve, max_files: 100 } });
+  t.same(found, [
+    'verification was skipped (tier1 ran out of time): nothing was shown green',
+    ...added.slice(0, 10).map((p) => `new file ${p} was not in the plan`),
+    'and 2 more new files not in the plan',
+    'configuration changed: package.json',
+    'test-count regression: test/a.test.js (2 → 1 tests)',
+  ]);
+  t.equal(explainAutoApprove(c, { ...policy, auto_approve: { ...policy.auto_approve, max_files: 100 } }).reason, found[0]);
+  t.same(reviewFindings(ctx(), policy), [], 'none for a change that holds every guardrail');
+  t.same(reviewFindings(ctx(), { ...policy, auto_approve: { ...policy.auto_approve, enabled: false } }), [], 'the policy turning auto-approve off is no finding about the change');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { makeFixture, engine, readJsonl, writeAgentScript, type AgentScript } from '../helpers/run-fixture.js';
 
@@ -33,7 +33,11 @@ t.test('a test file left with fewer tests is reviewed, never auto-approved', asy
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'fewer', 'timeline.jsonl'));
   t.notOk(events.some((e) => e.type === 'review.skipped'), 'no review skipped');
   t.match(events.find((e) => e.type === 'decision.made' && e.milestone === 1)?.reason, 'test-count regression: test/slug.test.js (2 → 1 tests)');
-  t.ok(events.some((e) => e.type === 'worker.started' && e.step === 'review'), 'the reviewer was called');
+  const review = events.find((e) => e.type === 'worker.started' && e.step === 'review');
+  t.ok(review, 'the reviewer was called');
+  // The engine found the regression: the reviewer is told, not left to find it in the diff.
+  const prompt = readFileSync(path.join(f.repo, '.engine', 'runs', 'fewer', review.call, 'prompt.md'), 'utf8');
+  t.match(prompt, /- test-count regression: test\/slug\.test\.js \(2 → 1 tests\)/, "the reviewer's prompt names what the engine found");
 });
 
 t.test('a test file given one more test is auto-approved as before', async (t) => {

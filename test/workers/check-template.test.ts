@@ -14,7 +14,7 @@ const milestone = { index: 1, count: 2, id: 'm1', goal: 'write a', files_expecte
 const vars = {
   goal: 'g', task_kind: 'incremental', step: 'implement', phase: 'implement', attempt: 2, milestone, milestones: [milestone, { ...milestone, id: 'm2' }],
   explore: { info_needs: ['q'], assumptions: ['a'], files_expected: ['f'] }, failure: { tier: 'tier0', output: 'boom' }, review_changes: ['fix it'],
-  carried_failure: { text: 't', why: 'w' }, smaller_milestones: { retry_rate: 0.5, target: 0.2 }, previous_error: 'e', markers_schema: '{}', files: ['a.js', 'b.js'], files_truncated: false,
+  carried_failure: { text: 't', why: 'w' }, smaller_milestones: { retry_rate: 0.5, target: 0.2 }, findings: ['a finding'], previous_error: 'e', markers_schema: '{}', files: ['a.js', 'b.js'], files_truncated: false,
 };
 
 const renders = (text: string): boolean => {

@@ -24,6 +24,7 @@ const vars = {
   review_changes: ['name the flag in --help'],
   carried_failure: { text: 'tests timed out', why: 'over its calls' },
   smaller_milestones: { retry_rate: 0.4, target: 0.2 },
+  findings: ['test-count regression: src/cli.test.ts (2 → 1 tests)'],
   previous_error: 'markers missing',
   markers_schema: '{"type":"object"}',
   files: ['src/cli.ts', 'README.md'],

@@ -20,6 +20,7 @@ const base: PromptVars = {
   review_changes: null,
   carried_failure: null,
   smaller_milestones: null,
+  findings: [],
   previous_error: null,
   markers_schema: readMarkersSchema('implement'),
   files: ['src/cli.ts', 'package.json'],

@@ -25,6 +25,7 @@ import { filesOf } from '../tree-files.js';
 import { pushAll } from '../../util/many.js';
 import { faultPoint } from '../../store/fault.js';
 import { eventsOfType } from '../events-by.js';
+import { reviewFindings } from '../guards.js';
 
 export interface WorkerCallOutcome {
   outcome: 'ok' | 'failed' | 'timed_out' | 'incomplete';
@@ -242,6 +243,8 @@ async function promptVars(rt: Runtime, step: IrStep, ctx: RunContext, req: CallR
     review_changes: attempt > 1 && ctx.review?.verdict === 'request_changes' ? ctx.review.changes : null,
     carried_failure: ctx.kpi?.carry ? { text: ctx.kpi.carry, why: ctx.kpi.require_review } : null,
     previous_error: req.repairOf ? req.previousError : null,
+    // What made the engine call the reviewer, as it found it (guards.ts).
+    findings: step.phase === 'review' ? reviewFindings(ctx, rt.policy) : [],
     markers_schema: readMarkersSchema(step.phase as WorkerPhase),
     files: files.slice(0, 200),
     files_truncated: files.length > 200,
