@@ -27,8 +27,8 @@ export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
 /**
  * Puts the worker's `.git` back to what the engine knows before a worker judges the change
  * with it (the reviewer is told to look with `git diff HEAD` and `git status`): HEAD at the
- * last checkpoint and an index of its tree, so git there shows the milestone's change and
- * nothing else. The worker's `.git` is the worker's to use and the engine never reads it: an
+ * last checkpoint and an index of its tree with the milestone's new files (`newPaths`) added
+ * as intended, so git there shows the milestone's change and nothing else. The worker's `.git` is the worker's to use and the engine never reads it: an
  * implementer that committed its change there, or hid a new file with its own excludes or
  * config (`status.showUntrackedFiles`, a `diff.external`), showed the reviewer an empty or
  * partial change while the engine committed all of it. Removed whole, never through a link put
@@ -36,10 +36,18 @@ export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
  * file's content is the checkpoint's: `read-tree -m`, so git need not read every file again).
  * Impure (files, git).
  */
-export async function resetWorkerGitDir(ws: Workspace, headSha: string | null): Promise<void> {
+export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, newPaths: readonly string[]): Promise<void> {
   removeWithin(ws.dir, '.git');
   writeWorkerGitDir(ws, headSha);
-  if (headSha === null) return;
   // The engine's git on its own git dir, reading and writing the worker's index only.
-  await runGit({ gitDir: ws.gitDir, workTree: ws.dir }, ['read-tree', '-m', headSha], { env: { GIT_INDEX_FILE: path.join(ws.dir, '.git', 'index') } });
+  const target = { gitDir: ws.gitDir, workTree: ws.dir };
+  const env = { GIT_INDEX_FILE: path.join(ws.dir, '.git', 'index') };
+  if (headSha !== null) await runGit(target, ['read-tree', '-m', headSha], { env });
+  if (newPaths.length === 0) return;
+  // The new files as intended to be added: `git diff HEAD` shows their content, where an
+  // untracked file is only a name in `git status` (a payload in a new file beside a one-line
+  // `require` of it). A path gone since (a process left running) fails the whole add: the
+  // reviewer then sees them untracked, as before.
+  const input = newPaths.map((p) => `:(literal)${p}\0`).join('');
+  await runGit(target, ['add', '--intent-to-add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input, okCodes: [128] });
 }

@@ -45,3 +45,12 @@ t.test("the second milestone's reviewer sees that milestone's change, not the fi
   t.match(second, /src\/b\.txt/);
   t.notMatch(second, /src\/a\.txt/, 'the first milestone is checkpointed: not shown as changed');
 });
+
+t.test("a new file's content is in the reviewer's git diff HEAD, not only a name in git status", async (t) => {
+  const spec: IsoSpec = { calls: { 'review#1': { sh: 'git diff HEAD > "$ISO_SCRATCH/review-diff" 2>&1' } } };
+  const f = makeIsoFixture({ spec, repoPolicy: { auto_approve: { enabled: false } } });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const r = runRun(f, 'r1', 'off');
+  t.equal(r.code, 0, r.stderr);
+  t.match(readFileSync(path.join(f.scratch, 'review-diff'), 'utf8'), /^\+milestone 1: src\/a\.txt$/m);
+});

@@ -41,7 +41,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let tree: string | null = null;
   const unknownTypes = new Set<string>();
   // The reviewer looks with git in its workspace: git there shows the change since the last checkpoint.
-  if (phase === 'review') await resetWorkerGitDir(rt.ws, rt.state.head_sha);
+  if (phase === 'review') await resetWorkerGitDir(rt.ws, rt.state.head_sha, ctx.changes?.new_paths ?? []);
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
     const calls = runningCounters(rt.events, ctx.milestone).milestone_worker_calls;
