@@ -76,7 +76,13 @@ export const CONFIG_FILES = [
   '**/.yarn/**',
   '**/lerna.json',
   '**/jest.setup.*',
+  '**/vitest.setup.*',
   '**/setupTests.*',
+  // jest puts a `__mocks__/<package>` beside node_modules in place of that package in every test, unasked.
+  '**/__mocks__/**',
+  // Loaded before every spec (`.rspec`'s `--require`): a filter there leaves specs out.
+  '**/spec_helper.rb',
+  '**/rails_helper.rb',
   '**/noxfile.py',
   '**/sitecustomize.py',
   '**/usercustomize.py',

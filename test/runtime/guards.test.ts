@@ -66,6 +66,14 @@ t.test('what the list first missed: GNU make, Cargo, more runners and package ma
   }
 });
 
+t.test('what a runner loads before every test without a test naming it: jest\'s __mocks__, setup and helper files', async (t) => {
+  // A `__mocks__/<package>.js` beside node_modules replaces that package in every jest test, unasked.
+  for (const p of ['__mocks__/axios.js', 'web/__mocks__/fs.ts', 'vitest.setup.ts', 'spec/spec_helper.rb', 'spec/rails_helper.rb']) {
+    const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 4, paths: ['src/a.js', p], new_paths: ['src/a.js'], deleted_paths: [] } }), policy);
+    t.same(v, { ok: false, reason: `configuration changed: ${p}` }, `${p} refused`);
+  }
+});
+
 t.test('test files of every layout the test count reads, removed', async (t) => {
   for (const p of ['src/pkg/foo_test.go', 'app/test_models.py', 'app/models_test.py', 'spec/user_spec.rb', 'lib/user_test.rb', 'src/parse_test.rs', 'src/main/java/AppTest.java', 'src/AppTests.kt', 'cypress/e2e/login.cy.ts', 'src/a.spec.ts', 'test/x.js', 'pkg/tests/y.py']) {
     const v = explainAutoApprove(ctx({ changes: { files: 2, loc: 4, paths: ['src/a.js'], new_paths: ['src/a.js'], deleted_paths: [p] } }), policy);
