@@ -165,6 +165,8 @@ export interface TreeDiff {
    * as none. Sorted.
    */
   binary: string[];
+  /** Files that became executable (new as 100755, or flipped to it; a mode flip counts no line). Sorted. */
+  executable: string[];
   /** Objects `to` has that `from` does not: its new trees (the root included) and blobs. */
   newObjects: string[];
 }
@@ -178,7 +180,7 @@ const ZERO = /^0+$/;
  */
 export async function diffTrees(target: GitTarget, from: string | null, to: string): Promise<TreeDiff> {
   const base = from ?? EMPTY_TREE;
-  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [], binary: [] };
+  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [], binary: [], executable: [] };
   const { stdout } = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
   return parseTreeDiff(stdout, to);
 }
@@ -191,6 +193,7 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
   const stats: DiffStats = { files: 0, added: 0, removed: 0 };
   const newObjects = new Set<string>([to]);
   const binary: string[] = [];
+  const executable: string[] = [];
   for (let i = 0; i < fields.length; ) {
     const f = fields[i++]!;
     if (f === '') continue;
@@ -201,6 +204,7 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
       const b = code === 'R' || code === 'C' ? fields[i++]! : null;
       if (!ZERO.test(sha) && mode !== '160000') newObjects.add(sha);
       if (mode === '040000' || oldMode === '040000') continue;
+      if (mode === '100755' && oldMode !== '100755') executable.push(b ?? a);
       if (b !== null) {
         if (code === 'R') entries.push({ path: a, status: 'deleted', mode: '000000', sha: '0'.repeat(sha.length) });
         entries.push({ path: b, status: 'added', mode, sha });
@@ -224,5 +228,5 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
     }
   }
   const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
-  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects], binary: binary.sort() };
+  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects], binary: binary.sort(), executable: executable.sort() };
 }

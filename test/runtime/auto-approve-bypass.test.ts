@@ -88,3 +88,16 @@ t.test('one line of a minified bundle rewritten is not one line to auto-approve:
   const plain = run(t, { calls: { 'implement#1': { sh: 'seq 1 200 > src/a.txt' } } });
   t.match(plain.decisions[0], /^verification green, 1 file and 200 lines/);
 });
+
+t.test('a file made executable is never auto-approved: a mode flip counts no line, and a new command can stand in for one a verification runs', async (t) => {
+  // A file of the workspace named like a command runs in its place where the user's PATH has a
+  // relative or empty entry; a script made executable is one a later step or a hook can run.
+  const flip = run(t, { calls: { 'implement#1': { sh: 'chmod +x src/keep.txt' } } });
+  t.equal(flip.r.code, 0, flip.r.stderr);
+  t.equal(flip.decisions[0], 'file made executable: src/keep.txt (it can run as a command)');
+  t.equal(flip.reviewed, 1);
+  const made = run(t, { plan: [{ id: 'm1', goal: 'add a', files_expected: ['src/a.txt', 'src/npm'] }], calls: { 'implement#1': { sh: "printf '#!/bin/sh\\nexit 0\\n' > src/npm && chmod +x src/npm" } } });
+  t.equal(made.r.code, 0, made.r.stderr);
+  t.equal(made.decisions[0], 'file made executable: src/npm (it can run as a command)');
+  t.equal(made.reviewed, 1);
+});
