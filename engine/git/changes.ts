@@ -167,6 +167,8 @@ export interface TreeDiff {
   binary: string[];
   /** Files that became executable (new as 100755, or flipped to it; a mode flip counts no line). Sorted. */
   executable: string[];
+  /** Links made or changed (new, retargeted, or a file become one): one line to git. Sorted. */
+  links: string[];
   /** Objects `to` has that `from` does not: its new trees (the root included) and blobs. */
   newObjects: string[];
 }
@@ -180,7 +182,7 @@ const ZERO = /^0+$/;
  */
 export async function diffTrees(target: GitTarget, from: string | null, to: string): Promise<TreeDiff> {
   const base = from ?? EMPTY_TREE;
-  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [], binary: [], executable: [] };
+  if (base === to) return { entries: [], files: [], stats: { files: 0, added: 0, removed: 0 }, newObjects: [], binary: [], executable: [], links: [] };
   const { stdout } = await runGit(target, ['diff-tree', ...WHOLE_DIFF, '-r', '-t', '-z', '--raw', '--numstat', '-M', '--no-abbrev', base, to]);
   return parseTreeDiff(stdout, to);
 }
@@ -194,6 +196,7 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
   const newObjects = new Set<string>([to]);
   const binary: string[] = [];
   const executable: string[] = [];
+  const links: string[] = [];
   for (let i = 0; i < fields.length; ) {
     const f = fields[i++]!;
     if (f === '') continue;
@@ -205,6 +208,7 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
       if (!ZERO.test(sha) && mode !== '160000') newObjects.add(sha);
       if (mode === '040000' || oldMode === '040000') continue;
       if (mode === '100755' && oldMode !== '100755') executable.push(b ?? a);
+      if (mode === '120000' && (oldMode !== '120000' || oldSha !== sha || b !== null)) links.push(b ?? a);
       if (b !== null) {
         if (code === 'R') entries.push({ path: a, status: 'deleted', mode: '000000', sha: '0'.repeat(sha.length) });
         entries.push({ path: b, status: 'added', mode, sha });
@@ -228,5 +232,5 @@ export function parseTreeDiff(out: string, to: string): TreeDiff {
     }
   }
   const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
-  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects], binary: binary.sort(), executable: executable.sort() };
+  return { entries: entries.sort(byPath), files: files.sort(byPath), stats, newObjects: [...newObjects], binary: binary.sort(), executable: executable.sort(), links: links.sort() };
 }

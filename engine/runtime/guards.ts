@@ -158,7 +158,7 @@ export function sizeRefusal(files: number, loc: number, a: RunPolicy['auto_appro
 /**
  * The reviewer may be skipped only when every guardrail holds: auto-approve on, verification
  * green (not skipped, and nothing changed by it), no request of a reviewer in the milestone,
- * a small diff with no binary file, no file made executable and no line over LONG_LINE_BYTES in a file it wrote, no risk trigger, no new file the plan did not expect, no config change,
+ * a small diff with no binary file, no file made executable, no link made or changed and no line over LONG_LINE_BYTES in a file it wrote, no risk trigger, no new file the plan did not expect, no config change,
  * no test file removed and none left with fewer tests or more skipped (measure-changes.ts).
  * The first guardrail that fails is the reason. Pure.
  */
@@ -207,9 +207,6 @@ function changeRefusals(c: NonNullable<RunContext['changes']>, expected: readonl
   // Its lines are not in the count the size limit was checked on.
   const binary = c.binary_paths?.[0];
   if (binary) out.push(`binary file changed: ${binary} (git counts none of its lines)`);
-  // A mode flip counts no line; a new command can stand in for one a verification runs (a
-  // relative or empty entry of the user's PATH looks in the workspace), or a hook or a later step runs it.
-  out.push(...listed((c.executable_paths ?? []).map((p) => `file made executable: ${p} (it can run as a command)`), 'files made executable'));
   const long = c.long_line_paths?.[0];
   if (long) out.push(`a line over ${LONG_LINE_BYTES} bytes in ${long} (git counts it as one line)`);
   const unread = c.unread_paths?.[0];
@@ -219,6 +216,10 @@ function changeRefusals(c: NonNullable<RunContext['changes']>, expected: readonl
   out.push(...listed(c.paths.filter(isConfigFile).map((p) => `configuration changed: ${p}`), 'configuration files changed'));
   out.push(...listed((c.deleted_paths ?? []).filter(isTestFile).map((p) => `test file removed: ${p}`), 'test files removed'));
   out.push(...listed((c.fewer_tests ?? []).map((f) => `test-count regression: ${f.path} (${f.change})`), 'test files with a test-count regression'));
+  // A mode flip counts no line; a new command can stand in for one a verification runs (a
+  // relative or empty entry of the user's PATH looks in the workspace), or a hook or a later step runs it.
+  out.push(...listed((c.executable_paths ?? []).map((p) => `file made executable: ${p} (it can run as a command)`), 'files made executable'));
+  out.push(...listed((c.link_paths ?? []).map((p) => `link made or changed: ${p} (what it leads to is not in the diff)`), 'links made or changed'));
   return out;
 }
 

@@ -41,12 +41,13 @@ export interface RunContext {
    * The milestone's change so far. `fewer_tests`: test files it left with fewer tests or more
    * skips than the last checkpoint had (absent in runs recorded before it was measured).
    * `binary_paths`: files git counted no lines of (absent: none, or an older run).
-   * `executable_paths`: files that became executable, new or by a mode flip (absent: none, or an older run).
+   * `executable_paths`: files that became executable, new or by a mode flip; `link_paths`: links
+   * made or changed (absent: none, or an older run).
    * `long_line_paths`: files written that hold a line over 1,000 bytes, which git counts as one
    * line; `unread_paths`: files written when all of them together were too large to read for it
    * (absent: none, or an older run).
    */
-  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[]; fewer_tests?: { path: string; change: string }[]; binary_paths?: string[]; executable_paths?: string[]; long_line_paths?: string[]; unread_paths?: string[] } | null;
+  changes: { files: number; loc: number; paths: string[]; new_paths: string[]; deleted_paths: string[]; fewer_tests?: { path: string; change: string }[]; binary_paths?: string[]; executable_paths?: string[]; link_paths?: string[]; long_line_paths?: string[]; unread_paths?: string[] } | null;
   stop: { reason: StopReason; step: string; outcome: string } | null;
   /** What a KPI over its target asks of the current milestone (docs/kpis.md); absent in older runs. */
   kpi?: { require_review: string; carry: string } | null;

@@ -101,3 +101,10 @@ t.test('a file made executable is never auto-approved: a mode flip counts no lin
   t.equal(made.decisions[0], 'file made executable: src/npm (it can run as a command)');
   t.equal(made.reviewed, 1);
 });
+
+t.test('a link made or pointed elsewhere is never auto-approved: one line to git, and what it leads to decides what runs', async (t) => {
+  const made = run(t, { calls: { 'implement#1': { sh: 'rm src/a.txt && ln -s keep.txt src/a.txt' } } });
+  t.equal(made.r.code, 0, made.r.stderr);
+  t.equal(made.decisions[0], 'link made or changed: src/a.txt (what it leads to is not in the diff)');
+  t.equal(made.reviewed, 1);
+});

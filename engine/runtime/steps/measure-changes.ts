@@ -18,7 +18,7 @@ export type Changes = NonNullable<RunContext['changes']>;
  */
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
-  const { files, stats, entries, binary, executable } = await diffOf(rt, rt.headTree, now);
+  const { files, stats, entries, binary, executable, links } = await diffOf(rt, rt.headTree, now);
   // Only what the auto-approve guard could still let through is read: a change it refuses for
   // its size needs no test count.
   const a = rt.policy.auto_approve;
@@ -38,6 +38,7 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
       ...(fewer.length ? { fewer_tests: fewer } : {}),
       ...(binary.length ? { binary_paths: binary } : {}),
       ...(executable.length ? { executable_paths: executable } : {}),
+      ...(links.length ? { link_paths: links } : {}),
       ...(long.length ? { long_line_paths: long } : {}),
       ...(unread.length ? { unread_paths: unread } : {}),
     },
