@@ -23,6 +23,8 @@ interface Family {
   comments: (text: string) => string;
   tests: RegExp;
   skips: RegExp;
+  /** Skips written as comments, read in the text before its comments are taken out (Go's build constraints). */
+  commentSkips?: RegExp;
 }
 
 const cStyle = (quotes: string) => (text: string): string => blankLiterals(text, { line: '//', block: true, quotes, triple: false });
@@ -36,28 +38,32 @@ const FAMILIES: Record<string, Family> = {
     // `.skipIf(`/`.runIf(` (vitest) count whatever their condition: a text count cannot tell.
     // `.only`, `fit(` and `fdescribe(` count too: each turns every other test of the file (in
     // Mocha, of the suite) off, so one added is never "no regression".
-    skips: /\b(?:describe|context|suite|it|test|specify)\.(?:skip|todo|skipIf|runIf|only)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
+    skips: /\b(?:describe|context|suite|it|test|specify)(?:\.(?:concurrent|sequential|shuffle|failing))*\.(?:skip|todo|skipIf|runIf|only)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
   },
   py: {
     comments: hashStyle(true),
     tests: /^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(/gm,
     // The marks as a decorator or as a module's `pytestmark = pytest.mark.skip(…)`.
-    skips: /\bpytest\.mark\.(?:skip|skipif|xfail)\b|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bpytest\.(?:skip|xfail)\s*\(|\bself\.skipTest\s*\(|\braise[ \t]+(?:[\w.]+\.)?SkipTest\b/gm,
+    skips: /\bpytest\.mark\.(?:skip|skipif|xfail)\b|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|\bself\.skipTest\s*\(|\braise[ \t]+(?:[\w.]+\.)?SkipTest\b/gm,
   },
   go: {
     comments: cStyle(`'"\``),
     tests: /^func\s+(?:Test|Benchmark|Example|Fuzz)\w*\s*\(/gm,
     skips: /\b\w+\.(?:Skip|SkipNow|Skipf)\s*\(/gm,
+    // A build constraint leaves the whole file out of `go test` where it does not hold.
+    commentSkips: /^\/\/(?:go:build\b| ?\+build\b)/gm,
   },
   rs: {
     comments: cStyle('"'),
     tests: /#\[(?:tokio::)?test\b/gm,
-    skips: /#\[ignore\b/gm,
+    // A `cfg` other than `cfg(test)` can leave a test or a module of them out of the build.
+    skips: /#\[ignore\b|#!?\[cfg(?:_attr)?\s*\((?!\s*test\s*\)\s*\])/gm,
   },
   jvm: {
     comments: cStyle(`'"`),
     tests: /@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b/gm,
-    skips: /@(?:Disabled|Ignore)\b/gm,
+    // JUnit's conditions (`@DisabledOnOs`, `@EnabledIf…`) and assumptions (`assumeTrue(…)`) skip a test as `@Disabled` does.
+    skips: /@(?:Disabled|Ignore|Enabled)\w*|\bassume\w*\s*\(/gm,
   },
   rb: {
     comments: hashStyle(false),
@@ -81,7 +87,8 @@ export function countTests(path: string, text: string): TestCount | null {
   const family = ext === undefined ? undefined : FAMILIES[BY_EXTENSION[ext] ?? ''];
   if (!family) return null;
   const body = family.comments(text);
-  return { tests: body.match(family.tests)?.length ?? 0, skips: body.match(family.skips)?.length ?? 0 };
+  const commentSkips = family.commentSkips ? (text.match(family.commentSkips)?.length ?? 0) : 0;
+  return { tests: body.match(family.tests)?.length ?? 0, skips: (body.match(family.skips)?.length ?? 0) + commentSkips };
 }
 
 /** What the change from `before` to `after` of one test file lost, in words, or null when it lost nothing. Pure. */

@@ -84,3 +84,22 @@ t.test('.only, fit( and fdescribe( turn the other tests off: one added is a regr
   }
   t.equal(countTests('a.test.js', "const only = 1; const fitted = fit2(1);\n")!.skips, 0, 'words that hold only or fit are none');
 });
+
+t.test('what leaves a whole file or test out without a skip the count knew: build constraints, cfg, importorskip, conditional JUnit, chained modifiers', async (t) => {
+  const goBefore = 'package a\n\nfunc TestA(t *testing.T) {}\n';
+  // A build constraint is a comment to the language and leaves the file out of `go test`.
+  for (const line of ['//go:build never', '// +build ignore']) {
+    t.ok(testRegression(countTests('a_test.go', goBefore)!, countTests('a_test.go', `${line}\n\n${goBefore}`)!), `${line} is a regression`);
+  }
+  const rsBefore = 'mod tests {\n#[test]\nfn a() {}\n}\n';
+  for (const attr of ['#[cfg(any())]', '#[cfg(not(test))]', '#[cfg_attr(all(), ignore)]']) {
+    t.ok(testRegression(countTests('tests/a.rs', rsBefore)!, countTests('tests/a.rs', `${attr}\n${rsBefore}`)!), `${attr} is a regression`);
+  }
+  t.same(countTests('tests/a.rs', `#[cfg(test)]\n${rsBefore}`), countTests('tests/a.rs', rsBefore), '#[cfg(test)] is where tests live: no skip');
+  t.same(countTests('tests/test_a.py', 'import pytest\nnp = pytest.importorskip("numpy_never")\n\ndef test_a():\n    pass\n'), { tests: 1, skips: 1 }, 'importorskip skips the module');
+  for (const ann of ['@DisabledOnOs(OS.LINUX)', '@DisabledIfEnvironmentVariable(named = "CI", matches = ".*")', '@EnabledIf("never")', '@EnabledOnJre(JRE.JAVA_8)']) {
+    t.same(countTests('src/test/ATest.java', `${ann} @Test void a() {}\n`), { tests: 1, skips: 1 }, ann);
+  }
+  t.same(countTests('src/test/ATest.java', '@Test void a() { assumeTrue(false); Assumptions.assumeFalse(true); Assume.assumeTrue(x); }\n'), { tests: 1, skips: 3 }, 'an assumption that fails skips its test');
+  t.same(countTests('a.test.ts', "test.concurrent.skip('a', () => {});\ndescribe.sequential.only('b', () => {});\nit.concurrent('c', () => {});\n"), { tests: 2, skips: 2 }, 'a skip or only after another modifier');
+});
