@@ -34,20 +34,26 @@ export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
  * partial change while the engine committed all of it. Removed whole, never through a link put
  * in its place, and written again; the index is the engine's own (its stat data kept where a
  * file's content is the checkpoint's: `read-tree -m`, so git need not read every file again).
- * Impure (files, git).
+ * Resolves with why the old one could not be removed, else null. Impure (files, git).
  */
-export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, newPaths: readonly string[]): Promise<void> {
-  removeWithin(ws.dir, '.git');
+export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, newPaths: readonly string[]): Promise<string | null> {
+  try {
+    removeWithin(ws.dir, '.git');
+  } catch (error) {
+    // What cannot be removed (a process left running without the OS sandbox keeps filling it) stays as the worker left it.
+    return `its .git could not be removed: ${error instanceof Error ? error.message : String(error)}`;
+  }
   writeWorkerGitDir(ws, headSha);
   // The engine's git on its own git dir, reading and writing the worker's index only.
   const target = { gitDir: ws.gitDir, workTree: ws.dir };
   const env = { GIT_INDEX_FILE: path.join(ws.dir, '.git', 'index') };
   if (headSha !== null) await runGit(target, ['read-tree', '-m', headSha], { env });
-  if (newPaths.length === 0) return;
+  if (newPaths.length === 0) return null;
   // The new files as intended to be added: `git diff HEAD` shows their content, where an
   // untracked file is only a name in `git status` (a payload in a new file beside a one-line
   // `require` of it). A path gone since (a process left running) fails the whole add: the
   // reviewer then sees them untracked, as before.
   const input = newPaths.map((p) => `:(literal)${p}\0`).join('');
   await runGit(target, ['add', '--intent-to-add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input, okCodes: [128] });
+  return null;
 }

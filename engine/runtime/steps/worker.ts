@@ -41,7 +41,8 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
   let tree: string | null = null;
   const unknownTypes = new Set<string>();
   // The reviewer looks with git in its workspace: git there shows the change since the last checkpoint.
-  if (phase === 'review') await resetWorkerGitDir(rt.ws, rt.state.head_sha, ctx.changes?.new_paths ?? []);
+  const unreset = phase === 'review' ? await resetWorkerGitDir(rt.ws, rt.state.head_sha, ctx.changes?.new_paths ?? []) : null;
+  if (unreset) rt.append({ type: 'warning', ...fields, message: `the reviewer's git was not put back to the last checkpoint (${unreset}): it shows what the implementer left there` });
   for (let round = 0; round <= rt.policy.budgets.parse_retries; round++) {
     const limit = rt.policy.budgets.worker_calls_per_milestone;
     const calls = runningCounters(rt.events, ctx.milestone).milestone_worker_calls;
