@@ -38,7 +38,8 @@ export interface RunContext {
   review: { verdict: string; changes: string[] } | null;
   /** Change of the current milestone so far against the last checkpoint. */
   /**
-   * The milestone's change so far. `fewer_tests`: test files it left with fewer tests or more
+   * The milestone's change so far. `paths`: every path it touches, both sides of a rename.
+   * `fewer_tests`: test files it left with fewer tests or more
    * skips than the last checkpoint had (absent in runs recorded before it was measured).
    * `binary_paths`: files git counted no lines of (absent: none, or an older run).
    * `executable_paths`: files that became executable, new or by a mode flip; `link_paths`: links

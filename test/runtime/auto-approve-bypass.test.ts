@@ -108,3 +108,10 @@ t.test('a link made or pointed elsewhere is never auto-approved: one line to git
   t.equal(made.decisions[0], 'link made or changed: src/a.txt (what it leads to is not in the diff)');
   t.equal(made.reviewed, 1);
 });
+
+t.test('a configuration file renamed away is a configuration change: the rename\'s source is a path of the change too', async (t) => {
+  const { r, decisions, reviewed } = run(t, { plan: [{ id: 'm1', goal: 'add a', files_expected: ['src/a.txt', 'src/mocharc.old'] }], calls: { 'implement#1': { sh: 'mv src/.mocharc.yml src/mocharc.old' } } }, {}, { 'src/.mocharc.yml': "spec: 'src/**/*.test.js'\nrecursive: true\n" });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(decisions[0], 'configuration changed: src/.mocharc.yml');
+  t.equal(reviewed, 1);
+});

@@ -29,7 +29,9 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
     changes: {
       files: files.length,
       loc: stats.added + stats.removed,
-      paths: files.map((f) => f.path),
+      // Both sides of a rename: a configuration file or a risky path renamed away is changed as
+      // much as one removed (a `.mocharc.yml` renamed away was no configuration change).
+      paths: [...new Set(files.flatMap((f) => (f.status === 'renamed' && f.from !== undefined ? [f.path, f.from] : [f.path])))].sort(),
       // A rename is the old file's removal and a new file (a test renamed out of its runner's
       // sight; a file the plan never named); a regular file that became a link or a gitlink
       // is removed too.
