@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { makeFixture, engine, readJsonl, writeAgentScript, type AgentScript } from '../helpers/run-fixture.js';
 
 // The contract's auto-approve skips the reviewer only with "no test-count or config
@@ -83,4 +84,16 @@ t.test('a new test file that only adds tests is auto-approved as before', async 
   t.equal(r.code, 0, r.stderr);
   const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'added', 'timeline.jsonl'));
   t.ok(events.some((e) => e.type === 'review.skipped' && e.milestone === 1), 'the review skipped');
+});
+
+t.test('with auto-approve off, the reviewer is still told of a test-count regression', async (t) => {
+  const f = project(ONE);
+  const policy = parse(readFileSync(f.policyFile, 'utf8'));
+  writeFileSync(f.policyFile, stringify({ ...policy, auto_approve: { enabled: false } }));
+  const r = run(f, 'off');
+  t.equal(r.code, 0, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'off', 'timeline.jsonl'));
+  const review = events.find((e) => e.type === 'worker.started' && e.step === 'review');
+  const prompt = readFileSync(path.join(f.repo, '.engine', 'runs', 'off', review.call, 'prompt.md'), 'utf8');
+  t.match(prompt, /- test-count regression: test\/slug\.test\.js \(2 → 1 tests\)/);
 });

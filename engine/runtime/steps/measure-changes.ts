@@ -19,10 +19,9 @@ export type Changes = NonNullable<RunContext['changes']>;
 export async function measureChanges(rt: Runtime, tree: string | null): Promise<{ changes: Changes; tree: string }> {
   const now = tree ?? (await snapshotTree(rt.ws));
   const { files, stats, entries, binary, executable, links } = await diffOf(rt, rt.headTree, now);
-  // Only what the auto-approve guard could still let through is read: a change it refuses for
-  // its size needs no test count.
-  const a = rt.policy.auto_approve;
-  const counted = a.enabled && sizeRefusal(files.length, stats.added + stats.removed, a) === null;
+  // Only a change within auto-approve's size is read: a larger one needs no test count to go to
+  // the reviewer. Read with auto-approve off too: the reviewer is told what the count found.
+  const counted = sizeRefusal(files.length, stats.added + stats.removed, rt.policy.auto_approve) === null;
   const { fewer, long, unread } = counted ? await readChangedTexts(rt, entries) : { fewer: [], long: [], unread: [] };
   return {
     tree: now,
