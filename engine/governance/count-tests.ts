@@ -43,8 +43,8 @@ const FAMILIES: Record<string, Family> = {
   py: {
     comments: hashStyle(true),
     tests: /^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(/gm,
-    // The marks as a decorator or as a module's `pytestmark = pytest.mark.skip(…)`.
-    skips: /\bpytest\.mark\.(?:skip|skipif|xfail)\b|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|\bself\.skipTest\s*\(|\braise[ \t]+(?:[\w.]+\.)?SkipTest\b/gm,
+    // The marks as a decorator or as a module's `pytestmark = pytest.mark.skip(…)`, also imported by name (`from pytest import mark`, `from unittest import skip`).
+    skips: /\b(?:pytest\.)?mark\.(?:skip|skipif|xfail)\b|@(?:unittest\.)?(?:skip|skipIf|skipUnless|expectedFailure)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|\bself\.skipTest\s*\(|\braise[ \t]+(?:[\w.]+\.)?SkipTest\b/gm,
   },
   go: {
     comments: cStyle(`'"\``),

@@ -103,3 +103,9 @@ t.test('what leaves a whole file or test out without a skip the count knew: buil
   t.same(countTests('src/test/ATest.java', '@Test void a() { assumeTrue(false); Assumptions.assumeFalse(true); Assume.assumeTrue(x); }\n'), { tests: 1, skips: 3 }, 'an assumption that fails skips its test');
   t.same(countTests('a.test.ts', "test.concurrent.skip('a', () => {});\ndescribe.sequential.only('b', () => {});\nit.concurrent('c', () => {});\n"), { tests: 2, skips: 2 }, 'a skip or only after another modifier');
 });
+
+t.test("Python's skips imported by name: from pytest import mark, from unittest import skip", async (t) => {
+  const text = 'from pytest import mark\nfrom unittest import skip, skipIf, expectedFailure\n\n@mark.skip\ndef test_a():\n    pass\n\n@mark.xfail(reason="x")\ndef test_b():\n    pass\n\n@skip("later")\ndef test_c():\n    pass\n\n@skipIf(True, "x")\ndef test_d():\n    pass\n\n@expectedFailure\ndef test_e():\n    pass\n';
+  t.same(countTests('tests/test_a.py', text), { tests: 5, skips: 5 });
+  t.same(countTests('tests/test_a.py', '@pytest.mark.skip\n@unittest.skip("x")\ndef test_a():\n    pass\n'), { tests: 1, skips: 2 }, 'the qualified forms count once each');
+});
