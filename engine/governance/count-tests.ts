@@ -68,7 +68,8 @@ const FAMILIES: Record<string, Family> = {
   rb: {
     comments: hashStyle(false),
     tests: /^[ \t]*(?:it|specify|scenario|test)[ \t]+['"]|^[ \t]*def[ \t]+test_\w*/gm,
-    skips: /^[ \t]*(?:xit|xspecify|skip|pending)\b/gm,
+    // `x…` skips a test or a whole group, `f…` and `focus` leave every other test out (RSpec's usual `filter_run_when_matching :focus`), as does a `skip:` option.
+    skips: /^[ \t]*(?:xit|xspecify|xexample|xdescribe|xcontext|xfeature|xscenario|skip|pending|fit|fspecify|fexample|fdescribe|fcontext|focus)\b|,[ \t]*(?::skip\b(?![ \t]*=>[ \t]*false)|skip:(?![ \t]*false\b))/gm,
   },
 };
 

@@ -109,3 +109,11 @@ t.test("Python's skips imported by name: from pytest import mark, from unittest 
   t.same(countTests('tests/test_a.py', text), { tests: 5, skips: 5 });
   t.same(countTests('tests/test_a.py', '@pytest.mark.skip\n@unittest.skip("x")\ndef test_a():\n    pass\n'), { tests: 1, skips: 2 }, 'the qualified forms count once each');
 });
+
+t.test("RSpec's group skips and focus: xdescribe, xcontext, fdescribe, fit, a skip option", async (t) => {
+  const before = "describe 'a' do\n  it 'b' do\n  end\nend\n";
+  for (const after of ["xdescribe 'a' do\n  it 'b' do\n  end\nend\n", "context 'a' do\nend\nxcontext 'c' do\n  it 'b' do\n  end\nend\n", "fdescribe 'a' do\n  it 'b' do\n  end\nend\n", "describe 'a' do\n  it 'b', skip: true do\n  end\nend\n", "describe 'a' do\n  it 'b', :skip do\n  end\nend\n"]) {
+    t.ok(testRegression(countTests('spec/a_spec.rb', before)!, countTests('spec/a_spec.rb', after)!), after.split('\n')[0]);
+  }
+  t.same(countTests('spec/a_spec.rb', "describe 'a' do\n  fit 'b' do\n  end\nend\n"), { tests: 0, skips: 1 }, 'fit is a focus, not a test the count reads: a regression either way');
+});
