@@ -34,11 +34,12 @@ const FAMILIES: Record<string, Family> = {
   js: {
     comments: cStyle(`'"\``),
     // it( test( specify( fit(, also t.test( and test.only(; not describe( (a group holds tests).
-    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify|fit)(?:\.(?:only|skip|todo|concurrent|failing|each|skipIf|runIf))*\s*[(`]/gm,
+    tests: /(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)?(?:it|test|specify|fit)(?:\.(?:only|skip|todo|concurrent|failing|fails|each|skipIf|runIf))*\s*[(`]/gm,
     // `.skipIf(`/`.runIf(` (vitest) count whatever their condition: a text count cannot tell.
     // `.only`, `fit(` and `fdescribe(` count too: each turns every other test of the file (in
     // Mocha, of the suite) off, so one added is never "no regression".
-    skips: /\b(?:describe|context|suite|it|test|specify)(?:\.(?:concurrent|sequential|shuffle|failing))*\.(?:skip|todo|skipIf|runIf|only)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
+    // `.failing` (jest) and `.fails` (vitest) pass when the test fails: the code it tests may be broken.
+    skips: /\b(?:describe|context|suite|it|test|specify)(?:\.(?:concurrent|sequential|shuffle))*\.(?:skip|todo|skipIf|runIf|only|failing|fails)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
   },
   py: {
     comments: hashStyle(true),

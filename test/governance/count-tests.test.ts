@@ -117,3 +117,12 @@ t.test("RSpec's group skips and focus: xdescribe, xcontext, fdescribe, fit, a sk
   }
   t.same(countTests('spec/a_spec.rb', "describe 'a' do\n  fit 'b' do\n  end\nend\n"), { tests: 0, skips: 1 }, 'fit is a focus, not a test the count reads: a regression either way');
 });
+
+t.test('a test that passes when it fails (jest test.failing, vitest test.fails) is a skip: the code it tests may be broken', async (t) => {
+  const before = countTests('a.test.ts', "test('a', () => { expect(add(1, 1)).toBe(2); });\n")!;
+  for (const form of ['test.failing', 'test.fails', 'it.concurrent.fails', 'test.failing.each([[1]])']) {
+    const after = countTests('a.test.ts', `${form}('a', () => { expect(add(1, 1)).toBe(2); });\n`)!;
+    t.same(after.skips, 1, `${form} is a skip`);
+    t.ok(testRegression(before, after), `${form} is a regression`);
+  }
+});
