@@ -39,7 +39,7 @@ const FAMILIES: Record<string, Family> = {
     // `.only`, `fit(` and `fdescribe(` count too: each turns every other test of the file (in
     // Mocha, of the suite) off, so one added is never "no regression".
     // `.failing` (jest) and `.fails` (vitest) pass when the test fails: the code it tests may be broken.
-    skips: /\b(?:describe|context|suite|it|test|specify)(?:\.(?:concurrent|sequential|shuffle))*\.(?:skip|todo|skipIf|runIf|only|failing|fails)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
+    skips: /\b(?:describe|context|suite|it|test|specify)(?:\.(?:concurrent|sequential|shuffle))*\.(?:skip|todo|skipIf|runIf|only|failing|fails)\b|(?:^|[^\w$.])f(?:it|describe)\s*\(|(?:^|[^\w$.])x(?:it|test|describe|context|specify)\s*\(|[{,]\s*(['"]?)(?:skip|todo|only)\1\s*:(?!\s*false\b)|\bthis\.skip\s*\(|\bt\.(?:skip|todo)\s*\(/gm,
   },
   py: {
     comments: hashStyle(true),

@@ -126,3 +126,7 @@ t.test('a test that passes when it fails (jest test.failing, vitest test.fails) 
     t.ok(testRegression(before, after), `${form} is a regression`);
   }
 });
+
+t.test("node:test's only option leaves every other test out (with --test-only, or without test isolation)", async (t) => {
+  t.same(countTests('a.test.mjs', "test('a', { only: true }, () => {});\ntest('b', () => {});\ntest('c', { only: false }, () => {});\n"), { tests: 3, skips: 1 });
+});
