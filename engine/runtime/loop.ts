@@ -174,7 +174,10 @@ async function checkResult(rt: Runtime, step: IrStep, ctx: RunContext, fields: S
 async function finishStep(rt: Runtime, step: IrStep, fields: StepFields, result: Extract<StepResult, { outcome: string }>, durationMs: number): Promise<void> {
   const unchanged = !isWorkStep(step) || (step.type === 'worker' && step.readOnly);
   const tree = result.tree ?? (unchanged ? rt.state.workspace_tree : await snapshotTree(rt.ws));
-  advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch: result.patch });
+  // A step other than a verification that changed the workspace leaves a tree no verification
+  // ran on: the milestone's verification is dropped, so auto-approve does not judge it green.
+  const patch = step.type !== 'verify' && tree !== rt.state.workspace_tree ? { ...result.patch, verify: null } : result.patch;
+  advanceMachine(rt, { type: 'step.done', outcome: result.outcome, patch });
   const next = String(rt.actor.getSnapshot().value);
   // A write grant the sandbox withheld as a process of this step started: the step ran without it.
   const withheld = takeWithheld(rt.sandbox).map((message) => ({ type: 'warning' as const, ...fields, code: 'sandbox_grant_withheld', message }));
@@ -185,7 +188,7 @@ async function finishStep(rt: Runtime, step: IrStep, fields: StepFields, result:
     outcome: result.outcome,
     next,
     duration_ms: durationMs,
-    patch: result.patch as Record<string, unknown>,
+    patch: patch as Record<string, unknown>,
     tree,
   });
   rt.state.workspace_tree = tree;
