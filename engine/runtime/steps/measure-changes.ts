@@ -20,8 +20,10 @@ export async function measureChanges(rt: Runtime, tree: string | null): Promise<
   const now = tree ?? (await snapshotTree(rt.ws));
   const { files, stats, entries, binary, executable, links } = await diffOf(rt, rt.headTree, now);
   // Only a change within auto-approve's size is read: a larger one needs no test count to go to
-  // the reviewer. Read with auto-approve off too: the reviewer is told what the count found.
-  const counted = sizeRefusal(files.length, stats.added + stats.removed, rt.policy.auto_approve) === null;
+  // the reviewer. With auto-approve off only a change that wrote a test file is read (the
+  // reviewer is told what the count found): the two git processes are not paid by every milestone.
+  const a = rt.policy.auto_approve;
+  const counted = sizeRefusal(files.length, stats.added + stats.removed, a) === null && (a.enabled || entries.some((e) => isTestFile(e.path)));
   const { fewer, long, unread } = counted ? await readChangedTexts(rt, entries) : { fewer: [], long: [], unread: [] };
   return {
     tree: now,
