@@ -53,7 +53,14 @@ export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, n
   // untracked file is only a name in `git status` (a payload in a new file beside a one-line
   // `require` of it). A path gone since (a process left running) fails the whole add: the
   // reviewer then sees them untracked, as before.
-  const input = newPaths.map((p) => `:(literal)${p}\0`).join('');
-  await runGit(target, ['add', '--intent-to-add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input, okCodes: [128] });
+  // Named on the command line when they are few (git then runs from the engine's long-lived
+  // shell, not a fork of the engine); many, on its stdin.
+  const specs = newPaths.map((p) => `:(literal)${p}`);
+  const add = ['add', '--intent-to-add', '--force'];
+  if (specs.reduce((n, s) => n + s.length + 1, 0) <= MAX_ARGV_BYTES) await runGit(target, [...add, '--', ...specs], { env, okCodes: [128] });
+  else await runGit(target, [...add, '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input: specs.map((s) => `${s}\0`).join(''), okCodes: [128] });
   return null;
 }
+
+/** The most bytes of paths given to git as arguments: well under any system's limit on a command line. */
+const MAX_ARGV_BYTES = 32 * 1024;
