@@ -37,6 +37,12 @@ const MASKS: readonly [RegExp, string][] = [
   [/\b\d+(\.\d+)?(ms|s)\b/g, '<duration>'],
   // claude's plan mode names its plan file after the prompt plus two random words.
   [/(\/plans\/)[A-Za-z0-9._-]+\.md\b/g, '$1<plan-file>.md'],
+  // Commit ids: a checkpoint's commit holds the time it was made, so its id changes from one
+  // run to the next. The workspace's own .git has HEAD at the last checkpoint before a review,
+  // and a CLI shows its recent commits in its prompt (`<id> <subject>` lines), as `git log`
+  // does in a command's output (`commit <id>`).
+  [/(^|\n)[0-9a-f]{7,40}(?= )/g, '$1<commit>'],
+  [/\bcommit [0-9a-f]{40}\b/g, 'commit <commit>'],
 ];
 
 /** `{{name}}` for each substitution's value, longest value first so nested paths go whole. Pure. */

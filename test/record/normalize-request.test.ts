@@ -30,6 +30,13 @@ t.test('normalizeBody drops volatile keys and masks ids, times and timings', asy
   t.equal(normalizeBody('not json 2026-01-01', subs), 'not json <date>');
 });
 
+t.test("normalizeBody masks commit ids: a checkpoint's differs from one run to the next", async (t) => {
+  const at = (log: string, show: string) => normalizeBody(JSON.stringify({ system: [{ type: 'text', text: `Status:\n M a.js\n\nRecent commits:\n${log} engine: milestone 1 count-core\n4b825dc initial` }], tool: `commit ${show}\nAuthor: engine` }), []);
+  t.same(at('58d106e', '58d106e2b6a1c0ffee58d106e2b6a1c0ffee58d1'), at('a0bcac4', 'a0bcac4e3f9d0deadbeefa0bcac4e3f9d0deadbe'), 'recent commits and git log agree once masked');
+  t.notSame(at('58d106e', 'x'), normalizeBody(JSON.stringify({ system: [{ type: 'text', text: 'Status:\n M b.js\n\nRecent commits:\n58d106e engine: milestone 1 count-core\n4b825dc initial' }], tool: 'commit x\nAuthor: engine' }), []), 'the rest of the text still counts');
+  t.same(normalizeBody(JSON.stringify({ text: 'x = cafe1234 and deadbeef' }), []), { text: 'x = cafe1234 and deadbeef' }, 'hex inside a line is left alone');
+});
+
 t.test('firstDifference names the first differing field as a JSON pointer', async (t) => {
   t.equal(firstDifference({ a: [1, { b: 'x' }] }, { a: [1, { b: 'x' }] }), null);
   t.match(firstDifference({ a: [1, { b: 'same prefix then x' }] }, { a: [1, { b: 'same prefix then y' }] }), { pointer: '/a/1/b', recorded: 'same prefix then x', got: 'same prefix then y' });
