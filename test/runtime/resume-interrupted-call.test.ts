@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
@@ -9,15 +9,21 @@ import { engine, makeFixture, readJsonl } from '../helpers/run-fixture.js';
 // so, a record every reader refuses, and the call said nothing of itself. Such a name is no
 // meta.json of the engine's: it is replaced (renamed over), the file it led to untouched.
 
+/** A run killed as its first worker call started, its timeline's `worker.started` of that call. */
+function killedInCall(t: Test) {
+  const f = makeFixture();
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const args = ['--repo', f.repo, '--no-progress'];
+  const killed = engine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], { cwd: f.dir, env: { ENGINE_FAULT: 'kill@worker.started#1' } });
+  t.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const runDir = path.join(f.repo, '.engine', 'runs', 'k');
+  const started = readJsonl(path.join(runDir, 'timeline.jsonl')).find((e) => e.type === 'worker.started');
+  return { f, args, runDir, started };
+}
+
 for (const kind of ['symbolic', 'hard'] as const) {
   t.test(`a call's meta.json that is a ${kind} link: resume writes the call's own, the user's file untouched`, async (t) => {
-    const f = makeFixture();
-    t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
-    const args = ['--repo', f.repo, '--no-progress'];
-    const killed = engine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], { cwd: f.dir, env: { ENGINE_FAULT: 'kill@worker.started#1' } });
-    t.equal(killed.signal, 'SIGKILL', killed.stderr);
-    const runDir = path.join(f.repo, '.engine', 'runs', 'k');
-    const started = readJsonl(path.join(runDir, 'timeline.jsonl')).find((e) => e.type === 'worker.started');
+    const { f, args, runDir, started } = killedInCall(t);
     const meta = path.join(runDir, started.call, 'meta.json');
     const user = path.join(f.dir, 'user.json');
     const text = '{"note": "the user\'s own file"}\n';
@@ -36,13 +42,7 @@ for (const kind of ['symbolic', 'hard'] as const) {
 }
 
 t.test("a call's folder that is a link out of the run: resume writes nothing where it leads", async (t) => {
-  const f = makeFixture();
-  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
-  const args = ['--repo', f.repo, '--no-progress'];
-  const killed = engine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], { cwd: f.dir, env: { ENGINE_FAULT: 'kill@worker.started#1' } });
-  t.equal(killed.signal, 'SIGKILL', killed.stderr);
-  const runDir = path.join(f.repo, '.engine', 'runs', 'k');
-  const started = readJsonl(path.join(runDir, 'timeline.jsonl')).find((e) => e.type === 'worker.started');
+  const { f, args, runDir, started } = killedInCall(t);
   const outside = path.join(f.dir, 'user-folder');
   mkdirSync(outside);
   rmSync(path.join(runDir, started.call), { recursive: true, force: true });

@@ -98,6 +98,16 @@ function writeCall(calls: string, meta: string | null): void {
   else writeFileSync(path.join(dir, 'meta.json'), meta);
 }
 
+/** A replay of a recorded implement call whose folder `make` tampered with: the result and the new call's folder. */
+async function replayTampered(make: (dir: string) => void) {
+  const run = makeTempDir();
+  writeCall(path.join(run, 'calls'), '{"dialect":"codex-exec-json","exit_code":0}');
+  make(path.join(run, 'calls', '0001-implement-coder'));
+  const callDir = path.join(makeTempDir(), 'r');
+  const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir });
+  return { r, callDir };
+}
+
 t.test("a recorded call's meta.json or prompt.md that is a link is refused, and no error shows what it leads to", async (t) => {
   // A link to a file of the user (not JSON): its first bytes were in the parse error the
   // call, its run's timeline and the terminal showed.
@@ -113,11 +123,7 @@ t.test("a recorded call's meta.json or prompt.md that is a link is refused, and 
     ['meta.json not JSON', (dir) => writeFileSync(path.join(dir, 'meta.json'), 'PRIVATE KEY 5ecr3t\n'), /meta\.json is not a call's meta\.json: not JSON/],
   ];
   for (const [name, make, said] of cases) {
-    const run = makeTempDir();
-    writeCall(path.join(run, 'calls'), '{"dialect":"codex-exec-json","exit_code":0}');
-    make(path.join(run, 'calls', '0001-implement-coder'));
-    const callDir = path.join(makeTempDir(), 'r');
-    const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir });
+    const { r, callDir } = await replayTampered(make);
     t.equal(r.outcome, 'failed', `${name}: the call fails`);
     t.match(r.meta.error, said, `${name}: and says why`);
     t.notMatch(JSON.stringify(r), /PRIVATE KEY|5ecr3t/, `${name}: nothing of the linked file in the call's result`);
@@ -140,11 +146,7 @@ t.test("a recorded call's stdout.log, a side file or stderr.log that is a link o
     }],
   ];
   for (const [name, make] of cases) {
-    const run = makeTempDir();
-    writeCall(path.join(run, 'calls'), '{"dialect":"codex-exec-json","exit_code":0}');
-    make(path.join(run, 'calls', '0001-implement-coder'));
-    const callDir = path.join(makeTempDir(), 'r');
-    const r = await runWorkerCall({ plugin: replayWorker, ctx: makeCtx({ use: 'replay', from_run: run }, { prompt: prompt('implement', 1), homeDir: makeTempDir() }), callDir });
+    const { r, callDir } = await replayTampered(make);
     t.equal(r.outcome, 'failed', `${name}: the call fails`);
     for (const f of ['stdout.log', 'stderr.log']) t.notMatch(existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : '', /PRIVATE KEY/, `${name}: nothing of the file behind the link in the new run's ${f}`);
   }
