@@ -1020,6 +1020,21 @@ export interface EventVerifyFinished {
      */
     duration_ms: number;
   }[];
+  /**
+   * Git-ignored paths of the workspace removed before the commands ran, because the workspace's set-up did not leave them (a worker's build output, caches, or a file planted to change what the commands do; docs/governance.md). Absent when none was removed.
+   */
+  ignored_removed?: {
+    /**
+     * How many were removed (an ignored folder counts once).
+     */
+    count: number;
+    /**
+     * The first 50 of them, as git lists them (a folder with a trailing slash).
+     *
+     * @maxItems 50
+     */
+    paths: string[];
+  };
 }
 export interface EventWorkspaceSetup {
   /**
@@ -1085,6 +1100,10 @@ export interface EventWorkspaceSetup {
    * Tracked or unignored paths the set-up changed; any makes it fail (a set-up may only add ignored files such as dependencies or build output).
    */
   changed: string[];
+  /**
+   * The workspace's git-ignored paths after the set-up, as git lists them (an ignored folder whole, with a trailing slash): what each verification and command step keeps; any other ignored path is removed before they run. Absent in runs begun by an engine that did not record it (nothing is removed then).
+   */
+  ignored?: string[];
 }
 export interface EventCommandFinished {
   /**
@@ -1131,6 +1150,21 @@ export interface EventCommandFinished {
    * Log file, relative to the run directory.
    */
   log: string;
+  /**
+   * Git-ignored paths of the workspace removed before the commands ran, because the workspace's set-up did not leave them (a worker's build output, caches, or a file planted to change what the commands do; docs/governance.md). Absent when none was removed.
+   */
+  ignored_removed?: {
+    /**
+     * How many were removed (an ignored folder counts once).
+     */
+    count: number;
+    /**
+     * The first 50 of them, as git lists them (a folder with a trailing slash).
+     *
+     * @maxItems 50
+     */
+    paths: string[];
+  };
 }
 export interface EventDecisionMade {
   /**

@@ -6,6 +6,7 @@ import { restoreWorkspace } from '../git/restore.js';
 import { workspaceTarget } from '../git/workspace.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { diffTreeEntries } from '../git/changes.js';
+import { listIgnored } from '../git/ignored-paths.js';
 import { recordInflight } from './steps/inflight.js';
 import type { LoopEnd } from './loop.js';
 import type { Runtime } from './types.js';
@@ -48,6 +49,8 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
   const changed = (await diffTreeEntries(workspaceTarget(rt.ws), base, tree)).map((e) => e.path);
   if (changed.length) await restoreWorkspace(rt.ws, rt.state.workspace_tree);
   const pass = result.pass && changed.length === 0;
+  // What a passing set-up leaves ignored is kept by every verification (clear-ignored.ts).
+  const ignored = pass ? await listIgnored(rt.ws) : null;
   rt.append({
     type: 'workspace.setup',
     step: null,
@@ -58,6 +61,7 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
     log: logRel,
     commands: result.results.map((r) => ({ command: r.command, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs) })),
     changed,
+    ...(ignored ? { ignored } : {}),
   });
   rt.persist();
   if (pass) return null;

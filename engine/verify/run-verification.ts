@@ -31,6 +31,8 @@ export interface RunVerificationOptions {
   env: NodeJS.ProcessEnv;
   /** Names of the user's environment left out of `env`, named in the log's head. */
   withheld?: readonly string[];
+  /** Lines for the log's head, after the withheld names (what was done to the workspace first); redacted. */
+  head?: string;
   /** Called with each command's pid (= its process group id) once it runs. */
   onSpawn?: (pid: number) => void;
   /** Aborting ends the running command's group; the tier then fails (or is skipped for tier1). */
@@ -101,6 +103,7 @@ export async function runVerification(options: RunVerificationOptions): Promise<
   try {
     write(`# engine verification ${options.tier} in ${options.cwd} (limit ${options.timeoutS || 'none'} s per command)\n`);
     write(describeWithheld(options.withheld ?? []));
+    if (options.head) write(redactText(options.head, options.secrets ?? []));
     if (options.commands.length === 0) {
       note = 'no commands';
       write('# no commands\n');

@@ -14,6 +14,7 @@ import { commandEnvOf } from '../command-env.js';
 import { describeWithheld } from '../../verify/run-verification.js';
 import { EngineGitBlockedError } from '../../git/blocked-git-dir.js';
 import { eventsOfType } from '../events-by.js';
+import { clearIgnored, describeRemovedIgnored } from '../clear-ignored.js';
 
 const DEFAULT_TIMEOUT_S = 600;
 
@@ -25,12 +26,14 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   const n = eventsOfType(rt.events, 'step.started').filter((e) => e.kind === 'command').length;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-command-${step.id}.log`);
   const logPath = path.join(rt.paths.dir, logRel);
+  // A check like a verification: run on the committed tree and what the set-up left.
+  const removed = await clearIgnored(rt);
   mkdirSync(path.dirname(logPath), { recursive: true });
   const tmp = `${logPath}.partial`;
   // A fresh file, never one found at the name (a link planted in the run store: its name is guessable).
   const fd = openFreshFile(tmp);
   const commandEnv = commandEnvOf(rt);
-  writeSync(fd, rt.scrub(`$ ${step.run}\n${describeWithheld(commandEnv.withheld)}`));
+  writeSync(fd, rt.scrub(`$ ${step.run}\n${describeWithheld(commandEnv.withheld)}${describeRemovedIgnored(removed)}`));
   const redactor = createStreamRedactor(rt.secrets);
   // What it prints goes to the log up to the call's cap (a worker can make it print without end).
   const log = createCappedOutput((c) => writeSync(fd, c), rt.policy.transcripts.raw_cap_bytes);
@@ -70,6 +73,6 @@ export async function runCommandStep(step: IrStep, rt: Runtime, ctx: RunContext)
   return {
     outcome: pass ? 'pass' : 'fail',
     ...(measured ? { tree: measured.tree, patch: { changes: measured.changes } } : { patch: {} }),
-    events: [{ type: 'command.finished', ...fields, command: step.run!, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs), log: logRel }],
+    events: [{ type: 'command.finished', ...fields, command: step.run!, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs), log: logRel, ...(removed ? { ignored_removed: removed } : {}) }],
   };
 }

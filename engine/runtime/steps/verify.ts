@@ -11,6 +11,7 @@ import { tier0FastDecision } from '../../kpi/decide.js';
 import { eventsOfType } from '../events-by.js';
 import { diffOf } from '../tree-diffs.js';
 import { measureChanges } from './measure-changes.js';
+import { clearIgnored, describeRemovedIgnored } from '../clear-ignored.js';
 
 /** Run a verification tier in the worktree. Outcome pass or fail. Impure. */
 export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext): Promise<StepResult> {
@@ -27,6 +28,8 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
   const n = eventsOfType(rt.events, 'verify.selected').length;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-${tier}.log`);
   const commandEnv = commandEnvOf(rt);
+  // Run on the committed tree and what the set-up left, never on an ignored file a worker wrote.
+  const removed = await clearIgnored(rt);
   const result = await runVerification({
     capBytes: rt.policy.transcripts.raw_cap_bytes,
     tier,
@@ -37,6 +40,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // The user's environment less the worker provider keys and secret-named variables.
     env: commandEnv.env,
     withheld: commandEnv.withheld,
+    head: describeRemovedIgnored(removed),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: step.id, call: null }),
     signal: rt.signal,
     secrets: rt.secrets,
@@ -60,6 +64,7 @@ export async function runVerifyStep(step: IrStep, rt: Runtime, ctx: RunContext):
         duration_ms: durationMs,
         log: logRel,
         commands: result.results.map((r) => ({ command: r.command, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: rt.env.duration(r.durationMs) })),
+        ...(removed ? { ignored_removed: removed } : {}),
       },
     ],
   };

@@ -1,0 +1,27 @@
+import t from 'tap';
+import { newIgnored } from '../../engine/git/ignored-paths.js';
+
+t.test('what the set-up left is kept, whatever else git ignores is new', async (t) => {
+  t.same(newIgnored(['build/', 'src/debug.log', '.gitignore'], ['build/']), ['src/debug.log', '.gitignore']);
+  t.same(newIgnored([], ['build/']), []);
+  t.same(newIgnored(['build/'], []), ['build/']);
+});
+
+t.test('a shared path is listed as a link (no slash) or a folder (a slash): either form keeps it', async (t) => {
+  t.same(newIgnored(['node_modules', 'packages/a/node_modules/'], ['node_modules', 'packages/a/node_modules']), []);
+  t.same(newIgnored(['node_modules/'], ['node_modules']), []);
+});
+
+t.test('inside a kept folder is kept; a name that only starts like one is not', async (t) => {
+  t.same(newIgnored(['build/x.o', 'build2/', 'buildx'], ['build/']), ['build2/', 'buildx']);
+});
+
+t.test("a folder that holds a kept path is not removed whole (the set-up's output inside it stays)", async (t) => {
+  // The set-up left build/stamp beside a tracked file; the worker removed the tracked file, so git lists build/ whole.
+  t.same(newIgnored(['build/'], ['build/stamp']), []);
+  t.same(newIgnored(['a/', 'ab/'], ['a/b/c']), ['ab/']);
+});
+
+t.test('an empty entry (the end of a -z list) is never a path', async (t) => {
+  t.same(newIgnored(['', 'x'], []), ['x']);
+});
