@@ -104,6 +104,8 @@ function ownEvent(ended: string, events: readonly TimelineEvent[]): boolean {
       return events.some((e) => e.type === 'worker.finished' && e.timed_out);
     case 'review_rejected':
       return events.some((e) => e.type === 'step.finished' && (e.outcome === 'request_changes' || e.outcome === 'reject'));
+    case 'verification_failed':
+      return events.some((e) => e.type === 'verify.finished' && !e.pass && !e.skipped);
     default:
       // Another stop of the engine (e.g. review_loop): the step that stopped says so.
       return events.some((e) => e.type === 'step.stopped' && e.stop_reason === ended);
@@ -111,7 +113,7 @@ function ownEvent(ended: string, events: readonly TimelineEvent[]): boolean {
 }
 
 function expectedEvent(ended: string): string {
-  const names: Record<string, string> = { parse_failed: 'parse.failed', budget_exhausted: 'budget.exhausted', worker_failed: 'a timed-out worker.finished', review_rejected: 'review verdicts request_changes/reject' };
+  const names: Record<string, string> = { parse_failed: 'parse.failed', budget_exhausted: 'budget.exhausted', worker_failed: 'a timed-out worker.finished', review_rejected: 'review verdicts request_changes/reject', verification_failed: 'a failing verify.finished' };
   return names[ended] ?? `step.stopped ${ended}`;
 }
 

@@ -79,6 +79,15 @@ t.test('the call budget stops the third call before it is made', async (t) => {
   t.match(events.find((e) => e.type === 'budget.exhausted'), { budget: 'worker_calls_per_milestone', limit: 2 });
 });
 
+t.test('an ignored .npmrc that would make npm run nothing: removed before the verification, which runs the tests and fails', async (t) => {
+  const events = timeline('ignored-npmrc');
+  const verified = events.find((e) => e.type === 'verify.finished');
+  t.same(verified?.ignored_removed, { count: 2, paths: ['.gitignore', '.npmrc'] });
+  t.equal(verified?.pass, false);
+  t.match(readFileSync(path.join(only('ignored-npmrc').run_dir, verified.log), 'utf8'), /1990 !== 1800/, 'the failing test ran');
+  t.notOk(events.some((e) => e.type === 'decision.made' && /verification green/.test(String(e.reason))), 'nothing auto-approved');
+});
+
 t.test('writes outside the roots and a lockfile: rolled back, kept in attempted.patch', async (t) => {
   for (const [name, rule, file] of [['write-outside-roots', 'outside_allowed_roots', 'docs/notes.md'], ['lockfile-without-allow-deps', 'dependency_file', 'package-lock.json']] as const) {
     const v = timeline(name).find((e) => e.type === 'governance.violation');

@@ -22,6 +22,8 @@ t.test("the engine's check: its event for the stop, and only a governance event 
   t.equal(judgeLayer('engine_check', 'worker_failed', of([ev({ type: 'worker.finished', timed_out: true })])), null);
   t.match(judgeLayer('engine_check', 'worker_failed', of([ev({ type: 'worker.finished', timed_out: false })])), /timed-out/, 'a claims failure is not the engine check');
   t.equal(judgeLayer('engine_check', 'review_rejected', of([ev({ type: 'step.finished', outcome: 'request_changes' })])), null);
+  t.equal(judgeLayer('engine_check', 'verification_failed', of([ev({ type: 'verify.finished', pass: false, skipped: false })])), null);
+  t.match(judgeLayer('engine_check', 'verification_failed', of([ev({ type: 'verify.finished', pass: true, skipped: false })])), /a failing verify\.finished/, 'a tier that passed did not stop the run');
   t.equal(judgeLayer('engine_check', 'review_loop', of([ev({ type: 'step.stopped', stop_reason: 'review_loop' })])), null);
   t.match(judgeLayer('engine_check', 'parse_failed', of([ev({ type: 'parse.failed' }), violation('governance_violation')])), /governance.violation was recorded/);
 });
