@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fdPath, NO_DESCRIPTORS, openWithin, removeWithin } from '../util/remove-tree.js';
 import { ignoredPathsOf, neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
 import { blockedOr, EngineGitBlockedError } from './blocked-git-dir.js';
+import type { StatRecord } from './stat-record.js';
 
 /**
  * The workspace's git-ignored paths as git lists them (`ls-files --others --ignored
@@ -19,6 +20,39 @@ export async function listIgnored(ws: Workspace): Promise<string[]> {
   } catch (error) {
     throw error instanceof EngineGitBlockedError ? error : blockedOr(ws.gitDir, error);
   }
+}
+
+/**
+ * Whether the workspace as the last snapshot's walk saw it (`rec`: every folder's names, and
+ * the engine's index after git staged it) may hold an ignored path `kept` does not: a name
+ * that is neither staged, nor a folder on the way to a staged file, nor kept (or inside a
+ * kept folder). git stages every file it does not ignore, so false means nothing is there to
+ * remove and git need not be asked. Pure.
+ */
+export function mayHoldNewIgnored(rec: Pick<StatRecord, 'dirs' | 'entries'>, kept: readonly string[]): boolean {
+  const staged = new Set<string>();
+  for (const e of rec.entries) {
+    staged.add(e.path);
+    for (let at = e.path.lastIndexOf('/'); at > 0; at = e.path.lastIndexOf('/', at - 1)) {
+      const folder = e.path.slice(0, at);
+      if (staged.has(folder)) break;
+      staged.add(folder);
+    }
+  }
+  const keptNames = new Set(kept.map((k) => k.replace(/\/+$/, '')));
+  const isKept = (rel: string) => {
+    for (let at = rel.length; at > 0; at = rel.lastIndexOf('/', at - 1)) if (keptNames.has(rel.slice(0, at))) return true;
+    return false;
+  };
+  for (const d of rec.dirs) {
+    if (d.rel !== '' && isKept(d.rel)) continue;
+    for (const name of d.names) {
+      if (d.rel === '' && name === '.git') continue;
+      const child = d.rel ? `${d.rel}/${name}` : name;
+      if (!staged.has(child) && !isKept(child)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -43,9 +77,13 @@ export function newIgnored(listed: readonly string[], kept: readonly string[]): 
 /**
  * Removes the workspace's ignored paths that `kept` does not hold (newIgnored), each reached
  * from the workspace one name at a time, never through a link (removeWithin), and returns
- * them. Impure (git, file system).
+ * them. git is asked only when the last snapshot's walk left a name it did not stage
+ * (mayHoldNewIgnored), or there is no such walk (a resume, a workspace too large to record).
+ * Impure (git, file system).
  */
 export async function removeNewIgnored(ws: Workspace, kept: readonly string[]): Promise<string[]> {
+  // The last snapshot's walk (taken after the step before) saw nothing git could ignore.
+  if (ws.snapshot && !mayHoldNewIgnored(ws.snapshot, kept)) return [];
   const gone = newIgnored(await listIgnored(ws), kept);
   for (const rel of gone) removeWithin(ws.dir, rel.replace(/\/+$/, ''));
   return gone;
