@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, readlinkSync, symlinkSync } from 'node:fs';
+import { closeSync, lstatSync, readdirSync, readlinkSync, symlinkSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { fdPath, NO_DESCRIPTORS, openWithin, removeWithin } from '../util/remove-tree.js';
 import { ignoredPathsOf, neutralizeEngineGitDir, workspaceTarget, type Workspace } from './workspace.js';
@@ -20,6 +20,25 @@ export async function listIgnored(ws: Workspace): Promise<string[]> {
   } catch (error) {
     throw error instanceof EngineGitBlockedError ? error : blockedOr(ws.gitDir, error);
   }
+}
+
+/** What a path is to the kept ones: one of them or inside a kept folder, a folder on the way to one, or neither. */
+type Standing = 'kept' | 'holds' | 'new';
+
+/** The kept paths, looked up by name (with or without a trailing slash). Pure. */
+function keptIndex(kept: readonly string[]): (p: string) => Standing {
+  const bare = (p: string) => p.replace(/\/+$/, '');
+  const names = new Set(kept.map(bare));
+  const folders = new Set(kept.filter((k) => k.endsWith('/')).map(bare));
+  // Every folder on the way to a kept path.
+  const holders = new Set(kept.flatMap((k) => bare(k).split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  return (p) => {
+    const name = bare(p);
+    if (name === '' || names.has(name)) return 'kept';
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) if (folders.has(parts.slice(0, i).join('/'))) return 'kept';
+    return holders.has(name) ? 'holds' : 'new';
+  };
 }
 
 /**
@@ -57,35 +76,70 @@ export function mayHoldNewIgnored(rec: Pick<StatRecord, 'dirs' | 'entries'>, kep
 
 /**
  * The paths of `listed` that `kept` does not hold: neither one of them (a folder with or
- * without its slash, as a shared path's link is listed without one) nor inside a kept folder.
- * A folder that holds a kept path is not among them (it is kept for that path's sake: git lists
- * a folder whole once all of it is ignored, such as after a worker removed the one tracked file
- * beside a set-up's output). Pure.
+ * without its slash, as a shared path's link is listed without one) nor inside a kept folder,
+ * nor a folder on the way to one (heldAround). Pure.
  */
 export function newIgnored(listed: readonly string[], kept: readonly string[]): string[] {
-  const bare = (p: string) => p.replace(/\/+$/, '');
-  const keptNames = new Set(kept.map(bare));
-  const keptFolders = kept.filter((k) => k.endsWith('/'));
-  return listed.filter((p) => {
-    const name = bare(p);
-    if (name === '' || keptNames.has(name)) return false;
-    if (keptFolders.some((k) => p.startsWith(k))) return false;
-    return !kept.some((k) => k.startsWith(`${name}/`));
-  });
+  const standing = keptIndex(kept);
+  return listed.filter((p) => standing(p) === 'new');
+}
+
+/**
+ * The folders of `listed` that hold a kept path: git lists a folder whole once all of it is
+ * ignored (a worker removed the one tracked file beside a set-up's output in it), and the
+ * worker's own files in it with it. Each is looked into (removeAroundKept). Pure.
+ */
+export function heldAround(listed: readonly string[], kept: readonly string[]): string[] {
+  const standing = keptIndex(kept);
+  return listed.filter((p) => standing(p) === 'holds').map((p) => p.replace(/\/+$/, ''));
 }
 
 /**
  * Removes the workspace's ignored paths that `kept` does not hold (newIgnored), each reached
  * from the workspace one name at a time, never through a link (removeWithin), and returns
- * them. git is asked only when the last snapshot's walk left a name it did not stage
+ * them; inside a folder git listed whole around a kept path, everything but the way to it.
+ * git is asked only when the last snapshot's walk left a name it did not stage
  * (mayHoldNewIgnored), or there is no such walk (a resume, a workspace too large to record).
  * Impure (git, file system).
  */
 export async function removeNewIgnored(ws: Workspace, kept: readonly string[]): Promise<string[]> {
   // The last snapshot's walk (taken after the step before) saw nothing git could ignore.
   if (ws.snapshot && !mayHoldNewIgnored(ws.snapshot, kept)) return [];
-  const gone = newIgnored(await listIgnored(ws), kept);
+  const listed = await listIgnored(ws);
+  const gone = newIgnored(listed, kept);
   for (const rel of gone) removeWithin(ws.dir, rel.replace(/\/+$/, ''));
+  const standing = keptIndex(kept);
+  for (const folder of heldAround(listed, kept)) gone.push(...removeAroundKept(ws.dir, folder, standing));
+  return gone;
+}
+
+/**
+ * Inside `folder`, all of it ignored: every entry that is neither kept nor a folder on the way
+ * to a kept path is removed (and returned, a folder with its slash); a folder on the way is
+ * looked into the same way. Listed through a descriptor reached without following a link (a
+ * link on the way removes nothing). Impure (file system).
+ */
+function removeAroundKept(root: string, folder: string, standing: (p: string) => Standing): string[] {
+  const gone: string[] = [];
+  const fd = openWithin(root, folder);
+  if (fd === null) return gone;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(fd === NO_DESCRIPTORS ? path.join(root, folder) : fdPath(fd), { withFileTypes: true });
+  } finally {
+    if (fd !== NO_DESCRIPTORS) closeSync(fd);
+  }
+  for (const e of entries) {
+    const rel = `${folder}/${e.name}`;
+    const is = standing(rel);
+    if (is === 'kept') continue;
+    if (is === 'holds' && e.isDirectory()) {
+      gone.push(...removeAroundKept(root, rel, standing));
+      continue;
+    }
+    removeWithin(root, rel);
+    gone.push(e.isDirectory() ? `${rel}/` : rel);
+  }
   return gone;
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mayHoldNewIgnored, newIgnored } from '../../engine/git/ignored-paths.js';
+import { heldAround, mayHoldNewIgnored, newIgnored } from '../../engine/git/ignored-paths.js';
 
 t.test('what the set-up left is kept, whatever else git ignores is new', async (t) => {
   t.same(newIgnored(['build/', 'src/debug.log', '.gitignore'], ['build/']), ['src/debug.log', '.gitignore']);
@@ -40,4 +40,10 @@ t.test('a walk with nothing but staged files and kept paths needs no git; any ot
   t.notOk(mayHoldNewIgnored({ entries, dirs: dirs({ '': ['build'] }) }, ['node_modules', 'build/']), "the set-up's folder and what is inside it");
   t.ok(mayHoldNewIgnored({ entries, dirs: dirs({ src: ['a.pyc'] }) }, ['node_modules']), 'an unstaged file beside staged ones');
   t.ok(mayHoldNewIgnored({ entries, dirs: dirs().slice(0, 3) }, []), 'a shared link no longer kept is a name git did not stage');
+});
+
+t.test('a folder git lists whole around a kept path is looked into, not kept whole', async (t) => {
+  t.same(heldAround(['build/', 'a/', 'ab/', 'x'], ['build/stamp', 'a/b/c']), ['build', 'a']);
+  t.same(heldAround(['build/'], ['build/']), [], 'a kept folder is kept');
+  t.same(heldAround(['build/sub/'], ['build/']), [], 'inside a kept folder is kept');
 });
