@@ -37,7 +37,22 @@ export function keptIgnoredOf(rt: Pick<Runtime, 'events' | 'policy' | 'ws'>): re
  */
 export async function clearIgnored(rt: Pick<Runtime, 'events' | 'policy' | 'ws'>): Promise<RemovedIgnored | null> {
   const kept = keptIgnoredOf(rt);
-  if (kept === null) return null;
+  return kept === null ? null : clearIgnoredBut(rt, kept);
+}
+
+/**
+ * Before the workspace's set-up: every git-ignored path but the shared ones is removed (and
+ * the shared links put back as clearIgnored does). A set-up runs before the first step, or
+ * on a resume after one that failed, was stopped, or was added by `--reload-config` once
+ * workers had run: what git ignores after it is what every verification keeps, and a file a
+ * worker planted must not be among it. Impure (git, file system).
+ */
+export function clearBeforeSetup(rt: Pick<Runtime, 'policy' | 'ws'>): Promise<RemovedIgnored | null> {
+  return clearIgnoredBut(rt, rt.ws.shared);
+}
+
+/** clearIgnored with what it keeps given. Impure (git, file system). */
+async function clearIgnoredBut(rt: Pick<Runtime, 'policy' | 'ws'>, kept: readonly string[]): Promise<RemovedIgnored | null> {
   const relinked = rt.policy.governance.allow_deps ? [] : restoreSharedLinks(rt.ws);
   const removed = await removeNewIgnored(rt.ws, kept).catch((error: unknown) => {
     if (error instanceof EngineGitBlockedError) return [];
@@ -48,8 +63,8 @@ export async function clearIgnored(rt: Pick<Runtime, 'events' | 'policy' | 'ws'>
 }
 
 /** The log line that names what clearIgnored removed, or nothing. Pure. */
-export function describeRemovedIgnored(removed: RemovedIgnored | null): string {
+export function describeRemovedIgnored(removed: RemovedIgnored | null, which = "the workspace's set-up did not leave"): string {
   if (!removed) return '';
   const more = removed.count > removed.paths.length ? `, and ${removed.count - removed.paths.length} more` : '';
-  return `# removed ${removed.count} git-ignored path${removed.count === 1 ? '' : 's'} the workspace's set-up did not leave: ${removed.paths.join(', ')}${more}\n`;
+  return `# removed ${removed.count} git-ignored path${removed.count === 1 ? '' : 's'} ${which}: ${removed.paths.join(', ')}${more}\n`;
 }

@@ -7,6 +7,7 @@ import { workspaceTarget } from '../git/workspace.js';
 import { EMPTY_TREE } from '../git/repo.js';
 import { diffTreeEntries } from '../git/changes.js';
 import { listIgnored } from '../git/ignored-paths.js';
+import { clearBeforeSetup, describeRemovedIgnored } from './clear-ignored.js';
 import { recordInflight } from './steps/inflight.js';
 import type { LoopEnd } from './loop.js';
 import type { Runtime } from './types.js';
@@ -15,7 +16,9 @@ import type { Runtime } from './types.js';
  * The policy's `workspace.setup` commands, once per workspace before the first step (a
  * resume after a set-up that passed does not repeat it): run like verification (same
  * environment and sandbox, one log in verify/, each command limited by tier2's timeout),
- * recorded as `workspace.setup` with its duration. A set-up may only add ignored files
+ * recorded as `workspace.setup` with its duration. Every ignored path but the shared ones
+ * is removed first (clearBeforeSetup), so that what git ignores after it, recorded as its
+ * `ignored` and kept by every verification, is the set-up's own. A set-up may only add ignored files
  * (installed dependencies, build output): a failing command, or a tracked file changed, puts
  * the workspace back and stops the run (`verification_failed`, resumable). Resolves with the
  * stop, or null to go on. Impure.
@@ -26,6 +29,8 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
   const n = rt.events.filter((e) => e.type === 'verify.finished' || e.type === 'workspace.setup').length + 1;
   const logRel = path.join('verify', `${String(n).padStart(4, '0')}-setup.log`);
   const commandEnv = commandEnvOf(rt);
+  // Its own ignored output is what verifications keep: never a worker's beside it.
+  const removed = await clearBeforeSetup(rt);
   const result = await runVerification({
     capBytes: rt.policy.transcripts.raw_cap_bytes,
     tier: 'setup',
@@ -36,6 +41,7 @@ export async function setUpWorkspace(rt: Runtime): Promise<LoopEnd | null> {
     // The user's environment less the worker provider keys and secret-named variables.
     env: commandEnv.env,
     withheld: commandEnv.withheld,
+    head: describeRemovedIgnored(removed, 'before the set-up (only the shared paths stay)'),
     onSpawn: (pid) => recordInflight(rt, { pid, pgid: pid, step: 'workspace.setup', call: null }),
     signal: rt.signal,
     secrets: rt.secrets,

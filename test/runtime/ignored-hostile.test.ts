@@ -1,9 +1,10 @@
-// test cost: about 30 s: seven whole runs of the plain-sh hostile agent, each hiding a planted ignored file its own way.
+// test cost: about 35 s: eight whole runs of the plain-sh hostile agent (one killed and resumed), each hiding a planted ignored file its own way.
 import t, { type Test } from 'tap';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeIsoFixture, runRun, safeGit, type IsoSpec } from '../isolation/helpers/fixture.js';
+import { makeIsoFixture, runResume, runRun, safeGit, type IsoSpec } from '../isolation/helpers/fixture.js';
 import { readJsonl } from '../helpers/run-fixture.js';
+import { parse, stringify } from 'yaml';
 
 // The worker plants an ignored file the check trusts; each scenario hides it from the removal
 // before each verification (docs/governance.md, "Files git ignores in the workspace") its own
@@ -121,4 +122,34 @@ t.test('a non-UTF-8 name: the snapshot after the worker removes it, a violation,
   notGreen(t, o);
   t.equal(o.stop, 'governance_violation');
   t.match(o.events.find((e) => e.type === 'governance.violation')?.violations, [{ rule: 'non_utf8_path' }]);
+});
+
+// The engine: the nearest ancestor running engine.js (the agent's parent may be a wrapper).
+const KILL_ENGINE = 'p=$ENGINE_PID; while [ "${p:-0}" -gt 1 ]; do if grep -q "engine\\.js" /proc/$p/cmdline 2>/dev/null; then kill -9 $p; break; fi; p=$(awk \'{print $4}\' /proc/$p/stat 2>/dev/null); done';
+
+t.test('set-up commands added by --reload-config after the worker planted a file: the set-up does not keep it', async (t) => {
+  // The run is killed in the implementer's call, its planted flag left in the workspace (a
+  // rollback keeps ignored files). The user adds set-up commands and resumes with
+  // --reload-config: the set-up runs then, before the verification, and what git ignores
+  // after it is what every verification keeps.
+  const f = makeIsoFixture({
+    spec: { calls: { 'implement#1': { sh: `: > build.flag; ${KILL_ENGINE}`, once: true } } },
+    repoPolicy: { verification: { tiers: TIERS, max_attempts: 1 } },
+    files: { 'check.sh': '#!/bin/sh\ntest -f build.flag && exit 0\ngrep -q fixed src/a.txt\n', '.gitignore': 'build.flag\nout/\n' },
+  });
+  t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
+  const first = runRun(f, 'r1', 'off');
+  t.equal(first.signal, 'SIGKILL', 'the worker killed the engine');
+  const policyFile = path.join(f.repo, '.engine', 'policy.yaml');
+  const policy = parse(readFileSync(policyFile, 'utf8'));
+  writeFileSync(policyFile, stringify({ ...policy, workspace: { setup: ['mkdir -p out && : > out/made'] } }));
+  const r = runResume(f, 'r1', 'off', ['--reload-config']);
+  t.not(r.code, 70, r.stderr);
+  const events = readJsonl(path.join(f.repo, '.engine', 'runs', 'r1', 'timeline.jsonl'));
+  const setup = events.find((e) => e.type === 'workspace.setup');
+  t.equal(setup?.pass, true, r.stderr);
+  t.same(setup?.ignored, ['out/'], "only the set-up's own output is kept");
+  t.match(readFileSync(path.join(f.repo, '.engine', 'runs', 'r1', setup!.log), 'utf8'), /# removed 1 git-ignored path before the set-up \(only the shared paths stay\): build\.flag/);
+  t.equal(events.filter((e) => e.type === 'verify.finished' && e.pass).length, 0, 'no verification passed on the planted flag');
+  t.not(r.code, 0);
 });
