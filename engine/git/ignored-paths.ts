@@ -148,9 +148,12 @@ function removeAroundKept(root: string, folder: string, standing: (p: string) =>
  * replaced `node_modules` with a folder of its own, or pointed the link elsewhere): each is
  * removed and linked again, and returned. The link is made inside its folder reached without
  * following a link (openWithin); a folder that is gone or was made a link is left as it is
- * (the verification then finds no dependencies there). Impure (file system).
+ * (the verification then finds no dependencies there). One filled again between the removal
+ * and the link (a process a worker left running, without the OS sandbox) is left as it is
+ * and not returned; the next verification looks again. `link`: how a link is made (a test
+ * plays that race). Impure (file system).
  */
-export function restoreSharedLinks(ws: Workspace): string[] {
+export function restoreSharedLinks(ws: Workspace, link: (target: string, at: string) => void = symlinkSync): string[] {
   const restored: string[] = [];
   for (const rel of ws.shared) {
     const want = path.join(ws.repo.top, rel);
@@ -160,8 +163,10 @@ export function restoreSharedLinks(ws: Workspace): string[] {
     const fd = openWithin(ws.dir, parent, rel);
     if (fd === null) continue;
     try {
-      symlinkSync(want, fd === NO_DESCRIPTORS ? path.join(ws.dir, rel) : `${fdPath(fd)}/${path.basename(rel)}`);
+      link(want, fd === NO_DESCRIPTORS ? path.join(ws.dir, rel) : `${fdPath(fd)}/${path.basename(rel)}`);
       restored.push(rel);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     } finally {
       if (fd !== NO_DESCRIPTORS) closeSync(fd);
     }

@@ -1,5 +1,10 @@
+// test cost: under a second: pure lookups, and links made in one temp folder.
 import t from 'tap';
-import { heldAround, mayHoldNewIgnored, newIgnored } from '../../engine/git/ignored-paths.js';
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { heldAround, mayHoldNewIgnored, newIgnored, restoreSharedLinks } from '../../engine/git/ignored-paths.js';
+import type { Workspace } from '../../engine/git/workspace.js';
 
 t.test('what the set-up left is kept, whatever else git ignores is new', async (t) => {
   t.same(newIgnored(['build/', 'src/debug.log', '.gitignore'], ['build/']), ['src/debug.log', '.gitignore']);
@@ -46,4 +51,23 @@ t.test('a folder git lists whole around a kept path is looked into, not kept who
   t.same(heldAround(['build/', 'a/', 'ab/', 'x'], ['build/stamp', 'a/b/c']), ['build', 'a']);
   t.same(heldAround(['build/'], ['build/']), [], 'a kept folder is kept');
   t.same(heldAround(['build/sub/'], ['build/']), [], 'inside a kept folder is kept');
+});
+
+t.test('a shared path filled again between its removal and its link (a process left running): not linked, never an error', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-relink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const top = path.join(dir, 'repo');
+  const wsDir = path.join(dir, 'ws');
+  mkdirSync(path.join(top, 'node_modules'), { recursive: true });
+  mkdirSync(path.join(wsDir, 'node_modules', 'dep'), { recursive: true });
+  const ws = { dir: wsDir, gitDir: path.join(dir, 'git'), repo: { top }, branch: 'engine/r1', shared: ['node_modules'], findings: [] } as unknown as Workspace;
+  // The link call meets a folder put there since the removal, as a racing process would leave it.
+  const racing = (target: string, at: string) => {
+    mkdirSync(at);
+    symlinkSync(target, at);
+  };
+  t.same(restoreSharedLinks(ws, racing), [], 'nothing is said to be linked');
+  t.ok(lstatSync(path.join(wsDir, 'node_modules')).isDirectory(), "the racer's folder is what is there");
+  t.same(restoreSharedLinks(ws), ['node_modules'], 'the next look links it');
+  t.equal(readlinkSync(path.join(wsDir, 'node_modules')), path.join(top, 'node_modules'));
 });

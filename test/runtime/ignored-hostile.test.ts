@@ -153,3 +153,19 @@ t.test('set-up commands added by --reload-config after the worker planted a file
   t.equal(events.filter((e) => e.type === 'verify.finished' && e.pass).length, 0, 'no verification passed on the planted flag');
   t.not(r.code, 0);
 });
+
+t.test("the shared link's folder made unreadable: never an engine error", async (t) => {
+  const o = run(t, {
+    files: { '.gitignore': 'node_modules/\n', 'packages/a/index.js': '1\n' },
+    repoPolicy: { workspace: { share: ['packages/a/node_modules'] } },
+    before: (repo) => {
+      mkdirSync(path.join(repo, 'packages', 'a', 'node_modules', 'dep'), { recursive: true });
+      writeFileSync(path.join(repo, 'packages', 'a', 'node_modules', 'dep', 'index.js'), '// real\n');
+    },
+    check: 'test -f packages/a/x.stamp && exit 0',
+    spec: { calls: { 'implement#1': { sh: 'rm packages/a/node_modules && mkdir packages/a/node_modules && chmod 000 packages/a' } } },
+  });
+  t.not(o.r.code, 70, o.r.stderr);
+  t.same(o.verified[0]?.ignored_removed, { count: 1, paths: ['packages/a/node_modules'] }, 'the snapshot gave the folder back its permissions, and the link is put back');
+  t.equal(o.verified.filter((e) => e.pass).length, 0);
+});
