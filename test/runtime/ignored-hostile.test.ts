@@ -1,4 +1,4 @@
-// test cost: about 35 s: eight whole runs of the plain-sh hostile agent (one killed and resumed), each hiding a planted ignored file its own way.
+// test cost: about 45 s: ten whole runs of the plain-sh hostile agent (one killed and resumed), each hiding a planted ignored file its own way.
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -168,4 +168,15 @@ t.test("the shared link's folder made unreadable: never an engine error", async 
   t.not(o.r.code, 70, o.r.stderr);
   t.same(o.verified[0]?.ignored_removed, { count: 1, paths: ['packages/a/node_modules'] }, 'the snapshot gave the folder back its permissions, and the link is put back');
   t.equal(o.verified.filter((e) => e.pass).length, 0);
+});
+
+t.test('verification.cwd made a link into an ignored folder of the worker: the folder goes, the verification does not pass there', async (t) => {
+  const o = run(t, {
+    files: { '.gitignore': '.cache/\n', 'pkg/check.sh': '#!/bin/sh\ngrep -q fixed ../src/a.txt\n' },
+    repoPolicy: { verification: { tiers: TIERS, max_attempts: 1, cwd: 'pkg' }, governance: { allowed_roots: ['src/**', 'pkg/**'] } },
+    check: 'exit 1',
+    spec: { calls: { 'implement#1': { sh: "rm -rf pkg && mkdir -p .cache/fake && printf 'exit 0\\n' > .cache/fake/check.sh && ln -s .cache/fake pkg" } } },
+  });
+  notGreen(t, o);
+  t.same(o.verified[0]?.ignored_removed, { count: 1, paths: ['.cache/'] });
 });
