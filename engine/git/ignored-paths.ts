@@ -108,24 +108,38 @@ export async function removeNewIgnored(ws: Workspace, kept: readonly string[]): 
   const listed = await listIgnored(ws);
   const gone = newIgnored(listed, kept);
   for (const rel of gone) removeWithin(ws.dir, rel.replace(/\/+$/, ''));
-  const standing = keptIndex(kept);
-  for (const folder of heldAround(listed, kept)) gone.push(...removeAroundKept(ws.dir, folder, standing));
+  for (const folder of heldAround(listed, kept)) gone.push(...removeAroundKept(ws.dir, folder, kept));
   return gone;
+}
+
+/**
+ * Inside `folder` (a path of heldAround), all of it ignored: what is neither kept nor on the
+ * way to a kept path is removed, and returned (a folder with its slash). Impure (file system).
+ */
+export function removeAroundKept(root: string, folder: string, kept: readonly string[]): string[] {
+  return removeAround(root, folder, keptIndex(kept));
 }
 
 /**
  * Inside `folder`, all of it ignored: every entry that is neither kept nor a folder on the way
  * to a kept path is removed (and returned, a folder with its slash); a folder on the way is
  * looked into the same way. Listed through a descriptor reached without following a link (a
- * link on the way removes nothing). Impure (file system).
+ * link on the way removes nothing). One that cannot be listed (a process left running took
+ * its read permission since the snapshot gave it back) goes whole, kept paths and all: what
+ * is in it is not known. Impure (file system).
  */
-function removeAroundKept(root: string, folder: string, standing: (p: string) => Standing): string[] {
+function removeAround(root: string, folder: string, standing: (p: string) => Standing): string[] {
   const gone: string[] = [];
   const fd = openWithin(root, folder);
   if (fd === null) return gone;
   let entries: Dirent[];
   try {
     entries = readdirSync(fd === NO_DESCRIPTORS ? path.join(root, folder) : fdPath(fd), { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    removeWithin(root, folder);
+    return [`${folder}/`];
   } finally {
     if (fd !== NO_DESCRIPTORS) closeSync(fd);
   }
@@ -134,7 +148,7 @@ function removeAroundKept(root: string, folder: string, standing: (p: string) =>
     const is = standing(rel);
     if (is === 'kept') continue;
     if (is === 'holds' && e.isDirectory()) {
-      gone.push(...removeAroundKept(root, rel, standing));
+      gone.push(...removeAround(root, rel, standing));
       continue;
     }
     removeWithin(root, rel);

@@ -1,9 +1,9 @@
 // test cost: under a second: pure lookups, and links made in one temp folder.
 import t from 'tap';
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { heldAround, mayHoldNewIgnored, newIgnored, restoreSharedLinks } from '../../engine/git/ignored-paths.js';
+import { heldAround, mayHoldNewIgnored, newIgnored, removeAroundKept, restoreSharedLinks } from '../../engine/git/ignored-paths.js';
 import type { Workspace } from '../../engine/git/workspace.js';
 
 t.test('what the set-up left is kept, whatever else git ignores is new', async (t) => {
@@ -70,4 +70,19 @@ t.test('a shared path filled again between its removal and its link (a process l
   t.ok(lstatSync(path.join(wsDir, 'node_modules')).isDirectory(), "the racer's folder is what is there");
   t.same(restoreSharedLinks(ws), ['node_modules'], 'the next look links it');
   t.equal(readlinkSync(path.join(wsDir, 'node_modules')), path.join(top, 'node_modules'));
+});
+
+t.test('a folder listed whole around a kept path that cannot be read (made search-only since the snapshot): removed whole, never an error', async (t) => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'engine-around-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(path.join(root, 'build'));
+  writeFileSync(path.join(root, 'build', 'stamp'), 'ok\n');
+  writeFileSync(path.join(root, 'build', 'evil.flag'), '');
+  t.same(removeAroundKept(root, 'build', ['build/stamp']), ['build/evil.flag'], 'readable: all but the kept path goes');
+  t.ok(existsSync(path.join(root, 'build', 'stamp')));
+  if (process.getuid?.() === 0) return t.comment('the unreadable half skipped: root reads a folder of mode 0311');
+  writeFileSync(path.join(root, 'build', 'evil.flag'), '');
+  chmodSync(path.join(root, 'build'), 0o311);
+  t.same(removeAroundKept(root, 'build', ['build/stamp']), ['build/'], 'unreadable: the folder goes whole');
+  t.notOk(existsSync(path.join(root, 'build')));
 });

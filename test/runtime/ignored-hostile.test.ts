@@ -1,4 +1,4 @@
-// test cost: about 45 s: ten whole runs of the plain-sh hostile agent (one killed and resumed), each hiding a planted ignored file its own way.
+// test cost: about 50 s: eleven whole runs of the plain-sh hostile agent (one killed and resumed), each hiding a planted ignored file its own way.
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,6 +53,26 @@ t.test('a folder git lists whole once the worker removed the tracked file in it,
     },
     check: 'test -f build/stamp || exit 1\ntest -f build/evil.flag && exit 0',
     spec: { calls: { 'implement#1': { sh: 'rm build/README && : > build/evil.flag' } } },
+  });
+  t.same(o.events.find((e) => e.type === 'workspace.setup')?.ignored, ['build/stamp']);
+  notGreen(t, o);
+  t.same(o.verified[0]?.ignored_removed, { count: 1, paths: ['build/evil.flag'] });
+});
+
+t.test('the same folder made search-only', async (t) => {
+  // build/ is ignored, but build/README is tracked: git lists the set-up's build/stamp alone.
+  // Once the worker removes README, git lists build/ whole, the worker's own file in it too.
+  const o = run(t, {
+    files: { '.gitignore': 'build/\n' },
+    repoPolicy: { workspace: { setup: ['mkdir -p build && echo ok > build/stamp'] }, governance: { allowed_roots: ['src/**', 'build/**'] } },
+    before: (repo) => {
+      mkdirSync(path.join(repo, 'build'));
+      writeFileSync(path.join(repo, 'build', 'README'), 'build output goes here\n');
+      safeGit(repo, ['add', '-f', 'build/README']);
+      safeGit(repo, ['commit', '-q', '-m', 'build folder', '--', 'build/README']);
+    },
+    check: 'test -f build/stamp || exit 1\ntest -f build/evil.flag && exit 0',
+    spec: { calls: { 'implement#1': { sh: 'rm build/README && : > build/evil.flag && chmod 311 build' } } },
   });
   t.same(o.events.find((e) => e.type === 'workspace.setup')?.ignored, ['build/stamp']);
   notGreen(t, o);
