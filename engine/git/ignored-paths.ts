@@ -124,14 +124,15 @@ export function removeAroundKept(root: string, folder: string, kept: readonly st
  * Inside `folder`, all of it ignored: every entry that is neither kept nor a folder on the way
  * to a kept path is removed (and returned, a folder with its slash); a folder on the way is
  * looked into the same way. Listed through a descriptor reached without following a link (a
- * link on the way removes nothing). One that cannot be listed (a process left running took
+ * link on the way: that link goes, never what it names). One that cannot be listed (a process left running took
  * its read permission since the snapshot gave it back) goes whole, kept paths and all: what
  * is in it is not known. Impure (file system).
  */
 function removeAround(root: string, folder: string, standing: (p: string) => Standing): string[] {
   const gone: string[] = [];
   const fd = openWithin(root, folder);
-  if (fd === null) return gone;
+  // Not a folder (a link the worker put on the way, then ignored): it goes, never what it names.
+  if (fd === null) return removeNotFolder(root, folder);
   let entries: Dirent[];
   try {
     entries = readdirSync(fd === NO_DESCRIPTORS ? path.join(root, folder) : fdPath(fd), { withFileTypes: true });
@@ -155,6 +156,13 @@ function removeAround(root: string, folder: string, standing: (p: string) => Sta
     gone.push(e.isDirectory() ? `${rel}/` : rel);
   }
   return gone;
+}
+
+/** removeWithin of `rel`, a link or file where a folder was looked for; returned when one was there. Impure. */
+function removeNotFolder(root: string, rel: string): string[] {
+  if (!lstatSync(path.join(root, rel), { throwIfNoEntry: false })) return [];
+  removeWithin(root, rel);
+  return [rel];
 }
 
 /**

@@ -86,3 +86,17 @@ t.test('a folder listed whole around a kept path that cannot be read (made searc
   t.same(removeAroundKept(root, 'build', ['build/stamp']), ['build/'], 'unreadable: the folder goes whole');
   t.notOk(existsSync(path.join(root, 'build')));
 });
+
+t.test('a link git lists on the way to a kept path (a folder the worker made a link, then ignored): the link goes, never what it names', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-around-link-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const root = path.join(dir, 'ws');
+  mkdirSync(path.join(root, 'packages'), { recursive: true });
+  mkdirSync(path.join(dir, 'outside', 'node_modules', 'dep'), { recursive: true });
+  symlinkSync(path.join(dir, 'outside'), path.join(root, 'packages', 'a'));
+  t.same(heldAround(['packages/a'], ['packages/a/node_modules']), ['packages/a']);
+  t.same(removeAroundKept(root, 'packages/a', ['packages/a/node_modules']), ['packages/a']);
+  t.notOk(existsSync(path.join(root, 'packages', 'a')), 'the link is gone');
+  t.ok(existsSync(path.join(dir, 'outside', 'node_modules', 'dep')), 'what it named is untouched');
+  t.same(removeAroundKept(root, 'packages/a', ['packages/a/node_modules']), [], 'nothing there: nothing said removed');
+});
