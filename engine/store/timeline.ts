@@ -1,4 +1,4 @@
-import { openSync, writeSync, ftruncateSync, closeSync, constants, existsSync, truncateSync } from 'node:fs';
+import { openSync, writeSync, ftruncateSync, closeSync, constants, existsSync, fstatSync, readFileSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { readRunFileSync } from '../util/read-run-record.js';
 import type { TimelineEvent } from '../generated/event.js';
@@ -6,6 +6,8 @@ import { noByteTaken, writeFileAtomic } from './atomic.js';
 import { createFaultHook, parseFaults } from './fault.js';
 import { systemFileOps, type FileOps } from './file-ops.js';
 import { nameError } from '../util/name-error.js';
+import { noFollowError, notRegularError } from '../util/open-regular.js';
+import { otherNameError } from '../util/own-names.js';
 import { parseJson } from '../util/parse-json.js';
 
 /** An event before the writer numbers it. */
@@ -14,9 +16,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /**
  * Appends events to timeline.jsonl: numbered 1..n without gaps (continuing after the last
- * line already there), one JSON object per line, written before `append` returns and fsynced
- * with the events that close a step or the run (group commit: decision 0006). Several
- * events given to one `append` land in one write, so a crash keeps all or none of them.
+ * whole line already there), one JSON object per line, written before `append` returns and
+ * fsynced with the events that close a step or the run (group commit: decision 0007). Several
+ * events given to one `append` land in one write, so a crash keeps all or none of them. The
+ * file is opened once (openTimeline) and read, cut and appended to through that descriptor.
  */
 export class TimelineWriter {
   private seq: number;
@@ -39,12 +42,17 @@ export class TimelineWriter {
     /** The fsync of the file (the system's; a test's that fails). */
     private readonly ops: FileOps = systemFileOps,
   ) {
-    this.seq = existsSync(file) ? lastSeq(readTimeline(file)) : 0;
-    dropTornTail(file);
-    this.written = existsSync(file) ? readRunFileSync(file, 'utf8') : '';
+    const opened = openTimeline(file);
+    this.fd = opened.fd;
+    this.written = opened.text;
+    try {
+      this.seq = lastSeq(parseTimeline(this.written));
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
+    }
     this.hash.update(this.written);
     this.bytes = Buffer.byteLength(this.written);
-    this.fd = openForAppend(file);
     this.fault = createFaultHook(parseFaults(process.env.ENGINE_FAULT));
   }
 
@@ -94,13 +102,22 @@ export class TimelineWriter {
 
   /** Put back what the engine wrote, replacing whatever the file holds now, and append there. */
   restore(): void {
-    writeFileAtomic(this.file, this.written);
     closeSync(this.fd);
-    this.fd = openForAppend(this.file);
+    // Nothing is appended until the file is back and checked: where that fails, every append throws (EBADF).
+    this.fd = -1;
+    writeFileAtomic(this.file, this.written);
+    // Opened by name after the rename: a file put there in between (a hard link, another
+    // file) is refused, not appended to.
+    const opened = openTimeline(this.file);
+    if (opened.text !== this.written) {
+      closeSync(opened.fd);
+      throw Object.assign(new Error(`${this.file} was replaced again while the engine put it back`), { code: 'ESTALE' });
+    }
+    this.fd = opened.fd;
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
   }
 }
 
@@ -176,7 +193,7 @@ export function readTimelineBytes(file: string): Buffer {
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { size?: number };
     if (e.code !== 'EFBIG') throw error;
-    throw Object.assign(new Error(`timeline.jsonl is ${e.size} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES})`), { code: 'EFBIG' });
+    throw tooLarge(e.size ?? 0);
   }
 }
 
@@ -202,23 +219,46 @@ export function parseTimeline(text: string): TimelineEvent[] {
 }
 
 /**
- * A line a crash cut short (no final newline) was never acknowledged: cut it off so the next
- * event starts on a line of its own. Impure.
+ * The timeline opened once, for everything the writer does with it: made when missing, never
+ * through a link (ELOOP: O_CREAT follows one to nothing, making the file where it leads), and
+ * only as a regular file with one name (ENOTREG, EMLINK: a hard link to a file of the user's).
+ * Read whole through that descriptor, a torn last line cut off through it (ftruncate), and
+ * appended to through it: read, then opened again by name, the file could be swapped in
+ * between (for a hard link, or another file), and the writer hashed one file and appended to
+ * another. Its text is the whole lines it holds. Impure.
  */
-function dropTornTail(file: string): void {
-  if (!existsSync(file)) return;
-  const text = readRunFileSync(file);
-  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
-  truncateSync(file, text.lastIndexOf(0x0a) + 1);
+function openTimeline(file: string): { fd: number; text: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
+  } catch (error) {
+    throw noFollowError(file, error);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notRegularError(file);
+    if (st.nlink !== 1) throw st.nlink > 1 ? otherNameError(file) : Object.assign(new Error(`${file} was removed as it was opened`), { code: 'ENOENT' });
+    if (st.size > MAX_TIMELINE_BYTES) throw tooLarge(st.size);
+    const bytes = readFileSync(fd);
+    const whole = wholeLinesLength(bytes);
+    // A line a crash cut short (no final newline) was never acknowledged: the next event starts on a line of its own.
+    if (whole < bytes.length) ftruncateSync(fd, whole);
+    return { fd, text: bytes.subarray(0, whole).toString('utf8') };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
 }
 
-/**
- * The timeline opened to append, made when missing, never through a link (ELOOP): a worker
- * without the OS sandbox could put one at its name, and O_CREAT follows a link to nothing,
- * making the file where it leads. Impure.
- */
-function openForAppend(file: string): number {
-  return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
+/** The length of `bytes` through its last newline. Pure. */
+function wholeLinesLength(bytes: Uint8Array): number {
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return bytes.length;
+  return bytes.lastIndexOf(0x0a) + 1;
+}
+
+/** The error for a timeline larger than the engine writes (code EFBIG). Pure. */
+function tooLarge(size: number): Error {
+  return Object.assign(new Error(`timeline.jsonl is ${size} bytes, more than the engine writes of a run (${MAX_TIMELINE_BYTES})`), { code: 'EFBIG' });
 }
 
 function lastSeq(events: TimelineEvent[]): number {

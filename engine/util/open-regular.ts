@@ -23,7 +23,7 @@ export function openRegularSync(file: string, options: { noFollow?: boolean; big
   try {
     fd = openSync(file, flags);
   } catch (error) {
-    throw options.noFollow && (error as NodeJS.ErrnoException).code === 'ELOOP' && isLink(file) ? linkError(file) : error;
+    throw options.noFollow ? noFollowError(file, error) : error;
   }
   try {
     const st = options.bigint ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
@@ -44,6 +44,11 @@ export function notRegularError(file: string): Error {
 /** The error a reader that follows no link throws for one (code ELOOP, as open(2) says). Pure. */
 export function linkError(file: string): Error {
   return Object.assign(new Error(`${file} is a symbolic link, not followed`), { code: 'ELOOP' });
+}
+
+/** What an open of `file` with O_NOFOLLOW threw: ELOOP at a link said as linkError, anything else as it was. Impure (lstat). */
+export function noFollowError(file: string, error: unknown): unknown {
+  return (error as NodeJS.ErrnoException).code === 'ELOOP' && isLink(file) ? linkError(file) : error;
 }
 
 /** Whether `file` itself is a symbolic link (ELOOP with O_NOFOLLOW is also a loop in a folder above it). Impure. */

@@ -1,5 +1,6 @@
-import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { constants, existsSync, linkSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { TimelineWriter, readTimeline, parseTimeline } from '../../engine/store/timeline.js';
@@ -65,4 +66,141 @@ t.test('a timeline that is a link, or a link to nothing, is never appended throu
   writeFileSync(target, 'mine\n');
   t.throws(() => new TimelineWriter(file, () => new Date(0)), { code: 'ELOOP' }, 'a link to a file: refused');
   t.equal(readFileSync(target, 'utf8'), 'mine\n', 'the file it leads to is as it was');
+});
+
+/**
+ * Calls `before(flags)` before every open(2) of `file` the code under test makes, by wrapping
+ * fs.openSync (the engine's named import follows it: syncBuiltinESMExports). A worker's process
+ * left running acts the same between two of the engine's calls; here it acts every time.
+ */
+async function beforeEachOpen(t: Test, file: string, before: (flags: number, count: number) => void): Promise<void> {
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const original = fs.openSync;
+  let count = 0;
+  fs.openSync = ((p: string, flags: number, mode?: number) => {
+    if (p === file) before(typeof flags === 'number' ? flags : 0, ++count);
+    return original(p, flags, mode);
+  }) as typeof fs.openSync;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fs.openSync = original;
+    syncBuiltinESMExports();
+  });
+}
+
+t.test('a hard link put at the timeline just before the writer opens it to append is refused, the file it shares untouched', async (t) => {
+  // The writer read the timeline, then opened it again by name to append: a worker's process
+  // left running could link a file of the user's (on the same file system) there in between,
+  // and the events were appended to it.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-hard-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY, no newline');
+  const file = path.join(dir, 'timeline.jsonl');
+  const w = new TimelineWriter(file, now);
+  w.append(e('warning'));
+  w.close();
+  await beforeEachOpen(t, file, (flags) => {
+    if (!(flags & constants.O_APPEND)) return;
+    rmSync(file);
+    linkSync(secret, file);
+  });
+  let code: string | undefined;
+  try {
+    const w2 = new TimelineWriter(file, now);
+    w2.append(e('warning'));
+    w2.close();
+  } catch (error) {
+    code = (error as NodeJS.ErrnoException).code;
+  }
+  t.equal(code, 'EMLINK', 'refused');
+  t.equal(readFileSync(secret, 'utf8'), 'PRIVATE KEY, no newline', 'nothing appended to it, nothing cut off');
+});
+
+t.test('the writer appends to the very file it read: one swapped in after its first open is never read, cut or appended to', async (t) => {
+  // Between the writer's read and its open to append (and its cut of a torn tail, by name), a
+  // worker's process could rename another file over the timeline: the writer hashed one file and
+  // appended to the other, and cut that other one's last line.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-swap-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'timeline.jsonl');
+  const w = new TimelineWriter(file, now);
+  w.append(e('warning'), e('warning'));
+  w.close();
+  writeFileSync(file, readFileSync(file, 'utf8') + '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","type":"warn');
+  const other = path.join(dir, 'other.jsonl');
+  const swapped: string[] = [];
+  await beforeEachOpen(t, file, (_flags, count) => {
+    if (count < 2) return;
+    const text = `{"seq":${40 + count},"type":"swapped in"}\n{"torn`;
+    writeFileSync(other, text);
+    renameSync(other, file);
+    swapped.push(text);
+  });
+  const { createHash } = await import('node:crypto');
+  const w2 = new TimelineWriter(file, now);
+  w2.append(e('warning'));
+  w2.close();
+  t.same(swapped, [], 'opened once');
+  const text = readFileSync(file, 'utf8');
+  t.same(parseTimeline(text).map((x) => x.seq), [1, 2, 3], 'the torn tail cut off the file read, the next event numbered after it');
+  t.same(w2.digest, { bytes: Buffer.byteLength(text), sha256: 'sha256:' + createHash('sha256').update(text).digest('hex') }, 'what it hashed is what the file holds');
+});
+
+t.test('a torn last line that is whole JSON but lacks its newline is cut off and its seq given again: no gap', async (t) => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tl-')), 'timeline.jsonl');
+  const w = new TimelineWriter(file, now);
+  w.append(e('warning'), e('warning'));
+  w.close();
+  writeFileSync(file, readFileSync(file, 'utf8') + '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","type":"warning"}');
+  const w2 = new TimelineWriter(file, now);
+  t.equal(w2.lastSeq, 2, 'a line never acknowledged is not counted');
+  w2.append(e('warning'));
+  w2.close();
+  t.same(readTimeline(file).map((x) => x.seq), [1, 2, 3], '1..n without gaps');
+});
+
+t.test('a timeline that is a hard link, or no regular file, is refused before anything is read or cut', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-nlink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY, no newline');
+  const file = path.join(dir, 'timeline.jsonl');
+  linkSync(secret, file);
+  t.throws(() => new TimelineWriter(file, now), { code: 'EMLINK' });
+  t.equal(readFileSync(secret, 'utf8'), 'PRIVATE KEY, no newline', 'the shared file untouched');
+  rmSync(file);
+  execFileSync('mkfifo', [file]);
+  t.throws(() => new TimelineWriter(file, now), { code: 'ENOTREG' }, 'a FIFO: refused, not waited on');
+});
+
+t.test('restore opens what it put back once, checked: a file swapped in after its rename is neither appended to nor taken for it', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-restore-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY\n');
+  const file = path.join(dir, 'timeline.jsonl');
+  const cases: [string, () => void, string][] = [
+    ['a hard link to a file of the user', () => { rmSync(file); linkSync(secret, file); }, 'EMLINK'],
+    ['another file renamed over it', () => { writeFileSync(path.join(dir, 'other'), '{"seq":1,"type":"forged"}\n'); renameSync(path.join(dir, 'other'), file); }, 'ESTALE'],
+  ];
+  let swap: (() => void) | null = null;
+  await beforeEachOpen(t, file, () => {
+    swap?.();
+    swap = null;
+  });
+  for (const [name, swapIn, code] of cases) {
+    rmSync(file, { force: true });
+    const w = new TimelineWriter(file, now);
+    w.append(e('warning'));
+    writeFileSync(file, 'changed by a worker\n');
+    swap = swapIn;
+    t.throws(() => w.restore(), { code }, `${name}: refused`);
+    const there = readFileSync(file, 'utf8');
+    t.throws(() => w.append(e('warning')), `${name}: nothing appended after`);
+    t.equal(readFileSync(file, 'utf8'), there, `${name}: the file there as it was`);
+    w.close();
+    t.equal(readFileSync(secret, 'utf8'), 'PRIVATE KEY\n', `${name}: the user's file untouched`);
+  }
 });
