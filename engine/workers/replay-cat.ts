@@ -40,9 +40,9 @@ function parseRecorded(file: string): unknown {
 
 /**
  * A record of the recorded call, read only as the regular file at its name: never through a
- * link (a recording passed on could lead to the replaying user's own files, copied then into
- * the new run's transcript) and never from a FIFO or a device (/dev/zero never ends), opened
- * without blocking. Throws, naming the file, for anything else.
+ * link, symbolic or hard (a recording passed on could lead to the replaying user's own files,
+ * copied then into the new run's transcript), and never from a FIFO or a device (/dev/zero
+ * never ends), opened without blocking. Throws, naming the file, for anything else.
  */
 function readRecorded(file: string): Buffer {
   let fd: number;
@@ -53,7 +53,11 @@ function readRecorded(file: string): Buffer {
     throw new Error(code === 'ELOOP' ? `${file} is a link: a recorded call's records are read only as the files there` : (error as Error).message);
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file`);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    // A hard link is one too (O_NOFOLLOW stops only a symbolic one): the engine makes every
+    // call record with one name, so a second is someone else's file there (docs/report.md).
+    if (st.nlink > 1) throw new Error(`${file} has another name (a hard link): a recorded call's records are read only as the files there`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

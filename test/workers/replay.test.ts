@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { runWorkerCall, allocateCallDir } from '../../engine/workers/run-worker-call.js';
@@ -149,5 +149,29 @@ t.test("a recorded call's stdout.log, a side file or stderr.log that is a link o
     const { r, callDir } = await replayTampered(make);
     t.equal(r.outcome, 'failed', `${name}: the call fails`);
     for (const f of ['stdout.log', 'stderr.log']) t.notMatch(existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : '', /PRIVATE KEY/, `${name}: nothing of the file behind the link in the new run's ${f}`);
+  }
+});
+
+t.test("a recorded call's record that is a hard link (a second name) is refused, never read", async (t) => {
+  // O_NOFOLLOW stops a symbolic link only: a recording could hold a hard link to a file of
+  // the replaying user's on the same file system, copied then into the new run's transcript.
+  const secret = path.join(makeTempDir(), 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY 5ecr3t\n');
+  const cases: [string, (dir: string) => void, RegExp][] = [
+    ['stdout.log', (dir) => { rmSync(path.join(dir, 'stdout.log')); linkSync(secret, path.join(dir, 'stdout.log')); }, /stdout\.log has another name \(a hard link\)/],
+    ['stderr.log', (dir) => linkSync(secret, path.join(dir, 'stderr.log')), /stderr\.log has another name \(a hard link\)/],
+    ['a side file', (dir) => {
+      writeFileSync(path.join(dir, 'stdout.log'), `[engine: line 1 (12 bytes, sha256 ${'0'.repeat(64)}) moved to stdout.line-1.txt]\n`);
+      linkSync(secret, path.join(dir, 'stdout.line-1.txt'));
+    }, /stdout\.line-1\.txt has another name \(a hard link\)/],
+    ['meta.json', (dir) => { rmSync(path.join(dir, 'meta.json')); linkSync(secret, path.join(dir, 'meta.json')); }, /meta\.json cannot be read as a file/],
+  ];
+  for (const [name, make, said] of cases) {
+    const { r, callDir } = await replayTampered(make);
+    t.equal(r.outcome, 'failed', `${name} a hard link: the call fails`);
+    const told = [r.meta.error ?? '', ...['stderr.log'].map((f) => (existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : ''))].join('\n');
+    t.match(told, said, `${name}: and says why`);
+    t.notMatch(JSON.stringify(r), /PRIVATE KEY|5ecr3t/, `${name}: nothing of the linked file in the call's result`);
+    for (const f of ['stdout.log', 'stderr.log', 'meta.json']) t.notMatch(existsSync(path.join(callDir, f)) ? readFileSync(path.join(callDir, f), 'utf8') : '', /PRIVATE KEY|5ecr3t/, `${name}: nothing of it in the new call's ${f}`);
   }
 });
