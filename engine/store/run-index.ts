@@ -130,7 +130,7 @@ export const MAX_INDEX_LINE_BYTES = 4 * 2 ** 20;
 function openIndex(file: string): number | null {
   try {
     const opened = openRegularSync(file, { noFollow: true });
-    if (!opened || hasOwnNamesOnly(file, opened.st)) return opened?.fd ?? null;
+    if (!opened || hasOwnNamesOnly(file, opened.st, opened.fd)) return opened?.fd ?? null;
     closeSync(opened.fd);
     return null;
   } catch {

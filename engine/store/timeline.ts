@@ -7,7 +7,7 @@ import { createFaultHook, parseFaults } from './fault.js';
 import { systemFileOps, type FileOps } from './file-ops.js';
 import { nameError } from '../util/name-error.js';
 import { noFollowError, notRegularError } from '../util/open-regular.js';
-import { otherNameError } from '../util/own-names.js';
+import { openedNameLinked, otherNameError } from '../util/own-names.js';
 import { parseJson } from '../util/parse-json.js';
 
 /** An event before the writer numbers it. */
@@ -237,7 +237,9 @@ function openTimeline(file: string): { fd: number; text: string } {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw notRegularError(file);
-    if (st.nlink !== 1) throw st.nlink > 1 ? otherNameError(file) : Object.assign(new Error(`${file} was removed as it was opened`), { code: 'ENOENT' });
+    // One name, and that the one it was opened by (a hard link whose name here was removed
+    // after the open has one name too: the user's; own-names.ts).
+    if (st.nlink !== 1 || !openedNameLinked(fd)) throw st.nlink > 1 ? otherNameError(file) : Object.assign(new Error(`${file} was removed as it was opened`), { code: 'ENOENT' });
     if (st.size > MAX_TIMELINE_BYTES) throw tooLarge(st.size);
     const bytes = readFileSync(fd);
     const whole = wholeLinesLength(bytes);

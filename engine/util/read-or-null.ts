@@ -95,7 +95,7 @@ function openForReading(file: string, options: ReadOptions): OpenedFile<Stats> {
   for (let attempt = 1; ; attempt++) {
     const opened = openRegularSync(file, { noFollow: options.noFollow === true });
     if (!opened) throw notRegularError(file);
-    if (!options.ownNames || hasOwnNamesOnly(file, opened.st)) return opened;
+    if (!options.ownNames || hasOwnNamesOnly(file, opened.st, opened.fd)) return opened;
     closeSync(opened.fd);
     if (attempt === 3) throw otherNameError(file);
   }

@@ -204,3 +204,36 @@ t.test('restore opens what it put back once, checked: a file swapped in after it
     t.equal(readFileSync(secret, 'utf8'), 'PRIVATE KEY\n', `${name}: the user's file untouched`);
   }
 });
+
+t.test("a hard link whose name here is removed between the writer's open and its fstat is refused, the user's file untouched", async (t) => {
+  // Counted after that removal, the file has one name, the user's: the writer cut its last
+  // line and appended to it.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-timeline-unlinked-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, 'PRIVATE KEY\nno newline');
+  const file = path.join(dir, 'timeline.jsonl');
+  linkSync(secret, file);
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const original = fs.fstatSync;
+  fs.fstatSync = ((fd: number, options?: never) => {
+    rmSync(file, { force: true });
+    return original(fd, options);
+  }) as typeof fs.fstatSync;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fs.fstatSync = original;
+    syncBuiltinESMExports();
+  });
+  let code: string | undefined;
+  try {
+    const w = new TimelineWriter(file, now);
+    w.append(e('warning'));
+    w.close();
+  } catch (error) {
+    code = (error as NodeJS.ErrnoException).code;
+  }
+  t.equal(code, 'ENOENT', 'refused: the name it was opened by is gone');
+  t.equal(readFileSync(secret, 'utf8'), 'PRIVATE KEY\nno newline', 'nothing cut off or appended');
+});

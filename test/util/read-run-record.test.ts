@@ -1,5 +1,5 @@
 import t from 'tap';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readRegularFileSync } from '../../engine/util/read-or-null.js';
@@ -60,4 +60,73 @@ t.test('a run record with another name is refused, but for the state.json swap',
   writeFileSync(path.join(run, 'env.json'), '{}');
   linkSync(path.join(run, 'env.json'), path.join(run, 'copy.json'));
   t.throws(() => readRunRecordJson(path.join(run, 'env.json')), { code: 'EMLINK' });
+});
+
+t.test('a hard link whose name in the run is removed between the open and the fstat is refused: the one name left is not the run\'s', async (t) => {
+  // A process left running links a file of the user's at state.json and removes that name
+  // as soon as the engine has opened it: the descriptor's file then has one name, the user's,
+  // and a count of names alone took it for the engine's. Here it acts before every fstat.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-record-race-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, '{"key":"SECRET"}');
+  const run = path.join(dir, 'r');
+  mkdirSync(run);
+  const state = path.join(run, 'state.json');
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const original = fs.fstatSync;
+  fs.fstatSync = ((fd: number, options?: never) => {
+    rmSync(state, { force: true });
+    return original(fd, options);
+  }) as typeof fs.fstatSync;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fs.fstatSync = original;
+    syncBuiltinESMExports();
+  });
+  for (const [name, read] of [['readRunRecordJson', () => readRunRecordJson(state)], ['readRunTextOrNull', () => readRunTextOrNull(state) ?? 'null']] as const) {
+    linkSync(secret, state);
+    let got: unknown;
+    try {
+      got = read();
+    } catch (error) {
+      got = (error as NodeJS.ErrnoException).code;
+    }
+    t.notMatch(JSON.stringify(got), /SECRET/, `${name}: the user's file not read`);
+  }
+  linkSync(secret, state);
+  t.throws(() => readRunFileSync(state), 'readRunFileSync: refused');
+});
+
+t.test("a hard link renamed to the swap's name between the open and the fstat is refused: the other name is the user's", async (t) => {
+  // Two names, one `.state.json.old` of the same file, pass as the engine's swap: a process
+  // that renames the record there after the engine's open left the user's name as the other.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-run-record-aside-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = path.join(dir, 'id_rsa');
+  writeFileSync(secret, '{"key":"SECRET"}');
+  const run = path.join(dir, 'r');
+  mkdirSync(run);
+  const state = path.join(run, 'state.json');
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const original = fs.fstatSync;
+  fs.fstatSync = ((fd: number, options?: never) => {
+    if (existsSync(state)) renameSync(state, path.join(run, '.state.json.old'));
+    return original(fd, options);
+  }) as typeof fs.fstatSync;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fs.fstatSync = original;
+    syncBuiltinESMExports();
+  });
+  linkSync(secret, state);
+  let got: unknown;
+  try {
+    got = readRunRecordJson(state);
+  } catch (error) {
+    got = (error as NodeJS.ErrnoException).code;
+  }
+  t.notMatch(JSON.stringify(got), /SECRET/, "the user's file not read");
 });
