@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
-import { cpSync, existsSync, linkSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { engine, makeFixture } from '../helpers/run-fixture.js';
 
@@ -136,4 +137,26 @@ t.test("the state.json swap's second name, which a crash can leave, is the engin
   linkSync(path.join(runDir, 'state.json'), user);
   linkSync(path.join(runDir, 'state.json'), old);
   t.match(engine(['report', '--all', '--repo', f.repo], { cwd: f.dir }).stderr, /state\.json\s+cannot\s+be\s+read/, 'three names: refused');
+});
+
+t.test('a run store copied with `cp -a` reads and resumes as the original; one copied with `cp -al` reads as damaged', async (t) => {
+  // docs/report.md: a copy made of hard links gives every record a second name, the one in
+  // the other copy, which is what a worker's hard link to a file of the user's looks like.
+  const { f } = stoppedRun(t);
+  const store = path.join(f.repo, '.engine');
+  const original = path.join(f.dir, 'original');
+  renameSync(store, original);
+  execFileSync('cp', ['-a', original, store]);
+  const r = engine(['report', 'r', '--repo', f.repo], { cwd: f.dir });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /Milestones of run r/, '`cp -a`: the run is reported');
+  t.notMatch(r.stderr, /cannot\s+be\s+read|another\s+name/, '`cp -a`: nothing counted damaged');
+  const resumed = engine(['resume', 'r', '--repo', f.repo, '--no-progress', '--max-ticks', '3'], { cwd: f.dir });
+  t.not(resumed.code, 70, resumed.stderr);
+  t.notMatch(resumed.stderr, /cannot be read|another name/, '`cp -a`: resume reads its records');
+  rmSync(store, { recursive: true });
+  execFileSync('cp', ['-al', original, store]);
+  const all = engine(['report', '--all', '--repo', f.repo], { cwd: f.dir });
+  t.match(all.stderr, /cannot\s+be\s+read/, '`cp -al`: the run is counted damaged');
+  t.notMatch(all.stdout, /Milestones of run r/, '`cp -al`: not reported from its records');
 });
