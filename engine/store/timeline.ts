@@ -174,8 +174,9 @@ function isDurablePoint(e: TimelineEvent): boolean {
 }
 
 /**
- * Read a timeline. A last line cut short by a crash (no newline, not JSON) is ignored: it was
- * never acknowledged. Impure (reads a file).
+ * Read a timeline. A last line cut short by a crash (no newline) is ignored, JSON or not: it
+ * was never acknowledged, and the writer cuts it off (as check-timeline.ts ignores it). Impure
+ * (reads a file).
  */
 export function readTimeline(file: string): TimelineEvent[] {
   if (!existsSync(file)) return [];
@@ -202,16 +203,16 @@ export function readTimelineText(file: string): string {
   return readTimelineBytes(file).toString('utf8');
 }
 
-/** Parse timeline text. Pure. */
+/** Parse timeline text: its whole lines (a last one without a newline is torn, not read). Pure. */
 export function parseTimeline(text: string): TimelineEvent[] {
   const out: TimelineEvent[] = [];
   const lines = text.split('\n');
+  lines.pop(); // what follows the last newline: nothing, or a torn line
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     try {
       out.push(parseJson(line) as TimelineEvent);
     } catch (error) {
-      if (i === lines.length - 1) return; // a torn final line
       throw new Error(`timeline line ${i + 1} is not JSON: ${(error as Error).message}`);
     }
   });

@@ -154,6 +154,7 @@ t.test('a torn last line that is whole JSON but lacks its newline is cut off and
   w.append(e('warning'), e('warning'));
   w.close();
   writeFileSync(file, readFileSync(file, 'utf8') + '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","type":"warning"}');
+  t.same(readTimeline(file).map((x) => x.seq), [1, 2], 'a reader does not count it either (resume builds on what it reads)');
   const w2 = new TimelineWriter(file, now);
   t.equal(w2.lastSeq, 2, 'a line never acknowledged is not counted');
   w2.append(e('warning'));
