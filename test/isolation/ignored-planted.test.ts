@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeIsoFixture, runResume, runRun, safeGit, type IsoSpec } from '../isolation/helpers/fixture.js';
+import { makeIsoFixture, runResume, runRun, safeGit, type IsoSpec } from './helpers/fixture.js';
 import { readJsonl } from '../helpers/run-fixture.js';
 import { parse, stringify } from 'yaml';
 
