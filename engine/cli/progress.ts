@@ -15,6 +15,8 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
   let milestones = 0;
   /** The findings a doctor.blocked event listed (0: none came). */
   let blocked = 0;
+  /** The command that checks the blocked run's pipeline, repo and policy again. */
+  let doctor = '';
   let current = '';
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
@@ -68,10 +70,11 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
           line('blocked before the first step; the preflight found:');
           for (const f of e.findings) line(`  ${f.id}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`);
           blocked = e.findings.length;
+          doctor = e.doctor ?? engineCommandAnywhere('doctor');
           break;
         case 'run.finished':
           current = '';
-          if (e.stop_reason === 'doctor_blocked' && blocked) line(`run ${e.status}: doctor_blocked — fix what is above (${plural(blocked, 'finding')}), then start a new run; \`${engineCommandAnywhere('doctor')}\` checks again`);
+          if (e.stop_reason === 'doctor_blocked' && blocked) line(`run ${e.status}: doctor_blocked — fix what is above (${plural(blocked, 'finding')}), then start a new run; \`${doctor}\` checks again`);
           else line(`run ${e.status}: ${e.stop_reason}${e.status === 'completed' ? '' : ` — ${e.detail}`}`);
           break;
         default: {

@@ -11,7 +11,6 @@ import { gatherLoginFacts, judgeLogin } from './check-login.js';
 import { gatherWorkerFacts, judgeWorker, type WorkerFacts } from './check-workers.js';
 import type { Finding } from './types.js';
 import { blockingFindings } from './verdict.js';
-import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /** git on PATH: without it no run can start. Blocking findings only. */
 export async function preflightHost(env: NodeJS.ProcessEnv): Promise<Finding[]> {
@@ -29,7 +28,11 @@ export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string
   return { facts, blocking: blockingFindings([...facts.map(judgeWorker), ...logins]) };
 }
 
-/** The stop detail of a blocked run: each finding on one line. Pure. */
-export function describeBlock(blocking: readonly Finding[]): string {
-  return `${blocking.map((f) => `${f.id}: ${f.message}`).join('; ')}; run \`${engineCommandAnywhere('doctor')}\` for details`;
+/**
+ * The stop detail of a blocked run: each finding on one line, then `doctor`, the command that
+ * checks the run's own pipeline, repo and policy again (a bare `engine doctor` checked the
+ * repo's .engine/pipeline.yaml: other findings, or none). Pure.
+ */
+export function describeBlock(blocking: readonly Finding[], doctor: string): string {
+  return `${blocking.map((f) => `${f.id}: ${f.message}`).join('; ')}; run \`${doctor}\` for details`;
 }

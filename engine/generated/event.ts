@@ -331,6 +331,10 @@ export interface EventDoctorBlocked {
      */
     hint: string | null;
   }[];
+  /**
+   * The `engine doctor` command that checks again what blocked the run: its pipeline, repo, policy files and --set values (absent from the runs of earlier engines).
+   */
+  doctor?: string;
 }
 export interface EventRunFinished {
   /**

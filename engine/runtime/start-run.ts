@@ -29,6 +29,7 @@ import type { Runtime, RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
+import { doctorCommand } from './summary.js';
 import { fingerprintWorkers, gatherWorkerFacts, type WorkerFacts } from '../doctor/check-workers.js';
 import { finding, type Finding } from '../doctor/types.js';
 import { nonUtf8IndexPaths } from '../git/stat-record.js';
@@ -509,8 +510,9 @@ function trafficMode(o: StartRunOptions, task: TaskInfo, ir: CompiledPipeline): 
 
 /** A blocking preflight finding stops the run before its first step: `doctor.blocked`, then the stop. Impure. */
 function recordDoctorBlock(rt: Runtime, blocking: Finding[]): LoopEnd {
-  rt.append({ type: 'doctor.blocked', step: null, milestone: null, attempt: null, findings: blocking.map((f) => ({ id: f.id, status: 'block' as const, message: f.message, hint: f.hint })) });
-  return { reason: 'doctor_blocked', detail: describeBlock(blocking) };
+  const doctor = doctorCommand(rt.state);
+  rt.append({ type: 'doctor.blocked', step: null, milestone: null, attempt: null, findings: blocking.map((f) => ({ id: f.id, status: 'block' as const, message: f.message, hint: f.hint })), doctor });
+  return { reason: 'doctor_blocked', detail: describeBlock(blocking, doctor) };
 }
 
 /** The task, from its file or --goal; its kind guessed, where not given, from the repo's files and `head`, its HEAD commit (null: none). Impure (reads files). */

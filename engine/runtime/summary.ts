@@ -180,7 +180,7 @@ function newRunCommand(state: RunState): string {
  * run was given (without them doctor judged the repo's policy alone: the demo's said its tier0
  * had no commands, which the run's own policy had). Pure.
  */
-function doctorCommand(state: RunState): string {
+export function doctorCommand(state: RunState): string {
   return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)}`);
 }
 

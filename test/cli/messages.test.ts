@@ -94,14 +94,14 @@ t.test('progress lines stay one line each, whatever a worker wrote; a blocked ru
 
   const io2 = memoryIo();
   const q = createProgress(io2, false);
-  q.onEvent({ ...base, milestone: null, step: null, type: 'doctor.blocked', findings: [{ id: 'worker.planner', status: 'block', message: 'the claude CLI is not installed', hint: 'run `npm i -D x`' }, { id: 'git', status: 'block', message: 'no git', hint: null }] } as unknown as TimelineEvent);
+  q.onEvent({ ...base, milestone: null, step: null, type: 'doctor.blocked', findings: [{ id: 'worker.planner', status: 'block', message: 'the claude CLI is not installed', hint: 'run `npm i -D x`' }, { id: 'git', status: 'block', message: 'no git', hint: null }], doctor: 'engine doctor p.yaml --repo /r' } as unknown as TimelineEvent);
   q.onEvent({ ...base, milestone: null, step: null, type: 'run.finished', status: 'stopped', stop_reason: 'doctor_blocked', detail: 'worker.planner: …; git: …', exit_code: 4 } as unknown as TimelineEvent);
   q.stop();
   t.same(io2.err.join('').split('\n'), [
     'blocked before the first step; the preflight found:',
     '  worker.planner: the claude CLI is not installed — run `npm i -D x`',
     '  git: no git',
-    'run stopped: doctor_blocked — fix what is above (2 findings), then start a new run; `engine doctor` checks again',
+    'run stopped: doctor_blocked — fix what is above (2 findings), then start a new run; `engine doctor p.yaml --repo /r` checks again',
     '',
   ]);
 });

@@ -17,7 +17,7 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   const runDir = path.join(f.repo, '.engine', 'runs', 'blocked');
 
   const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
-  t.match(state, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: /worker\.implementer: .*\/nonexistent\/codex not found; run `engine doctor` for details/ });
+  t.match(state, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: /worker\.implementer: .*\/nonexistent\/codex not found; run `engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml` for details/ });
   t.equal(state.counters.worker_calls, 0, 'no worker was called');
 
   const events = readJsonl(path.join(runDir, 'timeline.jsonl'));
@@ -40,7 +40,9 @@ t.test('a worker whose bin is missing stops the run doctor_blocked before any ca
   // What blocks and what to do are where the user looks first, the summary and the terminal,
   // not in memo.md alone (a demo installed without the CLIs said only "not installed").
   t.match(summary, /## Next\n\nThe run stopped before its first step: .*\n\n- worker\.implementer: .*bin \/nonexistent\/codex not found — fix workers\.implementer\.bin/);
-  t.match(r.stderr, /^blocked before the first step; the preflight found:\n  worker\.implementer: .*bin \/nonexistent\/codex not found — fix workers\.implementer\.bin.*\nrun stopped: doctor_blocked — fix what is above \(1 finding\), then start a new run; `engine doctor` checks again$/m);
+  t.match(r.stderr, /^blocked before the first step; the preflight found:\n  worker\.implementer: .*bin \/nonexistent\/codex not found — fix workers\.implementer\.bin.*\nrun stopped: doctor_blocked — fix what is above \(1 finding\), then start a new run; `engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml` checks again$/m);
+  // A bare `engine doctor` checked the repo's .engine/pipeline.yaml and policy, not the run's:
+  // other findings, or none, for a run blocked by its own pipeline's worker.
   // Nothing ran and resume refuses it: its branch (at the base) and its workspace were left in
   // the user's repo and under ENGINE_HOME for every blocked attempt.
   t.equal(execFileSync('git', ['branch', '--list', 'engine/*'], { cwd: f.repo, encoding: 'utf8' }), '', 'no run branch is left in the repo');
