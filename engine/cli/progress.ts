@@ -2,7 +2,7 @@ import { printable } from '../util/printable.js';
 import type { TimelineEvent } from '../generated/event.js';
 import type { CliIo } from './io.js';
 import { plural } from '../util/plural.js';
-import { describeUnmatchedShares } from '../git/workspace.js';
+import { describeLeftOut, describeUnmatchedShares } from '../git/workspace.js';
 import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
@@ -43,7 +43,7 @@ export function createProgress(io: CliIo, live: boolean): { onEvent: (e: Timelin
       switch (e.type) {
         case 'run.started':
           line(`run ${e.run_id} on ${e.branch} — ${e.pipeline.name}`);
-          if (e.dirty_user_tree) line('note: your uncommitted changes are not part of this run (it starts from HEAD)');
+          if (e.dirty_user_tree) line(`note: ${describeLeftOut(e.base_sha)}`);
           if (e.share_unmatched?.length) line(`note: ${describeUnmatchedShares(e.share_unmatched)}`);
           break;
         case 'plan.accepted':

@@ -298,6 +298,16 @@ export function describeUnmatchedShares(globs: readonly string[]): string {
   return `workspace.share ${list} matched no git-ignored path of the checkout (a misspelt name, a tracked path, or dependencies not installed yet): the workspace sees nothing through ${globs.length === 1 ? 'it' : 'them'}`;
 }
 
+/**
+ * The note for a user tree with uncommitted changes (run.started's dirty_user_tree), `base`
+ * its base_sha: in a repo without commits (null) the run starts from an empty tree and sees
+ * none of the user's files, which "it starts from HEAD" did not say. Pure.
+ */
+export function describeLeftOut(base: string | null): string {
+  if (base === null) return 'the repo has no commits yet: the run starts from an empty tree, without your files; commit them first (git add -A && git commit) for a run to see them';
+  return 'your uncommitted changes are not part of this run (it starts from HEAD)';
+}
+
 /** The checkout's git-ignored paths, an ignored folder listed whole: what share globs are matched against. Impure (git). */
 export async function ignoredPathsOf(target: GitTarget): Promise<string[]> {
   return (await runGit(target, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'])).stdout.split('\0');

@@ -4,7 +4,7 @@ import { defaultStoreDir } from '../vocabulary/run-layout.js';
 import { shellWord } from '../util/shell-quote.js';
 import { sayRemoveKeptBranch } from '../git/repo.js';
 import { canResume } from '../store/can-resume.js';
-import { describeUnmatchedShares } from '../git/workspace.js';
+import { describeLeftOut, describeUnmatchedShares } from '../git/workspace.js';
 import { printable } from '../util/printable.js';
 import { markdownText } from '../util/markdown-text.js';
 import { describeViolations } from '../governance/check-changes.js';
@@ -42,7 +42,7 @@ export function renderSummary(state: RunState, events: readonly TimelineEvent[],
     `- milestones: ${k.milestones_done}/${k.milestones} done; worker calls: ${k.worker_calls}; ticks: ${state.counters.ticks}`,
     ...(k.secrets_scrubbed ? [`- secrets scrubbed: ${k.secrets_scrubbed} file(s) in worker homes held a secret's value (see the \`warning\` events; docs/runs.md)`] : []),
     ...events.flatMap((e) => (e.type === 'run.started' && e.sandbox ? [`- sandbox: ${describeSandbox(e.sandbox)}`] : [])),
-    ...(events.some((e) => e.type === 'run.started' && e.dirty_user_tree) ? ['- note: the repo had uncommitted changes when the run started; they are not part of the run (it starts from HEAD)'] : []),
+    ...events.flatMap((e) => (e.type === 'run.started' && e.dirty_user_tree ? [e.base_sha === null ? `- note: ${describeLeftOut(null)}` : '- note: the repo had uncommitted changes when the run started; they are not part of the run (it starts from HEAD)'] : [])),
     ...events.flatMap((e) => (e.type === 'run.started' && e.share_unmatched?.length ? [`- note: ${describeUnmatchedShares(e.share_unmatched)}`] : [])),
     '',
     '## Milestones',

@@ -179,6 +179,25 @@ t.test('a worker failure stops worker_failed with a memo; garbage twice stops pa
   t.match(readFileSync(path.join(f.repo, '.engine', 'runs', 'g1', 'memo.md'), 'utf8'), /parse_failed/);
 });
 
+// In a repo without commits every file is uncommitted, and the run, on an orphan branch, sees
+// none of them: "it starts from HEAD" named a HEAD that is not there and did not say to commit.
+t.test('in a repo without commits the run says it starts from an empty tree, and to commit first', async (t) => {
+  // tier0 of the fixture checks README.md, which such a run does not have.
+  const f = makeFixture({ policy: { verification: { tiers: { tier0: { commands: ['true'] }, tier2: { commands: ['test -f src/a.txt'] } } } } });
+  const { rmSync } = await import('node:fs');
+  rmSync(path.join(f.repo, '.git'), { recursive: true, force: true });
+  f.git('init', '-q', '-b', 'main');
+  f.git('config', 'user.name', 'Test');
+  f.git('config', 'user.email', 'test@example.com');
+  const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'nc'], { cwd: f.dir, env: clock });
+  t.equal(r.code, 0, r.stderr);
+  const said = /the repo has no commits yet: the run starts from an empty tree, without your files; commit them first \(git add -A && git commit\) for a run to see them/;
+  t.match(r.stderr, said);
+  t.match(r.stdout, said);
+  t.notMatch(r.stderr + r.stdout, /starts from HEAD/);
+  t.equal(f.git('ls-tree', '--name-only', 'engine/nc', 'README.md'), '', 'the run did not have the uncommitted README.md');
+});
+
 t.test('garbage then valid markers after a repair prompt: the run goes on', async (t) => {
   const f = makeFixture({ script: { ...(await import('../helpers/run-fixture.js')).twoMilestones, garbage: { 'implement#1#1': 1 } } });
   const r = await engineHere(['run', f.pipelineFile, '--repo', f.repo, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'g2', '--no-progress'], { cwd: f.dir, env: clock });
