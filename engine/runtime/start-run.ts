@@ -148,7 +148,8 @@ function notARepo(given: string, dir: string): Diagnostic {
   if (problem) return { code: 'E_FILE', severity: 'error', message: problem, file: given, line: 0, col: 0 };
   const bare = isGitDir(dir) && !existsSync(path.join(dir, '.git'));
   if (bare) return usage(given, `${given} is a bare git repository: a run starts from a working tree (clone it: git clone ${given} DIR, then --repo DIR)`);
-  return usage(given, `${given} is not a git repository (run "git init" there first)`);
+  // `dir`, not `given`: without --repo, given is "." and the message named no directory.
+  return usage(given, `${dir} is not a git repository (run "git init" there first, or pass the repo with --repo DIR)`);
 }
 
 async function locateStart(o: StartRunOptions): Promise<StartSite | Rejection> {

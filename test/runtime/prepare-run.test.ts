@@ -47,6 +47,11 @@ t.test('a broken pipeline in a directory that is no git repo: the pipeline is re
     t.equal(r2.code, 2, r2.stderr);
     t.match(r2.stderr, said);
   }
+  // Without --repo the repo is the one the current directory is in: ". is not a git
+  // repository" named neither the directory nor the option that names another.
+  const here = await engineHere(['run', f.pipelineFile, '--goal', 'g', '--no-progress'], { cwd: notRepo });
+  t.equal(here.code, 2, here.stderr);
+  t.equal(here.stderr, `.: error E_USAGE ${notRepo} is not a git repository (run "git init" there first, or pass the repo with --repo DIR)\n`);
 });
 
 t.test('a broken repo policy and no goal: the missing goal is reported; with a goal, the policy', async (t) => {
