@@ -66,7 +66,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const twice = givenTwice(parsed.tokens, command.options);
     if (twice !== null) throw new UsageError(twice);
     const empty = emptyOption(parsed.values);
-    if (empty !== null) throw new UsageError(`--${empty} was given an empty value (an unset variable in "$VAR"?): it takes one; leave the option out for its default`);
+    if (empty !== null) throw new UsageError(emptyOptionMessage(empty, command));
     return await command.run(parsed as Parameters<Command['run']>[0], io);
   } catch (thrown) {
     const { error, standing } = unwrapRunFailure(thrown);
@@ -124,6 +124,15 @@ export function emptyOption(values: Record<string, unknown>): string | null {
     if (value === '' || (Array.isArray(value) && value.includes(''))) return name;
   }
   return null;
+}
+
+/**
+ * What an option given an empty value is told: to leave it out only where that gives a
+ * default (its help says one); `--goal ''` left out is no goal, `--set ''` no setting. Pure.
+ */
+function emptyOptionMessage(name: string, command: Command): string {
+  const hasDefault = /\(default\b/.test(command.optionHelp?.[name] ?? '');
+  return `--${name} was given an empty value (an unset variable in "$VAR"?): it takes one${hasDefault ? '; leave the option out for its default' : ''}`;
 }
 
 /**

@@ -115,7 +115,6 @@ t.test('an option given an empty value is a usage error, for every command', asy
     ['run', 'p.yaml', '--goal', 'g', '--repo', ''],
     ['run', 'p.yaml', '--goal', 'g', '--store='],
     ['run', 'p.yaml', '--goal', 'g', '--workspaces', ''],
-    ['resume', 'r1', '--set', 'budgets.max_ticks=3', '--set', ''],
     ['doctor', '--repo='],
     ['policy', '--repo', ''],
     ['report', '--store', ''],
@@ -123,6 +122,18 @@ t.test('an option given an empty value is a usage error, for every command', asy
     const io = memoryIo();
     t.equal(await main(argv, io), 2, argv.join(' '));
     t.match(io.err.join(''), /error E_USAGE --[a-z-]+ was given an empty value \(an unset variable in "\$VAR"\?\): it takes one; leave the option out for its default/, argv.join(' '));
+  }
+  // An option without a default is not left out for one: `run --goal ""` left out says "give
+  // the work to do with --task FILE or --goal TEXT", and `--set ''` left out sets nothing.
+  for (const argv of [
+    ['run', 'p.yaml', '--goal', ''],
+    ['run', 'p.yaml', '--goal', 'g', '--set', ''],
+    ['run', 'p.yaml', '--task='],
+    ['resume', 'r1', '--set', 'budgets.max_ticks=3', '--set', ''],
+  ]) {
+    const io = memoryIo();
+    t.equal(await main(argv, io), 2, argv.join(' '));
+    t.match(io.err.join(''), /error E_USAGE --[a-z-]+ was given an empty value \(an unset variable in "\$VAR"\?\): it takes one\n/, argv.join(' '));
   }
   const { emptyOption } = await import('../../engine/cli/main.js');
   t.equal(emptyOption({ repo: '/r', json: false, set: ['a=1'] }), null, 'values, flags and lists of values pass');
