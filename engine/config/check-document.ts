@@ -19,7 +19,8 @@ export function detectKind(source: ParsedSource, expectKind?: Kind): { kind: Kin
     return { kind: declared, diagnostics: [] };
   }
   const allowed = KINDS.map((k) => `\`${k}\``).join(', ');
-  if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+  if (data === null) return { kind: null, diagnostics: [emptyFile(allowed, at([]), expectKind)] };
+  if (typeof data !== 'object' || Array.isArray(data)) {
     const got = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     const message = `a config file is a mapping with \`apiVersion\` and \`kind\` (one of ${allowed}), got ${got}`;
     return { kind: null, diagnostics: [{ code: 'E_KIND', severity: 'error', message, ...at([]) }] };
@@ -38,6 +39,15 @@ export function detectKind(source: ParsedSource, expectKind?: Kind): { kind: Kin
           : undefined;
   const d: Diagnostic = { code: 'E_KIND', severity: 'error', message, ...at(declared === undefined ? [] : ['kind']), ...(hint ? { hint } : {}) };
   return { kind: null, diagnostics: [d] };
+}
+
+/**
+ * An empty file (nothing, only comments, or null), at 1:1: a truncated save was told only that
+ * it missed `kind`. Pure.
+ */
+function emptyFile(allowed: string, at: Pick<Diagnostic, 'file' | 'line' | 'col' | 'pointer'>, expectKind?: Kind): Diagnostic {
+  const message = `the file is empty (no mapping in it, only comments or nothing): a config file is a mapping with \`apiVersion: engine/v1\` and \`kind\` (one of ${allowed})`;
+  return { code: 'E_KIND', severity: 'error', message, ...at, ...(expectKind ? { hint: `start it with \`apiVersion: engine/v1\` and \`kind: ${expectKind}\`` } : {}) };
 }
 
 /**

@@ -79,6 +79,11 @@ t.test('messages name the path, the expectation and what was found', async (t) =
   t.same(await messages('policy-bad-enum.policy.yaml'), ['`explore.mode` must be one of `auto`, `on` or `off`, got string "sometimes"']);
   t.same((await messages('pipeline-step-errors.pipeline.yaml'))[4], '`steps[1].on.fail` must be string or object, got integer 5');
   t.same(await messages('task-missing-goal.task.yaml'), ['missing required key `goal`']);
+  // An empty file (a truncated save, `> policy.yaml`) was told it misses `kind` alone.
+  t.same(await messages('empty.yaml'), ['the file is empty (no mapping in it, only comments or nothing): a config file is a mapping with `apiVersion: engine/v1` and `kind` (one of `Pipeline`, `Policy`, `Task`, `Scenario`)']);
+  t.same(await messages('kind-missing.yaml'), ['missing `kind`: a config file declares one of `Pipeline`, `Policy`, `Task`, `Scenario`']);
+  const asPolicy = await loadConfigFile(path.join(dir, 'empty.yaml'), { expectKind: 'Policy' });
+  t.same(asPolicy.diagnostics.map((d) => d.hint), ['start it with `apiVersion: engine/v1` and `kind: Policy`']);
 });
 
 t.test('an unreadable file is E_FILE without a position', async (t) => {
