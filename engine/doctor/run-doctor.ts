@@ -2,7 +2,8 @@
  * `engine doctor`: every check in order, then (with `live`) one probe per distinct worker.
  * Returns data; the CLI prints it. Impure (runs git and the workers' CLIs, reads files).
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
+import { describeFsError } from '../util/describe-fs-error.js';
 import os from 'node:os';
 import path from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../vocabulary/diagnostics.js';
@@ -42,13 +43,28 @@ export interface DoctorOptions {
 export type DoctorResult = { kind: 'report'; report: DoctorReport } | { kind: 'invalid'; diagnostics: Diagnostic[] };
 
 
+/** Why the pipeline file cannot be read as one, said for what is there (as validate says it), or null. Impure (stats). */
+function pipelineFileProblem(file: string): string | null {
+  let st;
+  try {
+    st = statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    // A path through a file (ENOTDIR), a loop of links, a folder it may not enter.
+    return describeFsError(error)?.why ?? 'no such file';
+  }
+  if (!st) return 'no such file';
+  if (st.isDirectory()) return 'it is a directory, not a file';
+  return st.isFile() ? null : 'not a regular file (a FIFO or a device: nothing to read a config from)';
+}
+
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const dir = path.resolve(o.cwd, o.repo);
   const problem = repoDirProblem(o.repo, dir);
   if (problem) return invalid(o.repo, problem);
   const pipelineFile = o.pipelineFile ? path.resolve(o.cwd, o.pipelineFile) : repoPipelineFile(repoTopOf(dir));
   const shown = o.pipelineFile ?? (pipelineFile === shippedPipelineFile ? pipelineFile : path.relative(o.cwd, pipelineFile) || pipelineFile);
-  if (!existsSync(pipelineFile) || !statSync(pipelineFile).isFile()) return invalid(shown, `cannot read ${shown}: no such file`);
+  const unreadable = pipelineFileProblem(pipelineFile);
+  if (unreadable) return invalid(shown, `cannot read ${shown}: ${unreadable}`);
 
   const checks: Finding[] = [checkNode(process.versions.node), await checkGit(o.env)];
   const repo = await checkRepo(dir, null, o.env);

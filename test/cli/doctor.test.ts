@@ -115,6 +115,11 @@ t.test('unreadable input is a usage error (exit 2), never a stack trace', async 
   const missing = engine(['doctor', 'nope.pipeline.yaml', '--repo', f.repo], { cwd: f.dir });
   t.equal(missing.code, 2);
   t.match(missing.stderr, /^nope\.pipeline\.yaml: error E_FILE cannot read nope\.pipeline\.yaml: no such file$/m);
+  // A directory was told "no such file", which it is not (validate and run say what it is).
+  mkdirSync(path.join(f.dir, 'adir.pipeline.yaml'));
+  const asDir = engine(['doctor', 'adir.pipeline.yaml', '--repo', f.repo], { cwd: f.dir });
+  t.equal(asDir.code, 2);
+  t.match(asDir.stderr, /^adir\.pipeline\.yaml: error E_FILE cannot read adir\.pipeline\.yaml: it is a directory, not a file$/m);
   const noRepo = engine(['doctor', '--repo', path.join(f.dir, 'absent'), '--json'], { cwd: f.dir });
   t.equal(noRepo.code, 2);
   t.match(JSON.parse(noRepo.stdout), { verdict: 'invalid', exit_code: 2, diagnostics: [{ code: 'E_FILE' }] });
