@@ -1,5 +1,6 @@
 import { constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, readFile, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../util/make-directory.js';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { describeFsError } from '../util/describe-fs-error.js';
@@ -78,7 +79,8 @@ async function writeConfig(repo: string, options: InitOptions, done: string[]): 
     [path.join(dir, 'pipeline.yaml')]: async () => withModeline(await readFile(path.join(packageRoot, 'pipelines', 'default.pipeline.yaml'), 'utf8'), target('pipeline')),
     [path.join(dir, 'policy.yaml')]: async () => renderPolicyOverride(target('policy'), await hasTestScript(repo), hasLockfile(repo) ? 'share' : 'none'),
   };
-  await mkdir(dir, { recursive: true });
+  // Not Node's recursive mkdir: under /proc it spins for ever (makeDirectory).
+  makeDirectory(dir);
   let kept = 0;
   for (const [file, render] of Object.entries(contents)) {
     const exists = existsSync(file);

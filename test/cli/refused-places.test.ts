@@ -57,3 +57,13 @@ t.test('stub-model on a port in use, or logging to a directory: exit 2 saying so
   t.equal(logDir.code, 2, logDir.stderr);
   t.match(logDir.stderr, 'is a directory');
 });
+
+t.test('init --repo a directory the system will not write into: exit 2 at once, naming it', { skip: !linux && 'Linux only (/proc)' }, async (t) => {
+  // Its .engine was made by Node's recursive mkdir: under /proc that spun for ever.
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'engine-refused-'));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const r = engine(['init', '--repo', '/proc'], cwd);
+  t.equal(r.signal, null, 'no hang');
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /engine init: error E_FILE cannot write \S*proc\/\.engine: no such file/);
+});
