@@ -13,9 +13,8 @@ import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 export function createProgress(io: CliIo, live: boolean): { onEvent: (e: TimelineEvent) => void; say: (text: string) => void; stop: () => void } {
   const started = Date.now();
   let milestones = 0;
-  /** The findings a doctor.blocked event listed (0: none came). */
+  /** The findings a doctor.blocked event listed (0: none came), and its command that checks the run's pipeline, repo and policy again. */
   let blocked = 0;
-  /** The command that checks the blocked run's pipeline, repo and policy again. */
   let doctor = '';
   let current = '';
   let timer: NodeJS.Timeout | undefined;
