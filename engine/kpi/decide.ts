@@ -3,7 +3,6 @@ import { MEASURES } from './definitions.js';
 import { mergeSamples } from './merge-samples.js';
 import { statOf } from './stats.js';
 import { exceeds, targetText, type KpiTargets } from './targets.js';
-import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
  * What a KPI over its target makes the engine do (the seed: "every KPI must directly inform a
@@ -44,10 +43,10 @@ export function milestoneDecision(m: { index: number; calls: number; seconds: nu
  * 100"), judged once there are at least MIN_PARSE_FAILURES: a worker whose CLI has native
  * structured output (`nativeStructured`, its plugin's `structuredOutput`: claude, codex)
  * switches to it for the rest of the run; any other worker stops the step (parse_failed)
- * for `engine doctor --live`. Null while the rate holds or
+ * for `doctorLive` (the run's `engine doctor <pipeline> --repo <repo> --live`). Null while the rate holds or
  * when the worker already uses structured output and still fails (the repairs decide). Pure.
  */
-export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean; nativeStructured: boolean }, t: KpiTargets): KpiDecision | null {
+export function parseDecision(run: { parse_failures: number; worker_calls: number }, worker: { name: string; use: string; structured: boolean; nativeStructured: boolean }, t: KpiTargets, doctorLive: string): KpiDecision | null {
   if (run.parse_failures < MIN_PARSE_FAILURES || run.worker_calls === 0) return null;
   const rate = Math.round((run.parse_failures / run.worker_calls) * 100 * 1000) / 1000;
   if (!exceeds('parse_failures_per_100', rate, t)) return null;
@@ -56,7 +55,7 @@ export function parseDecision(run: { parse_failures: number; worker_calls: numbe
     if (worker.structured) return null;
     return { ...base, decision: 'structured_output', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}): worker ${worker.name} uses native structured output from now on` };
   }
-  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`${engineCommandAnywhere('doctor --live')}\` before resuming` };
+  return { ...base, decision: 'doctor_live', detail: `${run.parse_failures} parse failures in ${run.worker_calls} calls (${rate} per 100, target ${targetText('parse_failures_per_100', t)}) and worker ${worker.name} (${worker.use}) has no native structured output: run \`${doctorLive}\` before resuming` };
 }
 
 /**

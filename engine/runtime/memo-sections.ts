@@ -36,7 +36,7 @@ export function frameworkTriggerOf(state: Pick<RunState, 'stop_reason'>, events:
 }
 
 /** memo.md's section on a framework_fix_needed stop: the trigger by name, with the worker's `needs` quoted. Pure. */
-export function frameworkSection(trigger: FrameworkTrigger | null): string[] {
+export function frameworkSection(trigger: FrameworkTrigger | null, doctorLive = engineCommandAnywhere('doctor --live')): string[] {
   if (!trigger) return [];
   const head = ['## Framework fix needed', ''];
   switch (trigger.kind) {
@@ -51,7 +51,7 @@ export function frameworkSection(trigger: FrameworkTrigger | null): string[] {
         '',
       ];
     case 'protocol_mismatch':
-      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${markdownText(trigger.detail)}`, '', `Run \`${engineCommandAnywhere('doctor --live')}\` to see the drift; the CLI version or the engine needs a change.`, ''];
+      return [...head, "Trigger: **protocol mismatch** — the worker's CLI printed output the engine's parser does not understand (contract drift):", '', `> ${markdownText(trigger.detail)}`, '', `Run \`${doctorLive}\` to see the drift; the CLI version or the engine needs a change.`, ''];
   }
 }
 

@@ -29,7 +29,7 @@ import type { Runtime, RunPolicy, TaskInfo } from './types.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { fileRecord } from '../store/run-records.js';
 import { describeBlock, preflightHost, preflightWorkers } from '../doctor/preflight.js';
-import { doctorCommand } from './summary.js';
+import { doctorCommand } from './doctor-command.js';
 import { fingerprintWorkers, gatherWorkerFacts, type WorkerFacts } from '../doctor/check-workers.js';
 import { finding, type Finding } from '../doctor/types.js';
 import { nonUtf8IndexPaths } from '../git/stat-record.js';

@@ -12,6 +12,7 @@ import type { TimelineEvent } from '../generated/event.js';
 import { kpiRows, renderKpiTable, type KpiTargets } from '../kpi/targets.js';
 import { describeSandbox } from '../sandbox/sandbox-status.js';
 import { frameworkSection, frameworkTriggerOf, loopSection } from './memo-sections.js';
+import { doctorCommand, policyWords } from './doctor-command.js';
 import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 /**
@@ -128,7 +129,7 @@ export function renderMemo(state: RunState, events: readonly TimelineEvent[], re
     ...(files && files.type === 'checkpoint.created' ? [`- last checkpoint: ${files.sha} (milestone ${files.milestone})`] : ['- no checkpoint yet']),
     ...(stop && stop.type === 'step.stopped' ? [`- detail: ${oneLine(stop.detail)}`] : []),
     '',
-    ...frameworkSection(frameworkTriggerOf(state, events)),
+    ...frameworkSection(frameworkTriggerOf(state, events), doctorCommand(state, '--live')),
     ...loopSection(state, events, resumeCommand),
     ...governance,
     ...doctor,
@@ -173,20 +174,6 @@ function lastStepOf(events: readonly TimelineEvent[]): { step: string | null; mi
 function newRunCommand(state: RunState): string {
   const task = state.task.file ? `--task ${shellWord(state.task.file)}` : `--goal ${shellWord(state.task.goal)}`;
   return engineCommandAnywhere(`run ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)} ${task}`);
-}
-
-/**
- * The doctor command for a run's pipeline, repo and policy: the policy files and `--set`s the
- * run was given (without them doctor judged the repo's policy alone: the demo's said its tier0
- * had no commands, which the run's own policy had). Pure.
- */
-export function doctorCommand(state: RunState): string {
-  return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)}`);
-}
-
-/** ` --policy FILE… --set K=V…` as the run was given them (empty when none). Pure. */
-function policyWords(state: RunState): string {
-  return [...state.policy.files.map((f) => ` --policy ${shellWord(f)}`), ...state.policy.sets.map((s) => ` --set ${shellWord(s)}`)].join('');
 }
 
 /** Worker text on one line of Markdown: its whitespace one space, cut at 200 characters, its markup escaped (markdownText). Pure. */

@@ -15,12 +15,13 @@ t.test('milestone: calls over calls_p90 first, then time over milestone_p90_s; o
 
 t.test('parse failures: strict target, at least two failures, structured output where the CLI has it', async (t) => {
   const claude = { name: 'w', use: 'claude', structured: false, nativeStructured: true };
-  t.equal(parseDecision({ parse_failures: 1, worker_calls: 3 }, claude, targets), null, 'one failure is what a repair is for');
-  t.equal(parseDecision({ parse_failures: 2, worker_calls: 201 }, claude, targets), null, '0.995 per 100 is < 1');
-  t.match(parseDecision({ parse_failures: 2, worker_calls: 200 }, claude, targets), { value: 1, decision: 'structured_output' }, '1 per 100 is not < 1');
-  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'codex' }, targets), { decision: 'structured_output' });
-  t.equal(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, structured: true }, targets), null, 'already structured: the repairs decide');
-  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'command', nativeStructured: false }, targets), { decision: 'doctor_live', detail: /engine doctor --live/ });
+  const LIVE = 'engine doctor p.yaml --repo /r --live';
+  t.equal(parseDecision({ parse_failures: 1, worker_calls: 3 }, claude, targets, LIVE), null, 'one failure is what a repair is for');
+  t.equal(parseDecision({ parse_failures: 2, worker_calls: 201 }, claude, targets, LIVE), null, '0.995 per 100 is < 1');
+  t.match(parseDecision({ parse_failures: 2, worker_calls: 200 }, claude, targets, LIVE), { value: 1, decision: 'structured_output' }, '1 per 100 is not < 1');
+  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'codex' }, targets, LIVE), { decision: 'structured_output' });
+  t.equal(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, structured: true }, targets, LIVE), null, 'already structured: the repairs decide');
+  t.match(parseDecision({ parse_failures: 2, worker_calls: 10 }, { ...claude, use: 'command', nativeStructured: false }, targets, LIVE), { decision: 'doctor_live', detail: /run `engine doctor p\.yaml --repo \/r --live` before resuming/ });
 });
 
 t.test('a structured_output decision turns it on for that worker only', async (t) => {

@@ -49,7 +49,7 @@ t.test('protocol mismatch: a CLI whose output the parser does not know and no ma
   t.match(stopped.detail, /^protocol mismatch: implementer printed event types the engine's parser does not know \(.*turn\.plan_v9.*\)/);
   const memo = readFileSync(path.join(dir, 'memo.md'), 'utf8');
   t.match(memo, /Trigger: \*\*protocol mismatch\*\*/);
-  t.match(memo, /engine doctor --live/);
+  t.match(memo, /Run `engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml --live` to see the drift/, "the run's pipeline and repo, not the repo's default pipeline");
 });
 
 t.test('the same CLI without unknown event types is a plain parse failure', async (t) => {

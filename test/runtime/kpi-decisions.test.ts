@@ -67,7 +67,7 @@ t.test('parse failures over target with a worker without native structured outpu
   t.equal(r.code, 1, r.stderr);
   // The progress says the truth at each failure: a repair follows the first, none the second, and why.
   t.match(r.stderr, /\[1\/2\] implement: parse failure \(.*\); 1 repair\(s\) left\n/);
-  t.match(r.stderr, /\[2\/2\] implement: parse failure \(.*\); 0 repair\(s\) left\n\[2\/2\] implement: KPI parse_failures_per_100 \d+(\.\d+)? \(target 1\): .*engine doctor --live/);
+  t.match(r.stderr, /\[2\/2\] implement: parse failure \(.*\); 0 repair\(s\) left\n\[2\/2\] implement: KPI parse_failures_per_100 \d+(\.\d+)? \(target 1\): .*engine doctor \S+test\.pipeline\.yaml .*--live/);
   const dir = runDir(f.repo, 'pf');
   const events = readJsonl(path.join(dir, 'timeline.jsonl'));
   t.equal(events.filter((e) => e.type === 'parse.failed').length, 2, 'the first failure was repaired; the second decides');
@@ -77,7 +77,12 @@ t.test('parse failures over target with a worker without native structured outpu
   t.ok(d.value >= 1);
   t.equal(events.at(-1).stop_reason, 'parse_failed');
   t.equal(events.filter((e) => e.type === 'worker.started' && e.milestone === 2).length, 1, 'no repair prompt after the decision');
-  t.match(readFileSync(path.join(dir, 'memo.md'), 'utf8'), /engine doctor --live/);
+  t.match(readFileSync(path.join(dir, 'memo.md'), 'utf8'), /engine doctor \S+test\.pipeline\.yaml .*--live/);
+  // For the run's own pipeline, repo and policy: a bare `engine doctor --live` probed the
+  // workers of the repo's .engine/pipeline.yaml, not the one that failed.
+  const live = /`engine doctor \S*test\.pipeline\.yaml --repo \S*repo --policy \S*test\.policy\.yaml --live` before resuming/;
+  t.match(d.detail, live);
+  t.match(r.stderr, live);
 });
 
 t.test('tier0_fast slower than the tier0 target over the recent runs is suspended', async (t) => {

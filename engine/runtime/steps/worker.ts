@@ -13,6 +13,7 @@ import { checkPlannedPaths } from '../../governance/check-plan.js';
 import { describeViolations, type Violation } from '../../governance/check-changes.js';
 import { checkClaims } from './check-claims.js';
 import { parseDecision } from '../../kpi/decide.js';
+import { doctorCommand } from '../doctor-command.js';
 import { hasStructuredOutput } from '../../workers/builtin-workers.js';
 import { withKpiDecisions } from './call-worker.js';
 import { PromptTemplateError } from '../../workers/render-prompt.js';
@@ -86,7 +87,7 @@ export async function runWorkerStep(step: IrStep, rt: Runtime, ctx: RunContext):
     // counted, before it is written, so that the failure says how many repairs will follow.
     const spec = withKpiDecisions(rt.ir.workers[step.worker!]!, step.worker!, rt.events);
     const run = runningCounters(rt.events, 0);
-    const d = parseDecision({ parse_failures: run.parse_failures + 1, worker_calls: run.worker_calls }, { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets);
+    const d = parseDecision({ parse_failures: run.parse_failures + 1, worker_calls: run.worker_calls }, { name: step.worker!, use: spec.use, structured: spec.structured_output === true, nativeStructured: hasStructuredOutput(spec.use) }, rt.policy.kpi_targets, doctorCommand(rt.state, '--live'));
     const retriesLeft = d?.decision === 'doctor_live' ? 0 : rt.policy.budgets.parse_retries - round;
     rt.append({ type: 'parse.failed', ...fields, call: call.callRel, error: lastError, retries_left: retriesLeft });
     if (d) rt.append({ type: 'kpi.decision', ...fields, ...d, worker: step.worker! });
