@@ -12,7 +12,11 @@ export function doctorCommand(state: Pick<RunState, 'pipeline' | 'repo' | 'polic
   return engineCommandAnywhere(`doctor ${shellWord(state.pipeline.path)} --repo ${shellWord(state.repo)}${policyWords(state)}${more ? ` ${more}` : ''}`);
 }
 
-/** ` --policy FILE… --set K=V…` as the run was given them (empty when none). Pure. */
+/**
+ * ` --policy FILE… --set K=V…` as the run was given them (empty when none, or for a state.json
+ * from before they were recorded, which a report of an old store renders). Pure.
+ */
 export function policyWords(state: Pick<RunState, 'policy'>): string {
-  return [...state.policy.files.map((f) => ` --policy ${shellWord(f)}`), ...state.policy.sets.map((s) => ` --set ${shellWord(s)}`)].join('');
+  const given = state.policy as Partial<RunState['policy']> | undefined;
+  return [...(given?.files ?? []).map((f) => ` --policy ${shellWord(f)}`), ...(given?.sets ?? []).map((s) => ` --set ${shellWord(s)}`)].join('');
 }
