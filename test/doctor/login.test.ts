@@ -113,7 +113,7 @@ t.test('engine run stops before its first worker call when a CLI is not logged i
   t.equal(r.code, 4, r.stdout + r.stderr);
   const runDir = path.join(f.repo, '.engine', 'runs', 'nologin');
   const state = JSON.parse(readFileSync(path.join(runDir, 'state.json'), 'utf8'));
-  t.match(state, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: `login.codex: codex (worker implementer): not logged in: no ${h}/.codex/auth.json and no OPENAI_API_KEY in the environment; run \`engine doctor\` for details` });
+  t.match(state, { status: 'stopped', stop_reason: 'doctor_blocked', stop_detail: `login.codex: codex (worker implementer): not logged in: no ${h}/.codex/auth.json and no OPENAI_API_KEY in the environment; run \`engine doctor ${f.pipelineFile} --repo ${f.repo} --policy ${f.policyFile}\` for details` });
   t.equal(state.counters.worker_calls, 0, 'no worker was called');
   t.same(readJsonl(path.join(runDir, 'timeline.jsonl')).map((e) => e.type), ['run.started', 'doctor.blocked', 'run.finished']);
 });
