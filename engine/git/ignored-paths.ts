@@ -25,18 +25,21 @@ export async function listIgnored(ws: Workspace): Promise<string[]> {
 /** What a path is to the kept ones: one of them or inside a kept folder, a folder on the way to one, or neither. */
 type Standing = 'kept' | 'holds' | 'new';
 
-/** The kept paths, looked up by name (with or without a trailing slash). Pure. */
+/**
+ * The kept paths, looked up by name (with or without a trailing slash): a path is kept when it
+ * or a folder above it is one of them. A kept name with no slash is a shared link or a file of
+ * the set-up's; what lies below it is there only when the worker made it a folder, and git
+ * then lists that folder whole, under the kept name. Pure.
+ */
 function keptIndex(kept: readonly string[]): (p: string) => Standing {
   const bare = (p: string) => p.replace(/\/+$/, '');
   const names = new Set(kept.map(bare));
-  const folders = new Set(kept.filter((k) => k.endsWith('/')).map(bare));
   // Every folder on the way to a kept path.
   const holders = new Set(kept.flatMap((k) => bare(k).split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
   return (p) => {
     const name = bare(p);
-    if (name === '' || names.has(name)) return 'kept';
-    const parts = name.split('/');
-    for (let i = 1; i < parts.length; i++) if (folders.has(parts.slice(0, i).join('/'))) return 'kept';
+    if (name === '') return 'kept';
+    for (let at = name.length; at > 0; at = name.lastIndexOf('/', at - 1)) if (names.has(name.slice(0, at))) return 'kept';
     return holders.has(name) ? 'holds' : 'new';
   };
 }
@@ -58,11 +61,8 @@ export function mayHoldNewIgnored(rec: Pick<StatRecord, 'dirs' | 'entries'>, kep
       staged.add(folder);
     }
   }
-  const keptNames = new Set(kept.map((k) => k.replace(/\/+$/, '')));
-  const isKept = (rel: string) => {
-    for (let at = rel.length; at > 0; at = rel.lastIndexOf('/', at - 1)) if (keptNames.has(rel.slice(0, at))) return true;
-    return false;
-  };
+  const standing = keptIndex(kept);
+  const isKept = (rel: string) => standing(rel) === 'kept';
   for (const d of rec.dirs) {
     if (d.rel !== '' && isKept(d.rel)) continue;
     for (const name of d.names) {
