@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { TimelineWriter, readTimeline, parseTimeline } from '../../engine/store/timeline.js';
+import { wrapFs } from '../helpers/wrap-fs.js';
 
 const now = () => new Date('2026-01-01T00:00:00Z');
 const e = (type: string) => ({ type, step: null, milestone: null, attempt: null, message: type }) as never;
@@ -73,20 +74,14 @@ t.test('a timeline that is a link, or a link to nothing, is never appended throu
  * fs.openSync (the engine's named import follows it: syncBuiltinESMExports). A worker's process
  * left running acts the same between two of the engine's calls; here it acts every time.
  */
-async function beforeEachOpen(t: Test, file: string, before: (flags: number, count: number) => void): Promise<void> {
-  const fs = (await import('node:fs')).default;
-  const { syncBuiltinESMExports } = await import('node:module');
-  const original = fs.openSync;
+function beforeEachOpen(t: Test, file: string, before: (flags: number, count: number) => void): void {
   let count = 0;
-  fs.openSync = ((p: string, flags: number, mode?: number) => {
-    if (p === file) before(typeof flags === 'number' ? flags : 0, ++count);
-    return original(p, flags, mode);
-  }) as typeof fs.openSync;
-  syncBuiltinESMExports();
-  t.teardown(() => {
-    fs.openSync = original;
-    syncBuiltinESMExports();
-  });
+  wrapFs(t, 'openSync', (original) =>
+    ((p: string, flags: number, mode?: number) => {
+      if (p === file) before(typeof flags === 'number' ? flags : 0, ++count);
+      return original(p, flags, mode);
+    }) as typeof original,
+  );
 }
 
 t.test('a hard link put at the timeline just before the writer opens it to append is refused, the file it shares untouched', async (t) => {
@@ -215,18 +210,12 @@ t.test("a hard link whose name here is removed between the writer's open and its
   writeFileSync(secret, 'PRIVATE KEY\nno newline');
   const file = path.join(dir, 'timeline.jsonl');
   linkSync(secret, file);
-  const fs = (await import('node:fs')).default;
-  const { syncBuiltinESMExports } = await import('node:module');
-  const original = fs.fstatSync;
-  fs.fstatSync = ((fd: number, options?: never) => {
-    rmSync(file, { force: true });
-    return original(fd, options);
-  }) as typeof fs.fstatSync;
-  syncBuiltinESMExports();
-  t.teardown(() => {
-    fs.fstatSync = original;
-    syncBuiltinESMExports();
-  });
+  wrapFs(t, 'fstatSync', (original) =>
+    ((fd: number, options?: never) => {
+      rmSync(file, { force: true });
+      return original(fd, options);
+    }) as typeof original,
+  );
   let code: string | undefined;
   try {
     const w = new TimelineWriter(file, now);

@@ -6,6 +6,7 @@ import { readRegularFileSync } from '../../engine/util/read-or-null.js';
 import { readRunFileSync, readRunRecordJson, readRunRecordText, readRunTextOrNull } from '../../engine/util/read-run-record.js';
 import { isOwnRecordFile } from '../../engine/util/own-names.js';
 import { rewriteFile } from '../../engine/store/atomic.js';
+import { wrapFs } from '../helpers/wrap-fs.js';
 
 // A run's records are read never through a link in their last component (a worker's link
 // out of the store to ~/.ssh/id_rsa was shown by `report`); the folders above may be links,
@@ -73,18 +74,12 @@ t.test('a hard link whose name in the run is removed between the open and the fs
   const run = path.join(dir, 'r');
   mkdirSync(run);
   const state = path.join(run, 'state.json');
-  const fs = (await import('node:fs')).default;
-  const { syncBuiltinESMExports } = await import('node:module');
-  const original = fs.fstatSync;
-  fs.fstatSync = ((fd: number, options?: never) => {
-    rmSync(state, { force: true });
-    return original(fd, options);
-  }) as typeof fs.fstatSync;
-  syncBuiltinESMExports();
-  t.teardown(() => {
-    fs.fstatSync = original;
-    syncBuiltinESMExports();
-  });
+  wrapFs(t, 'fstatSync', (original) =>
+    ((fd: number, options?: never) => {
+      rmSync(state, { force: true });
+      return original(fd, options);
+    }) as typeof original,
+  );
   for (const [name, read] of [['readRunRecordJson', () => readRunRecordJson(state)], ['readRunTextOrNull', () => readRunTextOrNull(state) ?? 'null']] as const) {
     linkSync(secret, state);
     let got: unknown;
@@ -109,18 +104,12 @@ t.test("a hard link renamed to the swap's name between the open and the fstat is
   const run = path.join(dir, 'r');
   mkdirSync(run);
   const state = path.join(run, 'state.json');
-  const fs = (await import('node:fs')).default;
-  const { syncBuiltinESMExports } = await import('node:module');
-  const original = fs.fstatSync;
-  fs.fstatSync = ((fd: number, options?: never) => {
-    if (existsSync(state)) renameSync(state, path.join(run, '.state.json.old'));
-    return original(fd, options);
-  }) as typeof fs.fstatSync;
-  syncBuiltinESMExports();
-  t.teardown(() => {
-    fs.fstatSync = original;
-    syncBuiltinESMExports();
-  });
+  wrapFs(t, 'fstatSync', (original) =>
+    ((fd: number, options?: never) => {
+      if (existsSync(state)) renameSync(state, path.join(run, '.state.json.old'));
+      return original(fd, options);
+    }) as typeof original,
+  );
   linkSync(secret, state);
   let got: unknown;
   try {
