@@ -150,8 +150,11 @@ export function dialectOf(f: WorkerFacts): string | null {
   return null;
 }
 
-/** One finding per worker (`worker.<name>`): the first problem, or what it is. Pure. */
-export function judgeWorker(f: WorkerFacts): Finding {
+/**
+ * One finding per worker (`worker.<name>`): the first problem, or what it is. `doctorLive`:
+ * the command a hint gives to probe the worker (the doctor's own, `--live`). Pure.
+ */
+export function judgeWorker(f: WorkerFacts, doctorLive?: string): Finding {
   const id = `worker.${f.name}`;
   const who = `worker ${f.name} (${f.use})`;
   if (f.pluginError) return finding(id, 'block', `${who}: ${f.pluginError}`, `use a built-in plugin (${builtinWorkerNames().join(', ')}) or a module path whose default export comes from defineWorker`);
@@ -159,7 +162,7 @@ export function judgeWorker(f: WorkerFacts): Finding {
   if (!f.binPath) return judgeMissingBin(f, id, who);
   if (f.cli) {
     if (!f.version) return finding(id, 'block', `${who}: \`${f.bin} --version\` did not print a version`, `check that ${f.binPath} is the ${f.use} CLI and that \`${f.bin} --version\` runs`);
-    const j = judgeCliVersion(f.use, f.cli, f.version);
+    const j = judgeCliVersion(f.use, f.cli, f.version, doctorLive);
     return finding(id, j.status, `${who}: ${j.message} at ${f.binPath}`, j.hint);
   }
   if (f.repoFileArgs.length) {

@@ -16,7 +16,7 @@ export interface VersionJudgement {
 }
 
 /** Whether a version of the CLI `cli` (a plugin's name) prints a dialect the parsers know. Pure. */
-export function judgeCliVersion(cli: string, known: CliFacts, version: string): VersionJudgement {
+export function judgeCliVersion(cli: string, known: CliFacts, version: string, doctorLive = engineCommandAnywhere('doctor --live')): VersionJudgement {
   const newest = known.verified[known.verified.length - 1]!;
   const range = known.ranges.find((r) => compareVersions(version, r.from) >= 0 && (r.below === null || compareVersions(version, r.below) < 0));
   const pin = `pin the verified version (\`npm i -D ${known.pkg}@${newest}\` in your project) or set the worker's \`bin\` to a CLI of a known version`;
@@ -34,7 +34,7 @@ export function judgeCliVersion(cli: string, known: CliFacts, version: string): 
       status: 'warn',
       dialect: range.dialect,
       message: `${cli} ${version} is newer than the newest verified ${newest}; its output should be ${range.dialect}`,
-      hint: `run \`${engineCommandAnywhere('doctor --live')}\` to check the output contract with one probe call, or ${pin}`,
+      hint: `run \`${doctorLive}\` to check the output contract with one probe call, or ${pin}`,
     };
   }
   return { status: 'ok', dialect: range.dialect, message: `${cli} ${version}, dialect ${range.dialect}`, hint: null };

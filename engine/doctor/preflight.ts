@@ -25,7 +25,7 @@ export async function preflightWorkers(ir: CompiledPipeline, pipelineDir: string
   // `facts`: the same facts, gathered by a caller that started them earlier (start-run does).
   const facts = await (o.facts ?? gatherWorkerFacts(ir, pipelineDir, env, cwd));
   const logins = gatherLoginFacts(ir.workers, env, { scripted: o.scripted }).map((f) => judgeLogin(f, 'block'));
-  return { facts, blocking: blockingFindings([...facts.map(judgeWorker), ...logins]) };
+  return { facts, blocking: blockingFindings([...facts.map((f) => judgeWorker(f)), ...logins]) };
 }
 
 /**

@@ -46,8 +46,8 @@ export function distinctWorkers(workers: Record<string, WorkerSpec>, names: read
   return [...groups.values()];
 }
 
-/** What a probe call's result says about the worker (`probe.<name>`). Pure. */
-export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcome' | 'text' | 'callDir'> & { meta: Pick<CallResult['meta'], 'error' | 'dialect' | 'unknown_event_types'> }): Finding {
+/** What a probe call's result says about the worker (`probe.<name>`); `again`: the doctor command that probes it again. Pure. */
+export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcome' | 'text' | 'callDir'> & { meta: Pick<CallResult['meta'], 'error' | 'dialect' | 'unknown_event_types'> }, again = engineCommandAnywhere('doctor --live')): Finding {
   const id = `probe.${names[0]}`;
   const who = `worker ${names.join(', ')}`;
   const where = `the transcript is in ${r.callDir}`;
@@ -57,7 +57,7 @@ export function judgeProbe(names: readonly string[], r: Pick<CallResult, 'outcom
       id,
       'block',
       `${who}: the probe call failed${cause ? `: ${cause}` : ''} (${r.outcome}${r.meta.error ? `: ${clip(r.meta.error)}` : ''})`,
-      `${where}; check the CLI's login, model and model_endpoint, then run \`${engineCommandAnywhere('doctor --live')}\` again`,
+      `${where}; check the CLI's login, model and model_endpoint, then run \`${again}\` again`,
     );
   }
   const answer = checkMarkerOnly(r.text);
@@ -97,6 +97,8 @@ export interface ProbeInput {
   repo: string;
   /** The OS sandbox a run would use: the probe runs in it too. Default none. */
   sandbox?: SandboxStatus;
+  /** The doctor command that probes again (its own words, `--live`); default a bare `engine doctor --live`. */
+  again?: string;
 }
 
 /** A probe asks for three lines: past this (or a silence as long) the answer is not coming. */
@@ -137,7 +139,7 @@ export async function probeWorker(p: ProbeInput): Promise<Finding> {
     timeoutMs: Math.min((p.spec.timeout_s ?? 300) * 1000, PROBE_LIMIT_MS),
     idleTimeoutMs: Math.min((p.spec.idle_timeout_s ?? 120) * 1000, PROBE_LIMIT_MS),
   });
-  return judgeProbe(p.names, result);
+  return judgeProbe(p.names, result, p.again);
 }
 
 /**

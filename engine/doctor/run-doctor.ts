@@ -27,6 +27,8 @@ import { removeTree } from '../util/remove-tree.js';
 import { repoDirProblem, repoTopOf } from '../util/repo-top.js';
 import { isModulePath } from '../util/module-path.js';
 import { templateProblems } from '../workers/check-template.js';
+import { shellWord } from '../util/shell-quote.js';
+import { engineCommandAnywhere } from '../vocabulary/engine-command.js';
 
 export interface DoctorOptions {
   /** The pipeline as given; default: `<repo>/.engine/pipeline.yaml`, else the shipped default. */
@@ -55,6 +57,23 @@ function pipelineFileProblem(file: string): string | null {
   if (!st) return 'no such file';
   if (st.isDirectory()) return 'it is a directory, not a file';
   return st.isFile() ? null : 'not a regular file (a FIFO or a device: nothing to read a config from)';
+}
+
+/**
+ * This doctor's own command with `--live`: the pipeline, repo, policy files and `--set`s as
+ * given (a bare `engine doctor --live` checks the repo's .engine/pipeline.yaml and policy,
+ * not the ones this doctor was given). Pure.
+ */
+export function doctorLiveCommand(o: Pick<DoctorOptions, 'pipelineFile' | 'repo' | 'policyFiles' | 'sets'>): string {
+  const words = [
+    'doctor',
+    ...(o.pipelineFile ? [shellWord(o.pipelineFile)] : []),
+    ...(o.repo === '.' ? [] : ['--repo', shellWord(o.repo)]),
+    ...(o.policyFiles ?? []).flatMap((f) => ['--policy', shellWord(f)]),
+    ...(o.sets ?? []).flatMap((s) => ['--set', shellWord(s)]),
+    '--live',
+  ];
+  return engineCommandAnywhere(words.join(' '));
 }
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
@@ -86,7 +105,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       report.diagnostics.push(...templates);
     }
     const facts = await gatherWorkerFacts(pipeline.ir, path.dirname(pipelineFile), o.env, root);
-    const judged = facts.map(judgeWorker);
+    const live = doctorLiveCommand(o);
+    const judged = facts.map((f) => judgeWorker(f, live));
     // A plugin module that cannot be loaded is the pipeline's finding (bad input, as run
     // refuses it); the worker's own would say it again, as a block of the run's preflight.
     checks.push(...judged.filter((_, i) => !(pipeline.finding.status === 'block' && facts[i]!.pluginError && isModulePath(facts[i]!.use))));
@@ -104,7 +124,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
       const probeDir = mkdtempSync(path.join(os.tmpdir(), 'engine-doctor-'));
       const probes: Finding[] = [];
       for (const [i, names] of distinctWorkers(pipeline.ir.workers, ready).entries()) {
-        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, repo: root, sandbox }));
+        probes.push(await probeWorker({ names, spec: pipeline.ir.workers[names[0]!]!, pipelineDir: path.dirname(pipelineFile), version: facts.find((f) => f.name === names[0])!.version, dir: probeDir, index: i + 1, env: o.env, repo: root, sandbox, again: live }));
       }
       checks.push(...probes);
       // Transcripts are kept only when they explain a finding.

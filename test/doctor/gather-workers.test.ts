@@ -58,7 +58,7 @@ t.test("an argument naming a file of the repo by a relative path is read from th
   } as unknown as CompiledPipeline;
   const facts = await gatherWorkerFacts(ir, dir, process.env, dir);
   const { judgeWorker } = await import('../../engine/doctor/check-workers.js');
-  const [fine, risky] = facts.map(judgeWorker);
+  const [fine, risky] = facts.map((f) => judgeWorker(f));
   t.equal(fine!.status, 'ok', fine!.message);
   t.match(risky, {
     id: 'worker.risky',

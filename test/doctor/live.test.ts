@@ -60,6 +60,8 @@ t.test('a command worker is probed through its adapter too', async (t) => {
   t.match(r.stdout, /^block +probe\.implementer +worker implementer: marker-only compliance failed/m);
   t.match(r.stdout, /^ +answer: "I read the prompt\. Done\."$/m);
   t.match(r.stdout, /^block +probe\.reviewer +worker reviewer: the probe call failed \(failed/m);
+  // The hint names this doctor's own pipeline and repo: a bare `engine doctor --live` probes the repo's .engine/pipeline.yaml.
+  t.ok(r.stdout.replace(/\s+/g, ' ').includes(` doctor ${f.pipelineFile} --repo ${f.repo} --live\` again`), 'the hint probes the same pipeline again');
   const dir = /the transcript is in (\S+)\/calls\//.exec(r.stdout)?.[1];
   t.ok(dir && existsSync(dir), 'the kept transcripts are named');
   if (dir) rmSync(dir, { recursive: true, force: true });

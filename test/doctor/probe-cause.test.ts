@@ -1,5 +1,6 @@
 import t from 'tap';
 import { judgeProbe, probeFailureCause } from '../../engine/doctor/probe.js';
+import { doctorLiveCommand } from '../../engine/doctor/run-doctor.js';
 
 // `doctor --live` says plainly why a probe failed: no network, not logged in, or no answer
 // within its 30 s bound.
@@ -23,4 +24,12 @@ t.test('the finding leads with the cause', async (t) => {
   t.equal(f.message, 'worker planner: the probe call failed: no answer within 30 s: no network or not logged in (incomplete)');
   const g = judgeProbe(['planner'], { outcome: 'failed', text: '', callDir: '/d', meta: { error: 'Not logged in · Please run /login', dialect: 'claude-stream-json', unknown_event_types: {} } });
   t.equal(g.message, 'worker planner: the probe call failed: not logged in (failed: Not logged in · Please run /login)');
+});
+
+t.test("a failed probe's hint gives the doctor's own command again", async (t) => {
+  const again = doctorLiveCommand({ pipelineFile: 'my pipe.yaml', repo: '../app', policyFiles: ['ci.policy.yaml'], sets: ['sandbox.mode=off'] });
+  t.match(again, /doctor 'my pipe\.yaml' --repo \.\.\/app --policy ci\.policy\.yaml --set sandbox\.mode=off --live$/);
+  t.match(doctorLiveCommand({ repo: '.' }), /doctor --live$/, 'nothing given: nothing added');
+  const f = judgeProbe(['planner'], { outcome: 'failed', text: '', callDir: '/d', meta: { error: 'boom', dialect: 'claude-stream-json', unknown_event_types: {} } }, again);
+  t.ok(f.hint?.endsWith(`then run \`${again}\` again`), f.hint ?? '');
 });
