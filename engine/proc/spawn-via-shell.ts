@@ -17,11 +17,13 @@ import { trackGroup } from './live-groups.js';
  * back from the shell's own stdout and stderr, each ended by a line only this engine process
  * knows (a random marker the commands never see).
  *
- * What goes this way: a command with argv only, nothing on stdin, whose whole output is kept
- * (git's reads and writes of the engine's own repositories). A command with stdin text, an
- * environment the shell cannot express, or a NUL byte anywhere is run by node's own spawn
- * (`runDirect`), as is everything when /bin/sh cannot be started or ENGINE_NO_SPAWN_SHELL=1 is
- * set. Commands run one at a time per shell, in the order asked; a second shell takes commands
+ * What goes this way: a command with argv, and stdin text the shell can hand on as a
+ * here-document (lines, none of them the command's end word, no NUL byte: object ids for
+ * `cat-file --batch`, a commit message), whose whole output is kept (git's reads and writes of
+ * the engine's own repositories). A command with other stdin bytes (a pack, paths ended by
+ * NUL), an environment the shell cannot express, or a NUL byte anywhere is run by node's own
+ * spawn (`runDirect`), as is everything when /bin/sh cannot be started or
+ * ENGINE_NO_SPAWN_SHELL=1 is set. Commands run one at a time per shell, in the order asked; a second shell takes commands
  * while the first is busy. Impure (processes).
  */
 
@@ -61,8 +63,9 @@ export function runCaptured(bin: string, argv: readonly string[], cwd: string, e
   const program = findOwnProgram(bin, env);
   if (program === null) return Promise.resolve(notStarted(`not found in PATH (its absolute directories: ${absolutePath(env.PATH ?? '') || 'none'})`));
   const own = env.PATH === undefined ? env : { ...env, PATH: absolutePath(env.PATH) };
-  if (input.length > 0 || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(program, argv, cwd, own, input, timeoutMs);
-  return currentShell(own)?.run(program, argv, cwd, own, timeoutMs) ?? runDirect(program, argv, cwd, own, input, timeoutMs);
+  const text = input.length === 0 ? '' : hereDocumentText(input);
+  if (text === null || process.env.ENGINE_NO_SPAWN_SHELL === '1') return runDirect(program, argv, cwd, own, input, timeoutMs);
+  return currentShell(own)?.run(program, argv, cwd, own, timeoutMs, text) ?? runDirect(program, argv, cwd, own, input, timeoutMs);
 }
 
 /**
@@ -89,6 +92,23 @@ export function runDirect(bin: string, argv: readonly string[], cwd: string, env
   });
 }
 
+
+/** Stdin text past this goes through node's spawn: the shell would hold it all, and fork to write it. */
+const MAX_HERE_DOCUMENT = 256 * 1024;
+
+/**
+ * `input` as the text of a here-document, or null when the shell cannot hand it on exactly:
+ * not valid UTF-8, a NUL byte, or no newline at its end (a here-document's lines each end with
+ * one). Its end word is random per command, and a line equal to it is refused where the
+ * command is made (renderShellCommand). Pure.
+ */
+export function hereDocumentText(input: string | Buffer): string | null {
+  if (input.length > MAX_HERE_DOCUMENT) return null;
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  if (typeof input !== 'string' && !Buffer.from(text, 'utf8').equals(input)) return null;
+  if (!text.endsWith('\n') || text.includes('\0')) return null;
+  return text;
+}
 
 /** A name the shell can export or unset. Pure. */
 const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
@@ -121,14 +141,19 @@ function renderArgv(bin: string, argv: readonly string[]): string | null {
 
 /**
  * The shell's command for one run: in a subshell, the setup (renderSetup), then exec the
- * program with stdin from the null device; then print the end lines. Null when the shell
- * cannot say it. Pure.
+ * program with stdin from the null device, or from `input` (hereDocumentText) as a
+ * here-document whose quoted end word (`${marker}-in-${id}`) the shell expands nothing in;
+ * then print the end lines. Null when the shell cannot say it (a line of the input equal to
+ * the end word included). Pure.
  */
-export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): string | null {
+export function renderShellCommand(marker: string, id: number, bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv, input = ''): string | null {
   const setup = renderSetup(cwd, env, base);
   const words = renderArgv(bin, argv);
   if (setup === null || words === null) return null;
-  const body = [...setup, `exec ${words} </dev/null`].join('; ');
+  const end = `${marker}-in-${id}`;
+  if (input !== '' && (!input.endsWith('\n') || input.includes('\0') || input.split('\n').includes(end))) return null;
+  const stdin = input === '' ? '</dev/null' : `<<'${end}'\n${input}${end}\n`;
+  const body = [...setup, `exec ${words} ${stdin}`].join('; ');
   // `$?` of the subshell: the program's exit code, or 128 + the signal that ended it.
   return `(${body}); s=$?; printf '\\n%s %s %s\\n' '${marker}' ${id} "$s"; printf '\\n%s %s\\n' '${marker}' ${id} >&2\n`;
 }
@@ -207,14 +232,14 @@ class Shell {
     this.idle();
   }
 
-  /** The command's run through this shell; null when the shell cannot say it. */
-  run(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ShellRun> | null {
-    const line = renderShellCommand(this.marker, this.nextId, bin, argv, cwd, env, this.base);
+  /** The command's run through this shell, `input` on its stdin; null when the shell cannot say it. */
+  run(bin: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, input = ''): Promise<ShellRun> | null {
+    const line = renderShellCommand(this.marker, this.nextId, bin, argv, cwd, env, this.base, input);
     if (line === null) return null;
     const id = this.nextId++;
     shellStats.commands++;
     return new Promise((resolve) => {
-      this.queue.push({ id, bin, resolve, timeoutMs, again: () => runCaptured(bin, argv, cwd, env, '', { timeoutMs }) });
+      this.queue.push({ id, bin, resolve, timeoutMs, again: () => runCaptured(bin, argv, cwd, env, input, { timeoutMs }) });
       if (this.queue.length === 1) this.begin();
       this.child.stdin.write(line);
     });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Collected, currentShellPid, describeStartError, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
+import { Collected, currentShellPid, describeStartError, hereDocumentText, renderSetup, renderShellCommand, runCaptured, shellStats } from '../../engine/proc/spawn-via-shell.js';
 import { shellQuote } from '../../engine/util/shell-quote.js';
 
 const env = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -103,12 +103,39 @@ t.test('exit codes, signals, a missing program, a missing directory', async (t) 
   t.equal((await runCaptured('/bin/echo', ['still here'], '/', e)).stdout.toString(), 'still here\n', 'the shell goes on');
 });
 
-t.test('stdin text and a NUL byte go to node spawn', async (t) => {
+t.test('stdin lines go through the shell as a here-document, every byte as given, nothing read by the shell', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-shell-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Each hostile word as a line, and lines a here-document could end at or expand were its end word not quoted and unknown.
+  const lines = [...HOSTILE.filter((w) => !w.includes('\n')), 'EOF', "'EOF'", 'engine-end-', ')', '); touch pwned', '\\', 'line \\', '$(touch pwned)', '`touch pwned`', '\ttabbed', '\r'];
+  const input = `${lines.join('\n')}\n`;
+  const before = shellStats.commands;
+  const r = await runCaptured('/bin/cat', [], dir, env(), input);
+  t.equal(r.exitCode, 0);
+  t.equal(r.stdout.toString('utf8'), input, 'the program read exactly the input');
+  t.equal(shellStats.commands, before + 1, 'it went through the shell');
+  const bytes = await runCaptured('/bin/cat', [], dir, env(), Buffer.from('é ü\nsha\n'));
+  t.same(bytes.stdout, Buffer.from('é ü\nsha\n'), 'UTF-8 bytes as given');
+  t.equal(shellStats.commands, before + 2);
+  t.equal(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout, '', 'no redirection or command ran');
+  const next = await runCaptured('/bin/cat', [], '/', env());
+  t.equal(next.stdout.length, 0, 'the command after it reads no stdin');
+});
+
+t.test('stdin the shell cannot give exactly, and a NUL byte, go to node spawn with the same result', async (t) => {
   const before = shellStats.commands;
   const r = await runCaptured('/bin/cat', [], '/', env(), 'typed');
-  t.equal(r.stdout.toString(), 'typed');
+  t.equal(r.stdout.toString(), 'typed', 'no newline at its end');
+  const nul = await runCaptured('/bin/cat', [], '/', env(), 'a\0b\n');
+  t.equal(nul.stdout.toString(), 'a\0b\n', 'a NUL byte');
+  const binary = Buffer.from([0xff, 0xfe, 0x0a]);
+  t.same((await runCaptured('/bin/cat', [], '/', env(), binary)).stdout, binary, 'bytes that are no UTF-8');
+  const large = `${'x'.repeat(300 * 1024)}\n`;
+  t.equal((await runCaptured('/bin/cat', [], '/', env(), large)).stdout.length, large.length, 'past the here-document bound');
   await t.rejects(runCaptured('/bin/echo', ['a\0b'], '/', env()), /null bytes/);
-  t.equal(shellStats.commands, before, 'neither went through the shell');
+  t.equal(shellStats.commands, before, 'none went through the shell');
+  t.equal(hereDocumentText('a\nb\n'), 'a\nb\n');
+  t.equal(hereDocumentText('a\nb'), null);
 });
 
 t.test('a shell that dies fails the command it was running; those behind it run on a new shell', async (t) => {
@@ -169,6 +196,10 @@ t.test('shellQuote and renderShellCommand (pure)', async (t) => {
   t.equal(line, `(cd -- '/w' || exit 126; unset C; export B='new'; exec 'git' 'x y' </dev/null); s=$?; printf '\\n%s %s %s\\n' 'M' 7 "$s"; printf '\\n%s %s\\n' 'M' 7 >&2\n`);
   t.equal(renderShellCommand('M', 1, 'git', [], '/', { 'a-b': '1' }, {}), null, 'a name the shell cannot set');
   t.equal(renderShellCommand('M', 1, 'git', [], '/', {}, { 'a-b': '1' }), null, 'a name the shell cannot unset');
+  t.equal(renderShellCommand('M', 2, 'cat', [], '/', {}, {}, 'a\n'), `(cd -- '/' || exit 126; exec 'cat' <<'M-in-2'\na\nM-in-2\n); s=$?; printf '\\n%s %s %s\\n' 'M' 2 "$s"; printf '\\n%s %s\\n' 'M' 2 >&2\n`);
+  t.equal(renderShellCommand('M', 2, 'cat', [], '/', {}, {}, 'a\nM-in-2\nb\n'), null, 'a line equal to the end word');
+  t.equal(renderShellCommand('M', 2, 'cat', [], '/', {}, {}, 'M-in-2\n'), null, 'also as the first line');
+  t.equal(renderShellCommand('M', 2, 'cat', [], '/', {}, {}, 'a'), null, 'no newline at the end');
 });
 
 t.test('Collected finds an end line split across pieces, and keeps what follows', async (t) => {
