@@ -23,8 +23,8 @@ import { trackGroup } from './live-groups.js';
  * the engine's own repositories). A command with other stdin bytes (a pack, paths ended by
  * NUL), an environment the shell cannot express, or a NUL byte anywhere is run by node's own
  * spawn (`runDirect`), as is everything when /bin/sh cannot be started or
- * ENGINE_NO_SPAWN_SHELL=1 is set. Commands run one at a time per shell, in the order asked; a second shell takes commands
- * while the first is busy. Impure (processes).
+ * ENGINE_NO_SPAWN_SHELL=1 is set. Commands run one at a time per shell, in the order asked; a
+ * second shell takes commands while the first is busy. Impure (processes).
  */
 
 export interface ShellRun {
