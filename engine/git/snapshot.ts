@@ -124,10 +124,14 @@ async function takeSnapshot(ws: Workspace): Promise<string> {
 async function writeStagedTree(ws: Workspace, target: ReturnType<typeof workspaceTarget>): Promise<{ tree: string; staged: ReturnType<typeof readIndex> }> {
   const staged = readIndex(ws.gitDir);
   if (staged !== null && staged.entries.length <= IN_PROCESS_ENTRIES) {
-    return { tree: writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {})), staged };
+    const tree = writeTrees(path.join(ws.gitDir, 'objects'), staged.entries, (ws.trees ??= new Set()), (ws.treeMemo ??= {}));
+    // The bytes the tree was made from: the index of that tree, should it become a checkpoint.
+    ws.indexAt = { tree, bytes: staged.bytes };
+    return { tree, staged };
   }
   // An index too large for the engine's trees has git write them: their last build is no use then.
   ws.treeMemo = undefined;
+  ws.indexAt = undefined;
   return { tree: await gitText(target, ['write-tree']), staged: null };
 }
 

@@ -317,8 +317,8 @@ function fileId(st: BigIntStats): FileId {
   return { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
 }
 
-/** The engine's index file, parsed, and its identity; null when it cannot vouch for the workspace. Impure. */
-export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[] } | null {
+/** The engine's index file, parsed, its identity and the bytes parsed; null when it cannot vouch for the workspace. Impure. */
+export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[]; bytes: Buffer } | null {
   let opened;
   try {
     // Only a regular file: a FIFO put there would hold the engine.
@@ -328,8 +328,9 @@ export function readIndex(gitDir: string): { index: FileId; entries: IndexEntry[
   }
   if (!opened) return null;
   try {
-    const entries = parseIndex(readFileSync(opened.fd));
-    return entries ? { index: fileId(opened.st), entries } : null;
+    const bytes = readFileSync(opened.fd);
+    const entries = parseIndex(bytes);
+    return entries ? { index: fileId(opened.st), entries, bytes } : null;
   } catch {
     return null;
   } finally {

@@ -11,17 +11,34 @@ const CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare
 /**
  * Writes the worker's own `.git` of a workspace: HEAD on the run's branch at `headSha` (none
  * for an unborn branch), the user's objects borrowed read-only, the shared paths excluded, a
- * config of the engine's, and a copy of the engine's index (an index of `headSha`'s tree when
- * it was just read out; the caller makes it one otherwise). Impure (writes files).
+ * config of the engine's, and `index` (default: a copy of the engine's index, an index of
+ * `headSha`'s tree when it was just read out; the caller makes it one otherwise). Impure
+ * (writes files).
  */
-export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
+export function writeWorkerGitDir(ws: Workspace, headSha: string | null, index?: Buffer): void {
   const own = path.join(ws.dir, '.git');
   const ref = `refs/heads/${ws.branch}`;
   writeGitDir(own, { head: ref, alternates: [path.join(ws.repo.commonDir, 'objects')], exclude: ws.shared.map((p) => `/${p}`), config: CONFIG });
   if (headSha === null) return;
   mkdirSync(path.dirname(path.join(own, ref)), { recursive: true });
   writeFreshFile(path.join(own, ref), `${headSha}\n`);
-  writeFreshFile(path.join(own, 'index'), readFileSync(path.join(ws.gitDir, 'index')));
+  writeFreshFile(path.join(own, 'index'), index ?? readFileSync(path.join(ws.gitDir, 'index')));
+}
+
+/** The largest checkpoint index kept in memory for the next review; a larger one is made by `read-tree` then. */
+const MAX_KEPT_INDEX_BYTES = 8 * 2 ** 20;
+
+/**
+ * Keeps the engine's index for the reviewer's next `.git` once `tree` is committed as `commit`:
+ * when the index the engine last wrote a tree from (`ws.indexAt`) is of that very tree, it is
+ * the checkpoint's index, stat data and all, and resetWorkerGitDir takes it instead of running
+ * `read-tree`. Otherwise (git wrote the tree, another tree was committed) nothing is kept and
+ * the next review makes its index with `read-tree`. Held in this process only: a resumed run
+ * makes its first review's index again. Impure (the workspace object).
+ */
+export function keepCheckpointIndex(ws: Workspace, commit: string, tree: string): void {
+  const at = ws.indexAt;
+  ws.checkpointIndex = at && at.tree === tree && at.bytes.length <= MAX_KEPT_INDEX_BYTES ? { commit, bytes: at.bytes } : undefined;
 }
 
 /**
@@ -32,8 +49,10 @@ export function writeWorkerGitDir(ws: Workspace, headSha: string | null): void {
  * implementer that committed its change there, or hid a new file with its own excludes or
  * config (`status.showUntrackedFiles`, a `diff.external`), showed the reviewer an empty or
  * partial change while the engine committed all of it. Removed whole, never through a link put
- * in its place, and written again; the index is the engine's own (its stat data kept where a
- * file's content is the checkpoint's: `read-tree -m`, so git need not read every file again).
+ * in its place, and written again; the index is the engine's own: the one it committed the
+ * checkpoint from, when this process did (keepCheckpointIndex), else its current one put back
+ * to the checkpoint by `read-tree -m` (stat data kept where a file's content is the
+ * checkpoint's, so git need not read every file again).
  * Resolves with why the old one could not be removed, else null. Impure (files, git).
  */
 export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, newPaths: readonly string[]): Promise<string | null> {
@@ -43,11 +62,13 @@ export async function resetWorkerGitDir(ws: Workspace, headSha: string | null, n
     // What cannot be removed (a process left running without the OS sandbox keeps filling it) stays as the worker left it.
     return `its .git could not be removed: ${error instanceof Error ? error.message : String(error)}`;
   }
-  writeWorkerGitDir(ws, headSha);
+  // The checkpoint's own index when this process committed it (keepCheckpointIndex): no git to make it.
+  const kept = headSha !== null && ws.checkpointIndex?.commit === headSha ? ws.checkpointIndex.bytes : undefined;
+  writeWorkerGitDir(ws, headSha, kept);
   // The engine's git on its own git dir, reading and writing the worker's index only.
   const target = { gitDir: ws.gitDir, workTree: ws.dir };
   const env = { GIT_INDEX_FILE: path.join(ws.dir, '.git', 'index') };
-  if (headSha !== null) await runGit(target, ['read-tree', '-m', headSha], { env });
+  if (headSha !== null && kept === undefined) await runGit(target, ['read-tree', '-m', headSha], { env });
   if (newPaths.length === 0) return null;
   // The new files as intended to be added: `git diff HEAD` shows their content, where an
   // untracked file is only a name in `git status` (a payload in a new file beside a one-line

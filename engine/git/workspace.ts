@@ -54,6 +54,13 @@ export interface Workspace {
   trees?: Set<string>;
   /** The last build of the snapshot's trees, so the next builds only the changed directories (write-tree.ts). */
   treeMemo?: { last?: TreeMemo };
+  /** The engine's index as it was read when the engine last wrote its tree, and that tree (snapshot.ts). */
+  indexAt?: { tree: string; bytes: Buffer };
+  /**
+   * That index when its tree became a checkpoint, and the commit (worker-git-dir.ts): the
+   * reviewer's index of the checkpoint, with no `read-tree` to make it.
+   */
+  checkpointIndex?: { commit: string; bytes: Buffer };
   /** The largest file a snapshot stages (governance.max_file_mb); a larger one git would stage is a large_file finding. */
   maxFileBytes?: number;
   /** The engine's git dir as this process made or found it (claimEngineGitDir): device and inode. */

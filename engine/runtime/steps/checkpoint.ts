@@ -6,6 +6,7 @@ import { governStep } from '../govern-call.js';
 import type { IrStep } from '../../compile/ir.js';
 import type { RunContext } from '../../vocabulary/run-context.js';
 import { stepFields, type Runtime, type StepResult } from '../types.js';
+import { keepCheckpointIndex } from '../../git/worker-git-dir.js';
 
 /**
  * Commit the milestone's change on the run's branch, or record that nothing changed. What is
@@ -49,6 +50,7 @@ export async function runCheckpointStep(step: IrStep, rt: Runtime, ctx: RunConte
   if (sha instanceof ForgedObjectError) return notCommitted({ path: sha.path, rule: 'engine_git', pattern: null }, sha.message, step, ctx);
   if (sha instanceof BranchMovedError) return notCommitted({ path: `refs/heads/${sha.branch}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
   if (sha instanceof BranchLockedError) return notCommitted({ path: `refs/heads/${sha.branch}${sha.lock === null ? '' : '.lock'}`, rule: 'user_repo', pattern: null }, sha.message, step, ctx);
+  keepCheckpointIndex(rt.ws, sha, tree);
   return {
     outcome: 'ok',
     patch: { changes: null },
