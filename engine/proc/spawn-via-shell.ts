@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -104,8 +105,8 @@ const MAX_HERE_DOCUMENT = 256 * 1024;
  */
 export function hereDocumentText(input: string | Buffer): string | null {
   if (input.length > MAX_HERE_DOCUMENT) return null;
+  if (typeof input !== 'string' && !isUtf8(input)) return null;
   const text = typeof input === 'string' ? input : input.toString('utf8');
-  if (typeof input !== 'string' && !Buffer.from(text, 'utf8').equals(input)) return null;
   if (!text.endsWith('\n') || text.includes('\0')) return null;
   return text;
 }
@@ -151,7 +152,7 @@ export function renderShellCommand(marker: string, id: number, bin: string, argv
   const words = renderArgv(bin, argv);
   if (setup === null || words === null) return null;
   const end = `${marker}-in-${id}`;
-  if (input !== '' && (!input.endsWith('\n') || input.includes('\0') || input.split('\n').includes(end))) return null;
+  if (input !== '' && (hereDocumentText(input) === null || input.split('\n').includes(end))) return null;
   const stdin = input === '' ? '</dev/null' : `<<'${end}'\n${input}${end}\n`;
   const body = [...setup, `exec ${words} ${stdin}`].join('; ');
   // `$?` of the subshell: the program's exit code, or 128 + the signal that ended it.
