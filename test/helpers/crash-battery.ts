@@ -1,8 +1,8 @@
 import type { Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFixture, engine, engineBin, engineHere, bareNode, readJsonl, childEnv } from './run-fixture.js';
+import { makeFixture, engine, engineHere, readJsonl } from './run-fixture.js';
+import { spawnEngine } from '../e2e/helpers/spawn-engine.js';
 import { groupAlive } from '../../engine/proc/spawn-group.js';
 
 /**
@@ -29,21 +29,6 @@ export interface KillPoint {
   n: number;
   write: string[];
   step: string | null;
-}
-
-interface Child {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-function runEngine(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  return new Promise((resolve) => {
-    const p = spawn('/usr/bin/env', [...bareNode, engineBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
 }
 
 async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -109,7 +94,7 @@ async function killOnce(t: Test, { type, n, write }: KillPoint): Promise<void> {
   const label = `kill@${type}#${n}`;
   const f = makeFixture();
   const args = ['--repo', f.repo, '--no-progress'];
-  const killed = await runEngine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], f.dir, { ...clock, ENGINE_FAULT: label });
+  const killed = await spawnEngine(['run', f.pipelineFile, '--goal', 'g', '--policy', f.policyFile, '--run-id', 'k', ...args], { cwd: f.dir, env: { ...clock, ENGINE_FAULT: label } });
   t.equal(killed.signal, 'SIGKILL', `${label}: the engine died where told`);
   const runDir = path.join(f.repo, '.engine', 'runs', 'k');
   const before = readJsonl(path.join(runDir, 'timeline.jsonl'));

@@ -6,6 +6,8 @@ import { bareNode, childEnv, engineBin } from '../../helpers/run-fixture.js';
 
 export interface EngineResult {
   code: number | null;
+  /** The signal that ended it (a kill the test asked for), else null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -22,7 +24,7 @@ export function spawnEngine(args: string[], opts: { cwd: string; env?: NodeJS.Pr
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
